@@ -1,0 +1,76 @@
+/*
+ * cc_ctx.h - the per-thread context: last error, log and progress callbacks, thread count,
+ * interrupt flag.
+ *
+ * A context is used by one thread at a time. Library calls that run OpenMP loops create
+ * their own per-thread state internally; the context passed in is only touched by the
+ * calling thread.
+ */
+#ifndef CC_CTX_H
+#define CC_CTX_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "cc_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque context. Create with cc_ctx_create(), free with cc_ctx_destroy(). */
+typedef struct cc_ctx cc_ctx;
+
+/** Message levels for the log callback. */
+typedef enum cc_log_level {
+    CC_LOG_ERROR = 0,   /**< The failure that a call is about to return (also in last_error). */
+    CC_LOG_WARNING = 1, /**< Something was skipped or adjusted; the run goes on. */
+    CC_LOG_INFO = 2,    /**< Steps of a long run ("Building graph..."). */
+    CC_LOG_DEBUG = 3    /**< Figures for developers (timings, sizes). */
+} cc_log_level;
+
+/** Log callback. @p msg is one line without a trailing newline, valid during the call. */
+typedef void (*cc_log_fn)(void *user, cc_log_level level, const char *msg);
+
+/** Progress callback: @p step names the step ("Snapping demand"), @p fraction runs 0..1;
+ *  it is called from the thread that owns the context, at most a few hundred times a step. */
+typedef void (*cc_progress_fn)(void *user, const char *step, double fraction);
+
+/** Create a context with no callbacks, all cores, no interrupt flag.
+ *  @param out new context; caller owns it, free with cc_ctx_destroy()
+ *  @return CC_OK or CC_ERR_NOMEM. Thread-safe. @since 0.1 */
+cc_status cc_ctx_create(cc_ctx **out);
+
+/** Free a context. NULL is a no-op. @since 0.1 */
+void cc_ctx_destroy(cc_ctx *ctx);
+
+/** The message of the last failure reported in @p ctx, or "" if none. Borrowed; valid until
+ *  the next call that uses @p ctx. @since 0.1 */
+const char *cc_ctx_last_error(const cc_ctx *ctx);
+
+/** Route log messages to @p fn (NULL: discard). @since 0.1 */
+void cc_ctx_set_log(cc_ctx *ctx, cc_log_fn fn, void *user);
+
+/** Route progress reports to @p fn (NULL: none). @since 0.1 */
+void cc_ctx_set_progress(cc_ctx *ctx, cc_progress_fn fn, void *user);
+
+/** Number of threads for parallel loops: 0 = all cores, -k = all but k (at least 1),
+ *  k > 0 = exactly k. Without OpenMP every value means 1. @since 0.1 */
+void cc_ctx_set_threads(cc_ctx *ctx, int threads);
+
+/** The number of threads that parallel loops will use (>= 1), resolved from the setting. */
+int cc_ctx_get_threads(const cc_ctx *ctx);
+
+/** Register a flag that a signal handler sets to ask long calls to stop. Long calls check it
+ *  between steps and inside long loops and return CC_ERR_INTERRUPTED, leaving no partial
+ *  output. Borrowed; must outlive every call using @p ctx. NULL removes it. @since 0.1 */
+void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag);
+
+/** Number of warnings logged through @p ctx since it was created. @since 0.1 */
+size_t cc_ctx_get_warning_count(const cc_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CC_CTX_H */

@@ -1,0 +1,72 @@
+/*
+ * cc_profile.h - speed profiles: road class -> km/h, surface multipliers, maxspeed cap,
+ * oneway handling, off-road speed and maximum snap distance.
+ *
+ * Profiles are YAML files (datasets/profiles/ambulance.yaml is the reference); the three
+ * shipped profiles "ambulance" (default), "car" and "walk" are also compiled into the library.
+ */
+#ifndef CC_PROFILE_H
+#define CC_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cc_ctx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque speed profile; immutable after load apart from cc_profile_scale_class(). */
+typedef struct cc_profile cc_profile;
+
+/** Load a profile by built-in name ("ambulance", "car", "walk") or from a YAML file path
+ *  (anything containing '/' or ending in .yaml/.yml, or a name that is not built in).
+ *  @param out new profile; caller owns it, free with cc_profile_destroy()
+ *  @return CC_OK; CC_ERR_IO (file unreadable); CC_ERR_INPUT (syntax, unknown key, wrong
+ *  type, out-of-range value, with file:line:column). Thread-safe with one ctx per thread.
+ *  @since 0.1 */
+cc_status cc_profile_load(cc_ctx *ctx, const char *name_or_path, cc_profile **out);
+
+/** Parse a profile from YAML text. @p source names it in messages (a path or "<builtin>").
+ *  @since 0.1 */
+cc_status cc_profile_parse(cc_ctx *ctx, const char *text, size_t len, const char *source,
+                           cc_profile **out);
+
+/** Free a profile. NULL is a no-op. @since 0.1 */
+void cc_profile_destroy(cc_profile *p);
+
+/** Profile name (borrowed; valid until the profile is destroyed). */
+const char *cc_profile_get_name(const cc_profile *p);
+/** Off-road speed in km/h (> 0). */
+double cc_profile_get_offroad_speed_kmh(const cc_profile *p);
+/** Maximum snap distance in metres (>= 0). */
+double cc_profile_get_max_snap_m(const cc_profile *p);
+/** Whether oneway tags restrict travel (false for walking). */
+bool cc_profile_honours_oneway(const cc_profile *p);
+
+/** Speed in km/h of a way of road class @p road_class with surface @p surface (NULL: none)
+ *  and posted @p maxspeed_kmh (<= 0: none). Returns 0 for classes that are not drivable.
+ *  @p known (may be NULL) is set false when the class is neither in speeds_kmh nor in
+ *  not_drivable, so that callers can report unknown classes. Thread-safe. @since 0.1 */
+double cc_profile_speed_kmh(const cc_profile *p, const char *road_class, const char *surface,
+                            double maxspeed_kmh, bool *known);
+
+/** Multiply the speed of @p road_class (or of every class when NULL) by @p factor > 0, e.g.
+ *  0.7 for a rainy season. @return CC_OK or CC_ERR_PARAM. @since 0.1 */
+cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_class, double factor);
+
+/** Names of the built-in profiles, NULL-terminated (static). @since 0.1 */
+const char *const *cc_profile_builtin_names(void);
+
+/** YAML text of built-in profile @p name (static, NUL-terminated), or NULL. @since 0.1 */
+const char *cc_profile_builtin_text(const char *name);
+
+/** One-line description of a profile (borrowed). @since 0.1 */
+const char *cc_profile_get_description(const cc_profile *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CC_PROFILE_H */

@@ -1,0 +1,89 @@
+/*
+ * core_internal.h - helpers every module uses: failure reporting, logging, progress,
+ * checked allocation, timing, GDAL error capture. Never installed.
+ */
+#ifndef CC_CORE_INTERNAL_H
+#define CC_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "carecircle/cc_ctx.h"
+#include "carecircle/cc_status.h"
+
+#if defined(__GNUC__)
+#define CC__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CC__PRINTF(a, b)
+#endif
+
+/* Defensive branches (SQLite/H3 ALWAYS/NEVER): assert in debug builds, plain test otherwise. */
+#ifdef NDEBUG
+#define CC_ALWAYS(x) (x)
+#define CC_NEVER(x) (x)
+#else
+#include <assert.h>
+#define CC_ALWAYS(x) ((x) ? 1 : (assert(0), 0))
+#define CC_NEVER(x) ((x) ? (assert(0), 1) : 0)
+#endif
+
+#define CC__MAX_MSG 1024
+
+struct cc_ctx {
+    char last_error[CC__MAX_MSG];
+    cc_log_fn log_fn;
+    void *log_user;
+    cc_progress_fn progress_fn;
+    void *progress_user;
+    int threads_setting;
+    const volatile sig_atomic_t *interrupt_flag;
+    size_t warnings;
+    /* GDAL error capture (see cc__gdal_begin) */
+    char gdal_msg[CC__MAX_MSG];
+    int gdal_depth;
+};
+
+/* Record @p st with a formatted message in ctx (and log it at ERROR level); returns @p st so
+ * that the caller can write `return cc__fail(ctx, CC_ERR_IO, "Unable to open <%s>", p);`. */
+cc_status cc__fail(cc_ctx *ctx, cc_status st, const char *fmt, ...) CC__PRINTF(3, 4);
+
+void cc__warn(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
+void cc__info(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
+void cc__debug(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
+
+/* Progress of the current step, 0..1 (rate-limited by the caller's loop structure). */
+void cc__progress(cc_ctx *ctx, const char *step, double fraction);
+
+/* True when the interrupt flag is raised. */
+bool cc__interrupted(const cc_ctx *ctx);
+
+/* Overflow-checked array allocation (GDAL VSIMalloc2, Linux kernel kcalloc). NULL on
+ * overflow or failure. n == 0 returns a valid minimal allocation. */
+void *cc__calloc_array(size_t n, size_t size);
+void *cc__malloc_array(size_t n, size_t size);
+void *cc__realloc_array(void *p, size_t n, size_t size);
+char *cc__strdup(const char *s);
+
+/* Test hook: make the k-th allocation from now fail (k >= 1), 0 = never. Not thread-safe;
+ * for single-threaded OOM tests only (H3 testH3Memory.c). */
+void cc__alloc_fail_after(long k);
+
+/* Monotonic clock in seconds. */
+double cc__now(void);
+
+/* Capture GDAL/OGR/CPL error messages into ctx while a GDAL call sequence runs:
+ * cc__gdal_begin(ctx); ... GDAL calls ...; cc__gdal_end(ctx);
+ * cc__gdal_msg(ctx) returns the last CPLE message seen (or ""), for "Unable to ...: %s". */
+void cc__gdal_begin(cc_ctx *ctx);
+void cc__gdal_end(cc_ctx *ctx);
+const char *cc__gdal_msg(const cc_ctx *ctx);
+
+/* Register GDAL drivers once (thread-safe). */
+void cc__gdal_init(void);
+
+/* Approximate physical memory of the machine in bytes (0 if unknown). */
+uint64_t cc__physical_memory(void);
+
+#endif /* CC_CORE_INTERNAL_H */

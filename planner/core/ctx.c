@@ -1,0 +1,235 @@
+/* ctx.c - per-thread context, messages, checked allocation, clocks, GDAL error capture. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include "core_internal.h"
+#include "omp_internal.h"
+
+cc_status cc_ctx_create(cc_ctx **out)
+{
+    cc_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx) return CC_ERR_NOMEM;
+    *out = ctx;
+    return CC_OK;
+}
+
+void cc_ctx_destroy(cc_ctx *ctx)
+{
+    free(ctx);
+}
+
+const char *cc_ctx_last_error(const cc_ctx *ctx)
+{
+    return ctx ? ctx->last_error : "";
+}
+
+void cc_ctx_set_log(cc_ctx *ctx, cc_log_fn fn, void *user)
+{
+    ctx->log_fn = fn;
+    ctx->log_user = user;
+}
+
+void cc_ctx_set_progress(cc_ctx *ctx, cc_progress_fn fn, void *user)
+{
+    ctx->progress_fn = fn;
+    ctx->progress_user = user;
+}
+
+void cc_ctx_set_threads(cc_ctx *ctx, int threads)
+{
+    ctx->threads_setting = threads;
+}
+
+int cc_ctx_get_threads(const cc_ctx *ctx)
+{
+    int cores = cc__omp_max_threads();
+    int t = ctx->threads_setting;
+    if (t == 0) return cores;
+    if (t < 0) t = cores + t;
+    if (t < 1) t = 1;
+    return t;
+}
+
+void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag)
+{
+    ctx->interrupt_flag = flag;
+}
+
+size_t cc_ctx_get_warning_count(const cc_ctx *ctx)
+{
+    return ctx->warnings;
+}
+
+static void vlog(cc_ctx *ctx, cc_log_level level, const char *fmt, va_list ap)
+{
+    char buf[CC__MAX_MSG];
+    if (!ctx->log_fn) return;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    ctx->log_fn(ctx->log_user, level, buf);
+}
+
+cc_status cc__fail(cc_ctx *ctx, cc_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->last_error, sizeof(ctx->last_error), fmt, ap);
+    va_end(ap);
+    /* keep the message to one line whatever GDAL appended */
+    for (char *p = ctx->last_error; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    if (ctx->log_fn) ctx->log_fn(ctx->log_user, CC_LOG_ERROR, ctx->last_error);
+    return st;
+}
+
+void cc__warn(cc_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    ctx->warnings++;
+    va_start(ap, fmt);
+    vlog(ctx, CC_LOG_WARNING, fmt, ap);
+    va_end(ap);
+}
+
+void cc__info(cc_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(ctx, CC_LOG_INFO, fmt, ap);
+    va_end(ap);
+}
+
+void cc__debug(cc_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(ctx, CC_LOG_DEBUG, fmt, ap);
+    va_end(ap);
+}
+
+void cc__progress(cc_ctx *ctx, const char *step, double fraction)
+{
+    if (ctx->progress_fn) ctx->progress_fn(ctx->progress_user, step, fraction);
+}
+
+bool cc__interrupted(const cc_ctx *ctx)
+{
+    return ctx->interrupt_flag && *ctx->interrupt_flag;
+}
+
+/* ---- allocation ---------------------------------------------------------------------- */
+
+static long alloc_fail_countdown;
+
+void cc__alloc_fail_after(long k)
+{
+    alloc_fail_countdown = k;
+}
+
+static bool alloc_should_fail(void)
+{
+    if (alloc_fail_countdown <= 0) return false;
+    return --alloc_fail_countdown == 0;
+}
+
+void *cc__calloc_array(size_t n, size_t size)
+{
+    if (alloc_should_fail()) return NULL;
+    if (n == 0 || size == 0) return calloc(1, 1);
+    if (n > SIZE_MAX / size) return NULL;
+    return calloc(n, size);
+}
+
+void *cc__malloc_array(size_t n, size_t size)
+{
+    if (alloc_should_fail()) return NULL;
+    if (n == 0 || size == 0) return malloc(1);
+    if (n > SIZE_MAX / size) return NULL;
+    return malloc(n * size);
+}
+
+void *cc__realloc_array(void *p, size_t n, size_t size)
+{
+    if (alloc_should_fail()) return NULL;
+    if (n == 0 || size == 0) return realloc(p, 1);
+    if (n > SIZE_MAX / size) return NULL;
+    return realloc(p, n * size);
+}
+
+char *cc__strdup(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = cc__malloc_array(n, 1);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+double cc__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t cc__physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long psize = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || psize <= 0) return 0;
+    return (uint64_t)pages * (uint64_t)psize;
+}
+
+/* ---- GDAL error capture ---------------------------------------------------------------- */
+
+static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    cc_ctx *ctx = CPLGetErrorHandlerUserData();
+    if (!ctx || !msg) return;
+    if (cls == CE_Failure || cls == CE_Fatal || (cls == CE_Warning && !ctx->gdal_msg[0])) {
+        snprintf(ctx->gdal_msg, sizeof(ctx->gdal_msg), "%s", msg);
+        for (char *p = ctx->gdal_msg; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+    }
+}
+
+void cc__gdal_begin(cc_ctx *ctx)
+{
+    if (ctx->gdal_depth++ == 0) ctx->gdal_msg[0] = '\0';
+    CPLPushErrorHandlerEx(gdal_handler, ctx);
+}
+
+void cc__gdal_end(cc_ctx *ctx)
+{
+    CPLPopErrorHandler();
+    if (ctx->gdal_depth > 0) ctx->gdal_depth--;
+}
+
+const char *cc__gdal_msg(const cc_ctx *ctx)
+{
+    return ctx->gdal_msg[0] ? ctx->gdal_msg : "no detail from GDAL";
+}
+
+void cc__gdal_init(void)
+{
+    /* GDALAllRegister is idempotent; guard against concurrent first calls. */
+    static int done;
+#ifdef _OPENMP
+#pragma omp critical(cc_gdal_init)
+#endif
+    {
+        if (!done) {
+            GDALAllRegister();
+            done = 1;
+        }
+    }
+}
