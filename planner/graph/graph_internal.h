@@ -1,0 +1,77 @@
+/* graph_internal.h - the profile and graph structures (never installed). */
+#ifndef CC_GRAPH_INTERNAL_H
+#define CC_GRAPH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "carecircle/cc_graph.h"
+#include "carecircle/cc_profile.h"
+#include "carecircle/cc_types.h"
+#include "../core/core_internal.h"
+
+struct cc_profile {
+    char *name, *description;
+    size_t n_classes;
+    char **class_name;
+    double *class_kmh;
+    size_t n_blocked;
+    char **blocked;
+    size_t n_surfaces;
+    char **surface_name;
+    double *surface_mult;
+    bool maxspeed_cap;
+    bool oneway_honour;
+    double offroad_kmh;
+    double max_snap_m;
+};
+
+/*
+ * The graph. Routing data (CSR both ways, 8-byte edges) is separate from the arc geometry
+ * used for snapping and for interpolating along the arc a point joins.
+ * An arc is one road piece between two nodes u -> v (the digitising direction) with a cost
+ * each way (CC_INF_COST when closed). Every directed edge knows its arc (fwd_arc/bwd_arc).
+ */
+struct cc_graph {
+    uint32_t n_nodes, n_edges, n_arcs;
+    /* forward CSR: edges leaving u */
+    uint32_t *fwd_first; /* n_nodes + 1 */
+    cc_edge *fwd;        /* n_edges */
+    uint32_t *fwd_arc;   /* n_edges */
+    /* reverse CSR: edges entering v, head = tail of the forward edge */
+    uint32_t *bwd_first;
+    cc_edge *bwd;
+    uint32_t *bwd_arc;
+    double *node_x, *node_y;
+    /* arcs */
+    uint32_t *arc_u, *arc_v;
+    uint32_t *arc_cost_f, *arc_cost_b; /* ms; CC_INF_COST = closed */
+    double *arc_len_m;
+    uint32_t *arc_way;     /* index of the source way in the roads */
+    uint32_t *arc_first;   /* n_arcs + 1, into pt_* */
+    double *pt_x, *pt_y;   /* arc polyline vertices */
+    double *pt_s;          /* distance from the arc start to each vertex, metres */
+    uint32_t *pt_arc;      /* arc of each vertex */
+    /* diagnostics */
+    uint32_t scc_count, scc_largest;
+    uint32_t *node_scc;    /* component id per node; the largest has id 0 */
+    size_t n_way_vertices; /* vertices of the drivable ways the graph came from */
+    char *crs_wkt;
+    double minx, miny, maxx, maxy;
+};
+
+/* Class speed in km/h before surface and maxspeed; 0 = not drivable. *known as in
+ * cc_profile_speed_kmh. */
+double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);
+double cc__profile_surface_mult(const cc_profile *p, const char *surface);
+
+/* Travel cost in ms for @p len_m metres at @p kmh, clamped to CC_MAX_EDGE_COST. */
+static inline uint32_t cc__cost_ms(double len_m, double kmh)
+{
+    double ms = len_m / (kmh / 3.6) * 1000.0;
+    if (!(ms < (double)CC_MAX_EDGE_COST)) return CC_MAX_EDGE_COST;
+    return (uint32_t)(ms + 0.5);
+}
+
+#endif
