@@ -1,0 +1,267 @@
+/*
+ * access.c - nearest-facility times (multi-source Dijkstra per facility set) and bounded
+ * reach enumeration (coverage sets), see access_internal.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/omp_internal.h"
+#include "access_internal.h"
+
+size_t cc__facility_seeds(const cc_graph *g, cc__join j, uint32_t off_ms, uint32_t origin, cc_direction dir, cc_seed out[2])
+{
+    size_t n = 0;
+    if (j.arc == CC_INVALID_ID) return 0;
+    uint32_t a = j.arc;
+    double L = g->arc_len_m[a];
+    uint32_t cu = dir == CC_REVERSE ? cc__along(g, a, 0.0, j.s_m) : cc__along(g, a, j.s_m, 0.0);
+    uint32_t cv = dir == CC_REVERSE ? cc__along(g, a, L, j.s_m) : cc__along(g, a, j.s_m, L);
+    if (cu != CC_INF_COST) out[n++] = (cc_seed){g->arc_u[a], off_ms + cu, origin};
+    if (cv != CC_INF_COST) out[n++] = (cc_seed){g->arc_v[a], off_ms + cv, origin};
+    return n;
+}
+
+uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t *origin)
+{
+    const cc_graph *g = s->g;
+    uint32_t a = j.arc, best = CC_INF_COST, bo = CC_INVALID_ID;
+    double L = g->arc_len_m[a];
+    uint32_t u = g->arc_u[a], v = g->arc_v[a];
+    uint32_t lu = cc__search_cost(s, u), lv = cc__search_cost(s, v);
+    if (lu != CC_INF_COST) {
+        uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
+        if (p != CC_INF_COST) {
+            best = lu + p;
+            bo = s->origin[u];
+        }
+    }
+    if (lv != CC_INF_COST) {
+        uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
+        if (p != CC_INF_COST) {
+            uint32_t t = lv + p;
+            if (t < best || (t == best && s->origin[v] < bo)) {
+                best = t;
+                bo = s->origin[v];
+            }
+        }
+    }
+    if (origin) *origin = bo;
+    return best;
+}
+
+/* ---- location index -------------------------------------------------------------------- */
+
+void cc__loc_index_free(cc__loc_index *ix)
+{
+    free(ix->arc_first);
+    free(ix->locs);
+    free(ix->node_first);
+    free(ix->node_arcs);
+    memset(ix, 0, sizeof(*ix));
+}
+
+cc_status cc__loc_index_build(cc_ctx *ctx, const cc_graph *g, const cc__join *join, size_t n, cc__loc_index *ix)
+{
+    memset(ix, 0, sizeof(*ix));
+    ix->n_arcs = g->n_arcs;
+    ix->n_nodes = g->n_nodes;
+    ix->arc_first = cc__calloc_array((size_t)g->n_arcs + 1, sizeof(uint32_t));
+    ix->node_first = cc__calloc_array((size_t)g->n_nodes + 1, sizeof(uint32_t));
+    size_t nj = 0;
+    for (size_t i = 0; i < n; i++) nj += join[i].arc != CC_INVALID_ID;
+    ix->locs = cc__malloc_array(nj, sizeof(uint32_t));
+    if (!ix->arc_first || !ix->node_first || !ix->locs || n >= UINT32_MAX) goto nomem;
+    for (size_t i = 0; i < n; i++)
+        if (join[i].arc != CC_INVALID_ID) ix->arc_first[join[i].arc + 1]++;
+    size_t n_inc = 0;
+    for (uint32_t a = 0; a < g->n_arcs; a++) {
+        if (!ix->arc_first[a + 1]) continue;
+        ix->node_first[g->arc_u[a] + 1]++;
+        n_inc++;
+        if (g->arc_v[a] != g->arc_u[a]) {
+            ix->node_first[g->arc_v[a] + 1]++;
+            n_inc++;
+        }
+    }
+    for (uint32_t a = 0; a < g->n_arcs; a++) ix->arc_first[a + 1] += ix->arc_first[a];
+    for (uint32_t v = 0; v < g->n_nodes; v++) ix->node_first[v + 1] += ix->node_first[v];
+    if (!(ix->node_arcs = cc__malloc_array(n_inc, sizeof(uint32_t)))) goto nomem;
+    uint32_t *pos = cc__malloc_array((size_t)(g->n_arcs > g->n_nodes ? g->n_arcs : g->n_nodes), sizeof(uint32_t));
+    if (!pos) goto nomem;
+    memcpy(pos, ix->arc_first, g->n_arcs * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++)
+        if (join[i].arc != CC_INVALID_ID) ix->locs[pos[join[i].arc]++] = (uint32_t)i;
+    memcpy(pos, ix->node_first, g->n_nodes * sizeof(uint32_t));
+    for (uint32_t a = 0; a < g->n_arcs; a++) {
+        if (ix->arc_first[a + 1] == ix->arc_first[a]) continue;
+        ix->node_arcs[pos[g->arc_u[a]]++] = a;
+        if (g->arc_v[a] != g->arc_u[a]) ix->node_arcs[pos[g->arc_v[a]]++] = a;
+    }
+    free(pos);
+    return CC_OK;
+nomem:
+    cc__loc_index_free(ix);
+    return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory indexing %zu locations", n);
+}
+
+/* ---- bounded reach ---------------------------------------------------------------------- */
+
+cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__reach_ws *ws)
+{
+    cc_status st;
+    memset(ws, 0, sizeof(*ws));
+    if ((st = cc_search_create(ctx, g, &ws->s))) return st;
+    ws->arc_stamp = cc__calloc_array(g->n_arcs, sizeof(uint32_t));
+    ws->loc = cc__malloc_array(n_loc, sizeof(uint32_t));
+    ws->t_ms = cc__malloc_array(n_loc, sizeof(uint32_t));
+    if (!ws->arc_stamp || !ws->loc || !ws->t_ms) {
+        cc__reach_ws_free(ws);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a reach workspace");
+    }
+    return CC_OK;
+}
+
+void cc__reach_ws_free(cc__reach_ws *ws)
+{
+    cc_search_destroy(ws->s);
+    free(ws->arc_stamp);
+    free(ws->loc);
+    free(ws->t_ms);
+    memset(ws, 0, sizeof(*ws));
+}
+
+static inline void visit_arc(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
+                             const uint32_t *loff, uint32_t a, cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms)
+{
+    if (ws->arc_stamp[a] == ws->gen) return;
+    ws->arc_stamp[a] = ws->gen;
+    for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
+        uint32_t l = ix->locs[k];
+        uint32_t t = cc__loc_time(ws->s, dir, ljoin[l], NULL);
+        if (a == fj.arc) {
+            uint32_t d = dir == CC_REVERSE ? cc__along(g, a, ljoin[l].s_m, fj.s_m) : cc__along(g, a, fj.s_m, ljoin[l].s_m);
+            if (d != CC_INF_COST && d + f_off < t) t = d + f_off;
+        }
+        if (t == CC_INF_COST) continue;
+        t += loff[l];
+        if (t <= limit_ms) {
+            ws->loc[ws->n] = l;
+            ws->t_ms[ws->n] = t;
+            ws->n++;
+        }
+    }
+}
+
+void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+               cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms)
+{
+    cc_seed seeds[2];
+    ws->n = 0;
+    if (fj.arc == CC_INVALID_ID) return;
+    if (++ws->gen == 0) {
+        memset(ws->arc_stamp, 0, (size_t)g->n_arcs * sizeof(uint32_t));
+        ws->gen = 1;
+    }
+    size_t ns = cc__facility_seeds(g, fj, f_off, 0, dir, seeds);
+    cc_search_run(ws->s, dir, seeds, ns, limit_ms);
+    visit_arc(ws, g, ix, ljoin, loff, fj.arc, fj, f_off, dir, limit_ms);
+    size_t n_settled;
+    const uint32_t *settled = cc_search_get_settled_ref(ws->s, &n_settled);
+    for (size_t i = 0; i < n_settled; i++) {
+        uint32_t x = settled[i];
+        for (uint32_t k = ix->node_first[x]; k < ix->node_first[x + 1]; k++)
+            visit_arc(ws, g, ix, ljoin, loff, ix->node_arcs[k], fj, f_off, dir, limit_ms);
+    }
+}
+
+/* ---- nearest facility per set ----------------------------------------------------------- */
+
+typedef struct fac_on_arc {
+    uint32_t arc, fac;
+} fac_on_arc;
+
+static int cmp_fac_on_arc(const void *a, const void *b)
+{
+    const fac_on_arc *x = a, *y = b;
+    if (x->arc != y->arc) return x->arc < y->arc ? -1 : 1;
+    return x->fac < y->fac ? -1 : x->fac > y->fac;
+}
+
+cc_status cc__nearest(cc_ctx *ctx, const cc_graph *g, const cc__join *fjoin, const uint32_t *foff, size_t n_fac,
+                      const uint8_t *in_set, size_t n_sets, const cc__join *ljoin, const uint32_t *loff, size_t n_loc,
+                      cc_direction dir, uint32_t *time_ms, uint32_t *fac)
+{
+    const int threads = cc_ctx_get_threads(ctx);
+    cc_status st = CC_OK;
+    cc_search **ws = cc__calloc_array(n_sets, sizeof(cc_search *));
+    cc_seed *seeds = cc__malloc_array(2 * n_fac * n_sets, sizeof(cc_seed));
+    fac_on_arc *foa = cc__malloc_array(n_fac, sizeof(fac_on_arc));
+    size_t n_foa = 0;
+    if (!ws || !seeds || !foa) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory computing travel times");
+        goto out;
+    }
+    for (size_t k = 0; k < n_sets && !st; k++) st = cc_search_create(ctx, g, &ws[k]);
+    if (st) goto out;
+    for (size_t f = 0; f < n_fac; f++)
+        if (fjoin[f].arc != CC_INVALID_ID) foa[n_foa++] = (fac_on_arc){fjoin[f].arc, (uint32_t)f};
+    qsort(foa, n_foa, sizeof(*foa), cmp_fac_on_arc);
+
+    /* one multi-source search per set, sets in parallel (each with its own workspace) */
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (size_t k = 0; k < n_sets; k++) {
+        cc_seed *sk = seeds + 2 * n_fac * k;
+        size_t ns = 0;
+        for (size_t f = 0; f < n_fac; f++)
+            if (in_set[k * n_fac + f]) ns += cc__facility_seeds(g, fjoin[f], foff[f], (uint32_t)f, dir, sk + ns);
+        cc_search_run(ws[k], dir, sk, ns, CC_INF_COST);
+    }
+
+    /* every location, every set */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static, 4096) num_threads(threads)
+#endif
+    for (size_t i = 0; i < n_loc; i++) {
+        cc__join j = ljoin[i];
+        for (size_t k = 0; k < n_sets; k++) {
+            uint32_t t = CC_INF_COST, o = CC_INVALID_ID;
+            if (j.arc != CC_INVALID_ID) {
+                t = cc__loc_time(ws[k], dir, j, &o);
+                /* facilities on the same arc: direct travel along it */
+                size_t lo = 0, hi = n_foa;
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (foa[mid].arc < j.arc) lo = mid + 1; else hi = mid;
+                }
+                for (size_t q = lo; q < n_foa && foa[q].arc == j.arc; q++) {
+                    uint32_t f = foa[q].fac;
+                    if (!in_set[k * n_fac + f]) continue;
+                    uint32_t d = dir == CC_REVERSE ? cc__along(g, j.arc, j.s_m, fjoin[f].s_m) : cc__along(g, j.arc, fjoin[f].s_m, j.s_m);
+                    if (d == CC_INF_COST) continue;
+                    d += foff[f];
+                    if (d < t || (d == t && f < o)) {
+                        t = d;
+                        o = f;
+                    }
+                }
+                if (t != CC_INF_COST) t += loff[i];
+                if (t >= CC_INF_COST) {
+                    t = CC_INF_COST;
+                    o = CC_INVALID_ID;
+                }
+            }
+            time_ms[k * n_loc + i] = t;
+            fac[k * n_loc + i] = t == CC_INF_COST ? CC_INVALID_ID : o;
+        }
+    }
+out:
+    if (ws)
+        for (size_t k = 0; k < n_sets; k++) cc_search_destroy(ws[k]);
+    free(ws);
+    free(seeds);
+    free(foa);
+    return st;
+}

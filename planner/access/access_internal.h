@@ -1,0 +1,89 @@
+/*
+ * access_internal.h - travel times from demand locations to facilities.
+ *
+ * Model (README.md, "Travel-time model"): a point joins the network at the nearest point of
+ * the nearest drivable arc by a straight off-road leg at the off-road speed, if that leg is at
+ * most the maximum snap distance. Its time to a facility is its off-road leg + the network
+ * time between the two join points (interpolated along the joined arcs, honouring oneway) +
+ * the facility's off-road leg.
+ *
+ * Directions: CC_REVERSE computes patient -> facility (coverage, catchments); CC_FORWARD
+ * computes facility -> patient (emergency stations dispatching ambulances).
+ */
+#ifndef CC_ACCESS_INTERNAL_H
+#define CC_ACCESS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "../geo/geo_internal.h"
+#include "../route/route_internal.h"
+
+/* Off-road leg in ms for @p d_m metres at @p kmh. */
+static inline uint32_t cc__offroad_ms(double d_m, double kmh)
+{
+    return cc__cost_ms(d_m, kmh);
+}
+
+/* Time in ms to travel along arc @p a from position @p from to position @p to (metres from
+ * u), CC_INF_COST when that direction is closed. */
+static inline uint32_t cc__along(const cc_graph *g, uint32_t a, double from, double to)
+{
+    double len = g->arc_len_m[a];
+    if (to == from) return 0; /* a point on a node is that node, whatever the arc's direction */
+    uint32_t c = to >= from ? g->arc_cost_f[a] : g->arc_cost_b[a];
+    if (c == CC_INF_COST) return CC_INF_COST;
+    double frac = len > 0 ? (to >= from ? to - from : from - to) / len : 0.0;
+    if (frac > 1.0) frac = 1.0;
+    return (uint32_t)((double)c * frac + 0.5);
+}
+
+/* Seeds (at most 2) for a facility joined at @p j with off-road leg @p off_ms:
+ * REVERSE: costs from the arc ends to the facility; FORWARD: from the facility to the ends. */
+size_t cc__facility_seeds(const cc_graph *g, cc__join j, uint32_t off_ms, uint32_t origin, cc_direction dir, cc_seed out[2]);
+
+/* Time (without the location's own off-road leg) between a location joined at @p j and the
+ * search's seeds, using settled labels of @p s; CC_INF_COST when unreachable. */
+uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t *origin);
+
+/* Index of locations by arc and of arcs-with-locations by node, for bounded enumeration. */
+typedef struct cc__loc_index {
+    uint32_t n_arcs, n_nodes;
+    uint32_t *arc_first; /* n_arcs + 1 */
+    uint32_t *locs;      /* location ids grouped by arc */
+    uint32_t *node_first;/* n_nodes + 1 */
+    uint32_t *node_arcs; /* arcs with locations, by incident node */
+} cc__loc_index;
+
+cc_status cc__loc_index_build(cc_ctx *ctx, const cc_graph *g, const cc__join *join, size_t n, cc__loc_index *out);
+void cc__loc_index_free(cc__loc_index *ix);
+
+/* Per-thread workspace for bounded reach enumeration. */
+typedef struct cc__reach_ws {
+    cc_search *s;
+    uint32_t *arc_stamp;
+    uint32_t gen;
+    uint32_t *loc;  /* reached locations */
+    uint32_t *t_ms; /* their times (location off-road leg included) */
+    size_t n;
+} cc__reach_ws;
+
+cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__reach_ws *ws);
+void cc__reach_ws_free(cc__reach_ws *ws);
+
+/* All locations within @p limit_ms of the facility joined at @p fj (off-road leg @p f_off):
+ * a bounded Dijkstra, then every location on an arc that touches a settled node (or on the
+ * facility's own arc). Results in ws->loc / ws->t_ms (ws->n of them), in no particular
+ * order. Allocation-free. */
+void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+               cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms);
+
+/* Nearest facility of each set for every location.
+ * Facility f belongs to set k when in_set[k * n_fac + f] != 0. Output arrays are
+ * n_sets * n_loc, row k for set k: time in ms (CC_INF_COST: unreachable or no road access)
+ * and facility index (CC_INVALID_ID). One Dijkstra per set (in parallel), then the locations
+ * in parallel. */
+cc_status cc__nearest(cc_ctx *ctx, const cc_graph *g, const cc__join *fjoin, const uint32_t *foff, size_t n_fac,
+                      const uint8_t *in_set, size_t n_sets, const cc__join *ljoin, const uint32_t *loff, size_t n_loc,
+                      cc_direction dir, uint32_t *time_ms, uint32_t *fac);
+
+#endif

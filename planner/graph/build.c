@@ -1,0 +1,543 @@
+/*
+ * build.c - routable graph from road records and a speed profile.
+ *
+ * 1. Per way: speed (class x surface, maxspeed cap) and allowed directions (oneway tags,
+ *    roundabouts and motorways one way when untagged).
+ * 2. Junction detection: vertices of drivable ways are hashed by exact coordinates; a vertex
+ *    seen twice or more (in two ways, or twice in one) or ending a way is a node. Everything
+ *    else is geometry: on OSM extracts only about one vertex in eight becomes a node.
+ * 3. Arcs between consecutive nodes of a way, with length and a cost each way (ms).
+ * 4. Nodes renumbered along a Hilbert curve, so that nodes near in space are near in memory.
+ * 5. Forward and reverse CSR with 8-byte edges (head, cost) and an arc id per edge.
+ * 6. Strongly connected components (Tarjan, iterative) for the connectivity report.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../io/io_internal.h"
+#include "graph_internal.h"
+
+void cc_graph_destroy(cc_graph *g)
+{
+    if (!g) return;
+    free(g->fwd_first);
+    free(g->fwd);
+    free(g->fwd_arc);
+    free(g->bwd_first);
+    free(g->bwd);
+    free(g->bwd_arc);
+    free(g->node_x);
+    free(g->node_y);
+    free(g->arc_u);
+    free(g->arc_v);
+    free(g->arc_cost_f);
+    free(g->arc_cost_b);
+    free(g->arc_len_m);
+    free(g->arc_way);
+    free(g->arc_first);
+    free(g->pt_x);
+    free(g->pt_y);
+    free(g->pt_s);
+    free(g->pt_arc);
+    free(g->node_scc);
+    free(g->crs_wkt);
+    free(g);
+}
+
+uint32_t cc_graph_get_node_count(const cc_graph *g) { return g->n_nodes; }
+uint32_t cc_graph_get_edge_count(const cc_graph *g) { return g->n_edges; }
+uint32_t cc_graph_get_arc_count(const cc_graph *g) { return g->n_arcs; }
+uint32_t cc_graph_get_scc_count(const cc_graph *g) { return g->scc_count; }
+uint32_t cc_graph_get_largest_scc(const cc_graph *g) { return g->scc_largest; }
+const char *cc_graph_get_crs_wkt(const cc_graph *g) { return g->crs_wkt; }
+
+size_t cc_graph_get_routing_bytes(const cc_graph *g)
+{
+    return 2 * ((size_t)g->n_nodes + 1) * sizeof(uint32_t) + 2 * (size_t)g->n_edges * (sizeof(cc_edge) + sizeof(uint32_t)) +
+           (size_t)g->n_nodes * 2 * sizeof(double);
+}
+
+size_t cc_graph_get_geometry_bytes(const cc_graph *g)
+{
+    size_t npt = g->arc_first ? g->arc_first[g->n_arcs] : 0;
+    return (size_t)g->n_arcs * (5 * sizeof(uint32_t) + sizeof(double)) + ((size_t)g->n_arcs + 1) * sizeof(uint32_t) +
+           npt * (3 * sizeof(double) + sizeof(uint32_t)) + (size_t)g->n_nodes * sizeof(uint32_t);
+}
+
+void cc_graph_get_csr_ref(const cc_graph *g, const uint32_t **first, const cc_edge **edges)
+{
+    *first = g->fwd_first;
+    *edges = g->fwd;
+}
+
+void cc_graph_get_node_xy(const cc_graph *g, uint32_t node, double *x, double *y)
+{
+    *x = g->node_x[node];
+    *y = g->node_y[node];
+}
+
+/* ---- vertex hashing ---------------------------------------------------------------------- */
+
+static inline uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t hash_xy(double x, double y)
+{
+    uint64_t a, b;
+    x += 0.0; /* -0.0 -> +0.0 */
+    y += 0.0;
+    memcpy(&a, &x, 8);
+    memcpy(&b, &y, 8);
+    return mix64(a ^ mix64(b + 0x9e3779b97f4a7c15ULL));
+}
+
+/* ---- Hilbert order ------------------------------------------------------------------------ */
+
+static uint32_t hilbert_d(uint32_t x, uint32_t y)
+{
+    const uint32_t n = 1u << 16;
+    uint32_t d = 0;
+    for (uint32_t s = n / 2; s > 0; s /= 2) {
+        uint32_t rx = (x & s) > 0, ry = (y & s) > 0;
+        d += s * s * ((3 * rx) ^ ry);
+        if (ry == 0) {
+            if (rx == 1) {
+                x = n - 1 - x;
+                y = n - 1 - y;
+            }
+            uint32_t t = x;
+            x = y;
+            y = t;
+        }
+    }
+    return d;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- strongly connected components (Tarjan, explicit stacks) -------------------------------- */
+
+static cc_status compute_scc(cc_ctx *ctx, cc_graph *g)
+{
+    const uint32_t n = g->n_nodes, UNSET = CC_INVALID_ID;
+    uint32_t *idx = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *low = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *stack = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *cs_node = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *cs_edge = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *comp = cc__malloc_array(n, sizeof(uint32_t));
+    uint32_t *size = NULL;
+    cc_status st = CC_OK;
+    if (!idx || !low || !stack || !cs_node || !cs_edge || !comp) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory checking graph connectivity");
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) idx[i] = comp[i] = UNSET;
+    uint32_t counter = 0, sp = 0, ncomp = 0;
+    for (uint32_t root = 0; root < n; root++) {
+        if (idx[root] != UNSET) continue;
+        uint32_t csp = 0;
+        cs_node[csp] = root;
+        cs_edge[csp++] = g->fwd_first[root];
+        idx[root] = low[root] = counter++;
+        stack[sp++] = root;
+        while (csp) {
+            uint32_t v = cs_node[csp - 1];
+            uint32_t e = cs_edge[csp - 1];
+            if (e < g->fwd_first[v + 1]) {
+                cs_edge[csp - 1] = e + 1;
+                uint32_t w = g->fwd[e].head;
+                if (idx[w] == UNSET) {
+                    idx[w] = low[w] = counter++;
+                    stack[sp++] = w;
+                    cs_node[csp] = w;
+                    cs_edge[csp++] = g->fwd_first[w];
+                } else if (comp[w] == UNSET && idx[w] < low[v]) {
+                    low[v] = idx[w];
+                }
+                continue;
+            }
+            if (low[v] == idx[v]) {
+                uint32_t w;
+                do {
+                    w = stack[--sp];
+                    comp[w] = ncomp;
+                } while (w != v);
+                ncomp++;
+            }
+            csp--;
+            if (csp) {
+                uint32_t p = cs_node[csp - 1];
+                if (low[v] < low[p]) low[p] = low[v];
+            }
+        }
+    }
+    if (!(size = cc__calloc_array(ncomp ? ncomp : 1, sizeof(uint32_t)))) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory checking graph connectivity");
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) size[comp[i]]++;
+    uint32_t big = 0;
+    for (uint32_t c = 1; c < ncomp; c++)
+        if (size[c] > size[big]) big = c;
+    /* relabel: the largest component gets id 0 */
+    for (uint32_t i = 0; i < n; i++) comp[i] = comp[i] == big ? 0 : (comp[i] == 0 ? big : comp[i]);
+    g->scc_count = ncomp;
+    g->scc_largest = ncomp ? size[big] : 0;
+    g->node_scc = comp;
+    comp = NULL;
+out:
+    free(idx);
+    free(low);
+    free(stack);
+    free(cs_node);
+    free(cs_edge);
+    free(comp);
+    free(size);
+    return st;
+}
+
+/* ---- build ------------------------------------------------------------------------------ */
+
+typedef struct build_tmp {
+    float *way_kmh;    /* per way; 0 = not drivable */
+    uint8_t *way_dir;  /* bit 0 forward allowed, bit 1 backward allowed */
+    uint32_t *rep;     /* per vertex: first vertex with the same coordinates */
+    uint8_t *cnt;      /* per representative vertex: occurrences, saturating at 2 */
+    uint32_t *node_of; /* per representative vertex: node id */
+    uint32_t *slots;   /* hash table of vertex indices */
+    uint32_t *unknown; /* ways per unknown class id */
+} build_tmp;
+
+static void free_tmp(build_tmp *t)
+{
+    free(t->way_kmh);
+    free(t->way_dir);
+    free(t->rep);
+    free(t->cnt);
+    free(t->node_of);
+    free(t->slots);
+    free(t->unknown);
+}
+
+/* Speeds and directions of every way; warn once about classes the profile does not know. */
+static cc_status way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, build_tmp *t, size_t *n_drivable)
+{
+    uint32_t nstr = r->strings.n;
+    double *cls_kmh = cc__calloc_array(nstr, sizeof(double));
+    double *surf_mult = cc__calloc_array(nstr, sizeof(double));
+    bool *known = cc__calloc_array(nstr, sizeof(bool));
+    t->unknown = cc__calloc_array(nstr, sizeof(uint32_t));
+    t->way_kmh = cc__malloc_array(r->n_ways, sizeof(float));
+    t->way_dir = cc__malloc_array(r->n_ways, sizeof(uint8_t));
+    cc_status st = CC_OK;
+    if (!cls_kmh || !surf_mult || !known || !t->unknown || !t->way_kmh || !t->way_dir) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory building graph");
+        goto out;
+    }
+    for (uint32_t i = 0; i < nstr; i++) {
+        cls_kmh[i] = cc__profile_class_kmh(p, r->strings.str[i], &known[i]);
+        surf_mult[i] = cc__profile_surface_mult(p, r->strings.str[i]);
+    }
+    uint32_t motorway = cc__strtab_find(&r->strings, "motorway");
+    *n_drivable = 0;
+    for (size_t w = 0; w < r->n_ways; w++) {
+        double kmh;
+        if (r->speed_kmh[w] > 0) {
+            kmh = r->speed_kmh[w];
+        } else {
+            uint32_t c = r->cls[w];
+            if (c == CC__NO_STRING) {
+                kmh = 0;
+            } else {
+                kmh = cls_kmh[c];
+                if (!known[c]) t->unknown[c]++;
+                if (kmh > 0 && r->surface[w] != CC__NO_STRING) kmh *= surf_mult[r->surface[w]];
+                if (kmh > 0 && p->maxspeed_cap && r->maxspeed_kmh[w] > 0 && r->maxspeed_kmh[w] < kmh) kmh = r->maxspeed_kmh[w];
+            }
+        }
+        uint8_t dir = 3;
+        if (p->oneway_honour) {
+            switch (r->oneway[w]) {
+            case CC__ONEWAY_FWD: dir = 1; break;
+            case CC__ONEWAY_BWD: dir = 2; break;
+            case CC__ONEWAY_NO: dir = 3; break;
+            default: dir = (r->roundabout[w] || (motorway != CC__NO_STRING && r->cls[w] == motorway)) ? 1 : 3;
+            }
+        }
+        t->way_kmh[w] = (float)kmh;
+        t->way_dir[w] = kmh > 0 ? dir : 0;
+        if (kmh > 0) (*n_drivable)++;
+    }
+    /* one warning listing unknown classes with their counts */
+    char list[600] = "";
+    size_t n_unknown = 0, ways_unknown = 0;
+    for (uint32_t i = 0; i < nstr; i++) {
+        if (!t->unknown[i]) continue;
+        n_unknown++;
+        ways_unknown += t->unknown[i];
+        if (strlen(list) < sizeof(list) - 80) {
+            char item[96];
+            snprintf(item, sizeof(item), "%s%.48s (%u)", list[0] ? ", " : "", r->strings.str[i], t->unknown[i]);
+            strcat(list, item);
+        }
+    }
+    if (n_unknown)
+        cc__warn(ctx, "Profile <%s> does not know %zu road classes, not driven on: %s [%zu ways]", p->name, n_unknown, list,
+                 ways_unknown);
+out:
+    free(cls_kmh);
+    free(surf_mult);
+    free(known);
+    return st;
+}
+
+cc_status cc_graph_build(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, const cc_graph_opts *opts, cc_graph **out)
+{
+    build_tmp t = {0};
+    cc_graph *g = NULL;
+    cc_status st;
+    size_t n_drivable = 0;
+    uint64_t *keys = NULL;
+    uint32_t *perm = NULL;
+    const cc_node_order order = opts ? opts->order : CC_ORDER_HILBERT;
+
+    *out = NULL;
+    if (r->n_vertices >= (size_t)INT32_MAX) return cc__fail(ctx, CC_ERR_LIMIT, "Road network has more than 2^31 vertices");
+    if ((st = way_speeds(ctx, r, p, &t, &n_drivable))) goto out;
+    if (n_drivable == 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "No road is drivable with profile <%s> (%zu ways read)", p->name, r->n_ways);
+        goto out;
+    }
+    if (!(g = calloc(1, sizeof(*g))) || !(g->crs_wkt = cc__strdup(r->crs_wkt))) goto nomem;
+
+    /* junctions: hash every vertex of drivable ways */
+    uint32_t nslot = 1024;
+    while (nslot < 2 * r->n_vertices) nslot *= 2;
+    t.slots = cc__malloc_array(nslot, sizeof(uint32_t));
+    t.rep = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
+    t.cnt = cc__calloc_array(r->n_vertices, sizeof(uint8_t));
+    t.node_of = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
+    if (!t.slots || !t.rep || !t.cnt || !t.node_of) goto nomem;
+    memset(t.slots, 0xff, (size_t)nslot * sizeof(uint32_t));
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t.way_dir[w]) continue;
+        for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) {
+            uint32_t h = (uint32_t)hash_xy(r->x[i], r->y[i]) & (nslot - 1);
+            for (;;) {
+                uint32_t j = t.slots[h];
+                if (j == CC_INVALID_ID) {
+                    t.slots[h] = (uint32_t)i;
+                    t.rep[i] = (uint32_t)i;
+                    t.cnt[i] = 1;
+                    break;
+                }
+                if (r->x[j] == r->x[i] && r->y[j] == r->y[i]) {
+                    t.rep[i] = j;
+                    if (t.cnt[j] < 2) t.cnt[j]++;
+                    break;
+                }
+                h = (h + 1) & (nslot - 1);
+            }
+        }
+    }
+    free(t.slots);
+    t.slots = NULL;
+
+    /* count nodes, arcs and arc points */
+    size_t n_nodes = 0, n_arcs = 0, n_pts = 0, n_way_vertices = 0;
+    memset(t.node_of, 0xff, r->n_vertices * sizeof(uint32_t));
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t.way_dir[w]) continue;
+        size_t a = r->way_first[w], b = r->way_first[w + 1];
+        n_way_vertices += b - a;
+        size_t start = a;
+        for (size_t i = a; i < b; i++) {
+            uint32_t rep = t.rep[i];
+            bool is_node = i == a || i == b - 1 || t.cnt[rep] >= 2;
+            if (!is_node) continue;
+            if (t.node_of[rep] == CC_INVALID_ID) t.node_of[rep] = (uint32_t)n_nodes++;
+            if (i > a) {
+                n_arcs++;
+                n_pts += i - start + 1;
+                start = i;
+            }
+        }
+    }
+    if (n_nodes >= INT32_MAX || n_arcs >= INT32_MAX / 2 || n_pts >= UINT32_MAX) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu nodes, %zu arcs", n_nodes, n_arcs);
+        goto out;
+    }
+    g->n_nodes = (uint32_t)n_nodes;
+    g->n_arcs = (uint32_t)n_arcs;
+    g->n_way_vertices = n_way_vertices;
+    if (!(g->node_x = cc__malloc_array(n_nodes, sizeof(double))) || !(g->node_y = cc__malloc_array(n_nodes, sizeof(double))) ||
+        !(g->arc_u = cc__malloc_array(n_arcs, sizeof(uint32_t))) || !(g->arc_v = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
+        !(g->arc_cost_f = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
+        !(g->arc_cost_b = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
+        !(g->arc_len_m = cc__malloc_array(n_arcs, sizeof(double))) ||
+        !(g->arc_way = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
+        !(g->arc_first = cc__malloc_array(n_arcs + 1, sizeof(uint32_t))) ||
+        !(g->pt_x = cc__malloc_array(n_pts, sizeof(double))) || !(g->pt_y = cc__malloc_array(n_pts, sizeof(double))) ||
+        !(g->pt_s = cc__malloc_array(n_pts, sizeof(double))) || !(g->pt_arc = cc__malloc_array(n_pts, sizeof(uint32_t))))
+        goto nomem;
+
+    /* arcs */
+    size_t ai = 0, pi = 0;
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t.way_dir[w]) continue;
+        size_t a = r->way_first[w], b = r->way_first[w + 1];
+        size_t start = a;
+        double kmh = t.way_kmh[w];
+        for (size_t i = a + 1; i < b; i++) {
+            uint32_t rep = t.rep[i];
+            if (!(i == b - 1 || t.cnt[rep] >= 2)) continue;
+            double len = 0;
+            g->arc_first[ai] = (uint32_t)pi;
+            for (size_t k = start; k <= i; k++) {
+                if (k > start) len += hypot(r->x[k] - r->x[k - 1], r->y[k] - r->y[k - 1]);
+                g->pt_x[pi] = r->x[k];
+                g->pt_y[pi] = r->y[k];
+                g->pt_s[pi] = len;
+                g->pt_arc[pi] = (uint32_t)ai;
+                pi++;
+            }
+            g->arc_u[ai] = t.node_of[t.rep[start]];
+            g->arc_v[ai] = t.node_of[rep];
+            g->arc_len_m[ai] = len;
+            g->arc_way[ai] = (uint32_t)w;
+            g->arc_cost_f[ai] = (t.way_dir[w] & 1) ? cc__cost_ms(len, kmh) : CC_INF_COST;
+            g->arc_cost_b[ai] = (t.way_dir[w] & 2) ? cc__cost_ms(len, kmh) : CC_INF_COST;
+            ai++;
+            start = i;
+        }
+    }
+    g->arc_first[n_arcs] = (uint32_t)pi;
+    for (size_t i = 0; i < r->n_vertices; i++) {
+        if (t.node_of[i] == CC_INVALID_ID) continue;
+        g->node_x[t.node_of[i]] = r->x[i];
+        g->node_y[t.node_of[i]] = r->y[i];
+    }
+    g->minx = g->miny = INFINITY;
+    g->maxx = g->maxy = -INFINITY;
+    for (size_t i = 0; i < n_pts; i++) {
+        if (g->pt_x[i] < g->minx) g->minx = g->pt_x[i];
+        if (g->pt_x[i] > g->maxx) g->maxx = g->pt_x[i];
+        if (g->pt_y[i] < g->miny) g->miny = g->pt_y[i];
+        if (g->pt_y[i] > g->maxy) g->maxy = g->pt_y[i];
+    }
+
+    /* node order */
+    if (order == CC_ORDER_HILBERT && n_nodes > 1) {
+        if (!(keys = cc__malloc_array(n_nodes, sizeof(uint64_t))) || !(perm = cc__malloc_array(n_nodes, sizeof(uint32_t))))
+            goto nomem;
+        double sx = 65535.0 / fmax(g->maxx - g->minx, 1e-9), sy = 65535.0 / fmax(g->maxy - g->miny, 1e-9);
+        double s = fmin(sx, sy);
+        for (size_t i = 0; i < n_nodes; i++) {
+            uint32_t hx = (uint32_t)((g->node_x[i] - g->minx) * s), hy = (uint32_t)((g->node_y[i] - g->miny) * s);
+            keys[i] = ((uint64_t)hilbert_d(hx, hy) << 32) | (uint64_t)i;
+        }
+        qsort(keys, n_nodes, sizeof(uint64_t), cmp_u64);
+        for (size_t k = 0; k < n_nodes; k++) perm[(uint32_t)keys[k]] = (uint32_t)k; /* old -> new */
+        double *tmp = (double *)keys;                                                  /* reuse: 8 bytes each */
+        for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_x[i];
+        memcpy(g->node_x, tmp, n_nodes * sizeof(double));
+        for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_y[i];
+        memcpy(g->node_y, tmp, n_nodes * sizeof(double));
+        for (size_t a = 0; a < n_arcs; a++) {
+            g->arc_u[a] = perm[g->arc_u[a]];
+            g->arc_v[a] = perm[g->arc_v[a]];
+        }
+    }
+
+    /* CSR both ways */
+    size_t m = 0;
+    for (size_t a = 0; a < n_arcs; a++) {
+        if (g->arc_u[a] == g->arc_v[a]) continue; /* loops never shorten a path */
+        m += (g->arc_cost_f[a] != CC_INF_COST) + (g->arc_cost_b[a] != CC_INF_COST);
+    }
+    if (m >= INT32_MAX) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu edges", m);
+        goto out;
+    }
+    g->n_edges = (uint32_t)m;
+    if (!(g->fwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) ||
+        !(g->bwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) || !(g->fwd = cc__malloc_array(m, sizeof(cc_edge))) ||
+        !(g->bwd = cc__malloc_array(m, sizeof(cc_edge))) || !(g->fwd_arc = cc__malloc_array(m, sizeof(uint32_t))) ||
+        !(g->bwd_arc = cc__malloc_array(m, sizeof(uint32_t))))
+        goto nomem;
+    for (size_t a = 0; a < n_arcs; a++) {
+        uint32_t u = g->arc_u[a], v = g->arc_v[a];
+        if (u == v) continue;
+        if (g->arc_cost_f[a] != CC_INF_COST) {
+            g->fwd_first[u + 1]++;
+            g->bwd_first[v + 1]++;
+        }
+        if (g->arc_cost_b[a] != CC_INF_COST) {
+            g->fwd_first[v + 1]++;
+            g->bwd_first[u + 1]++;
+        }
+    }
+    for (size_t i = 0; i < n_nodes; i++) {
+        g->fwd_first[i + 1] += g->fwd_first[i];
+        g->bwd_first[i + 1] += g->bwd_first[i];
+    }
+    uint32_t *fpos = perm ? perm : cc__malloc_array(n_nodes, sizeof(uint32_t)); /* reuse scratch */
+    uint32_t *bpos = cc__malloc_array(n_nodes, sizeof(uint32_t));
+    if (!fpos || !bpos) {
+        if (fpos != perm) free(fpos);
+        free(bpos);
+        goto nomem;
+    }
+    memcpy(fpos, g->fwd_first, n_nodes * sizeof(uint32_t));
+    memcpy(bpos, g->bwd_first, n_nodes * sizeof(uint32_t));
+    for (size_t a = 0; a < n_arcs; a++) {
+        uint32_t u = g->arc_u[a], v = g->arc_v[a];
+        if (u == v) continue;
+        if (g->arc_cost_f[a] != CC_INF_COST) {
+            uint32_t e = fpos[u]++, f = bpos[v]++;
+            g->fwd[e] = (cc_edge){v, g->arc_cost_f[a]};
+            g->fwd_arc[e] = (uint32_t)a;
+            g->bwd[f] = (cc_edge){u, g->arc_cost_f[a]};
+            g->bwd_arc[f] = (uint32_t)a;
+        }
+        if (g->arc_cost_b[a] != CC_INF_COST) {
+            uint32_t e = fpos[v]++, f = bpos[u]++;
+            g->fwd[e] = (cc_edge){u, g->arc_cost_b[a]};
+            g->fwd_arc[e] = (uint32_t)a;
+            g->bwd[f] = (cc_edge){v, g->arc_cost_b[a]};
+            g->bwd_arc[f] = (uint32_t)a;
+        }
+    }
+    if (fpos != perm) free(fpos);
+    free(bpos);
+
+    if ((st = compute_scc(ctx, g))) goto out;
+    cc__info(ctx, "Graph: %u nodes (%.1f%% of %zu way vertices), %u directed edges, %u arcs; largest strongly connected component %u nodes (%.1f%%) of %u",
+             g->n_nodes, 100.0 * g->n_nodes / (double)(n_way_vertices ? n_way_vertices : 1), n_way_vertices, g->n_edges,
+             g->n_arcs, g->scc_largest, 100.0 * g->scc_largest / (double)(g->n_nodes ? g->n_nodes : 1), g->scc_count);
+    *out = g;
+    g = NULL;
+    st = CC_OK;
+    goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory building graph (%zu ways, %zu vertices)", r->n_ways, r->n_vertices);
+out:
+    free(keys);
+    free(perm);
+    free_tmp(&t);
+    cc_graph_destroy(g);
+    return st;
+}

@@ -1,0 +1,296 @@
+/*
+ * demand.c - population as a raster (people per cell; nodata and NaN skipped) or as points
+ * with a population field. Rasters are read block-row by block-row (GDAL block-wise I/O), so
+ * memory grows with the number of valid cells, not with the raster size.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+
+#include "inputs_internal.h"
+
+void cc__demand_free(cc__demand *d)
+{
+    if (!d) return;
+    free(d->x);
+    free(d->y);
+    free(d->pop);
+    free(d->cell);
+    if (d->name)
+        for (size_t i = 0; i < d->n; i++) free(d->name[i]);
+    free(d->name);
+    free(d->grid.wkt);
+    memset(d, 0, sizeof(*d));
+}
+
+static cc_status reserve(cc_ctx *ctx, cc__demand *d, size_t *cap, size_t need, bool names)
+{
+    if (need <= *cap) return CC_OK;
+    size_t c = *cap ? *cap * 2 : 65536;
+    while (c < need) c *= 2;
+    double *x = cc__realloc_array(d->x, c, sizeof(double));
+    if (x) d->x = x;
+    double *y = cc__realloc_array(d->y, c, sizeof(double));
+    if (y) d->y = y;
+    double *p = cc__realloc_array(d->pop, c, sizeof(double));
+    if (p) d->pop = p;
+    int64_t *cl = cc__realloc_array(d->cell, c, sizeof(int64_t));
+    if (cl) d->cell = cl;
+    char **nm = names ? cc__realloc_array(d->name, c, sizeof(char *)) : d->name;
+    if (nm) d->name = nm;
+    if (!x || !y || !p || !cl || (names && !nm)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
+    *cap = c;
+    return CC_OK;
+}
+
+static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work_wkt, double *x, double *y, size_t n,
+                         const char *path)
+{
+    OGRSpatialReferenceH dst = cc__srs_from_wkt(work_wkt);
+    cc_status st = CC_OK;
+    if (!dst) return cc__fail(ctx, CC_ERR_CRS, "Invalid working CRS");
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, dst);
+    cc__gdal_end(ctx);
+    if (!ct)
+        st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
+    else
+        st = cc__transform_points(ctx, ct, x, y, n);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(dst);
+    return st;
+}
+
+static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const char *work_wkt, cc__demand *d)
+{
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), has_nd = 0, bx, by;
+    double *buf = NULL;
+    size_t cap = 0, n_neg = 0;
+    double min_neg = 0;
+    cc_status st = CC_OK;
+    OGRSpatialReferenceH srs = NULL;
+
+    if (GDALGetGeoTransform(ds, d->grid.gt) != CE_None)
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
+    if (d->grid.gt[2] != 0.0 || d->grid.gt[4] != 0.0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
+    OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
+    if (!rs || OSRIsLocal(rs))
+        return cc__fail(ctx, CC_ERR_CRS, "Population raster '%s' has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326)",
+                        path);
+    srs = cc__srs_clone(rs);
+    if (OSRExportToWkt(srs, &d->grid.wkt) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
+    }
+    d->grid.w = w;
+    d->grid.h = h;
+    d->is_raster = true;
+    double nd = GDALGetRasterNoDataValue(band, &has_nd);
+    if (!has_nd) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
+    GDALGetBlockSize(band, &bx, &by);
+    if (by < 1 || by > 4096) by = 256;
+    if (!(buf = cc__malloc_array((size_t)w * (size_t)by, sizeof(double)))) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
+        goto out;
+    }
+    cc__gdal_begin(ctx);
+    for (int r0 = 0; r0 < h && !st; r0 += by) {
+        int rows = h - r0 < by ? h - r0 : by;
+        if (GDALRasterIO(band, GF_Read, 0, r0, w, rows, buf, w, rows, GDT_Float64, 0, 0) != CE_None) {
+            st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population raster '%s' at rows %d-%d: %s", path, r0,
+                          r0 + rows - 1, cc__gdal_msg(ctx));
+            break;
+        }
+        for (int rr = 0; rr < rows && !st; rr++) {
+            const double *row = buf + (size_t)rr * w;
+            int r = r0 + rr;
+            for (int c = 0; c < w; c++) {
+                double v = row[c];
+                if (has_nd && (v == nd || (isnan(nd) && isnan(v)))) continue;
+                if (isnan(v) || isinf(v)) {
+                    d->n_nan++;
+                    continue;
+                }
+                if (v < 0) {
+                    if (n_neg++ == 0 || v < min_neg) min_neg = v;
+                    continue;
+                }
+                if ((st = reserve(ctx, d, &cap, d->n + 1, false))) break;
+                d->x[d->n] = d->grid.gt[0] + (c + 0.5) * d->grid.gt[1];
+                d->y[d->n] = d->grid.gt[3] + (r + 0.5) * d->grid.gt[5];
+                d->pop[d->n] = v;
+                d->cell[d->n] = (int64_t)r * w + c;
+                d->pop_total += v;
+                if (v == 0) d->n_zero++;
+                d->n++;
+            }
+        }
+        cc__progress(ctx, "Reading population", (double)(r0 + rows) / h);
+        if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading population");
+    }
+    cc__gdal_end(ctx);
+    if (st) goto out;
+    if (n_neg) {
+        st = cc__fail(ctx, CC_ERR_INPUT,
+                      "Population raster '%s' holds %zu negative cells (minimum %g); people per cell must be >= 0 (set a nodata value for masked cells)",
+                      path, n_neg, min_neg);
+        goto out;
+    }
+    if (d->n_nan) cc__warn(ctx, "Population raster '%s': %zu NaN or infinite cells treated as nodata", path, d->n_nan);
+    if (d->n == 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no valid cells (all nodata)", path);
+        goto out;
+    }
+    st = to_work(ctx, srs, work_wkt, d->x, d->y, d->n, path);
+out:
+    free(buf);
+    if (srs) OSRDestroySpatialReference(srs);
+    return st;
+}
+
+static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
+                             cc__demand *d)
+{
+    OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
+    size_t cap = 0, n_null = 0, n_badgeom = 0, n_feat = 0;
+    cc_status st = CC_OK;
+    OGRSpatialReferenceH srs = NULL;
+    if (!lyr) return cc__fail(ctx, CC_ERR_INPUT, "Population file '%s' has no layer%s%s", path, o->layer ? " " : "", o->layer ? o->layer : "");
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    int fpop = -1;
+    if (o->pop_field)
+        fpop = OGR_FD_GetFieldIndex(fd, o->pop_field);
+    else if ((fpop = OGR_FD_GetFieldIndex(fd, "population")) < 0)
+        fpop = OGR_FD_GetFieldIndex(fd, "pop");
+    if (fpop < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no population field <%s>; name it with --population-field",
+                        OGR_L_GetName(lyr), path, o->pop_field ? o->pop_field : "population");
+    int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
+    if (!ls) {
+        if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") != 0)
+            return cc__fail(ctx, CC_ERR_CRS, "Population layer <%s> in '%s' has no coordinate reference system", OGR_L_GetName(lyr), path);
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, 4326);
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    } else {
+        srs = cc__srs_clone(ls);
+    }
+    d->is_raster = false;
+    cc__gdal_begin(ctx);
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while (!st && (f = OGR_L_GetNextFeature(lyr))) {
+        n_feat++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint && OGR_G_GetGeometryCount(g) > 0)
+            g = OGR_G_GetGeometryRef(g, 0);
+        if (!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint) {
+            n_badgeom++;
+        } else if (!OGR_F_IsFieldSetAndNotNull(f, fpop)) {
+            n_null++;
+        } else {
+            double v = OGR_F_GetFieldAsDouble(f, fpop), x = OGR_G_GetX(g, 0), y = OGR_G_GetY(g, 0);
+            if (!isfinite(v) || !isfinite(x) || !isfinite(y)) {
+                n_null++;
+            } else if (v < 0) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s', feature %lld: population %g must be >= 0",
+                              OGR_L_GetName(lyr), path, (long long)OGR_F_GetFID(f), v);
+            } else if (!(st = reserve(ctx, d, &cap, d->n + 1, true))) {
+                d->x[d->n] = x;
+                d->y[d->n] = y;
+                d->pop[d->n] = v;
+                d->cell[d->n] = -1;
+                d->name[d->n] = cc__strdup(fname >= 0 ? OGR_F_GetFieldAsString(f, fname) : "");
+                d->pop_total += v;
+                if (v == 0) d->n_zero++;
+                d->n++;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    cc__gdal_end(ctx);
+    if (st) goto out;
+    if (n_badgeom || n_null)
+        cc__warn(ctx, "Population layer '%s': skipped %zu features without a point geometry and %zu without a population value",
+                 path, n_badgeom, n_null);
+    if (d->n == 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no usable points (%zu features)", OGR_L_GetName(lyr), path,
+                      n_feat);
+        goto out;
+    }
+    st = to_work(ctx, srs, work_wkt, d->x, d->y, d->n, path);
+out:
+    if (srs) OSRDestroySpatialReference(srs);
+    return st;
+}
+
+cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *o, const char *work_wkt, cc__demand *d)
+{
+    static const cc__demand_opts defaults;
+    cc_status st;
+    memset(d, 0, sizeof(*d));
+    if (!o) o = &defaults;
+    cc__gdal_init();
+    VSIStatBufL sb;
+    if (strncmp(path, "PG:", 3) != 0 && VSIStatL(path, &sb) != 0)
+        return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': No such file or directory", path);
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': %s", path, cc__gdal_msg(ctx));
+    if (GDALGetRasterCount(ds) > 0)
+        st = read_raster(ctx, ds, path, work_wkt, d);
+    else if (GDALDatasetGetLayerCount(ds) > 0)
+        st = read_points(ctx, ds, path, o, work_wkt, d);
+    else
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population file '%s' has neither a raster band nor a vector layer", path);
+    GDALClose(ds);
+    if (st) cc__demand_free(d);
+    return st;
+}
+
+cc_status cc__grid_points(cc_ctx *ctx, double minx, double miny, double maxx, double maxy, double res_m, const char *work_wkt,
+                          size_t max_cells, cc__demand *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!(res_m > 0)) return cc__fail(ctx, CC_ERR_PARAM, "Grid resolution must be above 0 m, got %g", res_m);
+    double x0 = floor(minx / res_m) * res_m, y1 = ceil(maxy / res_m) * res_m;
+    double wd = ceil((maxx - x0) / res_m), hd = ceil((y1 - miny) / res_m);
+    if (wd < 1) wd = 1;
+    if (hd < 1) hd = 1;
+    if (wd * hd > (double)max_cells)
+        return cc__fail(ctx, CC_ERR_LIMIT, "A %g m travel-time grid over this area would have %.0f cells (limit %zu); use a coarser --resolution",
+                        res_m, wd * hd, max_cells);
+    int w = (int)wd, h = (int)hd;
+    size_t n = (size_t)w * (size_t)h;
+    d->x = cc__malloc_array(n, sizeof(double));
+    d->y = cc__malloc_array(n, sizeof(double));
+    d->pop = cc__calloc_array(n, sizeof(double));
+    d->cell = cc__malloc_array(n, sizeof(int64_t));
+    d->grid.wkt = cc__strdup(work_wkt);
+    if (!d->x || !d->y || !d->pop || !d->cell || !d->grid.wkt) {
+        cc__demand_free(d);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a %dx%d travel-time grid", w, h);
+    }
+    d->grid.w = w;
+    d->grid.h = h;
+    d->grid.gt[0] = x0;
+    d->grid.gt[1] = res_m;
+    d->grid.gt[3] = y1;
+    d->grid.gt[5] = -res_m;
+    for (int r = 0; r < h; r++)
+        for (int c = 0; c < w; c++) {
+            size_t i = (size_t)r * w + c;
+            d->x[i] = x0 + (c + 0.5) * res_m;
+            d->y[i] = y1 - (r + 0.5) * res_m;
+            d->cell[i] = (int64_t)i;
+        }
+    d->n = n;
+    d->is_raster = true;
+    return CC_OK;
+}

@@ -1,0 +1,361 @@
+/*
+ * facilities.c - facility points with a tier field, from any OGR point layer or a CSV with
+ * longitude/latitude columns. Raw tier values map to named tiers ("3=hospital,4=hospital");
+ * several values may share one name.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+
+#include "inputs_internal.h"
+
+void cc__facilities_free(cc__facilities *f)
+{
+    if (!f) return;
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->name) free(f->name[i]);
+        if (f->tier_raw) free(f->tier_raw[i]);
+    }
+    for (size_t i = 0; i < f->n_tiers; i++) free(f->tier_name[i]);
+    free(f->x);
+    free(f->y);
+    free(f->lon);
+    free(f->lat);
+    free(f->name);
+    free(f->tier_raw);
+    free(f->tier);
+    free(f->fid);
+    free(f->tier_name);
+    free(f->tier_field);
+    memset(f, 0, sizeof(*f));
+}
+
+void cc__normalise_value(const char *in, char *out, size_t n)
+{
+    while (*in && isspace((unsigned char)*in)) in++;
+    size_t len = strlen(in);
+    while (len && isspace((unsigned char)in[len - 1])) len--;
+    char tmp[256];
+    if (len >= sizeof(tmp)) len = sizeof(tmp) - 1;
+    memcpy(tmp, in, len);
+    tmp[len] = '\0';
+    char *end;
+    double v = strtod(tmp, &end);
+    if (len && *end == '\0' && isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+        snprintf(out, n, "%lld", (long long)v);
+    else
+        snprintf(out, n, "%s", tmp);
+}
+
+/* Parse "raw=name,raw=name" into parallel arrays (normalised raw values). */
+static cc_status parse_tier_map(cc_ctx *ctx, const char *spec, char ***raw, char ***name, size_t *n)
+{
+    char **items = CSLTokenizeString2(spec, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+    int count = CSLCount(items);
+    cc_status st = CC_OK;
+    *n = 0;
+    *raw = cc__calloc_array((size_t)count, sizeof(char *));
+    *name = cc__calloc_array((size_t)count, sizeof(char *));
+    if (!*raw || !*name) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    if (count == 0) {
+        st = cc__fail(ctx, CC_ERR_PARAM, "--tiers is empty; expected e.g. \"1=village_clinic,2=township_health_centre\"");
+        goto out;
+    }
+    for (int i = 0; i < count; i++) {
+        const char *eq = strchr(items[i], '=');
+        if (!eq || eq == items[i] || !eq[1]) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "--tiers item '%s' is not of the form value=name", items[i]);
+            goto out;
+        }
+        char key[256], val[256];
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - items[i]), items[i]);
+        cc__normalise_value(key, val, sizeof(val));
+        for (size_t k = 0; k < *n; k++)
+            if (strcmp((*raw)[k], val) == 0) {
+                st = cc__fail(ctx, CC_ERR_PARAM, "--tiers maps value '%s' twice", val);
+                goto out;
+            }
+        const char *nm = eq + 1;
+        for (const char *p = nm; *p; p++)
+            if (*p == ' ' || *p == '"' || *p == '\'' || *p == ',') {
+                st = cc__fail(ctx, CC_ERR_PARAM, "--tiers name '%s' must not contain spaces, quotes or commas", nm);
+                goto out;
+            }
+        (*raw)[*n] = cc__strdup(val);
+        (*name)[*n] = cc__strdup(nm);
+        (*n)++;
+        if (!(*raw)[*n - 1] || !(*name)[*n - 1]) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+    }
+out:
+    CSLDestroy(items);
+    return st;
+}
+
+static int tier_index(cc__facilities *f, const char *name)
+{
+    for (size_t i = 0; i < f->n_tiers; i++)
+        if (strcmp(f->tier_name[i], name) == 0) return (int)i;
+    return -1;
+}
+
+static int add_tier(cc__facilities *f, const char *name)
+{
+    int i = tier_index(f, name);
+    if (i >= 0) return i;
+    char **tn = cc__realloc_array(f->tier_name, f->n_tiers + 1, sizeof(char *));
+    if (!tn) return -2;
+    f->tier_name = tn;
+    if (!(tn[f->n_tiers] = cc__strdup(name))) return -2;
+    return (int)f->n_tiers++;
+}
+
+static int cmp_values(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    char *ex, *ey;
+    double vx = strtod(x, &ex), vy = strtod(y, &ey);
+    if (*x && *y && !*ex && !*ey) return vx < vy ? -1 : vx > vy;
+    return strcmp(x, y);
+}
+
+static void list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    int nf = OGR_FD_GetFieldCount(fd);
+    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
+        if (i) strcat(buf, ", ");
+        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
+    }
+    if (nf == 0) snprintf(buf, n, "none");
+}
+
+cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
+                              cc__facilities *f)
+{
+    static const cc__facilities_opts defaults;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH src = NULL, dst = NULL, wgs = NULL;
+    OGRCoordinateTransformationH ct = NULL, ctll = NULL;
+    char **map_raw = NULL, **map_name = NULL;
+    size_t n_map = 0, cap = 0, n_nogeom = 0, n_feat = 0, n_unmapped = 0;
+    char fields[512], unmapped_list[256] = "";
+    cc_status st = CC_OK;
+    bool is_osm;
+
+    memset(f, 0, sizeof(*f));
+    if (!o) o = &defaults;
+    if (o->lon_field || o->lat_field) {
+        if (!o->lon_field || !o->lat_field) return cc__fail(ctx, CC_ERR_PARAM, "Give both --lon-field and --lat-field");
+        char xo[160], yo[160];
+        snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field);
+        snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field);
+        const char *oo[] = {xo, yo, "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+        const char *drv[] = {"CSV", NULL};
+        cc__gdal_init();
+        VSIStatBufL sb;
+        if (VSIStatL(path, &sb) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to open facility file '%s': No such file or directory", path);
+        cc__gdal_begin(ctx);
+        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drv, oo, NULL);
+        cc__gdal_end(ctx);
+        if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open facility file '%s' as CSV: %s", path, cc__gdal_msg(ctx));
+    } else if (!(ds = cc__open_vector(ctx, path, "facility file", &is_osm))) {
+        return CC_ERR_IO;
+    }
+    OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
+    if (!lyr) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' has no layer %s", path, o->layer ? o->layer : "");
+        goto out;
+    }
+    const char *lname = OGR_L_GetName(lyr);
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    list_fields(fd, fields, sizeof(fields));
+    int ftier = OGR_FD_GetFieldIndex(fd, o->tier_field ? o->tier_field : "tier");
+    if (o->tier_field && ftier < 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,
+                      fields);
+        goto out;
+    }
+    if (o->tiers && ftier < 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no field <tier> for --tiers; name it with --tier-field (fields: %s)",
+                      lname, path, fields);
+        goto out;
+    }
+    if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier))))) goto nomem;
+    int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    if (o->name_field && fname < 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
+                      fields);
+        goto out;
+    }
+    if (o->tiers && (st = parse_tier_map(ctx, o->tiers, &map_raw, &map_name, &n_map))) goto out;
+    for (size_t i = 0; i < n_map; i++)
+        if (add_tier(f, map_name[i]) < 0) goto nomem;
+
+    OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
+    if (ls) {
+        src = cc__srs_clone(ls);
+    } else if (!strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV")) {
+        src = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(src, 4326);
+        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+    } else {
+        st = cc__fail(ctx, CC_ERR_CRS, "Facility layer <%s> in '%s' has no coordinate reference system", lname, path);
+        goto out;
+    }
+    if (o->where) {
+        cc__gdal_begin(ctx);
+        OGRErr e = OGR_L_SetAttributeFilter(lyr, o->where);
+        cc__gdal_end(ctx);
+        if (e != OGRERR_NONE) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Invalid facility filter '%s' for '%s': %s", o->where, path, cc__gdal_msg(ctx));
+            goto out;
+        }
+    }
+    cc__gdal_begin(ctx);
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH ft;
+    while (!st && (ft = OGR_L_GetNextFeature(lyr))) {
+        n_feat++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(ft);
+        if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1)
+            g = OGR_G_GetGeometryRef(g, 0);
+        double x = 0, y = 0;
+        if (g && !OGR_G_IsEmpty(g) && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
+            x = OGR_G_GetX(g, 0);
+            y = OGR_G_GetY(g, 0);
+        }
+        if (!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint || !isfinite(x) || !isfinite(y)) {
+            n_nogeom++;
+            OGR_F_Destroy(ft);
+            continue;
+        }
+        if (f->n == cap) {
+            size_t c = cap ? cap * 2 : 256;
+            double *a1 = cc__realloc_array(f->x, c, sizeof(double));
+            if (a1) f->x = a1;
+            double *a2 = cc__realloc_array(f->y, c, sizeof(double));
+            if (a2) f->y = a2;
+            char **a3 = cc__realloc_array(f->name, c, sizeof(char *));
+            if (a3) f->name = a3;
+            char **a4 = cc__realloc_array(f->tier_raw, c, sizeof(char *));
+            if (a4) f->tier_raw = a4;
+            int *a5 = cc__realloc_array(f->tier, c, sizeof(int));
+            if (a5) f->tier = a5;
+            int64_t *a6 = cc__realloc_array(f->fid, c, sizeof(int64_t));
+            if (a6) f->fid = a6;
+            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6) {
+                OGR_F_Destroy(ft);
+                cc__gdal_end(ctx);
+                goto nomem;
+            }
+            cap = c;
+        }
+        char raw[256] = "", nm[64];
+        if (ftier >= 0 && OGR_F_IsFieldSetAndNotNull(ft, ftier))
+            cc__normalise_value(OGR_F_GetFieldAsString(ft, ftier), raw, sizeof(raw));
+        snprintf(nm, sizeof(nm), "facility %lld", (long long)OGR_F_GetFID(ft));
+        const char *name = fname >= 0 && OGR_F_IsFieldSetAndNotNull(ft, fname) ? OGR_F_GetFieldAsString(ft, fname) : nm;
+        size_t i = f->n;
+        f->x[i] = x;
+        f->y[i] = y;
+        f->fid[i] = OGR_F_GetFID(ft);
+        f->name[i] = cc__strdup(name);
+        f->tier_raw[i] = cc__strdup(raw);
+        f->tier[i] = -1;
+        f->n++;
+        OGR_F_Destroy(ft);
+        if (!f->name[i] || !f->tier_raw[i]) {
+            cc__gdal_end(ctx);
+            goto nomem;
+        }
+    }
+    cc__gdal_end(ctx);
+    if (n_nogeom)
+        cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
+                 n_nogeom, n_feat);
+    if (f->n == 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no usable points (%zu features)%s", lname, path, n_feat,
+                      n_feat && !ls ? "; for CSV files name the coordinate columns with --lon-field and --lat-field" : "");
+        goto out;
+    }
+
+    /* tiers: from the map, or every distinct value in sorted order */
+    if (ftier >= 0 && !o->tiers) {
+        char **vals = cc__malloc_array(f->n, sizeof(char *));
+        if (!vals) goto nomem;
+        memcpy(vals, f->tier_raw, f->n * sizeof(char *));
+        qsort(vals, f->n, sizeof(char *), cmp_values);
+        for (size_t i = 0; i < f->n; i++)
+            if (vals[i][0] && add_tier(f, vals[i]) < 0) {
+                free(vals);
+                goto nomem;
+            }
+        free(vals);
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        if (!f->tier_raw[i][0]) continue;
+        if (o->tiers) {
+            for (size_t k = 0; k < n_map; k++)
+                if (strcmp(map_raw[k], f->tier_raw[i]) == 0) f->tier[i] = tier_index(f, map_name[k]);
+            if (f->tier[i] < 0) {
+                n_unmapped++;
+                if (!strstr(unmapped_list, f->tier_raw[i]) && strlen(unmapped_list) + strlen(f->tier_raw[i]) + 4 < sizeof(unmapped_list)) {
+                    if (unmapped_list[0]) strcat(unmapped_list, ", ");
+                    strcat(unmapped_list, f->tier_raw[i]);
+                }
+            }
+        } else {
+            f->tier[i] = tier_index(f, f->tier_raw[i]);
+        }
+    }
+    if (n_unmapped)
+        cc__warn(ctx, "%zu facilities of '%s' have tier values not named in --tiers (%s); they count for all facilities only", n_unmapped,
+                 path, unmapped_list);
+
+    /* coordinates: WGS84 for output, working CRS for snapping */
+    if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double)))) goto nomem;
+    memcpy(f->lon, f->x, f->n * sizeof(double));
+    memcpy(f->lat, f->y, f->n * sizeof(double));
+    dst = cc__srs_from_wkt(work_wkt);
+    wgs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    cc__gdal_begin(ctx);
+    ct = dst ? OCTNewCoordinateTransformation(src, dst) : NULL;
+    ctll = OCTNewCoordinateTransformation(src, wgs);
+    cc__gdal_end(ctx);
+    if (!ct || !ctll) {
+        st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform facilities of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
+        goto out;
+    }
+    if ((st = cc__transform_points(ctx, ct, f->x, f->y, f->n)) || (st = cc__transform_points(ctx, ctll, f->lon, f->lat, f->n))) goto out;
+    cc__info(ctx, "Read %zu facilities from '%s' (%zu tiers)", f->n, path, f->n_tiers);
+    goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
+out:
+    for (size_t i = 0; i < n_map; i++) {
+        free(map_raw[i]);
+        free(map_name[i]);
+    }
+    free(map_raw);
+    free(map_name);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (ctll) OCTDestroyCoordinateTransformation(ctll);
+    if (src) OSRDestroySpatialReference(src);
+    if (dst) OSRDestroySpatialReference(dst);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    if (ds) GDALClose(ds);
+    if (st) cc__facilities_free(f);
+    return st;
+}

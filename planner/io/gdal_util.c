@@ -1,0 +1,238 @@
+/* gdal_util.c - opening datasets, spatial references and coordinate transforms. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
+#include "io_internal.h"
+
+/* carecircle's OSM driver configuration: the road tags become fields of the "lines" layer
+ * instead of being buried in other_tags. Written once to /vsimem. */
+static const char osmconf[] =
+    "closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,historic,landuse,"
+    "leisure,military,natural,office,place,shop,sport,tourism,highway=platform,public_transport=platform\n"
+    "report_all_nodes=no\nreport_all_ways=no\n"
+    "[points]\nosm_id=yes\nattributes=name,amenity,healthcare,emergency\n"
+    "[lines]\nosm_id=yes\nattributes=name,highway,oneway,surface,maxspeed,junction,tracktype\n"
+    "[multipolygons]\nosm_id=yes\nattributes=name,boundary,admin_level,amenity,healthcare\n"
+    "[multilinestrings]\nosm_id=yes\nattributes=name,type\n"
+    "[other_relations]\nosm_id=yes\nattributes=name,type\n";
+
+#define OSMCONF_PATH "/vsimem/carecircle/osmconf.ini"
+
+static void ensure_osmconf(void)
+{
+    static int done;
+#ifdef _OPENMP
+#pragma omp critical(cc_osmconf)
+#endif
+    {
+        if (!done) {
+            VSILFILE *f = VSIFileFromMemBuffer(OSMCONF_PATH, (GByte *)osmconf, sizeof(osmconf) - 1, FALSE);
+            if (f) VSIFCloseL(f);
+            done = 1;
+        }
+    }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bool *is_osm)
+{
+    GDALDatasetH ds = NULL;
+    char gz[4096];
+    cc__gdal_init();
+    *is_osm = false;
+    if (strncmp(path, "PG:", 3) != 0) {
+        VSIStatBufL sb;
+        if (VSIStatL(path, &sb) != 0) {
+            cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': %s", what, path, strerror(errno ? errno : ENOENT));
+            return NULL;
+        }
+        if (VSI_ISDIR(sb.st_mode) && !ends_with(path, ".gdb")) {
+            cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': it is a directory", what, path);
+            return NULL;
+        }
+    }
+    cc__gdal_begin(ctx);
+    if (ends_with(path, ".osm.pbf") || ends_with(path, ".pbf") || ends_with(path, ".osm") ||
+        ends_with(path, ".osm.gz")) {
+        const char *drivers[] = {"OSM", NULL};
+        const char *oo[] = {"CONFIG_FILE=" OSMCONF_PATH, NULL};
+        ensure_osmconf();
+        const char *p = path;
+        if (ends_with(path, ".osm.gz")) {
+            snprintf(gz, sizeof(gz), "/vsigzip/%s", path);
+            p = gz;
+        }
+        ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, oo, NULL);
+        if (ds) *is_osm = true;
+    } else {
+        const char *oo_csv[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,long,x,X,Lon,Longitude,LON,LONGITUDE",
+                                "Y_POSSIBLE_NAMES=lat,latitude,y,Y,Lat,Latitude,LAT,LATITUDE",
+                                "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+        const char *drivers_csv[] = {"CSV", NULL};
+        if (ends_with(path, ".csv"))
+            ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers_csv, oo_csv, NULL);
+        else
+            ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    }
+    cc__gdal_end(ctx);
+    if (!ds) {
+        cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s' as a vector dataset: %s", what, path, cc__gdal_msg(ctx));
+        return NULL;
+    }
+    return ds;
+}
+
+OGRSpatialReferenceH cc__srs_clone(OGRSpatialReferenceH srs)
+{
+    OGRSpatialReferenceH c = srs ? OSRClone(srs) : NULL;
+    if (c) OSRSetAxisMappingStrategy(c, OAMS_TRADITIONAL_GIS_ORDER);
+    return c;
+}
+
+OGRSpatialReferenceH cc__srs_from_wkt(const char *wkt)
+{
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    if (!s) return NULL;
+    if (OSRImportFromWkt(s, (char **)&wkt) != OGRERR_NONE) {
+        OSRDestroySpatialReference(s);
+        return NULL;
+    }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    return s;
+}
+
+cc_status cc__srs_from_user(cc_ctx *ctx, const char *text, OGRSpatialReferenceH *out)
+{
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    *out = NULL;
+    if (!s) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory creating a spatial reference");
+    cc__gdal_begin(ctx);
+    OGRErr e = OSRSetFromUserInput(s, text);
+    cc__gdal_end(ctx);
+    if (e != OGRERR_NONE) {
+        OSRDestroySpatialReference(s);
+        return cc__fail(ctx, CC_ERR_CRS, "Unable to understand CRS '%s': %s", text, cc__gdal_msg(ctx));
+    }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = s;
+    return CC_OK;
+}
+
+int cc__utm_epsg(double lon, double lat)
+{
+    int zone = (int)floor((lon + 180.0) / 6.0) + 1;
+    if (zone < 1) zone = 1;
+    if (zone > 60) zone = 60;
+    return (lat >= 0 ? 32600 : 32700) + zone;
+}
+
+cc_status cc__check_metric(cc_ctx *ctx, OGRSpatialReferenceH srs, const char *label)
+{
+    char *unit = NULL;
+    if (!OSRIsProjected(srs))
+        return cc__fail(ctx, CC_ERR_CRS, "CRS %s is not a projected CRS; give a metric one such as a UTM zone (EPSG:326xx)", label);
+    double f = OSRGetLinearUnits(srs, &unit);
+    if (fabs(f - 1.0) > 1e-9)
+        return cc__fail(ctx, CC_ERR_CRS, "CRS %s has units <%s>, carecircle needs metres", label, unit ? unit : "?");
+    return CC_OK;
+}
+
+void cc__srs_name(OGRSpatialReferenceH srs, char *buf, size_t n)
+{
+    const char *auth = OSRGetAuthorityName(srs, NULL);
+    const char *code = OSRGetAuthorityCode(srs, NULL);
+    if (auth && code)
+        snprintf(buf, n, "%s:%s", auth, code);
+    else
+        snprintf(buf, n, "custom");
+}
+
+cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n)
+{
+    enum { CHUNK = 1 << 16 };
+    int ok[CHUNK];
+    for (size_t i = 0; i < n; i += CHUNK) {
+        int m = (int)(n - i < CHUNK ? n - i : CHUNK);
+        if (!OCTTransformEx(ct, m, x + i, y + i, NULL, ok)) {
+            for (int k = 0; k < m; k++)
+                if (!ok[k]) x[i + k] = y[i + k] = NAN;
+        } else {
+            for (int k = 0; k < m; k++)
+                if (!ok[k] || !isfinite(x[i + k]) || !isfinite(y[i + k])) x[i + k] = y[i + k] = NAN;
+        }
+        if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while transforming coordinates");
+    }
+    return CC_OK;
+}
+
+cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    *text = NULL;
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': %s", what, path, strerror(errno));
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > ((size_t)64 << 20)) {
+                fclose(f);
+                free(buf);
+                return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is larger than 64 MiB", what, path);
+            }
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                fclose(f);
+                free(buf);
+                return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return cc__fail(ctx, CC_ERR_IO, "Unable to read %s '%s'", what, path);
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is not a text file (it holds NUL bytes)", what, path);
+    }
+    *text = buf;
+    *len = n;
+    return CC_OK;
+}
+
+double cc__parse_maxspeed(const char *s)
+{
+    char *end;
+    if (!s) return 0.0;
+    while (*s == ' ') s++;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v <= 0 || v > 400) return 0.0;
+    while (*end == ' ') end++;
+    if (strncmp(end, "mph", 3) == 0) return v * 1.609344;
+    if (*end == '\0' || strncmp(end, "km/h", 4) == 0 || strncmp(end, "kmh", 3) == 0) return v;
+    if (*end == ';') return v; /* "50;30": first value */
+    return 0.0;
+}

@@ -1,0 +1,68 @@
+/*
+ * graph_export.c - the frozen problem for peers (benchmarks): nodes with coordinates in the
+ * working CRS and in WGS84, directed edges with integer millisecond costs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../graph/graph_internal.h"
+#include "io_internal.h"
+
+cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *dir)
+{
+    char path[4096];
+    cc_status st = CC_OK;
+    double *lon = cc__malloc_array(g->n_nodes, sizeof(double)), *lat = cc__malloc_array(g->n_nodes, sizeof(double));
+    OGRSpatialReferenceH src = cc__srs_from_wkt(g->crs_wkt), wgs = OSRNewSpatialReference(NULL);
+    OGRCoordinateTransformationH ct = NULL;
+    FILE *f = NULL;
+    if (!lon || !lat || !src || !wgs) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory exporting the graph");
+        goto out;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to create folder '%s': %s", dir, strerror(errno));
+        goto out;
+    }
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    memcpy(lon, g->node_x, g->n_nodes * sizeof(double));
+    memcpy(lat, g->node_y, g->n_nodes * sizeof(double));
+    if (!(ct = OCTNewCoordinateTransformation(src, wgs)) || (st = cc__transform_points(ctx, ct, lon, lat, g->n_nodes))) {
+        if (!st) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform nodes to WGS84");
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/nodes.csv", dir);
+    if (!(f = fopen(path, "w"))) {
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    fprintf(f, "id,x,y,lon,lat\n");
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        fprintf(f, "%u,%.3f,%.3f,%.8f,%.8f\n", i, g->node_x[i], g->node_y[i], lon[i], lat[i]);
+    if (fclose(f) != 0) {
+        f = NULL;
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/edges.csv", dir);
+    if (!(f = fopen(path, "w"))) {
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    fprintf(f, "source,target,cost_ms\n");
+    for (uint32_t u = 0; u < g->n_nodes; u++)
+        for (uint32_t e = g->fwd_first[u]; e < g->fwd_first[u + 1]; e++) fprintf(f, "%u,%u,%u\n", u, g->fwd[e].head, g->fwd[e].cost_ms);
+    if (fclose(f) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    f = NULL;
+out:
+    if (f) fclose(f);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (src) OSRDestroySpatialReference(src);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    free(lon);
+    free(lat);
+    return st;
+}

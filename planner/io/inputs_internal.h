@@ -1,0 +1,94 @@
+/*
+ * inputs_internal.h - demand (population raster or village points), facilities and admin
+ * areas, read through GDAL/OGR and transformed into the working CRS.
+ */
+#ifndef CC_INPUTS_INTERNAL_H
+#define CC_INPUTS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io_internal.h"
+
+/* A north-up raster grid: geotransform and CRS. */
+typedef struct cc__grid {
+    int w, h;
+    double gt[6];
+    char *wkt; /* grid CRS */
+} cc__grid;
+
+/* Evaluation points: demand (population) or grid cells (for the travel-time raster). */
+typedef struct cc__demand {
+    size_t n;
+    double *x, *y;   /* working CRS, metres */
+    double *pop;     /* persons (0 for grid-only cells) */
+    int64_t *cell;   /* raster cell index row*w+col, or -1 */
+    char **name;     /* village names (point demand), may be NULL */
+    bool is_raster;  /* demand points are the cells of the population raster */
+    cc__grid grid;   /* population grid, or the working-CRS grid built for point demand */
+    double pop_total;
+    size_t n_nan, n_zero;
+} cc__demand;
+
+typedef struct cc__demand_opts {
+    const char *pop_field; /* point demand: population field (default "population" or "pop") */
+    const char *layer;
+    const char *name_field;
+} cc__demand_opts;
+
+cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *o, const char *work_wkt, cc__demand *out);
+void cc__demand_free(cc__demand *d);
+
+/* A grid of @p res_m metres over [minx,maxx]x[miny,maxy] in the working CRS; every cell
+ * becomes an evaluation point (pop 0). Refuses grids over @p max_cells. */
+cc_status cc__grid_points(cc_ctx *ctx, double minx, double miny, double maxx, double maxy, double res_m,
+                          const char *work_wkt, size_t max_cells, cc__demand *out);
+
+typedef struct cc__facilities {
+    size_t n;
+    double *x, *y;     /* working CRS */
+    double *lon, *lat; /* WGS84 */
+    char **name;
+    char **tier_raw;   /* normalised raw tier value ("" when none) */
+    int *tier;         /* tier index, -1 when the value is not mapped */
+    int64_t *fid;
+    size_t n_tiers;
+    char **tier_name;
+    char *tier_field;  /* actual field name used, or NULL */
+} cc__facilities;
+
+typedef struct cc__facilities_opts {
+    const char *tier_field; /* default "tier" when present */
+    const char *tiers;      /* "1=health_post,2=health_centre,3=hospital,4=hospital" */
+    const char *name_field; /* default "name" when present */
+    const char *lon_field, *lat_field; /* CSV coordinate columns */
+    const char *layer;
+    const char *where;      /* OGR attribute filter */
+} cc__facilities_opts;
+
+cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
+                              cc__facilities *out);
+void cc__facilities_free(cc__facilities *f);
+
+/* Admin areas: polygons in the working CRS, as OGR geometries (owned). */
+typedef struct cc__admin {
+    size_t n;
+    char **name;
+    char **code;
+    OGRGeometryH *geom;
+} cc__admin;
+
+typedef struct cc__admin_opts {
+    const char *name_field; /* default: "name" when present */
+    const char *code_field; /* default: "code" when present */
+    const char *layer;
+} cc__admin_opts;
+
+cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o, const char *work_wkt, cc__admin *out);
+void cc__admin_free(cc__admin *a);
+
+/* Normalise a raw attribute value: trimmed; integral numbers printed without decimals. */
+void cc__normalise_value(const char *in, char *out, size_t n);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * write_internal.h - writing outputs: a staged output folder that replaces the previous one
+ * only when complete, Cloud-Optimised GeoTIFFs, GeoPackage layers, text files.
+ */
+#ifndef CC_WRITE_INTERNAL_H
+#define CC_WRITE_INTERNAL_H
+
+#include "inputs_internal.h"
+
+/* Staging: outputs go to a hidden sibling folder "<dir>.cc-tmp-XXXXXX" created at the start;
+ * commit swaps it with <dir> (renameat2 RENAME_EXCHANGE, atomic) and removes the old
+ * contents; abort removes the staging folder. An existing <dir> is only replaced when it is
+ * empty or holds a previous carecircle output (summary.json or a .carecircle marker). */
+typedef struct cc__stage {
+    char final_dir[4096];
+    char tmp_dir[4160];
+    bool active;
+} cc__stage;
+
+cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s);
+/* Path of @p name inside the staging folder (static per stage buffer is avoided: writes to buf). */
+const char *cc__stage_path(const cc__stage *s, const char *name, char *buf, size_t n);
+cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s);
+void cc__stage_abort(cc__stage *s);
+
+/* Write bands of float minutes (nodata @p nodata) as a COG with DEFLATE and overviews. */
+cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int n_bands, float *const *bands,
+                        const char *const *band_names, double nodata);
+
+/* GeoPackage helpers. */
+GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path);
+OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *work_wkt,
+                         const char *description);
+cc_status cc__add_field(cc_ctx *ctx, OGRLayerH lyr, const char *name, OGRFieldType type);
+
+/* An in-memory dataset (MEM driver) with no bands; add bands over caller buffers with
+ * cc__mem_add_band (no copy, no zeroing). The buffers must outlive the dataset. */
+GDALDatasetH cc__mem_dataset(cc_ctx *ctx, int w, int h, const double *gt, const char *wkt);
+cc_status cc__mem_add_band(cc_ctx *ctx, GDALDatasetH ds, GDALDataType type, void *data);
+
+/* Close a dataset that was written; true when GDAL reported a failure while flushing. */
+bool cc__gdal_close(GDALDatasetH ds);
+
+cc_status cc__write_text(cc_ctx *ctx, const char *path, const char *text);
+
+#endif
