@@ -1,0 +1,46 @@
+/* cli.h - shared pieces of the carecircle command-line program. */
+#ifndef CC_CLI_H
+#define CC_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "carecircle/carecircle.h"
+
+/* Exit codes (README.md, "Exit codes"). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_USAGE = 2,       /* bad command line or parameter value */
+    CLI_EXIT_INPUT = 3,       /* unusable input data or CRS */
+    CLI_EXIT_IO = 4,          /* cannot read or write a file */
+    CLI_EXIT_RESOURCES = 5,   /* out of memory, or the job is too large */
+    CLI_EXIT_INTERNAL = 70,   /* a bug (EX_SOFTWARE) */
+    CLI_EXIT_INTERRUPTED = 130
+};
+
+typedef struct cli_env {
+    cc_ctx *ctx;
+    bool quiet, verbose, tty;
+    int progress_shown;
+} cli_env;
+
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Context with log/progress callbacks writing to stderr; signal handlers installed. */
+int cli_setup(cli_env *env, bool quiet, bool verbose, int threads);
+void cli_teardown(cli_env *env);
+/* Print "carecircle: error: <last error>" and return the exit code for @p st. */
+int cli_fail(cli_env *env, cc_status st);
+int cli_exit_code(cc_status st);
+void cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Parse "15,30,60" into at most @p max numbers. Returns count, or -1 on error. */
+int cli_parse_numbers(const char *s, double *out, int max);
+/* Format 1234567.8 as "1,234,568". */
+const char *cli_thousands(double v, char *buf, size_t n);
+
+int cmd_coverage(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
+
+#endif

@@ -1,0 +1,183 @@
+/* cmd_coverage.c - `carecircle coverage`: options -> cc_coverage_run -> a readable table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("Usage: carecircle coverage --roads R --population P --facilities F --out DIR [options]\n\n"
+           "Who can reach care within each threshold: writes DIR/travel_time.tif (COG, minutes),\n"
+           "DIR/coverage.gpkg (isochrones, catchments, facilities, demand_uncovered,\n"
+           "coverage_by_admin) and DIR/summary.json, and prints a table.\n\n"
+           "Inputs:\n"
+           "  --roads R              OSM .osm.pbf/.osm or any OGR line layer (GPKG, SHP, GeoJSON, PG:...)\n"
+           "  --roads-layer NAME     layer of R (default: lines for OSM, else the first line layer)\n"
+           "  --class-field F        road class field of R (default highway)\n"
+           "  --speed-field F        km/h per road feature instead of the profile's class speeds\n"
+           "  --population P         population raster (people per cell) or village points\n"
+           "  --population-field F   population field of village points (default population or pop)\n"
+           "  --facilities F         facility points (GPKG, GeoJSON, SHP, or CSV with lon/lat columns)\n"
+           "  --lon-field F --lat-field F   coordinate columns of a CSV (default lon/lat, x/y, ...)\n"
+           "  --tier-field F         facility tier field (default tier, when present)\n"
+           "  --tiers MAP            value=name pairs, e.g. 1=health_post,2=health_centre,3=hospital,4=hospital\n"
+           "  --name-field F         facility name field (default name)\n"
+           "  --facility-where SQL   OGR filter on facilities, e.g. \"amenity IN ('hospital','clinic')\"\n"
+           "  --admin A              admin-area polygons (townships) for coverage_by_admin\n"
+           "  --admin-name-field F   --admin-code-field F   (default name, code)\n\n"
+           "Model:\n"
+           "  --profile NAME|FILE    ambulance (default), car, walk, or a YAML profile\n"
+           "  --minutes LIST         thresholds in minutes (default 15,30,60)\n"
+           "  --uncovered-minutes T  threshold for demand_uncovered (default 30)\n"
+           "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
+           "  --resolution M         travel-time grid cell in metres for village points (default 100)\n\n"
+           "Run:\n"
+           "  --out DIR              output folder; replaced only when the run completes\n"
+           "  --threads N            0 = all cores (default), -k = all but k\n"
+           "  --quiet, --verbose     less or more on stderr\n");
+}
+
+enum {
+    O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
+    O_ADMIN, O_ADMINN, O_ADMINC, O_PROFILE, O_MINUTES, O_UNCOV, O_CRS, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
+};
+
+static void print_table(const cc_coverage_result *r, const char *out_dir)
+{
+    char a[32], b[32], c[32];
+    printf("carecircle coverage: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
+           cli_thousands(r->population_total, a, sizeof(a)), r->facilities_total, r->facilities_snapped, r->profile_name, r->crs_name);
+    printf("%-24s", "population within");
+    for (size_t k = 0; k < r->n_minutes; k++) {
+        char h[32];
+        snprintf(h, sizeof(h), "%g min", r->minutes[k]);
+        printf("%20s", h);
+    }
+    printf("\n");
+    for (size_t t = 0; t <= r->n_tiers; t++) {
+        const double *w = t == 0 ? r->population_within : r->tiers[t - 1].population_within;
+        char name[64];
+        snprintf(name, sizeof(name), "%s", t == 0 ? "all facilities" : r->tiers[t - 1].name);
+        printf("%-24.24s", name);
+        for (size_t k = 0; k < r->n_minutes; k++) {
+            char cell[48];
+            double share = r->population_total > 0 ? 100.0 * w[k] / r->population_total : 0;
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(w[k], a, sizeof(a)), share);
+            printf("%20s", cell);
+        }
+        printf("\n");
+    }
+    double tot = r->population_total > 0 ? r->population_total : 1;
+    printf("no road access: %s (%.1f%%), on roads without any facility reachable: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
+           cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+           cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+           cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+    printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
+           r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
+           r->t_polygons_s, r->t_write_s);
+    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json\n", out_dir, out_dir, out_dir);
+}
+
+int cmd_coverage(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"roads", 1, 0, O_ROADS}, {"roads-layer", 1, 0, O_ROADS_LAYER}, {"class-field", 1, 0, O_CLASS}, {"speed-field", 1, 0, O_SPEED},
+        {"population", 1, 0, O_POP}, {"population-field", 1, 0, O_POPF}, {"facilities", 1, 0, O_FAC}, {"lon-field", 1, 0, O_LON},
+        {"lat-field", 1, 0, O_LAT}, {"tier-field", 1, 0, O_TIERF}, {"tiers", 1, 0, O_TIERS}, {"name-field", 1, 0, O_NAMEF},
+        {"facility-where", 1, 0, O_FWHERE}, {"admin", 1, 0, O_ADMIN}, {"admin-name-field", 1, 0, O_ADMINN},
+        {"admin-code-field", 1, 0, O_ADMINC}, {"profile", 1, 0, O_PROFILE}, {"minutes", 1, 0, O_MINUTES},
+        {"uncovered-minutes", 1, 0, O_UNCOV}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
+        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
+        {0, 0, 0, 0}};
+    cc_coverage_opts o = {0};
+    double minutes[CC_MAX_BANDS];
+    bool quiet = false, verbose = false;
+    int threads = 0, c;
+    char *end;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_ROADS: o.roads = optarg; break;
+        case O_ROADS_LAYER: o.roads_layer = optarg; break;
+        case O_CLASS: o.class_field = optarg; break;
+        case O_SPEED: o.speed_field = optarg; break;
+        case O_POP: o.population = optarg; break;
+        case O_POPF: o.population_field = optarg; break;
+        case O_FAC: o.facilities = optarg; break;
+        case O_LON: o.lon_field = optarg; break;
+        case O_LAT: o.lat_field = optarg; break;
+        case O_TIERF: o.tier_field = optarg; break;
+        case O_TIERS: o.tiers = optarg; break;
+        case O_NAMEF: o.facility_name_field = optarg; break;
+        case O_FWHERE: o.facility_where = optarg; break;
+        case O_ADMIN: o.admin = optarg; break;
+        case O_ADMINN: o.admin_name_field = optarg; break;
+        case O_ADMINC: o.admin_code_field = optarg; break;
+        case O_PROFILE: o.profile = optarg; break;
+        case O_MINUTES: {
+            int n = cli_parse_numbers(optarg, minutes, CC_MAX_BANDS);
+            if (n <= 0) {
+                cli_usage_error("coverage", "--minutes '%s' is not a comma-separated list of at most %d numbers", optarg, CC_MAX_BANDS);
+                return CLI_EXIT_USAGE;
+            }
+            o.minutes = minutes;
+            o.n_minutes = (size_t)n;
+            break;
+        }
+        case O_UNCOV:
+            o.uncovered_minutes = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.uncovered_minutes > 0)) {
+                cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_CRS: o.crs = optarg; break;
+        case O_RES:
+            o.resolution_m = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.resolution_m > 0)) {
+                cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_OUT: o.out_dir = optarg; break;
+        case O_THREADS:
+            threads = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg) {
+                cli_usage_error("coverage", "--threads '%s' must be an integer", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_QUIET: quiet = true; break;
+        case O_VERBOSE: verbose = true; break;
+        case 'h':
+        case O_HELP: help(); return CLI_EXIT_OK;
+        case ':': cli_usage_error("coverage", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
+        default: cli_usage_error("coverage", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    const char *missing = !o.roads ? "--roads" : !o.population ? "--population" : !o.facilities ? "--facilities" : !o.out_dir ? "--out" : NULL;
+    if (missing) {
+        cli_usage_error("coverage", "%s is required", missing);
+        return CLI_EXIT_USAGE;
+    }
+    cli_env env;
+    int rc = cli_setup(&env, quiet, verbose, threads);
+    if (rc) return rc;
+    cc_coverage_result *r = NULL;
+    cc_status st = cc_coverage_run(env.ctx, &o, &r);
+    if (st) {
+        rc = cli_fail(&env, st);
+    } else {
+        print_table(r, o.out_dir);
+        cc_coverage_result_destroy(r);
+    }
+    cli_teardown(&env);
+    return rc;
+}

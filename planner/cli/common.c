@@ -1,0 +1,154 @@
+/* common.c - logging, progress, signals and exit codes for the command-line program. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+volatile sig_atomic_t cli_interrupted;
+
+static void on_signal(int sig)
+{
+    if (cli_interrupted) {
+        signal(sig, SIG_DFL); /* second signal: default action */
+        raise(sig);
+    }
+    cli_interrupted = 1;
+}
+
+static void log_cb(void *user, cc_log_level level, const char *msg)
+{
+    cli_env *env = user;
+    if (level == CC_LOG_ERROR) return; /* printed once by cli_fail */
+    if (level == CC_LOG_INFO && env->quiet) return;
+    if (level == CC_LOG_DEBUG && !env->verbose) return;
+    if (env->progress_shown) {
+        fputs("\r\033[K", stderr);
+        env->progress_shown = 0;
+    }
+    const char *tag = level == CC_LOG_WARNING ? "warning: " : "";
+    fprintf(stderr, "carecircle: %s%s\n", tag, msg);
+}
+
+static void progress_cb(void *user, const char *step, double fraction)
+{
+    cli_env *env = user;
+    if (env->quiet || !env->tty) return;
+    int width = 30, fill = (int)(fraction * width + 0.5);
+    if (fill > width) fill = width;
+    fprintf(stderr, "\r\033[K%-34s [", step);
+    for (int i = 0; i < width; i++) fputc(i < fill ? '#' : '.', stderr);
+    fprintf(stderr, "] %3d%%", (int)(fraction * 100 + 0.5));
+    env->progress_shown = fraction < 1.0;
+    if (fraction >= 1.0) fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
+{
+    memset(env, 0, sizeof(*env));
+    env->quiet = quiet;
+    env->verbose = verbose;
+    env->tty = isatty(STDERR_FILENO);
+    if (cc_ctx_create(&env->ctx) != CC_OK) {
+        fprintf(stderr, "carecircle: error: out of memory\n");
+        return CLI_EXIT_RESOURCES;
+    }
+    cc_ctx_set_log(env->ctx, log_cb, env);
+    cc_ctx_set_progress(env->ctx, progress_cb, env);
+    cc_ctx_set_threads(env->ctx, threads);
+    cc_ctx_set_interrupt_flag(env->ctx, &cli_interrupted);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return CLI_EXIT_OK;
+}
+
+void cli_teardown(cli_env *env)
+{
+    cc_ctx_destroy(env->ctx);
+    env->ctx = NULL;
+}
+
+int cli_exit_code(cc_status st)
+{
+    switch (st) {
+    case CC_OK: return CLI_EXIT_OK;
+    case CC_ERR_PARAM: return CLI_EXIT_USAGE;
+    case CC_ERR_INPUT:
+    case CC_ERR_CRS: return CLI_EXIT_INPUT;
+    case CC_ERR_IO: return CLI_EXIT_IO;
+    case CC_ERR_NOMEM:
+    case CC_ERR_LIMIT: return CLI_EXIT_RESOURCES;
+    case CC_ERR_INTERRUPTED: return CLI_EXIT_INTERRUPTED;
+    case CC_ERR_INTERNAL: return CLI_EXIT_INTERNAL;
+    }
+    return CLI_EXIT_INTERNAL;
+}
+
+int cli_fail(cli_env *env, cc_status st)
+{
+    if (env->progress_shown) fputs("\r\033[K", stderr);
+    const char *msg = cc_ctx_last_error(env->ctx);
+    fprintf(stderr, "carecircle: error: %s\n", msg && *msg ? msg : cc_status_string(st));
+    return cli_exit_code(st);
+}
+
+void cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "carecircle %s: error: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'carecircle %s --help')\n", cmd);
+}
+
+int cli_parse_numbers(const char *s, double *out, int max)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v)) return -1;
+        if (n == max) return -1;
+        out[n++] = v;
+        p = end;
+        while (*p == ' ') p++;
+        if (*p == ',') {
+            p++;
+            if (!*p) return -1;
+        } else if (*p) {
+            return -1;
+        }
+    }
+    return n;
+}
+
+const char *cli_thousands(double v, char *buf, size_t n)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%.0f", v);
+    size_t len = strlen(tmp), o = 0;
+    const char *digits = tmp;
+    if (*digits == '-') {
+        if (o + 1 < n) buf[o++] = '-';
+        digits++;
+        len--;
+    }
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        buf[o++] = digits[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
+}

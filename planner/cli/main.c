@@ -1,0 +1,40 @@
+/* main.c - the carecircle program: dispatch to subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "carecircle %s - rural emergency-coverage planner\n\n"
+            "Usage: carecircle <command> [options]\n\n"
+            "Commands:\n"
+            "  coverage   who reaches care within 15/30/60 minutes: travel-time raster, isochrones,\n"
+            "             catchments, covered population per tier and admin area\n"
+            "  profiles   list the built-in speed profiles, or print one as YAML\n"
+            "  version    print the version\n\n"
+            "Run 'carecircle <command> --help' for the options of a command.\n",
+            CC_VERSION_STRING);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "coverage")) return cmd_coverage(argc - 1, argv + 1);
+    if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("carecircle %s\n", CC_VERSION_STRING);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    fprintf(stderr, "carecircle: error: unknown command '%s' (see 'carecircle --help')\n", cmd);
+    return CLI_EXIT_USAGE;
+}

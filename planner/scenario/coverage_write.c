@@ -1,0 +1,537 @@
+/*
+ * coverage_write.c - outputs of a coverage run, written into the staging folder:
+ * travel_time.tif (COG, one band per facility set), coverage.gpkg (isochrones, catchments,
+ * facilities, demand_uncovered, coverage_by_admin) and summary.json.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "carecircle/cc_version.h"
+#include "../isochrone/isochrone_internal.h"
+#include "scenario_internal.h"
+
+#define NODATA_MIN (-9999.0)
+
+static const char *set_name(const cc__cov_out *c, size_t k)
+{
+    return k == 0 ? "all" : c->fac->tier_name[k - 1];
+}
+
+static double ms_to_min(uint32_t t)
+{
+    return t / 60000.0;
+}
+
+/* ---- raster ------------------------------------------------------------------------------- */
+
+static cc_status write_raster(cc__cov_out *c)
+{
+    const cc__demand *g = c->grid;
+    size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = c->n_sets;
+    float **bands = cc__calloc_array(n_sets, sizeof(float *));
+    char **names = cc__calloc_array(n_sets, sizeof(char *));
+    char path[4200];
+    cc_status st = CC_OK;
+    if (!bands || !names) {
+        st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n_sets; k++) {
+        char nm[200];
+        snprintf(nm, sizeof(nm), k == 0 ? "minutes to the nearest facility (%s)" : "minutes to the nearest facility of tier %s",
+                 set_name(c, k));
+        if (!(bands[k] = cc__malloc_array(ncell, sizeof(float))) || !(names[k] = cc__strdup(nm))) {
+            st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for a %dx%d raster", g->grid.w, g->grid.h);
+            goto out;
+        }
+        for (size_t i = 0; i < ncell; i++) bands[k][i] = (float)NODATA_MIN;
+        const uint32_t *t = c->gtime + k * g->n;
+        for (size_t i = 0; i < g->n; i++)
+            if (t[i] != CC_INF_COST) bands[k][g->cell[i]] = (float)ms_to_min(t[i]);
+    }
+    st = cc__write_cog(c->ctx, cc__stage_path(c->stage, "travel_time.tif", path, sizeof(path)), &g->grid, (int)n_sets, bands,
+                       (const char *const *)names, NODATA_MIN);
+out:
+    for (size_t k = 0; bands && k < n_sets; k++) free(bands[k]);
+    for (size_t k = 0; names && k < n_sets; k++) free(names[k]);
+    free(bands);
+    free(names);
+    return st;
+}
+
+/* ---- GeoPackage layers --------------------------------------------------------------------------- */
+
+typedef struct polys {
+    OGRGeometryH *band;  /* n_sets * nb */
+    OGRGeometryH *catch; /* n_fac */
+} polys;
+
+static void polys_free(polys *p, size_t nband, size_t nfac)
+{
+    for (size_t i = 0; p->band && i < nband; i++)
+        if (p->band[i]) OGR_G_DestroyGeometry(p->band[i]);
+    for (size_t i = 0; p->catch && i < nfac; i++)
+        if (p->catch[i]) OGR_G_DestroyGeometry(p->catch[i]);
+    free(p->band);
+    free(p->catch);
+}
+
+static cc_status make_polygons(cc__cov_out *c, polys *p)
+{
+    const cc__demand *g = c->grid;
+    size_t ncell = (size_t)g->grid.w * g->grid.h;
+    int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
+    cc_status st = CC_OK;
+    p->band = cc__calloc_array(c->n_sets * c->nb, sizeof(OGRGeometryH));
+    p->catch = cc__calloc_array(c->fac->n, sizeof(OGRGeometryH));
+    if (!cls || !p->band || !p->catch) {
+        free(cls);
+        return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
+    }
+    for (size_t k = 0; k < c->n_sets && !st; k++) {
+        memset(cls, 0, ncell * sizeof(int32_t));
+        const uint32_t *t = c->gtime + k * g->n;
+        for (size_t i = 0; i < g->n; i++) {
+            if (t[i] == CC_INF_COST) continue;
+            for (size_t b = 0; b < c->nb; b++)
+                if (t[i] <= c->bands_ms[b]) {
+                    cls[g->cell[i]] = (int32_t)b + 1;
+                    break;
+                }
+        }
+        st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->nb, c->crs_wkt, p->band + k * c->nb);
+        if (cc__interrupted(c->ctx)) st = cc__fail(c->ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    }
+    if (!st) {
+        memset(cls, 0, ncell * sizeof(int32_t));
+        for (size_t i = 0; i < g->n; i++)
+            if (c->gfac[i] != CC_INVALID_ID) cls[g->cell[i]] = (int32_t)c->gfac[i] + 1;
+        st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->fac->n, c->crs_wkt, p->catch);
+    }
+    free(cls);
+    return st;
+}
+
+static cc_status create_fields(cc_ctx *ctx, OGRLayerH lyr, const char *const *names, const OGRFieldType *types, size_t n)
+{
+    cc_status st = CC_OK;
+    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(ctx, lyr, names[i], types[i]);
+    return st;
+}
+
+static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
+{
+    OGRErr e = OGR_L_CreateFeature(lyr, f);
+    OGR_F_Destroy(f);
+    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
+    return CC_OK;
+}
+
+static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *p)
+{
+    cc_ctx *ctx = c->ctx;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "isochrones", wkbMultiPolygon, c->crs_wkt,
+                                   "Travel-time bands to the nearest facility, overall (tier all) and per tier");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"tier", "band", "min_from", "min_to", "population", "population_cum", "area_km2"};
+    static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 7);
+    const size_t nd = c->dem->n;
+    for (size_t k = 0; k < c->n_sets && !st; k++) {
+        double cum = 0;
+        for (size_t b = 0; b < c->nb && !st; b++) {
+            double lo = b ? c->bands_min[b - 1] : 0.0, pop = 0;
+            uint32_t lo_ms = b ? c->bands_ms[b - 1] : 0;
+            const uint32_t *t = c->dtime + k * nd;
+            for (size_t i = 0; i < nd; i++)
+                if (t[i] != CC_INF_COST && t[i] <= c->bands_ms[b] && (b == 0 || t[i] > lo_ms)) pop += c->dem->pop[i];
+            cum += pop;
+            OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+            char band[64];
+            snprintf(band, sizeof(band), "%g-%g", lo, c->bands_min[b]);
+            OGR_F_SetFieldString(f, 0, set_name(c, k));
+            OGR_F_SetFieldString(f, 1, band);
+            OGR_F_SetFieldDouble(f, 2, lo);
+            OGR_F_SetFieldDouble(f, 3, c->bands_min[b]);
+            OGR_F_SetFieldDouble(f, 4, pop);
+            OGR_F_SetFieldDouble(f, 5, cum);
+            OGRGeometryH g = p->band[k * c->nb + b];
+            OGR_F_SetFieldDouble(f, 6, g ? OGR_G_Area(g) / 1e6 : 0.0);
+            if (g) OGR_F_SetGeometry(f, g);
+            st = put(ctx, lyr, f, "isochrones");
+        }
+    }
+    return st;
+}
+
+static cc_status layer_catchments(cc__cov_out *c, GDALDatasetH ds, const polys *p)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__facilities *fac = c->fac;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "catchments", wkbMultiPolygon, c->crs_wkt,
+                                   "Area nearest (by travel time) to each facility, with the population it serves");
+    if (!lyr) return CC_ERR_IO;
+    cc_status st;
+    if ((st = cc__add_field(ctx, lyr, "facility_id", OFTInteger)) || (st = cc__add_field(ctx, lyr, "name", OFTString)) ||
+        (st = cc__add_field(ctx, lyr, "tier", OFTString)) || (st = cc__add_field(ctx, lyr, "population", OFTReal)))
+        return st;
+    for (size_t b = 0; b < c->nb && !st; b++) {
+        char nm[40];
+        snprintf(nm, sizeof(nm), "pop_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
+    if (st || (st = cc__add_field(ctx, lyr, "area_km2", OFTReal))) return st;
+    double *pop = cc__calloc_array(fac->n * (c->nb + 1), sizeof(double));
+    if (!pop) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < c->dem->n; i++) {
+        uint32_t f = c->dfac[i];
+        if (f == CC_INVALID_ID) continue;
+        pop[f * (c->nb + 1)] += c->dem->pop[i];
+        for (size_t b = 0; b < c->nb; b++)
+            if (c->dtime[i] <= c->bands_ms[b]) pop[f * (c->nb + 1) + 1 + b] += c->dem->pop[i];
+    }
+    for (size_t f = 0; f < fac->n && !st; f++) {
+        if (!p->catch[f]) continue;
+        OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(ft, 0, (int)f);
+        OGR_F_SetFieldString(ft, 1, fac->name[f]);
+        OGR_F_SetFieldString(ft, 2, fac->tier[f] >= 0 ? fac->tier_name[fac->tier[f]] : fac->tier_raw[f]);
+        for (size_t b = 0; b <= c->nb; b++) OGR_F_SetFieldDouble(ft, 3 + (int)b, pop[f * (c->nb + 1) + b]);
+        OGR_F_SetFieldDouble(ft, 4 + (int)c->nb, OGR_G_Area(p->catch[f]) / 1e6);
+        OGR_F_SetGeometry(ft, p->catch[f]);
+        st = put(ctx, lyr, ft, "catchments");
+    }
+    free(pop);
+    return st;
+}
+
+static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__facilities *fac = c->fac;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "facilities", wkbPoint, c->crs_wkt,
+                                   "Facilities with the population they serve (nearest) and reach within each threshold");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"facility_id", "name", "tier_value", "tier", "lon", "lat", "snapped", "snap_dist_m", "offroad_min"};
+    static const OGRFieldType fty[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTInteger, OFTReal, OFTReal};
+    cc_status st = create_fields(ctx, lyr, fn, fty, 9);
+    for (size_t b = 0; b < c->nb && !st; b++) {
+        char nm[40];
+        snprintf(nm, sizeof(nm), "served_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
+    for (size_t b = 0; b < c->nb && !st; b++) {
+        char nm[40];
+        snprintf(nm, sizeof(nm), "reach_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
+    if (st) return st;
+    double *served = cc__calloc_array(fac->n * c->nb, sizeof(double));
+    if (!served) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < c->dem->n; i++) {
+        uint32_t f = c->dfac[i];
+        if (f == CC_INVALID_ID) continue;
+        for (size_t b = 0; b < c->nb; b++)
+            if (c->dtime[i] <= c->bands_ms[b]) served[f * c->nb + b] += c->dem->pop[i];
+    }
+    for (size_t f = 0; f < fac->n && !st; f++) {
+        OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        bool snapped = c->fjoin[f].arc != CC_INVALID_ID;
+        OGR_F_SetFieldInteger(ft, 0, (int)f);
+        OGR_F_SetFieldString(ft, 1, fac->name[f]);
+        OGR_F_SetFieldString(ft, 2, fac->tier_raw[f]);
+        if (fac->tier[f] >= 0) OGR_F_SetFieldString(ft, 3, fac->tier_name[fac->tier[f]]);
+        OGR_F_SetFieldDouble(ft, 4, fac->lon[f]);
+        OGR_F_SetFieldDouble(ft, 5, fac->lat[f]);
+        OGR_F_SetFieldInteger(ft, 6, snapped);
+        if (snapped) {
+            OGR_F_SetFieldDouble(ft, 7, c->fjoin[f].d_m);
+            OGR_F_SetFieldDouble(ft, 8, ms_to_min(c->foff[f]));
+            for (size_t b = 0; b < c->nb; b++) {
+                OGR_F_SetFieldDouble(ft, 9 + (int)b, served[f * c->nb + b]);
+                OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);
+            }
+        }
+        OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(pt, 0, fac->x[f], fac->y[f]);
+        OGR_F_SetGeometryDirectly(ft, pt);
+        st = put(ctx, lyr, ft, "facilities");
+    }
+    free(served);
+    return st;
+}
+
+typedef struct uncovered {
+    double pop;
+    uint32_t i;
+} uncovered;
+
+static int cmp_uncovered(const void *a, const void *b)
+{
+    const uncovered *x = a, *y = b;
+    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+#define MAX_UNCOVERED 200000
+
+static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__demand *d = c->dem;
+    const uint32_t lim = (uint32_t)llround(c->uncovered_min * 60000.0);
+    char desc[200];
+    snprintf(desc, sizeof(desc), "Populated %s beyond %g minutes of any facility, or without road access, ranked by population",
+             d->is_raster ? "cells" : "villages", c->uncovered_min);
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "demand_uncovered", wkbPoint, c->crs_wkt, desc);
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"rank", "population", "minutes", "status", "nearest_facility", "snap_dist_m", "name", "admin"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString, OFTReal, OFTString, OFTString};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 8);
+    if (st) return st;
+    uncovered *u = cc__malloc_array(d->n, sizeof(uncovered));
+    if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
+    qsort(u, n, sizeof(*u), cmp_uncovered);
+    if (n > MAX_UNCOVERED) {
+        cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
+        n = MAX_UNCOVERED;
+    }
+    for (size_t r = 0; r < n && !st; r++) {
+        size_t i = u[r].i;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
+        OGR_F_SetFieldDouble(f, 1, d->pop[i]);
+        const char *status = "beyond";
+        if (c->djoin[i].arc == CC_INVALID_ID)
+            status = "no_road_access";
+        else if (c->dtime[i] == CC_INF_COST)
+            status = "unreachable";
+        else {
+            OGR_F_SetFieldDouble(f, 2, ms_to_min(c->dtime[i]));
+            OGR_F_SetFieldString(f, 4, c->fac->name[c->dfac[i]]);
+        }
+        OGR_F_SetFieldString(f, 3, status);
+        OGR_F_SetFieldDouble(f, 5, c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m);
+        if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
+        if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
+        OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
+        OGR_F_SetGeometryDirectly(f, pt);
+        st = put(ctx, lyr, f, "demand_uncovered");
+    }
+    free(u);
+    return st;
+}
+
+static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__admin *a = c->admin;
+    const size_t nd = c->dem->n, nb = c->nb, ns = c->n_sets;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "coverage_by_admin", wkbMultiPolygon, c->crs_wkt,
+                                   "Population within each threshold per admin area (township), overall and per tier");
+    if (!lyr) return CC_ERR_IO;
+    cc_status st;
+    if ((st = cc__add_field(ctx, lyr, "code", OFTString)) || (st = cc__add_field(ctx, lyr, "name", OFTString)) ||
+        (st = cc__add_field(ctx, lyr, "population", OFTReal)) || (st = cc__add_field(ctx, lyr, "pop_no_road_access", OFTReal)) ||
+        (st = cc__add_field(ctx, lyr, "pop_unreachable", OFTReal)))
+        return st;
+    for (size_t k = 0; k < ns && !st; k++)
+        for (size_t b = 0; b < nb && !st; b++) {
+            char nm[120];
+            if (k == 0)
+                snprintf(nm, sizeof(nm), "pop_le_%g", c->bands_min[b]);
+            else
+                snprintf(nm, sizeof(nm), "pop_le_%g_%s", c->bands_min[b], set_name(c, k));
+            st = cc__add_field(ctx, lyr, nm, OFTReal);
+        }
+    for (size_t b = 0; b < nb && !st; b++) {
+        char nm[60];
+        snprintf(nm, sizeof(nm), "share_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
+    if (st) return st;
+    const size_t ncol = 3 + ns * nb;
+    double *acc = cc__calloc_array(a->n * ncol, sizeof(double));
+    if (!acc) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        int32_t k = c->dadmin[i];
+        if (k < 0) continue;
+        double p = c->dem->pop[i], *row = acc + (size_t)k * ncol;
+        row[0] += p;
+        if (c->djoin[i].arc == CC_INVALID_ID)
+            row[1] += p;
+        else if (c->dtime[i] == CC_INF_COST)
+            row[2] += p;
+        for (size_t s = 0; s < ns; s++) {
+            uint32_t t = c->dtime[s * nd + i];
+            for (size_t b = 0; b < nb; b++)
+                if (t <= c->bands_ms[b]) row[3 + s * nb + b] += p;
+        }
+    }
+    for (size_t k = 0; k < a->n && !st; k++) {
+        const double *row = acc + k * ncol;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(f, 0, a->code[k]);
+        OGR_F_SetFieldString(f, 1, a->name[k]);
+        for (size_t j = 0; j < ncol; j++) OGR_F_SetFieldDouble(f, 2 + (int)j, row[j]);
+        for (size_t b = 0; b < nb; b++) OGR_F_SetFieldDouble(f, 2 + (int)(ncol + b), row[0] > 0 ? row[3 + b] / row[0] : 0.0);
+        OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k]));
+        OGR_F_SetGeometryDirectly(f, g);
+        st = put(ctx, lyr, f, "coverage_by_admin");
+    }
+    free(acc);
+    return st;
+}
+
+static cc_status write_gpkg(cc__cov_out *c, const polys *p)
+{
+    char path[4200];
+    GDALDatasetH ds = cc__gpkg_create(c->ctx, cc__stage_path(c->stage, "coverage.gpkg", path, sizeof(path)));
+    if (!ds) return CC_ERR_IO;
+    cc_status st = CC_OK;
+    cc__gdal_begin(c->ctx);
+    /* outputs are staged and swapped in whole, so SQLite's own journal buys nothing here */
+    GDALDatasetExecuteSQL(ds, "PRAGMA synchronous = OFF", NULL, NULL);
+    GDALDatasetExecuteSQL(ds, "PRAGMA journal_mode = OFF", NULL, NULL);
+    if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+        st = cc__fail(c->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(c->ctx));
+    if (!st) st = layer_isochrones(c, ds, p);
+    if (!st) st = layer_catchments(c, ds, p);
+    if (!st) st = layer_facilities(c, ds);
+    if (!st) st = layer_uncovered(c, ds);
+    if (!st && c->admin) st = layer_admin(c, ds);
+    if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
+    cc__gdal_end(c->ctx);
+    if (cc__gdal_close(ds) && !st) st = cc__fail(c->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    return st;
+}
+
+/* ---- summary.json ------------------------------------------------------------------------------ */
+
+static json_object *num(double v, int decimals)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+    return json_object_new_double_s(v, buf);
+}
+
+static json_object *by_minutes(const cc__cov_out *c, const double *v, int decimals)
+{
+    json_object *o = json_object_new_object();
+    for (size_t b = 0; b < c->nb; b++) {
+        char key[32];
+        snprintf(key, sizeof(key), "%g", c->bands_min[b]);
+        json_object_object_add(o, key, num(v[b], decimals));
+    }
+    return o;
+}
+
+static cc_status write_summary(cc__cov_out *c)
+{
+    const cc_coverage_result *r = c->res;
+    const cc_coverage_opts *o = c->o;
+    json_object *j = json_object_new_object(), *x;
+    double share[CC_MAX_BANDS];
+    char path[4200];
+    if (!j) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
+    json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
+    json_object_object_add(j, "command", json_object_new_string("coverage"));
+    x = json_object_new_object();
+    json_object_object_add(x, "roads", json_object_new_string(o->roads));
+    json_object_object_add(x, "population", json_object_new_string(o->population));
+    json_object_object_add(x, "facilities", json_object_new_string(o->facilities));
+    if (o->admin) json_object_object_add(x, "admin", json_object_new_string(o->admin));
+    json_object_object_add(j, "inputs", x);
+    json_object_object_add(j, "profile", json_object_new_string(r->profile_name));
+    json_object_object_add(j, "crs", json_object_new_string(r->crs_name));
+    x = json_object_new_array();
+    for (size_t b = 0; b < c->nb; b++) {
+        char mb[32];
+        snprintf(mb, sizeof(mb), "%g", c->bands_min[b]);
+        json_object_array_add(x, json_object_new_double_s(c->bands_min[b], mb));
+    }
+    json_object_object_add(j, "minutes", x);
+    json_object_object_add(j, "population_total", num(r->population_total, 3));
+    json_object_object_add(j, "population_no_road_access", num(r->population_no_road_access, 3));
+    json_object_object_add(j, "population_unreachable", num(r->population_unreachable, 3));
+    json_object_object_add(j, "population_beyond_max", num(r->population_beyond, 3));
+    json_object_object_add(j, "population_within_min", by_minutes(c, r->population_within, 3));
+    for (size_t b = 0; b < c->nb; b++) share[b] = r->population_total > 0 ? r->population_within[b] / r->population_total : 0;
+    json_object_object_add(j, "share_within_min", by_minutes(c, share, 5));
+    x = json_object_new_object();
+    for (size_t k = 0; k < r->n_tiers; k++) {
+        const cc_tier_result *t = &r->tiers[k];
+        json_object *tj = json_object_new_object();
+        json_object_object_add(tj, "facilities", json_object_new_int((int)t->facilities));
+        json_object_object_add(tj, "facilities_snapped", json_object_new_int((int)t->facilities_snapped));
+        json_object_object_add(tj, "population_within_min", by_minutes(c, t->population_within, 3));
+        json_object_object_add(tj, "population_unreachable", num(t->population_unreachable, 3));
+        json_object_object_add(x, t->name, tj);
+    }
+    json_object_object_add(j, "tiers", x);
+    json_object_object_add(j, "facilities_total", json_object_new_int((int)r->facilities_total));
+    json_object_object_add(j, "facilities_snapped", json_object_new_int((int)r->facilities_snapped));
+    x = json_object_new_object();
+    json_object_object_add(x, "nodes", json_object_new_int64(r->graph_nodes));
+    json_object_object_add(x, "edges", json_object_new_int64(r->graph_edges));
+    json_object_object_add(x, "arcs", json_object_new_int64(r->graph_arcs));
+    json_object_object_add(x, "way_vertices", json_object_new_int64((int64_t)r->way_vertices));
+    json_object_object_add(x, "strongly_connected_components", json_object_new_int64(c->graph->scc_count));
+    json_object_object_add(x, "largest_component_nodes", json_object_new_int64(c->graph->scc_largest));
+    json_object_object_add(x, "routing_bytes", json_object_new_int64((int64_t)r->graph_routing_bytes));
+    json_object_object_add(x, "geometry_bytes", json_object_new_int64((int64_t)r->graph_geometry_bytes));
+    json_object_object_add(j, "graph", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "kind", json_object_new_string(r->demand_is_raster ? "raster" : "points"));
+    json_object_object_add(x, "points", json_object_new_int64((int64_t)r->demand_points));
+    json_object_object_add(x, "points_with_road_access", json_object_new_int64((int64_t)r->demand_with_road_access));
+    json_object_object_add(j, "demand", x);
+    json_object_object_add(j, "uncovered_minutes", num(c->uncovered_min, 2));
+    double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
+                                          r->population_unreachable);
+    json_object_object_add(j, "accounting_residual", num(resid, 6));
+    x = json_object_new_object();
+    json_object_object_add(x, "load", num(r->t_load_s, 4));
+    json_object_object_add(x, "graph", num(r->t_graph_s, 4));
+    json_object_object_add(x, "snap", num(r->t_snap_s, 4));
+    json_object_object_add(x, "search", num(r->t_search_s, 4));
+    json_object_object_add(x, "polygons", num(r->t_polygons_s, 4));
+    json_object_object_add(x, "write", num(r->t_write_s, 4));
+    json_object_object_add(j, "timings_s", x);
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    cc_status st = cc__write_text(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), text);
+    json_object_put(j);
+    return st;
+}
+
+cc_status cc__coverage_write(cc__cov_out *c)
+{
+    cc_status st;
+    polys p = {0};
+    double t = cc__now();
+    cc__info(c->ctx, "Tracing isochrones and catchments...");
+    st = make_polygons(c, &p);
+    c->res->t_polygons_s = cc__now() - t;
+    t = cc__now();
+    if (!st) {
+        cc__info(c->ctx, "Writing outputs...");
+        st = write_raster(c);
+        cc__debug(c->ctx, "travel_time.tif written in %.3f s", cc__now() - t);
+    }
+    double t2 = cc__now();
+    if (!st) st = write_gpkg(c, &p);
+    cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
+    c->res->t_write_s = cc__now() - t;
+    if (!st) st = write_summary(c);
+    polys_free(&p, c->n_sets * c->nb, c->fac->n);
+    return st;
+}
