@@ -1,0 +1,91 @@
+/* test_util.h - helpers shared by the unit tests (cmocka). */
+#ifndef CC_TEST_UTIL_H
+#define CC_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "carecircle/carecircle.h"
+
+/* A fresh temporary folder for one test; returns its path (static buffer per call site). */
+static inline const char *tu_tmpdir(char *buf, size_t n)
+{
+    snprintf(buf, n, "/tmp/cc-unit-XXXXXX");
+    if (!mkdtemp(buf)) fail_msg("mkdtemp failed");
+    return buf;
+}
+
+static inline void tu_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A GeoJSON FeatureCollection in EPSG:32650 (metres), so that lengths are exact. */
+#define TU_GEOJSON_HEAD \
+    "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32650\"}},\"features\":["
+#define TU_GEOJSON_TAIL "]}"
+
+/* Simple growable string. */
+typedef struct tu_buf {
+    char *s;
+    size_t n, cap;
+} tu_buf;
+
+static inline void tu_printf(tu_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (b->s && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        b->cap = (b->cap + (size_t)k + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s) fail_msg("out of memory");
+    }
+}
+
+/* Tiny deterministic PRNG (splitmix64). */
+static inline uint64_t tu_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static inline double tu_uniform(uint64_t *state)
+{
+    return (double)(tu_rand(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Log callback that counts warnings and keeps the last one. */
+typedef struct tu_log {
+    int warnings;
+    char last[1024];
+} tu_log;
+
+static inline void tu_log_cb(void *user, cc_log_level level, const char *msg)
+{
+    tu_log *l = user;
+    if (level == CC_LOG_WARNING) {
+        l->warnings++;
+        snprintf(l->last, sizeof(l->last), "%s", msg);
+    }
+}
+
+#endif
