@@ -28,11 +28,13 @@ static inline uint32_t cc__offroad_ms(double d_m, double kmh)
  * u), CC_INF_COST when that direction is closed. */
 static inline uint32_t cc__along(const cc_graph *g, uint32_t a, double from, double to)
 {
-    double len = g->arc_len_m[a];
-    if (to == from) return 0; /* a point on a node is that node, whatever the arc's direction */
+    double len = g->arc_len_m[a], dist = to >= from ? to - from : from - to;
+    /* no move (below a millimetre) costs nothing, whatever the arc's direction: a point on a
+     * node is that node */
+    if (dist < 1e-3) return 0;
     uint32_t c = to >= from ? g->arc_cost_f[a] : g->arc_cost_b[a];
     if (c == CC_INF_COST) return CC_INF_COST;
-    double frac = len > 0 ? (to >= from ? to - from : from - to) / len : 0.0;
+    double frac = len > 0 ? dist / len : 0.0;
     if (frac > 1.0) frac = 1.0;
     return (uint32_t)((double)c * frac + 0.5);
 }

@@ -19,8 +19,8 @@ typedef struct cc__snap_index cc__snap_index;
 /* Where a point joins the network. */
 typedef struct cc__join {
     uint32_t arc;  /* CC_INVALID_ID: farther than the maximum snap distance */
-    float s_m;     /* position along the arc from its start node u, metres */
     float d_m;     /* straight off-road distance, metres */
+    double s_m;    /* position along the arc from its start node u, metres, in [0, length] */
 } cc__join;
 
 cc_status cc__snap_index_build(cc_ctx *ctx, const cc_graph *g, cc__snap_index **out);

@@ -118,7 +118,7 @@ static inline double seg_dist2(const cc_graph *g, uint32_t k, double px, double 
 
 cc__join cc__snap(const cc__snap_index *ix, double x, double y, double max_d)
 {
-    cc__join j = {CC_INVALID_ID, 0.0f, 0.0f};
+    cc__join j = {CC_INVALID_ID, 0.0f, 0.0};
     if (!isfinite(x) || !isfinite(y)) return j;
     const cc_graph *g = ix->g;
     const double cell = ix->cell;
@@ -164,8 +164,9 @@ cc__join cc__snap(const cc__snap_index *ix, double x, double y, double max_d)
     if (best_k == UINT32_MAX || best > max2) return j;
     uint32_t a = g->pt_arc[best_k];
     double seglen = g->pt_s[best_k + 1] - g->pt_s[best_k];
+    double s = best_t >= 1.0 ? g->pt_s[best_k + 1] : g->pt_s[best_k] + best_t * seglen;
     j.arc = a;
-    j.s_m = (float)(g->pt_s[best_k] + best_t * seglen);
+    j.s_m = s < 0 ? 0 : (s > g->arc_len_m[a] ? g->arc_len_m[a] : s);
     j.d_m = (float)sqrt(best);
     return j;
 }

@@ -334,6 +334,10 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     s.f_class = OGR_FD_GetFieldIndex(fd, class_name);
     s.f_speed = o->speed_field ? OGR_FD_GetFieldIndex(fd, o->speed_field) : -1;
     list_fields(fd, fields, sizeof(fields));
+    if (OGR_L_GetFeatureCount(lyr, FALSE) == 0) { /* -1 when counting is expensive (OSM) */
+        st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features", lname, path);
+        goto out;
+    }
     if (o->speed_field && s.f_speed < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no speed field <%s> (fields: %s)", lname, path,
                       o->speed_field, fields);

@@ -81,6 +81,15 @@ static void test_snap_vs_brute_force(void **state)
             assert_true(fabs(hypot(sx - x, sy - y) - want) < 1e-2);
         }
         assert_int_equal(cc__snap(ix, NAN, 0, 1000).arc, CC_INVALID_ID);
+        /* a point on a node joins at an arc end exactly (s = 0 or s = length), so that one-way
+         * arcs ending there do not make it unreachable (demo-district regression) */
+        for (uint32_t a = 0; a < g->n_arcs; a++) {
+            cc__join j = cc__snap(ix, g->node_x[g->arc_v[a]], g->node_y[g->arc_v[a]], 10.0);
+            assert_int_not_equal(j.arc, CC_INVALID_ID);
+            assert_true(j.d_m < 1e-6f);
+            if (!(fabs(j.s_m) < 1e-9 || fabs(j.s_m - g->arc_len_m[j.arc]) < 1e-9))
+                fail_msg("arc %u: s %.9f is neither 0 nor the length %.9f", j.arc, j.s_m, g->arc_len_m[j.arc]);
+        }
         cc__snap_index_destroy(ix);
         cc_graph_destroy(g);
         cc_profile_destroy(p);
