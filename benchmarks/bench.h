@@ -1,0 +1,38 @@
+/* bench.h - tiny benchmark helpers (H3 benchmark.h style): monotonic clock, medians. */
+#ifndef CC_BENCH_H
+#define CC_BENCH_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of n values (sorts in place). */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), bench_cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* CC_BENCH(name, iters, { body }): runs body iters times, prints µs per iteration. */
+#define CC_BENCH(name, iters, body)                                                          \
+    do {                                                                                     \
+        double t0_ = bench_now();                                                            \
+        for (long i_ = 0; i_ < (long)(iters); i_++) body;                                    \
+        double us_ = (bench_now() - t0_) * 1e6 / (double)(iters);                            \
+        printf("  %-44s %12.1f us/iter (%ld iters)\n", name, us_, (long)(iters));            \
+    } while (0)
+
+#endif
