@@ -390,6 +390,7 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
         goto out;
     }
 
+    double t_read = cc__now();
     cc__gdal_begin(ctx);
     OGR_L_ResetReading(lyr);
     OGRFeatureH f;
@@ -444,7 +445,10 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
                           lname, path, s.n_features);
         goto out;
     }
+    cc__debug(ctx, "Roads: %zu features read in %.3f s", s.n_features, cc__now() - t_read);
+    double t_proj = cc__now();
     if ((st = project_roads(&s, src, o))) goto out;
+    cc__debug(ctx, "Roads: %zu vertices transformed to %s in %.3f s", s.r->n_vertices, s.r->crs_name, cc__now() - t_proj);
     if (s.r->n_ways == 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "No road line of '%s' could be transformed to %s", path, s.r->crs_name);
         goto out;

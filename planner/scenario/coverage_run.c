@@ -150,13 +150,17 @@ static cc_status load_inputs(run *r)
     if ((st = cc_roads_read(ctx, o->roads, &ro, &r->roads))) return st;
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
     const char *wkt = r->roads->crs_wkt;
+    double t = cc__now();
     cc__info(ctx, "Reading population...");
     cc__demand_opts dop = {.pop_field = o->population_field};
     if ((st = cc__demand_read(ctx, o->population, &dop, wkt, &r->dem))) return st;
+    cc__debug(ctx, "Population: %zu points read in %.3f s", r->dem.n, cc__now() - t);
+    t = cc__now();
     cc__info(ctx, "Reading facilities...");
     cc__facilities_opts fo = {.tier_field = o->tier_field, .tiers = o->tiers, .name_field = o->facility_name_field,
                               .lon_field = o->lon_field, .lat_field = o->lat_field, .where = o->facility_where};
     if ((st = cc__facilities_read(ctx, o->facilities, &fo, wkt, &r->fac))) return st;
+    cc__debug(ctx, "Facilities: read in %.3f s", cc__now() - t);
     if (o->admin) {
         cc__admin_opts ao = {.name_field = o->admin_name_field, .code_field = o->admin_code_field};
         if ((st = cc__admin_read(ctx, o->admin, &ao, wkt, &r->admin))) return st;
