@@ -99,6 +99,9 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
                           cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read admin layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
     if (n_bad) cc__warn(ctx, "Admin area file '%s': skipped %zu features that are not polygons", path, n_bad);

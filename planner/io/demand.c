@@ -86,6 +86,16 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
     }
+    /* the travel-time outputs need at least two Float32 bands and a class raster of the full
+     * grid: refuse rasters that cannot fit before reading a single block */
+    uint64_t phys = cc__physical_memory();
+    double need = (double)w * (double)h * 13.0;
+    if (phys && need > 0.8 * (double)phys) {
+        OSRDestroySpatialReference(srs);
+        return cc__fail(ctx, CC_ERR_LIMIT,
+                        "Population raster '%s' has %d x %d cells: its travel-time outputs alone need about %.1f GiB, more than this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
+                        path, w, h, need / 1073741824.0, (double)phys / 1073741824.0);
+    }
     d->grid.w = w;
     d->grid.h = h;
     d->is_raster = true;
@@ -213,6 +223,9 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         }
         OGR_F_Destroy(f);
     }
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr),
+                      path, cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
     if (n_badgeom || n_null)

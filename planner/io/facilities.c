@@ -279,7 +279,11 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto nomem;
         }
     }
+    if (cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
+    if (st) goto out;
     if (n_nogeom)
         cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
                  n_nogeom, n_feat);

@@ -423,8 +423,10 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
         if (!st && (s.n_features & 4095) == 0 && cc__interrupted(ctx))
             st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading roads");
     }
-    if (!st && CPLGetLastErrorType() == CE_Failure && s.r->n_ways == 0)
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s': %s", lname, path, cc__gdal_msg(ctx));
+    /* any failure while reading (a truncated or corrupt file) is an error, never a silent subset */
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
 
