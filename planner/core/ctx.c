@@ -69,7 +69,7 @@ size_t cc_ctx_get_warning_count(const cc_ctx *ctx)
     return ctx->warnings;
 }
 
-static void vlog(cc_ctx *ctx, cc_log_level level, const char *fmt, va_list ap)
+CC__PRINTF(3, 0) static void vlog(cc_ctx *ctx, cc_log_level level, const char *fmt, va_list ap)
 {
     char buf[CC__MAX_MSG];
     if (!ctx->log_fn) return;

@@ -28,7 +28,7 @@ void cc__demand_free(cc__demand *d)
 static cc_status reserve(cc_ctx *ctx, cc__demand *d, size_t *cap, size_t need, bool names)
 {
     if (need <= *cap) return CC_OK;
-    size_t c = *cap ? *cap * 2 : 65536;
+    size_t c = *cap ? *cap * 2 : 4096;
     while (c < need) c *= 2;
     double *x = cc__realloc_array(d->x, c, sizeof(double));
     if (x) d->x = x;

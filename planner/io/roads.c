@@ -40,7 +40,7 @@ const char *cc_roads_get_crs_name(const cc_roads *r) { return r->crs_name; }
 static int reserve_ways(cc_roads *r, size_t need)
 {
     if (need <= r->cap_ways) return 0;
-    size_t cap = r->cap_ways ? r->cap_ways * 2 : 1024;
+    size_t cap = r->cap_ways ? r->cap_ways * 2 : 64;
     while (cap < need) cap *= 2;
     if (!GROW(r->way_first, cap + 1) || !GROW(r->cls, cap) || !GROW(r->surface, cap) ||
         !GROW(r->maxspeed_kmh, cap) || !GROW(r->speed_kmh, cap) || !GROW(r->oneway, cap) ||
@@ -53,7 +53,7 @@ static int reserve_ways(cc_roads *r, size_t need)
 static int reserve_vertices(cc_roads *r, size_t need)
 {
     if (need <= r->cap_vertices) return 0;
-    size_t cap = r->cap_vertices ? r->cap_vertices * 2 : 16384;
+    size_t cap = r->cap_vertices ? r->cap_vertices * 2 : 1024;
     while (cap < need) cap *= 2;
     if (!GROW(r->x, cap) || !GROW(r->y, cap)) return -1;
     r->cap_vertices = cap;
