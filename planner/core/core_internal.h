@@ -75,6 +75,8 @@ char *cc__strdup(const char *s);
 /* Test hook: make the k-th allocation from now fail (k >= 1), 0 = never. Not thread-safe;
  * for single-threaded OOM tests only (H3 testH3Memory.c). */
 void cc__alloc_fail_after(long k);
+/* Whether the failure set by cc__alloc_fail_after has happened since. */
+bool cc__alloc_fail_fired(void);
 
 /* Monotonic clock in seconds. */
 double cc__now(void);

@@ -141,16 +141,25 @@ int cc__gdal_progress(double fraction, const char *msg, void *arg)
 /* ---- allocation ---------------------------------------------------------------------- */
 
 static long alloc_fail_countdown;
+static bool alloc_fail_fired;
 
 void cc__alloc_fail_after(long k)
 {
     alloc_fail_countdown = k;
+    alloc_fail_fired = false;
+}
+
+bool cc__alloc_fail_fired(void)
+{
+    return alloc_fail_fired;
 }
 
 static bool alloc_should_fail(void)
 {
     if (alloc_fail_countdown <= 0) return false;
-    return --alloc_fail_countdown == 0;
+    if (--alloc_fail_countdown != 0) return false;
+    alloc_fail_fired = true;
+    return true;
 }
 
 void *cc__calloc_array(size_t n, size_t size)

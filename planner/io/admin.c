@@ -94,7 +94,9 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
         a->code[a->n] = cc__strdup(fcode >= 0 ? OGR_F_GetFieldAsString(f, fcode) : fb);
         a->geom[a->n] = gc;
         a->n++;
-        if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
+        if (!a->name[a->n - 1] || !a->code[a->n - 1])
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading admin areas");
+        else if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
             st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform admin area %lld of '%s': %s", (long long)OGR_F_GetFID(f), path,
                           cc__gdal_msg(ctx));
         OGR_F_Destroy(f);

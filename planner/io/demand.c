@@ -219,6 +219,7 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
                 d->pop_total += v;
                 if (v == 0) d->n_zero++;
                 d->n++;
+                if (!d->name[d->n - 1]) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
             }
         }
         OGR_F_Destroy(f);

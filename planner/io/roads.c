@@ -35,7 +35,15 @@ size_t cc_roads_get_vertex_count(const cc_roads *r) { return r->n_vertices; }
 const char *cc_roads_get_crs_wkt(const cc_roads *r) { return r->crs_wkt; }
 const char *cc_roads_get_crs_name(const cc_roads *r) { return r->crs_name; }
 
-#define GROW(p, cap) ((p) = cc__realloc_array((p), (cap), sizeof(*(p))))
+/* Grow array p to cap elements; on failure p is kept (and freed by its owner). */
+#define GROW(p, cap) grow((void **)&(p), (cap), sizeof(*(p)))
+
+static bool grow(void **p, size_t cap, size_t size)
+{
+    void *q = cc__realloc_array(*p, cap, size);
+    if (q) *p = q;
+    return q != NULL;
+}
 
 static int reserve_ways(cc_roads *r, size_t need)
 {
