@@ -81,6 +81,9 @@ def case_bad_geometries(tmp):
     # population points that are polygons
     pp = write(os.path.join(tmp, "pop_poly.geojson"), GJ % '{"type":"Feature","properties":{"population":5},"geometry":{"type":"Polygon","coordinates":[[[117.5,34.8],[117.6,34.8],[117.6,34.9],[117.5,34.8]]]}}')
     expect_error(tmp, base(population=pp), 3, pp, "no usable points")
+    # population that does not overlap the roads (another province)
+    pfar = write(os.path.join(tmp, "pop_far.geojson"), GJ % '{"type":"Feature","properties":{"population":5},"geometry":{"type":"Point","coordinates":[100.0,30.0]}}')
+    expect_error(tmp, base(population=pfar), 3, pfar, "same area")
     # population field missing, and negative population
     pf = write(os.path.join(tmp, "pop_nofield.geojson"), GJ % '{"type":"Feature","properties":{"people":5},"geometry":{"type":"Point","coordinates":[117.6,34.85]}}')
     expect_error(tmp, base(population=pf), 3, pf, "no population field")
