@@ -128,17 +128,6 @@ static int cmp_values(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-static void list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    int nf = OGR_FD_GetFieldCount(fd);
-    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
-        if (i) strcat(buf, ", ");
-        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
-    }
-    if (nf == 0) snprintf(buf, n, "none");
-}
-
 cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
                               cc__facilities *f)
 {
@@ -178,7 +167,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     }
     const char *lname = OGR_L_GetName(lyr);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
-    list_fields(fd, fields, sizeof(fields));
+    cc__list_fields(fd, fields, sizeof(fields));
     int ftier = OGR_FD_GetFieldIndex(fd, o->tier_field ? o->tier_field : "tier");
     if (o->tier_field && ftier < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,

@@ -211,17 +211,6 @@ static OGRLayerH pick_layer(cc_ctx *ctx, GDALDatasetH ds, const char *path, cons
     return NULL;
 }
 
-static void list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    int nf = OGR_FD_GetFieldCount(fd);
-    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
-        if (i) strcat(buf, ", ");
-        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
-    }
-    if (nf == 0) snprintf(buf, n, "none");
-}
-
 static int opt_field(OGRFeatureDefnH fd, const char *given, const char *dflt)
 {
     return OGR_FD_GetFieldIndex(fd, given ? given : dflt);
@@ -341,7 +330,7 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     const char *class_name = o->class_field ? o->class_field : "highway";
     s.f_class = OGR_FD_GetFieldIndex(fd, class_name);
     s.f_speed = o->speed_field ? OGR_FD_GetFieldIndex(fd, o->speed_field) : -1;
-    list_fields(fd, fields, sizeof(fields));
+    cc__list_fields(fd, fields, sizeof(fields));
     if (OGR_L_GetFeatureCount(lyr, FALSE) == 0) { /* -1 when counting is expensive (OSM) */
         st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features", lname, path);
         goto out;

@@ -359,15 +359,17 @@ def case_failed_run_keeps_previous(tmp):
     check(not os.path.exists(os.path.join(out, "travel_time.tif.aux.xml")), "stray file")
 
 
-def main():
+def main(cases=None, doc=__doc__):
+    """Run the case named on the command line from @p cases (a module's globals)."""
+    cases = cases if cases is not None else globals()
     if len(sys.argv) != 2:
-        print(__doc__)
+        print(doc)
         return 2
-    fn = globals().get("case_" + sys.argv[1])
+    fn = cases.get("case_" + sys.argv[1])
     if not fn:
         print(f"unknown case {sys.argv[1]}")
         return 2
-    tmp = tempfile.mkdtemp(prefix="cc-cli-")
+    tmp = tempfile.mkdtemp(prefix="cc-test-")
     try:
         rc = fn(tmp)
         return rc if rc == SKIP else 0

@@ -11,12 +11,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_test import (BIN, COMOROS, DEMO, SKIP, Fail, check, demo_args, expect_error, run,  # noqa: E402
-                      tree_digest)
+import cli_test  # noqa: E402
+from cli_test import BIN, COMOROS, DEMO, Fail, check, demo_args, expect_error, run, tree_digest  # noqa: E402
 
 GJ = '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[%s]}'
 
@@ -188,21 +187,5 @@ def case_interrupt(tmp):
         print(f"{sig.name} after {delay} s: stopped {took - delay:.2f} s later, previous outputs intact")
 
 
-def main():
-    fn = globals().get("case_" + (sys.argv[1] if len(sys.argv) > 1 else ""))
-    if not fn:
-        print(__doc__)
-        return 2
-    tmp = tempfile.mkdtemp(prefix="cc-robust-")
-    try:
-        rc = fn(tmp)
-        return rc if rc == SKIP else 0
-    except Fail as e:
-        print(f"FAIL: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_test.main(globals(), __doc__))

@@ -5,21 +5,6 @@
 #include "random_roads.h"
 #include "graph/graph_internal.h"
 
-static cc_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return cc_ctx_create(&ctx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
 static cc_graph *random_graph(uint64_t seed, int side, int ways)
 {
     char dir[64], path[128];
@@ -173,5 +158,5 @@ int main(void)
         cmocka_unit_test(test_seed_order_independent),
         cmocka_unit_test(test_workspace_reuse),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }
