@@ -97,6 +97,6 @@ def describe(cmp):
     if cmp['sources'] == 0:
         return 'no answers'
     f = cmp['first'] or {}
-    return (f"NO: {cmp['differing']} of {cmp['sources']} sources differ (max {cmp['max_reached_diff']} nodes, "
-            f"{cmp['max_sum_diff_ms']} ms; first: source {f.get('source')} carecircle {f.get('carecircle')} "
-            f"peer {f.get('peer')})")
+    ms = f", {cmp['max_sum_diff_ms']} ms" if cmp['checked'] != 'reached set' else ''
+    return (f"NO: {cmp['differing']} of {cmp['sources']} sources differ (max {cmp['max_reached_diff']} nodes{ms}; "
+            f"first: source {f.get('source')} carecircle {f.get('carecircle')} peer {f.get('peer')})")

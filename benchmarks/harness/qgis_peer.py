@@ -8,8 +8,18 @@ exactly, the layer lives in a coordinate system scaled so that 1 unit = 1 ms of 
 coordinates are rounded to a grid in which every edge's L1 node distance is at most its cost,
 and each directed edge is drawn as an axis-parallel detour (node -> up/down -> across -> node)
 whose length is exactly its cost (lengths are sums of multiples of 0.5, exact in floating
-point). Each directed edge is a feature with direction 'F'. Service-area lines carry no costs,
+point). No segment passes through a node (QGIS ties the start point to the nearest segment) and
+corners are shared only between the two directions of one road. A vertex 0.5 ms before the end
+of every edge keeps QGIS's overshoot (its service area also keeps the first vertex beyond the
+limit) off the nodes. Each directed edge is a feature with direction 'F'. Service-area lines carry no costs,
 so the gate compares the reached node sets only (the nodes appearing as vertices of the output).
+
+Known limit (QGIS 3.22.16, checked on a two-segment test line): the algorithm measures lengths on
+the ellipsoid even with --ELLIPSOID=NONE (it prints "Using ellipsoid: NONE") and a project
+without an ellipsoid; a layer without a CRS gives NaN costs. In EPSG:3857 the measured length of
+a segment is its planar length times the local scale (about cos(latitude) of its y), so QGIS's
+costs are a little below the exported ones and its areas reach a few more nodes. The layer is
+centred on the equator to keep that small; the gate reports the difference, never agreement.
 """
 import json
 import os
@@ -61,6 +71,7 @@ def build_layer(graph_dir, path):
     ogr.UseExceptions()
     xy, e = _load(graph_dir)
     xy = xy - xy.min(axis=0)
+    xy[:, 1] -= 0.5 * xy[:, 1].max()  # centred on y = 0 (the equator of EPSG:3857), see above
     s_, t_, c_ = e[:, 0], e[:, 1], e[:, 2].astype(np.float64)
     l1 = np.abs(xy[s_] - xy[t_]).sum(axis=1)
     pos = l1 > 0
@@ -85,13 +96,45 @@ def build_layer(graph_dir, path):
     lyr.CreateField(ogr.FieldDefn('cost_ms', ogr.OFTInteger))
     defn = lyr.GetLayerDefn()
     node_pts = {(a, b) for a, b in X.tolist()}
-    seen = {}
+    ys_at_x, xs_at_y = {}, {}
+    for a, b in node_pts:
+        ys_at_x.setdefault(a, []).append(b)
+        xs_at_y.setdefault(b, []).append(a)
+
+    def crosses_node(p, q):
+        """A segment passing through a node other than its ends would catch QGIS's start point."""
+        if p[0] == q[0]:
+            lo, hi = sorted((p[1], q[1]))
+            return any(lo < y < hi for y in ys_at_x.get(p[0], ()))
+        lo, hi = sorted((p[0], q[0]))
+        return any(lo < x < hi for x in xs_at_y.get(p[1], ()))
+
+    def with_tail(ch):
+        """Drop repeated points; add a vertex 0.5 before the end node. QGIS's service area also
+        keeps the first vertex beyond the limit; that vertex is now this one, never a node,
+        because integer costs beyond an integer limit exceed it by at least 1."""
+        pts = [ch[0]]
+        for q in ch[1:]:
+            if q != pts[-1]:
+                pts.append(q)
+        p, q = pts[-2], pts[-1]
+        if p[0] == q[0]:
+            tail = (q[0], q[1] - 0.5 if p[1] < q[1] else q[1] + 0.5)
+        else:
+            tail = (q[0] - 0.5 if p[0] < q[0] else q[0] + 0.5, q[1])
+        if tail != p:
+            pts.insert(-1, tail)
+        return pts
+
+    seen = {}  # vertex -> who may share it: ('pair', u, v) corners, ('end', v) tails
     collisions = 0
     ds.StartTransaction()
     for k in range(len(e)):
         (xu, yu), (xv, yv), c = X[s_[k]], X[t_[k]], float(c_[k])
+        xu, yu, xv, yv = float(xu), float(yu), float(xv), float(yv)
         dx, dy = abs(xv - xu), yv - yu
-        pair = (min(s_[k], t_[k]), max(s_[k], t_[k]))
+        pair = ('pair', min(s_[k], t_[k]), max(s_[k], t_[k]))
+        end = ('end', int(t_[k]))
         choices = []
         a = (c - dx + dy) / 2.0          # detour above: length 2a + dx - dy = c
         choices.append([(xu, yu), (xu, yu + a), (xv, yu + a), (xv, yv)])
@@ -104,21 +147,20 @@ def build_layer(graph_dir, path):
         choices.append([(xu, yu), (xu + b, yu), (xu + b, yv), (xv, yv)])
         pts = None
         for ch in choices:
-            mids = ch[1:3]
-            if all((m not in node_pts or m in (ch[0], ch[3])) and seen.get(m, pair) == pair for m in mids):
-                pts = ch
+            cand = with_tail(ch)
+            mids = [(m, end if i == len(cand) - 2 else pair) for i, m in enumerate(cand) if 0 < i < len(cand) - 1]
+            if all(m not in node_pts and seen.get(m, key) == key for m, key in mids) and \
+                    not any(crosses_node(p, q) for p, q in zip(cand[:-1], cand[1:])):
+                pts = cand
+                for m, key in mids:
+                    seen[m] = key
                 break
         if pts is None:
             collisions += 1
-            pts = choices[0]
-        for m in pts[1:3]:
-            seen[m] = pair
+            pts = with_tail(choices[0])
         g = ogr.Geometry(ogr.wkbLineString)
-        last = None
         for p in pts:
-            if p != last:
-                g.AddPoint_2D(*p)
-            last = p
+            g.AddPoint_2D(*p)
         f = ogr.Feature(defn)
         f.SetField('dir', 'F')
         f.SetField('cost_ms', int(c))
