@@ -110,7 +110,7 @@ def machine():
                     osname = line.split('=', 1)[1].strip().strip('"')
     except OSError:
         pass
-    return {'cpu': cpu, 'cores': os.cpu_count(), 'memory_gib': round(mem / 2**30, 1), 'os': osname,
+    return {'cpu': cpu, 'cores': os.cpu_count(), 'load_average': [round(x, 2) for x in os.getloadavg()], 'memory_gib': round(mem / 2**30, 1), 'os': osname,
             'host': socket.gethostname(), 'compiler': _cc_version()}
 
 
