@@ -119,19 +119,23 @@ int main(int argc, char **argv)
         for (long i = 0; i < ns; i++) sources[i] = perm[sources[i]];
 
     answer *ans = calloc((size_t)ns, sizeof(answer)), *first = calloc((size_t)ns, sizeof(answer));
-    double times[MAX_THREADS][MAX_RUNS];
+    double times[MAX_THREADS][MAX_RUNS], cpu[MAX_THREADS][MAX_RUNS];
     uint64_t settled_per_run = 0;
     bool have_first = false, consistent = true;
-    for (int ti = 0; ti < n_threads; ti++) {
-        int nt = thread_list[ti];
-        cc_search *ws[MAX_THREADS];
-        for (int k = 0; k < nt; k++)
-            if (cc_search_create(ctx, g, &ws[k])) {
-                fprintf(stderr, "bench_reach: %s\n", cc_ctx_last_error(ctx));
-                return 1;
-            }
-        for (int r = -1; r < runs; r++) { /* r = -1: warm-up (starts the threads, warms the caches) */
-            double t1 = bench_now();
+    /* one workspace per thread, for the largest thread count; runs alternate between the thread
+     * counts (1, 2, 1, 2, ...) so that a drift in the machine's speed hits both alike */
+    int max_nt = 1;
+    for (int ti = 0; ti < n_threads; ti++) max_nt = thread_list[ti] > max_nt ? thread_list[ti] : max_nt;
+    cc_search *ws[MAX_THREADS];
+    for (int k = 0; k < max_nt; k++)
+        if (cc_search_create(ctx, g, &ws[k])) {
+            fprintf(stderr, "bench_reach: %s\n", cc_ctx_last_error(ctx));
+            return 1;
+        }
+    for (int r = -1; r < runs; r++) { /* r = -1: warm-up (starts the threads, warms the caches) */
+        for (int ti = 0; ti < n_threads; ti++) {
+            int nt = thread_list[ti];
+            double t1 = bench_now(), c1 = bench_cpu_now();
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
 #endif
@@ -146,9 +150,10 @@ int main(int argc, char **argv)
                 ans[i].reached = cnt;
                 ans[i].sum_ms = sum;
             }
-            double dt = bench_now() - t1;
+            double dt = bench_now() - t1, dc = bench_cpu_now() - c1;
             if (r < 0) continue;
             times[ti][r] = dt;
+            cpu[ti][r] = dc;
             uint64_t settled = 0;
             for (long i = 0; i < ns; i++) settled += ans[i].reached;
             if (!have_first) {
@@ -160,8 +165,8 @@ int main(int argc, char **argv)
                     if (first[i].reached != ans[i].reached || first[i].sum_ms != ans[i].sum_ms) consistent = false;
             }
         }
-        for (int k = 0; k < nt; k++) cc_search_destroy(ws[k]);
     }
+    for (int k = 0; k < max_nt; k++) cc_search_destroy(ws[k]);
     /* the reached-set fingerprints for the gate, untimed (peers post-process untimed too) */
     {
         cc_search *s;
@@ -205,6 +210,12 @@ int main(int argc, char **argv)
     for (int ti = 0; ti < n_threads; ti++) {
         printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
         for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", times[ti][r]);
+        printf("]");
+    }
+    printf("}, \"cpu_s\": {");
+    for (int ti = 0; ti < n_threads; ti++) {
+        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
+        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", cpu[ti][r]);
         printf("]");
     }
     printf("}, \"peak_rss_kb\": %ld}\n", bench_peak_rss_kb());

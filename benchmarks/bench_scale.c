@@ -276,12 +276,13 @@ static void plain_dijkstra(const cc_graph *g, plain_ws *w, uint32_t src, uint32_
 }
 
 /* cc_search from every source at nt threads; returns seconds, fills per-source answers. */
-static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum)
+static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum,
+                     double *cpu_s)
 {
     cc_search *ws[MAX_THREADS];
     for (int k = 0; k < nt; k++)
         if (cc_search_create(ctx, g, &ws[k])) die(ctx, "search workspace");
-    double t0 = bench_now();
+    double t0 = bench_now(), c0 = bench_cpu_now();
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
@@ -297,6 +298,7 @@ static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns
         sum[i] = t;
     }
     double dt = bench_now() - t0;
+    if (cpu_s) *cpu_s = bench_cpu_now() - c0;
     for (int k = 0; k < nt; k++) cc_search_destroy(ws[k]);
     return dt;
 }
@@ -394,12 +396,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < ns; i++) src[i] = (uint32_t)(bench_rand(&st) % n);
     uint64_t *reached = xmalloc((size_t)ns * 8), *sum = xmalloc((size_t)ns * 8), *reached2 = xmalloc((size_t)ns * 8),
              *sum2 = xmalloc((size_t)ns * 8);
-    double times[MAX_THREADS][MAX_RUNS];
+    double times[MAX_THREADS][MAX_RUNS], cpu[MAX_THREADS][MAX_RUNS];
     uint64_t settled = 0;
     bool agree_threads = true;
-    for (int ti = 0; ti < n_threads; ti++)
-        for (int r = 0; r < runs; r++) {
-            times[ti][r] = run_cc(ctx, g, src, ns, (uint32_t)limit, thread_list[ti], reached2, sum2);
+    for (int r = 0; r < runs; r++) /* runs alternate between thread counts: a drift hits both alike */
+        for (int ti = 0; ti < n_threads; ti++) {
+            times[ti][r] = run_cc(ctx, g, src, ns, (uint32_t)limit, thread_list[ti], reached2, sum2, &cpu[ti][r]);
             if (ti == 0 && r == 0) {
                 memcpy(reached, reached2, (size_t)ns * 8);
                 memcpy(sum, sum2, (size_t)ns * 8);
@@ -441,6 +443,12 @@ int main(int argc, char **argv)
         for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", times[ti][r]);
         printf("]");
     }
+    printf("}, \"cpu_s\": {");
+    for (int ti = 0; ti < n_threads; ti++) {
+        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
+        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", cpu[ti][r]);
+        printf("]");
+    }
     printf("}, \"plain_heap_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", plain_t[r]);
     printf("]");
@@ -456,7 +464,7 @@ int main(int argc, char **argv)
         double ti_t[MAX_RUNS];
         bool agree_layout = true;
         for (int r = 0; r < runs; r++) {
-            ti_t[r] = run_cc(ctx, gi, src_i, ns, (uint32_t)limit, 1, reached2, sum2);
+            ti_t[r] = run_cc(ctx, gi, src_i, ns, (uint32_t)limit, 1, reached2, sum2, NULL);
             if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_layout = false;
         }
         free(map);
@@ -484,7 +492,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < ns; i++) src_i[i] = perm[src[i]];
         double tr_t[MAX_RUNS];
         for (int r = 0; r < runs; r++) {
-            tr_t[r] = run_cc(ctx, gr, src_i, ns, (uint32_t)limit, 1, reached2, sum2);
+            tr_t[r] = run_cc(ctx, gr, src_i, ns, (uint32_t)limit, 1, reached2, sum2, NULL);
             if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_layout = false;
         }
         /* the textbook Dijkstra on the random layout */

@@ -57,6 +57,16 @@ def versions(conn):
     return {'postgresql': pgv, 'postgis': postgis, 'pgrouting': pgr}
 
 
+def _backend_cpu_s(conn):
+    """User + system CPU seconds of this connection's backend so far (clock ticks of /proc)."""
+    cur = conn.cursor()
+    cur.execute('SELECT pg_backend_pid()')
+    pid = cur.fetchone()[0]
+    with open(f'/proc/{pid}/stat') as fh:
+        f = fh.read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def _backend_peak_kb(conn):
     cur = conn.cursor()
     cur.execute('SELECT pg_backend_pid()')
@@ -90,12 +100,13 @@ def reach(conn, graph_dir, sources, limit_ms, runs, answers_path):
     cur.execute(f'SELECT * FROM {dd} LIMIT 0')
     cols = [d[0] for d in cur.description]
     start = 'from_v' if 'from_v' in cols else 'start_vid'
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _backend_cpu_s(conn)
         cur.execute(f'SELECT {start}, count(*), sum(agg_cost) FROM {dd} GROUP BY {start}')
         cur.fetchall()
         times.append(time.perf_counter() - t0)
+        cpu.append(_backend_cpu_s(conn) - c0)
     peak = _backend_peak_kb(conn)
     # the gate (untimed): every reached node with its cost
     cur.execute(f'SELECT {start} - 1, node - 1, agg_cost FROM {dd} ORDER BY 1')
@@ -108,7 +119,7 @@ def reach(conn, graph_dir, sources, limit_ms, runs, answers_path):
             nodes = res[a:b, 1].astype(np.int64)
             rows.append(gate.answer_row(srcs[a], nodes, res[a:b, 2]))
     gate.write_answers(answers_path, rows)
-    return {'load_s': load, 'solve_s': times, 'peak_rss_kb': peak}
+    return {'load_s': load, 'solve_s': times, 'cpu_s': cpu, 'peak_rss_kb': peak}
 
 
 def graph_build(conn, pbf, runs, tmpdir):

@@ -183,7 +183,7 @@ def reach(graph_dir, sources, limit_ms, workdir, answers_path):
     project = os.path.join(workdir, 'bench.qgs')
     with open(project, 'w') as fh:  # the algorithm insists on a project; planar measures
         fh.write(PROJECT)
-    rows, times, peak = [], [], 0
+    rows, times, cpu, peak = [], [], [], 0
     for s in sources:
         out = os.path.join(workdir, f'qgis_sa_{s}.gpkg')
         cmd = [qgis_bin(), 'run', 'native:serviceareafrompoint', '--ELLIPSOID=NONE', f'--PROJECT_PATH={project}', '--',
@@ -192,9 +192,12 @@ def reach(graph_dir, sources, limit_ms, workdir, answers_path):
                f'START_POINT={X[s][0]!r},{X[s][1]!r} [EPSG:3857]', f'TRAVEL_COST2={float(limit_ms)!r}',
                'INCLUDE_BOUNDS=false', f'OUTPUT_LINES={out}']
         t0 = time.perf_counter()
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         so, se = p.communicate(timeout=600)
         times.append(time.perf_counter() - t0)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
         peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # largest child so far
         if p.returncode != 0:
             raise RuntimeError(f'qgis_process failed for source {s}: {(se or so).strip().splitlines()[-1:]}')
@@ -217,4 +220,4 @@ def reach(graph_dir, sources, limit_ms, workdir, answers_path):
         fh.write('source,reached,sum_cost_ms,set_hash\n')
         for s, n, _, h in rows:
             fh.write(f'{s},{n},,{h:016x}\n')
-    return {'convert_s': convert_s, 'per_source_s': times, 'peak_rss_kb': peak, 'layer': st}
+    return {'convert_s': convert_s, 'per_source_s': times, 'per_source_cpu_s': cpu, 'peak_rss_kb': peak, 'layer': st}

@@ -62,20 +62,31 @@ def render(res):
         L += ['### 2. Reach: every node within 30 minutes of each source', '',
               'Same frozen problem for every tool (`carecircle graph --export`: nodes.csv, edges.csv with integer ms). '
               'Time = the search work only; load reported apart. Ratio = peer time / carecircle at 1 thread '
-              '(per source for QGIS). Agreement = the correctness gate, per source, before timing.', '',
-              '| data set | tool | load | solve (all sources) | per source | ratio | peak memory | agreement | note |',
-              '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |']
+              '(per source for QGIS). CPU = CPU seconds of the solving process during the solve (all its threads; '
+              'for pgRouting its backend, for QGIS the qgis_process child): on this shared machine a process gets '
+              'only part of a core, so the CPU ratio is the steadier comparison of the work each tool does. '
+              'Agreement = the correctness gate, per source, before timing.', '',
+              '| data set | tool | load | solve, wall (all sources) | solve, CPU | per source (wall) | ratio (wall) | '
+              'ratio (CPU) | peak memory | agreement | note |',
+              '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |']
         for r in by('reach'):
             tool = r['tool'] + (f" ({r['threads']} thread{'s' if r['threads'] > 1 else ''})" if r.get('threads') else '')
             if r.get('error'):
-                L.append(f"| {r['dataset']} | {tool} | could not run: {r['error']} | | | | | | |")
+                L.append(f"| {r['dataset']} | {tool} | could not run: {r['error']} |" + ' |' * 8)
                 continue
-            extra = f"; speed-up {r['speedup']:.2f}×" if r.get('speedup') else ''
-            sps = f"; {r['settled_per_s_per_thread'] / 1e6:.1f} M settled nodes/s per thread" if r.get(
-                'settled_per_s_per_thread') else ''
+            notes = [r.get('note', '')] if r.get('note') else []
+            if r.get('speedup'):
+                notes.append(f"speed-up {r['speedup']:.2f}× with {r['cpu_per_wall']:.2f} CPU-s per wall-s "
+                             f"(1 thread: {r['cpu_per_wall_1']:.2f})")
+            if r.get('settled_per_cpu_s'):
+                notes.append(f"{r['settled_per_s_per_thread'] / 1e6:.1f} M settled nodes per wall-s, "
+                             f"{r['settled_per_cpu_s'] / 1e6:.1f} M per CPU-s")
+            cpu = _t(r['cpu']['median']) if r.get('cpu') else ''
+            rc = r.get('ratio_cpu')
+            rcs = '' if rc is None else (f'{rc:.2f}×' if rc < 10 else f'{rc:.0f}×')
             L.append(f"| {r['dataset']} ({r['nodes']:,} nodes, {r['sources']} sources) | {tool} | {_t(r.get('load_s'))} | "
-                     f"{_sol(r)} | {_t(r.get('per_source_s'))} | {_ratio(r)} | {_mib(r.get('peak_rss_kb'))} | "
-                     f"{r.get('agreement', '')} | {r.get('note', '')}{extra}{sps} |")
+                     f"{_sol(r)} | {cpu} | {_t(r.get('per_source_s'))} | {_ratio(r)} | {rcs} | {_mib(r.get('peak_rss_kb'))} | "
+                     f"{r.get('agreement', '')} | {'; '.join(notes)} |")
         srcs = sorted({(r['dataset'], r.get('sources_how')) for r in by('reach') if r.get('sources_how')})
         L += [''] + [f'- {d}: {h}' for d, h in srcs] + ['']
     if by('raster'):
@@ -101,7 +112,8 @@ def render(res):
               'shared border), built with `cc_graph_build`; bounded searches from random nodes (fixed seed). '
               'Plain = textbook binary-heap Dijkstra (lazy deletion) on the same CSR graph.', '',
               '| graph | nodes | edges | build | peak memory | routing B/node | geometry B/node | sources | settled per search | '
-              'carecircle 1 thread | 2 threads (speed-up) | M settled/s/thread | plain heap | carecircle / plain speed |',
+              'carecircle 1 thread | 2 threads (speed-up; CPU-s per wall-s) | M settled per wall-s / per CPU-s, 1 thread | '
+              'plain heap | carecircle speed / plain speed |',
               '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
         for r in sc:
             if r.get('error'):
@@ -110,7 +122,8 @@ def render(res):
             L.append(f"| {r['dataset']} | {r['nodes']:,} | {r['edges']:,} | {_t(r['build_s'])} | {_mib(r['peak_rss_kb'])} | "
                      f"{r['routing_bytes'] / r['nodes']:.1f} | {r['geometry_bytes'] / r['nodes']:.0f} | {r['sources']} | "
                      f"{r['settled_per_run'] / r['sources']:,.0f} | {_sol(r)} | {_t(r['solve_2']['median'])} "
-                     f"({r['speedup']:.2f}×) | {r['settled_per_s_per_thread'] / 1e6:.1f} | {_t(r['plain']['median'])} | "
+                     f"({r['speedup']:.2f}×; {r['cpu_per_wall_2']:.2f}) | {r['settled_per_s_per_thread'] / 1e6:.1f} / "
+                     f"{r['settled_per_cpu_s'] / 1e6:.1f} | {_t(r['plain']['median'])} | "
                      f"{r['fraction_of_plain']:.2f} |")
         L.append('')
         lay = [r for r in sc if r.get('layout_s')]

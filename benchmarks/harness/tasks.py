@@ -181,11 +181,14 @@ def task_reach(ctx):
                                           '--answers', ans_cc]))
         ref = gate.read_answers(ans_cc)
         s1, s2 = stats(res['solve_s']['1']), stats(res['solve_s']['2'])
+        c1, c2 = stats(res['cpu_s']['1']), stats(res['cpu_s']['2'])
         base = dict(nodes=res['nodes'], edges=res['edges'], sources=len(src), sources_how=how, limit_ms=LIMIT_30_MS)
-        rows.append(row('reach', name, 'carecircle', threads=1, load_s=res['load_s'], solve=s1,
+        rows.append(row('reach', name, 'carecircle', threads=1, load_s=res['load_s'], solve=s1, cpu=c1,
+                        settled_per_cpu_s=res['settled_per_run'] / c1['median'],
                         per_source_s=s1['median'] / len(src), settled_per_s_per_thread=res['settled_per_run'] / s1['median'],
                         peak_rss_kb=res['peak_rss_kb'], agreement='reference', ratio=1.0, **base))
-        rows.append(row('reach', name, 'carecircle', threads=2, load_s=res['load_s'], solve=s2,
+        rows.append(row('reach', name, 'carecircle', threads=2, load_s=res['load_s'], solve=s2, cpu=c2,
+                        cpu_per_wall=c2['median'] / s2['median'], cpu_per_wall_1=c1['median'] / s1['median'],
                         per_source_s=s2['median'] / len(src),
                         settled_per_s_per_thread=res['settled_per_run'] / s2['median'] / 2,
                         speedup=s1['median'] / s2['median'], ratio=s2['median'] / s1['median'],
@@ -194,24 +197,27 @@ def task_reach(ctx):
             continue
         for peer in ('scipy', 'igraph', 'networkx'):
             if peer in ctx.peers:
-                rows.append(_py_peer(ctx, peer, name, gdir, spath, ref, s1, base))
+                rows.append(_py_peer(ctx, peer, name, gdir, spath, ref, s1, base, c1))
         if 'pgrouting' in ctx.peers:
-            rows.append(_pg_reach(ctx, name, gdir, src, ref, s1, base))
+            rows.append(_pg_reach(ctx, name, gdir, src, ref, s1, base, c1))
         if 'qgis' in ctx.peers:
-            rows.append(_qgis_reach(ctx, name, gdir, src, ref, s1, base))
+            rows.append(_qgis_reach(ctx, name, gdir, src, ref, s1, base, c1))
     return rows
 
 
-def _timed_row(ctx, task, name, tool, res, cmp, cc_solve, base, note=''):
+def _timed_row(ctx, task, name, tool, res, cmp, cc_solve, base, note='', cc_cpu=None):
     s = stats(res['solve_s'])
     r = row(task, name, tool, load_s=res.get('load_s'), solve=s, per_source_s=s['median'] / base['sources'],
             peak_rss_kb=res.get('peak_rss_kb'), agreement=gate.describe(cmp), agree=cmp['agree'], gate=cmp, note=note,
             **base)
     r['ratio'] = s['median'] / cc_solve['median']
+    if res.get('cpu_s') and cc_cpu:
+        r['cpu'] = stats(res['cpu_s'])
+        r['ratio_cpu'] = r['cpu']['median'] / cc_cpu['median']
     return r
 
 
-def _py_peer(ctx, peer, name, gdir, spath, ref, cc_solve, base):
+def _py_peer(ctx, peer, name, gdir, spath, ref, cc_solve, base, cc_cpu):
     if peer in ctx.peer_errors:
         return err_row('reach', name, peer, ctx.peer_errors[peer])
     ans = os.path.join(ctx.work, f'answers-{name}-{peer}.csv')
@@ -224,12 +230,12 @@ def _py_peer(ctx, peer, name, gdir, spath, ref, cc_solve, base):
         note = {'scipy': 'csgraph.dijkstra(indices=all sources, limit=L)',
                 'igraph': 'Graph.distances(all sources): no cutoff in igraph, full searches then <= L',
                 'networkx': 'single_source_dijkstra_path_length(cutoff=L) per source'}[peer]
-        return _timed_row(ctx, 'reach', name, peer, res, cmp, cc_solve, base, note)
+        return _timed_row(ctx, 'reach', name, peer, res, cmp, cc_solve, base, note, cc_cpu)
     except Exception as e:  # noqa: BLE001
         return err_row('reach', name, peer, e)
 
 
-def _pg_reach(ctx, name, gdir, src, ref, cc_solve, base):
+def _pg_reach(ctx, name, gdir, src, ref, cc_solve, base, cc_cpu):
     from . import pg
     if 'pgrouting' in ctx.peer_errors:
         return err_row('reach', name, 'pgRouting', ctx.peer_errors['pgrouting'])
@@ -243,12 +249,13 @@ def _pg_reach(ctx, name, gdir, src, ref, cc_solve, base):
                                "GROUP BY from_v\""])
         cmp = gate.compare(ref, gate.read_answers(ans))
         return _timed_row(ctx, 'reach', name, 'pgRouting', res, cmp, cc_solve, base,
-                          'pgr_drivingDistance, all sources in one call, equicost false; load = COPY into the edge table')
+                          'pgr_drivingDistance, all sources in one call, equicost false; load = COPY into the edge '
+                          'table; CPU = the backend process', cc_cpu)
     except Exception as e:  # noqa: BLE001
         return err_row('reach', name, 'pgRouting', e)
 
 
-def _qgis_reach(ctx, name, gdir, src, ref, cc_solve, base):
+def _qgis_reach(ctx, name, gdir, src, ref, cc_solve, base, cc_cpu):
     from . import qgis_peer
     tool = 'QGIS'
     if 'qgis' in ctx.peer_errors:
@@ -265,9 +272,12 @@ def _qgis_reach(ctx, name, gdir, src, ref, cc_solve, base):
                  "'START_POINT=x,y [EPSG:3857]'", 'TRAVEL_COST2=1800000', 'OUTPUT_LINES=out.gpkg'])
         cmp = gate.compare(ref, gate.read_answers(ans), check_sum=False)
         s = stats(res['per_source_s'])
+        cs = stats(res['per_source_cpu_s'])
         per_cc = cc_solve['median'] / base['sources']
+        per_cc_cpu = cc_cpu['median'] / base['sources']
         b = dict(base, sources=len(sample), sources_how=f'{len(sample)} of the same sources, evenly spaced')
-        return row('reach', name, tool, solve=s, per_source_s=s['median'], ratio=s['median'] / per_cc,
+        return row('reach', name, tool, solve=s, per_source_s=s['median'], ratio=s['median'] / per_cc, cpu=cs,
+                   ratio_cpu=cs['median'] / per_cc_cpu,
                    peak_rss_kb=res['peak_rss_kb'], agreement=gate.describe(cmp), agree=cmp['agree'], gate=cmp,
                    load_s=res['convert_s'],
                    note='qgis_process per source, whole process (start, layer, graph, service area, write); '
@@ -391,8 +401,12 @@ def _grass(ctx, friction, fac, cc_ms, cc_solve, cells):
         ct = osr.CoordinateTransformation(src, dst)
         pts = ','.join(f'{x:.1f},{y:.1f}' for x, y, _ in ct.TransformPoints(xy))
         out = os.path.join(ctx.work, 'rcost.tif')
-        _, so, _ = common.run(ctx.cmd(['grass', '--tmp-location', 'EPSG:32738', '--exec', sc, friction, pts, str(ctx.runs), out]),
+        ctx.cmd(['grass', '--tmp-location', 'EPSG:32738', '--exec', sc, friction, '<x,y of the 65 facilities in UTM 38S>',
+                 str(ctx.runs), out])
+        _, so, _ = common.run(['grass', '--tmp-location', 'EPSG:32738', '--exec', sc, friction, pts, str(ctx.runs), out],
                               timeout=7200)
+        ctx.cmd(['# rcost.sh: r.in.gdal friction; g.region raster=friction; r.cost -k input=friction output=cost '
+                 'start_coordinates=...; r.out.gdal'])
         times = [float(b) - float(a) for _, a, b in (ln.split() for ln in so.splitlines() if ln.startswith('rcost_s'))]
         n_cells = int(re.search(r'^n=(\d+)', so, re.M).group(1))
         gds = gdal.Open(out)
@@ -470,12 +484,15 @@ def task_scale(ctx):
 
 def _scale_fields(r):
     s1, s2 = stats(r['solve_s']['1']), stats(r['solve_s']['2'])
+    c1, c2 = stats(r['cpu_s']['1']), stats(r['cpu_s']['2'])
     pl = stats(r['plain_heap_s'])
     f = dict(nodes=r['nodes'], edges=r['edges'], ways=r['ways'], way_vertices=r['way_vertices'], tiles=r['tiles'],
              build_s=r['build_s'], routing_bytes=r['routing_bytes'], geometry_bytes=r['geometry_bytes'],
              roads_bytes=r['roads_bytes'], workspace_bytes_per_node=r['workspace_bytes_per_node'],
              peak_rss_kb=r['peak_rss_kb'], peak_rss_build_kb=r['peak_rss_build_kb'], sources=r['sources'],
              settled_per_run=r['settled_per_run'], solve=s1, solve_2=s2, speedup=s1['median'] / s2['median'],
+             cpu=c1, cpu_2=c2, cpu_per_wall_1=c1['median'] / s1['median'], cpu_per_wall_2=c2['median'] / s2['median'],
+             settled_per_cpu_s=r['settled_per_run'] / c1['median'],
              settled_per_s_per_thread=r['settled_per_run'] / s1['median'],
              settled_per_s_per_thread_2=r['settled_per_run'] / s2['median'] / 2,
              plain=pl, plain_settled_per_s=r['settled_per_run'] / pl['median'],
