@@ -16,7 +16,9 @@
  * 4. The same searches with a plain binary-heap Dijkstra (lazy deletion, as with
  *    std::priority_queue; labels reset through a touched list so that it is not penalised by an
  *    O(n) clear), one thread. Both must give the same reached count and cost sum per source.
- * 5. --layouts: the same graph built in input order (CC_ORDER_INPUT) and in a random order;
+ * 5. A what-if: cc_search's algorithm with its four per-node label arrays interleaved into one
+ *    16-byte record (pk_search below), one thread, same answers required.
+ * 6. --layouts: the same graph built in input order (CC_ORDER_INPUT) and in a random order;
  *    cc_search at one thread on each.
  * Prints one JSON object on stdout. Run one size per process so that peak memory is per size.
  */
@@ -275,6 +277,113 @@ static void plain_dijkstra(const cc_graph *g, plain_ws *w, uint32_t src, uint32_
     *sum = s;
 }
 
+
+/* ---- what-if: cc_search's algorithm with its per-node labels interleaved -------------------------
+ * The same 4-ary indexed heap, generation stamps and (cost, origin) tie-break as
+ * planner/route/dijkstra.c, but stamp, cost, origin and heap position of a node sit in one
+ * 16-byte record instead of four arrays: a node touched for the first time costs one cache line
+ * instead of four. Not the engine's code: a probe of what that layout would buy. */
+typedef struct pk_label {
+    uint32_t stamp, cost, origin, pos;
+} pk_label;
+
+typedef struct pk_ws {
+    pk_label *lab;
+    cc__heap_item *heap;
+    uint32_t heap_n, gen;
+    uint32_t *settled;
+    uint32_t n_settled;
+} pk_ws;
+
+static inline int pk_less(const pk_ws *w, cc__heap_item a, cc__heap_item b)
+{
+    return a.key < b.key || (a.key == b.key && w->lab[a.node].origin < w->lab[b.node].origin);
+}
+
+static inline void pk_up(pk_ws *w, uint32_t i)
+{
+    cc__heap_item it = w->heap[i];
+    while (i > 0) {
+        uint32_t p = (i - 1) >> 2;
+        if (!pk_less(w, it, w->heap[p])) break;
+        w->heap[i] = w->heap[p];
+        w->lab[w->heap[i].node].pos = i + 1;
+        i = p;
+    }
+    w->heap[i] = it;
+    w->lab[it.node].pos = i + 1;
+}
+
+static inline void pk_down(pk_ws *w, uint32_t i)
+{
+    cc__heap_item it = w->heap[i];
+    const uint32_t n = w->heap_n;
+    for (;;) {
+        uint32_t c = 4 * i + 1;
+        if (c >= n) break;
+        uint32_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (uint32_t k = c + 1; k < end; k++)
+            if (pk_less(w, w->heap[k], w->heap[best])) best = k;
+        if (!pk_less(w, w->heap[best], it)) break;
+        w->heap[i] = w->heap[best];
+        w->lab[w->heap[i].node].pos = i + 1;
+        i = best;
+    }
+    w->heap[i] = it;
+    w->lab[it.node].pos = i + 1;
+}
+
+static inline void pk_relax(pk_ws *w, uint32_t v, uint32_t c, uint32_t o)
+{
+    pk_label *l = &w->lab[v];
+    if (l->stamp != w->gen) {
+        l->stamp = w->gen;
+        l->cost = c;
+        l->origin = o;
+        w->heap[w->heap_n] = (cc__heap_item){c, v};
+        w->heap_n++;
+        pk_up(w, w->heap_n - 1);
+        return;
+    }
+    if (l->pos == 0) return;
+    if (c < l->cost || (c == l->cost && o < l->origin)) {
+        l->cost = c;
+        l->origin = o;
+        w->heap[l->pos - 1].key = c;
+        pk_up(w, l->pos - 1);
+    }
+}
+
+static void pk_search(const cc_graph *g, pk_ws *w, uint32_t src, uint32_t limit, uint64_t *reached, uint64_t *sum)
+{
+    w->gen++;
+    w->heap_n = 0;
+    w->n_settled = 0;
+    pk_relax(w, src, 0, 0);
+    uint64_t s = 0;
+    while (w->heap_n) {
+        cc__heap_item top = w->heap[0];
+        if (top.key > limit) break;
+        uint32_t u = top.node;
+        w->heap_n--;
+        if (w->heap_n) {
+            w->heap[0] = w->heap[w->heap_n];
+            pk_down(w, 0);
+        }
+        w->lab[u].pos = 0;
+        w->settled[w->n_settled++] = u;
+        s += top.key;
+        const uint32_t ou = w->lab[u].origin;
+        for (uint32_t e = g->fwd_first[u], end = g->fwd_first[u + 1]; e < end; e++) {
+            uint32_t c = top.key + g->fwd[e].cost_ms;
+            if (c <= limit) pk_relax(w, g->fwd[e].head, c, ou);
+        }
+    }
+    for (uint32_t i = 0; i < w->heap_n; i++) w->lab[w->heap[i].node].pos = CC_INVALID_ID;
+    *reached = w->n_settled;
+    *sum = s;
+}
+
 /* cc_search from every source at nt threads; returns seconds, fills per-source answers. */
 static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum,
                      double *cpu_s)
@@ -422,6 +531,20 @@ int main(int argc, char **argv)
         plain_t[r] = bench_now() - t0;
         if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_plain = false;
     }
+    /* the interleaved-label what-if on the same graph and sources */
+    pk_ws pk = {.lab = calloc(n, sizeof(pk_label)), .heap = xmalloc(n * sizeof(cc__heap_item)), .settled = xmalloc(n * sizeof(uint32_t))};
+    if (!pk.lab) die(NULL, "out of memory");
+    double packed_t[MAX_RUNS];
+    bool agree_packed = true;
+    for (int r = 0; r < runs; r++) {
+        t0 = bench_now();
+        for (int i = 0; i < ns; i++) pk_search(g, &pk, src[i], (uint32_t)limit, &reached2[i], &sum2[i]);
+        packed_t[r] = bench_now() - t0;
+        if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_packed = false;
+    }
+    free(pk.lab);
+    free(pk.heap);
+    free(pk.settled);
     /* plain Dijkstra on the random layout too (below), so both kernels are compared on both */
     double plain_random_t = -1;
     free(pw.dist);
@@ -451,7 +574,9 @@ int main(int argc, char **argv)
     }
     printf("}, \"plain_heap_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", plain_t[r]);
-    printf("]");
+    printf("], \"packed_labels_s\": [");
+    for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", packed_t[r]);
+    printf("], \"agree_packed\": %s", agree_packed ? "true" : "false");
     fflush(stdout);
 
     if (layouts) {
@@ -527,7 +652,7 @@ int main(int argc, char **argv)
     cc_roads_destroy(R);
     cc_profile_destroy(prof);
     cc_ctx_destroy(ctx);
-    return agree_threads && agree_plain ? 0 : 1;
+    return agree_threads && agree_plain && agree_packed ? 0 : 1;
 usage:
     fprintf(stderr, "usage: bench_scale --roads A [--roads B ...] --tiles N [--seed S] [--sources K] [--limit-ms L]\n"
                     "                   [--threads 1,2] [--runs R] [--layouts]\n");

@@ -110,21 +110,25 @@ def render(res):
         L += ['### 5. Scaling and the hardware limit', '',
               'Andorra and Liechtenstein extracts tiled side by side (seeded choice per tile, 3 connector roads per '
               'shared border), built with `cc_graph_build`; bounded searches from random nodes (fixed seed). '
-              'Plain = textbook binary-heap Dijkstra (lazy deletion) on the same CSR graph.', '',
+              'Plain = textbook binary-heap Dijkstra (lazy deletion) on the same CSR graph. What-if = cc_search\'s '
+              'algorithm with its four per-node label arrays (stamp, cost, origin, heap position) interleaved in one '
+              '16-byte record, a probe in bench_scale.c, not the engine. All kernels must give the same reached count '
+              'and cost sum per source.', '',
               '| graph | nodes | edges | build | peak memory | routing B/node | geometry B/node | sources | settled per search | '
               'carecircle 1 thread | 2 threads (speed-up; CPU-s per wall-s) | M settled per wall-s / per CPU-s, 1 thread | '
-              'plain heap | carecircle speed / plain speed |',
-              '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+              'plain heap | carecircle speed / plain speed | what-if: interleaved labels |',
+              '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
         for r in sc:
             if r.get('error'):
-                L.append(f"| {r['dataset']} | could not run: {r['error']} |" + ' |' * 12)
+                L.append(f"| {r['dataset']} | could not run: {r['error']} |" + ' |' * 13)
                 continue
             L.append(f"| {r['dataset']} | {r['nodes']:,} | {r['edges']:,} | {_t(r['build_s'])} | {_mib(r['peak_rss_kb'])} | "
                      f"{r['routing_bytes'] / r['nodes']:.1f} | {r['geometry_bytes'] / r['nodes']:.0f} | {r['sources']} | "
                      f"{r['settled_per_run'] / r['sources']:,.0f} | {_sol(r)} | {_t(r['solve_2']['median'])} "
                      f"({r['speedup']:.2f}×; {r['cpu_per_wall_2']:.2f}) | {r['settled_per_s_per_thread'] / 1e6:.1f} / "
                      f"{r['settled_per_cpu_s'] / 1e6:.1f} | {_t(r['plain']['median'])} | "
-                     f"{r['fraction_of_plain']:.2f} |")
+                     f"{r['fraction_of_plain']:.2f} | {_t(r['packed']['median'])} "
+                     f"({r['solve']['median'] / r['packed']['median']:.2f}× cc_search's speed) |")
         L.append('')
         lay = [r for r in sc if r.get('layout_s')]
         if lay:

@@ -496,8 +496,11 @@ def _scale_fields(r):
              settled_per_s_per_thread=r['settled_per_run'] / s1['median'],
              settled_per_s_per_thread_2=r['settled_per_run'] / s2['median'] / 2,
              plain=pl, plain_settled_per_s=r['settled_per_run'] / pl['median'],
-             fraction_of_plain=pl['median'] / s1['median'], agree=r['agree_threads'] and r['agree_plain'],
-             agreement='cc_search = plain Dijkstra per source, 1 = 2 threads' if r['agree_threads'] and r['agree_plain']
+             packed=stats(r['packed_labels_s']), agree_packed=r['agree_packed'],
+             fraction_of_plain=pl['median'] / s1['median'],
+             agree=r['agree_threads'] and r['agree_plain'] and r['agree_packed'],
+             agreement='cc_search = plain Dijkstra = interleaved what-if per source, 1 = 2 threads'
+             if r['agree_threads'] and r['agree_plain'] and r['agree_packed']
              else 'NO: kernels disagree')
     if 'layout_s' in r:
         f['layout_s'] = r['layout_s']
