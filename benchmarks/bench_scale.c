@@ -523,23 +523,23 @@ int main(int argc, char **argv)
     plain_ws pw = {.dist = xmalloc(n * sizeof(uint32_t)), .done = calloc(n, 1), .touched = xmalloc(n * sizeof(uint32_t)), .heap_cap = 1024};
     pw.heap = xmalloc(pw.heap_cap * sizeof(pq_item));
     for (uint32_t i = 0; i < n; i++) pw.dist[i] = UINT32_MAX;
-    double plain_t[MAX_RUNS];
+    double plain_t[MAX_RUNS], plain_c[MAX_RUNS], c0;
     bool agree_plain = true;
     for (int r = 0; r < runs; r++) {
-        t0 = bench_now();
+        t0 = bench_now(), c0 = bench_cpu_now();
         for (int i = 0; i < ns; i++) plain_dijkstra(g, &pw, src[i], (uint32_t)limit, &reached2[i], &sum2[i]);
-        plain_t[r] = bench_now() - t0;
+        plain_t[r] = bench_now() - t0, plain_c[r] = bench_cpu_now() - c0;
         if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_plain = false;
     }
     /* the interleaved-label what-if on the same graph and sources */
     pk_ws pk = {.lab = calloc(n, sizeof(pk_label)), .heap = xmalloc(n * sizeof(cc__heap_item)), .settled = xmalloc(n * sizeof(uint32_t))};
     if (!pk.lab) die(NULL, "out of memory");
-    double packed_t[MAX_RUNS];
+    double packed_t[MAX_RUNS], packed_c[MAX_RUNS];
     bool agree_packed = true;
     for (int r = 0; r < runs; r++) {
-        t0 = bench_now();
+        t0 = bench_now(), c0 = bench_cpu_now();
         for (int i = 0; i < ns; i++) pk_search(g, &pk, src[i], (uint32_t)limit, &reached2[i], &sum2[i]);
-        packed_t[r] = bench_now() - t0;
+        packed_t[r] = bench_now() - t0, packed_c[r] = bench_cpu_now() - c0;
         if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_packed = false;
     }
     free(pk.lab);
@@ -574,8 +574,12 @@ int main(int argc, char **argv)
     }
     printf("}, \"plain_heap_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", plain_t[r]);
+    printf("], \"plain_heap_cpu_s\": [");
+    for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", plain_c[r]);
     printf("], \"packed_labels_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", packed_t[r]);
+    printf("], \"packed_labels_cpu_s\": [");
+    for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", packed_c[r]);
     printf("], \"agree_packed\": %s", agree_packed ? "true" : "false");
     fflush(stdout);
 
@@ -586,10 +590,10 @@ int main(int argc, char **argv)
         if (cc_graph_build(ctx, R, prof, &go, &gi)) die(ctx, "graph build (input order)");
         uint32_t *map = match_nodes(g, gi), *src_i = xmalloc((size_t)ns * sizeof(uint32_t));
         for (int i = 0; i < ns; i++) src_i[i] = map[src[i]];
-        double ti_t[MAX_RUNS];
+        double ti_t[MAX_RUNS], ti_c[MAX_RUNS];
         bool agree_layout = true;
         for (int r = 0; r < runs; r++) {
-            ti_t[r] = run_cc(ctx, gi, src_i, ns, (uint32_t)limit, 1, reached2, sum2, NULL);
+            ti_t[r] = run_cc(ctx, gi, src_i, ns, (uint32_t)limit, 1, reached2, sum2, &ti_c[r]);
             if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_layout = false;
         }
         free(map);
@@ -615,20 +619,20 @@ int main(int argc, char **argv)
         free(ed);
         free(ec);
         for (int i = 0; i < ns; i++) src_i[i] = perm[src[i]];
-        double tr_t[MAX_RUNS];
+        double tr_t[MAX_RUNS], tr_c[MAX_RUNS];
         for (int r = 0; r < runs; r++) {
-            tr_t[r] = run_cc(ctx, gr, src_i, ns, (uint32_t)limit, 1, reached2, sum2, NULL);
+            tr_t[r] = run_cc(ctx, gr, src_i, ns, (uint32_t)limit, 1, reached2, sum2, &tr_c[r]);
             if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_layout = false;
         }
         /* the textbook Dijkstra on the random layout */
         plain_ws pr = {.dist = xmalloc(n * sizeof(uint32_t)), .done = calloc(n, 1), .touched = xmalloc(n * sizeof(uint32_t)), .heap_cap = 1024};
         pr.heap = xmalloc(pr.heap_cap * sizeof(pq_item));
         for (uint32_t i = 0; i < n; i++) pr.dist[i] = UINT32_MAX;
-        double pr_t[MAX_RUNS];
+        double pr_t[MAX_RUNS], pr_c[MAX_RUNS];
         for (int r = 0; r < runs; r++) {
-            t0 = bench_now();
+            t0 = bench_now(), c0 = bench_cpu_now();
             for (int i = 0; i < ns; i++) plain_dijkstra(gr, &pr, src_i[i], (uint32_t)limit, &reached2[i], &sum2[i]);
-            pr_t[r] = bench_now() - t0;
+            pr_t[r] = bench_now() - t0, pr_c[r] = bench_cpu_now() - c0;
         }
         plain_random_t = median_of(pr_t, runs);
         free(pr.dist);
@@ -639,8 +643,11 @@ int main(int argc, char **argv)
         free(perm);
         free(ord);
         free(src_i);
-        printf(", \"layout_s\": {\"hilbert\": %.6f, \"input\": %.6f, \"random\": %.6f}, \"plain_heap_random_s\": %.6f, \"agree_layouts\": %s",
-               median_of(times[0], runs), median_of(ti_t, runs), median_of(tr_t, runs), plain_random_t, agree_layout ? "true" : "false");
+        printf(", \"layout_s\": {\"hilbert\": %.6f, \"input\": %.6f, \"random\": %.6f}, \"plain_heap_random_s\": %.6f, "
+               "\"layout_cpu_s\": {\"hilbert\": %.6f, \"input\": %.6f, \"random\": %.6f}, \"plain_heap_random_cpu_s\": %.6f, "
+               "\"agree_layouts\": %s",
+               median_of(times[0], runs), median_of(ti_t, runs), median_of(tr_t, runs), plain_random_t, median_of(cpu[0], runs),
+               median_of(ti_c, runs), median_of(tr_c, runs), median_of(pr_c, runs), agree_layout ? "true" : "false");
     }
     printf(", \"peak_rss_kb\": %ld}\n", bench_peak_rss_kb());
     free(src);

@@ -113,10 +113,11 @@ def render(res):
               'Plain = textbook binary-heap Dijkstra (lazy deletion) on the same CSR graph. What-if = cc_search\'s '
               'algorithm with its four per-node label arrays (stamp, cost, origin, heap position) interleaved in one '
               '16-byte record, a probe in bench_scale.c, not the engine. All kernels must give the same reached count '
-              'and cost sum per source.', '',
+              'and cost sum per source. Kernels are compared on CPU time (one thread each), wall time is shown for '
+              'carecircle.', '',
               '| graph | nodes | edges | build | peak memory | routing B/node | geometry B/node | sources | settled per search | '
               'carecircle 1 thread | 2 threads (speed-up; CPU-s per wall-s) | M settled per wall-s / per CPU-s, 1 thread | '
-              'plain heap | carecircle speed / plain speed | what-if: interleaved labels |',
+              'plain heap, CPU | carecircle speed / plain speed, CPU | what-if: interleaved labels, CPU |',
               '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
         for r in sc:
             if r.get('error'):
@@ -126,20 +127,23 @@ def render(res):
                      f"{r['routing_bytes'] / r['nodes']:.1f} | {r['geometry_bytes'] / r['nodes']:.0f} | {r['sources']} | "
                      f"{r['settled_per_run'] / r['sources']:,.0f} | {_sol(r)} | {_t(r['solve_2']['median'])} "
                      f"({r['speedup']:.2f}×; {r['cpu_per_wall_2']:.2f}) | {r['settled_per_s_per_thread'] / 1e6:.1f} / "
-                     f"{r['settled_per_cpu_s'] / 1e6:.1f} | {_t(r['plain']['median'])} | "
-                     f"{r['fraction_of_plain']:.2f} | {_t(r['packed']['median'])} "
-                     f"({r['solve']['median'] / r['packed']['median']:.2f}× cc_search's speed) |")
+                     f"{r['settled_per_cpu_s'] / 1e6:.1f} | {_t(r['plain_cpu']['median'])} | "
+                     f"{r['fraction_of_plain_cpu']:.2f} | {_t(r['packed_cpu']['median'])} "
+                     f"({r['cpu']['median'] / r['packed_cpu']['median']:.2f}× cc_search's speed) |")
         L.append('')
         lay = [r for r in sc if r.get('layout_s')]
         if lay:
-            L += ['Node layout (same searches, one thread, median):', '',
-                  '| graph | Hilbert (default) | input order | random order | plain heap, random order |',
-                  '| --- | ---: | ---: | ---: | ---: |']
+            L += ['Node layout (same searches, one thread, median CPU time; in brackets: time / Hilbert time):', '',
+                  '| graph | cc_search, Hilbert (default) | cc_search, input order | cc_search, random order | '
+                  'plain heap, Hilbert | plain heap, random order |',
+                  '| --- | ---: | ---: | ---: | ---: | ---: |']
             for r in lay:
-                ls = r['layout_s']
-                L.append(f"| {r['dataset']} | {_t(ls['hilbert'])} | {_t(ls['input'])} ({ls['input'] / ls['hilbert']:.2f}×) | "
-                         f"{_t(ls['random'])} ({ls['random'] / ls['hilbert']:.2f}×) | {_t(r['plain_heap_random_s'])} "
-                         f"({r['plain_heap_random_s'] / ls['hilbert']:.2f}×) |")
+                ls = r['layout_cpu_s']
+                h = ls['hilbert']
+                L.append(f"| {r['dataset']} | {_t(h)} | {_t(ls['input'])} ({ls['input'] / h:.2f}×) | "
+                         f"{_t(ls['random'])} ({ls['random'] / h:.2f}×) | {_t(r['plain_cpu']['median'])} "
+                         f"({r['plain_cpu']['median'] / h:.2f}×) | {_t(r['plain_heap_random_cpu_s'])} "
+                         f"({r['plain_heap_random_cpu_s'] / h:.2f}×) |")
             L.append('')
         r = sc[-1] if not sc[-1].get('error') else None
         if r:

@@ -497,6 +497,9 @@ def _scale_fields(r):
              settled_per_s_per_thread_2=r['settled_per_run'] / s2['median'] / 2,
              plain=pl, plain_settled_per_s=r['settled_per_run'] / pl['median'],
              packed=stats(r['packed_labels_s']), agree_packed=r['agree_packed'],
+             plain_cpu=stats(r['plain_heap_cpu_s']), packed_cpu=stats(r['packed_labels_cpu_s']),
+             fraction_of_plain_cpu=stats(r['plain_heap_cpu_s'])['median'] / c1['median'],
+             plain_settled_per_cpu_s=r['settled_per_run'] / stats(r['plain_heap_cpu_s'])['median'],
              fraction_of_plain=pl['median'] / s1['median'],
              agree=r['agree_threads'] and r['agree_plain'] and r['agree_packed'],
              agreement='cc_search = plain Dijkstra = interleaved what-if per source, 1 = 2 threads'
@@ -505,6 +508,8 @@ def _scale_fields(r):
     if 'layout_s' in r:
         f['layout_s'] = r['layout_s']
         f['plain_heap_random_s'] = r['plain_heap_random_s']
+        f['layout_cpu_s'] = r['layout_cpu_s']
+        f['plain_heap_random_cpu_s'] = r['plain_heap_random_cpu_s']
         f['agree_layouts'] = r['agree_layouts']
     return f
 
