@@ -61,6 +61,14 @@ struct cc_graph {
     double minx, miny, maxx, maxy;
 };
 
+/* A routing-only graph (CSR both ways and coordinates, no arcs) from a directed edge list:
+ * edge e runs src[e] -> dst[e] at cost_ms[e]. x, y may be NULL (coordinates 0). For benchmarks
+ * and tools loading an exported graph; cc_search works on it, snapping does not.
+ * @return CC_OK, CC_ERR_INPUT (a node id out of range, an edge above CC_MAX_EDGE_COST),
+ * CC_ERR_LIMIT, CC_ERR_NOMEM. */
+cc_status cc__graph_from_edges(cc_ctx *ctx, uint32_t n_nodes, size_t n_edges, const uint32_t *src, const uint32_t *dst,
+                               const uint32_t *cost_ms, const double *x, const double *y, cc_graph **out);
+
 /* Class speed in km/h before surface and maxspeed; 0 = not drivable. *known as in
  * cc_profile_speed_kmh. */
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);

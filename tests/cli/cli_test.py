@@ -367,6 +367,59 @@ def case_failed_run_keeps_previous(tmp):
     check(not os.path.exists(os.path.join(out, "travel_time.tif.aux.xml")), "stray file")
 
 
+def case_graph_export(tmp):
+    """carecircle graph: the frozen problem for the benchmarks (issue #6) and its errors."""
+    g = os.path.join(tmp, "g")
+    p = run(["graph", "--roads", f"{DEMO}/roads.geojson", "--export", g, "--json", "--quiet"])
+    info = json.loads(p.stdout)
+    with open(os.path.join(g, "nodes.csv")) as fh:
+        nodes = [l.rstrip("\n").split(",") for l in fh][1:]
+    with open(os.path.join(g, "edges.csv")) as fh:
+        head = fh.readline().strip()
+        edges = [tuple(int(x) for x in l.split(",")) for l in fh]
+    check(head == "source,target,cost_ms", f"edges.csv header {head!r}")
+    check(len(nodes) == info["nodes"] > 100 and len(edges) == info["edges"] > len(nodes),
+          f"{len(nodes)} nodes / {len(edges)} edges exported, summary says {info['nodes']} / {info['edges']}")
+    check([int(n[0]) for n in nodes] == list(range(len(nodes))), "node ids are not 0..n-1 in order")
+    check(all(0 <= s < len(nodes) and 0 <= t < len(nodes) and s != t and 0 < c < 2**30 for s, t, c in edges),
+          "an edge has a node id out of range, a self-loop or a cost outside 1 ms .. 2^30 ms")
+    check([e[0] for e in edges] == sorted(e[0] for e in edges), "edges are not grouped by source (CSR order)")
+    lon = [float(n[3]) for n in nodes]
+    lat = [float(n[4]) for n in nodes]
+    check(all(-180 <= x <= 180 for x in lon) and all(-90 <= y <= 90 for y in lat), "lon/lat out of range")
+    # an edge's cost is at least its straight-line length at the fastest built-in speed (90 km/h)
+    xy = [(float(n[1]), float(n[2])) for n in nodes]
+    slow = [(s, t, c) for s, t, c in edges
+            if c + 1 < ((xy[s][0] - xy[t][0]) ** 2 + (xy[s][1] - xy[t][1]) ** 2) ** 0.5 / 25.0 * 1000.0]
+    check(not slow, f"{len(slow)} edges are faster than 90 km/h in a straight line, e.g. {slow[:1]}")
+    # input order: the same graph, numbered differently
+    g2 = os.path.join(tmp, "g2")
+    info2 = json.loads(run(["graph", "--roads", f"{DEMO}/roads.geojson", "--order", "input", "--export", g2,
+                            "--json", "--quiet"]).stdout)
+    with open(os.path.join(g2, "edges.csv")) as fh:
+        costs2 = sorted(int(l.split(",")[2]) for l in list(fh)[1:])
+    check((info2["nodes"], info2["edges"]) == (info["nodes"], info["edges"]) and costs2 == sorted(c for _, _, c in edges),
+          "input order changed the graph, not just its numbering")
+    text = run(["graph", "--roads", f"{DEMO}/roads.geojson"]).stdout
+    check(f"{info['nodes']:,} nodes" in text and "strongly connected" in text, f"text summary: {text!r}")
+
+    def error(args, code, *needles):
+        p = run(["graph"] + args, expect=code)
+        lines = [l for l in p.stderr.splitlines() if "error" in l]
+        check(len(lines) == 1, f"expected one error line, got: {p.stderr!r}")
+        for n in needles:
+            check(n in lines[0], f"error line lacks {n!r}: {lines[0]}")
+
+    error([], 2, "--roads is required")
+    error(["--roads", f"{tmp}/missing.gpkg"], 4, "missing.gpkg")
+    error(["--roads", f"{DEMO}/roads.geojson", "--order", "zigzag"], 2, "--order", "zigzag")
+    error(["--roads", f"{DEMO}/roads.geojson", "--profile", "horse"], 2, "horse")
+    error(["--roads", f"{DEMO}/roads.geojson", "--bogus"], 2, "--bogus")
+    blocker = os.path.join(tmp, "file")
+    open(blocker, "w").close()
+    error(["--roads", f"{DEMO}/roads.geojson", "--export", os.path.join(blocker, "sub")], 4, "Unable to create folder")
+
+
 def main(cases=None, doc=__doc__):
     """Run the case named on the command line from @p cases (a module's globals)."""
     cases = cases if cases is not None else globals()

@@ -1,0 +1,1 @@
+"""carecircle benchmark harness (issue #6): peers, correctness gate, timing, RESULTS.md."""
