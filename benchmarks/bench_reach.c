@@ -146,7 +146,7 @@ int main(int argc, char **argv)
                 size_t cnt;
                 const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
                 uint64_t sum = 0;
-                for (size_t k = 0; k < cnt; k++) sum += s->cost[set[k]];
+                for (size_t k = 0; k < cnt; k++) sum += cc_search_get_cost(s, set[k]);
                 ans[i].reached = cnt;
                 ans[i].sum_ms = sum;
             }
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
             const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
             uint64_t sum = 0, h = 0;
             for (size_t k = 0; k < cnt; k++) {
-                sum += s->cost[set[k]];
+                sum += cc_search_get_cost(s, set[k]);
                 h += bench_mix64((uint64_t)(orig ? orig[set[k]] : set[k]) + 1);
             }
             if (cnt != first[i].reached || sum != first[i].sum_ms) consistent = false;
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
            "\"relabel\": \"%s\", \"load_s\": %.6f, \"settled_per_run\": %llu, \"routing_bytes\": %zu, "
            "\"workspace_bytes_per_node\": %zu, \"solve_s\": {",
            dir, ex.n, ex.m, ns, limit, relabel, load_s, (unsigned long long)settled_per_run, cc_graph_get_routing_bytes(g),
-           4 * sizeof(uint32_t) + sizeof(cc__heap_item) + sizeof(uint32_t));
+           cc__search_bytes(g) / (g->n_nodes ? g->n_nodes : 1));
     for (int ti = 0; ti < n_threads; ti++) {
         printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
         for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", times[ti][r]);

@@ -287,22 +287,26 @@ typedef struct pk_label {
     uint32_t stamp, cost, origin, pos;
 } pk_label;
 
+typedef struct pk_item {
+    uint32_t key, node;
+} pk_item;
+
 typedef struct pk_ws {
     pk_label *lab;
-    cc__heap_item *heap;
+    pk_item *heap;
     uint32_t heap_n, gen;
     uint32_t *settled;
     uint32_t n_settled;
 } pk_ws;
 
-static inline int pk_less(const pk_ws *w, cc__heap_item a, cc__heap_item b)
+static inline int pk_less(const pk_ws *w, pk_item a, pk_item b)
 {
     return a.key < b.key || (a.key == b.key && w->lab[a.node].origin < w->lab[b.node].origin);
 }
 
 static inline void pk_up(pk_ws *w, uint32_t i)
 {
-    cc__heap_item it = w->heap[i];
+    pk_item it = w->heap[i];
     while (i > 0) {
         uint32_t p = (i - 1) >> 2;
         if (!pk_less(w, it, w->heap[p])) break;
@@ -316,7 +320,7 @@ static inline void pk_up(pk_ws *w, uint32_t i)
 
 static inline void pk_down(pk_ws *w, uint32_t i)
 {
-    cc__heap_item it = w->heap[i];
+    pk_item it = w->heap[i];
     const uint32_t n = w->heap_n;
     for (;;) {
         uint32_t c = 4 * i + 1;
@@ -340,7 +344,7 @@ static inline void pk_relax(pk_ws *w, uint32_t v, uint32_t c, uint32_t o)
         l->stamp = w->gen;
         l->cost = c;
         l->origin = o;
-        w->heap[w->heap_n] = (cc__heap_item){c, v};
+        w->heap[w->heap_n] = (pk_item){c, v};
         w->heap_n++;
         pk_up(w, w->heap_n - 1);
         return;
@@ -362,7 +366,7 @@ static void pk_search(const cc_graph *g, pk_ws *w, uint32_t src, uint32_t limit,
     pk_relax(w, src, 0, 0);
     uint64_t s = 0;
     while (w->heap_n) {
-        cc__heap_item top = w->heap[0];
+        pk_item top = w->heap[0];
         if (top.key > limit) break;
         uint32_t u = top.node;
         w->heap_n--;
@@ -402,7 +406,7 @@ static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns
         size_t cnt;
         const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
         uint64_t t = 0;
-        for (size_t k = 0; k < cnt; k++) t += s->cost[set[k]];
+        for (size_t k = 0; k < cnt; k++) t += cc_search_get_cost(s, set[k]);
         reached[i] = cnt;
         sum[i] = t;
     }
@@ -532,7 +536,7 @@ int main(int argc, char **argv)
         if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_plain = false;
     }
     /* the interleaved-label what-if on the same graph and sources */
-    pk_ws pk = {.lab = calloc(n, sizeof(pk_label)), .heap = xmalloc(n * sizeof(cc__heap_item)), .settled = xmalloc(n * sizeof(uint32_t))};
+    pk_ws pk = {.lab = calloc(n, sizeof(pk_label)), .heap = xmalloc(n * sizeof(pk_item)), .settled = xmalloc(n * sizeof(uint32_t))};
     if (!pk.lab) die(NULL, "out of memory");
     double packed_t[MAX_RUNS], packed_c[MAX_RUNS];
     bool agree_packed = true;
@@ -559,7 +563,7 @@ int main(int argc, char **argv)
            "\"settled_per_run\": %llu, \"agree_threads\": %s, \"agree_plain\": %s, \"solve_s\": {",
            ntiles, tw, th, (unsigned long long)seed, R->n_ways, R->n_vertices, n, g->n_edges, g->n_arcs, g->scc_largest, read_s, tile_s,
            build_s, roads_bytes, cc_graph_get_routing_bytes(g), cc_graph_get_geometry_bytes(g),
-           4 * sizeof(uint32_t) + sizeof(cc__heap_item) + sizeof(uint32_t), rss_before, rss_graph, peak_build, ns, limit,
+           cc__search_bytes(g) / (n ? n : 1), rss_before, rss_graph, peak_build, ns, limit,
            (unsigned long long)settled, agree_threads ? "true" : "false", agree_plain ? "true" : "false");
     for (int ti = 0; ti < n_threads; ti++) {
         printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);

@@ -32,16 +32,16 @@ uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t
         uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
         if (p != CC_INF_COST) {
             best = lu + p;
-            bo = s->origin[u];
+            bo = cc__search_origin(s, u);
         }
     }
     if (lv != CC_INF_COST) {
         uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
         if (p != CC_INF_COST) {
             uint32_t t = lv + p;
-            if (t < best || (t == best && s->origin[v] < bo)) {
+            if (t < best || (t == best && cc__search_origin(s, v) < bo)) {
                 best = t;
-                bo = s->origin[v];
+                bo = cc__search_origin(s, v);
             }
         }
     }

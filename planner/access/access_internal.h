@@ -21,7 +21,8 @@
 /* Off-road leg in ms for @p d_m metres at @p kmh. */
 static inline uint32_t cc__offroad_ms(double d_m, double kmh)
 {
-    return cc__cost_ms(d_m, kmh);
+    double ms = d_m / (kmh / 3.6) * 1000.0;
+    return ms < (double)CC_MAX_EDGE_COST ? (uint32_t)(ms + 0.5) : CC_MAX_EDGE_COST;
 }
 
 /* Time in ms to travel along arc @p a from position @p from to position @p to (metres from

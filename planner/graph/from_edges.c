@@ -22,6 +22,8 @@ cc_status cc__graph_from_edges(cc_ctx *ctx, uint32_t n_nodes, size_t n_edges, co
     for (size_t e = 0; e < n_edges; e++) {
         if (src[e] >= n_nodes || dst[e] >= n_nodes)
             return cc__fail(ctx, CC_ERR_INPUT, "Edge %zu (%u -> %u) names a node outside 0..%u", e, src[e], dst[e], n_nodes - 1);
+        if (cost_ms[e] == 0)
+            return cc__fail(ctx, CC_ERR_INPUT, "Edge %zu (%u -> %u) costs 0 ms; edges must cost at least 1 ms", e, src[e], dst[e]);
         if (cost_ms[e] > CC_MAX_EDGE_COST)
             return cc__fail(ctx, CC_ERR_INPUT, "Edge %zu (%u -> %u) costs %u ms, above the largest edge cost %u ms", e, src[e], dst[e],
                             cost_ms[e], (unsigned)CC_MAX_EDGE_COST);

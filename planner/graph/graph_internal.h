@@ -74,12 +74,13 @@ cc_status cc__graph_from_edges(cc_ctx *ctx, uint32_t n_nodes, size_t n_edges, co
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);
 double cc__profile_surface_mult(const cc_profile *p, const char *surface);
 
-/* Travel cost in ms for @p len_m metres at @p kmh, clamped to CC_MAX_EDGE_COST. */
+/* Travel cost in ms for @p len_m metres at @p kmh, rounded, at least 1 ms (so that Dijkstra's
+ * tie-breaking by origin is exact, see planner/route/dijkstra.c), at most CC_MAX_EDGE_COST. */
 static inline uint32_t cc__cost_ms(double len_m, double kmh)
 {
     double ms = len_m / (kmh / 3.6) * 1000.0;
     if (!(ms < (double)CC_MAX_EDGE_COST)) return CC_MAX_EDGE_COST;
-    return (uint32_t)(ms + 0.5);
+    return ms < 1.0 ? 1 : (uint32_t)(ms + 0.5);
 }
 
 #endif

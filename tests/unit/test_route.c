@@ -112,6 +112,57 @@ static void test_seed_order_independent(void **state)
     cc_graph_destroy(g);
 }
 
+/* Exact ties: the middle of a symmetric road is equally far from both ends; its origin must be
+ * the smaller seed origin, whatever the seed order and direction. */
+static void test_exact_ties(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/sym.geojson", dir);
+    tu_write(path, TU_GEOJSON_HEAD
+             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[0,0],[1000,0]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[1000,0],[2000,0]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[1000,0],[1000,500]]}}"
+             TU_GEOJSON_TAIL);
+    cc_roads *r;
+    cc_profile *p;
+    cc_graph *g;
+    cc_roads_opts ro = {.crs = "EPSG:32650"};
+    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
+    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
+    assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
+    uint32_t a = CC_INVALID_ID, b = CC_INVALID_ID, m = CC_INVALID_ID, t = CC_INVALID_ID;
+    for (uint32_t v = 0; v < g->n_nodes; v++) {
+        if (g->node_x[v] == 0) a = v;
+        if (g->node_x[v] == 2000) b = v;
+        if (g->node_x[v] == 1000 && g->node_y[v] == 0) m = v;
+        if (g->node_y[v] == 500) t = v;
+    }
+    assert_true(a != CC_INVALID_ID && b != CC_INVALID_ID && m != CC_INVALID_ID && t != CC_INVALID_ID);
+    cc_search *s;
+    assert_int_equal(cc_search_create(ctx, g, &s), CC_OK);
+    for (int order = 0; order < 2; order++)
+        for (int d = 0; d < 2; d++) {
+            cc_seed sd[2] = {{a, 0, 5}, {b, 0, 3}};
+            if (order) {
+                cc_seed tmp = sd[0];
+                sd[0] = sd[1];
+                sd[1] = tmp;
+            }
+            cc_search_run(s, d ? CC_REVERSE : CC_FORWARD, sd, 2, CC_INF_COST);
+            assert_int_equal(cc_search_get_cost(s, m), cc_search_get_cost(s, a) + 51429); /* 1000 m at 70 km/h ... */
+            assert_int_equal(cc_search_get_origin(s, m), 3);
+            assert_int_equal(cc_search_get_origin(s, t), 3); /* ... and beyond it */
+        }
+    cc_search_destroy(s);
+    cc_graph_destroy(g);
+    cc_profile_destroy(p);
+    cc_roads_destroy(r);
+    remove(path);
+    rmdir(dir);
+}
+
 /* Reusing one workspace for many searches gives the same answer as fresh ones. */
 static void test_workspace_reuse(void **state)
 {
@@ -136,6 +187,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dijkstra_vs_bellman_ford),
         cmocka_unit_test(test_seed_order_independent),
+        cmocka_unit_test(test_exact_ties),
         cmocka_unit_test(test_workspace_reuse),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
