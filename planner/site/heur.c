@@ -243,6 +243,7 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
                 uint32_t cl = ws->bucket[b];
                 double wc = fl->w[cl];
                 uint32_t d1 = ws->d1[cl], d2 = ws->d2[cl];
+                if (d2 <= d1) continue; /* served as well without s: no loss, no extra */
                 loss += wc * (double)(d2 - d1);
                 for (uint64_t e = fl->dfirst[cl]; e < fl->dfirst[cl + 1]; e++) {
                     uint32_t t = fl->dcost ? fl->dcost[e] : 0;
@@ -397,8 +398,8 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
     double f = cc__fl_eval(fl, S, q, ws->d1);
     const uint32_t kmax = q < 3 ? q : 3;
     uint32_t k = 1;
-    int improved = 0;
-    for (int it = 0; it < iters && f > f_stop; it++) {
+    int improved = 0, idle = 0;
+    for (int it = 0; it < iters && f > f_stop && idle < 30; it++) {
         if (cc__interrupted(ctx)) break;
         /* shake: k random swaps that keep the limits */
         uint32_t qt = q;
@@ -429,8 +430,10 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
             f = ft;
             k = 1;
             improved++;
+            idle = 0;
         } else {
             k = k % kmax + 1;
+            idle++;
         }
     }
     *q_io = q;

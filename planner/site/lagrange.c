@@ -37,8 +37,9 @@ static int cmp_rj(const void *a, const void *b)
 
 /* The x subproblem: the minima first (most negative rho in each area), then the most negative
  * rest under the area maxima and the budget. Writes the chosen sites, returns their count. */
-static uint32_t choose(const cc__cons *c, rj *v, uint32_t n, uint32_t *cnt, uint8_t *pick, uint32_t *X)
+static uint32_t choose(const cc__cons *c, void *vv, uint32_t n, uint32_t *cnt, uint8_t *pick, uint32_t *X)
 {
+    rj *v = vv;
     qsort(v, n, sizeof(rj), cmp_rj);
     uint32_t nx = 0;
     if (c->n_areas) memset(cnt, 0, c->n_areas * sizeof(uint32_t));
@@ -62,6 +63,69 @@ static uint32_t choose(const cc__cons *c, rj *v, uint32_t n, uint32_t *cnt, uint
         X[nx++] = v[t].j;
     }
     return nx;
+}
+
+cc_status cc__lagval_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__lagval *lv)
+{
+    memset(lv, 0, sizeof(*lv));
+    size_t m = fl->n_cand ? fl->n_cand : 1;
+    lv->rho = cc__malloc_array(m, sizeof(double));
+    lv->v = cc__malloc_array(m, sizeof(rj));
+    lv->pick = cc__malloc_array(m, 1);
+    lv->X = cc__malloc_array(m, sizeof(uint32_t));
+    lv->cnt = cc__calloc_array(c->n_areas ? c->n_areas : 1, sizeof(uint32_t));
+    if (!lv->rho || !lv->v || !lv->pick || !lv->X || !lv->cnt) {
+        cc__lagval_free(lv);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the Lagrangian bound");
+    }
+    return CC_OK;
+}
+
+void cc__lagval_free(cc__lagval *lv)
+{
+    free(lv->rho);
+    free(lv->v);
+    free(lv->pick);
+    free(lv->X);
+    free(lv->cnt);
+    memset(lv, 0, sizeof(*lv));
+}
+
+/* rho_j for every candidate, in parallel (each by one thread: deterministic) */
+static void compute_rho(const cc__fl *fl, const double *mu, double *rho, int threads)
+{
+    const uint32_t m = fl->n_cand;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) if (fl->first[m] > 200000)
+#endif
+    for (uint32_t j = 0; j < m; j++) {
+        double r = 0;
+        if (!fl->cost) {
+            for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) r -= mu[fl->dem[e]];
+        } else {
+            for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
+                uint32_t k = fl->dem[e];
+                double d = fl->w[k] * (double)fl->cost[e] - mu[k];
+                if (d < 0) r += d;
+            }
+        }
+        rho[j] = r;
+    }
+}
+
+double cc__lagval_eval(const cc__fl *fl, const cc__cons *c, const double *mu, int threads, cc__lagval *lv)
+{
+    compute_rho(fl, mu, lv->rho, threads);
+    for (uint32_t j = 0; j < fl->n_cand; j++) ((rj *)lv->v)[j] = (rj){lv->rho[j], j};
+    lv->nx = choose(c, lv->v, fl->n_cand, lv->cnt, lv->pick, lv->X);
+    double L = fl->obj_const;
+    for (uint32_t k = 0; k < fl->n_dem; k++) {
+        double hi = fl->w[k] * (double)(fl->cap ? fl->cap[k] : 1);
+        L += mu[k] < hi ? mu[k] : hi;
+    }
+    for (uint32_t t = 0; t < lv->nx; t++) L += lv->rho[lv->X[t]];
+    return L;
 }
 
 cc_status cc__fl_lagrange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, double ub, int max_iter, double tol_abs,

@@ -121,7 +121,8 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
 
 /* Variable neighbourhood search (Hansen & Mladenovic 1997, for the p-median): shake S by k
  * random swaps that keep the limits (k = 1..3), re-optimise with the interchange, keep any
- * improvement and go back to k = 1; stop after @p iters shakes or when F <= f_stop. The random
+ * improvement and go back to k = 1; stop after @p iters shakes, after 30 in a row that do not
+ * improve, or when F <= f_stop. The random
  * sequence has a fixed seed, so results are reproducible. Returns the improvements made. */
 int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, uint32_t *S, uint32_t *q, int iters, double f_stop);
 
@@ -145,6 +146,37 @@ typedef struct cc__lag_out {
 } cc__lag_out;
 cc_status cc__fl_lagrange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, double ub, int max_iter, double tol_abs,
                           double *mu, bool warm, uint32_t *best_S, uint32_t *best_q, cc__lag_out *out);
+
+/* The Lagrangian value L(mu) for any mu >= 0: a valid lower bound on min F (clamped at
+ * w_c cap_c per class). Scratch sized for the instance. */
+typedef struct cc__lagval {
+    double *rho;
+    void *v;
+    uint8_t *pick;
+    uint32_t *X, nx; /* the sites of the x subproblem */
+    uint32_t *cnt;
+} cc__lagval;
+cc_status cc__lagval_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__lagval *lv);
+void cc__lagval_free(cc__lagval *lv);
+double cc__lagval_eval(const cc__fl *fl, const cc__cons *c, const double *mu, int threads, cc__lagval *lv);
+
+/* The LP bound of a coverage instance (cost 0, cap 1) by row generation on the dual of the MCLP
+ * LP relaxation (see glpk_model.c): a GLPK master with a row per candidate of a growing set;
+ * each round's mu gives a Lagrangian bound, valid whatever GLPK's tolerances; at convergence it
+ * is the LP bound. A cc__rowgen keeps the master between calls on the same instance and limits
+ * (the p = 1..k of a curve: only the budget changes), so each call starts warm. start_S seeds
+ * the master with the rows of a solution. Writes the best bound; *converged when no row of the
+ * full dual is violated. */
+typedef struct cc__rowgen cc__rowgen;
+cc_status cc__rowgen_create(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__rowgen **out);
+void cc__rowgen_destroy(cc__rowgen *rg);
+typedef struct cc__cg_out {
+    double lb;
+    int rounds, columns;
+    bool converged;
+} cc__cg_out;
+cc_status cc__fl_lp_colgen(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, const uint32_t *start_S, uint32_t start_q, double ub,
+                           double tol_abs, double *mu, cc__rowgen *rg, cc__cg_out *out);
 
 /* GLPK: the LP relaxation (mip = false) or the integer programme (mip = true) of min F.
  * start_S (may be NULL) is offered as the first incumbent. Status of the result:

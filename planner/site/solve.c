@@ -58,6 +58,7 @@ typedef struct solver {
     cc__fl_ws ws;
     double *mu;
     bool mu_warm;
+    cc__rowgen *rg;      /* the LP bound's master, kept along the curve (coverage instances) */
     uint32_t pmax;       /* largest budget used (sizes of S arrays) */
     uint32_t *S, *S2, *S3;
     double *gain;
@@ -66,7 +67,7 @@ typedef struct solver {
     size_t lp_max, mip_max;
     double tlim;
     double t_heur, t_bound, t_exact;
-    int swaps, lag_its;
+    int swaps, lag_its, cg_rounds;
     double f_greedy;
 } solver;
 
@@ -76,6 +77,7 @@ static void solver_free(solver *sv)
     cc__cons_free(&sv->cons);
     cc__fl_ws_free(&sv->ws);
     free(sv->mu);
+    cc__rowgen_destroy(sv->rg);
     free(sv->S);
     free(sv->S2);
     free(sv->S3);
@@ -94,13 +96,14 @@ static cc_status solver_alloc(solver *sv, uint32_t pmax)
     sv->mu = cc__malloc_array(sv->fl.n_dem ? sv->fl.n_dem : 1, sizeof(double));
     if (!sv->S || !sv->S2 || !sv->S3 || !sv->gain || !sv->mu) return cc__fail(sv->ctx, CC_ERR_NOMEM, "Out of memory for the solver");
     if ((st = cc__fl_ws_init(sv->ctx, &sv->fl, pmax > sv->fl.n_cand ? pmax : sv->fl.n_cand, &sv->ws))) return st;
+    if (!sv->fl.cost && !sv->fl.cap && (st = cc__rowgen_create(sv->ctx, &sv->fl, &sv->cons, &sv->rg))) return st;
     return CC_OK;
 }
 
 /* A budget solve: sites, objective, bound. */
 typedef struct bres {
     uint32_t q;
-    double F, LB;
+    double F, LB, fg; /* objective, bound, objective of the greedy answer */
     const char *method;
     bool proven;
     bool time_limit;
@@ -155,7 +158,8 @@ static cc_status solve_budget(solver *sv, uint32_t p, gap_fn gap, bool exact, bo
     double t1 = cc__now();
     double lb = fl->obj_const;
     const char *method = "trivial";
-    uint32_t step = q > 12 ? q / 12 : 1;
+    /* (the empty set, the middle and the end: the LP or Lagrangian bound below usually wins) */
+    uint32_t step = q > 2 ? q / 2 : 1;
     for (uint32_t k = 0;; k = k + step < q ? k + step : q) {
         double b = cc__fl_online_bound(fl, &sv->cons, &sv->ws, sv->S, k);
         if (b > lb) {
@@ -175,8 +179,21 @@ static cc_status solve_budget(solver *sv, uint32_t p, gap_fn gap, bool exact, bo
         lb = b;
         method = "greedy-submodular";
     }
+    /* coverage instances: the LP bound by column generation */
+    bool lp_done = false;
+    if (gap_of(gap, sv, F, lb) > sv->tol && !fl->cost && !fl->cap && sv->lag_iter > 0) {
+        cc__cg_out co;
+        if ((st = cc__fl_lp_colgen(ctx, fl, &sv->cons, sv->S, q, F, sv->tol * gap(sv, F), sv->mu, sv->rg, &co))) return st;
+        sv->mu_warm = true;
+        sv->cg_rounds += co.rounds;
+        if (co.lb > lb) {
+            lb = co.lb;
+            method = co.converged ? "lp" : "lagrangian";
+        }
+        lp_done = co.converged;
+    }
     /* Lagrangian */
-    if (gap_of(gap, sv, F, lb) > sv->tol && sv->lag_iter > 0) {
+    if (gap_of(gap, sv, F, lb) > sv->tol && sv->lag_iter > 0 && !lp_done) {
         cc__lag_out lo;
         uint32_t q2 = 0;
         double abs_tol = sv->tol * gap(sv, F);
@@ -203,7 +220,7 @@ static cc_status solve_budget(solver *sv, uint32_t p, gap_fn gap, bool exact, bo
     size_t nnz = cc__fl_lp_nonzeros(fl);
     /* GLPK's simplex is slow on the degenerate strong p-median LP: a tenth of the size there */
     size_t lp_max = fl->cost ? sv->lp_max / 10 : sv->lp_max;
-    if (gap_of(gap, sv, F, lb) > sv->tol && nnz <= lp_max && !exact) {
+    if (gap_of(gap, sv, F, lb) > sv->tol && nnz <= lp_max && !exact && !lp_done) {
         cc__lp_out lo;
         if ((st = cc__fl_glpk(ctx, fl, &sv->cons, false, 60.0, NULL, 0, NULL, &lo))) return st;
         if (lo.solved && lo.bound > lb) {
@@ -212,10 +229,11 @@ static cc_status solve_budget(solver *sv, uint32_t p, gap_fn gap, bool exact, bo
         }
     }
     sv->t_bound += cc__now() - t1;
-    /* a gap still open: diversify (variable neighbourhood search) */
-    if (gap_of(gap, sv, F, lb) > sv->tol && q > 0) {
+    /* a gap still open: diversify (variable neighbourhood search). Below ten times the
+     * tolerance the gap is mostly the relaxation's own, which no search closes */
+    if (gap_of(gap, sv, F, lb) > 10 * sv->tol && q > 0) {
         t1 = cc__now();
-        int it = (int)fmin(200.0, fmax(20.0, 4e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
+        int it = (int)fmin(200.0, fmax(10.0, 2e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
         double stop = lb + sv->tol * gap(sv, F);
         if (cc__fl_vns(ctx, fl, &sv->cons, &sv->ws, sv->S, &q, it, stop) > 0) F = cc__fl_eval(fl, sv->S, q, sv->ws.d1);
         sv->t_heur += cc__now() - t1;
@@ -248,10 +266,13 @@ static cc_status solve_budget(solver *sv, uint32_t p, gap_fn gap, bool exact, bo
     }
     if (lb > F) lb = F;
     if (gap_of(gap, sv, F, lb) == 0) r->proven = true;
+    cc__debug(ctx, "p=%u: greedy %.6g, final %.6g, bound %.6g (%s), gap %.3g, %.3f s", p, fg, F, lb, method, gap_of(gap, sv, F, lb),
+              cc__now() - t0);
     if (rank) cc__fl_rank(fl, &sv->ws, sv->S, q, sv->gain);
     r->q = q;
     r->F = F;
     r->LB = lb;
+    r->fg = fg;
     r->method = method;
     return CC_OK;
 }
@@ -349,8 +370,11 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
         free(cb);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    /* the curve first (warm starts carry from p to p + 1), then the answer for p */
-    bres r;
+    /* the curve first (warm starts carry from p to p + 1), then the answer for p (taken from
+     * the curve when it is on it and no exact solve is asked) */
+    bres r, rp = {0};
+    uint32_t *Sp = NULL;
+    double *gp = NULL;
     for (uint32_t k = 1; k <= nc; k++) {
         if (cc__interrupted(ctx)) {
             st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
@@ -360,11 +384,29 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
             cobj[k - 1] = cb[k - 1] = NAN;
             continue;
         }
-        if ((st = solve_budget(sv, k, gap, false, false, &r))) goto out;
+        bool keep = k == pr->p && !pr->exact;
+        if ((st = solve_budget(sv, k, gap, false, keep, &r))) goto out;
         cobj[k - 1] = cover ? covered_before + f0 - r.F : (w_all > 0 ? r.F / w_all / 1000.0 : 0);
         cb[k - 1] = cover ? covered_before + f0 - r.LB : (w_all > 0 ? r.LB / w_all / 1000.0 : 0);
+        if (keep) {
+            Sp = cc__malloc_array(r.q ? r.q : 1, sizeof(uint32_t));
+            gp = cc__malloc_array(r.q ? r.q : 1, sizeof(double));
+            if (!Sp || !gp) {
+                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                goto out;
+            }
+            memcpy(Sp, sv->S, r.q * sizeof(uint32_t));
+            memcpy(gp, sv->gain, r.q * sizeof(double));
+            rp = r;
+        }
     }
-    if ((st = solve_budget(sv, pr->p, gap, pr->exact, true, &r))) goto out;
+    if (Sp) {
+        r = rp;
+        memcpy(sv->S, Sp, r.q * sizeof(uint32_t));
+        memcpy(sv->gain, gp, r.q * sizeof(double));
+    } else if ((st = solve_budget(sv, pr->p, gap, pr->exact, true, &r))) {
+        goto out;
+    }
     if ((st = new_solution(ctx, pr, r.q, nc, &si))) goto out;
     memcpy(si->sites, sv->S, r.q * sizeof(uint32_t));
     memcpy(si->cobj, cobj, nc * sizeof(double));
@@ -380,12 +422,12 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
         s->covered_before = covered_before;
         s->covered_share = total > 0 ? s->objective / total : 0;
         s->unreachable_weight = fl->w_nopair;
-        s->objective_greedy = covered_before + f0 - sv->f_greedy;
+        s->objective_greedy = covered_before + f0 - r.fg;
     } else {
         for (uint32_t t = 0; t < r.q; t++) si->gain[t] = sv->gain[t] / 1000.0;
         s->objective = w_all > 0 ? r.F / w_all / 1000.0 : 0;
         s->bound = w_all > 0 ? r.LB / w_all / 1000.0 : 0;
-        s->objective_greedy = w_all > 0 ? sv->f_greedy / w_all / 1000.0 : 0;
+        s->objective_greedy = w_all > 0 ? r.fg / w_all / 1000.0 : 0;
         cc__fl_eval(fl, si->sites, r.q, sv->ws.d1);
         double at_r;
         s->p90_s = percentile90_ms(fl, sv->ws.d1, in->radius_ms, &at_r) / 1000.0;
@@ -397,6 +439,8 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
 out:
     free(cobj);
     free(cb);
+    free(Sp);
+    free(gp);
     cc_site_solution_destroy(si ? &si->pub : NULL);
     return st;
 }
@@ -418,7 +462,19 @@ static cc_status lb_at(solver *sv, uint32_t q, double f_target, double *lb_out, 
     *method = "greedy-submodular";
     *q2 = n;
     *f2 = F;
+    bool lp_done = false;
     if (lb <= f_target && F > f_target && sv->lag_iter > 0) {
+        cc__cg_out co;
+        if ((st = cc__fl_lp_colgen(sv->ctx, fl, &sv->cons, sv->S2, n, f_target, 0.0, sv->mu, sv->rg, &co))) return st;
+        sv->cg_rounds += co.rounds;
+        sv->mu_warm = true;
+        if (co.lb > lb) {
+            lb = co.lb;
+            *method = co.converged ? "lp" : "lagrangian";
+        }
+        lp_done = co.converged;
+    }
+    if (lb <= f_target && F > f_target && sv->lag_iter > 0 && !lp_done) {
         cc__lag_out lo;
         uint32_t q3 = 0;
         if ((st = cc__fl_lagrange(sv->ctx, fl, &sv->cons, F, sv->lag_iter, 0.0, sv->mu, sv->mu_warm, sv->S3, &q3, &lo))) return st;
@@ -439,10 +495,10 @@ static cc_status lb_at(solver *sv, uint32_t q, double f_target, double *lb_out, 
         }
     }
     if (lb <= f_target && *f2 > f_target && *q2 > 0) {
-        int it = (int)fmin(200.0, fmax(20.0, 4e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
+        int it = (int)fmin(200.0, fmax(10.0, 2e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
         if (cc__fl_vns(sv->ctx, fl, &sv->cons, &sv->ws, sv->S2, q2, it, f_target) > 0) *f2 = cc__fl_eval(fl, sv->S2, *q2, sv->ws.d1);
     }
-    if (lb <= f_target && *f2 > f_target && cc__fl_lp_nonzeros(fl) <= sv->lp_max) {
+    if (lb <= f_target && *f2 > f_target && cc__fl_lp_nonzeros(fl) <= sv->lp_max && !lp_done) {
         cc__lp_out lo;
         if ((st = cc__fl_glpk(sv->ctx, fl, &sv->cons, false, 60.0, NULL, 0, NULL, &lo))) return st;
         if (lo.solved && lo.bound > lb) {
