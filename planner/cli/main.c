@@ -13,6 +13,8 @@ static void usage(FILE *f)
             "  coverage   who reaches care within 15/30/60 minutes: travel-time raster, isochrones,\n"
             "             catchments, covered population per tier and admin area\n"
             "  profiles   list the built-in speed profiles, or print one as YAML\n"
+            "  site       where to put new sub-centres or emergency stations (MCLP, LSCP, p-median,\n"
+            "             p-centre), with a proven bound and gap\n"
             "  version    print the version\n\n"
             "Run 'carecircle <command> --help' for the options of a command.\n",
             CC_VERSION_STRING);
@@ -27,6 +29,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "coverage")) return cmd_coverage(argc - 1, argv + 1);
     if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
+    if (!strcmp(cmd, "site")) return cmd_site(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("carecircle %s\n", CC_VERSION_STRING);
         return CLI_EXIT_OK;
