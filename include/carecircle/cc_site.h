@@ -191,6 +191,7 @@ typedef struct cc_site_opts {
     uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2) */
     bool exact;                  /**< also solve exactly with GLPK (refused when too large) */
     double time_limit_s;         /**< for --exact (default 600) */
+    size_t exact_max_nonzeros;   /**< largest integer programme --exact accepts (0: 2,000,000) */
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
     const char *profile;         /**< NULL: "ambulance" */
     const cc_profile *profile_obj;

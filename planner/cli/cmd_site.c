@@ -47,7 +47,8 @@ static void help(void)
            "  --max-subcentres N     with --candidate-tiers (not --emergency): at most N upgrades (default 2)\n\n"
            "Solver:\n"
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
-           "  --time-limit S         time limit of --exact in seconds (default 600)\n\n"
+           "  --time-limit S         time limit of --exact in seconds (default 600)\n"
+           "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --max-memory MIB       refuse coverage sets above this (default: half of the machine's memory)\n"
@@ -63,7 +64,7 @@ static void help(void)
 enum {
     O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
     O_FIXED, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS,
-    O_EMERG, O_DISPATCH, O_ADMIN, O_ADMINN, O_ADMINC, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_OUT, O_MAXMEM, O_PROFILE,
+    O_EMERG, O_DISPATCH, O_ADMIN, O_ADMINN, O_ADMINC, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_PROFILE,
     O_CRS, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
 };
 
@@ -111,7 +112,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
     else
         printf("%4s %16s %14s  %-14s %s\n", "rank", "mean min saved", "served", "admin", "name");
-    for (size_t k = 0; k < r->n_picks; k++) {
+    const size_t shown = r->n_picks > 30 ? 25 : r->n_picks;
+    for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
         if (cov)
             printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain, a, sizeof(a)),
@@ -121,6 +123,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
             printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->gain / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
                    p->name);
     }
+    if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
            cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
            100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
@@ -175,7 +178,7 @@ int cmd_site(int argc, char **argv)
         {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
         {"dispatch-minutes", 1, 0, O_DISPATCH}, {"admin", 1, 0, O_ADMIN}, {"admin-name-field", 1, 0, O_ADMINN},
         {"admin-code-field", 1, 0, O_ADMINC}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
-        {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"out", 1, 0, O_OUT},
+        {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"profile", 1, 0, O_PROFILE}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cc_site_opts o = {0};
@@ -250,7 +253,7 @@ int cmd_site(int argc, char **argv)
             o.max_per_area = (int)iv;
             break;
         case O_MINA:
-            if (!parse_int("--min-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            if (!parse_int("--min-per-area", optarg, 0, 100000, &iv)) return CLI_EXIT_USAGE;
             o.min_per_area = (int)iv;
             break;
         case O_MAXSUB:
@@ -260,6 +263,10 @@ int cmd_site(int argc, char **argv)
         case O_EXACT: o.exact = true; break;
         case O_TLIM:
             if (!parse_double("--time-limit", optarg, 1, 1e7, &o.time_limit_s)) return CLI_EXIT_USAGE;
+            break;
+        case O_XLIM:
+            if (!parse_double("--exact-limit", optarg, 1, 1e12, &dv)) return CLI_EXIT_USAGE;
+            o.exact_max_nonzeros = (size_t)dv;
             break;
         case O_OUT: o.out_dir = optarg; break;
         case O_MAXMEM:

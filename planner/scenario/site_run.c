@@ -621,7 +621,8 @@ static cc_status solve(run *r, cc_site_result *res)
         }
     }
     cc_site_params pr = {.model = r->model, .p = r->p, .curve_to = r->curve_to, .target_share = o->target_share ? o->target_share : 0.95,
-                         .exact = o->exact, .time_limit_s = o->time_limit_s};
+                         .exact = o->exact, .time_limit_s = o->time_limit_s,
+                         .exact_max_nonzeros = o->exact_max_nonzeros};
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2) */
     if (o->candidate_tiers && !o->emergency) {
         uint32_t cap = o->max_subcentres ? o->max_subcentres : 2;

@@ -160,7 +160,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
         uint32_t cm = g->arc_cost_f[a] < g->arc_cost_b[a] ? g->arc_cost_f[a] : g->arc_cost_b[a];
         double len = g->arc_len_m[a];
         keys[n_arcs++] = (arc_key){cm > 0 && cm != CC_INF_COST ? len / cm : 0.0, a};
-        double pieces = floor(len / spacing_m + 0.5);
+        double pieces = ceil(len / spacing_m);
         cap += pieces < 1 ? 1 : (size_t)pieces;
     }
     qsort(keys, n_arcs, sizeof(arc_key), cmp_arc_key);
@@ -178,7 +178,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
     for (size_t k = 0; k < n_arcs; k++) {
         uint32_t a = keys[k].a;
         double len = g->arc_len_m[a];
-        double pieces = floor(len / spacing_m + 0.5);
+        double pieces = ceil(len / spacing_m);
         uint32_t n = pieces < 1 ? 1 : (uint32_t)pieces;
         for (uint32_t i = 0; i < n; i++) {
             double s = (i + 0.5) * len / n, x, y;
