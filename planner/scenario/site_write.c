@@ -178,8 +178,9 @@ static cc_status write_gpkg(cc__site_out *w)
     if (!ds) return CC_ERR_IO;
     cc_status st = CC_OK;
     cc__gdal_begin(w->ctx);
-    GDALDatasetExecuteSQL(ds, "PRAGMA synchronous = OFF", NULL, NULL);
-    GDALDatasetExecuteSQL(ds, "PRAGMA journal_mode = OFF", NULL, NULL);
+    OGRLayerH rs = GDALDatasetExecuteSQL(ds, "PRAGMA synchronous = OFF", NULL, NULL);
+    if (rs) GDALDatasetReleaseResultSet(ds, rs); /* GeoPackage answers a PRAGMA with a result set */
+    if ((rs = GDALDatasetExecuteSQL(ds, "PRAGMA journal_mode = OFF", NULL, NULL))) GDALDatasetReleaseResultSet(ds, rs);
     if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         st = cc__fail(w->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(w->ctx));
     if (!st) st = layer_proposed(w, ds);
