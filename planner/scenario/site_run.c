@@ -512,12 +512,23 @@ static cc_status build_sets(run *r, cc_site_result *res)
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
     }
+    /* demand that no pair can matter for (covered already) is left out of the location index,
+     * so the searches never enumerate it */
+    cc__join *mj = cc__malloc_array(nd, sizeof(cc__join));
+    if (!mj) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        mj[i] = r->djoin[i];
+        if (r->keep_lt[i] == 0) mj[i].arc = CC_INVALID_ID;
+    }
     cc__loc_index ix;
-    if ((st = cc__loc_index_build(ctx, r->graph, r->djoin, nd, &ix))) return st;
+    if ((st = cc__loc_index_build(ctx, r->graph, mj, nd, &ix))) {
+        free(mj);
+        return st;
+    }
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
                         .store_times = !r->coverage_model};
     uint64_t est;
-    if ((st = cc__sets_estimate(ctx, r->graph, &ix, r->djoin, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
+    if ((st = cc__sets_estimate(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
     double need = (double)est * pb * 3.0 + (double)r->cand.n * 8; /* the sets, and the solver's transpose and reduced copy */
     double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
@@ -534,7 +545,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
         goto out;
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
-    if ((st = cc__sets_build(ctx, r->graph, &ix, r->djoin, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) goto out;
+    if ((st = cc__sets_build(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) goto out;
     res->pairs = r->sets.first[r->sets.n_cand];
     res->sets_bytes = r->sets.bytes;
     res->bytes_per_pair = res->pairs ? (double)r->sets.bytes / (double)res->pairs : (double)pb;
@@ -557,6 +568,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
     }
 out:
     cc__loc_index_free(&ix);
+    free(mj);
     return st;
 }
 

@@ -27,7 +27,11 @@ cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, uint32_t p, cc__fl_ws *w
     ws->touched = cc__malloc_array(m, sizeof(uint32_t));
     ws->in_s = cc__calloc_array(m, 1);
     ws->bucket_first = cc__malloc_array((size_t)p + 2, sizeof(uint32_t));
-    if (!ws->d1 || !ws->d2 || !ws->phi || !ws->bucket || !ws->gain || !ws->extra || !ws->touched || !ws->in_s || !ws->bucket_first) {
+    ws->aff = cc__malloc_array(n, sizeof(uint32_t));
+    ws->aff_d1 = cc__malloc_array(n, sizeof(uint32_t));
+    ws->cstamp = cc__calloc_array(n, sizeof(uint32_t));
+    if (!ws->d1 || !ws->d2 || !ws->phi || !ws->bucket || !ws->gain || !ws->extra || !ws->touched || !ws->in_s || !ws->bucket_first ||
+        !ws->aff || !ws->aff_d1 || !ws->cstamp) {
         cc__fl_ws_free(ws);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the siting heuristics");
     }
@@ -45,6 +49,9 @@ void cc__fl_ws_free(cc__fl_ws *ws)
     free(ws->touched);
     free(ws->in_s);
     free(ws->bucket_first);
+    free(ws->aff);
+    free(ws->aff_d1);
+    free(ws->cstamp);
     memset(ws, 0, sizeof(*ws));
 }
 
@@ -216,11 +223,13 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
     }
     int moves = 0;
     double f = assign(fl, ws, S, q);
+    /* gains once; after each move only the classes whose best time changed are revisited
+     * (through the transpose), which costs a fraction of a pass over all pairs */
+    all_gains(fl, ws->d1, ws->gain, threads);
+    ws->evals += fl->first[fl->n_cand];
     for (int pass = 0; pass < 10000; pass++) {
         if (cc__interrupted(ctx)) break;
         const double eps = 1e-9 * (fabs(f) + 1.0);
-        all_gains(fl, ws->d1, ws->gain, threads);
-        ws->evals += fl->first[fl->n_cand];
         /* classes by the site that serves them */
         memset(ws->bucket_first, 0, ((size_t)q + 2) * sizeof(uint32_t));
         for (uint32_t cl = 0; cl < fl->n_dem; cl++)
@@ -267,8 +276,25 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
             for (uint32_t t = 0; t < nt; t++) ws->extra[ws->touched[t]] = 0;
         }
         if (best_k == CC_INVALID_ID) break;
-        /* apply, and keep it only if the objective really went down */
+        /* the classes the move can change, with their best time before it */
         uint32_t old = best_s == CC_INVALID_ID ? CC_INVALID_ID : S[best_s];
+        uint32_t na = 0;
+        if (++ws->cgen == 0) {
+            memset(ws->cstamp, 0, (size_t)fl->n_dem * sizeof(uint32_t));
+            ws->cgen = 1;
+        }
+        for (int side = 0; side < 2; side++) {
+            uint32_t j = side ? best_k : old;
+            if (j == CC_INVALID_ID) continue;
+            for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
+                uint32_t cl = fl->dem[e];
+                if (ws->cstamp[cl] == ws->cgen) continue;
+                ws->cstamp[cl] = ws->cgen;
+                ws->aff[na] = cl;
+                ws->aff_d1[na++] = ws->d1[cl];
+            }
+        }
+        /* apply, and keep it only if the objective really went down */
         if (best_s == CC_INVALID_ID) {
             S[q++] = best_k;
             cc__cstate_add(c, &cs, best_k);
@@ -296,6 +322,16 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
         }
         f = f2;
         moves++;
+        for (uint32_t a = 0; a < na; a++) {
+            uint32_t cl = ws->aff[a], o1 = ws->aff_d1[a], n1 = ws->d1[cl];
+            if (o1 == n1) continue;
+            double wc = fl->w[cl];
+            for (uint64_t e = fl->dfirst[cl]; e < fl->dfirst[cl + 1]; e++) {
+                uint32_t t = fl->dcost ? fl->dcost[e] : 0;
+                double d = (double)(n1 > t ? n1 - t : 0) - (double)(o1 > t ? o1 - t : 0);
+                ws->gain[fl->dcand[e]] += wc * d;
+            }
+        }
     }
     *q_io = q;
     cc__cstate_free(&cs);

@@ -99,6 +99,8 @@ typedef struct cc__fl_ws {
     uint8_t *in_s;            /* per candidate */
     uint32_t *bucket_first;   /* per S position + 1 */
     uint32_t *bucket;         /* classes by phi */
+    uint32_t *aff, *aff_d1;   /* classes a move may change, and their d1 before it */
+    uint32_t *cstamp, cgen;   /* per class: marked in the current move */
     uint64_t evals;           /* pair visits, for statistics */
 } cc__fl_ws;
 
