@@ -35,7 +35,17 @@ size_t cc_roads_get_vertex_count(const cc_roads *r) { return r->n_vertices; }
 const char *cc_roads_get_crs_wkt(const cc_roads *r) { return r->crs_wkt; }
 const char *cc_roads_get_crs_name(const cc_roads *r) { return r->crs_name; }
 
-#define GROW(p, cap) ((p) = cc__realloc_array((p), (cap), sizeof(*(p))))
+/* Grow the array whose pointer is at pp to cap elements; false (the array untouched, still
+ * owned) when out of memory. memcpy keeps clear of strict aliasing for any pointer type. */
+static bool grow_ptr(void *pp, size_t cap, size_t size)
+{
+    void *p, *q;
+    memcpy(&p, pp, sizeof(p));
+    if (!(q = cc__realloc_array(p, cap, size))) return false;
+    memcpy(pp, &q, sizeof(q));
+    return true;
+}
+#define GROW(p, cap) grow_ptr(&(p), (cap), sizeof(*(p)))
 
 static int reserve_ways(cc_roads *r, size_t need)
 {
