@@ -14,7 +14,12 @@
 #include "../core/omp_internal.h"
 #include "site_internal.h"
 
-cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, uint32_t p, cc__fl_ws *ws)
+typedef struct gj {
+    double g;
+    uint32_t j;
+} gj;
+
+cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, uint32_t p, cc__fl_ws *ws)
 {
     memset(ws, 0, sizeof(*ws));
     size_t n = fl->n_dem ? fl->n_dem : 1, m = fl->n_cand ? fl->n_cand : 1;
@@ -30,8 +35,13 @@ cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, uint32_t p, cc__fl_ws *w
     ws->aff = cc__malloc_array(n, sizeof(uint32_t));
     ws->aff_d1 = cc__malloc_array(n, sizeof(uint32_t));
     ws->cstamp = cc__calloc_array(n, sizeof(uint32_t));
+    ws->T = cc__malloc_array((size_t)p + 2, sizeof(uint32_t));
+    ws->in2 = cc__calloc_array(m, 1);
+    ws->gj = cc__malloc_array(m, sizeof(gj));
+    ws->acnt = cc__calloc_array(c->n_areas ? c->n_areas : 1, sizeof(uint32_t));
+    bool cs_ok = ws->acnt && cc__cstate_init(ctx, c, &ws->cs) == CC_OK;
     if (!ws->d1 || !ws->d2 || !ws->phi || !ws->bucket || !ws->gain || !ws->extra || !ws->touched || !ws->in_s || !ws->bucket_first ||
-        !ws->aff || !ws->aff_d1 || !ws->cstamp) {
+        !ws->aff || !ws->aff_d1 || !ws->cstamp || !ws->T || !ws->in2 || !ws->gj || !cs_ok) {
         cc__fl_ws_free(ws);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the siting heuristics");
     }
@@ -52,6 +62,11 @@ void cc__fl_ws_free(cc__fl_ws *ws)
     free(ws->aff);
     free(ws->aff_d1);
     free(ws->cstamp);
+    free(ws->T);
+    free(ws->in2);
+    free(ws->gj);
+    free(ws->acnt);
+    cc__cstate_free(&ws->cs);
     memset(ws, 0, sizeof(*ws));
 }
 
@@ -131,14 +146,11 @@ static void hdown(hitem *h, uint32_t n, uint32_t i)
 
 cc_status cc__fl_greedy(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, uint32_t *S, double *gain, uint32_t *q_out)
 {
-    cc__cstate cs;
+    cc__cstate cs = ws->cs;
     cc_status st;
     hitem *h = cc__malloc_array(fl->n_cand, sizeof(hitem));
     if (!h) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the greedy heap");
-    if ((st = cc__cstate_init(ctx, c, &cs))) {
-        free(h);
-        return st;
-    }
+    cc__cstate_reset(c, &cs);
     reset_d1(fl, ws->d1);
     all_gains(fl, ws->d1, ws->gain, cc_ctx_get_threads(ctx));
     uint32_t n = fl->n_cand;
@@ -178,7 +190,6 @@ cc_status cc__fl_greedy(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl
     }
     st = cs.deficit ? cc__fail(ctx, CC_ERR_INTERNAL, "Greedy left %u area minima unmet", cs.deficit) : CC_OK;
     *q_out = q;
-    cc__cstate_free(&cs);
     free(h);
     return st;
 }
@@ -212,8 +223,8 @@ static double assign(const cc__fl *fl, cc__fl_ws *ws, const uint32_t *S, uint32_
 
 int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, uint32_t *S, uint32_t *q_io)
 {
-    cc__cstate cs;
-    if (cc__cstate_init(ctx, c, &cs)) return 0;
+    cc__cstate cs = ws->cs;
+    cc__cstate_reset(c, &cs);
     uint32_t q = *q_io;
     const int threads = cc_ctx_get_threads(ctx);
     memset(ws->in_s, 0, fl->n_cand);
@@ -334,7 +345,6 @@ int cc__fl_interchange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_
         }
     }
     *q_io = q;
-    cc__cstate_free(&cs);
     return moves;
 }
 
@@ -361,11 +371,6 @@ void cc__fl_rank(const cc__fl *fl, cc__fl_ws *ws, uint32_t *S, uint32_t q, doubl
     }
 }
 
-typedef struct gj {
-    double g;
-    uint32_t j;
-} gj;
-
 static int cmp_gj(const void *a, const void *b)
 {
     const gj *x = a, *y = b;
@@ -380,13 +385,9 @@ double cc__fl_online_bound(const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, c
     double f = fl->obj_const;
     for (uint32_t cl = 0; cl < fl->n_dem; cl++) f += fl->w[cl] * (double)ws->d1[cl];
     all_gains(fl, ws->d1, ws->gain, 1);
-    gj *v = cc__malloc_array(fl->n_cand, sizeof(gj));
-    uint32_t *cnt = cc__calloc_array(c->n_areas ? c->n_areas : 1, sizeof(uint32_t));
-    if (!v || !cnt) { /* without memory the trivial bound: nothing below 0 savings beyond all */
-        free(v);
-        free(cnt);
-        return fl->obj_const;
-    }
+    gj *v = ws->gj;
+    uint32_t *cnt = ws->acnt;
+    if (c->n_areas) memset(cnt, 0, c->n_areas * sizeof(uint32_t));
     uint32_t n = 0;
     for (uint32_t j = 0; j < fl->n_cand; j++)
         if (ws->gain[j] > 0) v[n++] = (gj){ws->gain[j], j};
@@ -402,8 +403,6 @@ double cc__fl_online_bound(const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, c
         sum += v[t].g;
         taken++;
     }
-    free(v);
-    free(cnt);
     double lb = f - sum;
     return lb > fl->obj_const ? lb : fl->obj_const;
 }
@@ -422,14 +421,8 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
 {
     uint32_t q = *q_io;
     if (q == 0 || fl->n_cand <= q) return 0;
-    uint32_t *T = cc__malloc_array((size_t)c->p + 1, sizeof(uint32_t));
-    uint8_t *in = cc__calloc_array(fl->n_cand, 1);
-    cc__cstate cs;
-    if (!T || !in || cc__cstate_init(ctx, c, &cs)) {
-        free(T);
-        free(in);
-        return 0;
-    }
+    uint32_t *T = ws->T;
+    uint8_t *in = ws->in2;
     uint64_t rng = 0x5eed5eedULL ^ ((uint64_t)fl->n_cand << 20) ^ q;
     double f = cc__fl_eval(fl, S, q, ws->d1);
     const uint32_t kmax = q < 3 ? q : 3;
@@ -440,6 +433,7 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
         /* shake: k random swaps that keep the limits */
         uint32_t qt = q;
         memcpy(T, S, q * sizeof(uint32_t));
+        cc__cstate cs = ws->cs; /* (the interchange below reuses it) */
         cc__cstate_reset(c, &cs);
         memset(in, 0, fl->n_cand);
         for (uint32_t s = 0; s < qt; s++) {
@@ -473,8 +467,5 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
         }
     }
     *q_io = q;
-    cc__cstate_free(&cs);
-    free(T);
-    free(in);
     return improved;
 }

@@ -101,10 +101,17 @@ typedef struct cc__fl_ws {
     uint32_t *bucket;         /* classes by phi */
     uint32_t *aff, *aff_d1;   /* classes a move may change, and their d1 before it */
     uint32_t *cstamp, cgen;   /* per class: marked in the current move */
+    cc__cstate cs;            /* area counts while a solution changes */
+    uint32_t *T;              /* p + 2 sites: a perturbed solution */
+    uint8_t *in2;             /* per candidate */
+    void *gj;                 /* per candidate: (gain, id) pairs for sorting */
+    uint32_t *acnt;           /* per area */
     uint64_t evals;           /* pair visits, for statistics */
 } cc__fl_ws;
 
-cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, uint32_t p, cc__fl_ws *ws);
+/* Everything the heuristics and the online bound need, so that none of them allocates (and
+ * none can fail) once the workspace exists. p: the largest budget. */
+cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, uint32_t p, cc__fl_ws *ws);
 void cc__fl_ws_free(cc__fl_ws *ws);
 
 /* Lazy greedy (CELF, Leskovec et al. 2007; Minoux's accelerated greedy) under the limits: at

@@ -95,7 +95,7 @@ static cc_status solver_alloc(solver *sv, uint32_t pmax)
     sv->gain = cc__malloc_array(k, sizeof(double));
     sv->mu = cc__malloc_array(sv->fl.n_dem ? sv->fl.n_dem : 1, sizeof(double));
     if (!sv->S || !sv->S2 || !sv->S3 || !sv->gain || !sv->mu) return cc__fail(sv->ctx, CC_ERR_NOMEM, "Out of memory for the solver");
-    if ((st = cc__fl_ws_init(sv->ctx, &sv->fl, pmax > sv->fl.n_cand ? pmax : sv->fl.n_cand, &sv->ws))) return st;
+    if ((st = cc__fl_ws_init(sv->ctx, &sv->fl, &sv->cons, pmax > sv->fl.n_cand ? pmax : sv->fl.n_cand, &sv->ws))) return st;
     if (!sv->fl.cost && !sv->fl.cap && (st = cc__rowgen_create(sv->ctx, &sv->fl, &sv->cons, &sv->rg))) return st;
     return CC_OK;
 }
@@ -316,12 +316,12 @@ static int cmp_tw(const void *a, const void *b)
 
 /* Population-weighted 90th percentile of the times under S, and the weight at or beyond the
  * radius; d1 must hold the class times under S. */
-static double percentile90_ms(const cc__fl *fl, const uint32_t *d1, uint32_t radius, double *at_radius)
+static cc_status percentile90_ms(cc_ctx *ctx, const cc__fl *fl, const uint32_t *d1, uint32_t radius, double *p90, double *at_radius)
 {
     size_t n = fl->n_dem + fl->n_np;
     tw *v = cc__malloc_array(n ? n : 1, sizeof(tw));
     *at_radius = 0;
-    if (!v) return NAN;
+    if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     size_t k = 0;
     double tot = 0;
     for (uint32_t c = 0; c < fl->n_dem; c++) v[k++] = (tw){d1[c], fl->w[c]};
@@ -338,7 +338,8 @@ static double percentile90_ms(const cc__fl *fl, const uint32_t *d1, uint32_t rad
         if (cum >= 0.9 * tot - 1e-12 * tot) break;
     }
     free(v);
-    return res;
+    *p90 = res;
+    return CC_OK;
 }
 
 /* ---- MCLP and p-median ---------------------------------------------------------------------------- */
@@ -429,8 +430,9 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
         s->bound = w_all > 0 ? r.LB / w_all / 1000.0 : 0;
         s->objective_greedy = w_all > 0 ? r.fg / w_all / 1000.0 : 0;
         cc__fl_eval(fl, si->sites, r.q, sv->ws.d1);
-        double at_r;
-        s->p90_s = percentile90_ms(fl, sv->ws.d1, in->radius_ms, &at_r) / 1000.0;
+        double at_r, p90;
+        if ((st = percentile90_ms(ctx, fl, sv->ws.d1, in->radius_ms, &p90, &at_r))) goto out;
+        s->p90_s = p90 / 1000.0;
         s->unreachable_weight = at_r;
     }
     s->gap = gap_of(gap, sv, r.F, r.LB);
@@ -516,8 +518,8 @@ static uint32_t complete_minima(solver *sv, uint32_t *S, uint32_t q)
     cc__fl *fl = &sv->fl;
     const cc__cons *c = &sv->cons;
     if (!c->min_total) return q;
-    cc__cstate cs;
-    if (cc__cstate_init(sv->ctx, c, &cs)) return q;
+    cc__cstate cs = sv->ws.cs;
+    cc__cstate_reset(c, &cs);
     memset(sv->ws.in_s, 0, fl->n_cand);
     for (uint32_t s = 0; s < q; s++) {
         cc__cstate_add(c, &cs, S[s]);
@@ -549,7 +551,6 @@ static uint32_t complete_minima(solver *sv, uint32_t *S, uint32_t q)
             if (t < sv->ws.d1[cl]) sv->ws.d1[cl] = t;
         }
     }
-    cc__cstate_free(&cs);
     return q;
 }
 
@@ -557,8 +558,8 @@ static uint32_t complete_minima(solver *sv, uint32_t *S, uint32_t q)
 static uint32_t drop_redundant(solver *sv, uint32_t *S, uint32_t q, double f_target)
 {
     cc__fl *fl = &sv->fl;
-    cc__cstate cs;
-    if (cc__cstate_init(sv->ctx, &sv->cons, &cs)) return q;
+    cc__cstate cs = sv->ws.cs;
+    cc__cstate_reset(&sv->cons, &cs);
     for (uint32_t s = 0; s < q; s++) cc__cstate_add(&sv->cons, &cs, S[s]);
     cc__fl_rank(fl, &sv->ws, S, q, sv->gain);
     for (uint32_t s = q; s-- > 0;) {
@@ -575,7 +576,6 @@ static uint32_t drop_redundant(solver *sv, uint32_t *S, uint32_t q, double f_tar
             S[s] = j;
         }
     }
-    cc__cstate_free(&cs);
     return q;
 }
 
@@ -829,7 +829,7 @@ static cc_status pc_try(pc *P, solver *sv, uint32_t ri, uint32_t p, bool exact, 
         return CC_OK;
     }
     cc__fl_ws_free(&sv->ws);
-    if ((st = cc__fl_ws_init(sv->ctx, &sv->fl, sv->pmax, &sv->ws))) return st;
+    if ((st = cc__fl_ws_init(sv->ctx, &sv->fl, &sv->cons, sv->pmax, &sv->ws))) return st;
     sv->mu_warm = false;
     free(sv->mu);
     if (!(sv->mu = cc__malloc_array(sv->fl.n_dem, sizeof(double)))) return cc__fail(sv->ctx, CC_ERR_NOMEM, "Out of memory");
@@ -1038,7 +1038,7 @@ static cc_status solve_pcenter(solver *sv, sol_impl **out)
                 continue;
             }
             cc__fl_ws_free(&tr.ws);
-            if ((st = cc__fl_ws_init(ctx, &tr.fl, tr.pmax, &tr.ws))) goto out;
+            if ((st = cc__fl_ws_init(ctx, &tr.fl, &tr.cons, tr.pmax, &tr.ws))) goto out;
             tr.cons.p = pr->p;
             cc__lp_out lo;
             if ((st = cc__fl_glpk(ctx, &tr.fl, &tr.cons, true, tr.tlim, NULL, 0, tmp, &lo))) goto out;
@@ -1077,8 +1077,9 @@ static cc_status solve_pcenter(solver *sv, sol_impl **out)
     for (uint32_t i = 0; i < sv->inst->n_demand; i++) wsum += sv->inst->weight[i];
     s->total_weight = wsum;
     cc__fl_eval(tf, si->sites, q, sv->ws.d1);
-    double at_r;
-    s->p90_s = percentile90_ms(tf, sv->ws.d1, sv->inst->radius_ms, &at_r) / 1000.0;
+    double at_r, p90;
+    if ((st = percentile90_ms(ctx, tf, sv->ws.d1, sv->inst->radius_ms, &p90, &at_r))) goto out;
+    s->p90_s = p90 / 1000.0;
     s->unreachable_weight = at_r;
     s->objective_greedy = NAN;
     *out = si;

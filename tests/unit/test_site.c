@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "test_util.h"
+#include "core/core_internal.h" /* cc__alloc_fail_after */
 
 /* ---- random instances ----------------------------------------------------------------------- */
 
@@ -556,6 +557,86 @@ static void test_exact_limit(void **state)
     cc_ctx_destroy(ctx);
 }
 
+/* Every allocation failure comes back as CC_ERR_NOMEM (no crash, no leak under ASan), for
+ * every model: the k-th allocation fails, for k = 1, 2, ... until a solve gets through. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    cc_ctx *ctx;
+    cc_ctx_create(&ctx);
+    cc_ctx_set_threads(ctx, 1); /* the failing allocator is not thread-safe */
+    inst I;
+    make_inst(&I, 777, 14, 40, 0.3, true, 3);
+    const cc_site_model models[] = {CC_SITE_MCLP, CC_SITE_LSCP, CC_SITE_PMEDIAN, CC_SITE_PCENTER};
+    for (int m = 0; m < 4; m++) {
+        long k;
+        for (k = 1; k < 100000; k++) {
+            cc_site_params pr = {.model = models[m], .p = 3, .curve_to = 2, .target_share = 0.8, .exact = k % 2 == 0};
+            cc_site_solution *s = NULL;
+            cc__alloc_fail_after(k);
+            cc_status st = cc_site_solve(ctx, &I.in, &pr, &s);
+            cc__alloc_fail_after(0);
+            if (st == CC_OK) {
+                cc_site_solution_destroy(s);
+                break;
+            }
+            if (st != CC_ERR_NOMEM)
+                fail_msg("%s: allocation %ld failed gives status %d (%s)", cc_site_model_name(models[m]), k, st, cc_ctx_last_error(ctx));
+            assert_null(s);
+        }
+        print_message("%-8s survived %ld failing allocations\n", cc_site_model_name(models[m]), k - 1);
+        assert_true(k > 10);
+    }
+    inst_free(&I);
+    cc_ctx_destroy(ctx);
+}
+
+/* The whole run on the demo district (village points): allocation failures anywhere in it
+ * come back as CC_ERR_NOMEM with no output folder left behind. */
+static void test_run_out_of_memory(void **state)
+{
+    (void)state;
+    char src[1024], roads[1100], pop[1100], fac[1100], adm[1100], out[128], dir[64];
+    snprintf(src, sizeof(src), "%s", __FILE__);
+    char *cut = strstr(src, "tests/unit/test_site.c");
+    if (!cut) skip();
+    *cut = '\0';
+    snprintf(roads, sizeof(roads), "%sdatasets/demo/roads.geojson", src);
+    snprintf(pop, sizeof(pop), "%sdatasets/demo/villages.geojson", src);
+    snprintf(fac, sizeof(fac), "%sdatasets/demo/facilities.csv", src);
+    snprintf(adm, sizeof(adm), "%sdatasets/demo/townships.geojson", src);
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(out, sizeof(out), "%s/out", dir);
+    cc_ctx *ctx;
+    cc_ctx_create(&ctx);
+    cc_ctx_set_threads(ctx, 1);
+    cc_site_opts o = {.roads = roads, .population = pop, .population_field = "population", .facilities = fac, .admin = adm,
+                      .fixed_tiers = "county_hospital", .candidate_roads = "primary,secondary", .max_per_area = 1, .p = 2,
+                      .minutes = 15, .out_dir = out};
+    long k, fails = 0;
+    for (k = 1; k < 100000; k++) {
+        cc_site_result *r = NULL;
+        cc__alloc_fail_after(k);
+        cc_status st = cc_site_run(ctx, &o, &r);
+        cc__alloc_fail_after(0);
+        if (st == CC_OK) {
+            assert_non_null(r);
+            cc_site_result_destroy(r);
+            break;
+        }
+        if (st != CC_ERR_NOMEM) fail_msg("allocation %ld failed gives status %d (%s)", k, st, cc_ctx_last_error(ctx));
+        assert_null(r);
+        if (access(out, F_OK) == 0) fail_msg("allocation %ld failed but '%s' exists", k, out);
+        fails++;
+    }
+    print_message("whole run survived %ld failing allocations (of about %ld)\n", fails, k);
+    assert_true(fails > 50);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    cc_ctx_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) cmocka_set_test_filter(argv[1]); /* e.g. test_site 'test_random_*' */
@@ -571,6 +652,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_random_pcenter),
         cmocka_unit_test(test_random_lscp),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_run_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
