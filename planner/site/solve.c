@@ -386,6 +386,7 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
             continue;
         }
         bool keep = k == pr->p && !pr->exact;
+        cc__progress(ctx, "Solving the curve", (double)(k - 1) / nc);
         if ((st = solve_budget(sv, k, gap, false, keep, &r))) goto out;
         cobj[k - 1] = cover ? covered_before + f0 - r.F : (w_all > 0 ? r.F / w_all / 1000.0 : 0);
         cb[k - 1] = cover ? covered_before + f0 - r.LB : (w_all > 0 ? r.LB / w_all / 1000.0 : 0);
@@ -401,6 +402,7 @@ static cc_status solve_mclp_pmedian(solver *sv, sol_impl **out)
             rp = r;
         }
     }
+    cc__progress(ctx, "Solving the curve", 1.0);
     if (Sp) {
         r = rp;
         memcpy(sv->S, Sp, r.q * sizeof(uint32_t));
@@ -1011,6 +1013,7 @@ static cc_status solve_pcenter(solver *sv, sol_impl **out)
             cobj[k - 1] = cb[k - 1] = NAN;
             continue;
         }
+        cc__progress(ctx, "Solving the curve", (double)(k - 1) / nc);
         if ((st = pc_solve(&P, &tr, k, S, &q, &z, &lb, &proven))) goto out;
         cobj[k - 1] = z / 1000.0;
         cb[k - 1] = lb / 1000.0;
