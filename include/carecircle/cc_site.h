@@ -21,7 +21,9 @@
  *    a target.
  *  - CC_SITE_PMEDIAN (Hakimi 1964; Teitz & Bart 1968): at most p new sites minimising the
  *    population-weighted mean time to the nearest facility.
- *  - CC_SITE_PCENTER (Hakimi 1965): at most p new sites minimising the worst time.
+ *  - CC_SITE_PCENTER (Hakimi 1965): at most p new sites minimising the worst time, over the
+ *    people that an existing facility or some candidate reaches within the search radius (the
+ *    others stay beyond it whatever is chosen; they are reported, not minimised).
  *
  * Bound and gap: every solution carries a bound on the optimum of its model (an upper bound
  * for MCLP, a lower bound for the others) and the relative gap between them. A gap of 0.004

@@ -995,6 +995,15 @@ static cc_status solve_pcenter(solver *sv, sol_impl **out)
     }
     tr.pmax = pm > tf->n_cand ? pm : tf->n_cand;
     for (uint32_t c = 0; c < tf->n_dem; c++) P.w1[c] = 1.0;
+    /* people that neither an existing facility nor any candidate reaches within the radius stay
+     * at the radius whatever is chosen: they would make every answer "the radius", so the worst
+     * time is taken over the others (they are reported as unreachable_weight) */
+    if (sv->inst->radius_ms) {
+        uint32_t fl_max = 0;
+        for (size_t i = 0; i < tf->n_np; i++)
+            if (tf->np_cap[i] < sv->inst->radius_ms && tf->np_cap[i] > fl_max) fl_max = tf->np_cap[i];
+        tf->max_cap_nopair = fl_max;
+    }
     /* candidate radii: every distinct pair time and cap */
     size_t nr = 0;
     for (uint64_t e = 0; e < pairs; e++) P.radii[nr++] = tf->cost[e];
@@ -1075,7 +1084,7 @@ static cc_status solve_pcenter(solver *sv, sol_impl **out)
     s->bound = lb / 1000.0;
     s->gap = z > 0 ? (double)(z - lb) / z : 0;
     s->proven_optimal = proven || z == lb;
-    s->bound_method = pr->exact ? "mip" : "lagrangian";
+    s->bound_method = pr->exact ? "mip" : "covering-lp";
     double wsum = 0;
     for (uint32_t i = 0; i < sv->inst->n_demand; i++) wsum += sv->inst->weight[i];
     s->total_weight = wsum;

@@ -149,12 +149,19 @@ static double eval_sites(const cc_site_instance *in, cc_site_model m, const uint
         }
         v = wsum > 0 ? v / wsum / 1000.0 : 0;
     } else {
-        uint32_t z = 0;
+        /* the worst time over the people someone reaches within the radius: those that neither
+         * an existing facility nor any candidate reaches stay at the radius whatever is chosen */
+        uint32_t *any = malloc(in->n_demand * sizeof(uint32_t)), z = 0;
+        for (uint32_t i = 0; i < in->n_demand; i++) any[i] = UINT32_MAX;
+        for (uint64_t e = 0; e < in->first[in->n_candidates]; e++)
+            if (in->time_ms[e] < any[in->demand[e]]) any[in->demand[e]] = in->time_ms[e];
         for (uint32_t i = 0; i < in->n_demand; i++) {
             if (!(in->weight[i] > 0)) continue;
+            if (in->radius_ms && in->base_time_ms[i] >= in->radius_ms && any[i] >= in->base_time_ms[i]) continue;
             uint32_t t = best[i] < in->base_time_ms[i] ? best[i] : in->base_time_ms[i];
             if (t > z) z = t;
         }
+        free(any);
         v = z / 1000.0;
     }
     free(best);
