@@ -19,6 +19,7 @@
 #include "cc_graph.h"
 #include "cc_route.h"
 #include "cc_coverage.h"
+#include "cc_site.h"
 #include <carecircle/cc_version.h>
 
 #endif /* CARECIRCLE_H */

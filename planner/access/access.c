@@ -8,6 +8,19 @@
 #include "../core/omp_internal.h"
 #include "access_internal.h"
 
+cc_status cc__join_points(cc_ctx *ctx, const cc__snap_index *snap, const cc_profile *profile, const double *x,
+                          const double *y, size_t n, cc__join **join, uint32_t **off)
+{
+    *join = cc__malloc_array(n, sizeof(cc__join));
+    *off = cc__malloc_array(n, sizeof(uint32_t));
+    if (!*join || !*off) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory joining %zu points to roads", n);
+    cc__snap_many(snap, x, y, n, cc_profile_get_max_snap_m(profile), cc_ctx_get_threads(ctx), cc__interrupt_flag(ctx), *join);
+    if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while joining points to roads");
+    double kmh = cc_profile_get_offroad_speed_kmh(profile);
+    for (size_t i = 0; i < n; i++) (*off)[i] = (*join)[i].arc == CC_INVALID_ID ? CC_INF_COST : cc__offroad_ms((*join)[i].d_m, kmh);
+    return CC_OK;
+}
+
 size_t cc__facility_seeds(const cc_graph *g, cc__join j, uint32_t off_ms, uint32_t origin, cc_direction dir, cc_seed out[2])
 {
     size_t n = 0;

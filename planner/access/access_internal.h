@@ -40,6 +40,12 @@ static inline uint32_t cc__along(const cc_graph *g, uint32_t a, double from, dou
     return (uint32_t)((double)c * frac + 0.5);
 }
 
+/* Join @p n points to the drivable network (nearest arc within the profile's maximum snap
+ * distance, in parallel) and their off-road legs in ms (CC_INF_COST when not joined). Allocates
+ * *join and *off (owned by the caller, also on failure); CC_ERR_INTERRUPTED on SIGINT/SIGTERM. */
+cc_status cc__join_points(cc_ctx *ctx, const cc__snap_index *snap, const cc_profile *profile, const double *x,
+                          const double *y, size_t n, cc__join **join, uint32_t **off);
+
 /* Seeds (at most 2) for a facility joined at @p j with off-road leg @p off_ms:
  * REVERSE: costs from the arc ends to the facility; FORWARD: from the facility to the ends. */
 size_t cc__facility_seeds(const cc_graph *g, cc__join j, uint32_t off_ms, uint32_t origin, cc_direction dir, cc_seed out[2]);

@@ -43,5 +43,6 @@ const char *cli_thousands(double v, char *buf, size_t n);
 int cmd_coverage(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_site(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static void usage(FILE *f)
             "             catchments, covered population per tier and admin area\n"
             "  profiles   list the built-in speed profiles, or print one as YAML\n"
             "  graph      build the routable graph, report its size, export it (nodes.csv, edges.csv)\n"
+            "  site       where to put new sub-centres or emergency stations (MCLP, LSCP, p-median,\n"
+            "             p-centre), with a proven bound and gap\n"
             "  version    print the version\n\n"
             "Run 'carecircle <command> --help' for the options of a command.\n",
             CC_VERSION_STRING);
@@ -29,6 +31,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "coverage")) return cmd_coverage(argc - 1, argv + 1);
     if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
     if (!strcmp(cmd, "graph")) return cmd_graph(argc - 1, argv + 1);
+    if (!strcmp(cmd, "site")) return cmd_site(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("carecircle %s\n", CC_VERSION_STRING);
         return CLI_EXIT_OK;

@@ -198,15 +198,7 @@ static cc_status check_memory(run *r, double n_points, double n_cells, const cha
 
 static cc_status join_points(run *r, const double *x, const double *y, size_t n, cc__join **join, uint32_t **off)
 {
-    *join = cc__malloc_array(n, sizeof(cc__join));
-    *off = cc__malloc_array(n, sizeof(uint32_t));
-    if (!*join || !*off) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory joining %zu points to roads", n);
-    cc__snap_many(r->snap, x, y, n, cc_profile_get_max_snap_m(r->profile), cc_ctx_get_threads(r->ctx), cc__interrupt_flag(r->ctx),
-                  *join);
-    if (cc__interrupted(r->ctx)) return cc__fail(r->ctx, CC_ERR_INTERRUPTED, "Interrupted while joining points to roads");
-    double kmh = cc_profile_get_offroad_speed_kmh(r->profile);
-    for (size_t i = 0; i < n; i++) (*off)[i] = (*join)[i].arc == CC_INVALID_ID ? CC_INF_COST : cc__offroad_ms((*join)[i].d_m, kmh);
-    return CC_OK;
+    return cc__join_points(r->ctx, r->snap, r->profile, x, y, n, join, off);
 }
 
 static cc_status join_all(run *r)

@@ -1,0 +1,319 @@
+/* cmd_site.c - `carecircle site`: options -> cc_site_run -> a readable table. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("Usage: carecircle site --roads R --population P --out DIR <candidates> [options]\n\n"
+           "Where to put new sub-centres or emergency stations: proposes sites, proves how close they are to the\n"
+           "best possible (bound and gap), and writes DIR/sites.gpkg (proposed_sites, candidates, existing_facilities,\n"
+           "isochrones before/after), DIR/coverage_curve.csv and DIR/summary.json, and prints a table.\n\n"
+           "Inputs:\n"
+           "  --roads R              OSM .osm.pbf/.osm or any OGR line layer (GPKG, SHP, GeoJSON, PG:...)\n"
+           "  --roads-layer NAME     --class-field F   --speed-field F   (as for coverage)\n"
+           "  --population P         population raster (people per cell) or village points\n"
+           "  --population-field F   population field of village points (default population or pop)\n"
+           "  --facilities F         existing facilities (GPKG, GeoJSON, SHP, or CSV with lon/lat columns)\n"
+           "  --tier-field F --tiers MAP --name-field F --facility-where SQL --lon-field F --lat-field F\n"
+           "  --fixed-tiers LIST     tiers whose facilities stay and count as covering already, e.g. hospital\n\n"
+           "Candidates (at least one source):\n"
+           "  --candidate-tiers LIST facilities of these tiers may be upgraded (e.g. township_health_centre)\n"
+           "  --candidates F         a point layer of candidate sites (--candidate-name-field F)\n"
+           "  --candidate-roads LIST points along drivable roads of these classes (or all), every --spacing\n"
+           "  --spacing M            metres between generated candidates (default 1000; none closer than M/2)\n"
+           "  --exclude A            polygons where no new site may stand\n\n"
+           "Model:\n"
+           "  --model M              mclp (default): p sites, most population within --minutes\n"
+           "                         lscp: fewest sites reaching --target share within --minutes\n"
+           "                         pmedian: p sites, least population-weighted mean time\n"
+           "                         pcenter: p sites, least worst time (90th percentile reported too)\n"
+           "  -p N                   new sites (default 1)\n"
+           "  --curve K              coverage_curve.csv for 1..K sites (default p)\n"
+           "  --minutes T            threshold (default 30)\n"
+           "  --target S             lscp: covered share to reach (default 0.95)\n"
+           "  --radius MIN           pmedian/pcenter: search radius; times are capped there (default 60)\n"
+           "  --emergency            emergency-station mode: station -> patient, plus the dispatch delay;\n"
+           "                         reports backup coverage (two or more stations within T)\n"
+           "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n\n"
+           "Constraints:\n"
+           "  --admin A              admin-area polygons (townships) (--admin-name-field, --admin-code-field)\n"
+           "  --max-per-area K       at most K new sites per admin area\n"
+           "  --min-per-area K       at least K new sites per admin area\n"
+           "  --max-subcentres N     with --candidate-tiers (not --emergency): at most N upgrades (default 2)\n\n"
+           "Solver:\n"
+           "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
+           "  --time-limit S         time limit of --exact in seconds (default 600)\n"
+           "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
+           "Run:\n"
+           "  --out DIR              output folder; replaced only when the run completes\n"
+           "  --max-memory MIB       refuse coverage sets above this (default: half of the machine's memory)\n"
+           "  --profile NAME|FILE    ambulance (default), car, walk, or a YAML profile\n"
+           "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
+           "  --resolution M         isochrone grid cell for village points (default 100)\n"
+           "  --threads N            0 = all cores (default), -k = all but k\n"
+           "  --quiet, --verbose     less or more on stderr\n\n"
+           "Bound and gap: the bound is a proven limit on the best possible answer (upper for mclp, lower for the\n"
+           "others). mclp gap = (bound - covered) / population gained; others (objective - bound) / objective.\n");
+}
+
+enum {
+    O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
+    O_FIXED, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS,
+    O_EMERG, O_DISPATCH, O_ADMIN, O_ADMINN, O_ADMINC, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_PROFILE,
+    O_CRS, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
+};
+
+static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < lo || v > hi) {
+        cli_usage_error("site", "%s '%s' must be a number between %g and %g", opt, s, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_int(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi) {
+        cli_usage_error("site", "%s '%s' must be a whole number between %ld and %ld", opt, s, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void print_table(const cc_site_result *r, const cc_site_opts *o)
+{
+    char a[32], b[32], c[32], d[32];
+    const cc_site_solution *s = r->solution;
+    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP;
+    const double tot = r->population_total > 0 ? r->population_total : 1;
+    printf("carecircle site: %s%s, %u candidates (%u facilities, %u from the layer, %u along roads), %u existing facilities, %s, %s\n",
+           cc_site_model_name(r->model), r->emergency ? " (emergency stations)" : "", r->candidates_total, r->candidates_facility,
+           r->candidates_layer, r->candidates_road, r->fixed_facilities, r->profile_name, r->crs_name);
+    if (r->model == CC_SITE_LSCP && !s->feasible) {
+        printf("target %.1f%% within %g min cannot be reached: %s people are beyond %g min of every candidate (%s without road access);\n"
+               "the best share reachable is %.2f%% (no choice of sites exceeds %.2f%%). Proposed: the %u sites that reach it.\n",
+               100 * (o->target_share ? o->target_share : 0.95), r->minutes, cli_thousands(r->unreachable_by_candidates, a, sizeof(a)),
+               r->minutes, cli_thousands(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
+               s->n_sites);
+    }
+    if (cov)
+        printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
+    else
+        printf("%4s %16s %14s  %-14s %s\n", "rank", "mean min saved", "served", "admin", "name");
+    const size_t shown = r->n_picks > 30 ? 25 : r->n_picks;
+    for (size_t k = 0; k < shown; k++) {
+        const cc_site_pick *p = &r->picks[k];
+        if (cov)
+            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain, a, sizeof(a)),
+                   cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
+                   p->admin ? p->admin : "-", p->name);
+        else
+            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->gain / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
+                   p->name);
+    }
+    if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
+    printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
+           cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
+           100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
+    if (r->model == CC_SITE_MCLP)
+        printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
+               cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+    else if (r->model == CC_SITE_LSCP && s->feasible)
+        printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
+               100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+    else if (r->model == CC_SITE_PMEDIAN)
+        printf("mean time (capped at %g min): %.2f min; bound: no %u new sites do better than %.2f min (gap %.3f%%, %s)%s\n",
+               r->radius_minutes, s->objective / 60, r->p, s->bound / 60, 100 * s->gap, s->bound_method,
+               s->proven_optimal ? ": proven optimal" : "");
+    else if (r->model == CC_SITE_PCENTER)
+        printf("worst time (capped at %g min): %.2f min, 90th percentile %.2f min; bound: no %u new sites do better than %.2f min (gap %.2f%%)%s\n",
+               r->radius_minutes, s->objective / 60, s->p90_s / 60, r->p, s->bound / 60, 100 * s->gap,
+               s->proven_optimal ? ": proven optimal" : "");
+    printf("mean time %.2f -> %.2f min, 90th percentile %.2f -> %.2f min, worst %.2f -> %.2f min (people reaching a facility)\n",
+           r->mean_s_before / 60, r->mean_s_after / 60, r->p90_s_before / 60, r->p90_s_after / 60, r->worst_s_before / 60,
+           r->worst_s_after / 60);
+    printf("backup (two or more facilities within %g min): before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
+           cli_thousands(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cli_thousands(r->backup_after, b, sizeof(b)),
+           100 * r->backup_after / tot);
+    if (r->n_curve > 1 && r->model != CC_SITE_LSCP) {
+        printf("curve:");
+        for (size_t k = 0; k < r->n_curve; k++) {
+            const cc_site_curve_point *cp = &r->curve[k];
+            if (cov)
+                printf(" p=%u %.2f%%", cp->p, 100 * cp->share);
+            else
+                printf(" p=%u %.2f min", cp->p, cp->objective / 60);
+        }
+        printf("\n");
+    }
+    printf("coverage sets: %llu pairs, %s bytes (%.1f per pair), %llu nodes settled; %u demand classes after merging\n",
+           (unsigned long long)r->pairs, cli_thousands((double)r->sets_bytes, d, sizeof(d)), r->bytes_per_pair,
+           (unsigned long long)r->settled_nodes, s->demand_classes);
+    printf("time %.2f s (load %.2f, graph %.3f, snap %.3f, sets %.3f, solve %.3f, evaluate %.3f, write %.2f)\n", r->t_total_s, r->t_load_s,
+           r->t_graph_s, r->t_snap_s, r->t_sets_s, r->t_solve_s, r->t_eval_s, r->t_write_s);
+    printf("outputs: %s/sites.gpkg %s/coverage_curve.csv %s/summary.json\n", o->out_dir, o->out_dir, o->out_dir);
+}
+
+int cmd_site(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"roads", 1, 0, O_ROADS}, {"roads-layer", 1, 0, O_ROADS_LAYER}, {"class-field", 1, 0, O_CLASS}, {"speed-field", 1, 0, O_SPEED},
+        {"population", 1, 0, O_POP}, {"population-field", 1, 0, O_POPF}, {"facilities", 1, 0, O_FAC}, {"lon-field", 1, 0, O_LON},
+        {"lat-field", 1, 0, O_LAT}, {"tier-field", 1, 0, O_TIERF}, {"tiers", 1, 0, O_TIERS}, {"name-field", 1, 0, O_NAMEF},
+        {"facility-where", 1, 0, O_FWHERE}, {"fixed-tiers", 1, 0, O_FIXED}, {"candidate-tiers", 1, 0, O_CTIERS},
+        {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
+        {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
+        {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
+        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"admin", 1, 0, O_ADMIN}, {"admin-name-field", 1, 0, O_ADMINN},
+        {"admin-code-field", 1, 0, O_ADMINC}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+        {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
+        {"max-memory", 1, 0, O_MAXMEM}, {"profile", 1, 0, O_PROFILE}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES},
+        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    cc_site_opts o = {0};
+    bool quiet = false, verbose = false;
+    int threads = 0, c;
+    long iv;
+    double dv;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hp:", lo, NULL)) != -1) {
+        switch (c) {
+        case O_ROADS: o.roads = optarg; break;
+        case O_ROADS_LAYER: o.roads_layer = optarg; break;
+        case O_CLASS: o.class_field = optarg; break;
+        case O_SPEED: o.speed_field = optarg; break;
+        case O_POP: o.population = optarg; break;
+        case O_POPF: o.population_field = optarg; break;
+        case O_FAC: o.facilities = optarg; break;
+        case O_LON: o.lon_field = optarg; break;
+        case O_LAT: o.lat_field = optarg; break;
+        case O_TIERF: o.tier_field = optarg; break;
+        case O_TIERS: o.tiers = optarg; break;
+        case O_NAMEF: o.facility_name_field = optarg; break;
+        case O_FWHERE: o.facility_where = optarg; break;
+        case O_FIXED: o.fixed_tiers = optarg; break;
+        case O_CTIERS: o.candidate_tiers = optarg; break;
+        case O_CANDS: o.candidates = optarg; break;
+        case O_CNAME: o.candidate_name_field = optarg; break;
+        case O_CROADS: o.candidate_roads = optarg; break;
+        case O_SPACING:
+            if (!parse_double("--spacing", optarg, 10, 1e6, &o.spacing_m)) return CLI_EXIT_USAGE;
+            break;
+        case O_EXCLUDE: o.exclude = optarg; break;
+        case O_MODEL:
+            if (!strcmp(optarg, "mclp")) o.model = CC_SITE_MCLP;
+            else if (!strcmp(optarg, "lscp")) o.model = CC_SITE_LSCP;
+            else if (!strcmp(optarg, "pmedian") || !strcmp(optarg, "p-median")) o.model = CC_SITE_PMEDIAN;
+            else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
+                o.model = CC_SITE_PCENTER;
+            else {
+                cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'p':
+            if (!parse_int("-p", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.p = (uint32_t)iv;
+            break;
+        case O_CURVE:
+            if (!parse_int("--curve", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.curve_to = (uint32_t)iv;
+            break;
+        case O_MINUTES:
+            if (!parse_double("--minutes", optarg, 0.01, 1440, &o.minutes)) return CLI_EXIT_USAGE;
+            break;
+        case O_TARGET:
+            if (!parse_double("--target", optarg, 1e-9, 1, &o.target_share)) return CLI_EXIT_USAGE;
+            break;
+        case O_RADIUS:
+            if (!parse_double("--radius", optarg, 0.01, 1440, &o.radius_minutes)) return CLI_EXIT_USAGE;
+            break;
+        case O_EMERG: o.emergency = true; break;
+        case O_DISPATCH:
+            if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
+            o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
+            break;
+        case O_ADMIN: o.admin = optarg; break;
+        case O_ADMINN: o.admin_name_field = optarg; break;
+        case O_ADMINC: o.admin_code_field = optarg; break;
+        case O_MAXA:
+            if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.max_per_area = (int)iv;
+            break;
+        case O_MINA:
+            if (!parse_int("--min-per-area", optarg, 0, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.min_per_area = (int)iv;
+            break;
+        case O_MAXSUB:
+            if (!parse_int("--max-subcentres", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.max_subcentres = (uint32_t)iv;
+            break;
+        case O_EXACT: o.exact = true; break;
+        case O_TLIM:
+            if (!parse_double("--time-limit", optarg, 1, 1e7, &o.time_limit_s)) return CLI_EXIT_USAGE;
+            break;
+        case O_XLIM:
+            if (!parse_double("--exact-limit", optarg, 1, 1e12, &dv)) return CLI_EXIT_USAGE;
+            o.exact_max_nonzeros = (size_t)dv;
+            break;
+        case O_OUT: o.out_dir = optarg; break;
+        case O_MAXMEM:
+            if (!parse_double("--max-memory", optarg, 1, 1e9, &dv)) return CLI_EXIT_USAGE;
+            o.max_memory_bytes = (size_t)(dv * 1048576.0);
+            break;
+        case O_PROFILE: o.profile = optarg; break;
+        case O_CRS: o.crs = optarg; break;
+        case O_RES:
+            if (!parse_double("--resolution", optarg, 1, 100000, &o.resolution_m)) return CLI_EXIT_USAGE;
+            break;
+        case O_THREADS:
+            if (!parse_int("--threads", optarg, -1024, 1024, &iv)) return CLI_EXIT_USAGE;
+            threads = (int)iv;
+            break;
+        case O_QUIET: quiet = true; break;
+        case O_VERBOSE: verbose = true; break;
+        case 'h':
+        case O_HELP: help(); return CLI_EXIT_OK;
+        case ':': cli_usage_error("site", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
+        default: cli_usage_error("site", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_usage_error("site", "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    const char *missing = !o.roads ? "--roads" : !o.population ? "--population" : !o.out_dir ? "--out" : NULL;
+    if (missing) {
+        cli_usage_error("site", "%s is required", missing);
+        return CLI_EXIT_USAGE;
+    }
+    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads) {
+        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
+        return CLI_EXIT_USAGE;
+    }
+    cli_env env;
+    int rc = cli_setup(&env, quiet, verbose, threads);
+    if (rc) return rc;
+    cc_site_result *r = NULL;
+    cc_status st = cc_site_run(env.ctx, &o, &r);
+    if (st) {
+        rc = cli_fail(&env, st);
+    } else {
+        print_table(r, &o);
+        cc_site_result_destroy(r);
+    }
+    cli_teardown(&env);
+    return rc;
+}

@@ -1,0 +1,393 @@
+/*
+ * site_write.c - outputs of a siting run, written into the staging folder:
+ * sites.gpkg (proposed_sites, candidates, existing_facilities, isochrones before and after),
+ * coverage_curve.csv and summary.json.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "carecircle/cc_version.h"
+#include "../isochrone/isochrone_internal.h"
+#include "site_run_internal.h"
+
+static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
+{
+    OGRErr e = OGR_L_CreateFeature(lyr, f);
+    OGR_F_Destroy(f);
+    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
+    return CC_OK;
+}
+
+static cc_status fields(cc_ctx *ctx, OGRLayerH lyr, const char *const *names, const OGRFieldType *types, size_t n)
+{
+    cc_status st = CC_OK;
+    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(ctx, lyr, names[i], types[i]);
+    return st;
+}
+
+static bool coverage_model(const cc_site_result *r)
+{
+    return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP;
+}
+
+static OGRGeometryH point(double x, double y)
+{
+    OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(g, 0, x, y);
+    return g;
+}
+
+static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc_site_result *r = w->res;
+    char desc[256];
+    snprintf(desc, sizeof(desc), "Proposed new sites in rank order (%s%s), each adding the most to those above it", w->model_name,
+             r->emergency ? ", emergency-station mode" : "");
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "proposed_sites", wkbPoint, w->crs_wkt, desc);
+    if (!lyr) return CC_ERR_IO;
+    const bool cov = coverage_model(r);
+    static const char *const fn[] = {"rank", "name", "source", "admin", "lon", "lat", "population_gained", "covered_cum", "share_cum",
+                                     "mean_minutes_saved", "population_served"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
+    cc_status st = fields(ctx, lyr, fn, ft, 11);
+    for (size_t k = 0; k < r->n_picks && !st; k++) {
+        const cc_site_pick *p = &r->picks[k];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)p->rank);
+        OGR_F_SetFieldString(f, 1, p->name);
+        OGR_F_SetFieldString(f, 2, p->source);
+        if (p->admin) OGR_F_SetFieldString(f, 3, p->admin);
+        OGR_F_SetFieldDouble(f, 4, p->lon);
+        OGR_F_SetFieldDouble(f, 5, p->lat);
+        if (cov) {
+            OGR_F_SetFieldDouble(f, 6, p->gain);
+            OGR_F_SetFieldDouble(f, 7, p->covered_cum);
+            OGR_F_SetFieldDouble(f, 8, p->share_cum);
+        } else {
+            OGR_F_SetFieldDouble(f, 9, p->gain / 60.0);
+        }
+        OGR_F_SetFieldDouble(f, 10, p->served);
+        OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
+        st = put(ctx, lyr, f, "proposed_sites");
+    }
+    return st;
+}
+
+static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc__cands *c = w->cand;
+    const cc_site_result *r = w->res;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "candidates", wkbPoint, w->crs_wkt,
+                                   "Every candidate site considered, with what it would add on its own and its rank when proposed");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"candidate_id", "name", "source", "admin", "lon", "lat", "alone", "proposed_rank"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTInteger};
+    cc_status st = fields(ctx, lyr, fn, ft, 8);
+    uint32_t *rank = cc__calloc_array(c->n ? c->n : 1, sizeof(uint32_t));
+    if (!rank) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (uint32_t k = 0; k < r->solution->n_sites; k++) rank[r->solution->sites[k]] = k + 1;
+    for (size_t j = 0; j < c->n && !st; j++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)j);
+        OGR_F_SetFieldString(f, 1, c->name[j]);
+        OGR_F_SetFieldString(f, 2, c->source[j] == CC__CAND_FACILITY ? "facility" : c->source[j] == CC__CAND_LAYER ? "candidate" : "road");
+        if (w->admin && c->admin[j] >= 0) OGR_F_SetFieldString(f, 3, w->admin->name[c->admin[j]]);
+        OGR_F_SetFieldDouble(f, 4, c->lon[j]);
+        OGR_F_SetFieldDouble(f, 5, c->lat[j]);
+        OGR_F_SetFieldDouble(f, 6, coverage_model(r) ? c->alone[j] : c->alone[j] / 60.0);
+        if (rank[j]) OGR_F_SetFieldInteger(f, 7, (int)rank[j]);
+        OGR_F_SetGeometryDirectly(f, point(c->x[j], c->y[j]));
+        st = put(ctx, lyr, f, "candidates");
+    }
+    free(rank);
+    return st;
+}
+
+static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc__facilities *fac = w->fac;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "existing_facilities", wkbPoint, w->crs_wkt,
+                                   "Existing facilities of --fixed-tiers, which stay and count as covering already");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"name", "tier", "lon", "lat", "snapped"};
+    static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTInteger};
+    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    for (size_t f = 0; fac && f < fac->n && !st; f++) {
+        if (!w->fixed[f]) continue;
+        OGRFeatureH ft2 = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(ft2, 0, fac->name[f]);
+        if (fac->tier[f] >= 0) OGR_F_SetFieldString(ft2, 1, fac->tier_name[fac->tier[f]]);
+        OGR_F_SetFieldDouble(ft2, 2, fac->lon[f]);
+        OGR_F_SetFieldDouble(ft2, 3, fac->lat[f]);
+        OGR_F_SetFieldInteger(ft2, 4, w->fjoin[f].arc != CC_INVALID_ID);
+        OGR_F_SetGeometryDirectly(ft2, point(fac->x[f], fac->y[f]));
+        st = put(ctx, lyr, ft2, "existing_facilities");
+    }
+    return st;
+}
+
+/* The area within T before and after, traced on the grid. */
+static cc_status layer_isochrones(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc__demand *g = w->grid;
+    const cc_site_result *r = w->res;
+    char desc[200];
+    snprintf(desc, sizeof(desc), "Area within %g minutes of a facility, before (existing facilities) and after (with the proposed sites)",
+             r->minutes);
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "isochrones", wkbMultiPolygon, w->crs_wkt, desc);
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"state", "minutes", "population", "share", "area_km2"};
+    static const OGRFieldType ft[] = {OFTString, OFTReal, OFTReal, OFTReal, OFTReal};
+    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    size_t ncell = (size_t)g->grid.w * g->grid.h;
+    int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
+    if (!cls) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
+    for (int k = 0; k < 2 && !st; k++) {
+        const uint32_t *t = k ? w->gtime_after : w->gtime_before;
+        memset(cls, 0, ncell * sizeof(int32_t));
+        for (size_t i = 0; i < g->n; i++)
+            if (t[i] <= w->T_ms) cls[g->cell[i]] = 1;
+        OGRGeometryH poly = NULL;
+        if ((st = cc__polygonize(ctx, &g->grid, cls, 1, w->crs_wkt, &poly))) break;
+        double pop = k ? r->covered_after : r->covered_before;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(f, 0, k ? "after" : "before");
+        OGR_F_SetFieldDouble(f, 1, r->minutes);
+        OGR_F_SetFieldDouble(f, 2, pop);
+        OGR_F_SetFieldDouble(f, 3, r->population_total > 0 ? pop / r->population_total : 0);
+        OGR_F_SetFieldDouble(f, 4, poly ? OGR_G_Area(poly) / 1e6 : 0.0);
+        if (poly) OGR_F_SetGeometryDirectly(f, poly);
+        st = put(ctx, lyr, f, "isochrones");
+    }
+    free(cls);
+    return st;
+}
+
+static cc_status write_gpkg(cc__site_out *w)
+{
+    char path[4200];
+    GDALDatasetH ds = cc__gpkg_create(w->ctx, cc__stage_path(w->stage, "sites.gpkg", path, sizeof(path)));
+    if (!ds) return CC_ERR_IO;
+    cc_status st = CC_OK;
+    cc__gdal_begin(w->ctx);
+    if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+        st = cc__fail(w->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(w->ctx));
+    if (!st) st = layer_proposed(w, ds);
+    if (!st) st = layer_candidates(w, ds);
+    if (!st && w->fac) st = layer_existing(w, ds);
+    if (!st) st = layer_isochrones(w, ds);
+    if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(w->ctx));
+    cc__gdal_end(w->ctx);
+    if (cc__gdal_close(ds) && !st) st = cc__fail(w->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    return st;
+}
+
+/* ---- coverage_curve.csv ---------------------------------------------------------------------------- */
+
+static void csv_num(FILE *f, double v, int dec, bool last)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*f", dec, v);
+    fputc(last ? '\n' : ',', f);
+}
+
+static cc_status write_curve(cc__site_out *w)
+{
+    char path[4200];
+    const cc_site_result *r = w->res;
+    cc__stage_path(w->stage, "coverage_curve.csv", path, sizeof(path));
+    FILE *f = fopen(path, "w");
+    if (!f) return cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    const bool cov = coverage_model(r);
+    if (cov)
+        fputs("p,population_covered,share_covered,population_gained,bound,gap\n", f);
+    else
+        fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN ? "mean_minutes" : "worst_minutes");
+    if (cov) {
+        fprintf(f, "0,%.3f,%.6f,0,%.3f,0\n", r->covered_before, r->population_total > 0 ? r->covered_before / r->population_total : 0,
+                r->covered_before);
+    }
+    for (size_t k = 0; k < r->n_curve; k++) {
+        const cc_site_curve_point *c = &r->curve[k];
+        fprintf(f, "%u,", c->p);
+        if (cov) {
+            csv_num(f, c->covered, 3, false);
+            csv_num(f, c->share, 6, false);
+            csv_num(f, c->covered - r->covered_before, 3, false);
+            csv_num(f, c->bound, 3, false);
+            csv_num(f, c->gap, 6, true);
+        } else {
+            csv_num(f, c->objective / 60.0, 4, false);
+            csv_num(f, c->bound / 60.0, 4, false);
+            csv_num(f, c->gap, 6, true);
+        }
+    }
+    int e1 = ferror(f), e2 = fclose(f);
+    if (e1 || e2) return cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    return CC_OK;
+}
+
+/* ---- summary.json ----------------------------------------------------------------------------------- */
+
+static json_object *num(double v, int decimals)
+{
+    if (!isfinite(v)) return NULL; /* JSON null */
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+    return json_object_new_double_s(v, buf);
+}
+
+static cc_status write_summary(cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    const cc_site_solution *s = r->solution;
+    const cc_site_opts *o = w->o;
+    char path[4200];
+    json_object *j = json_object_new_object(), *x;
+    if (!j) return cc__fail(w->ctx, CC_ERR_NOMEM, "Out of memory");
+    json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
+    json_object_object_add(j, "command", json_object_new_string("site"));
+    json_object_object_add(j, "model", json_object_new_string(w->model_name));
+    json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
+    x = json_object_new_object();
+    json_object_object_add(x, "roads", json_object_new_string(o->roads));
+    json_object_object_add(x, "population", json_object_new_string(o->population));
+    if (o->facilities) json_object_object_add(x, "facilities", json_object_new_string(o->facilities));
+    if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));
+    if (o->admin) json_object_object_add(x, "admin", json_object_new_string(o->admin));
+    if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
+    json_object_object_add(j, "inputs", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "minutes", num(r->minutes, 3));
+    if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", num(r->radius_minutes, 3));
+    if (r->emergency) json_object_object_add(x, "dispatch_minutes", num(r->dispatch_minutes, 3));
+    json_object_object_add(x, "direction", json_object_new_string(r->emergency ? "facility_to_patient" : "patient_to_facility"));
+    if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", num(o->target_share ? o->target_share : 0.95, 4));
+    else json_object_object_add(x, "p", json_object_new_int((int)r->p));
+    if (o->fixed_tiers) json_object_object_add(x, "fixed_tiers", json_object_new_string(o->fixed_tiers));
+    if (o->candidate_tiers) json_object_object_add(x, "candidate_tiers", json_object_new_string(o->candidate_tiers));
+    if (o->candidate_roads) {
+        json_object_object_add(x, "candidate_roads", json_object_new_string(o->candidate_roads));
+        json_object_object_add(x, "spacing_m", num(o->spacing_m ? o->spacing_m : 1000, 1));
+    }
+    if (o->max_per_area > 0) json_object_object_add(x, "max_per_area", json_object_new_int(o->max_per_area));
+    if (o->min_per_area > 0) json_object_object_add(x, "min_per_area", json_object_new_int(o->min_per_area));
+    if (o->candidate_tiers && !o->emergency) json_object_object_add(x, "max_subcentres", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
+    json_object_object_add(x, "exact", json_object_new_boolean(o->exact));
+    json_object_object_add(x, "profile", json_object_new_string(r->profile_name));
+    json_object_object_add(x, "crs", json_object_new_string(r->crs_name));
+    json_object_object_add(j, "parameters", x);
+    /* the answer and its proof */
+    x = json_object_new_object();
+    const char *unit = coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
+                       : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
+    double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
+    json_object_object_add(x, "objective", num(s->objective * scale, 4));
+    json_object_object_add(x, "bound", num(s->bound * scale, 4));
+    json_object_object_add(x, "unit", json_object_new_string(unit));
+    json_object_object_add(x, "bound_kind", json_object_new_string(r->model == CC_SITE_MCLP ? "upper" : "lower"));
+    json_object_object_add(x, "gap", num(s->gap, 6));
+    json_object_object_add(x, "gap_definition",
+                           json_object_new_string(r->model == CC_SITE_MCLP ? "(bound - objective) / population gained"
+                                                                            : "(objective - bound) / objective"));
+    json_object_object_add(x, "proven_optimal", json_object_new_boolean(s->proven_optimal));
+    json_object_object_add(x, "bound_method", json_object_new_string(s->bound_method));
+    if (r->model == CC_SITE_LSCP) {
+        json_object_object_add(x, "feasible", json_object_new_boolean(s->feasible));
+        json_object_object_add(x, "best_share", num(s->best_share, 6));
+        json_object_object_add(x, "best_share_bound", num(s->best_share_bound, 6));
+    }
+    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN)
+        json_object_object_add(x, "objective_greedy", num(s->objective_greedy * scale, 4));
+    json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
+    json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
+    json_object_object_add(j, "solution", x);
+    x = json_object_new_array();
+    for (size_t k = 0; k < r->n_picks; k++) {
+        const cc_site_pick *p = &r->picks[k];
+        json_object *pj = json_object_new_object();
+        json_object_object_add(pj, "rank", json_object_new_int((int)p->rank));
+        json_object_object_add(pj, "name", json_object_new_string(p->name));
+        json_object_object_add(pj, "source", json_object_new_string(p->source));
+        if (p->admin) json_object_object_add(pj, "admin", json_object_new_string(p->admin));
+        json_object_object_add(pj, "lon", num(p->lon, 7));
+        json_object_object_add(pj, "lat", num(p->lat, 7));
+        if (coverage_model(r)) {
+            json_object_object_add(pj, "population_gained", num(p->gain, 3));
+            json_object_object_add(pj, "covered_cum", num(p->covered_cum, 3));
+            json_object_object_add(pj, "share_cum", num(p->share_cum, 6));
+        } else {
+            json_object_object_add(pj, "mean_minutes_saved", num(p->gain / 60.0, 5));
+        }
+        json_object_object_add(pj, "population_served", num(p->served, 3));
+        json_object_array_add(x, pj);
+    }
+    json_object_object_add(j, "proposed_sites", x);
+    /* before and after */
+    x = json_object_new_object();
+    json_object_object_add(x, "population_total", num(r->population_total, 3));
+    json_object_object_add(x, "population_no_road_access", num(r->population_no_road_access, 3));
+    json_object_object_add(x, "covered_before", num(r->covered_before, 3));
+    json_object_object_add(x, "covered_after", num(r->covered_after, 3));
+    json_object_object_add(x, "share_before", num(r->population_total > 0 ? r->covered_before / r->population_total : 0, 6));
+    json_object_object_add(x, "share_after", num(r->population_total > 0 ? r->covered_after / r->population_total : 0, 6));
+    json_object_object_add(x, "backup_before", num(r->backup_before, 3));
+    json_object_object_add(x, "backup_after", num(r->backup_after, 3));
+    json_object_object_add(x, "mean_minutes_before", num(r->mean_s_before / 60.0, 4));
+    json_object_object_add(x, "mean_minutes_after", num(r->mean_s_after / 60.0, 4));
+    json_object_object_add(x, "p90_minutes_before", num(r->p90_s_before / 60.0, 4));
+    json_object_object_add(x, "p90_minutes_after", num(r->p90_s_after / 60.0, 4));
+    json_object_object_add(x, "worst_minutes_before", num(r->worst_s_before / 60.0, 4));
+    json_object_object_add(x, "worst_minutes_after", num(r->worst_s_after / 60.0, 4));
+    if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", num(r->unreachable_by_candidates, 3));
+    json_object_object_add(j, "coverage", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "candidates", json_object_new_int64(r->candidates_total));
+    json_object_object_add(x, "candidates_from_facilities", json_object_new_int64(r->candidates_facility));
+    json_object_object_add(x, "candidates_from_layer", json_object_new_int64(r->candidates_layer));
+    json_object_object_add(x, "candidates_along_roads", json_object_new_int64(r->candidates_road));
+    json_object_object_add(x, "candidates_dropped_off_road", json_object_new_int64(r->candidates_dropped_offroad));
+    json_object_object_add(x, "candidates_dropped_excluded", json_object_new_int64(r->candidates_dropped_excluded));
+    json_object_object_add(x, "existing_facilities", json_object_new_int64(r->fixed_facilities));
+    json_object_object_add(x, "demand_points", json_object_new_int64((int64_t)w->dem->n));
+    json_object_object_add(x, "pairs", json_object_new_int64((int64_t)r->pairs));
+    json_object_object_add(x, "sets_bytes", json_object_new_int64((int64_t)r->sets_bytes));
+    json_object_object_add(x, "bytes_per_pair", num(r->bytes_per_pair, 3));
+    json_object_object_add(x, "settled_nodes", json_object_new_int64((int64_t)r->settled_nodes));
+    json_object_object_add(x, "demand_classes", json_object_new_int64(s->demand_classes));
+    json_object_object_add(x, "pairs_after_reduction", json_object_new_int64((int64_t)s->pairs_reduced));
+    json_object_object_add(j, "counts", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "load", num(r->t_load_s, 4));
+    json_object_object_add(x, "graph", num(r->t_graph_s, 4));
+    json_object_object_add(x, "snap_and_candidates", num(r->t_snap_s, 4));
+    json_object_object_add(x, "coverage_sets", num(r->t_sets_s, 4));
+    json_object_object_add(x, "solve", num(r->t_solve_s, 4));
+    json_object_object_add(x, "solve_heuristic", num(s->t_heuristic_s, 4));
+    json_object_object_add(x, "solve_bound", num(s->t_bound_s, 4));
+    json_object_object_add(x, "solve_exact", num(s->t_exact_s, 4));
+    json_object_object_add(x, "evaluate", num(r->t_eval_s, 4));
+    json_object_object_add(j, "timings_s", x);
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    cc_status st = cc__write_text(w->ctx, cc__stage_path(w->stage, "summary.json", path, sizeof(path)), text);
+    json_object_put(j);
+    return st;
+}
+
+cc_status cc__site_write(cc__site_out *w)
+{
+    cc_status st;
+    cc__info(w->ctx, "Writing outputs...");
+    if ((st = write_gpkg(w))) return st;
+    if ((st = write_curve(w))) return st;
+    return write_summary(w);
+}

@@ -1,0 +1,220 @@
+/*
+ * sets.c - coverage sets by bounded Dijkstra searches (sites_build.h).
+ *
+ * One bounded search per candidate (cc__reach: the search, then every demand point on an arc
+ * that touches a settled node), OpenMP over candidates with one reach workspace per thread.
+ * Each thread appends its pairs to its own chain of fixed-size blocks and records where each
+ * of its candidates starts; after the loop the sets are copied into one CSR in candidate order
+ * and each block is freed as soon as it has been copied, so the peak is the final size plus a
+ * block per thread. The pairs of a candidate come out in the order its search found them, which
+ * depends only on the graph: the result is the same at any thread count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/omp_internal.h"
+#include "sites_build.h"
+
+#define BLOCK ((size_t)1 << 20) /* pairs per block */
+
+void cc__sets_free(cc__sets *s)
+{
+    free(s->first);
+    free(s->dem);
+    free(s->t_ms);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Kept pairs of the last reach into dem/t (when not NULL); returns their count. */
+static size_t keep(const cc__reach_ws *ws, const cc__sets_opts *o, uint32_t *dem, uint32_t *t)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < ws->n; i++) {
+        uint32_t d = ws->loc[i], tm = ws->t_ms[i];
+        if (o->keep_lt && !(tm < o->keep_lt[d])) continue;
+        if (dem) {
+            dem[k] = d;
+            if (t) t[k] = tm;
+        }
+        k++;
+    }
+    return k;
+}
+
+cc_status cc__sets_estimate(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                            size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o,
+                            uint64_t *pairs)
+{
+    cc__reach_ws ws;
+    cc_status st;
+    *pairs = 0;
+    if (n_cand == 0) return CC_OK;
+    if ((st = cc__reach_ws_init(ctx, g, n_dem, &ws))) return st;
+    size_t k = n_cand < 96 ? n_cand : 96;
+    uint64_t sum = 0;
+    for (size_t s = 0; s < k; s++) {
+        size_t j = s * n_cand / k;
+        cc__reach(&ws, g, ix, ljoin, loff, cjoin[j], coff[j] == CC_INF_COST ? 0 : coff[j] + o->delay_ms, o->dir,
+                  o->limit_ms);
+        if (cjoin[j].arc == CC_INVALID_ID) continue;
+        sum += keep(&ws, o, NULL, NULL);
+    }
+    cc__reach_ws_free(&ws);
+    *pairs = (uint64_t)((double)sum / (double)k * (double)n_cand + 0.5);
+    return CC_OK;
+}
+
+typedef struct tstore {
+    uint32_t **dem, **t;
+    size_t n_blocks, cap_blocks;
+    uint64_t pos; /* pairs written */
+    uint64_t settled;
+    cc_status st;
+} tstore;
+
+static bool store_put(tstore *s, bool times, uint32_t d, uint32_t tm)
+{
+    size_t b = (size_t)(s->pos / BLOCK), off = (size_t)(s->pos % BLOCK);
+    if (b == s->n_blocks) {
+        if (s->n_blocks == s->cap_blocks) {
+            size_t c = s->cap_blocks ? 2 * s->cap_blocks : 16;
+            uint32_t **nd = realloc(s->dem, c * sizeof(uint32_t *));
+            if (!nd) return false;
+            s->dem = nd;
+            uint32_t **nt = realloc(s->t, c * sizeof(uint32_t *));
+            if (!nt) return false;
+            s->t = nt;
+            s->cap_blocks = c;
+        }
+        s->dem[b] = cc__malloc_array(BLOCK, sizeof(uint32_t));
+        s->t[b] = times ? cc__malloc_array(BLOCK, sizeof(uint32_t)) : NULL;
+        if (!s->dem[b] || (times && !s->t[b])) {
+            free(s->dem[b]);
+            free(s->t[b]);
+            return false;
+        }
+        s->n_blocks++;
+    }
+    s->dem[b][off] = d;
+    if (times) s->t[b][off] = tm;
+    s->pos++;
+    return true;
+}
+
+cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                         size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out)
+{
+    const int threads = cc_ctx_get_threads(ctx);
+    cc_status st = CC_OK;
+    memset(out, 0, sizeof(*out));
+    if (n_cand >= UINT32_MAX || n_dem >= UINT32_MAX) return cc__fail(ctx, CC_ERR_LIMIT, "Too many candidates or demand points");
+    out->n_cand = (uint32_t)n_cand;
+    out->n_dem = (uint32_t)n_dem;
+    tstore *ts = cc__calloc_array((size_t)threads, sizeof(tstore));
+    uint64_t *start = cc__malloc_array(n_cand ? n_cand : 1, sizeof(uint64_t)); /* position in its thread's stream */
+    uint32_t *owner = cc__malloc_array(n_cand ? n_cand : 1, sizeof(uint32_t));
+    out->first = cc__malloc_array(n_cand + 1, sizeof(uint64_t));
+    if (!ts || !start || !owner || !out->first) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets of %zu candidates", n_cand);
+        goto out;
+    }
+    size_t done = 0;
+    const bool times = o->store_times;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        int tid = cc__omp_thread_num();
+        tstore *S = &ts[tid];
+        cc__reach_ws ws;
+        cc_ctx tctx = {0}; /* thread-private: the message is rebuilt below */
+        S->st = cc__reach_ws_init(&tctx, g, n_dem, &ws);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (size_t j = 0; j < n_cand; j++) {
+            owner[j] = (uint32_t)tid;
+            start[j] = S->pos;
+            out->first[j + 1] = 0;
+            if (S->st || cc__interrupted(ctx) || cjoin[j].arc == CC_INVALID_ID) continue;
+            cc__reach(&ws, g, ix, ljoin, loff, cjoin[j], coff[j] + o->delay_ms, o->dir, o->limit_ms);
+            size_t n_settled;
+            cc_search_get_settled_ref(ws.s, &n_settled);
+            S->settled += n_settled;
+            uint64_t c0 = S->pos;
+            for (size_t i = 0; i < ws.n; i++) {
+                uint32_t d = ws.loc[i], tm = ws.t_ms[i];
+                if (o->keep_lt && !(tm < o->keep_lt[d])) continue;
+                if (!store_put(S, times, d, tm)) {
+                    S->st = CC_ERR_NOMEM;
+                    break;
+                }
+            }
+            out->first[j + 1] = S->pos - c0;
+            size_t dn;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+            dn = ++done;
+            if (tid == 0 && (dn & 63) == 0) cc__progress(ctx, "Building coverage sets", (double)dn / (double)n_cand);
+        }
+        cc__reach_ws_free(&ws);
+    }
+    cc__progress(ctx, "Building coverage sets", 1.0);
+    for (int t = 0; t < threads; t++) {
+        out->settled += ts[t].settled;
+        if (ts[t].st && !st)
+            st = cc__fail(ctx, ts[t].st, "Out of memory building the coverage sets (%zu candidates, %d threads)", n_cand, threads);
+    }
+    if (st) goto out;
+    if (cc__interrupted(ctx)) {
+        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        goto out;
+    }
+    /* assemble in candidate order, freeing blocks once copied */
+    out->first[0] = 0;
+    for (size_t j = 0; j < n_cand; j++) out->first[j + 1] += out->first[j];
+    uint64_t total = out->first[n_cand];
+    out->dem = cc__malloc_array(total ? total : 1, sizeof(uint32_t));
+    out->t_ms = times ? cc__malloc_array(total ? total : 1, sizeof(uint32_t)) : NULL;
+    if (!out->dem || (times && !out->t_ms)) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for %llu coverage pairs", (unsigned long long)total);
+        goto out;
+    }
+    for (size_t j = 0; j < n_cand; j++) {
+        tstore *S = &ts[owner[j]];
+        uint64_t p = start[j], n = out->first[j + 1] - out->first[j], dst = out->first[j];
+        while (n > 0) {
+            size_t b = (size_t)(p / BLOCK), off = (size_t)(p % BLOCK);
+            size_t m = BLOCK - off < n ? BLOCK - off : (size_t)n;
+            memcpy(out->dem + dst, S->dem[b] + off, m * sizeof(uint32_t));
+            if (times) memcpy(out->t_ms + dst, S->t[b] + off, m * sizeof(uint32_t));
+            p += m;
+            dst += m;
+            n -= m;
+            if (p % BLOCK == 0) { /* block b fully read: its owner never reads it again */
+                free(S->dem[b]);
+                S->dem[b] = NULL;
+                if (times) {
+                    free(S->t[b]);
+                    S->t[b] = NULL;
+                }
+            }
+        }
+    }
+    out->bytes = (n_cand + 1) * sizeof(uint64_t) + (size_t)total * (times ? 8 : 4);
+out:
+    for (int t = 0; ts && t < threads; t++) {
+        for (size_t b = 0; b < ts[t].n_blocks; b++) {
+            free(ts[t].dem[b]);
+            if (ts[t].t) free(ts[t].t[b]);
+        }
+        free(ts[t].dem);
+        free(ts[t].t);
+    }
+    free(ts);
+    free(start);
+    free(owner);
+    if (st) cc__sets_free(out);
+    return st;
+}

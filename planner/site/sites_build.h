@@ -1,0 +1,68 @@
+/*
+ * sites_build.h - the inputs of the siting models that come from the network: candidate
+ * points generated along roads, and coverage sets built by bounded Dijkstra searches.
+ */
+#ifndef CC_SITES_BUILD_H
+#define CC_SITES_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../access/access_internal.h"
+#include "../io/io_internal.h"
+
+/* Points along roads: one every spacing_m metres along each arc of the chosen classes (the
+ * middles of equal pieces, at least one per arc), arcs of faster roads first, dropping any
+ * point closer than min_sep_m to one already kept (so junctions and short town streets do not
+ * multiply candidates). Each point lies on its arc: join = (arc, s), off-road leg 0. */
+typedef struct cc__road_pts {
+    size_t n;
+    double *x, *y;
+    cc__join *join;
+} cc__road_pts;
+
+/* @p classes: comma list of road classes, or "all". Unknown names fail with the list of the
+ * drivable classes present. */
+cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *roads, const char *classes, double spacing_m,
+                              double min_sep_m, cc__road_pts *out);
+void cc__road_pts_free(cc__road_pts *p);
+
+/* Coverage sets: for candidate j, the demand points within limit_ms of it (direction dir:
+ * REVERSE = patient -> site, FORWARD = site -> patient), each with its time when asked. */
+typedef struct cc__sets_opts {
+    cc_direction dir;
+    uint32_t limit_ms;        /* search bound; times include delay_ms */
+    uint32_t delay_ms;        /* added to every time (dispatch delay) */
+    const uint32_t *keep_lt;  /* per demand point: keep the pair when time < keep_lt[i]; NULL: all */
+    bool store_times;
+} cc__sets_opts;
+
+typedef struct cc__sets {
+    uint32_t n_cand, n_dem;
+    uint64_t *first; /* n_cand + 1 */
+    uint32_t *dem;
+    uint32_t *t_ms;  /* NULL unless store_times */
+    uint64_t settled; /* nodes settled by all searches */
+    size_t bytes;     /* memory of first, dem and t_ms */
+} cc__sets;
+
+/* Bytes one pair needs. */
+static inline size_t cc__sets_pair_bytes(const cc__sets_opts *o)
+{
+    return o->store_times ? 8 : 4;
+}
+
+/* Estimated pairs, from a fixed sample of candidates (every k-th). */
+cc_status cc__sets_estimate(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                            size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o,
+                            uint64_t *pairs);
+
+/* Build every set: OpenMP over candidates, one reach workspace per thread, pairs written in
+ * per-thread blocks and assembled in candidate order (the result does not depend on the
+ * thread count). Reports progress; honours the interrupt flag. */
+cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                         size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out);
+void cc__sets_free(cc__sets *s);
+
+#endif
