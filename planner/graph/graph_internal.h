@@ -66,6 +66,10 @@ struct cc_graph {
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);
 double cc__profile_surface_mult(const cc_profile *p, const char *surface);
 
+#include "../core/yaml_internal.h"
+/* A profile from mapping @p root of a loaded document (profile file or inline in a scenario). */
+cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *y, yaml_node_t *root, const char *source, cc_profile **out);
+
 /* Travel cost in ms for @p len_m metres at @p kmh, clamped to CC_MAX_EDGE_COST. */
 static inline uint32_t cc__cost_ms(double len_m, double kmh)
 {
