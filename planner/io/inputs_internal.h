@@ -71,11 +71,18 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                               cc__facilities *out);
 void cc__facilities_free(cc__facilities *f);
 
+#include "carecircle/cc_coverage.h"
+/* Apply scenario changes: tier changes and removals name facilities by their index in @p f as
+ * read (or unique name); additions (WGS84) are appended. CC_ERR_INPUT names a change that
+ * matches nothing (or several). */
+cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility_change *ch, size_t n, const char *work_wkt);
+
 /* Admin areas: polygons in the working CRS, as OGR geometries (owned). */
 typedef struct cc__admin {
     size_t n;
     char **name;
     char **code;
+    char **name_zh; /* from a "name_zh" field when the layer has one (maps in Chinese), else NULL */
     OGRGeometryH *geom;
 } cc__admin;
 
