@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
 #include "scenario_internal.h"
@@ -357,6 +358,7 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         snprintf(nm, sizeof(nm), "share_le_%g", c->bands_min[b]);
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
+    if (!st && a->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     const size_t ncol = 3 + ns * nb;
     double *acc = cc__calloc_array(a->n * ncol, sizeof(double));
@@ -383,11 +385,45 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetFieldString(f, 1, a->name[k]);
         for (size_t j = 0; j < ncol; j++) OGR_F_SetFieldDouble(f, 2 + (int)j, row[j]);
         for (size_t b = 0; b < nb; b++) OGR_F_SetFieldDouble(f, 2 + (int)(ncol + b), row[0] > 0 ? row[3 + b] / row[0] : 0.0);
+        if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2 + (int)(ncol + nb), a->name_zh[k]);
         OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k]));
         OGR_F_SetGeometryDirectly(f, g);
         st = put(ctx, lyr, f, "coverage_by_admin");
     }
     free(acc);
+    return st;
+}
+
+/* Every road read (with scenario edits): class, surface, effective speed and scenario status,
+ * so that GIS staff and the map see closed, added and slowed roads. */
+static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
+{
+    static const char *const status_name[] = {"open", "closed", "added", "replaced"};
+    cc_ctx *ctx = c->ctx;
+    const cc_roads *r = c->roads;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "roads", wkbLineString, c->crs_wkt,
+                                   "Roads as used by the run: class, surface, speed (km/h, 0 = not driven on) and scenario status");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"way_id", "class", "surface", "speed_kmh", "status"};
+    static const OGRFieldType ft[] = {OFTInteger64, OFTString, OFTString, OFTReal, OFTString};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 5);
+    for (size_t w = 0; w < r->n_ways && !st; w++) {
+        uint8_t status = r->status ? r->status[w] : CC__WAY_BASE;
+        const char *cls = r->cls[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->cls[w]);
+        const char *surf = r->surface[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->surface[w]);
+        double kmh = r->speed_kmh[w] > 0 ? r->speed_kmh[w] : cls ? cc_profile_speed_kmh(c->profile, cls, surf, r->maxspeed_kmh[w], NULL) : 0;
+        if (status == CC__WAY_CLOSED || status == CC__WAY_REPLACED) kmh = 0;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger64(f, 0, r->way_id[w]);
+        if (cls) OGR_F_SetFieldString(f, 1, cls);
+        if (surf) OGR_F_SetFieldString(f, 2, surf);
+        OGR_F_SetFieldDouble(f, 3, kmh);
+        OGR_F_SetFieldString(f, 4, status_name[status < 4 ? status : 0]);
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbLineString);
+        for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) OGR_G_AddPoint_2D(g, r->x[i], r->y[i]);
+        OGR_F_SetGeometryDirectly(f, g);
+        st = put(ctx, lyr, f, "roads");
+    }
     return st;
 }
 
@@ -408,6 +444,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st) st = layer_facilities(c, ds);
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
+    if (!st && c->roads) st = layer_roads(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
@@ -517,6 +554,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
 {
     cc_status st;
     polys p = {0};
+    char path[4200];
     double t = cc__now();
     cc__info(c->ctx, "Tracing isochrones and catchments...");
     st = make_polygons(c, &p);
@@ -532,6 +570,12 @@ cc_status cc__coverage_write(cc__cov_out *c)
     cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
     c->res->t_write_s = cc__now() - t;
     if (!st) st = write_summary(c);
+    if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
+    if (!st) {
+        t = cc__now();
+        st = cc_report_write(c->ctx, c->stage->tmp_dir, c->o->report);
+        cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);
+    }
     polys_free(&p, c->n_sets * c->nb, c->fac->n);
     return st;
 }
