@@ -44,7 +44,7 @@ enum {
     O_ADMIN, O_ADMINN, O_ADMINC, O_PROFILE, O_MINUTES, O_UNCOV, O_CRS, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
 };
 
-static void print_table(const cc_coverage_result *r, const char *out_dir)
+void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
 {
     char a[32], b[32], c[32];
     printf("carecircle coverage: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
@@ -77,7 +77,7 @@ static void print_table(const cc_coverage_result *r, const char *out_dir)
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
            r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
            r->t_polygons_s, r->t_write_s);
-    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json\n", out_dir, out_dir, out_dir);
+    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json %s/project.qgs\n", out_dir, out_dir, out_dir, out_dir);
 }
 
 int cmd_coverage(int argc, char **argv)
@@ -175,7 +175,7 @@ int cmd_coverage(int argc, char **argv)
     if (st) {
         rc = cli_fail(&env, st);
     } else {
-        print_table(r, o.out_dir);
+        cli_print_coverage(r, o.out_dir);
         cc_coverage_result_destroy(r);
     }
     cli_teardown(&env);
