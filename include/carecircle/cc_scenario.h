@@ -64,6 +64,8 @@ typedef struct cc_scenario_run_opts {
     const char *lang;     /**< deliverables' language(s): "zh", "en" or "zh,en"; NULL: the scenario's */
     const char *base_dir; /**< outputs of the base scenario (batches): before/after figures; may be NULL */
     const char *scenario_label; /**< name shown in maps and reports; NULL: the scenario's name */
+    const char *content_hash;   /**< hash recorded in scenario.json; NULL: cc_scenario_hash() (batches pass
+                                     one that also covers the base) */
 } cc_scenario_run_opts;
 
 /** Run a scenario end to end through cc_coverage_run(): outputs, QGIS styles and project, maps

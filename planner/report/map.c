@@ -464,6 +464,22 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         snprintf(buf, sizeof(buf), "%s (%d)", cc__tier_label(m->lang, d->tier_name[k], tb, sizeof(tb)), d->tier_facilities[k]);
         y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
     }
+    if (d->points_demand && d->n_unc) {
+        cairo_new_path(cr);
+        cairo_arc(cr, x + 9, y + 6.5, 2.6, 0, 2 * M_PI);
+        set_rgb(cr, 215, 48, 39, 1);
+        cairo_set_line_width(cr, 1.0);
+        cairo_stroke(cr);
+        char ub[128];
+        double um = 30;
+        json_object *jv;
+        if (json_object_object_get_ex(d->summary, "uncovered_minutes", &jv)) um = json_object_get_double(jv);
+        if (!strcmp(m->lang, "zh"))
+            snprintf(ub, sizeof(ub), "未覆盖村庄（超过 %g 分钟）", um);
+        else
+            snprintf(ub, sizeof(ub), "Uncovered villages (beyond %g min)", um);
+        y += fmax(text(cr, x + 24, y, ub, 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
+    }
     if (d->n_site) {
         star(cr, x + 9, y + 6.5, 7);
         snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, "proposed"), d->n_site);

@@ -572,6 +572,19 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     else if (!strcmp(lang, "en")) en = true;
     else if (!strcmp(lang, "zh,en") || !strcmp(lang, "en,zh")) zh = en = true;
     else return cc__fail(ctx, CC_ERR_PARAM, "Unknown report language '%s': use zh, en or zh,en", lang);
+    /* titles and scenario name from scenario.json when the caller gives none (carecircle report) */
+    cc_report_opts oo = *o;
+    char sp[4200];
+    snprintf(sp, sizeof(sp), "%s/scenario.json", dir);
+    json_object *sj = (!o->title_zh || !o->title_en || !o->scenario) ? json_object_from_file(sp) : NULL, *sc = NULL, *v;
+    if (sj && json_object_object_get_ex(sj, "scenario", &sc)) {
+        if (!oo.title_zh && json_object_object_get_ex(sc, "title_zh", &v)) oo.title_zh = json_object_get_string(v);
+        if (!oo.title_en && json_object_object_get_ex(sc, "title_en", &v)) oo.title_en = json_object_get_string(v);
+        if (!oo.scenario && json_object_object_get_ex(sc, "name", &v)) oo.scenario = json_object_get_string(v);
+        if (!oo.scenario_zh && json_object_object_get_ex(sc, "label_zh", &v)) oo.scenario_zh = json_object_get_string(v);
+        if (!oo.scenario_en && json_object_object_get_ex(sc, "label_en", &v)) oo.scenario_en = json_object_get_string(v);
+    }
+    o = &oo;
     rp_data d = {.dir = dir, .o = o};
     cc_status st;
     struct stat sb;
@@ -599,5 +612,6 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     }
 out:
     data_free(&d);
+    json_object_put(sj);
     return st;
 }

@@ -68,6 +68,7 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
                                  yaml_node_t *title, yaml_node_t *set, const char *key, yaml_node_t *keynode, yaml_node_t *value,
                                  const char *subst)
 {
+    const size_t before = p->n_problems;
     cc_scenario *s = cc__scenario_new(b->base_file);
     if (!s) {
         p->nomem = true;
@@ -104,14 +105,16 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
     free(s->name);
     s->name = cc__strdup(name);
     if (!s->name) p->nomem = true;
-    if (!valid_name(name))
-        cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)", name);
-    if (!strcmp(name, "base")) cc__sc_problem(p, namenode, "Variant name 'base' is reserved for the base scenario");
-    for (size_t i = 0; i < b->n; i++)
-        if (!strcmp(cc_scenario_get_name(b->v[i]), name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+    if (b->n > 0) { /* a variant, not the base itself */
+        if (!valid_name(name))
+            cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)", name);
+        if (!strcmp(name, "base")) cc__sc_problem(p, namenode, "Variant name 'base' is reserved for the base scenario");
+        for (size_t i = 0; i < b->n; i++)
+            if (!strcmp(cc_scenario_get_name(b->v[i]), name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+    }
     p->subst = NULL;
-    size_t before = p->n_problems;
-    if (p->n_problems == before) cc__scenario_finalize(p, s);
+    (void)before;
+    cc__scenario_finalize(p, s);
     return s;
 }
 
@@ -181,6 +184,7 @@ cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out)
         goto out;
     }
     if ((st = cc__read_text_file(ctx, b->base_file, "base scenario file", &stext, &slen))) {
+        if (st == CC_ERR_IO) p.n_missing_files++;
         cc__sc_problem(&p, base, "%s", cc_ctx_last_error(ctx));
         st = cc__sc_parser_status(&p);
         goto out;
@@ -386,7 +390,8 @@ static void run_one(pool *pl, size_t i, int threads)
     cc_ctx_set_interrupt_flag(ctx, pl->main->interrupt_flag);
     cc_status st = CC_OK;
     if (!v->hashable || pl->o->force || !up_to_date(v->dir, v->hash)) {
-        cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o->lang, .base_dir = i ? pl->base_dir : NULL};
+        cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o->lang, .base_dir = i ? pl->base_dir : NULL,
+                                   .content_hash = v->hashable ? v->hash : ""};
         st = cc_scenario_run(ctx, s, &ro, NULL);
         v->pub.state = st ? CC_VARIANT_FAILED : CC_VARIANT_DONE;
     } else {

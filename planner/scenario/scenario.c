@@ -112,7 +112,7 @@ cc_status cc__sc_parser_status(sc_parser *p)
     if (shown < p->n_msgs)
         snprintf(buf + used, sizeof(buf) - used, "\n%s: ... and %zu more problems", p->file, p->n_msgs - shown);
     cc_status st = p->n_missing_files == p->n_problems ? CC_ERR_IO : CC_ERR_INPUT;
-    return cc__fail(p->ctx, st, "%s", buf);
+    return cc__fail_lines(p->ctx, st, buf);
 }
 
 /* ---- scalars ------------------------------------------------------------------------------------ */
@@ -945,6 +945,7 @@ static void check_facility_changes(sc_parser *p, cc_scenario *s)
 
 void cc__scenario_finalize(sc_parser *p, cc_scenario *s)
 {
+    const size_t problems_before = p->n_problems;
     const sc_pos none = {s->file, 0, 0};
     if (!s->roads.v) problem_at(p, &none, "Missing required key <inputs.roads>");
     if (!s->population.v) problem_at(p, &none, "Missing required key <inputs.population>");
@@ -981,7 +982,8 @@ void cc__scenario_finalize(sc_parser *p, cc_scenario *s)
     for (size_t i = 0; i < s->n_f_surface; i++)
         if (cc_profile_scale_surface(p->ctx, s->profile, s->f_surface[i].key, s->f_surface[i].factor)) p->nomem = true;
     if (s->f_all > 0 && cc_profile_scale_class(p->ctx, s->profile, NULL, s->f_all)) p->nomem = true;
-    if (s->n_fchanges && s->facilities.v && p->n_missing_files == 0) check_facility_changes(p, s);
+    /* reading the facility file is only worth it when everything it depends on is sound */
+    if (s->n_fchanges && s->facilities.v && problems_before == 0 && p->n_problems == 0) check_facility_changes(p, s);
 }
 
 cc_status cc_scenario_load(cc_ctx *ctx, const char *path, cc_scenario **out)
@@ -1001,7 +1003,7 @@ cc_status cc_scenario_load(cc_ctx *ctx, const char *path, cc_scenario **out)
     }
     cc__sc_parser_init(&p, ctx, &y, s->file, s->dir);
     cc__scenario_apply(&p, s, cc__yaml_root(&y));
-    if (!p.n_problems && !p.nomem) cc__scenario_finalize(&p, s);
+    if (!p.nomem) cc__scenario_finalize(&p, s);
     st = cc__sc_parser_status(&p);
     cc__sc_parser_free(&p);
     if (!st) {
@@ -1039,6 +1041,8 @@ static json_object *resolved(const cc_scenario *s)
     jstr(j, "name", s->name);
     jstr(j, "title_zh", s->title_zh);
     jstr(j, "title_en", s->title_en);
+    jstr(j, "label_zh", s->label_zh);
+    jstr(j, "label_en", s->label_en);
     x = json_object_new_object();
     jstr(x, "roads", s->roads.v);
     jstr(x, "roads_layer", s->roads_layer.v);
@@ -1191,8 +1195,8 @@ cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool
     const char *ver = "carecircle " CC_VERSION_STRING "\n";
     g_checksum_update(sum, (const guchar *)ver, (gssize)strlen(ver));
     g_checksum_update(sum, (const guchar *)json, (gssize)strlen(json));
-    const char *inputs[] = {s->roads.v, s->population.v, s->facilities.v, s->admin.v, s->closed_areas.v, s->added.v,
-                            s->profile_inline ? NULL : s->profile_ref.v};
+    /* the profile needs no file hash: the resolved JSON holds every number of it */
+    const char *inputs[] = {s->roads.v, s->population.v, s->facilities.v, s->admin.v, s->closed_areas.v, s->added.v};
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]) && !st; i++) st = hash_input(ctx, sum, inputs[i], hashable);
     for (size_t i = 0; i < s->n_siting && !st; i++) st = hash_input(ctx, sum, s->siting[i].candidates, hashable);
     if (!st) snprintf(hex, 65, "%s", g_checksum_get_string(sum));
@@ -1218,8 +1222,11 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
         return cc__fail(ctx, CC_ERR_PARAM, "Scenario '%s' names no output folder: give <out> in the file or --out", s->file);
     char hex[65] = "";
     bool hashable = true;
-    cc_status st = cc_scenario_hash(ctx, s, hex, &hashable);
-    if (st) return st;
+    cc_status st = CC_OK;
+    if (ro->content_hash)
+        snprintf(hex, sizeof(hex), "%s", ro->content_hash);
+    else if ((st = cc_scenario_hash(ctx, s, hex, &hashable)))
+        return st;
     json_object *j = json_object_new_object();
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "scenario_file", json_object_new_string(s->file));
