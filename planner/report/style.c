@@ -570,7 +570,9 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
                            d->minx - dx, d->miny - dy, d->maxx + dx, d->maxy + dy);
     srs_xml(g, d);
     g_string_append_printf(g, "    </destinationsrs>\n  </mapcanvas>\n  <projectlayers>\n%s  </projectlayers>\n"
-                              "  <properties>\n    <Paths>\n      <Absolute type=\"bool\">false</Absolute>\n    </Paths>\n  </properties>\n</qgis>\n",
+                              "  <properties>\n    <Paths>\n      <Absolute type=\"bool\">false</Absolute>\n    </Paths>\n"
+                              "    <SpatialRefSys>\n      <ProjectionsEnabled type=\"int\">1</ProjectionsEnabled>\n    </SpatialRefSys>\n"
+                              "  </properties>\n</qgis>\n",
                            layers->str);
     char path[4300];
     snprintf(path, sizeof(path), "%s/project.qgs", d->dir);
