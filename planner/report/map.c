@@ -582,7 +582,7 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
     if (!scen || !*scen) scen = d->o->scenario;
     char tl[64] = "";
     for (size_t b = 0; b < d->nb; b++) {
-        char x[16];
+        char x[40];
         snprintf(x, sizeof(x), "%s%g", b ? "/" : "", d->minutes[b]);
         strncat(tl, x, sizeof(tl) - strlen(tl) - 1);
     }

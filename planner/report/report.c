@@ -413,7 +413,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             x->tier = fstr(f, "tier");
             if (!x->tier) x->tier = fstr(f, "tier_value");
             x->snapped = fnum(f, "snapped", 1) != 0;
-            grow_extent(d, g);
+            if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
             OGR_F_Destroy(f);
         }
     }
@@ -515,6 +515,10 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             s->gain = fnum(f, "gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);
             s->has_gain = !isnan(s->gain);
+            d->minx = fmin(d->minx, s->x);
+            d->maxx = fmax(d->maxx, s->x);
+            d->miny = fmin(d->miny, s->y);
+            d->maxy = fmax(d->maxy, s->y);
             OGR_F_Destroy(f);
         }
         if (ct) OCTDestroyCoordinateTransformation(ct);

@@ -139,7 +139,7 @@ static void r_isochrones(GString *g, const rp_data *d, const char *lang)
             snprintf(lb, sizeof(lb), "%g–%g %s", b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(lang, "minutes"));
             g_string_append_printf(g, "        <rule key=\"{r%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;min_to&quot; = %.10g\"/>\n", key++,
                                    sym, lb, d->minutes[b]);
-            char sn[16];
+            char sn[32];
             snprintf(sn, sizeof(sn), "%d", sym++);
             sym_open(sy, "fill", sn, 0.75);
             rgb c = band_color(b, d->nb);
@@ -158,7 +158,7 @@ static void r_facilities(GString *g, const rp_data *d, const char *lang, const c
     g_string_append_printf(g, "  <renderer-v2 type=\"categorizedSymbol\" attr=\"%s\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n"
                               "    <categories>\n", layer_field);
     for (size_t k = 0; k < d->n_tiers; k++) {
-        char tb[128], sn[16];
+        char tb[128], sn[32];
         g_string_append_printf(g, "      <category render=\"true\" symbol=\"%zu\" value=\"", k);
         cc__xml_esc(g, d->tier_name[k]);
         g_string_append(g, "\" label=\"");
@@ -167,7 +167,7 @@ static void r_facilities(GString *g, const rp_data *d, const char *lang, const c
         snprintf(sn, sizeof(sn), "%zu", k);
         tier_marker(sy, sn, cc__tier_class(d->tier_name[k], k));
     }
-    char sn[16];
+    char sn[32];
     snprintf(sn, sizeof(sn), "%zu", d->n_tiers);
     g_string_append_printf(g, "      <category render=\"true\" symbol=\"%s\" value=\"\" label=\"%s\"/>\n", sn, lang && !strcmp(lang, "zh") ? "其他" : "other");
     sym_open(sy, "marker", sn, 1);
@@ -246,7 +246,7 @@ static void r_roads(GString *g, const char *lang)
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         g_string_append_printf(g, "      <rule key=\"{road%zu}\" symbol=\"%zu\" label=\"%s\" filter=\"%s\"/>\n", i, i,
                                zh ? rules[i].label_zh : rules[i].label_en, rules[i].filter);
-        char sn[16];
+        char sn[32];
         snprintf(sn, sizeof(sn), "%zu", i);
         sym_open(sy, "line", sn, 1);
         line_layer(sy, rules[i].c, rules[i].w, rules[i].style);
@@ -267,7 +267,7 @@ static void r_admin(GString *g, const char *field)
     for (size_t i = 0; i < 5; i++) {
         g_string_append_printf(g, "      <range render=\"true\" symbol=\"%zu\" lower=\"%g\" upper=\"%g\" label=\"%g–%g %%\"/>\n", i, share_breaks[i],
                                share_breaks[i + 1], 100 * share_breaks[i], fmin(100.0, 100 * share_breaks[i + 1]));
-        char sn[16];
+        char sn[32];
         snprintf(sn, sizeof(sn), "%zu", i);
         sym_open(sy, "fill", sn, 0.85);
         fill_layer(sy, share_rgb[i], 255, (rgb){60, 60, 60}, 0.4, "solid");
@@ -602,7 +602,7 @@ char *cc__qml_comparison(const char *field, const char *const *scenarios, size_t
         for (size_t i = 0; i < 7; i++) {
             g_string_append_printf(g, "        <rule key=\"{c%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;%s&quot; &gt;= %g AND &quot;%s&quot; &lt; %g\"/>\n",
                                    key++, sym, lab[i], field, br[i], field, br[i + 1]);
-            char sn[16];
+            char sn[32];
             snprintf(sn, sizeof(sn), "%d", sym++);
             sym_open(sy, "fill", sn, 0.85);
             fill_layer(sy, col[i], 255, (rgb){70, 70, 70}, 0.3, "solid");

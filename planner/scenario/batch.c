@@ -107,7 +107,8 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
     if (!s->name) p->nomem = true;
     if (b->n > 0) { /* a variant, not the base itself */
         if (!valid_name(name))
-            cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)", name);
+            cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)",
+                           name ? name : "");
         if (!strcmp(name, "base")) cc__sc_problem(p, namenode, "Variant name 'base' is reserved for the base scenario");
         for (size_t i = 0; i < b->n; i++)
             if (!strcmp(cc_scenario_get_name(b->v[i]), name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
@@ -491,10 +492,11 @@ cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts
         if (!(v->dir = g_build_filename(dir, b->v[i]->name, NULL))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         char own[65];
         if (!st && !(st = cc_scenario_hash(ctx, b->v[i], own, &v->hashable))) {
-            char both[140];
-            snprintf(both, sizeof(both), "%s%s", own, i ? ri->v[0].hash : "");
+            /* the deliverables' language chosen on the command line changes the outputs too */
+            char both[200];
+            snprintf(both, sizeof(both), "%s%s%s%s", own, i ? ri->v[0].hash : "", o->lang ? "lang=" : "", o->lang ? o->lang : "");
             gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, both, -1);
-            snprintf(v->hash, sizeof(v->hash), "%s", i ? h : own);
+            snprintf(v->hash, sizeof(v->hash), "%s", i || o->lang ? h : own);
             g_free(h);
             if (i && !ri->v[0].hashable) v->hashable = false;
         }

@@ -435,8 +435,11 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     cc_status st = CC_OK;
     cc__gdal_begin(c->ctx);
     /* outputs are staged and swapped in whole, so SQLite's own journal buys nothing here */
-    GDALDatasetExecuteSQL(ds, "PRAGMA synchronous = OFF", NULL, NULL);
-    GDALDatasetExecuteSQL(ds, "PRAGMA journal_mode = OFF", NULL, NULL);
+    static const char *const pragmas[] = {"PRAGMA synchronous = OFF", "PRAGMA journal_mode = OFF"};
+    for (int i = 0; i < 2; i++) {
+        OGRLayerH r = GDALDatasetExecuteSQL(ds, pragmas[i], NULL, NULL); /* journal_mode answers with a row */
+        if (r) GDALDatasetReleaseResultSet(ds, r);
+    }
     if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(c->ctx));
     if (!st) st = layer_isochrones(c, ds, p);
