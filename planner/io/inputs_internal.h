@@ -25,6 +25,7 @@ typedef struct cc__demand {
     double *pop;     /* persons (0 for grid-only cells) */
     int64_t *cell;   /* raster cell index row*w+col, or -1 */
     char **name;     /* village names (point demand), may be NULL */
+    char **name_zh;  /* Chinese village names from a "name_zh" field (maps and reports in Chinese), or NULL */
     bool is_raster;  /* demand points are the cells of the population raster */
     cc__grid grid;   /* population grid, or the working-CRS grid built for point demand */
     double pop_total;

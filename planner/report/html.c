@@ -150,7 +150,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         cc__xml_esc(g, cc__tr(lang, "h_cov_admin"));
         g_string_append(g, "</h2>\n<table><tr>");
         th_text(g, cc__tr(lang, "code"), true);
-        th_text(g, cc__tr(lang, "name"), true);
+        th_text(g, cc__tr(lang, "township"), true);
         th_text(g, cc__tr(lang, "population"), false);
         th_minutes(g, lang, d->minutes, d->nb);
         if (d->have_base)
@@ -192,7 +192,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         g_string_append(g, "<table><tr>");
         th_text(g, cc__tr(lang, "rank"), false);
         if (d->points_demand) th_text(g, cc__tr(lang, "name"), true);
-        th_text(g, cc__tr(lang, "admin"), true);
+        th_text(g, cc__tr(lang, "township"), true);
         th_text(g, cc__tr(lang, "population"), false);
         th_text(g, cc__tr(lang, "minutes_h"), false);
         th_text(g, cc__tr(lang, "status"), true);
@@ -200,8 +200,11 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         for (size_t i = 0; i < shown; i++) {
             const rp_unc *u = &d->unc[i];
             g_string_append_printf(g, "<tr><td>%d</td>", u->rank);
-            if (d->points_demand) td_text(g, u->name);
-            td_text(g, u->admin);
+            if (d->points_demand) td_text(g, zh && u->name_zh && *u->name_zh ? u->name_zh : u->name);
+            const char *adm = u->admin;
+            for (size_t k = 0; zh && adm && k < d->n_adm; k++) /* the township's Chinese name, when the layer has one */
+                if (d->adm[k].name && !strcmp(d->adm[k].name, adm) && d->adm[k].name_zh && *d->adm[k].name_zh) adm = d->adm[k].name_zh;
+            td_text(g, adm);
             cell_num(g, u->pop);
             if (isnan(u->minutes))
                 g_string_append(g, "<td>–</td>");

@@ -32,6 +32,7 @@ static const struct {
     {"closed_roads", "封闭道路", "Closed roads"},
     {"added_roads", "新建或改造道路", "Added or upgraded roads"},
     {"admin", "乡镇界", "Township boundary"},
+    {"township", "乡镇", "Township"},
     {"key_figures", "关键数字", "Key figures"},
     {"population", "总人口", "Population"},
     {"within", "%g 分钟内", "Within %g min"},
@@ -229,6 +230,7 @@ static void data_free(rp_data *d)
     for (size_t i = 0; i < d->n_unc; i++) {
         free(d->unc[i].status);
         free(d->unc[i].name);
+        free(d->unc[i].name_zh);
         free(d->unc[i].admin);
     }
     free(d->unc);
@@ -478,6 +480,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             u->minutes = fnum(f, "minutes", NAN);
             u->status = fstr(f, "status");
             u->name = fstr(f, "name");
+            u->name_zh = fstr(f, "name_zh");
             u->admin = fstr(f, "admin");
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
             if (g) {

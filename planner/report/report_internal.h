@@ -48,7 +48,7 @@ typedef struct rp_road {
 typedef struct rp_unc {
     int rank;
     double pop, minutes, x, y;
-    char *status, *name, *admin;
+    char *status, *name, *name_zh, *admin;
 } rp_unc;
 
 typedef struct rp_site {

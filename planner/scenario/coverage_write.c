@@ -293,6 +293,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     static const char *const fn[] = {"rank", "population", "minutes", "status", "nearest_facility", "snap_dist_m", "name", "admin"};
     static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString, OFTReal, OFTString, OFTString};
     cc_status st = create_fields(ctx, lyr, fn, ft, 8);
+    if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     uncovered *u = cc__malloc_array(d->n, sizeof(uncovered));
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -321,6 +322,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetFieldString(f, 3, status);
         OGR_F_SetFieldDouble(f, 5, c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m);
         if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
+        if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 8, d->name_zh[i]);
         if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
