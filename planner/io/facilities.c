@@ -18,6 +18,7 @@ void cc__facilities_free(cc__facilities *f)
     if (!f) return;
     for (size_t i = 0; i < f->n; i++) {
         if (f->name) free(f->name[i]);
+        if (f->name_zh) free(f->name_zh[i]);
         if (f->tier_raw) free(f->tier_raw[i]);
     }
     for (size_t i = 0; i < f->n_tiers; i++) free(f->tier_name[i]);
@@ -26,6 +27,7 @@ void cc__facilities_free(cc__facilities *f)
     free(f->lon);
     free(f->lat);
     free(f->name);
+    free(f->name_zh);
     free(f->tier_raw);
     free(f->tier);
     free(f->fid);
@@ -192,6 +194,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     }
     if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier))))) goto nomem;
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (o->name_field && fname < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
                       fields);
@@ -253,7 +256,9 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             if (a5) f->tier = a5;
             int64_t *a6 = cc__realloc_array(f->fid, c, sizeof(int64_t));
             if (a6) f->fid = a6;
-            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6) {
+            char **a7 = fzh >= 0 ? cc__realloc_array(f->name_zh, c, sizeof(char *)) : NULL;
+            if (a7) f->name_zh = a7;
+            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || (fzh >= 0 && !a7)) {
                 OGR_F_Destroy(ft);
                 cc__gdal_end(ctx);
                 goto nomem;
@@ -270,11 +275,12 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         f->y[i] = y;
         f->fid[i] = OGR_F_GetFID(ft);
         f->name[i] = cc__strdup(name);
+        if (f->name_zh) f->name_zh[i] = cc__strdup(OGR_F_IsFieldSetAndNotNull(ft, fzh) ? OGR_F_GetFieldAsString(ft, fzh) : name);
         f->tier_raw[i] = cc__strdup(raw);
         f->tier[i] = -1;
         f->n++;
         OGR_F_Destroy(ft);
-        if (!f->name[i] || !f->tier_raw[i]) {
+        if (!f->name[i] || !f->tier_raw[i] || (f->name_zh && !f->name_zh[i])) {
             cc__gdal_end(ctx);
             goto nomem;
         }
@@ -419,9 +425,11 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
     for (size_t i = 0; i < n_orig; i++) {
         if (removed[i]) {
             free(f->name[i]);
+            if (f->name_zh) free(f->name_zh[i]);
             free(f->tier_raw[i]);
             continue;
         }
+        if (f->name_zh) f->name_zh[o] = f->name_zh[i];
         f->x[o] = f->x[i];
         f->y[o] = f->y[i];
         f->lon[o] = f->lon[i];
@@ -451,7 +459,9 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
         if (a7) f->tier = a7;
         int64_t *a8 = cc__realloc_array(f->fid, cap, sizeof(int64_t));
         if (a8) f->fid = a8;
-        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8) {
+        char **a9 = f->name_zh ? cc__realloc_array(f->name_zh, cap, sizeof(char *)) : NULL;
+        if (a9) f->name_zh = a9;
+        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8 || (f->name_zh && !a9)) {
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
             goto out;
         }
@@ -471,13 +481,14 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
             size_t i = f->n;
             int t = ch[k].tier ? add_tier(f, ch[k].tier) : -1;
             f->name[i] = cc__strdup(ch[k].name ? ch[k].name : "new facility");
+            if (f->name_zh) f->name_zh[i] = cc__strdup(ch[k].name ? ch[k].name : "新机构");
             f->tier_raw[i] = cc__strdup(ch[k].tier ? ch[k].tier : "");
             f->fid[i] = -1;
             f->tier[i] = t;
             f->lon[i] = f->x[i] = ch[k].lon;
             f->lat[i] = f->y[i] = ch[k].lat;
             f->n++;
-            if (!f->name[i] || !f->tier_raw[i] || t == -2) {
+            if (!f->name[i] || !f->tier_raw[i] || t == -2 || (f->name_zh && !f->name_zh[i])) {
                 st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
                 goto out;
             }

@@ -51,6 +51,7 @@ typedef struct cc__facilities {
     double *x, *y;     /* working CRS */
     double *lon, *lat; /* WGS84 */
     char **name;
+    char **name_zh;    /* from a "name_zh" field when the layer has one (Chinese maps), else NULL */
     char **tier_raw;   /* normalised raw tier value ("" when none) */
     int *tier;         /* tier index, -1 when the value is not mapped */
     int64_t *fid;

@@ -395,6 +395,16 @@ static void draw_frame_content(mapctx *m)
             page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
             tier_symbol(cr, c, px, py);
         }
+    /* names of hospitals and 120 stations (at most 12, so that the map stays readable) */
+    for (size_t i = 0, shown = 0; i < d->n_fac && shown < 12; i++) {
+        if (!d->fac[i].tier || cc__tier_class(d->fac[i].tier, 0) > 1 || !d->fac[i].snapped) continue;
+        const char *nm = !strcmp(m->lang, "zh") && d->fac[i].name_zh && *d->fac[i].name_zh ? d->fac[i].name_zh : d->fac[i].name;
+        if (!nm) continue;
+        double px, py;
+        page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
+        text(cr, px + 6, py - 3, nm, 7, false, 40, 20, 20, LEFT, true, 0);
+        shown++;
+    }
     for (size_t i = 0; i < d->n_site; i++) {
         double px, py;
         page_xy(m, d->site[i].x, d->site[i].y, &px, &py);

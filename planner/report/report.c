@@ -36,9 +36,9 @@ static const struct {
     {"key_figures", "关键数字", "Key figures"},
     {"population", "总人口", "Population"},
     {"within", "%g 分钟内", "Within %g min"},
-    {"before", "基线", "base"},
-    {"after", "本方案", "this scenario"},
-    {"change", "变化", "change"},
+    {"before", "基线", "Base"},
+    {"after", "本方案", "This scenario"},
+    {"change", "变化", "Change"},
     {"scenario", "方案", "Scenario"},
     {"north", "北", "N"},
     {"km", "公里", "km"},
@@ -211,6 +211,7 @@ static void data_free(rp_data *d)
         if (d->band[b].geom) OGR_G_DestroyGeometry(d->band[b].geom);
     for (size_t i = 0; i < d->n_fac; i++) {
         free(d->fac[i].name);
+        free(d->fac[i].name_zh);
         free(d->fac[i].tier);
     }
     free(d->fac);
@@ -412,6 +413,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
                 x->y = OGR_G_GetY(g, 0);
             }
             x->name = fstr(f, "name");
+            x->name_zh = fstr(f, "name_zh");
             x->tier = fstr(f, "tier");
             if (!x->tier) x->tier = fstr(f, "tier_value");
             x->snapped = fnum(f, "snapped", 1) != 0;

@@ -28,7 +28,7 @@ typedef struct rp_band {
 
 typedef struct rp_fac {
     double x, y;
-    char *name, *tier;
+    char *name, *name_zh, *tier;
     bool snapped;
 } rp_fac;
 

@@ -230,6 +230,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
         snprintf(nm, sizeof(nm), "reach_le_%g", c->bands_min[b]);
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
+    if (!st && fac->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     double *served = cc__calloc_array(fac->n * c->nb, sizeof(double));
     if (!served) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -257,6 +258,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
                 OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);
             }
         }
+        if (fac->name_zh && fac->name_zh[f]) OGR_F_SetFieldString(ft, 9 + 2 * (int)c->nb, fac->name_zh[f]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, fac->x[f], fac->y[f]);
         OGR_F_SetGeometryDirectly(ft, pt);
