@@ -600,8 +600,9 @@ char *cc__qml_comparison(const char *field, const char *const *scenarios, size_t
         cc__xml_esc(g, scenarios[s]);
         g_string_append(g, "' AND &quot;admin_code&quot; IS NOT NULL\">\n");
         for (size_t i = 0; i < 7; i++) {
-            g_string_append_printf(g, "        <rule key=\"{c%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;%s&quot; &gt;= %g AND &quot;%s&quot; &lt; %g\"/>\n",
-                                   key++, sym, lab[i], field, br[i], field, br[i + 1]);
+            g_string_append_printf(g, "        <rule key=\"{c%d}\" symbol=\"%d\" label=\"", key++, sym);
+            cc__xml_esc(g, lab[i]); /* "< -1000": XML attributes take no bare '<' */
+            g_string_append_printf(g, "\" filter=\"&quot;%s&quot; &gt;= %g AND &quot;%s&quot; &lt; %g\"/>\n", field, br[i], field, br[i + 1]);
             char sn[32];
             snprintf(sn, sizeof(sn), "%d", sym++);
             sym_open(sy, "fill", sn, 0.85);

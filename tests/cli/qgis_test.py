@@ -128,6 +128,23 @@ def main():
         root = prj.layerTreeRoot()
         order = [n.layerId() for n in root.findLayers()]
         check(order[0] == "cc_proposed_sites" and order[-1] == "cc_travel_time", f"layer order {order}")
+        # 4. a batch's comparison layer, styled from its own layer_styles
+        prj.clear()
+        base = cli_test.demo_scenario(tmp, "", name="base.yaml", lang="en")
+        with open(os.path.join(tmp, "b.yaml"), "w") as f:
+            f.write("base: base.yaml\nvariants:\n  - name: road_19_closed\n    set: {closed_roads: {way_ids: [19]}}\n")
+        bout = os.path.join(tmp, "batch")
+        p = subprocess.run([BIN, "batch", os.path.join(tmp, "b.yaml"), "--out", bout, "--quiet"], capture_output=True, text=True)
+        check(p.returncode == 0, f"carecircle batch failed: {p.stderr}")
+        cl = QgsVectorLayer(os.path.join(bout, "comparison.gpkg") + "|layername=comparison", "comparison", "ogr")
+        check(cl.isValid() and cl.crs().authid() == crs, "comparison layer not valid or wrong CRS")
+        check(cl.featureCount() == 2 * 7, f"comparison has {cl.featureCount()} features, expected 2 scenarios x (6 townships + total)")
+        r = cl.renderer()
+        check(r.type() == "RuleRenderer", f"comparison renderer {r.type()}")
+        groups = r.rootRule().children()
+        check([g.label() for g in groups] == ["base", "road_19_closed"] and groups[1].active() and not groups[0].active(),
+              f"comparison rule groups {[(g.label(), g.active()) for g in groups]}")
+        check("delta_le_30" in groups[1].children()[0].filterExpression(), "comparison rules do not use delta_le_30")
         print(f"QGIS {app.applicationName()} {__import__('qgis.core').core.Qgis.QGIS_VERSION}: {len(layers)} layers + COG valid, "
               f"styles from layer_styles applied, project loads {len(ml)} layers from a moved folder")
         prj.clear()
