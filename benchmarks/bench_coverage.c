@@ -89,7 +89,7 @@ int main(int argc, char **argv)
     if (cc__snap_index_build(ctx, g, &ix)) die(ctx, "snap index");
     cc__join *fj = malloc(fac.n * sizeof(*fj));
     uint32_t *foff = malloc(fac.n * sizeof(uint32_t));
-    cc__snap_many(ix, fac.x, fac.y, fac.n, 2000, 1, fj);
+    cc__snap_many(ix, fac.x, fac.y, fac.n, 2000, 1, NULL, fj);
     for (size_t f = 0; f < fac.n; f++) foff[f] = fj[f].arc == CC_INVALID_ID ? CC_INF_COST : cc__offroad_ms(fj[f].d_m, 5.0);
     printf("\nsearch kernels (graph %u nodes, %zu facilities):\n", g->n_nodes, fac.n);
     for (int threads = 1; threads <= 2; threads++) {

@@ -221,10 +221,12 @@ cc_status cc__nearest(cc_ctx *ctx, const cc_graph *g, const cc__join *fjoin, con
     }
 
     /* every location, every set */
+    const volatile sig_atomic_t *cancel = cc__interrupt_flag(ctx);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static, 4096) num_threads(threads)
 #endif
     for (size_t i = 0; i < n_loc; i++) {
+        if (cancel && *cancel) continue;
         cc__join j = ljoin[i];
         for (size_t k = 0; k < n_sets; k++) {
             uint32_t t = CC_INF_COST, o = CC_INVALID_ID;
@@ -257,6 +259,7 @@ cc_status cc__nearest(cc_ctx *ctx, const cc_graph *g, const cc__join *fjoin, con
             fac[k * n_loc + i] = t == CC_INF_COST ? CC_INVALID_ID : o;
         }
     }
+    if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while computing travel times");
 out:
     if (ws)
         for (size_t k = 0; k < n_sets; k++) cc_search_destroy(ws[k]);

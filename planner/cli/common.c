@@ -65,9 +65,12 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* reads and writes in progress resume; the library polls the flag */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* over a file-size limit, writes must fail with EFBIG (a clean error) instead of killing us */
+    signal(SIGXFSZ, SIG_IGN);
     return CLI_EXIT_OK;
 }
 

@@ -43,6 +43,7 @@ struct cc_ctx {
     /* GDAL error capture (see cc__gdal_begin) */
     char gdal_msg[CC__MAX_MSG];
     int gdal_depth;
+    size_t gdal_failures; /* CE_Failure/CE_Fatal seen since the outermost cc__gdal_begin */
 };
 
 /* Record @p st with a formatted message in ctx (and log it at ERROR level); returns @p st so
@@ -62,6 +63,11 @@ void cc__progress(cc_ctx *ctx, const char *step, double fraction);
 
 /* True when the interrupt flag is raised. */
 bool cc__interrupted(const cc_ctx *ctx);
+/* The interrupt flag itself (may be NULL), for polling inside parallel loops. */
+const volatile sig_atomic_t *cc__interrupt_flag(const cc_ctx *ctx);
+/* A GDALProgressFunc that reports progress to ctx (pProgressArg = ctx) and aborts the GDAL
+ * operation when the interrupt flag is raised. */
+int cc__gdal_progress(double fraction, const char *msg, void *ctx);
 
 /* Overflow-checked array allocation (GDAL VSIMalloc2, Linux kernel kcalloc). NULL on
  * overflow or failure. n == 0 returns a valid minimal allocation. */
@@ -73,6 +79,8 @@ char *cc__strdup(const char *s);
 /* Test hook: make the k-th allocation from now fail (k >= 1), 0 = never. Not thread-safe;
  * for single-threaded OOM tests only (H3 testH3Memory.c). */
 void cc__alloc_fail_after(long k);
+/* Whether the failure set by cc__alloc_fail_after has happened since. */
+bool cc__alloc_fail_fired(void);
 
 /* Monotonic clock in seconds. */
 double cc__now(void);
@@ -83,6 +91,8 @@ double cc__now(void);
 void cc__gdal_begin(cc_ctx *ctx);
 void cc__gdal_end(cc_ctx *ctx);
 const char *cc__gdal_msg(const cc_ctx *ctx);
+/* Number of GDAL failures (CE_Failure, CE_Fatal) since the outermost cc__gdal_begin. */
+size_t cc__gdal_failures(const cc_ctx *ctx);
 
 /* Register GDAL drivers once (thread-safe). */
 void cc__gdal_init(void);

@@ -69,7 +69,7 @@ size_t cc_ctx_get_warning_count(const cc_ctx *ctx)
     return ctx->warnings;
 }
 
-static void vlog(cc_ctx *ctx, cc_log_level level, const char *fmt, va_list ap)
+CC__PRINTF(3, 0) static void vlog(cc_ctx *ctx, cc_log_level level, const char *fmt, va_list ap)
 {
     char buf[CC__MAX_MSG];
     if (!ctx->log_fn) return;
@@ -134,19 +134,41 @@ bool cc__interrupted(const cc_ctx *ctx)
     return ctx->interrupt_flag && *ctx->interrupt_flag;
 }
 
+const volatile sig_atomic_t *cc__interrupt_flag(const cc_ctx *ctx)
+{
+    return ctx->interrupt_flag;
+}
+
+int cc__gdal_progress(double fraction, const char *msg, void *arg)
+{
+    cc_ctx *ctx = arg;
+    (void)msg;
+    (void)fraction;
+    return !cc__interrupted(ctx);
+}
+
 /* ---- allocation ---------------------------------------------------------------------- */
 
 static long alloc_fail_countdown;
+static bool alloc_fail_fired;
 
 void cc__alloc_fail_after(long k)
 {
     alloc_fail_countdown = k;
+    alloc_fail_fired = false;
+}
+
+bool cc__alloc_fail_fired(void)
+{
+    return alloc_fail_fired;
 }
 
 static bool alloc_should_fail(void)
 {
     if (alloc_fail_countdown <= 0) return false;
-    return --alloc_fail_countdown == 0;
+    if (--alloc_fail_countdown != 0) return false;
+    alloc_fail_fired = true;
+    return true;
 }
 
 void *cc__calloc_array(size_t n, size_t size)
@@ -204,6 +226,7 @@ static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *ms
     (void)num;
     cc_ctx *ctx = CPLGetErrorHandlerUserData();
     if (!ctx || !msg) return;
+    if (cls == CE_Failure || cls == CE_Fatal) ctx->gdal_failures++;
     if (cls == CE_Failure || cls == CE_Fatal || (cls == CE_Warning && !ctx->gdal_msg[0])) {
         snprintf(ctx->gdal_msg, sizeof(ctx->gdal_msg), "%s", msg);
         for (char *p = ctx->gdal_msg; *p; p++)
@@ -213,7 +236,10 @@ static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *ms
 
 void cc__gdal_begin(cc_ctx *ctx)
 {
-    if (ctx->gdal_depth++ == 0) ctx->gdal_msg[0] = '\0';
+    if (ctx->gdal_depth++ == 0) {
+        ctx->gdal_msg[0] = '\0';
+        ctx->gdal_failures = 0;
+    }
     CPLPushErrorHandlerEx(gdal_handler, ctx);
 }
 
@@ -225,7 +251,12 @@ void cc__gdal_end(cc_ctx *ctx)
 
 const char *cc__gdal_msg(const cc_ctx *ctx)
 {
-    return ctx->gdal_msg[0] ? ctx->gdal_msg : "no detail from GDAL";
+    return ctx->gdal_msg[0] ? ctx->gdal_msg : "not a recognised format, or a corrupt file";
+}
+
+size_t cc__gdal_failures(const cc_ctx *ctx)
+{
+    return ctx->gdal_failures;
 }
 
 void cc__gdal_init(void)

@@ -31,9 +31,10 @@ size_t cc__snap_index_bytes(const cc__snap_index *ix);
  * index (deterministic). */
 cc__join cc__snap(const cc__snap_index *ix, double x, double y, double max_d);
 
-/* Snap n points in parallel (OpenMP, @p threads). */
+/* Snap n points in parallel (OpenMP, @p threads). Stops early (leaving the rest unset) when
+ * @p cancel is non-NULL and raised; the caller checks it afterwards. */
 void cc__snap_many(const cc__snap_index *ix, const double *x, const double *y, size_t n, double max_d,
-                   int threads, cc__join *out);
+                   int threads, const volatile sig_atomic_t *cancel, cc__join *out);
 
 #include <ogr_api.h>
 

@@ -172,11 +172,16 @@ cc__join cc__snap(const cc__snap_index *ix, double x, double y, double max_d)
 }
 
 void cc__snap_many(const cc__snap_index *ix, const double *x, const double *y, size_t n, double max_d, int threads,
-                   cc__join *out)
+                   const volatile sig_atomic_t *cancel, cc__join *out)
 {
+    const size_t chunk = 4096;
     (void)threads;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1024) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-    for (size_t i = 0; i < n; i++) out[i] = cc__snap(ix, x[i], y[i], max_d);
+    for (size_t c = 0; c < (n + chunk - 1) / chunk; c++) {
+        if (cancel && *cancel) continue; /* OpenMP loops cannot break: skip the remaining chunks */
+        size_t end = (c + 1) * chunk < n ? (c + 1) * chunk : n;
+        for (size_t i = c * chunk; i < end; i++) out[i] = cc__snap(ix, x[i], y[i], max_d);
+    }
 }

@@ -100,11 +100,16 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
         a->geom[a->n] = gc;
         if (fzh >= 0) a->name_zh[a->n] = cc__strdup(OGR_F_GetFieldAsString(f, fzh));
         a->n++;
-        if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
+        if (!a->name[a->n - 1] || !a->code[a->n - 1] || (fzh >= 0 && !a->name_zh[a->n - 1]))
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading admin areas");
+        else if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
             st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform admin area %lld of '%s': %s", (long long)OGR_F_GetFID(f), path,
                           cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read admin layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
     if (n_bad) cc__warn(ctx, "Admin area file '%s': skipped %zu features that are not polygons", path, n_bad);

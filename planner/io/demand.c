@@ -31,7 +31,7 @@ void cc__demand_free(cc__demand *d)
 static cc_status reserve(cc_ctx *ctx, cc__demand *d, size_t *cap, size_t need, bool names)
 {
     if (need <= *cap) return CC_OK;
-    size_t c = *cap ? *cap * 2 : 65536;
+    size_t c = *cap ? *cap * 2 : 4096;
     while (c < need) c *= 2;
     double *x = cc__realloc_array(d->x, c, sizeof(double));
     if (x) d->x = x;
@@ -90,6 +90,16 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     if (OSRExportToWkt(srs, &d->grid.wkt) != OGRERR_NONE) {
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
+    }
+    /* the travel-time outputs need at least two Float32 bands and a class raster of the full
+     * grid: refuse rasters that cannot fit before reading a single block */
+    uint64_t phys = cc__physical_memory();
+    double need = (double)w * (double)h * 13.0;
+    if (phys && need > 0.8 * (double)phys) {
+        OSRDestroySpatialReference(srs);
+        return cc__fail(ctx, CC_ERR_LIMIT,
+                        "Population raster '%s' has %d x %d cells: its travel-time outputs alone need about %.1f GiB, more than this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
+                        path, w, h, need / 1073741824.0, (double)phys / 1073741824.0);
     }
     d->grid.w = w;
     d->grid.h = h;
@@ -217,10 +227,15 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
                 d->pop_total += v;
                 if (v == 0) d->n_zero++;
                 d->n++;
+                if (!d->name[d->n - 1] || (d->name_zh && !d->name_zh[d->n - 1]))
+                    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
             }
         }
         OGR_F_Destroy(f);
     }
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr),
+                      path, cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
     if (n_badgeom || n_null)

@@ -130,17 +130,6 @@ static int cmp_values(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-static void list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    int nf = OGR_FD_GetFieldCount(fd);
-    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
-        if (i) strcat(buf, ", ");
-        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
-    }
-    if (nf == 0) snprintf(buf, n, "none");
-}
-
 cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
                               cc__facilities *f)
 {
@@ -180,7 +169,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     }
     const char *lname = OGR_L_GetName(lyr);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
-    list_fields(fd, fields, sizeof(fields));
+    cc__list_fields(fd, fields, sizeof(fields));
     int ftier = OGR_FD_GetFieldIndex(fd, o->tier_field ? o->tier_field : "tier");
     if (o->tier_field && ftier < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,
@@ -285,7 +274,11 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto nomem;
         }
     }
+    if (cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
+    if (st) goto out;
     if (n_nogeom)
         cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
                  n_nogeom, n_feat);

@@ -223,6 +223,17 @@ cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, ch
     return CC_OK;
 }
 
+void cc__list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    int nf = OGR_FD_GetFieldCount(fd);
+    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
+        if (i) strcat(buf, ", ");
+        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
+    }
+    if (nf == 0) snprintf(buf, n, "none");
+}
+
 double cc__parse_maxspeed(const char *s)
 {
     char *end;

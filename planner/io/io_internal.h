@@ -56,6 +56,9 @@ OGRSpatialReferenceH cc__srs_from_wkt(const char *wkt);
 /* Transform n points in place (strided arrays). Points that fail become NaN. */
 cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n);
 
+/* "a, b, c" list of the field names of a layer definition ("none" when there are none). */
+void cc__list_fields(OGRFeatureDefnH fd, char *buf, size_t n);
+
 /* Read a whole text file (NUL-terminated) into a new buffer. */
 cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, char **text, size_t *len);
 

@@ -36,12 +36,20 @@ size_t cc_roads_get_vertex_count(const cc_roads *r) { return r->n_vertices; }
 const char *cc_roads_get_crs_wkt(const cc_roads *r) { return r->crs_wkt; }
 const char *cc_roads_get_crs_name(const cc_roads *r) { return r->crs_name; }
 
-#define GROW(p, cap) ((p) = cc__realloc_array((p), (cap), sizeof(*(p))))
+/* Grow array p to cap elements; on failure p is kept (and freed by its owner). */
+#define GROW(p, cap) grow((void **)&(p), (cap), sizeof(*(p)))
+
+static bool grow(void **p, size_t cap, size_t size)
+{
+    void *q = cc__realloc_array(*p, cap, size);
+    if (q) *p = q;
+    return q != NULL;
+}
 
 static int reserve_ways(cc_roads *r, size_t need)
 {
     if (need <= r->cap_ways) return 0;
-    size_t cap = r->cap_ways ? r->cap_ways * 2 : 1024;
+    size_t cap = r->cap_ways ? r->cap_ways * 2 : 64;
     while (cap < need) cap *= 2;
     if (!GROW(r->way_first, cap + 1) || !GROW(r->cls, cap) || !GROW(r->surface, cap) ||
         !GROW(r->maxspeed_kmh, cap) || !GROW(r->speed_kmh, cap) || !GROW(r->oneway, cap) ||
@@ -54,7 +62,7 @@ static int reserve_ways(cc_roads *r, size_t need)
 static int reserve_vertices(cc_roads *r, size_t need)
 {
     if (need <= r->cap_vertices) return 0;
-    size_t cap = r->cap_vertices ? r->cap_vertices * 2 : 16384;
+    size_t cap = r->cap_vertices ? r->cap_vertices * 2 : 1024;
     while (cap < need) cap *= 2;
     if (!GROW(r->x, cap) || !GROW(r->y, cap)) return -1;
     r->cap_vertices = cap;
@@ -204,17 +212,6 @@ static OGRLayerH pick_layer(cc_ctx *ctx, GDALDatasetH ds, const char *path, cons
     return NULL;
 }
 
-static void list_fields(OGRFeatureDefnH fd, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    int nf = OGR_FD_GetFieldCount(fd);
-    for (int i = 0; i < nf && strlen(buf) + 40 < n; i++) {
-        if (i) strcat(buf, ", ");
-        strncat(buf, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), 32);
-    }
-    if (nf == 0) snprintf(buf, n, "none");
-}
-
 static int opt_field(OGRFeatureDefnH fd, const char *given, const char *dflt)
 {
     return OGR_FD_GetFieldIndex(fd, given ? given : dflt);
@@ -334,7 +331,7 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     const char *class_name = o->class_field ? o->class_field : "highway";
     s.f_class = OGR_FD_GetFieldIndex(fd, class_name);
     s.f_speed = o->speed_field ? OGR_FD_GetFieldIndex(fd, o->speed_field) : -1;
-    list_fields(fd, fields, sizeof(fields));
+    cc__list_fields(fd, fields, sizeof(fields));
     if (OGR_L_GetFeatureCount(lyr, FALSE) == 0) { /* -1 when counting is expensive (OSM) */
         st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features", lname, path);
         goto out;
@@ -424,8 +421,10 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
         if (!st && (s.n_features & 4095) == 0 && cc__interrupted(ctx))
             st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading roads");
     }
-    if (!st && CPLGetLastErrorType() == CE_Failure && s.r->n_ways == 0)
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s': %s", lname, path, cc__gdal_msg(ctx));
+    /* any failure while reading (a truncated or corrupt file) is an error, never a silent subset */
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
+                      cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
 

@@ -164,8 +164,9 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
     const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST",
                           "NUM_THREADS=ALL_CPUS", NULL};
     if (!st && !cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
-    if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, NULL, NULL)))
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+    if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, cc__gdal_progress, ctx)))
+        st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
+                                  : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
     if (out && cc__gdal_close(out) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     GDALClose(mem);
     cc__gdal_end(ctx);

@@ -45,8 +45,11 @@ cc_status cc__polygonize(cc_ctx *ctx, const cc__grid *grid, const int32_t *cls, 
     OGRFieldDefnH fdef = OGR_Fld_Create("cls", OFTInteger);
     OGR_L_CreateField(lyr, fdef, TRUE);
     OGR_Fld_Destroy(fdef);
-    if (GDALPolygonize(b1, b2, lyr, 0, NULL, NULL, NULL) != CE_None) {
-        st = cc__fail(ctx, CC_ERR_INTERNAL, "Polygonizing travel times failed: %s", cc__gdal_msg(ctx));
+    if (GDALPolygonize(b1, b2, lyr, 0, NULL, cc__gdal_progress, ctx) != CE_None) {
+        if (cc__interrupted(ctx))
+            st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while tracing polygons");
+        else
+            st = cc__fail(ctx, CC_ERR_INTERNAL, "Polygonizing travel times failed: %s", cc__gdal_msg(ctx));
         goto out;
     }
     gsrs = cc__srs_from_wkt(grid->wkt);

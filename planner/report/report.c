@@ -206,48 +206,29 @@ static void data_free(rp_data *d)
 {
     json_object_put(d->summary);
     json_object_put(d->base);
-    for (size_t i = 0; i < d->n_tiers; i++) free(d->tier_name[i]);
     for (size_t b = 0; b < CC_MAX_BANDS; b++)
         if (d->band[b].geom) OGR_G_DestroyGeometry(d->band[b].geom);
-    for (size_t i = 0; i < d->n_fac; i++) {
-        free(d->fac[i].name);
-        free(d->fac[i].name_zh);
-        free(d->fac[i].tier);
-    }
     free(d->fac);
-    for (size_t i = 0; i < d->n_adm; i++) {
-        free(d->adm[i].name);
-        free(d->adm[i].name_zh);
-        free(d->adm[i].code);
+    for (size_t i = 0; i < d->n_adm; i++)
         if (d->adm[i].geom) OGR_G_DestroyGeometry(d->adm[i].geom);
-    }
     free(d->adm);
-    for (size_t i = 0; i < d->n_road; i++) {
-        free(d->road[i].cls);
-        free(d->road[i].status);
+    for (size_t i = 0; i < d->n_road; i++)
         if (d->road[i].geom) OGR_G_DestroyGeometry(d->road[i].geom);
-    }
     free(d->road);
-    for (size_t i = 0; i < d->n_unc; i++) {
-        free(d->unc[i].status);
-        free(d->unc[i].name);
-        free(d->unc[i].name_zh);
-        free(d->unc[i].admin);
-    }
     free(d->unc);
-    for (size_t i = 0; i < d->n_site; i++) {
-        free(d->site[i].name);
-        free(d->site[i].tier);
-    }
     free(d->site);
-    for (size_t i = 0; i < d->n_layer; i++) {
-        free(d->layer[i].name);
-        free(d->layer[i].geom_col);
-    }
     free(d->layer);
-    free(d->crs_wkt);
+    if (d->strs) g_string_chunk_free(d->strs); /* every text copied from the outputs */
 }
 
+/* Texts read from the outputs live in one GLib string chunk, freed with the data: a few large
+ * blocks instead of an allocation per field. */
+static char *keep(rp_data *d, const char *s)
+{
+    return s ? g_string_chunk_insert(d->strs, s) : NULL;
+}
+
+/* A copy of a text field, NULL when the field is absent or null. */
 static double jget(json_object *o, const char *k)
 {
     json_object *v;
@@ -293,8 +274,7 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
         {
             if (d->n_tiers == RP_MAX_TIERS) break;
             size_t k = d->n_tiers++;
-            d->tier_name[k] = cc__strdup(name);
-            if (!d->tier_name[k]) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            d->tier_name[k] = keep(d, name);
             jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
             d->tier_facilities[k] = (int)jget(tv, "facilities");
             d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
@@ -312,12 +292,13 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
     return CC_OK;
 }
 
-static char *fstr(OGRFeatureH f, const char *field)
+static char *fstr_d(rp_data *d, OGRFeatureH f, const char *field)
 {
     int i = OGR_F_GetFieldIndex(f, field);
     if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i)) return NULL;
-    return cc__strdup(OGR_F_GetFieldAsString(f, i));
+    return keep(d, OGR_F_GetFieldAsString(f, i));
 }
+#define fstr(f, field) fstr_d(d, (f), (field))
 
 static double fnum(OGRFeatureH f, const char *field, double dflt)
 {
@@ -368,15 +349,15 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         OGRwkbGeometryType gt = OGR_L_GetGeomType(l);
         if (gt == wkbNone || !strcmp(ln, "layer_styles")) continue;
         rp_layer *L = &d->layer[d->n_layer++];
-        L->name = cc__strdup(ln);
-        L->geom_col = cc__strdup(OGR_L_GetGeometryColumn(l));
+        L->name = keep(d, ln);
+        L->geom_col = keep(d, OGR_L_GetGeometryColumn(l));
         L->type = wkbFlatten(gt);
         L->count = (long long)OGR_L_GetFeatureCount(l, TRUE);
         if (!L->name || !L->geom_col) goto nomem;
         if (!d->crs_wkt && OGR_L_GetSpatialRef(l)) {
             char *w = NULL;
             OSRExportToWkt(OGR_L_GetSpatialRef(l), &w);
-            d->crs_wkt = w ? cc__strdup(w) : NULL;
+            d->crs_wkt = keep(d, w);
             CPLFree(w);
         }
     }
@@ -398,7 +379,6 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
                         if (g && !d->band[b].geom) d->band[b].geom = OGR_G_Clone(g);
                         grow_extent(d, g);
                     }
-            free(tier);
             OGR_F_Destroy(f);
         }
     }
@@ -458,7 +438,6 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             double kmh = fnum(f, "speed_kmh", 0);
             char *status = fstr(f, "status");
             if (kmh <= 0 && (!status || !strcmp(status, "open"))) { /* not drivable: not drawn */
-                free(status);
                 OGR_F_Destroy(f);
                 continue;
             }
@@ -529,7 +508,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         if (ct) OCTDestroyCoordinateTransformation(ct);
         if (work) OSRDestroySpatialReference(work);
     }
-    goto out;
+    if (!d->nomem) goto out;
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
 out:
@@ -563,8 +542,6 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
                     a->base_within[b] = fnum(f, k, NAN);
                 }
             }
-            free(code);
-            free(name);
             OGR_F_Destroy(f);
         }
     }
@@ -594,7 +571,7 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
         if (!oo.scenario_en && json_object_object_get_ex(sc, "label_en", &v)) oo.scenario_en = json_object_get_string(v);
     }
     o = &oo;
-    rp_data d = {.dir = dir, .o = o};
+    rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
     cc_status st;
     struct stat sb;
     snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", dir);
@@ -603,6 +580,10 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     if ((st = read_summary(ctx, &d))) goto out;
     if ((st = read_gpkg(ctx, &d))) goto out;
     if (d.have_base) read_base_admin(ctx, &d);
+    if (d.nomem) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
+        goto out;
+    }
     if ((st = cc__styles_write(ctx, &d))) goto out;
     if ((st = cc__project_write(ctx, &d))) goto out;
     if (o->no_maps) goto out;

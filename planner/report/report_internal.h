@@ -94,6 +94,8 @@ typedef struct rp_data {
     bool have_tif;
     double minx, miny, maxx, maxy; /* map extent, working CRS */
     const cc_report_opts *o;
+    bool nomem;
+    GStringChunk *strs; /* every text above that came from the outputs */
 } rp_data;
 
 /* i18n: the label for @p key in language @p lang ("zh" or "en"). Never NULL. */

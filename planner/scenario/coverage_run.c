@@ -225,6 +225,31 @@ static cc_status load_inputs(run *r)
     return CC_OK;
 }
 
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+/* Bytes per evaluation point of the run: coordinates, population, cell, join, off-road leg,
+ * time and facility per set, admin index, plus the reach workspaces' per-point buffers. */
+static double bytes_per_point(size_t n_sets, int threads)
+{
+    return 8.0 * 3 + 8 + sizeof(cc__join) + 4 + 8.0 * (double)n_sets + 4 + 8.0 * threads + 16;
+}
+
+/* Refuse a run whose estimated memory exceeds 80% of the machine's, naming what to change. */
+static cc_status check_memory(run *r, double n_points, double n_cells, const char *suggestion)
+{
+    uint64_t phys = cc__physical_memory();
+    const int threads = cc_ctx_get_threads(r->ctx);
+    const size_t n_sets = 1 + r->fac.n_tiers;
+    double need = n_points * bytes_per_point(n_sets, threads) + n_cells * (4.0 * (double)n_sets + 5.0) +
+                  (r->graph ? 2.0 * (double)(cc_graph_get_routing_bytes(r->graph) + cc_graph_get_geometry_bytes(r->graph)) : 0.0);
+    cc__debug(r->ctx, "Memory estimate: %.0f MiB for %.0f points and %.0f raster cells (%zu facility sets)", need / 1048576.0, n_points,
+              n_cells, n_sets);
+    if (phys && need > 0.8 * (double)phys)
+        return cc__fail(r->ctx, CC_ERR_LIMIT, "This run needs about %.1f GiB but the machine has %.1f GiB; %s", need / 1073741824.0,
+                        (double)phys / 1073741824.0, suggestion);
+    return CC_OK;
+}
+
 /* ---- joining points to the network ---------------------------------------------------------- */
 
 static cc_status join_points(run *r, const double *x, const double *y, size_t n, cc__join **join, uint32_t **off)
@@ -232,7 +257,9 @@ static cc_status join_points(run *r, const double *x, const double *y, size_t n,
     *join = cc__malloc_array(n, sizeof(cc__join));
     *off = cc__malloc_array(n, sizeof(uint32_t));
     if (!*join || !*off) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory joining %zu points to roads", n);
-    cc__snap_many(r->snap, x, y, n, cc_profile_get_max_snap_m(r->profile), cc_ctx_get_threads(r->ctx), *join);
+    cc__snap_many(r->snap, x, y, n, cc_profile_get_max_snap_m(r->profile), cc_ctx_get_threads(r->ctx), cc__interrupt_flag(r->ctx),
+                  *join);
+    if (cc__interrupted(r->ctx)) return cc__fail(r->ctx, CC_ERR_INTERRUPTED, "Interrupted while joining points to roads");
     double kmh = cc_profile_get_offroad_speed_kmh(r->profile);
     for (size_t i = 0; i < n; i++) (*off)[i] = (*join)[i].arc == CC_INVALID_ID ? CC_INF_COST : cc__offroad_ms((*join)[i].d_m, kmh);
     return CC_OK;
@@ -279,6 +306,8 @@ static cc_status join_all(run *r)
             maxy = fmax(maxy, r->dem.y[i]);
         }
         double res = r->o->resolution_m > 0 ? r->o->resolution_m : 100.0;
+        double cells = ceil((maxx - minx) / res + 1) * ceil((maxy - miny) / res + 1);
+        if ((st = check_memory(r, (double)r->dem.n + cells, cells, "use a coarser --resolution for the travel-time grid"))) return st;
         if ((st = cc__grid_points(ctx, minx, miny, maxx, maxy, res, r->roads->crs_wkt, (size_t)50000000, &r->grid))) return st;
         if ((st = join_points(r, r->grid.x, r->grid.y, r->grid.n, &r->gjoin, &r->goff))) return st;
     }
@@ -343,6 +372,7 @@ static cc_status compute(run *r)
 #endif
             for (size_t f = 0; f < nf; f++) {
                 double acc[CC_MAX_BANDS] = {0};
+                if (cc__interrupted(ctx)) continue;
                 cc__reach(&ws, r->graph, &ix, r->djoin, r->doff, r->fjoin[f], r->foff[f], CC_REVERSE, limit);
                 for (size_t k = 0; k < ws.n; k++) {
                     double p = r->dem.pop[ws.loc[k]];
@@ -356,6 +386,7 @@ static cc_status compute(run *r)
     }
     for (int t = 0; t < threads && !st; t++)
         if (tst[t]) st = cc__fail(ctx, tst[t], "Out of memory for per-thread search workspaces (%d threads)", threads);
+    if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while computing reach");
     free(tst);
     cc__loc_index_free(&ix);
     return st;
@@ -469,6 +500,9 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     /* claim the output folder first: an unwritable folder fails before any work */
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
     if ((st = load_inputs(&r))) goto out;
+    if ((st = check_memory(&r, (double)r.dem.n, r.dem.is_raster ? (double)r.dem.grid.w * r.dem.grid.h : 0.0,
+                           "crop the population raster to the area of interest, use coarser cells, or map fewer tiers")))
+        goto out;
     double t_load = cc__now() - t0;
     t = cc__now();
     cc__info(ctx, "Building graph...");

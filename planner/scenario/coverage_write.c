@@ -169,7 +169,7 @@ static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *
     return st;
 }
 
-static cc_status layer_catchments(cc__cov_out *c, GDALDatasetH ds, const polys *p)
+static cc_status layer_catchments(cc__cov_out *c, GDALDatasetH ds, const polys *p, const double *served)
 {
     cc_ctx *ctx = c->ctx;
     const cc__facilities *fac = c->fac;
@@ -186,31 +186,21 @@ static cc_status layer_catchments(cc__cov_out *c, GDALDatasetH ds, const polys *
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
     if (st || (st = cc__add_field(ctx, lyr, "area_km2", OFTReal))) return st;
-    double *pop = cc__calloc_array(fac->n * (c->nb + 1), sizeof(double));
-    if (!pop) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t i = 0; i < c->dem->n; i++) {
-        uint32_t f = c->dfac[i];
-        if (f == CC_INVALID_ID) continue;
-        pop[f * (c->nb + 1)] += c->dem->pop[i];
-        for (size_t b = 0; b < c->nb; b++)
-            if (c->dtime[i] <= c->bands_ms[b]) pop[f * (c->nb + 1) + 1 + b] += c->dem->pop[i];
-    }
     for (size_t f = 0; f < fac->n && !st; f++) {
         if (!p->catch[f]) continue;
         OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(ft, 0, (int)f);
         OGR_F_SetFieldString(ft, 1, fac->name[f]);
         OGR_F_SetFieldString(ft, 2, fac->tier[f] >= 0 ? fac->tier_name[fac->tier[f]] : fac->tier_raw[f]);
-        for (size_t b = 0; b <= c->nb; b++) OGR_F_SetFieldDouble(ft, 3 + (int)b, pop[f * (c->nb + 1) + b]);
+        for (size_t b = 0; b <= c->nb; b++) OGR_F_SetFieldDouble(ft, 3 + (int)b, served[f * (c->nb + 1) + b]);
         OGR_F_SetFieldDouble(ft, 4 + (int)c->nb, OGR_G_Area(p->catch[f]) / 1e6);
         OGR_F_SetGeometry(ft, p->catch[f]);
         st = put(ctx, lyr, ft, "catchments");
     }
-    free(pop);
     return st;
 }
 
-static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
+static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double *served)
 {
     cc_ctx *ctx = c->ctx;
     const cc__facilities *fac = c->fac;
@@ -232,14 +222,6 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
     }
     if (!st && fac->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
-    double *served = cc__calloc_array(fac->n * c->nb, sizeof(double));
-    if (!served) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t i = 0; i < c->dem->n; i++) {
-        uint32_t f = c->dfac[i];
-        if (f == CC_INVALID_ID) continue;
-        for (size_t b = 0; b < c->nb; b++)
-            if (c->dtime[i] <= c->bands_ms[b]) served[f * c->nb + b] += c->dem->pop[i];
-    }
     for (size_t f = 0; f < fac->n && !st; f++) {
         OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         bool snapped = c->fjoin[f].arc != CC_INVALID_ID;
@@ -254,7 +236,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
             OGR_F_SetFieldDouble(ft, 7, c->fjoin[f].d_m);
             OGR_F_SetFieldDouble(ft, 8, ms_to_min(c->foff[f]));
             for (size_t b = 0; b < c->nb; b++) {
-                OGR_F_SetFieldDouble(ft, 9 + (int)b, served[f * c->nb + b]);
+                OGR_F_SetFieldDouble(ft, 9 + (int)b, served[f * (c->nb + 1) + 1 + b]);
                 OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);
             }
         }
@@ -264,7 +246,6 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetGeometryDirectly(ft, pt);
         st = put(ctx, lyr, ft, "facilities");
     }
-    free(served);
     return st;
 }
 
@@ -431,24 +412,40 @@ static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
     return st;
 }
 
+/* Population served by each facility as the nearest one: column 0 all reachable, then within
+ * each threshold; n_fac rows of nb + 1. Caller frees. */
+static double *served_population(const cc__cov_out *c)
+{
+    const size_t w = c->nb + 1;
+    double *served = cc__calloc_array(c->fac->n * w, sizeof(double));
+    if (!served) return NULL;
+    for (size_t i = 0; i < c->dem->n; i++) {
+        uint32_t f = c->dfac[i];
+        if (f == CC_INVALID_ID) continue;
+        served[f * w] += c->dem->pop[i];
+        for (size_t b = 0; b < c->nb; b++)
+            if (c->dtime[i] <= c->bands_ms[b]) served[f * w + 1 + b] += c->dem->pop[i];
+    }
+    return served;
+}
+
 static cc_status write_gpkg(cc__cov_out *c, const polys *p)
 {
     char path[4200];
+    double *served = served_population(c);
+    if (!served) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
     GDALDatasetH ds = cc__gpkg_create(c->ctx, cc__stage_path(c->stage, "coverage.gpkg", path, sizeof(path)));
-    if (!ds) return CC_ERR_IO;
+    if (!ds) {
+        free(served);
+        return CC_ERR_IO;
+    }
     cc_status st = CC_OK;
     cc__gdal_begin(c->ctx);
-    /* outputs are staged and swapped in whole, so SQLite's own journal buys nothing here */
-    static const char *const pragmas[] = {"PRAGMA synchronous = OFF", "PRAGMA journal_mode = OFF"};
-    for (int i = 0; i < 2; i++) {
-        OGRLayerH r = GDALDatasetExecuteSQL(ds, pragmas[i], NULL, NULL); /* journal_mode answers with a row */
-        if (r) GDALDatasetReleaseResultSet(ds, r);
-    }
     if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(c->ctx));
     if (!st) st = layer_isochrones(c, ds, p);
-    if (!st) st = layer_catchments(c, ds, p);
-    if (!st) st = layer_facilities(c, ds);
+    if (!st) st = layer_catchments(c, ds, p, served);
+    if (!st) st = layer_facilities(c, ds, served);
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
     if (!st && c->roads) st = layer_roads(c, ds);
@@ -456,6 +453,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
     if (cc__gdal_close(ds) && !st) st = cc__fail(c->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    free(served);
     return st;
 }
 

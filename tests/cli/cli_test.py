@@ -109,6 +109,14 @@ def case_demo_outputs(tmp):
     with open(os.path.join(DEMO, "facilities.csv")) as fh:
         n_csv = sum(1 for _ in fh) - 1
     check(fac.GetFeatureCount() == n_csv, f"facilities layer has {fac.GetFeatureCount()} of {n_csv}")
+    # the population served by each facility (nearest) adds up to the population within each threshold
+    for b in ("15", "30", "60"):
+        served = sum((f[f"served_le_{b}"] or 0) for f in fac)
+        catch = sum(f[f"pop_le_{b}"] for f in ds.GetLayerByName("catchments"))
+        want = s["population_within_min"][b]
+        check(abs(served - want) < 1e-3 and abs(catch - want) < 1e-3, f"served {served} / catchments {catch} != within {b} {want}")
+        reach_max = max((f[f"reach_le_{b}"] or 0) for f in fac)
+        check(reach_max <= want + 1e-3, "a facility reaches more people than all facilities together")
     adm = ds.GetLayerByName("coverage_by_admin")
     tot_adm = sum(f["population"] for f in adm)
     check(abs(tot_adm - tot) <= 0.001 * tot, f"admin populations sum to {tot_adm}, total {tot}")
@@ -750,15 +758,17 @@ def case_map_render(tmp):
             check(w in html, f"report_{lang}.html lacks {w!r}")
 
 
-def main():
+def main(cases=None, doc=__doc__):
+    """Run the case named on the command line from @p cases (a module's globals)."""
+    cases = cases if cases is not None else globals()
     if len(sys.argv) != 2:
-        print(__doc__)
+        print(doc)
         return 2
-    fn = globals().get("case_" + sys.argv[1])
+    fn = cases.get("case_" + sys.argv[1])
     if not fn:
         print(f"unknown case {sys.argv[1]}")
         return 2
-    tmp = tempfile.mkdtemp(prefix="cc-cli-")
+    tmp = tempfile.mkdtemp(prefix="cc-test-")
     try:
         rc = fn(tmp)
         return rc if rc == SKIP else 0

@@ -20,7 +20,6 @@
 
 #include "test_util.h"
 
-static cc_ctx *ctx;
 static char dir[64];
 
 static int setup(void **state)

@@ -2,7 +2,6 @@
 #include "test_util.h"
 #include "graph/graph_internal.h"
 
-static cc_ctx *ctx;
 static tu_log lg;
 
 static int setup(void **state)

@@ -1,21 +1,6 @@
 /* test_profile.c - speed profiles: built-in values, speed rules, and positioned errors. */
 #include "test_util.h"
 
-static cc_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return cc_ctx_create(&ctx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
 static void test_ambulance_values(void **state)
 {
     (void)state;
@@ -117,5 +102,5 @@ int main(void)
         cmocka_unit_test(test_ambulance_values), cmocka_unit_test(test_car_and_walk), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_scale),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }

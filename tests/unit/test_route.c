@@ -5,41 +5,6 @@
 #include "random_roads.h"
 #include "graph/graph_internal.h"
 
-static cc_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return cc_ctx_create(&ctx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
-static cc_graph *random_graph(uint64_t seed, int side, int ways)
-{
-    char dir[64], path[128];
-    tu_tmpdir(dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/r.geojson", dir);
-    tu_random_roads(path, seed, side, ways);
-    cc_roads *r;
-    cc_profile *p;
-    cc_graph *g;
-    cc_roads_opts ro = {.crs = "EPSG:32650"};
-    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
-    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-    assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
-    cc_profile_destroy(p);
-    cc_roads_destroy(r);
-    remove(path);
-    rmdir(dir);
-    return g;
-}
-
 /* Bellman-Ford over arcs: dist[] from the seeds (forward) or to the seeds (reverse). */
 static void bellman_ford(const cc_graph *g, const cc_seed *seeds, size_t ns, bool reverse, uint64_t *dist)
 {
@@ -68,7 +33,7 @@ static void bellman_ford(const cc_graph *g, const cc_seed *seeds, size_t ns, boo
 
 static void check_against_bf(uint64_t seed)
 {
-    cc_graph *g = random_graph(seed, 14, 260);
+    cc_graph *g = tu_random_graph(ctx, seed, 14, 260);
     cc_search *s;
     assert_int_equal(cc_search_create(ctx, g, &s), CC_OK);
     uint64_t *bf = malloc(sizeof(uint64_t) * g->n_nodes), *one = malloc(sizeof(uint64_t) * g->n_nodes);
@@ -128,7 +93,7 @@ static void test_dijkstra_vs_bellman_ford(void **state)
 static void test_seed_order_independent(void **state)
 {
     (void)state;
-    cc_graph *g = random_graph(99, 12, 200);
+    cc_graph *g = tu_random_graph(ctx, 99, 12, 200);
     cc_search *a, *b;
     assert_int_equal(cc_search_create(ctx, g, &a), CC_OK);
     assert_int_equal(cc_search_create(ctx, g, &b), CC_OK);
@@ -151,7 +116,7 @@ static void test_seed_order_independent(void **state)
 static void test_workspace_reuse(void **state)
 {
     (void)state;
-    cc_graph *g = random_graph(7, 12, 200);
+    cc_graph *g = tu_random_graph(ctx, 7, 12, 200);
     cc_search *reused, *fresh;
     assert_int_equal(cc_search_create(ctx, g, &reused), CC_OK);
     for (uint32_t src = 0; src < g->n_nodes; src += 5) {
@@ -173,5 +138,5 @@ int main(void)
         cmocka_unit_test(test_seed_order_independent),
         cmocka_unit_test(test_workspace_reuse),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }

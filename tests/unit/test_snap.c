@@ -4,21 +4,6 @@
 #include "random_roads.h"
 #include "geo/geo_internal.h"
 
-static cc_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return cc_ctx_create(&ctx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
 static double brute(const cc_graph *g, double px, double py)
 {
     double best = INFINITY;
@@ -102,5 +87,5 @@ static void test_snap_vs_brute_force(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_snap_vs_brute_force)};
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }

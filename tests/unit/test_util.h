@@ -73,6 +73,23 @@ static inline double tu_uniform(uint64_t *state)
     return (double)(tu_rand(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* A context per test group: setup/teardown for cmocka_run_group_tests. */
+static cc_ctx *ctx;
+
+static inline int tu_ctx_setup(void **state)
+{
+    (void)state;
+    return cc_ctx_create(&ctx) != CC_OK;
+}
+
+static inline int tu_ctx_teardown(void **state)
+{
+    (void)state;
+    cc_ctx_destroy(ctx);
+    ctx = NULL;
+    return 0;
+}
+
 /* Log callback that counts warnings and keeps the last one. */
 typedef struct tu_log {
     int warnings;

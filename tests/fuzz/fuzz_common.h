@@ -1,0 +1,48 @@
+/* fuzz_common.h - shared set-up of the libFuzzer targets: GDAL quiet, a context, /vsimem files. */
+#ifndef CC_FUZZ_COMMON_H
+#define CC_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_vsi.h>
+#include <gdal.h>
+
+#include "carecircle/carecircle.h"
+
+static cc_ctx *fuzz_ctx;
+
+static inline void CPL_STDCALL fuzz_quiet(CPLErr c, CPLErrorNum n, const char *m)
+{
+    (void)c;
+    (void)n;
+    (void)m;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    GDALAllRegister();
+    CPLSetErrorHandler(fuzz_quiet);
+    CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
+    if (cc_ctx_create(&fuzz_ctx) != CC_OK) abort();
+    cc_ctx_set_threads(fuzz_ctx, 1);
+    return 0;
+}
+
+/* Put the fuzz input in an in-memory file (copied: GDAL may keep reading it). */
+static inline void fuzz_put(const char *path, const uint8_t *data, size_t size)
+{
+    GByte *copy = CPLMalloc(size ? size : 1);
+    if (size) memcpy(copy, data, size);
+    VSILFILE *f = VSIFileFromMemBuffer(path, copy, size, TRUE);
+    if (f) VSIFCloseL(f);
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* fuzz_facilities.c - the facility / CSV loader on fuzzed CSV text with a tier map. */
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "io/inputs_internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *path = "/vsimem/fuzz/facilities.csv";
+    static char *wkt;
+    if (!wkt) {
+        OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(s, 32650);
+        OSRExportToWkt(s, &wkt);
+        OSRDestroySpatialReference(s);
+    }
+    fuzz_put(path, data, size);
+    cc__facilities f;
+    cc__facilities_opts o = {.tiers = "1=a,2=b,3=c,c=c"};
+    if (cc__facilities_read(fuzz_ctx, path, &o, wkt, &f) == CC_OK) {
+        for (size_t i = 0; i < f.n; i++)
+            if (f.tier[i] >= (int)f.n_tiers) abort();
+        cc__facilities_free(&f);
+    }
+    cc__facilities_opts o2 = {0};
+    if (cc__facilities_read(fuzz_ctx, path, &o2, wkt, &f) == CC_OK) cc__facilities_free(&f);
+    VSIUnlink(path);
+    return 0;
+}
