@@ -386,8 +386,7 @@ inputs:
   admin: {DEMO}/townships.geojson
 report:
   lang: {lang}
-  maps: {"true" if maps else "false"}
-""" + extra)
+""" + ("" if maps else "  maps: false\n") + extra)
     return path
 
 
