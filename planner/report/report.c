@@ -323,7 +323,10 @@ static void grow_extent(rp_data *d, OGRGeometryH g)
         if ((n) == (cap)) {                                                             \
             size_t c_ = (cap) ? (cap) * 2 : 64;                                         \
             void *p_ = cc__realloc_array((arr), c_, sizeof(*(arr)));                    \
-            if (!p_) goto nomem;                                                        \
+            if (!p_) {                                                                  \
+                OGR_F_Destroy(f); /* the feature being read */                          \
+                goto nomem;                                                             \
+            }                                                                           \
             (arr) = p_;                                                                 \
             (cap) = c_;                                                                 \
             memset((arr) + (n), 0, (c_ - (n)) * sizeof(*(arr)));                        \
@@ -339,6 +342,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
     if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open '%s': %s", d->gpkg, cc__gdal_msg(ctx));
     cc_status st = CC_OK;
     size_t cap_fac = 0, cap_adm = 0, cap_road = 0, cap_unc = 0, cap_site = 0;
+    OGRSpatialReferenceH work = NULL;       /* proposed sites: their CRS to the working CRS */
+    OGRCoordinateTransformationH ct = NULL;
     d->minx = d->miny = INFINITY;
     d->maxx = d->maxy = -INFINITY;
     int nl = GDALDatasetGetLayerCount(ds);
@@ -474,8 +479,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
     if ((l = GDALDatasetGetLayerByName(ds, "proposed_sites"))) {
         OGR_L_ResetReading(l);
         OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l);
-        OGRSpatialReferenceH work = d->crs_wkt ? OSRNewSpatialReference(d->crs_wkt) : NULL;
-        OGRCoordinateTransformationH ct = NULL;
+        work = d->crs_wkt ? OSRNewSpatialReference(d->crs_wkt) : NULL;
         if (ls && work && !OSRIsSame(ls, work)) {
             OSRSetAxisMappingStrategy(work, OAMS_TRADITIONAL_GIS_ORDER);
             OGRSpatialReferenceH src = OSRClone(ls);
@@ -505,13 +509,13 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             d->maxy = fmax(d->maxy, s->y);
             OGR_F_Destroy(f);
         }
-        if (ct) OCTDestroyCoordinateTransformation(ct);
-        if (work) OSRDestroySpatialReference(work);
     }
     if (!d->nomem) goto out;
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
 out:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (work) OSRDestroySpatialReference(work);
     GDALClose(ds);
     if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);
     return st;
