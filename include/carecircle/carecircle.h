@@ -20,6 +20,8 @@
 #include "cc_route.h"
 #include "cc_coverage.h"
 #include "cc_site.h"
+#include "cc_report.h"
+#include "cc_scenario.h"
 #include <carecircle/cc_version.h>
 
 #endif /* CARECIRCLE_H */

@@ -19,6 +19,26 @@ extern "C" {
 /** Maximum number of thresholds (bands) in one run. */
 #define CC_MAX_BANDS 16
 
+/** What a scenario does to one facility (see cc_coverage_opts.facility_changes). */
+typedef enum cc_facility_change_kind {
+    CC_FACILITY_ADD = 0,     /**< a new facility at @c lon, @c lat (WGS84) with @c name and @c tier */
+    CC_FACILITY_REMOVE = 1,  /**< the facility @c id (or named @c name) is closed */
+    CC_FACILITY_SET_TIER = 2 /**< the facility @c id (or named @c name) moves to tier @c tier */
+} cc_facility_change_kind;
+
+/** One facility change. A facility is named by @c id, its facility_id in the outputs of a run
+ *  without changes (0-based order of the facility file), or, when @c id < 0, by its exact
+ *  @c name, which must then be unique. Added facilities get the next ids. */
+typedef struct cc_facility_change {
+    cc_facility_change_kind kind;
+    long long id;
+    const char *name;
+    double lon, lat;
+    const char *tier; /**< a tier name (new names make a new tier) */
+} cc_facility_change;
+
+struct cc_report_opts;
+
 /** Options of a coverage run. Zero-initialise, then set the four required paths. */
 typedef struct cc_coverage_opts {
     const char *roads;        /**< required: road network (OSM .pbf/.osm or OGR line layer) */
@@ -39,6 +59,20 @@ typedef struct cc_coverage_opts {
     const char *roads_layer, *class_field, *speed_field;
     const char *admin_name_field, *admin_code_field;
     double resolution_m;      /**< point demand: travel-time grid cell size; 0: 100 m */
+    /* scenario edits (all optional; @since 0.2) */
+    const int64_t *closed_way_ids;    /**< ways (OSM way ids, or feature ids) closed */
+    size_t n_closed_way_ids;
+    const char *closed_areas;         /**< polygon layer: road segments touching a polygon are closed */
+    const char *closed_areas_layer;
+    const char *added_roads;          /**< line layer merged into the roads (class field as the roads) */
+    const char *added_roads_layer;
+    double added_roads_connect_m;     /**< join added road ends to roads within this distance; 0: 50 m */
+    const int64_t *replaced_way_ids; /**< ways replaced by the added roads (upgrades) */
+    size_t n_replaced_way_ids;
+    const cc_facility_change *facility_changes;
+    size_t n_facility_changes;
+    const char *scenario_json;        /**< resolved scenario (JSON text) written as scenario.json; may be NULL */
+    const struct cc_report_opts *report; /**< deliverables (styles, project, maps, report); NULL: defaults */
 } cc_coverage_opts;
 
 /** Figures of one tier. */

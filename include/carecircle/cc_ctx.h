@@ -44,8 +44,9 @@ cc_status cc_ctx_create(cc_ctx **out);
 /** Free a context. NULL is a no-op. @since 0.1 */
 void cc_ctx_destroy(cc_ctx *ctx);
 
-/** The message of the last failure reported in @p ctx, or "" if none. Borrowed; valid until
- *  the next call that uses @p ctx. @since 0.1 */
+/** The message of the last failure reported in @p ctx, or "" if none: one line, except after
+ *  scenario or batch validation, where each problem is one line ('\n'-separated). Borrowed;
+ *  valid until the next call that uses @p ctx. @since 0.1 */
 const char *cc_ctx_last_error(const cc_ctx *ctx);
 
 /** Route log messages to @p fn (NULL: discard). @since 0.1 */

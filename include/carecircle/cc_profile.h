@@ -56,6 +56,14 @@ double cc_profile_speed_kmh(const cc_profile *p, const char *road_class, const c
  *  0.7 for a rainy season. @return CC_OK or CC_ERR_PARAM. @since 0.1 */
 cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_class, double factor);
 
+/** Multiply the speed of ways whose OSM surface is @p surface by @p factor > 0 (at most 10):
+ *  surfaces already in the profile's surface_multipliers are multiplied, others are added with
+ *  @p factor. "unpaved" and "paved" stand for their whole OpenStreetMap family ("unpaved":
+ *  unpaved, compacted, gravel, dirt, ground, earth, grass, mud, sand, ...; "paved": paved,
+ *  asphalt, concrete, paving_stones, sett, ...). @return CC_OK, CC_ERR_PARAM, CC_ERR_NOMEM.
+ *  @since 0.2 */
+cc_status cc_profile_scale_surface(cc_ctx *ctx, cc_profile *p, const char *surface, double factor);
+
 /** Names of the built-in profiles, NULL-terminated (static). @since 0.1 */
 const char *const *cc_profile_builtin_names(void);
 

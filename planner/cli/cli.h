@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "carecircle/carecircle.h"
+#include "carecircle/cc_report.h"
+#include "carecircle/cc_scenario.h"
 
 /* Exit codes (README.md, "Exit codes"). */
 enum {
@@ -15,6 +17,7 @@ enum {
     CLI_EXIT_INPUT = 3,       /* unusable input data or CRS */
     CLI_EXIT_IO = 4,          /* cannot read or write a file */
     CLI_EXIT_RESOURCES = 5,   /* out of memory, or the job is too large */
+    CLI_EXIT_BATCH = 6,       /* a batch ran, but one or more variants failed (see manifest.json) */
     CLI_EXIT_INTERNAL = 70,   /* a bug (EX_SOFTWARE) */
     CLI_EXIT_INTERRUPTED = 130
 };
@@ -41,6 +44,11 @@ int cli_parse_numbers(const char *s, double *out, int max);
 const char *cli_thousands(double v, char *buf, size_t n);
 
 int cmd_coverage(int argc, char **argv);
+void cli_print_coverage(const cc_coverage_result *r, const char *out_dir);
+/* scenarios, batches and deliverables (issue 5) */
+int cmd_run(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_site(int argc, char **argv);

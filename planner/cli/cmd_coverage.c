@@ -35,16 +35,18 @@ static void help(void)
            "  --resolution M         travel-time grid cell in metres for village points (default 100)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
+           "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
+           "                         (layer_styles), project.qgs, travel_time.qml\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"
            "  --quiet, --verbose     less or more on stderr\n");
 }
 
 enum {
     O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
-    O_ADMIN, O_ADMINN, O_ADMINC, O_PROFILE, O_MINUTES, O_UNCOV, O_CRS, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
+    O_ADMIN, O_ADMINN, O_ADMINC, O_PROFILE, O_MINUTES, O_UNCOV, O_CRS, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG
 };
 
-static void print_table(const cc_coverage_result *r, const char *out_dir)
+void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
 {
     char a[32], b[32], c[32];
     printf("carecircle coverage: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
@@ -77,7 +79,7 @@ static void print_table(const cc_coverage_result *r, const char *out_dir)
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
            r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
            r->t_polygons_s, r->t_write_s);
-    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json\n", out_dir, out_dir, out_dir);
+    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json %s/project.qgs\n", out_dir, out_dir, out_dir, out_dir);
 }
 
 int cmd_coverage(int argc, char **argv)
@@ -90,8 +92,11 @@ int cmd_coverage(int argc, char **argv)
         {"admin-code-field", 1, 0, O_ADMINC}, {"profile", 1, 0, O_PROFILE}, {"minutes", 1, 0, O_MINUTES},
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
+        {"lang", 1, 0, O_LANG},
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
+    cc_report_opts rep = {0};
+    o.report = &rep;
     double minutes[CC_MAX_BANDS];
     bool quiet = false, verbose = false;
     int threads = 0, c;
@@ -143,6 +148,13 @@ int cmd_coverage(int argc, char **argv)
             }
             break;
         case O_OUT: o.out_dir = optarg; break;
+        case O_LANG:
+            if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
+                cli_usage_error("coverage", "--lang '%s' must be zh, en or zh,en", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            rep.lang = optarg;
+            break;
         case O_THREADS:
             threads = (int)strtol(optarg, &end, 10);
             if (*end || end == optarg) {
@@ -175,7 +187,7 @@ int cmd_coverage(int argc, char **argv)
     if (st) {
         rc = cli_fail(&env, st);
     } else {
-        print_table(r, o.out_dir);
+        cli_print_coverage(r, o.out_dir);
         cc_coverage_result_destroy(r);
     }
     cli_teardown(&env);

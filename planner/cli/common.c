@@ -100,7 +100,14 @@ int cli_fail(cli_env *env, cc_status st)
 {
     if (env->progress_shown) fputs("\r\033[K", stderr);
     const char *msg = cc_ctx_last_error(env->ctx);
-    fprintf(stderr, "carecircle: error: %s\n", msg && *msg ? msg : cc_status_string(st));
+    if (!msg || !*msg) msg = cc_status_string(st);
+    /* one line per problem (a scenario file may hold several) */
+    for (const char *s = msg; *s;) {
+        const char *e = strchr(s, '\n');
+        int n = e ? (int)(e - s) : (int)strlen(s);
+        fprintf(stderr, "carecircle: error: %.*s\n", n, s);
+        s = e ? e + 1 : s + n;
+    }
     return cli_exit_code(st);
 }
 

@@ -12,6 +12,9 @@ static void usage(FILE *f)
             "Commands:\n"
             "  coverage   who reaches care within 15/30/60 minutes: travel-time raster, isochrones,\n"
             "             catchments, covered population per tier and admin area\n"
+            "  run        run a scenario file (YAML): inputs, speeds, closures, added roads, facility changes\n"
+            "  batch      run a base scenario and its variants; comparison table and layer\n"
+            "  report     (re)write styles, QGIS project, maps and HTML report of an output folder\n"
             "  profiles   list the built-in speed profiles, or print one as YAML\n"
             "  graph      build the routable graph, report its size, export it (nodes.csv, edges.csv)\n"
             "  site       where to put new sub-centres or emergency stations (MCLP, LSCP, p-median,\n"
@@ -32,6 +35,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
     if (!strcmp(cmd, "graph")) return cmd_graph(argc - 1, argv + 1);
     if (!strcmp(cmd, "site")) return cmd_site(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "batch")) return cmd_batch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("carecircle %s\n", CC_VERSION_STRING);
         return CLI_EXIT_OK;

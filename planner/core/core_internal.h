@@ -50,6 +50,10 @@ struct cc_ctx {
  * that the caller can write `return cc__fail(ctx, CC_ERR_IO, "Unable to open <%s>", p);`. */
 cc_status cc__fail(cc_ctx *ctx, cc_status st, const char *fmt, ...) CC__PRINTF(3, 4);
 
+/* Like cc__fail with several problems, one per line ('\n'-separated; validation of a whole
+ * scenario file): the only message that may span lines. */
+cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines);
+
 void cc__warn(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
 void cc__info(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
 void cc__debug(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);

@@ -90,6 +90,15 @@ cc_status cc__fail(cc_ctx *ctx, cc_status st, const char *fmt, ...)
     return st;
 }
 
+cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines)
+{
+    snprintf(ctx->last_error, sizeof(ctx->last_error), "%s", lines);
+    for (char *p = ctx->last_error; *p; p++)
+        if (*p == '\r') *p = ' ';
+    if (ctx->log_fn) ctx->log_fn(ctx->log_user, CC_LOG_ERROR, ctx->last_error);
+    return st;
+}
+
 void cc__warn(cc_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;

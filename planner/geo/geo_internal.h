@@ -43,4 +43,10 @@ void cc__snap_many(const cc__snap_index *ix, const double *x, const double *y, s
 cc_status cc__points_in_polygons(cc_ctx *ctx, OGRGeometryH *polys, size_t n_polys, const double *x, const double *y, size_t n,
                                  int threads, int32_t *out);
 
+/* Segment i -> i+1 of each way (vertices way_first[w] .. way_first[w+1]-1) gets hit[i] = 1 when
+ * it intersects (crosses, touches or lies in) any of the polygons, else 0; hit has one entry per
+ * vertex (the last vertex of a way gets 0). Single-threaded; GEOS prepared geometries. */
+cc_status cc__segments_in_polygons(cc_ctx *ctx, OGRGeometryH *polys, size_t n_polys, const double *x, const double *y,
+                                   const size_t *way_first, size_t n_ways, uint8_t *hit);
+
 #endif

@@ -268,6 +268,7 @@ static cc_status way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p,
                 if (kmh > 0 && p->maxspeed_cap && r->maxspeed_kmh[w] > 0 && r->maxspeed_kmh[w] < kmh) kmh = r->maxspeed_kmh[w];
             }
         }
+        if (r->status && (r->status[w] == CC__WAY_CLOSED || r->status[w] == CC__WAY_REPLACED)) kmh = 0; /* scenario closure */
         uint8_t dir = 3;
         if (p->oneway_honour) {
             switch (r->oneway[w]) {

@@ -74,6 +74,10 @@ cc_status cc__graph_from_edges(cc_ctx *ctx, uint32_t n_nodes, size_t n_edges, co
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);
 double cc__profile_surface_mult(const cc_profile *p, const char *surface);
 
+#include "../core/yaml_internal.h"
+/* A profile from mapping @p root of a loaded document (profile file or inline in a scenario). */
+cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *y, yaml_node_t *root, const char *source, cc_profile **out);
+
 /* Travel cost in ms for @p len_m metres at @p kmh, rounded, at least 1 ms (so that Dijkstra's
  * tie-breaking by origin is exact, see planner/route/dijkstra.c), at most CC_MAX_EDGE_COST. */
 static inline uint32_t cc__cost_ms(double len_m, double kmh)

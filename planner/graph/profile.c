@@ -89,17 +89,27 @@ static cc_status read_string_list(cc_ctx *ctx, cc__yaml *y, yaml_node_t *seq, co
 
 cc_status cc_profile_parse(cc_ctx *ctx, const char *text, size_t len, const char *source, cc_profile **out)
 {
-    static const char *const on_off_max[] = {"ignore", "cap", NULL};
-    static const char *const on_off_oneway[] = {"honour", "ignore", NULL};
     cc__yaml y;
     cc_status st;
+    *out = NULL;
+    if ((st = cc__yaml_load(ctx, text, len, source, &y)) == CC_OK) st = cc__profile_from_node(ctx, &y, cc__yaml_root(&y), source, out);
+    cc__yaml_free(&y);
+    return st;
+}
+
+/* The profile held by mapping @p root of an already loaded document (a profile file, or a
+ * profile written inline in a scenario file); messages carry the document's positions. */
+cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *yp, yaml_node_t *root, const char *source, cc_profile **out)
+{
+    static const char *const on_off_max[] = {"ignore", "cap", NULL};
+    static const char *const on_off_oneway[] = {"honour", "ignore", NULL};
+    cc__yaml *y = yp;
+    cc_status st;
     cc_profile *p = NULL;
-    yaml_node_t *root, *n;
+    yaml_node_t *n;
 
     *out = NULL;
-    if ((st = cc__yaml_load(ctx, text, len, source, &y))) goto out;
-    root = cc__yaml_root(&y);
-    if ((st = cc__yaml_check_map(ctx, &y, root, profile_keys, "profile"))) goto out;
+    if ((st = cc__yaml_check_map(ctx, y, root, profile_keys, "profile"))) goto out;
     st = CC_ERR_NOMEM;
     if (!(p = calloc(1, sizeof(*p)))) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading profile");
@@ -109,69 +119,68 @@ cc_status cc_profile_parse(cc_ctx *ctx, const char *text, size_t len, const char
     p->offroad_kmh = 5.0;
     p->max_snap_m = 2000.0;
 
-    n = cc__yaml_get(&y, root, "name");
+    n = cc__yaml_get(y, root, "name");
     if (n && !cc__yaml_scalar(n)) {
-        st = cc__yaml_fail(ctx, &y, n, CC_ERR_INPUT, "<name> must be a string");
+        st = cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<name> must be a string");
         goto out;
     }
     p->name = cc__strdup(n ? cc__yaml_scalar(n) : source);
-    n = cc__yaml_get(&y, root, "description");
+    n = cc__yaml_get(y, root, "description");
     p->description = cc__strdup(n && cc__yaml_scalar(n) ? cc__yaml_scalar(n) : "");
     if (!p->name || !p->description) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading profile");
         goto out;
     }
 
-    if (!(n = cc__yaml_get(&y, root, "speeds_kmh"))) {
-        st = cc__yaml_fail(ctx, &y, root, CC_ERR_INPUT, "Missing required key <speeds_kmh>");
+    if (!(n = cc__yaml_get(y, root, "speeds_kmh"))) {
+        st = cc__yaml_fail(ctx, y, root, CC_ERR_INPUT, "Missing required key <speeds_kmh>");
         goto out;
     }
-    if ((st = read_number_map(ctx, &y, n, "speeds_kmh", 0.0, 300.0, &p->class_name, &p->class_kmh, &p->n_classes)))
+    if ((st = read_number_map(ctx, y, n, "speeds_kmh", 0.0, 300.0, &p->class_name, &p->class_kmh, &p->n_classes)))
         goto out;
     for (size_t i = 0; i < p->n_classes; i++) {
         if (p->class_kmh[i] <= 0) {
-            st = cc__yaml_fail(ctx, &y, n, CC_ERR_INPUT,
+            st = cc__yaml_fail(ctx, y, n, CC_ERR_INPUT,
                                "Speed of <%s> must be above 0 km/h (list the class under not_drivable instead)",
                                p->class_name[i]);
             goto out;
         }
     }
-    if ((n = cc__yaml_get(&y, root, "not_drivable"))) {
-        if ((st = read_string_list(ctx, &y, n, "not_drivable", &p->blocked, &p->n_blocked))) goto out;
+    if ((n = cc__yaml_get(y, root, "not_drivable"))) {
+        if ((st = read_string_list(ctx, y, n, "not_drivable", &p->blocked, &p->n_blocked))) goto out;
         for (size_t i = 0; i < p->n_blocked; i++)
             for (size_t j = 0; j < p->n_classes; j++)
                 if (strcmp(p->blocked[i], p->class_name[j]) == 0) {
-                    st = cc__yaml_fail(ctx, &y, n, CC_ERR_INPUT, "Class <%s> is both in speeds_kmh and in not_drivable",
+                    st = cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "Class <%s> is both in speeds_kmh and in not_drivable",
                                        p->blocked[i]);
                     goto out;
                 }
     }
-    if ((n = cc__yaml_get(&y, root, "surface_multipliers")) &&
-        (st = read_number_map(ctx, &y, n, "surface_multipliers", 0.01, 2.0, &p->surface_name, &p->surface_mult,
+    if ((n = cc__yaml_get(y, root, "surface_multipliers")) &&
+        (st = read_number_map(ctx, y, n, "surface_multipliers", 0.01, 2.0, &p->surface_name, &p->surface_mult,
                               &p->n_surfaces)))
         goto out;
-    if ((n = cc__yaml_get(&y, root, "maxspeed"))) {
+    if ((n = cc__yaml_get(y, root, "maxspeed"))) {
         int c;
-        if ((st = cc__yaml_choice(ctx, &y, n, "maxspeed", on_off_max, &c))) goto out;
+        if ((st = cc__yaml_choice(ctx, y, n, "maxspeed", on_off_max, &c))) goto out;
         p->maxspeed_cap = (c == 1);
     }
-    if ((n = cc__yaml_get(&y, root, "oneway"))) {
+    if ((n = cc__yaml_get(y, root, "oneway"))) {
         int c;
-        if ((st = cc__yaml_choice(ctx, &y, n, "oneway", on_off_oneway, &c))) goto out;
+        if ((st = cc__yaml_choice(ctx, y, n, "oneway", on_off_oneway, &c))) goto out;
         p->oneway_honour = (c == 0);
     }
-    if ((n = cc__yaml_get(&y, root, "offroad_speed_kmh")) &&
-        (st = cc__yaml_number(ctx, &y, n, "offroad_speed_kmh", 0.1, 50.0, &p->offroad_kmh)))
+    if ((n = cc__yaml_get(y, root, "offroad_speed_kmh")) &&
+        (st = cc__yaml_number(ctx, y, n, "offroad_speed_kmh", 0.1, 50.0, &p->offroad_kmh)))
         goto out;
-    if ((n = cc__yaml_get(&y, root, "max_snap_m")) &&
-        (st = cc__yaml_number(ctx, &y, n, "max_snap_m", 0.0, 100000.0, &p->max_snap_m)))
+    if ((n = cc__yaml_get(y, root, "max_snap_m")) &&
+        (st = cc__yaml_number(ctx, y, n, "max_snap_m", 0.0, 100000.0, &p->max_snap_m)))
         goto out;
     *out = p;
     p = NULL;
     st = CC_OK;
 out:
     cc_profile_destroy(p);
-    cc__yaml_free(&y);
     return st;
 }
 
@@ -216,6 +225,43 @@ cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_cl
     if (!found)
         return cc__fail(ctx, CC_ERR_PARAM, "Profile <%s> has no drivable class <%s>", p->name, road_class);
     return CC_OK;
+}
+
+/* OpenStreetMap's surface values, by family (wiki "Key:surface"). */
+static const char *const unpaved_family[] = {"unpaved", "compacted", "fine_gravel", "gravel", "shells", "rock", "pebblestone",
+                                             "ground", "dirt", "earth", "grass", "grass_paver", "metal_grid", "mud", "sand",
+                                             "woodchips", "snow", "ice", "salt", NULL};
+static const char *const paved_family[] = {"paved", "asphalt", "chipseal", "concrete", "concrete:lanes", "concrete:plates",
+                                           "paving_stones", "paving_stones:lanes", "grass_paver", "sett", "unhewn_cobblestone",
+                                           "cobblestone", "bricks", "metal", "wood", "stepping_stones", "rubber", "tiles", NULL};
+
+static cc_status scale_one_surface(cc_ctx *ctx, cc_profile *p, const char *surface, double factor)
+{
+    for (size_t i = 0; i < p->n_surfaces; i++)
+        if (strcmp(p->surface_name[i], surface) == 0) {
+            p->surface_mult[i] *= factor;
+            return CC_OK;
+        }
+    char **names = cc__realloc_array(p->surface_name, p->n_surfaces + 1, sizeof(char *));
+    if (names) p->surface_name = names;
+    double *mult = cc__realloc_array(p->surface_mult, p->n_surfaces + 1, sizeof(double));
+    if (mult) p->surface_mult = mult;
+    if (!names || !mult || !(p->surface_name[p->n_surfaces] = cc__strdup(surface)))
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory scaling surface speeds");
+    p->surface_mult[p->n_surfaces++] = factor;
+    return CC_OK;
+}
+
+cc_status cc_profile_scale_surface(cc_ctx *ctx, cc_profile *p, const char *surface, double factor)
+{
+    if (!(factor > 0.0) || factor > 10.0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Speed factor must be above 0 and at most 10, got %g", factor);
+    if (!surface || !*surface) return cc__fail(ctx, CC_ERR_PARAM, "Surface name is empty");
+    const char *const *family = !strcmp(surface, "unpaved") ? unpaved_family : !strcmp(surface, "paved") ? paved_family : NULL;
+    if (!family) return scale_one_surface(ctx, p, surface, factor);
+    cc_status st = CC_OK;
+    for (size_t i = 0; family[i] && !st; i++) st = scale_one_surface(ctx, p, family[i], factor);
+    return st;
 }
 
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known)

@@ -10,10 +10,12 @@ void cc__admin_free(cc__admin *a)
     for (size_t i = 0; i < a->n; i++) {
         free(a->name[i]);
         free(a->code[i]);
+        if (a->name_zh) free(a->name_zh[i]);
         if (a->geom[i]) OGR_G_DestroyGeometry(a->geom[i]);
     }
     free(a->name);
     free(a->code);
+    free(a->name_zh);
     free(a->geom);
     memset(a, 0, sizeof(*a));
 }
@@ -38,6 +40,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
     int fcode = OGR_FD_GetFieldIndex(fd, o->code_field ? o->code_field : "code");
+    int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (o->name_field && fname < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no name field <%s>", OGR_L_GetName(lyr), path, o->name_field);
         goto out;
@@ -80,7 +83,9 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
             if (n2) a->code = n2;
             OGRGeometryH *n3 = cc__realloc_array(a->geom, c, sizeof(OGRGeometryH));
             if (n3) a->geom = n3;
-            if (!n1 || !n2 || !n3) {
+            char **n4 = fzh >= 0 ? cc__realloc_array(a->name_zh, c, sizeof(char *)) : NULL;
+            if (n4) a->name_zh = n4;
+            if (!n1 || !n2 || !n3 || (fzh >= 0 && !n4)) {
                 OGR_F_Destroy(f);
                 st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading admin areas");
                 break;
@@ -93,8 +98,9 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
         a->name[a->n] = cc__strdup(fname >= 0 ? OGR_F_GetFieldAsString(f, fname) : fb);
         a->code[a->n] = cc__strdup(fcode >= 0 ? OGR_F_GetFieldAsString(f, fcode) : fb);
         a->geom[a->n] = gc;
+        if (fzh >= 0) a->name_zh[a->n] = cc__strdup(OGR_F_GetFieldAsString(f, fzh));
         a->n++;
-        if (!a->name[a->n - 1] || !a->code[a->n - 1])
+        if (!a->name[a->n - 1] || !a->code[a->n - 1] || (fzh >= 0 && !a->name_zh[a->n - 1]))
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading admin areas");
         else if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
             st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform admin area %lld of '%s': %s", (long long)OGR_F_GetFID(f), path,

@@ -21,6 +21,9 @@ void cc__demand_free(cc__demand *d)
     if (d->name)
         for (size_t i = 0; i < d->n; i++) free(d->name[i]);
     free(d->name);
+    if (d->name_zh)
+        for (size_t i = 0; i < d->n; i++) free(d->name_zh[i]);
+    free(d->name_zh);
     free(d->grid.wkt);
     memset(d, 0, sizeof(*d));
 }
@@ -40,7 +43,9 @@ static cc_status reserve(cc_ctx *ctx, cc__demand *d, size_t *cap, size_t need, b
     if (cl) d->cell = cl;
     char **nm = names ? cc__realloc_array(d->name, c, sizeof(char *)) : d->name;
     if (nm) d->name = nm;
-    if (!x || !y || !p || !cl || (names && !nm)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
+    char **zh = names && d->name_zh ? cc__realloc_array(d->name_zh, c, sizeof(char *)) : d->name_zh;
+    if (zh) d->name_zh = zh;
+    if (!x || !y || !p || !cl || (names && !nm) || (d->name_zh && !zh)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
     *cap = c;
     return CC_OK;
 }
@@ -180,6 +185,8 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         return cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no population field <%s>; name it with --population-field",
                         OGR_L_GetName(lyr), path, o->pop_field ? o->pop_field : "population");
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
+    if (fzh >= 0 && !(d->name_zh = cc__calloc_array(1, sizeof(char *)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
     if (!ls) {
         if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") != 0)
@@ -216,10 +223,12 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
                 d->pop[d->n] = v;
                 d->cell[d->n] = -1;
                 d->name[d->n] = cc__strdup(fname >= 0 ? OGR_F_GetFieldAsString(f, fname) : "");
+                if (d->name_zh) d->name_zh[d->n] = cc__strdup(OGR_F_GetFieldAsString(f, fzh));
                 d->pop_total += v;
                 if (v == 0) d->n_zero++;
                 d->n++;
-                if (!d->name[d->n - 1]) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
+                if (!d->name[d->n - 1] || (d->name_zh && !d->name_zh[d->n - 1]))
+                    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
             }
         }
         OGR_F_Destroy(f);

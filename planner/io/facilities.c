@@ -18,6 +18,7 @@ void cc__facilities_free(cc__facilities *f)
     if (!f) return;
     for (size_t i = 0; i < f->n; i++) {
         if (f->name) free(f->name[i]);
+        if (f->name_zh) free(f->name_zh[i]);
         if (f->tier_raw) free(f->tier_raw[i]);
     }
     for (size_t i = 0; i < f->n_tiers; i++) free(f->tier_name[i]);
@@ -26,6 +27,7 @@ void cc__facilities_free(cc__facilities *f)
     free(f->lon);
     free(f->lat);
     free(f->name);
+    free(f->name_zh);
     free(f->tier_raw);
     free(f->tier);
     free(f->fid);
@@ -181,6 +183,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     }
     if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier))))) goto nomem;
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (o->name_field && fname < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
                       fields);
@@ -242,7 +245,9 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             if (a5) f->tier = a5;
             int64_t *a6 = cc__realloc_array(f->fid, c, sizeof(int64_t));
             if (a6) f->fid = a6;
-            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6) {
+            char **a7 = fzh >= 0 ? cc__realloc_array(f->name_zh, c, sizeof(char *)) : NULL;
+            if (a7) f->name_zh = a7;
+            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || (fzh >= 0 && !a7)) {
                 OGR_F_Destroy(ft);
                 cc__gdal_end(ctx);
                 goto nomem;
@@ -259,11 +264,12 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         f->y[i] = y;
         f->fid[i] = OGR_F_GetFID(ft);
         f->name[i] = cc__strdup(name);
+        if (f->name_zh) f->name_zh[i] = cc__strdup(OGR_F_IsFieldSetAndNotNull(ft, fzh) ? OGR_F_GetFieldAsString(ft, fzh) : name);
         f->tier_raw[i] = cc__strdup(raw);
         f->tier[i] = -1;
         f->n++;
         OGR_F_Destroy(ft);
-        if (!f->name[i] || !f->tier_raw[i]) {
+        if (!f->name[i] || !f->tier_raw[i] || (f->name_zh && !f->name_zh[i])) {
             cc__gdal_end(ctx);
             goto nomem;
         }
@@ -350,5 +356,148 @@ out:
     if (wgs) OSRDestroySpatialReference(wgs);
     if (ds) GDALClose(ds);
     if (st) cc__facilities_free(f);
+    return st;
+}
+
+/* Find the facility a change names: by id (index) or by unique exact name. */
+static cc_status find_facility(cc_ctx *ctx, const cc__facilities *f, const cc_facility_change *c, size_t n_orig, size_t *out)
+{
+    if (c->id >= 0) {
+        if ((size_t)c->id >= n_orig)
+            return cc__fail(ctx, CC_ERR_INPUT, "Facility change: there is no facility with id %lld (ids run from 0 to %zu)", c->id,
+                            n_orig ? n_orig - 1 : 0);
+        *out = (size_t)c->id;
+        return CC_OK;
+    }
+    size_t hits = 0;
+    for (size_t i = 0; i < n_orig; i++)
+        if (c->name && strcmp(f->name[i], c->name) == 0) {
+            if (!hits) *out = i;
+            hits++;
+        }
+    if (hits == 0) return cc__fail(ctx, CC_ERR_INPUT, "Facility change: no facility is named <%s>", c->name ? c->name : "");
+    if (hits > 1)
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility change: %zu facilities are named <%s>; name it by id instead", hits, c->name);
+    return CC_OK;
+}
+
+cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility_change *ch, size_t n, const char *work_wkt)
+{
+    const size_t n_orig = f->n;
+    size_t n_add = 0;
+    cc_status st = CC_OK;
+    bool *removed = cc__calloc_array(n_orig, sizeof(bool));
+    OGRSpatialReferenceH wgs = NULL, dst = NULL;
+    OGRCoordinateTransformationH ct = NULL;
+    if (!removed) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t k = 0; k < n && !st; k++) {
+        size_t i = 0;
+        if (ch[k].kind == CC_FACILITY_ADD) {
+            n_add++;
+            continue;
+        }
+        if ((st = find_facility(ctx, f, &ch[k], n_orig, &i))) break;
+        if (ch[k].kind == CC_FACILITY_REMOVE) {
+            removed[i] = true;
+        } else {
+            int t = ch[k].tier ? add_tier(f, ch[k].tier) : -2;
+            char *raw = ch[k].tier ? cc__strdup(ch[k].tier) : NULL;
+            if (t < 0 || !raw) {
+                free(raw);
+                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                break;
+            }
+            free(f->tier_raw[i]);
+            f->tier_raw[i] = raw;
+            f->tier[i] = t;
+        }
+    }
+    if (st) goto out;
+    /* removals: compact in place */
+    size_t o = 0;
+    for (size_t i = 0; i < n_orig; i++) {
+        if (removed[i]) {
+            free(f->name[i]);
+            if (f->name_zh) free(f->name_zh[i]);
+            free(f->tier_raw[i]);
+            continue;
+        }
+        if (f->name_zh) f->name_zh[o] = f->name_zh[i];
+        f->x[o] = f->x[i];
+        f->y[o] = f->y[i];
+        f->lon[o] = f->lon[i];
+        f->lat[o] = f->lat[i];
+        f->name[o] = f->name[i];
+        f->tier_raw[o] = f->tier_raw[i];
+        f->tier[o] = f->tier[i];
+        f->fid[o] = f->fid[i];
+        o++;
+    }
+    f->n = o;
+    if (n_add) {
+        size_t cap = f->n + n_add;
+        double *a1 = cc__realloc_array(f->x, cap, sizeof(double));
+        if (a1) f->x = a1;
+        double *a2 = cc__realloc_array(f->y, cap, sizeof(double));
+        if (a2) f->y = a2;
+        double *a3 = cc__realloc_array(f->lon, cap, sizeof(double));
+        if (a3) f->lon = a3;
+        double *a4 = cc__realloc_array(f->lat, cap, sizeof(double));
+        if (a4) f->lat = a4;
+        char **a5 = cc__realloc_array(f->name, cap, sizeof(char *));
+        if (a5) f->name = a5;
+        char **a6 = cc__realloc_array(f->tier_raw, cap, sizeof(char *));
+        if (a6) f->tier_raw = a6;
+        int *a7 = cc__realloc_array(f->tier, cap, sizeof(int));
+        if (a7) f->tier = a7;
+        int64_t *a8 = cc__realloc_array(f->fid, cap, sizeof(int64_t));
+        if (a8) f->fid = a8;
+        char **a9 = f->name_zh ? cc__realloc_array(f->name_zh, cap, sizeof(char *)) : NULL;
+        if (a9) f->name_zh = a9;
+        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8 || (f->name_zh && !a9)) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+        wgs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(wgs, 4326);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        dst = cc__srs_from_wkt(work_wkt);
+        cc__gdal_begin(ctx);
+        ct = dst ? OCTNewCoordinateTransformation(wgs, dst) : NULL;
+        cc__gdal_end(ctx);
+        if (!ct) {
+            st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform added facilities to the working CRS: %s", cc__gdal_msg(ctx));
+            goto out;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (ch[k].kind != CC_FACILITY_ADD) continue;
+            size_t i = f->n;
+            int t = ch[k].tier ? add_tier(f, ch[k].tier) : -1;
+            f->name[i] = cc__strdup(ch[k].name ? ch[k].name : "new facility");
+            if (f->name_zh) f->name_zh[i] = cc__strdup(ch[k].name ? ch[k].name : "新机构");
+            f->tier_raw[i] = cc__strdup(ch[k].tier ? ch[k].tier : "");
+            f->fid[i] = -1;
+            f->tier[i] = t;
+            f->lon[i] = f->x[i] = ch[k].lon;
+            f->lat[i] = f->y[i] = ch[k].lat;
+            f->n++;
+            if (!f->name[i] || !f->tier_raw[i] || t == -2 || (f->name_zh && !f->name_zh[i])) {
+                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                goto out;
+            }
+            if ((st = cc__transform_points(ctx, ct, f->x + i, f->y + i, 1))) goto out;
+            if (!isfinite(f->x[i])) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "Added facility <%s> at %g, %g cannot be placed in the working CRS", f->name[i],
+                              ch[k].lon, ch[k].lat);
+                goto out;
+            }
+        }
+    }
+    if (f->n == 0) st = cc__fail(ctx, CC_ERR_INPUT, "The facility changes remove every facility");
+out:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    if (dst) OSRDestroySpatialReference(dst);
+    free(removed);
     return st;
 }

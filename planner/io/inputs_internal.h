@@ -25,6 +25,7 @@ typedef struct cc__demand {
     double *pop;     /* persons (0 for grid-only cells) */
     int64_t *cell;   /* raster cell index row*w+col, or -1 */
     char **name;     /* village names (point demand), may be NULL */
+    char **name_zh;  /* Chinese village names from a "name_zh" field (maps and reports in Chinese), or NULL */
     bool is_raster;  /* demand points are the cells of the population raster */
     cc__grid grid;   /* population grid, or the working-CRS grid built for point demand */
     double pop_total;
@@ -50,6 +51,7 @@ typedef struct cc__facilities {
     double *x, *y;     /* working CRS */
     double *lon, *lat; /* WGS84 */
     char **name;
+    char **name_zh;    /* from a "name_zh" field when the layer has one (Chinese maps), else NULL */
     char **tier_raw;   /* normalised raw tier value ("" when none) */
     int *tier;         /* tier index, -1 when the value is not mapped */
     int64_t *fid;
@@ -71,11 +73,18 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                               cc__facilities *out);
 void cc__facilities_free(cc__facilities *f);
 
+#include "carecircle/cc_coverage.h"
+/* Apply scenario changes: tier changes and removals name facilities by their index in @p f as
+ * read (or unique name); additions (WGS84) are appended. CC_ERR_INPUT names a change that
+ * matches nothing (or several). */
+cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility_change *ch, size_t n, const char *work_wkt);
+
 /* Admin areas: polygons in the working CRS, as OGR geometries (owned). */
 typedef struct cc__admin {
     size_t n;
     char **name;
     char **code;
+    char **name_zh; /* from a "name_zh" field when the layer has one (maps in Chinese), else NULL */
     OGRGeometryH *geom;
 } cc__admin;
 

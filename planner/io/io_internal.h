@@ -16,6 +16,10 @@
 
 enum { CC__ONEWAY_UNSET = 0, CC__ONEWAY_FWD = 1, CC__ONEWAY_BWD = 2, CC__ONEWAY_NO = 3 };
 
+/* Scenario status of a way (cc_roads.status; NULL means every way is CC__WAY_BASE). Closed and
+ * replaced ways stay in the records (for maps and the roads layer) but are never driven on. */
+enum { CC__WAY_BASE = 0, CC__WAY_CLOSED = 1, CC__WAY_ADDED = 2, CC__WAY_REPLACED = 3 };
+
 struct cc_roads {
     size_t n_ways, n_vertices;
     size_t *way_first;      /* n_ways + 1: vertices of way w are way_first[w] .. way_first[w+1]-1 */
@@ -27,6 +31,7 @@ struct cc_roads {
     uint8_t *oneway;        /* CC__ONEWAY_* */
     uint8_t *roundabout;    /* junction=roundabout */
     int64_t *way_id;        /* OSM id, or the OGR feature id */
+    uint8_t *status;        /* CC__WAY_*, or NULL (all base): set by scenario edits (roads_edit.c) */
     cc__strtab strings;     /* classes and surfaces */
     char *crs_wkt;
     char crs_name[32];

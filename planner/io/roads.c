@@ -25,6 +25,7 @@ void cc_roads_destroy(cc_roads *r)
     free(r->oneway);
     free(r->roundabout);
     free(r->way_id);
+    free(r->status);
     free(r->crs_wkt);
     cc__strtab_free(&r->strings);
     free(r);

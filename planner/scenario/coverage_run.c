@@ -13,6 +13,7 @@
 #include "carecircle/cc_coverage.h"
 #include "carecircle/cc_version.h"
 #include "../access/access_internal.h"
+#include "../io/roads_edit_internal.h"
 #include "../io/write_internal.h"
 #include "../isochrone/isochrone_internal.h"
 #include "../core/omp_internal.h"
@@ -134,6 +135,56 @@ static cc_status check_opts(run *r)
 
 /* ---- inputs ----------------------------------------------------------------------------- */
 
+/* Scenario edits of the road records: closures by way id and by area, added roads. */
+static cc_status edit_roads(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_coverage_opts *o = r->o;
+    cc_status st;
+    size_t n;
+    if (o->n_closed_way_ids) {
+        if ((st = cc__roads_close_ids(ctx, r->roads, o->closed_way_ids, o->n_closed_way_ids, CC__WAY_CLOSED,
+                                      "closed_roads", &n)))
+            return st;
+        cc__info(ctx, "Closed %zu road ways by id", n);
+    }
+    if (o->closed_areas) {
+        cc__admin areas;
+        cc__admin_opts ao = {.layer = o->closed_areas_layer};
+        if ((st = cc__admin_read(ctx, o->closed_areas, &ao, r->roads->crs_wkt, &areas))) return st;
+        st = cc__roads_close_areas(ctx, r->roads, areas.geom, areas.n, &n);
+        cc__admin_free(&areas);
+        if (st) return st;
+        if (n == 0)
+            cc__warn(ctx, "No road crosses the closure areas of '%s'; nothing is closed", o->closed_areas);
+        else
+            cc__info(ctx, "Closed %zu road segments inside the closure areas of '%s'", n, o->closed_areas);
+    }
+    if (o->added_roads) {
+        cc_roads *add = NULL;
+        cc_roads_opts ao = {.layer = o->added_roads_layer, .class_field = o->class_field, .speed_field = o->speed_field,
+                            .crs = r->roads->crs_wkt};
+        if ((st = cc_roads_read(ctx, o->added_roads, &ao, &add))) return st;
+        size_t joined, loose;
+        double connect = o->added_roads_connect_m > 0 ? o->added_roads_connect_m : 50.0;
+        st = cc__roads_append(ctx, r->roads, add, connect, r->profile, &joined, &loose);
+        size_t n_add = cc_roads_get_way_count(add);
+        cc_roads_destroy(add);
+        if (st) return st;
+        cc__info(ctx, "Added %zu roads from '%s'; %zu ends joined to the network", n_add, o->added_roads, joined);
+        if (loose)
+            cc__warn(ctx, "%zu ends of the added roads of '%s' are farther than %g m from any drivable road and stay unjoined", loose,
+                     o->added_roads, connect);
+    }
+    if (o->n_replaced_way_ids) {
+        if ((st = cc__roads_close_ids(ctx, r->roads, o->replaced_way_ids, o->n_replaced_way_ids, CC__WAY_REPLACED,
+                                      "added_roads.replaces", &n)))
+            return st;
+        cc__info(ctx, "%zu road ways replaced by added roads", n);
+    }
+    return CC_OK;
+}
+
 static cc_status load_inputs(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -149,6 +200,7 @@ static cc_status load_inputs(run *r)
     cc_roads_opts ro = {.layer = o->roads_layer, .class_field = o->class_field, .speed_field = o->speed_field, .crs = o->crs};
     if ((st = cc_roads_read(ctx, o->roads, &ro, &r->roads))) return st;
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    if ((st = edit_roads(r))) return st;
     const char *wkt = r->roads->crs_wkt;
     double t = cc__now();
     cc__info(ctx, "Reading population...");
@@ -161,6 +213,10 @@ static cc_status load_inputs(run *r)
                               .lon_field = o->lon_field, .lat_field = o->lat_field, .where = o->facility_where};
     if ((st = cc__facilities_read(ctx, o->facilities, &fo, wkt, &r->fac))) return st;
     cc__debug(ctx, "Facilities: read in %.3f s", cc__now() - t);
+    if (o->n_facility_changes) {
+        if ((st = cc__facilities_apply(ctx, &r->fac, o->facility_changes, o->n_facility_changes, wkt))) return st;
+        cc__info(ctx, "Facility changes applied: %zu facilities now", r->fac.n);
+    }
     if (o->admin) {
         cc__admin_opts ao = {.name_field = o->admin_name_field, .code_field = o->admin_code_field};
         if ((st = cc__admin_read(ctx, o->admin, &ao, wkt, &r->admin))) return st;
@@ -416,7 +472,7 @@ static cc_status account(run *r)
 static cc_status write_outputs(run *r)
 {
     cc__cov_out co = {
-        .ctx = r->ctx, .o = r->o, .profile = r->profile, .graph = r->graph, .crs_wkt = r->roads->crs_wkt, .dem = &r->dem,
+        .ctx = r->ctx, .o = r->o, .profile = r->profile, .graph = r->graph, .roads = r->roads, .crs_wkt = r->roads->crs_wkt, .dem = &r->dem,
         .grid = r->dem.is_raster ? &r->dem : &r->grid, .fac = &r->fac, .admin = r->have_admin ? &r->admin : NULL,
         .fjoin = r->fjoin, .foff = r->foff, .djoin = r->djoin, .dtime = r->dtime, .dfac = r->dfac,
         .gtime = r->dem.is_raster ? r->dtime : r->gtime, .gfac = r->dem.is_raster ? r->dfac : r->gfac, .n_sets = r->n_sets,

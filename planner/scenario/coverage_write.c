@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
 #include "scenario_internal.h"
@@ -219,6 +220,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
         snprintf(nm, sizeof(nm), "reach_le_%g", c->bands_min[b]);
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
+    if (!st && fac->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     for (size_t f = 0; f < fac->n && !st; f++) {
         OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -238,6 +240,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
                 OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);
             }
         }
+        if (fac->name_zh && fac->name_zh[f]) OGR_F_SetFieldString(ft, 9 + 2 * (int)c->nb, fac->name_zh[f]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, fac->x[f], fac->y[f]);
         OGR_F_SetGeometryDirectly(ft, pt);
@@ -273,6 +276,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     static const char *const fn[] = {"rank", "population", "minutes", "status", "nearest_facility", "snap_dist_m", "name", "admin"};
     static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString, OFTReal, OFTString, OFTString};
     cc_status st = create_fields(ctx, lyr, fn, ft, 8);
+    if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     uncovered *u = cc__malloc_array(d->n, sizeof(uncovered));
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -301,6 +305,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetFieldString(f, 3, status);
         OGR_F_SetFieldDouble(f, 5, c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m);
         if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
+        if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 8, d->name_zh[i]);
         if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
@@ -338,6 +343,7 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         snprintf(nm, sizeof(nm), "share_le_%g", c->bands_min[b]);
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
+    if (!st && a->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     if (st) return st;
     const size_t ncol = 3 + ns * nb;
     double *acc = cc__calloc_array(a->n * ncol, sizeof(double));
@@ -364,11 +370,45 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetFieldString(f, 1, a->name[k]);
         for (size_t j = 0; j < ncol; j++) OGR_F_SetFieldDouble(f, 2 + (int)j, row[j]);
         for (size_t b = 0; b < nb; b++) OGR_F_SetFieldDouble(f, 2 + (int)(ncol + b), row[0] > 0 ? row[3 + b] / row[0] : 0.0);
+        if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2 + (int)(ncol + nb), a->name_zh[k]);
         OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k]));
         OGR_F_SetGeometryDirectly(f, g);
         st = put(ctx, lyr, f, "coverage_by_admin");
     }
     free(acc);
+    return st;
+}
+
+/* Every road read (with scenario edits): class, surface, effective speed and scenario status,
+ * so that GIS staff and the map see closed, added and slowed roads. */
+static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
+{
+    static const char *const status_name[] = {"open", "closed", "added", "replaced"};
+    cc_ctx *ctx = c->ctx;
+    const cc_roads *r = c->roads;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "roads", wkbLineString, c->crs_wkt,
+                                   "Roads as used by the run: class, surface, speed (km/h, 0 = not driven on) and scenario status");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"way_id", "class", "surface", "speed_kmh", "status"};
+    static const OGRFieldType ft[] = {OFTInteger64, OFTString, OFTString, OFTReal, OFTString};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 5);
+    for (size_t w = 0; w < r->n_ways && !st; w++) {
+        uint8_t status = r->status ? r->status[w] : CC__WAY_BASE;
+        const char *cls = r->cls[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->cls[w]);
+        const char *surf = r->surface[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->surface[w]);
+        double kmh = r->speed_kmh[w] > 0 ? r->speed_kmh[w] : cls ? cc_profile_speed_kmh(c->profile, cls, surf, r->maxspeed_kmh[w], NULL) : 0;
+        if (status == CC__WAY_CLOSED || status == CC__WAY_REPLACED) kmh = 0;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger64(f, 0, r->way_id[w]);
+        if (cls) OGR_F_SetFieldString(f, 1, cls);
+        if (surf) OGR_F_SetFieldString(f, 2, surf);
+        OGR_F_SetFieldDouble(f, 3, kmh);
+        OGR_F_SetFieldString(f, 4, status_name[status < 4 ? status : 0]);
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbLineString);
+        for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) OGR_G_AddPoint_2D(g, r->x[i], r->y[i]);
+        OGR_F_SetGeometryDirectly(f, g);
+        st = put(ctx, lyr, f, "roads");
+    }
     return st;
 }
 
@@ -408,6 +448,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st) st = layer_facilities(c, ds, served);
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
+    if (!st && c->roads) st = layer_roads(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
@@ -518,6 +559,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
 {
     cc_status st;
     polys p = {0};
+    char path[4200];
     double t = cc__now();
     cc__info(c->ctx, "Tracing isochrones and catchments...");
     st = make_polygons(c, &p);
@@ -533,6 +575,12 @@ cc_status cc__coverage_write(cc__cov_out *c)
     cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
     c->res->t_write_s = cc__now() - t;
     if (!st) st = write_summary(c);
+    if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
+    if (!st) {
+        t = cc__now();
+        st = cc_report_write(c->ctx, c->stage->tmp_dir, c->o->report);
+        cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);
+    }
     polys_free(&p, c->n_sets * c->nb, c->fac->n);
     return st;
 }

@@ -13,6 +13,7 @@ typedef struct cc__cov_out {
     const cc_coverage_opts *o;
     const cc_profile *profile;
     const cc_graph *graph;
+    const cc_roads *roads;
     const char *crs_wkt;
     const cc__demand *dem;  /* demand points */
     const cc__demand *grid; /* raster cells (== dem for raster demand) */
@@ -35,5 +36,110 @@ typedef struct cc__cov_out {
 } cc__cov_out;
 
 cc_status cc__coverage_write(cc__cov_out *c);
+
+
+/* ---- scenario files (scenario.c) ------------------------------------------------------------ */
+#include "carecircle/cc_scenario.h"
+#include "../core/yaml_internal.h"
+
+typedef struct sc_pos {
+    const char *file; /* borrowed from the scenario or batch that owns the document */
+    size_t line, col;
+} sc_pos;
+
+typedef struct sc_str {
+    char *v;
+    sc_pos pos;
+} sc_str;
+
+typedef struct sc_factor {
+    char *key;
+    double factor;
+    sc_pos pos;
+} sc_factor;
+
+typedef struct sc_fchange {
+    cc_facility_change c; /* strings owned */
+    sc_pos pos;
+} sc_fchange;
+
+typedef struct sc_siting {
+    char *model, *tier, *candidates, *candidates_layer;
+    double budget, threshold_min;
+    sc_pos pos;
+} sc_siting;
+
+struct cc_scenario {
+    char *file, *dir; /* source file and its folder */
+    char *name, *title_zh, *title_en, *description;
+    char *label_zh, *label_en; /* a batch variant's own title (shown under the map title) */
+    sc_str out;
+    sc_str roads, roads_layer, class_field, speed_field, population, population_field, facilities, facility_name_field,
+        lon_field, lat_field, facility_where, tier_field, admin, admin_name_field, admin_code_field, crs;
+    char *tiers; /* "value=name,..." */
+    sc_str profile_ref;     /* built-in name or YAML path */
+    cc_profile *profile;    /* inline profile, or loaded at finalize; speed factors applied */
+    bool profile_inline;
+    double minutes[CC_MAX_BANDS];
+    size_t n_minutes;
+    double uncovered_min, resolution_m;
+    sc_factor *f_class, *f_surface;
+    size_t n_f_class, n_f_surface;
+    double f_all;
+    sc_pos f_all_pos;
+    int64_t *closed_ids;
+    size_t n_closed_ids;
+    sc_str closed_areas, closed_areas_layer;
+    sc_str added, added_layer;
+    double added_connect_m;
+    int64_t *replaced_ids;
+    size_t n_replaced_ids;
+    sc_fchange *fchanges;
+    size_t n_fchanges;
+    sc_siting *siting;
+    size_t n_siting;
+    sc_pos siting_pos;
+    char *lang;
+    bool maps;
+};
+
+/* Parsing state: one document applied onto a scenario (base, then a batch variant's overrides). */
+typedef struct sc_parser {
+    cc_ctx *ctx;
+    cc__yaml *y;
+    const char *file; /* for positions */
+    const char *dir;  /* for relative paths */
+    const char *subst; /* sweep value replacing "{value}" in scalars, or NULL */
+    char scratch[1024];
+    char *msgs;        /* problems, one per line */
+    size_t n_msgs, len_msgs, cap_msgs;
+    size_t n_problems, n_missing_files;
+    bool nomem;
+} sc_parser;
+
+cc_scenario *cc__scenario_new(const char *file);
+void cc__sc_parser_init(sc_parser *p, cc_ctx *ctx, cc__yaml *y, const char *file, const char *dir);
+void cc__sc_parser_free(sc_parser *p);
+void cc__sc_problem(sc_parser *p, const yaml_node_t *n, const char *fmt, ...) CC__PRINTF(3, 4);
+/* Apply mapping @p root (a whole scenario file, or a variant's overrides) onto @p s. */
+void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root);
+/* Apply one dotted key ("speed_factors.class.tertiary") with value node @p v (sweeps). */
+void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, yaml_node_t *keynode, yaml_node_t *v);
+/* Cross-checks after every document is applied: required inputs, profile, factors, facility changes. */
+void cc__scenario_finalize(sc_parser *p, cc_scenario *s);
+/* The parser's verdict: CC_OK, or the problems as the ctx message. */
+cc_status cc__sc_parser_status(sc_parser *p);
+/* Text of the scalar (after sweep substitution), or NULL. */
+const char *cc__sc_scalar(sc_parser *p, const yaml_node_t *n);
+
+/* ---- batches (batch.c, compare.c) ------------------------------------------------------------ */
+struct cc_batch {
+    char *file, *dir, *base_file, *out;
+    size_t n;
+    cc_scenario **v; /* v[0] = base */
+};
+
+/* comparison.csv, comparison.gpkg and the batch report from the variants' outputs. */
+cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang);
 
 #endif

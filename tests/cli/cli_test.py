@@ -93,6 +93,8 @@ def case_demo_outputs(tmp):
     epsg = s["crs"].split(":")[1]
     for l in names:
         lyr = ds.GetLayerByName(l)
+        if lyr.GetGeomType() == ogr.wkbNone:  # layer_styles: QGIS's style table, no geometry
+            continue
         srs = lyr.GetSpatialRef()
         check(srs is not None and srs.GetAuthorityCode(None) == epsg, f"layer {l} CRS is not {s['crs']}")
     iso = ds.GetLayerByName("isochrones")
@@ -418,6 +420,403 @@ def case_graph_export(tmp):
     blocker = os.path.join(tmp, "file")
     open(blocker, "w").close()
     error(["--roads", f"{DEMO}/roads.geojson", "--export", os.path.join(blocker, "sub")], 4, "Unable to create folder")
+
+# ---- scenarios, batches and deliverables (issue 5) --------------------------------------------------
+
+def demo_scenario(tmp, extra="", name="s.yaml", lang="[zh, en]", maps=True):
+    """A scenario file on the demo district (absolute paths), with @extra appended. maps=False
+    leaves out the PNG/PDF/HTML (styles and project stay) where a test is not about them."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(f"""name: demo
+inputs:
+  roads: {DEMO}/roads.geojson
+  population: {DEMO}/villages.geojson
+  population_field: population
+  facilities: {DEMO}/facilities.csv
+  tier_field: tier
+  admin: {DEMO}/townships.geojson
+report:
+  lang: {lang}
+""" + ("" if maps else "  maps: false\n") + extra)
+    return path
+
+
+def scenario_error(tmp, text, code, *needles, name="bad.yaml", cmd="run"):
+    """Run a bad scenario (or batch) file: exit @code, every needle in the error lines, nothing written."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    out = os.path.join(tmp, "never")
+    p = run([cmd, path, "--out", out, "--quiet"], expect=code)
+    lines = [l for l in p.stderr.splitlines() if l.startswith("carecircle: error:")]
+    check(lines, f"no error line for {name}: {p.stderr!r}")
+    joined = "\n".join(lines)
+    for n in needles:
+        check(n in joined, f"error lines lack {n!r}:\n{joined}")
+    check(not os.path.exists(out), "a failed scenario wrote its output folder")
+    return lines
+
+
+def case_scenario_bad_files(tmp):
+    """A catalogue of bad scenario files: each gives an error naming file, line:column and key."""
+    ok = open(demo_scenario(tmp)).read()
+    f = os.path.join(tmp, "bad.yaml")
+    cat = [
+        (ok + "minuts: [15, 30]\n", 3, [f"{f}:11:1:", "<minuts>", "did you mean <minutes>"]),
+        (ok.replace("  roads:", "  road:"), 3, [f"{f}:3:3:", "<road>", "did you mean <roads>", "Missing required key <inputs.roads>"]),
+        (ok + "minutes: fast\n", 3, [f"{f}:11:10:", "<minutes> must be a number"]),
+        (ok + "minutes: [15, 3000]\n", 3, [f"{f}:11:15:", "<minutes>", "between 0.1 and 1440"]),
+        (ok + "minutes: [30, 15]\n", 3, [f"{f}:11:15:", "strictly ascending"]),
+        (ok.replace(f"{DEMO}/roads.geojson", "no-such-roads.geojson"), 4, [f"{f}:3:10:", "<inputs.roads>", "no-such-roads.geojson", "does not exist"]),
+        (ok + "speed_factors:\n  class: {tertary: 0.7}\n", 3, [f"{f}:12:11:", "<tertary>", "did you mean <tertiary>"]),
+        (ok + "speed_factors:\n  all: 0\n", 3, [f"{f}:12:8:", "<speed_factors.all>", "between 0.01 and 10"]),
+        (ok + "speed_factors:\n  surface: unpaved\n", 3, [f"{f}:12:12:", "<speed_factors.surface>"]),
+        (ok + "closed_roads:\n  way_ids: 16\n", 3, [f"{f}:12:12:", "<closed_roads.way_ids>", "list"]),
+        (ok + "closed_roads:\n  way_ids: [16, x7]\n", 3, [f"{f}:12:17:", "<closed_roads.way_ids>", "x7"]),
+        (ok + "closed_roads:\n  areas: flood.gpkg\n", 4, [f"{f}:12:10:", "<closed_roads.areas>", "does not exist"]),
+        (ok + "facility_changes:\n  remove: [{name: No Such Hospital}]\n", 3, [f"{f}:12:12:", "No facility is named <No Such Hospital>"]),
+        (ok + "facility_changes:\n  remove: [{name: Qingshan County Peoples Hospital}]\n", 3,
+         [f"{f}:12:12:", "did you mean <Qingshan County People's Hospital>"]),
+        (ok + "facility_changes:\n  set_tier: [{id: 999, tier: county_hospital}]\n", 3, [f"{f}:12:14:", "No facility has id 999"]),
+        (ok + "facility_changes:\n  add: [{name: X, lon: 117.6, tier: emergency_station}]\n", 3, [f"{f}:12:9:", "<lon> and <lat>"]),
+        (ok + "facility_changes:\n  add: [{name: X, lon: 217.6, lat: 34.8, tier: emergency_station}]\n", 3,
+         [f"{f}:12:24:", "<facility_changes.add.lon>", "between -180 and 180"]),
+        (ok + "siting:\n  model: mlcp\n  budget: 2\n  threshold_min: 30\n", 3, [f"{f}:12:10:", "<siting.model>", "did you mean mclp"]),
+        (ok + "siting:\n  model: mclp\n  threshold_min: 30\n", 3, [f"{f}:12:3:", "needs a <budget>"]),
+        (ok + "siting:\n  model: p_median\n  budget: 2.5\n", 3, [f"{f}:13:11:", "<siting.budget>", "whole"]),
+        (ok.replace("lang: [zh, en]", "lang: fr"), 3, [f"{f}:10:9:", "<report.lang>", "'fr'"]),
+        (ok + "profile: ambulence\n", 3, [f"{f}:11:10:", "<profile>", "did you mean ambulance"]),
+        (ok + "profile:\n  speeds_kmh: {primary: 70}\n  ofroad_speed_kmh: 5\n", 3, [f"{f}:13:3:", "<ofroad_speed_kmh>", "did you mean <offroad_speed_kmh>"]),
+        (ok + "name: a/b\n", 3, [f"{f}:11:7:", "<name>"]),
+        (ok + "inputs: [\n", 3, [f"{f}:12:1:"]),
+        (ok.replace(f"  facilities: {DEMO}/facilities.csv\n", ""), 3, [f"{f}:", "Missing required key <inputs.facilities>"]),
+        (ok + "resolution_m: -5\nuncovered_minutes: 2000\n", 3, [f"{f}:11:15:", "<resolution_m>", f"{f}:12:20:", "<uncovered_minutes>"]),
+    ]
+    for i, (text, code, needles) in enumerate(cat):
+        try:
+            scenario_error(tmp, text, code, *needles)
+        except Fail as e:
+            raise Fail(f"catalogue case {i + 1}: {e}")
+    # several problems: one line each, all reported before any work
+    lines = scenario_error(tmp, ok + "minuts: 5\nspeed_factors: {all: 20}\nclosed_roads: {way_id: [1]}\n", 3,
+                           f"{f}:11:1:", f"{f}:12:22:", f"{f}:13:16:", "did you mean <way_ids>")
+    check(len(lines) == 3, f"expected 3 error lines, got {lines}")
+    # a valid file with a siting section: --check passes, run refuses with a clear message
+    sit = demo_scenario(tmp, "siting:\n  - {model: mclp, budget: 2, threshold_min: 30}\n", name="siting.yaml")
+    p = run(["run", sit, "--check"])
+    check("siting engine" in p.stdout, p.stdout)
+    scenario_error(tmp, open(sit).read(), 2, f"{os.path.join(tmp, 'bad.yaml')}:12:3:", "Siting is not available in this build")
+    # batch files
+    base = demo_scenario(tmp, name="base.yaml")
+    b = os.path.join(tmp, "bad.yaml")
+    bcat = [
+        ("base: base.yaml\nvariants:\n  - name: v1\n    sett: {minutes: [10]}\n", [f"{b}:4:5:", "<sett>", "did you mean <set>"]),
+        ("base: base.yaml\nvariants:\n  - name: v1\n    set: {minutes: [10, 5]}\n", [f"{b}:4:25:", "ascending"]),
+        ("base: base.yaml\nvariants:\n  - name: v1\n    set: {speed_factor: {all: 0.5}}\n", [f"{b}:4:11:", "did you mean <speed_factors>"]),
+        ("base: base.yaml\nvariants:\n  - name: v1\n  - name: v1\n", [f"{b}:4:11:", "Two variants are named 'v1'"]),
+        ("base: base.yaml\nvariants:\n  - name: base\n", [f"{b}:3:11:", "reserved"]),
+        ("base: base.yaml\nsweeps:\n  - name: s\n    key: speed_factors.all\n    values: [0.5]\n", [f"{b}:3:11:", "{value}"]),
+        ("base: base.yaml\nsweeps:\n  - name: s_{value}\n    key: speed_factors.all\n    values: [0.5, 20]\n", [f"{b}:5:19:", "between 0.01 and 10"]),
+        ("base: base.yaml\nsweeps:\n  - name: s_{value}\n    key: speed_factor.all\n    values: [0.5]\n", [f"{b}:4:10:", "did you mean <speed_factors>"]),
+        ("base: nope.yaml\nvariants: []\n", [f"{b}:1:7:", "nope.yaml"]),
+        ("bse: base.yaml\n", [f"{b}:1:1:", "did you mean <base>"]),
+    ]
+    for i, (text, needles) in enumerate(bcat):
+        try:
+            scenario_error(tmp, text, 3 if i != 8 else 4, *needles, cmd="batch")
+        except Fail as e:
+            raise Fail(f"batch catalogue case {i + 1}: {e}")
+
+
+def load_gpkg_layer(path, layer):
+    ds = ogr.Open(path)
+    lyr = ds.GetLayerByName(layer)
+    return ds, lyr
+
+
+def case_scenario_edits(tmp):
+    """Scenario edits change the model as documented, checked against the base run."""
+    def within(extra, label):
+        out = os.path.join(tmp, label)
+        run(["run", demo_scenario(tmp, extra, name=label + ".yaml", lang="en", maps=False), "--out", out, "--quiet"])
+        return load_summary(out), out
+    base, base_out = within("", "base")
+    w = lambda s: [s["population_within_min"][k] for k in ("15", "30", "60")]
+    # a closed road (way 19 is the only road to Shimen's valley): fewer people covered
+    closed, out = within("closed_roads: {way_ids: [19]}\n", "closed")
+    check(all(a <= b for a, b in zip(w(closed), w(base))) and w(closed)[1] < w(base)[1], f"closing way 19: {w(closed)} vs {w(base)}")
+    ds, roads = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "roads")
+    st = {(f["way_id"], f["status"]) for f in roads if f["status"] != "open"}
+    check(st == {(19, "closed")}, f"roads layer statuses: {st}")
+    check(closed["graph"]["edges"] < base["graph"]["edges"], "the closed way is still in the graph")
+    sj = json.load(open(os.path.join(out, "scenario.json")))
+    check(sj["scenario"]["closed_roads"]["way_ids"] == [19] and len(sj["content_hash"]) == 64, "scenario.json")
+    # the same road replaced by an identical added road: exactly the base figures
+    src_ds = ogr.Open(f"{DEMO}/roads.geojson")
+    src = src_ds.GetLayer(0)
+    src.SetAttributeFilter("id = 19")
+    f19 = src.GetNextFeature()
+    add = os.path.join(tmp, "new_road.geojson")
+    with open(add, "w") as fh:
+        fh.write(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "secondary"},
+                                                                         "geometry": json.loads(f19.GetGeometryRef().ExportToJson())}]}))
+    rebuilt, out = within(f"added_roads: {{path: {add}, replaces: [19]}}\n", "rebuilt")
+    check(w(rebuilt) == w(base), f"replacing way 19 by its copy: {w(rebuilt)} vs base {w(base)}")
+    ds, roads = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "roads")
+    st = sorted(f["status"] for f in roads if f["status"] != "open")
+    check(st == ["added", "replaced"], f"roads statuses {st}")
+    # an added road whose ends are off the network by a few metres gets joined (and helps)
+    g = f19.GetGeometryRef()
+    pts = [g.GetPoint_2D(i) for i in range(g.GetPointCount())]
+    shifted = [[x + 0.0002, y + 0.0001] for x, y in pts]  # ~20 m away: joined within connect_m 50
+    with open(add, "w") as fh:
+        fh.write(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "secondary"},
+                                                                         "geometry": {"type": "LineString", "coordinates": shifted}}]}))
+    detour, out = within(f"closed_roads: {{way_ids: [19]}}\nadded_roads: {{path: {add}, connect_m: 50}}\n", "detour")
+    check(w(detour)[1] > w(closed)[1], f"a parallel road joined at its ends does not help: {w(detour)} vs closed {w(closed)}")
+    # a closure area cut across way 19 closes only the segments it touches
+    x, y = pts[len(pts) // 2]  # a vertex in the middle of way 19
+    area = os.path.join(tmp, "flood.geojson")
+    d = 0.002
+    with open(area, "w") as fh:
+        fh.write(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "flood"}, "geometry": {
+            "type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]}}]}))
+    flood, out = within(f"closed_roads: {{areas: {area}}}\n", "flood")
+    # Shimen's valley keeps its own health centre but loses the direct road to the county hospital
+    hosp = lambda s: s["tiers"]["county_hospital"]["population_within_min"]["15"]
+    check(hosp(flood) < hosp(base), f"flood area changes nothing: {hosp(flood)} vs {hosp(base)}")
+    ds, roads = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "roads")
+    poly = ogr.CreateGeometryFromJson(json.dumps({"type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]}))
+    from osgeo import osr
+    wgs = osr.SpatialReference()
+    wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    poly.AssignSpatialReference(wgs)
+    poly.TransformTo(roads.GetSpatialRef())
+    n_closed = 0
+    for f in roads:
+        inter = f.GetGeometryRef().Intersects(poly)
+        if f["status"] == "closed":
+            n_closed += 1
+            check(inter, "a closed piece lies outside the closure area")
+        elif f["speed_kmh"] > 0:
+            c = f.GetGeometryRef().Intersection(poly)
+            check(c is None or c.Length() < 1e-6, "an open road crosses the closure area")
+    check(n_closed >= 1, "no closed piece")
+    # rainy season: never faster, slower somewhere
+    rainy, out = within("speed_factors:\n  class: {tertiary: 0.7}\n  surface: {unpaved: 0.7}\n", "rainy")
+    check(all(a <= b for a, b in zip(w(rainy), w(base))) and w(rainy) != w(base), f"rainy {w(rainy)} vs base {w(base)}")
+    sj = json.load(open(os.path.join(out, "scenario.json")))["scenario"]["profile"]
+    check(abs(sj["speeds_kmh"]["tertiary"] - 35) < 1e-9, "tertiary speed not scaled")
+    check(abs(sj["surface_multipliers"]["unpaved"] - 0.49) < 1e-9 and abs(sj["surface_multipliers"]["mud"] - 0.49) < 1e-9,
+          "unpaved family not scaled")
+    # facility changes: remove the county hospital, promote a township health centre
+    fc, out = within("facility_changes:\n  remove: [{name: \"Qingshan County People's Hospital\"}]\n"
+                     "  set_tier: [{name: Liuhe Township Health Centre, tier: county_hospital}]\n"
+                     "  add: [{name: New station, lon: 117.71, lat: 34.77, tier: emergency_station}]\n", "fc")
+    check(fc["tiers"]["county_hospital"]["facilities"] == 1 and fc["tiers"]["emergency_station"]["facilities"] == 2,
+          f"tiers after changes: { {k: v['facilities'] for k, v in fc['tiers'].items()} }")
+    ds, fl = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "facilities")
+    names = {f["name"]: f["tier"] for f in fl}
+    check("Qingshan County People's Hospital" not in names and names.get("Liuhe Township Health Centre") == "county_hospital"
+          and names.get("New station") == "emergency_station", f"facilities layer {names}")
+
+
+def case_batch_demo(tmp):
+    """The shipped demo batch: every variant runs; a re-run skips them all; changing one variant's
+    settings re-runs only it; --force re-runs unchanged variants."""
+    d = os.path.join(tmp, "demo")
+    shutil.copytree(DEMO, d)
+    out = os.path.join(tmp, "out")
+    p = run(["batch", os.path.join(d, "batch.yaml"), "--out", out, "--jobs", "2", "--quiet", "--lang", "en"])
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    names = [v["name"] for v in man["variants"]]
+    check(names[0] == "base" and len(names) == 6 and "all_roads_x0.8" in names, f"variants {names}")
+    check(all(v["state"] == "done" for v in man["variants"]), f"states {[v['state'] for v in man['variants']]}")
+    for n in names:
+        for fn in ("coverage.gpkg", "summary.json", "scenario.json", "project.qgs", "map_en.png", "map_en.pdf", "report_en.html"):
+            check(os.path.exists(os.path.join(out, n, fn)), f"{n}/{fn} missing")
+    import csv
+    rows = list(csv.DictReader(open(os.path.join(out, "comparison.csv"))))
+    tot = {r["scenario"]: r for r in rows if r["admin_name"] == "total"}
+    check(float(tot["base"]["delta_le_30"]) == 0, "base delta not 0")
+    check(float(tot["road_19_closed"]["delta_le_30"]) < 0, "closing way 19 does not lower the 30-minute coverage")
+    check(float(tot["new_station_dongling"]["delta_le_15"]) > 0, "the new station does not raise 15-minute coverage")
+    base_summary = load_summary(os.path.join(out, "road_19_closed"))
+    check(abs(float(tot["road_19_closed"]["pop_le_30"]) - base_summary["population_within_min"]["30"]) < 0.1, "csv != summary")
+    per_admin = [r for r in rows if r["scenario"] == "rainy_season" and r["admin_code"]]
+    check(len(per_admin) == 6, f"{len(per_admin)} township rows for rainy_season")
+    check(abs(sum(float(r["delta_le_30"]) for r in per_admin) - float(tot["rainy_season"]["delta_le_30"])) < 0.5, "township deltas do not add up")
+    cds = ogr.Open(os.path.join(out, "comparison.gpkg"))
+    lyr = cds.GetLayerByName("comparison")
+    check(lyr.GetFeatureCount() == len(rows), "comparison layer and csv differ")
+    check(os.path.exists(os.path.join(out, "report_en.html")), "batch report")
+    # re-run: all skipped, outputs untouched
+    stamp = os.path.getmtime(os.path.join(out, "rainy_season", "summary.json"))
+    run(["batch", os.path.join(d, "batch.yaml"), "--out", out, "--quiet", "--lang", "en"])
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    check(all(v["state"] == "skipped" for v in man["variants"]), f"re-run states {[v['state'] for v in man['variants']]}")
+    check(os.path.getmtime(os.path.join(out, "rainy_season", "summary.json")) == stamp, "a skipped variant was rewritten")
+    # one variant's settings change: only it re-runs
+    with open(os.path.join(d, "batch.yaml")) as fh:
+        text = fh.read()
+    with open(os.path.join(d, "batch.yaml"), "w") as fh:
+        fh.write(text.replace("class: {tertiary: 0.7}", "class: {tertiary: 0.6}"))
+    run(["batch", os.path.join(d, "batch.yaml"), "--out", out, "--quiet", "--lang", "en"])
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    st = {v["name"]: v["state"] for v in man["variants"]}
+    check(st["rainy_season"] == "done" and all(v == "skipped" for k, v in st.items() if k != "rainy_season"),
+          f"after changing rainy_season only: {st}")
+    # --force, on a small batch without maps
+    demo_scenario(tmp, name="small.yaml", lang="en", maps=False)
+    with open(os.path.join(tmp, "small_batch.yaml"), "w") as fh:
+        fh.write("base: small.yaml\nvariants:\n  - name: v\n    set: {speed_factors: {all: 0.9}}\n")
+    small = os.path.join(tmp, "small")
+    run(["batch", os.path.join(tmp, "small_batch.yaml"), "--out", small, "--quiet"])
+    run(["batch", os.path.join(tmp, "small_batch.yaml"), "--out", small, "--quiet", "--force"])
+    man = json.load(open(os.path.join(small, "manifest.json")))
+    check([v["state"] for v in man["variants"]] == ["done", "done"], f"--force states {man['variants']}")
+
+
+def case_comoros_batch(tmp):
+    """Comoros OSM + WorldPop + WHO facilities: base, rainy season, a closed road; re-run skips
+    all three; breaking one variant's input fails only that variant."""
+    pbf = os.path.join(COMOROS, "comores-2021-04-08.osm.pbf")
+    if not os.path.exists(pbf):
+        print(f"SKIP: {COMOROS} is not present (real-data batch needs ../shared/data)")
+        return SKIP
+    import time
+    with open(os.path.join(tmp, "comoros.yaml"), "w") as f:
+        f.write(f"""name: comoros
+title: {{zh: 科摩罗急救医疗可达性, en: "Comoros: access to emergency care"}}
+inputs:
+  roads: {pbf}
+  population: {COMOROS}/com_ppp_2020_UNadj.tif
+  facilities: {COMOROS}/who_public_health_facilities_comoros.csv
+  tier_field: tier
+  tiers: {{1: health_post, 2: health_centre, 3: hospital, 4: hospital}}
+profile: ambulance
+minutes: [15, 30, 60]
+report: {{lang: en, maps: false}}   # maps are tested on the demo; this keeps CI (and its ASan pass) short
+""")
+    flood = os.path.join(tmp, "flood.geojson")
+    with open(flood, "w") as f:  # a flooded stretch of coast road north of Moroni
+        f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon",'
+                '"coordinates":[[[43.24,-11.66],[43.30,-11.66],[43.30,-11.60],[43.24,-11.60],[43.24,-11.66]]]}}]}')
+    with open(os.path.join(tmp, "batch.yaml"), "w") as f:
+        f.write("""base: comoros.yaml
+variants:
+  - name: rainy
+    title: {zh: 雨季, en: Rainy season}
+    set:
+      speed_factors: {class: {tertiary: 0.7}, surface: {unpaved: 0.7}}
+  - name: rn2_closed
+    title: {zh: 二号国道中断, en: RN2 cut}
+    set:
+      closed_roads: {way_ids: [87652989]}
+  - name: flooded
+    set:
+      closed_roads: {areas: flood.geojson}
+""")
+    out = os.path.join(tmp, "out")
+    t = time.monotonic()
+    run(["batch", os.path.join(tmp, "batch.yaml"), "--out", out, "--jobs", "2", "--quiet"])
+    t1 = time.monotonic() - t
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    check([v["state"] for v in man["variants"]] == ["done"] * 4, f"states {man['variants']}")
+    import csv
+    tot = {r["scenario"]: r for r in csv.DictReader(open(os.path.join(out, "comparison.csv"))) if r["admin_name"] == "total"}
+    for v in ("rainy", "rn2_closed", "flooded"):
+        check(float(tot[v]["delta_le_30"]) <= 0, f"{v} raises coverage")
+    check(float(tot["rainy"]["delta_le_15"]) < 0 and float(tot["rn2_closed"]["delta_le_30"]) < 0, "rainy or rn2_closed changes nothing")
+    t = time.monotonic()
+    run(["batch", os.path.join(tmp, "batch.yaml"), "--out", out, "--jobs", "2", "--quiet"])
+    t2 = time.monotonic() - t
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    check([v["state"] for v in man["variants"]] == ["skipped"] * 4, f"re-run states {[v['state'] for v in man['variants']]}")
+    # break the flooded variant's own input: only it fails, the others stay skipped
+    with open(flood, "w") as f:
+        f.write("{ this is not geojson")
+    p = run(["batch", os.path.join(tmp, "batch.yaml"), "--out", out, "--jobs", "2", "--quiet"], expect=6)
+    man = json.load(open(os.path.join(out, "manifest.json")))
+    st = {v["name"]: v["state"] for v in man["variants"]}
+    check(st == {"base": "skipped", "rainy": "skipped", "rn2_closed": "skipped", "flooded": "failed"}, f"states {st}")
+    err = [v for v in man["variants"] if v["name"] == "flooded"][0]["error"]
+    check("flood.geojson" in err, f"the failure does not name the file: {err}")
+    check("flood.geojson" in p.stderr and "1 of 4 variants failed" in p.stderr, p.stderr)
+    check(os.path.exists(os.path.join(out, "flooded", "summary.json")), "the failed variant's previous outputs are gone")
+    print(f"comoros batch: first run {t1:.1f} s, re-run {t2:.2f} s (all skipped)")
+
+
+def add_proposed_sites(gpkg):
+    """A hand-made proposed_sites layer (what the siting engine will write), in WGS84 on purpose:
+    the report must reproject it."""
+    from osgeo import osr
+    ds = ogr.Open(gpkg, 1)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    lyr = ds.CreateLayer("proposed_sites", srs, ogr.wkbPoint)
+    for name, t in (("name", ogr.OFTString), ("tier", ogr.OFTString), ("gain", ogr.OFTReal)):
+        lyr.CreateField(ogr.FieldDefn(name, t))
+    for name, lon, lat, gain in (("Site A 东岭南", 117.710, 34.770, 480.0), ("Site B 石门北", 117.735, 34.935, 230.0)):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f["name"], f["tier"], f["gain"] = name, "emergency_station", gain
+        g = ogr.Geometry(ogr.wkbPoint)
+        g.AddPoint_2D(lon, lat)
+        f.SetGeometry(g)
+        lyr.CreateFeature(f)
+    ds = None
+
+
+def png_array(path):
+    import numpy as np
+    ds = gdal.Open(path)
+    return np.dstack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(3)]).astype(int)
+
+
+def case_map_render(tmp):
+    """Maps in both languages: not blank, legend swatches and symbols drawn, every label present
+    as text in the PDF; the HTML report is self-contained. Uses a hand-made proposed_sites layer."""
+    import numpy as np
+    out = os.path.join(tmp, "out")
+    run(["run", demo_scenario(tmp, "title: {zh: 青山县急救覆盖, en: Qingshan emergency coverage}\n"), "--out", out, "--quiet"])
+    add_proposed_sites(os.path.join(out, "coverage.gpkg"))
+    run(["report", out, "--lang", "zh,en", "--quiet"])
+    dpi = 200 / 72.0
+    for lang in ("zh", "en"):
+        a = png_array(os.path.join(out, f"map_{lang}.png"))
+        check(a.shape[:2] == (1653, 2339), f"map_{lang}.png is {a.shape}")
+        nonwhite = (a.sum(axis=2) < 750).mean()
+        colours = len(np.unique(a.reshape(-1, 3)[::7], axis=0))
+        check(nonwhite > 0.3 and colours > 50, f"map_{lang}.png looks blank: {nonwhite:.2f} non-white, {colours} colours")
+        panel = a[int(70 * dpi):int(562 * dpi), int(615 * dpi):int(825 * dpi)]
+        frame = a[int(72 * dpi):int(560 * dpi), int(24 * dpi):int(602 * dpi)]
+        def count(img, rgb):
+            return int((np.abs(img - np.array(rgb)).sum(axis=2) <= 3).sum())
+        for rgb in ((26, 152, 80), (222, 222, 222)):   # first band and "beyond" swatches
+            check(count(panel, rgb) > 800, f"{lang}: legend swatch {rgb} not drawn ({count(panel, rgb)} px)")
+        check(count(panel, (178, 24, 43)) > 50 and count(frame, (178, 24, 43)) > 50, f"{lang}: hospital symbol missing")
+        check(count(panel, (255, 214, 0)) > 50 and count(frame, (255, 214, 0)) > 100, f"{lang}: proposed sites not drawn")
+        title = a[int(10 * dpi):int(40 * dpi), int(20 * dpi):int(400 * dpi)]
+        check((title.sum(axis=2) < 150).sum() > 2000, f"{lang}: no title")
+        p = subprocess.run(["pdftotext", "-layout", os.path.join(out, f"map_{lang}.pdf"), "-"], capture_output=True, text=True)
+        check(p.returncode == 0, f"pdftotext failed: {p.stderr}")
+        txt = p.stdout
+        want = (["青山县急救覆盖", "到最近医疗机构的行车时间", "0–15 分钟", "县医院", "乡镇卫生院", "建议新址 (2)", "关键数字", "30 分钟内",
+                 "青山镇", "东岭镇", "北", "公里", "主要道路", "乡镇界"] if lang == "zh" else
+                ["Qingshan emergency coverage", "Travel time to the nearest facility", "0–15 min", "County hospital",
+                 "Township health centre", "Proposed sites (2)", "Key figures", "Within 30 min", "Qingshan", "Dongling", "N", "km",
+                 "Main roads", "Township boundary"])
+        missing = [w for w in want if w not in txt]
+        check(not missing, f"map_{lang}.pdf lacks {missing}")
+        other = ["Key figures", "County hospital"] if lang == "zh" else ["关键数字", "县医院"]
+        check(not any(w in txt for w in other), f"map_{lang}.pdf mixes languages")
+        html = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        check("data:image/png;base64," in html and "http://" not in html.replace("http://mrcc.com", "") and "https://" not in html,
+              f"report_{lang}.html is not self-contained")
+        for w in ("Site A 东岭南", "480", ("县医院" if lang == "zh" else "County hospital"), ("青山镇" if lang == "zh" else "Qingshan")):
+            check(w in html, f"report_{lang}.html lacks {w!r}")
 
 
 def main(cases=None, doc=__doc__):

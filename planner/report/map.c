@@ -1,0 +1,653 @@
+/*
+ * map.c - the map for officials: A4 landscape, drawn once with cairo (vector PDF and a 200 dpi
+ * PNG from the same code) and pango (text, with Noto Sans CJK for Chinese). Travel-time bands,
+ * township boundaries and names, roads (closed and added ones marked), uncovered villages,
+ * facilities by tier, proposed sites, title, legend, scale bar, north arrow and a key-figures box.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "carecircle/cc_version.h"
+#include "report_internal.h"
+
+#define PAGE_W 842.0 /* A4 landscape, points */
+#define PAGE_H 595.0
+#define PNG_DPI 200.0
+#define FONT "Noto Sans CJK SC"
+
+typedef struct mapctx {
+    cairo_t *cr;
+    const rp_data *d;
+    const char *lang;
+    double fx, fy, fw, fh; /* map frame, points */
+    double scale, ox, oy;  /* points per metre, data origin */
+} mapctx;
+
+static void page_xy(const mapctx *m, double x, double y, double *px, double *py)
+{
+    *px = m->fx + (x - m->ox) * m->scale;
+    *py = m->fy + m->fh - (y - m->oy) * m->scale;
+}
+
+static void set_rgb(cairo_t *cr, int r, int g, int b, double a)
+{
+    cairo_set_source_rgba(cr, r / 255.0, g / 255.0, b / 255.0, a);
+}
+
+/* ---- geometry --------------------------------------------------------------------------------- */
+
+static void path_points(const mapctx *m, OGRGeometryH g, bool close)
+{
+    int n = OGR_G_GetPointCount(g);
+    double lx = 0, ly = 0;
+    for (int i = 0; i < n; i++) {
+        double px, py;
+        page_xy(m, OGR_G_GetX(g, i), OGR_G_GetY(g, i), &px, &py);
+        if (i == 0) {
+            cairo_move_to(m->cr, px, py);
+        } else if (i == n - 1 || fabs(px - lx) + fabs(py - ly) > 0.2) { /* drop sub-0.2 pt steps */
+            cairo_line_to(m->cr, px, py);
+        } else {
+            continue;
+        }
+        lx = px;
+        ly = py;
+    }
+    if (close && n) cairo_close_path(m->cr);
+}
+
+static void path_geom(const mapctx *m, OGRGeometryH g)
+{
+    if (!g) return;
+    switch (wkbFlatten(OGR_G_GetGeometryType(g))) {
+    case wkbLineString: path_points(m, g, false); break;
+    case wkbPolygon:
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) path_points(m, OGR_G_GetGeometryRef(g, i), true);
+        break;
+    case wkbMultiPolygon:
+    case wkbMultiLineString:
+    case wkbGeometryCollection:
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) path_geom(m, OGR_G_GetGeometryRef(g, i));
+        break;
+    default: break;
+    }
+}
+
+/* ---- text ----------------------------------------------------------------------------------------- */
+
+typedef enum { MEASURE = -1, LEFT = 0, CENTER = 1, RIGHT = 2 } anchor;
+
+/* Draw @p s with its top-left (or top-centre/right) at (x, y); returns the height used.
+ * With a < 0 nothing is drawn (measure only). */
+static double text(cairo_t *cr, double x, double y, const char *s, double size, bool bold, int r, int g, int b, anchor a,
+                   bool halo, double wrap_w)
+{
+    bool draw = (int)a >= 0;
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string(FONT);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_layout_set_font_description(l, fd);
+    if (wrap_w > 0) {
+        pango_layout_set_width(l, (int)(wrap_w * PANGO_SCALE));
+        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    }
+    pango_layout_set_text(l, s, -1);
+    PangoRectangle ink, log;
+    pango_layout_get_extents(l, &ink, &log);
+    double w = log.width / (double)PANGO_SCALE, h = log.height / (double)PANGO_SCALE;
+    double x0 = a == LEFT ? x : a == CENTER ? x - w / 2 : x - w;
+    if (!draw) {
+        pango_font_description_free(fd);
+        g_object_unref(l);
+        return h;
+    }
+    if (halo) {
+        cairo_move_to(cr, x0, y);
+        pango_cairo_layout_path(cr, l);
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+        cairo_set_line_width(cr, size * 0.28);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_stroke(cr);
+    }
+    cairo_move_to(cr, x0, y);
+    set_rgb(cr, r, g, b, 1);
+    pango_cairo_show_layout(cr, l);
+    pango_font_description_free(fd);
+    g_object_unref(l);
+    return h;
+}
+
+/* ---- symbols -------------------------------------------------------------------------------------- */
+
+static const int tier_col[][3] = {{178, 24, 43}, {33, 102, 172}, {118, 42, 131}, {64, 64, 64},
+                                  {230, 97, 1},  {1, 133, 113},  {140, 81, 10},  {77, 146, 33}};
+
+static void tier_symbol(cairo_t *cr, int cls, double x, double y)
+{
+    int k = cls < 8 ? cls : 4;
+    const int *c = tier_col[k];
+    cairo_new_path(cr);
+    switch (k) {
+    case 0: cairo_rectangle(cr, x - 4, y - 4, 8, 8); break;
+    case 1:
+        cairo_move_to(cr, x, y - 5);
+        cairo_line_to(cr, x + 4.6, y + 3.3);
+        cairo_line_to(cr, x - 4.6, y + 3.3);
+        cairo_close_path(cr);
+        break;
+    case 2: cairo_arc(cr, x, y, 3.3, 0, 2 * M_PI); break;
+    case 3: cairo_arc(cr, x, y, 2.0, 0, 2 * M_PI); break;
+    default:
+        cairo_move_to(cr, x, y - 4);
+        cairo_line_to(cr, x + 4, y);
+        cairo_line_to(cr, x, y + 4);
+        cairo_line_to(cr, x - 4, y);
+        cairo_close_path(cr);
+    }
+    set_rgb(cr, c[0], c[1], c[2], 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_set_line_width(cr, k == 3 ? 0.5 : 0.8);
+    cairo_stroke(cr);
+    if (k == 0) { /* white cross */
+        cairo_set_line_width(cr, 1.6);
+        cairo_move_to(cr, x - 2.6, y);
+        cairo_line_to(cr, x + 2.6, y);
+        cairo_move_to(cr, x, y - 2.6);
+        cairo_line_to(cr, x, y + 2.6);
+        cairo_stroke(cr);
+    }
+}
+
+static void star(cairo_t *cr, double x, double y, double R)
+{
+    cairo_new_path(cr);
+    for (int i = 0; i < 10; i++) {
+        double a = -M_PI / 2 + i * M_PI / 5, r = i % 2 ? R * 0.42 : R;
+        if (i == 0)
+            cairo_move_to(cr, x + r * cos(a), y + r * sin(a));
+        else
+            cairo_line_to(cr, x + r * cos(a), y + r * sin(a));
+    }
+    cairo_close_path(cr);
+    cairo_set_source_rgb(cr, 1.0, 0.84, 0.0);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.9);
+    cairo_stroke(cr);
+}
+
+static bool is_main(const char *cls)
+{
+    return cls && (!strcmp(cls, "motorway") || !strcmp(cls, "trunk") || !strcmp(cls, "primary") || !strcmp(cls, "secondary"));
+}
+
+static void road_style(cairo_t *cr, const rp_road *r, int pass)
+{
+    (void)pass;
+    cairo_set_dash(cr, NULL, 0, 0);
+    if (r->status && !strcmp(r->status, "closed")) {
+        set_rgb(cr, 203, 24, 29, 1);
+        cairo_set_line_width(cr, 2.2);
+        double dash[] = {4, 2.5};
+        cairo_set_dash(cr, dash, 2, 0);
+    } else if (r->status && !strcmp(r->status, "added")) {
+        set_rgb(cr, 8, 81, 156, 1);
+        cairo_set_line_width(cr, 2.0);
+    } else if (r->status && !strcmp(r->status, "replaced")) {
+        set_rgb(cr, 120, 120, 120, 1);
+        cairo_set_line_width(cr, 0.8);
+        double dash[] = {1, 1.5};
+        cairo_set_dash(cr, dash, 2, 0);
+    } else if (is_main(r->cls)) {
+        set_rgb(cr, 55, 55, 55, 0.95);
+        cairo_set_line_width(cr, 1.3);
+    } else {
+        set_rgb(cr, 95, 95, 95, 0.75);
+        cairo_set_line_width(cr, 0.5);
+    }
+}
+
+static int road_pass(const rp_road *r)
+{
+    if (r->status && strcmp(r->status, "open")) return 2;
+    return is_main(r->cls) ? 1 : 0;
+}
+
+/* ---- the map ------------------------------------------------------------------------------------ */
+
+static double nice_length(double max_m)
+{
+    double p = pow(10, floor(log10(max_m)));
+    for (int i = 2; i >= 0; i--) {
+        static const double f[] = {1, 2, 5};
+        if (f[i] * p <= max_m) return f[i] * p;
+    }
+    return p;
+}
+
+static void scale_bar(const mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    double L = nice_length(120.0 / m->scale), w = L * m->scale;
+    double x = m->fx + 14, y = m->fy + m->fh - 26;
+    bool km = L >= 1000;
+    char lab[64];
+    snprintf(lab, sizeof(lab), "%g %s", km ? L / 1000 : L, cc__tr(m->lang, km ? "km" : "m"));
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+    cairo_rectangle(cr, x - 8, y - 16, w + 34, 30);
+    cairo_fill(cr);
+    for (int i = 0; i < 4; i++) {
+        cairo_rectangle(cr, x + i * w / 4, y, w / 4, 4);
+        if (i % 2)
+            cairo_set_source_rgb(cr, 1, 1, 1);
+        else
+            cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        cairo_set_line_width(cr, 0.5);
+        cairo_stroke(cr);
+    }
+    text(cr, x, y - 12, "0", 7, false, 40, 40, 40, CENTER, false, 0);
+    text(cr, x + w, y - 12, lab, 7, false, 40, 40, 40, CENTER, false, 0);
+}
+
+static void north_arrow(const mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    double x = m->fx + m->fw - 26, y = m->fy + 34;
+    cairo_new_path(cr);
+    cairo_move_to(cr, x, y - 14);
+    cairo_line_to(cr, x + 6, y + 6);
+    cairo_line_to(cr, x, y + 2);
+    cairo_close_path(cr);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_fill(cr);
+    cairo_move_to(cr, x, y - 14);
+    cairo_line_to(cr, x - 6, y + 6);
+    cairo_line_to(cr, x, y + 2);
+    cairo_close_path(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_set_line_width(cr, 0.7);
+    cairo_stroke(cr);
+    text(cr, x, y - 28, cc__tr(m->lang, "north"), 9, true, 30, 30, 30, CENTER, true, 0);
+}
+
+static void draw_frame_content(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    cairo_save(cr);
+    cairo_rectangle(cr, m->fx, m->fy, m->fw, m->fh);
+    cairo_clip(cr);
+    cairo_set_source_rgb(cr, 0.97, 0.98, 0.99);
+    cairo_paint(cr);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    /* the area studied (townships): grey = beyond every band */
+    for (size_t i = 0; i < d->n_adm; i++) {
+        cairo_new_path(cr);
+        path_geom(m, d->adm[i].geom);
+        set_rgb(cr, 222, 222, 222, 1);
+        cairo_fill(cr);
+    }
+    /* travel-time bands, far first */
+    for (size_t b = d->nb; b-- > 0;) {
+        if (!d->band[b].geom) continue;
+        double c[3];
+        cc__band_rgb(b, d->nb, c);
+        cairo_new_path(cr);
+        path_geom(m, d->band[b].geom);
+        cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.9);
+        cairo_fill(cr);
+    }
+    /* roads: minor, main, then scenario edits on top */
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < d->n_road; i++) {
+            if (road_pass(&d->road[i]) != pass) continue;
+            cairo_new_path(cr);
+            path_geom(m, d->road[i].geom);
+            road_style(cr, &d->road[i], pass);
+            cairo_stroke(cr);
+        }
+    cairo_set_dash(cr, NULL, 0, 0);
+    /* township boundaries */
+    for (size_t i = 0; i < d->n_adm; i++) {
+        cairo_new_path(cr);
+        path_geom(m, d->adm[i].geom);
+        set_rgb(cr, 90, 60, 110, 0.9);
+        cairo_set_line_width(cr, 0.9);
+        double dash[] = {5, 2, 1, 2};
+        cairo_set_dash(cr, dash, 4, 0);
+        cairo_stroke(cr);
+    }
+    cairo_set_dash(cr, NULL, 0, 0);
+    /* uncovered villages (point demand) */
+    if (d->points_demand)
+        for (size_t i = 0; i < d->n_unc && i < 30; i++) {
+            double px, py;
+            page_xy(m, d->unc[i].x, d->unc[i].y, &px, &py);
+            cairo_new_path(cr);
+            cairo_arc(cr, px, py, 2.6, 0, 2 * M_PI);
+            set_rgb(cr, 215, 48, 39, 1);
+            cairo_set_line_width(cr, 1.0);
+            cairo_stroke(cr);
+        }
+    /* township names */
+    bool zh = !strcmp(m->lang, "zh");
+    for (size_t i = 0; i < d->n_adm; i++) {
+        const char *nm = zh && d->adm[i].name_zh && *d->adm[i].name_zh ? d->adm[i].name_zh : d->adm[i].name;
+        if (!nm || !d->adm[i].geom) continue;
+        double px, py;
+        page_xy(m, d->adm[i].lx, d->adm[i].ly, &px, &py);
+        /* keep the name off the main facility symbols: try below, above, then right */
+        PangoRectangle r = {0};
+        double tw = 0, th = text(cr, 0, 0, nm, 9.5, true, 0, 0, 0, MEASURE, false, 0);
+        {
+            PangoLayout *l = pango_cairo_create_layout(cr);
+            PangoFontDescription *fd = pango_font_description_from_string(FONT);
+            pango_font_description_set_absolute_size(fd, 9.5 * PANGO_SCALE);
+            pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
+            pango_layout_set_font_description(l, fd);
+            pango_layout_set_text(l, nm, -1);
+            pango_layout_get_extents(l, NULL, &r);
+            tw = r.width / (double)PANGO_SCALE;
+            pango_font_description_free(fd);
+            g_object_unref(l);
+        }
+        static const double off[][2] = {{0, -6}, {0, 8}, {0, -22}, {0, 22}, {40, -6}, {-40, -6}};
+        double bx = px, by = py - 6;
+        for (size_t o = 0; o < sizeof(off) / sizeof(off[0]); o++) {
+            double cx = px + off[o][0], cy = py + off[o][1];
+            bool clash = false;
+            for (size_t f = 0; f < d->n_fac && !clash; f++) {
+                if (!d->fac[f].tier || cc__tier_class(d->fac[f].tier, 0) > 2) continue;
+                double fx, fy;
+                page_xy(m, d->fac[f].x, d->fac[f].y, &fx, &fy);
+                clash = fx > cx - tw / 2 - 6 && fx < cx + tw / 2 + 6 && fy > cy - 6 && fy < cy + th + 6;
+            }
+            if (!clash) {
+                bx = cx;
+                by = cy;
+                break;
+            }
+        }
+        text(cr, bx, by, nm, 9.5, true, 60, 40, 80, CENTER, true, 0);
+    }
+    /* facilities: lower tiers first so that hospitals stay visible */
+    for (int cls = 7; cls >= 0; cls--)
+        for (size_t i = 0; i < d->n_fac; i++) {
+            size_t k = 0;
+            while (k < d->n_tiers && (!d->fac[i].tier || strcmp(d->tier_name[k], d->fac[i].tier))) k++;
+            int c = d->fac[i].tier ? cc__tier_class(d->fac[i].tier, k) : 7;
+            if ((c < 8 ? c : 4) != cls) continue;
+            double px, py;
+            page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
+            tier_symbol(cr, c, px, py);
+        }
+    /* names of hospitals and 120 stations (at most 12, so that the map stays readable) */
+    for (size_t i = 0, shown = 0; i < d->n_fac && shown < 12; i++) {
+        if (!d->fac[i].tier || cc__tier_class(d->fac[i].tier, 0) > 1 || !d->fac[i].snapped) continue;
+        const char *nm = !strcmp(m->lang, "zh") && d->fac[i].name_zh && *d->fac[i].name_zh ? d->fac[i].name_zh : d->fac[i].name;
+        if (!nm) continue;
+        double px, py;
+        page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
+        text(cr, px + 6, py - 3, nm, 7, false, 40, 20, 20, LEFT, true, 0);
+        shown++;
+    }
+    for (size_t i = 0; i < d->n_site; i++) {
+        double px, py;
+        page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
+        star(cr, px, py, 8);
+        char lb[32];
+        snprintf(lb, sizeof(lb), "P%zu", i + 1);
+        text(cr, px + 8, py - 14, lb, 8, true, 0, 0, 0, LEFT, true, 0);
+    }
+    scale_bar(m);
+    north_arrow(m);
+    cairo_restore(cr);
+    cairo_rectangle(cr, m->fx, m->fy, m->fw, m->fh);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 0.8);
+    cairo_stroke(cr);
+}
+
+static double legend_swatch(cairo_t *cr, double x, double y, double r, double g, double b, const char *label)
+{
+    cairo_rectangle(cr, x, y + 1.5, 18, 10);
+    cairo_set_source_rgb(cr, r, g, b);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_set_line_width(cr, 0.4);
+    cairo_stroke(cr);
+    double h = text(cr, x + 24, y, label, 8.5, false, 30, 30, 30, LEFT, false, 170);
+    return fmax(h, 13) + 2;
+}
+
+static double legend_line(mapctx *m, double x, double y, const rp_road *proto, const char *label)
+{
+    cairo_t *cr = m->cr;
+    cairo_new_path(cr);
+    cairo_move_to(cr, x, y + 6.5);
+    cairo_line_to(cr, x + 18, y + 6.5);
+    road_style(cr, proto, 0);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    return fmax(text(cr, x + 24, y, label, 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
+}
+
+static double heading(cairo_t *cr, double x, double y, const char *s)
+{
+    return text(cr, x, y, s, 9.5, true, 20, 20, 20, LEFT, false, 200) + 4;
+}
+
+static void legend(mapctx *m, double x, double y, double w, double bottom)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    char buf[256], tb[128], n1[32], n2[32], n3[32];
+    y += heading(cr, x, y, cc__tr(m->lang, "legend_time"));
+    for (size_t b = 0; b < d->nb; b++) {
+        double c[3];
+        cc__band_rgb(b, d->nb, c);
+        snprintf(buf, sizeof(buf), "%g–%g %s", b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(m->lang, "minutes"));
+        y += legend_swatch(cr, x, y, c[0], c[1], c[2], buf);
+    }
+    if (d->n_adm) {
+        cc__tr_beyond(m->lang, d->minutes[d->nb - 1], buf, sizeof(buf));
+        y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
+    }
+    y += 6;
+    y += heading(cr, x, y, cc__tr(m->lang, "facilities"));
+    for (size_t k = 0; k < d->n_tiers; k++) {
+        tier_symbol(cr, cc__tier_class(d->tier_name[k], k), x + 9, y + 6.5);
+        snprintf(buf, sizeof(buf), "%s (%d)", cc__tier_label(m->lang, d->tier_name[k], tb, sizeof(tb)), d->tier_facilities[k]);
+        y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
+    }
+    if (d->points_demand && d->n_unc) {
+        cairo_new_path(cr);
+        cairo_arc(cr, x + 9, y + 6.5, 2.6, 0, 2 * M_PI);
+        set_rgb(cr, 215, 48, 39, 1);
+        cairo_set_line_width(cr, 1.0);
+        cairo_stroke(cr);
+        char ub[128];
+        double um = 30;
+        json_object *jv;
+        if (json_object_object_get_ex(d->summary, "uncovered_minutes", &jv)) um = json_object_get_double(jv);
+        if (!strcmp(m->lang, "zh"))
+            snprintf(ub, sizeof(ub), "未覆盖村庄（超过 %g 分钟）", um);
+        else
+            snprintf(ub, sizeof(ub), "Uncovered villages (beyond %g min)", um);
+        y += fmax(text(cr, x + 24, y, ub, 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
+    }
+    if (d->n_site) {
+        star(cr, x + 9, y + 6.5, 7);
+        snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, "proposed"), d->n_site);
+        y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 14) + 2;
+    }
+    if (d->n_road) {
+        y += 6;
+        y += heading(cr, x, y, cc__tr(m->lang, "roads"));
+        bool closed = false, added = false;
+        for (size_t i = 0; i < d->n_road; i++) {
+            closed |= d->road[i].status && !strcmp(d->road[i].status, "closed");
+            added |= d->road[i].status && !strcmp(d->road[i].status, "added");
+        }
+        rp_road p = {.cls = "primary", .status = "open"};
+        y += legend_line(m, x, y, &p, cc__tr(m->lang, "main_roads"));
+        p.cls = "residential";
+        y += legend_line(m, x, y, &p, cc__tr(m->lang, "minor_roads"));
+        if (closed) {
+            p.status = "closed";
+            y += legend_line(m, x, y, &p, cc__tr(m->lang, "closed_roads"));
+        }
+        if (added) {
+            p.status = "added";
+            y += legend_line(m, x, y, &p, cc__tr(m->lang, "added_roads"));
+        }
+    }
+    if (d->n_adm) {
+        cairo_new_path(cr);
+        cairo_move_to(cr, x, y + 6.5);
+        cairo_line_to(cr, x + 18, y + 6.5);
+        set_rgb(cr, 90, 60, 110, 0.9);
+        cairo_set_line_width(cr, 0.9);
+        double dash[] = {5, 2, 1, 2};
+        cairo_set_dash(cr, dash, 4, 0);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        y += fmax(text(cr, x + 24, y, cc__tr(m->lang, "admin"), 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
+    }
+    /* key figures box, at the bottom of the panel */
+    GString *g = g_string_new("");
+    g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc__fmt_int(d->total, n1, sizeof(n1)));
+    for (size_t b = 0; b < d->nb; b++) {
+        char wl[64];
+        cc__tr_within(m->lang, d->minutes[b], wl, sizeof(wl));
+        double sh = d->total > 0 ? 100 * d->within[b] / d->total : 0;
+        g_string_append_printf(g, "%s: %s (%.1f%%)\n", wl, cc__fmt_int(d->within[b], n1, sizeof(n1)), sh);
+    }
+    size_t k30 = d->nb / 2;
+    for (size_t b = 0; b < d->nb; b++)
+        if (d->minutes[b] == 30) k30 = b;
+    double box_h;
+    GString *ba = g_string_new("");
+    if (d->have_base && !isnan(d->base_within[k30])) {
+        char wl[64];
+        cc__tr_within(m->lang, d->minutes[k30], wl, sizeof(wl));
+        double diff = d->within[k30] - d->base_within[k30];
+        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc__fmt_int(d->base_within[k30], n1, sizeof(n1)),
+                               cc__tr(m->lang, "after"), cc__fmt_int(d->within[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
+                               diff > 0 ? "+" : "", cc__fmt_int(diff, n3, sizeof(n3)));
+    }
+    box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
+            text(cr, 0, 0, g->str, 8.3, false, 0, 0, 0, MEASURE, false, w - 12) +
+            (ba->len ? 3 + text(cr, 0, 0, ba->str, 8.3, true, 0, 0, 0, MEASURE, false, w - 12) : 0);
+    double by = fmax(y + 8, bottom - box_h);
+    cairo_rectangle(cr, x - 4, by, w, bottom - by);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    cairo_set_line_width(cr, 0.7);
+    cairo_stroke(cr);
+    double ty = by + 5;
+    ty += heading(cr, x + 2, ty, cc__tr(m->lang, "key_figures"));
+    ty += text(cr, x + 2, ty, g->str, 8.3, false, 20, 20, 20, LEFT, false, w - 12);
+    if (ba->len) {
+        ty += 3;
+        text(cr, x + 2, ty, ba->str, 8.3, true, 20, 20, 20, LEFT, false, w - 12);
+    }
+    g_string_free(g, TRUE);
+    g_string_free(ba, TRUE);
+}
+
+static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
+{
+    mapctx m = {.cr = cr, .d = d, .lang = lang, .fx = 22, .fy = 70, .fw = 582, .fh = 492};
+    bool zh = !strcmp(lang, "zh");
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    /* fit the extent into the frame (4 % margin), centred */
+    double w = d->maxx - d->minx, h = d->maxy - d->miny;
+    double pad = 0.04 * fmax(w, h);
+    w += 2 * pad;
+    h += 2 * pad;
+    m.scale = fmin(m.fw / fmax(w, 1), m.fh / fmax(h, 1));
+    m.ox = d->minx - pad - (m.fw / m.scale - w) / 2;
+    m.oy = d->miny - pad - (m.fh / m.scale - h) / 2;
+    const char *title = zh ? d->o->title_zh : d->o->title_en;
+    text(cr, 22, 14, title && *title ? title : cc__tr(lang, "title"), 19, true, 15, 15, 15, LEFT, false, 790);
+    char sub[512];
+    const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
+    if (!scen || !*scen) scen = d->o->scenario;
+    char tl[64] = "";
+    for (size_t b = 0; b < d->nb; b++) {
+        char x[40];
+        snprintf(x, sizeof(x), "%s%g", b ? "/" : "", d->minutes[b]);
+        strncat(tl, x, sizeof(tl) - strlen(tl) - 1);
+    }
+    if (scen)
+        snprintf(sub, sizeof(sub), "%s: %s  ·  %s %s %s", cc__tr(lang, "scenario"), scen, cc__tr(lang, "legend_time"), tl,
+                 cc__tr(lang, "minutes"));
+    else
+        snprintf(sub, sizeof(sub), "%s %s %s", cc__tr(lang, "legend_time"), tl, cc__tr(lang, "minutes"));
+    text(cr, 22, 44, sub, 10.5, false, 80, 80, 80, LEFT, false, 790);
+    draw_frame_content(&m);
+    legend(&m, 620, 70, 200, 562);
+    char foot[512];
+    cc__tr_footer(lang, d->crs_name, d->profile, foot, sizeof(foot));
+    text(cr, 22, 570, foot, 7, false, 110, 110, 110, LEFT, false, 790);
+}
+
+static cc_status surface_status(cc_ctx *ctx, cairo_surface_t *s, const char *path)
+{
+    cairo_status_t cs = cairo_surface_status(s);
+    if (cs != CAIRO_STATUS_SUCCESS) return cc__fail(ctx, CC_ERR_IO, "Unable to draw '%s': %s", path, cairo_status_to_string(cs));
+    return CC_OK;
+}
+
+cc_status cc__map_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *pdf_path)
+{
+    cc_status st = CC_OK;
+    /* PDF: vector, text as text */
+    cairo_surface_t *ps = cairo_pdf_surface_create(pdf_path, PAGE_W, PAGE_H);
+    if ((st = surface_status(ctx, ps, pdf_path))) {
+        cairo_surface_destroy(ps);
+        return st;
+    }
+    cairo_pdf_surface_set_metadata(ps, CAIRO_PDF_METADATA_CREATOR, "carecircle " CC_VERSION_STRING);
+    cairo_t *cr = cairo_create(ps);
+    draw_page(cr, d, lang);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(ps);
+    st = surface_status(ctx, ps, pdf_path);
+    cairo_surface_destroy(ps);
+    if (st) return st;
+    /* PNG at 200 dpi */
+    const double k = PNG_DPI / 72.0;
+    cairo_surface_t *is = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)lround(PAGE_W * k), (int)lround(PAGE_H * k));
+    if ((st = surface_status(ctx, is, png_path))) {
+        cairo_surface_destroy(is);
+        return st;
+    }
+    cr = cairo_create(is);
+    cairo_scale(cr, k, k);
+    draw_page(cr, d, lang);
+    cairo_destroy(cr);
+    cairo_surface_flush(is);
+    cairo_status_t ws = cairo_surface_write_to_png(is, png_path);
+    if (ws != CAIRO_STATUS_SUCCESS) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", png_path, cairo_status_to_string(ws));
+    cairo_surface_destroy(is);
+    return st;
+}

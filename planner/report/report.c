@@ -1,0 +1,611 @@
+/*
+ * report.c - deliverables of an output folder: read summary.json and coverage.gpkg (and the
+ * base scenario's, for before/after figures), then write QGIS styles, the QGIS project, maps and
+ * HTML reports in each language. Labels in Chinese and English live in one table here.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gdal.h>
+
+#include "carecircle/cc_version.h"
+#include "../io/write_internal.h"
+#include "report_internal.h"
+
+/* ---- labels ------------------------------------------------------------------------------------ */
+
+static const struct {
+    const char *key, *zh, *en;
+} labels[] = {
+    {"title", "急救医疗服务可达性", "Access to emergency care"},
+    {"legend_time", "到最近医疗机构的行车时间", "Travel time to the nearest facility"},
+    {"minutes", "分钟", "min"},
+    {"beyond", "超过 %g 分钟或无道路可达", "Beyond %g min or no road access"},
+    {"facilities", "医疗机构", "Facilities"},
+    {"proposed", "建议新址", "Proposed sites"},
+    {"roads", "道路", "Roads"},
+    {"main_roads", "主要道路", "Main roads"},
+    {"minor_roads", "其他道路", "Other roads"},
+    {"closed_roads", "封闭道路", "Closed roads"},
+    {"added_roads", "新建或改造道路", "Added or upgraded roads"},
+    {"admin", "乡镇界", "Township boundary"},
+    {"township", "乡镇", "Township"},
+    {"key_figures", "关键数字", "Key figures"},
+    {"population", "总人口", "Population"},
+    {"within", "%g 分钟内", "Within %g min"},
+    {"before", "基线", "Base"},
+    {"after", "本方案", "This scenario"},
+    {"change", "变化", "Change"},
+    {"scenario", "方案", "Scenario"},
+    {"north", "北", "N"},
+    {"km", "公里", "km"},
+    {"m", "米", "m"},
+    {"no_road", "无道路可达", "No road access"},
+    {"unreachable", "道路不通任何机构", "On roads reaching no facility"},
+    {"footer", "carecircle %s · 坐标系 %s · 速度方案 %s · 行车时间 = 自由流道路时间 + 步行接驳",
+     "carecircle %s · CRS %s · speed profile %s · travel time = free-flow road time + off-road walk"},
+    {"h_cov_threshold", "按时间阈值的覆盖人口", "Population covered by threshold"},
+    {"h_cov_tier", "按机构级别的覆盖人口", "Population covered by facility tier"},
+    {"h_cov_admin", "按乡镇的覆盖人口", "Population covered by township"},
+    {"h_uncovered", "未覆盖的村庄（按人口排序）", "Uncovered villages, ranked by population"},
+    {"h_uncovered_cells", "未覆盖的人口格网（按人口排序）", "Uncovered population cells, ranked by population"},
+    {"h_sites", "建议新址及其增益", "Proposed sites and their gains"},
+    {"h_compare", "方案比较", "Scenario comparison"},
+    {"h_map", "地图", "Map"},
+    {"all_facilities", "全部机构", "All facilities"},
+    {"tier", "级别", "Tier"},
+    {"count", "数量", "Number"},
+    {"joined", "接入路网", "On the road network"},
+    {"name", "名称", "Name"},
+    {"code", "代码", "Code"},
+    {"rank", "排名", "Rank"},
+    {"status", "状态", "Status"},
+    {"minutes_h", "分钟", "Minutes"},
+    {"gain", "增益人口", "Population gained"},
+    {"share", "比例", "Share"},
+    {"beyond_s", "超出阈值", "beyond"},
+    {"no_road_access", "无道路可达", "no road access"},
+    {"unreachable_s", "路网不通", "unreachable"},
+    {"report_intro", "本报告由 carecircle 根据道路、人口和医疗机构数据计算。覆盖人口指在给定分钟内可到达最近医疗机构的人口。",
+     "carecircle computed this report from roads, population and facilities. Covered population: people who reach the nearest facility within the given minutes."},
+    {"batch_title", "方案批量比较", "Scenario batch comparison"},
+    {"variant", "方案", "Variant"},
+    {"state", "状态", "State"},
+    {"total", "全县", "Whole area"},
+    {"report_link", "报告", "report"},
+    {"none", "无", "none"},
+    {"shown_of", "（共 %zu 个，显示前 %zu 个）", " (%zu in all, first %zu shown)"},
+};
+
+/* Labels with numbers: literal formats per language (no run-time format strings). */
+const char *cc__tr_within(const char *lang, double m, char *buf, size_t n)
+{
+    if (lang && !strcmp(lang, "zh"))
+        snprintf(buf, n, "%g 分钟内", m);
+    else
+        snprintf(buf, n, "Within %g min", m);
+    return buf;
+}
+
+const char *cc__tr_beyond(const char *lang, double m, char *buf, size_t n)
+{
+    if (lang && !strcmp(lang, "zh"))
+        snprintf(buf, n, "超过 %g 分钟或无道路可达", m);
+    else
+        snprintf(buf, n, "Beyond %g min or no road access", m);
+    return buf;
+}
+
+const char *cc__tr_footer(const char *lang, const char *crs, const char *profile, char *buf, size_t n)
+{
+    if (lang && !strcmp(lang, "zh"))
+        snprintf(buf, n, "carecircle %s · 坐标系 %s · 速度方案 %s · 行车时间 = 自由流道路时间 + 步行接驳", CC_VERSION_STRING, crs, profile);
+    else
+        snprintf(buf, n, "carecircle %s · CRS %s · speed profile %s · travel time = free-flow road time + off-road walk", CC_VERSION_STRING, crs,
+                 profile);
+    return buf;
+}
+
+const char *cc__tr_shown_of(const char *lang, size_t total, size_t shown, char *buf, size_t n)
+{
+    if (lang && !strcmp(lang, "zh"))
+        snprintf(buf, n, "（共 %zu 个，显示前 %zu 个）", total, shown);
+    else
+        snprintf(buf, n, "(%zu in all, first %zu shown)", total, shown);
+    return buf;
+}
+
+const char *cc__tr(const char *lang, const char *key)
+{
+    bool zh = lang && !strcmp(lang, "zh");
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (!strcmp(labels[i].key, key)) return zh ? labels[i].zh : labels[i].en;
+    return key;
+}
+
+static const struct {
+    const char *tier, *zh, *en;
+} tier_labels[] = {
+    {"county_hospital", "县医院", "County hospital"},
+    {"hospital", "医院", "Hospital"},
+    {"emergency_station", "120急救站", "120 emergency station"},
+    {"township_health_centre", "乡镇卫生院", "Township health centre"},
+    {"township_health_center", "乡镇卫生院", "Township health centre"},
+    {"sub_centre", "县域医疗次中心", "County sub-centre"},
+    {"village_clinic", "村卫生室", "Village clinic"},
+    {"health_centre", "卫生中心", "Health centre"},
+    {"health_post", "卫生所", "Health post"},
+};
+
+const char *cc__tier_label(const char *lang, const char *tier, char *buf, size_t n)
+{
+    bool zh = lang && !strcmp(lang, "zh");
+    for (size_t i = 0; i < sizeof(tier_labels) / sizeof(tier_labels[0]); i++)
+        if (!strcmp(tier_labels[i].tier, tier)) return zh ? tier_labels[i].zh : tier_labels[i].en;
+    snprintf(buf, n, "%s", tier);
+    for (char *c = buf; *c; c++)
+        if (*c == '_') *c = ' ';
+    return buf;
+}
+
+int cc__tier_class(const char *tier, size_t index)
+{
+    if (strstr(tier, "hospital")) return 0;
+    if (strstr(tier, "emergency") || strstr(tier, "station") || strstr(tier, "ambulance")) return 1;
+    if (strstr(tier, "township") || strstr(tier, "centre") || strstr(tier, "center")) return 2;
+    if (strstr(tier, "village") || strstr(tier, "clinic") || strstr(tier, "post")) return 3;
+    return 4 + (int)(index % 4);
+}
+
+void cc__band_rgb(size_t b, size_t nb, double rgb[3])
+{
+    /* ColorBrewer RdYlGn, reversed: green (near) to red (far) */
+    static const double ramp[][3] = {{26, 152, 80}, {145, 207, 96}, {217, 239, 139}, {254, 224, 139}, {252, 141, 89}, {215, 48, 39}};
+    const double nr = sizeof(ramp) / sizeof(ramp[0]) - 1;
+    double t = nb > 1 ? (double)b / (double)(nb - 1) * 0.8 : 0.0; /* stop short of the darkest red */
+    double pos = t * nr;
+    size_t i = (size_t)floor(pos);
+    if (i >= (size_t)nr) i = (size_t)nr - 1;
+    double f = pos - (double)i;
+    for (int k = 0; k < 3; k++) rgb[k] = (ramp[i][k] * (1 - f) + ramp[i + 1][k] * f) / 255.0;
+}
+
+const char *cc__fmt_int(double v, char *buf, size_t n)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%.0f", fabs(v) < 0.5 ? 0.0 : v);
+    size_t len = strlen(tmp), o = 0;
+    const char *d = tmp;
+    if (*d == '-') {
+        if (o + 1 < n) buf[o++] = '-';
+        d++;
+        len--;
+    }
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        buf[o++] = d[i];
+        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+void cc__xml_esc(GString *g, const char *s)
+{
+    if (!s) return;
+    char *e = g_markup_escape_text(s, -1);
+    g_string_append(g, e);
+    g_free(e);
+}
+
+/* ---- reading ------------------------------------------------------------------------------------ */
+
+static void data_free(rp_data *d)
+{
+    json_object_put(d->summary);
+    json_object_put(d->base);
+    for (size_t b = 0; b < CC_MAX_BANDS; b++)
+        if (d->band[b].geom) OGR_G_DestroyGeometry(d->band[b].geom);
+    free(d->fac);
+    for (size_t i = 0; i < d->n_adm; i++)
+        if (d->adm[i].geom) OGR_G_DestroyGeometry(d->adm[i].geom);
+    free(d->adm);
+    for (size_t i = 0; i < d->n_road; i++)
+        if (d->road[i].geom) OGR_G_DestroyGeometry(d->road[i].geom);
+    free(d->road);
+    free(d->unc);
+    free(d->site);
+    free(d->layer);
+    if (d->strs) g_string_chunk_free(d->strs); /* every text copied from the outputs */
+}
+
+/* Texts read from the outputs live in one GLib string chunk, freed with the data: a few large
+ * blocks instead of an allocation per field. */
+static char *keep(rp_data *d, const char *s)
+{
+    return s ? g_string_chunk_insert(d->strs, s) : NULL;
+}
+
+/* A copy of a text field, NULL when the field is absent or null. */
+static double jget(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0.0;
+}
+
+static bool jwithin(json_object *o, const double *minutes, size_t nb, double *out)
+{
+    json_object *w;
+    if (!o || !json_object_object_get_ex(o, "population_within_min", &w)) return false;
+    for (size_t b = 0; b < nb; b++) {
+        char k[32];
+        snprintf(k, sizeof(k), "%g", minutes[b]);
+        json_object *v;
+        out[b] = json_object_object_get_ex(w, k, &v) ? json_object_get_double(v) : NAN;
+    }
+    return true;
+}
+
+static cc_status read_summary(cc_ctx *ctx, rp_data *d)
+{
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/summary.json", d->dir);
+    if (!(d->summary = json_object_from_file(p)))
+        return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
+    json_object *m, *v, *t;
+    if (!json_object_object_get_ex(d->summary, "minutes", &m) || json_object_get_type(m) != json_type_array)
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s' has no <minutes>", p);
+    d->nb = json_object_array_length(m);
+    if (d->nb == 0 || d->nb > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_INPUT, "'%s' has %zu thresholds", p, d->nb);
+    for (size_t b = 0; b < d->nb; b++) d->minutes[b] = json_object_get_double(json_object_array_get_idx(m, b));
+    jwithin(d->summary, d->minutes, d->nb, d->within);
+    d->total = jget(d->summary, "population_total");
+    d->no_road = jget(d->summary, "population_no_road_access");
+    d->unreachable = jget(d->summary, "population_unreachable");
+    d->beyond = jget(d->summary, "population_beyond_max");
+    if (json_object_object_get_ex(d->summary, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(d->summary, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(d->summary, "demand", &v) && json_object_object_get_ex(v, "kind", &t))
+        d->points_demand = !strcmp(json_object_get_string(t), "points");
+    if (json_object_object_get_ex(d->summary, "tiers", &t)) {
+        json_object_object_foreach(t, name, tv)
+        {
+            if (d->n_tiers == RP_MAX_TIERS) break;
+            size_t k = d->n_tiers++;
+            d->tier_name[k] = keep(d, name);
+            jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
+            d->tier_facilities[k] = (int)jget(tv, "facilities");
+            d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
+        }
+    }
+    if (d->o->base_dir) {
+        snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
+        if ((d->base = json_object_from_file(p))) {
+            d->have_base = jwithin(d->base, d->minutes, d->nb, d->base_within);
+            d->base_total = jget(d->base, "population_total");
+        } else {
+            cc__warn(ctx, "Base outputs '%s' are unreadable: no before/after figures", p);
+        }
+    }
+    return CC_OK;
+}
+
+static char *fstr_d(rp_data *d, OGRFeatureH f, const char *field)
+{
+    int i = OGR_F_GetFieldIndex(f, field);
+    if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i)) return NULL;
+    return keep(d, OGR_F_GetFieldAsString(f, i));
+}
+#define fstr(f, field) fstr_d(d, (f), (field))
+
+static double fnum(OGRFeatureH f, const char *field, double dflt)
+{
+    int i = OGR_F_GetFieldIndex(f, field);
+    if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i)) return dflt;
+    return OGR_F_GetFieldAsDouble(f, i);
+}
+
+static void grow_extent(rp_data *d, OGRGeometryH g)
+{
+    if (!g || OGR_G_IsEmpty(g)) return;
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    d->minx = fmin(d->minx, e.MinX);
+    d->miny = fmin(d->miny, e.MinY);
+    d->maxx = fmax(d->maxx, e.MaxX);
+    d->maxy = fmax(d->maxy, e.MaxY);
+}
+
+#define GROW_ARRAY(arr, n, cap)                                                         \
+    do {                                                                                \
+        if ((n) == (cap)) {                                                             \
+            size_t c_ = (cap) ? (cap) * 2 : 64;                                         \
+            void *p_ = cc__realloc_array((arr), c_, sizeof(*(arr)));                    \
+            if (!p_) {                                                                  \
+                OGR_F_Destroy(f); /* the feature being read */                          \
+                goto nomem;                                                             \
+            }                                                                           \
+            (arr) = p_;                                                                 \
+            (cap) = c_;                                                                 \
+            memset((arr) + (n), 0, (c_ - (n)) * sizeof(*(arr)));                        \
+        }                                                                               \
+    } while (0)
+
+static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
+{
+    cc__gdal_init();
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(d->gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open '%s': %s", d->gpkg, cc__gdal_msg(ctx));
+    cc_status st = CC_OK;
+    size_t cap_fac = 0, cap_adm = 0, cap_road = 0, cap_unc = 0, cap_site = 0;
+    OGRSpatialReferenceH work = NULL;       /* proposed sites: their CRS to the working CRS */
+    OGRCoordinateTransformationH ct = NULL;
+    d->minx = d->miny = INFINITY;
+    d->maxx = d->maxy = -INFINITY;
+    int nl = GDALDatasetGetLayerCount(ds);
+    if (!(d->layer = cc__calloc_array((size_t)nl, sizeof(rp_layer)))) goto nomem;
+    for (int li = 0; li < nl; li++) {
+        OGRLayerH l = GDALDatasetGetLayer(ds, li);
+        const char *ln = OGR_L_GetName(l);
+        OGRwkbGeometryType gt = OGR_L_GetGeomType(l);
+        if (gt == wkbNone || !strcmp(ln, "layer_styles")) continue;
+        rp_layer *L = &d->layer[d->n_layer++];
+        L->name = keep(d, ln);
+        L->geom_col = keep(d, OGR_L_GetGeometryColumn(l));
+        L->type = wkbFlatten(gt);
+        L->count = (long long)OGR_L_GetFeatureCount(l, TRUE);
+        if (!L->name || !L->geom_col) goto nomem;
+        if (!d->crs_wkt && OGR_L_GetSpatialRef(l)) {
+            char *w = NULL;
+            OSRExportToWkt(OGR_L_GetSpatialRef(l), &w);
+            d->crs_wkt = keep(d, w);
+            CPLFree(w);
+        }
+    }
+    OGRLayerH l;
+    OGRFeatureH f;
+    if ((l = GDALDatasetGetLayerByName(ds, "isochrones"))) {
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            char *tier = fstr(f, "tier");
+            double to = fnum(f, "min_to", -1);
+            if (tier && !strcmp(tier, "all"))
+                for (size_t b = 0; b < d->nb; b++)
+                    if (fabs(d->minutes[b] - to) < 1e-9) {
+                        d->band[b].min_from = fnum(f, "min_from", 0);
+                        d->band[b].min_to = to;
+                        d->band[b].pop = fnum(f, "population", 0);
+                        d->band[b].pop_cum = fnum(f, "population_cum", 0);
+                        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+                        if (g && !d->band[b].geom) d->band[b].geom = OGR_G_Clone(g);
+                        grow_extent(d, g);
+                    }
+            OGR_F_Destroy(f);
+        }
+    }
+    if ((l = GDALDatasetGetLayerByName(ds, "facilities"))) {
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            GROW_ARRAY(d->fac, d->n_fac, cap_fac);
+            rp_fac *x = &d->fac[d->n_fac++];
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (g) {
+                x->x = OGR_G_GetX(g, 0);
+                x->y = OGR_G_GetY(g, 0);
+            }
+            x->name = fstr(f, "name");
+            x->name_zh = fstr(f, "name_zh");
+            x->tier = fstr(f, "tier");
+            if (!x->tier) x->tier = fstr(f, "tier_value");
+            x->snapped = fnum(f, "snapped", 1) != 0;
+            if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
+            OGR_F_Destroy(f);
+        }
+    }
+    if ((l = GDALDatasetGetLayerByName(ds, "coverage_by_admin"))) {
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            GROW_ARRAY(d->adm, d->n_adm, cap_adm);
+            rp_admin *a = &d->adm[d->n_adm++];
+            a->name = fstr(f, "name");
+            a->name_zh = fstr(f, "name_zh");
+            a->code = fstr(f, "code");
+            a->pop = fnum(f, "population", 0);
+            for (size_t b = 0; b < d->nb; b++) {
+                char k[48];
+                snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
+                a->within[b] = fnum(f, k, NAN);
+                snprintf(k, sizeof(k), "share_le_%g", d->minutes[b]);
+                a->share[b] = fnum(f, k, NAN);
+                a->base_within[b] = NAN;
+            }
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (g) {
+                a->geom = OGR_G_Clone(g);
+                OGRGeometryH ps = OGR_G_PointOnSurface(g);
+                if (ps) {
+                    a->lx = OGR_G_GetX(ps, 0);
+                    a->ly = OGR_G_GetY(ps, 0);
+                    OGR_G_DestroyGeometry(ps);
+                }
+            }
+            grow_extent(d, g);
+            OGR_F_Destroy(f);
+        }
+    }
+    if ((l = GDALDatasetGetLayerByName(ds, "roads"))) {
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            double kmh = fnum(f, "speed_kmh", 0);
+            char *status = fstr(f, "status");
+            if (kmh <= 0 && (!status || !strcmp(status, "open"))) { /* not drivable: not drawn */
+                OGR_F_Destroy(f);
+                continue;
+            }
+            GROW_ARRAY(d->road, d->n_road, cap_road);
+            rp_road *r = &d->road[d->n_road++];
+            r->cls = fstr(f, "class");
+            r->status = status;
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            r->geom = g ? OGR_G_Clone(g) : NULL;
+            OGR_F_Destroy(f);
+        }
+    }
+    if ((l = GDALDatasetGetLayerByName(ds, "demand_uncovered"))) {
+        d->n_unc_total = (size_t)OGR_L_GetFeatureCount(l, TRUE);
+        OGR_L_ResetReading(l);
+        while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
+            GROW_ARRAY(d->unc, d->n_unc, cap_unc);
+            rp_unc *u = &d->unc[d->n_unc++];
+            u->rank = (int)fnum(f, "rank", 0);
+            u->pop = fnum(f, "population", 0);
+            u->minutes = fnum(f, "minutes", NAN);
+            u->status = fstr(f, "status");
+            u->name = fstr(f, "name");
+            u->name_zh = fstr(f, "name_zh");
+            u->admin = fstr(f, "admin");
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (g) {
+                u->x = OGR_G_GetX(g, 0);
+                u->y = OGR_G_GetY(g, 0);
+            }
+            OGR_F_Destroy(f);
+        }
+    }
+    if ((l = GDALDatasetGetLayerByName(ds, "proposed_sites"))) {
+        OGR_L_ResetReading(l);
+        OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l);
+        work = d->crs_wkt ? OSRNewSpatialReference(d->crs_wkt) : NULL;
+        if (ls && work && !OSRIsSame(ls, work)) {
+            OSRSetAxisMappingStrategy(work, OAMS_TRADITIONAL_GIS_ORDER);
+            OGRSpatialReferenceH src = OSRClone(ls);
+            OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+            ct = OCTNewCoordinateTransformation(src, work);
+            OSRDestroySpatialReference(src);
+        }
+        while ((f = OGR_L_GetNextFeature(l))) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (!g || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint) {
+                OGR_F_Destroy(f);
+                continue;
+            }
+            GROW_ARRAY(d->site, d->n_site, cap_site);
+            rp_site *s = &d->site[d->n_site++];
+            s->x = OGR_G_GetX(g, 0);
+            s->y = OGR_G_GetY(g, 0);
+            if (ct) OCTTransform(ct, 1, &s->x, &s->y, NULL);
+            s->name = fstr(f, "name");
+            s->tier = fstr(f, "tier");
+            s->gain = fnum(f, "gain", NAN);
+            if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);
+            s->has_gain = !isnan(s->gain);
+            d->minx = fmin(d->minx, s->x);
+            d->maxx = fmax(d->maxx, s->x);
+            d->miny = fmin(d->miny, s->y);
+            d->maxy = fmax(d->maxy, s->y);
+            OGR_F_Destroy(f);
+        }
+    }
+    if (!d->nomem) goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
+out:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (work) OSRDestroySpatialReference(work);
+    GDALClose(ds);
+    if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);
+    return st;
+}
+
+/* Per-admin figures of the base run, matched by code (else name). */
+static void read_base_admin(cc_ctx *ctx, rp_data *d)
+{
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/coverage.gpkg", d->o->base_dir);
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return;
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
+    OGRFeatureH f;
+    if (l) {
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            char *code = fstr(f, "code"), *name = fstr(f, "name");
+            for (size_t i = 0; i < d->n_adm; i++) {
+                rp_admin *a = &d->adm[i];
+                bool same = code && a->code ? !strcmp(code, a->code) : (name && a->name && !strcmp(name, a->name));
+                if (!same) continue;
+                for (size_t b = 0; b < d->nb; b++) {
+                    char k[48];
+                    snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
+                    a->base_within[b] = fnum(f, k, NAN);
+                }
+            }
+            OGR_F_Destroy(f);
+        }
+    }
+    GDALClose(ds);
+}
+
+cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
+{
+    static const cc_report_opts dflt;
+    const cc_report_opts *o = opts ? opts : &dflt;
+    const char *lang = o->lang ? o->lang : "zh";
+    bool zh = false, en = false;
+    if (!strcmp(lang, "zh")) zh = true;
+    else if (!strcmp(lang, "en")) en = true;
+    else if (!strcmp(lang, "zh,en") || !strcmp(lang, "en,zh")) zh = en = true;
+    else return cc__fail(ctx, CC_ERR_PARAM, "Unknown report language '%s': use zh, en or zh,en", lang);
+    /* titles and scenario name from scenario.json when the caller gives none (carecircle report) */
+    cc_report_opts oo = *o;
+    char sp[4200];
+    snprintf(sp, sizeof(sp), "%s/scenario.json", dir);
+    json_object *sj = (!o->title_zh || !o->title_en || !o->scenario) ? json_object_from_file(sp) : NULL, *sc = NULL, *v;
+    if (sj && json_object_object_get_ex(sj, "scenario", &sc)) {
+        if (!oo.title_zh && json_object_object_get_ex(sc, "title_zh", &v)) oo.title_zh = json_object_get_string(v);
+        if (!oo.title_en && json_object_object_get_ex(sc, "title_en", &v)) oo.title_en = json_object_get_string(v);
+        if (!oo.scenario && json_object_object_get_ex(sc, "name", &v)) oo.scenario = json_object_get_string(v);
+        if (!oo.scenario_zh && json_object_object_get_ex(sc, "label_zh", &v)) oo.scenario_zh = json_object_get_string(v);
+        if (!oo.scenario_en && json_object_object_get_ex(sc, "label_en", &v)) oo.scenario_en = json_object_get_string(v);
+    }
+    o = &oo;
+    rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
+    cc_status st;
+    struct stat sb;
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", dir);
+    snprintf(d.tif, sizeof(d.tif), "%s/travel_time.tif", dir);
+    d.have_tif = stat(d.tif, &sb) == 0;
+    if ((st = read_summary(ctx, &d))) goto out;
+    if ((st = read_gpkg(ctx, &d))) goto out;
+    if (d.have_base) read_base_admin(ctx, &d);
+    if (d.nomem) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
+        goto out;
+    }
+    if ((st = cc__styles_write(ctx, &d))) goto out;
+    if ((st = cc__project_write(ctx, &d))) goto out;
+    if (o->no_maps) goto out;
+    for (int k = 0; k < 2 && !st; k++) {
+        const char *l = k == 0 ? "zh" : "en";
+        if ((k == 0 && !zh) || (k == 1 && !en)) continue;
+        char png[4300], pdf[4300], html[4300];
+        snprintf(png, sizeof(png), "%s/map_%s.png", dir, l);
+        snprintf(pdf, sizeof(pdf), "%s/map_%s.pdf", dir, l);
+        snprintf(html, sizeof(html), "%s/report_%s.html", dir, l);
+        double t = cc__now();
+        if ((st = cc__map_write(ctx, &d, l, png, pdf))) break;
+        cc__debug(ctx, "map_%s.png and .pdf drawn in %.3f s", l, cc__now() - t);
+        st = cc__html_write(ctx, &d, l, png, html);
+        if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    }
+out:
+    data_free(&d);
+    json_object_put(sj);
+    return st;
+}

@@ -1,0 +1,144 @@
+/*
+ * report_internal.h - the report module: what it reads from an output folder, and the pieces
+ * that turn it into QGIS styles, a QGIS project, maps and an HTML report. Computes no measures:
+ * every number comes from summary.json and coverage.gpkg.
+ */
+#ifndef CC_REPORT_INTERNAL_H
+#define CC_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <cpl_conv.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "carecircle/cc_coverage.h"
+#include "carecircle/cc_report.h"
+#include "../core/core_internal.h"
+
+#define RP_MAX_TIERS 32
+
+typedef struct rp_band {
+    double min_from, min_to, pop, pop_cum;
+    OGRGeometryH geom; /* owned; NULL when empty */
+} rp_band;
+
+typedef struct rp_fac {
+    double x, y;
+    char *name, *name_zh, *tier;
+    bool snapped;
+} rp_fac;
+
+typedef struct rp_admin {
+    char *name, *name_zh, *code;
+    double pop, within[CC_MAX_BANDS], share[CC_MAX_BANDS];
+    double base_within[CC_MAX_BANDS]; /* NAN when no base */
+    double lx, ly;                    /* label point */
+    OGRGeometryH geom;
+} rp_admin;
+
+typedef struct rp_road {
+    char *cls, *status;
+    OGRGeometryH geom;
+} rp_road;
+
+typedef struct rp_unc {
+    int rank;
+    double pop, minutes, x, y;
+    char *status, *name, *name_zh, *admin;
+} rp_unc;
+
+typedef struct rp_site {
+    double x, y, gain;
+    char *name, *tier;
+    bool has_gain;
+} rp_site;
+
+/* One vector layer of coverage.gpkg (for styles and the project). */
+typedef struct rp_layer {
+    char *name, *geom_col;
+    OGRwkbGeometryType type;
+    long long count;
+} rp_layer;
+
+typedef struct rp_data {
+    const char *dir;
+    char gpkg[4200], tif[4200];
+    json_object *summary, *base; /* base: NULL when none */
+    size_t nb;
+    double minutes[CC_MAX_BANDS], within[CC_MAX_BANDS], base_within[CC_MAX_BANDS];
+    double total, no_road, unreachable, beyond, base_total;
+    bool have_base, points_demand;
+    size_t n_tiers;
+    char *tier_name[RP_MAX_TIERS];
+    double tier_within[RP_MAX_TIERS][CC_MAX_BANDS];
+    int tier_facilities[RP_MAX_TIERS], tier_snapped[RP_MAX_TIERS];
+    char crs_name[64], profile[128];
+    char *crs_wkt;
+    rp_band band[CC_MAX_BANDS]; /* tier "all" */
+    rp_fac *fac;
+    size_t n_fac;
+    rp_admin *adm;
+    size_t n_adm;
+    rp_road *road;
+    size_t n_road;
+    rp_unc *unc;
+    size_t n_unc, n_unc_total;
+    rp_site *site;
+    size_t n_site;
+    rp_layer *layer;
+    size_t n_layer;
+    bool have_tif;
+    double minx, miny, maxx, maxy; /* map extent, working CRS */
+    const cc_report_opts *o;
+    bool nomem;
+    GStringChunk *strs; /* every text above that came from the outputs */
+} rp_data;
+
+/* i18n: the label for @p key in language @p lang ("zh" or "en"). Never NULL. */
+const char *cc__tr(const char *lang, const char *key);
+const char *cc__tr_within(const char *lang, double m, char *buf, size_t n);
+const char *cc__tr_beyond(const char *lang, double m, char *buf, size_t n);
+const char *cc__tr_footer(const char *lang, const char *crs, const char *profile, char *buf, size_t n);
+const char *cc__tr_shown_of(const char *lang, size_t total, size_t shown, char *buf, size_t n);
+/* A tier name for people ("county_hospital" -> "县医院" / "County hospital"). */
+const char *cc__tier_label(const char *lang, const char *tier, char *buf, size_t n);
+/* Visual class of a tier: 0 hospital, 1 emergency station, 2 township centre, 3 village clinic
+ * or health post, 4.. others. */
+int cc__tier_class(const char *tier, size_t index);
+
+/* Colour of travel-time band @p b of @p nb, as 0..1 RGB. */
+void cc__band_rgb(size_t b, size_t nb, double rgb[3]);
+/* "1,234,567" */
+const char *cc__fmt_int(double v, char *buf, size_t n);
+
+/* styles and project (style.c) */
+cc_status cc__styles_write(cc_ctx *ctx, rp_data *d);
+cc_status cc__project_write(cc_ctx *ctx, rp_data *d);
+/* QML of the comparison layer (batches), for its own GeoPackage. */
+char *cc__qml_comparison(const char *field, const char *const *scenarios, size_t n);
+cc_status cc__layer_styles_put(cc_ctx *ctx, const char *gpkg, const char *const *layers, const char *const *geom_cols,
+                               const char *const *qml, size_t n);
+
+/* map (map.c): PNG at @p dpi or PDF */
+cc_status cc__map_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *pdf_path);
+
+/* HTML (html.c) */
+cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *html_path);
+
+/* Batch report (html.c): the comparison table of a batch, linking each variant's report. */
+typedef struct rp_cmp_row {
+    const char *scenario, *state, *code, *name; /* code NULL: the total row */
+    double pop, within[CC_MAX_BANDS], delta[CC_MAX_BANDS];
+    bool have_delta;
+} rp_cmp_row;
+cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
+                         const rp_cmp_row *rows, size_t n_rows);
+
+/* XML/HTML escaping into a GString. */
+void cc__xml_esc(GString *g, const char *s);
+
+#endif

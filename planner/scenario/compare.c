@@ -1,0 +1,281 @@
+/*
+ * compare.c - the comparison of a batch: for each scenario and each admin area (and the whole
+ * area), the population within each threshold and the change against the base, read from the
+ * variants' outputs, written as comparison.csv, comparison.gpkg (layer "comparison", styled)
+ * and the batch report.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "../io/write_internal.h"
+#include "../report/report_internal.h"
+#include "scenario_internal.h"
+
+typedef struct cmp_admin {
+    char *code, *name;
+    double pop, within[CC_MAX_BANDS];
+    OGRGeometryH geom;
+} cmp_admin;
+
+typedef struct cmp_var {
+    const char *name, *state;
+    bool ok;
+    double total, within[CC_MAX_BANDS];
+    cmp_admin *adm;
+    size_t n_adm;
+    char *wkt;
+} cmp_var;
+
+static void var_free(cmp_var *v)
+{
+    for (size_t i = 0; i < v->n_adm; i++) {
+        free(v->adm[i].code);
+        free(v->adm[i].name);
+        if (v->adm[i].geom) OGR_G_DestroyGeometry(v->adm[i].geom);
+    }
+    free(v->adm);
+    free(v->wkt);
+}
+
+static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *minutes, size_t nb)
+{
+    char p[4300];
+    for (size_t b = 0; b < nb; b++) v->within[b] = NAN;
+    snprintf(p, sizeof(p), "%s/summary.json", dir);
+    json_object *j = json_object_from_file(p), *w, *x;
+    if (!j) return;
+    v->ok = true;
+    if (json_object_object_get_ex(j, "population_total", &x)) v->total = json_object_get_double(x);
+    if (json_object_object_get_ex(j, "population_within_min", &w))
+        for (size_t b = 0; b < nb; b++) {
+            char k[32];
+            snprintf(k, sizeof(k), "%g", minutes[b]);
+            if (json_object_object_get_ex(w, k, &x)) v->within[b] = json_object_get_double(x);
+        }
+    json_object_put(j);
+    snprintf(p, sizeof(p), "%s/coverage.gpkg", dir);
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return;
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
+    if (l) {
+        size_t n = (size_t)OGR_L_GetFeatureCount(l, TRUE), k = 0;
+        v->adm = cc__calloc_array(n, sizeof(cmp_admin));
+        if (OGR_L_GetSpatialRef(l)) {
+            char *w2 = NULL;
+            OSRExportToWkt(OGR_L_GetSpatialRef(l), &w2);
+            v->wkt = w2 ? cc__strdup(w2) : NULL;
+            CPLFree(w2);
+        }
+        OGRFeatureH f;
+        OGR_L_ResetReading(l);
+        while (v->adm && k < n && (f = OGR_L_GetNextFeature(l))) {
+            cmp_admin *a = &v->adm[k++];
+            a->code = cc__strdup(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "code")));
+            a->name = cc__strdup(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "name")));
+            a->pop = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "population"));
+            for (size_t b = 0; b < nb; b++) {
+                char nm[48];
+                snprintf(nm, sizeof(nm), "pop_le_%g", minutes[b]);
+                int fi = OGR_F_GetFieldIndex(f, nm);
+                a->within[b] = fi >= 0 ? OGR_F_GetFieldAsDouble(f, fi) : NAN;
+            }
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            a->geom = g ? OGR_G_Clone(g) : NULL;
+            OGR_F_Destroy(f);
+        }
+        v->n_adm = k;
+    }
+    GDALClose(ds);
+}
+
+static void csv_field(GString *g, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\n") != NULL;
+    if (!quote) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (const char *c = s; *c; c++) {
+        if (*c == '"') g_string_append_c(g, '"');
+        g_string_append_c(g, *c);
+    }
+    g_string_append_c(g, '"');
+}
+
+static void csv_num(GString *g, double v, int dec)
+{
+    if (isnan(v))
+        g_string_append(g, ",");
+    else
+        g_string_append_printf(g, ",%.*f", dec, v);
+}
+
+cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang)
+{
+    const cc_scenario *base = b->v[0];
+    const size_t nb = base->n_minutes;
+    const double *minutes = base->minutes;
+    cc_status st = CC_OK;
+    cmp_var *v = cc__calloc_array(n, sizeof(cmp_var));
+    rp_cmp_row *rows = NULL;
+    size_t n_rows = 0, cap = 0;
+    GString *csv = g_string_new("scenario,state,admin_code,admin_name,population");
+    if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",pop_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",share_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",delta_le_%g", minutes[k]);
+    g_string_append(csv, "\n");
+    cc__gdal_init();
+    for (size_t i = 0; i < n; i++) {
+        v[i].name = res[i].name;
+        v[i].state = res[i].state == CC_VARIANT_DONE ? "done" : res[i].state == CC_VARIANT_SKIPPED ? "skipped" : "failed";
+        if (res[i].state != CC_VARIANT_FAILED) read_var(ctx, &v[i], res[i].out_dir, minutes, nb);
+    }
+    /* rows: per scenario, the total then each admin area (matched to the base by code) */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a <= v[i].n_adm; a++) {
+            if (n_rows == cap) {
+                cap = cap ? cap * 2 : 64;
+                rp_cmp_row *r = cc__realloc_array(rows, cap, sizeof(rp_cmp_row));
+                if (!r) {
+                    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                    goto out;
+                }
+                rows = r;
+            }
+            rp_cmp_row *r = &rows[n_rows++];
+            memset(r, 0, sizeof(*r));
+            r->scenario = v[i].name;
+            r->state = v[i].state;
+            const cmp_admin *ad = a ? &v[i].adm[a - 1] : NULL;
+            r->code = ad ? ad->code : NULL;
+            r->name = ad ? ad->name : NULL;
+            r->pop = ad ? ad->pop : v[i].ok ? v[i].total : NAN;
+            const cmp_admin *bd = NULL;
+            if (ad)
+                for (size_t q = 0; q < v[0].n_adm; q++)
+                    if (!strcmp(v[0].adm[q].code, ad->code)) bd = &v[0].adm[q];
+            r->have_delta = v[0].ok && v[i].ok && (!ad || bd);
+            for (size_t k = 0; k < nb; k++) {
+                r->within[k] = ad ? ad->within[k] : v[i].ok ? v[i].within[k] : NAN;
+                r->delta[k] = r->have_delta ? r->within[k] - (bd ? bd->within[k] : v[0].within[k]) : NAN;
+            }
+        }
+        if (!v[i].ok) { /* a failed variant still gets its (empty) total row */
+            rows[n_rows - 1].pop = NAN;
+            for (size_t k = 0; k < nb; k++) rows[n_rows - 1].within[k] = NAN;
+        }
+    }
+    for (size_t i = 0; i < n_rows; i++) {
+        const rp_cmp_row *r = &rows[i];
+        csv_field(csv, r->scenario);
+        g_string_append_c(csv, ',');
+        csv_field(csv, r->state);
+        g_string_append_c(csv, ',');
+        csv_field(csv, r->code ? r->code : "");
+        g_string_append_c(csv, ',');
+        csv_field(csv, r->code ? (r->name ? r->name : "") : "total");
+        csv_num(csv, r->pop, 1);
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->within[k], 1);
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->pop > 0 ? r->within[k] / r->pop : NAN, 5);
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->have_delta ? r->delta[k] : NAN, 1);
+        g_string_append_c(csv, '\n');
+    }
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof(path), "%s/comparison.csv", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if ((st = cc__write_text(ctx, tmp, csv->str))) goto out;
+    if (rename(tmp, path) != 0) {
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    /* the comparison layer: one feature per scenario and admin area, plus geometry-less totals */
+    snprintf(path, sizeof(path), "%s/comparison.gpkg", dir);
+    snprintf(tmp, sizeof(tmp), "%s/.comparison.tmp.gpkg", dir);
+    remove(tmp);
+    GDALDatasetH ds = cc__gpkg_create(ctx, tmp);
+    if (!ds) {
+        st = CC_ERR_IO;
+        goto out;
+    }
+    const char *wkt = NULL;
+    for (size_t i = 0; i < n && !wkt; i++) wkt = v[i].wkt;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "comparison", wkbMultiPolygon, wkt,
+                                   "Population within each threshold per scenario and admin area, and the change against the base");
+    if (!lyr) st = CC_ERR_IO;
+    static const char *const fn[] = {"scenario", "state", "admin_code", "admin_name", "population"};
+    static const OGRFieldType ft[] = {OFTString, OFTString, OFTString, OFTString, OFTReal};
+    for (size_t i = 0; i < 5 && !st; i++) st = cc__add_field(ctx, lyr, fn[i], ft[i]);
+    for (int part = 0; part < 3 && !st; part++)
+        for (size_t k = 0; k < nb && !st; k++) {
+            char nm[48];
+            snprintf(nm, sizeof(nm), "%s_le_%g", part == 0 ? "pop" : part == 1 ? "share" : "delta", minutes[k]);
+            st = cc__add_field(ctx, lyr, nm, OFTReal);
+        }
+    if (!st) GDALDatasetStartTransaction(ds, FALSE);
+    for (size_t i = 0, vi = 0, ai = 0; i < n_rows && !st; i++) {
+        const rp_cmp_row *r = &rows[i];
+        /* find the geometry: rows are in (variant, admin) order */
+        while (vi < n && strcmp(v[vi].name, r->scenario)) {
+            vi++;
+            ai = 0;
+        }
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(f, 0, r->scenario);
+        OGR_F_SetFieldString(f, 1, r->state);
+        if (r->code) OGR_F_SetFieldString(f, 2, r->code);
+        OGR_F_SetFieldString(f, 3, r->code ? (r->name ? r->name : "") : "total");
+        if (!isnan(r->pop)) OGR_F_SetFieldDouble(f, 4, r->pop);
+        for (size_t k = 0; k < nb; k++) {
+            if (!isnan(r->within[k])) OGR_F_SetFieldDouble(f, 5 + (int)k, r->within[k]);
+            if (r->pop > 0 && !isnan(r->within[k])) OGR_F_SetFieldDouble(f, 5 + (int)(nb + k), r->within[k] / r->pop);
+            if (r->have_delta) OGR_F_SetFieldDouble(f, 5 + (int)(2 * nb + k), r->delta[k]);
+        }
+        if (r->code && vi < n && ai < v[vi].n_adm && v[vi].adm[ai].geom)
+            OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(OGR_G_Clone(v[vi].adm[ai].geom)));
+        if (r->code) ai++;
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+        OGR_F_Destroy(f);
+    }
+    if (!st) GDALDatasetCommitTransaction(ds);
+    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", tmp);
+    if (!st) {
+        double mid = minutes[nb / 2];
+        for (size_t k = 0; k < nb; k++)
+            if (minutes[k] == 30) mid = 30;
+        char field[48];
+        snprintf(field, sizeof(field), "delta_le_%g", mid);
+        const char **names = cc__calloc_array(n, sizeof(char *));
+        if (!names) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t i = 0; names && i < n; i++) names[i] = v[i].name;
+        char *qml = names ? cc__qml_comparison(field, names, n) : NULL;
+        const char *layer = "comparison", *col = "geom";
+        if (qml) st = cc__layer_styles_put(ctx, tmp, &layer, &col, (const char *const *)&qml, 1);
+        g_free(qml);
+        free(names);
+    }
+    if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+    if (st) remove(tmp);
+    /* the batch report, in each language */
+    for (int k = 0; k < 2 && !st; k++) {
+        const char *l = k ? "en" : "zh";
+        if (!strstr(lang ? lang : "zh", l)) continue;
+        snprintf(path, sizeof(path), "%s/report_%s.html", dir, l);
+        st = cc__html_batch(ctx, path, l, b->file, minutes, nb, rows, n_rows);
+    }
+out:
+    for (size_t i = 0; i < n; i++) var_free(&v[i]);
+    free(v);
+    free(rows);
+    g_string_free(csv, TRUE);
+    return st;
+}
