@@ -39,6 +39,17 @@ typedef struct cc_facility_change {
 
 struct cc_report_opts;
 
+/** A proposed site shown with the coverage outputs (layer proposed_sites, drawn on the maps). */
+typedef struct cc_coverage_site {
+    unsigned rank;            /**< 1 = the site that adds the most */
+    const char *name;
+    const char *tier;         /**< what the site would become (e.g. "sub_centre"); may be NULL */
+    const char *model;        /**< siting model that proposed it ("mclp", ...) */
+    double lon, lat;          /**< WGS84 */
+    double gain;              /**< persons newly within the threshold (time models: mean minutes saved) */
+    double share_cum;         /**< covered share with this site and those ranked above it (NaN: none) */
+} cc_coverage_site;
+
 /** Options of a coverage run. Zero-initialise, then set the four required paths. */
 typedef struct cc_coverage_opts {
     const char *roads;        /**< required: road network (OSM .pbf/.osm or OGR line layer) */
@@ -73,6 +84,12 @@ typedef struct cc_coverage_opts {
     size_t n_facility_changes;
     const char *scenario_json;        /**< resolved scenario (JSON text) written as scenario.json; may be NULL */
     const struct cc_report_opts *report; /**< deliverables (styles, project, maps, report); NULL: defaults */
+    /* written with the outputs (@since 0.3; scenarios with a siting section) */
+    const cc_coverage_site *proposed_sites; /**< layer proposed_sites of coverage.gpkg; drawn on the maps */
+    size_t n_proposed_sites;
+    const char *const *extra_dirs;   /**< finished folders moved into the output folder as it lands */
+    const char *const *extra_names;  /**< their names inside it */
+    size_t n_extra_dirs;
 } cc_coverage_opts;
 
 /** Figures of one tier. */

@@ -84,7 +84,7 @@ int cmd_run(int argc, char **argv)
     cc_status st = cc_scenario_load(env.ctx, argv[optind], &s);
     if (!st && check) {
         printf("%s: valid scenario <%s>%s\n", argv[optind], cc_scenario_get_name(s),
-               cc_scenario_has_siting(s) ? " (its siting section needs the siting engine, not in this build)" : "");
+               cc_scenario_has_siting(s) ? " (with a siting section)" : "");
     } else if (!st) {
         cc_scenario_run_opts ro = {.out_dir = out, .lang = lang};
         st = cc_scenario_run(env.ctx, s, &ro, &r);

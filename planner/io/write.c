@@ -23,7 +23,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-static void rm_tree(const char *path)
+void cc__remove_tree(const char *path)
 {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -101,9 +101,9 @@ cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s)
                 rename(old, s->final_dir);
                 return cc__fail(ctx, CC_ERR_IO, "Unable to move outputs into '%s': %s", s->final_dir, strerror(e));
             }
-            rm_tree(old);
+            cc__remove_tree(old);
         } else {
-            rm_tree(s->tmp_dir); /* now holds the previous outputs */
+            cc__remove_tree(s->tmp_dir); /* now holds the previous outputs */
         }
     } else if (rename(s->tmp_dir, s->final_dir) != 0) {
         return cc__fail(ctx, CC_ERR_IO, "Unable to move outputs into '%s': %s", s->final_dir, strerror(errno));
@@ -114,7 +114,7 @@ cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s)
 
 void cc__stage_abort(cc__stage *s)
 {
-    if (s && s->active) rm_tree(s->tmp_dir);
+    if (s && s->active) cc__remove_tree(s->tmp_dir);
     if (s) s->active = false;
 }
 

@@ -22,6 +22,8 @@ cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s);
 const char *cc__stage_path(const cc__stage *s, const char *name, char *buf, size_t n);
 cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s);
 void cc__stage_abort(cc__stage *s);
+/* Remove a folder and everything in it (no error: best effort). */
+void cc__remove_tree(const char *path);
 
 /* Write bands of float minutes (nodata @p nodata) as a COG with DEFLATE and overviews. */
 cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int n_bands, float *const *bands,

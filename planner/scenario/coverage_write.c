@@ -3,6 +3,7 @@
  * travel_time.tif (COG, one band per facility set), coverage.gpkg (isochrones, catchments,
  * facilities, demand_uncovered, coverage_by_admin) and summary.json.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +430,47 @@ static double *served_population(const cc__cov_out *c)
     return served;
 }
 
+/* Sites proposed by a scenario's siting section, in WGS84 (the report reprojects them). */
+static cc_status layer_proposed(cc__cov_out *c, GDALDatasetH ds)
+{
+    cc_ctx *ctx = c->ctx;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "proposed_sites", wkbPoint, SRS_WKT_WGS84_LAT_LONG,
+                                   "Sites proposed by the scenario's siting section (details in its siting folder)");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"rank", "name", "tier", "model", "gain", "share_cum", "lon", "lat"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 8);
+    for (size_t i = 0; i < c->o->n_proposed_sites && !st; i++) {
+        const cc_coverage_site *q = &c->o->proposed_sites[i];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)q->rank);
+        if (q->name) OGR_F_SetFieldString(f, 1, q->name);
+        if (q->tier) OGR_F_SetFieldString(f, 2, q->tier);
+        if (q->model) OGR_F_SetFieldString(f, 3, q->model);
+        OGR_F_SetFieldDouble(f, 4, q->gain);
+        if (isfinite(q->share_cum)) OGR_F_SetFieldDouble(f, 5, q->share_cum);
+        OGR_F_SetFieldDouble(f, 6, q->lon);
+        OGR_F_SetFieldDouble(f, 7, q->lat);
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(g, 0, q->lon, q->lat);
+        OGR_F_SetGeometryDirectly(f, g);
+        st = put(ctx, lyr, f, "proposed_sites");
+    }
+    return st;
+}
+
+/* Move finished folders (a scenario's siting outputs) into the staged output folder. */
+static cc_status move_extra_dirs(cc__cov_out *c)
+{
+    char path[4200];
+    for (size_t i = 0; i < c->o->n_extra_dirs; i++) {
+        cc__stage_path(c->stage, c->o->extra_names[i], path, sizeof(path));
+        if (rename(c->o->extra_dirs[i], path) != 0)
+            return cc__fail(c->ctx, CC_ERR_IO, "Unable to move '%s' into the outputs: %s", c->o->extra_dirs[i], strerror(errno));
+    }
+    return CC_OK;
+}
+
 static cc_status write_gpkg(cc__cov_out *c, const polys *p)
 {
     char path[4200];
@@ -448,6 +490,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st) st = layer_facilities(c, ds, served);
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
+    if (!st && c->o->n_proposed_sites) st = layer_proposed(c, ds);
     if (!st && c->roads) st = layer_roads(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
@@ -581,6 +624,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
         st = cc_report_write(c->ctx, c->stage->tmp_dir, c->o->report);
         cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);
     }
+    if (!st) st = move_extra_dirs(c);
     polys_free(&p, c->n_sets * c->nb, c->fac->n);
     return st;
 }

@@ -19,9 +19,11 @@
 #include <json-c/json.h>
 
 #include "carecircle/cc_report.h"
+#include "carecircle/cc_site.h"
 #include "carecircle/cc_version.h"
 #include "../graph/graph_internal.h"
 #include "../io/inputs_internal.h"
+#include "../io/write_internal.h"
 #include "scenario_internal.h"
 
 /* ---- problems ---------------------------------------------------------------------------------- */
@@ -306,7 +308,9 @@ static const char *const factor_keys[] = {"class", "surface", "all", NULL};
 static const char *const closed_keys[] = {"way_ids", "areas", "areas_layer", NULL};
 static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces", NULL};
 static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
-static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "candidates_layer", "tier", NULL};
+static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
+                                          "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
+                                          "dispatch_minutes", "max_per_area", "curve", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
 
@@ -565,7 +569,38 @@ static void free_siting(sc_siting *x)
     free(x->model);
     free(x->tier);
     free(x->candidates);
-    free(x->candidates_layer);
+    free(x->fixed_tiers);
+    free(x->candidate_tiers);
+    free(x->candidate_roads);
+}
+
+/* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
+static bool get_csv(sc_parser *p, yaml_node_t *n, const char *key, char **out)
+{
+    if (n->type != YAML_SEQUENCE_NODE) return get_string(p, n, key, out);
+    GString *g = g_string_new(NULL);
+    bool ok = true;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(&p->y->doc, *it);
+        const char *v = e ? cc__sc_scalar(p, e) : NULL;
+        if (!v || !*v || strchr(v, ',')) {
+            cc__sc_problem(p, e ? e : n, "<%s> lists names (text values without commas)", key);
+            ok = false;
+            continue;
+        }
+        if (g->len) g_string_append_c(g, ',');
+        g_string_append(g, v);
+    }
+    if (ok && !g->len) {
+        cc__sc_problem(p, n, "<%s> is empty", key);
+        ok = false;
+    }
+    if (ok) {
+        free(*out);
+        *out = sdup(p, g->str);
+    }
+    g_string_free(g, TRUE);
+    return ok;
 }
 
 static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
@@ -588,7 +623,7 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *m = v->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(&p->y->doc, v->data.sequence.items.start[i]) : one[0];
         if (!check_keys(p, m, siting_keys, "siting")) continue;
-        sc_siting x = {.pos = pos_of(p, m)};
+        sc_siting x = {.pos = pos_of(p, m), .dispatch_min = NAN};
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
@@ -620,8 +655,24 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
             get_path(p, n2, "siting.candidates", &c);
             x.candidates = c.v;
         }
-        if ((n2 = cc__yaml_get(p->y, m, "candidates_layer"))) get_string(p, n2, "siting.candidates_layer", &x.candidates_layer);
         if ((n2 = cc__yaml_get(p->y, m, "tier"))) get_string(p, n2, "siting.tier", &x.tier);
+        if ((n2 = cc__yaml_get(p->y, m, "fixed_tiers"))) get_csv(p, n2, "siting.fixed_tiers", &x.fixed_tiers);
+        if ((n2 = cc__yaml_get(p->y, m, "candidate_tiers"))) get_csv(p, n2, "siting.candidate_tiers", &x.candidate_tiers);
+        if ((n2 = cc__yaml_get(p->y, m, "candidate_roads"))) get_csv(p, n2, "siting.candidate_roads", &x.candidate_roads);
+        if ((n2 = cc__yaml_get(p->y, m, "spacing_m"))) get_number(p, n2, "siting.spacing_m", 10, 100000, &x.spacing_m);
+        if ((n2 = cc__yaml_get(p->y, m, "target_share"))) {
+            if (get_number(p, n2, "siting.target_share", 0, 1, &x.target_share) && x.target_share <= 0)
+                cc__sc_problem(p, n2, "<siting.target_share> must be above 0 (a share of the population, e.g. 0.95)");
+        }
+        if ((n2 = cc__yaml_get(p->y, m, "emergency"))) get_bool(p, n2, "siting.emergency", &x.emergency);
+        if ((n2 = cc__yaml_get(p->y, m, "dispatch_minutes"))) get_number(p, n2, "siting.dispatch_minutes", 0, 60, &x.dispatch_min);
+        if ((n2 = cc__yaml_get(p->y, m, "max_per_area")) && get_number(p, n2, "siting.max_per_area", 1, 10000, &x.max_per_area) &&
+            x.max_per_area != floor(x.max_per_area))
+            cc__sc_problem(p, n2, "<siting.max_per_area> must be whole, got %g", x.max_per_area);
+        if ((n2 = cc__yaml_get(p->y, m, "curve")) && get_number(p, n2, "siting.curve", 1, 1000, &x.curve) && x.curve != floor(x.curve))
+            cc__sc_problem(p, n2, "<siting.curve> must be whole, got %g", x.curve);
+        if (!x.candidates && !x.candidate_tiers && !x.candidate_roads)
+            x.candidate_roads = sdup(p, "all"); /* default: every drivable road, one candidate per spacing_m */
         s->siting[s->n_siting++] = x;
     }
 }
@@ -1123,6 +1174,15 @@ static json_object *resolved(const cc_scenario *s)
         if (s->siting[i].threshold_min > 0) json_object_object_add(e, "threshold_min", jnum(s->siting[i].threshold_min));
         jstr(e, "candidates", s->siting[i].candidates);
         jstr(e, "tier", s->siting[i].tier);
+        jstr(e, "fixed_tiers", s->siting[i].fixed_tiers);
+        jstr(e, "candidate_tiers", s->siting[i].candidate_tiers);
+        jstr(e, "candidate_roads", s->siting[i].candidate_roads);
+        if (s->siting[i].spacing_m > 0) json_object_object_add(e, "spacing_m", jnum(s->siting[i].spacing_m));
+        if (s->siting[i].target_share > 0) json_object_object_add(e, "target_share", jnum(s->siting[i].target_share));
+        json_object_object_add(e, "emergency", json_object_new_boolean(s->siting[i].emergency));
+        if (isfinite(s->siting[i].dispatch_min)) json_object_object_add(e, "dispatch_minutes", jnum(s->siting[i].dispatch_min));
+        if (s->siting[i].max_per_area > 0) json_object_object_add(e, "max_per_area", jnum(s->siting[i].max_per_area));
+        if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         json_object_array_add(a, e);
     }
     json_object_object_add(j, "siting", a);
@@ -1207,16 +1267,103 @@ cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool
 
 /* ---- run ---------------------------------------------------------------------------------------- */
 
+/* ---- siting ------------------------------------------------------------------------------------ */
+
+typedef struct sc_sites {
+    size_t n;
+    char **dir, **name;            /* finished siting folders (siblings of the output) and their names in it */
+    cc_site_result **res;
+    cc_coverage_site *pick;
+    size_t n_pick;
+} sc_sites;
+
+static void sites_free(sc_sites *x, bool remove_dirs)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        if (remove_dirs && x->dir[i]) cc__remove_tree(x->dir[i]);
+        g_free(x->dir[i]);
+        free(x->name[i]);
+        cc_site_result_destroy(x->res[i]);
+    }
+    free(x->dir);
+    free(x->name);
+    free(x->res);
+    free(x->pick);
+}
+
+static cc_site_model site_model(const char *m)
+{
+    return !strcmp(m, "lscp") ? CC_SITE_LSCP : !strcmp(m, "p_median") ? CC_SITE_PMEDIAN : !strcmp(m, "p_center") ? CC_SITE_PCENTER : CC_SITE_MCLP;
+}
+
+/* Run every siting model of the scenario, each into a sibling folder "<out>.siting-<k>" that
+ * moves into the output folder as <siting> (or siting_<k>) when the coverage part lands. */
+static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const char *out_dir, sc_sites *x)
+{
+    if (s->n_closed_ids || s->closed_areas.v || s->added.v || s->n_replaced_ids || s->n_fchanges)
+        return cc__fail(ctx, CC_ERR_PARAM,
+                        "%s:%zu:%zu: <siting> cannot yet be combined with closed_roads, added_roads or facility_changes: the "
+                        "siting engine reads the roads and facilities as they are (run the siting in a scenario without them)",
+                        s->siting_pos.file ? s->siting_pos.file : s->file, s->siting_pos.line, s->siting_pos.col);
+    x->dir = cc__calloc_array(s->n_siting, sizeof(char *));
+    x->name = cc__calloc_array(s->n_siting, sizeof(char *));
+    x->res = cc__calloc_array(s->n_siting, sizeof(cc_site_result *));
+    if (!x->dir || !x->name || !x->res) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    x->n = s->n_siting;
+    cc_status st = CC_OK;
+    size_t n_pick = 0;
+    for (size_t i = 0; i < s->n_siting && !st; i++) {
+        const sc_siting *q = &s->siting[i];
+        char nm[32];
+        if (s->n_siting == 1) snprintf(nm, sizeof(nm), "siting");
+        else snprintf(nm, sizeof(nm), "siting_%zu", i + 1);
+        x->name[i] = cc__strdup(nm);
+        x->dir[i] = g_strdup_printf("%s.%s", out_dir, nm);
+        if (!x->name[i] || !x->dir[i]) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        cc_site_opts so = {
+            .roads = s->roads.v, .population = s->population.v, .out_dir = x->dir[i], .facilities = s->facilities.v,
+            .fixed_tiers = q->fixed_tiers, .candidate_tiers = q->candidate_tiers, .candidates = q->candidates,
+            .candidate_roads = q->candidate_roads, .spacing_m = q->spacing_m, .admin = s->admin.v,
+            .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v,
+            .max_per_area = (int)q->max_per_area, .model = site_model(q->model), .minutes = q->threshold_min,
+            .p = (uint32_t)q->budget, .curve_to = (uint32_t)q->curve, .target_share = q->target_share,
+            .emergency = q->emergency, .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1,
+            .profile_obj = s->profile, .crs = s->crs.v, .tier_field = s->tier_field.v, .tiers = s->tiers,
+            .facility_name_field = s->facility_name_field.v, .lon_field = s->lon_field.v, .lat_field = s->lat_field.v,
+            .facility_where = s->facility_where.v, .population_field = s->population_field.v, .roads_layer = s->roads_layer.v,
+            .class_field = s->class_field.v, .speed_field = s->speed_field.v, .resolution_m = s->resolution_m};
+        if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
+        cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
+        if ((st = cc_site_run(ctx, &so, &x->res[i]))) {
+            /* name the scenario line, keep the engine's message */
+            const char *m = cc_ctx_last_error(ctx);
+            char *msg = cc__strdup(m ? m : "");
+            st = cc__fail(ctx, st, "%s:%zu:%zu: siting (%s): %s", q->pos.file ? q->pos.file : s->file, q->pos.line, q->pos.col,
+                          q->model, msg ? msg : "");
+            free(msg);
+            break;
+        }
+        n_pick += x->res[i]->n_picks;
+    }
+    if (st) return st;
+    x->pick = cc__calloc_array(n_pick ? n_pick : 1, sizeof(cc_coverage_site));
+    if (!x->pick) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < x->n; i++)
+        for (size_t k = 0; k < x->res[i]->n_picks; k++) {
+            const cc_site_pick *pk = &x->res[i]->picks[k];
+            bool cov = x->res[i]->model == CC_SITE_MCLP || x->res[i]->model == CC_SITE_LSCP;
+            x->pick[x->n_pick++] = (cc_coverage_site){.rank = pk->rank, .name = pk->name, .tier = s->siting[i].tier,
+                                                      .model = s->siting[i].model, .lon = pk->lon, .lat = pk->lat,
+                                                      .gain = cov ? pk->gain : pk->gain / 60.0, .share_cum = cov ? pk->share_cum : NAN};
+        }
+    return CC_OK;
+}
+
 cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *ro, cc_coverage_result **out)
 {
     static const cc_scenario_run_opts dflt;
     if (!ro) ro = &dflt;
     if (out) *out = NULL;
-    if (s->n_siting)
-        return cc__fail(ctx, CC_ERR_PARAM,
-                        "%s:%zu:%zu: Siting is not available in this build: the <siting> section needs the siting engine "
-                        "(carecircle site); remove the section to run the coverage part of the scenario",
-                        s->siting_pos.file ? s->siting_pos.file : s->file, s->siting_pos.line, s->siting_pos.col);
     const char *out_dir = ro->out_dir ? ro->out_dir : s->out.v;
     if (!out_dir)
         return cc__fail(ctx, CC_ERR_PARAM, "Scenario '%s' names no output folder: give <out> in the file or --out", s->file);
@@ -1255,7 +1402,16 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
         .added_roads = s->added.v, .added_roads_layer = s->added_layer.v, .added_roads_connect_m = s->added_connect_m,
         .replaced_way_ids = s->replaced_ids, .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = fc,
         .n_facility_changes = s->n_fchanges, .scenario_json = json, .report = &rep};
-    st = cc_coverage_run(ctx, &o, out);
+    sc_sites sx = {0};
+    if (s->n_siting && !(st = run_siting(ctx, s, out_dir, &sx))) {
+        o.proposed_sites = sx.pick;
+        o.n_proposed_sites = sx.n_pick;
+        o.extra_dirs = (const char *const *)sx.dir;
+        o.extra_names = (const char *const *)sx.name;
+        o.n_extra_dirs = sx.n;
+    }
+    if (!st) st = cc_coverage_run(ctx, &o, out);
+    sites_free(&sx, true); /* moved into the outputs when the run landed; removed otherwise */
     free(fc);
     json_object_put(j);
     return st;

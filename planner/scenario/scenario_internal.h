@@ -64,8 +64,10 @@ typedef struct sc_fchange {
 } sc_fchange;
 
 typedef struct sc_siting {
-    char *model, *tier, *candidates, *candidates_layer;
-    double budget, threshold_min;
+    char *model, *tier, *candidates;
+    char *fixed_tiers, *candidate_tiers, *candidate_roads; /* comma lists */
+    double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve;
+    bool emergency;
     sc_pos pos;
 } sc_siting;
 

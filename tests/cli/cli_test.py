@@ -502,11 +502,22 @@ def case_scenario_bad_files(tmp):
     lines = scenario_error(tmp, ok + "minuts: 5\nspeed_factors: {all: 20}\nclosed_roads: {way_id: [1]}\n", 3,
                            f"{f}:11:1:", f"{f}:12:22:", f"{f}:13:16:", "did you mean <way_ids>")
     check(len(lines) == 3, f"expected 3 error lines, got {lines}")
-    # a valid file with a siting section: --check passes, run refuses with a clear message
+    # a valid file with a siting section: --check says so; siting with road edits is refused before any work
     sit = demo_scenario(tmp, "siting:\n  - {model: mclp, budget: 2, threshold_min: 30}\n", name="siting.yaml")
     p = run(["run", sit, "--check"])
-    check("siting engine" in p.stdout, p.stdout)
-    scenario_error(tmp, open(sit).read(), 2, f"{os.path.join(tmp, 'bad.yaml')}:12:3:", "Siting is not available in this build")
+    check("with a siting section" in p.stdout, p.stdout)
+    scenario_error(tmp, open(sit).read() + "closed_roads:\n  way_ids: [19]\n", 2, f"{os.path.join(tmp, 'bad.yaml')}:12:3:",
+                   "<siting> cannot yet be combined with closed_roads")
+    scenario_error(tmp, ok + "siting:\n  model: lscp\n  threshold_min: 30\n  target_share: 0\n", 3, f"{f}:14:17:",
+                   "<siting.target_share> must be above 0")
+    scenario_error(tmp, ok + "siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  curve: 2.5\n", 3, f"{f}:15:10:",
+                   "<siting.curve> must be whole")
+    scenario_error(tmp, ok + "siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  fixed_tiers: [a, 'b,c']\n", 3,
+                   f"{f}:15:20:", "<siting.fixed_tiers> lists names")
+    # the engine's own errors name the scenario line of the siting model; nothing is left behind
+    scenario_error(tmp, ok + "siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  fixed_tiers: [sub_centre]\n", 2,
+                   f"{f}:12:3: siting (mclp):", "names tier <sub_centre>")
+    check(not [n for n in os.listdir(tmp) if n.startswith("never")], f"leftovers {os.listdir(tmp)}")
     # batch files
     base = demo_scenario(tmp, name="base.yaml")
     b = os.path.join(tmp, "bad.yaml")
@@ -621,6 +632,46 @@ def case_scenario_edits(tmp):
     names = {f["name"]: f["tier"] for f in fl}
     check("Qingshan County People's Hospital" not in names and names.get("Liuhe Township Health Centre") == "county_hospital"
           and names.get("New station") == "emergency_station", f"facilities layer {names}")
+
+
+def case_scenario_siting(tmp):
+    """A scenario with a siting section: the siting outputs land inside the scenario's folder, the
+    proposed sites are a layer of coverage.gpkg (and on the maps), and they are the sites that
+    `carecircle site` proposes for the same inputs and parameters."""
+    extra = ("siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  tier: emergency_station\n"
+             "  fixed_tiers: [county_hospital, emergency_station]\n  curve: 3\n")
+    out = os.path.join(tmp, "out")
+    run(["run", demo_scenario(tmp, extra, lang="en", maps=False), "--out", out, "--quiet"])
+    for fn in ("coverage.gpkg", "summary.json", "siting/sites.gpkg", "siting/summary.json", "siting/coverage_curve.csv"):
+        check(os.path.exists(os.path.join(out, fn)), f"{fn} missing")
+    check(not [n for n in os.listdir(tmp) if ".siting" in n or ".cc-tmp" in n], f"leftovers beside the output: {os.listdir(tmp)}")
+    with open(os.path.join(out, "siting", "summary.json")) as fh:
+        ss = json.load(fh)
+    check(ss["model"] == "mclp" and ss["parameters"]["p"] == 2, "siting parameters not passed")
+    ds, rows = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "proposed_sites")
+    got = sorted((f["rank"], f["name"], round(f["gain"], 3), f["tier"]) for f in rows)
+    want = sorted((q["rank"], q["name"], round(q["population_gained"], 3), "emergency_station") for q in ss["proposed_sites"])
+    check(got == want and len(got) == 2, f"proposed_sites layer {got} != siting summary {want}")
+    # the same study through `carecircle site`
+    direct = os.path.join(tmp, "direct")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field",
+         "population", "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+         "--fixed-tiers", "county_hospital,emergency_station", "--candidate-roads", "all", "-p", "2", "--curve", "3",
+         "--minutes", "30", "--out", direct, "--quiet"])
+    with open(os.path.join(direct, "summary.json")) as fh:
+        sd = json.load(fh)
+    check(sd["solution"]["objective"] == ss["solution"]["objective"] and
+          [q["name"] for q in sd["proposed_sites"]] == [q["name"] for q in ss["proposed_sites"]],
+          f"scenario siting {ss['solution']['objective']} {[q['name'] for q in ss['proposed_sites']]} != "
+          f"carecircle site {sd['solution']['objective']} {[q['name'] for q in sd['proposed_sites']]}")
+    # speed factors reach the siting: slower roads never cover more
+    slow = os.path.join(tmp, "slow")
+    run(["run", demo_scenario(tmp, extra + "speed_factors:\n  all: 0.5\n", name="slow.yaml", lang="en", maps=False),
+         "--out", slow, "--quiet"])
+    with open(os.path.join(slow, "siting", "summary.json")) as fh:
+        sl = json.load(fh)
+    check(sl["solution"]["objective"] < ss["solution"]["objective"],
+          f"half speed covers {sl['solution']['objective']}, full speed {ss['solution']['objective']}")
 
 
 def case_batch_demo(tmp):
