@@ -62,6 +62,7 @@ static void add_msg(sc_parser *p, const char *msg)
     p->n_msgs++;
 }
 
+static void vproblem(sc_parser *p, const char *file, size_t line, size_t col, const char *fmt, va_list ap) CC__PRINTF(5, 0);
 static void vproblem(sc_parser *p, const char *file, size_t line, size_t col, const char *fmt, va_list ap)
 {
     char body[700], msg[900];

@@ -48,7 +48,7 @@ static inline void tu_random_roads(const char *path, uint64_t seed, int side, in
 }
 
 /* A random road file read and built into a graph (ambulance profile, EPSG:32650). */
-static inline cc_graph *tu_random_graph(cc_ctx *ctx, uint64_t seed, int side, int ways)
+static inline cc_graph *tu_random_graph(cc_ctx *c, uint64_t seed, int side, int ways)
 {
     char dir[64], path[128];
     tu_tmpdir(dir, sizeof(dir));
@@ -58,9 +58,9 @@ static inline cc_graph *tu_random_graph(cc_ctx *ctx, uint64_t seed, int side, in
     cc_profile *p;
     cc_graph *g;
     cc_roads_opts ro = {.crs = "EPSG:32650"};
-    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
-    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-    assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
+    assert_int_equal(cc_roads_read(c, path, &ro, &r), CC_OK);
+    assert_int_equal(cc_profile_load(c, "ambulance", &p), CC_OK);
+    assert_int_equal(cc_graph_build(c, r, p, NULL, &g), CC_OK);
     cc_profile_destroy(p);
     cc_roads_destroy(r);
     remove(path);

@@ -42,6 +42,7 @@ typedef struct tu_buf {
     size_t n, cap;
 } tu_buf;
 
+static inline void tu_printf(tu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void tu_printf(tu_buf *b, const char *fmt, ...)
 {
     va_list ap;
