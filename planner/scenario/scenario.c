@@ -1345,6 +1345,16 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const char *out_d
             break;
         }
         n_pick += x->res[i]->n_picks;
+        const cc_site_result *rr = x->res[i];
+        if (rr->model == CC_SITE_MCLP || rr->model == CC_SITE_LSCP)
+            cc__info(ctx, "Siting %s: %zu new sites; within %g min %.0f -> %.0f people (%+.0f); bound %.0f %s, gap %.4g%s; outputs in %s/",
+                     q->model, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after, rr->covered_after - rr->covered_before,
+                     rr->solution->bound, rr->model == CC_SITE_MCLP ? "people" : "sites", rr->solution->gap,
+                     rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
+        else
+            cc__info(ctx, "Siting %s: %zu new sites; mean time %.1f -> %.1f min, worst %.1f -> %.1f min; gap %.4g%s; outputs in %s/",
+                     q->model, rr->n_picks, rr->mean_s_before / 60, rr->mean_s_after / 60, rr->worst_s_before / 60,
+                     rr->worst_s_after / 60, rr->solution->gap, rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
     }
     if (st) return st;
     x->pick = cc__calloc_array(n_pick ? n_pick : 1, sizeof(cc_coverage_site));
