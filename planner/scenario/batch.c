@@ -509,6 +509,10 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
     for (size_t i = 0; i < b->n && !st; i++) {
         vres *v = &ri->v[i];
         v->pub.name = b->v[i]->name;
+        /* until its outcome arrives, a variant counts as failed: one that never ran is never "done" */
+        v->pub.state = CC_VARIANT_FAILED;
+        v->pub.status = CC_ERR_INTERNAL;
+        snprintf(v->error, sizeof(v->error), "Not run");
         if (!(v->dir = g_build_filename(dir, b->v[i]->name, NULL))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         char own[65];
         if (!st && !(st = cc_scenario_hash(ctx, b->v[i], own, &v->hashable))) {
@@ -570,14 +574,19 @@ double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
         }
     }
     json_object_put(m);
-    if (est >= 0) return est;
-    est = 0;
+    return est >= 0 ? est : cc__batch_job_input_bytes(j, i);
+}
+
+double cc__batch_job_input_bytes(const cc__batch_job *j, size_t i)
+{
+    const cc_scenario *s = j->b->v[i];
     const char *files[] = {s->roads.v, s->population.v, s->facilities.v};
+    double bytes = 0;
     for (size_t k = 0; k < 3; k++) {
         struct stat sb;
-        if (files[k] && stat(files[k], &sb) == 0) est += (double)sb.st_size;
+        if (files[k] && stat(files[k], &sb) == 0) bytes += (double)sb.st_size;
     }
-    return est;
+    return bytes;
 }
 
 cc_status cc__batch_job_finish(cc__batch_job *pl, cc_batch_result **out)

@@ -164,6 +164,8 @@ void cc__batch_job_get_outcome(const cc__batch_job *j, size_t i, cc__variant_out
 void cc__batch_job_set_outcome(cc__batch_job *j, size_t i, const cc__variant_outcome *in);
 /* Expected relative cost of variant i (largest first): last run's seconds, else input bytes. */
 double cc__batch_job_estimate(const cc__batch_job *j, size_t i);
+/* Bytes of variant i's input files (roads, population, facilities). */
+double cc__batch_job_input_bytes(const cc__batch_job *j, size_t i);
 const char *cc__batch_job_get_dir(const cc__batch_job *j);
 /* manifest.json, comparison.csv/.gpkg and the report from the outcomes; *out owned by the caller. */
 cc_status cc__batch_job_finish(cc__batch_job *j, cc_batch_result **out);
