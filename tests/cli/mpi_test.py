@@ -170,6 +170,50 @@ def case_batch_broken(tmp):
     check(st["area_closed"] == "done" and sum(s == "skipped" for s in st.values()) == 7, f"after repair: {st}")
 
 
+def site_args(out, *extra):
+    return ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+            "--facilities", f"{DEMO}/facilities.csv", "--fixed-tiers", "county_hospital",
+            "--admin", f"{DEMO}/townships.geojson", "--candidate-roads", "all", "--minutes", "15",
+            "--out", out, "--verbose"] + list(extra)
+
+
+def digest(stderr):
+    d = [line.split("digest ")[1] for line in stderr.splitlines() if "Coverage sets digest" in line]
+    check(len(d) == 1, f"expected one sets digest (rank 0), got {d}")
+    return d[0]
+
+
+def case_site(tmp, ranks):
+    """carecircle site with the coverage sets built over @ranks ranks: the same sets (digest of
+    counts, ids and times) and the same summary.json figures as one process, for a coverage model
+    (MCLP) and a time model (p-median, whose sets carry times); no rank leaves folders behind."""
+    for model, extra in (("mclp", ["-p", "3"]), ("pmedian", ["-p", "3"])):
+        one, many = os.path.join(tmp, f"{model}_1"), os.path.join(tmp, f"{model}_n")
+        p1 = run(site_args(one, "--model", model, *extra))
+        pn = run(site_args(many, "--model", model, *extra), ranks=ranks)
+        check(digest(p1.stderr) == digest(pn.stderr), f"{model} -n {ranks}: coverage sets differ")
+        check(figures(os.path.join(one, "summary.json")) == figures(os.path.join(many, "summary.json")),
+              f"{model} -n {ranks}: summary.json figures differ")
+        if ranks > 1:
+            check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
+            check(f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
+        check(pn.stdout.count("coverage sets:") == 1, f"expected one result table (rank 0): {pn.stdout}")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+
+
+def case_site_n1(tmp):
+    case_site(tmp, 1)
+
+
+def case_site_n2(tmp):
+    case_site(tmp, 2)
+
+
+def case_site_n4(tmp):
+    case_site(tmp, 4)
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 if __name__ == "__main__":
