@@ -26,6 +26,7 @@ typedef struct cli_env {
     cc_ctx *ctx;
     bool quiet, verbose, tty;
     int progress_shown;
+    int mpi_rank; /* -1: not an MPI run; else messages carry "[rank N]" (MPI builds, issue 8) */
 } cli_env;
 
 extern volatile sig_atomic_t cli_interrupted;

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#ifdef CC_WITH_MPI
+#include "carecircle/cc_mpi.h"
+#endif
 
 static bool valid_lang(const char *l)
 {
@@ -165,14 +168,33 @@ int cmd_batch(int argc, char **argv)
     if (rc) return rc;
     cc_batch *b = NULL;
     cc_batch_result *r = NULL;
+#ifdef CC_WITH_MPI
+    /* under mpirun/srun: the variants over the ranks (README, "Running across machines") */
+    cc_mpi *mpi = NULL;
+    if (cc_mpi_init(env.ctx, NULL, NULL, &mpi)) {
+        rc = cli_fail(&env, CC_ERR_INTERNAL);
+        cli_teardown(&env);
+        return rc;
+    }
+    if (cc_mpi_get_size(mpi) > 1) {
+        env.mpi_rank = cc_mpi_get_rank(mpi);
+        if (env.mpi_rank > 0) env.tty = false; /* one progress bar: rank 0's */
+    }
+#endif
     cc_status st = cc_batch_load(env.ctx, argv[optind], &b);
     if (!st && check) {
-        printf("%s: valid batch, %zu variants:", argv[optind], cc_batch_get_variant_count(b));
-        for (size_t i = 0; i < cc_batch_get_variant_count(b); i++) printf(" %s", cc_scenario_get_name(cc_batch_get_variant(b, i)));
-        printf("\n");
+        if (env.mpi_rank <= 0) {
+            printf("%s: valid batch, %zu variants:", argv[optind], cc_batch_get_variant_count(b));
+            for (size_t i = 0; i < cc_batch_get_variant_count(b); i++) printf(" %s", cc_scenario_get_name(cc_batch_get_variant(b, i)));
+            printf("\n");
+        }
     } else if (!st) {
         cc_batch_opts bo = {.out_dir = out, .jobs = jobs, .force = force, .lang = lang};
+#ifdef CC_WITH_MPI
+        st = cc_mpi_batch_run(env.ctx, mpi, b, &bo, &r);
+#else
         st = cc_batch_run(env.ctx, b, &bo, &r);
+#endif
     }
     if (st) {
         rc = cli_fail(&env, st);
@@ -193,6 +215,9 @@ int cmd_batch(int argc, char **argv)
     }
     cc_batch_result_destroy(r);
     cc_batch_destroy(b);
+#ifdef CC_WITH_MPI
+    cc_mpi_finalize(mpi);
+#endif
     cli_teardown(&env);
     return rc;
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#ifdef CC_WITH_MPI
+#include "carecircle/cc_mpi.h"
+#endif
 
 static void help(void)
 {
@@ -307,13 +310,31 @@ int cmd_site(int argc, char **argv)
     int rc = cli_setup(&env, quiet, verbose, threads);
     if (rc) return rc;
     cc_site_result *r = NULL;
+#ifdef CC_WITH_MPI
+    /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 (README, "Running across machines") */
+    cc_mpi *mpi = NULL;
+    if (cc_mpi_init(env.ctx, NULL, NULL, &mpi)) {
+        rc = cli_fail(&env, CC_ERR_INTERNAL);
+        cli_teardown(&env);
+        return rc;
+    }
+    if (cc_mpi_get_size(mpi) > 1) {
+        env.mpi_rank = cc_mpi_get_rank(mpi);
+        if (env.mpi_rank > 0) env.tty = false;
+    }
+    cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
+#else
     cc_status st = cc_site_run(env.ctx, &o, &r);
+#endif
     if (st) {
         rc = cli_fail(&env, st);
-    } else {
+    } else if (r) { /* MPI: rank 0 only */
         print_table(r, &o);
         cc_site_result_destroy(r);
     }
+#ifdef CC_WITH_MPI
+    cc_mpi_finalize(mpi);
+#endif
     cli_teardown(&env);
     return rc;
 }

@@ -31,7 +31,10 @@ static void log_cb(void *user, cc_log_level level, const char *msg)
         env->progress_shown = 0;
     }
     const char *tag = level == CC_LOG_WARNING ? "warning: " : "";
-    fprintf(stderr, "carecircle: %s%s\n", tag, msg);
+    if (env->mpi_rank >= 0)
+        fprintf(stderr, "carecircle[rank %d]: %s%s\n", env->mpi_rank, tag, msg);
+    else
+        fprintf(stderr, "carecircle: %s%s\n", tag, msg);
 }
 
 static void progress_cb(void *user, const char *step, double fraction)
@@ -54,6 +57,7 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     env->quiet = quiet;
     env->verbose = verbose;
     env->tty = isatty(STDERR_FILENO);
+    env->mpi_rank = -1;
     if (cc_ctx_create(&env->ctx) != CC_OK) {
         fprintf(stderr, "carecircle: error: out of memory\n");
         return CLI_EXIT_RESOURCES;

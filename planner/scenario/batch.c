@@ -331,16 +331,19 @@ void cc_batch_result_destroy(cc_batch_result *r)
     free(ri);
 }
 
-typedef struct pool {
+struct cc__batch_job {
     const cc_batch *b;
-    const cc_batch_opts *o;
+    cc_batch_opts o;
     cc_ctx *main;
     res_impl *res;
+    char *dir;            /* batch folder (owned) */
     const char *base_dir; /* completed base outputs, or NULL */
     GMutex lock;
     size_t next, finished, total;
     int threads_each;
-} pool;
+    double t0;
+};
+typedef struct cc__batch_job pool;
 
 typedef struct tagged {
     pool *pl;
@@ -373,7 +376,7 @@ static bool up_to_date(const char *dir, const char *hash)
     return ok;
 }
 
-static void run_one(pool *pl, size_t i, int threads)
+void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
 {
     vres *v = &pl->res->v[i];
     const cc_scenario *s = pl->b->v[i];
@@ -390,8 +393,8 @@ static void run_one(pool *pl, size_t i, int threads)
     cc_ctx_set_threads(ctx, threads);
     cc_ctx_set_interrupt_flag(ctx, pl->main->interrupt_flag);
     cc_status st = CC_OK;
-    if (!v->hashable || pl->o->force || !up_to_date(v->dir, v->hash)) {
-        cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o->lang, .base_dir = i ? pl->base_dir : NULL,
+    if (!v->hashable || pl->o.force || !up_to_date(v->dir, v->hash)) {
+        cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
                                    .content_hash = v->hashable ? v->hash : ""};
         st = cc_scenario_run(ctx, s, &ro, NULL);
         v->pub.state = st ? CC_VARIANT_FAILED : CC_VARIANT_DONE;
@@ -418,7 +421,7 @@ static gpointer worker(gpointer data)
         size_t i = pl->next < pl->b->n ? pl->next++ : SIZE_MAX;
         g_mutex_unlock(&pl->lock);
         if (i == SIZE_MAX) break;
-        run_one(pl, i, pl->threads_each);
+        cc__batch_job_run(pl, i, pl->threads_each);
         g_mutex_lock(&pl->lock);
         pl->finished++;
         if (pl->main->progress_fn) pl->main->progress_fn(pl->main->progress_user, "Running variants", (double)pl->finished / pl->total);
@@ -468,20 +471,37 @@ static cc_status write_manifest(cc_ctx *ctx, const cc_batch *b, const char *dir,
     return st;
 }
 
-cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out)
+void cc__batch_job_destroy(cc__batch_job *j)
+{
+    if (!j) return;
+    cc_batch_result_destroy(j->res ? &j->res->pub : NULL);
+    g_mutex_clear(&j->lock);
+    free(j->dir);
+    free(j);
+}
+
+cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts, cc__batch_job **out)
 {
     static const cc_batch_opts dflt;
     const cc_batch_opts *o = opts ? opts : &dflt;
     const char *dir = o->out_dir ? o->out_dir : b->out;
     cc_status st = CC_OK;
-    double t0 = cc__now();
     *out = NULL;
     if (!dir) return cc__fail(ctx, CC_ERR_PARAM, "Batch '%s' names no output folder: give <out> in the file or --out", b->file);
     if (g_mkdir_with_parents(dir, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
+    pool *pl = calloc(1, sizeof(*pl));
+    if (!pl) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    g_mutex_init(&pl->lock);
+    pl->b = b;
+    pl->o = *o;
+    pl->main = ctx;
+    pl->total = b->n;
+    pl->t0 = cc__now();
     res_impl *ri = calloc(1, sizeof(*ri));
-    if (!ri || !(ri->v = cc__calloc_array(b->n, sizeof(vres))) || !(ri->arr = cc__calloc_array(b->n, sizeof(cc_variant_result)))) {
-        free(ri ? ri->v : NULL);
-        free(ri);
+    pl->res = ri;
+    pl->dir = cc__strdup(dir);
+    if (!ri || !pl->dir || !(ri->v = cc__calloc_array(b->n, sizeof(vres))) || !(ri->arr = cc__calloc_array(b->n, sizeof(cc_variant_result)))) {
+        cc__batch_job_destroy(pl);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
     ri->pub.n_variants = b->n;
@@ -489,6 +509,10 @@ cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts
     for (size_t i = 0; i < b->n && !st; i++) {
         vres *v = &ri->v[i];
         v->pub.name = b->v[i]->name;
+        /* until its outcome arrives, a variant counts as failed: one that never ran is never "done" */
+        v->pub.state = CC_VARIANT_FAILED;
+        v->pub.status = CC_ERR_INTERNAL;
+        snprintf(v->error, sizeof(v->error), "Not run");
         if (!(v->dir = g_build_filename(dir, b->v[i]->name, NULL))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         char own[65];
         if (!st && !(st = cc_scenario_hash(ctx, b->v[i], own, &v->hashable))) {
@@ -501,42 +525,77 @@ cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts
             if (i && !ri->v[0].hashable) v->hashable = false;
         }
     }
-    if (st) goto out;
-    pool pl = {.b = b, .o = o, .main = ctx, .res = ri, .total = b->n};
-    g_mutex_init(&pl.lock);
-    const int cores = cc_ctx_get_threads(ctx);
-    int jobs = o->jobs > 0 ? o->jobs : 1;
-    if ((size_t)jobs > b->n - 1 && b->n > 1) jobs = (int)(b->n - 1);
-    /* the base first, with every core */
-    cc__info(ctx, "Batch of %zu variants into '%s' (%d at a time)", b->n, dir, jobs);
-    run_one(&pl, 0, cores);
-    pl.finished = 1;
-    pl.next = 1;
-    if (ri->v[0].pub.state != CC_VARIANT_FAILED) pl.base_dir = ri->v[0].dir;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        g_mutex_clear(&pl.lock);
-        goto out;
+    if (st) {
+        cc__batch_job_destroy(pl);
+        return st;
     }
-    pl.threads_each = cores / jobs > 0 ? cores / jobs : 1;
-    GThread **th = cc__calloc_array((size_t)jobs, sizeof(GThread *));
-    if (!th) {
-        g_mutex_clear(&pl.lock);
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        goto out;
+    *out = pl;
+    return CC_OK;
+}
+
+const char *cc__batch_job_get_dir(const cc__batch_job *j) { return j->dir; }
+
+void cc__batch_job_set_base(cc__batch_job *j, bool completed) { j->base_dir = completed ? j->res->v[0].dir : NULL; }
+
+void cc__batch_job_get_outcome(const cc__batch_job *j, size_t i, cc__variant_outcome *out)
+{
+    const vres *v = &j->res->v[i];
+    out->state = (int32_t)v->pub.state;
+    out->status = (int32_t)v->pub.status;
+    out->seconds = v->pub.seconds;
+    snprintf(out->error, sizeof(out->error), "%s", v->error);
+}
+
+void cc__batch_job_set_outcome(cc__batch_job *j, size_t i, const cc__variant_outcome *in)
+{
+    vres *v = &j->res->v[i];
+    v->pub.state = (cc_variant_state)in->state;
+    v->pub.status = (cc_status)in->status;
+    v->pub.seconds = in->seconds;
+    snprintf(v->error, sizeof(v->error), "%.*s", (int)sizeof(in->error) - 1, in->error);
+}
+
+/* Expected cost of variant i, to hand out the largest first: its time in the last manifest of this
+ * batch folder, else the size of its input files (bytes of roads + population + facilities). */
+double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
+{
+    const cc_scenario *s = j->b->v[i];
+    double est = -1;
+    char *mp = g_build_filename(j->dir, "manifest.json", NULL);
+    json_object *m = json_object_from_file(mp), *vs;
+    g_free(mp);
+    if (m && json_object_object_get_ex(m, "variants", &vs) && json_object_is_type(vs, json_type_array)) {
+        for (size_t k = 0; k < json_object_array_length(vs); k++) {
+            json_object *e = json_object_array_get_idx(vs, k), *nm, *sec, *state;
+            if (json_object_object_get_ex(e, "name", &nm) && !strcmp(json_object_get_string(nm), s->name) &&
+                json_object_object_get_ex(e, "state", &state) && !strcmp(json_object_get_string(state), "done") &&
+                json_object_object_get_ex(e, "seconds", &sec))
+                est = 1e12 * json_object_get_double(sec); /* measured times rank above any byte count */
+        }
     }
-    if (jobs == 1) {
-        worker(&pl);
-    } else {
-        for (int j = 0; j < jobs; j++) th[j] = g_thread_new("variant", worker, &pl);
-        for (int j = 0; j < jobs; j++) g_thread_join(th[j]);
+    json_object_put(m);
+    return est >= 0 ? est : cc__batch_job_input_bytes(j, i);
+}
+
+double cc__batch_job_input_bytes(const cc__batch_job *j, size_t i)
+{
+    const cc_scenario *s = j->b->v[i];
+    const char *files[] = {s->roads.v, s->population.v, s->facilities.v};
+    double bytes = 0;
+    for (size_t k = 0; k < 3; k++) {
+        struct stat sb;
+        if (files[k] && stat(files[k], &sb) == 0) bytes += (double)sb.st_size;
     }
-    free(th);
-    g_mutex_clear(&pl.lock);
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
+    return bytes;
+}
+
+cc_status cc__batch_job_finish(cc__batch_job *pl, cc_batch_result **out)
+{
+    cc_ctx *ctx = pl->main;
+    const cc_batch *b = pl->b;
+    res_impl *ri = pl->res;
+    cc_status st;
+    *out = NULL;
     for (size_t i = 0; i < b->n; i++) {
         vres *v = &ri->v[i];
         v->pub.error = v->error;
@@ -548,14 +607,52 @@ cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts
         ri->pub.n_failed += v->pub.state == CC_VARIANT_FAILED;
     }
     ri->pub.variants = ri->arr;
-    if ((st = write_manifest(ctx, b, dir, ri))) goto out;
-    if ((st = cc__batch_compare(ctx, b, dir, ri->arr, b->n, o->lang ? o->lang : b->v[0]->lang))) goto out;
-    ri->pub.seconds = cc__now() - t0;
-out:
-    if (st) {
-        cc_batch_result_destroy(&ri->pub);
-        return st;
-    }
+    if ((st = write_manifest(ctx, b, pl->dir, ri))) return st;
+    if ((st = cc__batch_compare(ctx, b, pl->dir, ri->arr, b->n, pl->o.lang ? pl->o.lang : b->v[0]->lang))) return st;
+    ri->pub.seconds = cc__now() - pl->t0;
     *out = &ri->pub;
+    pl->res = NULL; /* the caller owns it now */
     return CC_OK;
+}
+
+cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out)
+{
+    cc_status st;
+    cc__batch_job *pl = NULL;
+    *out = NULL;
+    if ((st = cc__batch_job_begin(ctx, b, opts, &pl))) return st;
+    const int cores = cc_ctx_get_threads(ctx);
+    int jobs = pl->o.jobs > 0 ? pl->o.jobs : 1;
+    if ((size_t)jobs > b->n - 1 && b->n > 1) jobs = (int)(b->n - 1);
+    /* the base first, with every core */
+    cc__info(ctx, "Batch of %zu variants into '%s' (%d at a time)", b->n, pl->dir, jobs);
+    cc__batch_job_run(pl, 0, cores);
+    pl->finished = 1;
+    pl->next = 1;
+    cc__batch_job_set_base(pl, pl->res->v[0].pub.state != CC_VARIANT_FAILED);
+    if (cc__interrupted(ctx)) {
+        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        goto out;
+    }
+    pl->threads_each = cores / jobs > 0 ? cores / jobs : 1;
+    GThread **th = cc__calloc_array((size_t)jobs, sizeof(GThread *));
+    if (!th) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    if (jobs == 1) {
+        worker(pl);
+    } else {
+        for (int j = 0; j < jobs; j++) th[j] = g_thread_new("variant", worker, pl);
+        for (int j = 0; j < jobs; j++) g_thread_join(th[j]);
+    }
+    free(th);
+    if (cc__interrupted(ctx)) {
+        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        goto out;
+    }
+    st = cc__batch_job_finish(pl, out);
+out:
+    cc__batch_job_destroy(pl);
+    return st;
 }

@@ -67,6 +67,7 @@ typedef struct run {
     uint32_t *time0;
     uint32_t *keep_lt;
     cc__sets sets;
+    bool sets_elsewhere; /* the sets were gathered by another process (planner/mpi) */
     /* evaluation */
     uint32_t *dtime[2], *dfac[2], *gtime[2], *gfac[2];
     cc__stage stage;
@@ -539,7 +540,19 @@ static cc_status build_sets(run *r, cc_site_result *res)
         goto out;
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
-    if ((st = cc__sets_build(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) goto out;
+    if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
+        cc__sets_job job = {r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, est};
+        bool root = true;
+        if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
+        if (!root) {
+            r->sets_elsewhere = true;
+            goto out;
+        }
+    } else if ((st = cc__sets_build(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
+        goto out;
+    }
+    cc__debug(ctx, "Coverage sets digest %016llx (%llu pairs)", (unsigned long long)cc__sets_digest(&r->sets),
+              (unsigned long long)r->sets.first[r->sets.n_cand]);
     res->pairs = r->sets.first[r->sets.n_cand];
     res->sets_bytes = r->sets.bytes;
     res->bytes_per_pair = res->pairs ? (double)r->sets.bytes / (double)res->pairs : (double)pb;
@@ -908,6 +921,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
     t = cc__now();
     if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
+    if (r.sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent; no outputs */
     res->t_sets_s = cc__now() - t;
     t = cc__now();
     if ((st = solve(&r, res))) goto out;

@@ -218,3 +218,23 @@ out:
     if (st) cc__sets_free(out);
     return st;
 }
+
+uint64_t cc__sets_digest(const cc__sets *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+#define MIX(v)                                                                                                         \
+    do {                                                                                                               \
+        h ^= (uint64_t)(v);                                                                                            \
+        h *= 1099511628211ULL;                                                                                         \
+    } while (0)
+    MIX(s->n_cand);
+    MIX(s->n_dem);
+    for (uint32_t j = 0; j < s->n_cand; j++) MIX(s->first[j + 1] - s->first[j]);
+    const uint64_t total = s->n_cand ? s->first[s->n_cand] : 0;
+    for (uint64_t e = 0; e < total; e++) {
+        MIX(s->dem[e]);
+        if (s->t_ms) MIX(s->t_ms[e]);
+    }
+#undef MIX
+    return h;
+}

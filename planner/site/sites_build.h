@@ -65,4 +65,31 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
                          size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out);
 void cc__sets_free(cc__sets *s);
 
+/* Everything cc__sets_build() needs, for builders that split the candidates (planner/mpi). */
+typedef struct cc__sets_job {
+    const cc_graph *g;
+    const cc__loc_index *ix;
+    const cc__join *ljoin;
+    const uint32_t *loff;
+    size_t n_dem;
+    const cc__join *cjoin;
+    const uint32_t *coff;
+    size_t n_cand;
+    const cc__sets_opts *o;
+    uint64_t est_pairs; /* cc__sets_estimate() */
+} cc__sets_job;
+
+/* A builder of the whole sets that replaces cc__sets_build() when set in the cc_ctx (MPI: each
+ * rank searches from its blocks of candidates, rank 0 gathers). It returns the same sets as
+ * cc__sets_build() where *root is set; elsewhere *root is false, out is empty and the caller
+ * stops after the sets (it neither solves nor writes). */
+typedef struct cc__sets_dist {
+    cc_status (*build)(const struct cc__sets_dist *d, cc_ctx *ctx, const cc__sets_job *job, cc__sets *out, bool *root);
+    void *user;
+} cc__sets_dist;
+
+/* A digest of the sets (FNV-1a over counts, ids and times), logged at debug level so that runs
+ * can be compared set for set. */
+uint64_t cc__sets_digest(const cc__sets *s);
+
 #endif

@@ -1,0 +1,58 @@
+/*
+ * cc_mpi.h - the same batches and siting runs spread over the ranks of an MPI job (Open MPI).
+ *
+ * Only in builds configured with -DCC_WITH_MPI=ON (library carecircle_mpi); the single-machine
+ * library and program hold no MPI symbol. Rank 0 coordinates and writes every shared output;
+ * the other ranks compute and send their results to it. With one rank each function behaves
+ * like its single-machine counterpart. Only the calling (main) thread talks MPI
+ * (MPI_THREAD_FUNNELED); each rank uses OpenMP threads inside as on one machine.
+ */
+#ifndef CC_MPI_H
+#define CC_MPI_H
+
+#include "cc_ctx.h"
+#include "cc_scenario.h"
+#include "cc_site.h"
+#include "cc_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An initialised MPI environment (MPI_COMM_WORLD). */
+typedef struct cc_mpi cc_mpi;
+
+/** Initialise MPI with MPI_THREAD_FUNNELED. @p argc / @p argv as given to main (may be NULL).
+ *  @param out new environment; free with cc_mpi_finalize() (which calls MPI_Finalize).
+ *  @return CC_OK, CC_ERR_INTERNAL (MPI could not start or lacks FUNNELED), CC_ERR_NOMEM. @since 0.3 */
+cc_status cc_mpi_init(cc_ctx *ctx, int *argc, char ***argv, cc_mpi **out);
+/** Finalise MPI and free @p m. NULL is a no-op. @since 0.3 */
+void cc_mpi_finalize(cc_mpi *m);
+/** This process's rank, 0..size-1. */
+int cc_mpi_get_rank(const cc_mpi *m);
+/** Number of ranks. */
+int cc_mpi_get_size(const cc_mpi *m);
+
+/** Run batch @p b (loaded on every rank from the same file) over the ranks: rank 0 runs the base
+ *  with all its cores, then hands out the variants largest first (last run's time, else input
+ *  size) from a dynamic queue to every rank, itself included, one variant at a time per rank;
+ *  each variant runs as in cc_batch_run() (same folders, staging, content-hash skip). Rank 0
+ *  then writes manifest.json and comparison.csv. A variant that fails is listed and the others
+ *  go on. Before work starts rank 0 logs the estimated memory per rank.
+ *  @param out rank 0: the batch result (free with cc_batch_result_destroy()); other ranks: NULL.
+ *  @return as cc_batch_run(), the same on every rank for errors that stop the batch. Collective. @since 0.3 */
+cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out);
+
+/** cc_site_run() with the coverage sets built in blocks of candidates over the ranks: every rank
+ *  loads the inputs and builds the graph (shared read-only by its threads), searches from the
+ *  candidates of its blocks (block-cyclic over candidate ids), and rank 0 gathers the sets in
+ *  their compact form (counts, demand ids, times), solves and writes the outputs. The sets, and
+ *  so the answer, are identical to a single-machine run.
+ *  @param out rank 0: the result (free with cc_site_result_destroy()); other ranks: NULL.
+ *  Collective. @since 0.3 */
+cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_site_result **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

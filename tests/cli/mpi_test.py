@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""carecircle across MPI ranks (issue 8): the same batch and siting runs under
+`mpirun --oversubscribe -n 1/2/4` give the same figures as a single-process run.
+
+Usage: mpi_test.py CASE  (environment: CC_BIN = carecircle built with CC_WITH_MPI, CC_SRC = source
+tree, CC_MPIRUN = mpirun). Exit 0 = pass, 1 = fail, 77 = skipped, with the reason printed.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.abspath(os.environ.get("CC_BIN", "build-mpi/carecircle"))
+SRC = os.path.abspath(os.environ.get("CC_SRC", "."))
+MPIRUN = os.environ.get("CC_MPIRUN", "mpirun")
+DEMO = os.path.join(SRC, "datasets", "demo")
+SKIP = 77
+
+# What works here, as root in a container and as a user: root needs the two OMPI_ALLOW variables
+# (or --allow-run-as-root); no vader single-copy (CMA needs ptrace rights containers lack).
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1",
+           OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run(args, ranks=None, expect=0):
+    """carecircle @args, alone (ranks=None: one process, no launcher) or under mpirun -n ranks."""
+    cmd = [BIN] + args
+    if ranks:
+        cmd = [MPIRUN, "--oversubscribe", "--allow-run-as-root", "-n", str(ranks)] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+    if expect is not None and p.returncode != expect:
+        raise Fail(f"exit {p.returncode}, expected {expect}: {' '.join(cmd)}\nstdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+def figures(summary_path):
+    """summary.json without what may differ between runs (timings)."""
+    with open(summary_path) as f:
+        d = json.load(f)
+    d.pop("timings_s", None)
+    for k in list(d):
+        if k.startswith("t_") or k.endswith("_seconds"):
+            d.pop(k)
+    return d
+
+
+def write_batch(tmp, broken=False):
+    with open(os.path.join(tmp, "base.yaml"), "w") as f:
+        f.write(f"""name: demo
+inputs:
+  roads: {DEMO}/roads.geojson
+  population: {DEMO}/population.asc
+  facilities: {DEMO}/facilities.csv
+  tier_field: tier
+  admin: {DEMO}/townships.geojson
+profile: ambulance
+minutes: [15, 30, 60]
+report: {{lang: en, maps: false}}
+""")
+    with open(os.path.join(tmp, "area.geojson"), "w") as f:
+        if broken:
+            f.write("{ this is not geojson")
+        else:
+            f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon",'
+                    '"coordinates":[[[117.60,34.70],[117.65,34.70],[117.65,34.75],[117.60,34.75],[117.60,34.70]]]}}]}')
+    with open(os.path.join(tmp, "batch.yaml"), "w") as f:
+        f.write("""base: base.yaml
+variants:
+  - name: rainy
+    set: {speed_factors: {class: {tertiary: 0.7}, surface: {unpaved: 0.7}}}
+  - name: road_19_closed
+    set: {closed_roads: {way_ids: [19]}}
+  - name: area_closed
+    set: {closed_roads: {areas: area.geojson}}
+  - name: new_station
+    set:
+      facility_changes:
+        add:
+          - {name: east_station, lon: 117.7100, lat: 34.7700, tier: emergency_station}
+sweeps:
+  - name: "all_x{value}"
+    key: speed_factors.all
+    values: [0.6, 0.8, 0.9]
+""")
+    return os.path.join(tmp, "batch.yaml")
+
+
+def compare_batches(serial, other, label, states=True):
+    ms = json.load(open(os.path.join(serial, "manifest.json")))
+    mo = json.load(open(os.path.join(other, "manifest.json")))
+    names = [v["name"] for v in ms["variants"]]
+    check([v["name"] for v in mo["variants"]] == names, f"{label}: variants {mo['variants']}")
+    for a, b in zip(ms["variants"], mo["variants"]):
+        for k in ("state", "content_hash", "error", "folder") if states else ("content_hash", "folder"):
+            check(a.get(k) == b.get(k), f"{label}: variant {a['name']} {k}: {a.get(k)!r} vs {b.get(k)!r}")
+        if a["state"] != "failed":
+            fa, fb = figures(os.path.join(serial, a["name"], "summary.json")), figures(os.path.join(other, a["name"], "summary.json"))
+            check(fa == fb, f"{label}: summary.json of {a['name']} differs")
+    with open(os.path.join(serial, "comparison.csv"), "rb") as f1, open(os.path.join(other, "comparison.csv"), "rb") as f2:
+        a, b = f1.read(), f2.read()
+        if not states:  # a re-run says "skipped" where the first run said "done"; all else equal
+            b = b.replace(b",skipped,", b",done,")
+        check(a == b, f"{label}: comparison.csv differs")
+    return names
+
+
+def case_batch(tmp, ranks):
+    """A batch of 8 units under mpirun -n @ranks equals the single-process batch; a re-run skips all."""
+    b = write_batch(tmp)
+    serial, dist = os.path.join(tmp, "serial"), os.path.join(tmp, "dist")
+    run(["batch", b, "--out", serial, "--quiet"])
+    p = run(["batch", b, "--out", dist], ranks=ranks)
+    names = compare_batches(serial, dist, f"-n {ranks}")
+    check(len(names) == 8, f"expected 8 units, got {names}")
+    man = json.load(open(os.path.join(dist, "manifest.json")))
+    check([v["state"] for v in man["variants"]] == ["done"] * 8, f"states {man['variants']}")
+    if ranks > 1:
+        check("memory per rank about" in p.stderr, f"no memory estimate before work: {p.stderr}")
+        ran_on = {line.split("]")[0] for line in p.stderr.splitlines() if line.startswith("carecircle[rank ")}
+        check(len(ran_on) > 1, f"only one rank logged anything: {ran_on}")
+    p = run(["batch", b, "--out", dist], ranks=ranks)
+    man = json.load(open(os.path.join(dist, "manifest.json")))
+    check([v["state"] for v in man["variants"]] == ["skipped"] * 8, f"re-run states {[v['state'] for v in man['variants']]}")
+    compare_batches(serial, dist, f"-n {ranks} re-run", states=False)
+
+
+def case_batch_n1(tmp):
+    case_batch(tmp, 1)
+
+
+def case_batch_n2(tmp):
+    case_batch(tmp, 2)
+
+
+def case_batch_n4(tmp):
+    case_batch(tmp, 4)
+
+
+def case_batch_broken(tmp):
+    """A unit with a corrupt input fails alone under -n 3 (listed, exit 6, others done, same as serial);
+    after the repair only that unit runs again."""
+    b = write_batch(tmp, broken=True)
+    serial, dist = os.path.join(tmp, "serial"), os.path.join(tmp, "dist")
+    run(["batch", b, "--out", serial, "--quiet"], expect=6)
+    p = run(["batch", b, "--out", dist, "--quiet"], ranks=3, expect=6)
+    compare_batches(serial, dist, "broken -n 3")
+    man = json.load(open(os.path.join(dist, "manifest.json")))
+    st = {v["name"]: v["state"] for v in man["variants"]}
+    check(st["area_closed"] == "failed" and sum(s == "done" for s in st.values()) == 7, f"states {st}")
+    err = [v for v in man["variants"] if v["name"] == "area_closed"][0]["error"]
+    check("area.geojson" in err, f"the failure does not name the file: {err}")
+    check("1 of 8 variants failed" in p.stderr, p.stderr)
+    check(not os.path.exists(os.path.join(dist, "area_closed", "summary.json")), "a failed unit left outputs")
+    write_batch(tmp, broken=False)
+    run(["batch", b, "--out", dist, "--quiet"], ranks=3)
+    man = json.load(open(os.path.join(dist, "manifest.json")))
+    st = {v["name"]: v["state"] for v in man["variants"]}
+    check(st["area_closed"] == "done" and sum(s == "skipped" for s in st.values()) == 7, f"after repair: {st}")
+
+
+def site_args(out, *extra):
+    return ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+            "--facilities", f"{DEMO}/facilities.csv", "--fixed-tiers", "county_hospital",
+            "--admin", f"{DEMO}/townships.geojson", "--candidate-roads", "all", "--minutes", "15",
+            "--out", out, "--verbose"] + list(extra)
+
+
+def digest(stderr):
+    d = [line.split("digest ")[1] for line in stderr.splitlines() if "Coverage sets digest" in line]
+    check(len(d) == 1, f"expected one sets digest (rank 0), got {d}")
+    return d[0]
+
+
+def case_site(tmp, ranks):
+    """carecircle site with the coverage sets built over @ranks ranks: the same sets (digest of
+    counts, ids and times) and the same summary.json figures as one process, for a coverage model
+    (MCLP) and a time model (p-median, whose sets carry times); no rank leaves folders behind."""
+    for model, extra in (("mclp", ["-p", "3"]), ("pmedian", ["-p", "3"])):
+        one, many = os.path.join(tmp, f"{model}_1"), os.path.join(tmp, f"{model}_n")
+        p1 = run(site_args(one, "--model", model, *extra))
+        pn = run(site_args(many, "--model", model, *extra), ranks=ranks)
+        check(digest(p1.stderr) == digest(pn.stderr), f"{model} -n {ranks}: coverage sets differ")
+        check(figures(os.path.join(one, "summary.json")) == figures(os.path.join(many, "summary.json")),
+              f"{model} -n {ranks}: summary.json figures differ")
+        if ranks > 1:
+            check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
+            check(f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
+        check(pn.stdout.count("coverage sets:") == 1, f"expected one result table (rank 0): {pn.stdout}")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+
+
+def case_site_n1(tmp):
+    case_site(tmp, 1)
+
+
+def case_site_n2(tmp):
+    case_site(tmp, 2)
+
+
+def case_site_n4(tmp):
+    case_site(tmp, 4)
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f"usage: mpi_test.py {{{','.join(CASES)}}}", file=sys.stderr)
+        sys.exit(2)
+    if not shutil.which(MPIRUN):
+        print(f"SKIP: {MPIRUN} not found (Debian: openmpi-bin)")
+        sys.exit(SKIP)
+    tmp = tempfile.mkdtemp(prefix="cc_mpi_")
+    try:
+        rc = CASES[sys.argv[1]](tmp)
+        if rc == SKIP:
+            sys.exit(SKIP)
+        print(f"PASS {sys.argv[1]}")
+    except Fail as e:
+        print(f"FAIL {sys.argv[1]}: {e}")
+        sys.exit(1)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
