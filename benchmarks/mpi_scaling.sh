@@ -19,7 +19,8 @@ report: {lang: en, maps: false}
 Y
 printf 'base: comoros.yaml\nsweeps:\n  - {name: "all_x{value}", key: speed_factors.all, values: [0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.2]}\n' > "$T/batch.yaml"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-wall() { s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; }
+# a failed run must not pass for a fast one: stop with its exit code
+wall() { s=$(date +%s.%N); "$@" >/dev/null 2>"$T/err" || { echo "failed: $*" >&2; tail -3 "$T/err" >&2; exit 1; }; e=$(date +%s.%N); echo "$e - $s" | bc; }
 for n in 1 2 4; do
     # ranks x threads = 2 cores, except at 4 ranks (oversubscribed: 4 processes on 2 cores)
     th=$((2 / n)); [ "$th" -lt 1 ] && th=1

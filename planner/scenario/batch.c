@@ -388,6 +388,7 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
         snprintf(v->error, sizeof(v->error), "Out of memory");
         return;
     }
+    v->error[0] = '\0'; /* drops the "Not run" that stands until an outcome is recorded */
     tagged tg = {pl, s->name};
     cc_ctx_set_log(ctx, forward_log, &tg);
     cc_ctx_set_threads(ctx, threads);
