@@ -54,4 +54,41 @@ int cmd_profiles(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_site(int argc, char **argv);
 
+
+/* The input options that `coverage` and `site` share (roads, population, facilities, admin areas,
+ * profile, CRS): their getopt ids, their long options and the cases that store them into an options
+ * struct with the field names of cc_coverage_opts (cc_site_opts uses the same names). A command's
+ * own option ids start at CLI_O_OWN. */
+enum {
+    CLI_O_ROADS = 256, CLI_O_ROADS_LAYER, CLI_O_CLASS, CLI_O_SPEED, CLI_O_POP, CLI_O_POPF, CLI_O_FAC, CLI_O_LON, CLI_O_LAT,
+    CLI_O_TIERF, CLI_O_TIERS, CLI_O_NAMEF, CLI_O_FWHERE, CLI_O_ADMIN, CLI_O_ADMINN, CLI_O_ADMINC, CLI_O_PROFILE, CLI_O_CRS,
+    CLI_O_OWN
+};
+#define CLI_INPUT_LONGOPTS                                                                                                    \
+    {"roads", 1, 0, CLI_O_ROADS}, {"roads-layer", 1, 0, CLI_O_ROADS_LAYER}, {"class-field", 1, 0, CLI_O_CLASS},                \
+        {"speed-field", 1, 0, CLI_O_SPEED}, {"population", 1, 0, CLI_O_POP}, {"population-field", 1, 0, CLI_O_POPF},           \
+        {"facilities", 1, 0, CLI_O_FAC}, {"lon-field", 1, 0, CLI_O_LON}, {"lat-field", 1, 0, CLI_O_LAT},                       \
+        {"tier-field", 1, 0, CLI_O_TIERF}, {"tiers", 1, 0, CLI_O_TIERS}, {"name-field", 1, 0, CLI_O_NAMEF},                    \
+        {"facility-where", 1, 0, CLI_O_FWHERE}, {"admin", 1, 0, CLI_O_ADMIN}, {"admin-name-field", 1, 0, CLI_O_ADMINN},        \
+        {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}
+#define CLI_INPUT_CASES(o)                                                                                                    \
+    case CLI_O_ROADS: (o).roads = optarg; break;                                                                              \
+    case CLI_O_ROADS_LAYER: (o).roads_layer = optarg; break;                                                                  \
+    case CLI_O_CLASS: (o).class_field = optarg; break;                                                                        \
+    case CLI_O_SPEED: (o).speed_field = optarg; break;                                                                        \
+    case CLI_O_POP: (o).population = optarg; break;                                                                           \
+    case CLI_O_POPF: (o).population_field = optarg; break;                                                                    \
+    case CLI_O_FAC: (o).facilities = optarg; break;                                                                           \
+    case CLI_O_LON: (o).lon_field = optarg; break;                                                                            \
+    case CLI_O_LAT: (o).lat_field = optarg; break;                                                                            \
+    case CLI_O_TIERF: (o).tier_field = optarg; break;                                                                         \
+    case CLI_O_TIERS: (o).tiers = optarg; break;                                                                              \
+    case CLI_O_NAMEF: (o).facility_name_field = optarg; break;                                                                \
+    case CLI_O_FWHERE: (o).facility_where = optarg; break;                                                                    \
+    case CLI_O_ADMIN: (o).admin = optarg; break;                                                                              \
+    case CLI_O_ADMINN: (o).admin_name_field = optarg; break;                                                                  \
+    case CLI_O_ADMINC: (o).admin_code_field = optarg; break;                                                                  \
+    case CLI_O_PROFILE: (o).profile = optarg; break;                                                                          \
+    case CLI_O_CRS: (o).crs = optarg; break
+
 #endif

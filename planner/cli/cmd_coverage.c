@@ -42,8 +42,7 @@ static void help(void)
 }
 
 enum {
-    O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
-    O_ADMIN, O_ADMINN, O_ADMINC, O_PROFILE, O_MINUTES, O_UNCOV, O_CRS, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG
+    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG
 };
 
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
@@ -85,12 +84,9 @@ void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
 int cmd_coverage(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"roads", 1, 0, O_ROADS}, {"roads-layer", 1, 0, O_ROADS_LAYER}, {"class-field", 1, 0, O_CLASS}, {"speed-field", 1, 0, O_SPEED},
-        {"population", 1, 0, O_POP}, {"population-field", 1, 0, O_POPF}, {"facilities", 1, 0, O_FAC}, {"lon-field", 1, 0, O_LON},
-        {"lat-field", 1, 0, O_LAT}, {"tier-field", 1, 0, O_TIERF}, {"tiers", 1, 0, O_TIERS}, {"name-field", 1, 0, O_NAMEF},
-        {"facility-where", 1, 0, O_FWHERE}, {"admin", 1, 0, O_ADMIN}, {"admin-name-field", 1, 0, O_ADMINN},
-        {"admin-code-field", 1, 0, O_ADMINC}, {"profile", 1, 0, O_PROFILE}, {"minutes", 1, 0, O_MINUTES},
-        {"uncovered-minutes", 1, 0, O_UNCOV}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
+        CLI_INPUT_LONGOPTS,
+        {"minutes", 1, 0, O_MINUTES},
+        {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
         {"lang", 1, 0, O_LANG},
         {0, 0, 0, 0}};
@@ -105,23 +101,7 @@ int cmd_coverage(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         switch (c) {
-        case O_ROADS: o.roads = optarg; break;
-        case O_ROADS_LAYER: o.roads_layer = optarg; break;
-        case O_CLASS: o.class_field = optarg; break;
-        case O_SPEED: o.speed_field = optarg; break;
-        case O_POP: o.population = optarg; break;
-        case O_POPF: o.population_field = optarg; break;
-        case O_FAC: o.facilities = optarg; break;
-        case O_LON: o.lon_field = optarg; break;
-        case O_LAT: o.lat_field = optarg; break;
-        case O_TIERF: o.tier_field = optarg; break;
-        case O_TIERS: o.tiers = optarg; break;
-        case O_NAMEF: o.facility_name_field = optarg; break;
-        case O_FWHERE: o.facility_where = optarg; break;
-        case O_ADMIN: o.admin = optarg; break;
-        case O_ADMINN: o.admin_name_field = optarg; break;
-        case O_ADMINC: o.admin_code_field = optarg; break;
-        case O_PROFILE: o.profile = optarg; break;
+        CLI_INPUT_CASES(o);
         case O_MINUTES: {
             int n = cli_parse_numbers(optarg, minutes, CC_MAX_BANDS);
             if (n <= 0) {
@@ -139,7 +119,6 @@ int cmd_coverage(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             break;
-        case O_CRS: o.crs = optarg; break;
         case O_RES:
             o.resolution_m = strtod(optarg, &end);
             if (*end || end == optarg || !(o.resolution_m > 0)) {

@@ -65,10 +65,7 @@ static void help(void)
 }
 
 enum {
-    O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_POP, O_POPF, O_FAC, O_LON, O_LAT, O_TIERF, O_TIERS, O_NAMEF, O_FWHERE,
-    O_FIXED, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS,
-    O_EMERG, O_DISPATCH, O_ADMIN, O_ADMINN, O_ADMINC, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_PROFILE,
-    O_CRS, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -172,17 +169,14 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 int cmd_site(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"roads", 1, 0, O_ROADS}, {"roads-layer", 1, 0, O_ROADS_LAYER}, {"class-field", 1, 0, O_CLASS}, {"speed-field", 1, 0, O_SPEED},
-        {"population", 1, 0, O_POP}, {"population-field", 1, 0, O_POPF}, {"facilities", 1, 0, O_FAC}, {"lon-field", 1, 0, O_LON},
-        {"lat-field", 1, 0, O_LAT}, {"tier-field", 1, 0, O_TIERF}, {"tiers", 1, 0, O_TIERS}, {"name-field", 1, 0, O_NAMEF},
-        {"facility-where", 1, 0, O_FWHERE}, {"fixed-tiers", 1, 0, O_FIXED}, {"candidate-tiers", 1, 0, O_CTIERS},
+        CLI_INPUT_LONGOPTS,
+        {"fixed-tiers", 1, 0, O_FIXED}, {"candidate-tiers", 1, 0, O_CTIERS},
         {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
         {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
         {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
-        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"admin", 1, 0, O_ADMIN}, {"admin-name-field", 1, 0, O_ADMINN},
-        {"admin-code-field", 1, 0, O_ADMINC}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
-        {"max-memory", 1, 0, O_MAXMEM}, {"profile", 1, 0, O_PROFILE}, {"crs", 1, 0, O_CRS}, {"resolution", 1, 0, O_RES},
+        {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     bool quiet = false, verbose = false;
@@ -193,19 +187,7 @@ int cmd_site(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hp:", lo, NULL)) != -1) {
         switch (c) {
-        case O_ROADS: o.roads = optarg; break;
-        case O_ROADS_LAYER: o.roads_layer = optarg; break;
-        case O_CLASS: o.class_field = optarg; break;
-        case O_SPEED: o.speed_field = optarg; break;
-        case O_POP: o.population = optarg; break;
-        case O_POPF: o.population_field = optarg; break;
-        case O_FAC: o.facilities = optarg; break;
-        case O_LON: o.lon_field = optarg; break;
-        case O_LAT: o.lat_field = optarg; break;
-        case O_TIERF: o.tier_field = optarg; break;
-        case O_TIERS: o.tiers = optarg; break;
-        case O_NAMEF: o.facility_name_field = optarg; break;
-        case O_FWHERE: o.facility_where = optarg; break;
+        CLI_INPUT_CASES(o);
         case O_FIXED: o.fixed_tiers = optarg; break;
         case O_CTIERS: o.candidate_tiers = optarg; break;
         case O_CANDS: o.candidates = optarg; break;
@@ -248,9 +230,6 @@ int cmd_site(int argc, char **argv)
             if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
             o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
             break;
-        case O_ADMIN: o.admin = optarg; break;
-        case O_ADMINN: o.admin_name_field = optarg; break;
-        case O_ADMINC: o.admin_code_field = optarg; break;
         case O_MAXA:
             if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
             o.max_per_area = (int)iv;
@@ -276,8 +255,6 @@ int cmd_site(int argc, char **argv)
             if (!parse_double("--max-memory", optarg, 1, 1e9, &dv)) return CLI_EXIT_USAGE;
             o.max_memory_bytes = (size_t)(dv * 1048576.0);
             break;
-        case O_PROFILE: o.profile = optarg; break;
-        case O_CRS: o.crs = optarg; break;
         case O_RES:
             if (!parse_double("--resolution", optarg, 1, 100000, &o.resolution_m)) return CLI_EXIT_USAGE;
             break;
