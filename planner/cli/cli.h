@@ -55,6 +55,14 @@ int cmd_graph(int argc, char **argv);
 int cmd_site(int argc, char **argv);
 
 
+#ifdef CC_WITH_MPI
+struct cc_mpi;
+/* Start MPI for a command that runs across ranks (README, "Running across machines"): on ranks
+ * > 0 the log lines carry the rank and there is no progress bar. 0, or the exit code after
+ * tearing @p env down. */
+int cli_mpi_begin(cli_env *env, struct cc_mpi **mpi);
+#endif
+
 /* The input options that `coverage` and `site` share (roads, population, facilities, admin areas,
  * profile, CRS): their getopt ids, their long options and the cases that store them into an options
  * struct with the field names of cc_coverage_opts (cc_site_opts uses the same names). A command's

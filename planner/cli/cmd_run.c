@@ -169,17 +169,9 @@ int cmd_batch(int argc, char **argv)
     cc_batch *b = NULL;
     cc_batch_result *r = NULL;
 #ifdef CC_WITH_MPI
-    /* under mpirun/srun: the variants over the ranks (README, "Running across machines") */
-    cc_mpi *mpi = NULL;
-    if (cc_mpi_init(env.ctx, NULL, NULL, &mpi)) {
-        rc = cli_fail(&env, CC_ERR_INTERNAL);
-        cli_teardown(&env);
-        return rc;
-    }
-    if (cc_mpi_get_size(mpi) > 1) {
-        env.mpi_rank = cc_mpi_get_rank(mpi);
-        if (env.mpi_rank > 0) env.tty = false; /* one progress bar: rank 0's */
-    }
+    /* under mpirun/srun: the variants over the ranks */
+    cc_mpi *mpi;
+    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
 #endif
     cc_status st = cc_batch_load(env.ctx, argv[optind], &b);
     if (!st && check) {

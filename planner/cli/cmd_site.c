@@ -288,17 +288,9 @@ int cmd_site(int argc, char **argv)
     if (rc) return rc;
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
-    /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 (README, "Running across machines") */
-    cc_mpi *mpi = NULL;
-    if (cc_mpi_init(env.ctx, NULL, NULL, &mpi)) {
-        rc = cli_fail(&env, CC_ERR_INTERNAL);
-        cli_teardown(&env);
-        return rc;
-    }
-    if (cc_mpi_get_size(mpi) > 1) {
-        env.mpi_rank = cc_mpi_get_rank(mpi);
-        if (env.mpi_rank > 0) env.tty = false;
-    }
+    /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */
+    cc_mpi *mpi;
+    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
 #else
     cc_status st = cc_site_run(env.ctx, &o, &r);

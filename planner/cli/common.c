@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#ifdef CC_WITH_MPI
+#include "carecircle/cc_mpi.h"
+#endif
 
 volatile sig_atomic_t cli_interrupted;
 
@@ -166,3 +169,20 @@ const char *cli_thousands(double v, char *buf, size_t n)
     buf[o] = '\0';
     return buf;
 }
+
+#ifdef CC_WITH_MPI
+int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
+{
+    *mpi = NULL;
+    if (cc_mpi_init(env->ctx, NULL, NULL, mpi)) {
+        int rc = cli_fail(env, CC_ERR_INTERNAL);
+        cli_teardown(env);
+        return rc;
+    }
+    if (cc_mpi_get_size(*mpi) > 1) {
+        env->mpi_rank = cc_mpi_get_rank(*mpi);
+        if (env->mpi_rank > 0) env->tty = false; /* one progress bar: rank 0's */
+    }
+    return 0;
+}
+#endif
