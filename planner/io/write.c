@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cpl_error.h>
+#include <json-c/json.h>
 #include <cpl_string.h>
 
 #include "write_internal.h"
@@ -225,4 +227,18 @@ cc_status cc__write_text(cc_ctx *ctx, const char *path, const char *text)
     int e2 = fclose(f);
     if (w != n || e1 || e2) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno ? errno : EIO));
     return CC_OK;
+}
+
+json_object *cc__json_num(double v, int decimals)
+{
+    if (!isfinite(v)) return NULL;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+    return json_object_new_double_s(v, buf);
+}
+
+cc_status cc__write_json(cc_ctx *ctx, const char *path, json_object *j)
+{
+    return cc__write_text(ctx, path,
+                          json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 }

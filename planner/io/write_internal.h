@@ -45,4 +45,10 @@ bool cc__gdal_close(GDALDatasetH ds);
 
 cc_status cc__write_text(cc_ctx *ctx, const char *path, const char *text);
 
+struct json_object;
+/* @p v as a JSON number printed with @p decimals decimals; NULL (JSON null) when not finite. */
+struct json_object *cc__json_num(double v, int decimals);
+/* Write @p j as pretty-printed JSON (slashes unescaped) to @p path; @p j stays the caller's. */
+cc_status cc__write_json(cc_ctx *ctx, const char *path, struct json_object *j);
+
 #endif

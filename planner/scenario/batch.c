@@ -463,8 +463,7 @@ static cc_status write_manifest(cc_ctx *ctx, const cc_batch *b, const char *dir,
     }
     json_object_object_add(j, "variants", a);
     char *path = g_build_filename(dir, "manifest.json", NULL), *tmp = g_strconcat(path, ".tmp", NULL);
-    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    cc_status st = cc__write_text(ctx, tmp, text);
+    cc_status st = cc__write_json(ctx, tmp, j);
     if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
     g_free(path);
     g_free(tmp);

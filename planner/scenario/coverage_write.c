@@ -502,20 +502,13 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
 
 /* ---- summary.json ------------------------------------------------------------------------------ */
 
-static json_object *num(double v, int decimals)
-{
-    char buf[64];
-    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-    return json_object_new_double_s(v, buf);
-}
-
 static json_object *by_minutes(const cc__cov_out *c, const double *v, int decimals)
 {
     json_object *o = json_object_new_object();
     for (size_t b = 0; b < c->nb; b++) {
         char key[32];
         snprintf(key, sizeof(key), "%g", c->bands_min[b]);
-        json_object_object_add(o, key, num(v[b], decimals));
+        json_object_object_add(o, key, cc__json_num(v[b], decimals));
     }
     return o;
 }
@@ -545,10 +538,10 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_array_add(x, json_object_new_double_s(c->bands_min[b], mb));
     }
     json_object_object_add(j, "minutes", x);
-    json_object_object_add(j, "population_total", num(r->population_total, 3));
-    json_object_object_add(j, "population_no_road_access", num(r->population_no_road_access, 3));
-    json_object_object_add(j, "population_unreachable", num(r->population_unreachable, 3));
-    json_object_object_add(j, "population_beyond_max", num(r->population_beyond, 3));
+    json_object_object_add(j, "population_total", cc__json_num(r->population_total, 3));
+    json_object_object_add(j, "population_no_road_access", cc__json_num(r->population_no_road_access, 3));
+    json_object_object_add(j, "population_unreachable", cc__json_num(r->population_unreachable, 3));
+    json_object_object_add(j, "population_beyond_max", cc__json_num(r->population_beyond, 3));
     json_object_object_add(j, "population_within_min", by_minutes(c, r->population_within, 3));
     for (size_t b = 0; b < c->nb; b++) share[b] = r->population_total > 0 ? r->population_within[b] / r->population_total : 0;
     json_object_object_add(j, "share_within_min", by_minutes(c, share, 5));
@@ -559,7 +552,7 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(tj, "facilities", json_object_new_int((int)t->facilities));
         json_object_object_add(tj, "facilities_snapped", json_object_new_int((int)t->facilities_snapped));
         json_object_object_add(tj, "population_within_min", by_minutes(c, t->population_within, 3));
-        json_object_object_add(tj, "population_unreachable", num(t->population_unreachable, 3));
+        json_object_object_add(tj, "population_unreachable", cc__json_num(t->population_unreachable, 3));
         json_object_object_add(x, t->name, tj);
     }
     json_object_object_add(j, "tiers", x);
@@ -580,20 +573,19 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(x, "points", json_object_new_int64((int64_t)r->demand_points));
     json_object_object_add(x, "points_with_road_access", json_object_new_int64((int64_t)r->demand_with_road_access));
     json_object_object_add(j, "demand", x);
-    json_object_object_add(j, "uncovered_minutes", num(c->uncovered_min, 2));
+    json_object_object_add(j, "uncovered_minutes", cc__json_num(c->uncovered_min, 2));
     double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
                                           r->population_unreachable);
-    json_object_object_add(j, "accounting_residual", num(resid, 6));
+    json_object_object_add(j, "accounting_residual", cc__json_num(resid, 6));
     x = json_object_new_object();
-    json_object_object_add(x, "load", num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap", num(r->t_snap_s, 4));
-    json_object_object_add(x, "search", num(r->t_search_s, 4));
-    json_object_object_add(x, "polygons", num(r->t_polygons_s, 4));
-    json_object_object_add(x, "write", num(r->t_write_s, 4));
+    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
+    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
+    json_object_object_add(x, "snap", cc__json_num(r->t_snap_s, 4));
+    json_object_object_add(x, "search", cc__json_num(r->t_search_s, 4));
+    json_object_object_add(x, "polygons", cc__json_num(r->t_polygons_s, 4));
+    json_object_object_add(x, "write", cc__json_num(r->t_write_s, 4));
     json_object_object_add(j, "timings_s", x);
-    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    cc_status st = cc__write_text(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), text);
+    cc_status st = cc__write_json(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;
 }

@@ -238,14 +238,6 @@ static cc_status write_curve(cc__site_out *w)
 
 /* ---- summary.json ----------------------------------------------------------------------------------- */
 
-static json_object *num(double v, int decimals)
-{
-    if (!isfinite(v)) return NULL; /* JSON null */
-    char buf[64];
-    snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-    return json_object_new_double_s(v, buf);
-}
-
 static cc_status write_summary(cc__site_out *w)
 {
     const cc_site_result *r = w->res;
@@ -267,17 +259,17 @@ static cc_status write_summary(cc__site_out *w)
     if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
     json_object_object_add(j, "inputs", x);
     x = json_object_new_object();
-    json_object_object_add(x, "minutes", num(r->minutes, 3));
-    if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", num(r->radius_minutes, 3));
-    if (r->emergency) json_object_object_add(x, "dispatch_minutes", num(r->dispatch_minutes, 3));
+    json_object_object_add(x, "minutes", cc__json_num(r->minutes, 3));
+    if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", cc__json_num(r->radius_minutes, 3));
+    if (r->emergency) json_object_object_add(x, "dispatch_minutes", cc__json_num(r->dispatch_minutes, 3));
     json_object_object_add(x, "direction", json_object_new_string(r->emergency ? "facility_to_patient" : "patient_to_facility"));
-    if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", num(o->target_share ? o->target_share : 0.95, 4));
+    if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", cc__json_num(o->target_share ? o->target_share : 0.95, 4));
     else json_object_object_add(x, "p", json_object_new_int((int)r->p));
     if (o->fixed_tiers) json_object_object_add(x, "fixed_tiers", json_object_new_string(o->fixed_tiers));
     if (o->candidate_tiers) json_object_object_add(x, "candidate_tiers", json_object_new_string(o->candidate_tiers));
     if (o->candidate_roads) {
         json_object_object_add(x, "candidate_roads", json_object_new_string(o->candidate_roads));
-        json_object_object_add(x, "spacing_m", num(o->spacing_m ? o->spacing_m : 1000, 1));
+        json_object_object_add(x, "spacing_m", cc__json_num(o->spacing_m ? o->spacing_m : 1000, 1));
     }
     if (o->max_per_area > 0) json_object_object_add(x, "max_per_area", json_object_new_int(o->max_per_area));
     if (o->min_per_area > 0) json_object_object_add(x, "min_per_area", json_object_new_int(o->min_per_area));
@@ -291,11 +283,11 @@ static cc_status write_summary(cc__site_out *w)
     const char *unit = coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
                        : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
-    json_object_object_add(x, "objective", num(s->objective * scale, 4));
-    json_object_object_add(x, "bound", num(s->bound * scale, 4));
+    json_object_object_add(x, "objective", cc__json_num(s->objective * scale, 4));
+    json_object_object_add(x, "bound", cc__json_num(s->bound * scale, 4));
     json_object_object_add(x, "unit", json_object_new_string(unit));
     json_object_object_add(x, "bound_kind", json_object_new_string(r->model == CC_SITE_MCLP ? "upper" : "lower"));
-    json_object_object_add(x, "gap", num(s->gap, 6));
+    json_object_object_add(x, "gap", cc__json_num(s->gap, 6));
     json_object_object_add(x, "gap_definition",
                            json_object_new_string(r->model == CC_SITE_MCLP ? "(bound - objective) / population gained"
                                                                             : "(objective - bound) / objective"));
@@ -303,11 +295,11 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(x, "bound_method", json_object_new_string(s->bound_method));
     if (r->model == CC_SITE_LSCP) {
         json_object_object_add(x, "feasible", json_object_new_boolean(s->feasible));
-        json_object_object_add(x, "best_share", num(s->best_share, 6));
-        json_object_object_add(x, "best_share_bound", num(s->best_share_bound, 6));
+        json_object_object_add(x, "best_share", cc__json_num(s->best_share, 6));
+        json_object_object_add(x, "best_share_bound", cc__json_num(s->best_share_bound, 6));
     }
     if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN)
-        json_object_object_add(x, "objective_greedy", num(s->objective_greedy * scale, 4));
+        json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
     json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
     json_object_object_add(j, "solution", x);
@@ -319,36 +311,36 @@ static cc_status write_summary(cc__site_out *w)
         json_object_object_add(pj, "name", json_object_new_string(p->name));
         json_object_object_add(pj, "source", json_object_new_string(p->source));
         if (p->admin) json_object_object_add(pj, "admin", json_object_new_string(p->admin));
-        json_object_object_add(pj, "lon", num(p->lon, 7));
-        json_object_object_add(pj, "lat", num(p->lat, 7));
+        json_object_object_add(pj, "lon", cc__json_num(p->lon, 7));
+        json_object_object_add(pj, "lat", cc__json_num(p->lat, 7));
         if (coverage_model(r)) {
-            json_object_object_add(pj, "population_gained", num(p->gain, 3));
-            json_object_object_add(pj, "covered_cum", num(p->covered_cum, 3));
-            json_object_object_add(pj, "share_cum", num(p->share_cum, 6));
+            json_object_object_add(pj, "population_gained", cc__json_num(p->gain, 3));
+            json_object_object_add(pj, "covered_cum", cc__json_num(p->covered_cum, 3));
+            json_object_object_add(pj, "share_cum", cc__json_num(p->share_cum, 6));
         } else {
-            json_object_object_add(pj, "mean_minutes_saved", num(p->gain / 60.0, 5));
+            json_object_object_add(pj, "mean_minutes_saved", cc__json_num(p->gain / 60.0, 5));
         }
-        json_object_object_add(pj, "population_served", num(p->served, 3));
+        json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
         json_object_array_add(x, pj);
     }
     json_object_object_add(j, "proposed_sites", x);
     /* before and after */
     x = json_object_new_object();
-    json_object_object_add(x, "population_total", num(r->population_total, 3));
-    json_object_object_add(x, "population_no_road_access", num(r->population_no_road_access, 3));
-    json_object_object_add(x, "covered_before", num(r->covered_before, 3));
-    json_object_object_add(x, "covered_after", num(r->covered_after, 3));
-    json_object_object_add(x, "share_before", num(r->population_total > 0 ? r->covered_before / r->population_total : 0, 6));
-    json_object_object_add(x, "share_after", num(r->population_total > 0 ? r->covered_after / r->population_total : 0, 6));
-    json_object_object_add(x, "backup_before", num(r->backup_before, 3));
-    json_object_object_add(x, "backup_after", num(r->backup_after, 3));
-    json_object_object_add(x, "mean_minutes_before", num(r->mean_s_before / 60.0, 4));
-    json_object_object_add(x, "mean_minutes_after", num(r->mean_s_after / 60.0, 4));
-    json_object_object_add(x, "p90_minutes_before", num(r->p90_s_before / 60.0, 4));
-    json_object_object_add(x, "p90_minutes_after", num(r->p90_s_after / 60.0, 4));
-    json_object_object_add(x, "worst_minutes_before", num(r->worst_s_before / 60.0, 4));
-    json_object_object_add(x, "worst_minutes_after", num(r->worst_s_after / 60.0, 4));
-    if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", num(r->unreachable_by_candidates, 3));
+    json_object_object_add(x, "population_total", cc__json_num(r->population_total, 3));
+    json_object_object_add(x, "population_no_road_access", cc__json_num(r->population_no_road_access, 3));
+    json_object_object_add(x, "covered_before", cc__json_num(r->covered_before, 3));
+    json_object_object_add(x, "covered_after", cc__json_num(r->covered_after, 3));
+    json_object_object_add(x, "share_before", cc__json_num(r->population_total > 0 ? r->covered_before / r->population_total : 0, 6));
+    json_object_object_add(x, "share_after", cc__json_num(r->population_total > 0 ? r->covered_after / r->population_total : 0, 6));
+    json_object_object_add(x, "backup_before", cc__json_num(r->backup_before, 3));
+    json_object_object_add(x, "backup_after", cc__json_num(r->backup_after, 3));
+    json_object_object_add(x, "mean_minutes_before", cc__json_num(r->mean_s_before / 60.0, 4));
+    json_object_object_add(x, "mean_minutes_after", cc__json_num(r->mean_s_after / 60.0, 4));
+    json_object_object_add(x, "p90_minutes_before", cc__json_num(r->p90_s_before / 60.0, 4));
+    json_object_object_add(x, "p90_minutes_after", cc__json_num(r->p90_s_after / 60.0, 4));
+    json_object_object_add(x, "worst_minutes_before", cc__json_num(r->worst_s_before / 60.0, 4));
+    json_object_object_add(x, "worst_minutes_after", cc__json_num(r->worst_s_after / 60.0, 4));
+    if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", cc__json_num(r->unreachable_by_candidates, 3));
     json_object_object_add(j, "coverage", x);
     x = json_object_new_object();
     json_object_object_add(x, "candidates", json_object_new_int64(r->candidates_total));
@@ -361,24 +353,23 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(x, "demand_points", json_object_new_int64((int64_t)w->dem->n));
     json_object_object_add(x, "pairs", json_object_new_int64((int64_t)r->pairs));
     json_object_object_add(x, "sets_bytes", json_object_new_int64((int64_t)r->sets_bytes));
-    json_object_object_add(x, "bytes_per_pair", num(r->bytes_per_pair, 3));
+    json_object_object_add(x, "bytes_per_pair", cc__json_num(r->bytes_per_pair, 3));
     json_object_object_add(x, "settled_nodes", json_object_new_int64((int64_t)r->settled_nodes));
     json_object_object_add(x, "demand_classes", json_object_new_int64(s->demand_classes));
     json_object_object_add(x, "pairs_after_reduction", json_object_new_int64((int64_t)s->pairs_reduced));
     json_object_object_add(j, "counts", x);
     x = json_object_new_object();
-    json_object_object_add(x, "load", num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap_and_candidates", num(r->t_snap_s, 4));
-    json_object_object_add(x, "coverage_sets", num(r->t_sets_s, 4));
-    json_object_object_add(x, "solve", num(r->t_solve_s, 4));
-    json_object_object_add(x, "solve_heuristic", num(s->t_heuristic_s, 4));
-    json_object_object_add(x, "solve_bound", num(s->t_bound_s, 4));
-    json_object_object_add(x, "solve_exact", num(s->t_exact_s, 4));
-    json_object_object_add(x, "evaluate", num(r->t_eval_s, 4));
+    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
+    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
+    json_object_object_add(x, "snap_and_candidates", cc__json_num(r->t_snap_s, 4));
+    json_object_object_add(x, "coverage_sets", cc__json_num(r->t_sets_s, 4));
+    json_object_object_add(x, "solve", cc__json_num(r->t_solve_s, 4));
+    json_object_object_add(x, "solve_heuristic", cc__json_num(s->t_heuristic_s, 4));
+    json_object_object_add(x, "solve_bound", cc__json_num(s->t_bound_s, 4));
+    json_object_object_add(x, "solve_exact", cc__json_num(s->t_exact_s, 4));
+    json_object_object_add(x, "evaluate", cc__json_num(r->t_eval_s, 4));
     json_object_object_add(j, "timings_s", x);
-    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    cc_status st = cc__write_text(w->ctx, cc__stage_path(w->stage, "summary.json", path, sizeof(path)), text);
+    cc_status st = cc__write_json(w->ctx, cc__stage_path(w->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;
 }
