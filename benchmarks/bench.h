@@ -4,7 +4,29 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "carecircle/cc_ctx.h"
+
+/* The short git commit of the working folder, "unknown" outside a repository. */
+static inline const char *bench_git_sha(void)
+{
+    static char sha[64] = "unknown";
+    FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
+    if (p) {
+        if (fgets(sha, sizeof(sha), p)) sha[strcspn(sha, "\n")] = 0;
+        pclose(p);
+    }
+    return sha;
+}
+
+/* Stop a benchmark program on a failed step, with the library's message. */
+static inline void bench_die(const char *prog, cc_ctx *ctx, const char *what)
+{
+    fprintf(stderr, "%s: %s: %s\n", prog, what, ctx ? cc_ctx_last_error(ctx) : "failed");
+    exit(1);
+}
 
 static inline double bench_now(void)
 {

@@ -45,11 +45,7 @@ typedef struct base {
     size_t side[4][CONNECT]; /* vertex index of the way ends nearest to west, east, south, north */
 } base;
 
-static void die(cc_ctx *ctx, const char *what)
-{
-    fprintf(stderr, "bench_scale: %s: %s\n", what, ctx ? cc_ctx_last_error(ctx) : "failed");
-    exit(1);
-}
+static void die(cc_ctx *ctx, const char *what) { bench_die("bench_scale", ctx, what); }
 
 /* The CONNECT way ends (of main roads) nearest to each side of the extract's vertex box. */
 static void find_sides(base *b)

@@ -18,22 +18,7 @@
 #include "io/inputs_internal.h"
 #include "site/sites_build.h"
 
-static const char *git_sha(void)
-{
-    static char sha[64] = "unknown";
-    FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
-    if (p) {
-        if (fgets(sha, sizeof(sha), p)) sha[strcspn(sha, "\n")] = 0;
-        pclose(p);
-    }
-    return sha;
-}
-
-static void die(cc_ctx *ctx, const char *what)
-{
-    fprintf(stderr, "bench_site: %s: %s\n", what, cc_ctx_last_error(ctx));
-    exit(1);
-}
+static void die(cc_ctx *ctx, const char *what) { bench_die("bench_site", ctx, what); }
 
 int main(int argc, char **argv)
 {
@@ -49,7 +34,7 @@ int main(int argc, char **argv)
     cc_ctx_create(&ctx);
     char host[128] = "?";
     gethostname(host, sizeof(host));
-    printf("bench_site: carecircle %s (git %s), host %s, %d cores, %d runs per figure (medians)\n", CC_VERSION_STRING, git_sha(), host,
+    printf("bench_site: carecircle %s (git %s), host %s, %d cores, %d runs per figure (medians)\n", CC_VERSION_STRING, bench_git_sha(), host,
            cc__omp_max_threads(), runs);
     printf("data: roads %s, population %s, facilities %s (%s, fixed %s)\n", roads_p, pop_p, fac_p, tiers, fixed);
 
