@@ -8,39 +8,17 @@ import csv
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
-from osgeo import gdal, ogr, osr
+from osgeo import gdal, ogr
 
 gdal.UseExceptions()
 ogr.UseExceptions()
 
-BIN = os.environ.get("CC_BIN", "build/carecircle")
-SRC = os.environ.get("CC_SRC", ".")
-DEMO = os.path.join(SRC, "datasets", "demo")
-SHARED = os.environ.get("CC_SHARED_DATA", os.path.normpath(os.path.join(SRC, "..", "shared", "data")))
-COMOROS = os.path.join(SHARED, "comoros_geohealthaccess")
-REF = os.path.join(SRC, "tests", "reference", "coverage_ref.py")
-SKIP = 77
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def run(args, expect=0):
-    p = subprocess.run([BIN] + args, capture_output=True, text=True)
-    if expect is not None and p.returncode != expect:
-        raise Fail(f"exit {p.returncode}, expected {expect}: carecircle {' '.join(args)}\nstdout: {p.stdout}\nstderr: {p.stderr}")
-    return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_test  # noqa: E402
+from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, run  # noqa: E402
 
 
 def demo(out, *extra, fixed="county_hospital", admin=True):
@@ -356,24 +334,5 @@ def case_comoros_mclp(tmp):
     check(abs(ref - cov["covered_after"]) <= 0.01 * ref, "covered_after differs from the independent model by more than 1%")
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    fn = globals().get("case_" + sys.argv[1])
-    if not fn:
-        print(f"unknown case {sys.argv[1]}")
-        return 2
-    tmp = tempfile.mkdtemp(prefix="cc-site-")
-    try:
-        rc = fn(tmp)
-        return rc if rc == SKIP else 0
-    except Fail as e:
-        print(f"FAIL: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_test.main(globals(), __doc__))
