@@ -154,23 +154,7 @@ cc_status cc__fl_lagrange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, doub
     int since = 0, it;
     for (it = 0; it < max_iter; it++) {
         if (cc__interrupted(ctx)) break;
-        (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) if (fl->first[m] > 200000)
-#endif
-        for (uint32_t j = 0; j < m; j++) {
-            double r = 0;
-            if (!fl->cost) {
-                for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) r -= mu[fl->dem[e]];
-            } else {
-                for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
-                    uint32_t k = fl->dem[e];
-                    double d = fl->w[k] * (double)fl->cost[e] - mu[k];
-                    if (d < 0) r += d;
-                }
-            }
-            rho[j] = r;
-        }
+        compute_rho(fl, mu, rho, threads);
         for (uint32_t j = 0; j < m; j++) v[j] = (rj){rho[j], j};
         uint32_t nx = choose(c, v, m, cnt, pick, X);
         double L = fl->obj_const;
