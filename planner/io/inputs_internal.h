@@ -100,4 +100,26 @@ void cc__admin_free(cc__admin *a);
 /* Normalise a raw attribute value: trimmed; integral numbers printed without decimals. */
 void cc__normalise_value(const char *in, char *out, size_t n);
 
+/* Reader options from a run's options struct: cc_coverage_opts and cc_site_opts (and anything
+ * with the same field names). */
+#define CC__ROADS_OPTS(o) ((cc_roads_opts){.layer = (o)->roads_layer, .class_field = (o)->class_field, .speed_field = (o)->speed_field, .crs = (o)->crs})
+#define CC__FACILITIES_OPTS(o)                                                                                                \
+    ((cc__facilities_opts){.tier_field = (o)->tier_field, .tiers = (o)->tiers, .name_field = (o)->facility_name_field,      \
+                           .lon_field = (o)->lon_field, .lat_field = (o)->lat_field, .where = (o)->facility_where})
+#define CC__ADMIN_OPTS(o) ((cc__admin_opts){.name_field = (o)->admin_name_field, .code_field = (o)->admin_code_field})
+
+/* The profile of a run: @p obj when given (borrowed), else the one named @p name (default
+ * "ambulance") loaded into *owned, which the caller destroys. */
+static inline cc_status cc__profile_resolve(cc_ctx *ctx, const char *name, const cc_profile *obj, cc_profile **owned,
+                                            const cc_profile **out)
+{
+    if (obj) {
+        *out = obj;
+        return CC_OK;
+    }
+    cc_status st = cc_profile_load(ctx, name ? name : "ambulance", owned);
+    *out = *owned;
+    return st;
+}
+
 #endif

@@ -190,15 +190,9 @@ static cc_status load_inputs(run *r)
     cc_ctx *ctx = r->ctx;
     const cc_coverage_opts *o = r->o;
     cc_status st;
-    if (o->profile_obj) {
-        r->profile = o->profile_obj;
-    } else {
-        if ((st = cc_profile_load(ctx, o->profile ? o->profile : "ambulance", &r->profile_owned))) return st;
-        r->profile = r->profile_owned;
-    }
+    if ((st = cc__profile_resolve(ctx, o->profile, o->profile_obj, &r->profile_owned, &r->profile))) return st;
     cc__info(ctx, "Reading roads...");
-    cc_roads_opts ro = {.layer = o->roads_layer, .class_field = o->class_field, .speed_field = o->speed_field, .crs = o->crs};
-    if ((st = cc_roads_read(ctx, o->roads, &ro, &r->roads))) return st;
+    if ((st = cc_roads_read(ctx, o->roads, &CC__ROADS_OPTS(o), &r->roads))) return st;
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
     if ((st = edit_roads(r))) return st;
     const char *wkt = r->roads->crs_wkt;
@@ -209,17 +203,14 @@ static cc_status load_inputs(run *r)
     cc__debug(ctx, "Population: %zu points read in %.3f s", r->dem.n, cc__now() - t);
     t = cc__now();
     cc__info(ctx, "Reading facilities...");
-    cc__facilities_opts fo = {.tier_field = o->tier_field, .tiers = o->tiers, .name_field = o->facility_name_field,
-                              .lon_field = o->lon_field, .lat_field = o->lat_field, .where = o->facility_where};
-    if ((st = cc__facilities_read(ctx, o->facilities, &fo, wkt, &r->fac))) return st;
+    if ((st = cc__facilities_read(ctx, o->facilities, &CC__FACILITIES_OPTS(o), wkt, &r->fac))) return st;
     cc__debug(ctx, "Facilities: read in %.3f s", cc__now() - t);
     if (o->n_facility_changes) {
         if ((st = cc__facilities_apply(ctx, &r->fac, o->facility_changes, o->n_facility_changes, wkt))) return st;
         cc__info(ctx, "Facility changes applied: %zu facilities now", r->fac.n);
     }
     if (o->admin) {
-        cc__admin_opts ao = {.name_field = o->admin_name_field, .code_field = o->admin_code_field};
-        if ((st = cc__admin_read(ctx, o->admin, &ao, wkt, &r->admin))) return st;
+        if ((st = cc__admin_read(ctx, o->admin, &CC__ADMIN_OPTS(o), wkt, &r->admin))) return st;
         r->have_admin = true;
     }
     return CC_OK;
