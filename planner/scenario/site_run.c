@@ -11,6 +11,7 @@
 
 #include "carecircle/cc_site.h"
 #include "../core/omp_internal.h"
+#include "../site/site_internal.h"
 #include "../site/sites_build.h"
 #include "site_run_internal.h"
 
@@ -661,22 +662,11 @@ out:
 
 /* ---- exact evaluation of the answer ------------------------------------------------------------------------------------ */
 
-typedef struct tw {
-    uint32_t t;
-    double w;
-} tw;
-
-static int cmp_tw(const void *a, const void *b)
-{
-    const tw *x = a, *y = b;
-    return x->t < y->t ? -1 : x->t > y->t;
-}
-
 /* Mean, worst and 90th percentile over populated demand that reaches a facility. */
 static void time_stats(const run *r, const uint32_t *t, double *mean_s, double *worst_s, double *p90_s)
 {
     size_t n = 0;
-    tw *v = cc__malloc_array(r->dem.n, sizeof(tw));
+    cc__tw *v = cc__malloc_array(r->dem.n, sizeof(cc__tw));
     double sum = 0, wsum = 0;
     uint32_t worst = 0;
     for (size_t i = 0; i < r->dem.n; i++) {
@@ -684,22 +674,12 @@ static void time_stats(const run *r, const uint32_t *t, double *mean_s, double *
         sum += r->dem.pop[i] * (double)t[i];
         wsum += r->dem.pop[i];
         if (t[i] > worst) worst = t[i];
-        if (v) v[n++] = (tw){t[i], r->dem.pop[i]};
+        if (v) v[n++] = (cc__tw){t[i], r->dem.pop[i]};
     }
     *mean_s = wsum > 0 ? sum / wsum / 1000.0 : NAN;
     *worst_s = wsum > 0 ? worst / 1000.0 : NAN;
     *p90_s = NAN;
-    if (v && n) {
-        qsort(v, n, sizeof(tw), cmp_tw);
-        double cum = 0;
-        for (size_t k = 0; k < n; k++) {
-            cum += v[k].w;
-            if (cum >= 0.9 * wsum * (1 - 1e-12)) {
-                *p90_s = v[k].t / 1000.0;
-                break;
-            }
-        }
-    }
+    if (v && n) *p90_s = cc__tw_quantile(v, n, 0.9, wsum) / 1000.0;
     free(v);
 }
 

@@ -207,4 +207,14 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
 cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, double need, bool mip, double time_limit_s,
                            const uint32_t *start_S, uint32_t start_q, uint32_t *S_out, cc__lp_out *out);
 
+/* A time with a weight (population), for weighted quantiles. */
+typedef struct cc__tw {
+    uint32_t t;
+    double w;
+} cc__tw;
+
+/* The smallest time t such that the items of time <= t hold at least @p q of @p total weight
+ * (sorts @p v by time). 0 when n is 0. */
+uint32_t cc__tw_quantile(cc__tw *v, size_t n, double q, double total);
+
 #endif

@@ -303,15 +303,23 @@ static cc_status new_solution(cc_ctx *ctx, const cc_site_params *pr, uint32_t q,
     return CC_OK;
 }
 
-typedef struct tw {
-    uint32_t t;
-    double w;
-} tw;
-
 static int cmp_tw(const void *a, const void *b)
 {
-    const tw *x = a, *y = b;
+    const cc__tw *x = a, *y = b;
     return x->t < y->t ? -1 : x->t > y->t;
+}
+
+uint32_t cc__tw_quantile(cc__tw *v, size_t n, double q, double total)
+{
+    qsort(v, n, sizeof(cc__tw), cmp_tw);
+    double cum = 0;
+    uint32_t res = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += v[i].w;
+        res = v[i].t;
+        if (cum >= q * total - 1e-12 * total) break;
+    }
+    return res;
 }
 
 /* Population-weighted 90th percentile of the times under S, and the weight at or beyond the
@@ -319,26 +327,19 @@ static int cmp_tw(const void *a, const void *b)
 static cc_status percentile90_ms(cc_ctx *ctx, const cc__fl *fl, const uint32_t *d1, uint32_t radius, double *p90, double *at_radius)
 {
     size_t n = fl->n_dem + fl->n_np;
-    tw *v = cc__malloc_array(n ? n : 1, sizeof(tw));
+    cc__tw *v = cc__malloc_array(n ? n : 1, sizeof(cc__tw));
     *at_radius = 0;
     if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     size_t k = 0;
     double tot = 0;
-    for (uint32_t c = 0; c < fl->n_dem; c++) v[k++] = (tw){d1[c], fl->w[c]};
-    for (size_t i = 0; i < fl->n_np; i++) v[k++] = (tw){fl->np_cap[i], fl->np_w[i]};
+    for (uint32_t c = 0; c < fl->n_dem; c++) v[k++] = (cc__tw){d1[c], fl->w[c]};
+    for (size_t i = 0; i < fl->n_np; i++) v[k++] = (cc__tw){fl->np_cap[i], fl->np_w[i]};
     for (size_t i = 0; i < k; i++) {
         tot += v[i].w;
         if (radius && v[i].t >= radius) *at_radius += v[i].w;
     }
-    qsort(v, k, sizeof(tw), cmp_tw);
-    double cum = 0, res = 0;
-    for (size_t i = 0; i < k; i++) {
-        cum += v[i].w;
-        res = v[i].t;
-        if (cum >= 0.9 * tot - 1e-12 * tot) break;
-    }
+    *p90 = cc__tw_quantile(v, k, 0.9, tot);
     free(v);
-    *p90 = res;
     return CC_OK;
 }
 
