@@ -66,4 +66,14 @@ static inline double bench_median(double *v, int n)
         printf("  %-44s %12.1f us/iter (%ld iters)\n", name, us_, (long)(iters));            \
     } while (0)
 
+/* JSON members "<threads>": [runs...] for each thread count; row ti of @p v starts at v + ti * stride. */
+static inline void bench_print_per_thread(const int *threads, int n_threads, const double *v, size_t stride, int runs)
+{
+    for (int ti = 0; ti < n_threads; ti++) {
+        printf("%s\"%d\": [", ti ? ", " : "", threads[ti]);
+        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", v[(size_t)ti * stride + (size_t)r]);
+        printf("]");
+    }
+}
+
 #endif

@@ -207,17 +207,9 @@ int main(int argc, char **argv)
            "\"workspace_bytes_per_node\": %zu, \"solve_s\": {",
            dir, ex.n, ex.m, ns, limit, relabel, load_s, (unsigned long long)settled_per_run, cc_graph_get_routing_bytes(g),
            cc__search_bytes(g) / (g->n_nodes ? g->n_nodes : 1));
-    for (int ti = 0; ti < n_threads; ti++) {
-        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
-        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", times[ti][r]);
-        printf("]");
-    }
+    bench_print_per_thread(thread_list, n_threads, &times[0][0], MAX_RUNS, runs);
     printf("}, \"cpu_s\": {");
-    for (int ti = 0; ti < n_threads; ti++) {
-        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
-        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", cpu[ti][r]);
-        printf("]");
-    }
+    bench_print_per_thread(thread_list, n_threads, &cpu[0][0], MAX_RUNS, runs);
     printf("}, \"peak_rss_kb\": %ld}\n", bench_peak_rss_kb());
     free(ans);
     free(first);

@@ -561,17 +561,9 @@ int main(int argc, char **argv)
            build_s, roads_bytes, cc_graph_get_routing_bytes(g), cc_graph_get_geometry_bytes(g),
            cc__search_bytes(g) / (n ? n : 1), rss_before, rss_graph, peak_build, ns, limit,
            (unsigned long long)settled, agree_threads ? "true" : "false", agree_plain ? "true" : "false");
-    for (int ti = 0; ti < n_threads; ti++) {
-        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
-        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", times[ti][r]);
-        printf("]");
-    }
+    bench_print_per_thread(thread_list, n_threads, &times[0][0], MAX_RUNS, runs);
     printf("}, \"cpu_s\": {");
-    for (int ti = 0; ti < n_threads; ti++) {
-        printf("%s\"%d\": [", ti ? ", " : "", thread_list[ti]);
-        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", cpu[ti][r]);
-        printf("]");
-    }
+    bench_print_per_thread(thread_list, n_threads, &cpu[0][0], MAX_RUNS, runs);
     printf("}, \"plain_heap_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", plain_t[r]);
     printf("], \"plain_heap_cpu_s\": [");
