@@ -22,6 +22,7 @@
 #include "cc_site.h"
 #include "cc_report.h"
 #include "cc_scenario.h"
+#include "cc_traveltime.h"
 #include <carecircle/cc_version.h>
 
 #endif /* CARECIRCLE_H */

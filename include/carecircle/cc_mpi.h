@@ -14,6 +14,7 @@
 #include "cc_scenario.h"
 #include "cc_site.h"
 #include "cc_status.h"
+#include "cc_traveltime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +52,13 @@ cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_b
  *  @param out rank 0: the result (free with cc_site_result_destroy()); other ranks: NULL.
  *  Collective. @since 0.3 */
 cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_site_result **out);
+
+/** cc_traveltime_run() with the tiles shared out over the ranks: every rank makes the same plan;
+ *  rank 0 serves the tiles from a dynamic queue (itself included), receives each tile's minutes
+ *  (Float32, n_sets x tile cells) and figures, and writes travel_time.tif and summary.json,
+ *  identical to a single-machine run. A failed tile stops the run (the raster would have a hole).
+ *  @param out rank 0: the figures (free with free()); other ranks: NULL. Collective. @since 0.3 */
+cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts *opts, cc_traveltime_result **out);
 
 #ifdef __cplusplus
 }

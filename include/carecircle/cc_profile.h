@@ -44,6 +44,10 @@ double cc_profile_get_offroad_speed_kmh(const cc_profile *p);
 double cc_profile_get_max_snap_m(const cc_profile *p);
 /** Whether oneway tags restrict travel (false for walking). */
 bool cc_profile_honours_oneway(const cc_profile *p);
+/** The highest speed any way can get under the profile, km/h: the fastest class times the
+ *  largest surface multiplier above 1 (posted maxspeeds only lower speeds). A trip of t hours
+ *  on roads stays within this × t km of its start: the halo of tiled runs. @since 0.3 */
+double cc_profile_get_max_speed_kmh(const cc_profile *p);
 
 /** Speed in km/h of a way of road class @p road_class with surface @p surface (NULL: none)
  *  and posted @p maxspeed_kmh (<= 0: none). Returns 0 for classes that are not drivable.

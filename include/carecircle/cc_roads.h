@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "cc_ctx.h"
 
 #ifdef __cplusplus
@@ -32,6 +34,9 @@ typedef struct cc_roads_opts {
     const char *where;          /**< extra OGR attribute filter */
     const char *crs;            /**< working CRS ("EPSG:32650", WKT, PROJ string); NULL: the
                                      UTM zone of the centre of the roads' extent */
+    bool use_bbox;              /**< read only the ways that cross @p bbox (needs @p crs); an
+                                     empty result is then not an error (0 ways). @since 0.3 */
+    double bbox[4];             /**< minx, miny, maxx, maxy in the working CRS, metres */
 } cc_roads_opts;
 
 /** Read roads from @p path into the working CRS.

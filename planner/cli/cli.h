@@ -53,6 +53,7 @@ int cmd_report(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_site(int argc, char **argv);
+int cmd_traveltime(int argc, char **argv);
 
 
 #ifdef CC_WITH_MPI

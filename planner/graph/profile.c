@@ -35,6 +35,16 @@ double cc_profile_get_offroad_speed_kmh(const cc_profile *p) { return p->offroad
 double cc_profile_get_max_snap_m(const cc_profile *p) { return p->max_snap_m; }
 bool cc_profile_honours_oneway(const cc_profile *p) { return p->oneway_honour; }
 
+double cc_profile_get_max_speed_kmh(const cc_profile *p)
+{
+    double v = 0.0, m = 1.0;
+    for (size_t i = 0; i < p->n_classes; i++)
+        if (p->class_kmh[i] > v) v = p->class_kmh[i];
+    for (size_t i = 0; i < p->n_surfaces; i++)
+        if (p->surface_mult[i] > m) m = p->surface_mult[i];
+    return v * m;
+}
+
 static const char *const profile_keys[] = {"name", "description", "speeds_kmh", "not_drivable",
                                            "surface_multipliers", "maxspeed", "oneway",
                                            "offroad_speed_kmh", "max_snap_m", NULL};

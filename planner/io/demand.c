@@ -68,10 +68,19 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
     return st;
 }
 
-static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const char *work_wkt, cc__demand *d)
+static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
+                             cc__demand *d)
 {
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), has_nd = 0, bx, by;
+    const bool win = o->win[2] > 0;
+    int c0 = 0, rr0 = 0, ww = w, wh = h; /* the window read */
+    if (win) {
+        c0 = o->win[0], rr0 = o->win[1], ww = o->win[2], wh = o->win[3];
+        if (c0 < 0 || rr0 < 0 || wh < 1 || c0 + ww > w || rr0 + wh > h)
+            return cc__fail(ctx, CC_ERR_PARAM, "Window %d,%d %dx%d lies outside population raster '%s' (%d x %d cells)", c0, rr0, ww, wh,
+                            path, w, h);
+    }
     double *buf = NULL;
     size_t cap = 0, n_neg = 0;
     double min_neg = 0;
@@ -94,7 +103,7 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     /* the travel-time outputs need at least two Float32 bands and a class raster of the full
      * grid: refuse rasters that cannot fit before reading a single block */
     uint64_t phys = cc__physical_memory();
-    double need = (double)w * (double)h * 13.0;
+    double need = (double)ww * (double)wh * 13.0;
     if (phys && need > 0.8 * (double)phys) {
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_LIMIT,
@@ -105,26 +114,26 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     d->grid.h = h;
     d->is_raster = true;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
-    if (!has_nd) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
+    if (!has_nd && !win) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
     GDALGetBlockSize(band, &bx, &by);
     if (by < 1 || by > 4096) by = 256;
-    if (!(buf = cc__malloc_array((size_t)w * (size_t)by, sizeof(double)))) {
+    if (!(buf = cc__malloc_array((size_t)ww * (size_t)by, sizeof(double)))) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
         goto out;
     }
     cc__gdal_begin(ctx);
-    for (int r0 = 0; r0 < h && !st; r0 += by) {
-        int rows = h - r0 < by ? h - r0 : by;
-        if (GDALRasterIO(band, GF_Read, 0, r0, w, rows, buf, w, rows, GDT_Float64, 0, 0) != CE_None) {
+    for (int r0 = rr0; r0 < rr0 + wh && !st; r0 += by) {
+        int rows = rr0 + wh - r0 < by ? rr0 + wh - r0 : by;
+        if (GDALRasterIO(band, GF_Read, c0, r0, ww, rows, buf, ww, rows, GDT_Float64, 0, 0) != CE_None) {
             st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population raster '%s' at rows %d-%d: %s", path, r0,
                           r0 + rows - 1, cc__gdal_msg(ctx));
             break;
         }
         for (int rr = 0; rr < rows && !st; rr++) {
-            const double *row = buf + (size_t)rr * w;
+            const double *row = buf + (size_t)rr * ww;
             int r = r0 + rr;
-            for (int c = 0; c < w; c++) {
-                double v = row[c];
+            for (int c = c0; c < c0 + ww; c++) {
+                double v = row[c - c0];
                 if (has_nd && (v == nd || (isnan(nd) && isnan(v)))) continue;
                 if (isnan(v) || isinf(v)) {
                     d->n_nan++;
@@ -144,7 +153,7 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
                 d->n++;
             }
         }
-        cc__progress(ctx, "Reading population", (double)(r0 + rows) / h);
+        if (!win) cc__progress(ctx, "Reading population", (double)(r0 + rows) / h);
         if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading population");
     }
     cc__gdal_end(ctx);
@@ -156,6 +165,7 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         goto out;
     }
     if (d->n_nan) cc__warn(ctx, "Population raster '%s': %zu NaN or infinite cells treated as nodata", path, d->n_nan);
+    if (d->n == 0 && win) goto out;
     if (d->n == 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no valid cells (all nodata)", path);
         goto out;
@@ -267,7 +277,7 @@ cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *
     cc__gdal_end(ctx);
     if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': %s", path, cc__gdal_msg(ctx));
     if (GDALGetRasterCount(ds) > 0)
-        st = read_raster(ctx, ds, path, work_wkt, d);
+        st = read_raster(ctx, ds, path, o, work_wkt, d);
     else if (GDALDatasetGetLayerCount(ds) > 0)
         st = read_points(ctx, ds, path, o, work_wkt, d);
     else

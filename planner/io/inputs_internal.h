@@ -36,6 +36,9 @@ typedef struct cc__demand_opts {
     const char *pop_field; /* point demand: population field (default "population" or "pop") */
     const char *layer;
     const char *name_field;
+    int win[4];            /* raster demand: read only columns win[0].. +win[2], rows win[1].. +win[3]
+                            * (win[2] == 0: the whole raster); cells keep their whole-grid index and
+                            * an empty window is not an error */
 } cc__demand_opts;
 
 cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *o, const char *work_wkt, cc__demand *out);

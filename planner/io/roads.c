@@ -298,6 +298,28 @@ out:
     return st;
 }
 
+/* Restrict @p lyr to the features crossing o->bbox (working CRS), transformed to the layer's
+ * CRS with densified edges so that the filter rectangle contains the whole window. */
+static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReferenceH src, const cc_roads_opts *o, const char *path)
+{
+    OGRSpatialReferenceH work = NULL;
+    cc_status st;
+    if (!o->crs) return cc__fail(ctx, CC_ERR_PARAM, "Reading roads of '%s' in a window needs the working CRS", path);
+    if (!(o->bbox[0] < o->bbox[2]) || !(o->bbox[1] < o->bbox[3]))
+        return cc__fail(ctx, CC_ERR_PARAM, "Road window for '%s' is empty or not finite", path);
+    if ((st = cc__srs_from_user(ctx, o->crs, &work))) return st;
+    double x0, y0, x1, y1;
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, src);
+    int ok = ct && OCTTransformBounds(ct, o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3], &x0, &y0, &x1, &y1, 21);
+    if (ok) OGR_L_SetSpatialFilterRect(lyr, x0, y0, x1, y1);
+    cc__gdal_end(ctx);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(work);
+    if (!ok) return cc__fail(ctx, CC_ERR_CRS, "Unable to transform the road window to the CRS of '%s': %s", path, cc__gdal_msg(ctx));
+    return CC_OK;
+}
+
 cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts, cc_roads **out)
 {
     static const cc_roads_opts defaults;
@@ -373,6 +395,8 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     }
     s.geographic = OSRIsGeographic(src);
 
+    if (o->use_bbox && (st = set_bbox_filter(ctx, lyr, src, o, path))) goto out;
+
     /* Let OGR skip features without a class early (matters for OSM: waterways, railways). */
     char filter[600];
     if (s.f_class >= 0 && s.f_speed < 0)
@@ -433,7 +457,8 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
         cc__warn(ctx,
                  "Skipped %zu of %zu road features in '%s': %zu without class or speed, %zu not lines, %zu empty or single-vertex, %zu with non-finite coordinates, %zu with out-of-range coordinates",
                  skipped, s.n_features, path, s.skip_no_class, s.skip_geom_type, s.skip_short, s.skip_nonfinite, s.skip_range);
-    if (s.r->n_ways == 0) {
+    /* a window of a larger region may hold no road: an empty network, not an error */
+    if (s.r->n_ways == 0 && !o->use_bbox) {
         if (s.n_features == 0)
             st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features%s", lname, path,
                           s.f_speed < 0 ? " with a road class" : "");
@@ -449,7 +474,7 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     double t_proj = cc__now();
     if ((st = project_roads(&s, src, o))) goto out;
     cc__debug(ctx, "Roads: %zu vertices transformed to %s in %.3f s", s.r->n_vertices, s.r->crs_name, cc__now() - t_proj);
-    if (s.r->n_ways == 0) {
+    if (s.r->n_ways == 0 && !o->use_bbox) {
         st = cc__fail(ctx, CC_ERR_INPUT, "No road line of '%s' could be transformed to %s", path, s.r->crs_name);
         goto out;
     }

@@ -1,0 +1,153 @@
+/* cmd_traveltime.c - `carecircle traveltime`: the travel-time raster of a large region in tiles
+ * with a halo (cc_traveltime.h); under mpirun the tiles are spread over the ranks. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#ifdef CC_WITH_MPI
+#include "carecircle/cc_mpi.h"
+#endif
+
+static void help(void)
+{
+    printf("Usage: carecircle traveltime --roads R --population RASTER --facilities F --out DIR [options]\n\n"
+           "The travel-time raster of a province or a country, tile by tile: each tile of the population\n"
+           "grid reads only the roads within a halo of (highest profile speed x largest threshold + twice\n"
+           "the snap distance) around it, so memory follows the tile, not the region. Every cell reached\n"
+           "within the largest threshold gets the minutes of a whole-region run; cells beyond it are nodata.\n"
+           "Writes DIR/travel_time.tif (COG, minutes, one band for all facilities and one per tier) and\n"
+           "DIR/summary.json. Under mpirun (MPI builds) the tiles are shared out over the ranks.\n\n"
+           "Inputs (as for coverage): --roads, --roads-layer, --class-field, --speed-field, --population\n"
+           "  (a raster), --facilities, --lon-field, --lat-field, --tier-field, --tiers, --name-field,\n"
+           "  --facility-where, --profile, --crs (default: UTM zone of the raster's centre)\n\n"
+           "Tiling:\n"
+           "  --minutes LIST         thresholds in minutes (default 15,30,60); the largest sets the halo\n"
+           "  --tile N               tile side in raster cells (default 512)\n"
+           "  --halo-km K            halo in km instead of the profile's (needed with --speed-field)\n\n"
+           "Run:\n"
+           "  --out DIR              output folder; replaced only when the run completes\n"
+           "  --threads N            0 = all cores (default), -k = all but k\n"
+           "  --quiet, --verbose     less or more on stderr\n"
+           "Roads in .osm.pbf are scanned whole by every tile; for a province convert them once to a\n"
+           "GeoPackage (ogr2ogr roads.gpkg r.osm.pbf lines), whose spatial index each tile uses.\n");
+}
+
+enum { O_MINUTES = CLI_O_OWN, O_TILE, O_HALO, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP };
+
+static void print_result(const cc_traveltime_result *r, const char *out_dir)
+{
+    char a[32], b[32];
+    double tot = r->population_total > 0 ? r->population_total : 1;
+    printf("carecircle traveltime: %d x %d cells in %d tiles of %d (%d with people), halo %.1f km\n", r->width, r->height, r->tiles,
+           r->tile_cells, r->tiles_with_people, r->halo_m / 1000.0);
+    for (size_t k = 0; k < r->n_minutes; k++)
+        printf("  within %6g min: %s of %s people (%.1f%%)\n", r->minutes[k], cli_thousands(r->population_within[k], a, sizeof(a)),
+               cli_thousands(r->population_total, b, sizeof(b)), 100 * r->population_within[k] / tot);
+    printf("  no road access: %s (%.1f%%); no facility within %g min: %s (%.1f%%)\n",
+           cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot, r->max_minutes,
+           cli_thousands(r->population_beyond, b, sizeof(b)), 100 * r->population_beyond / tot);
+    printf("  %.0f road ways read over all halos; %.2f s\n", r->road_ways_read, r->t_total_s);
+    printf("outputs: %s/travel_time.tif %s/summary.json\n", out_dir, out_dir);
+}
+
+int cmd_traveltime(int argc, char **argv)
+{
+    static const struct option lo[] = {CLI_INPUT_LONGOPTS,
+                                       {"minutes", 1, 0, O_MINUTES},
+                                       {"tile", 1, 0, O_TILE},
+                                       {"halo-km", 1, 0, O_HALO},
+                                       {"out", 1, 0, O_OUT},
+                                       {"threads", 1, 0, O_THREADS},
+                                       {"quiet", 0, 0, O_QUIET},
+                                       {"verbose", 0, 0, O_VERBOSE},
+                                       {"help", 0, 0, O_HELP},
+                                       {0, 0, 0, 0}};
+    cc_traveltime_opts t = {0};
+    double minutes[CC_MAX_BANDS];
+    bool quiet = false, verbose = false;
+    int threads = 0, c;
+    char *end;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+        switch (c) {
+        CLI_INPUT_CASES(t.in);
+        case O_MINUTES: {
+            int n = cli_parse_numbers(optarg, minutes, CC_MAX_BANDS);
+            if (n <= 0) {
+                cli_usage_error("traveltime", "--minutes '%s' is not a comma-separated list of at most %d numbers", optarg, CC_MAX_BANDS);
+                return CLI_EXIT_USAGE;
+            }
+            t.in.minutes = minutes;
+            t.in.n_minutes = (size_t)n;
+            break;
+        }
+        case O_TILE: {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 16 || v > 16384) {
+                cli_usage_error("traveltime", "--tile '%s' must be a number of cells from 16 to 16384", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            t.tile_cells = (int)v;
+            break;
+        }
+        case O_HALO:
+            t.halo_m = strtod(optarg, &end) * 1000.0;
+            if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6) {
+                cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_OUT: t.in.out_dir = optarg; break;
+        case O_THREADS:
+            threads = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg) {
+                cli_usage_error("traveltime", "--threads '%s' must be an integer", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_QUIET: quiet = true; break;
+        case O_VERBOSE: verbose = true; break;
+        case 'h':
+        case O_HELP: help(); return CLI_EXIT_OK;
+        case ':': cli_usage_error("traveltime", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
+        default: cli_usage_error("traveltime", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_usage_error("traveltime", "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    const char *missing = !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.in.out_dir ? "--out" : NULL;
+    if (missing) {
+        cli_usage_error("traveltime", "%s is required", missing);
+        return CLI_EXIT_USAGE;
+    }
+    if (t.in.admin) {
+        cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
+        return CLI_EXIT_USAGE;
+    }
+    cli_env env;
+    int rc = cli_setup(&env, quiet, verbose, threads);
+    if (rc) return rc;
+    cc_traveltime_result *r = NULL;
+#ifdef CC_WITH_MPI
+    cc_mpi *mpi;
+    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
+    cc_status st = cc_mpi_traveltime_run(env.ctx, mpi, &t, &r);
+#else
+    cc_status st = cc_traveltime_run(env.ctx, &t, &r);
+#endif
+    if (st)
+        rc = cli_fail(&env, st);
+    else if (r) /* MPI: rank 0 only */
+        print_result(r, t.in.out_dir);
+    free(r);
+#ifdef CC_WITH_MPI
+    cc_mpi_finalize(mpi);
+#endif
+    cli_teardown(&env);
+    return rc;
+}

@@ -1,0 +1,459 @@
+/*
+ * traveltime.c - the travel-time raster of a large region in tiles with a halo (cc_traveltime.h).
+ *
+ * Each tile reads its window of the population raster and only the roads crossing the window
+ * grown by the halo (an OGR spatial filter), builds that network, joins its cells and every
+ * facility, and runs the multi-source searches of cc__nearest: the same code as a coverage run
+ * on a smaller network. Tiles are independent; the writer stitches them in any order.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_string.h>
+#include <json-c/json.h>
+#include <ogr_srs_api.h>
+
+#include "carecircle/cc_version.h"
+#include "../access/access_internal.h"
+#include "../io/io_internal.h"
+#include "traveltime_internal.h"
+
+/* ---- plan --------------------------------------------------------------------------------- */
+
+void cc__tt_plan_free(cc__tt_plan *p)
+{
+    cc_profile_destroy(p->profile_owned);
+    free(p->grid.wkt);
+    free(p->work_wkt);
+    cc__facilities_free(&p->fac);
+    free(p->in_set);
+    memset(p, 0, sizeof(*p));
+}
+
+void cc__tt_tile_rect(const cc__tt_plan *p, int k, int r[4])
+{
+    int tx = k % p->nx, ty = k / p->nx;
+    r[0] = tx * p->tile;
+    r[1] = ty * p->tile;
+    r[2] = p->grid.w - r[0] < p->tile ? p->grid.w - r[0] : p->tile;
+    r[3] = p->grid.h - r[1] < p->tile ? p->grid.h - r[1] : p->tile;
+}
+
+static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
+{
+    const cc_coverage_opts *o = &opts->in;
+    static const double dflt[] = {15, 30, 60};
+    if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
+    if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population raster given (--population)");
+    if (!o->facilities) return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (--facilities)");
+    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
+    if (o->n_closed_way_ids || o->closed_areas || o->added_roads || o->n_replaced_way_ids || o->n_facility_changes)
+        return cc__fail(ctx, CC_ERR_PARAM, "A tiled travel-time run takes no scenario edits (closed or added roads, facility changes)");
+    const double *m = o->minutes ? o->minutes : dflt;
+    size_t n = o->minutes ? o->n_minutes : 3;
+    if (n == 0 || n > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_PARAM, "Give between 1 and %d thresholds (--minutes), got %zu", CC_MAX_BANDS, n);
+    for (size_t i = 0; i < n; i++) {
+        if (!(m[i] > 0) || m[i] > 1440)
+            return cc__fail(ctx, CC_ERR_PARAM, "Threshold %g minutes is out of range: give minutes above 0 and at most 1440 (a day)", m[i]);
+        if (i && m[i] <= m[i - 1]) return cc__fail(ctx, CC_ERR_PARAM, "Thresholds must be strictly ascending (--minutes), got %g after %g", m[i], m[i - 1]);
+        p->bands_min[i] = m[i];
+        p->bands_ms[i] = (uint32_t)llround(m[i] * 60000.0);
+    }
+    p->nb = n;
+    p->tile = opts->tile_cells ? opts->tile_cells : 512;
+    if (p->tile < 16 || p->tile > 16384) return cc__fail(ctx, CC_ERR_PARAM, "--tile must be between 16 and 16384 cells, got %d", p->tile);
+    if (opts->halo_m != 0 && (!(opts->halo_m > 0) || opts->halo_m > 5e6))
+        return cc__fail(ctx, CC_ERR_PARAM, "--halo-km must be above 0 and at most 5000 km, got %g m", opts->halo_m);
+    return CC_OK;
+}
+
+/* The population raster's grid, without reading a cell. */
+static cc_status read_grid(cc_ctx *ctx, const char *path, cc__grid *g)
+{
+    cc_status st = CC_OK;
+    cc__gdal_init();
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return cc__fail(ctx, CC_ERR_PARAM, "Population '%s' is not a raster a tiled run can read: %s", path, cc__gdal_msg(ctx));
+    OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
+    if (GDALGetRasterCount(ds) < 1)
+        st = cc__fail(ctx, CC_ERR_PARAM, "Population '%s' has no raster band; a tiled run needs a population raster", path);
+    else if (GDALGetGeoTransform(ds, g->gt) != CE_None)
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
+    else if (g->gt[2] != 0.0 || g->gt[4] != 0.0)
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
+    else if (!rs || OSRIsLocal(rs))
+        st = cc__fail(ctx, CC_ERR_CRS, "Population raster '%s' has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326)", path);
+    else if (OSRExportToWkt(rs, &g->wkt) != OGRERR_NONE)
+        st = cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
+    g->w = GDALGetRasterXSize(ds);
+    g->h = GDALGetRasterYSize(ds);
+    int has_nd = 0;
+    if (!st) GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1), &has_nd);
+    if (!st && !has_nd) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
+    GDALClose(ds);
+    return st;
+}
+
+/* The working CRS: the one given, else the UTM zone of the raster's centre. */
+static cc_status work_crs(cc_ctx *ctx, const char *user, const cc__grid *g, cc__tt_plan *p)
+{
+    OGRSpatialReferenceH dst = NULL;
+    cc_status st;
+    if (user) {
+        if ((st = cc__srs_from_user(ctx, user, &dst))) return st;
+        if ((st = cc__check_metric(ctx, dst, user))) goto out;
+    } else {
+        double cx = g->gt[0] + 0.5 * g->w * g->gt[1], cy = g->gt[3] + 0.5 * g->h * g->gt[5];
+        OGRSpatialReferenceH src = cc__srs_from_wkt(g->wkt), wgs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(wgs, 4326);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        cc__gdal_begin(ctx);
+        OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
+        int ok = ct && OCTTransform(ct, 1, &cx, &cy, NULL);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        cc__gdal_end(ctx);
+        if (src) OSRDestroySpatialReference(src);
+        OSRDestroySpatialReference(wgs);
+        if (!ok) return cc__fail(ctx, CC_ERR_CRS, "Unable to find the longitude/latitude of the population raster's centre: %s", cc__gdal_msg(ctx));
+        dst = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(dst, cc__utm_epsg(cx, cy));
+        OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    cc__srs_name(dst, p->work_name, sizeof(p->work_name));
+    st = OSRExportToWkt(dst, &p->work_wkt) == OGRERR_NONE ? CC_OK : cc__fail(ctx, CC_ERR_CRS, "Unable to express the working CRS as WKT");
+out:
+    OSRDestroySpatialReference(dst);
+    return st;
+}
+
+cc_status cc__tt_plan_make(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
+{
+    const cc_coverage_opts *o = &opts->in;
+    cc_status st;
+    memset(p, 0, sizeof(*p));
+    p->o = opts;
+    if ((st = check_opts(ctx, opts, p))) return st;
+    if ((st = cc__profile_resolve(ctx, o->profile, o->profile_obj, &p->profile_owned, &p->profile))) return st;
+    if ((st = read_grid(ctx, o->population, &p->grid))) return st;
+    if ((st = work_crs(ctx, o->crs, &p->grid, p))) return st;
+    p->nx = (p->grid.w + p->tile - 1) / p->tile;
+    p->ny = (p->grid.h + p->tile - 1) / p->tile;
+    p->vmax_kmh = cc_profile_get_max_speed_kmh(p->profile);
+    if (opts->halo_m > 0)
+        p->halo_m = opts->halo_m;
+    else if (o->speed_field)
+        return cc__fail(ctx, CC_ERR_PARAM, "With a speed field (--speed-field) the highest speed is not known before reading every road; give the halo (--halo-km)");
+    else
+        p->halo_m = p->vmax_kmh / 3.6 * (p->bands_min[p->nb - 1] * 60.0) + 2.0 * cc_profile_get_max_snap_m(p->profile);
+    if (!(p->halo_m > 0)) return cc__fail(ctx, CC_ERR_PARAM, "Profile <%s> has no drivable road class: no halo", cc_profile_get_name(p->profile));
+    if ((st = cc__facilities_read(ctx, o->facilities, &CC__FACILITIES_OPTS(o), p->work_wkt, &p->fac))) return st;
+    p->n_sets = 1 + p->fac.n_tiers;
+    if (!(p->in_set = cc__calloc_array(p->n_sets * p->fac.n, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t f = 0; f < p->fac.n; f++) {
+        p->in_set[f] = 1;
+        if (p->fac.tier[f] >= 0) p->in_set[(size_t)(1 + p->fac.tier[f]) * p->fac.n + f] = 1;
+    }
+    cc__info(ctx, "Travel-time raster %d x %d cells in %d tiles of %d; working CRS %s; halo %.1f km (%.0f km/h x %g min + 2 x %g m snap)",
+             p->grid.w, p->grid.h, p->nx * p->ny, p->tile, p->work_name, p->halo_m / 1000.0, p->vmax_kmh, p->bands_min[p->nb - 1],
+             cc_profile_get_max_snap_m(p->profile));
+    return CC_OK;
+}
+
+/* ---- one tile ------------------------------------------------------------------------------ */
+
+/* A tile's readers and graph build talk per tile; their messages go one level down (info and
+ * warnings to debug) so that a run of a thousand tiles prints its own progress only. */
+typedef struct quiet_log {
+    cc_log_fn fn;
+    void *user;
+} quiet_log;
+
+static void quiet(void *user, cc_log_level level, const char *msg)
+{
+    const quiet_log *q = user;
+    (void)level;
+    if (q->fn) q->fn(q->user, CC_LOG_DEBUG, msg);
+}
+
+typedef struct tile_work {
+    cc__demand dem;
+    cc_roads *roads;
+    cc_graph *graph;
+    cc__snap_index *snap;
+    cc__join *fjoin, *djoin;
+    uint32_t *foff, *doff, *dtime, *dfac;
+} tile_work;
+
+static void tile_work_free(tile_work *t)
+{
+    cc__demand_free(&t->dem);
+    cc_roads_destroy(t->roads);
+    cc_graph_destroy(t->graph);
+    cc__snap_index_destroy(t->snap);
+    free(t->fjoin);
+    free(t->djoin);
+    free(t->foff);
+    free(t->doff);
+    free(t->dtime);
+    free(t->dfac);
+}
+
+/* Everything but the final figures; CC_OK with t->graph NULL when the halo holds no drivable road. */
+static cc_status tile_compute(cc_ctx *tc, const cc__tt_plan *p, const int r[4], tile_work *t, double *sums)
+{
+    const cc_coverage_opts *o = &p->o->in;
+    cc_status st;
+    cc__demand_opts dop = {.win = {r[0], r[1], r[2], r[3]}};
+    if ((st = cc__demand_read(tc, o->population, &dop, p->work_wkt, &t->dem))) return st;
+    if (t->dem.n == 0) return CC_OK;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t i = 0; i < t->dem.n; i++) {
+        minx = fmin(minx, t->dem.x[i]);
+        maxx = fmax(maxx, t->dem.x[i]);
+        miny = fmin(miny, t->dem.y[i]);
+        maxy = fmax(maxy, t->dem.y[i]);
+    }
+    cc_roads_opts ro = CC__ROADS_OPTS(o);
+    ro.crs = p->work_wkt;
+    ro.use_bbox = true;
+    ro.bbox[0] = minx - p->halo_m;
+    ro.bbox[1] = miny - p->halo_m;
+    ro.bbox[2] = maxx + p->halo_m;
+    ro.bbox[3] = maxy + p->halo_m;
+    if ((st = cc_roads_read(tc, o->roads, &ro, &t->roads))) return st;
+    sums[CC__TT_WAYS] = (double)cc_roads_get_way_count(t->roads);
+    if (cc_roads_get_way_count(t->roads) == 0) return CC_OK;
+    st = cc_graph_build(tc, t->roads, p->profile, NULL, &t->graph);
+    if (st == CC_ERR_INPUT) return CC_OK; /* no drivable road in the halo */
+    if (st) return st;
+    if ((st = cc__snap_index_build(tc, t->graph, &t->snap))) return st;
+    if ((st = cc__join_points(tc, t->snap, p->profile, p->fac.x, p->fac.y, p->fac.n, &t->fjoin, &t->foff))) return st;
+    if ((st = cc__join_points(tc, t->snap, p->profile, t->dem.x, t->dem.y, t->dem.n, &t->djoin, &t->doff))) return st;
+    t->dtime = cc__malloc_array(p->n_sets * t->dem.n, sizeof(uint32_t));
+    t->dfac = cc__malloc_array(p->n_sets * t->dem.n, sizeof(uint32_t));
+    if (!t->dtime || !t->dfac) return cc__fail(tc, CC_ERR_NOMEM, "Out of memory for travel times of %zu cells", t->dem.n);
+    return cc__nearest(tc, t->graph, t->fjoin, t->foff, p->fac.n, p->in_set, p->n_sets, t->djoin, t->doff, t->dem.n, CC_REVERSE,
+                       t->dtime, t->dfac);
+}
+
+cc_status cc__tt_tile_run(cc_ctx *ctx, const cc__tt_plan *p, int k, float *vals, double *sums)
+{
+    int r[4];
+    cc__tt_tile_rect(p, k, r);
+    const size_t ncell = (size_t)r[2] * (size_t)r[3];
+    for (size_t i = 0; i < p->n_sets * ncell; i++) vals[i] = CC__TT_NODATA;
+    memset(sums, 0, CC__TT_NSUMS * sizeof(double));
+    quiet_log q = {ctx->log_fn, ctx->log_user};
+    cc_ctx tc = *ctx;
+    tc.log_fn = quiet;
+    tc.log_user = &q;
+    tile_work t = {0};
+    cc_status st = tile_compute(&tc, p, r, &t, sums);
+    ctx->warnings = tc.warnings;
+    if (st) {
+        tile_work_free(&t);
+        return cc__fail(ctx, st, "Tile %d (columns %d-%d, rows %d-%d): %s", k, r[0], r[0] + r[2] - 1, r[1], r[1] + r[3] - 1, tc.last_error);
+    }
+    const uint32_t tmax = p->bands_ms[p->nb - 1];
+    const int64_t W = p->grid.w;
+    sums[CC__TT_PEOPLE_TILE] = t.dem.n > 0;
+    for (size_t i = 0; i < t.dem.n; i++) {
+        double pop = t.dem.pop[i];
+        sums[CC__TT_TOTAL] += pop;
+        if (!t.graph || t.djoin[i].arc == CC_INVALID_ID) {
+            sums[CC__TT_NOROAD] += pop;
+            continue;
+        }
+        size_t local = (size_t)(t.dem.cell[i] / W - r[1]) * (size_t)r[2] + (size_t)(t.dem.cell[i] % W - r[0]);
+        uint32_t t0 = t.dtime[i];
+        if (t0 > tmax) sums[CC__TT_BEYOND] += pop;
+        for (size_t b = 0; b < p->nb; b++)
+            if (t0 <= p->bands_ms[b]) sums[CC__TT_WITHIN + b] += pop;
+        for (size_t s = 0; s < p->n_sets; s++) {
+            uint32_t ts = t.dtime[s * t.dem.n + i];
+            if (ts <= tmax) vals[s * ncell + local] = (float)(ts / 60000.0);
+        }
+    }
+    tile_work_free(&t);
+    return CC_OK;
+}
+
+/* ---- writer --------------------------------------------------------------------------------- */
+
+void cc__tt_writer_abort(cc__tt_writer *w)
+{
+    if (w->ds) GDALClose(w->ds);
+    w->ds = NULL;
+    cc__stage_abort(&w->stage);
+}
+
+cc_status cc__tt_writer_open(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer *w)
+{
+    cc_status st;
+    memset(w, 0, sizeof(*w));
+    if ((st = cc__stage_begin(ctx, p->o->in.out_dir, &w->stage))) return st;
+    cc__stage_path(&w->stage, "travel_time.tiles.tif", w->tmp_path, sizeof(w->tmp_path));
+    const char *co[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER", NULL};
+    cc__gdal_begin(ctx);
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    w->ds = drv ? GDALCreate(drv, w->tmp_path, p->grid.w, p->grid.h, (int)p->n_sets, GDT_Float32, (char **)co) : NULL;
+    cc__gdal_end(ctx);
+    if (!w->ds) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s': %s", w->tmp_path, cc__gdal_msg(ctx));
+    GDALSetGeoTransform(w->ds, (double *)p->grid.gt);
+    GDALSetProjection(w->ds, p->grid.wkt);
+    for (size_t s = 0; s < p->n_sets; s++) {
+        char nm[200];
+        snprintf(nm, sizeof(nm), s == 0 ? "minutes to the nearest facility (%s)" : "minutes to the nearest facility of tier %s",
+                 s == 0 ? "all" : p->fac.tier_name[s - 1]);
+        GDALRasterBandH b = GDALGetRasterBand(w->ds, (int)s + 1);
+        GDALSetRasterNoDataValue(b, CC__TT_NODATA);
+        GDALSetDescription(b, nm);
+        GDALSetRasterUnitType(b, "min");
+        /* untouched blocks read back as nodata */
+        GDALFillRaster(b, CC__TT_NODATA, 0);
+    }
+    return CC_OK;
+}
+
+cc_status cc__tt_writer_put(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer *w, int k, const float *vals)
+{
+    int r[4];
+    cc__tt_tile_rect(p, k, r);
+    cc__gdal_begin(ctx);
+    CPLErr e = GDALDatasetRasterIO(w->ds, GF_Write, r[0], r[1], r[2], r[3], (void *)vals, r[2], r[3], GDT_Float32, (int)p->n_sets, NULL,
+                                   0, 0, 0);
+    cc__gdal_end(ctx);
+    if (e != CE_None) return cc__fail(ctx, CC_ERR_IO, "Unable to write tile %d to '%s': %s", k, w->tmp_path, cc__gdal_msg(ctx));
+    return CC_OK;
+}
+
+static cc_status write_summary(cc_ctx *ctx, const cc__tt_plan *p, const cc__tt_writer *w, const cc_traveltime_result *res)
+{
+    char path[4300];
+    json_object *j = json_object_new_object(), *mins = json_object_new_array(), *within = json_object_new_array(), *sets = json_object_new_array();
+    json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
+    json_object_object_add(j, "kind", json_object_new_string("traveltime"));
+    json_object_object_add(j, "profile", json_object_new_string(cc_profile_get_name(p->profile)));
+    json_object_object_add(j, "crs", json_object_new_string(p->work_name));
+    for (size_t b = 0; b < res->n_minutes; b++) {
+        json_object_array_add(mins, cc__json_num(res->minutes[b], 3));
+        json_object_array_add(within, cc__json_num(res->population_within[b], 3));
+    }
+    for (size_t s = 0; s < p->n_sets; s++) json_object_array_add(sets, json_object_new_string(s == 0 ? "all" : p->fac.tier_name[s - 1]));
+    json_object_object_add(j, "minutes", mins);
+    json_object_object_add(j, "bands", sets);
+    json_object_object_add(j, "population_total", cc__json_num(res->population_total, 3));
+    json_object_object_add(j, "population_within", within);
+    json_object_object_add(j, "population_no_road_access", cc__json_num(res->population_no_road_access, 3));
+    json_object_object_add(j, "population_beyond", cc__json_num(res->population_beyond, 3));
+    json_object *t = json_object_new_object();
+    json_object_object_add(t, "width", json_object_new_int(res->width));
+    json_object_object_add(t, "height", json_object_new_int(res->height));
+    json_object_object_add(t, "tile_cells", json_object_new_int(res->tile_cells));
+    json_object_object_add(t, "tiles", json_object_new_int(res->tiles));
+    json_object_object_add(t, "tiles_with_people", json_object_new_int(res->tiles_with_people));
+    json_object_object_add(t, "halo_m", cc__json_num(res->halo_m, 1));
+    json_object_object_add(t, "max_speed_kmh", cc__json_num(res->max_speed_kmh, 3));
+    json_object_object_add(t, "road_ways_read", cc__json_num(res->road_ways_read, 0));
+    json_object_object_add(j, "tiling", t);
+    json_object_object_add(j, "seconds", cc__json_num(res->t_total_s, 3));
+    cc_status st = cc__write_json(ctx, cc__stage_path(&w->stage, "summary.json", path, sizeof(path)), j);
+    json_object_put(j);
+    return st;
+}
+
+cc_status cc__tt_writer_finish(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer *w, const double *sums, double t0,
+                               cc_traveltime_result **out)
+{
+    cc_status st = CC_OK;
+    char path[4300];
+    cc_traveltime_result *res = calloc(1, sizeof(*res));
+    if (!res) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    res->width = p->grid.w;
+    res->height = p->grid.h;
+    res->tile_cells = p->tile;
+    res->tiles = cc__tt_n_tiles(p);
+    res->halo_m = p->halo_m;
+    res->max_speed_kmh = p->vmax_kmh;
+    res->n_minutes = p->nb;
+    res->max_minutes = p->bands_min[p->nb - 1];
+    res->n_sets = p->n_sets;
+    memcpy(res->minutes, p->bands_min, p->nb * sizeof(double));
+    for (int k = 0; k < res->tiles; k++) { /* in tile order, whoever computed them */
+        const double *s = sums + (size_t)k * CC__TT_NSUMS;
+        res->population_total += s[CC__TT_TOTAL];
+        res->population_no_road_access += s[CC__TT_NOROAD];
+        res->population_beyond += s[CC__TT_BEYOND];
+        res->road_ways_read += s[CC__TT_WAYS];
+        res->tiles_with_people += s[CC__TT_PEOPLE_TILE] > 0;
+        for (size_t b = 0; b < p->nb; b++) res->population_within[b] += s[CC__TT_WITHIN + b];
+    }
+    /* overviews and the cloud-optimised copy: the layout QGIS reads fastest */
+    cc__gdal_begin(ctx);
+    GDALDriverH cog = GDALGetDriverByName("COG");
+    const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST", "NUM_THREADS=ALL_CPUS", NULL};
+    GDALDatasetH cp = NULL;
+    if (!cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
+    if (!st && !(cp = GDALCreateCopy(cog, cc__stage_path(&w->stage, "travel_time.tif", path, sizeof(path)), w->ds, FALSE, (char **)opts,
+                                     cc__gdal_progress, ctx)))
+        st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
+                                  : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+    if (cp && cc__gdal_close(cp) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
+    cc__gdal_end(ctx);
+    GDALClose(w->ds);
+    w->ds = NULL;
+    remove(w->tmp_path);
+    res->t_total_s = cc__now() - t0;
+    if (!st) st = write_summary(ctx, p, w, res);
+    if (!st) st = cc__stage_commit(ctx, &w->stage);
+    if (!st) {
+        double pct = res->population_total > 0 ? 100.0 * res->population_within[p->nb - 1] / res->population_total : 0.0;
+        cc__info(ctx, "%.0f of %.0f people (%.1f%%) within %g min of a facility; %d of %d tiles hold people; %.0f road ways read over all halos",
+                 res->population_within[p->nb - 1], res->population_total, pct, res->max_minutes, res->tiles_with_people, res->tiles,
+                 res->road_ways_read);
+    }
+    if (!st && out)
+        *out = res;
+    else
+        free(res);
+    return st;
+}
+
+/* ---- the single-machine loop ---------------------------------------------------------------- */
+
+cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out)
+{
+    cc__tt_plan p;
+    cc__tt_writer w = {0};
+    double t0 = cc__now();
+    float *vals = NULL;
+    double *sums = NULL;
+    if (out) *out = NULL;
+    cc_status st = cc__tt_plan_make(ctx, opts, &p);
+    if (st) goto out;
+    if ((st = cc__tt_writer_open(ctx, &p, &w))) goto out;
+    const int nt = cc__tt_n_tiles(&p);
+    vals = cc__malloc_array(p.n_sets * (size_t)p.tile * (size_t)p.tile, sizeof(float));
+    sums = cc__calloc_array((size_t)nt * CC__TT_NSUMS, sizeof(double));
+    if (!vals || !sums) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a tile of %d cells", p.tile);
+        goto out;
+    }
+    for (int k = 0; k < nt && !st; k++) {
+        if ((st = cc__tt_tile_run(ctx, &p, k, vals, sums + (size_t)k * CC__TT_NSUMS))) break;
+        st = cc__tt_writer_put(ctx, &p, &w, k, vals);
+        cc__progress(ctx, "Tiles", (double)(k + 1) / nt);
+        if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted after %d of %d tiles", k + 1, nt);
+    }
+    if (!st) st = cc__tt_writer_finish(ctx, &p, &w, sums, t0, out);
+out:
+    cc__tt_writer_abort(&w);
+    free(vals);
+    free(sums);
+    cc__tt_plan_free(&p);
+    return st;
+}
