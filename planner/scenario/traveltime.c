@@ -75,12 +75,12 @@ static cc_status read_grid(cc_ctx *ctx, const char *path, cc__grid *g)
     cc_status st = CC_OK;
     cc__gdal_init();
     cc__gdal_begin(ctx);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
-    if (!ds) return cc__fail(ctx, CC_ERR_PARAM, "Population '%s' is not a raster a tiled run can read: %s", path, cc__gdal_msg(ctx));
+    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': %s", path, cc__gdal_msg(ctx));
     OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
     if (GDALGetRasterCount(ds) < 1)
-        st = cc__fail(ctx, CC_ERR_PARAM, "Population '%s' has no raster band; a tiled run needs a population raster", path);
+        st = cc__fail(ctx, CC_ERR_INPUT, "Population '%s' is not a raster; a tiled run needs a population raster (use coverage for village points)", path);
     else if (GDALGetGeoTransform(ds, g->gt) != CE_None)
         st = cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
     else if (g->gt[2] != 0.0 || g->gt[4] != 0.0)
@@ -334,22 +334,28 @@ cc_status cc__tt_writer_put(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer *w,
 static cc_status write_summary(cc_ctx *ctx, const cc__tt_plan *p, const cc__tt_writer *w, const cc_traveltime_result *res)
 {
     char path[4300];
-    json_object *j = json_object_new_object(), *mins = json_object_new_array(), *within = json_object_new_array(), *sets = json_object_new_array();
+    json_object *j = json_object_new_object(), *mins = json_object_new_array(), *within = json_object_new_object(), *sets = json_object_new_array();
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "kind", json_object_new_string("traveltime"));
     json_object_object_add(j, "profile", json_object_new_string(cc_profile_get_name(p->profile)));
     json_object_object_add(j, "crs", json_object_new_string(p->work_name));
+    json_object *share = json_object_new_object();
     for (size_t b = 0; b < res->n_minutes; b++) {
+        char key[32];
+        snprintf(key, sizeof(key), "%g", res->minutes[b]);
         json_object_array_add(mins, cc__json_num(res->minutes[b], 3));
-        json_object_array_add(within, cc__json_num(res->population_within[b], 3));
+        json_object_object_add(within, key, cc__json_num(res->population_within[b], 3));
+        json_object_object_add(share, key, cc__json_num(res->population_total > 0 ? res->population_within[b] / res->population_total : 0.0, 5));
     }
     for (size_t s = 0; s < p->n_sets; s++) json_object_array_add(sets, json_object_new_string(s == 0 ? "all" : p->fac.tier_name[s - 1]));
     json_object_object_add(j, "minutes", mins);
     json_object_object_add(j, "bands", sets);
     json_object_object_add(j, "population_total", cc__json_num(res->population_total, 3));
-    json_object_object_add(j, "population_within", within);
     json_object_object_add(j, "population_no_road_access", cc__json_num(res->population_no_road_access, 3));
-    json_object_object_add(j, "population_beyond", cc__json_num(res->population_beyond, 3));
+    /* coverage's population_beyond_max + population_unreachable: a tile cannot tell them apart */
+    json_object_object_add(j, "population_beyond_max_or_unreachable", cc__json_num(res->population_beyond, 3));
+    json_object_object_add(j, "population_within_min", within);
+    json_object_object_add(j, "share_within_min", share);
     json_object *t = json_object_new_object();
     json_object_object_add(t, "width", json_object_new_int(res->width));
     json_object_object_add(t, "height", json_object_new_int(res->height));

@@ -214,6 +214,47 @@ def case_site_n4(tmp):
     case_site(tmp, 4)
 
 
+def raster_bands(path):
+    from osgeo import gdal
+    ds = gdal.Open(path)
+    return [ds.GetRasterBand(k).ReadAsArray().tobytes() for k in range(1, ds.RasterCount + 1)]
+
+
+def case_traveltime(tmp, ranks):
+    """carecircle traveltime with the tiles over @ranks ranks: the same travel_time.tif bands, byte
+    for byte, and the same summary.json figures as one process; one result table (rank 0)."""
+    args = ["traveltime", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+            "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--minutes", "5,10", "--tile", "32"]
+    one, many = os.path.join(tmp, "one"), os.path.join(tmp, "many")
+    run(args + ["--out", one])
+    pn = run(args + ["--out", many], ranks=ranks)
+    b1, bn = raster_bands(os.path.join(one, "travel_time.tif")), raster_bands(os.path.join(many, "travel_time.tif"))
+    check(len(b1) == 5 and len(b1) == len(bn), f"bands: {len(b1)} alone, {len(bn)} over {ranks} ranks")
+    for k, (a, b) in enumerate(zip(b1, bn)):
+        check(a == b, f"-n {ranks}: band {k + 1} of travel_time.tif differs from the single-process run")
+    f1, fn = figures(os.path.join(one, "summary.json")), figures(os.path.join(many, "summary.json"))
+    for f in (f1, fn):
+        f.pop("seconds", None)
+    check(f1 == fn, f"-n {ranks}: summary.json figures differ:\n{f1}\n{fn}")
+    if ranks > 1:
+        check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
+    check(pn.stdout.count("carecircle traveltime:") == 1, f"expected one result table (rank 0): {pn.stdout}")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+
+
+def case_traveltime_n1(tmp):
+    case_traveltime(tmp, 1)
+
+
+def case_traveltime_n2(tmp):
+    case_traveltime(tmp, 2)
+
+
+def case_traveltime_n4(tmp):
+    case_traveltime(tmp, 4)
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 if __name__ == "__main__":
