@@ -399,6 +399,7 @@ cc_status cc__tt_writer_finish(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer 
         for (size_t b = 0; b < p->nb; b++) res->population_within[b] += s[CC__TT_WITHIN + b];
     }
     /* overviews and the cloud-optimised copy: the layout QGIS reads fastest */
+    double t_cog = cc__now();
     cc__gdal_begin(ctx);
     GDALDriverH cog = GDALGetDriverByName("COG");
     const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST", "NUM_THREADS=ALL_CPUS", NULL};
@@ -413,6 +414,7 @@ cc_status cc__tt_writer_finish(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer 
     GDALClose(w->ds);
     w->ds = NULL;
     remove(w->tmp_path);
+    cc__debug(ctx, "Tiles computed and stitched in %.3f s; travel_time.tif (COG) copied in %.3f s", t_cog - t0, cc__now() - t_cog);
     res->t_total_s = cc__now() - t0;
     if (!st) st = write_summary(ctx, p, w, res);
     if (!st) st = cc__stage_commit(ctx, &w->stage);
