@@ -175,8 +175,11 @@ cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts
         goto out;
     }
     if (m->rank == 0) {
-        cc__info(ctx, "%d tiles over %d MPI ranks; memory per rank about %.0f MiB (a tile of %d cells and its halo of %.1f km)", nt,
-                 m->size, estimate_rank_bytes(&p) / 1048576.0, p.tile, p.halo_m / 1000.0);
+        /* rank 0 also writes the whole raster through GDAL's block cache, then copies it to the COG */
+        double raster = 4.0 * (double)p.n_sets * p.grid.w * p.grid.h, cache = (double)GDALGetCacheMax64();
+        cc__info(ctx, "%d tiles over %d MPI ranks; memory per rank about %.0f MiB (a tile of %d cells and its halo of %.1f km), "
+                 "rank 0 up to %.0f MiB more for the output raster",
+                 nt, m->size, estimate_rank_bytes(&p) / 1048576.0, p.tile, p.halo_m / 1000.0, fmin(raster, cache) / 1048576.0);
         tqueue q = {.ctx = ctx, .p = &p, .w = &w, .sums = sums, .n = nt};
         g_mutex_init(&q.lock);
         coordinate(m, &q, vals);
