@@ -41,6 +41,10 @@ void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((forma
 
 /* Parse "15,30,60" into at most @p max numbers. Returns count, or -1 on error. */
 int cli_parse_numbers(const char *s, double *out, int max);
+/* An integer option of -1024..1024 (--threads, --jobs) / a --minutes list of at most CC_MAX_BANDS
+ * numbers: 0, or CLI_EXIT_USAGE after a usage error naming @p cmd. */
+int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out);
+int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n);
 /* Format 1234567.8 as "1,234,568". */
 const char *cli_thousands(double v, char *buf, size_t n);
 

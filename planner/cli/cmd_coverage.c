@@ -102,16 +102,10 @@ int cmd_coverage(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         switch (c) {
         CLI_INPUT_CASES(o);
-        case O_MINUTES: {
-            int n = cli_parse_numbers(optarg, minutes, CC_MAX_BANDS);
-            if (n <= 0) {
-                cli_usage_error("coverage", "--minutes '%s' is not a comma-separated list of at most %d numbers", optarg, CC_MAX_BANDS);
-                return CLI_EXIT_USAGE;
-            }
+        case O_MINUTES:
+            if (cli_parse_minutes("coverage", optarg, minutes, &o.n_minutes)) return CLI_EXIT_USAGE;
             o.minutes = minutes;
-            o.n_minutes = (size_t)n;
             break;
-        }
         case O_UNCOV:
             o.uncovered_minutes = strtod(optarg, &end);
             if (*end || end == optarg || !(o.uncovered_minutes > 0)) {
@@ -135,11 +129,7 @@ int cmd_coverage(int argc, char **argv)
             rep.lang = optarg;
             break;
         case O_THREADS:
-            threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg) {
-                cli_usage_error("coverage", "--threads '%s' must be an integer", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (cli_parse_int("coverage", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: verbose = true; break;

@@ -17,18 +17,6 @@ static bool valid_lang(const char *l)
 
 enum { R_OUT = 256, R_LANG, R_CHECK, R_THREADS, R_QUIET, R_VERBOSE, R_HELP, R_JOBS, R_FORCE, R_NOMAPS, R_BASE };
 
-static int parse_int(const char *cmd, const char *opt, const char *s, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -1024 || v > 1024) {
-        cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
-        return CLI_EXIT_USAGE;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 static void run_help(void)
 {
     printf("Usage: carecircle run SCENARIO.yaml [--out DIR] [options]\n\n"
@@ -65,7 +53,7 @@ int cmd_run(int argc, char **argv)
             break;
         case R_CHECK: check = true; break;
         case R_THREADS:
-            if (parse_int("run", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
+            if (cli_parse_int("run", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;
         case R_QUIET: quiet = true; break;
         case R_VERBOSE: verbose = true; break;
@@ -142,14 +130,14 @@ int cmd_batch(int argc, char **argv)
         case R_FORCE: force = true; break;
         case 'j':
         case R_JOBS:
-            if (parse_int("batch", "--jobs", optarg, &jobs)) return CLI_EXIT_USAGE;
+            if (cli_parse_int("batch", "--jobs", optarg, &jobs)) return CLI_EXIT_USAGE;
             if (jobs < 1 || jobs > 64) {
                 cli_usage_error("batch", "--jobs must be between 1 and 64, got %d", jobs);
                 return CLI_EXIT_USAGE;
             }
             break;
         case R_THREADS:
-            if (parse_int("batch", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
+            if (cli_parse_int("batch", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;
         case R_QUIET: quiet = true; break;
         case R_VERBOSE: verbose = true; break;

@@ -74,16 +74,10 @@ int cmd_traveltime(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         switch (c) {
         CLI_INPUT_CASES(t.in);
-        case O_MINUTES: {
-            int n = cli_parse_numbers(optarg, minutes, CC_MAX_BANDS);
-            if (n <= 0) {
-                cli_usage_error("traveltime", "--minutes '%s' is not a comma-separated list of at most %d numbers", optarg, CC_MAX_BANDS);
-                return CLI_EXIT_USAGE;
-            }
+        case O_MINUTES:
+            if (cli_parse_minutes("traveltime", optarg, minutes, &t.in.n_minutes)) return CLI_EXIT_USAGE;
             t.in.minutes = minutes;
-            t.in.n_minutes = (size_t)n;
             break;
-        }
         case O_TILE: {
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg || v < 16 || v > 16384) {
@@ -102,11 +96,7 @@ int cmd_traveltime(int argc, char **argv)
             break;
         case O_OUT: t.in.out_dir = optarg; break;
         case O_THREADS:
-            threads = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg) {
-                cli_usage_error("traveltime", "--threads '%s' must be an integer", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (cli_parse_int("traveltime", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: verbose = true; break;

@@ -186,3 +186,26 @@ int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
     return 0;
 }
 #endif
+
+int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || end == s || v < -1024 || v > 1024) {
+        cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
+        return CLI_EXIT_USAGE;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n)
+{
+    int k = cli_parse_numbers(s, minutes, CC_MAX_BANDS);
+    if (k <= 0) {
+        cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
+        return CLI_EXIT_USAGE;
+    }
+    *n = (size_t)k;
+    return 0;
+}

@@ -100,15 +100,9 @@ static void run_free(run *r)
 
 /* ---- parameters ------------------------------------------------------------------------ */
 
-static cc_status check_opts(run *r)
+cc_status cc__check_minutes(cc_ctx *ctx, const cc_coverage_opts *o, double *bands_min, uint32_t *bands_ms, size_t *nb)
 {
-    cc_ctx *ctx = r->ctx;
-    const cc_coverage_opts *o = r->o;
     static const double dflt[] = {15, 30, 60};
-    if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
-    if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population file given (--population)");
-    if (!o->facilities) return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (--facilities)");
-    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
     const double *m = o->minutes ? o->minutes : dflt;
     size_t n = o->minutes ? o->n_minutes : 3;
     if (n == 0 || n > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_PARAM, "Give between 1 and %d thresholds (--minutes), got %zu", CC_MAX_BANDS, n);
@@ -116,10 +110,25 @@ static cc_status check_opts(run *r)
         if (!(m[i] > 0) || m[i] > 1440)
             return cc__fail(ctx, CC_ERR_PARAM, "Threshold %g minutes is out of range: give minutes above 0 and at most 1440 (a day)", m[i]);
         if (i && m[i] <= m[i - 1]) return cc__fail(ctx, CC_ERR_PARAM, "Thresholds must be strictly ascending (--minutes), got %g after %g", m[i], m[i - 1]);
-        r->bands_min[i] = m[i];
-        r->bands_ms[i] = (uint32_t)llround(m[i] * 60000.0);
+        bands_min[i] = m[i];
+        bands_ms[i] = (uint32_t)llround(m[i] * 60000.0);
     }
-    r->nb = n;
+    *nb = n;
+    return CC_OK;
+}
+
+static cc_status check_opts(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_coverage_opts *o = r->o;
+    if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
+    if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population file given (--population)");
+    if (!o->facilities) return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (--facilities)");
+    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
+    cc_status st;
+    if ((st = cc__check_minutes(ctx, o, r->bands_min, r->bands_ms, &r->nb))) return st;
+    const double *m = r->bands_min;
+    size_t n = r->nb;
     if (o->uncovered_minutes > 0) {
         if (o->uncovered_minutes > 1440) return cc__fail(ctx, CC_ERR_PARAM, "--uncovered-minutes must be at most 1440, got %g", o->uncovered_minutes);
         r->uncovered_min = o->uncovered_minutes;

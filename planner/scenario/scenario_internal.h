@@ -8,6 +8,10 @@
 
 /* What the coverage writer needs (all borrowed). Arrays of times are n_sets rows: row 0 all
  * facilities, row k+1 tier k. */
+/* The thresholds of @p o (default 15, 30, 60): 1..CC_MAX_BANDS, each in (0, 1440], strictly
+ * ascending, into minutes and ms; CC_ERR_PARAM with the rule broken. Coverage and tiled runs. */
+cc_status cc__check_minutes(cc_ctx *ctx, const cc_coverage_opts *o, double *bands_min, uint32_t *bands_ms, size_t *nb);
+
 typedef struct cc__cov_out {
     cc_ctx *ctx;
     const cc_coverage_opts *o;

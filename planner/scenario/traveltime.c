@@ -18,6 +18,7 @@
 #include "carecircle/cc_version.h"
 #include "../access/access_internal.h"
 #include "../io/io_internal.h"
+#include "scenario_internal.h"
 #include "traveltime_internal.h"
 
 /* ---- plan --------------------------------------------------------------------------------- */
@@ -44,24 +45,14 @@ void cc__tt_tile_rect(const cc__tt_plan *p, int k, int r[4])
 static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
 {
     const cc_coverage_opts *o = &opts->in;
-    static const double dflt[] = {15, 30, 60};
     if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
     if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population raster given (--population)");
     if (!o->facilities) return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (--facilities)");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
     if (o->n_closed_way_ids || o->closed_areas || o->added_roads || o->n_replaced_way_ids || o->n_facility_changes)
         return cc__fail(ctx, CC_ERR_PARAM, "A tiled travel-time run takes no scenario edits (closed or added roads, facility changes)");
-    const double *m = o->minutes ? o->minutes : dflt;
-    size_t n = o->minutes ? o->n_minutes : 3;
-    if (n == 0 || n > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_PARAM, "Give between 1 and %d thresholds (--minutes), got %zu", CC_MAX_BANDS, n);
-    for (size_t i = 0; i < n; i++) {
-        if (!(m[i] > 0) || m[i] > 1440)
-            return cc__fail(ctx, CC_ERR_PARAM, "Threshold %g minutes is out of range: give minutes above 0 and at most 1440 (a day)", m[i]);
-        if (i && m[i] <= m[i - 1]) return cc__fail(ctx, CC_ERR_PARAM, "Thresholds must be strictly ascending (--minutes), got %g after %g", m[i], m[i - 1]);
-        p->bands_min[i] = m[i];
-        p->bands_ms[i] = (uint32_t)llround(m[i] * 60000.0);
-    }
-    p->nb = n;
+    cc_status st = cc__check_minutes(ctx, o, p->bands_min, p->bands_ms, &p->nb);
+    if (st) return st;
     p->tile = opts->tile_cells ? opts->tile_cells : 512;
     if (p->tile < 16 || p->tile > 16384) return cc__fail(ctx, CC_ERR_PARAM, "--tile must be between 16 and 16384 cells, got %d", p->tile);
     if (opts->halo_m != 0 && (!(opts->halo_m > 0) || opts->halo_m > 5e6))
