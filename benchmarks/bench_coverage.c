@@ -13,7 +13,7 @@
 #include "bench.h"
 #include "carecircle/carecircle.h"
 #include "access/access_internal.h"
-#include "io/inputs_internal.h"
+#include "io/readers_internal.h"
 #include "core/omp_internal.h"
 
 static void die(cc_ctx *ctx, const char *what) { bench_die("bench_coverage", ctx, what); }
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < runs && k < 64; k++) {
             char out[64];
             snprintf(out, sizeof(out), "/tmp/cc-bench-%d", (int)getpid());
-            cc_coverage_opts o = {.roads = argv[1], .population = argv[2], .facilities = argv[3], .tiers = tiers, .out_dir = out};
+            cc_coverage_opts o = {.in = {.roads = argv[1], .population = argv[2], .facilities = argv[3], .tiers = tiers}, .out_dir = out};
             if (cc_coverage_run(ctx, &o, &r)) die(ctx, "coverage run");
             double v[7] = {r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s, r->t_polygons_s, r->t_write_s, r->t_total_s};
             for (int p = 0; p < 7; p++) ph[p][k] = v[p];

@@ -15,8 +15,8 @@
 #include "carecircle/carecircle.h"
 #include "access/access_internal.h"
 #include "core/omp_internal.h"
-#include "io/inputs_internal.h"
-#include "site/sites_build.h"
+#include "io/readers_internal.h"
+#include "access/sets_internal.h"
 
 static void die(cc_ctx *ctx, const char *what) { bench_die("bench_site", ctx, what); }
 
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
             for (int r = 0; r < runs; r++) {
                 char out[64];
                 snprintf(out, sizeof(out), "/tmp/cc-bench-site-%d", (int)getpid());
-                cc_site_opts o = {.roads = roads_p, .population = pop_p, .facilities = fac_p, .tiers = tiers, .fixed_tiers = fixed,
+                cc_site_opts o = {.in = {.roads = roads_p, .population = pop_p, .facilities = fac_p, .tiers = tiers}, .fixed_tiers = fixed,
                                   .candidate_roads = "all", .spacing_m = 1000, .p = 5, .minutes = 30, .emergency = mode == 1,
                                   .out_dir = out};
                 cc_site_result_destroy(res);
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
                        100 * res->covered_after / res->population_total, s->bound, s->gap, s->bound_method,
                        s->proven_optimal ? ", proven optimal" : "");
                 for (size_t k = 0; k < res->n_picks; k++)
-                    printf("    rank %zu: +%.1f (cum %.1f, %.2f%%) at %.5f, %.5f (%s)\n", k + 1, res->picks[k].gain, res->picks[k].covered_cum,
+                    printf("    rank %zu: +%.1f (cum %.1f, %.2f%%) at %.5f, %.5f (%s)\n", k + 1, res->picks[k].gain_persons, res->picks[k].covered_cum,
                            100 * res->picks[k].share_cum, res->picks[k].lon, res->picks[k].lat, res->picks[k].name);
                 for (size_t k = 0; k < res->n_curve; k++)
                     printf("    curve p=%u: covered %.1f (%.2f%%), bound %.1f, gap %.5f\n", res->curve[k].p, res->curve[k].covered,

@@ -3,8 +3,9 @@
  *
  * Typical use (see planner/cli/cmd_coverage.c):
  *   cc_ctx *ctx; cc_ctx_create(&ctx);
- *   cc_coverage_opts o = {.roads = "roads.osm.pbf", .population = "pop.tif",
- *                         .facilities = "facilities.csv", .out_dir = "out"};
+ *   cc_coverage_opts o = {.in = {.roads = "roads.osm.pbf", .population = "pop.tif",
+ *                                .facilities = "facilities.csv"},
+ *                         .out_dir = "out"};
  *   cc_coverage_result *r;
  *   if (cc_coverage_run(ctx, &o, &r) != CC_OK) fprintf(stderr, "%s\n", cc_ctx_last_error(ctx));
  */
@@ -16,6 +17,7 @@
 #include "cc_types.h"
 #include "cc_profile.h"
 #include "cc_roads.h"
+#include "cc_inputs.h"
 #include "cc_graph.h"
 #include "cc_route.h"
 #include "cc_coverage.h"

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "cc_ctx.h"
+#include "cc_inputs.h"
 #include "cc_profile.h"
 
 #ifdef __cplusplus
@@ -160,24 +161,23 @@ void cc_site_solution_destroy(cc_site_solution *s);
 
 /* ---- the whole study ------------------------------------------------------------------------- */
 
-/** Options of cc_site_run(). Zero-initialise, then set the required paths and a candidate
- *  source (candidates, candidate_tiers or candidate_roads). */
+/** Options of cc_site_run(). Zero-initialise, then set the inputs (roads, population), the
+ *  output folder and a candidate source (candidates, candidate_tiers or candidate_roads). */
 typedef struct cc_site_opts {
-    const char *roads;           /**< required: road network (OSM .pbf/.osm or OGR line layer) */
-    const char *population;      /**< required: population raster or village points */
+    cc_inputs in;                /**< inputs (roads, population; facilities for fixed_tiers and
+                                      candidate_tiers; admin areas for the per-area limits),
+                                      profile, CRS and scenario edits */
     const char *out_dir;         /**< required: output folder (replaced only when the run completes) */
-    const char *facilities;      /**< facility points; needed for fixed_tiers and candidate_tiers */
     const char *fixed_tiers;     /**< comma list of tier names whose facilities stay and count as
                                       covering already (e.g. "hospital") */
     const char *candidate_tiers; /**< comma list of tier names whose facilities are upgrade
                                       candidates (e.g. "township_health_centre") */
     const char *candidates;      /**< candidate point layer (any OGR points, or CSV lon/lat) */
+    const char *candidate_name_field; /**< name field of @c candidates; default "name" */
     const char *candidate_roads; /**< comma list of road classes along which candidates are
                                       generated, or "all" for every drivable class */
     double spacing_m;            /**< generated candidates: one every spacing_m metres along the
                                       roads (default 1000); none closer than half of it */
-    const char *admin;           /**< admin-area polygons (townships) for per-area limits */
-    const char *admin_name_field, *admin_code_field;
     int max_per_area;            /**< at most this many new sites per admin area (<= 0: no limit) */
     int min_per_area;            /**< at least this many new sites per admin area (<= 0: none) */
     const char *exclude;         /**< polygons where no new site may stand */
@@ -192,17 +192,9 @@ typedef struct cc_site_opts {
     double dispatch_minutes;     /**< emergency mode: dispatch delay (default 3; < 0: 0) */
     uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2) */
     bool exact;                  /**< also solve exactly with GLPK (refused when too large) */
-    double time_limit_s;         /**< for --exact (default 600) */
-    size_t exact_max_nonzeros;   /**< largest integer programme --exact accepts (0: 2,000,000) */
+    double time_limit_s;         /**< for the exact solve, seconds (default 600) */
+    size_t exact_max_nonzeros;   /**< largest integer programme the exact solve accepts (0: 2,000,000) */
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
-    const char *profile;         /**< NULL: "ambulance" */
-    const cc_profile *profile_obj;
-    const char *crs;
-    const char *tier_field, *tiers, *facility_name_field, *lon_field, *lat_field, *facility_where;
-    const char *candidate_name_field;
-    const char *population_field;
-    const char *roads_layer, *class_field, *speed_field;
-    double resolution_m;         /**< village points: isochrone grid cell (default 100 m) */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -212,8 +204,9 @@ typedef struct cc_site_pick {
     const char *source;          /**< "facility", "candidate" or "road" */
     const char *admin;           /**< admin area name or NULL */
     double x, y, lon, lat;
-    double gain;                 /**< MCLP/LSCP: persons newly within T; time models: mean
-                                      seconds saved over the whole population */
+    double gain_persons;         /**< MCLP/LSCP: persons newly within T; NaN for time models */
+    double saved_mean_s;         /**< p-median/p-centre: mean travel time saved over the whole
+                                      population, seconds; NaN for coverage models */
     double covered_cum;          /**< population within T with this site and those above it */
     double share_cum;
     double served;               /**< population for which this is the nearest facility (within T

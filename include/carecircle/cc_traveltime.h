@@ -19,6 +19,7 @@
 #define CC_TRAVELTIME_H
 
 #include "cc_coverage.h"
+#include "cc_inputs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,13 +27,15 @@ extern "C" {
 
 /** Options of cc_traveltime_run(). */
 typedef struct cc_traveltime_opts {
-    /** Inputs, profile, CRS, thresholds (the largest is T_max), tiers and output folder, as for
-     *  a coverage run. The population must be a raster; scenario edits, admin areas and
-     *  deliverables are not used. Without @c crs the working CRS is the UTM zone of the
-     *  raster's centre (not of the roads', which a tile does not see whole). */
-    cc_coverage_opts in;
-    int tile_cells;     /**< tile side in raster cells; 0: 512 */
-    double halo_m;      /**< halo in metres; 0: computed from the profile (required with a speed field) */
+    /** Inputs, profile and CRS as for a coverage run. The population must be a raster; scenario
+     *  edits and admin areas are not used. Without @c in.crs the working CRS is the UTM zone of
+     *  the raster's centre (not of the roads', which a tile does not see whole). */
+    cc_inputs in;
+    const char *out_dir;  /**< required: output folder (replaced only when the run completes) */
+    const double *minutes; /**< thresholds in minutes, ascending (the largest is T_max); NULL: 15, 30, 60 */
+    size_t n_minutes;
+    int tile_cells;       /**< tile side in raster cells; 0: 512 */
+    double halo_m;        /**< halo in metres; 0: computed from the profile (required with a speed field) */
 } cc_traveltime_opts;
 
 /** Figures of a tiled run (also written to summary.json). */
@@ -52,12 +55,16 @@ typedef struct cc_traveltime_result {
 
 /** Compute travel_time.tif (COG, one Float32 band per facility set, minutes, nodata -9999
  *  where no facility is within the largest threshold or the cell has no people) and
- *  summary.json in @p opts->in.out_dir, tile by tile with the threads of @p ctx inside each
+ *  summary.json in @p opts->out_dir, tile by tile with the threads of @p ctx inside each
  *  tile. The folder is replaced only when the run completes.
- *  @param out may be NULL; else the figures (free with free()).
+ *  @param out may be NULL; else the figures (free with cc_traveltime_result_destroy()).
  *  @return CC_OK; CC_ERR_PARAM (bad options, a point population layer); the errors of the
- *  readers, the graph build and the writers, naming the tile that failed. @since 0.3 */
+ *  readers, the graph build and the writers, naming the tile that failed.
+ *  Thread safety: one run per ctx at a time. @since 0.3 */
 cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
+
+/** Free a result. NULL is a no-op. @since 0.4 */
+void cc_traveltime_result_destroy(cc_traveltime_result *r);
 
 #ifdef __cplusplus
 }

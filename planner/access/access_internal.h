@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "../geo/geo_internal.h"
+#include "../graph/snap_internal.h"
 #include "../route/route_internal.h"
 
 /* Off-road leg in ms for @p d_m metres at @p kmh. */

@@ -27,6 +27,7 @@ typedef struct cli_env {
     bool quiet, verbose, tty;
     int progress_shown;
     int mpi_rank; /* -1: not an MPI run; else messages carry "[rank N]" (MPI builds, issue 8) */
+    bool flags;   /* the command takes its parameters as flags: messages name flags, not parameters */
 } cli_env;
 
 extern volatile sig_atomic_t cli_interrupted;
@@ -34,6 +35,9 @@ extern volatile sig_atomic_t cli_interrupted;
 /* Context with log/progress callbacks writing to stderr; signal handlers installed. */
 int cli_setup(cli_env *env, bool quiet, bool verbose, int threads);
 void cli_teardown(cli_env *env);
+#define CLI_MAX_MSG 4096
+/* @p msg with the library's "parameter NAME" shown as the command-line flag ("option --flag"). */
+const char *cli_params_to_flags(const char *msg, char *out, size_t n);
 /* Print "carecircle: error: <last error>" and return the exit code for @p st. */
 int cli_fail(cli_env *env, cc_status st);
 int cli_exit_code(cc_status st);
@@ -68,10 +72,10 @@ struct cc_mpi;
 int cli_mpi_begin(cli_env *env, struct cc_mpi **mpi);
 #endif
 
-/* The input options that `coverage` and `site` share (roads, population, facilities, admin areas,
- * profile, CRS): their getopt ids, their long options and the cases that store them into an options
- * struct with the field names of cc_coverage_opts (cc_site_opts uses the same names). A command's
- * own option ids start at CLI_O_OWN. */
+/* The input options that `coverage`, `site` and `traveltime` share (roads, population, facilities,
+ * admin areas, profile, CRS): their getopt ids, their long options and the cases that store them
+ * into the cc_inputs member @c in of an options struct. A command's own option ids start at
+ * CLI_O_OWN. */
 enum {
     CLI_O_ROADS = 256, CLI_O_ROADS_LAYER, CLI_O_CLASS, CLI_O_SPEED, CLI_O_POP, CLI_O_POPF, CLI_O_FAC, CLI_O_LON, CLI_O_LAT,
     CLI_O_TIERF, CLI_O_TIERS, CLI_O_NAMEF, CLI_O_FWHERE, CLI_O_ADMIN, CLI_O_ADMINN, CLI_O_ADMINC, CLI_O_PROFILE, CLI_O_CRS,
@@ -85,23 +89,23 @@ enum {
         {"facility-where", 1, 0, CLI_O_FWHERE}, {"admin", 1, 0, CLI_O_ADMIN}, {"admin-name-field", 1, 0, CLI_O_ADMINN},        \
         {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}
 #define CLI_INPUT_CASES(o)                                                                                                    \
-    case CLI_O_ROADS: (o).roads = optarg; break;                                                                              \
-    case CLI_O_ROADS_LAYER: (o).roads_layer = optarg; break;                                                                  \
-    case CLI_O_CLASS: (o).class_field = optarg; break;                                                                        \
-    case CLI_O_SPEED: (o).speed_field = optarg; break;                                                                        \
-    case CLI_O_POP: (o).population = optarg; break;                                                                           \
-    case CLI_O_POPF: (o).population_field = optarg; break;                                                                    \
-    case CLI_O_FAC: (o).facilities = optarg; break;                                                                           \
-    case CLI_O_LON: (o).lon_field = optarg; break;                                                                            \
-    case CLI_O_LAT: (o).lat_field = optarg; break;                                                                            \
-    case CLI_O_TIERF: (o).tier_field = optarg; break;                                                                         \
-    case CLI_O_TIERS: (o).tiers = optarg; break;                                                                              \
-    case CLI_O_NAMEF: (o).facility_name_field = optarg; break;                                                                \
-    case CLI_O_FWHERE: (o).facility_where = optarg; break;                                                                    \
-    case CLI_O_ADMIN: (o).admin = optarg; break;                                                                              \
-    case CLI_O_ADMINN: (o).admin_name_field = optarg; break;                                                                  \
-    case CLI_O_ADMINC: (o).admin_code_field = optarg; break;                                                                  \
-    case CLI_O_PROFILE: (o).profile = optarg; break;                                                                          \
-    case CLI_O_CRS: (o).crs = optarg; break
+    case CLI_O_ROADS: (o).in.roads = optarg; break;                                                                              \
+    case CLI_O_ROADS_LAYER: (o).in.roads_layer = optarg; break;                                                                  \
+    case CLI_O_CLASS: (o).in.class_field = optarg; break;                                                                        \
+    case CLI_O_SPEED: (o).in.speed_field = optarg; break;                                                                        \
+    case CLI_O_POP: (o).in.population = optarg; break;                                                                           \
+    case CLI_O_POPF: (o).in.population_field = optarg; break;                                                                    \
+    case CLI_O_FAC: (o).in.facilities = optarg; break;                                                                           \
+    case CLI_O_LON: (o).in.lon_field = optarg; break;                                                                            \
+    case CLI_O_LAT: (o).in.lat_field = optarg; break;                                                                            \
+    case CLI_O_TIERF: (o).in.tier_field = optarg; break;                                                                         \
+    case CLI_O_TIERS: (o).in.tiers = optarg; break;                                                                              \
+    case CLI_O_NAMEF: (o).in.facility_name_field = optarg; break;                                                                \
+    case CLI_O_FWHERE: (o).in.facility_where = optarg; break;                                                                    \
+    case CLI_O_ADMIN: (o).in.admin = optarg; break;                                                                              \
+    case CLI_O_ADMINN: (o).in.admin_name_field = optarg; break;                                                                  \
+    case CLI_O_ADMINC: (o).in.admin_code_field = optarg; break;                                                                  \
+    case CLI_O_PROFILE: (o).in.profile = optarg; break;                                                                          \
+    case CLI_O_CRS: (o).in.crs = optarg; break
 
 #endif

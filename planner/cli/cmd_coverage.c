@@ -114,8 +114,8 @@ int cmd_coverage(int argc, char **argv)
             }
             break;
         case O_RES:
-            o.resolution_m = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.resolution_m > 0)) {
+            o.in.resolution_m = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.in.resolution_m > 0)) {
                 cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
                 return CLI_EXIT_USAGE;
             }
@@ -143,7 +143,7 @@ int cmd_coverage(int argc, char **argv)
         cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    const char *missing = !o.roads ? "--roads" : !o.population ? "--population" : !o.facilities ? "--facilities" : !o.out_dir ? "--out" : NULL;
+    const char *missing = !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.in.facilities ? "--facilities" : !o.out_dir ? "--out" : NULL;
     if (missing) {
         cli_usage_error("coverage", "%s is required", missing);
         return CLI_EXIT_USAGE;
@@ -151,6 +151,7 @@ int cmd_coverage(int argc, char **argv)
     cli_env env;
     int rc = cli_setup(&env, quiet, verbose, threads);
     if (rc) return rc;
+    env.flags = true;
     cc_coverage_result *r = NULL;
     cc_status st = cc_coverage_run(env.ctx, &o, &r);
     if (st) {

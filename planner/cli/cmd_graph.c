@@ -96,6 +96,7 @@ int cmd_graph(int argc, char **argv)
     cli_env env;
     int rc = cli_setup(&env, quiet, verbose, 1);
     if (rc) return rc;
+    env.flags = true;
     cc_profile *prof = NULL;
     cc_roads *roads = NULL;
     cc_graph *g = NULL;

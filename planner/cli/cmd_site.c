@@ -116,11 +116,11 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
         if (cov)
-            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain, a, sizeof(a)),
+            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain_persons, a, sizeof(a)),
                    cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
         else
-            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->gain / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
+            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
                    p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
@@ -256,7 +256,7 @@ int cmd_site(int argc, char **argv)
             o.max_memory_bytes = (size_t)(dv * 1048576.0);
             break;
         case O_RES:
-            if (!parse_double("--resolution", optarg, 1, 100000, &o.resolution_m)) return CLI_EXIT_USAGE;
+            if (!parse_double("--resolution", optarg, 1, 100000, &o.in.resolution_m)) return CLI_EXIT_USAGE;
             break;
         case O_THREADS:
             if (!parse_int("--threads", optarg, -1024, 1024, &iv)) return CLI_EXIT_USAGE;
@@ -274,7 +274,7 @@ int cmd_site(int argc, char **argv)
         cli_usage_error("site", "unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    const char *missing = !o.roads ? "--roads" : !o.population ? "--population" : !o.out_dir ? "--out" : NULL;
+    const char *missing = !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.out_dir ? "--out" : NULL;
     if (missing) {
         cli_usage_error("site", "%s is required", missing);
         return CLI_EXIT_USAGE;
@@ -286,6 +286,7 @@ int cmd_site(int argc, char **argv)
     cli_env env;
     int rc = cli_setup(&env, quiet, verbose, threads);
     if (rc) return rc;
+    env.flags = true;
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
     /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */

@@ -73,10 +73,10 @@ int cmd_traveltime(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         switch (c) {
-        CLI_INPUT_CASES(t.in);
+        CLI_INPUT_CASES(t);
         case O_MINUTES:
-            if (cli_parse_minutes("traveltime", optarg, minutes, &t.in.n_minutes)) return CLI_EXIT_USAGE;
-            t.in.minutes = minutes;
+            if (cli_parse_minutes("traveltime", optarg, minutes, &t.n_minutes)) return CLI_EXIT_USAGE;
+            t.minutes = minutes;
             break;
         case O_TILE: {
             long v = strtol(optarg, &end, 10);
@@ -94,7 +94,7 @@ int cmd_traveltime(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             break;
-        case O_OUT: t.in.out_dir = optarg; break;
+        case O_OUT: t.out_dir = optarg; break;
         case O_THREADS:
             if (cli_parse_int("traveltime", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;
@@ -110,7 +110,7 @@ int cmd_traveltime(int argc, char **argv)
         cli_usage_error("traveltime", "unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_USAGE;
     }
-    const char *missing = !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.in.out_dir ? "--out" : NULL;
+    const char *missing = !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL;
     if (missing) {
         cli_usage_error("traveltime", "%s is required", missing);
         return CLI_EXIT_USAGE;
@@ -122,6 +122,7 @@ int cmd_traveltime(int argc, char **argv)
     cli_env env;
     int rc = cli_setup(&env, quiet, verbose, threads);
     if (rc) return rc;
+    env.flags = true;
     cc_traveltime_result *r = NULL;
 #ifdef CC_WITH_MPI
     cc_mpi *mpi;
@@ -133,8 +134,8 @@ int cmd_traveltime(int argc, char **argv)
     if (st)
         rc = cli_fail(&env, st);
     else if (r) /* MPI: rank 0 only */
-        print_result(r, t.in.out_dir);
-    free(r);
+        print_result(r, t.out_dir);
+    cc_traveltime_result_destroy(r);
 #ifdef CC_WITH_MPI
     cc_mpi_finalize(mpi);
 #endif

@@ -1,4 +1,5 @@
 /* common.c - logging, progress, signals and exit codes for the command-line program. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -34,6 +35,8 @@ static void log_cb(void *user, cc_log_level level, const char *msg)
         env->progress_shown = 0;
     }
     const char *tag = level == CC_LOG_WARNING ? "warning: " : "";
+    char mapped[CLI_MAX_MSG];
+    if (env->flags) msg = cli_params_to_flags(msg, mapped, sizeof(mapped));
     if (env->mpi_rank >= 0)
         fprintf(stderr, "carecircle[rank %d]: %s%s\n", env->mpi_rank, tag, msg);
     else
@@ -103,11 +106,110 @@ int cli_exit_code(cc_status st)
     return CLI_EXIT_INTERNAL;
 }
 
+/* The library names its parameters by their field names ("parameter tier_field"); a command
+ * whose parameters come from flags shows the flag instead ("option --tier-field"). */
+static const struct {
+    const char *param, *flag;
+} param_flags[] = {
+    {"roads", "--roads"}, {"roads_layer", "--roads-layer"}, {"class_field", "--class-field"}, {"speed_field", "--speed-field"},
+    {"population", "--population"}, {"population_field", "--population-field"}, {"facilities", "--facilities"},
+    {"facility_name_field", "--name-field"}, {"lon_field", "--lon-field"}, {"lat_field", "--lat-field"},
+    {"facility_where", "--facility-where"}, {"tier_field", "--tier-field"}, {"tiers", "--tiers"}, {"admin", "--admin"},
+    {"admin_name_field", "--admin-name-field"}, {"admin_code_field", "--admin-code-field"}, {"crs", "--crs"},
+    {"profile", "--profile"}, {"resolution_m", "--resolution"}, {"out_dir", "--out"}, {"minutes", "--minutes"},
+    {"uncovered_minutes", "--uncovered-minutes"}, {"p", "-p"}, {"curve_to", "--curve"}, {"target_share", "--target"},
+    {"radius_minutes", "--radius"}, {"dispatch_minutes", "--dispatch-minutes"}, {"spacing_m", "--spacing"},
+    {"max_per_area", "--max-per-area"}, {"min_per_area", "--min-per-area"}, {"candidates", "--candidates"},
+    {"candidate_tiers", "--candidate-tiers"}, {"candidate_roads", "--candidate-roads"}, {"fixed_tiers", "--fixed-tiers"},
+    {"candidate_name_field", "--candidate-name-field"}, {"exclude", "--exclude"}, {"max_subcentres", "--max-subcentres"},
+    {"exact", "--exact"}, {"exact_max_nonzeros", "--exact-limit"}, {"time_limit_s", "--time-limit"},
+    {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
+    {"emergency", "--emergency"}, {"lang", "--lang"},
+};
+
+static const char *flag_of(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(param_flags) / sizeof(param_flags[0]); i++)
+        if (strlen(param_flags[i].param) == len && !strncmp(param_flags[i].param, name, len)) return param_flags[i].flag;
+    return NULL;
+}
+
+/* "Parameter p is 0" -> "Option -p is 0"; "give parameter candidate_tiers, candidates or
+ * candidate_roads" -> "give option --candidate-tiers, --candidates or --candidate-roads". Names
+ * without a flag stay as they are. */
+const char *cli_params_to_flags(const char *msg, char *out, size_t n)
+{
+    size_t o = 0;
+#define PUT(s, len)                                                                                                           \
+    do {                                                                                                                      \
+        size_t l_ = (len);                                                                                                    \
+        if (o + l_ >= n) l_ = n - 1 - o;                                                                                      \
+        memcpy(out + o, (s), l_);                                                                                             \
+        o += l_;                                                                                                              \
+    } while (0)
+    const char *s = msg;
+    while (*s && o + 1 < n) {
+        bool cap = !strncmp(s, "Parameter", 9), low = !strncmp(s, "parameter", 9);
+        bool word_start = s == msg || !(isalnum((unsigned char)s[-1]) || s[-1] == '_');
+        if (!(cap || low) || !word_start) {
+            PUT(s, 1);
+            s++;
+            continue;
+        }
+        const char *p = s + 9;
+        if (*p == 's') p++;
+        if (*p != ' ') {
+            PUT(s, (size_t)(p - s));
+            s = p;
+            continue;
+        }
+        /* a list of names: "a", "a and b", "a, b or c" */
+        const char *q = p + 1;
+        bool any = false;
+        char buf[512];
+        size_t bo = 0;
+        for (;;) {
+            const char *w = q;
+            while (isalnum((unsigned char)*q) || *q == '_') q++;
+            const char *f = q > w ? flag_of(w, (size_t)(q - w)) : NULL;
+            if (!f) {
+                q = w;
+                break;
+            }
+            any = true;
+            bo += (size_t)snprintf(buf + bo, sizeof(buf) - bo, "%s", f);
+            const char *sep = !strncmp(q, ", ", 2) ? ", " : !strncmp(q, " and ", 5) ? " and " : !strncmp(q, " or ", 4) ? " or " : NULL;
+            if (!sep || bo + 8 >= sizeof(buf)) break;
+            const char *after = q + strlen(sep), *w2 = after;
+            while (isalnum((unsigned char)*w2) || *w2 == '_') w2++;
+            if (!flag_of(after, (size_t)(w2 - after))) break;
+            bo += (size_t)snprintf(buf + bo, sizeof(buf) - bo, "%s", sep);
+            q = after;
+        }
+        if (!any) {
+            PUT(s, (size_t)(p - s));
+            s = p;
+            continue;
+        }
+        const char *word = cap ? "Option" : "option";
+        PUT(word, strlen(word));
+        if (p - s == 10) PUT("s", 1);
+        PUT(" ", 1);
+        PUT(buf, bo);
+        s = q;
+    }
+#undef PUT
+    out[o] = '\0';
+    return out;
+}
+
 int cli_fail(cli_env *env, cc_status st)
 {
     if (env->progress_shown) fputs("\r\033[K", stderr);
     const char *msg = cc_ctx_last_error(env->ctx);
     if (!msg || !*msg) msg = cc_status_string(st);
+    char mapped[CLI_MAX_MSG];
+    if (env->flags) msg = cli_params_to_flags(msg, mapped, sizeof(mapped));
     /* one line per problem (a scenario file may hold several) */
     for (const char *s = msg; *s;) {
         const char *e = strchr(s, '\n');

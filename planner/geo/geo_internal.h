@@ -1,40 +1,48 @@
 /*
- * geo_internal.h - snapping points onto the nearest drivable road segment.
- *
- * A uniform grid over the segments of every arc answers nearest-segment queries by searching
- * rings of cells outwards until no unvisited cell can hold a nearer segment. Read-only after
- * build, so threads query it concurrently without locks (GEOS's STRtree offers nearest
- * queries too, but through per-item callbacks and without a thread-safety promise for
- * concurrent queries; this grid is about 150 lines and answers a query in well under a µs).
+ * geo_internal.h - geometry below the graph: coordinate reference systems and transforms,
+ * raster grids and in-memory rasters, point-in-polygon and segment-in-polygon tests (GEOS).
+ * Nothing here reads a file or knows about roads.
  */
 #ifndef CC_GEO_INTERNAL_H
 #define CC_GEO_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "../graph/graph_internal.h"
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
 
-typedef struct cc__snap_index cc__snap_index;
+#include "../core/core_internal.h"
 
-/* Where a point joins the network. */
-typedef struct cc__join {
-    uint32_t arc;  /* CC_INVALID_ID: farther than the maximum snap distance */
-    float d_m;     /* straight off-road distance, metres */
-    double s_m;    /* position along the arc from its start node u, metres, in [0, length] */
-} cc__join;
+/* A north-up raster grid: geotransform and CRS. */
+typedef struct cc__grid {
+    int w, h;
+    double gt[6];
+    char *wkt; /* grid CRS */
+} cc__grid;
 
-cc_status cc__snap_index_build(cc_ctx *ctx, const cc_graph *g, cc__snap_index **out);
-void cc__snap_index_destroy(cc__snap_index *ix);
-size_t cc__snap_index_bytes(const cc__snap_index *ix);
+/* Build a spatial reference from user text ("EPSG:32650", WKT, PROJ); traditional GIS order. */
+cc_status cc__srs_from_user(cc_ctx *ctx, const char *text, OGRSpatialReferenceH *out);
+/* The EPSG code of the WGS84 UTM zone containing lon/lat (32601..32660, 32701..32760). */
+int cc__utm_epsg(double lon, double lat);
+/* Check that @p srs is projected with metre units. */
+cc_status cc__check_metric(cc_ctx *ctx, OGRSpatialReferenceH srs, const char *label);
+/* Name "EPSG:n" of an SRS when it has an authority code, else "custom". */
+void cc__srs_name(OGRSpatialReferenceH srs, char *buf, size_t n);
+/* Clone a SRS and set OAMS_TRADITIONAL_GIS_ORDER; NULL on failure. */
+OGRSpatialReferenceH cc__srs_clone(OGRSpatialReferenceH srs);
+/* SRS from WKT (traditional GIS axis order). */
+OGRSpatialReferenceH cc__srs_from_wkt(const char *wkt);
+/* Transform n points in place (strided arrays). Points that fail become NaN. */
+cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n);
 
-/* Nearest point on any arc within @p max_d metres of (x, y). Thread-safe. Ties: lower point
- * index (deterministic). */
-cc__join cc__snap(const cc__snap_index *ix, double x, double y, double max_d);
+/* An in-memory dataset (MEM driver) with no bands; add bands over caller buffers with
+ * cc__mem_add_band (no copy, no zeroing). The buffers must outlive the dataset. */
+GDALDatasetH cc__mem_dataset(cc_ctx *ctx, int w, int h, const double *gt, const char *wkt);
+cc_status cc__mem_add_band(cc_ctx *ctx, GDALDatasetH ds, GDALDataType type, void *data);
 
-/* Snap n points in parallel (OpenMP, @p threads). Stops early (leaving the rest unset) when
- * @p cancel is non-NULL and raised; the caller checks it afterwards. */
-void cc__snap_many(const cc__snap_index *ix, const double *x, const double *y, size_t n, double max_d,
-                   int threads, const volatile sig_atomic_t *cancel, cc__join *out);
 
 #include <ogr_api.h>
 

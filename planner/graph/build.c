@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../io/io_internal.h"
+#include "roads_internal.h"
 #include "graph_internal.h"
 
 void cc_graph_destroy(cc_graph *g)

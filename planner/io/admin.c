@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inputs_internal.h"
+#include "readers_internal.h"
 
 void cc__admin_free(cc__admin *a)
 {

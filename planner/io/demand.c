@@ -9,7 +9,7 @@
 
 #include <cpl_conv.h>
 
-#include "inputs_internal.h"
+#include "readers_internal.h"
 
 void cc__demand_free(cc__demand *d)
 {
@@ -192,7 +192,7 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     else if ((fpop = OGR_FD_GetFieldIndex(fd, "population")) < 0)
         fpop = OGR_FD_GetFieldIndex(fd, "pop");
     if (fpop < 0)
-        return cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no population field <%s>; name it with --population-field",
+        return cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no population field <%s>; name it with parameter population_field",
                         OGR_L_GetName(lyr), path, o->pop_field ? o->pop_field : "population");
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
@@ -297,7 +297,7 @@ cc_status cc__grid_points(cc_ctx *ctx, double minx, double miny, double maxx, do
     if (wd < 1) wd = 1;
     if (hd < 1) hd = 1;
     if (wd * hd > (double)max_cells)
-        return cc__fail(ctx, CC_ERR_LIMIT, "A %g m travel-time grid over this area would have %.0f cells (limit %zu); use a coarser --resolution",
+        return cc__fail(ctx, CC_ERR_LIMIT, "A %g m travel-time grid over this area would have %.0f cells (limit %zu); use a coarser parameter resolution_m",
                         res_m, wd * hd, max_cells);
     int w = (int)wd, h = (int)hd;
     size_t n = (size_t)w * (size_t)h;

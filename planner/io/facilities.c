@@ -11,7 +11,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 
-#include "inputs_internal.h"
+#include "readers_internal.h"
 
 void cc__facilities_free(cc__facilities *f)
 {
@@ -67,13 +67,13 @@ static cc_status parse_tier_map(cc_ctx *ctx, const char *spec, char ***raw, char
         goto out;
     }
     if (count == 0) {
-        st = cc__fail(ctx, CC_ERR_PARAM, "--tiers is empty; expected e.g. \"1=village_clinic,2=township_health_centre\"");
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers is empty; expected e.g. \"1=village_clinic,2=township_health_centre\"");
         goto out;
     }
     for (int i = 0; i < count; i++) {
         const char *eq = strchr(items[i], '=');
         if (!eq || eq == items[i] || !eq[1]) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "--tiers item '%s' is not of the form value=name", items[i]);
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers: item '%s' is not of the form value=name", items[i]);
             goto out;
         }
         char key[256], val[256];
@@ -81,13 +81,13 @@ static cc_status parse_tier_map(cc_ctx *ctx, const char *spec, char ***raw, char
         cc__normalise_value(key, val, sizeof(val));
         for (size_t k = 0; k < *n; k++)
             if (strcmp((*raw)[k], val) == 0) {
-                st = cc__fail(ctx, CC_ERR_PARAM, "--tiers maps value '%s' twice", val);
+                st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers maps value '%s' twice", val);
                 goto out;
             }
         const char *nm = eq + 1;
         for (const char *p = nm; *p; p++)
             if (*p == ' ' || *p == '"' || *p == '\'' || *p == ',') {
-                st = cc__fail(ctx, CC_ERR_PARAM, "--tiers name '%s' must not contain spaces, quotes or commas", nm);
+                st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers: name '%s' must not contain spaces, quotes or commas", nm);
                 goto out;
             }
         (*raw)[*n] = cc__strdup(val);
@@ -146,7 +146,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     memset(f, 0, sizeof(*f));
     if (!o) o = &defaults;
     if (o->lon_field || o->lat_field) {
-        if (!o->lon_field || !o->lat_field) return cc__fail(ctx, CC_ERR_PARAM, "Give both --lon-field and --lat-field");
+        if (!o->lon_field || !o->lat_field) return cc__fail(ctx, CC_ERR_PARAM, "Give both parameters lon_field and lat_field");
         char xo[160], yo[160];
         snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field);
         snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field);
@@ -177,7 +177,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         goto out;
     }
     if (o->tiers && ftier < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no field <tier> for --tiers; name it with --tier-field (fields: %s)",
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no field <tier> for parameter tiers; name it with parameter tier_field (fields: %s)",
                       lname, path, fields);
         goto out;
     }
@@ -284,7 +284,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                  n_nogeom, n_feat);
     if (f->n == 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no usable points (%zu features)%s", lname, path, n_feat,
-                      n_feat && !ls ? "; for CSV files name the coordinate columns with --lon-field and --lat-field" : "");
+                      n_feat && !ls ? "; for CSV files name the coordinate columns with parameters lon_field and lat_field" : "");
         goto out;
     }
 
@@ -318,7 +318,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         }
     }
     if (n_unmapped)
-        cc__warn(ctx, "%zu facilities of '%s' have tier values not named in --tiers (%s); they count for all facilities only", n_unmapped,
+        cc__warn(ctx, "%zu facilities of '%s' have tier values not named in parameter tiers (%s); they count for all facilities only", n_unmapped,
                  path, unmapped_list);
 
     /* coordinates: WGS84 for output, working CRS for snapping */

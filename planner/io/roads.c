@@ -12,30 +12,6 @@
 
 #include "io_internal.h"
 
-void cc_roads_destroy(cc_roads *r)
-{
-    if (!r) return;
-    free(r->way_first);
-    free(r->x);
-    free(r->y);
-    free(r->cls);
-    free(r->surface);
-    free(r->maxspeed_kmh);
-    free(r->speed_kmh);
-    free(r->oneway);
-    free(r->roundabout);
-    free(r->way_id);
-    free(r->status);
-    free(r->crs_wkt);
-    cc__strtab_free(&r->strings);
-    free(r);
-}
-
-size_t cc_roads_get_way_count(const cc_roads *r) { return r->n_ways; }
-size_t cc_roads_get_vertex_count(const cc_roads *r) { return r->n_vertices; }
-const char *cc_roads_get_crs_wkt(const cc_roads *r) { return r->crs_wkt; }
-const char *cc_roads_get_crs_name(const cc_roads *r) { return r->crs_name; }
-
 /* Grow array p to cap elements; on failure p is kept (and freed by its owner). */
 #define GROW(p, cap) grow((void **)&(p), (cap), sizeof(*(p)))
 
@@ -365,7 +341,7 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     }
     if (s.f_class < 0 && (o->class_field || s.f_speed < 0)) {
         st = cc__fail(ctx, CC_ERR_INPUT,
-                      "Road layer <%s> in '%s' has no road class field <%s> (fields: %s); name one with --class-field or give --speed-field",
+                      "Road layer <%s> in '%s' has no road class field <%s> (fields: %s); name one with parameter class_field or give parameter speed_field",
                       lname, path, class_name, fields);
         goto out;
     }

@@ -5,7 +5,7 @@
 #ifndef CC_WRITE_INTERNAL_H
 #define CC_WRITE_INTERNAL_H
 
-#include "inputs_internal.h"
+#include "readers_internal.h"
 
 /* Staging: outputs go to a hidden sibling folder "<dir>.cc-tmp-XXXXXX" created at the start;
  * commit swaps it with <dir> (renameat2 RENAME_EXCHANGE, atomic) and removes the old
@@ -34,11 +34,6 @@ GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path);
 OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *work_wkt,
                          const char *description);
 cc_status cc__add_field(cc_ctx *ctx, OGRLayerH lyr, const char *name, OGRFieldType type);
-
-/* An in-memory dataset (MEM driver) with no bands; add bands over caller buffers with
- * cc__mem_add_band (no copy, no zeroing). The buffers must outlive the dataset. */
-GDALDatasetH cc__mem_dataset(cc_ctx *ctx, int w, int h, const double *gt, const char *wkt);
-cc_status cc__mem_add_band(cc_ctx *ctx, GDALDatasetH ds, GDALDataType type, void *data);
 
 /* Close a dataset that was written; true when GDAL reported a failure while flushing. */
 bool cc__gdal_close(GDALDatasetH ds);

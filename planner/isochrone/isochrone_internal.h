@@ -2,7 +2,7 @@
 #ifndef CC_ISOCHRONE_INTERNAL_H
 #define CC_ISOCHRONE_INTERNAL_H
 
-#include "../io/inputs_internal.h"
+#include "../geo/geo_internal.h"
 
 /* Polygonize a class raster: @p cls holds w*h values, 1..n_class for cells of a class, 0 for
  * none. Produces one (Multi)Polygon per class (NULL when the class is empty), in the working

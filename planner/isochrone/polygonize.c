@@ -10,7 +10,7 @@
 
 #include <gdal_alg.h>
 
-#include "../io/write_internal.h"
+#include "../core/omp_internal.h"
 #include "isochrone_internal.h"
 
 cc_status cc__polygonize(cc_ctx *ctx, const cc__grid *grid, const int32_t *cls, int32_t n_class, const char *work_wkt,

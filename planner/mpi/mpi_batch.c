@@ -20,7 +20,7 @@
 #include <glib.h>
 
 #include "mpi_internal.h"
-#include "../scenario/scenario_internal.h"
+#include "../scenario/batch_job_internal.h"
 
 /* Peak memory of a coverage run per byte of its inputs (roads + population + facilities files),
  * from peak RSS: demo run 132 MiB for 0.23 MiB of inputs, Comoros 201 MiB for 4.1 MiB, so about

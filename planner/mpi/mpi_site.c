@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "mpi_internal.h"
-#include "../site/sites_build.h"
+#include "../access/sets_internal.h"
 
 #define CHUNK ((size_t)1 << 26) /* elements per message: far below INT_MAX */
 

@@ -19,7 +19,7 @@
 #include <glib.h>
 
 #include "mpi_internal.h"
-#include "../scenario/traveltime_internal.h"
+#include "../run/traveltime_internal.h"
 
 enum { TAG_TILE_DATA = 103 };
 

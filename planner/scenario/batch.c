@@ -3,7 +3,7 @@
  * sweeps), each validated as a whole scenario, run into its own folder, skipped when its
  * content hash is unchanged, with a manifest and a comparison per admin area.
  *
- * Variants run as threads of this process (--jobs N), each with its own cc_ctx and an equal
+ * Variants run as threads of this process (cc_batch_opts.jobs), each with its own cc_ctx and an equal
  * share of the cores for its OpenMP loops. Threads rather than child processes because the
  * library has no exit or abort paths (a variant's failure is a cc_status, so it cannot take the
  * others down), library users get batches without a carecircle binary on PATH, and a thread's
@@ -23,7 +23,7 @@
 
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
-#include "../io/inputs_internal.h"
+#include "../io/write_internal.h"
 #include "scenario_internal.h"
 
 void cc_batch_destroy(cc_batch *b)
@@ -487,7 +487,7 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
     const char *dir = o->out_dir ? o->out_dir : b->out;
     cc_status st = CC_OK;
     *out = NULL;
-    if (!dir) return cc__fail(ctx, CC_ERR_PARAM, "Batch '%s' names no output folder: give <out> in the file or --out", b->file);
+    if (!dir) return cc__fail(ctx, CC_ERR_PARAM, "Batch '%s' names no output folder: give <out> in the file or parameter out_dir", b->file);
     if (g_mkdir_with_parents(dir, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
     pool *pl = calloc(1, sizeof(*pl));
     if (!pl) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");

@@ -1,48 +1,7 @@
-/* scenario_internal.h - pieces of the end-to-end runs. */
+/* scenario_internal.h - scenario and batch files: their parsed form and the parser. */
 #ifndef CC_SCENARIO_INTERNAL_H
 #define CC_SCENARIO_INTERNAL_H
 
-#include "carecircle/cc_coverage.h"
-#include "../access/access_internal.h"
-#include "../io/write_internal.h"
-
-/* What the coverage writer needs (all borrowed). Arrays of times are n_sets rows: row 0 all
- * facilities, row k+1 tier k. */
-/* The thresholds of @p o (default 15, 30, 60): 1..CC_MAX_BANDS, each in (0, 1440], strictly
- * ascending, into minutes and ms; CC_ERR_PARAM with the rule broken. Coverage and tiled runs. */
-cc_status cc__check_minutes(cc_ctx *ctx, const cc_coverage_opts *o, double *bands_min, uint32_t *bands_ms, size_t *nb);
-
-typedef struct cc__cov_out {
-    cc_ctx *ctx;
-    const cc_coverage_opts *o;
-    const cc_profile *profile;
-    const cc_graph *graph;
-    const cc_roads *roads;
-    const char *crs_wkt;
-    const cc__demand *dem;  /* demand points */
-    const cc__demand *grid; /* raster cells (== dem for raster demand) */
-    const cc__facilities *fac;
-    const cc__admin *admin; /* NULL: none */
-    const cc__join *fjoin;
-    const uint32_t *foff;
-    const cc__join *djoin;
-    const uint32_t *dtime, *dfac;
-    const uint32_t *gtime, *gfac;
-    size_t n_sets;
-    const double *reach; /* n_fac * nb */
-    const int32_t *dadmin;
-    size_t nb;
-    const double *bands_min;
-    const uint32_t *bands_ms;
-    double uncovered_min;
-    cc__stage *stage;
-    cc_coverage_result *res; /* timings t_polygons_s and t_write_s are filled in */
-} cc__cov_out;
-
-cc_status cc__coverage_write(cc__cov_out *c);
-
-
-/* ---- scenario files (scenario.c) ------------------------------------------------------------ */
 #include "carecircle/cc_scenario.h"
 #include "../core/yaml_internal.h"
 
@@ -133,10 +92,35 @@ void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root);
 void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, yaml_node_t *keynode, yaml_node_t *v);
 /* Cross-checks after every document is applied: required inputs, profile, factors, facility changes. */
 void cc__scenario_finalize(sc_parser *p, cc_scenario *s);
+/* Add one problem line (the messages of the parser). */
+void cc__sc_add_msg(sc_parser *p, const char *msg);
+/* Typed getters (parse.c): each reports its own problem and returns false (or leaves *out)
+ * when the value is missing or wrong. */
+void cc__sc_problem_at(sc_parser *p, const sc_pos *pos, const char *fmt, ...) CC__PRINTF(3, 4);
+sc_pos cc__sc_pos_of(sc_parser *p, const yaml_node_t *n);
+char *cc__sc_sdup(sc_parser *p, const char *s);
+bool cc__sc_get_string(sc_parser *p, yaml_node_t *n, const char *key, char **out);
+bool cc__sc_get_number(sc_parser *p, yaml_node_t *n, const char *key, double lo, double hi, double *out);
+bool cc__sc_get_bool(sc_parser *p, yaml_node_t *n, const char *key, bool *out);
+bool cc__sc_is_remote(const char *s);
+void cc__sc_get_path(sc_parser *p, yaml_node_t *n, const char *key, sc_str *out);
+void cc__sc_get_text(sc_parser *p, yaml_node_t *n, const char *key, sc_str *out);
+bool cc__sc_get_int64_list(sc_parser *p, yaml_node_t *n, const char *key, int64_t **out, size_t *nout);
+/* Report unknown keys (all of them, with a did-you-mean); true when @p n is a mapping. */
+bool cc__sc_check_keys(sc_parser *p, yaml_node_t *n, const char *const *allowed, const char *what);
+
 /* The parser's verdict: CC_OK, or the problems as the ctx message. */
 cc_status cc__sc_parser_status(sc_parser *p);
 /* Text of the scalar (after sweep substitution), or NULL. */
 const char *cc__sc_scalar(sc_parser *p, const yaml_node_t *n);
+
+/* The scenario as resolved (every default filled in), as a new JSON object (resolve.c). */
+struct json_object;
+struct json_object *cc__scenario_resolved(const cc_scenario *s);
+/* The inputs of the scenario's runs: paths, reader options, profile, CRS and edits. The arrays
+ * of facility changes are owned by @p s and the result borrows from it; *fc (caller frees) holds
+ * the flattened facility changes. */
+cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc);
 
 /* ---- batches (batch.c, compare.c) ------------------------------------------------------------ */
 struct cc_batch {
@@ -149,32 +133,6 @@ struct cc_batch {
 cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang);
 
 
-/* ---- a batch run in pieces (batch.c): cc_batch_run() is begin, run the base, run the rest,
- * finish; planner/mpi runs the same pieces with the variants spread over MPI ranks. */
-typedef struct cc__batch_job cc__batch_job;
-/* What became of one variant, as a flat value that can travel between processes. */
-typedef struct cc__variant_outcome {
-    int32_t state;  /* cc_variant_state */
-    int32_t status; /* cc_status */
-    double seconds;
-    char error[CC__MAX_MSG];
-} cc__variant_outcome;
-/* Hashes every variant and creates the batch folder; *out is freed with cc__batch_job_destroy(). */
-cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *o, cc__batch_job **out);
-/* Run variant i (0 = the base) into its folder with @p threads threads, or skip it when its content
- * hash is unchanged; the outcome is kept in the job. Thread-safe for distinct i. */
-void cc__batch_job_run(cc__batch_job *j, size_t i, int threads);
-/* Whether the base completed (its outputs are then the "before" of every variant). */
-void cc__batch_job_set_base(cc__batch_job *j, bool completed);
-void cc__batch_job_get_outcome(const cc__batch_job *j, size_t i, cc__variant_outcome *out);
-void cc__batch_job_set_outcome(cc__batch_job *j, size_t i, const cc__variant_outcome *in);
-/* Expected relative cost of variant i (largest first): last run's seconds, else input bytes. */
-double cc__batch_job_estimate(const cc__batch_job *j, size_t i);
-/* Bytes of variant i's input files (roads, population, facilities). */
-double cc__batch_job_input_bytes(const cc__batch_job *j, size_t i);
-const char *cc__batch_job_get_dir(const cc__batch_job *j);
-/* manifest.json, comparison.csv/.gpkg and the report from the outcomes; *out owned by the caller. */
-cc_status cc__batch_job_finish(cc__batch_job *j, cc_batch_result **out);
-void cc__batch_job_destroy(cc__batch_job *j);
+#include "batch_job_internal.h"
 
 #endif

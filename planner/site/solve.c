@@ -136,7 +136,7 @@ static cc_status exact_size_check(solver *sv, size_t nnz, const char *what)
     if (nnz <= sv->mip_max) return CC_OK;
     return cc__fail(sv->ctx, CC_ERR_LIMIT,
                     "The %s has %zu non-zeros (%u candidates, %u demand classes after merging identical demand), above the limit of %zu "
-                    "for an exact solve; drop --exact (the bound and gap still come with the answer) or reduce the candidates",
+                    "for an exact solve; drop parameter exact (the bound and gap still come with the answer) or reduce the candidates",
                     what, nnz, sv->fl.n_cand, sv->fl.n_dem, sv->mip_max);
 }
 

@@ -502,12 +502,10 @@ def case_scenario_bad_files(tmp):
     lines = scenario_error(tmp, ok + "minuts: 5\nspeed_factors: {all: 20}\nclosed_roads: {way_id: [1]}\n", 3,
                            f"{f}:11:1:", f"{f}:12:22:", f"{f}:13:16:", "did you mean <way_ids>")
     check(len(lines) == 3, f"expected 3 error lines, got {lines}")
-    # a valid file with a siting section: --check says so; siting with road edits is refused before any work
+    # a valid file with a siting section: --check says so (siting with road edits runs: cli.scenario_siting_edits)
     sit = demo_scenario(tmp, "siting:\n  - {model: mclp, budget: 2, threshold_min: 30}\n", name="siting.yaml")
     p = run(["run", sit, "--check"])
     check("with a siting section" in p.stdout, p.stdout)
-    scenario_error(tmp, open(sit).read() + "closed_roads:\n  way_ids: [19]\n", 2, f"{os.path.join(tmp, 'bad.yaml')}:12:3:",
-                   "<siting> cannot yet be combined with closed_roads")
     scenario_error(tmp, ok + "siting:\n  model: lscp\n  threshold_min: 30\n  target_share: 0\n", 3, f"{f}:14:17:",
                    "<siting.target_share> must be above 0")
     scenario_error(tmp, ok + "siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  curve: 2.5\n", 3, f"{f}:15:10:",

@@ -284,7 +284,7 @@ def case_bad_inputs(tmp):
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--model", "lscp", "--target", "1.5"), 2, "--target")
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--emergency", "--minutes", "2"), 2, "dispatch delay")
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--max-memory", "1"), 5, "would need", "--spacing")
-    expect_error(tmp, demo(out, "--candidate-roads", "all", "-p", "2", "--exact", "--exact-limit", "1000"), 5, "non-zeros", "drop --exact")
+    expect_error(tmp, demo(out, "--candidate-roads", "all", "-p", "2", "--exact", "--exact-limit", "1000"), 5, "non-zeros", "drop option --exact")
     missing = os.path.join(tmp, "nope.gpkg")
     expect_error(tmp, demo(out, "--candidates", missing), 4, missing)
     empty = os.path.join(tmp, "empty.csv")

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "io/inputs_internal.h"
+#include "io/readers_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

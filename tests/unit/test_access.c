@@ -74,9 +74,9 @@ static void test_hand_computed(void **state)
     snprintf(out, sizeof(out), "%s/out", dir);
     /* thresholds around the hand-computed times: 70 s, 215/230 s, 380/395 s */
     const double minutes[] = {69.999 / 60, 70.001 / 60, 229.999 / 60, 230.001 / 60, 379.999 / 60, 380.001 / 60, 395.001 / 60};
-    cc_coverage_opts o = {.roads = roads, .population = pop, .facilities = fac, .out_dir = out, .profile = prof,
-                          .crs = "EPSG:32650", .speed_field = "speed", .population_field = "pop", .minutes = minutes,
-                          .n_minutes = 7, .resolution_m = 50};
+    cc_coverage_opts o = {.in = {.roads = roads, .population = pop, .facilities = fac, .profile = prof, .crs = "EPSG:32650",
+                                 .speed_field = "speed", .population_field = "pop", .resolution_m = 50},
+                          .out_dir = out, .minutes = minutes, .n_minutes = 7};
     cc_coverage_result *r;
     assert_int_equal(cc_coverage_run(ctx, &o, &r), CC_OK);
     assert_float_equal(r->population_total, 1118, 1e-9);

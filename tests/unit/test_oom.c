@@ -39,8 +39,9 @@ static void every_allocation_fails_cleanly(const char *pop_file)
     cc_ctx *ctx;
     assert_int_equal(cc_ctx_create(&ctx), CC_OK);
     cc_ctx_set_threads(ctx, 1); /* the failure countdown is not thread-safe */
-    cc_coverage_opts o = {.roads = roads, .population = pop, .facilities = fac, .admin = adm, .out_dir = out,
-                          .tier_field = "tier", .resolution_m = 500};
+    cc_coverage_opts o = {.in = {.roads = roads, .population = pop, .facilities = fac, .admin = adm, .tier_field = "tier",
+                                 .resolution_m = 500},
+                          .out_dir = out};
     int failures = 0, k;
     for (k = 1; k < 100000; k++) {
         cc__alloc_fail_after(k);

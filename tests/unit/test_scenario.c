@@ -5,8 +5,8 @@
 
 #include "test_util.h"
 #include "graph/graph_internal.h"
-#include "io/inputs_internal.h"
-#include "io/roads_edit_internal.h"
+#include "io/readers_internal.h"
+#include "graph/roads_internal.h"
 
 static cc_ctx *ctx;
 static tu_log lg;

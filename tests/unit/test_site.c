@@ -617,7 +617,7 @@ static void test_run_out_of_memory(void **state)
     cc_ctx *ctx;
     cc_ctx_create(&ctx);
     cc_ctx_set_threads(ctx, 1);
-    cc_site_opts o = {.roads = roads, .population = pop, .population_field = "population", .facilities = fac, .admin = adm,
+    cc_site_opts o = {.in = {.roads = roads, .population = pop, .population_field = "population", .facilities = fac, .admin = adm},
                       .fixed_tiers = "county_hospital", .candidate_roads = "primary,secondary", .max_per_area = 1, .p = 2,
                       .minutes = 15, .out_dir = out};
     long k, fails = 0;

@@ -2,7 +2,7 @@
 #include <math.h>
 
 #include "random_roads.h"
-#include "geo/geo_internal.h"
+#include "graph/snap_internal.h"
 
 static double brute(const cc_graph *g, double px, double py)
 {

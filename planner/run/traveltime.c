@@ -18,7 +18,8 @@
 #include "carecircle/cc_version.h"
 #include "../access/access_internal.h"
 #include "../io/io_internal.h"
-#include "scenario_internal.h"
+#include "inputs_internal.h"
+#include "run_internal.h"
 #include "traveltime_internal.h"
 
 /* ---- plan --------------------------------------------------------------------------------- */
@@ -42,21 +43,25 @@ void cc__tt_tile_rect(const cc__tt_plan *p, int k, int r[4])
     r[3] = p->grid.h - r[1] < p->tile ? p->grid.h - r[1] : p->tile;
 }
 
+/* A tile reads its population window first, then the roads near it; facilities and the
+ * profile come from the plan. */
+static const cc__region_opts plan_region_opts = {.need_facilities = true};
+
 static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
 {
-    const cc_coverage_opts *o = &opts->in;
-    if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
-    if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population raster given (--population)");
-    if (!o->facilities) return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (--facilities)");
-    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
-    if (o->n_closed_way_ids || o->closed_areas || o->added_roads || o->n_replaced_way_ids || o->n_facility_changes)
+    const cc_inputs *in = &opts->in;
+    const cc_edits *e = &in->edits;
+    cc_status st;
+    if ((st = cc__region_check(ctx, in, &plan_region_opts))) return st;
+    if (!opts->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    if (e->n_closed_way_ids || e->closed_areas || e->added_roads || e->n_replaced_way_ids || e->n_facility_changes)
         return cc__fail(ctx, CC_ERR_PARAM, "A tiled travel-time run takes no scenario edits (closed or added roads, facility changes)");
-    cc_status st = cc__check_minutes(ctx, o, p->bands_min, p->bands_ms, &p->nb);
-    if (st) return st;
+    if ((st = cc__check_minutes(ctx, opts->minutes, opts->n_minutes, p->bands_min, p->bands_ms, &p->nb))) return st;
     p->tile = opts->tile_cells ? opts->tile_cells : 512;
-    if (p->tile < 16 || p->tile > 16384) return cc__fail(ctx, CC_ERR_PARAM, "--tile must be between 16 and 16384 cells, got %d", p->tile);
+    if (p->tile < 16 || p->tile > 16384)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter tile_cells is %d: give between 16 and 16384 cells", p->tile);
     if (opts->halo_m != 0 && (!(opts->halo_m > 0) || opts->halo_m > 5e6))
-        return cc__fail(ctx, CC_ERR_PARAM, "--halo-km must be above 0 and at most 5000 km, got %g m", opts->halo_m);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter halo_m is %g m: give above 0 and at most 5000 km", opts->halo_m);
     return CC_OK;
 }
 
@@ -123,12 +128,12 @@ out:
 
 cc_status cc__tt_plan_make(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
 {
-    const cc_coverage_opts *o = &opts->in;
+    const cc_inputs *o = &opts->in;
     cc_status st;
     memset(p, 0, sizeof(*p));
     p->o = opts;
     if ((st = check_opts(ctx, opts, p))) return st;
-    if ((st = cc__profile_resolve(ctx, o->profile, o->profile_obj, &p->profile_owned, &p->profile))) return st;
+    if ((st = cc__inputs_profile(ctx, o, &p->profile_owned, &p->profile))) return st;
     if ((st = read_grid(ctx, o->population, &p->grid))) return st;
     if ((st = work_crs(ctx, o->crs, &p->grid, p))) return st;
     p->nx = (p->grid.w + p->tile - 1) / p->tile;
@@ -137,11 +142,13 @@ cc_status cc__tt_plan_make(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_p
     if (opts->halo_m > 0)
         p->halo_m = opts->halo_m;
     else if (o->speed_field)
-        return cc__fail(ctx, CC_ERR_PARAM, "With a speed field (--speed-field) the highest speed is not known before reading every road; give the halo (--halo-km)");
+        return cc__fail(ctx, CC_ERR_PARAM,
+                        "With a speed field (parameter speed_field) the highest speed is not known before reading every road; give the halo "
+                        "(parameter halo_m)");
     else
         p->halo_m = p->vmax_kmh / 3.6 * (p->bands_min[p->nb - 1] * 60.0) + 2.0 * cc_profile_get_max_snap_m(p->profile);
     if (!(p->halo_m > 0)) return cc__fail(ctx, CC_ERR_PARAM, "Profile <%s> has no drivable road class: no halo", cc_profile_get_name(p->profile));
-    if ((st = cc__facilities_read(ctx, o->facilities, &CC__FACILITIES_OPTS(o), p->work_wkt, &p->fac))) return st;
+    if ((st = cc__inputs_facilities(ctx, o, p->work_wkt, &p->fac))) return st;
     p->n_sets = 1 + p->fac.n_tiers;
     if (!(p->in_set = cc__calloc_array(p->n_sets * p->fac.n, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t f = 0; f < p->fac.n; f++) {
@@ -171,63 +178,35 @@ static void quiet(void *user, cc_log_level level, const char *msg)
 }
 
 typedef struct tile_work {
-    cc__demand dem;
-    cc_roads *roads;
-    cc_graph *graph;
-    cc__snap_index *snap;
-    cc__join *fjoin, *djoin;
-    uint32_t *foff, *doff, *dtime, *dfac;
+    cc__region reg;
+    uint32_t *dtime, *dfac;
 } tile_work;
 
 static void tile_work_free(tile_work *t)
 {
-    cc__demand_free(&t->dem);
-    cc_roads_destroy(t->roads);
-    cc_graph_destroy(t->graph);
-    cc__snap_index_destroy(t->snap);
-    free(t->fjoin);
-    free(t->djoin);
-    free(t->foff);
-    free(t->doff);
+    cc__region_free(&t->reg);
     free(t->dtime);
     free(t->dfac);
 }
 
-/* Everything but the final figures; CC_OK with t->graph NULL when the halo holds no drivable road. */
+/* Everything but the final figures; CC_OK with no graph when the tile has no people or its halo
+ * holds no drivable road. */
 static cc_status tile_compute(cc_ctx *tc, const cc__tt_plan *p, const int r[4], tile_work *t, double *sums)
 {
-    const cc_coverage_opts *o = &p->o->in;
+    const cc__region_opts ro = {.work_wkt = p->work_wkt, .win = {r[0], r[1], r[2], r[3]}, .halo_m = p->halo_m,
+                                .shared_fac = &p->fac, .shared_profile = p->profile};
+    cc__region *g = &t->reg;
     cc_status st;
-    cc__demand_opts dop = {.win = {r[0], r[1], r[2], r[3]}};
-    if ((st = cc__demand_read(tc, o->population, &dop, p->work_wkt, &t->dem))) return st;
-    if (t->dem.n == 0) return CC_OK;
-    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
-    for (size_t i = 0; i < t->dem.n; i++) {
-        minx = fmin(minx, t->dem.x[i]);
-        maxx = fmax(maxx, t->dem.x[i]);
-        miny = fmin(miny, t->dem.y[i]);
-        maxy = fmax(maxy, t->dem.y[i]);
-    }
-    cc_roads_opts ro = CC__ROADS_OPTS(o);
-    ro.crs = p->work_wkt;
-    ro.use_bbox = true;
-    ro.bbox[0] = minx - p->halo_m;
-    ro.bbox[1] = miny - p->halo_m;
-    ro.bbox[2] = maxx + p->halo_m;
-    ro.bbox[3] = maxy + p->halo_m;
-    if ((st = cc_roads_read(tc, o->roads, &ro, &t->roads))) return st;
-    sums[CC__TT_WAYS] = (double)cc_roads_get_way_count(t->roads);
-    if (cc_roads_get_way_count(t->roads) == 0) return CC_OK;
-    st = cc_graph_build(tc, t->roads, p->profile, NULL, &t->graph);
-    if (st == CC_ERR_INPUT) return CC_OK; /* no drivable road in the halo */
-    if (st) return st;
-    if ((st = cc__snap_index_build(tc, t->graph, &t->snap))) return st;
-    if ((st = cc__join_points(tc, t->snap, p->profile, p->fac.x, p->fac.y, p->fac.n, &t->fjoin, &t->foff))) return st;
-    if ((st = cc__join_points(tc, t->snap, p->profile, t->dem.x, t->dem.y, t->dem.n, &t->djoin, &t->doff))) return st;
-    t->dtime = cc__malloc_array(p->n_sets * t->dem.n, sizeof(uint32_t));
-    t->dfac = cc__malloc_array(p->n_sets * t->dem.n, sizeof(uint32_t));
-    if (!t->dtime || !t->dfac) return cc__fail(tc, CC_ERR_NOMEM, "Out of memory for travel times of %zu cells", t->dem.n);
-    return cc__nearest(tc, t->graph, t->fjoin, t->foff, p->fac.n, p->in_set, p->n_sets, t->djoin, t->doff, t->dem.n, CC_REVERSE,
+    if ((st = cc__region_load(tc, &p->o->in, &ro, g))) return st;
+    if (g->dem.n == 0) return CC_OK;
+    sums[CC__TT_WAYS] = (double)cc_roads_get_way_count(g->roads);
+    if ((st = cc__region_build(tc, g, true))) return st;
+    if (!g->graph) return CC_OK;
+    if ((st = cc__region_join(tc, &ro, g))) return st;
+    t->dtime = cc__malloc_array(p->n_sets * g->dem.n, sizeof(uint32_t));
+    t->dfac = cc__malloc_array(p->n_sets * g->dem.n, sizeof(uint32_t));
+    if (!t->dtime || !t->dfac) return cc__fail(tc, CC_ERR_NOMEM, "Out of memory for travel times of %zu cells", g->dem.n);
+    return cc__nearest(tc, g->graph, g->fjoin, g->foff, p->fac.n, p->in_set, p->n_sets, g->djoin, g->doff, g->dem.n, CC_REVERSE,
                        t->dtime, t->dfac);
 }
 
@@ -251,21 +230,21 @@ cc_status cc__tt_tile_run(cc_ctx *ctx, const cc__tt_plan *p, int k, float *vals,
     }
     const uint32_t tmax = p->bands_ms[p->nb - 1];
     const int64_t W = p->grid.w;
-    sums[CC__TT_PEOPLE_TILE] = t.dem.n > 0;
-    for (size_t i = 0; i < t.dem.n; i++) {
-        double pop = t.dem.pop[i];
+    sums[CC__TT_PEOPLE_TILE] = t.reg.dem.n > 0;
+    for (size_t i = 0; i < t.reg.dem.n; i++) {
+        double pop = t.reg.dem.pop[i];
         sums[CC__TT_TOTAL] += pop;
-        if (!t.graph || t.djoin[i].arc == CC_INVALID_ID) {
+        if (!t.reg.graph || t.reg.djoin[i].arc == CC_INVALID_ID) {
             sums[CC__TT_NOROAD] += pop;
             continue;
         }
-        size_t local = (size_t)(t.dem.cell[i] / W - r[1]) * (size_t)r[2] + (size_t)(t.dem.cell[i] % W - r[0]);
+        size_t local = (size_t)(t.reg.dem.cell[i] / W - r[1]) * (size_t)r[2] + (size_t)(t.reg.dem.cell[i] % W - r[0]);
         uint32_t t0 = t.dtime[i];
         if (t0 > tmax) sums[CC__TT_BEYOND] += pop;
         for (size_t b = 0; b < p->nb; b++)
             if (t0 <= p->bands_ms[b]) sums[CC__TT_WITHIN + b] += pop;
         for (size_t s = 0; s < p->n_sets; s++) {
-            uint32_t ts = t.dtime[s * t.dem.n + i];
+            uint32_t ts = t.dtime[s * t.reg.dem.n + i];
             if (ts <= tmax) vals[s * ncell + local] = (float)(ts / 60000.0);
         }
     }
@@ -286,7 +265,7 @@ cc_status cc__tt_writer_open(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer *w
 {
     cc_status st;
     memset(w, 0, sizeof(*w));
-    if ((st = cc__stage_begin(ctx, p->o->in.out_dir, &w->stage))) return st;
+    if ((st = cc__stage_begin(ctx, p->o->out_dir, &w->stage))) return st;
     cc__stage_path(&w->stage, "travel_time.tiles.tif", w->tmp_path, sizeof(w->tmp_path));
     const char *co[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER", NULL};
     cc__gdal_begin(ctx);
@@ -418,8 +397,13 @@ cc_status cc__tt_writer_finish(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer 
     if (!st && out)
         *out = res;
     else
-        free(res);
+        cc_traveltime_result_destroy(res);
     return st;
+}
+
+void cc_traveltime_result_destroy(cc_traveltime_result *r)
+{
+    free(r);
 }
 
 /* ---- the single-machine loop ---------------------------------------------------------------- */

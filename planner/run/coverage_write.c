@@ -14,7 +14,7 @@
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
-#include "scenario_internal.h"
+#include "run_internal.h"
 
 #define NODATA_MIN (-9999.0)
 
@@ -447,7 +447,8 @@ static cc_status layer_proposed(cc__cov_out *c, GDALDatasetH ds)
         if (q->name) OGR_F_SetFieldString(f, 1, q->name);
         if (q->tier) OGR_F_SetFieldString(f, 2, q->tier);
         if (q->model) OGR_F_SetFieldString(f, 3, q->model);
-        OGR_F_SetFieldDouble(f, 4, q->gain);
+        /* persons for coverage models, minutes saved on average for time models */
+        OGR_F_SetFieldDouble(f, 4, isfinite(q->gain_persons) ? q->gain_persons : q->saved_mean_s / 60.0);
         if (isfinite(q->share_cum)) OGR_F_SetFieldDouble(f, 5, q->share_cum);
         OGR_F_SetFieldDouble(f, 6, q->lon);
         OGR_F_SetFieldDouble(f, 7, q->lat);
@@ -524,10 +525,10 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "command", json_object_new_string("coverage"));
     x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->roads));
-    json_object_object_add(x, "population", json_object_new_string(o->population));
-    json_object_object_add(x, "facilities", json_object_new_string(o->facilities));
-    if (o->admin) json_object_object_add(x, "admin", json_object_new_string(o->admin));
+    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    json_object_object_add(x, "population", json_object_new_string(o->in.population));
+    json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
+    if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
     json_object_object_add(j, "inputs", x);
     json_object_object_add(j, "profile", json_object_new_string(r->profile_name));
     json_object_object_add(j, "crs", json_object_new_string(r->crs_name));

@@ -1,16 +1,16 @@
 /*
- * sites_build.h - the inputs of the siting models that come from the network: candidate
+ * sets_internal.h - the inputs of the siting models that come from the network: candidate
  * points generated along roads, and coverage sets built by bounded Dijkstra searches.
  */
-#ifndef CC_SITES_BUILD_H
-#define CC_SITES_BUILD_H
+#ifndef CC_SETS_INTERNAL_H
+#define CC_SETS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../access/access_internal.h"
-#include "../io/io_internal.h"
+#include "access_internal.h"
+#include "../graph/roads_internal.h"
 
 /* Points along roads: one every spacing_m metres along each arc of the chosen classes (the
  * middles of equal pieces, at least one per arc), arcs of faster roads first, dropping any

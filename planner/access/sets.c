@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "../core/omp_internal.h"
-#include "sites_build.h"
+#include "sets_internal.h"
 
 #define BLOCK ((size_t)1 << 20) /* pairs per block */
 

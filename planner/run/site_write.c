@@ -12,7 +12,7 @@
 
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
-#include "site_run_internal.h"
+#include "run_internal.h"
 
 static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
 {
@@ -65,11 +65,11 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 4, p->lon);
         OGR_F_SetFieldDouble(f, 5, p->lat);
         if (cov) {
-            OGR_F_SetFieldDouble(f, 6, p->gain);
+            OGR_F_SetFieldDouble(f, 6, p->gain_persons);
             OGR_F_SetFieldDouble(f, 7, p->covered_cum);
             OGR_F_SetFieldDouble(f, 8, p->share_cum);
         } else {
-            OGR_F_SetFieldDouble(f, 9, p->gain / 60.0);
+            OGR_F_SetFieldDouble(f, 9, p->saved_mean_s / 60.0);
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
         OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
@@ -114,7 +114,7 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
     cc_ctx *ctx = w->ctx;
     const cc__facilities *fac = w->fac;
     OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "existing_facilities", wkbPoint, w->crs_wkt,
-                                   "Existing facilities of --fixed-tiers, which stay and count as covering already");
+                                   "Existing facilities of the fixed tiers, which stay and count as covering already");
     if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"name", "tier", "lon", "lat", "snapped"};
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTInteger};
@@ -251,11 +251,11 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "model", json_object_new_string(w->model_name));
     json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
     x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->roads));
-    json_object_object_add(x, "population", json_object_new_string(o->population));
-    if (o->facilities) json_object_object_add(x, "facilities", json_object_new_string(o->facilities));
+    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    json_object_object_add(x, "population", json_object_new_string(o->in.population));
+    if (o->in.facilities) json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
     if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));
-    if (o->admin) json_object_object_add(x, "admin", json_object_new_string(o->admin));
+    if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
     if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
     json_object_object_add(j, "inputs", x);
     x = json_object_new_object();
@@ -314,11 +314,11 @@ static cc_status write_summary(cc__site_out *w)
         json_object_object_add(pj, "lon", cc__json_num(p->lon, 7));
         json_object_object_add(pj, "lat", cc__json_num(p->lat, 7));
         if (coverage_model(r)) {
-            json_object_object_add(pj, "population_gained", cc__json_num(p->gain, 3));
+            json_object_object_add(pj, "population_gained", cc__json_num(p->gain_persons, 3));
             json_object_object_add(pj, "covered_cum", cc__json_num(p->covered_cum, 3));
             json_object_object_add(pj, "share_cum", cc__json_num(p->share_cum, 6));
         } else {
-            json_object_object_add(pj, "mean_minutes_saved", cc__json_num(p->gain / 60.0, 5));
+            json_object_object_add(pj, "mean_minutes_saved", cc__json_num(p->saved_mean_s / 60.0, 5));
         }
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
         json_object_array_add(x, pj);

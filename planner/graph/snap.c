@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../core/omp_internal.h"
-#include "geo_internal.h"
+#include "snap_internal.h"
 
 struct cc__snap_index {
     const cc_graph *g;

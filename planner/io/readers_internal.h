@@ -1,22 +1,15 @@
 /*
- * inputs_internal.h - demand (population raster or village points), facilities and admin
+ * readers_internal.h - demand (population raster or village points), facilities and admin
  * areas, read through GDAL/OGR and transformed into the working CRS.
  */
-#ifndef CC_INPUTS_INTERNAL_H
-#define CC_INPUTS_INTERNAL_H
+#ifndef CC_READERS_INTERNAL_H
+#define CC_READERS_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "io_internal.h"
-
-/* A north-up raster grid: geotransform and CRS. */
-typedef struct cc__grid {
-    int w, h;
-    double gt[6];
-    char *wkt; /* grid CRS */
-} cc__grid;
 
 /* Evaluation points: demand (population) or grid cells (for the travel-time raster). */
 typedef struct cc__demand {
@@ -76,7 +69,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                               cc__facilities *out);
 void cc__facilities_free(cc__facilities *f);
 
-#include "carecircle/cc_coverage.h"
+#include "carecircle/cc_inputs.h"
 /* Apply scenario changes: tier changes and removals name facilities by their index in @p f as
  * read (or unique name); additions (WGS84) are appended. CC_ERR_INPUT names a change that
  * matches nothing (or several). */
@@ -102,27 +95,5 @@ void cc__admin_free(cc__admin *a);
 
 /* Normalise a raw attribute value: trimmed; integral numbers printed without decimals. */
 void cc__normalise_value(const char *in, char *out, size_t n);
-
-/* Reader options from a run's options struct: cc_coverage_opts and cc_site_opts (and anything
- * with the same field names). */
-#define CC__ROADS_OPTS(o) ((cc_roads_opts){.layer = (o)->roads_layer, .class_field = (o)->class_field, .speed_field = (o)->speed_field, .crs = (o)->crs})
-#define CC__FACILITIES_OPTS(o)                                                                                                \
-    ((cc__facilities_opts){.tier_field = (o)->tier_field, .tiers = (o)->tiers, .name_field = (o)->facility_name_field,      \
-                           .lon_field = (o)->lon_field, .lat_field = (o)->lat_field, .where = (o)->facility_where})
-#define CC__ADMIN_OPTS(o) ((cc__admin_opts){.name_field = (o)->admin_name_field, .code_field = (o)->admin_code_field})
-
-/* The profile of a run: @p obj when given (borrowed), else the one named @p name (default
- * "ambulance") loaded into *owned, which the caller destroys. */
-static inline cc_status cc__profile_resolve(cc_ctx *ctx, const char *name, const cc_profile *obj, cc_profile **owned,
-                                            const cc_profile **out)
-{
-    if (obj) {
-        *out = obj;
-        return CC_OK;
-    }
-    cc_status st = cc_profile_load(ctx, name ? name : "ambulance", owned);
-    *out = *owned;
-    return st;
-}
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sites_build.h"
+#include "sets_internal.h"
 
 void cc__road_pts_free(cc__road_pts *p)
 {
@@ -131,12 +131,12 @@ static cc_status select_classes(cc_ctx *ctx, const cc_graph *g, const cc_roads *
             }
         }
         free(seen);
-        st = cc__fail(ctx, CC_ERR_PARAM, "Road class <%s> of --candidate-roads is not among the drivable roads (classes present: %s)", tok,
+        st = cc__fail(ctx, CC_ERR_PARAM, "Road class <%s> of parameter candidate_roads is not among the drivable roads (classes present: %s)", tok,
                       list[0] ? list : "none");
     }
     free(buf);
     if (!st && n_names == 0)
-        st = cc__fail(ctx, CC_ERR_PARAM, "--candidate-roads '%s' names no road class (give classes, or all)", classes);
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads is '%s': it names no road class (give classes, or all)", classes);
     return st;
 }
 
@@ -149,7 +149,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
     sgrid G = {0};
     bool all;
     memset(out, 0, sizeof(*out));
-    if (!(spacing_m >= 1)) return cc__fail(ctx, CC_ERR_PARAM, "--spacing must be at least 1 metre, got %g", spacing_m);
+    if (!(spacing_m >= 1)) return cc__fail(ctx, CC_ERR_PARAM, "Parameter spacing_m must be at least 1 metre, got %g", spacing_m);
     if (!(sel = cc__calloc_array(roads->strings.n ? roads->strings.n : 1, 1))) goto nomem;
     if ((st = select_classes(ctx, g, roads, classes, sel, &all))) goto out;
     size_t n_arcs = 0, cap = 0;

@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "../geo/geo_internal.h"
-#include "inputs_internal.h"
-#include "roads_edit_internal.h"
+#include "roads_internal.h"
 
 static cc_status ensure_status(cc_ctx *ctx, cc_roads *r)
 {

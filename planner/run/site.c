@@ -12,8 +12,9 @@
 #include "carecircle/cc_site.h"
 #include "../core/omp_internal.h"
 #include "../site/site_internal.h"
-#include "../site/sites_build.h"
-#include "site_run_internal.h"
+#include "../access/sets_internal.h"
+#include "inputs_internal.h"
+#include "run_internal.h"
 
 typedef struct result_impl {
     cc_site_result pub; /* first: destroy casts */
@@ -44,17 +45,12 @@ void cc_site_result_destroy(cc_site_result *r)
 typedef struct run {
     cc_ctx *ctx;
     const cc_site_opts *o;
-    cc_profile *profile_owned;
-    const cc_profile *profile;
-    cc_roads *roads;
-    cc_graph *graph;
-    cc__demand dem, grid;
-    cc__facilities fac, cpts;
-    bool have_fac, have_cpts, have_admin, have_excl;
-    cc__admin admin, excl;
-    cc__snap_index *snap;
-    cc__join *djoin, *gjoin, *fjoin, *pjoin;
-    uint32_t *doff, *goff, *foff, *poff;
+    cc__region reg;      /* inputs, graph and joins */
+    cc__facilities cpts; /* the candidate layer */
+    bool have_cpts, have_excl;
+    cc__admin excl;
+    cc__join *pjoin;
+    uint32_t *poff;
     uint8_t *fixed;      /* per facility */
     uint8_t *fac_cand;   /* per facility: an upgrade candidate */
     cc__cands cand;
@@ -93,23 +89,10 @@ static void cands_free(cc__cands *c)
 
 static void run_free(run *r)
 {
-    cc_profile_destroy(r->profile_owned);
-    cc_roads_destroy(r->roads);
-    cc_graph_destroy(r->graph);
-    cc__demand_free(&r->dem);
-    cc__demand_free(&r->grid);
-    if (r->have_fac) cc__facilities_free(&r->fac);
+    cc__region_free(&r->reg);
     if (r->have_cpts) cc__facilities_free(&r->cpts);
-    if (r->have_admin) cc__admin_free(&r->admin);
     if (r->have_excl) cc__admin_free(&r->excl);
-    cc__snap_index_destroy(r->snap);
-    free(r->djoin);
-    free(r->gjoin);
-    free(r->fjoin);
     free(r->pjoin);
-    free(r->doff);
-    free(r->goff);
-    free(r->foff);
     free(r->poff);
     free(r->fixed);
     free(r->fac_cand);
@@ -129,48 +112,53 @@ static void run_free(run *r)
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
+/* A siting run applies the scenario edits and reads admin areas (per-area limits, site names);
+ * facilities are optional (fixed and candidate tiers need them). */
+static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true};
+
 static cc_status check_opts(run *r)
 {
     cc_ctx *ctx = r->ctx;
     const cc_site_opts *o = r->o;
-    if (!o->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (--roads)");
-    if (!o->population) return cc__fail(ctx, CC_ERR_PARAM, "No population file given (--population)");
-    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (--out)");
+    cc_status st;
+    if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
+    if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
-        return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give --candidate-tiers, --candidates or --candidate-roads");
-    if ((o->candidate_tiers || o->fixed_tiers) && !o->facilities)
-        return cc__fail(ctx, CC_ERR_PARAM, "--%s needs the facility file (--facilities)", o->candidate_tiers ? "candidate-tiers" : "fixed-tiers");
-    if ((unsigned)o->model > CC_SITE_PCENTER) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d", (int)o->model);
+        return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give parameter candidate_tiers, candidates or candidate_roads");
+    if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
+                        o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
+    if ((unsigned)o->model > CC_SITE_PCENTER) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
     r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP;
     r->minutes = o->minutes ? o->minutes : 30;
     if (!(r->minutes > 0) || r->minutes > 1440)
-        return cc__fail(ctx, CC_ERR_PARAM, "--minutes %g is out of range: give minutes above 0 and at most 1440", r->minutes);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %g: give minutes above 0 and at most 1440", r->minutes);
     r->p = o->p ? o->p : 1;
-    if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "-p %u is out of range (at most 100000)", r->p);
+    if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
     if (r->model == CC_SITE_LSCP) r->curve_to = 0;
-    if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "--curve %u is out of range (at most 100000)", r->curve_to);
+    if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     if (r->model == CC_SITE_LSCP) {
         double t = o->target_share ? o->target_share : 0.95;
-        if (!(t > 0 && t <= 1)) return cc__fail(ctx, CC_ERR_PARAM, "--target %g must be a share above 0 and at most 1 (e.g. 0.95)", t);
+        if (!(t > 0 && t <= 1))
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter target_share is %g: give a share above 0 and at most 1 (e.g. 0.95)", t);
     }
     r->radius_min = o->radius_minutes ? o->radius_minutes : fmax(60.0, r->minutes);
     if (!(r->radius_min >= r->minutes) || r->radius_min > 1440)
-        return cc__fail(ctx, CC_ERR_PARAM, "--radius %g must be at least --minutes (%g) and at most 1440", r->radius_min, r->minutes);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter radius_minutes is %g: give at least parameter minutes (%g) and at most 1440", r->radius_min,
+                        r->minutes);
     r->dispatch_min = 0;
     if (o->emergency) r->dispatch_min = o->dispatch_minutes == 0 ? 3.0 : o->dispatch_minutes < 0 ? 0.0 : o->dispatch_minutes;
     if (r->dispatch_min >= r->minutes)
         return cc__fail(ctx, CC_ERR_PARAM, "The dispatch delay (%g min) leaves no time to drive within %g minutes", r->dispatch_min, r->minutes);
     r->spacing_m = o->spacing_m ? o->spacing_m : 1000;
     if (!(r->spacing_m >= 10) || r->spacing_m > 1e6)
-        return cc__fail(ctx, CC_ERR_PARAM, "--spacing %g must be between 10 and 1000000 metres", r->spacing_m);
-    if ((o->max_per_area > 0 || o->min_per_area > 0) && !o->admin)
-        return cc__fail(ctx, CC_ERR_PARAM, "--max-per-area and --min-per-area need admin areas (--admin)");
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter spacing_m is %g: give between 10 and 1000000 metres", r->spacing_m);
+    if ((o->max_per_area > 0 || o->min_per_area > 0) && !o->in.admin)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area need admin areas (parameter admin)");
     if (o->max_per_area > 0 && o->min_per_area > o->max_per_area)
-        return cc__fail(ctx, CC_ERR_PARAM, "--min-per-area %d is above --max-per-area %d", o->min_per_area, o->max_per_area);
-    if (o->resolution_m != 0 && (!(o->resolution_m >= 1) || o->resolution_m > 100000))
-        return cc__fail(ctx, CC_ERR_PARAM, "--resolution must be between 1 and 100000 metres, got %g", o->resolution_m);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter min_per_area (%d) is above parameter max_per_area (%d)", o->min_per_area, o->max_per_area);
     r->T_ms = (uint32_t)llround(r->minutes * 60000.0);
     r->R_ms = r->coverage_model ? r->T_ms : (uint32_t)llround(r->radius_min * 60000.0);
     r->delay_ms = (uint32_t)llround(r->dispatch_min * 60000.0);
@@ -180,82 +168,44 @@ static cc_status check_opts(run *r)
 
 /* ---- inputs ------------------------------------------------------------------------------------- */
 
-/* Index of tier @p name, or a failure naming the tiers there are. */
-static cc_status tier_flags(run *r, const char *list, const char *opt, uint8_t *flag_per_tier)
+/* Which facilities stay (fixed tiers) and which may be upgraded (candidate tiers). */
+static cc_status facility_roles(run *r)
 {
-    char *buf = cc__strdup(list), *save = NULL;
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    const cc__facilities *fac = r->reg.fac;
+    uint8_t *fixed_t = cc__calloc_array(fac->n_tiers + 1, 1), *cand_t = cc__calloc_array(fac->n_tiers + 1, 1);
+    r->fixed = cc__calloc_array(fac->n, 1);
+    r->fac_cand = cc__calloc_array(fac->n, 1);
     cc_status st = CC_OK;
-    if (!buf) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
-    for (char *t = strtok_r(buf, ",", &save); t && !st; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ') t++;
-        size_t len = strlen(t);
-        while (len && t[len - 1] == ' ') t[--len] = '\0';
-        if (!len) continue;
-        size_t k = 0;
-        while (k < r->fac.n_tiers && strcmp(r->fac.tier_name[k], t)) k++;
-        if (k == r->fac.n_tiers) {
-            char names[400] = "";
-            for (size_t i = 0; i < r->fac.n_tiers && strlen(names) < 300; i++) {
-                if (i) strcat(names, ", ");
-                strncat(names, r->fac.tier_name[i], 60);
-            }
-            st = cc__fail(r->ctx, CC_ERR_PARAM, "%s names tier <%s>, but the facilities of '%s' have tiers: %s%s", opt, t, r->o->facilities,
-                          names[0] ? names : "none",
-                          r->fac.tier_field ? "" : " (no tier field; name it with --tier-field)");
-        } else {
-            flag_per_tier[k] = 1;
-        }
+    if (!fixed_t || !cand_t || !r->fixed || !r->fac_cand) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (!st && o->fixed_tiers) st = cc__tier_flags(ctx, fac, o->in.facilities, o->fixed_tiers, "fixed_tiers", fixed_t);
+    if (!st && o->candidate_tiers) st = cc__tier_flags(ctx, fac, o->in.facilities, o->candidate_tiers, "candidate_tiers", cand_t);
+    for (size_t f = 0; !st && f < fac->n; f++) {
+        int t = fac->tier[f];
+        if (t < 0) continue;
+        r->fixed[f] = fixed_t[t];
+        r->fac_cand[f] = cand_t[t] && !fixed_t[t];
     }
-    free(buf);
+    free(fixed_t);
+    free(cand_t);
     return st;
 }
 
+/* The region's inputs, then what only siting reads: the candidate layer and excluded areas. */
 static cc_status load_inputs(run *r)
 {
     cc_ctx *ctx = r->ctx;
     const cc_site_opts *o = r->o;
     cc_status st;
-    if ((st = cc__profile_resolve(ctx, o->profile, o->profile_obj, &r->profile_owned, &r->profile))) return st;
-    cc__info(ctx, "Reading roads...");
-    if ((st = cc_roads_read(ctx, o->roads, &CC__ROADS_OPTS(o), &r->roads))) return st;
-    const char *wkt = r->roads->crs_wkt;
-    cc__info(ctx, "Reading population...");
-    cc__demand_opts dop = {.pop_field = o->population_field};
-    if ((st = cc__demand_read(ctx, o->population, &dop, wkt, &r->dem))) return st;
-    if (o->facilities) {
-        cc__info(ctx, "Reading facilities...");
-        if ((st = cc__facilities_read(ctx, o->facilities, &CC__FACILITIES_OPTS(o), wkt, &r->fac))) return st;
-        r->have_fac = true;
-        uint8_t *fixed_t = cc__calloc_array(r->fac.n_tiers + 1, 1), *cand_t = cc__calloc_array(r->fac.n_tiers + 1, 1);
-        r->fixed = cc__calloc_array(r->fac.n, 1);
-        r->fac_cand = cc__calloc_array(r->fac.n, 1);
-        if (!fixed_t || !cand_t || !r->fixed || !r->fac_cand) {
-            free(fixed_t);
-            free(cand_t);
-            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        }
-        st = CC_OK;
-        if (o->fixed_tiers) st = tier_flags(r, o->fixed_tiers, "--fixed-tiers", fixed_t);
-        if (!st && o->candidate_tiers) st = tier_flags(r, o->candidate_tiers, "--candidate-tiers", cand_t);
-        for (size_t f = 0; !st && f < r->fac.n; f++) {
-            int t = r->fac.tier[f];
-            if (t < 0) continue;
-            r->fixed[f] = fixed_t[t];
-            r->fac_cand[f] = cand_t[t] && !fixed_t[t];
-        }
-        free(fixed_t);
-        free(cand_t);
-        if (st) return st;
-    }
+    if ((st = cc__region_load(ctx, &o->in, &region_opts, &r->reg))) return st;
+    if (r->reg.fac && (st = facility_roles(r))) return st;
+    const char *wkt = r->reg.roads->crs_wkt;
     if (o->candidates) {
         cc__info(ctx, "Reading candidate sites...");
-        cc__facilities_opts co = {.name_field = o->candidate_name_field, .lon_field = o->lon_field, .lat_field = o->lat_field};
+        cc__facilities_opts co = {.name_field = o->candidate_name_field, .lon_field = o->in.lon_field, .lat_field = o->in.lat_field};
         if ((st = cc__facilities_read(ctx, o->candidates, &co, wkt, &r->cpts))) return st;
         r->have_cpts = true;
-    }
-    if (o->admin) {
-        if ((st = cc__admin_read(ctx, o->admin, &CC__ADMIN_OPTS(o), wkt, &r->admin))) return st;
-        r->have_admin = true;
     }
     if (o->exclude) {
         if ((st = cc__admin_read(ctx, o->exclude, NULL, wkt, &r->excl))) return st;
@@ -264,38 +214,14 @@ static cc_status load_inputs(run *r)
     return CC_OK;
 }
 
-static cc_status join_points(run *r, const double *x, const double *y, size_t n, cc__join **join, uint32_t **off)
-{
-    return cc__join_points(r->ctx, r->snap, r->profile, x, y, n, join, off);
-}
-
 static cc_status join_all(run *r)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
-    if ((st = cc__snap_index_build(ctx, r->graph, &r->snap))) return st;
-    if ((st = join_points(r, r->dem.x, r->dem.y, r->dem.n, &r->djoin, &r->doff))) return st;
-    size_t n_on = 0;
-    for (size_t i = 0; i < r->dem.n; i++) n_on += r->djoin[i].arc != CC_INVALID_ID;
-    if (n_on == 0)
-        return cc__fail(ctx, CC_ERR_INPUT, "None of the %zu population points in '%s' is within %g m of a drivable road in '%s'; do the files cover the same area?",
-                        r->dem.n, r->o->population, cc_profile_get_max_snap_m(r->profile), r->o->roads);
-    if (r->have_fac && (st = join_points(r, r->fac.x, r->fac.y, r->fac.n, &r->fjoin, &r->foff))) return st;
-    if (r->have_cpts && (st = join_points(r, r->cpts.x, r->cpts.y, r->cpts.n, &r->pjoin, &r->poff))) return st;
-    if (!r->dem.is_raster) {
-        const cc_graph *g = r->graph;
-        double minx = g->minx, miny = g->miny, maxx = g->maxx, maxy = g->maxy;
-        for (size_t i = 0; i < r->dem.n; i++) {
-            minx = fmin(minx, r->dem.x[i]);
-            maxx = fmax(maxx, r->dem.x[i]);
-            miny = fmin(miny, r->dem.y[i]);
-            maxy = fmax(maxy, r->dem.y[i]);
-        }
-        double res = r->o->resolution_m > 0 ? r->o->resolution_m : 100.0;
-        if ((st = cc__grid_points(ctx, minx, miny, maxx, maxy, res, r->roads->crs_wkt, (size_t)50000000, &r->grid))) return st;
-        if ((st = join_points(r, r->grid.x, r->grid.y, r->grid.n, &r->gjoin, &r->goff))) return st;
-    }
-    return CC_OK;
+    if ((st = cc__region_join(ctx, &region_opts, &r->reg))) return st;
+    if (r->have_cpts && (st = cc__join_points(ctx, r->reg.snap, r->reg.profile, r->cpts.x, r->cpts.y, r->cpts.n, &r->pjoin, &r->poff)))
+        return st;
+    return cc__region_grid(ctx, &r->reg);
 }
 
 /* ---- candidates -------------------------------------------------------------------------------------- */
@@ -324,9 +250,9 @@ static cc_status make_candidates(run *r, cc_site_result *res)
     cc__cands *c = &r->cand;
     if (r->o->candidate_roads) {
         cc__info(ctx, "Placing candidates every %g m along roads...", r->spacing_m);
-        if ((st = cc__road_candidates(ctx, r->graph, r->roads, r->o->candidate_roads, r->spacing_m, r->spacing_m / 2, &rp))) return st;
+        if ((st = cc__road_candidates(ctx, r->reg.graph, r->reg.roads, r->o->candidate_roads, r->spacing_m, r->spacing_m / 2, &rp))) return st;
     }
-    size_t cap = rp.n + (r->have_fac ? r->fac.n : 0) + (r->have_cpts ? r->cpts.n : 0);
+    size_t cap = rp.n + ((r->reg.fac != NULL) ? r->reg.fac->n : 0) + (r->have_cpts ? r->cpts.n : 0);
     c->x = cc__malloc_array(cap, sizeof(double));
     c->y = cc__malloc_array(cap, sizeof(double));
     c->lon = cc__malloc_array(cap, sizeof(double));
@@ -338,14 +264,14 @@ static cc_status make_candidates(run *r, cc_site_result *res)
     c->admin = cc__malloc_array(cap, sizeof(int32_t));
     if (!c->x || !c->y || !c->lon || !c->lat || !c->join || !c->off || !c->source || !c->name || !c->admin) goto nomem;
     uint32_t off_fac = 0, off_layer = 0;
-    for (size_t f = 0; r->have_fac && f < r->fac.n; f++) {
+    for (size_t f = 0; (r->reg.fac != NULL) && f < r->reg.fac->n; f++) {
         if (!r->fac_cand[f]) continue;
-        if (r->fjoin[f].arc == CC_INVALID_ID) {
+        if (r->reg.fjoin[f].arc == CC_INVALID_ID) {
             off_fac++;
             continue;
         }
-        if (cand_push(c, r->fac.x[f], r->fac.y[f], r->fac.lon[f], r->fac.lat[f], r->fjoin[f], r->foff[f], CC__CAND_FACILITY,
-                      r->fac.name[f]))
+        if (cand_push(c, r->reg.fac->x[f], r->reg.fac->y[f], r->reg.fac->lon[f], r->reg.fac->lat[f], r->reg.fjoin[f], r->reg.foff[f], CC__CAND_FACILITY,
+                      r->reg.fac->name[f]))
             goto nomem;
         res->candidates_facility++;
     }
@@ -369,7 +295,7 @@ static cc_status make_candidates(run *r, cc_site_result *res)
         }
         memcpy(lx, rp.x, rp.n * sizeof(double));
         memcpy(ly, rp.y, rp.n * sizeof(double));
-        OGRSpatialReferenceH src = cc__srs_from_wkt(r->roads->crs_wkt), wgs = OSRNewSpatialReference(NULL);
+        OGRSpatialReferenceH src = cc__srs_from_wkt(r->reg.roads->crs_wkt), wgs = OSRNewSpatialReference(NULL);
         OSRImportFromEPSG(wgs, 4326);
         OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
         cc__gdal_begin(ctx);
@@ -384,9 +310,9 @@ static cc_status make_candidates(run *r, cc_site_result *res)
         OSRDestroySpatialReference(wgs);
         for (size_t i = 0; !st && i < rp.n; i++) {
             char nm[160];
-            const cc_graph *g = r->graph;
-            uint32_t cls = r->roads->cls[g->arc_way[rp.join[i].arc]];
-            snprintf(nm, sizeof(nm), "%s road point %zu", cls == CC__NO_STRING ? "road" : r->roads->strings.str[cls], i + 1);
+            const cc_graph *g = r->reg.graph;
+            uint32_t cls = r->reg.roads->cls[g->arc_way[rp.join[i].arc]];
+            snprintf(nm, sizeof(nm), "%s road point %zu", cls == CC__NO_STRING ? "road" : r->reg.roads->strings.str[cls], i + 1);
             if (cand_push(c, rp.x[i], rp.y[i], lx[i], ly[i], rp.join[i], 0, CC__CAND_ROAD, nm)) st = CC_ERR_NOMEM;
             else res->candidates_road++;
         }
@@ -397,7 +323,7 @@ static cc_status make_candidates(run *r, cc_site_result *res)
     }
     if (off_fac + off_layer)
         cc__warn(ctx, "%u candidate sites are farther than %g m from any drivable road and are left out", off_fac + off_layer,
-                 cc_profile_get_max_snap_m(r->profile));
+                 cc_profile_get_max_snap_m(r->reg.profile));
     res->candidates_dropped_offroad = off_fac + off_layer;
     /* excluded areas */
     if (r->have_excl && c->n) {
@@ -437,8 +363,8 @@ static cc_status make_candidates(run *r, cc_site_result *res)
     if (c->n == 0)
         st = cc__fail(ctx, CC_ERR_INPUT, "No candidate site is left (%u off the roads, %u in excluded areas); check the candidate options",
                       res->candidates_dropped_offroad, res->candidates_dropped_excluded);
-    if (!st && r->have_admin)
-        st = cc__points_in_polygons(ctx, r->admin.geom, r->admin.n, c->x, c->y, c->n, cc_ctx_get_threads(ctx), c->admin);
+    if (!st && r->reg.have_admin)
+        st = cc__points_in_polygons(ctx, r->reg.admin.geom, r->reg.admin.n, c->x, c->y, c->n, cc_ctx_get_threads(ctx), c->admin);
     res->candidates_total = (uint32_t)c->n;
     goto out;
 nomem:
@@ -465,7 +391,7 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
     }
     uint32_t *fdummy = f_out ? NULL : cc__malloc_array(nl, sizeof(uint32_t));
     if (!f_out && !fdummy) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
-    st = cc__nearest(r->ctx, r->graph, fj, fo, nf, in_set, 1, lj, lo, nl, r->dir, t_out, f_out ? f_out : fdummy);
+    st = cc__nearest(r->ctx, r->reg.graph, fj, fo, nf, in_set, 1, lj, lo, nl, r->dir, t_out, f_out ? f_out : fdummy);
     free(fdummy);
     if (st) return st;
     for (size_t i = 0; i < nl; i++)
@@ -476,13 +402,13 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
 static cc_status base_times(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
-    size_t nf = r->have_fac ? r->fac.n : 0;
-    if (!(r->time0 = cc__malloc_array(r->dem.n, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t f = 0; f < nf; f++) res->fixed_facilities += r->fixed[f] && r->fjoin[f].arc != CC_INVALID_ID;
+    size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
+    if (!(r->time0 = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t f = 0; f < nf; f++) res->fixed_facilities += r->fixed[f] && r->reg.fjoin[f].arc != CC_INVALID_ID;
     if (r->o->fixed_tiers && res->fixed_facilities == 0)
-        cc__warn(ctx, "No facility of --fixed-tiers %s is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
+        cc__warn(ctx, "No facility of parameter fixed_tiers (%s) is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
     cc__info(ctx, "Timing the population to the %u existing facilities...", res->fixed_facilities);
-    return nearest_of(r, r->fjoin, r->foff, nf, r->fixed, r->djoin, r->doff, r->dem.n, r->time0, NULL);
+    return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, r->fixed, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
 /* ---- coverage sets ------------------------------------------------------------------------------------------ */
@@ -491,7 +417,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
-    size_t nd = r->dem.n;
+    size_t nd = r->reg.dem.n;
     if (!(r->keep_lt = cc__malloc_array(nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
         if (r->coverage_model)
@@ -504,18 +430,18 @@ static cc_status build_sets(run *r, cc_site_result *res)
     cc__join *mj = cc__malloc_array(nd, sizeof(cc__join));
     if (!mj) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
-        mj[i] = r->djoin[i];
+        mj[i] = r->reg.djoin[i];
         if (r->keep_lt[i] == 0) mj[i].arc = CC_INVALID_ID;
     }
     cc__loc_index ix;
-    if ((st = cc__loc_index_build(ctx, r->graph, mj, nd, &ix))) {
+    if ((st = cc__loc_index_build(ctx, r->reg.graph, mj, nd, &ix))) {
         free(mj);
         return st;
     }
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
                         .store_times = !r->coverage_model};
     uint64_t est;
-    if ((st = cc__sets_estimate(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
+    if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
     double need = (double)est * pb * 3.0 + (double)r->cand.n * 8; /* the sets, and the solver's transpose and reduced copy */
     double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
@@ -525,22 +451,22 @@ static cc_status build_sets(run *r, cc_site_result *res)
         st = cc__fail(ctx, CC_ERR_LIMIT,
                       "The coverage sets would need about %.0f MiB (%.0f pairs: %zu candidates each reaching about %.0f demand points "
                       "within %g minutes, %zu bytes a pair, three copies while solving), more than the %.0f MiB allowed (%s); use a "
-                      "larger --spacing, fewer --candidate-roads classes, a smaller --%s, or a coarser population grid",
+                      "a larger parameter spacing_m, fewer parameter candidate_roads classes, a smaller parameter %s, or a coarser population grid",
                       need / 1048576.0, (double)est, r->cand.n, r->cand.n ? (double)est / r->cand.n : 0.0,
                       r->coverage_model ? r->minutes : r->radius_min, pb, avail / 1048576.0,
-                      r->o->max_memory_bytes ? "--max-memory" : "half of this machine's memory", r->coverage_model ? "minutes" : "radius");
+                      r->o->max_memory_bytes ? "parameter max_memory_bytes" : "half of this machine's memory", r->coverage_model ? "minutes" : "radius_minutes");
         goto out;
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
     if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
-        cc__sets_job job = {r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, est};
+        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, est};
         bool root = true;
         if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
         if (!root) {
             r->sets_elsewhere = true;
             goto out;
         }
-    } else if ((st = cc__sets_build(ctx, r->graph, &ix, mj, r->doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
+    } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
         goto out;
     }
     cc__debug(ctx, "Coverage sets digest %016llx (%llu pairs)", (unsigned long long)cc__sets_digest(&r->sets),
@@ -559,9 +485,9 @@ static cc_status build_sets(run *r, cc_site_result *res)
         for (uint64_t e = r->sets.first[j]; e < r->sets.first[j + 1]; e++) {
             uint32_t i = r->sets.dem[e];
             if (r->coverage_model)
-                a += r->dem.pop[i];
+                a += r->reg.dem.pop[i];
             else
-                a += r->dem.pop[i] * (double)(r->keep_lt[i] - r->sets.t_ms[e]) / 1000.0;
+                a += r->reg.dem.pop[i] * (double)(r->keep_lt[i] - r->sets.t_ms[e]) / 1000.0;
         }
         r->cand.alone[j] = a;
     }
@@ -578,7 +504,7 @@ static cc_status solve(run *r, cc_site_result *res)
     cc_ctx *ctx = r->ctx;
     const cc_site_opts *o = r->o;
     cc_status st;
-    size_t nd = r->dem.n;
+    size_t nd = r->reg.dem.n;
     double *w = cc__malloc_array(nd, sizeof(double));
     uint8_t *covered = cc__malloc_array(nd, 1);
     uint32_t *base = cc__malloc_array(nd, sizeof(uint32_t));
@@ -588,19 +514,19 @@ static cc_status solve(run *r, cc_site_result *res)
         goto out;
     }
     for (size_t i = 0; i < nd; i++) {
-        bool road = r->djoin[i].arc != CC_INVALID_ID;
-        w[i] = r->coverage_model || road ? r->dem.pop[i] : 0.0; /* time models: the mean over people with road access */
+        bool road = r->reg.djoin[i].arc != CC_INVALID_ID;
+        w[i] = r->coverage_model || road ? r->reg.dem.pop[i] : 0.0; /* time models: the mean over people with road access */
         covered[i] = r->time0[i] <= r->T_ms;
         base[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms;
     }
     cc_site_instance in = {.n_candidates = (uint32_t)r->cand.n, .n_demand = (uint32_t)nd, .first = r->sets.first, .demand = r->sets.dem,
                            .time_ms = r->sets.t_ms, .weight = w, .covered = r->coverage_model ? covered : NULL,
                            .base_time_ms = r->coverage_model ? NULL : base, .radius_ms = r->coverage_model ? 0 : r->R_ms};
-    if (r->have_admin && (o->max_per_area > 0 || o->min_per_area > 0)) {
+    if (r->reg.have_admin && (o->max_per_area > 0 || o->min_per_area > 0)) {
         area = cc__malloc_array(r->cand.n, sizeof(uint32_t));
-        amin = cc__malloc_array(r->admin.n, sizeof(uint32_t));
-        amax = cc__malloc_array(r->admin.n, sizeof(uint32_t));
-        uint32_t *nin = cc__calloc_array(r->admin.n, sizeof(uint32_t));
+        amin = cc__malloc_array(r->reg.admin.n, sizeof(uint32_t));
+        amax = cc__malloc_array(r->reg.admin.n, sizeof(uint32_t));
+        uint32_t *nin = cc__calloc_array(r->reg.admin.n, sizeof(uint32_t));
         if (!area || !amin || !amax || !nin) {
             free(nin);
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -610,11 +536,11 @@ static cc_status solve(run *r, cc_site_result *res)
             area[j] = r->cand.admin[j] >= 0 ? (uint32_t)r->cand.admin[j] : CC_INVALID_ID;
             if (r->cand.admin[j] >= 0) nin[r->cand.admin[j]]++;
         }
-        for (size_t a = 0; a < r->admin.n; a++) {
+        for (size_t a = 0; a < r->reg.admin.n; a++) {
             amax[a] = o->max_per_area > 0 ? (uint32_t)o->max_per_area : UINT32_MAX;
             amin[a] = o->min_per_area > 0 ? (uint32_t)o->min_per_area : 0;
             if (amin[a] > nin[a]) {
-                st = cc__fail(ctx, CC_ERR_PARAM, "Admin area <%s> has %u candidate sites, fewer than --min-per-area %d", r->admin.name[a], nin[a],
+                st = cc__fail(ctx, CC_ERR_PARAM, "Admin area <%s> has %u candidate sites, fewer than parameter min_per_area (%d)", r->reg.admin.name[a], nin[a],
                               o->min_per_area);
                 free(nin);
                 goto out;
@@ -622,12 +548,12 @@ static cc_status solve(run *r, cc_site_result *res)
         }
         free(nin);
         in.area = area;
-        in.n_areas = (uint32_t)r->admin.n;
+        in.n_areas = (uint32_t)r->reg.admin.n;
         in.area_min = amin;
         in.area_max = amax;
-        if (o->min_per_area > 0 && (uint64_t)o->min_per_area * r->admin.n > (r->model == CC_SITE_LSCP ? r->cand.n : r->p)) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "--min-per-area %d in %zu admin areas needs %llu sites, more than -p %u", o->min_per_area, r->admin.n,
-                          (unsigned long long)o->min_per_area * r->admin.n, r->p);
+        if (o->min_per_area > 0 && (uint64_t)o->min_per_area * r->reg.admin.n > (r->model == CC_SITE_LSCP ? r->cand.n : r->p)) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter min_per_area (%d) in %zu admin areas needs %llu sites, more than parameter p (%u)", o->min_per_area, r->reg.admin.n,
+                          (unsigned long long)o->min_per_area * r->reg.admin.n, r->p);
             goto out;
         }
     }
@@ -638,7 +564,7 @@ static cc_status solve(run *r, cc_site_result *res)
     if (o->candidate_tiers && !o->emergency) {
         uint32_t cap = o->max_subcentres ? o->max_subcentres : 2;
         if (r->model != CC_SITE_LSCP && r->p > cap) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "-p %u asks for more upgrades than the cap of %u sub-centres per county (--max-subcentres)", r->p, cap);
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) asks for more upgrades than the cap of %u sub-centres per county (parameter max_subcentres)", r->p, cap);
             goto out;
         }
         if (r->model != CC_SITE_LSCP && r->curve_to > cap) r->curve_to = pr.curve_to = cap;
@@ -646,7 +572,7 @@ static cc_status solve(run *r, cc_site_result *res)
     }
     if (pr.curve_to > r->cand.n) pr.curve_to = (uint32_t)r->cand.n;
     if (r->model != CC_SITE_LSCP && r->p > r->cand.n) {
-        st = cc__fail(ctx, CC_ERR_PARAM, "-p %u is more than the %zu candidate sites", r->p, r->cand.n);
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", r->p, r->cand.n);
         goto out;
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
@@ -666,15 +592,15 @@ out:
 static void time_stats(const run *r, const uint32_t *t, double *mean_s, double *worst_s, double *p90_s)
 {
     size_t n = 0;
-    cc__tw *v = cc__malloc_array(r->dem.n, sizeof(cc__tw));
+    cc__tw *v = cc__malloc_array(r->reg.dem.n, sizeof(cc__tw));
     double sum = 0, wsum = 0;
     uint32_t worst = 0;
-    for (size_t i = 0; i < r->dem.n; i++) {
-        if (!(r->dem.pop[i] > 0) || t[i] == CC_INF_COST) continue;
-        sum += r->dem.pop[i] * (double)t[i];
-        wsum += r->dem.pop[i];
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
+        if (!(r->reg.dem.pop[i] > 0) || t[i] == CC_INF_COST) continue;
+        sum += r->reg.dem.pop[i] * (double)t[i];
+        wsum += r->reg.dem.pop[i];
         if (t[i] > worst) worst = t[i];
-        if (v) v[n++] = (cc__tw){t[i], r->dem.pop[i]};
+        if (v) v[n++] = (cc__tw){t[i], r->reg.dem.pop[i]};
     }
     *mean_s = wsum > 0 ? sum / wsum / 1000.0 : NAN;
     *worst_s = wsum > 0 ? worst / 1000.0 : NAN;
@@ -688,18 +614,18 @@ static cc_status evaluate(run *r, cc_site_result *res)
     cc_ctx *ctx = r->ctx;
     cc_status st = CC_OK;
     const cc_site_solution *sol = ((result_impl *)res)->sol;
-    size_t nf = r->have_fac ? r->fac.n : 0, ns = sol->n_sites, nt = nf + ns;
+    size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0, ns = sol->n_sites, nt = nf + ns;
     cc__join *fj = cc__malloc_array(nt ? nt : 1, sizeof(cc__join));
     uint32_t *fo = cc__malloc_array(nt ? nt : 1, sizeof(uint32_t));
     uint8_t *set = cc__calloc_array(nt ? nt : 1, 1);
     uint8_t *cnt = NULL;
-    const cc__demand *grid = r->dem.is_raster ? &r->dem : &r->grid;
-    const cc__join *gj = r->dem.is_raster ? r->djoin : r->gjoin;
-    const uint32_t *go = r->dem.is_raster ? r->doff : r->goff;
+    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
+    const cc__join *gj = r->reg.dem.is_raster ? r->reg.djoin : r->reg.gjoin;
+    const uint32_t *go = r->reg.dem.is_raster ? r->reg.doff : r->reg.goff;
     if (!fj || !fo || !set) goto nomem;
     for (size_t f = 0; f < nf; f++) {
-        fj[f] = r->fjoin[f];
-        fo[f] = r->foff[f];
+        fj[f] = r->reg.fjoin[f];
+        fo[f] = r->reg.foff[f];
         set[f] = r->fixed[f];
     }
     for (size_t s = 0; s < ns; s++) {
@@ -709,63 +635,63 @@ static cc_status evaluate(run *r, cc_site_result *res)
         set[nf + s] = 1;
     }
     for (int k = 0; k < 2; k++) {
-        r->dtime[k] = cc__malloc_array(r->dem.n, sizeof(uint32_t));
-        r->dfac[k] = cc__malloc_array(r->dem.n, sizeof(uint32_t));
+        r->dtime[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
+        r->dfac[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
         if (!r->dtime[k] || !r->dfac[k]) goto nomem;
-        if (!r->dem.is_raster) {
+        if (!r->reg.dem.is_raster) {
             r->gtime[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
             r->gfac[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
             if (!r->gtime[k] || !r->gfac[k]) goto nomem;
         }
         /* k = 0: the existing facilities; k = 1: with the new sites */
-        if ((st = nearest_of(r, fj, fo, k ? nt : nf, set, r->djoin, r->doff, r->dem.n, r->dtime[k], r->dfac[k]))) goto out;
-        if (!r->dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) goto out;
+        if ((st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) goto out;
+        if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) goto out;
     }
     /* coverage, times, per-site figures */
     double before = 0, after = 0;
-    for (size_t i = 0; i < r->dem.n; i++) {
-        res->population_total += r->dem.pop[i];
-        if (r->djoin[i].arc == CC_INVALID_ID) res->population_no_road_access += r->dem.pop[i];
-        before += r->dtime[0][i] <= r->T_ms ? r->dem.pop[i] : 0;
-        after += r->dtime[1][i] <= r->T_ms ? r->dem.pop[i] : 0;
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
+        res->population_total += r->reg.dem.pop[i];
+        if (r->reg.djoin[i].arc == CC_INVALID_ID) res->population_no_road_access += r->reg.dem.pop[i];
+        before += r->dtime[0][i] <= r->T_ms ? r->reg.dem.pop[i] : 0;
+        after += r->dtime[1][i] <= r->T_ms ? r->reg.dem.pop[i] : 0;
     }
     res->covered_before = before;
     res->covered_after = after;
     time_stats(r, r->dtime[0], &res->mean_s_before, &res->worst_s_before, &res->p90_s_before);
     time_stats(r, r->dtime[1], &res->mean_s_after, &res->worst_s_after, &res->p90_s_after);
     /* backup coverage: demand within T of two or more facilities (bounded searches) */
-    if (!(cnt = cc__calloc_array(2 * r->dem.n, 1))) goto nomem;
+    if (!(cnt = cc__calloc_array(2 * r->reg.dem.n, 1))) goto nomem;
     {
         cc__loc_index ix;
         cc__reach_ws ws;
-        if ((st = cc__loc_index_build(ctx, r->graph, r->djoin, r->dem.n, &ix))) goto out;
-        if ((st = cc__reach_ws_init(ctx, r->graph, r->dem.n, &ws))) {
+        if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) goto out;
+        if ((st = cc__reach_ws_init(ctx, r->reg.graph, r->reg.dem.n, &ws))) {
             cc__loc_index_free(&ix);
             goto out;
         }
         for (size_t f = 0; f < nt; f++) {
             if (!set[f] || fj[f].arc == CC_INVALID_ID) continue;
-            cc__reach(&ws, r->graph, &ix, r->djoin, r->doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
+            cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
             for (size_t k = 0; k < ws.n; k++) {
                 uint32_t i = ws.loc[k];
                 if (f < nf && cnt[i] < 2) cnt[i]++;
-                if (cnt[r->dem.n + i] < 2) cnt[r->dem.n + i]++;
+                if (cnt[r->reg.dem.n + i] < 2) cnt[r->reg.dem.n + i]++;
             }
         }
         cc__reach_ws_free(&ws);
         cc__loc_index_free(&ix);
-        for (size_t i = 0; i < r->dem.n; i++) {
-            if (cnt[i] >= 2) res->backup_before += r->dem.pop[i];
-            if (cnt[r->dem.n + i] >= 2) res->backup_after += r->dem.pop[i];
+        for (size_t i = 0; i < r->reg.dem.n; i++) {
+            if (cnt[i] >= 2) res->backup_before += r->reg.dem.pop[i];
+            if (cnt[r->reg.dem.n + i] >= 2) res->backup_after += r->reg.dem.pop[i];
         }
     }
     /* not covered and no candidate within T */
     if (r->coverage_model) {
-        uint8_t *reach = cc__calloc_array(r->dem.n, 1);
+        uint8_t *reach = cc__calloc_array(r->reg.dem.n, 1);
         if (!reach) goto nomem;
         for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1;
-        for (size_t i = 0; i < r->dem.n; i++)
-            if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->dem.pop[i];
+        for (size_t i = 0; i < r->reg.dem.n; i++)
+            if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
         free(reach);
     }
     /* picks */
@@ -777,9 +703,9 @@ static cc_status evaluate(run *r, cc_site_result *res)
     double *served = cc__calloc_array(ns ? ns : 1, sizeof(double));
     if (!served) goto nomem;
     uint32_t lim = r->coverage_model ? r->T_ms : r->R_ms;
-    for (size_t i = 0; i < r->dem.n; i++) {
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
         uint32_t f = r->dfac[1][i];
-        if (f != CC_INVALID_ID && f >= nf && r->dtime[1][i] <= lim) served[f - nf] += r->dem.pop[i];
+        if (f != CC_INVALID_ID && f >= nf && r->dtime[1][i] <= lim) served[f - nf] += r->reg.dem.pop[i];
     }
     double cum = before;
     for (size_t s = 0; s < ns; s++) {
@@ -792,8 +718,8 @@ static cc_status evaluate(run *r, cc_site_result *res)
         }
         pk->name = ri->pick_name[s];
         pk->source = r->cand.source[j] == CC__CAND_FACILITY ? "facility" : r->cand.source[j] == CC__CAND_LAYER ? "candidate" : "road";
-        if (r->have_admin && r->cand.admin[j] >= 0) {
-            if (!(ri->pick_admin[s] = cc__strdup(r->admin.name[r->cand.admin[j]]))) {
+        if (r->reg.have_admin && r->cand.admin[j] >= 0) {
+            if (!(ri->pick_admin[s] = cc__strdup(r->reg.admin.name[r->cand.admin[j]]))) {
                 free(served);
                 goto nomem;
             }
@@ -805,9 +731,10 @@ static cc_status evaluate(run *r, cc_site_result *res)
         pk->lat = r->cand.lat[j];
         double wall = 0;
         if (!r->coverage_model)
-            for (size_t i = 0; i < r->dem.n; i++)
-                if (r->djoin[i].arc != CC_INVALID_ID) wall += r->dem.pop[i];
-        pk->gain = r->coverage_model ? sol->site_gain[s] : (wall > 0 ? sol->site_gain[s] / wall : 0);
+            for (size_t i = 0; i < r->reg.dem.n; i++)
+                if (r->reg.djoin[i].arc != CC_INVALID_ID) wall += r->reg.dem.pop[i];
+        pk->gain_persons = r->coverage_model ? sol->site_gain[s] : NAN;
+        pk->saved_mean_s = r->coverage_model ? NAN : (wall > 0 ? sol->site_gain[s] / wall : 0);
         if (r->coverage_model) cum += sol->site_gain[s];
         pk->covered_cum = r->coverage_model ? cum : NAN;
         pk->share_cum = r->coverage_model && res->population_total > 0 ? cum / res->population_total : NAN;
@@ -879,8 +806,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     if ((st = load_inputs(&r))) goto out;
     res->t_load_s = cc__now() - t0;
     t = cc__now();
-    cc__info(ctx, "Building graph...");
-    if ((st = cc_graph_build(ctx, r.roads, r.profile, NULL, &r.graph))) goto out;
+    if ((st = cc__region_build(ctx, &r.reg, false))) goto out;
     res->t_graph_s = cc__now() - t;
     t = cc__now();
     cc__info(ctx, "Joining population, facilities and candidates to roads...");
@@ -907,8 +833,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->radius_minutes = r.coverage_model ? NAN : r.radius_min;
     res->dispatch_minutes = r.dispatch_min;
     res->p = r.model == CC_SITE_LSCP ? r.res->sol->n_sites : r.p;
-    snprintf(r.res->crs_name, sizeof(r.res->crs_name), "%s", r.roads->crs_name);
-    snprintf(r.res->profile_name, sizeof(r.res->profile_name), "%s", cc_profile_get_name(r.profile));
+    snprintf(r.res->crs_name, sizeof(r.res->crs_name), "%s", r.reg.roads->crs_name);
+    snprintf(r.res->profile_name, sizeof(r.res->profile_name), "%s", cc_profile_get_name(r.reg.profile));
     res->crs_name = r.res->crs_name;
     res->profile_name = r.res->profile_name;
     if (cc__interrupted(ctx)) {
@@ -916,10 +842,10 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
         goto out;
     }
     t = cc__now();
-    cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.roads->crs_wkt, .dem = &r.dem, .grid = r.dem.is_raster ? &r.dem : &r.grid,
-                      .fac = r.have_fac ? &r.fac : NULL, .fixed = r.fixed, .fjoin = r.fjoin, .admin = r.have_admin ? &r.admin : NULL,
-                      .cand = &r.cand, .gtime_before = r.dem.is_raster ? r.dtime[0] : r.gtime[0],
-                      .gtime_after = r.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
+    cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.reg.roads->crs_wkt, .dem = &r.reg.dem, .grid = r.reg.dem.is_raster ? &r.reg.dem : &r.reg.grid,
+                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL,
+                      .cand = &r.cand, .gtime_before = r.reg.dem.is_raster ? r.dtime[0] : r.gtime[0],
+                      .gtime_after = r.reg.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
                       .T_ms = r.T_ms, .model_name = cc_site_model_name(r.model), .stage = &r.stage, .res = res};
     res->t_total_s = cc__now() - t0; /* provisional, for summary.json */
     if ((st = cc__site_write(&w))) goto out;

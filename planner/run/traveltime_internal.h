@@ -10,7 +10,7 @@
 #include <gdal.h>
 
 #include "carecircle/cc_traveltime.h"
-#include "../io/inputs_internal.h"
+#include "../io/write_internal.h"
 #include "../io/write_internal.h"
 
 /* Per-tile sums (double), in this order; tiles are added up in tile order so that the figures

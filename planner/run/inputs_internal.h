@@ -1,0 +1,93 @@
+/*
+ * inputs_internal.h - one way to load and join the inputs of a run (cc_inputs.h), shared by
+ * the coverage, siting and tiled travel-time runs, scenarios (through them) and MPI ranks.
+ *
+ *   cc__region_load()   profile, roads (+ edits), population, facilities (+ changes), admin areas
+ *   cc__region_build()  the graph
+ *   cc__region_join()   the snap index; facilities and demand joined to the network
+ *   cc__region_grid()   village points only: the working-CRS grid of the travel-time raster
+ *
+ * A region owns everything it loads; cc__region_free() releases it (also after a failure at
+ * any step).
+ */
+#ifndef CC_RUN_INPUTS_INTERNAL_H
+#define CC_RUN_INPUTS_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "carecircle/cc_inputs.h"
+#include "../graph/snap_internal.h"
+#include "../io/readers_internal.h"
+
+/* How a run loads its inputs. Zero-initialised: the whole population, roads in the CRS of
+ * cc_inputs.crs (or the UTM zone of their centre), facilities read when given. */
+typedef struct cc__region_opts {
+    bool need_facilities;    /* fail when no facility file is given or none joins the network */
+    bool read_admin;         /* read cc_inputs.admin when given */
+    bool apply_edits;        /* apply cc_inputs.edits (a tiled run refuses them before loading) */
+    const char *work_wkt;    /* working CRS given as WKT (tiles); overrides cc_inputs.crs */
+    int win[4];              /* raster demand: read only this window (see cc__demand_opts.win) */
+    double halo_m;           /* > 0: read the population first, then only the roads crossing its
+                              * extent grown by halo_m (an OGR spatial filter); needs work_wkt */
+    const cc__facilities *shared_fac; /* facilities read once elsewhere (borrowed; tiles) */
+    const cc_profile *shared_profile; /* profile resolved once elsewhere (borrowed; tiles) */
+} cc__region_opts;
+
+typedef struct cc__region {
+    const cc_inputs *in;      /* borrowed */
+    cc_profile *profile_owned;
+    const cc_profile *profile;
+    cc_roads *roads;
+    cc_graph *graph;          /* NULL until cc__region_build() */
+    cc__snap_index *snap;
+    cc__demand dem;           /* demand points */
+    cc__demand grid;          /* village points: travel-time grid cells (cc__region_grid); else empty */
+    cc__facilities fac_own;
+    const cc__facilities *fac; /* &fac_own, the shared facilities, or NULL when none were read */
+    cc__admin admin;
+    bool have_admin;
+    cc__join *fjoin, *djoin, *gjoin;
+    uint32_t *foff, *doff, *goff;
+    size_t fac_joined;        /* facilities within the snap distance of a drivable road */
+    double t_load_s, t_graph_s, t_snap_s;
+} cc__region;
+
+/* The parameters that name a file and the grid resolution, checked before any work: a missing
+ * required path fails with CC_ERR_PARAM naming the parameter ("roads", "population",
+ * "facilities"). */
+cc_status cc__region_check(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *o);
+/* Read everything; the parameters that name a file are checked first (a missing required path
+ * fails with CC_ERR_PARAM naming the parameter: "roads", "population", "facilities"). */
+cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *o, cc__region *r);
+/* Build the graph of the loaded roads. With @p allow_empty, a network without a drivable road
+ * is not an error: r->graph stays NULL (a tile whose halo holds no road). */
+cc_status cc__region_build(cc_ctx *ctx, cc__region *r, bool allow_empty);
+/* Build the snap index and join the facilities and the demand points to the network. Warns
+ * about facilities off the network; fails when no demand point (or, with need_facilities, no
+ * facility) joins it. */
+cc_status cc__region_join(cc_ctx *ctx, const cc__region_opts *o, cc__region *r);
+/* Village points: cells of the working-CRS grid over the network and the villages at
+ * cc_inputs.resolution_m (cc__region_grid_cells() of them), joined to the network. */
+double cc__region_grid_cells(const cc__region *r);
+cc_status cc__region_grid(cc_ctx *ctx, cc__region *r);
+void cc__region_free(cc__region *r);
+
+/* The profile of @p in: the loaded one, or the named one (default "ambulance") loaded into
+ * *owned, which the caller destroys. */
+cc_status cc__inputs_profile(cc_ctx *ctx, const cc_inputs *in, cc_profile **owned, const cc_profile **out);
+/* The facilities of @p in, read into the CRS @p work_wkt with the reader options of @p in. */
+cc_status cc__inputs_facilities(cc_ctx *ctx, const cc_inputs *in, const char *work_wkt, cc__facilities *out);
+
+/* The grid every raster output of the region is on: the population raster's, or the
+ * working-CRS grid of village points. */
+static inline const cc__demand *cc__region_cells(const cc__region *r)
+{
+    return r->dem.is_raster ? &r->dem : &r->grid;
+}
+
+/* Indices of the tiers named in the comma list @p list (flag_per_tier[k] = 1); an unknown name
+ * fails naming the parameter @p param and the tiers there are. */
+cc_status cc__tier_flags(cc_ctx *ctx, const cc__facilities *fac, const char *facilities_path, const char *list, const char *param,
+                         uint8_t *flag_per_tier);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * resolve.c - a parsed scenario as what runs and records take: the resolved scenario as JSON
+ * (scenario.json), its content hash (batches skip unchanged variants), and the inputs of its
+ * runs (one cc_inputs for the coverage and the siting parts).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cpl_string.h>
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "carecircle/cc_report.h"
+#include "carecircle/cc_site.h"
+#include "carecircle/cc_version.h"
+#include "../graph/graph_internal.h"
+#include "../io/write_internal.h"
+#include "scenario_internal.h"
+
+const char *cc_scenario_get_name(const cc_scenario *s) { return s->name; }
+const char *cc_scenario_get_out_dir(const cc_scenario *s) { return s->out.v; }
+bool cc_scenario_has_siting(const cc_scenario *s) { return s->n_siting > 0; }
+
+/* ---- resolved JSON and content hash ------------------------------------------------------------- */
+
+static void jstr(json_object *o, const char *k, const char *v)
+{
+    if (v) json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static json_object *jnum(double v)
+{
+    char b[64];
+    snprintf(b, sizeof(b), "%.17g", v);
+    return json_object_new_double_s(v, b);
+}
+
+json_object *cc__scenario_resolved(const cc_scenario *s)
+{
+    json_object *j = json_object_new_object(), *x, *a;
+    jstr(j, "name", s->name);
+    jstr(j, "title_zh", s->title_zh);
+    jstr(j, "title_en", s->title_en);
+    jstr(j, "label_zh", s->label_zh);
+    jstr(j, "label_en", s->label_en);
+    x = json_object_new_object();
+    jstr(x, "roads", s->roads.v);
+    jstr(x, "roads_layer", s->roads_layer.v);
+    jstr(x, "class_field", s->class_field.v);
+    jstr(x, "speed_field", s->speed_field.v);
+    jstr(x, "population", s->population.v);
+    jstr(x, "population_field", s->population_field.v);
+    jstr(x, "facilities", s->facilities.v);
+    jstr(x, "facility_name_field", s->facility_name_field.v);
+    jstr(x, "lon_field", s->lon_field.v);
+    jstr(x, "lat_field", s->lat_field.v);
+    jstr(x, "facility_where", s->facility_where.v);
+    jstr(x, "tier_field", s->tier_field.v);
+    jstr(x, "tiers", s->tiers);
+    jstr(x, "admin", s->admin.v);
+    jstr(x, "admin_name_field", s->admin_name_field.v);
+    jstr(x, "admin_code_field", s->admin_code_field.v);
+    json_object_object_add(j, "inputs", x);
+    jstr(j, "crs", s->crs.v);
+    /* the profile after speed factors: every number that sets a speed */
+    const cc_profile *pr = s->profile;
+    x = json_object_new_object();
+    jstr(x, "name", pr->name);
+    a = json_object_new_object();
+    for (size_t i = 0; i < pr->n_classes; i++) json_object_object_add(a, pr->class_name[i], jnum(pr->class_kmh[i]));
+    json_object_object_add(x, "speeds_kmh", a);
+    a = json_object_new_array();
+    for (size_t i = 0; i < pr->n_blocked; i++) json_object_array_add(a, json_object_new_string(pr->blocked[i]));
+    json_object_object_add(x, "not_drivable", a);
+    a = json_object_new_object();
+    for (size_t i = 0; i < pr->n_surfaces; i++) json_object_object_add(a, pr->surface_name[i], jnum(pr->surface_mult[i]));
+    json_object_object_add(x, "surface_multipliers", a);
+    jstr(x, "maxspeed", pr->maxspeed_cap ? "cap" : "ignore");
+    jstr(x, "oneway", pr->oneway_honour ? "honour" : "ignore");
+    json_object_object_add(x, "offroad_speed_kmh", jnum(pr->offroad_kmh));
+    json_object_object_add(x, "max_snap_m", jnum(pr->max_snap_m));
+    json_object_object_add(j, "profile", x);
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_minutes; i++) json_object_array_add(a, jnum(s->minutes[i]));
+    json_object_object_add(j, "minutes", a);
+    if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
+    if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
+    x = json_object_new_object();
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_closed_ids; i++) json_object_array_add(a, json_object_new_int64(s->closed_ids[i]));
+    json_object_object_add(x, "way_ids", a);
+    jstr(x, "areas", s->closed_areas.v);
+    jstr(x, "areas_layer", s->closed_areas_layer.v);
+    json_object_object_add(j, "closed_roads", x);
+    x = json_object_new_object();
+    jstr(x, "path", s->added.v);
+    jstr(x, "layer", s->added_layer.v);
+    json_object_object_add(x, "connect_m", jnum(s->added_connect_m > 0 ? s->added_connect_m : 50));
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_replaced_ids; i++) json_object_array_add(a, json_object_new_int64(s->replaced_ids[i]));
+    json_object_object_add(x, "replaces", a);
+    json_object_object_add(j, "added_roads", x);
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_fchanges; i++) {
+        const cc_facility_change *c = &s->fchanges[i].c;
+        json_object *e = json_object_new_object();
+        jstr(e, "change", c->kind == CC_FACILITY_ADD ? "add" : c->kind == CC_FACILITY_REMOVE ? "remove" : "set_tier");
+        if (c->id >= 0) json_object_object_add(e, "id", json_object_new_int64(c->id));
+        jstr(e, "name", c->name);
+        if (c->kind == CC_FACILITY_ADD) {
+            json_object_object_add(e, "lon", jnum(c->lon));
+            json_object_object_add(e, "lat", jnum(c->lat));
+        }
+        jstr(e, "tier", c->tier);
+        json_object_array_add(a, e);
+    }
+    json_object_object_add(j, "facility_changes", a);
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_siting; i++) {
+        json_object *e = json_object_new_object();
+        jstr(e, "model", s->siting[i].model);
+        if (s->siting[i].budget > 0) json_object_object_add(e, "budget", jnum(s->siting[i].budget));
+        if (s->siting[i].threshold_min > 0) json_object_object_add(e, "threshold_min", jnum(s->siting[i].threshold_min));
+        jstr(e, "candidates", s->siting[i].candidates);
+        jstr(e, "tier", s->siting[i].tier);
+        jstr(e, "fixed_tiers", s->siting[i].fixed_tiers);
+        jstr(e, "candidate_tiers", s->siting[i].candidate_tiers);
+        jstr(e, "candidate_roads", s->siting[i].candidate_roads);
+        if (s->siting[i].spacing_m > 0) json_object_object_add(e, "spacing_m", jnum(s->siting[i].spacing_m));
+        if (s->siting[i].target_share > 0) json_object_object_add(e, "target_share", jnum(s->siting[i].target_share));
+        json_object_object_add(e, "emergency", json_object_new_boolean(s->siting[i].emergency));
+        if (isfinite(s->siting[i].dispatch_min)) json_object_object_add(e, "dispatch_minutes", jnum(s->siting[i].dispatch_min));
+        if (s->siting[i].max_per_area > 0) json_object_object_add(e, "max_per_area", jnum(s->siting[i].max_per_area));
+        if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
+        json_object_array_add(a, e);
+    }
+    json_object_object_add(j, "siting", a);
+    x = json_object_new_object();
+    jstr(x, "lang", s->lang);
+    json_object_object_add(x, "maps", json_object_new_boolean(s->maps));
+    json_object_object_add(j, "report", x);
+    return j;
+}
+
+cc_status cc_scenario_to_json(cc_ctx *ctx, const cc_scenario *s, char **out)
+{
+    json_object *j = cc__scenario_resolved(s);
+    const char *t = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+    *out = t ? cc__strdup(t) : NULL;
+    json_object_put(j);
+    return *out ? CC_OK : cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+}
+
+/* SHA-256 of every file GDAL lists for the dataset at @p path (or the file alone). */
+static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool *hashable)
+{
+    if (!path) return CC_OK;
+    g_checksum_update(sum, (const guchar *)path, (gssize)strlen(path) + 1);
+    if (cc__sc_is_remote(path)) {
+        *hashable = false;
+        return CC_OK;
+    }
+    cc__gdal_init();
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char **files = ds ? GDALGetFileList(ds) : NULL;
+    if (ds) GDALClose(ds);
+    cc__gdal_end(ctx);
+    if (!files) files = CSLAddString(NULL, path);
+    /* sorted, so that the order GDAL lists sidecars in does not matter */
+    int n = CSLCount(files);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(files[j - 1], files[j]) > 0; j--) {
+            char *t = files[j];
+            files[j] = files[j - 1];
+            files[j - 1] = t;
+        }
+    cc_status st = CC_OK;
+    unsigned char *buf = malloc(1 << 20);
+    if (!buf) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (int i = 0; i < n && !st; i++) {
+        FILE *f = fopen(files[i], "rb");
+        if (!f) {
+            st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it: %s", files[i], strerror(errno));
+            break;
+        }
+        size_t k;
+        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(sum, buf, (gssize)k);
+        if (ferror(f)) st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it", files[i]);
+        fclose(f);
+    }
+    free(buf);
+    CSLDestroy(files);
+    return st;
+}
+
+cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool *hashable)
+{
+    char *json = NULL;
+    cc_status st = cc_scenario_to_json(ctx, s, &json);
+    if (st) return st;
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    *hashable = true;
+    const char *ver = "carecircle " CC_VERSION_STRING "\n";
+    g_checksum_update(sum, (const guchar *)ver, (gssize)strlen(ver));
+    g_checksum_update(sum, (const guchar *)json, (gssize)strlen(json));
+    /* the profile needs no file hash: the resolved JSON holds every number of it */
+    const char *inputs[] = {s->roads.v, s->population.v, s->facilities.v, s->admin.v, s->closed_areas.v, s->added.v};
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]) && !st; i++) st = hash_input(ctx, sum, inputs[i], hashable);
+    for (size_t i = 0; i < s->n_siting && !st; i++) st = hash_input(ctx, sum, s->siting[i].candidates, hashable);
+    if (!st) snprintf(hex, 65, "%s", g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    free(json);
+    return st;
+}
+
+/* ---- run ---------------------------------------------------------------------------------------- */
+
+
+/* ---- the inputs of the scenario's runs --------------------------------------------------------- */
+
+cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc)
+{
+    *fc = cc__calloc_array(s->n_fchanges ? s->n_fchanges : 1, sizeof(cc_facility_change));
+    if (!*fc) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < s->n_fchanges; i++) (*fc)[i] = s->fchanges[i].c;
+    *in = (cc_inputs){
+        .roads = s->roads.v, .roads_layer = s->roads_layer.v, .class_field = s->class_field.v, .speed_field = s->speed_field.v,
+        .population = s->population.v, .population_field = s->population_field.v, .facilities = s->facilities.v,
+        .facility_name_field = s->facility_name_field.v, .lon_field = s->lon_field.v, .lat_field = s->lat_field.v,
+        .facility_where = s->facility_where.v, .tier_field = s->tier_field.v, .tiers = s->tiers, .admin = s->admin.v,
+        .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .crs = s->crs.v,
+        .profile_obj = s->profile, .resolution_m = s->resolution_m,
+        .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,
+                  .closed_areas_layer = s->closed_areas_layer.v, .added_roads = s->added.v, .added_roads_layer = s->added_layer.v,
+                  .added_roads_connect_m = s->added_connect_m, .replaced_way_ids = s->replaced_ids,
+                  .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges}};
+    return CC_OK;
+}
