@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 #include "cc_profile.h"
 
@@ -126,10 +127,10 @@ typedef struct cc_coverage_result {
  *  a failed or interrupted run leaves the previous outputs untouched and no partial files.
  *  @param out figures; caller owns them, free with cc_coverage_result_destroy(); may be NULL
  *  @return CC_OK or the first failure (message in cc_ctx_last_error()). @since 0.1 */
-cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
+CC_API cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
 
 /** Free a result. NULL is a no-op. @since 0.1 */
-void cc_coverage_result_destroy(cc_coverage_result *r);
+CC_API void cc_coverage_result_destroy(cc_coverage_result *r);
 
 #ifdef __cplusplus
 }

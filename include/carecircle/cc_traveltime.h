@@ -18,6 +18,7 @@
 #ifndef CC_TRAVELTIME_H
 #define CC_TRAVELTIME_H
 
+#include "cc_api.h"
 #include "cc_coverage.h"
 
 #ifdef __cplusplus
@@ -57,7 +58,7 @@ typedef struct cc_traveltime_result {
  *  @param out may be NULL; else the figures (free with free()).
  *  @return CC_OK; CC_ERR_PARAM (bad options, a point population layer); the errors of the
  *  readers, the graph build and the writers, naming the tile that failed. @since 0.3 */
-cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
+CC_API cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
 
 #ifdef __cplusplus
 }
