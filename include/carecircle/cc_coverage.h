@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 #include "cc_inputs.h"
 #include "cc_profile.h"
@@ -88,10 +89,10 @@ typedef struct cc_coverage_result {
  *  @return CC_OK or the first failure (message in cc_ctx_last_error()).
  *  Thread safety: one run per ctx at a time; runs with distinct contexts and distinct output
  *  folders may run concurrently. @since 0.1 (options reorganised around cc_inputs in 0.4) */
-cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
+CC_API cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
 
 /** Free a result. NULL is a no-op. Thread-safe for distinct results. @since 0.1 */
-void cc_coverage_result_destroy(cc_coverage_result *r);
+CC_API void cc_coverage_result_destroy(cc_coverage_result *r);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 
 #ifdef __cplusplus
@@ -33,7 +34,7 @@ typedef struct cc_report_opts {
  *  drawn and tabulated (its fields name, tier, gain).
  *  @return CC_OK, CC_ERR_IO (outputs unreadable or unwritable), CC_ERR_INPUT (not a carecircle
  *  output folder), CC_ERR_PARAM (unknown language), CC_ERR_NOMEM. @since 0.2 */
-cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
+CC_API cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
 
 #ifdef __cplusplus
 }
