@@ -148,6 +148,44 @@ static void grow_extent(rp_data *d, OGRGeometryH g)
         }                                                                               \
     } while (0)
 
+/* "EPSG:4326" for a CRS with an authority code, else "". */
+static void authid_of(OGRSpatialReferenceH sr, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!sr) return;
+    const char *a = OSRGetAuthorityName(sr, NULL), *c = OSRGetAuthorityCode(sr, NULL);
+    if (a && c) snprintf(out, n, "%s:%s", a, c);
+}
+
+/* Envelope @p e (in CRS @p src_wkt) in the working CRS, in place; false when it cannot be transformed. */
+static bool env_to_work(const rp_data *d, const char *src_wkt, OGREnvelope *e)
+{
+    if (!src_wkt || !d->crs_wkt) return true;
+    OGRSpatialReferenceH s = OSRNewSpatialReference(src_wkt), w = OSRNewSpatialReference(d->crs_wkt);
+    bool ok = s && w;
+    if (ok && !OSRIsSame(s, w)) {
+        OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(w, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, w);
+        double x0, y0, x1, y1;
+        ok = ct && OCTTransformBounds(ct, e->MinX, e->MinY, e->MaxX, e->MaxY, &x0, &y0, &x1, &y1, 21);
+        if (ok) *e = (OGREnvelope){.MinX = x0, .MinY = y0, .MaxX = x1, .MaxY = y1};
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+    }
+    if (s) OSRDestroySpatialReference(s);
+    if (w) OSRDestroySpatialReference(w);
+    return ok;
+}
+
+static void grow_project(rp_data *d, const OGREnvelope *e)
+{
+    if (!isfinite(e->MinX) || !isfinite(e->MaxY) || e->MinX > e->MaxX) return;
+    d->px0 = fmin(d->px0, e->MinX);
+    d->py0 = fmin(d->py0, e->MinY);
+    d->px1 = fmax(d->px1, e->MaxX);
+    d->py1 = fmax(d->py1, e->MaxY);
+}
+
 static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
 {
     cc__gdal_init();
@@ -174,12 +212,27 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         L->type = wkbFlatten(gt);
         L->count = (long long)OGR_L_GetFeatureCount(l, TRUE);
         if (!L->name || !L->geom_col) goto nomem;
-        if (!d->crs_wkt && OGR_L_GetSpatialRef(l)) {
+        if (OGR_L_GetSpatialRef(l)) {
             char *w = NULL;
             OSRExportToWkt(OGR_L_GetSpatialRef(l), &w);
-            d->crs_wkt = keep(d, w);
+            L->wkt = keep(d, w);
             CPLFree(w);
+            authid_of(OGR_L_GetSpatialRef(l), L->authid, sizeof(L->authid));
+            /* the working CRS: that of the first layer not in lon/lat (proposed sites may be) */
+            if (!d->crs_wkt && !OSRIsGeographic(OGR_L_GetSpatialRef(l))) d->crs_wkt = L->wkt;
         }
+    }
+    /* the project extent: every layer, in the working CRS; facilities only through those joined to
+     * the roads (below), so that one facility with bad coordinates does not shrink the map to a dot */
+    d->px0 = d->py0 = INFINITY;
+    d->px1 = d->py1 = -INFINITY;
+    for (size_t i = 0; i < d->n_layer; i++) {
+        OGREnvelope e;
+        OGRLayerH ll = GDALDatasetGetLayerByName(ds, d->layer[i].name);
+        if (!ll || !strcmp(d->layer[i].name, "facilities") || !strcmp(d->layer[i].name, "existing_facilities") ||
+            OGR_L_GetExtent(ll, &e, TRUE) != OGRERR_NONE)
+            continue;
+        if (env_to_work(d, d->layer[i].wkt, &e)) grow_project(d, &e);
     }
     OGRLayerH l;
     OGRFeatureH f;
@@ -333,6 +386,7 @@ out:
     if (work) OSRDestroySpatialReference(work);
     GDALClose(ds);
     if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);
+    if (!st) grow_project(d, &(OGREnvelope){.MinX = d->minx, .MinY = d->miny, .MaxX = d->maxx, .MaxY = d->maxy});
     return st;
 }
 
@@ -363,6 +417,33 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
             }
             OGR_F_Destroy(f);
         }
+    }
+    GDALClose(ds);
+}
+
+/* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
+ * project extent, and the size of a demand cell in working-CRS units. */
+static void read_tif(cc_ctx *ctx, rp_data *d)
+{
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return;
+    double gt[6];
+    const char *wkt = GDALGetProjectionRef(ds);
+    if (wkt && *wkt && GDALGetGeoTransform(ds, gt) == CE_None) {
+        d->tif_wkt = keep(d, wkt);
+        OGRSpatialReferenceH sr = OSRNewSpatialReference(wkt);
+        authid_of(sr, d->tif_authid, sizeof(d->tif_authid));
+        double w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+        OGREnvelope e = {.MinX = fmin(gt[0], gt[0] + w * gt[1]), .MaxX = fmax(gt[0], gt[0] + w * gt[1]),
+                         .MinY = fmin(gt[3], gt[3] + h * gt[5]), .MaxY = fmax(gt[3], gt[3] + h * gt[5])};
+        if (env_to_work(d, wkt, &e)) grow_project(d, &e);
+        /* one cell, at the centre of the grid, in the working CRS */
+        double cx = gt[0] + w / 2 * gt[1], cy = gt[3] + h / 2 * gt[5];
+        OGREnvelope c = {.MinX = cx, .MaxX = cx + fabs(gt[1]), .MinY = cy, .MaxY = cy + fabs(gt[5])};
+        if (env_to_work(d, wkt, &c)) d->cell_m = sqrt((c.MaxX - c.MinX) * (c.MaxY - c.MinY));
+        if (sr) OSRDestroySpatialReference(sr);
     }
     GDALClose(ds);
 }
@@ -399,6 +480,7 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     if ((st = read_summary(ctx, &d))) goto out;
     if ((st = read_gpkg(ctx, &d))) goto out;
     if (d.have_base) read_base_admin(ctx, &d);
+    if (d.have_tif) read_tif(ctx, &d);
     if (d.nomem) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
         goto out;

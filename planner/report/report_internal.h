@@ -62,6 +62,8 @@ typedef struct rp_layer {
     char *name, *geom_col;
     OGRwkbGeometryType type;
     long long count;
+    char *wkt;       /* CRS the layer is stored in (NULL: none) */
+    char authid[32]; /* "EPSG:4326"; "" when it has no authority code */
 } rp_layer;
 
 typedef struct rp_data {
@@ -93,6 +95,10 @@ typedef struct rp_data {
     size_t n_layer;
     bool have_tif;
     double minx, miny, maxx, maxy; /* map extent, working CRS */
+    double px0, py0, px1, py1;     /* project extent, working CRS: every layer (facilities off the roads left out) */
+    char *tif_wkt;                 /* CRS of travel_time.tif (the population grid's) */
+    char tif_authid[32];
+    double cell_m;                 /* size of a demand cell in working-CRS units (raster demand); 0: unknown */
     const cc_report_opts *o;
     bool nomem;
     GStringChunk *strs; /* every text above that came from the outputs */
