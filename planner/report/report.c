@@ -31,6 +31,7 @@ static void data_free(rp_data *d)
         if (d->road[i].geom) OGR_G_DestroyGeometry(d->road[i].geom);
     free(d->road);
     free(d->unc);
+    free(d->dot);
     free(d->site);
     free(d->layer);
     if (d->strs) g_string_chunk_free(d->strs); /* every text copied from the outputs */
@@ -63,6 +64,83 @@ static bool jwithin(json_object *o, const double *minutes, size_t nb, double *ou
     return true;
 }
 
+static size_t tier_index(const rp_data *d, const char *name)
+{
+    size_t k = 0;
+    while (k < d->n_tiers && strcmp(d->tier_name[k], name)) k++;
+    return k;
+}
+
+/* The headline tiers and their figures: summary.json "headline" (the run's set), or the one
+ * tier the caller names (its figures are in "tiers"). Another set needs the run itself. */
+static cc_status read_headline(cc_ctx *ctx, rp_data *d, const char *path)
+{
+    json_object *h = NULL, *t;
+    bool have = json_object_object_get_ex(d->summary, "headline", &h) && json_object_object_get_ex(h, "tiers", &t) &&
+                json_object_get_type(t) == json_type_array;
+    if (have)
+        for (size_t i = 0; i < json_object_array_length(t) && d->n_head < RP_MAX_TIERS; i++) {
+            size_t k = tier_index(d, json_object_get_string(json_object_array_get_idx(t, i)));
+            if (k < d->n_tiers) d->head_name[d->n_head++] = d->tier_name[k];
+        }
+    if (have) {
+        jwithin(h, d->minutes, d->nb, d->head_within);
+        d->head_unreachable = jget(h, "population_unreachable");
+    }
+    const char *want = d->o->headline;
+    if (!want || !*want) {
+        if (!have && d->n_tiers)
+            cc__warn(ctx, "'%s' has no headline figures (written before carecircle 0.5): the key figures count every facility", path);
+        return CC_OK;
+    }
+    char **names = g_strsplit(want, ",", -1);
+    const char *sel[RP_MAX_TIERS];
+    size_t ns = 0;
+    cc_status st = CC_OK;
+    for (char **n = names; *n && !st; n++) {
+        g_strstrip(*n);
+        if (!**n) continue;
+        size_t k = tier_index(d, *n);
+        if (k == d->n_tiers) {
+            GString *g = g_string_new("");
+            for (size_t j = 0; j < d->n_tiers; j++) g_string_append_printf(g, "%s%s", j ? ", " : "", d->tier_name[j]);
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter headline names tier '%s', which '%s' does not have (tiers: %s)", *n, path,
+                          d->n_tiers ? g->str : "none");
+            g_string_free(g, TRUE);
+        } else if (ns < RP_MAX_TIERS) {
+            bool dup = false;
+            for (size_t j = 0; j < ns; j++) dup |= sel[j] == d->tier_name[k];
+            if (!dup) sel[ns++] = d->tier_name[k];
+        }
+    }
+    g_strfreev(names);
+    if (st || !ns) return st;
+    bool same = have && ns == d->n_head;
+    for (size_t i = 0; same && i < ns; i++) {
+        bool in = false;
+        for (size_t j = 0; j < d->n_head; j++) in |= sel[i] == d->head_name[j];
+        same = in;
+    }
+    if (same) return CC_OK;
+    if (ns > 1)
+        return cc__fail(ctx, CC_ERR_INPUT, "Parameter headline: the figure for %zu tiers together is not in '%s' (its headline counts %zu); "
+                                           "run the coverage again with that headline",
+                        ns, path, d->n_head);
+    size_t k = tier_index(d, sel[0]);
+    d->n_head = 1;
+    d->head_name[0] = d->tier_name[k];
+    memcpy(d->head_within, d->tier_within[k], sizeof(d->head_within));
+    d->head_unreachable = d->tier_unreachable[k];
+    return CC_OK;
+}
+
+static bool is_head(const rp_data *d, const char *tier)
+{
+    for (size_t i = 0; tier && i < d->n_head; i++)
+        if (!strcmp(d->head_name[i], tier)) return true;
+    return false;
+}
+
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
@@ -93,13 +171,25 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
             jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
             d->tier_facilities[k] = (int)jget(tv, "facilities");
             d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
+            d->tier_unreachable[k] = jget(tv, "population_unreachable");
         }
     }
+    cc_status st = read_headline(ctx, d, p);
+    if (st) return st;
     if (d->o->base_dir) {
         snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
         if ((d->base = json_object_from_file(p))) {
             d->have_base = jwithin(d->base, d->minutes, d->nb, d->base_within);
             d->base_total = jget(d->base, "population_total");
+            /* the base's headline: the same single tier, else its own headline object */
+            json_object *bt, *bh = NULL;
+            for (size_t b = 0; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
+            if (d->n_head == 1 && json_object_object_get_ex(d->base, "tiers", &bt) && json_object_object_get_ex(bt, d->head_name[0], &bh))
+                jwithin(bh, d->minutes, d->nb, d->base_head_within);
+            else if (d->n_head && json_object_object_get_ex(d->base, "headline", &bh))
+                jwithin(bh, d->minutes, d->nb, d->base_head_within);
+            else if (!d->n_head)
+                memcpy(d->base_head_within, d->base_within, sizeof(d->base_within));
         } else {
             cc__warn(ctx, "Base outputs '%s' are unreadable: no before/after figures", p);
         }
@@ -241,16 +331,23 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         while ((f = OGR_L_GetNextFeature(l))) {
             char *tier = fstr(f, "tier");
             double to = fnum(f, "min_to", -1);
-            if (tier && !strcmp(tier, "all"))
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (tier && !strcmp(tier, "all")) grow_extent(d, g);
+            /* the map's bands: the headline tiers' (their union when several), else all facilities' */
+            if (tier && (d->n_head ? is_head(d, tier) : !strcmp(tier, "all")))
                 for (size_t b = 0; b < d->nb; b++)
                     if (fabs(d->minutes[b] - to) < 1e-9) {
                         d->band[b].min_from = fnum(f, "min_from", 0);
                         d->band[b].min_to = to;
-                        d->band[b].pop = fnum(f, "population", 0);
-                        d->band[b].pop_cum = fnum(f, "population_cum", 0);
-                        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-                        if (g && !d->band[b].geom) d->band[b].geom = OGR_G_Clone(g);
-                        grow_extent(d, g);
+                        if (g && !d->band[b].geom) {
+                            d->band[b].geom = OGR_G_Clone(g);
+                        } else if (g) {
+                            OGRGeometryH u = OGR_G_Union(d->band[b].geom, g);
+                            if (u) {
+                                OGR_G_DestroyGeometry(d->band[b].geom);
+                                d->band[b].geom = u;
+                            }
+                        }
                     }
             OGR_F_Destroy(f);
         }
@@ -325,6 +422,23 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
     }
     if ((l = GDALDatasetGetLayerByName(ds, "demand_uncovered"))) {
         d->n_unc_total = (size_t)OGR_L_GetFeatureCount(l, TRUE);
+        /* every point, for the map's no-road and unreachable classes */
+        size_t cap_dot = 0;
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            int si = OGR_F_GetFieldIndex(f, "status");
+            const char *status = si >= 0 && OGR_F_IsFieldSetAndNotNull(f, si) ? OGR_F_GetFieldAsString(f, si) : "";
+            if (g && !OGR_G_IsEmpty(g)) {
+                GROW_ARRAY(d->dot, d->n_dot, cap_dot);
+                rp_dot *x = &d->dot[d->n_dot++];
+                x->x = OGR_G_GetX(g, 0);
+                x->y = OGR_G_GetY(g, 0);
+                x->pop = fnum(f, "population", 0);
+                x->kind = !strcmp(status, "no_road_access") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
+            }
+            OGR_F_Destroy(f);
+        }
         OGR_L_ResetReading(l);
         while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->unc, d->n_unc, cap_unc);
