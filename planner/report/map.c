@@ -56,6 +56,10 @@ static const char *head_label(const rp_data *d, const char *lang, char *buf, siz
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
     }
+    if (d->is_site) { /* the proposed sites join the fixed tiers */
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s", zh ? "或新址" : " or a new site");
+    }
     return buf;
 }
 
@@ -385,8 +389,19 @@ static void draw_frame_content(mapctx *m)
         set_rgb(cr, 222, 222, 222, 1);
         cairo_fill(cr);
     }
-    /* travel-time bands, far first */
-    for (size_t b = d->nb; b-- > 0;) {
+    /* travel-time bands, far first; a siting folder: the area within T with the new sites (light),
+     * today's area over it (dark), so that the gain shows */
+    if (d->is_site) {
+        static const int sc[2][3] = {{145, 207, 96}, {26, 152, 80}};
+        for (int b = 0; b < 2; b++) {
+            if (!d->band[b].geom) continue;
+            cairo_new_path(cr);
+            path_geom(m, d->band[b].geom);
+            set_rgb(cr, sc[b][0], sc[b][1], sc[b][2], 0.9);
+            cairo_fill(cr);
+        }
+    }
+    for (size_t b = d->nb; !d->is_site && b-- > 0;) {
         if (!d->band[b].geom) continue;
         double c[3];
         cc__band_rgb(b, d->nb, c);
@@ -579,7 +594,13 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     } else {
         y += heading(cr, x, y, cc__tr(m->lang, "legend_time"));
     }
-    for (size_t b = 0; b < d->nb; b++) {
+    if (d->is_site) {
+        snprintf(buf, sizeof(buf), zh ? "%g 分钟内（现状）" : "Within %g min today", d->minutes[0]);
+        y += legend_swatch(cr, x, y, 26 / 255.0, 152 / 255.0, 80 / 255.0, buf);
+        snprintf(buf, sizeof(buf), zh ? "%g 分钟内（新址建成后新增）" : "Within %g min with the new sites", d->minutes[0]);
+        y += legend_swatch(cr, x, y, 145 / 255.0, 207 / 255.0, 96 / 255.0, buf);
+    }
+    for (size_t b = 0; !d->is_site && b < d->nb; b++) {
         double c[3];
         cc__band_rgb(b, d->nb, c);
         snprintf(buf, sizeof(buf), "%g–%g %s", b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(m->lang, "minutes"));
@@ -593,8 +614,10 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc__fmt_int(d->no_road, n1, sizeof(n1)));
     y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
-    snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc__fmt_int(unr, n1, sizeof(n1)));
-    y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
+    if (!isnan(unr)) {
+        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc__fmt_int(unr, n1, sizeof(n1)));
+        y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
+    }
     y += 6;
     y += heading(cr, x, y, cc__tr(m->lang, "facilities"));
     for (size_t k = 0; k < d->n_tiers; k++) {
@@ -670,12 +693,15 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     double tot = d->total > 0 ? d->total : 1;
     g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc__fmt_int(d->no_road, n1, sizeof(n1)),
                            100 * d->no_road / tot);
-    g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc__fmt_int(unr, n1, sizeof(n1)), 100 * unr / tot);
+    if (!isnan(unr))
+        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc__fmt_int(unr, n1, sizeof(n1)), 100 * unr / tot);
+    else
+        g_string_truncate(g, g->len - 1); /* no trailing newline */
     if (d->n_head) {
         char tl[400] = "";
         for (size_t k = 0; k < d->n_tiers; k++) {
             bool h = false;
-            for (size_t j = 0; j < d->n_head; j++) h |= d->head_name[j] == d->tier_name[k];
+            for (size_t j = 0; j < d->n_head; j++) h |= !strcmp(d->head_name[j], d->tier_name[k]);
             if (h) continue;
             size_t l = strlen(tl);
             snprintf(tl + l, sizeof(tl) - l, "%s%s", l ? (zh ? "、" : ", ") : "", cc__tier_label(m->lang, d->tier_name[k], tb, sizeof(tb)));

@@ -141,6 +141,42 @@ static bool is_head(const rp_data *d, const char *tier)
     return false;
 }
 
+/* A siting folder's summary.json: one threshold T, the population within it before (existing
+ * facilities of the fixed tiers) and after (with the proposed sites); the headline is the fixed
+ * tiers, which the new sites join. */
+static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
+{
+    json_object *par, *cov, *v;
+    if (!json_object_object_get_ex(d->summary, "parameters", &par) || !json_object_object_get_ex(d->summary, "coverage", &cov) ||
+        !json_object_object_get_ex(par, "minutes", &v))
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s' is a siting summary without <parameters.minutes> or <coverage>", path);
+    d->is_site = true;
+    d->nb = 1;
+    d->minutes[0] = json_object_get_double(v);
+    d->total = jget(cov, "population_total");
+    d->no_road = jget(cov, "population_no_road_access");
+    d->unreachable = NAN; /* not in a siting summary */
+    d->within[0] = jget(cov, "covered_after");
+    d->have_base = true;
+    d->base_within[0] = d->base_head_within[0] = jget(cov, "covered_before");
+    d->base_total = d->total;
+    for (size_t b = 1; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
+    if (json_object_object_get_ex(par, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(par, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
+    json_object *dm, *k;
+    if (json_object_object_get_ex(d->summary, "demand", &dm) && json_object_object_get_ex(dm, "kind", &k))
+        d->points_demand = !strcmp(json_object_get_string(k), "points");
+    if (json_object_object_get_ex(par, "fixed_tiers", &v)) {
+        char **names = g_strsplit(json_object_get_string(v), ",", -1);
+        for (char **n = names; *n && d->n_head < RP_MAX_TIERS; n++)
+            if (**n) d->head_name[d->n_head++] = keep(d, g_strstrip(*n));
+        g_strfreev(names);
+    }
+    d->head_within[0] = d->within[0];
+    d->head_unreachable = NAN;
+    return CC_OK;
+}
+
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
@@ -148,6 +184,7 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
     if (!(d->summary = json_object_from_file(p)))
         return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
     json_object *m, *v, *t;
+    if (json_object_object_get_ex(d->summary, "command", &v) && !strcmp(json_object_get_string(v), "site")) return read_site_summary(ctx, d, p);
     if (!json_object_object_get_ex(d->summary, "minutes", &m) || json_object_get_type(m) != json_type_array)
         return cc__fail(ctx, CC_ERR_INPUT, "'%s' has no <minutes>", p);
     d->nb = json_object_array_length(m);
@@ -332,6 +369,19 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             char *tier = fstr(f, "tier");
             double to = fnum(f, "min_to", -1);
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (d->is_site) { /* before / after the proposed sites: the band is the area within T after */
+                char *state = fstr(f, "state");
+                grow_extent(d, g);
+                if (state && !strcmp(state, "after") && g && !d->band[0].geom) {
+                    d->band[0].min_to = d->minutes[0];
+                    d->band[0].geom = OGR_G_Clone(g);
+                } else if (state && !strcmp(state, "before") && g && !d->band[1].geom) { /* band 1: today's area (nb is 1) */
+                    d->band[1].min_to = d->minutes[0];
+                    d->band[1].geom = OGR_G_Clone(g);
+                }
+                OGR_F_Destroy(f);
+                continue;
+            }
             if (tier && !strcmp(tier, "all")) grow_extent(d, g);
             /* the map's bands: the headline tiers' (their union when several), else all facilities' */
             if (tier && (d->n_head ? is_head(d, tier) : !strcmp(tier, "all")))
@@ -352,7 +402,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
-    if ((l = GDALDatasetGetLayerByName(ds, "facilities"))) {
+    if ((l = GDALDatasetGetLayerByName(ds, "facilities")) || (l = GDALDatasetGetLayerByName(ds, "existing_facilities"))) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->fac, d->n_fac, cap_fac);
@@ -367,6 +417,17 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             x->tier = fstr(f, "tier");
             if (!x->tier) x->tier = fstr(f, "tier_value");
             x->snapped = fnum(f, "snapped", 1) != 0;
+            if (d->is_site && x->tier) { /* the tiers of a siting folder: from its existing facilities */
+                size_t k = tier_index(d, x->tier);
+                if (k == d->n_tiers && k < RP_MAX_TIERS) {
+                    d->tier_name[d->n_tiers++] = x->tier;
+                    for (size_t b = 0; b < CC_MAX_BANDS; b++) d->tier_within[k][b] = NAN;
+                }
+                if (k < RP_MAX_TIERS) {
+                    d->tier_facilities[k]++;
+                    d->tier_snapped[k] += x->snapped;
+                }
+            }
             if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
             OGR_F_Destroy(f);
         }
@@ -484,6 +545,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             s->tier = fstr(f, "tier");
             s->gain = fnum(f, "gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);
+            if (isnan(s->gain)) s->gain = fnum(f, "population_gained", NAN);
             s->has_gain = !isnan(s->gain);
             d->minx = fmin(d->minx, s->x);
             d->maxx = fmax(d->maxx, s->x);
@@ -588,10 +650,10 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
     cc_status st;
     struct stat sb;
-    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", dir);
     snprintf(d.tif, sizeof(d.tif), "%s/travel_time.tif", dir);
     d.have_tif = stat(d.tif, &sb) == 0;
     if ((st = read_summary(ctx, &d))) goto out;
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     if ((st = read_gpkg(ctx, &d))) goto out;
     if (d.have_base) read_base_admin(ctx, &d);
     if (d.have_tif) read_tif(ctx, &d);

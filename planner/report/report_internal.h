@@ -116,6 +116,7 @@ typedef struct rp_data {
     char tif_authid[32];
     double cell_m;                 /* size of a demand cell in working-CRS units (raster demand); 0: unknown */
     const cc_report_opts *o;
+    bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
     bool nomem;
     GStringChunk *strs; /* every text above that came from the outputs */
 } rp_data;

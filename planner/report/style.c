@@ -193,6 +193,37 @@ static void r_catchments(GString *g)
     g_string_free(sy, TRUE);
 }
 
+/* A siting folder's isochrones: the area within T after the proposed sites (filled), before them
+ * (dashed outline). */
+static void r_site_isochrones(GString *g, const char *lang)
+{
+    bool zh = lang && !strcmp(lang, "zh");
+    GString *sy = g_string_new("");
+    g_string_append(g, "  <renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n    <rules key=\"{root}\">\n");
+    g_string_append_printf(g, "      <rule key=\"{s0}\" symbol=\"0\" label=\"%s\" filter=\"&quot;state&quot; = 'after'\"/>\n",
+                           zh ? "新址建成后" : "with the proposed sites");
+    g_string_append_printf(g, "      <rule key=\"{s1}\" symbol=\"1\" label=\"%s\" filter=\"&quot;state&quot; = 'before'\"/>\n",
+                           zh ? "现状" : "today");
+    sym_open(sy, "fill", "0", 1);
+    fill_layer(sy, (rgb){26, 152, 80}, 150, (rgb){26, 152, 80}, 0.2, "solid");
+    g_string_append(sy, "      </symbol>\n");
+    sym_open(sy, "fill", "1", 1);
+    fill_layer(sy, (rgb){0, 0, 0}, 0, (rgb){0, 90, 50}, 0.5, "dash");
+    g_string_append(sy, "      </symbol>\n");
+    g_string_append_printf(g, "    </rules>\n    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", sy->str);
+    g_string_free(sy, TRUE);
+}
+
+static void r_candidates(GString *g)
+{
+    GString *sy = g_string_new("");
+    sym_open(sy, "marker", "0", 1);
+    marker_layer(sy, "circle", (rgb){150, 150, 150}, 1.2, (rgb){255, 255, 255}, 0.1);
+    g_string_append(sy, "      </symbol>\n");
+    r_single(g, sy->str);
+    g_string_free(sy, TRUE);
+}
+
 static void r_proposed(GString *g)
 {
     GString *sy = g_string_new("");
@@ -350,7 +381,10 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     double mid = d->minutes[d->nb / 2];
     for (size_t b = 0; b < d->nb; b++)
         if (d->minutes[b] == 30) mid = 30;
-    if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
+    if (!strcmp(L->name, "isochrones") && d->is_site) r_site_isochrones(g, lang);
+    else if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
+    else if (!strcmp(L->name, "existing_facilities")) r_facilities(g, d, lang, "tier");
+    else if (!strcmp(L->name, "candidates")) r_candidates(g);
     else if (!strcmp(L->name, "catchments")) r_catchments(g);
     else if (!strcmp(L->name, "facilities")) r_facilities(g, d, lang, "tier");
     else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
@@ -542,8 +576,8 @@ static const char *geom_kind(OGRwkbGeometryType t)
     }
 }
 
-static const char *const layer_order[] = {"proposed_sites", "facilities", "demand_uncovered", "roads", "coverage_by_admin",
-                                          "catchments", "isochrones", NULL};
+static const char *const layer_order[] = {"proposed_sites", "facilities", "existing_facilities", "candidates", "demand_uncovered", "roads",
+                                          "coverage_by_admin", "catchments", "isochrones", NULL};
 
 static const char *layer_title(const char *name, const char *lang)
 {
@@ -552,6 +586,8 @@ static const char *layer_title(const char *name, const char *lang)
         const char *n, *zh, *en;
     } t[] = {{"proposed_sites", "建议新址", "Proposed sites"},
              {"facilities", "医疗机构", "Facilities"},
+             {"existing_facilities", "现有医疗机构", "Existing facilities"},
+             {"candidates", "候选地点", "Candidate sites"},
              {"demand_uncovered", "未覆盖人口", "Uncovered population"},
              {"roads", "道路", "Roads"},
              {"coverage_by_admin", "乡镇覆盖率", "Coverage by township"},
@@ -582,18 +618,19 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
         const rp_layer *L = ord[i];
         bool labels = false;
         char *body = style_body(d, L, lang, &labels);
-        bool visible = strcmp(L->name, "catchments") && strcmp(L->name, "coverage_by_admin");
+        bool visible = strcmp(L->name, "catchments") && strcmp(L->name, "coverage_by_admin") && strcmp(L->name, "candidates");
+        const char *gp = strrchr(d->gpkg, '/') ? strrchr(d->gpkg, '/') + 1 : d->gpkg; /* coverage.gpkg or sites.gpkg */
         char id[96];
         layer_id(id, sizeof(id), L->name);
         g_string_append_printf(tree, "    <layer-tree-layer id=\"%s\" name=\"", id);
         cc__xml_esc(tree, layer_title(L->name, lang));
-        g_string_append_printf(tree, "\" source=\"./coverage.gpkg|layername=%s\" providerKey=\"ogr\" checked=\"Qt::%s\" expanded=\"%d\">\n"
+        g_string_append_printf(tree, "\" source=\"./%s|layername=%s\" providerKey=\"ogr\" checked=\"Qt::%s\" expanded=\"%d\">\n"
                                      "      <customproperties/>\n    </layer-tree-layer>\n",
-                               L->name, visible ? "Checked" : "Unchecked", visible);
+                               gp, L->name, visible ? "Checked" : "Unchecked", visible);
         g_string_append_printf(layers, "  <maplayer type=\"vector\" geometry=\"%s\" labelsEnabled=\"%d\" autoRefreshEnabled=\"0\" "
                                        "readOnly=\"0\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n",
                                geom_kind(L->type), labels);
-        g_string_append_printf(layers, "    <id>%s</id>\n    <datasource>./coverage.gpkg|layername=%s</datasource>\n    <layername>", id, L->name);
+        g_string_append_printf(layers, "    <id>%s</id>\n    <datasource>./%s|layername=%s</datasource>\n    <layername>", id, gp, L->name);
         cc__xml_esc(layers, layer_title(L->name, lang));
         g_string_append(layers, "</layername>\n    <srs>\n");
         srs_xml(layers, d, L->wkt, L->authid); /* the CRS the layer is stored in (proposed sites may be lon/lat) */

@@ -163,6 +163,13 @@ def main():
         p = subprocess.run([BIN, "run", sit, "--out", sout, "--quiet"], capture_output=True, text=True)
         check(p.returncode == 0, f"carecircle run (siting) failed: {p.stderr}")
         projects.append(("scenario_siting", os.path.join(sout, "project.qgs")))
+        site_out = os.path.join(tmp, "site")
+        p = subprocess.run([BIN, "site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+                            "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+                            "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "-p", "3", "--out", site_out, "--quiet"],
+                           capture_output=True, text=True)
+        check(p.returncode == 0, f"carecircle site failed: {p.stderr}")
+        projects.append(("site", os.path.join(site_out, "project.qgs")))
         com = cli_test.COMOROS
         if os.path.isdir(com):
             cout = os.path.join(tmp, "comoros")
