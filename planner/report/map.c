@@ -758,7 +758,7 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
     m.oy = d->miny - pad - (m.fh / m.scale - h) / 2;
     const char *title = zh ? d->o->title_zh : d->o->title_en;
     text(cr, 22, 14, title && *title ? title : cc__tr(lang, "title"), 19, true, 15, 15, 15, LEFT, false, 790);
-    char sub[512];
+    char sub[1200];
     const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
     if (!scen || !*scen) scen = d->o->scenario;
     char tl[64] = "";
