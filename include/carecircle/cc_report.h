@@ -25,6 +25,10 @@ typedef struct cc_report_opts {
     const char *scenario_zh, *scenario_en; /**< scenario title per language (overrides @c scenario) */
     const char *base_dir;  /**< outputs of the base scenario: "before" figures; NULL: none */
     bool no_maps;          /**< write styles and project only (no PNG, PDF, HTML) */
+    const char *headline;  /**< comma list of the tiers counted as capable care in the key figures and
+                                the map's bands; NULL: those of summary.json "headline" (the run's).
+                                Other than the run's set, one tier only (its figures are in summary.json).
+                                @since 0.5 */
 } cc_report_opts;
 
 /** Write the deliverables of the coverage outputs in folder @p dir (coverage.gpkg,

@@ -47,6 +47,8 @@ extern "C" {
 #endif
 
 /** Facility-location models. */
+struct cc_report_opts;
+
 typedef enum cc_site_model {
     CC_SITE_MCLP = 0,    /**< maximal covering: p sites, most population within the threshold */
     CC_SITE_LSCP = 1,    /**< set covering: fewest sites reaching a target covered share */
@@ -196,6 +198,8 @@ typedef struct cc_site_opts {
     double time_limit_s;         /**< for the exact solve, seconds (default 600) */
     size_t exact_max_nonzeros;   /**< largest integer programme the exact solve accepts (0: 2,000,000) */
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
+    const struct cc_report_opts *report; /**< deliverables (styles in sites.gpkg, project.qgs, maps,
+                                              report; as for coverage); NULL: defaults (zh). @since 0.5 */
 } cc_site_opts;
 
 /** One proposed site. */
