@@ -142,5 +142,183 @@ def case_chinese_inputs(tmp):
                           "county_hospital=h,clinic=c"), 2, "--tiers", "clinic", "county_hospital, emergency_station")
 
 
+# ---- PostGIS ---------------------------------------------------------------------------------
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def pg_bin(name):
+    for d in sorted((os.path.join("/usr/lib/postgresql", v, "bin") for v in os.listdir("/usr/lib/postgresql")), reverse=True) \
+            if os.path.isdir("/usr/lib/postgresql") else []:
+        if os.path.exists(os.path.join(d, name)):
+            return os.path.join(d, name)
+    return shutil.which(name)
+
+
+class PgServer:
+    """A throw-away PostgreSQL + PostGIS server in a temporary data directory, reachable only by a
+    Unix socket in that directory (no TCP port, so parallel tests cannot collide). As root (CI),
+    the server runs as the postgres system user, since PostgreSQL refuses to run as root."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "pg")
+        self.data = os.path.join(self.dir, "data")
+        self.port = 5432 + os.getpid() % 1000 + 1000
+        self.started = False
+        self.user = None
+
+    def _cmd(self, args):
+        if os.geteuid() == 0:
+            return ["runuser", "-u", self.user, "--"] + args
+        return args
+
+    def start(self):
+        """None when running, else why it cannot."""
+        initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            return "PostgreSQL server programs (initdb, pg_ctl) are absent: apt-get install postgresql postgis"
+        ext = os.path.join(os.path.dirname(os.path.dirname(initdb)).replace("/usr/lib/", "/usr/share/"), "extension",
+                           "postgis.control")
+        if not os.path.exists(ext):
+            return f"PostGIS is not installed for this PostgreSQL ({ext} absent): apt-get install postgis"
+        if os.geteuid() == 0:
+            import pwd
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return "running as root and there is no postgres system user to run the server as"
+            self.user = "postgres"
+            if not shutil.which("runuser"):
+                return "running as root without runuser to start the server as postgres"
+        os.makedirs(self.dir)
+        os.chmod(os.path.dirname(self.dir), 0o755)
+        if self.user:
+            shutil.chown(self.dir, self.user)
+        p = subprocess.run(self._cmd([initdb, "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]),
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            return f"initdb failed: {p.stderr.strip()[-300:]}"
+        opts = f"-c listen_addresses='' -c unix_socket_directories={self.dir} -p {self.port} -c fsync=off"
+        p = subprocess.run(self._cmd([pg_ctl, "-D", self.data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60",
+                                      "start"]), capture_output=True, text=True)
+        if p.returncode != 0:
+            log = open(os.path.join(self.dir, "log")).read()[-400:] if os.path.exists(os.path.join(self.dir, "log")) else ""
+            return f"pg_ctl start failed: {p.stderr.strip()[-300:]} {log}"
+        self.started = True
+        p = self.psql("CREATE DATABASE cc", db="postgres")
+        if p.returncode != 0:
+            return f"CREATE DATABASE failed: {p.stderr.strip()}"
+        p = self.psql("CREATE EXTENSION postgis")
+        if p.returncode != 0:
+            return f"CREATE EXTENSION postgis failed: {p.stderr.strip()}"
+        return None
+
+    def psql(self, sql, db="cc"):
+        return subprocess.run([pg_bin("psql"), "-h", self.dir, "-p", str(self.port), "-U", "postgres", "-d", db, "-v",
+                               "ON_ERROR_STOP=1", "-qAtc", sql], capture_output=True, text=True)
+
+    def conn(self, table=None):
+        c = f"PG:host={self.dir} port={self.port} dbname=cc user=postgres"
+        return c + (f" tables={table}" if table else "")
+
+    def stop(self):
+        if self.started:
+            subprocess.run(self._cmd([pg_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop"]), capture_output=True)
+            self.started = False
+
+
+def figures(s):
+    """Every summary.json figure except those that name where the inputs came from (paths, hashes)
+    and how long the run took."""
+    drop = {"inputs", "timings_s", "carecircle_version", "content_hash", "scenario", "outputs", "resolved", "parameters"}
+    return {k: v for k, v in s.items() if k not in drop}
+
+
+def case_postgis(tmp):
+    """Roads, facilities and admin areas of the demo loaded into a real PostGIS with ogr2ogr give
+    the same summary.json figures as the files in coverage, site and a scenario; a batch on them
+    says why it cannot skip unchanged variants."""
+    srv = PgServer(tmp)
+    why = srv.start()
+    if why:
+        srv.stop()
+        print(f"SKIP: no PostgreSQL + PostGIS server: {why}")
+        return SKIP
+    try:
+        loads = [("roads", f"{DEMO}/roads.geojson", []),
+                 ("facilities", f"{DEMO}/facilities.csv", ["-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+                                                           "-oo", "KEEP_GEOM_COLUMNS=YES", "-a_srs", "EPSG:4326"]),
+                 ("townships", f"{DEMO}/townships.geojson", [])]
+        for table, path, extra in loads:
+            p = subprocess.run(["ogr2ogr", "-f", "PostgreSQL", srv.conn(), path, "-nln", table] + extra,
+                               capture_output=True, text=True)
+            check(p.returncode == 0, f"ogr2ogr {table}: {p.stderr}")
+        n = srv.psql("SELECT (SELECT count(*) FROM roads), (SELECT count(*) FROM facilities), (SELECT count(*) FROM townships)")
+        check(n.returncode == 0, n.stderr)
+        counts = [int(x) for x in n.stdout.strip().split("|")]
+        check(counts[1] == 33 and counts[0] > 100 and counts[2] >= 6, f"rows loaded: {counts}")
+        pg = {"roads": srv.conn("roads"), "facilities": srv.conn("facilities"), "admin": srv.conn("townships")}
+        demo = os.path.abspath(DEMO)
+        files = {"roads": f"{demo}/roads.geojson", "facilities": f"{demo}/facilities.csv", "admin": f"{demo}/townships.geojson"}
+
+        def args(cmd, src, out, *extra):
+            return [cmd, "--roads", src["roads"], "--population", f"{DEMO}/population.asc", "--facilities", src["facilities"],
+                    "--tier-field", "tier", "--admin", src["admin"], "--out", out, "--quiet"] + list(extra)
+
+        for cmd, extra in (("coverage", ["--lang", "zh"]), ("site", ["--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "-p", "2", "--minutes", "30"])):
+            a, b = os.path.join(tmp, f"{cmd}_files"), os.path.join(tmp, f"{cmd}_pg")
+            run(args(cmd, files, a, *extra))
+            p = run(args(cmd, pg, b, *extra))
+            check("error" not in p.stderr, f"{cmd} with PG inputs: {p.stderr}")
+            fa, fb = figures(load_summary(a)), figures(load_summary(b))
+            check(len(fa) >= 3, f"{cmd}: too few figures compared: {list(fa)}")
+            check(fa == fb, f"{cmd}: PostGIS inputs give other figures than the files:\n{json.dumps(fa)}\n{json.dumps(fb)}")
+            if cmd == "coverage":
+                na = sorted(gpkg_text(os.path.join(a, "coverage.gpkg"), "coverage_by_admin", ["name", "pop_le_30"]))
+                nb = sorted(gpkg_text(os.path.join(b, "coverage.gpkg"), "coverage_by_admin", ["name", "pop_le_30"]))
+                check(na == nb and len(na) >= 6, f"coverage_by_admin names: {na} vs {nb}")
+
+        # a scenario and a batch reading PostGIS
+        sc = {}
+        for label, src in (("files", files), ("pg", pg)):
+            path = os.path.join(tmp, f"scenario_{label}.yaml")
+            with open(path, "w") as f:
+                f.write(f"""name: pg_{label}
+inputs:
+  roads: "{src['roads']}"
+  population: {demo}/population.asc
+  facilities: "{src['facilities']}"
+  tier_field: tier
+  admin: "{src['admin']}"
+minutes: [15, 30, 60]
+report:
+  lang: [zh]
+  maps: false
+""")
+            out = os.path.join(tmp, f"run_{label}")
+            p = run(["run", path, "--out", out, "--quiet"])
+            sc[label] = figures(load_summary(out))
+        check(sc["files"] == sc["pg"], f"scenario: PostGIS inputs give other figures:\n{sc['files']}\n{sc['pg']}")
+
+        batch = os.path.join(tmp, "batch.yaml")
+        with open(batch, "w") as f:
+            f.write(f"""base: {os.path.join(tmp, 'scenario_pg.yaml')}
+variants:
+  - name: slower
+    set:
+      speed_factors: {{all: 0.8}}
+""")
+        bout = os.path.join(tmp, "batch_out")
+        run(["batch", batch, "--out", bout, "--quiet"])
+        p = run(["batch", batch, "--out", bout])
+        said = p.stdout + p.stderr
+        check("skipped" not in [v.get("state") for v in json.load(open(os.path.join(bout, "manifest.json")))["variants"]],
+              "a batch on PostGIS inputs skipped a variant it cannot know unchanged")
+        check(re.search(r"database|PG:", said) and "cannot" in said and "skip" in said,
+              f"a batch on PostGIS inputs does not say why it runs every variant again: {said[-600:]!r}")
+    finally:
+        srv.stop()
+
+
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))
