@@ -53,7 +53,7 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
 const char *cli_thousands(double v, char *buf, size_t n);
 
 int cmd_coverage(int argc, char **argv);
-void cli_print_coverage(const cc_coverage_result *r, const char *out_dir);
+void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char *out_dir);
 /* scenarios, batches and deliverables (issue 5) */
 int cmd_run(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
