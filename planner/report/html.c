@@ -27,7 +27,7 @@ static const char *tr_html(const char *lang, const char *key)
     } t[] = {
         {"h_chart_tier", "按机构级别的行车时间分布", "Population by travel time, per facility tier"},
         {"h_chart_batch", "各方案的行车时间分布", "Population by travel time, per scenario"},
-        {"rest", "超出最大阈值、无道路或不通", "Beyond the last threshold, no road or unreachable"},
+        {"rest", "超出最大阈值或不可达", "Beyond the last threshold or not reached"},
         {"h_referral", "转诊距离：乡镇卫生院到最近的县级医院", "Referral: each township health centre to its nearest county hospital"},
         {"from", "卫生院", "Health centre"},
         {"to", "最近的县级医院", "Nearest county hospital"},

@@ -320,5 +320,94 @@ variants:
         srv.stop()
 
 
+# ---- the HTML reports in a real browser ----------------------------------------------------------
+
+def chromium_bin():
+    for b in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(b):
+            return shutil.which(b)
+    return None
+
+
+def load_netlog(path):
+    """Chromium's net log (JSON; may lack its closing brackets when the browser exits early)."""
+    t = open(path).read().rstrip()
+    try:
+        return json.loads(t)
+    except ValueError:
+        t = t.rstrip(",")
+        return json.loads(t + ("]}" if not t.endswith("]}") else ""))
+
+
+def render(tmp, html, png, netlog, height=3000):
+    """Headless Chromium: @html to @png; returns the URLs the page itself asked for (requests the
+    browser makes for its own services have no page initiator and are left out)."""
+    prof = os.path.join(tmp, "chrome-profile")
+    args = [chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={prof}",
+            "--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={netlog}", f"--window-size=1200,{height}",
+            "--hide-scrollbars", f"--screenshot={png}", "file://" + os.path.abspath(html)]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=180)
+    check(p.returncode == 0 and os.path.exists(png), f"chromium failed on {html}: {p.stderr[-500:]}")
+    j = load_netlog(netlog)
+    et = {v: k for k, v in j["constants"]["logEventTypes"].items()}
+    asked = []
+    for e in j["events"]:
+        if et.get(e["type"]) == "URL_REQUEST_START_JOB":
+            prm = e.get("params", {})
+            if prm.get("url") and prm.get("initiator") != "not an origin" and not prm["url"].startswith(("file:", "data:")):
+                asked.append(prm["url"])
+    return asked
+
+
+def png_stats(png):
+    import numpy as np
+    ds = gdal.Open(png)
+    a = np.dstack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(3)]).astype(int)
+    white = (a.min(axis=2) >= 245)
+    colours = len(np.unique(a.reshape(-1, 3) // 8, axis=0))
+    return 1.0 - white.mean(), colours, a
+
+
+def case_browser_reports(tmp):
+    """The coverage report (zh, en) and the batch report open in headless Chromium: the screenshot
+    is not blank, the charts draw, and the page asks for nothing over the network."""
+    if not chromium_bin():
+        print("SKIP: chromium is not installed (apt-get install chromium)")
+        return SKIP
+    # the check can fail: a page with one remote image is caught
+    canary = os.path.join(tmp, "canary.html")
+    with open(canary, "w") as f:
+        f.write('<html><body><p>canary</p><img src="https://carecircle.invalid/x.png"></body></html>')
+    asked = render(tmp, canary, os.path.join(tmp, "canary.png"), os.path.join(tmp, "canary.json"), height=400)
+    check(any("carecircle.invalid" in u for u in asked), f"the network log misses the canary's request: {asked}")
+
+    out = os.path.join(tmp, "cov")
+    run(demo_args(out, ["--admin-name-field", "name_zh", "--lang", "zh,en"]))
+    bout = os.path.join(tmp, "batch")
+    run(["batch", f"{DEMO}/batch.yaml", "--out", bout, "--quiet", "--jobs", "2", "--lang", "zh,en"])
+    pages = [os.path.join(out, "report_zh.html"), os.path.join(out, "report_en.html"), os.path.join(bout, "report_zh.html"),
+             os.path.join(bout, "report_en.html")]
+    for html in pages:
+        text = open(html, encoding="utf-8").read()
+        remote = re.findall(r'(?:src|href)\s*=\s*["\']?\s*((?:https?:)?//[^"\'> ]+)', text, re.I)
+        check(not remote, f"{html} links remote resources: {remote[:3]}")
+        check("<svg" in text and "<script" not in text, f"{html}: no inline SVG chart, or a script")
+        png = html[:-5] + ".png"
+        asked = render(tmp, html, png, html[:-5] + ".netlog.json")
+        check(not asked, f"{html} asked the network for {asked[:5]}")
+        ink, colours, a = png_stats(png)
+        check(ink > 0.05 and colours > 40, f"{png} looks blank: {ink:.3f} of the page inked, {colours} colours")
+        # the charts' first travel-time band (the map's green) appears below the map too
+        green = (abs(a[:, :, 0] - 26) < 12) & (abs(a[:, :, 1] - 152) < 12) & (abs(a[:, :, 2] - 80) < 12)
+        check(green.sum() > 2000, f"{png}: the chart's green bars are missing ({green.sum()} px)")
+        lang = "zh" if html.endswith("_zh.html") else "en"
+        if lang == "zh":
+            check("万" in text, f"{html}: people are not in 万")
+        if html.startswith(bout):
+            want = "雨季" if lang == "zh" else "Rainy season"
+            check(want in text, f"{html}: the variants' titles from batch.yaml are missing")
+
+
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))
