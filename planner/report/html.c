@@ -163,6 +163,90 @@ static void svg_bars(GString *g, const char *lang, const char *const *labels, co
     g_string_append(g, "</svg>\n");
 }
 
+static void th_text(GString *g, const char *s, bool left);
+static void td_text(GString *g, const char *s);
+
+/* Split one CSV line (quotes doubled inside quoted fields) into at most @p max fields, in place. */
+static int csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        char *o = p;
+        f[n++] = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p) break;
+                if (*p == '"' && p[1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *o++ = *p++;
+                }
+            }
+            while (*p && *p != ',') p++;
+        } else {
+            while (*p && *p != ',' && *p != '\n' && *p != '\r') *o++ = *p++;
+        }
+        bool more = *p == ',';
+        *o = '\0';
+        if (!more) break;
+        p++;
+    }
+    return n;
+}
+
+/* The referral table of referrals.csv (written by the run next to the report), if any. */
+static void referral_table(GString *g, const char *lang, const char *dir)
+{
+    char path[4300], line[2048];
+    snprintf(path, sizeof(path), "%s/referrals.csv", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return;
+    char tb[128];
+    bool first = true;
+    while (fgets(line, sizeof(line), fp)) {
+        char *f[16];
+        int n = csv_split(line, f, 16);
+        if (first) { /* header */
+            first = false;
+            g_string_append(g, "<h2>");
+            cc__xml_esc(g, tr_html(lang, "h_referral"));
+            g_string_append(g, "</h2>\n<table><tr>");
+            th_text(g, tr_html(lang, "from"), true);
+            th_text(g, cc__tr(lang, "township"), true);
+            th_text(g, tr_html(lang, "to"), true);
+            th_text(g, cc__tr(lang, "tier"), true);
+            th_text(g, cc__tr(lang, "minutes_h"), false);
+            char h[64];
+            snprintf(h, sizeof(h), "%s", tr_html(lang, "km"));
+            th_text(g, h, false);
+            g_string_append(g, "</tr>\n");
+            continue;
+        }
+        if (n < 13) continue;
+        bool zh = !strcmp(lang, "zh");
+        g_string_append(g, "<tr>");
+        td_text(g, zh && f[2][0] ? f[2] : f[1]);
+        td_text(g, f[4]);
+        if (f[5][0]) {
+            td_text(g, zh && f[7][0] ? f[7] : f[6]);
+            td_text(g, cc__tier_label(lang, f[8], tb, sizeof(tb)));
+            g_string_append_printf(g, "<td>%s</td><td>%s</td>", f[9], f[10][0] ? f[10] : "–");
+        } else {
+            td_text(g, cc__tr(lang, !strcmp(f[12], "no_road_access") ? "no_road_access" : "unreachable_s"));
+            g_string_append(g, "<td></td><td>–</td><td>–</td>");
+        }
+        g_string_append(g, "</tr>\n");
+    }
+    fclose(fp);
+    if (!first) g_string_append(g, "</table>\n");
+}
+
 static void head(GString *g, const char *lang, const char *title)
 {
     g_string_append_printf(g, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>", !strcmp(lang, "zh") ? "zh-CN" : "en");
@@ -354,6 +438,15 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
+    }
+
+    referral_table(g, lang, d->dir);
+    char acc[4300];
+    snprintf(acc, sizeof(acc), "%s/access_by_village.csv", d->dir);
+    if (g_file_test(acc, G_FILE_TEST_EXISTS)) {
+        g_string_append(g, "<p class=\"note\">");
+        cc__xml_esc(g, tr_html(lang, "h_access"));
+        g_string_append(g, "</p>\n");
     }
 
     /* uncovered, ranked */

@@ -409,5 +409,132 @@ def case_browser_reports(tmp):
             check(want in text, f"{html}: the variants' titles from batch.yaml are missing")
 
 
+# ---- tables people use ---------------------------------------------------------------------------
+
+def case_report_tables(tmp):
+    """access_by_village.csv (BOM, one row per village, cross-checked against summary.json) and
+    .xlsx; referrals.csv; tiers by level; the joined count of all facilities; 万; comparison.csv
+    in whole persons with no-road and unreachable columns; batch and run stdout."""
+    out = os.path.join(tmp, "villages")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--facilities",
+         f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson", "--lang", "zh,en",
+         "--out", out, "--quiet"])
+    s = load_summary(out)
+    raw = open(os.path.join(out, "access_by_village.csv"), "rb").read()
+    check(raw.startswith(b"\xef\xbb\xbf"), "access_by_village.csv has no UTF-8 byte-order mark (Excel shows Chinese as garbage)")
+    with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    vds = ogr.Open(f"{DEMO}/villages.geojson")
+    n_vil = vds.GetLayer(0).GetFeatureCount()
+    check(len(rows) == n_vil, f"{len(rows)} rows for {n_vil} villages")
+    check(len({r["village_id"] for r in rows}) == len(rows), "village ids repeat")
+    check(any(r["name_zh"] and r["admin"] for r in rows), "no Chinese names or admin areas in access_by_village.csv")
+    for r in rows:
+        check(r["population_persons"].isdigit(), f"population is not whole persons: {r['population_persons']}")
+        check(-180 <= float(r["lon"]) <= 180 and -90 <= float(r["lat"]) <= 90, f"lon/lat {r['lon']}, {r['lat']}")
+    # independent check: the people within 30 minutes, all facilities and the county hospital
+    for col, fig in (("minutes_all", s["population_within_min"]["30"]),
+                     ("minutes_county_hospital", s["tiers"]["county_hospital"]["population_within_min"]["30"])):
+        within = sum(int(r["population_persons"]) for r in rows if r[col] and float(r[col]) <= 30.0)
+        edge = sum(int(r["population_persons"]) for r in rows if r[col] and 29.9 <= float(r[col]) <= 30.1)
+        check(abs(within - fig) <= edge + len(rows), f"{col}: {within} people within 30 min in the table, {fig} in summary.json")
+    unreached = [r for r in rows if not r["minutes_all"]]
+    check(all(r["reason"] in ("no_road_access", "unreachable") for r in unreached) and unreached,
+          f"unreached villages without a reason: {[(r['name'], r['reason']) for r in unreached]}")
+    no_road = sum(int(r["population_persons"]) for r in rows if r["reason"] == "no_road_access")
+    check(abs(no_road - s["population_no_road_access"]) <= len(rows), f"no road access: {no_road} vs {s['population_no_road_access']}")
+    check(all(r["facility_all"] for r in rows if r["minutes_all"]), "a reached village without its facility's name")
+    xl = ogr.Open(os.path.join(out, "access_by_village.xlsx"))
+    check(xl is not None and xl.GetDriver().GetName() == "XLSX", "access_by_village.xlsx does not open as XLSX")
+    xr = [f for f in xl.GetLayer(0)]
+    check(len(xr) == len(rows), f"xlsx rows {len(xr)} vs csv {len(rows)}")
+    check([f.GetField("name_zh") for f in xr] == [r["name_zh"] for r in rows], "xlsx and csv names differ")
+
+    # referrals: each township health centre to the county hospital; route at least the straight line
+    with open(os.path.join(out, "referrals.csv"), encoding="utf-8-sig", newline="") as f:
+        refs = list(csv.DictReader(f))
+    thc = [n for n in (r2 for r2 in read_rows(f"{DEMO}/facilities.csv")[1:]) if n[4] == "township_health_centre"]
+    check(len(refs) == len(thc), f"{len(refs)} referral rows for {len(thc)} township health centres")
+    tt = gdal.Open(os.path.join(out, "travel_time.tif"))
+    band = next(b for b in range(1, tt.RasterCount + 1) if "county_hospital" in (tt.GetRasterBand(b).GetDescription() or ""))
+    inv = gdal.InvGeoTransform(tt.GetGeoTransform())
+    for r in refs:
+        check(r["to_name_zh"] == "青山县人民医院" and r["to_tier"] == "county_hospital", f"referral target {r}")
+        m, km, sk = float(r["minutes"]), float(r["route_km"]), float(r["straight_km"])
+        check(0 < m < 60 and km >= sk * 0.999 and km < sk * 3 + 2, f"referral {r['from_name']}: {m} min, {km} km, {sk} km straight")
+        # against the travel-time raster at the centre's place (the raster's cell, not the point: loose)
+        fac = next(n for n in thc if n[2] == r["from_name"])
+        from osgeo import osr
+        src = osr.SpatialReference()
+        src.ImportFromEPSG(4326)
+        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        dst = osr.SpatialReference(wkt=tt.GetProjection())
+        dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        x, y, _ = osr.CoordinateTransformation(src, dst).TransformPoint(float(fac[0]), float(fac[1]))
+        px, py = gdal.ApplyGeoTransform(inv, x, y)
+        v = tt.GetRasterBand(band).ReadAsArray(int(px), int(py), 1, 1)[0][0]
+        check(abs(v - m) < 3.0, f"referral {r['from_name']}: {m} min, travel-time raster {v:.1f} min there")
+
+    html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
+    check("万" in html and "转诊" in html and "青山县人民医院" in html, "report_zh.html: no 万 or no referral table")
+    check("<td>33</td><td>32</td>" in html, "the all-facilities row does not say how many joined the network")
+
+    # tiers by level, not alphabetically, in the report and on stdout
+    out2 = os.path.join(tmp, "levels")
+    p = run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+             f"{DEMO}/facilities.csv", "--tier-field", "tier", "--tiers",
+             "county_hospital=hospital,township_health_centre=health_centre,village_clinic=health_post,emergency_station=ambulance",
+             "--lang", "en", "--out", out2])
+    lines = [l.split()[0] for l in p.stdout.splitlines()[3:7]]
+    check(lines == ["hospital", "ambulance", "health_centre", "health_post"], f"stdout tiers not by level: {lines}")
+    # a raster: blocks of cells whose people add up to the total
+    with open(os.path.join(out2, "access_by_village.csv"), encoding="utf-8-sig", newline="") as f:
+        blocks = list(csv.DictReader(f))
+    s2 = load_summary(out2)
+    people = sum(int(b["population_persons"]) for b in blocks)
+    check("block_id" in blocks[0] and 10 < len(blocks) < 5000, f"raster access table: {len(blocks)} blocks")
+    check(abs(people - s2["population_total"]) <= len(blocks), f"blocks hold {people} people, summary.json {s2['population_total']}")
+    html = open(os.path.join(out2, "report_en.html"), encoding="utf-8").read()
+    pos = [html.find(w) for w in (">Hospital<", ">Health centre<", ">Health post<")]
+    check(-1 not in pos and pos == sorted(pos), f"report tiers not by level: {pos}")
+
+    # run prints its own name
+    sc = os.path.join(tmp, "s.yaml")
+    with open(sc, "w") as f:
+        f.write(f"""name: s
+inputs:
+  roads: {os.path.abspath(DEMO)}/roads.geojson
+  population: {os.path.abspath(DEMO)}/population.asc
+  facilities: {os.path.abspath(DEMO)}/facilities.csv
+  tier_field: tier
+report:
+  maps: false
+""")
+    p = run(["run", sc, "--out", os.path.join(tmp, "run")])
+    check(p.stdout.startswith("carecircle run:"), f"run's header: {p.stdout.splitlines()[0]}")
+
+    # comparison.csv: whole persons, no-road and unreachable; batch stdout: the change within 30 min
+    bout = os.path.join(tmp, "batch")
+    p = run(["batch", f"{DEMO}/batch.yaml", "--out", bout, "--jobs", "2", "--lang", "zh"])
+    with open(os.path.join(bout, "comparison.csv"), newline="") as f:
+        cmp_rows = list(csv.DictReader(f))
+    for r in cmp_rows:
+        for k, v in r.items():
+            if k.startswith(("pop", "delta")) or k == "population":
+                check(v == "" or re.fullmatch(r"-?\d+", v), f"comparison.csv {k} = {v!r} is not whole persons")
+    tot = {r["scenario"]: r for r in cmp_rows if r["admin_name"] == "total"}
+    base = load_summary(os.path.join(bout, "base"))
+    check(int(tot["base"]["pop_no_road_access"]) == round(base["population_no_road_access"]) and
+          int(tot["base"]["pop_unreachable"]) == round(base["population_unreachable"]), f"no-road/unreachable {tot['base']}")
+    cut = load_summary(os.path.join(bout, "road_19_closed"))
+    check(int(tot["road_19_closed"]["pop_unreachable"]) == round(cut["population_unreachable"]) and cut["population_unreachable"] > 0,
+          "the closed road's unreachable people are not in comparison.csv")
+    want = round(cut["population_within_min"]["30"]) - round(base["population_within_min"]["30"])
+    line = next(l for l in p.stdout.splitlines() if l.startswith("road_19_closed"))
+    check(f"({want:+,})" in line and "within 30 min" in p.stdout, f"batch stdout lacks the change {want:+,}: {line!r}")
+    bh = open(os.path.join(bout, "report_zh.html"), encoding="utf-8").read()
+    check("青石路（第19段）中断" in bh and "东岭镇" in bh, "batch report lacks the variants' Chinese titles or township names")
+
+
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))
