@@ -695,10 +695,12 @@ def case_batch_demo(tmp):
     check(float(tot["road_19_closed"]["delta_le_30"]) < 0, "closing way 19 does not lower the 30-minute coverage")
     check(float(tot["new_station_dongling"]["delta_le_15"]) > 0, "the new station does not raise 15-minute coverage")
     base_summary = load_summary(os.path.join(out, "road_19_closed"))
-    check(abs(float(tot["road_19_closed"]["pop_le_30"]) - base_summary["population_within_min"]["30"]) < 0.1, "csv != summary")
+    # comparison.csv holds whole persons (issue 14): the summary's figure rounded
+    check(abs(float(tot["road_19_closed"]["pop_le_30"]) - base_summary["population_within_min"]["30"]) <= 0.5, "csv != summary")
     per_admin = [r for r in rows if r["scenario"] == "rainy_season" and r["admin_code"]]
     check(len(per_admin) == 6, f"{len(per_admin)} township rows for rainy_season")
-    check(abs(sum(float(r["delta_le_30"]) for r in per_admin) - float(tot["rainy_season"]["delta_le_30"])) < 0.5, "township deltas do not add up")
+    check(abs(sum(float(r["delta_le_30"]) for r in per_admin) - float(tot["rainy_season"]["delta_le_30"])) <= len(per_admin),
+          "township deltas do not add up (within the rounding of each row to whole persons)")
     cds = ogr.Open(os.path.join(out, "comparison.gpkg"))
     lyr = cds.GetLayerByName("comparison")
     check(lyr.GetFeatureCount() == len(rows), "comparison layer and csv differ")
