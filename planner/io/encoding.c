@@ -147,9 +147,15 @@ static GDALDatasetH open_csv(cc_ctx *ctx, const char *path, const char *what, co
     const char *drivers[] = {"CSV", NULL};
     GByte *buf = NULL;
     vsi_l_offset len = 0;
-    if (!VSIIngestFile(NULL, path, &buf, &len, (GIntBig)1 << 30)) {
-        cc__fail(ctx, CC_ERR_IO, "Unable to read %s '%s'", what, path);
-        return NULL;
+    cc__gdal_begin(ctx);
+    int ok = VSIIngestFile(NULL, path, &buf, &len, (GIntBig)1 << 30);
+    cc__gdal_end(ctx);
+    if (!ok) { /* over 1 GiB (or unreadable): GDAL reads it as it is, without detection */
+        cc__gdal_begin(ctx);
+        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, oo, NULL);
+        cc__gdal_end(ctx);
+        if (!ds) cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s' as CSV: %s", what, path, cc__gdal_msg(ctx));
+        return ds;
     }
     const char *text = (const char *)buf;
     size_t n = (size_t)len;

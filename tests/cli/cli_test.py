@@ -680,7 +680,8 @@ def case_batch_demo(tmp):
     out = os.path.join(tmp, "out")
     p = run(["batch", os.path.join(d, "batch.yaml"), "--out", out, "--jobs", "2", "--quiet", "--lang", "en"])
     table = [l.split() for l in p.stdout.splitlines()[1:] if l.split()[1:2] == ["done"]]
-    check(len(table) == 6 and all(len(r) == 3 for r in table), f"done variants with an error column: {p.stdout!r}")
+    # variant, state, seconds, population within 30 min and "(change)" (issue 14); nothing after: no error
+    check(len(table) == 6 and all(len(r) == 5 for r in table), f"done variants with an error column: {p.stdout!r}")
     man = json.load(open(os.path.join(out, "manifest.json")))
     names = [v["name"] for v in man["variants"]]
     check(names[0] == "base" and len(names) == 6 and "all_roads_x0.8" in names, f"variants {names}")
