@@ -32,6 +32,9 @@ static const char *tr_html(const char *lang, const char *key)
         {"from", "卫生院", "Health centre"},
         {"to", "最近的县级医院", "Nearest county hospital"},
         {"km", "公里", "km"},
+        {"done", "已完成", "done"},
+        {"skipped", "未变，跳过", "skipped (unchanged)"},
+        {"failed", "失败", "failed"},
         {"h_access", "各村到各级机构的行车时间另见 access_by_village.csv / .xlsx。",
          "Minutes from every village to each tier: access_by_village.csv / .xlsx."},
     };
@@ -632,7 +635,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
                 cc__xml_esc(g, shown);
             }
             g_string_append(g, "</td>");
-            if (part == 0) td_text(g, r->state);
+            if (part == 0) td_text(g, tr_html(lang, r->state)); /* done, skipped, failed in the report's language */
             if (part == 1) {
                 td_text(g, r->code);
                 td_text(g, zh && r->name_zh && *r->name_zh ? r->name_zh : r->name);
