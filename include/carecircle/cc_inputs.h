@@ -77,6 +77,8 @@ typedef struct cc_inputs {
     const char *admin;               /**< admin-area polygons (townships) */
     const char *admin_name_field;    /**< default "name" when present */
     const char *admin_code_field;    /**< default "code" when present */
+    const char *encoding;            /**< text of CSV files and shapefile attributes ("GBK", "UTF-8"); NULL or
+                                      *   "auto": detected (UTF-8, UTF-8 with BOM, GBK/GB18030). @since 0.5 */
     const char *crs;                 /**< working metric CRS ("EPSG:32650"); NULL: UTM zone of the roads' centre */
     const char *profile;             /**< built-in profile name or YAML path; NULL: "ambulance" */
     const cc_profile *profile_obj;   /**< an already loaded profile (borrowed); overrides @c profile */

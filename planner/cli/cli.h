@@ -53,7 +53,7 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
 const char *cli_thousands(double v, char *buf, size_t n);
 
 int cmd_coverage(int argc, char **argv);
-void cli_print_coverage(const cc_coverage_result *r, const char *out_dir);
+void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char *out_dir);
 /* scenarios, batches and deliverables (issue 5) */
 int cmd_run(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
@@ -79,7 +79,7 @@ int cli_mpi_begin(cli_env *env, struct cc_mpi **mpi);
 enum {
     CLI_O_ROADS = 256, CLI_O_ROADS_LAYER, CLI_O_CLASS, CLI_O_SPEED, CLI_O_POP, CLI_O_POPF, CLI_O_FAC, CLI_O_LON, CLI_O_LAT,
     CLI_O_TIERF, CLI_O_TIERS, CLI_O_NAMEF, CLI_O_FWHERE, CLI_O_ADMIN, CLI_O_ADMINN, CLI_O_ADMINC, CLI_O_PROFILE, CLI_O_CRS,
-    CLI_O_OWN
+    CLI_O_ENC, CLI_O_OWN
 };
 #define CLI_INPUT_LONGOPTS                                                                                                    \
     {"roads", 1, 0, CLI_O_ROADS}, {"roads-layer", 1, 0, CLI_O_ROADS_LAYER}, {"class-field", 1, 0, CLI_O_CLASS},                \
@@ -87,7 +87,8 @@ enum {
         {"facilities", 1, 0, CLI_O_FAC}, {"lon-field", 1, 0, CLI_O_LON}, {"lat-field", 1, 0, CLI_O_LAT},                       \
         {"tier-field", 1, 0, CLI_O_TIERF}, {"tiers", 1, 0, CLI_O_TIERS}, {"name-field", 1, 0, CLI_O_NAMEF},                    \
         {"facility-where", 1, 0, CLI_O_FWHERE}, {"admin", 1, 0, CLI_O_ADMIN}, {"admin-name-field", 1, 0, CLI_O_ADMINN},        \
-        {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}
+        {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}, \
+        {"encoding", 1, 0, CLI_O_ENC}
 #define CLI_INPUT_CASES(o)                                                                                                    \
     case CLI_O_ROADS: (o).in.roads = optarg; break;                                                                              \
     case CLI_O_ROADS_LAYER: (o).in.roads_layer = optarg; break;                                                                  \
@@ -106,6 +107,7 @@ enum {
     case CLI_O_ADMINN: (o).in.admin_name_field = optarg; break;                                                                  \
     case CLI_O_ADMINC: (o).in.admin_code_field = optarg; break;                                                                  \
     case CLI_O_PROFILE: (o).in.profile = optarg; break;                                                                          \
-    case CLI_O_CRS: (o).in.crs = optarg; break
+    case CLI_O_CRS: (o).in.crs = optarg; break;                                                                                  \
+    case CLI_O_ENC: (o).in.encoding = optarg; break
 
 #endif

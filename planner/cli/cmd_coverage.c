@@ -26,7 +26,8 @@ static void help(void)
            "  --name-field F         facility name field (default name)\n"
            "  --facility-where SQL   OGR filter on facilities, e.g. \"amenity IN ('hospital','clinic')\"\n"
            "  --admin A              admin-area polygons (townships) for coverage_by_admin\n"
-           "  --admin-name-field F   --admin-code-field F   (default name, code)\n\n"
+           "  --admin-name-field F   --admin-code-field F   (default name, code)\n"
+           "  --encoding E           text of CSV files and shapefiles: GBK, UTF-8, ... (default: detected)\n\n"
            "Model:\n"
            "  --profile NAME|FILE    ambulance (default), car, walk, or a YAML profile\n"
            "  --minutes LIST         thresholds in minutes (default 15,30,60)\n"
@@ -49,11 +50,26 @@ enum {
     O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_HEADLINE, O_TITLE
 };
 
-void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
+/* Tiers by level (hospital, emergency station, township centre, village clinic or health post,
+ * the rest in their order), as the report lists them. */
+static int tier_level(const char *t)
+{
+    if (strstr(t, "hospital")) return 0;
+    if (strstr(t, "emergency") || strstr(t, "station") || strstr(t, "ambulance")) return 1;
+    if (strstr(t, "township") || strstr(t, "centre") || strstr(t, "center")) return 2;
+    if (strstr(t, "village") || strstr(t, "clinic") || strstr(t, "post")) return 3;
+    return 4;
+}
+
+void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char *out_dir)
 {
     char a[32], b[32], c[32];
-    printf("carecircle coverage: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
-           cli_thousands(r->population_total, a, sizeof(a)), r->facilities_total, r->facilities_snapped, r->profile_name, r->crs_name);
+    size_t order[64], n_order = 0;
+    for (int lv = 0; lv <= 4; lv++)
+        for (size_t t = 0; t < r->n_tiers && n_order < 64; t++)
+            if (tier_level(r->tiers[t].name) == lv) order[n_order++] = t;
+    printf("carecircle %s: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
+           cmd, cli_thousands(r->population_total, a, sizeof(a)), r->facilities_total, r->facilities_snapped, r->profile_name, r->crs_name);
     printf("%-24s", "population within");
     for (size_t k = 0; k < r->n_minutes; k++) {
         char h[32];
@@ -61,7 +77,8 @@ void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
         printf("%20s", h);
     }
     printf("\n");
-    for (size_t t = 0; t <= r->n_tiers; t++) {
+    for (size_t tt = 0; tt <= n_order; tt++) {
+        size_t t = tt ? order[tt - 1] + 1 : 0;
         const double *w = t == 0 ? r->population_within : r->tiers[t - 1].population_within;
         char name[64];
         snprintf(name, sizeof(name), "%s", t == 0 ? "all facilities" : r->tiers[t - 1].name);
@@ -168,7 +185,7 @@ int cmd_coverage(int argc, char **argv)
     if (st) {
         rc = cli_fail(&env, st);
     } else {
-        cli_print_coverage(r, o.out_dir);
+        cli_print_coverage("coverage", r, o.out_dir);
         cc_coverage_result_destroy(r);
     }
     cli_teardown(&env);

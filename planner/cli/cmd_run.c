@@ -79,7 +79,7 @@ int cmd_run(int argc, char **argv)
     } else if (!st) {
         cc_scenario_run_opts ro = {.out_dir = out, .lang = lang};
         st = cc_scenario_run(env.ctx, s, &ro, &r);
-        if (!st) cli_print_coverage(r, out ? out : cc_scenario_get_out_dir(s));
+        if (!st) cli_print_coverage("run", r, out ? out : cc_scenario_get_out_dir(s));
     }
     if (st) rc = cli_fail(&env, st);
     cc_coverage_result_destroy(r);
@@ -104,6 +104,88 @@ static void batch_help(void)
            "  --check            validate the batch file, the base and every variant, and exit\n"
            "  --threads N        cores in all (0 = all, default)\n"
            "  --quiet, --verbose less or more on stderr\n");
+}
+
+/* From DIR/comparison.csv, each variant's population within the 30-minute threshold (else the
+ * middle one) and its change against the base, as text for the batch table ("" when absent). */
+typedef struct batch_change {
+    char scenario[128], text[96];
+} batch_change;
+
+static size_t read_changes(const char *dir, batch_change *out, size_t cap, char *head, size_t nhead)
+{
+    char path[4200], line[4096];
+    snprintf(path, sizeof(path), "%s/comparison.csv", dir);
+    FILE *f = fopen(path, "r");
+    head[0] = '\0';
+    if (!f) return 0;
+    int col_pop = -1, col_delta = -1, col_code = -1;
+    size_t n = 0;
+    char mins[32] = "";
+    if (fgets(line, sizeof(line), f)) {
+        /* the 30-minute columns, else the middle threshold's */
+        char *cols[256];
+        int nc = 0;
+        for (char *t = strtok(line, ",\r\n"); t && nc < 256; t = strtok(NULL, ",\r\n")) cols[nc++] = t;
+        int n_delta = 0, first_delta = -1;
+        for (int i = 0; i < nc; i++) {
+            if (!strcmp(cols[i], "admin_code")) col_code = i;
+            if (!strncmp(cols[i], "delta_le_", 9)) {
+                if (first_delta < 0) first_delta = i;
+                n_delta++;
+            }
+        }
+        for (int i = 0; i < nc; i++)
+            if (!strcmp(cols[i], "delta_le_30")) col_delta = i;
+        if (col_delta < 0 && n_delta) col_delta = first_delta + n_delta / 2;
+        if (col_delta >= 0) {
+            snprintf(mins, sizeof(mins), "%s", cols[col_delta] + 9);
+            char want[48];
+            snprintf(want, sizeof(want), "pop_le_%s", mins);
+            for (int i = 0; i < nc; i++)
+                if (!strcmp(cols[i], want)) col_pop = i;
+        }
+    }
+    if (col_delta < 0 || col_pop < 0 || col_code < 0) {
+        fclose(f);
+        return 0;
+    }
+    snprintf(head, nhead, "within %s min (change)", mins);
+    while (n < cap && fgets(line, sizeof(line), f)) {
+        /* simple split: the total rows have no quoted field before the figures */
+        char *fields[256];
+        int nf = 0;
+        char *p = line;
+        while (nf < 256) {
+            fields[nf++] = p;
+            char *c = strchr(p, ',');
+            if (!c) break;
+            *c = '\0';
+            p = c + 1;
+        }
+        if (nf <= col_delta || nf <= col_pop || fields[col_code][0]) continue; /* admin rows */
+        batch_change *bc = &out[n++];
+        snprintf(bc->scenario, sizeof(bc->scenario), "%s", fields[0]);
+        char num[32];
+        double pop = atof(fields[col_pop]);
+        if (!fields[col_pop][0] || fields[col_pop][0] == '\n') {
+            snprintf(bc->text, sizeof(bc->text), "-");
+            continue;
+        }
+        cli_thousands(pop, num, sizeof(num));
+        char *d = fields[col_delta];
+        d[strcspn(d, "\r\n")] = '\0';
+        if (*d) {
+            double dv = atof(d);
+            char dn[32];
+            cli_thousands(dv < 0 ? -dv : dv, dn, sizeof(dn));
+            snprintf(bc->text, sizeof(bc->text), "%s (%s%s)", num, dv < 0 ? "-" : dv > 0 ? "+" : "", dn);
+        } else {
+            snprintf(bc->text, sizeof(bc->text), "%s", num);
+        }
+    }
+    fclose(f);
+    return n;
 }
 
 int cmd_batch(int argc, char **argv)
@@ -180,12 +262,19 @@ int cmd_batch(int argc, char **argv)
         rc = cli_fail(&env, st);
     } else if (r) {
         const char *dir = out ? out : cc_batch_get_out_dir(b);
-        printf("%-24s %-8s %8s  %s\n", "variant", "state", "seconds", "error");
+        batch_change *ch = calloc(r->n_variants + 1, sizeof(*ch));
+        char head[64] = "";
+        size_t n_ch = ch ? read_changes(dir, ch, r->n_variants + 1, head, sizeof(head)) : 0;
+        printf("%-24s %-8s %8s  %-28s %s\n", "variant", "state", "seconds", head[0] ? head : "", "error");
         for (size_t i = 0; i < r->n_variants; i++) {
             const cc_variant_result *v = &r->variants[i];
             static const char *const state[] = {"done", "skipped", "FAILED"};
-            printf("%-24s %-8s %8.2f  %s\n", v->name, state[v->state], v->seconds, v->error);
+            const char *chg = "";
+            for (size_t k = 0; k < n_ch; k++)
+                if (!strcmp(ch[k].scenario, v->name)) chg = ch[k].text;
+            printf("%-24s %-8s %8.2f  %-28s %s\n", v->name, state[v->state], v->seconds, chg, v->error);
         }
+        free(ch);
         printf("batch: %zu done, %zu skipped, %zu failed in %.2f s; %s/manifest.json %s/comparison.csv %s/comparison.gpkg\n",
                r->n_done, r->n_skipped, r->n_failed, r->seconds, dir, dir, dir);
         if (r->n_failed) {

@@ -23,6 +23,7 @@ static void help(void)
            "  --population-field F   population field of village points (default population or pop)\n"
            "  --facilities F         existing facilities (GPKG, GeoJSON, SHP, or CSV with lon/lat columns)\n"
            "  --tier-field F --tiers MAP --name-field F --facility-where SQL --lon-field F --lat-field F\n"
+           "  --encoding E           text of CSV files and shapefiles: GBK, UTF-8, ... (default: detected)\n"
            "  --fixed-tiers LIST     tiers whose facilities stay and count as covering already, e.g. hospital\n\n"
            "Candidates (at least one source):\n"
            "  --candidate-tiers LIST facilities of these tiers may be upgraded (e.g. township_health_centre)\n"

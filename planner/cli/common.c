@@ -115,7 +115,7 @@ static const struct {
     {"population", "--population"}, {"population_field", "--population-field"}, {"facilities", "--facilities"},
     {"facility_name_field", "--name-field"}, {"lon_field", "--lon-field"}, {"lat_field", "--lat-field"},
     {"facility_where", "--facility-where"}, {"tier_field", "--tier-field"}, {"tiers", "--tiers"}, {"admin", "--admin"},
-    {"admin_name_field", "--admin-name-field"}, {"admin_code_field", "--admin-code-field"}, {"crs", "--crs"},
+    {"admin_name_field", "--admin-name-field"}, {"admin_code_field", "--admin-code-field"}, {"encoding", "--encoding"}, {"crs", "--crs"},
     {"profile", "--profile"}, {"resolution_m", "--resolution"}, {"out_dir", "--out"}, {"minutes", "--minutes"},
     {"uncovered_minutes", "--uncovered-minutes"}, {"p", "-p"}, {"curve_to", "--curve"}, {"target_share", "--target"},
     {"radius_minutes", "--radius"}, {"dispatch_minutes", "--dispatch-minutes"}, {"spacing_m", "--spacing"},

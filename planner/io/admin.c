@@ -30,7 +30,8 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     size_t cap = 0, n_bad = 0;
     memset(a, 0, sizeof(*a));
     if (!o) o = &defaults;
-    GDALDatasetH ds = cc__open_vector(ctx, path, "admin area file", &is_osm);
+    char tmp[4096];
+    GDALDatasetH ds = cc__open_vector_enc(ctx, path, "admin area file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp));
     if (!ds) return CC_ERR_IO;
     OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
     if (!lyr) {
@@ -39,6 +40,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     }
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    if (!o->name_field && fname < 0) fname = OGR_FD_GetFieldIndex(fd, "名称");
     int fcode = OGR_FD_GetFieldIndex(fd, o->code_field ? o->code_field : "code");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (o->name_field && fname < 0) {
@@ -117,7 +119,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
 out:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (dst) OSRDestroySpatialReference(dst);
-    GDALClose(ds);
+    cc__close_vector(ds, tmp);
     if (st) cc__admin_free(a);
     return st;
 }

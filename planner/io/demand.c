@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_conv.h>
 
@@ -195,6 +196,7 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         return cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s' has no population field <%s>; name it with parameter population_field",
                         OGR_L_GetName(lyr), path, o->pop_field ? o->pop_field : "population");
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
+    if (!o->name_field && fname < 0) fname = OGR_FD_GetFieldIndex(fd, "名称");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (fzh >= 0 && !(d->name_zh = cc__calloc_array(1, sizeof(char *)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
@@ -272,17 +274,26 @@ cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *
     VSIStatBufL sb;
     if (strncmp(path, "PG:", 3) != 0 && VSIStatL(path, &sb) != 0)
         return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': No such file or directory", path);
-    cc__gdal_begin(ctx);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    cc__gdal_end(ctx);
-    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': %s", path, cc__gdal_msg(ctx));
+    char tmp[4096] = "";
+    GDALDatasetH ds;
+    size_t lp = strlen(path);
+    bool text = lp > 4 && (!strcasecmp(path + lp - 4, ".csv") || !strcasecmp(path + lp - 4, ".shp") || !strcasecmp(path + lp - 4, ".dbf"));
+    if (text) { /* village points whose names may be GBK */
+        bool is_osm;
+        if (!(ds = cc__open_vector_enc(ctx, path, "population file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp)))) return CC_ERR_IO;
+    } else {
+        cc__gdal_begin(ctx);
+        ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+        cc__gdal_end(ctx);
+        if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': %s", path, cc__gdal_msg(ctx));
+    }
     if (GDALGetRasterCount(ds) > 0)
         st = read_raster(ctx, ds, path, o, work_wkt, d);
     else if (GDALDatasetGetLayerCount(ds) > 0)
         st = read_points(ctx, ds, path, o, work_wkt, d);
     else
         st = cc__fail(ctx, CC_ERR_INPUT, "Population file '%s' has neither a raster band nor a vector layer", path);
-    GDALClose(ds);
+    cc__close_vector(ds, tmp);
     if (st) cc__demand_free(d);
     return st;
 }

@@ -139,7 +139,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     OGRCoordinateTransformationH ct = NULL, ctll = NULL;
     char **map_raw = NULL, **map_name = NULL;
     size_t n_map = 0, cap = 0, n_nogeom = 0, n_feat = 0, n_unmapped = 0;
-    char fields[512], unmapped_list[256] = "";
+    char fields[512], unmapped_list[256] = "", tmp[4096] = "";
     cc_status st = CC_OK;
     bool is_osm;
 
@@ -151,15 +151,8 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field);
         snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field);
         const char *oo[] = {xo, yo, "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
-        const char *drv[] = {"CSV", NULL};
-        cc__gdal_init();
-        VSIStatBufL sb;
-        if (VSIStatL(path, &sb) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to open facility file '%s': No such file or directory", path);
-        cc__gdal_begin(ctx);
-        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drv, oo, NULL);
-        cc__gdal_end(ctx);
-        if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open facility file '%s' as CSV: %s", path, cc__gdal_msg(ctx));
-    } else if (!(ds = cc__open_vector(ctx, path, "facility file", &is_osm))) {
+        if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, oo, &is_osm, tmp, sizeof(tmp)))) return CC_ERR_IO;
+    } else if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp)))) {
         return CC_ERR_IO;
     }
     OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
@@ -171,6 +164,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
     cc__list_fields(fd, fields, sizeof(fields));
     int ftier = OGR_FD_GetFieldIndex(fd, o->tier_field ? o->tier_field : "tier");
+    if (!o->tier_field && ftier < 0 && (ftier = OGR_FD_GetFieldIndex(fd, "级别")) < 0) ftier = OGR_FD_GetFieldIndex(fd, "等级");
     if (o->tier_field && ftier < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,
                       fields);
@@ -184,6 +178,10 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier))))) goto nomem;
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
+    /* 名称 (name): the name when there is no "name" field, else the Chinese name */
+    int fming = OGR_FD_GetFieldIndex(fd, "名称");
+    if (!o->name_field && fname < 0) fname = fming;
+    else if (fzh < 0 && fming >= 0 && fming != fname) fzh = fming;
     if (o->name_field && fname < 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
                       fields);
@@ -317,9 +315,58 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             f->tier[i] = tier_index(f, f->tier_raw[i]);
         }
     }
+    /* values of parameter tiers that no facility has: a typo, or the wrong field */
+    if (o->tiers) {
+        char missing[256] = "", present[256] = "";
+        for (size_t k = 0; k < n_map; k++) {
+            bool hit = false;
+            for (size_t i = 0; i < f->n && !hit; i++) hit = strcmp(map_raw[k], f->tier_raw[i]) == 0;
+            if (!hit && strlen(missing) + strlen(map_raw[k]) + 4 < sizeof(missing)) {
+                if (missing[0]) strcat(missing, ", ");
+                strcat(missing, map_raw[k]);
+            }
+        }
+        if (missing[0]) {
+            char **vals = cc__malloc_array(f->n, sizeof(char *));
+            if (!vals) goto nomem;
+            memcpy(vals, f->tier_raw, f->n * sizeof(char *));
+            qsort(vals, f->n, sizeof(char *), cmp_values);
+            for (size_t i = 0; i < f->n; i++) {
+                if (i && !strcmp(vals[i], vals[i - 1])) continue;
+                const char *v = vals[i][0] ? vals[i] : "(empty)";
+                if (strlen(present) + strlen(v) + 8 >= sizeof(present)) {
+                    strcat(present, ", ...");
+                    break;
+                }
+                if (present[0]) strcat(present, ", ");
+                strcat(present, v);
+            }
+            free(vals);
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers names value%s %s that no facility of '%s' has in field <%s>; the values present are: %s",
+                          strchr(missing, ',') ? "s" : "", missing, path, f->tier_field ? f->tier_field : "tier", present);
+            goto out;
+        }
+    }
     if (n_unmapped)
         cc__warn(ctx, "%zu facilities of '%s' have tier values not named in parameter tiers (%s); they count for all facilities only", n_unmapped,
                  path, unmapped_list);
+
+    /* impossible coordinates, before any transformation (PROJ would only say "Invalid latitude") */
+    if (OSRIsGeographic(src)) {
+        bool csv = !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV");
+        for (size_t i = 0; i < f->n; i++) {
+            double x = f->x[i], y = f->y[i];
+            if (fabs(x) <= 180 && fabs(y) <= 90) continue;
+            char where[80];
+            if (csv) snprintf(where, sizeof(where), "line %lld", (long long)f->fid[i] + 1);
+            else snprintf(where, sizeof(where), "feature %lld", (long long)f->fid[i]);
+            bool swapped = fabs(y) <= 180 && fabs(x) <= 90;
+            st = cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' %s (<%.60s>): %s %g, %s %g is not a place on Earth%s", path, where, f->name[i],
+                          "longitude", x, "latitude", y,
+                          swapped ? "; longitude and latitude look swapped" : " (longitude -180..180, latitude -90..90)");
+            goto out;
+        }
+    }
 
     /* coordinates: WGS84 for output, working CRS for snapping */
     if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double)))) goto nomem;
@@ -354,7 +401,7 @@ out:
     if (src) OSRDestroySpatialReference(src);
     if (dst) OSRDestroySpatialReference(dst);
     if (wgs) OSRDestroySpatialReference(wgs);
-    if (ds) GDALClose(ds);
+    cc__close_vector(ds, tmp);
     if (st) cc__facilities_free(f);
     return st;
 }

@@ -42,6 +42,12 @@ static void ensure_osmconf(void)
     }
 }
 
+/* The CSV open options for files whose coordinate columns are not named: the usual English
+ * names and the Chinese 经度 (longitude) / 纬度 (latitude). */
+const char *const cc__csv_default_oo[] = {
+    "X_POSSIBLE_NAMES=lon,longitude,lng,long,x,X,Lon,Longitude,LON,LONGITUDE,经度,东经",
+    "Y_POSSIBLE_NAMES=lat,latitude,y,Y,Lat,Latitude,LAT,LATITUDE,纬度,北纬", "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);
@@ -79,12 +85,9 @@ GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bo
         ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, oo, NULL);
         if (ds) *is_osm = true;
     } else {
-        const char *oo_csv[] = {"X_POSSIBLE_NAMES=lon,longitude,lng,long,x,X,Lon,Longitude,LON,LONGITUDE",
-                                "Y_POSSIBLE_NAMES=lat,latitude,y,Y,Lat,Latitude,LAT,LATITUDE",
-                                "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
         const char *drivers_csv[] = {"CSV", NULL};
         if (ends_with(path, ".csv"))
-            ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers_csv, oo_csv, NULL);
+            ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers_csv, cc__csv_default_oo, NULL);
         else
             ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     }

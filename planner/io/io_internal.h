@@ -18,6 +18,24 @@
 /* Open a vector dataset; OSM files get carecircle's own osmconf (tags as fields). */
 GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bool *is_osm);
 
+/* CSV open options naming the usual coordinate columns (lon/lat, longitude/latitude, 经度/纬度). */
+extern const char *const cc__csv_default_oo[];
+
+/* Text encodings (encoding.c): UTF-8 and GB18030 byte structure; the detected encoding of a
+ * text ("UTF-8", "GB18030") or NULL when it is neither. */
+bool cc__utf8_valid(const char *s, size_t n);
+bool cc__gb18030_valid(const char *s, size_t n);
+const char *cc__detect_encoding(const char *s, size_t n);
+
+/* Open a vector dataset like cc__open_vector, decoding the text of CSV files and shapefiles
+ * from @p encoding (NULL or "auto": detected among UTF-8, UTF-8 with BOM and GBK/GB18030, one
+ * warning and Latin-1 when neither fits). @p csv_oo: CSV open options (NULL: the default
+ * coordinate names). A decoded CSV is a /vsimem copy whose path is left in @p tmp; close
+ * with cc__close_vector(ds, tmp). */
+GDALDatasetH cc__open_vector_enc(cc_ctx *ctx, const char *path, const char *what, const char *encoding, const char *const *csv_oo,
+                                 bool *is_osm, char *tmp, size_t ntmp);
+void cc__close_vector(GDALDatasetH ds, const char *tmp);
+
 /* "a, b, c" list of the field names of a layer definition ("none" when there are none). */
 void cc__list_fields(OGRFeatureDefnH fd, char *buf, size_t n);
 

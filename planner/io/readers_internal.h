@@ -29,6 +29,7 @@ typedef struct cc__demand_opts {
     const char *pop_field; /* point demand: population field (default "population" or "pop") */
     const char *layer;
     const char *name_field;
+    const char *encoding;  /* text of CSV/DBF files; NULL: detected */
     int win[4];            /* raster demand: read only columns win[0].. +win[2], rows win[1].. +win[3]
                             * (win[2] == 0: the whole raster); cells keep their whole-grid index and
                             * an empty window is not an error */
@@ -63,6 +64,7 @@ typedef struct cc__facilities_opts {
     const char *lon_field, *lat_field; /* CSV coordinate columns */
     const char *layer;
     const char *where;      /* OGR attribute filter */
+    const char *encoding;   /* text of CSV/DBF files; NULL: detected (UTF-8, GBK/GB18030) */
 } cc__facilities_opts;
 
 cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
@@ -88,6 +90,7 @@ typedef struct cc__admin_opts {
     const char *name_field; /* default: "name" when present */
     const char *code_field; /* default: "code" when present */
     const char *layer;
+    const char *encoding;   /* text of CSV/DBF files; NULL: detected */
 } cc__admin_opts;
 
 cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o, const char *work_wkt, cc__admin *out);

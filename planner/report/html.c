@@ -17,7 +17,238 @@ static const char css[] =
     "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}"
     ".sub{color:#666}table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
     "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f1f1f1}td.l,th.l{text-align:left}"
-    ".neg{color:#b2182b}.pos{color:#2166ac}img{max-width:100%;border:1px solid #ccc}.note{color:#666;font-size:.85em}";
+    "td{white-space:nowrap}td.l{white-space:normal}.neg{color:#b2182b}.pos{color:#2166ac}img{max-width:100%;border:1px solid #ccc}.note{color:#666;font-size:.85em}";
+
+/* Labels of this file's own sections (the shared ones are in common.c). */
+static const char *tr_html(const char *lang, const char *key)
+{
+    static const struct {
+        const char *key, *zh, *en;
+    } t[] = {
+        {"h_chart_tier", "按机构级别的行车时间分布", "Population by travel time, per facility tier"},
+        {"h_chart_batch", "各方案的行车时间分布", "Population by travel time, per scenario"},
+        {"rest", "超出最大阈值或不可达", "Beyond the last threshold or not reached"},
+        {"h_referral", "转诊距离：乡镇卫生院到最近的县级医院", "Referral: each township health centre to its nearest county hospital"},
+        {"from", "卫生院", "Health centre"},
+        {"to", "最近的县级医院", "Nearest county hospital"},
+        {"km", "公里", "km"},
+        {"done", "已完成", "done"},
+        {"skipped", "未变，跳过", "skipped (unchanged)"},
+        {"failed", "失败", "failed"},
+        {"h_access", "各村到各级机构的行车时间另见 access_by_village.csv / .xlsx。",
+         "Minutes from every village to each tier: access_by_village.csv / .xlsx."},
+    };
+    bool zh = !strcmp(lang, "zh");
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(t[i].key, key)) return zh ? t[i].zh : t[i].en;
+    return key;
+}
+
+/* People for people: in Chinese 万 (ten thousand) from 10,000 up ("30.18 万"), else "301,776". */
+static const char *fmt_people(const char *lang, double v, char *buf, size_t n)
+{
+    if (!strcmp(lang, "zh") && fabs(v) >= 10000) {
+        snprintf(buf, n, "%.2f 万", v / 10000.0);
+        return buf;
+    }
+    return cc__fmt_int(v, buf, n);
+}
+
+/* Tiers in order of level (hospital, emergency station, township centre, village clinic, the
+ * rest), not alphabetical. */
+static size_t *tier_order(const rp_data *d)
+{
+    size_t *o = cc__calloc_array(d->n_tiers ? d->n_tiers : 1, sizeof(size_t));
+    if (!o) return NULL;
+    for (size_t i = 0; i < d->n_tiers; i++) o[i] = i;
+    for (size_t i = 1; i < d->n_tiers; i++)
+        for (size_t j = i; j > 0; j--) {
+            int a = cc__tier_class(d->tier_name[o[j - 1]], o[j - 1]), b = cc__tier_class(d->tier_name[o[j]], o[j]);
+            if (a > 4) a = 4;
+            if (b > 4) b = 4;
+            if (a <= b) break;
+            size_t t = o[j];
+            o[j] = o[j - 1];
+            o[j - 1] = t;
+        }
+    return o;
+}
+
+/* Diverging bars: each row's change (persons) against the base, losses red, gains blue. */
+static void svg_delta(GString *g, const char *lang, const char *const *labels, const double *delta, size_t n)
+{
+    const double lw = 230, bw = 560, rh = 24, top = 6, W = lw + bw + 20;
+    double H = top + rh * (double)n + 10, mx = 0;
+    for (size_t r = 0; r < n; r++)
+        if (!isnan(delta[r]) && fabs(delta[r]) > mx) mx = fabs(delta[r]);
+    if (mx <= 0) mx = 1;
+    double x0 = lw + bw / 2;
+    g_string_append_printf(g, "<svg role=\"img\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-size=\"12\" "
+                              "font-family=\"Noto Sans CJK SC,Noto Sans,sans-serif\">\n<line x1=\"%.0f\" y1=\"0\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#888\"/>\n",
+                           W, H, W, H, x0, x0, H);
+    for (size_t r = 0; r < n; r++) {
+        double y = top + rh * (double)r;
+        g_string_append_printf(g, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", lw - 8, y + 15);
+        cc__xml_esc(g, labels[r]);
+        g_string_append(g, "</text>\n");
+        if (isnan(delta[r])) continue;
+        double w = (bw / 2 - 70) * fabs(delta[r]) / mx;
+        double x = delta[r] < 0 ? x0 - w : x0;
+        char num[32];
+        fmt_people(lang, fabs(delta[r]), num, sizeof(num));
+        g_string_append_printf(g, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"/>", x, y + 3, w, rh - 8,
+                               delta[r] < 0 ? "#b2182b" : "#2166ac");
+        g_string_append_printf(g, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s%s</text>\n", delta[r] < 0 ? x - 4 : x + w + 4,
+                               y + 15, delta[r] < 0 ? "end" : "start", delta[r] < -0.5 ? "−" : delta[r] > 0.5 ? "+" : "", num);
+    }
+    g_string_append(g, "</svg>\n");
+}
+
+/* "0–15 min", "15–30 min", ... and the rest. */
+static void band_label(const char *lang, const double *minutes, size_t nb, size_t b, char *buf, size_t n)
+{
+    if (b >= nb) snprintf(buf, n, "%s", tr_html(lang, "rest"));
+    else snprintf(buf, n, "%g–%g %s", b ? minutes[b - 1] : 0.0, minutes[b], cc__tr(lang, "minutes"));
+}
+
+/* A horizontal stacked bar per row: the population within each travel-time band (band colours
+ * of the map) and the rest in grey; inline SVG, no script. within[r][b] is cumulative. */
+static void svg_bars(GString *g, const char *lang, const char *const *labels, const double (*within)[CC_MAX_BANDS], const double *total,
+                     size_t n, const double *minutes, size_t nb)
+{
+    const double lw = 230, bw = 560, rh = 26, top = 8, W = lw + bw + 80;
+    double H = top + rh * (double)n + 34;
+    g_string_append_printf(g, "<svg role=\"img\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+                              "font-size=\"12\" font-family=\"Noto Sans CJK SC,Noto Sans,sans-serif\">\n", W, H, W, H);
+    for (size_t r = 0; r < n; r++) {
+        double y = top + rh * (double)r, x = lw, prev = 0;
+        g_string_append_printf(g, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", lw - 8, y + 15);
+        cc__xml_esc(g, labels[r]);
+        g_string_append(g, "</text>\n");
+        if (!(total[r] > 0)) continue;
+        for (size_t b = 0; b <= nb; b++) {
+            double cum = b < nb ? within[r][b] : total[r];
+            if (isnan(cum)) cum = prev;
+            double w = bw * (cum - prev) / total[r];
+            if (w > 0.05) {
+                double rgb[3] = {0.75, 0.75, 0.75};
+                if (b < nb) cc__band_rgb(b, nb, rgb);
+                g_string_append_printf(g, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" fill=\"#%02x%02x%02x\"><title>",
+                                       x, y + 3, w, rh - 8, (int)(rgb[0] * 255 + .5), (int)(rgb[1] * 255 + .5), (int)(rgb[2] * 255 + .5));
+                char lab[96], num[32];
+                band_label(lang, minutes, nb, b, lab, sizeof(lab));
+                cc__xml_esc(g, lab);
+                g_string_append_printf(g, ": %s</title></rect>\n", fmt_people(lang, cum - prev, num, sizeof(num)));
+            }
+            x += w > 0 ? w : 0;
+            prev = cum;
+        }
+        /* share within the middle threshold, at the end of the bar */
+        size_t mid = nb / 2;
+        for (size_t b = 0; b < nb; b++)
+            if (minutes[b] == 30) mid = b;
+        if (nb && !isnan(within[r][mid]))
+            g_string_append_printf(g, "<text x=\"%.0f\" y=\"%.1f\">%.1f%%</text>\n", lw + bw + 6, y + 15, 100 * within[r][mid] / total[r]);
+    }
+    /* legend */
+    double ly = top + rh * (double)n + 12, lx = lw;
+    for (size_t b = 0; b <= nb; b++) {
+        double rgb[3] = {0.75, 0.75, 0.75};
+        char lab[96];
+        if (b < nb) cc__band_rgb(b, nb, rgb);
+        band_label(lang, minutes, nb, b, lab, sizeof(lab));
+        g_string_append_printf(g, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#%02x%02x%02x\"/><text x=\"%.0f\" y=\"%.0f\">",
+                               lx, ly, (int)(rgb[0] * 255 + .5), (int)(rgb[1] * 255 + .5), (int)(rgb[2] * 255 + .5), lx + 16, ly + 11);
+        cc__xml_esc(g, lab);
+        g_string_append(g, "</text>\n");
+        lx += 16 + 12.0 * (double)g_utf8_strlen(lab, -1) * (strcmp(lang, "zh") ? 0.6 : 1.0) + 18;
+    }
+    g_string_append(g, "</svg>\n");
+}
+
+static void th_text(GString *g, const char *s, bool left);
+static void td_text(GString *g, const char *s);
+
+/* Split one CSV line (quotes doubled inside quoted fields) into at most @p max fields, in place. */
+static int csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        char *o = p;
+        f[n++] = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p) break;
+                if (*p == '"' && p[1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *o++ = *p++;
+                }
+            }
+            while (*p && *p != ',') p++;
+        } else {
+            while (*p && *p != ',' && *p != '\n' && *p != '\r') *o++ = *p++;
+        }
+        bool more = *p == ',';
+        *o = '\0';
+        if (!more) break;
+        p++;
+    }
+    return n;
+}
+
+/* The referral table of referrals.csv (written by the run next to the report), if any. */
+static void referral_table(GString *g, const char *lang, const char *dir)
+{
+    char path[4300], line[2048];
+    snprintf(path, sizeof(path), "%s/referrals.csv", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return;
+    char tb[128];
+    bool first = true;
+    while (fgets(line, sizeof(line), fp)) {
+        char *f[16];
+        int n = csv_split(line, f, 16);
+        if (first) { /* header */
+            first = false;
+            g_string_append(g, "<h2>");
+            cc__xml_esc(g, tr_html(lang, "h_referral"));
+            g_string_append(g, "</h2>\n<table><tr>");
+            th_text(g, tr_html(lang, "from"), true);
+            th_text(g, cc__tr(lang, "township"), true);
+            th_text(g, tr_html(lang, "to"), true);
+            th_text(g, cc__tr(lang, "tier"), true);
+            th_text(g, cc__tr(lang, "minutes_h"), false);
+            char h[64];
+            snprintf(h, sizeof(h), "%s", tr_html(lang, "km"));
+            th_text(g, h, false);
+            g_string_append(g, "</tr>\n");
+            continue;
+        }
+        if (n < 13) continue;
+        bool zh = !strcmp(lang, "zh");
+        g_string_append(g, "<tr>");
+        td_text(g, zh && f[2][0] ? f[2] : f[1]);
+        td_text(g, f[4]);
+        if (f[5][0]) {
+            td_text(g, zh && f[7][0] ? f[7] : f[6]);
+            td_text(g, cc__tier_label(lang, f[8], tb, sizeof(tb)));
+            g_string_append_printf(g, "<td>%s</td><td>%s</td>", f[9], f[10][0] ? f[10] : "–");
+        } else {
+            td_text(g, cc__tr(lang, !strcmp(f[12], "no_road_access") ? "no_road_access" : "unreachable_s"));
+            g_string_append(g, "<td></td><td>–</td><td>–</td>");
+        }
+        g_string_append(g, "</tr>\n");
+    }
+    fclose(fp);
+    if (!first) g_string_append(g, "</table>\n");
+}
 
 static void head(GString *g, const char *lang, const char *title)
 {
@@ -26,32 +257,33 @@ static void head(GString *g, const char *lang, const char *title)
     g_string_append_printf(g, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
 }
 
-static void cell_num(GString *g, double v)
+static void cell_num(GString *g, const char *lang, double v)
 {
     char b[32];
     if (isnan(v))
         g_string_append(g, "<td>–</td>");
     else
-        g_string_append_printf(g, "<td>%s</td>", cc__fmt_int(v, b, sizeof(b)));
+        g_string_append_printf(g, "<td>%s</td>", fmt_people(lang, v, b, sizeof(b)));
 }
 
-static void cell_pop_share(GString *g, double v, double total)
+static void cell_pop_share(GString *g, const char *lang, double v, double total)
 {
     char b[32];
     if (isnan(v))
         g_string_append(g, "<td>–</td>");
     else
-        g_string_append_printf(g, "<td>%s (%.1f%%)</td>", cc__fmt_int(v, b, sizeof(b)), total > 0 ? 100 * v / total : 0.0);
+        g_string_append_printf(g, "<td>%s (%.1f%%)</td>", fmt_people(lang, v, b, sizeof(b)), total > 0 ? 100 * v / total : 0.0);
 }
 
-static void cell_delta(GString *g, double v)
+static void cell_delta(GString *g, const char *lang, double v)
 {
     char b[32];
     if (isnan(v)) {
         g_string_append(g, "<td>–</td>");
         return;
     }
-    g_string_append_printf(g, "<td class=\"%s\">%s%s</td>", v < -0.5 ? "neg" : v > 0.5 ? "pos" : "", v > 0.5 ? "+" : "", cc__fmt_int(v, b, sizeof(b)));
+    g_string_append_printf(g, "<td class=\"%s\">%s%s</td>", v < -0.5 ? "neg" : v > 0.5 ? "pos" : "", v > 0.5 ? "+" : "",
+                           fmt_people(lang, v, b, sizeof(b)));
 }
 
 static void th_text(GString *g, const char *s, bool left)
@@ -121,7 +353,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             char wl[64];
             g_string_append(g, b ? (zh ? "；" : "; ") : (zh ? "：" : ": "));
             cc__xml_esc(g, cc__tr_within(lang, d->minutes[b], wl, sizeof(wl)));
-            g_string_append_printf(g, " %s (%.1f%%)", cc__fmt_int(d->head_within[b], n1, sizeof(n1)),
+            g_string_append_printf(g, " %s (%.1f%%)", fmt_people(lang, d->head_within[b], n1, sizeof(n1)),
                                    d->total > 0 ? 100 * d->head_within[b] / d->total : 0.0);
         }
         cc__xml_esc(g, zh ? "。全部机构（含村卫生室）的数字见下表。" : ". All facilities (village clinics included): the tables below.");
@@ -137,10 +369,10 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     th_minutes(g, lang, d->minutes, d->nb);
     th_text(g, cc__tr(lang, "no_road"), false);
     th_text(g, cc__tr(lang, "unreachable"), false);
-    g_string_append_printf(g, "</tr>\n<tr><td class=\"l\">%s</td>", cc__fmt_int(d->total, n1, sizeof(n1)));
-    for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, d->within[b], d->total);
-    cell_pop_share(g, d->no_road, d->total);
-    cell_pop_share(g, d->unreachable, d->total);
+    g_string_append_printf(g, "</tr>\n<tr><td class=\"l\">%s</td>", fmt_people(lang, d->total, n1, sizeof(n1)));
+    for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->within[b], d->total);
+    cell_pop_share(g, lang, d->no_road, d->total);
+    cell_pop_share(g, lang, d->unreachable, d->total);
     g_string_append(g, "</tr>\n</table>\n");
 
     /* by tier */
@@ -153,17 +385,54 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     th_minutes(g, lang, d->minutes, d->nb);
     g_string_append(g, "</tr>\n<tr>");
     td_text(g, cc__tr(lang, "all_facilities"));
-    g_string_append_printf(g, "<td>%zu</td><td></td>", d->n_fac);
-    for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, d->within[b], d->total);
+    size_t n_joined = 0;
+    for (size_t i = 0; i < d->n_fac; i++) n_joined += d->fac[i].snapped;
+    g_string_append_printf(g, "<td>%zu</td><td>%zu</td>", d->n_fac, n_joined);
+    for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->within[b], d->total);
     g_string_append(g, "</tr>\n");
-    for (size_t k = 0; k < d->n_tiers; k++) {
+    size_t *order = tier_order(d);
+    if (!order) {
+        g_string_free(g, TRUE);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (size_t kk = 0; kk < d->n_tiers; kk++) {
+        size_t k = order[kk];
         g_string_append(g, "<tr>");
         td_text(g, cc__tier_label(lang, d->tier_name[k], tb, sizeof(tb)));
         g_string_append_printf(g, "<td>%d</td><td>%d</td>", d->tier_facilities[k], d->tier_snapped[k]);
-        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, d->tier_within[k][b], d->total);
+        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->tier_within[k][b], d->total);
         g_string_append(g, "</tr>\n");
     }
     g_string_append(g, "</table>\n");
+
+    /* the same as a chart: population by travel-time band, all facilities then each tier */
+    {
+        size_t nr = d->n_tiers + 1;
+        const char **labels = cc__calloc_array(nr, sizeof(char *));
+        double(*w)[CC_MAX_BANDS] = cc__calloc_array(nr, sizeof(*w));
+        double *tot = cc__calloc_array(nr, sizeof(double));
+        char(*lb)[128] = cc__calloc_array(nr, sizeof(*lb));
+        if (!labels || !w || !tot || !lb) {
+            free(labels), free(w), free(tot), free(lb), free(order);
+            g_string_free(g, TRUE);
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
+        labels[0] = cc__tr(lang, "all_facilities");
+        memcpy(w[0], d->within, sizeof(w[0]));
+        tot[0] = d->total;
+        for (size_t kk = 0; kk < d->n_tiers; kk++) {
+            size_t k = order[kk];
+            labels[kk + 1] = cc__tier_label(lang, d->tier_name[k], lb[kk + 1], sizeof(lb[0]));
+            memcpy(w[kk + 1], d->tier_within[k], sizeof(w[0]));
+            tot[kk + 1] = d->total;
+        }
+        g_string_append(g, "<h2>");
+        cc__xml_esc(g, tr_html(lang, "h_chart_tier"));
+        g_string_append(g, "</h2>\n");
+        svg_bars(g, lang, labels, (const double(*)[CC_MAX_BANDS])w, tot, nr, d->minutes, d->nb);
+        free(labels), free(w), free(tot), free(lb);
+    }
+    free(order);
 
     /* by township */
     if (d->n_adm) {
@@ -186,13 +455,22 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append(g, "<tr>");
             td_text(g, a->code);
             td_text(g, zh && a->name_zh && *a->name_zh ? a->name_zh : a->name);
-            cell_num(g, a->pop);
-            for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, a->within[b], a->pop);
+            cell_num(g, lang, a->pop);
+            for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, a->within[b], a->pop);
             if (d->have_base)
-                for (size_t b = 0; b < d->nb; b++) cell_delta(g, a->within[b] - a->base_within[b]);
+                for (size_t b = 0; b < d->nb; b++) cell_delta(g, lang, a->within[b] - a->base_within[b]);
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
+    }
+
+    referral_table(g, lang, d->dir);
+    char acc[4300];
+    snprintf(acc, sizeof(acc), "%s/access_by_village.csv", d->dir);
+    if (g_file_test(acc, G_FILE_TEST_EXISTS)) {
+        g_string_append(g, "<p class=\"note\">");
+        cc__xml_esc(g, tr_html(lang, "h_access"));
+        g_string_append(g, "</p>\n");
     }
 
     /* uncovered, ranked */
@@ -226,7 +504,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             for (size_t k = 0; zh && adm && k < d->n_adm; k++) /* the township's Chinese name, when the layer has one */
                 if (d->adm[k].name && !strcmp(d->adm[k].name, adm) && d->adm[k].name_zh && *d->adm[k].name_zh) adm = d->adm[k].name_zh;
             td_text(g, adm);
-            cell_num(g, u->pop);
+            cell_num(g, lang, u->pop);
             if (isnan(u->minutes))
                 g_string_append(g, "<td>–</td>");
             else
@@ -253,7 +531,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append_printf(g, "<tr><td>P%zu</td>", i + 1);
             td_text(g, d->site[i].name);
             td_text(g, d->site[i].tier ? cc__tier_label(lang, d->site[i].tier, tb, sizeof(tb)) : "");
-            cell_num(g, d->site[i].has_gain ? d->site[i].gain : NAN);
+            cell_num(g, lang, d->site[i].has_gain ? d->site[i].gain : NAN);
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
@@ -267,19 +545,28 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         th_minutes(g, lang, d->minutes, d->nb);
         g_string_append(g, "</tr>\n<tr>");
         td_text(g, cc__tr(lang, "before"));
-        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, d->base_within[b], d->base_total);
+        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->base_within[b], d->base_total);
         g_string_append(g, "</tr>\n<tr>");
         td_text(g, cc__tr(lang, "after"));
-        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, d->within[b], d->total);
+        for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->within[b], d->total);
         g_string_append(g, "</tr>\n<tr>");
         td_text(g, cc__tr(lang, "change"));
-        for (size_t b = 0; b < d->nb; b++) cell_delta(g, d->within[b] - d->base_within[b]);
+        for (size_t b = 0; b < d->nb; b++) cell_delta(g, lang, d->within[b] - d->base_within[b]);
         g_string_append(g, "</tr>\n</table>\n");
     }
     g_string_append(g, "</body>\n</html>\n");
     cc_status st = cc__write_text(ctx, html_path, g->str);
     g_string_free(g, TRUE);
     return st;
+}
+
+/* A batch row's scenario for people: its title from batch.yaml, "Base" for the base, else its id. */
+static const char *row_label(const char *lang, const rp_cmp_row *r, const char *base)
+{
+    const char *t = !strcmp(lang, "zh") ? r->label_zh : r->label_en;
+    if (t && *t) return t;
+    if (base && !strcmp(r->scenario, base)) return cc__tr(lang, "before");
+    return r->scenario;
 }
 
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
@@ -292,6 +579,45 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
     g_string_append(g, "</h1>\n<p class=\"sub\">");
     cc__xml_esc(g, batch_file);
     g_string_append(g, " · carecircle " CC_VERSION_STRING "</p>\n");
+    bool zh = !strcmp(lang, "zh");
+    /* chart: each scenario's population by travel-time band */
+    {
+        size_t nr = 0;
+        for (size_t i = 0; i < n_rows; i++) nr += rows[i].code == NULL;
+        const char **labels = cc__calloc_array(nr ? nr : 1, sizeof(char *));
+        double(*w)[CC_MAX_BANDS] = cc__calloc_array(nr ? nr : 1, sizeof(*w));
+        double *tot = cc__calloc_array(nr ? nr : 1, sizeof(double));
+        if (!labels || !w || !tot) {
+            free(labels), free(w), free(tot);
+            g_string_free(g, TRUE);
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
+        size_t k = 0, mid = nb / 2;
+        for (size_t b = 0; b < nb; b++)
+            if (minutes[b] == 30) mid = b;
+        double *dl = cc__calloc_array(nr ? nr : 1, sizeof(double));
+        for (size_t i = 0; i < n_rows; i++) {
+            if (rows[i].code) continue;
+            labels[k] = row_label(lang, &rows[i], rows[0].scenario);
+            memcpy(w[k], rows[i].within, sizeof(w[k]));
+            if (dl) dl[k] = rows[i].have_delta && nb ? rows[i].delta[mid] : NAN;
+            tot[k++] = rows[i].pop;
+        }
+        if (dl && nr > 1 && nb) {
+            char h[160];
+            if (zh) snprintf(h, sizeof(h), "与基线相比 %g 分钟内人口的变化", minutes[mid]);
+            else snprintf(h, sizeof(h), "Change in the population within %g min against the base", minutes[mid]);
+            g_string_append(g, "<h2>");
+            cc__xml_esc(g, h);
+            g_string_append(g, "</h2>\n");
+            svg_delta(g, lang, labels + 1, dl + 1, nr - 1);
+        }
+        g_string_append(g, "<h2>");
+        cc__xml_esc(g, tr_html(lang, "h_chart_batch"));
+        g_string_append(g, "</h2>\n");
+        svg_bars(g, lang, labels, (const double(*)[CC_MAX_BANDS])w, tot, nr, minutes, nb);
+        free(labels), free(w), free(tot), free(dl);
+    }
     for (int part = 0; part < 2; part++) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, part == 0 ? "h_compare" : "h_cov_admin"));
@@ -309,29 +635,39 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
             snprintf(h, sizeof(h), "%s (%g)", cc__tr(lang, "change"), minutes[b]);
             th_text(g, h, false);
         }
+        if (part == 0) {
+            th_text(g, cc__tr(lang, "no_road"), false);
+            th_text(g, cc__tr(lang, "unreachable"), false);
+        }
         g_string_append(g, "</tr>\n");
         for (size_t i = 0; i < n_rows; i++) {
             const rp_cmp_row *r = &rows[i];
             if ((part == 0) != (r->code == NULL)) continue;
+            /* the variant's own title from batch.yaml in the report's language, else its id */
+            const char *shown = row_label(lang, r, rows[0].scenario);
             g_string_append(g, "<tr><td class=\"l\">");
             if (part == 0 && strcmp(r->state, "failed")) {
                 g_string_append(g, "<a href=\"");
                 cc__xml_esc(g, r->scenario);
                 g_string_append_printf(g, "/report_%s.html\">", lang);
-                cc__xml_esc(g, r->scenario);
+                cc__xml_esc(g, shown);
                 g_string_append(g, "</a>");
             } else {
-                cc__xml_esc(g, r->scenario);
+                cc__xml_esc(g, shown);
             }
             g_string_append(g, "</td>");
-            if (part == 0) td_text(g, r->state);
+            if (part == 0) td_text(g, tr_html(lang, r->state)); /* done, skipped, failed in the report's language */
             if (part == 1) {
                 td_text(g, r->code);
-                td_text(g, r->name);
+                td_text(g, zh && r->name_zh && *r->name_zh ? r->name_zh : r->name);
             }
-            cell_num(g, r->pop);
-            for (size_t b = 0; b < nb; b++) cell_pop_share(g, r->within[b], r->pop);
-            for (size_t b = 0; b < nb; b++) cell_delta(g, r->have_delta ? r->delta[b] : NAN);
+            cell_num(g, lang, r->pop);
+            for (size_t b = 0; b < nb; b++) cell_pop_share(g, lang, r->within[b], r->pop);
+            for (size_t b = 0; b < nb; b++) cell_delta(g, lang, r->have_delta ? r->delta[b] : NAN);
+            if (part == 0) {
+                cell_pop_share(g, lang, r->no_road, r->pop);
+                cell_pop_share(g, lang, r->unreachable, r->pop);
+            }
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");

@@ -155,7 +155,9 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
 /* Batch report (html.c): the comparison table of a batch, linking each variant's report. */
 typedef struct rp_cmp_row {
     const char *scenario, *state, *code, *name; /* code NULL: the total row */
+    const char *label_zh, *label_en, *name_zh;  /* a variant's titles, the area's Chinese name; may be NULL */
     double pop, within[CC_MAX_BANDS], delta[CC_MAX_BANDS];
+    double no_road, unreachable;                /* persons without road access, on roads reaching no facility */
     bool have_delta;
 } rp_cmp_row;
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,

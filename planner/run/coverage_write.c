@@ -621,6 +621,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
     cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
     c->res->t_write_s = cc__now() - t;
     if (!st) st = write_summary(c);
+    if (!st) st = cc__coverage_tables(c);
     if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
     if (!st) {
         t = cc__now();

@@ -42,7 +42,7 @@ static cc_roads_opts roads_opts(const cc_inputs *in, const cc__region_opts *o)
 static cc__facilities_opts facilities_opts(const cc_inputs *in)
 {
     return (cc__facilities_opts){.tier_field = in->tier_field, .tiers = in->tiers, .name_field = in->facility_name_field,
-                                 .lon_field = in->lon_field, .lat_field = in->lat_field, .where = in->facility_where};
+                                 .lon_field = in->lon_field, .lat_field = in->lat_field, .where = in->facility_where, .encoding = in->encoding};
 }
 
 cc_status cc__inputs_profile(cc_ctx *ctx, const cc_inputs *in, cc_profile **owned, const cc_profile **out)
@@ -127,7 +127,7 @@ static cc_status read_population(cc_ctx *ctx, const cc_inputs *in, const cc__reg
 {
     double t = cc__now();
     cc__info(ctx, "Reading population...");
-    cc__demand_opts dop = {.pop_field = in->population_field, .win = {o->win[0], o->win[1], o->win[2], o->win[3]}};
+    cc__demand_opts dop = {.pop_field = in->population_field, .encoding = in->encoding, .win = {o->win[0], o->win[1], o->win[2], o->win[3]}};
     cc_status st = cc__demand_read(ctx, in->population, &dop, wkt, &r->dem);
     if (!st) cc__debug(ctx, "Population: %zu points read in %.3f s", r->dem.n, cc__now() - t);
     return st;
@@ -198,7 +198,7 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
         }
     }
     if (o->read_admin && in->admin) {
-        cc__admin_opts ao = {.name_field = in->admin_name_field, .code_field = in->admin_code_field};
+        cc__admin_opts ao = {.name_field = in->admin_name_field, .code_field = in->admin_code_field, .encoding = in->encoding};
         if ((st = cc__admin_read(ctx, in->admin, &ao, wkt, &r->admin))) return st;
         r->have_admin = true;
     }
@@ -236,6 +236,20 @@ static cc_status check_facilities(cc_ctx *ctx, const cc__region_opts *o, cc__reg
     }
     r->fac_joined = f->n - n_off;
     double max_snap = cc_profile_get_max_snap_m(r->profile);
+    /* far outside the road network: a sign or digit error in the coordinates, named one by one */
+    const cc_graph *g = r->graph;
+    size_t n_far = 0;
+    for (size_t i = 0; i < f->n && g && g->n_nodes; i++) {
+        if (r->fjoin[i].arc != CC_INVALID_ID) continue;
+        double dx = f->x[i] < g->minx ? g->minx - f->x[i] : f->x[i] > g->maxx ? f->x[i] - g->maxx : 0;
+        double dy = f->y[i] < g->miny ? g->miny - f->y[i] : f->y[i] > g->maxy ? f->y[i] - g->maxy : 0;
+        double d = sqrt(dx * dx + dy * dy);
+        if (!(d > 50000.0) && isfinite(d)) continue;
+        if (n_far++ < 10)
+            cc__warn(ctx, "Facility <%.60s> of '%s' (longitude %.5f, latitude %.5f) lies %.0f km outside the road network's extent; "
+                          "check its coordinates (a wrong sign or swapped longitude and latitude?)",
+                     f->name[i], r->in->facilities, f->lon[i], f->lat[i], isfinite(d) ? d / 1000.0 : INFINITY);
+    }
     if (n_off == f->n && o->need_facilities)
         return cc__fail(ctx, CC_ERR_INPUT,
                         "None of the %zu facilities in '%s' is within %g m of a drivable road in '%s'; do the files cover the same area?", f->n,

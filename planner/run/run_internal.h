@@ -44,6 +44,8 @@ typedef struct cc__cov_out {
 } cc__cov_out;
 
 cc_status cc__coverage_write(cc__cov_out *c);
+/* access_by_village.csv/.xlsx and referrals.csv (coverage_tables.c). */
+cc_status cc__coverage_tables(cc__cov_out *c);
 
 
 

@@ -525,6 +525,26 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
             if (i && !ri->v[0].hashable) v->hashable = false;
         }
     }
+    size_t n_unhashable = 0;
+    const char *remote = NULL;
+    for (size_t i = 0; i < b->n && !st; i++) {
+        if (ri->v[i].hashable) continue;
+        n_unhashable++;
+        const cc_scenario *s = b->v[i];
+        const char *in[] = {s->roads.v, s->population.v, s->facilities.v, s->admin.v, s->added.v, s->closed_areas.v};
+        for (size_t k = 0; k < sizeof(in) / sizeof(in[0]) && !remote; k++)
+            if (in[k] && cc__sc_is_remote(in[k])) remote = in[k];
+    }
+    if (n_unhashable && !o->force) {
+        /* a connection string may hold a password: name only its kind */
+        char shown[80];
+        if (remote && !strncmp(remote, "PG:", 3)) snprintf(shown, sizeof(shown), "PG: PostgreSQL/PostGIS");
+        else if (remote && strstr(remote, "://")) snprintf(shown, sizeof(shown), "%.*s", (int)(strstr(remote, "://") - remote + 3), remote);
+        else snprintf(shown, sizeof(shown), "%.40s", remote ? remote : "?");
+        cc__info(ctx, "%zu of %zu variants read inputs from a database or URL (%s) whose content carecircle cannot hash, so it cannot "
+                      "tell whether they changed: those variants run again every time instead of being skipped",
+                 n_unhashable, b->n, shown);
+    }
     if (st) {
         cc__batch_job_destroy(pl);
         return st;

@@ -18,15 +18,15 @@
 #include "scenario_internal.h"
 
 typedef struct cmp_admin {
-    char *code, *name;
-    double pop, within[CC_MAX_BANDS];
+    char *code, *name, *name_zh;
+    double pop, within[CC_MAX_BANDS], no_road, unreachable;
     OGRGeometryH geom;
 } cmp_admin;
 
 typedef struct cmp_var {
     const char *name, *state;
     bool ok;
-    double total, within[CC_MAX_BANDS];
+    double total, within[CC_MAX_BANDS], no_road, unreachable;
     cmp_admin *adm;
     size_t n_adm;
     char *wkt;
@@ -37,6 +37,7 @@ static void var_free(cmp_var *v)
     for (size_t i = 0; i < v->n_adm; i++) {
         free(v->adm[i].code);
         free(v->adm[i].name);
+        free(v->adm[i].name_zh);
         if (v->adm[i].geom) OGR_G_DestroyGeometry(v->adm[i].geom);
     }
     free(v->adm);
@@ -52,6 +53,9 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     if (!j) return;
     v->ok = true;
     if (json_object_object_get_ex(j, "population_total", &x)) v->total = json_object_get_double(x);
+    v->no_road = v->unreachable = NAN;
+    if (json_object_object_get_ex(j, "population_no_road_access", &x)) v->no_road = json_object_get_double(x);
+    if (json_object_object_get_ex(j, "population_unreachable", &x)) v->unreachable = json_object_get_double(x);
     if (json_object_object_get_ex(j, "population_within_min", &w))
         for (size_t b = 0; b < nb; b++) {
             char k[32];
@@ -81,6 +85,11 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
             a->code = cc__strdup(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "code")));
             a->name = cc__strdup(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "name")));
             a->pop = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "population"));
+            int fz = OGR_F_GetFieldIndex(f, "name_zh"), fr = OGR_F_GetFieldIndex(f, "pop_no_road_access"),
+                fu = OGR_F_GetFieldIndex(f, "pop_unreachable");
+            a->name_zh = fz >= 0 && OGR_F_IsFieldSetAndNotNull(f, fz) ? cc__strdup(OGR_F_GetFieldAsString(f, fz)) : NULL;
+            a->no_road = fr >= 0 ? OGR_F_GetFieldAsDouble(f, fr) : NAN;
+            a->unreachable = fu >= 0 ? OGR_F_GetFieldAsDouble(f, fu) : NAN;
             for (size_t b = 0; b < nb; b++) {
                 char nm[48];
                 snprintf(nm, sizeof(nm), "pop_le_%g", minutes[b]);
@@ -115,6 +124,8 @@ static void csv_num(GString *g, double v, int dec)
 {
     if (isnan(v))
         g_string_append(g, ",");
+    else if (dec == 0)
+        g_string_append_printf(g, ",%.0f", fabs(v) < 0.5 ? 0.0 : round(v));
     else
         g_string_append_printf(g, ",%.*f", dec, v);
 }
@@ -128,7 +139,7 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
     cmp_var *v = cc__calloc_array(n, sizeof(cmp_var));
     rp_cmp_row *rows = NULL;
     size_t n_rows = 0, cap = 0;
-    GString *csv = g_string_new("scenario,state,admin_code,admin_name,population");
+    GString *csv = g_string_new("scenario,state,admin_code,admin_name,population,pop_no_road_access,pop_unreachable");
     if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",pop_le_%g", minutes[k]);
     for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",share_le_%g", minutes[k]);
@@ -156,10 +167,15 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
             memset(r, 0, sizeof(*r));
             r->scenario = v[i].name;
             r->state = v[i].state;
+            r->label_zh = i < b->n ? b->v[i]->label_zh : NULL;
+            r->label_en = i < b->n ? b->v[i]->label_en : NULL;
             const cmp_admin *ad = a ? &v[i].adm[a - 1] : NULL;
             r->code = ad ? ad->code : NULL;
             r->name = ad ? ad->name : NULL;
+            r->name_zh = ad ? ad->name_zh : NULL;
             r->pop = ad ? ad->pop : v[i].ok ? v[i].total : NAN;
+            r->no_road = ad ? ad->no_road : v[i].ok ? v[i].no_road : NAN;
+            r->unreachable = ad ? ad->unreachable : v[i].ok ? v[i].unreachable : NAN;
             const cmp_admin *bd = NULL;
             if (ad)
                 for (size_t q = 0; q < v[0].n_adm; q++)
@@ -171,7 +187,7 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
             }
         }
         if (!v[i].ok) { /* a failed variant still gets its (empty) total row */
-            rows[n_rows - 1].pop = NAN;
+            rows[n_rows - 1].pop = rows[n_rows - 1].no_road = rows[n_rows - 1].unreachable = NAN;
             for (size_t k = 0; k < nb; k++) rows[n_rows - 1].within[k] = NAN;
         }
     }
@@ -184,10 +200,14 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
         csv_field(csv, r->code ? r->code : "");
         g_string_append_c(csv, ',');
         csv_field(csv, r->code ? (r->name ? r->name : "") : "total");
-        csv_num(csv, r->pop, 1);
-        for (size_t k = 0; k < nb; k++) csv_num(csv, r->within[k], 1);
+        /* people are whole persons in every CSV */
+        csv_num(csv, r->pop, 0);
+        csv_num(csv, r->no_road, 0);
+        csv_num(csv, r->unreachable, 0);
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->within[k], 0);
         for (size_t k = 0; k < nb; k++) csv_num(csv, r->pop > 0 ? r->within[k] / r->pop : NAN, 5);
-        for (size_t k = 0; k < nb; k++) csv_num(csv, r->have_delta ? r->delta[k] : NAN, 1);
+        /* the change of the rounded figures, so that the columns add up */
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->have_delta ? round(r->within[k]) - round(r->within[k] - r->delta[k]) : NAN, 0);
         g_string_append_c(csv, '\n');
     }
     char path[4300], tmp[4400];

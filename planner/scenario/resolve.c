@@ -65,6 +65,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "admin", s->admin.v);
     jstr(x, "admin_name_field", s->admin_name_field.v);
     jstr(x, "admin_code_field", s->admin_code_field.v);
+    jstr(x, "encoding", s->encoding.v);
     json_object_object_add(j, "inputs", x);
     jstr(j, "crs", s->crs.v);
     /* the profile after speed factors: every number that sets a speed */
@@ -235,7 +236,8 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
         .population = s->population.v, .population_field = s->population_field.v, .facilities = s->facilities.v,
         .facility_name_field = s->facility_name_field.v, .lon_field = s->lon_field.v, .lat_field = s->lat_field.v,
         .facility_where = s->facility_where.v, .tier_field = s->tier_field.v, .tiers = s->tiers, .admin = s->admin.v,
-        .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .crs = s->crs.v,
+        .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .encoding = s->encoding.v,
+        .crs = s->crs.v,
         .profile_obj = s->profile, .resolution_m = s->resolution_m,
         .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,
                   .closed_areas_layer = s->closed_areas_layer.v, .added_roads = s->added.v, .added_roads_layer = s->added_layer.v,

@@ -36,7 +36,7 @@ static const char *const top_keys[] = {"name", "title", "description", "out", "i
                                        "resolution_m", "siting", "report", "headline", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
-                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", NULL};
+                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "encoding", NULL};
 static const char *const factor_keys[] = {"class", "surface", "all", NULL};
 static const char *const closed_keys[] = {"way_ids", "areas", "areas_layer", NULL};
 static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces", NULL};
@@ -65,6 +65,7 @@ static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *k
     else if (!strcmp(k, "tier_field")) cc__sc_get_text(p, v, "inputs.tier_field", &s->tier_field);
     else if (!strcmp(k, "admin_name_field")) cc__sc_get_text(p, v, "inputs.admin_name_field", &s->admin_name_field);
     else if (!strcmp(k, "admin_code_field")) cc__sc_get_text(p, v, "inputs.admin_code_field", &s->admin_code_field);
+    else if (!strcmp(k, "encoding")) cc__sc_get_text(p, v, "inputs.encoding", &s->encoding);
     else if (!strcmp(k, "tiers")) {
         if (v->type != YAML_MAPPING_NODE) {
             cc__sc_problem(p, v, "<inputs.tiers> must map tier values to names, e.g. {1: health_post, 2: health_centre}");
@@ -673,7 +674,7 @@ void cc_scenario_destroy(cc_scenario *s)
     free(s->description);
     sc_str *strs[] = {&s->out, &s->roads, &s->roads_layer, &s->class_field, &s->speed_field, &s->population, &s->population_field,
                       &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
-                      &s->admin, &s->admin_name_field, &s->admin_code_field, &s->crs, &s->profile_ref, &s->closed_areas,
+                      &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref, &s->closed_areas,
                       &s->closed_areas_layer, &s->added, &s->added_layer};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) str_free(strs[i]);
     free(s->tiers);
@@ -699,7 +700,8 @@ static void check_facility_changes(sc_parser *p, cc_scenario *s)
 {
     cc__facilities f;
     cc__facilities_opts fo = {.tier_field = s->tier_field.v, .tiers = s->tiers, .name_field = s->facility_name_field.v,
-                              .lon_field = s->lon_field.v, .lat_field = s->lat_field.v, .where = s->facility_where.v};
+                              .lon_field = s->lon_field.v, .lat_field = s->lat_field.v, .where = s->facility_where.v,
+                              .encoding = s->encoding.v};
     static const char wgs84[] = "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563]],"
                                 "PRIMEM[\"Greenwich\",0],UNIT[\"degree\",0.0174532925199433],AUTHORITY[\"EPSG\",\"4326\"]]";
     cc_log_fn fn = p->ctx->log_fn;

@@ -54,8 +54,8 @@ def case_headline(tmp):
         check("292,122 (99.7%)" not in txt, "the map still shows the all-facilities figure")
     # and so does the HTML report, which keeps every tier in its tables
     html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
-    check("关键数字只计县医院" in html and "30 分钟内 289,612 (98.8%)" in html, "report_zh.html does not give the headline")
-    check("292,122" in html, "report_zh.html lost the all-facilities figure from its tables")
+    check("关键数字只计县医院" in html and "30 分钟内 28.96 万 (98.8%)" in html, "report_zh.html does not give the headline")
+    check("29.21 万" in html, "report_zh.html lost the all-facilities figure from its tables")
     # two tiers together: at least each of them, at most all facilities; all four tiers together
     # give exactly the all-facilities figure (every facility has a tier): an independent cross-check
     _, s2 = demo_coverage(tmp, "two", "--headline", "township_health_centre,county_hospital")
