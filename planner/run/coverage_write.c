@@ -580,8 +580,8 @@ static cc_status write_summary(cc__cov_out *c)
     double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
                                           r->population_unreachable);
     json_object_object_add(j, "accounting_residual", cc__json_num(resid, 6));
-    x = json_object_new_object();
-    if (r->offroad.used) {
+    if (r->offroad.used) { /* the straight model's summary stays as it was */
+        x = json_object_new_object();
         const cc_offroad_result *q = &r->offroad;
         json_object *y = json_object_new_object();
         json_object_object_add(x, "model", json_object_new_string("friction"));
@@ -605,10 +605,8 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, "bytes_per_cell", cc__json_num(q->bytes_per_cell, 1));
         json_object_object_add(x, "t_surface_s", cc__json_num(q->t_surface_s, 4));
         json_object_object_add(x, "t_search_s", cc__json_num(q->t_search_s, 4));
-    } else {
-        json_object_object_add(x, "model", json_object_new_string("straight"));
+        json_object_object_add(j, "offroad", x);
     }
-    json_object_object_add(j, "offroad", x);
     x = json_object_new_object();
     json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
     json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));

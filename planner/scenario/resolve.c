@@ -90,15 +90,17 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     json_object_object_add(j, "minutes", a);
     if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
     if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
-    x = json_object_new_object();
-    jstr(x, "model", s->offroad_model ? s->offroad_model : "straight");
-    jstr(x, "friction", s->off_friction.v);
-    jstr(x, "dem", s->off_dem.v);
-    jstr(x, "landcover", s->off_landcover.v);
-    jstr(x, "water", s->off_water.v);
-    if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
-        json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
-    json_object_object_add(j, "offroad", x);
+    if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v) { /* only with the section: older scenarios keep their hash */
+        x = json_object_new_object();
+        jstr(x, "model", s->offroad_model ? s->offroad_model : "straight");
+        jstr(x, "friction", s->off_friction.v);
+        jstr(x, "dem", s->off_dem.v);
+        jstr(x, "landcover", s->off_landcover.v);
+        jstr(x, "water", s->off_water.v);
+        if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
+            json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
+        json_object_object_add(j, "offroad", x);
+    }
     x = json_object_new_object();
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_closed_ids; i++) json_object_array_add(a, json_object_new_int64(s->closed_ids[i]));
