@@ -172,6 +172,35 @@ def case_reference_dem(tmp):
     check(np.max(np.abs(up[fin] - results[16][fin])) > 10, "mirrored slopes give the same times")
 
 
+def case_reference_road(tmp):
+    """A road across the valley (and across the wall of impassable cover) with the cells: equal to
+    the reference with the road's transfer points, cell for cell; the road makes far cells faster."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    row, c0, c1 = 10, 2, 37
+    y = Y0 - (row + 0.5) * RES
+    write_roads(paths["roads.geojson"], [lonlat(EPSG, [(X0 + (c0 + 0.5) * RES, y), (X0 + (c1 + 0.5) * RES, y)])], "primary")
+    length = (c1 - c0) * RES
+    arc_s = round(length / (60 / 3.6) * 1000) / 1000  # primary 60 km/h, whole milliseconds
+    pts = [(None, 0.0), (row * W + c0, RES / 4)]
+    pts += [(row * W + c, (c - c0) * RES) for c in range(c0 + 1, c1)]
+    pts += [(row * W + c1, length - RES / 4), (None, length)]
+    out = os.path.join(tmp, "o")
+    run(cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]))
+    ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, [(pts, arc_s)])
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "with a road")
+    walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
+    fin = np.isfinite(walk) & np.isfinite(ref)
+    gain = np.max(walk[fin] - ref[fin])
+    check(gain > 60, f"the road saves at most {gain:.1f} s: a weak test")
+    road, _ = read_band(os.path.join(out, "offroad.tif"), 2)
+    check(np.max(road) > 0.5, "no cell's time has a road part")
+    s = cli_test.load_summary(out)
+    check(s["offroad"]["transfer_points"] == len(pts) - 2 - int(np.sum(~np.isfinite(spm[row, c0:c1 + 1]))),
+          f"transfer points {s['offroad']['transfer_points']}")
+    print(f"with a road: {n} cells equal the reference, largest difference {worst:.3f} ms; the road saves up to {gain / 60:.1f} min")
+
+
 def case_bad_inputs(tmp):
     paths, *_ = synthetic(tmp)
     expect_error(tmp, cc_args(paths, os.path.join(tmp, "b1"), "--neighbours", "12"), 2, "--neighbours")

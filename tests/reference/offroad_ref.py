@@ -93,3 +93,36 @@ def speed_from_fractions(fracs, kmh):
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where((w_pass > 0) & (w_block < w_pass), w_pass / inv, 0.0)
     return v
+
+
+def offroad_times_with_roads(spm, z, ex, ny, neighbours, sources, roads):
+    """As offroad_times, plus roads. Each road is (points, arc_s): points = [(cell or None,
+    position_m)] in order along the road, the two ends (nodes, cell None) included; arc_s = the
+    whole road's time in seconds (one way = the other). A road is entered and left at the
+    points with a cell, for free; between consecutive points it takes arc_s times their share of
+    the length."""
+    h, w = spm.shape
+    n_cells = h * w
+    a, b, t = edges(spm, z, ex, ny, neighbours)
+    tails, heads, secs = [a], [b], [t]
+    nxt = n_cells
+    eps = 1e-12  # scipy drops zero-weight sparse entries: transfers cost a picosecond
+    for points, arc_s in roads:
+        length = points[-1][1] - points[0][1]
+        ids = []
+        for cell, pos in points:
+            ids.append(nxt)
+            if cell is not None and np.isfinite(spm.flat[cell]):
+                tails += [np.array([nxt]), np.array([cell])]
+                heads += [np.array([cell]), np.array([nxt])]
+                secs += [np.array([eps]), np.array([eps])]
+            nxt += 1
+        for i in range(len(points) - 1):
+            c = arc_s * (points[i + 1][1] - points[i][1]) / length
+            tails += [np.array([ids[i]]), np.array([ids[i + 1]])]
+            heads += [np.array([ids[i + 1]]), np.array([ids[i]])]
+            secs += [np.array([c]), np.array([c])]
+    a, b, t = np.concatenate(tails), np.concatenate(heads), np.concatenate(secs)
+    g = coo_matrix((t, (b, a)), shape=(nxt, nxt)).tocsr()
+    src = [s for s in sources if np.isfinite(spm.flat[s])]
+    return dijkstra(g, directed=True, indices=src, min_only=True)[:n_cells]
