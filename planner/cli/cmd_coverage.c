@@ -59,8 +59,9 @@ enum {
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
 {
     char a[32], b[32], c[32];
-    printf("carecircle coverage: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
-           cli_thousands(r->population_total, a, sizeof(a)), r->facilities_total, r->facilities_snapped, r->profile_name, r->crs_name);
+    printf("carecircle coverage: %s people, %u facilities (%u %s), profile %s, %s\n", cli_thousands(r->population_total, a, sizeof(a)),
+           r->facilities_total, r->facilities_snapped, r->offroad.used ? "on passable cells" : "joined to roads", r->profile_name,
+           r->crs_name);
     printf("%-24s", "population within");
     for (size_t k = 0; k < r->n_minutes; k++) {
         char h[32];

@@ -55,6 +55,7 @@ typedef struct run {
     double *reach;        /* n_fac * n_bands: population within band of each facility */
     int32_t *dadmin;      /* admin index per demand point, -1 none */
     uint8_t *dpass;       /* friction model: 1 when the demand point's cell is passable; NULL: straight model */
+    uint8_t *fstart;      /* friction model: 1 when the facility stands on a passable cell */
     cc_offroad_result offroad;
     size_t nb;
     double bands_min[CC_MAX_BANDS];
@@ -75,6 +76,7 @@ static void run_free(run *r)
     free(r->reach);
     free(r->dadmin);
     free(r->dpass);
+    free(r->fstart);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
@@ -168,10 +170,10 @@ static cc_status compute(run *r)
     if (!r->dtime || !r->dfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for travel times of %zu points", r->reg.dem.n);
     cc__info(ctx, "Computing travel times...");
     if (r->o->offroad.model == CC_OFFROAD_FRICTION) {
-        if (!(r->dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1)) ||
+        if (!(r->dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1)) || !(r->fstart = cc__malloc_array(nf ? nf : 1, 1)) ||
             !(r->reach = cc__calloc_array(nf * r->nb, sizeof(double))))
             return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        return cc__offroad_compute(ctx, &r->o->offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->reach, r->nb,
+        return cc__offroad_compute(ctx, &r->o->offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->fstart, r->reach, r->nb,
                                    r->bands_ms, &r->stage, &r->offroad);
     }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE, r->dtime,
@@ -294,11 +296,11 @@ static cc_status account(run *r)
         for (size_t f = 0; f < r->reg.fac->n; f++)
             if (r->reg.fac->tier[f] == (int)k) {
                 ri->tiers[k].facilities++;
-                ri->tiers[k].facilities_snapped += r->reg.fjoin[f].arc != CC_INVALID_ID;
+                ri->tiers[k].facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
             }
     }
     p->facilities_total = (uint32_t)r->reg.fac->n;
-    for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->reg.fjoin[f].arc != CC_INVALID_ID;
+    for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
     p->graph_nodes = r->reg.graph->n_nodes;
     p->graph_edges = r->reg.graph->n_edges;
     p->graph_arcs = r->reg.graph->n_arcs;
@@ -328,7 +330,7 @@ static cc_status write_outputs(run *r)
         .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid, .fac = r->reg.fac, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
         .fjoin = r->reg.fjoin, .foff = r->reg.foff, .djoin = r->reg.djoin, .dtime = r->dtime, .dfac = r->dfac,
         .gtime = r->reg.dem.is_raster ? r->dtime : r->gtime, .gfac = r->reg.dem.is_raster ? r->dfac : r->gfac, .n_sets = r->n_sets,
-        .reach = r->reach, .dadmin = r->dadmin, .dpass = r->dpass, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
+        .reach = r->reach, .dadmin = r->dadmin, .dpass = r->dpass, .fstart = r->fstart, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
         .uncovered_min = r->uncovered_min, .stage = &r->stage, .res = &r->res->pub,
     };
     return cc__coverage_write(&co);

@@ -226,6 +226,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
     for (size_t f = 0; f < fac->n && !st; f++) {
         OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         bool snapped = c->fjoin[f].arc != CC_INVALID_ID;
+        bool counted = c->fstart ? c->fstart[f] != 0 : snapped; /* friction model: started on a passable cell */
         OGR_F_SetFieldInteger(ft, 0, (int)f);
         OGR_F_SetFieldString(ft, 1, fac->name[f]);
         OGR_F_SetFieldString(ft, 2, fac->tier_raw[f]);
@@ -236,6 +237,8 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
         if (snapped) {
             OGR_F_SetFieldDouble(ft, 7, c->fjoin[f].d_m);
             OGR_F_SetFieldDouble(ft, 8, ms_to_min(c->foff[f]));
+        }
+        if (counted) {
             for (size_t b = 0; b < c->nb; b++) {
                 OGR_F_SetFieldDouble(ft, 9 + (int)b, served[f * (c->nb + 1) + 1 + b]);
                 OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);

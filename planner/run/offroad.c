@@ -17,6 +17,7 @@
 #include "../io/raster_warp_internal.h"
 #include "../route/hybrid_internal.h"
 #include "offroad_internal.h"
+#include "../core/omp_internal.h"
 
 #define NODATA_MIN -9999.0
 
@@ -257,7 +258,7 @@ static inline uint32_t to_ms(double s)
 }
 
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, double *reach, size_t nb, const uint32_t *bands_ms,
+                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
                               cc__stage *stage, cc_offroad_result *res)
 {
     const cc__demand *dem = &reg->dem;
@@ -278,11 +279,13 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     res->used = true;
     res->cells = ncell;
 
-    /* memory: surface, search workspace, the output raster, checked before any work */
-    double per_cell = sizeof(float) * (1.0 + (o->dem ? 1 : 0)) + (double)CC__HYBRID_BYTES_PER_NODE + 3.0 * sizeof(float) + 1.0;
+    /* memory: surface, a search workspace per thread, the output raster, checked before any work */
+    int n_threads = cc_ctx_get_threads(ctx);
+    if (n_threads < 1) n_threads = 1;
+    double per_cell = sizeof(float) * (1.0 + (o->dem ? 1 : 0)) + (double)CC__HYBRID_BYTES_PER_NODE * n_threads + 3.0 * sizeof(float) + 1.0;
     uint64_t phys = cc__physical_memory();
     if (phys && per_cell * (double)ncell > 0.8 * (double)phys)
-        return cc__fail(ctx, CC_ERR_LIMIT, "The friction model needs about %.1f GiB for %zu cells (%.0f bytes per cell) but the machine has %.1f GiB; crop the population raster or use coarser cells",
+        return cc__fail(ctx, CC_ERR_LIMIT, "The friction model needs about %.1f GiB for %zu cells (%.0f bytes per cell) but the machine has %.1f GiB; crop the population raster, use coarser cells or fewer threads",
                         per_cell * (double)ncell / 1073741824.0, ncell, per_cell, (double)phys / 1073741824.0);
 
     cc__info(ctx, "Building the friction surface (%d x %d cells)...", g->w, g->h);
@@ -319,6 +322,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
             fcell[i] = -1;
         }
     }
+    for (size_t i = 0; i < nf; i++) fstart[i] = fcell[i] >= 0;
     if (n_bad == nf) {
         st = cc__fail(ctx, CC_ERR_INPUT, "None of the %zu facilities of '%s' stands on a passable cell of the friction surface", nf, reg->in->facilities);
         goto out;
@@ -365,17 +369,56 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
                 bands[1][c] = h.cost[c] < INFINITY ? (float)(h.road_s[c] / 60.0) : (float)NODATA_MIN;
             }
     }
-    /* reach of each facility on its own, searches bounded by the largest threshold */
-    for (size_t i = 0; i < nf; i++) {
-        for (size_t b = 0; b < nb; b++) reach[i * nb + b] = 0;
-        if (fcell[i] < 0) continue;
-        seeds[0] = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
-        if ((st = cc__hybrid_run(ctx, &h, seeds, 1, CC_REVERSE, bands_ms[nb - 1] / 1000.0 + 0.001))) goto out;
-        for (size_t j = 0; j < nd; j++) {
-            uint32_t t = to_ms(h.cost[dem->cell[j]]);
-            for (size_t b = 0; b < nb; b++)
-                if (t <= bands_ms[b]) reach[i * nb + b] += dem->pop[j];
+    /* reach of each facility on its own, searches bounded by the largest threshold: one search
+     * workspace per thread (thread 0 reuses the one above); each facility's row is its own */
+    {
+        const int threads = n_threads;
+        cc_status *tst = cc__calloc_array((size_t)threads, sizeof(cc_status));
+        if (!tst) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
         }
+        const double limit_s = bands_ms[nb - 1] / 1000.0 + 0.001;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+        {
+            const int tid = cc__omp_thread_num();
+            cc_ctx tctx = {0}; /* thread-private messages; the interrupt flag is shared */
+            tctx.interrupt_flag = ctx->interrupt_flag;
+            cc__hybrid own = {0}, *hp = &h;
+            cc__hybrid_seed seed;
+            if (tid != 0) {
+                tst[tid] = cc__hybrid_init(&tctx, &f, &rl, &own);
+                hp = &own;
+            }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+            for (size_t i = 0; i < nf; i++) {
+                double acc[CC_MAX_BANDS] = {0};
+                if (tst[tid] || fcell[i] < 0) {
+                    for (size_t b = 0; b < nb; b++) reach[i * nb + b] = 0;
+                    continue;
+                }
+                seed = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
+                if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
+                for (size_t j = 0; j < nd; j++) {
+                    uint32_t t = to_ms(hp->cost[dem->cell[j]]);
+                    for (size_t b = 0; b < nb; b++)
+                        if (t <= bands_ms[b]) acc[b] += dem->pop[j];
+                }
+                for (size_t b = 0; b < nb; b++) reach[i * nb + b] = acc[b];
+            }
+            if (tid != 0) cc__hybrid_free(&own);
+        }
+        for (int t = 0; t < threads && !st; t++)
+            if (tst[t] == CC_ERR_INTERRUPTED)
+                st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+            else if (tst[t])
+                st = cc__fail(ctx, tst[t], "Out of memory for the off-road search workspaces of %d threads", threads);
+        free(tst);
+        if (st) goto out;
     }
     res->mean_offroad_min = pop_reached > 0 ? off_sum / pop_reached / 60.0 : NAN;
     res->mean_road_min = pop_reached > 0 ? road_sum / pop_reached / 60.0 : NAN;

@@ -162,6 +162,22 @@ def case_reference_dem(tmp):
         check(abs(o["mean_road_minutes"]) < 1e-9, "no road in reach, yet a road part")
         acc = s["population_within_min"]["60"] + s["population_beyond_max"] + s["population_no_road_access"] + s["population_unreachable"]
         check(abs(acc - s["population_total"]) < 1e-6, "accounting identity")
+    # results do not depend on the thread count (reach is computed per facility on several threads)
+    one = os.path.join(tmp, "t1")
+    run(cc_args(paths, one, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--threads", "1"))
+    two = os.path.join(tmp, "t2")
+    run(cc_args(paths, two, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--threads", "2"))
+
+    def reach(out):
+        ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+        lyr = ds.GetLayerByName("facilities")
+        return [(f.GetField("reach_le_15"), f.GetField("reach_le_60")) for f in lyr]
+
+    r1, r2 = reach(one), reach(two)
+    check(r1 == r2, f"reach differs between 1 and 2 threads: {r1} {r2}")
+    check(r1[0][1] > 100, f"facility reach looks empty: {r1}")
+    check(np.array_equal(read_band(os.path.join(one, "offroad.tif"))[0], read_band(os.path.join(two, "offroad.tif"))[0]),
+          "offroad.tif differs between 1 and 2 threads")
     # the comparison can fail: slope, knight's moves and cover all change the answer
     flat = offroad_ref.offroad_times(spm, None, ex, ny, 16, src)
     fin = np.isfinite(flat)
