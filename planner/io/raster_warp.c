@@ -71,6 +71,19 @@ cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, c
             st = cc__fail(ctx, CC_ERR_INPUT, "%s raster '%s' has no CRS", what, names[i]);
     }
     const size_t ncell = (size_t)g->w * g->h;
+    if (!st) { /* pre-flight: cell sizes more than 10 times apart (degrees taken as 111 km) */
+        double sgt[6];
+        OGRSpatialReferenceH a = OSRNewSpatialReference(GDALGetProjectionRef(src[0])), b = OSRNewSpatialReference(g->wkt);
+        if (a && b && GDALGetGeoTransform(src[0], sgt) == CE_None) {
+            double ra = fabs(sgt[1]) * (OSRIsGeographic(a) ? 111320.0 : OSRGetLinearUnits(a, NULL));
+            double rb = fabs(g->gt[1]) * (OSRIsGeographic(b) ? 111320.0 : OSRGetLinearUnits(b, NULL));
+            if (ra > 10 * rb || rb > 10 * ra)
+                cc__warn(ctx, "%s raster '%s' has cells of about %.0f m, the working grid %.0f m: more than 10 times apart", what, names[0],
+                         ra, rb);
+        }
+        if (a) OSRDestroySpatialReference(a);
+        if (b) OSRDestroySpatialReference(b);
+    }
     if (!st && n == 1 && same_grid(src[0], g)) {
         GDALRasterBandH b = GDALGetRasterBand(src[0], 1);
         int has_nd = 0;

@@ -331,6 +331,17 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         cc__warn(ctx, "%zu of %zu facilities stand outside the friction surface or on a barrier or nodata cell and are left out: %s%s", n_bad, nf, list,
                  n_bad > 4 ? ", ..." : "");
 
+    {
+        double p_block = 0, p_all = 0;
+        for (size_t i = 0; i < nd; i++) {
+            p_all += dem->pop[i];
+            if (!(f.spm[dem->cell[i]] < INFINITY)) p_block += dem->pop[i];
+        }
+        if (p_block > 0)
+            cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
+                          "they are listed as impassable_cell",
+                     p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0);
+    }
     if ((st = cc__hybrid_init(ctx, &f, &rl, &h))) goto out;
     for (int b = 0; b < 3; b++)
         if (!(bands[b] = cc__malloc_array(ncell, sizeof(float)))) {
