@@ -50,6 +50,7 @@ typedef struct cc_offroad_result {
     double population_road_on_foot[3];      /**< reaching a road on foot within 15, 30, 60 minutes */
     double bytes_per_cell;
     double t_surface_s, t_search_s;
+    uint64_t nodes_settled;           /**< cells and road nodes settled over every search of the run */
 } cc_offroad_result;
 
 /** A proposed site shown with the coverage outputs (layer proposed_sites, drawn on the maps). */

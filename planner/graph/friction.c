@@ -21,13 +21,20 @@ cc_status cc__friction_init(cc_ctx *ctx, int w, int h, int n_nb, const double *e
     f->spm = cc__malloc_array(n, sizeof(float));
     f->ex = cc__malloc_array((size_t)h, sizeof(double));
     f->ny = cc__malloc_array((size_t)h, sizeof(double));
-    if (!f->spm || !f->ex || !f->ny) {
+    f->dk = cc__calloc_array((size_t)h * 16, sizeof(double));
+    if (!f->spm || !f->ex || !f->ny || !f->dk) {
         cc__friction_free(f);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a friction surface of %d x %d cells", w, h);
     }
     for (size_t i = 0; i < n; i++) f->spm[i] = INFINITY;
     memcpy(f->ex, ex, (size_t)h * sizeof(double));
     memcpy(f->ny, ny, (size_t)h * sizeof(double));
+    for (int r = 0; r < h; r++)
+        for (int k = 0; k < 16; k++) {
+            int dc = cc__nb_dc[k], dr = cc__nb_dr[k], rb = r + dr;
+            if (rb < 0 || rb >= h) continue;
+            f->dk[(size_t)r * 16 + k] = hypot(dc * 0.5 * (ex[r] + ex[rb]), dr * 0.5 * (ny[r] + ny[rb]));
+        }
     return CC_OK;
 }
 
@@ -38,6 +45,7 @@ void cc__friction_free(cc__friction *f)
     free(f->z);
     free(f->ex);
     free(f->ny);
+    free(f->dk);
     memset(f, 0, sizeof(*f));
 }
 

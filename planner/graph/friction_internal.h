@@ -37,6 +37,7 @@ typedef struct cc__friction {
     float *spm;    /* seconds per metre per cell; INFINITY: impassable (barrier, nodata, outside) */
     float *z;      /* elevation, metres, or NULL: no slope */
     double *ex, *ny; /* cell size in metres per row (east-west, north-south) */
+    double *dk;      /* h x 16: length of move k starting in row r (rows outside: 0) */
 } cc__friction;
 
 /* Allocate a w x h surface with every cell impassable, no elevation, and per-row cell sizes
@@ -57,14 +58,13 @@ double cc__speed_from_fractions(size_t n_classes, const float *const *frac, cons
 
 /* Seconds to move from cell @p a by move @p k (index into cc__nb_*), or INFINITY when the move
  * leaves the grid or touches an impassable cell. */
-static inline double cc__friction_move_s(const cc__friction *f, int64_t a, int k)
+static inline double cc__friction_move_rc(const cc__friction *f, int ca, int ra, int k)
 {
     const int w = f->w;
-    const int ca = (int)(a % w), ra = (int)(a / w);
     const int dc = cc__nb_dc[k], dr = cc__nb_dr[k];
     const int cb = ca + dc, rb = ra + dr;
     if (cb < 0 || cb >= w || rb < 0 || rb >= f->h) return INFINITY;
-    const int64_t b = (int64_t)rb * w + cb;
+    const int64_t a = (int64_t)ra * w + ca, b = (int64_t)rb * w + cb;
     double sum = (double)f->spm[a] + (double)f->spm[b];
     int n = 2;
     if (k >= 8) { /* knight: the two cells crossed between start and end */
@@ -80,11 +80,17 @@ static inline double cc__friction_move_s(const cc__friction *f, int64_t a, int k
         n = 4;
     }
     if (!(sum < INFINITY)) return INFINITY;
-    const double ex = 0.5 * (f->ex[ra] + f->ex[rb]), ny = 0.5 * (f->ny[ra] + f->ny[rb]);
-    const double d = hypot(dc * ex, dr * ny);
+    const double d = f->dk[(size_t)ra * 16 + (size_t)k];
     double t = d * sum / n;
     if (f->z) t /= cc__tobler_factor(((double)f->z[b] - (double)f->z[a]) / d);
     return t;
+}
+
+/* Seconds to move from cell @p a by move @p k (index into cc__nb_*), or INFINITY when the move
+ * leaves the grid or touches an impassable cell. */
+static inline double cc__friction_move_s(const cc__friction *f, int64_t a, int k)
+{
+    return cc__friction_move_rc(f, (int)(a % f->w), (int)(a / f->w), k);
 }
 
 /*

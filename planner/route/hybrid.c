@@ -157,15 +157,10 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
                 if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
                 uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
-                if (h->pos[y] == POS_SETTLED) continue;
-                /* reverse: the patient moves y -> x, the move from y by the opposite offset */
-                double t;
-                if (dir == CC_REVERSE) {
-                    int kr = k ^ 1; /* offsets are listed in opposite pairs */
-                    t = cc__friction_move_s(f, y, kr);
-                } else {
-                    t = cc__friction_move_s(f, x, k);
-                }
+                if (h->pos[y] == POS_SETTLED || !(f->spm[y] < INFINITY)) continue;
+                /* reverse: the patient moves y -> x, the move from y by the opposite offset
+                 * (offsets are listed in opposite pairs) */
+                double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
                 if (t < INFINITY) offer(h, y, cx + t, ox, rx);
             }
             if (rl) {

@@ -608,6 +608,7 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, "bytes_per_cell", cc__json_num(q->bytes_per_cell, 1));
         json_object_object_add(x, "t_surface_s", cc__json_num(q->t_surface_s, 4));
         json_object_object_add(x, "t_search_s", cc__json_num(q->t_search_s, 4));
+        json_object_object_add(x, "nodes_settled", json_object_new_int64((int64_t)q->nodes_settled));
         json_object_object_add(j, "offroad", x);
     }
     x = json_object_new_object();

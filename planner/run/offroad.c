@@ -355,6 +355,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         for (size_t i = 0; i < nf; i++)
             if (in_set[k * nf + i] && fcell[i] >= 0) seeds[ns++] = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
         if ((st = cc__hybrid_run(ctx, &h, seeds, ns, CC_REVERSE, INFINITY))) goto out;
+        res->nodes_settled += h.settled;
         for (size_t i = 0; i < nd; i++) {
             int64_t c = dem->cell[i];
             uint32_t t = to_ms(h.cost[c]);
@@ -414,6 +415,10 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
                 }
                 seed = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
                 if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+                res->nodes_settled += hp->settled;
                 for (size_t j = 0; j < nd; j++) {
                     uint32_t t = to_ms(hp->cost[dem->cell[j]]);
                     for (size_t b = 0; b < nb; b++)
@@ -447,6 +452,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         cc__hybrid_free(&h); /* reuse the memory */
         st = cc__hybrid_init(ctx, &f, NULL, &hw);
         if (!st) st = cc__hybrid_run(ctx, &hw, ws, nseed, CC_REVERSE, INFINITY);
+        res->nodes_settled += hw.settled;
         free(ws);
         if (!st) {
             static const double lim_min[3] = {15, 30, 60};
