@@ -24,11 +24,13 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
     h->origin = cc__malloc_array(h->n, sizeof(uint32_t));
     h->road_s = cc__malloc_array(h->n, sizeof(float));
     h->pos = cc__malloc_array(h->n, sizeof(uint32_t));
-    h->heap = cc__malloc_array(h->n, sizeof(uint32_t));
+    h->heap_cap = h->n < 65536 ? h->n + 1 : 65536;
+    h->heap = cc__malloc_array(h->heap_cap, sizeof(struct cc__hyb_item));
     if (!h->cost || !h->origin || !h->road_s || !h->pos || !h->heap) {
         cc__hybrid_free(h);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search (%zu cells and road nodes)", h->n);
     }
+    if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
     return CC_OK;
 }
 
@@ -44,43 +46,41 @@ void cc__hybrid_free(cc__hybrid *h)
 }
 
 /* (cost, origin) of a before b */
-static inline bool less(const cc__hybrid *h, uint32_t a, uint32_t b)
+static inline bool less(const struct cc__hyb_item *a, const struct cc__hyb_item *b)
 {
-    return h->cost[a] < h->cost[b] || (h->cost[a] == h->cost[b] && h->origin[a] < h->origin[b]);
+    return a->cost < b->cost || (a->cost == b->cost && a->origin < b->origin);
 }
 
-static inline void sift_up(cc__hybrid *h, size_t i)
+static inline void sift_up(cc__hybrid *h, size_t i, struct cc__hyb_item v)
 {
-    uint32_t v = h->heap[i];
     while (i > 0) {
         size_t p = (i - 1) / 4;
-        uint32_t u = h->heap[p];
-        if (!less(h, v, u)) break;
-        h->heap[i] = u;
-        h->pos[u] = (uint32_t)i;
+        if (!less(&v, &h->heap[p])) break;
+        h->heap[i] = h->heap[p];
+        h->pos[h->heap[i].node] = (uint32_t)i;
         i = p;
     }
     h->heap[i] = v;
-    h->pos[v] = (uint32_t)i;
+    h->pos[v.node] = (uint32_t)i;
 }
 
 static inline void sift_down(cc__hybrid *h, size_t i)
 {
-    uint32_t v = h->heap[i];
+    struct cc__hyb_item v = h->heap[i];
     const size_t n = h->heap_n;
     for (;;) {
         size_t c = 4 * i + 1;
         if (c >= n) break;
         size_t best = c, end = c + 4 < n ? c + 4 : n;
         for (size_t k = c + 1; k < end; k++)
-            if (less(h, h->heap[k], h->heap[best])) best = k;
-        if (!less(h, h->heap[best], v)) break;
+            if (less(&h->heap[k], &h->heap[best])) best = k;
+        if (!less(&h->heap[best], &v)) break;
         h->heap[i] = h->heap[best];
-        h->pos[h->heap[i]] = (uint32_t)i;
+        h->pos[h->heap[i].node] = (uint32_t)i;
         i = best;
     }
     h->heap[i] = v;
-    h->pos[v] = (uint32_t)i;
+    h->pos[v.node] = (uint32_t)i;
 }
 
 static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, float road)
@@ -88,28 +88,36 @@ static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, f
     uint32_t p = h->pos[v];
     if (p == POS_SETTLED) return;
     if (p == POS_NONE) {
+        if (h->heap_n == h->heap_cap) {
+            size_t cap = 2 * h->heap_cap;
+            struct cc__hyb_item *nh = cc__realloc_array(h->heap, cap, sizeof(*nh));
+            if (!nh) {
+                h->nomem = true;
+                return;
+            }
+            h->heap = nh;
+            h->heap_cap = cap;
+        }
         h->cost[v] = c;
         h->origin[v] = origin;
         h->road_s[v] = road;
-        h->heap[h->heap_n] = v;
-        sift_up(h, h->heap_n++);
+        sift_up(h, h->heap_n++, (struct cc__hyb_item){c, origin, v});
         return;
     }
     if (c < h->cost[v] || (c == h->cost[v] && origin < h->origin[v])) {
         h->cost[v] = c;
         h->origin[v] = origin;
         h->road_s[v] = road;
-        sift_up(h, p);
+        sift_up(h, p, (struct cc__hyb_item){c, origin, v});
     }
 }
 
 static inline uint32_t pop(cc__hybrid *h)
 {
-    uint32_t top = h->heap[0];
+    uint32_t top = h->heap[0].node;
     h->heap_n--;
     if (h->heap_n) {
         h->heap[0] = h->heap[h->heap_n];
-        h->pos[h->heap[0]] = 0;
         sift_down(h, 0);
     }
     h->pos[top] = POS_SETTLED;
@@ -127,6 +135,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     }
     h->heap_n = 0;
     h->settled = 0;
+    h->nomem = false;
     for (size_t i = 0; i < n_seeds; i++) {
         uint64_t v = seeds[i].node;
         if (v >= h->n) return cc__fail(ctx, CC_ERR_INTERNAL, "Off-road search seed %llu out of range", (unsigned long long)v);
@@ -142,8 +151,8 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
             h->pos[x] = POS_NONE;
             h->cost[x] = INFINITY;
             for (size_t i = 0; i < h->heap_n; i++) {
-                h->pos[h->heap[i]] = POS_NONE;
-                h->cost[h->heap[i]] = INFINITY;
+                h->pos[h->heap[i].node] = POS_NONE;
+                h->cost[h->heap[i].node] = INFINITY;
             }
             h->heap_n = 0;
             break;
@@ -180,5 +189,6 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
             }
         }
     }
+    if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
     return CC_OK;
 }

@@ -15,6 +15,11 @@
 #include "carecircle/cc_route.h"
 #include "../graph/friction_internal.h"
 
+struct cc__hyb_item {
+    double cost;
+    uint32_t origin, node;
+};
+
 typedef struct cc__hybrid {
     const cc__friction *f;
     const cc__roadlink *rl; /* NULL: off-road only */
@@ -23,13 +28,15 @@ typedef struct cc__hybrid {
     uint32_t *origin; /* source origin of the label */
     float *road_s;    /* seconds of the label's path spent on roads */
     uint32_t *pos;    /* heap position, or one of the marks below */
-    uint32_t *heap;
-    size_t heap_n;
+    struct cc__hyb_item *heap; /* keys stored with the node: no indirect loads while sifting */
+    size_t heap_n, heap_cap;
+    bool nomem;       /* the heap could not grow */
     uint64_t settled;
 } cc__hybrid;
 
-/* Bytes per cell and per road-link node of a search workspace. */
-#define CC__HYBRID_BYTES_PER_NODE (sizeof(double) + 3 * sizeof(uint32_t) + sizeof(float))
+/* Bytes per cell and per road-link node of a search workspace (heap entries, 16 bytes each, only
+ * for the frontier: counted as 4 bytes per node). */
+#define CC__HYBRID_BYTES_PER_NODE (sizeof(double) + 2 * sizeof(uint32_t) + sizeof(float) + 4)
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h);
 void cc__hybrid_free(cc__hybrid *h);
