@@ -227,6 +227,13 @@ def case_bad_inputs(tmp):
     a = cc_args(paths, os.path.join(tmp, "b5"), "--dem", paths["dem.tif"])
     a[a.index("--offroad") + 1] = "straight"
     expect_error(tmp, a, 2, "--offroad")
+    # village points are not supported yet: refused with the reason, nothing written
+    a = cc_args(paths, os.path.join(tmp, "b6"))
+    a[a.index("--population") + 1] = os.path.join(cli_test.DEMO, "villages.geojson")
+    a[a.index("--roads") + 1] = os.path.join(cli_test.DEMO, "roads.geojson")
+    a[a.index("--facilities") + 1] = os.path.join(cli_test.DEMO, "facilities.csv")
+    a[a.index("--crs") + 1] = "EPSG:32650"
+    expect_error(tmp, a, 2, "--population", "village points")
 
 
 def case_friction_raster(tmp):
