@@ -23,6 +23,37 @@ extern "C" {
 
 struct cc_report_opts;
 
+/** How people off the road network travel (README "Off-road travel"). @since 0.5 */
+typedef enum cc_offroad_model {
+    CC_OFFROAD_STRAIGHT = 0, /**< a straight leg at the profile's off-road speed to the nearest road, at most max_snap_m */
+    CC_OFFROAD_FRICTION = 1  /**< one search over the cells of a friction surface and the roads */
+} cc_offroad_model;
+
+/** Inputs of the friction model (all borrowed; NULL: not used). @since 0.5 */
+typedef struct cc_offroad_opts {
+    cc_offroad_model model;
+    const char *friction;  /**< raster of minutes per metre (Malaria Atlas Project convention); replaces landcover and dem */
+    const char *dem;       /**< elevation raster, or a comma list of tiles: Tobler's hiking function */
+    const char *landcover; /**< a class raster (class code -> km/h in the profile's landcover_kmh), or NAME=PATH,... cover-fraction rasters */
+    const char *water;     /**< polygons and lines that are impassable except on a road across them */
+    int neighbours;        /**< 8 or 16 (knight's moves); 0: 16 */
+} cc_offroad_opts;
+
+/** What the friction model found (zero for the straight model). @since 0.5 */
+typedef struct cc_offroad_result {
+    bool used;
+    int neighbours;
+    size_t cells, cells_passable, transfer_points;
+    bool cell_for_cell;               /**< the friction inputs were on the population grid (no resampling) */
+    double population_impassable;     /**< on a barrier, nodata or outside the friction surface */
+    double population_enclosed;       /**< on a passable cell from which no facility is reachable */
+    double mean_offroad_min, mean_road_min; /**< population-weighted means over the people who reach a facility */
+    double population_road_on_foot[3];      /**< reaching a road on foot within 15, 30, 60 minutes */
+    double bytes_per_cell;
+    double t_surface_s, t_search_s;
+    uint64_t nodes_settled;           /**< cells and road nodes settled over every search of the run */
+} cc_offroad_result;
+
 /** A proposed site shown with the coverage outputs (layer proposed_sites, drawn on the maps). */
 typedef struct cc_coverage_site {
     unsigned rank;            /**< 1 = the site that adds the most */
@@ -56,6 +87,7 @@ typedef struct cc_coverage_opts {
      *  present (hospitals and county sub-centres, else township health centres, else village
      *  clinics; 120 stations never by default). Every tier is still reported on its own. @since 0.5 */
     const char *headline;
+    cc_offroad_opts offroad;         /**< @since 0.5; zero: the straight model */
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -92,6 +124,7 @@ typedef struct cc_coverage_result {
     double headline_unreachable;
     size_t graph_routing_bytes, graph_geometry_bytes, way_vertices;
     double t_load_s, t_graph_s, t_snap_s, t_search_s, t_polygons_s, t_write_s, t_total_s;
+    cc_offroad_result offroad; /**< @since 0.5 */
 } cc_coverage_result;
 
 /** Run the coverage end to end and write travel_time.tif, coverage.gpkg and summary.json

@@ -34,6 +34,16 @@ static void help(void)
            "  --uncovered-minutes T  threshold for demand_uncovered (default 30)\n"
            "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
            "  --resolution M         travel-time grid cell in metres for village points (default 100)\n\n"
+           "Off-road travel (README \"Off-road travel\"):\n"
+           "  --offroad MODEL        straight (default: a straight leg to the nearest road) or friction\n"
+           "                         (one search over the cells of the population raster and the roads)\n"
+           "  --friction RASTER      minutes per metre (Malaria Atlas Project convention; nodata impassable);\n"
+           "                         replaces --landcover and --dem\n"
+           "  --landcover L          class raster (class code -> km/h in the profile's landcover_kmh), or\n"
+           "                         NAME=PATH,... cover-fraction rasters (e.g. Tree=tree.tif,Crops=crops.tif)\n"
+           "  --dem D[,D...]         elevation raster or tiles: Tobler's hiking function, uphill and downhill differ\n"
+           "  --water W              polygons and lines, impassable except on a road across them\n"
+           "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
@@ -47,7 +57,8 @@ static void help(void)
 }
 
 enum {
-    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_HEADLINE, O_TITLE
+    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_HEADLINE, O_TITLE,
+    O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_NEIGHBOURS
 };
 
 /* Tiers by level (hospital, emergency station, township centre, village clinic or health post,
@@ -68,8 +79,9 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     for (int lv = 0; lv <= 4; lv++)
         for (size_t t = 0; t < r->n_tiers && n_order < 64; t++)
             if (tier_level(r->tiers[t].name) == lv) order[n_order++] = t;
-    printf("carecircle %s: %s people, %u facilities (%u joined to roads), profile %s, %s\n",
-           cmd, cli_thousands(r->population_total, a, sizeof(a)), r->facilities_total, r->facilities_snapped, r->profile_name, r->crs_name);
+    printf("carecircle %s: %s people, %u facilities (%u %s), profile %s, %s\n", cmd, cli_thousands(r->population_total, a, sizeof(a)),
+           r->facilities_total, r->facilities_snapped, r->offroad.used ? "on passable cells" : "joined to roads", r->profile_name,
+           r->crs_name);
     printf("%-24s", "population within");
     for (size_t k = 0; k < r->n_minutes; k++) {
         char h[32];
@@ -97,10 +109,21 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
         printf("\n");
     }
     double tot = r->population_total > 0 ? r->population_total : 1;
+    if (r->offroad.used) {
+        const cc_offroad_result *q = &r->offroad;
+        printf("on impassable cells (water, nodata, outside the surface): %s (%.1f%%), enclosed by barriers: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
+               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+        printf("friction model (%d neighbours): mean %.1f min off-road + %.1f min on roads; road on foot within 15/30/60 min: %.1f%% / %.1f%% / %.1f%%\n",
+               q->neighbours, q->mean_offroad_min, q->mean_road_min, 100 * q->population_road_on_foot[0] / tot,
+               100 * q->population_road_on_foot[1] / tot, 100 * q->population_road_on_foot[2] / tot);
+    } else {
     printf("no road access: %s (%.1f%%), on roads without any facility reachable: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
-           cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
-           cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
-           cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+    }
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
            r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
            r->t_polygons_s, r->t_write_s);
@@ -115,6 +138,8 @@ int cmd_coverage(int argc, char **argv)
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
         {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
+        {"offroad", 1, 0, O_OFFROAD}, {"friction", 1, 0, O_FRICTION}, {"dem", 1, 0, O_DEM}, {"landcover", 1, 0, O_LANDCOVER},
+        {"water", 1, 0, O_WATER}, {"neighbours", 1, 0, O_NEIGHBOURS},
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
@@ -147,6 +172,27 @@ int cmd_coverage(int argc, char **argv)
             }
             break;
         case O_OUT: o.out_dir = optarg; break;
+        case O_OFFROAD:
+            if (!strcmp(optarg, "straight"))
+                o.offroad.model = CC_OFFROAD_STRAIGHT;
+            else if (!strcmp(optarg, "friction"))
+                o.offroad.model = CC_OFFROAD_FRICTION;
+            else {
+                cli_usage_error("coverage", "--offroad '%s' must be straight or friction", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case O_FRICTION: o.offroad.friction = optarg; break;
+        case O_DEM: o.offroad.dem = optarg; break;
+        case O_LANDCOVER: o.offroad.landcover = optarg; break;
+        case O_WATER: o.offroad.water = optarg; break;
+        case O_NEIGHBOURS:
+            if (strcmp(optarg, "8") && strcmp(optarg, "16")) {
+                cli_usage_error("coverage", "--neighbours '%s' must be 8 or 16", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            o.offroad.neighbours = atoi(optarg);
+            break;
         case O_LANG:
             if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
                 cli_usage_error("coverage", "--lang '%s' must be zh, en or zh,en", optarg);

@@ -125,6 +125,8 @@ static const struct {
     {"exact", "--exact"}, {"exact_max_nonzeros", "--exact-limit"}, {"time_limit_s", "--time-limit"},
     {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
+    {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
+    {"landcover", "--landcover"}, {"water", "--water"}, {"neighbours", "--neighbours"},
 };
 
 static const char *flag_of(const char *name, size_t len)

@@ -25,7 +25,20 @@ struct cc_profile {
     bool oneway_honour;
     double offroad_kmh;
     double max_snap_m;
+    /* off-road friction model (issue 16): walking km/h per land-cover class (a class code of a
+     * class raster, or the name of a fraction raster); classes entered only at junctions */
+    size_t n_lc;
+    char **lc_name;
+    double *lc_kmh;
+    size_t n_acc;
+    char **acc;
 };
+
+/* Walking km/h of land-cover class @p name in the profile, or the built-in default for the
+ * Copernicus (CGLC) fraction names; -1 when the class is unknown. */
+double cc__profile_landcover_kmh(const cc_profile *p, const char *name);
+/* Whether road class @p cls is access-controlled (entered only at its junctions). */
+bool cc__profile_access_controlled(const cc_profile *p, const char *cls);
 
 /*
  * The graph. Routing data (CSR both ways, 8-byte edges) is separate from the arc geometry

@@ -24,6 +24,11 @@ void cc_profile_destroy(cc_profile *p)
     free(p->blocked);
     free(p->surface_name);
     free(p->surface_mult);
+    for (size_t i = 0; i < p->n_lc; i++) free(p->lc_name[i]);
+    free(p->lc_name);
+    free(p->lc_kmh);
+    for (size_t i = 0; i < p->n_acc; i++) free(p->acc[i]);
+    free(p->acc);
     free(p->name);
     free(p->description);
     free(p);
@@ -47,7 +52,8 @@ double cc_profile_get_max_speed_kmh(const cc_profile *p)
 
 static const char *const profile_keys[] = {"name", "description", "speeds_kmh", "not_drivable",
                                            "surface_multipliers", "maxspeed", "oneway",
-                                           "offroad_speed_kmh", "max_snap_m", NULL};
+                                           "offroad_speed_kmh", "max_snap_m", "landcover_kmh",
+                                           "access_controlled", NULL};
 
 /* Read a mapping of name -> number into parallel arrays. */
 static cc_status read_number_map(cc_ctx *ctx, cc__yaml *y, yaml_node_t *map, const char *what,
@@ -186,6 +192,11 @@ cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *yp, yaml_node_t *root, co
     if ((n = cc__yaml_get(y, root, "max_snap_m")) &&
         (st = cc__yaml_number(ctx, y, n, "max_snap_m", 0.0, 100000.0, &p->max_snap_m)))
         goto out;
+    if ((n = cc__yaml_get(y, root, "landcover_kmh")) &&
+        (st = read_number_map(ctx, y, n, "landcover_kmh", 0.0, 50.0, &p->lc_name, &p->lc_kmh, &p->n_lc)))
+        goto out;
+    if ((n = cc__yaml_get(y, root, "access_controlled")) && (st = read_string_list(ctx, y, n, "access_controlled", &p->acc, &p->n_acc)))
+        goto out;
     *out = p;
     p = NULL;
     st = CC_OK;
@@ -297,4 +308,30 @@ double cc__profile_surface_mult(const cc_profile *p, const char *surface)
         for (size_t i = 0; i < p->n_surfaces; i++)
             if (strcmp(p->surface_name[i], surface) == 0) return p->surface_mult[i];
     return 1.0;
+}
+
+/* Walking speeds by Copernicus (CGLC) land-cover fraction class: the geohealthaccess table
+ * (BLSQ/geohealthaccess resources, ../shared/DOMAIN.md §3a [V]); 0 = impassable. */
+static const struct {
+    const char *name;
+    double kmh;
+} lc_default[] = {{"BuiltUp", 5.0},   {"Grass", 4.86}, {"MossLichen", 4.86}, {"Tree", 4.0},          {"Bare", 3.0},
+                  {"Shrub", 3.0},     {"Crops", 2.5},  {"Snow", 1.62},       {"SeasonalWater", 0.5}, {"PermanentWater", 0.0}};
+
+double cc__profile_landcover_kmh(const cc_profile *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_lc; i++)
+        if (strcmp(p->lc_name[i], name) == 0) return p->lc_kmh[i];
+    for (size_t i = 0; i < sizeof(lc_default) / sizeof(lc_default[0]); i++)
+        if (strcmp(lc_default[i].name, name) == 0) return lc_default[i].kmh;
+    return -1.0;
+}
+
+bool cc__profile_access_controlled(const cc_profile *p, const char *cls)
+{
+    if (!cls) return false;
+    if (p->n_acc == 0) return !strcmp(cls, "motorway") || !strcmp(cls, "motorway_link");
+    for (size_t i = 0; i < p->n_acc; i++)
+        if (strcmp(p->acc[i], cls) == 0) return true;
+    return false;
 }

@@ -19,6 +19,7 @@
 #include "../isochrone/isochrone_internal.h"
 #include "../core/omp_internal.h"
 #include "inputs_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 
 typedef struct result_impl {
@@ -57,6 +58,9 @@ typedef struct run {
     uint32_t *gtime, *gfac; /* n_sets * n_grid (point demand only) */
     double *reach;        /* n_fac * n_bands: population within band of each facility */
     int32_t *dadmin;      /* admin index per demand point, -1 none */
+    uint8_t *dpass;       /* friction model: 1 when the demand point's cell is passable; NULL: straight model */
+    uint8_t *fstart;      /* friction model: 1 when the facility stands on a passable cell */
+    cc_offroad_result offroad;
     size_t nb;
     double bands_min[CC_MAX_BANDS];
     uint32_t bands_ms[CC_MAX_BANDS];
@@ -78,6 +82,8 @@ static void run_free(run *r)
     free(r->reach);
     free(r->dadmin);
     free(r->head);
+    free(r->dpass);
+    free(r->fstart);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
@@ -111,6 +117,7 @@ static cc_status check_opts(run *r)
     const cc_coverage_opts *o = r->o;
     cc_status st;
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
+    if ((st = cc__offroad_check(ctx, &o->offroad))) return st;
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if ((st = cc__check_minutes(ctx, o->minutes, o->n_minutes, r->bands_min, r->bands_ms, &r->nb))) return st;
     const double *m = r->bands_min;
@@ -169,6 +176,13 @@ static cc_status compute(run *r)
     r->dfac = cc__malloc_array(r->n_sets * r->reg.dem.n, sizeof(uint32_t));
     if (!r->dtime || !r->dfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for travel times of %zu points", r->reg.dem.n);
     cc__info(ctx, "Computing travel times...");
+    if (r->o->offroad.model == CC_OFFROAD_FRICTION) {
+        if (!(r->dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1)) || !(r->fstart = cc__malloc_array(nf ? nf : 1, 1)) ||
+            !(r->reach = cc__calloc_array(nf * r->nb, sizeof(double))))
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        return cc__offroad_compute(ctx, &r->o->offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->fstart, r->reach, r->nb,
+                                   r->bands_ms, &r->stage, &r->offroad);
+    }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE, r->dtime,
                           r->dfac)))
         return st;
@@ -306,7 +320,7 @@ static cc_status account(run *r)
     for (size_t i = 0; i < nd; i++) {
         double pop = r->reg.dem.pop[i];
         p->population_total += pop;
-        if (r->reg.djoin[i].arc == CC_INVALID_ID) {
+        if (r->dpass ? !r->dpass[i] : r->reg.djoin[i].arc == CC_INVALID_ID) {
             p->population_no_road_access += pop;
             continue;
         }
@@ -345,11 +359,11 @@ static cc_status account(run *r)
         for (size_t f = 0; f < r->reg.fac->n; f++)
             if (r->reg.fac->tier[f] == (int)k) {
                 ri->tiers[k].facilities++;
-                ri->tiers[k].facilities_snapped += r->reg.fjoin[f].arc != CC_INVALID_ID;
+                ri->tiers[k].facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
             }
     }
     p->facilities_total = (uint32_t)r->reg.fac->n;
-    for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->reg.fjoin[f].arc != CC_INVALID_ID;
+    for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
     p->graph_nodes = r->reg.graph->n_nodes;
     p->graph_edges = r->reg.graph->n_edges;
     p->graph_arcs = r->reg.graph->n_arcs;
@@ -361,6 +375,7 @@ static cc_status account(run *r)
     snprintf(ri->crs_name, sizeof(ri->crs_name), "%s", r->reg.roads->crs_name);
     snprintf(ri->profile_name, sizeof(ri->profile_name), "%s", cc_profile_get_name(r->reg.profile));
     p->crs_name = ri->crs_name;
+    p->offroad = r->offroad;
     p->profile_name = ri->profile_name;
     /* the identity must hold to rounding; a failure here is a bug */
     double sum = ri->within[nb - 1] + p->population_beyond + p->population_no_road_access + p->population_unreachable;
@@ -378,7 +393,7 @@ static cc_status write_outputs(run *r)
         .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid, .fac = r->reg.fac, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
         .fjoin = r->reg.fjoin, .foff = r->reg.foff, .djoin = r->reg.djoin, .dtime = r->dtime, .dfac = r->dfac,
         .gtime = r->reg.dem.is_raster ? r->dtime : r->gtime, .gfac = r->reg.dem.is_raster ? r->dfac : r->gfac, .n_sets = r->n_sets,
-        .reach = r->reach, .dadmin = r->dadmin, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
+        .reach = r->reach, .dadmin = r->dadmin, .dpass = r->dpass, .fstart = r->fstart, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
         .uncovered_min = r->uncovered_min, .stage = &r->stage, .res = &r->res->pub,
     };
     return cc__coverage_write(&co);
@@ -403,7 +418,16 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     double t_graph = r.reg.t_graph_s;
     t = cc__now();
     cc__info(ctx, "Joining facilities and population to roads...");
-    if ((st = cc__region_join(ctx, &region_opts, &r.reg))) goto out;
+    if (opts->offroad.model == CC_OFFROAD_FRICTION) {
+        /* the straight joins only describe the points in the outputs; the friction model
+         * links cells and roads itself, so a point far from any road is no error here */
+        if ((st = cc__snap_index_build(ctx, r.reg.graph, &r.reg.snap)) ||
+            (st = cc__join_points(ctx, r.reg.snap, r.reg.profile, r.reg.fac->x, r.reg.fac->y, r.reg.fac->n, &r.reg.fjoin, &r.reg.foff)) ||
+            (st = cc__join_points(ctx, r.reg.snap, r.reg.profile, r.reg.dem.x, r.reg.dem.y, r.reg.dem.n, &r.reg.djoin, &r.reg.doff)))
+            goto out;
+    } else if ((st = cc__region_join(ctx, &region_opts, &r.reg))) {
+        goto out;
+    }
     if (!r.reg.dem.is_raster) {
         double cells = cc__region_grid_cells(&r.reg);
         if ((st = check_memory(&r, (double)r.reg.dem.n + cells, cells, "use a coarser resolution_m for the travel-time grid")) ||

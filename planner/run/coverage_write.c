@@ -226,6 +226,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
     for (size_t f = 0; f < fac->n && !st; f++) {
         OGRFeatureH ft = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         bool snapped = c->fjoin[f].arc != CC_INVALID_ID;
+        bool counted = c->fstart ? c->fstart[f] != 0 : snapped; /* friction model: started on a passable cell */
         OGR_F_SetFieldInteger(ft, 0, (int)f);
         OGR_F_SetFieldString(ft, 1, fac->name[f]);
         OGR_F_SetFieldString(ft, 2, fac->tier_raw[f]);
@@ -236,6 +237,8 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
         if (snapped) {
             OGR_F_SetFieldDouble(ft, 7, c->fjoin[f].d_m);
             OGR_F_SetFieldDouble(ft, 8, ms_to_min(c->foff[f]));
+        }
+        if (counted) {
             for (size_t b = 0; b < c->nb; b++) {
                 OGR_F_SetFieldDouble(ft, 9 + (int)b, served[f * (c->nb + 1) + 1 + b]);
                 OGR_F_SetFieldDouble(ft, 9 + (int)(c->nb + b), c->reach[f * c->nb + b]);
@@ -295,8 +298,10 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
         OGR_F_SetFieldDouble(f, 1, d->pop[i]);
         const char *status = "beyond";
-        if (c->djoin[i].arc == CC_INVALID_ID)
-            status = "no_road_access";
+        if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
+            status = c->dpass ? "impassable_cell" : "no_road_access";
+        else if (c->dpass && c->dtime[i] == CC_INF_COST)
+            status = "barrier_enclosed";
         else if (c->dtime[i] == CC_INF_COST)
             status = "unreachable";
         else {
@@ -354,7 +359,7 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         if (k < 0) continue;
         double p = c->dem->pop[i], *row = acc + (size_t)k * ncol;
         row[0] += p;
-        if (c->djoin[i].arc == CC_INVALID_ID)
+        if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
             row[1] += p;
         else if (c->dtime[i] == CC_INF_COST)
             row[2] += p;
@@ -588,6 +593,34 @@ static cc_status write_summary(cc__cov_out *c)
     double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
                                           r->population_unreachable);
     json_object_object_add(j, "accounting_residual", cc__json_num(resid, 6));
+    if (r->offroad.used) { /* the straight model's summary stays as it was */
+        x = json_object_new_object();
+        const cc_offroad_result *q = &r->offroad;
+        json_object *y = json_object_new_object();
+        json_object_object_add(x, "model", json_object_new_string("friction"));
+        json_object_object_add(x, "neighbours", json_object_new_int(q->neighbours));
+        if (o->offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->offroad.friction));
+        if (o->offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->offroad.dem));
+        if (o->offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->offroad.landcover));
+        if (o->offroad.water) json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+        json_object_object_add(x, "inputs_cell_for_cell", json_object_new_boolean(q->cell_for_cell));
+        json_object_object_add(x, "cells", json_object_new_int64((int64_t)q->cells));
+        json_object_object_add(x, "cells_passable", json_object_new_int64((int64_t)q->cells_passable));
+        json_object_object_add(x, "transfer_points", json_object_new_int64((int64_t)q->transfer_points));
+        json_object_object_add(x, "population_impassable_cell", cc__json_num(q->population_impassable, 3));
+        json_object_object_add(x, "population_barrier_enclosed", cc__json_num(q->population_enclosed, 3));
+        json_object_object_add(x, "mean_offroad_minutes", cc__json_num(q->mean_offroad_min, 3));
+        json_object_object_add(x, "mean_road_minutes", cc__json_num(q->mean_road_min, 3));
+        json_object_object_add(y, "15", cc__json_num(q->population_road_on_foot[0], 3));
+        json_object_object_add(y, "30", cc__json_num(q->population_road_on_foot[1], 3));
+        json_object_object_add(y, "60", cc__json_num(q->population_road_on_foot[2], 3));
+        json_object_object_add(x, "population_road_on_foot_within_min", y);
+        json_object_object_add(x, "bytes_per_cell", cc__json_num(q->bytes_per_cell, 1));
+        json_object_object_add(x, "t_surface_s", cc__json_num(q->t_surface_s, 4));
+        json_object_object_add(x, "t_search_s", cc__json_num(q->t_search_s, 4));
+        json_object_object_add(x, "nodes_settled", json_object_new_int64((int64_t)q->nodes_settled));
+        json_object_object_add(j, "offroad", x);
+    }
     x = json_object_new_object();
     json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
     json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));

@@ -35,6 +35,8 @@ typedef struct cc__cov_out {
     size_t n_sets;
     const double *reach; /* n_fac * nb */
     const int32_t *dadmin;
+    const uint8_t *dpass;   /* friction model: 1 when a demand point's cell is passable; NULL: straight model */
+    const uint8_t *fstart;  /* friction model: 1 when a facility stands on a passable cell (it starts a search) */
     size_t nb;
     const double *bands_min;
     const uint32_t *bands_ms;

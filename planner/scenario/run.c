@@ -146,7 +146,10 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
                           .scenario_en = s->label_en, .base_dir = ro->base_dir, .no_maps = !s->maps};
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
                           .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep,
-                          .headline = s->headline};
+                          .headline = s->headline,
+                          .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
+                                      .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v,
+                                      .water = s->off_water.v, .neighbours = (int)s->off_neighbours}};
     sc_sites sx = {0};
     if (s->n_siting && !(st = run_siting(ctx, s, &in, out_dir, &sx))) {
         o.proposed_sites = sx.pick;

@@ -67,6 +67,10 @@ struct cc_scenario {
     char *lang;
     bool maps;
     char *headline; /* tiers counted as capable care, "a,b"; NULL: the highest level present */
+    /* off-road model (issue 16) */
+    char *offroad_model; /* "straight" or "friction"; NULL: straight */
+    sc_str off_friction, off_dem, off_landcover, off_water;
+    double off_neighbours;
 };
 
 /* Parsing state: one document applied onto a scenario (base, then a batch variant's overrides). */

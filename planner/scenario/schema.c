@@ -33,7 +33,7 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", "headline", NULL};
+                                       "resolution_m", "siting", "report", "headline", "offroad", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
                                          "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "encoding", NULL};
@@ -45,6 +45,7 @@ static const char *const siting_keys[] = {"model", "budget", "threshold_min", "c
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
+static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "neighbours", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
@@ -140,6 +141,34 @@ static void ap_closed(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *
     if (!strcmp(k, "way_ids")) cc__sc_get_int64_list(p, v, "closed_roads.way_ids", &s->closed_ids, &s->n_closed_ids);
     else if (!strcmp(k, "areas")) cc__sc_get_path(p, v, "closed_roads.areas", &s->closed_areas);
     else if (!strcmp(k, "areas_layer")) cc__sc_get_text(p, v, "closed_roads.areas_layer", &s->closed_areas_layer);
+}
+
+static void ap_offroad(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
+{
+    (void)kn;
+    if (!strcmp(k, "model")) {
+        char *m = NULL;
+        if (!cc__sc_get_string(p, v, "offroad.model", &m)) return;
+        if (strcmp(m, "straight") && strcmp(m, "friction")) {
+            cc__sc_problem(p, v, "<offroad.model> must be straight or friction, got '%s'", m);
+            free(m);
+            return;
+        }
+        free(s->offroad_model);
+        s->offroad_model = m;
+    } else if (!strcmp(k, "friction")) cc__sc_get_path(p, v, "offroad.friction", &s->off_friction);
+    else if (!strcmp(k, "dem")) cc__sc_get_path(p, v, "offroad.dem", &s->off_dem);
+    else if (!strcmp(k, "landcover")) cc__sc_get_path(p, v, "offroad.landcover", &s->off_landcover);
+    else if (!strcmp(k, "water")) cc__sc_get_path(p, v, "offroad.water", &s->off_water);
+    else if (!strcmp(k, "neighbours")) {
+        double n = 0;
+        if (!cc__sc_get_number(p, v, "offroad.neighbours", 8, 16, &n)) return;
+        if (n != 8 && n != 16) {
+            cc__sc_problem(p, v, "<offroad.neighbours> must be 8 or 16, got %g", n);
+            return;
+        }
+        s->off_neighbours = n;
+    }
 }
 
 static void ap_added(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
@@ -568,6 +597,7 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
         s->headline = NULL;
         get_csv(p, v, "headline", &s->headline);
     }
+    else if (!strcmp(k, "offroad")) ap_section(p, s, "offroad", v, offroad_keys, ap_offroad);
 }
 
 void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root)
@@ -606,7 +636,7 @@ void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, ya
         const char *const *keys;
         void (*fn)(sc_parser *, cc_scenario *, const char *, yaml_node_t *, yaml_node_t *);
     } sec[] = {{"inputs", input_keys, ap_input}, {"speed_factors", factor_keys, ap_factors}, {"closed_roads", closed_keys, ap_closed},
-               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}};
+               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}, {"offroad", offroad_keys, ap_offroad}};
     for (size_t j = 0; j < sizeof(sec) / sizeof(sec[0]); j++) {
         if (strcmp(sec[j].name, part[0])) continue;
         size_t q = 0;
@@ -675,8 +705,10 @@ void cc_scenario_destroy(cc_scenario *s)
     sc_str *strs[] = {&s->out, &s->roads, &s->roads_layer, &s->class_field, &s->speed_field, &s->population, &s->population_field,
                       &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
                       &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref, &s->closed_areas,
-                      &s->closed_areas_layer, &s->added, &s->added_layer};
+                      &s->closed_areas_layer, &s->added, &s->added_layer, &s->off_friction, &s->off_dem, &s->off_landcover,
+                      &s->off_water};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) str_free(strs[i]);
+    free(s->offroad_model);
     free(s->tiers);
     cc_profile_destroy(s->profile);
     for (size_t i = 0; i < s->n_f_class; i++) free(s->f_class[i].key);

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""carecircle's friction model against GRASS r.cost -k (AccessMod's engine), issue 16.
+
+Isotropic friction, no roads, the same grid and start cells. Convention that makes them
+comparable: r.cost's input is the cost of crossing one cell width (its moves cost the mean of the
+cells passed times 1, sqrt 2 or sqrt 5 cell widths), so it gets carecircle's seconds per metre
+times the cell size; both then give seconds. GRASS is installed only for this benchmark
+(Debian grass-core), never in CI.
+
+Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle]   (prints a Markdown table)
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+from osgeo import gdal, osr
+
+gdal.UseExceptions()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=1000)
+    ap.add_argument("--bin", default="build/carecircle")
+    ap.add_argument("--res", type=float, default=30.0)
+    a = ap.parse_args()
+    if not shutil.which("grass"):
+        print("skipped: GRASS is not installed (apt-get install grass-core)")
+        return 0
+    n, res = a.size, a.res
+    tmp = tempfile.mkdtemp(prefix="cc-grass-")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    x0, y0 = 500000.0, 4500000.0
+    gt = (x0, res, 0, y0, 0, -res)
+    rng = np.random.default_rng(7)
+    # smooth speeds between 2 and 5 km/h, a few impassable blocks
+    base = rng.normal(size=(n // 20 + 2, n // 20 + 2))
+    kmh = np.kron(base, np.ones((20, 20)))[:n, :n]
+    kmh = 2 + 3 * (kmh - kmh.min()) / (kmh.max() - kmh.min())
+    spm = 3.6 / kmh
+    spm[n // 3:n // 3 + 5, n // 10:n - n // 10] = np.nan
+    mpm = np.where(np.isnan(spm), -1, spm / 60.0).astype(np.float32)  # minutes per metre
+
+    def tif(path, arr, nodata):
+        ds = gdal.GetDriverByName("GTiff").Create(path, n, n, 1, gdal.GDT_Float32)
+        ds.SetGeoTransform(gt)
+        ds.SetProjection(srs.ExportToWkt())
+        ds.GetRasterBand(1).SetNoDataValue(nodata)
+        ds.GetRasterBand(1).WriteArray(arr)
+        ds.FlushCache()
+        ds = None
+
+    tif(os.path.join(tmp, "friction.tif"), mpm, -1)
+    tif(os.path.join(tmp, "pop.tif"), np.ones((n, n), np.float32), -1)
+    # r.cost input: seconds per cell width (the same float32 friction, converted exactly once)
+    sec_cell = np.where(mpm < 0, np.nan, mpm.astype(np.float64) * 60.0 * res)
+    tif(os.path.join(tmp, "cost.tif"), np.where(np.isnan(sec_cell), -1, sec_cell).astype(np.float64), -1)
+    starts = [(n // 5, n // 5), (n // 2, n // 2), (4 * n // 5, n // 7)]
+    t_src = osr.SpatialReference()
+    t_src.ImportFromEPSG(4326)
+    t_src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(srs, t_src)
+    xy = [(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res) for c, r in starts]
+    with open(os.path.join(tmp, "fac.csv"), "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (x, y) in enumerate(xy):
+            lo, la = ct.TransformPoint(x, y)[:2]
+            f.write(f"S{i},{lo:.12f},{la:.12f}\n")
+    far = [ct.TransformPoint(x0 + 200000, y0 + 200000)[:2], ct.TransformPoint(x0 + 200500, y0 + 200000)[:2]]
+    with open(os.path.join(tmp, "roads.geojson"), "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
+                   "geometry": {"type": "LineString", "coordinates": [list(p) for p in far]}}]}, f)
+    out = os.path.join(tmp, "cc")
+    t0 = time.time()
+    subprocess.run([a.bin, "coverage", "--roads", os.path.join(tmp, "roads.geojson"), "--population", os.path.join(tmp, "pop.tif"),
+                    "--facilities", os.path.join(tmp, "fac.csv"), "--crs", "EPSG:32633", "--offroad", "friction", "--friction",
+                    os.path.join(tmp, "friction.tif"), "--neighbours", "16", "--minutes", "1", "--threads", "1", "--lang", "en",
+                    "--out", out, "--quiet"], check=True, capture_output=True)
+    t_cc_run = time.time() - t0
+    s = json.load(open(os.path.join(out, "summary.json")))
+    t_cc_search = s["offroad"]["t_search_s"]
+    # GRASS: import, r.cost -k from the same cell centres, export
+    script = os.path.join(tmp, "grass.sh")
+    with open(script, "w") as f:
+        f.write(f"""set -e
+r.in.gdal input={tmp}/cost.tif output=cost --quiet
+g.region raster=cost
+echo "{chr(10).join(f'{x},{y}' for x, y in xy)}" | v.in.ascii input=- output=starts separator=comma x=1 y=2 --quiet
+START=$(date +%s.%N)
+r.cost -k input=cost output=acc start_points=starts --quiet
+END=$(date +%s.%N)
+echo "RCOST_SECONDS $(echo "$END - $START" | bc)"
+r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
+""")
+    g = subprocess.run(["grass", "--tmp-location", "EPSG:32633", "--exec", "bash", script], capture_output=True, text=True)
+    if g.returncode != 0:
+        print(g.stdout, g.stderr)
+        return 1
+    t_rcost = float([ln for ln in g.stdout.splitlines() if ln.startswith("RCOST_SECONDS")][0].split()[1])
+    cc_ds = gdal.Open(os.path.join(out, "offroad.tif"))
+    cc = cc_ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    rc_ds = gdal.Open(os.path.join(tmp, "rcost.tif"))
+    rc = rc_ds.GetRasterBand(1).ReadAsArray()
+    rc_nd = rc_ds.GetRasterBand(1).GetNoDataValue()
+    cc_ok = cc != -9999
+    rc_ok = np.isfinite(rc) & ((rc != rc_nd) if rc_nd is not None else True)
+    both = cc_ok & rc_ok
+    d_ms = np.abs(cc[both] * 60000.0 - rc[both] * 1000.0)
+    cells = n * n
+    print(f"| grid | {n} x {n} cells of {res:g} m, isotropic friction, 16 neighbours (r.cost -k), 3 start cells |")
+    print("| --- | --- |")
+    print(f"| cells with a time | carecircle {int(cc_ok.sum()):,}, r.cost {int(rc_ok.sum()):,}, in one and not the other {int((cc_ok ^ rc_ok).sum()):,} |")
+    print(f"| largest difference | {d_ms.max():.3f} ms (median {np.median(d_ms):.4f} ms; times up to {rc[both].max() / 60:.0f} min) |")
+    print(f"| r.cost -k (search only, one thread) | {t_rcost:.2f} s = {t_rcost / cells * 1e9:.0f} ns per cell |")
+    print(f"| carecircle search (one thread) | {t_cc_search:.2f} s = {t_cc_search / cells * 1e9:.0f} ns per cell; ratio r.cost / carecircle {t_rcost / t_cc_search:.1f} |")
+    print(f"| carecircle whole run (read, search, write COGs and GeoPackage) | {t_cc_run:.2f} s |")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

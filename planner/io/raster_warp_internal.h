@@ -1,0 +1,20 @@
+/* raster_warp_internal.h - rasters and barrier layers onto the working grid (off-road model). */
+#ifndef CC_RASTER_WARP_INTERNAL_H
+#define CC_RASTER_WARP_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "io_internal.h"
+
+/* Band 1 of @p paths (one raster, or a comma list of tiles mosaicked) on grid @p g, as float,
+ * nodata and cells outside every raster NaN. A raster on exactly the grid is read cell for cell
+ * (*cell_for_cell = true, may be NULL); others are warped with GDAL resampling @p resampling
+ * ("bilinear", "average", "mode", "near"). @p what names the input in messages ("DEM"). */
+cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, const cc__grid *g, const char *resampling, float *out,
+                             bool *cell_for_cell);
+
+/* Every feature of every layer of @p path burnt as 1 into @p out (w*h bytes, others 0), all
+ * cells touched; *n_features counts them. */
+cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features);
+
+#endif

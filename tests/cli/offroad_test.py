@@ -1,0 +1,359 @@
+#!/usr/bin/python3
+"""The off-road friction model (issue 16) against the independent reference
+tests/reference/offroad_ref.py (scipy Dijkstra on an explicit cell graph), cell for cell.
+
+Usage: offroad_test.py CASE  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fail, 77 skipped.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+import cli_test  # noqa: E402
+import offroad_ref  # noqa: E402
+from cli_test import COMOROS, SKIP, Fail, check, expect_error, run  # noqa: E402
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+
+PROFILE = """name: walk_test
+speeds_kmh: {residential: 30, primary: 60}
+offroad_speed_kmh: 5
+landcover_kmh: {"1": 5.0, "2": 2.5, "3": 0}
+"""
+
+
+def write_tif(path, arr, gt, wkt, dtype=gdal.GDT_Float32, nodata=None):
+    h, w = arr.shape
+    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, 1, dtype)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(wkt)
+    b = ds.GetRasterBand(1)
+    if nodata is not None:
+        b.SetNoDataValue(nodata)
+    b.WriteArray(arr)
+    ds = None
+
+
+def lonlat(epsg, pts):
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(epsg)
+    t = osr.SpatialReference()
+    t.ImportFromEPSG(4326)
+    t.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(s, t)
+    return [ct.TransformPoint(x, y)[:2] for x, y in pts]
+
+
+def write_roads(path, lines_ll, cls="residential", ids=None):
+    """GeoJSON lines in lon/lat with a highway class (and an osm_id when given)."""
+    feats = []
+    for i, ln in enumerate(lines_ll):
+        props = {"highway": cls}
+        if ids:
+            props["osm_id"] = ids[i]
+        feats.append({"type": "Feature", "id": ids[i] if ids else i, "properties": props,
+                      "geometry": {"type": "LineString", "coordinates": [list(p) for p in ln]}})
+    with open(path, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f)
+
+
+def write_facilities(path, pts_ll):
+    with open(path, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(pts_ll):
+            f.write(f"F{i},{lo:.12f},{la:.12f}\n")
+
+
+def read_band(path, band=1):
+    ds = gdal.Open(path)
+    b = ds.GetRasterBand(band)
+    return b.ReadAsArray().astype(np.float64), b.GetNoDataValue()
+
+
+def compare(cc_min, nodata, ref_s, what, tol_ms=1.0):
+    """cc minutes (nodata where unreached) against reference seconds, cell for cell."""
+    ref_ms = ref_s.reshape(cc_min.shape) * 1000.0
+    cc_reached = cc_min != nodata
+    ref_reached = np.isfinite(ref_ms)
+    bad = np.argwhere(cc_reached != ref_reached)
+    check(len(bad) == 0, f"{what}: {len(bad)} cells reached by one and not the other, first {bad[:3].tolist()}")
+    d = np.abs(cc_min[cc_reached] * 60000.0 - ref_ms[ref_reached])
+    worst = float(d.max()) if d.size else 0.0
+    check(worst <= tol_ms, f"{what}: largest difference {worst:.3f} ms over {tol_ms} ms")
+    return worst, int(cc_reached.sum())
+
+
+# ---- a synthetic valley ---------------------------------------------------------------------
+
+W, H, RES, X0, Y0, EPSG = 40, 30, 30.0, 500000.0, 4500000.0, 32633
+
+
+def synthetic(tmp):
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    wkt = s.ExportToWkt()
+    gt = (X0, RES, 0, Y0, 0, -RES)
+    rows, cols = np.mgrid[0:H, 0:W]
+    x, y = cols * RES, rows * RES
+    rng = np.random.default_rng(16)
+    z = 80 * np.sin(x / 200.0) + 60 * np.cos(y / 150.0) + 0.8 * x + rng.normal(0, 3, (H, W))
+    z[5, 33] = np.nan  # a DEM hole: impassable
+    z = z.astype(np.float32).astype(np.float64)  # as stored in the GeoTIFF both sides read
+    lc = np.ones((H, W), np.uint8)
+    lc[:, 18:21] = 2          # a band of slow cover
+    lc[0:22, 26] = 3          # a wall (speed 0) with a gap at the bottom
+    lc[12:17, 5] = 3          # a closed pocket: rows 12-16, columns 5-9
+    lc[12:17, 9] = 3
+    lc[12, 5:10] = 3
+    lc[16, 5:10] = 3
+    pop = np.ones((H, W), np.float32)
+    paths = {k: os.path.join(tmp, k) for k in ("dem.tif", "lc.tif", "pop.tif", "roads.geojson", "fac.csv", "walk.yaml")}
+    write_tif(paths["dem.tif"], np.where(np.isnan(z), -9999, z).astype(np.float32), gt, wkt, nodata=-9999)
+    write_tif(paths["lc.tif"], lc, gt, wkt, gdal.GDT_Byte)
+    write_tif(paths["pop.tif"], pop, gt, wkt, nodata=-1)
+    # a road far outside the grid: the pure off-road case
+    write_roads(paths["roads.geojson"], [lonlat(EPSG, [(X0 + 20000, Y0 + 20000), (X0 + 20500, Y0 + 20000)])])
+    fac_cells = [(3, 4), (36, 25)]  # (column, row)
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in fac_cells]))
+    with open(paths["walk.yaml"], "w") as f:
+        f.write(PROFILE)
+    kmh = np.array([0, 5.0, 2.5, 0.0])[lc]
+    with np.errstate(divide="ignore"):
+        spm = np.where(kmh > 0, 3.6 / kmh, np.inf)
+    spm[np.isnan(z)] = np.inf
+    ex, ny = offroad_ref.cell_sizes(gt, H, False)
+    return paths, spm, z, ex, ny, [r * W + c for c, r in fac_cells]
+
+
+def cc_args(paths, out, *extra):
+    return ["coverage", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+            "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--offroad", "friction", "--out", out, "--quiet",
+            "--lang", "en"] + list(extra)
+
+
+def case_reference_dem(tmp):
+    """Synthetic DEM + land-cover classes: 16 and 8 neighbours equal the reference cell for cell."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    results = {}
+    for nb in (16, 8):
+        out = os.path.join(tmp, f"o{nb}")
+        run(cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--neighbours", str(nb)))
+        ref = offroad_ref.offroad_times(spm, z, ex, ny, nb, src)
+        tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+        worst, n = compare(tt, nd, ref, f"travel_time.tif, {nb} neighbours")
+        full, nd2 = read_band(os.path.join(out, "offroad.tif"))
+        compare(full, nd2, ref, f"offroad.tif, {nb} neighbours", tol_ms=0.6)
+        results[nb] = ref
+        print(f"{nb} neighbours: {n} cells equal the reference, largest difference {worst:.3f} ms")
+        s = cli_test.load_summary(out)
+        o = s["offroad"]
+        check(o["model"] == "friction" and o["neighbours"] == nb, f"summary.json offroad: {o}")
+        check(o["inputs_cell_for_cell"] is True, "inputs on the population grid were not read cell for cell")
+        n_block = int(np.sum(~np.isfinite(spm)))
+        check(abs(o["population_impassable_cell"] - n_block) < 1e-6, f"impassable {o['population_impassable_cell']} != {n_block}")
+        check(abs(o["population_barrier_enclosed"] - 9) < 1e-6, f"the 3x3 pocket: enclosed {o['population_barrier_enclosed']} != 9")
+        check(abs(o["mean_road_minutes"]) < 1e-9, "no road in reach, yet a road part")
+        acc = s["population_within_min"]["60"] + s["population_beyond_max"] + s["population_no_road_access"] + s["population_unreachable"]
+        check(abs(acc - s["population_total"]) < 1e-6, "accounting identity")
+    # results do not depend on the thread count (reach is computed per facility on several threads)
+    one = os.path.join(tmp, "t1")
+    run(cc_args(paths, one, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--threads", "1"))
+    two = os.path.join(tmp, "t2")
+    run(cc_args(paths, two, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--threads", "2"))
+
+    def reach(out):
+        ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+        lyr = ds.GetLayerByName("facilities")
+        return [(f.GetField("reach_le_15"), f.GetField("reach_le_60")) for f in lyr]
+
+    r1, r2 = reach(one), reach(two)
+    check(r1 == r2, f"reach differs between 1 and 2 threads: {r1} {r2}")
+    check(r1[0][1] > 100, f"facility reach looks empty: {r1}")
+    check(np.array_equal(read_band(os.path.join(one, "offroad.tif"))[0], read_band(os.path.join(two, "offroad.tif"))[0]),
+          "offroad.tif differs between 1 and 2 threads")
+    # the comparison can fail: slope, knight's moves and cover all change the answer
+    flat = offroad_ref.offroad_times(spm, None, ex, ny, 16, src)
+    fin = np.isfinite(flat)
+    check(np.max(np.abs(flat[fin] - results[16][fin])) > 10, "the DEM does not change the reference: a weak test")
+    check(np.max(np.abs(results[8][fin] - results[16][fin])) > 1, "8 and 16 neighbours agree: a weak test")
+    # anisotropy: walking up to a facility on a hill is not walking down from it
+    up = offroad_ref.offroad_times(spm, -z, ex, ny, 16, src)
+    check(np.max(np.abs(up[fin] - results[16][fin])) > 10, "mirrored slopes give the same times")
+
+
+def case_reference_road(tmp):
+    """A road across the valley (and across the wall of impassable cover) with the cells: equal to
+    the reference with the road's transfer points, cell for cell; the road makes far cells faster."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    row, c0, c1 = 10, 2, 37
+    y = Y0 - (row + 0.5) * RES
+    write_roads(paths["roads.geojson"], [lonlat(EPSG, [(X0 + (c0 + 0.5) * RES, y), (X0 + (c1 + 0.5) * RES, y)])], "primary")
+    length = (c1 - c0) * RES
+    arc_s = round(length / (60 / 3.6) * 1000) / 1000  # primary 60 km/h, whole milliseconds
+    pts = [(None, 0.0), (row * W + c0, RES / 4)]
+    pts += [(row * W + c, (c - c0) * RES) for c in range(c0 + 1, c1)]
+    pts += [(row * W + c1, length - RES / 4), (None, length)]
+    out = os.path.join(tmp, "o")
+    run(cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]))
+    ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, [(pts, arc_s)])
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "with a road")
+    walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
+    fin = np.isfinite(walk) & np.isfinite(ref)
+    gain = np.max(walk[fin] - ref[fin])
+    check(gain > 60, f"the road saves at most {gain:.1f} s: a weak test")
+    road, _ = read_band(os.path.join(out, "offroad.tif"), 2)
+    check(np.max(road) > 0.5, "no cell's time has a road part")
+    s = cli_test.load_summary(out)
+    check(s["offroad"]["transfer_points"] == len(pts) - 2 - int(np.sum(~np.isfinite(spm[row, c0:c1 + 1]))),
+          f"transfer points {s['offroad']['transfer_points']}")
+    print(f"with a road: {n} cells equal the reference, largest difference {worst:.3f} ms; the road saves up to {gain / 60:.1f} min")
+
+
+def case_bad_inputs(tmp):
+    paths, *_ = synthetic(tmp)
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b1"), "--neighbours", "12"), 2, "--neighbours")
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b2"), "--dem", os.path.join(tmp, "nope.tif")), 4, "nope.tif")
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b3"), "--friction", paths["dem.tif"], "--dem", paths["dem.tif"]), 2,
+                 "--friction")
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b4"), "--landcover", f"Forest={paths['lc.tif']}"), 2, "Forest")
+    a = cc_args(paths, os.path.join(tmp, "b5"), "--dem", paths["dem.tif"])
+    a[a.index("--offroad") + 1] = "straight"
+    expect_error(tmp, a, 2, "--offroad")
+    # village points are not supported yet: refused with the reason, nothing written
+    a = cc_args(paths, os.path.join(tmp, "b6"))
+    a[a.index("--population") + 1] = os.path.join(cli_test.DEMO, "villages.geojson")
+    a[a.index("--roads") + 1] = os.path.join(cli_test.DEMO, "roads.geojson")
+    a[a.index("--facilities") + 1] = os.path.join(cli_test.DEMO, "facilities.csv")
+    a[a.index("--crs") + 1] = "EPSG:32650"
+    expect_error(tmp, a, 2, "--population", "village points")
+
+
+def case_friction_raster(tmp):
+    """An external friction raster in minutes per metre (nodata impassable) equals the reference."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    out = os.path.join(tmp, "o")
+    run(cc_args(paths, out, "--friction", fr))
+    ref = offroad_ref.offroad_times(mpm.astype(np.float64).clip(min=0) * 60.0 + np.where(mpm < 0, np.inf, 0), None, ex, ny, 16, src)
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "friction raster")
+    print(f"friction raster: {n} cells equal the reference, largest difference {worst:.3f} ms")
+
+
+def case_closed_bridge(tmp):
+    """A road across a river; closing its bridge (a scenario's closed way) makes the cells behind
+    it slower, never faster."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    # a river (water polygon) across the whole grid at columns 13-14; a road crosses it on row 8
+    river = [(X0 + 13 * RES + 5, Y0 + 10), (X0 + 14 * RES + 25, Y0 + 10), (X0 + 14 * RES + 25, Y0 - H * RES - 10),
+             (X0 + 13 * RES + 5, Y0 - H * RES - 10)]
+    with open(os.path.join(tmp, "water.geojson"), "w") as f:
+        ring = [list(p) for p in lonlat(EPSG, river + river[:1])]
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"natural": "water"},
+                                                              "geometry": {"type": "Polygon", "coordinates": [ring]}}]}, f)
+    yrow = Y0 - 8.5 * RES
+    west = lonlat(EPSG, [(X0 + 6.5 * RES, yrow), (X0 + 11.5 * RES, yrow)])
+    bridge = lonlat(EPSG, [(X0 + 11.5 * RES, yrow), (X0 + 16.5 * RES, yrow)])
+    east = lonlat(EPSG, [(X0 + 16.5 * RES, yrow), (X0 + 24.5 * RES, yrow)])
+    write_roads(paths["roads.geojson"], [west, bridge, east], "primary", ids=[1, 2, 3])
+    outs = {}
+    for name, closed in (("open", ""), ("closed", "closed_roads: {way_ids: [2]}\n")):
+        scen = os.path.join(tmp, f"{name}.yaml")
+        with open(scen, "w") as f:
+            f.write(f"""name: bridge_{name}
+inputs:
+  roads: roads.geojson
+  population: pop.tif
+  facilities: fac.csv
+crs: EPSG:{EPSG}
+profile: walk.yaml
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, landcover: lc.tif, water: water.geojson, neighbours: 16}}
+{closed}""")
+        outs[name] = os.path.join(tmp, name)
+        run(["run", scen, "--out", outs[name]])
+        r = cli_test.load_summary(outs[name])
+        check(r["offroad"]["model"] == "friction", f"the scenario's offroad section was not used: {r['offroad']}")
+        with open(os.path.join(outs[name], "scenario.json")) as f:
+            check(json.load(f)["scenario"]["offroad"]["model"] == "friction", "scenario.json lacks the offroad section")
+    a, nd = read_band(os.path.join(tmp, "open", "offroad.tif"))
+    b, _ = read_band(os.path.join(tmp, "closed", "offroad.tif"))
+    both = (a != nd) & (b != nd)
+    check(np.all(b[both] >= a[both] - 1e-4), f"closing the bridge made {int(np.sum(b[both] < a[both] - 1e-4))} cells faster")
+    slower = np.sum(b[both] > a[both] + 0.01)
+    check(slower > 10, f"closing the bridge slowed only {slower} cells: the bridge was not used")
+    check(np.sum((a == nd) & (b != nd)) == 0, "closing the bridge reached cells the open bridge did not")
+    # the river stops walkers: with the bridge the east bank's road cells are reached through it
+    check(a[8, 20] < b[8, 20], "a cell on the east road is not slower without the bridge")
+    print(f"closed bridge: {slower} cells slower, none faster; cell (row 8, col 20) {a[8, 20]:.2f} -> {b[8, 20]:.2f} min")
+
+
+def case_comoros_window(tmp):
+    """A window of Anjouan (WorldPop grid, SRTM + CGLC fractions warped to it by this test) equals
+    the reference cell for cell."""
+    pop_path = os.path.join(COMOROS, "com_ppp_2020_UNadj.tif")
+    off = os.path.join(COMOROS, "offroad")
+    if not os.path.exists(pop_path) or not os.path.isdir(off):
+        print(f"SKIP: {COMOROS} is not present (real-data cross-check needs ../shared/data)")
+        return SKIP
+    x0, y0, w, h = 1340, 960, 120, 100  # columns/rows of the WorldPop grid: the hills of central Anjouan
+    pop = os.path.join(tmp, "pop.tif")
+    gdal.Translate(pop, pop_path, srcWin=[x0, y0, w, h])
+    ds = gdal.Open(pop)
+    gt, wkt = ds.GetGeoTransform(), ds.GetProjection()
+    bounds = (gt[0], gt[3] + h * gt[5], gt[0] + w * gt[1], gt[3])
+    dem = os.path.join(tmp, "dem.tif")
+    gdal.Warp(dem, f"/vsizip/{off}/S13E044.SRTMGL1.hgt.zip/S13E044.hgt", outputBounds=bounds, width=w, height=h,
+              resampleAlg="bilinear", dstNodata=-9999, outputType=gdal.GDT_Float32)
+    classes = ["Bare", "BuiltUp", "Crops", "Grass", "Shrub", "Tree", "PermanentWater", "SeasonalWater"]
+    kmh = {"BuiltUp": 5, "Grass": 4.86, "Tree": 4, "Bare": 3, "Shrub": 3, "Crops": 2.5, "SeasonalWater": 0.5, "PermanentWater": 0}
+    fr, lc_arg = [], []
+    for c in classes:
+        p = os.path.join(tmp, f"{c}.tif")
+        gdal.Warp(p, os.path.join(off, f"cglc_landcover_{c}.tif"), outputBounds=bounds, width=w, height=h,
+                  resampleAlg="average", dstNodata=255, outputType=gdal.GDT_Float32)
+        a, nd = read_band(p)
+        fr.append(np.where(a == nd, np.nan, a))
+        lc_arg.append(f"{c}={p}")
+    spm_v = offroad_ref.speed_from_fractions(fr, [kmh[c] for c in classes])
+    zz, znd = read_band(dem)
+    zz = np.where(zz == znd, np.nan, zz)
+    with np.errstate(divide="ignore"):
+        spm = np.where(spm_v > 0, 3.6 / spm_v, np.inf)
+    spm[np.isnan(zz)] = np.inf
+    # three facilities at passable cell centres
+    cells = [(30, 20), (80, 60), (100, 85)]
+    cells = [(c, r) for c, r in cells if np.isfinite(spm[r, c])]
+    check(len(cells) >= 2, "the window has too few passable cells for facilities")
+    with open(os.path.join(tmp, "fac.csv"), "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (c, r) in enumerate(cells):
+            f.write(f"F{i},{gt[0] + (c + 0.5) * gt[1]:.12f},{gt[3] + (r + 0.5) * gt[5]:.12f}\n")
+    roads = os.path.join(tmp, "roads.geojson")
+    write_roads(roads, [[(45.5, -13.5), (45.51, -13.5)]])  # far away: pure off-road
+    out = os.path.join(tmp, "o")
+    run(["coverage", "--roads", roads, "--population", pop, "--facilities", os.path.join(tmp, "fac.csv"), "--crs", "EPSG:32738",
+         "--profile", "walk", "--offroad", "friction", "--dem", dem, "--landcover", ",".join(lc_arg), "--out", out, "--quiet",
+         "--lang", "en"])
+    ex, ny = offroad_ref.cell_sizes(gt, h, True)
+    ref = offroad_ref.offroad_times(spm, zz, ex, ny, 16, [r * w + c for c, r in cells])
+    full, nd = read_band(os.path.join(out, "offroad.tif"))
+    worst, n = compare(full, nd, ref, "Comoros window", tol_ms=1.0)
+    check(n > 5000, f"only {n} cells reached")
+    print(f"Comoros window {w}x{h}: {n} cells equal the reference, largest difference {worst:.3f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(cli_test.main(globals(), __doc__))
