@@ -195,11 +195,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory generating candidates along roads");
 out:
-    free(keys);
-    free(sel);
-    free(G.key);
-    free(G.head);
-    free(G.next);
+    CC__FREE_ALL(keys, sel, G.key, G.head, G.next);
     if (st) cc__road_pts_free(out);
     return st;
 }

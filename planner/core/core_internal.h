@@ -77,6 +77,11 @@ void *cc__calloc_array(size_t n, size_t size);
 void *cc__malloc_array(size_t n, size_t size);
 void *cc__realloc_array(void *p, size_t n, size_t size);
 char *cc__strdup(const char *s);
+/* Free each of n pointers (free(NULL) is a no-op): the one way a destroy frees its list of
+ * arrays. Use through CC__FREE_ALL(p1, p2, ...), which reads every pointer before freeing any. */
+void cc__free_each(void *const *ptrs, size_t n);
+#define CC__FREE_ALL(...) \
+    cc__free_each((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
 /* Test hook: make the k-th allocation from now fail (k >= 1), 0 = never. Not thread-safe;
  * for single-threaded OOM tests only (H3 testH3Memory.c). */

@@ -21,28 +21,9 @@
 void cc_graph_destroy(cc_graph *g)
 {
     if (!g) return;
-    free(g->fwd_first);
-    free(g->fwd);
-    free(g->fwd_arc);
-    free(g->bwd_first);
-    free(g->bwd);
-    free(g->bwd_arc);
-    free(g->node_x);
-    free(g->node_y);
-    free(g->arc_u);
-    free(g->arc_v);
-    free(g->arc_cost_f);
-    free(g->arc_cost_b);
-    free(g->arc_len_m);
-    free(g->arc_way);
-    free(g->arc_first);
-    free(g->pt_x);
-    free(g->pt_y);
-    free(g->pt_s);
-    free(g->pt_arc);
-    free(g->node_scc);
-    free(g->crs_wkt);
-    free(g);
+    CC__FREE_ALL(g->fwd_first, g->fwd, g->fwd_arc, g->bwd_first, g->bwd, g->bwd_arc, g->node_x, g->node_y, g->arc_u,
+                 g->arc_v, g->arc_cost_f, g->arc_cost_b, g->arc_len_m, g->arc_way, g->arc_first, g->pt_x, g->pt_y, g->pt_s,
+                 g->pt_arc, g->node_scc, g->crs_wkt, g);
 }
 
 uint32_t cc_graph_get_node_count(const cc_graph *g) { return g->n_nodes; }
@@ -199,13 +180,7 @@ static cc_status compute_scc(cc_ctx *ctx, cc_graph *g)
     g->node_scc = comp;
     comp = NULL;
 out:
-    free(idx);
-    free(low);
-    free(stack);
-    free(cs_node);
-    free(cs_edge);
-    free(comp);
-    free(size);
+    CC__FREE_ALL(idx, low, stack, cs_node, cs_edge, comp, size);
     return st;
 }
 
@@ -223,13 +198,7 @@ typedef struct build_tmp {
 
 static void free_tmp(build_tmp *t)
 {
-    free(t->way_kmh);
-    free(t->way_dir);
-    free(t->rep);
-    free(t->cnt);
-    free(t->node_of);
-    free(t->slots);
-    free(t->unknown);
+    CC__FREE_ALL(t->way_kmh, t->way_dir, t->rep, t->cnt, t->node_of, t->slots, t->unknown);
 }
 
 /* Speeds and directions of every way; warn once about classes the profile does not know. */

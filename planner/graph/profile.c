@@ -19,14 +19,7 @@ void cc_profile_destroy(cc_profile *p)
     for (size_t i = 0; i < p->n_classes; i++) free(p->class_name[i]);
     for (size_t i = 0; i < p->n_blocked; i++) free(p->blocked[i]);
     for (size_t i = 0; i < p->n_surfaces; i++) free(p->surface_name[i]);
-    free(p->class_name);
-    free(p->class_kmh);
-    free(p->blocked);
-    free(p->surface_name);
-    free(p->surface_mult);
-    free(p->name);
-    free(p->description);
-    free(p);
+    CC__FREE_ALL(p->class_name, p->class_kmh, p->blocked, p->surface_name, p->surface_mult, p->name, p->description, p);
 }
 
 const char *cc_profile_get_name(const cc_profile *p) { return p->name; }

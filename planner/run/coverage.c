@@ -64,13 +64,7 @@ typedef struct run {
 static void run_free(run *r)
 {
     cc__region_free(&r->reg);
-    free(r->in_set);
-    free(r->dtime);
-    free(r->dfac);
-    free(r->gtime);
-    free(r->gfac);
-    free(r->reach);
-    free(r->dadmin);
+    CC__FREE_ALL(r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->reach, r->dadmin);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }

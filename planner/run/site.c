@@ -74,16 +74,7 @@ typedef struct run {
 static void cands_free(cc__cands *c)
 {
     for (size_t i = 0; c->name && i < c->n; i++) free(c->name[i]);
-    free(c->x);
-    free(c->y);
-    free(c->lon);
-    free(c->lat);
-    free(c->join);
-    free(c->off);
-    free(c->source);
-    free(c->name);
-    free(c->admin);
-    free(c->alone);
+    CC__FREE_ALL(c->x, c->y, c->lon, c->lat, c->join, c->off, c->source, c->name, c->admin, c->alone);
     memset(c, 0, sizeof(*c));
 }
 
@@ -577,12 +568,7 @@ static cc_status solve(run *r, cc_site_result *res)
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
-    free(w);
-    free(covered);
-    free(base);
-    free(area);
-    free(amin);
-    free(amax);
+    CC__FREE_ALL(w, covered, base, area, amin, amax);
     return st;
 }
 

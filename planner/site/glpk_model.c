@@ -474,22 +474,8 @@ void cc__rowgen_destroy(cc__rowgen *rg)
     if (!rg) return;
     if (rg->lp) glp_delete_prob(rg->lp);
     if (rg->have_lv) cc__lagval_free(&rg->lv);
-    free(rg->inK);
-    free(rg->K);
-    free(rg->ext);
-    free(rg->grp);
-    free(rg->tl);
-    free(rg->gcol);
-    free(rg->gw);
-    free(rg->gtw);
-    free(rg->gstamp);
-    free(rg->vio);
-    free(rg->pi);
-    free(rg->pc);
-    free(rg->qc);
-    free(rg->ind);
-    free(rg->val);
-    free(rg);
+    CC__FREE_ALL(rg->inK, rg->K, rg->ext, rg->grp, rg->tl, rg->gcol, rg->gw, rg->gtw, rg->gstamp, rg->vio, rg->pi, rg->pc,
+                 rg->qc, rg->ind, rg->val, rg);
 }
 
 cc_status cc__rowgen_create(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__rowgen **out)

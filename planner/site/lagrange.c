@@ -83,11 +83,7 @@ cc_status cc__lagval_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__
 
 void cc__lagval_free(cc__lagval *lv)
 {
-    free(lv->rho);
-    free(lv->v);
-    free(lv->pick);
-    free(lv->X);
-    free(lv->cnt);
+    CC__FREE_ALL(lv->rho, lv->v, lv->pick, lv->X, lv->cnt);
     memset(lv, 0, sizeof(*lv));
 }
 
@@ -212,12 +208,6 @@ cc_status cc__fl_lagrange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, doub
     out->lb = best;
     out->iterations = it;
 out:
-    free(rho);
-    free(v);
-    free(pick);
-    free(X);
-    free(cnt);
-    free(g);
-    free(d1);
+    CC__FREE_ALL(rho, v, pick, X, cnt, g, d1);
     return st;
 }

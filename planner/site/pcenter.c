@@ -239,11 +239,7 @@ static void pc_trial_free(cc__solver *sv, cc__solver *tr)
     sv->t_bound += tr->t_bound;
     cc__fl_free(&tr->fl);
     cc__fl_ws_free(&tr->ws);
-    free(tr->mu);
-    free(tr->S);
-    free(tr->S2);
-    free(tr->S3);
-    free(tr->gain);
+    CC__FREE_ALL(tr->mu, tr->S, tr->S2, tr->S3, tr->gain);
 }
 
 /* Scratch of the p-centre search. Returns false when out of memory. */
@@ -262,11 +258,7 @@ static bool pc_alloc(pc *P, const cc__fl *tf)
 
 static void pc_free(pc *P)
 {
-    free(P->radii);
-    free(P->f2);
-    free(P->d2);
-    free(P->w1);
-    free(P->skip);
+    CC__FREE_ALL(P->radii, P->f2, P->d2, P->w1, P->skip);
 }
 
 /* The candidate radii: every distinct pair time and cap. People that neither an existing facility

@@ -16,17 +16,8 @@
 void cc__fl_free(cc__fl *fl)
 {
     if (!fl) return;
-    free(fl->first);
-    free(fl->dem);
-    free(fl->cost);
-    free(fl->dfirst);
-    free(fl->dcand);
-    free(fl->dcost);
-    free(fl->w);
-    free(fl->cap);
-    free(fl->rep);
-    free(fl->np_cap);
-    free(fl->np_w);
+    CC__FREE_ALL(fl->first, fl->dem, fl->cost, fl->dfirst, fl->dcand, fl->dcost, fl->w, fl->cap, fl->rep, fl->np_cap,
+                 fl->np_w);
     memset(fl, 0, sizeof(*fl));
 }
 
@@ -323,16 +314,7 @@ cc_status cc__fl_reduce(cc_ctx *ctx, uint32_t n_cand, uint32_t n_dem, const uint
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reducing the coverage sets (%u candidates, %u demand points)", n_cand, n_dem);
 out:
-    free(t.deg);
-    free(t.stamp);
-    free(t.cls);
-    free(t.cid);
-    free(t.tfirst);
-    free(t.pos);
-    free(t.tcand);
-    free(t.tcost);
-    free(t.keys);
-    free(t.np);
+    CC__FREE_ALL(t.deg, t.stamp, t.cls, t.cid, t.tfirst, t.pos, t.tcand, t.tcost, t.keys, t.np);
     if (st) cc__fl_free(fl);
     return st;
 }

@@ -18,11 +18,7 @@ void cc_site_solution_destroy(cc_site_solution *s)
 {
     cc__sol *si = (cc__sol *)s;
     if (!si) return;
-    free(si->sites);
-    free(si->gain);
-    free(si->cobj);
-    free(si->cbound);
-    free(si);
+    CC__FREE_ALL(si->sites, si->gain, si->cobj, si->cbound, si);
 }
 
 const char *cc_site_model_name(cc_site_model m)
