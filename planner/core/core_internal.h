@@ -89,6 +89,24 @@ void cc__alloc_fail_after(long k);
 /* Whether the failure set by cc__alloc_fail_after has happened since. */
 bool cc__alloc_fail_fired(void);
 
+/* A value with a dense id, for sorting with qsort in an order that does not depend on the
+ * platform: by value, ties broken by ascending id (candidate arcs by speed, violated rows,
+ * uncovered demand, jobs by cost, reduced costs). */
+typedef struct cc__scored {
+    double v;
+    uint32_t id;
+} cc__scored;
+int cc__cmp_scored_asc(const void *a, const void *b);  /* value ascending, then id */
+int cc__cmp_scored_desc(const void *a, const void *b); /* value descending, then id */
+
+/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of z. */
+static inline uint64_t cc__mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 /* Monotonic clock in seconds. */
 double cc__now(void);
 

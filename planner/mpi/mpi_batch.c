@@ -69,17 +69,8 @@ static gpointer local_worker(gpointer data)
     return NULL;
 }
 
-typedef struct est {
-    size_t i;
-    double cost;
-} est;
-
-static int by_cost_desc(const void *a, const void *b)
-{
-    const est *x = a, *y = b;
-    if (x->cost != y->cost) return x->cost < y->cost ? 1 : -1;
-    return x->i < y->i ? -1 : x->i > y->i; /* ties by index: the same order on every run */
-}
+/* A variant's estimated cost: the costliest first, ties by index (the same order on every run). */
+typedef cc__scored est;
 
 /* Rank 0: the queue, its own worker thread and the answers to the other ranks. */
 static cc_status coordinate(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, cc__batch_job *j, int threads)
@@ -93,9 +84,9 @@ static cc_status coordinate(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, cc__batch
         free(q.order);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    for (size_t i = 1; i < n; i++) e[i - 1] = (est){i, cc__batch_job_estimate(j, i)};
-    qsort(e, n - 1, sizeof(est), by_cost_desc);
-    for (size_t k = 0; k + 1 < n; k++) q.order[k] = e[k].i;
+    for (size_t i = 1; i < n; i++) e[i - 1] = (est){cc__batch_job_estimate(j, i), (uint32_t)i};
+    qsort(e, n - 1, sizeof(est), cc__cmp_scored_desc);
+    for (size_t k = 0; k + 1 < n; k++) q.order[k] = e[k].id;
     free(e);
     g_mutex_init(&q.lock);
     GThread *th = g_thread_new("variants", local_worker, &q);

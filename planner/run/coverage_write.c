@@ -250,17 +250,8 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
     return st;
 }
 
-typedef struct uncovered {
-    double pop;
-    uint32_t i;
-} uncovered;
-
-static int cmp_uncovered(const void *a, const void *b)
-{
-    const uncovered *x = a, *y = b;
-    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
+/* Uncovered demand (population, demand id), most people first. */
+typedef cc__scored uncovered;
 
 #define MAX_UNCOVERED 200000
 
@@ -284,13 +275,13 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
-    qsort(u, n, sizeof(*u), cmp_uncovered);
+    qsort(u, n, sizeof(*u), cc__cmp_scored_desc);
     if (n > MAX_UNCOVERED) {
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
         n = MAX_UNCOVERED;
     }
     for (size_t r = 0; r < n && !st; r++) {
-        size_t i = u[r].i;
+        size_t i = u[r].id;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
         OGR_F_SetFieldDouble(f, 1, d->pop[i]);

@@ -412,24 +412,8 @@ out:
  * yields the Lagrangian bound L(mu), valid whatever GLPK's tolerances; when no row is violated
  * mu is optimal for the full dual and L(mu) is the LP bound.
  */
-typedef struct viol {
-    double v;
-    uint32_t k;
-} viol;
-
-static int cmp_viol(const void *a, const void *b)
-{
-    const viol *x = a, *y = b;
-    if (x->v != y->v) return x->v > y->v ? -1 : 1;
-    return x->k < y->k ? -1 : x->k > y->k;
-}
-
-static inline uint64_t mix(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+/* A candidate's row violation (v) and id, most violated first. */
+typedef cc__scored viol;
 
 typedef struct touch {
     uint32_t g;   /* old group, CC_INVALID_ID: in no row yet */
@@ -547,7 +531,7 @@ static void add_rows(cc__rowgen *rg, const cc__cons *c, uint32_t k0)
     uint32_t ntl = 0;
     for (uint32_t r = k0; r < rg->nK; r++) {
         uint32_t k = rg->K[r];
-        uint64_t hk = mix(0x9e3779b97f4a7c15ULL + r);
+        uint64_t hk = cc__mix64(0x9e3779b97f4a7c15ULL + r);
         for (uint64_t e = fl->first[k]; e < fl->first[k + 1]; e++) {
             uint32_t cl = fl->dem[e];
             if (!rg->ext[cl]) rg->tl[ntl++] = (touch){rg->grp[cl], 0, cl};
@@ -729,14 +713,14 @@ cc_status cc__fl_lp_colgen(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, con
             out->converged = true;
             break;
         }
-        qsort(rg->vio, nv, sizeof(viol), cmp_viol);
+        qsort(rg->vio, nv, sizeof(viol), cc__cmp_scored_desc);
         uint32_t add = per_round;
         while (add < nv && rg->vio[add].v == INFINITY) add++;
         if (add > nv) add = nv;
         uint32_t k0 = rg->nK;
         for (uint32_t r = 0; r < add; r++) {
-            rg->inK[rg->vio[r].k] = 1;
-            rg->K[rg->nK++] = rg->vio[r].k;
+            rg->inK[rg->vio[r].id] = 1;
+            rg->K[rg->nK++] = rg->vio[r].id;
         }
         add_rows(rg, c, k0);
         if (!solve_master(rg, c, mu, &t_glpk)) break; /* keep the bound found so far */

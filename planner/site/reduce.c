@@ -35,13 +35,6 @@ static int cmp_dkey(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static inline uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 typedef struct capw {
     uint32_t cap;
     double w;
@@ -187,9 +180,9 @@ static bool group_lists(const reduce_in *in, reduce_tmp *t, uint32_t *n_cls)
     uint32_t k = 0;
     for (uint32_t i = 0; i < n_dem; i++) {
         if (!t->deg[i]) continue;
-        uint64_t h = mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)(in->cap ? in->cap[i] : 1));
+        uint64_t h = cc__mix64(0x9e3779b97f4a7c15ULL ^ (uint64_t)(in->cap ? in->cap[i] : 1));
         for (uint64_t e = t->tfirst[i]; e < t->tfirst[i + 1]; e++)
-            h = mix64(h ^ ((uint64_t)t->tcand[e] << 32 | (in->cost ? t->tcost[e] : 0)));
+            h = cc__mix64(h ^ ((uint64_t)t->tcand[e] << 32 | (in->cost ? t->tcost[e] : 0)));
         keys[k++] = (dkey){h, t->deg[i], i};
     }
     qsort(keys, n_live, sizeof(dkey), cmp_dkey);
