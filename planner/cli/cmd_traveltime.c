@@ -34,7 +34,7 @@ static void help(void)
            "GeoPackage (ogr2ogr roads.gpkg r.osm.pbf lines), whose spatial index each tile uses.\n");
 }
 
-enum { O_MINUTES = CLI_O_OWN, O_TILE, O_HALO, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP };
+enum { O_MINUTES = CLI_O_OWN, O_TILE, O_HALO, O_OUT };
 
 static void print_result(const cc_traveltime_result *r, const char *out_dir)
 {
@@ -59,20 +59,17 @@ int cmd_traveltime(int argc, char **argv)
                                        {"tile", 1, 0, O_TILE},
                                        {"halo-km", 1, 0, O_HALO},
                                        {"out", 1, 0, O_OUT},
-                                       {"threads", 1, 0, O_THREADS},
-                                       {"quiet", 0, 0, O_QUIET},
-                                       {"verbose", 0, 0, O_VERBOSE},
-                                       {"help", 0, 0, O_HELP},
+                                       CLI_THREADS_LONGOPT,
+                                       CLI_LOG_LONGOPTS,
                                        {0, 0, 0, 0}};
     cc_traveltime_opts t = {0};
     double minutes[CC_MAX_BANDS];
-    bool quiet = false, verbose = false;
-    int threads = 0, c;
+    cli_cmd cmd = {.name = "traveltime", .help = help};
+    int c, rc;
     char *end;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(t);
         case O_MINUTES:
             if (cli_parse_minutes("traveltime", optarg, minutes, &t.n_minutes)) return CLI_EXIT_USAGE;
@@ -95,34 +92,17 @@ int cmd_traveltime(int argc, char **argv)
             }
             break;
         case O_OUT: t.out_dir = optarg; break;
-        case O_THREADS:
-            if (cli_parse_int("traveltime", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
-            break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("traveltime", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("traveltime", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("traveltime", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    const char *missing = !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL;
-    if (missing) {
-        cli_usage_error("traveltime", "%s is required", missing);
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
+    if ((rc = cli_require(&cmd, !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL)))
+        return rc;
     if (t.in.admin) {
         cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
         return CLI_EXIT_USAGE;
     }
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
-    env.flags = true;
+    if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_traveltime_result *r = NULL;
 #ifdef CC_WITH_MPI
     cc_mpi *mpi;

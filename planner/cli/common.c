@@ -311,3 +311,65 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
     *n = (size_t)k;
     return 0;
 }
+
+int cli_parse_lang(const char *cmd, const char *s, const char **out)
+{
+    if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh")) {
+        cli_usage_error(cmd, "--lang '%s' must be zh, en or zh,en", s);
+        return CLI_EXIT_USAGE;
+    }
+    *out = s;
+    return 0;
+}
+
+int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const struct option *lo)
+{
+    int c;
+    if (!cmd->started) {
+        opterr = 0;
+        optind = 1;
+        cmd->started = true;
+    }
+    while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+        switch (c) {
+        case CLI_O_THREADS:
+            if ((cmd->rc = cli_parse_int(cmd->name, "--threads", optarg, &cmd->threads))) return CLI_OPT_EXIT;
+            break;
+        case CLI_O_QUIET: cmd->quiet = true; break;
+        case CLI_O_VERBOSE: cmd->verbose = true; break;
+        case 'h':
+        case CLI_O_HELP:
+            cmd->help();
+            cmd->rc = CLI_EXIT_OK;
+            return CLI_OPT_EXIT;
+        case ':':
+        case '?':
+            cli_usage_error(cmd->name, c == ':' ? "option '%s' needs a value" : "unknown option '%s'", argv[optind - 1]);
+            cmd->rc = CLI_EXIT_USAGE;
+            return CLI_OPT_EXIT;
+        default: return c;
+        }
+    }
+    return -1;
+}
+
+int cli_no_operands(const cli_cmd *cmd, int argc, char **argv)
+{
+    if (optind >= argc) return 0;
+    cli_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_require(const cli_cmd *cmd, const char *missing)
+{
+    if (!missing) return 0;
+    cli_usage_error(cmd->name, "%s is required", missing);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags)
+{
+    int rc = cli_setup(env, cmd->quiet, cmd->verbose, cmd->threads);
+    if (!rc) env->flags = flags;
+    return rc;
+}
