@@ -91,24 +91,16 @@ static cc_status coordinate(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, cc__batch
     g_mutex_init(&q.lock);
     GThread *th = g_thread_new("variants", local_worker, &q);
     int active = m->size - 1;
-    const struct timespec pause = {0, 1000000};
     while (active > 0) {
-        int flag = 0;
-        MPI_Status stt;
-        MPI_Iprobe(MPI_ANY_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, &flag, &stt);
-        if (!flag) {
-            nanosleep(&pause, NULL);
-            continue;
-        }
         msg in;
-        MPI_Recv(&in, (int)sizeof(in), MPI_BYTE, stt.MPI_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        int src = cc__mpi_recv_done(&in, (int)sizeof(in));
         if (in.index > 0 && (size_t)in.index < n) {
             in.o.error[sizeof(in.o.error) - 1] = '\0';
             cc__batch_job_set_outcome(j, (size_t)in.index, &in.o);
             finished_one(&q);
         }
         int32_t next = take(&q);
-        MPI_Send(&next, 1, MPI_INT32_T, stt.MPI_SOURCE, CC__TAG_WORK, MPI_COMM_WORLD);
+        MPI_Send(&next, 1, MPI_INT32_T, src, CC__TAG_WORK, MPI_COMM_WORLD);
         if (next < 0) active--;
     }
     g_thread_join(th);

@@ -71,6 +71,12 @@ static void run_free(run *r)
 
 /* ---- parameters ------------------------------------------------------------------------ */
 
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage)
+{
+    if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    return cc__stage_commit(ctx, stage);
+}
+
 cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes, double *bands_min, uint32_t *bands_ms, size_t *nb)
 {
     static const double dflt[] = {15, 30, 60};
@@ -355,12 +361,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         goto out;
     }
-    if ((st = write_outputs(&r))) goto out;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = write_outputs(&r)) || (st = cc__run_commit(ctx, &r.stage))) goto out;
     p->t_total_s = cc__now() - t0;
     if (out) {
         *out = p;

@@ -45,6 +45,10 @@ typedef struct cc__cov_out {
 
 cc_status cc__coverage_write(cc__cov_out *c);
 
+/* The end of a run: CC_ERR_INTERRUPTED when the run was interrupted, else the staged outputs
+ * moved into place (cc__stage_commit). */
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage);
+
 
 
 /* Candidate sources. */

@@ -836,11 +836,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->t_total_s = cc__now() - t0; /* provisional, for summary.json */
     if ((st = cc__site_write(&w))) goto out;
     res->t_write_s = cc__now() - t;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = cc__run_commit(ctx, &r.stage))) goto out;
     res->t_total_s = cc__now() - t0;
     if (out) {
         *out = res;

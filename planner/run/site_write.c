@@ -22,10 +22,14 @@ static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *laye
     return CC_OK;
 }
 
-static cc_status fields(cc_ctx *ctx, OGRLayerH lyr, const char *const *names, const OGRFieldType *types, size_t n)
+/* A layer of sites.gpkg with its fields. *lyr is NULL when the layer could not be created
+ * (CC_ERR_IO, reported); otherwise the status of adding the fields. */
+static cc_status new_layer(cc__site_out *w, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *desc,
+                           const char *const *names, const OGRFieldType *types, size_t n, OGRLayerH *lyr)
 {
     cc_status st = CC_OK;
-    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(ctx, lyr, names[i], types[i]);
+    if (!(*lyr = cc__gpkg_layer(w->ctx, ds, name, type, w->crs_wkt, desc))) return CC_ERR_IO;
+    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(w->ctx, *lyr, names[i], types[i]);
     return st;
 }
 
@@ -48,13 +52,13 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     char desc[256];
     snprintf(desc, sizeof(desc), "Proposed new sites in rank order (%s%s), each adding the most to those above it", w->model_name,
              r->emergency ? ", emergency-station mode" : "");
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "proposed_sites", wkbPoint, w->crs_wkt, desc);
-    if (!lyr) return CC_ERR_IO;
     const bool cov = coverage_model(r);
     static const char *const fn[] = {"rank", "name", "source", "admin", "lon", "lat", "population_gained", "covered_cum", "share_cum",
                                      "mean_minutes_saved", "population_served"};
     static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
-    cc_status st = fields(ctx, lyr, fn, ft, 11);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "proposed_sites", wkbPoint, desc, fn, ft, 11, &lyr);
+    if (!lyr) return st;
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -83,12 +87,11 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
     cc_ctx *ctx = w->ctx;
     const cc__cands *c = w->cand;
     const cc_site_result *r = w->res;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "candidates", wkbPoint, w->crs_wkt,
-                                   "Every candidate site considered, with what it would add on its own and its rank when proposed");
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"candidate_id", "name", "source", "admin", "lon", "lat", "alone", "proposed_rank"};
     static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTInteger};
-    cc_status st = fields(ctx, lyr, fn, ft, 8);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "candidates", wkbPoint, "Every candidate site considered, with what it would add on its own and its rank when proposed", fn, ft, 8, &lyr);
+    if (!lyr) return st;
     uint32_t *rank = cc__calloc_array(c->n ? c->n : 1, sizeof(uint32_t));
     if (!rank) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (uint32_t k = 0; k < r->solution->n_sites; k++) rank[r->solution->sites[k]] = k + 1;
@@ -113,12 +116,11 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
 {
     cc_ctx *ctx = w->ctx;
     const cc__facilities *fac = w->fac;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "existing_facilities", wkbPoint, w->crs_wkt,
-                                   "Existing facilities of the fixed tiers, which stay and count as covering already");
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"name", "tier", "lon", "lat", "snapped"};
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTInteger};
-    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "existing_facilities", wkbPoint, "Existing facilities of the fixed tiers, which stay and count as covering already", fn, ft, 5, &lyr);
+    if (!lyr) return st;
     for (size_t f = 0; fac && f < fac->n && !st; f++) {
         if (!w->fixed[f]) continue;
         OGRFeatureH ft2 = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -142,11 +144,11 @@ static cc_status layer_isochrones(cc__site_out *w, GDALDatasetH ds)
     char desc[200];
     snprintf(desc, sizeof(desc), "Area within %g minutes of a facility, before (existing facilities) and after (with the proposed sites)",
              r->minutes);
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "isochrones", wkbMultiPolygon, w->crs_wkt, desc);
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"state", "minutes", "population", "share", "area_km2"};
     static const OGRFieldType ft[] = {OFTString, OFTReal, OFTReal, OFTReal, OFTReal};
-    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "isochrones", wkbMultiPolygon, desc, fn, ft, 5, &lyr);
+    if (!lyr) return st;
     size_t ncell = (size_t)g->grid.w * g->grid.h;
     int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
     if (!cls) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for isochrones");

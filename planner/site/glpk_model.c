@@ -110,6 +110,16 @@ static int area_rows(glp_prob *lp, const cc__cons *c, int r0, int x0, trip *t, b
     return r - r0;
 }
 
+/* The sites of an integer answer: the candidates whose column x_j (from x0) is 1. */
+static void picked_sites(const double *colval, int x0, uint32_t m, uint32_t *S_out, cc__lp_out *out)
+{
+    if (!colval || !S_out) return;
+    uint32_t q = 0;
+    for (uint32_t j = 0; j < m; j++)
+        if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
+    out->q = q;
+}
+
 static size_t area_nonzeros(const cc__cons *c)
 {
     return (size_t)c->n_cand * 2 + 1;
@@ -319,12 +329,7 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
     if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
     out->value /= unit;
     out->bound /= unit;
-    if (colval && S_out) {
-        uint32_t q = 0;
-        for (uint32_t j = 0; j < m; j++)
-            if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
-        out->q = q;
-    }
+    picked_sites(colval, x0, m, S_out, out);
 out:
     free(cb.x);
     free(colval);
@@ -381,12 +386,7 @@ cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, dou
         }
     }
     if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
-    if (colval && S_out) {
-        uint32_t q = 0;
-        for (uint32_t j = 0; j < m; j++)
-            if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
-        out->q = q;
-    }
+    picked_sites(colval, x0, m, S_out, out);
 out:
     free(cb.x);
     free(colval);
