@@ -15,9 +15,7 @@
 
 void cc__road_pts_free(cc__road_pts *p)
 {
-    free(p->x);
-    free(p->y);
-    free(p->join);
+    CC__FREE_ALL(p->x, p->y, p->join);
     memset(p, 0, sizeof(*p));
 }
 

@@ -42,7 +42,8 @@ const char *cli_params_to_flags(const char *msg, char *out, size_t n);
 /* Print "carecircle: error: <last error>" and return the exit code for @p st. */
 int cli_fail(cli_env *env, cc_status st);
 int cli_exit_code(cc_status st);
-void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "carecircle CMD: error: ... (see --help)"; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse "15,30,60" into at most @p max numbers. Returns count, or -1 on error. */
 int cli_parse_numbers(const char *s, double *out, int max);

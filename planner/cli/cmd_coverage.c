@@ -106,17 +106,13 @@ int cmd_coverage(int argc, char **argv)
             break;
         case O_UNCOV:
             o.uncovered_minutes = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.uncovered_minutes > 0)) {
-                cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(o.uncovered_minutes > 0))
+                return cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
             break;
         case O_RES:
             o.in.resolution_m = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.in.resolution_m > 0)) {
-                cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(o.in.resolution_m > 0))
+                return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
         case O_OUT: o.out_dir = optarg; break;
         case O_LANG:

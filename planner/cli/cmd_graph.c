@@ -66,8 +66,7 @@ int cmd_graph(int argc, char **argv)
             } else if (!strcmp(optarg, "input")) {
                 go.order = CC_ORDER_INPUT;
             } else {
-                cli_usage_error("graph", "--order '%s' must be hilbert or input", optarg);
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("graph", "--order '%s' must be hilbert or input", optarg);
             }
             break;
         case O_EXPORT: export_dir = optarg; break;
@@ -75,10 +74,7 @@ int cmd_graph(int argc, char **argv)
         }
     }
     if ((rc = cli_no_operands(&cmd, argc, argv)) || (rc = cli_require(&cmd, roads_path ? NULL : "--roads"))) return rc;
-    if (export_dir && !*export_dir) {
-        cli_usage_error("graph", "--export needs a folder name");
-        return CLI_EXIT_USAGE;
-    }
+    if (export_dir && !*export_dir) return cli_usage_error("graph", "--export needs a folder name");
     cli_env env;
     if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_profile *prof = NULL;

@@ -17,11 +17,8 @@ enum { R_OUT = 256, R_LANG, R_CHECK, R_JOBS, R_FORCE, R_BASE };
 static int one_operand(const cli_cmd *cmd, int argc, char **argv, const char *what)
 {
     if (optind == argc - 1) return 0;
-    if (optind >= argc)
-        cli_usage_error(cmd->name, "give one %s", what);
-    else
-        cli_usage_error(cmd->name, "unexpected argument '%s'", argv[argc - 1]);
-    return CLI_EXIT_USAGE;
+    if (optind >= argc) return cli_usage_error(cmd->name, "give one %s", what);
+    return cli_usage_error(cmd->name, "unexpected argument '%s'", argv[argc - 1]);
 }
 
 static void run_help(void)
@@ -116,10 +113,7 @@ int cmd_batch(int argc, char **argv)
         case 'j':
         case R_JOBS:
             if (cli_parse_int("batch", "--jobs", optarg, &jobs)) return CLI_EXIT_USAGE;
-            if (jobs < 1 || jobs > 64) {
-                cli_usage_error("batch", "--jobs must be between 1 and 64, got %d", jobs);
-                return CLI_EXIT_USAGE;
-            }
+            if (jobs < 1 || jobs > 64) return cli_usage_error("batch", "--jobs must be between 1 and 64, got %d", jobs);
             break;
         }
     }

@@ -203,8 +203,7 @@ int cmd_site(int argc, char **argv)
             else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
                 o.model = CC_SITE_PCENTER;
             else {
-                cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
             }
             break;
         case 'p':
@@ -261,10 +260,8 @@ int cmd_site(int argc, char **argv)
     }
     if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
     if ((rc = cli_require(&cmd, !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.out_dir ? "--out" : NULL))) return rc;
-    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads) {
-        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
-        return CLI_EXIT_USAGE;
-    }
+    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
+        return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
     cli_env env;
     if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_site_result *r = NULL;

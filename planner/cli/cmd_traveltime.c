@@ -77,19 +77,15 @@ int cmd_traveltime(int argc, char **argv)
             break;
         case O_TILE: {
             long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 16 || v > 16384) {
-                cli_usage_error("traveltime", "--tile '%s' must be a number of cells from 16 to 16384", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || v < 16 || v > 16384)
+                return cli_usage_error("traveltime", "--tile '%s' must be a number of cells from 16 to 16384", optarg);
             t.tile_cells = (int)v;
             break;
         }
         case O_HALO:
             t.halo_m = strtod(optarg, &end) * 1000.0;
-            if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6) {
-                cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6)
+                return cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
             break;
         case O_OUT: t.out_dir = optarg; break;
         }
@@ -97,10 +93,8 @@ int cmd_traveltime(int argc, char **argv)
     if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
     if ((rc = cli_require(&cmd, !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL)))
         return rc;
-    if (t.in.admin) {
-        cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
-        return CLI_EXIT_USAGE;
-    }
+    if (t.in.admin)
+        return cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
     cli_env env;
     if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_traveltime_result *r = NULL;

@@ -220,7 +220,7 @@ int cli_fail(cli_env *env, cc_status st)
     return cli_exit_code(st);
 }
 
-void cli_usage_error(const char *cmd, const char *fmt, ...)
+int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "carecircle %s: error: ", cmd);
@@ -228,6 +228,7 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see 'carecircle %s --help')\n", cmd);
+    return CLI_EXIT_USAGE;
 }
 
 int cli_parse_numbers(const char *s, double *out, int max)
@@ -293,10 +294,7 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 {
     char *end;
     long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -1024 || v > 1024) {
-        cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
-        return CLI_EXIT_USAGE;
-    }
+    if (*end || end == s || v < -1024 || v > 1024) return cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
     *out = (int)v;
     return 0;
 }
@@ -304,20 +302,16 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n)
 {
     int k = cli_parse_numbers(s, minutes, CC_MAX_BANDS);
-    if (k <= 0) {
-        cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
-        return CLI_EXIT_USAGE;
-    }
+    if (k <= 0)
+        return cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
     *n = (size_t)k;
     return 0;
 }
 
 int cli_parse_lang(const char *cmd, const char *s, const char **out)
 {
-    if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh")) {
-        cli_usage_error(cmd, "--lang '%s' must be zh, en or zh,en", s);
-        return CLI_EXIT_USAGE;
-    }
+    if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh"))
+        return cli_usage_error(cmd, "--lang '%s' must be zh, en or zh,en", s);
     *out = s;
     return 0;
 }
@@ -356,15 +350,13 @@ int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const
 int cli_no_operands(const cli_cmd *cmd, int argc, char **argv)
 {
     if (optind >= argc) return 0;
-    cli_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
-    return CLI_EXIT_USAGE;
+    return cli_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
 }
 
 int cli_require(const cli_cmd *cmd, const char *missing)
 {
     if (!missing) return 0;
-    cli_usage_error(cmd->name, "%s is required", missing);
-    return CLI_EXIT_USAGE;
+    return cli_usage_error(cmd->name, "%s is required", missing);
 }
 
 int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags)

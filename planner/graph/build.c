@@ -268,9 +268,7 @@ static cc_status way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p,
         cc__warn(ctx, "Profile <%s> does not know %zu road classes, not driven on: %s [%zu ways]", p->name, n_unknown, list,
                  ways_unknown);
 out:
-    free(cls_kmh);
-    free(surf_mult);
-    free(known);
+    CC__FREE_ALL(cls_kmh, surf_mult, known);
     return st;
 }
 

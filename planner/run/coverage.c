@@ -36,10 +36,7 @@ void cc_coverage_result_destroy(cc_coverage_result *r)
     result_impl *ri = (result_impl *)r;
     if (!ri) return;
     for (size_t i = 0; i < ri->pub.n_tiers; i++) free(ri->tier_names[i]);
-    free(ri->tier_names);
-    free(ri->tiers);
-    free(ri->tier_within);
-    free(ri);
+    CC__FREE_ALL(ri->tier_names, ri->tiers, ri->tier_within, ri);
 }
 
 /* Everything a run holds; freed in one place. */

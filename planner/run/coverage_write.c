@@ -550,16 +550,13 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "tiers", x);
     json_object_object_add(j, "facilities_total", json_object_new_int((int)r->facilities_total));
     json_object_object_add(j, "facilities_snapped", json_object_new_int((int)r->facilities_snapped));
-    x = json_object_new_object();
-    json_object_object_add(x, "nodes", json_object_new_int64(r->graph_nodes));
-    json_object_object_add(x, "edges", json_object_new_int64(r->graph_edges));
-    json_object_object_add(x, "arcs", json_object_new_int64(r->graph_arcs));
-    json_object_object_add(x, "way_vertices", json_object_new_int64((int64_t)r->way_vertices));
-    json_object_object_add(x, "strongly_connected_components", json_object_new_int64(c->graph->scc_count));
-    json_object_object_add(x, "largest_component_nodes", json_object_new_int64(c->graph->scc_largest));
-    json_object_object_add(x, "routing_bytes", json_object_new_int64((int64_t)r->graph_routing_bytes));
-    json_object_object_add(x, "geometry_bytes", json_object_new_int64((int64_t)r->graph_geometry_bytes));
-    json_object_object_add(j, "graph", x);
+    json_object_object_add(j, "graph", CC__JSON_NUMS({"nodes", (double)(r->graph_nodes), -1},
+        {"edges", (double)(r->graph_edges), -1}, {"arcs", (double)(r->graph_arcs), -1},
+        {"way_vertices", (double)((int64_t)r->way_vertices), -1},
+        {"strongly_connected_components", (double)(c->graph->scc_count), -1},
+        {"largest_component_nodes", (double)(c->graph->scc_largest), -1},
+        {"routing_bytes", (double)((int64_t)r->graph_routing_bytes), -1},
+        {"geometry_bytes", (double)((int64_t)r->graph_geometry_bytes), -1}));
     x = json_object_new_object();
     json_object_object_add(x, "kind", json_object_new_string(r->demand_is_raster ? "raster" : "points"));
     json_object_object_add(x, "points", json_object_new_int64((int64_t)r->demand_points));
@@ -569,17 +566,19 @@ static cc_status write_summary(cc__cov_out *c)
     double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
                                           r->population_unreachable);
     json_object_object_add(j, "accounting_residual", cc__json_num(resid, 6));
-    x = json_object_new_object();
-    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap", cc__json_num(r->t_snap_s, 4));
-    json_object_object_add(x, "search", cc__json_num(r->t_search_s, 4));
-    json_object_object_add(x, "polygons", cc__json_num(r->t_polygons_s, 4));
-    json_object_object_add(x, "write", cc__json_num(r->t_write_s, 4));
-    json_object_object_add(j, "timings_s", x);
+    json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
+        {"snap", r->t_snap_s, 4}, {"search", r->t_search_s, 4}, {"polygons", r->t_polygons_s, 4}, {"write", r->t_write_s, 4}));
     cc_status st = cc__write_json(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;
+}
+
+json_object *cc__json_nums(const cc__json_kv *kv, size_t n)
+{
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_object_add(o, kv[i].key, kv[i].decimals < 0 ? json_object_new_int64((int64_t)kv[i].v) : cc__json_num(kv[i].v, kv[i].decimals));
+    return o;
 }
 
 cc_status cc__coverage_write(cc__cov_out *c)

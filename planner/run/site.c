@@ -34,10 +34,7 @@ void cc_site_result_destroy(cc_site_result *r)
         free(ri->pick_name[i]);
         free(ri->pick_admin[i]);
     }
-    free(ri->pick_name);
-    free(ri->pick_admin);
-    free(ri->picks);
-    free(ri->curve);
+    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve);
     cc_site_solution_destroy(ri->sol);
     free(ri);
 }
@@ -83,19 +80,13 @@ static void run_free(run *r)
     cc__region_free(&r->reg);
     if (r->have_cpts) cc__facilities_free(&r->cpts);
     if (r->have_excl) cc__admin_free(&r->excl);
-    free(r->pjoin);
-    free(r->poff);
-    free(r->fixed);
-    free(r->fac_cand);
+    CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
     free(r->time0);
     free(r->keep_lt);
     cc__sets_free(&r->sets);
     for (int k = 0; k < 2; k++) {
-        free(r->dtime[k]);
-        free(r->dfac[k]);
-        free(r->gtime[k]);
-        free(r->gfac[k]);
+        CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
     }
     cc__stage_abort(&r->stage);
     cc_site_result_destroy((cc_site_result *)r->res);
@@ -737,10 +728,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
 out:
-    free(fj);
-    free(fo);
-    free(set);
-    free(cnt);
+    CC__FREE_ALL(fj, fo, set, cnt);
     return st;
 }
 

@@ -344,33 +344,21 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(x, "worst_minutes_after", cc__json_num(r->worst_s_after / 60.0, 4));
     if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", cc__json_num(r->unreachable_by_candidates, 3));
     json_object_object_add(j, "coverage", x);
-    x = json_object_new_object();
-    json_object_object_add(x, "candidates", json_object_new_int64(r->candidates_total));
-    json_object_object_add(x, "candidates_from_facilities", json_object_new_int64(r->candidates_facility));
-    json_object_object_add(x, "candidates_from_layer", json_object_new_int64(r->candidates_layer));
-    json_object_object_add(x, "candidates_along_roads", json_object_new_int64(r->candidates_road));
-    json_object_object_add(x, "candidates_dropped_off_road", json_object_new_int64(r->candidates_dropped_offroad));
-    json_object_object_add(x, "candidates_dropped_excluded", json_object_new_int64(r->candidates_dropped_excluded));
-    json_object_object_add(x, "existing_facilities", json_object_new_int64(r->fixed_facilities));
-    json_object_object_add(x, "demand_points", json_object_new_int64((int64_t)w->dem->n));
-    json_object_object_add(x, "pairs", json_object_new_int64((int64_t)r->pairs));
-    json_object_object_add(x, "sets_bytes", json_object_new_int64((int64_t)r->sets_bytes));
-    json_object_object_add(x, "bytes_per_pair", cc__json_num(r->bytes_per_pair, 3));
-    json_object_object_add(x, "settled_nodes", json_object_new_int64((int64_t)r->settled_nodes));
-    json_object_object_add(x, "demand_classes", json_object_new_int64(s->demand_classes));
-    json_object_object_add(x, "pairs_after_reduction", json_object_new_int64((int64_t)s->pairs_reduced));
-    json_object_object_add(j, "counts", x);
-    x = json_object_new_object();
-    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap_and_candidates", cc__json_num(r->t_snap_s, 4));
-    json_object_object_add(x, "coverage_sets", cc__json_num(r->t_sets_s, 4));
-    json_object_object_add(x, "solve", cc__json_num(r->t_solve_s, 4));
-    json_object_object_add(x, "solve_heuristic", cc__json_num(s->t_heuristic_s, 4));
-    json_object_object_add(x, "solve_bound", cc__json_num(s->t_bound_s, 4));
-    json_object_object_add(x, "solve_exact", cc__json_num(s->t_exact_s, 4));
-    json_object_object_add(x, "evaluate", cc__json_num(r->t_eval_s, 4));
-    json_object_object_add(j, "timings_s", x);
+    json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
+        {"candidates_from_facilities", (double)(r->candidates_facility), -1},
+        {"candidates_from_layer", (double)(r->candidates_layer), -1},
+        {"candidates_along_roads", (double)(r->candidates_road), -1},
+        {"candidates_dropped_off_road", (double)(r->candidates_dropped_offroad), -1},
+        {"candidates_dropped_excluded", (double)(r->candidates_dropped_excluded), -1},
+        {"existing_facilities", (double)(r->fixed_facilities), -1}, {"demand_points", (double)((int64_t)w->dem->n), -1},
+        {"pairs", (double)((int64_t)r->pairs), -1}, {"sets_bytes", (double)((int64_t)r->sets_bytes), -1},
+        {"bytes_per_pair", r->bytes_per_pair, 3}, {"settled_nodes", (double)((int64_t)r->settled_nodes), -1},
+        {"demand_classes", (double)(s->demand_classes), -1},
+        {"pairs_after_reduction", (double)((int64_t)s->pairs_reduced), -1}));
+    json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
+        {"snap_and_candidates", r->t_snap_s, 4}, {"coverage_sets", r->t_sets_s, 4}, {"solve", r->t_solve_s, 4},
+        {"solve_heuristic", s->t_heuristic_s, 4}, {"solve_bound", s->t_bound_s, 4}, {"solve_exact", s->t_exact_s, 4},
+        {"evaluate", r->t_eval_s, 4}));
     cc_status st = cc__write_json(w->ctx, cc__stage_path(w->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;

@@ -663,16 +663,11 @@ void cc_scenario_destroy(cc_scenario *s)
     cc_profile_destroy(s->profile);
     for (size_t i = 0; i < s->n_f_class; i++) free(s->f_class[i].key);
     for (size_t i = 0; i < s->n_f_surface; i++) free(s->f_surface[i].key);
-    free(s->f_class);
-    free(s->f_surface);
-    free(s->closed_ids);
-    free(s->replaced_ids);
+    CC__FREE_ALL(s->f_class, s->f_surface, s->closed_ids, s->replaced_ids);
     for (size_t i = 0; i < s->n_fchanges; i++) free_fchange(&s->fchanges[i]);
     free(s->fchanges);
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
-    free(s->siting);
-    free(s->lang);
-    free(s);
+    CC__FREE_ALL(s->siting, s->lang, s);
 }
 
 /* Check facility changes against the facility file itself (small), so that a typo in a name

@@ -68,9 +68,7 @@ static bool trip_add(trip *t, int i, int j, double v)
 
 static void trip_free(trip *t)
 {
-    free(t->ia);
-    free(t->ja);
-    free(t->ar);
+    CC__FREE_ALL(t->ia, t->ja, t->ar);
 }
 
 static bool trip_init(trip *t, size_t cap)

@@ -132,10 +132,7 @@ cc_status cc__solve_mclp_pmedian(cc__solver *sv, cc__sol **out)
     *out = si;
     si = NULL;
 out:
-    free(cobj);
-    free(cb);
-    free(kp.S);
-    free(kp.gain);
+    CC__FREE_ALL(cobj, cb, kp.S, kp.gain);
     cc_site_solution_destroy(si ? &si->pub : NULL);
     return st;
 }

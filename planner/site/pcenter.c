@@ -416,8 +416,6 @@ cc_status cc__solve_pcenter(cc__solver *sv, cc__sol **out)
 out:
     pc_trial_free(sv, &tr);
     pc_free(&P);
-    free(ans.S);
-    free(cobj);
-    free(cb);
+    CC__FREE_ALL(ans.S, cobj, cb);
     return st;
 }

@@ -250,9 +250,7 @@ static bool class_lists(const reduce_in *in, reduce_tmp *t, uint32_t n_cls, cc__
         memcpy(fl->dcand + fl->dfirst[s], t->tcand + t->tfirst[r], t->deg[r] * sizeof(uint32_t));
         if (timed) memcpy(fl->dcost + fl->dfirst[s], t->tcost + t->tfirst[r], t->deg[r] * sizeof(uint32_t));
     }
-    free(t->tcand);
-    free(t->tcost);
-    free(t->tfirst);
+    CC__FREE_ALL(t->tcand, t->tcost, t->tfirst);
     t->tcand = t->tcost = NULL;
     t->tfirst = NULL;
     return true;

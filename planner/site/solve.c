@@ -41,10 +41,7 @@ void cc__solver_free(cc__solver *sv)
     cc__fl_ws_free(&sv->ws);
     free(sv->mu);
     cc__rowgen_destroy(sv->rg);
-    free(sv->S);
-    free(sv->S2);
-    free(sv->S3);
-    free(sv->gain);
+    CC__FREE_ALL(sv->S, sv->S2, sv->S3, sv->gain);
 }
 
 cc_status cc__solver_alloc(cc__solver *sv, uint32_t pmax)
