@@ -184,8 +184,7 @@ cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts
     }
 out:
     cc__tt_writer_abort(&w);
-    free(vals);
-    free(sums);
+    CC__FREE_ALL(vals, sums);
     cc__tt_plan_free(&p);
     return st;
 }
