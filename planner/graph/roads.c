@@ -12,17 +12,6 @@ void cc_roads_destroy(cc_roads *r)
     free(r);
 }
 
-void cc__roads_copy_way(cc_roads *dst, size_t to, const cc_roads *src, size_t from)
-{
-    dst->cls[to] = src->cls[from];
-    dst->surface[to] = src->surface[from];
-    dst->maxspeed_kmh[to] = src->maxspeed_kmh[from];
-    dst->speed_kmh[to] = src->speed_kmh[from];
-    dst->oneway[to] = src->oneway[from];
-    dst->roundabout[to] = src->roundabout[from];
-    dst->way_id[to] = src->way_id[from];
-}
-
 size_t cc_roads_get_way_count(const cc_roads *r) { return r->n_ways; }
 size_t cc_roads_get_vertex_count(const cc_roads *r) { return r->n_vertices; }
 const char *cc_roads_get_crs_wkt(const cc_roads *r) { return r->crs_wkt; }

@@ -252,9 +252,13 @@ cc_status cc__roads_append(cc_ctx *ctx, cc_roads *r, const cc_roads *add, double
         if (add->surface[w] != CC__NO_STRING &&
             (surf = cc__strtab_intern(&r->strings, cc__strtab_get(&add->strings, add->surface[w]))) == CC__NO_STRING)
             return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory editing roads");
-        cc__roads_copy_way(r, nw, add, w);
-        r->cls[nw] = cls; /* ids of r's strings */
+        r->cls[nw] = cls;
         r->surface[nw] = surf;
+        r->maxspeed_kmh[nw] = add->maxspeed_kmh[w];
+        r->speed_kmh[nw] = add->speed_kmh[w];
+        r->oneway[nw] = add->oneway[w];
+        r->roundabout[nw] = add->roundabout[w];
+        r->way_id[nw] = add->way_id[w];
         r->status[nw] = CC__WAY_ADDED;
         r->n_vertices += b - a;
         r->way_first[nw] = v0;
