@@ -69,13 +69,17 @@ int cli_parse_lang(const char *cmd, const char *s, const char **out);
  *         }
  *     }
  */
-enum { CLI_O_THREADS = 1000, CLI_O_QUIET, CLI_O_VERBOSE, CLI_O_HELP, CLI_OPT_EXIT = -2 };
+enum { CLI_O_THREADS = 1000, CLI_O_QUIET, CLI_O_VERBOSE, CLI_O_HELP, CLI_O_MINUTES, CLI_OPT_EXIT = -2 };
 #define CLI_LOG_LONGOPTS {"quiet", 0, 0, CLI_O_QUIET}, {"verbose", 0, 0, CLI_O_VERBOSE}, {"help", 0, 0, CLI_O_HELP}
 #define CLI_THREADS_LONGOPT {"threads", 1, 0, CLI_O_THREADS}
+/* --minutes 15,30,60 (coverage, traveltime): into cmd->minutes / cmd->n_minutes */
+#define CLI_MINUTES_LONGOPT {"minutes", 1, 0, CLI_O_MINUTES}
 typedef struct cli_cmd {
     const char *name;   /* the command, for messages */
     void (*help)(void); /* prints its usage */
     int threads;        /* --threads, 0 when not given */
+    double minutes[CC_MAX_BANDS];
+    size_t n_minutes;   /* --minutes, 0 when not given */
     bool quiet, verbose;
     int rc;             /* after CLI_OPT_EXIT: the exit code (0 after --help) */
     bool started;
@@ -91,6 +95,18 @@ int cli_require(const cli_cmd *cmd, const char *missing);
 /* cli_setup with the command's --quiet, --verbose and --threads; flags says whether messages name
  * the command's flags (the command takes its parameters as flags). */
 int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags);
+/* After the options of a command that takes the shared inputs (coverage, site, traveltime): no
+ * argument left, --minutes handed to *minutes / *n_minutes when given (both NULL: the command has
+ * no --minutes list), and --roads, --population, --facilities (when need_facilities) and --out
+ * required. 0, or CLI_EXIT_USAGE after a usage error. */
+int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *in, bool need_facilities, const char *out_dir,
+                    const double **minutes, size_t *n_minutes);
+struct cc_mpi;
+/* cli_cmd_setup for a command that runs across machines under mpirun (site, traveltime, batch):
+ * MPI builds also start MPI (cli_mpi_begin) into *mpi; other builds set *mpi to NULL. 0, or the
+ * exit code after tearing @p env down. cli_cmd_end finalises MPI (MPI builds) and tears down. */
+int cli_cmd_start(const cli_cmd *cmd, cli_env *env, bool flags, struct cc_mpi **mpi);
+void cli_cmd_end(cli_env *env, struct cc_mpi *mpi);
 
 int cmd_coverage(int argc, char **argv);
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir);

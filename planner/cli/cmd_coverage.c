@@ -42,7 +42,7 @@ static void help(void)
 }
 
 enum {
-    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_LANG
+    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG
 };
 
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
@@ -85,14 +85,13 @@ int cmd_coverage(int argc, char **argv)
 {
     static const struct option lo[] = {
         CLI_INPUT_LONGOPTS,
-        {"minutes", 1, 0, O_MINUTES},
+        CLI_MINUTES_LONGOPT,
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"lang", 1, 0, O_LANG}, CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS,
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
     o.report = &rep;
-    double minutes[CC_MAX_BANDS];
     cli_cmd cmd = {.name = "coverage", .help = help};
     int c, rc;
     char *end;
@@ -100,10 +99,6 @@ int cmd_coverage(int argc, char **argv)
         switch (c) {
         case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
-        case O_MINUTES:
-            if (cli_parse_minutes("coverage", optarg, minutes, &o.n_minutes)) return CLI_EXIT_USAGE;
-            o.minutes = minutes;
-            break;
         case O_UNCOV:
             o.uncovered_minutes = strtod(optarg, &end);
             if (*end || end == optarg || !(o.uncovered_minutes > 0))
@@ -120,9 +115,7 @@ int cmd_coverage(int argc, char **argv)
             break;
         }
     }
-    if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
-    if ((rc = cli_require(&cmd, !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.in.facilities ? "--facilities" : !o.out_dir ? "--out" : NULL)))
-        return rc;
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, true, o.out_dir, &o.minutes, &o.n_minutes))) return rc;
     cli_env env;
     if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_coverage_result *r = NULL;

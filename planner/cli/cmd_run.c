@@ -119,14 +119,10 @@ int cmd_batch(int argc, char **argv)
     }
     if ((rc = one_operand(&cmd, argc, argv, "batch file"))) return rc;
     cli_env env;
-    if ((rc = cli_cmd_setup(&cmd, &env, false))) return rc;
+    struct cc_mpi *mpi; /* under mpirun/srun: the variants over the ranks */
+    if ((rc = cli_cmd_start(&cmd, &env, false, &mpi))) return rc;
     cc_batch *b = NULL;
     cc_batch_result *r = NULL;
-#ifdef CC_WITH_MPI
-    /* under mpirun/srun: the variants over the ranks */
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
-#endif
     cc_status st = cc_batch_load(env.ctx, argv[optind], &b);
     if (!st && check) {
         if (env.mpi_rank <= 0) {
@@ -161,10 +157,7 @@ int cmd_batch(int argc, char **argv)
     }
     cc_batch_result_destroy(r);
     cc_batch_destroy(b);
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }
 

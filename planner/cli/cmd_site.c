@@ -258,17 +258,15 @@ int cmd_site(int argc, char **argv)
             break;
         }
     }
-    if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
-    if ((rc = cli_require(&cmd, !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.out_dir ? "--out" : NULL))) return rc;
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, false, o.out_dir, NULL, NULL))) return rc;
     if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
         return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
     cli_env env;
-    if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
+    struct cc_mpi *mpi;
+    if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
     /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
 #else
     cc_status st = cc_site_run(env.ctx, &o, &r);
@@ -279,9 +277,6 @@ int cmd_site(int argc, char **argv)
         print_table(r, &o);
         cc_site_result_destroy(r);
     }
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }

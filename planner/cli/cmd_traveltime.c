@@ -34,7 +34,7 @@ static void help(void)
            "GeoPackage (ogr2ogr roads.gpkg r.osm.pbf lines), whose spatial index each tile uses.\n");
 }
 
-enum { O_MINUTES = CLI_O_OWN, O_TILE, O_HALO, O_OUT };
+enum { O_TILE = CLI_O_OWN, O_HALO, O_OUT };
 
 static void print_result(const cc_traveltime_result *r, const char *out_dir)
 {
@@ -55,7 +55,7 @@ static void print_result(const cc_traveltime_result *r, const char *out_dir)
 int cmd_traveltime(int argc, char **argv)
 {
     static const struct option lo[] = {CLI_INPUT_LONGOPTS,
-                                       {"minutes", 1, 0, O_MINUTES},
+                                       CLI_MINUTES_LONGOPT,
                                        {"tile", 1, 0, O_TILE},
                                        {"halo-km", 1, 0, O_HALO},
                                        {"out", 1, 0, O_OUT},
@@ -63,7 +63,6 @@ int cmd_traveltime(int argc, char **argv)
                                        CLI_LOG_LONGOPTS,
                                        {0, 0, 0, 0}};
     cc_traveltime_opts t = {0};
-    double minutes[CC_MAX_BANDS];
     cli_cmd cmd = {.name = "traveltime", .help = help};
     int c, rc;
     char *end;
@@ -71,10 +70,6 @@ int cmd_traveltime(int argc, char **argv)
         switch (c) {
         case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(t);
-        case O_MINUTES:
-            if (cli_parse_minutes("traveltime", optarg, minutes, &t.n_minutes)) return CLI_EXIT_USAGE;
-            t.minutes = minutes;
-            break;
         case O_TILE: {
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg || v < 16 || v > 16384)
@@ -90,17 +85,14 @@ int cmd_traveltime(int argc, char **argv)
         case O_OUT: t.out_dir = optarg; break;
         }
     }
-    if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
-    if ((rc = cli_require(&cmd, !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL)))
-        return rc;
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &t.in, true, t.out_dir, &t.minutes, &t.n_minutes))) return rc;
     if (t.in.admin)
         return cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
     cli_env env;
-    if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
+    struct cc_mpi *mpi;
+    if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_traveltime_result *r = NULL;
 #ifdef CC_WITH_MPI
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_traveltime_run(env.ctx, mpi, &t, &r);
 #else
     cc_status st = cc_traveltime_run(env.ctx, &t, &r);
@@ -110,9 +102,6 @@ int cmd_traveltime(int argc, char **argv)
     else if (r) /* MPI: rank 0 only */
         print_result(r, t.out_dir);
     cc_traveltime_result_destroy(r);
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }

@@ -329,6 +329,9 @@ int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const
         case CLI_O_THREADS:
             if ((cmd->rc = cli_parse_int(cmd->name, "--threads", optarg, &cmd->threads))) return CLI_OPT_EXIT;
             break;
+        case CLI_O_MINUTES:
+            if ((cmd->rc = cli_parse_minutes(cmd->name, optarg, cmd->minutes, &cmd->n_minutes))) return CLI_OPT_EXIT;
+            break;
         case CLI_O_QUIET: cmd->quiet = true; break;
         case CLI_O_VERBOSE: cmd->verbose = true; break;
         case 'h':
@@ -364,4 +367,40 @@ int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags)
     int rc = cli_setup(env, cmd->quiet, cmd->verbose, cmd->threads);
     if (!rc) env->flags = flags;
     return rc;
+}
+
+int cli_cmd_start(const cli_cmd *cmd, cli_env *env, bool flags, struct cc_mpi **mpi)
+{
+    int rc = cli_cmd_setup(cmd, env, flags);
+    *mpi = NULL;
+#ifdef CC_WITH_MPI
+    if (!rc) rc = cli_mpi_begin(env, mpi);
+#endif
+    return rc;
+}
+
+void cli_cmd_end(cli_env *env, struct cc_mpi *mpi)
+{
+#ifdef CC_WITH_MPI
+    cc_mpi_finalize(mpi);
+#else
+    (void)mpi;
+#endif
+    cli_teardown(env);
+}
+
+int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *in, bool need_facilities, const char *out_dir,
+                    const double **minutes, size_t *n_minutes)
+{
+    int rc = cli_no_operands(cmd, argc, argv);
+    if (rc) return rc;
+    if (minutes && cmd->n_minutes) {
+        *minutes = cmd->minutes;
+        *n_minutes = cmd->n_minutes;
+    }
+    return cli_require(cmd, !in->roads                          ? "--roads"
+                            : !in->population                   ? "--population"
+                            : need_facilities && !in->facilities ? "--facilities"
+                            : !out_dir                          ? "--out"
+                                                                : NULL);
 }
