@@ -133,7 +133,8 @@ typedef struct cc_coverage_result {
  *  @param out figures; caller owns them, free with cc_coverage_result_destroy(); may be NULL
  *  @return CC_OK or the first failure (message in cc_ctx_last_error()).
  *  Thread safety: one run per ctx at a time; runs with distinct contexts and distinct output
- *  folders may run concurrently. @since 0.1 (options reorganised around cc_inputs in 0.4) */
+ *  folders may run concurrently (thread-safe with one ctx per thread).
+ *  @since 0.1 (options reorganised around cc_inputs in 0.4) */
 CC_API cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
 
 /** Free a result. NULL is a no-op. Thread-safe for distinct results. @since 0.1 */

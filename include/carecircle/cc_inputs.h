@@ -9,8 +9,8 @@
  * facility means the same to each of them.
  *
  * Parameters are named in messages by their field names here ("tier_field", "crs"), which are
- * also the keys of a scenario file's <inputs> section; the command-line program maps them to
- * its flags ("--tier-field") when it prints a message.
+ * also the keys of a scenario file's <inputs> section; a program with its own option names
+ * (the carecircle command line) maps parameter names to them when it prints a message.
  */
 #ifndef CC_INPUTS_H
 #define CC_INPUTS_H

@@ -56,7 +56,7 @@ typedef enum cc_site_model {
     CC_SITE_PCENTER = 3  /**< p sites, least worst time */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -159,7 +159,7 @@ typedef struct cc_site_solution {
  *  Not thread-safe for one ctx; GLPK is only called from the calling thread. @since 0.1 */
 CC_API cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out);
 
-/** Free a solution. NULL is a no-op. @since 0.1 */
+/** Free a solution. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_site_solution_destroy(cc_site_solution *s);
 
 /* ---- the whole study ------------------------------------------------------------------------- */
@@ -257,11 +257,12 @@ typedef struct cc_site_result {
  *  into @p opts->out_dir (staged: a failed or interrupted run leaves no partial output).
  *  @param out figures; caller owns them, free with cc_site_result_destroy(); may be NULL
  *  @return CC_OK; CC_ERR_PARAM (bad option); CC_ERR_IO; CC_ERR_INPUT; CC_ERR_CRS;
- *  CC_ERR_LIMIT (coverage sets would not fit in memory, or --exact on a too large
- *  instance: the message says what to change); CC_ERR_NOMEM; CC_ERR_INTERRUPTED. @since 0.1 */
+ *  CC_ERR_LIMIT (coverage sets would not fit in memory, or parameter exact on a too large
+ *  instance: the message says what to change); CC_ERR_NOMEM; CC_ERR_INTERRUPTED. Thread-safe with one ctx per
+ *  thread. @since 0.1 */
 CC_API cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **out);
 
-/** Free a result. NULL is a no-op. @since 0.1 */
+/** Free a result. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_site_result_destroy(cc_site_result *r);
 
 #ifdef __cplusplus

@@ -57,8 +57,7 @@ static void help(void)
 }
 
 enum {
-    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_HEADLINE, O_TITLE,
-    O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_NEIGHBOURS
+    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE, O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_NEIGHBOURS
 };
 
 /* Tiers by level (hospital, emergency station, township centre, village clinic or health post,
@@ -134,42 +133,31 @@ int cmd_coverage(int argc, char **argv)
 {
     static const struct option lo[] = {
         CLI_INPUT_LONGOPTS,
-        {"minutes", 1, 0, O_MINUTES},
+        CLI_MINUTES_LONGOPT,
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
-        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
         {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
         {"offroad", 1, 0, O_OFFROAD}, {"friction", 1, 0, O_FRICTION}, {"dem", 1, 0, O_DEM}, {"landcover", 1, 0, O_LANDCOVER},
-        {"water", 1, 0, O_WATER}, {"neighbours", 1, 0, O_NEIGHBOURS},
+        {"water", 1, 0, O_WATER}, {"neighbours", 1, 0, O_NEIGHBOURS}, CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS,
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
     o.report = &rep;
-    double minutes[CC_MAX_BANDS];
-    bool quiet = false, verbose = false;
-    int threads = 0, c;
+    cli_cmd cmd = {.name = "coverage", .help = help};
+    int c, rc;
     char *end;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
-        case O_MINUTES:
-            if (cli_parse_minutes("coverage", optarg, minutes, &o.n_minutes)) return CLI_EXIT_USAGE;
-            o.minutes = minutes;
-            break;
         case O_UNCOV:
             o.uncovered_minutes = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.uncovered_minutes > 0)) {
-                cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(o.uncovered_minutes > 0))
+                return cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
             break;
         case O_RES:
             o.in.resolution_m = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.in.resolution_m > 0)) {
-                cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(o.in.resolution_m > 0))
+                return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
         case O_OUT: o.out_dir = optarg; break;
         case O_OFFROAD:
@@ -194,38 +182,15 @@ int cmd_coverage(int argc, char **argv)
             o.offroad.neighbours = atoi(optarg);
             break;
         case O_LANG:
-            if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
-                cli_usage_error("coverage", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            rep.lang = optarg;
+            if (cli_parse_lang("coverage", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;
         case O_HEADLINE: o.headline = optarg; break;
         case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
-        case O_THREADS:
-            if (cli_parse_int("coverage", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
-            break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("coverage", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("coverage", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    const char *missing = !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.in.facilities ? "--facilities" : !o.out_dir ? "--out" : NULL;
-    if (missing) {
-        cli_usage_error("coverage", "%s is required", missing);
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, true, o.out_dir, &o.minutes, &o.n_minutes))) return rc;
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
-    env.flags = true;
+    if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_coverage_result *r = NULL;
     cc_status st = cc_coverage_run(env.ctx, &o, &r);
     if (st) {

@@ -69,7 +69,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_TITLE
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -181,18 +181,17 @@ int cmd_site(int argc, char **argv)
         {"dispatch-minutes", 1, 0, O_DISPATCH}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
-        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     cc_report_opts rep = {0};
     o.report = &rep;
-    bool quiet = false, verbose = false;
-    int threads = 0, c;
+    cli_cmd cmd = {.name = "site", .help = help};
+    int c, rc;
     long iv;
     double dv;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":hp:", lo, NULL)) != -1) {
+    while ((c = cli_getopt(&cmd, argc, argv, ":hp:", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
         case O_FIXED: o.fixed_tiers = optarg; break;
         case O_CTIERS: o.candidate_tiers = optarg; break;
@@ -210,8 +209,7 @@ int cmd_site(int argc, char **argv)
             else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
                 o.model = CC_SITE_PCENTER;
             else {
-                cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
             }
             break;
         case 'p':
@@ -264,48 +262,21 @@ int cmd_site(int argc, char **argv)
         case O_RES:
             if (!parse_double("--resolution", optarg, 1, 100000, &o.in.resolution_m)) return CLI_EXIT_USAGE;
             break;
-        case O_THREADS:
-            if (!parse_int("--threads", optarg, -1024, 1024, &iv)) return CLI_EXIT_USAGE;
-            threads = (int)iv;
-            break;
         case O_LANG:
-            if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
-                cli_usage_error("site", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            rep.lang = optarg;
+            if (cli_parse_lang("site", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;
         case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("site", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("site", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("site", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    const char *missing = !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.out_dir ? "--out" : NULL;
-    if (missing) {
-        cli_usage_error("site", "%s is required", missing);
-        return CLI_EXIT_USAGE;
-    }
-    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads) {
-        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, false, o.out_dir, NULL, NULL))) return rc;
+    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
+        return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
-    env.flags = true;
+    struct cc_mpi *mpi;
+    if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
     /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
 #else
     cc_status st = cc_site_run(env.ctx, &o, &r);
@@ -316,9 +287,6 @@ int cmd_site(int argc, char **argv)
         print_table(r, &o);
         cc_site_result_destroy(r);
     }
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }

@@ -40,11 +40,7 @@ void cc_coverage_result_destroy(cc_coverage_result *r)
     result_impl *ri = (result_impl *)r;
     if (!ri) return;
     for (size_t i = 0; i < ri->pub.n_tiers; i++) free(ri->tier_names[i]);
-    free(ri->tier_names);
-    free(ri->tiers);
-    free(ri->tier_within);
-    free(ri->head_names);
-    free(ri);
+    CC__FREE_ALL(ri->tier_names, ri->tiers, ri->tier_within, ri->head_names, ri);
 }
 
 /* Everything a run holds; freed in one place. */
@@ -74,21 +70,18 @@ typedef struct run {
 static void run_free(run *r)
 {
     cc__region_free(&r->reg);
-    free(r->in_set);
-    free(r->dtime);
-    free(r->dfac);
-    free(r->gtime);
-    free(r->gfac);
-    free(r->reach);
-    free(r->dadmin);
-    free(r->head);
-    free(r->dpass);
-    free(r->fstart);
+    CC__FREE_ALL(r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->reach, r->dadmin, r->head, r->dpass, r->fstart);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
 
 /* ---- parameters ------------------------------------------------------------------------ */
+
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage)
+{
+    if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    return cc__stage_commit(ctx, stage);
+}
 
 cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes, double *bands_min, uint32_t *bands_ms, size_t *nb)
 {
@@ -449,12 +442,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         goto out;
     }
-    if ((st = write_outputs(&r))) goto out;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = write_outputs(&r)) || (st = cc__run_commit(ctx, &r.stage))) goto out;
     p->t_total_s = cc__now() - t0;
     if (out) {
         *out = p;

@@ -253,17 +253,8 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
     return st;
 }
 
-typedef struct uncovered {
-    double pop;
-    uint32_t i;
-} uncovered;
-
-static int cmp_uncovered(const void *a, const void *b)
-{
-    const uncovered *x = a, *y = b;
-    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
+/* Uncovered demand (population, demand id), most people first. */
+typedef cc__scored uncovered;
 
 #define MAX_UNCOVERED 200000
 
@@ -287,13 +278,13 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
-    qsort(u, n, sizeof(*u), cmp_uncovered);
+    qsort(u, n, sizeof(*u), cc__cmp_scored_desc);
     if (n > MAX_UNCOVERED) {
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
         n = MAX_UNCOVERED;
     }
     for (size_t r = 0; r < n && !st; r++) {
-        size_t i = u[r].i;
+        size_t i = u[r].id;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
         OGR_F_SetFieldDouble(f, 1, d->pop[i]);
@@ -574,16 +565,13 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "headline", x);
     json_object_object_add(j, "facilities_total", json_object_new_int((int)r->facilities_total));
     json_object_object_add(j, "facilities_snapped", json_object_new_int((int)r->facilities_snapped));
-    x = json_object_new_object();
-    json_object_object_add(x, "nodes", json_object_new_int64(r->graph_nodes));
-    json_object_object_add(x, "edges", json_object_new_int64(r->graph_edges));
-    json_object_object_add(x, "arcs", json_object_new_int64(r->graph_arcs));
-    json_object_object_add(x, "way_vertices", json_object_new_int64((int64_t)r->way_vertices));
-    json_object_object_add(x, "strongly_connected_components", json_object_new_int64(c->graph->scc_count));
-    json_object_object_add(x, "largest_component_nodes", json_object_new_int64(c->graph->scc_largest));
-    json_object_object_add(x, "routing_bytes", json_object_new_int64((int64_t)r->graph_routing_bytes));
-    json_object_object_add(x, "geometry_bytes", json_object_new_int64((int64_t)r->graph_geometry_bytes));
-    json_object_object_add(j, "graph", x);
+    json_object_object_add(j, "graph", CC__JSON_NUMS({"nodes", (double)(r->graph_nodes), -1},
+        {"edges", (double)(r->graph_edges), -1}, {"arcs", (double)(r->graph_arcs), -1},
+        {"way_vertices", (double)((int64_t)r->way_vertices), -1},
+        {"strongly_connected_components", (double)(c->graph->scc_count), -1},
+        {"largest_component_nodes", (double)(c->graph->scc_largest), -1},
+        {"routing_bytes", (double)((int64_t)r->graph_routing_bytes), -1},
+        {"geometry_bytes", (double)((int64_t)r->graph_geometry_bytes), -1}));
     x = json_object_new_object();
     json_object_object_add(x, "kind", json_object_new_string(r->demand_is_raster ? "raster" : "points"));
     json_object_object_add(x, "points", json_object_new_int64((int64_t)r->demand_points));
@@ -621,17 +609,19 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, "nodes_settled", json_object_new_int64((int64_t)q->nodes_settled));
         json_object_object_add(j, "offroad", x);
     }
-    x = json_object_new_object();
-    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap", cc__json_num(r->t_snap_s, 4));
-    json_object_object_add(x, "search", cc__json_num(r->t_search_s, 4));
-    json_object_object_add(x, "polygons", cc__json_num(r->t_polygons_s, 4));
-    json_object_object_add(x, "write", cc__json_num(r->t_write_s, 4));
-    json_object_object_add(j, "timings_s", x);
+    json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
+        {"snap", r->t_snap_s, 4}, {"search", r->t_search_s, 4}, {"polygons", r->t_polygons_s, 4}, {"write", r->t_write_s, 4}));
     cc_status st = cc__write_json(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;
+}
+
+json_object *cc__json_nums(const cc__json_kv *kv, size_t n)
+{
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_object_add(o, kv[i].key, kv[i].decimals < 0 ? json_object_new_int64((int64_t)kv[i].v) : cc__json_num(kv[i].v, kv[i].decimals));
+    return o;
 }
 
 cc_status cc__coverage_write(cc__cov_out *c)

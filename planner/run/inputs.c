@@ -22,12 +22,7 @@ void cc__region_free(cc__region *r)
     cc__demand_free(&r->grid);
     cc__facilities_free(&r->fac_own);
     if (r->have_admin) cc__admin_free(&r->admin);
-    free(r->fjoin);
-    free(r->djoin);
-    free(r->gjoin);
-    free(r->foff);
-    free(r->doff);
-    free(r->goff);
+    CC__FREE_ALL(r->fjoin, r->djoin, r->gjoin, r->foff, r->doff, r->goff);
     memset(r, 0, sizeof(*r));
 }
 

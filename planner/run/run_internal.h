@@ -49,6 +49,21 @@ cc_status cc__coverage_write(cc__cov_out *c);
 /* access_by_village.csv/.xlsx and referrals.csv (coverage_tables.c). */
 cc_status cc__coverage_tables(cc__cov_out *c);
 
+/* A number of summary.json: decimals >= 0 through cc__json_num, < 0 a whole number (int64). */
+typedef struct cc__json_kv {
+    const char *key;
+    double v;
+    int decimals;
+} cc__json_kv;
+/* A new JSON object with the numbers kv[0..n) in order; CC__JSON_NUMS({"load", t, 4}, ...). */
+struct json_object *cc__json_nums(const cc__json_kv *kv, size_t n);
+#define CC__JSON_NUMS(...) \
+    cc__json_nums((const cc__json_kv[]){__VA_ARGS__}, sizeof((const cc__json_kv[]){__VA_ARGS__}) / sizeof(cc__json_kv))
+
+/* The end of a run: CC_ERR_INTERRUPTED when the run was interrupted, else the staged outputs
+ * moved into place (cc__stage_commit). */
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage);
+
 
 
 /* Candidate sources. */

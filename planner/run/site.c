@@ -36,10 +36,7 @@ void cc_site_result_destroy(cc_site_result *r)
         free(ri->pick_name[i]);
         free(ri->pick_admin[i]);
     }
-    free(ri->pick_name);
-    free(ri->pick_admin);
-    free(ri->picks);
-    free(ri->curve);
+    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve);
     cc_site_solution_destroy(ri->sol);
     free(ri);
 }
@@ -76,16 +73,7 @@ typedef struct run {
 static void cands_free(cc__cands *c)
 {
     for (size_t i = 0; c->name && i < c->n; i++) free(c->name[i]);
-    free(c->x);
-    free(c->y);
-    free(c->lon);
-    free(c->lat);
-    free(c->join);
-    free(c->off);
-    free(c->source);
-    free(c->name);
-    free(c->admin);
-    free(c->alone);
+    CC__FREE_ALL(c->x, c->y, c->lon, c->lat, c->join, c->off, c->source, c->name, c->admin, c->alone);
     memset(c, 0, sizeof(*c));
 }
 
@@ -94,19 +82,13 @@ static void run_free(run *r)
     cc__region_free(&r->reg);
     if (r->have_cpts) cc__facilities_free(&r->cpts);
     if (r->have_excl) cc__admin_free(&r->excl);
-    free(r->pjoin);
-    free(r->poff);
-    free(r->fixed);
-    free(r->fac_cand);
+    CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
     free(r->time0);
     free(r->keep_lt);
     cc__sets_free(&r->sets);
     for (int k = 0; k < 2; k++) {
-        free(r->dtime[k]);
-        free(r->dfac[k]);
-        free(r->gtime[k]);
-        free(r->gfac[k]);
+        CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
     }
     cc__stage_abort(&r->stage);
     cc_site_result_destroy((cc_site_result *)r->res);
@@ -579,12 +561,7 @@ static cc_status solve(run *r, cc_site_result *res)
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
-    free(w);
-    free(covered);
-    free(base);
-    free(area);
-    free(amin);
-    free(amax);
+    CC__FREE_ALL(w, covered, base, area, amin, amax);
     return st;
 }
 
@@ -785,10 +762,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
 out:
-    free(fj);
-    free(fo);
-    free(set);
-    free(cnt);
+    CC__FREE_ALL(fj, fo, set, cnt);
     return st;
 }
 
@@ -886,11 +860,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     /* the same deliverables as a coverage run: styles in sites.gpkg, project.qgs, maps, report */
     if ((st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
     res->t_write_s = cc__now() - t;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = cc__run_commit(ctx, &r.stage))) goto out;
     res->t_total_s = cc__now() - t0;
     if (out) {
         *out = res;

@@ -39,10 +39,7 @@ static void sites_free(sc_sites *x, bool remove_dirs)
         free(x->name[i]);
         cc_site_result_destroy(x->res[i]);
     }
-    free(x->dir);
-    free(x->name);
-    free(x->res);
-    free(x->pick);
+    CC__FREE_ALL(x->dir, x->name, x->res, x->pick);
 }
 
 static cc_site_model site_model(const char *m)

@@ -329,12 +329,7 @@ static void ap_fchanges(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t
 
 static void free_siting(sc_siting *x)
 {
-    free(x->model);
-    free(x->tier);
-    free(x->candidates);
-    free(x->fixed_tiers);
-    free(x->candidate_tiers);
-    free(x->candidate_roads);
+    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads);
 }
 
 /* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
@@ -694,14 +689,7 @@ static void str_free(sc_str *x)
 void cc_scenario_destroy(cc_scenario *s)
 {
     if (!s) return;
-    free(s->file);
-    free(s->dir);
-    free(s->name);
-    free(s->title_zh);
-    free(s->title_en);
-    free(s->label_zh);
-    free(s->label_en);
-    free(s->description);
+    CC__FREE_ALL(s->file, s->dir, s->name, s->title_zh, s->title_en, s->label_zh, s->label_en, s->description);
     sc_str *strs[] = {&s->out, &s->roads, &s->roads_layer, &s->class_field, &s->speed_field, &s->population, &s->population_field,
                       &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
                       &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref, &s->closed_areas,
@@ -713,17 +701,11 @@ void cc_scenario_destroy(cc_scenario *s)
     cc_profile_destroy(s->profile);
     for (size_t i = 0; i < s->n_f_class; i++) free(s->f_class[i].key);
     for (size_t i = 0; i < s->n_f_surface; i++) free(s->f_surface[i].key);
-    free(s->f_class);
-    free(s->f_surface);
-    free(s->closed_ids);
-    free(s->replaced_ids);
+    CC__FREE_ALL(s->f_class, s->f_surface, s->closed_ids, s->replaced_ids);
     for (size_t i = 0; i < s->n_fchanges; i++) free_fchange(&s->fchanges[i]);
     free(s->fchanges);
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
-    free(s->siting);
-    free(s->lang);
-    free(s->headline);
-    free(s);
+    CC__FREE_ALL(s->siting, s->lang, s->headline, s);
 }
 
 /* Check facility changes against the facility file itself (small), so that a typo in a name
