@@ -50,6 +50,22 @@ typedef struct cc_coverage_opts {
     const char *const *extra_dirs;   /**< finished folders moved into the output folder as it lands */
     const char *const *extra_names;  /**< their names inside it */
     size_t n_extra_dirs;
+    /* emergency direction and the emergency chain (@since 0.5) */
+    bool emergency;           /**< times run from the facility to the patient (ambulances leaving
+                                   emergency stations, oneway streets taken that way) plus the
+                                   dispatch delay, instead of from the patient to the facility */
+    bool chain;               /**< also compute the emergency chain of every demand point:
+                                   dispatch delay + nearest station of @c station_tiers -> patient
+                                   + time on scene + patient -> nearest facility of
+                                   @c capable_tiers (result member chain, raster bands, layer
+                                   chain_isochrones, summary.json key "chain") */
+    const char *station_tiers; /**< chain: comma list of the tiers that dispatch ambulances; required */
+    const char *capable_tiers; /**< chain: comma list of the tiers that can treat the key diseases;
+                                    NULL: those of "county_hospital,sub_centre" that exist
+                                    (capable_tiers_for_chain, DOMAIN.md section 7) */
+    double dispatch_minutes;  /**< chain and emergency: dispatch delay; 0: 3 (the 3-minute departure
+                                   target, DOMAIN.md section 1); < 0: none */
+    double on_scene_minutes;  /**< chain: time on scene; 0: 10 (DOMAIN.md section 7); < 0: none */
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -59,6 +75,22 @@ typedef struct cc_tier_result {
     const double *population_within; /**< one per threshold */
     double population_unreachable;   /**< road access, but no facility of the tier reachable */
 } cc_tier_result;
+
+/** Figures of the emergency chain (cc_coverage_opts.chain). Times of one leg are only counted
+ *  for people for whom that leg exists (road access, a station or capable facility reachable).
+ *  @since 0.5 */
+typedef struct cc_chain_result {
+    double dispatch_minutes, on_scene_minutes;
+    uint32_t stations, capable_facilities;   /**< facilities of the tiers joined to the network */
+    const double *population_within;         /**< one per threshold: whole chain within T */
+    const double *response_within;           /**< one per threshold: dispatch + station -> patient within T */
+    const double *transport_within;          /**< one per threshold: patient -> capable facility within T */
+    double population_without_chain;         /**< no road access, or a leg without any facility */
+    double mean_total_s;                     /**< population-weighted means over the people with a chain */
+    double mean_station_to_patient_s;        /**< over the people a station reaches */
+    double mean_patient_to_capable_s;        /**< over the people who reach a capable facility */
+    double t_search_s;
+} cc_chain_result;
 
 /** Figures of a coverage run (also written to summary.json). */
 typedef struct cc_coverage_result {
@@ -79,6 +111,9 @@ typedef struct cc_coverage_result {
     const char *profile_name;
     size_t graph_routing_bytes, graph_geometry_bytes, way_vertices;
     double t_load_s, t_graph_s, t_snap_s, t_search_s, t_polygons_s, t_write_s, t_total_s;
+    bool emergency;                   /**< times from the facility to the patient, dispatch included (@since 0.5) */
+    double dispatch_minutes;          /**< with emergency (@since 0.5) */
+    const cc_chain_result *chain;     /**< the emergency chain; NULL unless asked for (@since 0.5) */
 } cc_coverage_result;
 
 /** Run the coverage end to end and write travel_time.tif, coverage.gpkg and summary.json

@@ -32,7 +32,15 @@ static void help(void)
            "  --minutes LIST         thresholds in minutes (default 15,30,60)\n"
            "  --uncovered-minutes T  threshold for demand_uncovered (default 30)\n"
            "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
-           "  --resolution M         travel-time grid cell in metres for village points (default 100)\n\n"
+           "  --resolution M         travel-time grid cell in metres for village points (default 100)\n"
+           "  --emergency            times from the facility to the patient (ambulances leaving emergency\n"
+           "                         stations; oneway streets taken that way) plus the dispatch delay\n\n"
+           "Emergency chain (dispatch + station -> patient + on scene + patient -> capable facility):\n"
+           "  --chain                compute the chain (raster bands, chain_isochrones, summary.json chain)\n"
+           "  --station-tiers LIST   tiers whose facilities dispatch ambulances (required with --chain)\n"
+           "  --capable-tiers LIST   tiers that treat the key diseases (default county_hospital,sub_centre)\n"
+           "  --dispatch-minutes D   dispatch delay (default 3), for --chain and --emergency\n"
+           "  --on-scene-minutes S   time on scene (default 10)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
@@ -42,8 +50,23 @@ static void help(void)
 }
 
 enum {
-    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG
+    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_EMERG, O_CHAIN, O_STATIONS,
+    O_CAPABLE, O_DISPATCH, O_ONSCENE
 };
+
+/* A number of minutes in [0, max] for @p opt; the library reads 0 as "default", so 0 is passed
+ * as -1 ("none"). */
+static int parse_minutes_opt(const char *opt, const char *s, double max, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || end == s || !(v >= 0) || v > max) {
+        cli_usage_error("coverage", "%s '%s' must be a number of minutes from 0 to %g", opt, s, max);
+        return CLI_EXIT_USAGE;
+    }
+    *out = v == 0 ? -1 : v;
+    return 0;
+}
 
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
 {
@@ -75,6 +98,22 @@ void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
            cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
            cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
            cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+    if (r->emergency) printf("times from the facility to the patient, dispatch delay %g min included\n", r->dispatch_minutes);
+    if (r->chain) {
+        const cc_chain_result *ch = r->chain;
+        printf("%-24s", "emergency chain");
+        for (size_t k = 0; k < r->n_minutes; k++) {
+            char cell[48];
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(ch->population_within[k], a, sizeof(a)),
+                     100.0 * ch->population_within[k] / tot);
+            printf("%20s", cell);
+        }
+        printf("\nchain = dispatch %g + station -> patient (mean %.1f) + on scene %g + patient -> capable facility (mean %.1f) min; "
+               "%u stations, %u capable facilities; no chain: %s (%.1f%%)\n",
+               ch->dispatch_minutes, ch->mean_station_to_patient_s / 60.0, ch->on_scene_minutes, ch->mean_patient_to_capable_s / 60.0,
+               ch->stations, ch->capable_facilities, cli_thousands(ch->population_without_chain, b, sizeof(b)),
+               100.0 * ch->population_without_chain / tot);
+    }
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
            r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
            r->t_polygons_s, r->t_write_s);
@@ -88,7 +127,8 @@ int cmd_coverage(int argc, char **argv)
         {"minutes", 1, 0, O_MINUTES},
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
-        {"lang", 1, 0, O_LANG},
+        {"lang", 1, 0, O_LANG}, {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN}, {"station-tiers", 1, 0, O_STATIONS},
+        {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH}, {"on-scene-minutes", 1, 0, O_ONSCENE},
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
@@ -130,6 +170,16 @@ int cmd_coverage(int argc, char **argv)
             break;
         case O_THREADS:
             if (cli_parse_int("coverage", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
+            break;
+        case O_EMERG: o.emergency = true; break;
+        case O_CHAIN: o.chain = true; break;
+        case O_STATIONS: o.station_tiers = optarg; break;
+        case O_CAPABLE: o.capable_tiers = optarg; break;
+        case O_DISPATCH:
+            if (parse_minutes_opt("--dispatch-minutes", optarg, 120, &o.dispatch_minutes)) return CLI_EXIT_USAGE;
+            break;
+        case O_ONSCENE:
+            if (parse_minutes_opt("--on-scene-minutes", optarg, 240, &o.on_scene_minutes)) return CLI_EXIT_USAGE;
             break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: verbose = true; break;

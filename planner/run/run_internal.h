@@ -41,6 +41,10 @@ typedef struct cc__cov_out {
     double uncovered_min;
     cc__stage *stage;
     cc_coverage_result *res; /* timings t_polygons_s and t_write_s are filled in */
+    /* the emergency chain (NULL: not asked for): rows leg 1 (station -> patient), leg 2
+     * (patient -> capable facility), total, ms; chain_g on the raster grid */
+    const uint32_t *chain_d, *chain_g;
+    const char *chain_station_tiers, *chain_capable_tiers;
 } cc__cov_out;
 
 cc_status cc__coverage_write(cc__cov_out *c);
