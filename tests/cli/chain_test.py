@@ -136,8 +136,13 @@ def case_demo(tmp):
         ch, em, pl = (os.path.join(tmp, f"{n}{dispatch}") for n in ("chain", "emerg", "plain"))
         args = ["--chain", "--station-tiers", "emergency_station", "--capable-tiers", "county_hospital",
                 "--dispatch-minutes", str(dispatch), "--on-scene-minutes", str(on_scene)]
-        p = run(demo_common(ch, args + ["--admin", f"{DEMO}/townships.geojson"]))
+        p = run(demo_common(ch, args + ["--admin", f"{DEMO}/townships.geojson", "--lang", "zh,en"]))
         check("emergency chain" in p.stdout, "no chain line in the table")
+        for lang, words in (("en", ["Emergency chain", "Whole chain", f"dispatch {dispatch} min", f"{on_scene} min on scene"]),
+                            ("zh", ["急救链", "整条急救链", f"调度出车 {dispatch} 分钟", f"现场处置 {on_scene} 分钟"])):
+            html = open(os.path.join(ch, f"report_{lang}.html"), encoding="utf-8").read()
+            missing = [w for w in words if w not in html]
+            check(not missing, f"report_{lang}.html lacks {missing}")
         run(demo_common(em, ["--emergency", "--dispatch-minutes", str(dispatch)]))
         run(demo_common(pl))
         n = check_cells(ch, em, pl, "emergency_station", "county_hospital", dispatch, on_scene)
