@@ -144,6 +144,14 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "lang", s->lang);
     json_object_object_add(x, "maps", json_object_new_boolean(s->maps));
     json_object_object_add(j, "report", x);
+    if (s->chain) {
+        x = json_object_new_object();
+        jstr(x, "station_tiers", s->chain_station_tiers);
+        jstr(x, "capable_tiers", s->chain_capable_tiers);
+        if (isfinite(s->chain_dispatch_min)) json_object_object_add(x, "dispatch_minutes", jnum(s->chain_dispatch_min));
+        if (isfinite(s->chain_on_scene_min)) json_object_object_add(x, "on_scene_minutes", jnum(s->chain_on_scene_min));
+        json_object_object_add(j, "chain", x);
+    }
     return j;
 }
 

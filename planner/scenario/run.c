@@ -145,7 +145,11 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
                           .scenario = ro->scenario_label ? ro->scenario_label : s->name, .scenario_zh = s->label_zh,
                           .scenario_en = s->label_en, .base_dir = ro->base_dir, .no_maps = !s->maps};
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
-                          .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep};
+                          .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep, .chain = s->chain,
+                          .station_tiers = s->chain_station_tiers, .capable_tiers = s->chain_capable_tiers,
+                          /* the library reads 0 as "default": an explicit 0 is "none" (-1) */
+                          .dispatch_minutes = !isfinite(s->chain_dispatch_min) ? 0 : s->chain_dispatch_min > 0 ? s->chain_dispatch_min : -1,
+                          .on_scene_minutes = !isfinite(s->chain_on_scene_min) ? 0 : s->chain_on_scene_min > 0 ? s->chain_on_scene_min : -1};
     sc_sites sx = {0};
     if (s->n_siting && !(st = run_siting(ctx, s, &in, out_dir, &sx))) {
         o.proposed_sites = sx.pick;

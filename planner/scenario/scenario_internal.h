@@ -66,6 +66,11 @@ struct cc_scenario {
     sc_pos siting_pos;
     char *lang;
     bool maps;
+    /* the emergency chain (section chain:, issue 17) */
+    bool chain;
+    char *chain_station_tiers, *chain_capable_tiers; /* comma lists */
+    double chain_dispatch_min, chain_on_scene_min;   /* NAN: default */
+    sc_pos chain_pos;
 };
 
 /* Parsing state: one document applied onto a scenario (base, then a batch variant's overrides). */

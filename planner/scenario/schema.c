@@ -33,7 +33,7 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", NULL};
+                                       "resolution_m", "siting", "report", "chain", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
                                          "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", NULL};
@@ -45,6 +45,7 @@ static const char *const siting_keys[] = {"model", "budget", "threshold_min", "c
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
+static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
@@ -336,6 +337,18 @@ static bool get_csv(sc_parser *p, yaml_node_t *n, const char *key, char **out)
     return ok;
 }
 
+/* chain: the emergency chain of the coverage run (dispatch + station -> patient + on scene +
+ * patient -> capable facility). */
+static void ap_chain(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
+{
+    (void)kn;
+    s->chain = true;
+    if (!strcmp(k, "station_tiers")) get_csv(p, v, "chain.station_tiers", &s->chain_station_tiers);
+    else if (!strcmp(k, "capable_tiers")) get_csv(p, v, "chain.capable_tiers", &s->chain_capable_tiers);
+    else if (!strcmp(k, "dispatch_minutes")) cc__sc_get_number(p, v, "chain.dispatch_minutes", 0, 120, &s->chain_dispatch_min);
+    else if (!strcmp(k, "on_scene_minutes")) cc__sc_get_number(p, v, "chain.on_scene_minutes", 0, 240, &s->chain_on_scene_min);
+}
+
 static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
 {
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
@@ -562,6 +575,12 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
     else if (!strcmp(k, "resolution_m")) cc__sc_get_number(p, v, "resolution_m", 1, 100000, &s->resolution_m);
     else if (!strcmp(k, "siting")) ap_siting(p, s, v);
     else if (!strcmp(k, "report")) ap_section(p, s, "report", v, report_keys, ap_report);
+    else if (!strcmp(k, "chain")) {
+        s->chain = true;
+        s->chain_pos = cc__sc_pos_of(p, v);
+        ap_section(p, s, "chain", v, chain_keys, ap_chain);
+        if (!s->chain_station_tiers) cc__sc_problem(p, v, "<chain> needs <station_tiers>: the tiers whose facilities dispatch ambulances");
+    }
 }
 
 void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root)
@@ -600,7 +619,7 @@ void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, ya
         const char *const *keys;
         void (*fn)(sc_parser *, cc_scenario *, const char *, yaml_node_t *, yaml_node_t *);
     } sec[] = {{"inputs", input_keys, ap_input}, {"speed_factors", factor_keys, ap_factors}, {"closed_roads", closed_keys, ap_closed},
-               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}};
+               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}, {"chain", chain_keys, ap_chain}};
     for (size_t j = 0; j < sizeof(sec) / sizeof(sec[0]); j++) {
         if (strcmp(sec[j].name, part[0])) continue;
         size_t q = 0;
@@ -642,6 +661,7 @@ cc_scenario *cc__scenario_new(const char *file)
     s->name = cc__strdup(b);
     g_free(b);
     s->maps = true;
+    s->chain_dispatch_min = s->chain_on_scene_min = NAN;
     if (!s->file || !s->dir || !s->name) {
         cc_scenario_destroy(s);
         return NULL;
@@ -684,6 +704,8 @@ void cc_scenario_destroy(cc_scenario *s)
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
     free(s->siting);
     free(s->lang);
+    free(s->chain_station_tiers);
+    free(s->chain_capable_tiers);
     free(s);
 }
 

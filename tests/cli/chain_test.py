@@ -179,6 +179,35 @@ def case_bad_options(tmp):
         check(not os.path.exists(out), f"{extra}: output folder written")
 
 
+def case_scenario(tmp):
+    """A scenario's chain: section gives the figures of `coverage --chain` on the same inputs
+    (village points), is echoed in scenario.json, and a bad key is one file:line:column error."""
+    extra = ("minutes: [15, 30, 60]\nchain:\n  station_tiers: [emergency_station, township_health_centre]\n"
+             "  capable_tiers: [county_hospital]\n  dispatch_minutes: 4\n  on_scene_minutes: 0\n")
+    sc = cli_test.demo_scenario(tmp, extra, maps=False)
+    out = os.path.join(tmp, "run")
+    run(["run", sc, "--out", out, "--quiet"])
+    cli = os.path.join(tmp, "cli")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+         "--chain", "--station-tiers", "emergency_station,township_health_centre", "--capable-tiers", "county_hospital",
+         "--dispatch-minutes", "4", "--on-scene-minutes", "0", "--out", cli, "--quiet"])
+    a, b = summary(out)["chain"], summary(cli)["chain"]
+    check(a["dispatch_minutes"] == 4 and a["on_scene_minutes"] == 0, f"scenario chain parameters: {a['dispatch_minutes']}, {a['on_scene_minutes']}")
+    check(a["population_within_min"] == b["population_within_min"], f"scenario {a['population_within_min']} != CLI {b['population_within_min']}")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["chain"]
+    check(echo["station_tiers"] == "emergency_station,township_health_centre" and echo["on_scene_minutes"] == 0,
+          f"scenario.json chain: {echo}")
+    bad = cli_test.demo_scenario(tmp, "chain:\n  station_tiers: [emergency_station]\n  on_scene_minuts: 5\n", name="bad.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:14:3:" in p.stderr and "<on_scene_minuts>" in p.stderr and "did you mean <on_scene_minutes>" in p.stderr,
+          f"bad chain key: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "chain:\n  capable_tiers: [county_hospital]\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<station_tiers>" in p.stderr, f"chain without stations: {p.stderr!r}")
+
+
 def utm_length(coords_lonlat):
     src, dst = osr.SpatialReference(), osr.SpatialReference()
     src.ImportFromEPSG(4326)
