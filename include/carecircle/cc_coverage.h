@@ -66,6 +66,9 @@ typedef struct cc_coverage_opts {
     double dispatch_minutes;  /**< chain and emergency: dispatch delay; 0: 3 (the 3-minute departure
                                    target, DOMAIN.md section 1); < 0: none */
     double on_scene_minutes;  /**< chain: time on scene; 0: 10 (DOMAIN.md section 7); < 0: none */
+    double capacity_minutes;  /**< with in.capacity_field: people are served by facilities within this
+                                   many minutes (nearest first, until capacity is used) and the E2SFCA
+                                   catchment is this wide; 0: uncovered_minutes (@since 0.5) */
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -92,6 +95,19 @@ typedef struct cc_chain_result {
     double t_search_s;
 } cc_chain_result;
 
+/** Figures of the capacity allocation (cc_inputs.capacity_field): people are taken in order of
+ *  travel time, each by the nearest facility within the threshold that still has room.
+ *  served + unserved_within + no_access = population_total. @since 0.5 */
+typedef struct cc_capacity_result {
+    double minutes;                 /**< the threshold of the allocation and of the E2SFCA catchment */
+    double population_served;
+    double population_unserved_within; /**< within the threshold of a facility, but all of them full */
+    double population_no_access;    /**< no facility within the threshold (or no road access) */
+    uint32_t facilities_with_capacity, facilities_over_capacity; /**< over: nearest-facility demand above capacity */
+    double mean_access_per_1000;    /**< population-weighted mean E2SFCA index, capacity per 1,000 people */
+    double t_s;
+} cc_capacity_result;
+
 /** Figures of a coverage run (also written to summary.json). */
 typedef struct cc_coverage_result {
     size_t n_minutes;
@@ -114,6 +130,7 @@ typedef struct cc_coverage_result {
     bool emergency;                   /**< times from the facility to the patient, dispatch included (@since 0.5) */
     double dispatch_minutes;          /**< with emergency (@since 0.5) */
     const cc_chain_result *chain;     /**< the emergency chain; NULL unless asked for (@since 0.5) */
+    const cc_capacity_result *capacity; /**< NULL unless in.capacity_field is set (@since 0.5) */
 } cc_coverage_result;
 
 /** Run the coverage end to end and write travel_time.tif, coverage.gpkg and summary.json

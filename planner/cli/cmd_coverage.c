@@ -41,6 +41,10 @@ static void help(void)
            "  --capable-tiers LIST   tiers that treat the key diseases (default county_hospital,sub_centre)\n"
            "  --dispatch-minutes D   dispatch delay (default 3), for --chain and --emergency\n"
            "  --on-scene-minutes S   time on scene (default 10)\n\n"
+           "Capacity (facility_capacity, capacity_by_admin, access_index.tif, summary.json capacity):\n"
+           "  --capacity FIELD       facility capacity field (people a facility can serve; empty = no limit):\n"
+           "                         people go to the nearest facility with room within the threshold\n"
+           "  --capacity-minutes T   that threshold, also the E2SFCA catchment (default --uncovered-minutes)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
@@ -51,7 +55,7 @@ static void help(void)
 
 enum {
     O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_EMERG, O_CHAIN, O_STATIONS,
-    O_CAPABLE, O_DISPATCH, O_ONSCENE
+    O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN
 };
 
 /* A number of minutes in [0, max] for @p opt; the library reads 0 as "default", so 0 is passed
@@ -99,6 +103,15 @@ void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
            cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
            cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
     if (r->emergency) printf("times from the facility to the patient, dispatch delay %g min included\n", r->dispatch_minutes);
+    if (r->capacity) {
+        const cc_capacity_result *k = r->capacity;
+        printf("capacity within %g min (nearest first): served %s (%.1f%%), unserved %s (%.1f%%), no facility within reach %s (%.1f%%); "
+               "%u of %u facilities over capacity; E2SFCA mean %.3f per 1,000 people\n",
+               k->minutes, cli_thousands(k->population_served, a, sizeof(a)), 100.0 * k->population_served / tot,
+               cli_thousands(k->population_unserved_within, b, sizeof(b)), 100.0 * k->population_unserved_within / tot,
+               cli_thousands(k->population_no_access, c, sizeof(c)), 100.0 * k->population_no_access / tot, k->facilities_over_capacity,
+               k->facilities_with_capacity, k->mean_access_per_1000);
+    }
     if (r->chain) {
         const cc_chain_result *ch = r->chain;
         printf("%-24s", "emergency chain");
@@ -129,6 +142,7 @@ int cmd_coverage(int argc, char **argv)
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
         {"lang", 1, 0, O_LANG}, {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN}, {"station-tiers", 1, 0, O_STATIONS},
         {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH}, {"on-scene-minutes", 1, 0, O_ONSCENE},
+        {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
@@ -180,6 +194,14 @@ int cmd_coverage(int argc, char **argv)
             break;
         case O_ONSCENE:
             if (parse_minutes_opt("--on-scene-minutes", optarg, 240, &o.on_scene_minutes)) return CLI_EXIT_USAGE;
+            break;
+        case O_CAPACITY: o.in.capacity_field = optarg; break;
+        case O_CAPMIN:
+            o.capacity_minutes = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.capacity_minutes > 0) || o.capacity_minutes > 1440) {
+                cli_usage_error("coverage", "--capacity-minutes '%s' must be a number of minutes above 0 and at most 1440", optarg);
+                return CLI_EXIT_USAGE;
+            }
             break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: verbose = true; break;

@@ -125,7 +125,8 @@ static const struct {
     {"exact", "--exact"}, {"exact_max_nonzeros", "--exact-limit"}, {"time_limit_s", "--time-limit"},
     {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
-    {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"},
+    {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
+    {"capacity_minutes", "--capacity-minutes"},
 };
 
 static const char *flag_of(const char *name, size_t len)

@@ -30,6 +30,7 @@ typedef struct result_impl {
     char crs_name[32];
     char profile_name[128];
     cc_chain_result chain;
+    cc_capacity_result capacity;
     double ch_within[CC_MAX_BANDS], ch_resp[CC_MAX_BANDS], ch_trans[CC_MAX_BANDS];
 } result_impl;
 
@@ -68,6 +69,9 @@ typedef struct run {
     char capable_names[512];            /* the capable tiers as used (default resolved) */
     uint32_t *ch_d, *ch_g;              /* 3 * n_dem, 3 * n_grid (points only; raster: ch_d) */
     double t_chain_s;
+    cc__capacity cap;                   /* with in.capacity_field */
+    bool have_cap;
+    uint32_t cap_ms;
     cc__stage stage;
     result_impl *res;
 } run;
@@ -86,6 +90,7 @@ static void run_free(run *r)
     free(r->capable_fac);
     free(r->ch_d);
     free(r->ch_g);
+    cc__capacity_free(&r->cap);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
@@ -142,6 +147,11 @@ static cc_status check_opts(run *r)
     r->delay_ms = o->emergency ? (uint32_t)llround(dispatch * 60000.0) : 0;
     r->dispatch_ms = (uint32_t)llround(dispatch * 60000.0);
     r->on_scene_ms = (uint32_t)llround(on_scene * 60000.0);
+    double capm = o->capacity_minutes > 0 ? o->capacity_minutes : r->uncovered_min;
+    if (!(capm > 0) || capm > 1440) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_minutes is %g: give minutes above 0 and at most 1440", capm);
+    if (o->capacity_minutes > 0 && !o->in.capacity_field)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_minutes needs the facilities' capacity field (parameter capacity_field)");
+    r->cap_ms = (uint32_t)llround(capm * 60000.0);
     if (o->chain && (!o->station_tiers || !*o->station_tiers))
         return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain needs the tiers of the emergency stations (parameter station_tiers)");
     if (!o->chain && (o->station_tiers || o->capable_tiers || o->on_scene_minutes))
@@ -493,7 +503,7 @@ static cc_status write_outputs(run *r)
         .reach = r->reach, .dadmin = r->dadmin, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
         .uncovered_min = r->uncovered_min, .stage = &r->stage, .res = &r->res->pub,
         .chain_d = r->ch_d, .chain_g = r->reg.dem.is_raster ? r->ch_d : r->ch_g, .chain_station_tiers = r->o->station_tiers,
-        .chain_capable_tiers = r->capable_names,
+        .chain_capable_tiers = r->capable_names, .capacity = r->have_cap ? &r->cap : NULL,
     };
     return cc__coverage_write(&co);
 }
@@ -530,6 +540,21 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     double t_search = cc__now() - t;
     if ((st = account(&r))) goto out;
     if (opts->chain && (st = compute_chain(&r))) goto out;
+    if (opts->in.capacity_field) {
+        cc__capacity_in ci = {.graph = r.reg.graph, .fac = r.reg.fac, .fjoin = r.reg.fjoin, .foff = r.reg.foff, .dem = &r.reg.dem,
+                              .grid = cc__region_cells(&r.reg), .djoin = r.reg.djoin, .gjoin = r.reg.dem.is_raster ? r.reg.djoin : r.reg.gjoin,
+                              .doff = r.reg.doff, .goff = r.reg.dem.is_raster ? r.reg.doff : r.reg.goff, .dtime = r.dtime, .dfac = r.dfac,
+                              .T_ms = r.cap_ms, .delay_ms = r.delay_ms, .dir = r.dir};
+        if ((st = cc__capacity_compute(ctx, &ci, &r.cap))) goto out;
+        r.have_cap = true;
+        cc_capacity_result *cr = &r.res->capacity;
+        *cr = (cc_capacity_result){.minutes = r.cap_ms / 60000.0, .population_served = r.cap.pop_served,
+                                   .population_unserved_within = r.cap.pop_unserved, .population_no_access = r.cap.pop_no_access,
+                                   .facilities_with_capacity = (uint32_t)r.cap.facilities_with_capacity,
+                                   .facilities_over_capacity = (uint32_t)r.cap.facilities_over, .mean_access_per_1000 = 1000.0 * r.cap.mean_index,
+                                   .t_s = r.cap.t_s};
+        r.res->pub.capacity = cr;
+    }
     cc_coverage_result *p = &r.res->pub;
     p->t_load_s = t_load;
     p->t_graph_s = t_graph;

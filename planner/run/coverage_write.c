@@ -560,6 +560,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st && c->admin) st = layer_admin(c, ds);
     if (!st && c->o->n_proposed_sites) st = layer_proposed(c, ds);
     if (!st && c->roads) st = layer_roads(c, ds);
+    if (!st && c->capacity) st = cc__capacity_layers(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
@@ -700,6 +701,7 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(j, "emergency", x);
     }
     if (r->chain) json_object_object_add(j, "chain", chain_json(c));
+    if (c->capacity) json_object_object_add(j, "capacity", cc__capacity_json(c));
     x = json_object_new_object();
     json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
     json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
@@ -726,6 +728,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
     if (!st) {
         cc__info(c->ctx, "Writing outputs...");
         st = write_raster(c);
+        if (!st && c->capacity) st = cc__capacity_raster(c);
         cc__debug(c->ctx, "travel_time.tif written in %.3f s", cc__now() - t);
     }
     double t2 = cc__now();
