@@ -208,6 +208,49 @@ def case_scenario(tmp):
     check("<station_tiers>" in p.stderr, f"chain without stations: {p.stderr!r}")
 
 
+def case_site(tmp):
+    """site --emergency --capable-tiers optimises the chain: GLPK's exact optimum equals the
+    heuristic (or lies within its gap), and the chain coverage before and after, recomputed by
+    `coverage --chain` with the proposed stations added to the facility file, equals the site
+    run's figures."""
+    import csv
+    out = os.path.join(tmp, "site")
+    common = ["--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc"]
+    for exact in (False, True):
+        o = out + ("x" if exact else "")
+        run(["site"] + common + ["--facilities", f"{DEMO}/facilities.csv", "--fixed-tiers", "emergency_station", "--emergency",
+                                 "--capable-tiers", "county_hospital", "--candidate-roads", "primary,secondary,tertiary", "--spacing",
+                                 "2000", "-p", "2", "--minutes", "45", "--out", o, "--quiet"] + (["--exact"] if exact else []))
+    heur, ex = summary(out), summary(out + "x")
+    check(heur["parameters"]["chain"]["capable_tiers"] == "county_hospital", "summary.json lacks the chain parameters")
+    h_cov, x_cov = heur["coverage"]["covered_after"], ex["coverage"]["covered_after"]
+    check(x_cov <= heur["solution"]["bound"] + 1e-6, f"exact optimum {x_cov} above the heuristic's bound {heur['solution']['bound']}")
+    gained = h_cov - heur["coverage"]["covered_before"]
+    check(x_cov - h_cov <= heur["solution"]["gap"] * gained + 1e-3, f"heuristic {h_cov} further from the optimum {x_cov} than its gap {heur['solution']['gap']}")
+    check(ex["solution"]["proven_optimal"], "the exact solve is not proven optimal")
+    # independent evaluation: coverage --chain with the proposed stations as facilities
+    ds = ogr.Open(os.path.join(out + "x", "sites.gpkg"))
+    sites = [(f.GetField("lon"), f.GetField("lat")) for f in ds.GetLayerByName("proposed_sites")]
+    del ds
+    check(len(sites) == 2, f"{len(sites)} proposed sites")
+    fac = os.path.join(tmp, "fac.csv")
+    with open(f"{DEMO}/facilities.csv", encoding="utf-8") as f, open(fac, "w", encoding="utf-8", newline="") as g:
+        r = csv.DictReader(f)
+        w = csv.DictWriter(g, fieldnames=r.fieldnames)
+        w.writeheader()
+        for row in r:
+            w.writerow(row)
+        for k, (lon, lat) in enumerate(sites):
+            w.writerow({"lon": repr(lon), "lat": repr(lat), "name": f"new station {k}", "tier": "emergency_station"})
+    for f_csv, want, label in ((f"{DEMO}/facilities.csv", ex["coverage"]["covered_before"], "before"), (fac, x_cov, "after")):
+        o = os.path.join(tmp, "cov-" + label)
+        run(["coverage"] + common + ["--facilities", f_csv, "--tier-field", "tier", "--chain", "--station-tiers", "emergency_station",
+                                     "--capable-tiers", "county_hospital", "--minutes", "45", "--out", o, "--quiet"])
+        got = summary(o)["chain"]["population_within_min"]["45"]
+        print(f"chain siting {label}: site {want:.2f}, coverage --chain {got:.2f}")
+        check(abs(got - want) <= 0.01, f"chain coverage {label}: site says {want}, coverage --chain says {got}")
+
+
 def utm_length(coords_lonlat):
     src, dst = osr.SpatialReference(), osr.SpatialReference()
     src.ImportFromEPSG(4326)
