@@ -60,6 +60,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "lon_field", s->lon_field.v);
     jstr(x, "lat_field", s->lat_field.v);
     jstr(x, "facility_where", s->facility_where.v);
+    jstr(x, "capacity_field", s->capacity_field.v);
     jstr(x, "tier_field", s->tier_field.v);
     jstr(x, "tiers", s->tiers);
     jstr(x, "admin", s->admin.v);
@@ -90,6 +91,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     json_object_object_add(j, "minutes", a);
     if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
     if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
+    if (s->capacity_min > 0) json_object_object_add(j, "capacity_minutes", jnum(s->capacity_min));
     x = json_object_new_object();
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_closed_ids; i++) json_object_array_add(a, json_object_new_int64(s->closed_ids[i]));
@@ -241,7 +243,7 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
         .roads = s->roads.v, .roads_layer = s->roads_layer.v, .class_field = s->class_field.v, .speed_field = s->speed_field.v,
         .population = s->population.v, .population_field = s->population_field.v, .facilities = s->facilities.v,
         .facility_name_field = s->facility_name_field.v, .lon_field = s->lon_field.v, .lat_field = s->lat_field.v,
-        .facility_where = s->facility_where.v, .tier_field = s->tier_field.v, .tiers = s->tiers, .admin = s->admin.v,
+        .facility_where = s->facility_where.v, .capacity_field = s->capacity_field.v, .tier_field = s->tier_field.v, .tiers = s->tiers, .admin = s->admin.v,
         .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .crs = s->crs.v,
         .profile_obj = s->profile, .resolution_m = s->resolution_m,
         .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,

@@ -146,6 +146,7 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
                           .scenario_en = s->label_en, .base_dir = ro->base_dir, .no_maps = !s->maps};
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
                           .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep, .chain = s->chain,
+                          .capacity_minutes = s->capacity_min,
                           .station_tiers = s->chain_station_tiers, .capable_tiers = s->chain_capable_tiers,
                           /* the library reads 0 as "default": an explicit 0 is "none" (-1) */
                           .dispatch_minutes = !isfinite(s->chain_dispatch_min) ? 0 : s->chain_dispatch_min > 0 ? s->chain_dispatch_min : -1,

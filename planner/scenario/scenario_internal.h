@@ -40,7 +40,8 @@ struct cc_scenario {
     char *label_zh, *label_en; /* a batch variant's own title (shown under the map title) */
     sc_str out;
     sc_str roads, roads_layer, class_field, speed_field, population, population_field, facilities, facility_name_field,
-        lon_field, lat_field, facility_where, tier_field, admin, admin_name_field, admin_code_field, crs;
+        lon_field, lat_field, facility_where, tier_field, admin, admin_name_field, admin_code_field, crs, capacity_field;
+    double capacity_min; /* capacity_minutes; 0: default */
     char *tiers; /* "value=name,..." */
     sc_str profile_ref;     /* built-in name or YAML path */
     cc_profile *profile;    /* inline profile, or loaded at finalize; speed factors applied */

@@ -33,10 +33,10 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", "chain", NULL};
+                                       "resolution_m", "siting", "report", "chain", "capacity_minutes", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
-                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", NULL};
+                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "capacity_field", NULL};
 static const char *const factor_keys[] = {"class", "surface", "all", NULL};
 static const char *const closed_keys[] = {"way_ids", "areas", "areas_layer", NULL};
 static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces", NULL};
@@ -63,6 +63,7 @@ static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *k
     else if (!strcmp(k, "lon_field")) cc__sc_get_text(p, v, "inputs.lon_field", &s->lon_field);
     else if (!strcmp(k, "lat_field")) cc__sc_get_text(p, v, "inputs.lat_field", &s->lat_field);
     else if (!strcmp(k, "facility_where")) cc__sc_get_text(p, v, "inputs.facility_where", &s->facility_where);
+    else if (!strcmp(k, "capacity_field")) cc__sc_get_text(p, v, "inputs.capacity_field", &s->capacity_field);
     else if (!strcmp(k, "tier_field")) cc__sc_get_text(p, v, "inputs.tier_field", &s->tier_field);
     else if (!strcmp(k, "admin_name_field")) cc__sc_get_text(p, v, "inputs.admin_name_field", &s->admin_name_field);
     else if (!strcmp(k, "admin_code_field")) cc__sc_get_text(p, v, "inputs.admin_code_field", &s->admin_code_field);
@@ -573,6 +574,7 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
     else if (!strcmp(k, "minutes")) ap_minutes(p, s, v);
     else if (!strcmp(k, "uncovered_minutes")) cc__sc_get_number(p, v, "uncovered_minutes", 0.1, 1440, &s->uncovered_min);
     else if (!strcmp(k, "resolution_m")) cc__sc_get_number(p, v, "resolution_m", 1, 100000, &s->resolution_m);
+    else if (!strcmp(k, "capacity_minutes")) cc__sc_get_number(p, v, "capacity_minutes", 0.1, 1440, &s->capacity_min);
     else if (!strcmp(k, "siting")) ap_siting(p, s, v);
     else if (!strcmp(k, "report")) ap_section(p, s, "report", v, report_keys, ap_report);
     else if (!strcmp(k, "chain")) {
@@ -687,7 +689,7 @@ void cc_scenario_destroy(cc_scenario *s)
     free(s->label_en);
     free(s->description);
     sc_str *strs[] = {&s->out, &s->roads, &s->roads_layer, &s->class_field, &s->speed_field, &s->population, &s->population_field,
-                      &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
+                      &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field, &s->capacity_field,
                       &s->admin, &s->admin_name_field, &s->admin_code_field, &s->crs, &s->profile_ref, &s->closed_areas,
                       &s->closed_areas_layer, &s->added, &s->added_layer};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) str_free(strs[i]);

@@ -138,6 +138,35 @@ def case_hand(tmp):
     print(f"hand case: served 1700, unserved 800, no access 100; E2SFCA {[round(1000 * i, 4) for i in index]} per 1,000")
 
 
+def case_scenario(tmp):
+    """inputs.capacity_field and capacity_minutes in a scenario give the figures of the command line."""
+    d = os.path.join(tmp, "in")
+    hand_case(d)
+    sc = os.path.join(tmp, "s.yaml")
+    with open(sc, "w") as f:
+        f.write(f"""name: cap
+inputs:
+  roads: {d}/roads.gpkg
+  population: {d}/villages.gpkg
+  facilities: {d}/fac.gpkg
+  admin: {d}/admin.gpkg
+  capacity_field: capacity
+minutes: [15, 30]
+capacity_minutes: 30
+resolution_m: 250
+report:
+  maps: false
+""")
+    out = os.path.join(tmp, "out")
+    run(["run", sc, "--out", out, "--quiet"])
+    c = summary(out)["capacity"]
+    check(abs(c["population_served"] - 1700) < 1e-6 and abs(c["population_unserved_within"] - 800) < 1e-6 and c["minutes"] == 30,
+          f"scenario capacity: {c}")
+    with open(os.path.join(out, "scenario.json")) as f:
+        sj = json.load(f)["scenario"]
+    check(sj["inputs"]["capacity_field"] == "capacity" and sj["capacity_minutes"] == 30, "scenario.json lacks the capacity keys")
+
+
 def case_no_limit(tmp):
     """An empty capacity is no limit: B then takes V3 whole and the 500 of V2 that A has no room for."""
     d, out = os.path.join(tmp, "in"), os.path.join(tmp, "out")
