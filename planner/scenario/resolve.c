@@ -137,6 +137,8 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
         if (s->siting[i].target_share > 0) json_object_object_add(e, "target_share", jnum(s->siting[i].target_share));
         json_object_object_add(e, "emergency", json_object_new_boolean(s->siting[i].emergency));
         if (isfinite(s->siting[i].dispatch_min)) json_object_object_add(e, "dispatch_minutes", jnum(s->siting[i].dispatch_min));
+        jstr(e, "capable_tiers", s->siting[i].capable_tiers);
+        if (isfinite(s->siting[i].on_scene_min)) json_object_object_add(e, "on_scene_minutes", jnum(s->siting[i].on_scene_min));
         if (s->siting[i].max_per_area > 0) json_object_object_add(e, "max_per_area", jnum(s->siting[i].max_per_area));
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         json_object_array_add(a, e);

@@ -74,7 +74,9 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .candidates = q->candidates, .candidate_roads = q->candidate_roads, .spacing_m = q->spacing_m,
             .max_per_area = (int)q->max_per_area, .model = site_model(q->model), .minutes = q->threshold_min,
             .p = (uint32_t)q->budget, .curve_to = (uint32_t)q->curve, .target_share = q->target_share, .emergency = q->emergency,
-            .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1};
+            .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1,
+            .capable_tiers = q->capable_tiers,
+            .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1};
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
         if ((st = cc_site_run(ctx, &so, &x->res[i]))) {

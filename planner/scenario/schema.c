@@ -43,7 +43,7 @@ static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces
 static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
-                                          "dispatch_minutes", "max_per_area", "curve", NULL};
+                                          "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
@@ -307,6 +307,7 @@ static void free_siting(sc_siting *x)
     free(x->fixed_tiers);
     free(x->candidate_tiers);
     free(x->candidate_roads);
+    free(x->capable_tiers);
 }
 
 /* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
@@ -370,7 +371,7 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *m = v->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(&p->y->doc, v->data.sequence.items.start[i]) : one[0];
         if (!cc__sc_check_keys(p, m, siting_keys, "siting")) continue;
-        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN};
+        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN, .on_scene_min = NAN};
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
@@ -413,6 +414,8 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         }
         if ((n2 = cc__yaml_get(p->y, m, "emergency"))) cc__sc_get_bool(p, n2, "siting.emergency", &x.emergency);
         if ((n2 = cc__yaml_get(p->y, m, "dispatch_minutes"))) cc__sc_get_number(p, n2, "siting.dispatch_minutes", 0, 60, &x.dispatch_min);
+        if ((n2 = cc__yaml_get(p->y, m, "capable_tiers"))) get_csv(p, n2, "siting.capable_tiers", &x.capable_tiers);
+        if ((n2 = cc__yaml_get(p->y, m, "on_scene_minutes"))) cc__sc_get_number(p, n2, "siting.on_scene_minutes", 0, 240, &x.on_scene_min);
         if ((n2 = cc__yaml_get(p->y, m, "max_per_area")) && cc__sc_get_number(p, n2, "siting.max_per_area", 1, 10000, &x.max_per_area) &&
             x.max_per_area != floor(x.max_per_area))
             cc__sc_problem(p, n2, "<siting.max_per_area> must be whole, got %g", x.max_per_area);

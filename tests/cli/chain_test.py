@@ -249,6 +249,27 @@ def case_site(tmp):
         got = summary(o)["chain"]["population_within_min"]["45"]
         print(f"chain siting {label}: site {want:.2f}, coverage --chain {got:.2f}")
         check(abs(got - want) <= 0.01, f"chain coverage {label}: site says {want}, coverage --chain says {got}")
+    # the scenario's siting section takes the same keys and gives the same answer
+    sc = os.path.join(tmp, "s.yaml")
+    with open(sc, "w") as f:
+        f.write(f"""name: chainsite
+inputs:
+  roads: {DEMO}/roads.geojson
+  population: {DEMO}/population.asc
+  facilities: {DEMO}/facilities.csv
+  tier_field: tier
+siting:
+  - {{model: mclp, budget: 2, threshold_min: 45, emergency: true, fixed_tiers: [emergency_station],
+     capable_tiers: [county_hospital], on_scene_minutes: 10, candidate_roads: [primary, secondary, tertiary], spacing_m: 2000}}
+report:
+  maps: false
+""")
+    o = os.path.join(tmp, "scen")
+    run(["run", sc, "--out", o, "--quiet"])
+    got = summary(os.path.join(o, "siting"))
+    check(got["parameters"]["chain"]["capable_tiers"] == "county_hospital", "the scenario's siting does not optimise the chain")
+    check(abs(got["coverage"]["covered_after"] - h_cov) <= 0.01,
+          f"scenario siting covers {got['coverage']['covered_after']}, site covers {h_cov}")
 
 
 def utm_length(coords_lonlat):
