@@ -74,6 +74,9 @@ typedef struct cc_inputs {
     const char *facility_where;      /**< OGR attribute filter on the facilities */
     const char *tier_field;          /**< facility tier field; default "tier" when present */
     const char *tiers;               /**< "1=village_clinic,2=township_health_centre,3=county_hospital" */
+    const char *capacity_field;      /**< facility capacity (people a facility can serve; beds or staff
+                                          scaled to people): a numeric field, empty = no limit; NULL:
+                                          capacity is not used (@since 0.5) */
     const char *admin;               /**< admin-area polygons (townships) */
     const char *admin_name_field;    /**< default "name" when present */
     const char *admin_code_field;    /**< default "code" when present */

@@ -193,6 +193,11 @@ typedef struct cc_site_opts {
                                       (default 60, at least T) */
     bool emergency;              /**< emergency-station mode: station -> patient plus dispatch delay */
     double dispatch_minutes;     /**< emergency mode: dispatch delay (default 3; < 0: 0) */
+    const char *capable_tiers;   /**< emergency mode, MCLP and LSCP: optimise the emergency chain
+                                      (dispatch + station -> patient + on scene + patient -> nearest
+                                      facility of these tiers, a comma list) instead of the first leg
+                                      (@since 0.5) */
+    double on_scene_minutes;     /**< with capable_tiers: time on scene (default 10; < 0: 0) (@since 0.5) */
     uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2) */
     bool exact;                  /**< also solve exactly with GLPK (refused when too large) */
     double time_limit_s;         /**< for the exact solve, seconds (default 600) */
@@ -229,6 +234,8 @@ typedef struct cc_site_result {
     cc_site_model model;
     bool emergency;
     double minutes, radius_minutes, dispatch_minutes;
+    bool chain;                  /**< times are the emergency chain (capable_tiers given) (@since 0.5) */
+    double on_scene_minutes;     /**< with chain (@since 0.5) */
     uint32_t p;
     double population_total, population_no_road_access;
     double covered_before, covered_after;            /**< within T */

@@ -43,7 +43,10 @@ static void help(void)
            "  --radius MIN           pmedian/pcenter: search radius; times are capped there (default 60)\n"
            "  --emergency            emergency-station mode: station -> patient, plus the dispatch delay;\n"
            "                         reports backup coverage (two or more stations within T)\n"
-           "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n\n"
+           "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n"
+           "  --capable-tiers LIST   with --emergency (mclp, lscp): optimise the emergency chain, dispatch +\n"
+           "                         station -> patient + on scene + patient -> nearest facility of LIST\n"
+           "  --on-scene-minutes S   time on scene in the chain (default 10)\n\n"
            "Constraints:\n"
            "  --admin A              admin-area polygons (townships) (--admin-name-field, --admin-code-field)\n"
            "  --max-per-area K       at most K new sites per admin area\n"
@@ -69,7 +72,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -128,6 +131,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                    p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
+    if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
+                         r->dispatch_minutes, r->on_scene_minutes, o->capable_tiers);
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
            cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
            100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
@@ -178,7 +183,7 @@ int cmd_site(int argc, char **argv)
         {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
         {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
         {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
-        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
         CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
@@ -233,6 +238,11 @@ int cmd_site(int argc, char **argv)
         case O_DISPATCH:
             if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
             o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
+            break;
+        case O_CAPABLE: o.capable_tiers = optarg; break;
+        case O_ONSCENE:
+            if (!parse_double("--on-scene-minutes", optarg, 0, 240, &dv)) return CLI_EXIT_USAGE;
+            o.on_scene_minutes = dv == 0 ? -1 : dv;
             break;
         case O_MAXA:
             if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;

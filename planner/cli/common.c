@@ -127,6 +127,9 @@ static const struct {
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
     {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
     {"landcover", "--landcover"}, {"water", "--water"}, {"neighbours", "--neighbours"},
+    {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
+    {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
+    {"capacity_minutes", "--capacity-minutes"},
 };
 
 static const char *flag_of(const char *name, size_t len)

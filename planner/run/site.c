@@ -59,6 +59,11 @@ typedef struct run {
     double minutes, radius_min, dispatch_min, spacing_m;
     uint32_t T_ms, R_ms, delay_ms, p, curve_to;
     cc_direction dir;
+    /* the emergency chain (capable_tiers): every time gets on_scene_ms + the point's own leg to the
+     * nearest capable facility (leg2_d for demand points, leg2_g for grid cells) */
+    bool chain;
+    uint32_t on_scene_ms;
+    uint32_t *leg2_d, *leg2_g;
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -86,6 +91,8 @@ static void run_free(run *r)
     cands_free(&r->cand);
     free(r->time0);
     free(r->keep_lt);
+    free(r->leg2_d);
+    free(r->leg2_g);
     cc__sets_free(&r->sets);
     for (int k = 0; k < 2; k++) {
         CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
@@ -147,7 +154,58 @@ static cc_status check_opts(run *r)
     r->R_ms = r->coverage_model ? r->T_ms : (uint32_t)llround(r->radius_min * 60000.0);
     r->delay_ms = (uint32_t)llround(r->dispatch_min * 60000.0);
     r->dir = o->emergency ? CC_FORWARD : CC_REVERSE;
+    r->chain = o->capable_tiers != NULL;
+    if (r->chain && !o->emergency)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capable_tiers (the emergency chain) needs the emergency-station mode (parameter emergency)");
+    if (r->chain && !r->coverage_model)
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (!r->chain && o->on_scene_minutes)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes belongs to the emergency chain (parameter capable_tiers)");
+    if (r->chain && !o->in.facilities) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capable_tiers needs the facility file (parameter facilities)");
+    double on_scene = o->on_scene_minutes == 0 ? 10.0 : o->on_scene_minutes < 0 ? 0.0 : o->on_scene_minutes;
+    if (!isfinite(on_scene) || on_scene > 240)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes is %g: give minutes from 0 to 240", o->on_scene_minutes);
+    r->on_scene_ms = r->chain ? (uint32_t)llround(on_scene * 60000.0) : 0;
     return CC_OK;
+}
+
+/* The chain's second leg of every demand point and grid cell: patient -> nearest facility of
+ * capable_tiers (towards the facility), as coverage --chain computes it. */
+static cc_status chain_leg2(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc__facilities *fac = r->reg.fac;
+    uint8_t *cap_t = cc__calloc_array(fac->n_tiers + 1, 1), *set = cc__calloc_array(fac->n + 1, 1);
+    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
+    uint32_t *fdummy = cc__malloc_array((r->reg.dem.n > grid->n ? r->reg.dem.n : grid->n) + 1, sizeof(uint32_t));
+    cc_status st = CC_OK;
+    size_t n_cap = 0;
+    r->leg2_d = cc__malloc_array(r->reg.dem.n + 1, sizeof(uint32_t));
+    if (!r->reg.dem.is_raster) r->leg2_g = cc__malloc_array(grid->n + 1, sizeof(uint32_t));
+    if (!cap_t || !set || !fdummy || !r->leg2_d || (!r->reg.dem.is_raster && !r->leg2_g)) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    if ((st = cc__tier_flags(ctx, fac, r->o->in.facilities, r->o->capable_tiers, "capable_tiers", cap_t))) goto out;
+    for (size_t f = 0; f < fac->n; f++) {
+        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+        n_cap += set[f];
+    }
+    if (!n_cap) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->o->capable_tiers);
+        goto out;
+    }
+    cc__info(ctx, "Timing the population to the %zu capable facilities (the chain's second leg)...", n_cap);
+    st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE,
+                     r->leg2_d, fdummy);
+    if (!st && !r->reg.dem.is_raster)
+        st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.gjoin, r->reg.goff, grid->n, CC_REVERSE,
+                         r->leg2_g, fdummy);
+out:
+    free(cap_t);
+    free(set);
+    free(fdummy);
+    return st;
 }
 
 /* ---- inputs ------------------------------------------------------------------------------------- */
@@ -365,6 +423,8 @@ out:
 static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size_t nf, const uint8_t *in_set, const cc__join *lj,
                             const uint32_t *lo, size_t nl, uint32_t *t_out, uint32_t *f_out)
 {
+    /* the chain: the rest of it (on scene + leg 2) is the point's own, from the same arrays */
+    const uint32_t *leg2 = !r->chain ? NULL : lj == r->reg.djoin ? r->leg2_d : r->leg2_g;
     cc_status st;
     if (nf == 0) {
         for (size_t i = 0; i < nl; i++) {
@@ -378,8 +438,16 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
     st = cc__nearest(r->ctx, r->reg.graph, fj, fo, nf, in_set, 1, lj, lo, nl, r->dir, t_out, f_out ? f_out : fdummy);
     free(fdummy);
     if (st) return st;
-    for (size_t i = 0; i < nl; i++)
-        if (t_out[i] != CC_INF_COST) t_out[i] = t_out[i] + r->delay_ms >= CC_INF_COST ? CC_INF_COST - 1 : t_out[i] + r->delay_ms;
+    for (size_t i = 0; i < nl; i++) {
+        if (t_out[i] == CC_INF_COST) continue;
+        if (leg2 && leg2[i] == CC_INF_COST) {
+            t_out[i] = CC_INF_COST;
+            if (f_out) f_out[i] = CC_INVALID_ID;
+            continue;
+        }
+        uint64_t t = (uint64_t)t_out[i] + r->delay_ms + (leg2 ? (uint64_t)r->on_scene_ms + leg2[i] : 0);
+        t_out[i] = t >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)t;
+    }
     return CC_OK;
 }
 
@@ -404,7 +472,11 @@ static cc_status build_sets(run *r, cc_site_result *res)
     size_t nd = r->reg.dem.n;
     if (!(r->keep_lt = cc__malloc_array(nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
-        if (r->coverage_model)
+        if (r->chain) {
+            /* a station covers i through the chain when dispatch + drive + on scene + leg 2 <= T */
+            uint64_t rest = (uint64_t)r->on_scene_ms + r->leg2_d[i];
+            r->keep_lt[i] = r->time0[i] <= r->T_ms || r->leg2_d[i] == CC_INF_COST || rest > r->T_ms ? 0 : (uint32_t)(r->T_ms - rest + 1);
+        } else if (r->coverage_model)
             r->keep_lt[i] = r->time0[i] <= r->T_ms ? 0 : r->T_ms + 1; /* only demand not covered yet */
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
@@ -653,6 +725,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
             cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
             for (size_t k = 0; k < ws.n; k++) {
                 uint32_t i = ws.loc[k];
+                if (r->chain && (r->leg2_d[i] == CC_INF_COST || (uint64_t)ws.t_ms[k] + r->on_scene_ms + r->leg2_d[i] > r->T_ms)) continue;
                 if (f < nf && cnt[i] < 2) cnt[i]++;
                 if (cnt[r->reg.dem.n + i] < 2) cnt[r->reg.dem.n + i]++;
             }
@@ -825,6 +898,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
         goto out;
     }
     t = cc__now();
+    if (r.chain && (st = chain_leg2(&r))) goto out;
     if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
     if (r.sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent; no outputs */
     res->t_sets_s = cc__now() - t;
@@ -840,6 +914,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->minutes = r.minutes;
     res->radius_minutes = r.coverage_model ? NAN : r.radius_min;
     res->dispatch_minutes = r.dispatch_min;
+    res->chain = r.chain;
+    res->on_scene_minutes = r.on_scene_ms / 60000.0;
     res->p = r.model == CC_SITE_LSCP ? r.res->sol->n_sites : r.p;
     snprintf(r.res->crs_name, sizeof(r.res->crs_name), "%s", r.reg.roads->crs_name);
     snprintf(r.res->profile_name, sizeof(r.res->profile_name), "%s", cc_profile_get_name(r.reg.profile));

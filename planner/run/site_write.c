@@ -328,6 +328,13 @@ static cc_status write_summary(cc__site_out *w)
     if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", cc__json_num(r->radius_minutes, 3));
     if (r->emergency) json_object_object_add(x, "dispatch_minutes", cc__json_num(r->dispatch_minutes, 3));
     json_object_object_add(x, "direction", json_object_new_string(r->emergency ? "facility_to_patient" : "patient_to_facility"));
+    if (r->chain) {
+        json_object *ch = json_object_new_object();
+        json_object_object_add(ch, "capable_tiers", json_object_new_string(o->capable_tiers));
+        json_object_object_add(ch, "on_scene_minutes", cc__json_num(r->on_scene_minutes, 3));
+        json_object_object_add(ch, "time", json_object_new_string("dispatch + station to patient + on scene + patient to the nearest capable facility"));
+        json_object_object_add(x, "chain", ch);
+    }
     if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", cc__json_num(o->target_share ? o->target_share : 0.95, 4));
     else json_object_object_add(x, "p", json_object_new_int((int)r->p));
     if (o->fixed_tiers) json_object_object_add(x, "fixed_tiers", json_object_new_string(o->fixed_tiers));
