@@ -257,9 +257,11 @@ static int view_parse(const uint8_t *p, size_t n, block_view *v, pbf_block *b)
     if (k < 0) goto corrupt;
     return 0;
 corrupt:
+    view_free(v);
     block_fail(b, PBF_CORRUPT, "malformed PrimitiveBlock");
     return -1;
 nomem:
+    view_free(v);
     block_fail(b, PBF_NOMEM, "out of memory");
     return -1;
 }
@@ -428,15 +430,43 @@ static ptrdiff_t node_find(const node_table *t, int64_t id)
     return lo < t->n && t->id[lo] == id ? (ptrdiff_t)lo : -1;
 }
 
+/* Position of the first id >= @p id, searched from @p *hint: galloping forwards when the ids come
+ * in ascending order (as in sorted files), binary search over everything otherwise. */
+static size_t node_lower(const node_table *t, int64_t id, size_t *hint)
+{
+    size_t lo = 0, hi = t->n, h = *hint;
+    if (h < t->n && t->id[h] <= id) {
+        size_t step = 1;
+        lo = h;
+        while (lo + step < t->n && t->id[lo + step] <= id) {
+            lo += step;
+            step *= 2;
+        }
+        hi = lo + step < t->n ? lo + step : t->n;
+    } else if (h > 0 && h <= t->n && t->id[h - 1] < id) {
+        lo = h;
+        hi = h;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *hint = lo;
+    return lo;
+}
+
 /* GDAL: dfLat = 1e-9 * (offset + granularity * lat), an error outside the globe, then stored as
  * (int)floor(deg * 1e7 + 0.5). */
-static int node_put(const node_table *t, const block_view *v, int64_t id, int64_t lat, int64_t lon)
+static int node_put(const node_table *t, const block_view *v, int64_t id, int64_t lat, int64_t lon, size_t *hint)
 {
     double dlat = .000000001 * ((double)v->lat_off + ((double)v->gran * (double)lat));
     double dlon = .000000001 * ((double)v->lon_off + ((double)v->gran * (double)lon));
     if (!(dlon >= -180 && dlon <= 180 && dlat >= -90 && dlat <= 90)) return -1;
-    ptrdiff_t i = node_find(t, id);
-    if (i >= 0) {
+    size_t i = node_lower(t, id, hint);
+    if (i < t->n && t->id[i] == id) {
         t->lon[i] = (int32_t)floor(dlon * 1e7 + 0.5);
         t->lat[i] = (int32_t)floor(dlat * 1e7 + 0.5);
         t->found[i] = 1;
@@ -446,6 +476,7 @@ static int node_put(const node_table *t, const block_view *v, int64_t id, int64_
 
 static int dense_parse(pb d, const block_view *v, const node_table *t)
 {
+    size_t hint = 0;
     pb ids = {0}, lats = {0}, lons = {0};
     uint32_t f, wt;
     int k;
@@ -467,7 +498,7 @@ static int dense_parse(pb d, const block_view *v, const node_table *t)
         id = (int64_t)((uint64_t)id + (uint64_t)zigzag(a));
         lat = (int64_t)((uint64_t)lat + (uint64_t)zigzag(b));
         lon = (int64_t)((uint64_t)lon + (uint64_t)zigzag(c));
-        if (node_put(t, v, id, lat, lon)) return -1;
+        if (node_put(t, v, id, lat, lon, &hint)) return -1;
     }
     return 0;
 }
@@ -477,6 +508,7 @@ static int node_parse(pb nd, const block_view *v, const node_table *t)
     uint32_t f, wt;
     int k;
     int64_t id = 0, lat = 0, lon = 0;
+    size_t hint = 0;
     while ((k = pb_key(&nd, &f, &wt)) == 0) {
         uint64_t x;
         if ((f == 1 || f == 8 || f == 9) && wt == 0) {
@@ -487,7 +519,7 @@ static int node_parse(pb nd, const block_view *v, const node_table *t)
         } else if (pb_skip(&nd, wt))
             return -1;
     }
-    return k < 0 || node_put(t, v, id, lat, lon) ? -1 : 0;
+    return k < 0 || node_put(t, v, id, lat, lon, &hint) ? -1 : 0;
 }
 
 static void block_nodes(const uint8_t *p, size_t n, pbf_block *b, const node_table *t)
@@ -692,10 +724,28 @@ static void blocks_free(pbf_block *bl, size_t n)
     free(bl);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* Sort @p a (n ids) with LSD radix sort on bytes, using @p tmp (n ids); passes whose byte is the
+ * same in every id are skipped (ids of one extract share their high bytes). */
+static void sort_ids(int64_t *a, int64_t *tmp, size_t n)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    uint64_t all_or = 0, all_and = ~(uint64_t)0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)a[i] ^ ((uint64_t)1 << 63);
+        all_or |= u;
+        all_and &= u;
+    }
+    int64_t *src = a, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        if ((((all_or ^ all_and) >> shift) & 0xff) == 0) continue;
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++) count[((((uint64_t)src[i] ^ ((uint64_t)1 << 63)) >> shift) & 0xff) + 1]++;
+        for (int d = 0; d < 256; d++) count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++) dst[count[(((uint64_t)src[i] ^ ((uint64_t)1 << 63)) >> shift) & 0xff]++] = src[i];
+        int64_t *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != a) memcpy(a, src, n * sizeof(*a));
 }
 
 /* ---- road records ------------------------------------------------------------------------ */
@@ -815,6 +865,7 @@ cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, 
     char msg[160];
     cc_status st = CC_OK;
     int threads = cc_ctx_get_threads(ctx);
+    (void)threads; /* without OpenMP */
     memset(stats, 0, sizeof(*stats));
     stats->ext[0] = stats->ext[1] = INFINITY;
     stats->ext[2] = stats->ext[3] = -INFINITY;
@@ -867,7 +918,10 @@ cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, 
         t.n += bl[i].n_refs;
         stats->ways += bl[i].n_ways;
     }
-    qsort(t.id, t.n, sizeof(*t.id), cmp_i64);
+    int64_t *tmp = cc__malloc_array(t.n ? t.n : 1, sizeof(*tmp));
+    if (!tmp) goto nomem;
+    sort_ids(t.id, tmp, t.n);
+    free(tmp);
     size_t u = 0;
     for (size_t i = 0; i < t.n; i++)
         if (u == 0 || t.id[i] != t.id[u - 1]) t.id[u++] = t.id[i];
@@ -995,7 +1049,9 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     wgs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(wgs, 4326);
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    double t_proj = cc__now();
     if ((st = cc__roads_project(ctx, r, path, wgs, stats.ext, o))) goto out;
+    cc__debug(ctx, "Roads: %zu vertices transformed to %s in %.3f s", r->n_vertices, r->crs_name, cc__now() - t_proj);
     if (r->n_ways == 0) {
         st = cc__fail(ctx, CC_ERR_INPUT, "No road line of '%s' could be transformed to %s", path, r->crs_name);
         goto out;
