@@ -9,9 +9,11 @@
  * (highway, oneway, surface, maxspeed, junction; a repeated key keeps its last value). The
  * protobuf wire format is decoded here directly (varints and length-delimited fields, every length
  * checked against its enclosing message), so that no per-message allocation slows the decoder.
- * GDAL stays the reader of every other format, of /vsi paths, of reads that need OGR options
- * (layer, filter, class or speed fields, a window) and of files using features this reader does not
- * know; CARECIRCLE_OSM_READER=gdal forces it for .pbf files too.
+ * A road window (use_bbox: the tiles of a travel-time raster) keeps the ways GDAL's spatial filter
+ * keeps (OGRLayer::FilterGeometry's tests, GEOS for the undecided ones). GDAL stays the reader of
+ * every other format, of /vsi paths, of reads that need OGR options (layer, attribute filter, other
+ * class or speed fields) and of files using features this reader does not know;
+ * CARECIRCLE_OSM_READER=gdal forces it for .pbf files too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -781,8 +783,40 @@ typedef struct counts {
     double ext[4];
 } counts;
 
+/* A road window as GDAL's OGR_L_SetSpatialFilterRect applies it (OGRLayer::FilterGeometry): ways
+ * whose envelope misses the rectangle are out; inside when the envelope is within it or a vertex
+ * is in it; otherwise GEOS decides (OGR_G_Intersects with the rectangle). */
+typedef struct window {
+    bool on;
+    double x0, y0, x1, y1;
+    OGRGeometryH rect;
+} window;
+
+static bool window_keeps(const window *win, const double *x, const double *y, size_t n)
+{
+    if (!win->on) return true;
+    double ex0 = INFINITY, ey0 = INFINITY, ex1 = -INFINITY, ey1 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] < ex0) ex0 = x[i];
+        if (x[i] > ex1) ex1 = x[i];
+        if (y[i] < ey0) ey0 = y[i];
+        if (y[i] > ey1) ey1 = y[i];
+    }
+    if (ex1 < win->x0 || ey1 < win->y0 || win->x1 < ex0 || win->y1 < ey0) return false;
+    if (ex0 >= win->x0 && ey0 >= win->y0 && ex1 <= win->x1 && ey1 <= win->y1) return true;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] >= win->x0 && x[i] <= win->x1 && y[i] >= win->y0 && y[i] <= win->y1) return true;
+    OGRGeometryH ls = OGR_G_CreateGeometry(wkbLineString);
+    if (!ls) return true;
+    OGR_G_SetPoints(ls, (int)n, x, sizeof(double), y, sizeof(double), NULL, 0);
+    bool hit = OGR_G_Intersects(ls, win->rect) != 0;
+    OGR_G_DestroyGeometry(ls);
+    return hit;
+}
+
 /* The lines of GDAL's "lines" layer with a highway, as add_line of roads.c makes them. */
-static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const node_table *t, cc_roads *r, counts *c)
+static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const node_table *t, const window *win, cc_roads *r,
+                          counts *c)
 {
     size_t n_ways = 0, n_vert = 0;
     for (size_t i = 0; i < nb; i++) {
@@ -807,6 +841,7 @@ static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const nod
                 k++;
             }
             if (found < 2) continue; /* GDAL discards the way: not a feature */
+            if (!window_keeps(win, r->x + start, r->y + start, k - start)) continue;
             c->n_features++;
             const char *hw = b->pool + w->tag[TAG_HIGHWAY];
             if (!*hw) {
@@ -857,7 +892,8 @@ static cc_status unsupported(cc_ctx *ctx, const char *path, const char *why, cc_
     return CC_ERR_INPUT;
 }
 
-cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, cc_roads *r, cc__osm_pbf_stats *stats)
+static cc_status decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, const window *win, cc_roads *r,
+                        cc__osm_pbf_stats *stats)
 {
     pbf_block *bl = NULL;
     size_t nb = 0;
@@ -948,7 +984,7 @@ cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, 
     for (size_t i = 0; i < t.n; i++) stats->nodes_missing += !t.found[i];
 
     counts c = {.ext = {INFINITY, INFINITY, -INFINITY, -INFINITY}};
-    if ((st = assemble(ctx, bl, nb, &t, r, &c))) goto out;
+    if ((st = assemble(ctx, bl, nb, &t, win, r, &c))) goto out;
     stats->n_features = c.n_features;
     stats->skip_no_class = c.skip_no_class;
     stats->skip_short = c.skip_short;
@@ -973,6 +1009,46 @@ out:
     return st;
 }
 
+cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, cc_roads *r, cc__osm_pbf_stats *stats)
+{
+    static const window none;
+    return decode(ctx, path, buf, len, &none, r, stats);
+}
+
+/* roads.c's set_bbox_filter for this reader: the window (working CRS) as a lon/lat rectangle. */
+static cc_status window_make(cc_ctx *ctx, const cc_roads_opts *o, OGRSpatialReferenceH wgs, const char *path, window *win)
+{
+    OGRSpatialReferenceH work = NULL;
+    cc_status st;
+    if (!o->crs) return cc__fail(ctx, CC_ERR_PARAM, "Reading roads of '%s' in a window needs the working CRS", path);
+    if (!(o->bbox[0] < o->bbox[2]) || !(o->bbox[1] < o->bbox[3]))
+        return cc__fail(ctx, CC_ERR_PARAM, "Road window for '%s' is empty or not finite", path);
+    if ((st = cc__srs_from_user(ctx, o->crs, &work))) return st;
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, wgs);
+    int ok = ct && OCTTransformBounds(ct, o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3], &win->x0, &win->y0, &win->x1,
+                                      &win->y1, 21);
+    cc__gdal_end(ctx);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(work);
+    if (!ok) return cc__fail(ctx, CC_ERR_CRS, "Unable to transform the road window to the CRS of '%s': %s", path, cc__gdal_msg(ctx));
+    /* the rectangle OGR_L_SetSpatialFilterRect makes */
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+    win->rect = OGR_G_CreateGeometry(wkbPolygon);
+    if (!ring || !win->rect) {
+        if (ring) OGR_G_DestroyGeometry(ring);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    }
+    OGR_G_AddPoint_2D(ring, win->x0, win->y0);
+    OGR_G_AddPoint_2D(ring, win->x0, win->y1);
+    OGR_G_AddPoint_2D(ring, win->x1, win->y1);
+    OGR_G_AddPoint_2D(ring, win->x1, win->y0);
+    OGR_G_AddPoint_2D(ring, win->x0, win->y0);
+    OGR_G_AddGeometryDirectly(win->rect, ring);
+    win->on = true;
+    return CC_OK;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);
@@ -984,7 +1060,7 @@ bool cc__osm_pbf_applies(const char *path, const cc_roads_opts *o)
     const char *env = getenv("CARECIRCLE_OSM_READER");
     if (env && strcmp(env, "gdal") == 0) return false;
     if (!ends_with(path, ".pbf") || strncmp(path, "/vsi", 4) == 0) return false;
-    if (o && (o->layer || o->where || o->use_bbox || o->speed_field || o->oneway_field || o->surface_field ||
+    if (o && (o->layer || o->where || o->speed_field || o->oneway_field || o->surface_field ||
               o->maxspeed_field || (o->class_field && strcmp(o->class_field, "highway") != 0)))
         return false;
     return true;
@@ -998,6 +1074,7 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     size_t len = 0;
     OGRSpatialReferenceH wgs = NULL;
     cc__osm_pbf_stats stats;
+    window win = {0};
     *out = NULL;
     *fallback = false;
 
@@ -1024,7 +1101,11 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
         goto out;
     }
     cc__strtab_init(&r->strings);
-    if ((st = cc__osm_pbf_decode(ctx, path, map, len, r, &stats))) {
+    wgs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (o && o->use_bbox && (st = window_make(ctx, o, wgs, path, &win))) goto out;
+    if ((st = decode(ctx, path, map, len, &win, r, &stats))) {
         if (stats.unsupported) {
             *fallback = true;
             st = CC_OK;
@@ -1036,7 +1117,7 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
         cc__warn(ctx,
                  "Skipped %zu of %zu road features in '%s': %zu without class or speed, %zu not lines, %zu empty or single-vertex, %zu with non-finite coordinates, %zu with out-of-range coordinates",
                  skipped, stats.n_features, path, stats.skip_no_class, (size_t)0, stats.skip_short, (size_t)0, (size_t)0);
-    if (r->n_ways == 0) {
+    if (r->n_ways == 0 && !win.on) { /* a window of a larger region may hold no road */
         if (stats.n_features == 0)
             st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <lines> in '%s' has no features with a road class", path);
         else
@@ -1046,13 +1127,10 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     }
     cc__debug(ctx, "Roads: %zu features read in %.3f s (OSM PBF reader: %zu blocks, %zu highway ways, %zu nodes used, %zu missing, %zu bytes a node)",
               stats.n_features, cc__now() - t0, stats.blocks, stats.ways, stats.nodes, stats.nodes_missing, stats.bytes_per_node);
-    wgs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
     double t_proj = cc__now();
     if ((st = cc__roads_project(ctx, r, path, wgs, stats.ext, o))) goto out;
     cc__debug(ctx, "Roads: %zu vertices transformed to %s in %.3f s", r->n_vertices, r->crs_name, cc__now() - t_proj);
-    if (r->n_ways == 0) {
+    if (r->n_ways == 0 && !win.on) {
         st = cc__fail(ctx, CC_ERR_INPUT, "No road line of '%s' could be transformed to %s", path, r->crs_name);
         goto out;
     }
@@ -1060,6 +1138,7 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     *out = r;
     r = NULL;
 out:
+    if (win.rect) OGR_G_DestroyGeometry(win.rect);
     if (wgs) OSRDestroySpatialReference(wgs);
     munmap(map, len);
     cc_roads_destroy(r);

@@ -15,9 +15,10 @@ typedef struct cc__osm_pbf_stats {
     bool unsupported;                             /* a feature of the file this reader leaves to GDAL */
 } cc__osm_pbf_stats;
 
-/* Whether .pbf @p path with options @p o is read by osm_pbf.c (not GDAL): a regular .pbf path, no
- * OGR option (layer, where, window, speed/oneway/surface/maxspeed fields, a class field other than
- * highway), and CARECIRCLE_OSM_READER not "gdal". */
+/* Whether .pbf @p path with options @p o is read by osm_pbf.c (not GDAL): a .pbf path outside /vsi,
+ * no OGR-only option (layer, where, speed/oneway/surface/maxspeed fields, a class field other than
+ * highway; a window is fine: applied as GDAL's spatial filter is), and CARECIRCLE_OSM_READER not
+ * "gdal". */
 bool cc__osm_pbf_applies(const char *path, const cc_roads_opts *o);
 
 /* Read the roads of @p path (longitude/latitude, then projected as roads.c does). When the file
