@@ -109,6 +109,7 @@ int main(int argc, char **argv)
     if (cc_ctx_create(&ctx)) return 1;
     cc_ctx_set_log(ctx, NULL, NULL);
     if (argc > 3 && strcmp(argv[3], "own") == 0) {
+        cc_ctx_set_threads(ctx, 1);
         for (int k = 0; k < runs; k++) run_carecircle(ctx, path, false);
         cc_ctx_destroy(ctx);
         return 0;

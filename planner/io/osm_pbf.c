@@ -1,6 +1,7 @@
 /*
  * osm_pbf.c - OSM .pbf roads at disk speed: the file's blocks are inflated (zlib) and decoded in
- * parallel, only the highway ways and the nodes they use are kept.
+ * parallel, only the highway ways and the nodes they use are kept. Blocks are inflated with
+ * libdeflate (Debian libdeflate-dev) when the build finds it, else with zlib.
  *
  * The road records are the ones GDAL's OSM driver gives with carecircle's osmconf (issue 19): the
  * same ways in file order (closed ways tagged as areas go to GDAL's polygon layer, not to the
@@ -25,7 +26,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef CC_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#else
 #include <zlib.h>
+#endif
 
 #include "io_internal.h"
 #include "osm_pbf_internal.h"
@@ -593,9 +598,22 @@ static int blob_data(const uint8_t *buf, pbf_block *b, uint8_t **data, size_t *n
         block_fail(b, PBF_NOMEM, "out of memory");
         return -1;
     }
+#ifdef CC_HAVE_LIBDEFLATE
+    /* libdeflate: the same zlib stream and Adler-32 check as zlib's uncompress(), about twice as fast */
+    size_t got = 0;
+    struct libdeflate_decompressor *dd = libdeflate_alloc_decompressor();
+    if (!dd) {
+        free(out);
+        block_fail(b, PBF_NOMEM, "out of memory");
+        return -1;
+    }
+    bool ok = libdeflate_zlib_decompress(dd, z.p, (size_t)(z.end - z.p), out, (size_t)raw_size, &got) == LIBDEFLATE_SUCCESS;
+    libdeflate_free_decompressor(dd);
+#else
     uLongf got = (uLongf)raw_size;
-    int zr = uncompress(out, &got, z.p, (uLong)(z.end - z.p));
-    if (zr != Z_OK || got != raw_size) {
+    bool ok = uncompress(out, &got, z.p, (uLong)(z.end - z.p)) == Z_OK;
+#endif
+    if (!ok || got != raw_size) {
         free(out);
         block_fail(b, PBF_CORRUPT, "zlib data that does not inflate to raw_size");
         return -1;
