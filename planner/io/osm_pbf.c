@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -833,15 +834,35 @@ static bool window_keeps(const window *win, const double *x, const double *y, si
 }
 
 /* The lines of GDAL's "lines" layer with a highway, as add_line of roads.c makes them. */
-static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const node_table *t, const window *win, cc_roads *r,
-                          counts *c)
+/* Every feature of GDAL's "lines" layer with a highway (all ways whose nodes were found at least
+ * twice), in file order and lon/lat: the parsed file, before any window. kind[w] tells what
+ * roads.c's add_line would do with it. */
+enum { FEAT_ROAD = 0, FEAT_NO_CLASS = 1, FEAT_SHORT = 2 };
+
+typedef struct parsed {
+    cc_roads *r;            /* every feature as a way (no class: cls CC__NO_STRING; short: one vertex) */
+    uint8_t *kind;          /* FEAT_* per way */
+    cc__osm_pbf_stats stats;
+} parsed;
+
+static void parsed_free(parsed *p)
 {
+    if (!p) return;
+    cc_roads_destroy(p->r);
+    free(p->kind);
+    free(p);
+}
+
+static cc_status assemble_all(cc_ctx *ctx, const pbf_block *bl, size_t nb, const node_table *t, parsed *p)
+{
+    cc_roads *r = p->r;
     size_t n_ways = 0, n_vert = 0;
     for (size_t i = 0; i < nb; i++) {
         n_ways += bl[i].n_ways;
         n_vert += bl[i].n_refs;
     }
-    if (reserve(r, n_ways ? n_ways : 1, n_vert ? n_vert : 2)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    if (reserve(r, n_ways ? n_ways : 1, n_vert ? n_vert : 2) || !(p->kind = malloc(n_ways ? n_ways : 1)))
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
     r->way_first[0] = 0;
     for (size_t i = 0; i < nb; i++) {
         const pbf_block *b = &bl[i];
@@ -859,26 +880,12 @@ static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const nod
                 k++;
             }
             if (found < 2) continue; /* GDAL discards the way: not a feature */
-            if (!window_keeps(win, r->x + start, r->y + start, k - start)) continue;
-            c->n_features++;
-            const char *hw = b->pool + w->tag[TAG_HIGHWAY];
-            if (!*hw) {
-                c->skip_no_class++;
-                continue;
-            }
-            if (k - start < 2) {
-                c->skip_short++;
-                continue;
-            }
             size_t wi = r->n_ways;
-            if ((r->cls[wi] = cc__strtab_intern(&r->strings, hw)) == CC__NO_STRING)
+            const char *hw = b->pool + w->tag[TAG_HIGHWAY];
+            p->kind[wi] = !*hw ? FEAT_NO_CLASS : k - start < 2 ? FEAT_SHORT : FEAT_ROAD;
+            r->cls[wi] = CC__NO_STRING;
+            if (*hw && (r->cls[wi] = cc__strtab_intern(&r->strings, hw)) == CC__NO_STRING)
                 return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
-            for (size_t v = start; v < k; v++) {
-                if (r->x[v] < c->ext[0]) c->ext[0] = r->x[v];
-                if (r->x[v] > c->ext[2]) c->ext[2] = r->x[v];
-                if (r->y[v] < c->ext[1]) c->ext[1] = r->y[v];
-                if (r->y[v] > c->ext[3]) c->ext[3] = r->y[v];
-            }
             r->way_first[wi] = start;
             r->n_vertices = k;
             r->way_first[wi + 1] = k;
@@ -900,6 +907,56 @@ static cc_status assemble(cc_ctx *ctx, const pbf_block *bl, size_t nb, const nod
     return CC_OK;
 }
 
+/* The road records of the features in window @p win (all without one), as roads.c makes them:
+ * counted as features, then skipped without class or as single-vertex, else copied; strings
+ * interned in the order roads.c interns them (the class before the single-vertex test). */
+static cc_status select_ways(cc_ctx *ctx, const parsed *p, const window *win, cc_roads *r, counts *c)
+{
+    const cc_roads *a = p->r;
+    if (reserve(r, a->n_ways ? a->n_ways : 1, a->n_vertices ? a->n_vertices : 2))
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    r->way_first[0] = 0;
+    for (size_t w = 0; w < a->n_ways; w++) {
+        size_t s0 = a->way_first[w], s1 = a->way_first[w + 1];
+        if (!window_keeps(win, a->x + s0, a->y + s0, s1 - s0)) continue;
+        c->n_features++;
+        if (p->kind[w] == FEAT_NO_CLASS) {
+            c->skip_no_class++;
+            continue;
+        }
+        uint32_t cls = cc__strtab_intern(&r->strings, cc__strtab_get(&a->strings, a->cls[w]));
+        if (cls == CC__NO_STRING) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+        if (p->kind[w] == FEAT_SHORT) {
+            c->skip_short++;
+            continue;
+        }
+        size_t wi = r->n_ways, start = r->n_vertices, n = s1 - s0;
+        memcpy(r->x + start, a->x + s0, n * sizeof(double));
+        memcpy(r->y + start, a->y + s0, n * sizeof(double));
+        for (size_t v = start; v < start + n; v++) {
+            if (r->x[v] < c->ext[0]) c->ext[0] = r->x[v];
+            if (r->x[v] > c->ext[2]) c->ext[2] = r->x[v];
+            if (r->y[v] < c->ext[1]) c->ext[1] = r->y[v];
+            if (r->y[v] > c->ext[3]) c->ext[3] = r->y[v];
+        }
+        r->cls[wi] = cls;
+        r->way_first[wi] = start;
+        r->n_vertices = start + n;
+        r->way_first[wi + 1] = start + n;
+        r->speed_kmh[wi] = a->speed_kmh[w];
+        r->surface[wi] = CC__NO_STRING;
+        if (a->surface[w] != CC__NO_STRING &&
+            (r->surface[wi] = cc__strtab_intern(&r->strings, cc__strtab_get(&a->strings, a->surface[w]))) == CC__NO_STRING)
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+        r->maxspeed_kmh[wi] = a->maxspeed_kmh[w];
+        r->oneway[wi] = a->oneway[w];
+        r->roundabout[wi] = a->roundabout[w];
+        r->way_id[wi] = a->way_id[w];
+        r->n_ways++;
+    }
+    return CC_OK;
+}
+
 /* ---- the reader -------------------------------------------------------------------------- */
 
 /* A file this reader does not handle (GDAL may): no error recorded, stats->unsupported set. */
@@ -910,9 +967,9 @@ static cc_status unsupported(cc_ctx *ctx, const char *path, const char *why, cc_
     return CC_ERR_INPUT;
 }
 
-static cc_status decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, const window *win, cc_roads *r,
-                        cc__osm_pbf_stats *stats)
+static cc_status parse(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, parsed *p)
 {
+    cc__osm_pbf_stats *stats = &p->stats;
     pbf_block *bl = NULL;
     size_t nb = 0;
     node_table t = {0};
@@ -1001,12 +1058,7 @@ static cc_status decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_
     if (e) goto fail;
     for (size_t i = 0; i < t.n; i++) stats->nodes_missing += !t.found[i];
 
-    counts c = {.ext = {INFINITY, INFINITY, -INFINITY, -INFINITY}};
-    if ((st = assemble(ctx, bl, nb, &t, win, r, &c))) goto out;
-    stats->n_features = c.n_features;
-    stats->skip_no_class = c.skip_no_class;
-    stats->skip_short = c.skip_short;
-    memcpy(stats->ext, c.ext, sizeof(c.ext));
+    if ((st = assemble_all(ctx, bl, nb, &t, p))) goto out;
     stats->bytes_per_node = sizeof(*t.id) + sizeof(*t.lon) + sizeof(*t.lat) + 1;
     goto out;
 fail:
@@ -1027,10 +1079,92 @@ out:
     return st;
 }
 
+static parsed *parsed_new(void)
+{
+    parsed *p = calloc(1, sizeof(*p));
+    if (p && !(p->r = calloc(1, sizeof(*p->r)))) {
+        free(p);
+        return NULL;
+    }
+    if (p) cc__strtab_init(&p->r->strings);
+    return p;
+}
+
+/* Records of the window (all without one) of parsed file @p p into empty @p r; @p stats gets the
+ * file's figures and the window's counts. */
+static cc_status select_into(cc_ctx *ctx, const parsed *p, const window *win, cc_roads *r, cc__osm_pbf_stats *stats)
+{
+    counts c = {.ext = {INFINITY, INFINITY, -INFINITY, -INFINITY}};
+    cc_status st = select_ways(ctx, p, win, r, &c);
+    *stats = p->stats;
+    stats->n_features = c.n_features;
+    stats->skip_no_class = c.skip_no_class;
+    stats->skip_short = c.skip_short;
+    memcpy(stats->ext, c.ext, sizeof(c.ext));
+    return st;
+}
+
 cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, cc_roads *r, cc__osm_pbf_stats *stats)
 {
     static const window none;
-    return decode(ctx, path, buf, len, &none, r, stats);
+    parsed *p = parsed_new();
+    memset(stats, 0, sizeof(*stats));
+    if (!p) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    cc_status st = parse(ctx, path, buf, len, p);
+    if (st)
+        stats->unsupported = p->stats.unsupported;
+    else
+        st = select_into(ctx, p, &none, r, stats);
+    parsed_free(p);
+    return st;
+}
+
+/* The last file parsed in this process, reused while its path, size and content hash stay the
+ * same: the tiles of a travel-time raster and the variants of a batch read the same .pbf again and
+ * again. A changed file (even rewritten in place within the same second) is parsed again. One file
+ * at a time, behind a mutex. */
+static struct {
+    pthread_mutex_t lock;
+    parsed *p;
+    char *path;
+    size_t size;
+    uint64_t hash;
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* A fast 64-bit hash of the whole file (8 bytes a step; several GB/s): change detection only. */
+static uint64_t content_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    w = 0;
+    if (i < n) memcpy(&w, p + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+    return h ^ (h >> 29);
+}
+
+static bool cache_matches(const char *path, size_t size, uint64_t hash)
+{
+    return cache.p && strcmp(cache.path, path) == 0 && cache.size == size && cache.hash == hash;
+}
+
+static void cache_put(const char *path, size_t size, uint64_t hash, parsed *p)
+{
+    char *dup = cc__strdup(path);
+    if (!dup) {
+        parsed_free(p);
+        return;
+    }
+    parsed_free(cache.p);
+    free(cache.path);
+    cache.p = p;
+    cache.path = dup;
+    cache.size = size;
+    cache.hash = hash;
 }
 
 /* roads.c's set_bbox_filter for this reader: the window (working CRS) as a lon/lat rectangle. */
@@ -1123,13 +1257,28 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     OSRImportFromEPSG(wgs, 4326);
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
     if (o && o->use_bbox && (st = window_make(ctx, o, wgs, path, &win))) goto out;
-    if ((st = decode(ctx, path, map, len, &win, r, &stats))) {
-        if (stats.unsupported) {
-            *fallback = true;
-            st = CC_OK;
-        }
-        goto out;
+    uint64_t hash = content_hash(map, len);
+    pthread_mutex_lock(&cache.lock);
+    bool reused = cache_matches(path, len, hash);
+    if (!reused) {
+        parsed *p = parsed_new();
+        if (!p)
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+        else if ((st = parse(ctx, path, map, len, p))) {
+            if (p->stats.unsupported) {
+                *fallback = true;
+                st = CC_OK;
+            }
+            parsed_free(p);
+            pthread_mutex_unlock(&cache.lock);
+            goto out;
+        } else
+            cache_put(path, len, hash, p);
     }
+    if (!st) st = cache.p ? select_into(ctx, cache.p, &win, r, &stats) : cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    pthread_mutex_unlock(&cache.lock);
+    if (st) goto out;
+    if (*fallback) goto out;
     size_t skipped = stats.skip_no_class + stats.skip_short;
     if (skipped)
         cc__warn(ctx,
@@ -1143,8 +1292,9 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
                           path, stats.n_features);
         goto out;
     }
-    cc__debug(ctx, "Roads: %zu features read in %.3f s (OSM PBF reader: %zu blocks, %zu highway ways, %zu nodes used, %zu missing, %zu bytes a node)",
-              stats.n_features, cc__now() - t0, stats.blocks, stats.ways, stats.nodes, stats.nodes_missing, stats.bytes_per_node);
+    cc__debug(ctx, "Roads: %zu features read in %.3f s (OSM PBF reader%s: %zu blocks, %zu highway ways, %zu nodes used, %zu missing, %zu bytes a node)",
+              stats.n_features, cc__now() - t0, reused ? ", file parsed earlier in this process" : "", stats.blocks, stats.ways,
+              stats.nodes, stats.nodes_missing, stats.bytes_per_node);
     double t_proj = cc__now();
     if ((st = cc__roads_project(ctx, r, path, wgs, stats.ext, o))) goto out;
     cc__debug(ctx, "Roads: %zu vertices transformed to %s in %.3f s", r->n_vertices, r->crs_name, cc__now() - t_proj);
