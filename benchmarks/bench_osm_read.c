@@ -1,7 +1,8 @@
 /* bench_osm_read.c - reading an OSM .pbf into road records (issue 19): GDAL's OSM driver against
  * carecircle's own reader (planner/io/osm_pbf.c) at 1 and 2 threads, and libreadosm's parser
  * (Debian libreadosm-dev, when built with it) doing the least the same job needs: every node's
- * coordinates kept, the highway ways and their references kept. Alternating runs, medians.
+ * coordinates kept, the highway ways and their references kept. Alternating runs, medians. Every
+ * carecircle read parses the file anew (the reader's in-process reuse is cleared before each).
  *
  *   bench_osm_read FILE.osm.pbf [RUNS]
  *   bench_osm_read FILE.osm.pbf RUNS own      carecircle's reader alone (for a profiler)
@@ -14,6 +15,7 @@
 #include "bench.h"
 #include "carecircle/carecircle.h"
 #include "io/io_internal.h"
+#include "io/osm_pbf_internal.h"
 
 #ifdef CC_BENCH_READOSM
 #include <readosm.h>
@@ -85,6 +87,7 @@ static size_t run_carecircle(cc_ctx *ctx, const char *path, bool gdal)
         setenv("CARECIRCLE_OSM_READER", "gdal", 1);
     else
         unsetenv("CARECIRCLE_OSM_READER");
+    cc__osm_pbf_cache_clear(); /* a cold parse every time (the file itself stays in the page cache) */
     if (cc_roads_read(ctx, path, NULL, &r)) bench_die("bench_osm_read", ctx, "reading roads");
     size_t n = r->n_ways;
     cc_roads_destroy(r);

@@ -1201,6 +1201,16 @@ static cc_status window_make(cc_ctx *ctx, const cc_roads_opts *o, OGRSpatialRefe
     return CC_OK;
 }
 
+void cc__osm_pbf_cache_clear(void)
+{
+    pthread_mutex_lock(&cache.lock);
+    parsed_free(cache.p);
+    free(cache.path);
+    cache.p = NULL;
+    cache.path = NULL;
+    pthread_mutex_unlock(&cache.lock);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);

@@ -32,6 +32,10 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
 cc_status cc__osm_pbf_decode(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t len, cc_roads *r,
                              cc__osm_pbf_stats *stats);
 
+/* Forget the parsed file that cc__osm_pbf_read keeps for the next read of the same file (benchmarks
+ * of a cold read; memory back). */
+void cc__osm_pbf_cache_clear(void);
+
 /* roads.c: project lon/lat records @p r (extent @p ext: minx, miny, maxx, maxy in @p src) to the
  * working CRS, dropping ways that fail to transform. */
 cc_status cc__roads_project(cc_ctx *ctx, cc_roads *r, const char *path, OGRSpatialReferenceH src, const double ext[4],
