@@ -626,7 +626,8 @@ static int blob_data(const uint8_t *buf, pbf_block *b, uint8_t **data, size_t *n
 }
 
 /* The blobs of the file, in order; the OSMHeader checked for required features. */
-static int scan_blobs(const uint8_t *buf, size_t len, pbf_block **blocks, size_t *n_blocks, char *msg, size_t msz)
+static int scan_blobs(const uint8_t *buf, size_t len, pbf_block **blocks, size_t *n_blocks, char *msg, size_t msz,
+                      bool *recognised)
 {
     size_t pos = 0, n = 0, cap = 0;
     pbf_block *bl = NULL;
@@ -659,6 +660,9 @@ static int scan_blobs(const uint8_t *buf, size_t len, pbf_block **blocks, size_t
             if (k < 0) break;
         }
         pos += hl;
+        if (k > 0 && type.p && ((type.end - type.p == 9 && !memcmp(type.p, "OSMHeader", 9)) ||
+                                 (type.end - type.p == 7 && !memcmp(type.p, "OSMData", 7))))
+            *recognised = true;
         if (k < 0 || !type.p || ds > PBF_MAX_BLOB || ds > len - pos) {
             snprintf(msg, msz, "malformed BlobHeader at byte %zu", pos - hl - 4);
             err = PBF_CORRUPT;
@@ -981,10 +985,16 @@ static cc_status parse(cc_ctx *ctx, const char *path, const uint8_t *buf, size_t
     stats->ext[0] = stats->ext[1] = INFINITY;
     stats->ext[2] = stats->ext[3] = -INFINITY;
 
-    int e = scan_blobs(buf, len, &bl, &nb, msg, sizeof(msg));
+    bool recognised = false;
+    int e = scan_blobs(buf, len, &bl, &nb, msg, sizeof(msg), &recognised);
     if (e == PBF_UNSUPPORTED) return unsupported(ctx, path, msg, stats);
     if (e == PBF_NOMEM) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
-    if (e) return cc__fail(ctx, CC_ERR_INPUT, "Unable to read road file '%s': not a valid OSM PBF file (%s)", path, msg);
+    /* as through GDAL: a file that is no OSM PBF at all cannot be opened (I/O error); a PBF that
+     * breaks off or is damaged is bad input */
+    if (e && !recognised)
+        return cc__fail(ctx, CC_ERR_IO, "Unable to open road file '%s' as a vector dataset: not a recognised format (no OSM PBF block at the start: %s)",
+                        path, msg);
+    if (e) return cc__fail(ctx, CC_ERR_INPUT, "Unable to read road file '%s' (truncated or corrupt?): %s", path, msg);
     stats->blocks = nb;
 
     /* pass 1: ways (parallel over blocks); node blocks keep their inflated data for pass 2 while
@@ -1066,7 +1076,7 @@ fail:
     if (e == PBF_UNSUPPORTED)
         st = unsupported(ctx, path, msg, stats);
     else
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road file '%s': not a valid OSM PBF file (%s)", path, msg);
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road file '%s' (truncated or corrupt?): %s", path, msg);
     goto out;
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
@@ -1251,7 +1261,7 @@ cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o
     len = (size_t)sb.st_size;
     if (len == 0) {
         close(fd);
-        return cc__fail(ctx, CC_ERR_INPUT, "Unable to read road file '%s': not a valid OSM PBF file (empty)", path);
+        return cc__fail(ctx, CC_ERR_IO, "Unable to open road file '%s' as a vector dataset: not a recognised format (empty file)", path);
     }
     map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
