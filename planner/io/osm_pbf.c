@@ -1240,7 +1240,7 @@ bool cc__osm_pbf_applies(const char *path, const cc_roads_opts *o)
 
 cc_status cc__osm_pbf_read(cc_ctx *ctx, const char *path, const cc_roads_opts *o, cc_roads **out, bool *fallback)
 {
-    cc_status st;
+    cc_status st = CC_OK;
     cc_roads *r = NULL;
     uint8_t *map = NULL;
     size_t len = 0;
