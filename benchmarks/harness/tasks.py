@@ -471,7 +471,7 @@ def task_siting(ctx):
                          'LP/Lagrangian bound, outputs. Exact peers not run on this instance: GLPK\'s branch and bound '
                          'does not finish it in reasonable time (see the siting section); heuristic = GLPK optimum is '
                          'checked on random instances by unit.site, and the LP files + CBC/GLPK path of '
-                         'benchmarks/harness/siting.py by bench.siting. spopt is not packaged for Debian bookworm.')]
+                         'benchmarks/harness/siting.py by unit.bench_siting. spopt is not packaged for Debian bookworm.')]
     except Exception as e:  # noqa: BLE001
         return [err_row('siting', name, 'carecircle site', e)]
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 #include "cc_inputs.h"
 #include "cc_profile.h"
@@ -50,6 +51,11 @@ typedef struct cc_coverage_opts {
     const char *const *extra_dirs;   /**< finished folders moved into the output folder as it lands */
     const char *const *extra_names;  /**< their names inside it */
     size_t n_extra_dirs;
+    /** Comma list of the tiers that count as capable care for the headline figure (summary.json
+     *  "headline", the key figures of the maps and report); NULL: the tiers of the highest level
+     *  present (hospitals and county sub-centres, else township health centres, else village
+     *  clinics; 120 stations never by default). Every tier is still reported on its own. @since 0.5 */
+    const char *headline;
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -77,6 +83,13 @@ typedef struct cc_coverage_result {
     bool demand_is_raster;
     const char *crs_name;
     const char *profile_name;
+    /** Headline (@since 0.5): the tiers counted as capable care (names, n_headline of them; 0 when
+     *  the facilities have no tiers: the headline is then all facilities), the population within
+     *  each threshold of the nearest of them, and those on a road with none of them reachable. */
+    size_t n_headline;
+    const char *const *headline_tiers;
+    const double *headline_within;
+    double headline_unreachable;
     size_t graph_routing_bytes, graph_geometry_bytes, way_vertices;
     double t_load_s, t_graph_s, t_snap_s, t_search_s, t_polygons_s, t_write_s, t_total_s;
 } cc_coverage_result;
@@ -88,10 +101,10 @@ typedef struct cc_coverage_result {
  *  @return CC_OK or the first failure (message in cc_ctx_last_error()).
  *  Thread safety: one run per ctx at a time; runs with distinct contexts and distinct output
  *  folders may run concurrently. @since 0.1 (options reorganised around cc_inputs in 0.4) */
-cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
+CC_API cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
 
 /** Free a result. NULL is a no-op. Thread-safe for distinct results. @since 0.1 */
-void cc_coverage_result_destroy(cc_coverage_result *r);
+CC_API void cc_coverage_result_destroy(cc_coverage_result *r);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #ifndef CC_MPI_H
 #define CC_MPI_H
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 #include "cc_scenario.h"
 #include "cc_site.h"
@@ -26,13 +27,13 @@ typedef struct cc_mpi cc_mpi;
 /** Initialise MPI with MPI_THREAD_FUNNELED. @p argc / @p argv as given to main (may be NULL).
  *  @param out new environment; free with cc_mpi_finalize() (which calls MPI_Finalize).
  *  @return CC_OK, CC_ERR_INTERNAL (MPI could not start or lacks FUNNELED), CC_ERR_NOMEM. @since 0.3 */
-cc_status cc_mpi_init(cc_ctx *ctx, int *argc, char ***argv, cc_mpi **out);
+CC_API cc_status cc_mpi_init(cc_ctx *ctx, int *argc, char ***argv, cc_mpi **out);
 /** Finalise MPI and free @p m. NULL is a no-op. @since 0.3 */
-void cc_mpi_finalize(cc_mpi *m);
+CC_API void cc_mpi_finalize(cc_mpi *m);
 /** This process's rank, 0..size-1. */
-int cc_mpi_get_rank(const cc_mpi *m);
+CC_API int cc_mpi_get_rank(const cc_mpi *m);
 /** Number of ranks. */
-int cc_mpi_get_size(const cc_mpi *m);
+CC_API int cc_mpi_get_size(const cc_mpi *m);
 
 /** Run batch @p b (loaded on every rank from the same file) over the ranks: rank 0 runs the base
  *  with all its cores, then hands out the variants largest first (last run's time, else input
@@ -42,7 +43,7 @@ int cc_mpi_get_size(const cc_mpi *m);
  *  go on. Before work starts rank 0 logs the estimated memory per rank.
  *  @param out rank 0: the batch result (free with cc_batch_result_destroy()); other ranks: NULL.
  *  @return as cc_batch_run(), the same on every rank for errors that stop the batch. Collective. @since 0.3 */
-cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out);
+CC_API cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out);
 
 /** cc_site_run() with the coverage sets built in blocks of candidates over the ranks: every rank
  *  loads the inputs and builds the graph (shared read-only by its threads), searches from the
@@ -51,14 +52,14 @@ cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_b
  *  so the answer, are identical to a single-machine run.
  *  @param out rank 0: the result (free with cc_site_result_destroy()); other ranks: NULL.
  *  Collective. @since 0.3 */
-cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_site_result **out);
+CC_API cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_site_result **out);
 
 /** cc_traveltime_run() with the tiles shared out over the ranks: every rank makes the same plan;
  *  rank 0 serves the tiles from a dynamic queue (itself included), receives each tile's minutes
  *  (Float32, n_sets x tile cells) and figures, and writes travel_time.tif and summary.json,
  *  identical to a single-machine run. A failed tile stops the run (the raster would have a hole).
  *  @param out rank 0: the figures (free with free()); other ranks: NULL. Collective. @since 0.3 */
-cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts *opts, cc_traveltime_result **out);
+CC_API cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts *opts, cc_traveltime_result **out);
 
 #ifdef __cplusplus
 }

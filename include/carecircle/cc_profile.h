@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 
 #ifdef __cplusplus
@@ -26,39 +27,39 @@ typedef struct cc_profile cc_profile;
  *  @return CC_OK; CC_ERR_IO (file unreadable); CC_ERR_INPUT (syntax, unknown key, wrong
  *  type, out-of-range value, with file:line:column). Thread-safe with one ctx per thread.
  *  @since 0.1 */
-cc_status cc_profile_load(cc_ctx *ctx, const char *name_or_path, cc_profile **out);
+CC_API cc_status cc_profile_load(cc_ctx *ctx, const char *name_or_path, cc_profile **out);
 
 /** Parse a profile from YAML text. @p source names it in messages (a path or "<builtin>").
  *  @since 0.1 */
-cc_status cc_profile_parse(cc_ctx *ctx, const char *text, size_t len, const char *source,
-                           cc_profile **out);
+CC_API cc_status cc_profile_parse(cc_ctx *ctx, const char *text, size_t len, const char *source,
+                                  cc_profile **out);
 
 /** Free a profile. NULL is a no-op. @since 0.1 */
-void cc_profile_destroy(cc_profile *p);
+CC_API void cc_profile_destroy(cc_profile *p);
 
 /** Profile name (borrowed; valid until the profile is destroyed). */
-const char *cc_profile_get_name(const cc_profile *p);
+CC_API const char *cc_profile_get_name(const cc_profile *p);
 /** Off-road speed in km/h (> 0). */
-double cc_profile_get_offroad_speed_kmh(const cc_profile *p);
+CC_API double cc_profile_get_offroad_speed_kmh(const cc_profile *p);
 /** Maximum snap distance in metres (>= 0). */
-double cc_profile_get_max_snap_m(const cc_profile *p);
+CC_API double cc_profile_get_max_snap_m(const cc_profile *p);
 /** Whether oneway tags restrict travel (false for walking). */
-bool cc_profile_honours_oneway(const cc_profile *p);
+CC_API bool cc_profile_honours_oneway(const cc_profile *p);
 /** The highest speed any way can get under the profile, km/h: the fastest class times the
  *  largest surface multiplier above 1 (posted maxspeeds only lower speeds). A trip of t hours
  *  on roads stays within this × t km of its start: the halo of tiled runs. @since 0.3 */
-double cc_profile_get_max_speed_kmh(const cc_profile *p);
+CC_API double cc_profile_get_max_speed_kmh(const cc_profile *p);
 
 /** Speed in km/h of a way of road class @p road_class with surface @p surface (NULL: none)
  *  and posted @p maxspeed_kmh (<= 0: none). Returns 0 for classes that are not drivable.
  *  @p known (may be NULL) is set false when the class is neither in speeds_kmh nor in
  *  not_drivable, so that callers can report unknown classes. Thread-safe. @since 0.1 */
-double cc_profile_speed_kmh(const cc_profile *p, const char *road_class, const char *surface,
-                            double maxspeed_kmh, bool *known);
+CC_API double cc_profile_speed_kmh(const cc_profile *p, const char *road_class, const char *surface,
+                                   double maxspeed_kmh, bool *known);
 
 /** Multiply the speed of @p road_class (or of every class when NULL) by @p factor > 0, e.g.
  *  0.7 for a rainy season. @return CC_OK or CC_ERR_PARAM. @since 0.1 */
-cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_class, double factor);
+CC_API cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_class, double factor);
 
 /** Multiply the speed of ways whose OSM surface is @p surface by @p factor > 0 (at most 10):
  *  surfaces already in the profile's surface_multipliers are multiplied, others are added with
@@ -66,16 +67,16 @@ cc_status cc_profile_scale_class(cc_ctx *ctx, cc_profile *p, const char *road_cl
  *  unpaved, compacted, gravel, dirt, ground, earth, grass, mud, sand, ...; "paved": paved,
  *  asphalt, concrete, paving_stones, sett, ...). @return CC_OK, CC_ERR_PARAM, CC_ERR_NOMEM.
  *  @since 0.2 */
-cc_status cc_profile_scale_surface(cc_ctx *ctx, cc_profile *p, const char *surface, double factor);
+CC_API cc_status cc_profile_scale_surface(cc_ctx *ctx, cc_profile *p, const char *surface, double factor);
 
 /** Names of the built-in profiles, NULL-terminated (static). @since 0.1 */
-const char *const *cc_profile_builtin_names(void);
+CC_API const char *const *cc_profile_builtin_names(void);
 
 /** YAML text of built-in profile @p name (static, NUL-terminated), or NULL. @since 0.1 */
-const char *cc_profile_builtin_text(const char *name);
+CC_API const char *cc_profile_builtin_text(const char *name);
 
 /** One-line description of a profile (borrowed). @since 0.1 */
-const char *cc_profile_get_description(const cc_profile *p);
+CC_API const char *cc_profile_get_description(const cc_profile *p);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 
 #ifdef __cplusplus
@@ -24,6 +25,10 @@ typedef struct cc_report_opts {
     const char *scenario_zh, *scenario_en; /**< scenario title per language (overrides @c scenario) */
     const char *base_dir;  /**< outputs of the base scenario: "before" figures; NULL: none */
     bool no_maps;          /**< write styles and project only (no PNG, PDF, HTML) */
+    const char *headline;  /**< comma list of the tiers counted as capable care in the key figures and
+                                the map's bands; NULL: those of summary.json "headline" (the run's).
+                                Other than the run's set, one tier only (its figures are in summary.json).
+                                @since 0.5 */
 } cc_report_opts;
 
 /** Write the deliverables of the coverage outputs in folder @p dir (coverage.gpkg,
@@ -33,7 +38,7 @@ typedef struct cc_report_opts {
  *  drawn and tabulated (its fields name, tier, gain).
  *  @return CC_OK, CC_ERR_IO (outputs unreadable or unwritable), CC_ERR_INPUT (not a carecircle
  *  output folder), CC_ERR_PARAM (unknown language), CC_ERR_NOMEM. @since 0.2 */
-cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
+CC_API cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
 
 #ifdef __cplusplus
 }

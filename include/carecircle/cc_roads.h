@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 
 #ifdef __cplusplus
@@ -48,19 +49,19 @@ typedef struct cc_roads_opts {
  *  @return CC_OK; CC_ERR_IO (cannot open); CC_ERR_INPUT (no line layer, no class/speed field,
  *  no usable feature); CC_ERR_CRS (no CRS, or @p opts->crs not a metric projected CRS);
  *  CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.1 */
-cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts, cc_roads **out);
+CC_API cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts, cc_roads **out);
 
 /** Free roads. NULL is a no-op. @since 0.1 */
-void cc_roads_destroy(cc_roads *r);
+CC_API void cc_roads_destroy(cc_roads *r);
 
 /** Number of ways (polylines) kept. */
-size_t cc_roads_get_way_count(const cc_roads *r);
+CC_API size_t cc_roads_get_way_count(const cc_roads *r);
 /** Number of vertices kept. */
-size_t cc_roads_get_vertex_count(const cc_roads *r);
+CC_API size_t cc_roads_get_vertex_count(const cc_roads *r);
 /** Working CRS as WKT (borrowed; valid until the roads are destroyed). */
-const char *cc_roads_get_crs_wkt(const cc_roads *r);
+CC_API const char *cc_roads_get_crs_wkt(const cc_roads *r);
 /** Working CRS as "EPSG:n" when it has an EPSG code, else "custom" (borrowed). */
-const char *cc_roads_get_crs_name(const cc_roads *r);
+CC_API const char *cc_roads_get_crs_name(const cc_roads *r);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cc_api.h"
 #include "cc_ctx.h"
 #include "cc_inputs.h"
 #include "cc_profile.h"
@@ -46,6 +47,8 @@ extern "C" {
 #endif
 
 /** Facility-location models. */
+struct cc_report_opts;
+
 typedef enum cc_site_model {
     CC_SITE_MCLP = 0,    /**< maximal covering: p sites, most population within the threshold */
     CC_SITE_LSCP = 1,    /**< set covering: fewest sites reaching a target covered share */
@@ -54,7 +57,7 @@ typedef enum cc_site_model {
 } cc_site_model;
 
 /** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. @since 0.1 */
-const char *cc_site_model_name(cc_site_model m);
+CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
  *  0..n_demand-1. All arrays are borrowed for the duration of the call.
@@ -154,10 +157,10 @@ typedef struct cc_site_solution {
  *  CC_ERR_LIMIT (exact solve requested above the size limit: the message gives the size);
  *  CC_ERR_NOMEM; CC_ERR_INTERRUPTED. Results do not depend on the thread count of @p ctx.
  *  Not thread-safe for one ctx; GLPK is only called from the calling thread. @since 0.1 */
-cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out);
+CC_API cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out);
 
 /** Free a solution. NULL is a no-op. @since 0.1 */
-void cc_site_solution_destroy(cc_site_solution *s);
+CC_API void cc_site_solution_destroy(cc_site_solution *s);
 
 /* ---- the whole study ------------------------------------------------------------------------- */
 
@@ -195,6 +198,8 @@ typedef struct cc_site_opts {
     double time_limit_s;         /**< for the exact solve, seconds (default 600) */
     size_t exact_max_nonzeros;   /**< largest integer programme the exact solve accepts (0: 2,000,000) */
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
+    const struct cc_report_opts *report; /**< deliverables (styles in sites.gpkg, project.qgs, maps,
+                                              report; as for coverage); NULL: defaults (zh). @since 0.5 */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -254,10 +259,10 @@ typedef struct cc_site_result {
  *  @return CC_OK; CC_ERR_PARAM (bad option); CC_ERR_IO; CC_ERR_INPUT; CC_ERR_CRS;
  *  CC_ERR_LIMIT (coverage sets would not fit in memory, or --exact on a too large
  *  instance: the message says what to change); CC_ERR_NOMEM; CC_ERR_INTERRUPTED. @since 0.1 */
-cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **out);
+CC_API cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **out);
 
 /** Free a result. NULL is a no-op. @since 0.1 */
-void cc_site_result_destroy(cc_site_result *r);
+CC_API void cc_site_result_destroy(cc_site_result *r);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #ifndef CC_STATUS_H
 #define CC_STATUS_H
 
+#include "cc_api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,7 +31,7 @@ typedef enum cc_status {
 
 /** A short static English description of @p st ("invalid parameter", "I/O error", ...).
  *  Never NULL; unknown values give "unknown status". Thread-safe. @since 0.1 */
-const char *cc_status_string(cc_status st);
+CC_API const char *cc_status_string(cc_status st);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #ifndef CC_TRAVELTIME_H
 #define CC_TRAVELTIME_H
 
+#include "cc_api.h"
 #include "cc_coverage.h"
 #include "cc_inputs.h"
 
@@ -61,10 +62,10 @@ typedef struct cc_traveltime_result {
  *  @return CC_OK; CC_ERR_PARAM (bad options, a point population layer); the errors of the
  *  readers, the graph build and the writers, naming the tile that failed.
  *  Thread safety: one run per ctx at a time. @since 0.3 */
-cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
+CC_API cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
 
 /** Free a result. NULL is a no-op. @since 0.4 */
-void cc_traveltime_result_destroy(cc_traveltime_result *r);
+CC_API void cc_traveltime_result_destroy(cc_traveltime_result *r);
 
 #ifdef __cplusplus
 }

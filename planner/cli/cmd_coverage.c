@@ -37,12 +37,16 @@ static void help(void)
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
            "                         (layer_styles), project.qgs, travel_time.qml\n"
+           "  --title TEXT           title of the maps and report (default: a generic one)\n"
+           "  --headline TIERS       comma list of the tiers that count as capable care in the headline\n"
+           "                         figure, maps and report (default: the highest level present,\n"
+           "                         e.g. county_hospital; every tier stays in the tables)\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"
            "  --quiet, --verbose     less or more on stderr\n");
 }
 
 enum {
-    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG
+    O_MINUTES = CLI_O_OWN, O_UNCOV, O_RES, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_HEADLINE, O_TITLE
 };
 
 void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
@@ -70,6 +74,11 @@ void cli_print_coverage(const cc_coverage_result *r, const char *out_dir)
         }
         printf("\n");
     }
+    if (r->n_headline) {
+        printf("%-24s", "headline:");
+        for (size_t k = 0; k < r->n_headline; k++) printf("%s%s", k ? "+" : "", r->headline_tiers[k]);
+        printf("\n");
+    }
     double tot = r->population_total > 0 ? r->population_total : 1;
     printf("no road access: %s (%.1f%%), on roads without any facility reachable: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
            cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
@@ -88,7 +97,7 @@ int cmd_coverage(int argc, char **argv)
         {"minutes", 1, 0, O_MINUTES},
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
-        {"lang", 1, 0, O_LANG},
+        {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};
@@ -128,6 +137,8 @@ int cmd_coverage(int argc, char **argv)
             }
             rep.lang = optarg;
             break;
+        case O_HEADLINE: o.headline = optarg; break;
+        case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
         case O_THREADS:
             if (cli_parse_int("coverage", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
             break;

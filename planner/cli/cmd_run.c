@@ -15,7 +15,7 @@ static bool valid_lang(const char *l)
     return !strcmp(l, "zh") || !strcmp(l, "en") || !strcmp(l, "zh,en") || !strcmp(l, "en,zh");
 }
 
-enum { R_OUT = 256, R_LANG, R_CHECK, R_THREADS, R_QUIET, R_VERBOSE, R_HELP, R_JOBS, R_FORCE, R_NOMAPS, R_BASE };
+enum { R_OUT = 256, R_LANG, R_CHECK, R_THREADS, R_QUIET, R_VERBOSE, R_HELP, R_JOBS, R_FORCE, R_NOMAPS, R_BASE, R_HEADLINE, R_TITLE };
 
 static void run_help(void)
 {
@@ -211,13 +211,17 @@ static void report_help(void)
            "coverage.gpkg is styled, drawn and tabulated.\n\n"
            "  --lang L           zh, en or zh,en (default zh)\n"
            "  --base DIR         outputs of the base scenario: before/after figures\n"
+           "  --headline TIERS   tiers counted as capable care in the key figures (default: those of\n"
+           "                     the run, summary.json \"headline\"; one tier, or the run's own set)\n"
+           "  --title TEXT       title of the maps and report\n"
            "  --quiet, --verbose less or more on stderr\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
     static const struct option lo[] = {{"lang", 1, 0, R_LANG}, {"base", 1, 0, R_BASE}, {"quiet", 0, 0, R_QUIET},
-                                       {"verbose", 0, 0, R_VERBOSE}, {"help", 0, 0, R_HELP}, {0, 0, 0, 0}};
+                                       {"verbose", 0, 0, R_VERBOSE}, {"help", 0, 0, R_HELP}, {"headline", 1, 0, R_HEADLINE},
+                                       {"title", 1, 0, R_TITLE}, {0, 0, 0, 0}};
     cc_report_opts o = {0};
     bool quiet = false, verbose = false;
     int c;
@@ -233,6 +237,8 @@ int cmd_report(int argc, char **argv)
             o.lang = optarg;
             break;
         case R_BASE: o.base_dir = optarg; break;
+        case R_HEADLINE: o.headline = optarg; break;
+        case R_TITLE: o.title_zh = o.title_en = optarg; break;
         case R_QUIET: quiet = true; break;
         case R_VERBOSE: verbose = true; break;
         case 'h':

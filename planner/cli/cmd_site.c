@@ -54,6 +54,9 @@ static void help(void)
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
+           "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"
+           "                         also QGIS styles in sites.gpkg and project.qgs, as for coverage\n"
+           "  --title TEXT           title of the maps and report\n"
            "  --max-memory MIB       refuse coverage sets above this (default: half of the machine's memory)\n"
            "  --profile NAME|FILE    ambulance (default), car, walk, or a YAML profile\n"
            "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
@@ -65,7 +68,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_TITLE
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -176,9 +179,11 @@ int cmd_site(int argc, char **argv)
         {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
         {"dispatch-minutes", 1, 0, O_DISPATCH}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
-        {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES},
+        {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
         {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     cc_site_opts o = {0};
+    cc_report_opts rep = {0};
+    o.report = &rep;
     bool quiet = false, verbose = false;
     int threads = 0, c;
     long iv;
@@ -262,6 +267,14 @@ int cmd_site(int argc, char **argv)
             if (!parse_int("--threads", optarg, -1024, 1024, &iv)) return CLI_EXIT_USAGE;
             threads = (int)iv;
             break;
+        case O_LANG:
+            if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
+                cli_usage_error("site", "--lang '%s' must be zh, en or zh,en", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            rep.lang = optarg;
+            break;
+        case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: verbose = true; break;
         case 'h':

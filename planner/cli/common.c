@@ -124,7 +124,7 @@ static const struct {
     {"candidate_name_field", "--candidate-name-field"}, {"exclude", "--exclude"}, {"max_subcentres", "--max-subcentres"},
     {"exact", "--exact"}, {"exact_max_nonzeros", "--exact-limit"}, {"time_limit_s", "--time-limit"},
     {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
-    {"emergency", "--emergency"}, {"lang", "--lang"},
+    {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
 };
 
 static const char *flag_of(const char *name, size_t len)

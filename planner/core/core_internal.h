@@ -84,6 +84,11 @@ void cc__alloc_fail_after(long k);
 /* Whether the failure set by cc__alloc_fail_after has happened since. */
 bool cc__alloc_fail_fired(void);
 
+/* Level of care of a facility tier from its name (tier.c): 3 hospital or county sub-centre,
+ * 2 township / health centre, 1 village clinic or health post, 0 anything else (120 emergency
+ * stations included). The default headline tiers are those of the highest level present. */
+int cc__tier_level(const char *tier);
+
 /* Monotonic clock in seconds. */
 double cc__now(void);
 

@@ -108,6 +108,27 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     g_string_append_printf(g, "</h2>\n<img alt=\"map\" src=\"data:image/png;base64,%s\">\n", b64);
     g_free(b64);
 
+    /* the headline (issue 14): which tiers the key figures count, and their figure within each threshold */
+    if (d->n_head) {
+        GString *hl = g_string_new("");
+        for (size_t k = 0; k < d->n_head; k++)
+            g_string_append_printf(hl, "%s%s", k ? (zh ? "、" : " or ") : "", cc__tier_label(lang, d->head_name[k], tb, sizeof(tb)));
+        g_string_append(g, "<p class=\"headline\"><b>");
+        cc__xml_esc(g, zh ? "关键数字只计" : "Key figures count ");
+        cc__xml_esc(g, hl->str);
+        g_string_append(g, "</b>");
+        for (size_t b = 0; b < d->nb; b++) {
+            char wl[64];
+            g_string_append(g, b ? (zh ? "；" : "; ") : (zh ? "：" : ": "));
+            cc__xml_esc(g, cc__tr_within(lang, d->minutes[b], wl, sizeof(wl)));
+            g_string_append_printf(g, " %s (%.1f%%)", cc__fmt_int(d->head_within[b], n1, sizeof(n1)),
+                                   d->total > 0 ? 100 * d->head_within[b] / d->total : 0.0);
+        }
+        cc__xml_esc(g, zh ? "。全部机构（含村卫生室）的数字见下表。" : ". All facilities (village clinics included): the tables below.");
+        g_string_append(g, "</p>\n");
+        g_string_free(hl, TRUE);
+    }
+
     /* coverage by threshold */
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, "h_cov_threshold"));

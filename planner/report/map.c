@@ -40,6 +40,54 @@ static void set_rgb(cairo_t *cr, int r, int g, int b, double a)
     cairo_set_source_rgba(cr, r / 255.0, g / 255.0, b / 255.0, a);
 }
 
+/* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
+static const char *head_label(const rp_data *d, const char *lang, char *buf, size_t n)
+{
+    bool zh = !strcmp(lang, "zh");
+    buf[0] = 0;
+    if (!d->n_head) {
+        snprintf(buf, n, "%s", zh ? "任一医疗机构" : "any facility");
+        return buf;
+    }
+    for (size_t i = 0; i < d->n_head; i++) {
+        char tb[128], one[160];
+        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, d->head_name[i], tb, sizeof(tb)));
+        if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
+    }
+    if (d->is_site) { /* the proposed sites join the fixed tiers */
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s", zh ? "或新址" : " or a new site");
+    }
+    return buf;
+}
+
+/* The data credits line: OpenStreetMap and WorldPop when the inputs look like them. */
+static const char *credits(const rp_data *d, const char *lang, char *buf, size_t n)
+{
+    bool zh = !strcmp(lang, "zh"), osm = false, wp = false;
+    json_object *in, *v;
+    if (json_object_object_get_ex(d->summary, "inputs", &in)) {
+        const char *r = json_object_object_get_ex(in, "roads", &v) ? json_object_get_string(v) : NULL;
+        const char *p = json_object_object_get_ex(in, "population", &v) ? json_object_get_string(v) : NULL;
+        osm = r && (g_str_has_suffix(r, ".pbf") || g_str_has_suffix(r, ".osm") || strstr(r, "osm") || strstr(r, "OSM"));
+        if (p) {
+            char *lp = g_ascii_strdown(p, -1);
+            wp = strstr(lp, "worldpop") || strstr(lp, "_ppp_") || strstr(lp, "ppp_20");
+            g_free(lp);
+        }
+    }
+    if (!osm && !wp) {
+        snprintf(buf, n, "%s", zh ? "数据：道路、人口、医疗机构均为用户提供" : "Data: roads, population, facilities as given");
+        return buf;
+    }
+    snprintf(buf, n, "%s%s%s%s%s", zh ? "数据：" : "Data: ", osm ? (zh ? "道路 © OpenStreetMap 贡献者 (ODbL)" : "roads © OpenStreetMap contributors (ODbL)") : "",
+             osm && wp ? "; " : "", wp ? (zh ? "人口 WorldPop (www.worldpop.org, CC BY 4.0)" : "population WorldPop (www.worldpop.org, CC BY 4.0)") : "",
+             zh ? "；其余为用户提供" : "; the rest as given");
+    return buf;
+}
+
 /* ---- geometry --------------------------------------------------------------------------------- */
 
 static void path_points(const mapctx *m, OGRGeometryH g, bool close)
@@ -122,6 +170,48 @@ static double text(cairo_t *cr, double x, double y, const char *s, double size, 
     pango_font_description_free(fd);
     g_object_unref(l);
     return h;
+}
+
+static void measure(cairo_t *cr, const char *s, double size, bool bold, double *w, double *h)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string(FONT);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_layout_set_font_description(l, fd);
+    pango_layout_set_text(l, s, -1);
+    PangoRectangle log;
+    pango_layout_get_extents(l, NULL, &log);
+    *w = log.width / (double)PANGO_SCALE;
+    *h = log.height / (double)PANGO_SCALE;
+    pango_font_description_free(fd);
+    g_object_unref(l);
+}
+
+/* Boxes already taken on the page (labels, the main symbols, the scale bar and north arrow):
+ * a label that would overlap one, or leave the frame, is moved or dropped. */
+typedef struct boxes {
+    double b[512][4]; /* x0, y0, x1, y1 */
+    size_t n;
+} boxes;
+
+static void box_add(boxes *bx, double x0, double y0, double x1, double y1)
+{
+    if (bx->n < 512) {
+        bx->b[bx->n][0] = x0;
+        bx->b[bx->n][1] = y0;
+        bx->b[bx->n][2] = x1;
+        bx->b[bx->n][3] = y1;
+        bx->n++;
+    }
+}
+
+static bool box_free(const boxes *bx, const mapctx *m, double x0, double y0, double x1, double y1)
+{
+    if (x0 < m->fx + 2 || y0 < m->fy + 2 || x1 > m->fx + m->fw - 2 || y1 > m->fy + m->fh - 2) return false;
+    for (size_t i = 0; i < bx->n; i++)
+        if (x0 < bx->b[i][2] && x1 > bx->b[i][0] && y0 < bx->b[i][3] && y1 > bx->b[i][1]) return false;
+    return true;
 }
 
 /* ---- symbols -------------------------------------------------------------------------------------- */
@@ -299,8 +389,19 @@ static void draw_frame_content(mapctx *m)
         set_rgb(cr, 222, 222, 222, 1);
         cairo_fill(cr);
     }
-    /* travel-time bands, far first */
-    for (size_t b = d->nb; b-- > 0;) {
+    /* travel-time bands, far first; a siting folder: the area within T with the new sites (light),
+     * today's area over it (dark), so that the gain shows */
+    if (d->is_site) {
+        static const int sc[2][3] = {{145, 207, 96}, {26, 152, 80}};
+        for (int b = 0; b < 2; b++) {
+            if (!d->band[b].geom) continue;
+            cairo_new_path(cr);
+            path_geom(m, d->band[b].geom);
+            set_rgb(cr, sc[b][0], sc[b][1], sc[b][2], 0.9);
+            cairo_fill(cr);
+        }
+    }
+    for (size_t b = d->nb; !d->is_site && b-- > 0;) {
         if (!d->band[b].geom) continue;
         double c[3];
         cc__band_rgb(b, d->nb, c);
@@ -332,9 +433,11 @@ static void draw_frame_content(mapctx *m)
         cairo_stroke(cr);
     }
     cairo_set_dash(cr, NULL, 0, 0);
-    /* uncovered villages (point demand) */
+    /* uncovered demand: villages beyond the threshold (red rings, the 30 largest), and every
+     * point or cell with no road access (grey) or on roads that reach no facility (purple) */
     if (d->points_demand)
         for (size_t i = 0; i < d->n_unc && i < 30; i++) {
+            if (d->unc[i].status && strcmp(d->unc[i].status, "beyond")) continue;
             double px, py;
             page_xy(m, d->unc[i].x, d->unc[i].y, &px, &py);
             cairo_new_path(cr);
@@ -343,46 +446,61 @@ static void draw_frame_content(mapctx *m)
             cairo_set_line_width(cr, 1.0);
             cairo_stroke(cr);
         }
-    /* township names */
+    {
+        double side = d->cell_m > 0 && !d->points_demand ? fmax(d->cell_m * m->scale, 0.9) : 0;
+        for (size_t i = 0; i < d->n_dot; i++) {
+            if (!d->dot[i].kind) continue;
+            double px, py;
+            page_xy(m, d->dot[i].x, d->dot[i].y, &px, &py);
+            cairo_new_path(cr);
+            if (side > 0) cairo_rectangle(cr, px - side / 2, py - side / 2, side, side);
+            else cairo_rectangle(cr, px - 3, py - 3, 6, 6); /* a village: a square, unlike the round clinics */
+            if (d->dot[i].kind == 1) set_rgb(cr, 120, 120, 120, 1);
+            else set_rgb(cr, 118, 42, 131, 1);
+            if (side > 0) {
+                cairo_fill(cr);
+            } else {
+                cairo_fill_preserve(cr);
+                cairo_set_source_rgb(cr, 1, 1, 1);
+                cairo_set_line_width(cr, 0.6);
+                cairo_stroke(cr);
+            }
+        }
+    }
+    /* labels avoid each other, the main facility symbols, the proposed sites, the scale bar and
+     * the north arrow, and stay inside the frame; a label that fits nowhere is dropped */
+    boxes *bx = calloc(1, sizeof(boxes));
+    if (bx) {
+        box_add(bx, m->fx + 4, m->fy + m->fh - 44, m->fx + 180, m->fy + m->fh); /* scale bar (widest) */
+        box_add(bx, m->fx + m->fw - 40, m->fy, m->fx + m->fw, m->fy + 48);      /* north arrow */
+        for (size_t f = 0; f < d->n_fac; f++) {
+            if (!d->fac[f].tier || cc__tier_class(d->fac[f].tier, 0) > 2 || !d->fac[f].snapped) continue;
+            double fx, fy;
+            page_xy(m, d->fac[f].x, d->fac[f].y, &fx, &fy);
+            box_add(bx, fx - 5, fy - 5, fx + 5, fy + 5);
+        }
+        for (size_t i = 0; i < d->n_site; i++) {
+            double px, py;
+            page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
+            box_add(bx, px - 8, py - 8, px + 8, py + 8);
+        }
+    }
+    /* township names, at a point inside the township: there, below, above or beside it */
     bool zh = !strcmp(m->lang, "zh");
-    for (size_t i = 0; i < d->n_adm; i++) {
+    for (size_t i = 0; bx && i < d->n_adm; i++) {
         const char *nm = zh && d->adm[i].name_zh && *d->adm[i].name_zh ? d->adm[i].name_zh : d->adm[i].name;
         if (!nm || !d->adm[i].geom) continue;
-        double px, py;
+        double px, py, tw, th;
         page_xy(m, d->adm[i].lx, d->adm[i].ly, &px, &py);
-        /* keep the name off the main facility symbols: try below, above, then right */
-        PangoRectangle r = {0};
-        double tw = 0, th = text(cr, 0, 0, nm, 9.5, true, 0, 0, 0, MEASURE, false, 0);
-        {
-            PangoLayout *l = pango_cairo_create_layout(cr);
-            PangoFontDescription *fd = pango_font_description_from_string(FONT);
-            pango_font_description_set_absolute_size(fd, 9.5 * PANGO_SCALE);
-            pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
-            pango_layout_set_font_description(l, fd);
-            pango_layout_set_text(l, nm, -1);
-            pango_layout_get_extents(l, NULL, &r);
-            tw = r.width / (double)PANGO_SCALE;
-            pango_font_description_free(fd);
-            g_object_unref(l);
-        }
+        measure(cr, nm, 9.5, true, &tw, &th);
         static const double off[][2] = {{0, -6}, {0, 8}, {0, -22}, {0, 22}, {40, -6}, {-40, -6}};
-        double bx = px, by = py - 6;
         for (size_t o = 0; o < sizeof(off) / sizeof(off[0]); o++) {
             double cx = px + off[o][0], cy = py + off[o][1];
-            bool clash = false;
-            for (size_t f = 0; f < d->n_fac && !clash; f++) {
-                if (!d->fac[f].tier || cc__tier_class(d->fac[f].tier, 0) > 2) continue;
-                double fx, fy;
-                page_xy(m, d->fac[f].x, d->fac[f].y, &fx, &fy);
-                clash = fx > cx - tw / 2 - 6 && fx < cx + tw / 2 + 6 && fy > cy - 6 && fy < cy + th + 6;
-            }
-            if (!clash) {
-                bx = cx;
-                by = cy;
-                break;
-            }
+            if (!box_free(bx, m, cx - tw / 2, cy, cx + tw / 2, cy + th)) continue;
+            text(cr, cx, cy, nm, 9.5, true, 60, 40, 80, CENTER, true, 0);
+            box_add(bx, cx - tw / 2, cy, cx + tw / 2, cy + th);
+            break;
         }
-        text(cr, bx, by, nm, 9.5, true, 60, 40, 80, CENTER, true, 0);
     }
     /* facilities: lower tiers first so that hospitals stay visible */
     for (int cls = 7; cls >= 0; cls--)
@@ -395,16 +513,27 @@ static void draw_frame_content(mapctx *m)
             page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
             tier_symbol(cr, c, px, py);
         }
-    /* names of hospitals and 120 stations (at most 12, so that the map stays readable) */
-    for (size_t i = 0, shown = 0; i < d->n_fac && shown < 12; i++) {
-        if (!d->fac[i].tier || cc__tier_class(d->fac[i].tier, 0) > 1 || !d->fac[i].snapped) continue;
-        const char *nm = !strcmp(m->lang, "zh") && d->fac[i].name_zh && *d->fac[i].name_zh ? d->fac[i].name_zh : d->fac[i].name;
-        if (!nm) continue;
-        double px, py;
-        page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
-        text(cr, px + 6, py - 3, nm, 7, false, 40, 20, 20, LEFT, true, 0);
-        shown++;
-    }
+    /* names of hospitals, then 120 stations (at most 12): right, left, above or below the symbol */
+    for (int cls = 0; bx && cls <= 1; cls++)
+        for (size_t i = 0, shown = 0; i < d->n_fac && shown < 12; i++) {
+            if (!d->fac[i].tier || cc__tier_class(d->fac[i].tier, 0) != cls || !d->fac[i].snapped) continue;
+            const char *nm = zh && d->fac[i].name_zh && *d->fac[i].name_zh ? d->fac[i].name_zh : d->fac[i].name;
+            if (!nm) continue;
+            double px, py, tw, th;
+            page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
+            measure(cr, nm, 7, false, &tw, &th);
+            const double pos[][2] = {{px + 6, py - th / 2}, {px - 6 - tw, py - th / 2}, {px + 5, py - 4 - th}, {px + 5, py + 4},
+                                     {px - 5 - tw, py - 4 - th}, {px - 5 - tw, py + 4}, {px - tw / 2, py - 6 - th}, {px - tw / 2, py + 6}};
+            for (size_t o = 0; o < sizeof(pos) / sizeof(pos[0]); o++) {
+                double x0 = pos[o][0], y0 = pos[o][1];
+                if (!box_free(bx, m, x0, y0, x0 + tw, y0 + th)) continue;
+                text(cr, x0, y0, nm, 7, false, 40, 20, 20, LEFT, true, 0);
+                box_add(bx, x0, y0, x0 + tw, y0 + th);
+                shown++;
+                break;
+            }
+        }
+    free(bx);
     for (size_t i = 0; i < d->n_site; i++) {
         double px, py;
         page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
@@ -455,17 +584,39 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
 {
     cairo_t *cr = m->cr;
     const rp_data *d = m->d;
-    char buf[256], tb[128], n1[32], n2[32], n3[32];
-    y += heading(cr, x, y, cc__tr(m->lang, "legend_time"));
-    for (size_t b = 0; b < d->nb; b++) {
+    char buf[256], tb[128], n1[32], n2[32], n3[32], hl[400];
+    bool zh = !strcmp(m->lang, "zh");
+    head_label(d, m->lang, hl, sizeof(hl));
+    if (d->n_head) {
+        char hb[480];
+        snprintf(hb, sizeof(hb), zh ? "到最近%s的行车时间" : "Travel time to the nearest %s", hl);
+        y += heading(cr, x, y, hb);
+    } else {
+        y += heading(cr, x, y, cc__tr(m->lang, "legend_time"));
+    }
+    if (d->is_site) {
+        snprintf(buf, sizeof(buf), zh ? "%g 分钟内（现状）" : "Within %g min today", d->minutes[0]);
+        y += legend_swatch(cr, x, y, 26 / 255.0, 152 / 255.0, 80 / 255.0, buf);
+        snprintf(buf, sizeof(buf), zh ? "%g 分钟内（新址建成后新增）" : "Within %g min with the new sites", d->minutes[0]);
+        y += legend_swatch(cr, x, y, 145 / 255.0, 207 / 255.0, 96 / 255.0, buf);
+    }
+    for (size_t b = 0; !d->is_site && b < d->nb; b++) {
         double c[3];
         cc__band_rgb(b, d->nb, c);
         snprintf(buf, sizeof(buf), "%g–%g %s", b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(m->lang, "minutes"));
         y += legend_swatch(cr, x, y, c[0], c[1], c[2], buf);
     }
     if (d->n_adm) {
-        cc__tr_beyond(m->lang, d->minutes[d->nb - 1], buf, sizeof(buf));
+        snprintf(buf, sizeof(buf), zh ? "超过 %g 分钟" : "Beyond %g min", d->minutes[d->nb - 1]);
         y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
+    }
+    /* who is left out: no road within reach, or roads that reach no facility */
+    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc__fmt_int(d->no_road, n1, sizeof(n1)));
+    y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
+    double unr = d->n_head ? d->head_unreachable : d->unreachable;
+    if (!isnan(unr)) {
+        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc__fmt_int(unr, n1, sizeof(n1)));
+        y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
     }
     y += 6;
     y += heading(cr, x, y, cc__tr(m->lang, "facilities"));
@@ -528,26 +679,46 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         cairo_set_dash(cr, NULL, 0, 0);
         y += fmax(text(cr, x + 24, y, cc__tr(m->lang, "admin"), 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
     }
-    /* key figures box, at the bottom of the panel */
+    /* key figures box, at the bottom of the panel: the headline tiers only (capable care) */
     GString *g = g_string_new("");
+    const double *hw = d->n_head ? d->head_within : d->within;
     g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc__fmt_int(d->total, n1, sizeof(n1)));
+    g_string_append_printf(g, zh ? "可达%s：\n" : "Reaching a %s:\n", hl);
     for (size_t b = 0; b < d->nb; b++) {
         char wl[64];
         cc__tr_within(m->lang, d->minutes[b], wl, sizeof(wl));
-        double sh = d->total > 0 ? 100 * d->within[b] / d->total : 0;
-        g_string_append_printf(g, "%s: %s (%.1f%%)\n", wl, cc__fmt_int(d->within[b], n1, sizeof(n1)), sh);
+        double sh = d->total > 0 ? 100 * hw[b] / d->total : 0;
+        g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc__fmt_int(hw[b], n1, sizeof(n1)), sh);
+    }
+    double tot = d->total > 0 ? d->total : 1;
+    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc__fmt_int(d->no_road, n1, sizeof(n1)),
+                           100 * d->no_road / tot);
+    if (!isnan(unr))
+        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc__fmt_int(unr, n1, sizeof(n1)), 100 * unr / tot);
+    else
+        g_string_truncate(g, g->len - 1); /* no trailing newline */
+    if (d->n_head) {
+        char tl[400] = "";
+        for (size_t k = 0; k < d->n_tiers; k++) {
+            bool h = false;
+            for (size_t j = 0; j < d->n_head; j++) h |= !strcmp(d->head_name[j], d->tier_name[k]);
+            if (h) continue;
+            size_t l = strlen(tl);
+            snprintf(tl + l, sizeof(tl) - l, "%s%s", l ? (zh ? "、" : ", ") : "", cc__tier_label(m->lang, d->tier_name[k], tb, sizeof(tb)));
+        }
+        if (*tl) g_string_append_printf(g, zh ? "\n（只计%s；%s见报告表格）" : "\n(counts %s only; %s: see the report's tables)", hl, tl);
     }
     size_t k30 = d->nb / 2;
     for (size_t b = 0; b < d->nb; b++)
         if (d->minutes[b] == 30) k30 = b;
     double box_h;
     GString *ba = g_string_new("");
-    if (d->have_base && !isnan(d->base_within[k30])) {
+    if (d->have_base && !isnan(d->base_head_within[k30])) {
         char wl[64];
         cc__tr_within(m->lang, d->minutes[k30], wl, sizeof(wl));
-        double diff = d->within[k30] - d->base_within[k30];
-        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc__fmt_int(d->base_within[k30], n1, sizeof(n1)),
-                               cc__tr(m->lang, "after"), cc__fmt_int(d->within[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
+        double diff = hw[k30] - d->base_head_within[k30];
+        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc__fmt_int(d->base_head_within[k30], n1, sizeof(n1)),
+                               cc__tr(m->lang, "after"), cc__fmt_int(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
                                diff > 0 ? "+" : "", cc__fmt_int(diff, n3, sizeof(n3)));
     }
     box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
@@ -587,7 +758,7 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
     m.oy = d->miny - pad - (m.fh / m.scale - h) / 2;
     const char *title = zh ? d->o->title_zh : d->o->title_en;
     text(cr, 22, 14, title && *title ? title : cc__tr(lang, "title"), 19, true, 15, 15, 15, LEFT, false, 790);
-    char sub[512];
+    char sub[1200];
     const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
     if (!scen || !*scen) scen = d->o->scenario;
     char tl[64] = "";
@@ -596,17 +767,21 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
         snprintf(x, sizeof(x), "%s%g", b ? "/" : "", d->minutes[b]);
         strncat(tl, x, sizeof(tl) - strlen(tl) - 1);
     }
+    char hl[400], lt[480];
+    head_label(d, lang, hl, sizeof(hl));
+    if (d->n_head) snprintf(lt, sizeof(lt), zh ? "到最近%s的行车时间" : "Travel time to the nearest %s", hl);
+    else snprintf(lt, sizeof(lt), "%s", cc__tr(lang, "legend_time"));
     if (scen)
-        snprintf(sub, sizeof(sub), "%s: %s  ·  %s %s %s", cc__tr(lang, "scenario"), scen, cc__tr(lang, "legend_time"), tl,
-                 cc__tr(lang, "minutes"));
+        snprintf(sub, sizeof(sub), "%s: %s  ·  %s %s %s", cc__tr(lang, "scenario"), scen, lt, tl, cc__tr(lang, "minutes"));
     else
-        snprintf(sub, sizeof(sub), "%s %s %s", cc__tr(lang, "legend_time"), tl, cc__tr(lang, "minutes"));
+        snprintf(sub, sizeof(sub), "%s %s %s", lt, tl, cc__tr(lang, "minutes"));
     text(cr, 22, 44, sub, 10.5, false, 80, 80, 80, LEFT, false, 790);
     draw_frame_content(&m);
     legend(&m, 620, 70, 200, 562);
-    char foot[512];
+    char foot[512], cred[512];
     cc__tr_footer(lang, d->crs_name, d->profile, foot, sizeof(foot));
-    text(cr, 22, 570, foot, 7, false, 110, 110, 110, LEFT, false, 790);
+    text(cr, 22, 567, foot, 7, false, 110, 110, 110, LEFT, false, 790);
+    text(cr, 22, 578, credits(d, lang, cred, sizeof(cred)), 7, false, 110, 110, 110, LEFT, false, 790);
 }
 
 static cc_status surface_status(cc_ctx *ctx, cairo_surface_t *s, const char *path)

@@ -31,6 +31,7 @@ static void data_free(rp_data *d)
         if (d->road[i].geom) OGR_G_DestroyGeometry(d->road[i].geom);
     free(d->road);
     free(d->unc);
+    free(d->dot);
     free(d->site);
     free(d->layer);
     if (d->strs) g_string_chunk_free(d->strs); /* every text copied from the outputs */
@@ -63,6 +64,119 @@ static bool jwithin(json_object *o, const double *minutes, size_t nb, double *ou
     return true;
 }
 
+static size_t tier_index(const rp_data *d, const char *name)
+{
+    size_t k = 0;
+    while (k < d->n_tiers && strcmp(d->tier_name[k], name)) k++;
+    return k;
+}
+
+/* The headline tiers and their figures: summary.json "headline" (the run's set), or the one
+ * tier the caller names (its figures are in "tiers"). Another set needs the run itself. */
+static cc_status read_headline(cc_ctx *ctx, rp_data *d, const char *path)
+{
+    json_object *h = NULL, *t;
+    bool have = json_object_object_get_ex(d->summary, "headline", &h) && json_object_object_get_ex(h, "tiers", &t) &&
+                json_object_get_type(t) == json_type_array;
+    if (have)
+        for (size_t i = 0; i < json_object_array_length(t) && d->n_head < RP_MAX_TIERS; i++) {
+            size_t k = tier_index(d, json_object_get_string(json_object_array_get_idx(t, i)));
+            if (k < d->n_tiers) d->head_name[d->n_head++] = d->tier_name[k];
+        }
+    if (have) {
+        jwithin(h, d->minutes, d->nb, d->head_within);
+        d->head_unreachable = jget(h, "population_unreachable");
+    }
+    const char *want = d->o->headline;
+    if (!want || !*want) {
+        if (!have && d->n_tiers)
+            cc__warn(ctx, "'%s' has no headline figures (written before carecircle 0.5): the key figures count every facility", path);
+        return CC_OK;
+    }
+    char **names = g_strsplit(want, ",", -1);
+    const char *sel[RP_MAX_TIERS];
+    size_t ns = 0;
+    cc_status st = CC_OK;
+    for (char **n = names; *n && !st; n++) {
+        g_strstrip(*n);
+        if (!**n) continue;
+        size_t k = tier_index(d, *n);
+        if (k == d->n_tiers) {
+            GString *g = g_string_new("");
+            for (size_t j = 0; j < d->n_tiers; j++) g_string_append_printf(g, "%s%s", j ? ", " : "", d->tier_name[j]);
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter headline names tier '%s', which '%s' does not have (tiers: %s)", *n, path,
+                          d->n_tiers ? g->str : "none");
+            g_string_free(g, TRUE);
+        } else if (ns < RP_MAX_TIERS) {
+            bool dup = false;
+            for (size_t j = 0; j < ns; j++) dup |= sel[j] == d->tier_name[k];
+            if (!dup) sel[ns++] = d->tier_name[k];
+        }
+    }
+    g_strfreev(names);
+    if (st || !ns) return st;
+    bool same = have && ns == d->n_head;
+    for (size_t i = 0; same && i < ns; i++) {
+        bool in = false;
+        for (size_t j = 0; j < d->n_head; j++) in |= sel[i] == d->head_name[j];
+        same = in;
+    }
+    if (same) return CC_OK;
+    if (ns > 1)
+        return cc__fail(ctx, CC_ERR_INPUT, "Parameter headline: the figure for %zu tiers together is not in '%s' (its headline counts %zu); "
+                                           "run the coverage again with that headline",
+                        ns, path, d->n_head);
+    size_t k = tier_index(d, sel[0]);
+    d->n_head = 1;
+    d->head_name[0] = d->tier_name[k];
+    memcpy(d->head_within, d->tier_within[k], sizeof(d->head_within));
+    d->head_unreachable = d->tier_unreachable[k];
+    return CC_OK;
+}
+
+static bool is_head(const rp_data *d, const char *tier)
+{
+    for (size_t i = 0; tier && i < d->n_head; i++)
+        if (!strcmp(d->head_name[i], tier)) return true;
+    return false;
+}
+
+/* A siting folder's summary.json: one threshold T, the population within it before (existing
+ * facilities of the fixed tiers) and after (with the proposed sites); the headline is the fixed
+ * tiers, which the new sites join. */
+static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
+{
+    json_object *par, *cov, *v;
+    if (!json_object_object_get_ex(d->summary, "parameters", &par) || !json_object_object_get_ex(d->summary, "coverage", &cov) ||
+        !json_object_object_get_ex(par, "minutes", &v))
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s' is a siting summary without <parameters.minutes> or <coverage>", path);
+    d->is_site = true;
+    d->nb = 1;
+    d->minutes[0] = json_object_get_double(v);
+    d->total = jget(cov, "population_total");
+    d->no_road = jget(cov, "population_no_road_access");
+    d->unreachable = NAN; /* not in a siting summary */
+    d->within[0] = jget(cov, "covered_after");
+    d->have_base = true;
+    d->base_within[0] = d->base_head_within[0] = jget(cov, "covered_before");
+    d->base_total = d->total;
+    for (size_t b = 1; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
+    if (json_object_object_get_ex(par, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(par, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
+    json_object *dm, *k;
+    if (json_object_object_get_ex(d->summary, "demand", &dm) && json_object_object_get_ex(dm, "kind", &k))
+        d->points_demand = !strcmp(json_object_get_string(k), "points");
+    if (json_object_object_get_ex(par, "fixed_tiers", &v)) {
+        char **names = g_strsplit(json_object_get_string(v), ",", -1);
+        for (char **n = names; *n && d->n_head < RP_MAX_TIERS; n++)
+            if (**n) d->head_name[d->n_head++] = keep(d, g_strstrip(*n));
+        g_strfreev(names);
+    }
+    d->head_within[0] = d->within[0];
+    d->head_unreachable = NAN;
+    return CC_OK;
+}
+
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
@@ -70,6 +184,7 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
     if (!(d->summary = json_object_from_file(p)))
         return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
     json_object *m, *v, *t;
+    if (json_object_object_get_ex(d->summary, "command", &v) && !strcmp(json_object_get_string(v), "site")) return read_site_summary(ctx, d, p);
     if (!json_object_object_get_ex(d->summary, "minutes", &m) || json_object_get_type(m) != json_type_array)
         return cc__fail(ctx, CC_ERR_INPUT, "'%s' has no <minutes>", p);
     d->nb = json_object_array_length(m);
@@ -93,13 +208,25 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
             jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
             d->tier_facilities[k] = (int)jget(tv, "facilities");
             d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
+            d->tier_unreachable[k] = jget(tv, "population_unreachable");
         }
     }
+    cc_status st = read_headline(ctx, d, p);
+    if (st) return st;
     if (d->o->base_dir) {
         snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
         if ((d->base = json_object_from_file(p))) {
             d->have_base = jwithin(d->base, d->minutes, d->nb, d->base_within);
             d->base_total = jget(d->base, "population_total");
+            /* the base's headline: the same single tier, else its own headline object */
+            json_object *bt, *bh = NULL;
+            for (size_t b = 0; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
+            if (d->n_head == 1 && json_object_object_get_ex(d->base, "tiers", &bt) && json_object_object_get_ex(bt, d->head_name[0], &bh))
+                jwithin(bh, d->minutes, d->nb, d->base_head_within);
+            else if (d->n_head && json_object_object_get_ex(d->base, "headline", &bh))
+                jwithin(bh, d->minutes, d->nb, d->base_head_within);
+            else if (!d->n_head)
+                memcpy(d->base_head_within, d->base_within, sizeof(d->base_within));
         } else {
             cc__warn(ctx, "Base outputs '%s' are unreadable: no before/after figures", p);
         }
@@ -148,6 +275,44 @@ static void grow_extent(rp_data *d, OGRGeometryH g)
         }                                                                               \
     } while (0)
 
+/* "EPSG:4326" for a CRS with an authority code, else "". */
+static void authid_of(OGRSpatialReferenceH sr, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!sr) return;
+    const char *a = OSRGetAuthorityName(sr, NULL), *c = OSRGetAuthorityCode(sr, NULL);
+    if (a && c) snprintf(out, n, "%s:%s", a, c);
+}
+
+/* Envelope @p e (in CRS @p src_wkt) in the working CRS, in place; false when it cannot be transformed. */
+static bool env_to_work(const rp_data *d, const char *src_wkt, OGREnvelope *e)
+{
+    if (!src_wkt || !d->crs_wkt) return true;
+    OGRSpatialReferenceH s = OSRNewSpatialReference(src_wkt), w = OSRNewSpatialReference(d->crs_wkt);
+    bool ok = s && w;
+    if (ok && !OSRIsSame(s, w)) {
+        OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(w, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, w);
+        double x0, y0, x1, y1;
+        ok = ct && OCTTransformBounds(ct, e->MinX, e->MinY, e->MaxX, e->MaxY, &x0, &y0, &x1, &y1, 21);
+        if (ok) *e = (OGREnvelope){.MinX = x0, .MinY = y0, .MaxX = x1, .MaxY = y1};
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+    }
+    if (s) OSRDestroySpatialReference(s);
+    if (w) OSRDestroySpatialReference(w);
+    return ok;
+}
+
+static void grow_project(rp_data *d, const OGREnvelope *e)
+{
+    if (!isfinite(e->MinX) || !isfinite(e->MaxY) || e->MinX > e->MaxX) return;
+    d->px0 = fmin(d->px0, e->MinX);
+    d->py0 = fmin(d->py0, e->MinY);
+    d->px1 = fmax(d->px1, e->MaxX);
+    d->py1 = fmax(d->py1, e->MaxY);
+}
+
 static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
 {
     cc__gdal_init();
@@ -174,12 +339,27 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         L->type = wkbFlatten(gt);
         L->count = (long long)OGR_L_GetFeatureCount(l, TRUE);
         if (!L->name || !L->geom_col) goto nomem;
-        if (!d->crs_wkt && OGR_L_GetSpatialRef(l)) {
+        if (OGR_L_GetSpatialRef(l)) {
             char *w = NULL;
             OSRExportToWkt(OGR_L_GetSpatialRef(l), &w);
-            d->crs_wkt = keep(d, w);
+            L->wkt = keep(d, w);
             CPLFree(w);
+            authid_of(OGR_L_GetSpatialRef(l), L->authid, sizeof(L->authid));
+            /* the working CRS: that of the first layer not in lon/lat (proposed sites may be) */
+            if (!d->crs_wkt && !OSRIsGeographic(OGR_L_GetSpatialRef(l))) d->crs_wkt = L->wkt;
         }
+    }
+    /* the project extent: every layer, in the working CRS; facilities only through those joined to
+     * the roads (below), so that one facility with bad coordinates does not shrink the map to a dot */
+    d->px0 = d->py0 = INFINITY;
+    d->px1 = d->py1 = -INFINITY;
+    for (size_t i = 0; i < d->n_layer; i++) {
+        OGREnvelope e;
+        OGRLayerH ll = GDALDatasetGetLayerByName(ds, d->layer[i].name);
+        if (!ll || !strcmp(d->layer[i].name, "facilities") || !strcmp(d->layer[i].name, "existing_facilities") ||
+            OGR_L_GetExtent(ll, &e, TRUE) != OGRERR_NONE)
+            continue;
+        if (env_to_work(d, d->layer[i].wkt, &e)) grow_project(d, &e);
     }
     OGRLayerH l;
     OGRFeatureH f;
@@ -188,21 +368,41 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         while ((f = OGR_L_GetNextFeature(l))) {
             char *tier = fstr(f, "tier");
             double to = fnum(f, "min_to", -1);
-            if (tier && !strcmp(tier, "all"))
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (d->is_site) { /* before / after the proposed sites: the band is the area within T after */
+                char *state = fstr(f, "state");
+                grow_extent(d, g);
+                if (state && !strcmp(state, "after") && g && !d->band[0].geom) {
+                    d->band[0].min_to = d->minutes[0];
+                    d->band[0].geom = OGR_G_Clone(g);
+                } else if (state && !strcmp(state, "before") && g && !d->band[1].geom) { /* band 1: today's area (nb is 1) */
+                    d->band[1].min_to = d->minutes[0];
+                    d->band[1].geom = OGR_G_Clone(g);
+                }
+                OGR_F_Destroy(f);
+                continue;
+            }
+            if (tier && !strcmp(tier, "all")) grow_extent(d, g);
+            /* the map's bands: the headline tiers' (their union when several), else all facilities' */
+            if (tier && (d->n_head ? is_head(d, tier) : !strcmp(tier, "all")))
                 for (size_t b = 0; b < d->nb; b++)
                     if (fabs(d->minutes[b] - to) < 1e-9) {
                         d->band[b].min_from = fnum(f, "min_from", 0);
                         d->band[b].min_to = to;
-                        d->band[b].pop = fnum(f, "population", 0);
-                        d->band[b].pop_cum = fnum(f, "population_cum", 0);
-                        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-                        if (g && !d->band[b].geom) d->band[b].geom = OGR_G_Clone(g);
-                        grow_extent(d, g);
+                        if (g && !d->band[b].geom) {
+                            d->band[b].geom = OGR_G_Clone(g);
+                        } else if (g) {
+                            OGRGeometryH u = OGR_G_Union(d->band[b].geom, g);
+                            if (u) {
+                                OGR_G_DestroyGeometry(d->band[b].geom);
+                                d->band[b].geom = u;
+                            }
+                        }
                     }
             OGR_F_Destroy(f);
         }
     }
-    if ((l = GDALDatasetGetLayerByName(ds, "facilities"))) {
+    if ((l = GDALDatasetGetLayerByName(ds, "facilities")) || (l = GDALDatasetGetLayerByName(ds, "existing_facilities"))) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->fac, d->n_fac, cap_fac);
@@ -217,6 +417,17 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             x->tier = fstr(f, "tier");
             if (!x->tier) x->tier = fstr(f, "tier_value");
             x->snapped = fnum(f, "snapped", 1) != 0;
+            if (d->is_site && x->tier) { /* the tiers of a siting folder: from its existing facilities */
+                size_t k = tier_index(d, x->tier);
+                if (k == d->n_tiers && k < RP_MAX_TIERS) {
+                    d->tier_name[d->n_tiers++] = x->tier;
+                    for (size_t b = 0; b < CC_MAX_BANDS; b++) d->tier_within[k][b] = NAN;
+                }
+                if (k < RP_MAX_TIERS) {
+                    d->tier_facilities[k]++;
+                    d->tier_snapped[k] += x->snapped;
+                }
+            }
             if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
             OGR_F_Destroy(f);
         }
@@ -272,6 +483,23 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
     }
     if ((l = GDALDatasetGetLayerByName(ds, "demand_uncovered"))) {
         d->n_unc_total = (size_t)OGR_L_GetFeatureCount(l, TRUE);
+        /* every point, for the map's no-road and unreachable classes */
+        size_t cap_dot = 0;
+        OGR_L_ResetReading(l);
+        while ((f = OGR_L_GetNextFeature(l))) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            int si = OGR_F_GetFieldIndex(f, "status");
+            const char *status = si >= 0 && OGR_F_IsFieldSetAndNotNull(f, si) ? OGR_F_GetFieldAsString(f, si) : "";
+            if (g && !OGR_G_IsEmpty(g)) {
+                GROW_ARRAY(d->dot, d->n_dot, cap_dot);
+                rp_dot *x = &d->dot[d->n_dot++];
+                x->x = OGR_G_GetX(g, 0);
+                x->y = OGR_G_GetY(g, 0);
+                x->pop = fnum(f, "population", 0);
+                x->kind = !strcmp(status, "no_road_access") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
+            }
+            OGR_F_Destroy(f);
+        }
         OGR_L_ResetReading(l);
         while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->unc, d->n_unc, cap_unc);
@@ -317,6 +545,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             s->tier = fstr(f, "tier");
             s->gain = fnum(f, "gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);
+            if (isnan(s->gain)) s->gain = fnum(f, "population_gained", NAN);
             s->has_gain = !isnan(s->gain);
             d->minx = fmin(d->minx, s->x);
             d->maxx = fmax(d->maxx, s->x);
@@ -333,6 +562,7 @@ out:
     if (work) OSRDestroySpatialReference(work);
     GDALClose(ds);
     if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);
+    if (!st) grow_project(d, &(OGREnvelope){.MinX = d->minx, .MinY = d->miny, .MaxX = d->maxx, .MaxY = d->maxy});
     return st;
 }
 
@@ -367,6 +597,33 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
+/* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
+ * project extent, and the size of a demand cell in working-CRS units. */
+static void read_tif(cc_ctx *ctx, rp_data *d)
+{
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return;
+    double gt[6];
+    const char *wkt = GDALGetProjectionRef(ds);
+    if (wkt && *wkt && GDALGetGeoTransform(ds, gt) == CE_None) {
+        d->tif_wkt = keep(d, wkt);
+        OGRSpatialReferenceH sr = OSRNewSpatialReference(wkt);
+        authid_of(sr, d->tif_authid, sizeof(d->tif_authid));
+        double w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+        OGREnvelope e = {.MinX = fmin(gt[0], gt[0] + w * gt[1]), .MaxX = fmax(gt[0], gt[0] + w * gt[1]),
+                         .MinY = fmin(gt[3], gt[3] + h * gt[5]), .MaxY = fmax(gt[3], gt[3] + h * gt[5])};
+        if (env_to_work(d, wkt, &e)) grow_project(d, &e);
+        /* one cell, at the centre of the grid, in the working CRS */
+        double cx = gt[0] + w / 2 * gt[1], cy = gt[3] + h / 2 * gt[5];
+        OGREnvelope c = {.MinX = cx, .MaxX = cx + fabs(gt[1]), .MinY = cy, .MaxY = cy + fabs(gt[5])};
+        if (env_to_work(d, wkt, &c)) d->cell_m = sqrt((c.MaxX - c.MinX) * (c.MaxY - c.MinY));
+        if (sr) OSRDestroySpatialReference(sr);
+    }
+    GDALClose(ds);
+}
+
 cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
 {
     static const cc_report_opts dflt;
@@ -393,12 +650,13 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
     cc_status st;
     struct stat sb;
-    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", dir);
     snprintf(d.tif, sizeof(d.tif), "%s/travel_time.tif", dir);
     d.have_tif = stat(d.tif, &sb) == 0;
     if ((st = read_summary(ctx, &d))) goto out;
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     if ((st = read_gpkg(ctx, &d))) goto out;
     if (d.have_base) read_base_admin(ctx, &d);
+    if (d.have_tif) read_tif(ctx, &d);
     if (d.nomem) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
         goto out;

@@ -51,6 +51,13 @@ typedef struct rp_unc {
     char *status, *name, *name_zh, *admin;
 } rp_unc;
 
+/* One uncovered demand point (all of them, for the map): kind 0 beyond the threshold,
+ * 1 no road access, 2 unreachable by road. */
+typedef struct rp_dot {
+    double x, y, pop;
+    int kind;
+} rp_dot;
+
 typedef struct rp_site {
     double x, y, gain;
     char *name, *tier;
@@ -62,6 +69,8 @@ typedef struct rp_layer {
     char *name, *geom_col;
     OGRwkbGeometryType type;
     long long count;
+    char *wkt;       /* CRS the layer is stored in (NULL: none) */
+    char authid[32]; /* "EPSG:4326"; "" when it has no authority code */
 } rp_layer;
 
 typedef struct rp_data {
@@ -76,6 +85,13 @@ typedef struct rp_data {
     char *tier_name[RP_MAX_TIERS];
     double tier_within[RP_MAX_TIERS][CC_MAX_BANDS];
     int tier_facilities[RP_MAX_TIERS], tier_snapped[RP_MAX_TIERS];
+    double tier_unreachable[RP_MAX_TIERS];
+    /* headline (issue 14): the tiers counted as capable care in the key figures and the map's
+     * bands; n_head 0: all facilities (no tiers, or an old summary.json without "headline") */
+    size_t n_head;
+    const char *head_name[RP_MAX_TIERS];
+    double head_within[CC_MAX_BANDS], head_unreachable;
+    double base_head_within[CC_MAX_BANDS]; /* the base run's headline figures; NAN when unknown */
     char crs_name[64], profile[128];
     char *crs_wkt;
     rp_band band[CC_MAX_BANDS]; /* tier "all" */
@@ -87,13 +103,20 @@ typedef struct rp_data {
     size_t n_road;
     rp_unc *unc;
     size_t n_unc, n_unc_total;
+    rp_dot *dot;
+    size_t n_dot;
     rp_site *site;
     size_t n_site;
     rp_layer *layer;
     size_t n_layer;
     bool have_tif;
     double minx, miny, maxx, maxy; /* map extent, working CRS */
+    double px0, py0, px1, py1;     /* project extent, working CRS: every layer (facilities off the roads left out) */
+    char *tif_wkt;                 /* CRS of travel_time.tif (the population grid's) */
+    char tif_authid[32];
+    double cell_m;                 /* size of a demand cell in working-CRS units (raster demand); 0: unknown */
     const cc_report_opts *o;
+    bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
     bool nomem;
     GStringChunk *strs; /* every text above that came from the outputs */
 } rp_data;

@@ -104,7 +104,7 @@ static void tier_marker(GString *g, const char *name, int cls)
     int k = cls < 8 ? cls : 4;
     sym_open(g, "marker", name, 1);
     marker_layer(g, tier_shape[k], tier_rgb[k], tier_size[k], (rgb){255, 255, 255}, 0.3);
-    if (k == 0) marker_layer(g, "cross2", (rgb){255, 255, 255}, 2.4, (rgb){255, 255, 255}, 0.5);
+    if (k == 0) marker_layer(g, "cross_fill", (rgb){255, 255, 255}, 2.8, (rgb){255, 255, 255}, 0); /* white plus: hospital */
     g_string_append(g, "      </symbol>\n");
 }
 
@@ -193,6 +193,37 @@ static void r_catchments(GString *g)
     g_string_free(sy, TRUE);
 }
 
+/* A siting folder's isochrones: the area within T after the proposed sites (filled), before them
+ * (dashed outline). */
+static void r_site_isochrones(GString *g, const char *lang)
+{
+    bool zh = lang && !strcmp(lang, "zh");
+    GString *sy = g_string_new("");
+    g_string_append(g, "  <renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n    <rules key=\"{root}\">\n");
+    g_string_append_printf(g, "      <rule key=\"{s0}\" symbol=\"0\" label=\"%s\" filter=\"&quot;state&quot; = 'after'\"/>\n",
+                           zh ? "新址建成后" : "with the proposed sites");
+    g_string_append_printf(g, "      <rule key=\"{s1}\" symbol=\"1\" label=\"%s\" filter=\"&quot;state&quot; = 'before'\"/>\n",
+                           zh ? "现状" : "today");
+    sym_open(sy, "fill", "0", 1);
+    fill_layer(sy, (rgb){26, 152, 80}, 150, (rgb){26, 152, 80}, 0.2, "solid");
+    g_string_append(sy, "      </symbol>\n");
+    sym_open(sy, "fill", "1", 1);
+    fill_layer(sy, (rgb){0, 0, 0}, 0, (rgb){0, 90, 50}, 0.5, "dash");
+    g_string_append(sy, "      </symbol>\n");
+    g_string_append_printf(g, "    </rules>\n    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", sy->str);
+    g_string_free(sy, TRUE);
+}
+
+static void r_candidates(GString *g)
+{
+    GString *sy = g_string_new("");
+    sym_open(sy, "marker", "0", 1);
+    marker_layer(sy, "circle", (rgb){150, 150, 150}, 1.2, (rgb){255, 255, 255}, 0.1);
+    g_string_append(sy, "      </symbol>\n");
+    r_single(g, sy->str);
+    g_string_free(sy, TRUE);
+}
+
 static void r_proposed(GString *g)
 {
     GString *sy = g_string_new("");
@@ -203,24 +234,75 @@ static void r_proposed(GString *g)
     g_string_free(sy, TRUE);
 }
 
-static void r_uncovered(GString *g, const char *lang)
+/* A marker whose size is in map units (one demand cell), never drawn smaller than @p min_mm. */
+static void cell_layer(GString *g, rgb c, double size_m, double min_mm)
+{
+    g_string_append(g, "        <layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" pass=\"0\">\n");
+    prop(g, "name", "square");
+    propf(g, "color", "%d,%d,%d,255", c.r, c.g, c.b);
+    propf(g, "outline_color", "%d,%d,%d,0", c.r, c.g, c.b);
+    prop(g, "outline_style", "no");
+    prop(g, "outline_width", "0");
+    propf(g, "size", "%.6g", size_m);
+    prop(g, "size_unit", "MapUnit");
+    propf(g, "size_map_unit_scale", "3x:0,0,1,%g,0,0", min_mm);
+    prop(g, "scale_method", "diameter");
+    g_string_append(g, "        </layer>\n");
+}
+
+/* Uncovered demand: no road access (grey) and unreachable (purple) apart, the rest graduated by
+ * people. Raster demand is drawn as its cells (squares one cell wide in map units, at least
+ * 0.6 mm), so that tens of thousands of cells read as a surface, not as merging symbols; villages
+ * as circles sized by people. */
+static void r_uncovered(GString *g, const rp_data *d, const char *lang)
 {
     bool zh = lang && !strcmp(lang, "zh");
-    g_string_append(g, "  <renderer-v2 type=\"categorizedSymbol\" attr=\"status\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n"
-                       "    <categories>\n");
-    g_string_append_printf(g, "      <category render=\"true\" symbol=\"0\" value=\"beyond\" label=\"%s\"/>\n", zh ? "超出时间阈值" : "beyond the threshold");
-    g_string_append_printf(g, "      <category render=\"true\" symbol=\"1\" value=\"no_road_access\" label=\"%s\"/>\n", zh ? "无道路可达" : "no road access");
-    g_string_append_printf(g, "      <category render=\"true\" symbol=\"2\" value=\"unreachable\" label=\"%s\"/>\n", zh ? "路网不通" : "unreachable by road");
-    g_string_append(g, "    </categories>\n    <symbols>\n");
-    sym_open(g, "marker", "0", 1);
-    marker_layer(g, "circle", (rgb){253, 174, 97}, 2.0, (rgb){215, 48, 39}, 0.4);
-    g_string_append(g, "      </symbol>\n");
-    sym_open(g, "marker", "1", 1);
-    marker_layer(g, "cross2", (rgb){215, 48, 39}, 2.6, (rgb){215, 48, 39}, 0.6);
-    g_string_append(g, "      </symbol>\n");
-    sym_open(g, "marker", "2", 1);
-    marker_layer(g, "square", (rgb){153, 112, 171}, 2.0, (rgb){64, 0, 75}, 0.3);
-    g_string_append(g, "      </symbol>\n    </symbols>\n  </renderer-v2>\n");
+    bool cells = !d->points_demand && d->cell_m > 0;
+    double maxp = 0;
+    for (size_t i = 0; i < d->n_unc; i++) maxp = fmax(maxp, d->unc[i].pop);
+    /* classes by decades of people per cell or village, up to the largest */
+    double br[6] = {0};
+    size_t nc = 0;
+    for (double b = 10; nc < 4 && b < maxp; b *= 10) br[++nc] = b;
+    br[++nc] = 1e12;
+    static const rgb ramp[] = {{252, 146, 114}, {239, 59, 44}, {165, 15, 21}, {103, 0, 13}, {60, 0, 8}};
+    static const double dot_mm[] = {1.6, 2.4, 3.4, 4.6, 5.6};
+    GString *sy = g_string_new("");
+    g_string_append(g, "  <renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n    <rules key=\"{root}\">\n");
+    struct {
+        const char *status, *zh, *en;
+        rgb c;
+    } fixed[] = {{"no_road_access", "无道路可达", "no road access", {130, 130, 130}},
+                 {"unreachable", "路网不通", "unreachable by road", {118, 42, 131}}};
+    int sym = 0;
+    for (size_t k = 0; k < 2; k++, sym++) {
+        g_string_append_printf(g, "      <rule key=\"{u%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;status&quot; = '%s'\"/>\n", sym, sym,
+                               zh ? fixed[k].zh : fixed[k].en, fixed[k].status);
+        char sn[32];
+        snprintf(sn, sizeof(sn), "%d", sym);
+        sym_open(sy, "marker", sn, cells ? 1 : 0.9);
+        if (cells) cell_layer(sy, fixed[k].c, d->cell_m, 0.6);
+        else marker_layer(sy, "circle", fixed[k].c, 2.2, (rgb){255, 255, 255}, 0.2);
+        g_string_append(sy, "      </symbol>\n");
+    }
+    g_string_append_printf(g, "      <rule key=\"{ub}\" label=\"%s\" filter=\"&quot;status&quot; = 'beyond'\">\n", zh ? "超出时间阈值" : "beyond the threshold");
+    for (size_t k = 0; k < nc; k++, sym++) {
+        char lb[96];
+        const char *unit = zh ? "人" : "people";
+        if (k + 1 == nc) snprintf(lb, sizeof(lb), "≥ %g %s", br[k], unit);
+        else snprintf(lb, sizeof(lb), "%g–%g %s", br[k], br[k + 1], unit);
+        g_string_append_printf(g, "        <rule key=\"{u%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;population&quot; &gt;= %g AND &quot;population&quot; &lt; %g\"/>\n",
+                               sym, sym, lb, br[k], br[k + 1]);
+        char sn[32];
+        snprintf(sn, sizeof(sn), "%d", sym);
+        sym_open(sy, "marker", sn, cells ? 1 : 0.9);
+        if (cells) cell_layer(sy, ramp[k], d->cell_m, 0.6);
+        else marker_layer(sy, "circle", ramp[k], dot_mm[k], (rgb){120, 20, 20}, 0.3);
+        g_string_append(sy, "      </symbol>\n");
+    }
+    g_string_append(g, "      </rule>\n");
+    g_string_append_printf(g, "    </rules>\n    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", sy->str);
+    g_string_free(sy, TRUE);
 }
 
 static void r_roads(GString *g, const char *lang)
@@ -269,8 +351,8 @@ static void r_admin(GString *g, const char *field)
                                share_breaks[i + 1], 100 * share_breaks[i], fmin(100.0, 100 * share_breaks[i + 1]));
         char sn[32];
         snprintf(sn, sizeof(sn), "%zu", i);
-        sym_open(sy, "fill", sn, 0.85);
-        fill_layer(sy, share_rgb[i], 255, (rgb){60, 60, 60}, 0.4, "solid");
+        sym_open(sy, "fill", sn, 1);
+        fill_layer(sy, share_rgb[i], 110, (rgb){60, 60, 60}, 0.5, "solid"); /* semi-transparent: the bands show through */
         g_string_append(sy, "      </symbol>\n");
     }
     g_string_append_printf(g, "    </ranges>\n    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", sy->str);
@@ -299,10 +381,13 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     double mid = d->minutes[d->nb / 2];
     for (size_t b = 0; b < d->nb; b++)
         if (d->minutes[b] == 30) mid = 30;
-    if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
+    if (!strcmp(L->name, "isochrones") && d->is_site) r_site_isochrones(g, lang);
+    else if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
+    else if (!strcmp(L->name, "existing_facilities")) r_facilities(g, d, lang, "tier");
+    else if (!strcmp(L->name, "candidates")) r_candidates(g);
     else if (!strcmp(L->name, "catchments")) r_catchments(g);
     else if (!strcmp(L->name, "facilities")) r_facilities(g, d, lang, "tier");
-    else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, lang);
+    else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
     else if (!strcmp(L->name, "roads")) r_roads(g, lang);
     else if (!strcmp(L->name, "proposed_sites")) r_proposed(g);
     else if (!strcmp(L->name, "coverage_by_admin")) {
@@ -454,15 +539,28 @@ cc_status cc__styles_write(cc_ctx *ctx, rp_data *d)
 
 /* ---- project ------------------------------------------------------------------------------------- */
 
-static void srs_xml(GString *g, const rp_data *d)
+/* A CRS as QGIS stores it. @p wkt NULL: the working CRS. */
+static void srs_xml(GString *g, const rp_data *d, const char *wkt, const char *authid)
 {
+    if (!wkt) {
+        wkt = d->crs_wkt;
+        authid = d->crs_name;
+    }
     g_string_append(g, "<spatialrefsys nativeFormat=\"Wkt\">\n  <wkt>");
-    cc__xml_esc(g, d->crs_wkt ? d->crs_wkt : "");
+    cc__xml_esc(g, wkt ? wkt : "");
     g_string_append(g, "</wkt>\n  <authid>");
-    cc__xml_esc(g, d->crs_name);
+    cc__xml_esc(g, authid ? authid : "");
     g_string_append(g, "</authid>\n  <description>");
-    cc__xml_esc(g, d->crs_name);
+    cc__xml_esc(g, authid ? authid : "");
     g_string_append(g, "</description>\n</spatialrefsys>\n");
+}
+
+/* Layer ids: QGIS replaces ids of 10 characters or fewer when it reads a project (they would not
+ * be unique enough), and the layer tree would then point at nothing; "carecircle_" + the layer
+ * name is longer than that and stays the same from run to run. */
+static void layer_id(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "carecircle_%s", name);
 }
 
 static const char *geom_kind(OGRwkbGeometryType t)
@@ -478,8 +576,8 @@ static const char *geom_kind(OGRwkbGeometryType t)
     }
 }
 
-static const char *const layer_order[] = {"proposed_sites", "facilities", "demand_uncovered", "roads", "coverage_by_admin",
-                                          "catchments", "isochrones", NULL};
+static const char *const layer_order[] = {"proposed_sites", "facilities", "existing_facilities", "candidates", "demand_uncovered", "roads",
+                                          "coverage_by_admin", "catchments", "isochrones", NULL};
 
 static const char *layer_title(const char *name, const char *lang)
 {
@@ -488,6 +586,8 @@ static const char *layer_title(const char *name, const char *lang)
         const char *n, *zh, *en;
     } t[] = {{"proposed_sites", "建议新址", "Proposed sites"},
              {"facilities", "医疗机构", "Facilities"},
+             {"existing_facilities", "现有医疗机构", "Existing facilities"},
+             {"candidates", "候选地点", "Candidate sites"},
              {"demand_uncovered", "未覆盖人口", "Uncovered population"},
              {"roads", "道路", "Roads"},
              {"coverage_by_admin", "乡镇覆盖率", "Coverage by township"},
@@ -518,21 +618,22 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
         const rp_layer *L = ord[i];
         bool labels = false;
         char *body = style_body(d, L, lang, &labels);
-        bool visible = strcmp(L->name, "catchments") && strcmp(L->name, "coverage_by_admin");
+        bool visible = strcmp(L->name, "catchments") && strcmp(L->name, "coverage_by_admin") && strcmp(L->name, "candidates");
+        const char *gp = strrchr(d->gpkg, '/') ? strrchr(d->gpkg, '/') + 1 : d->gpkg; /* coverage.gpkg or sites.gpkg */
         char id[96];
-        snprintf(id, sizeof(id), "cc_%s", L->name);
+        layer_id(id, sizeof(id), L->name);
         g_string_append_printf(tree, "    <layer-tree-layer id=\"%s\" name=\"", id);
         cc__xml_esc(tree, layer_title(L->name, lang));
-        g_string_append_printf(tree, "\" source=\"./coverage.gpkg|layername=%s\" providerKey=\"ogr\" checked=\"Qt::%s\" expanded=\"%d\">\n"
+        g_string_append_printf(tree, "\" source=\"./%s|layername=%s\" providerKey=\"ogr\" checked=\"Qt::%s\" expanded=\"%d\">\n"
                                      "      <customproperties/>\n    </layer-tree-layer>\n",
-                               L->name, visible ? "Checked" : "Unchecked", visible);
+                               gp, L->name, visible ? "Checked" : "Unchecked", visible);
         g_string_append_printf(layers, "  <maplayer type=\"vector\" geometry=\"%s\" labelsEnabled=\"%d\" autoRefreshEnabled=\"0\" "
                                        "readOnly=\"0\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n",
                                geom_kind(L->type), labels);
-        g_string_append_printf(layers, "    <id>%s</id>\n    <datasource>./coverage.gpkg|layername=%s</datasource>\n    <layername>", id, L->name);
+        g_string_append_printf(layers, "    <id>%s</id>\n    <datasource>./%s|layername=%s</datasource>\n    <layername>", id, gp, L->name);
         cc__xml_esc(layers, layer_title(L->name, lang));
         g_string_append(layers, "</layername>\n    <srs>\n");
-        srs_xml(layers, d);
+        srs_xml(layers, d, L->wkt, L->authid); /* the CRS the layer is stored in (proposed sites may be lon/lat) */
         g_string_append(layers, "    </srs>\n    <provider encoding=\"UTF-8\">ogr</provider>\n");
         if (body) g_string_append(layers, body);
         g_string_append(layers, "  </maplayer>\n");
@@ -540,15 +641,17 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
     }
     if (d->have_tif) {
         char *body = raster_body(d, lang);
-        g_string_append(tree, "    <layer-tree-layer id=\"cc_travel_time\" name=\"");
+        char id[96];
+        layer_id(id, sizeof(id), "travel_time");
+        g_string_append_printf(tree, "    <layer-tree-layer id=\"%s\" name=\"", id);
         cc__xml_esc(tree, layer_title("travel_time", lang));
         g_string_append(tree, "\" source=\"./travel_time.tif\" providerKey=\"gdal\" checked=\"Qt::Unchecked\" expanded=\"0\">\n"
                               "      <customproperties/>\n    </layer-tree-layer>\n");
-        g_string_append(layers, "  <maplayer type=\"raster\" autoRefreshEnabled=\"0\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n"
-                                "    <id>cc_travel_time</id>\n    <datasource>./travel_time.tif</datasource>\n    <layername>");
+        g_string_append_printf(layers, "  <maplayer type=\"raster\" autoRefreshEnabled=\"0\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n"
+                                       "    <id>%s</id>\n    <datasource>./travel_time.tif</datasource>\n    <layername>", id);
         cc__xml_esc(layers, layer_title("travel_time", lang));
         g_string_append(layers, "</layername>\n    <srs>\n");
-        srs_xml(layers, d);
+        srs_xml(layers, d, d->tif_wkt, d->tif_authid); /* the population grid's CRS (EPSG:4326 for WorldPop) */
         g_string_append(layers, "    </srs>\n    <provider>gdal</provider>\n");
         g_string_append(layers, body);
         g_string_append(layers, "  </maplayer>\n");
@@ -561,14 +664,21 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
                            QGIS_VERSION);
     cc__xml_esc(g, title ? title : cc__tr(lang, "title"));
     g_string_append(g, "</title>\n  <projectCrs>\n");
-    srs_xml(g, d);
+    srs_xml(g, d, NULL, NULL);
     g_string_append_printf(g, "  </projectCrs>\n  <layer-tree-group>\n    <customproperties/>\n%s  </layer-tree-group>\n", tree->str);
-    double dx = (d->maxx - d->minx) * 0.05, dy = (d->maxy - d->miny) * 0.05;
+    /* the view QGIS opens on: every layer (the project extent), 2 % margin */
+    double dx = (d->px1 - d->px0) * 0.02, dy = (d->py1 - d->py0) * 0.02;
+    double x0 = d->px0 - dx, y0 = d->py0 - dy, x1 = d->px1 + dx, y1 = d->py1 + dy;
+    g_string_append_printf(g, "  <ProjectViewSettings UseProjectScales=\"0\" rotation=\"0\">\n    <Scales/>\n"
+                              "    <DefaultViewExtent xmin=\"%.3f\" ymin=\"%.3f\" xmax=\"%.3f\" ymax=\"%.3f\">\n",
+                           x0, y0, x1, y1);
+    srs_xml(g, d, NULL, NULL);
+    g_string_append(g, "    </DefaultViewExtent>\n  </ProjectViewSettings>\n");
     g_string_append_printf(g, "  <mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\">\n    <units>meters</units>\n    <extent>\n"
                               "      <xmin>%.3f</xmin>\n      <ymin>%.3f</ymin>\n      <xmax>%.3f</xmax>\n      <ymax>%.3f</ymax>\n    </extent>\n"
                               "    <rotation>0</rotation>\n    <destinationsrs>\n",
-                           d->minx - dx, d->miny - dy, d->maxx + dx, d->maxy + dy);
-    srs_xml(g, d);
+                           x0, y0, x1, y1);
+    srs_xml(g, d, NULL, NULL);
     g_string_append_printf(g, "    </destinationsrs>\n  </mapcanvas>\n  <projectlayers>\n%s  </projectlayers>\n"
                               "  <properties>\n    <Paths>\n      <Absolute type=\"bool\">false</Absolute>\n    </Paths>\n"
                               "    <SpatialRefSys>\n      <ProjectionsEnabled type=\"int\">1</ProjectionsEnabled>\n    </SpatialRefSys>\n"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <json-c/json.h>
 
 #include "carecircle/cc_coverage.h"
@@ -27,6 +28,8 @@ typedef struct result_impl {
     cc_tier_result *tiers;
     double *tier_within;
     char **tier_names;
+    double head_within[CC_MAX_BANDS];
+    const char **head_names; /* into tier_names */
     char crs_name[32];
     char profile_name[128];
 } result_impl;
@@ -39,6 +42,7 @@ void cc_coverage_result_destroy(cc_coverage_result *r)
     free(ri->tier_names);
     free(ri->tiers);
     free(ri->tier_within);
+    free(ri->head_names);
     free(ri);
 }
 
@@ -57,6 +61,8 @@ typedef struct run {
     double bands_min[CC_MAX_BANDS];
     uint32_t bands_ms[CC_MAX_BANDS];
     double uncovered_min;
+    uint8_t *head;        /* per tier: counted in the headline */
+    size_t n_head;
     cc__stage stage;
     result_impl *res;
 } run;
@@ -71,6 +77,7 @@ static void run_free(run *r)
     free(r->gfac);
     free(r->reach);
     free(r->dadmin);
+    free(r->head);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
@@ -233,6 +240,51 @@ static cc_status assign_admin(run *r)
     return cc__points_in_polygons(ctx, r->reg.admin.geom, r->reg.admin.n, r->reg.dem.x, r->reg.dem.y, r->reg.dem.n, cc_ctx_get_threads(ctx), r->dadmin);
 }
 
+/* ---- headline tiers ------------------------------------------------------------------------- */
+
+/* The tiers that count as capable care: those named by opts->headline, else the tiers of the
+ * highest level of care present (cc__tier_level). A name that matches no tier is an error naming
+ * the tiers present. */
+static cc_status resolve_headline(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc__facilities *f = r->reg.fac;
+    size_t nt = f->n_tiers;
+    if (!nt) return CC_OK; /* no tiers: the headline is all facilities */
+    if (!(r->head = calloc(nt, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    const char *h = r->o->headline;
+    if (h && *h) {
+        char **names = g_strsplit(h, ",", -1);
+        cc_status st = CC_OK;
+        for (char **n = names; *n && !st; n++) {
+            g_strstrip(*n);
+            if (!**n) continue;
+            size_t k = 0;
+            while (k < nt && strcmp(f->tier_name[k], *n)) k++;
+            if (k == nt) {
+                GString *g = g_string_new("");
+                for (size_t j = 0; j < nt; j++) g_string_append_printf(g, "%s%s", j ? ", " : "", f->tier_name[j]);
+                st = cc__fail(ctx, CC_ERR_PARAM, "Parameter headline names tier '%s', which no facility has (tiers present: %s)", *n, g->str);
+                g_string_free(g, TRUE);
+            } else if (!r->head[k]) {
+                r->head[k] = 1;
+                r->n_head++;
+            }
+        }
+        g_strfreev(names);
+        if (st) return st;
+        if (r->n_head) return CC_OK;
+    }
+    int top = -1;
+    for (size_t k = 0; k < nt; k++) top = cc__tier_level(f->tier_name[k]) > top ? cc__tier_level(f->tier_name[k]) : top;
+    for (size_t k = 0; k < nt; k++)
+        if (cc__tier_level(f->tier_name[k]) == top) {
+            r->head[k] = 1;
+            r->n_head++;
+        }
+    return CC_OK;
+}
+
 /* ---- accounting ----------------------------------------------------------------------------- */
 
 static cc_status account(run *r)
@@ -266,18 +318,29 @@ static cc_status account(run *r)
             p->population_beyond += pop;
         for (size_t b = 0; b < nb; b++)
             if (t <= r->bands_ms[b]) ri->within[b] += pop;
+        uint32_t th = r->n_head ? CC_INF_COST : t; /* nearest headline facility */
         for (size_t k = 0; k < nt; k++) {
             uint32_t tk = r->dtime[(k + 1) * nd + i];
             if (tk == CC_INF_COST) ri->tiers[k].population_unreachable += pop;
             for (size_t b = 0; b < nb; b++)
                 if (tk <= r->bands_ms[b]) ri->tier_within[k * nb + b] += pop;
+            if (r->n_head && r->head[k] && tk < th) th = tk;
         }
+        if (th == CC_INF_COST) p->headline_unreachable += pop;
+        for (size_t b = 0; b < nb; b++)
+            if (th <= r->bands_ms[b]) ri->head_within[b] += pop;
+    }
+    p->headline_within = ri->head_within;
+    if (r->n_head) {
+        if (!(ri->head_names = cc__calloc_array(r->n_head, sizeof(char *)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        p->headline_tiers = ri->head_names;
     }
     p->n_tiers = nt;
     p->tiers = ri->tiers;
     for (size_t k = 0; k < nt; k++) {
         if (!(ri->tier_names[k] = cc__strdup(r->reg.fac->tier_name[k]))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         ri->tiers[k].name = ri->tier_names[k];
+        if (r->n_head && r->head[k]) ri->head_names[p->n_headline++] = ri->tier_names[k];
         ri->tiers[k].population_within = ri->tier_within + k * nb;
         for (size_t f = 0; f < r->reg.fac->n; f++)
             if (r->reg.fac->tier[f] == (int)k) {
@@ -331,6 +394,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     /* claim the output folder first: an unwritable folder fails before any work */
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
     if ((st = cc__region_load(ctx, &opts->in, &region_opts, &r.reg))) goto out;
+    if ((st = resolve_headline(&r))) goto out;
     if ((st = check_memory(&r, (double)r.reg.dem.n, r.reg.dem.is_raster ? (double)r.reg.dem.grid.w * r.reg.dem.grid.h : 0.0,
                            "crop the population raster to the area of interest, use coarser cells, or map fewer tiers")))
         goto out;

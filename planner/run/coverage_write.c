@@ -557,6 +557,16 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, t->name, tj);
     }
     json_object_object_add(j, "tiers", x);
+    /* the headline: capable care only (issue 14); every tier above stays */
+    x = json_object_new_object();
+    json_object *ht = json_object_new_array();
+    for (size_t k = 0; k < r->n_headline; k++) json_object_array_add(ht, json_object_new_string(r->headline_tiers[k]));
+    json_object_object_add(x, "tiers", ht);
+    json_object_object_add(x, "population_within_min", by_minutes(c, r->headline_within, 3));
+    for (size_t b = 0; b < c->nb; b++) share[b] = r->population_total > 0 ? r->headline_within[b] / r->population_total : 0;
+    json_object_object_add(x, "share_within_min", by_minutes(c, share, 5));
+    json_object_object_add(x, "population_unreachable", cc__json_num(r->headline_unreachable, 3));
+    json_object_object_add(j, "headline", x);
     json_object_object_add(j, "facilities_total", json_object_new_int((int)r->facilities_total));
     json_object_object_add(j, "facilities_snapped", json_object_new_int((int)r->facilities_snapped));
     x = json_object_new_object();

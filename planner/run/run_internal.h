@@ -72,6 +72,7 @@ typedef struct cc__site_out {
     const cc__facilities *fac;    /* NULL when none */
     const uint8_t *fixed;         /* per facility */
     const cc__join *fjoin;
+    const cc__join *djoin;        /* per demand point: its road join (arc CC_INVALID_ID: no road access) */
     const cc__admin *admin;       /* NULL: none */
     const cc__cands *cand;
     const uint32_t *gtime_before, *gtime_after; /* grid times, ms */

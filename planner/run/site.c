@@ -4,11 +4,13 @@
  * build the coverage sets, solve (with the curve p = 1..k), evaluate the answer exactly with
  * fresh searches, and write sites.gpkg, coverage_curve.csv and summary.json (staged).
  */
+#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "carecircle/cc_report.h"
 #include "carecircle/cc_site.h"
 #include "../core/omp_internal.h"
 #include "../site/site_internal.h"
@@ -729,6 +731,38 @@ static cc_status evaluate(run *r, cc_site_result *res)
         pk->y = r->cand.y[j];
         pk->lon = r->cand.lon[j];
         pk->lat = r->cand.lat[j];
+        if (r->cand.source[j] != CC__CAND_FACILITY && r->cand.source[j] != CC__CAND_LAYER) {
+            /* a generated road point: named after the nearest village within 5 km (point demand with
+             * names), else its admin area, with its lon/lat, so that people can find it */
+            const cc__demand *dm = &r->reg.dem;
+            double best = 5000.0 * 5000.0;
+            size_t bi = SIZE_MAX;
+            for (size_t i = 0; dm->name && i < dm->n; i++) {
+                if (!dm->name[i] || !*dm->name[i]) continue;
+                double dx = dm->x[i] - pk->x, dy = dm->y[i] - pk->y;
+                if (dx * dx + dy * dy < best) {
+                    best = dx * dx + dy * dy;
+                    bi = i;
+                }
+            }
+            char *nm;
+            if (bi != SIZE_MAX)
+                nm = g_strdup_printf("near %s%s%s (%.4f, %.4f)", dm->name[bi], dm->name_zh && dm->name_zh[bi] ? " " : "",
+                                     dm->name_zh && dm->name_zh[bi] ? dm->name_zh[bi] : "", pk->lon, pk->lat);
+            else if (pk->admin)
+                nm = g_strdup_printf("%s (%.4f, %.4f)", pk->admin, pk->lon, pk->lat);
+            else
+                nm = g_strdup_printf("road point (%.4f, %.4f)", pk->lon, pk->lat);
+            char *cp = nm ? cc__strdup(nm) : NULL;
+            g_free(nm);
+            if (!cp) {
+                free(served);
+                goto nomem;
+            }
+            free(ri->pick_name[s]);
+            ri->pick_name[s] = cp;
+            pk->name = cp;
+        }
         double wall = 0;
         if (!r->coverage_model)
             for (size_t i = 0; i < r->reg.dem.n; i++)
@@ -843,12 +877,14 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
     t = cc__now();
     cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.reg.roads->crs_wkt, .dem = &r.reg.dem, .grid = r.reg.dem.is_raster ? &r.reg.dem : &r.reg.grid,
-                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL,
+                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL,
                       .cand = &r.cand, .gtime_before = r.reg.dem.is_raster ? r.dtime[0] : r.gtime[0],
                       .gtime_after = r.reg.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
                       .T_ms = r.T_ms, .model_name = cc_site_model_name(r.model), .stage = &r.stage, .res = res};
     res->t_total_s = cc__now() - t0; /* provisional, for summary.json */
     if ((st = cc__site_write(&w))) goto out;
+    /* the same deliverables as a coverage run: styles in sites.gpkg, project.qgs, maps, report */
+    if ((st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
     res->t_write_s = cc__now() - t;
     if (cc__interrupted(ctx)) {
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");

@@ -171,6 +171,59 @@ static cc_status layer_isochrones(cc__site_out *w, GDALDatasetH ds)
     return st;
 }
 
+/* Who is still left out with the proposed sites: populated points beyond T (or with no road
+ * access, or on roads that reach no facility), ranked by population, as coverage writes it. */
+typedef struct unc_i {
+    double pop;
+    uint32_t i;
+} unc_i;
+
+static int cmp_unc(const void *a, const void *b)
+{
+    const unc_i *x = a, *y = b;
+    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc__demand *d = w->dem;
+    char desc[200];
+    snprintf(desc, sizeof(desc), "Populated %s beyond %g minutes with the proposed sites, or without road access, ranked by population",
+             d->is_raster ? "cells" : "villages", w->res->minutes);
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "demand_uncovered", wkbPoint, w->crs_wkt, desc);
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"rank", "population", "minutes", "status", "name"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString};
+    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    if (st) return st;
+    unc_i *u = cc__malloc_array(d->n ? d->n : 1, sizeof(unc_i));
+    if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->pop[i] > 0 && w->dtime_after[i] > w->T_ms) u[n++] = (unc_i){d->pop[i], (uint32_t)i};
+    qsort(u, n, sizeof(*u), cmp_unc);
+    for (size_t k = 0; k < n && !st; k++) {
+        size_t i = u[k].i;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)(k + 1));
+        OGR_F_SetFieldDouble(f, 1, d->pop[i]);
+        const char *status = "beyond";
+        if (w->djoin && w->djoin[i].arc == CC_INVALID_ID) status = "no_road_access";
+        else if (w->dtime_after[i] == CC_INF_COST) status = "unreachable";
+        else OGR_F_SetFieldDouble(f, 2, w->dtime_after[i] / 60000.0);
+        OGR_F_SetFieldString(f, 3, status);
+        if (d->name && d->name[i]) OGR_F_SetFieldString(f, 4, d->name[i]);
+        if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 5, d->name_zh[i]);
+        OGR_F_SetGeometryDirectly(f, point(d->x[i], d->y[i]));
+        st = put(ctx, lyr, f, "demand_uncovered");
+    }
+    free(u);
+    return st;
+}
+
 static cc_status write_gpkg(cc__site_out *w)
 {
     char path[4200];
@@ -184,6 +237,7 @@ static cc_status write_gpkg(cc__site_out *w)
     if (!st) st = layer_candidates(w, ds);
     if (!st && w->fac) st = layer_existing(w, ds);
     if (!st) st = layer_isochrones(w, ds);
+    if (!st) st = layer_uncovered(w, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(w->ctx));
     cc__gdal_end(w->ctx);
@@ -208,13 +262,17 @@ static cc_status write_curve(cc__site_out *w)
     FILE *f = fopen(path, "w");
     if (!f) return cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s'", path);
     const bool cov = coverage_model(r);
+    /* population_covered: the best answer found for each p, solved separately (the sites of p = 3
+     * need not include those of p = 2); population_covered_nested: the first p sites of the final
+     * answer in rank order (each adds the most to those above it), which never decreases as a
+     * plan built site by site */
     if (cov)
-        fputs("p,population_covered,share_covered,population_gained,bound,gap\n", f);
+        fputs("p,population_covered,share_covered,population_gained,bound,gap,population_covered_nested,share_covered_nested\n", f);
     else
         fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN ? "mean_minutes" : "worst_minutes");
     if (cov) {
-        fprintf(f, "0,%.3f,%.6f,0,%.3f,0\n", r->covered_before, r->population_total > 0 ? r->covered_before / r->population_total : 0,
-                r->covered_before);
+        double sh0 = r->population_total > 0 ? r->covered_before / r->population_total : 0;
+        fprintf(f, "0,%.3f,%.6f,0,%.3f,0,%.3f,%.6f\n", r->covered_before, sh0, r->covered_before, r->covered_before, sh0);
     }
     for (size_t k = 0; k < r->n_curve; k++) {
         const cc_site_curve_point *c = &r->curve[k];
@@ -224,7 +282,10 @@ static cc_status write_curve(cc__site_out *w)
             csv_num(f, c->share, 6, false);
             csv_num(f, c->covered - r->covered_before, 3, false);
             csv_num(f, c->bound, 3, false);
-            csv_num(f, c->gap, 6, true);
+            csv_num(f, c->gap, 6, false);
+            bool have = c->p >= 1 && c->p <= r->n_picks;
+            csv_num(f, have ? r->picks[c->p - 1].covered_cum : NAN, 3, false);
+            csv_num(f, have ? r->picks[c->p - 1].share_cum : NAN, 6, true);
         } else {
             csv_num(f, c->objective / 60.0, 4, false);
             csv_num(f, c->bound / 60.0, 4, false);
@@ -258,6 +319,9 @@ static cc_status write_summary(cc__site_out *w)
     if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
     if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
     json_object_object_add(j, "inputs", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "kind", json_object_new_string(w->dem->is_raster ? "raster" : "points"));
+    json_object_object_add(j, "demand", x);
     x = json_object_new_object();
     json_object_object_add(x, "minutes", cc__json_num(r->minutes, 3));
     if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", cc__json_num(r->radius_minutes, 3));

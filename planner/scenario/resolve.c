@@ -89,6 +89,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     for (size_t i = 0; i < s->n_minutes; i++) json_object_array_add(a, jnum(s->minutes[i]));
     json_object_object_add(j, "minutes", a);
     if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
+    if (s->headline) json_object_object_add(j, "headline", json_object_new_string(s->headline));
     if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
     x = json_object_new_object();
     a = json_object_new_array();

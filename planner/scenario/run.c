@@ -145,7 +145,8 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
                           .scenario = ro->scenario_label ? ro->scenario_label : s->name, .scenario_zh = s->label_zh,
                           .scenario_en = s->label_en, .base_dir = ro->base_dir, .no_maps = !s->maps};
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
-                          .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep};
+                          .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep,
+                          .headline = s->headline};
     sc_sites sx = {0};
     if (s->n_siting && !(st = run_siting(ctx, s, &in, out_dir, &sx))) {
         o.proposed_sites = sx.pick;

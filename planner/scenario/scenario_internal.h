@@ -66,6 +66,7 @@ struct cc_scenario {
     sc_pos siting_pos;
     char *lang;
     bool maps;
+    char *headline; /* tiers counted as capable care, "a,b"; NULL: the highest level present */
 };
 
 /* Parsing state: one document applied onto a scenario (base, then a batch variant's overrides). */

@@ -33,7 +33,7 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", NULL};
+                                       "resolution_m", "siting", "report", "headline", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
                                          "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", NULL};
@@ -562,6 +562,11 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
     else if (!strcmp(k, "resolution_m")) cc__sc_get_number(p, v, "resolution_m", 1, 100000, &s->resolution_m);
     else if (!strcmp(k, "siting")) ap_siting(p, s, v);
     else if (!strcmp(k, "report")) ap_section(p, s, "report", v, report_keys, ap_report);
+    else if (!strcmp(k, "headline")) {
+        free(s->headline);
+        s->headline = NULL;
+        get_csv(p, v, "headline", &s->headline);
+    }
 }
 
 void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root)
@@ -684,6 +689,7 @@ void cc_scenario_destroy(cc_scenario *s)
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
     free(s->siting);
     free(s->lang);
+    free(s->headline);
     free(s);
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""The benchmark correctness gate (issue #6) catches a peer that disagrees.
+"""The benchmark correctness gate (issue #6) catches a peer that disagrees: the harness's logic alone.
 
-On the demo district: carecircle's graph export, bench_reach's answers and the scipy peer's
-answers must agree; then deliberately perturbed peer answers (a cost sum off by 1 ms, one node
-swapped for another in a reached set, a node missing, a source missing) must each be reported as
-disagreeing, with the difference, and rendered as "NO: ..." in RESULTS.md.
-Environment: CC_BIN (carecircle), CC_BENCH_DIR (folder of bench_reach), CC_SRC (source tree)."""
+No benchmark program runs here (benchmarks/check_gate.py checks, with the benchmarks, that bench_reach
+and the scipy peer agree on the demo district). A synthetic reference (fixed seed: 40 sources,
+reached sets of very different sizes over 500 nodes) is written and read back in the answers
+format; then deliberately perturbed peer answers (a cost sum off by 1 ms, one node swapped for
+another in a reached set, a node missing, a source carecircle was not asked, no answers) must each
+be reported as disagreeing, with the difference, and rendered as "NO: ..." in RESULTS.md.
+Environment: CC_SRC (source tree; default: the one holding this file)."""
 import os
-import subprocess
+import random
 import sys
 import tempfile
 
@@ -24,38 +26,46 @@ def check(cond, what):
         failures.append(what)
 
 
-def main():
-    cc, bench = os.environ['CC_BIN'], os.environ['CC_BENCH_DIR']
-    work = tempfile.mkdtemp(prefix='cc-gate-test-')
-    g = os.path.join(work, 'graph')
-    subprocess.run([cc, 'graph', '--roads', os.path.join(SRC, 'datasets', 'demo', 'roads.geojson'), '--export', g, '--quiet'],
-                   check=True)
-    n = sum(1 for _ in open(os.path.join(g, 'nodes.csv'))) - 1
-    sources = list(range(0, n, max(1, n // 40)))
-    sp = os.path.join(work, 'sources.csv')
-    with open(sp, 'w') as fh:
-        fh.write('node\n' + ''.join(f'{s}\n' for s in sources))
-    limit = 10 * 60 * 1000  # 10 minutes: reached sets of very different sizes on the demo district
-    ref_p, peer_p = os.path.join(work, 'cc.csv'), os.path.join(work, 'scipy.csv')
-    subprocess.run([os.path.join(bench, 'bench_reach'), '--graph', g, '--sources', sp, '--limit-ms', str(limit),
-                    '--runs', '1', '--threads', '1,2', '--answers', ref_p], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, os.path.join(SRC, 'benchmarks', 'harness', 'peer_reach.py'), '--tool', 'scipy',
-                    '--graph', g, '--sources', sp, '--limit-ms', str(limit), '--runs', '1', '--answers', peer_p],
-                   check=True, stdout=subprocess.DEVNULL)
-    ref, peer = gate.read_answers(ref_p), gate.read_answers(peer_p)
-    sizes = sorted({r[1] for r in ref})
-    check(len(ref) == len(sources) and len(sizes) > 3 and 1 < max(sizes) < n,
-          f'{len(ref)} sources answered, reached-set sizes vary ({sizes[0]}..{sizes[-1]} of {n} nodes)')
-    c = gate.compare(ref, peer)
-    check(c['agree'] and c['sources'] == len(sources), f'scipy agrees with carecircle: {gate.describe(c)}')
+def mix64_plain(x):
+    """splitmix64's finaliser in plain Python integers (the C version is in benchmarks/bench_graph.h)."""
+    m = (1 << 64) - 1
+    x ^= x >> 33
+    x = (x * 0xff51afd7ed558ccd) & m
+    x ^= x >> 33
+    x = (x * 0xc4ceb9fe1a85ec53) & m
+    x ^= x >> 33
+    return x
 
-    # the fingerprint is the set's, not the order's
+
+def main():
+    rnd = random.Random(42)
+    n = 500
+    sets = {}
+    for s in range(0, 400, 10):
+        others = rnd.sample([v for v in range(n) if v != s], rnd.randrange(0, n - 1))
+        sets[s] = ([s] + others, [0] + [rnd.randrange(1, 1800000) for _ in others])
+    ref = [gate.answer_row(s, nodes, costs) for s, (nodes, costs) in sets.items()]
+    with tempfile.TemporaryDirectory(prefix='cc-gate-test-') as work:
+        path = os.path.join(work, 'answers.csv')
+        gate.write_answers(path, ref)
+        check(gate.read_answers(path) == ref, 'answers survive the CSV file (write_answers, read_answers)')
+    sizes = sorted(r[1] for r in ref)
+    check(len(ref) == 40 and sizes[0] < n // 10 and sizes[-1] > n * 9 // 10, f'reached-set sizes vary ({sizes[0]}..{sizes[-1]})')
+
+    # the fingerprint is the set's, not the order's, and is splitmix64's finaliser of node + 1, summed
     check(gate.fingerprint([3, 1, 2]) == gate.fingerprint([1, 2, 3]) != gate.fingerprint([1, 2, 4]),
           'fingerprint is order-free and changes with the set')
+    nodes = sets[0][0]
+    plain = sum(mix64_plain(v + 1) for v in nodes) % (1 << 64)
+    check(gate.fingerprint(nodes) == plain, 'fingerprint = sum mod 2^64 of splitmix64(node + 1) (plain Python)')
+    check(gate.fingerprint([]) == 0, 'empty set fingerprint is 0')
+
+    peer = list(ref)
+    c = gate.compare(ref, peer)
+    check(c['agree'] and c['sources'] == len(ref), f'identical answers agree: {gate.describe(c)}')
 
     k = max(range(len(peer)), key=lambda i: peer[i][1])  # the source with the largest reached set
     s, reached, total, h = peer[k]
-
     bad = list(peer)
     bad[k] = (s, reached, total + 1, h)
     c = gate.compare(ref, bad)
@@ -69,10 +79,10 @@ def main():
     check('| NO: 1 of' in text, 'RESULTS.md shows the perturbed peer as disagreeing')
 
     # same size, same sum, one node swapped for another: only the set fingerprint differs
-    ids = [i for i in range(n)]
-    swapped = (gate.fingerprint(ids[:reached - 1] + [ids[reached]]) - gate.fingerprint(ids[:reached])) % (1 << 64)
+    nodes = sets[s][0]
+    outside = next(v for v in range(n) if v not in set(nodes))
     bad = list(peer)
-    bad[k] = (s, reached, total, (h + swapped) % (1 << 64))
+    bad[k] = (s, reached, total, gate.fingerprint(nodes[:-1] + [outside]))
     c = gate.compare(ref, bad)
     check(not c['agree'] and c['differing'] == 1 and c['max_reached_diff'] == 0, f'a swapped node is caught: {gate.describe(c)}')
     c = gate.compare(ref, [(a, b, None, d) for a, b, _, d in bad], check_sum=False)

@@ -909,9 +909,9 @@ def case_map_render(tmp):
         p = subprocess.run(["pdftotext", "-layout", os.path.join(out, f"map_{lang}.pdf"), "-"], capture_output=True, text=True)
         check(p.returncode == 0, f"pdftotext failed: {p.stderr}")
         txt = p.stdout
-        want = (["青山县急救覆盖", "到最近医疗机构的行车时间", "0–15 分钟", "县医院", "乡镇卫生院", "建议新址 (2)", "关键数字", "30 分钟内",
+        want = (["青山县急救覆盖", "到最近县医院的行车时间", "0–15 分钟", "县医院", "乡镇卫生院", "建议新址 (2)", "关键数字", "30 分钟内",
                  "青山镇", "东岭镇", "北", "公里", "主要道路", "乡镇界"] if lang == "zh" else
-                ["Qingshan emergency coverage", "Travel time to the nearest facility", "0–15 min", "County hospital",
+                ["Qingshan emergency coverage", "Travel time to the nearest county hospital", "0–15 min", "County hospital",
                  "Township health centre", "Proposed sites (2)", "Key figures", "Within 30 min", "Qingshan", "Dongling", "N", "km",
                  "Main roads", "Township boundary"])
         missing = [w for w in want if w not in txt]

@@ -5,6 +5,7 @@ file loads every layer (the travel-time COG included) from a copied folder (rela
 
 Usage: qgis_test.py  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fail, 77 skipped (no QGIS).
 """
+import faulthandler
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 
+faulthandler.enable()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="cc-qgis-xdg-"))
 
@@ -28,6 +30,7 @@ SRC = os.environ.get("CC_SRC", ".")
 DEMO = os.path.join(SRC, "datasets", "demo")
 sys.path.insert(0, os.path.dirname(__file__))
 import cli_test  # noqa: E402  (scenario and proposed-sites helpers)
+import qgis_render  # noqa: E402
 
 
 class Fail(Exception):
@@ -65,6 +68,7 @@ def main():
         expected = {"isochrones", "catchments", "facilities", "demand_uncovered", "coverage_by_admin", "roads", "proposed_sites"}
         check(expected <= set(layers), f"layers {sorted(layers)}")
 
+        failures = []
         # 1. each layer opened on its own: valid, CRS, count, the stored style applied
         for name, (count, _) in sorted(layers.items()):
             vl = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
@@ -94,7 +98,13 @@ def main():
                 check(kind == "graduatedSymbol" and r.classAttribute() == "share_le_30", f"admin renderer {kind}")
                 check(vl.labelsEnabled() and vl.labeling().settings().fieldName == "name_zh", "township labels")
             elif name == "demand_uncovered":
-                check(kind == "categorizedSymbol" and r.classAttribute() == "status", f"uncovered renderer {kind}")
+                # no road access and unreachable apart, the rest graduated by people (issue 14)
+                if kind != "RuleRenderer":  # recorded, so that the render checks below still run
+                    failures.append(f"demo_coverage: demand_uncovered renderer {kind}, not rules by reason and people")
+                else:
+                    rules = r.rootRule().children()
+                    check([x.filterExpression() for x in rules[:2]] == ["\"status\" = 'no_road_access'", "\"status\" = 'unreachable'"]
+                          and len(rules[2].children()) >= 1, f"uncovered renderer {kind} {[x.filterExpression() for x in rules]}")
             elif name == "roads":
                 check(kind == "RuleRenderer" and len(r.rootRule().children()) == 5, f"roads renderer {kind}")
             elif name == "proposed_sites":
@@ -122,12 +132,14 @@ def main():
             check(l.isValid(), f"project layer {l.name()} is not valid (source {l.source()})")
             check(moved in l.source(), f"project layer {l.name()} does not come from the copied folder: {l.source()}")
         kinds = {l.id(): l.renderer().type() for l in ml.values()}
-        check(kinds.get("cc_isochrones") == "RuleRenderer" and kinds.get("cc_facilities") == "categorizedSymbol"
-              and kinds.get("cc_travel_time") == "singlebandpseudocolor", f"project renderers {kinds}")
+        if not (kinds.get("carecircle_isochrones") == "RuleRenderer" and kinds.get("carecircle_facilities") == "categorizedSymbol"
+                and kinds.get("carecircle_travel_time") == "singlebandpseudocolor"):
+            failures.append(f"demo_coverage: project layer ids and renderers {kinds}")
         check(prj.crs().authid() == crs, f"project CRS {prj.crs().authid()}")
         root = prj.layerTreeRoot()
         order = [n.layerId() for n in root.findLayers()]
-        check(order[0] == "cc_proposed_sites" and order[-1] == "cc_travel_time", f"layer order {order}")
+        if not (order[0] == "carecircle_proposed_sites" and order[-1] == "carecircle_travel_time"):
+            failures.append(f"demo_coverage: layer order {order}")
         # 4. a batch's comparison layer, styled from its own layer_styles
         prj.clear()
         base = cli_test.demo_scenario(tmp, "", name="base.yaml", lang="en")
@@ -145,6 +157,48 @@ def main():
         check([g.label() for g in groups] == ["base", "road_19_closed"] and groups[1].active() and not groups[0].active(),
               f"comparison rule groups {[(g.label(), g.active()) for g in groups]}")
         check("delta_le_30" in groups[1].children()[0].filterExpression(), "comparison rules do not use delta_le_30")
+        # 5. every project draws (issue 14): demo coverage (above, hand-made sites), a batch variant,
+        # a scenario with siting, a siting folder, Comoros when the data is there
+        projects = [("demo_coverage", os.path.join(moved, "project.qgs"))]
+        variants = sorted(d for d in os.listdir(bout) if os.path.isfile(os.path.join(bout, d, "project.qgs")))
+        check(variants, f"no batch variant has a project.qgs: {os.listdir(bout)}")
+        projects.append(("batch_" + variants[-1], os.path.join(bout, variants[-1], "project.qgs")))
+        sit = cli_test.demo_scenario(tmp, "siting:\n  - {model: mclp, budget: 2, threshold_min: 30}\n", name="siting.yaml", lang="zh")
+        sout = os.path.join(tmp, "siting_run")
+        p = subprocess.run([BIN, "run", sit, "--out", sout, "--quiet"], capture_output=True, text=True)
+        check(p.returncode == 0, f"carecircle run (siting) failed: {p.stderr}")
+        projects.append(("scenario_siting", os.path.join(sout, "project.qgs")))
+        site_out = os.path.join(tmp, "site")
+        p = subprocess.run([BIN, "site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+                            "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+                            "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "-p", "3", "--out", site_out, "--quiet"],
+                           capture_output=True, text=True)
+        check(p.returncode == 0, f"carecircle site failed: {p.stderr}")
+        projects.append(("site", os.path.join(site_out, "project.qgs")))
+        com = cli_test.COMOROS
+        if os.path.isdir(com):
+            cout = os.path.join(tmp, "comoros")
+            p = subprocess.run([BIN, "coverage", "--roads", os.path.join(com, "comores-2021-04-08.osm.pbf"),
+                                "--population", os.path.join(com, "com_ppp_2020_UNadj.tif"),
+                                "--facilities", os.path.join(com, "who_public_health_facilities_comoros.csv"),
+                                "--tier-field", "tier", "--tiers", "1=health_post,2=health_centre,3=hospital,4=hospital",
+                                "--lang", "en", "--out", cout, "--quiet"], capture_output=True, text=True)
+            check(p.returncode == 0, f"carecircle coverage (Comoros) failed: {p.stderr}")
+            projects.append(("comoros", os.path.join(cout, "project.qgs")))
+        else:
+            print(f"NOTE: {com} is not present: the Comoros project is not rendered")
+        pngs = os.environ.get("CC_QGIS_PNG_DIR") or os.path.join(tmp, "renders")
+        os.makedirs(pngs, exist_ok=True)
+        for name, path in projects:
+            if not os.path.isfile(path):
+                failures.append(f"{name}: no project.qgs in {os.path.dirname(path)}")
+                continue
+            png = os.path.join(pngs, name + ".png")
+            probs = qgis_render.check_project(path, png)
+            failures += [f"{name}: {x}" for x in probs]
+            print(f"{name}: {'draws' if not probs else str(len(probs)) + ' problems'} ({png})" +
+                  "".join("\n  " + x for x in probs), flush=True)
+        check(not failures, "projects that do not draw:\n  " + "\n  ".join(failures))
         print(f"QGIS {app.applicationName()} {__import__('qgis.core').core.Qgis.QGIS_VERSION}: {len(layers)} layers + COG valid, "
               f"styles from layer_styles applied, project loads {len(ml)} layers from a moved folder")
         prj.clear()

@@ -114,6 +114,8 @@ def case_demo_mclp(tmp):
     check(abs(iso[1][0]["population"] - cov["covered_after"]) < 0.01, "isochrone population")
     ds = ogr.Open(os.path.join(out, "sites.gpkg"))
     for i in range(ds.GetLayerCount()):
+        if ds.GetLayer(i).GetGeomType() == ogr.wkbNone:
+            continue  # layer_styles (QGIS styles, issue 14)
         srs = ds.GetLayer(i).GetSpatialRef()
         check(srs is not None and srs.GetAuthorityCode(None) == "32650", "layer CRS is not EPSG:32650")
     c = curve(out)

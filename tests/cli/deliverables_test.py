@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""Deliverables people can trust (issue 14): the headline tiers, the map's classes and credits,
+the coverage title, and the siting folder's own deliverables.
+
+Usage: deliverables_test.py CASE  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fail.
+Cases: headline, headline_errors, map_text, site_deliverables
+"""
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cli_test import DEMO, Fail, check, demo_scenario, main, run  # noqa: E402,F401
+
+
+def demo_coverage(tmp, name, *extra):
+    out = os.path.join(tmp, name)
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+         "--admin-name-field", "name_zh", "--out", out, "--lang", "zh,en", "--quiet"] + list(extra))
+    return out, json.load(open(os.path.join(out, "summary.json")))
+
+
+def pdf_text(path):
+    p = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True)
+    check(p.returncode == 0, f"pdftotext {path}: {p.stderr}")
+    return p.stdout
+
+
+def case_headline(tmp):
+    # golden: on the demo the headline is the county hospital's figure (98.8 % within 30 min), not
+    # the all-facilities 99.7 % that counts village clinics as care
+    out, s = demo_coverage(tmp, "default")
+    h = s["headline"]
+    check(h["tiers"] == ["county_hospital"], f"default headline tiers {h['tiers']}")
+    check(h["population_within_min"] == s["tiers"]["county_hospital"]["population_within_min"],
+          f"headline {h['population_within_min']} != county hospital {s['tiers']['county_hospital']['population_within_min']}")
+    check(round(100 * h["share_within_min"]["30"], 1) == 98.8 and round(100 * s["share_within_min"]["30"], 1) == 99.7,
+          f"30-min shares: headline {h['share_within_min']['30']}, all {s['share_within_min']['30']}")
+    check(h["population_unreachable"] == s["tiers"]["county_hospital"]["population_unreachable"], "headline unreachable")
+    # every tier still reported, and every figure of summary.json other than the headline unchanged
+    check(set(s["tiers"]) == {"county_hospital", "emergency_station", "township_health_centre", "village_clinic"},
+          f"tiers {sorted(s['tiers'])}")
+    # the map says what the figure counts (zh and en), from the PDF's text
+    zh, en = pdf_text(os.path.join(out, "map_zh.pdf")), pdf_text(os.path.join(out, "map_en.pdf"))
+    for txt, want in ((zh, ["到最近县医院的行车时间", "可达县医院", "289,612 (98.8%)", "只计县医院"]),
+                      (en, ["Travel time to the nearest county hospital", "Reaching a county hospital", "289,612 (98.8%)",
+                            "counts county hospital only"])):
+        missing = [w for w in want if w not in txt]
+        check(not missing, f"map lacks {missing}")
+        check("292,122 (99.7%)" not in txt, "the map still shows the all-facilities figure")
+    # and so does the HTML report, which keeps every tier in its tables
+    html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
+    check("关键数字只计县医院" in html and "30 分钟内 289,612 (98.8%)" in html, "report_zh.html does not give the headline")
+    check("292,122" in html, "report_zh.html lost the all-facilities figure from its tables")
+    # two tiers together: at least each of them, at most all facilities; all four tiers together
+    # give exactly the all-facilities figure (every facility has a tier): an independent cross-check
+    _, s2 = demo_coverage(tmp, "two", "--headline", "township_health_centre,county_hospital")
+    h2 = s2["headline"]
+    check(sorted(h2["tiers"]) == ["county_hospital", "township_health_centre"], f"tiers {h2['tiers']}")
+    for m in ("15", "30", "60"):
+        lo = max(s2["tiers"][t]["population_within_min"][m] for t in h2["tiers"])
+        check(lo <= h2["population_within_min"][m] <= s2["population_within_min"][m], f"two-tier headline at {m} min")
+    check(h2["population_within_min"]["15"] > s2["tiers"]["township_health_centre"]["population_within_min"]["15"],
+          "two tiers together reach more people within 15 min than either")
+    _, s4 = demo_coverage(tmp, "all4", "--headline", "county_hospital,emergency_station,township_health_centre,village_clinic")
+    check(s4["headline"]["population_within_min"] == s4["population_within_min"], "all tiers != all facilities")
+    # the scenario key, as a list
+    scen = demo_scenario(tmp, "headline: [township_health_centre]\n", lang="en", maps=False)
+    sout = os.path.join(tmp, "scen")
+    run(["run", scen, "--out", sout, "--quiet"])
+    ss = json.load(open(os.path.join(sout, "summary.json")))
+    check(ss["headline"]["tiers"] == ["township_health_centre"] and
+          ss["headline"]["population_within_min"] == ss["tiers"]["township_health_centre"]["population_within_min"],
+          f"scenario headline {ss['headline']}")
+    # carecircle report on the folder with one other tier: the map follows, summary.json does not change
+    before = open(os.path.join(out, "summary.json")).read()
+    run(["report", out, "--lang", "en", "--headline", "emergency_station", "--quiet"])
+    check(open(os.path.join(out, "summary.json")).read() == before, "report changed summary.json")
+    en = pdf_text(os.path.join(out, "map_en.pdf"))
+    check("Travel time to the nearest 120 emergency station" in en and "278,817 (95.2%)" in en, "report --headline: map")
+
+
+def case_headline_errors(tmp):
+    out = os.path.join(tmp, "never")
+    p = run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+             "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--headline", "county_hospitl",
+             "--out", out, "--quiet"], expect=2)
+    err = p.stderr.strip().splitlines()
+    check(len(err) == 1 and "--headline" in err[0] and "county_hospitl" in err[0] and "county_hospital" in err[0],
+          f"bad --headline: {err}")
+    check(not os.path.exists(out), "a failed run left an output folder")
+    o2, _ = demo_coverage(tmp, "ok")
+    p = run(["report", o2, "--headline", "township_health_centre,village_clinic", "--quiet"], expect=None)
+    check(p.returncode != 0 and "headline" in p.stderr and "run the coverage again" in p.stderr, f"report two tiers: {p.stderr}")
+    p = run(["report", o2, "--headline", "hospital", "--quiet"], expect=None)
+    check(p.returncode != 0 and "'hospital'" in p.stderr and "county_hospital" in p.stderr, f"report unknown tier: {p.stderr}")
+
+
+def case_map_text(tmp):
+    # --title, the no-road and unreachable classes with their counts, the credits line
+    out, s = demo_coverage(tmp, "t", "--title", "青山县急救一小时圈")
+    zh, en = pdf_text(os.path.join(out, "map_zh.pdf")), pdf_text(os.path.join(out, "map_en.pdf"))
+    nr = f"{round(s['population_no_road_access']):,}"
+    for txt, want in ((zh, ["青山县急救一小时圈", f"无道路可达（{nr} 人）", "道路不通（0 人）", f"无道路可达：{nr}",
+                            "数据：道路、人口、医疗机构均为用户提供"]),
+                      (en, ["青山县急救一小时圈", f"No road access ({nr} people)", "Unreachable by road (0 people)",
+                            f"No road access: {nr}", "Data: roads, population, facilities as given"])):
+        missing = [w for w in want if w not in txt]
+        check(not missing, f"map lacks {missing}")
+    check(s["population_no_road_access"] > 0, "the demo has no-road hamlets")
+
+
+def case_site_deliverables(tmp):
+    # carecircle site writes what coverage writes: styles in sites.gpkg, project.qgs, maps and
+    # reports in the chosen languages; carecircle report works on the folder
+    out = os.path.join(tmp, "site")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital",
+         "--candidate-roads", "all", "-p", "3", "--curve", "4", "--lang", "zh,en", "--title", "青山县新址", "--out", out, "--quiet"])
+    for fn in ("project.qgs", "map_zh.png", "map_en.png", "map_zh.pdf", "report_zh.html", "report_en.html"):
+        check(os.path.isfile(os.path.join(out, fn)), f"site wrote no {fn}: {sorted(os.listdir(out))}")
+    db = sqlite3.connect(os.path.join(out, "sites.gpkg"))
+    styled = {r[0] for r in db.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
+    check({"proposed_sites", "existing_facilities", "isochrones", "demand_uncovered", "candidates"} <= styled, f"styled {styled}")
+    s = json.load(open(os.path.join(out, "summary.json")))
+    # names people can find: the nearest village with lon/lat, never "<class> road point <n>"
+    names = [p["name"] for p in s["proposed_sites"]]
+    check(all(n.startswith("near ") and "(" in n and "road point" not in n for n in names), f"site names {names}")
+    for p in s["proposed_sites"]:
+        check(f"({p['lon']:.4f}, {p['lat']:.4f})" in p["name"], f"name {p['name']} lacks its lon/lat")
+    # the map says before/after within T (the fixed tiers plus the new sites), the stars numbered
+    en = pdf_text(os.path.join(out, "map_en.pdf"))
+    cov = s["coverage"]
+    want = ["青山县新址", "Travel time to the nearest county hospital or a new site", "Within 30 min today",
+            f"{round(cov['covered_before']):,}", f"{round(cov['covered_after']):,}", "P1", "P2", "P3", "Proposed sites (3)"]
+    missing = [w for w in want if w not in en]
+    check(not missing, f"site map lacks {missing}")
+    html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
+    check(names[0] in html, "the site report does not list the sites")
+    # the curve: both the per-p answers and the nested one (the first p sites of the final answer)
+    rows = list(csv.DictReader(open(os.path.join(out, "coverage_curve.csv"))))
+    check("population_covered_nested" in rows[0] and "population_covered" in rows[0], f"curve columns {list(rows[0])}")
+    for p in s["proposed_sites"]:
+        r = rows[p["rank"]]
+        check(abs(float(r["population_covered_nested"]) - p["covered_cum"]) < 0.01, f"nested curve at p={p['rank']}: {r}")
+    nested = [float(r["population_covered_nested"]) for r in rows if r["population_covered_nested"]]
+    check(nested == sorted(nested), "the nested curve decreases")
+    check(rows[4]["population_covered_nested"] == "", "p beyond the answer's sites has no nested figure")
+    # carecircle report on the siting folder (it used to fail: "summary.json has no <minutes>")
+    os.remove(os.path.join(out, "map_en.png"))
+    p = run(["report", out, "--lang", "en"])
+    check(os.path.isfile(os.path.join(out, "map_en.png")), f"report on a siting folder: {p.stdout} {p.stderr}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(globals(), __doc__))
