@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "io_internal.h"
+#include "osm_pbf_internal.h"
 
 /* Grow array p to cap elements; on failure p is kept (and freed by its owner). */
 #define GROW(p, cap) grow((void **)&(p), (cap), sizeof(*(p)))
@@ -43,15 +44,6 @@ static int reserve_vertices(cc_roads *r, size_t need)
     if (!GROW(r->x, cap) || !GROW(r->y, cap)) return -1;
     r->cap_vertices = cap;
     return 0;
-}
-
-static uint8_t parse_oneway(const char *s)
-{
-    if (!s || !*s) return CC__ONEWAY_UNSET;
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) return CC__ONEWAY_FWD;
-    if (!strcmp(s, "-1") || !strcasecmp(s, "reverse")) return CC__ONEWAY_BWD;
-    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) return CC__ONEWAY_NO;
-    return CC__ONEWAY_UNSET;
 }
 
 typedef struct read_state {
@@ -128,7 +120,7 @@ static cc_status add_line(read_state *s, OGRGeometryH line, OGRFeatureH f, uint3
     if (s->f_maxspeed >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_maxspeed))
         r->maxspeed_kmh[w] = (float)cc__parse_maxspeed(OGR_F_GetFieldAsString(f, s->f_maxspeed));
     if (s->f_oneway >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_oneway))
-        r->oneway[w] = parse_oneway(OGR_F_GetFieldAsString(f, s->f_oneway));
+        r->oneway[w] = cc__parse_oneway(OGR_F_GetFieldAsString(f, s->f_oneway));
     if (s->f_junction >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_junction))
         r->roundabout[w] = strcmp(OGR_F_GetFieldAsString(f, s->f_junction), "roundabout") == 0;
     if (s->f_osmid >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_osmid))
@@ -273,6 +265,14 @@ out:
     if (dst) OSRDestroySpatialReference(dst);
     if (wgs) OSRDestroySpatialReference(wgs);
     return st;
+}
+
+cc_status cc__roads_project(cc_ctx *ctx, cc_roads *r, const char *path, OGRSpatialReferenceH src, const double ext[4],
+                            const cc_roads_opts *o)
+{
+    static const cc_roads_opts defaults;
+    read_state s = {.ctx = ctx, .r = r, .path = path, .minx = ext[0], .miny = ext[1], .maxx = ext[2], .maxy = ext[3]};
+    return project_roads(&s, src, o ? o : &defaults);
 }
 
 /* Restrict @p lyr to the features crossing o->bbox (working CRS), transformed to the layer's
@@ -450,6 +450,10 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     OGRSpatialReferenceH src = NULL;
 
     *out = NULL;
+    if (cc__osm_pbf_applies(path, o)) { /* OSM .pbf: osm_pbf.c, GDAL only for what it leaves */
+        bool fallback;
+        if ((st = cc__osm_pbf_read(ctx, path, o, out, &fallback)) || !fallback) return st;
+    }
     if (!(s.r = calloc(1, sizeof(*s.r)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
     cc__strtab_init(&s.r->strings);
     if (reserve_ways(s.r, 1) || reserve_vertices(s.r, 2)) {
