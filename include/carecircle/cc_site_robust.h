@@ -77,6 +77,35 @@ CC_API double cc_site_robust_coverage(const cc_site_instance *inst, const uint32
 
 CC_API void cc_robust_solution_destroy(cc_robust_solution *s);
 
+/** Options of cc_site_robust_run(): the site options as for cc_site_run() (site.in is not read;
+ *  site.out_dir is the output folder), and the variants' inputs (variant 0 is the base: the
+ *  candidates are generated on its network and joined to every variant's). */
+typedef struct cc_site_robust_opts {
+    cc_site_opts site;
+    size_t n_variants;
+    const cc_inputs *variants;
+    const char *const *names;    /**< variant names (letters, digits, _ - .) */
+    cc_robust_objective objective;
+    bool relative_regret;
+    const double *weights;       /**< expected: per variant (NULL: equal) */
+} cc_site_robust_opts;
+
+/** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
+ *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
+ *  (staged). MCLP only, without per-area limits (refused with a message).
+ *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */
+cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
+
+typedef struct cc_batch cc_batch;
+
+/** Robust siting across every variant of batch @p b (the base is variant "base"), with the
+ *  site options of @p tmpl (its variants, names and weights are filled in here). @p objective
+ *  and @p regret (0 absolute, 1 relative) override the batch file's <robust> section; -1: take
+ *  the section's (default max_min, absolute; weights for expected from the section, else equal).
+ *  @since 0.2 */
+cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
+                               cc_robust_solution **out);
+
 #ifdef __cplusplus
 }
 #endif

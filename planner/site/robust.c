@@ -334,8 +334,9 @@ static cc_status mm_glpk(cc_ctx *ctx, const mm *m, const cc__cons *c, bool mip, 
                     if (glp_mip_col_val(lp, j) > 0.5) S[n++] = (uint32_t)(j - 1);
                 *q = n;
                 if (ms == GLP_OPT && rc == 0) {
-                    double bb = *val + 1e-7 * (fabs(*val) + 1.0);
-                    if (bb < *ub) *ub = bb;
+                    /* proven: the optimum is the MIP's value (the caller re-evaluates the sites
+                     * exactly and keeps the better of them and its own answer) */
+                    if (*val < *ub) *ub = *val;
                     *proven = true;
                 }
             }
@@ -486,6 +487,7 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
             }
             if (P->objective != CC_ROBUST_MAX_MIN && ub < 0) ub = 0;
             R->bound_method = "variant-bounds";
+            bool mip_proven = false;
             size_t nz = mm_nonzeros(&m);
             size_t lpmax = P->site.lp_max_nonzeros ? P->site.lp_max_nonzeros : 100000;
             size_t exmax = P->site.exact_max_nonzeros ? P->site.exact_max_nonzeros : 2000000;
@@ -498,6 +500,7 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
                 uint32_t q2 = 0;
                 st = mm_glpk(ctx, &m, &c, mip, P->site.time_limit_s > 0 ? P->site.time_limit_s : 600, S, q, &ub, &proven, &val, S2, &q2);
                 if (!st && ub < ub0) R->bound_method = proven ? "mip" : "lp";
+                mip_proven = proven;
                 if (!st && q2 && val > mn + 1e-9 * (1 + fabs(mn))) {
                     /* the MIP found better: take its sites */
                     for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], -1);
@@ -507,9 +510,11 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
                     mm_score(&m, m.cov, UINT32_MAX, &mn, &sum);
                 }
             }
+            /* a proven MIP optimum within GLPK's tolerance of the answer: the answer is optimal */
+            if (mip_proven && fabs(ub - mn) <= 1e-6 * (1 + fabs(mn))) ub = mn;
             if (ub < mn) ub = mn; /* tolerance: the bound is never on the wrong side */
             R->n_sites = q;
-            R->proven_optimal = ub - mn <= 1e-9 * (1 + fabs(mn)) + 1e-6;
+            R->proven_optimal = ub - mn <= 1e-9 * (1 + fabs(mn));
             if (P->objective == CC_ROBUST_MAX_MIN) {
                 R->objective_value = R->objective_conservative = mn;
                 R->bound = ub;

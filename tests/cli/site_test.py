@@ -457,6 +457,97 @@ def case_scenario_edits(tmp):
                 "hospital added")
     check(added[0]["coverage"]["covered_before"] > base[0]["coverage"]["covered_before"], "adding a hospital did not raise covered_before")
 
+def robust_args(out, batch, *extra):
+    return ["site", "--scenarios", batch, "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "--spacing", "1000",
+            "-p", "3", "--minutes", "30", "--out", out, "--quiet"] + list(extra)
+
+
+def regret_rows(out):
+    with open(os.path.join(out, "regret.csv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k, v in r.items():
+            if k != "answer":
+                check(v.lstrip("-").isdigit(), f"regret.csv: {k} = {v!r} is not a whole number of people")
+    return {r["answer"]: r for r in rows}
+
+
+def case_robust_demo(tmp):
+    """Robust siting across the demo batch (issue 18): for max_min the robust set's worst-case
+    coverage is at least every variant's own answer's, for min_max_regret its worst regret is at
+    most theirs (regret.csv); the base's own optimum equals `carecircle site` on the base inputs;
+    the batch file's robust: section sets the objective and weights; bad options are refused."""
+    batch = f"{DEMO}/batch.yaml"
+    res = {}
+    for obj in ("max_min", "min_max_regret", "expected"):
+        out = os.path.join(tmp, obj)
+        p = run(robust_args(out, batch, "--objective", obj))
+        check("bound" in p.stdout and "road_19_closed" in p.stdout, "no readable table on stdout")
+        s = summary(out)
+        res[obj] = s
+        sol = s["solution"]
+        check(s["objective"] == obj, f"summary objective {s['objective']}")
+        names = [v["name"] for v in s["variants"]]
+        check(names == ["base", "rainy_season", "road_19_closed", "new_station_dongling", "all_roads_x0.8", "all_roads_x0.9"], f"variants {names}")
+        check(sol["gap"] >= 0 and (sol["bound"] >= sol["objective"] - 1e-6 if obj != "min_max_regret" else sol["bound"] <= sol["objective"] + 1e-6),
+              f"{obj}: bound {sol['bound']} on the wrong side of {sol['objective']}")
+        sites = layer_rows(out, "robust_sites")
+        check(len(sites) == 3 and [r["rank"] for r, _ in sites] == [1, 2, 3], f"{obj}: robust_sites layer")
+        rows = regret_rows(out)
+        rob = rows[f"robust_{obj}"]
+        for v in s["variants"]:
+            check(abs(int(rob[f"covered_{v['name']}_persons"]) - v["covered_robust_persons"]) <= 1, "regret.csv and summary.json disagree")
+            check(v["own_optimum_persons"] >= v["covered_robust_persons"] - 1e-6 or not v["own_optimum_proven"],
+                  f"{obj}: the robust set beats {v['name']}'s proven own optimum")
+        own = [r for k, r in rows.items() if k.startswith("own_")]
+        check(len(own) == 6, "regret.csv lacks the variants' own answers")
+        if obj == "max_min":
+            check(abs(sol["objective"] - min(v["covered_robust_persons"] for v in s["variants"])) < 1, "max_min objective != worst coverage")
+            for r in own:
+                check(int(rob["worst_covered_persons"]) >= int(r["worst_covered_persons"]),
+                      f"max_min: robust worst case {rob['worst_covered_persons']} below {r['answer']}'s {r['worst_covered_persons']}")
+            print("worst-case coverage: robust %s, own answers %s" % (rob["worst_covered_persons"], [r["worst_covered_persons"] for r in own]))
+        if obj == "min_max_regret":
+            check(abs(sol["objective"] - max(v["regret_persons"] for v in s["variants"])) < 1, "regret objective != worst regret")
+            for r in own:
+                check(int(rob["worst_regret_persons"]) <= int(r["worst_regret_persons"]),
+                      f"min_max_regret: robust worst regret {rob['worst_regret_persons']} above {r['answer']}'s {r['worst_regret_persons']}")
+            print("worst regret: robust %s, own answers %s" % (rob["worst_regret_persons"], [r["worst_regret_persons"] for r in own]))
+    # the base's own optimum is what `carecircle site` finds on the base scenario's inputs
+    out = os.path.join(tmp, "plain")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+         "--spacing", "1000", "-p", "3", "--minutes", "30", "--out", out, "--quiet"])
+    plain = summary(out)["coverage"]["covered_after"]
+    base = res["max_min"]["variants"][0]
+    check(abs(base["own_optimum_persons"] - plain) <= 1e-6 * plain, f"base own optimum {base['own_optimum_persons']} != site {plain}")
+    # the robust: section of a batch file
+    b2 = os.path.join(tmp, "batch.yaml")
+    with open(batch, encoding="utf-8") as f:
+        text = f.read().replace("base: scenario.yaml", f"base: {DEMO}/scenario.yaml")
+    with open(b2, "w", encoding="utf-8") as f:
+        f.write(text + "robust:\n  objective: expected\n  weights: {base: 8, rainy_season: 4}\n")
+    out = os.path.join(tmp, "section")
+    run(robust_args(out, b2))
+    s = summary(out)
+    check(s["objective"] == "expected", "the robust: section's objective was not used")
+    w = {v["name"]: v.get("weight", 0) for v in s["variants"]}
+    check(w["base"] == 8 and w["rainy_season"] == 4 and w["road_19_closed"] == 0, f"weights {w}")
+    exp = sum(v["weight"] * v["covered_robust_persons"] for v in s["variants"]) / 12
+    check(abs(exp - s["solution"]["objective"]) < 1e-3, f"expected objective {s['solution']['objective']} != weighted mean {exp}")
+    # refusals: one line, exit 2, no output
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(text + "robust:\n  objective: expected\n  weights: {dry_season: 8}\n")
+    for args, needle in ((robust_args(os.path.join(tmp, "x1"), batch, "--objective", "best"), "--objective"),
+                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "pmedian"), "mclp only"),
+                         (robust_args(os.path.join(tmp, "x3"), bad), "dry_season"),
+                         (robust_args(os.path.join(tmp, "x4"), batch, "--max-per-area", "1"), "max-per-area")):
+        p = run(args, expect=None)
+        check(p.returncode in (2, 3), f"exit {p.returncode} for {args[-2:]}: {p.stderr}")
+        check(needle in p.stderr, f"message lacks {needle!r}: {p.stderr}")
+        check(not os.path.exists(args[args.index("--out") + 1]), "output written after a refusal")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
