@@ -347,6 +347,55 @@ static cc_status mm_glpk(cc_ctx *ctx, const mm *m, const cc__cons *c, bool mip, 
     return CC_OK;
 }
 
+
+/* MCLP over the union of (variant, demand) with the populations of variant v times coef[v]:
+ * its objective is sum_v coef_v cov_v(S), and its bound bounds that sum over every S. */
+static cc_status union_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, const double *coef, const cc_site_params *sp,
+                             cc_site_solution **sol)
+{
+    uint32_t nc = V[0].n_candidates;
+    uint64_t np = 0;
+    uint32_t nd = 0;
+    for (size_t v = 0; v < n; v++) np += V[v].first[nc], nd += V[v].n_demand;
+    uint64_t *first = calloc((size_t)nc + 1, sizeof(uint64_t));
+    uint32_t *dem = calloc(np ? np : 1, sizeof(uint32_t));
+    double *w = calloc(nd ? nd : 1, sizeof(double));
+    uint8_t *covd = calloc(nd ? nd : 1, 1);
+    cc_status st = CC_OK;
+    if (!first || !dem || !w || !covd) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    cc_site_instance U = V[0];
+    if (!st) {
+        double extra = 0, total = 0;
+        uint32_t off = 0;
+        for (size_t v = 0; v < n; v++) {
+            double wv = coef[v], sw = 0;
+            for (uint32_t i = 0; i < V[v].n_demand; i++) {
+                w[off + i] = wv * V[v].weight[i];
+                covd[off + i] = V[v].covered ? V[v].covered[i] : 0;
+                sw += V[v].weight[i];
+            }
+            extra += wv * V[v].extra_covered_weight;
+            total += wv * (V[v].total_weight > 0 ? V[v].total_weight : sw + V[v].extra_covered_weight);
+            off += V[v].n_demand;
+        }
+        uint64_t k = 0;
+        for (uint32_t j = 0; j < nc; j++) {
+            first[j] = k;
+            off = 0;
+            for (size_t v = 0; v < n; v++) {
+                for (uint64_t e = V[v].first[j]; e < V[v].first[j + 1]; e++) dem[k++] = off + V[v].demand[e];
+                off += V[v].n_demand;
+            }
+        }
+        first[nc] = k;
+        U.n_demand = nd, U.first = first, U.demand = dem, U.time_ms = NULL, U.weight = w, U.covered = covd;
+        U.extra_covered_weight = extra, U.total_weight = total > 0 ? total : 1;
+        st = cc_site_solve(ctx, &U, sp, sol);
+    }
+    free(first), free(dem), free(w), free(covd);
+    return st;
+}
+
 /* ---- the driver ---------------------------------------------------------------------------- */
 
 cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, cc_robust_solution **out)
@@ -401,56 +450,22 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
     for (size_t a = 0; a < n && !st; a++)
         for (size_t v = 0; v < n; v++) cross[a * n + v] = cc_site_robust_coverage(&V[v], osites + ofirst[a], ofirst[a + 1] - ofirst[a]);
     if (!st && P->objective == CC_ROBUST_EXPECTED) {
-        /* the union instance */
         double ws = 0;
         for (size_t v = 0; v < n; v++) ws += P->weights ? P->weights[v] : 1.0;
-        uint64_t np = 0;
-        uint32_t nd = 0;
-        for (size_t v = 0; v < n; v++) np += V[v].first[nc], nd += V[v].n_demand;
-        uint64_t *first = calloc((size_t)nc + 1, sizeof(uint64_t));
-        uint32_t *dem = calloc(np ? np : 1, sizeof(uint32_t));
-        double *w = calloc(nd ? nd : 1, sizeof(double));
-        uint8_t *covd = calloc(nd ? nd : 1, 1);
-        if (!first || !dem || !w || !covd) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        cc_site_instance U = V[0];
-        if (!st) {
-            double extra = 0, total = 0;
-            uint32_t off = 0;
-            for (size_t v = 0; v < n; v++) {
-                double wv = (P->weights ? P->weights[v] : 1.0) / ws, sw = 0;
-                for (uint32_t i = 0; i < V[v].n_demand; i++) {
-                    w[off + i] = wv * V[v].weight[i];
-                    covd[off + i] = V[v].covered ? V[v].covered[i] : 0;
-                    sw += V[v].weight[i];
-                }
-                extra += wv * V[v].extra_covered_weight;
-                total += wv * (V[v].total_weight > 0 ? V[v].total_weight : sw + V[v].extra_covered_weight);
-                off += V[v].n_demand;
-            }
-            uint64_t k = 0;
-            for (uint32_t j = 0; j < nc; j++) {
-                first[j] = k;
-                off = 0;
-                for (size_t v = 0; v < n; v++) {
-                    for (uint64_t e = V[v].first[j]; e < V[v].first[j + 1]; e++) dem[k++] = off + V[v].demand[e];
-                    off += V[v].n_demand;
-                }
-            }
-            first[nc] = k;
-            U.n_demand = nd, U.first = first, U.demand = dem, U.time_ms = NULL, U.weight = w, U.covered = covd;
-            U.extra_covered_weight = extra, U.total_weight = total;
-            cc_site_solution *sol = NULL;
-            if (!(st = cc_site_solve(ctx, &U, &sp, &sol))) {
-                memcpy(S, sol->sites, sol->n_sites * sizeof(uint32_t));
-                R->n_sites = sol->n_sites;
-                R->objective_value = R->objective_conservative = sol->objective;
-                R->bound = sol->bound;
-                R->proven_optimal = sol->proven_optimal;
-                R->bound_method = "mclp-union";
-                cc_site_solution_destroy(sol);
-            }
+        double *coef = calloc(n, sizeof(double));
+        if (!coef) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t v = 0; v < n && !st; v++) coef[v] = (P->weights ? P->weights[v] : 1.0) / ws;
+        cc_site_solution *sol = NULL;
+        if (!st && !(st = union_solve(ctx, V, n, coef, &sp, &sol))) {
+            memcpy(S, sol->sites, sol->n_sites * sizeof(uint32_t));
+            R->n_sites = sol->n_sites;
+            R->objective_value = R->objective_conservative = sol->objective;
+            R->bound = sol->bound;
+            R->proven_optimal = sol->proven_optimal;
+            R->bound_method = "mclp-union";
+            cc_site_solution_destroy(sol);
         }
-        free(first), free(dem), free(w), free(covd);
+        free(coef);
     } else if (!st) {
         mm m = {.v = V, .n = n, .nc = nc};
         m.a = calloc(n, sizeof(double)), m.b = calloc(n, sizeof(double)), m.cov = calloc(n, sizeof(double));
@@ -494,6 +509,55 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
             bool small = nz <= 20000;
             if (P->site.exact && nz > exmax)
                 st = cc__fail(ctx, CC_ERR_LIMIT, "The robust integer programme has %zu nonzeros, above the limit %zu of the exact solve", nz, exmax);
+            if (!st && (ub - mn > 1e-9 * (1 + fabs(mn))) && !(nz <= lpmax || P->site.exact)) {
+                /* too large for the LP: min_v f_v(S) <= sum_v l_v f_v(S) for any convex l, and
+                 * max_S sum_v l_v a_v cov_v(S) is an MCLP on the union whose bound cc_site_solve
+                 * proves (a Lagrangian bound on the variants' constraints); a few multiplicative
+                 * updates move l towards the variants that are worst off. The union's sites
+                 * are candidate answers too. */
+                double *lam = calloc(n, sizeof(double)), *coef = calloc(n, sizeof(double));
+                uint32_t *T = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
+                if (!lam || !coef || !T) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                for (size_t v = 0; v < n && !st; v++) lam[v] = 1.0 / (double)n;
+                cc_site_params up = sp;
+                up.exact = false;
+                for (int it = 0; it < 4 && !st; it++) {
+                    double cb = 0;
+                    for (size_t v = 0; v < n; v++) coef[v] = lam[v] * m.a[v], cb += lam[v] * m.b[v];
+                    cc_site_solution *us = NULL;
+                    if ((st = union_solve(ctx, V, n, coef, &up, &us))) break;
+                    double lb = us->bound + cb + 1e-9 * (fabs(us->bound) + 1.0);
+                    if (lb < ub) ub = lb, R->bound_method = "lagrangian";
+                    /* the union's sites as an answer */
+                    double umn = INFINITY, usum = 0;
+                    for (size_t v = 0; v < n; v++) {
+                        double f = m.a[v] * cc_site_robust_coverage(&V[v], us->sites, us->n_sites) + m.b[v];
+                        umn = fmin(umn, f), usum += f;
+                    }
+                    if (better(umn, usum, mn, sum)) {
+                        for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], -1), in_s[S[r]] = 0;
+                        memcpy(S, us->sites, us->n_sites * sizeof(uint32_t));
+                        q = us->n_sites;
+                        for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], +1), in_s[S[r]] = 1;
+                        mm_score(&m, m.cov, UINT32_MAX, &mn, &sum);
+                    }
+                    cc_site_solution_destroy(us);
+                    /* weights towards the worst-off variants of the current answer */
+                    double lo = INFINITY, hi = -INFINITY, tot = 0;
+                    for (size_t v = 0; v < n; v++) {
+                        double f = m.a[v] * m.cov[v] + m.b[v];
+                        lo = fmin(lo, f), hi = fmax(hi, f);
+                    }
+                    for (size_t v = 0; v < n; v++) {
+                        double f = m.a[v] * m.cov[v] + m.b[v];
+                        lam[v] *= exp(-3.0 * (f - lo) / (hi - lo + 1e-12));
+                        tot += lam[v];
+                    }
+                    for (size_t v = 0; v < n; v++) lam[v] /= tot;
+                    if (ub - mn <= 1e-9 * (1 + fabs(mn))) break;
+                }
+                free(lam), free(coef), free(T);
+            }
             if (!st && (ub - mn > 1e-9 * (1 + fabs(mn))) && (nz <= lpmax || P->site.exact)) {
                 bool proven = false, mip = P->site.exact || small;
                 double val = -INFINITY, ub0 = ub;
