@@ -94,7 +94,7 @@ typedef struct cc_site_robust_opts {
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
  *  (staged). MCLP only, without per-area limits (refused with a message).
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */
-cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
+CC_API cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
 
 typedef struct cc_batch cc_batch;
 
@@ -103,7 +103,7 @@ typedef struct cc_batch cc_batch;
  *  and @p regret (0 absolute, 1 relative) override the batch file's <robust> section; -1: take
  *  the section's (default max_min, absolute; weights for expected from the section, else equal).
  *  @since 0.2 */
-cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
+CC_API cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
                                cc_robust_solution **out);
 
 #ifdef __cplusplus
