@@ -56,6 +56,13 @@ static void help(void)
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
            "  --time-limit S         time limit of --exact in seconds (default 600)\n"
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
+           "Across scenarios (robust siting, mclp only):\n"
+           "  --scenarios B          a batch file: one set of p sites for the base and every variant (inputs from the\n"
+           "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv)\n"
+           "  --objective O          max_min (default): best worst-case coverage; min_max_regret: smallest worst loss\n"
+           "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
+           "                         batch's robust: section)\n"
+           "  --regret R             min_max_regret: absolute (default, persons) or relative (share of the optimum)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"
@@ -72,7 +79,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -175,6 +182,50 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     printf("outputs: %s/sites.gpkg %s/coverage_curve.csv %s/summary.json\n", o->out_dir, o->out_dir, o->out_dir);
 }
 
+/* `--scenarios batch.yaml`: one set of sites for every variant of the batch (issue 18). */
+static int robust_main(cc_site_opts *o, const char *batch, int objective, int regret, bool quiet, bool verbose, int threads)
+{
+    if (o->in.roads || o->in.population || o->in.facilities) {
+        cli_usage_error("site", "with --scenarios the inputs come from the batch's scenarios: drop --roads, --population and --facilities");
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->out_dir) {
+        cli_usage_error("site", "--out is required");
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->candidates && !o->candidate_tiers && !o->candidate_roads) {
+        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
+        return CLI_EXIT_USAGE;
+    }
+    cli_env env;
+    int rc = cli_setup(&env, quiet, verbose, threads);
+    if (rc) return rc;
+    env.flags = true;
+    cc_batch *b = NULL;
+    cc_robust_solution *R = NULL;
+    cc_site_robust_opts ro = {.site = *o};
+    cc_status st = cc_batch_load(env.ctx, batch, &b);
+    if (!st) st = cc_batch_site_robust(env.ctx, b, &ro, objective, regret, &R);
+    if (st) {
+        rc = cli_fail(&env, st);
+    } else {
+        bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET;
+        printf("carecircle site --scenarios: %s%s over %zu variants, %u sites\n", cc_robust_objective_name(R->objective),
+               rg ? (R->relative_regret ? " (relative regret)" : " (absolute regret)") : "", R->n_variants, R->n_sites);
+        printf("%-24s %14s %14s %14s %10s\n", "variant", "covered", "own optimum", "own bound", "regret");
+        for (size_t v = 0; v < R->n_variants; v++)
+            printf("%-24.24s %14.0f %14.0f %14.0f %10.0f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base", R->cov[v], R->opt[v],
+                   R->opt_bound[v], R->opt[v] - R->cov[v]);
+        printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg ? "lower" : "upper",
+               R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
+        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv\n", o->out_dir, o->out_dir, o->out_dir);
+    }
+    cc_robust_solution_destroy(R);
+    cc_batch_destroy(b);
+    cli_teardown(&env);
+    return rc;
+}
+
 int cmd_site(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -186,10 +237,13 @@ int cmd_site(int argc, char **argv)
         {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
+        {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
         CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     cc_report_opts rep = {0};
     o.report = &rep;
+    const char *scenarios = NULL;
+    int objective = -1, regret = -1;
     cli_cmd cmd = {.name = "site", .help = help};
     int c, rc;
     long iv;
@@ -276,8 +330,22 @@ int cmd_site(int argc, char **argv)
             if (cli_parse_lang("site", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;
         case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
+        case O_SCEN: scenarios = optarg; break;
+        case O_OBJ:
+            objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
+            if (objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
+            break;
+        case O_REGRET:
+            regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;
+            if (regret == -2) return cli_usage_error("site", "--regret '%s' is not one of absolute, relative", optarg);
+            break;
         }
     }
+    if (scenarios) {
+        if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
+        return robust_main(&o, scenarios, objective, regret, cmd.quiet, cmd.verbose, cmd.threads);
+    }
+    if (objective >= 0 || regret >= 0) return cli_usage_error("site", "--objective and --regret need --scenarios (a batch file)");
     if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, false, o.out_dir, NULL, NULL))) return rc;
     if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
         return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");

@@ -946,3 +946,197 @@ out:
     run_free(&r);
     return st;
 }
+
+/* ---- robust siting across variants (issue 18) ------------------------------------------------------------------------- */
+
+#include <json-c/json.h>
+#include "carecircle/cc_site_robust.h"
+
+typedef struct rob_var {
+    run r;
+    cc_site_opts o;
+    cc_site_result res;
+    double *w;
+    uint8_t *covered;
+} rob_var;
+
+static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, cc_site_instance *in)
+{
+    run *r = &V->r;
+    cc_status st;
+    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, false)) || (st = join_all(r))) return st;
+    if (!base) {
+        if ((st = make_candidates(r, &V->res))) return st;
+    } else {
+        r->cand.n = base->n;
+        if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+    }
+    if ((st = base_times(r, &V->res)) || (st = build_sets(r, &V->res))) return st;
+    size_t nd = r->reg.dem.n;
+    V->w = cc__malloc_array(nd ? nd : 1, sizeof(double));
+    V->covered = cc__malloc_array(nd ? nd : 1, 1);
+    if (!V->w || !V->covered) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        V->w[i] = r->reg.dem.pop[i];
+        V->covered[i] = r->time0[i] <= r->T_ms;
+    }
+    *in = (cc_site_instance){.n_candidates = (uint32_t)r->cand.n, .n_demand = (uint32_t)nd, .first = r->sets.first,
+                             .demand = r->sets.dem, .weight = V->w, .covered = V->covered};
+    return CC_OK;
+}
+
+static json_object *jarr(const double *v, size_t n, size_t stride, int dec)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) json_object_array_add(a, cc__json_num(v[i * stride], dec));
+    return a;
+}
+
+static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
+{
+    char path[4200];
+    size_t n = R->n_variants;
+    const cc__cands *c = &b->cand;
+    /* sites.gpkg */
+    GDALDatasetH ds = cc__gpkg_create(ctx, cc__stage_path(stage, "sites.gpkg", path, sizeof(path)));
+    if (!ds) return CC_ERR_IO;
+    cc_status st = CC_OK;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "robust_sites", wkbPoint, b->reg.roads->crs_wkt,
+                                   "One set of new sites for every variant of the batch (robust siting)");
+    if (!lyr) st = CC_ERR_IO;
+    static const char *const fn[] = {"rank", "candidate_id", "name", "source", "lon", "lat"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTInteger, OFTString, OFTString, OFTReal, OFTReal};
+    for (size_t i = 0; i < 6 && !st; i++) st = cc__add_field(ctx, lyr, fn[i], ft[i]);
+    for (uint32_t k = 0; k < R->n_sites && !st; k++) {
+        uint32_t j = R->sites[k];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)k + 1);
+        OGR_F_SetFieldInteger(f, 1, (int)j);
+        OGR_F_SetFieldString(f, 2, c->name[j]);
+        OGR_F_SetFieldString(f, 3, c->source[j] == CC__CAND_FACILITY ? "facility" : c->source[j] == CC__CAND_LAYER ? "candidate" : "road");
+        OGR_F_SetFieldDouble(f, 4, c->lon[j]);
+        OGR_F_SetFieldDouble(f, 5, c->lat[j]);
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(g, 0, c->x[j], c->y[j]);
+        OGR_F_SetGeometryDirectly(f, g);
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <robust_sites>: %s", cc__gdal_msg(ctx));
+        OGR_F_Destroy(f);
+    }
+    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    if (st) return st;
+    /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
+     * coverage and the regret against the variant's own optimum, persons */
+    FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
+    fprintf(f, "answer");
+    for (size_t v = 0; v < n; v++) fprintf(f, ",covered_%s_persons", o->names[v]);
+    for (size_t v = 0; v < n; v++) fprintf(f, ",regret_%s_persons", o->names[v]);
+    fprintf(f, ",worst_covered_persons,worst_regret_persons\n");
+    for (size_t a = 0; a <= n; a++) {
+        const double *cv = a == 0 ? R->cov : R->cross + (a - 1) * n;
+        double wc = INFINITY, wr = 0;
+        if (a == 0) fprintf(f, "robust_%s", cc_robust_objective_name(R->objective));
+        else fprintf(f, "own_%s", o->names[a - 1]);
+        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(cv[v])), wc = fmin(wc, cv[v]);
+        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(R->opt[v] - cv[v])), wr = fmax(wr, R->opt[v] - cv[v]);
+        fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
+    }
+    if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    /* summary.json */
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "objective", json_object_new_string(cc_robust_objective_name(R->objective)));
+    if (R->objective == CC_ROBUST_MIN_MAX_REGRET)
+        json_object_object_add(j, "regret", json_object_new_string(R->relative_regret ? "relative" : "absolute"));
+    json_object *par = json_object_new_object();
+    json_object_object_add(par, "p", json_object_new_int((int)b->p));
+    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
+    json_object_object_add(j, "parameters", par);
+    json_object *sol = json_object_new_object();
+    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
+    json_object_object_add(sol, "objective_conservative", cc__json_num(R->objective_conservative, 6));
+    json_object_object_add(sol, "bound", cc__json_num(R->bound, 6));
+    json_object_object_add(sol, "bound_kind", json_object_new_string(R->objective == CC_ROBUST_MIN_MAX_REGRET ? "lower" : "upper"));
+    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
+    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
+    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
+    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
+    json_object_object_add(j, "solution", sol);
+    json_object *sites = json_object_new_array();
+    for (uint32_t k = 0; k < R->n_sites; k++) {
+        uint32_t s = R->sites[k];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
+        json_object_object_add(e, "name", json_object_new_string(c->name[s]));
+        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
+        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
+        json_object_array_add(sites, e);
+    }
+    json_object_object_add(j, "robust_sites", sites);
+    json_object *vars = json_object_new_array();
+    for (size_t v = 0; v < n; v++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(o->names[v]));
+        if (o->weights && R->objective == CC_ROBUST_EXPECTED) json_object_object_add(e, "weight", cc__json_num(o->weights[v], 6));
+        json_object_object_add(e, "covered_robust_persons", cc__json_num(R->cov[v], 1));
+        json_object_object_add(e, "own_optimum_persons", cc__json_num(R->opt[v], 1));
+        json_object_object_add(e, "own_bound_persons", cc__json_num(R->opt_bound[v], 1));
+        json_object_object_add(e, "own_optimum_proven", json_object_new_boolean(R->opt_proven[v]));
+        json_object_object_add(e, "regret_persons", cc__json_num(R->opt[v] - R->cov[v], 1));
+        json_object_object_add(e, "regret_share", cc__json_num(R->opt[v] > 0 ? (R->opt[v] - R->cov[v]) / R->opt[v] : 0, 6));
+        json_object_object_add(e, "covered_by_own_answers_persons", jarr(R->cross + v, n, n, 1));
+        json_object_array_add(vars, e);
+    }
+    json_object_object_add(j, "variants", vars);
+    st = cc__write_json(ctx, cc__stage_path(stage, "summary.json", path, sizeof(path)), j);
+    json_object_put(j);
+    return st;
+}
+
+cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robust_solution **out)
+{
+    if (out) *out = NULL;
+    if (!o || !o->n_variants || !o->variants || !o->names) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
+    if (o->site.model != CC_SITE_MCLP)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the model mclp only (not %s); lscp, p-median and p-centre are not supported yet",
+                        cc_site_model_name(o->site.model));
+    if (o->site.max_per_area > 0 || o->site.min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameters max_per_area and min_per_area yet");
+    if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    size_t n = o->n_variants;
+    rob_var *V = cc__calloc_array(n, sizeof(rob_var));
+    cc_site_instance *in = cc__calloc_array(n, sizeof(cc_site_instance));
+    cc__stage stage = {0};
+    bool staged = false;
+    cc_robust_solution *R = NULL;
+    cc_status st = (!V || !in) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    if (!st && !(st = cc__stage_begin(ctx, o->site.out_dir, &stage))) staged = true;
+    for (size_t v = 0; v < n && !st; v++) {
+        V[v].o = o->site;
+        V[v].o.in = o->variants[v];
+        V[v].r = (run){.ctx = ctx, .o = &V[v].o};
+        cc__info(ctx, "Robust siting: coverage sets of variant %zu of %zu (%s)...", v + 1, n, o->names[v]);
+        st = robust_variant(ctx, &V[v], v ? &V[0].r.cand : NULL, &in[v]);
+        if (!st && V[v].r.sets_elsewhere) st = cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not run across processes yet");
+    }
+    if (!st && V[0].r.p > V[0].r.cand.n)
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", V[0].r.p, V[0].r.cand.n);
+    if (!st) {
+        cc_robust_params P = {.objective = o->objective, .relative_regret = o->relative_regret, .weights = o->weights};
+        P.site = (cc_site_params){.model = CC_SITE_MCLP, .p = V[0].r.p, .exact = o->site.exact, .time_limit_s = o->site.time_limit_s,
+                                  .exact_max_nonzeros = o->site.exact_max_nonzeros};
+        st = cc_site_robust_solve(ctx, in, n, &P, &R);
+    }
+    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage);
+    if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
+    if (staged) cc__stage_abort(&stage);
+    for (size_t v = 0; V && v < n; v++) {
+        run_free(&V[v].r);
+        free(V[v].w);
+        free(V[v].covered);
+    }
+    free(V);
+    free(in);
+    if (!st && out) *out = R;
+    else cc_robust_solution_destroy(R);
+    return st;
+}
