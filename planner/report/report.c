@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gdal.h>
 
 #include "carecircle/cc_version.h"
+#include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "report_internal.h"
 
@@ -43,65 +45,108 @@ static char *keep(rp_data *d, const char *s)
     return s ? g_string_chunk_insert(d->strs, s) : NULL;
 }
 
-/* A copy of a text field, NULL when the field is absent or null. */
-static double jget(json_object *o, const char *k)
+/* population_within_min of @p o for each threshold (NAN where absent); the file's figures are
+ * checked like user input: a member of the wrong type is an error naming the file and the key. */
+static cc_status jwithin(cc_ctx *ctx, const char *path, json_object *o, const char *where, const double *minutes,
+                         size_t nb, double *out, bool *have)
 {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0.0;
-}
-
-static bool jwithin(json_object *o, const double *minutes, size_t nb, double *out)
-{
-    json_object *w;
-    if (!o || !json_object_object_get_ex(o, "population_within_min", &w)) return false;
+    json_object *w = NULL;
+    cc_status st;
+    char wk[160];
+    for (size_t b = 0; b < nb; b++) out[b] = NAN;
+    if ((st = cc__json_get_obj(ctx, path, o, where, "population_within_min", false, &w))) return st;
+    if (have) *have = w != NULL;
+    if (!w) return CC_OK;
+    snprintf(wk, sizeof(wk), "%s%spopulation_within_min", where ? where : "", where ? "." : "");
     for (size_t b = 0; b < nb; b++) {
         char k[32];
         snprintf(k, sizeof(k), "%g", minutes[b]);
-        json_object *v;
-        out[b] = json_object_object_get_ex(w, k, &v) ? json_object_get_double(v) : NAN;
+        if ((st = cc__json_get_num(ctx, path, w, wk, k, false, &out[b]))) return st;
     }
-    return true;
+    return CC_OK;
+}
+
+/* Optional number member (0 when absent or null). */
+static cc_status jnum(cc_ctx *ctx, const char *path, json_object *o, const char *where, const char *k, double *out)
+{
+    *out = 0.0;
+    return cc__json_get_num(ctx, path, o, where, k, false, out);
 }
 
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
+    cc_status st;
     snprintf(p, sizeof(p), "%s/summary.json", d->dir);
-    if (!(d->summary = json_object_from_file(p)))
+    if (access(p, F_OK) != 0)
         return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
-    json_object *m, *v, *t;
-    if (!json_object_object_get_ex(d->summary, "minutes", &m) || json_object_get_type(m) != json_type_array)
-        return cc__fail(ctx, CC_ERR_INPUT, "'%s' has no <minutes>", p);
+    if ((st = cc__json_load(ctx, p, false, &d->summary))) return st == CC_ERR_IO ? st : CC_ERR_INPUT;
+    json_object *m = NULL, *dem = NULL, *t = NULL;
+    const char *s;
+    if ((st = cc__json_get_arr(ctx, p, d->summary, NULL, "minutes", true, &m))) return st;
     d->nb = json_object_array_length(m);
-    if (d->nb == 0 || d->nb > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_INPUT, "'%s' has %zu thresholds", p, d->nb);
-    for (size_t b = 0; b < d->nb; b++) d->minutes[b] = json_object_get_double(json_object_array_get_idx(m, b));
-    jwithin(d->summary, d->minutes, d->nb, d->within);
-    d->total = jget(d->summary, "population_total");
-    d->no_road = jget(d->summary, "population_no_road_access");
-    d->unreachable = jget(d->summary, "population_unreachable");
-    d->beyond = jget(d->summary, "population_beyond_max");
-    if (json_object_object_get_ex(d->summary, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
-    if (json_object_object_get_ex(d->summary, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
-    if (json_object_object_get_ex(d->summary, "demand", &v) && json_object_object_get_ex(v, "kind", &t))
-        d->points_demand = !strcmp(json_object_get_string(t), "points");
-    if (json_object_object_get_ex(d->summary, "tiers", &t)) {
+    if (d->nb == 0 || d->nb > CC_MAX_BANDS)
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s': <minutes> has %zu thresholds (1 to %d expected)", p, d->nb, CC_MAX_BANDS);
+    for (size_t b = 0; b < d->nb; b++) {
+        if ((st = cc__json_idx_num(ctx, p, m, "minutes", b, &d->minutes[b]))) return st;
+        if (d->minutes[b] <= 0 || d->minutes[b] > 1440)
+            return cc__fail(ctx, CC_ERR_INPUT, "'%s': <minutes> item %zu is %g; thresholds are above 0 and at most 1440",
+                            p, b + 1, d->minutes[b]);
+    }
+    if ((st = jwithin(ctx, p, d->summary, NULL, d->minutes, d->nb, d->within, NULL))) return st;
+    if ((st = jnum(ctx, p, d->summary, NULL, "population_total", &d->total)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_no_road_access", &d->no_road)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_unreachable", &d->unreachable)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_beyond_max", &d->beyond)))
+        return st;
+    double um = 0;
+    if ((st = jnum(ctx, p, d->summary, NULL, "uncovered_minutes", &um))) return st; /* read by the maps */
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "crs", false, &s))) return st;
+    if (s) snprintf(d->crs_name, sizeof(d->crs_name), "%s", s);
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "profile", false, &s))) return st;
+    if (s) snprintf(d->profile, sizeof(d->profile), "%s", s);
+    if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "demand", false, &dem))) return st;
+    s = NULL;
+    if (dem && (st = cc__json_get_str(ctx, p, dem, "demand", "kind", false, &s))) return st;
+    d->points_demand = s && !strcmp(s, "points");
+    if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "tiers", false, &t))) return st;
+    if (t) {
         json_object_object_foreach(t, name, tv)
         {
             if (d->n_tiers == RP_MAX_TIERS) break;
+            char where[160];
+            snprintf(where, sizeof(where), "tiers.%s", name);
+            if (!json_object_is_type(tv, json_type_object))
+                return cc__fail(ctx, CC_ERR_INPUT, "'%s': <%s> must be an object, not %s", p, where, cc__json_type_name(tv));
             size_t k = d->n_tiers++;
             d->tier_name[k] = keep(d, name);
-            jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
-            d->tier_facilities[k] = (int)jget(tv, "facilities");
-            d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
+            double nf, ns;
+            if ((st = jwithin(ctx, p, tv, where, d->minutes, d->nb, d->tier_within[k], NULL)) ||
+                (st = jnum(ctx, p, tv, where, "facilities", &nf)) || (st = jnum(ctx, p, tv, where, "facilities_snapped", &ns)))
+                return st;
+            if (nf < 0 || nf > INT32_MAX || ns < 0 || ns > INT32_MAX)
+                return cc__fail(ctx, CC_ERR_INPUT, "'%s': <%s.facilities> counts must be between 0 and %d", p, where, INT32_MAX);
+            d->tier_facilities[k] = (int)nf;
+            d->tier_snapped[k] = (int)ns;
         }
     }
     if (d->o->base_dir) {
         snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
-        if ((d->base = json_object_from_file(p))) {
-            d->have_base = jwithin(d->base, d->minutes, d->nb, d->base_within);
-            d->base_total = jget(d->base, "population_total");
-        } else {
-            cc__warn(ctx, "Base outputs '%s' are unreadable: no before/after figures", p);
+        bool have = false;
+        /* the base folder's figures are optional: an unreadable or malformed file is a warning */
+        cc_ctx *quiet = NULL;
+        if (cc_ctx_create(&quiet) == CC_OK) {
+            if (!cc__json_load(quiet, p, false, &d->base) &&
+                !jwithin(quiet, p, d->base, NULL, d->minutes, d->nb, d->base_within, &have) &&
+                !jnum(quiet, p, d->base, NULL, "population_total", &d->base_total)) {
+                d->have_base = have;
+            } else {
+                d->have_base = false;
+                cc__warn(ctx, "Base outputs are unusable (%s): no before/after figures", cc_ctx_last_error(quiet));
+            }
+            cc_ctx_destroy(quiet);
         }
     }
     return CC_OK;
@@ -381,13 +426,24 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     cc_report_opts oo = *o;
     char sp[4200];
     snprintf(sp, sizeof(sp), "%s/scenario.json", dir);
-    json_object *sj = (!o->title_zh || !o->title_en || !o->scenario) ? json_object_from_file(sp) : NULL, *sc = NULL, *v;
-    if (sj && json_object_object_get_ex(sj, "scenario", &sc)) {
-        if (!oo.title_zh && json_object_object_get_ex(sc, "title_zh", &v)) oo.title_zh = json_object_get_string(v);
-        if (!oo.title_en && json_object_object_get_ex(sc, "title_en", &v)) oo.title_en = json_object_get_string(v);
-        if (!oo.scenario && json_object_object_get_ex(sc, "name", &v)) oo.scenario = json_object_get_string(v);
-        if (!oo.scenario_zh && json_object_object_get_ex(sc, "label_zh", &v)) oo.scenario_zh = json_object_get_string(v);
-        if (!oo.scenario_en && json_object_object_get_ex(sc, "label_en", &v)) oo.scenario_en = json_object_get_string(v);
+    json_object *sj = NULL, *sc = NULL;
+    if ((!o->title_zh || !o->title_en || !o->scenario) && access(sp, F_OK) == 0) {
+        cc_status st0;
+        if ((st0 = cc__json_load(ctx, sp, false, &sj)) ||
+            (st0 = cc__json_get_obj(ctx, sp, sj, NULL, "scenario", false, &sc))) {
+            json_object_put(sj);
+            return st0;
+        }
+        static const char *const keys[] = {"title_zh", "title_en", "name", "label_zh", "label_en"};
+        const char **dst[] = {&oo.title_zh, &oo.title_en, &oo.scenario, &oo.scenario_zh, &oo.scenario_en};
+        for (size_t k = 0; sc && k < 5; k++) {
+            const char *v = NULL;
+            if ((st0 = cc__json_get_str(ctx, sp, sc, "scenario", keys[k], false, &v))) {
+                json_object_put(sj);
+                return st0;
+            }
+            if (!*dst[k] && v) *dst[k] = v;
+        }
     }
     o = &oo;
     rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};

@@ -23,6 +23,7 @@
 
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
+#include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "scenario_internal.h"
 
@@ -361,14 +362,24 @@ static void forward_log(void *user, cc_log_level level, const char *msg)
     g_mutex_unlock(&t->pl->lock);
 }
 
-/* An output folder that completed with this content hash. */
-static bool up_to_date(const char *dir, const char *hash)
+/* An output folder that completed with this content hash. Its scenario.json is read like user
+ * input: when unreadable or malformed (edited, truncated by a crash) the variant is run again,
+ * with a warning naming the file and the key. */
+static bool up_to_date(cc_ctx *ctx, const char *dir, const char *hash)
 {
     char *sj = g_build_filename(dir, "summary.json", NULL), *scj = g_build_filename(dir, "scenario.json", NULL);
     bool ok = false;
-    if (g_file_test(sj, G_FILE_TEST_EXISTS)) {
-        json_object *j = json_object_from_file(scj), *h;
-        if (j && json_object_object_get_ex(j, "content_hash", &h) && !strcmp(json_object_get_string(h), hash)) ok = true;
+    if (g_file_test(sj, G_FILE_TEST_EXISTS) && g_file_test(scj, G_FILE_TEST_EXISTS)) {
+        json_object *j = NULL;
+        const char *h = NULL;
+        cc_ctx *q = NULL;
+        if (cc_ctx_create(&q) == CC_OK) {
+            if (cc__json_load(q, scj, false, &j) || cc__json_get_str(q, scj, j, NULL, "content_hash", true, &h))
+                cc__warn(ctx, "%s; running the variant again", cc_ctx_last_error(q));
+            else
+                ok = !strcmp(h, hash);
+            cc_ctx_destroy(q);
+        }
         json_object_put(j);
     }
     g_free(sj);
@@ -394,7 +405,7 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
     cc_ctx_set_threads(ctx, threads);
     cc_ctx_set_interrupt_flag(ctx, pl->main->interrupt_flag);
     cc_status st = CC_OK;
-    if (!v->hashable || pl->o.force || !up_to_date(v->dir, v->hash)) {
+    if (!v->hashable || pl->o.force || !up_to_date(ctx, v->dir, v->hash)) {
         cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
                                    .content_hash = v->hashable ? v->hash : ""};
         st = cc_scenario_run(ctx, s, &ro, NULL);
@@ -562,17 +573,27 @@ double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
     const cc_scenario *s = j->b->v[i];
     double est = -1;
     char *mp = g_build_filename(j->dir, "manifest.json", NULL);
-    json_object *m = json_object_from_file(mp), *vs;
-    g_free(mp);
-    if (m && json_object_object_get_ex(m, "variants", &vs) && json_object_is_type(vs, json_type_array)) {
-        for (size_t k = 0; k < json_object_array_length(vs); k++) {
-            json_object *e = json_object_array_get_idx(vs, k), *nm, *sec, *state;
-            if (json_object_object_get_ex(e, "name", &nm) && !strcmp(json_object_get_string(nm), s->name) &&
-                json_object_object_get_ex(e, "state", &state) && !strcmp(json_object_get_string(state), "done") &&
-                json_object_object_get_ex(e, "seconds", &sec))
-                est = 1e12 * json_object_get_double(sec); /* measured times rank above any byte count */
+    json_object *m = NULL, *vs = NULL;
+    cc_ctx *q = NULL;
+    /* a hint only: a missing or malformed manifest (checked like user input) falls back to sizes */
+    if (cc_ctx_create(&q) == CC_OK) {
+        if (g_file_test(mp, G_FILE_TEST_EXISTS) && !cc__json_load(q, mp, false, &m) &&
+            !cc__json_get_arr(q, mp, m, NULL, "variants", false, &vs) && vs) {
+            for (size_t k = 0; k < json_object_array_length(vs); k++) {
+                json_object *e = json_object_array_get_idx(vs, k);
+                const char *nm = NULL, *state = NULL;
+                double sec = -1;
+                if (!json_object_is_type(e, json_type_object) || cc__json_get_str(q, mp, e, "variants", "name", false, &nm) ||
+                    cc__json_get_str(q, mp, e, "variants", "state", false, &state) ||
+                    cc__json_get_num(q, mp, e, "variants", "seconds", false, &sec))
+                    break;
+                if (nm && state && !strcmp(nm, s->name) && !strcmp(state, "done") && sec >= 0)
+                    est = 1e12 * sec; /* measured times rank above any byte count */
+            }
         }
+        cc_ctx_destroy(q);
     }
+    g_free(mp);
     json_object_put(m);
     return est >= 0 ? est : cc__batch_job_input_bytes(j, i);
 }
