@@ -67,6 +67,12 @@ int cc_ctx_get_threads(const cc_ctx *ctx);
  *  output. Borrowed; must outlive every call using @p ctx. NULL removes it. @since 0.1 */
 void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag);
 
+/** Record the command line that drives @p ctx (written with the version into the marker file
+ *  .carecircle of every output folder; newlines become spaces). @since 0.2 */
+void cc_ctx_set_command(cc_ctx *ctx, const char *command);
+/** The command recorded with cc_ctx_set_command() ("" when none). @since 0.2 */
+const char *cc_ctx_get_command(const cc_ctx *ctx);
+
 /** Number of warnings logged through @p ctx since it was created. @since 0.1 */
 size_t cc_ctx_get_warning_count(const cc_ctx *ctx);
 

@@ -14,6 +14,7 @@
 #endif
 
 volatile sig_atomic_t cli_interrupted;
+const char *cli_command_line;
 
 static void on_signal(int sig)
 {
@@ -72,6 +73,7 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     cc_ctx_set_progress(env->ctx, progress_cb, env);
     cc_ctx_set_threads(env->ctx, threads);
     cc_ctx_set_interrupt_flag(env->ctx, &cli_interrupted);
+    if (cli_command_line) cc_ctx_set_command(env->ctx, cli_command_line);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

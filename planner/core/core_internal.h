@@ -46,6 +46,8 @@ struct cc_ctx {
     size_t gdal_failures; /* CE_Failure/CE_Fatal seen since the outermost cc__gdal_begin */
     /* builder of coverage sets across processes (planner/mpi), NULL: this process alone */
     const struct cc__sets_dist *sets_dist;
+    /* the command that made this context's outputs (recorded in output folder markers) */
+    char command[CC__MAX_MSG];
 };
 
 /* Record @p st with a formatted message in ctx (and log it at ERROR level); returns @p st so

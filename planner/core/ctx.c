@@ -64,6 +64,18 @@ void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag)
     ctx->interrupt_flag = flag;
 }
 
+void cc_ctx_set_command(cc_ctx *ctx, const char *command)
+{
+    snprintf(ctx->command, sizeof(ctx->command), "%s", command ? command : "");
+    for (char *c = ctx->command; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
+}
+
+const char *cc_ctx_get_command(const cc_ctx *ctx)
+{
+    return ctx->command;
+}
+
 size_t cc_ctx_get_warning_count(const cc_ctx *ctx)
 {
     return ctx->warnings;

@@ -422,6 +422,10 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     else if (!strcmp(lang, "en")) en = true;
     else if (!strcmp(lang, "zh,en") || !strcmp(lang, "en,zh")) zh = en = true;
     else return cc__fail(ctx, CC_ERR_PARAM, "Unknown report language '%s': use zh, en or zh,en", lang);
+    /* maps, reports and styles are written into @p dir: only into a folder of carecircle's own */
+    char owned[4096];
+    cc_status st1 = cc__out_check(ctx, dir, owned, sizeof(owned));
+    if (st1) return st1;
     /* titles and scenario name from scenario.json when the caller gives none (carecircle report) */
     cc_report_opts oo = *o;
     char sp[4200];

@@ -404,6 +404,7 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
     cc_ctx_set_log(ctx, forward_log, &tg);
     cc_ctx_set_threads(ctx, threads);
     cc_ctx_set_interrupt_flag(ctx, pl->main->interrupt_flag);
+    cc_ctx_set_command(ctx, pl->main->command);
     cc_status st = CC_OK;
     if (!v->hashable || pl->o.force || !up_to_date(ctx, v->dir, v->hash)) {
         cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
@@ -499,7 +500,12 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
     cc_status st = CC_OK;
     *out = NULL;
     if (!dir) return cc__fail(ctx, CC_ERR_PARAM, "Batch '%s' names no output folder: give <out> in the file or parameter out_dir", b->file);
-    if (g_mkdir_with_parents(dir, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
+    /* the batch folder must be carecircle's (marker) or new: manifest.json and comparison.* go into it */
+    char real[4096];
+    if ((st = cc__out_check(ctx, dir, real, sizeof(real)))) return st;
+    if (g_mkdir_with_parents(real, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
+    if ((st = cc__marker_write(ctx, real, false))) return st;
+    dir = real;
     pool *pl = calloc(1, sizeof(*pl));
     if (!pl) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     g_mutex_init(&pl->lock);

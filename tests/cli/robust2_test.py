@@ -141,6 +141,131 @@ def case_batch_own_files(tmp):
     check(p.returncode == 0 and "road_19_closed/summary.json" in p.stderr and "population_within_min" in p.stderr,
           f"exit {p.returncode}: {p.stderr[-2000:]}")
 
+# ---- 2. ownership of output folders ---------------------------------------------------------------
+
+def commands(out, tmp):
+    """Every command that writes an output folder, writing into @out."""
+    inp = ["--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", f"{DEMO}/facilities.csv"]
+    scen = os.path.join(tmp, "s.yaml")
+    if not os.path.exists(scen):
+        write(scen, f"name: demo\ninputs:\n  roads: {DEMO}/roads.geojson\n  population: {DEMO}/population.asc\n"
+                    f"  facilities: {DEMO}/facilities.csv\nreport:\n  maps: false\n")
+        d = os.path.join(tmp, "bdemo")
+        shutil.copytree(DEMO, d)
+    batch = os.path.join(tmp, "bdemo", "batch.yaml")
+    return {
+        "coverage": ["coverage"] + inp + ["--out", out, "--quiet"],
+        "site": ["site"] + inp + ["--out", out, "--quiet", "-p", "2", "--candidate-roads", "all", "--spacing", "3000"],
+        "traveltime": ["traveltime", "--roads", f"{DEMO}/roads.geojson", "--facilities", f"{DEMO}/facilities.csv",
+                       "--population", f"{DEMO}/population.asc", "--minutes", "15", "--out", out, "--quiet"],
+        "run": ["run", scen, "--out", out, "--quiet"],
+        "batch": ["batch", batch, "--out", out, "--quiet", "--lang", "en"],
+        "graph": ["graph", "--roads", f"{DEMO}/roads.geojson", "--export", out, "--quiet"],
+        "report": ["report", out, "--quiet", "--lang", "en"],
+    }
+
+
+def case_ownership(tmp):
+    """A folder that is not carecircle's is never replaced or written into: refused with one line,
+    every user file intact; a symbolic link is followed (its target written, the link kept);
+    ".", the working folder, "/" and the home folder are refused before any work."""
+    user = os.path.join(tmp, "thesis")
+    os.mkdir(user)
+    write(os.path.join(user, "thesis.docx"), "years of work")
+    write(os.path.join(user, "summary.json"), json.dumps({"minutes": [15]}))  # a name that used to pass as ours
+    for cmd, args in commands(user, tmp).items():
+        p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=300)
+        one_error(p, (2, 4), "thesis", "marker")
+        check(sorted(os.listdir(user)) == ["summary.json", "thesis.docx"], f"{cmd} changed the user's folder: {os.listdir(user)}")
+        check(open(os.path.join(user, "thesis.docx")).read() == "years of work", f"{cmd} changed thesis.docx")
+        check(not any(".cc-tmp-" in n for n in os.listdir(tmp)), f"{cmd}: staging folder left behind")
+    # protected folders: refused up front (no work done), whatever they hold
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    work = os.path.join(tmp, "work")
+    os.mkdir(work)
+    env = dict(os.environ, HOME=home)
+    for cmd in ("coverage", "batch", "graph", "traveltime"):
+        for out in (".", work, "/", home, os.path.dirname(work), "./"):
+            args = commands(out, tmp)[cmd]
+            t0 = time.time()
+            p = subprocess.run([BIN] + args, capture_output=True, text=True, cwd=work, env=env, timeout=300)
+            one_error(p, (2, 4), "Output folder")
+            check(time.time() - t0 < 5, f"{cmd} --out {out}: refused only after {time.time() - t0:.1f} s")
+            check(os.listdir(work) == [] and os.listdir(home) == [], f"{cmd} --out {out} wrote {os.listdir(work)} {os.listdir(home)}")
+    # symbolic links: followed to a folder of carecircle's own (or a new one), the link stays a link
+    target = os.path.join(tmp, "target")
+    link = os.path.join(tmp, "link")
+    os.mkdir(target)
+    os.symlink(target, link)
+    for cmd in ("coverage", "coverage", "graph"):
+        if cmd == "graph":
+            shutil.rmtree(target)
+            os.mkdir(target)
+        run(commands(link, tmp)[cmd])
+        check(os.path.islink(link) and os.readlink(link) == target, f"{cmd}: the link {link} was replaced")
+        check(os.path.exists(os.path.join(target, "summary.json" if cmd != "graph" else "nodes.csv")), f"{cmd}: target not written")
+    user_link = os.path.join(tmp, "ulink")
+    os.symlink(user, user_link)
+    p = subprocess.run([BIN] + commands(user_link, tmp)["coverage"], capture_output=True, text=True)
+    one_error(p, (2, 4), "marker")
+    check(sorted(os.listdir(user)) == ["summary.json", "thesis.docx"], "written through a link into a user folder")
+    dangling = os.path.join(tmp, "dangling")
+    os.symlink(os.path.join(tmp, "nowhere"), dangling)
+    p = subprocess.run([BIN] + commands(dangling, tmp)["graph"], capture_output=True, text=True)
+    one_error(p, (2, 4), "symbolic link")
+    check(os.path.islink(dangling) and not os.path.exists(os.path.join(tmp, "nowhere")), "dangling link replaced")
+    # the marker: version and command, and a second run into the folder is accepted
+    out = os.path.join(tmp, "mine")
+    for cmd in ("coverage", "coverage", "run"):
+        run(commands(out, tmp)[cmd])
+        m = open(os.path.join(out, ".carecircle")).read().splitlines()
+        ver = run(["version"]).stdout.split()[1]
+        check(m[0] == "carecircle output folder" and f"version {ver}" in m and any(l.startswith(f"command carecircle {cmd} ") for l in m), m)
+    bo = os.path.join(tmp, "bout")
+    run(commands(bo, tmp)["batch"])
+    check("command carecircle batch" in open(os.path.join(bo, ".carecircle")).read(), "batch folder has no marker")
+    check("command carecircle batch" in open(os.path.join(bo, "base", ".carecircle")).read(), "variant folder has no marker")
+    # outputs written before markers carried a version: accepted while they hold only carecircle's names
+    old = os.path.join(tmp, "old")
+    run(demo_args(old))
+    os.unlink(os.path.join(old, ".carecircle"))
+    run(demo_args(old))
+    os.unlink(os.path.join(old, ".carecircle"))
+    write(os.path.join(old, "notes.txt"), "mine")
+    p = subprocess.run([BIN] + demo_args(old), capture_output=True, text=True)
+    one_error(p, (2, 4), "notes.txt")
+    check(os.path.exists(os.path.join(old, "notes.txt")), "notes.txt removed")
+
+
+def case_stale_staging(tmp):
+    """Staging folders left by kill -9 are removed by the next run into the same place, and reported;
+    another process's live staging folder and look-alike user folders are left alone."""
+    out = os.path.join(tmp, "out")
+    args = ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+            "--facilities", f"{DEMO}/facilities.csv", "--resolution", "8", "--out", out, "--quiet"]
+    proc = subprocess.Popen([BIN] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + 30
+    while time.time() < end and not any(".cc-tmp-" in n for n in os.listdir(tmp)):
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    stale = [n for n in os.listdir(tmp) if ".cc-tmp-" in n]
+    check(len(stale) == 1, f"expected a staging folder after kill -9: {os.listdir(tmp)}")
+    shutil.copytree(os.path.join(tmp, stale[0]), os.path.join(tmp, "out.cc-tmp-second"), symlinks=True)
+    # a look-alike folder without carecircle's marker, and a live one (this test's own pid)
+    alike = os.path.join(tmp, "out.cc-tmp-abcdef")
+    os.mkdir(alike)
+    write(os.path.join(alike, "mine.txt"), "x")
+    live = os.path.join(tmp, "out.cc-tmp-live01")
+    os.mkdir(live)
+    write(os.path.join(live, ".carecircle"), f"carecircle output folder\nversion 0\ncommand x\nstaging pid {os.getpid()}\n")
+    p = run(demo_args(out)[:-1])  # not --quiet: the warning is shown
+    check("Removed 2 staging folders" in p.stderr and out in p.stderr, p.stderr)
+    left = sorted(n for n in os.listdir(tmp) if ".cc-tmp-" in n)
+    check(left == ["out.cc-tmp-abcdef", "out.cc-tmp-live01"], f"left: {left}")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
