@@ -77,10 +77,14 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* reads and writes in progress resume; the library polls the flag */
+    /* no SA_RESTART: a system call blocked when the signal comes (an open() that waits, a read on a
+     * stalled file system) returns EINTR and the run ends; the library also polls the flag */
+    sa.sa_flags = 0;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);  /* terminal closed */
+    sigaction(SIGPIPE, &sa, NULL); /* stdout or stderr piped into a reader that quit */
     /* over a file-size limit, writes must fail with EFBIG (a clean error) instead of killing us */
     signal(SIGXFSZ, SIG_IGN);
     return CLI_EXIT_OK;
@@ -210,6 +214,10 @@ int cli_fail(cli_env *env, cc_status st)
     if (env->progress_shown) fputs("\r\033[K", stderr);
     const char *msg = cc_ctx_last_error(env->ctx);
     if (!msg || !*msg) msg = cc_status_string(st);
+    if (cli_interrupted && st != CC_OK) { /* whatever failed after a signal (EINTR, EPIPE) failed because of it */
+        st = CC_ERR_INTERRUPTED;
+        msg = "Interrupted";
+    }
     char mapped[CLI_MAX_MSG];
     if (env->flags) msg = cli_params_to_flags(msg, mapped, sizeof(mapped));
     /* one line per problem (a scenario file may hold several) */

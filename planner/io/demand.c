@@ -270,6 +270,7 @@ cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *
     if (!o) o = &defaults;
     cc__gdal_init();
     VSIStatBufL sb;
+    if ((st = cc__input_check(ctx, path, "population file"))) return st;
     if (strncmp(path, "PG:", 3) != 0 && VSIStatL(path, &sb) != 0)
         return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': No such file or directory", path);
     cc__gdal_begin(ctx);

@@ -154,6 +154,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         const char *drv[] = {"CSV", NULL};
         cc__gdal_init();
         VSIStatBufL sb;
+        if (cc__input_check(ctx, path, "facility file")) return CC_ERR_INPUT;
         if (VSIStatL(path, &sb) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to open facility file '%s': No such file or directory", path);
         cc__gdal_begin(ctx);
         ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drv, oo, NULL);

@@ -69,6 +69,7 @@ static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_
 static cc_status read_grid(cc_ctx *ctx, const char *path, cc__grid *g)
 {
     cc_status st = CC_OK;
+    if ((st = cc__input_check(ctx, path, "population file"))) return st;
     cc__gdal_init();
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);

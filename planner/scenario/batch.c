@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <glib.h>
@@ -36,6 +37,7 @@ void cc_batch_destroy(cc_batch *b)
     free(b->dir);
     free(b->base_file);
     free(b->out);
+    if (b->names) g_hash_table_destroy(b->names);
     free(b);
 }
 
@@ -55,12 +57,24 @@ static bool valid_name(const char *s)
     return strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* A variant's folder must not collide with what carecircle writes into the batch folder
+ * (manifest.json, comparison.csv, report_en.html ..., any case), hidden names or staging names. */
+static bool reserved_name(const char *s)
+{
+    return s[0] == '.' || cc__is_output_name(s) || strstr(s, ".cc-tmp-") || strstr(s, ".cc-old-") ||
+           !strcasecmp(s, "comparison.tmp.gpkg");
+}
+
 static bool push(cc_batch *b, cc_scenario *s)
 {
-    cc_scenario **v = cc__realloc_array(b->v, b->n + 1, sizeof(cc_scenario *));
-    if (!v) return false;
-    b->v = v;
-    v[b->n++] = s;
+    if (b->n == b->cap) {
+        size_t c = b->cap ? 2 * b->cap : 16;
+        cc_scenario **v = cc__realloc_array(b->v, c, sizeof(cc_scenario *));
+        if (!v) return false;
+        b->v = v;
+        b->cap = c;
+    }
+    b->v[b->n++] = s;
     return true;
 }
 
@@ -111,8 +125,12 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
             cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)",
                            name ? name : "");
         if (!strcmp(name, "base")) cc__sc_problem(p, namenode, "Variant name 'base' is reserved for the base scenario");
-        for (size_t i = 0; i < b->n; i++)
-            if (!strcmp(cc_scenario_get_name(b->v[i]), name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+        else if (valid_name(name) && reserved_name(name))
+            cc__sc_problem(p, namenode, "Variant name '%s' is taken by a file carecircle writes into the batch folder (or is hidden)",
+                           name);
+        /* names seen so far in a hash set: linear in the number of variants */
+        if (b->names && g_hash_table_contains(b->names, name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+        else if (b->names) g_hash_table_add(b->names, g_strdup(name));
     }
     p->subst = NULL;
     (void)before;
@@ -211,6 +229,21 @@ cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out)
     if (vars && vars->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, vars, "<variants> must be a list of {name, title, set}");
     if (sweeps && sweeps->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, sweeps, "<sweeps> must be a list of {name, key, values}");
     if (!vars && !sweeps) cc__sc_problem(&p, root, "The batch has neither <variants> nor <sweeps>");
+    /* the number of variants, sweeps expanded, is checked before any is built */
+    size_t total = vars && vars->type == YAML_SEQUENCE_NODE ? (size_t)(vars->data.sequence.items.top - vars->data.sequence.items.start) : 0;
+    for (yaml_node_item_t *it = sweeps && sweeps->type == YAML_SEQUENCE_NODE ? sweeps->data.sequence.items.start : NULL;
+         it && it < sweeps->data.sequence.items.top; it++) {
+        yaml_node_t *vn = cc__yaml_get(&by, yaml_document_get_node(&by.doc, *it), "values");
+        if (vn && vn->type == YAML_SEQUENCE_NODE) total += (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+    }
+    if (total > CC_MAX_VARIANTS) {
+        cc__sc_problem(&p, sweeps ? sweeps : vars,
+                       "The batch expands to %zu variants (sweeps included); at most %d are allowed: split it into several batches",
+                       total, CC_MAX_VARIANTS);
+        st = cc__sc_parser_status(&p);
+        goto out;
+    }
+    if (!(b->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL))) p.nomem = true;
     for (yaml_node_item_t *it = vars && vars->type == YAML_SEQUENCE_NODE ? vars->data.sequence.items.start : NULL;
          it && it < vars->data.sequence.items.top && !p.nomem; it++) {
         yaml_node_t *m = yaml_document_get_node(&by.doc, *it);

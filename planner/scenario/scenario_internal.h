@@ -123,10 +123,14 @@ struct json_object *cc__scenario_resolved(const cc_scenario *s);
 cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc);
 
 /* ---- batches (batch.c, compare.c) ------------------------------------------------------------ */
+/* Most variants in one batch (sweeps expanded), checked before any variant is built. */
+#define CC_MAX_VARIANTS 1000
+
 struct cc_batch {
     char *file, *dir, *base_file, *out;
-    size_t n;
-    cc_scenario **v; /* v[0] = base */
+    size_t n, cap;
+    cc_scenario **v;         /* v[0] = base */
+    struct _GHashTable *names; /* variant names seen while loading */
 };
 
 /* comparison.csv, comparison.gpkg and the batch report from the variants' outputs. */

@@ -266,6 +266,85 @@ def case_stale_staging(tmp):
     left = sorted(n for n in os.listdir(tmp) if ".cc-tmp-" in n)
     check(left == ["out.cc-tmp-abcdef", "out.cc-tmp-live01"], f"left: {left}")
 
+# ---- 3. caps checked before work; blocking files refused by type --------------------------------
+
+def timed(args, limit, **kw):
+    t0 = time.time()
+    try:
+        p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=max(60, 4 * limit), **kw)
+    except subprocess.TimeoutExpired:
+        raise Fail(f"carecircle {' '.join(args)[:200]} ran past {max(60, 4 * limit)} s")
+    took = time.time() - t0
+    check(took < limit, f"carecircle {' '.join(args)[:200]}: {took:.1f} s, expected under {limit} s")
+    return p
+
+
+def case_caps(tmp):
+    """Batches expanding to too many variants, deep or huge YAML, many documents, duplicate keys:
+    refused in seconds with file:line:column, before any variant is built."""
+    d = os.path.join(tmp, "demo")
+    shutil.copytree(DEMO, d)
+    out = os.path.join(tmp, "never")
+    # 1,000 sweeps sharing one alias of 1,000 values: a million variants from 75 KB
+    vals = "&v [" + ", ".join(f"0.{i:04d}" for i in range(1, 1001)) + "]"
+    sweeps = "\n".join(f'  - {{name: "s{i}_{{value}}", key: speed_factors.all, values: {vals if i == 0 else "*v"}}}' for i in range(1000))
+    b = write(os.path.join(d, "huge.yaml"), f"base: scenario.yaml\nsweeps:\n{sweeps}\n")
+    p = timed(["batch", b, "--out", out, "--check"], 10)
+    one_error(p, (2, 3), "huge.yaml:", "1000000 variants", "at most 1000")
+    p = timed(["batch", b, "--out", out], 10)
+    one_error(p, (2, 3), "at most 1000")
+    # 1,001 plain variants: the cap counts them too; 1,000 distinct names are checked quickly
+    many = "\n".join(f"  - {{name: v{i}, set: {{speed_factors: {{all: 0.9}}}}}}" for i in range(1001))
+    b = write(os.path.join(d, "many.yaml"), f"base: scenario.yaml\nvariants:\n{many}\n")
+    one_error(timed(["batch", b, "--out", out, "--check"], 10), (2, 3), "1001 variants")
+    # deep nesting, in a scenario, a batch and a profile
+    for name, cmd in (("deep_s.yaml", "run"), ("deep_b.yaml", "batch")):
+        y = write(os.path.join(d, name), "name: x\ninputs: " + "[" * 200000 + "]" * 200000 + "\n")
+        one_error(timed([cmd, y, "--out", out, "--check"], 5), (2, 3), f"{name}:2:", "levels deep")
+    y = write(os.path.join(d, "deep_p.yaml"), "speeds_kmh: " + "{a: " * 100000 + "1" + "}" * 100000 + "\n")
+    one_error(timed(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+                     "--facilities", f"{DEMO}/facilities.csv", "--profile", y, "--out", out], 5), (2, 3), "deep_p.yaml:1:", "levels deep")
+    # a file larger than the YAML limit
+    y = write(os.path.join(d, "big.yaml"), "name: x\n" + "# filler\n" * 600000)
+    one_error(timed(["run", y, "--out", out, "--check"], 5), (2, 3), "big.yaml", "KiB")
+    # a second document, duplicate keys (top level, nested, in a batch variant)
+    sc = open(os.path.join(d, "scenario.yaml")).read()
+    y = write(os.path.join(d, "two.yaml"), sc + "---\nname: other\n")
+    n = sc.count("\n") + 1
+    one_error(run(["run", y, "--out", out, "--check"], expect=None), (2, 3), f"two.yaml:{n}:1:", "second YAML document")
+    y = write(os.path.join(d, "dup.yaml"), sc + "name: again\n")
+    one_error(run(["run", y, "--out", out, "--check"], expect=None), (2, 3), f"dup.yaml:{n}:1:", "<name> appears twice")
+    y = write(os.path.join(d, "dup2.yaml"), "base: scenario.yaml\nvariants:\n  - {name: a, set: {speed_factors: {all: 0.9, all: 0.5}}}\n")
+    one_error(run(["batch", y, "--out", out, "--check"], expect=None), (2, 3), "dup2.yaml:3:", "<all> appears twice")
+    check(not os.path.exists(out), "a refused file wrote outputs")
+    # variant names that collide with the batch folder's own files or are hidden: refused up front
+    for bad in ("manifest.json", "comparison.csv", "Comparison.GPKG", "report_en.html", ".hidden", "x.cc-tmp-abcdef"):
+        y = write(os.path.join(d, "names.yaml"), f"base: scenario.yaml\nvariants:\n  - {{name: '{bad}', set: {{speed_factors: {{all: 0.9}}}}}}\n")
+        p = run(["batch", y, "--out", out, "--check"], expect=None)
+        check(p.returncode in (2, 3) and "names.yaml:3:" in p.stderr and bad in p.stderr, f"{bad}: {p.returncode} {p.stderr}")
+
+
+def case_fifo_inputs(tmp):
+    """A named pipe (or a device) given as any input is refused by type before it is opened, in
+    seconds; nothing waits for a writer."""
+    fifo = os.path.join(tmp, "pipe.geojson")
+    os.mkfifo(fifo)
+    base = {"--roads": f"{DEMO}/roads.geojson", "--population": f"{DEMO}/population.asc", "--facilities": f"{DEMO}/facilities.csv"}
+    out = os.path.join(tmp, "never")
+    for flag in ("--roads", "--population", "--facilities", "--admin", "--profile"):
+        for path in (fifo, "/dev/zero"):
+            a = dict(base)
+            a[flag] = path
+            args = ["coverage"] + [x for kv in a.items() for x in kv] + ["--out", out]
+            one_error(timed(args, 5), (2, 3, 4), path)
+    fy = os.path.join(tmp, "pipe.yaml")
+    os.mkfifo(fy)
+    for cmd in ("run", "batch"):
+        one_error(timed([cmd, fy, "--out", out], 5), (2, 3, 4), "pipe.yaml", "named pipe")
+    s = write(os.path.join(tmp, "s.yaml"), f"name: x\ninputs:\n  roads: {fifo}\n  population: {DEMO}/population.asc\n  facilities: {DEMO}/facilities.csv\n")
+    one_error(timed(["run", s, "--out", out], 5), (2, 3, 4), "pipe.geojson")
+    check(not os.path.exists(out), "outputs written")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
