@@ -171,8 +171,8 @@ cc_status cc__out_check(cc_ctx *ctx, const char *dir, char *resolved, size_t n)
         char who[300] = "";
         if (folder_owner(real, 0, who, sizeof(who)) < 0)
             return cc__fail(ctx, CC_ERR_IO,
-                            "Output folder '%s' is not empty and has no carecircle marker (it holds '%s'); choose a new "
-                            "folder or empty it",
+                            "Output folder '%s' is not a carecircle output folder: it has no carecircle marker and holds "
+                            "'%s'; choose a new folder or empty it",
                             given, who);
     }
     snprintf(resolved, n, "%s", real);
