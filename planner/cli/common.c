@@ -302,9 +302,14 @@ int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
 int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -1024 || v > 1024) {
+    if (*end || end == s) {
         cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
+        return CLI_EXIT_USAGE;
+    }
+    if (errno == ERANGE || v < -1024 || v > 1024) { /* an integer, but not one we take: say which we take */
+        cli_usage_error(cmd, "%s %s is out of range: give an integer from -1024 to 1024", opt, s);
         return CLI_EXIT_USAGE;
     }
     *out = (int)v;

@@ -238,7 +238,7 @@ cc_status cc__yaml_number(cc_ctx *ctx, const cc__yaml *y, const yaml_node_t *n, 
     if (end == s || *end != '\0' || !isfinite(v))
         return cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<%s> must be a number, got '%s'", key, s);
     if (v < lo || v > hi)
-        return cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<%s> must be between %g and %g, got %g", key, lo, hi, v);
+        return cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<%s> must be between %g and %g, got %s", key, lo, hi, s);
     *out = v;
     return CC_OK;
 }

@@ -68,6 +68,12 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
     return st;
 }
 
+/* Densest population accepted: one person per square metre of a raster cell (10,000 in a 100 m
+ * cell, 1,000,000 per km2; measured districts reach about 300,000 per km2), and fifty million
+ * people at one village point (more than any metropolitan area). */
+#define CC__MAX_PEOPLE_PER_M2 1.0
+#define CC__MAX_PEOPLE_PER_POINT 5e7
+
 static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
                              cc__demand *d)
 {
@@ -89,6 +95,14 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
 
     if (GDALGetGeoTransform(ds, d->grid.gt) != CE_None)
         return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
+    for (int k = 0; k < 6; k++)
+        if (!isfinite(d->grid.gt[k]))
+            return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has a non-finite georeferencing value (geotransform %d: %g)",
+                            path, k, d->grid.gt[k]);
+    if (d->grid.gt[1] == 0.0 || d->grid.gt[5] == 0.0)
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Population raster '%s' has a pixel %s of 0; cells must have an area (fix its geotransform)", path,
+                        d->grid.gt[1] == 0.0 ? "width" : "height");
     if (d->grid.gt[2] != 0.0 || d->grid.gt[4] != 0.0)
         return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
     OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
@@ -115,6 +129,27 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     d->is_raster = true;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
     if (!has_nd && !win) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
+    /* stored values are people x 1/scale - offset: applied, as GDAL's own tools would */
+    int has_scale = 0, has_offset = 0;
+    double scale = GDALGetRasterScale(band, &has_scale), offset = GDALGetRasterOffset(band, &has_offset);
+    if (!has_scale) scale = 1.0;
+    if (!has_offset) offset = 0.0;
+    if (!isfinite(scale) || !isfinite(offset) || scale == 0.0) {
+        OSRDestroySpatialReference(srs);
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has scale %g and offset %g: no number of people can come of them",
+                        path, scale, offset);
+    }
+    if ((scale != 1.0 || offset != 0.0) && !win)
+        cc__info(ctx, "Population raster '%s': cell values scaled by %g and offset by %g (the band's scale and offset)", path,
+                 scale, offset);
+    /* people per cell above one per square metre of the cell are not a population (the densest
+     * districts measured hold about 0.3 per m2; the densest 100 m cells of WorldPop a few thousand) */
+    const bool geographic = OSRIsGeographic(srs) != 0;
+    const double lin = geographic ? 1.0 : OSRGetLinearUnits(srs, NULL);
+    const double deg_m = 6371008.8 * M_PI / 180.0;
+    double max_seen = 0;
+    int max_r = 0, max_c = 0;
+    size_t n_dense = 0;
     GDALGetBlockSize(band, &bx, &by);
     if (by < 1 || by > 4096) by = 256;
     if (!(buf = cc__malloc_array((size_t)ww * (size_t)by, sizeof(double)))) {
@@ -132,11 +167,23 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         for (int rr = 0; rr < rows && !st; rr++) {
             const double *row = buf + (size_t)rr * ww;
             int r = r0 + rr;
+            double area_m2 = fabs(d->grid.gt[1] * d->grid.gt[5]) * lin * lin;
+            if (geographic) area_m2 *= deg_m * deg_m * fmax(0.0, cos((d->grid.gt[3] + (r + 0.5) * d->grid.gt[5]) * M_PI / 180.0));
+            const double max_cell = fmax(area_m2 * CC__MAX_PEOPLE_PER_M2, 1.0);
             for (int c = c0; c < c0 + ww; c++) {
                 double v = row[c - c0];
                 if (has_nd && (v == nd || (isnan(nd) && isnan(v)))) continue;
+                v = v * scale + offset;
                 if (isnan(v) || isinf(v)) {
                     d->n_nan++;
+                    continue;
+                }
+                if (v > max_cell) {
+                    if (n_dense++ == 0 || v / max_cell > max_seen) {
+                        max_seen = v / max_cell;
+                        max_r = r;
+                        max_c = c;
+                    }
                     continue;
                 }
                 if (v < 0) {
@@ -158,6 +205,13 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     }
     cc__gdal_end(ctx);
     if (st) goto out;
+    if (n_dense) {
+        st = cc__fail(ctx, CC_ERR_INPUT,
+                      "Population raster '%s' holds %zu cells above %g people per square metre of cell (the densest: row %d, "
+                      "column %d, %.3g times the limit); is it people per cell, with the right scale?",
+                      path, n_dense, CC__MAX_PEOPLE_PER_M2, max_r, max_c, max_seen);
+        goto out;
+    }
     if (n_neg) {
         st = cc__fail(ctx, CC_ERR_INPUT,
                       "Population raster '%s' holds %zu negative cells (minimum %g); people per cell must be >= 0 (set a nodata value for masked cells)",
@@ -227,6 +281,10 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
             } else if (v < 0) {
                 st = cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s', feature %lld: population %g must be >= 0",
                               OGR_L_GetName(lyr), path, (long long)OGR_F_GetFID(f), v);
+            } else if (v > CC__MAX_PEOPLE_PER_POINT) {
+                st = cc__fail(ctx, CC_ERR_INPUT,
+                              "Population layer <%s> in '%s', feature %lld: population %g is above %g, more than any city holds",
+                              OGR_L_GetName(lyr), path, (long long)OGR_F_GetFID(f), v, CC__MAX_PEOPLE_PER_POINT);
             } else if (!(st = reserve(ctx, d, &cap, d->n + 1, true))) {
                 d->x[d->n] = x;
                 d->y[d->n] = y;

@@ -116,6 +116,20 @@ cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, ch
     *text = NULL;
     cc_status st0 = cc__input_check(ctx, path, what);
     if (st0) return st0;
+    if (!strncmp(path, "/vsimem/", 8)) { /* in-memory files (fuzzing, embedding programs) */
+        vsi_l_offset mn = 0;
+        GByte *mb = VSIGetMemFileBuffer(path, &mn, FALSE);
+        if (!mb) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': No such file or directory", what, path);
+        if (mn > ((vsi_l_offset)64 << 20)) return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is larger than 64 MiB", what, path);
+        if (memchr(mb, '\0', (size_t)mn))
+            return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is not a text file (it holds NUL bytes)", what, path);
+        if (!(buf = malloc((size_t)mn + 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
+        memcpy(buf, mb, (size_t)mn);
+        buf[mn] = '\0';
+        *text = buf;
+        *len = (size_t)mn;
+        return CC_OK;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': %s", what, path, strerror(errno));
     for (;;) {

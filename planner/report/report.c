@@ -73,6 +73,9 @@ static cc_status jnum(cc_ctx *ctx, const char *path, json_object *o, const char 
     return cc__json_get_num(ctx, path, o, where, k, false, out);
 }
 
+static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p);
+static void read_base_summary(cc_ctx *ctx, rp_data *d);
+
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
@@ -81,6 +84,15 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
     if (access(p, F_OK) != 0)
         return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
     if ((st = cc__json_load(ctx, p, false, &d->summary))) return st == CC_ERR_IO ? st : CC_ERR_INPUT;
+    if ((st = summary_fields(ctx, d, p))) return st;
+    if (d->o->base_dir) read_base_summary(ctx, d);
+    return CC_OK;
+}
+
+/* The figures of a summary.json (d->summary, parsed), each checked for its type. */
+static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p)
+{
+    cc_status st;
     json_object *m = NULL, *dem = NULL, *t = NULL;
     const char *s;
     if ((st = cc__json_get_arr(ctx, p, d->summary, NULL, "minutes", true, &m))) return st;
@@ -132,7 +144,13 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
             d->tier_snapped[k] = (int)ns;
         }
     }
-    if (d->o->base_dir) {
+    return CC_OK;
+}
+
+static void read_base_summary(cc_ctx *ctx, rp_data *d)
+{
+    char p[4200];
+    {
         snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
         bool have = false;
         /* the base folder's figures are optional: an unreadable or malformed file is a warning */
@@ -149,7 +167,16 @@ static cc_status read_summary(cc_ctx *ctx, rp_data *d)
             cc_ctx_destroy(quiet);
         }
     }
-    return CC_OK;
+}
+
+cc_status cc__report_summary_check(cc_ctx *ctx, const char *path, const char *text, size_t len)
+{
+    static const cc_report_opts dflt;
+    rp_data d = {.dir = "", .o = &dflt, .strs = g_string_chunk_new(4096)};
+    cc_status st = cc__json_parse(ctx, path, text, len, &d.summary);
+    if (!st) st = summary_fields(ctx, &d, path);
+    data_free(&d);
+    return st;
 }
 
 static char *fstr_d(rp_data *d, OGRFeatureH f, const char *field)

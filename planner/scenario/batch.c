@@ -605,6 +605,35 @@ void cc__batch_job_set_outcome(cc__batch_job *j, size_t i, const cc__variant_out
     snprintf(v->error, sizeof(v->error), "%.*s", (int)sizeof(in->error) - 1, in->error);
 }
 
+/* 1e12 x the seconds variant @p name took in manifest @p m when it completed, else -1; every
+ * member read is checked for its type (a malformed entry ends the search). */
+static double manifest_seconds(cc_ctx *q, const char *mp, json_object *m, const char *name)
+{
+    json_object *vs = NULL;
+    double est = -1;
+    if (cc__json_get_arr(q, mp, m, NULL, "variants", false, &vs) || !vs) return -1;
+    for (size_t k = 0; k < json_object_array_length(vs); k++) {
+        json_object *e = json_object_array_get_idx(vs, k);
+        const char *nm = NULL, *state = NULL;
+        double sec = -1;
+        if (!json_object_is_type(e, json_type_object) || cc__json_get_str(q, mp, e, "variants", "name", false, &nm) ||
+            cc__json_get_str(q, mp, e, "variants", "state", false, &state) ||
+            cc__json_get_num(q, mp, e, "variants", "seconds", false, &sec))
+            break;
+        if (nm && state && !strcmp(nm, name) && !strcmp(state, "done") && sec >= 0)
+            est = 1e12 * sec; /* measured times rank above any byte count */
+    }
+    return est;
+}
+
+double cc__batch_manifest_check(cc_ctx *ctx, const char *path, const char *text, size_t len, const char *name)
+{
+    json_object *m = NULL;
+    double est = cc__json_parse(ctx, path, text, len, &m) ? -1 : manifest_seconds(ctx, path, m, name);
+    json_object_put(m);
+    return est;
+}
+
 /* Expected cost of variant i, to hand out the largest first: its time in the last manifest of this
  * batch folder, else the size of its input files (bytes of roads + population + facilities). */
 double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
@@ -612,24 +641,11 @@ double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
     const cc_scenario *s = j->b->v[i];
     double est = -1;
     char *mp = g_build_filename(j->dir, "manifest.json", NULL);
-    json_object *m = NULL, *vs = NULL;
+    json_object *m = NULL;
     cc_ctx *q = NULL;
     /* a hint only: a missing or malformed manifest (checked like user input) falls back to sizes */
     if (cc_ctx_create(&q) == CC_OK) {
-        if (g_file_test(mp, G_FILE_TEST_EXISTS) && !cc__json_load(q, mp, false, &m) &&
-            !cc__json_get_arr(q, mp, m, NULL, "variants", false, &vs) && vs) {
-            for (size_t k = 0; k < json_object_array_length(vs); k++) {
-                json_object *e = json_object_array_get_idx(vs, k);
-                const char *nm = NULL, *state = NULL;
-                double sec = -1;
-                if (!json_object_is_type(e, json_type_object) || cc__json_get_str(q, mp, e, "variants", "name", false, &nm) ||
-                    cc__json_get_str(q, mp, e, "variants", "state", false, &state) ||
-                    cc__json_get_num(q, mp, e, "variants", "seconds", false, &sec))
-                    break;
-                if (nm && state && !strcmp(nm, s->name) && !strcmp(state, "done") && sec >= 0)
-                    est = 1e12 * sec; /* measured times rank above any byte count */
-            }
-        }
+        if (g_file_test(mp, G_FILE_TEST_EXISTS) && !cc__json_load(q, mp, false, &m)) est = manifest_seconds(q, mp, m, s->name);
         cc_ctx_destroy(q);
     }
     g_free(mp);

@@ -133,6 +133,10 @@ struct cc_batch {
     struct _GHashTable *names; /* variant names seen while loading */
 };
 
+/* Parse @p text as a batch manifest.json and look up variant @p name's time as the scheduler does
+ * (fuzzing, tests): 1e12 x seconds, or -1. */
+double cc__batch_manifest_check(cc_ctx *ctx, const char *path, const char *text, size_t len, const char *name);
+
 /* comparison.csv, comparison.gpkg and the batch report from the variants' outputs. */
 cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang);
 
