@@ -73,6 +73,11 @@ void cc_ctx_set_command(cc_ctx *ctx, const char *command);
 /** The command recorded with cc_ctx_set_command() ("" when none). @since 0.2 */
 const char *cc_ctx_get_command(const cc_ctx *ctx);
 
+/** Remove the staging folders of every run in progress in this process (their previous outputs
+ *  stay). For a program that must end at once, e.g. when a run has not stopped within a second of
+ *  an interruption; those runs then fail. Safe from any thread, not from a signal handler. @since 0.2 */
+void cc_outputs_abandon(void);
+
 /** Number of warnings logged through @p ctx since it was created. @since 0.1 */
 size_t cc_ctx_get_warning_count(const cc_ctx *ctx);
 

@@ -1,6 +1,8 @@
 /* common.c - logging, progress, signals and exit codes for the command-line program. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,30 @@ static void on_signal(int sig)
         raise(sig);
     }
     cli_interrupted = 1;
+}
+
+/* The library polls the interruption flag between steps; a step that does not poll (a cairo fill,
+ * a GDAL call without a progress callback, a blocked system call) would hold the exit back. This
+ * thread ends the process 0.7 s after the first signal if the run has not ended by then, removing
+ * the staging folders first: every stop takes under a second and leaves no partial output. */
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    sigset_t all; /* signals go to the run's thread, where they end blocked system calls */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (!cli_interrupted) continue;
+        for (int i = 0; i < 14; i++) nanosleep(&ts, NULL);
+        cc_outputs_abandon();
+        static const char msg[] = "\ncarecircle: error: Interrupted\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(130);
+    }
+    return NULL;
 }
 
 static void log_cb(void *user, cc_log_level level, const char *msg)
@@ -74,6 +100,12 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     cc_ctx_set_threads(env->ctx, threads);
     cc_ctx_set_interrupt_flag(env->ctx, &cli_interrupted);
     if (cli_command_line) cc_ctx_set_command(env->ctx, cli_command_line);
+    static bool watching;
+    pthread_t wt;
+    if (!watching && pthread_create(&wt, NULL, watchdog, NULL) == 0) {
+        pthread_detach(wt);
+        watching = true;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

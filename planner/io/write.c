@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -236,6 +237,50 @@ static void remove_stale_staging(cc_ctx *ctx, const char *final_dir)
                  removed == 1 ? "" : "s", final_dir);
 }
 
+/* Staging folders of the runs in progress, for cc_outputs_abandon (a program ending at once). */
+#define CC__MAX_LIVE_STAGES 64
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static char live[CC__MAX_LIVE_STAGES][4160];
+
+static void live_set(const char *dir, bool on)
+{
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < CC__MAX_LIVE_STAGES; i++) {
+        if (on && !live[i][0]) {
+            snprintf(live[i], sizeof(live[i]), "%s", dir);
+            break;
+        }
+        if (!on && !strcmp(live[i], dir)) {
+            live[i][0] = '\0';
+            break;
+        }
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+bool cc__stage_is_live(const char *dir)
+{
+    size_t l = strlen(dir);
+    while (l > 1 && dir[l - 1] == '/') l--;
+    bool found = false;
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < CC__MAX_LIVE_STAGES && !found; i++)
+        found = live[i][0] && strlen(live[i]) == l && !strncmp(live[i], dir, l);
+    pthread_mutex_unlock(&live_lock);
+    return found;
+}
+
+void cc_outputs_abandon(void)
+{
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < CC__MAX_LIVE_STAGES; i++)
+        if (live[i][0]) {
+            cc__remove_tree(live[i]);
+            live[i][0] = '\0';
+        }
+    pthread_mutex_unlock(&live_lock);
+}
+
 cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s)
 {
     cc_status st;
@@ -246,7 +291,9 @@ cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s)
     if (!mkdtemp(s->tmp_dir))
         return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder next to '%s': %s", dir, strerror(errno));
     chmod(s->tmp_dir, 0755);
+    live_set(s->tmp_dir, true);
     if ((st = cc__marker_write(ctx, s->tmp_dir, true))) {
+        live_set(s->tmp_dir, false);
         cc__remove_tree(s->tmp_dir);
         return st;
     }
@@ -281,12 +328,14 @@ cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s)
     } else if (rename(s->tmp_dir, s->final_dir) != 0) {
         return cc__fail(ctx, CC_ERR_IO, "Unable to move outputs into '%s': %s", s->final_dir, strerror(errno));
     }
+    live_set(s->tmp_dir, false);
     s->active = false;
     return CC_OK;
 }
 
 void cc__stage_abort(cc__stage *s)
 {
+    if (s && s->active) live_set(s->tmp_dir, false);
     if (s && s->active) cc__remove_tree(s->tmp_dir);
     if (s) s->active = false;
 }

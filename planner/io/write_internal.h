@@ -28,6 +28,9 @@ cc_status cc__marker_write(cc_ctx *ctx, const char *dir, bool staging);
 /* A name carecircle writes into output folders (summary.json, manifest.json, ...), any case. */
 bool cc__is_output_name(const char *name);
 
+/* Whether @p dir is the staging folder of a run in progress in this process. */
+bool cc__stage_is_live(const char *dir);
+
 cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s);
 /* Path of @p name inside the staging folder (static per stage buffer is avoided: writes to buf). */
 const char *cc__stage_path(const cc__stage *s, const char *name, char *buf, size_t n);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -439,7 +441,9 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
-cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
+/* Reads the outputs in @p dir and writes the deliverables into @p out (the same folder, or its
+ * staging copy). */
+static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const cc_report_opts *opts)
 {
     static const cc_report_opts dflt;
     const cc_report_opts *o = opts ? opts : &dflt;
@@ -490,6 +494,10 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
         goto out;
     }
+    /* read from @p dir, written to @p out */
+    d.dir = out;
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", out);
+    dir = out;
     if ((st = cc__styles_write(ctx, &d))) goto out;
     if ((st = cc__project_write(ctx, &d))) goto out;
     if (o->no_maps) goto out;
@@ -509,5 +517,59 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
 out:
     data_free(&d);
     json_object_put(sj);
+    return st;
+}
+
+/* A copy of @p name from @p from into @p to: a hard link (same file system, no bytes copied) for
+ * files the report never writes (travel_time.tif, summary.json ...), a real copy for the others
+ * (coverage.gpkg's layer_styles table is rewritten in place, maps and reports are overwritten). */
+static cc_status stage_entry(cc_ctx *ctx, const char *from, const char *to, const char *name)
+{
+    char a[4600], b[4600];
+    snprintf(a, sizeof(a), "%s/%s", from, name);
+    snprintf(b, sizeof(b), "%s/%s", to, name);
+    /* files the report writes (or rewrites in place) are copied: a link would share the inode */
+    bool written = !strcmp(name, "coverage.gpkg") || !strcmp(name, "project.qgs") || !strncmp(name, "travel_time.q", 13) ||
+                   !strncmp(name, "map_", 4) || !strncmp(name, "report_", 7);
+    if (!written && link(a, b) == 0) return CC_OK;
+    FILE *in = fopen(a, "rb"), *o = in ? fopen(b, "wb") : NULL;
+    char buf[65536];
+    size_t k;
+    bool bad = !in || !o;
+    while (!bad && (k = fread(buf, 1, sizeof(buf), in)) > 0) bad = fwrite(buf, 1, k, o) != k;
+    bad |= in && ferror(in);
+    if (in) fclose(in);
+    if (o && fclose(o) != 0) bad = true;
+    return bad ? cc__fail(ctx, CC_ERR_IO, "Unable to copy '%s' to stage the report: %s", a, strerror(errno)) : CC_OK;
+}
+
+cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
+{
+    /* a folder this process is staging (a run writing its deliverables) is written in place; any
+     * other output folder gets a staged copy that replaces it only when every deliverable is
+     * written, so an interruption or a full disk never leaves a truncated map */
+    if (cc__stage_is_live(dir)) return report_in(ctx, dir, dir, opts);
+    char owned[4096], sj[4200];
+    cc_status st = cc__out_check(ctx, dir, owned, sizeof(owned));
+    if (st) return st;
+    snprintf(sj, sizeof(sj), "%s/summary.json", owned);
+    if (access(sj, F_OK) != 0) return report_in(ctx, dir, dir, opts); /* fails, naming the folder */
+    cc__stage stage;
+    if ((st = cc__stage_begin(ctx, dir, &stage))) return st;
+    DIR *dd = opendir(owned);
+    struct dirent *e;
+    if (!dd) st = cc__fail(ctx, CC_ERR_IO, "Unable to read folder '%s': %s", dir, strerror(errno));
+    while (!st && (e = readdir(dd))) {
+        struct stat sb;
+        char p[4400];
+        snprintf(p, sizeof(p), "%s/%s", owned, e->d_name);
+        if (!strcmp(e->d_name, ".carecircle") || lstat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        st = stage_entry(ctx, owned, stage.tmp_dir, e->d_name);
+    }
+    if (dd) closedir(dd);
+    if (!st) st = report_in(ctx, dir, stage.tmp_dir, opts);
+    if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    if (!st) st = cc__stage_commit(ctx, &stage);
+    cc__stage_abort(&stage);
     return st;
 }

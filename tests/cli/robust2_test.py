@@ -345,6 +345,74 @@ def case_fifo_inputs(tmp):
     one_error(timed(["run", s, "--out", out], 5), (2, 3, 4), "pipe.geojson")
     check(not os.path.exists(out), "outputs written")
 
+# ---- 4. signals ------------------------------------------------------------------------------------
+
+def wait_for_handlers(proc, timeout=30.0):
+    want = 0
+    for sg in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        want |= 1 << (sg - 1)
+    end = time.time() + timeout
+    while time.time() < end and proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                cgt = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt:"))
+            if cgt & want == want:
+                return True
+        except (OSError, StopIteration, ValueError):
+            pass
+        time.sleep(0.005)
+    return False
+
+
+def case_signals(tmp):
+    """SIGINT, SIGTERM, SIGHUP and SIGPIPE end a run promptly in every phase (reading, searching,
+    writing, drawing maps, writing reports), exit 130, staging folder removed, previous outputs
+    intact. The stop time is printed; the test allows 2 s on a loaded machine (the design bound
+    is 0.7 s: a watchdog ends the process if the run has not stopped by then)."""
+    from cli_test import tree_digest
+    out = os.path.join(tmp, "out")
+    run(demo_args(out))
+    scen = write(os.path.join(tmp, "s.yaml"), f"name: demo\ninputs:\n  roads: {DEMO}/roads.geojson\n"
+                 f"  population: {DEMO}/villages.geojson\n  facilities: {DEMO}/facilities.csv\n  admin: {DEMO}/townships.geojson\n"
+                 f"resolution_m: 8\nreport:\n  lang: [zh, en]\n")
+    jobs = {
+        "coverage": ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+                     "--facilities", f"{DEMO}/facilities.csv", "--resolution", "8", "--out", out, "--quiet"],
+        "run+maps": ["run", scen, "--out", out, "--quiet"],
+        "report": ["report", out, "--lang", "zh,en", "--quiet"],
+    }
+    worst = 0.0
+    for name, args in jobs.items():
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+            for delay in (0.05, 0.4, 1.2):
+                before = tree_digest(out)
+                proc = subprocess.Popen([BIN] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                wait_for_handlers(proc)
+                time.sleep(delay)
+                if proc.poll() is not None:
+                    proc.communicate()
+                    print(f"{name}: finished before {sig.name} at {delay} s")
+                    continue
+                t0 = time.time()
+                proc.send_signal(sig)
+                try:
+                    _, err = proc.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    raise Fail(f"{name}: {sig.name} at {delay} s did not stop the run within 30 s")
+                took = time.time() - t0
+                worst = max(worst, took)
+                if proc.returncode == 0:
+                    print(f"{name}: finished as {sig.name} came at {delay} s")
+                    continue
+                check(proc.returncode == 130, f"{name} {sig.name} at {delay} s: exit {proc.returncode}: {err[-500:]}")
+                check(took < 2.0, f"{name}: {sig.name} at {delay} s took {took:.2f} s to stop")
+                check("Interrupted" in err, err[-500:])
+                check(tree_digest(out) == before, f"{name}: {sig.name} at {delay} s changed the previous outputs")
+                check(not any(".cc-tmp-" in n for n in os.listdir(tmp)), f"{name}: {sig.name} left a staging folder")
+                print(f"{name}: {sig.name} at {delay} s: stopped in {took:.2f} s")
+    print(f"slowest stop: {worst:.2f} s")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
