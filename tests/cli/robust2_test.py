@@ -413,6 +413,131 @@ def case_signals(tmp):
                 print(f"{name}: {sig.name} at {delay} s: stopped in {took:.2f} s")
     print(f"slowest stop: {worst:.2f} s")
 
+# ---- 5. numbers that cannot be ---------------------------------------------------------------------
+
+def cov(pop=None, out=None, extra=(), **over):
+    a = {"--roads": f"{DEMO}/roads.geojson", "--population": pop or f"{DEMO}/population.asc",
+         "--facilities": f"{DEMO}/facilities.csv"}
+    for k, v in over.items():
+        a["--" + k.replace("_", "-")] = v
+    return ["coverage"] + [x for kv in a.items() for x in kv] + ["--out", out or "/nonexistent-never"] + list(extra)
+
+
+def raster_like_demo(path, fn=None, gt=None, scale=None, offset=None, dtype=None, srs=None):
+    import numpy as np
+    from osgeo import gdal
+    src = gdal.Open(f"{DEMO}/population.asc")
+    a = src.GetRasterBand(1).ReadAsArray().astype("float64")
+    valid = a != -9999
+    if fn:
+        a = fn(a, valid)
+    d = gdal.GetDriverByName("GTiff").Create(path, src.RasterXSize, src.RasterYSize, 1, dtype or gdal.GDT_Float64)
+    d.SetGeoTransform(gt or src.GetGeoTransform())
+    d.SetProjection(srs or src.GetProjection())
+    b = d.GetRasterBand(1)
+    b.WriteArray(a)
+    b.SetNoDataValue(-9999)
+    if scale is not None:
+        b.SetScale(scale)
+    if offset is not None:
+        b.SetOffset(offset)
+    d = None
+    return path, float(np.sum(a[valid]))
+
+
+def case_numbers(tmp):
+    """Raster scale/offset applied; zero, negative-zero and non-finite pixel sizes refused; people
+    per cell above one per square metre refused; overlapping and invalid admin areas warned; a CRS
+    far from the data warned; range errors state the value and the range."""
+    from osgeo import gdal
+    ref = os.path.join(tmp, "ref")
+    run(cov(out=ref, extra=["--quiet"]))
+    total = json.load(open(os.path.join(ref, "summary.json")))["population_total"]
+    # people x 100 stored with scale 0.01; people - 5 stored with offset 5: the same people
+    for name, fn, sc, off in (("x100.tif", lambda a, v: (a * 100) * v + a * ~v, 0.01, None),
+                              ("minus5.tif", lambda a, v: (a - 5) * v + a * ~v, None, 5.0)):
+        r, _ = raster_like_demo(os.path.join(tmp, name), fn, scale=sc, offset=off)
+        o = os.path.join(tmp, "o-" + name)
+        run(cov(r, o, ["--quiet"]))
+        got = json.load(open(os.path.join(o, "summary.json")))["population_total"]
+        check(abs(got - total) < 1e-6 * total + 1, f"{name}: {got} people, the raster holds {total}")
+    # pixel sizes that give cells no area, or no number
+    src = gdal.Open(f"{DEMO}/population.asc").GetGeoTransform()
+    for name, gt in (("h0.tif", (src[0], src[1], 0, src[3], 0, 0.0)), ("w0.tif", (src[0], 0.0, 0, src[3], 0, src[5])),
+                     ("hnan.tif", (src[0], src[1], 0, src[3], 0, float("nan"))),
+                     ("xinf.tif", (float("inf"), src[1], 0, src[3], 0, src[5]))):
+        r, _ = raster_like_demo(os.path.join(tmp, name), gt=gt)
+        one_error(run(cov(r), expect=None), (3,), name)
+    # absurd densities: one cell of 1e300 people, every cell x 1e6
+    r, _ = raster_like_demo(os.path.join(tmp, "dense1.tif"), lambda a, v: __import__("numpy").where(
+        (__import__("numpy").arange(a.size).reshape(a.shape) == int(v.argmax())), 1e300, a))
+    one_error(run(cov(r), expect=None), (3,), "dense1.tif", "per square metre")
+    r, _ = raster_like_demo(os.path.join(tmp, "dense2.tif"), lambda a, v: a * 1e6 * v + a * ~v)
+    one_error(run(cov(r), expect=None), (3,), "dense2.tif", "per square metre")
+    # and a real-looking dense cell (9,000 people in a 0.0025 degree cell of ~63,000 m2) is accepted
+    r, _ = raster_like_demo(os.path.join(tmp, "city.tif"), lambda a, v: __import__("numpy").where(
+        (__import__("numpy").arange(a.size).reshape(a.shape) == int(v.argmax())), 9000.0, a))
+    run(cov(r, os.path.join(tmp, "o-city"), ["--quiet"]))
+    # village points with more people than any city
+    pts = write(os.path.join(tmp, "pts.geojson"), '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"population":1e12},"geometry":{"type":"Point","coordinates":[117.6,34.85]}}]}')
+    one_error(run(cov(pts), expect=None), (3,), "pts.geojson", "population 1e+12")
+    # admin areas: a copy of one township and a bow-tie
+    t = json.load(open(f"{DEMO}/townships.geojson"))
+    dup = json.loads(json.dumps(t["features"][0]))
+    dup["properties"]["name"] = "Copy"
+    t["features"].append(dup)
+    t["features"].append({"type": "Feature", "properties": {"name": "Bowtie", "code": "x"}, "geometry": {"type": "Polygon",
+                          "coordinates": [[[117.5, 34.8], [117.6, 34.9], [117.6, 34.8], [117.5, 34.9], [117.5, 34.8]]]}})
+    adm = write(os.path.join(tmp, "adm.geojson"), json.dumps(t))
+    p = run(cov(admin=adm, out=os.path.join(tmp, "o-adm")))
+    warn = [l for l in p.stderr.splitlines() if "warning" in l and "adm.geojson" in l]
+    check(any("overlap" in l and "Copy" in l and "km2" in l for l in warn), p.stderr)
+    check(any("Bowtie" in l and "valid" in l for l in warn), p.stderr)
+    p = run(cov(admin=f"{DEMO}/townships.geojson", out=os.path.join(tmp, "o-adm2")))
+    check("overlap" not in p.stderr and "valid polygon" not in p.stderr, f"the demo townships were warned: {p.stderr}")
+    # a working CRS far from the data: warned with the CRS, its area and the data's extent
+    p = run(cov(crs="EPSG:32601", out=os.path.join(tmp, "o-crs")))
+    check(any("EPSG:32601" in l and "117.4" in l and "-180" in l for l in p.stderr.splitlines() if "warning" in l), p.stderr)
+    p = run(cov(crs="EPSG:32650", out=os.path.join(tmp, "o-crs2")))
+    check("meant for" not in p.stderr, p.stderr)
+    # range errors say what the range is, and print the value as given
+    for args, needles in ((["--threads", "100000"], ("100000", "out of range", "-1024", "1024")),
+                          (["--threads", "99999999999999999999999"], ("out of range",)),
+                          (["--threads", "two"], ("must be an integer",)),
+                          (["--minutes", "1440.0000001"], ("1440.0000001", "out of range", "1440")),
+                          (["--minutes", "0.0000000001"], ("1e-10", "out of range")),
+                          (["--minutes", "15,15.00000000001"], ("closer than 1 ms",))):
+        line = one_error(run(cov(extra=args), expect=None), (2,), *needles)
+        check("must be an integer" not in line or "two" in line, line)
+
+# ---- 6. GDAL and PROJ messages -------------------------------------------------------------------
+
+def case_gdal_noise(tmp):
+    """Inputs that make GDAL and PROJ complain (swapped lon/lat, a raster in the wrong CRS, roads
+    beyond the poles, a corrupt GeoPackage): no raw "ERROR 1:" lines, at most one summarising line."""
+    rows = open(f"{DEMO}/facilities.csv").read().splitlines()
+    swapped = write(os.path.join(tmp, "swapped.csv"), "\n".join(["lat,lon," + rows[0].split(",", 2)[2]] + rows[1:]) + "\n")
+    polar = write(os.path.join(tmp, "polar.geojson"), '{"type":"FeatureCollection","features":[' + ",".join(
+        '{"type":"Feature","properties":{"highway":"primary"},"geometry":{"type":"LineString","coordinates":[[%d,%d],[%d,%d]]}}'
+        % (i, 80 + i % 30, i + 1, 85 + i % 30) for i in range(300)) + "]}")
+    wrong, _ = raster_like_demo(os.path.join(tmp, "wrongcrs.tif"), srs='PROJCS["x",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",-177],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1]]')
+    gp = os.path.join(tmp, "bad.gpkg")
+    shutil.copy(os.path.join(demo_out(tmp), "coverage.gpkg"), gp)
+    with open(gp, "r+b") as f:
+        f.seek(4096)
+        f.write(os.urandom(20000))
+    cases = [cov(facilities=swapped), cov(roads=polar), cov(pop=wrong), cov(admin=gp), cov(facilities=gp),
+             cov(roads=swapped), cov(crs="EPSG:32601", extra=["--quiet"])]
+    for args in cases:
+        p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=300)
+        check(p.returncode >= 0, f"crash: {p.returncode}")
+        raw = [l for l in p.stderr.splitlines() if not l.startswith("carecircle")]
+        check(not raw, f"raw GDAL/PROJ lines from carecircle {' '.join(args)}:\n" + "\n".join(raw[:5]))
+        summ = [l for l in p.stderr.splitlines() if "GDAL/PROJ reported" in l]
+        check(len(summ) <= 1, p.stderr)
+        if p.returncode:
+            check(len(error_lines(p)) == 1, p.stderr)
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
