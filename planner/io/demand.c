@@ -72,6 +72,9 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
  * cell, 1,000,000 per km2; measured districts reach about 300,000 per km2), and fifty million
  * people at one village point (more than any metropolitan area). */
 #define CC__MAX_PEOPLE_PER_M2 1.0
+/* Peak memory of a raster run (measured, see read_raster): bytes per cell and base. */
+#define CC__PEAK_BYTES_PER_CELL 136.0
+#define CC__PEAK_BASE_BYTES (160.0 * 1048576.0)
 #define CC__MAX_PEOPLE_PER_POINT 5e7
 
 static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
@@ -114,15 +117,17 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
     }
-    /* the travel-time outputs need at least two Float32 bands and a class raster of the full
-     * grid: refuse rasters that cannot fit before reading a single block */
+    /* refuse rasters whose run cannot fit before reading a single block: peak memory measured with
+     * /usr/bin/time -v (benchmarks/RESULTS.md, "Memory per raster cell") grows by about 128 bytes
+     * per cell when every cell is populated (demand records, travel-time bands, class raster,
+     * polygonising) above a base of about 125 MiB (libraries, PROJ database, roads of a county) */
     uint64_t phys = cc__physical_memory();
-    double need = (double)ww * (double)wh * 13.0;
+    double need = (double)ww * (double)wh * CC__PEAK_BYTES_PER_CELL + CC__PEAK_BASE_BYTES;
     if (phys && need > 0.8 * (double)phys) {
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_LIMIT,
-                        "Population raster '%s' has %d x %d cells: its travel-time outputs alone need about %.1f GiB, more than this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
-                        path, w, h, need / 1073741824.0, (double)phys / 1073741824.0);
+                        "Population raster '%s' has %d x %d cells: a run on it needs about %.1f GiB (%.0f bytes per cell), more than 80%% of this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
+                        path, w, h, need / 1073741824.0, CC__PEAK_BYTES_PER_CELL, (double)phys / 1073741824.0);
     }
     d->grid.w = w;
     d->grid.h = h;

@@ -538,6 +538,44 @@ def case_gdal_noise(tmp):
         if p.returncode:
             check(len(error_lines(p)) == 1, p.stderr)
 
+# ---- 7. memory estimate ------------------------------------------------------------------------------
+
+PEAK_BYTES_PER_CELL, PEAK_BASE = 136, 160 * 2**20   # planner/io/demand.c, measured in benchmarks/RESULTS.md
+
+
+def case_memory_estimate(tmp):
+    """The raster check's estimate holds what a run really uses (peak RSS of a fully populated
+    700 x 700 raster below the estimate), and a raster that the old 13-bytes-per-cell estimate let
+    through but cannot fit (estimate above 80% of this machine's memory) is refused in seconds."""
+    import resource
+    import numpy as np
+    from osgeo import gdal
+    src = gdal.Open(f"{DEMO}/population.asc")
+    gt, W, H = src.GetGeoTransform(), src.RasterXSize, src.RasterYSize
+    n = 700
+    path = os.path.join(tmp, "full.tif")
+    d = gdal.GetDriverByName("GTiff").Create(path, n, n, 1, gdal.GDT_Float32)
+    d.SetGeoTransform((gt[0], gt[1] * W / n, 0, gt[3], 0, gt[5] * H / n))
+    d.SetProjection(src.GetProjection())
+    d.GetRasterBand(1).SetNoDataValue(-1)
+    d.GetRasterBand(1).WriteArray((np.random.default_rng(1).random((n, n)) * 0.05).astype("float32"))
+    d = None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run(cov(path, os.path.join(tmp, "o"), ["--quiet", "--threads", "2"]))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    est = n * n * PEAK_BYTES_PER_CELL + PEAK_BASE
+    print(f"{n} x {n} fully populated: peak {peak / 2**20:.0f} MiB, estimate {est / 2**20:.0f} MiB (earlier children {before / 1024:.0f} MiB)")
+    check(peak <= est, f"peak {peak / 2**20:.0f} MiB above the estimate {est / 2**20:.0f} MiB")
+    phys = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    side = int((0.8 * phys / PEAK_BYTES_PER_CELL) ** 0.5) + 200
+    check(side * side * 13 < 0.8 * phys, "machine too small for this case")
+    vrt = write(os.path.join(tmp, "big.vrt"),
+                f'<VRTDataset rasterXSize="{side}" rasterYSize="{side}"><SRS>EPSG:4326</SRS>'
+                f'<GeoTransform>117.4, {0.4 / side}, 0, 34.96, 0, {-0.2 / side}</GeoTransform>'
+                '<VRTRasterBand dataType="Float32" band="1"><NoDataValue>-1</NoDataValue></VRTRasterBand></VRTDataset>')
+    p = timed(cov(vrt), 15)
+    one_error(p, (5,), "big.vrt", "bytes per cell", "crop it")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
