@@ -73,6 +73,11 @@ void cc_ctx_set_command(cc_ctx *ctx, const char *command);
 /** The command recorded with cc_ctx_set_command() ("" when none). @since 0.2 */
 const char *cc_ctx_get_command(const cc_ctx *ctx);
 
+/** Whether @p dir may receive outputs (checked again by every run; call it to refuse before any
+ *  work): a new folder, an empty one, or one carecircle wrote (marker file .carecircle); never "/",
+ *  the working or home folder or a folder above them; symbolic links are followed. @since 0.2 */
+cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir);
+
 /** Remove the staging folders of every run in progress in this process (their previous outputs
  *  stay). For a program that must end at once, e.g. when a run has not stopped within a second of
  *  an interruption; those runs then fail. Safe from any thread, not from a signal handler. @since 0.2 */

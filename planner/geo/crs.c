@@ -90,9 +90,9 @@ bool cc__check_area_of_use(cc_ctx *ctx, OGRSpatialReferenceH crs, OGRSpatialRefe
             lo0 = fmin(lo0, x[k]), lo1 = fmax(lo1, x[k]), la0 = fmin(la0, y[k]), la1 = fmax(la1, y[k]);
         }
     if (!(lo0 <= lo1)) return true;
-    /* inside when within a degree of the area (neighbouring UTM zones are fine); an area that
-     * crosses the antimeridian (west > east) is tested with longitudes shifted by 360 */
-    const double m = 1.0;
+    /* inside when within 3 degrees of the area (a neighbouring UTM zone distorts lengths by under
+     * 0.6%); an area that crosses the antimeridian (west > east) is tested both ways round */
+    const double m = 3.0;
     bool lat_in = la0 >= so - m && la1 <= no + m;
     bool lon_in = w <= e ? (lo0 >= w - m && lo1 <= e + m)
                          : ((lo0 >= w - m || lo0 <= e + m) && (lo1 >= w - m || lo1 <= e + m));

@@ -34,16 +34,16 @@ static int env_cmp(const void *a, const void *b)
 /* Admin areas people are counted in must be valid and must not overlap (a person in two areas is
  * counted twice; a self-intersecting ring can hold nobody): warned, naming the first and the size
  * of the overlap. Pairs found by a sweep over envelopes sorted by west edge. */
-static void check_admin_geometry(cc_ctx *ctx, const char *path, const cc__admin *a)
+static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const cc__admin *a)
 {
     size_t n_invalid = 0, first_invalid = 0, n_pairs = 0, pa = 0, pb = 0;
     double first_area = 0, total_area = 0;
-    bool *valid = calloc(a->n, sizeof(bool));
+    bool *valid = cc__calloc_array(a->n, sizeof(bool));
     env_at *ev = cc__malloc_array(a->n, sizeof(env_at));
     if (!valid || !ev) {
         free(valid);
         free(ev);
-        return;
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory checking admin areas");
     }
     cc__gdal_begin(ctx);
     for (size_t i = 0; i < a->n; i++) {
@@ -84,6 +84,7 @@ static void check_admin_geometry(cc_ctx *ctx, const char *path, const cc__admin 
                  path, n_pairs, n_pairs == 1 ? "" : "s", total_area / 1e6, a->name[pa], a->name[pb], first_area / 1e6);
     free(valid);
     free(ev);
+    return CC_OK;
 }
 
 cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o, const char *work_wkt, cc__admin *a)
@@ -180,7 +181,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     if (st) goto out;
     if (n_bad) cc__warn(ctx, "Admin area file '%s': skipped %zu features that are not polygons", path, n_bad);
     if (a->n == 0) st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no polygons", OGR_L_GetName(lyr), path);
-    else check_admin_geometry(ctx, path, a);
+    else st = check_admin_geometry(ctx, path, a);
 out:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (dst) OSRDestroySpatialReference(dst);

@@ -180,6 +180,12 @@ cc_status cc__out_check(cc_ctx *ctx, const char *dir, char *resolved, size_t n)
     return CC_OK;
 }
 
+cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir)
+{
+    char real[4096];
+    return cc__out_check(ctx, dir, real, sizeof(real));
+}
+
 cc_status cc__marker_write(cc_ctx *ctx, const char *dir, bool staging)
 {
     char p[4200];

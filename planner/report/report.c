@@ -225,6 +225,7 @@ static void grow_extent(rp_data *d, OGRGeometryH g)
 static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
 {
     cc__gdal_init();
+    if (cc__input_check(ctx, d->gpkg, "Output file")) return CC_ERR_INPUT;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(d->gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -350,7 +351,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->unc, d->n_unc, cap_unc);
             rp_unc *u = &d->unc[d->n_unc++];
-            u->rank = (int)fnum(f, "rank", 0);
+            double rk = fnum(f, "rank", 0); /* an edited file may hold any number: no overflowing cast */
+            u->rank = rk >= 0 && rk <= 1e9 ? (int)rk : 0;
             u->pop = fnum(f, "population", 0);
             u->minutes = fnum(f, "minutes", NAN);
             u->status = fstr(f, "status");
@@ -415,6 +417,8 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
     snprintf(p, sizeof(p), "%s/coverage.gpkg", d->o->base_dir);
+    struct stat sb;
+    if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) return;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);

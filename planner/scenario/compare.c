@@ -71,6 +71,7 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     v->ok = true;
     json_object_put(j);
     snprintf(p, sizeof(p), "%s/coverage.gpkg", dir);
+    if (cc__input_check(ctx, p, "variant output")) return;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);

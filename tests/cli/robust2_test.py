@@ -185,12 +185,13 @@ def case_ownership(tmp):
     work = os.path.join(tmp, "work")
     os.mkdir(work)
     env = dict(os.environ, HOME=home)
-    for cmd in ("coverage", "batch", "graph", "traveltime"):
+    for cmd in ("coverage", "site", "run", "batch", "graph", "traveltime"):
         for out in (".", work, "/", home, os.path.dirname(work), "./"):
-            args = commands(out, tmp)[cmd]
+            args = [a for a in commands(out, tmp)[cmd] if a != "--quiet"]
             t0 = time.time()
             p = subprocess.run([BIN] + args, capture_output=True, text=True, cwd=work, env=env, timeout=300)
             one_error(p, (2, 4), "Output folder")
+            check(not any(w in p.stderr for w in ("Reading", "Read ", "Batch of")), f"{cmd} --out {out}: work before the refusal: {p.stderr}")
             check(time.time() - t0 < 5, f"{cmd} --out {out}: refused only after {time.time() - t0:.1f} s")
             check(os.listdir(work) == [] and os.listdir(home) == [], f"{cmd} --out {out} wrote {os.listdir(work)} {os.listdir(home)}")
     # symbolic links: followed to a folder of carecircle's own (or a new one), the link stays a link
@@ -575,6 +576,38 @@ def case_memory_estimate(tmp):
                 '<VRTRasterBand dataType="Float32" band="1"><NoDataValue>-1</NoDataValue></VRTRasterBand></VRTDataset>')
     p = timed(cov(vrt), 15)
     one_error(p, (5,), "big.vrt", "bytes per cell", "crop it")
+
+
+def case_report_own_gpkg(tmp):
+    """report on an output folder whose coverage.gpkg was edited: garbage, layers dropped, fields of
+    the wrong type or absurd values, geometries of the wrong kind; never a crash, and a failure is
+    one error line naming the file."""
+    from osgeo import ogr
+    good = demo_out(tmp, "good")
+    edits = {
+        "garbage": None,
+        "no isochrones": lambda ds: ds.DeleteLayer(ds.GetLayerByName("isochrones").GetName() and
+                                                   [i for i in range(ds.GetLayerCount()) if ds.GetLayer(i).GetName() == "isochrones"][0]),
+        "absurd numbers": lambda ds: [ds.ExecuteSQL(q) for q in (
+            "UPDATE isochrones SET min_to = 1e308, population = -1e308",
+            "UPDATE facilities SET snapped = 'x'",
+            "UPDATE coverage_by_admin SET population = 'many'")],
+        "null geometries": lambda ds: [ds.ExecuteSQL(f"UPDATE {l} SET geom = NULL") for l in ("isochrones", "facilities", "coverage_by_admin", "roads")],
+    }
+    for what, edit in edits.items():
+        out = os.path.join(tmp, what.replace(" ", "_"))
+        shutil.copytree(good, out)
+        gp = os.path.join(out, "coverage.gpkg")
+        if edit is None:
+            write(gp, os.urandom(30000), "wb")
+        else:
+            ds = ogr.Open(gp, 1)
+            edit(ds)
+            ds = None
+        p = subprocess.run([BIN, "report", out, "--lang", "en", "--quiet"], capture_output=True, text=True, timeout=300)
+        check(p.returncode in (0, 3, 4), f"{what}: exit {p.returncode}: {p.stderr[-1500:]}")
+        if p.returncode:
+            one_error(p, (3, 4), "coverage.gpkg")
 
 
 if __name__ == "__main__":
