@@ -278,10 +278,21 @@ bool cc__stage_is_live(const char *dir)
 
 void cc_outputs_abandon(void)
 {
+    /* the run may still be writing into its staging folder: renamed first, so that no new file
+     * can appear in it by its path, then removed (again, if a file opened before came back) */
     pthread_mutex_lock(&live_lock);
     for (int i = 0; i < CC__MAX_LIVE_STAGES; i++)
         if (live[i][0]) {
-            cc__remove_tree(live[i]);
+            char gone[4200];
+            size_t l = strnlen(live[i], sizeof(live[i]) - 1);
+            memcpy(gone, live[i], l);
+            memcpy(gone + l, "-x", 3);
+            const char *p = rename(live[i], gone) == 0 ? gone : live[i];
+            for (int k = 0; k < 5; k++) {
+                cc__remove_tree(p);
+                struct stat sb;
+                if (lstat(p, &sb) != 0) break;
+            }
             live[i][0] = '\0';
         }
     pthread_mutex_unlock(&live_lock);
