@@ -248,9 +248,8 @@ static void remove_stale_staging(cc_ctx *ctx, const char *final_dir)
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static char live[CC__MAX_LIVE_STAGES][4160];
 
-static void live_set(const char *dir, bool on)
+static void live_set_locked(const char *dir, bool on)
 {
-    pthread_mutex_lock(&live_lock);
     for (int i = 0; i < CC__MAX_LIVE_STAGES; i++) {
         if (on && !live[i][0]) {
             snprintf(live[i], sizeof(live[i]), "%s", dir);
@@ -261,6 +260,12 @@ static void live_set(const char *dir, bool on)
             break;
         }
     }
+}
+
+static void live_set(const char *dir, bool on)
+{
+    pthread_mutex_lock(&live_lock);
+    live_set_locked(dir, on);
     pthread_mutex_unlock(&live_lock);
 }
 
@@ -305,10 +310,13 @@ cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s)
     if ((st = cc__out_check(ctx, dir, s->final_dir, sizeof(s->final_dir)))) return st;
     remove_stale_staging(ctx, s->final_dir);
     snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s.cc-tmp-XXXXXX", s->final_dir);
-    if (!mkdtemp(s->tmp_dir))
-        return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder next to '%s': %s", dir, strerror(errno));
+    pthread_mutex_lock(&live_lock); /* created and registered at once: cc_outputs_abandon sees it */
+    bool made = mkdtemp(s->tmp_dir) != NULL;
+    int e = errno;
+    if (made) live_set_locked(s->tmp_dir, true);
+    pthread_mutex_unlock(&live_lock);
+    if (!made) return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder next to '%s': %s", dir, strerror(e));
     chmod(s->tmp_dir, 0755);
-    live_set(s->tmp_dir, true);
     if ((st = cc__marker_write(ctx, s->tmp_dir, true))) {
         live_set(s->tmp_dir, false);
         cc__remove_tree(s->tmp_dir);
@@ -352,8 +360,9 @@ cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s)
 
 void cc__stage_abort(cc__stage *s)
 {
-    if (s && s->active) live_set(s->tmp_dir, false);
+    /* removed while still registered: a process ended mid-removal has cc_outputs_abandon finish it */
     if (s && s->active) cc__remove_tree(s->tmp_dir);
+    if (s && s->active) live_set(s->tmp_dir, false);
     if (s) s->active = false;
 }
 
