@@ -77,6 +77,24 @@ CC_API void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *
 /** Number of warnings logged through @p ctx since it was created. Thread-safe with one ctx per thread. @since 0.1 */
 CC_API size_t cc_ctx_get_warning_count(const cc_ctx *ctx);
 
+/** Record the command line that drives @p ctx (written with the version into the marker file
+ *  .carecircle of every output folder; newlines become spaces). Not thread-safe for one ctx. @since 0.5 */
+CC_API void cc_ctx_set_command(cc_ctx *ctx, const char *command);
+/** The command recorded with cc_ctx_set_command() ("" when none). Thread-safe with one ctx per thread. @since 0.5 */
+CC_API const char *cc_ctx_get_command(const cc_ctx *ctx);
+
+/** Whether @p dir may receive outputs (checked again by every run; call it to refuse before any
+ *  work): a new folder, an empty one, or one carecircle wrote (marker file .carecircle); never "/",
+ *  the working or home folder or a folder above them; symbolic links are followed.
+ *  @return CC_OK, CC_ERR_PARAM (a folder that is not carecircle's, or a refused place), CC_ERR_IO.
+ *  Thread-safe with one ctx per thread. @since 0.5 */
+CC_API cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir);
+
+/** Remove the staging folders of every run in progress in this process (their previous outputs
+ *  stay). For a program that must end at once, e.g. when a run has not stopped within a second of
+ *  an interruption; those runs then fail. Safe from any thread, not from a signal handler. @since 0.5 */
+CC_API void cc_outputs_abandon(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,9 @@ typedef struct cli_env {
 extern volatile sig_atomic_t cli_interrupted;
 
 /* Context with log/progress callbacks writing to stderr; signal handlers installed. */
+/* "carecircle coverage --roads ..." as typed (set by main), for output folder markers */
+extern const char *cli_command_line;
+
 int cli_setup(cli_env *env, bool quiet, bool verbose, int threads);
 void cli_teardown(cli_env *env);
 #define CLI_MAX_MSG 4096

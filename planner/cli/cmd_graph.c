@@ -82,6 +82,7 @@ int cmd_graph(int argc, char **argv)
     cc_graph *g = NULL;
     cc_status st;
     double t0 = now_s(), t_read, t_build, t_export = 0;
+    if (export_dir && (st = cc_output_dir_check(env.ctx, export_dir))) goto fail; /* before any work */
     if ((st = cc_profile_load(env.ctx, profile_name, &prof))) goto fail;
     if ((st = cc_roads_read(env.ctx, roads_path, &ro, &roads))) goto fail;
     t_read = now_s() - t0;

@@ -65,8 +65,9 @@ int cmd_run(int argc, char **argv)
                cc_scenario_has_siting(s) ? " (with a siting section)" : "");
     } else if (!st) {
         cc_scenario_run_opts ro = {.out_dir = out, .lang = lang};
-        st = cc_scenario_run(env.ctx, s, &ro, &r);
-        if (!st) cli_print_coverage("run", r, out ? out : cc_scenario_get_out_dir(s));
+        const char *od = out ? out : cc_scenario_get_out_dir(s);
+        if (!od || !(st = cc_output_dir_check(env.ctx, od))) st = cc_scenario_run(env.ctx, s, &ro, &r);
+        if (!st) cli_print_coverage("run", r, od);
     }
     if (st) rc = cli_fail(&env, st);
     cc_coverage_result_destroy(r);
@@ -212,6 +213,8 @@ int cmd_batch(int argc, char **argv)
             for (size_t i = 0; i < cc_batch_get_variant_count(b); i++) printf(" %s", cc_scenario_get_name(cc_batch_get_variant(b, i)));
             printf("\n");
         }
+    } else if (!st && (out || cc_batch_get_out_dir(b)) && (st = cc_output_dir_check(env.ctx, out ? out : cc_batch_get_out_dir(b)))) {
+        /* refused before any variant runs */
     } else if (!st) {
         cc_batch_opts bo = {.out_dir = out, .jobs = jobs, .force = force, .lang = lang};
 #ifdef CC_WITH_MPI

@@ -92,6 +92,12 @@ int cmd_traveltime(int argc, char **argv)
     struct cc_mpi *mpi;
     if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_traveltime_result *r = NULL;
+    cc_status st0 = t.out_dir ? cc_output_dir_check(env.ctx, t.out_dir) : CC_OK;
+    if (st0) { /* before any work */
+        rc = cli_fail(&env, st0);
+        cli_teardown(&env);
+        return rc;
+    }
 #ifdef CC_WITH_MPI
     cc_status st = cc_mpi_traveltime_run(env.ctx, mpi, &t, &r);
 #else

@@ -1,6 +1,8 @@
 /* common.c - logging, progress, signals and exit codes for the command-line program. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #endif
 
 volatile sig_atomic_t cli_interrupted;
+const char *cli_command_line;
 
 static void on_signal(int sig)
 {
@@ -22,6 +25,30 @@ static void on_signal(int sig)
         raise(sig);
     }
     cli_interrupted = 1;
+}
+
+/* The library polls the interruption flag between steps; a step that does not poll (a cairo fill,
+ * a GDAL call without a progress callback, a blocked system call) would hold the exit back. This
+ * thread ends the process 0.7 s after the first signal if the run has not ended by then, removing
+ * the staging folders first: every stop takes under a second and leaves no partial output. */
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    sigset_t all; /* signals go to the run's thread, where they end blocked system calls */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (!cli_interrupted) continue;
+        for (int i = 0; i < 14; i++) nanosleep(&ts, NULL);
+        cc_outputs_abandon();
+        static const char msg[] = "\ncarecircle: error: Interrupted\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(130);
+    }
+    return NULL;
 }
 
 static void log_cb(void *user, cc_log_level level, const char *msg)
@@ -72,13 +99,24 @@ int cli_setup(cli_env *env, bool quiet, bool verbose, int threads)
     cc_ctx_set_progress(env->ctx, progress_cb, env);
     cc_ctx_set_threads(env->ctx, threads);
     cc_ctx_set_interrupt_flag(env->ctx, &cli_interrupted);
+    if (cli_command_line) cc_ctx_set_command(env->ctx, cli_command_line);
+    static bool watching;
+    pthread_t wt;
+    if (!watching && pthread_create(&wt, NULL, watchdog, NULL) == 0) {
+        pthread_detach(wt);
+        watching = true;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* reads and writes in progress resume; the library polls the flag */
+    /* no SA_RESTART: a system call blocked when the signal comes (an open() that waits, a read on a
+     * stalled file system) returns EINTR and the run ends; the library also polls the flag */
+    sa.sa_flags = 0;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);  /* terminal closed */
+    sigaction(SIGPIPE, &sa, NULL); /* stdout or stderr piped into a reader that quit */
     /* over a file-size limit, writes must fail with EFBIG (a clean error) instead of killing us */
     signal(SIGXFSZ, SIG_IGN);
     return CLI_EXIT_OK;
@@ -213,6 +251,10 @@ int cli_fail(cli_env *env, cc_status st)
     if (env->progress_shown) fputs("\r\033[K", stderr);
     const char *msg = cc_ctx_last_error(env->ctx);
     if (!msg || !*msg) msg = cc_status_string(st);
+    if (cli_interrupted && st != CC_OK) { /* whatever failed after a signal (EINTR, EPIPE) failed because of it */
+        st = CC_ERR_INTERRUPTED;
+        msg = "Interrupted";
+    }
     char mapped[CLI_MAX_MSG];
     if (env->flags) msg = cli_params_to_flags(msg, mapped, sizeof(mapped));
     /* one line per problem (a scenario file may hold several) */
@@ -298,8 +340,11 @@ int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
 int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -1024 || v > 1024) return cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
+    if (*end || end == s) return cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
+    if (errno == ERANGE || v < -1024 || v > 1024) /* an integer, but not one we take: say which we take */
+        return cli_usage_error(cmd, "%s %s is out of range: give an integer from -1024 to 1024", opt, s);
     *out = (int)v;
     return 0;
 }

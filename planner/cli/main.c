@@ -33,6 +33,18 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* the command line, recorded in the marker file of every output folder */
+    static char line[1024];
+    size_t n = 0;
+    for (int i = 0; i < argc && n + 4 < sizeof(line); i++) {
+        bool q = strpbrk(argv[i], " \t'\"") != NULL;
+        int w = snprintf(line + n, sizeof(line) - n, "%s%s%s%s", i ? " " : "", q ? "'" : "", i ? argv[i] : "carecircle",
+                         q ? "'" : "");
+        if (w < 0) break;
+        n += (size_t)w;
+        if (n >= sizeof(line)) n = sizeof(line) - 1;
+    }
+    cli_command_line = line;
     if (!strcmp(cmd, "coverage")) return cmd_coverage(argc - 1, argv + 1);
     if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
     if (!strcmp(cmd, "graph")) return cmd_graph(argc - 1, argv + 1);

@@ -46,6 +46,8 @@ struct cc_ctx {
     size_t gdal_failures; /* CE_Failure/CE_Fatal seen since the outermost cc__gdal_begin */
     /* builder of coverage sets across processes (planner/mpi), NULL: this process alone */
     const struct cc__sets_dist *sets_dist;
+    /* the command that made this context's outputs (recorded in output folder markers) */
+    char command[CC__MAX_MSG];
 };
 
 /* Record @p st with a formatted message in ctx (and log it at ERROR level); returns @p st so
@@ -57,6 +59,14 @@ cc_status cc__fail(cc_ctx *ctx, cc_status st, const char *fmt, ...) CC__PRINTF(3
 cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines);
 
 void cc__warn(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
+
+/* GDAL/PROJ messages raised outside cc__gdal_begin since the last call: their count, and the
+ * first in @p first (the handler that holds them back is installed by cc__gdal_init). */
+size_t cc__gdal_stray_take(char *first, size_t n);
+
+/* @p v in the fewest digits that read back as @p v (%g would print 1440.0000001 as "1440" and
+ * make a range error contradict itself). Writes to @p buf (>= 32 bytes), returns it. */
+const char *cc__num(char *buf, double v);
 void cc__info(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
 void cc__debug(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
 

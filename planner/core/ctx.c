@@ -1,6 +1,8 @@
 /* ctx.c - per-thread context, messages, checked allocation, clocks, GDAL error capture. */
 
 #include <errno.h>
+#include <pthread.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,17 @@ cc_status cc_ctx_create(cc_ctx **out)
 
 void cc_ctx_destroy(cc_ctx *ctx)
 {
+    if (!ctx) return;
+    /* GDAL/PROJ messages raised outside any cc__gdal_begin (worker threads, library internals)
+     * were held back: one summarising line, unless an error already explains the run's end */
+    char first[CC__MAX_MSG];
+    size_t n = cc__gdal_stray_take(first, sizeof(first));
+    if (n && ctx->log_fn) {
+        char line[CC__MAX_MSG + 160];
+        snprintf(line, sizeof(line), "GDAL/PROJ reported %zu message%s outside carecircle's checks; the first: %s", n,
+                 n == 1 ? "" : "s", first);
+        ctx->log_fn(ctx->log_user, ctx->last_error[0] ? CC_LOG_DEBUG : CC_LOG_WARNING, line);
+    }
     free(ctx);
 }
 
@@ -49,6 +62,15 @@ void cc_ctx_set_threads(cc_ctx *ctx, int threads)
     ctx->threads_setting = threads;
 }
 
+const char *cc__num(char *buf, double v)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v || !isfinite(v)) break;
+    }
+    return buf;
+}
+
 int cc_ctx_get_threads(const cc_ctx *ctx)
 {
     int cores = cc__omp_max_threads();
@@ -62,6 +84,18 @@ int cc_ctx_get_threads(const cc_ctx *ctx)
 void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag)
 {
     ctx->interrupt_flag = flag;
+}
+
+void cc_ctx_set_command(cc_ctx *ctx, const char *command)
+{
+    snprintf(ctx->command, sizeof(ctx->command), "%s", command ? command : "");
+    for (char *c = ctx->command; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' ';
+}
+
+const char *cc_ctx_get_command(const cc_ctx *ctx)
+{
+    return ctx->command;
 }
 
 size_t cc_ctx_get_warning_count(const cc_ctx *ctx)
@@ -264,6 +298,38 @@ size_t cc__gdal_failures(const cc_ctx *ctx)
     return ctx->gdal_failures;
 }
 
+/* The process-wide GDAL error handler (threads and calls without a cc__gdal_begin): messages are
+ * counted and the first kept, never printed one by one (a transform of 1,000 bad points would
+ * print 1,000 lines). */
+static pthread_mutex_t stray_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t stray_n;
+static char stray_first[CC__MAX_MSG];
+
+static void CPL_STDCALL stray_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    if (cls == CE_None || cls == CE_Debug || !msg) return;
+    pthread_mutex_lock(&stray_lock);
+    if (stray_n++ == 0) {
+        snprintf(stray_first, sizeof(stray_first), "%s", msg);
+        for (char *p = stray_first; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+    }
+    pthread_mutex_unlock(&stray_lock);
+    if (cls == CE_Fatal) fprintf(stderr, "carecircle: error: GDAL: %s\n", msg); /* GDAL aborts next */
+}
+
+size_t cc__gdal_stray_take(char *first, size_t n)
+{
+    pthread_mutex_lock(&stray_lock);
+    size_t k = stray_n;
+    snprintf(first, n, "%s", stray_first);
+    stray_n = 0;
+    stray_first[0] = '\0';
+    pthread_mutex_unlock(&stray_lock);
+    return k;
+}
+
 void cc__gdal_init(void)
 {
     /* GDALAllRegister is idempotent; guard against concurrent first calls. */
@@ -274,6 +340,7 @@ void cc__gdal_init(void)
     {
         if (!done) {
             GDALAllRegister();
+            CPLSetErrorHandler(stray_handler);
             done = 1;
         }
     }

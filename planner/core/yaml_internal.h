@@ -17,7 +17,13 @@ typedef struct cc__yaml {
     const char *source; /* borrowed: file name for messages */
 } cc__yaml;
 
-/* Parse @p text as one YAML document. Syntax errors become CC_ERR_INPUT with line:column. */
+/* Limits of every YAML file (profiles, scenarios, batches), checked before the document is built. */
+#define CC__YAML_MAX_BYTES ((size_t)4 << 20)
+#define CC__YAML_MAX_DEPTH 64
+#define CC__YAML_MAX_NODES 1000000
+
+/* Parse @p text as one YAML document. Syntax errors become CC_ERR_INPUT with line:column; so do a
+ * second document, a key twice in one mapping, and the limits above. */
 cc_status cc__yaml_load(cc_ctx *ctx, const char *text, size_t len, const char *source, cc__yaml *y);
 void cc__yaml_free(cc__yaml *y);
 

@@ -60,6 +60,52 @@ cc_status cc__check_metric(cc_ctx *ctx, OGRSpatialReferenceH srs, const char *la
     return CC_OK;
 }
 
+bool cc__check_area_of_use(cc_ctx *ctx, OGRSpatialReferenceH crs, OGRSpatialReferenceH data_srs, double minx, double miny,
+                           double maxx, double maxy, const char *what)
+{
+    double w, so, e, no;
+    const char *area = NULL;
+    if (!crs || !data_srs || !OSRGetAreaOfUse(crs, &w, &so, &e, &no, &area) || !isfinite(w) || !isfinite(so)) return true;
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(data_srs, wgs);
+    /* corners, edge midpoints and centre of the data's extent in longitude/latitude */
+    double x[9], y[9];
+    int ok[9] = {0}, k = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++, k++) {
+            x[k] = minx + 0.5 * i * (maxx - minx);
+            y[k] = miny + 0.5 * j * (maxy - miny);
+        }
+    bool have = ct && OCTTransformEx(ct, 9, x, y, NULL, ok);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    cc__gdal_end(ctx);
+    OSRDestroySpatialReference(wgs);
+    if (!have) return true;
+    double lo0 = INFINITY, lo1 = -INFINITY, la0 = INFINITY, la1 = -INFINITY;
+    for (k = 0; k < 9; k++)
+        if (ok[k] && isfinite(x[k]) && isfinite(y[k])) {
+            lo0 = fmin(lo0, x[k]), lo1 = fmax(lo1, x[k]), la0 = fmin(la0, y[k]), la1 = fmax(la1, y[k]);
+        }
+    if (!(lo0 <= lo1)) return true;
+    /* inside when within 3 degrees of the area (a neighbouring UTM zone distorts lengths by under
+     * 0.6%); an area that crosses the antimeridian (west > east) is tested both ways round */
+    const double m = 3.0;
+    bool lat_in = la0 >= so - m && la1 <= no + m;
+    bool lon_in = w <= e ? (lo0 >= w - m && lo1 <= e + m)
+                         : ((lo0 >= w - m || lo0 <= e + m) && (lo1 >= w - m || lo1 <= e + m));
+    if (lat_in && lon_in) return true;
+    char name[64];
+    cc__srs_name(crs, name, sizeof(name));
+    cc__warn(ctx,
+             "CRS %s is meant for longitudes %g to %g and latitudes %g to %g (%s), but %s spans longitudes %.4g to %.4g "
+             "and latitudes %.4g to %.4g: distances and travel times may be distorted; choose a CRS for this area",
+             name, w, e, so, no, area ? area : "its area of use", what, lo0, lo1, la0, la1);
+    return false;
+}
+
 void cc__srs_name(OGRSpatialReferenceH srs, char *buf, size_t n)
 {
     const char *auth = OSRGetAuthorityName(srs, NULL);

@@ -28,6 +28,10 @@ cc_status cc__srs_from_user(cc_ctx *ctx, const char *text, OGRSpatialReferenceH 
 /* The EPSG code of the WGS84 UTM zone containing lon/lat (32601..32660, 32701..32760). */
 int cc__utm_epsg(double lon, double lat);
 /* Check that @p srs is projected with metre units. */
+/* Warn (naming the CRS and the data's extent) when the data's extent (@p minx.. in @p data_srs)
+ * lies outside the area of use PROJ gives for @p crs, by more than 3 degrees; false when warned. */
+bool cc__check_area_of_use(cc_ctx *ctx, OGRSpatialReferenceH crs, OGRSpatialReferenceH data_srs, double minx, double miny,
+                           double maxx, double maxy, const char *what);
 cc_status cc__check_metric(cc_ctx *ctx, OGRSpatialReferenceH srs, const char *label);
 /* Name "EPSG:n" of an SRS when it has an authority code, else "custom". */
 void cc__srs_name(OGRSpatialReferenceH srs, char *buf, size_t n);

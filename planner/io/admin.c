@@ -17,6 +17,73 @@ void cc__admin_free(cc__admin *a)
     memset(a, 0, sizeof(*a));
 }
 
+typedef struct env_at {
+    OGREnvelope e;
+    size_t i;
+} env_at;
+
+static int env_cmp(const void *a, const void *b)
+{
+    const env_at *x = a, *y = b;
+    return x->e.MinX < y->e.MinX ? -1 : x->e.MinX > y->e.MinX;
+}
+
+/* Admin areas people are counted in must be valid and must not overlap (a person in two areas is
+ * counted twice; a self-intersecting ring can hold nobody): warned, naming the first and the size
+ * of the overlap. Pairs found by a sweep over envelopes sorted by west edge. */
+static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const cc__admin *a)
+{
+    size_t n_invalid = 0, first_invalid = 0, n_pairs = 0, pa = 0, pb = 0;
+    double first_area = 0, total_area = 0;
+    bool *valid = cc__calloc_array(a->n, sizeof(bool));
+    env_at *ev = cc__malloc_array(a->n, sizeof(env_at));
+    if (!valid || !ev) {
+        free(valid);
+        free(ev);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory checking admin areas");
+    }
+    cc__gdal_begin(ctx);
+    for (size_t i = 0; i < a->n; i++) {
+        valid[i] = OGR_G_IsValid(a->geom[i]) != 0;
+        if (!valid[i] && n_invalid++ == 0) first_invalid = i;
+        OGR_G_GetEnvelope(a->geom[i], &ev[i].e);
+        ev[i].i = i;
+    }
+    qsort(ev, a->n, sizeof(env_at), env_cmp);
+    for (size_t u = 0; u < a->n; u++)
+        for (size_t v = u + 1; v < a->n && ev[v].e.MinX < ev[u].e.MaxX; v++) {
+            size_t i = ev[u].i, j = ev[v].i;
+            if (!valid[i] || !valid[j] || ev[v].e.MinY >= ev[u].e.MaxY || ev[v].e.MaxY <= ev[u].e.MinY) continue;
+            if (!OGR_G_Overlaps(a->geom[i], a->geom[j]) && !OGR_G_Within(a->geom[i], a->geom[j]) &&
+                !OGR_G_Within(a->geom[j], a->geom[i]))
+                continue;
+            OGRGeometryH x = OGR_G_Intersection(a->geom[i], a->geom[j]);
+            double ar = x ? OGR_G_Area(x) : 0;
+            if (x) OGR_G_DestroyGeometry(x);
+            if (!(ar > 1.0)) continue; /* square metres: shared edges and slivers of rounding are not overlaps */
+            total_area += ar;
+            if (n_pairs++ == 0) {
+                pa = i < j ? i : j;
+                pb = i < j ? j : i;
+                first_area = ar;
+            }
+        }
+    cc__gdal_end(ctx);
+    if (n_invalid)
+        cc__warn(ctx,
+                 "Admin area file '%s': %zu area%s not a valid polygon (self-intersecting or badly nested rings), the first "
+                 "'%s'; people in %s may be counted wrongly: repair the file (ogr2ogr -makevalid)",
+                 path, n_invalid, n_invalid == 1 ? " is" : "s are", a->name[first_invalid], n_invalid == 1 ? "it" : "them");
+    if (n_pairs)
+        cc__warn(ctx,
+                 "Admin area file '%s': %zu pair%s of areas overlap (%.3f km2 in all), the first '%s' and '%s' by %.3f km2; "
+                 "people in an overlap are counted in each area",
+                 path, n_pairs, n_pairs == 1 ? "" : "s", total_area / 1e6, a->name[pa], a->name[pb], first_area / 1e6);
+    free(valid);
+    free(ev);
+    return CC_OK;
+}
+
 cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o, const char *work_wkt, cc__admin *a)
 {
     static const cc__admin_opts defaults;
@@ -113,6 +180,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     if (st) goto out;
     if (n_bad) cc__warn(ctx, "Admin area file '%s': skipped %zu features that are not polygons", path, n_bad);
     if (a->n == 0) st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no polygons", OGR_L_GetName(lyr), path);
+    else st = check_admin_geometry(ctx, path, a);
 out:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (dst) OSRDestroySpatialReference(dst);

@@ -69,6 +69,15 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
     return st;
 }
 
+/* Densest population accepted: one person per square metre of a raster cell (10,000 in a 100 m
+ * cell, 1,000,000 per km2; measured districts reach about 300,000 per km2), and fifty million
+ * people at one village point (more than any metropolitan area). */
+#define CC__MAX_PEOPLE_PER_M2 1.0
+/* Peak memory of a raster run (measured, see read_raster): bytes per cell and base. */
+#define CC__PEAK_BYTES_PER_CELL 136.0
+#define CC__PEAK_BASE_BYTES (160.0 * 1048576.0)
+#define CC__MAX_PEOPLE_PER_POINT 5e7
+
 static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
                              cc__demand *d)
 {
@@ -90,6 +99,14 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
 
     if (GDALGetGeoTransform(ds, d->grid.gt) != CE_None)
         return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
+    for (int k = 0; k < 6; k++)
+        if (!isfinite(d->grid.gt[k]))
+            return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has a non-finite georeferencing value (geotransform %d: %g)",
+                            path, k, d->grid.gt[k]);
+    if (d->grid.gt[1] == 0.0 || d->grid.gt[5] == 0.0)
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Population raster '%s' has a pixel %s of 0; cells must have an area (fix its geotransform)", path,
+                        d->grid.gt[1] == 0.0 ? "width" : "height");
     if (d->grid.gt[2] != 0.0 || d->grid.gt[4] != 0.0)
         return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
     OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
@@ -101,21 +118,44 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_CRS, "Unable to read the CRS of '%s'", path);
     }
-    /* the travel-time outputs need at least two Float32 bands and a class raster of the full
-     * grid: refuse rasters that cannot fit before reading a single block */
+    /* refuse rasters whose run cannot fit before reading a single block: peak memory measured with
+     * /usr/bin/time -v (benchmarks/RESULTS.md, "Memory per raster cell") grows by about 128 bytes
+     * per cell when every cell is populated (demand records, travel-time bands, class raster,
+     * polygonising) above a base of about 125 MiB (libraries, PROJ database, roads of a county) */
     uint64_t phys = cc__physical_memory();
-    double need = (double)ww * (double)wh * 13.0;
+    double need = (double)ww * (double)wh * CC__PEAK_BYTES_PER_CELL + CC__PEAK_BASE_BYTES;
     if (phys && need > 0.8 * (double)phys) {
         OSRDestroySpatialReference(srs);
         return cc__fail(ctx, CC_ERR_LIMIT,
-                        "Population raster '%s' has %d x %d cells: its travel-time outputs alone need about %.1f GiB, more than this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
-                        path, w, h, need / 1073741824.0, (double)phys / 1073741824.0);
+                        "Population raster '%s' has %d x %d cells: a run on it needs about %.1f GiB (%.0f bytes per cell), more than 80%% of this machine's %.1f GiB; crop it to the area of interest (gdal_translate -projwin) or use coarser cells (gdalwarp -tr)",
+                        path, w, h, need / 1073741824.0, CC__PEAK_BYTES_PER_CELL, (double)phys / 1073741824.0);
     }
     d->grid.w = w;
     d->grid.h = h;
     d->is_raster = true;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
     if (!has_nd && !win) cc__warn(ctx, "Population raster '%s' has no nodata value: every cell counts as populated land", path);
+    /* stored values are people x 1/scale - offset: applied, as GDAL's own tools would */
+    int has_scale = 0, has_offset = 0;
+    double scale = GDALGetRasterScale(band, &has_scale), offset = GDALGetRasterOffset(band, &has_offset);
+    if (!has_scale) scale = 1.0;
+    if (!has_offset) offset = 0.0;
+    if (!isfinite(scale) || !isfinite(offset) || scale == 0.0) {
+        OSRDestroySpatialReference(srs);
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has scale %g and offset %g: no number of people can come of them",
+                        path, scale, offset);
+    }
+    if ((scale != 1.0 || offset != 0.0) && !win)
+        cc__info(ctx, "Population raster '%s': cell values scaled by %g and offset by %g (the band's scale and offset)", path,
+                 scale, offset);
+    /* people per cell above one per square metre of the cell are not a population (the densest
+     * districts measured hold about 0.3 per m2; the densest 100 m cells of WorldPop a few thousand) */
+    const bool geographic = OSRIsGeographic(srs) != 0;
+    const double lin = geographic ? 1.0 : OSRGetLinearUnits(srs, NULL);
+    const double deg_m = 6371008.8 * M_PI / 180.0;
+    double max_seen = 0;
+    int max_r = 0, max_c = 0;
+    size_t n_dense = 0;
     GDALGetBlockSize(band, &bx, &by);
     if (by < 1 || by > 4096) by = 256;
     if (!(buf = cc__malloc_array((size_t)ww * (size_t)by, sizeof(double)))) {
@@ -133,11 +173,23 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
         for (int rr = 0; rr < rows && !st; rr++) {
             const double *row = buf + (size_t)rr * ww;
             int r = r0 + rr;
+            double area_m2 = fabs(d->grid.gt[1] * d->grid.gt[5]) * lin * lin;
+            if (geographic) area_m2 *= deg_m * deg_m * fmax(0.0, cos((d->grid.gt[3] + (r + 0.5) * d->grid.gt[5]) * M_PI / 180.0));
+            const double max_cell = fmax(area_m2 * CC__MAX_PEOPLE_PER_M2, 1.0);
             for (int c = c0; c < c0 + ww; c++) {
                 double v = row[c - c0];
                 if (has_nd && (v == nd || (isnan(nd) && isnan(v)))) continue;
+                v = v * scale + offset;
                 if (isnan(v) || isinf(v)) {
                     d->n_nan++;
+                    continue;
+                }
+                if (v > max_cell) {
+                    if (n_dense++ == 0 || v / max_cell > max_seen) {
+                        max_seen = v / max_cell;
+                        max_r = r;
+                        max_c = c;
+                    }
                     continue;
                 }
                 if (v < 0) {
@@ -159,6 +211,13 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     }
     cc__gdal_end(ctx);
     if (st) goto out;
+    if (n_dense) {
+        st = cc__fail(ctx, CC_ERR_INPUT,
+                      "Population raster '%s' holds %zu cells above %g people per square metre of cell (the densest: row %d, "
+                      "column %d, %.3g times the limit); is it people per cell, with the right scale?",
+                      path, n_dense, CC__MAX_PEOPLE_PER_M2, max_r, max_c, max_seen);
+        goto out;
+    }
     if (n_neg) {
         st = cc__fail(ctx, CC_ERR_INPUT,
                       "Population raster '%s' holds %zu negative cells (minimum %g); people per cell must be >= 0 (set a nodata value for masked cells)",
@@ -229,6 +288,10 @@ static cc_status read_points(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
             } else if (v < 0) {
                 st = cc__fail(ctx, CC_ERR_INPUT, "Population layer <%s> in '%s', feature %lld: population %g must be >= 0",
                               OGR_L_GetName(lyr), path, (long long)OGR_F_GetFID(f), v);
+            } else if (v > CC__MAX_PEOPLE_PER_POINT) {
+                st = cc__fail(ctx, CC_ERR_INPUT,
+                              "Population layer <%s> in '%s', feature %lld: population %g is above %g, more than any city holds",
+                              OGR_L_GetName(lyr), path, (long long)OGR_F_GetFID(f), v, CC__MAX_PEOPLE_PER_POINT);
             } else if (!(st = reserve(ctx, d, &cap, d->n + 1, true))) {
                 d->x[d->n] = x;
                 d->y[d->n] = y;
@@ -272,6 +335,7 @@ cc_status cc__demand_read(cc_ctx *ctx, const char *path, const cc__demand_opts *
     if (!o) o = &defaults;
     cc__gdal_init();
     VSIStatBufL sb;
+    if ((st = cc__input_check(ctx, path, "population file"))) return st;
     if (strncmp(path, "PG:", 3) != 0 && VSIStatL(path, &sb) != 0)
         return cc__fail(ctx, CC_ERR_IO, "Unable to open population file '%s': No such file or directory", path);
     char tmp[4096] = "";

@@ -249,6 +249,8 @@ GDALDatasetH cc__open_vector_enc(cc_ctx *ctx, const char *path, const char *what
     *is_osm = false;
     if (encoding && !*encoding) encoding = NULL;
     if (encoding && !strcasecmp(encoding, "auto")) encoding = NULL;
+    /* FIFOs, devices and sockets are refused before anything opens them (issue 15) */
+    if (strncmp(path, "PG:", 3) && cc__input_check(ctx, path, what)) return NULL;
     bool is_csv = ends_with(path, ".csv") || ends_with(path, ".tsv") || ends_with(path, ".txt");
     if (strncmp(path, "PG:", 3) && (csv_oo || is_csv)) {
         cc__gdal_init();

@@ -55,12 +55,25 @@ static bool ends_with(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
+cc_status cc__input_check(cc_ctx *ctx, const char *path, const char *what)
+{
+    struct stat sb;
+    if (!path || !strncmp(path, "/vsi", 4) || strstr(path, ":") || stat(path, &sb) != 0) return CC_OK;
+    const char *kind = S_ISFIFO(sb.st_mode) ? "a named pipe (FIFO)" : S_ISCHR(sb.st_mode) ? "a character device"
+                       : S_ISBLK(sb.st_mode)  ? "a block device"
+                       : S_ISSOCK(sb.st_mode) ? "a socket"
+                                              : NULL;
+    if (kind) return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is %s, not a file: give a regular file", what, path, kind);
+    return CC_OK;
+}
+
 GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bool *is_osm)
 {
     GDALDatasetH ds = NULL;
     char gz[4096];
     cc__gdal_init();
     *is_osm = false;
+    if (cc__input_check(ctx, path, what)) return NULL;
     if (strncmp(path, "PG:", 3) != 0) {
         VSIStatBufL sb;
         if (VSIStatL(path, &sb) != 0) {
@@ -102,10 +115,26 @@ GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bo
 
 cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, char **text, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t cap = 0, n = 0;
     *text = NULL;
+    cc_status st0 = cc__input_check(ctx, path, what);
+    if (st0) return st0;
+    if (!strncmp(path, "/vsimem/", 8)) { /* in-memory files (fuzzing, embedding programs) */
+        vsi_l_offset mn = 0;
+        GByte *mb = VSIGetMemFileBuffer(path, &mn, FALSE);
+        if (!mb) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': No such file or directory", what, path);
+        if (mn > ((vsi_l_offset)64 << 20)) return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is larger than 64 MiB", what, path);
+        if (memchr(mb, '\0', (size_t)mn))
+            return cc__fail(ctx, CC_ERR_INPUT, "%s '%s' is not a text file (it holds NUL bytes)", what, path);
+        if (!(buf = malloc((size_t)mn + 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
+        memcpy(buf, mb, (size_t)mn);
+        buf[mn] = '\0';
+        *text = buf;
+        *len = (size_t)mn;
+        return CC_OK;
+    }
+    FILE *f = fopen(path, "rb");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s '%s': %s", what, path, strerror(errno));
     for (;;) {
         if (n + 4096 + 1 > cap) {

@@ -9,6 +9,7 @@
 
 #include "../graph/graph_internal.h"
 #include "io_internal.h"
+#include "write_internal.h"
 
 /* Open @p dir/@p name for writing (its path in @p path) and write the header line; reports a
  * failure and returns NULL. */
@@ -30,9 +31,11 @@ static cc_status close_csv(cc_ctx *ctx, FILE *f, const char *path)
     return fclose(f) != 0 ? cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path) : CC_OK;
 }
 
-cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *dir)
+cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *given)
 {
-    char path[4096];
+    char path[4200], dir[4096];
+    cc_status st0 = cc__out_check(ctx, given, dir, sizeof(dir)); /* a folder of carecircle's own, never "/" */
+    if (st0) return st0;
     cc_status st = CC_OK;
     double *lon = cc__malloc_array(g->n_nodes, sizeof(double)), *lat = cc__malloc_array(g->n_nodes, sizeof(double));
     OGRSpatialReferenceH src = cc__srs_from_wkt(g->crs_wkt), wgs = OSRNewSpatialReference(NULL);
@@ -43,9 +46,10 @@ cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *dir)
         goto out;
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to create folder '%s': %s", dir, strerror(errno));
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to create folder '%s': %s", given, strerror(errno));
         goto out;
     }
+    if ((st = cc__marker_write(ctx, dir, false))) goto out;
     OSRImportFromEPSG(wgs, 4326);
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
     memcpy(lon, g->node_x, g->n_nodes * sizeof(double));

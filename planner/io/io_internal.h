@@ -15,6 +15,10 @@
 #include "../geo/geo_internal.h"
 #include "../graph/roads_internal.h"
 
+/* Refuse named pipes, devices and sockets by type before anything opens them (an open() of a FIFO
+ * waits for a writer for ever); other paths (missing, /vsi..., PG:...) pass to the opener. */
+cc_status cc__input_check(cc_ctx *ctx, const char *path, const char *what);
+
 /* Open a vector dataset; OSM files get carecircle's own osmconf (tags as fields). */
 GDALDatasetH cc__open_vector(cc_ctx *ctx, const char *path, const char *what, bool *is_osm);
 

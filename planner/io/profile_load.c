@@ -44,6 +44,7 @@ cc_status cc_profile_load(cc_ctx *ctx, const char *name_or_path, cc_profile **ou
                 snprintf(src, sizeof(src), "<builtin %s>", name_or_path);
                 return cc_profile_parse(ctx, (const char *)cc__builtin_profiles[i].text, cc__builtin_profiles[i].len, src, out);
             }
+        if (cc__input_check(ctx, name_or_path, "profile")) return CC_ERR_INPUT;
         FILE *f = fopen(name_or_path, "r");
         if (!f)
             return cc__fail(ctx, CC_ERR_PARAM, "Unknown profile <%s>: give ambulance, car, walk or the path of a YAML profile",

@@ -199,6 +199,9 @@ static cc_status project_roads(read_state *s, OGRSpatialReferenceH src, const cc
     if (o->crs) {
         if ((st = cc__srs_from_user(ctx, o->crs, &dst))) return st;
         if ((st = cc__check_metric(ctx, dst, o->crs))) goto out;
+        char what[4200];
+        snprintf(what, sizeof(what), "'%s'", s->path);
+        cc__check_area_of_use(ctx, dst, src, s->minx, s->miny, s->maxx, s->maxy, what);
     } else {
         double cx = 0.5 * (s->minx + s->maxx), cy = 0.5 * (s->miny + s->maxy);
         wgs = OSRNewSpatialReference(NULL);

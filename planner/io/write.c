@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include <json-c/json.h>
 #include <cpl_string.h>
 
+#include "carecircle/cc_version.h"
 #include "write_internal.h"
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -30,55 +34,294 @@ void cc__remove_tree(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* An existing folder may be replaced when empty or when it holds a carecircle output. */
-static bool replaceable(const char *dir)
+/* ---- ownership of output folders (issue 15) ------------------------------------------------------
+ * carecircle replaces or writes into a folder only when it can show the folder is its own: empty,
+ * or holding the marker file .carecircle that it writes first into every output folder (first line
+ * CC__MARKER_LINE, then its version and the command), or, for outputs written before the marker
+ * carried a version, holding summary.json/manifest.json/nodes.csv and nothing but file names
+ * carecircle writes (and variant folders that pass the same test). */
+#define CC__MARKER_LINE "carecircle output folder"
+
+static const char *const output_names[] = {
+    ".carecircle", "summary.json", "scenario.json", "coverage.gpkg", "travel_time.tif", "travel_time.qml", "project.qgs",
+    "sites.gpkg", "coverage_curve.csv", "manifest.json", "comparison.csv", "comparison.gpkg", "map_zh.png", "map_en.png",
+    "map_zh.pdf", "map_en.pdf", "report_zh.html", "report_en.html", "nodes.csv", "edges.csv", NULL};
+
+bool cc__is_output_name(const char *name)
+{
+    for (size_t i = 0; output_names[i]; i++)
+        if (!strcasecmp(name, output_names[i])) return true;
+    return false;
+}
+
+static bool has_marker(int dfd)
+{
+    int fd = openat(dfd, ".carecircle", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat sb;
+    char buf[sizeof(CC__MARKER_LINE)];
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+              !memcmp(buf, CC__MARKER_LINE "\n", sizeof(buf));
+    close(fd);
+    return ok;
+}
+
+/* How an existing folder stands: 0 empty, 1 carecircle's (marker), 2 an earlier carecircle output
+ * without a marker, -1 not carecircle's (@p stranger: the first entry that shows it). */
+static int folder_owner(const char *dir, int depth, char *stranger, size_t n)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        snprintf(stranger, n, "(unreadable: %s)", strerror(errno));
+        return -1;
+    }
+    if (has_marker(dfd)) {
+        close(dfd);
+        return 1;
+    }
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        snprintf(stranger, n, "(unreadable)");
+        return -1;
+    }
+    struct dirent *e;
+    int state = 0;
+    bool anchor = false;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (state == 0) state = 2;
+        struct stat sb;
+        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(sb.st_mode) && cc__is_output_name(e->d_name)) {
+            anchor |= !strcmp(e->d_name, "summary.json") || !strcmp(e->d_name, "manifest.json") || !strcmp(e->d_name, "nodes.csv");
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode) && depth == 0) { /* a batch folder: variant folders that are outputs themselves */
+            char sub[4400], who[300];
+            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+            if (folder_owner(sub, 1, who, sizeof(who)) >= 0) continue;
+        }
+        snprintf(stranger, n, "%s", e->d_name);
+        state = -1;
+        break;
+    }
+    closedir(d);
+    if (state == 2 && !anchor) {
+        snprintf(stranger, n, "(no summary.json, manifest.json or nodes.csv)");
+        state = -1;
+    }
+    return state;
+}
+
+/* Folders never used as output folders whatever they hold: "/", the working folder, the home
+ * folder and any folder that contains one of them. */
+static const char *protected_folder(const char *real)
+{
+    static const char *const what[] = {"the root folder", "the working folder or a folder above it",
+                                       "the home folder or a folder above it"};
+    char cwd[4096], home[4096];
+    const char *h = getenv("HOME");
+    const char *cand[3] = {"/", getcwd(cwd, sizeof(cwd)), h && *h && realpath(h, home) ? home : NULL};
+    for (int i = 0; i < 3; i++) {
+        if (!cand[i]) continue;
+        size_t l = strlen(real);
+        if (!strcmp(real, "/") || (!strncmp(cand[i], real, l) && (cand[i][l] == '/' || cand[i][l] == '\0')))
+            return what[!strcmp(real, "/") ? 0 : i];
+    }
+    return NULL;
+}
+
+cc_status cc__out_check(cc_ctx *ctx, const char *dir, char *resolved, size_t n)
+{
+    struct stat sb;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    if (len == 0 || len + 80 >= n || len >= 4000)
+        return cc__fail(ctx, CC_ERR_PARAM, "Output folder name '%s' is empty or too long", dir);
+    char given[4096], real[4096];
+    snprintf(given, sizeof(given), "%.*s", (int)len, dir);
+    if (lstat(given, &sb) == 0) {
+        /* symbolic links are followed to their target, which must be a folder; never replaced */
+        if (!realpath(given, real))
+            return cc__fail(ctx, CC_ERR_IO, "Output folder '%s' is a symbolic link to a missing target: %s", given,
+                            strerror(errno));
+        if (stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return cc__fail(ctx, CC_ERR_IO, "Output path '%s' exists and is not a folder", given);
+    } else {
+        /* a new folder: its parent resolved, then the name */
+        char parent[4096];
+        const char *slash = strrchr(given, '/');
+        const char *base = slash ? slash + 1 : given;
+        snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - given) : 1, slash ? (slash == given ? "/" : given) : ".");
+        if (!strcmp(base, ".") || !strcmp(base, ".."))
+            return cc__fail(ctx, CC_ERR_PARAM, "Output folder '%s' names no folder of its own", given);
+        if (!realpath(parent, real)) snprintf(real, sizeof(real), "%s", parent); /* reported when created */
+        size_t rl = strlen(real);
+        if (rl + strlen(base) + 2 > sizeof(real))
+            return cc__fail(ctx, CC_ERR_PARAM, "Output folder name '%s' is too long", given);
+        memcpy(real + rl, "/", rl && real[rl - 1] == '/' ? 0 : 2);
+        rl = strlen(real);
+        memcpy(real + rl, base, strlen(base) + 1);
+    }
+    const char *prot = protected_folder(real);
+    if (prot)
+        return cc__fail(ctx, CC_ERR_PARAM, "Output folder '%s' is %s; give a new folder for the outputs, e.g. '%s/out'",
+                        given, prot, real);
+    if (stat(real, &sb) == 0) {
+        char who[300] = "";
+        if (folder_owner(real, 0, who, sizeof(who)) < 0)
+            return cc__fail(ctx, CC_ERR_IO,
+                            "Output folder '%s' is not a carecircle output folder: it has no carecircle marker and holds "
+                            "'%s'; choose a new folder or empty it",
+                            given, who);
+    }
+    snprintf(resolved, n, "%s", real);
+    return CC_OK;
+}
+
+cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir)
+{
+    char real[4096];
+    return cc__out_check(ctx, dir, real, sizeof(real));
+}
+
+cc_status cc__marker_write(cc_ctx *ctx, const char *dir, bool staging)
 {
     char p[4200];
-    struct stat sb;
-    snprintf(p, sizeof(p), "%s/summary.json", dir);
-    if (stat(p, &sb) == 0) return true;
     snprintf(p, sizeof(p), "%s/.carecircle", dir);
-    if (stat(p, &sb) == 0) return true;
-    DIR *d = opendir(dir);
-    if (!d) return false;
+    FILE *f = fopen(p, "w");
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to write in output folder '%s': %s", dir, strerror(errno));
+    fprintf(f, CC__MARKER_LINE "\nversion %s\ncommand %s\n", CC_VERSION_STRING,
+            ctx->command[0] ? ctx->command : "(library call)");
+    if (staging) fprintf(f, "staging pid %ld\n", (long)getpid());
+    if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", p, strerror(errno));
+    return CC_OK;
+}
+
+/* Staging folders <final>.cc-tmp-XXXXXX (and <final>.cc-old-PID) of carecircle's own whose
+ * process is gone (killed with SIGKILL, power cut): removed, and counted in a warning. */
+static void remove_stale_staging(cc_ctx *ctx, const char *final_dir)
+{
+    char parent[4096];
+    const char *slash = strrchr(final_dir, '/');
+    if (!slash) return;
+    snprintf(parent, sizeof(parent), "%.*s", slash == final_dir ? 1 : (int)(slash - final_dir), final_dir);
+    const char *base = slash + 1;
+    size_t bl = strlen(base), removed = 0;
+    DIR *d = opendir(parent);
+    if (!d) return;
     struct dirent *e;
-    bool empty = true;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = false;
+    while ((e = readdir(d))) {
+        const char *tail = e->d_name + bl;
+        if (strncmp(e->d_name, base, bl) || (strncmp(tail, ".cc-tmp-", 8) && strncmp(tail, ".cc-old-", 8))) continue;
+        char p[4400];
+        snprintf(p, sizeof(p), "%s/%s", parent, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) continue;
+        int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (dfd < 0) continue;
+        long pid = -1;
+        if (has_marker(dfd)) {
+            int fd = openat(dfd, ".carecircle", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            char buf[1200] = "";
+            ssize_t got = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+            if (fd >= 0) close(fd);
+            buf[got > 0 ? got : 0] = '\0';
+            const char *pl = strstr(buf, "\nstaging pid ");
+            if (pl) pid = strtol(pl + 13, NULL, 10);
+        }
+        close(dfd);
+        if (!strncmp(tail, ".cc-old-", 8)) pid = strtol(tail + 8, NULL, 10); /* moved aside by that process */
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        cc__remove_tree(p);
+        removed++;
+    }
     closedir(d);
-    return empty;
+    if (removed)
+        cc__warn(ctx, "Removed %zu staging folder%s of an interrupted earlier run next to '%s'", removed,
+                 removed == 1 ? "" : "s", final_dir);
+}
+
+/* Staging folders of the runs in progress, for cc_outputs_abandon (a program ending at once). */
+#define CC__MAX_LIVE_STAGES 64
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static char live[CC__MAX_LIVE_STAGES][4160];
+
+static void live_set_locked(const char *dir, bool on)
+{
+    for (int i = 0; i < CC__MAX_LIVE_STAGES; i++) {
+        if (on && !live[i][0]) {
+            snprintf(live[i], sizeof(live[i]), "%s", dir);
+            break;
+        }
+        if (!on && !strcmp(live[i], dir)) {
+            live[i][0] = '\0';
+            break;
+        }
+    }
+}
+
+static void live_set(const char *dir, bool on)
+{
+    pthread_mutex_lock(&live_lock);
+    live_set_locked(dir, on);
+    pthread_mutex_unlock(&live_lock);
+}
+
+bool cc__stage_is_live(const char *dir)
+{
+    size_t l = strlen(dir);
+    while (l > 1 && dir[l - 1] == '/') l--;
+    bool found = false;
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < CC__MAX_LIVE_STAGES && !found; i++)
+        found = live[i][0] && strlen(live[i]) == l && !strncmp(live[i], dir, l);
+    pthread_mutex_unlock(&live_lock);
+    return found;
+}
+
+void cc_outputs_abandon(void)
+{
+    /* the run may still be writing into its staging folder: renamed first, so that no new file
+     * can appear in it by its path, then removed (again, if a file opened before came back) */
+    pthread_mutex_lock(&live_lock);
+    for (int i = 0; i < CC__MAX_LIVE_STAGES; i++)
+        if (live[i][0]) {
+            char gone[4200];
+            size_t l = strnlen(live[i], sizeof(live[i]) - 1);
+            memcpy(gone, live[i], l);
+            memcpy(gone + l, "-x", 3);
+            const char *p = rename(live[i], gone) == 0 ? gone : live[i];
+            for (int k = 0; k < 5; k++) {
+                cc__remove_tree(p);
+                struct stat sb;
+                if (lstat(p, &sb) != 0) break;
+            }
+            live[i][0] = '\0';
+        }
+    pthread_mutex_unlock(&live_lock);
 }
 
 cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s)
 {
-    struct stat sb;
+    cc_status st;
     memset(s, 0, sizeof(*s));
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') len--;
-    if (len == 0 || len + 20 >= sizeof(s->final_dir))
-        return cc__fail(ctx, CC_ERR_PARAM, "Output folder name '%s' is empty or too long", dir);
-    snprintf(s->final_dir, sizeof(s->final_dir), "%.*s", (int)len, dir);
-    if (stat(s->final_dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return cc__fail(ctx, CC_ERR_IO, "Output path '%s' exists and is not a folder", s->final_dir);
-        if (!replaceable(s->final_dir))
-            return cc__fail(ctx, CC_ERR_IO,
-                            "Output folder '%s' exists and is not a carecircle output folder; choose a new folder or empty it",
-                            s->final_dir);
-    }
+    if ((st = cc__out_check(ctx, dir, s->final_dir, sizeof(s->final_dir)))) return st;
+    remove_stale_staging(ctx, s->final_dir);
     snprintf(s->tmp_dir, sizeof(s->tmp_dir), "%s.cc-tmp-XXXXXX", s->final_dir);
-    if (!mkdtemp(s->tmp_dir))
-        return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder next to '%s': %s", s->final_dir, strerror(errno));
+    pthread_mutex_lock(&live_lock); /* created and registered at once: cc_outputs_abandon sees it */
+    bool made = mkdtemp(s->tmp_dir) != NULL;
+    int e = errno;
+    if (made) live_set_locked(s->tmp_dir, true);
+    pthread_mutex_unlock(&live_lock);
+    if (!made) return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder next to '%s': %s", dir, strerror(e));
     chmod(s->tmp_dir, 0755);
-    char marker[4200];
-    FILE *f = fopen(cc__stage_path(s, ".carecircle", marker, sizeof(marker)), "w");
-    if (!f) {
-        int e = errno;
-        rmdir(s->tmp_dir);
-        return cc__fail(ctx, CC_ERR_IO, "Unable to write in output folder '%s': %s", s->tmp_dir, strerror(e));
+    if ((st = cc__marker_write(ctx, s->tmp_dir, true))) {
+        live_set(s->tmp_dir, false);
+        cc__remove_tree(s->tmp_dir);
+        return st;
     }
-    fputs("carecircle output folder\n", f);
-    fclose(f);
     s->active = true;
     return CC_OK;
 }
@@ -110,13 +353,16 @@ cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s)
     } else if (rename(s->tmp_dir, s->final_dir) != 0) {
         return cc__fail(ctx, CC_ERR_IO, "Unable to move outputs into '%s': %s", s->final_dir, strerror(errno));
     }
+    live_set(s->tmp_dir, false);
     s->active = false;
     return CC_OK;
 }
 
 void cc__stage_abort(cc__stage *s)
 {
+    /* removed while still registered: a process ended mid-removal has cc_outputs_abandon finish it */
     if (s && s->active) cc__remove_tree(s->tmp_dir);
+    if (s && s->active) live_set(s->tmp_dir, false);
     if (s) s->active = false;
 }
 

@@ -9,13 +9,27 @@
 
 /* Staging: outputs go to a hidden sibling folder "<dir>.cc-tmp-XXXXXX" created at the start;
  * commit swaps it with <dir> (renameat2 RENAME_EXCHANGE, atomic) and removes the old
- * contents; abort removes the staging folder. An existing <dir> is only replaced when it is
- * empty or holds a previous carecircle output (summary.json or a .carecircle marker). */
+ * contents; abort removes the staging folder. <dir> must pass cc__out_check (a symbolic link is
+ * followed: its target is replaced, the link stays). Staging folders of dead carecircle processes
+ * next to <dir> are removed (with a warning). */
 typedef struct cc__stage {
     char final_dir[4096];
     char tmp_dir[4160];
     bool active;
 } cc__stage;
+
+/* Whether carecircle may write into or replace @p dir: refused up front for "/", the working and
+ * home folders (and folders above them), a symbolic link to nothing, a non-folder, and a
+ * non-empty folder without carecircle's marker (.carecircle) that is not an earlier carecircle
+ * output either. @p resolved: the real path to write (symbolic links followed). */
+cc_status cc__out_check(cc_ctx *ctx, const char *dir, char *resolved, size_t n);
+/* Write the marker .carecircle (version, command; @p staging: this process id) into @p dir. */
+cc_status cc__marker_write(cc_ctx *ctx, const char *dir, bool staging);
+/* A name carecircle writes into output folders (summary.json, manifest.json, ...), any case. */
+bool cc__is_output_name(const char *name);
+
+/* Whether @p dir is the staging folder of a run in progress in this process. */
+bool cc__stage_is_live(const char *dir);
 
 cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s);
 /* Path of @p name inside the staging folder (static per stage buffer is avoided: writes to buf). */

@@ -7,11 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gdal.h>
 
 #include "carecircle/cc_version.h"
+#include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "report_internal.h"
 
@@ -44,25 +48,36 @@ static char *keep(rp_data *d, const char *s)
     return s ? g_string_chunk_insert(d->strs, s) : NULL;
 }
 
-/* A copy of a text field, NULL when the field is absent or null. */
-static double jget(json_object *o, const char *k)
+/* population_within_min of @p o for each threshold (NAN where absent); the file's figures are
+ * checked like user input: a member of the wrong type is an error naming the file and the key. */
+static cc_status jwithin(cc_ctx *ctx, const char *path, json_object *o, const char *where, const double *minutes,
+                         size_t nb, double *out, bool *have)
 {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_double(v) : 0.0;
-}
-
-static bool jwithin(json_object *o, const double *minutes, size_t nb, double *out)
-{
-    json_object *w;
-    if (!o || !json_object_object_get_ex(o, "population_within_min", &w)) return false;
+    json_object *w = NULL;
+    cc_status st;
+    char wk[160];
+    for (size_t b = 0; b < nb; b++) out[b] = NAN;
+    if ((st = cc__json_get_obj(ctx, path, o, where, "population_within_min", false, &w))) return st;
+    if (have) *have = w != NULL;
+    if (!w) return CC_OK;
+    snprintf(wk, sizeof(wk), "%s%spopulation_within_min", where ? where : "", where ? "." : "");
     for (size_t b = 0; b < nb; b++) {
         char k[32];
         snprintf(k, sizeof(k), "%g", minutes[b]);
-        json_object *v;
-        out[b] = json_object_object_get_ex(w, k, &v) ? json_object_get_double(v) : NAN;
+        if ((st = cc__json_get_num(ctx, path, w, wk, k, false, &out[b]))) return st;
     }
-    return true;
+    return CC_OK;
 }
+
+/* Optional number member (0 when absent or null). */
+static cc_status jnum(cc_ctx *ctx, const char *path, json_object *o, const char *where, const char *k, double *out)
+{
+    *out = 0.0;
+    return cc__json_get_num(ctx, path, o, where, k, false, out);
+}
+
+static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p);
+static void read_base_summary(cc_ctx *ctx, rp_data *d);
 
 static size_t tier_index(const rp_data *d, const char *name)
 {
@@ -75,18 +90,19 @@ static size_t tier_index(const rp_data *d, const char *name)
  * tier the caller names (its figures are in "tiers"). Another set needs the run itself. */
 static cc_status read_headline(cc_ctx *ctx, rp_data *d, const char *path)
 {
-    json_object *h = NULL, *t;
-    bool have = json_object_object_get_ex(d->summary, "headline", &h) && json_object_object_get_ex(h, "tiers", &t) &&
-                json_object_get_type(t) == json_type_array;
+    json_object *h = NULL, *t = NULL;
+    cc_status st;
+    if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "headline", false, &h))) return st;
+    if (h && (st = cc__json_get_arr(ctx, path, h, "headline", "tiers", false, &t))) return st;
+    bool have = h && t;
     if (have)
         for (size_t i = 0; i < json_object_array_length(t) && d->n_head < RP_MAX_TIERS; i++) {
             size_t k = tier_index(d, json_object_get_string(json_object_array_get_idx(t, i)));
             if (k < d->n_tiers) d->head_name[d->n_head++] = d->tier_name[k];
         }
-    if (have) {
-        jwithin(h, d->minutes, d->nb, d->head_within);
-        d->head_unreachable = jget(h, "population_unreachable");
-    }
+    if (have && ((st = jwithin(ctx, path, h, "headline", d->minutes, d->nb, d->head_within, NULL)) ||
+                 (st = jnum(ctx, path, h, "headline", "population_unreachable", &d->head_unreachable))))
+        return st;
     const char *want = d->o->headline;
     if (!want || !*want) {
         if (!have && d->n_tiers)
@@ -96,7 +112,6 @@ static cc_status read_headline(cc_ctx *ctx, rp_data *d, const char *path)
     char **names = g_strsplit(want, ",", -1);
     const char *sel[RP_MAX_TIERS];
     size_t ns = 0;
-    cc_status st = CC_OK;
     for (char **n = names; *n && !st; n++) {
         g_strstrip(*n);
         if (!**n) continue;
@@ -146,28 +161,40 @@ static bool is_head(const rp_data *d, const char *tier)
  * tiers, which the new sites join. */
 static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
 {
-    json_object *par, *cov, *v;
-    if (!json_object_object_get_ex(d->summary, "parameters", &par) || !json_object_object_get_ex(d->summary, "coverage", &cov) ||
-        !json_object_object_get_ex(par, "minutes", &v))
-        return cc__fail(ctx, CC_ERR_INPUT, "'%s' is a siting summary without <parameters.minutes> or <coverage>", path);
+    json_object *par = NULL, *cov = NULL;
+    cc_status st;
+    if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "parameters", true, &par)) ||
+        (st = cc__json_get_obj(ctx, path, d->summary, NULL, "coverage", true, &cov)) ||
+        (st = cc__json_get_num(ctx, path, par, "parameters", "minutes", true, &d->minutes[0])) ||
+        (st = jnum(ctx, path, cov, "coverage", "population_total", &d->total)) ||
+        (st = jnum(ctx, path, cov, "coverage", "population_no_road_access", &d->no_road)) ||
+        (st = jnum(ctx, path, cov, "coverage", "covered_after", &d->within[0])) ||
+        (st = jnum(ctx, path, cov, "coverage", "covered_before", &d->base_within[0])))
+        return st;
+    if (!(d->minutes[0] > 0) || d->minutes[0] > 1440)
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s': <parameters.minutes> is %g; a threshold is above 0 and at most 1440", path, d->minutes[0]);
     d->is_site = true;
     d->nb = 1;
-    d->minutes[0] = json_object_get_double(v);
-    d->total = jget(cov, "population_total");
-    d->no_road = jget(cov, "population_no_road_access");
     d->unreachable = NAN; /* not in a siting summary */
-    d->within[0] = jget(cov, "covered_after");
     d->have_base = true;
-    d->base_within[0] = d->base_head_within[0] = jget(cov, "covered_before");
+    d->base_head_within[0] = d->base_within[0];
     d->base_total = d->total;
     for (size_t b = 1; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
-    if (json_object_object_get_ex(par, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
-    if (json_object_object_get_ex(par, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
-    json_object *dm, *k;
-    if (json_object_object_get_ex(d->summary, "demand", &dm) && json_object_object_get_ex(dm, "kind", &k))
-        d->points_demand = !strcmp(json_object_get_string(k), "points");
-    if (json_object_object_get_ex(par, "fixed_tiers", &v)) {
-        char **names = g_strsplit(json_object_get_string(v), ",", -1);
+    const char *s = NULL;
+    if ((st = cc__json_get_str(ctx, path, par, "parameters", "crs", false, &s))) return st;
+    if (s) snprintf(d->crs_name, sizeof(d->crs_name), "%s", s);
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, path, par, "parameters", "profile", false, &s))) return st;
+    if (s) snprintf(d->profile, sizeof(d->profile), "%s", s);
+    json_object *dm = NULL;
+    s = NULL;
+    if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "demand", false, &dm))) return st;
+    if (dm && (st = cc__json_get_str(ctx, path, dm, "demand", "kind", false, &s))) return st;
+    d->points_demand = s && !strcmp(s, "points");
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, path, par, "parameters", "fixed_tiers", false, &s))) return st;
+    if (s) {
+        char **names = g_strsplit(s, ",", -1);
         for (char **n = names; *n && d->n_head < RP_MAX_TIERS; n++)
             if (**n) d->head_name[d->n_head++] = keep(d, g_strstrip(*n));
         g_strfreev(names);
@@ -180,58 +207,118 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
 static cc_status read_summary(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
+    cc_status st;
     snprintf(p, sizeof(p), "%s/summary.json", d->dir);
-    if (!(d->summary = json_object_from_file(p)))
+    if (access(p, F_OK) != 0)
         return cc__fail(ctx, CC_ERR_INPUT, "Unable to read '%s': is '%s' a carecircle output folder?", p, d->dir);
-    json_object *m, *v, *t;
-    if (json_object_object_get_ex(d->summary, "command", &v) && !strcmp(json_object_get_string(v), "site")) return read_site_summary(ctx, d, p);
-    if (!json_object_object_get_ex(d->summary, "minutes", &m) || json_object_get_type(m) != json_type_array)
-        return cc__fail(ctx, CC_ERR_INPUT, "'%s' has no <minutes>", p);
+    if ((st = cc__json_load(ctx, p, false, &d->summary))) return st == CC_ERR_IO ? st : CC_ERR_INPUT;
+    if ((st = summary_fields(ctx, d, p))) return st;
+    if (d->o->base_dir) read_base_summary(ctx, d);
+    return CC_OK;
+}
+
+/* The figures of a summary.json (d->summary, parsed), each checked for its type. */
+static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p)
+{
+    cc_status st;
+    json_object *m = NULL, *dem = NULL, *t = NULL;
+    const char *s;
+    const char *cmd = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "command", false, &cmd))) return st;
+    if (cmd && !strcmp(cmd, "site")) return read_site_summary(ctx, d, p);
+    if ((st = cc__json_get_arr(ctx, p, d->summary, NULL, "minutes", true, &m))) return st;
     d->nb = json_object_array_length(m);
-    if (d->nb == 0 || d->nb > CC_MAX_BANDS) return cc__fail(ctx, CC_ERR_INPUT, "'%s' has %zu thresholds", p, d->nb);
-    for (size_t b = 0; b < d->nb; b++) d->minutes[b] = json_object_get_double(json_object_array_get_idx(m, b));
-    jwithin(d->summary, d->minutes, d->nb, d->within);
-    d->total = jget(d->summary, "population_total");
-    d->no_road = jget(d->summary, "population_no_road_access");
-    d->unreachable = jget(d->summary, "population_unreachable");
-    d->beyond = jget(d->summary, "population_beyond_max");
-    if (json_object_object_get_ex(d->summary, "crs", &v)) snprintf(d->crs_name, sizeof(d->crs_name), "%s", json_object_get_string(v));
-    if (json_object_object_get_ex(d->summary, "profile", &v)) snprintf(d->profile, sizeof(d->profile), "%s", json_object_get_string(v));
-    if (json_object_object_get_ex(d->summary, "demand", &v) && json_object_object_get_ex(v, "kind", &t))
-        d->points_demand = !strcmp(json_object_get_string(t), "points");
-    if (json_object_object_get_ex(d->summary, "tiers", &t)) {
+    if (d->nb == 0 || d->nb > CC_MAX_BANDS)
+        return cc__fail(ctx, CC_ERR_INPUT, "'%s': <minutes> has %zu thresholds (1 to %d expected)", p, d->nb, CC_MAX_BANDS);
+    for (size_t b = 0; b < d->nb; b++) {
+        if ((st = cc__json_idx_num(ctx, p, m, "minutes", b, &d->minutes[b]))) return st;
+        if (d->minutes[b] <= 0 || d->minutes[b] > 1440)
+            return cc__fail(ctx, CC_ERR_INPUT, "'%s': <minutes> item %zu is %g; thresholds are above 0 and at most 1440",
+                            p, b + 1, d->minutes[b]);
+    }
+    if ((st = jwithin(ctx, p, d->summary, NULL, d->minutes, d->nb, d->within, NULL))) return st;
+    if ((st = jnum(ctx, p, d->summary, NULL, "population_total", &d->total)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_no_road_access", &d->no_road)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_unreachable", &d->unreachable)) ||
+        (st = jnum(ctx, p, d->summary, NULL, "population_beyond_max", &d->beyond)))
+        return st;
+    double um = 0;
+    if ((st = jnum(ctx, p, d->summary, NULL, "uncovered_minutes", &um))) return st; /* read by the maps */
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "crs", false, &s))) return st;
+    if (s) snprintf(d->crs_name, sizeof(d->crs_name), "%s", s);
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "profile", false, &s))) return st;
+    if (s) snprintf(d->profile, sizeof(d->profile), "%s", s);
+    if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "demand", false, &dem))) return st;
+    s = NULL;
+    if (dem && (st = cc__json_get_str(ctx, p, dem, "demand", "kind", false, &s))) return st;
+    d->points_demand = s && !strcmp(s, "points");
+    if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "tiers", false, &t))) return st;
+    if (t) {
         json_object_object_foreach(t, name, tv)
         {
             if (d->n_tiers == RP_MAX_TIERS) break;
+            char where[160];
+            snprintf(where, sizeof(where), "tiers.%s", name);
+            if (!json_object_is_type(tv, json_type_object))
+                return cc__fail(ctx, CC_ERR_INPUT, "'%s': <%s> must be an object, not %s", p, where, cc__json_type_name(tv));
             size_t k = d->n_tiers++;
             d->tier_name[k] = keep(d, name);
-            jwithin(tv, d->minutes, d->nb, d->tier_within[k]);
-            d->tier_facilities[k] = (int)jget(tv, "facilities");
-            d->tier_snapped[k] = (int)jget(tv, "facilities_snapped");
-            d->tier_unreachable[k] = jget(tv, "population_unreachable");
+            double nf, ns;
+            if ((st = jwithin(ctx, p, tv, where, d->minutes, d->nb, d->tier_within[k], NULL)) ||
+                (st = jnum(ctx, p, tv, where, "facilities", &nf)) || (st = jnum(ctx, p, tv, where, "facilities_snapped", &ns)))
+                return st;
+            if (nf < 0 || nf > INT32_MAX || ns < 0 || ns > INT32_MAX)
+                return cc__fail(ctx, CC_ERR_INPUT, "'%s': <%s.facilities> counts must be between 0 and %d", p, where, INT32_MAX);
+            d->tier_facilities[k] = (int)nf;
+            d->tier_snapped[k] = (int)ns;
+            if ((st = jnum(ctx, p, tv, where, "population_unreachable", &d->tier_unreachable[k]))) return st;
         }
     }
-    cc_status st = read_headline(ctx, d, p);
-    if (st) return st;
-    if (d->o->base_dir) {
+    return read_headline(ctx, d, p);
+}
+
+static void read_base_summary(cc_ctx *ctx, rp_data *d)
+{
+    char p[4200];
+    {
         snprintf(p, sizeof(p), "%s/summary.json", d->o->base_dir);
-        if ((d->base = json_object_from_file(p))) {
-            d->have_base = jwithin(d->base, d->minutes, d->nb, d->base_within);
-            d->base_total = jget(d->base, "population_total");
-            /* the base's headline: the same single tier, else its own headline object */
-            json_object *bt, *bh = NULL;
-            for (size_t b = 0; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
-            if (d->n_head == 1 && json_object_object_get_ex(d->base, "tiers", &bt) && json_object_object_get_ex(bt, d->head_name[0], &bh))
-                jwithin(bh, d->minutes, d->nb, d->base_head_within);
-            else if (d->n_head && json_object_object_get_ex(d->base, "headline", &bh))
-                jwithin(bh, d->minutes, d->nb, d->base_head_within);
-            else if (!d->n_head)
-                memcpy(d->base_head_within, d->base_within, sizeof(d->base_within));
-        } else {
-            cc__warn(ctx, "Base outputs '%s' are unreadable: no before/after figures", p);
+        bool have = false;
+        /* the base folder's figures are optional: an unreadable or malformed file is a warning */
+        cc_ctx *quiet = NULL;
+        if (cc_ctx_create(&quiet) == CC_OK) {
+            if (!cc__json_load(quiet, p, false, &d->base) &&
+                !jwithin(quiet, p, d->base, NULL, d->minutes, d->nb, d->base_within, &have) &&
+                !jnum(quiet, p, d->base, NULL, "population_total", &d->base_total)) {
+                d->have_base = have;
+                /* the base's headline: the same single tier, else its own headline object */
+                json_object *bt = NULL, *bh = NULL;
+                for (size_t b = 0; b < CC_MAX_BANDS; b++) d->base_head_within[b] = NAN;
+                if (d->n_head == 1 && !cc__json_get_obj(quiet, p, d->base, NULL, "tiers", false, &bt) && bt &&
+                    json_object_object_get_ex(bt, d->head_name[0], &bh) && json_object_is_type(bh, json_type_object))
+                    jwithin(quiet, p, bh, "tiers", d->minutes, d->nb, d->base_head_within, NULL);
+                else if (d->n_head && !cc__json_get_obj(quiet, p, d->base, NULL, "headline", false, &bh) && bh)
+                    jwithin(quiet, p, bh, "headline", d->minutes, d->nb, d->base_head_within, NULL);
+                else if (!d->n_head)
+                    memcpy(d->base_head_within, d->base_within, sizeof(d->base_within));
+            } else {
+                d->have_base = false;
+                cc__warn(ctx, "Base outputs are unusable (%s): no before/after figures", cc_ctx_last_error(quiet));
+            }
+            cc_ctx_destroy(quiet);
         }
     }
-    return CC_OK;
+}
+
+cc_status cc__report_summary_check(cc_ctx *ctx, const char *path, const char *text, size_t len)
+{
+    static const cc_report_opts dflt;
+    rp_data d = {.dir = "", .o = &dflt, .strs = g_string_chunk_new(4096)};
+    cc_status st = cc__json_parse(ctx, path, text, len, &d.summary);
+    if (!st) st = summary_fields(ctx, &d, path);
+    data_free(&d);
+    return st;
 }
 
 static char *fstr_d(rp_data *d, OGRFeatureH f, const char *field)
@@ -316,6 +403,7 @@ static void grow_project(rp_data *d, const OGREnvelope *e)
 static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
 {
     cc__gdal_init();
+    if (cc__input_check(ctx, d->gpkg, "Output file")) return CC_ERR_INPUT;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(d->gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -504,7 +592,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->unc, d->n_unc, cap_unc);
             rp_unc *u = &d->unc[d->n_unc++];
-            u->rank = (int)fnum(f, "rank", 0);
+            double rk = fnum(f, "rank", 0); /* an edited file may hold any number: no overflowing cast */
+            u->rank = rk >= 0 && rk <= 1e9 ? (int)rk : 0;
             u->pop = fnum(f, "population", 0);
             u->minutes = fnum(f, "minutes", NAN);
             u->status = fstr(f, "status");
@@ -571,6 +660,8 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
 {
     char p[4200];
     snprintf(p, sizeof(p), "%s/coverage.gpkg", d->o->base_dir);
+    struct stat sb;
+    if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) return;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -624,7 +715,9 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
-cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
+/* Reads the outputs in @p dir and writes the deliverables into @p out (the same folder, or its
+ * staging copy). */
+static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const cc_report_opts *opts)
 {
     static const cc_report_opts dflt;
     const cc_report_opts *o = opts ? opts : &dflt;
@@ -634,17 +727,32 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     else if (!strcmp(lang, "en")) en = true;
     else if (!strcmp(lang, "zh,en") || !strcmp(lang, "en,zh")) zh = en = true;
     else return cc__fail(ctx, CC_ERR_PARAM, "Unknown report language '%s': use zh, en or zh,en", lang);
+    /* maps, reports and styles are written into @p dir: only into a folder of carecircle's own */
+    char owned[4096];
+    cc_status st1 = cc__out_check(ctx, dir, owned, sizeof(owned));
+    if (st1) return st1;
     /* titles and scenario name from scenario.json when the caller gives none (carecircle report) */
     cc_report_opts oo = *o;
     char sp[4200];
     snprintf(sp, sizeof(sp), "%s/scenario.json", dir);
-    json_object *sj = (!o->title_zh || !o->title_en || !o->scenario) ? json_object_from_file(sp) : NULL, *sc = NULL, *v;
-    if (sj && json_object_object_get_ex(sj, "scenario", &sc)) {
-        if (!oo.title_zh && json_object_object_get_ex(sc, "title_zh", &v)) oo.title_zh = json_object_get_string(v);
-        if (!oo.title_en && json_object_object_get_ex(sc, "title_en", &v)) oo.title_en = json_object_get_string(v);
-        if (!oo.scenario && json_object_object_get_ex(sc, "name", &v)) oo.scenario = json_object_get_string(v);
-        if (!oo.scenario_zh && json_object_object_get_ex(sc, "label_zh", &v)) oo.scenario_zh = json_object_get_string(v);
-        if (!oo.scenario_en && json_object_object_get_ex(sc, "label_en", &v)) oo.scenario_en = json_object_get_string(v);
+    json_object *sj = NULL, *sc = NULL;
+    if ((!o->title_zh || !o->title_en || !o->scenario) && access(sp, F_OK) == 0) {
+        cc_status st0;
+        if ((st0 = cc__json_load(ctx, sp, false, &sj)) ||
+            (st0 = cc__json_get_obj(ctx, sp, sj, NULL, "scenario", false, &sc))) {
+            json_object_put(sj);
+            return st0;
+        }
+        static const char *const keys[] = {"title_zh", "title_en", "name", "label_zh", "label_en"};
+        const char **dst[] = {&oo.title_zh, &oo.title_en, &oo.scenario, &oo.scenario_zh, &oo.scenario_en};
+        for (size_t k = 0; sc && k < 5; k++) {
+            const char *v = NULL;
+            if ((st0 = cc__json_get_str(ctx, sp, sc, "scenario", keys[k], false, &v))) {
+                json_object_put(sj);
+                return st0;
+            }
+            if (!*dst[k] && v) *dst[k] = v;
+        }
     }
     o = &oo;
     rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
@@ -661,6 +769,10 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
         goto out;
     }
+    /* read from @p dir, written to @p out */
+    d.dir = out;
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", out);
+    dir = out;
     if ((st = cc__styles_write(ctx, &d))) goto out;
     if ((st = cc__project_write(ctx, &d))) goto out;
     if (o->no_maps) goto out;
@@ -680,5 +792,59 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
 out:
     data_free(&d);
     json_object_put(sj);
+    return st;
+}
+
+/* A copy of @p name from @p from into @p to: a hard link (same file system, no bytes copied) for
+ * files the report never writes (travel_time.tif, summary.json ...), a real copy for the others
+ * (coverage.gpkg's layer_styles table is rewritten in place, maps and reports are overwritten). */
+static cc_status stage_entry(cc_ctx *ctx, const char *from, const char *to, const char *name)
+{
+    char a[4600], b[4600];
+    snprintf(a, sizeof(a), "%s/%s", from, name);
+    snprintf(b, sizeof(b), "%s/%s", to, name);
+    /* files the report writes (or rewrites in place) are copied: a link would share the inode */
+    bool written = !strcmp(name, "coverage.gpkg") || !strcmp(name, "project.qgs") || !strncmp(name, "travel_time.q", 13) ||
+                   !strncmp(name, "map_", 4) || !strncmp(name, "report_", 7);
+    if (!written && link(a, b) == 0) return CC_OK;
+    FILE *in = fopen(a, "rb"), *o = in ? fopen(b, "wb") : NULL;
+    char buf[65536];
+    size_t k;
+    bool bad = !in || !o;
+    while (!bad && (k = fread(buf, 1, sizeof(buf), in)) > 0) bad = fwrite(buf, 1, k, o) != k;
+    bad |= in && ferror(in);
+    if (in) fclose(in);
+    if (o && fclose(o) != 0) bad = true;
+    return bad ? cc__fail(ctx, CC_ERR_IO, "Unable to copy '%s' to stage the report: %s", a, strerror(errno)) : CC_OK;
+}
+
+cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts)
+{
+    /* a folder this process is staging (a run writing its deliverables) is written in place; any
+     * other output folder gets a staged copy that replaces it only when every deliverable is
+     * written, so an interruption or a full disk never leaves a truncated map */
+    if (cc__stage_is_live(dir)) return report_in(ctx, dir, dir, opts);
+    char owned[4096], sj[4200];
+    cc_status st = cc__out_check(ctx, dir, owned, sizeof(owned));
+    if (st) return st;
+    snprintf(sj, sizeof(sj), "%s/summary.json", owned);
+    if (access(sj, F_OK) != 0) return report_in(ctx, dir, dir, opts); /* fails, naming the folder */
+    cc__stage stage;
+    if ((st = cc__stage_begin(ctx, dir, &stage))) return st;
+    DIR *dd = opendir(owned);
+    struct dirent *e;
+    if (!dd) st = cc__fail(ctx, CC_ERR_IO, "Unable to read folder '%s': %s", dir, strerror(errno));
+    while (!st && (e = readdir(dd))) {
+        struct stat sb;
+        char p[4400];
+        snprintf(p, sizeof(p), "%s/%s", owned, e->d_name);
+        if (!strcmp(e->d_name, ".carecircle") || lstat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
+        st = stage_entry(ctx, owned, stage.tmp_dir, e->d_name);
+    }
+    if (dd) closedir(dd);
+    if (!st) st = report_in(ctx, dir, stage.tmp_dir, opts);
+    if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    if (!st) st = cc__stage_commit(ctx, &stage);
+    cc__stage_abort(&stage);
     return st;
 }

@@ -166,4 +166,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
 /* XML/HTML escaping into a GString. */
 void cc__xml_esc(GString *g, const char *s);
 
+/* Parse @p text as a summary.json and check every figure the report reads (fuzzing, tests). */
+cc_status cc__report_summary_check(cc_ctx *ctx, const char *path, const char *text, size_t len);
+
 #endif

@@ -108,8 +108,14 @@ cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes
     if (n == 0 || n > CC_MAX_BANDS)
         return cc__fail(ctx, CC_ERR_PARAM, "Give between 1 and %d thresholds (parameter minutes), got %zu", CC_MAX_BANDS, n);
     for (size_t i = 0; i < n; i++) {
-        if (!(m[i] > 0) || m[i] > 1440)
-            return cc__fail(ctx, CC_ERR_PARAM, "Threshold %g minutes is out of range: give minutes above 0 and at most 1440 (a day)", m[i]);
+        char num[32];
+        if (!(m[i] > 0) || m[i] > 1440 || llround(m[i] * 60000.0) < 1)
+            return cc__fail(ctx, CC_ERR_PARAM,
+                            "Threshold %s minutes is out of range: give minutes from 1 ms (0.0000167) to 1440 (a day)",
+                            cc__num(num, m[i]));
+        if (i && llround(m[i] * 60000.0) == llround(m[i - 1] * 60000.0))
+            return cc__fail(ctx, CC_ERR_PARAM, "Thresholds %s and %s minutes are closer than 1 ms (parameter minutes)",
+                            cc__num(num, m[i - 1]), cc__num((char[32]){0}, m[i]));
         if (i && m[i] <= m[i - 1]) return cc__fail(ctx, CC_ERR_PARAM, "Thresholds must be strictly ascending (parameter minutes), got %g after %g", m[i], m[i - 1]);
         bands_min[i] = m[i];
         bands_ms[i] = (uint32_t)llround(m[i] * 60000.0);
@@ -134,7 +140,7 @@ static cc_status check_opts(run *r)
     size_t n = r->nb;
     if (o->uncovered_minutes > 0) {
         if (o->uncovered_minutes > 1440)
-            return cc__fail(ctx, CC_ERR_PARAM, "Parameter uncovered_minutes must be at most 1440, got %g", o->uncovered_minutes);
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter uncovered_minutes must be at most 1440, got %s", cc__num((char[32]){0}, o->uncovered_minutes));
         r->uncovered_min = o->uncovered_minutes;
     } else {
         r->uncovered_min = m[n / 2];

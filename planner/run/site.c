@@ -124,7 +124,7 @@ static cc_status check_opts(run *r)
     r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP;
     r->minutes = o->minutes ? o->minutes : 30;
     if (!(r->minutes > 0) || r->minutes > 1440)
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %g: give minutes above 0 and at most 1440", r->minutes);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %s: give minutes above 0 and at most 1440", cc__num((char[32]){0}, r->minutes));
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
@@ -133,19 +133,19 @@ static cc_status check_opts(run *r)
     if (r->model == CC_SITE_LSCP) {
         double t = o->target_share ? o->target_share : 0.95;
         if (!(t > 0 && t <= 1))
-            return cc__fail(ctx, CC_ERR_PARAM, "Parameter target_share is %g: give a share above 0 and at most 1 (e.g. 0.95)", t);
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter target_share is %s: give a share above 0 and at most 1 (e.g. 0.95)", cc__num((char[32]){0}, t));
     }
     r->radius_min = o->radius_minutes ? o->radius_minutes : fmax(60.0, r->minutes);
     if (!(r->radius_min >= r->minutes) || r->radius_min > 1440)
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameter radius_minutes is %g: give at least parameter minutes (%g) and at most 1440", r->radius_min,
-                        r->minutes);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter radius_minutes is %s: give at least parameter minutes (%s) and at most 1440",
+                        cc__num((char[32]){0}, r->radius_min), cc__num((char[32]){0}, r->minutes));
     r->dispatch_min = 0;
     if (o->emergency) r->dispatch_min = o->dispatch_minutes == 0 ? 3.0 : o->dispatch_minutes < 0 ? 0.0 : o->dispatch_minutes;
     if (r->dispatch_min >= r->minutes)
         return cc__fail(ctx, CC_ERR_PARAM, "The dispatch delay (%g min) leaves no time to drive within %g minutes", r->dispatch_min, r->minutes);
     r->spacing_m = o->spacing_m ? o->spacing_m : 1000;
     if (!(r->spacing_m >= 10) || r->spacing_m > 1e6)
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameter spacing_m is %g: give between 10 and 1000000 metres", r->spacing_m);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter spacing_m is %s: give between 10 and 1000000 metres", cc__num((char[32]){0}, r->spacing_m));
     if ((o->max_per_area > 0 || o->min_per_area > 0) && !o->in.admin)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area need admin areas (parameter admin)");
     if (o->max_per_area > 0 && o->min_per_area > o->max_per_area)

@@ -61,7 +61,7 @@ static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_
     if (p->tile < 16 || p->tile > 16384)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter tile_cells is %d: give between 16 and 16384 cells", p->tile);
     if (opts->halo_m != 0 && (!(opts->halo_m > 0) || opts->halo_m > 5e6))
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameter halo_m is %g m: give above 0 and at most 5000 km", opts->halo_m);
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter halo_m is %s m: give above 0 and at most 5000 km", cc__num((char[32]){0}, opts->halo_m));
     return CC_OK;
 }
 
@@ -69,6 +69,7 @@ static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_
 static cc_status read_grid(cc_ctx *ctx, const char *path, cc__grid *g)
 {
     cc_status st = CC_OK;
+    if ((st = cc__input_check(ctx, path, "population file"))) return st;
     cc__gdal_init();
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <glib.h>
@@ -23,6 +24,7 @@
 
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
+#include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "scenario_internal.h"
 
@@ -35,6 +37,7 @@ void cc_batch_destroy(cc_batch *b)
     free(b->dir);
     free(b->base_file);
     free(b->out);
+    if (b->names) g_hash_table_destroy(b->names);
     free(b);
 }
 
@@ -54,12 +57,24 @@ static bool valid_name(const char *s)
     return strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* A variant's folder must not collide with what carecircle writes into the batch folder
+ * (manifest.json, comparison.csv, report_en.html ..., any case), hidden names or staging names. */
+static bool reserved_name(const char *s)
+{
+    return s[0] == '.' || cc__is_output_name(s) || strstr(s, ".cc-tmp-") || strstr(s, ".cc-old-") ||
+           !strcasecmp(s, "comparison.tmp.gpkg");
+}
+
 static bool push(cc_batch *b, cc_scenario *s)
 {
-    cc_scenario **v = cc__realloc_array(b->v, b->n + 1, sizeof(cc_scenario *));
-    if (!v) return false;
-    b->v = v;
-    v[b->n++] = s;
+    if (b->n == b->cap) {
+        size_t c = b->cap ? 2 * b->cap : 16;
+        cc_scenario **v = cc__realloc_array(b->v, c, sizeof(cc_scenario *));
+        if (!v) return false;
+        b->v = v;
+        b->cap = c;
+    }
+    b->v[b->n++] = s;
     return true;
 }
 
@@ -110,8 +125,12 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
             cc__sc_problem(p, namenode, "Variant name '%s' may hold only letters, digits, '_', '-' and '.' (it names a folder)",
                            name ? name : "");
         if (!strcmp(name, "base")) cc__sc_problem(p, namenode, "Variant name 'base' is reserved for the base scenario");
-        for (size_t i = 0; i < b->n; i++)
-            if (!strcmp(cc_scenario_get_name(b->v[i]), name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+        else if (valid_name(name) && reserved_name(name))
+            cc__sc_problem(p, namenode, "Variant name '%s' is taken by a file carecircle writes into the batch folder (or is hidden)",
+                           name);
+        /* names seen so far in a hash set: linear in the number of variants */
+        if (b->names && g_hash_table_contains(b->names, name)) cc__sc_problem(p, namenode, "Two variants are named '%s'", name);
+        else if (b->names) g_hash_table_add(b->names, g_strdup(name));
     }
     p->subst = NULL;
     (void)before;
@@ -210,6 +229,21 @@ cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out)
     if (vars && vars->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, vars, "<variants> must be a list of {name, title, set}");
     if (sweeps && sweeps->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, sweeps, "<sweeps> must be a list of {name, key, values}");
     if (!vars && !sweeps) cc__sc_problem(&p, root, "The batch has neither <variants> nor <sweeps>");
+    /* the number of variants, sweeps expanded, is checked before any is built */
+    size_t total = vars && vars->type == YAML_SEQUENCE_NODE ? (size_t)(vars->data.sequence.items.top - vars->data.sequence.items.start) : 0;
+    for (yaml_node_item_t *it = sweeps && sweeps->type == YAML_SEQUENCE_NODE ? sweeps->data.sequence.items.start : NULL;
+         it && it < sweeps->data.sequence.items.top; it++) {
+        yaml_node_t *vn = cc__yaml_get(&by, yaml_document_get_node(&by.doc, *it), "values");
+        if (vn && vn->type == YAML_SEQUENCE_NODE) total += (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+    }
+    if (total > CC_MAX_VARIANTS) {
+        cc__sc_problem(&p, sweeps ? sweeps : vars,
+                       "The batch expands to %zu variants (sweeps included); at most %d are allowed: split it into several batches",
+                       total, CC_MAX_VARIANTS);
+        st = cc__sc_parser_status(&p);
+        goto out;
+    }
+    if (!(b->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL))) p.nomem = true;
     for (yaml_node_item_t *it = vars && vars->type == YAML_SEQUENCE_NODE ? vars->data.sequence.items.start : NULL;
          it && it < vars->data.sequence.items.top && !p.nomem; it++) {
         yaml_node_t *m = yaml_document_get_node(&by.doc, *it);
@@ -361,14 +395,24 @@ static void forward_log(void *user, cc_log_level level, const char *msg)
     g_mutex_unlock(&t->pl->lock);
 }
 
-/* An output folder that completed with this content hash. */
-static bool up_to_date(const char *dir, const char *hash)
+/* An output folder that completed with this content hash. Its scenario.json is read like user
+ * input: when unreadable or malformed (edited, truncated by a crash) the variant is run again,
+ * with a warning naming the file and the key. */
+static bool up_to_date(cc_ctx *ctx, const char *dir, const char *hash)
 {
     char *sj = g_build_filename(dir, "summary.json", NULL), *scj = g_build_filename(dir, "scenario.json", NULL);
     bool ok = false;
-    if (g_file_test(sj, G_FILE_TEST_EXISTS)) {
-        json_object *j = json_object_from_file(scj), *h;
-        if (j && json_object_object_get_ex(j, "content_hash", &h) && !strcmp(json_object_get_string(h), hash)) ok = true;
+    if (g_file_test(sj, G_FILE_TEST_EXISTS) && g_file_test(scj, G_FILE_TEST_EXISTS)) {
+        json_object *j = NULL;
+        const char *h = NULL;
+        cc_ctx *q = NULL;
+        if (cc_ctx_create(&q) == CC_OK) {
+            if (cc__json_load(q, scj, false, &j) || cc__json_get_str(q, scj, j, NULL, "content_hash", true, &h))
+                cc__warn(ctx, "%s; running the variant again", cc_ctx_last_error(q));
+            else
+                ok = !strcmp(h, hash);
+            cc_ctx_destroy(q);
+        }
         json_object_put(j);
     }
     g_free(sj);
@@ -393,8 +437,9 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
     cc_ctx_set_log(ctx, forward_log, &tg);
     cc_ctx_set_threads(ctx, threads);
     cc_ctx_set_interrupt_flag(ctx, pl->main->interrupt_flag);
+    cc_ctx_set_command(ctx, pl->main->command);
     cc_status st = CC_OK;
-    if (!v->hashable || pl->o.force || !up_to_date(v->dir, v->hash)) {
+    if (!v->hashable || pl->o.force || !up_to_date(ctx, v->dir, v->hash)) {
         cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
                                    .content_hash = v->hashable ? v->hash : ""};
         st = cc_scenario_run(ctx, s, &ro, NULL);
@@ -488,7 +533,12 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
     cc_status st = CC_OK;
     *out = NULL;
     if (!dir) return cc__fail(ctx, CC_ERR_PARAM, "Batch '%s' names no output folder: give <out> in the file or parameter out_dir", b->file);
-    if (g_mkdir_with_parents(dir, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
+    /* the batch folder must be carecircle's (marker) or new: manifest.json and comparison.* go into it */
+    char real[4096];
+    if ((st = cc__out_check(ctx, dir, real, sizeof(real)))) return st;
+    if (g_mkdir_with_parents(real, 0755) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to create batch folder '%s': %s", dir, strerror(errno));
+    if ((st = cc__marker_write(ctx, real, false))) return st;
+    dir = real;
     pool *pl = calloc(1, sizeof(*pl));
     if (!pl) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     g_mutex_init(&pl->lock);
@@ -575,6 +625,35 @@ void cc__batch_job_set_outcome(cc__batch_job *j, size_t i, const cc__variant_out
     snprintf(v->error, sizeof(v->error), "%.*s", (int)sizeof(in->error) - 1, in->error);
 }
 
+/* 1e12 x the seconds variant @p name took in manifest @p m when it completed, else -1; every
+ * member read is checked for its type (a malformed entry ends the search). */
+static double manifest_seconds(cc_ctx *q, const char *mp, json_object *m, const char *name)
+{
+    json_object *vs = NULL;
+    double est = -1;
+    if (cc__json_get_arr(q, mp, m, NULL, "variants", false, &vs) || !vs) return -1;
+    for (size_t k = 0; k < json_object_array_length(vs); k++) {
+        json_object *e = json_object_array_get_idx(vs, k);
+        const char *nm = NULL, *state = NULL;
+        double sec = -1;
+        if (!json_object_is_type(e, json_type_object) || cc__json_get_str(q, mp, e, "variants", "name", false, &nm) ||
+            cc__json_get_str(q, mp, e, "variants", "state", false, &state) ||
+            cc__json_get_num(q, mp, e, "variants", "seconds", false, &sec))
+            break;
+        if (nm && state && !strcmp(nm, name) && !strcmp(state, "done") && sec >= 0)
+            est = 1e12 * sec; /* measured times rank above any byte count */
+    }
+    return est;
+}
+
+double cc__batch_manifest_check(cc_ctx *ctx, const char *path, const char *text, size_t len, const char *name)
+{
+    json_object *m = NULL;
+    double est = cc__json_parse(ctx, path, text, len, &m) ? -1 : manifest_seconds(ctx, path, m, name);
+    json_object_put(m);
+    return est;
+}
+
 /* Expected cost of variant i, to hand out the largest first: its time in the last manifest of this
  * batch folder, else the size of its input files (bytes of roads + population + facilities). */
 double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
@@ -582,17 +661,14 @@ double cc__batch_job_estimate(const cc__batch_job *j, size_t i)
     const cc_scenario *s = j->b->v[i];
     double est = -1;
     char *mp = g_build_filename(j->dir, "manifest.json", NULL);
-    json_object *m = json_object_from_file(mp), *vs;
-    g_free(mp);
-    if (m && json_object_object_get_ex(m, "variants", &vs) && json_object_is_type(vs, json_type_array)) {
-        for (size_t k = 0; k < json_object_array_length(vs); k++) {
-            json_object *e = json_object_array_get_idx(vs, k), *nm, *sec, *state;
-            if (json_object_object_get_ex(e, "name", &nm) && !strcmp(json_object_get_string(nm), s->name) &&
-                json_object_object_get_ex(e, "state", &state) && !strcmp(json_object_get_string(state), "done") &&
-                json_object_object_get_ex(e, "seconds", &sec))
-                est = 1e12 * json_object_get_double(sec); /* measured times rank above any byte count */
-        }
+    json_object *m = NULL;
+    cc_ctx *q = NULL;
+    /* a hint only: a missing or malformed manifest (checked like user input) falls back to sizes */
+    if (cc_ctx_create(&q) == CC_OK) {
+        if (g_file_test(mp, G_FILE_TEST_EXISTS) && !cc__json_load(q, mp, false, &m)) est = manifest_seconds(q, mp, m, s->name);
+        cc_ctx_destroy(q);
     }
+    g_free(mp);
     json_object_put(m);
     return est >= 0 ? est : cc__batch_job_input_bytes(j, i);
 }

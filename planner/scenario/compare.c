@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "../report/report_internal.h"
 #include "scenario_internal.h"
@@ -49,21 +51,31 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     char p[4300];
     for (size_t b = 0; b < nb; b++) v->within[b] = NAN;
     snprintf(p, sizeof(p), "%s/summary.json", dir);
-    json_object *j = json_object_from_file(p), *w, *x;
-    if (!j) return;
-    v->ok = true;
-    if (json_object_object_get_ex(j, "population_total", &x)) v->total = json_object_get_double(x);
+    json_object *j = NULL, *w = NULL;
+    cc_ctx *q = NULL;
+    if (access(p, F_OK) != 0 || cc_ctx_create(&q) != CC_OK) return;
+    /* read like user input: a malformed summary leaves the variant out of the comparison, with a warning */
     v->no_road = v->unreachable = NAN;
-    if (json_object_object_get_ex(j, "population_no_road_access", &x)) v->no_road = json_object_get_double(x);
-    if (json_object_object_get_ex(j, "population_unreachable", &x)) v->unreachable = json_object_get_double(x);
-    if (json_object_object_get_ex(j, "population_within_min", &w))
-        for (size_t b = 0; b < nb; b++) {
-            char k[32];
-            snprintf(k, sizeof(k), "%g", minutes[b]);
-            if (json_object_object_get_ex(w, k, &x)) v->within[b] = json_object_get_double(x);
-        }
+    bool good = !cc__json_load(q, p, false, &j) && !cc__json_get_num(q, p, j, NULL, "population_total", false, &v->total) &&
+                !cc__json_get_num(q, p, j, NULL, "population_no_road_access", false, &v->no_road) &&
+                !cc__json_get_num(q, p, j, NULL, "population_unreachable", false, &v->unreachable) &&
+                !cc__json_get_obj(q, p, j, NULL, "population_within_min", false, &w);
+    for (size_t b = 0; good && w && b < nb; b++) {
+        char k[32];
+        snprintf(k, sizeof(k), "%g", minutes[b]);
+        good = !cc__json_get_num(q, p, w, "population_within_min", k, false, &v->within[b]);
+    }
+    if (!good) {
+        cc__warn(ctx, "%s: variant left out of the comparison", cc_ctx_last_error(q));
+        cc_ctx_destroy(q);
+        json_object_put(j);
+        return;
+    }
+    cc_ctx_destroy(q);
+    v->ok = true;
     json_object_put(j);
     snprintf(p, sizeof(p), "%s/coverage.gpkg", dir);
+    if (cc__input_check(ctx, p, "variant output")) return;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);

@@ -166,7 +166,7 @@ bool cc__sc_get_number(sc_parser *p, yaml_node_t *n, const char *key, double lo,
         return false;
     }
     if (v < lo || v > hi) {
-        cc__sc_problem(p, n, "<%s> must be between %g and %g, got %g", key, lo, hi, v);
+        cc__sc_problem(p, n, "<%s> must be between %g and %g, got %s", key, lo, hi, s);
         return false;
     }
     *out = v;

@@ -190,6 +190,8 @@ static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool 
         *hashable = false;
         return CC_OK;
     }
+    cc_status st0 = cc__input_check(ctx, path, "input file");
+    if (st0) return st0;
     cc__gdal_init();
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);

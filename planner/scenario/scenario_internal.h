@@ -134,11 +134,19 @@ struct json_object *cc__scenario_resolved(const cc_scenario *s);
 cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc);
 
 /* ---- batches (batch.c, compare.c) ------------------------------------------------------------ */
+/* Most variants in one batch (sweeps expanded), checked before any variant is built. */
+#define CC_MAX_VARIANTS 1000
+
 struct cc_batch {
     char *file, *dir, *base_file, *out;
-    size_t n;
-    cc_scenario **v; /* v[0] = base */
+    size_t n, cap;
+    cc_scenario **v;         /* v[0] = base */
+    struct _GHashTable *names; /* variant names seen while loading */
 };
+
+/* Parse @p text as a batch manifest.json and look up variant @p name's time as the scheduler does
+ * (fuzzing, tests): 1e12 x seconds, or -1. */
+double cc__batch_manifest_check(cc_ctx *ctx, const char *path, const char *text, size_t len, const char *name);
 
 /* comparison.csv, comparison.gpkg and the batch report from the variants' outputs. */
 cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang);
