@@ -488,10 +488,14 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             cc__xml_esc(g, s);
             g_string_append(g, "</p>\n");
         }
+        /* the township column when there are townships; where each point is, always */
+        bool with_adm = d->n_adm > 0;
+        for (size_t i = 0; i < shown && !with_adm; i++) with_adm = d->unc[i].admin && *d->unc[i].admin;
         g_string_append(g, "<table><tr>");
         th_text(g, cc__tr(lang, "rank"), false);
         if (d->points_demand) th_text(g, cc__tr(lang, "name"), true);
-        th_text(g, cc__tr(lang, "township"), true);
+        if (with_adm) th_text(g, cc__tr(lang, "township"), true);
+        th_text(g, cc__tr(lang, "location"), true);
         th_text(g, cc__tr(lang, "population"), false);
         th_text(g, cc__tr(lang, "minutes_h"), false);
         th_text(g, cc__tr(lang, "status"), true);
@@ -503,7 +507,14 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             const char *adm = u->admin;
             for (size_t k = 0; zh && adm && k < d->n_adm; k++) /* the township's Chinese name, when the layer has one */
                 if (d->adm[k].name && !strcmp(d->adm[k].name, adm) && d->adm[k].name_zh && *d->adm[k].name_zh) adm = d->adm[k].name_zh;
-            td_text(g, adm);
+            if (with_adm) td_text(g, adm);
+            if (isnan(u->lon) || isnan(u->lat)) {
+                g_string_append(g, "<td class=\"l\">–</td>");
+            } else { /* latitude first, as map search boxes take it */
+                char loc[64];
+                snprintf(loc, sizeof(loc), "%.5f, %.5f", u->lat, u->lon);
+                td_text(g, loc);
+            }
             cell_num(g, lang, u->pop);
             if (isnan(u->minutes))
                 g_string_append(g, "<td>–</td>");

@@ -511,6 +511,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             u->name = fstr(f, "name");
             u->name_zh = fstr(f, "name_zh");
             u->admin = fstr(f, "admin");
+            u->lon = fnum(f, "lon", NAN);
+            u->lat = fnum(f, "lat", NAN);
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
             if (g) {
                 u->x = OGR_G_GetX(g, 0);

@@ -48,6 +48,7 @@ typedef struct rp_road {
 typedef struct rp_unc {
     int rank;
     double pop, minutes, x, y;
+    double lon, lat; /* WGS84; NAN when the layer has none (written before lon/lat were added) */
     char *status, *name, *name_zh, *admin;
 } rp_unc;
 

@@ -281,6 +281,10 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString, OFTReal, OFTString, OFTString};
     cc_status st = create_fields(ctx, lyr, fn, ft, 8);
     if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    /* lon/lat (WGS84) of each point, so that a cell or village can be found without GIS */
+    const int ilon = d->name_zh ? 9 : 8;
+    if (!st) st = cc__add_field(ctx, lyr, "lon", OFTReal);
+    if (!st) st = cc__add_field(ctx, lyr, "lat", OFTReal);
     if (st) return st;
     uncovered *u = cc__malloc_array(d->n, sizeof(uncovered));
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -291,6 +295,27 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     if (n > MAX_UNCOVERED) {
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
         n = MAX_UNCOVERED;
+    }
+    double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
+    if (!lon || !lat) {
+        free(lon);
+        free(lat);
+        free(u);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].i], lat[r] = d->y[u[r].i];
+    {
+        OGRSpatialReferenceH src = cc__srs_from_wkt(c->crs_wkt), wgs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(wgs, 4326);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        cc__gdal_begin(ctx);
+        OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
+        cc__gdal_end(ctx);
+        if (!ct) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform demand_uncovered to longitude/latitude: %s", cc__gdal_msg(ctx));
+        else st = cc__transform_points(ctx, ct, lon, lat, n);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        if (src) OSRDestroySpatialReference(src);
+        OSRDestroySpatialReference(wgs);
     }
     for (size_t r = 0; r < n && !st; r++) {
         size_t i = u[r].i;
@@ -313,11 +338,15 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
         if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 8, d->name_zh[i]);
         if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
+        OGR_F_SetFieldDouble(f, ilon, lon[r]);
+        OGR_F_SetFieldDouble(f, ilon + 1, lat[r]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
         OGR_F_SetGeometryDirectly(f, pt);
         st = put(ctx, lyr, f, "demand_uncovered");
     }
+    free(lon);
+    free(lat);
     free(u);
     return st;
 }
