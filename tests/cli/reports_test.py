@@ -539,6 +539,24 @@ def case_report_tables(tmp):
     html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
     check("万" in html and "转诊" in html and "青山县人民医院" in html, "report_zh.html: no 万 or no referral table")
     check("<td>33</td><td>32</td>" in html, "the all-facilities row does not say how many joined the network")
+    # the township chart: one bar per township of coverage_by_admin, lowest share within 30 minutes
+    # first, each bar's figure that township's share (from the GeoPackage, not from the report)
+    cds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    adm = [(f.GetField("name_zh"), f.GetField("name"), f.GetField("pop_le_30") / f.GetField("population"))
+           for f in cds.GetLayerByName("coverage_by_admin")]
+    adm.sort(key=lambda a: a[2])
+    for lang, head in (("zh", "按乡镇的行车时间分布"), ("en", "Population by travel time, per township")):
+        page = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        check(head in page, f"report_{lang}: no township chart")
+        svg = page[page.find("<svg", page.find(head)):]
+        svg = svg[:svg.find("</svg>")]
+        names = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+        shares = [float(x) for x in re.findall(r">([\d.]+)%</text>", svg)]
+        want = [a[0] if lang == "zh" else a[1] for a in adm]
+        check(names == want, f"report_{lang}: township bars {names}, expected by share {want}")
+        check(len(shares) == len(adm) and all(abs(s - 100 * a[2]) < 0.051 for s, a in zip(shares, adm)),
+              f"report_{lang}: bar shares {shares} vs {[round(100 * a[2], 1) for a in adm]}")
+        check(svg.count("<rect") >= len(adm) + 4, f"report_{lang}: township chart draws too few bars")
 
     # tiers by level, not alphabetically, in the report and on stdout
     out2 = os.path.join(tmp, "levels")
