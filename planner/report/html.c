@@ -488,7 +488,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     free(order);
 
     /* by township */
-    if (d->n_adm) {
+    if (d->n_adm && !d->adm_outline_only) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_cov_admin"));
         g_string_append(g, "</h2>\n<table><tr>");

@@ -100,6 +100,7 @@ typedef struct rp_data {
     size_t n_fac;
     rp_admin *adm;
     size_t n_adm;
+    bool adm_outline_only; /* admin areas without figures (admin_areas of a siting folder): map only */
     rp_road *road;
     size_t n_road;
     rp_unc *unc;
