@@ -192,7 +192,7 @@ static int cmp_adm_key(const void *pa, const void *pb)
 
 /* Population by travel-time band per township, one bar each, townships with the lowest share
  * within the middle threshold first (where the report's reader should look). */
-static void admin_chart(GString *g, const char *lang, const rp_data *d)
+static bool admin_chart(GString *g, const char *lang, const rp_data *d)
 {
     const bool zh = !strcmp(lang, "zh");
     size_t n = d->n_adm, m = mid_band(d->minutes, d->nb);
@@ -200,7 +200,8 @@ static void admin_chart(GString *g, const char *lang, const rp_data *d)
     const char **labels = cc__calloc_array(n, sizeof(char *));
     double(*w)[CC_MAX_BANDS] = cc__calloc_array(n, sizeof(*w));
     double *tot = cc__calloc_array(n, sizeof(double));
-    if (order && labels && w && tot && d->nb) {
+    const bool ok = order && labels && w && tot;
+    if (ok && d->nb) {
         for (size_t i = 0; i < n; i++) {
             const rp_admin *a = &d->adm[i];
             order[i] = (adm_key){a->pop > 0 && !isnan(a->within[m]) ? a->within[m] / a->pop : 2, i};
@@ -220,6 +221,7 @@ static void admin_chart(GString *g, const char *lang, const rp_data *d)
         svg_bars(g, lang, labels, (const double(*)[CC_MAX_BANDS])w, tot, n, d->minutes, d->nb);
     }
     free(order), free(labels), free(w), free(tot);
+    return ok;
 }
 
 /* Split one CSV line (quotes doubled inside quoted fields) into at most @p max fields, in place. */
@@ -515,7 +517,10 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
-        admin_chart(g, lang, d);
+        if (!admin_chart(g, lang, d)) {
+            g_string_free(g, TRUE);
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
     }
 
     referral_table(g, lang, d->dir);
