@@ -22,6 +22,8 @@
 #include "cc_route.h"
 #include "cc_coverage.h"
 #include "cc_site.h"
+#include "cc_mexclp.h"
+#include "cc_site_robust.h"
 #include "cc_report.h"
 #include "cc_scenario.h"
 #include "cc_traveltime.h"

@@ -88,6 +88,25 @@ typedef struct cc_coverage_opts {
      *  clinics; 120 stations never by default). Every tier is still reported on its own. @since 0.5 */
     const char *headline;
     cc_offroad_opts offroad;         /**< @since 0.5; zero: the straight model */
+    /* emergency direction and the emergency chain (@since 0.5) */
+    bool emergency;           /**< times run from the facility to the patient (ambulances leaving
+                                   emergency stations, oneway streets taken that way) plus the
+                                   dispatch delay, instead of from the patient to the facility */
+    bool chain;               /**< also compute the emergency chain of every demand point:
+                                   dispatch delay + nearest station of @c station_tiers -> patient
+                                   + time on scene + patient -> nearest facility of
+                                   @c capable_tiers (result member chain, raster bands, layer
+                                   chain_isochrones, summary.json key "chain") */
+    const char *station_tiers; /**< chain: comma list of the tiers that dispatch ambulances; required */
+    const char *capable_tiers; /**< chain: comma list of the tiers that can treat the key diseases;
+                                    NULL: those of "county_hospital,sub_centre" that exist
+                                    (capable_tiers_for_chain, DOMAIN.md section 7) */
+    double dispatch_minutes;  /**< chain and emergency: dispatch delay; 0: 3 (the 3-minute departure
+                                   target, DOMAIN.md section 1); < 0: none */
+    double on_scene_minutes;  /**< chain: time on scene; 0: 10 (DOMAIN.md section 7); < 0: none */
+    double capacity_minutes;  /**< with in.capacity_field: people are served by facilities within this
+                                   many minutes (nearest first, until capacity is used) and the E2SFCA
+                                   catchment is this wide; 0: uncovered_minutes (@since 0.5) */
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -97,6 +116,35 @@ typedef struct cc_tier_result {
     const double *population_within; /**< one per threshold */
     double population_unreachable;   /**< road access, but no facility of the tier reachable */
 } cc_tier_result;
+
+/** Figures of the emergency chain (cc_coverage_opts.chain). Times of one leg are only counted
+ *  for people for whom that leg exists (road access, a station or capable facility reachable).
+ *  @since 0.5 */
+typedef struct cc_chain_result {
+    double dispatch_minutes, on_scene_minutes;
+    uint32_t stations, capable_facilities;   /**< facilities of the tiers joined to the network */
+    const double *population_within;         /**< one per threshold: whole chain within T */
+    const double *response_within;           /**< one per threshold: dispatch + station -> patient within T */
+    const double *transport_within;          /**< one per threshold: patient -> capable facility within T */
+    double population_without_chain;         /**< no road access, or a leg without any facility */
+    double mean_total_s;                     /**< population-weighted means over the people with a chain */
+    double mean_station_to_patient_s;        /**< over the people a station reaches */
+    double mean_patient_to_capable_s;        /**< over the people who reach a capable facility */
+    double t_search_s;
+} cc_chain_result;
+
+/** Figures of the capacity allocation (cc_inputs.capacity_field): people are taken in order of
+ *  travel time, each by the nearest facility within the threshold that still has room.
+ *  served + unserved_within + no_access = population_total. @since 0.5 */
+typedef struct cc_capacity_result {
+    double minutes;                 /**< the threshold of the allocation and of the E2SFCA catchment */
+    double population_served;
+    double population_unserved_within; /**< within the threshold of a facility, but all of them full */
+    double population_no_access;    /**< no facility within the threshold (or no road access) */
+    uint32_t facilities_with_capacity, facilities_over_capacity; /**< over: nearest-facility demand above capacity */
+    double mean_access_per_1000;    /**< population-weighted mean E2SFCA index, capacity per 1,000 people */
+    double t_s;
+} cc_capacity_result;
 
 /** Figures of a coverage run (also written to summary.json). */
 typedef struct cc_coverage_result {
@@ -125,6 +173,10 @@ typedef struct cc_coverage_result {
     size_t graph_routing_bytes, graph_geometry_bytes, way_vertices;
     double t_load_s, t_graph_s, t_snap_s, t_search_s, t_polygons_s, t_write_s, t_total_s;
     cc_offroad_result offroad; /**< @since 0.5 */
+    bool emergency;                   /**< times from the facility to the patient, dispatch included (@since 0.5) */
+    double dispatch_minutes;          /**< with emergency (@since 0.5) */
+    const cc_chain_result *chain;     /**< the emergency chain; NULL unless asked for (@since 0.5) */
+    const cc_capacity_result *capacity; /**< NULL unless in.capacity_field is set (@since 0.5) */
 } cc_coverage_result;
 
 /** Run the coverage end to end and write travel_time.tif, coverage.gpkg and summary.json
@@ -133,7 +185,8 @@ typedef struct cc_coverage_result {
  *  @param out figures; caller owns them, free with cc_coverage_result_destroy(); may be NULL
  *  @return CC_OK or the first failure (message in cc_ctx_last_error()).
  *  Thread safety: one run per ctx at a time; runs with distinct contexts and distinct output
- *  folders may run concurrently. @since 0.1 (options reorganised around cc_inputs in 0.4) */
+ *  folders may run concurrently (thread-safe with one ctx per thread).
+ *  @since 0.1 (options reorganised around cc_inputs in 0.4) */
 CC_API cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out);
 
 /** Free a result. NULL is a no-op. Thread-safe for distinct results. @since 0.1 */

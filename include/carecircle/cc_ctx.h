@@ -42,33 +42,39 @@ typedef void (*cc_progress_fn)(void *user, const char *step, double fraction);
  *  @return CC_OK or CC_ERR_NOMEM. Thread-safe. @since 0.1 */
 CC_API cc_status cc_ctx_create(cc_ctx **out);
 
-/** Free a context. NULL is a no-op. @since 0.1 */
+/** Free a context. NULL is a no-op. Not thread-safe for one ctx: no call may be using it. @since 0.1 */
 CC_API void cc_ctx_destroy(cc_ctx *ctx);
 
 /** The message of the last failure reported in @p ctx, or "" if none: one line, except after
  *  scenario or batch validation, where each problem is one line ('\n'-separated). Borrowed;
- *  valid until the next call that uses @p ctx. @since 0.1 */
+ *  valid until the next call that uses @p ctx. Thread-safe with one ctx per thread (the text changes with the
+ *  ctx's next call). @since 0.1 */
 CC_API const char *cc_ctx_last_error(const cc_ctx *ctx);
 
-/** Route log messages to @p fn (NULL: discard). @since 0.1 */
+/** Route log messages to @p fn (NULL: discard). Not thread-safe for one ctx: set it before the ctx is used.
+ *  @since 0.1 */
 CC_API void cc_ctx_set_log(cc_ctx *ctx, cc_log_fn fn, void *user);
 
-/** Route progress reports to @p fn (NULL: none). @since 0.1 */
+/** Route progress reports to @p fn (NULL: none). Not thread-safe for one ctx: set it before the ctx is used.
+ *  @since 0.1 */
 CC_API void cc_ctx_set_progress(cc_ctx *ctx, cc_progress_fn fn, void *user);
 
 /** Number of threads for parallel loops: 0 = all cores, -k = all but k (at least 1),
- *  k > 0 = exactly k. Without OpenMP every value means 1. @since 0.1 */
+ *  k > 0 = exactly k. Without OpenMP every value means 1. Not thread-safe for one ctx: set it before the ctx
+ *  is used. @since 0.1 */
 CC_API void cc_ctx_set_threads(cc_ctx *ctx, int threads);
 
-/** The number of threads that parallel loops will use (>= 1), resolved from the setting. */
+/** The number of threads that parallel loops will use (>= 1), resolved from the setting.
+ *  Thread-safe with one ctx per thread. @since 0.1 */
 CC_API int cc_ctx_get_threads(const cc_ctx *ctx);
 
 /** Register a flag that a signal handler sets to ask long calls to stop. Long calls check it
  *  between steps and inside long loops and return CC_ERR_INTERRUPTED, leaving no partial
- *  output. Borrowed; must outlive every call using @p ctx. NULL removes it. @since 0.1 */
+ *  output. Borrowed; must outlive every call using @p ctx. NULL removes it. Not thread-safe for one ctx: set
+ *  it before the ctx is used (the flag may be raised from any thread). @since 0.1 */
 CC_API void cc_ctx_set_interrupt_flag(cc_ctx *ctx, const volatile sig_atomic_t *flag);
 
-/** Number of warnings logged through @p ctx since it was created. @since 0.1 */
+/** Number of warnings logged through @p ctx since it was created. Thread-safe with one ctx per thread. @since 0.1 */
 CC_API size_t cc_ctx_get_warning_count(const cc_ctx *ctx);
 
 #ifdef __cplusplus

@@ -9,8 +9,8 @@
  * facility means the same to each of them.
  *
  * Parameters are named in messages by their field names here ("tier_field", "crs"), which are
- * also the keys of a scenario file's <inputs> section; the command-line program maps them to
- * its flags ("--tier-field") when it prints a message.
+ * also the keys of a scenario file's <inputs> section; a program with its own option names
+ * (the carecircle command line) maps parameter names to them when it prints a message.
  */
 #ifndef CC_INPUTS_H
 #define CC_INPUTS_H
@@ -74,6 +74,9 @@ typedef struct cc_inputs {
     const char *facility_where;      /**< OGR attribute filter on the facilities */
     const char *tier_field;          /**< facility tier field; default "tier" when present */
     const char *tiers;               /**< "1=village_clinic,2=township_health_centre,3=county_hospital" */
+    const char *capacity_field;      /**< facility capacity (people a facility can serve; beds or staff
+                                          scaled to people): a numeric field, empty = no limit; NULL:
+                                          capacity is not used (@since 0.5) */
     const char *admin;               /**< admin-area polygons (townships) */
     const char *admin_name_field;    /**< default "name" when present */
     const char *admin_code_field;    /**< default "code" when present */

@@ -37,7 +37,7 @@ typedef struct cc_report_opts {
  *  language. A layer named proposed_sites (points) in coverage.gpkg, when present, is styled,
  *  drawn and tabulated (its fields name, tier, gain).
  *  @return CC_OK, CC_ERR_IO (outputs unreadable or unwritable), CC_ERR_INPUT (not a carecircle
- *  output folder), CC_ERR_PARAM (unknown language), CC_ERR_NOMEM. @since 0.2 */
+ *  output folder), CC_ERR_PARAM (unknown language), CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.2 */
 CC_API cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
 
 #ifdef __cplusplus

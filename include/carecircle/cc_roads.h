@@ -51,16 +51,16 @@ typedef struct cc_roads_opts {
  *  CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.1 */
 CC_API cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts, cc_roads **out);
 
-/** Free roads. NULL is a no-op. @since 0.1 */
+/** Free roads. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_roads_destroy(cc_roads *r);
 
-/** Number of ways (polylines) kept. */
+/** Number of ways (polylines) kept. Thread-safe (reads only). @since 0.1 */
 CC_API size_t cc_roads_get_way_count(const cc_roads *r);
-/** Number of vertices kept. */
+/** Number of vertices kept. Thread-safe (reads only). @since 0.1 */
 CC_API size_t cc_roads_get_vertex_count(const cc_roads *r);
-/** Working CRS as WKT (borrowed; valid until the roads are destroyed). */
+/** Working CRS as WKT (borrowed; valid until the roads are destroyed). Thread-safe (reads only). @since 0.1 */
 CC_API const char *cc_roads_get_crs_wkt(const cc_roads *r);
-/** Working CRS as "EPSG:n" when it has an EPSG code, else "custom" (borrowed). */
+/** Working CRS as "EPSG:n" when it has an EPSG code, else "custom" (borrowed). Thread-safe (reads only). @since 0.1 */
 CC_API const char *cc_roads_get_crs_name(const cc_roads *r);
 
 #ifdef __cplusplus

@@ -36,26 +36,30 @@ typedef struct cc_seed {
 } cc_seed;
 
 /** Create a workspace for graph @p g (borrowed; must outlive the search).
- *  @return CC_OK or CC_ERR_NOMEM. @since 0.1 */
+ *  @return CC_OK or CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.1 */
 CC_API cc_status cc_search_create(cc_ctx *ctx, const cc_graph *g, cc_search **out);
 
-/** Free a workspace. NULL is a no-op. @since 0.1 */
+/** Free a workspace. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_search_destroy(cc_search *s);
 
 /** Multi-source Dijkstra from @p seeds (several seeds may share a node: the cheapest wins,
  *  ties to the smaller origin). Settles every node whose cost is <= @p limit_ms
  *  (CC_INF_COST: no limit). Allocation-free. Ties between equal costs are broken by the
- *  smaller origin, so the result does not depend on seed order. @since 0.1 */
+ *  smaller origin, so the result does not depend on seed order. Not thread-safe for one search; thread-safe
+ *  with one search per thread (the graph is shared read-only). @since 0.1 */
 CC_API void cc_search_run(cc_search *s, cc_direction dir, const cc_seed *seeds, size_t n_seeds, uint32_t limit_ms);
 
-/** Cost of @p node in the last search, CC_INF_COST when it was not settled. */
+/** Cost of @p node in the last search, CC_INF_COST when it was not settled.
+ *  Thread-safe with one search per thread. @since 0.1 */
 CC_API uint32_t cc_search_get_cost(const cc_search *s, uint32_t node);
-/** Origin of @p node in the last search, CC_INVALID_ID when it was not settled. */
+/** Origin of @p node in the last search, CC_INVALID_ID when it was not settled.
+ *  Thread-safe with one search per thread. @since 0.1 */
 CC_API uint32_t cc_search_get_origin(const cc_search *s, uint32_t node);
 /** The nodes settled by the last search, in settling order (non-decreasing cost).
- *  Borrowed; valid until the next run. */
+ *  Borrowed; valid until the next run. Thread-safe with one search per thread. @since 0.1 */
 CC_API const uint32_t *cc_search_get_settled_ref(const cc_search *s, size_t *count);
-/** Total nodes settled by this workspace since it was created (for benchmarks). */
+/** Total nodes settled by this workspace since it was created (for benchmarks).
+ *  Thread-safe with one search per thread. @since 0.1 */
 CC_API uint64_t cc_search_get_settled_total(const cc_search *s);
 
 #ifdef __cplusplus

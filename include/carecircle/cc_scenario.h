@@ -33,30 +33,34 @@ typedef struct cc_scenario cc_scenario;
  *  in a message, then a count of the rest).
  *  @param out new scenario; caller owns it, free with cc_scenario_destroy()
  *  @return CC_OK; CC_ERR_IO (the file cannot be read, or only missing files); CC_ERR_INPUT
- *  (syntax, unknown key, wrong type, out-of-range value); CC_ERR_NOMEM. @since 0.2 */
+ *  (syntax, unknown key, wrong type, out-of-range value); CC_ERR_NOMEM. Thread-safe with one ctx per thread.
+ *  @since 0.2 */
 CC_API cc_status cc_scenario_load(cc_ctx *ctx, const char *path, cc_scenario **out);
 
-/** Free a scenario. NULL is a no-op. @since 0.2 */
+/** Free a scenario. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.2 */
 CC_API void cc_scenario_destroy(cc_scenario *s);
 
-/** Name of the scenario (its <name>, else the file name without extension). Borrowed. */
+/** Name of the scenario (its <name>, else the file name without extension). Borrowed.
+ *  Thread-safe (reads only). @since 0.2 */
 CC_API const char *cc_scenario_get_name(const cc_scenario *s);
 
-/** Output folder given by the file's <out> key (resolved), or NULL. Borrowed. */
+/** Output folder given by the file's <out> key (resolved), or NULL. Borrowed. Thread-safe (reads only). @since 0.2 */
 CC_API const char *cc_scenario_get_out_dir(const cc_scenario *s);
 
-/** True when the scenario has a <siting> section (which needs the siting engine). */
+/** True when the scenario has a <siting> section (run by cc_scenario_run() before the coverage).
+ *  Thread-safe (reads only). @since 0.2 */
 CC_API bool cc_scenario_has_siting(const cc_scenario *s);
 
 /** The resolved scenario as canonical JSON text (every default filled in, paths resolved).
- *  @param out new string; caller frees it with free() @return CC_OK or CC_ERR_NOMEM. @since 0.2 */
+ *  @param out new string; caller frees it with free() @return CC_OK or CC_ERR_NOMEM. Thread-safe with one ctx
+ *  per thread. @since 0.2 */
 CC_API cc_status cc_scenario_to_json(cc_ctx *ctx, const cc_scenario *s, char **out);
 
 /** Content hash (SHA-256, 64 hex digits and NUL in @p hex) of the resolved scenario, the
  *  carecircle version and the bytes of every input file (all files GDAL lists for a dataset,
  *  e.g. a shapefile's .shp/.shx/.dbf/.prj). @p hashable is set false when an input cannot be
  *  hashed (a PostGIS connection): such a scenario is never considered unchanged.
- *  @return CC_OK, CC_ERR_IO, CC_ERR_NOMEM. @since 0.2 */
+ *  @return CC_OK, CC_ERR_IO, CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.2 */
 CC_API cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool *hashable);
 
 /** Options of cc_scenario_run(). */
@@ -69,12 +73,15 @@ typedef struct cc_scenario_run_opts {
                                      one that also covers the base) */
 } cc_scenario_run_opts;
 
-/** Run a scenario end to end through cc_coverage_run(): outputs, QGIS styles and project, maps
- *  and report in the output folder, plus scenario.json (resolved scenario and content hash).
- *  A scenario with a <siting> section fails with CC_ERR_PARAM before any work ("siting is not
- *  available in this build") until the siting engine is wired in.
+/** Run a scenario end to end. Each <siting> section runs first through cc_site_run() on the
+ *  scenario's inputs with its edits (speed factors, closed and added roads, facility changes),
+ *  into the folder "siting" (several: "siting_<k>") of the output folder; then the coverage runs
+ *  through cc_coverage_run() on the same inputs with the proposed sites added: outputs, QGIS
+ *  styles and project, maps and report in the output folder, plus scenario.json (resolved
+ *  scenario and content hash). A failed siting section fails the run, naming its line.
  *  @param out figures; free with cc_coverage_result_destroy(); may be NULL
- *  @return as cc_coverage_run(). @since 0.2 */
+ *  @return as cc_coverage_run(). Thread-safe with one ctx per thread. Distinct output folders may run
+ *  concurrently. @since 0.2 */
 CC_API cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *opts, cc_coverage_result **out);
 
 /* ---- batches ---------------------------------------------------------------------------------- */
@@ -84,17 +91,17 @@ typedef struct cc_batch cc_batch;
 
 /** Parse and validate batch file @p path, its base scenario and every variant (each variant is
  *  the base with the variant's overrides applied, validated as a whole).
- *  @return as cc_scenario_load(). @since 0.2 */
+ *  @return as cc_scenario_load(). Thread-safe with one ctx per thread. @since 0.2 */
 CC_API cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out);
 
-/** Free a batch. NULL is a no-op. @since 0.2 */
+/** Free a batch. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.2 */
 CC_API void cc_batch_destroy(cc_batch *b);
 
-/** Number of variants, the base included (it is variant 0, named "base"). */
+/** Number of variants, the base included (it is variant 0, named "base"). Thread-safe (reads only). @since 0.2 */
 CC_API size_t cc_batch_get_variant_count(const cc_batch *b);
-/** Variant @p i (borrowed scenario, valid until the batch is destroyed). */
+/** Variant @p i (borrowed scenario, valid until the batch is destroyed). Thread-safe (reads only). @since 0.2 */
 CC_API const cc_scenario *cc_batch_get_variant(const cc_batch *b, size_t i);
-/** Output folder given by the batch file's <out> key (resolved), or NULL. */
+/** Output folder given by the batch file's <out> key (resolved), or NULL. Thread-safe (reads only). @since 0.2 */
 CC_API const char *cc_batch_get_out_dir(const cc_batch *b);
 
 /** Options of cc_batch_run(). */
@@ -135,10 +142,11 @@ typedef struct cc_batch_result {
  *  of every variant), comparison.csv and comparison.gpkg (population within each threshold per
  *  scenario and admin area, and the change against the base) and the batch report.
  *  @return CC_OK when the batch ran (even if variants failed: see @p out), or the error that
- *  stopped it (unwritable batch folder, interrupted). @since 0.2 */
+ *  stopped it (unwritable batch folder, interrupted). Thread-safe with one ctx per thread. A batch runs its
+ *  variants on its own threads (parameter jobs). @since 0.2 */
 CC_API cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts, cc_batch_result **out);
 
-/** Free a batch result. NULL is a no-op. @since 0.2 */
+/** Free a batch result. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.2 */
 CC_API void cc_batch_result_destroy(cc_batch_result *r);
 
 #ifdef __cplusplus

@@ -56,7 +56,7 @@ typedef enum cc_site_model {
     CC_SITE_PCENTER = 3  /**< p sites, least worst time */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -159,7 +159,7 @@ typedef struct cc_site_solution {
  *  Not thread-safe for one ctx; GLPK is only called from the calling thread. @since 0.1 */
 CC_API cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out);
 
-/** Free a solution. NULL is a no-op. @since 0.1 */
+/** Free a solution. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_site_solution_destroy(cc_site_solution *s);
 
 /* ---- the whole study ------------------------------------------------------------------------- */
@@ -193,6 +193,11 @@ typedef struct cc_site_opts {
                                       (default 60, at least T) */
     bool emergency;              /**< emergency-station mode: station -> patient plus dispatch delay */
     double dispatch_minutes;     /**< emergency mode: dispatch delay (default 3; < 0: 0) */
+    const char *capable_tiers;   /**< emergency mode, MCLP and LSCP: optimise the emergency chain
+                                      (dispatch + station -> patient + on scene + patient -> nearest
+                                      facility of these tiers, a comma list) instead of the first leg
+                                      (@since 0.5) */
+    double on_scene_minutes;     /**< with capable_tiers: time on scene (default 10; < 0: 0) (@since 0.5) */
     uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2) */
     bool exact;                  /**< also solve exactly with GLPK (refused when too large) */
     double time_limit_s;         /**< for the exact solve, seconds (default 600) */
@@ -229,6 +234,8 @@ typedef struct cc_site_result {
     cc_site_model model;
     bool emergency;
     double minutes, radius_minutes, dispatch_minutes;
+    bool chain;                  /**< times are the emergency chain (capable_tiers given) (@since 0.5) */
+    double on_scene_minutes;     /**< with chain (@since 0.5) */
     uint32_t p;
     double population_total, population_no_road_access;
     double covered_before, covered_after;            /**< within T */
@@ -257,11 +264,12 @@ typedef struct cc_site_result {
  *  into @p opts->out_dir (staged: a failed or interrupted run leaves no partial output).
  *  @param out figures; caller owns them, free with cc_site_result_destroy(); may be NULL
  *  @return CC_OK; CC_ERR_PARAM (bad option); CC_ERR_IO; CC_ERR_INPUT; CC_ERR_CRS;
- *  CC_ERR_LIMIT (coverage sets would not fit in memory, or --exact on a too large
- *  instance: the message says what to change); CC_ERR_NOMEM; CC_ERR_INTERRUPTED. @since 0.1 */
+ *  CC_ERR_LIMIT (coverage sets would not fit in memory, or parameter exact on a too large
+ *  instance: the message says what to change); CC_ERR_NOMEM; CC_ERR_INTERRUPTED. Thread-safe with one ctx per
+ *  thread. @since 0.1 */
 CC_API cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **out);
 
-/** Free a result. NULL is a no-op. @since 0.1 */
+/** Free a result. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.1 */
 CC_API void cc_site_result_destroy(cc_site_result *r);
 
 #ifdef __cplusplus

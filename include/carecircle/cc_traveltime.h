@@ -61,10 +61,10 @@ typedef struct cc_traveltime_result {
  *  @param out may be NULL; else the figures (free with cc_traveltime_result_destroy()).
  *  @return CC_OK; CC_ERR_PARAM (bad options, a point population layer); the errors of the
  *  readers, the graph build and the writers, naming the tile that failed.
- *  Thread safety: one run per ctx at a time. @since 0.3 */
+ *  Thread safety: one run per ctx at a time. Thread-safe with one ctx per thread. @since 0.3 */
 CC_API cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_traveltime_result **out);
 
-/** Free a result. NULL is a no-op. @since 0.4 */
+/** Free a result. NULL is a no-op. Not thread-safe for one object (distinct objects: thread-safe). @since 0.4 */
 CC_API void cc_traveltime_result_destroy(cc_traveltime_result *r);
 
 #ifdef __cplusplus

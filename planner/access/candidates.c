@@ -15,23 +15,12 @@
 
 void cc__road_pts_free(cc__road_pts *p)
 {
-    free(p->x);
-    free(p->y);
-    free(p->join);
+    CC__FREE_ALL(p->x, p->y, p->join);
     memset(p, 0, sizeof(*p));
 }
 
-typedef struct arc_key {
-    double speed; /* m per ms, the faster direction */
-    uint32_t a;
-} arc_key;
-
-static int cmp_arc_key(const void *x, const void *y)
-{
-    const arc_key *p = x, *q = y;
-    if (p->speed != q->speed) return p->speed > q->speed ? -1 : 1;
-    return p->a < q->a ? -1 : p->a > q->a;
-}
+/* An arc with its speed (m per ms, the faster direction), fastest first. */
+typedef cc__scored arc_key;
 
 /* Point at distance s from the start of arc a. */
 static void arc_point(const cc_graph *g, uint32_t a, double s, double *x, double *y)
@@ -163,7 +152,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
         double pieces = ceil(len / spacing_m);
         cap += pieces < 1 ? 1 : (size_t)pieces;
     }
-    qsort(keys, n_arcs, sizeof(arc_key), cmp_arc_key);
+    qsort(keys, n_arcs, sizeof(arc_key), cc__cmp_scored_desc);
     out->x = cc__malloc_array(cap ? cap : 1, sizeof(double));
     out->y = cc__malloc_array(cap ? cap : 1, sizeof(double));
     out->join = cc__malloc_array(cap ? cap : 1, sizeof(cc__join));
@@ -176,7 +165,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
     if (!out->x || !out->y || !out->join || !G.key || !G.head || !G.next) goto nomem;
     for (uint32_t i = 0; i < G.nslot; i++) G.key[i] = INT64_MIN;
     for (size_t k = 0; k < n_arcs; k++) {
-        uint32_t a = keys[k].a;
+        uint32_t a = keys[k].id;
         double len = g->arc_len_m[a];
         double pieces = ceil(len / spacing_m);
         uint32_t n = pieces < 1 ? 1 : (uint32_t)pieces;
@@ -195,11 +184,7 @@ cc_status cc__road_candidates(cc_ctx *ctx, const cc_graph *g, const cc_roads *ro
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory generating candidates along roads");
 out:
-    free(keys);
-    free(sel);
-    free(G.key);
-    free(G.head);
-    free(G.next);
+    CC__FREE_ALL(keys, sel, G.key, G.head, G.next);
     if (st) cc__road_pts_free(out);
     return st;
 }

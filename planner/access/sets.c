@@ -19,9 +19,7 @@
 
 void cc__sets_free(cc__sets *s)
 {
-    free(s->first);
-    free(s->dem);
-    free(s->t_ms);
+    CC__FREE_ALL(s->first, s->dem, s->t_ms);
     memset(s, 0, sizeof(*s));
 }
 
@@ -212,9 +210,7 @@ out:
         free(ts[t].dem);
         free(ts[t].t);
     }
-    free(ts);
-    free(start);
-    free(owner);
+    CC__FREE_ALL(ts, start, owner);
     if (st) cc__sets_free(out);
     return st;
 }

@@ -2,6 +2,7 @@
 #ifndef CC_CLI_H
 #define CC_CLI_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +42,8 @@ const char *cli_params_to_flags(const char *msg, char *out, size_t n);
 /* Print "carecircle: error: <last error>" and return the exit code for @p st. */
 int cli_fail(cli_env *env, cc_status st);
 int cli_exit_code(cc_status st);
-void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "carecircle CMD: error: ... (see --help)"; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse "15,30,60" into at most @p max numbers. Returns count, or -1 on error. */
 int cli_parse_numbers(const char *s, double *out, int max);
@@ -51,6 +53,60 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out);
 int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n);
 /* Format 1234567.8 as "1,234,568". */
 const char *cli_thousands(double v, char *buf, size_t n);
+
+/* A --lang value: zh, en or zh,en (either order). 0, or CLI_EXIT_USAGE after a usage error. */
+int cli_parse_lang(const char *cmd, const char *s, const char **out);
+
+/* ---- option parsing shared by the commands ----
+ * Every command takes --quiet, --verbose and --help/-h (CLI_LOG_LONGOPTS); the running ones also
+ * --threads N (CLI_THREADS_LONGOPT). cli_getopt() handles those, a missing value and an unknown
+ * option, and hands the command its own options:
+ *     cli_cmd cmd = {.name = "coverage", .help = help};
+ *     while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
+ *         switch (c) {
+ *         case CLI_OPT_EXIT: return cmd.rc;
+ *         case O_OUT: ...
+ *         }
+ *     }
+ */
+enum { CLI_O_THREADS = 1000, CLI_O_QUIET, CLI_O_VERBOSE, CLI_O_HELP, CLI_O_MINUTES, CLI_OPT_EXIT = -2 };
+#define CLI_LOG_LONGOPTS {"quiet", 0, 0, CLI_O_QUIET}, {"verbose", 0, 0, CLI_O_VERBOSE}, {"help", 0, 0, CLI_O_HELP}
+#define CLI_THREADS_LONGOPT {"threads", 1, 0, CLI_O_THREADS}
+/* --minutes 15,30,60 (coverage, traveltime): into cmd->minutes / cmd->n_minutes */
+#define CLI_MINUTES_LONGOPT {"minutes", 1, 0, CLI_O_MINUTES}
+typedef struct cli_cmd {
+    const char *name;   /* the command, for messages */
+    void (*help)(void); /* prints its usage */
+    int threads;        /* --threads, 0 when not given */
+    double minutes[CC_MAX_BANDS];
+    size_t n_minutes;   /* --minutes, 0 when not given */
+    bool quiet, verbose;
+    int rc;             /* after CLI_OPT_EXIT: the exit code (0 after --help) */
+    bool started;
+} cli_cmd;
+/* The next option of the command (getopt_long over shortopts and lo), -1 at the end, or
+ * CLI_OPT_EXIT when the command must return cmd->rc (help printed, or a usage error). */
+int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const struct option *lo);
+/* Usage error for an argument left after the options; 0 when there is none. */
+int cli_no_operands(const cli_cmd *cmd, int argc, char **argv);
+/* Usage error "<missing> is required" when missing is not NULL (the first required flag not
+ * given); 0 otherwise. */
+int cli_require(const cli_cmd *cmd, const char *missing);
+/* cli_setup with the command's --quiet, --verbose and --threads; flags says whether messages name
+ * the command's flags (the command takes its parameters as flags). */
+int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags);
+/* After the options of a command that takes the shared inputs (coverage, site, traveltime): no
+ * argument left, --minutes handed to *minutes / *n_minutes when given (both NULL: the command has
+ * no --minutes list), and --roads, --population, --facilities (when need_facilities) and --out
+ * required. 0, or CLI_EXIT_USAGE after a usage error. */
+int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *in, bool need_facilities, const char *out_dir,
+                    const double **minutes, size_t *n_minutes);
+struct cc_mpi;
+/* cli_cmd_setup for a command that runs across machines under mpirun (site, traveltime, batch):
+ * MPI builds also start MPI (cli_mpi_begin) into *mpi; other builds set *mpi to NULL. 0, or the
+ * exit code after tearing @p env down. cli_cmd_end finalises MPI (MPI builds) and tears down. */
+int cli_cmd_start(const cli_cmd *cmd, cli_env *env, bool flags, struct cc_mpi **mpi);
+void cli_cmd_end(cli_env *env, struct cc_mpi *mpi);
 
 int cmd_coverage(int argc, char **argv);
 void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char *out_dir);

@@ -30,7 +30,7 @@ static void help(void)
            "  --quiet, --verbose     less or more on stderr\n");
 }
 
-enum { O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_PROFILE, O_CRS, O_ORDER, O_EXPORT, O_JSON, O_QUIET, O_VERBOSE, O_HELP };
+enum { O_ROADS = 256, O_ROADS_LAYER, O_CLASS, O_SPEED, O_PROFILE, O_CRS, O_ORDER, O_EXPORT, O_JSON };
 
 static double now_s(void)
 {
@@ -44,17 +44,16 @@ int cmd_graph(int argc, char **argv)
     static const struct option lo[] = {{"roads", 1, 0, O_ROADS},     {"roads-layer", 1, 0, O_ROADS_LAYER}, {"class-field", 1, 0, O_CLASS},
                                        {"speed-field", 1, 0, O_SPEED}, {"profile", 1, 0, O_PROFILE},       {"crs", 1, 0, O_CRS},
                                        {"order", 1, 0, O_ORDER},     {"export", 1, 0, O_EXPORT},           {"json", 0, 0, O_JSON},
-                                       {"quiet", 0, 0, O_QUIET},     {"verbose", 0, 0, O_VERBOSE},         {"help", 0, 0, O_HELP},
-                                       {0, 0, 0, 0}};
+                                       CLI_LOG_LONGOPTS,             {0, 0, 0, 0}};
     cc_roads_opts ro = {0};
     cc_graph_opts go = {.order = CC_ORDER_HILBERT};
     const char *roads_path = NULL, *profile_name = "ambulance", *export_dir = NULL;
-    bool quiet = false, verbose = false, json = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    bool json = false;
+    cli_cmd cmd = {.name = "graph", .help = help, .threads = 1};
+    int c, rc;
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         case O_ROADS: roads_path = optarg; break;
         case O_ROADS_LAYER: ro.layer = optarg; break;
         case O_CLASS: ro.class_field = optarg; break;
@@ -67,36 +66,17 @@ int cmd_graph(int argc, char **argv)
             } else if (!strcmp(optarg, "input")) {
                 go.order = CC_ORDER_INPUT;
             } else {
-                cli_usage_error("graph", "--order '%s' must be hilbert or input", optarg);
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("graph", "--order '%s' must be hilbert or input", optarg);
             }
             break;
         case O_EXPORT: export_dir = optarg; break;
         case O_JSON: json = true; break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("graph", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("graph", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("graph", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    if (!roads_path) {
-        cli_usage_error("graph", "--roads is required");
-        return CLI_EXIT_USAGE;
-    }
-    if (export_dir && !*export_dir) {
-        cli_usage_error("graph", "--export needs a folder name");
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = cli_no_operands(&cmd, argc, argv)) || (rc = cli_require(&cmd, roads_path ? NULL : "--roads"))) return rc;
+    if (export_dir && !*export_dir) return cli_usage_error("graph", "--export needs a folder name");
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, 1);
-    if (rc) return rc;
-    env.flags = true;
+    if ((rc = cli_cmd_setup(&cmd, &env, true))) return rc;
     cc_profile *prof = NULL;
     cc_roads *roads = NULL;
     cc_graph *g = NULL;

@@ -10,12 +10,16 @@
 #include "carecircle/cc_mpi.h"
 #endif
 
-static bool valid_lang(const char *l)
-{
-    return !strcmp(l, "zh") || !strcmp(l, "en") || !strcmp(l, "zh,en") || !strcmp(l, "en,zh");
-}
+enum { R_OUT = 256, R_LANG, R_CHECK, R_JOBS, R_FORCE, R_BASE, R_HEADLINE, R_TITLE };
 
-enum { R_OUT = 256, R_LANG, R_CHECK, R_THREADS, R_QUIET, R_VERBOSE, R_HELP, R_JOBS, R_FORCE, R_NOMAPS, R_BASE, R_HEADLINE, R_TITLE };
+/* The one positional argument of run, batch and report (what: "scenario file", ...). 0, or
+ * CLI_EXIT_USAGE after a usage error. */
+static int one_operand(const cli_cmd *cmd, int argc, char **argv, const char *what)
+{
+    if (optind == argc - 1) return 0;
+    if (optind >= argc) return cli_usage_error(cmd->name, "give one %s", what);
+    return cli_usage_error(cmd->name, "unexpected argument '%s'", argv[argc - 1]);
+}
 
 static void run_help(void)
 {
@@ -34,42 +38,25 @@ static void run_help(void)
 
 int cmd_run(int argc, char **argv)
 {
-    static const struct option lo[] = {{"out", 1, 0, R_OUT}, {"lang", 1, 0, R_LANG}, {"check", 0, 0, R_CHECK}, {"threads", 1, 0, R_THREADS},
-                                       {"quiet", 0, 0, R_QUIET}, {"verbose", 0, 0, R_VERBOSE}, {"help", 0, 0, R_HELP}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"out", 1, 0, R_OUT}, {"lang", 1, 0, R_LANG}, {"check", 0, 0, R_CHECK}, CLI_THREADS_LONGOPT,
+                                       CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     const char *out = NULL, *lang = NULL;
-    bool check = false, quiet = false, verbose = false;
-    int threads = 0, c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    bool check = false;
+    cli_cmd cmd = {.name = "run", .help = run_help};
+    int c, rc;
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         case R_OUT: out = optarg; break;
         case R_LANG:
-            if (!valid_lang(optarg)) {
-                cli_usage_error("run", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            lang = optarg;
+            if (cli_parse_lang("run", optarg, &lang)) return CLI_EXIT_USAGE;
             break;
         case R_CHECK: check = true; break;
-        case R_THREADS:
-            if (cli_parse_int("run", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
-            break;
-        case R_QUIET: quiet = true; break;
-        case R_VERBOSE: verbose = true; break;
-        case 'h':
-        case R_HELP: run_help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("run", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_usage_error("run", optind >= argc ? "give one scenario file" : "unexpected argument '%s'", argv[argc - 1]);
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = one_operand(&cmd, argc, argv, "scenario file"))) return rc;
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
+    if ((rc = cli_cmd_setup(&cmd, &env, false))) return rc;
     cc_scenario *s = NULL;
     cc_coverage_result *r = NULL;
     cc_status st = cc_scenario_load(env.ctx, argv[optind], &s);
@@ -190,59 +177,34 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
 
 int cmd_batch(int argc, char **argv)
 {
-    static const struct option lo[] = {{"out", 1, 0, R_OUT}, {"lang", 1, 0, R_LANG}, {"check", 0, 0, R_CHECK}, {"threads", 1, 0, R_THREADS},
-                                       {"jobs", 1, 0, R_JOBS}, {"force", 0, 0, R_FORCE}, {"quiet", 0, 0, R_QUIET},
-                                       {"verbose", 0, 0, R_VERBOSE}, {"help", 0, 0, R_HELP}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"out", 1, 0, R_OUT},     {"lang", 1, 0, R_LANG},   {"check", 0, 0, R_CHECK}, CLI_THREADS_LONGOPT,
+                                       {"jobs", 1, 0, R_JOBS},   {"force", 0, 0, R_FORCE}, CLI_LOG_LONGOPTS,         {0, 0, 0, 0}};
     const char *out = NULL, *lang = NULL;
-    bool check = false, quiet = false, verbose = false, force = false;
-    int threads = 0, jobs = 1, c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":hj:", lo, NULL)) != -1) {
+    bool check = false, force = false;
+    cli_cmd cmd = {.name = "batch", .help = batch_help};
+    int jobs = 1, c, rc;
+    while ((c = cli_getopt(&cmd, argc, argv, ":hj:", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         case R_OUT: out = optarg; break;
         case R_LANG:
-            if (!valid_lang(optarg)) {
-                cli_usage_error("batch", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            lang = optarg;
+            if (cli_parse_lang("batch", optarg, &lang)) return CLI_EXIT_USAGE;
             break;
         case R_CHECK: check = true; break;
         case R_FORCE: force = true; break;
         case 'j':
         case R_JOBS:
             if (cli_parse_int("batch", "--jobs", optarg, &jobs)) return CLI_EXIT_USAGE;
-            if (jobs < 1 || jobs > 64) {
-                cli_usage_error("batch", "--jobs must be between 1 and 64, got %d", jobs);
-                return CLI_EXIT_USAGE;
-            }
+            if (jobs < 1 || jobs > 64) return cli_usage_error("batch", "--jobs must be between 1 and 64, got %d", jobs);
             break;
-        case R_THREADS:
-            if (cli_parse_int("batch", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
-            break;
-        case R_QUIET: quiet = true; break;
-        case R_VERBOSE: verbose = true; break;
-        case 'h':
-        case R_HELP: batch_help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("batch", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("batch", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_usage_error("batch", optind >= argc ? "give one batch file" : "unexpected argument '%s'", argv[argc - 1]);
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = one_operand(&cmd, argc, argv, "batch file"))) return rc;
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
+    struct cc_mpi *mpi; /* under mpirun/srun: the variants over the ranks */
+    if ((rc = cli_cmd_start(&cmd, &env, false, &mpi))) return rc;
     cc_batch *b = NULL;
     cc_batch_result *r = NULL;
-#ifdef CC_WITH_MPI
-    /* under mpirun/srun: the variants over the ranks */
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
-#endif
     cc_status st = cc_batch_load(env.ctx, argv[optind], &b);
     if (!st && check) {
         if (env.mpi_rank <= 0) {
@@ -284,10 +246,7 @@ int cmd_batch(int argc, char **argv)
     }
     cc_batch_result_destroy(r);
     cc_batch_destroy(b);
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }
 
@@ -308,44 +267,28 @@ static void report_help(void)
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option lo[] = {{"lang", 1, 0, R_LANG}, {"base", 1, 0, R_BASE}, {"quiet", 0, 0, R_QUIET},
-                                       {"verbose", 0, 0, R_VERBOSE}, {"help", 0, 0, R_HELP}, {"headline", 1, 0, R_HEADLINE},
-                                       {"title", 1, 0, R_TITLE}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"lang", 1, 0, R_LANG}, {"base", 1, 0, R_BASE}, {"headline", 1, 0, R_HEADLINE},
+                                       {"title", 1, 0, R_TITLE}, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_report_opts o = {0};
-    bool quiet = false, verbose = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    cli_cmd cmd = {.name = "report", .help = report_help};
+    int c, rc;
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         case R_LANG:
-            if (!valid_lang(optarg)) {
-                cli_usage_error("report", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o.lang = optarg;
+            if (cli_parse_lang("report", optarg, &o.lang)) return CLI_EXIT_USAGE;
             break;
         case R_BASE: o.base_dir = optarg; break;
         case R_HEADLINE: o.headline = optarg; break;
         case R_TITLE: o.title_zh = o.title_en = optarg; break;
-        case R_QUIET: quiet = true; break;
-        case R_VERBOSE: verbose = true; break;
-        case 'h':
-        case R_HELP: report_help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("report", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("report", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        cli_usage_error("report", optind >= argc ? "give one output folder" : "unexpected argument '%s'", argv[argc - 1]);
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = one_operand(&cmd, argc, argv, "output folder"))) return rc;
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, 0);
-    if (rc) return rc;
+    if ((rc = cli_cmd_setup(&cmd, &env, false))) return rc;
     cc_status st = cc_report_write(env.ctx, argv[optind], &o);
     if (st) rc = cli_fail(&env, st);
-    else if (!quiet) printf("report: deliverables written in %s\n", argv[optind]);
+    else if (!cmd.quiet) printf("report: deliverables written in %s\n", argv[optind]);
     cli_teardown(&env);
     return rc;
 }

@@ -43,7 +43,10 @@ static void help(void)
            "  --radius MIN           pmedian/pcenter: search radius; times are capped there (default 60)\n"
            "  --emergency            emergency-station mode: station -> patient, plus the dispatch delay;\n"
            "                         reports backup coverage (two or more stations within T)\n"
-           "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n\n"
+           "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n"
+           "  --capable-tiers LIST   with --emergency (mclp, lscp): optimise the emergency chain, dispatch +\n"
+           "                         station -> patient + on scene + patient -> nearest facility of LIST\n"
+           "  --on-scene-minutes S   time on scene in the chain (default 10)\n\n"
            "Constraints:\n"
            "  --admin A              admin-area polygons (townships) (--admin-name-field, --admin-code-field)\n"
            "  --max-per-area K       at most K new sites per admin area\n"
@@ -53,6 +56,13 @@ static void help(void)
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
            "  --time-limit S         time limit of --exact in seconds (default 600)\n"
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
+           "Across scenarios (robust siting, mclp only):\n"
+           "  --scenarios B          a batch file: one set of p sites for the base and every variant (inputs from the\n"
+           "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv)\n"
+           "  --objective O          max_min (default): best worst-case coverage; min_max_regret: smallest worst loss\n"
+           "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
+           "                         batch's robust: section)\n"
+           "  --regret R             min_max_regret: absolute (default, persons) or relative (share of the optimum)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"
@@ -69,7 +79,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_THREADS, O_QUIET, O_VERBOSE, O_HELP, O_LANG, O_TITLE
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -128,6 +138,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                    p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
+    if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
+                         r->dispatch_minutes, r->on_scene_minutes, o->capable_tiers);
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
            cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
            100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
@@ -170,6 +182,50 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     printf("outputs: %s/sites.gpkg %s/coverage_curve.csv %s/summary.json\n", o->out_dir, o->out_dir, o->out_dir);
 }
 
+/* `--scenarios batch.yaml`: one set of sites for every variant of the batch (issue 18). */
+static int robust_main(cc_site_opts *o, const char *batch, int objective, int regret, bool quiet, bool verbose, int threads)
+{
+    if (o->in.roads || o->in.population || o->in.facilities) {
+        cli_usage_error("site", "with --scenarios the inputs come from the batch's scenarios: drop --roads, --population and --facilities");
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->out_dir) {
+        cli_usage_error("site", "--out is required");
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->candidates && !o->candidate_tiers && !o->candidate_roads) {
+        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
+        return CLI_EXIT_USAGE;
+    }
+    cli_env env;
+    int rc = cli_setup(&env, quiet, verbose, threads);
+    if (rc) return rc;
+    env.flags = true;
+    cc_batch *b = NULL;
+    cc_robust_solution *R = NULL;
+    cc_site_robust_opts ro = {.site = *o};
+    cc_status st = cc_batch_load(env.ctx, batch, &b);
+    if (!st) st = cc_batch_site_robust(env.ctx, b, &ro, objective, regret, &R);
+    if (st) {
+        rc = cli_fail(&env, st);
+    } else {
+        bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET;
+        printf("carecircle site --scenarios: %s%s over %zu variants, %u sites\n", cc_robust_objective_name(R->objective),
+               rg ? (R->relative_regret ? " (relative regret)" : " (absolute regret)") : "", R->n_variants, R->n_sites);
+        printf("%-24s %14s %14s %14s %10s\n", "variant", "covered", "own optimum", "own bound", "regret");
+        for (size_t v = 0; v < R->n_variants; v++)
+            printf("%-24.24s %14.0f %14.0f %14.0f %10.0f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base", R->cov[v], R->opt[v],
+                   R->opt_bound[v], R->opt[v] - R->cov[v]);
+        printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg ? "lower" : "upper",
+               R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
+        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv\n", o->out_dir, o->out_dir, o->out_dir);
+    }
+    cc_robust_solution_destroy(R);
+    cc_batch_destroy(b);
+    cli_teardown(&env);
+    return rc;
+}
+
 int cmd_site(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -178,21 +234,23 @@ int cmd_site(int argc, char **argv)
         {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
         {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
         {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
-        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
-        {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
+        CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     cc_report_opts rep = {0};
     o.report = &rep;
-    bool quiet = false, verbose = false;
-    int threads = 0, c;
+    const char *scenarios = NULL;
+    int objective = -1, regret = -1;
+    cli_cmd cmd = {.name = "site", .help = help};
+    int c, rc;
     long iv;
     double dv;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":hp:", lo, NULL)) != -1) {
+    while ((c = cli_getopt(&cmd, argc, argv, ":hp:", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
         case O_FIXED: o.fixed_tiers = optarg; break;
         case O_CTIERS: o.candidate_tiers = optarg; break;
@@ -210,8 +268,7 @@ int cmd_site(int argc, char **argv)
             else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
                 o.model = CC_SITE_PCENTER;
             else {
-                cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
             }
             break;
         case 'p':
@@ -235,6 +292,11 @@ int cmd_site(int argc, char **argv)
         case O_DISPATCH:
             if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
             o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
+            break;
+        case O_CAPABLE: o.capable_tiers = optarg; break;
+        case O_ONSCENE:
+            if (!parse_double("--on-scene-minutes", optarg, 0, 240, &dv)) return CLI_EXIT_USAGE;
+            o.on_scene_minutes = dv == 0 ? -1 : dv;
             break;
         case O_MAXA:
             if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
@@ -264,48 +326,35 @@ int cmd_site(int argc, char **argv)
         case O_RES:
             if (!parse_double("--resolution", optarg, 1, 100000, &o.in.resolution_m)) return CLI_EXIT_USAGE;
             break;
-        case O_THREADS:
-            if (!parse_int("--threads", optarg, -1024, 1024, &iv)) return CLI_EXIT_USAGE;
-            threads = (int)iv;
-            break;
         case O_LANG:
-            if (strcmp(optarg, "zh") && strcmp(optarg, "en") && strcmp(optarg, "zh,en") && strcmp(optarg, "en,zh")) {
-                cli_usage_error("site", "--lang '%s' must be zh, en or zh,en", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            rep.lang = optarg;
+            if (cli_parse_lang("site", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;
         case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("site", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("site", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
+        case O_SCEN: scenarios = optarg; break;
+        case O_OBJ:
+            objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
+            if (objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
+            break;
+        case O_REGRET:
+            regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;
+            if (regret == -2) return cli_usage_error("site", "--regret '%s' is not one of absolute, relative", optarg);
+            break;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("site", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
+    if (scenarios) {
+        if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
+        return robust_main(&o, scenarios, objective, regret, cmd.quiet, cmd.verbose, cmd.threads);
     }
-    const char *missing = !o.in.roads ? "--roads" : !o.in.population ? "--population" : !o.out_dir ? "--out" : NULL;
-    if (missing) {
-        cli_usage_error("site", "%s is required", missing);
-        return CLI_EXIT_USAGE;
-    }
-    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads) {
-        cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
-        return CLI_EXIT_USAGE;
-    }
+    if (objective >= 0 || regret >= 0) return cli_usage_error("site", "--objective and --regret need --scenarios (a batch file)");
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, false, o.out_dir, NULL, NULL))) return rc;
+    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
+        return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
-    env.flags = true;
+    struct cc_mpi *mpi;
+    if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
     /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
 #else
     cc_status st = cc_site_run(env.ctx, &o, &r);
@@ -316,9 +365,6 @@ int cmd_site(int argc, char **argv)
         print_table(r, &o);
         cc_site_result_destroy(r);
     }
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }

@@ -34,7 +34,7 @@ static void help(void)
            "GeoPackage (ogr2ogr roads.gpkg r.osm.pbf lines), whose spatial index each tile uses.\n");
 }
 
-enum { O_MINUTES = CLI_O_OWN, O_TILE, O_HALO, O_OUT, O_THREADS, O_QUIET, O_VERBOSE, O_HELP };
+enum { O_TILE = CLI_O_OWN, O_HALO, O_OUT };
 
 static void print_result(const cc_traveltime_result *r, const char *out_dir)
 {
@@ -55,78 +55,44 @@ static void print_result(const cc_traveltime_result *r, const char *out_dir)
 int cmd_traveltime(int argc, char **argv)
 {
     static const struct option lo[] = {CLI_INPUT_LONGOPTS,
-                                       {"minutes", 1, 0, O_MINUTES},
+                                       CLI_MINUTES_LONGOPT,
                                        {"tile", 1, 0, O_TILE},
                                        {"halo-km", 1, 0, O_HALO},
                                        {"out", 1, 0, O_OUT},
-                                       {"threads", 1, 0, O_THREADS},
-                                       {"quiet", 0, 0, O_QUIET},
-                                       {"verbose", 0, 0, O_VERBOSE},
-                                       {"help", 0, 0, O_HELP},
+                                       CLI_THREADS_LONGOPT,
+                                       CLI_LOG_LONGOPTS,
                                        {0, 0, 0, 0}};
     cc_traveltime_opts t = {0};
-    double minutes[CC_MAX_BANDS];
-    bool quiet = false, verbose = false;
-    int threads = 0, c;
+    cli_cmd cmd = {.name = "traveltime", .help = help};
+    int c, rc;
     char *end;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    while ((c = cli_getopt(&cmd, argc, argv, ":h", lo)) != -1) {
         switch (c) {
+        case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(t);
-        case O_MINUTES:
-            if (cli_parse_minutes("traveltime", optarg, minutes, &t.n_minutes)) return CLI_EXIT_USAGE;
-            t.minutes = minutes;
-            break;
         case O_TILE: {
             long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || v < 16 || v > 16384) {
-                cli_usage_error("traveltime", "--tile '%s' must be a number of cells from 16 to 16384", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || v < 16 || v > 16384)
+                return cli_usage_error("traveltime", "--tile '%s' must be a number of cells from 16 to 16384", optarg);
             t.tile_cells = (int)v;
             break;
         }
         case O_HALO:
             t.halo_m = strtod(optarg, &end) * 1000.0;
-            if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6) {
-                cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
-                return CLI_EXIT_USAGE;
-            }
+            if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6)
+                return cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
             break;
         case O_OUT: t.out_dir = optarg; break;
-        case O_THREADS:
-            if (cli_parse_int("traveltime", "--threads", optarg, &threads)) return CLI_EXIT_USAGE;
-            break;
-        case O_QUIET: quiet = true; break;
-        case O_VERBOSE: verbose = true; break;
-        case 'h':
-        case O_HELP: help(); return CLI_EXIT_OK;
-        case ':': cli_usage_error("traveltime", "option '%s' needs a value", argv[optind - 1]); return CLI_EXIT_USAGE;
-        default: cli_usage_error("traveltime", "unknown option '%s'", argv[optind - 1]); return CLI_EXIT_USAGE;
         }
     }
-    if (optind < argc) {
-        cli_usage_error("traveltime", "unexpected argument '%s'", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
-    const char *missing = !t.in.roads ? "--roads" : !t.in.population ? "--population" : !t.in.facilities ? "--facilities" : !t.out_dir ? "--out" : NULL;
-    if (missing) {
-        cli_usage_error("traveltime", "%s is required", missing);
-        return CLI_EXIT_USAGE;
-    }
-    if (t.in.admin) {
-        cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
-        return CLI_EXIT_USAGE;
-    }
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &t.in, true, t.out_dir, &t.minutes, &t.n_minutes))) return rc;
+    if (t.in.admin)
+        return cli_usage_error("traveltime", "--admin is not used by a travel-time raster (use coverage for per-area tables)");
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
-    if (rc) return rc;
-    env.flags = true;
+    struct cc_mpi *mpi;
+    if ((rc = cli_cmd_start(&cmd, &env, true, &mpi))) return rc;
     cc_traveltime_result *r = NULL;
 #ifdef CC_WITH_MPI
-    cc_mpi *mpi;
-    if ((rc = cli_mpi_begin(&env, &mpi))) return rc;
     cc_status st = cc_mpi_traveltime_run(env.ctx, mpi, &t, &r);
 #else
     cc_status st = cc_traveltime_run(env.ctx, &t, &r);
@@ -136,9 +102,6 @@ int cmd_traveltime(int argc, char **argv)
     else if (r) /* MPI: rank 0 only */
         print_result(r, t.out_dir);
     cc_traveltime_result_destroy(r);
-#ifdef CC_WITH_MPI
-    cc_mpi_finalize(mpi);
-#endif
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }

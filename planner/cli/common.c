@@ -127,6 +127,9 @@ static const struct {
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
     {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
     {"landcover", "--landcover"}, {"water", "--water"}, {"neighbours", "--neighbours"},
+    {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
+    {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
+    {"capacity_minutes", "--capacity-minutes"},
 };
 
 static const char *flag_of(const char *name, size_t len)
@@ -222,7 +225,7 @@ int cli_fail(cli_env *env, cc_status st)
     return cli_exit_code(st);
 }
 
-void cli_usage_error(const char *cmd, const char *fmt, ...)
+int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "carecircle %s: error: ", cmd);
@@ -230,6 +233,7 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, " (see 'carecircle %s --help')\n", cmd);
+    return CLI_EXIT_USAGE;
 }
 
 int cli_parse_numbers(const char *s, double *out, int max)
@@ -295,10 +299,7 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 {
     char *end;
     long v = strtol(s, &end, 10);
-    if (*end || end == s || v < -1024 || v > 1024) {
-        cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
-        return CLI_EXIT_USAGE;
-    }
+    if (*end || end == s || v < -1024 || v > 1024) return cli_usage_error(cmd, "%s '%s' must be an integer", opt, s);
     *out = (int)v;
     return 0;
 }
@@ -306,10 +307,105 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out)
 int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n)
 {
     int k = cli_parse_numbers(s, minutes, CC_MAX_BANDS);
-    if (k <= 0) {
-        cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
-        return CLI_EXIT_USAGE;
-    }
+    if (k <= 0)
+        return cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
     *n = (size_t)k;
     return 0;
+}
+
+int cli_parse_lang(const char *cmd, const char *s, const char **out)
+{
+    if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh"))
+        return cli_usage_error(cmd, "--lang '%s' must be zh, en or zh,en", s);
+    *out = s;
+    return 0;
+}
+
+int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const struct option *lo)
+{
+    int c;
+    if (!cmd->started) {
+        opterr = 0;
+        optind = 1;
+        cmd->started = true;
+    }
+    while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+        switch (c) {
+        case CLI_O_THREADS:
+            if ((cmd->rc = cli_parse_int(cmd->name, "--threads", optarg, &cmd->threads))) return CLI_OPT_EXIT;
+            break;
+        case CLI_O_MINUTES:
+            if ((cmd->rc = cli_parse_minutes(cmd->name, optarg, cmd->minutes, &cmd->n_minutes))) return CLI_OPT_EXIT;
+            break;
+        case CLI_O_QUIET: cmd->quiet = true; break;
+        case CLI_O_VERBOSE: cmd->verbose = true; break;
+        case 'h':
+        case CLI_O_HELP:
+            cmd->help();
+            cmd->rc = CLI_EXIT_OK;
+            return CLI_OPT_EXIT;
+        case ':':
+        case '?':
+            cli_usage_error(cmd->name, c == ':' ? "option '%s' needs a value" : "unknown option '%s'", argv[optind - 1]);
+            cmd->rc = CLI_EXIT_USAGE;
+            return CLI_OPT_EXIT;
+        default: return c;
+        }
+    }
+    return -1;
+}
+
+int cli_no_operands(const cli_cmd *cmd, int argc, char **argv)
+{
+    if (optind >= argc) return 0;
+    return cli_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
+}
+
+int cli_require(const cli_cmd *cmd, const char *missing)
+{
+    if (!missing) return 0;
+    return cli_usage_error(cmd->name, "%s is required", missing);
+}
+
+int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags)
+{
+    int rc = cli_setup(env, cmd->quiet, cmd->verbose, cmd->threads);
+    if (!rc) env->flags = flags;
+    return rc;
+}
+
+int cli_cmd_start(const cli_cmd *cmd, cli_env *env, bool flags, struct cc_mpi **mpi)
+{
+    int rc = cli_cmd_setup(cmd, env, flags);
+    *mpi = NULL;
+#ifdef CC_WITH_MPI
+    if (!rc) rc = cli_mpi_begin(env, mpi);
+#endif
+    return rc;
+}
+
+void cli_cmd_end(cli_env *env, struct cc_mpi *mpi)
+{
+#ifdef CC_WITH_MPI
+    cc_mpi_finalize(mpi);
+#else
+    (void)mpi;
+#endif
+    cli_teardown(env);
+}
+
+int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *in, bool need_facilities, const char *out_dir,
+                    const double **minutes, size_t *n_minutes)
+{
+    int rc = cli_no_operands(cmd, argc, argv);
+    if (rc) return rc;
+    if (minutes && cmd->n_minutes) {
+        *minutes = cmd->minutes;
+        *n_minutes = cmd->n_minutes;
+    }
+    return cli_require(cmd, !in->roads                          ? "--roads"
+                            : !in->population                   ? "--population"
+                            : need_facilities && !in->facilities ? "--facilities"
+                            : !out_dir                          ? "--out"
+                                                                : NULL);
 }

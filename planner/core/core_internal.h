@@ -77,6 +77,11 @@ void *cc__calloc_array(size_t n, size_t size);
 void *cc__malloc_array(size_t n, size_t size);
 void *cc__realloc_array(void *p, size_t n, size_t size);
 char *cc__strdup(const char *s);
+/* Free each of n pointers (free(NULL) is a no-op): the one way a destroy frees its list of
+ * arrays. Use through CC__FREE_ALL(p1, p2, ...), which reads every pointer before freeing any. */
+void cc__free_each(void *const *ptrs, size_t n);
+#define CC__FREE_ALL(...) \
+    cc__free_each((void *const[]){__VA_ARGS__}, sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
 /* Test hook: make the k-th allocation from now fail (k >= 1), 0 = never. Not thread-safe;
  * for single-threaded OOM tests only (H3 testH3Memory.c). */
@@ -88,6 +93,23 @@ bool cc__alloc_fail_fired(void);
  * 2 township / health centre, 1 village clinic or health post, 0 anything else (120 emergency
  * stations included). The default headline tiers are those of the highest level present. */
 int cc__tier_level(const char *tier);
+/* A value with a dense id, for sorting with qsort in an order that does not depend on the
+ * platform: by value, ties broken by ascending id (candidate arcs by speed, violated rows,
+ * uncovered demand, jobs by cost, reduced costs). */
+typedef struct cc__scored {
+    double v;
+    uint32_t id;
+} cc__scored;
+int cc__cmp_scored_asc(const void *a, const void *b);  /* value ascending, then id */
+int cc__cmp_scored_desc(const void *a, const void *b); /* value descending, then id */
+
+/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of z. */
+static inline uint64_t cc__mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
 
 /* Monotonic clock in seconds. */
 double cc__now(void);

@@ -195,6 +195,11 @@ void *cc__realloc_array(void *p, size_t n, size_t size)
     return realloc(p, n * size);
 }
 
+void cc__free_each(void *const *ptrs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(ptrs[i]);
+}
+
 char *cc__strdup(const char *s)
 {
     if (!s) return NULL;

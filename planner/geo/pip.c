@@ -81,8 +81,6 @@ cc_status cc__points_in_polygons(cc_ctx *ctx, OGRGeometryH *polys, size_t n_poly
 out:
     if (wkb)
         for (size_t k = 0; k < n_polys; k++) free(wkb[k]);
-    free(wkb);
-    free(wkb_len);
-    free(e);
+    CC__FREE_ALL(wkb, wkb_len, e);
     return st;
 }

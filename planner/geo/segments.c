@@ -71,9 +71,7 @@ out:
         if (prep && prep[k]) GEOSPreparedGeom_destroy_r(gh, prep[k]);
         if (geo && geo[k]) GEOSGeom_destroy_r(gh, geo[k]);
     }
-    free(geo);
-    free(prep);
-    free(env);
+    CC__FREE_ALL(geo, prep, env);
     if (rd) GEOSWKBReader_destroy_r(gh, rd);
     if (gh) GEOS_finish_r(gh);
     return st;

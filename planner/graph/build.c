@@ -21,28 +21,9 @@
 void cc_graph_destroy(cc_graph *g)
 {
     if (!g) return;
-    free(g->fwd_first);
-    free(g->fwd);
-    free(g->fwd_arc);
-    free(g->bwd_first);
-    free(g->bwd);
-    free(g->bwd_arc);
-    free(g->node_x);
-    free(g->node_y);
-    free(g->arc_u);
-    free(g->arc_v);
-    free(g->arc_cost_f);
-    free(g->arc_cost_b);
-    free(g->arc_len_m);
-    free(g->arc_way);
-    free(g->arc_first);
-    free(g->pt_x);
-    free(g->pt_y);
-    free(g->pt_s);
-    free(g->pt_arc);
-    free(g->node_scc);
-    free(g->crs_wkt);
-    free(g);
+    CC__FREE_ALL(g->fwd_first, g->fwd, g->fwd_arc, g->bwd_first, g->bwd, g->bwd_arc, g->node_x, g->node_y, g->arc_u,
+                 g->arc_v, g->arc_cost_f, g->arc_cost_b, g->arc_len_m, g->arc_way, g->arc_first, g->pt_x, g->pt_y, g->pt_s,
+                 g->pt_arc, g->node_scc, g->crs_wkt, g);
 }
 
 uint32_t cc_graph_get_node_count(const cc_graph *g) { return g->n_nodes; }
@@ -199,13 +180,7 @@ static cc_status compute_scc(cc_ctx *ctx, cc_graph *g)
     g->node_scc = comp;
     comp = NULL;
 out:
-    free(idx);
-    free(low);
-    free(stack);
-    free(cs_node);
-    free(cs_edge);
-    free(comp);
-    free(size);
+    CC__FREE_ALL(idx, low, stack, cs_node, cs_edge, comp, size);
     return st;
 }
 
@@ -223,13 +198,7 @@ typedef struct build_tmp {
 
 static void free_tmp(build_tmp *t)
 {
-    free(t->way_kmh);
-    free(t->way_dir);
-    free(t->rep);
-    free(t->cnt);
-    free(t->node_of);
-    free(t->slots);
-    free(t->unknown);
+    CC__FREE_ALL(t->way_kmh, t->way_dir, t->rep, t->cnt, t->node_of, t->slots, t->unknown);
 }
 
 /* Speeds and directions of every way; warn once about classes the profile does not know. */
@@ -299,15 +268,242 @@ static cc_status way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p,
         cc__warn(ctx, "Profile <%s> does not know %zu road classes, not driven on: %s [%zu ways]", p->name, n_unknown, list,
                  ways_unknown);
 out:
-    free(cls_kmh);
-    free(surf_mult);
-    free(known);
+    CC__FREE_ALL(cls_kmh, surf_mult, known);
+    return st;
+}
+
+/* Hash every vertex of drivable ways by exact coordinates: t->rep points at the first vertex with the
+ * same coordinates, t->cnt counts its occurrences (saturating at 2). Returns false when out of memory. */
+static bool find_junctions(const cc_roads *r, build_tmp *t)
+{
+    uint32_t nslot = 1024;
+    while (nslot < 2 * r->n_vertices) nslot *= 2;
+    t->slots = cc__malloc_array(nslot, sizeof(uint32_t));
+    t->rep = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
+    t->cnt = cc__calloc_array(r->n_vertices, sizeof(uint8_t));
+    t->node_of = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
+    if (!t->slots || !t->rep || !t->cnt || !t->node_of) return false;
+    memset(t->slots, 0xff, (size_t)nslot * sizeof(uint32_t));
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t->way_dir[w]) continue;
+        for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) {
+            uint32_t h = (uint32_t)hash_xy(r->x[i], r->y[i]) & (nslot - 1);
+            for (;;) {
+                uint32_t j = t->slots[h];
+                if (j == CC_INVALID_ID) {
+                    t->slots[h] = (uint32_t)i;
+                    t->rep[i] = (uint32_t)i;
+                    t->cnt[i] = 1;
+                    break;
+                }
+                if (r->x[j] == r->x[i] && r->y[j] == r->y[i]) {
+                    t->rep[i] = j;
+                    if (t->cnt[j] < 2) t->cnt[j]++;
+                    break;
+                }
+                h = (h + 1) & (nslot - 1);
+            }
+        }
+    }
+    free(t->slots);
+    t->slots = NULL;
+    return true;
+}
+
+typedef struct build_counts {
+    size_t n_nodes, n_arcs, n_pts, n_way_vertices;
+} build_counts;
+
+/* Number the nodes (way ends and shared vertices) in way order and count arcs and arc points, so the
+ * graph arrays can be sized exactly before they are filled. */
+static void count_nodes_arcs(const cc_roads *r, build_tmp *t, build_counts *c)
+{
+    memset(t->node_of, 0xff, r->n_vertices * sizeof(uint32_t));
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t->way_dir[w]) continue;
+        size_t a = r->way_first[w], b = r->way_first[w + 1];
+        c->n_way_vertices += b - a;
+        size_t start = a;
+        for (size_t i = a; i < b; i++) {
+            uint32_t rep = t->rep[i];
+            bool is_node = i == a || i == b - 1 || t->cnt[rep] >= 2;
+            if (!is_node) continue;
+            if (t->node_of[rep] == CC_INVALID_ID) t->node_of[rep] = (uint32_t)c->n_nodes++;
+            if (i > a) {
+                c->n_arcs++;
+                c->n_pts += i - start + 1;
+                start = i;
+            }
+        }
+    }
+}
+
+/* Allocate the node and arc arrays of g for the counted sizes. Returns false when out of memory. */
+static bool alloc_arcs(cc_graph *g, size_t n_nodes, size_t n_arcs, size_t n_pts)
+{
+    return (g->node_x = cc__malloc_array(n_nodes, sizeof(double))) && (g->node_y = cc__malloc_array(n_nodes, sizeof(double))) &&
+           (g->arc_u = cc__malloc_array(n_arcs, sizeof(uint32_t))) && (g->arc_v = cc__malloc_array(n_arcs, sizeof(uint32_t))) &&
+           (g->arc_cost_f = cc__malloc_array(n_arcs, sizeof(uint32_t))) &&
+           (g->arc_cost_b = cc__malloc_array(n_arcs, sizeof(uint32_t))) &&
+           (g->arc_len_m = cc__malloc_array(n_arcs, sizeof(double))) && (g->arc_way = cc__malloc_array(n_arcs, sizeof(uint32_t))) &&
+           (g->arc_first = cc__malloc_array(n_arcs + 1, sizeof(uint32_t))) &&
+           (g->pt_x = cc__malloc_array(n_pts, sizeof(double))) && (g->pt_y = cc__malloc_array(n_pts, sizeof(double))) &&
+           (g->pt_s = cc__malloc_array(n_pts, sizeof(double))) && (g->pt_arc = cc__malloc_array(n_pts, sizeof(uint32_t)));
+}
+
+/* Cut every drivable way at its nodes into arcs: points with running length, end nodes, length and
+ * the cost each way (CC_INF_COST where the way is one way). Returns the number of arc points. */
+static size_t fill_arcs(const cc_roads *r, const build_tmp *t, cc_graph *g)
+{
+    size_t ai = 0, pi = 0;
+    for (size_t w = 0; w < r->n_ways; w++) {
+        if (!t->way_dir[w]) continue;
+        size_t a = r->way_first[w], b = r->way_first[w + 1];
+        size_t start = a;
+        double kmh = t->way_kmh[w];
+        for (size_t i = a + 1; i < b; i++) {
+            uint32_t rep = t->rep[i];
+            if (!(i == b - 1 || t->cnt[rep] >= 2)) continue;
+            double len = 0;
+            g->arc_first[ai] = (uint32_t)pi;
+            for (size_t k = start; k <= i; k++) {
+                if (k > start) len += hypot(r->x[k] - r->x[k - 1], r->y[k] - r->y[k - 1]);
+                g->pt_x[pi] = r->x[k];
+                g->pt_y[pi] = r->y[k];
+                g->pt_s[pi] = len;
+                g->pt_arc[pi] = (uint32_t)ai;
+                pi++;
+            }
+            g->arc_u[ai] = t->node_of[t->rep[start]];
+            g->arc_v[ai] = t->node_of[rep];
+            g->arc_len_m[ai] = len;
+            g->arc_way[ai] = (uint32_t)w;
+            g->arc_cost_f[ai] = (t->way_dir[w] & 1) ? cc__cost_ms(len, kmh) : CC_INF_COST;
+            g->arc_cost_b[ai] = (t->way_dir[w] & 2) ? cc__cost_ms(len, kmh) : CC_INF_COST;
+            ai++;
+            start = i;
+        }
+    }
+    g->arc_first[g->n_arcs] = (uint32_t)pi;
+    return pi;
+}
+
+/* Node coordinates from their representative vertex, and the bounding box of all arc points. */
+static void node_coords_bbox(const cc_roads *r, const build_tmp *t, cc_graph *g, size_t n_pts)
+{
+    for (size_t i = 0; i < r->n_vertices; i++) {
+        if (t->node_of[i] == CC_INVALID_ID) continue;
+        g->node_x[t->node_of[i]] = r->x[i];
+        g->node_y[t->node_of[i]] = r->y[i];
+    }
+    g->minx = g->miny = INFINITY;
+    g->maxx = g->maxy = -INFINITY;
+    for (size_t i = 0; i < n_pts; i++) {
+        if (g->pt_x[i] < g->minx) g->minx = g->pt_x[i];
+        if (g->pt_x[i] > g->maxx) g->maxx = g->pt_x[i];
+        if (g->pt_y[i] < g->miny) g->miny = g->pt_y[i];
+        if (g->pt_y[i] > g->maxy) g->maxy = g->pt_y[i];
+    }
+}
+
+/* Renumber nodes along a Hilbert curve (nodes near in space become near in memory). keys and perm are
+ * caller-owned scratch of n_nodes entries; perm ends as old -> new id. */
+static void hilbert_renumber(cc_graph *g, uint64_t *keys, uint32_t *perm)
+{
+    const size_t n_nodes = g->n_nodes, n_arcs = g->n_arcs;
+    double sx = 65535.0 / fmax(g->maxx - g->minx, 1e-9), sy = 65535.0 / fmax(g->maxy - g->miny, 1e-9);
+    double s = fmin(sx, sy);
+    for (size_t i = 0; i < n_nodes; i++) {
+        uint32_t hx = (uint32_t)((g->node_x[i] - g->minx) * s), hy = (uint32_t)((g->node_y[i] - g->miny) * s);
+        keys[i] = ((uint64_t)hilbert_d(hx, hy) << 32) | (uint64_t)i;
+    }
+    qsort(keys, n_nodes, sizeof(uint64_t), cmp_u64);
+    for (size_t k = 0; k < n_nodes; k++) perm[(uint32_t)keys[k]] = (uint32_t)k; /* old -> new */
+    double *tmp = (double *)keys;                                                  /* reuse: 8 bytes each */
+    for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_x[i];
+    memcpy(g->node_x, tmp, n_nodes * sizeof(double));
+    for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_y[i];
+    memcpy(g->node_y, tmp, n_nodes * sizeof(double));
+    for (size_t a = 0; a < n_arcs; a++) {
+        g->arc_u[a] = perm[g->arc_u[a]];
+        g->arc_v[a] = perm[g->arc_v[a]];
+    }
+}
+
+/* Place the edge u -> v (cost, arc a) in the forward CSR of u and the reverse CSR of v. */
+static void put_edge(cc_graph *g, uint32_t *fpos, uint32_t *bpos, uint32_t u, uint32_t v, uint32_t cost, size_t a)
+{
+    uint32_t e = fpos[u]++, f = bpos[v]++;
+    g->fwd[e] = (cc_edge){v, cost};
+    g->fwd_arc[e] = (uint32_t)a;
+    g->bwd[f] = (cc_edge){u, cost};
+    g->bwd_arc[f] = (uint32_t)a;
+}
+
+/* Count the edges of every node both ways (loops dropped: they never shorten a path) and turn the
+ * counts into CSR offsets. */
+static void csr_offsets(cc_graph *g)
+{
+    for (size_t a = 0; a < g->n_arcs; a++) {
+        uint32_t u = g->arc_u[a], v = g->arc_v[a];
+        if (u == v) continue;
+        if (g->arc_cost_f[a] != CC_INF_COST) {
+            g->fwd_first[u + 1]++;
+            g->bwd_first[v + 1]++;
+        }
+        if (g->arc_cost_b[a] != CC_INF_COST) {
+            g->fwd_first[v + 1]++;
+            g->bwd_first[u + 1]++;
+        }
+    }
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        g->fwd_first[i + 1] += g->fwd_first[i];
+        g->bwd_first[i + 1] += g->bwd_first[i];
+    }
+}
+
+/* Forward and reverse CSR (8-byte edges, arc id per edge). perm, when not NULL, is reused as scratch.
+ * Returns CC_ERR_LIMIT (reported) when there are too many edges, CC_ERR_NOMEM (not reported) when out
+ * of memory. */
+static cc_status build_csr(cc_ctx *ctx, cc_graph *g, uint32_t *perm)
+{
+    const size_t n_nodes = g->n_nodes, n_arcs = g->n_arcs;
+    size_t m = 0;
+    for (size_t a = 0; a < n_arcs; a++) {
+        if (g->arc_u[a] == g->arc_v[a]) continue; /* loops never shorten a path */
+        m += (g->arc_cost_f[a] != CC_INF_COST) + (g->arc_cost_b[a] != CC_INF_COST);
+    }
+    if (m >= INT32_MAX) return cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu edges", m);
+    g->n_edges = (uint32_t)m;
+    if (!(g->fwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) ||
+        !(g->bwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) || !(g->fwd = cc__malloc_array(m, sizeof(cc_edge))) ||
+        !(g->bwd = cc__malloc_array(m, sizeof(cc_edge))) || !(g->fwd_arc = cc__malloc_array(m, sizeof(uint32_t))) ||
+        !(g->bwd_arc = cc__malloc_array(m, sizeof(uint32_t))))
+        return CC_ERR_NOMEM;
+    csr_offsets(g);
+    uint32_t *fpos = perm ? perm : cc__malloc_array(n_nodes, sizeof(uint32_t)); /* reuse scratch */
+    uint32_t *bpos = cc__malloc_array(n_nodes, sizeof(uint32_t));
+    cc_status st = CC_ERR_NOMEM;
+    if (!fpos || !bpos) goto out;
+    memcpy(fpos, g->fwd_first, n_nodes * sizeof(uint32_t));
+    memcpy(bpos, g->bwd_first, n_nodes * sizeof(uint32_t));
+    for (size_t a = 0; a < n_arcs; a++) {
+        uint32_t u = g->arc_u[a], v = g->arc_v[a];
+        if (u == v) continue;
+        if (g->arc_cost_f[a] != CC_INF_COST) put_edge(g, fpos, bpos, u, v, g->arc_cost_f[a], a);
+        if (g->arc_cost_b[a] != CC_INF_COST) put_edge(g, fpos, bpos, v, u, g->arc_cost_b[a], a);
+    }
+    st = CC_OK;
+out:
+    if (fpos != perm) free(fpos);
+    free(bpos);
     return st;
 }
 
 cc_status cc_graph_build(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, const cc_graph_opts *opts, cc_graph **out)
 {
     build_tmp t = {0};
+    build_counts c = {0};
     cc_graph *g = NULL;
     cc_status st;
     size_t n_drivable = 0;
@@ -323,215 +519,29 @@ cc_status cc_graph_build(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, co
         goto out;
     }
     if (!(g = calloc(1, sizeof(*g))) || !(g->crs_wkt = cc__strdup(r->crs_wkt))) goto nomem;
-
-    /* junctions: hash every vertex of drivable ways */
-    uint32_t nslot = 1024;
-    while (nslot < 2 * r->n_vertices) nslot *= 2;
-    t.slots = cc__malloc_array(nslot, sizeof(uint32_t));
-    t.rep = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
-    t.cnt = cc__calloc_array(r->n_vertices, sizeof(uint8_t));
-    t.node_of = cc__malloc_array(r->n_vertices, sizeof(uint32_t));
-    if (!t.slots || !t.rep || !t.cnt || !t.node_of) goto nomem;
-    memset(t.slots, 0xff, (size_t)nslot * sizeof(uint32_t));
-    for (size_t w = 0; w < r->n_ways; w++) {
-        if (!t.way_dir[w]) continue;
-        for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) {
-            uint32_t h = (uint32_t)hash_xy(r->x[i], r->y[i]) & (nslot - 1);
-            for (;;) {
-                uint32_t j = t.slots[h];
-                if (j == CC_INVALID_ID) {
-                    t.slots[h] = (uint32_t)i;
-                    t.rep[i] = (uint32_t)i;
-                    t.cnt[i] = 1;
-                    break;
-                }
-                if (r->x[j] == r->x[i] && r->y[j] == r->y[i]) {
-                    t.rep[i] = j;
-                    if (t.cnt[j] < 2) t.cnt[j]++;
-                    break;
-                }
-                h = (h + 1) & (nslot - 1);
-            }
-        }
-    }
-    free(t.slots);
-    t.slots = NULL;
-
-    /* count nodes, arcs and arc points */
-    size_t n_nodes = 0, n_arcs = 0, n_pts = 0, n_way_vertices = 0;
-    memset(t.node_of, 0xff, r->n_vertices * sizeof(uint32_t));
-    for (size_t w = 0; w < r->n_ways; w++) {
-        if (!t.way_dir[w]) continue;
-        size_t a = r->way_first[w], b = r->way_first[w + 1];
-        n_way_vertices += b - a;
-        size_t start = a;
-        for (size_t i = a; i < b; i++) {
-            uint32_t rep = t.rep[i];
-            bool is_node = i == a || i == b - 1 || t.cnt[rep] >= 2;
-            if (!is_node) continue;
-            if (t.node_of[rep] == CC_INVALID_ID) t.node_of[rep] = (uint32_t)n_nodes++;
-            if (i > a) {
-                n_arcs++;
-                n_pts += i - start + 1;
-                start = i;
-            }
-        }
-    }
-    if (n_nodes >= INT32_MAX || n_arcs >= INT32_MAX / 2 || n_pts >= UINT32_MAX) {
-        st = cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu nodes, %zu arcs", n_nodes, n_arcs);
+    if (!find_junctions(r, &t)) goto nomem;
+    count_nodes_arcs(r, &t, &c);
+    if (c.n_nodes >= INT32_MAX || c.n_arcs >= INT32_MAX / 2 || c.n_pts >= UINT32_MAX) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu nodes, %zu arcs", c.n_nodes, c.n_arcs);
         goto out;
     }
-    g->n_nodes = (uint32_t)n_nodes;
-    g->n_arcs = (uint32_t)n_arcs;
-    g->n_way_vertices = n_way_vertices;
-    if (!(g->node_x = cc__malloc_array(n_nodes, sizeof(double))) || !(g->node_y = cc__malloc_array(n_nodes, sizeof(double))) ||
-        !(g->arc_u = cc__malloc_array(n_arcs, sizeof(uint32_t))) || !(g->arc_v = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
-        !(g->arc_cost_f = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
-        !(g->arc_cost_b = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
-        !(g->arc_len_m = cc__malloc_array(n_arcs, sizeof(double))) ||
-        !(g->arc_way = cc__malloc_array(n_arcs, sizeof(uint32_t))) ||
-        !(g->arc_first = cc__malloc_array(n_arcs + 1, sizeof(uint32_t))) ||
-        !(g->pt_x = cc__malloc_array(n_pts, sizeof(double))) || !(g->pt_y = cc__malloc_array(n_pts, sizeof(double))) ||
-        !(g->pt_s = cc__malloc_array(n_pts, sizeof(double))) || !(g->pt_arc = cc__malloc_array(n_pts, sizeof(uint32_t))))
-        goto nomem;
-
-    /* arcs */
-    size_t ai = 0, pi = 0;
-    for (size_t w = 0; w < r->n_ways; w++) {
-        if (!t.way_dir[w]) continue;
-        size_t a = r->way_first[w], b = r->way_first[w + 1];
-        size_t start = a;
-        double kmh = t.way_kmh[w];
-        for (size_t i = a + 1; i < b; i++) {
-            uint32_t rep = t.rep[i];
-            if (!(i == b - 1 || t.cnt[rep] >= 2)) continue;
-            double len = 0;
-            g->arc_first[ai] = (uint32_t)pi;
-            for (size_t k = start; k <= i; k++) {
-                if (k > start) len += hypot(r->x[k] - r->x[k - 1], r->y[k] - r->y[k - 1]);
-                g->pt_x[pi] = r->x[k];
-                g->pt_y[pi] = r->y[k];
-                g->pt_s[pi] = len;
-                g->pt_arc[pi] = (uint32_t)ai;
-                pi++;
-            }
-            g->arc_u[ai] = t.node_of[t.rep[start]];
-            g->arc_v[ai] = t.node_of[rep];
-            g->arc_len_m[ai] = len;
-            g->arc_way[ai] = (uint32_t)w;
-            g->arc_cost_f[ai] = (t.way_dir[w] & 1) ? cc__cost_ms(len, kmh) : CC_INF_COST;
-            g->arc_cost_b[ai] = (t.way_dir[w] & 2) ? cc__cost_ms(len, kmh) : CC_INF_COST;
-            ai++;
-            start = i;
-        }
-    }
-    g->arc_first[n_arcs] = (uint32_t)pi;
-    for (size_t i = 0; i < r->n_vertices; i++) {
-        if (t.node_of[i] == CC_INVALID_ID) continue;
-        g->node_x[t.node_of[i]] = r->x[i];
-        g->node_y[t.node_of[i]] = r->y[i];
-    }
-    g->minx = g->miny = INFINITY;
-    g->maxx = g->maxy = -INFINITY;
-    for (size_t i = 0; i < n_pts; i++) {
-        if (g->pt_x[i] < g->minx) g->minx = g->pt_x[i];
-        if (g->pt_x[i] > g->maxx) g->maxx = g->pt_x[i];
-        if (g->pt_y[i] < g->miny) g->miny = g->pt_y[i];
-        if (g->pt_y[i] > g->maxy) g->maxy = g->pt_y[i];
-    }
-
-    /* node order */
-    if (order == CC_ORDER_HILBERT && n_nodes > 1) {
-        if (!(keys = cc__malloc_array(n_nodes, sizeof(uint64_t))) || !(perm = cc__malloc_array(n_nodes, sizeof(uint32_t))))
+    g->n_nodes = (uint32_t)c.n_nodes;
+    g->n_arcs = (uint32_t)c.n_arcs;
+    g->n_way_vertices = c.n_way_vertices;
+    if (!alloc_arcs(g, c.n_nodes, c.n_arcs, c.n_pts)) goto nomem;
+    node_coords_bbox(r, &t, g, fill_arcs(r, &t, g));
+    if (order == CC_ORDER_HILBERT && c.n_nodes > 1) {
+        if (!(keys = cc__malloc_array(c.n_nodes, sizeof(uint64_t))) || !(perm = cc__malloc_array(c.n_nodes, sizeof(uint32_t))))
             goto nomem;
-        double sx = 65535.0 / fmax(g->maxx - g->minx, 1e-9), sy = 65535.0 / fmax(g->maxy - g->miny, 1e-9);
-        double s = fmin(sx, sy);
-        for (size_t i = 0; i < n_nodes; i++) {
-            uint32_t hx = (uint32_t)((g->node_x[i] - g->minx) * s), hy = (uint32_t)((g->node_y[i] - g->miny) * s);
-            keys[i] = ((uint64_t)hilbert_d(hx, hy) << 32) | (uint64_t)i;
-        }
-        qsort(keys, n_nodes, sizeof(uint64_t), cmp_u64);
-        for (size_t k = 0; k < n_nodes; k++) perm[(uint32_t)keys[k]] = (uint32_t)k; /* old -> new */
-        double *tmp = (double *)keys;                                                  /* reuse: 8 bytes each */
-        for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_x[i];
-        memcpy(g->node_x, tmp, n_nodes * sizeof(double));
-        for (size_t i = 0; i < n_nodes; i++) tmp[perm[i]] = g->node_y[i];
-        memcpy(g->node_y, tmp, n_nodes * sizeof(double));
-        for (size_t a = 0; a < n_arcs; a++) {
-            g->arc_u[a] = perm[g->arc_u[a]];
-            g->arc_v[a] = perm[g->arc_v[a]];
-        }
+        hilbert_renumber(g, keys, perm);
     }
-
-    /* CSR both ways */
-    size_t m = 0;
-    for (size_t a = 0; a < n_arcs; a++) {
-        if (g->arc_u[a] == g->arc_v[a]) continue; /* loops never shorten a path */
-        m += (g->arc_cost_f[a] != CC_INF_COST) + (g->arc_cost_b[a] != CC_INF_COST);
-    }
-    if (m >= INT32_MAX) {
-        st = cc__fail(ctx, CC_ERR_LIMIT, "Road network too large: %zu edges", m);
-        goto out;
-    }
-    g->n_edges = (uint32_t)m;
-    if (!(g->fwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) ||
-        !(g->bwd_first = cc__calloc_array(n_nodes + 1, sizeof(uint32_t))) || !(g->fwd = cc__malloc_array(m, sizeof(cc_edge))) ||
-        !(g->bwd = cc__malloc_array(m, sizeof(cc_edge))) || !(g->fwd_arc = cc__malloc_array(m, sizeof(uint32_t))) ||
-        !(g->bwd_arc = cc__malloc_array(m, sizeof(uint32_t))))
-        goto nomem;
-    for (size_t a = 0; a < n_arcs; a++) {
-        uint32_t u = g->arc_u[a], v = g->arc_v[a];
-        if (u == v) continue;
-        if (g->arc_cost_f[a] != CC_INF_COST) {
-            g->fwd_first[u + 1]++;
-            g->bwd_first[v + 1]++;
-        }
-        if (g->arc_cost_b[a] != CC_INF_COST) {
-            g->fwd_first[v + 1]++;
-            g->bwd_first[u + 1]++;
-        }
-    }
-    for (size_t i = 0; i < n_nodes; i++) {
-        g->fwd_first[i + 1] += g->fwd_first[i];
-        g->bwd_first[i + 1] += g->bwd_first[i];
-    }
-    uint32_t *fpos = perm ? perm : cc__malloc_array(n_nodes, sizeof(uint32_t)); /* reuse scratch */
-    uint32_t *bpos = cc__malloc_array(n_nodes, sizeof(uint32_t));
-    if (!fpos || !bpos) {
-        if (fpos != perm) free(fpos);
-        free(bpos);
-        goto nomem;
-    }
-    memcpy(fpos, g->fwd_first, n_nodes * sizeof(uint32_t));
-    memcpy(bpos, g->bwd_first, n_nodes * sizeof(uint32_t));
-    for (size_t a = 0; a < n_arcs; a++) {
-        uint32_t u = g->arc_u[a], v = g->arc_v[a];
-        if (u == v) continue;
-        if (g->arc_cost_f[a] != CC_INF_COST) {
-            uint32_t e = fpos[u]++, f = bpos[v]++;
-            g->fwd[e] = (cc_edge){v, g->arc_cost_f[a]};
-            g->fwd_arc[e] = (uint32_t)a;
-            g->bwd[f] = (cc_edge){u, g->arc_cost_f[a]};
-            g->bwd_arc[f] = (uint32_t)a;
-        }
-        if (g->arc_cost_b[a] != CC_INF_COST) {
-            uint32_t e = fpos[v]++, f = bpos[u]++;
-            g->fwd[e] = (cc_edge){u, g->arc_cost_b[a]};
-            g->fwd_arc[e] = (uint32_t)a;
-            g->bwd[f] = (cc_edge){v, g->arc_cost_b[a]};
-            g->bwd_arc[f] = (uint32_t)a;
-        }
-    }
-    if (fpos != perm) free(fpos);
-    free(bpos);
-
-    if ((st = compute_scc(ctx, g))) goto out;
+    if ((st = build_csr(ctx, g, perm)) == CC_ERR_NOMEM) goto nomem;
+    if (st || (st = compute_scc(ctx, g))) goto out;
     cc__info(ctx, "Graph: %u nodes (%.1f%% of %zu way vertices), %u directed edges, %u arcs; largest strongly connected component %u nodes (%.1f%%) of %u",
-             g->n_nodes, 100.0 * g->n_nodes / (double)(n_way_vertices ? n_way_vertices : 1), n_way_vertices, g->n_edges,
+             g->n_nodes, 100.0 * g->n_nodes / (double)(c.n_way_vertices ? c.n_way_vertices : 1), c.n_way_vertices, g->n_edges,
              g->n_arcs, g->scc_largest, 100.0 * g->scc_largest / (double)(g->n_nodes ? g->n_nodes : 1), g->scc_count);
     *out = g;
     g = NULL;
-    st = CC_OK;
     goto out;
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory building graph (%zu ways, %zu vertices)", r->n_ways, r->n_vertices);

@@ -19,19 +19,10 @@ void cc_profile_destroy(cc_profile *p)
     for (size_t i = 0; i < p->n_classes; i++) free(p->class_name[i]);
     for (size_t i = 0; i < p->n_blocked; i++) free(p->blocked[i]);
     for (size_t i = 0; i < p->n_surfaces; i++) free(p->surface_name[i]);
-    free(p->class_name);
-    free(p->class_kmh);
-    free(p->blocked);
-    free(p->surface_name);
-    free(p->surface_mult);
     for (size_t i = 0; i < p->n_lc; i++) free(p->lc_name[i]);
-    free(p->lc_name);
-    free(p->lc_kmh);
     for (size_t i = 0; i < p->n_acc; i++) free(p->acc[i]);
-    free(p->acc);
-    free(p->name);
-    free(p->description);
-    free(p);
+    CC__FREE_ALL(p->class_name, p->class_kmh, p->blocked, p->surface_name, p->surface_mult, p->lc_name, p->lc_kmh, p->acc, p->name,
+                 p->description, p);
 }
 
 const char *cc_profile_get_name(const cc_profile *p) { return p->name; }

@@ -6,18 +6,8 @@
 void cc_roads_destroy(cc_roads *r)
 {
     if (!r) return;
-    free(r->way_first);
-    free(r->x);
-    free(r->y);
-    free(r->cls);
-    free(r->surface);
-    free(r->maxspeed_kmh);
-    free(r->speed_kmh);
-    free(r->oneway);
-    free(r->roundabout);
-    free(r->way_id);
-    free(r->status);
-    free(r->crs_wkt);
+    CC__FREE_ALL(r->way_first, r->x, r->y, r->cls, r->surface, r->maxspeed_kmh, r->speed_kmh, r->oneway, r->roundabout,
+                 r->way_id, r->status, r->crs_wkt);
     cc__strtab_free(&r->strings);
     free(r);
 }

@@ -139,18 +139,8 @@ cc_status cc__roads_close_areas(cc_ctx *ctx, cc_roads *r, OGRGeometryH *polys, s
     r->n_ways = r->cap_ways = ow;
     r->n_vertices = r->cap_vertices = ov;
 out:
-    free(hit);
-    free(nr.way_first);
-    free(nr.x);
-    free(nr.y);
-    free(nr.cls);
-    free(nr.surface);
-    free(nr.maxspeed_kmh);
-    free(nr.speed_kmh);
-    free(nr.oneway);
-    free(nr.roundabout);
-    free(nr.way_id);
-    free(nr.status);
+    CC__FREE_ALL(hit, nr.way_first, nr.x, nr.y, nr.cls, nr.surface, nr.maxspeed_kmh, nr.speed_kmh, nr.oneway,
+                 nr.roundabout, nr.way_id, nr.status);
     return st;
 }
 

@@ -40,7 +40,6 @@ struct cc_roads {
     size_t cap_ways, cap_vertices;
 };
 
-
 /* Give every way whose id is in @p ids the status @p status (CC__WAY_CLOSED or CC__WAY_REPLACED).
  * An id that matches no way fails with CC_ERR_INPUT, naming @p label ("closed_roads"). */
 cc_status cc__roads_close_ids(cc_ctx *ctx, cc_roads *r, const int64_t *ids, size_t n, uint8_t status, const char *label,

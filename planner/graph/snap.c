@@ -24,9 +24,7 @@ struct cc__snap_index {
 void cc__snap_index_destroy(cc__snap_index *ix)
 {
     if (!ix) return;
-    free(ix->first);
-    free(ix->seg);
-    free(ix);
+    CC__FREE_ALL(ix->first, ix->seg, ix);
 }
 
 size_t cc__snap_index_bytes(const cc__snap_index *ix)

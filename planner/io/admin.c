@@ -13,10 +13,7 @@ void cc__admin_free(cc__admin *a)
         if (a->name_zh) free(a->name_zh[i]);
         if (a->geom[i]) OGR_G_DestroyGeometry(a->geom[i]);
     }
-    free(a->name);
-    free(a->code);
-    free(a->name_zh);
-    free(a->geom);
+    CC__FREE_ALL(a->name, a->code, a->name_zh, a->geom);
     memset(a, 0, sizeof(*a));
 }
 

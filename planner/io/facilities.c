@@ -29,6 +29,7 @@ void cc__facilities_free(cc__facilities *f)
     free(f->name);
     free(f->name_zh);
     free(f->tier_raw);
+    free(f->capacity);
     free(f->tier);
     free(f->fid);
     free(f->tier_name);
@@ -187,6 +188,12 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                       fields);
         goto out;
     }
+    int fcap = o->capacity_field ? OGR_FD_GetFieldIndex(fd, o->capacity_field) : -1;
+    if (o->capacity_field && fcap < 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no capacity field <%s> (fields: %s)", lname, path,
+                      o->capacity_field, fields);
+        goto out;
+    }
     if (o->tiers && (st = parse_tier_map(ctx, o->tiers, &map_raw, &map_name, &n_map))) goto out;
     for (size_t i = 0; i < n_map; i++)
         if (add_tier(f, map_name[i]) < 0) goto nomem;
@@ -245,7 +252,9 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             if (a6) f->fid = a6;
             char **a7 = fzh >= 0 ? cc__realloc_array(f->name_zh, c, sizeof(char *)) : NULL;
             if (a7) f->name_zh = a7;
-            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || (fzh >= 0 && !a7)) {
+            double *a8 = fcap >= 0 ? cc__realloc_array(f->capacity, c, sizeof(double)) : NULL;
+            if (a8) f->capacity = a8;
+            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || (fzh >= 0 && !a7) || (fcap >= 0 && !a8)) {
                 OGR_F_Destroy(ft);
                 cc__gdal_end(ctx);
                 goto nomem;
@@ -265,6 +274,18 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         if (f->name_zh) f->name_zh[i] = cc__strdup(OGR_F_IsFieldSetAndNotNull(ft, fzh) ? OGR_F_GetFieldAsString(ft, fzh) : name);
         f->tier_raw[i] = cc__strdup(raw);
         f->tier[i] = -1;
+        if (fcap >= 0) {
+            /* empty: no limit; else a finite number of at least 0 */
+            const char *cv = OGR_F_IsFieldSetAndNotNull(ft, fcap) ? OGR_F_GetFieldAsString(ft, fcap) : "";
+            char *end;
+            while (*cv == ' ') cv++;
+            double v = *cv ? strtod(cv, &end) : NAN;
+            if (*cv && (end == cv || *end != '\0' || !isfinite(v) || v < 0)) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "Facility <%s> in '%s' has capacity '%s' in field <%s>: give a number of at least 0, or leave it empty for no limit",
+                              name, path, cv, o->capacity_field);
+            }
+            f->capacity[i] = v;
+        }
         f->n++;
         OGR_F_Destroy(ft);
         if (!f->name[i] || !f->tier_raw[i] || (f->name_zh && !f->name_zh[i])) {
@@ -478,6 +499,7 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
         f->tier_raw[o] = f->tier_raw[i];
         f->tier[o] = f->tier[i];
         f->fid[o] = f->fid[i];
+        if (f->capacity) f->capacity[o] = f->capacity[i];
         o++;
     }
     f->n = o;
@@ -501,7 +523,9 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
         if (a8) f->fid = a8;
         char **a9 = f->name_zh ? cc__realloc_array(f->name_zh, cap, sizeof(char *)) : NULL;
         if (a9) f->name_zh = a9;
-        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8 || (f->name_zh && !a9)) {
+        double *a10 = f->capacity ? cc__realloc_array(f->capacity, cap, sizeof(double)) : NULL;
+        if (a10) f->capacity = a10;
+        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8 || (f->name_zh && !a9) || (f->capacity && !a10)) {
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
             goto out;
         }
@@ -525,6 +549,7 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
             f->tier_raw[i] = cc__strdup(ch[k].tier ? ch[k].tier : "");
             f->fid[i] = -1;
             f->tier[i] = t;
+            if (f->capacity) f->capacity[i] = NAN; /* an added facility has no limit */
             f->lon[i] = f->x[i] = ch[k].lon;
             f->lat[i] = f->y[i] = ch[k].lat;
             f->n++;

@@ -12,6 +12,7 @@
 #include <cpl_vsi.h>
 
 #include "io_internal.h"
+#include "osm_pbf_internal.h"
 
 /* carecircle's OSM driver configuration: the road tags become fields of the "lines" layer
  * instead of being buried in other_tags. Written once to /vsimem. */
@@ -166,4 +167,13 @@ double cc__parse_maxspeed(const char *s)
     if (*end == '\0' || strncmp(end, "km/h", 4) == 0 || strncmp(end, "kmh", 3) == 0) return v;
     if (*end == ';') return v; /* "50;30": first value */
     return 0.0;
+}
+
+uint8_t cc__parse_oneway(const char *s)
+{
+    if (!s || !*s) return CC__ONEWAY_UNSET;
+    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) return CC__ONEWAY_FWD;
+    if (!strcmp(s, "-1") || !strcasecmp(s, "reverse")) return CC__ONEWAY_BWD;
+    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) return CC__ONEWAY_NO;
+    return CC__ONEWAY_UNSET;
 }

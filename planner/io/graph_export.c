@@ -10,6 +10,26 @@
 #include "../graph/graph_internal.h"
 #include "io_internal.h"
 
+/* Open @p dir/@p name for writing (its path in @p path) and write the header line; reports a
+ * failure and returns NULL. */
+static FILE *open_csv(cc_ctx *ctx, const char *dir, const char *name, const char *header, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    fputs(header, f);
+    return f;
+}
+
+/* Close a file opened with open_csv; a failed write (full disk) is reported. */
+static cc_status close_csv(cc_ctx *ctx, FILE *f, const char *path)
+{
+    return fclose(f) != 0 ? cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path) : CC_OK;
+}
+
 cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *dir)
 {
     char path[4096];
@@ -34,28 +54,22 @@ cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *dir)
         if (!st) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform nodes to WGS84");
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/nodes.csv", dir);
-    if (!(f = fopen(path, "w"))) {
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+    if (!(f = open_csv(ctx, dir, "nodes.csv", "id,x,y,lon,lat\n", path, sizeof(path)))) {
+        st = CC_ERR_IO;
         goto out;
     }
-    fprintf(f, "id,x,y,lon,lat\n");
     for (uint32_t i = 0; i < g->n_nodes; i++)
         fprintf(f, "%u,%.3f,%.3f,%.8f,%.8f\n", i, g->node_x[i], g->node_y[i], lon[i], lat[i]);
-    if (fclose(f) != 0) {
-        f = NULL;
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    st = close_csv(ctx, f, path);
+    f = NULL;
+    if (st) goto out;
+    if (!(f = open_csv(ctx, dir, "edges.csv", "source,target,cost_ms\n", path, sizeof(path)))) {
+        st = CC_ERR_IO;
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/edges.csv", dir);
-    if (!(f = fopen(path, "w"))) {
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    fprintf(f, "source,target,cost_ms\n");
     for (uint32_t u = 0; u < g->n_nodes; u++)
         for (uint32_t e = g->fwd_first[u]; e < g->fwd_first[u + 1]; e++) fprintf(f, "%u,%u,%u\n", u, g->fwd[e].head, g->fwd[e].cost_ms);
-    if (fclose(f) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    st = close_csv(ctx, f, path);
     f = NULL;
 out:
     if (f) fclose(f);

@@ -55,6 +55,9 @@ typedef struct cc__facilities {
     size_t n_tiers;
     char **tier_name;
     char *tier_field;  /* actual field name used, or NULL */
+    double *capacity;  /* with cc__facilities_opts.capacity_field: capacity per facility (persons,
+                          beds, staff: whatever the field holds), NAN when the value is empty
+                          (no limit); else NULL */
 } cc__facilities;
 
 typedef struct cc__facilities_opts {
@@ -65,6 +68,7 @@ typedef struct cc__facilities_opts {
     const char *layer;
     const char *where;      /* OGR attribute filter */
     const char *encoding;   /* text of CSV/DBF files; NULL: detected (UTF-8, GBK/GB18030) */
+    const char *capacity_field; /* numeric field read into cc__facilities.capacity; NULL: none */
 } cc__facilities_opts;
 
 cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "io_internal.h"
+#include "osm_pbf_internal.h"
 
 /* Grow array p to cap elements; on failure p is kept (and freed by its owner). */
 #define GROW(p, cap) grow((void **)&(p), (cap), sizeof(*(p)))
@@ -45,19 +46,11 @@ static int reserve_vertices(cc_roads *r, size_t need)
     return 0;
 }
 
-static uint8_t parse_oneway(const char *s)
-{
-    if (!s || !*s) return CC__ONEWAY_UNSET;
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) return CC__ONEWAY_FWD;
-    if (!strcmp(s, "-1") || !strcasecmp(s, "reverse")) return CC__ONEWAY_BWD;
-    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) return CC__ONEWAY_NO;
-    return CC__ONEWAY_UNSET;
-}
-
 typedef struct read_state {
     cc_ctx *ctx;
     cc_roads *r;
     const char *path;
+    const char *lname; /* layer name, for messages */
     int f_class, f_speed, f_oneway, f_surface, f_maxspeed, f_junction, f_osmid;
     bool geographic;
     size_t n_features, skip_no_class, skip_geom_type, skip_short, skip_nonfinite, skip_range;
@@ -127,7 +120,7 @@ static cc_status add_line(read_state *s, OGRGeometryH line, OGRFeatureH f, uint3
     if (s->f_maxspeed >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_maxspeed))
         r->maxspeed_kmh[w] = (float)cc__parse_maxspeed(OGR_F_GetFieldAsString(f, s->f_maxspeed));
     if (s->f_oneway >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_oneway))
-        r->oneway[w] = parse_oneway(OGR_F_GetFieldAsString(f, s->f_oneway));
+        r->oneway[w] = cc__parse_oneway(OGR_F_GetFieldAsString(f, s->f_oneway));
     if (s->f_junction >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_junction))
         r->roundabout[w] = strcmp(OGR_F_GetFieldAsString(f, s->f_junction), "roundabout") == 0;
     if (s->f_osmid >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_osmid))
@@ -274,6 +267,14 @@ out:
     return st;
 }
 
+cc_status cc__roads_project(cc_ctx *ctx, cc_roads *r, const char *path, OGRSpatialReferenceH src, const double ext[4],
+                            const cc_roads_opts *o)
+{
+    static const cc_roads_opts defaults;
+    read_state s = {.ctx = ctx, .r = r, .path = path, .minx = ext[0], .miny = ext[1], .maxx = ext[2], .maxy = ext[3]};
+    return project_roads(&s, src, o ? o : &defaults);
+}
+
 /* Restrict @p lyr to the features crossing o->bbox (working CRS), transformed to the layer's
  * CRS with densified edges so that the filter rectangle contains the whole window. */
 static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReferenceH src, const cc_roads_opts *o, const char *path)
@@ -296,6 +297,148 @@ static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReference
     return CC_OK;
 }
 
+/* Find the class, speed and attribute fields of the layer and check that the ones asked for (or
+ * needed) are there; reports the first missing one with the fields the layer has. */
+static cc_status find_fields(read_state *s, OGRLayerH lyr, const cc_roads_opts *o)
+{
+    cc_ctx *ctx = s->ctx;
+    char fields[512];
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    const char *class_name = o->class_field ? o->class_field : "highway";
+    s->f_class = OGR_FD_GetFieldIndex(fd, class_name);
+    s->f_speed = o->speed_field ? OGR_FD_GetFieldIndex(fd, o->speed_field) : -1;
+    cc__list_fields(fd, fields, sizeof(fields));
+    if (OGR_L_GetFeatureCount(lyr, FALSE) == 0) /* -1 when counting is expensive (OSM) */
+        return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features", s->lname, s->path);
+    if (o->speed_field && s->f_speed < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no speed field <%s> (fields: %s)", s->lname, s->path,
+                        o->speed_field, fields);
+    if (s->f_class < 0 && (o->class_field || s->f_speed < 0))
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Road layer <%s> in '%s' has no road class field <%s> (fields: %s); name one with parameter class_field or give parameter speed_field",
+                        s->lname, s->path, class_name, fields);
+    s->f_oneway = opt_field(fd, o->oneway_field, "oneway");
+    s->f_surface = opt_field(fd, o->surface_field, "surface");
+    s->f_maxspeed = opt_field(fd, o->maxspeed_field, "maxspeed");
+    s->f_junction = OGR_FD_GetFieldIndex(fd, "junction");
+    s->f_osmid = OGR_FD_GetFieldIndex(fd, "osm_id");
+    if (o->oneway_field && s->f_oneway < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no oneway field <%s> (fields: %s)", s->lname, s->path,
+                        o->oneway_field, fields);
+    return CC_OK;
+}
+
+/* The CRS of the layer (OSM files without one are WGS 84, lon/lat order); a layer without a CRS
+ * is an error, since a guess would put the roads in the wrong place. Caller owns *src. */
+static cc_status layer_srs(const read_state *s, OGRLayerH lyr, bool is_osm, OGRSpatialReferenceH *src)
+{
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
+    if (lsrs) {
+        *src = cc__srs_clone(lsrs);
+    } else if (is_osm) {
+        *src = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(*src, 4326);
+        OSRSetAxisMappingStrategy(*src, OAMS_TRADITIONAL_GIS_ORDER);
+    } else {
+        return cc__fail(s->ctx, CC_ERR_CRS,
+                        "Road layer <%s> in '%s' has no coordinate reference system; assign one (e.g. ogr2ogr -a_srs EPSG:4326)",
+                        s->lname, s->path);
+    }
+    return CC_OK;
+}
+
+/* The user's where clause, and on class-only layers "class IS NOT NULL" so that OGR skips
+ * features without a class early (matters for OSM: waterways, railways). */
+static cc_status set_attribute_filter(const read_state *s, OGRLayerH lyr, const cc_roads_opts *o)
+{
+    char filter[600];
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    if (s->f_class >= 0 && s->f_speed < 0)
+        snprintf(filter, sizeof(filter), "\"%s\" IS NOT NULL%s%s%s", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, s->f_class)),
+                 o->where ? " AND (" : "", o->where ? o->where : "", o->where ? ")" : "");
+    else
+        snprintf(filter, sizeof(filter), "%s", o->where ? o->where : "");
+    cc__gdal_begin(s->ctx);
+    OGRErr fe = filter[0] ? OGR_L_SetAttributeFilter(lyr, filter) : OGRERR_NONE;
+    cc__gdal_end(s->ctx);
+    if (fe != OGRERR_NONE)
+        return cc__fail(s->ctx, CC_ERR_PARAM, "Invalid road filter '%s' for '%s': %s", filter, s->path, cc__gdal_msg(s->ctx));
+    return CC_OK;
+}
+
+/* One feature: its class and speed (checked), then its lines as ways, or a count of why it was
+ * skipped. */
+static cc_status read_feature(read_state *s, OGRFeatureH f, const cc_roads_opts *o)
+{
+    cc_ctx *ctx = s->ctx;
+    uint32_t cls = CC__NO_STRING;
+    double speed = -1.0;
+    if (s->f_class >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_class)) {
+        const char *c = OGR_F_GetFieldAsString(f, s->f_class);
+        if (*c && (cls = cc__strtab_intern(&s->r->strings, c)) == CC__NO_STRING)
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
+    }
+    if (s->f_speed >= 0 && OGR_F_IsFieldSetAndNotNull(f, s->f_speed)) {
+        speed = OGR_F_GetFieldAsDouble(f, s->f_speed);
+        if (!(speed > 0.0) || speed > 400.0)
+            return cc__fail(ctx, CC_ERR_INPUT,
+                            "Road layer <%s> in '%s', feature %lld: speed %s km/h in field <%s> must be above 0 and at most 400",
+                            s->lname, s->path, (long long)OGR_F_GetFID(f), OGR_F_GetFieldAsString(f, s->f_speed), o->speed_field);
+    }
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (cls == CC__NO_STRING && speed < 0)
+        s->skip_no_class++;
+    else if (!g || OGR_G_IsEmpty(g))
+        s->skip_short++;
+    else
+        return add_geometry(s, g, f, cls, speed);
+    return CC_OK;
+}
+
+/* Read every feature of the filtered layer; any failure while reading (a truncated or corrupt
+ * file) is an error, never a silent subset. */
+static cc_status read_features(read_state *s, OGRLayerH lyr, const cc_roads_opts *o)
+{
+    cc_ctx *ctx = s->ctx;
+    cc_status st = CC_OK;
+    cc__gdal_begin(ctx);
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while (!st && (f = OGR_L_GetNextFeature(lyr))) {
+        s->n_features++;
+        st = read_feature(s, f, o);
+        OGR_F_Destroy(f);
+        if (!st && (s->n_features & 4095) == 0 && cc__interrupted(ctx))
+            st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading roads");
+    }
+    if (!st && cc__gdal_failures(ctx))
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s' (truncated or corrupt?): %s", s->lname, s->path,
+                      cc__gdal_msg(ctx));
+    cc__gdal_end(ctx);
+    return st;
+}
+
+/* Warn about skipped features; a layer that gave no way is an error saying why (a window of a
+ * larger region may hold no road: an empty network, not an error). */
+static cc_status check_read(const read_state *s, OGRLayerH lyr, const cc_roads_opts *o)
+{
+    cc_ctx *ctx = s->ctx;
+    size_t skipped = s->skip_no_class + s->skip_geom_type + s->skip_short + s->skip_nonfinite + s->skip_range;
+    if (skipped)
+        cc__warn(ctx,
+                 "Skipped %zu of %zu road features in '%s': %zu without class or speed, %zu not lines, %zu empty or single-vertex, %zu with non-finite coordinates, %zu with out-of-range coordinates",
+                 skipped, s->n_features, s->path, s->skip_no_class, s->skip_geom_type, s->skip_short, s->skip_nonfinite, s->skip_range);
+    if (s->r->n_ways > 0 || o->use_bbox) return CC_OK;
+    if (s->n_features == 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features%s", s->lname, s->path,
+                        s->f_speed < 0 ? " with a road class" : "");
+    if (s->skip_geom_type == s->n_features)
+        return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no line geometries (type %s)", s->lname, s->path,
+                        OGRGeometryTypeToName(OGR_L_GetGeomType(lyr)));
+    return cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no usable line features (%zu read, all skipped)", s->lname,
+                    s->path, s->n_features);
+}
+
 cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts, cc_roads **out)
 {
     static const cc_roads_opts defaults;
@@ -305,9 +448,12 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
     bool is_osm = false;
     GDALDatasetH ds = NULL;
     OGRSpatialReferenceH src = NULL;
-    char fields[512];
 
     *out = NULL;
+    if (cc__osm_pbf_applies(path, o)) { /* OSM .pbf: osm_pbf.c, GDAL only for what it leaves */
+        bool fallback;
+        if ((st = cc__osm_pbf_read(ctx, path, o, out, &fallback)) || !fallback) return st;
+    }
     if (!(s.r = calloc(1, sizeof(*s.r)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
     cc__strtab_init(&s.r->strings);
     if (reserve_ways(s.r, 1) || reserve_vertices(s.r, 2)) {
@@ -324,128 +470,13 @@ cc_status cc_roads_read(cc_ctx *ctx, const char *path, const cc_roads_opts *opts
         st = CC_ERR_INPUT;
         goto out;
     }
-    const char *lname = OGR_L_GetName(lyr);
-    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
-    const char *class_name = o->class_field ? o->class_field : "highway";
-    s.f_class = OGR_FD_GetFieldIndex(fd, class_name);
-    s.f_speed = o->speed_field ? OGR_FD_GetFieldIndex(fd, o->speed_field) : -1;
-    cc__list_fields(fd, fields, sizeof(fields));
-    if (OGR_L_GetFeatureCount(lyr, FALSE) == 0) { /* -1 when counting is expensive (OSM) */
-        st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features", lname, path);
-        goto out;
-    }
-    if (o->speed_field && s.f_speed < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no speed field <%s> (fields: %s)", lname, path,
-                      o->speed_field, fields);
-        goto out;
-    }
-    if (s.f_class < 0 && (o->class_field || s.f_speed < 0)) {
-        st = cc__fail(ctx, CC_ERR_INPUT,
-                      "Road layer <%s> in '%s' has no road class field <%s> (fields: %s); name one with parameter class_field or give parameter speed_field",
-                      lname, path, class_name, fields);
-        goto out;
-    }
-    s.f_oneway = opt_field(fd, o->oneway_field, "oneway");
-    s.f_surface = opt_field(fd, o->surface_field, "surface");
-    s.f_maxspeed = opt_field(fd, o->maxspeed_field, "maxspeed");
-    s.f_junction = OGR_FD_GetFieldIndex(fd, "junction");
-    s.f_osmid = OGR_FD_GetFieldIndex(fd, "osm_id");
-    if (o->oneway_field && s.f_oneway < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no oneway field <%s> (fields: %s)", lname, path,
-                      o->oneway_field, fields);
-        goto out;
-    }
-
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(lyr);
-    if (lsrs)
-        src = cc__srs_clone(lsrs);
-    else if (is_osm) {
-        src = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(src, 4326);
-        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
-    } else {
-        st = cc__fail(ctx, CC_ERR_CRS,
-                      "Road layer <%s> in '%s' has no coordinate reference system; assign one (e.g. ogr2ogr -a_srs EPSG:4326)",
-                      lname, path);
-        goto out;
-    }
+    s.lname = OGR_L_GetName(lyr);
+    if ((st = find_fields(&s, lyr, o)) || (st = layer_srs(&s, lyr, is_osm, &src))) goto out;
     s.geographic = OSRIsGeographic(src);
-
     if (o->use_bbox && (st = set_bbox_filter(ctx, lyr, src, o, path))) goto out;
-
-    /* Let OGR skip features without a class early (matters for OSM: waterways, railways). */
-    char filter[600];
-    if (s.f_class >= 0 && s.f_speed < 0)
-        snprintf(filter, sizeof(filter), "\"%s\" IS NOT NULL%s%s%s", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, s.f_class)),
-                 o->where ? " AND (" : "", o->where ? o->where : "", o->where ? ")" : "");
-    else
-        snprintf(filter, sizeof(filter), "%s", o->where ? o->where : "");
-    cc__gdal_begin(ctx);
-    OGRErr fe = filter[0] ? OGR_L_SetAttributeFilter(lyr, filter) : OGRERR_NONE;
-    cc__gdal_end(ctx);
-    if (fe != OGRERR_NONE) {
-        st = cc__fail(ctx, CC_ERR_PARAM, "Invalid road filter '%s' for '%s': %s", filter, path, cc__gdal_msg(ctx));
-        goto out;
-    }
-
+    if ((st = set_attribute_filter(&s, lyr, o))) goto out;
     double t_read = cc__now();
-    cc__gdal_begin(ctx);
-    OGR_L_ResetReading(lyr);
-    OGRFeatureH f;
-    while (!st && (f = OGR_L_GetNextFeature(lyr))) {
-        s.n_features++;
-        uint32_t cls = CC__NO_STRING;
-        double speed = -1.0;
-        if (s.f_class >= 0 && OGR_F_IsFieldSetAndNotNull(f, s.f_class)) {
-            const char *c = OGR_F_GetFieldAsString(f, s.f_class);
-            if (*c && (cls = cc__strtab_intern(&s.r->strings, c)) == CC__NO_STRING)
-                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading roads");
-        }
-        if (!st && s.f_speed >= 0 && OGR_F_IsFieldSetAndNotNull(f, s.f_speed)) {
-            speed = OGR_F_GetFieldAsDouble(f, s.f_speed);
-            if (!(speed > 0.0) || speed > 400.0)
-                st = cc__fail(ctx, CC_ERR_INPUT,
-                              "Road layer <%s> in '%s', feature %lld: speed %s km/h in field <%s> must be above 0 and at most 400",
-                              lname, path, (long long)OGR_F_GetFID(f), OGR_F_GetFieldAsString(f, s.f_speed), o->speed_field);
-        }
-        if (!st) {
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            if (cls == CC__NO_STRING && speed < 0)
-                s.skip_no_class++;
-            else if (!g || OGR_G_IsEmpty(g))
-                s.skip_short++;
-            else
-                st = add_geometry(&s, g, f, cls, speed);
-        }
-        OGR_F_Destroy(f);
-        if (!st && (s.n_features & 4095) == 0 && cc__interrupted(ctx))
-            st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading roads");
-    }
-    /* any failure while reading (a truncated or corrupt file) is an error, never a silent subset */
-    if (!st && cc__gdal_failures(ctx))
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read road layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
-                      cc__gdal_msg(ctx));
-    cc__gdal_end(ctx);
-    if (st) goto out;
-
-    size_t skipped = s.skip_no_class + s.skip_geom_type + s.skip_short + s.skip_nonfinite + s.skip_range;
-    if (skipped)
-        cc__warn(ctx,
-                 "Skipped %zu of %zu road features in '%s': %zu without class or speed, %zu not lines, %zu empty or single-vertex, %zu with non-finite coordinates, %zu with out-of-range coordinates",
-                 skipped, s.n_features, path, s.skip_no_class, s.skip_geom_type, s.skip_short, s.skip_nonfinite, s.skip_range);
-    /* a window of a larger region may hold no road: an empty network, not an error */
-    if (s.r->n_ways == 0 && !o->use_bbox) {
-        if (s.n_features == 0)
-            st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no features%s", lname, path,
-                          s.f_speed < 0 ? " with a road class" : "");
-        else if (s.skip_geom_type == s.n_features)
-            st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no line geometries (type %s)", lname, path,
-                          OGRGeometryTypeToName(OGR_L_GetGeomType(lyr)));
-        else
-            st = cc__fail(ctx, CC_ERR_INPUT, "Road layer <%s> in '%s' has no usable line features (%zu read, all skipped)",
-                          lname, path, s.n_features);
-        goto out;
-    }
+    if ((st = read_features(&s, lyr, o)) || (st = check_read(&s, lyr, o))) goto out;
     cc__debug(ctx, "Roads: %zu features read in %.3f s", s.n_features, cc__now() - t_read);
     double t_proj = cc__now();
     if ((st = project_roads(&s, src, o))) goto out;

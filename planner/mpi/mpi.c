@@ -53,6 +53,21 @@ void cc__mpi_wait(MPI_Request *req, MPI_Status *status)
     }
 }
 
+int cc__mpi_recv_done(void *buf, int size)
+{
+    const struct timespec pause = {0, 1000000};
+    for (;;) {
+        int flag = 0;
+        MPI_Status stt;
+        MPI_Iprobe(MPI_ANY_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, &flag, &stt);
+        if (flag) {
+            MPI_Recv(buf, size, MPI_BYTE, stt.MPI_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            return stt.MPI_SOURCE;
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
 int cc__mpi_max_int(int v)
 {
     int r = v;

@@ -69,17 +69,8 @@ static gpointer local_worker(gpointer data)
     return NULL;
 }
 
-typedef struct est {
-    size_t i;
-    double cost;
-} est;
-
-static int by_cost_desc(const void *a, const void *b)
-{
-    const est *x = a, *y = b;
-    if (x->cost != y->cost) return x->cost < y->cost ? 1 : -1;
-    return x->i < y->i ? -1 : x->i > y->i; /* ties by index: the same order on every run */
-}
+/* A variant's estimated cost: the costliest first, ties by index (the same order on every run). */
+typedef cc__scored est;
 
 /* Rank 0: the queue, its own worker thread and the answers to the other ranks. */
 static cc_status coordinate(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, cc__batch_job *j, int threads)
@@ -93,31 +84,23 @@ static cc_status coordinate(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, cc__batch
         free(q.order);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    for (size_t i = 1; i < n; i++) e[i - 1] = (est){i, cc__batch_job_estimate(j, i)};
-    qsort(e, n - 1, sizeof(est), by_cost_desc);
-    for (size_t k = 0; k + 1 < n; k++) q.order[k] = e[k].i;
+    for (size_t i = 1; i < n; i++) e[i - 1] = (est){cc__batch_job_estimate(j, i), (uint32_t)i};
+    qsort(e, n - 1, sizeof(est), cc__cmp_scored_desc);
+    for (size_t k = 0; k + 1 < n; k++) q.order[k] = e[k].id;
     free(e);
     g_mutex_init(&q.lock);
     GThread *th = g_thread_new("variants", local_worker, &q);
     int active = m->size - 1;
-    const struct timespec pause = {0, 1000000};
     while (active > 0) {
-        int flag = 0;
-        MPI_Status stt;
-        MPI_Iprobe(MPI_ANY_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, &flag, &stt);
-        if (!flag) {
-            nanosleep(&pause, NULL);
-            continue;
-        }
         msg in;
-        MPI_Recv(&in, (int)sizeof(in), MPI_BYTE, stt.MPI_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        int src = cc__mpi_recv_done(&in, (int)sizeof(in));
         if (in.index > 0 && (size_t)in.index < n) {
             in.o.error[sizeof(in.o.error) - 1] = '\0';
             cc__batch_job_set_outcome(j, (size_t)in.index, &in.o);
             finished_one(&q);
         }
         int32_t next = take(&q);
-        MPI_Send(&next, 1, MPI_INT32_T, stt.MPI_SOURCE, CC__TAG_WORK, MPI_COMM_WORLD);
+        MPI_Send(&next, 1, MPI_INT32_T, src, CC__TAG_WORK, MPI_COMM_WORLD);
         if (next < 0) active--;
     }
     g_thread_join(th);

@@ -19,6 +19,11 @@ enum { CC__TAG_DONE = 101, CC__TAG_WORK = 102 };
  * calls poll at full speed, which on a node running OpenMP threads steals a core from them. */
 void cc__mpi_wait(MPI_Request *req, MPI_Status *status);
 
+/* Rank 0: the next "done" message (CC__TAG_DONE, @p size bytes into @p buf) from any rank,
+ * polling every millisecond so that rank 0's own worker thread keeps its core. Returns the
+ * sender's rank. */
+int cc__mpi_recv_done(void *buf, int size);
+
 /* The largest value of @p v over all ranks (collective). */
 int cc__mpi_max_int(int v);
 

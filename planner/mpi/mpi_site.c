@@ -38,9 +38,7 @@ typedef struct part {
 
 static void part_free(part *p)
 {
-    free(p->count);
-    free(p->dem);
-    free(p->t);
+    CC__FREE_ALL(p->count, p->dem, p->t);
     memset(p, 0, sizeof(*p));
 }
 

@@ -86,29 +86,21 @@ static void coordinate(cc_mpi *m, tqueue *q, float *vals)
 {
     GThread *th = g_thread_new("tiles", local_worker, q);
     int active = m->size - 1;
-    const struct timespec pause = {0, 1000000};
     while (active > 0) {
-        int flag = 0;
-        MPI_Status stt;
-        MPI_Iprobe(MPI_ANY_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, &flag, &stt);
-        if (!flag) {
-            nanosleep(&pause, NULL);
-            continue;
-        }
         tile_msg in;
-        MPI_Recv(&in, (int)sizeof(in), MPI_BYTE, stt.MPI_SOURCE, CC__TAG_DONE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        int src = cc__mpi_recv_done(&in, (int)sizeof(in));
         if (in.index >= 0 && in.index < q->n) {
             in.error[sizeof(in.error) - 1] = '\0';
             if (in.status == CC_OK) {
                 int r[4];
                 cc__tt_tile_rect(q->p, in.index, r);
                 int count = (int)(q->p->n_sets * (size_t)r[2] * (size_t)r[3]);
-                MPI_Recv(vals, count, MPI_FLOAT, stt.MPI_SOURCE, TAG_TILE_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                MPI_Recv(vals, count, MPI_FLOAT, src, TAG_TILE_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             }
             land(q, in.index, (cc_status)in.status, in.error, in.sums, vals);
         }
         int32_t next = take(q);
-        MPI_Send(&next, 1, MPI_INT32_T, stt.MPI_SOURCE, CC__TAG_WORK, MPI_COMM_WORLD);
+        MPI_Send(&next, 1, MPI_INT32_T, src, CC__TAG_WORK, MPI_COMM_WORLD);
         if (next < 0) active--;
     }
     g_thread_join(th);
@@ -192,8 +184,7 @@ cc_status cc_mpi_traveltime_run(cc_ctx *ctx, cc_mpi *m, const cc_traveltime_opts
     }
 out:
     cc__tt_writer_abort(&w);
-    free(vals);
-    free(sums);
+    CC__FREE_ALL(vals, sums);
     cc__tt_plan_free(&p);
     return st;
 }

@@ -364,6 +364,81 @@ static void th_minutes(GString *g, const char *lang, const double *m, size_t nb)
     }
 }
 
+/* The emergency chain (summary.json "chain", coverage --chain): what the legs are, and each
+ * leg's and the whole chain's population within each threshold. Nothing when absent. */
+static void chain_section(GString *g, const rp_data *d, const char *lang)
+{
+    json_object *ch, *legs, *l1, *l2, *w, *v;
+    if (!json_object_object_get_ex(d->summary, "chain", &ch) || !json_object_object_get_ex(ch, "legs", &legs) ||
+        !json_object_object_get_ex(legs, "station_to_patient", &l1) || !json_object_object_get_ex(legs, "patient_to_capable", &l2))
+        return;
+    const bool zh = !strcmp(lang, "zh");
+    double disp = json_object_object_get_ex(ch, "dispatch_minutes", &v) ? json_object_get_double(v) : NAN;
+    double scene = json_object_object_get_ex(ch, "on_scene_minutes", &v) ? json_object_get_double(v) : NAN;
+    GString *st = g_string_new(NULL), *cap = g_string_new(NULL);
+    json_object *a;
+    if (json_object_object_get_ex(ch, "station_tiers", &a))
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+            char tb[128];
+            g_string_append_printf(st, "%s%s", i ? ", " : "", cc__tier_label(lang, json_object_get_string(json_object_array_get_idx(a, i)), tb, sizeof(tb)));
+        }
+    if (json_object_object_get_ex(ch, "capable_tiers", &a))
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+            char tb[128];
+            g_string_append_printf(cap, "%s%s", i ? ", " : "", cc__tier_label(lang, json_object_get_string(json_object_array_get_idx(a, i)), tb, sizeof(tb)));
+        }
+    g_string_append(g, "<h2>");
+    cc__xml_esc(g, zh ? "急救链：呼救到送达有救治能力的医院" : "Emergency chain: from the call to a capable hospital");
+    g_string_append(g, "</h2>\n<p>");
+    char txt[2048];
+    if (zh)
+        snprintf(txt, sizeof(txt),
+                 "急救链时间 = 调度出车 %g 分钟 + 救护车从最近的急救站（%s）开到患者处 + 现场处置 %g 分钟 + 从患者处送到最近的有救治能力的医院（%s）。"
+                 "两段行车方向相反：第一段朝患者行驶，第二段朝医院行驶（单行道按各自方向）。只有整条链在时限内，患者才算在时限内得到救治。",
+                 disp, st->str, scene, cap->str);
+    else
+        snprintf(txt, sizeof(txt),
+                 "Chain time = dispatch %g min + the ambulance's drive from the nearest emergency station (%s) to the patient + %g min on "
+                 "scene + the drive from the patient to the nearest capable facility (%s). The two drives run in opposite directions: "
+                 "the first towards the patient, the second towards the hospital (oneway streets each their own way). A patient is "
+                 "treated within a threshold only when the whole chain fits in it.",
+                 disp, st->str, scene, cap->str);
+    cc__xml_esc(g, txt);
+    g_string_append(g, "</p>\n<table><tr>");
+    g_string_free(st, TRUE);
+    g_string_free(cap, TRUE);
+    th_text(g, zh ? "环节" : "Leg", true);
+    th_text(g, zh ? "平均分钟" : "Mean minutes", false);
+    th_minutes(g, lang, d->minutes, d->nb);
+    g_string_append(g, "</tr>\n");
+    struct {
+        json_object *o;
+        const char *within_key, *label_zh, *label_en;
+    } rows[] = {{l1, "population_within_min_with_dispatch", "调度 + 急救站到患者", "Dispatch + station to patient"},
+                {l2, "population_within_min", "患者到有救治能力的医院", "Patient to capable facility"},
+                {ch, "population_within_min", "整条急救链", "Whole chain"}};
+    for (size_t r = 0; r < 3; r++) {
+        g_string_append(g, "<tr>");
+        td_text(g, zh ? rows[r].label_zh : rows[r].label_en);
+        double mean = json_object_object_get_ex(rows[r].o, "mean_minutes", &v) && v ? json_object_get_double(v) : NAN;
+        if (r == 0) mean += disp; /* the row is the response time: dispatch included */
+        if (isnan(mean))
+            g_string_append(g, "<td>–</td>");
+        else
+            g_string_append_printf(g, "<td>%.1f</td>", mean);
+        for (size_t b = 0; b < d->nb; b++) {
+            char k[32];
+            snprintf(k, sizeof(k), "%g", d->minutes[b]);
+            double x = json_object_object_get_ex(rows[r].o, rows[r].within_key, &w) && json_object_object_get_ex(w, k, &v)
+                           ? json_object_get_double(v)
+                           : NAN;
+            cell_pop_share(g, lang, x, d->total);
+        }
+        g_string_append(g, "</tr>\n");
+    }
+    g_string_append(g, "</table>\n");
+}
+
 cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *html_path)
 {
     bool zh = !strcmp(lang, "zh");
@@ -459,6 +534,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         g_string_append(g, "</tr>\n");
     }
     g_string_append(g, "</table>\n");
+    chain_section(g, d, lang);
 
     /* the same as a chart: population by travel-time band, all facilities then each tier */
     {

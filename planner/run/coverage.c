@@ -33,6 +33,9 @@ typedef struct result_impl {
     const char **head_names; /* into tier_names */
     char crs_name[32];
     char profile_name[128];
+    cc_chain_result chain;
+    cc_capacity_result capacity;
+    double ch_within[CC_MAX_BANDS], ch_resp[CC_MAX_BANDS], ch_trans[CC_MAX_BANDS];
 } result_impl;
 
 void cc_coverage_result_destroy(cc_coverage_result *r)
@@ -40,11 +43,7 @@ void cc_coverage_result_destroy(cc_coverage_result *r)
     result_impl *ri = (result_impl *)r;
     if (!ri) return;
     for (size_t i = 0; i < ri->pub.n_tiers; i++) free(ri->tier_names[i]);
-    free(ri->tier_names);
-    free(ri->tiers);
-    free(ri->tier_within);
-    free(ri->head_names);
-    free(ri);
+    CC__FREE_ALL(ri->tier_names, ri->tiers, ri->tier_within, ri->head_names, ri);
 }
 
 /* Everything a run holds; freed in one place. */
@@ -67,6 +66,18 @@ typedef struct run {
     double uncovered_min;
     uint8_t *head;        /* per tier: counted in the headline */
     size_t n_head;
+    cc_direction dir;     /* REVERSE: patient -> facility; FORWARD (emergency): facility -> patient */
+    uint32_t delay_ms;    /* emergency: dispatch delay added to every time */
+    /* the emergency chain (opts->chain): rows leg 1 (station -> patient), leg 2 (patient ->
+     * capable facility), total (dispatch + leg 1 + on scene + leg 2), ms */
+    uint32_t dispatch_ms, on_scene_ms;
+    uint8_t *station_fac, *capable_fac; /* per facility */
+    char capable_names[512];            /* the capable tiers as used (default resolved) */
+    uint32_t *ch_d, *ch_g;              /* 3 * n_dem, 3 * n_grid (points only; raster: ch_d) */
+    double t_chain_s;
+    cc__capacity cap;                   /* with in.capacity_field */
+    bool have_cap;
+    uint32_t cap_ms;
     cc__stage stage;
     result_impl *res;
 } run;
@@ -74,21 +85,20 @@ typedef struct run {
 static void run_free(run *r)
 {
     cc__region_free(&r->reg);
-    free(r->in_set);
-    free(r->dtime);
-    free(r->dfac);
-    free(r->gtime);
-    free(r->gfac);
-    free(r->reach);
-    free(r->dadmin);
-    free(r->head);
-    free(r->dpass);
-    free(r->fstart);
+    CC__FREE_ALL(r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->reach, r->dadmin, r->head, r->dpass, r->fstart, r->station_fac,
+                 r->capable_fac, r->ch_d, r->ch_g);
+    cc__capacity_free(&r->cap);
     cc__stage_abort(&r->stage);
     cc_coverage_result_destroy((cc_coverage_result *)r->res);
 }
 
 /* ---- parameters ------------------------------------------------------------------------ */
+
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage)
+{
+    if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    return cc__stage_commit(ctx, stage);
+}
 
 cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes, double *bands_min, uint32_t *bands_ms, size_t *nb)
 {
@@ -131,6 +141,27 @@ static cc_status check_opts(run *r)
         for (size_t i = 0; i < n; i++)
             if (m[i] == 30) r->uncovered_min = 30;
     }
+    double dispatch = o->dispatch_minutes == 0 ? 3.0 : o->dispatch_minutes < 0 ? 0.0 : o->dispatch_minutes;
+    double on_scene = o->on_scene_minutes == 0 ? 10.0 : o->on_scene_minutes < 0 ? 0.0 : o->on_scene_minutes;
+    if (!isfinite(dispatch) || dispatch > 120)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter dispatch_minutes is %g: give minutes from 0 to 120", o->dispatch_minutes);
+    if (!isfinite(on_scene) || on_scene > 240)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes is %g: give minutes from 0 to 240", o->on_scene_minutes);
+    r->dir = o->emergency ? CC_FORWARD : CC_REVERSE;
+    r->delay_ms = o->emergency ? (uint32_t)llround(dispatch * 60000.0) : 0;
+    r->dispatch_ms = (uint32_t)llround(dispatch * 60000.0);
+    r->on_scene_ms = (uint32_t)llround(on_scene * 60000.0);
+    double capm = o->capacity_minutes > 0 ? o->capacity_minutes : r->uncovered_min;
+    if (!(capm > 0) || capm > 1440) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_minutes is %g: give minutes above 0 and at most 1440", capm);
+    if (o->capacity_minutes > 0 && !o->in.capacity_field)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_minutes needs the facilities' capacity field (parameter capacity_field)");
+    r->cap_ms = (uint32_t)llround(capm * 60000.0);
+    if (o->chain && (!o->station_tiers || !*o->station_tiers))
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain needs the tiers of the emergency stations (parameter station_tiers)");
+    if (!o->chain && (o->station_tiers || o->capable_tiers || o->on_scene_minutes))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters station_tiers, capable_tiers and on_scene_minutes belong to the emergency chain (parameter chain)");
+    if (!o->chain && !o->emergency && o->dispatch_minutes)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter dispatch_minutes belongs to the emergency chain or the emergency direction (parameters chain, emergency)");
     return CC_OK;
 }
 
@@ -161,6 +192,14 @@ static cc_status check_memory(run *r, double n_points, double n_cells, const cha
 
 /* ---- searches ------------------------------------------------------------------------------- */
 
+/* Add the dispatch delay (emergency direction) to every finite time. */
+static void add_delay(uint32_t *t, size_t n, uint32_t delay_ms)
+{
+    if (!delay_ms) return;
+    for (size_t i = 0; i < n; i++)
+        if (t[i] != CC_INF_COST) t[i] = (uint64_t)t[i] + delay_ms >= CC_INF_COST ? CC_INF_COST - 1 : t[i] + delay_ms;
+}
+
 static cc_status compute(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -183,16 +222,18 @@ static cc_status compute(run *r)
         return cc__offroad_compute(ctx, &r->o->offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->fstart, r->reach, r->nb,
                                    r->bands_ms, &r->stage, &r->offroad);
     }
-    if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE, r->dtime,
+    if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dir, r->dtime,
                           r->dfac)))
         return st;
+    add_delay(r->dtime, r->n_sets * r->reg.dem.n, r->delay_ms);
     if (!r->reg.dem.is_raster) {
         r->gtime = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
         r->gfac = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
         if (!r->gtime || !r->gfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the travel-time grid");
-        if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.gjoin, r->reg.goff, r->reg.grid.n, CC_REVERSE,
+        if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.gjoin, r->reg.goff, r->reg.grid.n, r->dir,
                               r->gtime, r->gfac)))
             return st;
+        add_delay(r->gtime, r->n_sets * r->reg.grid.n, r->delay_ms);
     }
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
 
@@ -209,7 +250,8 @@ static cc_status compute(run *r)
         cc__loc_index_free(&ix);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    const uint32_t limit = r->bands_ms[r->nb - 1];
+    /* emergency: the drive may take the largest threshold less the dispatch delay */
+    const uint32_t limit = r->bands_ms[r->nb - 1] > r->delay_ms ? r->bands_ms[r->nb - 1] - r->delay_ms : 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
@@ -224,12 +266,12 @@ static cc_status compute(run *r)
 #endif
             for (size_t f = 0; f < nf; f++) {
                 double acc[CC_MAX_BANDS] = {0};
-                if (cc__interrupted(ctx)) continue;
-                cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, r->reg.fjoin[f], r->reg.foff[f], CC_REVERSE, limit);
+                if (cc__interrupted(ctx) || !limit) continue;
+                cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, r->reg.fjoin[f], r->reg.foff[f], r->dir, limit);
                 for (size_t k = 0; k < ws.n; k++) {
                     double p = r->reg.dem.pop[ws.loc[k]];
                     for (size_t b = 0; b < r->nb; b++)
-                        if (ws.t_ms[k] <= r->bands_ms[b]) acc[b] += p;
+                        if ((uint64_t)ws.t_ms[k] + r->delay_ms <= r->bands_ms[b]) acc[b] += p;
                 }
                 for (size_t b = 0; b < r->nb; b++) r->reach[f * r->nb + b] = acc[b]; /* one write per task */
             }
@@ -242,6 +284,137 @@ static cc_status compute(run *r)
     free(tst);
     cc__loc_index_free(&ix);
     return st;
+}
+
+/* ---- the emergency chain ------------------------------------------------------------------- */
+
+/* Which facilities are stations and which are capable; the default capable tiers are those of
+ * capable_tiers_for_chain (DOMAIN.md section 7) that the facility file has. */
+static cc_status chain_roles(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_coverage_opts *o = r->o;
+    const cc__facilities *fac = r->reg.fac;
+    static const char *const dflt[] = {"county_hospital", "sub_centre"};
+    uint8_t *st_t = cc__calloc_array(fac->n_tiers + 1, 1), *cap_t = cc__calloc_array(fac->n_tiers + 1, 1);
+    r->station_fac = cc__calloc_array(fac->n + 1, 1);
+    r->capable_fac = cc__calloc_array(fac->n + 1, 1);
+    cc_status st = CC_OK;
+    if (!st_t || !cap_t || !r->station_fac || !r->capable_fac) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (!st) st = cc__tier_flags(ctx, fac, o->in.facilities, o->station_tiers, "station_tiers", st_t);
+    if (!st && o->capable_tiers) {
+        st = cc__tier_flags(ctx, fac, o->in.facilities, o->capable_tiers, "capable_tiers", cap_t);
+        snprintf(r->capable_names, sizeof(r->capable_names), "%s", o->capable_tiers);
+    } else if (!st) {
+        for (size_t d = 0; d < 2; d++)
+            for (size_t k = 0; k < fac->n_tiers; k++)
+                if (!strcmp(fac->tier_name[k], dflt[d])) {
+                    cap_t[k] = 1;
+                    size_t len = strlen(r->capable_names);
+                    snprintf(r->capable_names + len, sizeof(r->capable_names) - len, "%s%s", len ? "," : "", dflt[d]);
+                }
+        if (!r->capable_names[0])
+            st = cc__fail(ctx, CC_ERR_PARAM,
+                          "The facilities of '%s' have no tier county_hospital or sub_centre; name the tiers that can treat the key diseases "
+                          "(parameter capable_tiers)",
+                          o->in.facilities);
+    }
+    size_t n_st = 0, n_cap = 0;
+    for (size_t f = 0; !st && f < fac->n; f++) {
+        int t = fac->tier[f];
+        if (t < 0 || r->reg.fjoin[f].arc == CC_INVALID_ID) continue;
+        r->station_fac[f] = st_t[t];
+        r->capable_fac[f] = cap_t[t];
+        n_st += st_t[t];
+        n_cap += cap_t[t];
+    }
+    if (!st && !n_st) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter station_tiers (%s) joins the road network", o->station_tiers);
+    if (!st && !n_cap) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->capable_names);
+    if (!st) {
+        r->res->chain.stations = (uint32_t)n_st;
+        r->res->chain.capable_facilities = (uint32_t)n_cap;
+    }
+    free(st_t);
+    free(cap_t);
+    return st;
+}
+
+/* The two legs and the total for @p n points: leg 1 from the nearest station towards the point
+ * (CC_FORWARD: the ambulance drives to the patient, oneway streets taken that way), leg 2 from
+ * the point to the nearest capable facility (CC_REVERSE: the patient is carried there), each
+ * with the point's own off-road leg; total = dispatch + leg 1 + on scene + leg 2. */
+static cc_status chain_legs(run *r, const cc__join *lj, const uint32_t *lo, size_t n, uint32_t *out)
+{
+    cc_ctx *ctx = r->ctx;
+    const size_t nf = r->reg.fac->n;
+    uint32_t *fdummy = cc__malloc_array(n + 1, sizeof(uint32_t));
+    if (!fdummy) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain of %zu points", n);
+    cc_status st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->station_fac, 1, lj, lo, n, CC_FORWARD, out, fdummy);
+    if (!st) st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->capable_fac, 1, lj, lo, n, CC_REVERSE, out + n, fdummy);
+    free(fdummy);
+    if (st) return st;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = out[i], b = out[n + i];
+        uint64_t t = (uint64_t)r->dispatch_ms + a + r->on_scene_ms + b;
+        out[2 * n + i] = a == CC_INF_COST || b == CC_INF_COST ? CC_INF_COST : t >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)t;
+    }
+    return CC_OK;
+}
+
+static cc_status compute_chain(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    cc_status st;
+    double t0 = cc__now();
+    if ((st = chain_roles(r))) return st;
+    cc__info(ctx, "Computing the emergency chain (%u stations, %u capable facilities)...", r->res->chain.stations, r->res->chain.capable_facilities);
+    const size_t nd = r->reg.dem.n;
+    if (!(r->ch_d = cc__malloc_array(3 * nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
+    if ((st = chain_legs(r, r->reg.djoin, r->reg.doff, nd, r->ch_d))) return st;
+    if (!r->reg.dem.is_raster) {
+        const size_t ng = r->reg.grid.n;
+        if (!(r->ch_g = cc__malloc_array(3 * ng, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
+        if ((st = chain_legs(r, r->reg.gjoin, r->reg.goff, ng, r->ch_g))) return st;
+    }
+    /* figures: within each threshold, means of each leg over the people it exists for */
+    result_impl *ri = r->res;
+    cc_chain_result *c = &ri->chain;
+    double w1 = 0, s1 = 0, w2 = 0, s2 = 0, wt = 0, st_ = 0;
+    for (size_t i = 0; i < nd; i++) {
+        double p = r->reg.dem.pop[i];
+        uint32_t a = r->ch_d[i], b = r->ch_d[nd + i], t = r->ch_d[2 * nd + i];
+        if (a != CC_INF_COST) {
+            w1 += p;
+            s1 += p * a;
+            for (size_t k = 0; k < r->nb; k++)
+                if ((uint64_t)a + r->dispatch_ms <= r->bands_ms[k]) ri->ch_resp[k] += p;
+        }
+        if (b != CC_INF_COST) {
+            w2 += p;
+            s2 += p * b;
+            for (size_t k = 0; k < r->nb; k++)
+                if (b <= r->bands_ms[k]) ri->ch_trans[k] += p;
+        }
+        if (t == CC_INF_COST) {
+            c->population_without_chain += p;
+            continue;
+        }
+        wt += p;
+        st_ += p * t;
+        for (size_t k = 0; k < r->nb; k++)
+            if (t <= r->bands_ms[k]) ri->ch_within[k] += p;
+    }
+    c->dispatch_minutes = r->dispatch_ms / 60000.0;
+    c->on_scene_minutes = r->on_scene_ms / 60000.0;
+    c->population_within = ri->ch_within;
+    c->response_within = ri->ch_resp;
+    c->transport_within = ri->ch_trans;
+    c->mean_station_to_patient_s = w1 > 0 ? s1 / w1 / 1000.0 : NAN;
+    c->mean_patient_to_capable_s = w2 > 0 ? s2 / w2 / 1000.0 : NAN;
+    c->mean_total_s = wt > 0 ? st_ / wt / 1000.0 : NAN;
+    c->t_search_s = cc__now() - t0;
+    ri->pub.chain = c;
+    return CC_OK;
 }
 
 /* ---- admin areas ---------------------------------------------------------------------------- */
@@ -377,6 +550,8 @@ static cc_status account(run *r)
     p->crs_name = ri->crs_name;
     p->offroad = r->offroad;
     p->profile_name = ri->profile_name;
+    p->emergency = r->o->emergency;
+    p->dispatch_minutes = r->o->emergency ? r->delay_ms / 60000.0 : 0.0;
     /* the identity must hold to rounding; a failure here is a bug */
     double sum = ri->within[nb - 1] + p->population_beyond + p->population_no_road_access + p->population_unreachable;
     if (fabs(sum - p->population_total) > 1e-6 * fmax(1.0, p->population_total))
@@ -395,6 +570,8 @@ static cc_status write_outputs(run *r)
         .gtime = r->reg.dem.is_raster ? r->dtime : r->gtime, .gfac = r->reg.dem.is_raster ? r->dfac : r->gfac, .n_sets = r->n_sets,
         .reach = r->reach, .dadmin = r->dadmin, .dpass = r->dpass, .fstart = r->fstart, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
         .uncovered_min = r->uncovered_min, .stage = &r->stage, .res = &r->res->pub,
+        .chain_d = r->ch_d, .chain_g = r->reg.dem.is_raster ? r->ch_d : r->ch_g, .chain_station_tiers = r->o->station_tiers,
+        .chain_capable_tiers = r->capable_names, .capacity = r->have_cap ? &r->cap : NULL,
     };
     return cc__coverage_write(&co);
 }
@@ -440,6 +617,22 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     if ((st = compute(&r))) goto out;
     double t_search = cc__now() - t;
     if ((st = account(&r))) goto out;
+    if (opts->chain && (st = compute_chain(&r))) goto out;
+    if (opts->in.capacity_field) {
+        cc__capacity_in ci = {.graph = r.reg.graph, .fac = r.reg.fac, .fjoin = r.reg.fjoin, .foff = r.reg.foff, .dem = &r.reg.dem,
+                              .grid = cc__region_cells(&r.reg), .djoin = r.reg.djoin, .gjoin = r.reg.dem.is_raster ? r.reg.djoin : r.reg.gjoin,
+                              .doff = r.reg.doff, .goff = r.reg.dem.is_raster ? r.reg.doff : r.reg.goff, .dtime = r.dtime, .dfac = r.dfac,
+                              .T_ms = r.cap_ms, .delay_ms = r.delay_ms, .dir = r.dir};
+        if ((st = cc__capacity_compute(ctx, &ci, &r.cap))) goto out;
+        r.have_cap = true;
+        cc_capacity_result *cr = &r.res->capacity;
+        *cr = (cc_capacity_result){.minutes = r.cap_ms / 60000.0, .population_served = r.cap.pop_served,
+                                   .population_unserved_within = r.cap.pop_unserved, .population_no_access = r.cap.pop_no_access,
+                                   .facilities_with_capacity = (uint32_t)r.cap.facilities_with_capacity,
+                                   .facilities_over_capacity = (uint32_t)r.cap.facilities_over, .mean_access_per_1000 = 1000.0 * r.cap.mean_index,
+                                   .t_s = r.cap.t_s};
+        r.res->pub.capacity = cr;
+    }
     cc_coverage_result *p = &r.res->pub;
     p->t_load_s = t_load;
     p->t_graph_s = t_graph;
@@ -449,12 +642,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         goto out;
     }
-    if ((st = write_outputs(&r))) goto out;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = write_outputs(&r)) || (st = cc__run_commit(ctx, &r.stage))) goto out;
     p->t_total_s = cc__now() - t0;
     if (out) {
         *out = p;

@@ -33,7 +33,8 @@ static double ms_to_min(uint32_t t)
 static cc_status write_raster(cc__cov_out *c)
 {
     const cc__demand *g = c->grid;
-    size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = c->n_sets;
+    /* bands: all facilities, each tier, then the chain's leg 1, leg 2 and total */
+    size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = c->n_sets + (c->chain_g ? 3 : 0);
     float **bands = cc__calloc_array(n_sets, sizeof(float *));
     char **names = cc__calloc_array(n_sets, sizeof(char *));
     char path[4200];
@@ -44,14 +45,24 @@ static cc_status write_raster(cc__cov_out *c)
     }
     for (size_t k = 0; k < n_sets; k++) {
         char nm[200];
-        snprintf(nm, sizeof(nm), k == 0 ? "minutes to the nearest facility (%s)" : "minutes to the nearest facility of tier %s",
-                 set_name(c, k));
+        static const char *const chain_band[] = {"chain: minutes from the nearest emergency station to the patient (drive)",
+                                                 "chain: minutes from the patient to the nearest capable facility (drive)",
+                                                 "chain: total minutes (dispatch + station to patient + on scene + patient to capable facility)"};
+        if (k >= c->n_sets)
+            snprintf(nm, sizeof(nm), "%s", chain_band[k - c->n_sets]);
+        else if (c->res->emergency)
+            snprintf(nm, sizeof(nm), k == 0 ? "minutes from the nearest facility to the patient, dispatch included (%s)"
+                                            : "minutes from the nearest facility of tier %s to the patient, dispatch included",
+                     set_name(c, k));
+        else
+            snprintf(nm, sizeof(nm), k == 0 ? "minutes to the nearest facility (%s)" : "minutes to the nearest facility of tier %s",
+                     set_name(c, k));
         if (!(bands[k] = cc__malloc_array(ncell, sizeof(float))) || !(names[k] = cc__strdup(nm))) {
             st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for a %dx%d raster", g->grid.w, g->grid.h);
             goto out;
         }
         for (size_t i = 0; i < ncell; i++) bands[k][i] = (float)NODATA_MIN;
-        const uint32_t *t = c->gtime + k * g->n;
+        const uint32_t *t = k < c->n_sets ? c->gtime + k * g->n : c->chain_g + (k - c->n_sets) * g->n;
         for (size_t i = 0; i < g->n; i++)
             if (t[i] != CC_INF_COST) bands[k][g->cell[i]] = (float)ms_to_min(t[i]);
     }
@@ -70,10 +81,14 @@ out:
 typedef struct polys {
     OGRGeometryH *band;  /* n_sets * nb */
     OGRGeometryH *catch; /* n_fac */
+    OGRGeometryH *chain; /* nb: bands of the chain's total (NULL: no chain) */
 } polys;
 
-static void polys_free(polys *p, size_t nband, size_t nfac)
+static void polys_free(polys *p, size_t nband, size_t nfac, size_t nchain)
 {
+    for (size_t i = 0; p->chain && i < nchain; i++)
+        if (p->chain[i]) OGR_G_DestroyGeometry(p->chain[i]);
+    free(p->chain);
     for (size_t i = 0; p->band && i < nband; i++)
         if (p->band[i]) OGR_G_DestroyGeometry(p->band[i]);
     for (size_t i = 0; p->catch && i < nfac; i++)
@@ -113,6 +128,20 @@ static cc_status make_polygons(cc__cov_out *c, polys *p)
         for (size_t i = 0; i < g->n; i++)
             if (c->gfac[i] != CC_INVALID_ID) cls[g->cell[i]] = (int32_t)c->gfac[i] + 1;
         st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->fac->n, c->crs_wkt, p->catch);
+    }
+    if (!st && c->chain_g) {
+        if (!(p->chain = cc__calloc_array(c->nb, sizeof(OGRGeometryH)))) st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
+        memset(cls, 0, ncell * sizeof(int32_t));
+        const uint32_t *t = c->chain_g + 2 * g->n;
+        for (size_t i = 0; !st && i < g->n; i++) {
+            if (t[i] == CC_INF_COST) continue;
+            for (size_t b = 0; b < c->nb; b++)
+                if (t[i] <= c->bands_ms[b]) {
+                    cls[g->cell[i]] = (int32_t)b + 1;
+                    break;
+                }
+        }
+        if (!st) st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->nb, c->crs_wkt, p->chain);
     }
     free(cls);
     return st;
@@ -166,6 +195,43 @@ static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *
             if (g) OGR_F_SetGeometry(f, g);
             st = put(ctx, lyr, f, "isochrones");
         }
+    }
+    return st;
+}
+
+/* Bands of the emergency chain's total time (dispatch + station -> patient + on scene +
+ * patient -> capable facility), fields as the isochrones layer. */
+static cc_status layer_chain_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *p)
+{
+    cc_ctx *ctx = c->ctx;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "chain_isochrones", wkbMultiPolygon, c->crs_wkt,
+                                   "Bands of the emergency chain: dispatch + nearest station to the patient + on scene + patient to "
+                                   "the nearest capable facility");
+    if (!lyr) return CC_ERR_IO;
+    static const char *const fn[] = {"band", "min_from", "min_to", "population", "population_cum", "area_km2"};
+    static const OGRFieldType ft[] = {OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
+    cc_status st = create_fields(ctx, lyr, fn, ft, 6);
+    const size_t nd = c->dem->n;
+    const uint32_t *t = c->chain_d + 2 * nd;
+    double cum = 0;
+    for (size_t b = 0; b < c->nb && !st; b++) {
+        double lo = b ? c->bands_min[b - 1] : 0.0, pop = 0;
+        uint32_t lo_ms = b ? c->bands_ms[b - 1] : 0;
+        for (size_t i = 0; i < nd; i++)
+            if (t[i] != CC_INF_COST && t[i] <= c->bands_ms[b] && (b == 0 || t[i] > lo_ms)) pop += c->dem->pop[i];
+        cum += pop;
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        char band[64];
+        snprintf(band, sizeof(band), "%g-%g", lo, c->bands_min[b]);
+        OGR_F_SetFieldString(f, 0, band);
+        OGR_F_SetFieldDouble(f, 1, lo);
+        OGR_F_SetFieldDouble(f, 2, c->bands_min[b]);
+        OGR_F_SetFieldDouble(f, 3, pop);
+        OGR_F_SetFieldDouble(f, 4, cum);
+        OGRGeometryH g = p->chain[b];
+        OGR_F_SetFieldDouble(f, 5, g ? OGR_G_Area(g) / 1e6 : 0.0);
+        if (g) OGR_F_SetGeometry(f, g);
+        st = put(ctx, lyr, f, "chain_isochrones");
     }
     return st;
 }
@@ -253,17 +319,8 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
     return st;
 }
 
-typedef struct uncovered {
-    double pop;
-    uint32_t i;
-} uncovered;
-
-static int cmp_uncovered(const void *a, const void *b)
-{
-    const uncovered *x = a, *y = b;
-    if (x->pop != y->pop) return x->pop > y->pop ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
+/* Uncovered demand (population, demand id), most people first. */
+typedef cc__scored uncovered;
 
 #define MAX_UNCOVERED 200000
 
@@ -291,7 +348,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
-    qsort(u, n, sizeof(*u), cmp_uncovered);
+    qsort(u, n, sizeof(*u), cc__cmp_scored_desc);
     if (n > MAX_UNCOVERED) {
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
         n = MAX_UNCOVERED;
@@ -306,7 +363,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].i], lat[r] = d->y[u[r].i];
     st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n);
     for (size_t r = 0; r < n && !st; r++) {
-        size_t i = u[r].i;
+        size_t i = u[r].id;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
         OGR_F_SetFieldDouble(f, 1, d->pop[i]);
@@ -542,12 +599,14 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(c->ctx));
     if (!st) st = layer_isochrones(c, ds, p);
+    if (!st && c->chain_d) st = layer_chain_isochrones(c, ds, p);
     if (!st) st = layer_catchments(c, ds, p, served);
     if (!st) st = layer_facilities(c, ds, served);
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
     if (!st && c->o->n_proposed_sites) st = layer_proposed(c, ds);
     if (!st && c->roads) st = cc__write_roads_layer(c->ctx, ds, c->crs_wkt, c->roads, c->profile);
+    if (!st && c->capacity) st = cc__capacity_layers(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
@@ -567,6 +626,54 @@ static json_object *by_minutes(const cc__cov_out *c, const double *v, int decima
         json_object_object_add(o, key, cc__json_num(v[b], decimals));
     }
     return o;
+}
+
+static json_object *tier_list(const char *list)
+{
+    json_object *a = json_object_new_array();
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", list ? list : "");
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ') t++;
+        size_t len = strlen(t);
+        while (len && t[len - 1] == ' ') t[--len] = '\0';
+        if (len) json_object_array_add(a, json_object_new_string(t));
+    }
+    return a;
+}
+
+/* summary.json "chain": the whole chain within each threshold, and each leg. */
+static json_object *chain_json(const cc__cov_out *c)
+{
+    const cc_chain_result *ch = c->res->chain;
+    const double tot = c->res->population_total;
+    double share[CC_MAX_BANDS];
+    json_object *j = json_object_new_object(), *x;
+    json_object_object_add(j, "station_tiers", tier_list(c->chain_station_tiers));
+    json_object_object_add(j, "capable_tiers", tier_list(c->chain_capable_tiers));
+    json_object_object_add(j, "stations", json_object_new_int((int)ch->stations));
+    json_object_object_add(j, "capable_facilities", json_object_new_int((int)ch->capable_facilities));
+    json_object_object_add(j, "dispatch_minutes", cc__json_num(ch->dispatch_minutes, 3));
+    json_object_object_add(j, "on_scene_minutes", cc__json_num(ch->on_scene_minutes, 3));
+    json_object_object_add(j, "population_within_min", by_minutes(c, ch->population_within, 3));
+    for (size_t b = 0; b < c->nb; b++) share[b] = tot > 0 ? ch->population_within[b] / tot : 0;
+    json_object_object_add(j, "share_within_min", by_minutes(c, share, 5));
+    json_object_object_add(j, "population_without_chain", cc__json_num(ch->population_without_chain, 3));
+    json_object_object_add(j, "mean_minutes", cc__json_num(ch->mean_total_s / 60.0, 3));
+    json_object *legs = json_object_new_object();
+    x = json_object_new_object();
+    json_object_object_add(x, "direction", json_object_new_string("facility_to_patient"));
+    json_object_object_add(x, "mean_minutes", cc__json_num(ch->mean_station_to_patient_s / 60.0, 3));
+    json_object_object_add(x, "population_within_min_with_dispatch", by_minutes(c, ch->response_within, 3));
+    json_object_object_add(legs, "station_to_patient", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "direction", json_object_new_string("patient_to_facility"));
+    json_object_object_add(x, "mean_minutes", cc__json_num(ch->mean_patient_to_capable_s / 60.0, 3));
+    json_object_object_add(x, "population_within_min", by_minutes(c, ch->transport_within, 3));
+    json_object_object_add(legs, "patient_to_capable", x);
+    json_object_object_add(j, "legs", legs);
+    json_object_object_add(j, "search_s", cc__json_num(ch->t_search_s, 4));
+    return j;
 }
 
 static cc_status write_summary(cc__cov_out *c)
@@ -624,16 +731,13 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "headline", x);
     json_object_object_add(j, "facilities_total", json_object_new_int((int)r->facilities_total));
     json_object_object_add(j, "facilities_snapped", json_object_new_int((int)r->facilities_snapped));
-    x = json_object_new_object();
-    json_object_object_add(x, "nodes", json_object_new_int64(r->graph_nodes));
-    json_object_object_add(x, "edges", json_object_new_int64(r->graph_edges));
-    json_object_object_add(x, "arcs", json_object_new_int64(r->graph_arcs));
-    json_object_object_add(x, "way_vertices", json_object_new_int64((int64_t)r->way_vertices));
-    json_object_object_add(x, "strongly_connected_components", json_object_new_int64(c->graph->scc_count));
-    json_object_object_add(x, "largest_component_nodes", json_object_new_int64(c->graph->scc_largest));
-    json_object_object_add(x, "routing_bytes", json_object_new_int64((int64_t)r->graph_routing_bytes));
-    json_object_object_add(x, "geometry_bytes", json_object_new_int64((int64_t)r->graph_geometry_bytes));
-    json_object_object_add(j, "graph", x);
+    json_object_object_add(j, "graph", CC__JSON_NUMS({"nodes", (double)(r->graph_nodes), -1},
+        {"edges", (double)(r->graph_edges), -1}, {"arcs", (double)(r->graph_arcs), -1},
+        {"way_vertices", (double)((int64_t)r->way_vertices), -1},
+        {"strongly_connected_components", (double)(c->graph->scc_count), -1},
+        {"largest_component_nodes", (double)(c->graph->scc_largest), -1},
+        {"routing_bytes", (double)((int64_t)r->graph_routing_bytes), -1},
+        {"geometry_bytes", (double)((int64_t)r->graph_geometry_bytes), -1}));
     x = json_object_new_object();
     json_object_object_add(x, "kind", json_object_new_string(r->demand_is_raster ? "raster" : "points"));
     json_object_object_add(x, "points", json_object_new_int64((int64_t)r->demand_points));
@@ -671,17 +775,27 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, "nodes_settled", json_object_new_int64((int64_t)q->nodes_settled));
         json_object_object_add(j, "offroad", x);
     }
-    x = json_object_new_object();
-    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap", cc__json_num(r->t_snap_s, 4));
-    json_object_object_add(x, "search", cc__json_num(r->t_search_s, 4));
-    json_object_object_add(x, "polygons", cc__json_num(r->t_polygons_s, 4));
-    json_object_object_add(x, "write", cc__json_num(r->t_write_s, 4));
-    json_object_object_add(j, "timings_s", x);
+    if (r->emergency) {
+        x = json_object_new_object();
+        json_object_object_add(x, "direction", json_object_new_string("facility_to_patient"));
+        json_object_object_add(x, "dispatch_minutes", cc__json_num(r->dispatch_minutes, 3));
+        json_object_object_add(j, "emergency", x);
+    }
+    if (r->chain) json_object_object_add(j, "chain", chain_json(c));
+    if (c->capacity) json_object_object_add(j, "capacity", cc__capacity_json(c));
+    json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
+        {"snap", r->t_snap_s, 4}, {"search", r->t_search_s, 4}, {"polygons", r->t_polygons_s, 4}, {"write", r->t_write_s, 4}));
     cc_status st = cc__write_json(c->ctx, cc__stage_path(c->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;
+}
+
+json_object *cc__json_nums(const cc__json_kv *kv, size_t n)
+{
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_object_add(o, kv[i].key, kv[i].decimals < 0 ? json_object_new_int64((int64_t)kv[i].v) : cc__json_num(kv[i].v, kv[i].decimals));
+    return o;
 }
 
 cc_status cc__coverage_write(cc__cov_out *c)
@@ -697,6 +811,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
     if (!st) {
         cc__info(c->ctx, "Writing outputs...");
         st = write_raster(c);
+        if (!st && c->capacity) st = cc__capacity_raster(c);
         cc__debug(c->ctx, "travel_time.tif written in %.3f s", cc__now() - t);
     }
     double t2 = cc__now();
@@ -712,6 +827,6 @@ cc_status cc__coverage_write(cc__cov_out *c)
         cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);
     }
     if (!st) st = move_extra_dirs(c);
-    polys_free(&p, c->n_sets * c->nb, c->fac->n);
+    polys_free(&p, c->n_sets * c->nb, c->fac->n, c->nb);
     return st;
 }

@@ -22,12 +22,7 @@ void cc__region_free(cc__region *r)
     cc__demand_free(&r->grid);
     cc__facilities_free(&r->fac_own);
     if (r->have_admin) cc__admin_free(&r->admin);
-    free(r->fjoin);
-    free(r->djoin);
-    free(r->gjoin);
-    free(r->foff);
-    free(r->doff);
-    free(r->goff);
+    CC__FREE_ALL(r->fjoin, r->djoin, r->gjoin, r->foff, r->doff, r->goff);
     memset(r, 0, sizeof(*r));
 }
 
@@ -42,7 +37,8 @@ static cc_roads_opts roads_opts(const cc_inputs *in, const cc__region_opts *o)
 static cc__facilities_opts facilities_opts(const cc_inputs *in)
 {
     return (cc__facilities_opts){.tier_field = in->tier_field, .tiers = in->tiers, .name_field = in->facility_name_field,
-                                 .lon_field = in->lon_field, .lat_field = in->lat_field, .where = in->facility_where, .encoding = in->encoding};
+                                 .lon_field = in->lon_field, .lat_field = in->lat_field, .where = in->facility_where, .encoding = in->encoding,
+                                 .capacity_field = in->capacity_field};
 }
 
 cc_status cc__inputs_profile(cc_ctx *ctx, const cc_inputs *in, cc_profile **owned, const cc_profile **out)

@@ -16,6 +16,38 @@
  * ascending, into minutes and ms; CC_ERR_PARAM with the rule broken. Coverage and tiled runs. */
 cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes, double *bands_min, uint32_t *bands_ms, size_t *nb);
 
+/* Capacity (capacity.c): allocation nearest first within T and the E2SFCA index. */
+typedef struct cc__capacity_in {
+    const cc_graph *graph;
+    const cc__facilities *fac;   /* with capacity[] */
+    const cc__join *fjoin;
+    const uint32_t *foff;
+    const cc__demand *dem, *grid; /* grid == dem for raster demand */
+    const cc__join *djoin, *gjoin;
+    const uint32_t *doff, *goff;
+    const uint32_t *dtime, *dfac; /* nearest facility of any tier (row 0), delay included */
+    uint32_t T_ms, delay_ms;
+    cc_direction dir;
+} cc__capacity_in;
+
+typedef struct cc__capacity {
+    uint32_t T_ms;
+    double *served;         /* per facility: people allocated to it */
+    double *demand_nearest; /* per facility: people within T whose nearest facility it is */
+    double *ratio;          /* per facility: E2SFCA R_j, capacity per weighted person (NAN: no capacity) */
+    double *index_d;        /* per demand point: E2SFCA A_i, capacity per person */
+    double *index_g;        /* per grid cell (village points only; else NULL: index_d) */
+    double *served_d;       /* per demand point: people served */
+    double pop_total, pop_served, pop_unserved, pop_no_access, mean_index;
+    size_t n_pairs, facilities_with_capacity, facilities_over;
+    double t_s;
+} cc__capacity;
+
+/* The E2SFCA weight of a pair @p t_ms apart within @p T_ms (Gaussian, 1 at 0, 0 at and beyond T). */
+double cc__e2sfca_weight(uint32_t t_ms, uint32_t T_ms);
+cc_status cc__capacity_compute(cc_ctx *ctx, const cc__capacity_in *in, cc__capacity *out);
+void cc__capacity_free(cc__capacity *c);
+
 typedef struct cc__cov_out {
     cc_ctx *ctx;
     const cc_coverage_opts *o;
@@ -43,11 +75,36 @@ typedef struct cc__cov_out {
     double uncovered_min;
     cc__stage *stage;
     cc_coverage_result *res; /* timings t_polygons_s and t_write_s are filled in */
+    /* the emergency chain (NULL: not asked for): rows leg 1 (station -> patient), leg 2
+     * (patient -> capable facility), total, ms; chain_g on the raster grid */
+    const uint32_t *chain_d, *chain_g;
+    const char *chain_station_tiers, *chain_capable_tiers;
+    const cc__capacity *capacity; /* NULL: not asked for */
 } cc__cov_out;
+
+/* capacity outputs: layers facility_capacity and capacity_by_admin, access_index.tif, summary key */
+cc_status cc__capacity_layers(cc__cov_out *co, GDALDatasetH ds);
+cc_status cc__capacity_raster(cc__cov_out *co);
+struct json_object *cc__capacity_json(const cc__cov_out *co);
 
 cc_status cc__coverage_write(cc__cov_out *c);
 /* access_by_village.csv/.xlsx and referrals.csv (coverage_tables.c). */
 cc_status cc__coverage_tables(cc__cov_out *c);
+
+/* A number of summary.json: decimals >= 0 through cc__json_num, < 0 a whole number (int64). */
+typedef struct cc__json_kv {
+    const char *key;
+    double v;
+    int decimals;
+} cc__json_kv;
+/* A new JSON object with the numbers kv[0..n) in order; CC__JSON_NUMS({"load", t, 4}, ...). */
+struct json_object *cc__json_nums(const cc__json_kv *kv, size_t n);
+#define CC__JSON_NUMS(...) \
+    cc__json_nums((const cc__json_kv[]){__VA_ARGS__}, sizeof((const cc__json_kv[]){__VA_ARGS__}) / sizeof(cc__json_kv))
+
+/* The end of a run: CC_ERR_INTERRUPTED when the run was interrupted, else the staged outputs
+ * moved into place (cc__stage_commit). */
+cc_status cc__run_commit(cc_ctx *ctx, cc__stage *stage);
 
 
 

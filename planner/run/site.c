@@ -36,10 +36,7 @@ void cc_site_result_destroy(cc_site_result *r)
         free(ri->pick_name[i]);
         free(ri->pick_admin[i]);
     }
-    free(ri->pick_name);
-    free(ri->pick_admin);
-    free(ri->picks);
-    free(ri->curve);
+    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve);
     cc_site_solution_destroy(ri->sol);
     free(ri);
 }
@@ -62,6 +59,11 @@ typedef struct run {
     double minutes, radius_min, dispatch_min, spacing_m;
     uint32_t T_ms, R_ms, delay_ms, p, curve_to;
     cc_direction dir;
+    /* the emergency chain (capable_tiers): every time gets on_scene_ms + the point's own leg to the
+     * nearest capable facility (leg2_d for demand points, leg2_g for grid cells) */
+    bool chain;
+    uint32_t on_scene_ms;
+    uint32_t *leg2_d, *leg2_g;
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -76,16 +78,7 @@ typedef struct run {
 static void cands_free(cc__cands *c)
 {
     for (size_t i = 0; c->name && i < c->n; i++) free(c->name[i]);
-    free(c->x);
-    free(c->y);
-    free(c->lon);
-    free(c->lat);
-    free(c->join);
-    free(c->off);
-    free(c->source);
-    free(c->name);
-    free(c->admin);
-    free(c->alone);
+    CC__FREE_ALL(c->x, c->y, c->lon, c->lat, c->join, c->off, c->source, c->name, c->admin, c->alone);
     memset(c, 0, sizeof(*c));
 }
 
@@ -94,19 +87,15 @@ static void run_free(run *r)
     cc__region_free(&r->reg);
     if (r->have_cpts) cc__facilities_free(&r->cpts);
     if (r->have_excl) cc__admin_free(&r->excl);
-    free(r->pjoin);
-    free(r->poff);
-    free(r->fixed);
-    free(r->fac_cand);
+    CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
     free(r->time0);
     free(r->keep_lt);
+    free(r->leg2_d);
+    free(r->leg2_g);
     cc__sets_free(&r->sets);
     for (int k = 0; k < 2; k++) {
-        free(r->dtime[k]);
-        free(r->dfac[k]);
-        free(r->gtime[k]);
-        free(r->gfac[k]);
+        CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
     }
     cc__stage_abort(&r->stage);
     cc_site_result_destroy((cc_site_result *)r->res);
@@ -165,7 +154,58 @@ static cc_status check_opts(run *r)
     r->R_ms = r->coverage_model ? r->T_ms : (uint32_t)llround(r->radius_min * 60000.0);
     r->delay_ms = (uint32_t)llround(r->dispatch_min * 60000.0);
     r->dir = o->emergency ? CC_FORWARD : CC_REVERSE;
+    r->chain = o->capable_tiers != NULL;
+    if (r->chain && !o->emergency)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capable_tiers (the emergency chain) needs the emergency-station mode (parameter emergency)");
+    if (r->chain && !r->coverage_model)
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (!r->chain && o->on_scene_minutes)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes belongs to the emergency chain (parameter capable_tiers)");
+    if (r->chain && !o->in.facilities) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capable_tiers needs the facility file (parameter facilities)");
+    double on_scene = o->on_scene_minutes == 0 ? 10.0 : o->on_scene_minutes < 0 ? 0.0 : o->on_scene_minutes;
+    if (!isfinite(on_scene) || on_scene > 240)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes is %g: give minutes from 0 to 240", o->on_scene_minutes);
+    r->on_scene_ms = r->chain ? (uint32_t)llround(on_scene * 60000.0) : 0;
     return CC_OK;
+}
+
+/* The chain's second leg of every demand point and grid cell: patient -> nearest facility of
+ * capable_tiers (towards the facility), as coverage --chain computes it. */
+static cc_status chain_leg2(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc__facilities *fac = r->reg.fac;
+    uint8_t *cap_t = cc__calloc_array(fac->n_tiers + 1, 1), *set = cc__calloc_array(fac->n + 1, 1);
+    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
+    uint32_t *fdummy = cc__malloc_array((r->reg.dem.n > grid->n ? r->reg.dem.n : grid->n) + 1, sizeof(uint32_t));
+    cc_status st = CC_OK;
+    size_t n_cap = 0;
+    r->leg2_d = cc__malloc_array(r->reg.dem.n + 1, sizeof(uint32_t));
+    if (!r->reg.dem.is_raster) r->leg2_g = cc__malloc_array(grid->n + 1, sizeof(uint32_t));
+    if (!cap_t || !set || !fdummy || !r->leg2_d || (!r->reg.dem.is_raster && !r->leg2_g)) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    if ((st = cc__tier_flags(ctx, fac, r->o->in.facilities, r->o->capable_tiers, "capable_tiers", cap_t))) goto out;
+    for (size_t f = 0; f < fac->n; f++) {
+        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+        n_cap += set[f];
+    }
+    if (!n_cap) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->o->capable_tiers);
+        goto out;
+    }
+    cc__info(ctx, "Timing the population to the %zu capable facilities (the chain's second leg)...", n_cap);
+    st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE,
+                     r->leg2_d, fdummy);
+    if (!st && !r->reg.dem.is_raster)
+        st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.gjoin, r->reg.goff, grid->n, CC_REVERSE,
+                         r->leg2_g, fdummy);
+out:
+    free(cap_t);
+    free(set);
+    free(fdummy);
+    return st;
 }
 
 /* ---- inputs ------------------------------------------------------------------------------------- */
@@ -383,6 +423,8 @@ out:
 static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size_t nf, const uint8_t *in_set, const cc__join *lj,
                             const uint32_t *lo, size_t nl, uint32_t *t_out, uint32_t *f_out)
 {
+    /* the chain: the rest of it (on scene + leg 2) is the point's own, from the same arrays */
+    const uint32_t *leg2 = !r->chain ? NULL : lj == r->reg.djoin ? r->leg2_d : r->leg2_g;
     cc_status st;
     if (nf == 0) {
         for (size_t i = 0; i < nl; i++) {
@@ -396,8 +438,16 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
     st = cc__nearest(r->ctx, r->reg.graph, fj, fo, nf, in_set, 1, lj, lo, nl, r->dir, t_out, f_out ? f_out : fdummy);
     free(fdummy);
     if (st) return st;
-    for (size_t i = 0; i < nl; i++)
-        if (t_out[i] != CC_INF_COST) t_out[i] = t_out[i] + r->delay_ms >= CC_INF_COST ? CC_INF_COST - 1 : t_out[i] + r->delay_ms;
+    for (size_t i = 0; i < nl; i++) {
+        if (t_out[i] == CC_INF_COST) continue;
+        if (leg2 && leg2[i] == CC_INF_COST) {
+            t_out[i] = CC_INF_COST;
+            if (f_out) f_out[i] = CC_INVALID_ID;
+            continue;
+        }
+        uint64_t t = (uint64_t)t_out[i] + r->delay_ms + (leg2 ? (uint64_t)r->on_scene_ms + leg2[i] : 0);
+        t_out[i] = t >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)t;
+    }
     return CC_OK;
 }
 
@@ -422,7 +472,11 @@ static cc_status build_sets(run *r, cc_site_result *res)
     size_t nd = r->reg.dem.n;
     if (!(r->keep_lt = cc__malloc_array(nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
-        if (r->coverage_model)
+        if (r->chain) {
+            /* a station covers i through the chain when dispatch + drive + on scene + leg 2 <= T */
+            uint64_t rest = (uint64_t)r->on_scene_ms + r->leg2_d[i];
+            r->keep_lt[i] = r->time0[i] <= r->T_ms || r->leg2_d[i] == CC_INF_COST || rest > r->T_ms ? 0 : (uint32_t)(r->T_ms - rest + 1);
+        } else if (r->coverage_model)
             r->keep_lt[i] = r->time0[i] <= r->T_ms ? 0 : r->T_ms + 1; /* only demand not covered yet */
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
@@ -579,12 +633,7 @@ static cc_status solve(run *r, cc_site_result *res)
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
-    free(w);
-    free(covered);
-    free(base);
-    free(area);
-    free(amin);
-    free(amax);
+    CC__FREE_ALL(w, covered, base, area, amin, amax);
     return st;
 }
 
@@ -676,6 +725,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
             cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
             for (size_t k = 0; k < ws.n; k++) {
                 uint32_t i = ws.loc[k];
+                if (r->chain && (r->leg2_d[i] == CC_INF_COST || (uint64_t)ws.t_ms[k] + r->on_scene_ms + r->leg2_d[i] > r->T_ms)) continue;
                 if (f < nf && cnt[i] < 2) cnt[i]++;
                 if (cnt[r->reg.dem.n + i] < 2) cnt[r->reg.dem.n + i]++;
             }
@@ -785,10 +835,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
 out:
-    free(fj);
-    free(fo);
-    free(set);
-    free(cnt);
+    CC__FREE_ALL(fj, fo, set, cnt);
     return st;
 }
 
@@ -851,6 +898,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
         goto out;
     }
     t = cc__now();
+    if (r.chain && (st = chain_leg2(&r))) goto out;
     if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
     if (r.sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent; no outputs */
     res->t_sets_s = cc__now() - t;
@@ -866,6 +914,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->minutes = r.minutes;
     res->radius_minutes = r.coverage_model ? NAN : r.radius_min;
     res->dispatch_minutes = r.dispatch_min;
+    res->chain = r.chain;
+    res->on_scene_minutes = r.on_scene_ms / 60000.0;
     res->p = r.model == CC_SITE_LSCP ? r.res->sol->n_sites : r.p;
     snprintf(r.res->crs_name, sizeof(r.res->crs_name), "%s", r.reg.roads->crs_name);
     snprintf(r.res->profile_name, sizeof(r.res->profile_name), "%s", cc_profile_get_name(r.reg.profile));
@@ -886,11 +936,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     /* the same deliverables as a coverage run: styles in sites.gpkg, project.qgs, maps, report */
     if ((st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
     res->t_write_s = cc__now() - t;
-    if (cc__interrupted(ctx)) {
-        st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-        goto out;
-    }
-    if ((st = cc__stage_commit(ctx, &r.stage))) goto out;
+    if ((st = cc__run_commit(ctx, &r.stage))) goto out;
     res->t_total_s = cc__now() - t0;
     if (out) {
         *out = res;
@@ -898,5 +944,199 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
 out:
     run_free(&r);
+    return st;
+}
+
+/* ---- robust siting across variants (issue 18) ------------------------------------------------------------------------- */
+
+#include <json-c/json.h>
+#include "carecircle/cc_site_robust.h"
+
+typedef struct rob_var {
+    run r;
+    cc_site_opts o;
+    cc_site_result res;
+    double *w;
+    uint8_t *covered;
+} rob_var;
+
+static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, cc_site_instance *in)
+{
+    run *r = &V->r;
+    cc_status st;
+    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, false)) || (st = join_all(r))) return st;
+    if (!base) {
+        if ((st = make_candidates(r, &V->res))) return st;
+    } else {
+        r->cand.n = base->n;
+        if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+    }
+    if ((st = base_times(r, &V->res)) || (st = build_sets(r, &V->res))) return st;
+    size_t nd = r->reg.dem.n;
+    V->w = cc__malloc_array(nd ? nd : 1, sizeof(double));
+    V->covered = cc__malloc_array(nd ? nd : 1, 1);
+    if (!V->w || !V->covered) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        V->w[i] = r->reg.dem.pop[i];
+        V->covered[i] = r->time0[i] <= r->T_ms;
+    }
+    *in = (cc_site_instance){.n_candidates = (uint32_t)r->cand.n, .n_demand = (uint32_t)nd, .first = r->sets.first,
+                             .demand = r->sets.dem, .weight = V->w, .covered = V->covered};
+    return CC_OK;
+}
+
+static json_object *jarr(const double *v, size_t n, size_t stride, int dec)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) json_object_array_add(a, cc__json_num(v[i * stride], dec));
+    return a;
+}
+
+static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
+{
+    char path[4200];
+    size_t n = R->n_variants;
+    const cc__cands *c = &b->cand;
+    /* sites.gpkg */
+    GDALDatasetH ds = cc__gpkg_create(ctx, cc__stage_path(stage, "sites.gpkg", path, sizeof(path)));
+    if (!ds) return CC_ERR_IO;
+    cc_status st = CC_OK;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "robust_sites", wkbPoint, b->reg.roads->crs_wkt,
+                                   "One set of new sites for every variant of the batch (robust siting)");
+    if (!lyr) st = CC_ERR_IO;
+    static const char *const fn[] = {"rank", "candidate_id", "name", "source", "lon", "lat"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTInteger, OFTString, OFTString, OFTReal, OFTReal};
+    for (size_t i = 0; i < 6 && !st; i++) st = cc__add_field(ctx, lyr, fn[i], ft[i]);
+    for (uint32_t k = 0; k < R->n_sites && !st; k++) {
+        uint32_t j = R->sites[k];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)k + 1);
+        OGR_F_SetFieldInteger(f, 1, (int)j);
+        OGR_F_SetFieldString(f, 2, c->name[j]);
+        OGR_F_SetFieldString(f, 3, c->source[j] == CC__CAND_FACILITY ? "facility" : c->source[j] == CC__CAND_LAYER ? "candidate" : "road");
+        OGR_F_SetFieldDouble(f, 4, c->lon[j]);
+        OGR_F_SetFieldDouble(f, 5, c->lat[j]);
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(g, 0, c->x[j], c->y[j]);
+        OGR_F_SetGeometryDirectly(f, g);
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <robust_sites>: %s", cc__gdal_msg(ctx));
+        OGR_F_Destroy(f);
+    }
+    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    if (st) return st;
+    /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
+     * coverage and the regret against the variant's own optimum, persons */
+    FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
+    fprintf(f, "answer");
+    for (size_t v = 0; v < n; v++) fprintf(f, ",covered_%s_persons", o->names[v]);
+    for (size_t v = 0; v < n; v++) fprintf(f, ",regret_%s_persons", o->names[v]);
+    fprintf(f, ",worst_covered_persons,worst_regret_persons\n");
+    for (size_t a = 0; a <= n; a++) {
+        const double *cv = a == 0 ? R->cov : R->cross + (a - 1) * n;
+        double wc = INFINITY, wr = 0;
+        if (a == 0) fprintf(f, "robust_%s", cc_robust_objective_name(R->objective));
+        else fprintf(f, "own_%s", o->names[a - 1]);
+        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(cv[v])), wc = fmin(wc, cv[v]);
+        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(R->opt[v] - cv[v])), wr = fmax(wr, R->opt[v] - cv[v]);
+        fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
+    }
+    if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    /* summary.json */
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "objective", json_object_new_string(cc_robust_objective_name(R->objective)));
+    if (R->objective == CC_ROBUST_MIN_MAX_REGRET)
+        json_object_object_add(j, "regret", json_object_new_string(R->relative_regret ? "relative" : "absolute"));
+    json_object *par = json_object_new_object();
+    json_object_object_add(par, "p", json_object_new_int((int)b->p));
+    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
+    json_object_object_add(j, "parameters", par);
+    json_object *sol = json_object_new_object();
+    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
+    json_object_object_add(sol, "objective_conservative", cc__json_num(R->objective_conservative, 6));
+    json_object_object_add(sol, "bound", cc__json_num(R->bound, 6));
+    json_object_object_add(sol, "bound_kind", json_object_new_string(R->objective == CC_ROBUST_MIN_MAX_REGRET ? "lower" : "upper"));
+    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
+    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
+    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
+    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
+    json_object_object_add(j, "solution", sol);
+    json_object *sites = json_object_new_array();
+    for (uint32_t k = 0; k < R->n_sites; k++) {
+        uint32_t s = R->sites[k];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
+        json_object_object_add(e, "name", json_object_new_string(c->name[s]));
+        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
+        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
+        json_object_array_add(sites, e);
+    }
+    json_object_object_add(j, "robust_sites", sites);
+    json_object *vars = json_object_new_array();
+    for (size_t v = 0; v < n; v++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(o->names[v]));
+        if (o->weights && R->objective == CC_ROBUST_EXPECTED) json_object_object_add(e, "weight", cc__json_num(o->weights[v], 6));
+        json_object_object_add(e, "covered_robust_persons", cc__json_num(R->cov[v], 1));
+        json_object_object_add(e, "own_optimum_persons", cc__json_num(R->opt[v], 1));
+        json_object_object_add(e, "own_bound_persons", cc__json_num(R->opt_bound[v], 1));
+        json_object_object_add(e, "own_optimum_proven", json_object_new_boolean(R->opt_proven[v]));
+        json_object_object_add(e, "regret_persons", cc__json_num(R->opt[v] - R->cov[v], 1));
+        json_object_object_add(e, "regret_share", cc__json_num(R->opt[v] > 0 ? (R->opt[v] - R->cov[v]) / R->opt[v] : 0, 6));
+        json_object_object_add(e, "covered_by_own_answers_persons", jarr(R->cross + v, n, n, 1));
+        json_object_array_add(vars, e);
+    }
+    json_object_object_add(j, "variants", vars);
+    st = cc__write_json(ctx, cc__stage_path(stage, "summary.json", path, sizeof(path)), j);
+    json_object_put(j);
+    return st;
+}
+
+cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robust_solution **out)
+{
+    if (out) *out = NULL;
+    if (!o || !o->n_variants || !o->variants || !o->names) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
+    if (o->site.model != CC_SITE_MCLP)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the model mclp only (not %s); lscp, p-median and p-centre are not supported yet",
+                        cc_site_model_name(o->site.model));
+    if (o->site.max_per_area > 0 || o->site.min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameters max_per_area and min_per_area yet");
+    if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    size_t n = o->n_variants;
+    rob_var *V = cc__calloc_array(n, sizeof(rob_var));
+    cc_site_instance *in = cc__calloc_array(n, sizeof(cc_site_instance));
+    cc__stage stage = {0};
+    bool staged = false;
+    cc_robust_solution *R = NULL;
+    cc_status st = (!V || !in) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    if (!st && !(st = cc__stage_begin(ctx, o->site.out_dir, &stage))) staged = true;
+    for (size_t v = 0; v < n && !st; v++) {
+        V[v].o = o->site;
+        V[v].o.in = o->variants[v];
+        V[v].r = (run){.ctx = ctx, .o = &V[v].o};
+        cc__info(ctx, "Robust siting: coverage sets of variant %zu of %zu (%s)...", v + 1, n, o->names[v]);
+        st = robust_variant(ctx, &V[v], v ? &V[0].r.cand : NULL, &in[v]);
+        if (!st && V[v].r.sets_elsewhere) st = cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not run across processes yet");
+    }
+    if (!st && V[0].r.p > V[0].r.cand.n)
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", V[0].r.p, V[0].r.cand.n);
+    if (!st) {
+        cc_robust_params P = {.objective = o->objective, .relative_regret = o->relative_regret, .weights = o->weights};
+        P.site = (cc_site_params){.model = CC_SITE_MCLP, .p = V[0].r.p, .exact = o->site.exact, .time_limit_s = o->site.time_limit_s,
+                                  .exact_max_nonzeros = o->site.exact_max_nonzeros};
+        st = cc_site_robust_solve(ctx, in, n, &P, &R);
+    }
+    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage);
+    if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
+    if (staged) cc__stage_abort(&stage);
+    for (size_t v = 0; V && v < n; v++) {
+        run_free(&V[v].r);
+        free(V[v].w);
+        free(V[v].covered);
+    }
+    free(V);
+    free(in);
+    if (!st && out) *out = R;
+    else cc_robust_solution_destroy(R);
     return st;
 }

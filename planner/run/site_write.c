@@ -22,10 +22,14 @@ static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *laye
     return CC_OK;
 }
 
-static cc_status fields(cc_ctx *ctx, OGRLayerH lyr, const char *const *names, const OGRFieldType *types, size_t n)
+/* A layer of sites.gpkg with its fields. *lyr is NULL when the layer could not be created
+ * (CC_ERR_IO, reported); otherwise the status of adding the fields. */
+static cc_status new_layer(cc__site_out *w, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *desc,
+                           const char *const *names, const OGRFieldType *types, size_t n, OGRLayerH *lyr)
 {
     cc_status st = CC_OK;
-    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(ctx, lyr, names[i], types[i]);
+    if (!(*lyr = cc__gpkg_layer(w->ctx, ds, name, type, w->crs_wkt, desc))) return CC_ERR_IO;
+    for (size_t i = 0; i < n && !st; i++) st = cc__add_field(w->ctx, *lyr, names[i], types[i]);
     return st;
 }
 
@@ -48,13 +52,13 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     char desc[256];
     snprintf(desc, sizeof(desc), "Proposed new sites in rank order (%s%s), each adding the most to those above it", w->model_name,
              r->emergency ? ", emergency-station mode" : "");
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "proposed_sites", wkbPoint, w->crs_wkt, desc);
-    if (!lyr) return CC_ERR_IO;
     const bool cov = coverage_model(r);
     static const char *const fn[] = {"rank", "name", "source", "admin", "lon", "lat", "population_gained", "covered_cum", "share_cum",
                                      "mean_minutes_saved", "population_served"};
     static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
-    cc_status st = fields(ctx, lyr, fn, ft, 11);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "proposed_sites", wkbPoint, desc, fn, ft, 11, &lyr);
+    if (!lyr) return st;
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -83,12 +87,11 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
     cc_ctx *ctx = w->ctx;
     const cc__cands *c = w->cand;
     const cc_site_result *r = w->res;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "candidates", wkbPoint, w->crs_wkt,
-                                   "Every candidate site considered, with what it would add on its own and its rank when proposed");
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"candidate_id", "name", "source", "admin", "lon", "lat", "alone", "proposed_rank"};
     static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTInteger};
-    cc_status st = fields(ctx, lyr, fn, ft, 8);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "candidates", wkbPoint, "Every candidate site considered, with what it would add on its own and its rank when proposed", fn, ft, 8, &lyr);
+    if (!lyr) return st;
     uint32_t *rank = cc__calloc_array(c->n ? c->n : 1, sizeof(uint32_t));
     if (!rank) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (uint32_t k = 0; k < r->solution->n_sites; k++) rank[r->solution->sites[k]] = k + 1;
@@ -113,12 +116,11 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
 {
     cc_ctx *ctx = w->ctx;
     const cc__facilities *fac = w->fac;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "existing_facilities", wkbPoint, w->crs_wkt,
-                                   "Existing facilities of the fixed tiers, which stay and count as covering already");
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"name", "tier", "lon", "lat", "snapped"};
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTInteger};
-    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "existing_facilities", wkbPoint, "Existing facilities of the fixed tiers, which stay and count as covering already", fn, ft, 5, &lyr);
+    if (!lyr) return st;
     for (size_t f = 0; fac && f < fac->n && !st; f++) {
         if (!w->fixed[f]) continue;
         OGRFeatureH ft2 = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -142,11 +144,11 @@ static cc_status layer_isochrones(cc__site_out *w, GDALDatasetH ds)
     char desc[200];
     snprintf(desc, sizeof(desc), "Area within %g minutes of a facility, before (existing facilities) and after (with the proposed sites)",
              r->minutes);
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "isochrones", wkbMultiPolygon, w->crs_wkt, desc);
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"state", "minutes", "population", "share", "area_km2"};
     static const OGRFieldType ft[] = {OFTString, OFTReal, OFTReal, OFTReal, OFTReal};
-    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "isochrones", wkbMultiPolygon, desc, fn, ft, 5, &lyr);
+    if (!lyr) return st;
     size_t ncell = (size_t)g->grid.w * g->grid.h;
     int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
     if (!cls) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
@@ -192,11 +194,10 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     char desc[200];
     snprintf(desc, sizeof(desc), "Populated %s beyond %g minutes with the proposed sites, or without road access, ranked by population",
              d->is_raster ? "cells" : "villages", w->res->minutes);
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "demand_uncovered", wkbPoint, w->crs_wkt, desc);
-    if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"rank", "population", "minutes", "status", "name"};
     static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString};
-    cc_status st = fields(ctx, lyr, fn, ft, 5);
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "demand_uncovered", wkbPoint, desc, fn, ft, 5, &lyr);
     if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     /* where each point is: township (with admin areas) and lon/lat, as in coverage.gpkg */
     const int iadm = d->name_zh ? 6 : 5;
@@ -347,6 +348,13 @@ static cc_status write_summary(cc__site_out *w)
     if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", cc__json_num(r->radius_minutes, 3));
     if (r->emergency) json_object_object_add(x, "dispatch_minutes", cc__json_num(r->dispatch_minutes, 3));
     json_object_object_add(x, "direction", json_object_new_string(r->emergency ? "facility_to_patient" : "patient_to_facility"));
+    if (r->chain) {
+        json_object *ch = json_object_new_object();
+        json_object_object_add(ch, "capable_tiers", json_object_new_string(o->capable_tiers));
+        json_object_object_add(ch, "on_scene_minutes", cc__json_num(r->on_scene_minutes, 3));
+        json_object_object_add(ch, "time", json_object_new_string("dispatch + station to patient + on scene + patient to the nearest capable facility"));
+        json_object_object_add(x, "chain", ch);
+    }
     if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", cc__json_num(o->target_share ? o->target_share : 0.95, 4));
     else json_object_object_add(x, "p", json_object_new_int((int)r->p));
     if (o->fixed_tiers) json_object_object_add(x, "fixed_tiers", json_object_new_string(o->fixed_tiers));
@@ -426,33 +434,21 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(x, "worst_minutes_after", cc__json_num(r->worst_s_after / 60.0, 4));
     if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", cc__json_num(r->unreachable_by_candidates, 3));
     json_object_object_add(j, "coverage", x);
-    x = json_object_new_object();
-    json_object_object_add(x, "candidates", json_object_new_int64(r->candidates_total));
-    json_object_object_add(x, "candidates_from_facilities", json_object_new_int64(r->candidates_facility));
-    json_object_object_add(x, "candidates_from_layer", json_object_new_int64(r->candidates_layer));
-    json_object_object_add(x, "candidates_along_roads", json_object_new_int64(r->candidates_road));
-    json_object_object_add(x, "candidates_dropped_off_road", json_object_new_int64(r->candidates_dropped_offroad));
-    json_object_object_add(x, "candidates_dropped_excluded", json_object_new_int64(r->candidates_dropped_excluded));
-    json_object_object_add(x, "existing_facilities", json_object_new_int64(r->fixed_facilities));
-    json_object_object_add(x, "demand_points", json_object_new_int64((int64_t)w->dem->n));
-    json_object_object_add(x, "pairs", json_object_new_int64((int64_t)r->pairs));
-    json_object_object_add(x, "sets_bytes", json_object_new_int64((int64_t)r->sets_bytes));
-    json_object_object_add(x, "bytes_per_pair", cc__json_num(r->bytes_per_pair, 3));
-    json_object_object_add(x, "settled_nodes", json_object_new_int64((int64_t)r->settled_nodes));
-    json_object_object_add(x, "demand_classes", json_object_new_int64(s->demand_classes));
-    json_object_object_add(x, "pairs_after_reduction", json_object_new_int64((int64_t)s->pairs_reduced));
-    json_object_object_add(j, "counts", x);
-    x = json_object_new_object();
-    json_object_object_add(x, "load", cc__json_num(r->t_load_s, 4));
-    json_object_object_add(x, "graph", cc__json_num(r->t_graph_s, 4));
-    json_object_object_add(x, "snap_and_candidates", cc__json_num(r->t_snap_s, 4));
-    json_object_object_add(x, "coverage_sets", cc__json_num(r->t_sets_s, 4));
-    json_object_object_add(x, "solve", cc__json_num(r->t_solve_s, 4));
-    json_object_object_add(x, "solve_heuristic", cc__json_num(s->t_heuristic_s, 4));
-    json_object_object_add(x, "solve_bound", cc__json_num(s->t_bound_s, 4));
-    json_object_object_add(x, "solve_exact", cc__json_num(s->t_exact_s, 4));
-    json_object_object_add(x, "evaluate", cc__json_num(r->t_eval_s, 4));
-    json_object_object_add(j, "timings_s", x);
+    json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
+        {"candidates_from_facilities", (double)(r->candidates_facility), -1},
+        {"candidates_from_layer", (double)(r->candidates_layer), -1},
+        {"candidates_along_roads", (double)(r->candidates_road), -1},
+        {"candidates_dropped_off_road", (double)(r->candidates_dropped_offroad), -1},
+        {"candidates_dropped_excluded", (double)(r->candidates_dropped_excluded), -1},
+        {"existing_facilities", (double)(r->fixed_facilities), -1}, {"demand_points", (double)((int64_t)w->dem->n), -1},
+        {"pairs", (double)((int64_t)r->pairs), -1}, {"sets_bytes", (double)((int64_t)r->sets_bytes), -1},
+        {"bytes_per_pair", r->bytes_per_pair, 3}, {"settled_nodes", (double)((int64_t)r->settled_nodes), -1},
+        {"demand_classes", (double)(s->demand_classes), -1},
+        {"pairs_after_reduction", (double)((int64_t)s->pairs_reduced), -1}));
+    json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
+        {"snap_and_candidates", r->t_snap_s, 4}, {"coverage_sets", r->t_sets_s, 4}, {"solve", r->t_solve_s, 4},
+        {"solve_heuristic", s->t_heuristic_s, 4}, {"solve_bound", s->t_bound_s, 4}, {"solve_exact", s->t_exact_s, 4},
+        {"evaluate", r->t_eval_s, 4}));
     cc_status st = cc__write_json(w->ctx, cc__stage_path(w->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);
     return st;

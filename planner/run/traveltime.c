@@ -435,8 +435,7 @@ cc_status cc_traveltime_run(cc_ctx *ctx, const cc_traveltime_opts *opts, cc_trav
     if (!st) st = cc__tt_writer_finish(ctx, &p, &w, sums, t0, out);
 out:
     cc__tt_writer_abort(&w);
-    free(vals);
-    free(sums);
+    CC__FREE_ALL(vals, sums);
     cc__tt_plan_free(&p);
     return st;
 }

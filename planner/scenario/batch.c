@@ -42,7 +42,7 @@ size_t cc_batch_get_variant_count(const cc_batch *b) { return b->n; }
 const cc_scenario *cc_batch_get_variant(const cc_batch *b, size_t i) { return i < b->n ? b->v[i] : NULL; }
 const char *cc_batch_get_out_dir(const cc_batch *b) { return b->out; }
 
-static const char *const batch_keys[] = {"base", "out", "variants", "sweeps", NULL};
+static const char *const batch_keys[] = {"base", "out", "variants", "sweeps", "robust" /* robust: read by scenario/robust.c */, NULL};
 static const char *const variant_keys[] = {"name", "title", "set", NULL};
 static const char *const sweep_keys[] = {"name", "key", "values", "title", NULL};
 

@@ -130,36 +130,20 @@ static void csv_num(GString *g, double v, int dec)
         g_string_append_printf(g, ",%.*f", dec, v);
 }
 
-cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang)
+/* The rows of the comparison: per scenario, the total then each admin area (matched to the base
+ * by code), with the change against the base where both have the figure. Caller frees *rows. */
+static cc_status cmp_rows(cc_ctx *ctx, const cc_batch *b, const cmp_var *v, size_t n, size_t nb, rp_cmp_row **rows_out, size_t *n_out)
 {
-    const cc_scenario *base = b->v[0];
-    const size_t nb = base->n_minutes;
-    const double *minutes = base->minutes;
-    cc_status st = CC_OK;
-    cmp_var *v = cc__calloc_array(n, sizeof(cmp_var));
     rp_cmp_row *rows = NULL;
     size_t n_rows = 0, cap = 0;
-    GString *csv = g_string_new("scenario,state,admin_code,admin_name,population,pop_no_road_access,pop_unreachable");
-    if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",pop_le_%g", minutes[k]);
-    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",share_le_%g", minutes[k]);
-    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",delta_le_%g", minutes[k]);
-    g_string_append(csv, "\n");
-    cc__gdal_init();
-    for (size_t i = 0; i < n; i++) {
-        v[i].name = res[i].name;
-        v[i].state = res[i].state == CC_VARIANT_DONE ? "done" : res[i].state == CC_VARIANT_SKIPPED ? "skipped" : "failed";
-        if (res[i].state != CC_VARIANT_FAILED) read_var(ctx, &v[i], res[i].out_dir, minutes, nb);
-    }
-    /* rows: per scenario, the total then each admin area (matched to the base by code) */
     for (size_t i = 0; i < n; i++) {
         for (size_t a = 0; a <= v[i].n_adm; a++) {
             if (n_rows == cap) {
                 cap = cap ? cap * 2 : 64;
                 rp_cmp_row *r = cc__realloc_array(rows, cap, sizeof(rp_cmp_row));
                 if (!r) {
-                    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-                    goto out;
+                    free(rows);
+                    return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
                 }
                 rows = r;
             }
@@ -191,6 +175,21 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
             for (size_t k = 0; k < nb; k++) rows[n_rows - 1].within[k] = NAN;
         }
     }
+    *rows_out = rows;
+    *n_out = n_rows;
+    return CC_OK;
+}
+
+/* comparison.csv: one line per row (population, within, share and change per threshold), written
+ * through a temporary file. */
+static cc_status cmp_csv(cc_ctx *ctx, const char *dir, const rp_cmp_row *rows, size_t n_rows, const double *minutes, size_t nb)
+{
+    cc_status st = CC_OK;
+    GString *csv = g_string_new("scenario,state,admin_code,admin_name,population,pop_no_road_access,pop_unreachable");
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",pop_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",share_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",delta_le_%g", minutes[k]);
+    g_string_append(csv, "\n");
     for (size_t i = 0; i < n_rows; i++) {
         const rp_cmp_row *r = &rows[i];
         csv_field(csv, r->scenario);
@@ -213,27 +212,18 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
     char path[4300], tmp[4400];
     snprintf(path, sizeof(path), "%s/comparison.csv", dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if ((st = cc__write_text(ctx, tmp, csv->str))) goto out;
-    if (rename(tmp, path) != 0) {
+    if (!(st = cc__write_text(ctx, tmp, csv->str)) && rename(tmp, path) != 0)
         st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    /* the comparison layer: one feature per scenario and admin area, plus geometry-less totals */
-    snprintf(path, sizeof(path), "%s/comparison.gpkg", dir);
-    snprintf(tmp, sizeof(tmp), "%s/.comparison.tmp.gpkg", dir);
-    remove(tmp);
-    GDALDatasetH ds = cc__gpkg_create(ctx, tmp);
-    if (!ds) {
-        st = CC_ERR_IO;
-        goto out;
-    }
-    const char *wkt = NULL;
-    for (size_t i = 0; i < n && !wkt; i++) wkt = v[i].wkt;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "comparison", wkbMultiPolygon, wkt,
-                                   "Population within each threshold per scenario and admin area, and the change against the base");
-    if (!lyr) st = CC_ERR_IO;
+    g_string_free(csv, TRUE);
+    return st;
+}
+
+/* The fields of the comparison layer: names, then population, share and change per threshold. */
+static cc_status cmp_fields(cc_ctx *ctx, OGRLayerH lyr, const double *minutes, size_t nb)
+{
     static const char *const fn[] = {"scenario", "state", "admin_code", "admin_name", "population"};
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTString, OFTString, OFTReal};
+    cc_status st = lyr ? CC_OK : CC_ERR_IO;
     for (size_t i = 0; i < 5 && !st; i++) st = cc__add_field(ctx, lyr, fn[i], ft[i]);
     for (int part = 0; part < 3 && !st; part++)
         for (size_t k = 0; k < nb && !st; k++) {
@@ -241,10 +231,17 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
             snprintf(nm, sizeof(nm), "%s_le_%g", part == 0 ? "pop" : part == 1 ? "share" : "delta", minutes[k]);
             st = cc__add_field(ctx, lyr, nm, OFTReal);
         }
-    if (!st) GDALDatasetStartTransaction(ds, FALSE);
+    return st;
+}
+
+/* One feature per row; admin rows take the area's geometry (rows are in (variant, admin) order),
+ * totals have none. */
+static cc_status cmp_features(cc_ctx *ctx, OGRLayerH lyr, const cmp_var *v, size_t n, const rp_cmp_row *rows, size_t n_rows,
+                              size_t nb, const char *path)
+{
+    cc_status st = CC_OK;
     for (size_t i = 0, vi = 0, ai = 0; i < n_rows && !st; i++) {
         const rp_cmp_row *r = &rows[i];
-        /* find the geometry: rows are in (variant, admin) order */
         while (vi < n && strcmp(v[vi].name, r->scenario)) {
             vi++;
             ai = 0;
@@ -266,29 +263,81 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
+    return st;
+}
+
+/* The QGIS style of the comparison layer, coloured by the change at 30 minutes (or the middle
+ * threshold), stored in the GeoPackage at tmp. */
+static cc_status cmp_style(cc_ctx *ctx, const char *tmp, const cmp_var *v, size_t n, const double *minutes, size_t nb)
+{
+    cc_status st = CC_OK;
+    double mid = minutes[nb / 2];
+    for (size_t k = 0; k < nb; k++)
+        if (minutes[k] == 30) mid = 30;
+    char field[48];
+    snprintf(field, sizeof(field), "delta_le_%g", mid);
+    const char **names = cc__calloc_array(n, sizeof(char *));
+    if (!names) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; names && i < n; i++) names[i] = v[i].name;
+    char *qml = names ? cc__qml_comparison(field, names, n) : NULL;
+    const char *layer = "comparison", *col = "geom";
+    if (qml) st = cc__layer_styles_put(ctx, tmp, &layer, &col, (const char *const *)&qml, 1);
+    g_free(qml);
+    free(names);
+    return st;
+}
+
+/* comparison.gpkg: the comparison layer (one feature per scenario and admin area, plus
+ * geometry-less totals), styled, written through a temporary file. */
+static cc_status cmp_gpkg(cc_ctx *ctx, const char *dir, const cmp_var *v, size_t n, const rp_cmp_row *rows, size_t n_rows,
+                          const double *minutes, size_t nb)
+{
+    cc_status st;
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof(path), "%s/comparison.gpkg", dir);
+    snprintf(tmp, sizeof(tmp), "%s/.comparison.tmp.gpkg", dir);
+    remove(tmp);
+    GDALDatasetH ds = cc__gpkg_create(ctx, tmp);
+    if (!ds) return CC_ERR_IO;
+    const char *wkt = NULL;
+    for (size_t i = 0; i < n && !wkt; i++) wkt = v[i].wkt;
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "comparison", wkbMultiPolygon, wkt,
+                                   "Population within each threshold per scenario and admin area, and the change against the base");
+    st = cmp_fields(ctx, lyr, minutes, nb);
+    if (!st) GDALDatasetStartTransaction(ds, FALSE);
+    if (!st) st = cmp_features(ctx, lyr, v, n, rows, n_rows, nb, path);
     if (!st) GDALDatasetCommitTransaction(ds);
     if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", tmp);
-    if (!st) {
-        double mid = minutes[nb / 2];
-        for (size_t k = 0; k < nb; k++)
-            if (minutes[k] == 30) mid = 30;
-        char field[48];
-        snprintf(field, sizeof(field), "delta_le_%g", mid);
-        const char **names = cc__calloc_array(n, sizeof(char *));
-        if (!names) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        for (size_t i = 0; names && i < n; i++) names[i] = v[i].name;
-        char *qml = names ? cc__qml_comparison(field, names, n) : NULL;
-        const char *layer = "comparison", *col = "geom";
-        if (qml) st = cc__layer_styles_put(ctx, tmp, &layer, &col, (const char *const *)&qml, 1);
-        g_free(qml);
-        free(names);
-    }
+    if (!st) st = cmp_style(ctx, tmp, v, n, minutes, nb);
     if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
     if (st) remove(tmp);
+    return st;
+}
+
+cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, const cc_variant_result *res, size_t n, const char *lang)
+{
+    const cc_scenario *base = b->v[0];
+    const size_t nb = base->n_minutes;
+    const double *minutes = base->minutes;
+    cc_status st = CC_OK;
+    cmp_var *v = cc__calloc_array(n, sizeof(cmp_var));
+    rp_cmp_row *rows = NULL;
+    size_t n_rows = 0;
+    if (!v) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    cc__gdal_init();
+    for (size_t i = 0; i < n; i++) {
+        v[i].name = res[i].name;
+        v[i].state = res[i].state == CC_VARIANT_DONE ? "done" : res[i].state == CC_VARIANT_SKIPPED ? "skipped" : "failed";
+        if (res[i].state != CC_VARIANT_FAILED) read_var(ctx, &v[i], res[i].out_dir, minutes, nb);
+    }
+    if ((st = cmp_rows(ctx, b, v, n, nb, &rows, &n_rows)) || (st = cmp_csv(ctx, dir, rows, n_rows, minutes, nb)) ||
+        (st = cmp_gpkg(ctx, dir, v, n, rows, n_rows, minutes, nb)))
+        goto out;
     /* the batch report, in each language */
     for (int k = 0; k < 2 && !st; k++) {
         const char *l = k ? "en" : "zh";
         if (!strstr(lang ? lang : "zh", l)) continue;
+        char path[4300];
         snprintf(path, sizeof(path), "%s/report_%s.html", dir, l);
         st = cc__html_batch(ctx, path, l, b->file, minutes, nb, rows, n_rows);
     }
@@ -296,6 +345,5 @@ out:
     for (size_t i = 0; i < n; i++) var_free(&v[i]);
     free(v);
     free(rows);
-    g_string_free(csv, TRUE);
     return st;
 }

@@ -60,6 +60,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "lon_field", s->lon_field.v);
     jstr(x, "lat_field", s->lat_field.v);
     jstr(x, "facility_where", s->facility_where.v);
+    jstr(x, "capacity_field", s->capacity_field.v);
     jstr(x, "tier_field", s->tier_field.v);
     jstr(x, "tiers", s->tiers);
     jstr(x, "admin", s->admin.v);
@@ -103,6 +104,7 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
             json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
         json_object_object_add(j, "offroad", x);
     }
+    if (s->capacity_min > 0) json_object_object_add(j, "capacity_minutes", jnum(s->capacity_min));
     x = json_object_new_object();
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_closed_ids; i++) json_object_array_add(a, json_object_new_int64(s->closed_ids[i]));
@@ -148,6 +150,8 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
         if (s->siting[i].target_share > 0) json_object_object_add(e, "target_share", jnum(s->siting[i].target_share));
         json_object_object_add(e, "emergency", json_object_new_boolean(s->siting[i].emergency));
         if (isfinite(s->siting[i].dispatch_min)) json_object_object_add(e, "dispatch_minutes", jnum(s->siting[i].dispatch_min));
+        jstr(e, "capable_tiers", s->siting[i].capable_tiers);
+        if (isfinite(s->siting[i].on_scene_min)) json_object_object_add(e, "on_scene_minutes", jnum(s->siting[i].on_scene_min));
         if (s->siting[i].max_per_area > 0) json_object_object_add(e, "max_per_area", jnum(s->siting[i].max_per_area));
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         json_object_array_add(a, e);
@@ -157,6 +161,14 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "lang", s->lang);
     json_object_object_add(x, "maps", json_object_new_boolean(s->maps));
     json_object_object_add(j, "report", x);
+    if (s->chain) {
+        x = json_object_new_object();
+        jstr(x, "station_tiers", s->chain_station_tiers);
+        jstr(x, "capable_tiers", s->chain_capable_tiers);
+        if (isfinite(s->chain_dispatch_min)) json_object_object_add(x, "dispatch_minutes", jnum(s->chain_dispatch_min));
+        if (isfinite(s->chain_on_scene_min)) json_object_object_add(x, "on_scene_minutes", jnum(s->chain_on_scene_min));
+        json_object_object_add(j, "chain", x);
+    }
     return j;
 }
 
@@ -247,8 +259,8 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
         .roads = s->roads.v, .roads_layer = s->roads_layer.v, .class_field = s->class_field.v, .speed_field = s->speed_field.v,
         .population = s->population.v, .population_field = s->population_field.v, .facilities = s->facilities.v,
         .facility_name_field = s->facility_name_field.v, .lon_field = s->lon_field.v, .lat_field = s->lat_field.v,
-        .facility_where = s->facility_where.v, .tier_field = s->tier_field.v, .tiers = s->tiers, .admin = s->admin.v,
-        .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .encoding = s->encoding.v,
+        .facility_where = s->facility_where.v, .capacity_field = s->capacity_field.v, .tier_field = s->tier_field.v, .tiers = s->tiers,
+        .admin = s->admin.v, .admin_name_field = s->admin_name_field.v, .admin_code_field = s->admin_code_field.v, .encoding = s->encoding.v,
         .crs = s->crs.v,
         .profile_obj = s->profile, .resolution_m = s->resolution_m,
         .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,

@@ -39,10 +39,7 @@ static void sites_free(sc_sites *x, bool remove_dirs)
         free(x->name[i]);
         cc_site_result_destroy(x->res[i]);
     }
-    free(x->dir);
-    free(x->name);
-    free(x->res);
-    free(x->pick);
+    CC__FREE_ALL(x->dir, x->name, x->res, x->pick);
 }
 
 static cc_site_model site_model(const char *m)
@@ -74,7 +71,9 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .candidates = q->candidates, .candidate_roads = q->candidate_roads, .spacing_m = q->spacing_m,
             .max_per_area = (int)q->max_per_area, .model = site_model(q->model), .minutes = q->threshold_min,
             .p = (uint32_t)q->budget, .curve_to = (uint32_t)q->curve, .target_share = q->target_share, .emergency = q->emergency,
-            .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1};
+            .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1,
+            .capable_tiers = q->capable_tiers,
+            .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1};
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
         if ((st = cc_site_run(ctx, &so, &x->res[i]))) {
@@ -149,7 +148,12 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
                           .headline = s->headline,
                           .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
                                       .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v,
-                                      .water = s->off_water.v, .neighbours = (int)s->off_neighbours}};
+                                      .water = s->off_water.v, .neighbours = (int)s->off_neighbours},
+                          .chain = s->chain, .capacity_minutes = s->capacity_min,
+                          .station_tiers = s->chain_station_tiers, .capable_tiers = s->chain_capable_tiers,
+                          /* the library reads 0 as "default": an explicit 0 is "none" (-1) */
+                          .dispatch_minutes = !isfinite(s->chain_dispatch_min) ? 0 : s->chain_dispatch_min > 0 ? s->chain_dispatch_min : -1,
+                          .on_scene_minutes = !isfinite(s->chain_on_scene_min) ? 0 : s->chain_on_scene_min > 0 ? s->chain_on_scene_min : -1};
     sc_sites sx = {0};
     if (s->n_siting && !(st = run_siting(ctx, s, &in, out_dir, &sx))) {
         o.proposed_sites = sx.pick;

@@ -28,8 +28,8 @@ typedef struct sc_fchange {
 
 typedef struct sc_siting {
     char *model, *tier, *candidates;
-    char *fixed_tiers, *candidate_tiers, *candidate_roads; /* comma lists */
-    double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve;
+    char *fixed_tiers, *candidate_tiers, *candidate_roads, *capable_tiers; /* comma lists */
+    double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve, on_scene_min;
     bool emergency;
     sc_pos pos;
 } sc_siting;
@@ -40,7 +40,8 @@ struct cc_scenario {
     char *label_zh, *label_en; /* a batch variant's own title (shown under the map title) */
     sc_str out;
     sc_str roads, roads_layer, class_field, speed_field, population, population_field, facilities, facility_name_field,
-        lon_field, lat_field, facility_where, tier_field, admin, admin_name_field, admin_code_field, encoding, crs;
+        lon_field, lat_field, facility_where, tier_field, admin, admin_name_field, admin_code_field, encoding, crs, capacity_field;
+    double capacity_min; /* capacity_minutes; 0: default */
     char *tiers; /* "value=name,..." */
     sc_str profile_ref;     /* built-in name or YAML path */
     cc_profile *profile;    /* inline profile, or loaded at finalize; speed factors applied */
@@ -71,6 +72,11 @@ struct cc_scenario {
     char *offroad_model; /* "straight" or "friction"; NULL: straight */
     sc_str off_friction, off_dem, off_landcover, off_water;
     double off_neighbours;
+    /* the emergency chain (section chain:, issue 17) */
+    bool chain;
+    char *chain_station_tiers, *chain_capable_tiers; /* comma lists */
+    double chain_dispatch_min, chain_on_scene_min;   /* NAN: default */
+    sc_pos chain_pos;
 };
 
 /* Parsing state: one document applied onto a scenario (base, then a batch variant's overrides). */

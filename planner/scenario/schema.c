@@ -33,19 +33,21 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", "headline", "offroad", NULL};
+                                       "resolution_m", "siting", "report", "headline", "offroad", "chain", "capacity_minutes", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
-                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "encoding", NULL};
+                                         "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "encoding",
+                                         "capacity_field", NULL};
 static const char *const factor_keys[] = {"class", "surface", "all", NULL};
 static const char *const closed_keys[] = {"way_ids", "areas", "areas_layer", NULL};
 static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces", NULL};
 static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
-                                          "dispatch_minutes", "max_per_area", "curve", NULL};
+                                          "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "neighbours", NULL};
+static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
@@ -63,6 +65,7 @@ static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *k
     else if (!strcmp(k, "lon_field")) cc__sc_get_text(p, v, "inputs.lon_field", &s->lon_field);
     else if (!strcmp(k, "lat_field")) cc__sc_get_text(p, v, "inputs.lat_field", &s->lat_field);
     else if (!strcmp(k, "facility_where")) cc__sc_get_text(p, v, "inputs.facility_where", &s->facility_where);
+    else if (!strcmp(k, "capacity_field")) cc__sc_get_text(p, v, "inputs.capacity_field", &s->capacity_field);
     else if (!strcmp(k, "tier_field")) cc__sc_get_text(p, v, "inputs.tier_field", &s->tier_field);
     else if (!strcmp(k, "admin_name_field")) cc__sc_get_text(p, v, "inputs.admin_name_field", &s->admin_name_field);
     else if (!strcmp(k, "admin_code_field")) cc__sc_get_text(p, v, "inputs.admin_code_field", &s->admin_code_field);
@@ -329,12 +332,7 @@ static void ap_fchanges(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t
 
 static void free_siting(sc_siting *x)
 {
-    free(x->model);
-    free(x->tier);
-    free(x->candidates);
-    free(x->fixed_tiers);
-    free(x->candidate_tiers);
-    free(x->candidate_roads);
+    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads, x->capable_tiers);
 }
 
 /* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
@@ -366,6 +364,18 @@ static bool get_csv(sc_parser *p, yaml_node_t *n, const char *key, char **out)
     return ok;
 }
 
+/* chain: the emergency chain of the coverage run (dispatch + station -> patient + on scene +
+ * patient -> capable facility). */
+static void ap_chain(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
+{
+    (void)kn;
+    s->chain = true;
+    if (!strcmp(k, "station_tiers")) get_csv(p, v, "chain.station_tiers", &s->chain_station_tiers);
+    else if (!strcmp(k, "capable_tiers")) get_csv(p, v, "chain.capable_tiers", &s->chain_capable_tiers);
+    else if (!strcmp(k, "dispatch_minutes")) cc__sc_get_number(p, v, "chain.dispatch_minutes", 0, 120, &s->chain_dispatch_min);
+    else if (!strcmp(k, "on_scene_minutes")) cc__sc_get_number(p, v, "chain.on_scene_minutes", 0, 240, &s->chain_on_scene_min);
+}
+
 static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
 {
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
@@ -386,7 +396,7 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *m = v->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(&p->y->doc, v->data.sequence.items.start[i]) : one[0];
         if (!cc__sc_check_keys(p, m, siting_keys, "siting")) continue;
-        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN};
+        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN, .on_scene_min = NAN};
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
@@ -429,6 +439,8 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         }
         if ((n2 = cc__yaml_get(p->y, m, "emergency"))) cc__sc_get_bool(p, n2, "siting.emergency", &x.emergency);
         if ((n2 = cc__yaml_get(p->y, m, "dispatch_minutes"))) cc__sc_get_number(p, n2, "siting.dispatch_minutes", 0, 60, &x.dispatch_min);
+        if ((n2 = cc__yaml_get(p->y, m, "capable_tiers"))) get_csv(p, n2, "siting.capable_tiers", &x.capable_tiers);
+        if ((n2 = cc__yaml_get(p->y, m, "on_scene_minutes"))) cc__sc_get_number(p, n2, "siting.on_scene_minutes", 0, 240, &x.on_scene_min);
         if ((n2 = cc__yaml_get(p->y, m, "max_per_area")) && cc__sc_get_number(p, n2, "siting.max_per_area", 1, 10000, &x.max_per_area) &&
             x.max_per_area != floor(x.max_per_area))
             cc__sc_problem(p, n2, "<siting.max_per_area> must be whole, got %g", x.max_per_area);
@@ -590,6 +602,7 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
     else if (!strcmp(k, "minutes")) ap_minutes(p, s, v);
     else if (!strcmp(k, "uncovered_minutes")) cc__sc_get_number(p, v, "uncovered_minutes", 0.1, 1440, &s->uncovered_min);
     else if (!strcmp(k, "resolution_m")) cc__sc_get_number(p, v, "resolution_m", 1, 100000, &s->resolution_m);
+    else if (!strcmp(k, "capacity_minutes")) cc__sc_get_number(p, v, "capacity_minutes", 0.1, 1440, &s->capacity_min);
     else if (!strcmp(k, "siting")) ap_siting(p, s, v);
     else if (!strcmp(k, "report")) ap_section(p, s, "report", v, report_keys, ap_report);
     else if (!strcmp(k, "headline")) {
@@ -598,6 +611,12 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
         get_csv(p, v, "headline", &s->headline);
     }
     else if (!strcmp(k, "offroad")) ap_section(p, s, "offroad", v, offroad_keys, ap_offroad);
+    else if (!strcmp(k, "chain")) {
+        s->chain = true;
+        s->chain_pos = cc__sc_pos_of(p, v);
+        ap_section(p, s, "chain", v, chain_keys, ap_chain);
+        if (!s->chain_station_tiers) cc__sc_problem(p, v, "<chain> needs <station_tiers>: the tiers whose facilities dispatch ambulances");
+    }
 }
 
 void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root)
@@ -636,7 +655,8 @@ void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, ya
         const char *const *keys;
         void (*fn)(sc_parser *, cc_scenario *, const char *, yaml_node_t *, yaml_node_t *);
     } sec[] = {{"inputs", input_keys, ap_input}, {"speed_factors", factor_keys, ap_factors}, {"closed_roads", closed_keys, ap_closed},
-               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}, {"offroad", offroad_keys, ap_offroad}};
+               {"added_roads", added_keys, ap_added}, {"report", report_keys, ap_report}, {"offroad", offroad_keys, ap_offroad},
+               {"chain", chain_keys, ap_chain}};
     for (size_t j = 0; j < sizeof(sec) / sizeof(sec[0]); j++) {
         if (strcmp(sec[j].name, part[0])) continue;
         size_t q = 0;
@@ -678,6 +698,7 @@ cc_scenario *cc__scenario_new(const char *file)
     s->name = cc__strdup(b);
     g_free(b);
     s->maps = true;
+    s->chain_dispatch_min = s->chain_on_scene_min = NAN;
     if (!s->file || !s->dir || !s->name) {
         cc_scenario_destroy(s);
         return NULL;
@@ -694,36 +715,23 @@ static void str_free(sc_str *x)
 void cc_scenario_destroy(cc_scenario *s)
 {
     if (!s) return;
-    free(s->file);
-    free(s->dir);
-    free(s->name);
-    free(s->title_zh);
-    free(s->title_en);
-    free(s->label_zh);
-    free(s->label_en);
-    free(s->description);
+    CC__FREE_ALL(s->file, s->dir, s->name, s->title_zh, s->title_en, s->label_zh, s->label_en, s->description);
     sc_str *strs[] = {&s->out, &s->roads, &s->roads_layer, &s->class_field, &s->speed_field, &s->population, &s->population_field,
                       &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
-                      &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref, &s->closed_areas,
-                      &s->closed_areas_layer, &s->added, &s->added_layer, &s->off_friction, &s->off_dem, &s->off_landcover,
-                      &s->off_water};
+                      &s->capacity_field, &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref,
+                      &s->closed_areas, &s->closed_areas_layer, &s->added, &s->added_layer, &s->off_friction, &s->off_dem,
+                      &s->off_landcover, &s->off_water};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) str_free(strs[i]);
     free(s->offroad_model);
     free(s->tiers);
     cc_profile_destroy(s->profile);
     for (size_t i = 0; i < s->n_f_class; i++) free(s->f_class[i].key);
     for (size_t i = 0; i < s->n_f_surface; i++) free(s->f_surface[i].key);
-    free(s->f_class);
-    free(s->f_surface);
-    free(s->closed_ids);
-    free(s->replaced_ids);
+    CC__FREE_ALL(s->f_class, s->f_surface, s->closed_ids, s->replaced_ids);
     for (size_t i = 0; i < s->n_fchanges; i++) free_fchange(&s->fchanges[i]);
     free(s->fchanges);
     for (size_t i = 0; i < s->n_siting; i++) free_siting(&s->siting[i]);
-    free(s->siting);
-    free(s->lang);
-    free(s->headline);
-    free(s);
+    CC__FREE_ALL(s->siting, s->lang, s->headline, s->chain_station_tiers, s->chain_capable_tiers, s);
 }
 
 /* Check facility changes against the facility file itself (small), so that a typo in a name

@@ -68,9 +68,7 @@ static bool trip_add(trip *t, int i, int j, double v)
 
 static void trip_free(trip *t)
 {
-    free(t->ia);
-    free(t->ja);
-    free(t->ar);
+    CC__FREE_ALL(t->ia, t->ja, t->ar);
 }
 
 static bool trip_init(trip *t, size_t cap)
@@ -108,6 +106,16 @@ static int area_rows(glp_prob *lp, const cc__cons *c, int r0, int x0, trip *t, b
         r++;
     }
     return r - r0;
+}
+
+/* The sites of an integer answer: the candidates whose column x_j (from x0) is 1. */
+static void picked_sites(const double *colval, int x0, uint32_t m, uint32_t *S_out, cc__lp_out *out)
+{
+    if (!colval || !S_out) return;
+    uint32_t q = 0;
+    for (uint32_t j = 0; j < m; j++)
+        if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
+    out->q = q;
 }
 
 static size_t area_nonzeros(const cc__cons *c)
@@ -319,12 +327,7 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
     if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
     out->value /= unit;
     out->bound /= unit;
-    if (colval && S_out) {
-        uint32_t q = 0;
-        for (uint32_t j = 0; j < m; j++)
-            if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
-        out->q = q;
-    }
+    picked_sites(colval, x0, m, S_out, out);
 out:
     free(cb.x);
     free(colval);
@@ -381,12 +384,7 @@ cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, dou
         }
     }
     if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
-    if (colval && S_out) {
-        uint32_t q = 0;
-        for (uint32_t j = 0; j < m; j++)
-            if (colval[x0 + (int)j] > 0.5) S_out[q++] = j;
-        out->q = q;
-    }
+    picked_sites(colval, x0, m, S_out, out);
 out:
     free(cb.x);
     free(colval);
@@ -412,24 +410,8 @@ out:
  * yields the Lagrangian bound L(mu), valid whatever GLPK's tolerances; when no row is violated
  * mu is optimal for the full dual and L(mu) is the LP bound.
  */
-typedef struct viol {
-    double v;
-    uint32_t k;
-} viol;
-
-static int cmp_viol(const void *a, const void *b)
-{
-    const viol *x = a, *y = b;
-    if (x->v != y->v) return x->v > y->v ? -1 : 1;
-    return x->k < y->k ? -1 : x->k > y->k;
-}
-
-static inline uint64_t mix(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+/* A candidate's row violation (v) and id, most violated first. */
+typedef cc__scored viol;
 
 typedef struct touch {
     uint32_t g;   /* old group, CC_INVALID_ID: in no row yet */
@@ -474,22 +456,8 @@ void cc__rowgen_destroy(cc__rowgen *rg)
     if (!rg) return;
     if (rg->lp) glp_delete_prob(rg->lp);
     if (rg->have_lv) cc__lagval_free(&rg->lv);
-    free(rg->inK);
-    free(rg->K);
-    free(rg->ext);
-    free(rg->grp);
-    free(rg->tl);
-    free(rg->gcol);
-    free(rg->gw);
-    free(rg->gtw);
-    free(rg->gstamp);
-    free(rg->vio);
-    free(rg->pi);
-    free(rg->pc);
-    free(rg->qc);
-    free(rg->ind);
-    free(rg->val);
-    free(rg);
+    CC__FREE_ALL(rg->inK, rg->K, rg->ext, rg->grp, rg->tl, rg->gcol, rg->gw, rg->gtw, rg->gstamp, rg->vio, rg->pi, rg->pc,
+                 rg->qc, rg->ind, rg->val, rg);
 }
 
 cc_status cc__rowgen_create(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__rowgen **out)
@@ -561,7 +529,7 @@ static void add_rows(cc__rowgen *rg, const cc__cons *c, uint32_t k0)
     uint32_t ntl = 0;
     for (uint32_t r = k0; r < rg->nK; r++) {
         uint32_t k = rg->K[r];
-        uint64_t hk = mix(0x9e3779b97f4a7c15ULL + r);
+        uint64_t hk = cc__mix64(0x9e3779b97f4a7c15ULL + r);
         for (uint64_t e = fl->first[k]; e < fl->first[k + 1]; e++) {
             uint32_t cl = fl->dem[e];
             if (!rg->ext[cl]) rg->tl[ntl++] = (touch){rg->grp[cl], 0, cl};
@@ -743,14 +711,14 @@ cc_status cc__fl_lp_colgen(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, con
             out->converged = true;
             break;
         }
-        qsort(rg->vio, nv, sizeof(viol), cmp_viol);
+        qsort(rg->vio, nv, sizeof(viol), cc__cmp_scored_desc);
         uint32_t add = per_round;
         while (add < nv && rg->vio[add].v == INFINITY) add++;
         if (add > nv) add = nv;
         uint32_t k0 = rg->nK;
         for (uint32_t r = 0; r < add; r++) {
-            rg->inK[rg->vio[r].k] = 1;
-            rg->K[rg->nK++] = rg->vio[r].k;
+            rg->inK[rg->vio[r].id] = 1;
+            rg->K[rg->nK++] = rg->vio[r].id;
         }
         add_rows(rg, c, k0);
         if (!solve_master(rg, c, mu, &t_glpk)) break; /* keep the bound found so far */

@@ -50,22 +50,8 @@ cc_status cc__fl_ws_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, uint3
 
 void cc__fl_ws_free(cc__fl_ws *ws)
 {
-    free(ws->d1);
-    free(ws->d2);
-    free(ws->phi);
-    free(ws->bucket);
-    free(ws->gain);
-    free(ws->extra);
-    free(ws->touched);
-    free(ws->in_s);
-    free(ws->bucket_first);
-    free(ws->aff);
-    free(ws->aff_d1);
-    free(ws->cstamp);
-    free(ws->T);
-    free(ws->in2);
-    free(ws->gj);
-    free(ws->acnt);
+    CC__FREE_ALL(ws->d1, ws->d2, ws->phi, ws->bucket, ws->gain, ws->extra, ws->touched, ws->in_s, ws->bucket_first,
+                 ws->aff, ws->aff_d1, ws->cstamp, ws->T, ws->in2, ws->gj, ws->acnt);
     cc__cstate_free(&ws->cs);
     memset(ws, 0, sizeof(*ws));
 }

@@ -23,44 +23,35 @@
 #include "../core/omp_internal.h"
 #include "site_internal.h"
 
-typedef struct rj {
-    double r;
-    uint32_t j;
-} rj;
-
-static int cmp_rj(const void *a, const void *b)
-{
-    const rj *x = a, *y = b;
-    if (x->r != y->r) return x->r < y->r ? -1 : 1;
-    return x->j < y->j ? -1 : x->j > y->j;
-}
+/* A candidate's reduced cost rho (v) and id, most negative first. */
+typedef cc__scored rj;
 
 /* The x subproblem: the minima first (most negative rho in each area), then the most negative
  * rest under the area maxima and the budget. Writes the chosen sites, returns their count. */
 static uint32_t choose(const cc__cons *c, void *vv, uint32_t n, uint32_t *cnt, uint8_t *pick, uint32_t *X)
 {
     rj *v = vv;
-    qsort(v, n, sizeof(rj), cmp_rj);
+    qsort(v, n, sizeof(rj), cc__cmp_scored_asc);
     uint32_t nx = 0;
     if (c->n_areas) memset(cnt, 0, c->n_areas * sizeof(uint32_t));
     for (uint32_t t = 0; t < n; t++) pick[t] = 0;
     if (c->min_total)
         for (uint32_t t = 0; t < n; t++) {
-            uint32_t a = c->area ? c->area[v[t].j] : CC_INVALID_ID;
+            uint32_t a = c->area ? c->area[v[t].id] : CC_INVALID_ID;
             if (a == CC_INVALID_ID || cnt[a] >= c->amin[a]) continue;
             cnt[a]++;
             pick[t] = 1;
-            X[nx++] = v[t].j;
+            X[nx++] = v[t].id;
         }
     for (uint32_t t = 0; t < n && nx < c->p; t++) {
-        if (pick[t] || !(v[t].r < 0)) continue;
-        uint32_t a = c->area ? c->area[v[t].j] : CC_INVALID_ID;
+        if (pick[t] || !(v[t].v < 0)) continue;
+        uint32_t a = c->area ? c->area[v[t].id] : CC_INVALID_ID;
         if (a != CC_INVALID_ID) {
             if (cnt[a] >= c->amax[a]) continue;
             cnt[a]++;
         }
         pick[t] = 1;
-        X[nx++] = v[t].j;
+        X[nx++] = v[t].id;
     }
     return nx;
 }
@@ -83,11 +74,7 @@ cc_status cc__lagval_init(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__
 
 void cc__lagval_free(cc__lagval *lv)
 {
-    free(lv->rho);
-    free(lv->v);
-    free(lv->pick);
-    free(lv->X);
-    free(lv->cnt);
+    CC__FREE_ALL(lv->rho, lv->v, lv->pick, lv->X, lv->cnt);
     memset(lv, 0, sizeof(*lv));
 }
 
@@ -212,12 +199,6 @@ cc_status cc__fl_lagrange(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, doub
     out->lb = best;
     out->iterations = it;
 out:
-    free(rho);
-    free(v);
-    free(pick);
-    free(X);
-    free(cnt);
-    free(g);
-    free(d1);
+    CC__FREE_ALL(rho, v, pick, X, cnt, g, d1);
     return st;
 }

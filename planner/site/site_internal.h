@@ -217,4 +217,83 @@ typedef struct cc__tw {
  * (sorts @p v by time). 0 when n is 0. */
 uint32_t cc__tw_quantile(cc__tw *v, size_t n, double q, double total);
 
+/* ---- the solver state shared by the model files -------------------------------------------------
+ * solve.c (entry, checks, shared helpers), budget.c (the budget pipeline), mclp_pmedian.c, lscp.c,
+ * pcenter.c. */
+
+/* A solution with the arrays it owns (cc_site_solution_destroy frees it). */
+typedef struct cc__sol {
+    cc_site_solution pub; /* first: destroy casts */
+    uint32_t *sites;
+    double *gain;
+    double *cobj, *cbound;
+} cc__sol;
+
+/* Everything one cc_site_solve() works with: the reduced instance, limits, workspace, site arrays,
+ * options and counters. */
+typedef struct cc__solver {
+    cc_ctx *ctx;
+    const cc_site_instance *inst;
+    const cc_site_params *pr;
+    cc__fl fl;
+    cc__cons cons;
+    cc__fl_ws ws;
+    double *mu;
+    bool mu_warm;
+    cc__rowgen *rg;      /* the LP bound's master, kept along the curve (coverage instances) */
+    uint32_t pmax;       /* largest budget used (sizes of S arrays) */
+    uint32_t *S, *S2, *S3;
+    double *gain;
+    double tol;
+    int lag_iter;
+    size_t lp_max, mip_max;
+    double tlim;
+    double t_heur, t_bound, t_exact;
+    int swaps, lag_its, cg_rounds;
+    double f_greedy;
+} cc__solver;
+
+/* Site arrays, multipliers, workspace (and the LP master on coverage instances) for budgets up
+ * to pmax; reports failures. cc__solver_free releases everything the solver owns. */
+cc_status cc__solver_alloc(cc__solver *sv, uint32_t pmax);
+void cc__solver_free(cc__solver *sv);
+
+/* A budget solve: sites (in sv->S), objective, bound. */
+typedef struct cc__bres {
+    uint32_t q;
+    double F, LB, fg; /* objective, bound, objective of the greedy answer */
+    const char *method;
+    bool proven;
+    bool time_limit;
+} cc__bres;
+
+/* Denominator of the relative gap: MCLP measures it on the population gained
+ * (cc__gap_den_mclp), the others on the objective (cc__gap_den_rel). */
+typedef double (*cc__gap_fn)(const cc__solver *sv, double F);
+double cc__gap_den_mclp(const cc__solver *sv, double F);
+double cc__gap_den_rel(const cc__solver *sv, double F);
+/* Relative gap between objective F and bound LB (0 when they agree up to rounding). */
+double cc__gap_of(cc__gap_fn den, const cc__solver *sv, double F, double LB);
+/* Reports CC_ERR_LIMIT when an exact model of nnz non-zeros is above the limit. */
+cc_status cc__exact_size_check(cc__solver *sv, size_t nnz, const char *what);
+
+/* The budget pipeline (budget.c) for budget p: heuristic answer, bounds, search while the gap is
+ * open, exact on request; rank orders the sites by gain. Sites in sv->S. */
+cc_status cc__solve_budget(cc__solver *sv, uint32_t p, cc__gap_fn gap, bool exact, bool rank, cc__bres *r);
+
+/* A new solution with room for q sites and a curve of n_curve points; reports failures. */
+cc_status cc__sol_new(cc_ctx *ctx, const cc_site_params *pr, uint32_t q, uint32_t n_curve, cc__sol **out);
+/* Population-weighted 90th percentile of the times under S, and the weight at or beyond the
+ * radius; d1 must hold the class times under S. */
+cc_status cc__percentile90_ms(cc_ctx *ctx, const cc__fl *fl, const uint32_t *d1, uint32_t radius, double *p90,
+                              double *at_radius);
+/* Weight covered before any new site (extra_covered_weight, plus the demand marked covered when
+ * count_covered) and the total weight (total_weight, or the sum of the weights when 0). */
+void cc__site_weights(const cc_site_instance *in, bool count_covered, double *covered_before, double *total);
+
+/* The models, on sv after the reduction (each allocates the solver for its budgets). */
+cc_status cc__solve_mclp_pmedian(cc__solver *sv, cc__sol **out);
+cc_status cc__solve_lscp(cc__solver *sv, cc__sol **out);
+cc_status cc__solve_pcenter(cc__solver *sv, cc__sol **out);
+
 #endif

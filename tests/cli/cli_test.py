@@ -226,6 +226,61 @@ def case_comoros_reference(tmp):
     check(s["facilities_snapped"] == ref["facilities_snapped"], "snapped facility counts differ")
 
 
+def gpkg_content(path):
+    """Every layer of a GeoPackage: name, schema, and per feature its fid, attributes and ISO WKB."""
+    ds = ogr.Open(path)
+    out = []
+    for i in range(ds.GetLayerCount()):
+        lyr = ds.GetLayer(i)
+        d = lyr.GetLayerDefn()
+        fields = [d.GetFieldDefn(k).GetName() for k in range(d.GetFieldCount())]
+        feats = []
+        for f in lyr:
+            g = f.GetGeometryRef()
+            feats.append((f.GetFID(), tuple(f.GetField(k) for k in range(len(fields))),
+                          bytes(g.ExportToIsoWkb()) if g else None))
+        out.append((lyr.GetName(), tuple(fields), feats))
+    return out
+
+
+def case_comoros_osm_readers(tmp):
+    """Comoros coverage read through carecircle's .pbf reader and through GDAL's OSM driver
+    (CARECIRCLE_OSM_READER=gdal): the same summary.json (but wall times) and coverage.gpkg."""
+    pbf = os.path.join(COMOROS, "comores-2021-04-08.osm.pbf")
+    if not os.path.exists(pbf):
+        print(f"SKIP: {COMOROS} is not present (real-data cross-check needs ../shared/data)")
+        return SKIP
+    common = ["coverage", "--roads", pbf, "--population", os.path.join(COMOROS, "com_ppp_2020_UNadj.tif"),
+              "--facilities", os.path.join(COMOROS, "who_public_health_facilities_comoros.csv"),
+              "--tier-field", "tier", "--tiers", "1=health_post,2=health_centre,3=hospital,4=hospital",
+              "--profile", "ambulance", "--verbose"]
+    outs, logs = {}, {}
+    for reader in ("own", "gdal"):
+        env = dict(os.environ)
+        env.pop("CARECIRCLE_OSM_READER", None)
+        if reader == "gdal":
+            env["CARECIRCLE_OSM_READER"] = "gdal"
+        outs[reader] = os.path.join(tmp, reader)
+        p = subprocess.run([BIN] + common + ["--out", outs[reader]], capture_output=True, text=True, env=env)
+        check(p.returncode == 0, f"{reader} reader: exit {p.returncode}: {p.stderr}")
+        logs[reader] = p.stderr
+    check("OSM PBF reader" in logs["own"], "the .pbf was not read by carecircle's reader:\n" + logs["own"])
+    check("OSM PBF reader" not in logs["gdal"], "CARECIRCLE_OSM_READER=gdal did not select GDAL's driver")
+    a, b = load_summary(outs["own"]), load_summary(outs["gdal"])
+    a.pop("timings_s", None)
+    b.pop("timings_s", None)
+    check(a == b, "summary.json differs between the two readers")
+    check(a["population_total"] > 800000 and a["facilities_snapped"] == 64, "implausible Comoros summary")
+    ga, gb = gpkg_content(os.path.join(outs["own"], "coverage.gpkg")), gpkg_content(os.path.join(outs["gdal"], "coverage.gpkg"))
+    check([x[0] for x in ga] == [x[0] for x in gb], "coverage.gpkg layers differ")
+    for la, lb in zip(ga, gb):
+        check(la[1] == lb[1], f"layer {la[0]}: fields differ")
+        check(len(la[2]) == len(lb[2]), f"layer {la[0]}: {len(la[2])} against {len(lb[2])} features")
+        for fa, fb in zip(la[2], lb[2]):
+            check(fa == fb, f"layer {la[0]}: feature {fa[0]} differs")
+    check(any(x[0] == "roads" and len(x[2]) > 4000 for x in ga), "no roads layer with the Comoros ways")
+
+
 def case_comoros_points(tmp):
     """Villages as points (one per 10x10 raster block) against the independent model, within 1%."""
     pbf = os.path.join(COMOROS, "comores-2021-04-08.osm.pbf")

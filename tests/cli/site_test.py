@@ -335,6 +335,219 @@ def case_comoros_mclp(tmp):
     print(f"covered within 30 min with the proposed sites: carecircle {cov['covered_after']:.1f}, reference {ref:.1f}")
     check(abs(ref - cov["covered_after"]) <= 0.01 * ref, "covered_after differs from the independent model by more than 1%")
 
+# ---- siting inside a scenario (issue 18) ------------------------------------------------------
+
+ADDED_ROAD = [[117.6547316, 34.9085849], [117.6250000, 34.8800000], [117.5967079, 34.8492172]]  # both ends are existing vertices
+
+
+def scenario_site(tmp, name, extra_yaml, roads=None):
+    """Run a scenario with one MCLP siting section on the demo; its siting/summary.json and folder."""
+    y = os.path.join(tmp, f"{name}.yaml")
+    with open(y, "w") as f:
+        f.write(f"""name: {name}
+inputs:
+  roads: {roads or DEMO + '/roads.geojson'}
+  population: {DEMO}/population.asc
+  facilities: {DEMO}/facilities.csv
+  tier_field: tier
+  admin: {DEMO}/townships.geojson
+profile: ambulance
+minutes: [30]
+siting:
+  - {{model: mclp, budget: 3, threshold_min: 30, fixed_tiers: [county_hospital], candidate_roads: all, spacing_m: 1000}}
+""" + extra_yaml)
+    out = os.path.join(tmp, name)
+    run(["run", y, "--out", out, "--quiet"])
+    return summary(os.path.join(out, "siting")), os.path.join(out, "siting")
+
+
+def site_by_hand(tmp, name, roads, fac, fixed=True):
+    out = os.path.join(tmp, name)
+    run(["site", "--roads", roads, "--population", f"{DEMO}/population.asc", "--facilities", fac, "--tier-field", "tier",
+         "--admin", f"{DEMO}/townships.geojson", "--candidate-roads", "all", "--spacing", "1000", "-p", "3", "--minutes", "30",
+         "--out", out, "--quiet"] + (["--fixed-tiers", "county_hospital"] if fixed else []))
+    return summary(out), out
+
+
+def same_siting(a, b, what):
+    (sa, da), (sb, db) = a, b
+    for k in ("covered_before", "covered_after"):
+        check(abs(sa["coverage"][k] - sb["coverage"][k]) <= 1e-6 * max(1, sb["coverage"][k]),
+              f"{what}: {k} {sa['coverage'][k]} in the scenario, {sb['coverage'][k]} by hand")
+    check(abs(sa["solution"]["bound"] - sb["solution"]["bound"]) <= 1e-6 * max(1, sb["solution"]["bound"]),
+          f"{what}: bound {sa['solution']['bound']} in the scenario, {sb['solution']['bound']} by hand")
+    pa = sorted((round(r["lon"], 6), round(r["lat"], 6)) for r, _ in layer_rows(da, "proposed_sites"))
+    pb = sorted((round(r["lon"], 6), round(r["lat"], 6)) for r, _ in layer_rows(db, "proposed_sites"))
+    check(pa == pb, f"{what}: sites {pa} in the scenario, {pb} by hand")
+    ca = sorted((round(g.GetX(), 2), round(g.GetY(), 2)) for _, g in layer_rows(da, "candidates"))
+    cb = sorted((round(g.GetX(), 2), round(g.GetY(), 2)) for _, g in layer_rows(db, "candidates"))
+    check(len(ca) == len(cb) and ca == cb, f"{what}: {len(ca)} candidates in the scenario, {len(cb)} by hand (or at other places)")
+
+
+def case_scenario_edits(tmp):
+    """A scenario that closes way 19 and adds a road siting exactly like `carecircle site` on the
+    roads edited by hand (no candidate on the closed way); facility removals, tier changes and
+    additions reach the siting engine like an edited facility file."""
+    with open(f"{DEMO}/roads.geojson") as f:
+        gj = json.load(f)
+    add = os.path.join(tmp, "added.geojson")
+    feat = {"type": "Feature", "properties": {"id": 9001, "highway": "secondary", "name": "new", "surface": "asphalt"},
+            "geometry": {"type": "LineString", "coordinates": ADDED_ROAD}}
+    with open(add, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [feat]}, f)
+    dropped = [x for x in gj["features"] if x["properties"]["id"] == 19]
+    check(len(dropped) == 1, "demo roads lack way 19")
+    gj["features"] = [x for x in gj["features"] if x["properties"]["id"] != 19] + [feat]
+    edited = os.path.join(tmp, "edited.geojson")
+    with open(edited, "w") as f:
+        json.dump(gj, f)
+    sc = scenario_site(tmp, "roads", f"closed_roads: {{way_ids: [19]}}\nadded_roads: {{path: {add}}}\n")
+    hand = site_by_hand(tmp, "roads_by_hand", edited, f"{DEMO}/facilities.csv")
+    same_siting(sc, hand, "closed + added road")
+    base = scenario_site(tmp, "base", "")
+    print(f"roads: within 30 min {sc[0]['coverage']['covered_before']:.0f} -> {sc[0]['coverage']['covered_after']:.0f} "
+          f"(base {base[0]['coverage']['covered_before']:.0f} -> {base[0]['coverage']['covered_after']:.0f})")
+    pos = [sorted((round(g.GetX(), 2), round(g.GetY(), 2)) for _, g in layer_rows(d, "candidates")) for d in (sc[1], base[1])]
+    check(pos[0] != pos[1], "road edits left the candidates unchanged")
+    # no candidate lies on the closed way (away from the vertices it shares with open roads)
+    w19 = ogr.CreateGeometryFromJson(json.dumps(dropped[0]["geometry"]))
+    others = ogr.Geometry(ogr.wkbMultiLineString)
+    for x in gj["features"]:
+        others.AddGeometry(ogr.CreateGeometryFromJson(json.dumps(x["geometry"])))
+    ds = ogr.Open(os.path.join(sc[1], "sites.gpkg"))
+    lyr = ds.GetLayerByName("candidates")
+    from osgeo import osr
+    wgs = osr.SpatialReference()
+    wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(lyr.GetSpatialRef(), wgs)
+    on19 = 0
+    for f in lyr:
+        g = f.GetGeometryRef().Clone()
+        g.Transform(tr)
+        if g.Distance(w19) < 1e-6 and g.Distance(others) > 1e-5:
+            on19 += 1
+    del lyr, ds
+    check(on19 == 0, f"{on19} road candidates on the closed way 19")
+
+    with open(f"{DEMO}/facilities.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    hosp = [r for r in rows if r["tier"] == "county_hospital"]
+    check(len(hosp) == 1, "demo facilities: one county hospital expected")
+
+    def fac_file(name, rs):
+        p = os.path.join(tmp, name)
+        with open(p, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(rs)
+        return p
+    removed = scenario_site(tmp, "removed", "facility_changes: {remove: [{name: \"%s\"}]}\n" % hosp[0]["name"])
+    same_siting(removed, site_by_hand(tmp, "removed_by_hand", f"{DEMO}/roads.geojson",
+                                      fac_file("removed.csv", [r for r in rows if r is not hosp[0]]), fixed=False),
+                "hospital removed (no facility of the fixed tier is left)")
+    check(removed[0]["coverage"]["covered_before"] < base[0]["coverage"]["covered_before"] - 1,
+          "removing the fixed county hospital did not lower covered_before")
+    check(removed[0]["coverage"]["covered_before"] == 0, "nothing fixed is left, yet covered_before > 0")
+    ht = scenario_site(tmp, "retiered", "facility_changes: {set_tier: [{id: %d, tier: township_health_centre}]}\n" % rows.index(hosp[0]))
+    check(ht[0]["coverage"]["covered_before"] == removed[0]["coverage"]["covered_before"], "tier change != removal for a fixed tier")
+    added = scenario_site(tmp, "added", "facility_changes: {add: [{name: East hospital, lon: 117.7056, lat: 34.8466, tier: county_hospital}]}\n")
+    extra = dict(rows[0], lon="117.7056", lat="34.8466", name="East hospital", name_zh="", tier="county_hospital", township="")
+    same_siting(added, site_by_hand(tmp, "added_by_hand", f"{DEMO}/roads.geojson", fac_file("added.csv", rows + [extra])),
+                "hospital added")
+    check(added[0]["coverage"]["covered_before"] > base[0]["coverage"]["covered_before"], "adding a hospital did not raise covered_before")
+
+def robust_args(out, batch, *extra):
+    return ["site", "--scenarios", batch, "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "--spacing", "1000",
+            "-p", "3", "--minutes", "30", "--out", out, "--quiet"] + list(extra)
+
+
+def regret_rows(out):
+    with open(os.path.join(out, "regret.csv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k, v in r.items():
+            if k != "answer":
+                check(v.lstrip("-").isdigit(), f"regret.csv: {k} = {v!r} is not a whole number of people")
+    return {r["answer"]: r for r in rows}
+
+
+def case_robust_demo(tmp):
+    """Robust siting across the demo batch (issue 18): for max_min the robust set's worst-case
+    coverage is at least every variant's own answer's, for min_max_regret its worst regret is at
+    most theirs (regret.csv); the base's own optimum equals `carecircle site` on the base inputs;
+    the batch file's robust: section sets the objective and weights; bad options are refused."""
+    batch = f"{DEMO}/batch.yaml"
+    res = {}
+    for obj in ("max_min", "min_max_regret", "expected"):
+        out = os.path.join(tmp, obj)
+        p = run(robust_args(out, batch, "--objective", obj))
+        check("bound" in p.stdout and "road_19_closed" in p.stdout, "no readable table on stdout")
+        s = summary(out)
+        res[obj] = s
+        sol = s["solution"]
+        check(s["objective"] == obj, f"summary objective {s['objective']}")
+        names = [v["name"] for v in s["variants"]]
+        check(names == ["base", "rainy_season", "road_19_closed", "new_station_dongling", "all_roads_x0.8", "all_roads_x0.9"], f"variants {names}")
+        check(sol["gap"] >= 0 and (sol["bound"] >= sol["objective"] - 1e-6 if obj != "min_max_regret" else sol["bound"] <= sol["objective"] + 1e-6),
+              f"{obj}: bound {sol['bound']} on the wrong side of {sol['objective']}")
+        sites = layer_rows(out, "robust_sites")
+        check(len(sites) == 3 and [r["rank"] for r, _ in sites] == [1, 2, 3], f"{obj}: robust_sites layer")
+        rows = regret_rows(out)
+        rob = rows[f"robust_{obj}"]
+        for v in s["variants"]:
+            check(abs(int(rob[f"covered_{v['name']}_persons"]) - v["covered_robust_persons"]) <= 1, "regret.csv and summary.json disagree")
+            check(v["own_optimum_persons"] >= v["covered_robust_persons"] - 1e-6 or not v["own_optimum_proven"],
+                  f"{obj}: the robust set beats {v['name']}'s proven own optimum")
+        own = [r for k, r in rows.items() if k.startswith("own_")]
+        check(len(own) == 6, "regret.csv lacks the variants' own answers")
+        if obj == "max_min":
+            check(abs(sol["objective"] - min(v["covered_robust_persons"] for v in s["variants"])) < 1, "max_min objective != worst coverage")
+            for r in own:
+                check(int(rob["worst_covered_persons"]) >= int(r["worst_covered_persons"]),
+                      f"max_min: robust worst case {rob['worst_covered_persons']} below {r['answer']}'s {r['worst_covered_persons']}")
+            print("worst-case coverage: robust %s, own answers %s" % (rob["worst_covered_persons"], [r["worst_covered_persons"] for r in own]))
+        if obj == "min_max_regret":
+            check(abs(sol["objective"] - max(v["regret_persons"] for v in s["variants"])) < 1, "regret objective != worst regret")
+            for r in own:
+                check(int(rob["worst_regret_persons"]) <= int(r["worst_regret_persons"]),
+                      f"min_max_regret: robust worst regret {rob['worst_regret_persons']} above {r['answer']}'s {r['worst_regret_persons']}")
+            print("worst regret: robust %s, own answers %s" % (rob["worst_regret_persons"], [r["worst_regret_persons"] for r in own]))
+    # the base's own optimum is what `carecircle site` finds on the base scenario's inputs
+    out = os.path.join(tmp, "plain")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+         "--spacing", "1000", "-p", "3", "--minutes", "30", "--out", out, "--quiet"])
+    plain = summary(out)["coverage"]["covered_after"]
+    base = res["max_min"]["variants"][0]
+    check(abs(base["own_optimum_persons"] - plain) <= 1e-6 * plain, f"base own optimum {base['own_optimum_persons']} != site {plain}")
+    # the robust: section of a batch file
+    b2 = os.path.join(tmp, "batch.yaml")
+    with open(batch, encoding="utf-8") as f:
+        text = f.read().replace("base: scenario.yaml", f"base: {DEMO}/scenario.yaml")
+    with open(b2, "w", encoding="utf-8") as f:
+        f.write(text + "robust:\n  objective: expected\n  weights: {base: 8, rainy_season: 4}\n")
+    out = os.path.join(tmp, "section")
+    run(robust_args(out, b2))
+    s = summary(out)
+    check(s["objective"] == "expected", "the robust: section's objective was not used")
+    w = {v["name"]: v.get("weight", 0) for v in s["variants"]}
+    check(w["base"] == 8 and w["rainy_season"] == 4 and w["road_19_closed"] == 0, f"weights {w}")
+    exp = sum(v["weight"] * v["covered_robust_persons"] for v in s["variants"]) / 12
+    check(abs(exp - s["solution"]["objective"]) < 1e-3, f"expected objective {s['solution']['objective']} != weighted mean {exp}")
+    # refusals: one line, exit 2, no output
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(text + "robust:\n  objective: expected\n  weights: {dry_season: 8}\n")
+    for args, needle in ((robust_args(os.path.join(tmp, "x1"), batch, "--objective", "best"), "--objective"),
+                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "pmedian"), "mclp only"),
+                         (robust_args(os.path.join(tmp, "x3"), bad), "dry_season"),
+                         (robust_args(os.path.join(tmp, "x4"), batch, "--max-per-area", "1"), "max-per-area")):
+        p = run(args, expect=None)
+        check(p.returncode in (2, 3), f"exit {p.returncode} for {args[-2:]}: {p.stderr}")
+        check(needle in p.stderr, f"message lacks {needle!r}: {p.stderr}")
+        check(not os.path.exists(args[args.index("--out") + 1]), "output written after a refusal")
+
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))

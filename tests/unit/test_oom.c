@@ -27,7 +27,7 @@ static int teardown(void **state)
     return system(cmd) != 0;
 }
 
-static void every_allocation_fails_cleanly(const char *pop_file)
+static void every_allocation_fails_cleanly(const char *pop_file, bool chain_capacity)
 {
     const char *src = getenv("CC_SRC") ? getenv("CC_SRC") : ".";
     char roads[512], pop[512], fac[512], adm[512], out[128];
@@ -35,13 +35,18 @@ static void every_allocation_fails_cleanly(const char *pop_file)
     snprintf(pop, sizeof(pop), "%s/datasets/demo/%s", src, pop_file);
     snprintf(fac, sizeof(fac), "%s/datasets/demo/facilities.csv", src);
     snprintf(adm, sizeof(adm), "%s/datasets/demo/townships.geojson", src);
-    snprintf(out, sizeof(out), "%s/out-%s", dir, pop_file);
+    snprintf(out, sizeof(out), "%s/out-%s%s", dir, pop_file, chain_capacity ? "-chain" : "");
     cc_ctx *ctx;
     assert_int_equal(cc_ctx_create(&ctx), CC_OK);
     cc_ctx_set_threads(ctx, 1); /* the failure countdown is not thread-safe */
     cc_coverage_opts o = {.in = {.roads = roads, .population = pop, .facilities = fac, .admin = adm, .tier_field = "tier",
                                  .resolution_m = 500},
                           .out_dir = out};
+    if (chain_capacity) { /* the emergency chain and the capacity allocation (issue 17) too */
+        o.chain = true;
+        o.station_tiers = "emergency_station";
+        o.in.capacity_field = "township"; /* any numeric field will do */
+    }
     int failures = 0, k;
     for (k = 1; k < 100000; k++) {
         cc__alloc_fail_after(k);
@@ -69,17 +74,24 @@ static void every_allocation_fails_cleanly(const char *pop_file)
 static void test_village_points(void **state)
 {
     (void)state;
-    every_allocation_fails_cleanly("villages.geojson");
+    every_allocation_fails_cleanly("villages.geojson", false);
+}
+
+static void test_chain_capacity(void **state)
+{
+    (void)state;
+    every_allocation_fails_cleanly("villages.geojson", true);
 }
 
 static void test_population_raster(void **state)
 {
     (void)state;
-    every_allocation_fails_cleanly("population.asc");
+    every_allocation_fails_cleanly("population.asc", false);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_village_points), cmocka_unit_test(test_population_raster)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_village_points), cmocka_unit_test(test_population_raster),
+                                       cmocka_unit_test(test_chain_capacity)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Robust siting on Comoros (issue 18): base, a flooded coastal road north of Moroni, a rainy
+# season and a closed hospital (Mitsamiouli); MCLP p = 5 at 30 minutes, road candidates every
+# 1 km, WHO hospitals fixed. Usage: benchmarks/robust_comoros.sh BUILD_DIR WORK_DIR
+set -eu
+B=${1:-build}; W=${2:-/tmp/robust-comoros}
+C=$(cd "$(dirname "$0")/../.." && pwd)/shared/data/comoros_geohealthaccess
+[ -d "$C" ] || { echo "SKIP: $C is not present"; exit 77; }
+mkdir -p "$W"
+cat > "$W/comoros.yaml" <<EOT
+name: comoros
+inputs:
+  roads: $C/comores-2021-04-08.osm.pbf
+  population: $C/com_ppp_2020_UNadj.tif
+  facilities: $C/who_public_health_facilities_comoros.csv
+  tier_field: tier
+  tiers: {1: health_post, 2: health_centre, 3: hospital, 4: hospital}
+profile: ambulance
+minutes: [30]
+EOT
+echo '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[43.24,-11.66],[43.30,-11.66],[43.30,-11.60],[43.24,-11.60],[43.24,-11.66]]]}}]}' > "$W/flood.geojson"
+cat > "$W/batch.yaml" <<'EOT'
+base: comoros.yaml
+variants:
+  - name: flooded_coast_road
+    set: {closed_roads: {areas: flood.geojson}}
+  - name: rainy
+    set: {speed_factors: {class: {tertiary: 0.7}, surface: {unpaved: 0.7}}}
+  - name: mitsamiouli_closed
+    set: {facility_changes: {remove: [{name: "Mitsamiouli Centre Médico-Chirurgical"}]}}
+EOT
+for o in max_min min_max_regret expected; do
+  rm -rf "$W/out_$o"
+  /usr/bin/time -f "$o: %e s wall, %M KiB peak" "$B/carecircle" site --scenarios "$W/batch.yaml" --fixed-tiers hospital \
+    --candidate-roads all --spacing 1000 -p 5 --minutes 30 --objective $o --out "$W/out_$o" --quiet
+  cat "$W/out_$o/regret.csv"
+done

@@ -1,0 +1,248 @@
+/*
+ * test_robust.c - robust siting (cc_site_robust_solve, issue 18) on 150 small random instances
+ * with 2-5 variants over shared candidates, each checked against a brute-force enumeration of
+ * every feasible set of sites (independent of GLPK and of the heuristics):
+ *  - max_min, min_max_regret (absolute and relative) and expected: the answer equals the
+ *    enumerated optimum, or lies within the reported gap; the bound is never on the wrong side;
+ *  - the reported per-variant coverage, regret and the cross table match a recomputation;
+ *  - sites are distinct, at most p, and meet the per-area maxima;
+ *  - models other than MCLP and mismatched candidate sets are refused with a message.
+ */
+#include <math.h>
+
+#include "test_util.h"
+
+typedef struct var {
+    cc_site_instance in;
+    uint64_t *first;
+    uint32_t *dem;
+    double *w;
+    uint8_t *cov;
+} var;
+
+static uint64_t rs;
+static uint32_t rnd(uint32_t n)
+{
+    rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)((rs >> 33) % n);
+}
+
+static void make_var(var *V, uint32_t nc, uint32_t nd, const uint32_t *area, uint32_t n_areas, const uint32_t *amax)
+{
+    V->first = calloc(nc + 1, sizeof(uint64_t));
+    V->dem = calloc((size_t)nc * nd + 1, sizeof(uint32_t));
+    V->w = calloc(nd, sizeof(double));
+    V->cov = calloc(nd, 1);
+    uint64_t k = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+        V->first[j] = k;
+        uint32_t dens = 10 + rnd(30);
+        for (uint32_t i = 0; i < nd; i++)
+            if (rnd(100) < dens) V->dem[k++] = i;
+    }
+    V->first[nc] = k;
+    for (uint32_t i = 0; i < nd; i++) {
+        V->w[i] = (double)(1 + rnd(100));
+        V->cov[i] = rnd(100) < 15;
+    }
+    V->in = (cc_site_instance){.n_candidates = nc, .n_demand = nd, .first = V->first, .demand = V->dem, .weight = V->w,
+                               .covered = V->cov, .extra_covered_weight = (double)rnd(3) * 10.0,
+                               .area = area, .n_areas = n_areas, .area_max = amax};
+}
+
+static void free_var(var *V)
+{
+    free(V->first), free(V->dem), free(V->w), free(V->cov);
+}
+
+/* coverage of S (bitmask over candidates) in one variant, independently of the library */
+static double cov_mask(const cc_site_instance *in, uint32_t mask)
+{
+    double c = in->extra_covered_weight;
+    for (uint32_t i = 0; i < in->n_demand; i++) {
+        bool hit = in->covered[i];
+        for (uint32_t j = 0; j < in->n_candidates && !hit; j++) {
+            if (!(mask >> j & 1)) continue;
+            for (uint64_t k = in->first[j]; k < in->first[j + 1]; k++)
+                if (in->demand[k] == i) { hit = true; break; }
+        }
+        if (hit) c += in->weight[i];
+    }
+    return c;
+}
+
+static bool feasible(uint32_t mask, uint32_t nc, uint32_t p, const uint32_t *area, uint32_t n_areas, const uint32_t *amax)
+{
+    if ((uint32_t)__builtin_popcount(mask) > p) return false;
+    if (!area) return true;
+    uint32_t cnt[8] = {0};
+    for (uint32_t j = 0; j < nc; j++)
+        if (mask >> j & 1 && area[j] != CC_INVALID_ID) cnt[area[j]]++;
+    for (uint32_t a = 0; a < n_areas; a++)
+        if (cnt[a] > amax[a]) return false;
+    return true;
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    cc_ctx *ctx = NULL;
+    cc_ctx_create(&ctx);
+    int equal = 0, total = 0, heur_equal = 0, heur_total = 0;
+    for (int t = 0; t < 150; t++) {
+        rs = 1000 + (uint64_t)t;
+        uint32_t nc = 5 + rnd(6), nd = 8 + rnd(20), nv = 2 + rnd(4), p = 1 + rnd(3);
+        uint32_t area[16], amax[4], n_areas = 0;
+        bool areas = rnd(3) == 0;
+        if (areas) {
+            n_areas = 2;
+            for (uint32_t j = 0; j < nc; j++) area[j] = rnd(3) == 0 ? CC_INVALID_ID : rnd(2);
+            amax[0] = 1, amax[1] = 1 + rnd(2);
+        }
+        var V[5];
+        cc_site_instance in[5];
+        for (uint32_t v = 0; v < nv; v++) {
+            make_var(&V[v], nc, nd, areas ? area : NULL, n_areas, areas ? amax : NULL);
+            in[v] = V[v].in;
+        }
+        double wts[5];
+        for (uint32_t v = 0; v < nv; v++) wts[v] = (double)(1 + rnd(6));
+        /* enumeration */
+        double cv[1024][5];
+        bool ok[1024];
+        double optv[5] = {0};
+        for (uint32_t m = 0; m < (1u << nc); m++) {
+            ok[m] = feasible(m, nc, p, areas ? area : NULL, n_areas, amax);
+            if (!ok[m]) continue;
+            for (uint32_t v = 0; v < nv; v++) {
+                cv[m][v] = cov_mask(&in[v], m);
+                if (cv[m][v] > optv[v]) optv[v] = cv[m][v];
+            }
+        }
+        for (int oh = 0; oh < 8; oh++) {
+            int o = oh % 4;
+            bool heur = oh >= 4; /* heuristic and variant bounds only: no GLPK for max_min / regret */
+            cc_robust_params P = {.objective = o == 3 ? CC_ROBUST_EXPECTED : o == 0 ? CC_ROBUST_MAX_MIN : CC_ROBUST_MIN_MAX_REGRET,
+                                  .relative_regret = o == 2, .weights = o == 3 ? wts : NULL};
+            P.site.model = CC_SITE_MCLP;
+            P.site.p = p;
+            if (heur) P.site.lp_max_nonzeros = 1;
+            cc_robust_solution *R = NULL;
+            assert_int_equal(cc_site_robust_solve(ctx, in, nv, &P, &R), CC_OK);
+            /* the variants' own optima bracket the enumerated ones */
+            for (uint32_t v = 0; v < nv; v++) {
+                assert_true(R->opt[v] <= optv[v] + 1e-6);
+                assert_true(R->opt_bound[v] >= optv[v] - 1e-6);
+            }
+            /* the answer: distinct, feasible */
+            uint32_t mask = 0;
+            assert_true(R->n_sites <= p);
+            for (uint32_t r = 0; r < R->n_sites; r++) {
+                assert_true(R->sites[r] < nc);
+                assert_false(mask >> R->sites[r] & 1);
+                mask |= 1u << R->sites[r];
+            }
+            assert_true(ok[mask]);
+            for (uint32_t v = 0; v < nv; v++) assert_true(fabs(R->cov[v] - cv[mask][v]) < 1e-6);
+            /* best value over every feasible set, in the objective's own sense */
+            double best = o == 1 || o == 2 ? INFINITY : -INFINITY, mine = 0, ws = 0;
+            for (uint32_t v = 0; v < nv; v++) ws += wts[v];
+            for (uint32_t m = 0; m < (1u << nc); m++) {
+                if (!ok[m]) continue;
+                double val;
+                if (o == 0) {
+                    val = INFINITY;
+                    for (uint32_t v = 0; v < nv; v++) val = fmin(val, cv[m][v]);
+                } else if (o == 3) {
+                    val = 0;
+                    for (uint32_t v = 0; v < nv; v++) val += wts[v] / ws * cv[m][v];
+                } else {
+                    val = 0;
+                    for (uint32_t v = 0; v < nv; v++) {
+                        double r = R->opt[v] - cv[m][v];
+                        if (o == 2) r = R->opt[v] > 0 ? r / R->opt[v] : 0;
+                        val = fmax(val, r);
+                    }
+                }
+                if (m == mask) mine = val;
+                if (o == 1 || o == 2 ? val < best : val > best) best = val;
+            }
+            double tol = 1e-6 * (1 + fabs(best));
+            assert_true(fabs(mine - R->objective_value) < tol);
+            if (o == 1 || o == 2) {
+                assert_true(R->bound <= best + tol);             /* lower bound on the optimal regret */
+                assert_true(R->objective_value >= best - tol);
+                if (R->proven_optimal) assert_true(R->objective_value <= best + tol);
+                assert_true(R->objective_value - best <= R->gap * R->objective_conservative + tol);
+                for (uint32_t v = 0; v < nv; v++) {
+                    double r = R->opt[v] - R->cov[v];
+                    if (o == 2) r = R->opt[v] > 0 ? r / R->opt[v] : 0;
+                    assert_true(fabs(r - R->regret[v]) < 1e-6);
+                }
+            } else {
+                assert_true(R->bound >= best - tol);             /* upper bound on the optimum */
+                assert_true(R->objective_value <= best + tol);
+                if (R->proven_optimal) assert_true(R->objective_value >= best - tol);
+                assert_true(best - R->objective_value <= R->gap * R->objective_value + tol);
+            }
+            /* cross table: own answer of a evaluated in v */
+            for (uint32_t a = 0; a < nv; a++) {
+                uint32_t om = 0;
+                for (uint32_t k = R->own_first[a]; k < R->own_first[a + 1]; k++) om |= 1u << R->own_sites[k];
+                for (uint32_t v = 0; v < nv; v++) assert_true(fabs(R->cross[a * nv + v] - cv[om][v]) < 1e-6);
+            }
+            if (heur) {
+                heur_total++;
+                if (fabs(R->objective_value - best) < tol) heur_equal++;
+                if (strcmp(R->bound_method, "variant-bounds") == 0) assert_true(o == 3 || strcmp(R->bound_method, "mip"));
+            } else {
+                total++;
+                if (fabs(R->objective_value - best) < tol) equal++;
+            }
+            cc_robust_solution_destroy(R);
+        }
+        for (uint32_t v = 0; v < nv; v++) free_var(&V[v]);
+    }
+    print_message("robust: %d of %d answers equal the enumerated optimum (GLPK where small); heuristic alone %d of %d\n", equal,
+                  total, heur_equal, heur_total);
+    assert_int_equal(total, 600);
+    assert_true(equal >= total * 98 / 100);
+    cc_ctx_destroy(ctx);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    cc_ctx *ctx = NULL;
+    cc_ctx_create(&ctx);
+    rs = 7;
+    var A, B;
+    make_var(&A, 6, 10, NULL, 0, NULL);
+    make_var(&B, 7, 10, NULL, 0, NULL);
+    cc_site_instance in[2] = {A.in, B.in};
+    cc_robust_params P = {.objective = CC_ROBUST_MAX_MIN};
+    P.site.model = CC_SITE_MCLP;
+    P.site.p = 2;
+    cc_robust_solution *R = NULL;
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "candidates must be shared"));
+    assert_null(R);
+    in[1] = A.in;
+    P.site.model = CC_SITE_PMEDIAN;
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "mclp only"));
+    P.site.model = CC_SITE_MCLP;
+    double w[2] = {0, 0};
+    P.objective = CC_ROBUST_EXPECTED;
+    P.weights = w;
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "every weight is 0"));
+    free_var(&A), free_var(&B);
+    cc_ctx_destroy(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_random), cmocka_unit_test(test_refusals)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
