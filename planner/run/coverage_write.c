@@ -360,7 +360,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         free(u);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].i], lat[r] = d->y[u[r].i];
+    for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].id], lat[r] = d->y[u[r].id];
     st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n);
     for (size_t r = 0; r < n && !st; r++) {
         size_t i = u[r].id;
