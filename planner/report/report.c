@@ -520,7 +520,9 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
-    if ((l = GDALDatasetGetLayerByName(ds, "coverage_by_admin"))) {
+    l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
+    if (!l && (l = GDALDatasetGetLayerByName(ds, "admin_areas"))) d->adm_outline_only = true; /* boundaries and names only */
+    if (l) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->adm, d->n_adm, cap_adm);
@@ -600,6 +602,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             u->name = fstr(f, "name");
             u->name_zh = fstr(f, "name_zh");
             u->admin = fstr(f, "admin");
+            u->lon = fnum(f, "lon", NAN);
+            u->lat = fnum(f, "lat", NAN);
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
             if (g) {
                 u->x = OGR_G_GetX(g, 0);

@@ -814,6 +814,8 @@ void cc__scenario_finalize(sc_parser *p, cc_scenario *s)
     for (size_t i = 0; i < s->n_f_surface; i++)
         if (cc_profile_scale_surface(p->ctx, s->profile, s->f_surface[i].key, s->f_surface[i].factor)) p->nomem = true;
     if (s->f_all > 0 && cc_profile_scale_class(p->ctx, s->profile, NULL, s->f_all)) p->nomem = true;
+    /* field names against the files' layer definitions, when the files and keys are sound */
+    if (problems_before == 0 && p->n_problems == 0) cc__scenario_check_fields(p, s);
     /* reading the facility file is only worth it when everything it depends on is sound */
     if (s->n_fchanges && s->facilities.v && problems_before == 0 && p->n_problems == 0) check_facility_changes(p, s);
 }
