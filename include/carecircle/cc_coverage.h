@@ -52,6 +52,8 @@ typedef struct cc_offroad_result {
     double bytes_per_cell;
     double t_surface_s, t_search_s;
     uint64_t nodes_settled;           /**< cells and road nodes settled over every search of the run */
+    size_t water_barriers;            /**< water features burnt as barriers */
+    size_t water_passable;            /**< water lines left passable (waterway stream, ditch, drain) */
 } cc_offroad_result;
 
 /** A proposed site shown with the coverage outputs (layer proposed_sites, drawn on the maps). */

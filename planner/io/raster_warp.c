@@ -124,11 +124,13 @@ cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, c
     return st;
 }
 
-cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features)
+cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features,
+                               size_t *n_passable)
 {
     cc__gdal_init();
     memset(out, 0, (size_t)g->w * g->h);
     *n_features = 0;
+    *n_passable = 0;
     cc__gdal_begin(ctx);
     GDALDatasetH src = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -143,6 +145,19 @@ cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g,
         if (!OGR_L_GetSpatialRef(l)) {
             st = cc__fail(ctx, CC_ERR_INPUT, "Water file '%s' layer '%s' has no CRS", path, OGR_L_GetName(l));
             break;
+        }
+        if (OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), "waterway") >= 0) {
+            cc__gdal_begin(ctx);
+            OGRErr e = OGR_L_SetAttributeFilter(l, "waterway IN (" CC__PASSABLE_WATERWAYS ")");
+            if (e == OGRERR_NONE) *n_passable += (size_t)OGR_L_GetFeatureCount(l, 1);
+            if (e == OGRERR_NONE)
+                e = OGR_L_SetAttributeFilter(l, "waterway IS NULL OR waterway NOT IN (" CC__PASSABLE_WATERWAYS ")");
+            cc__gdal_end(ctx);
+            if (e != OGRERR_NONE) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "Water file '%s' layer '%s': unable to select waterways by class: %s", path,
+                              OGR_L_GetName(l), cc__gdal_msg(ctx));
+                break;
+            }
         }
         *n_features += (size_t)OGR_L_GetFeatureCount(l, 1);
         layers[n_use++] = l;

@@ -13,8 +13,15 @@
 cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, const cc__grid *g, const char *resampling, float *out,
                              bool *cell_for_cell);
 
-/* Every feature of every layer of @p path burnt as 1 into @p out (w*h bytes, others 0), all
- * cells touched; *n_features counts them. */
-cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features);
+/* The waterway classes that do not bar walkers: small waterways one wades or jumps (OSM wiki,
+ * waterway=stream / ditch / drain), as an OGR SQL list for an attribute filter. */
+#define CC__PASSABLE_WATERWAYS "'stream','ditch','drain'"
+
+/* The barrier features of every layer of @p path burnt as 1 into @p out (w*h bytes, others 0), all
+ * cells touched: every feature, except that in a layer with a `waterway` field the features whose
+ * waterway is one of CC__PASSABLE_WATERWAYS are passable and left out (*n_passable counts them).
+ * *n_features counts the barriers. */
+cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features,
+                               size_t *n_passable);
 
 #endif

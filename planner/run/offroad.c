@@ -174,7 +174,7 @@ out:
     return st;
 }
 
-static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc)
+static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc, cc_offroad_result *res)
 {
     const cc__grid *g = &reg->dem.grid;
     const size_t n = (size_t)g->w * g->h;
@@ -213,9 +213,9 @@ static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
     }
     if (o->water) {
         uint8_t *wm = cc__malloc_array(n, 1);
-        size_t nf = 0, nw = 0;
+        size_t nf = 0, nw = 0, np = 0;
         if (!wm) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the water mask");
-        st = cc__barriers_to_grid(ctx, o->water, g, wm, &nf);
+        st = cc__barriers_to_grid(ctx, o->water, g, wm, &nf, &np);
         for (size_t i = 0; i < n && !st; i++)
             if (wm[i]) {
                 nw += f->spm[i] < INFINITY;
@@ -223,7 +223,10 @@ static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
             }
         free(wm);
         if (st) return st;
-        cc__info(ctx, "Water: %zu features of '%s' make %zu cells impassable", nf, o->water, nw);
+        res->water_barriers = nf;
+        res->water_passable = np;
+        cc__info(ctx, "Water: %zu features of '%s' make %zu cells impassable; %zu streams, ditches and drains are passable", nf, o->water,
+                 nw, np);
     }
     return CC_OK;
 }
@@ -289,7 +292,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
                         per_cell * (double)ncell / 1073741824.0, ncell, per_cell, (double)phys / 1073741824.0);
 
     cc__info(ctx, "Building the friction surface (%d x %d cells)...", g->w, g->h);
-    if ((st = build_surface(ctx, o, reg, &f, &res->cell_for_cell))) goto out;
+    if ((st = build_surface(ctx, o, reg, &f, &res->cell_for_cell, res))) goto out;
     for (size_t i = 0; i < ncell; i++) res->cells_passable += f.spm[i] < INFINITY;
     if ((st = build_links(ctx, reg, &f, &rl))) goto out;
     res->transfer_points = rl.n_tp;

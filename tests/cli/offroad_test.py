@@ -355,5 +355,40 @@ def case_comoros_window(tmp):
     print(f"Comoros window {w}x{h}: {n} cells equal the reference, largest difference {worst:.3f} ms")
 
 
+def case_streams(tmp):
+    """OSM streams are passable, rivers are walls: a stream across the whole grid changes no time,
+    a river across it leaves every cell behind it without one (barrier_enclosed)."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)]))  # west of both waters
+    feats = []
+    for tags, col in (({"waterway": "stream"}, 10.5), ({"waterway": "ditch", "boat": "no"}, 12.5), ({"waterway": "river"}, 22.5)):
+        ln = lonlat(EPSG, [(X0 + col * RES, Y0 + 10), (X0 + col * RES, Y0 - H * RES - 10)])
+        feats.append({"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [list(p) for p in ln]}})
+    water = os.path.join(tmp, "water.geojson")
+    with open(water, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f)
+    dry, wet = os.path.join(tmp, "dry"), os.path.join(tmp, "wet")
+    run(cc_args(paths, dry, "--landcover", paths["lc.tif"]))
+    run(cc_args(paths, wet, "--landcover", paths["lc.tif"], "--water", water))
+    a, nd = read_band(os.path.join(dry, "offroad.tif"))
+    b, _ = read_band(os.path.join(wet, "offroad.tif"))
+    west = np.zeros(a.shape, bool)
+    west[:, :22] = True
+    check(np.array_equal(a[west], b[west]), f"streams changed {int(np.sum(a[west] != b[west]))} times west of the river")
+    between = (a != nd) & west
+    between[:, :11] = False
+    check(between.sum() > 200, f"only {between.sum()} reached cells between the stream and the river")
+    check(np.all(b[:, 22] == nd), "the river's cells are not impassable")
+    east = (a != nd)
+    east[:, :23] = False
+    check(east.sum() > 100 and np.all(b[east] == nd), f"{int(np.sum(b[east] != nd))} cells behind the river got a time")
+    o = cli_test.load_summary(wet)["offroad"]
+    check(o["water_barrier_features"] == 1 and o["water_passable_features"] == 2,
+          f"water features: {o['water_barrier_features']} barriers, {o['water_passable_features']} passable (want 1, 2)")
+    check(o["population_barrier_enclosed"] >= east.sum(),
+          f"population_barrier_enclosed {o['population_barrier_enclosed']} < {east.sum()} cells behind the river")
+    print(f"streams: {between.sum()} cells between stream and river keep their times; {east.sum()} behind the river have none")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
