@@ -24,4 +24,11 @@ cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, c
 cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features,
                                size_t *n_passable);
 
+/* The lines of every layer of @p path (e.g. OSM route=ferry): *n of them, their two ends in pixel
+ * coordinates (column, row) of grid @p g as (*ends)[4i .. 4i+3] = start column, row, end column,
+ * row, and their great-circle lengths in metres (*len_m). Other geometries are skipped. @p what
+ * names the input in messages ("ferry"). Caller frees *ends and *len_m. */
+cc_status cc__lines_ends_to_grid(cc_ctx *ctx, const char *path, const char *what, const cc__grid *g, size_t *n, double **ends,
+                                 double **len_m);
+
 #endif

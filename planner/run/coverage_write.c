@@ -711,6 +711,11 @@ static cc_status write_summary(cc__cov_out *c)
             json_object_object_add(x, "water_barrier_features", json_object_new_int64((int64_t)q->water_barriers));
             json_object_object_add(x, "water_passable_features", json_object_new_int64((int64_t)q->water_passable));
         }
+        if (o->offroad.ferries) {
+            json_object_object_add(x, "ferries", json_object_new_string(o->offroad.ferries));
+            json_object_object_add(x, "ferries_linked", json_object_new_int64((int64_t)q->ferries_linked));
+            json_object_object_add(x, "ferries_unlinked", json_object_new_int64((int64_t)q->ferries_unlinked));
+        }
         json_object_object_add(x, "inputs_cell_for_cell", json_object_new_boolean(q->cell_for_cell));
         json_object_object_add(x, "cells", json_object_new_int64((int64_t)q->cells));
         json_object_object_add(x, "cells_passable", json_object_new_int64((int64_t)q->cells_passable));
