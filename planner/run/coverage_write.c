@@ -756,7 +756,16 @@ static cc_status write_summary(cc__cov_out *c)
         if (o->offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->offroad.friction));
         if (o->offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->offroad.dem));
         if (o->offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->offroad.landcover));
-        if (o->offroad.water) json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+        if (o->offroad.water) {
+            json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+            json_object_object_add(x, "water_barrier_features", json_object_new_int64((int64_t)q->water_barriers));
+            json_object_object_add(x, "water_passable_features", json_object_new_int64((int64_t)q->water_passable));
+        }
+        if (o->offroad.ferries) {
+            json_object_object_add(x, "ferries", json_object_new_string(o->offroad.ferries));
+            json_object_object_add(x, "ferries_linked", json_object_new_int64((int64_t)q->ferries_linked));
+            json_object_object_add(x, "ferries_unlinked", json_object_new_int64((int64_t)q->ferries_unlinked));
+        }
         json_object_object_add(x, "inputs_cell_for_cell", json_object_new_boolean(q->cell_for_cell));
         json_object_object_add(x, "cells", json_object_new_int64((int64_t)q->cells));
         json_object_object_add(x, "cells_passable", json_object_new_int64((int64_t)q->cells_passable));

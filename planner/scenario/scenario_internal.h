@@ -70,7 +70,7 @@ struct cc_scenario {
     char *headline; /* tiers counted as capable care, "a,b"; NULL: the highest level present */
     /* off-road model (issue 16) */
     char *offroad_model; /* "straight" or "friction"; NULL: straight */
-    sc_str off_friction, off_dem, off_landcover, off_water;
+    sc_str off_friction, off_dem, off_landcover, off_water, off_ferries;
     double off_neighbours;
     /* the emergency chain (section chain:, issue 17) */
     bool chain;
