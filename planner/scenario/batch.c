@@ -138,204 +138,234 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
     return s;
 }
 
-cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out)
-{
-    char *btext = NULL, *stext = NULL;
-    size_t blen = 0, slen = 0;
-    cc__yaml by = {0}, sy = {0};
-    cc_status st;
+/* Loading a batch file: the file, the base scenario, then each variant and each sweep value,
+ * every problem collected with its position (the scenario parser's machinery). */
+typedef struct batch_load {
+    cc_ctx *ctx;
+    cc_batch *b;
     sc_parser p;
-    bool parser_live = false;
-    cc_batch *b = calloc(1, sizeof(*b));
-    *out = NULL;
-    if (!b) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    if ((st = cc__read_text_file(ctx, path, "batch file", &btext, &blen))) goto out;
-    if ((st = cc__yaml_load(ctx, btext, blen, path, &by))) goto out;
+    bool parser_live;
+    cc__yaml by, sy; /* the batch file and the base scenario */
+    char *btext, *stext;
+    yaml_node_t *root;
+} batch_load;
+
+/* Unknown keys of mapping @p m (what: "the batch", "a variant", "a sweep"), with a did-you-mean. */
+static void check_keys(batch_load *L, yaml_node_t *m, const char *const *keys, const char *what)
+{
+    size_t nk = 0;
+    while (keys[nk]) nk++;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *kn = yaml_document_get_node(&L->by.doc, pr->key);
+        const char *k = cc__yaml_scalar(kn);
+        size_t i = 0;
+        while (k && keys[i] && strcmp(keys[i], k)) i++;
+        if (!k || !keys[i]) {
+            const char *hint = k ? cc__closest(k, keys, nk) : NULL;
+            cc__sc_problem(&L->p, kn, "Unknown key <%s> in %s%s%s%s", k ? k : "?", what, hint ? " (did you mean <" : "", hint ? hint : "",
+                           hint ? ">?)" : "");
+        }
+    }
+}
+
+/* A path of the batch file, relative to its folder; NULL when out of memory. */
+static char *batch_path(const cc_batch *b, const char *rel)
+{
+    char *j = rel[0] == '/' ? g_strdup(rel) : g_build_filename(b->dir, rel, NULL);
+    char *r = cc__strdup(j);
+    g_free(j);
+    return r;
+}
+
+/* The batch file read and parsed, its folder known, its top-level keys checked, <out> taken. */
+static cc_status load_file(batch_load *L, const char *path)
+{
+    cc_status st;
+    cc_batch *b = L->b;
+    size_t blen = 0;
+    if ((st = cc__read_text_file(L->ctx, path, "batch file", &L->btext, &blen))) return st;
+    if ((st = cc__yaml_load(L->ctx, L->btext, blen, path, &L->by))) return st;
     char *d = g_path_get_dirname(path);
     b->file = cc__strdup(path);
     b->dir = cc__strdup(d);
     g_free(d);
-    if (!b->file || !b->dir) {
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        goto out;
+    if (!b->file || !b->dir) return cc__fail(L->ctx, CC_ERR_NOMEM, "Out of memory");
+    cc__sc_parser_init(&L->p, L->ctx, &L->by, b->file, b->dir);
+    L->parser_live = true;
+    L->root = cc__yaml_root(&L->by);
+    if (L->root->type != YAML_MAPPING_NODE) {
+        cc__sc_problem(&L->p, L->root, "A batch file is a mapping with <base> and <variants> or <sweeps>");
+        return cc__sc_parser_status(&L->p);
     }
-    cc__sc_parser_init(&p, ctx, &by, b->file, b->dir);
-    parser_live = true;
-    yaml_node_t *root = cc__yaml_root(&by), *n;
-    if (root->type != YAML_MAPPING_NODE) {
-        cc__sc_problem(&p, root, "A batch file is a mapping with <base> and <variants> or <sweeps>");
-        st = cc__sc_parser_status(&p);
-        goto out;
-    }
-    /* the same unknown-key check as scenario sections */
-    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-        yaml_node_t *kn = yaml_document_get_node(&by.doc, pr->key);
-        const char *k = cc__yaml_scalar(kn);
-        size_t i = 0;
-        while (k && batch_keys[i] && strcmp(batch_keys[i], k)) i++;
-        if (!k || !batch_keys[i]) {
-            const char *hint = k ? cc__closest(k, batch_keys, 4) : NULL;
-            cc__sc_problem(&p, kn, "Unknown key <%s> in the batch%s%s%s", k ? k : "?", hint ? " (did you mean <" : "", hint ? hint : "",
-                           hint ? ">?)" : "");
-        }
-    }
-    if ((n = cc__yaml_get(&by, root, "out"))) {
+    check_keys(L, L->root, batch_keys, "the batch");
+    yaml_node_t *n = cc__yaml_get(&L->by, L->root, "out");
+    if (n) {
         const char *o = cc__yaml_scalar(n);
-        if (!o || !*o) {
-            cc__sc_problem(&p, n, "<out> must be a folder name");
-        } else {
-            char *j = o[0] == '/' ? g_strdup(o) : g_build_filename(b->dir, o, NULL);
-            b->out = cc__strdup(j);
-            g_free(j);
-        }
+        if (!o || !*o)
+            cc__sc_problem(&L->p, n, "<out> must be a folder name");
+        else if (!(b->out = batch_path(b, o)))
+            L->p.nomem = true;
     }
-    yaml_node_t *base = cc__yaml_get(&by, root, "base");
+    return CC_OK;
+}
+
+/* The base scenario, read and validated alone first: its problems would repeat in every variant. */
+static cc_status load_base(batch_load *L)
+{
+    cc_status st;
+    cc_batch *b = L->b;
+    yaml_node_t *base = cc__yaml_get(&L->by, L->root, "base");
     const char *bs = cc__yaml_scalar(base);
     if (!base || !bs || !*bs) {
-        cc__sc_problem(&p, base ? base : root, "The batch needs <base>: the path of the base scenario file");
-        st = cc__sc_parser_status(&p);
-        goto out;
+        cc__sc_problem(&L->p, base ? base : L->root, "The batch needs <base>: the path of the base scenario file");
+        return cc__sc_parser_status(&L->p);
     }
-    char *bj = bs[0] == '/' ? g_strdup(bs) : g_build_filename(b->dir, bs, NULL);
-    b->base_file = cc__strdup(bj);
-    g_free(bj);
-    if (!b->base_file) {
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        goto out;
+    if (!(b->base_file = batch_path(b, bs))) return cc__fail(L->ctx, CC_ERR_NOMEM, "Out of memory");
+    size_t slen = 0;
+    if ((st = cc__read_text_file(L->ctx, b->base_file, "base scenario file", &L->stext, &slen))) {
+        if (st == CC_ERR_IO) L->p.n_missing_files++;
+        cc__sc_problem(&L->p, base, "%s", cc_ctx_last_error(L->ctx));
+        return cc__sc_parser_status(&L->p);
     }
-    if ((st = cc__read_text_file(ctx, b->base_file, "base scenario file", &stext, &slen))) {
-        if (st == CC_ERR_IO) p.n_missing_files++;
-        cc__sc_problem(&p, base, "%s", cc_ctx_last_error(ctx));
-        st = cc__sc_parser_status(&p);
-        goto out;
-    }
-    if ((st = cc__yaml_load(ctx, stext, slen, b->base_file, &sy))) goto out;
-    /* the base alone first: its problems would repeat in every variant */
-    cc_scenario *s0 = make_variant(&p, b, &by, &sy, "base", base, NULL, NULL, NULL, NULL, NULL, NULL);
+    if ((st = cc__yaml_load(L->ctx, L->stext, slen, b->base_file, &L->sy))) return st;
+    cc_scenario *s0 = make_variant(&L->p, b, &L->by, &L->sy, "base", base, NULL, NULL, NULL, NULL, NULL, NULL);
     if (s0) {
         free(s0->name);
         s0->name = cc__strdup("base");
     }
     if (!s0 || !s0->name || !push(b, s0)) {
         cc_scenario_destroy(s0);
-        p.nomem = true;
+        L->p.nomem = true;
     }
-    if (p.n_problems || p.nomem) {
-        st = cc__sc_parser_status(&p);
-        goto out;
+    return L->p.n_problems || L->p.nomem ? cc__sc_parser_status(&L->p) : CC_OK;
+}
+
+static size_t seq_len(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SEQUENCE_NODE ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+}
+
+/* The number of variants, sweeps expanded, checked before any variant is built. */
+static cc_status check_count(batch_load *L, yaml_node_t *vars, yaml_node_t *sweeps)
+{
+    size_t total = seq_len(vars);
+    for (yaml_node_item_t *it = seq_len(sweeps) ? sweeps->data.sequence.items.start : NULL; it && it < sweeps->data.sequence.items.top; it++)
+        total += seq_len(cc__yaml_get(&L->by, yaml_document_get_node(&L->by.doc, *it), "values"));
+    if (total <= CC_MAX_VARIANTS) return CC_OK;
+    cc__sc_problem(&L->p, sweeps ? sweeps : vars,
+                   "The batch expands to %zu variants (sweeps included); at most %d are allowed: split it into several batches", total,
+                   CC_MAX_VARIANTS);
+    return cc__sc_parser_status(&L->p);
+}
+
+static void add(batch_load *L, cc_scenario *s)
+{
+    if (s && !push(L->b, s)) {
+        cc_scenario_destroy(s);
+        L->p.nomem = true;
     }
-    /* variants */
-    yaml_node_t *vars = cc__yaml_get(&by, root, "variants"), *sweeps = cc__yaml_get(&by, root, "sweeps");
-    if (vars && vars->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, vars, "<variants> must be a list of {name, title, set}");
-    if (sweeps && sweeps->type != YAML_SEQUENCE_NODE) cc__sc_problem(&p, sweeps, "<sweeps> must be a list of {name, key, values}");
-    if (!vars && !sweeps) cc__sc_problem(&p, root, "The batch has neither <variants> nor <sweeps>");
-    /* the number of variants, sweeps expanded, is checked before any is built */
-    size_t total = vars && vars->type == YAML_SEQUENCE_NODE ? (size_t)(vars->data.sequence.items.top - vars->data.sequence.items.start) : 0;
-    for (yaml_node_item_t *it = sweeps && sweeps->type == YAML_SEQUENCE_NODE ? sweeps->data.sequence.items.start : NULL;
-         it && it < sweeps->data.sequence.items.top; it++) {
-        yaml_node_t *vn = cc__yaml_get(&by, yaml_document_get_node(&by.doc, *it), "values");
-        if (vn && vn->type == YAML_SEQUENCE_NODE) total += (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
-    }
-    if (total > CC_MAX_VARIANTS) {
-        cc__sc_problem(&p, sweeps ? sweeps : vars,
-                       "The batch expands to %zu variants (sweeps included); at most %d are allowed: split it into several batches",
-                       total, CC_MAX_VARIANTS);
-        st = cc__sc_parser_status(&p);
-        goto out;
-    }
-    if (!(b->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL))) p.nomem = true;
-    for (yaml_node_item_t *it = vars && vars->type == YAML_SEQUENCE_NODE ? vars->data.sequence.items.start : NULL;
-         it && it < vars->data.sequence.items.top && !p.nomem; it++) {
-        yaml_node_t *m = yaml_document_get_node(&by.doc, *it);
+}
+
+/* Each entry of <variants>: {name, title, set}. */
+static void add_variants(batch_load *L, yaml_node_t *vars)
+{
+    for (yaml_node_item_t *it = seq_len(vars) ? vars->data.sequence.items.start : NULL; it && it < vars->data.sequence.items.top && !L->p.nomem;
+         it++) {
+        yaml_node_t *m = yaml_document_get_node(&L->by.doc, *it);
         if (m->type != YAML_MAPPING_NODE) {
-            cc__sc_problem(&p, m, "Each variant is a mapping {name, title, set}");
+            cc__sc_problem(&L->p, m, "Each variant is a mapping {name, title, set}");
             continue;
         }
-        for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-            yaml_node_t *kn = yaml_document_get_node(&by.doc, pr->key);
-            const char *k = cc__yaml_scalar(kn);
-            size_t i = 0;
-            while (k && variant_keys[i] && strcmp(variant_keys[i], k)) i++;
-            if (!k || !variant_keys[i]) {
-                const char *hint = k ? cc__closest(k, variant_keys, 3) : NULL;
-                cc__sc_problem(&p, kn, "Unknown key <%s> in a variant%s%s%s", k ? k : "?", hint ? " (did you mean <" : "", hint ? hint : "",
-                               hint ? ">?)" : "");
-            }
-        }
-        yaml_node_t *nn = cc__yaml_get(&by, m, "name"), *set = cc__yaml_get(&by, m, "set");
+        check_keys(L, m, variant_keys, "a variant");
+        yaml_node_t *nn = cc__yaml_get(&L->by, m, "name"), *set = cc__yaml_get(&L->by, m, "set");
         const char *name = cc__yaml_scalar(nn);
         if (!name) {
-            cc__sc_problem(&p, m, "A variant needs a <name> (it names its output folder)");
+            cc__sc_problem(&L->p, m, "A variant needs a <name> (it names its output folder)");
             continue;
         }
         if (set && set->type != YAML_MAPPING_NODE) {
-            cc__sc_problem(&p, set, "<set> must be a mapping of scenario keys, e.g. {speed_factors: {all: 0.8}}");
+            cc__sc_problem(&L->p, set, "<set> must be a mapping of scenario keys, e.g. {speed_factors: {all: 0.8}}");
             continue;
         }
-        cc_scenario *s = make_variant(&p, b, &by, &sy, name, nn, cc__yaml_get(&by, m, "title"), set, NULL, NULL, NULL, NULL);
-        if (s && !push(b, s)) {
-            cc_scenario_destroy(s);
-            p.nomem = true;
-        }
+        add(L, make_variant(&L->p, L->b, &L->by, &L->sy, name, nn, cc__yaml_get(&L->by, m, "title"), set, NULL, NULL, NULL, NULL));
     }
-    for (yaml_node_item_t *it = sweeps && sweeps->type == YAML_SEQUENCE_NODE ? sweeps->data.sequence.items.start : NULL;
-         it && it < sweeps->data.sequence.items.top && !p.nomem; it++) {
-        yaml_node_t *m = yaml_document_get_node(&by.doc, *it);
-        if (m->type != YAML_MAPPING_NODE) {
-            cc__sc_problem(&p, m, "Each sweep is a mapping {name, key, values}");
-            continue;
-        }
-        for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-            yaml_node_t *kn = yaml_document_get_node(&by.doc, pr->key);
-            const char *k = cc__yaml_scalar(kn);
-            size_t i = 0;
-            while (k && sweep_keys[i] && strcmp(sweep_keys[i], k)) i++;
-            if (!k || !sweep_keys[i]) {
-                const char *hint = k ? cc__closest(k, sweep_keys, 4) : NULL;
-                cc__sc_problem(&p, kn, "Unknown key <%s> in a sweep%s%s%s", k ? k : "?", hint ? " (did you mean <" : "", hint ? hint : "",
-                               hint ? ">?)" : "");
-            }
-        }
-        yaml_node_t *nn = cc__yaml_get(&by, m, "name"), *kn = cc__yaml_get(&by, m, "key"), *vn = cc__yaml_get(&by, m, "values");
-        const char *tmpl = cc__yaml_scalar(nn), *key = cc__yaml_scalar(kn);
-        if (!tmpl || !strstr(tmpl, "{value}")) {
-            cc__sc_problem(&p, nn ? nn : m, "A sweep needs a <name> template with {value}, e.g. \"tertiary_{value}\"");
-            continue;
-        }
-        if (!key) {
-            cc__sc_problem(&p, m, "A sweep needs the dotted <key> it varies, e.g. speed_factors.class.tertiary");
-            continue;
-        }
-        if (!vn || vn->type != YAML_SEQUENCE_NODE || vn->data.sequence.items.top == vn->data.sequence.items.start) {
-            cc__sc_problem(&p, vn ? vn : m, "A sweep needs a non-empty list of <values>");
-            continue;
-        }
-        for (yaml_node_item_t *vi = vn->data.sequence.items.start; vi < vn->data.sequence.items.top && !p.nomem; vi++) {
-            yaml_node_t *val = yaml_document_get_node(&by.doc, *vi);
-            const char *vs = cc__yaml_scalar(val);
-            if (!vs) {
-                cc__sc_problem(&p, val, "Sweep values must be single values");
-                continue;
-            }
-            char name[256];
-            const char *at = strstr(tmpl, "{value}");
-            snprintf(name, sizeof(name), "%.*s%s%s", (int)(at - tmpl), tmpl, vs, at + 7);
-            cc_scenario *s = make_variant(&p, b, &by, &sy, name, val, cc__yaml_get(&by, m, "title"), NULL, key, kn, val, vs);
-            if (s && !push(b, s)) {
-                cc_scenario_destroy(s);
-                p.nomem = true;
-            }
-        }
+}
+
+/* One sweep {name, key, values}: a variant per value, named by the template with {value}. */
+static void add_sweep(batch_load *L, yaml_node_t *m)
+{
+    check_keys(L, m, sweep_keys, "a sweep");
+    yaml_node_t *nn = cc__yaml_get(&L->by, m, "name"), *kn = cc__yaml_get(&L->by, m, "key"), *vn = cc__yaml_get(&L->by, m, "values");
+    const char *tmpl = cc__yaml_scalar(nn), *key = cc__yaml_scalar(kn);
+    if (!tmpl || !strstr(tmpl, "{value}")) {
+        cc__sc_problem(&L->p, nn ? nn : m, "A sweep needs a <name> template with {value}, e.g. \"tertiary_{value}\"");
+        return;
     }
-    st = cc__sc_parser_status(&p);
-out:
-    if (parser_live) cc__sc_parser_free(&p);
-    cc__yaml_free(&by);
-    cc__yaml_free(&sy);
-    free(btext);
-    free(stext);
-    if (st) cc_batch_destroy(b);
-    else *out = b;
+    if (!key) {
+        cc__sc_problem(&L->p, m, "A sweep needs the dotted <key> it varies, e.g. speed_factors.class.tertiary");
+        return;
+    }
+    if (!seq_len(vn)) {
+        cc__sc_problem(&L->p, vn ? vn : m, "A sweep needs a non-empty list of <values>");
+        return;
+    }
+    for (yaml_node_item_t *vi = vn->data.sequence.items.start; vi < vn->data.sequence.items.top && !L->p.nomem; vi++) {
+        yaml_node_t *val = yaml_document_get_node(&L->by.doc, *vi);
+        const char *vs = cc__yaml_scalar(val);
+        if (!vs) {
+            cc__sc_problem(&L->p, val, "Sweep values must be single values");
+            continue;
+        }
+        char name[256];
+        const char *at = strstr(tmpl, "{value}");
+        snprintf(name, sizeof(name), "%.*s%s%s", (int)(at - tmpl), tmpl, vs, at + 7);
+        add(L, make_variant(&L->p, L->b, &L->by, &L->sy, name, val, cc__yaml_get(&L->by, m, "title"), NULL, key, kn, val, vs));
+    }
+}
+
+static void add_sweeps(batch_load *L, yaml_node_t *sweeps)
+{
+    for (yaml_node_item_t *it = seq_len(sweeps) ? sweeps->data.sequence.items.start : NULL;
+         it && it < sweeps->data.sequence.items.top && !L->p.nomem; it++) {
+        yaml_node_t *m = yaml_document_get_node(&L->by.doc, *it);
+        if (m->type != YAML_MAPPING_NODE)
+            cc__sc_problem(&L->p, m, "Each sweep is a mapping {name, key, values}");
+        else
+            add_sweep(L, m);
+    }
+}
+
+/* The variants and sweeps of the batch, after the base. */
+static cc_status load_variants(batch_load *L)
+{
+    cc_status st;
+    yaml_node_t *vars = cc__yaml_get(&L->by, L->root, "variants"), *sweeps = cc__yaml_get(&L->by, L->root, "sweeps");
+    if (vars && vars->type != YAML_SEQUENCE_NODE) cc__sc_problem(&L->p, vars, "<variants> must be a list of {name, title, set}");
+    if (sweeps && sweeps->type != YAML_SEQUENCE_NODE) cc__sc_problem(&L->p, sweeps, "<sweeps> must be a list of {name, key, values}");
+    if (!vars && !sweeps) cc__sc_problem(&L->p, L->root, "The batch has neither <variants> nor <sweeps>");
+    if ((st = check_count(L, vars, sweeps))) return st;
+    if (!(L->b->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL))) L->p.nomem = true;
+    add_variants(L, vars);
+    add_sweeps(L, sweeps);
+    return cc__sc_parser_status(&L->p);
+}
+
+cc_status cc_batch_load(cc_ctx *ctx, const char *path, cc_batch **out)
+{
+    batch_load L = {.ctx = ctx};
+    cc_status st;
+    *out = NULL;
+    if (!(L.b = calloc(1, sizeof(*L.b)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (!(st = load_file(&L, path)) && !(st = load_base(&L))) st = load_variants(&L);
+    if (L.parser_live) cc__sc_parser_free(&L.p);
+    cc__yaml_free(&L.by);
+    cc__yaml_free(&L.sy);
+    free(L.btext);
+    free(L.stext);
+    if (st)
+        cc_batch_destroy(L.b);
+    else
+        *out = L.b;
     return st;
 }
 
