@@ -439,38 +439,11 @@ static void chain_section(GString *g, const rp_data *d, const char *lang)
     g_string_append(g, "</table>\n");
 }
 
-cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *html_path)
+/* The headline (issue 14): which tiers the key figures count, and their figure within each threshold. */
+static void sec_headline(GString *g, const rp_data *d, const char *lang)
 {
-    bool zh = !strcmp(lang, "zh");
-    gchar *png = NULL;
-    gsize png_len = 0;
-    if (!g_file_get_contents(png_path, &png, &png_len, NULL)) return cc__fail(ctx, CC_ERR_IO, "Unable to read '%s'", png_path);
-    gchar *b64 = g_base64_encode((const guchar *)png, png_len);
-    g_free(png);
-    GString *g = g_string_new("");
+    const bool zh = !strcmp(lang, "zh");
     char tb[128], n1[32];
-    const char *title = zh ? d->o->title_zh : d->o->title_en;
-    if (!title || !*title) title = cc__tr(lang, "title");
-    head(g, lang, title);
-    g_string_append(g, "<h1>");
-    cc__xml_esc(g, title);
-    g_string_append(g, "</h1>\n<p class=\"sub\">");
-    const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
-    if (!scen || !*scen) scen = d->o->scenario;
-    if (scen) {
-        cc__xml_esc(g, cc__tr(lang, "scenario"));
-        g_string_append(g, ": ");
-        cc__xml_esc(g, scen);
-        g_string_append(g, " · ");
-    }
-    g_string_append_printf(g, "%s %s · %s</p>\n<p>", d->crs_name, d->profile, "carecircle " CC_VERSION_STRING);
-    cc__xml_esc(g, cc__tr(lang, "report_intro"));
-    g_string_append(g, "</p>\n<h2>");
-    cc__xml_esc(g, cc__tr(lang, "h_map"));
-    g_string_append_printf(g, "</h2>\n<img alt=\"map\" src=\"data:image/png;base64,%s\">\n", b64);
-    g_free(b64);
-
-    /* the headline (issue 14): which tiers the key figures count, and their figure within each threshold */
     if (d->n_head) {
         GString *hl = g_string_new("");
         for (size_t k = 0; k < d->n_head; k++)
@@ -491,7 +464,12 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         g_string_free(hl, TRUE);
     }
 
-    /* coverage by threshold */
+}
+
+/* Coverage by threshold: population within each, no road access, unreachable. */
+static void sec_thresholds(GString *g, const rp_data *d, const char *lang)
+{
+    char n1[32];
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, "h_cov_threshold"));
     g_string_append(g, "</h2>\n<table><tr>");
@@ -505,7 +483,12 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     cell_pop_share(g, lang, d->unreachable, d->total);
     g_string_append(g, "</tr>\n</table>\n");
 
-    /* by tier */
+}
+
+/* Coverage by tier (all facilities first, then tiers by level), the chain section and the same as a chart; false when out of memory. */
+static bool sec_tiers(GString *g, const rp_data *d, const char *lang)
+{
+    char tb[128];
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
     g_string_append(g, "</h2>\n<table><tr>");
@@ -522,8 +505,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     g_string_append(g, "</tr>\n");
     size_t *order = tier_order(d);
     if (!order) {
-        g_string_free(g, TRUE);
-        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        return false;
     }
     for (size_t kk = 0; kk < d->n_tiers; kk++) {
         size_t k = order[kk];
@@ -545,8 +527,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         char(*lb)[128] = cc__calloc_array(nr, sizeof(*lb));
         if (!labels || !w || !tot || !lb) {
             free(labels), free(w), free(tot), free(lb), free(order);
-            g_string_free(g, TRUE);
-            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            return false;
         }
         labels[0] = cc__tr(lang, "all_facilities");
         memcpy(w[0], d->within, sizeof(w[0]));
@@ -565,7 +546,13 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     }
     free(order);
 
-    /* by township */
+    return true;
+}
+
+/* Coverage by township, with the change against the base and a chart; false when out of memory. */
+static bool sec_admin(GString *g, const rp_data *d, const char *lang)
+{
+    const bool zh = !strcmp(lang, "zh");
     if (d->n_adm && !d->adm_outline_only) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_cov_admin"));
@@ -593,22 +580,16 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
-        if (!admin_chart(g, lang, d)) {
-            g_string_free(g, TRUE);
-            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        }
+        if (!admin_chart(g, lang, d)) return false;
     }
 
-    referral_table(g, lang, d->dir);
-    char acc[4300];
-    snprintf(acc, sizeof(acc), "%s/access_by_village.csv", d->dir);
-    if (g_file_test(acc, G_FILE_TEST_EXISTS)) {
-        g_string_append(g, "<p class=\"note\">");
-        cc__xml_esc(g, tr_html(lang, "h_access"));
-        g_string_append(g, "</p>\n");
-    }
+    return true;
+}
 
-    /* uncovered, ranked */
+/* The uncovered villages or cells, ranked by population, with their place and township. */
+static void sec_uncovered(GString *g, const rp_data *d, const char *lang)
+{
+    const bool zh = !strcmp(lang, "zh");
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, d->points_demand ? "h_uncovered" : "h_uncovered_cells"));
     g_string_append(g, "</h2>\n");
@@ -664,7 +645,12 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         g_string_append(g, "</table>\n");
     }
 
-    /* proposed sites */
+}
+
+/* The proposed sites and their gains. */
+static void sec_sites(GString *g, const rp_data *d, const char *lang)
+{
+    char tb[128];
     if (d->n_site) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_sites"));
@@ -683,7 +669,11 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         g_string_append(g, "</table>\n");
     }
 
-    /* comparison with the base */
+}
+
+/* The comparison with the base scenario. */
+static void sec_compare(GString *g, const rp_data *d, const char *lang)
+{
     if (d->have_base) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_compare"));
@@ -700,6 +690,60 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
         for (size_t b = 0; b < d->nb; b++) cell_delta(g, lang, d->within[b] - d->base_within[b]);
         g_string_append(g, "</tr>\n</table>\n");
     }
+}
+
+cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *html_path)
+{
+    bool zh = !strcmp(lang, "zh");
+    gchar *png = NULL;
+    gsize png_len = 0;
+    if (!g_file_get_contents(png_path, &png, &png_len, NULL)) return cc__fail(ctx, CC_ERR_IO, "Unable to read '%s'", png_path);
+    gchar *b64 = g_base64_encode((const guchar *)png, png_len);
+    g_free(png);
+    GString *g = g_string_new("");
+    const char *title = zh ? d->o->title_zh : d->o->title_en;
+    if (!title || !*title) title = cc__tr(lang, "title");
+    head(g, lang, title);
+    g_string_append(g, "<h1>");
+    cc__xml_esc(g, title);
+    g_string_append(g, "</h1>\n<p class=\"sub\">");
+    const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
+    if (!scen || !*scen) scen = d->o->scenario;
+    if (scen) {
+        cc__xml_esc(g, cc__tr(lang, "scenario"));
+        g_string_append(g, ": ");
+        cc__xml_esc(g, scen);
+        g_string_append(g, " · ");
+    }
+    g_string_append_printf(g, "%s %s · %s</p>\n<p>", d->crs_name, d->profile, "carecircle " CC_VERSION_STRING);
+    cc__xml_esc(g, cc__tr(lang, "report_intro"));
+    g_string_append(g, "</p>\n<h2>");
+    cc__xml_esc(g, cc__tr(lang, "h_map"));
+    g_string_append_printf(g, "</h2>\n<img alt=\"map\" src=\"data:image/png;base64,%s\">\n", b64);
+    g_free(b64);
+
+    sec_headline(g, d, lang);
+    sec_thresholds(g, d, lang);
+    if (!sec_tiers(g, d, lang)) {
+        g_string_free(g, TRUE);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    if (!sec_admin(g, d, lang)) {
+        g_string_free(g, TRUE);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    referral_table(g, lang, d->dir);
+    char acc[4300];
+    snprintf(acc, sizeof(acc), "%s/access_by_village.csv", d->dir);
+    if (g_file_test(acc, G_FILE_TEST_EXISTS)) {
+        g_string_append(g, "<p class=\"note\">");
+        cc__xml_esc(g, tr_html(lang, "h_access"));
+        g_string_append(g, "</p>\n");
+    }
+
+    sec_uncovered(g, d, lang);
+    sec_sites(g, d, lang);
+    sec_compare(g, d, lang);
     g_string_append(g, "</body>\n</html>\n");
     cc_status st = cc__write_text(ctx, html_path, g->str);
     g_string_free(g, TRUE);
