@@ -400,20 +400,9 @@ static void grow_project(rp_data *d, const OGREnvelope *e)
     d->py1 = fmax(d->py1, e->MaxY);
 }
 
-static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
+/* Every vector layer of the file (for the styles and the project) and the working CRS; false when out of memory. */
+static bool read_layer_list(rp_data *d, GDALDatasetH ds)
 {
-    cc__gdal_init();
-    if (cc__input_check(ctx, d->gpkg, "Output file")) return CC_ERR_INPUT;
-    cc__gdal_begin(ctx);
-    GDALDatasetH ds = GDALOpenEx(d->gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    cc__gdal_end(ctx);
-    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open '%s': %s", d->gpkg, cc__gdal_msg(ctx));
-    cc_status st = CC_OK;
-    size_t cap_fac = 0, cap_adm = 0, cap_road = 0, cap_unc = 0, cap_site = 0;
-    OGRSpatialReferenceH work = NULL;       /* proposed sites: their CRS to the working CRS */
-    OGRCoordinateTransformationH ct = NULL;
-    d->minx = d->miny = INFINITY;
-    d->maxx = d->maxy = -INFINITY;
     int nl = GDALDatasetGetLayerCount(ds);
     if (!(d->layer = cc__calloc_array((size_t)nl, sizeof(rp_layer)))) goto nomem;
     for (int li = 0; li < nl; li++) {
@@ -437,8 +426,15 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             if (!d->crs_wkt && !OSRIsGeographic(OGR_L_GetSpatialRef(l))) d->crs_wkt = L->wkt;
         }
     }
-    /* the project extent: every layer, in the working CRS; facilities only through those joined to
-     * the roads (below), so that one facility with bad coordinates does not shrink the map to a dot */
+    return true;
+nomem:
+    return false;
+}
+
+/* The project extent: every layer, in the working CRS; facilities only through those joined to
+ * the roads (read_facilities), so that one facility with bad coordinates does not shrink the map to a dot. */
+static void project_extent(rp_data *d, GDALDatasetH ds)
+{
     d->px0 = d->py0 = INFINITY;
     d->px1 = d->py1 = -INFINITY;
     for (size_t i = 0; i < d->n_layer; i++) {
@@ -449,6 +445,12 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             continue;
         if (env_to_work(d, d->layer[i].wkt, &e)) grow_project(d, &e);
     }
+}
+
+/* The map's bands from the isochrones: the headline tiers' (their union when several), else all
+ * facilities'; for a siting folder, the areas within T before and after the proposed sites. */
+static void read_isochrones(rp_data *d, GDALDatasetH ds)
+{
     OGRLayerH l;
     OGRFeatureH f;
     if ((l = GDALDatasetGetLayerByName(ds, "isochrones"))) {
@@ -490,6 +492,14 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
+}
+
+/* The facilities (a siting folder's existing ones give its tiers); false when out of memory. */
+static bool read_facilities(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH l;
+    OGRFeatureH f;
+    size_t cap_fac = 0;
     if ((l = GDALDatasetGetLayerByName(ds, "facilities")) || (l = GDALDatasetGetLayerByName(ds, "existing_facilities"))) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
@@ -520,6 +530,17 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
+    return true;
+nomem:
+    return false;
+}
+
+/* The townships with their figures, or a siting folder's boundaries only; false when out of memory. */
+static bool read_admin(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH l;
+    OGRFeatureH f;
+    size_t cap_adm = 0;
     l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
     if (!l && (l = GDALDatasetGetLayerByName(ds, "admin_areas"))) d->adm_outline_only = true; /* boundaries and names only */
     if (l) {
@@ -553,6 +574,17 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
+    return true;
+nomem:
+    return false;
+}
+
+/* The drawn roads (open drivable, closed, added, replaced); false when out of memory. */
+static bool read_roads(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH l;
+    OGRFeatureH f;
+    size_t cap_road = 0;
     if ((l = GDALDatasetGetLayerByName(ds, "roads"))) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
@@ -571,6 +603,17 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
+    return true;
+nomem:
+    return false;
+}
+
+/* Every uncovered point (the map's classes) and the first 50 (the report's list); false when out of memory. */
+static bool read_uncovered(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH l;
+    OGRFeatureH f;
+    size_t cap_unc = 0;
     if ((l = GDALDatasetGetLayerByName(ds, "demand_uncovered"))) {
         d->n_unc_total = (size_t)OGR_L_GetFeatureCount(l, TRUE);
         /* every point, for the map's no-road and unreachable classes */
@@ -612,6 +655,20 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
+    return true;
+nomem:
+    return false;
+}
+
+/* The proposed sites, in the working CRS; false when out of memory. */
+static bool read_sites(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH l;
+    OGRFeatureH f;
+    bool ok = false;
+    size_t cap_site = 0;
+    OGRSpatialReferenceH work = NULL; /* proposed sites: their CRS to the working CRS */
+    OGRCoordinateTransformationH ct = NULL;
     if ((l = GDALDatasetGetLayerByName(ds, "proposed_sites"))) {
         OGR_L_ResetReading(l);
         OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l);
@@ -647,12 +704,31 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
-    if (!d->nomem) goto out;
+    ok = true;
 nomem:
-    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
-out:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (work) OSRDestroySpatialReference(work);
+    return ok;
+}
+
+static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
+{
+    cc__gdal_init();
+    if (cc__input_check(ctx, d->gpkg, "Output file")) return CC_ERR_INPUT;
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(d->gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!ds) return cc__fail(ctx, CC_ERR_IO, "Unable to open '%s': %s", d->gpkg, cc__gdal_msg(ctx));
+    cc_status st = CC_OK;
+    d->minx = d->miny = INFINITY;
+    d->maxx = d->maxy = -INFINITY;
+    bool ok = read_layer_list(d, ds);
+    if (ok) {
+        project_extent(d, ds);
+        read_isochrones(d, ds);
+    }
+    ok = ok && read_facilities(d, ds) && read_admin(d, ds) && read_roads(d, ds) && read_uncovered(d, ds) && read_sites(d, ds);
+    if (!ok || d->nomem) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
     GDALClose(ds);
     if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);
     if (!st) grow_project(d, &(OGREnvelope){.MinX = d->minx, .MinY = d->miny, .MaxX = d->maxx, .MaxY = d->maxy});
