@@ -279,6 +279,17 @@ static bool is_main(const char *cls)
     return cls && (!strcmp(cls, "motorway") || !strcmp(cls, "trunk") || !strcmp(cls, "primary") || !strcmp(cls, "secondary"));
 }
 
+/* A township boundary, on the map and in its legend: purple dash-dot. */
+static void stroke_admin(cairo_t *cr)
+{
+    set_rgb(cr, 90, 60, 110, 0.9);
+    cairo_set_line_width(cr, 0.9);
+    double dash[] = {5, 2, 1, 2};
+    cairo_set_dash(cr, dash, 4, 0);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+}
+
 static void road_style(cairo_t *cr, const rp_road *r, int pass)
 {
     (void)pass;
@@ -426,13 +437,8 @@ static void draw_frame_content(mapctx *m)
     for (size_t i = 0; i < d->n_adm; i++) {
         cairo_new_path(cr);
         path_geom(m, d->adm[i].geom);
-        set_rgb(cr, 90, 60, 110, 0.9);
-        cairo_set_line_width(cr, 0.9);
-        double dash[] = {5, 2, 1, 2};
-        cairo_set_dash(cr, dash, 4, 0);
-        cairo_stroke(cr);
+        stroke_admin(cr);
     }
-    cairo_set_dash(cr, NULL, 0, 0);
     /* uncovered demand: villages beyond the threshold (red rings, the 30 largest), and every
      * point or cell with no road access (grey) or on roads that reach no facility (purple) */
     if (d->points_demand)
@@ -671,12 +677,7 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         cairo_new_path(cr);
         cairo_move_to(cr, x, y + 6.5);
         cairo_line_to(cr, x + 18, y + 6.5);
-        set_rgb(cr, 90, 60, 110, 0.9);
-        cairo_set_line_width(cr, 0.9);
-        double dash[] = {5, 2, 1, 2};
-        cairo_set_dash(cr, dash, 4, 0);
-        cairo_stroke(cr);
-        cairo_set_dash(cr, NULL, 0, 0);
+        stroke_admin(cr);
         y += fmax(text(cr, x + 24, y, cc__tr(m->lang, "admin"), 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
     }
     /* key figures box, at the bottom of the panel: the headline tiers only (capable care) */
