@@ -395,12 +395,7 @@ def case_signals(tmp):
                     print(f"{name}: finished before {sig.name} at {delay} s")
                     continue
                 t0 = time.time()
-                proc.send_signal(sig)
-                try:
-                    _, err = proc.communicate(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    raise Fail(f"{name}: {sig.name} at {delay} s did not stop the run within 30 s")
+                err = cli_test.stop_with(proc, sig, 30, f"{name}: {sig.name} at {delay} s")
                 took = time.time() - t0
                 worst = max(worst, took)
                 if proc.returncode == 0:

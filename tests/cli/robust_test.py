@@ -189,12 +189,7 @@ def case_interrupt(tmp):
         proc = subprocess.Popen([BIN] + long_run_args(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for_handlers(proc)
         time.sleep(delay)
-        proc.send_signal(sig)
-        try:
-            _, err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise Fail(f"{sig.name} did not stop the run within 60 s")
+        err = cli_test.stop_with(proc, sig, 60, sig.name)
         took = time.time() - t0
         if proc.returncode == 0:
             raise Fail(f"the run finished before {sig.name} at {delay} s; make the test run longer")
