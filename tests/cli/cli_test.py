@@ -8,9 +8,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 from osgeo import gdal, ogr
 
@@ -230,6 +232,27 @@ def gpkg_features_digest(path):
             g = f.GetGeometryRef()
             feats.append((ds.GetLayer(i).GetName(), json.dumps(f.items(), sort_keys=True), g.ExportToWkt() if g else ""))
     return hashlib.sha256(repr(feats).encode()).hexdigest()
+
+
+def wait_for_handlers(proc, sigs=(signal.SIGINT, signal.SIGTERM), timeout=30.0):
+    """Wait until the process catches every signal of @p sigs (SigCgt in /proc/PID/status): the
+    ~0.2 s from exec to the handlers (dynamic loading, library start-up) grows under a loaded CI
+    machine, and a signal sent before then kills the process by default instead of testing the
+    run. False when it ended or the time ran out first."""
+    want = 0
+    for sg in sigs:
+        want |= 1 << (sg - 1)
+    end = time.time() + timeout
+    while time.time() < end and proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                cgt = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt:"))
+            if cgt & want == want:
+                return True
+        except (OSError, StopIteration, ValueError):
+            pass
+        time.sleep(0.005)
+    return False
 
 
 def stop_with(proc, sig, timeout, what):

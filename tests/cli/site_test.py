@@ -17,7 +17,7 @@ ogr.UseExceptions()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402
-from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, run  # noqa: E402
+from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, expect_error, run  # noqa: E402
 
 
 def demo(out, *extra, fixed="county_hospital", admin=True):
@@ -252,17 +252,6 @@ def case_threads_identical(tmp):
             cv = f.read()
         digests.append((json.dumps(s, sort_keys=True), cli_test.gpkg_features_digest(os.path.join(out, "sites.gpkg")), cv))
     check(digests[0] == digests[1] == digests[2], "results depend on the thread count")
-
-
-def expect_error(tmp, args, code, *needles):
-    out = os.path.join(tmp, "bad-out")
-    p = run(args, expect=code)
-    lines = [l for l in p.stderr.splitlines() if "error" in l]
-    check(len(lines) == 1, f"expected one error line, got: {p.stderr!r}")
-    for n in needles:
-        check(n in lines[0], f"error line lacks {n!r}: {lines[0]}")
-    check(not os.path.exists(out), "an output folder was created by a failed run")
-    check(not any(".cc-tmp-" in n for n in os.listdir(tmp)), "staging folder left behind")
 
 
 def case_bad_inputs(tmp):
