@@ -36,6 +36,7 @@ typedef struct cc_offroad_opts {
     const char *dem;       /**< elevation raster, or a comma list of tiles: Tobler's hiking function */
     const char *landcover; /**< a class raster (class code -> km/h in the profile's landcover_kmh), or NAME=PATH,... cover-fraction rasters */
     const char *water;     /**< polygons and lines that are impassable except on a road across them */
+    const char *ferries;   /**< lines (OSM route=ferry): timed links between the cells at their ends */
     int neighbours;        /**< 8 or 16 (knight's moves); 0: 16 */
 } cc_offroad_opts;
 
@@ -52,6 +53,10 @@ typedef struct cc_offroad_result {
     double bytes_per_cell;
     double t_surface_s, t_search_s;
     uint64_t nodes_settled;           /**< cells and road nodes settled over every search of the run */
+    size_t water_barriers;            /**< water features burnt as barriers */
+    size_t water_passable;            /**< water lines left passable (waterway stream, ditch, drain) */
+    size_t ferries_linked;            /**< ferry lines joined to a passable cell at both ends */
+    size_t ferries_unlinked;          /**< ferry lines with an end farther than 500 m from any passable cell */
 } cc_offroad_result;
 
 /** A proposed site shown with the coverage outputs (layer proposed_sites, drawn on the maps). */

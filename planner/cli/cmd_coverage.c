@@ -55,6 +55,8 @@ static void help(void)
            "                         NAME=PATH,... cover-fraction rasters (e.g. Tree=tree.tif,Crops=crops.tif)\n"
            "  --dem D[,D...]         elevation raster or tiles: Tobler's hiking function, uphill and downhill differ\n"
            "  --water W              polygons and lines, impassable except on a road across them\n"
+           "  --ferries F            lines (OSM route=ferry): links between the cells at their ends (profile\n"
+           "                         ferry_wait_min, default 60, plus the length at ferry_kmh, default 5)\n"
            "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
@@ -69,7 +71,7 @@ static void help(void)
 }
 
 enum {
-    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE, O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_NEIGHBOURS,
+    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE, O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_FERRIES, O_NEIGHBOURS,
     O_EMERG, O_CHAIN, O_STATIONS, O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN
 };
 
@@ -186,7 +188,8 @@ int cmd_coverage(int argc, char **argv)
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
         {"offroad", 1, 0, O_OFFROAD}, {"friction", 1, 0, O_FRICTION}, {"dem", 1, 0, O_DEM}, {"landcover", 1, 0, O_LANDCOVER},
-        {"water", 1, 0, O_WATER}, {"neighbours", 1, 0, O_NEIGHBOURS}, {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
+        {"water", 1, 0, O_WATER}, {"ferries", 1, 0, O_FERRIES}, {"neighbours", 1, 0, O_NEIGHBOURS},
+        {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
         {"station-tiers", 1, 0, O_STATIONS}, {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH},
         {"on-scene-minutes", 1, 0, O_ONSCENE}, {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
         CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS,
@@ -226,6 +229,7 @@ int cmd_coverage(int argc, char **argv)
         case O_DEM: o.offroad.dem = optarg; break;
         case O_LANDCOVER: o.offroad.landcover = optarg; break;
         case O_WATER: o.offroad.water = optarg; break;
+        case O_FERRIES: o.offroad.ferries = optarg; break;
         case O_NEIGHBOURS:
             if (strcmp(optarg, "8") && strcmp(optarg, "16")) {
                 cli_usage_error("coverage", "--neighbours '%s' must be 8 or 16", optarg);

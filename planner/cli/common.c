@@ -164,7 +164,7 @@ static const struct {
     {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
     {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
-    {"landcover", "--landcover"}, {"water", "--water"}, {"neighbours", "--neighbours"},
+    {"landcover", "--landcover"}, {"water", "--water"}, {"ferries", "--ferries"}, {"neighbours", "--neighbours"},
     {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
     {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
     {"capacity_minutes", "--capacity-minutes"},

@@ -46,6 +46,9 @@ void cc__friction_free(cc__friction *f)
     free(f->ex);
     free(f->ny);
     free(f->dk);
+    free(f->link_from);
+    free(f->link_to);
+    free(f->link_s);
     memset(f, 0, sizeof(*f));
 }
 

@@ -38,6 +38,10 @@ typedef struct cc__friction {
     float *z;      /* elevation, metres, or NULL: no slope */
     double *ex, *ny; /* cell size in metres per row (east-west, north-south) */
     double *dk;      /* h x 16: length of move k starting in row r (rows outside: 0) */
+    /* timed links between two cells (ferries), both directions stored, sorted by link_from */
+    size_t n_links;
+    int64_t *link_from, *link_to;
+    double *link_s;
 } cc__friction;
 
 /* Allocate a w x h surface with every cell impassable, no elevation, and per-row cell sizes

@@ -32,11 +32,15 @@ struct cc_profile {
     double *lc_kmh;
     size_t n_acc;
     char **acc;
+    double ferry_kmh, ferry_wait_min; /* ferries of the friction model: crossing speed, boarding wait */
 };
 
 /* Walking km/h of land-cover class @p name in the profile, or the built-in default for the
  * Copernicus (CGLC) fraction names; -1 when the class is unknown. */
 double cc__profile_landcover_kmh(const cc_profile *p, const char *name);
+/* Ferries of the friction model: crossing speed (km/h) and boarding wait (minutes). */
+double cc__profile_ferry_kmh(const cc_profile *p);
+double cc__profile_ferry_wait_min(const cc_profile *p);
 /* Whether road class @p cls is access-controlled (entered only at its junctions). */
 bool cc__profile_access_controlled(const cc_profile *p, const char *cls);
 

@@ -29,6 +29,8 @@ const char *cc_profile_get_name(const cc_profile *p) { return p->name; }
 const char *cc_profile_get_description(const cc_profile *p) { return p->description; }
 double cc_profile_get_offroad_speed_kmh(const cc_profile *p) { return p->offroad_kmh; }
 double cc_profile_get_max_snap_m(const cc_profile *p) { return p->max_snap_m; }
+double cc__profile_ferry_kmh(const cc_profile *p) { return p->ferry_kmh; }
+double cc__profile_ferry_wait_min(const cc_profile *p) { return p->ferry_wait_min; }
 bool cc_profile_honours_oneway(const cc_profile *p) { return p->oneway_honour; }
 
 double cc_profile_get_max_speed_kmh(const cc_profile *p)
@@ -44,7 +46,7 @@ double cc_profile_get_max_speed_kmh(const cc_profile *p)
 static const char *const profile_keys[] = {"name", "description", "speeds_kmh", "not_drivable",
                                            "surface_multipliers", "maxspeed", "oneway",
                                            "offroad_speed_kmh", "max_snap_m", "landcover_kmh",
-                                           "access_controlled", NULL};
+                                           "access_controlled", "ferry_kmh", "ferry_wait_min", NULL};
 
 /* Read a mapping of name -> number into parallel arrays. */
 static cc_status read_number_map(cc_ctx *ctx, cc__yaml *y, yaml_node_t *map, const char *what,
@@ -125,6 +127,8 @@ cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *yp, yaml_node_t *root, co
     p->oneway_honour = true;
     p->offroad_kmh = 5.0;
     p->max_snap_m = 2000.0;
+    p->ferry_kmh = 5.0;       /* geohealthaccess travel-speeds.json (DOMAIN.md §3a) */
+    p->ferry_wait_min = 60.0; /* an assumption (no published figure): one hour to board */
 
     n = cc__yaml_get(y, root, "name");
     if (n && !cc__yaml_scalar(n)) {
@@ -187,6 +191,10 @@ cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *yp, yaml_node_t *root, co
         (st = read_number_map(ctx, y, n, "landcover_kmh", 0.0, 50.0, &p->lc_name, &p->lc_kmh, &p->n_lc)))
         goto out;
     if ((n = cc__yaml_get(y, root, "access_controlled")) && (st = read_string_list(ctx, y, n, "access_controlled", &p->acc, &p->n_acc)))
+        goto out;
+    if ((n = cc__yaml_get(y, root, "ferry_kmh")) && (st = cc__yaml_number(ctx, y, n, "ferry_kmh", 0.1, 200.0, &p->ferry_kmh))) goto out;
+    if ((n = cc__yaml_get(y, root, "ferry_wait_min")) &&
+        (st = cc__yaml_number(ctx, y, n, "ferry_wait_min", 0.0, 100000.0, &p->ferry_wait_min)))
         goto out;
     *out = p;
     p = NULL;

@@ -65,8 +65,8 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
  * people at one village point (more than any metropolitan area). */
 #define CC__MAX_PEOPLE_PER_M2 1.0
 /* Peak memory of a raster run (measured, see read_raster): bytes per cell and base. */
-#define CC__PEAK_BYTES_PER_CELL 136.0
-#define CC__PEAK_BASE_BYTES (160.0 * 1048576.0)
+#define CC__PEAK_BYTES_PER_CELL 256.0
+#define CC__PEAK_BASE_BYTES (176.0 * 1048576.0)
 #define CC__MAX_PEOPLE_PER_POINT 5e7
 
 static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,

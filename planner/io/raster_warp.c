@@ -124,11 +124,13 @@ cc_status cc__raster_to_grid(cc_ctx *ctx, const char *paths, const char *what, c
     return st;
 }
 
-cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features)
+cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g, uint8_t *out, size_t *n_features,
+                               size_t *n_passable)
 {
     cc__gdal_init();
     memset(out, 0, (size_t)g->w * g->h);
     *n_features = 0;
+    *n_passable = 0;
     cc__gdal_begin(ctx);
     GDALDatasetH src = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -143,6 +145,19 @@ cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g,
         if (!OGR_L_GetSpatialRef(l)) {
             st = cc__fail(ctx, CC_ERR_INPUT, "Water file '%s' layer '%s' has no CRS", path, OGR_L_GetName(l));
             break;
+        }
+        if (OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), "waterway") >= 0) {
+            cc__gdal_begin(ctx);
+            OGRErr e = OGR_L_SetAttributeFilter(l, "waterway IN (" CC__PASSABLE_WATERWAYS ")");
+            if (e == OGRERR_NONE) *n_passable += (size_t)OGR_L_GetFeatureCount(l, 1);
+            if (e == OGRERR_NONE)
+                e = OGR_L_SetAttributeFilter(l, "waterway IS NULL OR waterway NOT IN (" CC__PASSABLE_WATERWAYS ")");
+            cc__gdal_end(ctx);
+            if (e != OGRERR_NONE) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "Water file '%s' layer '%s': unable to select waterways by class: %s", path,
+                              OGR_L_GetName(l), cc__gdal_msg(ctx));
+                break;
+            }
         }
         *n_features += (size_t)OGR_L_GetFeatureCount(l, 1);
         layers[n_use++] = l;
@@ -164,5 +179,118 @@ cc_status cc__barriers_to_grid(cc_ctx *ctx, const char *path, const cc__grid *g,
     }
     if (dst) GDALClose(dst);
     GDALClose(src);
+    return st;
+}
+
+/* Great-circle metres between two lon/lat points (mean Earth radius 6371008.8 m). */
+static double haversine_m(double lon0, double lat0, double lon1, double lat1)
+{
+    const double d2r = M_PI / 180.0;
+    double dlat = (lat1 - lat0) * d2r, dlon = (lon1 - lon0) * d2r;
+    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat0 * d2r) * cos(lat1 * d2r) * sin(dlon / 2) * sin(dlon / 2);
+    return 2.0 * 6371008.8 * asin(sqrt(a < 1 ? a : 1));
+}
+
+cc_status cc__lines_ends_to_grid(cc_ctx *ctx, const char *path, const char *what, const cc__grid *g, size_t *n, double **ends,
+                                 double **len_m)
+{
+    cc__gdal_init();
+    *n = 0;
+    *ends = NULL;
+    *len_m = NULL;
+    cc__gdal_begin(ctx);
+    GDALDatasetH src = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cc__gdal_end(ctx);
+    if (!src) return cc__fail(ctx, CC_ERR_IO, "Unable to open %s file '%s': %s", what, path, cc__gdal_msg(ctx));
+    cc_status st = CC_OK;
+    size_t cap = 0;
+    OGRSpatialReferenceH ll = OSRNewSpatialReference(NULL), gs = cc__srs_from_wkt(g->wkt);
+    OSRImportFromEPSG(ll, 4326);
+    OSRSetAxisMappingStrategy(ll, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!gs) st = cc__fail(ctx, CC_ERR_INTERNAL, "Unable to read the CRS of the working grid");
+    OGRCoordinateTransformationH to_grid = gs ? OCTNewCoordinateTransformation(ll, gs) : NULL;
+    if (!st && !to_grid) st = cc__fail(ctx, CC_ERR_INPUT, "No transformation from WGS84 to the population raster's CRS");
+    int nl = GDALDatasetGetLayerCount(src);
+    for (int i = 0; i < nl && !st; i++) {
+        OGRLayerH l = GDALDatasetGetLayer(src, i);
+        OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l);
+        if (!ls) {
+            st = cc__fail(ctx, CC_ERR_INPUT, "%s file '%s' layer '%s' has no CRS", what, path, OGR_L_GetName(l));
+            break;
+        }
+        OGRCoordinateTransformationH to_ll = OCTNewCoordinateTransformation(ls, ll);
+        if (!to_ll) {
+            st = cc__fail(ctx, CC_ERR_INPUT, "%s file '%s' layer '%s': no transformation to WGS84", what, path, OGR_L_GetName(l));
+            break;
+        }
+        OGR_L_ResetReading(l);
+        OGRFeatureH ft;
+        while (!st && (ft = OGR_L_GetNextFeature(l))) {
+            OGRGeometryH geom = OGR_F_GetGeometryRef(ft);
+            OGRwkbGeometryType t = geom ? wkbFlatten(OGR_G_GetGeometryType(geom)) : wkbUnknown;
+            if (t != wkbLineString && t != wkbMultiLineString) {
+                OGR_F_Destroy(ft);
+                continue;
+            }
+            OGRGeometryH c = OGR_G_Clone(geom);
+            if (OGR_G_Transform(c, to_ll) != OGRERR_NONE) {
+                OGR_G_DestroyGeometry(c);
+                OGR_F_Destroy(ft);
+                st = cc__fail(ctx, CC_ERR_INPUT, "%s file '%s': unable to transform feature %lld to WGS84", what, path,
+                              (long long)OGR_F_GetFID(ft));
+                break;
+            }
+            int np = t == wkbLineString ? 1 : OGR_G_GetGeometryCount(c);
+            double len = 0, e[4] = {NAN, NAN, NAN, NAN};
+            for (int k = 0; k < np; k++) {
+                OGRGeometryH part = t == wkbLineString ? c : OGR_G_GetGeometryRef(c, k);
+                int m = OGR_G_GetPointCount(part);
+                for (int j = 1; j < m; j++)
+                    len += haversine_m(OGR_G_GetX(part, j - 1), OGR_G_GetY(part, j - 1), OGR_G_GetX(part, j), OGR_G_GetY(part, j));
+                if (m > 0 && isnan(e[0])) {
+                    e[0] = OGR_G_GetX(part, 0);
+                    e[1] = OGR_G_GetY(part, 0);
+                }
+                if (m > 0) {
+                    e[2] = OGR_G_GetX(part, m - 1);
+                    e[3] = OGR_G_GetY(part, m - 1);
+                }
+            }
+            OGR_G_DestroyGeometry(c);
+            OGR_F_Destroy(ft);
+            if (isnan(e[0])) continue;
+            double x[2] = {e[0], e[2]}, y[2] = {e[1], e[3]};
+            if ((st = cc__transform_points(ctx, to_grid, x, y, 2))) break;
+            if (*n == cap) {
+                size_t nc = cap ? 2 * cap : 16;
+                double *ne = cc__realloc_array(*ends, nc * 4, sizeof(double)), *nl2 = ne ? cc__realloc_array(*len_m, nc, sizeof(double)) : NULL;
+                if (ne) *ends = ne;
+                if (nl2) *len_m = nl2;
+                if (!ne || !nl2) {
+                    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading %s file '%s'", what, path);
+                    break;
+                }
+                cap = nc;
+            }
+            double *q = *ends + 4 * *n;
+            for (int k = 0; k < 2; k++) {
+                q[2 * k] = (x[k] - g->gt[0]) / g->gt[1];
+                q[2 * k + 1] = (y[k] - g->gt[3]) / g->gt[5];
+            }
+            (*len_m)[(*n)++] = len;
+        }
+        OCTDestroyCoordinateTransformation(to_ll);
+    }
+    if (to_grid) OCTDestroyCoordinateTransformation(to_grid);
+    if (gs) OSRDestroySpatialReference(gs);
+    OSRDestroySpatialReference(ll);
+    GDALClose(src);
+    if (st) {
+        free(*ends);
+        free(*len_m);
+        *ends = NULL;
+        *len_m = NULL;
+        *n = 0;
+    }
     return st;
 }

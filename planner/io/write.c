@@ -45,7 +45,8 @@ void cc__remove_tree(const char *path)
 static const char *const output_names[] = {
     ".carecircle", "summary.json", "scenario.json", "coverage.gpkg", "travel_time.tif", "travel_time.qml", "project.qgs",
     "sites.gpkg", "coverage_curve.csv", "manifest.json", "comparison.csv", "comparison.gpkg", "map_zh.png", "map_en.png",
-    "map_zh.pdf", "map_en.pdf", "report_zh.html", "report_en.html", "nodes.csv", "edges.csv", NULL};
+    "map_zh.pdf", "map_en.pdf", "report_zh.html", "report_en.html", "nodes.csv", "edges.csv", "access_by_village.csv",
+    "access_by_village.xlsx", "referrals.csv", "access_index.tif", "offroad.tif", "regret.csv", NULL};
 
 bool cc__is_output_name(const char *name)
 {

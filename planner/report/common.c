@@ -29,6 +29,7 @@ static const struct {
     {"added_roads", "新建或改造道路", "Added or upgraded roads"},
     {"admin", "乡镇界", "Township boundary"},
     {"township", "乡镇", "Township"},
+    {"location", "位置（纬度, 经度）", "Location (lat, lon)"},
     {"key_figures", "关键数字", "Key figures"},
     {"population", "总人口", "Population"},
     {"within", "%g 分钟内", "Within %g min"},

@@ -27,6 +27,8 @@ static const char *tr_html(const char *lang, const char *key)
     } t[] = {
         {"h_chart_tier", "按机构级别的行车时间分布", "Population by travel time, per facility tier"},
         {"h_chart_batch", "各方案的行车时间分布", "Population by travel time, per scenario"},
+        {"h_chart_admin", "按乡镇的行车时间分布（所有机构；", "Population by travel time, per township (all facilities; "},
+        {"h_chart_admin2", "分钟内占比低的乡镇在前）", "minutes: lowest share first)"},
         {"rest", "超出最大阈值或不可达", "Beyond the last threshold or not reached"},
         {"h_referral", "转诊距离：乡镇卫生院到最近的县级医院", "Referral: each township health centre to its nearest county hospital"},
         {"from", "卫生院", "Health centre"},
@@ -111,6 +113,15 @@ static void band_label(const char *lang, const double *minutes, size_t nb, size_
     else snprintf(buf, n, "%g–%g %s", b ? minutes[b - 1] : 0.0, minutes[b], cc__tr(lang, "minutes"));
 }
 
+/* The threshold the bars' shares are given at: 30 minutes when there is one, else the middle one. */
+static size_t mid_band(const double *minutes, size_t nb)
+{
+    size_t mid = nb / 2;
+    for (size_t b = 0; b < nb; b++)
+        if (minutes[b] == 30) mid = b;
+    return mid;
+}
+
 /* A horizontal stacked bar per row: the population within each travel-time band (band colours
  * of the map) and the rest in grey; inline SVG, no script. within[r][b] is cumulative. */
 static void svg_bars(GString *g, const char *lang, const char *const *labels, const double (*within)[CC_MAX_BANDS], const double *total,
@@ -144,9 +155,7 @@ static void svg_bars(GString *g, const char *lang, const char *const *labels, co
             prev = cum;
         }
         /* share within the middle threshold, at the end of the bar */
-        size_t mid = nb / 2;
-        for (size_t b = 0; b < nb; b++)
-            if (minutes[b] == 30) mid = b;
+        size_t mid = mid_band(minutes, nb);
         if (nb && !isnan(within[r][mid]))
             g_string_append_printf(g, "<text x=\"%.0f\" y=\"%.1f\">%.1f%%</text>\n", lw + bw + 6, y + 15, 100 * within[r][mid] / total[r]);
     }
@@ -168,6 +177,52 @@ static void svg_bars(GString *g, const char *lang, const char *const *labels, co
 
 static void th_text(GString *g, const char *s, bool left);
 static void td_text(GString *g, const char *s);
+
+typedef struct adm_key {
+    double share; /* within the middle threshold; 2 when unknown (last) */
+    size_t i;
+} adm_key;
+
+static int cmp_adm_key(const void *pa, const void *pb)
+{
+    const adm_key *a = pa, *b = pb;
+    if (a->share != b->share) return a->share < b->share ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Population by travel-time band per township, one bar each, townships with the lowest share
+ * within the middle threshold first (where the report's reader should look). */
+static bool admin_chart(GString *g, const char *lang, const rp_data *d)
+{
+    const bool zh = !strcmp(lang, "zh");
+    size_t n = d->n_adm, m = mid_band(d->minutes, d->nb);
+    adm_key *order = cc__calloc_array(n, sizeof(adm_key));
+    const char **labels = cc__calloc_array(n, sizeof(char *));
+    double(*w)[CC_MAX_BANDS] = cc__calloc_array(n, sizeof(*w));
+    double *tot = cc__calloc_array(n, sizeof(double));
+    const bool ok = order && labels && w && tot;
+    if (ok && d->nb) {
+        for (size_t i = 0; i < n; i++) {
+            const rp_admin *a = &d->adm[i];
+            order[i] = (adm_key){a->pop > 0 && !isnan(a->within[m]) ? a->within[m] / a->pop : 2, i};
+        }
+        qsort(order, n, sizeof(adm_key), cmp_adm_key);
+        for (size_t r = 0; r < n; r++) {
+            const rp_admin *a = &d->adm[order[r].i];
+            labels[r] = zh && a->name_zh && *a->name_zh ? a->name_zh : a->name ? a->name : "";
+            memcpy(w[r], a->within, sizeof(w[0]));
+            tot[r] = a->pop;
+        }
+        char h[200];
+        snprintf(h, sizeof(h), "%s%s%g %s", tr_html(lang, "h_chart_admin"), zh ? "" : "within ", d->minutes[m], tr_html(lang, "h_chart_admin2"));
+        g_string_append(g, "<h2>");
+        cc__xml_esc(g, h);
+        g_string_append(g, "</h2>\n");
+        svg_bars(g, lang, labels, (const double(*)[CC_MAX_BANDS])w, tot, n, d->minutes, d->nb);
+    }
+    free(order), free(labels), free(w), free(tot);
+    return ok;
+}
 
 /* Split one CSV line (quotes doubled inside quoted fields) into at most @p max fields, in place. */
 static int csv_split(char *line, char **f, int max)
@@ -511,7 +566,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
     free(order);
 
     /* by township */
-    if (d->n_adm) {
+    if (d->n_adm && !d->adm_outline_only) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_cov_admin"));
         g_string_append(g, "</h2>\n<table><tr>");
@@ -538,6 +593,10 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");
+        if (!admin_chart(g, lang, d)) {
+            g_string_free(g, TRUE);
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
     }
 
     referral_table(g, lang, d->dir);
@@ -564,10 +623,14 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             cc__xml_esc(g, s);
             g_string_append(g, "</p>\n");
         }
+        /* the township column when there are townships; where each point is, always */
+        bool with_adm = d->n_adm > 0;
+        for (size_t i = 0; i < shown && !with_adm; i++) with_adm = d->unc[i].admin && *d->unc[i].admin;
         g_string_append(g, "<table><tr>");
         th_text(g, cc__tr(lang, "rank"), false);
         if (d->points_demand) th_text(g, cc__tr(lang, "name"), true);
-        th_text(g, cc__tr(lang, "township"), true);
+        if (with_adm) th_text(g, cc__tr(lang, "township"), true);
+        th_text(g, cc__tr(lang, "location"), true);
         th_text(g, cc__tr(lang, "population"), false);
         th_text(g, cc__tr(lang, "minutes_h"), false);
         th_text(g, cc__tr(lang, "status"), true);
@@ -579,7 +642,14 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
             const char *adm = u->admin;
             for (size_t k = 0; zh && adm && k < d->n_adm; k++) /* the township's Chinese name, when the layer has one */
                 if (d->adm[k].name && !strcmp(d->adm[k].name, adm) && d->adm[k].name_zh && *d->adm[k].name_zh) adm = d->adm[k].name_zh;
-            td_text(g, adm);
+            if (with_adm) td_text(g, adm);
+            if (isnan(u->lon) || isnan(u->lat)) {
+                g_string_append(g, "<td class=\"l\">–</td>");
+            } else { /* latitude first, as map search boxes take it */
+                char loc[64];
+                snprintf(loc, sizeof(loc), "%.5f, %.5f", u->lat, u->lon);
+                td_text(g, loc);
+            }
             cell_num(g, lang, u->pop);
             if (isnan(u->minutes))
                 g_string_append(g, "<td>–</td>");

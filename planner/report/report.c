@@ -520,7 +520,9 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             OGR_F_Destroy(f);
         }
     }
-    if ((l = GDALDatasetGetLayerByName(ds, "coverage_by_admin"))) {
+    l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
+    if (!l && (l = GDALDatasetGetLayerByName(ds, "admin_areas"))) d->adm_outline_only = true; /* boundaries and names only */
+    if (l) {
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
             GROW_ARRAY(d->adm, d->n_adm, cap_adm);
@@ -600,6 +602,8 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
             u->name = fstr(f, "name");
             u->name_zh = fstr(f, "name_zh");
             u->admin = fstr(f, "admin");
+            u->lon = fnum(f, "lon", NAN);
+            u->lat = fnum(f, "lat", NAN);
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
             if (g) {
                 u->x = OGR_G_GetX(g, 0);
@@ -771,7 +775,7 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     }
     /* read from @p dir, written to @p out */
     d.dir = out;
-    snprintf(d.gpkg, sizeof(d.gpkg), "%s/coverage.gpkg", out);
+    snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", out, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     dir = out;
     if ((st = cc__styles_write(ctx, &d))) goto out;
     if ((st = cc__project_write(ctx, &d))) goto out;
@@ -804,7 +808,7 @@ static cc_status stage_entry(cc_ctx *ctx, const char *from, const char *to, cons
     snprintf(a, sizeof(a), "%s/%s", from, name);
     snprintf(b, sizeof(b), "%s/%s", to, name);
     /* files the report writes (or rewrites in place) are copied: a link would share the inode */
-    bool written = !strcmp(name, "coverage.gpkg") || !strcmp(name, "project.qgs") || !strncmp(name, "travel_time.q", 13) ||
+    bool written = !strcmp(name, "coverage.gpkg") || !strcmp(name, "sites.gpkg") || !strcmp(name, "project.qgs") || !strncmp(name, "travel_time.q", 13) ||
                    !strncmp(name, "map_", 4) || !strncmp(name, "report_", 7);
     if (!written && link(a, b) == 0) return CC_OK;
     FILE *in = fopen(a, "rb"), *o = in ? fopen(b, "wb") : NULL;

@@ -48,6 +48,7 @@ typedef struct rp_road {
 typedef struct rp_unc {
     int rank;
     double pop, minutes, x, y;
+    double lon, lat; /* WGS84; NAN when the layer has none (written before lon/lat were added) */
     char *status, *name, *name_zh, *admin;
 } rp_unc;
 
@@ -99,6 +100,7 @@ typedef struct rp_data {
     size_t n_fac;
     rp_admin *adm;
     size_t n_adm;
+    bool adm_outline_only; /* admin areas without figures (admin_areas of a siting folder): map only */
     rp_road *road;
     size_t n_road;
     rp_unc *unc;

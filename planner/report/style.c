@@ -193,6 +193,17 @@ static void r_catchments(GString *g)
     g_string_free(sy, TRUE);
 }
 
+/* Admin areas without figures (a siting folder): purple dash-dot outlines, as on the map. */
+static void r_admin_outline(GString *g)
+{
+    GString *sy = g_string_new("");
+    sym_open(sy, "fill", "0", 1);
+    fill_layer(sy, (rgb){255, 255, 255}, 0, (rgb){90, 60, 110}, 0.4, "dash dot");
+    g_string_append(sy, "      </symbol>\n");
+    r_single(g, sy->str);
+    g_string_free(sy, TRUE);
+}
+
 /* A siting folder's isochrones: the area within T after the proposed sites (filled), before them
  * (dashed outline). */
 static void r_site_isochrones(GString *g, const char *lang)
@@ -381,7 +392,13 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
     else if (!strcmp(L->name, "roads")) r_roads(g, lang);
     else if (!strcmp(L->name, "proposed_sites")) r_single_marker(g, "star", (rgb){255, 215, 0}, 7.0, (rgb){0, 0, 0}, 0.5);
-    else if (!strcmp(L->name, "coverage_by_admin")) {
+    else if (!strcmp(L->name, "admin_areas")) {
+        r_admin_outline(g);
+        bool has_zh = false;
+        for (size_t i = 0; i < d->n_adm; i++) has_zh |= d->adm[i].name_zh != NULL;
+        labeling(g, lang && !strcmp(lang, "zh") && has_zh ? "name_zh" : "name");
+        *labels = true;
+    } else if (!strcmp(L->name, "coverage_by_admin")) {
         snprintf(field, sizeof(field), "share_le_%g", mid);
         r_admin(g, field);
         bool has_zh = false;
@@ -568,7 +585,7 @@ static const char *geom_kind(OGRwkbGeometryType t)
 }
 
 static const char *const layer_order[] = {"proposed_sites", "facilities", "existing_facilities", "candidates", "demand_uncovered", "roads",
-                                          "coverage_by_admin", "catchments", "isochrones", NULL};
+                                          "admin_areas", "coverage_by_admin", "catchments", "isochrones", NULL};
 
 static const char *layer_title(const char *name, const char *lang)
 {
@@ -582,6 +599,7 @@ static const char *layer_title(const char *name, const char *lang)
              {"demand_uncovered", "未覆盖人口", "Uncovered population"},
              {"roads", "道路", "Roads"},
              {"coverage_by_admin", "乡镇覆盖率", "Coverage by township"},
+             {"admin_areas", "乡镇边界", "Townships"},
              {"catchments", "服务范围", "Catchments"},
              {"isochrones", "行车时间圈", "Travel-time bands"},
              {"travel_time", "行车时间（栅格）", "Travel time (raster)"}};

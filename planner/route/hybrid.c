@@ -172,6 +172,18 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
                 if (t < INFINITY) offer(h, y, cx + t, ox, rx);
             }
+            if (f->n_links) { /* ferries: links are stored both ways with the same time */
+                size_t lo = 0, hi = f->n_links;
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (f->link_from[mid] < (int64_t)x) lo = mid + 1;
+                    else hi = mid;
+                }
+                for (; lo < f->n_links && f->link_from[lo] == (int64_t)x; lo++) {
+                    uint32_t y = (uint32_t)f->link_to[lo];
+                    if (h->pos[y] != POS_SETTLED) offer(h, y, cx + f->link_s[lo], ox, rx + (float)f->link_s[lo]);
+                }
+            }
             if (rl) {
                 size_t first, n;
                 cc__roadlink_cell_tps(rl, x, &first, &n);

@@ -338,6 +338,10 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     static const OGRFieldType ft[] = {OFTInteger, OFTReal, OFTReal, OFTString, OFTString, OFTReal, OFTString, OFTString};
     cc_status st = create_fields(ctx, lyr, fn, ft, 8);
     if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    /* lon/lat (WGS84) of each point, so that a cell or village can be found without GIS */
+    const int ilon = d->name_zh ? 9 : 8;
+    if (!st) st = cc__add_field(ctx, lyr, "lon", OFTReal);
+    if (!st) st = cc__add_field(ctx, lyr, "lat", OFTReal);
     if (st) return st;
     uncovered *u = cc__malloc_array(d->n, sizeof(uncovered));
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -349,6 +353,15 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
         n = MAX_UNCOVERED;
     }
+    double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
+    if (!lon || !lat) {
+        free(lon);
+        free(lat);
+        free(u);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].id], lat[r] = d->y[u[r].id];
+    st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n);
     for (size_t r = 0; r < n && !st; r++) {
         size_t i = u[r].id;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -370,11 +383,15 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
         if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 8, d->name_zh[i]);
         if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
+        OGR_F_SetFieldDouble(f, ilon, lon[r]);
+        OGR_F_SetFieldDouble(f, ilon + 1, lat[r]);
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
         OGR_F_SetGeometryDirectly(f, pt);
         st = put(ctx, lyr, f, "demand_uncovered");
     }
+    free(lon);
+    free(lat);
     free(u);
     return st;
 }
@@ -444,12 +461,10 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
 
 /* Every road read (with scenario edits): class, surface, effective speed and scenario status,
  * so that GIS staff and the map see closed, added and slowed roads. */
-static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
+cc_status cc__write_roads_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc_roads *r, const cc_profile *profile)
 {
     static const char *const status_name[] = {"open", "closed", "added", "replaced"};
-    cc_ctx *ctx = c->ctx;
-    const cc_roads *r = c->roads;
-    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "roads", wkbLineString, c->crs_wkt,
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "roads", wkbLineString, crs_wkt,
                                    "Roads as used by the run: class, surface, speed (km/h, 0 = not driven on) and scenario status");
     if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"way_id", "class", "surface", "speed_kmh", "status"};
@@ -459,7 +474,7 @@ static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
         uint8_t status = r->status ? r->status[w] : CC__WAY_BASE;
         const char *cls = r->cls[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->cls[w]);
         const char *surf = r->surface[w] == CC__NO_STRING ? NULL : cc__strtab_get(&r->strings, r->surface[w]);
-        double kmh = r->speed_kmh[w] > 0 ? r->speed_kmh[w] : cls ? cc_profile_speed_kmh(c->profile, cls, surf, r->maxspeed_kmh[w], NULL) : 0;
+        double kmh = r->speed_kmh[w] > 0 ? r->speed_kmh[w] : cls ? cc_profile_speed_kmh(profile, cls, surf, r->maxspeed_kmh[w], NULL) : 0;
         if (status == CC__WAY_CLOSED || status == CC__WAY_REPLACED) kmh = 0;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger64(f, 0, r->way_id[w]);
@@ -472,6 +487,41 @@ static cc_status layer_roads(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetGeometryDirectly(f, g);
         st = put(ctx, lyr, f, "roads");
     }
+    return st;
+}
+
+cc_status cc__write_admin_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc__admin *a)
+{
+    OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "admin_areas", wkbMultiPolygon, crs_wkt, "Admin areas (townships) as read: code and name");
+    if (!lyr) return CC_ERR_IO;
+    cc_status st;
+    if ((st = cc__add_field(ctx, lyr, "code", OFTString)) || (st = cc__add_field(ctx, lyr, "name", OFTString))) return st;
+    if (a->name_zh && (st = cc__add_field(ctx, lyr, "name_zh", OFTString))) return st;
+    for (size_t k = 0; k < a->n && !st; k++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        if (a->code[k]) OGR_F_SetFieldString(f, 0, a->code[k]);
+        if (a->name[k]) OGR_F_SetFieldString(f, 1, a->name[k]);
+        if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2, a->name_zh[k]);
+        OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k])));
+        st = put(ctx, lyr, f, "admin_areas");
+    }
+    return st;
+}
+
+cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n)
+{
+    cc_status st;
+    OGRSpatialReferenceH src = cc__srs_from_wkt(crs_wkt), wgs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
+    cc__gdal_end(ctx);
+    if (!ct) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform points to longitude/latitude: %s", cc__gdal_msg(ctx));
+    else st = cc__transform_points(ctx, ct, x, y, n);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (src) OSRDestroySpatialReference(src);
+    OSRDestroySpatialReference(wgs);
     return st;
 }
 
@@ -555,7 +605,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st) st = layer_uncovered(c, ds);
     if (!st && c->admin) st = layer_admin(c, ds);
     if (!st && c->o->n_proposed_sites) st = layer_proposed(c, ds);
-    if (!st && c->roads) st = layer_roads(c, ds);
+    if (!st && c->roads) st = cc__write_roads_layer(c->ctx, ds, c->crs_wkt, c->roads, c->profile);
     if (!st && c->capacity) st = cc__capacity_layers(c, ds);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
@@ -706,7 +756,16 @@ static cc_status write_summary(cc__cov_out *c)
         if (o->offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->offroad.friction));
         if (o->offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->offroad.dem));
         if (o->offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->offroad.landcover));
-        if (o->offroad.water) json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+        if (o->offroad.water) {
+            json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+            json_object_object_add(x, "water_barrier_features", json_object_new_int64((int64_t)q->water_barriers));
+            json_object_object_add(x, "water_passable_features", json_object_new_int64((int64_t)q->water_passable));
+        }
+        if (o->offroad.ferries) {
+            json_object_object_add(x, "ferries", json_object_new_string(o->offroad.ferries));
+            json_object_object_add(x, "ferries_linked", json_object_new_int64((int64_t)q->ferries_linked));
+            json_object_object_add(x, "ferries_unlinked", json_object_new_int64((int64_t)q->ferries_unlinked));
+        }
         json_object_object_add(x, "inputs_cell_for_cell", json_object_new_boolean(q->cell_for_cell));
         json_object_object_add(x, "cells", json_object_new_int64((int64_t)q->cells));
         json_object_object_add(x, "cells_passable", json_object_new_int64((int64_t)q->cells_passable));

@@ -24,8 +24,8 @@
 cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o)
 {
     if (o->model != CC_OFFROAD_FRICTION) {
-        if (o->friction || o->dem || o->landcover || o->water)
-            return cc__fail(ctx, CC_ERR_PARAM, "Parameters friction, dem, landcover and water need parameter offroad friction");
+        if (o->friction || o->dem || o->landcover || o->water || o->ferries)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameters friction, dem, landcover, water and ferries need parameter offroad friction");
         return CC_OK;
     }
     if (o->neighbours != 0 && o->neighbours != 8 && o->neighbours != 16)
@@ -174,7 +174,7 @@ out:
     return st;
 }
 
-static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc)
+static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc, cc_offroad_result *res)
 {
     const cc__grid *g = &reg->dem.grid;
     const size_t n = (size_t)g->w * g->h;
@@ -213,9 +213,9 @@ static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
     }
     if (o->water) {
         uint8_t *wm = cc__malloc_array(n, 1);
-        size_t nf = 0, nw = 0;
+        size_t nf = 0, nw = 0, np = 0;
         if (!wm) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the water mask");
-        st = cc__barriers_to_grid(ctx, o->water, g, wm, &nf);
+        st = cc__barriers_to_grid(ctx, o->water, g, wm, &nf, &np);
         for (size_t i = 0; i < n && !st; i++)
             if (wm[i]) {
                 nw += f->spm[i] < INFINITY;
@@ -223,9 +223,93 @@ static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
             }
         free(wm);
         if (st) return st;
-        cc__info(ctx, "Water: %zu features of '%s' make %zu cells impassable", nf, o->water, nw);
+        res->water_barriers = nf;
+        res->water_passable = np;
+        cc__info(ctx, "Water: %zu features of '%s' make %zu cells impassable; %zu streams, ditches and drains are passable", nf, o->water,
+                 nw, np);
     }
     return CC_OK;
+}
+
+/* The passable cell whose centre is nearest to pixel point (px, py), at most FERRY_JOIN_M metres
+ * away, or -1 (a landing often lies at the end of a pier, in the coast's nodata cells). */
+#define FERRY_JOIN_M 500.0
+static int64_t nearest_passable(const cc__friction *f, double px, double py)
+{
+    int c0 = (int)floor(px), r0 = (int)floor(py);
+    int64_t best = -1;
+    double bd = FERRY_JOIN_M;
+    if (r0 < -1000000 || r0 > f->h + 1000000 || c0 < -1000000 || c0 > f->w + 1000000) return -1;
+    int rc = r0 < 0 ? 0 : r0 >= f->h ? f->h - 1 : r0;
+    int kx = (int)ceil(FERRY_JOIN_M / f->ex[rc]) + 1, ky = (int)ceil(FERRY_JOIN_M / f->ny[rc]) + 1;
+    for (int r = r0 - ky; r <= r0 + ky; r++)
+        for (int c = c0 - kx; c <= c0 + kx; c++) {
+            if (r < 0 || c < 0 || r >= f->h || c >= f->w || !(f->spm[(size_t)r * f->w + c] < INFINITY)) continue;
+            double d = hypot((c + 0.5 - px) * f->ex[r], (r + 0.5 - py) * f->ny[r]);
+            if (d <= bd) {
+                bd = d;
+                best = (int64_t)r * f->w + c;
+            }
+        }
+    return best;
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0]) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Ferries: each line a link both ways between the passable cells nearest its ends, taking the
+ * profile's boarding wait plus its length at the profile's ferry speed. */
+static cc_status build_ferries(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, cc_offroad_result *res)
+{
+    size_t n = 0;
+    double *ends = NULL, *len = NULL;
+    cc_status st = cc__lines_ends_to_grid(ctx, o->ferries, "ferry", &reg->dem.grid, &n, &ends, &len);
+    if (st) return st;
+    double kmh = cc__profile_ferry_kmh(reg->profile), wait_s = 60.0 * cc__profile_ferry_wait_min(reg->profile);
+    int64_t *tmp = cc__malloc_array(2 * (n ? n : 1), 3 * sizeof(int64_t));
+    f->link_from = cc__malloc_array(2 * (n ? n : 1), sizeof(int64_t));
+    f->link_to = cc__malloc_array(2 * (n ? n : 1), sizeof(int64_t));
+    f->link_s = cc__malloc_array(2 * (n ? n : 1), sizeof(double));
+    if (!tmp || !f->link_from || !f->link_to || !f->link_s) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the ferries");
+        goto out;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t a = nearest_passable(f, ends[4 * i], ends[4 * i + 1]), b = nearest_passable(f, ends[4 * i + 2], ends[4 * i + 3]);
+        if (a < 0 || b < 0 || a == b) {
+            res->ferries_unlinked++;
+            continue;
+        }
+        double s = wait_s + len[i] / (kmh / 3.6);
+        union { double d; int64_t i; } u = {.d = s};
+        int64_t *q = tmp + 3 * m;
+        q[0] = a, q[1] = b, q[2] = u.i;
+        q[3] = b, q[4] = a, q[5] = u.i;
+        m += 2;
+        res->ferries_linked++;
+    }
+    qsort(tmp, m, 3 * sizeof(int64_t), link_cmp);
+    for (size_t k = 0; k < m; k++) {
+        union { double d; int64_t i; } u = {.i = tmp[3 * k + 2]};
+        f->link_from[k] = tmp[3 * k];
+        f->link_to[k] = tmp[3 * k + 1];
+        f->link_s[k] = u.d;
+    }
+    f->n_links = m;
+    cc__info(ctx, "Ferries: %zu of %zu lines of '%s' link two passable cells (wait %g min, %g km/h)", res->ferries_linked, n, o->ferries,
+             wait_s / 60.0, kmh);
+    if (res->ferries_unlinked)
+        cc__warn(ctx, "%zu ferry lines of '%s' end farther than %g m from any passable cell (or join one cell to itself) and are left out",
+                 res->ferries_unlinked, o->ferries, FERRY_JOIN_M);
+out:
+    free(tmp);
+    free(ends);
+    free(len);
+    return st;
 }
 
 /* Road links: arc vertices in pixels, access-controlled arcs entered only at their nodes. */
@@ -289,8 +373,9 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
                         per_cell * (double)ncell / 1073741824.0, ncell, per_cell, (double)phys / 1073741824.0);
 
     cc__info(ctx, "Building the friction surface (%d x %d cells)...", g->w, g->h);
-    if ((st = build_surface(ctx, o, reg, &f, &res->cell_for_cell))) goto out;
+    if ((st = build_surface(ctx, o, reg, &f, &res->cell_for_cell, res))) goto out;
     for (size_t i = 0; i < ncell; i++) res->cells_passable += f.spm[i] < INFINITY;
+    if (o->ferries && (st = build_ferries(ctx, o, reg, &f, res))) goto out;
     if ((st = build_links(ctx, reg, &f, &rl))) goto out;
     res->transfer_points = rl.n_tp;
     res->neighbours = f.n_nb;

@@ -135,6 +135,8 @@ typedef struct cc__site_out {
     const cc__join *fjoin;
     const cc__join *djoin;        /* per demand point: its road join (arc CC_INVALID_ID: no road access) */
     const cc__admin *admin;       /* NULL: none */
+    const cc_roads *roads;        /* for the "roads" layer (NULL: none) */
+    const cc_profile *profile;
     const cc__cands *cand;
     const uint32_t *gtime_before, *gtime_after; /* grid times, ms */
     const uint32_t *dtime_before, *dtime_after; /* demand times, ms */
@@ -145,5 +147,12 @@ typedef struct cc__site_out {
 } cc__site_out;
 
 cc_status cc__site_write(cc__site_out *w);
+
+/* Layers both writers add (coverage_write.c): "roads", every road read with its class, surface,
+ * speed as used and scenario status; "admin_areas", the admin polygons with code, name and
+ * name_zh. And @p n points of @p crs_wkt to WGS84 lon/lat in place. */
+cc_status cc__write_roads_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc_roads *r, const cc_profile *profile);
+cc_status cc__write_admin_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc__admin *a);
+cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n);
 
 #endif

@@ -927,7 +927,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
     t = cc__now();
     cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.reg.roads->crs_wkt, .dem = &r.reg.dem, .grid = r.reg.dem.is_raster ? &r.reg.dem : &r.reg.grid,
-                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL,
+                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL, .roads = r.reg.roads, .profile = r.reg.profile,
                       .cand = &r.cand, .gtime_before = r.reg.dem.is_raster ? r.dtime[0] : r.gtime[0],
                       .gtime_after = r.reg.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
                       .T_ms = r.T_ms, .model_name = cc_site_model_name(r.model), .stage = &r.stage, .res = res};

@@ -199,6 +199,11 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     OGRLayerH lyr;
     cc_status st = new_layer(w, ds, "demand_uncovered", wkbPoint, desc, fn, ft, 5, &lyr);
     if (!st && d->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    /* where each point is: township (with admin areas) and lon/lat, as in coverage.gpkg */
+    const int iadm = d->name_zh ? 6 : 5;
+    if (!st) st = cc__add_field(ctx, lyr, "admin", OFTString);
+    if (!st) st = cc__add_field(ctx, lyr, "lon", OFTReal);
+    if (!st) st = cc__add_field(ctx, lyr, "lat", OFTReal);
     if (st) return st;
     unc_i *u = cc__malloc_array(d->n ? d->n : 1, sizeof(unc_i));
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -206,6 +211,12 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && w->dtime_after[i] > w->T_ms) u[n++] = (unc_i){d->pop[i], (uint32_t)i};
     qsort(u, n, sizeof(*u), cmp_unc);
+    double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
+    int32_t *adm = cc__malloc_array(n ? n : 1, sizeof(int32_t));
+    if (!lon || !lat || !adm) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t k = 0; k < n && !st; k++) lon[k] = d->x[u[k].i], lat[k] = d->y[u[k].i], adm[k] = -1;
+    if (!st && w->admin && n) st = cc__points_in_polygons(ctx, w->admin->geom, w->admin->n, lon, lat, n, cc_ctx_get_threads(ctx), adm);
+    if (!st) st = cc__to_lonlat(ctx, w->crs_wkt, lon, lat, n);
     for (size_t k = 0; k < n && !st; k++) {
         size_t i = u[k].i;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -218,9 +229,15 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldString(f, 3, status);
         if (d->name && d->name[i]) OGR_F_SetFieldString(f, 4, d->name[i]);
         if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 5, d->name_zh[i]);
+        if (adm[k] >= 0) OGR_F_SetFieldString(f, iadm, w->admin->name[adm[k]]);
+        OGR_F_SetFieldDouble(f, iadm + 1, lon[k]);
+        OGR_F_SetFieldDouble(f, iadm + 2, lat[k]);
         OGR_F_SetGeometryDirectly(f, point(d->x[i], d->y[i]));
         st = put(ctx, lyr, f, "demand_uncovered");
     }
+    free(lon);
+    free(lat);
+    free(adm);
     free(u);
     return st;
 }
@@ -239,6 +256,9 @@ static cc_status write_gpkg(cc__site_out *w)
     if (!st && w->fac) st = layer_existing(w, ds);
     if (!st) st = layer_isochrones(w, ds);
     if (!st) st = layer_uncovered(w, ds);
+    /* what the siting map draws under the sites: the roads and the township boundaries */
+    if (!st && w->roads) st = cc__write_roads_layer(w->ctx, ds, w->crs_wkt, w->roads, w->profile);
+    if (!st && w->admin) st = cc__write_admin_layer(w->ctx, ds, w->crs_wkt, w->admin);
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(w->ctx));
     cc__gdal_end(w->ctx);

@@ -86,6 +86,10 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     jstr(x, "oneway", pr->oneway_honour ? "honour" : "ignore");
     json_object_object_add(x, "offroad_speed_kmh", jnum(pr->offroad_kmh));
     json_object_object_add(x, "max_snap_m", jnum(pr->max_snap_m));
+    if (s->off_ferries.v) { /* only with ferries: other scenarios keep their hash */
+        json_object_object_add(x, "ferry_kmh", jnum(pr->ferry_kmh));
+        json_object_object_add(x, "ferry_wait_min", jnum(pr->ferry_wait_min));
+    }
     json_object_object_add(j, "profile", x);
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_minutes; i++) json_object_array_add(a, jnum(s->minutes[i]));
@@ -93,13 +97,14 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
     if (s->headline) json_object_object_add(j, "headline", json_object_new_string(s->headline));
     if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
-    if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v) { /* only with the section: older scenarios keep their hash */
+    if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v || s->off_ferries.v) { /* only with the section: older scenarios keep their hash */
         x = json_object_new_object();
         jstr(x, "model", s->offroad_model ? s->offroad_model : "straight");
         jstr(x, "friction", s->off_friction.v);
         jstr(x, "dem", s->off_dem.v);
         jstr(x, "landcover", s->off_landcover.v);
         jstr(x, "water", s->off_water.v);
+        jstr(x, "ferries", s->off_ferries.v);
         if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
             json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
         json_object_object_add(j, "offroad", x);
@@ -238,7 +243,8 @@ cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool
     g_checksum_update(sum, (const guchar *)json, (gssize)strlen(json));
     /* the profile needs no file hash: the resolved JSON holds every number of it */
     const char *inputs[] = {s->roads.v,    s->population.v, s->facilities.v,     s->admin.v,    s->closed_areas.v,
-                            s->added.v,    s->off_friction.v, s->off_dem.v,      s->off_landcover.v, s->off_water.v};
+                            s->added.v,    s->off_friction.v, s->off_dem.v,      s->off_landcover.v, s->off_water.v,
+                            s->off_ferries.v};
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]) && !st; i++) st = hash_input(ctx, sum, inputs[i], hashable);
     for (size_t i = 0; i < s->n_siting && !st; i++) st = hash_input(ctx, sum, s->siting[i].candidates, hashable);
     if (!st) snprintf(hex, 65, "%s", g_checksum_get_string(sum));

@@ -70,7 +70,7 @@ struct cc_scenario {
     char *headline; /* tiers counted as capable care, "a,b"; NULL: the highest level present */
     /* off-road model (issue 16) */
     char *offroad_model; /* "straight" or "friction"; NULL: straight */
-    sc_str off_friction, off_dem, off_landcover, off_water;
+    sc_str off_friction, off_dem, off_landcover, off_water, off_ferries;
     double off_neighbours;
     /* the emergency chain (section chain:, issue 17) */
     bool chain;
@@ -103,6 +103,9 @@ void cc__scenario_apply(sc_parser *p, cc_scenario *s, yaml_node_t *root);
 void cc__scenario_apply_key(sc_parser *p, cc_scenario *s, const char *dotted, yaml_node_t *keynode, yaml_node_t *v);
 /* Cross-checks after every document is applied: required inputs, profile, factors, facility changes. */
 void cc__scenario_finalize(sc_parser *p, cc_scenario *s);
+/* The field names (and road layer) the scenario gives, checked against its input files'
+ * layer definitions (check.c); one problem per name that a layer does not have. */
+void cc__scenario_check_fields(sc_parser *p, const cc_scenario *s);
 /* Add one problem line (the messages of the parser). */
 void cc__sc_add_msg(sc_parser *p, const char *msg);
 /* Typed getters (parse.c): each reports its own problem and returns false (or leaves *out)

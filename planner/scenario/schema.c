@@ -46,7 +46,7 @@ static const char *const siting_keys[] = {"model", "budget", "threshold_min", "c
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
-static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "neighbours", NULL};
+static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
 
@@ -163,6 +163,7 @@ static void ap_offroad(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t 
     else if (!strcmp(k, "dem")) cc__sc_get_path(p, v, "offroad.dem", &s->off_dem);
     else if (!strcmp(k, "landcover")) cc__sc_get_path(p, v, "offroad.landcover", &s->off_landcover);
     else if (!strcmp(k, "water")) cc__sc_get_path(p, v, "offroad.water", &s->off_water);
+    else if (!strcmp(k, "ferries")) cc__sc_get_path(p, v, "offroad.ferries", &s->off_ferries);
     else if (!strcmp(k, "neighbours")) {
         double n = 0;
         if (!cc__sc_get_number(p, v, "offroad.neighbours", 8, 16, &n)) return;
@@ -720,7 +721,7 @@ void cc_scenario_destroy(cc_scenario *s)
                       &s->facilities, &s->facility_name_field, &s->lon_field, &s->lat_field, &s->facility_where, &s->tier_field,
                       &s->capacity_field, &s->admin, &s->admin_name_field, &s->admin_code_field, &s->encoding, &s->crs, &s->profile_ref,
                       &s->closed_areas, &s->closed_areas_layer, &s->added, &s->added_layer, &s->off_friction, &s->off_dem,
-                      &s->off_landcover, &s->off_water};
+                      &s->off_landcover, &s->off_water, &s->off_ferries};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) str_free(strs[i]);
     free(s->offroad_model);
     free(s->tiers);
@@ -814,6 +815,8 @@ void cc__scenario_finalize(sc_parser *p, cc_scenario *s)
     for (size_t i = 0; i < s->n_f_surface; i++)
         if (cc_profile_scale_surface(p->ctx, s->profile, s->f_surface[i].key, s->f_surface[i].factor)) p->nomem = true;
     if (s->f_all > 0 && cc_profile_scale_class(p->ctx, s->profile, NULL, s->f_all)) p->nomem = true;
+    /* field names against the files' layer definitions, when the files and keys are sound */
+    if (problems_before == 0 && p->n_problems == 0) cc__scenario_check_fields(p, s);
     /* reading the facility file is only worth it when everything it depends on is sound */
     if (s->n_fchanges && s->facilities.v && problems_before == 0 && p->n_problems == 0) check_facility_changes(p, s);
 }

@@ -588,6 +588,19 @@ def case_scenario_bad_files(tmp):
         (ok + "inputs: [\n", 3, [f"{f}:12:1:"]),
         (ok.replace(f"  facilities: {DEMO}/facilities.csv\n", ""), 3, [f"{f}:", "Missing required key <inputs.facilities>"]),
         (ok + "resolution_m: -5\nuncovered_minutes: 2000\n", 3, [f"{f}:11:15:", "<resolution_m>", f"{f}:12:20:", "<uncovered_minutes>"]),
+        # field names checked against the files' layers (schema only), with the fields present
+        (ok.replace("tier_field: tier", "tier_field: teir"), 3,
+         [f"{f}:7:15:", "<inputs.tier_field>", "facilities.csv", "no field <teir>", "did you mean <tier>", "lon, lat, name, name_zh, tier, township"]),
+        (ok.replace("tier_field: tier", "tier_field: tier\n  facility_name_field: nom"), 3, [f"{f}:8:24:", "<inputs.facility_name_field>", "no field <nom>"]),
+        (ok.replace("tier_field: tier", "tier_field: tier\n  lon_field: lng\n  lat_field: lat"), 3,
+         [f"{f}:8:14:", "<inputs.lon_field>", "no field <lng>", "did you mean <lon>"]),
+        (ok.replace("population_field: population", "population_field: populaton"), 3,
+         [f"{f}:5:21:", "<inputs.population_field>", "villages.geojson", "did you mean <population>", "name, name_zh, township, population"]),
+        (ok.replace("  admin:", "  admin_name_field: nme\n  admin_code_field: code\n  admin:"), 3,
+         [f"{f}:8:21:", "<inputs.admin_name_field>", "townships.geojson", "no field <nme>", "code, name, name_zh"]),
+        (ok.replace("  admin:", "  class_field: highwy\n  roads_layer: roads\n  admin:"), 3,
+         [f"{f}:8:16:", "<inputs.class_field>", "roads.geojson", "no field <highwy>"]),
+        (ok.replace("  admin:", "  roads_layer: rods\n  admin:"), 3, [f"{f}:8:16:", "<inputs.roads_layer>", "no layer <rods>", "its layers are: roads"]),
     ]
     for i, (text, code, needles) in enumerate(cat):
         try:
@@ -602,6 +615,13 @@ def case_scenario_bad_files(tmp):
     sit = demo_scenario(tmp, "siting:\n  - {model: mclp, budget: 2, threshold_min: 30}\n", name="siting.yaml")
     p = run(["run", sit, "--check"])
     check("with a siting section" in p.stdout, p.stdout)
+    # --check reads the layer definitions: a field the facility file lacks fails there, with its position
+    typo = os.path.join(tmp, "typo.yaml")
+    with open(typo, "w") as fh:
+        fh.write(ok.replace("tier_field: tier", "tier_field: teir"))
+    p = run(["run", typo, "--check"], expect=3)
+    check(f"{typo}:7:15: <inputs.tier_field>" in p.stderr and "did you mean <tier>" in p.stderr, p.stderr)
+    check("valid scenario" not in p.stdout, p.stdout)
     scenario_error(tmp, ok + "siting:\n  model: lscp\n  threshold_min: 30\n  target_share: 0\n", 3, f"{f}:14:17:",
                    "<siting.target_share> must be above 0")
     scenario_error(tmp, ok + "siting:\n  model: mclp\n  budget: 2\n  threshold_min: 30\n  curve: 2.5\n", 3, f"{f}:15:10:",
@@ -626,6 +646,8 @@ def case_scenario_bad_files(tmp):
         ("base: base.yaml\nsweeps:\n  - name: s_{value}\n    key: speed_factor.all\n    values: [0.5]\n", [f"{b}:4:10:", "did you mean <speed_factors>"]),
         ("base: nope.yaml\nvariants: []\n", [f"{b}:1:7:", "nope.yaml"]),
         ("bse: base.yaml\n", [f"{b}:1:1:", "did you mean <base>"]),
+        ("base: base.yaml\nvariants:\n  - name: v1\n    set: {inputs: {tier_field: teir}}\n",
+         [f"{b}:4:32:", "<inputs.tier_field>", "no field <teir>"]),
     ]
     for i, (text, needles) in enumerate(bcat):
         try:

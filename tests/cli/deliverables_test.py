@@ -7,6 +7,7 @@ Cases: headline, headline_errors, map_text, site_deliverables
 """
 import csv
 import json
+import re
 import os
 import sqlite3
 import subprocess
@@ -154,6 +155,59 @@ def case_site_deliverables(tmp):
     os.remove(os.path.join(out, "map_en.png"))
     p = run(["report", out, "--lang", "en"])
     check(os.path.isfile(os.path.join(out, "map_en.png")), f"report on a siting folder: {p.stdout} {p.stderr}")
+
+
+def case_site_map_layers(tmp):
+    """sites.gpkg holds the roads and the township boundaries (admin_areas), styled, so that the
+    siting map and project draw them; its uncovered villages carry their township and lon/lat; the
+    map draws the boundaries (pixels of their colour) and names the townships; the report shows no
+    township table (a siting folder has no per-township figures)."""
+    from osgeo import ogr, osr
+    import numpy as np
+    from osgeo import gdal
+    out = os.path.join(tmp, "site")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--facilities",
+         f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+         "-p", "3", "--admin", f"{DEMO}/townships.geojson", "--lang", "zh,en", "--out", out, "--quiet"])
+    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
+    rds = ogr.Open(f"{DEMO}/roads.geojson")
+    check(ds.GetLayerByName("roads") is not None and ds.GetLayerByName("roads").GetFeatureCount() == rds.GetLayer(0).GetFeatureCount(),
+          "sites.gpkg lacks the roads, or not all of them")
+    tds = ogr.Open(f"{DEMO}/townships.geojson")
+    towns = [(f.GetField("name"), f.GetField("name_zh"), f.GetGeometryRef().Clone()) for f in tds.GetLayer(0)]
+    adm = ds.GetLayerByName("admin_areas")
+    check(adm is not None and sorted((f.GetField("name"), f.GetField("name_zh")) for f in adm) == sorted((n, z) for n, z, _ in towns),
+          "admin_areas is not the townships read")
+    db = sqlite3.connect(os.path.join(out, "sites.gpkg"))
+    styled = {r[0] for r in db.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
+    check({"roads", "admin_areas"} <= styled, f"roads or admin_areas without a style: {styled}")
+    unc = ds.GetLayerByName("demand_uncovered")
+    ll = osr.SpatialReference()
+    ll.ImportFromEPSG(4326)
+    ll.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(unc.GetSpatialRef(), ll)
+    n = 0
+    for f in unc:
+        g = f.GetGeometryRef()
+        x, y, _ = ct.TransformPoint(g.GetX(), g.GetY())
+        check(abs(x - f.GetField("lon")) < 1e-6 and abs(y - f.GetField("lat")) < 1e-6, f"uncovered {f.GetField('name')}: lon/lat")
+        pt = ogr.Geometry(ogr.wkbPoint)
+        pt.AddPoint_2D(x, y)
+        inside = [nm for nm, _, geom in towns if geom.Contains(pt)]
+        check(inside == [f.GetField("admin")], f"uncovered {f.GetField('name')}: admin {f.GetField('admin')}, inside {inside}")
+        n += 1
+    check(n > 0, "no uncovered villages to check")
+    for lang, words in (("en", ["Township boundary", "Shimen", "Main roads"]), ("zh", ["乡镇界", "石门乡", "主要道路"])):
+        text = pdf_text(os.path.join(out, f"map_{lang}.pdf"))
+        missing = [w for w in words if w not in text]
+        check(not missing, f"site map_{lang} lacks {missing}")
+        png = gdal.Open(os.path.join(out, f"map_{lang}.png"))
+        a = np.dstack([png.GetRasterBand(i + 1).ReadAsArray() for i in range(3)]).astype(int)
+        purple = (abs(a[:, :, 0] - 90) < 25) & (abs(a[:, :, 1] - 60) < 25) & (abs(a[:, :, 2] - 110) < 25)
+        check(purple.sum() > 3000, f"site map_{lang}: township boundaries not drawn ({purple.sum()} px)")
+        html = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        head = "按乡镇的覆盖人口" if lang == "zh" else "Population covered by township"
+        check(head not in html and not re.search(r">[^<]*\bnan\b", html, re.I), f"report_{lang}: a township table without figures")
 
 
 if __name__ == "__main__":

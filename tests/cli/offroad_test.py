@@ -227,6 +227,10 @@ def case_bad_inputs(tmp):
     a = cc_args(paths, os.path.join(tmp, "b5"), "--dem", paths["dem.tif"])
     a[a.index("--offroad") + 1] = "straight"
     expect_error(tmp, a, 2, "--offroad")
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b7"), "--ferries", os.path.join(tmp, "noferry.gpkg")), 4, "noferry.gpkg")
+    with open(os.path.join(tmp, "nocrs.csv"), "w") as f:
+        f.write("WKT,route\n\"LINESTRING (0 0,1 1)\",ferry\n")
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "b8"), "--ferries", os.path.join(tmp, "nocrs.csv")), 3, "nocrs.csv", "no CRS")
     # village points are not supported yet: refused with the reason, nothing written
     a = cc_args(paths, os.path.join(tmp, "b6"))
     a[a.index("--population") + 1] = os.path.join(cli_test.DEMO, "villages.geojson")
@@ -353,6 +357,92 @@ def case_comoros_window(tmp):
     worst, n = compare(full, nd, ref, "Comoros window", tol_ms=1.0)
     check(n > 5000, f"only {n} cells reached")
     print(f"Comoros window {w}x{h}: {n} cells equal the reference, largest difference {worst:.3f} ms")
+
+
+def case_streams(tmp):
+    """OSM streams are passable, rivers are walls: a stream across the whole grid changes no time,
+    a river across it leaves every cell behind it without one (barrier_enclosed)."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)]))  # west of both waters
+    feats = []
+    for tags, col in (({"waterway": "stream"}, 10.5), ({"waterway": "ditch", "boat": "no"}, 12.5), ({"waterway": "river"}, 22.5)):
+        ln = lonlat(EPSG, [(X0 + col * RES, Y0 + 10), (X0 + col * RES, Y0 - H * RES - 10)])
+        feats.append({"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": [list(p) for p in ln]}})
+    water = os.path.join(tmp, "water.geojson")
+    with open(water, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f)
+    dry, wet = os.path.join(tmp, "dry"), os.path.join(tmp, "wet")
+    run(cc_args(paths, dry, "--landcover", paths["lc.tif"]))
+    run(cc_args(paths, wet, "--landcover", paths["lc.tif"], "--water", water))
+    a, nd = read_band(os.path.join(dry, "offroad.tif"))
+    b, _ = read_band(os.path.join(wet, "offroad.tif"))
+    west = np.zeros(a.shape, bool)
+    west[:, :22] = True
+    check(np.array_equal(a[west], b[west]), f"streams changed {int(np.sum(a[west] != b[west]))} times west of the river")
+    between = (a != nd) & west
+    between[:, :11] = False
+    check(between.sum() > 200, f"only {between.sum()} reached cells between the stream and the river")
+    check(np.all(b[:, 22] == nd), "the river's cells are not impassable")
+    east = (a != nd)
+    east[:, :23] = False
+    check(east.sum() > 100 and np.all(b[east] == nd), f"{int(np.sum(b[east] != nd))} cells behind the river got a time")
+    o = cli_test.load_summary(wet)["offroad"]
+    check(o["water_barrier_features"] == 1 and o["water_passable_features"] == 2,
+          f"water features: {o['water_barrier_features']} barriers, {o['water_passable_features']} passable (want 1, 2)")
+    check(o["population_barrier_enclosed"] >= east.sum(),
+          f"population_barrier_enclosed {o['population_barrier_enclosed']} < {east.sum()} cells behind the river")
+    print(f"streams: {between.sum()} cells between stream and river keep their times; {east.sum()} behind the river have none")
+
+
+def case_ferries(tmp):
+    """Two islands and a ferry: the time across is the boarding wait plus the crossing at the
+    profile's ferry speed, and the far island beyond the landing equals the reference walked from
+    the landing; without the ferry the far island has no time."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    lc = np.ones((H, W), np.uint8)
+    lc[:, 15:25] = 3  # the sea
+    write_tif(paths["lc.tif"], lc, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), gdal.GDT_Byte)
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)]))
+    with open(paths["walk.yaml"], "a") as f:
+        f.write("ferry_kmh: 18\nferry_wait_min: 30\n")
+    a_cell, b_cell = (12, 10), (27, 10)  # (column, row)
+    line = lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in (a_cell, (20, 12), b_cell)])
+    nowhere = lonlat(EPSG, [(X0 + 5.5 * RES, Y0 - 20.5 * RES), (X0 + 5000, Y0 + 5000)])  # ends far outside the grid
+    ferries = os.path.join(tmp, "ferries.geojson")
+    with open(ferries, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"route": "ferry"}, "geometry": {"type": "LineString", "coordinates": [list(p) for p in ln]}}
+            for ln in (line, nowhere)]}, f)
+    nof, fer = os.path.join(tmp, "nof"), os.path.join(tmp, "fer")
+    run(cc_args(paths, nof, "--landcover", paths["lc.tif"]))
+    run(cc_args(paths, fer, "--landcover", paths["lc.tif"], "--ferries", ferries))
+    a, nd = read_band(os.path.join(nof, "offroad.tif"))
+    b, _ = read_band(os.path.join(fer, "offroad.tif"))
+    check(np.all(a[:, 25:] == nd), "the far island has times without the ferry")
+    check(np.all(b[:, 25:] != nd), f"{int(np.sum(b[:, 25:] == nd))} cells of the far island have no time with the ferry")
+    check(np.array_equal(a[:, :15], b[:, :15]), "the ferry changed times on the near island")
+    # crossing: wait + great-circle length / speed (the line through (20, 12) is a dog-leg)
+    lon = [p[0] for p in line]
+    lat = [p[1] for p in line]
+    R = 6371008.8
+    length = sum(2 * R * math.asin(math.sqrt(math.sin(math.radians(lat[i + 1] - lat[i]) / 2) ** 2 + math.cos(math.radians(lat[i])) *
+                 math.cos(math.radians(lat[i + 1])) * math.sin(math.radians(lon[i + 1] - lon[i]) / 2) ** 2)) for i in range(2))
+    utm = RES * (math.hypot(8, 2) + math.hypot(7, 2))
+    check(abs(length - utm) < 0.002 * utm, f"great-circle length {length:.1f} m far from the projected {utm:.1f} m")
+    cross_s = 30 * 60 + length / 5.0
+    got_s = (b[b_cell[1], b_cell[0]] - b[a_cell[1], a_cell[0]]) * 60.0
+    check(abs(got_s - cross_s) < 0.01, f"ferry crossing {got_s:.3f} s, want wait + length / speed = {cross_s:.3f} s")
+    # the far island: the reference walked from the landing cell, plus the landing's time
+    east = np.where(lc == 3, np.inf, 0.72)  # 5 km/h
+    east[:, :25] = np.inf
+    ref = offroad_ref.offroad_times(east, None, ex, ny, 16, [b_cell[1] * W + b_cell[0]]).reshape(H, W)
+    d = np.abs((b[:, 25:] - b[b_cell[1], b_cell[0]]) * 60000.0 - ref[:, 25:] * 1000.0)
+    check(d.max() <= 1.0, f"far island differs from the reference walked from the landing by {d.max():.3f} ms")
+    o = cli_test.load_summary(fer)["offroad"]
+    check(o["ferries_linked"] == 1 and o["ferries_unlinked"] == 1, f"ferries linked/unlinked {o['ferries_linked']}/{o['ferries_unlinked']}, want 1/1")
+    print(f"ferries: crossing {got_s:.2f} s (wait 1800 s + {length:.1f} m at 18 km/h); far island within {d.max():.3f} ms of the reference")
 
 
 if __name__ == "__main__":

@@ -411,6 +411,67 @@ def case_browser_reports(tmp):
 
 # ---- tables people use ---------------------------------------------------------------------------
 
+def case_uncovered_cells(tmp):
+    """The uncovered raster cells carry lon/lat and their township in demand_uncovered, and the
+    report's list shows both: the place checked against the geometry (reprojected here with osr)
+    and the population raster's cell centres, the township against the township polygons."""
+    from osgeo import osr
+    out = os.path.join(tmp, "cells")
+    run(cov(out, f"{DEMO}/facilities.csv", "--lang", "zh,en"))
+    ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    lyr = ds.GetLayerByName("demand_uncovered")
+    to_ll = osr.CoordinateTransformation(lyr.GetSpatialRef(), ll_srs())
+    tds = ogr.Open(f"{DEMO}/townships.geojson")
+    tw = tds.GetLayer(0)
+    towns = [(f.GetField("name"), f.GetField("name_zh"), f.GetGeometryRef().Clone()) for f in tw]
+    pop = gdal.Open(f"{DEMO}/population.asc")
+    gt = pop.GetGeoTransform()
+    feats = list(lyr)
+    check(len(feats) > 20, f"only {len(feats)} uncovered cells")
+    for f in feats:
+        lon, lat = f.GetField("lon"), f.GetField("lat")
+        g = f.GetGeometryRef()
+        x, y, _ = to_ll.TransformPoint(g.GetX(), g.GetY())
+        check(abs(x - lon) < 1e-6 and abs(y - lat) < 1e-6, f"cell {f.GetField('rank')}: lon/lat {lon}, {lat}; geometry at {x}, {y}")
+        # a cell centre of the population grid (the raster is in lon/lat)
+        cx, cy = (lon - gt[0]) / gt[1] - 0.5, (lat - gt[3]) / gt[5] - 0.5
+        check(abs(cx - round(cx)) < 1e-4 and abs(cy - round(cy)) < 1e-4, f"cell {f.GetField('rank')} is not on a cell centre: {cx}, {cy}")
+        pt = ogr.Geometry(ogr.wkbPoint)
+        pt.AddPoint_2D(lon, lat)
+        inside = [n for n, _, geom in towns if geom.Contains(pt)]
+        check(f.GetField("admin") and inside == [f.GetField("admin")], f"cell {f.GetField('rank')}: admin {f.GetField('admin')}, inside {inside}")
+    for lang in ("zh", "en"):
+        html = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        head = "未覆盖的人口格网" if lang == "zh" else "Uncovered population cells"
+        sec = html[html.find(head):]
+        sec = sec[:sec.find("</table>")]
+        check("位置" in sec if lang == "zh" else "Location (lat, lon)" in sec, f"report_{lang}: no location column")
+        rows = re.findall(r"<tr><td>(\d+)</td>(.*?)</tr>", sec)
+        check(len(rows) == 20, f"report_{lang}: {len(rows)} uncovered rows")
+        for rank, cells in rows:
+            f = feats[int(rank) - 1]
+            want = f"{f.GetField('lat'):.5f}, {f.GetField('lon'):.5f}"
+            check(want in cells, f"report_{lang} rank {rank}: no location {want} in {cells}")
+            zh = next(z for n, z, _ in towns if n == f.GetField("admin"))
+            check((zh if lang == "zh" else f.GetField("admin")) in cells, f"report_{lang} rank {rank}: township missing in {cells}")
+    # without townships: no empty township column, the place still given
+    out2 = os.path.join(tmp, "noadmin")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+         f"{DEMO}/facilities.csv", "--out", out2, "--quiet", "--lang", "en"])
+    html = open(os.path.join(out2, "report_en.html"), encoding="utf-8").read()
+    sec = html[html.find("Uncovered population cells"):]
+    sec = sec[:sec.find("</table>")]
+    check("Township" not in sec and "Location (lat, lon)" in sec, "report without townships: empty township column or no location")
+
+
+def ll_srs():
+    from osgeo import osr
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(4326)
+    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return s
+
+
 def case_report_tables(tmp):
     """access_by_village.csv (BOM, one row per village, cross-checked against summary.json) and
     .xlsx; referrals.csv; tiers by level; the joined count of all facilities; 万; comparison.csv
@@ -478,6 +539,24 @@ def case_report_tables(tmp):
     html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
     check("万" in html and "转诊" in html and "青山县人民医院" in html, "report_zh.html: no 万 or no referral table")
     check("<td>33</td><td>32</td>" in html, "the all-facilities row does not say how many joined the network")
+    # the township chart: one bar per township of coverage_by_admin, lowest share within 30 minutes
+    # first, each bar's figure that township's share (from the GeoPackage, not from the report)
+    cds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    adm = [(f.GetField("name_zh"), f.GetField("name"), f.GetField("pop_le_30") / f.GetField("population"))
+           for f in cds.GetLayerByName("coverage_by_admin")]
+    adm.sort(key=lambda a: a[2])
+    for lang, head in (("zh", "按乡镇的行车时间分布"), ("en", "Population by travel time, per township")):
+        page = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        check(head in page, f"report_{lang}: no township chart")
+        svg = page[page.find("<svg", page.find(head)):]
+        svg = svg[:svg.find("</svg>")]
+        names = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+        shares = [float(x) for x in re.findall(r">([\d.]+)%</text>", svg)]
+        want = [a[0] if lang == "zh" else a[1] for a in adm]
+        check(names == want, f"report_{lang}: township bars {names}, expected by share {want}")
+        check(len(shares) == len(adm) and all(abs(s - 100 * a[2]) < 0.051 for s, a in zip(shares, adm)),
+              f"report_{lang}: bar shares {shares} vs {[round(100 * a[2], 1) for a in adm]}")
+        check(svg.count("<rect") >= len(adm) + 4, f"report_{lang}: township chart draws too few bars")
 
     # tiers by level, not alphabetically, in the report and on stdout
     out2 = os.path.join(tmp, "levels")
