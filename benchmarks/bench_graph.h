@@ -34,30 +34,30 @@ static inline uint64_t bench_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* Peak resident set size of this process in KiB (VmHWM), 0 if unknown. */
-static inline long bench_peak_rss_kb(void)
+/* A figure in KiB of /proc/self/status (key with its colon, e.g. "VmRSS:"), 0 if unknown. */
+static inline long bench_status_kb(const char *key)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kb = 0;
+    size_t n = strlen(key);
     if (!f) return 0;
     while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
+        if (!strncmp(line, key, n)) kb = strtol(line + n, NULL, 10);
     fclose(f);
     return kb;
+}
+
+/* Peak resident set size of this process in KiB (VmHWM), 0 if unknown. */
+static inline long bench_peak_rss_kb(void)
+{
+    return bench_status_kb("VmHWM:");
 }
 
 /* Current resident set size in KiB (VmRSS). */
 static inline long bench_rss_kb(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    if (!f) return 0;
-    while (fgets(line, sizeof(line), f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = strtol(line + 6, NULL, 10);
-    fclose(f);
-    return kb;
+    return bench_status_kb("VmRSS:");
 }
 
 /* Whole file into a NUL-terminated buffer; NULL (and a message on stderr) on failure. */

@@ -17,14 +17,7 @@ import tempfile
 SRC = os.environ.get('CC_SRC', os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(SRC, 'benchmarks'))
 from harness import gate  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
+from harness.checks import check, summary  # noqa: E402
 
 
 def main():
@@ -59,8 +52,7 @@ def check_demo(work):
     c = gate.compare(ref, peer)
     check(c['agree'] and c['sources'] == len(sources), f'scipy agrees with carecircle: {gate.describe(c)}')
 
-    print(f'{len(failures)} failed')
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == '__main__':

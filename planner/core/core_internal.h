@@ -87,6 +87,16 @@ void *cc__calloc_array(size_t n, size_t size);
 void *cc__malloc_array(size_t n, size_t size);
 void *cc__realloc_array(void *p, size_t n, size_t size);
 char *cc__strdup(const char *s);
+/* Parallel arrays (columns of one table) resized together to n elements: each column that is on
+ * is reallocated in turn and keeps its old block when that fails. false when any failed. Build
+ * the list with CC__COLUMN(pointer lvalue, on). */
+typedef struct cc__column {
+    void *ptr; /* address of the column's pointer */
+    size_t size;
+    bool on;
+} cc__column;
+#define CC__COLUMN(p, on) {(void *)&(p), sizeof(*(p)), (on)}
+bool cc__realloc_columns(const cc__column *cols, size_t n_cols, size_t n);
 /* Free each of n pointers (free(NULL) is a no-op): the one way a destroy frees its list of
  * arrays. Use through CC__FREE_ALL(p1, p2, ...), which reads every pointer before freeing any. */
 void cc__free_each(void *const *ptrs, size_t n);

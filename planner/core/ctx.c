@@ -229,6 +229,21 @@ void *cc__realloc_array(void *p, size_t n, size_t size)
     return realloc(p, n * size);
 }
 
+bool cc__realloc_columns(const cc__column *cols, size_t n_cols, size_t n)
+{
+    bool ok = true;
+    for (size_t i = 0; i < n_cols; i++) {
+        if (!cols[i].on) continue;
+        void *old, *q;
+        memcpy(&old, cols[i].ptr, sizeof(old));
+        if ((q = cc__realloc_array(old, n, cols[i].size)))
+            memcpy(cols[i].ptr, &q, sizeof(q));
+        else
+            ok = false;
+    }
+    return ok;
+}
+
 void cc__free_each(void *const *ptrs, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(ptrs[i]);

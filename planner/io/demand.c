@@ -34,19 +34,10 @@ static cc_status reserve(cc_ctx *ctx, cc__demand *d, size_t *cap, size_t need, b
     if (need <= *cap) return CC_OK;
     size_t c = *cap ? *cap * 2 : 4096;
     while (c < need) c *= 2;
-    double *x = cc__realloc_array(d->x, c, sizeof(double));
-    if (x) d->x = x;
-    double *y = cc__realloc_array(d->y, c, sizeof(double));
-    if (y) d->y = y;
-    double *p = cc__realloc_array(d->pop, c, sizeof(double));
-    if (p) d->pop = p;
-    int64_t *cl = cc__realloc_array(d->cell, c, sizeof(int64_t));
-    if (cl) d->cell = cl;
-    char **nm = names ? cc__realloc_array(d->name, c, sizeof(char *)) : d->name;
-    if (nm) d->name = nm;
-    char **zh = names && d->name_zh ? cc__realloc_array(d->name_zh, c, sizeof(char *)) : d->name_zh;
-    if (zh) d->name_zh = zh;
-    if (!x || !y || !p || !cl || (names && !nm) || (d->name_zh && !zh)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
+    const cc__column cols[] = {CC__COLUMN(d->x, true),       CC__COLUMN(d->y, true),     CC__COLUMN(d->pop, true),
+                               CC__COLUMN(d->cell, true),    CC__COLUMN(d->name, names),
+                               CC__COLUMN(d->name_zh, names && d->name_zh)};
+    if (!cc__realloc_columns(cols, sizeof(cols) / sizeof(cols[0]), c)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading population");
     *cap = c;
     return CC_OK;
 }

@@ -238,23 +238,11 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         }
         if (f->n == cap) {
             size_t c = cap ? cap * 2 : 256;
-            double *a1 = cc__realloc_array(f->x, c, sizeof(double));
-            if (a1) f->x = a1;
-            double *a2 = cc__realloc_array(f->y, c, sizeof(double));
-            if (a2) f->y = a2;
-            char **a3 = cc__realloc_array(f->name, c, sizeof(char *));
-            if (a3) f->name = a3;
-            char **a4 = cc__realloc_array(f->tier_raw, c, sizeof(char *));
-            if (a4) f->tier_raw = a4;
-            int *a5 = cc__realloc_array(f->tier, c, sizeof(int));
-            if (a5) f->tier = a5;
-            int64_t *a6 = cc__realloc_array(f->fid, c, sizeof(int64_t));
-            if (a6) f->fid = a6;
-            char **a7 = fzh >= 0 ? cc__realloc_array(f->name_zh, c, sizeof(char *)) : NULL;
-            if (a7) f->name_zh = a7;
-            double *a8 = fcap >= 0 ? cc__realloc_array(f->capacity, c, sizeof(double)) : NULL;
-            if (a8) f->capacity = a8;
-            if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || (fzh >= 0 && !a7) || (fcap >= 0 && !a8)) {
+            const cc__column cols[] = {CC__COLUMN(f->x, true),        CC__COLUMN(f->y, true),
+                                       CC__COLUMN(f->name, true),     CC__COLUMN(f->tier_raw, true),
+                                       CC__COLUMN(f->tier, true),     CC__COLUMN(f->fid, true),
+                                       CC__COLUMN(f->name_zh, fzh >= 0), CC__COLUMN(f->capacity, fcap >= 0)};
+            if (!cc__realloc_columns(cols, sizeof(cols) / sizeof(cols[0]), c)) {
                 OGR_F_Destroy(ft);
                 cc__gdal_end(ctx);
                 goto nomem;
@@ -505,27 +493,12 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
     f->n = o;
     if (n_add) {
         size_t cap = f->n + n_add;
-        double *a1 = cc__realloc_array(f->x, cap, sizeof(double));
-        if (a1) f->x = a1;
-        double *a2 = cc__realloc_array(f->y, cap, sizeof(double));
-        if (a2) f->y = a2;
-        double *a3 = cc__realloc_array(f->lon, cap, sizeof(double));
-        if (a3) f->lon = a3;
-        double *a4 = cc__realloc_array(f->lat, cap, sizeof(double));
-        if (a4) f->lat = a4;
-        char **a5 = cc__realloc_array(f->name, cap, sizeof(char *));
-        if (a5) f->name = a5;
-        char **a6 = cc__realloc_array(f->tier_raw, cap, sizeof(char *));
-        if (a6) f->tier_raw = a6;
-        int *a7 = cc__realloc_array(f->tier, cap, sizeof(int));
-        if (a7) f->tier = a7;
-        int64_t *a8 = cc__realloc_array(f->fid, cap, sizeof(int64_t));
-        if (a8) f->fid = a8;
-        char **a9 = f->name_zh ? cc__realloc_array(f->name_zh, cap, sizeof(char *)) : NULL;
-        if (a9) f->name_zh = a9;
-        double *a10 = f->capacity ? cc__realloc_array(f->capacity, cap, sizeof(double)) : NULL;
-        if (a10) f->capacity = a10;
-        if (!a1 || !a2 || !a3 || !a4 || !a5 || !a6 || !a7 || !a8 || (f->name_zh && !a9) || (f->capacity && !a10)) {
+        const cc__column cols[] = {CC__COLUMN(f->x, true),         CC__COLUMN(f->y, true),
+                                   CC__COLUMN(f->lon, true),       CC__COLUMN(f->lat, true),
+                                   CC__COLUMN(f->name, true),      CC__COLUMN(f->tier_raw, true),
+                                   CC__COLUMN(f->tier, true),      CC__COLUMN(f->fid, true),
+                                   CC__COLUMN(f->name_zh, f->name_zh != NULL), CC__COLUMN(f->capacity, f->capacity != NULL)};
+        if (!cc__realloc_columns(cols, sizeof(cols) / sizeof(cols[0]), cap)) {
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
             goto out;
         }

@@ -49,4 +49,9 @@ cc_status cc__read_text_file(cc_ctx *ctx, const char *path, const char *what, ch
 /* Parse an OSM maxspeed value ("50", "30 mph", "RU:rural"...) in km/h; 0 when unusable. */
 double cc__parse_maxspeed(const char *s);
 
+/* The road window o->bbox (working CRS o->crs) as bounds in @p dst, edges densified so that the
+ * rectangle holds the whole window (roads.c's filter and osm_pbf.c's lon/lat window). */
+cc_status cc__roads_window_bounds(cc_ctx *ctx, const cc_roads_opts *o, OGRSpatialReferenceH dst, const char *path, double *x0,
+                                  double *y0, double *x1, double *y1);
+
 #endif

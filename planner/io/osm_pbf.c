@@ -107,6 +107,29 @@ static int pb_skip(pb *r, uint32_t wt)
     }
 }
 
+/* A field of a message to keep: its number and where its value goes (a length-delimited field's
+ * bytes in sub, a varint in v; the other pointer NULL). The last occurrence wins; a field of
+ * another wire type, or not listed, is skipped. */
+typedef struct pb_field {
+    uint32_t num;
+    pb *sub;
+    uint64_t *v;
+} pb_field;
+
+/* Reads message m into the listed fields: 0, or -1 when malformed. */
+static int pb_fields(pb m, const pb_field *fs, size_t n)
+{
+    uint32_t f, wt;
+    int k;
+    while ((k = pb_key(&m, &f, &wt)) == 0) {
+        const pb_field *x = NULL;
+        for (size_t i = 0; i < n && !x; i++)
+            if (fs[i].num == f && wt == (fs[i].sub ? 2u : 0u)) x = &fs[i];
+        if (x ? (x->sub ? pb_bytes(&m, x->sub) : pb_varint(&m, x->v)) : pb_skip(&m, wt)) return -1;
+    }
+    return k < 0 ? -1 : 0;
+}
+
 /* Count of varints in a packed field (each ends in a byte without the high bit). */
 static size_t pb_count_varints(pb r)
 {
@@ -298,25 +321,11 @@ static uint32_t pool_add(pbf_block *b, const str *s)
  * highway tag. */
 static int way_parse(pb w, const block_view *v, pbf_block *b)
 {
-    uint32_t f, wt;
-    int k;
-    int64_t id = 0;
+    uint64_t uid = 0;
     pb keys = {0}, vals = {0}, refs = {0};
-    while ((k = pb_key(&w, &f, &wt)) == 0) {
-        uint64_t x;
-        if (f == 1 && wt == 0) {
-            if (pb_varint(&w, &x)) return -1;
-            id = (int64_t)x;
-        } else if (f == 2 && wt == 2) {
-            if (pb_bytes(&w, &keys)) return -1;
-        } else if (f == 3 && wt == 2) {
-            if (pb_bytes(&w, &vals)) return -1;
-        } else if (f == 8 && wt == 2) {
-            if (pb_bytes(&w, &refs)) return -1;
-        } else if (pb_skip(&w, wt))
-            return -1;
-    }
-    if (k < 0) return -1;
+    const pb_field fs[] = {{1, NULL, &uid}, {2, &keys, NULL}, {3, &vals, NULL}, {8, &refs, NULL}};
+    if (pb_fields(w, fs, sizeof(fs) / sizeof(fs[0]))) return -1;
+    int64_t id = (int64_t)uid;
     size_t nk = keys.p ? pb_count_varints(keys) : 0, nv = vals.p ? pb_count_varints(vals) : 0;
     if (nk != nv) return -1;
     size_t nr = refs.p ? pb_count_varints(refs) : 0;
@@ -486,19 +495,8 @@ static int dense_parse(pb d, const block_view *v, const node_table *t)
 {
     size_t hint = 0;
     pb ids = {0}, lats = {0}, lons = {0};
-    uint32_t f, wt;
-    int k;
-    while ((k = pb_key(&d, &f, &wt)) == 0) {
-        if (f == 1 && wt == 2) {
-            if (pb_bytes(&d, &ids)) return -1;
-        } else if (f == 8 && wt == 2) {
-            if (pb_bytes(&d, &lats)) return -1;
-        } else if (f == 9 && wt == 2) {
-            if (pb_bytes(&d, &lons)) return -1;
-        } else if (pb_skip(&d, wt))
-            return -1;
-    }
-    if (k < 0) return -1;
+    const pb_field fs[] = {{1, &ids, NULL}, {8, &lats, NULL}, {9, &lons, NULL}};
+    if (pb_fields(d, fs, sizeof(fs) / sizeof(fs[0]))) return -1;
     int64_t id = 0, lat = 0, lon = 0;
     while (ids.p && ids.p < ids.end) {
         uint64_t a, b, c;
@@ -513,21 +511,10 @@ static int dense_parse(pb d, const block_view *v, const node_table *t)
 
 static int node_parse(pb nd, const block_view *v, const node_table *t)
 {
-    uint32_t f, wt;
-    int k;
-    int64_t id = 0, lat = 0, lon = 0;
+    uint64_t id = 0, lat = 0, lon = 0;
     size_t hint = 0;
-    while ((k = pb_key(&nd, &f, &wt)) == 0) {
-        uint64_t x;
-        if ((f == 1 || f == 8 || f == 9) && wt == 0) {
-            if (pb_varint(&nd, &x)) return -1;
-            if (f == 1) id = zigzag(x);
-            if (f == 8) lat = zigzag(x);
-            if (f == 9) lon = zigzag(x);
-        } else if (pb_skip(&nd, wt))
-            return -1;
-    }
-    return k < 0 || node_put(t, v, id, lat, lon, &hint) ? -1 : 0;
+    const pb_field fs[] = {{1, NULL, &id}, {8, NULL, &lat}, {9, NULL, &lon}};
+    return pb_fields(nd, fs, sizeof(fs) / sizeof(fs[0])) || node_put(t, v, zigzag(id), zigzag(lat), zigzag(lon), &hint) ? -1 : 0;
 }
 
 static void block_nodes(const uint8_t *p, size_t n, pbf_block *b, const node_table *t)
@@ -648,17 +635,9 @@ static int scan_blobs(const uint8_t *buf, size_t len, pbf_block **blocks, size_t
         }
         pb h = {buf + pos, buf + pos + hl}, type = {0};
         uint32_t f, wt;
-        int k;
         uint64_t ds = UINT64_MAX;
-        while ((k = pb_key(&h, &f, &wt)) == 0) {
-            if (f == 1 && wt == 2) {
-                if (pb_bytes(&h, &type)) k = -1;
-            } else if (f == 3 && wt == 0) {
-                if (pb_varint(&h, &ds)) k = -1;
-            } else if (pb_skip(&h, wt))
-                k = -1;
-            if (k < 0) break;
-        }
+        const pb_field fs[] = {{1, &type, NULL}, {3, NULL, &ds}};
+        int k = pb_fields(h, fs, sizeof(fs) / sizeof(fs[0])) ? -1 : 1;
         pos += hl;
         if (k > 0 && type.p && ((type.end - type.p == 9 && !memcmp(type.p, "OSMHeader", 9)) ||
                                  (type.end - type.p == 7 && !memcmp(type.p, "OSMData", 7))))
@@ -1180,20 +1159,8 @@ static void cache_put(const char *path, size_t size, uint64_t hash, parsed *p)
 /* roads.c's set_bbox_filter for this reader: the window (working CRS) as a lon/lat rectangle. */
 static cc_status window_make(cc_ctx *ctx, const cc_roads_opts *o, OGRSpatialReferenceH wgs, const char *path, window *win)
 {
-    OGRSpatialReferenceH work = NULL;
-    cc_status st;
-    if (!o->crs) return cc__fail(ctx, CC_ERR_PARAM, "Reading roads of '%s' in a window needs the working CRS", path);
-    if (!(o->bbox[0] < o->bbox[2]) || !(o->bbox[1] < o->bbox[3]))
-        return cc__fail(ctx, CC_ERR_PARAM, "Road window for '%s' is empty or not finite", path);
-    if ((st = cc__srs_from_user(ctx, o->crs, &work))) return st;
-    cc__gdal_begin(ctx);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, wgs);
-    int ok = ct && OCTTransformBounds(ct, o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3], &win->x0, &win->y0, &win->x1,
-                                      &win->y1, 21);
-    cc__gdal_end(ctx);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    OSRDestroySpatialReference(work);
-    if (!ok) return cc__fail(ctx, CC_ERR_CRS, "Unable to transform the road window to the CRS of '%s': %s", path, cc__gdal_msg(ctx));
+    cc_status st = cc__roads_window_bounds(ctx, o, wgs, path, &win->x0, &win->y0, &win->x1, &win->y1);
+    if (st) return st;
     /* the rectangle OGR_L_SetSpatialFilterRect makes */
     OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
     win->rect = OGR_G_CreateGeometry(wkbPolygon);

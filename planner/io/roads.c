@@ -278,9 +278,8 @@ cc_status cc__roads_project(cc_ctx *ctx, cc_roads *r, const char *path, OGRSpati
     return project_roads(&s, src, o ? o : &defaults);
 }
 
-/* Restrict @p lyr to the features crossing o->bbox (working CRS), transformed to the layer's
- * CRS with densified edges so that the filter rectangle contains the whole window. */
-static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReferenceH src, const cc_roads_opts *o, const char *path)
+cc_status cc__roads_window_bounds(cc_ctx *ctx, const cc_roads_opts *o, OGRSpatialReferenceH dst, const char *path, double *x0,
+                                  double *y0, double *x1, double *y1)
 {
     OGRSpatialReferenceH work = NULL;
     cc_status st;
@@ -288,16 +287,23 @@ static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReference
     if (!(o->bbox[0] < o->bbox[2]) || !(o->bbox[1] < o->bbox[3]))
         return cc__fail(ctx, CC_ERR_PARAM, "Road window for '%s' is empty or not finite", path);
     if ((st = cc__srs_from_user(ctx, o->crs, &work))) return st;
-    double x0, y0, x1, y1;
     cc__gdal_begin(ctx);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, src);
-    int ok = ct && OCTTransformBounds(ct, o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3], &x0, &y0, &x1, &y1, 21);
-    if (ok) OGR_L_SetSpatialFilterRect(lyr, x0, y0, x1, y1);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(work, dst);
+    int ok = ct && OCTTransformBounds(ct, o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3], x0, y0, x1, y1, 21);
     cc__gdal_end(ctx);
     if (ct) OCTDestroyCoordinateTransformation(ct);
     OSRDestroySpatialReference(work);
     if (!ok) return cc__fail(ctx, CC_ERR_CRS, "Unable to transform the road window to the CRS of '%s': %s", path, cc__gdal_msg(ctx));
     return CC_OK;
+}
+
+/* Restrict @p lyr to the features crossing o->bbox (working CRS), in the layer's CRS @p src. */
+static cc_status set_bbox_filter(cc_ctx *ctx, OGRLayerH lyr, OGRSpatialReferenceH src, const cc_roads_opts *o, const char *path)
+{
+    double x0, y0, x1, y1;
+    cc_status st = cc__roads_window_bounds(ctx, o, src, path, &x0, &y0, &x1, &y1);
+    if (!st) OGR_L_SetSpatialFilterRect(lyr, x0, y0, x1, y1);
+    return st;
 }
 
 /* Find the class, speed and attribute fields of the layer and check that the ones asked for (or

@@ -40,6 +40,15 @@ static void set_rgb(cairo_t *cr, int r, int g, int b, double a)
     cairo_set_source_rgba(cr, r / 255.0, g / 255.0, b / 255.0, a);
 }
 
+/* Fill the current path (in the source already set), then outline it in colour (r, g, b) at width w. */
+static void fill_outline(cairo_t *cr, double r, double g, double b, double w)
+{
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, r, g, b);
+    cairo_set_line_width(cr, w);
+    cairo_stroke(cr);
+}
+
 /* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
 static const char *head_label(const rp_data *d, const char *lang, char *buf, size_t n)
 {
@@ -242,10 +251,7 @@ static void tier_symbol(cairo_t *cr, int cls, double x, double y)
         cairo_close_path(cr);
     }
     set_rgb(cr, c[0], c[1], c[2], 1);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_set_line_width(cr, k == 3 ? 0.5 : 0.8);
-    cairo_stroke(cr);
+    fill_outline(cr, 1, 1, 1, k == 3 ? 0.5 : 0.8);
     if (k == 0) { /* white cross */
         cairo_set_line_width(cr, 1.6);
         cairo_move_to(cr, x - 2.6, y);
@@ -268,15 +274,23 @@ static void star(cairo_t *cr, double x, double y, double R)
     }
     cairo_close_path(cr);
     cairo_set_source_rgb(cr, 1.0, 0.84, 0.0);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_set_line_width(cr, 0.9);
-    cairo_stroke(cr);
+    fill_outline(cr, 0, 0, 0, 0.9);
 }
 
 static bool is_main(const char *cls)
 {
     return cls && (!strcmp(cls, "motorway") || !strcmp(cls, "trunk") || !strcmp(cls, "primary") || !strcmp(cls, "secondary"));
+}
+
+/* A township boundary, on the map and in its legend: purple dash-dot. */
+static void stroke_admin(cairo_t *cr)
+{
+    set_rgb(cr, 90, 60, 110, 0.9);
+    cairo_set_line_width(cr, 0.9);
+    double dash[] = {5, 2, 1, 2};
+    cairo_set_dash(cr, dash, 4, 0);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
 }
 
 static void road_style(cairo_t *cr, const rp_road *r, int pass)
@@ -340,10 +354,7 @@ static void scale_bar(const mapctx *m)
             cairo_set_source_rgb(cr, 1, 1, 1);
         else
             cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-        cairo_set_line_width(cr, 0.5);
-        cairo_stroke(cr);
+        fill_outline(cr, 0.15, 0.15, 0.15, 0.5);
     }
     text(cr, x, y - 12, "0", 7, false, 40, 40, 40, CENTER, false, 0);
     text(cr, x + w, y - 12, lab, 7, false, 40, 40, 40, CENTER, false, 0);
@@ -365,10 +376,7 @@ static void north_arrow(const mapctx *m)
     cairo_line_to(cr, x, y + 2);
     cairo_close_path(cr);
     cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    cairo_set_line_width(cr, 0.7);
-    cairo_stroke(cr);
+    fill_outline(cr, 0.15, 0.15, 0.15, 0.7);
     text(cr, x, y - 28, cc__tr(m->lang, "north"), 9, true, 30, 30, 30, CENTER, true, 0);
 }
 
@@ -426,13 +434,8 @@ static void draw_frame_content(mapctx *m)
     for (size_t i = 0; i < d->n_adm; i++) {
         cairo_new_path(cr);
         path_geom(m, d->adm[i].geom);
-        set_rgb(cr, 90, 60, 110, 0.9);
-        cairo_set_line_width(cr, 0.9);
-        double dash[] = {5, 2, 1, 2};
-        cairo_set_dash(cr, dash, 4, 0);
-        cairo_stroke(cr);
+        stroke_admin(cr);
     }
-    cairo_set_dash(cr, NULL, 0, 0);
     /* uncovered demand: villages beyond the threshold (red rings, the 30 largest), and every
      * point or cell with no road access (grey) or on roads that reach no facility (purple) */
     if (d->points_demand)
@@ -460,10 +463,7 @@ static void draw_frame_content(mapctx *m)
             if (side > 0) {
                 cairo_fill(cr);
             } else {
-                cairo_fill_preserve(cr);
-                cairo_set_source_rgb(cr, 1, 1, 1);
-                cairo_set_line_width(cr, 0.6);
-                cairo_stroke(cr);
+                fill_outline(cr, 1, 1, 1, 0.6);
             }
         }
     }
@@ -555,10 +555,7 @@ static double legend_swatch(cairo_t *cr, double x, double y, double r, double g,
 {
     cairo_rectangle(cr, x, y + 1.5, 18, 10);
     cairo_set_source_rgb(cr, r, g, b);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
-    cairo_set_line_width(cr, 0.4);
-    cairo_stroke(cr);
+    fill_outline(cr, 0.5, 0.5, 0.5, 0.4);
     double h = text(cr, x + 24, y, label, 8.5, false, 30, 30, 30, LEFT, false, 170);
     return fmax(h, 13) + 2;
 }
@@ -671,12 +668,7 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         cairo_new_path(cr);
         cairo_move_to(cr, x, y + 6.5);
         cairo_line_to(cr, x + 18, y + 6.5);
-        set_rgb(cr, 90, 60, 110, 0.9);
-        cairo_set_line_width(cr, 0.9);
-        double dash[] = {5, 2, 1, 2};
-        cairo_set_dash(cr, dash, 4, 0);
-        cairo_stroke(cr);
-        cairo_set_dash(cr, NULL, 0, 0);
+        stroke_admin(cr);
         y += fmax(text(cr, x + 24, y, cc__tr(m->lang, "admin"), 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
     }
     /* key figures box, at the bottom of the panel: the headline tiers only (capable care) */
@@ -727,10 +719,7 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     double by = fmax(y + 8, bottom - box_h);
     cairo_rectangle(cr, x - 4, by, w, bottom - by);
     cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_fill_preserve(cr);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    cairo_set_line_width(cr, 0.7);
-    cairo_stroke(cr);
+    fill_outline(cr, 0.35, 0.35, 0.35, 0.7);
     double ty = by + 5;
     ty += heading(cr, x + 2, ty, cc__tr(m->lang, "key_figures"));
     ty += text(cr, x + 2, ty, g->str, 8.3, false, 20, 20, 20, LEFT, false, w - 12);

@@ -225,21 +225,12 @@ static void r_site_isochrones(GString *g, const char *lang)
     g_string_free(sy, TRUE);
 }
 
-static void r_candidates(GString *g)
+/* Every point the same marker (candidates, proposed sites). */
+static void r_single_marker(GString *g, const char *shape, rgb c, double size, rgb o, double ow)
 {
     GString *sy = g_string_new("");
     sym_open(sy, "marker", "0", 1);
-    marker_layer(sy, "circle", (rgb){150, 150, 150}, 1.2, (rgb){255, 255, 255}, 0.1);
-    g_string_append(sy, "      </symbol>\n");
-    r_single(g, sy->str);
-    g_string_free(sy, TRUE);
-}
-
-static void r_proposed(GString *g)
-{
-    GString *sy = g_string_new("");
-    sym_open(sy, "marker", "0", 1);
-    marker_layer(sy, "star", (rgb){255, 215, 0}, 7.0, (rgb){0, 0, 0}, 0.5);
+    marker_layer(sy, shape, c, size, o, ow);
     g_string_append(sy, "      </symbol>\n");
     r_single(g, sy->str);
     g_string_free(sy, TRUE);
@@ -395,12 +386,12 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     if (!strcmp(L->name, "isochrones") && d->is_site) r_site_isochrones(g, lang);
     else if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
     else if (!strcmp(L->name, "existing_facilities")) r_facilities(g, d, lang, "tier");
-    else if (!strcmp(L->name, "candidates")) r_candidates(g);
+    else if (!strcmp(L->name, "candidates")) r_single_marker(g, "circle", (rgb){150, 150, 150}, 1.2, (rgb){255, 255, 255}, 0.1);
     else if (!strcmp(L->name, "catchments")) r_catchments(g);
     else if (!strcmp(L->name, "facilities")) r_facilities(g, d, lang, "tier");
     else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
     else if (!strcmp(L->name, "roads")) r_roads(g, lang);
-    else if (!strcmp(L->name, "proposed_sites")) r_proposed(g);
+    else if (!strcmp(L->name, "proposed_sites")) r_single_marker(g, "star", (rgb){255, 215, 0}, 7.0, (rgb){0, 0, 0}, 0.5);
     else if (!strcmp(L->name, "admin_areas")) {
         r_admin_outline(g);
         bool has_zh = false;

@@ -219,6 +219,22 @@ static cc_status run_glpk_quiet(cc_ctx *ctx, glp_prob *lp, bool mip, double time
     return CC_OK;
 }
 
+/* A minimising model solved (run_glpk), its value and bound divided by @p unit, its sites read
+ * from the columns x_j (picked_sites). */
+static cc_status solve_pick(cc_ctx *ctx, glp_prob *lp, bool mip, double time_limit_s, cb_data *cb, double unit, int x0, uint32_t m,
+                            uint32_t *S_out, cc__lp_out *out)
+{
+    double *colval = NULL;
+    cc_status st = run_glpk(ctx, lp, mip, time_limit_s, cb, true, out, &colval);
+    if (st == CC_OK) {
+        out->value /= unit;
+        out->bound /= unit;
+        picked_sites(colval, x0, m, S_out, out);
+    }
+    free(colval);
+    return st;
+}
+
 cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip, double time_limit_s, const uint32_t *start_S,
                       uint32_t start_q, uint32_t *S_out, cc__lp_out *out)
 {
@@ -226,7 +242,6 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
     const uint32_t m = fl->n_cand, n = fl->n_dem;
     const uint64_t pairs = fl->first[m];
     const bool timed = fl->cost != NULL;
-    double *colval = NULL;
     cb_data cb = {0};
     trip t;
     memset(out, 0, sizeof(*out));
@@ -324,13 +339,9 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
         free(d1);
         free(arg);
     }
-    if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
-    out->value /= unit;
-    out->bound /= unit;
-    picked_sites(colval, x0, m, S_out, out);
+    st = solve_pick(ctx, lp, mip, time_limit_s, &cb, unit, x0, m, S_out, out);
 out:
     free(cb.x);
-    free(colval);
     glp_delete_prob(lp);
     return st;
 }
@@ -340,7 +351,6 @@ cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, dou
 {
     cc_status st = CC_OK;
     const uint32_t m = fl->n_cand, n = fl->n_dem;
-    double *colval = NULL;
     cb_data cb = {0};
     trip t;
     memset(out, 0, sizeof(*out));
@@ -383,11 +393,9 @@ cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, dou
             for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) cb.x[y0 + (int)fl->dem[e]] = 1.0;
         }
     }
-    if ((st = run_glpk(ctx, lp, mip, time_limit_s, &cb, true, out, &colval))) goto out;
-    picked_sites(colval, x0, m, S_out, out);
+    st = solve_pick(ctx, lp, mip, time_limit_s, &cb, 1.0, x0, m, S_out, out);
 out:
     free(cb.x);
-    free(colval);
     glp_delete_prob(lp);
     return st;
 }

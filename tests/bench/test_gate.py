@@ -16,14 +16,7 @@ import tempfile
 SRC = os.environ.get('CC_SRC', os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(SRC, 'benchmarks'))
 from harness import gate, report  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
+from harness.checks import check, summary  # noqa: E402
 
 
 def mix64_plain(x):
@@ -102,8 +95,7 @@ def main():
     c = gate.compare(ref, [])
     check(not c['agree'], 'no answers at all is not agreement')
 
-    print(f'{len(failures)} failed')
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == '__main__':

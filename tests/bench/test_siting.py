@@ -16,14 +16,7 @@ import tempfile
 SRC = os.environ.get('CC_SRC', os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(SRC, 'benchmarks'))
 from harness import siting  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what)
-    if not cond:
-        failures.append(what)
+from harness.checks import check, summary  # noqa: E402
 
 
 def main():
@@ -71,8 +64,7 @@ def main():
             check(ok, f'{name}: {sname} objective {r["objective"]}, evaluated {ev}, brute force {best}')
     # the evaluator itself: a worse answer scores worse
     check(siting.evaluate(inst, 'mclp', [], limit_ms=500) == 0, 'no site covers nothing')
-    print(f'{len(failures)} failed')
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == '__main__':

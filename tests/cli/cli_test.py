@@ -8,9 +8,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 from osgeo import gdal, ogr
 
@@ -159,13 +161,8 @@ def case_threads_identical(tmp):
         s.pop("timings_s")
         import numpy as np
         arr = gdal.Open(os.path.join(out, "travel_time.tif")).ReadAsArray()
-        ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
-        feats = []
-        for i in range(ds.GetLayerCount()):
-            for f in ds.GetLayer(i):
-                g = f.GetGeometryRef()
-                feats.append((ds.GetLayer(i).GetName(), json.dumps(f.items(), sort_keys=True), g.ExportToWkt() if g else ""))
-        digests.append((json.dumps(s, sort_keys=True), hashlib.sha256(arr.tobytes()).hexdigest(), hashlib.sha256(repr(feats).encode()).hexdigest()))
+        digests.append((json.dumps(s, sort_keys=True), hashlib.sha256(arr.tobytes()).hexdigest(),
+                        gpkg_features_digest(os.path.join(out, "coverage.gpkg"))))
     check(digests[0] == digests[1] == digests[2], "results depend on the thread count")
 
 
@@ -224,6 +221,49 @@ def case_comoros_reference(tmp):
     ref = reference(common + ["--profile", f"{SRC}/datasets/profiles/ambulance.yaml"])
     compare(s, ref, 0.01, "comoros raster", tiers=["hospital"])
     check(s["facilities_snapped"] == ref["facilities_snapped"], "snapped facility counts differ")
+
+
+def gpkg_features_digest(path):
+    """sha256 of every layer's features in order: layer name, attributes (sorted JSON), WKT."""
+    ds = ogr.Open(path)
+    feats = []
+    for i in range(ds.GetLayerCount()):
+        for f in ds.GetLayer(i):
+            g = f.GetGeometryRef()
+            feats.append((ds.GetLayer(i).GetName(), json.dumps(f.items(), sort_keys=True), g.ExportToWkt() if g else ""))
+    return hashlib.sha256(repr(feats).encode()).hexdigest()
+
+
+def wait_for_handlers(proc, sigs=(signal.SIGINT, signal.SIGTERM), timeout=30.0):
+    """Wait until the process catches every signal of @p sigs (SigCgt in /proc/PID/status): the
+    ~0.2 s from exec to the handlers (dynamic loading, library start-up) grows under a loaded CI
+    machine, and a signal sent before then kills the process by default instead of testing the
+    run. False when it ended or the time ran out first."""
+    want = 0
+    for sg in sigs:
+        want |= 1 << (sg - 1)
+    end = time.time() + timeout
+    while time.time() < end and proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                cgt = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt:"))
+            if cgt & want == want:
+                return True
+        except (OSError, StopIteration, ValueError):
+            pass
+        time.sleep(0.005)
+    return False
+
+
+def stop_with(proc, sig, timeout, what):
+    """Sends @p sig to a run; its stderr once it has ended; Fail when it has not within @p timeout s."""
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise Fail(f"{what} did not stop the run within {timeout} s")
+    return err
 
 
 def gpkg_content(path):

@@ -348,22 +348,6 @@ def case_fifo_inputs(tmp):
 
 # ---- 4. signals ------------------------------------------------------------------------------------
 
-def wait_for_handlers(proc, timeout=30.0):
-    want = 0
-    for sg in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-        want |= 1 << (sg - 1)
-    end = time.time() + timeout
-    while time.time() < end and proc.poll() is None:
-        try:
-            with open(f"/proc/{proc.pid}/status") as f:
-                cgt = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt:"))
-            if cgt & want == want:
-                return True
-        except (OSError, StopIteration, ValueError):
-            pass
-        time.sleep(0.005)
-    return False
-
 
 def case_signals(tmp):
     """SIGINT, SIGTERM, SIGHUP and SIGPIPE end a run promptly in every phase (reading, searching,
@@ -388,19 +372,14 @@ def case_signals(tmp):
             for delay in (0.05, 0.4, 1.2):
                 before = tree_digest(out)
                 proc = subprocess.Popen([BIN] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                wait_for_handlers(proc)
+                cli_test.wait_for_handlers(proc, (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE))
                 time.sleep(delay)
                 if proc.poll() is not None:
                     proc.communicate()
                     print(f"{name}: finished before {sig.name} at {delay} s")
                     continue
                 t0 = time.time()
-                proc.send_signal(sig)
-                try:
-                    _, err = proc.communicate(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    raise Fail(f"{name}: {sig.name} at {delay} s did not stop the run within 30 s")
+                err = cli_test.stop_with(proc, sig, 30, f"{name}: {sig.name} at {delay} s")
                 took = time.time() - t0
                 worst = max(worst, took)
                 if proc.returncode == 0:

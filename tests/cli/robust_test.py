@@ -163,23 +163,6 @@ def long_run_args(out):
             "--facilities", f"{DEMO}/facilities.csv", "--resolution", "8", "--out", out, "--quiet"]
 
 
-def wait_for_handlers(proc, timeout=30.0):
-    """Wait until the process catches SIGINT and SIGTERM (SigCgt in /proc/PID/status): the ~0.2 s
-    from exec to the handlers (dynamic loading, library start-up) grows under a loaded CI machine,
-    and a signal sent before then kills the process by default instead of testing the run."""
-    want = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
-    end = time.time() + timeout
-    while time.time() < end and proc.poll() is None:
-        try:
-            with open(f"/proc/{proc.pid}/status") as f:
-                cgt = next(int(l.split()[1], 16) for l in f if l.startswith("SigCgt:"))
-            if cgt & want == want:
-                return
-        except (OSError, StopIteration, ValueError):
-            pass
-        time.sleep(0.01)
-
-
 def case_interrupt(tmp):
     out = os.path.join(tmp, "out")
     run(demo_args(out))
@@ -187,14 +170,9 @@ def case_interrupt(tmp):
     for sig, delay in ((signal.SIGINT, 0.3), (signal.SIGTERM, 1.0), (signal.SIGINT, 2.0)):
         t0 = time.time()
         proc = subprocess.Popen([BIN] + long_run_args(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wait_for_handlers(proc)
+        cli_test.wait_for_handlers(proc)
         time.sleep(delay)
-        proc.send_signal(sig)
-        try:
-            _, err = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise Fail(f"{sig.name} did not stop the run within 60 s")
+        err = cli_test.stop_with(proc, sig, 60, sig.name)
         took = time.time() - t0
         if proc.returncode == 0:
             raise Fail(f"the run finished before {sig.name} at {delay} s; make the test run longer")

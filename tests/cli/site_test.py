@@ -5,7 +5,6 @@ Usage: site_test.py CASE  (environment: CC_BIN = carecircle binary, CC_SRC = sou
 Exit 0 = pass, 1 = fail, 77 = skipped (CTest SKIP_RETURN_CODE), with the reason printed.
 """
 import csv
-import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +17,7 @@ ogr.UseExceptions()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_test  # noqa: E402
-from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, run  # noqa: E402
+from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, expect_error, run  # noqa: E402
 
 
 def demo(out, *extra, fixed="county_hospital", admin=True):
@@ -249,27 +248,10 @@ def case_threads_identical(tmp):
         run(demo(out, "--candidate-roads", "all", "-p", "4", "--minutes", "15", "--threads", t))
         s = summary(out)
         s.pop("timings_s")
-        ds = ogr.Open(os.path.join(out, "sites.gpkg"))
-        feats = []
-        for i in range(ds.GetLayerCount()):
-            for f in ds.GetLayer(i):
-                g = f.GetGeometryRef()
-                feats.append((ds.GetLayer(i).GetName(), json.dumps(f.items(), sort_keys=True), g.ExportToWkt() if g else ""))
         with open(os.path.join(out, "coverage_curve.csv")) as f:
             cv = f.read()
-        digests.append((json.dumps(s, sort_keys=True), hashlib.sha256(repr(feats).encode()).hexdigest(), cv))
+        digests.append((json.dumps(s, sort_keys=True), cli_test.gpkg_features_digest(os.path.join(out, "sites.gpkg")), cv))
     check(digests[0] == digests[1] == digests[2], "results depend on the thread count")
-
-
-def expect_error(tmp, args, code, *needles):
-    out = os.path.join(tmp, "bad-out")
-    p = run(args, expect=code)
-    lines = [l for l in p.stderr.splitlines() if "error" in l]
-    check(len(lines) == 1, f"expected one error line, got: {p.stderr!r}")
-    for n in needles:
-        check(n in lines[0], f"error line lacks {n!r}: {lines[0]}")
-    check(not os.path.exists(out), "an output folder was created by a failed run")
-    check(not any(".cc-tmp-" in n for n in os.listdir(tmp)), "staging folder left behind")
 
 
 def case_bad_inputs(tmp):

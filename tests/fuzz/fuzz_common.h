@@ -50,4 +50,18 @@ static inline void fuzz_put(const char *path, const uint8_t *data, size_t size)
     if (f) VSIFCloseL(f);
 }
 
+/* Build the graph of the roads read and run one search from node 0 (both readers' fuzzers). */
+static inline void fuzz_graph_search(const cc_roads *r, const cc_profile *prof)
+{
+    cc_graph *g = NULL;
+    if (cc_graph_build(fuzz_ctx, r, prof, NULL, &g) != CC_OK) return;
+    cc_search *s;
+    if (cc_search_create(fuzz_ctx, g, &s) == CC_OK) {
+        cc_seed seed = {0, 0, 0};
+        cc_search_run(s, CC_FORWARD, &seed, 1, CC_INF_COST);
+        cc_search_destroy(s);
+    }
+    cc_graph_destroy(g);
+}
+
 #endif

@@ -18,16 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cc_roads *r = NULL;
     cc_roads_opts o = {0};
     if (cc_roads_read(fuzz_ctx, path, &o, &r) == CC_OK) {
-        cc_graph *g = NULL;
-        if (cc_graph_build(fuzz_ctx, r, prof, NULL, &g) == CC_OK) {
-            cc_search *s;
-            if (cc_search_create(fuzz_ctx, g, &s) == CC_OK) {
-                cc_seed seed = {0, 0, 0};
-                cc_search_run(s, CC_FORWARD, &seed, 1, CC_INF_COST);
-                cc_search_destroy(s);
-            }
-            cc_graph_destroy(g);
-        }
+        fuzz_graph_search(r, prof);
         cc_roads_destroy(r);
     } else if (r) {
         abort();

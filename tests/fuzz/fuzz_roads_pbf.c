@@ -31,16 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   r->y[i] >= stats.ext[1] && r->y[i] <= stats.ext[3]))
                 abort();
         if (cc__roads_project(fuzz_ctx, r, "fuzz.osm.pbf", wgs, stats.ext, NULL) == CC_OK && r->n_ways > 0) {
-            cc_graph *g = NULL;
-            if (cc_graph_build(fuzz_ctx, r, prof, NULL, &g) == CC_OK) {
-                cc_search *s;
-                if (cc_search_create(fuzz_ctx, g, &s) == CC_OK) {
-                    cc_seed seed = {0, 0, 0};
-                    cc_search_run(s, CC_FORWARD, &seed, 1, CC_INF_COST);
-                    cc_search_destroy(s);
-                }
-                cc_graph_destroy(g);
-            }
+            fuzz_graph_search(r, prof);
         }
     }
     cc_roads_destroy(r);

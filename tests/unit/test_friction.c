@@ -4,31 +4,10 @@
  * Bellman-Ford over every move (both directions, with a slope, ties, a time limit).
  */
 #include <math.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
+#include "test_util.h"
 #include "graph/friction_internal.h"
 #include "route/hybrid_internal.h"
-
-static cc_ctx *ctx;
-
-static int setup(void **s)
-{
-    (void)s;
-    return cc_ctx_create(&ctx) == CC_OK ? 0 : -1;
-}
-
-static int teardown(void **s)
-{
-    (void)s;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
 
 static void test_fractions(void **s)
 {
@@ -184,5 +163,5 @@ int main(void)
         cmocka_unit_test(test_search_vs_bellman_ford),
         cmocka_unit_test(test_ties),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }

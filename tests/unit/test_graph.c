@@ -2,23 +2,6 @@
 #include "test_util.h"
 #include "graph/graph_internal.h"
 
-static tu_log lg;
-
-static int setup(void **state)
-{
-    (void)state;
-    cc_ctx_create(&ctx);
-    cc_ctx_set_log(ctx, tu_log_cb, &lg);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
 /*
  *  (0,1000) <-L6 oneway-- (1000,1000)
  *                              |  L2
@@ -70,14 +53,14 @@ static void build(cc_node_order order, cc_graph **g, cc_roads **r)
     cc_roads_opts ro = {.crs = "EPSG:32650"};
     cc_profile *p;
     assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-    lg.warnings = 0;
+    tu_logged.warnings = 0;
     assert_int_equal(cc_roads_read(ctx, path, &ro, r), CC_OK);
-    assert_int_equal(lg.warnings, 1); /* the single-vertex line */
-    assert_non_null(strstr(lg.last, "1 empty or single-vertex"));
+    assert_int_equal(tu_logged.warnings, 1); /* the single-vertex line */
+    assert_non_null(strstr(tu_logged.last, "1 empty or single-vertex"));
     cc_graph_opts go = {.order = order};
     assert_int_equal(cc_graph_build(ctx, *r, p, &go, g), CC_OK);
-    assert_int_equal(lg.warnings, 2); /* + the unknown class */
-    assert_non_null(strstr(lg.last, "bus_guideway (1)"));
+    assert_int_equal(tu_logged.warnings, 2); /* + the unknown class */
+    assert_non_null(strstr(tu_logged.last, "bus_guideway (1)"));
     cc_profile_destroy(p);
     remove(path);
     rmdir(dir);
@@ -184,5 +167,5 @@ int main(void)
         cmocka_unit_test(test_cross_hilbert), cmocka_unit_test(test_cross_input_order), cmocka_unit_test(test_no_drivable),
         cmocka_unit_test(test_roads_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_log_setup, tu_ctx_teardown);
 }

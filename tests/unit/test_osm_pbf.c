@@ -222,17 +222,23 @@ static wb make_pbf(bool zip_ways, int granularity)
 
 /* ---- comparison -------------------------------------------------------------------------- */
 
-static cc_roads *read_with(cc_ctx *ctx, const char *path, bool gdal)
+/* The roads of @p path read by GDAL or by carecircle's own reader, whole or in the window of @p o. */
+static cc_roads *read_window(cc_ctx *ctx, const char *path, bool gdal, const cc_roads_opts *o)
 {
     cc_roads *r = NULL;
     if (gdal)
         setenv("CARECIRCLE_OSM_READER", "gdal", 1);
     else
         unsetenv("CARECIRCLE_OSM_READER");
-    cc_status st = cc_roads_read(ctx, path, NULL, &r);
+    cc_status st = cc_roads_read(ctx, path, o, &r);
     unsetenv("CARECIRCLE_OSM_READER");
-    if (st) fail_msg("%s reading %s: %s", gdal ? "GDAL" : "osm_pbf", path, cc_ctx_last_error(ctx));
+    if (st) fail_msg("%s reading %s%s: %s", gdal ? "GDAL" : "osm_pbf", path, o ? " in a window" : "", cc_ctx_last_error(ctx));
     return r;
+}
+
+static cc_roads *read_with(cc_ctx *ctx, const char *path, bool gdal)
+{
+    return read_window(ctx, path, gdal, NULL);
 }
 
 static const char *sget(const cc_roads *r, uint32_t id)
@@ -259,19 +265,6 @@ static void assert_same_roads(const cc_roads *a, const cc_roads *b)
     for (size_t i = 0; i < a->n_vertices; i++)
         if (a->x[i] != b->x[i] || a->y[i] != b->y[i])
             fail_msg("vertex %zu: %.17g %.17g against %.17g %.17g", i, a->x[i], a->y[i], b->x[i], b->y[i]);
-}
-
-static cc_roads *read_window(cc_ctx *ctx, const char *path, bool gdal, const cc_roads_opts *o)
-{
-    cc_roads *r = NULL;
-    if (gdal)
-        setenv("CARECIRCLE_OSM_READER", "gdal", 1);
-    else
-        unsetenv("CARECIRCLE_OSM_READER");
-    cc_status st = cc_roads_read(ctx, path, o, &r);
-    unsetenv("CARECIRCLE_OSM_READER");
-    if (st) fail_msg("%s reading %s in a window: %s", gdal ? "GDAL" : "osm_pbf", path, cc_ctx_last_error(ctx));
-    return r;
 }
 
 /* Windows (as the tiles of a travel-time raster read them): the same ways as GDAL's spatial

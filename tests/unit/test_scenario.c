@@ -8,24 +8,6 @@
 #include "io/readers_internal.h"
 #include "graph/roads_internal.h"
 
-static cc_ctx *ctx;
-static tu_log lg;
-
-static int setup(void **state)
-{
-    (void)state;
-    cc_ctx_create(&ctx);
-    cc_ctx_set_log(ctx, tu_log_cb, &lg);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cc_ctx_destroy(ctx);
-    return 0;
-}
-
 /* W0 tertiary (0,0)-(250,0)-(500,0)-(750,0)-(1000,0)-(2000,0); W1 residential (1000,0)-(1000,1000) */
 static const char *roads_json =
     TU_GEOJSON_HEAD
@@ -233,5 +215,5 @@ int main(void)
         cmocka_unit_test(test_surface_factors), cmocka_unit_test(test_close_ids), cmocka_unit_test(test_close_areas),
         cmocka_unit_test(test_added_roads), cmocka_unit_test(test_facility_changes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ctx_log_setup, tu_ctx_teardown);
 }

@@ -106,4 +106,14 @@ static inline void tu_log_cb(void *user, cc_log_level level, const char *msg)
     }
 }
 
+/* A context per test group whose warnings are counted in tu_logged. */
+static tu_log tu_logged;
+
+static inline int tu_ctx_log_setup(void **state)
+{
+    if (tu_ctx_setup(state)) return -1;
+    cc_ctx_set_log(ctx, tu_log_cb, &tu_logged);
+    return 0;
+}
+
 #endif
