@@ -37,6 +37,11 @@ static const char *tr_html(const char *lang, const char *key)
         {"done", "已完成", "done"},
         {"skipped", "未变，跳过", "skipped (unchanged)"},
         {"failed", "失败", "failed"},
+        {"h_curve", "新址数量与覆盖比例（coverage_curve.csv）", "Covered share by number of new sites (coverage_curve.csv)"},
+        {"curve_per_p", "每个 p 单独求解的最优方案", "Best answer for each p, solved on its own"},
+        {"curve_nested", "最终方案按排名取前 p 个", "First p sites of the final answer, in rank order"},
+        {"curve_bound", "上界（任何方案都不会超过）", "Bound (no choice of sites covers more)"},
+        {"sites_axis", "新址数量 p", "new sites p"},
         {"h_access", "各村到各级机构的行车时间另见 access_by_village.csv / .xlsx。",
          "Minutes from every village to each tier: access_by_village.csv / .xlsx."},
     };
@@ -259,6 +264,105 @@ static int csv_split(char *line, char **f, int max)
 }
 
 /* The referral table of referrals.csv (written by the run next to the report), if any. */
+/* A siting folder's coverage_curve.csv as a chart: the covered share for p = 0..n new sites, solved
+ * for each p (solid), the first p sites of the final answer (dashed: nested, what building them in
+ * rank order gives), and the bound (dots). Nothing when the file is absent or has no share column. */
+static void curve_chart(GString *g, const char *lang, const char *dir)
+{
+    char path[4300], line[2048];
+    snprintf(path, sizeof(path), "%s/coverage_curve.csv", dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return;
+    enum { MAXP = 200 };
+    double share[MAXP], nested[MAXP], bound[MAXP], total_guess = NAN;
+    int n = 0, c_share = -1, c_nested = -1, c_bound = -1, c_pop = -1;
+    bool first = true;
+    while (n < MAXP && fgets(line, sizeof(line), fp)) {
+        char *f[16];
+        int k = csv_split(line, f, 16);
+        if (first) {
+            first = false;
+            for (int i = 0; i < k; i++) {
+                if (!strcmp(f[i], "share_covered")) c_share = i;
+                if (!strcmp(f[i], "share_covered_nested")) c_nested = i;
+                if (!strcmp(f[i], "bound")) c_bound = i;
+                if (!strcmp(f[i], "population_covered")) c_pop = i;
+            }
+            if (c_share < 0) break;
+            continue;
+        }
+        if (k <= c_share) continue;
+        share[n] = strtod(f[c_share], NULL);
+        nested[n] = c_nested >= 0 && c_nested < k && f[c_nested][0] ? strtod(f[c_nested], NULL) : NAN;
+        double pop = c_pop >= 0 && c_pop < k ? strtod(f[c_pop], NULL) : NAN;
+        if (pop > 0 && share[n] > 0) total_guess = pop / share[n];
+        bound[n] = c_bound >= 0 && c_bound < k && f[c_bound][0] ? strtod(f[c_bound], NULL) : NAN;
+        n++;
+    }
+    fclose(fp);
+    if (n < 2) return;
+    for (int i = 0; i < n; i++) bound[i] = total_guess > 0 ? bound[i] / total_guess : NAN;
+    double lo = 1, hi = 0;
+    for (int i = 0; i < n; i++) {
+        lo = fmin(lo, share[i]);
+        hi = fmax(hi, fmax(share[i], isnan(bound[i]) ? share[i] : fmin(bound[i], 1.0)));
+    }
+    lo = floor(lo * 100) / 100;
+    hi = fmin(1.0, ceil(hi * 100 + 0.5) / 100);
+    if (!(hi > lo)) hi = lo + 0.01;
+    const double L = 60, R = 20, T = 14, B = 40, W = 640, H = 260, pw = W - L - R, ph = H - T - B;
+#define CX(i) (L + pw * (double)(i) / (double)(n - 1))
+#define CY(v) (T + ph * (1.0 - ((v) - lo) / (hi - lo)))
+    g_string_append(g, "<h2>");
+    cc__xml_esc(g, tr_html(lang, "h_curve"));
+    g_string_append_printf(g, "</h2>\n<svg role=\"img\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-size=\"12\" "
+                              "font-family=\"Noto Sans CJK SC,Noto Sans,sans-serif\">\n", W, H + 44, W, H + 44);
+    for (int t = 0; t <= 4; t++) { /* y axis: shares */
+        double v = lo + (hi - lo) * t / 4.0;
+        g_string_append_printf(g, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                                  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f%%</text>\n",
+                               L, L + pw, CY(v), CY(v), L - 6, CY(v) + 4, 100 * v);
+    }
+    for (int i = 0; i < n; i++)
+        if (n <= 30 || i % ((n + 29) / 30) == 0)
+            g_string_append_printf(g, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", CX(i), T + ph + 16, i);
+    g_string_append_printf(g, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", L + pw / 2, T + ph + 32);
+    cc__xml_esc(g, tr_html(lang, "sites_axis"));
+    g_string_append(g, "</text>\n<polyline fill=\"none\" stroke=\"#1a9850\" stroke-width=\"2.5\" points=\"");
+    for (int i = 0; i < n; i++) g_string_append_printf(g, "%.1f,%.1f ", CX(i), CY(share[i]));
+    g_string_append(g, "\"/>\n");
+    bool any_nested = false;
+    for (int i = 0; i < n; i++) any_nested |= !isnan(nested[i]);
+    if (any_nested) {
+        g_string_append(g, "<polyline fill=\"none\" stroke=\"#2166ac\" stroke-width=\"2\" stroke-dasharray=\"6,4\" points=\"");
+        for (int i = 0; i < n; i++)
+            if (!isnan(nested[i])) g_string_append_printf(g, "%.1f,%.1f ", CX(i), CY(nested[i]));
+        g_string_append(g, "\"/>\n");
+    }
+    for (int i = 0; i < n; i++)
+        if (!isnan(bound[i]) && bound[i] <= hi + 1e-9)
+            g_string_append_printf(g, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d73027\"><title>%.2f%%</title></circle>\n", CX(i),
+                                   CY(fmin(bound[i], hi)), 100 * bound[i]);
+    /* legend */
+    double ly = H + 8;
+    g_string_append_printf(g, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#1a9850\" stroke-width=\"2.5\"/><text x=\"%.0f\" y=\"%.1f\">",
+                           L, L + 24, ly, ly, L + 30, ly + 4);
+    cc__xml_esc(g, tr_html(lang, "curve_per_p"));
+    g_string_append(g, "</text>\n");
+    if (any_nested) {
+        g_string_append_printf(g, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#2166ac\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>"
+                                  "<text x=\"%.0f\" y=\"%.1f\">", L, L + 24, ly + 16, ly + 16, L + 30, ly + 20);
+        cc__xml_esc(g, tr_html(lang, "curve_nested"));
+        g_string_append(g, "</text>\n");
+    }
+    g_string_append_printf(g, "<circle cx=\"%.0f\" cy=\"%.1f\" r=\"3\" fill=\"#d73027\"/><text x=\"%.0f\" y=\"%.1f\">", L + 12, ly + 32,
+                           L + 30, ly + 36);
+    cc__xml_esc(g, tr_html(lang, "curve_bound"));
+    g_string_append(g, "</text>\n</svg>\n");
+#undef CX
+#undef CY
+}
+
 static void referral_table(GString *g, const char *lang, const char *dir)
 {
     char path[4300], line[2048];
@@ -743,6 +847,7 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
 
     sec_uncovered(g, d, lang);
     sec_sites(g, d, lang);
+    if (d->is_site) curve_chart(g, lang, d->dir);
     sec_compare(g, d, lang);
     g_string_append(g, "</body>\n</html>\n");
     cc_status st = cc__write_text(ctx, html_path, g->str);

@@ -144,6 +144,13 @@ def case_site_deliverables(tmp):
     check(names[0] in html, "the site report does not list the sites")
     # the curve: both the per-p answers and the nested one (the first p sites of the final answer)
     rows = list(csv.DictReader(open(os.path.join(out, "coverage_curve.csv"))))
+    # ... and the report draws it: one point per row on the per-p line, the nested line as far as the answer goes
+    import re
+    chart = html[html.index("新址数量与覆盖比例"):]
+    lines = re.findall(r'<polyline[^>]*points="([^"]*)"', chart[:chart.index("</svg>")])
+    check(len(lines) == 2, f"the curve chart has {len(lines)} lines, expected the per-p and the nested one")
+    check(len(lines[0].split()) == len(rows), f"per-p line has {len(lines[0].split())} points for {len(rows)} rows")
+    check(len(lines[1].split()) == sum(1 for r in rows if r["population_covered_nested"]), "nested line and curve rows differ")
     check("population_covered_nested" in rows[0] and "population_covered" in rows[0], f"curve columns {list(rows[0])}")
     for p in s["proposed_sites"]:
         r = rows[p["rank"]]
