@@ -207,14 +207,20 @@ int cmd_batch(int argc, char **argv)
     cc_batch *b = NULL;
     cc_batch_result *r = NULL;
     cc_status st = cc_batch_load(env.ctx, argv[optind], &b);
+    bool distributed = false;
+#ifdef CC_WITH_MPI
+    distributed = mpi && cc_mpi_get_size(mpi) > 1;
+#endif
     if (!st && check) {
         if (env.mpi_rank <= 0) {
             printf("%s: valid batch, %zu variants:", argv[optind], cc_batch_get_variant_count(b));
             for (size_t i = 0; i < cc_batch_get_variant_count(b); i++) printf(" %s", cc_scenario_get_name(cc_batch_get_variant(b, i)));
             printf("\n");
         }
-    } else if (!st && (out || cc_batch_get_out_dir(b)) && (st = cc_output_dir_check(env.ctx, out ? out : cc_batch_get_out_dir(b)))) {
-        /* refused before any variant runs */
+    } else if (!st && !distributed && (out || cc_batch_get_out_dir(b)) &&
+               (st = cc_output_dir_check(env.ctx, out ? out : cc_batch_get_out_dir(b)))) {
+        /* refused before any variant runs (across MPI ranks, rank 0 checks inside cc_mpi_batch_run, before
+         * any rank makes the folder) */
     } else if (!st) {
         cc_batch_opts bo = {.out_dir = out, .jobs = jobs, .force = force, .lang = lang};
 #ifdef CC_WITH_MPI

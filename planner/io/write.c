@@ -187,16 +187,27 @@ cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir)
     return cc__out_check(ctx, dir, real, sizeof(real));
 }
 
+/* Written to a temporary name and renamed: a process reading the marker (another MPI rank checking
+ * the same folder) sees the old one or the new one, never a truncated file. */
 cc_status cc__marker_write(cc_ctx *ctx, const char *dir, bool staging)
 {
-    char p[4200];
+    char p[4200], tmp[4300];
     snprintf(p, sizeof(p), "%s/.carecircle", dir);
-    FILE *f = fopen(p, "w");
+    snprintf(tmp, sizeof(tmp), "%s/.carecircle.tmp-%ld", dir, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to write in output folder '%s': %s", dir, strerror(errno));
     fprintf(f, CC__MARKER_LINE "\nversion %s\ncommand %s\n", CC_VERSION_STRING,
             ctx->command[0] ? ctx->command : "(library call)");
     if (staging) fprintf(f, "staging pid %ld\n", (long)getpid());
-    if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", p, strerror(errno));
+    if (fclose(f) != 0) {
+        unlink(tmp);
+        return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", p, strerror(errno));
+    }
+    if (rename(tmp, p) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", p, strerror(e));
+    }
     return CC_OK;
 }
 

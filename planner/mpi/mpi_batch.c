@@ -133,8 +133,22 @@ cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_b
     cc_status st;
     *out = NULL;
     if (m->size == 1) return cc_batch_run(ctx, b, opts, out);
-    /* every rank makes the folder and hashes the variants; all go on only if all could */
-    st = cc__batch_job_begin(ctx, b, opts, &j);
+    /* rank 0 proves the folder is carecircle's (or new) before any rank makes it: a check on every rank
+     * would race with the ranks that have already made it */
+    const char *dir = opts && opts->out_dir ? opts->out_dir : cc_batch_get_out_dir(b);
+    st = m->rank == 0 && dir ? cc_output_dir_check(ctx, dir) : CC_OK;
+    if (cc__mpi_max_int(st != CC_OK)) {
+        if (!st) st = cc__fail(ctx, CC_ERR_PARAM, "MPI rank 0 refused the output folder (see its message)");
+        goto out;
+    }
+    /* every rank makes the folder and hashes the variants; rank 0 first, so that the others find the
+     * folder with its marker instead of one being made; all go on only if all could */
+    if (m->rank == 0) st = cc__batch_job_begin(ctx, b, opts, &j);
+    if (cc__mpi_max_int(m->rank == 0 && st != CC_OK)) {
+        if (!st) st = cc__fail(ctx, CC_ERR_IO, "MPI rank 0 could not prepare the batch folder (see its message)");
+        goto out;
+    }
+    if (m->rank != 0) st = cc__batch_job_begin(ctx, b, opts, &j);
     if (cc__mpi_max_int(st != CC_OK)) {
         if (!st) st = cc__fail(ctx, CC_ERR_IO, "Another MPI rank could not prepare the batch folder (see its message)");
         goto out;
