@@ -134,3 +134,20 @@ cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, dou
     return CC_OK;
 }
 
+/* Points of the CRS @p crs_wkt (metres) to WGS84 longitude/latitude, in place. */
+cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n)
+{
+    cc_status st;
+    OGRSpatialReferenceH src = cc__srs_from_wkt(crs_wkt), wgs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    cc__gdal_begin(ctx);
+    OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
+    cc__gdal_end(ctx);
+    if (!ct) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform points to longitude/latitude: %s", cc__gdal_msg(ctx));
+    else st = cc__transform_points(ctx, ct, x, y, n);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (src) OSRDestroySpatialReference(src);
+    OSRDestroySpatialReference(wgs);
+    return st;
+}

@@ -39,6 +39,8 @@ void cc__srs_name(OGRSpatialReferenceH srs, char *buf, size_t n);
 OGRSpatialReferenceH cc__srs_clone(OGRSpatialReferenceH srs);
 /* SRS from WKT (traditional GIS axis order). */
 OGRSpatialReferenceH cc__srs_from_wkt(const char *wkt);
+/* Points of the CRS @p crs_wkt to WGS84 longitude/latitude, in place (points that fail become NaN). */
+cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n);
 /* Transform n points in place (strided arrays). Points that fail become NaN. */
 cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n);
 

@@ -38,10 +38,8 @@ cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *given)
     if (st0) return st0;
     cc_status st = CC_OK;
     double *lon = cc__malloc_array(g->n_nodes, sizeof(double)), *lat = cc__malloc_array(g->n_nodes, sizeof(double));
-    OGRSpatialReferenceH src = cc__srs_from_wkt(g->crs_wkt), wgs = OSRNewSpatialReference(NULL);
-    OGRCoordinateTransformationH ct = NULL;
     FILE *f = NULL;
-    if (!lon || !lat || !src || !wgs) {
+    if (!lon || !lat) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory exporting the graph");
         goto out;
     }
@@ -50,14 +48,9 @@ cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *given)
         goto out;
     }
     if ((st = cc__marker_write(ctx, dir, false))) goto out;
-    OSRImportFromEPSG(wgs, 4326);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
     memcpy(lon, g->node_x, g->n_nodes * sizeof(double));
     memcpy(lat, g->node_y, g->n_nodes * sizeof(double));
-    if (!(ct = OCTNewCoordinateTransformation(src, wgs)) || (st = cc__transform_points(ctx, ct, lon, lat, g->n_nodes))) {
-        if (!st) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform nodes to WGS84");
-        goto out;
-    }
+    if ((st = cc__to_lonlat(ctx, g->crs_wkt, lon, lat, g->n_nodes))) goto out;
     if (!(f = open_csv(ctx, dir, "nodes.csv", "id,x,y,lon,lat\n", path, sizeof(path)))) {
         st = CC_ERR_IO;
         goto out;
@@ -77,9 +70,6 @@ cc_status cc_graph_export(cc_ctx *ctx, const cc_graph *g, const char *given)
     f = NULL;
 out:
     if (f) fclose(f);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (src) OSRDestroySpatialReference(src);
-    if (wgs) OSRDestroySpatialReference(wgs);
     free(lon);
     free(lat);
     return st;

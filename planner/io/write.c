@@ -439,6 +439,14 @@ OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbG
     return lyr;
 }
 
+cc_status cc__gpkg_put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
+{
+    OGRErr e = OGR_L_CreateFeature(lyr, f);
+    OGR_F_Destroy(f);
+    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
+    return CC_OK;
+}
+
 cc_status cc__add_field(cc_ctx *ctx, OGRLayerH lyr, const char *name, OGRFieldType type)
 {
     OGRFieldDefnH f = OGR_Fld_Create(name, type);

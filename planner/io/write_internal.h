@@ -48,6 +48,8 @@ GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path);
 OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *work_wkt,
                          const char *description);
 cc_status cc__add_field(cc_ctx *ctx, OGRLayerH lyr, const char *name, OGRFieldType type);
+/* Write feature @p f (taken: destroyed whatever happens) into @p lyr; a failure names @p layer. */
+cc_status cc__gpkg_put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer);
 
 /* Close a dataset that was written; true when GDAL reported a failure while flushing. */
 bool cc__gdal_close(GDALDatasetH ds);

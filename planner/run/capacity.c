@@ -203,14 +203,6 @@ out:
 
 /* ---- outputs ----------------------------------------------------------------------------------- */
 
-static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
-{
-    OGRErr e = OGR_L_CreateFeature(lyr, f);
-    OGR_F_Destroy(f);
-    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
-    return CC_OK;
-}
-
 cc_status cc__capacity_layers(cc__cov_out *co, GDALDatasetH ds)
 {
     cc_ctx *ctx = co->ctx;
@@ -242,7 +234,7 @@ cc_status cc__capacity_layers(cc__cov_out *co, GDALDatasetH ds)
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, fac->x[f], fac->y[f]);
         OGR_F_SetGeometryDirectly(x, pt);
-        st = put(ctx, lyr, x, "facility_capacity");
+        st = cc__gpkg_put(ctx, lyr, x, "facility_capacity");
     }
     if (st || !co->admin) return st;
     const cc__admin *a = co->admin;
@@ -278,7 +270,7 @@ cc_status cc__capacity_layers(cc__cov_out *co, GDALDatasetH ds)
         for (int j = 0; j < 4; j++) OGR_F_SetFieldDouble(x, 2 + j, row[j]);
         if (row[0] > 0) OGR_F_SetFieldDouble(x, 6, 1000.0 * row[4] / row[0]);
         OGR_F_SetGeometryDirectly(x, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k])));
-        st = put(ctx, lyr, x, "capacity_by_admin");
+        st = cc__gpkg_put(ctx, lyr, x, "capacity_by_admin");
     }
     free(acc);
     return st;

@@ -132,20 +132,7 @@ static cc_status write_access(cc__cov_out *c)
         goto out;
     }
     for (size_t r = 0; r < n; r++) lon[r] = d->x[rows[r].rep], lat[r] = d->y[rows[r].rep];
-    {
-        OGRSpatialReferenceH src = cc__srs_from_wkt(c->crs_wkt), wgs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(wgs, 4326);
-        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-        cc__gdal_begin(ctx);
-        OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
-        cc__gdal_end(ctx);
-        if (!ct) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform the villages to longitude/latitude: %s", cc__gdal_msg(ctx));
-        else st = cc__transform_points(ctx, ct, lon, lat, n);
-        if (ct) OCTDestroyCoordinateTransformation(ct);
-        if (src) OSRDestroySpatialReference(src);
-        OSRDestroySpatialReference(wgs);
-        if (st) goto out;
-    }
+    if ((st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n))) goto out;
     /* the CSV, with a byte-order mark */
     GString *g = g_string_new("\xEF\xBB\xBF");
     g_string_append(g, d->is_raster ? "block_id,cells" : "village_id,name,name_zh");

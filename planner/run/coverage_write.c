@@ -154,12 +154,15 @@ static cc_status create_fields(cc_ctx *ctx, OGRLayerH lyr, const char *const *na
     return st;
 }
 
-static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
+/* People of the demand points whose time @p t (ms, one per point) falls in band @p b: above the
+ * previous threshold, at most this one. */
+static double band_population(const cc__cov_out *c, const uint32_t *t, size_t b)
 {
-    OGRErr e = OGR_L_CreateFeature(lyr, f);
-    OGR_F_Destroy(f);
-    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
-    return CC_OK;
+    const uint32_t lo_ms = b ? c->bands_ms[b - 1] : 0;
+    double pop = 0;
+    for (size_t i = 0; i < c->dem->n; i++)
+        if (t[i] != CC_INF_COST && t[i] <= c->bands_ms[b] && (b == 0 || t[i] > lo_ms)) pop += c->dem->pop[i];
+    return pop;
 }
 
 static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *p)
@@ -175,11 +178,7 @@ static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *
     for (size_t k = 0; k < c->n_sets && !st; k++) {
         double cum = 0;
         for (size_t b = 0; b < c->nb && !st; b++) {
-            double lo = b ? c->bands_min[b - 1] : 0.0, pop = 0;
-            uint32_t lo_ms = b ? c->bands_ms[b - 1] : 0;
-            const uint32_t *t = c->dtime + k * nd;
-            for (size_t i = 0; i < nd; i++)
-                if (t[i] != CC_INF_COST && t[i] <= c->bands_ms[b] && (b == 0 || t[i] > lo_ms)) pop += c->dem->pop[i];
+            double lo = b ? c->bands_min[b - 1] : 0.0, pop = band_population(c, c->dtime + k * nd, b);
             cum += pop;
             OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
             char band[64];
@@ -193,7 +192,7 @@ static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *
             OGRGeometryH g = p->band[k * c->nb + b];
             OGR_F_SetFieldDouble(f, 6, g ? OGR_G_Area(g) / 1e6 : 0.0);
             if (g) OGR_F_SetGeometry(f, g);
-            st = put(ctx, lyr, f, "isochrones");
+            st = cc__gpkg_put(ctx, lyr, f, "isochrones");
         }
     }
     return st;
@@ -215,10 +214,7 @@ static cc_status layer_chain_isochrones(cc__cov_out *c, GDALDatasetH ds, const p
     const uint32_t *t = c->chain_d + 2 * nd;
     double cum = 0;
     for (size_t b = 0; b < c->nb && !st; b++) {
-        double lo = b ? c->bands_min[b - 1] : 0.0, pop = 0;
-        uint32_t lo_ms = b ? c->bands_ms[b - 1] : 0;
-        for (size_t i = 0; i < nd; i++)
-            if (t[i] != CC_INF_COST && t[i] <= c->bands_ms[b] && (b == 0 || t[i] > lo_ms)) pop += c->dem->pop[i];
+        double lo = b ? c->bands_min[b - 1] : 0.0, pop = band_population(c, t, b);
         cum += pop;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         char band[64];
@@ -231,7 +227,7 @@ static cc_status layer_chain_isochrones(cc__cov_out *c, GDALDatasetH ds, const p
         OGRGeometryH g = p->chain[b];
         OGR_F_SetFieldDouble(f, 5, g ? OGR_G_Area(g) / 1e6 : 0.0);
         if (g) OGR_F_SetGeometry(f, g);
-        st = put(ctx, lyr, f, "chain_isochrones");
+        st = cc__gpkg_put(ctx, lyr, f, "chain_isochrones");
     }
     return st;
 }
@@ -262,7 +258,7 @@ static cc_status layer_catchments(cc__cov_out *c, GDALDatasetH ds, const polys *
         for (size_t b = 0; b <= c->nb; b++) OGR_F_SetFieldDouble(ft, 3 + (int)b, served[f * (c->nb + 1) + b]);
         OGR_F_SetFieldDouble(ft, 4 + (int)c->nb, OGR_G_Area(p->catch[f]) / 1e6);
         OGR_F_SetGeometry(ft, p->catch[f]);
-        st = put(ctx, lyr, ft, "catchments");
+        st = cc__gpkg_put(ctx, lyr, ft, "catchments");
     }
     return st;
 }
@@ -314,7 +310,7 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, fac->x[f], fac->y[f]);
         OGR_F_SetGeometryDirectly(ft, pt);
-        st = put(ctx, lyr, ft, "facilities");
+        st = cc__gpkg_put(ctx, lyr, ft, "facilities");
     }
     return st;
 }
@@ -388,7 +384,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
         OGR_F_SetGeometryDirectly(f, pt);
-        st = put(ctx, lyr, f, "demand_uncovered");
+        st = cc__gpkg_put(ctx, lyr, f, "demand_uncovered");
     }
     free(lon);
     free(lat);
@@ -453,7 +449,7 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2 + (int)(ncol + nb), a->name_zh[k]);
         OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k]));
         OGR_F_SetGeometryDirectly(f, g);
-        st = put(ctx, lyr, f, "coverage_by_admin");
+        st = cc__gpkg_put(ctx, lyr, f, "coverage_by_admin");
     }
     free(acc);
     return st;
@@ -485,7 +481,7 @@ cc_status cc__write_roads_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wk
         OGRGeometryH g = OGR_G_CreateGeometry(wkbLineString);
         for (size_t i = r->way_first[w]; i < r->way_first[w + 1]; i++) OGR_G_AddPoint_2D(g, r->x[i], r->y[i]);
         OGR_F_SetGeometryDirectly(f, g);
-        st = put(ctx, lyr, f, "roads");
+        st = cc__gpkg_put(ctx, lyr, f, "roads");
     }
     return st;
 }
@@ -503,25 +499,8 @@ cc_status cc__write_admin_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wk
         if (a->name[k]) OGR_F_SetFieldString(f, 1, a->name[k]);
         if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2, a->name_zh[k]);
         OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k])));
-        st = put(ctx, lyr, f, "admin_areas");
+        st = cc__gpkg_put(ctx, lyr, f, "admin_areas");
     }
-    return st;
-}
-
-cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n)
-{
-    cc_status st;
-    OGRSpatialReferenceH src = cc__srs_from_wkt(crs_wkt), wgs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    cc__gdal_begin(ctx);
-    OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
-    cc__gdal_end(ctx);
-    if (!ct) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform points to longitude/latitude: %s", cc__gdal_msg(ctx));
-    else st = cc__transform_points(ctx, ct, x, y, n);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (src) OSRDestroySpatialReference(src);
-    OSRDestroySpatialReference(wgs);
     return st;
 }
 
@@ -567,7 +546,7 @@ static cc_status layer_proposed(cc__cov_out *c, GDALDatasetH ds)
         OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(g, 0, q->lon, q->lat);
         OGR_F_SetGeometryDirectly(f, g);
-        st = put(ctx, lyr, f, "proposed_sites");
+        st = cc__gpkg_put(ctx, lyr, f, "proposed_sites");
     }
     return st;
 }

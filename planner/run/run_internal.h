@@ -153,6 +153,5 @@ cc_status cc__site_write(cc__site_out *w);
  * name_zh. And @p n points of @p crs_wkt to WGS84 lon/lat in place. */
 cc_status cc__write_roads_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc_roads *r, const cc_profile *profile);
 cc_status cc__write_admin_layer(cc_ctx *ctx, GDALDatasetH ds, const char *crs_wkt, const cc__admin *a);
-cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n);
 
 #endif

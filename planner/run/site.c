@@ -337,19 +337,7 @@ static cc_status make_candidates(run *r, cc_site_result *res)
         }
         memcpy(lx, rp.x, rp.n * sizeof(double));
         memcpy(ly, rp.y, rp.n * sizeof(double));
-        OGRSpatialReferenceH src = cc__srs_from_wkt(r->reg.roads->crs_wkt), wgs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(wgs, 4326);
-        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-        cc__gdal_begin(ctx);
-        OGRCoordinateTransformationH ct = src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
-        cc__gdal_end(ctx);
-        if (!ct)
-            st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform candidate points to longitude/latitude: %s", cc__gdal_msg(ctx));
-        else
-            st = cc__transform_points(ctx, ct, lx, ly, rp.n);
-        if (ct) OCTDestroyCoordinateTransformation(ct);
-        if (src) OSRDestroySpatialReference(src);
-        OSRDestroySpatialReference(wgs);
+        st = cc__to_lonlat(ctx, r->reg.roads->crs_wkt, lx, ly, rp.n);
         for (size_t i = 0; !st && i < rp.n; i++) {
             char nm[160];
             const cc_graph *g = r->reg.graph;

@@ -14,14 +14,6 @@
 #include "../isochrone/isochrone_internal.h"
 #include "run_internal.h"
 
-static cc_status put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
-{
-    OGRErr e = OGR_L_CreateFeature(lyr, f);
-    OGR_F_Destroy(f);
-    if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
-    return CC_OK;
-}
-
 /* A layer of sites.gpkg with its fields. *lyr is NULL when the layer could not be created
  * (CC_ERR_IO, reported); otherwise the status of adding the fields. */
 static cc_status new_layer(cc__site_out *w, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *desc,
@@ -77,7 +69,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
         OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
-        st = put(ctx, lyr, f, "proposed_sites");
+        st = cc__gpkg_put(ctx, lyr, f, "proposed_sites");
     }
     return st;
 }
@@ -106,7 +98,7 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 6, coverage_model(r) ? c->alone[j] : c->alone[j] / 60.0);
         if (rank[j]) OGR_F_SetFieldInteger(f, 7, (int)rank[j]);
         OGR_F_SetGeometryDirectly(f, point(c->x[j], c->y[j]));
-        st = put(ctx, lyr, f, "candidates");
+        st = cc__gpkg_put(ctx, lyr, f, "candidates");
     }
     free(rank);
     return st;
@@ -130,7 +122,7 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(ft2, 3, fac->lat[f]);
         OGR_F_SetFieldInteger(ft2, 4, w->fjoin[f].arc != CC_INVALID_ID);
         OGR_F_SetGeometryDirectly(ft2, point(fac->x[f], fac->y[f]));
-        st = put(ctx, lyr, ft2, "existing_facilities");
+        st = cc__gpkg_put(ctx, lyr, ft2, "existing_facilities");
     }
     return st;
 }
@@ -167,7 +159,7 @@ static cc_status layer_isochrones(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 3, r->population_total > 0 ? pop / r->population_total : 0);
         OGR_F_SetFieldDouble(f, 4, poly ? OGR_G_Area(poly) / 1e6 : 0.0);
         if (poly) OGR_F_SetGeometryDirectly(f, poly);
-        st = put(ctx, lyr, f, "isochrones");
+        st = cc__gpkg_put(ctx, lyr, f, "isochrones");
     }
     free(cls);
     return st;
@@ -233,7 +225,7 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, iadm + 1, lon[k]);
         OGR_F_SetFieldDouble(f, iadm + 2, lat[k]);
         OGR_F_SetGeometryDirectly(f, point(d->x[i], d->y[i]));
-        st = put(ctx, lyr, f, "demand_uncovered");
+        st = cc__gpkg_put(ctx, lyr, f, "demand_uncovered");
     }
     free(lon);
     free(lat);
