@@ -370,7 +370,15 @@ static void referral_table(GString *g, const char *lang, const char *dir)
     FILE *fp = fopen(path, "r");
     if (!fp) return;
     char tb[128];
-    bool first = true;
+    bool first = true, with_adm = false;
+    /* the township column only when a health centre has one (no admin areas: no empty column) */
+    while (!with_adm && fgets(line, sizeof(line), fp)) {
+        char *f[16];
+        if (first) first = false;
+        else with_adm = csv_split(line, f, 16) >= 13 && f[4][0];
+    }
+    rewind(fp);
+    first = true;
     while (fgets(line, sizeof(line), fp)) {
         char *f[16];
         int n = csv_split(line, f, 16);
@@ -380,7 +388,7 @@ static void referral_table(GString *g, const char *lang, const char *dir)
             cc__xml_esc(g, tr_html(lang, "h_referral"));
             g_string_append(g, "</h2>\n<table><tr>");
             th_text(g, tr_html(lang, "from"), true);
-            th_text(g, cc__tr(lang, "township"), true);
+            if (with_adm) th_text(g, cc__tr(lang, "township"), true);
             th_text(g, tr_html(lang, "to"), true);
             th_text(g, cc__tr(lang, "tier"), true);
             th_text(g, cc__tr(lang, "minutes_h"), false);
@@ -394,7 +402,7 @@ static void referral_table(GString *g, const char *lang, const char *dir)
         bool zh = !strcmp(lang, "zh");
         g_string_append(g, "<tr>");
         td_text(g, zh && f[2][0] ? f[2] : f[1]);
-        td_text(g, f[4]);
+        if (with_adm) td_text(g, f[4]);
         if (f[5][0]) {
             td_text(g, zh && f[7][0] ? f[7] : f[6]);
             td_text(g, cc__tier_label(lang, f[8], tb, sizeof(tb)));

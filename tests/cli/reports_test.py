@@ -481,6 +481,16 @@ def case_report_tables(tmp):
          f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson", "--lang", "zh,en",
          "--out", out, "--quiet"])
     s = load_summary(out)
+    # the referral table has a township column with townships, and none (not an empty one) without
+    for adm, want in ((True, True), (False, False)):
+        o2 = os.path.join(tmp, f"ref_{adm}")
+        args = ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+                f"{DEMO}/facilities.csv", "--tier-field", "tier", "--lang", "en", "--out", o2, "--quiet"]
+        run(args + (["--admin", f"{DEMO}/townships.geojson"] if adm else []))
+        h = open(os.path.join(o2, "report_en.html"), encoding="utf-8").read()
+        ref = h[h.index("Referral:"):]
+        ref = ref[:ref.index("</tr>")]
+        check(("Township" in ref) == want, f"referral table header with admin areas={adm}: {ref}")
     raw = open(os.path.join(out, "access_by_village.csv"), "rb").read()
     check(raw.startswith(b"\xef\xbb\xbf"), "access_by_village.csv has no UTF-8 byte-order mark (Excel shows Chinese as garbage)")
     with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig", newline="") as f:
