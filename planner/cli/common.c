@@ -358,6 +358,19 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
     return 0;
 }
 
+int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
+{
+    if (c == CLI_O_NEIGHBOURS) {
+        if (strcmp(arg, "8") && strcmp(arg, "16")) return cli_usage_error(cmd, "--neighbours '%s' must be 8 or 16", arg);
+        o->neighbours = atoi(arg);
+    } else if (!strcmp(arg, "straight") || !strcmp(arg, "friction")) {
+        o->model = !strcmp(arg, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT;
+    } else {
+        return cli_usage_error(cmd, "--offroad '%s' must be straight or friction", arg);
+    }
+    return 0;
+}
+
 int cli_parse_lang(const char *cmd, const char *s, const char **out)
 {
     if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh"))

@@ -732,16 +732,16 @@ static cc_status write_summary(cc__cov_out *c)
         json_object *y = json_object_new_object();
         json_object_object_add(x, "model", json_object_new_string("friction"));
         json_object_object_add(x, "neighbours", json_object_new_int(q->neighbours));
-        if (o->offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->offroad.friction));
-        if (o->offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->offroad.dem));
-        if (o->offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->offroad.landcover));
-        if (o->offroad.water) {
-            json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+        if (o->in.offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->in.offroad.friction));
+        if (o->in.offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->in.offroad.dem));
+        if (o->in.offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->in.offroad.landcover));
+        if (o->in.offroad.water) {
+            json_object_object_add(x, "water", json_object_new_string(o->in.offroad.water));
             json_object_object_add(x, "water_barrier_features", json_object_new_int64((int64_t)q->water_barriers));
             json_object_object_add(x, "water_passable_features", json_object_new_int64((int64_t)q->water_passable));
         }
-        if (o->offroad.ferries) {
-            json_object_object_add(x, "ferries", json_object_new_string(o->offroad.ferries));
+        if (o->in.offroad.ferries) {
+            json_object_object_add(x, "ferries", json_object_new_string(o->in.offroad.ferries));
             json_object_object_add(x, "ferries_linked", json_object_new_int64((int64_t)q->ferries_linked));
             json_object_object_add(x, "ferries_unlinked", json_object_new_int64((int64_t)q->ferries_unlinked));
         }

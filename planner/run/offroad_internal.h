@@ -4,6 +4,9 @@
 
 #include "carecircle/cc_coverage.h"
 #include "../io/write_internal.h"
+#include "../access/sets_internal.h"
+#include "../graph/friction_internal.h"
+#include "../route/hybrid_internal.h"
 #include "inputs_internal.h"
 
 /* Check the friction options before any work (CC_ERR_PARAM naming the parameter). */
@@ -21,5 +24,40 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
                               cc__stage *stage, cc_offroad_result *res);
+
+/* ---- the friction model for any run (coverage, siting, travel time) ---------------------------------
+ * A prepared model holds the surface on the population grid (the working grid), the ferry links
+ * and the road links of the region; searches run towards the sources (patient -> facility). */
+typedef struct cc__offroad {
+    const cc__region *reg; /* borrowed */
+    cc__friction f;
+    cc__roadlink rl;
+} cc__offroad;
+
+/* The straight joins of the region's facilities and demand, for the outputs only: a point far
+ * from a road is no error with the friction model (unlike cc__region_join()). */
+cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg);
+/* Memory check (before any work), surface, ferries and road links; the figures of @p res. */
+cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res);
+void cc__offroad_free(cc__offroad *w);
+/* The cell holding each point (working CRS), -1 when outside the grid or impassable; their count
+ * into *n_bad. */
+cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, const double *y, size_t n, int64_t *cell, size_t *n_bad);
+/* Warn about the people on impassable cells (no time for them). */
+void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w);
+/* Time (ms; CC_INF_COST: none) of every demand point to the nearest source of @p in_set (NULL:
+ * all) standing on a cell (src_cell >= 0), and that source (dfac may be NULL). @p h: a search
+ * workspace to reuse, or NULL. */
+cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                              uint32_t *dtime, uint32_t *dfac);
+/* Coverage sets of candidates standing on cells (cand_cell >= 0; others get empty sets): the
+ * demand points within @p limit_ms whose time is below keep_lt[i] (NULL: all), as
+ * cc__sets_build() makes them on the roads (OpenMP over candidates, candidate order). */
+cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *cand_cell, size_t n_cand, const uint32_t *keep_lt, uint32_t limit_ms,
+                           bool store_times, cc__sets *out);
+/* cnt[i] += 1 (up to 2) for every source of @p in_set that reaches demand point i within
+ * @p limit_ms. */
+cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                                   uint32_t limit_ms, uint8_t *cnt);
 
 #endif
