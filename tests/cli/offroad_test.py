@@ -445,5 +445,83 @@ def case_ferries(tmp):
     print(f"ferries: crossing {got_s:.2f} s (wait 1800 s + {length:.1f} m at 18 km/h); far island within {d.max():.3f} ms of the reference")
 
 
+def road_row(paths, row=10, c0=2, c1=37):
+    """A primary road along one row of the synthetic valley; its reference links (pts, arc_s)."""
+    y = Y0 - (row + 0.5) * RES
+    write_roads(paths["roads.geojson"], [lonlat(EPSG, [(X0 + (c0 + 0.5) * RES, y), (X0 + (c1 + 0.5) * RES, y)])], "primary")
+    length = (c1 - c0) * RES
+    arc_s = round(length / (60 / 3.6) * 1000) / 1000
+    pts = [(None, 0.0), (row * W + c0, RES / 4)] + [(row * W + c, (c - c0) * RES) for c in range(c0 + 1, c1)]
+    pts += [(row * W + c1, length - RES / 4), (None, length)]
+    return [(pts, arc_s)]
+
+
+def case_site_agrees(tmp):
+    """Siting with the friction model: the coverage sets are friction times (walk + road), so the
+    sited facilities fed back into `coverage` with the same options give the covered population the
+    siting summary states; the answer equals a brute force over the candidates with the independent
+    reference's times; candidates on impassable cells are left out."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    with open(paths["fac.csv"], "w") as f:  # one existing clinic, fixed
+        lo, la = lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)])[0]
+        f.write(f"name,lon,lat,tier\nF0,{lo:.12f},{la:.12f},clinic\n")
+    fixed_cell = 4 * W + 3
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (7, 14), (33, 18), (24, 5), (15, 20)]  # (column, row); (7, 14) is in the pocket
+    cand_cells.append((26, 3))  # on the wall (speed 0): impassable, left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T = 8.0
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en"] + off
+    out = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--exact", "--out", out])
+    s = cli_test.load_summary(out)
+    check(s["parameters"]["offroad"]["model"] == "friction", f"summary.json parameters.offroad: {s['parameters'].get('offroad')}")
+    check(s["counts"]["candidates"] == len(cand_cells) - 1, f"candidates {s['counts']['candidates']}, want {len(cand_cells) - 1} (one impassable)")
+    picks = [(p["lon"], p["lat"]) for p in s["proposed_sites"]]
+    check(len(picks) == 2, f"{len(picks)} sites proposed")
+    after = s["coverage"]["covered_after"]
+    before = s["coverage"]["covered_before"]
+    # the same facilities through `coverage`
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(paths["fac.csv"]) as f:
+        lines = f.read().splitlines()
+    with open(fac2, "w") as f:
+        f.write("\n".join(lines) + "\n")
+        for i, (lo, la) in enumerate(picks):
+            f.write(f"S{i},{lo:.12f},{la:.12f},new\n")
+    cov = os.path.join(tmp, "cov")
+    a = ["coverage"] + common + ["--minutes", str(T), "--out", cov]
+    a[a.index("--facilities") + 1] = fac2
+    run(a)
+    c = cli_test.load_summary(cov)
+    within = c["population_within_min"][f"{T:g}"]
+    check(abs(within - after) < 1e-6, f"coverage of the sited facilities {within} != the siting summary's {after}")
+    # independent: the reference's times from each candidate, and a brute force over the pairs
+    ref_fixed = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [fixed_cell], roads)
+    ok = [(cc, rr) for cc, rr in cand_cells if np.isfinite(spm[rr, cc])]
+    ref_c = [offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [rr * W + cc], roads) for cc, rr in ok]
+    lim = T * 60.0
+    base = ref_fixed <= lim
+    check(abs(base.sum() - before) < 1e-6, f"covered before {before}, reference {base.sum()}")
+    best = max((np.sum(base | (ref_c[i] <= lim) | (ref_c[j] <= lim)), i, j) for i in range(len(ok)) for j in range(i + 1, len(ok)))
+    check(abs(best[0] - after) < 1e-6, f"siting covers {after}, the best pair of the reference covers {best[0]} ({ok[best[1]]}, {ok[best[2]]})")
+    # the friction sets differ from what the straight model would give: a test that could fail
+    st = os.path.join(tmp, "straight")
+    a = ["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--out", st]
+    a[a.index("--offroad") + 1] = "straight"
+    del a[a.index("--dem"):a.index("--dem") + 4]
+    run(a)
+    s2 = cli_test.load_summary(st)
+    check(abs(cli_test.load_summary(st)["coverage"]["covered_after"] - after) > 1, f"straight and friction siting agree ({after}): a weak test")
+    print(f"site with friction: covered {before:.0f} -> {after:.0f}, coverage of the same facilities {within:.0f}, "
+          f"reference brute force {best[0]:.0f}; straight model {s2['coverage']['covered_after']:.0f}")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
