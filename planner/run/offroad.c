@@ -366,6 +366,13 @@ static cc_status check_memory(cc_ctx *ctx, const cc_offroad_opts *o, size_t ncel
     return CC_OK;
 }
 
+/* The road links of the search, or NULL when the region has no drivable road (a tile whose halo
+ * holds none): the search is then over the cells only. */
+static inline const cc__roadlink *links(const cc__offroad *w)
+{
+    return w->reg->graph ? &w->rl : NULL;
+}
+
 static int run_threads(cc_ctx *ctx)
 {
     int n = cc_ctx_get_threads(ctx);
@@ -391,13 +398,22 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     if ((st = build_surface(ctx, o, reg, &w->f, &res->cell_for_cell, res))) return st;
     for (size_t i = 0; i < ncell; i++) res->cells_passable += w->f.spm[i] < INFINITY;
     if (o->ferries && (st = build_ferries(ctx, o, reg, &w->f, res))) return st;
-    if ((st = build_links(ctx, reg, &w->f, &w->rl))) return st;
+    if (reg->graph && (st = build_links(ctx, reg, &w->f, &w->rl))) return st;
     res->transfer_points = w->rl.n_tp;
     res->neighbours = w->f.n_nb;
     res->t_surface_s = cc__now() - t0;
     cc__info(ctx, "Friction surface: %zu of %zu cells passable, %u road-cell transfer points (%.2f s)", res->cells_passable, ncell,
              w->rl.n_tp, res->t_surface_s);
     return CC_OK;
+}
+
+double cc__offroad_max_speed_ms(const cc__offroad *w)
+{
+    const size_t n = (size_t)w->f.w * w->f.h;
+    float lo = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (w->f.spm[i] > 0 && w->f.spm[i] < lo) lo = w->f.spm[i];
+    return lo < INFINITY ? (w->f.z ? cc__tobler_factor(-0.05) : 1.0) / lo : 0.0;
 }
 
 void cc__offroad_free(cc__offroad *w)
@@ -442,7 +458,7 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
     cc__hybrid_seed *seeds = cc__malloc_array(n_src ? n_src : 1, sizeof(cc__hybrid_seed));
     cc_status st = seeds ? CC_OK : cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     if (!st && !h) {
-        st = cc__hybrid_init(ctx, &w->f, &w->rl, &own);
+        st = cc__hybrid_init(ctx, &w->f, links(w), &own);
         h = &own;
     }
     if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
@@ -481,7 +497,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
         tctx.interrupt_flag = ctx->interrupt_flag;
         cc__hybrid own = {0}, *hp = h0;
         if (tid != 0 || !h0) {
-            tst[tid] = cc__hybrid_init(&tctx, &w->f, &w->rl, &own);
+            tst[tid] = cc__hybrid_init(&tctx, &w->f, links(w), &own);
             hp = &own;
         }
 #ifdef _OPENMP
@@ -635,7 +651,7 @@ cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int6
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
     count_job c = {.dem = &w->reg->dem, .limit_ms = limit_ms, .cnt = cnt};
     cc__hybrid h = {0};
-    cc_status st = cc__hybrid_init(ctx, &w->f, &w->rl, &h);
+    cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
     const double limit_s = limit_ms / 1000.0 + 0.001;
     for (size_t i = 0; i < n_src && !st; i++) {
         if (src_cell[i] < 0 || (in_set && !in_set[i])) continue;
@@ -768,7 +784,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     }
     if ((st = facility_cells(ctx, &w, fcell, fstart))) goto out;
     cc__offroad_warn_impassable(ctx, &w);
-    if ((st = cc__hybrid_init(ctx, &w.f, &w.rl, &h))) goto out;
+    if ((st = cc__hybrid_init(ctx, &w.f, links(&w), &h))) goto out;
     for (int b = 0; b < 3; b++)
         if (!(bands[b] = cc__malloc_array(ncell, sizeof(float)))) {
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road raster");

@@ -40,6 +40,9 @@ cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg);
 /* Memory check (before any work), surface, ferries and road links; the figures of @p res. */
 cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res);
 void cc__offroad_free(cc__offroad *w);
+/* The highest walking speed on the surface, m/s (Tobler's best downhill factor included with a
+ * DEM); 0 when no cell is passable. */
+double cc__offroad_max_speed_ms(const cc__offroad *w);
 /* The cell holding each point (working CRS), -1 when outside the grid or impassable; their count
  * into *n_bad. */
 cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, const double *y, size_t n, int64_t *cell, size_t *n_bad);

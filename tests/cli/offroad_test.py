@@ -523,5 +523,67 @@ def case_site_agrees(tmp):
           f"reference brute force {best[0]:.0f}; straight model {s2['coverage']['covered_after']:.0f}")
 
 
+def case_traveltime_tiles(tmp):
+    """`traveltime` with the friction model, in tiles of 16 cells with a halo: every cell within the
+    largest threshold equals the independent reference (walking only with a small halo, so that each
+    tile sees only part of the raster; then with a road and the profile's halo), beyond it nodata;
+    MPI-free runs with 1 and 2 threads give the same raster."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+
+    def tt(out, minutes, *extra):
+        run(["traveltime", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+             "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--tile", "16", "--minutes", minutes, "--out", out, "--quiet"]
+            + off + list(extra))
+        return read_band(os.path.join(out, "travel_time.tif"))
+
+    def against(got, nd, ref, tmax_min, what):
+        ref_ms = ref.reshape(got.shape) * 1000.0
+        want = np.isfinite(ref_ms) & (ref_ms <= tmax_min * 60000.0 + 0.5)
+        bad = np.argwhere((got != nd) != want)
+        check(len(bad) == 0, f"{what}: {len(bad)} cells within {tmax_min} min in one and not the other, first {bad[:3].tolist()}")
+        d = np.abs(got[want] * 60000.0 - ref_ms[want])
+        check(d.size > 50 and d.max() <= 1.0, f"{what}: {d.size} cells, largest difference {d.max() if d.size else 0:.3f} ms")
+        return int(want.sum()), float(d.max())
+
+    # walking only, flat: 3 minutes (250 m at 5 km/h), a 300 m halo (12 cells); one facility at the
+    # corner of four tiles, one 4 cells from a tile edge, so that trips cross tiles
+    fac_all = paths["fac.csv"]
+    paths["fac.csv"] = os.path.join(tmp, "fac_corner.csv")
+    corner = [(15, 15), (36, 25)]
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in corner]))
+    off = ["--offroad", "friction", "--landcover", paths["lc.tif"]]
+    a, nd = tt(os.path.join(tmp, "walk"), "1,3", "--halo-km", "0.3")
+    flat_spm = spm.copy()
+    flat_spm[np.isnan(z)] = 3.6 / 5.0  # the DEM hole is passable without the DEM
+    ref = offroad_ref.offroad_times(flat_spm, None, ex, ny, 16, [r * W + c for c, r in corner])
+    n1, d1 = against(a, nd, ref, 3, "walking, small halo")
+    s = cli_test.load_summary(os.path.join(tmp, "walk"))
+    check(s["offroad"]["model"] == "friction" and s["offroad"]["halo_cells"] == 12, f"summary.json offroad: {s.get('offroad')}")
+    spm = flat_spm
+    check(s["tiling"]["tiles"] == 6, f"tiles {s['tiling']['tiles']}, want 6")
+    check(abs(s["population_within_min"]["3"] - n1) < 1e-6, f"summary within 3 min {s['population_within_min']['3']} != {n1}")
+    check(abs(s["population_no_road_access"] - np.sum(~np.isfinite(spm))) < 1e-6, "impassable people not reported as no_road_access")
+    spm = flat_spm.copy()
+    spm[np.isnan(z)] = np.inf
+    paths["fac.csv"] = fac_all
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    # a halo too small for the walking speed is refused, naming the parameter
+    expect_error(tmp, ["traveltime", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+                       "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--tile", "16", "--minutes", "2", "--halo-km", "0.1",
+                       "--out", os.path.join(tmp, "bad")] + off, 2, "--halo-km", "speeds")
+    # with a road and the profile's halo: the road's links in every tile
+    roads = road_row(paths)
+    b, nd = tt(os.path.join(tmp, "road1"), "5,10", "--threads", "1")
+    c, _ = tt(os.path.join(tmp, "road2"), "5,10", "--threads", "2")
+    check(np.array_equal(b, c), "1 and 2 threads differ")
+    ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads)
+    n2, d2 = against(b, nd, ref, 10, "with a road")
+    walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
+    check(np.sum(walk <= 600) < n2, "the road adds no cell within 10 minutes: a weak test")
+    print(f"traveltime with friction in 6 tiles: walking {n1} cells within 3 min (largest difference {d1:.3f} ms); "
+          f"with a road {n2} cells within 10 min ({d2:.3f} ms); walking alone {int(np.sum(walk <= 600))}")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
