@@ -511,6 +511,42 @@ def case_site_agrees(tmp):
     check(abs(base.sum() - before) < 1e-6, f"covered before {before}, reference {base.sum()}")
     best = max((np.sum(base | (ref_c[i] <= lim) | (ref_c[j] <= lim)), i, j) for i in range(len(ok)) for j in range(i + 1, len(ok)))
     check(abs(best[0] - after) < 1e-6, f"siting covers {after}, the best pair of the reference covers {best[0]} ({ok[best[1]]}, {ok[best[2]]})")
+    # not yet with the friction model: refused with the reason, nothing written
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--out", os.path.join(tmp, "em")], 2, "--emergency",
+                 "--offroad friction")
+    # a scenario's offroad section reaches its siting run: the same answer as the command line
+    scen = os.path.join(tmp, "scen.yaml")
+    with open(scen, "w") as f:
+        f.write(f"""name: fric_siting
+inputs:
+  roads: roads.geojson
+  population: pop.tif
+  facilities: fac.csv
+crs: EPSG:{EPSG}
+profile: walk.yaml
+minutes: [{T:g}]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, dem: dem.tif, landcover: lc.tif}}
+siting:
+  - {{model: mclp, budget: 2, threshold_min: {T:g}, candidates: cand.csv, fixed_tiers: [clinic]}}
+""")
+    so = os.path.join(tmp, "scen")
+    run(["run", scen, "--out", so, "--quiet"])
+    ss = cli_test.load_summary(os.path.join(so, "siting"))
+    check(ss["parameters"].get("offroad", {}).get("model") == "friction", "the scenario's siting run did not use the friction model")
+    check(abs(ss["coverage"]["covered_after"] - after) < 1e-6, f"scenario siting covers {ss['coverage']['covered_after']}, the command line {after}")
+    check(abs(cli_test.load_summary(so)["population_within_min"][f"{T:g}"] - before) < 1e-6, "the scenario's coverage differs from siting's before")
+    # p-median (coverage sets with times): the evaluated mean time of its answer equals the reference's
+    pm = os.path.join(tmp, "pmedian")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "--model", "pmedian", "-p", "2", "--out", pm])
+    sp = cli_test.load_summary(pm)
+    names = [p["name"] for p in sp["proposed_sites"]]
+    idx = {f"C{i}": k for k, i in enumerate(i for i, (cc, rr) in enumerate(cand_cells) if np.isfinite(spm[rr, cc]))}
+    best_t = np.minimum.reduce([ref_fixed] + [ref_c[idx[n]] for n in names])
+    fin = np.isfinite(best_t)
+    want = float(np.mean(best_t[fin])) / 60.0
+    got = sp["coverage"]["mean_minutes_after"]
+    check(abs(got - want) < 1e-3, f"p-median mean time after {got} min, reference {want:.4f} min for sites {names}")
     # the friction sets differ from what the straight model would give: a test that could fail
     st = os.path.join(tmp, "straight")
     a = ["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--out", st]
@@ -520,7 +556,8 @@ def case_site_agrees(tmp):
     s2 = cli_test.load_summary(st)
     check(abs(cli_test.load_summary(st)["coverage"]["covered_after"] - after) > 1, f"straight and friction siting agree ({after}): a weak test")
     print(f"site with friction: covered {before:.0f} -> {after:.0f}, coverage of the same facilities {within:.0f}, "
-          f"reference brute force {best[0]:.0f}; straight model {s2['coverage']['covered_after']:.0f}")
+          f"reference brute force {best[0]:.0f}; straight model {s2['coverage']['covered_after']:.0f}; p-median mean {got:.3f} min "
+          f"(reference {want:.3f})")
 
 
 def case_traveltime_tiles(tmp):
