@@ -225,8 +225,13 @@ static cc_status compute(run *r)
         if (!(r->dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1)) || !(r->fstart = cc__malloc_array(nf ? nf : 1, 1)) ||
             !(r->reach = cc__calloc_array(nf * r->nb, sizeof(double))))
             return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->fstart, r->reach, r->nb,
-                                   r->bands_ms, &r->stage, &r->offroad);
+        if (!r->reg.dem.is_raster) { /* village points: every cell of the grid too */
+            r->gtime = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
+            r->gfac = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
+            if (!r->gtime || !r->gfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the travel-time grid");
+        }
+        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass, r->fstart,
+                                   r->reach, r->nb, r->bands_ms, &r->stage, &r->offroad);
     }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dir, r->dtime,
                           r->dfac)))

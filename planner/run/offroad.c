@@ -60,6 +60,13 @@ static cc_status cell_sizes(cc_ctx *ctx, const cc__grid *g, double *ex, double *
     return CC_OK;
 }
 
+/* The working grid: the population raster's, or the working-CRS grid of village points
+ * (cc__region_grid(), parameter resolution_m). */
+static inline const cc__grid *work_grid(const cc__region *reg)
+{
+    return &cc__region_cells(reg)->grid;
+}
+
 /* Working-CRS points to pixel coordinates (column, row) of grid @p g. */
 static cc_status to_pixels(cc_ctx *ctx, const char *work_wkt, const cc__grid *g, const double *x, const double *y, size_t n, double *px,
                            double *py)
@@ -176,7 +183,7 @@ out:
 
 static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc, cc_offroad_result *res)
 {
-    const cc__grid *g = &reg->dem.grid;
+    const cc__grid *g = work_grid(reg);
     const size_t n = (size_t)g->w * g->h;
     cc_status st;
     double *ex = cc__malloc_array((size_t)g->h, sizeof(double)), *ny = cc__malloc_array((size_t)g->h, sizeof(double));
@@ -266,7 +273,7 @@ static cc_status build_ferries(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
 {
     size_t n = 0;
     double *ends = NULL, *len = NULL;
-    cc_status st = cc__lines_ends_to_grid(ctx, o->ferries, "ferry", &reg->dem.grid, &n, &ends, &len);
+    cc_status st = cc__lines_ends_to_grid(ctx, o->ferries, "ferry", work_grid(reg), &n, &ends, &len);
     if (st) return st;
     double kmh = cc__profile_ferry_kmh(reg->profile), wait_s = 60.0 * cc__profile_ferry_wait_min(reg->profile);
     int64_t *tmp = cc__malloc_array(2 * (n ? n : 1), 3 * sizeof(int64_t));
@@ -321,7 +328,7 @@ static cc_status build_links(cc_ctx *ctx, const cc__region *reg, const cc__frict
     uint8_t *ok = cc__malloc_array(g->n_arcs ? g->n_arcs : 1, 1);
     cc_status st = CC_OK;
     if (!px || !py || !ok) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory linking roads to cells");
-    if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, &reg->dem.grid, g->pt_x, g->pt_y, nv, px, py);
+    if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, work_grid(reg), g->pt_x, g->pt_y, nv, px, py);
     for (uint32_t a = 0; a < g->n_arcs && !st; a++) {
         uint32_t w = g->arc_way[a];
         uint32_t cls = reg->roads->cls ? reg->roads->cls[w] : CC__NO_STRING;
@@ -385,9 +392,9 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     memset(res, 0, sizeof(*res));
     w->reg = reg;
     const cc__demand *dem = &reg->dem;
-    if (!dem->is_raster)
-        return cc__fail(ctx, CC_ERR_PARAM, "The friction model needs a population raster (parameter population); village points are not supported yet");
-    const cc__grid *g = &dem->grid;
+    if (!dem->is_raster && !reg->grid.n)
+        return cc__fail(ctx, CC_ERR_INTERNAL, "Village points need the travel-time grid before the friction model");
+    const cc__grid *g = work_grid(reg);
     const size_t ncell = (size_t)g->w * g->h;
     cc_status st;
     double t0 = cc__now();
@@ -399,6 +406,24 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     for (size_t i = 0; i < ncell; i++) res->cells_passable += w->f.spm[i] < INFINITY;
     if (o->ferries && (st = build_ferries(ctx, o, reg, &w->f, res))) return st;
     if (reg->graph && (st = build_links(ctx, reg, &w->f, &w->rl))) return st;
+    if (dem->is_raster) {
+        w->dcell = dem->cell;
+    } else { /* each village starts at the cell that holds it */
+        double *px = cc__malloc_array(dem->n ? dem->n : 1, sizeof(double)), *py = cc__malloc_array(dem->n ? dem->n : 1, sizeof(double));
+        w->dcell_own = cc__malloc_array(dem->n ? dem->n : 1, sizeof(int64_t));
+        st = (!px || !py || !w->dcell_own) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+        if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, g, dem->x, dem->y, dem->n, px, py);
+        for (size_t i = 0; i < dem->n && !st; i++) {
+            int c = (int)floor(px[i]), r = (int)floor(py[i]);
+            c = c < 0 ? 0 : c >= g->w ? g->w - 1 : c; /* the grid covers every village; guard the edges */
+            r = r < 0 ? 0 : r >= g->h ? g->h - 1 : r;
+            w->dcell_own[i] = (int64_t)r * g->w + c;
+        }
+        free(px);
+        free(py);
+        if (st) return st;
+        w->dcell = w->dcell_own;
+    }
     res->transfer_points = w->rl.n_tp;
     res->neighbours = w->f.n_nb;
     res->t_surface_s = cc__now() - t0;
@@ -420,12 +445,13 @@ void cc__offroad_free(cc__offroad *w)
 {
     cc__roadlink_free(&w->rl);
     cc__friction_free(&w->f);
+    free(w->dcell_own);
     memset(w, 0, sizeof(*w));
 }
 
 cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, const double *y, size_t n, int64_t *cell, size_t *n_bad)
 {
-    const cc__grid *g = &w->reg->dem.grid;
+    const cc__grid *g = work_grid(w->reg);
     double *px = cc__malloc_array(n ? n : 1, sizeof(double)), *py = cc__malloc_array(n ? n : 1, sizeof(double));
     cc_status st = (!px || !py) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
     if (!st) st = to_pixels(ctx, w->reg->roads->crs_wkt, g, x, y, n, px, py);
@@ -451,7 +477,7 @@ static size_t make_seeds(const int64_t *src_cell, const uint8_t *in_set, size_t 
 }
 
 cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
-                              uint32_t *dtime, uint32_t *dfac)
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac)
 {
     const cc__demand *dem = &w->reg->dem;
     cc__hybrid own = {0};
@@ -463,9 +489,13 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
     }
     if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
     for (size_t i = 0; i < dem->n && !st; i++) {
-        int64_t c = dem->cell[i];
+        int64_t c = w->dcell[i];
         dtime[i] = to_ms(h->cost[c]);
         if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
+    }
+    for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
+        gtime[c] = to_ms(h->cost[c]);
+        if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     cc__hybrid_free(&own);
     free(seeds);
@@ -525,6 +555,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
 /* reach: population within each band of each facility on its own */
 typedef struct reach_job {
     const cc__demand *dem;
+    const int64_t *dcell;
     size_t nb;
     const uint32_t *bands_ms;
     double *reach;
@@ -536,7 +567,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
     const reach_job *j = user;
     double acc[CC_MAX_BANDS] = {0};
     for (size_t k = 0; k < j->dem->n; k++) {
-        uint32_t t = to_ms(h->cost[j->dem->cell[k]]);
+        uint32_t t = to_ms(h->cost[j->dcell[k]]);
         for (size_t b = 0; b < j->nb; b++)
             if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
     }
@@ -546,6 +577,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
 /* coverage sets: per candidate, the demand points within the limit that it would improve */
 typedef struct sets_job {
     const cc__demand *dem;
+    const int64_t *dcell;
     const uint32_t *keep_lt;
     uint32_t limit_ms;
     bool store_times;
@@ -562,7 +594,7 @@ static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
     uint32_t *d = NULL, *t = NULL;
     for (size_t i = 0; i < s->dem->n; i++) {
         if (s->keep_lt && !s->keep_lt[i]) continue;
-        uint32_t tm = to_ms(h->cost[s->dem->cell[i]]);
+        uint32_t tm = to_ms(h->cost[s->dcell[i]]);
         if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -590,7 +622,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 {
     memset(out, 0, sizeof(*out));
     const cc__demand *dem = &w->reg->dem;
-    sets_job s = {.dem = dem, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
+    sets_job s = {.dem = dem, .dcell = w->dcell, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
                   .dem_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)),
                   .t_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)), .n_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(size_t))};
     cc_status st = (!s.dem_of || !s.t_of || !s.n_of) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
@@ -632,6 +664,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 /* within: how many sources (at most 2) reach each demand point within the limit */
 typedef struct count_job {
     const cc__demand *dem;
+    const int64_t *dcell;
     uint32_t limit_ms;
     uint8_t *cnt;
 } count_job;
@@ -642,14 +675,14 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)i;
     count_job *c = user;
     for (size_t k = 0; k < c->dem->n; k++)
-        if (to_ms(h->cost[c->dem->cell[k]]) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+        if (to_ms(h->cost[c->dcell[k]]) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                                    uint32_t limit_ms, uint8_t *cnt)
 {
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
-    count_job c = {.dem = &w->reg->dem, .limit_ms = limit_ms, .cnt = cnt};
+    count_job c = {.dem = &w->reg->dem, .dcell = w->dcell, .limit_ms = limit_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
     const double limit_s = limit_ms / 1000.0 + 0.001;
@@ -696,7 +729,7 @@ void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w)
     double p_block = 0, p_all = 0;
     for (size_t i = 0; i < dem->n; i++) {
         p_all += dem->pop[i];
-        if (!(w->f.spm[dem->cell[i]] < INFINITY)) p_block += dem->pop[i];
+        if (!(w->f.spm[w->dcell[i]] < INFINITY)) p_block += dem->pop[i];
     }
     if (p_block > 0)
         cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
@@ -707,18 +740,19 @@ void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w)
 /* One search per facility set: times and nearest facilities of the demand points; the first set
  * (all facilities) also gives the accounting figures and the first two bands of the raster. */
 static cc_status set_searches(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *fcell, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, float *bands[3], cc_offroad_result *res)
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, float *bands[3], cc_offroad_result *res)
 {
     const cc__demand *dem = &w->reg->dem;
     const size_t nf = w->reg->fac->n, nd = dem->n, ncell = (size_t)w->f.w * w->f.h;
     double pop_reached = 0, off_sum = 0, road_sum = 0;
     for (size_t k = 0; k < n_sets; k++) {
-        cc_status st = cc__offroad_nearest(ctx, w, h, fcell, in_set + k * nf, nf, dtime + k * nd, dfac + k * nd);
+        cc_status st = cc__offroad_nearest(ctx, w, h, fcell, in_set + k * nf, nf, dtime + k * nd, dfac + k * nd, gtime ? gtime + k * ncell : NULL,
+                                           gfac ? gfac + k * ncell : NULL);
         if (st) return st;
         res->nodes_settled += h->settled;
         if (k) continue;
         for (size_t i = 0; i < nd; i++) {
-            int64_t c = dem->cell[i];
+            int64_t c = w->dcell[i];
             double pop = dem->pop[i];
             dpass[i] = w->f.spm[c] < INFINITY;
             if (!dpass[i])
@@ -757,7 +791,7 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     if (!st) {
         static const double lim_min[3] = {15, 30, 60};
         for (size_t i = 0; i < dem->n; i++) {
-            double c = hw.cost[dem->cell[i]];
+            double c = hw.cost[w->dcell[i]];
             for (int b = 0; b < 3; b++)
                 if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
         }
@@ -768,8 +802,8 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
 }
 
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
-                              cc__stage *stage, cc_offroad_result *res)
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
+                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
 {
     cc__offroad w;
     cc__hybrid h = {0};
@@ -791,10 +825,10 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
             goto out;
         }
     double t1 = cc__now();
-    if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, dpass, bands, res))) goto out;
+    if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
     /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
      * reuses the workspace above); each facility's row is its own */
-    reach_job rj = {.dem = &reg->dem, .nb = nb, .bands_ms = bands_ms, .reach = reach};
+    reach_job rj = {.dem = &reg->dem, .dcell = w.dcell, .nb = nb, .bands_ms = bands_ms, .reach = reach};
     for (size_t i = 0; i < nf * nb; i++) reach[i] = 0;
     if ((st = each_source(ctx, &w, &h, fcell, NULL, nf, bands_ms[nb - 1], reach_one, &rj, &res->nodes_settled))) goto out;
     cc__hybrid_free(&h); /* reuse the memory */
@@ -804,7 +838,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         char path[4400];
         const char *names[3] = {"minutes to the nearest facility, every cell (friction model)", "minutes of that time spent on roads",
                                 "minutes on foot to the nearest road"};
-        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), &reg->dem.grid, 3, bands, names, NODATA_MIN);
+        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), work_grid(reg), 3, bands, names, NODATA_MIN);
     }
 out:
     for (int b = 0; b < 3; b++) free(bands[b]);

@@ -13,7 +13,8 @@
 cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
 
 /*
- * Travel times of every demand point of @p reg (a population raster: the working grid) with the
+ * Travel times of every demand point of @p reg (on the population raster's grid, or village points
+ * on the grid of cc__region_grid(): then also gtime/gfac of every grid cell, n_sets x cells) with the
  * friction model: the surface from the inputs of @p o, the road links, one search per facility
  * set (row k of @p in_set, n_sets x n_fac) towards the facilities. Fills dtime/dfac (n_sets x
  * n_dem, CC_INF_COST when none), dpass (1: the point's cell is passable), fstart (1: the facility
@@ -22,8 +23,8 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
  * and writes offroad.tif into @p stage.
  */
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
-                              cc__stage *stage, cc_offroad_result *res);
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
+                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res);
 
 /* ---- the friction model for any run (coverage, siting, travel time) ---------------------------------
  * A prepared model holds the surface on the population grid (the working grid), the ferry links
@@ -32,6 +33,8 @@ typedef struct cc__offroad {
     const cc__region *reg; /* borrowed */
     cc__friction f;
     cc__roadlink rl;
+    const int64_t *dcell;  /* the cell of each demand point: the raster's own, or the cell holding a village */
+    int64_t *dcell_own;
 } cc__offroad;
 
 /* The straight joins of the region's facilities and demand, for the outputs only: a point far
@@ -49,10 +52,11 @@ cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, 
 /* Warn about the people on impassable cells (no time for them). */
 void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w);
 /* Time (ms; CC_INF_COST: none) of every demand point to the nearest source of @p in_set (NULL:
- * all) standing on a cell (src_cell >= 0), and that source (dfac may be NULL). @p h: a search
+ * all) standing on a cell (src_cell >= 0), and that source (dfac may be NULL); with @p gtime
+ * (village points) also of every cell of the working grid (gfac may be NULL). @p h: a search
  * workspace to reuse, or NULL. */
 cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
-                              uint32_t *dtime, uint32_t *dfac);
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac);
 /* Coverage sets of candidates standing on cells (cand_cell >= 0; others get empty sets): the
  * demand points within @p limit_ms whose time is below keep_lt[i] (NULL: all), as
  * cc__sets_build() makes them on the roads (OpenMP over candidates, candidate order). */

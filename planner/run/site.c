@@ -276,7 +276,7 @@ static cc_status offroad_prepare(run *r)
     cc_ctx *ctx = r->ctx;
     size_t nf = r->reg.fac ? r->reg.fac->n : 0, n_bad = 0;
     cc_status st;
-    if ((st = cc__offroad_join(ctx, &r->reg)) || (st = cc__offroad_prepare(ctx, &r->o->in.offroad, &r->reg, &r->off, &r->offres))) return st;
+    if ((st = cc__offroad_prepare(ctx, &r->o->in.offroad, &r->reg, &r->off, &r->offres))) return st;
     if (!(r->fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     if (nf && (st = cc__offroad_cells(ctx, &r->off, r->reg.fac->x, r->reg.fac->y, nf, r->fcell, &n_bad))) return st;
     if (n_bad)
@@ -290,13 +290,14 @@ static cc_status join_all(run *r)
     cc_ctx *ctx = r->ctx;
     cc_status st;
     if (r->fric) {
-        if ((st = offroad_prepare(r))) return st;
+        if ((st = cc__offroad_join(ctx, &r->reg))) return st;
     } else if ((st = cc__region_join(ctx, &region_opts, &r->reg))) {
         return st;
     }
     if (r->have_cpts && (st = cc__join_points(ctx, r->reg.snap, r->reg.profile, r->cpts.x, r->cpts.y, r->cpts.n, &r->pjoin, &r->poff)))
         return st;
-    return cc__region_grid(ctx, &r->reg);
+    if ((st = cc__region_grid(ctx, &r->reg))) return st;
+    return r->fric ? offroad_prepare(r) : CC_OK; /* village points: the surface is on the grid */
 }
 
 /* ---- candidates -------------------------------------------------------------------------------------- */
@@ -513,7 +514,7 @@ static cc_status base_times(run *r, cc_site_result *res)
     if (r->o->fixed_tiers && res->fixed_facilities == 0)
         cc__warn(ctx, "No facility of parameter fixed_tiers (%s) is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
     cc__info(ctx, "Timing the population to the %u existing facilities...", res->fixed_facilities);
-    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, r->fixed, nf, r->time0, NULL);
+    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, r->fixed, nf, r->time0, NULL, NULL, NULL);
     return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, r->fixed, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
@@ -623,7 +624,7 @@ out:
  * passable cell (friction model). */
 static bool has_access(const run *r, size_t i)
 {
-    return r->fric ? r->off.f.spm[r->reg.dem.cell[i]] < INFINITY : r->reg.djoin[i].arc != CC_INVALID_ID;
+    return r->fric ? r->off.f.spm[r->off.dcell[i]] < INFINITY : r->reg.djoin[i].arc != CC_INVALID_ID;
 }
 
 /* ---- solving --------------------------------------------------------------------------------------------------- */
@@ -771,7 +772,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
             if (!r->gtime[k] || !r->gfac[k]) goto nomem;
         }
         /* k = 0: the existing facilities; k = 1: with the new sites */
-        if (fc && (st = cc__offroad_nearest(ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k]))) goto out;
+        if (fc && (st = cc__offroad_nearest(ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) goto out;
         if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) goto out;
         if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) goto out;
     }

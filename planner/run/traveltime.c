@@ -284,7 +284,7 @@ static cc_status tile_compute_friction(cc_ctx *tc, const cc__tt_plan *p, const i
         if (!t->dtime || !t->dfac) st = cc__fail(tc, CC_ERR_NOMEM, "Out of memory for travel times of %zu cells", nd);
     }
     for (size_t s = 0; s < p->n_sets && !st; s++)
-        st = cc__offroad_nearest(tc, &w, NULL, fcell, p->in_set + s * nf, nf, t->dtime + s * nd, t->dfac + s * nd);
+        st = cc__offroad_nearest(tc, &w, NULL, fcell, p->in_set + s * nf, nf, t->dtime + s * nd, t->dfac + s * nd, NULL, NULL);
     for (size_t i = 0; i < nd && !st; i++) t->pass[i] = w.f.spm[g->dem.cell[i]] < INFINITY;
     cc__offroad_free(&w);
     free(fcell);

@@ -231,13 +231,6 @@ def case_bad_inputs(tmp):
     with open(os.path.join(tmp, "nocrs.csv"), "w") as f:
         f.write("WKT,route\n\"LINESTRING (0 0,1 1)\",ferry\n")
     expect_error(tmp, cc_args(paths, os.path.join(tmp, "b8"), "--ferries", os.path.join(tmp, "nocrs.csv")), 3, "nocrs.csv", "no CRS")
-    # village points are not supported yet: refused with the reason, nothing written
-    a = cc_args(paths, os.path.join(tmp, "b6"))
-    a[a.index("--population") + 1] = os.path.join(cli_test.DEMO, "villages.geojson")
-    a[a.index("--roads") + 1] = os.path.join(cli_test.DEMO, "roads.geojson")
-    a[a.index("--facilities") + 1] = os.path.join(cli_test.DEMO, "facilities.csv")
-    a[a.index("--crs") + 1] = "EPSG:32650"
-    expect_error(tmp, a, 2, "--population", "village points")
 
 
 def case_friction_raster(tmp):
@@ -620,6 +613,96 @@ def case_traveltime_tiles(tmp):
     check(np.sum(walk <= 600) < n2, "the road adds no cell within 10 minutes: a weak test")
     print(f"traveltime with friction in 6 tiles: walking {n1} cells within 3 min (largest difference {d1:.3f} ms); "
           f"with a road {n2} cells within 10 min ({d2:.3f} ms); walking alone {int(np.sum(walk <= 600))}")
+
+
+def case_village_points(tmp):
+    """Village points with the friction model on a hand-made 5 x 5 grid (a friction raster in minutes
+    per metre with one impassable cell, a road across the middle row): each village's time is that of
+    the cell holding it in one search over cells and the road, equal to the independent reference; the
+    travel-time grid (at the raster's resolution, aligned with it) equals it cell for cell."""
+    import csv
+    res, x0, y0, n = 100.0, 501000.0, 4500000.0, 5
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    mpm = np.array([[0.012, 0.012, 0.030, 0.012, 0.012],
+                    [0.012, 0.020, 0.030, -1.00, 0.012],
+                    [0.012, 0.012, 0.012, 0.012, 0.012],
+                    [0.040, 0.040, 0.012, 0.020, 0.012],
+                    [0.012, 0.012, 0.012, 0.012, 0.030]], np.float32)  # minutes per metre; -1: nodata (impassable)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (x0, res, 0, y0, 0, -res), s.ExportToWkt(), nodata=-1)
+
+    def centre(c, r):
+        return (x0 + (c + 0.5) * res, y0 - (r + 0.5) * res)
+
+    road = os.path.join(tmp, "roads.geojson")
+    write_roads(road, [lonlat(EPSG, [centre(1, 2), centre(3, 2)])], "primary")
+    fac = os.path.join(tmp, "fac.csv")
+    write_facilities(fac, lonlat(EPSG, [centre(4, 0)]))
+    villages = [(0, 0), (4, 4), (0, 4), (2, 0), (1, 3), (3, 1)]  # the corners span the grid; (3, 1) is impassable
+    vil = os.path.join(tmp, "villages.geojson")
+    feats = [{"type": "Feature", "properties": {"name": f"V{i}", "population": 100 + i},
+              "geometry": {"type": "Point", "coordinates": list(lonlat(EPSG, [centre(c, r)])[0])}} for i, (c, r) in enumerate(villages)]
+    with open(vil, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f)
+    prof = os.path.join(tmp, "walk.yaml")
+    with open(prof, "w") as f:
+        f.write(PROFILE)
+    out = os.path.join(tmp, "o")
+    run(["coverage", "--roads", road, "--population", vil, "--facilities", fac, "--crs", f"EPSG:{EPSG}", "--profile", prof,
+         "--resolution", "100", "--offroad", "friction", "--friction", fr, "--minutes", "5,10,20", "--out", out, "--quiet", "--lang", "en"])
+    # the reference: cells and the road (transfer points as in reference_road), the facility's cell
+    spm = np.where(mpm > 0, mpm * 60.0, np.inf).astype(np.float64)
+    ex, ny = offroad_ref.cell_sizes((x0, res, 0, y0, 0, -res), n, False)
+    length = 2 * res
+    pts = [(None, 0.0), (2 * n + 1, res / 4), (2 * n + 2, res), (2 * n + 3, length - res / 4), (None, length)]
+    ref = offroad_ref.offroad_times_with_roads(spm, None, ex, ny, 16, [0 * n + 4], [(pts, round(length / (60 / 3.6) * 1000) / 1000)])
+    ref = ref.reshape(n, n)
+    walk = offroad_ref.offroad_times(spm, None, ex, ny, 16, [4]).reshape(n, n)
+    check(np.nanmax(walk[np.isfinite(walk)] - ref[np.isfinite(ref)]) > 1, "the road saves nothing: a weak test")
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    check(tt.shape == (n, n), f"travel-time grid {tt.shape}, want the raster's {n} x {n}")
+    worst, cells = compare(tt, nd, ref.ravel(), "village grid")
+    with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig") as f:
+        rows = {r["name"]: r for r in csv.DictReader(f)}
+    for i, (c, r) in enumerate(villages):
+        got = rows[f"V{i}"]["minutes_all"]
+        if not np.isfinite(ref[r, c]):
+            check(got == "", f"V{i} on an impassable cell has a time {got}")
+            continue
+        # the table rounds to 0.1 min: the village's time is its cell's, checked to the ms above
+        check(abs(float(got) - ref[r, c] / 60.0) <= 0.05 + 1e-9 and abs(float(got) - tt[r, c]) <= 0.05 + 1e-6,
+              f"V{i} at cell ({c}, {r}): {got} min, reference {ref[r, c] / 60.0:.4f} min, its cell {tt[r, c]:.4f} min")
+    s = cli_test.load_summary(out)
+    want = sum(100 + i for i, (c, r) in enumerate(villages) if np.isfinite(ref[r, c]) and ref[r, c] <= 600)
+    check(abs(s["population_within_min"]["10"] - want) < 1e-6, f"within 10 min {s['population_within_min']['10']}, reference {want}")
+    check(abs(s["offroad"]["population_impassable_cell"] - 105) < 1e-6, f"impassable {s['offroad']['population_impassable_cell']}, want 105")
+    # siting on village points (the demo): the sited facilities through `coverage` give the stated coverage
+    demo = cli_test.DEMO
+    common = ["--roads", f"{demo}/roads.geojson", "--population", f"{demo}/villages.geojson", "--resolution", "500", "--offroad", "friction",
+              "--quiet", "--lang", "en"]
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--facilities", f"{demo}/facilities.csv", "--fixed-tiers", "county_hospital", "--candidate-roads",
+                             "primary,secondary", "--spacing", "3000", "-p", "2", "--minutes", "20", "--out", so])
+    ss = cli_test.load_summary(so)
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(f"{demo}/facilities.csv", encoding="utf-8-sig") as f:
+        rd = list(csv.DictReader(f))
+    keep = [r for r in rd if r.get("tier") == "county_hospital"]
+    check(len(keep) >= 1, "the demo has no county hospital")
+    with open(fac2, "w") as f:
+        f.write("name,lon,lat\n")
+        for r in keep:
+            f.write(f"{r['name']},{r['lon']},{r['lat']}\n")
+        for p in ss["proposed_sites"]:
+            f.write(f"site {p['rank']},{p['lon']:.9f},{p['lat']:.9f}\n")
+    co = os.path.join(tmp, "cov")
+    run(["coverage"] + common + ["--facilities", fac2, "--minutes", "20", "--out", co])
+    within = cli_test.load_summary(co)["population_within_min"]["20"]
+    check(ss["coverage"]["covered_after"] > ss["coverage"]["covered_before"], "the demo sites add nothing: a weak test")
+    check(abs(within - ss["coverage"]["covered_after"]) < 1e-6, f"coverage of the sited facilities {within} != siting's {ss['coverage']['covered_after']}")
+    print(f"village points: {len(villages)} villages and {cells} grid cells equal the reference (largest difference {worst:.3f} ms); "
+          f"demo siting {ss['coverage']['covered_before']:.0f} -> {within:.0f} within 20 min, as coverage gives")
 
 
 if __name__ == "__main__":
