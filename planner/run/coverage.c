@@ -125,7 +125,7 @@ cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes
 }
 
 /* A coverage run needs facilities, reads admin areas and applies the scenario edits. */
-static const cc__region_opts region_opts = {.need_facilities = true, .read_admin = true, .apply_edits = true};
+static const cc__region_opts region_opts = {.need_facilities = true, .read_admin = true, .apply_edits = true, .roads_optional = true};
 
 static cc_status check_opts(run *r)
 {
@@ -548,12 +548,14 @@ static cc_status account(run *r)
     }
     p->facilities_total = (uint32_t)r->reg.fac->n;
     for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
-    p->graph_nodes = r->reg.graph->n_nodes;
-    p->graph_edges = r->reg.graph->n_edges;
-    p->graph_arcs = r->reg.graph->n_arcs;
-    p->graph_routing_bytes = cc_graph_get_routing_bytes(r->reg.graph);
-    p->graph_geometry_bytes = cc_graph_get_geometry_bytes(r->reg.graph);
-    p->way_vertices = r->reg.graph->n_way_vertices;
+    if (r->reg.graph) { /* no roads: zero */
+        p->graph_nodes = r->reg.graph->n_nodes;
+        p->graph_edges = r->reg.graph->n_edges;
+        p->graph_arcs = r->reg.graph->n_arcs;
+        p->graph_routing_bytes = cc_graph_get_routing_bytes(r->reg.graph);
+        p->graph_geometry_bytes = cc_graph_get_geometry_bytes(r->reg.graph);
+        p->way_vertices = r->reg.graph->n_way_vertices;
+    }
     p->demand_points = nd;
     p->demand_is_raster = r->reg.dem.is_raster;
     snprintf(ri->crs_name, sizeof(ri->crs_name), "%s", r->reg.roads->crs_name);
@@ -602,7 +604,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
                            "crop the population raster to the area of interest, use coarser cells, or map fewer tiers")))
         goto out;
     double t_load = cc__now() - t0;
-    if ((st = cc__region_build(ctx, &r.reg, false))) goto out;
+    if ((st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
     double t_graph = r.reg.t_graph_s;
     t = cc__now();
     cc__info(ctx, "Joining facilities and population to roads...");

@@ -355,6 +355,17 @@ cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg)
     /* the straight joins only describe the points in the outputs; the friction model links cells
      * and roads itself, so a point far from any road is no error here */
     cc_status st;
+    if (!reg->graph) { /* no roads: every point off the network */
+        size_t nf = reg->fac ? reg->fac->n : 0, nd = reg->dem.n;
+        reg->fjoin = cc__malloc_array(nf ? nf : 1, sizeof(cc__join));
+        reg->foff = cc__malloc_array(nf ? nf : 1, sizeof(uint32_t));
+        reg->djoin = cc__malloc_array(nd ? nd : 1, sizeof(cc__join));
+        reg->doff = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+        if (!reg->fjoin || !reg->foff || !reg->djoin || !reg->doff) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t i = 0; i < nf; i++) reg->fjoin[i] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, reg->foff[i] = CC_INF_COST;
+        for (size_t i = 0; i < nd; i++) reg->djoin[i] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, reg->doff[i] = CC_INF_COST;
+        return CC_OK;
+    }
     if ((st = cc__snap_index_build(ctx, reg->graph, &reg->snap))) return st;
     if (reg->fac && (st = cc__join_points(ctx, reg->snap, reg->profile, reg->fac->x, reg->fac->y, reg->fac->n, &reg->fjoin, &reg->foff)))
         return st;

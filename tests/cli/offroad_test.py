@@ -705,5 +705,34 @@ def case_village_points(tmp):
           f"demo siting {ss['coverage']['covered_before']:.0f} -> {within:.0f} within 20 min, as coverage gives")
 
 
+def case_no_roads(tmp):
+    """`coverage` without --roads over a friction raster (a walking-only surface, as AccessMod and
+    r.cost): equal to the reference cell for cell, working CRS from the raster's centre; without
+    --friction the roads stay required."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    out = os.path.join(tmp, "o")
+    a = cc_args(paths, out, "--friction", fr)
+    i = a.index("--roads")
+    del a[i:i + 2]
+    i = a.index("--crs")
+    del a[i:i + 2]  # the UTM zone of the raster's centre: EPSG:32633 itself
+    run(a)
+    ref = offroad_ref.offroad_times(np.where(mpm < 0, np.inf, mpm.astype(np.float64) * 60.0), None, ex, ny, 16, src)
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "no roads")
+    sm = cli_test.load_summary(out)
+    check(sm["crs"].endswith("32633") or "32633" in json.dumps(sm.get("crs")), f"working CRS {sm.get('crs')}")
+    check(sm["graph"]["nodes"] == 0 and sm["offroad"]["transfer_points"] == 0, "a road network appeared")
+    acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
+    check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
+    expect_error(tmp, [x for x in a if x not in ("--friction", fr)][:] + [], 2, "--roads")
+    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
