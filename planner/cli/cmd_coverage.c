@@ -46,18 +46,7 @@ static void help(void)
            "  --capacity FIELD       facility capacity field (people a facility can serve; empty = no limit):\n"
            "                         people go to the nearest facility with room within the threshold\n"
            "  --capacity-minutes T   that threshold, also the E2SFCA catchment (default --uncovered-minutes)\n\n"
-           "Off-road travel (README \"Off-road travel\"):\n"
-           "  --offroad MODEL        straight (default: a straight leg to the nearest road) or friction\n"
-           "                         (one search over the cells of the population raster and the roads)\n"
-           "  --friction RASTER      minutes per metre (Malaria Atlas Project convention; nodata impassable);\n"
-           "                         replaces --landcover and --dem\n"
-           "  --landcover L          class raster (class code -> km/h in the profile's landcover_kmh), or\n"
-           "                         NAME=PATH,... cover-fraction rasters (e.g. Tree=tree.tif,Crops=crops.tif)\n"
-           "  --dem D[,D...]         elevation raster or tiles: Tobler's hiking function, uphill and downhill differ\n"
-           "  --water W              polygons and lines, impassable except on a road across them\n"
-           "  --ferries F            lines (OSM route=ferry): links between the cells at their ends (profile\n"
-           "                         ferry_wait_min, default 60, plus the length at ferry_kmh, default 5)\n"
-           "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
@@ -71,7 +60,7 @@ static void help(void)
 }
 
 enum {
-    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE, O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_FERRIES, O_NEIGHBOURS,
+    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE,
     O_EMERG, O_CHAIN, O_STATIONS, O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN
 };
 
@@ -187,8 +176,6 @@ int cmd_coverage(int argc, char **argv)
         CLI_MINUTES_LONGOPT,
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
-        {"offroad", 1, 0, O_OFFROAD}, {"friction", 1, 0, O_FRICTION}, {"dem", 1, 0, O_DEM}, {"landcover", 1, 0, O_LANDCOVER},
-        {"water", 1, 0, O_WATER}, {"ferries", 1, 0, O_FERRIES}, {"neighbours", 1, 0, O_NEIGHBOURS},
         {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
         {"station-tiers", 1, 0, O_STATIONS}, {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH},
         {"on-scene-minutes", 1, 0, O_ONSCENE}, {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
@@ -215,28 +202,6 @@ int cmd_coverage(int argc, char **argv)
                 return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
         case O_OUT: o.out_dir = optarg; break;
-        case O_OFFROAD:
-            if (!strcmp(optarg, "straight"))
-                o.offroad.model = CC_OFFROAD_STRAIGHT;
-            else if (!strcmp(optarg, "friction"))
-                o.offroad.model = CC_OFFROAD_FRICTION;
-            else {
-                cli_usage_error("coverage", "--offroad '%s' must be straight or friction", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case O_FRICTION: o.offroad.friction = optarg; break;
-        case O_DEM: o.offroad.dem = optarg; break;
-        case O_LANDCOVER: o.offroad.landcover = optarg; break;
-        case O_WATER: o.offroad.water = optarg; break;
-        case O_FERRIES: o.offroad.ferries = optarg; break;
-        case O_NEIGHBOURS:
-            if (strcmp(optarg, "8") && strcmp(optarg, "16")) {
-                cli_usage_error("coverage", "--neighbours '%s' must be 8 or 16", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o.offroad.neighbours = atoi(optarg);
-            break;
         case O_LANG:
             if (cli_parse_lang("coverage", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;

@@ -63,6 +63,7 @@ static void help(void)
            "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
            "                         batch's robust: section)\n"
            "  --regret R             min_max_regret: absolute (default, persons) or relative (share of the optimum)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"

@@ -26,6 +26,7 @@ static void help(void)
            "  --minutes LIST         thresholds in minutes (default 15,30,60); the largest sets the halo\n"
            "  --tile N               tile side in raster cells (default 512)\n"
            "  --halo-km K            halo in km instead of the profile's (needed with --speed-field)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"

@@ -358,6 +358,19 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
     return 0;
 }
 
+int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
+{
+    if (c == CLI_O_NEIGHBOURS) {
+        if (strcmp(arg, "8") && strcmp(arg, "16")) return cli_usage_error(cmd, "--neighbours '%s' must be 8 or 16", arg);
+        o->neighbours = atoi(arg);
+    } else if (!strcmp(arg, "straight") || !strcmp(arg, "friction")) {
+        o->model = !strcmp(arg, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT;
+    } else {
+        return cli_usage_error(cmd, "--offroad '%s' must be straight or friction", arg);
+    }
+    return 0;
+}
+
 int cli_parse_lang(const char *cmd, const char *s, const char **out)
 {
     if (strcmp(s, "zh") && strcmp(s, "en") && strcmp(s, "zh,en") && strcmp(s, "en,zh"))
@@ -448,7 +461,9 @@ int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *
         *minutes = cmd->minutes;
         *n_minutes = cmd->n_minutes;
     }
-    return cli_require(cmd, !in->roads                          ? "--roads"
+    /* --roads may be left out with --friction (coverage: travel over the friction surface only) */
+    bool roads_optional = !strcmp(cmd->name, "coverage") && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
+    return cli_require(cmd, !in->roads && !roads_optional       ? "--roads"
                             : !in->population                   ? "--population"
                             : need_facilities && !in->facilities ? "--facilities"
                             : !out_dir                          ? "--out"

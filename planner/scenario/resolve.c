@@ -274,6 +274,9 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
         .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,
                   .closed_areas_layer = s->closed_areas_layer.v, .added_roads = s->added.v, .added_roads_layer = s->added_layer.v,
                   .added_roads_connect_m = s->added_connect_m, .replaced_way_ids = s->replaced_ids,
-                  .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges}};
+                  .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges},
+        .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
+                    .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v, .water = s->off_water.v,
+                    .ferries = s->off_ferries.v, .neighbours = (int)s->off_neighbours}};
     return CC_OK;
 }
