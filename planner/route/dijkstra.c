@@ -29,7 +29,7 @@ static void rq_reset(cc_search *s)
 {
     for (uint32_t c = 0; c < s->n_chunks; c++) s->chunk_next[c] = c + 1 < s->n_chunks ? c + 1 : CC__RQ_NONE;
     s->free_chunk = 0;
-    for (int b = 0; b < CC__RQ_BUCKETS; b++) s->rq_head[b] = CC__RQ_NONE, s->rq_fill[b] = CC__RQ_CHUNK;
+    for (int b = 0; b < CC__RQ_BUCKETS; b++) s->rq_head[b] = CC__RQ_NONE, s->rq_fill[b] = CC__RQ_CHUNK, s->rq_min[b] = UINT32_MAX;
     s->rq_mask = 0;
     s->rq_last = 0;
 }
@@ -54,11 +54,12 @@ static inline void rq_push(cc_search *s, uint32_t cost, uint32_t node)
         s->rq_mask |= 1u << b;
     }
     s->heap[(size_t)h * CC__RQ_CHUNK + s->rq_fill[b]++] = (cc__heap_item){cost, node};
+    if (cost < s->rq_min[b]) s->rq_min[b] = cost;
 }
 
 /* Smallest entry (among equal keys, the last pushed) into *out; false when the queue is empty.
- * When bucket 0 is empty, the first non-empty bucket is emptied: its smallest key becomes the
- * last popped key and each of its entries moves to a lower bucket. */
+ * When bucket 0 is empty, the first non-empty bucket is emptied: its smallest key (kept while
+ * pushing) becomes the last popped key and each of its entries moves to a lower bucket. */
 static inline bool rq_pop(cc_search *s, cc__heap_item *out)
 {
     if (!(s->rq_mask & 1u)) {
@@ -68,13 +69,14 @@ static inline bool rq_pop(cc_search *s, cc__heap_item *out)
         s->rq_head[b] = CC__RQ_NONE;
         s->rq_fill[b] = CC__RQ_CHUNK;
         s->rq_mask &= ~(1u << b);
-        uint32_t min = UINT32_MAX;
-        for (uint32_t c = h, f = fill; c != CC__RQ_NONE; c = s->chunk_next[c], f = CC__RQ_CHUNK) {
-            const cc__heap_item *it = s->heap + (size_t)c * CC__RQ_CHUNK;
-            for (uint32_t i = 0; i < f; i++)
-                if (it[i].cost < min) min = it[i].cost;
+        s->rq_last = s->rq_min[b];
+        s->rq_min[b] = UINT32_MAX;
+        if (fill == 1 && s->chunk_next[h] == CC__RQ_NONE) { /* one entry (sparse keys): pop it at once */
+            *out = s->heap[(size_t)h * CC__RQ_CHUNK];
+            s->chunk_next[h] = s->free_chunk;
+            s->free_chunk = h;
+            return true;
         }
-        s->rq_last = min;
         for (uint32_t c = h, f = fill; c != CC__RQ_NONE; f = CC__RQ_CHUNK) {
             const cc__heap_item *it = s->heap + (size_t)c * CC__RQ_CHUNK;
             for (uint32_t i = 0; i < f; i++) rq_push(s, it[i].cost, it[i].node);

@@ -50,6 +50,7 @@ struct cc_search {
     uint32_t n_chunks, free_chunk;
     uint32_t rq_head[CC__RQ_BUCKETS]; /* top chunk of each bucket, CC__RQ_NONE when empty */
     uint32_t rq_fill[CC__RQ_BUCKETS]; /* entries in the top chunk (CC__RQ_CHUNK when empty) */
+    uint32_t rq_min[CC__RQ_BUCKETS];  /* smallest key in each bucket (UINT32_MAX when empty) */
     uint32_t rq_mask;                 /* bit b: bucket b is not empty */
     uint32_t rq_last;                 /* last popped key */
     uint32_t *settled;
