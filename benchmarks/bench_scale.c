@@ -420,7 +420,7 @@ static double run_cc_queue(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, 
 static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum,
                      double *cpu_s)
 {
-    return run_cc_queue(ctx, g, src, ns, limit, nt, reached, sum, cpu_s, CC__QUEUE_RADIX);
+    return run_cc_queue(ctx, g, src, ns, limit, nt, reached, sum, cpu_s, CC__QUEUE_DEFAULT);
 }
 
 static int cmp_xy(const void *a, const void *b, void *arg)

@@ -105,7 +105,7 @@ cc_status cc_search_create(cc_ctx *ctx, const cc_graph *g, cc_search **out)
     if (!s) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory creating a search workspace");
     s->g = g;
     s->n = g->n_nodes;
-    s->queue = CC__QUEUE_RADIX;
+    s->queue = CC__QUEUE_DEFAULT;
     size_t chunks = cc__search_chunks(g);
     if (chunks >= CC__RQ_NONE) {
         free(s);

@@ -73,7 +73,13 @@ static inline size_t cc__search_bytes(const cc_graph *g)
            cc__search_chunks(g) * (CC__RQ_CHUNK * sizeof(cc__heap_item) + sizeof(uint32_t));
 }
 
-/* Which queue the next runs of @p s use (benchmarks and tests; the default is CC__QUEUE_RADIX). */
+/* The queue of a new workspace; -DCC__QUEUE_DEFAULT=CC__QUEUE_HEAP builds the whole program on
+ * the binary heap (how scripts/same_outputs showed that outputs do not depend on the queue). */
+#ifndef CC__QUEUE_DEFAULT
+#define CC__QUEUE_DEFAULT CC__QUEUE_RADIX
+#endif
+
+/* Which queue the next runs of @p s use (benchmarks and tests). */
 void cc__search_set_queue(cc_search *s, cc__queue_kind q);
 
 /* Cost of @p v when it was settled in the last run, else CC_INF_COST. Hot path. */
