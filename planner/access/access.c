@@ -170,7 +170,8 @@ static inline void visit_arc(cc__reach_ws *ws, const cc_graph *g, const cc__loc_
 }
 
 /* @p n node ids from @p in sorted ascending into @p out (@p tmp: scratch of n), ids below
- * @p n_nodes: insertion sort when short, else LSD radix sort by 11-bit digits. */
+ * @p n_nodes: insertion sort when short, else LSD radix sort in as few passes of at most 11-bit
+ * digits as the ids need. */
 static void sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t *out, uint32_t *tmp)
 {
     if (n < 64) {
@@ -184,20 +185,22 @@ static void sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t 
     }
     int bits = 1;
     while (bits < 32 && (n_nodes - 1) >> bits) bits++;
-    int passes = (bits + 10) / 11, shift = 0;
+    int passes = (bits + 10) / 11, digit = (bits + passes - 1) / passes, shift = 0; /* 13 bits: 2 x 7 */
+    const uint32_t mask = (1u << digit) - 1;
     /* the last pass writes into out: start in out when the number of passes is odd */
     const uint32_t *src = in;
     uint32_t *dst = passes % 2 ? out : tmp;
-    for (int p = 0; p < passes; p++, shift += 11) {
-        uint32_t count[2048] = {0};
-        for (size_t i = 0; i < n; i++) count[(src[i] >> shift) & 2047]++;
+    for (int p = 0; p < passes; p++, shift += digit) {
+        uint32_t count[2048];
+        memset(count, 0, ((size_t)mask + 1) * sizeof(uint32_t));
+        for (size_t i = 0; i < n; i++) count[(src[i] >> shift) & mask]++;
         uint32_t sum = 0;
-        for (int d = 0; d < 2048; d++) {
+        for (uint32_t d = 0; d <= mask; d++) {
             uint32_t c = count[d];
             count[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & 2047]++] = src[i];
+        for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & mask]++] = src[i];
         src = dst;
         dst = dst == out ? tmp : out;
     }

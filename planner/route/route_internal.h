@@ -22,8 +22,9 @@ typedef struct cc__heap_item {
 } cc__heap_item;
 
 /* The priority queues of the search (dijkstra.c). Both give the same labels; only the order of
- * equal-cost nodes in the settled list differs. The radix heap is the default; the binary heap
- * stays for the benchmarks (bench_scale runs both in one process) and the cross-check tests. */
+ * equal-cost nodes in the settled list differs. The binary heap is the default (measured faster
+ * except on long searches over millions of nodes, benchmarks/RESULTS.md); the radix heap stays
+ * for the benchmarks (bench_scale runs both in one process) and the cross-check tests. */
 typedef enum cc__queue_kind {
     CC__QUEUE_RADIX = 0, /* monotone radix heap, 32 buckets of chunks */
     CC__QUEUE_HEAP = 1   /* binary heap, lazy deletion */
@@ -73,10 +74,10 @@ static inline size_t cc__search_bytes(const cc_graph *g)
            cc__search_chunks(g) * (CC__RQ_CHUNK * sizeof(cc__heap_item) + sizeof(uint32_t));
 }
 
-/* The queue of a new workspace; -DCC__QUEUE_DEFAULT=CC__QUEUE_HEAP builds the whole program on
- * the binary heap (how scripts/same_outputs showed that outputs do not depend on the queue). */
+/* The queue of a new workspace; -DCC__QUEUE_DEFAULT=CC__QUEUE_RADIX builds the whole program on
+ * the radix heap (how scripts/same_outputs showed that outputs do not depend on the queue). */
 #ifndef CC__QUEUE_DEFAULT
-#define CC__QUEUE_DEFAULT CC__QUEUE_RADIX
+#define CC__QUEUE_DEFAULT CC__QUEUE_HEAP
 #endif
 
 /* Which queue the next runs of @p s use (benchmarks and tests). */
