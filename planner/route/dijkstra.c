@@ -1,20 +1,34 @@
 /*
- * dijkstra.c - multi-source Dijkstra with 8-byte labels, a binary heap with lazy deletion and
- * integer millisecond costs.
+ * dijkstra.c - multi-source Dijkstra with 8-byte labels, integer millisecond costs and one of two
+ * queues with lazy deletion: a binary heap (the default) or a monotone radix heap.
  *
  * Layout, measured on a 2.2-million-node graph (benchmarks/RESULTS.md): the search touches one
- * 8-byte label per node (cost with a settled bit, origin) and moves 8-byte heap entries without
+ * 8-byte label per node (cost with a settled bit, origin) and moves 8-byte queue entries without
  * writing positions back into labels. A node is pushed whenever its label improves and skipped
- * when popped after it settled, so the heap never holds more than nodes + edges entries and is
+ * when popped after it settled, so the queue never holds more than nodes + edges entries and is
  * allocated once. Labels are reset through the list of nodes the previous search touched, so a
  * new search costs O(its own work), never O(nodes). With lazy 8-byte entries a binary heap
  * measured as fast as a 4-ary one on 30-minute searches and 5-10% faster on searches that settle
  * most of a 2.2-million-node graph; the earlier indexed 4-ary heap over four label arrays was
  * 10-25% slower than both.
  *
+ * Queue (issue 19, both measured in one bench_scale process, CPU ns per settled node): the radix
+ * heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990: 32 buckets keyed by the highest bit that differs
+ * from the last popped key, buckets as stacks of 64-entry chunks from one pool of nodes + edges
+ * entries, so no allocation while searching and ferries of hours cost nothing extra) is 4-10%
+ * slower than the binary heap on 30-minute searches (Comoros 62 vs 56 ns, 2.2 M-node graph 81 vs
+ * 77 ns) and on Comoros 8-hour searches (61 vs 57 ns), and 8% faster only on 8-hour searches that
+ * settle 570 k nodes of the 2.2 M-node graph (109 vs 118 ns). Road keys are sparse (a settled node
+ * per ~1,200 ms on a 30-minute Comoros search), so nearly every pop empties a bucket (6.23 M
+ * bucket redistributions for 6.24 M pops) and each entry moves 2.5 times on average, while the
+ * binary heap over a few hundred entries stays in L1. So the binary heap is the default and the
+ * radix heap is kept behind cc__search_set_queue / CC__QUEUE_DEFAULT for the benchmarks and tests.
+ *
  * Ties: every edge costs at least 1 ms (cc__cost_ms), so every offer that decides a node's label
  * comes from a node settled strictly before it; the label keeps the smallest (cost, origin)
- * offered, and results do not depend on seed order or on the order of equal-cost pops.
+ * offered, and labels do not depend on seed order, on the queue or on the order of equal-cost
+ * pops. The settled list is in nondecreasing cost, but equal costs come out in an order that
+ * depends on the queue: consumers that read it in order (cc__reach) sort it first.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -187,12 +201,10 @@ static inline cc__heap_item pop(cc_search *s)
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n) break;
-        size_t best = c, end = c + 2 < n ? c + 2 : n;
-        for (size_t j = c + 1; j < end; j++)
-            if (s->heap[j].cost < s->heap[best].cost) best = j;
-        if (last.cost <= s->heap[best].cost) break;
-        s->heap[i] = s->heap[best];
-        i = best;
+        if (c + 1 < n && s->heap[c + 1].cost < s->heap[c].cost) c++;
+        if (last.cost <= s->heap[c].cost) break;
+        s->heap[i] = s->heap[c];
+        i = c;
     }
     if (n) s->heap[i] = last;
     return top;
