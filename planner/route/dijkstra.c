@@ -12,17 +12,19 @@
  * most of a 2.2-million-node graph; the earlier indexed 4-ary heap over four label arrays was
  * 10-25% slower than both.
  *
- * Queue (issue 19, both measured in one bench_scale process, CPU ns per settled node): the radix
- * heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990: 32 buckets keyed by the highest bit that differs
- * from the last popped key, buckets as stacks of 64-entry chunks from one pool of nodes + edges
- * entries, so no allocation while searching and ferries of hours cost nothing extra) is 4-10%
- * slower than the binary heap on 30-minute searches (Comoros 62 vs 56 ns, 2.2 M-node graph 81 vs
- * 77 ns) and on Comoros 8-hour searches (61 vs 57 ns), and 8% faster only on 8-hour searches that
- * settle 570 k nodes of the 2.2 M-node graph (109 vs 118 ns). Road keys are sparse (a settled node
- * per ~1,200 ms on a 30-minute Comoros search), so nearly every pop empties a bucket (6.23 M
+ * Queue (issue 19, both measured in one bench_scale process, CPU ns per settled node, git 04d4d0c):
+ * the radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990: 32 buckets keyed by the highest bit that
+ * differs from the last popped key, buckets as stacks of 64-entry chunks from one pool of nodes +
+ * edges entries, so no allocation while searching and ferries of hours cost nothing extra) is
+ * 7-12% slower than the binary heap on 30-minute searches (Comoros 63 vs 56 ns, 2.2 M-node graph
+ * 79 vs 73 ns) and on Comoros 8-hour searches (63 vs 56 ns), and level only on 8-hour searches
+ * that settle 570 k nodes of the 2.2 M-node graph (110 vs 112 ns). Road keys are sparse (a settled
+ * node per ~1,200 ms on a 30-minute Comoros search), so nearly every pop empties a bucket (6.23 M
  * bucket redistributions for 6.24 M pops) and each entry moves 2.5 times on average, while the
  * binary heap over a few hundred entries stays in L1. So the binary heap is the default and the
  * radix heap is kept behind cc__search_set_queue / CC__QUEUE_DEFAULT for the benchmarks and tests.
+ * The heap's sift-down compares its two children directly: a loop over them cost 5% (118 vs
+ * 112 ns on the 8-hour searches).
  *
  * Ties: every edge costs at least 1 ms (cc__cost_ms), so every offer that decides a node's label
  * comes from a node settled strictly before it; the label keeps the smallest (cost, origin)
