@@ -118,8 +118,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (r->model == CC_SITE_LSCP && !s->feasible) {
         printf("target %.1f%% within %g min cannot be reached: %s people are beyond %g min of every candidate (%s without road access);\n"
                "the best share reachable is %.2f%% (no choice of sites exceeds %.2f%%). Proposed: the %u sites that reach it.\n",
-               100 * (o->target_share ? o->target_share : 0.95), r->minutes, cli_thousands(r->unreachable_by_candidates, a, sizeof(a)),
-               r->minutes, cli_thousands(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
+               100 * (o->target_share ? o->target_share : 0.95), r->minutes, cc_report_count(r->unreachable_by_candidates, a, sizeof(a)),
+               r->minutes, cc_report_count(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
                s->n_sites);
     }
     if (cov)
@@ -130,22 +130,22 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
         if (cov)
-            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain_persons, a, sizeof(a)),
-                   cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
+            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
+                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
         else
-            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
+            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
                    p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
     if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
                          r->dispatch_minutes, r->on_scene_minutes, o->capable_tiers);
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
-           cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
-           100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
+           cc_report_count(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cc_report_count(r->covered_after, b, sizeof(b)),
+           100 * r->covered_after / tot, cc_report_count(r->population_total, c, sizeof(c)));
     if (r->model == CC_SITE_MCLP)
         printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
-               cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+               cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
     else if (r->model == CC_SITE_LSCP && s->feasible)
         printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
                100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
@@ -161,7 +161,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
            r->mean_s_before / 60, r->mean_s_after / 60, r->p90_s_before / 60, r->p90_s_after / 60, r->worst_s_before / 60,
            r->worst_s_after / 60);
     printf("backup (two or more facilities within %g min): before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
-           cli_thousands(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cli_thousands(r->backup_after, b, sizeof(b)),
+           cc_report_count(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cc_report_count(r->backup_after, b, sizeof(b)),
            100 * r->backup_after / tot);
     if (r->n_curve > 1 && r->model != CC_SITE_LSCP) {
         printf("curve:");
@@ -175,7 +175,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("\n");
     }
     printf("coverage sets: %llu pairs, %s bytes (%.1f per pair), %llu nodes settled; %u demand classes after merging\n",
-           (unsigned long long)r->pairs, cli_thousands((double)r->sets_bytes, d, sizeof(d)), r->bytes_per_pair,
+           (unsigned long long)r->pairs, cc_report_count((double)r->sets_bytes, d, sizeof(d)), r->bytes_per_pair,
            (unsigned long long)r->settled_nodes, s->demand_classes);
     printf("time %.2f s (load %.2f, graph %.3f, snap %.3f, sets %.3f, solve %.3f, evaluate %.3f, write %.2f)\n", r->t_total_s, r->t_load_s,
            r->t_graph_s, r->t_snap_s, r->t_sets_s, r->t_solve_s, r->t_eval_s, r->t_write_s);

@@ -608,11 +608,11 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
     }
     /* who is left out: no road within reach, or roads that reach no facility */
-    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc__fmt_int(d->no_road, n1, sizeof(n1)));
+    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));
     y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
     if (!isnan(unr)) {
-        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc__fmt_int(unr, n1, sizeof(n1)));
+        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc_report_count(unr, n1, sizeof(n1)));
         y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
     }
     y += 6;
@@ -674,19 +674,19 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     /* key figures box, at the bottom of the panel: the headline tiers only (capable care) */
     GString *g = g_string_new("");
     const double *hw = d->n_head ? d->head_within : d->within;
-    g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc__fmt_int(d->total, n1, sizeof(n1)));
+    g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc_report_count(d->total, n1, sizeof(n1)));
     g_string_append_printf(g, zh ? "可达%s：\n" : "Reaching a %s:\n", hl);
     for (size_t b = 0; b < d->nb; b++) {
         char wl[64];
         cc__tr_within(m->lang, d->minutes[b], wl, sizeof(wl));
         double sh = d->total > 0 ? 100 * hw[b] / d->total : 0;
-        g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc__fmt_int(hw[b], n1, sizeof(n1)), sh);
+        g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc_report_count(hw[b], n1, sizeof(n1)), sh);
     }
     double tot = d->total > 0 ? d->total : 1;
-    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc__fmt_int(d->no_road, n1, sizeof(n1)),
+    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
                            100 * d->no_road / tot);
     if (!isnan(unr))
-        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc__fmt_int(unr, n1, sizeof(n1)), 100 * unr / tot);
+        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc_report_count(unr, n1, sizeof(n1)), 100 * unr / tot);
     else
         g_string_truncate(g, g->len - 1); /* no trailing newline */
     if (d->n_head) {
@@ -709,9 +709,9 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         char wl[64];
         cc__tr_within(m->lang, d->minutes[k30], wl, sizeof(wl));
         double diff = hw[k30] - d->base_head_within[k30];
-        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc__fmt_int(d->base_head_within[k30], n1, sizeof(n1)),
-                               cc__tr(m->lang, "after"), cc__fmt_int(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
-                               diff > 0 ? "+" : "", cc__fmt_int(diff, n3, sizeof(n3)));
+        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc_report_count(d->base_head_within[k30], n1, sizeof(n1)),
+                               cc__tr(m->lang, "after"), cc_report_count(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
+                               diff > 0 ? "+" : "", cc_report_count(diff, n3, sizeof(n3)));
     }
     box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
             text(cr, 0, 0, g->str, 8.3, false, 0, 0, 0, MEASURE, false, w - 12) +
