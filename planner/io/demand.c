@@ -15,10 +15,7 @@
 void cc__demand_free(cc__demand *d)
 {
     if (!d) return;
-    free(d->x);
-    free(d->y);
-    free(d->pop);
-    free(d->cell);
+    CC__FREE_ALL(d->x, d->y, d->pop, d->cell);
     if (d->name)
         for (size_t i = 0; i < d->n; i++) free(d->name[i]);
     free(d->name);

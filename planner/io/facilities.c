@@ -22,18 +22,7 @@ void cc__facilities_free(cc__facilities *f)
         if (f->tier_raw) free(f->tier_raw[i]);
     }
     for (size_t i = 0; i < f->n_tiers; i++) free(f->tier_name[i]);
-    free(f->x);
-    free(f->y);
-    free(f->lon);
-    free(f->lat);
-    free(f->name);
-    free(f->name_zh);
-    free(f->tier_raw);
-    free(f->capacity);
-    free(f->tier);
-    free(f->fid);
-    free(f->tier_name);
-    free(f->tier_field);
+    CC__FREE_ALL(f->x, f->y, f->lon, f->lat, f->name, f->name_zh, f->tier_raw, f->capacity, f->tier, f->fid, f->tier_name, f->tier_field);
     memset(f, 0, sizeof(*f));
 }
 
