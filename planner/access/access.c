@@ -66,10 +66,7 @@ uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t
 
 void cc__loc_index_free(cc__loc_index *ix)
 {
-    free(ix->arc_first);
-    free(ix->locs);
-    free(ix->node_first);
-    free(ix->node_arcs);
+    CC__FREE_ALL(ix->arc_first, ix->locs, ix->node_first, ix->node_arcs);
     memset(ix, 0, sizeof(*ix));
 }
 
@@ -137,9 +134,7 @@ cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__re
 void cc__reach_ws_free(cc__reach_ws *ws)
 {
     cc_search_destroy(ws->s);
-    free(ws->arc_stamp);
-    free(ws->loc);
-    free(ws->t_ms);
+    CC__FREE_ALL(ws->arc_stamp, ws->loc, ws->t_ms);
     memset(ws, 0, sizeof(*ws));
 }
 
