@@ -97,6 +97,8 @@ typedef struct cc__column {
 } cc__column;
 #define CC__COLUMN(p, on) {(void *)&(p), sizeof(*(p)), (on)}
 bool cc__realloc_columns(const cc__column *cols, size_t n_cols, size_t n);
+/* Row @p from copied to row @p to in every column that is on: compacting a table in place. */
+void cc__move_row(const cc__column *cols, size_t n_cols, size_t to, size_t from);
 /* Free each of n pointers (free(NULL) is a no-op): the one way a destroy frees its list of
  * arrays. Use through CC__FREE_ALL(p1, p2, ...), which reads every pointer before freeing any. */
 void cc__free_each(void *const *ptrs, size_t n);

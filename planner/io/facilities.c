@@ -533,17 +533,11 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
             free(f->tier_raw[i]);
             continue;
         }
-        if (f->name_zh) f->name_zh[o] = f->name_zh[i];
-        f->x[o] = f->x[i];
-        f->y[o] = f->y[i];
-        f->lon[o] = f->lon[i];
-        f->lat[o] = f->lat[i];
-        f->name[o] = f->name[i];
-        f->tier_raw[o] = f->tier_raw[i];
-        f->tier[o] = f->tier[i];
-        f->fid[o] = f->fid[i];
-        if (f->capacity) f->capacity[o] = f->capacity[i];
-        o++;
+        const cc__column cols[] = {CC__COLUMN(f->x, true),    CC__COLUMN(f->y, true),        CC__COLUMN(f->lon, true),
+                                   CC__COLUMN(f->lat, true),  CC__COLUMN(f->name, true),     CC__COLUMN(f->tier_raw, true),
+                                   CC__COLUMN(f->tier, true), CC__COLUMN(f->fid, true),      CC__COLUMN(f->name_zh, f->name_zh != NULL),
+                                   CC__COLUMN(f->capacity, f->capacity != NULL)};
+        cc__move_row(cols, sizeof(cols) / sizeof(cols[0]), o++, i);
     }
     f->n = o;
     if (n_add) {
