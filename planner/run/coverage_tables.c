@@ -277,9 +277,7 @@ static cc_status write_access(cc__cov_out *c)
     if (!st) st = access_xlsx_rows(c, lyr, path, rows, n, lon, lat);
     if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", path);
 out:
-    free(rows);
-    free(lon);
-    free(lat);
+    CC__FREE_ALL(rows, lon, lat);
     return st;
 }
 

@@ -202,9 +202,7 @@ static cc_status chain_leg2(run *r)
         st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.gjoin, r->reg.goff, grid->n, CC_REVERSE,
                          r->leg2_g, fdummy);
 out:
-    free(cap_t);
-    free(set);
-    free(fdummy);
+    CC__FREE_ALL(cap_t, set, fdummy);
     return st;
 }
 
@@ -229,8 +227,7 @@ static cc_status facility_roles(run *r)
         r->fixed[f] = fixed_t[t];
         r->fac_cand[f] = cand_t[t] && !fixed_t[t];
     }
-    free(fixed_t);
-    free(cand_t);
+    CC__FREE_ALL(fixed_t, cand_t);
     return st;
 }
 

@@ -43,25 +43,16 @@ static json_object *jnum(double v)
 /* The input files and their fields. */
 static json_object *resolved_inputs(const cc_scenario *s)
 {
+    /* key, value: in this order (the content hash depends on it) */
+    const char *const kv[][2] = {
+        {"roads", s->roads.v}, {"roads_layer", s->roads_layer.v}, {"class_field", s->class_field.v}, {"speed_field", s->speed_field.v},
+        {"population", s->population.v}, {"population_field", s->population_field.v}, {"facilities", s->facilities.v},
+        {"facility_name_field", s->facility_name_field.v}, {"lon_field", s->lon_field.v}, {"lat_field", s->lat_field.v},
+        {"facility_where", s->facility_where.v}, {"capacity_field", s->capacity_field.v}, {"tier_field", s->tier_field.v},
+        {"tiers", s->tiers}, {"admin", s->admin.v}, {"admin_name_field", s->admin_name_field.v},
+        {"admin_code_field", s->admin_code_field.v}, {"encoding", s->encoding.v}};
     json_object *x = json_object_new_object();
-    jstr(x, "roads", s->roads.v);
-    jstr(x, "roads_layer", s->roads_layer.v);
-    jstr(x, "class_field", s->class_field.v);
-    jstr(x, "speed_field", s->speed_field.v);
-    jstr(x, "population", s->population.v);
-    jstr(x, "population_field", s->population_field.v);
-    jstr(x, "facilities", s->facilities.v);
-    jstr(x, "facility_name_field", s->facility_name_field.v);
-    jstr(x, "lon_field", s->lon_field.v);
-    jstr(x, "lat_field", s->lat_field.v);
-    jstr(x, "facility_where", s->facility_where.v);
-    jstr(x, "capacity_field", s->capacity_field.v);
-    jstr(x, "tier_field", s->tier_field.v);
-    jstr(x, "tiers", s->tiers);
-    jstr(x, "admin", s->admin.v);
-    jstr(x, "admin_name_field", s->admin_name_field.v);
-    jstr(x, "admin_code_field", s->admin_code_field.v);
-    jstr(x, "encoding", s->encoding.v);
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) jstr(x, kv[i][0], kv[i][1]);
     return x;
 }
 
