@@ -134,7 +134,9 @@ cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__re
 void cc__reach_ws_free(cc__reach_ws *ws)
 {
     cc_search_destroy(ws->s);
-    CC__FREE_ALL(ws->arc_stamp, ws->loc, ws->t_ms);
+    free(ws->arc_stamp);
+    free(ws->loc);
+    free(ws->t_ms);
     memset(ws, 0, sizeof(*ws));
 }
 

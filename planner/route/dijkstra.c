@@ -47,7 +47,11 @@ cc_status cc_search_create(cc_ctx *ctx, const cc_graph *g, cc_search **out)
 void cc_search_destroy(cc_search *s)
 {
     if (!s) return;
-    CC__FREE_ALL(s->lab, s->touched, s->heap, s->settled, s);
+    free(s->lab);
+    free(s->touched);
+    free(s->heap);
+    free(s->settled);
+    free(s);
 }
 
 uint32_t cc_search_get_cost(const cc_search *s, uint32_t node)
