@@ -66,10 +66,7 @@ uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t
 
 void cc__loc_index_free(cc__loc_index *ix)
 {
-    free(ix->arc_first);
-    free(ix->locs);
-    free(ix->node_first);
-    free(ix->node_arcs);
+    CC__FREE_ALL(ix->arc_first, ix->locs, ix->node_first, ix->node_arcs);
     memset(ix, 0, sizeof(*ix));
 }
 

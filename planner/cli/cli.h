@@ -54,8 +54,6 @@ int cli_parse_numbers(const char *s, double *out, int max);
  * numbers: 0, or CLI_EXIT_USAGE after a usage error naming @p cmd. */
 int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out);
 int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n);
-/* Format 1234567.8 as "1,234,568". */
-const char *cli_thousands(double v, char *buf, size_t n);
 
 /* A --lang value: zh, en or zh,en (either order). 0, or CLI_EXIT_USAGE after a usage error. */
 int cli_parse_lang(const char *cmd, const char *s, const char **out);

@@ -93,7 +93,7 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     for (int lv = 0; lv <= 4; lv++)
         for (size_t t = 0; t < r->n_tiers && n_order < 64; t++)
             if (tier_level(r->tiers[t].name) == lv) order[n_order++] = t;
-    printf("carecircle %s: %s people, %u facilities (%u %s), profile %s, %s\n", cmd, cli_thousands(r->population_total, a, sizeof(a)),
+    printf("carecircle %s: %s people, %u facilities (%u %s), profile %s, %s\n", cmd, cc_report_count(r->population_total, a, sizeof(a)),
            r->facilities_total, r->facilities_snapped, r->offroad.used ? "on passable cells" : "joined to roads", r->profile_name,
            r->crs_name);
     printf("%-24s", "population within");
@@ -112,7 +112,7 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
         for (size_t k = 0; k < r->n_minutes; k++) {
             char cell[48];
             double share = r->population_total > 0 ? 100.0 * w[k] / r->population_total : 0;
-            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(w[k], a, sizeof(a)), share);
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cc_report_count(w[k], a, sizeof(a)), share);
             printf("%20s", cell);
         }
         printf("\n");
@@ -126,26 +126,26 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     if (r->offroad.used) {
         const cc_offroad_result *q = &r->offroad;
         printf("on impassable cells (water, nodata, outside the surface): %s (%.1f%%), enclosed by barriers: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
-               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
-               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
-               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+               cc_report_count(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cc_report_count(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cc_report_count(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
         printf("friction model (%d neighbours): mean %.1f min off-road + %.1f min on roads; road on foot within 15/30/60 min: %.1f%% / %.1f%% / %.1f%%\n",
                q->neighbours, q->mean_offroad_min, q->mean_road_min, 100 * q->population_road_on_foot[0] / tot,
                100 * q->population_road_on_foot[1] / tot, 100 * q->population_road_on_foot[2] / tot);
     } else {
         printf("no road access: %s (%.1f%%), on roads without any facility reachable: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
-               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
-               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
-               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+               cc_report_count(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cc_report_count(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cc_report_count(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
     }
     if (r->emergency) printf("times from the facility to the patient, dispatch delay %g min included\n", r->dispatch_minutes);
     if (r->capacity) {
         const cc_capacity_result *k = r->capacity;
         printf("capacity within %g min (nearest first): served %s (%.1f%%), unserved %s (%.1f%%), no facility within reach %s (%.1f%%); "
                "%u of %u facilities over capacity; E2SFCA mean %.3f per 1,000 people\n",
-               k->minutes, cli_thousands(k->population_served, a, sizeof(a)), 100.0 * k->population_served / tot,
-               cli_thousands(k->population_unserved_within, b, sizeof(b)), 100.0 * k->population_unserved_within / tot,
-               cli_thousands(k->population_no_access, c, sizeof(c)), 100.0 * k->population_no_access / tot, k->facilities_over_capacity,
+               k->minutes, cc_report_count(k->population_served, a, sizeof(a)), 100.0 * k->population_served / tot,
+               cc_report_count(k->population_unserved_within, b, sizeof(b)), 100.0 * k->population_unserved_within / tot,
+               cc_report_count(k->population_no_access, c, sizeof(c)), 100.0 * k->population_no_access / tot, k->facilities_over_capacity,
                k->facilities_with_capacity, k->mean_access_per_1000);
     }
     if (r->chain) {
@@ -153,14 +153,14 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
         printf("%-24s", "emergency chain");
         for (size_t k = 0; k < r->n_minutes; k++) {
             char cell[48];
-            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(ch->population_within[k], a, sizeof(a)),
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cc_report_count(ch->population_within[k], a, sizeof(a)),
                      100.0 * ch->population_within[k] / tot);
             printf("%20s", cell);
         }
         printf("\nchain = dispatch %g + station -> patient (mean %.1f) + on scene %g + patient -> capable facility (mean %.1f) min; "
                "%u stations, %u capable facilities; no chain: %s (%.1f%%)\n",
                ch->dispatch_minutes, ch->mean_station_to_patient_s / 60.0, ch->on_scene_minutes, ch->mean_patient_to_capable_s / 60.0,
-               ch->stations, ch->capable_facilities, cli_thousands(ch->population_without_chain, b, sizeof(b)),
+               ch->stations, ch->capable_facilities, cc_report_count(ch->population_without_chain, b, sizeof(b)),
                100.0 * ch->population_without_chain / tot);
     }
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",

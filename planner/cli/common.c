@@ -301,25 +301,6 @@ int cli_parse_numbers(const char *s, double *out, int max)
     return n;
 }
 
-const char *cli_thousands(double v, char *buf, size_t n)
-{
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%.0f", v);
-    size_t len = strlen(tmp), o = 0;
-    const char *digits = tmp;
-    if (*digits == '-') {
-        if (o + 1 < n) buf[o++] = '-';
-        digits++;
-        len--;
-    }
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        buf[o++] = digits[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 #ifdef CC_WITH_MPI
 int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
 {

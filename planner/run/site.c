@@ -216,9 +216,7 @@ static cc_status chain_leg2(run *r)
         st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.gjoin, r->reg.goff, grid->n, CC_REVERSE,
                          r->leg2_g, fdummy);
 out:
-    free(cap_t);
-    free(set);
-    free(fdummy);
+    CC__FREE_ALL(cap_t, set, fdummy);
     return st;
 }
 
@@ -243,8 +241,7 @@ static cc_status facility_roles(run *r)
         r->fixed[f] = fixed_t[t];
         r->fac_cand[f] = cand_t[t] && !fixed_t[t];
     }
-    free(fixed_t);
-    free(cand_t);
+    CC__FREE_ALL(fixed_t, cand_t);
     return st;
 }
 
@@ -408,15 +405,10 @@ static cc_status make_candidates(run *r, cc_site_result *res)
                 (*n_src)--;
                 continue;
             }
-            c->x[k] = c->x[i];
-            c->y[k] = c->y[i];
-            c->lon[k] = c->lon[i];
-            c->lat[k] = c->lat[i];
-            c->join[k] = c->join[i];
-            c->off[k] = c->off[i];
-            c->source[k] = c->source[i];
-            c->name[k] = c->name[i];
-            k++;
+            const cc__column cols[] = {CC__COLUMN(c->x, true),      CC__COLUMN(c->y, true),    CC__COLUMN(c->lon, true),
+                                       CC__COLUMN(c->lat, true),    CC__COLUMN(c->join, true), CC__COLUMN(c->off, true),
+                                       CC__COLUMN(c->source, true), CC__COLUMN(c->name, true)};
+            cc__move_row(cols, sizeof(cols) / sizeof(cols[0]), k++, i);
         }
         for (size_t i = k; i < c->n; i++) c->name[i] = NULL;
         c->n = k;
