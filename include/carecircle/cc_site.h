@@ -53,10 +53,12 @@ typedef enum cc_site_model {
     CC_SITE_MCLP = 0,    /**< maximal covering: p sites, most population within the threshold */
     CC_SITE_LSCP = 1,    /**< set covering: fewest sites reaching a target covered share */
     CC_SITE_PMEDIAN = 2, /**< p sites, least population-weighted mean time */
-    CC_SITE_PCENTER = 3  /**< p sites, least worst time */
+    CC_SITE_PCENTER = 3, /**< p sites, least worst time */
+    CC_SITE_MEXCLP = 4   /**< p ambulances, most expected population within the threshold when each
+                              is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -111,6 +113,11 @@ typedef struct cc_site_params {
                                      (a tenth of it for the p-median LP) */
     int lagrange_iterations;    /**< subgradient iterations; 0: 400; < 0: none */
     double gap_tolerance;       /**< stop improving the bound below this relative gap; 0: 1e-4 */
+    /* MEXCLP (@since 0.5): p is the number of ambulances; inst->covered, extra_covered_weight,
+     * area limits and curve_to are not read */
+    double busy_fraction;       /**< MEXCLP: q in (0, 1), the share of time an ambulance is out */
+    uint32_t max_per_station;   /**< MEXCLP: at most this many new ambulances at one candidate (0: p) */
+    const uint32_t *base_count; /**< MEXCLP: per demand point, existing ambulances within reach (NULL: none) */
 } cc_site_params;
 
 /** A solution. Times in seconds, populations in persons. */
@@ -148,6 +155,12 @@ typedef struct cc_site_solution {
     double t_reduce_s, t_heuristic_s, t_bound_s, t_exact_s, t_total_s;
     int swaps;                  /**< improving swaps made by the local search */
     int lagrange_iterations;    /**< subgradient iterations run */
+    /* MEXCLP (@since 0.5): objective and bound are expected covered persons, covered_before the
+     * expected coverage of the existing ambulances, covered_share the share within reach of at
+     * least one ambulance; sites are the stations that receive ambulances, ranked */
+    const uint32_t *site_count; /**< MEXCLP: new ambulances at each ranked site; NULL for other models */
+    double covered_once;        /**< MEXCLP: population within reach of one or more ambulances (after) */
+    double covered_twice_before, covered_twice; /**< MEXCLP: within reach of two or more ambulances */
 } cc_site_solution;
 
 /** Solve @p inst for @p params.
@@ -205,6 +218,11 @@ typedef struct cc_site_opts {
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
     const struct cc_report_opts *report; /**< deliverables (styles in sites.gpkg, project.qgs, maps,
                                               report; as for coverage); NULL: defaults (zh). @since 0.5 */
+    /* MEXCLP (model CC_SITE_MEXCLP, @since 0.5): p ambulances at candidate stations; each facility
+     * of fixed_tiers holds one ambulance already (DOMAIN.md section 7: one per township centre) */
+    double busy_fraction;        /**< MEXCLP: required, in (0, 1): calls per hour x mean service
+                                      hours / ambulances (DOMAIN.md: 0.1-0.3 without 120 data) */
+    uint32_t max_per_station;    /**< MEXCLP: at most this many new ambulances at one station (0: p) */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -221,6 +239,9 @@ typedef struct cc_site_pick {
     double share_cum;
     double served;               /**< population for which this is the nearest facility (within T
                                       for coverage models, within the radius for time models) */
+    uint32_t ambulances;         /**< MEXCLP: new ambulances at this station (gain_persons and
+                                      covered_cum are then expected persons); 0 for other models
+                                      (@since 0.5) */
 } cc_site_pick;
 
 /** One point of the coverage curve (p = 1..curve_to, or the LSCP greedy sequence). */
@@ -258,6 +279,11 @@ typedef struct cc_site_result {
     uint64_t settled_nodes;                          /**< by the coverage-set searches */
     const char *crs_name, *profile_name;
     double t_load_s, t_graph_s, t_snap_s, t_sets_s, t_solve_s, t_curve_s, t_eval_s, t_write_s, t_total_s;
+    /* MEXCLP (@since 0.5), from fresh searches (an independent check of the solver) */
+    double busy_fraction;
+    uint32_t ambulances_existing, ambulances_new;
+    double expected_before, expected_after;          /**< expected population served within T */
+    double twice_before, twice_after;                /**< within T of two or more ambulances */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

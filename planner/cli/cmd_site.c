@@ -36,7 +36,12 @@ static void help(void)
            "                         lscp: fewest sites reaching --target share within --minutes\n"
            "                         pmedian: p sites, least population-weighted mean time\n"
            "                         pcenter: p sites, least worst time (90th percentile reported too)\n"
-           "  -p N                   new sites (default 1)\n"
+           "                         mexclp (with --emergency): p ambulances, most expected population within\n"
+           "                         --minutes when each is busy --busy-fraction of the time (Daskin 1983)\n"
+           "  -p N                   new sites (mexclp: new ambulances) (default 1)\n"
+           "  --busy-fraction Q      mexclp: share of time an ambulance is out on a call, above 0 and below 1\n"
+           "                         (calls per hour x mean service hours / ambulances; 0.1-0.3 without data)\n"
+           "  --max-per-station K    mexclp: at most K new ambulances at one station (default p)\n"
            "  --curve K              coverage_curve.csv for 1..K sites (default p)\n"
            "  --minutes T            threshold (default 30)\n"
            "  --target S             lscp: covered share to reach (default 0.95)\n"
@@ -79,7 +84,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -110,7 +115,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 {
     char a[32], b[32], c[32], d[32];
     const cc_site_solution *s = r->solution;
-    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP;
+    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP;
+    const bool mx = r->model == CC_SITE_MEXCLP;
     const double tot = r->population_total > 0 ? r->population_total : 1;
     printf("carecircle site: %s%s, %u candidates (%u facilities, %u from the layer, %u along roads), %u existing facilities, %s, %s\n",
            cc_site_model_name(r->model), r->emergency ? " (emergency stations)" : "", r->candidates_total, r->candidates_facility,
@@ -122,14 +128,20 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                r->minutes, cli_thousands(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
                s->n_sites);
     }
-    if (cov)
+    if (mx)
+        printf("%4s %4s %16s %16s %8s %14s  %-14s %s\n", "rank", "amb.", "expected gain", "expected", "share", "served", "admin", "name");
+    else if (cov)
         printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
     else
         printf("%4s %16s %14s  %-14s %s\n", "rank", "mean min saved", "served", "admin", "name");
     const size_t shown = r->n_picks > 30 ? 25 : r->n_picks;
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
-        if (cov)
+        if (mx)
+            printf("%4u %4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, p->ambulances, cli_thousands(p->gain_persons, a, sizeof(a)),
+                   cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
+                   p->admin ? p->admin : "-", p->name);
+        else if (cov)
             printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain_persons, a, sizeof(a)),
                    cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
@@ -146,7 +158,16 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (r->model == CC_SITE_MCLP)
         printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
                cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
-    else if (r->model == CC_SITE_LSCP && s->feasible)
+    else if (mx) {
+        printf("expected within %g min (each ambulance busy %.0f%% of the time): before %s (%.2f%%, %u ambulances), after %s (%.2f%%, %u new)\n",
+               r->minutes, 100 * r->busy_fraction, cli_thousands(r->expected_before, a, sizeof(a)), 100 * r->expected_before / tot,
+               r->ambulances_existing, cli_thousands(r->expected_after, b, sizeof(b)), 100 * r->expected_after / tot, r->ambulances_new);
+        printf("bound: no %u new ambulances can serve more than %s expected (gap %.3f%% of the expected gain, %s)%s\n", r->p,
+               cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+        printf("within %g min of two or more ambulances: before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
+               cli_thousands(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cli_thousands(r->twice_after, b, sizeof(b)),
+               100 * r->twice_after / tot);
+    } else if (r->model == CC_SITE_LSCP && s->feasible)
         printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
                100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
     else if (r->model == CC_SITE_PMEDIAN)
@@ -238,6 +259,7 @@ int cmd_site(int argc, char **argv)
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
         {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
+        {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS},
         CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     cc_report_opts rep = {0};
@@ -267,8 +289,9 @@ int cmd_site(int argc, char **argv)
             else if (!strcmp(optarg, "pmedian") || !strcmp(optarg, "p-median")) o.model = CC_SITE_PMEDIAN;
             else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
                 o.model = CC_SITE_PCENTER;
+            else if (!strcmp(optarg, "mexclp")) o.model = CC_SITE_MEXCLP;
             else {
-                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
+                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp", optarg);
             }
             break;
         case 'p':
@@ -334,6 +357,18 @@ int cmd_site(int argc, char **argv)
         case O_OBJ:
             objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
             if (objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
+            break;
+        case O_BUSY: {
+            char *end;
+            dv = strtod(optarg, &end);
+            if (end == optarg || *end || !(dv > 0 && dv < 1))
+                return cli_usage_error("site", "--busy-fraction '%s' must be a share of time above 0 and below 1 (e.g. 0.2)", optarg);
+            o.busy_fraction = dv;
+            break;
+        }
+        case O_MAXPS:
+            if (!parse_int("--max-per-station", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+            o.max_per_station = (uint32_t)iv;
             break;
         case O_REGRET:
             regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;

@@ -18,7 +18,7 @@ void cc_site_solution_destroy(cc_site_solution *s)
 {
     cc__sol *si = (cc__sol *)s;
     if (!si) return;
-    CC__FREE_ALL(si->sites, si->gain, si->cobj, si->cbound, si);
+    CC__FREE_ALL(si->sites, si->gain, si->cobj, si->cbound, si->count, si);
 }
 
 const char *cc_site_model_name(cc_site_model m)
@@ -28,6 +28,7 @@ const char *cc_site_model_name(cc_site_model m)
     case CC_SITE_LSCP: return "lscp";
     case CC_SITE_PMEDIAN: return "pmedian";
     case CC_SITE_PCENTER: return "pcenter";
+    case CC_SITE_MEXCLP: return "mexclp";
     }
     return "unknown";
 }
@@ -203,6 +204,12 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
 {
     cc_status st;
     *out = NULL;
+    if (inst && params && params->model == CC_SITE_MEXCLP) { /* its own solver (mexclp.c) */
+        cc__sol *ms = NULL;
+        if ((st = cc__solve_mexclp_site(ctx, inst, params, &ms))) return st;
+        *out = &ms->pub;
+        return CC_OK;
+    }
     if ((st = check(ctx, inst, params))) return st;
     double t0 = cc__now();
     cc__solver sv = {.ctx = ctx, .inst = inst, .pr = params};
@@ -238,6 +245,7 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
     case CC_SITE_PMEDIAN: st = cc__solve_mclp_pmedian(&sv, &si); break;
     case CC_SITE_LSCP: st = cc__solve_lscp(&sv, &si); break;
     case CC_SITE_PCENTER: st = cc__solve_pcenter(&sv, &si); break;
+    case CC_SITE_MEXCLP: break; /* handled above */
     }
     if (st) goto out;
     si->pub.demand_classes = sv.fl.n_dem;
