@@ -54,11 +54,13 @@ typedef enum cc_site_model {
     CC_SITE_LSCP = 1,    /**< set covering: fewest sites reaching a target covered share */
     CC_SITE_PMEDIAN = 2, /**< p sites, least population-weighted mean time */
     CC_SITE_PCENTER = 3, /**< p sites, least worst time */
-    CC_SITE_MEXCLP = 4   /**< p ambulances, most expected population within the threshold when each
+    CC_SITE_MEXCLP = 4,  /**< p ambulances, most expected population within the threshold when each
                               is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
+    CC_SITE_CMCLP = 5    /**< capacitated MCLP: p sites, each serving at most its capacity, most
+                              population served within the threshold (assignment fractional) (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -93,6 +95,8 @@ typedef struct cc_site_instance {
     uint32_t n_areas;
     const uint32_t *area_min;      /**< per area; NULL: 0 */
     const uint32_t *area_max;      /**< per area; NULL: no limit */
+    const double *capacity;        /**< CMCLP: persons each candidate can serve (finite, >= 0); NULL:
+                                        params.capacity_persons for every candidate (@since 0.5) */
 } cc_site_instance;
 
 /** How to solve. Zero-initialise, then set the model and p (or target_share). */
@@ -118,6 +122,8 @@ typedef struct cc_site_params {
     double busy_fraction;       /**< MEXCLP: q in (0, 1), the share of time an ambulance is out */
     uint32_t max_per_station;   /**< MEXCLP: at most this many new ambulances at one candidate (0: p) */
     const uint32_t *base_count; /**< MEXCLP: per demand point, existing ambulances within reach (NULL: none) */
+    double capacity_persons;    /**< CMCLP: persons one new site can serve, when inst->capacity is NULL
+                                     (@since 0.5) */
 } cc_site_params;
 
 /** A solution. Times in seconds, populations in persons. */
@@ -161,6 +167,11 @@ typedef struct cc_site_solution {
     const uint32_t *site_count; /**< MEXCLP: new ambulances at each ranked site; NULL for other models */
     double covered_once;        /**< MEXCLP: population within reach of one or more ambulances (after) */
     double covered_twice_before, covered_twice; /**< MEXCLP: within reach of two or more ambulances */
+    /* CMCLP (@since 0.5): objective = covered_before + persons the new sites serve (maximum flow);
+     * covered_share = share within reach of an existing or new site, capacity ignored; gap as MCLP */
+    const double *site_served;  /**< CMCLP: persons each ranked site serves; NULL for other models */
+    double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
+    bool local_search_skipped;  /**< CMCLP: the instance was too large for the swap search (greedy only) */
 } cc_site_solution;
 
 /** Solve @p inst for @p params.
