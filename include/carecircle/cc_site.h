@@ -140,7 +140,8 @@ typedef struct cc_site_solution {
     double gap;                 /**< relative gap: MCLP (bound - objective) / (objective - covered
                                      before); others (objective - bound) / objective; 0 = proven */
     bool proven_optimal;
-    const char *bound_method;   /**< "lagrangian", "lp", "greedy-submodular", "mip", "trivial" */
+    const char *bound_method;   /**< "lagrangian", "lp", "greedy-submodular", "mip", "trivial",
+                                     "capacity" (CMCLP: the p largest capacities) */
     double covered_before;      /**< coverage models: population covered by existing facilities */
     double covered_share;       /**< coverage models: objective / total weight */
     double total_weight;
@@ -171,7 +172,8 @@ typedef struct cc_site_solution {
      * covered_share = share within reach of an existing or new site, capacity ignored; gap as MCLP */
     const double *site_served;  /**< CMCLP: persons each ranked site serves; NULL for other models */
     double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
-    bool local_search_skipped;  /**< CMCLP: the instance was too large for the swap search (greedy only) */
+    bool local_search_skipped;  /**< CMCLP: the swap search stopped at its budget of 3,000 flow
+                                     evaluations (the answer may improve on a smaller instance) */
 } cc_site_solution;
 
 /** Solve @p inst for @p params.
@@ -234,6 +236,10 @@ typedef struct cc_site_opts {
     double busy_fraction;        /**< MEXCLP: required, in (0, 1): calls per hour x mean service
                                       hours / ambulances (DOMAIN.md: 0.1-0.3 without 120 data) */
     uint32_t max_per_station;    /**< MEXCLP: at most this many new ambulances at one station (0: p) */
+    /* capacitated MCLP (model CC_SITE_CMCLP, @since 0.5): each new site serves at most its capacity,
+     * people split between sites that reach them; existing facilities are not capacitated */
+    double capacity_persons;     /**< CMCLP: persons one new site can serve (> 0); facility candidates
+                                      take the value of in.capacity_field instead when it is not empty */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -253,6 +259,9 @@ typedef struct cc_site_pick {
     uint32_t ambulances;         /**< MEXCLP: new ambulances at this station (gain_persons and
                                       covered_cum are then expected persons); 0 for other models
                                       (@since 0.5) */
+    double capacity;             /**< CMCLP: persons this site can serve (served is then the persons
+                                      assigned to it, gain_persons and covered_cum served persons);
+                                      0 for other models (@since 0.5) */
 } cc_site_pick;
 
 /** One point of the coverage curve (p = 1..curve_to, or the LSCP greedy sequence). */
@@ -295,6 +304,11 @@ typedef struct cc_site_result {
     uint32_t ambulances_existing, ambulances_new;
     double expected_before, expected_after;          /**< expected population served within T */
     double twice_before, twice_after;                /**< within T of two or more ambulances */
+    /* CMCLP (@since 0.5) */
+    double served_new;                               /**< persons the new sites serve */
+    double unserved_within_new;                      /**< within T of a new site (and of no existing
+                                                          facility) but beyond the capacities */
+    double capacity_new;                             /**< sum of the new sites' capacities */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

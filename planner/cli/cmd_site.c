@@ -42,6 +42,11 @@ static void help(void)
            "  --busy-fraction Q      mexclp: share of time an ambulance is out on a call, above 0 and below 1\n"
            "                         (calls per hour x mean service hours / ambulances; 0.1-0.3 without data)\n"
            "  --max-per-station K    mexclp: at most K new ambulances at one station (default p)\n"
+           "                         cmclp: p sites, each serving at most its capacity, most population\n"
+           "                         served within --minutes (people may be split between sites)\n"
+           "  --site-capacity N      cmclp: persons one new site can serve\n"
+           "  --capacity FIELD       cmclp: capacity field of the facilities (for --candidate-tiers; empty:\n"
+           "                         --site-capacity)\n"
            "  --curve K              coverage_curve.csv for 1..K sites (default p)\n"
            "  --minutes T            threshold (default 30)\n"
            "  --target S             lscp: covered share to reach (default 0.95)\n"
@@ -84,7 +89,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -115,7 +120,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 {
     char a[32], b[32], c[32], d[32];
     const cc_site_solution *s = r->solution;
-    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP;
+    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    const bool cap = r->model == CC_SITE_CMCLP;
     const bool mx = r->model == CC_SITE_MEXCLP;
     const double tot = r->population_total > 0 ? r->population_total : 1;
     printf("carecircle site: %s%s, %u candidates (%u facilities, %u from the layer, %u along roads), %u existing facilities, %s, %s\n",
@@ -130,6 +136,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     }
     if (mx)
         printf("%4s %4s %16s %16s %8s %14s  %-14s %s\n", "rank", "amb.", "expected gain", "expected", "share", "served", "admin", "name");
+    else if (cap)
+        printf("%4s %12s %16s %16s %8s  %-14s %s\n", "rank", "capacity", "served", "served (cum.)", "share", "admin", "name");
     else if (cov)
         printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
     else
@@ -141,6 +149,9 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
             printf("%4u %4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, p->ambulances, cli_thousands(p->gain_persons, a, sizeof(a)),
                    cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
+        else if (cap)
+            printf("%4u %12s %16s %16s %7.2f%%  %-14.14s %s\n", p->rank, cli_thousands(p->capacity, a, sizeof(a)), cli_thousands(p->served, c, sizeof(c)),
+                   cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, p->admin ? p->admin : "-", p->name);
         else if (cov)
             printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain_persons, a, sizeof(a)),
                    cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
@@ -167,6 +178,13 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("within %g min of two or more ambulances: before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
                cli_thousands(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cli_thousands(r->twice_after, b, sizeof(b)),
                100 * r->twice_after / tot);
+    } else if (cap) {
+        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a new site but beyond its capacity\n",
+               r->minutes, cli_thousands(r->covered_before, a, sizeof(a)), cli_thousands(s->objective, b, sizeof(b)), 100 * s->objective / tot,
+               cli_thousands(r->unserved_within_new, c, sizeof(c)));
+        printf("bound: no %u new sites can serve more than %s (gap %.3f%% of the population they serve, %s)%s%s\n", r->p,
+               cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "",
+               s->local_search_skipped ? " (too large for the swap search: greedy answer)" : "");
     } else if (r->model == CC_SITE_LSCP && s->feasible)
         printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
                100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
@@ -259,7 +277,7 @@ int cmd_site(int argc, char **argv)
         {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
         {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
         {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
-        {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS},
+        {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS}, {"site-capacity", 1, 0, O_SCAP}, {"capacity", 1, 0, O_CAPF},
         CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
     cc_site_opts o = {0};
     cc_report_opts rep = {0};
@@ -290,8 +308,9 @@ int cmd_site(int argc, char **argv)
             else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
                 o.model = CC_SITE_PCENTER;
             else if (!strcmp(optarg, "mexclp")) o.model = CC_SITE_MEXCLP;
+            else if (!strcmp(optarg, "cmclp")) o.model = CC_SITE_CMCLP;
             else {
-                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp", optarg);
+                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp", optarg);
             }
             break;
         case 'p':
@@ -366,6 +385,15 @@ int cmd_site(int argc, char **argv)
             o.busy_fraction = dv;
             break;
         }
+        case O_SCAP: {
+            char *end;
+            dv = strtod(optarg, &end);
+            if (end == optarg || *end || !(dv > 0) || !isfinite(dv))
+                return cli_usage_error("site", "--site-capacity '%s' must be a number of persons above 0", optarg);
+            o.capacity_persons = dv;
+            break;
+        }
+        case O_CAPF: o.in.capacity_field = optarg; break;
         case O_MAXPS:
             if (!parse_int("--max-per-station", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
             o.max_per_station = (uint32_t)iv;

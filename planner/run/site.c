@@ -64,6 +64,7 @@ typedef struct run {
     bool chain;
     uint32_t on_scene_ms;
     uint32_t *leg2_d, *leg2_g;
+    double *cand_cap; /* CMCLP: capacity of each candidate, persons */
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -93,6 +94,7 @@ static void run_free(run *r)
     free(r->keep_lt);
     free(r->leg2_d);
     free(r->leg2_g);
+    free(r->cand_cap);
     cc__sets_free(&r->sets);
     for (int k = 0; k < 2; k++) {
         CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
@@ -131,6 +133,66 @@ static cc_status check_mexclp(run *r)
     return CC_OK;
 }
 
+/* Capacitated MCLP: every new site serves at most its capacity. */
+static cc_status check_cmclp(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    if (!(o->capacity_persons >= 0) || !isfinite(o->capacity_persons))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons is %s: give the persons one new site can serve, above 0",
+                        cc__num((char[32]){0}, o->capacity_persons));
+    if (r->model != CC_SITE_CMCLP) {
+        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the model cmclp (parameter model)");
+        return CC_OK;
+    }
+    if (o->capacity_persons == 0 && !(o->in.capacity_field && o->candidate_tiers && !o->candidates && !o->candidate_roads))
+        return cc__fail(ctx, CC_ERR_PARAM, "The model cmclp needs parameter capacity_persons (the persons one new site can serve)%s",
+                        o->in.capacity_field ? ": parameter capacity_field gives it to facility candidates only" : "");
+    if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (o->max_per_area > 0 || o->min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not cmclp");
+    return CC_OK;
+}
+
+/* CMCLP: the capacity of every candidate: a facility candidate's value of parameter capacity_field
+ * when it has one, else parameter capacity_persons. Facility candidates come first, in facility
+ * order (make_candidates), so the two lists are walked together. */
+static cc_status candidate_capacity(run *r, double **out)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc__facilities *fac = r->reg.fac;
+    double *cap = cc__malloc_array(r->cand.n ? r->cand.n : 1, sizeof(double));
+    if (!cap) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    size_t f = 0;
+    for (size_t j = 0; j < r->cand.n; j++) {
+        double c = r->o->capacity_persons;
+        bool from_field = false;
+        if (r->cand.source[j] == CC__CAND_FACILITY && fac && fac->capacity) {
+            while (f < fac->n && !(r->fac_cand[f] && fac->x[f] == r->cand.x[j] && fac->y[f] == r->cand.y[j])) f++;
+            if (f < fac->n) {
+                if (!isnan(fac->capacity[f])) {
+                    c = fac->capacity[f];
+                    from_field = true;
+                }
+                f++;
+            }
+        }
+        if (from_field && !(c >= 0 && isfinite(c))) {
+            free(cap);
+            return cc__fail(ctx, CC_ERR_INPUT, "Candidate <%s> has capacity %s (parameter capacity_field): give a capacity of 0 or more persons",
+                            r->cand.name[j], cc__num((char[32]){0}, c));
+        }
+        if (!from_field && !(c > 0)) {
+            free(cap);
+            return cc__fail(ctx, CC_ERR_PARAM, "Candidate <%s> has no capacity (parameter capacity_field is empty): give parameter capacity_persons",
+                            r->cand.name[j]);
+        }
+        cap[j] = c;
+    }
+    *out = cap;
+    return CC_OK;
+}
+
 static cc_status check_opts(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -143,17 +205,17 @@ static cc_status check_opts(run *r)
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
                         o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
-    if ((unsigned)o->model > CC_SITE_MEXCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
+    if ((unsigned)o->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
-    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP;
-    if ((st = check_mexclp(r))) return st;
+    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP;
+    if ((st = check_mexclp(r)) || (st = check_cmclp(r))) return st;
     r->minutes = o->minutes ? o->minutes : 30;
     if (!(r->minutes > 0) || r->minutes > 1440)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %s: give minutes above 0 and at most 1440", cc__num((char[32]){0}, r->minutes));
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     if (r->model == CC_SITE_LSCP) {
         double t = o->target_share ? o->target_share : 0.95;
@@ -685,6 +747,12 @@ static cc_status solve(run *r, cc_site_result *res)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", r->p, r->cand.n);
         goto out;
     }
+    if (r->model == CC_SITE_CMCLP) {
+        pr.curve_to = 0;
+        pr.capacity_persons = o->capacity_persons;
+        if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
+        in.capacity = r->cand_cap;
+    }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
     CC__FREE_ALL(w, covered, base, area, amin, amax);
@@ -938,6 +1006,35 @@ out:
     return st;
 }
 
+/* CMCLP: each pick's capacity and the persons assigned to it (the solver's maximum flow), the
+ * served total; checked: nothing above a capacity, and served + beyond capacity + covered before
+ * = the population within T after (the fresh evaluation). */
+static cc_status evaluate_cmclp(run *r, cc_site_result *res)
+{
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    result_impl *ri = (result_impl *)res;
+    double cum = res->covered_before;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        uint32_t j = sol->sites[s];
+        pk->capacity = r->cand_cap[j];
+        pk->served = sol->site_served[s];
+        cum += sol->site_gain[s];
+        pk->covered_cum = cum;
+        pk->share_cum = res->population_total > 0 ? cum / res->population_total : NAN;
+        res->served_new += sol->site_served[s];
+        res->capacity_new += r->cand_cap[j];
+        if (pk->served > pk->capacity * (1 + 1e-9) + 1e-6)
+            return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
+    }
+    res->unserved_within_new = sol->unserved_within;
+    double sum = res->covered_before + res->served_new + res->unserved_within_new;
+    if (fabs(sum - res->covered_after) > 1e-6 * fmax(1.0, res->covered_after) + 1e-6)
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f + covered before %.3f differ from the %.3f within the threshold",
+                        res->served_new, res->unserved_within_new, res->covered_before, res->covered_after);
+    return CC_OK;
+}
+
 static cc_status make_curve(run *r, cc_site_result *res)
 {
     result_impl *ri = (result_impl *)res;
@@ -1006,7 +1103,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->t_solve_s = cc__now() - t;
     res->solution = r.res->sol;
     t = cc__now();
-    if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) || (st = make_curve(&r, res))) goto out;
+    if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||
+        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (st = make_curve(&r, res))) goto out;
     res->t_eval_s = cc__now() - t;
     res->model = r.model;
     res->emergency = opts->emergency;

@@ -16,9 +16,11 @@
  * demand i it reaches -> sink, capacity w_i), and that value F(S) is a monotone submodular function
  * of S (the rank of a polymatroid induced through a bipartite graph), so:
  *  - heuristic: lazy greedy on F (each marginal gain an augmenting-path max flow), then swaps of one
- *    site for one candidate while one improves (skipped on large instances: the answer says so);
+ *    site for one candidate while one improves, within 3,000 flow evaluations (the answer says when
+ *    that budget stopped the search);
  *  - bound: min of the data-dependent submodular bound F(S) + the p largest gains w.r.t. S
- *    (Nemhauser, Wolsey & Fisher 1978; Leskovec et al. 2007) and the LP relaxation above (GLPK);
+ *    (Nemhauser, Wolsey & Fisher 1978; Leskovec et al. 2007), the p largest capacities (each capped
+ *    by the population the candidate reaches) and the LP relaxation above (GLPK);
  *  - exact: the integer programme above with GLPK's branch and bound.
  * Identical demand points (same candidates) are merged into classes first (exact).
  */
@@ -43,18 +45,18 @@ typedef struct cf {
     double *f, *out, *in; /* flow per pair, out of each candidate, into the sink from each class */
     uint8_t *open;
     double total, eps;
-    /* breadth-first search */
-    uint32_t *qc, *qd;
-    int64_t *par_c, *par_d; /* pair through which a candidate (backward arc; -1: from the source) or class was reached */
-    uint32_t *seen_c, *seen_d, stamp;
+    uint32_t *qc; /* breadth-first queue */
+    /* Dinic: levels (distance from the source, UINT32_MAX: not reached) and current arcs */
+    uint32_t *lev_c, *lev_d;
+    uint64_t *ptr_c, *ptr_d;
     /* a saved state */
     double *f2, *out2, *in2, total2;
 } cf;
 
 static void cf_free(cf *c)
 {
-    CC__FREE_ALL(c->pcand, c->tfirst, c->tpair, c->f, c->out, c->in, c->open, c->qc, c->qd, c->par_c, c->par_d, c->seen_c, c->seen_d,
-                 c->f2, c->out2, c->in2);
+    CC__FREE_ALL(c->pcand, c->tfirst, c->tpair, c->f, c->out, c->in, c->open, c->qc,
+                 c->f2, c->out2, c->in2, c->lev_c, c->lev_d, c->ptr_c, c->ptr_d);
 }
 
 static cc_status cf_init(cc_ctx *ctx, const cc__fl *fl, const double *cap, cf *c)
@@ -77,13 +79,12 @@ static cc_status cf_init(cc_ctx *ctx, const cc__fl *fl, const double *cap, cf *c
     c->in2 = cc__calloc_array(nd, sizeof(double));
     c->open = cc__calloc_array(nc, 1);
     c->qc = cc__malloc_array(nc, sizeof(uint32_t));
-    c->qd = cc__malloc_array(nd, sizeof(uint32_t));
-    c->par_c = cc__malloc_array(nc, sizeof(int64_t));
-    c->par_d = cc__malloc_array(nd, sizeof(int64_t));
-    c->seen_c = cc__calloc_array(nc, sizeof(uint32_t));
-    c->seen_d = cc__calloc_array(nd, sizeof(uint32_t));
-    if (!c->pcand || !c->tfirst || !c->tpair || !c->f || !c->f2 || !c->out || !c->out2 || !c->in || !c->in2 || !c->open || !c->qc ||
-        !c->qd || !c->par_c || !c->par_d || !c->seen_c || !c->seen_d) {
+    c->lev_c = cc__malloc_array(nc, sizeof(uint32_t));
+    c->lev_d = cc__malloc_array(nd, sizeof(uint32_t));
+    c->ptr_c = cc__malloc_array(nc, sizeof(uint64_t));
+    c->ptr_d = cc__malloc_array(nd, sizeof(uint64_t));
+    if (!c->lev_c || !c->lev_d || !c->ptr_c || !c->ptr_d ||
+        !c->pcand || !c->tfirst || !c->tpair || !c->f || !c->f2 || !c->out || !c->out2 || !c->in || !c->in2 || !c->open || !c->qc) {
         cf_free(c);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
     }
@@ -132,83 +133,123 @@ static void cf_restore(cf *c)
     c->total = c->total2;
 }
 
-/* One augmenting path (breadth first, so Edmonds-Karp) from the source through the open sites;
- * false when the flow is maximum. */
-static bool cf_augment(cf *c)
+/* Direct paths first (source -> site -> class -> sink, in candidate and pair order): most of the
+ * flow when capacities are not tight, in one pass over the pairs of the open sites; then
+ * augmenting paths for the rest. */
+static void cf_fill(cf *c, uint32_t j)
 {
     const cc__fl *fl = c->fl;
-    if (++c->stamp == 0) {
-        memset(c->seen_c, 0, ((size_t)c->nc + 1) * sizeof(uint32_t));
-        memset(c->seen_d, 0, ((size_t)c->nd + 1) * sizeof(uint32_t));
-        c->stamp = 1;
+    for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
+        double rj = c->cap[j] - c->out[j];
+        if (!(rj > c->eps)) break;
+        uint32_t i = fl->dem[e];
+        double b = fmin(rj, fl->w[i] - c->in[i]);
+        if (!(b > c->eps)) continue;
+        c->f[e] += b;
+        c->out[j] += b;
+        c->in[i] += b;
+        c->total += b;
     }
-    uint32_t hc = 0, tc = 0;
+}
+
+/* Dinic's algorithm (1970) on the residual network: breadth-first levels from the source, then a
+ * blocking flow by depth-first search along level-increasing arcs with current-arc pointers.
+ * Returns false when no class with room towards the sink is reachable (the flow is maximum). */
+static bool cf_levels(cf *c)
+{
+    const cc__fl *fl = c->fl;
+    const uint32_t inf = UINT32_MAX;
+    for (uint32_t j = 0; j < c->nc; j++) c->lev_c[j] = inf;
+    for (uint32_t i = 0; i < c->nd; i++) c->lev_d[i] = inf;
+    uint32_t h = 0, t = 0;
+    bool sink = false;
     for (uint32_t j = 0; j < c->nc; j++)
         if (c->open[j] && c->cap[j] - c->out[j] > c->eps) {
-            c->seen_c[j] = c->stamp;
-            c->par_c[j] = -1;
-            c->qc[tc++] = j;
+            c->lev_c[j] = 0;
+            c->qc[t++] = j;
         }
-    int64_t end = -1;
-    while (hc < tc && end < 0) {
-        uint32_t j = c->qc[hc++];
-        for (uint64_t e = fl->first[j]; e < fl->first[j + 1] && end < 0; e++) {
+    while (h < t) {
+        uint32_t j = c->qc[h++];
+        for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
             uint32_t i = fl->dem[e];
-            if (c->seen_d[i] == c->stamp) continue;
-            c->seen_d[i] = c->stamp;
-            c->par_d[i] = (int64_t)e;
-            if (fl->w[i] - c->in[i] > c->eps) {
-                end = i;
-                break;
-            }
-            /* from class i back along pairs that carry flow, to their candidates */
+            if (c->lev_d[i] != inf) continue;
+            c->lev_d[i] = c->lev_c[j] + 1;
+            if (fl->w[i] - c->in[i] > c->eps) sink = true;
             for (uint64_t k = c->tfirst[i]; k < c->tfirst[i + 1]; k++) {
                 uint64_t e2 = c->tpair[k];
                 uint32_t j2 = c->pcand[e2];
-                if (c->seen_c[j2] == c->stamp || !(c->f[e2] > c->eps)) continue;
-                c->seen_c[j2] = c->stamp;
-                c->par_c[j2] = (int64_t)e2;
-                c->qc[tc++] = j2;
+                if (c->lev_c[j2] != inf || !(c->f[e2] > c->eps)) continue;
+                c->lev_c[j2] = c->lev_d[i] + 1;
+                c->qc[t++] = j2;
             }
         }
     }
-    if (end < 0) return false;
-    /* bottleneck */
-    uint32_t i = (uint32_t)end;
-    double b = fl->w[i] - c->in[i];
-    for (;;) {
-        uint64_t e = (uint64_t)c->par_d[i];
-        uint32_t j = c->pcand[e];
-        if (c->par_c[j] < 0) {
-            b = fmin(b, c->cap[j] - c->out[j]);
-            break;
-        }
-        uint64_t e2 = (uint64_t)c->par_c[j];
-        b = fmin(b, c->f[e2]);
-        i = fl->dem[e2];
+    return sink;
+}
+
+static double dfs_c(cf *c, uint32_t j, double lim);
+
+static double dfs_d(cf *c, uint32_t i, double lim)
+{
+    const cc__fl *fl = c->fl;
+    double r = fl->w[i] - c->in[i];
+    if (r > c->eps) {
+        double b = fmin(lim, r);
+        c->in[i] += b;
+        return b;
     }
-    i = (uint32_t)end;
-    c->in[i] += b;
-    for (;;) {
-        uint64_t e = (uint64_t)c->par_d[i];
-        uint32_t j = c->pcand[e];
-        c->f[e] += b;
-        if (c->par_c[j] < 0) {
-            c->out[j] += b;
-            break;
+    for (; c->ptr_d[i] < c->tfirst[i + 1]; c->ptr_d[i]++) {
+        uint64_t e2 = c->tpair[c->ptr_d[i]];
+        uint32_t j2 = c->pcand[e2];
+        if (c->lev_c[j2] != c->lev_d[i] + 1 || !(c->f[e2] > c->eps)) continue;
+        double b = dfs_c(c, j2, fmin(lim, c->f[e2]));
+        if (b > 0) {
+            c->f[e2] -= b;
+            if (c->f[e2] < 0) c->f[e2] = 0;
+            return b;
         }
-        uint64_t e2 = (uint64_t)c->par_c[j];
-        c->f[e2] -= b;
-        if (c->f[e2] < 0) c->f[e2] = 0;
-        i = fl->dem[e2];
     }
-    c->total += b;
-    return true;
+    return 0;
+}
+
+static double dfs_c(cf *c, uint32_t j, double lim)
+{
+    const cc__fl *fl = c->fl;
+    for (; c->ptr_c[j] < fl->first[j + 1]; c->ptr_c[j]++) {
+        uint64_t e = c->ptr_c[j];
+        uint32_t i = fl->dem[e];
+        if (c->lev_d[i] != c->lev_c[j] + 1) continue;
+        double b = dfs_d(c, i, lim);
+        if (b > 0) {
+            c->f[e] += b;
+            return b;
+        }
+    }
+    return 0;
 }
 
 static void cf_maxflow(cf *c)
 {
-    while (cf_augment(c)) {
+    const cc__fl *fl = c->fl;
+    for (uint32_t j = 0; j < c->nc; j++)
+        if (c->open[j]) cf_fill(c, j);
+    while (cf_levels(c)) {
+        for (uint32_t j = 0; j < c->nc; j++) c->ptr_c[j] = fl->first[j];
+        for (uint32_t i = 0; i < c->nd; i++) c->ptr_d[i] = c->tfirst[i];
+        double pushed = 0;
+        for (uint32_t j = 0; j < c->nc; j++) {
+            if (c->lev_c[j] != 0) continue;
+            for (;;) {
+                double room = c->cap[j] - c->out[j];
+                if (!(room > c->eps)) break;
+                double b = dfs_c(c, j, room);
+                if (!(b > 0)) break;
+                c->out[j] += b;
+                c->total += b;
+                pushed += b;
+            }
+        }
+        if (!(pushed > c->eps)) break; /* only pushes below the tolerance are left */
     }
 }
 
@@ -275,17 +316,25 @@ static uint32_t greedy(cf *c, uint32_t p, double *ub, uint32_t *S, double *gain)
     return q;
 }
 
-/* Swaps of one site for one candidate, best improvement per pass. */
-static int swaps(cf *c, uint32_t *S, uint32_t q, double *F, uint8_t *in_s)
+/* Swaps of one site for one candidate, best improvement per pass, within a budget of maximum-flow
+ * evaluations (deterministic, unlike a time limit); *stopped when the budget ran out. */
+#define CMCLP_SWAP_EVALS 3000
+static int swaps(cf *c, uint32_t *S, uint32_t q, double *F, uint8_t *in_s, bool *stopped)
 {
     int moves = 0;
-    for (int pass = 0; pass < 100; pass++) {
+    long evals = 0;
+    *stopped = false;
+    for (int pass = 0; pass < 100 && !*stopped; pass++) {
         double best = *F;
         uint32_t bk = 0, bj = CC_INVALID_ID;
         for (uint32_t k = 0; k < q; k++) {
             uint32_t old = S[k];
-            for (uint32_t j = 0; j < c->nc; j++) {
+            for (uint32_t j = 0; j < c->nc && !*stopped; j++) {
                 if (in_s[j]) continue;
+                if (++evals > CMCLP_SWAP_EVALS) {
+                    *stopped = true;
+                    break;
+                }
                 S[k] = j;
                 double v = cf_value(c, S, q);
                 if (v > best + 1e-9 * (best + 1)) {
@@ -474,13 +523,28 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     for (uint32_t k = 0; k < q; k++) in_s[S[k]] = 1;
     /* swaps cost q x candidates max flows: only where that stays small */
     int moves = 0;
-    bool searched = (double)q * nc * (double)(c.np + fl.n_dem + nc) <= 2e8;
-    if (searched && q) moves = swaps(&c, S, q, &F, in_s);
+    bool stopped = false;
+    if (q) moves = swaps(&c, S, q, &F, in_s, &stopped);
     double t_heur = cc__now() - t1;
     /* bound */
     t1 = cc__now();
     double bound = online_bound(&c, S, q, pr->p, scratch);
     const char *method = "greedy-submodular";
+    {
+        /* no p sites serve more than their p largest capacities (each capped by what it reaches) */
+        for (uint32_t j = 0; j < nc; j++) {
+            double reach = 0;
+            for (uint64_t e = fl.first[j]; e < fl.first[j + 1]; e++) reach += fl.w[fl.dem[e]];
+            scratch[j] = fmin(cap[j], reach);
+        }
+        qsort(scratch, nc, sizeof(double), cmp_desc);
+        double cb = 0;
+        for (uint32_t k = 0; k < pr->p && k < nc; k++) cb += scratch[k];
+        if (cb < bound) {
+            bound = cb;
+            method = "capacity";
+        }
+    }
     size_t lp_max = pr->lp_max_nonzeros ? pr->lp_max_nonzeros : 100000;
     if (bound - F > 1e-9 * (F + 1) && glpk_nnz(&fl) <= lp_max) {
         double v, b;
@@ -570,7 +634,7 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     s->unserved_within = reach - c.total;
     s->unreachable_weight = fl.w_nopair;
     s->swaps = moves;
-    s->local_search_skipped = !searched;
+    s->local_search_skipped = stopped;
     s->demand_classes = fl.n_dem;
     s->pairs_reduced = fl.first[fl.n_cand];
     s->t_reduce_s = t_red;
