@@ -424,9 +424,16 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
     glp_init_smcp(&sp);
     sp.msg_lev = GLP_MSG_OFF;
     sp.presolve = GLP_ON;
+    sp.tm_lim = (int)fmin(1e9, (time_limit_s > 0 ? time_limit_s : 600.0) * 1000.0);
     int rc = glp_simplex(lp, &sp);
     if (rc != 0 || glp_get_status(lp) != GLP_OPT) {
-        st = cc__fail(ctx, CC_ERR_INTERNAL, "GLPK could not solve the capacitated LP relaxation (code %d, status %d)", rc, glp_get_status(lp));
+        if (!mip) { /* the LP bound is optional: without it the other bounds stand */
+            *value = *bound = INFINITY;
+            goto done;
+        }
+        st = cc__fail(ctx, rc == GLP_ETMLIM ? CC_ERR_LIMIT : CC_ERR_INTERNAL,
+                      "GLPK could not solve the capacitated LP relaxation (code %d, status %d)%s", rc, glp_get_status(lp),
+                      rc == GLP_ETMLIM ? ": parameter time_limit_s reached" : "");
         goto done;
     }
     *value = *bound = glp_get_obj_val(lp);
@@ -548,7 +555,7 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     size_t lp_max = pr->lp_max_nonzeros ? pr->lp_max_nonzeros : 100000;
     if (bound - F > 1e-9 * (F + 1) && glpk_nnz(&fl) <= lp_max) {
         double v, b;
-        if ((st = cmclp_glpk(ctx, &c, pr->p, false, 0, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
+        if ((st = cmclp_glpk(ctx, &c, pr->p, false, 60, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
         if (b < bound) {
             bound = b;
             method = "lp";
