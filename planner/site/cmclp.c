@@ -427,7 +427,12 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
     sp.tm_lim = (int)fmin(1e9, (time_limit_s > 0 ? time_limit_s : 600.0) * 1000.0);
     int rc = glp_simplex(lp, &sp);
     if (rc != 0 || glp_get_status(lp) != GLP_OPT) {
-        if (!mip) { /* the LP bound is optional: without it the other bounds stand */
+        if (!mip || rc == GLP_ETMLIM) { /* the LP bound is optional: without it the other bounds stand */
+            if (mip) {
+                cc__warn(ctx, "The exact solve reached its time limit in the LP relaxation; the answer is the heuristic's, with its bound");
+                *q_out = 0;
+            }
+            if (proven) *proven = false;
             *value = *bound = INFINITY;
             goto done;
         }
@@ -582,7 +587,12 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
             q = q2;
             F = F2;
         }
-        if (proven) bound = fmax(F, b);
+        if (proven)
+            bound = fmax(F, b);
+        else if (b < bound) { /* stopped by the time limit: the LP relaxation still bounds */
+            bound = b;
+            method = "lp";
+        }
         t_exact = cc__now() - t1;
     }
     bound = fmax(bound, F);
