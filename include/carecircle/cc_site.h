@@ -53,10 +53,14 @@ typedef enum cc_site_model {
     CC_SITE_MCLP = 0,    /**< maximal covering: p sites, most population within the threshold */
     CC_SITE_LSCP = 1,    /**< set covering: fewest sites reaching a target covered share */
     CC_SITE_PMEDIAN = 2, /**< p sites, least population-weighted mean time */
-    CC_SITE_PCENTER = 3  /**< p sites, least worst time */
+    CC_SITE_PCENTER = 3, /**< p sites, least worst time */
+    CC_SITE_MEXCLP = 4,  /**< p ambulances, most expected population within the threshold when each
+                              is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
+    CC_SITE_CMCLP = 5    /**< capacitated MCLP: p sites, each serving at most its capacity, most
+                              population served within the threshold (assignment fractional) (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -91,6 +95,8 @@ typedef struct cc_site_instance {
     uint32_t n_areas;
     const uint32_t *area_min;      /**< per area; NULL: 0 */
     const uint32_t *area_max;      /**< per area; NULL: no limit */
+    const double *capacity;        /**< CMCLP: persons each candidate can serve (finite, >= 0); NULL:
+                                        params.capacity_persons for every candidate (@since 0.5) */
 } cc_site_instance;
 
 /** How to solve. Zero-initialise, then set the model and p (or target_share). */
@@ -111,6 +117,13 @@ typedef struct cc_site_params {
                                      (a tenth of it for the p-median LP) */
     int lagrange_iterations;    /**< subgradient iterations; 0: 400; < 0: none */
     double gap_tolerance;       /**< stop improving the bound below this relative gap; 0: 1e-4 */
+    /* MEXCLP (@since 0.5): p is the number of ambulances; inst->covered, extra_covered_weight,
+     * area limits and curve_to are not read */
+    double busy_fraction;       /**< MEXCLP: q in (0, 1), the share of time an ambulance is out */
+    uint32_t max_per_station;   /**< MEXCLP: at most this many new ambulances at one candidate (0: p) */
+    const uint32_t *base_count; /**< MEXCLP: per demand point, existing ambulances within reach (NULL: none) */
+    double capacity_persons;    /**< CMCLP: persons one new site can serve, when inst->capacity is NULL
+                                     (@since 0.5) */
 } cc_site_params;
 
 /** A solution. Times in seconds, populations in persons. */
@@ -127,7 +140,8 @@ typedef struct cc_site_solution {
     double gap;                 /**< relative gap: MCLP (bound - objective) / (objective - covered
                                      before); others (objective - bound) / objective; 0 = proven */
     bool proven_optimal;
-    const char *bound_method;   /**< "lagrangian", "lp", "greedy-submodular", "mip", "trivial" */
+    const char *bound_method;   /**< "lagrangian", "lp", "greedy-submodular", "mip", "trivial",
+                                     "capacity" (CMCLP: the p largest capacities) */
     double covered_before;      /**< coverage models: population covered by existing facilities */
     double covered_share;       /**< coverage models: objective / total weight */
     double total_weight;
@@ -148,6 +162,18 @@ typedef struct cc_site_solution {
     double t_reduce_s, t_heuristic_s, t_bound_s, t_exact_s, t_total_s;
     int swaps;                  /**< improving swaps made by the local search */
     int lagrange_iterations;    /**< subgradient iterations run */
+    /* MEXCLP (@since 0.5): objective and bound are expected covered persons, covered_before the
+     * expected coverage of the existing ambulances, covered_share the share within reach of at
+     * least one ambulance; sites are the stations that receive ambulances, ranked */
+    const uint32_t *site_count; /**< MEXCLP: new ambulances at each ranked site; NULL for other models */
+    double covered_once;        /**< MEXCLP: population within reach of one or more ambulances (after) */
+    double covered_twice_before, covered_twice; /**< MEXCLP: within reach of two or more ambulances */
+    /* CMCLP (@since 0.5): objective = covered_before + persons the new sites serve (maximum flow);
+     * covered_share = share within reach of an existing or new site, capacity ignored; gap as MCLP */
+    const double *site_served;  /**< CMCLP: persons each ranked site serves; NULL for other models */
+    double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
+    bool local_search_skipped;  /**< CMCLP: the swap search stopped at its budget of 3,000 flow
+                                     evaluations (the answer may improve on a smaller instance) */
 } cc_site_solution;
 
 /** Solve @p inst for @p params.
@@ -205,6 +231,15 @@ typedef struct cc_site_opts {
     size_t max_memory_bytes;     /**< coverage sets larger than this are refused (0: half of RAM) */
     const struct cc_report_opts *report; /**< deliverables (styles in sites.gpkg, project.qgs, maps,
                                               report; as for coverage); NULL: defaults (zh). @since 0.5 */
+    /* MEXCLP (model CC_SITE_MEXCLP, @since 0.5): p ambulances at candidate stations; each facility
+     * of fixed_tiers holds one ambulance already (DOMAIN.md section 7: one per township centre) */
+    double busy_fraction;        /**< MEXCLP: required, in (0, 1): calls per hour x mean service
+                                      hours / ambulances (DOMAIN.md: 0.1-0.3 without 120 data) */
+    uint32_t max_per_station;    /**< MEXCLP: at most this many new ambulances at one station (0: p) */
+    /* capacitated MCLP (model CC_SITE_CMCLP, @since 0.5): each new site serves at most its capacity,
+     * people split between sites that reach them; existing facilities are not capacitated */
+    double capacity_persons;     /**< CMCLP: persons one new site can serve (> 0); facility candidates
+                                      take the value of in.capacity_field instead when it is not empty */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -221,6 +256,12 @@ typedef struct cc_site_pick {
     double share_cum;
     double served;               /**< population for which this is the nearest facility (within T
                                       for coverage models, within the radius for time models) */
+    uint32_t ambulances;         /**< MEXCLP: new ambulances at this station (gain_persons and
+                                      covered_cum are then expected persons); 0 for other models
+                                      (@since 0.5) */
+    double capacity;             /**< CMCLP: persons this site can serve (served is then the persons
+                                      assigned to it, gain_persons and covered_cum served persons);
+                                      0 for other models (@since 0.5) */
 } cc_site_pick;
 
 /** One point of the coverage curve (p = 1..curve_to, or the LSCP greedy sequence). */
@@ -258,6 +299,16 @@ typedef struct cc_site_result {
     uint64_t settled_nodes;                          /**< by the coverage-set searches */
     const char *crs_name, *profile_name;
     double t_load_s, t_graph_s, t_snap_s, t_sets_s, t_solve_s, t_curve_s, t_eval_s, t_write_s, t_total_s;
+    /* MEXCLP (@since 0.5), from fresh searches (an independent check of the solver) */
+    double busy_fraction;
+    uint32_t ambulances_existing, ambulances_new;
+    double expected_before, expected_after;          /**< expected population served within T */
+    double twice_before, twice_after;                /**< within T of two or more ambulances */
+    /* CMCLP (@since 0.5) */
+    double served_new;                               /**< persons the new sites serve */
+    double unserved_within_new;                      /**< within T of a new site (and of no existing
+                                                          facility) but beyond the capacities */
+    double capacity_new;                             /**< sum of the new sites' capacities */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

@@ -36,7 +36,17 @@ static void help(void)
            "                         lscp: fewest sites reaching --target share within --minutes\n"
            "                         pmedian: p sites, least population-weighted mean time\n"
            "                         pcenter: p sites, least worst time (90th percentile reported too)\n"
-           "  -p N                   new sites (default 1)\n"
+           "                         mexclp (with --emergency): p ambulances, most expected population within\n"
+           "                         --minutes when each is busy --busy-fraction of the time (Daskin 1983)\n"
+           "  -p N                   new sites (mexclp: new ambulances) (default 1)\n"
+           "  --busy-fraction Q      mexclp: share of time an ambulance is out on a call, above 0 and below 1\n"
+           "                         (calls per hour x mean service hours / ambulances; 0.1-0.3 without data)\n"
+           "  --max-per-station K    mexclp: at most K new ambulances at one station (default p)\n"
+           "                         cmclp: p sites, each serving at most its capacity, most population\n"
+           "                         served within --minutes (people may be split between sites)\n"
+           "  --site-capacity N      cmclp: persons one new site can serve\n"
+           "  --capacity FIELD       cmclp: capacity field of the facilities (for --candidate-tiers; empty:\n"
+           "                         --site-capacity)\n"
            "  --curve K              coverage_curve.csv for 1..K sites (default p)\n"
            "  --minutes T            threshold (default 30)\n"
            "  --target S             lscp: covered share to reach (default 0.95)\n"
@@ -80,7 +90,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -111,7 +121,9 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 {
     char a[32], b[32], c[32], d[32];
     const cc_site_solution *s = r->solution;
-    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP;
+    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    const bool cap = r->model == CC_SITE_CMCLP;
+    const bool mx = r->model == CC_SITE_MEXCLP;
     const double tot = r->population_total > 0 ? r->population_total : 1;
     printf("carecircle site: %s%s, %u candidates (%u facilities, %u from the layer, %u along roads), %u existing facilities, %s, %s\n",
            cc_site_model_name(r->model), r->emergency ? " (emergency stations)" : "", r->candidates_total, r->candidates_facility,
@@ -123,14 +135,25 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                r->minutes, cc_report_count(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
                s->n_sites);
     }
-    if (cov)
+    if (mx)
+        printf("%4s %4s %16s %16s %8s %14s  %-14s %s\n", "rank", "amb.", "expected gain", "expected", "share", "served", "admin", "name");
+    else if (cap)
+        printf("%4s %12s %16s %16s %8s  %-14s %s\n", "rank", "capacity", "served", "served (cum.)", "share", "admin", "name");
+    else if (cov)
         printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
     else
         printf("%4s %16s %14s  %-14s %s\n", "rank", "mean min saved", "served", "admin", "name");
     const size_t shown = r->n_picks > 30 ? 25 : r->n_picks;
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
-        if (cov)
+        if (mx)
+            printf("%4u %4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, p->ambulances, cc_report_count(p->gain_persons, a, sizeof(a)),
+                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
+                   p->admin ? p->admin : "-", p->name);
+        else if (cap)
+            printf("%4u %12s %16s %16s %7.2f%%  %-14.14s %s\n", p->rank, cc_report_count(p->capacity, a, sizeof(a)), cc_report_count(p->served, c, sizeof(c)),
+                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, p->admin ? p->admin : "-", p->name);
+        else if (cov)
             printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
                    cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
@@ -147,7 +170,23 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (r->model == CC_SITE_MCLP)
         printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
                cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
-    else if (r->model == CC_SITE_LSCP && s->feasible)
+    else if (mx) {
+        printf("expected within %g min (each ambulance busy %.0f%% of the time): before %s (%.2f%%, %u ambulances), after %s (%.2f%%, %u new)\n",
+               r->minutes, 100 * r->busy_fraction, cc_report_count(r->expected_before, a, sizeof(a)), 100 * r->expected_before / tot,
+               r->ambulances_existing, cc_report_count(r->expected_after, b, sizeof(b)), 100 * r->expected_after / tot, r->ambulances_new);
+        printf("bound: no %u new ambulances can serve more than %s expected (gap %.3f%% of the expected gain, %s)%s\n", r->p,
+               cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+        printf("within %g min of two or more ambulances: before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
+               cc_report_count(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cc_report_count(r->twice_after, b, sizeof(b)),
+               100 * r->twice_after / tot);
+    } else if (cap) {
+        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a new site but beyond its capacity\n",
+               r->minutes, cc_report_count(r->covered_before, a, sizeof(a)), cc_report_count(s->objective, b, sizeof(b)), 100 * s->objective / tot,
+               cc_report_count(r->unserved_within_new, c, sizeof(c)));
+        printf("bound: no %u new sites can serve more than %s (gap %.3f%% of the population they serve, %s)%s%s\n", r->p,
+               cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "",
+               s->local_search_skipped ? " (too large for the swap search: greedy answer)" : "");
+    } else if (r->model == CC_SITE_LSCP && s->feasible)
         printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
                100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
     else if (r->model == CC_SITE_PMEDIAN)
@@ -237,6 +276,7 @@ static const struct option site_longopts[] = {
     {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
     {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
     {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
+    {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS}, {"site-capacity", 1, 0, O_SCAP}, {"capacity", 1, 0, O_CAPF},
     CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
 
 /* What the options of carecircle site set. */
@@ -268,8 +308,10 @@ static int site_option(int c, site_args *a)
         else if (!strcmp(optarg, "pmedian") || !strcmp(optarg, "p-median")) a->o.model = CC_SITE_PMEDIAN;
         else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
             a->o.model = CC_SITE_PCENTER;
+        else if (!strcmp(optarg, "mexclp")) a->o.model = CC_SITE_MEXCLP;
+        else if (!strcmp(optarg, "cmclp")) a->o.model = CC_SITE_CMCLP;
         else {
-            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
+            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp", optarg);
         }
         break;
     case 'p':
@@ -335,6 +377,27 @@ static int site_option(int c, site_args *a)
     case O_OBJ:
         a->objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
         if (a->objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
+        break;
+    case O_BUSY: {
+        char *end;
+        dv = strtod(optarg, &end);
+        if (end == optarg || *end || !(dv > 0 && dv < 1))
+            return cli_usage_error("site", "--busy-fraction '%s' must be a share of time above 0 and below 1 (e.g. 0.2)", optarg);
+        a->o.busy_fraction = dv;
+        break;
+    }
+    case O_SCAP: {
+        char *end;
+        dv = strtod(optarg, &end);
+        if (end == optarg || *end || !(dv > 0) || !isfinite(dv))
+            return cli_usage_error("site", "--site-capacity '%s' must be a number of persons above 0", optarg);
+        a->o.capacity_persons = dv;
+        break;
+    }
+    case O_CAPF: a->o.in.capacity_field = optarg; break;
+    case O_MAXPS:
+        if (!parse_int("--max-per-station", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.max_per_station = (uint32_t)iv;
         break;
     case O_REGRET:
         a->regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;

@@ -65,6 +65,7 @@ typedef struct run {
     bool chain;
     uint32_t on_scene_ms;
     uint32_t *leg2_d, *leg2_g;
+    double *cand_cap; /* CMCLP: capacity of each candidate, persons */
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -100,6 +101,7 @@ static void run_free(run *r)
     free(r->keep_lt);
     free(r->leg2_d);
     free(r->leg2_g);
+    free(r->cand_cap);
     cc__sets_free(&r->sets);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);
@@ -115,6 +117,90 @@ static void run_free(run *r)
 /* A siting run applies the scenario edits and reads admin areas (per-area limits, site names);
  * facilities are optional (fixed and candidate tiers need them). */
 static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true};
+
+/* MEXCLP: p ambulances, each busy a fraction of the time, at emergency stations. */
+static cc_status check_mexclp(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    if (r->model != CC_SITE_MEXCLP) {
+        if (o->busy_fraction != 0 || o->max_per_station != 0)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s belongs to the model mexclp (parameter model)", o->busy_fraction != 0 ? "busy_fraction" : "max_per_station");
+        return CC_OK;
+    }
+    if (!o->emergency) return cc__fail(ctx, CC_ERR_PARAM, "The model mexclp places ambulances: it needs the emergency-station mode (parameter emergency)");
+    if (o->busy_fraction == 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "The model mexclp needs parameter busy_fraction: calls per hour x mean service hours / ambulances (0.1-0.3 without the county's data)");
+    if (!(o->busy_fraction > 0 && o->busy_fraction < 1))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter busy_fraction is %s: give a share of time above 0 and below 1 (e.g. 0.2)", cc__num((char[32]){0}, o->busy_fraction));
+    if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (o->max_per_area > 0 || o->min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not mexclp");
+    uint32_t p = o->p ? o->p : 1;
+    if (o->max_per_station > p)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter max_per_station (%u) is more than parameter p (%u ambulances)", o->max_per_station, p);
+    return CC_OK;
+}
+
+/* Capacitated MCLP: every new site serves at most its capacity. */
+static cc_status check_cmclp(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    if (!(o->capacity_persons >= 0) || !isfinite(o->capacity_persons))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons is %s: give the persons one new site can serve, above 0",
+                        cc__num((char[32]){0}, o->capacity_persons));
+    if (r->model != CC_SITE_CMCLP) {
+        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the model cmclp (parameter model)");
+        return CC_OK;
+    }
+    if (o->capacity_persons == 0 && !(o->in.capacity_field && o->candidate_tiers && !o->candidates && !o->candidate_roads))
+        return cc__fail(ctx, CC_ERR_PARAM, "The model cmclp needs parameter capacity_persons (the persons one new site can serve)%s",
+                        o->in.capacity_field ? ": parameter capacity_field gives it to facility candidates only" : "");
+    if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (o->max_per_area > 0 || o->min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not cmclp");
+    return CC_OK;
+}
+
+/* CMCLP: the capacity of every candidate: a facility candidate's value of parameter capacity_field
+ * when it has one, else parameter capacity_persons. Facility candidates come first, in facility
+ * order (make_candidates), so the two lists are walked together. */
+static cc_status candidate_capacity(run *r, double **out)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc__facilities *fac = r->reg.fac;
+    double *cap = cc__malloc_array(r->cand.n ? r->cand.n : 1, sizeof(double));
+    if (!cap) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    size_t f = 0;
+    for (size_t j = 0; j < r->cand.n; j++) {
+        double c = r->o->capacity_persons;
+        bool from_field = false;
+        if (r->cand.source[j] == CC__CAND_FACILITY && fac && fac->capacity) {
+            while (f < fac->n && !(r->fac_cand[f] && fac->x[f] == r->cand.x[j] && fac->y[f] == r->cand.y[j])) f++;
+            if (f < fac->n) {
+                if (!isnan(fac->capacity[f])) {
+                    c = fac->capacity[f];
+                    from_field = true;
+                }
+                f++;
+            }
+        }
+        if (from_field && !(c >= 0 && isfinite(c))) {
+            free(cap);
+            return cc__fail(ctx, CC_ERR_INPUT, "Candidate <%s> has capacity %s (parameter capacity_field): give a capacity of 0 or more persons",
+                            r->cand.name[j], cc__num((char[32]){0}, c));
+        }
+        if (!from_field && !(c > 0)) {
+            free(cap);
+            return cc__fail(ctx, CC_ERR_PARAM, "Candidate <%s> has no capacity (parameter capacity_field is empty): give parameter capacity_persons",
+                            r->cand.name[j]);
+        }
+        cap[j] = c;
+    }
+    *out = cap;
+    return CC_OK;
+}
 
 static cc_status check_opts(run *r)
 {
@@ -133,16 +219,17 @@ static cc_status check_opts(run *r)
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
                         o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
-    if ((unsigned)o->model > CC_SITE_PCENTER) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
+    if ((unsigned)o->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
-    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP;
+    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP;
+    if ((st = check_mexclp(r)) || (st = check_cmclp(r))) return st;
     r->minutes = o->minutes ? o->minutes : 30;
     if (!(r->minutes > 0) || r->minutes > 1440)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %s: give minutes above 0 and at most 1440", cc__num((char[32]){0}, r->minutes));
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     if (r->model == CC_SITE_LSCP) {
         double t = o->target_share ? o->target_share : 0.95;
@@ -547,7 +634,9 @@ static cc_status build_sets(run *r, cc_site_result *res)
             /* a station covers i through the chain when dispatch + drive + on scene + leg 2 <= T */
             uint64_t rest = (uint64_t)r->on_scene_ms + r->leg2_d[i];
             r->keep_lt[i] = r->time0[i] <= r->T_ms || r->leg2_d[i] == CC_INF_COST || rest > r->T_ms ? 0 : (uint32_t)(r->T_ms - rest + 1);
-        } else if (r->coverage_model)
+        } else if (r->model == CC_SITE_MEXCLP)
+            r->keep_lt[i] = r->T_ms + 1; /* MEXCLP: a second ambulance adds expected coverage */
+        else if (r->coverage_model)
             r->keep_lt[i] = r->time0[i] <= r->T_ms ? 0 : r->T_ms + 1; /* only demand not covered yet */
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
@@ -621,6 +710,34 @@ static bool has_access(const run *r, size_t i)
 
 /* ---- solving --------------------------------------------------------------------------------------------------- */
 
+/* MEXCLP: ambulances within T (dispatch delay included) of each demand point, from fresh bounded
+ * searches: one at each facility of fixed_tiers, and mult[s] at candidate sites[s]. */
+static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t *mult, size_t ns, uint32_t *cnt)
+{
+    cc_ctx *ctx = r->ctx;
+    cc_status st;
+    size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
+    memset(cnt, 0, r->reg.dem.n * sizeof(uint32_t));
+    cc__loc_index ix;
+    cc__reach_ws ws;
+    if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) return st;
+    if ((st = cc__reach_ws_init(ctx, r->reg.graph, r->reg.dem.n, &ws))) {
+        cc__loc_index_free(&ix);
+        return st;
+    }
+    for (size_t k = 0; k < nf + ns; k++) {
+        cc__join j = k < nf ? r->reg.fjoin[k] : r->cand.join[sites[k - nf]];
+        uint32_t off = k < nf ? r->reg.foff[k] : r->cand.off[sites[k - nf]];
+        uint32_t m = k < nf ? (r->fixed[k] ? 1 : 0) : mult[k - nf];
+        if (!m || j.arc == CC_INVALID_ID) continue;
+        cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, j, off + r->delay_ms, r->dir, r->T_ms);
+        for (size_t e = 0; e < ws.n; e++) cnt[ws.loc[e]] += m;
+    }
+    cc__reach_ws_free(&ws);
+    cc__loc_index_free(&ix);
+    return CC_OK;
+}
+
 static cc_status solve(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -693,9 +810,26 @@ static cc_status solve(run *r, cc_site_result *res)
         pr.max_sites = cap;
     }
     if (pr.curve_to > r->cand.n) pr.curve_to = (uint32_t)r->cand.n;
-    if (r->model != CC_SITE_LSCP && r->p > r->cand.n) {
+    if (r->model == CC_SITE_MEXCLP) {
+        pr.busy_fraction = o->busy_fraction;
+        pr.max_per_station = o->max_per_station;
+        pr.curve_to = 0;
+        if ((st = ambulance_counts(r, NULL, NULL, 0, base))) goto out;
+        pr.base_count = base;
+        if ((uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n < r->p) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u ambulances) is more than the %zu candidate stations hold (parameter max_per_station %u)", r->p,
+                          r->cand.n, o->max_per_station);
+            goto out;
+        }
+    } else if (r->model != CC_SITE_LSCP && r->p > r->cand.n) {
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", r->p, r->cand.n);
         goto out;
+    }
+    if (r->model == CC_SITE_CMCLP) {
+        pr.curve_to = 0;
+        pr.capacity_persons = o->capacity_persons;
+        if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
+        in.capacity = r->cand_cap;
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
@@ -917,6 +1051,80 @@ out:
     return st;
 }
 
+/* MEXCLP: expected coverage and double coverage before and after, from fresh searches (the
+ * ambulances of each station counted), checked against the solver's objective; the picks' gains
+ * and cumulative figures become expected persons. */
+static cc_status evaluate_mexclp(run *r, cc_site_result *res)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    size_t nd = r->reg.dem.n, nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
+    double q = r->o->busy_fraction;
+    cc_status st = CC_OK;
+    uint32_t *c0 = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)), *c1 = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    if (!c0 || !c1) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the ambulances");
+        goto out;
+    }
+    if ((st = ambulance_counts(r, NULL, NULL, 0, c0)) || (st = ambulance_counts(r, sol->sites, sol->site_count, sol->n_sites, c1))) goto out;
+    res->busy_fraction = q;
+    for (size_t f = 0; f < nf; f++) res->ambulances_existing += r->fixed[f] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+    for (uint32_t s = 0; s < sol->n_sites; s++) res->ambulances_new += sol->site_count[s];
+    for (size_t i = 0; i < nd; i++) {
+        double w = r->reg.dem.pop[i];
+        res->expected_before += w * (1.0 - pow(q, (double)c0[i]));
+        res->expected_after += w * (1.0 - pow(q, (double)c1[i]));
+        res->twice_before += c0[i] >= 2 ? w : 0.0;
+        res->twice_after += c1[i] >= 2 ? w : 0.0;
+    }
+    if (fabs(res->expected_after - sol->objective) > 1e-6 * fmax(1.0, res->expected_after) + 1e-6) {
+        st = cc__fail(ctx, CC_ERR_INTERNAL, "The solver's expected coverage %.3f differs from the evaluation %.3f", sol->objective, res->expected_after);
+        goto out;
+    }
+    double cum = res->expected_before;
+    result_impl *ri = (result_impl *)res;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        pk->ambulances = sol->site_count[s];
+        cum += sol->site_gain[s];
+        pk->covered_cum = cum;
+        pk->share_cum = res->population_total > 0 ? cum / res->population_total : NAN;
+    }
+out:
+    free(c0);
+    free(c1);
+    return st;
+}
+
+/* CMCLP: each pick's capacity and the persons assigned to it (the solver's maximum flow), the
+ * served total; checked: nothing above a capacity, and served + beyond capacity + covered before
+ * = the population within T after (the fresh evaluation). */
+static cc_status evaluate_cmclp(run *r, cc_site_result *res)
+{
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    result_impl *ri = (result_impl *)res;
+    double cum = res->covered_before;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        uint32_t j = sol->sites[s];
+        pk->capacity = r->cand_cap[j];
+        pk->served = sol->site_served[s];
+        cum += sol->site_gain[s];
+        pk->covered_cum = cum;
+        pk->share_cum = res->population_total > 0 ? cum / res->population_total : NAN;
+        res->served_new += sol->site_served[s];
+        res->capacity_new += r->cand_cap[j];
+        if (pk->served > pk->capacity * (1 + 1e-9) + 1e-6)
+            return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
+    }
+    res->unserved_within_new = sol->unserved_within;
+    double sum = res->covered_before + res->served_new + res->unserved_within_new;
+    if (fabs(sum - res->covered_after) > 1e-6 * fmax(1.0, res->covered_after) + 1e-6)
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f + covered before %.3f differ from the %.3f within the threshold",
+                        res->served_new, res->unserved_within_new, res->covered_before, res->covered_after);
+    return CC_OK;
+}
+
 static cc_status make_curve(run *r, cc_site_result *res)
 {
     result_impl *ri = (result_impl *)res;
@@ -986,7 +1194,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->t_solve_s = cc__now() - t;
     res->solution = r.res->sol;
     t = cc__now();
-    if ((st = evaluate(&r, res)) || (st = make_curve(&r, res))) goto out;
+    if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||
+        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (st = make_curve(&r, res))) goto out;
     res->t_eval_s = cc__now() - t;
     res->model = r.model;
     res->emergency = opts->emergency;

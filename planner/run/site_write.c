@@ -27,7 +27,7 @@ static cc_status new_layer(cc__site_out *w, GDALDatasetH ds, const char *name, O
 
 static bool coverage_model(const cc_site_result *r)
 {
-    return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP;
+    return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
 }
 
 static OGRGeometryH point(double x, double y)
@@ -51,6 +51,10 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     OGRLayerH lyr;
     cc_status st = new_layer(w, ds, "proposed_sites", wkbPoint, desc, fn, ft, 11, &lyr);
     if (!lyr) return st;
+    /* MEXCLP: the ambulances of each station (population_gained and covered_cum are expected persons) */
+    if (!st && r->model == CC_SITE_MEXCLP) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
+    /* CMCLP: the capacity of each site (population_served is then the persons assigned to it) */
+    if (!st && r->model == CC_SITE_CMCLP) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -68,6 +72,8 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
             OGR_F_SetFieldDouble(f, 9, p->saved_mean_s / 60.0);
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
+        if (r->model == CC_SITE_MEXCLP) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
+        if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
         OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
         st = cc__gpkg_put(ctx, lyr, f, "proposed_sites");
     }
@@ -312,6 +318,48 @@ static cc_status write_curve(cc__site_out *w)
 
 /* ---- summary.json ----------------------------------------------------------------------------------- */
 
+/* CMCLP: capacities and what the new sites serve. */
+static json_object *capacity_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    double tot = r->population_total;
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "model", json_object_new_string("capacitated MCLP: each new site serves at most its capacity; the people of a "
+                                                              "demand point may be split between sites; existing facilities are not capacitated"));
+    if (w->o->capacity_persons > 0) json_object_object_add(a, "capacity_persons", cc__json_num(w->o->capacity_persons, 3));
+    if (w->o->in.capacity_field) json_object_object_add(a, "capacity_field", json_object_new_string(w->o->in.capacity_field));
+    json_object_object_add(a, "capacity_new_sites", cc__json_num(r->capacity_new, 3));
+    json_object_object_add(a, "served_by_new_sites", cc__json_num(r->served_new, 3));
+    json_object_object_add(a, "served_after", cc__json_num(r->covered_before + r->served_new, 3));
+    json_object_object_add(a, "served_share_after", cc__json_num(tot > 0 ? (r->covered_before + r->served_new) / tot : 0, 6));
+    json_object_object_add(a, "within_reach_beyond_capacity", cc__json_num(r->unserved_within_new, 3));
+    json_object_object_add(a, "definition", json_object_new_string("served_after = covered_before + served_by_new_sites; covered_after = "
+                                                                   "served_after + within_reach_beyond_capacity (capacity ignored)"));
+    return a;
+}
+
+/* MEXCLP: the ambulances, the busy fraction and the expected and double coverage before and after. */
+static json_object *availability_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    double tot = r->population_total;
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "model", json_object_new_string("MEXCLP (Daskin 1983): each ambulance busy independently with probability busy_fraction"));
+    json_object_object_add(a, "busy_fraction", cc__json_num(r->busy_fraction, 6));
+    json_object_object_add(a, "max_per_station", json_object_new_int((int)(w->o->max_per_station ? w->o->max_per_station : r->p)));
+    json_object_object_add(a, "ambulances_existing", json_object_new_int((int)r->ambulances_existing));
+    json_object_object_add(a, "ambulances_new", json_object_new_int((int)r->ambulances_new));
+    json_object_object_add(a, "stations_new", json_object_new_int((int)r->n_picks));
+    json_object_object_add(a, "expected_covered_before", cc__json_num(r->expected_before, 3));
+    json_object_object_add(a, "expected_covered_after", cc__json_num(r->expected_after, 3));
+    json_object_object_add(a, "expected_share_before", cc__json_num(tot > 0 ? r->expected_before / tot : 0, 6));
+    json_object_object_add(a, "expected_share_after", cc__json_num(tot > 0 ? r->expected_after / tot : 0, 6));
+    json_object_object_add(a, "covered_twice_before", cc__json_num(r->twice_before, 3));
+    json_object_object_add(a, "covered_twice_after", cc__json_num(r->twice_after, 3));
+    json_object_object_add(a, "covered_twice_definition", json_object_new_string("population within the threshold of two or more ambulances (stations holding two count twice)"));
+    return a;
+}
+
 /* summary.json "parameters": what the run was asked. */
 static json_object *summary_parameters(const cc__site_out *w)
 {
@@ -365,17 +413,22 @@ static json_object *summary_solution(const cc__site_out *w)
     const cc_site_result *r = w->res;
     const cc_site_solution *s = r->solution;
     json_object *x = json_object_new_object();
-    const char *unit = coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
+    const char *unit = r->model == CC_SITE_MEXCLP ? "expected persons served within the threshold"
+                       : r->model == CC_SITE_CMCLP ? "persons served within the threshold, capacities respected"
+                       : coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
                        : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
     json_object_object_add(x, "objective", cc__json_num(s->objective * scale, 4));
     json_object_object_add(x, "bound", cc__json_num(s->bound * scale, 4));
     json_object_object_add(x, "unit", json_object_new_string(unit));
-    json_object_object_add(x, "bound_kind", json_object_new_string(r->model == CC_SITE_MCLP ? "upper" : "lower"));
+    const bool upper = r->model == CC_SITE_MCLP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    json_object_object_add(x, "bound_kind", json_object_new_string(upper ? "upper" : "lower"));
     json_object_object_add(x, "gap", cc__json_num(s->gap, 6));
     json_object_object_add(x, "gap_definition",
-                           json_object_new_string(r->model == CC_SITE_MCLP ? "(bound - objective) / population gained"
-                                                                            : "(objective - bound) / objective"));
+                           json_object_new_string(r->model == CC_SITE_MCLP     ? "(bound - objective) / population gained"
+                                                  : r->model == CC_SITE_MEXCLP ? "(bound - objective) / expected population gained"
+                                                  : r->model == CC_SITE_CMCLP  ? "(bound - objective) / population served by the new sites"
+                                                                               : "(objective - bound) / objective"));
     json_object_object_add(x, "proven_optimal", json_object_new_boolean(s->proven_optimal));
     json_object_object_add(x, "bound_method", json_object_new_string(s->bound_method));
     if (r->model == CC_SITE_LSCP) {
@@ -383,9 +436,10 @@ static json_object *summary_solution(const cc__site_out *w)
         json_object_object_add(x, "best_share", cc__json_num(s->best_share, 6));
         json_object_object_add(x, "best_share_bound", cc__json_num(s->best_share_bound, 6));
     }
-    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN)
+    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP)
         json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
+    if (r->model == CC_SITE_CMCLP) json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
     json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
     return x;
 }
@@ -411,6 +465,8 @@ static json_object *summary_sites(const cc__site_out *w)
             json_object_object_add(pj, "mean_minutes_saved", cc__json_num(p->saved_mean_s / 60.0, 5));
         }
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
+        if (r->model == CC_SITE_MEXCLP) json_object_object_add(pj, "ambulances", json_object_new_int((int)p->ambulances));
+        if (r->model == CC_SITE_CMCLP) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
         json_object_array_add(x, pj);
     }
     return x;
@@ -466,6 +522,8 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "solution", summary_solution(w));
     json_object_object_add(j, "proposed_sites", summary_sites(w));
     json_object_object_add(j, "coverage", summary_coverage(w));
+    if (r->model == CC_SITE_MEXCLP) json_object_object_add(j, "availability", availability_json(w));
+    if (r->model == CC_SITE_CMCLP) json_object_object_add(j, "capacity", capacity_json(w));
     json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
         {"candidates_from_facilities", (double)(r->candidates_facility), -1},
         {"candidates_from_layer", (double)(r->candidates_layer), -1},

@@ -159,6 +159,8 @@ static json_object *resolved_siting(const cc_scenario *s)
         if (isfinite(s->siting[i].on_scene_min)) json_object_object_add(e, "on_scene_minutes", jnum(s->siting[i].on_scene_min));
         if (s->siting[i].max_per_area > 0) json_object_object_add(e, "max_per_area", jnum(s->siting[i].max_per_area));
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
+        if (s->siting[i].busy_fraction > 0) json_object_object_add(e, "busy_fraction", jnum(s->siting[i].busy_fraction)); /* only when set: older hashes stay */
+        if (s->siting[i].max_per_station > 0) json_object_object_add(e, "max_per_station", jnum(s->siting[i].max_per_station));
         json_object_array_add(a, e);
     }
     return a;

@@ -44,7 +44,11 @@ static void sites_free(sc_sites *x, bool remove_dirs)
 
 static cc_site_model site_model(const char *m)
 {
-    return !strcmp(m, "lscp") ? CC_SITE_LSCP : !strcmp(m, "p_median") ? CC_SITE_PMEDIAN : !strcmp(m, "p_center") ? CC_SITE_PCENTER : CC_SITE_MCLP;
+    return !strcmp(m, "lscp")       ? CC_SITE_LSCP
+           : !strcmp(m, "p_median") ? CC_SITE_PMEDIAN
+           : !strcmp(m, "p_center") ? CC_SITE_PCENTER
+           : !strcmp(m, "mexclp")   ? CC_SITE_MEXCLP
+                                    : CC_SITE_MCLP;
 }
 
 /* Run every siting model of the scenario, each into a sibling folder "<out>.siting-<k>" that
@@ -73,7 +77,8 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .p = (uint32_t)q->budget, .curve_to = (uint32_t)q->curve, .target_share = q->target_share, .emergency = q->emergency,
             .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1,
             .capable_tiers = q->capable_tiers,
-            .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1};
+            .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1,
+            .busy_fraction = q->busy_fraction, .max_per_station = (uint32_t)q->max_per_station};
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
         if ((st = cc_site_run(ctx, &so, &x->res[i]))) {
@@ -87,7 +92,11 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
         }
         n_pick += x->res[i]->n_picks;
         const cc_site_result *rr = x->res[i];
-        if (rr->model == CC_SITE_MCLP || rr->model == CC_SITE_LSCP)
+        if (rr->model == CC_SITE_MEXCLP)
+            cc__info(ctx, "Siting %s: %u ambulances at %zu stations; expected within %g min %.0f -> %.0f people; bound %.0f, gap %.4g%s; outputs in %s/",
+                     q->model, rr->ambulances_new, rr->n_picks, rr->minutes, rr->expected_before, rr->expected_after, rr->solution->bound,
+                     rr->solution->gap, rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
+        else if (rr->model == CC_SITE_MCLP || rr->model == CC_SITE_LSCP)
             cc__info(ctx, "Siting %s: %zu new sites; within %g min %.0f -> %.0f people (%+.0f); bound %.0f %s, gap %.4g%s; outputs in %s/",
                      q->model, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after, rr->covered_after - rr->covered_before,
                      rr->solution->bound, rr->model == CC_SITE_MCLP ? "people" : "sites", rr->solution->gap,
@@ -103,7 +112,7 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
     for (size_t i = 0; i < x->n; i++)
         for (size_t k = 0; k < x->res[i]->n_picks; k++) {
             const cc_site_pick *pk = &x->res[i]->picks[k];
-            bool cov = x->res[i]->model == CC_SITE_MCLP || x->res[i]->model == CC_SITE_LSCP;
+            bool cov = x->res[i]->model == CC_SITE_MCLP || x->res[i]->model == CC_SITE_LSCP || x->res[i]->model == CC_SITE_MEXCLP;
             x->pick[x->n_pick++] = (cc_coverage_site){.rank = pk->rank, .name = pk->name, .tier = s->siting[i].tier,
                                                       .model = s->siting[i].model, .lon = pk->lon, .lat = pk->lat,
                                                       .gain_persons = pk->gain_persons, .saved_mean_s = pk->saved_mean_s,

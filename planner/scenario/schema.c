@@ -44,11 +44,12 @@ static const char *const added_keys[] = {"path", "layer", "connect_m", "replaces
 static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
-                                          "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes", NULL};
+                                          "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes",
+                                          "busy_fraction", "max_per_station", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
-static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", NULL};
+static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
 {
@@ -401,15 +402,15 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
-            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center)");
+            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center | mexclp)");
         } else {
             const char *ms = cc__sc_scalar(p, n2);
             for (int j = 0; ms && siting_models[j]; j++)
                 if (!strcmp(ms, siting_models[j])) model = j;
             if (ms && !strcmp(ms, "p_centre")) model = 3;
             if (model < 0) {
-                const char *hint = ms ? cc__closest(ms, siting_models, 4) : NULL;
-                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median or p_center, got '%s'%s%s%s", ms ? ms : "",
+                const char *hint = ms ? cc__closest(ms, siting_models, 5) : NULL;
+                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median, p_center or mexclp, got '%s'%s%s%s", ms ? ms : "",
                                hint ? " (did you mean " : "", hint ? hint : "", hint ? "?)" : "");
             } else {
                 x.model = cc__sc_sdup(p, siting_models[model]);
@@ -422,8 +423,17 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
             cc__sc_problem(p, m, "Siting model %s needs a <budget> (number of new sites)", siting_models[model]);
         }
         if ((n2 = cc__yaml_get(p->y, m, "threshold_min"))) cc__sc_get_number(p, n2, "siting.threshold_min", 0.1, 1440, &x.threshold_min);
-        else if (model == 0 || model == 1)
+        else if (model == 0 || model == 1 || model == 4)
             cc__sc_problem(p, m, "Siting model %s needs <threshold_min>", siting_models[model]);
+        if ((n2 = cc__yaml_get(p->y, m, "busy_fraction"))) {
+            if (cc__sc_get_number(p, n2, "siting.busy_fraction", 0, 1, &x.busy_fraction) && !(x.busy_fraction > 0 && x.busy_fraction < 1))
+                cc__sc_problem(p, n2, "<siting.busy_fraction> is a share of time above 0 and below 1 (e.g. 0.2), got %g", x.busy_fraction);
+        } else if (model == 4) {
+            cc__sc_problem(p, m, "Siting model mexclp needs <busy_fraction> (calls per hour x mean service hours / ambulances)");
+        }
+        if ((n2 = cc__yaml_get(p->y, m, "max_per_station")) && cc__sc_get_number(p, n2, "siting.max_per_station", 1, 10000, &x.max_per_station) &&
+            x.max_per_station != floor(x.max_per_station))
+            cc__sc_problem(p, n2, "<siting.max_per_station> must be whole, got %g", x.max_per_station);
         if ((n2 = cc__yaml_get(p->y, m, "candidates"))) {
             sc_str c = {0};
             cc__sc_get_path(p, n2, "siting.candidates", &c);

@@ -303,3 +303,218 @@ out:
     free(xe);
     return st;
 }
+
+/* ---- MEXCLP through cc_site_solve() ------------------------------------------------------------ */
+
+/* Expected coverage added by k more ambulances at j, given c (new ones reaching each point). */
+static double gain_k(const cc_site_instance *in, double q, const uint32_t *base, const uint32_t *c, uint32_t j, uint32_t k)
+{
+    double g = 0, qk = pow(q, (double)k);
+    for (uint64_t e = in->first[j]; e < in->first[j + 1]; e++) {
+        uint32_t i = in->demand[e];
+        uint32_t n = (base ? base[i] : 0) + c[i];
+        g += in->weight[i] * pow(q, (double)n) * (1.0 - qk);
+    }
+    return g;
+}
+
+/* Demand points with the same existing ambulances and the same candidates are one class (exact:
+ * the objective is a sum over points of w f(base, chosen candidates)); on raster demand this
+ * shrinks the programme many times. */
+typedef struct mx_red {
+    cc_site_instance in;
+    uint64_t *first;
+    uint32_t *demand, *base;
+    double *weight;
+} mx_red;
+
+typedef struct hid {
+    uint64_t h;
+    uint32_t i;
+} hid;
+
+static int cmp_hid(const void *a, const void *b)
+{
+    const hid *x = a, *y = b;
+    return x->h < y->h ? -1 : x->h > y->h ? 1 : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void mx_red_free(mx_red *r)
+{
+    CC__FREE_ALL(r->first, r->demand, r->base, r->weight);
+}
+
+static cc_status mx_reduce(cc_ctx *ctx, const cc_site_instance *in, const uint32_t *base, mx_red *r)
+{
+    const uint32_t nc = in->n_candidates, nd = in->n_demand;
+    const size_t np = (size_t)in->first[nc];
+    cc_status st = CC_OK;
+    uint64_t *tf = cc__calloc_array((size_t)nd + 1, sizeof(uint64_t));
+    uint32_t *tc = cc__malloc_array(np ? np : 1, sizeof(uint32_t));
+    uint32_t *cls = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    uint32_t *reps = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    hid *v = cc__malloc_array(nd ? nd : 1, sizeof(hid));
+    memset(r, 0, sizeof(*r));
+    if (!tf || !tc || !cls || !reps || !v) goto nomem;
+    for (size_t e = 0; e < np; e++) tf[in->demand[e] + 1]++;
+    for (uint32_t i = 0; i < nd; i++) tf[i + 1] += tf[i];
+    {
+        uint64_t *pos = cc__malloc_array((size_t)nd + 1, sizeof(uint64_t));
+        if (!pos) goto nomem;
+        memcpy(pos, tf, ((size_t)nd + 1) * sizeof(uint64_t));
+        for (uint32_t j = 0; j < nc; j++)
+            for (uint64_t e = in->first[j]; e < in->first[j + 1]; e++) tc[pos[in->demand[e]]++] = j; /* ascending j */
+        free(pos);
+    }
+    for (uint32_t i = 0; i < nd; i++) {
+        uint64_t h = 1469598103934665603ull ^ (base ? base[i] : 0);
+        h *= 1099511628211ull;
+        for (uint64_t e = tf[i]; e < tf[i + 1]; e++) h = (h ^ tc[e]) * 1099511628211ull;
+        h = (h ^ (tf[i + 1] - tf[i])) * 1099511628211ull;
+        v[i] = (hid){h, i};
+    }
+    qsort(v, nd, sizeof(hid), cmp_hid);
+    uint32_t ncls = 0;
+    for (uint32_t a = 0; a < nd;) {
+        uint32_t b = a;
+        while (b < nd && v[b].h == v[a].h) b++;
+        uint32_t c0 = ncls; /* classes made in this hash group */
+        for (uint32_t k = a; k < b; k++) {
+            uint32_t i = v[k].i, c = CC_INVALID_ID;
+            for (uint32_t cc = c0; cc < ncls && c == CC_INVALID_ID; cc++) {
+                uint32_t q = reps[cc];
+                if ((base ? base[q] : 0) != (base ? base[i] : 0) || tf[q + 1] - tf[q] != tf[i + 1] - tf[i]) continue;
+                if (!memcmp(tc + tf[q], tc + tf[i], (size_t)(tf[i + 1] - tf[i]) * sizeof(uint32_t))) c = cc;
+            }
+            if (c == CC_INVALID_ID) {
+                c = ncls++;
+                reps[c] = i;
+            }
+            cls[i] = c;
+        }
+        a = b;
+    }
+    r->first = cc__calloc_array((size_t)nc + 1, sizeof(uint64_t));
+    r->base = cc__calloc_array(ncls ? ncls : 1, sizeof(uint32_t));
+    r->weight = cc__calloc_array(ncls ? ncls : 1, sizeof(double));
+    size_t nrp = 0;
+    for (uint32_t c = 0; c < ncls; c++) nrp += (size_t)(tf[reps[c] + 1] - tf[reps[c]]);
+    r->demand = cc__malloc_array(nrp ? nrp : 1, sizeof(uint32_t));
+    if (!r->first || !r->base || !r->weight || !r->demand) goto nomem;
+    for (uint32_t i = 0; i < nd; i++) r->weight[cls[i]] += in->weight[i];
+    for (uint32_t c = 0; c < ncls; c++) {
+        r->base[c] = base ? base[reps[c]] : 0;
+        for (uint64_t e = tf[reps[c]]; e < tf[reps[c] + 1]; e++) r->first[tc[e] + 1]++;
+    }
+    for (uint32_t j = 0; j < nc; j++) r->first[j + 1] += r->first[j];
+    {
+        uint64_t *pos = cc__malloc_array((size_t)nc + 1, sizeof(uint64_t));
+        if (!pos) goto nomem;
+        memcpy(pos, r->first, ((size_t)nc + 1) * sizeof(uint64_t));
+        for (uint32_t c = 0; c < ncls; c++)
+            for (uint64_t e = tf[reps[c]]; e < tf[reps[c] + 1]; e++) r->demand[pos[tc[e]]++] = c;
+        free(pos);
+    }
+    r->in = (cc_site_instance){.n_candidates = nc, .n_demand = ncls, .first = r->first, .demand = r->demand, .weight = r->weight};
+    goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for MEXCLP");
+    mx_red_free(r);
+out:
+    CC__FREE_ALL(tf, tc, cls, reps, v);
+    return st;
+}
+
+cc_status cc__solve_mexclp_site(cc_ctx *ctx, const cc_site_instance *in0, const cc_site_params *pr, cc__sol **out)
+{
+    *out = NULL;
+    if (!pr->p) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is 0: place at least one ambulance");
+    if (!(pr->busy_fraction > 0 && pr->busy_fraction < 1))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter busy_fraction is %g: give a share of time above 0 and below 1 (e.g. 0.2)", pr->busy_fraction);
+    if (in0->n_candidates == 0) return cc__fail(ctx, CC_ERR_PARAM, "There are no candidate sites");
+    if (!in0->first || !in0->weight || (in0->first[in0->n_candidates] && !in0->demand))
+        return cc__fail(ctx, CC_ERR_PARAM, "The instance lacks its coverage sets or weights");
+    if (pr->max_per_station && (uint64_t)pr->max_per_station * in0->n_candidates < pr->p)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u ambulances) is more than %u candidate stations hold at parameter max_per_station %u",
+                        pr->p, in0->n_candidates, pr->max_per_station);
+    for (uint32_t i = 0; i < in0->n_demand; i++)
+        if (!(in0->weight[i] >= 0) || !isfinite(in0->weight[i]))
+            return cc__fail(ctx, CC_ERR_PARAM, "Demand point %u has weight %g; weights must be finite and not negative", i, in0->weight[i]);
+    for (uint64_t e = 0; e < in0->first[in0->n_candidates]; e++)
+        if (in0->demand[e] >= in0->n_demand) return cc__fail(ctx, CC_ERR_PARAM, "Demand id %u out of range (%u demand points)", in0->demand[e], in0->n_demand);
+    double t0 = cc__now();
+    mx_red red;
+    cc_status st = mx_reduce(ctx, in0, pr->base_count, &red);
+    if (st) return st;
+    const cc_site_instance *in = &red.in;
+    double t_red = cc__now() - t0;
+    cc_mexclp_params mp = {.p = pr->p, .busy_fraction = pr->busy_fraction, .max_per_station = pr->max_per_station, .base_count = red.base,
+                           .exact = pr->exact, .time_limit_s = pr->time_limit_s};
+    cc_mexclp_solution *ms = NULL;
+    if ((st = cc_mexclp_solve(ctx, in, &mp, &ms))) {
+        mx_red_free(&red);
+        return st;
+    }
+    uint32_t ns = 0;
+    for (uint32_t j = 0; j < in->n_candidates; j++) ns += ms->count[j] > 0;
+    cc__sol *si = NULL;
+    uint32_t *c = cc__calloc_array((size_t)in->n_demand + 1, sizeof(uint32_t));
+    uint8_t *used = cc__calloc_array((size_t)in->n_candidates + 1, 1);
+    if (!c || !used) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for MEXCLP");
+        goto out;
+    }
+    if ((st = cc__sol_new(ctx, pr, ns, 0, &si))) goto out;
+    if (!(si->count = cc__malloc_array(ns ? ns : 1, sizeof(uint32_t)))) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for MEXCLP");
+        goto out;
+    }
+    /* rank the stations: each adds the most expected coverage (with all its ambulances) to those before it */
+    for (uint32_t r = 0; r < ns; r++) {
+        uint32_t best = CC_INVALID_ID;
+        double bg = -1;
+        for (uint32_t j = 0; j < in->n_candidates; j++) {
+            if (!ms->count[j] || used[j]) continue;
+            double g = gain_k(in, pr->busy_fraction, red.base, c, j, ms->count[j]);
+            if (g > bg + 1e-12 * (fabs(bg) + 1)) {
+                bg = g;
+                best = j;
+            }
+        }
+        used[best] = 1;
+        si->sites[r] = best;
+        si->gain[r] = bg;
+        si->count[r] = ms->count[best];
+        for (uint64_t e = in->first[best]; e < in->first[best + 1]; e++) c[in->demand[e]] += ms->count[best];
+    }
+    double wsum = 0;
+    for (uint32_t i = 0; i < in->n_demand; i++) wsum += in->weight[i];
+    cc_site_solution *s = &si->pub;
+    s->site_count = si->count;
+    s->objective = ms->objective;
+    s->bound = ms->bound;
+    s->gap = ms->gap;
+    s->proven_optimal = ms->proven_optimal;
+    s->bound_method = pr->exact ? (ms->proven_optimal ? "mip" : "lp") : "lp";
+    s->covered_before = ms->objective_before;
+    s->total_weight = in->total_weight > 0 ? in->total_weight : wsum;
+    s->covered_once = ms->covered_once;
+    s->covered_share = s->total_weight > 0 ? s->covered_once / s->total_weight : 0;
+    s->covered_twice = ms->covered_twice;
+    s->covered_twice_before = ms->covered_twice_before;
+    s->objective_greedy = ms->objective_greedy;
+    s->swaps = ms->moves;
+    s->demand_classes = in->n_demand;
+    s->pairs_reduced = in->first[in->n_candidates];
+    s->t_reduce_s = t_red;
+    s->t_heuristic_s = s->t_total_s = cc__now() - t0 - t_red;
+    *out = si;
+    si = NULL;
+out:
+    cc_site_solution_destroy(si ? &si->pub : NULL);
+    cc_mexclp_solution_destroy(ms);
+    mx_red_free(&red);
+    free(c);
+    free(used);
+    return st;
+}

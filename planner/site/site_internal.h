@@ -227,6 +227,8 @@ typedef struct cc__sol {
     uint32_t *sites;
     double *gain;
     double *cobj, *cbound;
+    uint32_t *count; /* MEXCLP: ambulances per ranked site */
+    double *served;  /* CMCLP: persons each ranked site serves */
 } cc__sol;
 
 /* Everything one cc_site_solve() works with: the reduced instance, limits, workspace, site arrays,
@@ -283,6 +285,10 @@ cc_status cc__solve_budget(cc__solver *sv, uint32_t p, cc__gap_fn gap, bool exac
 
 /* A new solution with room for q sites and a curve of n_curve points; reports failures. */
 cc_status cc__sol_new(cc_ctx *ctx, const cc_site_params *pr, uint32_t q, uint32_t n_curve, cc__sol **out);
+/* MEXCLP through cc_site_solve() (mexclp.c): the stations that receive ambulances, ranked. */
+cc_status cc__solve_mexclp_site(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
+/* The capacitated MCLP (cmclp.c); the instance and weights are checked already. */
+cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
 /* Population-weighted 90th percentile of the times under S, and the weight at or beyond the
  * radius; d1 must hold the class times under S. */
 cc_status cc__percentile90_ms(cc_ctx *ctx, const cc__fl *fl, const uint32_t *d1, uint32_t radius, double *p90,

@@ -18,7 +18,7 @@ void cc_site_solution_destroy(cc_site_solution *s)
 {
     cc__sol *si = (cc__sol *)s;
     if (!si) return;
-    CC__FREE_ALL(si->sites, si->gain, si->cobj, si->cbound, si);
+    CC__FREE_ALL(si->sites, si->gain, si->cobj, si->cbound, si->count, si->served, si);
 }
 
 const char *cc_site_model_name(cc_site_model m)
@@ -28,6 +28,8 @@ const char *cc_site_model_name(cc_site_model m)
     case CC_SITE_LSCP: return "lscp";
     case CC_SITE_PMEDIAN: return "pmedian";
     case CC_SITE_PCENTER: return "pcenter";
+    case CC_SITE_MEXCLP: return "mexclp";
+    case CC_SITE_CMCLP: return "cmclp";
     }
     return "unknown";
 }
@@ -171,7 +173,7 @@ void cc__site_weights(const cc_site_instance *in, bool count_covered, double *co
 static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr)
 {
     if (!in || !pr) return cc__fail(ctx, CC_ERR_PARAM, "No instance or parameters");
-    if ((unsigned)pr->model > CC_SITE_PCENTER) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
+    if ((unsigned)pr->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
     if (in->n_candidates == 0) return cc__fail(ctx, CC_ERR_PARAM, "There are no candidate sites");
     if (!in->first || !in->weight || (!in->demand && in->first[in->n_candidates] > 0))
         return cc__fail(ctx, CC_ERR_PARAM, "The instance lacks its coverage sets or weights");
@@ -203,7 +205,19 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
 {
     cc_status st;
     *out = NULL;
+    if (inst && params && params->model == CC_SITE_MEXCLP) { /* its own solver (mexclp.c) */
+        cc__sol *ms = NULL;
+        if ((st = cc__solve_mexclp_site(ctx, inst, params, &ms))) return st;
+        *out = &ms->pub;
+        return CC_OK;
+    }
     if ((st = check(ctx, inst, params))) return st;
+    if (params->model == CC_SITE_CMCLP) { /* its own solver (cmclp.c) */
+        cc__sol *cs = NULL;
+        if ((st = cc__solve_cmclp(ctx, inst, params, &cs))) return st;
+        *out = &cs->pub;
+        return CC_OK;
+    }
     double t0 = cc__now();
     cc__solver sv = {.ctx = ctx, .inst = inst, .pr = params};
     sv.tol = params->gap_tolerance > 0 ? params->gap_tolerance : 1e-4;
@@ -238,6 +252,8 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
     case CC_SITE_PMEDIAN: st = cc__solve_mclp_pmedian(&sv, &si); break;
     case CC_SITE_LSCP: st = cc__solve_lscp(&sv, &si); break;
     case CC_SITE_PCENTER: st = cc__solve_pcenter(&sv, &si); break;
+    case CC_SITE_MEXCLP:
+    case CC_SITE_CMCLP: break; /* handled above */
     }
     if (st) goto out;
     si->pub.demand_classes = sv.fl.n_dem;

@@ -207,6 +207,108 @@ static void test_bad_params(void **state)
     inst_free(&I);
 }
 
+/* MEXCLP through cc_site_solve() (the siting run's path, with identical demand merged into
+ * classes): on random instances with repeated demand points the exact answer equals brute force,
+ * the ranked stations and their ambulance counts give the reported objective when recomputed on
+ * the original instance, the gains add up, and the heuristic stays within its gap. */
+static void test_site_solve_path(void **state)
+{
+    (void)state;
+    int n = 0, equal = 0;
+    for (int k = 0; k < 120; k++) {
+        uint64_t seed = 15485863ULL * (uint64_t)(k + 1), s = seed;
+        uint32_t nc = 3 + (uint32_t)(tu_rand(&s) % 3), p = 1 + (uint32_t)(tu_rand(&s) % 4);
+        uint32_t maxps = tu_rand(&s) % 2 ? 0 : 1 + (uint32_t)(tu_rand(&s) % 2);
+        if (maxps && maxps * nc < p) maxps = p;
+        double q = 0.05 + 0.6 * tu_uniform(&s);
+        inst I;
+        make_inst(&I, seed, nc, 12, 0.45, k % 3 == 0);
+        /* repeat every demand point (same candidates, same base): the classes must merge them */
+        uint32_t nd = I.in.n_demand;
+        uint64_t *first = calloc(nc + 1, sizeof(uint64_t));
+        uint32_t *dem = malloc(2 * I.first[nc] * sizeof(uint32_t) + 4), *base = NULL;
+        double *w = malloc(2 * nd * sizeof(double));
+        for (uint32_t j = 0; j < nc; j++) {
+            uint64_t m = first[j];
+            for (uint64_t e = I.first[j]; e < I.first[j + 1]; e++) {
+                dem[m++] = I.dem[e];
+                dem[m++] = I.dem[e] + nd;
+            }
+            first[j + 1] = m;
+        }
+        for (uint32_t i = 0; i < nd; i++) {
+            w[i] = I.w[i] * 0.25;
+            w[i + nd] = I.w[i] * 0.75;
+        }
+        if (I.base) {
+            base = malloc(2 * nd * sizeof(uint32_t));
+            for (uint32_t i = 0; i < nd; i++) base[i] = base[i + nd] = I.base[i];
+        }
+        cc_site_instance in2 = {.n_candidates = nc, .n_demand = 2 * nd, .first = first, .demand = dem, .weight = w};
+        uint32_t cnt[8] = {0};
+        double bf = brute(&I, p, maxps ? maxps : p, q, cnt, 0, p);
+        for (int exact = 0; exact < 2; exact++) {
+            cc_site_params pr = {.model = CC_SITE_MEXCLP, .p = p, .busy_fraction = q, .max_per_station = maxps, .base_count = base, .exact = exact};
+            cc_site_solution *x = NULL;
+            if (cc_site_solve(ctx, &in2, &pr, &x)) fail_msg("cc_site_solve: %s", cc_ctx_last_error(ctx));
+            assert_int_equal(x->model, CC_SITE_MEXCLP);
+            assert_non_null(x->site_count);
+            uint32_t count[8] = {0}, sum = 0;
+            double gsum = 0;
+            for (uint32_t r = 0; r < x->n_sites; r++) {
+                assert_true(x->site_count[r] >= 1 && x->site_count[r] <= (maxps ? maxps : p));
+                count[x->sites[r]] = x->site_count[r];
+                sum += x->site_count[r];
+                gsum += x->site_gain[r];
+                if (r) assert_true(x->site_gain[r] <= x->site_gain[r - 1] + tol(x->site_gain[r - 1])); /* greedy order of a submodular gain */
+            }
+            assert_true(sum <= p);
+            double e = expected(&I, count, q), before = expected(&I, (uint32_t[8]){0}, q);
+            if (fabs(e - x->objective) > tol(e)) fail_msg("seed %llu: reported %.6f, recomputed %.6f", (unsigned long long)seed, x->objective, e);
+            assert_true(fabs(before - x->covered_before) <= tol(before));
+            assert_true(fabs(x->covered_before + gsum - x->objective) <= tol(x->objective));
+            assert_true(x->objective <= bf + tol(bf));
+            assert_true(x->bound >= bf - tol(bf));
+            assert_true(bf - x->objective <= x->gap * (x->objective - x->covered_before) + tol(bf));
+            assert_true(x->demand_classes <= nd);
+            if (exact) {
+                if (fabs(x->objective - bf) > tol(bf)) fail_msg("seed %llu: GLPK %.6f, brute force %.6f", (unsigned long long)seed, x->objective, bf);
+                assert_true(x->proven_optimal);
+            } else {
+                equal += fabs(x->objective - bf) <= tol(bf);
+            }
+            cc_site_solution_destroy(x);
+        }
+        free(first);
+        free(dem);
+        free(w);
+        free(base);
+        inst_free(&I);
+        n++;
+    }
+    print_message("MEXCLP via cc_site_solve: exact = brute force on %d instances; heuristic = optimum on %d\n", n, equal);
+}
+
+static void test_site_solve_bad_params(void **state)
+{
+    (void)state;
+    inst I;
+    make_inst(&I, 9, 3, 10, 0.4, false);
+    cc_site_solution *s = NULL;
+    const double qs[] = {0.0, 1.0, -0.2, 1.5, NAN};
+    for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+        cc_site_params pr = {.model = CC_SITE_MEXCLP, .p = 2, .busy_fraction = qs[k]};
+        assert_int_equal(cc_site_solve(ctx, &I.in, &pr, &s), CC_ERR_PARAM);
+        assert_non_null(strstr(cc_ctx_last_error(ctx), "Parameter busy_fraction"));
+        assert_null(s);
+    }
+    cc_site_params pr = {.model = CC_SITE_MEXCLP, .p = 7, .busy_fraction = 0.2, .max_per_station = 2};
+    assert_int_equal(cc_site_solve(ctx, &I.in, &pr, &s), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "max_per_station"));
+    assert_string_equal(cc_site_model_name(CC_SITE_MEXCLP), "mexclp");
+    inst_free(&I);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +316,8 @@ int main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_q0_is_mclp),
         cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_site_solve_path),
+        cmocka_unit_test(test_site_solve_bad_params),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }

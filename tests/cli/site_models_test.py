@@ -1,0 +1,312 @@
+#!/usr/bin/python3
+"""CLI and output tests of the availability and capacity siting models of `carecircle site`
+(issue 17): MEXCLP and the capacitated MCLP, one case per CTest test.
+
+Usage: site_models_test.py CASE  (environment: CC_BIN = carecircle binary, CC_SRC = source tree)
+Exit 0 = pass, 1 = fail, 77 = skipped (CTest SKIP_RETURN_CODE), with the reason printed.
+"""
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+from osgeo import gdal, ogr
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_test  # noqa: E402
+from cli_test import DEMO, Fail, check, expect_error, run  # noqa: E402
+
+
+def demo(out, *extra, fixed="county_hospital"):
+    a = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet"]
+    if fixed:
+        a += ["--fixed-tiers", fixed]
+    return a + list(extra)
+
+
+def summary(out):
+    with open(os.path.join(out, "summary.json")) as f:
+        return json.load(f)
+
+
+def layer_rows(out, name):
+    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
+    lyr = ds.GetLayerByName(name)
+    check(lyr is not None, f"sites.gpkg lacks layer {name}")
+    rows = [f.items() for f in lyr]
+    del lyr, ds
+    return rows
+
+
+def write_facilities(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["lon", "lat", "name"])
+        for i, (lon, lat) in enumerate(rows):
+            w.writerow([f"{lon:.9f}", f"{lat:.9f}", f"f{i}"])
+
+
+def fixed_lonlat(tier):
+    with open(f"{DEMO}/facilities.csv") as f:
+        return [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(f) if r["tier"] == tier]
+
+
+def station_reach(tmp, name, lonlat, minutes):
+    """Cells within `minutes` (dispatch included) of one station, from an independent
+    `carecircle coverage --emergency` run on that station alone (the travel-time raster)."""
+    fac = os.path.join(tmp, f"{name}.csv")
+    write_facilities(fac, [lonlat])
+    out = os.path.join(tmp, f"cov-{name}")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--emergency", "--minutes", f"{minutes:g}", "--out", out, "--quiet"])
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))  # kept alive while its band is read
+    t = ds.GetRasterBand(1).ReadAsArray()
+    return (t >= 0) & (t <= minutes + 1e-6)
+
+
+# ---- MEXCLP ---------------------------------------------------------------------------------
+
+def case_mexclp_demo(tmp):
+    """--model mexclp: the expected coverage in summary.json equals sum w (1 - q^n) with n the
+    ambulances within T of each cell, n counted from independent single-station coverage runs;
+    GLPK proves the answer; the GeoPackage carries the ambulances per station."""
+    q, T = 0.3, 30
+    out = os.path.join(tmp, "mx")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp",
+                 "--busy-fraction", str(q), "-p", "5", "--max-per-station", "2", "--exact"))
+    check("expected within 30 min" in p.stdout and "proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    check(s["model"] == "mexclp", "model")
+    sol, av, cov = s["solution"], s["availability"], s["coverage"]
+    check(sol["unit"] == "expected persons served within the threshold" and sol["bound_kind"] == "upper", "unit")
+    check(sol["proven_optimal"] and sol["gap"] == 0 and sol["bound"] >= sol["objective"] - 1e-3, "not proven with --exact")
+    check(av["busy_fraction"] == q and av["ambulances_new"] == 5 and av["ambulances_existing"] == 1, f"availability {av}")
+    sites = s["proposed_sites"]
+    check(sum(x["ambulances"] for x in sites) == 5 and all(1 <= x["ambulances"] <= 2 for x in sites), "ambulances per station")
+    check(av["stations_new"] == len(sites), "stations_new")
+    # the GeoPackage: one row per station, its ambulances and expected gain
+    rows = layer_rows(out, "proposed_sites")
+    check(len(rows) == len(sites), "proposed_sites rows")
+    for r, x in zip(sorted(rows, key=lambda r: r["rank"]), sites):
+        check(r["ambulances"] == x["ambulances"] and abs(r["population_gained"] - x["population_gained"]) < 1e-3, f"gpkg row {r}")
+    check(abs(sites[-1]["covered_cum"] - av["expected_covered_after"]) < 1e-2, "cumulative expected coverage")
+    # independent count of ambulances within T of every cell
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    n_before = np.zeros(pop.shape)
+    for k, ll in enumerate(fixed_lonlat("county_hospital")):
+        n_before += station_reach(tmp, f"fixed{k}", ll, T)
+    n_after = n_before.copy()
+    for x in sites:
+        n_after += x["ambulances"] * station_reach(tmp, f"site{x['rank']}", (x["lon"], x["lat"]), T)
+    exp_before = float((pop * (1 - q ** n_before)).sum())
+    exp_after = float((pop * (1 - q ** n_after)).sum())
+    twice_after = float(pop[n_after >= 2].sum())
+    for what, mine, ref in (("expected before", av["expected_covered_before"], exp_before),
+                            ("expected after", av["expected_covered_after"], exp_after),
+                            ("objective", sol["objective"], exp_after),
+                            ("covered twice after", av["covered_twice_after"], twice_after),
+                            ("covered after", cov["covered_after"], float(pop[n_after >= 1].sum()))):
+        check(abs(mine - ref) <= 1e-4 * ref + 0.01, f"{what}: summary.json {mine:.3f}, independent {ref:.3f}")
+    check(av["expected_covered_after"] > av["expected_covered_before"], "no gain")
+    # a busier fleet expects less coverage from the same number of ambulances
+    out2 = os.path.join(tmp, "mx2")
+    run(demo(out2, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp",
+             "--busy-fraction", "0.6", "-p", "5", "--max-per-station", "2"))
+    check(summary(out2)["availability"]["expected_covered_after"] < av["expected_covered_after"], "q = 0.6 not below q = 0.3")
+
+
+def case_mexclp_bad(tmp):
+    """Absurd MEXCLP parameters: one line naming the flag, exit 2, no output folder."""
+    out = os.path.join(tmp, "bad-out")
+    base = ["--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp"]
+    for q in ("0", "1", "-0.1", "1.5", "x"):
+        expect_error(tmp, demo(out, *base, "--busy-fraction", q), 2, "--busy-fraction", "above 0 and below 1")
+    expect_error(tmp, demo(out, *base), 2, "--busy-fraction")
+    expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--model", "mexclp", "--busy-fraction", "0.2"), 2,
+                 "--emergency")
+    expect_error(tmp, demo(out, *base, "--busy-fraction", "0.2", "-p", "13", "--max-per-station", "2"), 2,
+                 "-p", "--max-per-station", "6 candidate")
+    expect_error(tmp, demo(out, *base, "--busy-fraction", "0.2", "-p", "2", "--max-per-station", "3"), 2, "--max-per-station")
+    expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--busy-fraction", "0.2"), 2,
+                 "--busy-fraction", "mexclp")
+    p = run(["site", "--help"])
+    check("mexclp" in p.stdout and "--busy-fraction" in p.stdout, "help text")
+
+
+def case_mexclp_scenario(tmp):
+    """A scenario's siting section runs mexclp with the figures of the same `site` command line, is
+    echoed in scenario.json, and a busy fraction of 1 is one file:line:column error."""
+    extra = ("siting:\n  - {model: mexclp, budget: 3, threshold_min: 30, busy_fraction: 0.25, max_per_station: 2, emergency: true,\n"
+             "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
+    sc = cli_test.demo_scenario(tmp, extra, maps=False)
+    out = os.path.join(tmp, "run")
+    run(["run", sc, "--out", out, "--quiet"])
+    cli = os.path.join(tmp, "cli")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+         "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp",
+         "--busy-fraction", "0.25", "-p", "3", "--max-per-station", "2", "--minutes", "30", "--out", cli, "--quiet"])
+    a, b = summary(os.path.join(out, "siting")), summary(cli)
+    check(a["model"] == "mexclp" and a["availability"] == b["availability"], f"scenario {a.get('availability')} != CLI {b['availability']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different stations")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["siting"][0]
+    check(echo["busy_fraction"] == 0.25 and echo["max_per_station"] == 2, f"scenario.json siting: {echo}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: mexclp, budget: 2, threshold_min: 30, busy_fraction: 1}\n", name="bad.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:" in p.stderr and "<siting.busy_fraction>" in p.stderr and "below 1" in p.stderr, f"busy fraction 1: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: mexclp, budget: 2, threshold_min: 30}\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<busy_fraction>" in p.stderr, f"mexclp without busy fraction: {p.stderr!r}")
+
+
+# ---- capacitated MCLP -----------------------------------------------------------------------
+
+def site_reach(tmp, name, lonlat, minutes):
+    """Cells within `minutes` of one site (patient -> site), from an independent `carecircle
+    coverage` run on that site alone."""
+    fac = os.path.join(tmp, f"{name}.csv")
+    write_facilities(fac, [lonlat])
+    out = os.path.join(tmp, f"cov-{name}")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--minutes", f"{minutes:g}", "--out", out, "--quiet"])
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    t = ds.GetRasterBand(1).ReadAsArray()
+    return (t >= 0) & (t <= minutes + 1e-6)
+
+
+def max_served(pop, reaches, caps):
+    """Persons the sites can serve (fractional assignment, capacities caps) among the cells of
+    pop: the transportation LP solved by scipy (HiGHS), an independent computation."""
+    from scipy.optimize import linprog
+    cells = np.flatnonzero(pop.ravel() > 0)
+    w = pop.ravel()[cells]
+    pairs = [(k, c) for k, r in enumerate(reaches) for c in np.flatnonzero(r.ravel()[cells])]
+    if not pairs:
+        return 0.0
+    n = len(pairs)
+    rows, cols, vals = [], [], []
+    for e, (k, c) in enumerate(pairs):
+        rows += [c, len(cells) + k]
+        cols += [e, e]
+        vals += [1.0, 1.0]
+    from scipy.sparse import csr_matrix
+    A = csr_matrix((vals, (rows, cols)), shape=(len(cells) + len(reaches), n))
+    b = np.concatenate([w, np.array(caps, dtype=float)])
+    res = linprog(-np.ones(n), A_ub=A, b_ub=b, bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise Fail(f"linprog: {res.message}")
+    return float(-res.fun)
+
+
+def case_cmclp_demo(tmp):
+    """--model cmclp at 15 minutes with binding capacities: GLPK proves the answer, and an
+    enumeration of every pair of the 6 candidates, each pair's served population an independent
+    transportation LP (scipy) over reach sets from single-site coverage runs, finds the same
+    optimum; summary.json and sites.gpkg give served <= capacity and the split of the people in
+    reach (served, beyond capacity, covered before)."""
+    import itertools
+    T, C = 15, 20000
+    out = os.path.join(tmp, "cm")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--model", "cmclp", "--site-capacity", str(C), "-p", "2",
+                 "--minutes", str(T), "--exact"))
+    check("capacities respected" in p.stdout and "proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
+    check(s["model"] == "cmclp" and sol["unit"] == "persons served within the threshold, capacities respected", "model/unit")
+    check(sol["proven_optimal"] and sol["bound_kind"] == "upper", "not proven with --exact")
+    sites = s["proposed_sites"]
+    check(len(sites) == 2 and all(x["capacity_persons"] == C and x["population_served"] <= C + 1e-3 for x in sites), f"sites {sites}")
+    check(abs(sum(x["population_served"] for x in sites) - cap["served_by_new_sites"]) < 1e-2, "served per site do not add up")
+    check(abs(cov["covered_before"] + cap["served_by_new_sites"] - sol["objective"]) < 1e-2, "objective != covered before + served")
+    check(abs(cap["served_after"] + cap["within_reach_beyond_capacity"] - cov["covered_after"]) < 1e-2, "served + beyond != covered after")
+    check(cap["within_reach_beyond_capacity"] > 1000, "capacities do not bind: the test would not test them")
+    rows = {r["name"]: r for r in layer_rows(out, "proposed_sites")}
+    for x in sites:
+        r = rows[x["name"]]
+        check(r["capacity_persons"] == C and abs(r["population_served"] - x["population_served"]) < 1e-3, f"gpkg row {r}")
+    # independent: every pair of candidates
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    before = np.zeros(pop.shape, dtype=bool)
+    for k, ll in enumerate(fixed_lonlat("county_hospital")):
+        before |= site_reach(tmp, f"fixed{k}", ll, T)
+    check(abs(float(pop[before].sum()) - cov["covered_before"]) <= 1e-4 * cov["covered_before"], "covered before")
+    rest = np.where(before, 0.0, pop)
+    with open(f"{DEMO}/facilities.csv") as f:
+        cands = [r for r in csv.DictReader(f) if r["tier"] == "township_health_centre"]
+    reach = {r["name"]: site_reach(tmp, f"c{k}", (float(r["lon"]), float(r["lat"])), T) for k, r in enumerate(cands)}
+    best, best_pair = -1, None
+    for a, b in itertools.combinations(sorted(reach), 2):
+        v = max_served(rest, [reach[a], reach[b]], [C, C])
+        if v > best:
+            best, best_pair = v, {a, b}
+    mine = max_served(rest, [reach[x["name"]] for x in sites], [C, C])
+    check(abs(mine - cap["served_by_new_sites"]) <= 1e-4 * mine + 0.01, f"served {cap['served_by_new_sites']:.3f}, LP {mine:.3f}")
+    check(abs(best - cap["served_by_new_sites"]) <= 1e-4 * best + 0.01,
+          f"enumeration finds {best:.3f} with {best_pair}, carecircle {cap['served_by_new_sites']:.3f} with {[x['name'] for x in sites]}")
+    check(sol["bound"] >= cov["covered_before"] + best - 0.01, "bound below the optimum")
+
+
+def case_cmclp_field(tmp):
+    """Per-candidate capacities from the facility file (--capacity FIELD), an empty value taking
+    --site-capacity; a negative value is a one-line error naming the facility."""
+    fac = os.path.join(tmp, "fac.csv")
+    with open(f"{DEMO}/facilities.csv") as f:
+        rows = list(csv.DictReader(f))
+    caps = {}
+    for k, r in enumerate(rows):
+        r["served_persons"] = ""
+        if r["tier"] == "township_health_centre" and k % 2 == 0:
+            r["served_persons"] = str(1000 * (k + 1))
+            caps[r["name"]] = 1000.0 * (k + 1)
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    out = os.path.join(tmp, "cf")
+    args = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+            "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--model", "cmclp",
+            "--capacity", "served_persons", "--site-capacity", "5000", "-p", "6", "--max-subcentres", "6", "--minutes", "15", "--quiet"]
+    run(args + ["--out", out])
+    s = summary(out)
+    check(s["capacity"]["capacity_field"] == "served_persons", "capacity_field not echoed")
+    for x in s["proposed_sites"]:
+        want = caps.get(x["name"], 5000.0)
+        check(x["capacity_persons"] == want, f"{x['name']}: capacity {x['capacity_persons']}, file says {want}")
+        check(x["population_served"] <= want + 1e-3, f"{x['name']} over capacity")
+    check(abs(s["capacity"]["capacity_new_sites"] - sum(x["capacity_persons"] for x in s["proposed_sites"])) < 1e-6, "capacity_new_sites")
+    bad_name = next(r["name"] for r in rows if r["tier"] == "township_health_centre")
+    for r in rows:
+        if r["name"] == bad_name:
+            r["served_persons"] = "-3"
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    expect_error(tmp, args, 3, bad_name, "served_persons", fac)
+
+
+def case_cmclp_bad(tmp):
+    """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
+    out = os.path.join(tmp, "bad-out")
+    base = ["--candidate-tiers", "township_health_centre", "--model", "cmclp"]
+    for c in ("-5", "0", "x", "inf"):
+        expect_error(tmp, demo(out, *base, "--site-capacity", c), 2, "--site-capacity")
+    expect_error(tmp, demo(out, *base), 2, "--site-capacity")
+    expect_error(tmp, demo(out, *base, "--site-capacity", "5000", "-p", "7", "--max-subcentres", "9"), 2, "-p", "6 candidate")
+    expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--site-capacity", "5000"), 2, "--site-capacity", "cmclp")
+    p = run(["site", "--help"])
+    check("cmclp" in p.stdout and "--site-capacity" in p.stdout, "help text")
+
+
+if __name__ == "__main__":
+    sys.exit(cli_test.main(globals(), __doc__))
