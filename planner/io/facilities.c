@@ -136,7 +136,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
 {
     static const cc__facilities_opts defaults;
     GDALDatasetH ds = NULL;
-    OGRSpatialReferenceH src = NULL, dst = NULL, wgs = NULL;
+    OGRSpatialReferenceH src = NULL;
     OGRCoordinateTransformationH ct = NULL, ctll = NULL;
     char **map_raw = NULL, **map_name = NULL;
     size_t n_map = 0, cap = 0, n_nogeom = 0, n_feat = 0, n_unmapped = 0;
@@ -200,11 +200,9 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
 
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
     if (ls) {
-        src = cc__srs_clone(ls);
+        if (!(src = cc__srs_clone(ls))) goto nomem;
     } else if (!strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV")) {
-        src = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(src, 4326);
-        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+        /* longitude/latitude in WGS 84: src stays NULL, the transformations name it "EPSG:4326" */
     } else {
         st = cc__fail(ctx, CC_ERR_CRS, "Facility layer <%s> in '%s' has no coordinate reference system", lname, path);
         goto out;
@@ -218,11 +216,22 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto out;
         }
     }
+    GIntBig n_known = OGR_L_GetFeatureCount(lyr, FALSE); /* -1 when it would need a scan */
+    if (n_known > CC__MAX_FACILITIES) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds %lld facilities; at most %d are supported", path, (long long)n_known,
+                      CC__MAX_FACILITIES);
+        goto out;
+    }
     cc__gdal_begin(ctx);
     OGR_L_ResetReading(lyr);
     OGRFeatureH ft;
     while (!st && (ft = OGR_L_GetNextFeature(lyr))) {
-        n_feat++;
+        if (++n_feat > CC__MAX_FACILITIES) {
+            OGR_F_Destroy(ft);
+            st = cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds more than %d facilities; at most %d are supported", path,
+                          CC__MAX_FACILITIES, CC__MAX_FACILITIES);
+            break;
+        }
         OGRGeometryH g = OGR_F_GetGeometryRef(ft);
         if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1)
             g = OGR_G_GetGeometryRef(g, 0);
@@ -281,7 +290,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto nomem;
         }
     }
-    if (cc__gdal_failures(ctx))
+    if (!st && cc__gdal_failures(ctx))
         st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
                       cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
@@ -361,7 +370,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
                  path, unmapped_list);
 
     /* impossible coordinates, before any transformation (PROJ would only say "Invalid latitude") */
-    if (OSRIsGeographic(src)) {
+    if (!src || OSRIsGeographic(src)) {
         bool csv = !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV");
         for (size_t i = 0; i < f->n; i++) {
             double x = f->x[i], y = f->y[i];
@@ -381,13 +390,9 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double)))) goto nomem;
     memcpy(f->lon, f->x, f->n * sizeof(double));
     memcpy(f->lat, f->y, f->n * sizeof(double));
-    dst = cc__srs_from_wkt(work_wkt);
-    wgs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    cc__gdal_begin(ctx);
-    ct = dst ? OCTNewCoordinateTransformation(src, dst) : NULL;
-    ctll = OCTNewCoordinateTransformation(src, wgs);
+    cc__gdal_begin(ctx); /* from the pool: a CSV's own WGS 84 is named by its code, a layer's CRS by itself */
+    ct = work_wkt ? cc__ct_acquire(src, src ? NULL : "EPSG:4326", NULL, work_wkt) : NULL;
+    ctll = cc__ct_acquire(src, src ? NULL : "EPSG:4326", NULL, "EPSG:4326");
     cc__gdal_end(ctx);
     if (!ct || !ctll) {
         st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform facilities of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
@@ -405,11 +410,9 @@ out:
     }
     free(map_raw);
     free(map_name);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (ctll) OCTDestroyCoordinateTransformation(ctll);
+    cc__ct_release(ct);
+    cc__ct_release(ctll);
     if (src) OSRDestroySpatialReference(src);
-    if (dst) OSRDestroySpatialReference(dst);
-    if (wgs) OSRDestroySpatialReference(wgs);
     cc__close_vector(ds, tmp);
     if (st) cc__facilities_free(f);
     return st;
