@@ -216,7 +216,8 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto out;
         }
     }
-    GIntBig n_known = OGR_L_GetFeatureCount(lyr, FALSE); /* -1 when it would need a scan */
+    /* the count when the driver knows it (CSV would read the file once more for it: see the loop) */
+    GIntBig n_known = strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") ? OGR_L_GetFeatureCount(lyr, FALSE) : -1;
     if (n_known > CC__MAX_FACILITIES) {
         st = cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds %lld facilities; at most %d are supported", path, (long long)n_known,
                       CC__MAX_FACILITIES);
