@@ -340,7 +340,7 @@ def case_facility_cap(tmp):
     args = ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
             "--facilities", big, "--out", out]
     # a CSV's count is found while reading: stopped at the first facility over the cap
-    line = one_error(timed(args, 150), (5,), "national.csv", "more than 1000000 facilities", "at most 1000000")
+    line = one_error(timed(args, 300), (5,), "national.csv", "more than 1000000 facilities", "at most 1000000")
     check("--" not in line, f"the library message names a flag: {line}")
     check(not os.path.exists(out), "a refused facility file wrote outputs")
     # a GeoPackage knows its count: refused with it before reading a feature
@@ -351,7 +351,7 @@ def case_facility_cap(tmp):
     gdal.VectorTranslate(gpkg, src, format="GPKG", layerName="facilities", srcSRS="EPSG:4326", dstSRS="EPSG:4326", selectFields=["name"])
     src = None
     args[args.index(big)] = gpkg
-    one_error(timed(args, 150), (5,), "national.gpkg", "holds 1000001 facilities", "at most 1000000")
+    one_error(timed(args, 300), (5,), "national.gpkg", "holds 1000001 facilities", "at most 1000000")
     check(not os.path.exists(out), "a refused facility file wrote outputs")
 
 
