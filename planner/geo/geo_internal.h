@@ -41,6 +41,19 @@ OGRSpatialReferenceH cc__srs_clone(OGRSpatialReferenceH srs);
 OGRSpatialReferenceH cc__srs_from_wkt(const char *wkt);
 /* Points of the CRS @p crs_wkt to WGS84 longitude/latitude, in place (points that fail become NaN). */
 cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, size_t n);
+/* A transformation from one CRS to another for the caller's sole use, from a process-wide pool
+ * of idle ones (creating one costs PROJ about a millisecond; see ct_pool.c). Each side is given as
+ * a handle (the pool key is then its WKT2 and axis order) or as a definition @p src_def / @p dst_def
+ * ("EPSG:4326", a WKT; traditional GIS order; the key is the text, and the SRS is only built when
+ * the pool has no such transformation; given both, the text is the key and the handle makes the
+ * transformation, so the text must describe it). NULL on failure, with GDAL's error set. Thread-safe.
+ * Give it back with cc__ct_release, never destroy it. */
+OGRCoordinateTransformationH cc__ct_acquire(OGRSpatialReferenceH src, const char *src_def, OGRSpatialReferenceH dst,
+                                            const char *dst_def);
+void cc__ct_release(OGRCoordinateTransformationH ct);
+/* The pool key of an SRS (its WKT2 and axis order; a new string, NULL on failure), to pass as
+ * the definition beside the handle when one SRS is used for several transformations. */
+char *cc__ct_key(OGRSpatialReferenceH srs);
 /* Transform n points in place (strided arrays). Points that fail become NaN. */
 cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n);
 

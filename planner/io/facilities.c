@@ -159,16 +159,16 @@ static cc_status find_fields(cc_ctx *ctx, const char *path, const cc__facilities
     return CC_OK;
 }
 
-/* The layer's CRS; a CSV file without one is in WGS84 longitude/latitude. NULL when there is none. */
-static OGRSpatialReferenceH layer_srs(GDALDatasetH ds, OGRLayerH lyr)
+/* The layer's CRS (NULL when there is none); a CSV file without one is in WGS84 longitude/latitude
+ * (*lonlat set, NULL returned: creating that CRS for every file costs more than reading a small one). */
+static OGRSpatialReferenceH layer_srs(GDALDatasetH ds, OGRLayerH lyr, bool *lonlat)
 {
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr), src = NULL;
+    *lonlat = false;
     if (ls) {
         src = cc__srs_clone(ls);
     } else if (!strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV")) {
-        src = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(src, 4326);
-        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+        *lonlat = true; /* longitude/latitude in WGS 84: no CRS object, the transformations name it "EPSG:4326" */
     }
     return src;
 }
@@ -233,7 +233,12 @@ static cc_status read_features(cc_ctx *ctx, const char *path, const cc__faciliti
     OGR_L_ResetReading(lyr);
     OGRFeatureH ft;
     while (!st && !nomem && (ft = OGR_L_GetNextFeature(lyr))) {
-        (*n_feat)++;
+        if (++*n_feat > CC__MAX_FACILITIES) {
+            OGR_F_Destroy(ft);
+            st = cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds more than %d facilities; at most %d are supported", path,
+                          CC__MAX_FACILITIES, CC__MAX_FACILITIES);
+            break;
+        }
         double x, y;
         if (!feature_point(ft, &x, &y)) {
             (*n_nogeom)++;
@@ -260,7 +265,7 @@ static cc_status read_features(cc_ctx *ctx, const char *path, const cc__faciliti
         cc__gdal_end(ctx);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
     }
-    if (cc__gdal_failures(ctx))
+    if (!st && cc__gdal_failures(ctx))
         st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), path,
                       cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
@@ -368,27 +373,20 @@ static cc_status check_lonlat(cc_ctx *ctx, const char *path, GDALDatasetH ds, co
 /* Coordinates: WGS84 for output, working CRS @p work_wkt for snapping. */
 static cc_status transform_facilities(cc_ctx *ctx, const char *path, OGRSpatialReferenceH src, const char *work_wkt, cc__facilities *f)
 {
-    OGRSpatialReferenceH dst = NULL, wgs = NULL;
     OGRCoordinateTransformationH ct = NULL, ctll = NULL;
     cc_status st = CC_OK;
     if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double))))
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
     memcpy(f->lon, f->x, f->n * sizeof(double));
     memcpy(f->lat, f->y, f->n * sizeof(double));
-    dst = cc__srs_from_wkt(work_wkt);
-    wgs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    cc__gdal_begin(ctx);
-    ct = dst ? OCTNewCoordinateTransformation(src, dst) : NULL;
-    ctll = OCTNewCoordinateTransformation(src, wgs);
+    cc__gdal_begin(ctx); /* from the pool: a CSV's own WGS 84 is named by its code, a layer's CRS by itself */
+    ct = work_wkt ? cc__ct_acquire(src, src ? NULL : "EPSG:4326", NULL, work_wkt) : NULL;
+    ctll = cc__ct_acquire(src, src ? NULL : "EPSG:4326", NULL, "EPSG:4326");
     cc__gdal_end(ctx);
     if (!ct || !ctll) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform facilities of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
     if (!st && !(st = cc__transform_points(ctx, ct, f->x, f->y, f->n))) st = cc__transform_points(ctx, ctll, f->lon, f->lat, f->n);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (ctll) OCTDestroyCoordinateTransformation(ctll);
-    if (dst) OSRDestroySpatialReference(dst);
-    if (wgs) OSRDestroySpatialReference(wgs);
+    cc__ct_release(ct);
+    cc__ct_release(ctll);
     return st;
 }
 
@@ -428,7 +426,8 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     for (size_t i = 0; i < n_map; i++)
         if (add_tier(f, map_name[i]) < 0) goto nomem;
 
-    if (!(src = layer_srs(ds, lyr))) {
+    bool lonlat;
+    if (!(src = layer_srs(ds, lyr, &lonlat)) && !lonlat) {
         st = cc__fail(ctx, CC_ERR_CRS, "Facility layer <%s> in '%s' has no coordinate reference system", lname, path);
         goto out;
     }
@@ -441,6 +440,13 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             goto out;
         }
     }
+    /* the count when the driver knows it (CSV would read the file once more for it: read_features stops at the cap) */
+    GIntBig n_known = strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV") ? OGR_L_GetFeatureCount(lyr, FALSE) : -1;
+    if (n_known > CC__MAX_FACILITIES) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds %lld facilities; at most %d are supported", path, (long long)n_known,
+                      CC__MAX_FACILITIES);
+        goto out;
+    }
     if ((st = read_features(ctx, path, o, lyr, &ix, f, &n_feat, &n_nogeom))) goto out;
     if (n_nogeom)
         cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
@@ -451,7 +457,7 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
         goto out;
     }
     if ((st = assign_tiers(ctx, path, o, ix.tier >= 0, map_raw, map_name, n_map, f))) goto out;
-    if (OSRIsGeographic(src) && (st = check_lonlat(ctx, path, ds, f))) goto out;
+    if ((!src || OSRIsGeographic(src)) && (st = check_lonlat(ctx, path, ds, f))) goto out;
     if ((st = transform_facilities(ctx, path, src, work_wkt, f))) goto out;
     cc__info(ctx, "Read %zu facilities from '%s' (%zu tiers)", f->n, path, f->n_tiers);
     goto out;

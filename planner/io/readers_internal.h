@@ -60,6 +60,12 @@ typedef struct cc__facilities {
                           (no limit); else NULL */
 } cc__facilities;
 
+/* The most facilities one file may give (after parameter where): all of China's ~1.07 million
+ * medical and health institutions (2023, ~580,000 of them village clinics) are about this many,
+ * while a county has hundreds to a few thousand. More is not a facility list (every point of
+ * interest of a country, say) and is refused with CC_ERR_LIMIT before the run does any work. */
+#define CC__MAX_FACILITIES 1000000
+
 typedef struct cc__facilities_opts {
     const char *tier_field; /* default "tier" when present */
     const char *tiers;      /* "1=health_post,2=health_centre,3=hospital,4=hospital" */

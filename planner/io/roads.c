@@ -192,25 +192,23 @@ static cc_status project_roads(read_state *s, OGRSpatialReferenceH src, const cc
 {
     cc_ctx *ctx = s->ctx;
     cc_roads *r = s->r;
-    OGRSpatialReferenceH dst = NULL, wgs = NULL;
+    OGRSpatialReferenceH dst = NULL;
     OGRCoordinateTransformationH ct = NULL;
     cc_status st;
+    char *src_key = cc__ct_key(src), dst_key[32] = "";
 
     if (o->crs) {
-        if ((st = cc__srs_from_user(ctx, o->crs, &dst))) return st;
+        if ((st = cc__srs_from_user(ctx, o->crs, &dst))) goto out;
         if ((st = cc__check_metric(ctx, dst, o->crs))) goto out;
         char what[4200];
         snprintf(what, sizeof(what), "'%s'", s->path);
         cc__check_area_of_use(ctx, dst, src, s->minx, s->miny, s->maxx, s->maxy, what);
     } else {
         double cx = 0.5 * (s->minx + s->maxx), cy = 0.5 * (s->miny + s->maxy);
-        wgs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(wgs, 4326);
-        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
         cc__gdal_begin(ctx);
-        OGRCoordinateTransformationH toll = OCTNewCoordinateTransformation(src, wgs);
+        OGRCoordinateTransformationH toll = cc__ct_acquire(src, src_key, NULL, "EPSG:4326");
         int ok = toll && OCTTransform(toll, 1, &cx, &cy, NULL);
-        if (toll) OCTDestroyCoordinateTransformation(toll);
+        cc__ct_release(toll);
         cc__gdal_end(ctx);
         if (!ok) {
             st = cc__fail(ctx, CC_ERR_CRS, "Unable to find longitude/latitude of the road network centre in '%s': %s",
@@ -220,14 +218,15 @@ static cc_status project_roads(read_state *s, OGRSpatialReferenceH src, const cc
         dst = OSRNewSpatialReference(NULL);
         OSRImportFromEPSG(dst, cc__utm_epsg(cx, cy));
         OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+        snprintf(dst_key, sizeof(dst_key), "EPSG:%d", cc__utm_epsg(cx, cy));
     }
     cc__srs_name(dst, r->crs_name, sizeof(r->crs_name));
     if (OSRExportToWkt(dst, &r->crs_wkt) != OGRERR_NONE) {
         st = cc__fail(ctx, CC_ERR_CRS, "Unable to express the working CRS as WKT");
         goto out;
     }
-    cc__gdal_begin(ctx);
-    ct = OCTNewCoordinateTransformation(src, dst);
+    cc__gdal_begin(ctx); /* the working CRS named by the user's text or its EPSG code */
+    ct = cc__ct_acquire(src, src_key, dst, o->crs ? o->crs : dst_key);
     cc__gdal_end(ctx);
     if (!ct) {
         st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform roads of '%s' to %s: %s", s->path, r->crs_name, cc__gdal_msg(ctx));
@@ -261,9 +260,9 @@ static cc_status project_roads(read_state *s, OGRSpatialReferenceH src, const cc
     if (dropped) cc__warn(ctx, "Skipped %zu road lines of '%s' that could not be transformed to %s", dropped, s->path, r->crs_name);
     st = CC_OK;
 out:
-    if (ct) OCTDestroyCoordinateTransformation(ct);
+    cc__ct_release(ct);
+    free(src_key);
     if (dst) OSRDestroySpatialReference(dst);
-    if (wgs) OSRDestroySpatialReference(wgs);
     return st;
 }
 

@@ -325,6 +325,36 @@ def case_caps(tmp):
         check(p.returncode in (2, 3) and "names.yaml:3:" in p.stderr and bad in p.stderr, f"{bad}: {p.returncode} {p.stderr}")
 
 
+def case_facility_cap(tmp):
+    """More facilities than the stated maximum (1,000,000: about every medical institution of China;
+    a county has hundreds to a few thousand) is refused with one line naming the file and the count,
+    exit 5, before snapping or any search, and no output."""
+    out = os.path.join(tmp, "never")
+    with open(os.path.join(DEMO, "facilities.csv")) as f:
+        header, first = f.readline(), f.readline()
+    # one demo facility repeated: every row is a usable point in the demo area
+    big = os.path.join(tmp, "national.csv")
+    with open(big, "w") as f:
+        f.write(header)
+        f.write(first * 1000001)
+    args = ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+            "--facilities", big, "--out", out]
+    # a CSV's count is found while reading: stopped at the first facility over the cap
+    line = one_error(timed(args, 300), (5,), "national.csv", "more than 1000000 facilities", "at most 1000000")
+    check("--" not in line, f"the library message names a flag: {line}")
+    check(not os.path.exists(out), "a refused facility file wrote outputs")
+    # a GeoPackage knows its count: refused with it before reading a feature
+    from osgeo import gdal
+    gdal.UseExceptions()
+    gpkg = os.path.join(tmp, "national.gpkg")
+    src = gdal.OpenEx(big, gdal.OF_VECTOR, open_options=["X_POSSIBLE_NAMES=lon", "Y_POSSIBLE_NAMES=lat"])
+    gdal.VectorTranslate(gpkg, src, format="GPKG", layerName="facilities", srcSRS="EPSG:4326", dstSRS="EPSG:4326", selectFields=["name"])
+    src = None
+    args[args.index(big)] = gpkg
+    one_error(timed(args, 300), (5,), "national.gpkg", "holds 1000001 facilities", "at most 1000000")
+    check(not os.path.exists(out), "a refused facility file wrote outputs")
+
+
 def case_fifo_inputs(tmp):
     """A named pipe (or a device) given as any input is refused by type before it is opened, in
     seconds; nothing waits for a writer."""
