@@ -85,6 +85,9 @@ cc_status cc__region_check_facilities(cc_ctx *ctx, const cc__region_opts *o, cc_
  * the topology of the graph with its joins, each keyed on a SHA-256 of what shapes it. Runs on
  * several threads take from one pool; what they take is read-only. */
 typedef struct cc__region_pool cc__region_pool;
+/* The files of the dataset at @p path that its content hash reads (GDAL's file list, sidecars
+ * included; an OSM .pbf alone without opening it), or the path alone; CSLDestroy() it. */
+char **cc__input_file_list(cc_ctx *ctx, const char *path);
 cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out);
 void cc__region_pool_destroy(cc__region_pool *p);
 /* How many runs took the inputs, and the topology, that an earlier run prepared. */
