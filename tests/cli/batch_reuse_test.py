@@ -102,9 +102,10 @@ def batch_against_alone(tmp, base, variants, jobs, expect_reuse, alone=True, no_
         write_scenario(sc, base, sets, name)
         alone = os.path.join(tmp, "alone", name)
         run(["run", sc, "--out", alone, "--quiet"])
-        if name != "base":  # a variant's maps and reports show the base's figures too
+        maps = base.get("report", {}).get("maps", True)
+        if name != "base" and maps:  # a variant's maps and reports show the base's figures too
             run(["report", alone, "--base", os.path.join(out, "base"), "--lang", base_langs(base), "--quiet"])
-        diffs = differences(os.path.join(out, name), alone, restyled=name != "base")
+        diffs = differences(os.path.join(out, name), alone, restyled=name != "base" and maps)
         check(not diffs, f"variant {name}: the batch's outputs differ from `carecircle run` alone:\n" + "\n".join(diffs[:20]))
         n_compared += 1
     if not no_reuse:
@@ -159,7 +160,7 @@ def case_demo_threads(tmp):
 
 
 def case_comoros(tmp):
-    """Comoros (.pbf, WorldPop raster): speed factors, a closure and a closed hospital."""
+    """Comoros (.pbf, WorldPop raster): a speed factor, a closure and a closed hospital."""
     pbf = os.path.join(COMOROS, "comores-2021-04-08.osm.pbf")
     if not os.path.exists(pbf):
         print(f"SKIP: {COMOROS} is not present (the Comoros batch needs ../shared/data)")
@@ -170,9 +171,8 @@ def case_comoros(tmp):
             "profile": "ambulance", "minutes": [30, 60], "report": {"maps": False}}
     variants = [("all_0.8", {"speed_factors": {"all": 0.8}}),
                 ("rn2_closed", {"closed_roads": {"way_ids": [87652989]}}),
-                ("rainy", {"speed_factors": {"class": {"tertiary": 0.7}, "surface": {"unpaved": 0.7}}}),
                 ("mitsamiouli_closed", {"facility_changes": {"remove": [{"name": "Mitsamiouli Centre Médico-Chirurgical"}]}})]
-    n = batch_against_alone(tmp, base, variants, 1, (4, 3))
+    n = batch_against_alone(tmp, base, variants, 1, (3, 2))
     print(f"comoros: {n} variant folders identical to `carecircle run` alone")
 
 
