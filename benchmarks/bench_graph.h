@@ -10,17 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* splitmix64 finaliser. The fingerprint of a reached set is the sum (mod 2^64) of
+#include "core/core_internal.h" /* cc__fmix64 */
+
+/* MurmurHash3 fmix64 (cc__fmix64). The fingerprint of a reached set is the sum (mod 2^64) of
  * bench_mix64(node + 1) over its nodes: order-free, and two different sets collide with
  * probability about 2^-64. benchmarks/harness/gate.py computes the same. */
 static inline uint64_t bench_mix64(uint64_t h)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return cc__fmix64(h);
 }
 
 /* xorshift64* with a fixed seed: the same sequence on every machine. */

@@ -18,6 +18,8 @@
  *    O(n) clear), one thread. Both must give the same reached count and cost sum per source.
  * 5. A what-if: cc_search's algorithm with its four per-node label arrays interleaved into one
  *    16-byte record (pk_search below), one thread, same answers required.
+ * 5b. cc_search's two queues (radix heap, the default, and binary heap) at one thread in the same
+ *    process, runs alternating: CPU ns per settled node of each and the ratio.
  * 6. --layouts: the same graph built in input order (CC_ORDER_INPUT) and in a random order;
  *    cc_search at one thread on each.
  * Prints one JSON object on stdout. Run one size per process so that peak memory is per size.
@@ -384,13 +386,15 @@ static void pk_search(const cc_graph *g, pk_ws *w, uint32_t src, uint32_t limit,
     *sum = s;
 }
 
-/* cc_search from every source at nt threads; returns seconds, fills per-source answers. */
-static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum,
-                     double *cpu_s)
+/* cc_search (with queue q) from every source at nt threads; returns seconds, fills per-source answers. */
+static double run_cc_queue(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached,
+                           uint64_t *sum, double *cpu_s, cc__queue_kind q)
 {
     cc_search *ws[MAX_THREADS];
-    for (int k = 0; k < nt; k++)
+    for (int k = 0; k < nt; k++) {
         if (cc_search_create(ctx, g, &ws[k])) die(ctx, "search workspace");
+        cc__search_set_queue(ws[k], q);
+    }
     double t0 = bench_now(), c0 = bench_cpu_now();
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -410,6 +414,13 @@ static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns
     if (cpu_s) *cpu_s = bench_cpu_now() - c0;
     for (int k = 0; k < nt; k++) cc_search_destroy(ws[k]);
     return dt;
+}
+
+/* cc_search with its default queue */
+static double run_cc(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, int ns, uint32_t limit, int nt, uint64_t *reached, uint64_t *sum,
+                     double *cpu_s)
+{
+    return run_cc_queue(ctx, g, src, ns, limit, nt, reached, sum, cpu_s, CC__QUEUE_DEFAULT);
 }
 
 static int cmp_xy(const void *a, const void *b, void *arg)
@@ -531,6 +542,14 @@ int main(int argc, char **argv)
         plain_t[r] = bench_now() - t0, plain_c[r] = bench_cpu_now() - c0;
         if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_plain = false;
     }
+    /* cc_search's two queues, one thread, runs alternating (radix heap first, then binary heap) */
+    double q_t[2][MAX_RUNS], q_c[2][MAX_RUNS];
+    bool agree_queues = true;
+    for (int r = 0; r < runs; r++)
+        for (int q = 0; q < 2; q++) {
+            q_t[q][r] = run_cc_queue(ctx, g, src, ns, (uint32_t)limit, 1, reached2, sum2, &q_c[q][r], q ? CC__QUEUE_HEAP : CC__QUEUE_RADIX);
+            if (memcmp(reached, reached2, (size_t)ns * 8) || memcmp(sum, sum2, (size_t)ns * 8)) agree_queues = false;
+        }
     /* the interleaved-label what-if on the same graph and sources */
     pk_ws pk = {.lab = calloc(n, sizeof(pk_label)), .heap = xmalloc(n * sizeof(pk_item)), .settled = xmalloc(n * sizeof(uint32_t))};
     if (!pk.lab) die(NULL, "out of memory");
@@ -573,6 +592,18 @@ int main(int argc, char **argv)
     printf("], \"packed_labels_cpu_s\": [");
     for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", packed_c[r]);
     printf("], \"agree_packed\": %s", agree_packed ? "true" : "false");
+    const char *qname[2] = {"radix", "heap"};
+    for (int q = 0; q < 2; q++) {
+        printf(", \"queue_%s_cpu_s\": [", qname[q]);
+        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", q_c[q][r]);
+        printf("], \"queue_%s_s\": [", qname[q]);
+        for (int r = 0; r < runs; r++) printf("%s%.6f", r ? ", " : "", q_t[q][r]);
+        printf("]");
+    }
+    double qr = median_of(q_c[0], runs), qh = median_of(q_c[1], runs);
+    printf(", \"queue_ns_per_settled_cpu\": {\"radix\": %.1f, \"heap\": %.1f}, \"queue_heap_over_radix_cpu\": %.3f, \"agree_queues\": %s",
+           settled ? qr * 1e9 / (double)settled : 0.0, settled ? qh * 1e9 / (double)settled : 0.0, qr > 0 ? qh / qr : 0.0,
+           agree_queues ? "true" : "false");
     fflush(stdout);
 
     if (layouts) {
@@ -651,7 +682,7 @@ int main(int argc, char **argv)
     cc_roads_destroy(R);
     cc_profile_destroy(prof);
     cc_ctx_destroy(ctx);
-    return agree_threads && agree_plain && agree_packed ? 0 : 1;
+    return agree_threads && agree_plain && agree_packed && agree_queues ? 0 : 1;
 usage:
     fprintf(stderr, "usage: bench_scale --roads A [--roads B ...] --tiles N [--seed S] [--sources K] [--limit-ms L]\n"
                     "                   [--threads 1,2] [--runs R] [--layouts]\n");

@@ -23,23 +23,6 @@ extern "C" {
 
 struct cc_report_opts;
 
-/** How people off the road network travel (README "Off-road travel"). @since 0.5 */
-typedef enum cc_offroad_model {
-    CC_OFFROAD_STRAIGHT = 0, /**< a straight leg at the profile's off-road speed to the nearest road, at most max_snap_m */
-    CC_OFFROAD_FRICTION = 1  /**< one search over the cells of a friction surface and the roads */
-} cc_offroad_model;
-
-/** Inputs of the friction model (all borrowed; NULL: not used). @since 0.5 */
-typedef struct cc_offroad_opts {
-    cc_offroad_model model;
-    const char *friction;  /**< raster of minutes per metre (Malaria Atlas Project convention); replaces landcover and dem */
-    const char *dem;       /**< elevation raster, or a comma list of tiles: Tobler's hiking function */
-    const char *landcover; /**< a class raster (class code -> km/h in the profile's landcover_kmh), or NAME=PATH,... cover-fraction rasters */
-    const char *water;     /**< polygons and lines that are impassable except on a road across them */
-    const char *ferries;   /**< lines (OSM route=ferry): timed links between the cells at their ends */
-    int neighbours;        /**< 8 or 16 (knight's moves); 0: 16 */
-} cc_offroad_opts;
-
 /** What the friction model found (zero for the straight model). @since 0.5 */
 typedef struct cc_offroad_result {
     bool used;
@@ -92,7 +75,6 @@ typedef struct cc_coverage_opts {
      *  present (hospitals and county sub-centres, else township health centres, else village
      *  clinics; 120 stations never by default). Every tier is still reported on its own. @since 0.5 */
     const char *headline;
-    cc_offroad_opts offroad;         /**< @since 0.5; zero: the straight model */
     /* emergency direction and the emergency chain (@since 0.5) */
     bool emergency;           /**< times run from the facility to the patient (ambulances leaving
                                    emergency stations, oneway streets taken that way) plus the

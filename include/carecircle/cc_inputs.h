@@ -58,6 +58,23 @@ typedef struct cc_edits {
     size_t n_facility_changes;
 } cc_edits;
 
+/** How people off the road network travel (README "Off-road travel"). @since 0.5 */
+typedef enum cc_offroad_model {
+    CC_OFFROAD_STRAIGHT = 0, /**< a straight leg at the profile's off-road speed to the nearest road, at most max_snap_m */
+    CC_OFFROAD_FRICTION = 1  /**< one search over the cells of a friction surface and the roads */
+} cc_offroad_model;
+
+/** Inputs of the friction model (all borrowed; NULL: not used). @since 0.5 */
+typedef struct cc_offroad_opts {
+    cc_offroad_model model;
+    const char *friction;  /**< raster of minutes per metre (Malaria Atlas Project convention); replaces landcover and dem */
+    const char *dem;       /**< elevation raster, or a comma list of tiles: Tobler's hiking function */
+    const char *landcover; /**< a class raster (class code -> km/h in the profile's landcover_kmh), or NAME=PATH,... cover-fraction rasters */
+    const char *water;     /**< polygons and lines that are impassable except on a road across them */
+    const char *ferries;   /**< lines (OSM route=ferry): timed links between the cells at their ends */
+    int neighbours;        /**< 8 or 16 (knight's moves); 0: 16 */
+} cc_offroad_opts;
+
 /** The inputs of a run. Zero-initialise, then set the paths the run needs (roads and
  *  population always; facilities for coverage and travel-time runs). NULL strings mean the
  *  default. All strings are borrowed for the duration of the run. @since 0.4 */
@@ -87,6 +104,8 @@ typedef struct cc_inputs {
     const cc_profile *profile_obj;   /**< an already loaded profile (borrowed); overrides @c profile */
     double resolution_m;             /**< village points: cell size of the travel-time grid, metres; 0: 100 */
     cc_edits edits;                  /**< scenario edits; zero: none */
+    cc_offroad_opts offroad;         /**< how people off the roads travel; zero: the straight model
+                                      *   (@since 0.5; moved here from cc_coverage_opts) */
 } cc_inputs;
 
 #ifdef __cplusplus

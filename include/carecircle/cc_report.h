@@ -8,6 +8,7 @@
 #define CC_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cc_api.h"
 #include "cc_ctx.h"
@@ -39,6 +40,12 @@ typedef struct cc_report_opts {
  *  @return CC_OK, CC_ERR_IO (outputs unreadable or unwritable), CC_ERR_INPUT (not a carecircle
  *  output folder), CC_ERR_PARAM (unknown language), CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.2 */
 CC_API cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *opts);
+
+/** A count (people, facilities) as the reports write it: rounded to a whole number, thousands
+ *  separated by commas ("1,234,567"; -0.4 gives "0"), written into @p buf of @p n bytes
+ *  (truncated to fit; 32 bytes hold any double's whole part up to 10^20).
+ *  @return @p buf. Thread-safe. @since 0.5 */
+CC_API const char *cc_report_count(double v, char *buf, size_t n);
 
 #ifdef __cplusplus
 }

@@ -55,7 +55,8 @@ CC_API uint32_t cc_search_get_cost(const cc_search *s, uint32_t node);
 /** Origin of @p node in the last search, CC_INVALID_ID when it was not settled.
  *  Thread-safe with one search per thread. @since 0.1 */
 CC_API uint32_t cc_search_get_origin(const cc_search *s, uint32_t node);
-/** The nodes settled by the last search, in settling order (non-decreasing cost).
+/** The nodes settled by the last search, in settling order (non-decreasing cost; the order of
+ *  nodes with equal costs is unspecified and depends on the queue: sort when it matters).
  *  Borrowed; valid until the next run. Thread-safe with one search per thread. @since 0.1 */
 CC_API const uint32_t *cc_search_get_settled_ref(const cc_search *s, size_t *count);
 /** Total nodes settled by this workspace since it was created (for benchmarks).

@@ -66,10 +66,7 @@ uint32_t cc__loc_time(const cc_search *s, cc_direction dir, cc__join j, uint32_t
 
 void cc__loc_index_free(cc__loc_index *ix)
 {
-    free(ix->arc_first);
-    free(ix->locs);
-    free(ix->node_first);
-    free(ix->node_arcs);
+    CC__FREE_ALL(ix->arc_first, ix->locs, ix->node_first, ix->node_arcs);
     memset(ix, 0, sizeof(*ix));
 }
 
@@ -127,7 +124,9 @@ cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__re
     ws->arc_stamp = cc__calloc_array(g->n_arcs, sizeof(uint32_t));
     ws->loc = cc__malloc_array(n_loc, sizeof(uint32_t));
     ws->t_ms = cc__malloc_array(n_loc, sizeof(uint32_t));
-    if (!ws->arc_stamp || !ws->loc || !ws->t_ms) {
+    ws->nodes = cc__malloc_array(g->n_nodes, sizeof(uint32_t));
+    ws->nodes_tmp = cc__malloc_array(g->n_nodes, sizeof(uint32_t));
+    if (!ws->arc_stamp || !ws->loc || !ws->t_ms || !ws->nodes || !ws->nodes_tmp) {
         cc__reach_ws_free(ws);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a reach workspace");
     }
@@ -140,6 +139,8 @@ void cc__reach_ws_free(cc__reach_ws *ws)
     free(ws->arc_stamp);
     free(ws->loc);
     free(ws->t_ms);
+    free(ws->nodes);
+    free(ws->nodes_tmp);
     memset(ws, 0, sizeof(*ws));
 }
 
@@ -165,6 +166,43 @@ static inline void visit_arc(cc__reach_ws *ws, const cc_graph *g, const cc__loc_
     }
 }
 
+/* @p n node ids from @p in sorted ascending into @p out (@p tmp: scratch of n), ids below
+ * @p n_nodes: insertion sort when short, else LSD radix sort in as few passes of at most 11-bit
+ * digits as the ids need. */
+static void sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t *out, uint32_t *tmp)
+{
+    if (n < 64) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = in[i];
+            size_t j = i;
+            for (; j > 0 && out[j - 1] > x; j--) out[j] = out[j - 1];
+            out[j] = x;
+        }
+        return;
+    }
+    int bits = 1;
+    while (bits < 32 && (n_nodes - 1) >> bits) bits++;
+    int passes = (bits + 10) / 11, digit = (bits + passes - 1) / passes, shift = 0; /* 13 bits: 2 x 7 */
+    const uint32_t mask = (1u << digit) - 1;
+    /* the last pass writes into out: start in out when the number of passes is odd */
+    const uint32_t *src = in;
+    uint32_t *dst = passes % 2 ? out : tmp;
+    for (int p = 0; p < passes; p++, shift += digit) {
+        uint32_t count[2048];
+        memset(count, 0, ((size_t)mask + 1) * sizeof(uint32_t));
+        for (size_t i = 0; i < n; i++) count[(src[i] >> shift) & mask]++;
+        uint32_t sum = 0;
+        for (uint32_t d = 0; d <= mask; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & mask]++] = src[i];
+        src = dst;
+        dst = dst == out ? tmp : out;
+    }
+}
+
 void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms)
 {
@@ -180,8 +218,9 @@ void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, con
     visit_arc(ws, g, ix, ljoin, loff, fj.arc, fj, f_off, dir, limit_ms);
     size_t n_settled;
     const uint32_t *settled = cc_search_get_settled_ref(ws->s, &n_settled);
+    sort_nodes(settled, n_settled, g->n_nodes, ws->nodes, ws->nodes_tmp);
     for (size_t i = 0; i < n_settled; i++) {
-        uint32_t x = settled[i];
+        uint32_t x = ws->nodes[i];
         for (uint32_t k = ix->node_first[x]; k < ix->node_first[x + 1]; k++)
             visit_arc(ws, g, ix, ljoin, loff, ix->node_arcs[k], fj, f_off, dir, limit_ms);
     }

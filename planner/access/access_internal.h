@@ -74,6 +74,7 @@ typedef struct cc__reach_ws {
     uint32_t *loc;  /* reached locations */
     uint32_t *t_ms; /* their times (location off-road leg included) */
     size_t n;
+    uint32_t *nodes, *nodes_tmp; /* the settled nodes in id order (n_nodes each) */
 } cc__reach_ws;
 
 cc_status cc__reach_ws_init(cc_ctx *ctx, const cc_graph *g, size_t n_loc, cc__reach_ws *ws);
@@ -81,8 +82,11 @@ void cc__reach_ws_free(cc__reach_ws *ws);
 
 /* All locations within @p limit_ms of the facility joined at @p fj (off-road leg @p f_off):
  * a bounded Dijkstra, then every location on an arc that touches a settled node (or on the
- * facility's own arc). Results in ws->loc / ws->t_ms (ws->n of them), in no particular
- * order. Allocation-free. */
+ * facility's own arc). Results in ws->loc / ws->t_ms (ws->n of them), in an order that depends
+ * only on the graph, the locations and the facility: the facility's arc, then the arcs of the
+ * settled nodes taken in node id order (never in the search's pop order, which differs between
+ * queues among equal costs), so consumers that sum in list order get the same bits whatever the
+ * queue. Allocation-free. */
 void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms);
 

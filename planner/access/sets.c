@@ -6,8 +6,9 @@
  * Each thread appends its pairs to its own chain of fixed-size blocks and records where each
  * of its candidates starts; after the loop the sets are copied into one CSR in candidate order
  * and each block is freed as soon as it has been copied, so the peak is the final size plus a
- * block per thread. The pairs of a candidate come out in the order its search found them, which
- * depends only on the graph: the result is the same at any thread count.
+ * block per thread. The pairs of a candidate come out in the order cc__reach lists them (its
+ * facility's arc, then the arcs of the settled nodes in node id order), which depends only on the
+ * graph and the inputs, not on the search's queue: the result is the same at any thread count.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -54,8 +54,6 @@ int cli_parse_numbers(const char *s, double *out, int max);
  * numbers: 0, or CLI_EXIT_USAGE after a usage error naming @p cmd. */
 int cli_parse_int(const char *cmd, const char *opt, const char *s, int *out);
 int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n);
-/* Format 1234567.8 as "1,234,568". */
-const char *cli_thousands(double v, char *buf, size_t n);
 
 /* A --lang value: zh, en or zh,en (either order). 0, or CLI_EXIT_USAGE after a usage error. */
 int cli_parse_lang(const char *cmd, const char *s, const char **out);
@@ -138,7 +136,7 @@ int cli_mpi_begin(cli_env *env, struct cc_mpi **mpi);
 enum {
     CLI_O_ROADS = 256, CLI_O_ROADS_LAYER, CLI_O_CLASS, CLI_O_SPEED, CLI_O_POP, CLI_O_POPF, CLI_O_FAC, CLI_O_LON, CLI_O_LAT,
     CLI_O_TIERF, CLI_O_TIERS, CLI_O_NAMEF, CLI_O_FWHERE, CLI_O_ADMIN, CLI_O_ADMINN, CLI_O_ADMINC, CLI_O_PROFILE, CLI_O_CRS,
-    CLI_O_ENC, CLI_O_OWN
+    CLI_O_ENC, CLI_O_OFFROAD, CLI_O_FRICTION, CLI_O_DEM, CLI_O_LANDCOVER, CLI_O_WATER, CLI_O_FERRIES, CLI_O_NEIGHBOURS, CLI_O_OWN
 };
 #define CLI_INPUT_LONGOPTS                                                                                                    \
     {"roads", 1, 0, CLI_O_ROADS}, {"roads-layer", 1, 0, CLI_O_ROADS_LAYER}, {"class-field", 1, 0, CLI_O_CLASS},                \
@@ -147,7 +145,9 @@ enum {
         {"tier-field", 1, 0, CLI_O_TIERF}, {"tiers", 1, 0, CLI_O_TIERS}, {"name-field", 1, 0, CLI_O_NAMEF},                    \
         {"facility-where", 1, 0, CLI_O_FWHERE}, {"admin", 1, 0, CLI_O_ADMIN}, {"admin-name-field", 1, 0, CLI_O_ADMINN},        \
         {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}, \
-        {"encoding", 1, 0, CLI_O_ENC}
+        {"encoding", 1, 0, CLI_O_ENC}, {"offroad", 1, 0, CLI_O_OFFROAD}, {"friction", 1, 0, CLI_O_FRICTION},                  \
+        {"dem", 1, 0, CLI_O_DEM}, {"landcover", 1, 0, CLI_O_LANDCOVER}, {"water", 1, 0, CLI_O_WATER},                          \
+        {"ferries", 1, 0, CLI_O_FERRIES}, {"neighbours", 1, 0, CLI_O_NEIGHBOURS}
 #define CLI_INPUT_CASES(o)                                                                                                    \
     case CLI_O_ROADS: (o).in.roads = optarg; break;                                                                              \
     case CLI_O_ROADS_LAYER: (o).in.roads_layer = optarg; break;                                                                  \
@@ -167,6 +167,33 @@ enum {
     case CLI_O_ADMINC: (o).in.admin_code_field = optarg; break;                                                                  \
     case CLI_O_PROFILE: (o).in.profile = optarg; break;                                                                          \
     case CLI_O_CRS: (o).in.crs = optarg; break;                                                                                  \
-    case CLI_O_ENC: (o).in.encoding = optarg; break
+    case CLI_O_ENC: (o).in.encoding = optarg; break;                                                                             \
+    case CLI_O_OFFROAD:                                                                                                          \
+    case CLI_O_NEIGHBOURS:                                                                                                       \
+        if (cli_offroad_opt(cmd.name, c, optarg, &(o).in.offroad)) return CLI_EXIT_USAGE;                                     \
+        break;                                                                                                                   \
+    case CLI_O_FRICTION: (o).in.offroad.friction = optarg; break;                                                                \
+    case CLI_O_DEM: (o).in.offroad.dem = optarg; break;                                                                          \
+    case CLI_O_LANDCOVER: (o).in.offroad.landcover = optarg; break;                                                              \
+    case CLI_O_WATER: (o).in.offroad.water = optarg; break;                                                                      \
+    case CLI_O_FERRIES: (o).in.offroad.ferries = optarg; break
+
+/* --offroad straight|friction and --neighbours 8|16 into @p o; 0, or CLI_EXIT_USAGE after a usage
+ * error naming @p cmd. */
+int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o);
+/* The help lines of the off-road options (coverage, site, traveltime). */
+#define CLI_OFFROAD_HELP                                                                                                      \
+    "Off-road travel (README \"Off-road travel\"):\n"                                                                          \
+    "  --offroad MODEL        straight (default: a straight leg to the nearest road) or friction\n"                           \
+    "                         (one search over the cells of the population raster and the roads)\n"                           \
+    "  --friction RASTER      minutes per metre (Malaria Atlas Project convention; nodata impassable);\n"                     \
+    "                         replaces --landcover and --dem\n"                                                                \
+    "  --landcover L          class raster (class code -> km/h in the profile's landcover_kmh), or\n"                         \
+    "                         NAME=PATH,... cover-fraction rasters (e.g. Tree=tree.tif,Crops=crops.tif)\n"                     \
+    "  --dem D[,D...]         elevation raster or tiles: Tobler's hiking function, uphill and downhill differ\n"              \
+    "  --water W              polygons and lines, impassable except on a road across them\n"                                   \
+    "  --ferries F            lines (OSM route=ferry): links between the cells at their ends (profile\n"                      \
+    "                         ferry_wait_min, default 60, plus the length at ferry_kmh, default 5)\n"                          \
+    "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
 
 #endif

@@ -46,18 +46,7 @@ static void help(void)
            "  --capacity FIELD       facility capacity field (people a facility can serve; empty = no limit):\n"
            "                         people go to the nearest facility with room within the threshold\n"
            "  --capacity-minutes T   that threshold, also the E2SFCA catchment (default --uncovered-minutes)\n\n"
-           "Off-road travel (README \"Off-road travel\"):\n"
-           "  --offroad MODEL        straight (default: a straight leg to the nearest road) or friction\n"
-           "                         (one search over the cells of the population raster and the roads)\n"
-           "  --friction RASTER      minutes per metre (Malaria Atlas Project convention; nodata impassable);\n"
-           "                         replaces --landcover and --dem\n"
-           "  --landcover L          class raster (class code -> km/h in the profile's landcover_kmh), or\n"
-           "                         NAME=PATH,... cover-fraction rasters (e.g. Tree=tree.tif,Crops=crops.tif)\n"
-           "  --dem D[,D...]         elevation raster or tiles: Tobler's hiking function, uphill and downhill differ\n"
-           "  --water W              polygons and lines, impassable except on a road across them\n"
-           "  --ferries F            lines (OSM route=ferry): links between the cells at their ends (profile\n"
-           "                         ferry_wait_min, default 60, plus the length at ferry_kmh, default 5)\n"
-           "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
@@ -71,7 +60,7 @@ static void help(void)
 }
 
 enum {
-    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE, O_OFFROAD, O_FRICTION, O_DEM, O_LANDCOVER, O_WATER, O_FERRIES, O_NEIGHBOURS,
+    O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE,
     O_EMERG, O_CHAIN, O_STATIONS, O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN
 };
 
@@ -104,7 +93,7 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     for (int lv = 0; lv <= 4; lv++)
         for (size_t t = 0; t < r->n_tiers && n_order < 64; t++)
             if (tier_level(r->tiers[t].name) == lv) order[n_order++] = t;
-    printf("carecircle %s: %s people, %u facilities (%u %s), profile %s, %s\n", cmd, cli_thousands(r->population_total, a, sizeof(a)),
+    printf("carecircle %s: %s people, %u facilities (%u %s), profile %s, %s\n", cmd, cc_report_count(r->population_total, a, sizeof(a)),
            r->facilities_total, r->facilities_snapped, r->offroad.used ? "on passable cells" : "joined to roads", r->profile_name,
            r->crs_name);
     printf("%-24s", "population within");
@@ -123,7 +112,7 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
         for (size_t k = 0; k < r->n_minutes; k++) {
             char cell[48];
             double share = r->population_total > 0 ? 100.0 * w[k] / r->population_total : 0;
-            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(w[k], a, sizeof(a)), share);
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cc_report_count(w[k], a, sizeof(a)), share);
             printf("%20s", cell);
         }
         printf("\n");
@@ -137,26 +126,26 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     if (r->offroad.used) {
         const cc_offroad_result *q = &r->offroad;
         printf("on impassable cells (water, nodata, outside the surface): %s (%.1f%%), enclosed by barriers: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
-               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
-               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
-               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+               cc_report_count(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cc_report_count(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cc_report_count(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
         printf("friction model (%d neighbours): mean %.1f min off-road + %.1f min on roads; road on foot within 15/30/60 min: %.1f%% / %.1f%% / %.1f%%\n",
                q->neighbours, q->mean_offroad_min, q->mean_road_min, 100 * q->population_road_on_foot[0] / tot,
                100 * q->population_road_on_foot[1] / tot, 100 * q->population_road_on_foot[2] / tot);
     } else {
         printf("no road access: %s (%.1f%%), on roads without any facility reachable: %s (%.1f%%), beyond %g min: %s (%.1f%%)\n",
-               cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
-               cli_thousands(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
-               cli_thousands(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
+               cc_report_count(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot,
+               cc_report_count(r->population_unreachable, b, sizeof(b)), 100 * r->population_unreachable / tot, r->minutes[r->n_minutes - 1],
+               cc_report_count(r->population_beyond, c, sizeof(c)), 100 * r->population_beyond / tot);
     }
     if (r->emergency) printf("times from the facility to the patient, dispatch delay %g min included\n", r->dispatch_minutes);
     if (r->capacity) {
         const cc_capacity_result *k = r->capacity;
         printf("capacity within %g min (nearest first): served %s (%.1f%%), unserved %s (%.1f%%), no facility within reach %s (%.1f%%); "
                "%u of %u facilities over capacity; E2SFCA mean %.3f per 1,000 people\n",
-               k->minutes, cli_thousands(k->population_served, a, sizeof(a)), 100.0 * k->population_served / tot,
-               cli_thousands(k->population_unserved_within, b, sizeof(b)), 100.0 * k->population_unserved_within / tot,
-               cli_thousands(k->population_no_access, c, sizeof(c)), 100.0 * k->population_no_access / tot, k->facilities_over_capacity,
+               k->minutes, cc_report_count(k->population_served, a, sizeof(a)), 100.0 * k->population_served / tot,
+               cc_report_count(k->population_unserved_within, b, sizeof(b)), 100.0 * k->population_unserved_within / tot,
+               cc_report_count(k->population_no_access, c, sizeof(c)), 100.0 * k->population_no_access / tot, k->facilities_over_capacity,
                k->facilities_with_capacity, k->mean_access_per_1000);
     }
     if (r->chain) {
@@ -164,14 +153,14 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
         printf("%-24s", "emergency chain");
         for (size_t k = 0; k < r->n_minutes; k++) {
             char cell[48];
-            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cli_thousands(ch->population_within[k], a, sizeof(a)),
+            snprintf(cell, sizeof(cell), "%s (%5.1f%%)", cc_report_count(ch->population_within[k], a, sizeof(a)),
                      100.0 * ch->population_within[k] / tot);
             printf("%20s", cell);
         }
         printf("\nchain = dispatch %g + station -> patient (mean %.1f) + on scene %g + patient -> capable facility (mean %.1f) min; "
                "%u stations, %u capable facilities; no chain: %s (%.1f%%)\n",
                ch->dispatch_minutes, ch->mean_station_to_patient_s / 60.0, ch->on_scene_minutes, ch->mean_patient_to_capable_s / 60.0,
-               ch->stations, ch->capable_facilities, cli_thousands(ch->population_without_chain, b, sizeof(b)),
+               ch->stations, ch->capable_facilities, cc_report_count(ch->population_without_chain, b, sizeof(b)),
                100.0 * ch->population_without_chain / tot);
     }
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
@@ -187,8 +176,6 @@ int cmd_coverage(int argc, char **argv)
         CLI_MINUTES_LONGOPT,
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
         {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
-        {"offroad", 1, 0, O_OFFROAD}, {"friction", 1, 0, O_FRICTION}, {"dem", 1, 0, O_DEM}, {"landcover", 1, 0, O_LANDCOVER},
-        {"water", 1, 0, O_WATER}, {"ferries", 1, 0, O_FERRIES}, {"neighbours", 1, 0, O_NEIGHBOURS},
         {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
         {"station-tiers", 1, 0, O_STATIONS}, {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH},
         {"on-scene-minutes", 1, 0, O_ONSCENE}, {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
@@ -215,28 +202,6 @@ int cmd_coverage(int argc, char **argv)
                 return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
         case O_OUT: o.out_dir = optarg; break;
-        case O_OFFROAD:
-            if (!strcmp(optarg, "straight"))
-                o.offroad.model = CC_OFFROAD_STRAIGHT;
-            else if (!strcmp(optarg, "friction"))
-                o.offroad.model = CC_OFFROAD_FRICTION;
-            else {
-                cli_usage_error("coverage", "--offroad '%s' must be straight or friction", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case O_FRICTION: o.offroad.friction = optarg; break;
-        case O_DEM: o.offroad.dem = optarg; break;
-        case O_LANDCOVER: o.offroad.landcover = optarg; break;
-        case O_WATER: o.offroad.water = optarg; break;
-        case O_FERRIES: o.offroad.ferries = optarg; break;
-        case O_NEIGHBOURS:
-            if (strcmp(optarg, "8") && strcmp(optarg, "16")) {
-                cli_usage_error("coverage", "--neighbours '%s' must be 8 or 16", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o.offroad.neighbours = atoi(optarg);
-            break;
         case O_LANG:
             if (cli_parse_lang("coverage", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;

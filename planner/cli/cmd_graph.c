@@ -107,8 +107,8 @@ int cmd_graph(int argc, char **argv)
                    export_dir ? export_dir : "", export_dir ? "\"" : "");
         } else {
             char a[32], b[32];
-            printf("carecircle graph: %s nodes, %s directed edges, %u arcs from %zu ways (profile %s, %s)\n", cli_thousands(n, a, sizeof(a)),
-                   cli_thousands(m, b, sizeof(b)), cc_graph_get_arc_count(g), cc_roads_get_way_count(roads), cc_profile_get_name(prof),
+            printf("carecircle graph: %s nodes, %s directed edges, %u arcs from %zu ways (profile %s, %s)\n", cc_report_count(n, a, sizeof(a)),
+                   cc_report_count(m, b, sizeof(b)), cc_graph_get_arc_count(g), cc_roads_get_way_count(roads), cc_profile_get_name(prof),
                    cc_roads_get_crs_name(roads));
             printf("strongly connected components: %u, the largest has %u nodes (%.1f%%)\n", cc_graph_get_scc_count(g),
                    cc_graph_get_largest_scc(g), n ? 100.0 * cc_graph_get_largest_scc(g) / n : 0.0);

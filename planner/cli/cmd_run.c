@@ -163,13 +163,13 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
             snprintf(bc->text, sizeof(bc->text), "-");
             continue;
         }
-        cli_thousands(pop, num, sizeof(num));
+        cc_report_count(pop, num, sizeof(num));
         char *d = fields[col_delta];
         d[strcspn(d, "\r\n")] = '\0';
         if (*d) {
             double dv = atof(d);
             char dn[32];
-            cli_thousands(dv < 0 ? -dv : dv, dn, sizeof(dn));
+            cc_report_count(dv < 0 ? -dv : dv, dn, sizeof(dn));
             snprintf(bc->text, sizeof(bc->text), "%s (%s%s)", num, dv < 0 ? "-" : dv > 0 ? "+" : "", dn);
         } else {
             snprintf(bc->text, sizeof(bc->text), "%s", num);

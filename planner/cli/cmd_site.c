@@ -63,6 +63,7 @@ static void help(void)
            "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
            "                         batch's robust: section)\n"
            "  --regret R             min_max_regret: absolute (default, persons) or relative (share of the optimum)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"
@@ -118,8 +119,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (r->model == CC_SITE_LSCP && !s->feasible) {
         printf("target %.1f%% within %g min cannot be reached: %s people are beyond %g min of every candidate (%s without road access);\n"
                "the best share reachable is %.2f%% (no choice of sites exceeds %.2f%%). Proposed: the %u sites that reach it.\n",
-               100 * (o->target_share ? o->target_share : 0.95), r->minutes, cli_thousands(r->unreachable_by_candidates, a, sizeof(a)),
-               r->minutes, cli_thousands(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
+               100 * (o->target_share ? o->target_share : 0.95), r->minutes, cc_report_count(r->unreachable_by_candidates, a, sizeof(a)),
+               r->minutes, cc_report_count(r->population_no_road_access, b, sizeof(b)), 100 * s->best_share, 100 * s->best_share_bound,
                s->n_sites);
     }
     if (cov)
@@ -130,22 +131,22 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
         if (cov)
-            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cli_thousands(p->gain_persons, a, sizeof(a)),
-                   cli_thousands(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_thousands(p->served, c, sizeof(c)),
+            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
+                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
         else
-            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cli_thousands(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
+            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
                    p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
     if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
                          r->dispatch_minutes, r->on_scene_minutes, o->capable_tiers);
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
-           cli_thousands(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cli_thousands(r->covered_after, b, sizeof(b)),
-           100 * r->covered_after / tot, cli_thousands(r->population_total, c, sizeof(c)));
+           cc_report_count(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cc_report_count(r->covered_after, b, sizeof(b)),
+           100 * r->covered_after / tot, cc_report_count(r->population_total, c, sizeof(c)));
     if (r->model == CC_SITE_MCLP)
         printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
-               cli_thousands(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+               cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
     else if (r->model == CC_SITE_LSCP && s->feasible)
         printf("bound: at least %.0f new sites are needed for %.1f%% (gap %.2f%%, %s)%s\n", s->bound,
                100 * (o->target_share ? o->target_share : 0.95), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
@@ -161,7 +162,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
            r->mean_s_before / 60, r->mean_s_after / 60, r->p90_s_before / 60, r->p90_s_after / 60, r->worst_s_before / 60,
            r->worst_s_after / 60);
     printf("backup (two or more facilities within %g min): before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
-           cli_thousands(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cli_thousands(r->backup_after, b, sizeof(b)),
+           cc_report_count(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cc_report_count(r->backup_after, b, sizeof(b)),
            100 * r->backup_after / tot);
     if (r->n_curve > 1 && r->model != CC_SITE_LSCP) {
         printf("curve:");
@@ -175,7 +176,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("\n");
     }
     printf("coverage sets: %llu pairs, %s bytes (%.1f per pair), %llu nodes settled; %u demand classes after merging\n",
-           (unsigned long long)r->pairs, cli_thousands((double)r->sets_bytes, d, sizeof(d)), r->bytes_per_pair,
+           (unsigned long long)r->pairs, cc_report_count((double)r->sets_bytes, d, sizeof(d)), r->bytes_per_pair,
            (unsigned long long)r->settled_nodes, s->demand_classes);
     printf("time %.2f s (load %.2f, graph %.3f, snap %.3f, sets %.3f, solve %.3f, evaluate %.3f, write %.2f)\n", r->t_total_s, r->t_load_s,
            r->t_graph_s, r->t_snap_s, r->t_sets_s, r->t_solve_s, r->t_eval_s, r->t_write_s);
@@ -226,128 +227,145 @@ static int robust_main(cc_site_opts *o, const char *batch, int objective, int re
     return rc;
 }
 
-int cmd_site(int argc, char **argv)
+static const struct option site_longopts[] = {
+    CLI_INPUT_LONGOPTS,
+    {"fixed-tiers", 1, 0, O_FIXED}, {"candidate-tiers", 1, 0, O_CTIERS},
+    {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
+    {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
+    {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
+    {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+    {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
+    {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
+    {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
+    CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
+
+/* What the options of carecircle site set. */
+typedef struct site_args {
+    cc_site_opts o;
+    cc_report_opts rep;
+    const char *scenarios;
+    int objective, regret; /* -1: not given */
+} site_args;
+
+/* One option of carecircle site (not an input option) into @p a: 0, or the exit code of a usage error. */
+static int site_option(int c, site_args *a)
 {
-    static const struct option lo[] = {
-        CLI_INPUT_LONGOPTS,
-        {"fixed-tiers", 1, 0, O_FIXED}, {"candidate-tiers", 1, 0, O_CTIERS},
-        {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
-        {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
-        {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
-        {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
-        {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
-        {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
-        {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
-        CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
-    cc_site_opts o = {0};
-    cc_report_opts rep = {0};
-    o.report = &rep;
-    const char *scenarios = NULL;
-    int objective = -1, regret = -1;
-    cli_cmd cmd = {.name = "site", .help = help};
-    int c, rc;
     long iv;
     double dv;
-    while ((c = cli_getopt(&cmd, argc, argv, ":hp:", lo)) != -1) {
+    switch (c) {
+    case O_FIXED: a->o.fixed_tiers = optarg; break;
+    case O_CTIERS: a->o.candidate_tiers = optarg; break;
+    case O_CANDS: a->o.candidates = optarg; break;
+    case O_CNAME: a->o.candidate_name_field = optarg; break;
+    case O_CROADS: a->o.candidate_roads = optarg; break;
+    case O_SPACING:
+        if (!parse_double("--spacing", optarg, 10, 1e6, &a->o.spacing_m)) return CLI_EXIT_USAGE;
+        break;
+    case O_EXCLUDE: a->o.exclude = optarg; break;
+    case O_MODEL:
+        if (!strcmp(optarg, "mclp")) a->o.model = CC_SITE_MCLP;
+        else if (!strcmp(optarg, "lscp")) a->o.model = CC_SITE_LSCP;
+        else if (!strcmp(optarg, "pmedian") || !strcmp(optarg, "p-median")) a->o.model = CC_SITE_PMEDIAN;
+        else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
+            a->o.model = CC_SITE_PCENTER;
+        else {
+            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
+        }
+        break;
+    case 'p':
+        if (!parse_int("-p", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.p = (uint32_t)iv;
+        break;
+    case O_CURVE:
+        if (!parse_int("--curve", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.curve_to = (uint32_t)iv;
+        break;
+    case O_MINUTES:
+        if (!parse_double("--minutes", optarg, 0.01, 1440, &a->o.minutes)) return CLI_EXIT_USAGE;
+        break;
+    case O_TARGET:
+        if (!parse_double("--target", optarg, 1e-9, 1, &a->o.target_share)) return CLI_EXIT_USAGE;
+        break;
+    case O_RADIUS:
+        if (!parse_double("--radius", optarg, 0.01, 1440, &a->o.radius_minutes)) return CLI_EXIT_USAGE;
+        break;
+    case O_EMERG: a->o.emergency = true; break;
+    case O_DISPATCH:
+        if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
+        a->o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
+        break;
+    case O_CAPABLE: a->o.capable_tiers = optarg; break;
+    case O_ONSCENE:
+        if (!parse_double("--on-scene-minutes", optarg, 0, 240, &dv)) return CLI_EXIT_USAGE;
+        a->o.on_scene_minutes = dv == 0 ? -1 : dv;
+        break;
+    case O_MAXA:
+        if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.max_per_area = (int)iv;
+        break;
+    case O_MINA:
+        if (!parse_int("--min-per-area", optarg, 0, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.min_per_area = (int)iv;
+        break;
+    case O_MAXSUB:
+        if (!parse_int("--max-subcentres", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
+        a->o.max_subcentres = (uint32_t)iv;
+        break;
+    case O_EXACT: a->o.exact = true; break;
+    case O_TLIM:
+        if (!parse_double("--time-limit", optarg, 1, 1e7, &a->o.time_limit_s)) return CLI_EXIT_USAGE;
+        break;
+    case O_XLIM:
+        if (!parse_double("--exact-limit", optarg, 1, 1e12, &dv)) return CLI_EXIT_USAGE;
+        a->o.exact_max_nonzeros = (size_t)dv;
+        break;
+    case O_OUT: a->o.out_dir = optarg; break;
+    case O_MAXMEM:
+        if (!parse_double("--max-memory", optarg, 1, 1e9, &dv)) return CLI_EXIT_USAGE;
+        a->o.max_memory_bytes = (size_t)(dv * 1048576.0);
+        break;
+    case O_RES:
+        if (!parse_double("--resolution", optarg, 1, 100000, &a->o.in.resolution_m)) return CLI_EXIT_USAGE;
+        break;
+    case O_LANG:
+        if (cli_parse_lang("site", optarg, &a->rep.lang)) return CLI_EXIT_USAGE;
+        break;
+    case O_TITLE: a->rep.title_zh = a->rep.title_en = optarg; break;
+    case O_SCEN: a->scenarios = optarg; break;
+    case O_OBJ:
+        a->objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
+        if (a->objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
+        break;
+    case O_REGRET:
+        a->regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;
+        if (a->regret == -2) return cli_usage_error("site", "--regret '%s' is not one of absolute, relative", optarg);
+        break;
+    }
+    return 0;
+}
+
+int cmd_site(int argc, char **argv)
+{
+    site_args a = {.objective = -1, .regret = -1};
+    cc_site_opts *o = &a.o;
+    o->report = &a.rep;
+    cli_cmd cmd = {.name = "site", .help = help};
+    int c, rc;
+    while ((c = cli_getopt(&cmd, argc, argv, ":hp:", site_longopts)) != -1) {
         switch (c) {
         case CLI_OPT_EXIT: return cmd.rc;
-        CLI_INPUT_CASES(o);
-        case O_FIXED: o.fixed_tiers = optarg; break;
-        case O_CTIERS: o.candidate_tiers = optarg; break;
-        case O_CANDS: o.candidates = optarg; break;
-        case O_CNAME: o.candidate_name_field = optarg; break;
-        case O_CROADS: o.candidate_roads = optarg; break;
-        case O_SPACING:
-            if (!parse_double("--spacing", optarg, 10, 1e6, &o.spacing_m)) return CLI_EXIT_USAGE;
-            break;
-        case O_EXCLUDE: o.exclude = optarg; break;
-        case O_MODEL:
-            if (!strcmp(optarg, "mclp")) o.model = CC_SITE_MCLP;
-            else if (!strcmp(optarg, "lscp")) o.model = CC_SITE_LSCP;
-            else if (!strcmp(optarg, "pmedian") || !strcmp(optarg, "p-median")) o.model = CC_SITE_PMEDIAN;
-            else if (!strcmp(optarg, "pcenter") || !strcmp(optarg, "pcentre") || !strcmp(optarg, "p-center") || !strcmp(optarg, "p-centre"))
-                o.model = CC_SITE_PCENTER;
-            else {
-                return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter", optarg);
-            }
-            break;
-        case 'p':
-            if (!parse_int("-p", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
-            o.p = (uint32_t)iv;
-            break;
-        case O_CURVE:
-            if (!parse_int("--curve", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
-            o.curve_to = (uint32_t)iv;
-            break;
-        case O_MINUTES:
-            if (!parse_double("--minutes", optarg, 0.01, 1440, &o.minutes)) return CLI_EXIT_USAGE;
-            break;
-        case O_TARGET:
-            if (!parse_double("--target", optarg, 1e-9, 1, &o.target_share)) return CLI_EXIT_USAGE;
-            break;
-        case O_RADIUS:
-            if (!parse_double("--radius", optarg, 0.01, 1440, &o.radius_minutes)) return CLI_EXIT_USAGE;
-            break;
-        case O_EMERG: o.emergency = true; break;
-        case O_DISPATCH:
-            if (!parse_double("--dispatch-minutes", optarg, 0, 120, &dv)) return CLI_EXIT_USAGE;
-            o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
-            break;
-        case O_CAPABLE: o.capable_tiers = optarg; break;
-        case O_ONSCENE:
-            if (!parse_double("--on-scene-minutes", optarg, 0, 240, &dv)) return CLI_EXIT_USAGE;
-            o.on_scene_minutes = dv == 0 ? -1 : dv;
-            break;
-        case O_MAXA:
-            if (!parse_int("--max-per-area", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
-            o.max_per_area = (int)iv;
-            break;
-        case O_MINA:
-            if (!parse_int("--min-per-area", optarg, 0, 100000, &iv)) return CLI_EXIT_USAGE;
-            o.min_per_area = (int)iv;
-            break;
-        case O_MAXSUB:
-            if (!parse_int("--max-subcentres", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
-            o.max_subcentres = (uint32_t)iv;
-            break;
-        case O_EXACT: o.exact = true; break;
-        case O_TLIM:
-            if (!parse_double("--time-limit", optarg, 1, 1e7, &o.time_limit_s)) return CLI_EXIT_USAGE;
-            break;
-        case O_XLIM:
-            if (!parse_double("--exact-limit", optarg, 1, 1e12, &dv)) return CLI_EXIT_USAGE;
-            o.exact_max_nonzeros = (size_t)dv;
-            break;
-        case O_OUT: o.out_dir = optarg; break;
-        case O_MAXMEM:
-            if (!parse_double("--max-memory", optarg, 1, 1e9, &dv)) return CLI_EXIT_USAGE;
-            o.max_memory_bytes = (size_t)(dv * 1048576.0);
-            break;
-        case O_RES:
-            if (!parse_double("--resolution", optarg, 1, 100000, &o.in.resolution_m)) return CLI_EXIT_USAGE;
-            break;
-        case O_LANG:
-            if (cli_parse_lang("site", optarg, &rep.lang)) return CLI_EXIT_USAGE;
-            break;
-        case O_TITLE: rep.title_zh = rep.title_en = optarg; break;
-        case O_SCEN: scenarios = optarg; break;
-        case O_OBJ:
-            objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;
-            if (objective == -2) return cli_usage_error("site", "--objective '%s' is not one of max_min, min_max_regret, expected", optarg);
-            break;
-        case O_REGRET:
-            regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;
-            if (regret == -2) return cli_usage_error("site", "--regret '%s' is not one of absolute, relative", optarg);
-            break;
+        CLI_INPUT_CASES(a.o);
+        default:
+            if ((rc = site_option(c, &a))) return rc;
         }
     }
-    if (scenarios) {
+    if (a.scenarios) {
         if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
-        return robust_main(&o, scenarios, objective, regret, cmd.quiet, cmd.verbose, cmd.threads);
+        return robust_main(o, a.scenarios, a.objective, a.regret, cmd.quiet, cmd.verbose, cmd.threads);
     }
-    if (objective >= 0 || regret >= 0) return cli_usage_error("site", "--objective and --regret need --scenarios (a batch file)");
-    if ((rc = cli_inputs_done(&cmd, argc, argv, &o.in, false, o.out_dir, NULL, NULL))) return rc;
-    if (!o.candidates && !o.candidate_tiers && !o.candidate_roads)
+    if (a.objective >= 0 || a.regret >= 0) return cli_usage_error("site", "--objective and --regret need --scenarios (a batch file)");
+    if ((rc = cli_inputs_done(&cmd, argc, argv, &o->in, false, o->out_dir, NULL, NULL))) return rc;
+    if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
         return cli_usage_error("site", "give candidate sites: --candidate-tiers, --candidates or --candidate-roads");
     cli_env env;
     struct cc_mpi *mpi;
@@ -355,14 +373,14 @@ int cmd_site(int argc, char **argv)
     cc_site_result *r = NULL;
 #ifdef CC_WITH_MPI
     /* under mpirun/srun: coverage sets over the ranks, solved on rank 0 */
-    cc_status st = cc_mpi_site_run(env.ctx, mpi, &o, &r);
+    cc_status st = cc_mpi_site_run(env.ctx, mpi, o, &r);
 #else
-    cc_status st = cc_site_run(env.ctx, &o, &r);
+    cc_status st = cc_site_run(env.ctx, o, &r);
 #endif
     if (st) {
         rc = cli_fail(&env, st);
     } else if (r) { /* MPI: rank 0 only */
-        print_table(r, &o);
+        print_table(r, o);
         cc_site_result_destroy(r);
     }
     cli_cmd_end(&env, mpi);

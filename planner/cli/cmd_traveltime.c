@@ -26,6 +26,7 @@ static void help(void)
            "  --minutes LIST         thresholds in minutes (default 15,30,60); the largest sets the halo\n"
            "  --tile N               tile side in raster cells (default 512)\n"
            "  --halo-km K            halo in km instead of the profile's (needed with --speed-field)\n\n"
+           CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"
@@ -43,11 +44,11 @@ static void print_result(const cc_traveltime_result *r, const char *out_dir)
     printf("carecircle traveltime: %d x %d cells in %d tiles of %d (%d with people), halo %.1f km\n", r->width, r->height, r->tiles,
            r->tile_cells, r->tiles_with_people, r->halo_m / 1000.0);
     for (size_t k = 0; k < r->n_minutes; k++)
-        printf("  within %6g min: %s of %s people (%.1f%%)\n", r->minutes[k], cli_thousands(r->population_within[k], a, sizeof(a)),
-               cli_thousands(r->population_total, b, sizeof(b)), 100 * r->population_within[k] / tot);
+        printf("  within %6g min: %s of %s people (%.1f%%)\n", r->minutes[k], cc_report_count(r->population_within[k], a, sizeof(a)),
+               cc_report_count(r->population_total, b, sizeof(b)), 100 * r->population_within[k] / tot);
     printf("  no road access: %s (%.1f%%); no facility within %g min: %s (%.1f%%)\n",
-           cli_thousands(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot, r->max_minutes,
-           cli_thousands(r->population_beyond, b, sizeof(b)), 100 * r->population_beyond / tot);
+           cc_report_count(r->population_no_road_access, a, sizeof(a)), 100 * r->population_no_road_access / tot, r->max_minutes,
+           cc_report_count(r->population_beyond, b, sizeof(b)), 100 * r->population_beyond / tot);
     printf("  %.0f road ways read over all halos; %.2f s\n", r->road_ways_read, r->t_total_s);
     printf("outputs: %s/travel_time.tif %s/summary.json\n", out_dir, out_dir);
 }

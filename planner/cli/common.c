@@ -301,25 +301,6 @@ int cli_parse_numbers(const char *s, double *out, int max)
     return n;
 }
 
-const char *cli_thousands(double v, char *buf, size_t n)
-{
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%.0f", v);
-    size_t len = strlen(tmp), o = 0;
-    const char *digits = tmp;
-    if (*digits == '-') {
-        if (o + 1 < n) buf[o++] = '-';
-        digits++;
-        len--;
-    }
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        buf[o++] = digits[i];
-        if ((len - i - 1) % 3 == 0 && i + 1 < len) buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 #ifdef CC_WITH_MPI
 int cli_mpi_begin(cli_env *env, cc_mpi **mpi)
 {
@@ -355,6 +336,19 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
     if (k <= 0)
         return cli_usage_error(cmd, "--minutes '%s' is not a comma-separated list of at most %d numbers", s, CC_MAX_BANDS);
     *n = (size_t)k;
+    return 0;
+}
+
+int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
+{
+    if (c == CLI_O_NEIGHBOURS) {
+        if (strcmp(arg, "8") && strcmp(arg, "16")) return cli_usage_error(cmd, "--neighbours '%s' must be 8 or 16", arg);
+        o->neighbours = atoi(arg);
+    } else if (!strcmp(arg, "straight") || !strcmp(arg, "friction")) {
+        o->model = !strcmp(arg, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT;
+    } else {
+        return cli_usage_error(cmd, "--offroad '%s' must be straight or friction", arg);
+    }
     return 0;
 }
 
@@ -448,7 +442,9 @@ int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *
         *minutes = cmd->minutes;
         *n_minutes = cmd->n_minutes;
     }
-    return cli_require(cmd, !in->roads                          ? "--roads"
+    /* --roads may be left out with --friction (coverage: travel over the friction surface only) */
+    bool roads_optional = !strcmp(cmd->name, "coverage") && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
+    return cli_require(cmd, !in->roads && !roads_optional       ? "--roads"
                             : !in->population                   ? "--population"
                             : need_facilities && !in->facilities ? "--facilities"
                             : !out_dir                          ? "--out"

@@ -97,6 +97,8 @@ typedef struct cc__column {
 } cc__column;
 #define CC__COLUMN(p, on) {(void *)&(p), sizeof(*(p)), (on)}
 bool cc__realloc_columns(const cc__column *cols, size_t n_cols, size_t n);
+/* Row @p from copied to row @p to in every column that is on: compacting a table in place. */
+void cc__move_row(const cc__column *cols, size_t n_cols, size_t to, size_t from);
 /* Free each of n pointers (free(NULL) is a no-op): the one way a destroy frees its list of
  * arrays. Use through CC__FREE_ALL(p1, p2, ...), which reads every pointer before freeing any. */
 void cc__free_each(void *const *ptrs, size_t n);
@@ -122,6 +124,18 @@ typedef struct cc__scored {
 } cc__scored;
 int cc__cmp_scored_asc(const void *a, const void *b);  /* value ascending, then id */
 int cc__cmp_scored_desc(const void *a, const void *b); /* value descending, then id */
+
+/* MurmurHash3's 64-bit finaliser (fmix64): the graph build's vertex hash and the benchmarks'
+ * reached-set fingerprint (benchmarks/harness/gate.py computes the same). */
+static inline uint64_t cc__fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
 
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of z. */
 static inline uint64_t cc__mix64(uint64_t z)

@@ -244,6 +244,16 @@ bool cc__realloc_columns(const cc__column *cols, size_t n_cols, size_t n)
     return ok;
 }
 
+void cc__move_row(const cc__column *cols, size_t n_cols, size_t to, size_t from)
+{
+    for (size_t i = 0; i < n_cols; i++) {
+        if (!cols[i].on) continue;
+        char *base;
+        memcpy(&base, cols[i].ptr, sizeof(base));
+        memmove(base + to * cols[i].size, base + from * cols[i].size, cols[i].size);
+    }
+}
+
 void cc__free_each(void *const *ptrs, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(ptrs[i]);

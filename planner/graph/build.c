@@ -60,16 +60,6 @@ void cc_graph_get_node_xy(const cc_graph *g, uint32_t node, double *x, double *y
 
 /* ---- vertex hashing ---------------------------------------------------------------------- */
 
-static inline uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static inline uint64_t hash_xy(double x, double y)
 {
     uint64_t a, b;
@@ -77,7 +67,7 @@ static inline uint64_t hash_xy(double x, double y)
     y += 0.0;
     memcpy(&a, &x, 8);
     memcpy(&b, &y, 8);
-    return mix64(a ^ mix64(b + 0x9e3779b97f4a7c15ULL));
+    return cc__fmix64(a ^ cc__fmix64(b + 0x9e3779b97f4a7c15ULL));
 }
 
 /* ---- Hilbert order ------------------------------------------------------------------------ */

@@ -41,14 +41,7 @@ cc_status cc__friction_init(cc_ctx *ctx, int w, int h, int n_nb, const double *e
 void cc__friction_free(cc__friction *f)
 {
     if (!f) return;
-    free(f->spm);
-    free(f->z);
-    free(f->ex);
-    free(f->ny);
-    free(f->dk);
-    free(f->link_from);
-    free(f->link_to);
-    free(f->link_s);
+    CC__FREE_ALL(f->spm, f->z, f->ex, f->ny, f->dk, f->link_from, f->link_to, f->link_s);
     memset(f, 0, sizeof(*f));
 }
 
@@ -74,16 +67,8 @@ double cc__speed_from_fractions(size_t n_classes, const float *const *frac, cons
 void cc__roadlink_free(cc__roadlink *rl)
 {
     if (!rl) return;
-    free(rl->tp_cell);
-    free(rl->fwd_first);
-    free(rl->fwd_to);
-    free(rl->fwd_s);
-    free(rl->bwd_first);
-    free(rl->bwd_to);
-    free(rl->bwd_s);
-    free(rl->by_cell_key);
-    free(rl->by_cell_tp);
-    free(rl->cell_has_tp);
+    CC__FREE_ALL(rl->tp_cell, rl->fwd_first, rl->fwd_to, rl->fwd_s, rl->bwd_first, rl->bwd_to, rl->bwd_s, rl->by_cell_key, rl->by_cell_tp,
+                 rl->cell_has_tp);
     memset(rl, 0, sizeof(*rl));
 }
 

@@ -15,10 +15,7 @@
 void cc__demand_free(cc__demand *d)
 {
     if (!d) return;
-    free(d->x);
-    free(d->y);
-    free(d->pop);
-    free(d->cell);
+    CC__FREE_ALL(d->x, d->y, d->pop, d->cell);
     if (d->name)
         for (size_t i = 0; i < d->n; i++) free(d->name[i]);
     free(d->name);
@@ -69,6 +66,116 @@ static cc_status to_work(cc_ctx *ctx, OGRSpatialReferenceH src, const char *work
 #define CC__PEAK_BASE_BYTES (176.0 * 1048576.0)
 #define CC__MAX_PEOPLE_PER_POINT 5e7
 
+/* The raster's georeferencing into d->grid.gt: finite, cells with an area, north-up. */
+static cc_status raster_geotransform(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc__demand *d)
+{
+    if (GDALGetGeoTransform(ds, d->grid.gt) != CE_None)
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
+    for (int k = 0; k < 6; k++)
+        if (!isfinite(d->grid.gt[k]))
+            return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has a non-finite georeferencing value (geotransform %d: %g)",
+                            path, k, d->grid.gt[k]);
+    if (d->grid.gt[1] == 0.0 || d->grid.gt[5] == 0.0)
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Population raster '%s' has a pixel %s of 0; cells must have an area (fix its geotransform)", path,
+                        d->grid.gt[1] == 0.0 ? "width" : "height");
+    if (d->grid.gt[2] != 0.0 || d->grid.gt[4] != 0.0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
+    return CC_OK;
+}
+
+/* What a pass over the raster's cells needs and counts. */
+typedef struct raster_scan {
+    double nd, scale, offset; /* nodata (when has_nd); people = value * scale + offset */
+    bool has_nd, geographic;
+    double lin;               /* metres per CRS unit (projected) */
+    size_t cap, n_dense, n_neg;
+    double max_seen, min_neg; /* the densest cell (times the limit) at max_r, max_c; the lowest value */
+    int max_r, max_c;
+} raster_scan;
+
+/* The cells of raster row @p r (@p ww values from column @p c0) into @p d; people per cell above one
+ * per square metre of the cell are not a population (the densest districts measured hold about
+ * 0.3 per m2; the densest 100 m cells of WorldPop a few thousand): counted, as are negative cells. */
+static cc_status scan_row(cc_ctx *ctx, raster_scan *sc, const double *row, int r, int c0, int ww, cc__demand *d)
+{
+    const double deg_m = 6371008.8 * M_PI / 180.0;
+    double area_m2 = fabs(d->grid.gt[1] * d->grid.gt[5]) * sc->lin * sc->lin;
+    if (sc->geographic) area_m2 *= deg_m * deg_m * fmax(0.0, cos((d->grid.gt[3] + (r + 0.5) * d->grid.gt[5]) * M_PI / 180.0));
+    const double max_cell = fmax(area_m2 * CC__MAX_PEOPLE_PER_M2, 1.0);
+    cc_status st;
+    for (int c = c0; c < c0 + ww; c++) {
+        double v = row[c - c0];
+        if (sc->has_nd && (v == sc->nd || (isnan(sc->nd) && isnan(v)))) continue;
+        v = v * sc->scale + sc->offset;
+        if (isnan(v) || isinf(v)) {
+            d->n_nan++;
+            continue;
+        }
+        if (v > max_cell) {
+            if (sc->n_dense++ == 0 || v / max_cell > sc->max_seen) {
+                sc->max_seen = v / max_cell;
+                sc->max_r = r;
+                sc->max_c = c;
+            }
+            continue;
+        }
+        if (v < 0) {
+            if (sc->n_neg++ == 0 || v < sc->min_neg) sc->min_neg = v;
+            continue;
+        }
+        if ((st = reserve(ctx, d, &sc->cap, d->n + 1, false))) return st;
+        d->x[d->n] = d->grid.gt[0] + (c + 0.5) * d->grid.gt[1];
+        d->y[d->n] = d->grid.gt[3] + (r + 0.5) * d->grid.gt[5];
+        d->pop[d->n] = v;
+        d->cell[d->n] = (int64_t)r * d->grid.w + c;
+        d->pop_total += v;
+        if (v == 0) d->n_zero++;
+        d->n++;
+    }
+    return CC_OK;
+}
+
+/* Too dense or negative cells found by the scan fail. */
+static cc_status scan_check(cc_ctx *ctx, const raster_scan *sc, const char *path)
+{
+    if (sc->n_dense)
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Population raster '%s' holds %zu cells above %g people per square metre of cell (the densest: row %d, "
+                        "column %d, %.3g times the limit); is it people per cell, with the right scale?",
+                        path, sc->n_dense, CC__MAX_PEOPLE_PER_M2, sc->max_r, sc->max_c, sc->max_seen);
+    if (sc->n_neg)
+        return cc__fail(ctx, CC_ERR_INPUT,
+                        "Population raster '%s' holds %zu negative cells (minimum %g); people per cell must be >= 0 (set a nodata value for masked cells)",
+                        path, sc->n_neg, sc->min_neg);
+    return CC_OK;
+}
+
+/* Read the window's rows block by block (@p by rows at a time) and scan them. */
+static cc_status scan_window(cc_ctx *ctx, GDALRasterBandH band, const char *path, const int win[4], int by, bool progress, raster_scan *sc,
+                             cc__demand *d)
+{
+    const int c0 = win[0], rr0 = win[1], ww = win[2], wh = win[3];
+    cc_status st = CC_OK;
+    double *buf = cc__malloc_array((size_t)ww * (size_t)by, sizeof(double));
+    if (!buf) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
+    cc__gdal_begin(ctx);
+    for (int r0 = rr0; r0 < rr0 + wh && !st; r0 += by) {
+        int rows = rr0 + wh - r0 < by ? rr0 + wh - r0 : by;
+        if (GDALRasterIO(band, GF_Read, c0, r0, ww, rows, buf, ww, rows, GDT_Float64, 0, 0) != CE_None) {
+            st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population raster '%s' at rows %d-%d: %s", path, r0,
+                          r0 + rows - 1, cc__gdal_msg(ctx));
+            break;
+        }
+        for (int rr = 0; rr < rows && !st; rr++) st = scan_row(ctx, sc, buf + (size_t)rr * ww, r0 + rr, c0, ww, d);
+        if (progress) cc__progress(ctx, "Reading population", (double)(r0 + rows) / d->grid.h);
+        if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading population");
+    }
+    cc__gdal_end(ctx);
+    free(buf);
+    return st;
+}
+
 static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, const cc__demand_opts *o, const char *work_wkt,
                              cc__demand *d)
 {
@@ -82,24 +189,10 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
             return cc__fail(ctx, CC_ERR_PARAM, "Window %d,%d %dx%d lies outside population raster '%s' (%d x %d cells)", c0, rr0, ww, wh,
                             path, w, h);
     }
-    double *buf = NULL;
-    size_t cap = 0, n_neg = 0;
-    double min_neg = 0;
     cc_status st = CC_OK;
     OGRSpatialReferenceH srs = NULL;
 
-    if (GDALGetGeoTransform(ds, d->grid.gt) != CE_None)
-        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has no georeferencing (geotransform)", path);
-    for (int k = 0; k < 6; k++)
-        if (!isfinite(d->grid.gt[k]))
-            return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' has a non-finite georeferencing value (geotransform %d: %g)",
-                            path, k, d->grid.gt[k]);
-    if (d->grid.gt[1] == 0.0 || d->grid.gt[5] == 0.0)
-        return cc__fail(ctx, CC_ERR_INPUT,
-                        "Population raster '%s' has a pixel %s of 0; cells must have an area (fix its geotransform)", path,
-                        d->grid.gt[1] == 0.0 ? "width" : "height");
-    if (d->grid.gt[2] != 0.0 || d->grid.gt[4] != 0.0)
-        return cc__fail(ctx, CC_ERR_INPUT, "Population raster '%s' is rotated; warp it north-up first (gdalwarp)", path);
+    if ((st = raster_geotransform(ctx, ds, path, d))) return st;
     OGRSpatialReferenceH rs = GDALGetSpatialRef(ds);
     if (!rs || OSRIsLocal(rs))
         return cc__fail(ctx, CC_ERR_CRS, "Population raster '%s' has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326)",
@@ -139,82 +232,13 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     if ((scale != 1.0 || offset != 0.0) && !win)
         cc__info(ctx, "Population raster '%s': cell values scaled by %g and offset by %g (the band's scale and offset)", path,
                  scale, offset);
-    /* people per cell above one per square metre of the cell are not a population (the densest
-     * districts measured hold about 0.3 per m2; the densest 100 m cells of WorldPop a few thousand) */
     const bool geographic = OSRIsGeographic(srs) != 0;
-    const double lin = geographic ? 1.0 : OSRGetLinearUnits(srs, NULL);
-    const double deg_m = 6371008.8 * M_PI / 180.0;
-    double max_seen = 0;
-    int max_r = 0, max_c = 0;
-    size_t n_dense = 0;
+    raster_scan sc = {.nd = nd, .scale = scale, .offset = offset, .has_nd = has_nd != 0, .geographic = geographic,
+                      .lin = geographic ? 1.0 : OSRGetLinearUnits(srs, NULL)};
     GDALGetBlockSize(band, &bx, &by);
     if (by < 1 || by > 4096) by = 256;
-    if (!(buf = cc__malloc_array((size_t)ww * (size_t)by, sizeof(double)))) {
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", path);
-        goto out;
-    }
-    cc__gdal_begin(ctx);
-    for (int r0 = rr0; r0 < rr0 + wh && !st; r0 += by) {
-        int rows = rr0 + wh - r0 < by ? rr0 + wh - r0 : by;
-        if (GDALRasterIO(band, GF_Read, c0, r0, ww, rows, buf, ww, rows, GDT_Float64, 0, 0) != CE_None) {
-            st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read population raster '%s' at rows %d-%d: %s", path, r0,
-                          r0 + rows - 1, cc__gdal_msg(ctx));
-            break;
-        }
-        for (int rr = 0; rr < rows && !st; rr++) {
-            const double *row = buf + (size_t)rr * ww;
-            int r = r0 + rr;
-            double area_m2 = fabs(d->grid.gt[1] * d->grid.gt[5]) * lin * lin;
-            if (geographic) area_m2 *= deg_m * deg_m * fmax(0.0, cos((d->grid.gt[3] + (r + 0.5) * d->grid.gt[5]) * M_PI / 180.0));
-            const double max_cell = fmax(area_m2 * CC__MAX_PEOPLE_PER_M2, 1.0);
-            for (int c = c0; c < c0 + ww; c++) {
-                double v = row[c - c0];
-                if (has_nd && (v == nd || (isnan(nd) && isnan(v)))) continue;
-                v = v * scale + offset;
-                if (isnan(v) || isinf(v)) {
-                    d->n_nan++;
-                    continue;
-                }
-                if (v > max_cell) {
-                    if (n_dense++ == 0 || v / max_cell > max_seen) {
-                        max_seen = v / max_cell;
-                        max_r = r;
-                        max_c = c;
-                    }
-                    continue;
-                }
-                if (v < 0) {
-                    if (n_neg++ == 0 || v < min_neg) min_neg = v;
-                    continue;
-                }
-                if ((st = reserve(ctx, d, &cap, d->n + 1, false))) break;
-                d->x[d->n] = d->grid.gt[0] + (c + 0.5) * d->grid.gt[1];
-                d->y[d->n] = d->grid.gt[3] + (r + 0.5) * d->grid.gt[5];
-                d->pop[d->n] = v;
-                d->cell[d->n] = (int64_t)r * w + c;
-                d->pop_total += v;
-                if (v == 0) d->n_zero++;
-                d->n++;
-            }
-        }
-        if (!win) cc__progress(ctx, "Reading population", (double)(r0 + rows) / h);
-        if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while reading population");
-    }
-    cc__gdal_end(ctx);
-    if (st) goto out;
-    if (n_dense) {
-        st = cc__fail(ctx, CC_ERR_INPUT,
-                      "Population raster '%s' holds %zu cells above %g people per square metre of cell (the densest: row %d, "
-                      "column %d, %.3g times the limit); is it people per cell, with the right scale?",
-                      path, n_dense, CC__MAX_PEOPLE_PER_M2, max_r, max_c, max_seen);
-        goto out;
-    }
-    if (n_neg) {
-        st = cc__fail(ctx, CC_ERR_INPUT,
-                      "Population raster '%s' holds %zu negative cells (minimum %g); people per cell must be >= 0 (set a nodata value for masked cells)",
-                      path, n_neg, min_neg);
-        goto out;
-    }
+    const int window[4] = {c0, rr0, ww, wh};
+    if ((st = scan_window(ctx, band, path, window, by, !win, &sc, d)) || (st = scan_check(ctx, &sc, path))) goto out;
     if (d->n_nan) cc__warn(ctx, "Population raster '%s': %zu NaN or infinite cells treated as nodata", path, d->n_nan);
     if (d->n == 0 && win) goto out;
     if (d->n == 0) {
@@ -223,7 +247,6 @@ static cc_status read_raster(cc_ctx *ctx, GDALDatasetH ds, const char *path, con
     }
     st = to_work(ctx, srs, work_wkt, d->x, d->y, d->n, path);
 out:
-    free(buf);
     if (srs) OSRDestroySpatialReference(srs);
     return st;
 }

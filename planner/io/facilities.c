@@ -22,18 +22,7 @@ void cc__facilities_free(cc__facilities *f)
         if (f->tier_raw) free(f->tier_raw[i]);
     }
     for (size_t i = 0; i < f->n_tiers; i++) free(f->tier_name[i]);
-    free(f->x);
-    free(f->y);
-    free(f->lon);
-    free(f->lat);
-    free(f->name);
-    free(f->name_zh);
-    free(f->tier_raw);
-    free(f->capacity);
-    free(f->tier);
-    free(f->fid);
-    free(f->tier_name);
-    free(f->tier_field);
+    CC__FREE_ALL(f->x, f->y, f->lon, f->lat, f->name, f->name_zh, f->tier_raw, f->capacity, f->tier, f->fid, f->tier_name, f->tier_field);
     memset(f, 0, sizeof(*f));
 }
 
@@ -131,108 +120,123 @@ static int cmp_values(const void *a, const void *b)
     return strcmp(x, y);
 }
 
-cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
-                              cc__facilities *f)
-{
-    static const cc__facilities_opts defaults;
-    GDALDatasetH ds = NULL;
-    OGRSpatialReferenceH src = NULL, dst = NULL, wgs = NULL;
-    OGRCoordinateTransformationH ct = NULL, ctll = NULL;
-    char **map_raw = NULL, **map_name = NULL;
-    size_t n_map = 0, cap = 0, n_nogeom = 0, n_feat = 0, n_unmapped = 0;
-    char fields[512], unmapped_list[256] = "", tmp[4096] = "";
-    cc_status st = CC_OK;
-    bool is_osm;
+/* The field indexes of a facility layer (-1: absent). */
+typedef struct fac_fields {
+    int tier, name, zh, cap;
+} fac_fields;
 
-    memset(f, 0, sizeof(*f));
-    if (!o) o = &defaults;
-    if (o->lon_field || o->lat_field) {
-        if (!o->lon_field || !o->lat_field) return cc__fail(ctx, CC_ERR_PARAM, "Give both parameters lon_field and lat_field");
-        char xo[160], yo[160];
-        snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field);
-        snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field);
-        const char *oo[] = {xo, yo, "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
-        if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, oo, &is_osm, tmp, sizeof(tmp)))) return CC_ERR_IO;
-    } else if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp)))) {
-        return CC_ERR_IO;
-    }
-    OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
-    if (!lyr) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' has no layer %s", path, o->layer ? o->layer : "");
-        goto out;
-    }
+/* Find the tier, name, Chinese name and capacity fields of @p lyr; records the tier field's name in @p f. */
+static cc_status find_fields(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, OGRLayerH lyr, cc__facilities *f, fac_fields *ix)
+{
+    char fields[512];
     const char *lname = OGR_L_GetName(lyr);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
     cc__list_fields(fd, fields, sizeof(fields));
     int ftier = OGR_FD_GetFieldIndex(fd, o->tier_field ? o->tier_field : "tier");
     if (!o->tier_field && ftier < 0 && (ftier = OGR_FD_GetFieldIndex(fd, "级别")) < 0) ftier = OGR_FD_GetFieldIndex(fd, "等级");
-    if (o->tier_field && ftier < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,
-                      fields);
-        goto out;
-    }
-    if (o->tiers && ftier < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no field <tier> for parameter tiers; name it with parameter tier_field (fields: %s)",
-                      lname, path, fields);
-        goto out;
-    }
-    if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier))))) goto nomem;
+    if (o->tier_field && ftier < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no tier field <%s> (fields: %s)", lname, path, o->tier_field,
+                        fields);
+    if (o->tiers && ftier < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no field <tier> for parameter tiers; name it with parameter tier_field (fields: %s)",
+                        lname, path, fields);
+    if (ftier >= 0 && !(f->tier_field = cc__strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, ftier)))))
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
     int fname = OGR_FD_GetFieldIndex(fd, o->name_field ? o->name_field : "name");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     /* 名称 (name): the name when there is no "name" field, else the Chinese name */
     int fming = OGR_FD_GetFieldIndex(fd, "名称");
     if (!o->name_field && fname < 0) fname = fming;
     else if (fzh < 0 && fming >= 0 && fming != fname) fzh = fming;
-    if (o->name_field && fname < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
-                      fields);
-        goto out;
-    }
+    if (o->name_field && fname < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no name field <%s> (fields: %s)", lname, path, o->name_field,
+                        fields);
     int fcap = o->capacity_field ? OGR_FD_GetFieldIndex(fd, o->capacity_field) : -1;
-    if (o->capacity_field && fcap < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no capacity field <%s> (fields: %s)", lname, path,
-                      o->capacity_field, fields);
-        goto out;
-    }
-    if (o->tiers && (st = parse_tier_map(ctx, o->tiers, &map_raw, &map_name, &n_map))) goto out;
-    for (size_t i = 0; i < n_map; i++)
-        if (add_tier(f, map_name[i]) < 0) goto nomem;
+    if (o->capacity_field && fcap < 0)
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no capacity field <%s> (fields: %s)", lname, path,
+                        o->capacity_field, fields);
+    *ix = (fac_fields){ftier, fname, fzh, fcap};
+    return CC_OK;
+}
 
-    OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
+/* The layer's CRS; a CSV file without one is in WGS84 longitude/latitude. NULL when there is none. */
+static OGRSpatialReferenceH layer_srs(GDALDatasetH ds, OGRLayerH lyr)
+{
+    OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr), src = NULL;
     if (ls) {
         src = cc__srs_clone(ls);
     } else if (!strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV")) {
         src = OSRNewSpatialReference(NULL);
         OSRImportFromEPSG(src, 4326);
         OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
-    } else {
-        st = cc__fail(ctx, CC_ERR_CRS, "Facility layer <%s> in '%s' has no coordinate reference system", lname, path);
-        goto out;
     }
-    if (o->where) {
-        cc__gdal_begin(ctx);
-        OGRErr e = OGR_L_SetAttributeFilter(lyr, o->where);
-        cc__gdal_end(ctx);
-        if (e != OGRERR_NONE) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "Invalid facility filter '%s' for '%s': %s", o->where, path, cc__gdal_msg(ctx));
-            goto out;
+    return src;
+}
+
+/* The point of a feature (a one-point multipoint counts); false when it has none that is finite. */
+static bool feature_point(OGRFeatureH ft, double *x, double *y)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(ft);
+    if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1) g = OGR_G_GetGeometryRef(g, 0);
+    *x = 0;
+    *y = 0;
+    if (g && !OGR_G_IsEmpty(g) && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
+        *x = OGR_G_GetX(g, 0);
+        *y = OGR_G_GetY(g, 0);
+    }
+    return !(!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint || !isfinite(*x) || !isfinite(*y));
+}
+
+/* Facility @p i from feature @p ft (point @p x, @p y): name, raw tier, capacity. Sets *nomem when a
+ * string could not be copied. */
+static cc_status add_facility(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const fac_fields *ix, OGRFeatureH ft, double x,
+                              double y, cc__facilities *f, bool *nomem)
+{
+    char raw[256] = "", nm[64];
+    cc_status st = CC_OK;
+    if (ix->tier >= 0 && OGR_F_IsFieldSetAndNotNull(ft, ix->tier)) cc__normalise_value(OGR_F_GetFieldAsString(ft, ix->tier), raw, sizeof(raw));
+    snprintf(nm, sizeof(nm), "facility %lld", (long long)OGR_F_GetFID(ft));
+    const char *name = ix->name >= 0 && OGR_F_IsFieldSetAndNotNull(ft, ix->name) ? OGR_F_GetFieldAsString(ft, ix->name) : nm;
+    size_t i = f->n;
+    f->x[i] = x;
+    f->y[i] = y;
+    f->fid[i] = OGR_F_GetFID(ft);
+    f->name[i] = cc__strdup(name);
+    if (f->name_zh) f->name_zh[i] = cc__strdup(OGR_F_IsFieldSetAndNotNull(ft, ix->zh) ? OGR_F_GetFieldAsString(ft, ix->zh) : name);
+    f->tier_raw[i] = cc__strdup(raw);
+    f->tier[i] = -1;
+    if (ix->cap >= 0) {
+        /* empty: no limit; else a finite number of at least 0 */
+        const char *cv = OGR_F_IsFieldSetAndNotNull(ft, ix->cap) ? OGR_F_GetFieldAsString(ft, ix->cap) : "";
+        char *end;
+        while (*cv == ' ') cv++;
+        double v = *cv ? strtod(cv, &end) : NAN;
+        if (*cv && (end == cv || *end != '\0' || !isfinite(v) || v < 0)) {
+            st = cc__fail(ctx, CC_ERR_INPUT, "Facility <%s> in '%s' has capacity '%s' in field <%s>: give a number of at least 0, or leave it empty for no limit",
+                          name, path, cv, o->capacity_field);
         }
+        f->capacity[i] = v;
     }
+    f->n++;
+    *nomem = !f->name[i] || !f->tier_raw[i] || (f->name_zh && !f->name_zh[i]);
+    return st;
+}
+
+/* Every feature with a usable point into @p f; counts the features read and those skipped. */
+static cc_status read_features(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, OGRLayerH lyr, const fac_fields *ix,
+                               cc__facilities *f, size_t *n_feat, size_t *n_nogeom)
+{
+    size_t cap = 0;
+    cc_status st = CC_OK;
+    bool nomem = false;
     cc__gdal_begin(ctx);
     OGR_L_ResetReading(lyr);
     OGRFeatureH ft;
-    while (!st && (ft = OGR_L_GetNextFeature(lyr))) {
-        n_feat++;
-        OGRGeometryH g = OGR_F_GetGeometryRef(ft);
-        if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1)
-            g = OGR_G_GetGeometryRef(g, 0);
-        double x = 0, y = 0;
-        if (g && !OGR_G_IsEmpty(g) && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
-            x = OGR_G_GetX(g, 0);
-            y = OGR_G_GetY(g, 0);
-        }
-        if (!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint || !isfinite(x) || !isfinite(y)) {
-            n_nogeom++;
+    while (!st && !nomem && (ft = OGR_L_GetNextFeature(lyr))) {
+        (*n_feat)++;
+        double x, y;
+        if (!feature_point(ft, &x, &y)) {
+            (*n_nogeom)++;
             OGR_F_Destroy(ft);
             continue;
         }
@@ -241,70 +245,81 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             const cc__column cols[] = {CC__COLUMN(f->x, true),        CC__COLUMN(f->y, true),
                                        CC__COLUMN(f->name, true),     CC__COLUMN(f->tier_raw, true),
                                        CC__COLUMN(f->tier, true),     CC__COLUMN(f->fid, true),
-                                       CC__COLUMN(f->name_zh, fzh >= 0), CC__COLUMN(f->capacity, fcap >= 0)};
+                                       CC__COLUMN(f->name_zh, ix->zh >= 0), CC__COLUMN(f->capacity, ix->cap >= 0)};
             if (!cc__realloc_columns(cols, sizeof(cols) / sizeof(cols[0]), c)) {
                 OGR_F_Destroy(ft);
-                cc__gdal_end(ctx);
-                goto nomem;
+                nomem = true;
+                break;
             }
             cap = c;
         }
-        char raw[256] = "", nm[64];
-        if (ftier >= 0 && OGR_F_IsFieldSetAndNotNull(ft, ftier))
-            cc__normalise_value(OGR_F_GetFieldAsString(ft, ftier), raw, sizeof(raw));
-        snprintf(nm, sizeof(nm), "facility %lld", (long long)OGR_F_GetFID(ft));
-        const char *name = fname >= 0 && OGR_F_IsFieldSetAndNotNull(ft, fname) ? OGR_F_GetFieldAsString(ft, fname) : nm;
-        size_t i = f->n;
-        f->x[i] = x;
-        f->y[i] = y;
-        f->fid[i] = OGR_F_GetFID(ft);
-        f->name[i] = cc__strdup(name);
-        if (f->name_zh) f->name_zh[i] = cc__strdup(OGR_F_IsFieldSetAndNotNull(ft, fzh) ? OGR_F_GetFieldAsString(ft, fzh) : name);
-        f->tier_raw[i] = cc__strdup(raw);
-        f->tier[i] = -1;
-        if (fcap >= 0) {
-            /* empty: no limit; else a finite number of at least 0 */
-            const char *cv = OGR_F_IsFieldSetAndNotNull(ft, fcap) ? OGR_F_GetFieldAsString(ft, fcap) : "";
-            char *end;
-            while (*cv == ' ') cv++;
-            double v = *cv ? strtod(cv, &end) : NAN;
-            if (*cv && (end == cv || *end != '\0' || !isfinite(v) || v < 0)) {
-                st = cc__fail(ctx, CC_ERR_INPUT, "Facility <%s> in '%s' has capacity '%s' in field <%s>: give a number of at least 0, or leave it empty for no limit",
-                              name, path, cv, o->capacity_field);
-            }
-            f->capacity[i] = v;
-        }
-        f->n++;
+        st = add_facility(ctx, path, o, ix, ft, x, y, f, &nomem);
         OGR_F_Destroy(ft);
-        if (!f->name[i] || !f->tier_raw[i] || (f->name_zh && !f->name_zh[i])) {
-            cc__gdal_end(ctx);
-            goto nomem;
-        }
+    }
+    if (nomem) {
+        cc__gdal_end(ctx);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
     }
     if (cc__gdal_failures(ctx))
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", lname, path,
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read facility layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), path,
                       cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
-    if (st) goto out;
-    if (n_nogeom)
-        cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
-                 n_nogeom, n_feat);
-    if (f->n == 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no usable points (%zu features)%s", lname, path, n_feat,
-                      n_feat && !ls ? "; for CSV files name the coordinate columns with parameters lon_field and lat_field" : "");
-        goto out;
-    }
+    return st;
+}
 
-    /* tiers: from the map, or every distinct value in sorted order */
-    if (ftier >= 0 && !o->tiers) {
-        char **vals = cc__malloc_array(f->n, sizeof(char *));
-        if (!vals) goto nomem;
-        memcpy(vals, f->tier_raw, f->n * sizeof(char *));
-        qsort(vals, f->n, sizeof(char *), cmp_values);
+/* The facilities' raw tier values, sorted (numbers by value); NULL when out of memory. */
+static char **sorted_tier_values(const cc__facilities *f)
+{
+    char **vals = cc__malloc_array(f->n, sizeof(char *));
+    if (!vals) return NULL;
+    memcpy(vals, f->tier_raw, f->n * sizeof(char *));
+    qsort(vals, f->n, sizeof(char *), cmp_values);
+    return vals;
+}
+
+/* The values of parameter tiers that no facility has (a typo, or the wrong field) fail, listing the values present. */
+static cc_status check_tier_map(cc_ctx *ctx, const char *path, const cc__facilities *f, char **map_raw, size_t n_map)
+{
+    char missing[256] = "", present[256] = "";
+    for (size_t k = 0; k < n_map; k++) {
+        bool hit = false;
+        for (size_t i = 0; i < f->n && !hit; i++) hit = strcmp(map_raw[k], f->tier_raw[i]) == 0;
+        if (!hit && strlen(missing) + strlen(map_raw[k]) + 4 < sizeof(missing)) {
+            if (missing[0]) strcat(missing, ", ");
+            strcat(missing, map_raw[k]);
+        }
+    }
+    if (!missing[0]) return CC_OK;
+    char **vals = sorted_tier_values(f);
+    if (!vals) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
+    for (size_t i = 0; i < f->n; i++) {
+        if (i && !strcmp(vals[i], vals[i - 1])) continue;
+        const char *v = vals[i][0] ? vals[i] : "(empty)";
+        if (strlen(present) + strlen(v) + 8 >= sizeof(present)) {
+            strcat(present, ", ...");
+            break;
+        }
+        if (present[0]) strcat(present, ", ");
+        strcat(present, v);
+    }
+    free(vals);
+    return cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers names value%s %s that no facility of '%s' has in field <%s>; the values present are: %s",
+                    strchr(missing, ',') ? "s" : "", missing, path, f->tier_field ? f->tier_field : "tier", present);
+}
+
+/* Each facility's tier: from the map of parameter tiers, or every distinct value in sorted order. */
+static cc_status assign_tiers(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, bool have_tier_field, char **map_raw,
+                              char **map_name, size_t n_map, cc__facilities *f)
+{
+    size_t n_unmapped = 0;
+    char unmapped_list[256] = "";
+    if (have_tier_field && !o->tiers) {
+        char **vals = sorted_tier_values(f);
+        if (!vals) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
         for (size_t i = 0; i < f->n; i++)
             if (vals[i][0] && add_tier(f, vals[i]) < 0) {
                 free(vals);
-                goto nomem;
+                return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
             }
         free(vals);
     }
@@ -324,61 +339,40 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
             f->tier[i] = tier_index(f, f->tier_raw[i]);
         }
     }
-    /* values of parameter tiers that no facility has: a typo, or the wrong field */
-    if (o->tiers) {
-        char missing[256] = "", present[256] = "";
-        for (size_t k = 0; k < n_map; k++) {
-            bool hit = false;
-            for (size_t i = 0; i < f->n && !hit; i++) hit = strcmp(map_raw[k], f->tier_raw[i]) == 0;
-            if (!hit && strlen(missing) + strlen(map_raw[k]) + 4 < sizeof(missing)) {
-                if (missing[0]) strcat(missing, ", ");
-                strcat(missing, map_raw[k]);
-            }
-        }
-        if (missing[0]) {
-            char **vals = cc__malloc_array(f->n, sizeof(char *));
-            if (!vals) goto nomem;
-            memcpy(vals, f->tier_raw, f->n * sizeof(char *));
-            qsort(vals, f->n, sizeof(char *), cmp_values);
-            for (size_t i = 0; i < f->n; i++) {
-                if (i && !strcmp(vals[i], vals[i - 1])) continue;
-                const char *v = vals[i][0] ? vals[i] : "(empty)";
-                if (strlen(present) + strlen(v) + 8 >= sizeof(present)) {
-                    strcat(present, ", ...");
-                    break;
-                }
-                if (present[0]) strcat(present, ", ");
-                strcat(present, v);
-            }
-            free(vals);
-            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter tiers names value%s %s that no facility of '%s' has in field <%s>; the values present are: %s",
-                          strchr(missing, ',') ? "s" : "", missing, path, f->tier_field ? f->tier_field : "tier", present);
-            goto out;
-        }
-    }
+    cc_status st;
+    if (o->tiers && (st = check_tier_map(ctx, path, f, map_raw, n_map))) return st;
     if (n_unmapped)
         cc__warn(ctx, "%zu facilities of '%s' have tier values not named in parameter tiers (%s); they count for all facilities only", n_unmapped,
                  path, unmapped_list);
+    return CC_OK;
+}
 
-    /* impossible coordinates, before any transformation (PROJ would only say "Invalid latitude") */
-    if (OSRIsGeographic(src)) {
-        bool csv = !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV");
-        for (size_t i = 0; i < f->n; i++) {
-            double x = f->x[i], y = f->y[i];
-            if (fabs(x) <= 180 && fabs(y) <= 90) continue;
-            char where[80];
-            if (csv) snprintf(where, sizeof(where), "line %lld", (long long)f->fid[i] + 1);
-            else snprintf(where, sizeof(where), "feature %lld", (long long)f->fid[i]);
-            bool swapped = fabs(y) <= 180 && fabs(x) <= 90;
-            st = cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' %s (<%.60s>): %s %g, %s %g is not a place on Earth%s", path, where, f->name[i],
-                          "longitude", x, "latitude", y,
-                          swapped ? "; longitude and latitude look swapped" : " (longitude -180..180, latitude -90..90)");
-            goto out;
-        }
+/* Impossible coordinates, before any transformation (PROJ would only say "Invalid latitude"). */
+static cc_status check_lonlat(cc_ctx *ctx, const char *path, GDALDatasetH ds, const cc__facilities *f)
+{
+    bool csv = !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV");
+    for (size_t i = 0; i < f->n; i++) {
+        double x = f->x[i], y = f->y[i];
+        if (fabs(x) <= 180 && fabs(y) <= 90) continue;
+        char where[80];
+        if (csv) snprintf(where, sizeof(where), "line %lld", (long long)f->fid[i] + 1);
+        else snprintf(where, sizeof(where), "feature %lld", (long long)f->fid[i]);
+        bool swapped = fabs(y) <= 180 && fabs(x) <= 90;
+        return cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' %s (<%.60s>): %s %g, %s %g is not a place on Earth%s", path, where, f->name[i],
+                        "longitude", x, "latitude", y,
+                        swapped ? "; longitude and latitude look swapped" : " (longitude -180..180, latitude -90..90)");
     }
+    return CC_OK;
+}
 
-    /* coordinates: WGS84 for output, working CRS for snapping */
-    if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double)))) goto nomem;
+/* Coordinates: WGS84 for output, working CRS @p work_wkt for snapping. */
+static cc_status transform_facilities(cc_ctx *ctx, const char *path, OGRSpatialReferenceH src, const char *work_wkt, cc__facilities *f)
+{
+    OGRSpatialReferenceH dst = NULL, wgs = NULL;
+    OGRCoordinateTransformationH ct = NULL, ctll = NULL;
+    cc_status st = CC_OK;
+    if (!(f->lon = cc__malloc_array(f->n, sizeof(double))) || !(f->lat = cc__malloc_array(f->n, sizeof(double))))
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading facilities");
     memcpy(f->lon, f->x, f->n * sizeof(double));
     memcpy(f->lat, f->y, f->n * sizeof(double));
     dst = cc__srs_from_wkt(work_wkt);
@@ -389,11 +383,76 @@ cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilitie
     ct = dst ? OCTNewCoordinateTransformation(src, dst) : NULL;
     ctll = OCTNewCoordinateTransformation(src, wgs);
     cc__gdal_end(ctx);
-    if (!ct || !ctll) {
-        st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform facilities of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
+    if (!ct || !ctll) st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform facilities of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
+    if (!st && !(st = cc__transform_points(ctx, ct, f->x, f->y, f->n))) st = cc__transform_points(ctx, ctll, f->lon, f->lat, f->n);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (ctll) OCTDestroyCoordinateTransformation(ctll);
+    if (dst) OSRDestroySpatialReference(dst);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    return st;
+}
+
+cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
+                              cc__facilities *f)
+{
+    static const cc__facilities_opts defaults;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH src = NULL;
+    char **map_raw = NULL, **map_name = NULL;
+    size_t n_map = 0, n_nogeom = 0, n_feat = 0;
+    char tmp[4096] = "";
+    cc_status st = CC_OK;
+    bool is_osm;
+    fac_fields ix = {-1, -1, -1, -1};
+
+    memset(f, 0, sizeof(*f));
+    if (!o) o = &defaults;
+    if (o->lon_field || o->lat_field) {
+        if (!o->lon_field || !o->lat_field) return cc__fail(ctx, CC_ERR_PARAM, "Give both parameters lon_field and lat_field");
+        char xo[160], yo[160];
+        snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field);
+        snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field);
+        const char *oo[] = {xo, yo, "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+        if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, oo, &is_osm, tmp, sizeof(tmp)))) return CC_ERR_IO;
+    } else if (!(ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp)))) {
+        return CC_ERR_IO;
+    }
+    OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
+    if (!lyr) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility file '%s' has no layer %s", path, o->layer ? o->layer : "");
         goto out;
     }
-    if ((st = cc__transform_points(ctx, ct, f->x, f->y, f->n)) || (st = cc__transform_points(ctx, ctll, f->lon, f->lat, f->n))) goto out;
+    const char *lname = OGR_L_GetName(lyr);
+    if ((st = find_fields(ctx, path, o, lyr, f, &ix))) goto out;
+    if (o->tiers && (st = parse_tier_map(ctx, o->tiers, &map_raw, &map_name, &n_map))) goto out;
+    for (size_t i = 0; i < n_map; i++)
+        if (add_tier(f, map_name[i]) < 0) goto nomem;
+
+    if (!(src = layer_srs(ds, lyr))) {
+        st = cc__fail(ctx, CC_ERR_CRS, "Facility layer <%s> in '%s' has no coordinate reference system", lname, path);
+        goto out;
+    }
+    if (o->where) {
+        cc__gdal_begin(ctx);
+        OGRErr e = OGR_L_SetAttributeFilter(lyr, o->where);
+        cc__gdal_end(ctx);
+        if (e != OGRERR_NONE) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Invalid facility filter '%s' for '%s': %s", o->where, path, cc__gdal_msg(ctx));
+            goto out;
+        }
+    }
+    if ((st = read_features(ctx, path, o, lyr, &ix, f, &n_feat, &n_nogeom))) goto out;
+    if (n_nogeom)
+        cc__warn(ctx, "Facility file '%s': skipped %zu of %zu features without a usable point (missing coordinates or not points)", path,
+                 n_nogeom, n_feat);
+    if (f->n == 0) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "Facility layer <%s> in '%s' has no usable points (%zu features)%s", lname, path, n_feat,
+                      n_feat && !OGR_L_GetSpatialRef(lyr) ? "; for CSV files name the coordinate columns with parameters lon_field and lat_field" : "");
+        goto out;
+    }
+    if ((st = assign_tiers(ctx, path, o, ix.tier >= 0, map_raw, map_name, n_map, f))) goto out;
+    if (OSRIsGeographic(src) && (st = check_lonlat(ctx, path, ds, f))) goto out;
+    if ((st = transform_facilities(ctx, path, src, work_wkt, f))) goto out;
     cc__info(ctx, "Read %zu facilities from '%s' (%zu tiers)", f->n, path, f->n_tiers);
     goto out;
 nomem:
@@ -405,11 +464,7 @@ out:
     }
     free(map_raw);
     free(map_name);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (ctll) OCTDestroyCoordinateTransformation(ctll);
     if (src) OSRDestroySpatialReference(src);
-    if (dst) OSRDestroySpatialReference(dst);
-    if (wgs) OSRDestroySpatialReference(wgs);
     cc__close_vector(ds, tmp);
     if (st) cc__facilities_free(f);
     return st;
@@ -478,17 +533,11 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
             free(f->tier_raw[i]);
             continue;
         }
-        if (f->name_zh) f->name_zh[o] = f->name_zh[i];
-        f->x[o] = f->x[i];
-        f->y[o] = f->y[i];
-        f->lon[o] = f->lon[i];
-        f->lat[o] = f->lat[i];
-        f->name[o] = f->name[i];
-        f->tier_raw[o] = f->tier_raw[i];
-        f->tier[o] = f->tier[i];
-        f->fid[o] = f->fid[i];
-        if (f->capacity) f->capacity[o] = f->capacity[i];
-        o++;
+        const cc__column cols[] = {CC__COLUMN(f->x, true),    CC__COLUMN(f->y, true),        CC__COLUMN(f->lon, true),
+                                   CC__COLUMN(f->lat, true),  CC__COLUMN(f->name, true),     CC__COLUMN(f->tier_raw, true),
+                                   CC__COLUMN(f->tier, true), CC__COLUMN(f->fid, true),      CC__COLUMN(f->name_zh, f->name_zh != NULL),
+                                   CC__COLUMN(f->capacity, f->capacity != NULL)};
+        cc__move_row(cols, sizeof(cols) / sizeof(cols[0]), o++, i);
     }
     f->n = o;
     if (n_add) {

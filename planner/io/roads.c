@@ -248,13 +248,10 @@ static cc_status project_roads(read_state *s, OGRSpatialReferenceH src, const cc
         memmove(r->x + v_out, r->x + a, (b - a) * sizeof(double));
         memmove(r->y + v_out, r->y + a, (b - a) * sizeof(double));
         r->way_first[w_out] = v_out;
-        r->cls[w_out] = r->cls[w];
-        r->surface[w_out] = r->surface[w];
-        r->maxspeed_kmh[w_out] = r->maxspeed_kmh[w];
-        r->speed_kmh[w_out] = r->speed_kmh[w];
-        r->oneway[w_out] = r->oneway[w];
-        r->roundabout[w_out] = r->roundabout[w];
-        r->way_id[w_out] = r->way_id[w];
+        const cc__column cols[] = {CC__COLUMN(r->cls, true),       CC__COLUMN(r->surface, true), CC__COLUMN(r->maxspeed_kmh, true),
+                                   CC__COLUMN(r->speed_kmh, true), CC__COLUMN(r->oneway, true),  CC__COLUMN(r->roundabout, true),
+                                   CC__COLUMN(r->way_id, true)};
+        cc__move_row(cols, sizeof(cols) / sizeof(cols[0]), w_out, w);
         v_out += b - a;
         w_out++;
     }

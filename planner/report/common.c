@@ -170,7 +170,7 @@ void cc__band_rgb(size_t b, size_t nb, double rgb[3])
     for (int k = 0; k < 3; k++) rgb[k] = (ramp[i][k] * (1 - f) + ramp[i + 1][k] * f) / 255.0;
 }
 
-const char *cc__fmt_int(double v, char *buf, size_t n)
+const char *cc_report_count(double v, char *buf, size_t n)
 {
     char tmp[64];
     snprintf(tmp, sizeof(tmp), "%.0f", fabs(v) < 0.5 ? 0.0 : v);

@@ -58,7 +58,7 @@ static const char *fmt_people(const char *lang, double v, char *buf, size_t n)
         snprintf(buf, n, "%.2f 万", v / 10000.0);
         return buf;
     }
-    return cc__fmt_int(v, buf, n);
+    return cc_report_count(v, buf, n);
 }
 
 /* Tiers in order of level (hospital, emergency station, township centre, village clinic, the

@@ -380,16 +380,11 @@ static void north_arrow(const mapctx *m)
     text(cr, x, y - 28, cc__tr(m->lang, "north"), 9, true, 30, 30, 30, CENTER, true, 0);
 }
 
-static void draw_frame_content(mapctx *m)
+/* The area studied (townships, grey: beyond every band) and the travel-time bands. */
+static void draw_areas(mapctx *m)
 {
     cairo_t *cr = m->cr;
     const rp_data *d = m->d;
-    cairo_save(cr);
-    cairo_rectangle(cr, m->fx, m->fy, m->fw, m->fh);
-    cairo_clip(cr);
-    cairo_set_source_rgb(cr, 0.97, 0.98, 0.99);
-    cairo_paint(cr);
-    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     /* the area studied (townships): grey = beyond every band */
     for (size_t i = 0; i < d->n_adm; i++) {
         cairo_new_path(cr);
@@ -418,6 +413,13 @@ static void draw_frame_content(mapctx *m)
         cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.9);
         cairo_fill(cr);
     }
+}
+
+/* Roads (minor, main, then scenario edits on top) and township boundaries. */
+static void draw_roads(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     /* roads: minor, main, then scenario edits on top */
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
@@ -436,6 +438,13 @@ static void draw_frame_content(mapctx *m)
         path_geom(m, d->adm[i].geom);
         stroke_admin(cr);
     }
+}
+
+/* Uncovered demand. */
+static void draw_uncovered(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     /* uncovered demand: villages beyond the threshold (red rings, the 30 largest), and every
      * point or cell with no road access (grey) or on roads that reach no facility (purple) */
     if (d->points_demand)
@@ -467,26 +476,38 @@ static void draw_frame_content(mapctx *m)
             }
         }
     }
+}
+
+/* What labels keep clear of; NULL when out of memory (no labels then). */
+static boxes *label_obstacles(mapctx *m)
+{
+    const rp_data *d = m->d;
     /* labels avoid each other, the main facility symbols, the proposed sites, the scale bar and
      * the north arrow, and stay inside the frame; a label that fits nowhere is dropped */
     boxes *bx = calloc(1, sizeof(boxes));
-    if (bx) {
-        box_add(bx, m->fx + 4, m->fy + m->fh - 44, m->fx + 180, m->fy + m->fh); /* scale bar (widest) */
-        box_add(bx, m->fx + m->fw - 40, m->fy, m->fx + m->fw, m->fy + 48);      /* north arrow */
-        for (size_t f = 0; f < d->n_fac; f++) {
-            if (!d->fac[f].tier || cc__tier_class(d->fac[f].tier, 0) > 2 || !d->fac[f].snapped) continue;
-            double fx, fy;
-            page_xy(m, d->fac[f].x, d->fac[f].y, &fx, &fy);
-            box_add(bx, fx - 5, fy - 5, fx + 5, fy + 5);
-        }
-        for (size_t i = 0; i < d->n_site; i++) {
-            double px, py;
-            page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
-            box_add(bx, px - 8, py - 8, px + 8, py + 8);
-        }
+    if (!bx) return NULL;
+    box_add(bx, m->fx + 4, m->fy + m->fh - 44, m->fx + 180, m->fy + m->fh); /* scale bar (widest) */
+    box_add(bx, m->fx + m->fw - 40, m->fy, m->fx + m->fw, m->fy + 48);      /* north arrow */
+    for (size_t f = 0; f < d->n_fac; f++) {
+        if (!d->fac[f].tier || cc__tier_class(d->fac[f].tier, 0) > 2 || !d->fac[f].snapped) continue;
+        double fx, fy;
+        page_xy(m, d->fac[f].x, d->fac[f].y, &fx, &fy);
+        box_add(bx, fx - 5, fy - 5, fx + 5, fy + 5);
     }
-    /* township names, at a point inside the township: there, below, above or beside it */
+    for (size_t i = 0; i < d->n_site; i++) {
+        double px, py;
+        page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
+        box_add(bx, px - 8, py - 8, px + 8, py + 8);
+    }
+    return bx;
+}
+
+static void label_townships(mapctx *m, boxes *bx)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     bool zh = !strcmp(m->lang, "zh");
+    /* township names, at a point inside the township: there, below, above or beside it */
     for (size_t i = 0; bx && i < d->n_adm; i++) {
         const char *nm = zh && d->adm[i].name_zh && *d->adm[i].name_zh ? d->adm[i].name_zh : d->adm[i].name;
         if (!nm || !d->adm[i].geom) continue;
@@ -502,6 +523,12 @@ static void draw_frame_content(mapctx *m)
             break;
         }
     }
+}
+
+static void draw_facilities(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     /* facilities: lower tiers first so that hospitals stay visible */
     for (int cls = 7; cls >= 0; cls--)
         for (size_t i = 0; i < d->n_fac; i++) {
@@ -513,6 +540,13 @@ static void draw_frame_content(mapctx *m)
             page_xy(m, d->fac[i].x, d->fac[i].y, &px, &py);
             tier_symbol(cr, c, px, py);
         }
+}
+
+static void label_facilities(mapctx *m, boxes *bx)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    bool zh = !strcmp(m->lang, "zh");
     /* names of hospitals, then 120 stations (at most 12): right, left, above or below the symbol */
     for (int cls = 0; bx && cls <= 1; cls++)
         for (size_t i = 0, shown = 0; i < d->n_fac && shown < 12; i++) {
@@ -533,7 +567,13 @@ static void draw_frame_content(mapctx *m)
                 break;
             }
         }
-    free(bx);
+}
+
+/* The proposed sites: stars numbered P1, P2, ... */
+static void draw_sites(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     for (size_t i = 0; i < d->n_site; i++) {
         double px, py;
         page_xy(m, d->site[i].x, d->site[i].y, &px, &py);
@@ -542,6 +582,26 @@ static void draw_frame_content(mapctx *m)
         snprintf(lb, sizeof(lb), "P%zu", i + 1);
         text(cr, px + 8, py - 14, lb, 8, true, 0, 0, 0, LEFT, true, 0);
     }
+}
+
+static void draw_frame_content(mapctx *m)
+{
+    cairo_t *cr = m->cr;
+    cairo_save(cr);
+    cairo_rectangle(cr, m->fx, m->fy, m->fw, m->fh);
+    cairo_clip(cr);
+    cairo_set_source_rgb(cr, 0.97, 0.98, 0.99);
+    cairo_paint(cr);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    draw_areas(m);
+    draw_roads(m);
+    draw_uncovered(m);
+    boxes *bx = label_obstacles(m);
+    label_townships(m, bx);
+    draw_facilities(m);
+    label_facilities(m, bx);
+    free(bx);
+    draw_sites(m);
     scale_bar(m);
     north_arrow(m);
     cairo_restore(cr);
@@ -577,13 +637,13 @@ static double heading(cairo_t *cr, double x, double y, const char *s)
     return text(cr, x, y, s, 9.5, true, 20, 20, 20, LEFT, false, 200) + 4;
 }
 
-static void legend(mapctx *m, double x, double y, double w, double bottom)
+/* The legend's travel-time bands and who is left out; returns y below them. */
+static double legend_bands(mapctx *m, double x, double y, const char *hl)
 {
     cairo_t *cr = m->cr;
     const rp_data *d = m->d;
-    char buf[256], tb[128], n1[32], n2[32], n3[32], hl[400];
+    char buf[256], n1[32];
     bool zh = !strcmp(m->lang, "zh");
-    head_label(d, m->lang, hl, sizeof(hl));
     if (d->n_head) {
         char hb[480];
         snprintf(hb, sizeof(hb), zh ? "到最近%s的行车时间" : "Travel time to the nearest %s", hl);
@@ -608,13 +668,22 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
     }
     /* who is left out: no road within reach, or roads that reach no facility */
-    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc__fmt_int(d->no_road, n1, sizeof(n1)));
+    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));
     y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
     if (!isnan(unr)) {
-        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc__fmt_int(unr, n1, sizeof(n1)));
+        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc_report_count(unr, n1, sizeof(n1)));
         y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
     }
+    return y;
+}
+
+/* The legend's facility tiers, uncovered villages and proposed sites; returns y below them. */
+static double legend_symbols(mapctx *m, double x, double y)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    char buf[256], tb[128];
     y += 6;
     y += heading(cr, x, y, cc__tr(m->lang, "facilities"));
     for (size_t k = 0; k < d->n_tiers; k++) {
@@ -643,6 +712,14 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, "proposed"), d->n_site);
         y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 14) + 2;
     }
+    return y;
+}
+
+/* The legend's roads and township boundaries; returns y below them. */
+static double legend_roads(mapctx *m, double x, double y)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
     if (d->n_road) {
         y += 6;
         y += heading(cr, x, y, cc__tr(m->lang, "roads"));
@@ -671,22 +748,33 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         stroke_admin(cr);
         y += fmax(text(cr, x + 24, y, cc__tr(m->lang, "admin"), 8.5, false, 30, 30, 30, LEFT, false, 170), 13) + 2;
     }
-    /* key figures box, at the bottom of the panel: the headline tiers only (capable care) */
+    return y;
+}
+
+/* The key figures box, at the bottom of the panel (@p y: the legend's end, @p w wide, down to
+ * @p bottom): the headline tiers @p hl only (capable care). */
+static void key_figures(mapctx *m, double x, double y, double w, double bottom, const char *hl)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    char tb[128], n1[32], n2[32], n3[32];
+    bool zh = !strcmp(m->lang, "zh");
+    double unr = d->n_head ? d->head_unreachable : d->unreachable;
     GString *g = g_string_new("");
     const double *hw = d->n_head ? d->head_within : d->within;
-    g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc__fmt_int(d->total, n1, sizeof(n1)));
+    g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc_report_count(d->total, n1, sizeof(n1)));
     g_string_append_printf(g, zh ? "可达%s：\n" : "Reaching a %s:\n", hl);
     for (size_t b = 0; b < d->nb; b++) {
         char wl[64];
         cc__tr_within(m->lang, d->minutes[b], wl, sizeof(wl));
         double sh = d->total > 0 ? 100 * hw[b] / d->total : 0;
-        g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc__fmt_int(hw[b], n1, sizeof(n1)), sh);
+        g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc_report_count(hw[b], n1, sizeof(n1)), sh);
     }
     double tot = d->total > 0 ? d->total : 1;
-    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc__fmt_int(d->no_road, n1, sizeof(n1)),
+    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
                            100 * d->no_road / tot);
     if (!isnan(unr))
-        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc__fmt_int(unr, n1, sizeof(n1)), 100 * unr / tot);
+        g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc_report_count(unr, n1, sizeof(n1)), 100 * unr / tot);
     else
         g_string_truncate(g, g->len - 1); /* no trailing newline */
     if (d->n_head) {
@@ -709,9 +797,9 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
         char wl[64];
         cc__tr_within(m->lang, d->minutes[k30], wl, sizeof(wl));
         double diff = hw[k30] - d->base_head_within[k30];
-        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc__fmt_int(d->base_head_within[k30], n1, sizeof(n1)),
-                               cc__tr(m->lang, "after"), cc__fmt_int(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
-                               diff > 0 ? "+" : "", cc__fmt_int(diff, n3, sizeof(n3)));
+        g_string_append_printf(ba, "%s\n%s %s → %s %s\n%s %s%s", wl, cc__tr(m->lang, "before"), cc_report_count(d->base_head_within[k30], n1, sizeof(n1)),
+                               cc__tr(m->lang, "after"), cc_report_count(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
+                               diff > 0 ? "+" : "", cc_report_count(diff, n3, sizeof(n3)));
     }
     box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
             text(cr, 0, 0, g->str, 8.3, false, 0, 0, 0, MEASURE, false, w - 12) +
@@ -729,6 +817,16 @@ static void legend(mapctx *m, double x, double y, double w, double bottom)
     }
     g_string_free(g, TRUE);
     g_string_free(ba, TRUE);
+}
+
+static void legend(mapctx *m, double x, double y, double w, double bottom)
+{
+    char hl[400];
+    head_label(m->d, m->lang, hl, sizeof(hl));
+    y = legend_bands(m, x, y, hl);
+    y = legend_symbols(m, x, y);
+    y = legend_roads(m, x, y);
+    key_figures(m, x, y, w, bottom, hl);
 }
 
 static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)

@@ -347,20 +347,39 @@ static void grow_extent(rp_data *d, OGRGeometryH g)
     d->maxy = fmax(d->maxy, e.MaxY);
 }
 
-#define GROW_ARRAY(arr, n, cap)                                                         \
-    do {                                                                                \
-        if ((n) == (cap)) {                                                             \
-            size_t c_ = (cap) ? (cap) * 2 : 64;                                         \
-            void *p_ = cc__realloc_array((arr), c_, sizeof(*(arr)));                    \
-            if (!p_) {                                                                  \
-                OGR_F_Destroy(f); /* the feature being read */                          \
-                goto nomem;                                                             \
-            }                                                                           \
-            (arr) = p_;                                                                 \
-            (cap) = c_;                                                                 \
-            memset((arr) + (n), 0, (c_ - (n)) * sizeof(*(arr)));                        \
-        }                                                                               \
-    } while (0)
+/* A new zeroed slot at the end of the array *@p arr of *@p n elements of @p size bytes (capacity
+ * *@p cap, doubled when full); NULL when out of memory. */
+static void *grow_slot(void *arr, size_t *n, size_t *cap, size_t size)
+{
+    char **a = arr;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        char *p = cc__realloc_array(*a, c, size);
+        if (!p) return NULL;
+        memset(p + *n * size, 0, (c - *n) * size);
+        *a = p;
+        *cap = c;
+    }
+    return *a + (*n)++ * size;
+}
+
+/* One feature into @p d (@p cap: the capacity of the array it grows); false when out of memory. */
+typedef bool (*rp_row_fn)(rp_data *d, OGRFeatureH f, size_t *cap);
+
+/* The first @p max_rows features of layer @p l (none when NULL), each through @p row; false when out of memory. */
+static bool read_layer(rp_data *d, OGRLayerH l, rp_row_fn row, size_t max_rows)
+{
+    size_t cap = 0;
+    OGRFeatureH f;
+    if (!l) return true;
+    OGR_L_ResetReading(l);
+    for (size_t k = 0; k < max_rows && (f = OGR_L_GetNextFeature(l)); k++) {
+        bool ok = row(d, f, &cap);
+        OGR_F_Destroy(f);
+        if (!ok) return false;
+    }
+    return true;
+}
 
 /* "EPSG:4326" for a CRS with an authority code, else "". */
 static void authid_of(OGRSpatialReferenceH sr, char *out, size_t n)
@@ -432,7 +451,7 @@ nomem:
 }
 
 /* The project extent: every layer, in the working CRS; facilities only through those joined to
- * the roads (read_facilities), so that one facility with bad coordinates does not shrink the map to a dot. */
+ * the roads (fac_row), so that one facility with bad coordinates does not shrink the map to a dot. */
 static void project_extent(rp_data *d, GDALDatasetH ds)
 {
     d->px0 = d->py0 = INFINITY;
@@ -494,170 +513,134 @@ static void read_isochrones(rp_data *d, GDALDatasetH ds)
     }
 }
 
-/* The facilities (a siting folder's existing ones give its tiers); false when out of memory. */
-static bool read_facilities(rp_data *d, GDALDatasetH ds)
+/* A facility (a siting folder's existing ones give its tiers). */
+static bool fac_row(rp_data *d, OGRFeatureH f, size_t *cap)
 {
-    OGRLayerH l;
-    OGRFeatureH f;
-    size_t cap_fac = 0;
-    if ((l = GDALDatasetGetLayerByName(ds, "facilities")) || (l = GDALDatasetGetLayerByName(ds, "existing_facilities"))) {
-        OGR_L_ResetReading(l);
-        while ((f = OGR_L_GetNextFeature(l))) {
-            GROW_ARRAY(d->fac, d->n_fac, cap_fac);
-            rp_fac *x = &d->fac[d->n_fac++];
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            if (g) {
-                x->x = OGR_G_GetX(g, 0);
-                x->y = OGR_G_GetY(g, 0);
-            }
-            x->name = fstr(f, "name");
-            x->name_zh = fstr(f, "name_zh");
-            x->tier = fstr(f, "tier");
-            if (!x->tier) x->tier = fstr(f, "tier_value");
-            x->snapped = fnum(f, "snapped", 1) != 0;
-            if (d->is_site && x->tier) { /* the tiers of a siting folder: from its existing facilities */
-                size_t k = tier_index(d, x->tier);
-                if (k == d->n_tiers && k < RP_MAX_TIERS) {
-                    d->tier_name[d->n_tiers++] = x->tier;
-                    for (size_t b = 0; b < CC_MAX_BANDS; b++) d->tier_within[k][b] = NAN;
-                }
-                if (k < RP_MAX_TIERS) {
-                    d->tier_facilities[k]++;
-                    d->tier_snapped[k] += x->snapped;
-                }
-            }
-            if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
-            OGR_F_Destroy(f);
+    rp_fac *x = grow_slot(&d->fac, &d->n_fac, cap, sizeof(*x));
+    if (!x) return false;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g) {
+        x->x = OGR_G_GetX(g, 0);
+        x->y = OGR_G_GetY(g, 0);
+    }
+    x->name = fstr(f, "name");
+    x->name_zh = fstr(f, "name_zh");
+    x->tier = fstr(f, "tier");
+    if (!x->tier) x->tier = fstr(f, "tier_value");
+    x->snapped = fnum(f, "snapped", 1) != 0;
+    if (d->is_site && x->tier) { /* the tiers of a siting folder: from its existing facilities */
+        size_t k = tier_index(d, x->tier);
+        if (k == d->n_tiers && k < RP_MAX_TIERS) {
+            d->tier_name[d->n_tiers++] = x->tier;
+            for (size_t b = 0; b < CC_MAX_BANDS; b++) d->tier_within[k][b] = NAN;
+        }
+        if (k < RP_MAX_TIERS) {
+            d->tier_facilities[k]++;
+            d->tier_snapped[k] += x->snapped;
         }
     }
+    if (x->snapped) grow_extent(d, g); /* a facility far off the roads (bad coordinates) must not set the map extent */
     return true;
-nomem:
-    return false;
 }
 
-/* The townships with their figures, or a siting folder's boundaries only; false when out of memory. */
-static bool read_admin(rp_data *d, GDALDatasetH ds)
+/* A township with its figures, or a siting folder's boundary and name only. */
+static bool admin_row(rp_data *d, OGRFeatureH f, size_t *cap)
 {
-    OGRLayerH l;
-    OGRFeatureH f;
-    size_t cap_adm = 0;
-    l = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
-    if (!l && (l = GDALDatasetGetLayerByName(ds, "admin_areas"))) d->adm_outline_only = true; /* boundaries and names only */
-    if (l) {
-        OGR_L_ResetReading(l);
-        while ((f = OGR_L_GetNextFeature(l))) {
-            GROW_ARRAY(d->adm, d->n_adm, cap_adm);
-            rp_admin *a = &d->adm[d->n_adm++];
-            a->name = fstr(f, "name");
-            a->name_zh = fstr(f, "name_zh");
-            a->code = fstr(f, "code");
-            a->pop = fnum(f, "population", 0);
-            for (size_t b = 0; b < d->nb; b++) {
-                char k[48];
-                snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
-                a->within[b] = fnum(f, k, NAN);
-                snprintf(k, sizeof(k), "share_le_%g", d->minutes[b]);
-                a->share[b] = fnum(f, k, NAN);
-                a->base_within[b] = NAN;
-            }
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            if (g) {
-                a->geom = OGR_G_Clone(g);
-                OGRGeometryH ps = OGR_G_PointOnSurface(g);
-                if (ps) {
-                    a->lx = OGR_G_GetX(ps, 0);
-                    a->ly = OGR_G_GetY(ps, 0);
-                    OGR_G_DestroyGeometry(ps);
-                }
-            }
-            grow_extent(d, g);
-            OGR_F_Destroy(f);
+    rp_admin *a = grow_slot(&d->adm, &d->n_adm, cap, sizeof(*a));
+    if (!a) return false;
+    a->name = fstr(f, "name");
+    a->name_zh = fstr(f, "name_zh");
+    a->code = fstr(f, "code");
+    a->pop = fnum(f, "population", 0);
+    for (size_t b = 0; b < d->nb; b++) {
+        char k[48];
+        snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
+        a->within[b] = fnum(f, k, NAN);
+        snprintf(k, sizeof(k), "share_le_%g", d->minutes[b]);
+        a->share[b] = fnum(f, k, NAN);
+        a->base_within[b] = NAN;
+    }
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g) {
+        a->geom = OGR_G_Clone(g);
+        OGRGeometryH ps = OGR_G_PointOnSurface(g);
+        if (ps) {
+            a->lx = OGR_G_GetX(ps, 0);
+            a->ly = OGR_G_GetY(ps, 0);
+            OGR_G_DestroyGeometry(ps);
         }
     }
+    grow_extent(d, g);
     return true;
-nomem:
-    return false;
 }
 
-/* The drawn roads (open drivable, closed, added, replaced); false when out of memory. */
-static bool read_roads(rp_data *d, GDALDatasetH ds)
+/* A drawn road (open drivable, closed, added, replaced); roads not drivable are not drawn. */
+static bool road_row(rp_data *d, OGRFeatureH f, size_t *cap)
 {
-    OGRLayerH l;
-    OGRFeatureH f;
-    size_t cap_road = 0;
-    if ((l = GDALDatasetGetLayerByName(ds, "roads"))) {
-        OGR_L_ResetReading(l);
-        while ((f = OGR_L_GetNextFeature(l))) {
-            double kmh = fnum(f, "speed_kmh", 0);
-            char *status = fstr(f, "status");
-            if (kmh <= 0 && (!status || !strcmp(status, "open"))) { /* not drivable: not drawn */
-                OGR_F_Destroy(f);
-                continue;
-            }
-            GROW_ARRAY(d->road, d->n_road, cap_road);
-            rp_road *r = &d->road[d->n_road++];
-            r->cls = fstr(f, "class");
-            r->status = status;
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            r->geom = g ? OGR_G_Clone(g) : NULL;
-            OGR_F_Destroy(f);
-        }
-    }
+    double kmh = fnum(f, "speed_kmh", 0);
+    char *status = fstr(f, "status");
+    if (kmh <= 0 && (!status || !strcmp(status, "open"))) return true;
+    rp_road *r = grow_slot(&d->road, &d->n_road, cap, sizeof(*r));
+    if (!r) return false;
+    r->cls = fstr(f, "class");
+    r->status = status;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    r->geom = g ? OGR_G_Clone(g) : NULL;
     return true;
-nomem:
-    return false;
 }
 
-/* Every uncovered point (the map's classes) and the first 50 (the report's list); false when out of memory. */
-static bool read_uncovered(rp_data *d, GDALDatasetH ds)
+/* An uncovered point for the map's no-road and unreachable classes. */
+static bool dot_row(rp_data *d, OGRFeatureH f, size_t *cap)
 {
-    OGRLayerH l;
-    OGRFeatureH f;
-    size_t cap_unc = 0;
-    if ((l = GDALDatasetGetLayerByName(ds, "demand_uncovered"))) {
-        d->n_unc_total = (size_t)OGR_L_GetFeatureCount(l, TRUE);
-        /* every point, for the map's no-road and unreachable classes */
-        size_t cap_dot = 0;
-        OGR_L_ResetReading(l);
-        while ((f = OGR_L_GetNextFeature(l))) {
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            int si = OGR_F_GetFieldIndex(f, "status");
-            const char *status = si >= 0 && OGR_F_IsFieldSetAndNotNull(f, si) ? OGR_F_GetFieldAsString(f, si) : "";
-            if (g && !OGR_G_IsEmpty(g)) {
-                GROW_ARRAY(d->dot, d->n_dot, cap_dot);
-                rp_dot *x = &d->dot[d->n_dot++];
-                x->x = OGR_G_GetX(g, 0);
-                x->y = OGR_G_GetY(g, 0);
-                x->pop = fnum(f, "population", 0);
-                x->kind = !strcmp(status, "no_road_access") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
-            }
-            OGR_F_Destroy(f);
-        }
-        OGR_L_ResetReading(l);
-        while (d->n_unc < 50 && (f = OGR_L_GetNextFeature(l))) {
-            GROW_ARRAY(d->unc, d->n_unc, cap_unc);
-            rp_unc *u = &d->unc[d->n_unc++];
-            double rk = fnum(f, "rank", 0); /* an edited file may hold any number: no overflowing cast */
-            u->rank = rk >= 0 && rk <= 1e9 ? (int)rk : 0;
-            u->pop = fnum(f, "population", 0);
-            u->minutes = fnum(f, "minutes", NAN);
-            u->status = fstr(f, "status");
-            u->name = fstr(f, "name");
-            u->name_zh = fstr(f, "name_zh");
-            u->admin = fstr(f, "admin");
-            u->lon = fnum(f, "lon", NAN);
-            u->lat = fnum(f, "lat", NAN);
-            OGRGeometryH g = OGR_F_GetGeometryRef(f);
-            if (g) {
-                u->x = OGR_G_GetX(g, 0);
-                u->y = OGR_G_GetY(g, 0);
-            }
-            OGR_F_Destroy(f);
-        }
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    int si = OGR_F_GetFieldIndex(f, "status");
+    const char *status = si >= 0 && OGR_F_IsFieldSetAndNotNull(f, si) ? OGR_F_GetFieldAsString(f, si) : "";
+    if (!g || OGR_G_IsEmpty(g)) return true;
+    rp_dot *x = grow_slot(&d->dot, &d->n_dot, cap, sizeof(*x));
+    if (!x) return false;
+    x->x = OGR_G_GetX(g, 0);
+    x->y = OGR_G_GetY(g, 0);
+    x->pop = fnum(f, "population", 0);
+    x->kind = !strcmp(status, "no_road_access") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
+    return true;
+}
+
+/* An uncovered point for the report's list. */
+static bool unc_row(rp_data *d, OGRFeatureH f, size_t *cap)
+{
+    rp_unc *u = grow_slot(&d->unc, &d->n_unc, cap, sizeof(*u));
+    if (!u) return false;
+    double rk = fnum(f, "rank", 0); /* an edited file may hold any number: no overflowing cast */
+    u->rank = rk >= 0 && rk <= 1e9 ? (int)rk : 0;
+    u->pop = fnum(f, "population", 0);
+    u->minutes = fnum(f, "minutes", NAN);
+    u->status = fstr(f, "status");
+    u->name = fstr(f, "name");
+    u->name_zh = fstr(f, "name_zh");
+    u->admin = fstr(f, "admin");
+    u->lon = fnum(f, "lon", NAN);
+    u->lat = fnum(f, "lat", NAN);
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g) {
+        u->x = OGR_G_GetX(g, 0);
+        u->y = OGR_G_GetY(g, 0);
     }
     return true;
-nomem:
-    return false;
+}
+
+/* The facilities, townships, drawn roads and uncovered points (every one for the map's classes, the
+ * first 50 for the report's list); false when out of memory. */
+static bool read_layers(rp_data *d, GDALDatasetH ds)
+{
+    OGRLayerH fac = GDALDatasetGetLayerByName(ds, "facilities");
+    if (!fac) fac = GDALDatasetGetLayerByName(ds, "existing_facilities");
+    OGRLayerH adm = GDALDatasetGetLayerByName(ds, "coverage_by_admin");
+    if (!adm && (adm = GDALDatasetGetLayerByName(ds, "admin_areas"))) d->adm_outline_only = true; /* boundaries and names only */
+    OGRLayerH unc = GDALDatasetGetLayerByName(ds, "demand_uncovered");
+    if (unc) d->n_unc_total = (size_t)OGR_L_GetFeatureCount(unc, TRUE);
+    return read_layer(d, fac, fac_row, SIZE_MAX) && read_layer(d, adm, admin_row, SIZE_MAX) &&
+           read_layer(d, GDALDatasetGetLayerByName(ds, "roads"), road_row, SIZE_MAX) && read_layer(d, unc, dot_row, SIZE_MAX) &&
+           read_layer(d, unc, unc_row, 50);
 }
 
 /* The proposed sites, in the working CRS; false when out of memory. */
@@ -686,8 +669,11 @@ static bool read_sites(rp_data *d, GDALDatasetH ds)
                 OGR_F_Destroy(f);
                 continue;
             }
-            GROW_ARRAY(d->site, d->n_site, cap_site);
-            rp_site *s = &d->site[d->n_site++];
+            rp_site *s = grow_slot(&d->site, &d->n_site, &cap_site, sizeof(*s));
+            if (!s) {
+                OGR_F_Destroy(f);
+                goto nomem;
+            }
             s->x = OGR_G_GetX(g, 0);
             s->y = OGR_G_GetY(g, 0);
             if (ct) OCTTransform(ct, 1, &s->x, &s->y, NULL);
@@ -727,7 +713,7 @@ static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
         project_extent(d, ds);
         read_isochrones(d, ds);
     }
-    ok = ok && read_facilities(d, ds) && read_admin(d, ds) && read_roads(d, ds) && read_uncovered(d, ds) && read_sites(d, ds);
+    ok = ok && read_layers(d, ds) && read_sites(d, ds);
     if (!ok || d->nomem) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d->gpkg);
     GDALClose(ds);
     if (!st && !isfinite(d->minx)) st = cc__fail(ctx, CC_ERR_INPUT, "'%s' holds no geometry to map", d->gpkg);

@@ -137,8 +137,6 @@ int cc__tier_class(const char *tier, size_t index);
 
 /* Colour of travel-time band @p b of @p nb, as 0..1 RGB. */
 void cc__band_rgb(size_t b, size_t nb, double rgb[3]);
-/* "1,234,567" */
-const char *cc__fmt_int(double v, char *buf, size_t n);
 
 /* styles and project (style.c) */
 cc_status cc__styles_write(cc_ctx *ctx, rp_data *d);

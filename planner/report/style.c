@@ -177,31 +177,26 @@ static void r_facilities(GString *g, const rp_data *d, const char *lang, const c
     g_string_free(sy, TRUE);
 }
 
-static void r_single(GString *g, const char *symbol_xml)
+/* A single-symbol renderer: one symbol of type @p sym_type ("marker", "fill") made of @p layer. */
+static void r_single(GString *g, const char *sym_type, const GString *layer)
 {
+    GString *sy = g_string_new("");
+    sym_open(sy, sym_type, "0", 1);
+    g_string_append(sy, layer->str);
+    g_string_append(sy, "      </symbol>\n");
     g_string_append_printf(g, "  <renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n"
-                              "    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", symbol_xml);
-}
-
-static void r_catchments(GString *g)
-{
-    GString *sy = g_string_new("");
-    sym_open(sy, "fill", "0", 1);
-    fill_layer(sy, (rgb){255, 255, 255}, 0, (rgb){90, 90, 90}, 0.3, "dash");
-    g_string_append(sy, "      </symbol>\n");
-    r_single(g, sy->str);
+                              "    <symbols>\n%s    </symbols>\n  </renderer-v2>\n", sy->str);
     g_string_free(sy, TRUE);
 }
 
-/* Admin areas without figures (a siting folder): purple dash-dot outlines, as on the map. */
-static void r_admin_outline(GString *g)
+/* Every area the same unfilled outline (catchments; admin areas without figures, purple dash-dot
+ * as on the map). */
+static void r_single_outline(GString *g, rgb o, double ow, const char *ostyle)
 {
-    GString *sy = g_string_new("");
-    sym_open(sy, "fill", "0", 1);
-    fill_layer(sy, (rgb){255, 255, 255}, 0, (rgb){90, 60, 110}, 0.4, "dash dot");
-    g_string_append(sy, "      </symbol>\n");
-    r_single(g, sy->str);
-    g_string_free(sy, TRUE);
+    GString *l = g_string_new("");
+    fill_layer(l, (rgb){255, 255, 255}, 0, o, ow, ostyle);
+    r_single(g, "fill", l);
+    g_string_free(l, TRUE);
 }
 
 /* A siting folder's isochrones: the area within T after the proposed sites (filled), before them
@@ -228,12 +223,10 @@ static void r_site_isochrones(GString *g, const char *lang)
 /* Every point the same marker (candidates, proposed sites). */
 static void r_single_marker(GString *g, const char *shape, rgb c, double size, rgb o, double ow)
 {
-    GString *sy = g_string_new("");
-    sym_open(sy, "marker", "0", 1);
-    marker_layer(sy, shape, c, size, o, ow);
-    g_string_append(sy, "      </symbol>\n");
-    r_single(g, sy->str);
-    g_string_free(sy, TRUE);
+    GString *l = g_string_new("");
+    marker_layer(l, shape, c, size, o, ow);
+    r_single(g, "marker", l);
+    g_string_free(l, TRUE);
 }
 
 /* A marker whose size is in map units (one demand cell), never drawn smaller than @p min_mm. */
@@ -387,13 +380,13 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     else if (!strcmp(L->name, "isochrones")) r_isochrones(g, d, lang);
     else if (!strcmp(L->name, "existing_facilities")) r_facilities(g, d, lang, "tier");
     else if (!strcmp(L->name, "candidates")) r_single_marker(g, "circle", (rgb){150, 150, 150}, 1.2, (rgb){255, 255, 255}, 0.1);
-    else if (!strcmp(L->name, "catchments")) r_catchments(g);
+    else if (!strcmp(L->name, "catchments")) r_single_outline(g, (rgb){90, 90, 90}, 0.3, "dash");
     else if (!strcmp(L->name, "facilities")) r_facilities(g, d, lang, "tier");
     else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
     else if (!strcmp(L->name, "roads")) r_roads(g, lang);
     else if (!strcmp(L->name, "proposed_sites")) r_single_marker(g, "star", (rgb){255, 215, 0}, 7.0, (rgb){0, 0, 0}, 0.5);
     else if (!strcmp(L->name, "admin_areas")) {
-        r_admin_outline(g);
+        r_single_outline(g, (rgb){90, 60, 110}, 0.4, "dash dot");
         bool has_zh = false;
         for (size_t i = 0; i < d->n_adm; i++) has_zh |= d->adm[i].name_zh != NULL;
         labeling(g, lang && !strcmp(lang, "zh") && has_zh ? "name_zh" : "name");

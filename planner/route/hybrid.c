@@ -37,11 +37,7 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
 void cc__hybrid_free(cc__hybrid *h)
 {
     if (!h) return;
-    free(h->cost);
-    free(h->origin);
-    free(h->road_s);
-    free(h->pos);
-    free(h->heap);
+    CC__FREE_ALL(h->cost, h->origin, h->road_s, h->pos, h->heap);
     memset(h, 0, sizeof(*h));
 }
 

@@ -99,12 +99,7 @@ static cc_status gather_pairs(cc_ctx *ctx, const cc__capacity_in *in, const cc__
 
 void cc__capacity_free(cc__capacity *c)
 {
-    free(c->served);
-    free(c->demand_nearest);
-    free(c->ratio);
-    free(c->index_d);
-    free(c->index_g);
-    free(c->served_d);
+    CC__FREE_ALL(c->served, c->demand_nearest, c->ratio, c->index_d, c->index_g, c->served_d);
     memset(c, 0, sizeof(*c));
 }
 

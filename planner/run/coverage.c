@@ -125,7 +125,7 @@ cc_status cc__check_minutes(cc_ctx *ctx, const double *minutes, size_t n_minutes
 }
 
 /* A coverage run needs facilities, reads admin areas and applies the scenario edits. */
-static const cc__region_opts region_opts = {.need_facilities = true, .read_admin = true, .apply_edits = true};
+static const cc__region_opts region_opts = {.need_facilities = true, .read_admin = true, .apply_edits = true, .roads_optional = true};
 
 static cc_status check_opts(run *r)
 {
@@ -133,7 +133,7 @@ static cc_status check_opts(run *r)
     const cc_coverage_opts *o = r->o;
     cc_status st;
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
-    if ((st = cc__offroad_check(ctx, &o->offroad))) return st;
+    if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if ((st = cc__check_minutes(ctx, o->minutes, o->n_minutes, r->bands_min, r->bands_ms, &r->nb))) return st;
     const double *m = r->bands_min;
@@ -221,12 +221,17 @@ static cc_status compute(run *r)
     r->dfac = cc__malloc_array(r->n_sets * r->reg.dem.n, sizeof(uint32_t));
     if (!r->dtime || !r->dfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for travel times of %zu points", r->reg.dem.n);
     cc__info(ctx, "Computing travel times...");
-    if (r->o->offroad.model == CC_OFFROAD_FRICTION) {
+    if (r->o->in.offroad.model == CC_OFFROAD_FRICTION) {
         if (!(r->dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1)) || !(r->fstart = cc__malloc_array(nf ? nf : 1, 1)) ||
             !(r->reach = cc__calloc_array(nf * r->nb, sizeof(double))))
             return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        return cc__offroad_compute(ctx, &r->o->offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->dpass, r->fstart, r->reach, r->nb,
-                                   r->bands_ms, &r->stage, &r->offroad);
+        if (!r->reg.dem.is_raster) { /* village points: every cell of the grid too */
+            r->gtime = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
+            r->gfac = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
+            if (!r->gtime || !r->gfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the travel-time grid");
+        }
+        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass, r->fstart,
+                                   r->reach, r->nb, r->bands_ms, &r->stage, &r->offroad);
     }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dir, r->dtime,
                           r->dfac)))
@@ -543,12 +548,14 @@ static cc_status account(run *r)
     }
     p->facilities_total = (uint32_t)r->reg.fac->n;
     for (size_t f = 0; f < r->reg.fac->n; f++) p->facilities_snapped += r->fstart ? r->fstart[f] : r->reg.fjoin[f].arc != CC_INVALID_ID;
-    p->graph_nodes = r->reg.graph->n_nodes;
-    p->graph_edges = r->reg.graph->n_edges;
-    p->graph_arcs = r->reg.graph->n_arcs;
-    p->graph_routing_bytes = cc_graph_get_routing_bytes(r->reg.graph);
-    p->graph_geometry_bytes = cc_graph_get_geometry_bytes(r->reg.graph);
-    p->way_vertices = r->reg.graph->n_way_vertices;
+    if (r->reg.graph) { /* no roads: zero */
+        p->graph_nodes = r->reg.graph->n_nodes;
+        p->graph_edges = r->reg.graph->n_edges;
+        p->graph_arcs = r->reg.graph->n_arcs;
+        p->graph_routing_bytes = cc_graph_get_routing_bytes(r->reg.graph);
+        p->graph_geometry_bytes = cc_graph_get_geometry_bytes(r->reg.graph);
+        p->way_vertices = r->reg.graph->n_way_vertices;
+    }
     p->demand_points = nd;
     p->demand_is_raster = r->reg.dem.is_raster;
     snprintf(ri->crs_name, sizeof(ri->crs_name), "%s", r->reg.roads->crs_name);
@@ -599,7 +606,7 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
     /* in a batch: the inputs, graph topology and joins another variant prepared (the friction
      * model links cells and roads itself and loads the usual way) */
-    if (pool && opts->offroad.model != CC_OFFROAD_FRICTION &&
+    if (pool && opts->in.offroad.model != CC_OFFROAD_FRICTION &&
         (st = cc__region_from_pool(ctx, pool, &opts->in, &region_opts, &r.reg, &pooled)))
         goto out;
     if (!pooled && (st = cc__region_load(ctx, &opts->in, &region_opts, &r.reg))) goto out;
@@ -608,19 +615,14 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
                            "crop the population raster to the area of interest, use coarser cells, or map fewer tiers")))
         goto out;
     double t_load = cc__now() - t0;
-    if (!pooled && (st = cc__region_build(ctx, &r.reg, false))) goto out;
+    if (!pooled && (st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
     double t_graph = r.reg.t_graph_s;
     t = cc__now();
     cc__info(ctx, "Joining facilities and population to roads...");
     if (pooled) {
         /* joined already */
-    } else if (opts->offroad.model == CC_OFFROAD_FRICTION) {
-        /* the straight joins only describe the points in the outputs; the friction model
-         * links cells and roads itself, so a point far from any road is no error here */
-        if ((st = cc__snap_index_build(ctx, r.reg.graph, &r.reg.snap)) ||
-            (st = cc__join_points(ctx, r.reg.snap, r.reg.profile, r.reg.fac->x, r.reg.fac->y, r.reg.fac->n, &r.reg.fjoin, &r.reg.foff)) ||
-            (st = cc__join_points(ctx, r.reg.snap, r.reg.profile, r.reg.dem.x, r.reg.dem.y, r.reg.dem.n, &r.reg.djoin, &r.reg.doff)))
-            goto out;
+    } else if (opts->in.offroad.model == CC_OFFROAD_FRICTION) {
+        if ((st = cc__offroad_join(ctx, &r.reg))) goto out;
     } else if ((st = cc__region_join(ctx, &region_opts, &r.reg))) {
         goto out;
     }

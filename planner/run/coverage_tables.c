@@ -117,23 +117,26 @@ static cc_status access_rows(cc__cov_out *c, acc_row **out, size_t *n_out)
     return CC_OK;
 }
 
-static cc_status write_access(cc__cov_out *c)
+/* The admin area of demand point @p i, its Chinese name first; "" when none. */
+static const char *row_admin(const cc__cov_out *c, size_t i)
 {
-    cc_ctx *ctx = c->ctx;
+    if (!c->admin || c->dadmin[i] < 0) return "";
+    const int32_t a = c->dadmin[i];
+    return c->admin->name_zh && c->admin->name_zh[a] && *c->admin->name_zh[a] ? c->admin->name_zh[a] : c->admin->name[a];
+}
+
+/* Why demand point @p i reaches no facility: "no_road_access", "unreachable" or "". */
+static const char *row_reason(const cc__cov_out *c, size_t i)
+{
+    return c->djoin[i].arc == CC_INVALID_ID ? "no_road_access" : c->dtime[i] == CC_INF_COST ? "unreachable" : "";
+}
+
+/* access_by_village.csv (with a byte-order mark): one row per village or block of cells. */
+static cc_status access_csv(cc__cov_out *c, const acc_row *rows, size_t n, const double *lon, const double *lat)
+{
     const cc__demand *d = c->dem;
     const size_t nd = d->n, ns = c->n_sets;
-    acc_row *rows = NULL;
-    size_t n = 0;
-    cc_status st = access_rows(c, &rows, &n);
-    if (st) return st;
-    double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
-    if (!lon || !lat) {
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        goto out;
-    }
-    for (size_t r = 0; r < n; r++) lon[r] = d->x[rows[r].rep], lat[r] = d->y[rows[r].rep];
-    if ((st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n))) goto out;
-    /* the CSV, with a byte-order mark */
+    cc_status st;
     GString *g = g_string_new("\xEF\xBB\xBF");
     g_string_append(g, d->is_raster ? "block_id,cells" : "village_id,name,name_zh");
     g_string_append(g, ",admin,lon,lat,population_persons");
@@ -150,11 +153,7 @@ static cc_status write_access(cc__cov_out *c)
             csv_text(g, d->name && d->name[i] ? d->name[i] : nm);
             csv_text(g, d->name_zh && d->name_zh[i] ? d->name_zh[i] : "");
         }
-        const char *adm = "";
-        if (c->admin && c->dadmin[i] >= 0)
-            adm = c->admin->name_zh && c->admin->name_zh[c->dadmin[i]] && *c->admin->name_zh[c->dadmin[i]] ? c->admin->name_zh[c->dadmin[i]]
-                                                                                                             : c->admin->name[c->dadmin[i]];
-        csv_text(g, adm);
+        csv_text(g, row_admin(c, i));
         g_string_append_printf(g, ",%.6f,%.6f,%.0f", lon[r], lat[r], round(rows[r].pop));
         for (size_t k = 0; k < ns; k++) {
             uint32_t t = c->dtime[k * nd + i];
@@ -162,36 +161,28 @@ static cc_status write_access(cc__cov_out *c)
             else g_string_append_printf(g, ",%.1f", t / 60000.0);
             csv_text(g, t == CC_INF_COST ? "" : fac_name(c, c->dfac[k * nd + i]));
         }
-        const char *why = c->djoin[i].arc == CC_INVALID_ID ? "no_road_access" : c->dtime[i] == CC_INF_COST ? "unreachable" : "";
-        g_string_append_printf(g, ",%s\n", why);
+        g_string_append_printf(g, ",%s\n", row_reason(c, i));
     }
     char path[4300];
-    st = cc__write_text(ctx, cc__stage_path(c->stage, "access_by_village.csv", path, sizeof(path)), g->str);
+    st = cc__write_text(c->ctx, cc__stage_path(c->stage, "access_by_village.csv", path, sizeof(path)), g->str);
     g_string_free(g, TRUE);
-    if (st) goto out;
+    return st;
+}
 
-    /* the same rows as an Excel workbook */
-    cc__stage_path(c->stage, "access_by_village.xlsx", path, sizeof(path));
-    cc__gdal_begin(ctx);
-    GDALDriverH drv = GDALGetDriverByName("XLSX");
-    GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
-    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "access_by_village", NULL, wkbNone, NULL) : NULL;
-    cc__gdal_end(ctx);
-    if (!lyr) {
-        if (ds) GDALClose(ds);
-        st = cc__fail(ctx, CC_ERR_IO, "Unable to create '%s' (GDAL's XLSX driver): %s", path, cc__gdal_msg(ctx));
-        goto out;
-    }
-    int nf = 0;
+/* The fields of access_by_village.xlsx, as the CSV's columns. */
+static cc_status access_xlsx_fields(cc__cov_out *c, OGRLayerH lyr)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__demand *d = c->dem;
+    const size_t ns = c->n_sets;
+    cc_status st;
     if (d->is_raster) {
         st = cc__add_field(ctx, lyr, "block_id", OFTInteger64);
         if (!st) st = cc__add_field(ctx, lyr, "cells", OFTInteger64);
-        nf = 2;
     } else {
         st = cc__add_field(ctx, lyr, "village_id", OFTInteger64);
         if (!st) st = cc__add_field(ctx, lyr, "name", OFTString);
         if (!st) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
-        nf = 3;
     }
     static const char *const fn[] = {"admin", "lon", "lat", "population_persons"};
     static const OGRFieldType ft[] = {OFTString, OFTReal, OFTReal, OFTInteger64};
@@ -204,6 +195,17 @@ static cc_status write_access(cc__cov_out *c)
         if (!st) st = cc__add_field(ctx, lyr, nm, OFTString);
     }
     if (!st) st = cc__add_field(ctx, lyr, "reason", OFTString);
+    return st;
+}
+
+/* The same rows as the CSV into layer @p lyr of access_by_village.xlsx at @p path. */
+static cc_status access_xlsx_rows(cc__cov_out *c, OGRLayerH lyr, const char *path, const acc_row *rows, size_t n, const double *lon,
+                                  const double *lat)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__demand *d = c->dem;
+    const size_t nd = d->n, ns = c->n_sets;
+    cc_status st = CC_OK;
     cc__gdal_begin(ctx);
     for (size_t r = 0; r < n && !st; r++) {
         size_t i = rows[r].rep;
@@ -219,10 +221,7 @@ static cc_status write_access(cc__cov_out *c)
             if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, q, d->name_zh[i]);
             q++;
         }
-        if (c->admin && c->dadmin[i] >= 0)
-            OGR_F_SetFieldString(f, q, c->admin->name_zh && c->admin->name_zh[c->dadmin[i]] && *c->admin->name_zh[c->dadmin[i]]
-                                           ? c->admin->name_zh[c->dadmin[i]]
-                                           : c->admin->name[c->dadmin[i]]);
+        if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, q, row_admin(c, i));
         q++;
         OGR_F_SetFieldDouble(f, q++, lon[r]);
         OGR_F_SetFieldDouble(f, q++, lat[r]);
@@ -235,18 +234,50 @@ static cc_status write_access(cc__cov_out *c)
             }
             q += 2;
         }
-        const char *why = c->djoin[i].arc == CC_INVALID_ID ? "no_road_access" : c->dtime[i] == CC_INF_COST ? "unreachable" : "";
+        const char *why = row_reason(c, i);
         if (*why) OGR_F_SetFieldString(f, q, why);
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
     cc__gdal_end(ctx);
-    (void)nf;
+    return st;
+}
+
+static cc_status write_access(cc__cov_out *c)
+{
+    cc_ctx *ctx = c->ctx;
+    const cc__demand *d = c->dem;
+    acc_row *rows = NULL;
+    size_t n = 0;
+    cc_status st = access_rows(c, &rows, &n);
+    if (st) return st;
+    double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
+    if (!lon || !lat) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++) lon[r] = d->x[rows[r].rep], lat[r] = d->y[rows[r].rep];
+    if ((st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n))) goto out;
+    if ((st = access_csv(c, rows, n, lon, lat))) goto out;
+
+    /* the same rows as an Excel workbook */
+    char path[4300];
+    cc__stage_path(c->stage, "access_by_village.xlsx", path, sizeof(path));
+    cc__gdal_begin(ctx);
+    GDALDriverH drv = GDALGetDriverByName("XLSX");
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "access_by_village", NULL, wkbNone, NULL) : NULL;
+    cc__gdal_end(ctx);
+    if (!lyr) {
+        if (ds) GDALClose(ds);
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to create '%s' (GDAL's XLSX driver): %s", path, cc__gdal_msg(ctx));
+        goto out;
+    }
+    st = access_xlsx_fields(c, lyr);
+    if (!st) st = access_xlsx_rows(c, lyr, path, rows, n, lon, lat);
     if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", path);
 out:
-    free(rows);
-    free(lon);
-    free(lat);
+    CC__FREE_ALL(rows, lon, lat);
     return st;
 }
 

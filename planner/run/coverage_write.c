@@ -666,7 +666,7 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "command", json_object_new_string("coverage"));
     x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    if (o->in.roads) json_object_object_add(x, "roads", json_object_new_string(o->in.roads)); /* none: the friction surface only */
     json_object_object_add(x, "population", json_object_new_string(o->in.population));
     json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
     if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
@@ -713,8 +713,8 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(j, "graph", CC__JSON_NUMS({"nodes", (double)(r->graph_nodes), -1},
         {"edges", (double)(r->graph_edges), -1}, {"arcs", (double)(r->graph_arcs), -1},
         {"way_vertices", (double)((int64_t)r->way_vertices), -1},
-        {"strongly_connected_components", (double)(c->graph->scc_count), -1},
-        {"largest_component_nodes", (double)(c->graph->scc_largest), -1},
+        {"strongly_connected_components", (double)(c->graph ? c->graph->scc_count : 0), -1},
+        {"largest_component_nodes", (double)(c->graph ? c->graph->scc_largest : 0), -1},
         {"routing_bytes", (double)((int64_t)r->graph_routing_bytes), -1},
         {"geometry_bytes", (double)((int64_t)r->graph_geometry_bytes), -1}));
     x = json_object_new_object();
@@ -732,16 +732,16 @@ static cc_status write_summary(cc__cov_out *c)
         json_object *y = json_object_new_object();
         json_object_object_add(x, "model", json_object_new_string("friction"));
         json_object_object_add(x, "neighbours", json_object_new_int(q->neighbours));
-        if (o->offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->offroad.friction));
-        if (o->offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->offroad.dem));
-        if (o->offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->offroad.landcover));
-        if (o->offroad.water) {
-            json_object_object_add(x, "water", json_object_new_string(o->offroad.water));
+        if (o->in.offroad.friction) json_object_object_add(x, "friction", json_object_new_string(o->in.offroad.friction));
+        if (o->in.offroad.dem) json_object_object_add(x, "dem", json_object_new_string(o->in.offroad.dem));
+        if (o->in.offroad.landcover) json_object_object_add(x, "landcover", json_object_new_string(o->in.offroad.landcover));
+        if (o->in.offroad.water) {
+            json_object_object_add(x, "water", json_object_new_string(o->in.offroad.water));
             json_object_object_add(x, "water_barrier_features", json_object_new_int64((int64_t)q->water_barriers));
             json_object_object_add(x, "water_passable_features", json_object_new_int64((int64_t)q->water_passable));
         }
-        if (o->offroad.ferries) {
-            json_object_object_add(x, "ferries", json_object_new_string(o->offroad.ferries));
+        if (o->in.offroad.ferries) {
+            json_object_object_add(x, "ferries", json_object_new_string(o->in.offroad.ferries));
             json_object_object_add(x, "ferries_linked", json_object_new_int64((int64_t)q->ferries_linked));
             json_object_object_add(x, "ferries_unlinked", json_object_new_int64((int64_t)q->ferries_unlinked));
         }

@@ -10,6 +10,7 @@
 
 #include "../access/access_internal.h"
 #include "../graph/roads_internal.h"
+#include "../io/io_internal.h"
 #include "inputs_internal.h"
 
 void cc__region_free(cc__region *r)
@@ -152,9 +153,74 @@ static cc_status read_roads_near(cc_ctx *ctx, const cc_inputs *in, const cc__reg
     return cc_roads_read(ctx, in->roads, &ro, &r->roads);
 }
 
+/* Roads may be left out: a pure off-road run over an external friction surface. */
+static bool roadless(const cc_inputs *in, const cc__region_opts *o)
+{
+    return !in->roads && o->roads_optional && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
+}
+
+/* No road file: an empty network in the working CRS, the one given or the UTM zone of the
+ * population raster's centre. */
+static cc_status empty_roads(cc_ctx *ctx, const cc_inputs *in, cc_roads **out)
+{
+    cc_status st = CC_OK;
+    OGRSpatialReferenceH dst = NULL;
+    cc_roads *r = calloc(1, sizeof(*r));
+    if (!r || !(r->way_first = calloc(1, sizeof(size_t)))) {
+        free(r);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    cc__strtab_init(&r->strings);
+    if (in->crs) {
+        if (!(st = cc__srs_from_user(ctx, in->crs, &dst))) st = cc__check_metric(ctx, dst, in->crs);
+    } else {
+        cc__gdal_init();
+        cc__gdal_begin(ctx);
+        GDALDatasetH ds = GDALOpenEx(in->population, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+        cc__gdal_end(ctx);
+        double gt[6];
+        OGRSpatialReferenceH src = ds && GDALGetSpatialRef(ds) ? cc__srs_clone(GDALGetSpatialRef(ds)) : NULL;
+        if (!ds || !src || GDALGetGeoTransform(ds, gt) != CE_None) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Without roads the working CRS comes from the population raster; '%s' is not a georeferenced raster: give parameter crs",
+                          in->population);
+        } else {
+            double cx = gt[0] + 0.5 * GDALGetRasterXSize(ds) * gt[1], cy = gt[3] + 0.5 * GDALGetRasterYSize(ds) * gt[5];
+            OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+            OSRImportFromEPSG(wgs, 4326);
+            OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+            OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+            OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, wgs);
+            int ok = ct && OCTTransform(ct, 1, &cx, &cy, NULL);
+            if (ct) OCTDestroyCoordinateTransformation(ct);
+            OSRDestroySpatialReference(wgs);
+            if (!ok) st = cc__fail(ctx, CC_ERR_CRS, "Unable to find the longitude/latitude of the centre of '%s'; give parameter crs", in->population);
+            else {
+                dst = OSRNewSpatialReference(NULL);
+                OSRImportFromEPSG(dst, cc__utm_epsg(cx, cy));
+            }
+        }
+        if (src) OSRDestroySpatialReference(src);
+        if (ds) GDALClose(ds);
+    }
+    if (!st) {
+        OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+        cc__srs_name(dst, r->crs_name, sizeof(r->crs_name));
+        if (OSRExportToWkt(dst, &r->crs_wkt) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_CRS, "Unable to express the working CRS as WKT");
+    }
+    if (dst) OSRDestroySpatialReference(dst);
+    if (st) cc_roads_destroy(r);
+    else {
+        cc__info(ctx, "No roads: travel over the friction surface only, working CRS %s", r->crs_name);
+        *out = r;
+    }
+    return st;
+}
+
 cc_status cc__region_check(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *o)
 {
-    if (!in->roads) return cc__fail(ctx, CC_ERR_PARAM, "No road file given (parameter roads)");
+    if (!in->roads && !roadless(in, o))
+        return cc__fail(ctx, CC_ERR_PARAM, o->roads_optional ? "No road file given (parameter roads; it may be left out only with parameter friction)"
+                                                             : "No road file given (parameter roads)");
     if (!in->population) return cc__fail(ctx, CC_ERR_PARAM, "No population file given (parameter population)");
     if (o->need_facilities && !in->facilities && !o->shared_fac)
         return cc__fail(ctx, CC_ERR_PARAM, "No facility file given (parameter facilities)");
@@ -178,6 +244,8 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
         if ((st = read_population(ctx, in, o, o->work_wkt, r))) return st;
         if (r->dem.n == 0) return CC_OK; /* an empty tile: nothing else to read */
         if ((st = read_roads_near(ctx, in, o, r))) return st;
+    } else if (roadless(in, o)) {
+        if ((st = empty_roads(ctx, in, &r->roads))) return st;
     } else {
         cc__info(ctx, "Reading roads...");
         cc_roads_opts ro = roads_opts(in, o);

@@ -31,6 +31,10 @@ typedef struct cc__region_opts {
                               * extent grown by halo_m (an OGR spatial filter); needs work_wkt */
     const cc__facilities *shared_fac; /* facilities read once elsewhere (borrowed; tiles) */
     const cc_profile *shared_profile; /* profile resolved once elsewhere (borrowed; tiles) */
+    bool roads_optional;     /* with a friction raster (cc_inputs.offroad.friction) and a population
+                              * raster the roads may be left out: r->roads is then an empty network
+                              * in the working CRS (cc_inputs.crs, else the UTM zone of the raster's
+                              * centre) and cc__region_build() leaves r->graph NULL */
 } cc__region_opts;
 
 typedef struct cc__region {

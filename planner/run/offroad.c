@@ -60,6 +60,13 @@ static cc_status cell_sizes(cc_ctx *ctx, const cc__grid *g, double *ex, double *
     return CC_OK;
 }
 
+/* The working grid: the population raster's, or the working-CRS grid of village points
+ * (cc__region_grid(), parameter resolution_m). */
+static inline const cc__grid *work_grid(const cc__region *reg)
+{
+    return &cc__region_cells(reg)->grid;
+}
+
 /* Working-CRS points to pixel coordinates (column, row) of grid @p g. */
 static cc_status to_pixels(cc_ctx *ctx, const char *work_wkt, const cc__grid *g, const double *x, const double *y, size_t n, double *px,
                            double *py)
@@ -176,7 +183,7 @@ out:
 
 static cc_status build_surface(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__friction *f, bool *cfc, cc_offroad_result *res)
 {
-    const cc__grid *g = &reg->dem.grid;
+    const cc__grid *g = work_grid(reg);
     const size_t n = (size_t)g->w * g->h;
     cc_status st;
     double *ex = cc__malloc_array((size_t)g->h, sizeof(double)), *ny = cc__malloc_array((size_t)g->h, sizeof(double));
@@ -266,7 +273,7 @@ static cc_status build_ferries(cc_ctx *ctx, const cc_offroad_opts *o, const cc__
 {
     size_t n = 0;
     double *ends = NULL, *len = NULL;
-    cc_status st = cc__lines_ends_to_grid(ctx, o->ferries, "ferry", &reg->dem.grid, &n, &ends, &len);
+    cc_status st = cc__lines_ends_to_grid(ctx, o->ferries, "ferry", work_grid(reg), &n, &ends, &len);
     if (st) return st;
     double kmh = cc__profile_ferry_kmh(reg->profile), wait_s = 60.0 * cc__profile_ferry_wait_min(reg->profile);
     int64_t *tmp = cc__malloc_array(2 * (n ? n : 1), 3 * sizeof(int64_t));
@@ -321,7 +328,7 @@ static cc_status build_links(cc_ctx *ctx, const cc__region *reg, const cc__frict
     uint8_t *ok = cc__malloc_array(g->n_arcs ? g->n_arcs : 1, 1);
     cc_status st = CC_OK;
     if (!px || !py || !ok) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory linking roads to cells");
-    if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, &reg->dem.grid, g->pt_x, g->pt_y, nv, px, py);
+    if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, work_grid(reg), g->pt_x, g->pt_y, nv, px, py);
     for (uint32_t a = 0; a < g->n_arcs && !st; a++) {
         uint32_t w = g->arc_way[a];
         uint32_t cls = reg->roads->cls ? reg->roads->cls[w] : CC__NO_STRING;
@@ -341,232 +348,513 @@ static inline uint32_t to_ms(double s)
     return ms >= (double)CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)ms;
 }
 
-cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
-                              cc__stage *stage, cc_offroad_result *res)
+/* ---- the prepared model: surface, ferries, road links ------------------------------------------ */
+
+cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg)
 {
+    /* the straight joins only describe the points in the outputs; the friction model links cells
+     * and roads itself, so a point far from any road is no error here */
+    cc_status st;
+    if (!reg->graph) { /* no roads: every point off the network */
+        size_t nf = reg->fac ? reg->fac->n : 0, nd = reg->dem.n;
+        reg->fjoin = cc__malloc_array(nf ? nf : 1, sizeof(cc__join));
+        reg->foff = cc__malloc_array(nf ? nf : 1, sizeof(uint32_t));
+        reg->djoin = cc__malloc_array(nd ? nd : 1, sizeof(cc__join));
+        reg->doff = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+        if (!reg->fjoin || !reg->foff || !reg->djoin || !reg->doff) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t i = 0; i < nf; i++) reg->fjoin[i] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, reg->foff[i] = CC_INF_COST;
+        for (size_t i = 0; i < nd; i++) reg->djoin[i] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, reg->doff[i] = CC_INF_COST;
+        return CC_OK;
+    }
+    if ((st = cc__snap_index_build(ctx, reg->graph, &reg->snap))) return st;
+    if (reg->fac && (st = cc__join_points(ctx, reg->snap, reg->profile, reg->fac->x, reg->fac->y, reg->fac->n, &reg->fjoin, &reg->foff)))
+        return st;
+    return cc__join_points(ctx, reg->snap, reg->profile, reg->dem.x, reg->dem.y, reg->dem.n, &reg->djoin, &reg->doff);
+}
+
+/* Memory of the surface, a search workspace per thread and the output raster, checked before any
+ * work; bytes per cell into *per_cell. */
+static cc_status check_memory(cc_ctx *ctx, const cc_offroad_opts *o, size_t ncell, int n_threads, double *per_cell)
+{
+    *per_cell = sizeof(float) * (1.0 + (o->dem ? 1 : 0)) + (double)CC__HYBRID_BYTES_PER_NODE * n_threads + 3.0 * sizeof(float) + 1.0;
+    uint64_t phys = cc__physical_memory();
+    if (phys && *per_cell * (double)ncell > 0.8 * (double)phys)
+        return cc__fail(ctx, CC_ERR_LIMIT, "The friction model needs about %.1f GiB for %zu cells (%.0f bytes per cell) but the machine has %.1f GiB; crop the population raster, use coarser cells or fewer threads",
+                        *per_cell * (double)ncell / 1073741824.0, ncell, *per_cell, (double)phys / 1073741824.0);
+    return CC_OK;
+}
+
+/* The road links of the search, or NULL when the region has no drivable road (a tile whose halo
+ * holds none): the search is then over the cells only. */
+static inline const cc__roadlink *links(const cc__offroad *w)
+{
+    return w->reg->graph ? &w->rl : NULL;
+}
+
+static int run_threads(cc_ctx *ctx)
+{
+    int n = cc_ctx_get_threads(ctx);
+    return n < 1 ? 1 : n;
+}
+
+cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res)
+{
+    memset(w, 0, sizeof(*w));
+    memset(res, 0, sizeof(*res));
+    w->reg = reg;
     const cc__demand *dem = &reg->dem;
-    if (!dem->is_raster)
-        return cc__fail(ctx, CC_ERR_PARAM, "The friction model needs a population raster (parameter population); village points are not supported yet");
-    const cc__grid *g = &dem->grid;
-    const size_t ncell = (size_t)g->w * g->h, nf = reg->fac->n, nd = dem->n;
-    cc__friction f = {0};
-    cc__roadlink rl = {0};
-    cc__hybrid h = {0};
-    cc__hybrid_seed *seeds = NULL;
-    int64_t *fcell = NULL;
-    double *fx = NULL, *fy = NULL;
-    float *bands[3] = {NULL, NULL, NULL};
+    if (!dem->is_raster && !reg->grid.n)
+        return cc__fail(ctx, CC_ERR_INTERNAL, "Village points need the travel-time grid before the friction model");
+    const cc__grid *g = work_grid(reg);
+    const size_t ncell = (size_t)g->w * g->h;
     cc_status st;
     double t0 = cc__now();
-    memset(res, 0, sizeof(*res));
     res->used = true;
     res->cells = ncell;
-
-    /* memory: surface, a search workspace per thread, the output raster, checked before any work */
-    int n_threads = cc_ctx_get_threads(ctx);
-    if (n_threads < 1) n_threads = 1;
-    double per_cell = sizeof(float) * (1.0 + (o->dem ? 1 : 0)) + (double)CC__HYBRID_BYTES_PER_NODE * n_threads + 3.0 * sizeof(float) + 1.0;
-    uint64_t phys = cc__physical_memory();
-    if (phys && per_cell * (double)ncell > 0.8 * (double)phys)
-        return cc__fail(ctx, CC_ERR_LIMIT, "The friction model needs about %.1f GiB for %zu cells (%.0f bytes per cell) but the machine has %.1f GiB; crop the population raster, use coarser cells or fewer threads",
-                        per_cell * (double)ncell / 1073741824.0, ncell, per_cell, (double)phys / 1073741824.0);
-
+    if ((st = check_memory(ctx, o, ncell, run_threads(ctx), &res->bytes_per_cell))) return st;
     cc__info(ctx, "Building the friction surface (%d x %d cells)...", g->w, g->h);
-    if ((st = build_surface(ctx, o, reg, &f, &res->cell_for_cell, res))) goto out;
-    for (size_t i = 0; i < ncell; i++) res->cells_passable += f.spm[i] < INFINITY;
-    if (o->ferries && (st = build_ferries(ctx, o, reg, &f, res))) goto out;
-    if ((st = build_links(ctx, reg, &f, &rl))) goto out;
-    res->transfer_points = rl.n_tp;
-    res->neighbours = f.n_nb;
+    if ((st = build_surface(ctx, o, reg, &w->f, &res->cell_for_cell, res))) return st;
+    for (size_t i = 0; i < ncell; i++) res->cells_passable += w->f.spm[i] < INFINITY;
+    if (o->ferries && (st = build_ferries(ctx, o, reg, &w->f, res))) return st;
+    if (reg->graph && (st = build_links(ctx, reg, &w->f, &w->rl))) return st;
+    if (dem->is_raster) {
+        w->dcell = dem->cell;
+    } else { /* each village starts at the cell that holds it */
+        double *px = cc__malloc_array(dem->n ? dem->n : 1, sizeof(double)), *py = cc__malloc_array(dem->n ? dem->n : 1, sizeof(double));
+        w->dcell_own = cc__malloc_array(dem->n ? dem->n : 1, sizeof(int64_t));
+        st = (!px || !py || !w->dcell_own) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+        if (!st) st = to_pixels(ctx, reg->roads->crs_wkt, g, dem->x, dem->y, dem->n, px, py);
+        for (size_t i = 0; i < dem->n && !st; i++) {
+            int c = (int)floor(px[i]), r = (int)floor(py[i]);
+            c = c < 0 ? 0 : c >= g->w ? g->w - 1 : c; /* the grid covers every village; guard the edges */
+            r = r < 0 ? 0 : r >= g->h ? g->h - 1 : r;
+            w->dcell_own[i] = (int64_t)r * g->w + c;
+        }
+        free(px);
+        free(py);
+        if (st) return st;
+        w->dcell = w->dcell_own;
+    }
+    res->transfer_points = w->rl.n_tp;
+    res->neighbours = w->f.n_nb;
     res->t_surface_s = cc__now() - t0;
-    cc__info(ctx, "Friction surface: %zu of %zu cells passable, %u road-cell transfer points (%.2f s)", res->cells_passable, ncell, rl.n_tp,
-             res->t_surface_s);
+    cc__info(ctx, "Friction surface: %zu of %zu cells passable, %u road-cell transfer points (%.2f s)", res->cells_passable, ncell,
+             w->rl.n_tp, res->t_surface_s);
+    return CC_OK;
+}
 
-    /* facilities: the cell that holds each one */
-    fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t));
-    fx = cc__malloc_array(nf ? nf : 1, sizeof(double));
-    fy = cc__malloc_array(nf ? nf : 1, sizeof(double));
-    seeds = cc__malloc_array(nf ? nf : 1, sizeof(cc__hybrid_seed));
-    if (!fcell || !fx || !fy || !seeds) {
+double cc__offroad_max_speed_ms(const cc__offroad *w)
+{
+    const size_t n = (size_t)w->f.w * w->f.h;
+    float lo = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (w->f.spm[i] > 0 && w->f.spm[i] < lo) lo = w->f.spm[i];
+    return lo < INFINITY ? (w->f.z ? cc__tobler_factor(-0.05) : 1.0) / lo : 0.0;
+}
+
+void cc__offroad_free(cc__offroad *w)
+{
+    cc__roadlink_free(&w->rl);
+    cc__friction_free(&w->f);
+    free(w->dcell_own);
+    memset(w, 0, sizeof(*w));
+}
+
+cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, const double *y, size_t n, int64_t *cell, size_t *n_bad)
+{
+    const cc__grid *g = work_grid(w->reg);
+    double *px = cc__malloc_array(n ? n : 1, sizeof(double)), *py = cc__malloc_array(n ? n : 1, sizeof(double));
+    cc_status st = (!px || !py) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    if (!st) st = to_pixels(ctx, w->reg->roads->crs_wkt, g, x, y, n, px, py);
+    *n_bad = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        cell[i] = -1;
+        if (px[i] >= 0 && py[i] >= 0 && px[i] < g->w && py[i] < g->h) cell[i] = (int64_t)floor(py[i]) * g->w + (int64_t)floor(px[i]);
+        if (cell[i] >= 0 && !(w->f.spm[cell[i]] < INFINITY)) cell[i] = -1;
+        *n_bad += cell[i] < 0;
+    }
+    free(px);
+    free(py);
+    return st;
+}
+
+/* Seeds of the sources flagged in @p in_set (NULL: all) that stand on a passable cell. */
+static size_t make_seeds(const int64_t *src_cell, const uint8_t *in_set, size_t n_src, cc__hybrid_seed *seeds)
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < n_src; i++)
+        if ((!in_set || in_set[i]) && src_cell[i] >= 0) seeds[ns++] = (cc__hybrid_seed){.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
+    return ns;
+}
+
+cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac)
+{
+    const cc__demand *dem = &w->reg->dem;
+    cc__hybrid own = {0};
+    cc__hybrid_seed *seeds = cc__malloc_array(n_src ? n_src : 1, sizeof(cc__hybrid_seed));
+    cc_status st = seeds ? CC_OK : cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (!st && !h) {
+        st = cc__hybrid_init(ctx, &w->f, links(w), &own);
+        h = &own;
+    }
+    if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
+    for (size_t i = 0; i < dem->n && !st; i++) {
+        int64_t c = w->dcell[i];
+        dtime[i] = to_ms(h->cost[c]);
+        if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
+    }
+    for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
+        gtime[c] = to_ms(h->cost[c]);
+        if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
+    }
+    cc__hybrid_free(&own);
+    free(seeds);
+    return st;
+}
+
+/* ---- one bounded search per source, OpenMP over sources ------------------------------------------ */
+
+/* Called with the labels of source @p i's own search (thread @p tid); writes only what belongs
+ * to @p i (or per-thread state). */
+typedef void (*each_fn)(void *user, int tid, size_t i, const cc__hybrid *h);
+
+/* One search per source i with src_cell[i] >= 0 (and in_set[i], when given), bounded by
+ * @p limit_ms, each handed to @p fn; @p h0 (may be NULL) is thread 0's workspace. */
+static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                             uint32_t limit_ms, each_fn fn, void *user, uint64_t *settled)
+{
+    const int threads = run_threads(ctx);
+    cc_status *tst = cc__calloc_array((size_t)threads, sizeof(cc_status)), st = CC_OK;
+    if (!tst) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    const double limit_s = limit_ms / 1000.0 + 0.001;
+    uint64_t n_settled = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) reduction(+ : n_settled)
+#endif
+    {
+        const int tid = cc__omp_thread_num();
+        cc_ctx tctx = {0}; /* thread-private messages; the interrupt flag is shared */
+        tctx.interrupt_flag = ctx->interrupt_flag;
+        cc__hybrid own = {0}, *hp = h0;
+        if (tid != 0 || !h0) {
+            tst[tid] = cc__hybrid_init(&tctx, &w->f, links(w), &own);
+            hp = &own;
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (size_t i = 0; i < n_src; i++) {
+            if (tst[tid] || src_cell[i] < 0 || (in_set && !in_set[i])) continue;
+            cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
+            if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
+            n_settled += hp->settled;
+            fn(user, tid, i, hp);
+        }
+        cc__hybrid_free(&own);
+    }
+    for (int t = 0; t < threads && !st; t++)
+        if (tst[t] == CC_ERR_INTERRUPTED)
+            st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        else if (tst[t])
+            st = cc__fail(ctx, tst[t], "Out of memory for the off-road search workspaces of %d threads", threads);
+    free(tst);
+    if (settled) *settled += n_settled;
+    return st;
+}
+
+/* reach: population within each band of each facility on its own */
+typedef struct reach_job {
+    const cc__demand *dem;
+    const int64_t *dcell;
+    size_t nb;
+    const uint32_t *bands_ms;
+    double *reach;
+} reach_job;
+
+static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
+{
+    (void)tid;
+    const reach_job *j = user;
+    double acc[CC_MAX_BANDS] = {0};
+    for (size_t k = 0; k < j->dem->n; k++) {
+        uint32_t t = to_ms(h->cost[j->dcell[k]]);
+        for (size_t b = 0; b < j->nb; b++)
+            if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
+    }
+    for (size_t b = 0; b < j->nb; b++) j->reach[i * j->nb + b] = acc[b]; /* one write per task */
+}
+
+/* coverage sets: per candidate, the demand points within the limit that it would improve */
+typedef struct sets_job {
+    const cc__demand *dem;
+    const int64_t *dcell;
+    const uint32_t *keep_lt;
+    uint32_t limit_ms;
+    bool store_times;
+    uint32_t **dem_of, **t_of; /* per candidate */
+    size_t *n_of;
+    bool nomem;
+} sets_job;
+
+static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
+{
+    (void)tid;
+    sets_job *s = user;
+    size_t n = 0, cap = 0;
+    uint32_t *d = NULL, *t = NULL;
+    for (size_t i = 0; i < s->dem->n; i++) {
+        if (s->keep_lt && !s->keep_lt[i]) continue;
+        uint32_t tm = to_ms(h->cost[s->dcell[i]]);
+        if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            uint32_t *nd = realloc(d, cap * sizeof(uint32_t)), *nt = s->store_times ? realloc(t, cap * sizeof(uint32_t)) : NULL;
+            if (nd) d = nd;
+            if (nt) t = nt;
+            if (!nd || (s->store_times && !nt)) {
+                s->nomem = true; /* benign race: only ever set to true */
+                free(d);
+                free(t);
+                return;
+            }
+        }
+        d[n] = (uint32_t)i;
+        if (s->store_times) t[n] = tm;
+        n++;
+    }
+    s->dem_of[j] = d;
+    s->t_of[j] = t;
+    s->n_of[j] = n;
+}
+
+cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *cand_cell, size_t n_cand, const uint32_t *keep_lt, uint32_t limit_ms,
+                           bool store_times, cc__sets *out)
+{
+    memset(out, 0, sizeof(*out));
+    const cc__demand *dem = &w->reg->dem;
+    sets_job s = {.dem = dem, .dcell = w->dcell, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
+                  .dem_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)),
+                  .t_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)), .n_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(size_t))};
+    cc_status st = (!s.dem_of || !s.t_of || !s.n_of) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    if (!st) st = each_source(ctx, w, NULL, cand_cell, NULL, n_cand, limit_ms, sets_one, &s, &out->settled);
+    if (!st && s.nomem) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets");
+    uint64_t total = 0;
+    for (size_t j = 0; !st && j < n_cand; j++) total += s.n_of[j];
+    if (!st) {
+        out->n_cand = (uint32_t)n_cand;
+        out->n_dem = (uint32_t)dem->n;
+        out->first = cc__malloc_array(n_cand + 1, sizeof(uint64_t));
+        out->dem = cc__malloc_array(total ? total : 1, sizeof(uint32_t));
+        if (store_times) out->t_ms = cc__malloc_array(total ? total : 1, sizeof(uint32_t));
+        if (!out->first || !out->dem || (store_times && !out->t_ms)) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets");
+    }
+    if (!st) {
+        uint64_t e = 0;
+        for (size_t j = 0; j < n_cand; j++) {
+            out->first[j] = e;
+            if (s.n_of[j]) memcpy(out->dem + e, s.dem_of[j], s.n_of[j] * sizeof(uint32_t));
+            if (store_times && s.n_of[j]) memcpy(out->t_ms + e, s.t_of[j], s.n_of[j] * sizeof(uint32_t));
+            e += s.n_of[j];
+        }
+        out->first[n_cand] = e;
+        out->bytes = (n_cand + 1) * sizeof(uint64_t) + e * (store_times ? 8 : 4);
+    }
+    for (size_t j = 0; s.dem_of && j < n_cand; j++) {
+        free(s.dem_of[j]);
+        if (s.t_of) free(s.t_of[j]);
+    }
+    CC__FREE_ALL(s.dem_of, s.t_of, s.n_of);
+    if (st) {
+        CC__FREE_ALL(out->first, out->dem, out->t_ms);
+        memset(out, 0, sizeof(*out));
+    }
+    return st;
+}
+
+/* within: how many sources (at most 2) reach each demand point within the limit */
+typedef struct count_job {
+    const cc__demand *dem;
+    const int64_t *dcell;
+    uint32_t limit_ms;
+    uint8_t *cnt;
+} count_job;
+
+static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
+{
+    (void)tid;
+    (void)i;
+    count_job *c = user;
+    for (size_t k = 0; k < c->dem->n; k++)
+        if (to_ms(h->cost[c->dcell[k]]) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+}
+
+cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                                   uint32_t limit_ms, uint8_t *cnt)
+{
+    /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
+    count_job c = {.dem = &w->reg->dem, .dcell = w->dcell, .limit_ms = limit_ms, .cnt = cnt};
+    cc__hybrid h = {0};
+    cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
+    const double limit_s = limit_ms / 1000.0 + 0.001;
+    for (size_t i = 0; i < n_src && !st; i++) {
+        if (src_cell[i] < 0 || (in_set && !in_set[i])) continue;
+        cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
+        if (!(st = cc__hybrid_run(ctx, &h, &seed, 1, CC_REVERSE, limit_s))) count_one(&c, 0, i, &h);
+    }
+    cc__hybrid_free(&h);
+    return st;
+}
+
+/* ---- the coverage run's step, in named steps ------------------------------------------------------ */
+
+/* Facilities: the cell that holds each one; a warning naming those left out, an error when none
+ * is left. */
+static cc_status facility_cells(cc_ctx *ctx, const cc__offroad *w, int64_t *fcell, uint8_t *fstart)
+{
+    const cc__facilities *fac = w->reg->fac;
+    size_t nf = fac->n, n_bad;
+    cc_status st = cc__offroad_cells(ctx, w, fac->x, fac->y, nf, fcell, &n_bad);
+    if (st) return st;
+    char list[400] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < nf; i++) {
+        fstart[i] = fcell[i] >= 0;
+        if (fcell[i] >= 0 || k++ >= 4 || strlen(list) >= sizeof(list) - 100) continue;
+        char item[100];
+        snprintf(item, sizeof(item), "%s%.60s", list[0] ? ", " : "", fac->name[i]);
+        strcat(list, item);
+    }
+    if (n_bad == nf)
+        return cc__fail(ctx, CC_ERR_INPUT, "None of the %zu facilities of '%s' stands on a passable cell of the friction surface", nf,
+                        w->reg->in->facilities);
+    if (n_bad)
+        cc__warn(ctx, "%zu of %zu facilities stand outside the friction surface or on a barrier or nodata cell and are left out: %s%s", n_bad, nf,
+                 list, n_bad > 4 ? ", ..." : "");
+    return CC_OK;
+}
+
+void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w)
+{
+    const cc__demand *dem = &w->reg->dem;
+    double p_block = 0, p_all = 0;
+    for (size_t i = 0; i < dem->n; i++) {
+        p_all += dem->pop[i];
+        if (!(w->f.spm[w->dcell[i]] < INFINITY)) p_block += dem->pop[i];
+    }
+    if (p_block > 0)
+        cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
+                      "they are listed as impassable_cell",
+                 p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0);
+}
+
+/* One search per facility set: times and nearest facilities of the demand points; the first set
+ * (all facilities) also gives the accounting figures and the first two bands of the raster. */
+static cc_status set_searches(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *fcell, size_t n_sets, const uint8_t *in_set,
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, float *bands[3], cc_offroad_result *res)
+{
+    const cc__demand *dem = &w->reg->dem;
+    const size_t nf = w->reg->fac->n, nd = dem->n, ncell = (size_t)w->f.w * w->f.h;
+    double pop_reached = 0, off_sum = 0, road_sum = 0;
+    for (size_t k = 0; k < n_sets; k++) {
+        cc_status st = cc__offroad_nearest(ctx, w, h, fcell, in_set + k * nf, nf, dtime + k * nd, dfac + k * nd, gtime ? gtime + k * ncell : NULL,
+                                           gfac ? gfac + k * ncell : NULL);
+        if (st) return st;
+        res->nodes_settled += h->settled;
+        if (k) continue;
+        for (size_t i = 0; i < nd; i++) {
+            int64_t c = w->dcell[i];
+            double pop = dem->pop[i];
+            dpass[i] = w->f.spm[c] < INFINITY;
+            if (!dpass[i])
+                res->population_impassable += pop;
+            else if (dtime[i] == CC_INF_COST)
+                res->population_enclosed += pop;
+            else {
+                pop_reached += pop;
+                road_sum += pop * h->road_s[c];
+                off_sum += pop * (h->cost[c] - h->road_s[c]);
+            }
+        }
+        for (size_t c = 0; c < ncell; c++) {
+            bands[0][c] = h->cost[c] < INFINITY ? (float)(h->cost[c] / 60.0) : (float)NODATA_MIN;
+            bands[1][c] = h->cost[c] < INFINITY ? (float)(h->road_s[c] / 60.0) : (float)NODATA_MIN;
+        }
+    }
+    res->mean_offroad_min = pop_reached > 0 ? off_sum / pop_reached / 60.0 : NAN;
+    res->mean_road_min = pop_reached > 0 ? road_sum / pop_reached / 60.0 : NAN;
+    return CC_OK;
+}
+
+/* On foot to the nearest road: a walking-only search from every cell a road passes through. */
+static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc_offroad_result *res)
+{
+    const cc__demand *dem = &w->reg->dem;
+    const size_t ncell = (size_t)w->f.w * w->f.h;
+    cc__hybrid hw = {0};
+    cc__hybrid_seed *ws = cc__malloc_array(w->rl.n_tp ? w->rl.n_tp : 1, sizeof(cc__hybrid_seed));
+    if (!ws) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (uint32_t t = 0; t < w->rl.n_tp; t++) ws[t] = (cc__hybrid_seed){.node = (uint64_t)w->rl.tp_cell[t], .cost_s = 0, .origin = 0};
+    cc_status st = cc__hybrid_init(ctx, &w->f, NULL, &hw);
+    if (!st) st = cc__hybrid_run(ctx, &hw, ws, w->rl.n_tp, CC_REVERSE, INFINITY);
+    res->nodes_settled += hw.settled;
+    free(ws);
+    if (!st) {
+        static const double lim_min[3] = {15, 30, 60};
+        for (size_t i = 0; i < dem->n; i++) {
+            double c = hw.cost[w->dcell[i]];
+            for (int b = 0; b < 3; b++)
+                if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
+        }
+        for (size_t c = 0; c < ncell; c++) band[c] = hw.cost[c] < INFINITY ? (float)(hw.cost[c] / 60.0) : (float)NODATA_MIN;
+    }
+    cc__hybrid_free(&hw);
+    return st;
+}
+
+cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
+                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
+{
+    cc__offroad w;
+    cc__hybrid h = {0};
+    int64_t *fcell = NULL;
+    float *bands[3] = {NULL, NULL, NULL};
+    cc_status st = cc__offroad_prepare(ctx, o, reg, &w, res);
+    const size_t nf = reg->fac->n, ncell = res->cells;
+    if (st) goto out;
+    if (!(fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         goto out;
     }
-    if ((st = to_pixels(ctx, reg->roads->crs_wkt, g, reg->fac->x, reg->fac->y, nf, fx, fy))) goto out;
-    size_t n_bad = 0;
-    char list[400] = "";
-    for (size_t i = 0; i < nf; i++) {
-        fcell[i] = -1;
-        if (fx[i] >= 0 && fy[i] >= 0 && fx[i] < g->w && fy[i] < g->h) fcell[i] = (int64_t)floor(fy[i]) * g->w + (int64_t)floor(fx[i]);
-        if (fcell[i] < 0 || !(f.spm[fcell[i]] < INFINITY)) {
-            if (n_bad++ < 4 && strlen(list) < sizeof(list) - 100) {
-                char item[100];
-                snprintf(item, sizeof(item), "%s%.60s", list[0] ? ", " : "", reg->fac->name[i]);
-                strcat(list, item);
-            }
-            fcell[i] = -1;
-        }
-    }
-    for (size_t i = 0; i < nf; i++) fstart[i] = fcell[i] >= 0;
-    if (n_bad == nf) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "None of the %zu facilities of '%s' stands on a passable cell of the friction surface", nf, reg->in->facilities);
-        goto out;
-    }
-    if (n_bad)
-        cc__warn(ctx, "%zu of %zu facilities stand outside the friction surface or on a barrier or nodata cell and are left out: %s%s", n_bad, nf, list,
-                 n_bad > 4 ? ", ..." : "");
-
-    {
-        double p_block = 0, p_all = 0;
-        for (size_t i = 0; i < nd; i++) {
-            p_all += dem->pop[i];
-            if (!(f.spm[dem->cell[i]] < INFINITY)) p_block += dem->pop[i];
-        }
-        if (p_block > 0)
-            cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
-                          "they are listed as impassable_cell",
-                     p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0);
-    }
-    if ((st = cc__hybrid_init(ctx, &f, &rl, &h))) goto out;
+    if ((st = facility_cells(ctx, &w, fcell, fstart))) goto out;
+    cc__offroad_warn_impassable(ctx, &w);
+    if ((st = cc__hybrid_init(ctx, &w.f, links(&w), &h))) goto out;
     for (int b = 0; b < 3; b++)
         if (!(bands[b] = cc__malloc_array(ncell, sizeof(float)))) {
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road raster");
             goto out;
         }
     double t1 = cc__now();
-    double pop_reached = 0, off_sum = 0, road_sum = 0;
-    for (size_t k = 0; k < n_sets; k++) {
-        size_t ns = 0;
-        for (size_t i = 0; i < nf; i++)
-            if (in_set[k * nf + i] && fcell[i] >= 0) seeds[ns++] = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
-        if ((st = cc__hybrid_run(ctx, &h, seeds, ns, CC_REVERSE, INFINITY))) goto out;
-        res->nodes_settled += h.settled;
-        for (size_t i = 0; i < nd; i++) {
-            int64_t c = dem->cell[i];
-            uint32_t t = to_ms(h.cost[c]);
-            dtime[k * nd + i] = t;
-            dfac[k * nd + i] = t == CC_INF_COST ? CC_INVALID_ID : h.origin[c];
-            if (k == 0) {
-                double pop = dem->pop[i];
-                dpass[i] = f.spm[c] < INFINITY;
-                if (!dpass[i])
-                    res->population_impassable += pop;
-                else if (t == CC_INF_COST)
-                    res->population_enclosed += pop;
-                else {
-                    pop_reached += pop;
-                    road_sum += pop * h.road_s[c];
-                    off_sum += pop * (h.cost[c] - h.road_s[c]);
-                }
-            }
-        }
-        if (k == 0)
-            for (size_t c = 0; c < ncell; c++) {
-                bands[0][c] = h.cost[c] < INFINITY ? (float)(h.cost[c] / 60.0) : (float)NODATA_MIN;
-                bands[1][c] = h.cost[c] < INFINITY ? (float)(h.road_s[c] / 60.0) : (float)NODATA_MIN;
-            }
-    }
-    /* reach of each facility on its own, searches bounded by the largest threshold: one search
-     * workspace per thread (thread 0 reuses the one above); each facility's row is its own */
-    {
-        const int threads = n_threads;
-        cc_status *tst = cc__calloc_array((size_t)threads, sizeof(cc_status));
-        if (!tst) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-            goto out;
-        }
-        const double limit_s = bands_ms[nb - 1] / 1000.0 + 0.001;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-        {
-            const int tid = cc__omp_thread_num();
-            cc_ctx tctx = {0}; /* thread-private messages; the interrupt flag is shared */
-            tctx.interrupt_flag = ctx->interrupt_flag;
-            cc__hybrid own = {0}, *hp = &h;
-            cc__hybrid_seed seed;
-            if (tid != 0) {
-                tst[tid] = cc__hybrid_init(&tctx, &f, &rl, &own);
-                hp = &own;
-            }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-            for (size_t i = 0; i < nf; i++) {
-                double acc[CC_MAX_BANDS] = {0};
-                if (tst[tid] || fcell[i] < 0) {
-                    for (size_t b = 0; b < nb; b++) reach[i * nb + b] = 0;
-                    continue;
-                }
-                seed = (cc__hybrid_seed){.node = (uint64_t)fcell[i], .cost_s = 0, .origin = (uint32_t)i};
-                if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
-#ifdef _OPENMP
-#pragma omp atomic
-#endif
-                res->nodes_settled += hp->settled;
-                for (size_t j = 0; j < nd; j++) {
-                    uint32_t t = to_ms(hp->cost[dem->cell[j]]);
-                    for (size_t b = 0; b < nb; b++)
-                        if (t <= bands_ms[b]) acc[b] += dem->pop[j];
-                }
-                for (size_t b = 0; b < nb; b++) reach[i * nb + b] = acc[b];
-            }
-            if (tid != 0) cc__hybrid_free(&own);
-        }
-        for (int t = 0; t < threads && !st; t++)
-            if (tst[t] == CC_ERR_INTERRUPTED)
-                st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-            else if (tst[t])
-                st = cc__fail(ctx, tst[t], "Out of memory for the off-road search workspaces of %d threads", threads);
-        free(tst);
-        if (st) goto out;
-    }
-    res->mean_offroad_min = pop_reached > 0 ? off_sum / pop_reached / 60.0 : NAN;
-    res->mean_road_min = pop_reached > 0 ? road_sum / pop_reached / 60.0 : NAN;
-
-    /* on foot to the nearest road: a walking-only search from every cell a road passes through */
-    {
-        cc__hybrid hw = {0};
-        size_t nseed = 0;
-        cc__hybrid_seed *ws = cc__malloc_array(rl.n_tp ? rl.n_tp : 1, sizeof(cc__hybrid_seed));
-        if (!ws) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-            goto out;
-        }
-        for (uint32_t t = 0; t < rl.n_tp; t++) ws[nseed++] = (cc__hybrid_seed){.node = (uint64_t)rl.tp_cell[t], .cost_s = 0, .origin = 0};
-        cc__hybrid_free(&h); /* reuse the memory */
-        st = cc__hybrid_init(ctx, &f, NULL, &hw);
-        if (!st) st = cc__hybrid_run(ctx, &hw, ws, nseed, CC_REVERSE, INFINITY);
-        res->nodes_settled += hw.settled;
-        free(ws);
-        if (!st) {
-            static const double lim_min[3] = {15, 30, 60};
-            for (size_t i = 0; i < nd; i++) {
-                double c = hw.cost[dem->cell[i]];
-                for (int b = 0; b < 3; b++)
-                    if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
-            }
-            for (size_t c = 0; c < ncell; c++) bands[2][c] = hw.cost[c] < INFINITY ? (float)(hw.cost[c] / 60.0) : (float)NODATA_MIN;
-        }
-        cc__hybrid_free(&hw);
-        if (st) goto out;
-    }
+    if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
+    /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
+     * reuses the workspace above); each facility's row is its own */
+    reach_job rj = {.dem = &reg->dem, .dcell = w.dcell, .nb = nb, .bands_ms = bands_ms, .reach = reach};
+    for (size_t i = 0; i < nf * nb; i++) reach[i] = 0;
+    if ((st = each_source(ctx, &w, &h, fcell, NULL, nf, bands_ms[nb - 1], reach_one, &rj, &res->nodes_settled))) goto out;
+    cc__hybrid_free(&h); /* reuse the memory */
+    if ((st = road_on_foot(ctx, &w, bands[2], res))) goto out;
     res->t_search_s = cc__now() - t1;
-    res->bytes_per_cell = per_cell;
     {
         char path[4400];
         const char *names[3] = {"minutes to the nearest facility, every cell (friction model)", "minutes of that time spent on roads",
                                 "minutes on foot to the nearest road"};
-        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), g, 3, bands, names, NODATA_MIN);
+        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), work_grid(reg), 3, bands, names, NODATA_MIN);
     }
 out:
     for (int b = 0; b < 3; b++) free(bands[b]);
     cc__hybrid_free(&h);
-    cc__roadlink_free(&rl);
-    cc__friction_free(&f);
-    free(seeds);
+    cc__offroad_free(&w);
     free(fcell);
-    free(fx);
-    free(fy);
     return st;
 }

@@ -4,13 +4,17 @@
 
 #include "carecircle/cc_coverage.h"
 #include "../io/write_internal.h"
+#include "../access/sets_internal.h"
+#include "../graph/friction_internal.h"
+#include "../route/hybrid_internal.h"
 #include "inputs_internal.h"
 
 /* Check the friction options before any work (CC_ERR_PARAM naming the parameter). */
 cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
 
 /*
- * Travel times of every demand point of @p reg (a population raster: the working grid) with the
+ * Travel times of every demand point of @p reg (on the population raster's grid, or village points
+ * on the grid of cc__region_grid(): then also gtime/gfac of every grid cell, n_sets x cells) with the
  * friction model: the surface from the inputs of @p o, the road links, one search per facility
  * set (row k of @p in_set, n_sets x n_fac) towards the facilities. Fills dtime/dfac (n_sets x
  * n_dem, CC_INF_COST when none), dpass (1: the point's cell is passable), fstart (1: the facility
@@ -19,7 +23,48 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
  * and writes offroad.tif into @p stage.
  */
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
-                              uint32_t *dtime, uint32_t *dfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb, const uint32_t *bands_ms,
-                              cc__stage *stage, cc_offroad_result *res);
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
+                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res);
+
+/* ---- the friction model for any run (coverage, siting, travel time) ---------------------------------
+ * A prepared model holds the surface on the population grid (the working grid), the ferry links
+ * and the road links of the region; searches run towards the sources (patient -> facility). */
+typedef struct cc__offroad {
+    const cc__region *reg; /* borrowed */
+    cc__friction f;
+    cc__roadlink rl;
+    const int64_t *dcell;  /* the cell of each demand point: the raster's own, or the cell holding a village */
+    int64_t *dcell_own;
+} cc__offroad;
+
+/* The straight joins of the region's facilities and demand, for the outputs only: a point far
+ * from a road is no error with the friction model (unlike cc__region_join()). */
+cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg);
+/* Memory check (before any work), surface, ferries and road links; the figures of @p res. */
+cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res);
+void cc__offroad_free(cc__offroad *w);
+/* The highest walking speed on the surface, m/s (Tobler's best downhill factor included with a
+ * DEM); 0 when no cell is passable. */
+double cc__offroad_max_speed_ms(const cc__offroad *w);
+/* The cell holding each point (working CRS), -1 when outside the grid or impassable; their count
+ * into *n_bad. */
+cc_status cc__offroad_cells(cc_ctx *ctx, const cc__offroad *w, const double *x, const double *y, size_t n, int64_t *cell, size_t *n_bad);
+/* Warn about the people on impassable cells (no time for them). */
+void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w);
+/* Time (ms; CC_INF_COST: none) of every demand point to the nearest source of @p in_set (NULL:
+ * all) standing on a cell (src_cell >= 0), and that source (dfac may be NULL); with @p gtime
+ * (village points) also of every cell of the working grid (gfac may be NULL). @p h: a search
+ * workspace to reuse, or NULL. */
+cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                              uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac);
+/* Coverage sets of candidates standing on cells (cand_cell >= 0; others get empty sets): the
+ * demand points within @p limit_ms whose time is below keep_lt[i] (NULL: all), as
+ * cc__sets_build() makes them on the roads (OpenMP over candidates, candidate order). */
+cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *cand_cell, size_t n_cand, const uint32_t *keep_lt, uint32_t limit_ms,
+                           bool store_times, cc__sets *out);
+/* cnt[i] += 1 (up to 2) for every source of @p in_set that reaches demand point i within
+ * @p limit_ms. */
+cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
+                                   uint32_t limit_ms, uint8_t *cnt);
 
 #endif

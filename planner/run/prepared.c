@@ -266,6 +266,7 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     *used = false;
     memset(r, 0, sizeof(*r));
     if (!pool || o->halo_m > 0 || o->work_wkt || o->win[2] || o->shared_fac || o->shared_profile) return CC_OK;
+    if (!in->roads || in->offroad.model != CC_OFFROAD_STRAIGHT) return CC_OK; /* the friction model links cells itself */
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
     char ikey[65];

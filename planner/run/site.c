@@ -16,6 +16,7 @@
 #include "../site/site_internal.h"
 #include "../access/sets_internal.h"
 #include "inputs_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 
 typedef struct result_impl {
@@ -71,6 +72,12 @@ typedef struct run {
     bool sets_elsewhere; /* the sets were gathered by another process (planner/mpi) */
     /* evaluation */
     uint32_t *dtime[2], *dfac[2], *gtime[2], *gfac[2];
+    /* the friction model (in.offroad): every time is a search over cells and roads from the cell
+     * that holds a facility or candidate (fcell, ccell; -1: none passable) */
+    bool fric;
+    cc__offroad off;
+    cc_offroad_result offres;
+    int64_t *fcell, *ccell;
     cc__stage stage;
     result_impl *res;
 } run;
@@ -94,6 +101,8 @@ static void run_free(run *r)
     free(r->leg2_d);
     free(r->leg2_g);
     cc__sets_free(&r->sets);
+    cc__offroad_free(&r->off);
+    CC__FREE_ALL(r->fcell, r->ccell);
     for (int k = 0; k < 2; k++) {
         CC__FREE_ALL(r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]);
     }
@@ -113,6 +122,11 @@ static cc_status check_opts(run *r)
     const cc_site_opts *o = r->o;
     cc_status st;
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
+    if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
+    r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
+    if (r->fric && (o->emergency || o->capable_tiers))
+        return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction times patients towards the sites; parameters emergency and capable_tiers are not supported with it yet");
+    if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give parameter candidate_tiers, candidates or candidate_roads");
@@ -202,9 +216,7 @@ static cc_status chain_leg2(run *r)
         st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.gjoin, r->reg.goff, grid->n, CC_REVERSE,
                          r->leg2_g, fdummy);
 out:
-    free(cap_t);
-    free(set);
-    free(fdummy);
+    CC__FREE_ALL(cap_t, set, fdummy);
     return st;
 }
 
@@ -229,8 +241,7 @@ static cc_status facility_roles(run *r)
         r->fixed[f] = fixed_t[t];
         r->fac_cand[f] = cand_t[t] && !fixed_t[t];
     }
-    free(fixed_t);
-    free(cand_t);
+    CC__FREE_ALL(fixed_t, cand_t);
     return st;
 }
 
@@ -256,14 +267,34 @@ static cc_status load_inputs(run *r)
     return CC_OK;
 }
 
+/* The friction model: the surface and the road links, and the cell of every facility. */
+static cc_status offroad_prepare(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    size_t nf = r->reg.fac ? r->reg.fac->n : 0, n_bad = 0;
+    cc_status st;
+    if ((st = cc__offroad_prepare(ctx, &r->o->in.offroad, &r->reg, &r->off, &r->offres))) return st;
+    if (!(r->fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (nf && (st = cc__offroad_cells(ctx, &r->off, r->reg.fac->x, r->reg.fac->y, nf, r->fcell, &n_bad))) return st;
+    if (n_bad)
+        cc__warn(ctx, "%zu of %zu facilities stand outside the friction surface or on a barrier or nodata cell and are left out", n_bad, nf);
+    cc__offroad_warn_impassable(ctx, &r->off);
+    return CC_OK;
+}
+
 static cc_status join_all(run *r)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
-    if ((st = cc__region_join(ctx, &region_opts, &r->reg))) return st;
+    if (r->fric) {
+        if ((st = cc__offroad_join(ctx, &r->reg))) return st;
+    } else if ((st = cc__region_join(ctx, &region_opts, &r->reg))) {
+        return st;
+    }
     if (r->have_cpts && (st = cc__join_points(ctx, r->reg.snap, r->reg.profile, r->cpts.x, r->cpts.y, r->cpts.n, &r->pjoin, &r->poff)))
         return st;
-    return cc__region_grid(ctx, &r->reg);
+    if ((st = cc__region_grid(ctx, &r->reg))) return st;
+    return r->fric ? offroad_prepare(r) : CC_OK; /* village points: the surface is on the grid */
 }
 
 /* ---- candidates -------------------------------------------------------------------------------------- */
@@ -308,7 +339,7 @@ static cc_status make_candidates(run *r, cc_site_result *res)
     uint32_t off_fac = 0, off_layer = 0;
     for (size_t f = 0; (r->reg.fac != NULL) && f < r->reg.fac->n; f++) {
         if (!r->fac_cand[f]) continue;
-        if (r->reg.fjoin[f].arc == CC_INVALID_ID) {
+        if (r->reg.fjoin[f].arc == CC_INVALID_ID && !r->fric) {
             off_fac++;
             continue;
         }
@@ -318,7 +349,7 @@ static cc_status make_candidates(run *r, cc_site_result *res)
         res->candidates_facility++;
     }
     for (size_t f = 0; r->have_cpts && f < r->cpts.n; f++) {
-        if (r->pjoin[f].arc == CC_INVALID_ID) {
+        if (r->pjoin[f].arc == CC_INVALID_ID && !r->fric) {
             off_layer++;
             continue;
         }
@@ -374,15 +405,10 @@ static cc_status make_candidates(run *r, cc_site_result *res)
                 (*n_src)--;
                 continue;
             }
-            c->x[k] = c->x[i];
-            c->y[k] = c->y[i];
-            c->lon[k] = c->lon[i];
-            c->lat[k] = c->lat[i];
-            c->join[k] = c->join[i];
-            c->off[k] = c->off[i];
-            c->source[k] = c->source[i];
-            c->name[k] = c->name[i];
-            k++;
+            const cc__column cols[] = {CC__COLUMN(c->x, true),      CC__COLUMN(c->y, true),    CC__COLUMN(c->lon, true),
+                                       CC__COLUMN(c->lat, true),    CC__COLUMN(c->join, true), CC__COLUMN(c->off, true),
+                                       CC__COLUMN(c->source, true), CC__COLUMN(c->name, true)};
+            cc__move_row(cols, sizeof(cols) / sizeof(cols[0]), k++, i);
         }
         for (size_t i = k; i < c->n; i++) c->name[i] = NULL;
         c->n = k;
@@ -402,6 +428,38 @@ nomem:
 out:
     cc__road_pts_free(&rp);
     return st;
+}
+
+/* The friction model: each candidate starts at the cell that holds it; candidates outside the
+ * surface or on an impassable cell are left out (counted with those off the roads). */
+static cc_status cand_cells(run *r, cc_site_result *res)
+{
+    cc__cands *c = &r->cand;
+    size_t n_bad = 0, k = 0;
+    cc_status st;
+    if (!(r->ccell = cc__malloc_array(c->n ? c->n : 1, sizeof(int64_t)))) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    if ((st = cc__offroad_cells(r->ctx, &r->off, c->x, c->y, c->n, r->ccell, &n_bad))) return st;
+    for (size_t i = 0; i < c->n; i++) {
+        if (r->ccell[i] < 0) {
+            free(c->name[i]);
+            uint32_t *n_src = c->source[i] == CC__CAND_FACILITY ? &res->candidates_facility
+                              : c->source[i] == CC__CAND_LAYER  ? &res->candidates_layer
+                                                                : &res->candidates_road;
+            (*n_src)--;
+            continue;
+        }
+        c->x[k] = c->x[i], c->y[k] = c->y[i], c->lon[k] = c->lon[i], c->lat[k] = c->lat[i];
+        c->join[k] = c->join[i], c->off[k] = c->off[i], c->source[k] = c->source[i], c->name[k] = c->name[i];
+        c->admin[k] = c->admin[i], r->ccell[k] = r->ccell[i];
+        k++;
+    }
+    for (size_t i = k; i < c->n; i++) c->name[i] = NULL;
+    c->n = k;
+    res->candidates_dropped_offroad += (uint32_t)n_bad;
+    res->candidates_total = (uint32_t)k;
+    if (n_bad) cc__warn(r->ctx, "%zu candidate sites stand outside the friction surface or on an impassable cell and are left out", n_bad);
+    if (k == 0) return cc__fail(r->ctx, CC_ERR_INPUT, "No candidate site stands on a passable cell of the friction surface");
+    return CC_OK;
 }
 
 /* ---- times to the existing facilities ------------------------------------------------------------------ */
@@ -444,14 +502,39 @@ static cc_status base_times(run *r, cc_site_result *res)
     cc_ctx *ctx = r->ctx;
     size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
     if (!(r->time0 = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t f = 0; f < nf; f++) res->fixed_facilities += r->fixed[f] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+    for (size_t f = 0; f < nf; f++) res->fixed_facilities += r->fixed[f] && (r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID);
     if (r->o->fixed_tiers && res->fixed_facilities == 0)
         cc__warn(ctx, "No facility of parameter fixed_tiers (%s) is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
     cc__info(ctx, "Timing the population to the %u existing facilities...", res->fixed_facilities);
+    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, r->fixed, nf, r->time0, NULL, NULL, NULL);
     return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, r->fixed, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
 /* ---- coverage sets ------------------------------------------------------------------------------------------ */
+
+/* Figures of the built sets, and what each candidate adds on its own. */
+static cc_status sets_figures(run *r, cc_site_result *res)
+{
+    cc__debug(r->ctx, "Coverage sets digest %016llx (%llu pairs)", (unsigned long long)cc__sets_digest(&r->sets),
+              (unsigned long long)r->sets.first[r->sets.n_cand]);
+    res->pairs = r->sets.first[r->sets.n_cand];
+    res->sets_bytes = r->sets.bytes;
+    res->bytes_per_pair = res->pairs ? (double)r->sets.bytes / (double)res->pairs : (r->coverage_model ? 4.0 : 8.0);
+    res->settled_nodes = r->sets.settled;
+    if (!(r->cand.alone = cc__calloc_array(r->cand.n ? r->cand.n : 1, sizeof(double)))) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t j = 0; j < r->cand.n; j++) {
+        double a = 0;
+        for (uint64_t e = r->sets.first[j]; e < r->sets.first[j + 1]; e++) {
+            uint32_t i = r->sets.dem[e];
+            if (r->coverage_model)
+                a += r->reg.dem.pop[i];
+            else
+                a += r->reg.dem.pop[i] * (double)(r->keep_lt[i] - r->sets.t_ms[e]) / 1000.0;
+        }
+        r->cand.alone[j] = a;
+    }
+    return CC_OK;
+}
 
 static cc_status build_sets(run *r, cc_site_result *res)
 {
@@ -468,6 +551,15 @@ static cc_status build_sets(run *r, cc_site_result *res)
             r->keep_lt[i] = r->time0[i] <= r->T_ms ? 0 : r->T_ms + 1; /* only demand not covered yet */
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
+    }
+    if (r->fric) {
+        cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
+        if ((st = cc__offroad_sets(ctx, &r->off, r->ccell, r->cand.n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
+        double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
+        if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
+            return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
+                            3.0 * (double)r->sets.bytes / 1048576.0, avail / 1048576.0);
+        return sets_figures(r, res);
     }
     /* demand that no pair can matter for (covered already) is left out of the location index,
      * so the searches never enumerate it */
@@ -513,32 +605,18 @@ static cc_status build_sets(run *r, cc_site_result *res)
     } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
         goto out;
     }
-    cc__debug(ctx, "Coverage sets digest %016llx (%llu pairs)", (unsigned long long)cc__sets_digest(&r->sets),
-              (unsigned long long)r->sets.first[r->sets.n_cand]);
-    res->pairs = r->sets.first[r->sets.n_cand];
-    res->sets_bytes = r->sets.bytes;
-    res->bytes_per_pair = res->pairs ? (double)r->sets.bytes / (double)res->pairs : (double)pb;
-    res->settled_nodes = r->sets.settled;
-    /* what each candidate adds on its own */
-    if (!(r->cand.alone = cc__calloc_array(r->cand.n, sizeof(double)))) {
-        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        goto out;
-    }
-    for (size_t j = 0; j < r->cand.n; j++) {
-        double a = 0;
-        for (uint64_t e = r->sets.first[j]; e < r->sets.first[j + 1]; e++) {
-            uint32_t i = r->sets.dem[e];
-            if (r->coverage_model)
-                a += r->reg.dem.pop[i];
-            else
-                a += r->reg.dem.pop[i] * (double)(r->keep_lt[i] - r->sets.t_ms[e]) / 1000.0;
-        }
-        r->cand.alone[j] = a;
-    }
+    st = sets_figures(r, res);
 out:
     cc__loc_index_free(&ix);
     free(mj);
     return st;
+}
+
+/* Demand point @p i can travel at all: it has road access (straight model) or stands on a
+ * passable cell (friction model). */
+static bool has_access(const run *r, size_t i)
+{
+    return r->fric ? r->off.f.spm[r->off.dcell[i]] < INFINITY : r->reg.djoin[i].arc != CC_INVALID_ID;
 }
 
 /* ---- solving --------------------------------------------------------------------------------------------------- */
@@ -558,7 +636,7 @@ static cc_status solve(run *r, cc_site_result *res)
         goto out;
     }
     for (size_t i = 0; i < nd; i++) {
-        bool road = r->reg.djoin[i].arc != CC_INVALID_ID;
+        bool road = has_access(r, i);
         w[i] = r->coverage_model || road ? r->reg.dem.pop[i] : 0.0; /* time models: the mean over people with road access */
         covered[i] = r->time0[i] <= r->T_ms;
         base[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms;
@@ -658,20 +736,23 @@ static cc_status evaluate(run *r, cc_site_result *res)
     uint32_t *fo = cc__malloc_array(nt ? nt : 1, sizeof(uint32_t));
     uint8_t *set = cc__calloc_array(nt ? nt : 1, 1);
     uint8_t *cnt = NULL;
+    int64_t *fc = r->fric ? cc__malloc_array(nt ? nt : 1, sizeof(int64_t)) : NULL; /* friction model: the cells the facilities stand on */
     const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
     const cc__join *gj = r->reg.dem.is_raster ? r->reg.djoin : r->reg.gjoin;
     const uint32_t *go = r->reg.dem.is_raster ? r->reg.doff : r->reg.goff;
-    if (!fj || !fo || !set) goto nomem;
+    if (!fj || !fo || !set || (r->fric && !fc)) goto nomem;
     for (size_t f = 0; f < nf; f++) {
         fj[f] = r->reg.fjoin[f];
         fo[f] = r->reg.foff[f];
         set[f] = r->fixed[f];
+        if (fc) fc[f] = r->fcell[f];
     }
     for (size_t s = 0; s < ns; s++) {
         uint32_t j = sol->sites[s];
         fj[nf + s] = r->cand.join[j];
         fo[nf + s] = r->cand.off[j];
         set[nf + s] = 1;
+        if (fc) fc[nf + s] = r->ccell[j];
     }
     for (int k = 0; k < 2; k++) {
         r->dtime[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
@@ -683,14 +764,15 @@ static cc_status evaluate(run *r, cc_site_result *res)
             if (!r->gtime[k] || !r->gfac[k]) goto nomem;
         }
         /* k = 0: the existing facilities; k = 1: with the new sites */
-        if ((st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) goto out;
+        if (fc && (st = cc__offroad_nearest(ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) goto out;
+        if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) goto out;
         if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) goto out;
     }
     /* coverage, times, per-site figures */
     double before = 0, after = 0;
     for (size_t i = 0; i < r->reg.dem.n; i++) {
         res->population_total += r->reg.dem.pop[i];
-        if (r->reg.djoin[i].arc == CC_INVALID_ID) res->population_no_road_access += r->reg.dem.pop[i];
+        if (!has_access(r, i)) res->population_no_road_access += r->reg.dem.pop[i];
         before += r->dtime[0][i] <= r->T_ms ? r->reg.dem.pop[i] : 0;
         after += r->dtime[1][i] <= r->T_ms ? r->reg.dem.pop[i] : 0;
     }
@@ -700,7 +782,15 @@ static cc_status evaluate(run *r, cc_site_result *res)
     time_stats(r, r->dtime[1], &res->mean_s_after, &res->worst_s_after, &res->p90_s_after);
     /* backup coverage: demand within T of two or more facilities (bounded searches) */
     if (!(cnt = cc__calloc_array(2 * r->reg.dem.n, 1))) goto nomem;
-    {
+    if (fc) {
+        if ((st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, cnt)) ||
+            (st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, cnt + r->reg.dem.n)))
+            goto out;
+        for (size_t i = 0; i < r->reg.dem.n; i++) {
+            if (cnt[i] >= 2) res->backup_before += r->reg.dem.pop[i];
+            if (cnt[r->reg.dem.n + i] >= 2) res->backup_after += r->reg.dem.pop[i];
+        }
+    } else {
         cc__loc_index ix;
         cc__reach_ws ws;
         if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) goto out;
@@ -804,7 +894,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
         double wall = 0;
         if (!r->coverage_model)
             for (size_t i = 0; i < r->reg.dem.n; i++)
-                if (r->reg.djoin[i].arc != CC_INVALID_ID) wall += r->reg.dem.pop[i];
+                if (has_access(r, i)) wall += r->reg.dem.pop[i];
         pk->gain_persons = r->coverage_model ? sol->site_gain[s] : NAN;
         pk->saved_mean_s = r->coverage_model ? NAN : (wall > 0 ? sol->site_gain[s] / wall : 0);
         if (r->coverage_model) cum += sol->site_gain[s];
@@ -823,7 +913,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
 nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
 out:
-    CC__FREE_ALL(fj, fo, set, cnt);
+    CC__FREE_ALL(fj, fo, set, cnt, fc);
     return st;
 }
 
@@ -880,6 +970,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     t = cc__now();
     cc__info(ctx, "Joining population, facilities and candidates to roads...");
     if ((st = join_all(&r)) || (st = make_candidates(&r, res))) goto out;
+    if (r.fric && (st = cand_cells(&r, res))) goto out;
     res->t_snap_s = cc__now() - t;
     if (cc__interrupted(ctx)) {
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
@@ -915,7 +1006,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
     t = cc__now();
     cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.reg.roads->crs_wkt, .dem = &r.reg.dem, .grid = r.reg.dem.is_raster ? &r.reg.dem : &r.reg.grid,
-                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL, .roads = r.reg.roads, .profile = r.reg.profile,
+                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.fric ? NULL : r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL, .roads = r.reg.roads, .profile = r.reg.profile,
                       .cand = &r.cand, .gtime_before = r.reg.dem.is_raster ? r.dtime[0] : r.gtime[0],
                       .gtime_after = r.reg.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
                       .T_ms = r.T_ms, .model_name = cc_site_model_name(r.model), .stage = &r.stage, .res = res};
@@ -1089,6 +1180,9 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
                         cc_site_model_name(o->site.model));
     if (o->site.max_per_area > 0 || o->site.min_per_area > 0)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameters max_per_area and min_per_area yet");
+    for (size_t v = 0; v < o->n_variants && o->variants; v++)
+        if (o->variants[v].offroad.model == CC_OFFROAD_FRICTION)
+            return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameter offroad friction yet");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));

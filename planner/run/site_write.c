@@ -312,30 +312,12 @@ static cc_status write_curve(cc__site_out *w)
 
 /* ---- summary.json ----------------------------------------------------------------------------------- */
 
-static cc_status write_summary(cc__site_out *w)
+/* summary.json "parameters": what the run was asked. */
+static json_object *summary_parameters(const cc__site_out *w)
 {
     const cc_site_result *r = w->res;
-    const cc_site_solution *s = r->solution;
     const cc_site_opts *o = w->o;
-    char path[4200];
-    json_object *j = json_object_new_object(), *x;
-    if (!j) return cc__fail(w->ctx, CC_ERR_NOMEM, "Out of memory");
-    json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
-    json_object_object_add(j, "command", json_object_new_string("site"));
-    json_object_object_add(j, "model", json_object_new_string(w->model_name));
-    json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
-    x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
-    json_object_object_add(x, "population", json_object_new_string(o->in.population));
-    if (o->in.facilities) json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
-    if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));
-    if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
-    if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
-    json_object_object_add(j, "inputs", x);
-    x = json_object_new_object();
-    json_object_object_add(x, "kind", json_object_new_string(w->dem->is_raster ? "raster" : "points"));
-    json_object_object_add(j, "demand", x);
-    x = json_object_new_object();
+    json_object *x = json_object_new_object();
     json_object_object_add(x, "minutes", cc__json_num(r->minutes, 3));
     if (!coverage_model(r)) json_object_object_add(x, "radius_minutes", cc__json_num(r->radius_minutes, 3));
     if (r->emergency) json_object_object_add(x, "dispatch_minutes", cc__json_num(r->dispatch_minutes, 3));
@@ -359,11 +341,30 @@ static cc_status write_summary(cc__site_out *w)
     if (o->min_per_area > 0) json_object_object_add(x, "min_per_area", json_object_new_int(o->min_per_area));
     if (o->candidate_tiers && !o->emergency) json_object_object_add(x, "max_subcentres", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
     json_object_object_add(x, "exact", json_object_new_boolean(o->exact));
+    if (o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
+        const cc_offroad_opts *q = &o->in.offroad;
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "model", json_object_new_string("friction"));
+        json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
+        if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
+        if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
+        if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
+        if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
+        if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
+        json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
+        json_object_object_add(x, "offroad", f);
+    }
     json_object_object_add(x, "profile", json_object_new_string(r->profile_name));
     json_object_object_add(x, "crs", json_object_new_string(r->crs_name));
-    json_object_object_add(j, "parameters", x);
-    /* the answer and its proof */
-    x = json_object_new_object();
+    return x;
+}
+
+/* summary.json "solution": the answer and its proof. */
+static json_object *summary_solution(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    const cc_site_solution *s = r->solution;
+    json_object *x = json_object_new_object();
     const char *unit = coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
                        : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
@@ -386,8 +387,13 @@ static cc_status write_summary(cc__site_out *w)
         json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
     json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
-    json_object_object_add(j, "solution", x);
-    x = json_object_new_array();
+    return x;
+}
+
+static json_object *summary_sites(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    json_object *x = json_object_new_array();
     for (size_t k = 0; k < r->n_picks; k++) {
         const cc_site_pick *p = &r->picks[k];
         json_object *pj = json_object_new_object();
@@ -407,9 +413,14 @@ static cc_status write_summary(cc__site_out *w)
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
         json_object_array_add(x, pj);
     }
-    json_object_object_add(j, "proposed_sites", x);
-    /* before and after */
-    x = json_object_new_object();
+    return x;
+}
+
+/* summary.json "coverage": before and after. */
+static json_object *summary_coverage(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    json_object *x = json_object_new_object();
     json_object_object_add(x, "population_total", cc__json_num(r->population_total, 3));
     json_object_object_add(x, "population_no_road_access", cc__json_num(r->population_no_road_access, 3));
     json_object_object_add(x, "covered_before", cc__json_num(r->covered_before, 3));
@@ -425,7 +436,36 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(x, "worst_minutes_before", cc__json_num(r->worst_s_before / 60.0, 4));
     json_object_object_add(x, "worst_minutes_after", cc__json_num(r->worst_s_after / 60.0, 4));
     if (coverage_model(r)) json_object_object_add(x, "population_no_candidate_within_threshold", cc__json_num(r->unreachable_by_candidates, 3));
-    json_object_object_add(j, "coverage", x);
+    return x;
+}
+
+static cc_status write_summary(cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    const cc_site_solution *s = r->solution;
+    const cc_site_opts *o = w->o;
+    char path[4200];
+    json_object *j = json_object_new_object(), *x;
+    if (!j) return cc__fail(w->ctx, CC_ERR_NOMEM, "Out of memory");
+    json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
+    json_object_object_add(j, "command", json_object_new_string("site"));
+    json_object_object_add(j, "model", json_object_new_string(w->model_name));
+    json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
+    x = json_object_new_object();
+    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    json_object_object_add(x, "population", json_object_new_string(o->in.population));
+    if (o->in.facilities) json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
+    if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));
+    if (o->in.admin) json_object_object_add(x, "admin", json_object_new_string(o->in.admin));
+    if (o->exclude) json_object_object_add(x, "exclude", json_object_new_string(o->exclude));
+    json_object_object_add(j, "inputs", x);
+    x = json_object_new_object();
+    json_object_object_add(x, "kind", json_object_new_string(w->dem->is_raster ? "raster" : "points"));
+    json_object_object_add(j, "demand", x);
+    json_object_object_add(j, "parameters", summary_parameters(w));
+    json_object_object_add(j, "solution", summary_solution(w));
+    json_object_object_add(j, "proposed_sites", summary_sites(w));
+    json_object_object_add(j, "coverage", summary_coverage(w));
     json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
         {"candidates_from_facilities", (double)(r->candidates_facility), -1},
         {"candidates_from_layer", (double)(r->candidates_layer), -1},

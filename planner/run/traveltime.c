@@ -19,6 +19,7 @@
 #include "../access/access_internal.h"
 #include "../io/io_internal.h"
 #include "inputs_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 #include "traveltime_internal.h"
 
@@ -53,6 +54,7 @@ static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_
     const cc_edits *e = &in->edits;
     cc_status st;
     if ((st = cc__region_check(ctx, in, &plan_region_opts))) return st;
+    if ((st = cc__offroad_check(ctx, &in->offroad))) return st;
     if (!opts->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (e->n_closed_way_ids || e->closed_areas || e->added_roads || e->n_replaced_way_ids || e->n_facility_changes)
         return cc__fail(ctx, CC_ERR_PARAM, "A tiled travel-time run takes no scenario edits (closed or added roads, facility changes)");
@@ -181,13 +183,112 @@ static void quiet(void *user, cc_log_level level, const char *msg)
 typedef struct tile_work {
     cc__region reg;
     uint32_t *dtime, *dfac;
+    /* the friction model: the region is the tile grown by the halo; per demand point its cell in
+     * the whole raster and whether it is a cell of the tile itself and passable */
+    bool fric;
+    int64_t *full_cell;
+    uint8_t *in_tile, *pass;
 } tile_work;
 
 static void tile_work_free(tile_work *t)
 {
     cc__region_free(&t->reg);
-    free(t->dtime);
-    free(t->dfac);
+    CC__FREE_ALL(t->dtime, t->dfac, t->full_cell, t->in_tile, t->pass);
+}
+
+/* ---- one tile with the friction model ---------------------------------------------------------- */
+
+/* Cells of the halo: the halo in metres over the smallest cell side of the raster (a grid in
+ * degrees: the east-west side at the latitude farthest from the equator), plus the two cells a
+ * knight's move crosses. */
+static int halo_cells(const cc__tt_plan *p)
+{
+    const cc__grid *g = &p->grid;
+    OGRSpatialReferenceH s = cc__srs_from_wkt(g->wkt);
+    bool geo = s && OSRIsGeographic(s);
+    double lin = s && !geo ? OSRGetLinearUnits(s, NULL) : 1.0;
+    if (s) OSRDestroySpatialReference(s);
+    double ex = fabs(g->gt[1]) * lin, ny = fabs(g->gt[5]) * lin;
+    if (geo) {
+        double lat = fmax(fabs(g->gt[3]), fabs(g->gt[3] + g->h * g->gt[5]));
+        ex *= 111320.0 * cos(fmin(lat, 89.0) * M_PI / 180.0);
+        ny *= 110574.0;
+    }
+    double side = fmin(ex, ny);
+    double n = side > 0 ? ceil(p->halo_m / side) + 2 : 1e9;
+    return n > 1e8 ? 100000000 : (int)n;
+}
+
+/* The demand of the grown window read with whole-raster cell indices, moved onto the window's own
+ * grid (the friction surface is built on it), remembering which points are the tile's. */
+static cc_status localise(cc_ctx *tc, const cc__tt_plan *p, const int r[4], const int win[4], tile_work *t)
+{
+    cc__demand *d = &t->reg.dem;
+    const int64_t W = p->grid.w;
+    t->full_cell = cc__malloc_array(d->n ? d->n : 1, sizeof(int64_t));
+    t->in_tile = cc__malloc_array(d->n ? d->n : 1, 1);
+    t->pass = cc__malloc_array(d->n ? d->n : 1, 1);
+    if (!t->full_cell || !t->in_tile || !t->pass) return cc__fail(tc, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < d->n; i++) {
+        int64_t c = d->cell[i], row = c / W, col = c % W;
+        t->full_cell[i] = c;
+        t->in_tile[i] = col >= r[0] && col < r[0] + r[2] && row >= r[1] && row < r[1] + r[3];
+        d->cell[i] = (row - win[1]) * win[2] + (col - win[0]);
+    }
+    d->grid.gt[0] += win[0] * d->grid.gt[1];
+    d->grid.gt[3] += win[1] * d->grid.gt[5];
+    d->grid.w = win[2];
+    d->grid.h = win[3];
+    return CC_OK;
+}
+
+/* The tile grown by the halo is one friction-model region: a trip of at most T_max from a tile
+ * cell stays inside it (no speed on or off the roads above the halo's), so the tile's times
+ * within T_max equal those of the whole raster. */
+static cc_status tile_compute_friction(cc_ctx *tc, const cc__tt_plan *p, const int r[4], tile_work *t, double *sums)
+{
+    const int hc = halo_cells(p);
+    int win[4];
+    win[0] = r[0] - hc < 0 ? 0 : r[0] - hc;
+    win[1] = r[1] - hc < 0 ? 0 : r[1] - hc;
+    win[2] = (r[0] + r[2] + hc > p->grid.w ? p->grid.w : r[0] + r[2] + hc) - win[0];
+    win[3] = (r[1] + r[3] + hc > p->grid.h ? p->grid.h : r[1] + r[3] + hc) - win[1];
+    const cc__region_opts ro = {.work_wkt = p->work_wkt, .win = {win[0], win[1], win[2], win[3]}, .halo_m = p->halo_m,
+                                .shared_fac = &p->fac, .shared_profile = p->profile};
+    cc__region *g = &t->reg;
+    cc_status st;
+    t->fric = true;
+    if ((st = cc__region_load(tc, &p->o->in, &ro, g))) return st;
+    if (g->dem.n == 0) return CC_OK;
+    sums[CC__TT_WAYS] = (double)cc_roads_get_way_count(g->roads);
+    if ((st = cc__region_build(tc, g, true)) || (st = localise(tc, p, r, win, t))) return st;
+    size_t own = 0;
+    for (size_t i = 0; i < g->dem.n; i++) own += t->in_tile[i];
+    if (!own) { /* people in the halo only: nothing of this tile to compute */
+        g->dem.n = 0;
+        return CC_OK;
+    }
+    cc__offroad w;
+    cc_offroad_result res;
+    const size_t nf = p->fac.n, nd = g->dem.n;
+    int64_t *fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t));
+    size_t n_bad;
+    st = fcell ? cc__offroad_prepare(tc, &p->o->in.offroad, g, &w, &res) : cc__fail(tc, CC_ERR_NOMEM, "Out of memory");
+    if (!st && cc__offroad_max_speed_ms(&w) * 3.6 > p->halo_m / (p->bands_min[p->nb - 1] * 60.0) * 3.6 + 1e-9)
+        st = cc__fail(tc, CC_ERR_PARAM, "Off-road speeds reach %.1f km/h, above the %.1f km/h the halo allows for %g minutes; give a larger halo (parameter halo_m)",
+                      cc__offroad_max_speed_ms(&w) * 3.6, p->halo_m / (p->bands_min[p->nb - 1] * 60.0) * 3.6, p->bands_min[p->nb - 1]);
+    if (!st) st = cc__offroad_cells(tc, &w, p->fac.x, p->fac.y, nf, fcell, &n_bad);
+    if (!st) {
+        t->dtime = cc__malloc_array(p->n_sets * nd, sizeof(uint32_t));
+        t->dfac = cc__malloc_array(p->n_sets * nd, sizeof(uint32_t));
+        if (!t->dtime || !t->dfac) st = cc__fail(tc, CC_ERR_NOMEM, "Out of memory for travel times of %zu cells", nd);
+    }
+    for (size_t s = 0; s < p->n_sets && !st; s++)
+        st = cc__offroad_nearest(tc, &w, NULL, fcell, p->in_set + s * nf, nf, t->dtime + s * nd, t->dfac + s * nd, NULL, NULL);
+    for (size_t i = 0; i < nd && !st; i++) t->pass[i] = w.f.spm[g->dem.cell[i]] < INFINITY;
+    cc__offroad_free(&w);
+    free(fcell);
+    return st;
 }
 
 /* Everything but the final figures; CC_OK with no graph when the tile has no people or its halo
@@ -223,7 +324,7 @@ cc_status cc__tt_tile_run(cc_ctx *ctx, const cc__tt_plan *p, int k, float *vals,
     tc.log_fn = quiet;
     tc.log_user = &q;
     tile_work t = {0};
-    cc_status st = tile_compute(&tc, p, r, &t, sums);
+    cc_status st = p->o->in.offroad.model == CC_OFFROAD_FRICTION ? tile_compute_friction(&tc, p, r, &t, sums) : tile_compute(&tc, p, r, &t, sums);
     ctx->warnings = tc.warnings;
     if (st) {
         tile_work_free(&t);
@@ -231,15 +332,18 @@ cc_status cc__tt_tile_run(cc_ctx *ctx, const cc__tt_plan *p, int k, float *vals,
     }
     const uint32_t tmax = p->bands_ms[p->nb - 1];
     const int64_t W = p->grid.w;
-    sums[CC__TT_PEOPLE_TILE] = t.reg.dem.n > 0;
+    sums[CC__TT_PEOPLE_TILE] = 0;
     for (size_t i = 0; i < t.reg.dem.n; i++) {
+        if (t.fric && !t.in_tile[i]) continue; /* a cell of the halo */
         double pop = t.reg.dem.pop[i];
+        sums[CC__TT_PEOPLE_TILE] = 1;
         sums[CC__TT_TOTAL] += pop;
-        if (!t.reg.graph || t.reg.djoin[i].arc == CC_INVALID_ID) {
+        if (t.fric ? !t.pass[i] : (!t.reg.graph || t.reg.djoin[i].arc == CC_INVALID_ID)) { /* friction: an impassable cell */
             sums[CC__TT_NOROAD] += pop;
             continue;
         }
-        size_t local = (size_t)(t.reg.dem.cell[i] / W - r[1]) * (size_t)r[2] + (size_t)(t.reg.dem.cell[i] % W - r[0]);
+        const int64_t cell = t.fric ? t.full_cell[i] : t.reg.dem.cell[i];
+        size_t local = (size_t)(cell / W - r[1]) * (size_t)r[2] + (size_t)(cell % W - r[0]);
         uint32_t t0 = t.dtime[i];
         if (t0 > tmax) sums[CC__TT_BEYOND] += pop;
         for (size_t b = 0; b < p->nb; b++)
@@ -337,6 +441,20 @@ static cc_status write_summary(cc_ctx *ctx, const cc__tt_plan *p, const cc__tt_w
     json_object_object_add(t, "max_speed_kmh", cc__json_num(res->max_speed_kmh, 3));
     json_object_object_add(t, "road_ways_read", cc__json_num(res->road_ways_read, 0));
     json_object_object_add(j, "tiling", t);
+    if (p->o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
+        const cc_offroad_opts *q = &p->o->in.offroad;
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "model", json_object_new_string("friction"));
+        json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
+        if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
+        if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
+        if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
+        if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
+        if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
+        json_object_object_add(f, "halo_cells", json_object_new_int(halo_cells(p)));
+        json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
+        json_object_object_add(j, "offroad", f);
+    }
     json_object_object_add(j, "seconds", cc__json_num(res->t_total_s, 3));
     cc_status st = cc__write_json(ctx, cc__stage_path(&w->stage, "summary.json", path, sizeof(path)), j);
     json_object_put(j);

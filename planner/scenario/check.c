@@ -53,25 +53,36 @@ static bool has_text_ext(const char *path)
     return n > 4 && (!strcasecmp(path + n - 4, ".csv") || !strcasecmp(path + n - 4, ".shp") || !strcasecmp(path + n - 4, ".dbf"));
 }
 
+/* A field parameter to check and its scenario key; csv_only: a coordinate column, which only names
+ * something in a CSV file. */
+typedef struct field_check {
+    const sc_str *f;
+    const char *key;
+    bool csv_only;
+} field_check;
+
+/* Check the fields @p fc name against the first layer of the @p what vector file @p path. */
+static void check_layer_fields(sc_parser *p, const char *path, const char *what, const char *encoding, const field_check *fc, size_t n)
+{
+    char tmp[4096] = "", file_what[64];
+    bool is_osm;
+    snprintf(file_what, sizeof(file_what), "%s file", what);
+    GDALDatasetH ds = cc__open_vector_enc(p->ctx, path, file_what, encoding, NULL, &is_osm, tmp, sizeof(tmp));
+    if (!ds) return;
+    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+    for (size_t i = 0; lyr && i < n; i++)
+        if (!fc[i].csv_only || is_csv(ds)) check_field(p, OGR_L_GetLayerDefn(lyr), what, OGR_L_GetName(lyr), path, fc[i].f, fc[i].key);
+    cc__close_vector(ds, tmp);
+}
+
 static void check_facilities(sc_parser *p, const cc_scenario *s)
 {
     if (!s->facilities.v || !(s->tier_field.v || s->facility_name_field.v || s->lon_field.v)) return;
-    char tmp[4096] = "";
-    bool is_osm;
-    GDALDatasetH ds = cc__open_vector_enc(p->ctx, s->facilities.v, "facility file", s->encoding.v, NULL, &is_osm, tmp, sizeof(tmp));
-    if (!ds) return;
-    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
-    if (lyr) {
-        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
-        const char *ln = OGR_L_GetName(lyr);
-        check_field(p, fd, "facility", ln, s->facilities.v, &s->tier_field, "inputs.tier_field");
-        check_field(p, fd, "facility", ln, s->facilities.v, &s->facility_name_field, "inputs.facility_name_field");
-        if (is_csv(ds)) { /* coordinate columns only name something in CSV files */
-            check_field(p, fd, "facility", ln, s->facilities.v, &s->lon_field, "inputs.lon_field");
-            check_field(p, fd, "facility", ln, s->facilities.v, &s->lat_field, "inputs.lat_field");
-        }
-    }
-    cc__close_vector(ds, tmp);
+    const field_check fc[] = {{&s->tier_field, "inputs.tier_field", false},
+                              {&s->facility_name_field, "inputs.facility_name_field", false},
+                              {&s->lon_field, "inputs.lon_field", true},
+                              {&s->lat_field, "inputs.lat_field", true}};
+    check_layer_fields(p, s->facilities.v, "facility", s->encoding.v, fc, sizeof(fc) / sizeof(fc[0]));
 }
 
 static void check_population(sc_parser *p, const cc_scenario *s)
@@ -99,17 +110,9 @@ static void check_population(sc_parser *p, const cc_scenario *s)
 static void check_admin(sc_parser *p, const cc_scenario *s)
 {
     if (!s->admin.v || !(s->admin_name_field.v || s->admin_code_field.v)) return;
-    char tmp[4096] = "";
-    bool is_osm;
-    GDALDatasetH ds = cc__open_vector_enc(p->ctx, s->admin.v, "admin area file", s->encoding.v, NULL, &is_osm, tmp, sizeof(tmp));
-    if (!ds) return;
-    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
-    if (lyr) {
-        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
-        check_field(p, fd, "admin area", OGR_L_GetName(lyr), s->admin.v, &s->admin_name_field, "inputs.admin_name_field");
-        check_field(p, fd, "admin area", OGR_L_GetName(lyr), s->admin.v, &s->admin_code_field, "inputs.admin_code_field");
-    }
-    cc__close_vector(ds, tmp);
+    const field_check fc[] = {{&s->admin_name_field, "inputs.admin_name_field", false},
+                              {&s->admin_code_field, "inputs.admin_code_field", false}};
+    check_layer_fields(p, s->admin.v, "admin area", s->encoding.v, fc, sizeof(fc) / sizeof(fc[0]));
 }
 
 static void check_roads(sc_parser *p, const cc_scenario *s)

@@ -41,38 +41,27 @@ static json_object *jnum(double v)
     return json_object_new_double_s(v, b);
 }
 
-json_object *cc__scenario_resolved(const cc_scenario *s)
+/* The input files and their fields. */
+static json_object *resolved_inputs(const cc_scenario *s)
 {
-    json_object *j = json_object_new_object(), *x, *a;
-    jstr(j, "name", s->name);
-    jstr(j, "title_zh", s->title_zh);
-    jstr(j, "title_en", s->title_en);
-    jstr(j, "label_zh", s->label_zh);
-    jstr(j, "label_en", s->label_en);
-    x = json_object_new_object();
-    jstr(x, "roads", s->roads.v);
-    jstr(x, "roads_layer", s->roads_layer.v);
-    jstr(x, "class_field", s->class_field.v);
-    jstr(x, "speed_field", s->speed_field.v);
-    jstr(x, "population", s->population.v);
-    jstr(x, "population_field", s->population_field.v);
-    jstr(x, "facilities", s->facilities.v);
-    jstr(x, "facility_name_field", s->facility_name_field.v);
-    jstr(x, "lon_field", s->lon_field.v);
-    jstr(x, "lat_field", s->lat_field.v);
-    jstr(x, "facility_where", s->facility_where.v);
-    jstr(x, "capacity_field", s->capacity_field.v);
-    jstr(x, "tier_field", s->tier_field.v);
-    jstr(x, "tiers", s->tiers);
-    jstr(x, "admin", s->admin.v);
-    jstr(x, "admin_name_field", s->admin_name_field.v);
-    jstr(x, "admin_code_field", s->admin_code_field.v);
-    jstr(x, "encoding", s->encoding.v);
-    json_object_object_add(j, "inputs", x);
-    jstr(j, "crs", s->crs.v);
-    /* the profile after speed factors: every number that sets a speed */
+    /* key, value: in this order (the content hash depends on it) */
+    const char *const kv[][2] = {
+        {"roads", s->roads.v}, {"roads_layer", s->roads_layer.v}, {"class_field", s->class_field.v}, {"speed_field", s->speed_field.v},
+        {"population", s->population.v}, {"population_field", s->population_field.v}, {"facilities", s->facilities.v},
+        {"facility_name_field", s->facility_name_field.v}, {"lon_field", s->lon_field.v}, {"lat_field", s->lat_field.v},
+        {"facility_where", s->facility_where.v}, {"capacity_field", s->capacity_field.v}, {"tier_field", s->tier_field.v},
+        {"tiers", s->tiers}, {"admin", s->admin.v}, {"admin_name_field", s->admin_name_field.v},
+        {"admin_code_field", s->admin_code_field.v}, {"encoding", s->encoding.v}};
+    json_object *x = json_object_new_object();
+    for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) jstr(x, kv[i][0], kv[i][1]);
+    return x;
+}
+
+/* The profile after speed factors: every number that sets a speed. */
+static json_object *resolved_profile(const cc_scenario *s)
+{
+    json_object *x = json_object_new_object(), *a;
     const cc_profile *pr = s->profile;
-    x = json_object_new_object();
     jstr(x, "name", pr->name);
     a = json_object_new_object();
     for (size_t i = 0; i < pr->n_classes; i++) json_object_object_add(a, pr->class_name[i], jnum(pr->class_kmh[i]));
@@ -91,42 +80,49 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
         json_object_object_add(x, "ferry_kmh", jnum(pr->ferry_kmh));
         json_object_object_add(x, "ferry_wait_min", jnum(pr->ferry_wait_min));
     }
-    json_object_object_add(j, "profile", x);
-    a = json_object_new_array();
-    for (size_t i = 0; i < s->n_minutes; i++) json_object_array_add(a, jnum(s->minutes[i]));
-    json_object_object_add(j, "minutes", a);
-    if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
-    if (s->headline) json_object_object_add(j, "headline", json_object_new_string(s->headline));
-    if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
-    if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v || s->off_ferries.v) { /* only with the section: older scenarios keep their hash */
-        x = json_object_new_object();
-        jstr(x, "model", s->offroad_model ? s->offroad_model : "straight");
-        jstr(x, "friction", s->off_friction.v);
-        jstr(x, "dem", s->off_dem.v);
-        jstr(x, "landcover", s->off_landcover.v);
-        jstr(x, "water", s->off_water.v);
-        jstr(x, "ferries", s->off_ferries.v);
-        if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
-            json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
-        json_object_object_add(j, "offroad", x);
-    }
-    if (s->capacity_min > 0) json_object_object_add(j, "capacity_minutes", jnum(s->capacity_min));
-    x = json_object_new_object();
+    return x;
+}
+
+static json_object *resolved_offroad(const cc_scenario *s)
+{
+    json_object *x = json_object_new_object();
+    jstr(x, "model", s->offroad_model ? s->offroad_model : "straight");
+    jstr(x, "friction", s->off_friction.v);
+    jstr(x, "dem", s->off_dem.v);
+    jstr(x, "landcover", s->off_landcover.v);
+    jstr(x, "water", s->off_water.v);
+    jstr(x, "ferries", s->off_ferries.v);
+    if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
+        json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
+    return x;
+}
+
+static json_object *resolved_closed_roads(const cc_scenario *s)
+{
+    json_object *x = json_object_new_object(), *a;
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_closed_ids; i++) json_object_array_add(a, json_object_new_int64(s->closed_ids[i]));
     json_object_object_add(x, "way_ids", a);
     jstr(x, "areas", s->closed_areas.v);
     jstr(x, "areas_layer", s->closed_areas_layer.v);
-    json_object_object_add(j, "closed_roads", x);
-    x = json_object_new_object();
+    return x;
+}
+
+static json_object *resolved_added_roads(const cc_scenario *s)
+{
+    json_object *x = json_object_new_object(), *a;
     jstr(x, "path", s->added.v);
     jstr(x, "layer", s->added_layer.v);
     json_object_object_add(x, "connect_m", jnum(s->added_connect_m > 0 ? s->added_connect_m : 50));
     a = json_object_new_array();
     for (size_t i = 0; i < s->n_replaced_ids; i++) json_object_array_add(a, json_object_new_int64(s->replaced_ids[i]));
     json_object_object_add(x, "replaces", a);
-    json_object_object_add(j, "added_roads", x);
-    a = json_object_new_array();
+    return x;
+}
+
+static json_object *resolved_facility_changes(const cc_scenario *s)
+{
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < s->n_fchanges; i++) {
         const cc_facility_change *c = &s->fchanges[i].c;
         json_object *e = json_object_new_object();
@@ -140,8 +136,12 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
         jstr(e, "tier", c->tier);
         json_object_array_add(a, e);
     }
-    json_object_object_add(j, "facility_changes", a);
-    a = json_object_new_array();
+    return a;
+}
+
+static json_object *resolved_siting(const cc_scenario *s)
+{
+    json_object *a = json_object_new_array();
     for (size_t i = 0; i < s->n_siting; i++) {
         json_object *e = json_object_new_object();
         jstr(e, "model", s->siting[i].model);
@@ -162,7 +162,34 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         json_object_array_add(a, e);
     }
-    json_object_object_add(j, "siting", a);
+    return a;
+}
+
+json_object *cc__scenario_resolved(const cc_scenario *s)
+{
+    json_object *j = json_object_new_object(), *x, *a;
+    jstr(j, "name", s->name);
+    jstr(j, "title_zh", s->title_zh);
+    jstr(j, "title_en", s->title_en);
+    jstr(j, "label_zh", s->label_zh);
+    jstr(j, "label_en", s->label_en);
+    json_object_object_add(j, "inputs", resolved_inputs(s));
+    jstr(j, "crs", s->crs.v);
+    json_object_object_add(j, "profile", resolved_profile(s));
+    a = json_object_new_array();
+    for (size_t i = 0; i < s->n_minutes; i++) json_object_array_add(a, jnum(s->minutes[i]));
+    json_object_object_add(j, "minutes", a);
+    if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
+    if (s->headline) json_object_object_add(j, "headline", json_object_new_string(s->headline));
+    if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
+    if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v || s->off_ferries.v) { /* only with the section: older scenarios keep their hash */
+        json_object_object_add(j, "offroad", resolved_offroad(s));
+    }
+    if (s->capacity_min > 0) json_object_object_add(j, "capacity_minutes", jnum(s->capacity_min));
+    json_object_object_add(j, "closed_roads", resolved_closed_roads(s));
+    json_object_object_add(j, "added_roads", resolved_added_roads(s));
+    json_object_object_add(j, "facility_changes", resolved_facility_changes(s));
+    json_object_object_add(j, "siting", resolved_siting(s));
     x = json_object_new_object();
     jstr(x, "lang", s->lang);
     json_object_object_add(x, "maps", json_object_new_boolean(s->maps));
@@ -269,6 +296,9 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
         .edits = {.closed_way_ids = s->closed_ids, .n_closed_way_ids = s->n_closed_ids, .closed_areas = s->closed_areas.v,
                   .closed_areas_layer = s->closed_areas_layer.v, .added_roads = s->added.v, .added_roads_layer = s->added_layer.v,
                   .added_roads_connect_m = s->added_connect_m, .replaced_way_ids = s->replaced_ids,
-                  .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges}};
+                  .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges},
+        .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
+                    .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v, .water = s->off_water.v,
+                    .ferries = s->off_ferries.v, .neighbours = (int)s->off_neighbours}};
     return CC_OK;
 }

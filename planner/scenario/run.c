@@ -153,9 +153,6 @@ cc_status cc__scenario_run_pooled(cc_ctx *ctx, const cc_scenario *s, const cc_sc
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
                           .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep,
                           .headline = s->headline,
-                          .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
-                                      .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v,
-                                      .water = s->off_water.v, .ferries = s->off_ferries.v, .neighbours = (int)s->off_neighbours},
                           .chain = s->chain, .capacity_minutes = s->capacity_min,
                           .station_tiers = s->chain_station_tiers, .capable_tiers = s->chain_capable_tiers,
                           /* the library reads 0 as "default": an explicit 0 is "none" (-1) */

@@ -398,10 +398,16 @@ static cc_status union_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, c
 
 /* ---- the driver ---------------------------------------------------------------------------- */
 
-cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, cc_robust_solution **out)
+/* The writable arrays of a cc_robust_solution (the public struct shows them const). */
+typedef struct rb_arrays {
+    double *cov, *opt, *optb, *reg, *cross;
+    bool *optp;
+    uint32_t *ofirst, *osites, *S;
+} rb_arrays;
+
+/* The variants share their candidates; the weights of the expected objective are finite, >= 0, not all 0. */
+static cc_status robust_check(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P)
 {
-    *out = NULL;
-    double t0 = cc__now();
     if (!n || !V) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
     if (P->site.model != CC_SITE_MCLP)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the model mclp only, not %s", cc_site_model_name(P->site.model));
@@ -420,197 +426,266 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
         }
         if (!(s > 0)) return cc__fail(ctx, CC_ERR_PARAM, "Parameter weights: every weight is 0");
     }
+    return CC_OK;
+}
+
+/* Each variant's own optimum (value, bound, sites), and how each own answer covers every variant. */
+static cc_status own_optima(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_site_params *sp, rb_arrays *W)
+{
+    cc_status st = CC_OK;
+    for (size_t v = 0; v < n && !st; v++) {
+        cc_site_solution *sol = NULL;
+        if ((st = cc_site_solve(ctx, &V[v], sp, &sol))) break;
+        W->opt[v] = sol->objective;
+        W->optb[v] = fmax(sol->bound, sol->objective);
+        W->optp[v] = sol->proven_optimal;
+        W->ofirst[v + 1] = W->ofirst[v] + sol->n_sites;
+        memcpy(W->osites + W->ofirst[v], sol->sites, sol->n_sites * sizeof(uint32_t));
+        cc_site_solution_destroy(sol);
+    }
+    for (size_t a = 0; a < n && !st; a++)
+        for (size_t v = 0; v < n; v++)
+            W->cross[a * n + v] = cc_site_robust_coverage(&V[v], W->osites + W->ofirst[a], W->ofirst[a + 1] - W->ofirst[a]);
+    return st;
+}
+
+/* The expected objective: one MCLP on the union of the variants, weighted. */
+static cc_status solve_expected(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
+                                rb_arrays *W, cc_robust_solution *R)
+{
+    cc_status st = CC_OK;
+    double ws = 0;
+    for (size_t v = 0; v < n; v++) ws += P->weights ? P->weights[v] : 1.0;
+    double *coef = calloc(n, sizeof(double));
+    if (!coef) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t v = 0; v < n && !st; v++) coef[v] = (P->weights ? P->weights[v] : 1.0) / ws;
+    cc_site_solution *sol = NULL;
+    if (!st && !(st = union_solve(ctx, V, n, coef, sp, &sol))) {
+        memcpy(W->S, sol->sites, sol->n_sites * sizeof(uint32_t));
+        R->n_sites = sol->n_sites;
+        R->objective_value = R->objective_conservative = sol->objective;
+        R->bound = sol->bound;
+        R->proven_optimal = sol->proven_optimal;
+        R->bound_method = "mclp-union";
+        cc_site_solution_destroy(sol);
+    }
+    free(coef);
+    return st;
+}
+
+/* The answer of a max-min or regret search: sites S[0..q) with scores mn (the worst variant) and sum. */
+typedef struct mm_answer {
+    uint32_t *S, q;
+    uint8_t *in_s;
+    double mn, sum;
+} mm_answer;
+
+/* Replace the answer's sites by @p T[0..q) and score them. */
+static void mm_take(mm *m, mm_answer *A, const uint32_t *T, uint32_t q)
+{
+    for (uint32_t r = 0; r < A->q; r++) {
+        mm_add(m, A->S[r], -1);
+        if (A->in_s) A->in_s[A->S[r]] = 0;
+    }
+    memcpy(A->S, T, q * sizeof(uint32_t));
+    A->q = q;
+    for (uint32_t r = 0; r < A->q; r++) {
+        mm_add(m, A->S[r], +1);
+        if (A->in_s) A->in_s[A->S[r]] = 1;
+    }
+    mm_score(m, m->cov, UINT32_MAX, &A->mn, &A->sum);
+}
+
+/* Too large for the LP: min_v f_v(S) <= sum_v l_v f_v(S) for any convex l, and max_S sum_v l_v a_v
+ * cov_v(S) is an MCLP on the union whose bound cc_site_solve proves (a Lagrangian bound on the
+ * variants' constraints); a few multiplicative updates move l towards the variants that are worst
+ * off. The union's sites are candidate answers too. */
+static cc_status lagrangian_rounds(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
+                                   mm *m, mm_answer *A, double *ub, cc_robust_solution *R)
+{
+    cc_status st = CC_OK;
+    double *lam = calloc(n, sizeof(double)), *coef = calloc(n, sizeof(double));
+    uint32_t *T = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
+    if (!lam || !coef || !T) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t v = 0; v < n && !st; v++) lam[v] = 1.0 / (double)n;
+    cc_site_params up = *sp;
+    up.exact = false;
+    for (int it = 0; it < 4 && !st; it++) {
+        double cb = 0;
+        for (size_t v = 0; v < n; v++) coef[v] = lam[v] * m->a[v], cb += lam[v] * m->b[v];
+        cc_site_solution *us = NULL;
+        if ((st = union_solve(ctx, V, n, coef, &up, &us))) break;
+        double lb = us->bound + cb + 1e-9 * (fabs(us->bound) + 1.0);
+        if (lb < *ub) *ub = lb, R->bound_method = "lagrangian";
+        /* the union's sites as an answer */
+        double umn = INFINITY, usum = 0;
+        for (size_t v = 0; v < n; v++) {
+            double f = m->a[v] * cc_site_robust_coverage(&V[v], us->sites, us->n_sites) + m->b[v];
+            umn = fmin(umn, f), usum += f;
+        }
+        if (better(umn, usum, A->mn, A->sum)) mm_take(m, A, us->sites, us->n_sites);
+        cc_site_solution_destroy(us);
+        /* weights towards the worst-off variants of the current answer */
+        double lo = INFINITY, hi = -INFINITY, tot = 0;
+        for (size_t v = 0; v < n; v++) {
+            double f = m->a[v] * m->cov[v] + m->b[v];
+            lo = fmin(lo, f), hi = fmax(hi, f);
+        }
+        for (size_t v = 0; v < n; v++) {
+            double f = m->a[v] * m->cov[v] + m->b[v];
+            lam[v] *= exp(-3.0 * (f - lo) / (hi - lo + 1e-12));
+            tot += lam[v];
+        }
+        for (size_t v = 0; v < n; v++) lam[v] /= tot;
+        if (*ub - A->mn <= 1e-9 * (1 + fabs(A->mn))) break;
+    }
+    free(lam), free(coef), free(T);
+    return st;
+}
+
+/* The max-min or regret search from the heuristic answer: variant bounds, then the Lagrangian
+ * rounds (large) or GLPK (LP or MIP), then the answer and its bound into @p R. */
+static cc_status mm_search(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp, mm *m,
+                           const cc__cons *c, cc__cstate *cs, uint8_t *in_s, uint32_t *S2, rb_arrays *W, cc_robust_solution *R)
+{
+    cc_status st = CC_OK;
+    mm_answer A = {.S = W->S, .in_s = in_s};
+    A.q = mm_heuristic(ctx, m, c, cs, P->site.p, A.S, in_s);
+    if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    mm_score(m, m->cov, UINT32_MAX, &A.mn, &A.sum);
+    /* bound from the variants' own bounds: cov_v(S) <= opt_v <= hi_v; for the regret
+     * forms f_v(opt_v) >= 0 is the trivial one */
+    double ub = INFINITY;
+    for (size_t v = 0; v < n; v++) {
+        double f = P->objective == CC_ROBUST_MAX_MIN ? W->optb[v] : 0.0;
+        if (P->objective != CC_ROBUST_MAX_MIN) f = m->a[v] * W->optb[v] + m->b[v];
+        if (f < ub) ub = f;
+    }
+    if (P->objective != CC_ROBUST_MAX_MIN && ub < 0) ub = 0;
+    R->bound_method = "variant-bounds";
+    bool mip_proven = false;
+    size_t nz = mm_nonzeros(m);
+    size_t lpmax = P->site.lp_max_nonzeros ? P->site.lp_max_nonzeros : 100000;
+    size_t exmax = P->site.exact_max_nonzeros ? P->site.exact_max_nonzeros : 2000000;
+    bool small = nz <= 20000;
+    if (P->site.exact && nz > exmax)
+        st = cc__fail(ctx, CC_ERR_LIMIT, "The robust integer programme has %zu nonzeros, above the limit %zu of the exact solve", nz, exmax);
+    if (!st && (ub - A.mn > 1e-9 * (1 + fabs(A.mn))) && !(nz <= lpmax || P->site.exact))
+        st = lagrangian_rounds(ctx, V, n, P, sp, m, &A, &ub, R);
+    if (!st && (ub - A.mn > 1e-9 * (1 + fabs(A.mn))) && (nz <= lpmax || P->site.exact)) {
+        bool proven = false, mip = P->site.exact || small;
+        double val = -INFINITY, ub0 = ub;
+        uint32_t q2 = 0;
+        st = mm_glpk(ctx, m, c, mip, P->site.time_limit_s > 0 ? P->site.time_limit_s : 600, A.S, A.q, &ub, &proven, &val, S2, &q2);
+        if (!st && ub < ub0) R->bound_method = proven ? "mip" : "lp";
+        mip_proven = proven;
+        if (!st && q2 && val > A.mn + 1e-9 * (1 + fabs(A.mn))) { /* the MIP found better: take its sites */
+            A.in_s = NULL;
+            mm_take(m, &A, S2, q2);
+        }
+    }
+    double mn = A.mn;
+    /* a proven MIP optimum within GLPK's tolerance of the answer: the answer is optimal */
+    if (mip_proven && fabs(ub - mn) <= 1e-6 * (1 + fabs(mn))) ub = mn;
+    if (ub < mn) ub = mn; /* tolerance: the bound is never on the wrong side */
+    R->n_sites = A.q;
+    R->proven_optimal = ub - mn <= 1e-9 * (1 + fabs(mn));
+    if (P->objective == CC_ROBUST_MAX_MIN) {
+        R->objective_value = R->objective_conservative = mn;
+        R->bound = ub;
+    } else {
+        R->objective_value = -mn;
+        R->bound = fmax(0.0, -ub);
+    }
+    return st;
+}
+
+/* The max-min and regret objectives: f_v = a_v cov_v + b_v per variant, the worst one maximised. */
+static cc_status solve_minmax(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
+                              rb_arrays *W, cc_robust_solution *R)
+{
+    cc_status st = CC_OK;
+    uint32_t nc = V[0].n_candidates;
+    const double *opt = W->opt;
+    mm m = {.v = V, .n = n, .nc = nc};
+    m.a = calloc(n, sizeof(double)), m.b = calloc(n, sizeof(double)), m.cov = calloc(n, sizeof(double));
+    m.cnt = calloc(n, sizeof(uint32_t *));
+    m.gain = calloc(n * (size_t)(nc ? nc : 1), sizeof(double));
+    uint8_t *in_s = calloc(nc ? nc : 1, 1);
+    uint32_t *S2 = calloc(nc ? nc : 1, sizeof(uint32_t));
+    cc__cons c = {0};
+    cc__cstate cs = {0};
+    bool cons_ok = false, cs_ok = false;
+    if (!m.a || !m.b || !m.cov || !m.cnt || !m.gain || !in_s || !S2) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t v = 0; v < n && !st; v++) {
+        if (!(m.cnt[v] = calloc(V[v].n_demand ? V[v].n_demand : 1, sizeof(uint32_t)))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        m.cov[v] = base_cov(&V[v]);
+        if (P->objective == CC_ROBUST_MAX_MIN) m.a[v] = 1, m.b[v] = 0;
+        else if (!P->relative_regret) m.a[v] = 1, m.b[v] = -opt[v];
+        else if (opt[v] > 0) m.a[v] = 1 / opt[v], m.b[v] = -1;
+        else m.a[v] = 0, m.b[v] = 0;
+    }
+    if (!st && !(st = cc__cons_init(ctx, &V[0], P->site.p, &c))) cons_ok = true;
+    if (!st && !(st = cc__cstate_init(ctx, &c, &cs))) cs_ok = true;
+    if (!st) st = mm_search(ctx, V, n, P, sp, &m, &c, &cs, in_s, S2, W, R);
+    if (cs_ok) cc__cstate_free(&cs);
+    if (cons_ok) cc__cons_free(&c);
+    for (size_t v = 0; m.cnt && v < n; v++) free(m.cnt[v]);
+    free(m.cnt), free(m.a), free(m.b), free(m.cov), free(m.gain), free(in_s), free(S2);
+    return st;
+}
+
+/* Each variant's coverage and regret under the answer, the conservative objective and the gap. */
+static void robust_regrets(const cc_site_instance *V, size_t n, const cc_robust_params *P, rb_arrays *W, cc_robust_solution *R)
+{
+    double worst_hi = 0;
+    for (size_t v = 0; v < n; v++) {
+        W->cov[v] = cc_site_robust_coverage(&V[v], W->S, R->n_sites);
+        double d = W->opt[v] - W->cov[v], dh = W->optb[v] - W->cov[v];
+        if (P->relative_regret) d = W->opt[v] > 0 ? d / W->opt[v] : 0, dh = W->optb[v] > 0 ? dh / W->optb[v] : 0;
+        W->reg[v] = d;
+        if (dh > worst_hi) worst_hi = dh;
+    }
+    if (P->objective == CC_ROBUST_MIN_MAX_REGRET) {
+        R->objective_conservative = fmax(worst_hi, R->objective_value);
+        double o = R->objective_conservative;
+        R->gap = o > 0 ? (o - R->bound) / o : 0;
+        if (R->gap > 0) R->proven_optimal = false;
+    } else {
+        double o = R->objective_value;
+        R->gap = o > 0 ? (R->bound - o) / o : 0;
+    }
+    if (R->gap < 0) R->gap = 0;
+}
+
+cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, cc_robust_solution **out)
+{
+    *out = NULL;
+    double t0 = cc__now();
+    cc_status st;
+    if ((st = robust_check(ctx, V, n, P))) return st;
     cc_robust_solution *R = calloc(1, sizeof(*R));
     if (!R) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     R->objective = P->objective;
     R->relative_regret = P->relative_regret;
     R->n_variants = n;
-    double *cov = calloc(n, sizeof(double)), *opt = calloc(n, sizeof(double)), *optb = calloc(n, sizeof(double));
-    double *reg = calloc(n, sizeof(double)), *cross = calloc(n * n, sizeof(double));
-    bool *optp = calloc(n, sizeof(bool));
-    uint32_t *ofirst = calloc(n + 1, sizeof(uint32_t)), *osites = calloc(n * (size_t)P->site.p + 1, sizeof(uint32_t));
-    uint32_t *S = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
-    R->cov = cov, R->opt = opt, R->opt_bound = optb, R->regret = reg, R->cross = cross, R->opt_proven = optp;
-    R->own_first = ofirst, R->own_sites = osites, R->sites = S;
-    cc_status st = CC_OK;
-    if (!cov || !opt || !optb || !reg || !cross || !optp || !ofirst || !osites || !S) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    /* each variant's own optimum */
+    rb_arrays w = {0}, *W = &w;
+    w.cov = calloc(n, sizeof(double)), w.opt = calloc(n, sizeof(double)), w.optb = calloc(n, sizeof(double));
+    w.reg = calloc(n, sizeof(double)), w.cross = calloc(n * n, sizeof(double));
+    w.optp = calloc(n, sizeof(bool));
+    w.ofirst = calloc(n + 1, sizeof(uint32_t)), w.osites = calloc(n * (size_t)P->site.p + 1, sizeof(uint32_t));
+    w.S = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
+    R->cov = w.cov, R->opt = w.opt, R->opt_bound = w.optb, R->regret = w.reg, R->cross = w.cross, R->opt_proven = w.optp;
+    R->own_first = w.ofirst, R->own_sites = w.osites, R->sites = w.S;
+    if (!w.cov || !w.opt || !w.optb || !w.reg || !w.cross || !w.optp || !w.ofirst || !w.osites || !w.S)
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     cc_site_params sp = P->site;
     sp.curve_to = 0;
-    for (size_t v = 0; v < n && !st; v++) {
-        cc_site_solution *sol = NULL;
-        if ((st = cc_site_solve(ctx, &V[v], &sp, &sol))) break;
-        opt[v] = sol->objective;
-        optb[v] = fmax(sol->bound, sol->objective);
-        optp[v] = sol->proven_optimal;
-        ofirst[v + 1] = ofirst[v] + sol->n_sites;
-        memcpy(osites + ofirst[v], sol->sites, sol->n_sites * sizeof(uint32_t));
-        cc_site_solution_destroy(sol);
-    }
-    for (size_t a = 0; a < n && !st; a++)
-        for (size_t v = 0; v < n; v++) cross[a * n + v] = cc_site_robust_coverage(&V[v], osites + ofirst[a], ofirst[a + 1] - ofirst[a]);
-    if (!st && P->objective == CC_ROBUST_EXPECTED) {
-        double ws = 0;
-        for (size_t v = 0; v < n; v++) ws += P->weights ? P->weights[v] : 1.0;
-        double *coef = calloc(n, sizeof(double));
-        if (!coef) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        for (size_t v = 0; v < n && !st; v++) coef[v] = (P->weights ? P->weights[v] : 1.0) / ws;
-        cc_site_solution *sol = NULL;
-        if (!st && !(st = union_solve(ctx, V, n, coef, &sp, &sol))) {
-            memcpy(S, sol->sites, sol->n_sites * sizeof(uint32_t));
-            R->n_sites = sol->n_sites;
-            R->objective_value = R->objective_conservative = sol->objective;
-            R->bound = sol->bound;
-            R->proven_optimal = sol->proven_optimal;
-            R->bound_method = "mclp-union";
-            cc_site_solution_destroy(sol);
-        }
-        free(coef);
-    } else if (!st) {
-        mm m = {.v = V, .n = n, .nc = nc};
-        m.a = calloc(n, sizeof(double)), m.b = calloc(n, sizeof(double)), m.cov = calloc(n, sizeof(double));
-        m.cnt = calloc(n, sizeof(uint32_t *));
-        m.gain = calloc(n * (size_t)(nc ? nc : 1), sizeof(double));
-        uint8_t *in_s = calloc(nc ? nc : 1, 1);
-        uint32_t *S2 = calloc(nc ? nc : 1, sizeof(uint32_t));
-        cc__cons c = {0};
-        cc__cstate cs = {0};
-        bool cons_ok = false, cs_ok = false;
-        if (!m.a || !m.b || !m.cov || !m.cnt || !m.gain || !in_s || !S2) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-        for (size_t v = 0; v < n && !st; v++) {
-            if (!(m.cnt[v] = calloc(V[v].n_demand ? V[v].n_demand : 1, sizeof(uint32_t)))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-            m.cov[v] = base_cov(&V[v]);
-            if (P->objective == CC_ROBUST_MAX_MIN) m.a[v] = 1, m.b[v] = 0;
-            else if (!P->relative_regret) m.a[v] = 1, m.b[v] = -opt[v];
-            else if (opt[v] > 0) m.a[v] = 1 / opt[v], m.b[v] = -1;
-            else m.a[v] = 0, m.b[v] = 0;
-        }
-        if (!st && !(st = cc__cons_init(ctx, &V[0], P->site.p, &c))) cons_ok = true;
-        if (!st && !(st = cc__cstate_init(ctx, &c, &cs))) cs_ok = true;
-        if (!st) {
-            uint32_t q = mm_heuristic(ctx, &m, &c, &cs, P->site.p, S, in_s);
-            if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-            double mn, sum;
-            mm_score(&m, m.cov, UINT32_MAX, &mn, &sum);
-            /* bound from the variants' own bounds: cov_v(S) <= opt_v <= hi_v; for the regret
-             * forms f_v(opt_v) >= 0 is the trivial one */
-            double ub = INFINITY;
-            for (size_t v = 0; v < n; v++) {
-                double f = P->objective == CC_ROBUST_MAX_MIN ? optb[v] : 0.0;
-                if (P->objective != CC_ROBUST_MAX_MIN) f = m.a[v] * optb[v] + m.b[v];
-                if (f < ub) ub = f;
-            }
-            if (P->objective != CC_ROBUST_MAX_MIN && ub < 0) ub = 0;
-            R->bound_method = "variant-bounds";
-            bool mip_proven = false;
-            size_t nz = mm_nonzeros(&m);
-            size_t lpmax = P->site.lp_max_nonzeros ? P->site.lp_max_nonzeros : 100000;
-            size_t exmax = P->site.exact_max_nonzeros ? P->site.exact_max_nonzeros : 2000000;
-            bool small = nz <= 20000;
-            if (P->site.exact && nz > exmax)
-                st = cc__fail(ctx, CC_ERR_LIMIT, "The robust integer programme has %zu nonzeros, above the limit %zu of the exact solve", nz, exmax);
-            if (!st && (ub - mn > 1e-9 * (1 + fabs(mn))) && !(nz <= lpmax || P->site.exact)) {
-                /* too large for the LP: min_v f_v(S) <= sum_v l_v f_v(S) for any convex l, and
-                 * max_S sum_v l_v a_v cov_v(S) is an MCLP on the union whose bound cc_site_solve
-                 * proves (a Lagrangian bound on the variants' constraints); a few multiplicative
-                 * updates move l towards the variants that are worst off. The union's sites
-                 * are candidate answers too. */
-                double *lam = calloc(n, sizeof(double)), *coef = calloc(n, sizeof(double));
-                uint32_t *T = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
-                if (!lam || !coef || !T) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-                for (size_t v = 0; v < n && !st; v++) lam[v] = 1.0 / (double)n;
-                cc_site_params up = sp;
-                up.exact = false;
-                for (int it = 0; it < 4 && !st; it++) {
-                    double cb = 0;
-                    for (size_t v = 0; v < n; v++) coef[v] = lam[v] * m.a[v], cb += lam[v] * m.b[v];
-                    cc_site_solution *us = NULL;
-                    if ((st = union_solve(ctx, V, n, coef, &up, &us))) break;
-                    double lb = us->bound + cb + 1e-9 * (fabs(us->bound) + 1.0);
-                    if (lb < ub) ub = lb, R->bound_method = "lagrangian";
-                    /* the union's sites as an answer */
-                    double umn = INFINITY, usum = 0;
-                    for (size_t v = 0; v < n; v++) {
-                        double f = m.a[v] * cc_site_robust_coverage(&V[v], us->sites, us->n_sites) + m.b[v];
-                        umn = fmin(umn, f), usum += f;
-                    }
-                    if (better(umn, usum, mn, sum)) {
-                        for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], -1), in_s[S[r]] = 0;
-                        memcpy(S, us->sites, us->n_sites * sizeof(uint32_t));
-                        q = us->n_sites;
-                        for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], +1), in_s[S[r]] = 1;
-                        mm_score(&m, m.cov, UINT32_MAX, &mn, &sum);
-                    }
-                    cc_site_solution_destroy(us);
-                    /* weights towards the worst-off variants of the current answer */
-                    double lo = INFINITY, hi = -INFINITY, tot = 0;
-                    for (size_t v = 0; v < n; v++) {
-                        double f = m.a[v] * m.cov[v] + m.b[v];
-                        lo = fmin(lo, f), hi = fmax(hi, f);
-                    }
-                    for (size_t v = 0; v < n; v++) {
-                        double f = m.a[v] * m.cov[v] + m.b[v];
-                        lam[v] *= exp(-3.0 * (f - lo) / (hi - lo + 1e-12));
-                        tot += lam[v];
-                    }
-                    for (size_t v = 0; v < n; v++) lam[v] /= tot;
-                    if (ub - mn <= 1e-9 * (1 + fabs(mn))) break;
-                }
-                free(lam), free(coef), free(T);
-            }
-            if (!st && (ub - mn > 1e-9 * (1 + fabs(mn))) && (nz <= lpmax || P->site.exact)) {
-                bool proven = false, mip = P->site.exact || small;
-                double val = -INFINITY, ub0 = ub;
-                uint32_t q2 = 0;
-                st = mm_glpk(ctx, &m, &c, mip, P->site.time_limit_s > 0 ? P->site.time_limit_s : 600, S, q, &ub, &proven, &val, S2, &q2);
-                if (!st && ub < ub0) R->bound_method = proven ? "mip" : "lp";
-                mip_proven = proven;
-                if (!st && q2 && val > mn + 1e-9 * (1 + fabs(mn))) {
-                    /* the MIP found better: take its sites */
-                    for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], -1);
-                    memcpy(S, S2, q2 * sizeof(uint32_t));
-                    q = q2;
-                    for (uint32_t r = 0; r < q; r++) mm_add(&m, S[r], +1);
-                    mm_score(&m, m.cov, UINT32_MAX, &mn, &sum);
-                }
-            }
-            /* a proven MIP optimum within GLPK's tolerance of the answer: the answer is optimal */
-            if (mip_proven && fabs(ub - mn) <= 1e-6 * (1 + fabs(mn))) ub = mn;
-            if (ub < mn) ub = mn; /* tolerance: the bound is never on the wrong side */
-            R->n_sites = q;
-            R->proven_optimal = ub - mn <= 1e-9 * (1 + fabs(mn));
-            if (P->objective == CC_ROBUST_MAX_MIN) {
-                R->objective_value = R->objective_conservative = mn;
-                R->bound = ub;
-            } else {
-                R->objective_value = -mn;
-                R->bound = fmax(0.0, -ub);
-            }
-        }
-        if (cs_ok) cc__cstate_free(&cs);
-        if (cons_ok) cc__cons_free(&c);
-        for (size_t v = 0; m.cnt && v < n; v++) free(m.cnt[v]);
-        free(m.cnt), free(m.a), free(m.b), free(m.cov), free(m.gain), free(in_s), free(S2);
-    }
+    if (!st) st = own_optima(ctx, V, n, &sp, W);
+    if (!st && P->objective == CC_ROBUST_EXPECTED) st = solve_expected(ctx, V, n, P, &sp, W, R);
+    else if (!st) st = solve_minmax(ctx, V, n, P, &sp, W, R);
     if (!st) {
-        double worst_hi = 0;
-        for (size_t v = 0; v < n; v++) {
-            cov[v] = cc_site_robust_coverage(&V[v], S, R->n_sites);
-            double d = opt[v] - cov[v], dh = optb[v] - cov[v];
-            if (P->relative_regret) d = opt[v] > 0 ? d / opt[v] : 0, dh = optb[v] > 0 ? dh / optb[v] : 0;
-            reg[v] = d;
-            if (dh > worst_hi) worst_hi = dh;
-        }
-        if (P->objective == CC_ROBUST_MIN_MAX_REGRET) {
-            R->objective_conservative = fmax(worst_hi, R->objective_value);
-            double o = R->objective_conservative;
-            R->gap = o > 0 ? (o - R->bound) / o : 0;
-            if (R->gap > 0) R->proven_optimal = false;
-        } else {
-            double o = R->objective_value;
-            R->gap = o > 0 ? (R->bound - o) / o : 0;
-        }
-        if (R->gap < 0) R->gap = 0;
+        robust_regrets(V, n, P, W, R);
         R->t_total_s = cc__now() - t0;
         *out = R;
         return CC_OK;

@@ -252,15 +252,9 @@ def case_site(tmp):
     # the scenario's siting section takes the same keys and gives the same answer
     sc = os.path.join(tmp, "s.yaml")
     with open(sc, "w") as f:
-        f.write(f"""name: chainsite
-inputs:
-  roads: {DEMO}/roads.geojson
-  population: {DEMO}/population.asc
-  facilities: {DEMO}/facilities.csv
-  tier_field: tier
-siting:
-  - {{model: mclp, budget: 2, threshold_min: 45, emergency: true, fixed_tiers: [emergency_station],
-     capable_tiers: [county_hospital], on_scene_minutes: 10, candidate_roads: [primary, secondary, tertiary], spacing_m: 2000}}
+        f.write("name: chainsite\n" + cli_test.demo_inputs(villages=False, admin=False) + """siting:
+  - {model: mclp, budget: 2, threshold_min: 45, emergency: true, fixed_tiers: [emergency_station],
+     capable_tiers: [county_hospital], on_scene_minutes: 10, candidate_roads: [primary, secondary, tertiary], spacing_m: 2000}
 report:
   maps: false
 """)

@@ -518,23 +518,38 @@ def case_graph_export(tmp):
 
 # ---- scenarios, batches and deliverables (issue 5) --------------------------------------------------
 
+def demo_inputs(villages=True, admin=True):
+    """The inputs section of a scenario on the demo district (absolute paths): population as village
+    points (villages=True) or the raster, townships as admin areas when @admin."""
+    pop = f"{DEMO}/villages.geojson\n  population_field: population" if villages else f"{DEMO}/population.asc"
+    return (f"inputs:\n  roads: {DEMO}/roads.geojson\n  population: {pop}\n  facilities: {DEMO}/facilities.csv\n  tier_field: tier\n" +
+            (f"  admin: {DEMO}/townships.geojson\n" if admin else ""))
+
+
 def demo_scenario(tmp, extra="", name="s.yaml", lang="[zh, en]", maps=True):
     """A scenario file on the demo district (absolute paths), with @extra appended. maps=False
     leaves out the PNG/PDF/HTML (styles and project stay) where a test is not about them."""
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
-        f.write(f"""name: demo
-inputs:
-  roads: {DEMO}/roads.geojson
-  population: {DEMO}/villages.geojson
-  population_field: population
-  facilities: {DEMO}/facilities.csv
-  tier_field: tier
-  admin: {DEMO}/townships.geojson
-report:
-  lang: {lang}
-""" + ("" if maps else "  maps: false\n") + extra)
+        f.write("name: demo\n" + demo_inputs() + f"report:\n  lang: {lang}\n" + ("" if maps else "  maps: false\n") + extra)
     return path
+
+
+def polygon_geojson(path, ring):
+    """A GeoJSON file at @path holding one polygon without properties, @ring a list of (lon, lat)."""
+    with open(path, "w") as f:
+        f.write(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
+            "type": "Polygon", "coordinates": [[list(p) for p in ring]]}}]}))
+    return path
+
+
+def wgs84():
+    """EPSG:4326 with longitude first (GDAL 3's authority order is latitude first)."""
+    from osgeo import osr
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(4326)
+    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return s
 
 
 def scenario_error(tmp, text, code, *needles, name="bad.yaml", cmd="run"):
@@ -715,11 +730,7 @@ def case_scenario_edits(tmp):
     check(hosp(flood) < hosp(base), f"flood area changes nothing: {hosp(flood)} vs {hosp(base)}")
     ds, roads = load_gpkg_layer(os.path.join(out, "coverage.gpkg"), "roads")
     poly = ogr.CreateGeometryFromJson(json.dumps({"type": "Polygon", "coordinates": [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]]}))
-    from osgeo import osr
-    wgs = osr.SpatialReference()
-    wgs.ImportFromEPSG(4326)
-    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    poly.AssignSpatialReference(wgs)
+    poly.AssignSpatialReference(wgs84())
     poly.TransformTo(roads.GetSpatialRef())
     n_closed = 0
     for f in roads:
@@ -872,10 +883,9 @@ profile: ambulance
 minutes: [15, 30, 60]
 report: {{lang: en, maps: false}}   # maps are tested on the demo; this keeps CI (and its ASan pass) short
 """)
-    flood = os.path.join(tmp, "flood.geojson")
-    with open(flood, "w") as f:  # a flooded stretch of coast road north of Moroni
-        f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon",'
-                '"coordinates":[[[43.24,-11.66],[43.30,-11.66],[43.30,-11.60],[43.24,-11.60],[43.24,-11.66]]]}}]}')
+    # a flooded stretch of coast road north of Moroni
+    flood = polygon_geojson(os.path.join(tmp, "flood.geojson"),
+                            [(43.24, -11.66), (43.30, -11.66), (43.30, -11.60), (43.24, -11.60), (43.24, -11.66)])
     with open(os.path.join(tmp, "batch.yaml"), "w") as f:
         f.write("""base: comoros.yaml
 variants:
@@ -1002,8 +1012,14 @@ def main(cases=None, doc=__doc__):
         print(f"unknown case {sys.argv[1]}")
         return 2
     tmp = tempfile.mkdtemp(prefix="cc-test-")
+    return run_case(lambda: fn(tmp), tmp)
+
+
+def run_case(fn, tmp):
+    """The verdict of @fn(): 0 pass, 1 fail (a Fail raised, its message printed), 77 skipped (@fn
+    returned SKIP); the folder @tmp is removed in every case."""
     try:
-        rc = fn(tmp)
+        rc = fn()
         return rc if rc == SKIP else 0
     except Fail as e:
         print(f"FAIL: {e}")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import cli_test  # noqa: E402
 from cli_test import DEMO, Fail, check, demo_scenario, main, run  # noqa: E402,F401
 
 
@@ -189,10 +190,7 @@ def case_site_map_layers(tmp):
     styled = {r[0] for r in db.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
     check({"roads", "admin_areas"} <= styled, f"roads or admin_areas without a style: {styled}")
     unc = ds.GetLayerByName("demand_uncovered")
-    ll = osr.SpatialReference()
-    ll.ImportFromEPSG(4326)
-    ll.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    ct = osr.CoordinateTransformation(unc.GetSpatialRef(), ll)
+    ct = osr.CoordinateTransformation(unc.GetSpatialRef(), cli_test.wgs84())
     n = 0
     for f in unc:
         g = f.GetGeometryRef()

@@ -231,13 +231,6 @@ def case_bad_inputs(tmp):
     with open(os.path.join(tmp, "nocrs.csv"), "w") as f:
         f.write("WKT,route\n\"LINESTRING (0 0,1 1)\",ferry\n")
     expect_error(tmp, cc_args(paths, os.path.join(tmp, "b8"), "--ferries", os.path.join(tmp, "nocrs.csv")), 3, "nocrs.csv", "no CRS")
-    # village points are not supported yet: refused with the reason, nothing written
-    a = cc_args(paths, os.path.join(tmp, "b6"))
-    a[a.index("--population") + 1] = os.path.join(cli_test.DEMO, "villages.geojson")
-    a[a.index("--roads") + 1] = os.path.join(cli_test.DEMO, "roads.geojson")
-    a[a.index("--facilities") + 1] = os.path.join(cli_test.DEMO, "facilities.csv")
-    a[a.index("--crs") + 1] = "EPSG:32650"
-    expect_error(tmp, a, 2, "--population", "village points")
 
 
 def case_friction_raster(tmp):
@@ -443,6 +436,302 @@ def case_ferries(tmp):
     o = cli_test.load_summary(fer)["offroad"]
     check(o["ferries_linked"] == 1 and o["ferries_unlinked"] == 1, f"ferries linked/unlinked {o['ferries_linked']}/{o['ferries_unlinked']}, want 1/1")
     print(f"ferries: crossing {got_s:.2f} s (wait 1800 s + {length:.1f} m at 18 km/h); far island within {d.max():.3f} ms of the reference")
+
+
+def road_row(paths, row=10, c0=2, c1=37):
+    """A primary road along one row of the synthetic valley; its reference links (pts, arc_s)."""
+    y = Y0 - (row + 0.5) * RES
+    write_roads(paths["roads.geojson"], [lonlat(EPSG, [(X0 + (c0 + 0.5) * RES, y), (X0 + (c1 + 0.5) * RES, y)])], "primary")
+    length = (c1 - c0) * RES
+    arc_s = round(length / (60 / 3.6) * 1000) / 1000
+    pts = [(None, 0.0), (row * W + c0, RES / 4)] + [(row * W + c, (c - c0) * RES) for c in range(c0 + 1, c1)]
+    pts += [(row * W + c1, length - RES / 4), (None, length)]
+    return [(pts, arc_s)]
+
+
+def case_site_agrees(tmp):
+    """Siting with the friction model: the coverage sets are friction times (walk + road), so the
+    sited facilities fed back into `coverage` with the same options give the covered population the
+    siting summary states; the answer equals a brute force over the candidates with the independent
+    reference's times; candidates on impassable cells are left out."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    with open(paths["fac.csv"], "w") as f:  # one existing clinic, fixed
+        lo, la = lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)])[0]
+        f.write(f"name,lon,lat,tier\nF0,{lo:.12f},{la:.12f},clinic\n")
+    fixed_cell = 4 * W + 3
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (7, 14), (33, 18), (24, 5), (15, 20)]  # (column, row); (7, 14) is in the pocket
+    cand_cells.append((26, 3))  # on the wall (speed 0): impassable, left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T = 8.0
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en"] + off
+    out = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--exact", "--out", out])
+    s = cli_test.load_summary(out)
+    check(s["parameters"]["offroad"]["model"] == "friction", f"summary.json parameters.offroad: {s['parameters'].get('offroad')}")
+    check(s["counts"]["candidates"] == len(cand_cells) - 1, f"candidates {s['counts']['candidates']}, want {len(cand_cells) - 1} (one impassable)")
+    picks = [(p["lon"], p["lat"]) for p in s["proposed_sites"]]
+    check(len(picks) == 2, f"{len(picks)} sites proposed")
+    after = s["coverage"]["covered_after"]
+    before = s["coverage"]["covered_before"]
+    # the same facilities through `coverage`
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(paths["fac.csv"]) as f:
+        lines = f.read().splitlines()
+    with open(fac2, "w") as f:
+        f.write("\n".join(lines) + "\n")
+        for i, (lo, la) in enumerate(picks):
+            f.write(f"S{i},{lo:.12f},{la:.12f},new\n")
+    cov = os.path.join(tmp, "cov")
+    a = ["coverage"] + common + ["--minutes", str(T), "--out", cov]
+    a[a.index("--facilities") + 1] = fac2
+    run(a)
+    c = cli_test.load_summary(cov)
+    within = c["population_within_min"][f"{T:g}"]
+    check(abs(within - after) < 1e-6, f"coverage of the sited facilities {within} != the siting summary's {after}")
+    # independent: the reference's times from each candidate, and a brute force over the pairs
+    ref_fixed = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [fixed_cell], roads)
+    ok = [(cc, rr) for cc, rr in cand_cells if np.isfinite(spm[rr, cc])]
+    ref_c = [offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [rr * W + cc], roads) for cc, rr in ok]
+    lim = T * 60.0
+    base = ref_fixed <= lim
+    check(abs(base.sum() - before) < 1e-6, f"covered before {before}, reference {base.sum()}")
+    best = max((np.sum(base | (ref_c[i] <= lim) | (ref_c[j] <= lim)), i, j) for i in range(len(ok)) for j in range(i + 1, len(ok)))
+    check(abs(best[0] - after) < 1e-6, f"siting covers {after}, the best pair of the reference covers {best[0]} ({ok[best[1]]}, {ok[best[2]]})")
+    # not yet with the friction model: refused with the reason, nothing written
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--out", os.path.join(tmp, "em")], 2, "--emergency",
+                 "--offroad friction")
+    # a scenario's offroad section reaches its siting run: the same answer as the command line
+    scen = os.path.join(tmp, "scen.yaml")
+    with open(scen, "w") as f:
+        f.write(f"""name: fric_siting
+inputs:
+  roads: roads.geojson
+  population: pop.tif
+  facilities: fac.csv
+crs: EPSG:{EPSG}
+profile: walk.yaml
+minutes: [{T:g}]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, dem: dem.tif, landcover: lc.tif}}
+siting:
+  - {{model: mclp, budget: 2, threshold_min: {T:g}, candidates: cand.csv, fixed_tiers: [clinic]}}
+""")
+    so = os.path.join(tmp, "scen")
+    run(["run", scen, "--out", so, "--quiet"])
+    ss = cli_test.load_summary(os.path.join(so, "siting"))
+    check(ss["parameters"].get("offroad", {}).get("model") == "friction", "the scenario's siting run did not use the friction model")
+    check(abs(ss["coverage"]["covered_after"] - after) < 1e-6, f"scenario siting covers {ss['coverage']['covered_after']}, the command line {after}")
+    check(abs(cli_test.load_summary(so)["population_within_min"][f"{T:g}"] - before) < 1e-6, "the scenario's coverage differs from siting's before")
+    # p-median (coverage sets with times): the evaluated mean time of its answer equals the reference's
+    pm = os.path.join(tmp, "pmedian")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "--model", "pmedian", "-p", "2", "--out", pm])
+    sp = cli_test.load_summary(pm)
+    names = [p["name"] for p in sp["proposed_sites"]]
+    idx = {f"C{i}": k for k, i in enumerate(i for i, (cc, rr) in enumerate(cand_cells) if np.isfinite(spm[rr, cc]))}
+    best_t = np.minimum.reduce([ref_fixed] + [ref_c[idx[n]] for n in names])
+    fin = np.isfinite(best_t)
+    want = float(np.mean(best_t[fin])) / 60.0
+    got = sp["coverage"]["mean_minutes_after"]
+    check(abs(got - want) < 1e-3, f"p-median mean time after {got} min, reference {want:.4f} min for sites {names}")
+    # the friction sets differ from what the straight model would give: a test that could fail
+    st = os.path.join(tmp, "straight")
+    a = ["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--out", st]
+    a[a.index("--offroad") + 1] = "straight"
+    del a[a.index("--dem"):a.index("--dem") + 4]
+    run(a)
+    s2 = cli_test.load_summary(st)
+    check(abs(cli_test.load_summary(st)["coverage"]["covered_after"] - after) > 1, f"straight and friction siting agree ({after}): a weak test")
+    print(f"site with friction: covered {before:.0f} -> {after:.0f}, coverage of the same facilities {within:.0f}, "
+          f"reference brute force {best[0]:.0f}; straight model {s2['coverage']['covered_after']:.0f}; p-median mean {got:.3f} min "
+          f"(reference {want:.3f})")
+
+
+def case_traveltime_tiles(tmp):
+    """`traveltime` with the friction model, in tiles of 16 cells with a halo: every cell within the
+    largest threshold equals the independent reference (walking only with a small halo, so that each
+    tile sees only part of the raster; then with a road and the profile's halo), beyond it nodata;
+    MPI-free runs with 1 and 2 threads give the same raster."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+
+    def tt(out, minutes, *extra):
+        run(["traveltime", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+             "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--tile", "16", "--minutes", minutes, "--out", out, "--quiet"]
+            + off + list(extra))
+        return read_band(os.path.join(out, "travel_time.tif"))
+
+    def against(got, nd, ref, tmax_min, what):
+        ref_ms = ref.reshape(got.shape) * 1000.0
+        want = np.isfinite(ref_ms) & (ref_ms <= tmax_min * 60000.0 + 0.5)
+        bad = np.argwhere((got != nd) != want)
+        check(len(bad) == 0, f"{what}: {len(bad)} cells within {tmax_min} min in one and not the other, first {bad[:3].tolist()}")
+        d = np.abs(got[want] * 60000.0 - ref_ms[want])
+        check(d.size > 50 and d.max() <= 1.0, f"{what}: {d.size} cells, largest difference {d.max() if d.size else 0:.3f} ms")
+        return int(want.sum()), float(d.max())
+
+    # walking only, flat: 3 minutes (250 m at 5 km/h), a 300 m halo (12 cells); one facility at the
+    # corner of four tiles, one 4 cells from a tile edge, so that trips cross tiles
+    fac_all = paths["fac.csv"]
+    paths["fac.csv"] = os.path.join(tmp, "fac_corner.csv")
+    corner = [(15, 15), (36, 25)]
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in corner]))
+    off = ["--offroad", "friction", "--landcover", paths["lc.tif"]]
+    a, nd = tt(os.path.join(tmp, "walk"), "1,3", "--halo-km", "0.3")
+    flat_spm = spm.copy()
+    flat_spm[np.isnan(z)] = 3.6 / 5.0  # the DEM hole is passable without the DEM
+    ref = offroad_ref.offroad_times(flat_spm, None, ex, ny, 16, [r * W + c for c, r in corner])
+    n1, d1 = against(a, nd, ref, 3, "walking, small halo")
+    s = cli_test.load_summary(os.path.join(tmp, "walk"))
+    check(s["offroad"]["model"] == "friction" and s["offroad"]["halo_cells"] == 12, f"summary.json offroad: {s.get('offroad')}")
+    spm = flat_spm
+    check(s["tiling"]["tiles"] == 6, f"tiles {s['tiling']['tiles']}, want 6")
+    check(abs(s["population_within_min"]["3"] - n1) < 1e-6, f"summary within 3 min {s['population_within_min']['3']} != {n1}")
+    check(abs(s["population_no_road_access"] - np.sum(~np.isfinite(spm))) < 1e-6, "impassable people not reported as no_road_access")
+    spm = flat_spm.copy()
+    spm[np.isnan(z)] = np.inf
+    paths["fac.csv"] = fac_all
+    off = ["--offroad", "friction", "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    # a halo too small for the walking speed is refused, naming the parameter
+    expect_error(tmp, ["traveltime", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+                       "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--tile", "16", "--minutes", "2", "--halo-km", "0.1",
+                       "--out", os.path.join(tmp, "bad")] + off, 2, "--halo-km", "speeds")
+    # with a road and the profile's halo: the road's links in every tile
+    roads = road_row(paths)
+    b, nd = tt(os.path.join(tmp, "road1"), "5,10", "--threads", "1")
+    c, _ = tt(os.path.join(tmp, "road2"), "5,10", "--threads", "2")
+    check(np.array_equal(b, c), "1 and 2 threads differ")
+    ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads)
+    n2, d2 = against(b, nd, ref, 10, "with a road")
+    walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
+    check(np.sum(walk <= 600) < n2, "the road adds no cell within 10 minutes: a weak test")
+    print(f"traveltime with friction in 6 tiles: walking {n1} cells within 3 min (largest difference {d1:.3f} ms); "
+          f"with a road {n2} cells within 10 min ({d2:.3f} ms); walking alone {int(np.sum(walk <= 600))}")
+
+
+def case_village_points(tmp):
+    """Village points with the friction model on a hand-made 5 x 5 grid (a friction raster in minutes
+    per metre with one impassable cell, a road across the middle row): each village's time is that of
+    the cell holding it in one search over cells and the road, equal to the independent reference; the
+    travel-time grid (at the raster's resolution, aligned with it) equals it cell for cell."""
+    import csv
+    res, x0, y0, n = 100.0, 501000.0, 4500000.0, 5
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    mpm = np.array([[0.012, 0.012, 0.030, 0.012, 0.012],
+                    [0.012, 0.020, 0.030, -1.00, 0.012],
+                    [0.012, 0.012, 0.012, 0.012, 0.012],
+                    [0.040, 0.040, 0.012, 0.020, 0.012],
+                    [0.012, 0.012, 0.012, 0.012, 0.030]], np.float32)  # minutes per metre; -1: nodata (impassable)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (x0, res, 0, y0, 0, -res), s.ExportToWkt(), nodata=-1)
+
+    def centre(c, r):
+        return (x0 + (c + 0.5) * res, y0 - (r + 0.5) * res)
+
+    road = os.path.join(tmp, "roads.geojson")
+    write_roads(road, [lonlat(EPSG, [centre(1, 2), centre(3, 2)])], "primary")
+    fac = os.path.join(tmp, "fac.csv")
+    write_facilities(fac, lonlat(EPSG, [centre(4, 0)]))
+    villages = [(0, 0), (4, 4), (0, 4), (2, 0), (1, 3), (3, 1)]  # the corners span the grid; (3, 1) is impassable
+    vil = os.path.join(tmp, "villages.geojson")
+    feats = [{"type": "Feature", "properties": {"name": f"V{i}", "population": 100 + i},
+              "geometry": {"type": "Point", "coordinates": list(lonlat(EPSG, [centre(c, r)])[0])}} for i, (c, r) in enumerate(villages)]
+    with open(vil, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f)
+    prof = os.path.join(tmp, "walk.yaml")
+    with open(prof, "w") as f:
+        f.write(PROFILE)
+    out = os.path.join(tmp, "o")
+    run(["coverage", "--roads", road, "--population", vil, "--facilities", fac, "--crs", f"EPSG:{EPSG}", "--profile", prof,
+         "--resolution", "100", "--offroad", "friction", "--friction", fr, "--minutes", "5,10,20", "--out", out, "--quiet", "--lang", "en"])
+    # the reference: cells and the road (transfer points as in reference_road), the facility's cell
+    spm = np.where(mpm > 0, mpm * 60.0, np.inf).astype(np.float64)
+    ex, ny = offroad_ref.cell_sizes((x0, res, 0, y0, 0, -res), n, False)
+    length = 2 * res
+    pts = [(None, 0.0), (2 * n + 1, res / 4), (2 * n + 2, res), (2 * n + 3, length - res / 4), (None, length)]
+    ref = offroad_ref.offroad_times_with_roads(spm, None, ex, ny, 16, [0 * n + 4], [(pts, round(length / (60 / 3.6) * 1000) / 1000)])
+    ref = ref.reshape(n, n)
+    walk = offroad_ref.offroad_times(spm, None, ex, ny, 16, [4]).reshape(n, n)
+    check(np.nanmax(walk[np.isfinite(walk)] - ref[np.isfinite(ref)]) > 1, "the road saves nothing: a weak test")
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    check(tt.shape == (n, n), f"travel-time grid {tt.shape}, want the raster's {n} x {n}")
+    worst, cells = compare(tt, nd, ref.ravel(), "village grid")
+    with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig") as f:
+        rows = {r["name"]: r for r in csv.DictReader(f)}
+    for i, (c, r) in enumerate(villages):
+        got = rows[f"V{i}"]["minutes_all"]
+        if not np.isfinite(ref[r, c]):
+            check(got == "", f"V{i} on an impassable cell has a time {got}")
+            continue
+        # the table rounds to 0.1 min: the village's time is its cell's, checked to the ms above
+        check(abs(float(got) - ref[r, c] / 60.0) <= 0.05 + 1e-9 and abs(float(got) - tt[r, c]) <= 0.05 + 1e-6,
+              f"V{i} at cell ({c}, {r}): {got} min, reference {ref[r, c] / 60.0:.4f} min, its cell {tt[r, c]:.4f} min")
+    s = cli_test.load_summary(out)
+    want = sum(100 + i for i, (c, r) in enumerate(villages) if np.isfinite(ref[r, c]) and ref[r, c] <= 600)
+    check(abs(s["population_within_min"]["10"] - want) < 1e-6, f"within 10 min {s['population_within_min']['10']}, reference {want}")
+    check(abs(s["offroad"]["population_impassable_cell"] - 105) < 1e-6, f"impassable {s['offroad']['population_impassable_cell']}, want 105")
+    # siting on village points (the demo): the sited facilities through `coverage` give the stated coverage
+    demo = cli_test.DEMO
+    common = ["--roads", f"{demo}/roads.geojson", "--population", f"{demo}/villages.geojson", "--resolution", "500", "--offroad", "friction",
+              "--quiet", "--lang", "en"]
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--facilities", f"{demo}/facilities.csv", "--fixed-tiers", "county_hospital", "--candidate-roads",
+                             "primary,secondary", "--spacing", "3000", "-p", "2", "--minutes", "20", "--out", so])
+    ss = cli_test.load_summary(so)
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(f"{demo}/facilities.csv", encoding="utf-8-sig") as f:
+        rd = list(csv.DictReader(f))
+    keep = [r for r in rd if r.get("tier") == "county_hospital"]
+    check(len(keep) >= 1, "the demo has no county hospital")
+    with open(fac2, "w") as f:
+        f.write("name,lon,lat\n")
+        for r in keep:
+            f.write(f"{r['name']},{r['lon']},{r['lat']}\n")
+        for p in ss["proposed_sites"]:
+            f.write(f"site {p['rank']},{p['lon']:.9f},{p['lat']:.9f}\n")
+    co = os.path.join(tmp, "cov")
+    run(["coverage"] + common + ["--facilities", fac2, "--minutes", "20", "--out", co])
+    within = cli_test.load_summary(co)["population_within_min"]["20"]
+    check(ss["coverage"]["covered_after"] > ss["coverage"]["covered_before"], "the demo sites add nothing: a weak test")
+    check(abs(within - ss["coverage"]["covered_after"]) < 1e-6, f"coverage of the sited facilities {within} != siting's {ss['coverage']['covered_after']}")
+    print(f"village points: {len(villages)} villages and {cells} grid cells equal the reference (largest difference {worst:.3f} ms); "
+          f"demo siting {ss['coverage']['covered_before']:.0f} -> {within:.0f} within 20 min, as coverage gives")
+
+
+def case_no_roads(tmp):
+    """`coverage` without --roads over a friction raster (a walking-only surface, as AccessMod and
+    r.cost): equal to the reference cell for cell, working CRS from the raster's centre; without
+    --friction the roads stay required."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    out = os.path.join(tmp, "o")
+    a = cc_args(paths, out, "--friction", fr)
+    i = a.index("--roads")
+    del a[i:i + 2]
+    i = a.index("--crs")
+    del a[i:i + 2]  # the UTM zone of the raster's centre: EPSG:32633 itself
+    run(a)
+    ref = offroad_ref.offroad_times(np.where(mpm < 0, np.inf, mpm.astype(np.float64) * 60.0), None, ex, ny, 16, src)
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "no roads")
+    sm = cli_test.load_summary(out)
+    check(sm["crs"].endswith("32633") or "32633" in json.dumps(sm.get("crs")), f"working CRS {sm.get('crs')}")
+    check(sm["graph"]["nodes"] == 0 and sm["offroad"]["transfer_points"] == 0, "a road network appeared")
+    acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
+    check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
+    expect_error(tmp, [x for x in a if x not in ("--friction", fr)][:] + [], 2, "--roads")
+    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms")
 
 
 if __name__ == "__main__":

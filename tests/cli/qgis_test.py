@@ -30,23 +30,16 @@ SRC = os.environ.get("CC_SRC", ".")
 DEMO = os.path.join(SRC, "datasets", "demo")
 sys.path.insert(0, os.path.dirname(__file__))
 import cli_test  # noqa: E402  (scenario and proposed-sites helpers)
+from cli_test import check  # noqa: E402
 import qgis_render  # noqa: E402
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def main():
     tmp = tempfile.mkdtemp(prefix="cc-qgis-")
     app = QgsApplication([], False)
     app.initQgis()
-    try:
+
+    def body():
         out = os.path.join(tmp, "out")
         scen = cli_test.demo_scenario(tmp, "title: {zh: 青山县急救覆盖, en: Qingshan emergency coverage}\n", lang="zh")
         p = subprocess.run([BIN, "run", scen, "--out", out, "--quiet"], capture_output=True, text=True)
@@ -203,11 +196,7 @@ def main():
               f"styles from layer_styles applied, project loads {len(ml)} layers from a moved folder")
         prj.clear()
         return 0
-    except Fail as e:
-        print(f"FAIL: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return cli_test.run_case(body, tmp)
 
 
 if __name__ == "__main__":

@@ -399,10 +399,7 @@ def case_scenario_edits(tmp):
     ds = ogr.Open(os.path.join(sc[1], "sites.gpkg"))
     lyr = ds.GetLayerByName("candidates")
     from osgeo import osr
-    wgs = osr.SpatialReference()
-    wgs.ImportFromEPSG(4326)
-    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    tr = osr.CoordinateTransformation(lyr.GetSpatialRef(), wgs)
+    tr = osr.CoordinateTransformation(lyr.GetSpatialRef(), cli_test.wgs84())
     on19 = 0
     for f in lyr:
         g = f.GetGeometryRef().Clone()

@@ -209,11 +209,31 @@ static void test_facility_changes(void **state)
     cc__facilities_free(&f);
 }
 
+/* cc_report_count: the counts of the reports, the maps and the CLI's tables (one formatter). */
+static void test_report_count(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *want;
+    } cases[] = {{0, "0"},          {7, "7"},           {999, "999"},       {1000, "1,000"},         {1234567.8, "1,234,568"},
+                 {-0.4, "0"},       {-1234, "-1,234"},  {999999.5, "1,000,000"}, {123456789012.0, "123,456,789,012"}};
+    char buf[32];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_ptr_equal(cc_report_count(cases[i].v, buf, sizeof(buf)), buf);
+        assert_string_equal(buf, cases[i].want);
+    }
+    char small[5]; /* truncated, still a string */
+    cc_report_count(1234567, small, sizeof(small));
+    assert_true(strlen(small) < sizeof(small));
+    assert_true(strncmp(small, "1,23", strlen(small)) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_surface_factors), cmocka_unit_test(test_close_ids), cmocka_unit_test(test_close_areas),
-        cmocka_unit_test(test_added_roads), cmocka_unit_test(test_facility_changes),
+        cmocka_unit_test(test_added_roads), cmocka_unit_test(test_facility_changes), cmocka_unit_test(test_report_count),
     };
     return cmocka_run_group_tests(tests, tu_ctx_log_setup, tu_ctx_teardown);
 }

@@ -28,15 +28,7 @@ typedef struct inst {
 
 static void inst_free(inst *I)
 {
-    free(I->first);
-    free(I->dem);
-    free(I->t);
-    free(I->w);
-    free(I->covered);
-    free(I->base);
-    free(I->area);
-    free(I->amin);
-    free(I->amax);
+    CC__FREE_ALL(I->first, I->dem, I->t, I->w, I->covered, I->base, I->area, I->amin, I->amax);
     memset(I, 0, sizeof(*I));
 }
 
