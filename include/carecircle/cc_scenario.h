@@ -110,6 +110,9 @@ typedef struct cc_batch_opts {
     int jobs;            /**< variants run at once (threads); 0: 1 */
     bool force;          /**< re-run variants even when their content hash is unchanged */
     const char *lang;    /**< deliverables' language(s); NULL: each scenario's */
+    bool no_reuse;       /**< load every variant alone instead of sharing the inputs read, the graph
+                              topology and the joins between variants with the same inputs
+                              (@since 0.6) */
 } cc_batch_opts;
 
 /** What happened to one variant. */

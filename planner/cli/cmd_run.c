@@ -10,7 +10,7 @@
 #include "carecircle/cc_mpi.h"
 #endif
 
-enum { R_OUT = 256, R_LANG, R_CHECK, R_JOBS, R_FORCE, R_BASE, R_HEADLINE, R_TITLE };
+enum { R_OUT = 256, R_LANG, R_CHECK, R_JOBS, R_FORCE, R_BASE, R_HEADLINE, R_TITLE, R_NO_REUSE };
 
 /* The one positional argument of run, batch and report (what: "scenario file", ...). 0, or
  * CLI_EXIT_USAGE after a usage error. */
@@ -88,6 +88,9 @@ static void batch_help(void)
            "  --out DIR          batch folder (default: the file's <out>)\n"
            "  --jobs N           variants at once (threads, default 1); the cores are shared among them\n"
            "  --force            re-run variants even when unchanged\n"
+           "  --no-reuse         load every variant alone (by default variants with the same inputs\n"
+           "                     share the roads, population and facilities read, and, when their\n"
+           "                     profiles allow the same directions, the graph topology and joins)\n"
            "  --lang L           zh, en or zh,en (default: each scenario's report.lang, else zh)\n"
            "  --check            validate the batch file, the base and every variant, and exit\n"
            "  --threads N        cores in all (0 = all, default)\n"
@@ -179,9 +182,10 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
 int cmd_batch(int argc, char **argv)
 {
     static const struct option lo[] = {{"out", 1, 0, R_OUT},     {"lang", 1, 0, R_LANG},   {"check", 0, 0, R_CHECK}, CLI_THREADS_LONGOPT,
-                                       {"jobs", 1, 0, R_JOBS},   {"force", 0, 0, R_FORCE}, CLI_LOG_LONGOPTS,         {0, 0, 0, 0}};
+                                       {"jobs", 1, 0, R_JOBS},   {"force", 0, 0, R_FORCE}, CLI_LOG_LONGOPTS,         {"no-reuse", 0, 0, R_NO_REUSE},
+                                       {0, 0, 0, 0}};
     const char *out = NULL, *lang = NULL;
-    bool check = false, force = false;
+    bool check = false, force = false, no_reuse = false;
     cli_cmd cmd = {.name = "batch", .help = batch_help};
     int jobs = 1, c, rc;
     while ((c = cli_getopt(&cmd, argc, argv, ":hj:", lo)) != -1) {
@@ -193,6 +197,7 @@ int cmd_batch(int argc, char **argv)
             break;
         case R_CHECK: check = true; break;
         case R_FORCE: force = true; break;
+        case R_NO_REUSE: no_reuse = true; break;
         case 'j':
         case R_JOBS:
             if (cli_parse_int("batch", "--jobs", optarg, &jobs)) return CLI_EXIT_USAGE;
@@ -222,7 +227,7 @@ int cmd_batch(int argc, char **argv)
         /* refused before any variant runs (across MPI ranks, rank 0 checks inside cc_mpi_batch_run, before
          * any rank makes the folder) */
     } else if (!st) {
-        cc_batch_opts bo = {.out_dir = out, .jobs = jobs, .force = force, .lang = lang};
+        cc_batch_opts bo = {.out_dir = out, .jobs = jobs, .force = force, .lang = lang, .no_reuse = no_reuse};
 #ifdef CC_WITH_MPI
         st = cc_mpi_batch_run(env.ctx, mpi, b, &bo, &r);
 #else

@@ -490,6 +490,66 @@ out:
     return st;
 }
 
+cc_status cc__graph_way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, float **way_kmh, uint8_t **way_dir,
+                               size_t *n_drivable)
+{
+    build_tmp t = {0};
+    cc_status st = way_speeds(ctx, r, p, &t, n_drivable);
+    if (!st) {
+        *way_kmh = t.way_kmh;
+        *way_dir = t.way_dir;
+        t.way_kmh = NULL;
+        t.way_dir = NULL;
+    }
+    free_tmp(&t);
+    return st;
+}
+
+void cc__graph_view_destroy(cc_graph *g)
+{
+    if (!g) return;
+    CC__FREE_ALL(g->arc_cost_f, g->arc_cost_b, g->fwd, g->bwd, g);
+}
+
+cc_status cc__graph_cost_view(cc_ctx *ctx, const cc_graph *base, const float *way_kmh, const uint8_t *way_dir, cc_graph **out)
+{
+    *out = NULL;
+    cc_graph *g = malloc(sizeof(*g));
+    if (!g) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    *g = *base; /* topology, geometry and components borrowed */
+    g->arc_cost_f = cc__malloc_array(base->n_arcs ? base->n_arcs : 1, sizeof(uint32_t));
+    g->arc_cost_b = cc__malloc_array(base->n_arcs ? base->n_arcs : 1, sizeof(uint32_t));
+    g->fwd = cc__malloc_array(base->n_edges ? base->n_edges : 1, sizeof(cc_edge));
+    g->bwd = cc__malloc_array(base->n_edges ? base->n_edges : 1, sizeof(cc_edge));
+    if (!g->arc_cost_f || !g->arc_cost_b || !g->fwd || !g->bwd) {
+        cc__graph_view_destroy(g);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    /* as fill_arcs(): the same length, the same speed, the same rounding */
+    for (uint32_t a = 0; a < base->n_arcs; a++) {
+        uint32_t w = base->arc_way[a];
+        double kmh = way_kmh[w];
+        g->arc_cost_f[a] = (way_dir[w] & 1) ? cc__cost_ms(base->arc_len_m[a], kmh) : CC_INF_COST;
+        g->arc_cost_b[a] = (way_dir[w] & 2) ? cc__cost_ms(base->arc_len_m[a], kmh) : CC_INF_COST;
+    }
+    /* the edges keep their places (same directions); an edge along its arc's digitising
+     * direction (u -> v) takes the forward cost */
+    for (uint32_t u = 0; u < base->n_nodes; u++)
+        for (uint32_t e = base->fwd_first[u]; e < base->fwd_first[u + 1]; e++) {
+            uint32_t a = base->fwd_arc[e];
+            bool along = base->arc_u[a] == u;
+            g->fwd[e] = (cc_edge){base->fwd[e].head, along ? g->arc_cost_f[a] : g->arc_cost_b[a]};
+        }
+    for (uint32_t v = 0; v < base->n_nodes; v++)
+        for (uint32_t e = base->bwd_first[v]; e < base->bwd_first[v + 1]; e++) {
+            uint32_t a = base->bwd_arc[e];
+            bool along = base->arc_v[a] == v;
+            g->bwd[e] = (cc_edge){base->bwd[e].head, along ? g->arc_cost_f[a] : g->arc_cost_b[a]};
+        }
+    *out = g;
+    return CC_OK;
+}
+
 cc_status cc_graph_build(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, const cc_graph_opts *opts, cc_graph **out)
 {
     build_tmp t = {0};

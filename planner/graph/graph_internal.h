@@ -91,6 +91,19 @@ cc_status cc__graph_from_edges(cc_ctx *ctx, uint32_t n_nodes, size_t n_edges, co
 double cc__profile_class_kmh(const cc_profile *p, const char *cls, bool *known);
 double cc__profile_surface_mult(const cc_profile *p, const char *surface);
 
+/* Speed (km/h, 0: not drivable) and allowed directions (bit 0 along the way, bit 1 against it)
+ * of every way of @p r under profile @p p, as cc_graph_build() computes them (with its warning
+ * about unknown classes). The way directions are all that the graph's topology depends on: two
+ * profiles that give the same directions give the same nodes, arcs and edges. Arrays malloc'ed. */
+
+cc_status cc__graph_way_speeds(cc_ctx *ctx, const cc_roads *r, const cc_profile *p, float **way_kmh, uint8_t **way_dir,
+                               size_t *n_drivable);
+/* A view of @p base (built from the same roads with the same way directions) with its own
+ * costs from @p way_kmh: every array but the arc costs and the edges is borrowed from @p base,
+ * which must outlive the view. Free with cc__graph_view_destroy(), never cc_graph_destroy(). */
+cc_status cc__graph_cost_view(cc_ctx *ctx, const cc_graph *base, const float *way_kmh, const uint8_t *way_dir, cc_graph **out);
+void cc__graph_view_destroy(cc_graph *g);
+
 #include "../core/yaml_internal.h"
 /* A profile from mapping @p root of a loaded document (profile file or inline in a scenario). */
 cc_status cc__profile_from_node(cc_ctx *ctx, cc__yaml *y, yaml_node_t *root, const char *source, cc_profile **out);

@@ -40,6 +40,9 @@ struct cc_roads {
     size_t cap_ways, cap_vertices;
 };
 
+/* A deep copy of @p r (for scenario edits on roads read once and shared). */
+cc_status cc__roads_clone(cc_ctx *ctx, const cc_roads *r, cc_roads **out);
+
 /* Give every way whose id is in @p ids the status @p status (CC__WAY_CLOSED or CC__WAY_REPLACED).
  * An id that matches no way fails with CC_ERR_INPUT, naming @p label ("closed_roads"). */
 cc_status cc__roads_close_ids(cc_ctx *ctx, cc_roads *r, const int64_t *ids, size_t n, uint8_t status, const char *label,

@@ -591,24 +591,37 @@ static cc_status write_outputs(run *r)
 
 cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out)
 {
+    return cc__coverage_run_pooled(ctx, opts, NULL, out);
+}
+
+cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc__region_pool *pool, cc_coverage_result **out)
+{
     run r = {.ctx = ctx, .o = opts};
+    bool pooled = false;
     cc_status st;
     double t0 = cc__now(), t;
     if (out) *out = NULL;
     if ((st = check_opts(&r))) goto out;
     /* claim the output folder first: an unwritable folder fails before any work */
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
-    if ((st = cc__region_load(ctx, &opts->in, &region_opts, &r.reg))) goto out;
+    /* in a batch: the inputs, graph topology and joins another variant prepared (the friction
+     * model links cells and roads itself and loads the usual way) */
+    if (pool && opts->in.offroad.model != CC_OFFROAD_FRICTION &&
+        (st = cc__region_from_pool(ctx, pool, &opts->in, &region_opts, &r.reg, &pooled)))
+        goto out;
+    if (!pooled && (st = cc__region_load(ctx, &opts->in, &region_opts, &r.reg))) goto out;
     if ((st = resolve_headline(&r))) goto out;
     if ((st = check_memory(&r, (double)r.reg.dem.n, r.reg.dem.is_raster ? (double)r.reg.dem.grid.w * r.reg.dem.grid.h : 0.0,
                            "crop the population raster to the area of interest, use coarser cells, or map fewer tiers")))
         goto out;
     double t_load = cc__now() - t0;
-    if ((st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
+    if (!pooled && (st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
     double t_graph = r.reg.t_graph_s;
     t = cc__now();
     cc__info(ctx, "Joining facilities and population to roads...");
-    if (opts->in.offroad.model == CC_OFFROAD_FRICTION) {
+    if (pooled) {
+        /* joined already */
+    } else if (opts->in.offroad.model == CC_OFFROAD_FRICTION) {
         if ((st = cc__offroad_join(ctx, &r.reg))) goto out;
     } else if ((st = cc__region_join(ctx, &region_opts, &r.reg))) {
         goto out;
@@ -616,7 +629,7 @@ cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage
     if (!r.reg.dem.is_raster) {
         double cells = cc__region_grid_cells(&r.reg);
         if ((st = check_memory(&r, (double)r.reg.dem.n + cells, cells, "use a coarser resolution_m for the travel-time grid")) ||
-            (st = cc__region_grid(ctx, &r.reg)))
+            (!pooled && (st = cc__region_grid(ctx, &r.reg))))
             goto out;
     }
     if ((st = assign_admin(&r))) goto out;

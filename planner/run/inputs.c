@@ -16,14 +16,18 @@
 void cc__region_free(cc__region *r)
 {
     cc_profile_destroy(r->profile_owned);
-    cc_roads_destroy(r->roads);
-    cc_graph_destroy(r->graph);
-    cc__snap_index_destroy(r->snap);
-    cc__demand_free(&r->dem);
-    cc__demand_free(&r->grid);
+    if (!r->roads_borrowed) cc_roads_destroy(r->roads);
+    if (r->graph_view) cc__graph_view_destroy(r->graph);
+    else cc_graph_destroy(r->graph);
+    if (!r->borrowed) cc__demand_free(&r->dem);
+    if (!r->topo_borrowed) {
+        cc__snap_index_destroy(r->snap);
+        cc__demand_free(&r->grid);
+        CC__FREE_ALL(r->djoin, r->gjoin);
+    }
     cc__facilities_free(&r->fac_own);
-    if (r->have_admin) cc__admin_free(&r->admin);
-    CC__FREE_ALL(r->fjoin, r->djoin, r->gjoin, r->foff, r->doff, r->goff);
+    if (r->have_admin && !r->borrowed) cc__admin_free(&r->admin);
+    CC__FREE_ALL(r->fjoin, r->foff, r->doff, r->goff);
     memset(r, 0, sizeof(*r));
 }
 
@@ -73,7 +77,7 @@ static cc_status resolve_profile(cc_ctx *ctx, const cc_inputs *in, const cc__reg
 }
 
 /* Closures by way id and by area, added roads, replaced ways. */
-static cc_status edit_roads(cc_ctx *ctx, const cc_inputs *in, cc__region *r)
+cc_status cc__region_edit_roads(cc_ctx *ctx, const cc_inputs *in, cc__region *r)
 {
     const cc_edits *e = &in->edits;
     cc_status st;
@@ -248,7 +252,7 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
         if ((st = cc_roads_read(ctx, in->roads, &ro, &r->roads))) return st;
         if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
     }
-    if (o->apply_edits && (st = edit_roads(ctx, in, r))) return st;
+    if (o->apply_edits && (st = cc__region_edit_roads(ctx, in, r))) return st;
     const char *wkt = r->roads->crs_wkt;
     if (o->halo_m <= 0 && (st = read_population(ctx, in, o, wkt, r))) return st;
     if (o->shared_fac) {
@@ -285,7 +289,7 @@ cc_status cc__region_build(cc_ctx *ctx, cc__region *r, bool allow_empty)
 
 /* Facilities off the network: a warning with names and distances; none at all is an error
  * when the run needs them. */
-static cc_status check_facilities(cc_ctx *ctx, const cc__region_opts *o, cc__region *r)
+cc_status cc__region_check_facilities(cc_ctx *ctx, const cc__region_opts *o, cc__region *r)
 {
     const cc__facilities *f = r->fac;
     size_t n_off = 0;
@@ -333,7 +337,7 @@ cc_status cc__region_join(cc_ctx *ctx, const cc__region_opts *o, cc__region *r)
     if ((st = cc__snap_index_build(ctx, r->graph, &r->snap))) return st;
     if (r->fac) {
         if ((st = cc__join_points(ctx, r->snap, r->profile, r->fac->x, r->fac->y, r->fac->n, &r->fjoin, &r->foff))) return st;
-        if (!o->shared_fac && (st = check_facilities(ctx, o, r))) return st;
+        if (!o->shared_fac && (st = cc__region_check_facilities(ctx, o, r))) return st;
     }
     if ((st = cc__join_points(ctx, r->snap, r->profile, r->dem.x, r->dem.y, r->dem.n, &r->djoin, &r->doff))) return st;
     if (o->halo_m <= 0) {

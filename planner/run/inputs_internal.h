@@ -53,6 +53,11 @@ typedef struct cc__region {
     cc__join *fjoin, *djoin, *gjoin;
     uint32_t *foff, *doff, *goff;
     size_t fac_joined;        /* facilities within the snap distance of a drivable road */
+    /* a region from a pool (prepared.c): what it borrows is not freed with it */
+    bool borrowed;            /* dem and admin */
+    bool roads_borrowed;      /* roads (no road edits) */
+    bool topo_borrowed;       /* snap, djoin, grid, gjoin */
+    bool graph_view;          /* graph: costs of its own over a shared topology (cc__graph_cost_view) */
     double t_load_s, t_graph_s, t_snap_s;
 } cc__region;
 
@@ -75,6 +80,29 @@ cc_status cc__region_join(cc_ctx *ctx, const cc__region_opts *o, cc__region *r);
 double cc__region_grid_cells(const cc__region *r);
 cc_status cc__region_grid(cc_ctx *ctx, cc__region *r);
 void cc__region_free(cc__region *r);
+/* Closures, added roads and replaced ways of in->edits applied to r->roads. */
+cc_status cc__region_edit_roads(cc_ctx *ctx, const cc_inputs *in, cc__region *r);
+/* Facilities off the network: a warning naming them; none joined is an error with need_facilities. */
+cc_status cc__region_check_facilities(cc_ctx *ctx, const cc__region_opts *o, cc__region *r);
+
+/* Regions prepared once and shared by the runs of a batch (prepared.c): the inputs as read and
+ * the topology of the graph with its joins, each keyed on a SHA-256 of what shapes it. Runs on
+ * several threads take from one pool; what they take is read-only. */
+typedef struct cc__region_pool cc__region_pool;
+/* The files of the dataset at @p path that its content hash reads (GDAL's file list, sidecars
+ * included; an OSM .pbf alone without opening it), or the path alone; CSLDestroy() it. */
+char **cc__input_file_list(cc_ctx *ctx, const char *path);
+cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out);
+void cc__region_pool_destroy(cc__region_pool *p);
+/* How many runs took the inputs, and the topology, that an earlier run prepared. */
+void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused);
+/* Load, build, join and (village points) grid region @p r through @p pool: what @p in shares
+ * with an earlier run is taken from it, the rest made and offered to later runs. *used false
+ * (with CC_OK): the pool cannot serve these inputs (a database, a tile, ...), r is empty and the
+ * caller loads the usual way. With *used true a failure is the run's, as the usual load
+ * would report it. */
+cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inputs *in, const cc__region_opts *o, cc__region *r,
+                               bool *used);
 
 /* The profile of @p in: the loaded one, or the named one (default "ambulance") loaded into
  * *owned, which the caller destroys. */

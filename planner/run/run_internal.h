@@ -9,6 +9,10 @@
 #include "carecircle/cc_site.h"
 #include "../access/access_internal.h"
 #include "../io/write_internal.h"
+#include "inputs_internal.h"
+
+/* cc_coverage_run() taking its region through @p pool (NULL: loads it alone), for batches. */
+cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc__region_pool *pool, cc_coverage_result **out);
 
 /* What the coverage writer needs (all borrowed). Arrays of times are n_sets rows: row 0 all
  * facilities, row k+1 tier k. */

@@ -26,6 +26,7 @@
 #include "carecircle/cc_version.h"
 #include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
+#include "../run/inputs_internal.h"
 #include "scenario_internal.h"
 
 void cc_batch_destroy(cc_batch *b)
@@ -406,6 +407,7 @@ struct cc__batch_job {
     size_t next, finished, total;
     int threads_each;
     double t0;
+    cc__region_pool *regions; /* inputs and topology shared by the variants; NULL with no_reuse */
 };
 typedef struct cc__batch_job pool;
 
@@ -472,7 +474,7 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
     if (!v->hashable || pl->o.force || !up_to_date(ctx, v->dir, v->hash)) {
         cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
                                    .content_hash = v->hashable ? v->hash : ""};
-        st = cc_scenario_run(ctx, s, &ro, NULL);
+        st = cc__scenario_run_pooled(ctx, s, &ro, pl->regions, NULL);
         v->pub.state = st ? CC_VARIANT_FAILED : CC_VARIANT_DONE;
     } else {
         v->pub.state = CC_VARIANT_SKIPPED;
@@ -550,6 +552,7 @@ void cc__batch_job_destroy(cc__batch_job *j)
 {
     if (!j) return;
     cc_batch_result_destroy(j->res ? &j->res->pub : NULL);
+    cc__region_pool_destroy(j->regions);
     g_mutex_clear(&j->lock);
     free(j->dir);
     free(j);
@@ -585,6 +588,10 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
     ri->pub.n_variants = b->n;
+    if (!o->no_reuse && (st = cc__region_pool_create(ctx, &pl->regions))) {
+        cc__batch_job_destroy(pl);
+        return st;
+    }
     /* content hashes: a variant's includes the base's, since its maps show the base's figures */
     for (size_t i = 0; i < b->n && !st; i++) {
         vres *v = &ri->v[i];
@@ -736,6 +743,11 @@ cc_status cc__batch_job_finish(cc__batch_job *pl, cc_batch_result **out)
     if ((st = write_manifest(ctx, b, pl->dir, ri))) return st;
     if ((st = cc__batch_compare(ctx, b, pl->dir, ri->arr, b->n, pl->o.lang ? pl->o.lang : b->v[0]->lang))) return st;
     ri->pub.seconds = cc__now() - pl->t0;
+    if (pl->regions) {
+        size_t ni, nt;
+        cc__region_pool_stats(pl->regions, &ni, &nt);
+        cc__info(ctx, "Prepared regions reused: inputs by %zu variants, graph topology and joins by %zu", ni, nt);
+    }
     *out = &ri->pub;
     pl->res = NULL; /* the caller owns it now */
     return CC_OK;

@@ -20,6 +20,7 @@
 #include "carecircle/cc_version.h"
 #include "../graph/graph_internal.h"
 #include "../io/write_internal.h"
+#include "../run/inputs_internal.h"
 #include "scenario_internal.h"
 
 const char *cc_scenario_get_name(const cc_scenario *s) { return s->name; }
@@ -226,13 +227,7 @@ static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool 
     }
     cc_status st0 = cc__input_check(ctx, path, "input file");
     if (st0) return st0;
-    cc__gdal_init();
-    cc__gdal_begin(ctx);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    char **files = ds ? GDALGetFileList(ds) : NULL;
-    if (ds) GDALClose(ds);
-    cc__gdal_end(ctx);
-    if (!files) files = CSLAddString(NULL, path);
+    char **files = cc__input_file_list(ctx, path);
     /* sorted, so that the order GDAL lists sidecars in does not matter */
     int n = CSLCount(files);
     for (int i = 1; i < n; i++)

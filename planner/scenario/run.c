@@ -19,6 +19,7 @@
 #include "carecircle/cc_version.h"
 #include "../graph/graph_internal.h"
 #include "../io/write_internal.h"
+#include "../run/run_internal.h"
 #include "scenario_internal.h"
 
 /* ---- siting ------------------------------------------------------------------------------------ */
@@ -123,6 +124,12 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
 
 cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *ro, cc_coverage_result **out)
 {
+    return cc__scenario_run_pooled(ctx, s, ro, NULL, out);
+}
+
+cc_status cc__scenario_run_pooled(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *ro, cc__region_pool *pool,
+                                  cc_coverage_result **out)
+{
     static const cc_scenario_run_opts dflt;
     if (!ro) ro = &dflt;
     if (out) *out = NULL;
@@ -168,7 +175,7 @@ cc_status cc_scenario_run(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_r
         o.extra_names = (const char *const *)sx.name;
         o.n_extra_dirs = sx.n;
     }
-    if (!st) st = cc_coverage_run(ctx, &o, out);
+    if (!st) st = cc__coverage_run_pooled(ctx, &o, pool, out);
     sites_free(&sx, true); /* moved into the outputs when the run landed; removed otherwise */
     free(fc);
     json_object_put(j);

@@ -136,6 +136,10 @@ struct json_object *cc__scenario_resolved(const cc_scenario *s);
  * of facility changes are owned by @p s and the result borrows from it; *fc (caller frees) holds
  * the flattened facility changes. */
 cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc);
+/* cc_scenario_run() with the coverage part's region taken through @p pool (batches; NULL: alone). */
+typedef struct cc__region_pool cc__region_pool;
+cc_status cc__scenario_run_pooled(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *ro, cc__region_pool *pool,
+                                  cc_coverage_result **out);
 
 /* ---- batches (batch.c, compare.c) ------------------------------------------------------------ */
 /* Most variants in one batch (sweeps expanded), checked before any variant is built. */

@@ -161,11 +161,71 @@ static void test_roads_errors(void **state)
     rmdir(dir);
 }
 
+/* A cost view over a graph built with one profile, with the speeds of another that allows the same
+ * directions, equals the graph built with the other profile: arc costs and both CSRs, edge by edge
+ * (what batch variants that only change speeds share, issue 19). */
+static void test_cost_view(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/roads.geojson", dir);
+    tu_write(path, cross_json);
+    cc_roads_opts ro = {.crs = "EPSG:32650"};
+    cc_roads *r = NULL;
+    cc_profile *pa = NULL, *pb = NULL;
+    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
+    assert_int_equal(cc_profile_load(ctx, "ambulance", &pa), CC_OK);
+    assert_int_equal(cc_profile_load(ctx, "ambulance", &pb), CC_OK);
+    assert_int_equal(cc_profile_scale_class(ctx, pb, "tertiary", 0.7), CC_OK);
+    assert_int_equal(cc_profile_scale_class(ctx, pb, NULL, 1.13), CC_OK);
+    cc_graph *ga = NULL, *gb = NULL, *view = NULL;
+    assert_int_equal(cc_graph_build(ctx, r, pa, NULL, &ga), CC_OK);
+    assert_int_equal(cc_graph_build(ctx, r, pb, NULL, &gb), CC_OK);
+    float *kmh = NULL;
+    uint8_t *wdir = NULL, *adir = NULL;
+    float *akmh = NULL;
+    size_t nd = 0, nda = 0;
+    assert_int_equal(cc__graph_way_speeds(ctx, r, pb, &kmh, &wdir, &nd), CC_OK);
+    assert_int_equal(cc__graph_way_speeds(ctx, r, pa, &akmh, &adir, &nda), CC_OK);
+    assert_int_equal(nd, nda);
+    assert_memory_equal(wdir, adir, cc_roads_get_way_count(r)); /* same topology */
+    assert_int_equal(cc__graph_cost_view(ctx, ga, kmh, wdir, &view), CC_OK);
+    assert_int_equal(view->n_edges, gb->n_edges);
+    assert_int_equal(view->n_arcs, gb->n_arcs);
+    size_t differ = 0;
+    for (uint32_t a = 0; a < gb->n_arcs; a++) {
+        assert_int_equal(view->arc_cost_f[a], gb->arc_cost_f[a]);
+        assert_int_equal(view->arc_cost_b[a], gb->arc_cost_b[a]);
+        differ += ga->arc_cost_f[a] != gb->arc_cost_f[a];
+    }
+    assert_true(differ > 0); /* the speeds did change */
+    for (uint32_t e = 0; e < gb->n_edges; e++) {
+        assert_int_equal(view->fwd[e].head, gb->fwd[e].head);
+        assert_int_equal(view->fwd[e].cost_ms, gb->fwd[e].cost_ms);
+        assert_int_equal(view->bwd[e].head, gb->bwd[e].head);
+        assert_int_equal(view->bwd[e].cost_ms, gb->bwd[e].cost_ms);
+    }
+    /* the view's own arrays only: the base is untouched and freed on its own */
+    cc__graph_view_destroy(view);
+    cc_graph_destroy(ga);
+    cc_graph_destroy(gb);
+    free(kmh);
+    free(wdir);
+    free(akmh);
+    free(adir);
+    cc_profile_destroy(pa);
+    cc_profile_destroy(pb);
+    cc_roads_destroy(r);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cross_hilbert), cmocka_unit_test(test_cross_input_order), cmocka_unit_test(test_no_drivable),
-        cmocka_unit_test(test_roads_errors),
+        cmocka_unit_test(test_roads_errors), cmocka_unit_test(test_cost_view),
     };
     return cmocka_run_group_tests(tests, tu_ctx_log_setup, tu_ctx_teardown);
 }

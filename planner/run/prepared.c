@@ -1,0 +1,376 @@
+/*
+ * prepared.c - regions prepared once and shared by the runs of one batch (issue 19).
+ *
+ * Two stages, each keyed on a SHA-256 of what shapes it:
+ *   inputs   the roads as read (before edits), the population, the facilities as read and the
+ *            admin areas. Key: the reader parameters of cc_inputs, the working CRS, the grid
+ *            resolution, the region options and the bytes of every input file (with the sidecar
+ *            files GDAL lists), hashed again by every run, so a file rewritten during a batch
+ *            is read again, never served stale.
+ *   topology the graph's nodes, arcs and edges, its snap index, the population joined to it and
+ *            (village points) the travel-time grid joined to it. Key: the inputs key, the
+ *            direction of travel every way allows under the run's profile (the only thing the
+ *            topology depends on: cc__graph_way_speeds) and the maximum snap distance.
+ * A run whose profile only changes speeds takes the shared topology and computes its own edge
+ * costs (cc__graph_cost_view) and off-road legs; a run with road edits copies the shared roads,
+ * edits the copy and builds its own graph and joins; a run with facility changes reads the
+ * facility file (small) and applies them. Facilities are joined by every run (as few as they
+ * are, their warnings then belong to the run). Shared data is never written after it is ready:
+ * runs on other threads only read it, and every per-run array is the run's own.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <glib.h>
+
+#include "../access/access_internal.h"
+#include "../graph/roads_internal.h"
+#include "inputs_internal.h"
+
+enum { ENTRY_LOADING = 0, ENTRY_READY = 1, ENTRY_FAILED = 2 };
+
+typedef struct entry {
+    struct entry *next;
+    char key[65];
+    int state;
+    bool topo;          /* a topology entry, else an inputs entry */
+    cc__region reg;     /* inputs: roads, dem, fac_own, admin; topology: graph, snap, djoin, grid, gjoin */
+    size_t n_uses;
+} entry;
+
+struct cc__region_pool {
+    GMutex lock;
+    GCond ready;
+    entry *head;
+    size_t hits_inputs, hits_topo, misses;
+};
+
+char **cc__input_file_list(cc_ctx *ctx, const char *path)
+{
+    /* an OSM .pbf is one file (GDAL's OSM driver lists no sidecar), and opening it through that
+     * driver costs 0.1 s on Comoros: the list without it, for the same hash */
+    size_t n = strlen(path);
+    if (n > 4 && !g_ascii_strcasecmp(path + n - 4, ".pbf") && g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return CSLAddString(NULL, path);
+    cc__gdal_init();
+    cc__gdal_begin(ctx);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char **files = ds ? GDALGetFileList(ds) : NULL;
+    if (ds) GDALClose(ds);
+    cc__gdal_end(ctx);
+    return files ? files : CSLAddString(NULL, path);
+}
+
+cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out)
+{
+    *out = calloc(1, sizeof(**out));
+    if (!*out) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    g_mutex_init(&(*out)->lock);
+    g_cond_init(&(*out)->ready);
+    return CC_OK;
+}
+
+void cc__region_pool_destroy(cc__region_pool *p)
+{
+    if (!p) return;
+    for (entry *e = p->head, *n; e; e = n) {
+        n = e->next;
+        cc__region_free(&e->reg);
+        free(e);
+    }
+    g_mutex_clear(&p->lock);
+    g_cond_clear(&p->ready);
+    free(p);
+}
+
+void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused)
+{
+    *inputs_reused = p ? p->hits_inputs : 0;
+    *topology_reused = p ? p->hits_topo : 0;
+}
+
+/* ---- keys ---------------------------------------------------------------------------------------- */
+
+static void put_str(GChecksum *c, const char *tag, const char *s)
+{
+    g_checksum_update(c, (const guchar *)tag, (gssize)strlen(tag) + 1);
+    if (s) g_checksum_update(c, (const guchar *)s, (gssize)strlen(s) + 1);
+    else g_checksum_update(c, (const guchar *)"\x01(null)", 8);
+}
+
+/* The bytes of every file GDAL lists for the dataset at @p path (sorted), or of the file alone.
+ * false when a file cannot be read (the run then loads the usual way and reports it). */
+static bool put_file(cc_ctx *ctx, GChecksum *c, const char *path)
+{
+    if (!path) return true;
+    if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
+    char **files = cc__input_file_list(ctx, path);
+    int n = CSLCount(files);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(files[j - 1], files[j]) > 0; j--) {
+            char *t = files[j];
+            files[j] = files[j - 1];
+            files[j - 1] = t;
+        }
+    bool ok = true;
+    unsigned char *buf = malloc(1 << 20);
+    if (!buf) ok = false;
+    for (int i = 0; i < n && ok; i++) {
+        put_str(c, "file", files[i]);
+        FILE *f = fopen(files[i], "rb");
+        if (!f) {
+            ok = false;
+            break;
+        }
+        size_t k;
+        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(c, buf, (gssize)k);
+        if (ferror(f)) ok = false;
+        fclose(f);
+    }
+    free(buf);
+    CSLDestroy(files);
+    return ok;
+}
+
+static bool inputs_key(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *o, char key[65])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    put_str(c, "inputs-v1", NULL);
+    const char *const f[][2] = {{"roads", in->roads}, {"roads_layer", in->roads_layer}, {"class_field", in->class_field},
+                                {"speed_field", in->speed_field}, {"population", in->population},
+                                {"population_field", in->population_field}, {"facilities", in->facilities},
+                                {"facility_name_field", in->facility_name_field}, {"lon_field", in->lon_field},
+                                {"lat_field", in->lat_field}, {"facility_where", in->facility_where},
+                                {"capacity_field", in->capacity_field}, {"tier_field", in->tier_field}, {"tiers", in->tiers},
+                                {"admin", in->admin}, {"admin_name_field", in->admin_name_field},
+                                {"admin_code_field", in->admin_code_field}, {"encoding", in->encoding}, {"crs", in->crs}};
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) put_str(c, f[i][0], f[i][1]);
+    char num[64];
+    snprintf(num, sizeof(num), "%a %d %d", in->resolution_m, o->need_facilities, o->read_admin);
+    put_str(c, "opts", num);
+    bool ok = put_file(ctx, c, in->roads) && put_file(ctx, c, in->population) && put_file(ctx, c, in->facilities) &&
+              (!o->read_admin || put_file(ctx, c, in->admin));
+    if (ok) snprintf(key, 65, "%s", g_checksum_get_string(c));
+    g_checksum_free(c);
+    return ok;
+}
+
+static void topo_key(const char *ikey, const uint8_t *way_dir, size_t n_ways, double max_snap_m, char key[65])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    put_str(c, "topology-v1", ikey);
+    g_checksum_update(c, way_dir, (gssize)n_ways);
+    char num[64];
+    snprintf(num, sizeof(num), "%a", max_snap_m);
+    put_str(c, "max_snap_m", num);
+    snprintf(key, 65, "%s", g_checksum_get_string(c));
+    g_checksum_free(c);
+}
+
+/* The ready entry with @p key; or a new one in ENTRY_LOADING for the caller to fill (*mine); or
+ * NULL when it failed for another run (the caller then loads the usual way). */
+static entry *acquire(cc__region_pool *p, const char *key, bool topo, bool *mine)
+{
+    *mine = false;
+    g_mutex_lock(&p->lock);
+    entry *e = p->head;
+    while (e && (e->topo != topo || strcmp(e->key, key))) e = e->next;
+    if (!e) {
+        if ((e = calloc(1, sizeof(*e)))) {
+            snprintf(e->key, sizeof(e->key), "%s", key);
+            e->topo = topo;
+            e->next = p->head;
+            p->head = e;
+            *mine = true;
+            p->misses++;
+        }
+    } else {
+        while (e->state == ENTRY_LOADING) g_cond_wait(&p->ready, &p->lock);
+        if (e->state == ENTRY_FAILED) e = NULL;
+        else {
+            e->n_uses++;
+            if (topo) p->hits_topo++;
+            else p->hits_inputs++;
+        }
+    }
+    g_mutex_unlock(&p->lock);
+    return e;
+}
+
+static void publish(cc__region_pool *p, entry *e, bool ok)
+{
+    g_mutex_lock(&p->lock);
+    e->state = ok ? ENTRY_READY : ENTRY_FAILED;
+    e->reg.in = NULL; /* the creating run's inputs; never read again */
+    if (!ok) cc__region_free(&e->reg);
+    g_cond_broadcast(&p->ready);
+    g_mutex_unlock(&p->lock);
+}
+
+/* ---- stages -------------------------------------------------------------------------------------- */
+
+static bool has_road_edits(const cc_edits *e)
+{
+    return e->n_closed_way_ids || e->closed_areas || e->added_roads || e->n_replaced_way_ids;
+}
+
+/* The topology of @p in's roads (shared, unedited) for ways directed as @p way_dir: built,
+ * snapped and joined in a context of its own whose messages are dropped (a failure leaves the
+ * entry failed and the run loads the usual way, reporting the failure itself). */
+static cc_status make_topology(cc_ctx *ctx, const cc__region *base, const cc__region *r, const cc__region_opts *o, entry *e)
+{
+    cc_ctx *q = NULL;
+    cc_status st = cc_ctx_create(&q);
+    if (st) return cc__fail(ctx, st, "Out of memory");
+    cc_ctx_set_threads(q, cc_ctx_get_threads(ctx));
+    cc_ctx_set_interrupt_flag(q, cc__interrupt_flag(ctx));
+    cc__region *t = &e->reg;
+    t->in = r->in;
+    t->profile = r->profile;
+    t->roads = base->roads;
+    t->dem = base->dem;
+    if (!(st = cc_graph_build(q, base->roads, r->profile, NULL, &t->graph)) && !(st = cc__snap_index_build(q, t->graph, &t->snap)) &&
+        !(st = cc__join_points(q, t->snap, r->profile, base->dem.x, base->dem.y, base->dem.n, &t->djoin, &t->doff))) {
+        size_t n_on = 0;
+        for (size_t i = 0; i < base->dem.n; i++) n_on += t->djoin[i].arc != CC_INVALID_ID;
+        if (n_on == 0 && o->halo_m <= 0) st = CC_ERR_INPUT;
+        else if (!base->dem.is_raster) st = cc__region_grid(q, t);
+    }
+    /* borrowed from the inputs entry: not this entry's to free */
+    t->roads = NULL;
+    memset(&t->dem, 0, sizeof(t->dem));
+    t->profile = NULL;
+    CC__FREE_ALL(t->doff, t->goff); /* off-road legs depend on the profile: each run's own */
+    t->doff = t->goff = NULL;
+    cc_ctx_destroy(q);
+    return st;
+}
+
+/* Each run's off-road legs from the shared joins, at its profile's off-road speed. */
+static cc_status off_legs(cc_ctx *ctx, const cc__join *j, size_t n, double kmh, uint32_t **out)
+{
+    *out = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    if (!*out) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < n; i++) (*out)[i] = j[i].arc == CC_INVALID_ID ? CC_INF_COST : cc__offroad_ms(j[i].d_m, kmh);
+    return CC_OK;
+}
+
+cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inputs *in, const cc__region_opts *o, cc__region *r,
+                               bool *used)
+{
+    *used = false;
+    memset(r, 0, sizeof(*r));
+    if (!pool || o->halo_m > 0 || o->work_wkt || o->win[2] || o->shared_fac || o->shared_profile) return CC_OK;
+    if (!in->roads || in->offroad.model != CC_OFFROAD_STRAIGHT) return CC_OK; /* the friction model links cells itself */
+    cc_status st;
+    if ((st = cc__region_check(ctx, in, o))) return st;
+    char ikey[65];
+    if (!inputs_key(ctx, in, o, ikey)) return CC_OK;
+    bool mine;
+    entry *b = acquire(pool, ikey, false, &mine);
+    if (!b) return CC_OK;
+    if (mine) {
+        /* the inputs as read, without the run's edits */
+        cc__region_opts lo = *o;
+        lo.apply_edits = false;
+        st = cc__region_load(ctx, in, &lo, &b->reg);
+        /* the profile is each run's own */
+        cc_profile_destroy(b->reg.profile_owned);
+        b->reg.profile_owned = NULL;
+        b->reg.profile = NULL;
+        publish(pool, b, !st);
+        if (st) return st; /* the usual load would fail the same way: reading comes before edits */
+    }
+    double t0 = cc__now();
+    const cc__region *base = &b->reg;
+    r->in = in;
+    r->borrowed = true;
+    r->dem = base->dem;
+    if (base->have_admin) {
+        r->admin = base->admin;
+        r->have_admin = true;
+    }
+    if (o->shared_profile) r->profile = o->shared_profile;
+    else if ((st = cc__inputs_profile(ctx, in, &r->profile_owned, &r->profile))) goto fail;
+    const bool edit_roads = o->apply_edits && has_road_edits(&in->edits);
+    if (edit_roads) {
+        if ((st = cc__roads_clone(ctx, base->roads, &r->roads)) || (st = cc__region_edit_roads(ctx, in, r))) goto fail;
+    } else {
+        r->roads = base->roads;
+        r->roads_borrowed = true;
+    }
+    if (base->fac && o->apply_edits && in->edits.n_facility_changes) {
+        const char *wkt = base->roads->crs_wkt;
+        if ((st = cc__inputs_facilities(ctx, in, wkt, &r->fac_own))) goto fail;
+        r->fac = &r->fac_own;
+        if ((st = cc__facilities_apply(ctx, &r->fac_own, in->edits.facility_changes, in->edits.n_facility_changes, wkt))) goto fail;
+        cc__info(ctx, "Facility changes applied: %zu facilities now", r->fac_own.n);
+    } else {
+        r->fac = base->fac;
+    }
+    r->t_load_s = cc__now() - t0;
+    if (edit_roads) {
+        /* a graph of its own from the edited copy; the joins too */
+        if ((st = cc__region_build(ctx, r, false)) || (st = cc__region_join(ctx, o, r))) goto fail;
+        if (!r->dem.is_raster && (st = cc__region_grid(ctx, r))) goto fail;
+        *used = true;
+        return CC_OK;
+    }
+    /* speeds only: the topology the way directions give, shared */
+    float *way_kmh = NULL;
+    uint8_t *way_dir = NULL;
+    size_t n_drivable = 0;
+    double t = cc__now();
+    if ((st = cc__graph_way_speeds(ctx, r->roads, r->profile, &way_kmh, &way_dir, &n_drivable))) goto fail;
+    if (n_drivable == 0) {
+        CC__FREE_ALL(way_kmh, way_dir);
+        st = cc__fail(ctx, CC_ERR_INPUT, "No road is drivable with profile <%s> (%zu ways read)", r->profile->name, r->roads->n_ways);
+        goto fail;
+    }
+    char tkey[65];
+    topo_key(ikey, way_dir, r->roads->n_ways, cc_profile_get_max_snap_m(r->profile), tkey);
+    entry *e = acquire(pool, tkey, true, &mine);
+    if (e && mine) {
+        bool ok = !make_topology(ctx, base, r, o, e);
+        publish(pool, e, ok);
+        if (!ok) e = NULL;
+    }
+    if (!e) { /* the topology could not be shared: this run's own, with its own messages */
+        CC__FREE_ALL(way_kmh, way_dir);
+        if ((st = cc__region_build(ctx, r, false)) || (st = cc__region_join(ctx, o, r))) goto fail;
+        if (!r->dem.is_raster && (st = cc__region_grid(ctx, r))) goto fail;
+        *used = true;
+        return CC_OK;
+    }
+    const cc__region *tp = &e->reg;
+    st = cc__graph_cost_view(ctx, tp->graph, way_kmh, way_dir, &r->graph);
+    CC__FREE_ALL(way_kmh, way_dir);
+    if (st) goto fail;
+    r->graph_view = true;
+    r->t_graph_s = cc__now() - t;
+    t = cc__now();
+    r->snap = tp->snap;
+    r->djoin = tp->djoin;
+    r->grid = tp->grid;
+    r->gjoin = tp->gjoin;
+    r->topo_borrowed = true;
+    const double kmh = cc_profile_get_offroad_speed_kmh(r->profile);
+    if ((st = off_legs(ctx, r->djoin, r->dem.n, kmh, &r->doff))) goto fail;
+    if (!r->dem.is_raster && (st = off_legs(ctx, r->gjoin, r->grid.n, kmh, &r->goff))) goto fail;
+    if (r->fac) {
+        if ((st = cc__join_points(ctx, r->snap, r->profile, r->fac->x, r->fac->y, r->fac->n, &r->fjoin, &r->foff))) goto fail;
+        if ((st = cc__region_check_facilities(ctx, o, r))) goto fail;
+    }
+    r->t_snap_s = cc__now() - t;
+    *used = true;
+    return CC_OK;
+fail:
+    cc__region_free(r);
+    *used = true; /* failed as the usual load would: the run reports it */
+    return st;
+}
