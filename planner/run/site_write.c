@@ -12,6 +12,7 @@
 
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 
 /* A layer of sites.gpkg with its fields. *lyr is NULL when the layer could not be created
@@ -390,17 +391,7 @@ static json_object *summary_parameters(const cc__site_out *w)
     if (o->candidate_tiers && !o->emergency) json_object_object_add(x, "max_subcentres", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
     json_object_object_add(x, "exact", json_object_new_boolean(o->exact));
     if (o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
-        const cc_offroad_opts *q = &o->in.offroad;
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "model", json_object_new_string("friction"));
-        json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
-        if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
-        if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
-        if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
-        if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
-        if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
-        json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
-        json_object_object_add(x, "offroad", f);
+        json_object_object_add(x, "offroad", cc__offroad_summary_json(&o->in.offroad, -1));
     }
     json_object_object_add(x, "profile", json_object_new_string(r->profile_name));
     json_object_object_add(x, "crs", json_object_new_string(r->crs_name));
