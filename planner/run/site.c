@@ -97,11 +97,7 @@ static void run_free(run *r)
     if (r->have_excl) cc__admin_free(&r->excl);
     CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
-    free(r->time0);
-    free(r->keep_lt);
-    free(r->leg2_d);
-    free(r->leg2_g);
-    free(r->cand_cap);
+    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap);
     cc__sets_free(&r->sets);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);

@@ -31,11 +31,13 @@ static bool coverage_model(const cc_site_result *r)
     return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
 }
 
-static OGRGeometryH point(double x, double y)
+/* Feature @p f (taken) at the point (@p x, @p y) written into @p lyr, named @p layer on failure. */
+static cc_status put_point(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, double x, double y, const char *layer)
 {
     OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
     OGR_G_SetPoint_2D(g, 0, x, y);
-    return g;
+    OGR_F_SetGeometryDirectly(f, g);
+    return cc__gpkg_put(ctx, lyr, f, layer);
 }
 
 static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
@@ -75,8 +77,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 10, p->served);
         if (r->model == CC_SITE_MEXCLP) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
         if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
-        OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
-        st = cc__gpkg_put(ctx, lyr, f, "proposed_sites");
+        st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
     return st;
 }
@@ -104,8 +105,7 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 5, c->lat[j]);
         OGR_F_SetFieldDouble(f, 6, coverage_model(r) ? c->alone[j] : c->alone[j] / 60.0);
         if (rank[j]) OGR_F_SetFieldInteger(f, 7, (int)rank[j]);
-        OGR_F_SetGeometryDirectly(f, point(c->x[j], c->y[j]));
-        st = cc__gpkg_put(ctx, lyr, f, "candidates");
+        st = put_point(ctx, lyr, f, c->x[j], c->y[j], "candidates");
     }
     free(rank);
     return st;
@@ -128,8 +128,7 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(ft2, 2, fac->lon[f]);
         OGR_F_SetFieldDouble(ft2, 3, fac->lat[f]);
         OGR_F_SetFieldInteger(ft2, 4, w->fjoin[f].arc != CC_INVALID_ID);
-        OGR_F_SetGeometryDirectly(ft2, point(fac->x[f], fac->y[f]));
-        st = cc__gpkg_put(ctx, lyr, ft2, "existing_facilities");
+        st = put_point(ctx, lyr, ft2, fac->x[f], fac->y[f], "existing_facilities");
     }
     return st;
 }
@@ -231,8 +230,7 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
         if (adm[k] >= 0) OGR_F_SetFieldString(f, iadm, w->admin->name[adm[k]]);
         OGR_F_SetFieldDouble(f, iadm + 1, lon[k]);
         OGR_F_SetFieldDouble(f, iadm + 2, lat[k]);
-        OGR_F_SetGeometryDirectly(f, point(d->x[i], d->y[i]));
-        st = cc__gpkg_put(ctx, lyr, f, "demand_uncovered");
+        st = put_point(ctx, lyr, f, d->x[i], d->y[i], "demand_uncovered");
     }
     free(lon);
     free(lat);
