@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "carecircle/cc_ctx.h"
+#include "carecircle/cc_version.h"
 
 /* The short git commit of the working folder, "unknown" outside a repository. */
 static inline const char *bench_git_sha(void)
@@ -19,6 +21,15 @@ static inline const char *bench_git_sha(void)
         pclose(p);
     }
     return sha;
+}
+
+/* The first line of a benchmark's output: program, version, commit, host, cores, runs per figure
+ * (then @p note). */
+static inline void bench_print_header(const char *prog, int cores, int runs, const char *note)
+{
+    char host[128] = "?";
+    gethostname(host, sizeof(host));
+    printf("%s: carecircle %s (git %s), host %s, %d cores, %d runs per figure%s\n", prog, CC_VERSION_STRING, bench_git_sha(), host, cores, runs, note);
 }
 
 /* Stop a benchmark program on a failed step, with the library's message. */

@@ -29,10 +29,7 @@ int main(int argc, char **argv)
     if (runs < 1) runs = 1;
     cc_ctx *ctx;
     cc_ctx_create(&ctx);
-    char host[128] = "?";
-    gethostname(host, sizeof(host));
-    printf("bench_coverage: carecircle %s (git %s), host %s, %d cores, %d runs per figure\n", CC_VERSION_STRING, bench_git_sha(), host,
-           cc__omp_max_threads(), runs);
+    bench_print_header("bench_coverage", cc__omp_max_threads(), runs, "");
     printf("data: roads %s, population %s, facilities %s%s%s\n", argv[1], argv[2], argv[3], tiers ? ", tiers " : "", tiers ? tiers : "");
 
     /* 1. whole runs, phase by phase */

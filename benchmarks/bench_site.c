@@ -32,10 +32,7 @@ int main(int argc, char **argv)
     const uint32_t T_ms = 30 * 60000;
     cc_ctx *ctx;
     cc_ctx_create(&ctx);
-    char host[128] = "?";
-    gethostname(host, sizeof(host));
-    printf("bench_site: carecircle %s (git %s), host %s, %d cores, %d runs per figure (medians)\n", CC_VERSION_STRING, bench_git_sha(), host,
-           cc__omp_max_threads(), runs);
+    bench_print_header("bench_site", cc__omp_max_threads(), runs, " (medians)");
     printf("data: roads %s, population %s, facilities %s (%s, fixed %s)\n", roads_p, pop_p, fac_p, tiers, fixed);
 
     /* ---- inputs, graph, joins, candidates, times to the fixed facilities ---- */

@@ -219,6 +219,15 @@ def create_gpkg(ogr, osr_srs, path, layer, gtype, fields):
     return ds, lyr
 
 
+def add_feature(ogr, lyr, values, wkb):
+    """A feature of @lyr with its first fields set to @values and the geometry @wkb."""
+    f = ogr.Feature(lyr.GetLayerDefn())
+    for i, v in enumerate(values):
+        f.SetField(i, v)
+    f.SetGeometryDirectly(ogr.CreateGeometryFromWkb(wkb))
+    lyr.CreateFeature(f)
+
+
 def digest(gdal, ogr, path, np):
     """sha256 over the content: for a GeoPackage each feature's FID, fields and ISO WKB; for a raster the
     geotransform, CRS, nodata and pixel bytes."""
@@ -354,15 +363,9 @@ def main():
         # --- facilities
         ds, lyr = create_gpkg(ogr, srs, tmp["facilities.gpkg"], "facilities", ogr.wkbPoint,
                               [("name", ogr.OFTString), ("tier", ogr.OFTInteger), ("county", ogr.OFTString)])
-        defn = lyr.GetLayerDefn()
         for c in counties:
             for name, tier, x, y in facs[c["island"]]:
-                f = ogr.Feature(defn)
-                f.SetField(0, name)
-                f.SetField(1, tier)
-                f.SetField(2, c["name"])
-                f.SetGeometryDirectly(ogr.CreateGeometryFromWkb(struct.pack("<BIdd", 1, 1, *place(c, x, y))))
-                lyr.CreateFeature(f)
+                add_feature(ogr, lyr, (name, tier, c["name"]), struct.pack("<BIdd", 1, 1, *place(c, x, y)))
             c["facilities"] = len(facs[c["island"]])
         ds.CommitTransaction()
         ds = lyr = None
@@ -370,16 +373,10 @@ def main():
         # --- counties
         ds, lyr = create_gpkg(ogr, srs, tmp["counties.gpkg"], "counties", ogr.wkbPolygon,
                               [("name", ogr.OFTString), ("code", ogr.OFTString), ("island", ogr.OFTString)])
-        defn = lyr.GetLayerDefn()
         for c in counties:
             (x0, y0), x1, y1 = c["origin"], c["origin"][0] + c["w"], c["origin"][1] + c["h"]
             ring = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]], dtype="<f8")
-            f = ogr.Feature(defn)
-            f.SetField(0, c["name"])
-            f.SetField(1, c["code"])
-            f.SetField(2, ISLANDS[c["island"]][0])
-            f.SetGeometryDirectly(ogr.CreateGeometryFromWkb(struct.pack("<BIII", 1, 3, 1, 5) + ring.tobytes()))
-            lyr.CreateFeature(f)
+            add_feature(ogr, lyr, (c["name"], c["code"], ISLANDS[c["island"]][0]), struct.pack("<BIII", 1, 3, 1, 5) + ring.tobytes())
         ds.CommitTransaction()
         ds = lyr = None
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cpl_error.h>
+#include <glib.h>
 #include <json-c/json.h>
 #include <cpl_string.h>
 
@@ -480,4 +481,19 @@ cc_status cc__write_json(cc_ctx *ctx, const char *path, json_object *j)
 {
     return cc__write_text(ctx, path,
                           json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void cc__csv_field(GString *g, const char *s)
+{
+    if (!s) s = "";
+    if (!strpbrk(s, ",\"\n\r")) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') g_string_append_c(g, '"');
+        g_string_append_c(g, *p);
+    }
+    g_string_append_c(g, '"');
 }

@@ -56,6 +56,11 @@ bool cc__gdal_close(GDALDatasetH ds);
 
 cc_status cc__write_text(cc_ctx *ctx, const char *path, const char *text);
 
+struct _GString;
+/* Append @p s (NULL: empty) to CSV text @p g as one field: quoted, quotes doubled, when it holds a
+ * comma, a quote or a line break (RFC 4180). */
+void cc__csv_field(struct _GString *g, const char *s);
+
 struct json_object;
 /* @p v as a JSON number printed with @p decimals decimals; NULL (JSON null) when not finite. */
 struct json_object *cc__json_num(double v, int decimals);

@@ -22,20 +22,11 @@
 
 #include "run_internal.h"
 
+/* A comma, then @p s as a CSV field. */
 static void csv_text(GString *g, const char *s)
 {
-    if (!s) s = "";
     g_string_append_c(g, ',');
-    if (!strpbrk(s, ",\"\n\r")) {
-        g_string_append(g, s);
-        return;
-    }
-    g_string_append_c(g, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') g_string_append_c(g, '"');
-        g_string_append_c(g, *p);
-    }
-    g_string_append_c(g, '"');
+    cc__csv_field(g, s);
 }
 
 static const char *set_label(const cc__cov_out *c, size_t k)

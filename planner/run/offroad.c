@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "../graph/friction_internal.h"
 #include "../graph/roads_internal.h"
 #include "../io/raster_warp_internal.h"
@@ -857,4 +859,20 @@ out:
     cc__offroad_free(&w);
     free(fcell);
     return st;
+}
+
+json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells)
+{
+    json_object *f = json_object_new_object();
+    if (!f) return NULL;
+    json_object_object_add(f, "model", json_object_new_string("friction"));
+    json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
+    if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
+    if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
+    if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
+    if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
+    if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
+    if (halo_cells >= 0) json_object_object_add(f, "halo_cells", json_object_new_int(halo_cells));
+    json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
+    return f;
 }

@@ -97,11 +97,7 @@ static void run_free(run *r)
     if (r->have_excl) cc__admin_free(&r->excl);
     CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
-    free(r->time0);
-    free(r->keep_lt);
-    free(r->leg2_d);
-    free(r->leg2_g);
-    free(r->cand_cap);
+    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap);
     cc__sets_free(&r->sets);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);
@@ -860,6 +856,191 @@ static void time_stats(const run *r, const uint32_t *t, double *mean_s, double *
     free(v);
 }
 
+/* Backup coverage: demand within T of two or more facilities, before (the first @p nf of the @p nt
+ * facilities) and after the new sites: bounded searches on the roads, or on the friction surface
+ * from the cells @p fc the facilities stand on (friction model). */
+static cc_status backup_coverage(run *r, cc_site_result *res, const cc__join *fj, const uint32_t *fo, const int64_t *fc, const uint8_t *set,
+                                 size_t nf, size_t nt)
+{
+    cc_ctx *ctx = r->ctx;
+    cc_status st = CC_OK;
+    size_t nd = r->reg.dem.n;
+    uint8_t *cnt = cc__calloc_array(nd ? 2 * nd : 1, 1);
+    if (!cnt) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+    if (fc) {
+        if ((st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, cnt)) ||
+            (st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, cnt + nd)))
+            goto out;
+    } else {
+        cc__loc_index ix;
+        cc__reach_ws ws;
+        if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, nd, &ix))) goto out;
+        if ((st = cc__reach_ws_init(ctx, r->reg.graph, nd, &ws))) {
+            cc__loc_index_free(&ix);
+            goto out;
+        }
+        for (size_t f = 0; f < nt; f++) {
+            if (!set[f] || fj[f].arc == CC_INVALID_ID) continue;
+            cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
+            for (size_t k = 0; k < ws.n; k++) {
+                uint32_t i = ws.loc[k];
+                if (r->chain && (r->leg2_d[i] == CC_INF_COST || (uint64_t)ws.t_ms[k] + r->on_scene_ms + r->leg2_d[i] > r->T_ms)) continue;
+                if (f < nf && cnt[i] < 2) cnt[i]++;
+                if (cnt[nd + i] < 2) cnt[nd + i]++;
+            }
+        }
+        cc__reach_ws_free(&ws);
+        cc__loc_index_free(&ix);
+    }
+    for (size_t i = 0; i < nd; i++) {
+        if (cnt[i] >= 2) res->backup_before += r->reg.dem.pop[i];
+        if (cnt[nd + i] >= 2) res->backup_after += r->reg.dem.pop[i];
+    }
+out:
+    free(cnt);
+    return st;
+}
+
+/* The population not covered before and with no candidate within T. */
+static cc_status unreachable_by_candidates(run *r, cc_site_result *res)
+{
+    uint8_t *reach = cc__calloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1);
+    if (!reach) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1;
+    for (size_t i = 0; i < r->reg.dem.n; i++)
+        if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
+    free(reach);
+    return CC_OK;
+}
+
+/* A generated road point's name: after the nearest village within 5 km (point demand with names),
+ * else its admin area, with its lon/lat, so that people can find it. NULL when out of memory. */
+static char *road_point_name(const run *r, const cc_site_pick *pk)
+{
+    const cc__demand *dm = &r->reg.dem;
+    double best = 5000.0 * 5000.0;
+    size_t bi = SIZE_MAX;
+    for (size_t i = 0; dm->name && i < dm->n; i++) {
+        if (!dm->name[i] || !*dm->name[i]) continue;
+        double dx = dm->x[i] - pk->x, dy = dm->y[i] - pk->y;
+        if (dx * dx + dy * dy < best) {
+            best = dx * dx + dy * dy;
+            bi = i;
+        }
+    }
+    char *nm;
+    if (bi != SIZE_MAX)
+        nm = g_strdup_printf("near %s%s%s (%.4f, %.4f)", dm->name[bi], dm->name_zh && dm->name_zh[bi] ? " " : "",
+                             dm->name_zh && dm->name_zh[bi] ? dm->name_zh[bi] : "", pk->lon, pk->lat);
+    else if (pk->admin)
+        nm = g_strdup_printf("%s (%.4f, %.4f)", pk->admin, pk->lon, pk->lat);
+    else
+        nm = g_strdup_printf("road point (%.4f, %.4f)", pk->lon, pk->lat);
+    char *cp = nm ? cc__strdup(nm) : NULL;
+    g_free(nm);
+    return cp;
+}
+
+/* Pick @p s (candidate @p j): rank, name (a road point's after the nearest village or its admin
+ * area), source, admin area and place. */
+static cc_status describe_pick(run *r, result_impl *ri, size_t s, uint32_t j)
+{
+    cc_site_pick *pk = &ri->picks[s];
+    pk->rank = (uint32_t)s + 1;
+    if (!(ri->pick_name[s] = cc__strdup(r->cand.name[j]))) goto nomem;
+    pk->name = ri->pick_name[s];
+    pk->source = r->cand.source[j] == CC__CAND_FACILITY ? "facility" : r->cand.source[j] == CC__CAND_LAYER ? "candidate" : "road";
+    if (r->reg.have_admin && r->cand.admin[j] >= 0) {
+        if (!(ri->pick_admin[s] = cc__strdup(r->reg.admin.name[r->cand.admin[j]]))) goto nomem;
+        pk->admin = ri->pick_admin[s];
+    }
+    pk->x = r->cand.x[j];
+    pk->y = r->cand.y[j];
+    pk->lon = r->cand.lon[j];
+    pk->lat = r->cand.lat[j];
+    if (r->cand.source[j] != CC__CAND_FACILITY && r->cand.source[j] != CC__CAND_LAYER) {
+        char *cp = road_point_name(r, pk);
+        if (!cp) goto nomem;
+        free(ri->pick_name[s]);
+        ri->pick_name[s] = cp;
+        pk->name = cp;
+    }
+    return CC_OK;
+nomem:
+    return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+}
+
+/* The proposed sites as the result's picks: described, with their gains, cumulative coverage and
+ * the population each serves (nearest to it within the threshold after). @p nf: the facilities
+ * before the sites in dfac; @p before: the population covered before the sites. */
+static cc_status make_picks(run *r, cc_site_result *res, size_t nf, double before)
+{
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    size_t ns = sol->n_sites;
+    result_impl *ri = (result_impl *)res;
+    cc_status st = CC_OK;
+    double *served = NULL;
+    ri->picks = cc__calloc_array(ns ? ns : 1, sizeof(cc_site_pick));
+    ri->pick_name = cc__calloc_array(ns ? ns : 1, sizeof(char *));
+    ri->pick_admin = cc__calloc_array(ns ? ns : 1, sizeof(char *));
+    if (!ri->picks || !ri->pick_name || !ri->pick_admin || !(served = cc__calloc_array(ns ? ns : 1, sizeof(double)))) goto nomem;
+    uint32_t lim = r->coverage_model ? r->T_ms : r->R_ms;
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
+        uint32_t f = r->dfac[1][i];
+        if (f != CC_INVALID_ID && f >= nf && r->dtime[1][i] <= lim) served[f - nf] += r->reg.dem.pop[i];
+    }
+    double wall = 0;
+    if (!r->coverage_model)
+        for (size_t i = 0; i < r->reg.dem.n; i++)
+            if (has_access(r, i)) wall += r->reg.dem.pop[i];
+    double cum = before;
+    for (size_t s = 0; s < ns; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        if ((st = describe_pick(r, ri, s, sol->sites[s]))) goto out;
+        pk->gain_persons = r->coverage_model ? sol->site_gain[s] : NAN;
+        pk->saved_mean_s = r->coverage_model ? NAN : (wall > 0 ? sol->site_gain[s] / wall : 0);
+        if (r->coverage_model) cum += sol->site_gain[s];
+        pk->covered_cum = r->coverage_model ? cum : NAN;
+        pk->share_cum = r->coverage_model && res->population_total > 0 ? cum / res->population_total : NAN;
+        pk->served = served[s];
+        ri->pub.n_picks = s + 1;
+    }
+    ri->pub.picks = ri->picks;
+    goto out;
+nomem:
+    st = cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+out:
+    free(served);
+    return st;
+}
+
+/* Nearest facility and time to each demand point and grid cell, before (k = 0: the first @p nf of
+ * the facilities) and after the new sites (k = 1: all @p nt), into dtime/dfac and gtime/gfac. */
+static cc_status nearest_before_after(run *r, const cc__join *fj, const uint32_t *fo, const int64_t *fc, const uint8_t *set, size_t nf, size_t nt)
+{
+    cc_status st;
+    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
+    const cc__join *gj = r->reg.dem.is_raster ? r->reg.djoin : r->reg.gjoin;
+    const uint32_t *go = r->reg.dem.is_raster ? r->reg.doff : r->reg.goff;
+    for (int k = 0; k < 2; k++) {
+        r->dtime[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
+        r->dfac[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
+        if (!r->dtime[k] || !r->dfac[k]) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+        if (!r->reg.dem.is_raster) {
+            r->gtime[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
+            r->gfac[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
+            if (!r->gtime[k] || !r->gfac[k]) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+        }
+        if (fc && (st = cc__offroad_nearest(r->ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) return st;
+        if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) return st;
+        if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) return st;
+    }
+    return CC_OK;
+}
+
+/* The answer evaluated afresh: the existing facilities and the new sites joined, nearest times before
+ * and after, coverage and time figures, backup coverage, the picks, and a cross-check of the solver's
+ * covered population. */
 static cc_status evaluate(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -869,12 +1050,11 @@ static cc_status evaluate(run *r, cc_site_result *res)
     cc__join *fj = cc__malloc_array(nt ? nt : 1, sizeof(cc__join));
     uint32_t *fo = cc__malloc_array(nt ? nt : 1, sizeof(uint32_t));
     uint8_t *set = cc__calloc_array(nt ? nt : 1, 1);
-    uint8_t *cnt = NULL;
     int64_t *fc = r->fric ? cc__malloc_array(nt ? nt : 1, sizeof(int64_t)) : NULL; /* friction model: the cells the facilities stand on */
-    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
-    const cc__join *gj = r->reg.dem.is_raster ? r->reg.djoin : r->reg.gjoin;
-    const uint32_t *go = r->reg.dem.is_raster ? r->reg.doff : r->reg.goff;
-    if (!fj || !fo || !set || (r->fric && !fc)) goto nomem;
+    if (!fj || !fo || !set || (r->fric && !fc)) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+        goto out;
+    }
     for (size_t f = 0; f < nf; f++) {
         fj[f] = r->reg.fjoin[f];
         fo[f] = r->reg.foff[f];
@@ -888,20 +1068,7 @@ static cc_status evaluate(run *r, cc_site_result *res)
         set[nf + s] = 1;
         if (fc) fc[nf + s] = r->ccell[j];
     }
-    for (int k = 0; k < 2; k++) {
-        r->dtime[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
-        r->dfac[k] = cc__malloc_array(r->reg.dem.n, sizeof(uint32_t));
-        if (!r->dtime[k] || !r->dfac[k]) goto nomem;
-        if (!r->reg.dem.is_raster) {
-            r->gtime[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
-            r->gfac[k] = cc__malloc_array(grid->n, sizeof(uint32_t));
-            if (!r->gtime[k] || !r->gfac[k]) goto nomem;
-        }
-        /* k = 0: the existing facilities; k = 1: with the new sites */
-        if (fc && (st = cc__offroad_nearest(ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) goto out;
-        if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) goto out;
-        if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) goto out;
-    }
+    if ((st = nearest_before_after(r, fj, fo, fc, set, nf, nt))) goto out;
     /* coverage, times, per-site figures */
     double before = 0, after = 0;
     for (size_t i = 0; i < r->reg.dem.n; i++) {
@@ -914,140 +1081,15 @@ static cc_status evaluate(run *r, cc_site_result *res)
     res->covered_after = after;
     time_stats(r, r->dtime[0], &res->mean_s_before, &res->worst_s_before, &res->p90_s_before);
     time_stats(r, r->dtime[1], &res->mean_s_after, &res->worst_s_after, &res->p90_s_after);
-    /* backup coverage: demand within T of two or more facilities (bounded searches) */
-    if (!(cnt = cc__calloc_array(2 * r->reg.dem.n, 1))) goto nomem;
-    if (fc) {
-        if ((st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, cnt)) ||
-            (st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, cnt + r->reg.dem.n)))
-            goto out;
-        for (size_t i = 0; i < r->reg.dem.n; i++) {
-            if (cnt[i] >= 2) res->backup_before += r->reg.dem.pop[i];
-            if (cnt[r->reg.dem.n + i] >= 2) res->backup_after += r->reg.dem.pop[i];
-        }
-    } else {
-        cc__loc_index ix;
-        cc__reach_ws ws;
-        if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) goto out;
-        if ((st = cc__reach_ws_init(ctx, r->reg.graph, r->reg.dem.n, &ws))) {
-            cc__loc_index_free(&ix);
-            goto out;
-        }
-        for (size_t f = 0; f < nt; f++) {
-            if (!set[f] || fj[f].arc == CC_INVALID_ID) continue;
-            cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, fj[f], fo[f] + r->delay_ms, r->dir, r->T_ms);
-            for (size_t k = 0; k < ws.n; k++) {
-                uint32_t i = ws.loc[k];
-                if (r->chain && (r->leg2_d[i] == CC_INF_COST || (uint64_t)ws.t_ms[k] + r->on_scene_ms + r->leg2_d[i] > r->T_ms)) continue;
-                if (f < nf && cnt[i] < 2) cnt[i]++;
-                if (cnt[r->reg.dem.n + i] < 2) cnt[r->reg.dem.n + i]++;
-            }
-        }
-        cc__reach_ws_free(&ws);
-        cc__loc_index_free(&ix);
-        for (size_t i = 0; i < r->reg.dem.n; i++) {
-            if (cnt[i] >= 2) res->backup_before += r->reg.dem.pop[i];
-            if (cnt[r->reg.dem.n + i] >= 2) res->backup_after += r->reg.dem.pop[i];
-        }
-    }
-    /* not covered and no candidate within T */
-    if (r->coverage_model) {
-        uint8_t *reach = cc__calloc_array(r->reg.dem.n, 1);
-        if (!reach) goto nomem;
-        for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1;
-        for (size_t i = 0; i < r->reg.dem.n; i++)
-            if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
-        free(reach);
-    }
-    /* picks */
-    result_impl *ri = (result_impl *)res;
-    ri->picks = cc__calloc_array(ns ? ns : 1, sizeof(cc_site_pick));
-    ri->pick_name = cc__calloc_array(ns ? ns : 1, sizeof(char *));
-    ri->pick_admin = cc__calloc_array(ns ? ns : 1, sizeof(char *));
-    if (!ri->picks || !ri->pick_name || !ri->pick_admin) goto nomem;
-    double *served = cc__calloc_array(ns ? ns : 1, sizeof(double));
-    if (!served) goto nomem;
-    uint32_t lim = r->coverage_model ? r->T_ms : r->R_ms;
-    for (size_t i = 0; i < r->reg.dem.n; i++) {
-        uint32_t f = r->dfac[1][i];
-        if (f != CC_INVALID_ID && f >= nf && r->dtime[1][i] <= lim) served[f - nf] += r->reg.dem.pop[i];
-    }
-    double cum = before;
-    for (size_t s = 0; s < ns; s++) {
-        uint32_t j = sol->sites[s];
-        cc_site_pick *pk = &ri->picks[s];
-        pk->rank = (uint32_t)s + 1;
-        if (!(ri->pick_name[s] = cc__strdup(r->cand.name[j]))) {
-            free(served);
-            goto nomem;
-        }
-        pk->name = ri->pick_name[s];
-        pk->source = r->cand.source[j] == CC__CAND_FACILITY ? "facility" : r->cand.source[j] == CC__CAND_LAYER ? "candidate" : "road";
-        if (r->reg.have_admin && r->cand.admin[j] >= 0) {
-            if (!(ri->pick_admin[s] = cc__strdup(r->reg.admin.name[r->cand.admin[j]]))) {
-                free(served);
-                goto nomem;
-            }
-            pk->admin = ri->pick_admin[s];
-        }
-        pk->x = r->cand.x[j];
-        pk->y = r->cand.y[j];
-        pk->lon = r->cand.lon[j];
-        pk->lat = r->cand.lat[j];
-        if (r->cand.source[j] != CC__CAND_FACILITY && r->cand.source[j] != CC__CAND_LAYER) {
-            /* a generated road point: named after the nearest village within 5 km (point demand with
-             * names), else its admin area, with its lon/lat, so that people can find it */
-            const cc__demand *dm = &r->reg.dem;
-            double best = 5000.0 * 5000.0;
-            size_t bi = SIZE_MAX;
-            for (size_t i = 0; dm->name && i < dm->n; i++) {
-                if (!dm->name[i] || !*dm->name[i]) continue;
-                double dx = dm->x[i] - pk->x, dy = dm->y[i] - pk->y;
-                if (dx * dx + dy * dy < best) {
-                    best = dx * dx + dy * dy;
-                    bi = i;
-                }
-            }
-            char *nm;
-            if (bi != SIZE_MAX)
-                nm = g_strdup_printf("near %s%s%s (%.4f, %.4f)", dm->name[bi], dm->name_zh && dm->name_zh[bi] ? " " : "",
-                                     dm->name_zh && dm->name_zh[bi] ? dm->name_zh[bi] : "", pk->lon, pk->lat);
-            else if (pk->admin)
-                nm = g_strdup_printf("%s (%.4f, %.4f)", pk->admin, pk->lon, pk->lat);
-            else
-                nm = g_strdup_printf("road point (%.4f, %.4f)", pk->lon, pk->lat);
-            char *cp = nm ? cc__strdup(nm) : NULL;
-            g_free(nm);
-            if (!cp) {
-                free(served);
-                goto nomem;
-            }
-            free(ri->pick_name[s]);
-            ri->pick_name[s] = cp;
-            pk->name = cp;
-        }
-        double wall = 0;
-        if (!r->coverage_model)
-            for (size_t i = 0; i < r->reg.dem.n; i++)
-                if (has_access(r, i)) wall += r->reg.dem.pop[i];
-        pk->gain_persons = r->coverage_model ? sol->site_gain[s] : NAN;
-        pk->saved_mean_s = r->coverage_model ? NAN : (wall > 0 ? sol->site_gain[s] / wall : 0);
-        if (r->coverage_model) cum += sol->site_gain[s];
-        pk->covered_cum = r->coverage_model ? cum : NAN;
-        pk->share_cum = r->coverage_model && res->population_total > 0 ? cum / res->population_total : NAN;
-        pk->served = served[s];
-        ri->pub.n_picks = s + 1;
-    }
-    free(served);
-    ri->pub.picks = ri->picks;
+    if ((st = backup_coverage(r, res, fj, fo, fc, set, nf, nt))) goto out;
+    if (r->coverage_model && (st = unreachable_by_candidates(r, res))) goto out;
+    if ((st = make_picks(r, res, nf, before))) goto out;
     /* the solver's covered population must equal the fresh evaluation (a cross-check) */
     double solver_cov = r->model == CC_SITE_MCLP ? sol->objective : sol->covered_share * sol->total_weight;
     if (r->coverage_model && fabs(solver_cov - after) > 1e-6 * fmax(1.0, after) + 1e-6)
         st = cc__fail(ctx, CC_ERR_INTERNAL, "The solver's covered population %.3f differs from the evaluation %.3f", solver_cov, after);
-    goto out;
-nomem:
-    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
 out:
-    CC__FREE_ALL(fj, fo, set, cnt, fc);
+    CC__FREE_ALL(fj, fo, set, fc);
     return st;
 }
 

@@ -12,6 +12,7 @@
 
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 
 /* A layer of sites.gpkg with its fields. *lyr is NULL when the layer could not be created
@@ -30,11 +31,13 @@ static bool coverage_model(const cc_site_result *r)
     return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
 }
 
-static OGRGeometryH point(double x, double y)
+/* Feature @p f (taken) at the point (@p x, @p y) written into @p lyr, named @p layer on failure. */
+static cc_status put_point(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, double x, double y, const char *layer)
 {
     OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
     OGR_G_SetPoint_2D(g, 0, x, y);
-    return g;
+    OGR_F_SetGeometryDirectly(f, g);
+    return cc__gpkg_put(ctx, lyr, f, layer);
 }
 
 static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
@@ -74,8 +77,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 10, p->served);
         if (r->model == CC_SITE_MEXCLP) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
         if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
-        OGR_F_SetGeometryDirectly(f, point(p->x, p->y));
-        st = cc__gpkg_put(ctx, lyr, f, "proposed_sites");
+        st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
     return st;
 }
@@ -103,8 +105,7 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 5, c->lat[j]);
         OGR_F_SetFieldDouble(f, 6, coverage_model(r) ? c->alone[j] : c->alone[j] / 60.0);
         if (rank[j]) OGR_F_SetFieldInteger(f, 7, (int)rank[j]);
-        OGR_F_SetGeometryDirectly(f, point(c->x[j], c->y[j]));
-        st = cc__gpkg_put(ctx, lyr, f, "candidates");
+        st = put_point(ctx, lyr, f, c->x[j], c->y[j], "candidates");
     }
     free(rank);
     return st;
@@ -127,8 +128,7 @@ static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(ft2, 2, fac->lon[f]);
         OGR_F_SetFieldDouble(ft2, 3, fac->lat[f]);
         OGR_F_SetFieldInteger(ft2, 4, w->fjoin[f].arc != CC_INVALID_ID);
-        OGR_F_SetGeometryDirectly(ft2, point(fac->x[f], fac->y[f]));
-        st = cc__gpkg_put(ctx, lyr, ft2, "existing_facilities");
+        st = put_point(ctx, lyr, ft2, fac->x[f], fac->y[f], "existing_facilities");
     }
     return st;
 }
@@ -230,8 +230,7 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
         if (adm[k] >= 0) OGR_F_SetFieldString(f, iadm, w->admin->name[adm[k]]);
         OGR_F_SetFieldDouble(f, iadm + 1, lon[k]);
         OGR_F_SetFieldDouble(f, iadm + 2, lat[k]);
-        OGR_F_SetGeometryDirectly(f, point(d->x[i], d->y[i]));
-        st = cc__gpkg_put(ctx, lyr, f, "demand_uncovered");
+        st = put_point(ctx, lyr, f, d->x[i], d->y[i], "demand_uncovered");
     }
     free(lon);
     free(lat);
@@ -390,17 +389,7 @@ static json_object *summary_parameters(const cc__site_out *w)
     if (o->candidate_tiers && !o->emergency) json_object_object_add(x, "max_subcentres", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
     json_object_object_add(x, "exact", json_object_new_boolean(o->exact));
     if (o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
-        const cc_offroad_opts *q = &o->in.offroad;
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "model", json_object_new_string("friction"));
-        json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
-        if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
-        if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
-        if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
-        if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
-        if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
-        json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
-        json_object_object_add(x, "offroad", f);
+        json_object_object_add(x, "offroad", cc__offroad_summary_json(&o->in.offroad, -1));
     }
     json_object_object_add(x, "profile", json_object_new_string(r->profile_name));
     json_object_object_add(x, "crs", json_object_new_string(r->crs_name));

@@ -442,18 +442,7 @@ static cc_status write_summary(cc_ctx *ctx, const cc__tt_plan *p, const cc__tt_w
     json_object_object_add(t, "road_ways_read", cc__json_num(res->road_ways_read, 0));
     json_object_object_add(j, "tiling", t);
     if (p->o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
-        const cc_offroad_opts *q = &p->o->in.offroad;
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "model", json_object_new_string("friction"));
-        json_object_object_add(f, "neighbours", json_object_new_int(q->neighbours ? q->neighbours : 16));
-        if (q->friction) json_object_object_add(f, "friction", json_object_new_string(q->friction));
-        if (q->dem) json_object_object_add(f, "dem", json_object_new_string(q->dem));
-        if (q->landcover) json_object_object_add(f, "landcover", json_object_new_string(q->landcover));
-        if (q->water) json_object_object_add(f, "water", json_object_new_string(q->water));
-        if (q->ferries) json_object_object_add(f, "ferries", json_object_new_string(q->ferries));
-        json_object_object_add(f, "halo_cells", json_object_new_int(halo_cells(p)));
-        json_object_object_add(f, "no_road_access_means", json_object_new_string("on an impassable cell (water, nodata, outside the friction inputs)"));
-        json_object_object_add(j, "offroad", f);
+        json_object_object_add(j, "offroad", cc__offroad_summary_json(&p->o->in.offroad, halo_cells(p)));
     }
     json_object_object_add(j, "seconds", cc__json_num(res->t_total_s, 3));
     cc_status st = cc__write_json(ctx, cc__stage_path(&w->stage, "summary.json", path, sizeof(path)), j);

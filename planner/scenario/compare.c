@@ -117,21 +117,6 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     GDALClose(ds);
 }
 
-static void csv_field(GString *g, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\n") != NULL;
-    if (!quote) {
-        g_string_append(g, s);
-        return;
-    }
-    g_string_append_c(g, '"');
-    for (const char *c = s; *c; c++) {
-        if (*c == '"') g_string_append_c(g, '"');
-        g_string_append_c(g, *c);
-    }
-    g_string_append_c(g, '"');
-}
-
 static void csv_num(GString *g, double v, int dec)
 {
     if (isnan(v))
@@ -204,13 +189,13 @@ static cc_status cmp_csv(cc_ctx *ctx, const char *dir, const rp_cmp_row *rows, s
     g_string_append(csv, "\n");
     for (size_t i = 0; i < n_rows; i++) {
         const rp_cmp_row *r = &rows[i];
-        csv_field(csv, r->scenario);
+        cc__csv_field(csv, r->scenario);
         g_string_append_c(csv, ',');
-        csv_field(csv, r->state);
+        cc__csv_field(csv, r->state);
         g_string_append_c(csv, ',');
-        csv_field(csv, r->code ? r->code : "");
+        cc__csv_field(csv, r->code ? r->code : "");
         g_string_append_c(csv, ',');
-        csv_field(csv, r->code ? (r->name ? r->name : "") : "total");
+        cc__csv_field(csv, r->code ? (r->name ? r->name : "") : "total");
         /* people are whole persons in every CSV */
         csv_num(csv, r->pop, 0);
         csv_num(csv, r->no_road, 0);

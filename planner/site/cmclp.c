@@ -446,19 +446,10 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
     if (mip) {
         (void)start;
         (void)start_q;
-        glp_iocp ip;
-        glp_init_iocp(&ip);
-        ip.msg_lev = GLP_MSG_OFF;
-        ip.tm_lim = (int)fmin(1e9, (time_limit_s > 0 ? time_limit_s : 600.0) * 1000.0);
-        rc = glp_intopt(lp, &ip);
-        int ms = glp_mip_status(lp);
-        if (ms != GLP_OPT && ms != GLP_FEAS) {
-            st = cc__fail(ctx, CC_ERR_INTERNAL, "GLPK found no integer capacitated solution (code %d, status %d)", rc, ms);
-            goto done;
-        }
-        *value = glp_mip_obj_val(lp);
-        if (proven) *proven = ms == GLP_OPT && rc == 0;
-        if (ms == GLP_OPT && rc == 0) *bound = *value;
+        bool optimal;
+        if ((st = cc__glpk_intopt(ctx, lp, time_limit_s, "capacitated", value, &optimal))) goto done;
+        if (proven) *proven = optimal;
+        if (optimal) *bound = *value;
         uint32_t q = 0;
         for (uint32_t j = 0; j < nc; j++)
             if (glp_mip_col_val(lp, (int)j + 1) > 0.5) S_out[q++] = j;

@@ -744,3 +744,17 @@ cc_status cc__fl_lp_colgen(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, con
     if (!rg_in) cc__rowgen_destroy(rg);
     return st;
 }
+
+cc_status cc__glpk_intopt(cc_ctx *ctx, glp_prob *lp, double time_limit_s, const char *what, double *value, bool *optimal)
+{
+    glp_iocp ip;
+    glp_init_iocp(&ip);
+    ip.msg_lev = GLP_MSG_OFF;
+    ip.tm_lim = (int)fmin(1e9, (time_limit_s > 0 ? time_limit_s : 600.0) * 1000.0);
+    int rc = glp_intopt(lp, &ip);
+    int ms = glp_mip_status(lp);
+    if (ms != GLP_OPT && ms != GLP_FEAS) return cc__fail(ctx, CC_ERR_INTERNAL, "GLPK found no integer %s solution (code %d, status %d)", what, rc, ms);
+    *value = glp_mip_obj_val(lp);
+    *optimal = ms == GLP_OPT && rc == 0;
+    return CC_OK;
+}

@@ -206,18 +206,9 @@ static cc_status glpk_solve(cc_ctx *ctx, const mx *m, bool mip, double time_limi
     if (proven) *proven = false;
     if (mip) {
         (void)start;
-        glp_iocp ip;
-        glp_init_iocp(&ip);
-        ip.msg_lev = GLP_MSG_OFF;
-        ip.tm_lim = (int)fmin(1e9, (time_limit_s > 0 ? time_limit_s : 600.0) * 1000.0);
-        rc = glp_intopt(lp, &ip);
-        int ms = glp_mip_status(lp);
-        if (ms != GLP_OPT && ms != GLP_FEAS) {
-            st = cc__fail(ctx, CC_ERR_INTERNAL, "GLPK found no integer MEXCLP solution (code %d, status %d)", rc, ms);
-            goto done;
-        }
-        *value = glp_mip_obj_val(lp);
-        if (proven) *proven = ms == GLP_OPT && rc == 0;
+        bool optimal;
+        if ((st = cc__glpk_intopt(ctx, lp, time_limit_s, "MEXCLP", value, &optimal))) goto done;
+        if (proven) *proven = optimal;
         for (uint32_t j = 0; x_out && j < nc; j++) x_out[j] = (uint32_t)llround(glp_mip_col_val(lp, (int)j + 1));
     }
 done:

@@ -207,6 +207,12 @@ cc_status cc__fl_glpk(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, bool mip
 cc_status cc__fl_glpk_lscp(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, double need, bool mip, double time_limit_s,
                            const uint32_t *start_S, uint32_t start_q, uint32_t *S_out, cc__lp_out *out);
 
+/* Branch and bound on the relaxation solved in @p lp (messages off, parameter time_limit_s, 600 s
+ * when 0): *value the best integer objective, *optimal whether GLPK proved it; fails naming
+ * "no integer <what> solution" when GLPK found none. */
+struct glp_prob;
+cc_status cc__glpk_intopt(cc_ctx *ctx, struct glp_prob *lp, double time_limit_s, const char *what, double *value, bool *optimal);
+
 /* A time with a weight (population), for weighted quantiles. */
 typedef struct cc__tw {
     uint32_t t;

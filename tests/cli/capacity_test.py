@@ -25,9 +25,7 @@ X0, Y0 = 500000.0, 3850000.0  # EPSG:32650
 KMH = 70.0                     # ambulance, primary, asphalt
 
 
-def summary(out):
-    with open(os.path.join(out, "summary.json")) as f:
-        return json.load(f)
+summary = cli_test.load_summary
 
 
 def layer(path, name, geom_type, fields, rows):

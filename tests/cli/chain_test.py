@@ -27,9 +27,7 @@ from cli_test import COMOROS, DEMO, SKIP, Fail, check, run  # noqa: E402
 NODATA = -9999.0
 
 
-def summary(out):
-    with open(os.path.join(out, "summary.json")) as f:
-        return json.load(f)
+summary = cli_test.load_summary
 
 
 def band(out, description):
@@ -184,14 +182,9 @@ def case_scenario(tmp):
     (village points), is echoed in scenario.json, and a bad key is one file:line:column error."""
     extra = ("minutes: [15, 30, 60]\nchain:\n  station_tiers: [emergency_station, township_health_centre]\n"
              "  capable_tiers: [county_hospital]\n  dispatch_minutes: 4\n  on_scene_minutes: 0\n")
-    sc = cli_test.demo_scenario(tmp, extra, maps=False)
-    out = os.path.join(tmp, "run")
-    run(["run", sc, "--out", out, "--quiet"])
-    cli = os.path.join(tmp, "cli")
-    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
-         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
-         "--chain", "--station-tiers", "emergency_station,township_health_centre", "--capable-tiers", "county_hospital",
-         "--dispatch-minutes", "4", "--on-scene-minutes", "0", "--out", cli, "--quiet"])
+    out, cli = cli_test.scenario_and_cli(tmp, extra, cli_test.village_args("coverage") + [
+        "--chain", "--station-tiers", "emergency_station,township_health_centre", "--capable-tiers", "county_hospital",
+        "--dispatch-minutes", "4", "--on-scene-minutes", "0"])
     a, b = summary(out)["chain"], summary(cli)["chain"]
     check(a["dispatch_minutes"] == 4 and a["on_scene_minutes"] == 0, f"scenario chain parameters: {a['dispatch_minutes']}, {a['on_scene_minutes']}")
     check(a["population_within_min"] == b["population_within_min"], f"scenario {a['population_within_min']} != CLI {b['population_within_min']}")

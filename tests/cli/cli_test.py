@@ -4,6 +4,7 @@
 Usage: cli_test.py CASE  (environment: CC_BIN = carecircle binary, CC_SRC = source tree)
 Exit 0 = pass, 1 = fail, 77 = skipped (CTest SKIP_RETURN_CODE), with the reason printed.
 """
+import csv
 import hashlib
 import json
 import os
@@ -64,6 +65,57 @@ def tree_digest(d):
 def load_summary(out):
     with open(os.path.join(out, "summary.json")) as f:
         return json.load(f)
+
+
+def site_demo(out, *extra, fixed="county_hospital", admin=True):
+    """The `site` command line on the demo roads, raster and facilities (with the townships when
+    admin), then extra."""
+    a = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet"]
+    if fixed:
+        a += ["--fixed-tiers", fixed]
+    if admin:
+        a += ["--admin", f"{DEMO}/townships.geojson"]
+    return a + list(extra)
+
+
+def site_layer_rows(out, name):
+    """The features of layer @name of sites.gpkg in @out: (attributes, geometry) pairs."""
+    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
+    lyr = ds.GetLayerByName(name)
+    check(lyr is not None, f"sites.gpkg lacks layer {name}")
+    rows = []
+    for f in lyr:
+        g = f.GetGeometryRef()
+        rows.append((f.items(), g.Clone() if g else None))
+    del lyr, ds
+    return rows
+
+
+def write_lonlat_csv(path, lonlat):
+    """Points as a CSV of lon, lat and names f0, f1, ... (a facility file)."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["lon", "lat", "name"])
+        for i, (lon, lat) in enumerate(lonlat):
+            w.writerow([f"{lon:.9f}", f"{lat:.9f}", f"f{i}"])
+
+
+def scenario_and_cli(tmp, extra, cli_args):
+    """demo_scenario() with @extra (no maps) run into tmp/run, and the command line @cli_args (made
+    with village_args(), without --out) into tmp/cli: both output folders."""
+    sc = demo_scenario(tmp, extra, maps=False)
+    out, cli = os.path.join(tmp, "run"), os.path.join(tmp, "cli")
+    run(["run", sc, "--out", out, "--quiet"])
+    run(cli_args + ["--out", cli, "--quiet"])
+    return out, cli
+
+
+def village_args(cmd):
+    """Command @p cmd on the demo's inputs as demo_scenario() names them: roads, villages,
+    facilities with their tier field, townships."""
+    return [cmd, "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+            "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson"]
 
 
 # ---- cases ---------------------------------------------------------------------------------

@@ -183,6 +183,16 @@ def digest(stderr):
     return d[0]
 
 
+def check_rank_run(tmp, pn, ranks, table):
+    """What a run over @ranks ranks shows: a memory estimate (more than one rank), one result table
+    (rank 0) starting with @table, no staging folder left in @tmp."""
+    if ranks > 1:
+        check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
+    check(pn.stdout.count(table) == 1, f"expected one result table (rank 0): {pn.stdout}")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+
+
 def case_site(tmp, ranks):
     """carecircle site with the coverage sets built over @ranks ranks: the same sets (digest of
     counts, ids and times) and the same summary.json figures as one process, for a coverage model
@@ -194,12 +204,8 @@ def case_site(tmp, ranks):
         check(digest(p1.stderr) == digest(pn.stderr), f"{model} -n {ranks}: coverage sets differ")
         check(figures(os.path.join(one, "summary.json")) == figures(os.path.join(many, "summary.json")),
               f"{model} -n {ranks}: summary.json figures differ")
-        if ranks > 1:
-            check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
-            check(f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
-        check(pn.stdout.count("coverage sets:") == 1, f"expected one result table (rank 0): {pn.stdout}")
-    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
-    check(not left, f"staging folders left behind: {left}")
+        check(ranks == 1 or f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
+        check_rank_run(tmp, pn, ranks, "coverage sets:")
 
 
 def case_site_n1(tmp):
@@ -236,11 +242,7 @@ def case_traveltime(tmp, ranks):
     for f in (f1, fn):
         f.pop("seconds", None)
     check(f1 == fn, f"-n {ranks}: summary.json figures differ:\n{f1}\n{fn}")
-    if ranks > 1:
-        check("memory per rank about" in pn.stderr, f"no memory estimate: {pn.stderr}")
-    check(pn.stdout.count("carecircle traveltime:") == 1, f"expected one result table (rank 0): {pn.stdout}")
-    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
-    check(not left, f"staging folders left behind: {left}")
+    check_rank_run(tmp, pn, ranks, "carecircle traveltime:")
 
 
 def case_traveltime_n1(tmp):

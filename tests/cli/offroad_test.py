@@ -132,6 +132,30 @@ def synthetic(tmp):
     return paths, spm, z, ex, ny, [r * W + c for c, r in fac_cells]
 
 
+def synthetic_friction(tmp):
+    """synthetic()'s surface as an external friction raster in minutes per metre (nodata -1:
+    impassable): paths, the minutes per metre, the raster's path, ex, ny, src."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    fr = os.path.join(tmp, "friction.tif")
+    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    return paths, mpm, fr, ex, ny, src
+
+
+def scenario_head(name):
+    """The start of a scenario named @name on synthetic()'s files (walking profile)."""
+    return f"""name: {name}
+inputs:
+  roads: roads.geojson
+  population: pop.tif
+  facilities: fac.csv
+crs: EPSG:{EPSG}
+profile: walk.yaml
+"""
+
+
 def cc_args(paths, out, *extra):
     return ["coverage", "--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
             "--crs", f"EPSG:{EPSG}", "--profile", paths["walk.yaml"], "--offroad", "friction", "--out", out, "--quiet",
@@ -235,12 +259,7 @@ def case_bad_inputs(tmp):
 
 def case_friction_raster(tmp):
     """An external friction raster in minutes per metre (nodata impassable) equals the reference."""
-    paths, spm, z, ex, ny, src = synthetic(tmp)
-    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
-    s = osr.SpatialReference()
-    s.ImportFromEPSG(EPSG)
-    fr = os.path.join(tmp, "friction.tif")
-    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    paths, mpm, fr, ex, ny, src = synthetic_friction(tmp)
     out = os.path.join(tmp, "o")
     run(cc_args(paths, out, "--friction", fr))
     ref = offroad_ref.offroad_times(mpm.astype(np.float64).clip(min=0) * 60.0 + np.where(mpm < 0, np.inf, 0), None, ex, ny, 16, src)
@@ -269,14 +288,7 @@ def case_closed_bridge(tmp):
     for name, closed in (("open", ""), ("closed", "closed_roads: {way_ids: [2]}\n")):
         scen = os.path.join(tmp, f"{name}.yaml")
         with open(scen, "w") as f:
-            f.write(f"""name: bridge_{name}
-inputs:
-  roads: roads.geojson
-  population: pop.tif
-  facilities: fac.csv
-crs: EPSG:{EPSG}
-profile: walk.yaml
-report: {{lang: [en], maps: false}}
+            f.write(scenario_head(f"bridge_{name}") + f"""report: {{lang: [en], maps: false}}
 offroad: {{model: friction, landcover: lc.tif, water: water.geojson, neighbours: 16}}
 {closed}""")
         outs[name] = os.path.join(tmp, name)
@@ -510,14 +522,7 @@ def case_site_agrees(tmp):
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
-        f.write(f"""name: fric_siting
-inputs:
-  roads: roads.geojson
-  population: pop.tif
-  facilities: fac.csv
-crs: EPSG:{EPSG}
-profile: walk.yaml
-minutes: [{T:g}]
+        f.write(scenario_head("fric_siting") + f"""minutes: [{T:g}]
 report: {{lang: [en], maps: false}}
 offroad: {{model: friction, dem: dem.tif, landcover: lc.tif}}
 siting:
@@ -709,12 +714,7 @@ def case_no_roads(tmp):
     """`coverage` without --roads over a friction raster (a walking-only surface, as AccessMod and
     r.cost): equal to the reference cell for cell, working CRS from the raster's centre; without
     --friction the roads stay required."""
-    paths, spm, z, ex, ny, src = synthetic(tmp)
-    mpm = np.where(np.isfinite(spm), spm / 60.0, -1).astype(np.float32)
-    s = osr.SpatialReference()
-    s.ImportFromEPSG(EPSG)
-    fr = os.path.join(tmp, "friction.tif")
-    write_tif(fr, mpm, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    paths, mpm, fr, ex, ny, src = synthetic_friction(tmp)
     out = os.path.join(tmp, "o")
     a = cc_args(paths, out, "--friction", fr)
     i = a.index("--roads")

@@ -22,33 +22,17 @@ from cli_test import DEMO, Fail, check, expect_error, run  # noqa: E402
 
 
 def demo(out, *extra, fixed="county_hospital"):
-    a = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
-         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet"]
-    if fixed:
-        a += ["--fixed-tiers", fixed]
-    return a + list(extra)
+    return cli_test.site_demo(out, *extra, fixed=fixed, admin=False)
 
 
-def summary(out):
-    with open(os.path.join(out, "summary.json")) as f:
-        return json.load(f)
+summary = cli_test.load_summary
 
 
 def layer_rows(out, name):
-    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
-    lyr = ds.GetLayerByName(name)
-    check(lyr is not None, f"sites.gpkg lacks layer {name}")
-    rows = [f.items() for f in lyr]
-    del lyr, ds
-    return rows
+    return [r for r, _ in cli_test.site_layer_rows(out, name)]
 
 
-def write_facilities(path, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["lon", "lat", "name"])
-        for i, (lon, lat) in enumerate(rows):
-            w.writerow([f"{lon:.9f}", f"{lat:.9f}", f"f{i}"])
+write_facilities = cli_test.write_lonlat_csv
 
 
 def fixed_lonlat(tier):
@@ -145,14 +129,9 @@ def case_mexclp_scenario(tmp):
     echoed in scenario.json, and a busy fraction of 1 is one file:line:column error."""
     extra = ("siting:\n  - {model: mexclp, budget: 3, threshold_min: 30, busy_fraction: 0.25, max_per_station: 2, emergency: true,\n"
              "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
-    sc = cli_test.demo_scenario(tmp, extra, maps=False)
-    out = os.path.join(tmp, "run")
-    run(["run", sc, "--out", out, "--quiet"])
-    cli = os.path.join(tmp, "cli")
-    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
-         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
-         "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp",
-         "--busy-fraction", "0.25", "-p", "3", "--max-per-station", "2", "--minutes", "30", "--out", cli, "--quiet"])
+    out, cli = cli_test.scenario_and_cli(tmp, extra, cli_test.village_args("site") + [
+        "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp",
+        "--busy-fraction", "0.25", "-p", "3", "--max-per-station", "2", "--minutes", "30"])
     a, b = summary(os.path.join(out, "siting")), summary(cli)
     check(a["model"] == "mexclp" and a["availability"] == b["availability"], f"scenario {a.get('availability')} != CLI {b['availability']}")
     check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different stations")

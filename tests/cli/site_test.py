@@ -20,31 +20,13 @@ import cli_test  # noqa: E402
 from cli_test import COMOROS, DEMO, REF, SKIP, SRC, Fail, check, expect_error, run  # noqa: E402
 
 
-def demo(out, *extra, fixed="county_hospital", admin=True):
-    a = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
-         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet"]
-    if fixed:
-        a += ["--fixed-tiers", fixed]
-    if admin:
-        a += ["--admin", f"{DEMO}/townships.geojson"]
-    return a + list(extra)
+demo = cli_test.site_demo
 
 
-def summary(out):
-    with open(os.path.join(out, "summary.json")) as f:
-        return json.load(f)
+summary = cli_test.load_summary
 
 
-def layer_rows(out, name):
-    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
-    lyr = ds.GetLayerByName(name)
-    check(lyr is not None, f"sites.gpkg lacks layer {name}")
-    rows = []
-    for f in lyr:
-        g = f.GetGeometryRef()
-        rows.append((f.items(), g.Clone() if g else None))
-    del lyr, ds
-    return rows
+layer_rows = cli_test.site_layer_rows
 
 
 def curve(out):
@@ -62,12 +44,7 @@ def reference_covered(roads, population, fac_csv, minutes, extra=()):
     return json.loads(p.stdout)["population_within_min"][f"{minutes:g}"]
 
 
-def write_facilities(path, lonlat):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["lon", "lat", "name"])
-        for i, (lon, lat) in enumerate(lonlat):
-            w.writerow([f"{lon:.9f}", f"{lat:.9f}", f"f{i}"])
+write_facilities = cli_test.write_lonlat_csv
 
 
 def fixed_lonlat(fac_csv, tier_values, tier_field="tier"):

@@ -111,6 +111,18 @@ def read_roads(path):
     return ways, attrs, srs_from(lyr.GetSpatialRef())
 
 
+def point_features(lyr):
+    """(feature, point) of every feature of @lyr with a geometry: the point itself, else the
+    geometry's centroid."""
+    for feat in lyr:
+        g = feat.GetGeometryRef()
+        if g is None or g.IsEmpty():
+            continue
+        if ogr.GT_Flatten(g.GetGeometryType()) != ogr.wkbPoint:
+            g = g.Centroid()
+        yield feat, g
+
+
 def read_population(path, field):
     """Demand points: (raw (M,2) coordinates, population (M,), SRS, total population).
     Only points with population > 0 are returned (others contribute nothing)."""
@@ -139,12 +151,7 @@ def read_population(path, field):
     if fi < 0:
         sys.exit(f'population layer has no field {field!r}')
     xy, pop = [], []
-    for feat in lyr:
-        g = feat.GetGeometryRef()
-        if g is None or g.IsEmpty():
-            continue
-        if ogr.GT_Flatten(g.GetGeometryType()) != ogr.wkbPoint:
-            g = g.Centroid()
+    for feat, g in point_features(lyr):
         v = feat.GetFieldAsDouble(fi) if feat.IsFieldSetAndNotNull(fi) else 0.0
         xy.append((g.GetX(), g.GetY()))
         pop.append(v if math.isfinite(v) else 0.0)
@@ -186,12 +193,7 @@ def read_facilities(path, tier_field, lon_field, lat_field):
     ds = gdal.OpenEx(path, gdal.OF_VECTOR)
     lyr = ds.GetLayer(0)
     fi = lyr.GetLayerDefn().GetFieldIndex(tier_field) if tier_field else -1
-    for feat in lyr:
-        g = feat.GetGeometryRef()
-        if g is None or g.IsEmpty():
-            continue
-        if ogr.GT_Flatten(g.GetGeometryType()) != ogr.wkbPoint:
-            g = g.Centroid()
+    for feat, g in point_features(lyr):
         xy.append((g.GetX(), g.GetY()))
         tiers.append(norm_value(feat.GetField(fi)) if fi >= 0 and feat.IsFieldSetAndNotNull(fi)
                      else '')

@@ -54,15 +54,7 @@ static inline cc_graph *tu_random_graph(cc_ctx *c, uint64_t seed, int side, int 
     tu_tmpdir(dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/r.geojson", dir);
     tu_random_roads(path, seed, side, ways);
-    cc_roads *r;
-    cc_profile *p;
-    cc_graph *g;
-    cc_roads_opts ro = {.crs = "EPSG:32650"};
-    assert_int_equal(cc_roads_read(c, path, &ro, &r), CC_OK);
-    assert_int_equal(cc_profile_load(c, "ambulance", &p), CC_OK);
-    assert_int_equal(cc_graph_build(c, r, p, NULL, &g), CC_OK);
-    cc_profile_destroy(p);
-    cc_roads_destroy(r);
+    cc_graph *g = tu_graph_read(c, path);
     remove(path);
     rmdir(dir);
     return g;

@@ -32,26 +32,8 @@ static void inst_free(inst *I)
 static void make_inst(inst *I, uint64_t seed, uint32_t nc, uint32_t nd, double radius, bool percand, bool with_covered)
 {
     uint64_t s = seed;
-    double cx[16], cy[16], dx[64], dy[64];
     memset(I, 0, sizeof(*I));
-    I->first = calloc(nc + 1, sizeof(uint64_t));
-    I->dem = malloc((size_t)nc * nd * sizeof(uint32_t) + 4);
-    I->w = malloc(nd * sizeof(double));
-    for (uint32_t j = 0; j < nc; j++) {
-        cx[j] = tu_uniform(&s);
-        cy[j] = tu_uniform(&s);
-    }
-    for (uint32_t i = 0; i < nd; i++) {
-        dx[i] = tu_uniform(&s);
-        dy[i] = tu_uniform(&s);
-        I->w[i] = 1 + (double)(tu_rand(&s) % 500);
-    }
-    uint64_t n = 0;
-    for (uint32_t j = 0; j < nc; j++) {
-        for (uint32_t i = 0; i < nd; i++)
-            if (hypot(cx[j] - dx[i], cy[j] - dy[i]) <= radius) I->dem[n++] = i;
-        I->first[j + 1] = n;
-    }
+    tu_unit_square_sets(&s, nc, nd, radius, 500, &I->first, &I->dem, &I->w);
     if (percand) {
         I->cap = malloc(nc * sizeof(double));
         for (uint32_t j = 0; j < nc; j++) I->cap[j] = (double)(tu_rand(&s) % 1500);

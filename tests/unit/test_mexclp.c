@@ -33,36 +33,13 @@ static void inst_free(inst *I)
 static void make_inst(inst *I, uint64_t seed, uint32_t nc, uint32_t nd, double radius, bool with_base)
 {
     uint64_t s = seed;
-    double *cx = malloc(nc * sizeof(double)), *cy = malloc(nc * sizeof(double));
-    double *dx = malloc(nd * sizeof(double)), *dy = malloc(nd * sizeof(double));
     memset(I, 0, sizeof(*I));
-    I->first = calloc(nc + 1, sizeof(uint64_t));
-    I->dem = malloc((size_t)nc * nd * sizeof(uint32_t) + 4);
-    I->w = malloc(nd * sizeof(double));
-    for (uint32_t j = 0; j < nc; j++) {
-        cx[j] = tu_uniform(&s);
-        cy[j] = tu_uniform(&s);
-    }
-    for (uint32_t i = 0; i < nd; i++) {
-        dx[i] = tu_uniform(&s);
-        dy[i] = tu_uniform(&s);
-        I->w[i] = 1 + (double)(tu_rand(&s) % 1000);
-    }
-    uint64_t n = 0;
-    for (uint32_t j = 0; j < nc; j++) {
-        for (uint32_t i = 0; i < nd; i++)
-            if (hypot(cx[j] - dx[i], cy[j] - dy[i]) <= radius) I->dem[n++] = i;
-        I->first[j + 1] = n;
-    }
+    tu_unit_square_sets(&s, nc, nd, radius, 1000, &I->first, &I->dem, &I->w);
     if (with_base) {
         I->base = malloc(nd * sizeof(uint32_t));
         for (uint32_t i = 0; i < nd; i++) I->base[i] = tu_rand(&s) % 4 == 0 ? 1 + (uint32_t)(tu_rand(&s) % 2) : 0;
     }
     I->in = (cc_site_instance){.n_candidates = nc, .n_demand = nd, .first = I->first, .demand = I->dem, .weight = I->w};
-    free(cx);
-    free(cy);
-    free(dx);
-    free(dy);
 }
 
 /* Expected coverage of a placement, from the instance. */

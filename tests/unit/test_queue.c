@@ -208,13 +208,9 @@ static void test_reach_order_same_for_both_queues(void **state)
     tu_printf(&b, "%s", TU_GEOJSON_TAIL);
     tu_write(path, b.s);
     free(b.s);
-    cc_roads *r;
+    cc_graph *g = tu_graph_read(ctx, path);
     cc_profile *p;
-    cc_graph *g;
-    cc_roads_opts ro = {.crs = "EPSG:32650"};
-    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
     assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-    assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
     remove(path);
     rmdir(dir);
     /* demand points at random, some exactly on nodes and on block midpoints (more ties) */
@@ -276,7 +272,6 @@ static void test_reach_order_same_for_both_queues(void **state)
     free(y);
     cc_graph_destroy(g);
     cc_profile_destroy(p);
-    cc_roads_destroy(r);
 }
 
 int main(void)

@@ -125,13 +125,7 @@ static void test_exact_ties(void **state)
              "{\"type\":\"Feature\",\"properties\":{\"highway\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[1000,0],[2000,0]]}},"
              "{\"type\":\"Feature\",\"properties\":{\"highway\":\"primary\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[1000,0],[1000,500]]}}"
              TU_GEOJSON_TAIL);
-    cc_roads *r;
-    cc_profile *p;
-    cc_graph *g;
-    cc_roads_opts ro = {.crs = "EPSG:32650"};
-    assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
-    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-    assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
+    cc_graph *g = tu_graph_read(ctx, path);
     uint32_t a = CC_INVALID_ID, b = CC_INVALID_ID, m = CC_INVALID_ID, t = CC_INVALID_ID;
     for (uint32_t v = 0; v < g->n_nodes; v++) {
         if (g->node_x[v] == 0) a = v;
@@ -157,8 +151,6 @@ static void test_exact_ties(void **state)
         }
     cc_search_destroy(s);
     cc_graph_destroy(g);
-    cc_profile_destroy(p);
-    cc_roads_destroy(r);
     remove(path);
     rmdir(dir);
 }

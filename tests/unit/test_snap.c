@@ -39,14 +39,8 @@ static void test_snap_vs_brute_force(void **state)
     snprintf(path, sizeof(path), "%s/r.geojson", dir);
     for (uint64_t seed = 1; seed <= 4; seed++) {
         tu_random_roads(path, seed, 16, 120);
-        cc_roads *r;
-        cc_profile *p;
-        cc_graph *g;
+        cc_graph *g = tu_graph_read(ctx, path);
         cc__snap_index *ix;
-        cc_roads_opts ro = {.crs = "EPSG:32650"};
-        assert_int_equal(cc_roads_read(ctx, path, &ro, &r), CC_OK);
-        assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
-        assert_int_equal(cc_graph_build(ctx, r, p, NULL, &g), CC_OK);
         assert_int_equal(cc__snap_index_build(ctx, g, &ix), CC_OK);
         uint64_t rs = seed;
         for (int q = 0; q < 3000; q++) {
@@ -77,8 +71,6 @@ static void test_snap_vs_brute_force(void **state)
         }
         cc__snap_index_destroy(ix);
         cc_graph_destroy(g);
-        cc_profile_destroy(p);
-        cc_roads_destroy(r);
     }
     remove(path);
     rmdir(dir);

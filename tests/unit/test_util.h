@@ -2,6 +2,7 @@
 #ifndef CC_TEST_UTIL_H
 #define CC_TEST_UTIL_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,22 @@ static inline const char *tu_tmpdir(char *buf, size_t n)
     snprintf(buf, n, "/tmp/cc-unit-XXXXXX");
     if (!mkdtemp(buf)) fail_msg("mkdtemp failed");
     return buf;
+}
+
+/* The graph of the road file @p path (EPSG:32650, ambulance profile); the roads and the profile
+ * are freed. */
+static inline cc_graph *tu_graph_read(cc_ctx *c, const char *path)
+{
+    cc_roads *r;
+    cc_profile *p;
+    cc_graph *g;
+    cc_roads_opts ro = {.crs = "EPSG:32650"};
+    assert_int_equal(cc_roads_read(c, path, &ro, &r), CC_OK);
+    assert_int_equal(cc_profile_load(c, "ambulance", &p), CC_OK);
+    assert_int_equal(cc_graph_build(c, r, p, NULL, &g), CC_OK);
+    cc_profile_destroy(p);
+    cc_roads_destroy(r);
+    return g;
 }
 
 static inline void tu_write(const char *path, const char *text)
@@ -72,6 +89,38 @@ static inline uint64_t tu_rand(uint64_t *state)
 static inline double tu_uniform(uint64_t *state)
 {
     return (double)(tu_rand(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Coverage sets of @p nc candidates and @p nd demand points uniform in the unit square, drawn from
+ * *s: a candidate covers the points within @p radius; weights 1..max_w. Allocates *first (nc + 1),
+ * *dem and *w. */
+static inline void tu_unit_square_sets(uint64_t *s, uint32_t nc, uint32_t nd, double radius, uint64_t max_w, uint64_t **first, uint32_t **dem,
+                                       double **w)
+{
+    double *cx = malloc(nc * sizeof(double)), *cy = malloc(nc * sizeof(double));
+    double *dx = malloc(nd * sizeof(double)), *dy = malloc(nd * sizeof(double));
+    *first = calloc(nc + 1, sizeof(uint64_t));
+    *dem = malloc((size_t)nc * nd * sizeof(uint32_t) + 4);
+    *w = malloc(nd * sizeof(double));
+    for (uint32_t j = 0; j < nc; j++) {
+        cx[j] = tu_uniform(s);
+        cy[j] = tu_uniform(s);
+    }
+    for (uint32_t i = 0; i < nd; i++) {
+        dx[i] = tu_uniform(s);
+        dy[i] = tu_uniform(s);
+        (*w)[i] = 1 + (double)(tu_rand(s) % max_w);
+    }
+    uint64_t n = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+        for (uint32_t i = 0; i < nd; i++)
+            if (hypot(cx[j] - dx[i], cy[j] - dy[i]) <= radius) (*dem)[n++] = i;
+        (*first)[j + 1] = n;
+    }
+    free(cx);
+    free(cy);
+    free(dx);
+    free(dy);
 }
 
 /* A context per test group: setup/teardown for cmocka_run_group_tests. */
