@@ -92,6 +92,10 @@ typedef struct cc__region_pool cc__region_pool;
 /* The files of the dataset at @p path that its content hash reads (GDAL's file list, sidecars
  * included; an OSM .pbf alone without opening it), or the path alone; CSLDestroy() it. */
 char **cc__input_file_list(cc_ctx *ctx, const char *path);
+/* The bytes of those files, in sorted order, into @p sum (a GChecksum *); what scenario content
+ * hashes and the batch's prepared-region keys read. */
+typedef struct _GChecksum GChecksum;
+cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path);
 cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out);
 void cc__region_pool_destroy(cc__region_pool *p);
 /* How many runs took the inputs, and the topology, that an earlier run prepared. */

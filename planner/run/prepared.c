@@ -103,13 +103,10 @@ static void put_str(GChecksum *c, const char *tag, const char *s)
     else g_checksum_update(c, (const guchar *)"\x01(null)", 8);
 }
 
-/* The bytes of every file GDAL lists for the dataset at @p path (sorted), or of the file alone.
- * false when a file cannot be read (the run then loads the usual way and reports it). */
-static bool put_file(cc_ctx *ctx, GChecksum *c, const char *path)
+cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path)
 {
-    if (!path) return true;
-    if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
     char **files = cc__input_file_list(ctx, path);
+    /* sorted, so that the order GDAL lists sidecars in does not matter */
     int n = CSLCount(files);
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && strcmp(files[j - 1], files[j]) > 0; j--) {
@@ -117,27 +114,37 @@ static bool put_file(cc_ctx *ctx, GChecksum *c, const char *path)
             files[j] = files[j - 1];
             files[j - 1] = t;
         }
-    bool ok = true;
+    cc_status st = CC_OK;
     unsigned char *buf = malloc(1 << 20);
-    if (!buf) ok = false;
-    for (int i = 0; i < n && ok; i++) {
-        put_str(c, "file", files[i]);
+    if (!buf) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (int i = 0; i < n && !st; i++) {
         FILE *f = fopen(files[i], "rb");
         if (!f) {
-            ok = false;
+            st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it: %s", files[i], strerror(errno));
             break;
         }
         size_t k;
-        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(c, buf, (gssize)k);
-        if (ferror(f)) ok = false;
+        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(sum, buf, (gssize)k);
+        if (ferror(f)) st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it", files[i]);
         fclose(f);
     }
     free(buf);
     CSLDestroy(files);
-    return ok;
+    return st;
 }
 
-static bool inputs_key(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *o, char key[65])
+/* The path and bytes of the dataset at @p path into the key; false when it cannot be hashed (the run
+ * then loads the usual way, and reports what it cannot read). */
+static bool put_file(GChecksum *c, const char *path)
+{
+    if (!path) return true;
+    if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
+    put_str(c, "file", path);
+    cc_ctx quiet = {0}; /* a file that cannot be read here is reported by the load */
+    return cc__hash_input_files(&quiet, c, path) == CC_OK;
+}
+
+static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, char key[65])
 {
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
     put_str(c, "inputs-v1", NULL);
@@ -153,8 +160,8 @@ static bool inputs_key(cc_ctx *ctx, const cc_inputs *in, const cc__region_opts *
     char num[64];
     snprintf(num, sizeof(num), "%a %d %d", in->resolution_m, o->need_facilities, o->read_admin);
     put_str(c, "opts", num);
-    bool ok = put_file(ctx, c, in->roads) && put_file(ctx, c, in->population) && put_file(ctx, c, in->facilities) &&
-              (!o->read_admin || put_file(ctx, c, in->admin));
+    bool ok = put_file(c, in->roads) && put_file(c, in->population) && put_file(c, in->facilities) &&
+              (!o->read_admin || put_file(c, in->admin));
     if (ok) snprintf(key, 65, "%s", g_checksum_get_string(c));
     g_checksum_free(c);
     return ok;
@@ -270,7 +277,7 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
     char ikey[65];
-    if (!inputs_key(ctx, in, o, ikey)) return CC_OK;
+    if (!inputs_key(in, o, ikey)) return CC_OK;
     bool mine;
     entry *b = acquire(pool, ikey, false, &mine);
     if (!b) return CC_OK;

@@ -227,32 +227,7 @@ static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool 
     }
     cc_status st0 = cc__input_check(ctx, path, "input file");
     if (st0) return st0;
-    char **files = cc__input_file_list(ctx, path);
-    /* sorted, so that the order GDAL lists sidecars in does not matter */
-    int n = CSLCount(files);
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && strcmp(files[j - 1], files[j]) > 0; j--) {
-            char *t = files[j];
-            files[j] = files[j - 1];
-            files[j - 1] = t;
-        }
-    cc_status st = CC_OK;
-    unsigned char *buf = malloc(1 << 20);
-    if (!buf) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (int i = 0; i < n && !st; i++) {
-        FILE *f = fopen(files[i], "rb");
-        if (!f) {
-            st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it: %s", files[i], strerror(errno));
-            break;
-        }
-        size_t k;
-        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(sum, buf, (gssize)k);
-        if (ferror(f)) st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it", files[i]);
-        fclose(f);
-    }
-    free(buf);
-    CSLDestroy(files);
-    return st;
+    return cc__hash_input_files(ctx, sum, path);
 }
 
 cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool *hashable)
