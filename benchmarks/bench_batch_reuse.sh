@@ -6,6 +6,7 @@
 # variants (summary.json timings_s). MAPS=0 runs without maps (report.maps: false).
 # Usage: benchmarks/bench_batch_reuse.sh [BINARY] [N] [WORKDIR]   (environment: MAPS=0|1, JOBS=1)
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/comoros_inputs.sh"
 BIN=$(realpath "${1:-build/carecircle}")
 N=${2:-20}
 W=${3:-/tmp/bench-batch-reuse}
@@ -20,12 +21,7 @@ M=true
 [ "$MAPS" = 0 ] && M=false
 cat > comoros.yaml <<EOT
 name: comoros
-inputs:
-  roads: $D/comores-2021-04-08.osm.pbf
-  population: $D/com_ppp_2020_UNadj.tif
-  facilities: $D/who_public_health_facilities_comoros.csv
-  tier_field: tier
-  tiers: {1: health_post, 2: health_centre, 3: hospital, 4: hospital}
+$(comoros_inputs "$D")
 profile: ambulance
 minutes: [30, 60]
 report: {lang: en, maps: $M}

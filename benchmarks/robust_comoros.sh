@@ -3,18 +3,14 @@
 # season and a closed hospital (Mitsamiouli); MCLP p = 5 at 30 minutes, road candidates every
 # 1 km, WHO hospitals fixed. Usage: benchmarks/robust_comoros.sh BUILD_DIR WORK_DIR
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/comoros_inputs.sh"
 B=${1:-build}; W=${2:-/tmp/robust-comoros}
 C=$(cd "$(dirname "$0")/../.." && pwd)/shared/data/comoros_geohealthaccess
 [ -d "$C" ] || { echo "SKIP: $C is not present"; exit 77; }
 mkdir -p "$W"
 cat > "$W/comoros.yaml" <<EOT
 name: comoros
-inputs:
-  roads: $C/comores-2021-04-08.osm.pbf
-  population: $C/com_ppp_2020_UNadj.tif
-  facilities: $C/who_public_health_facilities_comoros.csv
-  tier_field: tier
-  tiers: {1: health_post, 2: health_centre, 3: hospital, 4: hospital}
+$(comoros_inputs "$C")
 profile: ambulance
 minutes: [30]
 EOT
