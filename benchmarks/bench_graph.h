@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carecircle/cc_route.h"
 #include "core/core_internal.h" /* cc__fmix64 */
 
 /* MurmurHash3 fmix64 (cc__fmix64). The fingerprint of a reached set is the sum (mod 2^64) of
@@ -193,6 +194,20 @@ static inline long bench_sources_load(const char *path, uint32_t n_nodes, uint32
     free(buf);
     *out = v;
     return (long)k;
+}
+
+/* One search from @p src within @p limit_ms on workspace @p s: the nodes it reached and the sum of
+ * their costs (the answer every kernel benchmark compares between runs and peers). */
+static inline void bench_search_one(cc_search *s, uint32_t src, uint32_t limit_ms, uint64_t *reached, uint64_t *sum_ms)
+{
+    cc_seed seed = {src, 0, 0};
+    cc_search_run(s, CC_FORWARD, &seed, 1, limit_ms);
+    size_t cnt;
+    const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
+    uint64_t sum = 0;
+    for (size_t k = 0; k < cnt; k++) sum += cc_search_get_cost(s, set[k]);
+    *reached = cnt;
+    *sum_ms = sum;
 }
 
 #endif

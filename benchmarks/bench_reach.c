@@ -140,15 +140,7 @@ int main(int argc, char **argv)
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
 #endif
             for (long i = 0; i < ns; i++) {
-                cc_search *s = ws[cc__omp_thread_num()];
-                cc_seed seed1 = {sources[i], 0, 0};
-                cc_search_run(s, CC_FORWARD, &seed1, 1, (uint32_t)limit);
-                size_t cnt;
-                const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
-                uint64_t sum = 0;
-                for (size_t k = 0; k < cnt; k++) sum += cc_search_get_cost(s, set[k]);
-                ans[i].reached = cnt;
-                ans[i].sum_ms = sum;
+                bench_search_one(ws[cc__omp_thread_num()], sources[i], (uint32_t)limit, &ans[i].reached, &ans[i].sum_ms);
             }
             double dt = bench_now() - t1, dc = bench_cpu_now() - c1;
             if (r < 0) continue;

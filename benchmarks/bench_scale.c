@@ -400,15 +400,7 @@ static double run_cc_queue(cc_ctx *ctx, const cc_graph *g, const uint32_t *src, 
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
     for (int i = 0; i < ns; i++) {
-        cc_search *s = ws[cc__omp_thread_num()];
-        cc_seed sd = {src[i], 0, 0};
-        cc_search_run(s, CC_FORWARD, &sd, 1, limit);
-        size_t cnt;
-        const uint32_t *set = cc_search_get_settled_ref(s, &cnt);
-        uint64_t t = 0;
-        for (size_t k = 0; k < cnt; k++) t += cc_search_get_cost(s, set[k]);
-        reached[i] = cnt;
-        sum[i] = t;
+        bench_search_one(ws[cc__omp_thread_num()], src[i], limit, &reached[i], &sum[i]);
     }
     double dt = bench_now() - t0;
     if (cpu_s) *cpu_s = bench_cpu_now() - c0;
