@@ -769,7 +769,7 @@ static void sec_sites(GString *g, const rp_data *d, const char *lang)
         g_string_append(g, "</h2>\n<table><tr><th></th>");
         th_text(g, cc__tr(lang, "name"), true);
         th_text(g, cc__tr(lang, "tier"), true);
-        th_text(g, cc__tr(lang, "gain"), false);
+        th_text(g, cc__tr(lang, d->gain_label ? d->gain_label : "gain"), false);
         g_string_append(g, "</tr>\n");
         for (size_t i = 0; i < d->n_site; i++) {
             g_string_append_printf(g, "<tr><td>P%zu</td>", i + 1);

@@ -199,6 +199,18 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
             if (**n) d->head_name[d->n_head++] = keep(d, g_strstrip(*n));
         g_strfreev(names);
     }
+    /* what the sites' gain counts, and (CMCLP) the population served within capacity as the "after" */
+    s = NULL;
+    if ((st = cc__json_get_str(ctx, path, d->summary, NULL, "model", false, &s))) return st;
+    d->gain_label = "gain";
+    if (s && !strcmp(s, "mexclp")) d->gain_label = "gain_expected";
+    if (s && !strcmp(s, "cmclp")) {
+        json_object *capj = NULL;
+        d->gain_label = "gain_served";
+        if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "capacity", true, &capj)) ||
+            (st = jnum(ctx, path, capj, "capacity", "served_after", &d->within[0])))
+            return st;
+    }
     d->head_within[0] = d->within[0];
     d->head_unreachable = NAN;
     return CC_OK;

@@ -287,5 +287,31 @@ def case_cmclp_bad(tmp):
     check("cmclp" in p.stdout and "--site-capacity" in p.stdout, "help text")
 
 
+def case_report_labels(tmp):
+    """What an official reads: the report of a cmclp run gives the population served within
+    capacity as "after" (not the coverage that ignores capacity) and names the sites' gain as
+    served within capacity; a mexclp report names it expected; zh and en."""
+    cm = os.path.join(tmp, "cm")
+    run(demo(cm, "--candidate-tiers", "township_health_centre", "--model", "cmclp", "--site-capacity", "500", "-p", "2",
+             "--lang", "zh,en"))
+    s = summary(cm)
+    served, covered = s["capacity"]["served_after"], s["coverage"]["covered_after"]
+    check(covered - served > 100, f"the case must leave people beyond capacity (served {served}, covered {covered})")
+    # en writes persons in full, zh in 万 (10,000) with two decimals
+    for lang, label, fmt in (("en", "Population gained (served within capacity)", lambda v: f"{v:,.0f}"),
+                             ("zh", "新增服务人口（不超过容量）", lambda v: f"{v / 1e4:.2f} 万")):
+        with open(os.path.join(cm, f"report_{lang}.html"), encoding="utf-8") as f:
+            html = f.read()
+        check(f"<th>{label}</th>" in html, f"cmclp report_{lang}: gain column named '{label}'")
+        check(fmt(served) in html, f"cmclp report_{lang}: shows served within capacity {fmt(served)}")
+        check(fmt(covered) not in html, f"cmclp report_{lang}: does not show the capacity-blind {fmt(covered)}")
+    mx = os.path.join(tmp, "mx")
+    run(demo(mx, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp", "--busy-fraction", "0.3",
+             "-p", "2", "--lang", "zh,en"))
+    for lang, label in (("en", "Expected population gained"), ("zh", "期望增益人口")):
+        with open(os.path.join(mx, f"report_{lang}.html"), encoding="utf-8") as f:
+            check(label in f.read(), f"mexclp report_{lang}: gain column says '{label}'")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
