@@ -481,9 +481,9 @@ static double online_bound(cf *c, const uint32_t *S, uint32_t q, uint32_t p, dou
     return b;
 }
 
-cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr, cc__sol **out)
+/* The checks of the parameters, before any work. */
+static cc_status check_params(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr)
 {
-    *out = NULL;
     const uint32_t nc = in->n_candidates;
     if (!pr->p) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is 0: give at least one new site");
     if (!in->capacity && !(pr->capacity_persons > 0 && isfinite(pr->capacity_persons)))
@@ -494,8 +494,100 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
                             in->capacity[j]);
     if (in->area) return cc__fail(ctx, CC_ERR_PARAM, "The capacitated model takes no per-area limits");
     if (pr->p > nc) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %u candidate sites", pr->p, nc);
+    return CC_OK;
+}
+
+/* No p sites serve more than their p largest capacities, each capped by the people it reaches. */
+static double capacity_bound(const cc__fl *fl, const double *cap, uint32_t p, double *scratch)
+{
+    const uint32_t nc = fl->n_cand;
+    for (uint32_t j = 0; j < nc; j++) {
+        double reach = 0;
+        for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) reach += fl->w[fl->dem[e]];
+        scratch[j] = fmin(cap[j], reach);
+    }
+    qsort(scratch, nc, sizeof(double), cmp_desc);
+    double cb = 0;
+    for (uint32_t k = 0; k < p && k < nc; k++) cb += scratch[k];
+    return cb;
+}
+
+/* GLPK's integer programme from the heuristic's answer S (q sites, served F): its answer replaces S
+ * when better; a proof sets *bound, a time limit keeps the LP relaxation's bound when lower. */
+static cc_status exact_step(cc_ctx *ctx, cf *c, const cc__fl *fl, const cc_site_params *pr, uint32_t *S, uint32_t *q, uint32_t *S2,
+                            double *F, double *bound, const char **method, bool *proven)
+{
+    size_t mip_max = pr->exact_max_nonzeros ? pr->exact_max_nonzeros : 2000000;
+    if (glpk_nnz(fl) > mip_max)
+        return cc__fail(ctx, CC_ERR_LIMIT,
+                        "The capacitated integer programme has %zu non-zeros (%u candidates, %u demand classes), above the limit of %zu for an exact "
+                        "solve; drop parameter exact (the bound and gap still come with the answer) or reduce the candidates",
+                        glpk_nnz(fl), fl->n_cand, fl->n_dem, mip_max);
+    double v, b;
+    uint32_t q2 = 0;
+    cc_status st = cmclp_glpk(ctx, c, pr->p, true, pr->time_limit_s, S, *q, &v, &b, proven, S2, &q2);
+    if (st) return st;
+    double F2 = cf_value(c, S2, q2);
+    if (F2 > *F + 1e-9 * (*F + 1)) { /* the exact answer is better: take it */
+        memcpy(S, S2, q2 * sizeof(uint32_t));
+        *q = q2;
+        *F = F2;
+    }
+    if (*proven) {
+        *bound = fmax(*F, b);
+    } else if (b < *bound) { /* stopped by the time limit: the LP relaxation still bounds */
+        *bound = b;
+        *method = "lp";
+    }
+    return CC_OK;
+}
+
+/* Rank the q sites of S: each adds the most served to those before it (in_s zeroed, q entries). */
+static void rank_sites(cf *c, const uint32_t *S, uint32_t q, uint8_t *in_s, cc__sol *si)
+{
+    cf_reset(c);
+    for (uint32_t r = 0; r < q; r++) {
+        uint32_t best = CC_INVALID_ID;
+        double bg = -1;
+        for (uint32_t k = 0; k < q; k++) {
+            if (in_s[S[k]]) continue;
+            double g = cf_gain(c, S[k]);
+            if (g > bg + 1e-12 * (fabs(bg) + 1)) {
+                bg = g;
+                best = S[k];
+            }
+        }
+        in_s[best] = 1;
+        c->open[best] = 1;
+        cf_maxflow(c);
+        si->sites[r] = best;
+        si->gain[r] = bg;
+    }
+}
+
+/* The served population of each site in the final flow, and the people within reach of a site. */
+static cc_status served_and_reach(cc_ctx *ctx, const cf *c, const cc__fl *fl, cc__sol *si, uint32_t q, double *reach)
+{
+    uint8_t *hit = cc__calloc_array((size_t)fl->n_dem + 1, 1);
+    if (!hit) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
+    for (uint32_t r = 0; r < q; r++) {
+        uint32_t j = si->sites[r];
+        si->served[r] = c->out[j];
+        for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) hit[fl->dem[e]] = 1;
+    }
+    *reach = 0;
+    for (uint32_t i = 0; i < fl->n_dem; i++) *reach += hit[i] ? fl->w[i] : 0.0;
+    free(hit);
+    return CC_OK;
+}
+
+cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr, cc__sol **out)
+{
+    *out = NULL;
+    const uint32_t nc = in->n_candidates;
+    cc_status st = check_params(ctx, in, pr);
+    if (st) return st;
     double t0 = cc__now();
-    cc_status st;
     cc__fl fl = {0};
     cf c = {0};
     cc__sol *si = NULL;
@@ -533,20 +625,10 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     t1 = cc__now();
     double bound = online_bound(&c, S, q, pr->p, scratch);
     const char *method = "greedy-submodular";
-    {
-        /* no p sites serve more than their p largest capacities (each capped by what it reaches) */
-        for (uint32_t j = 0; j < nc; j++) {
-            double reach = 0;
-            for (uint64_t e = fl.first[j]; e < fl.first[j + 1]; e++) reach += fl.w[fl.dem[e]];
-            scratch[j] = fmin(cap[j], reach);
-        }
-        qsort(scratch, nc, sizeof(double), cmp_desc);
-        double cb = 0;
-        for (uint32_t k = 0; k < pr->p && k < nc; k++) cb += scratch[k];
-        if (cb < bound) {
-            bound = cb;
-            method = "capacity";
-        }
+    double cb = capacity_bound(&fl, cap, pr->p, scratch);
+    if (cb < bound) {
+        bound = cb;
+        method = "capacity";
     }
     size_t lp_max = pr->lp_max_nonzeros ? pr->lp_max_nonzeros : 100000;
     if (bound - F > 1e-9 * (F + 1) && glpk_nnz(&fl) <= lp_max) {
@@ -560,30 +642,8 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     double t_bound = cc__now() - t1, t_exact = 0;
     bool proven = false;
     if (pr->exact) {
-        size_t mip_max = pr->exact_max_nonzeros ? pr->exact_max_nonzeros : 2000000;
-        if (glpk_nnz(&fl) > mip_max) {
-            st = cc__fail(ctx, CC_ERR_LIMIT,
-                          "The capacitated integer programme has %zu non-zeros (%u candidates, %u demand classes), above the limit of %zu for an exact "
-                          "solve; drop parameter exact (the bound and gap still come with the answer) or reduce the candidates",
-                          glpk_nnz(&fl), nc, fl.n_dem, mip_max);
-            goto out;
-        }
         t1 = cc__now();
-        double v, b;
-        uint32_t q2 = 0;
-        if ((st = cmclp_glpk(ctx, &c, pr->p, true, pr->time_limit_s, S, q, &v, &b, &proven, S2, &q2))) goto out;
-        double F2 = cf_value(&c, S2, q2);
-        if (F2 > F + 1e-9 * (F + 1)) { /* the exact answer is better: take it */
-            memcpy(S, S2, q2 * sizeof(uint32_t));
-            q = q2;
-            F = F2;
-        }
-        if (proven)
-            bound = fmax(F, b);
-        else if (b < bound) { /* stopped by the time limit: the LP relaxation still bounds */
-            bound = b;
-            method = "lp";
-        }
+        if ((st = exact_step(ctx, &c, &fl, pr, S, &q, S2, &F, &bound, &method, &proven))) goto out;
         t_exact = cc__now() - t1;
     }
     bound = fmax(bound, F);
@@ -593,41 +653,10 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
         goto out;
     }
-    cf_reset(&c);
     memset(in_s, 0, (size_t)nc + 1);
-    for (uint32_t r = 0; r < q; r++) {
-        uint32_t best = CC_INVALID_ID;
-        double bg = -1;
-        for (uint32_t k = 0; k < q; k++) {
-            if (in_s[S[k]]) continue;
-            double g = cf_gain(&c, S[k]);
-            if (g > bg + 1e-12 * (fabs(bg) + 1)) {
-                bg = g;
-                best = S[k];
-            }
-        }
-        in_s[best] = 1;
-        c.open[best] = 1;
-        cf_maxflow(&c);
-        si->sites[r] = best;
-        si->gain[r] = bg;
-    }
-    /* the served population of each site in the final flow, and the people within reach of a site */
+    rank_sites(&c, S, q, in_s, si);
     double reach = 0;
-    {
-        uint8_t *hit = cc__calloc_array((size_t)fl.n_dem + 1, 1);
-        if (!hit) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
-            goto out;
-        }
-        for (uint32_t r = 0; r < q; r++) {
-            uint32_t j = si->sites[r];
-            si->served[r] = c.out[j];
-            for (uint64_t e = fl.first[j]; e < fl.first[j + 1]; e++) hit[fl.dem[e]] = 1;
-        }
-        for (uint32_t i = 0; i < fl.n_dem; i++) reach += hit[i] ? fl.w[i] : 0.0;
-        free(hit);
-    }
+    if ((st = served_and_reach(ctx, &c, &fl, si, q, &reach))) goto out;
     cc_site_solution *s = &si->pub;
     s->site_served = si->served;
     s->objective = covered_before + c.total;
