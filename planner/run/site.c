@@ -227,6 +227,11 @@ static cc_status check_opts(run *r)
     r->curve_to = o->curve_to ? o->curve_to : r->p;
     if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
+    /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2), before any work */
+    const uint32_t subcentres = o->max_subcentres ? o->max_subcentres : 2;
+    if (o->candidate_tiers && !o->emergency && r->model != CC_SITE_LSCP && r->p > subcentres)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) asks for more upgrades than the cap of %u sub-centres per county (parameter max_subcentres)",
+                        r->p, subcentres);
     if (r->model == CC_SITE_LSCP) {
         double t = o->target_share ? o->target_share : 0.95;
         if (!(t > 0 && t <= 1))
@@ -797,11 +802,7 @@ static cc_status solve(run *r, cc_site_result *res)
                          .exact_max_nonzeros = o->exact_max_nonzeros};
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2) */
     if (o->candidate_tiers && !o->emergency) {
-        uint32_t cap = o->max_subcentres ? o->max_subcentres : 2;
-        if (r->model != CC_SITE_LSCP && r->p > cap) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) asks for more upgrades than the cap of %u sub-centres per county (parameter max_subcentres)", r->p, cap);
-            goto out;
-        }
+        uint32_t cap = o->max_subcentres ? o->max_subcentres : 2; /* p within it: check_opts */
         if (r->model != CC_SITE_LSCP && r->curve_to > cap) r->curve_to = pr.curve_to = cap;
         pr.max_sites = cap;
     }

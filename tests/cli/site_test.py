@@ -240,6 +240,13 @@ def case_bad_inputs(tmp):
     expect_error(tmp, demo(out, "--candidate-roads", "all", "-p", "0"), 2, "-p")
     expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--max-subcentres", "9", "-p", "7"), 2,
                  "more than the 6 candidate")
+    # the sub-centre cap is checked before any input is read: a corrupt road file is not what is reported
+    broken = os.path.join(tmp, "broken_roads.geojson")
+    with open(broken, "w") as f:
+        f.write('{"type": "FeatureCollection", "features": [')
+    args = demo(out, "--candidate-tiers", "township_health_centre", "-p", "3")
+    args[args.index("--roads") + 1] = broken
+    expect_error(tmp, args, 2, "-p (3)", "cap of 2 sub-centres", "--max-subcentres")
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--max-per-area", "1", admin=False), 2, "--admin")
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--min-per-area", "2", "-p", "3"), 2, "--min-per-area")
     expect_error(tmp, demo(out, "--candidate-roads", "all", "--model", "lscp", "--target", "1.5"), 2, "--target")
