@@ -668,7 +668,10 @@ static double legend_bands(mapctx *m, double x, double y, const char *hl)
         y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
     }
     /* who is left out: no road within reach, or roads that reach no facility */
-    snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));
+    if (d->friction) /* the friction model: people on water, no-data or outside the surface */
+        snprintf(buf, sizeof(buf), zh ? "位于不可通行地块（%s 人）" : "On impassable cells (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));
+    else
+        snprintf(buf, sizeof(buf), zh ? "无道路可达（%s 人）" : "No road access (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));
     y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
     if (!isnan(unr)) {
@@ -771,8 +774,12 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
         g_string_append_printf(g, "  %s: %s (%.1f%%)\n", wl, cc_report_count(hw[b], n1, sizeof(n1)), sh);
     }
     double tot = d->total > 0 ? d->total : 1;
-    g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
-                           100 * d->no_road / tot);
+    if (d->friction)
+        g_string_append_printf(g, zh ? "不可通行地块：%s (%.1f%%)\n" : "On impassable cells: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
+                               100 * d->no_road / tot);
+    else
+        g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
+                               100 * d->no_road / tot);
     if (!isnan(unr))
         g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc_report_count(unr, n1, sizeof(n1)), 100 * unr / tot);
     else

@@ -186,7 +186,9 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
     s = NULL;
     if ((st = cc__json_get_str(ctx, path, par, "parameters", "profile", false, &s))) return st;
     if (s) snprintf(d->profile, sizeof(d->profile), "%s", s);
-    json_object *dm = NULL;
+    json_object *dm = NULL, *off = NULL;
+    if ((st = cc__json_get_obj(ctx, path, par, "parameters", "offroad", false, &off))) return st;
+    d->friction = off != NULL;
     s = NULL;
     if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "demand", false, &dm))) return st;
     if (dm && (st = cc__json_get_str(ctx, path, dm, "demand", "kind", false, &s))) return st;
@@ -263,6 +265,9 @@ static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p)
     if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "profile", false, &s))) return st;
     if (s) snprintf(d->profile, sizeof(d->profile), "%s", s);
     if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "demand", false, &dem))) return st;
+    json_object *off = NULL;
+    if ((st = cc__json_get_obj(ctx, p, d->summary, NULL, "offroad", false, &off))) return st;
+    d->friction = off != NULL;
     s = NULL;
     if (dem && (st = cc__json_get_str(ctx, p, dem, "demand", "kind", false, &s))) return st;
     d->points_demand = s && !strcmp(s, "points");
@@ -613,7 +618,8 @@ static bool dot_row(rp_data *d, OGRFeatureH f, size_t *cap)
     x->x = OGR_G_GetX(g, 0);
     x->y = OGR_G_GetY(g, 0);
     x->pop = fnum(f, "population", 0);
-    x->kind = !strcmp(status, "no_road_access") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
+    /* grey: no road access, or (friction model) on an impassable cell, which the summary counts as such */
+    x->kind = !strcmp(status, "no_road_access") || !strcmp(status, "impassable_cell") ? 1 : !strcmp(status, "unreachable") ? 2 : 0;
     return true;
 }
 

@@ -119,6 +119,7 @@ typedef struct rp_data {
     double cell_m;                 /* size of a demand cell in working-CRS units (raster demand); 0: unknown */
     const cc_report_opts *o;
     bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
+    bool friction;          /* off-road friction model: those without access stand on impassable cells, not off the roads */
     const char *gain_label; /* siting: the label key of the sites' gain ("gain"; MEXCLP expected, CMCLP served persons) */
     bool nomem;
     GStringChunk *strs; /* every text above that came from the outputs */

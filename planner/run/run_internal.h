@@ -138,6 +138,7 @@ typedef struct cc__site_out {
     const uint8_t *fixed;         /* per facility */
     const cc__join *fjoin;
     const cc__join *djoin;        /* per demand point: its road join (arc CC_INVALID_ID: no road access) */
+    const uint8_t *dpass;         /* friction model: 1 when a demand point's cell is passable (else NULL) */
     const cc__admin *admin;       /* NULL: none */
     const cc_roads *roads;        /* for the "roads" layer (NULL: none) */
     const cc_profile *profile;

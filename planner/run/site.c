@@ -1257,13 +1257,23 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
         goto out;
     }
     t = cc__now();
+    uint8_t *dpass = NULL; /* friction: which demand points stand on a passable cell */
+    if (r.fric) {
+        if (!(dpass = cc__malloc_array(r.reg.dem.n ? r.reg.dem.n : 1, 1))) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < r.reg.dem.n; i++) dpass[i] = has_access(&r, i);
+    }
     cc__site_out w = {.ctx = ctx, .o = opts, .crs_wkt = r.reg.roads->crs_wkt, .dem = &r.reg.dem, .grid = r.reg.dem.is_raster ? &r.reg.dem : &r.reg.grid,
-                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.fric ? NULL : r.reg.djoin, .admin = r.reg.have_admin ? &r.reg.admin : NULL, .roads = r.reg.roads, .profile = r.reg.profile,
+                      .fac = (r.reg.fac != NULL) ? r.reg.fac : NULL, .fixed = r.fixed, .fjoin = r.reg.fjoin, .djoin = r.fric ? NULL : r.reg.djoin, .dpass = dpass, .admin = r.reg.have_admin ? &r.reg.admin : NULL, .roads = r.reg.roads, .profile = r.reg.profile,
                       .cand = &r.cand, .gtime_before = r.reg.dem.is_raster ? r.dtime[0] : r.gtime[0],
                       .gtime_after = r.reg.dem.is_raster ? r.dtime[1] : r.gtime[1], .dtime_before = r.dtime[0], .dtime_after = r.dtime[1],
                       .T_ms = r.T_ms, .model_name = cc_site_model_name(r.model), .stage = &r.stage, .res = res};
     res->t_total_s = cc__now() - t0; /* provisional, for summary.json */
-    if ((st = cc__site_write(&w))) goto out;
+    st = cc__site_write(&w);
+    free(dpass);
+    if (st) goto out;
     /* the same deliverables as a coverage run: styles in sites.gpkg, project.qgs, maps, report */
     if ((st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
     res->t_write_s = cc__now() - t;

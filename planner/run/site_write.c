@@ -221,7 +221,8 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldInteger(f, 0, (int)(k + 1));
         OGR_F_SetFieldDouble(f, 1, d->pop[i]);
         const char *status = "beyond";
-        if (w->djoin && w->djoin[i].arc == CC_INVALID_ID) status = "no_road_access";
+        if (w->dpass && !w->dpass[i]) status = "impassable_cell"; /* as coverage writes it */
+        else if (w->djoin && w->djoin[i].arc == CC_INVALID_ID) status = "no_road_access";
         else if (w->dtime_after[i] == CC_INF_COST) status = "unreachable";
         else OGR_F_SetFieldDouble(f, 2, w->dtime_after[i] / 60000.0);
         OGR_F_SetFieldString(f, 3, status);

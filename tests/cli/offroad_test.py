@@ -516,6 +516,20 @@ def case_site_agrees(tmp):
     check(abs(base.sum() - before) < 1e-6, f"covered before {before}, reference {base.sum()}")
     best = max((np.sum(base | (ref_c[i] <= lim) | (ref_c[j] <= lim)), i, j) for i in range(len(ok)) for j in range(i + 1, len(ok)))
     check(abs(best[0] - after) < 1e-6, f"siting covers {after}, the best pair of the reference covers {best[0]} ({ok[best[1]]}, {ok[best[2]]})")
+    # people on impassable cells (the wall): listed as such, as coverage lists them, and what the
+    # report calls them (not "no road access", not "unreachable" purple squares without a legend)
+    imp = s["coverage"]["population_no_road_access"]
+    ref_imp = float(np.sum(np.where(~np.isfinite(spm), gdal.Open(paths["pop.tif"]).ReadAsArray(), 0)))
+    check(imp > 0 and abs(imp - ref_imp) < 1e-6, f"people on impassable cells {imp}, the surface says {ref_imp}")
+    unc = [r for r, _ in cli_test.site_layer_rows(out, "demand_uncovered")]
+    listed = sum(r["population"] for r in unc if r["status"] == "impassable_cell")
+    check(abs(listed - imp) < 1e-6, f"demand_uncovered lists {listed} people as impassable_cell, summary {imp}")
+    cov_unc = gdal.OpenEx(os.path.join(cov, "coverage.gpkg"))
+    cov_status = {f.GetField("status") for f in cov_unc.GetLayerByName("demand_uncovered")}
+    check("impassable_cell" in cov_status, f"coverage's statuses {cov_status}")
+    with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
+        html = f.read()
+    check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
     # not yet with the friction model: refused with the reason, nothing written
     expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--out", os.path.join(tmp, "em")], 2, "--emergency",
                  "--offroad friction")
