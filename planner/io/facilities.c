@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -474,6 +475,79 @@ out:
     cc__close_vector(ds, tmp);
     if (st) cc__facilities_free(f);
     return st;
+}
+
+static bool path_ends(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+/* Lines of a text file, counted up to @p stop (a CSV holds at most one feature per line after its
+ * header; quoted fields may span lines, so this is an upper bound of its features). -1: unreadable. */
+static long long count_lines(const char *path, long long stop)
+{
+    VSILFILE *fp = VSIFOpenL(path, "rb");
+    if (!fp) return -1;
+    char *buf = malloc(1 << 16);
+    if (!buf) {
+        VSIFCloseL(fp);
+        return -1;
+    }
+    long long lines = 0;
+    size_t k, last = 0;
+    while (lines <= stop && (k = VSIFReadL(buf, 1, 1 << 16, fp)) > 0) {
+        for (const char *p = buf, *e = buf + k; (p = memchr(p, '\n', (size_t)(e - p))); p++) lines++;
+        last = k;
+    }
+    if (last && buf[last - 1] != '\n') lines++; /* a last line without its newline */
+    free(buf);
+    VSIFCloseL(fp);
+    return lines;
+}
+
+cc_status cc__facilities_precount(cc_ctx *ctx, const char *path, const cc__facilities_opts *o)
+{
+    static const cc__facilities_opts defaults;
+    if (!o) o = &defaults;
+    if (!path || !strncmp(path, "PG:", 3)) return CC_OK;
+    cc_status st = cc__input_check(ctx, path, "facility file");
+    if (st) return st;
+    cc__gdal_init();
+    bool csv = o->lon_field || path_ends(path, ".csv") || path_ends(path, ".tsv") || path_ends(path, ".txt");
+    /* a CSV of at most header + cap lines cannot hold more: settled without parsing it */
+    if (csv && count_lines(path, (long long)CC__MAX_FACILITIES + 1) <= (long long)CC__MAX_FACILITIES + 1) return CC_OK;
+    GDALDatasetH ds = NULL;
+    char tmp[4096] = "";
+    bool is_osm = false;
+    if (csv) {
+        char xo[160], yo[160];
+        snprintf(xo, sizeof(xo), "X_POSSIBLE_NAMES=%s", o->lon_field ? o->lon_field : "");
+        snprintf(yo, sizeof(yo), "Y_POSSIBLE_NAMES=%s", o->lat_field ? o->lat_field : "");
+        const char *oo[] = {xo, yo, "KEEP_GEOM_COLUMNS=YES", "AUTODETECT_TYPE=YES", NULL};
+        ds = cc__open_vector_enc(ctx, path, "facility file", o->encoding, o->lon_field && o->lat_field ? oo : NULL, &is_osm, tmp,
+                                 sizeof(tmp));
+    } else {
+        /* opened quietly and without text detection: the reader reports a failure in its own words */
+        const char *shp[] = {"ESRI Shapefile", NULL};
+        cc__gdal_begin(ctx);
+        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, path_ends(path, ".shp") || path_ends(path, ".dbf") ? shp : NULL, NULL, NULL);
+        cc__gdal_end(ctx);
+        is_osm = ds && !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "OSM");
+    }
+    if (!ds) return csv ? CC_ERR_IO : CC_OK;
+    OGRLayerH lyr = is_osm ? NULL : o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
+    GIntBig n = -1;
+    if (lyr) {
+        cc__gdal_begin(ctx);
+        if (!o->where || OGR_L_SetAttributeFilter(lyr, o->where) == OGRERR_NONE) n = OGR_L_GetFeatureCount(lyr, csv);
+        cc__gdal_end(ctx);
+    }
+    cc__close_vector(ds, tmp);
+    if (n > CC__MAX_FACILITIES)
+        return cc__fail(ctx, CC_ERR_LIMIT, "Facility file '%s' holds %lld facilities; at most %d are supported", path, (long long)n,
+                        CC__MAX_FACILITIES);
+    return CC_OK;
 }
 
 /* Find the facility a change names: by id (index) or by unique exact name. */

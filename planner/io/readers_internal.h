@@ -79,6 +79,10 @@ typedef struct cc__facilities_opts {
 
 cc_status cc__facilities_read(cc_ctx *ctx, const char *path, const cc__facilities_opts *o, const char *work_wkt,
                               cc__facilities *out);
+/* The facility count of @p path (after parameter where) against CC__MAX_FACILITIES, before the
+ * roads are read: from the layer's own count where the format keeps one, for CSV from its lines
+ * (and, only past the cap, from a count of its rows). Other problems are left to the reader. */
+cc_status cc__facilities_precount(cc_ctx *ctx, const char *path, const cc__facilities_opts *o);
 void cc__facilities_free(cc__facilities *f);
 
 #include "carecircle/cc_inputs.h"

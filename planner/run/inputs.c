@@ -240,6 +240,10 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
     if ((st = resolve_profile(ctx, in, o, r))) return st;
+    if (in->facilities && !o->shared_fac) { /* the facility cap before the roads are read (issue 15) */
+        cc__facilities_opts fo = facilities_opts(in);
+        if ((st = cc__facilities_precount(ctx, in->facilities, &fo))) return st;
+    }
     if (o->halo_m > 0) {
         if ((st = read_population(ctx, in, o, o->work_wkt, r))) return st;
         if (r->dem.n == 0) return CC_OK; /* an empty tile: nothing else to read */

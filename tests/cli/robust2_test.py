@@ -339,10 +339,18 @@ def case_facility_cap(tmp):
         f.write(first * 1000001)
     args = ["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
             "--facilities", big, "--out", out]
-    # a CSV's count is found while reading: stopped at the first facility over the cap
-    line = one_error(timed(args, 300), (5,), "national.csv", "more than 1000000 facilities", "at most 1000000")
+    # a CSV of more lines than the cap is counted before anything else is read
+    line = one_error(timed(args, 300), (5,), "national.csv", "holds 1000001 facilities", "at most 1000000")
     check("--" not in line, f"the library message names a flag: {line}")
     check(not os.path.exists(out), "a refused facility file wrote outputs")
+    # before the roads: a corrupt road file is not what stops the run (nor is a long read of a good one)
+    bad_roads = write(os.path.join(tmp, "corrupt.geojson"), '{"type": "FeatureCollection", "features": [')
+    args_bad = list(args)
+    args_bad[args_bad.index(f"{DEMO}/roads.geojson")] = bad_roads
+    one_error(timed(args_bad, 300), (5,), "national.csv", "holds 1000001 facilities")
+    # a filter that leaves fewer than the cap passes the count (and the run goes on to the roads)
+    p = run(args_bad + ["--facility-where", "name = 'nobody'"], expect=None)
+    check(p.returncode != 5 and "corrupt.geojson" in p.stderr, f"a filtered count was refused: {p.returncode} {p.stderr[-300:]}")
     # a GeoPackage knows its count: refused with it before reading a feature
     from osgeo import gdal
     gdal.UseExceptions()
@@ -353,6 +361,11 @@ def case_facility_cap(tmp):
     args[args.index(big)] = gpkg
     one_error(timed(args, 300), (5,), "national.gpkg", "holds 1000001 facilities", "at most 1000000")
     check(not os.path.exists(out), "a refused facility file wrote outputs")
+    args_bad[args_bad.index(big)] = gpkg
+    one_error(timed(args_bad, 300), (5,), "national.gpkg", "holds 1000001 facilities")
+    # a small facility file costs no more than a glance before the roads: the demo still runs
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+         "--facilities", f"{DEMO}/facilities.csv", "--out", os.path.join(tmp, "demo_ok")])
 
 
 def case_fifo_inputs(tmp):
