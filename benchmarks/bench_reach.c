@@ -135,6 +135,7 @@ int main(int argc, char **argv)
     for (int r = -1; r < runs; r++) { /* r = -1: warm-up (starts the threads, warms the caches) */
         for (int ti = 0; ti < n_threads; ti++) {
             int nt = thread_list[ti];
+            (void)nt; /* only OpenMP uses it */
             double t1 = bench_now(), c1 = bench_cpu_now();
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
