@@ -127,9 +127,13 @@ static void budget_vns(cc__solver *sv, cc__gap_fn gap, cc__bres *r)
     cc__fl *fl = &sv->fl;
     if (!(cc__gap_of(gap, sv, r->F, r->LB) > 10 * sv->tol && r->q > 0)) return;
     double t1 = cc__now();
-    int it = (int)fmin(200.0, fmax(10.0, 2e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
+    /* a budget of work, not of time (results must not depend on the machine): about 2e7 pair
+     * visits, 1e8 for the p-median, whose large-p instances need the deeper search */
+    bool deep = sv->pr->model == CC_SITE_PMEDIAN;
+    double pairs = (double)fl->first[fl->n_cand] + fl->n_cand + 1.0;
+    int it = deep ? (int)fmin(1000.0, fmax(10.0, 1e8 / pairs)) : (int)fmin(200.0, fmax(10.0, 2e7 / pairs));
     double stop = r->LB + sv->tol * gap(sv, r->F);
-    if (cc__fl_vns(sv->ctx, fl, &sv->cons, &sv->ws, sv->S, &r->q, it, stop) > 0) r->F = cc__fl_eval(fl, sv->S, r->q, sv->ws.d1);
+    if (cc__fl_vns(sv->ctx, fl, &sv->cons, &sv->ws, sv->S, &r->q, it, stop, deep) > 0) r->F = cc__fl_eval(fl, sv->S, r->q, sv->ws.d1);
     sv->t_heur += cc__now() - t1;
 }
 

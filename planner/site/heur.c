@@ -403,7 +403,8 @@ static inline uint64_t vns_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, uint32_t *S, uint32_t *q_io, int iters, double f_stop)
+int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, uint32_t *S, uint32_t *q_io, int iters, double f_stop,
+               bool deep)
 {
     uint32_t q = *q_io;
     if (q == 0 || fl->n_cand <= q) return 0;
@@ -411,10 +412,12 @@ int cc__fl_vns(cc_ctx *ctx, const cc__fl *fl, const cc__cons *c, cc__fl_ws *ws, 
     uint8_t *in = ws->in2;
     uint64_t rng = 0x5eed5eedULL ^ ((uint64_t)fl->n_cand << 20) ^ q;
     double f = cc__fl_eval(fl, S, q, ws->d1);
-    const uint32_t kmax = q < 3 ? q : 3;
+    uint32_t kmax = deep ? (q / 10 < 3 ? 3 : q / 10 > 10 ? 10 : q / 10) : 3;
+    if (kmax > q) kmax = q;
+    const int idle_max = deep ? 200 : 30;
     uint32_t k = 1;
     int improved = 0, idle = 0;
-    for (int it = 0; it < iters && f > f_stop && idle < 30; it++) {
+    for (int it = 0; it < iters && f > f_stop && idle < idle_max; it++) {
         if (cc__interrupted(ctx)) break;
         /* shake: k random swaps that keep the limits */
         uint32_t qt = q;

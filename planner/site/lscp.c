@@ -58,7 +58,7 @@ static cc_status lb_at(cc__solver *sv, uint32_t q, double f_target, double *lb_o
     }
     if (lb <= f_target && *f2 > f_target && *q2 > 0) {
         int it = (int)fmin(200.0, fmax(10.0, 2e7 / ((double)fl->first[fl->n_cand] + fl->n_cand + 1.0)));
-        if (cc__fl_vns(sv->ctx, fl, &sv->cons, &sv->ws, sv->S2, q2, it, f_target) > 0) *f2 = cc__fl_eval(fl, sv->S2, *q2, sv->ws.d1);
+        if (cc__fl_vns(sv->ctx, fl, &sv->cons, &sv->ws, sv->S2, q2, it, f_target, false) > 0) *f2 = cc__fl_eval(fl, sv->S2, *q2, sv->ws.d1);
     }
     if (lb <= f_target && *f2 > f_target && cc__fl_lp_nonzeros(fl) <= sv->lp_max && !lp_done) {
         cc__lp_out lo;
