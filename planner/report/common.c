@@ -54,6 +54,8 @@ static const struct {
     {"h_compare", "方案比较", "Scenario comparison"},
     {"h_map", "地图", "Map"},
     {"all_facilities", "全部机构", "All facilities"},
+    {"existing_facilities", "现有机构", "Existing facilities"},
+    {"with_proposed_sites", "现有机构 + 建议新址", "Existing facilities + proposed sites"},
     {"tier", "级别", "Tier"},
     {"count", "数量", "Number"},
     {"joined", "接入路网", "On the road network"},

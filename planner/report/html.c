@@ -563,6 +563,7 @@ static void sec_headline(GString *g, const rp_data *d, const char *lang)
         g_string_append(g, "<p class=\"headline\"><b>");
         cc__xml_esc(g, zh ? "关键数字只计" : "Key figures count ");
         cc__xml_esc(g, hl->str);
+        if (d->is_site) cc__xml_esc(g, zh ? "及建议新址" : " and the proposed sites"); /* which join the fixed tiers */
         g_string_append(g, "</b>");
         for (size_t b = 0; b < d->nb; b++) {
             char wl[64];
@@ -571,7 +572,12 @@ static void sec_headline(GString *g, const rp_data *d, const char *lang)
             g_string_append_printf(g, " %s (%.1f%%)", fmt_people(lang, d->head_within[b], n1, sizeof(n1)),
                                    d->total > 0 ? 100 * d->head_within[b] / d->total : 0.0);
         }
-        cc__xml_esc(g, zh ? "。全部机构（含村卫生室）的数字见下表。" : ". All facilities (village clinics included): the tables below.");
+        if (d->is_site) { /* one threshold: the same figure without the proposed sites */
+            g_string_append_printf(g, zh ? "。现状（不含建议新址）：%s (%.1f%%)。" : ". Today, without the proposed sites: %s (%.1f%%).",
+                                   fmt_people(lang, d->base_within[0], n1, sizeof(n1)), d->total > 0 ? 100 * d->base_within[0] / d->total : 0.0);
+        } else {
+            cc__xml_esc(g, zh ? "。全部机构（含村卫生室）的数字见下表。" : ". All facilities (village clinics included): the tables below.");
+        }
         g_string_append(g, "</p>\n");
         g_string_free(hl, TRUE);
     }
@@ -597,10 +603,48 @@ static void sec_thresholds(GString *g, const rp_data *d, const char *lang)
 
 }
 
+/* A siting folder: its summary has no figure per tier, only the existing facilities of the fixed
+ * tiers (before) and the same with the proposed sites (after): two rows that say which is which,
+ * instead of an "all facilities" row holding the after figure beside one facility and a dash per
+ * tier. */
+static void sec_tiers_site(GString *g, const rp_data *d, const char *lang)
+{
+    const bool zh = !strcmp(lang, "zh");
+    char tb[128];
+    GString *tiers = g_string_new("");
+    for (size_t k = 0; k < d->n_head; k++)
+        g_string_append_printf(tiers, "%s%s", k ? (zh ? "、" : ", ") : "", cc__tier_label(lang, d->head_name[k], tb, sizeof(tb)));
+    size_t n_joined = 0;
+    for (size_t i = 0; i < d->n_fac; i++) n_joined += d->fac[i].snapped;
+    g_string_append(g, "<h2>");
+    cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
+    g_string_append(g, "</h2>\n<table><tr>");
+    th_text(g, cc__tr(lang, "tier"), true);
+    th_text(g, cc__tr(lang, "count"), false);
+    th_text(g, cc__tr(lang, "joined"), false);
+    th_minutes(g, lang, d->minutes, d->nb);
+    g_string_append(g, "</tr>\n<tr>");
+    char label[512];
+    snprintf(label, sizeof(label), zh ? "%s（%s）" : "%s (%s)", cc__tr(lang, "existing_facilities"), tiers->len ? tiers->str : "–");
+    td_text(g, label);
+    g_string_append_printf(g, "<td>%zu</td><td>%zu</td>", d->n_fac, n_joined);
+    cell_pop_share(g, lang, d->base_within[0], d->total);
+    g_string_append(g, "</tr>\n<tr>");
+    td_text(g, cc__tr(lang, "with_proposed_sites"));
+    g_string_append_printf(g, "<td>%zu</td><td>%zu</td>", d->n_fac + d->n_site, n_joined + d->n_site);
+    cell_pop_share(g, lang, d->within[0], d->total);
+    g_string_append(g, "</tr>\n</table>\n");
+    g_string_free(tiers, TRUE);
+}
+
 /* Coverage by tier (all facilities first, then tiers by level), the chain section and the same as a chart; false when out of memory. */
 static bool sec_tiers(GString *g, const rp_data *d, const char *lang)
 {
     char tb[128];
+    if (d->is_site) {
+        sec_tiers_site(g, d, lang);
+        return true;
+    }
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
     g_string_append(g, "</h2>\n<table><tr>");

@@ -625,5 +625,39 @@ report:
     check("青石路（第19段）中断" in bh and "东岭镇" in bh, "batch report lacks the variants' Chinese titles or township names")
 
 
+def case_site_tables(tmp):
+    """A siting report says which figure is which: the headline counts the fixed tiers with the
+    proposed sites and gives today's figure beside it; the tier table has the existing facilities
+    (before) and the same with the proposed sites (after), each equal to summary.json, and no dash
+    for figures a siting run does not compute; zh and en."""
+    out = os.path.join(tmp, "site")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+         f"{DEMO}/facilities.csv", "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "-p", "2",
+         "--minutes", "30", "--lang", "zh,en", "--out", out, "--quiet"])
+    s = load_summary(out)
+    before, after, total = s["coverage"]["covered_before"], s["coverage"]["covered_after"], s["coverage"]["population_total"]
+    n_new = len(s["proposed_sites"])
+    check(after - before > 100 and n_new == 2, f"the case must gain people with 2 sites: {before} -> {after}, {n_new} sites")
+    for lang, fmt, head, rows in (
+            ("en", lambda v: f"{v:,.0f} ({100 * v / total:.1f}%)", "County hospital and the proposed sites",
+             ("Existing facilities (County hospital)", "Existing facilities + proposed sites")),
+            ("zh", lambda v: f"{v / 1e4:.2f} 万 ({100 * v / total:.1f}%)", "县医院及建议新址",
+             ("现有机构（县医院）", "现有机构 + 建议新址"))):
+        page = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        hl = page[page.index('<p class="headline">'):]
+        hl = hl[:hl.index("</p>")]
+        check(head in hl and fmt(after) in hl and fmt(before) in hl, f"report_{lang} headline: {hl}")
+        i = page.index(rows[0])
+        table = page[page.rindex("<table", 0, i):page.index("</table>", i)]
+        check("–" not in table, f"report_{lang}: a dash in the tier table: {table}")
+        tr = table.split("<tr>")
+        r1 = next(t for t in tr if rows[0] in t)
+        r2 = next(t for t in tr if rows[1] in t)
+        n1 = int(r1.split("<td>")[1].split("</td>")[0])
+        n2 = int(r2.split("<td>")[1].split("</td>")[0])
+        check(n2 == n1 + n_new, f"report_{lang}: {n1} existing and {n2} with {n_new} proposed sites")
+        check(fmt(before) in r1 and fmt(after) in r2, f"report_{lang}: tier rows {r1} / {r2}, want {fmt(before)} / {fmt(after)}")
+
+
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))
