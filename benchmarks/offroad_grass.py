@@ -7,7 +7,16 @@ cells passed times 1, sqrt 2 or sqrt 5 cell widths), so it gets carecircle's sec
 times the cell size; both then give seconds. GRASS is installed only for this benchmark
 (Debian grass-core), never in CI.
 
-Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle]   (prints a Markdown table)
+With --walk: slope instead of friction, side by side with GRASS r.walk -k (a different formula, so
+the difference is reported, not agreement). Both walk on the same DEM (smooth hills) with no other
+friction: carecircle's Tobler hiking function on the profile's walking speed, r.walk's Aitken-Langmuir
+energy formula with its default coefficients (0.72 s per metre on the flat, 6 s per metre climbed,
++1.9998 / -1.9998 s per metre of moderate / steep descent, slope factor -0.2125). Direction: r.walk
+walks away from its start points; carecircle's coverage walks towards the facility, so it gets the
+negated DEM, on which every path reversed has the same slopes in the same order (S = (z_b - z_a) / d
+read backwards on -z): both then give the time from the facility outward.
+
+Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle] [--walk]   (prints a Markdown table)
 """
 import argparse
 import json
@@ -28,6 +37,7 @@ def main():
     ap.add_argument("--size", type=int, default=1000)
     ap.add_argument("--bin", default="build/carecircle")
     ap.add_argument("--res", type=float, default=30.0)
+    ap.add_argument("--walk", action="store_true", help="slope with a DEM, against r.walk -k")
     a = ap.parse_args()
     if not shutil.which("grass"):
         print("skipped: GRASS is not installed (apt-get install grass-core)")
@@ -56,6 +66,8 @@ def main():
         ds.FlushCache()
         ds = None
 
+    if a.walk:
+        return walk(a, tmp, n, res, gt, srs, rng, tif)
     tif(os.path.join(tmp, "friction.tif"), mpm, -1)
     tif(os.path.join(tmp, "pop.tif"), np.ones((n, n), np.float32), -1)
     # r.cost input: seconds per cell width (the same float32 friction, converted exactly once)
@@ -120,6 +132,102 @@ r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
     print(f"| largest difference | {d_ms.max():.3f} ms (median {np.median(d_ms):.4f} ms; times up to {rc[both].max() / 60:.0f} min) |")
     print(f"| r.cost -k (search only, one thread) | {t_rcost:.2f} s = {t_rcost / cells * 1e9:.0f} ns per cell |")
     print(f"| carecircle search (one thread) | {t_cc_search:.2f} s = {t_cc_search / cells * 1e9:.0f} ns per cell; ratio r.cost / carecircle {t_rcost / t_cc_search:.1f} |")
+    print(f"| carecircle whole run (read, search, write COGs and GeoPackage) | {t_cc_run:.2f} s |")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def starts_and_road(tmp, n, res, x0, y0, srs):
+    """Three start cells (centres) as fac.csv in lon/lat, and a road far away (the run needs one)."""
+    starts = [(n // 5, n // 5), (n // 2, n // 2), (4 * n // 5, n // 7)]
+    t_src = osr.SpatialReference()
+    t_src.ImportFromEPSG(4326)
+    t_src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(srs, t_src)
+    xy = [(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res) for c, r in starts]
+    with open(os.path.join(tmp, "fac.csv"), "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (x, y) in enumerate(xy):
+            lo, la = ct.TransformPoint(x, y)[:2]
+            f.write(f"S{i},{lo:.12f},{la:.12f}\n")
+    far = [ct.TransformPoint(x0 + 200000, y0 + 200000)[:2], ct.TransformPoint(x0 + 200500, y0 + 200000)[:2]]
+    with open(os.path.join(tmp, "roads.geojson"), "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
+                   "geometry": {"type": "LineString", "coordinates": [list(p) for p in far]}}]}, f)
+    return xy
+
+
+def walk(a, tmp, n, res, gt, srs, rng, tif):
+    """Slope: carecircle (Tobler) against r.walk -k on the same DEM, no other friction."""
+    x0, y0 = gt[0], gt[3]
+    hills = rng.normal(size=(n // 50 + 3, n // 50 + 3))
+    z = np.kron(hills, np.ones((50, 50)))[:n, :n]
+    # smooth the blocks into hills (a separable moving average of 51 cells, twice)
+    k = np.ones(51) / 51.0
+    for _ in range(2):
+        z = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 0, z)
+        z = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 1, z)
+    z = 400.0 * (z - z.min()) / (z.max() - z.min())  # 0-400 m of relief
+    gy, gx = np.gradient(z, res)
+    slope = np.hypot(gx, gy)
+    tif(os.path.join(tmp, "dem.tif"), z.astype(np.float32), -99999)
+    tif(os.path.join(tmp, "dem_neg.tif"), (-z).astype(np.float32), -99999)
+    tif(os.path.join(tmp, "pop.tif"), np.ones((n, n), np.float32), -1)
+    tif(os.path.join(tmp, "zero.tif"), np.zeros((n, n), np.float32), -1)
+    xy = starts_and_road(tmp, n, res, x0, y0, srs)
+    out = os.path.join(tmp, "cc")
+    t0 = time.time()
+    subprocess.run([a.bin, "coverage", "--roads", os.path.join(tmp, "roads.geojson"), "--population", os.path.join(tmp, "pop.tif"),
+                    "--facilities", os.path.join(tmp, "fac.csv"), "--crs", "EPSG:32633", "--offroad", "friction", "--dem",
+                    os.path.join(tmp, "dem_neg.tif"), "--neighbours", "16", "--minutes", "1", "--threads", "1", "--lang", "en",
+                    "--profile", "walk", "--out", out, "--quiet"], check=True, capture_output=True)
+    t_cc_run = time.time() - t0
+    s = json.load(open(os.path.join(out, "summary.json")))
+    t_cc_search = s["offroad"]["t_search_s"]
+    script = os.path.join(tmp, "grass.sh")
+    with open(script, "w") as f:
+        f.write(f"""set -e
+r.in.gdal input={tmp}/dem.tif output=dem --quiet
+r.in.gdal input={tmp}/zero.tif output=zero --quiet
+g.region raster=dem
+echo "{chr(10).join(f'{x},{y}' for x, y in xy)}" | v.in.ascii input=- output=starts separator=comma x=1 y=2 --quiet
+START=$(date +%s.%N)
+r.walk -k elevation=dem friction=zero output=acc start_points=starts --quiet
+END=$(date +%s.%N)
+echo "RWALK_SECONDS $(echo "$END - $START" | bc)"
+r.out.gdal input=acc output={tmp}/rwalk.tif format=GTiff type=Float64 --quiet -f
+""")
+    g = subprocess.run(["grass", "--tmp-location", "EPSG:32633", "--exec", "bash", script], capture_output=True, text=True)
+    if g.returncode != 0:
+        print(g.stdout, g.stderr)
+        return 1
+    t_rwalk = float([ln for ln in g.stdout.splitlines() if ln.startswith("RWALK_SECONDS")][0].split()[1])
+    cc_ds = gdal.Open(os.path.join(out, "offroad.tif"))  # kept: a band outlives no dataset
+    cc = cc_ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    rw_ds = gdal.Open(os.path.join(tmp, "rwalk.tif"))
+    rw = rw_ds.GetRasterBand(1).ReadAsArray() / 60.0  # minutes
+    rw_nd = rw_ds.GetRasterBand(1).GetNoDataValue()
+    both = (cc != -9999) & np.isfinite(rw) & ((rw * 60.0 != rw_nd) if rw_nd is not None else True) & (rw > 0)
+    d = cc[both] - rw[both]
+    rel = d / rw[both]
+    flat = both & (slope < 0.02)
+    cells = n * n
+    print(f"| grid | {n} x {n} cells of {res:g} m, DEM 0-400 m (slopes: median {100 * np.median(slope):.1f} %, 95th pct "
+          f"{100 * np.percentile(slope, 95):.1f} %), no other friction, 16 neighbours, 3 start cells, times from the start cells outward |")
+    print("| --- | --- |")
+    print(f"| cells with a time in both | {int(both.sum()):,} |")
+    print(f"| carecircle - r.walk, minutes | median {np.median(d):+.1f}, 5th-95th pct {np.percentile(d, 5):+.1f} to "
+          f"{np.percentile(d, 95):+.1f}, largest |d| {np.abs(d).max():.1f} (times up to {rw[both].max():.0f} min) |")
+    print(f"| relative, (carecircle - r.walk) / r.walk | median {100 * np.median(rel):+.1f} %, 5th-95th pct "
+          f"{100 * np.percentile(rel, 5):+.1f} % to {100 * np.percentile(rel, 95):+.1f} % |")
+    print(f"| correlation of the two times | {np.corrcoef(cc[both], rw[both])[0, 1]:.4f} |")
+    if flat.any():
+        print(f"| cells on slopes under 2 % ({int(flat.sum()):,}) | median relative difference {100 * np.median((cc[flat] - rw[flat]) / rw[flat]):+.1f} % "
+              f"(on the flat 5 km/h against r.walk's 0.72 s/m = 5.0 km/h) |")
+    print(f"| r.walk -k (search only, one thread) | {t_rwalk:.2f} s = {t_rwalk / cells * 1e9:.0f} ns per cell |")
+    print(f"| carecircle search (one thread) | {t_cc_search:.2f} s = {t_cc_search / cells * 1e9:.0f} ns per cell; ratio r.walk / carecircle "
+          f"{t_rwalk / t_cc_search:.1f} |")
     print(f"| carecircle whole run (read, search, write COGs and GeoPackage) | {t_cc_run:.2f} s |")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
