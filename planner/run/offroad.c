@@ -26,12 +26,18 @@
 cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o)
 {
     if (o->model != CC_OFFROAD_FRICTION) {
+        if (o->impassable || o->impassable_max_m)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameters impassable_population and impassable_max_m need parameter offroad friction");
         if (o->friction || o->dem || o->landcover || o->water || o->ferries)
             return cc__fail(ctx, CC_ERR_PARAM, "Parameters friction, dem, landcover, water and ferries need parameter offroad friction");
         return CC_OK;
     }
     if (o->neighbours != 0 && o->neighbours != 8 && o->neighbours != 16)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter neighbours must be 8 or 16, got %d", o->neighbours);
+    if (o->impassable != CC_IMPASSABLE_NEAREST && o->impassable != CC_IMPASSABLE_NONE)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter impassable_population must be nearest or none");
+    if (!(o->impassable_max_m >= 0 && o->impassable_max_m <= 100000))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter impassable_max_m must be from 0 to 100000 metres, got %g", o->impassable_max_m);
     if (o->friction && (o->dem || o->landcover))
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter friction replaces landcover and dem: give either the friction raster or them");
     return CC_OK;
@@ -399,6 +405,63 @@ static int run_threads(cc_ctx *ctx)
     return n < 1 ? 1 : n;
 }
 
+double cc__offroad_impassable_max_m(const cc_offroad_opts *o)
+{
+    return o->impassable != CC_IMPASSABLE_NEAREST ? 0.0 : o->impassable_max_m > 0 ? o->impassable_max_m : CC_IMPASSABLE_MAX_M_DEFAULT;
+}
+
+/* People on an impassable cell (parameter impassable nearest): the cell takes the time of the
+ * passable cell whose centre is nearest to its own, at most max_m away (the distance of a move
+ * between them, hypot(dc * mean ex, dr * mean ny), as a search's step; ties to the first in row
+ * order), plus that distance walked at that cell's seconds per metre (flat: the impassable cell
+ * has no trustworthy elevation). Farther away they stay impassable. */
+static cc_status move_impassable(cc_ctx *ctx, const cc_offroad_opts *o, cc__offroad *w, cc_offroad_result *res)
+{
+    const double max_m = cc__offroad_impassable_max_m(o);
+    const cc__demand *dem = &w->reg->dem;
+    const cc__friction *f = &w->f;
+    w->move_max_m = max_m;
+    if (!(max_m > 0)) return CC_OK;
+    for (size_t i = 0; i < dem->n; i++) {
+        int64_t c0 = w->dcell[i];
+        if (f->spm[c0] < INFINITY) continue;
+        if (!w->dwalk_s) {
+            if (!w->dcell_own) {
+                if (!(w->dcell_own = cc__malloc_array(dem->n ? dem->n : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                memcpy(w->dcell_own, w->dcell, dem->n * sizeof(int64_t));
+                w->dcell = w->dcell_own;
+            }
+            if (!(w->dwalk_s = cc__calloc_array(dem->n ? dem->n : 1, sizeof(double)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
+        const int r0 = (int)(c0 / f->w), col0 = (int)(c0 % f->w);
+        const int ky = (int)floor(max_m / f->ny[r0]) + 1, kx = (int)floor(max_m / f->ex[r0]) + 1;
+        int64_t best = -1;
+        double bd = INFINITY;
+        for (int r = r0 - ky; r <= r0 + ky; r++) {
+            if (r < 0 || r >= f->h) continue;
+            const double ex = 0.5 * (f->ex[r0] + f->ex[r]), ny = 0.5 * (f->ny[r0] + f->ny[r]);
+            for (int c = col0 - kx; c <= col0 + kx; c++) {
+                if (c < 0 || c >= f->w || !(f->spm[(size_t)r * f->w + c] < INFINITY)) continue;
+                double d = hypot((c - col0) * ex, (r - r0) * ny);
+                if (d <= max_m && d < bd) {
+                    bd = d;
+                    best = (int64_t)r * f->w + c;
+                }
+            }
+        }
+        if (best < 0) continue;
+        w->dcell_own[i] = best;
+        w->dwalk_s[i] = bd * (double)f->spm[best];
+        res->population_moved += dem->pop[i];
+        res->points_moved++;
+        if (bd > res->moved_max_m) res->moved_max_m = bd;
+    }
+    if (res->points_moved)
+        cc__info(ctx, "%.0f people on %zu impassable cells take the time of the nearest passable cell (at most %.0f m away, the farthest %.0f m)",
+                 res->population_moved, res->points_moved, max_m, res->moved_max_m);
+    return CC_OK;
+}
+
 cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res)
 {
     memset(w, 0, sizeof(*w));
@@ -437,6 +500,7 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         if (st) return st;
         w->dcell = w->dcell_own;
     }
+    if ((st = move_impassable(ctx, o, w, res))) return st;
     res->transfer_points = w->rl.n_tp;
     res->neighbours = w->f.n_nb;
     res->t_surface_s = cc__now() - t0;
@@ -459,6 +523,7 @@ void cc__offroad_free(cc__offroad *w)
     cc__roadlink_free(&w->rl);
     cc__friction_free(&w->f);
     free(w->dcell_own);
+    free(w->dwalk_s);
     memset(w, 0, sizeof(*w));
 }
 
@@ -503,7 +568,7 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
     if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
     for (size_t i = 0; i < dem->n && !st; i++) {
         int64_t c = w->dcell[i];
-        dtime[i] = to_ms(h->cost[c]);
+        dtime[i] = to_ms(cc__offroad_dem_cost(w, h->cost, i));
         if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
@@ -568,7 +633,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
 /* reach: population within each band of each facility on its own */
 typedef struct reach_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     size_t nb;
     const uint32_t *bands_ms;
     double *reach;
@@ -580,7 +645,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
     const reach_job *j = user;
     double acc[CC_MAX_BANDS] = {0};
     for (size_t k = 0; k < j->dem->n; k++) {
-        uint32_t t = to_ms(h->cost[j->dcell[k]]);
+        uint32_t t = to_ms(cc__offroad_dem_cost(j->w, h->cost, k));
         for (size_t b = 0; b < j->nb; b++)
             if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
     }
@@ -590,7 +655,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
 /* coverage sets: per candidate, the demand points within the limit that it would improve */
 typedef struct sets_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     const uint32_t *keep_lt;
     uint32_t limit_ms;
     bool store_times;
@@ -607,7 +672,7 @@ static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
     uint32_t *d = NULL, *t = NULL;
     for (size_t i = 0; i < s->dem->n; i++) {
         if (s->keep_lt && !s->keep_lt[i]) continue;
-        uint32_t tm = to_ms(h->cost[s->dcell[i]]);
+        uint32_t tm = to_ms(cc__offroad_dem_cost(s->w, h->cost, i));
         if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -635,7 +700,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 {
     memset(out, 0, sizeof(*out));
     const cc__demand *dem = &w->reg->dem;
-    sets_job s = {.dem = dem, .dcell = w->dcell, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
+    sets_job s = {.dem = dem, .w = w, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
                   .dem_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)),
                   .t_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)), .n_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(size_t))};
     cc_status st = (!s.dem_of || !s.t_of || !s.n_of) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
@@ -677,7 +742,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 /* within: how many sources (at most 2) reach each demand point within the limit */
 typedef struct count_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     uint32_t limit_ms;
     uint8_t *cnt;
 } count_job;
@@ -688,14 +753,14 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)i;
     count_job *c = user;
     for (size_t k = 0; k < c->dem->n; k++)
-        if (to_ms(h->cost[c->dcell[k]]) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+        if (to_ms(cc__offroad_dem_cost(c->w, h->cost, k)) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                                    uint32_t limit_ms, uint8_t *cnt)
 {
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
-    count_job c = {.dem = &w->reg->dem, .dcell = w->dcell, .limit_ms = limit_ms, .cnt = cnt};
+    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
     const double limit_s = limit_ms / 1000.0 + 0.001;
@@ -744,7 +809,11 @@ void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w)
         p_all += dem->pop[i];
         if (!(w->f.spm[w->dcell[i]] < INFINITY)) p_block += dem->pop[i];
     }
-    if (p_block > 0)
+    if (p_block > 0 && w->move_max_m > 0)
+        cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) with no passable cell "
+                      "within %.0f m and get no time; they are listed as impassable_cell",
+                 p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0, w->move_max_m);
+    else if (p_block > 0)
         cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
                       "they are listed as impassable_cell",
                  p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0);
@@ -775,7 +844,7 @@ static cc_status set_searches(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
             else {
                 pop_reached += pop;
                 road_sum += pop * h->road_s[c];
-                off_sum += pop * (h->cost[c] - h->road_s[c]);
+                off_sum += pop * (cc__offroad_dem_cost(w, h->cost, i) - h->road_s[c]);
             }
         }
         for (size_t c = 0; c < ncell; c++) {
@@ -804,7 +873,7 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     if (!st) {
         static const double lim_min[3] = {15, 30, 60};
         for (size_t i = 0; i < dem->n; i++) {
-            double c = hw.cost[w->dcell[i]];
+            double c = cc__offroad_dem_cost(w, hw.cost, i);
             for (int b = 0; b < 3; b++)
                 if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
         }
@@ -841,7 +910,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
     /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
      * reuses the workspace above); each facility's row is its own */
-    reach_job rj = {.dem = &reg->dem, .dcell = w.dcell, .nb = nb, .bands_ms = bands_ms, .reach = reach};
+    reach_job rj = {.dem = &reg->dem, .w = &w, .nb = nb, .bands_ms = bands_ms, .reach = reach};
     for (size_t i = 0; i < nf * nb; i++) reach[i] = 0;
     if ((st = each_source(ctx, &w, &h, fcell, NULL, nf, bands_ms[nb - 1], reach_one, &rj, &res->nodes_settled))) goto out;
     cc__hybrid_free(&h); /* reuse the memory */
@@ -859,6 +928,22 @@ out:
     cc__offroad_free(&w);
     free(fcell);
     return st;
+}
+
+json_object *cc__offroad_impassable_json(const cc_offroad_opts *q, double population_moved, size_t points_moved, double moved_max_m)
+{
+    json_object *x = json_object_new_object();
+    if (!x) return NULL;
+    json_object_object_add(x, "rule", json_object_new_string(q->impassable == CC_IMPASSABLE_NONE ? "none" : "nearest"));
+    if (q->impassable != CC_IMPASSABLE_NONE) {
+        json_object_object_add(x, "max_m", cc__json_num(cc__offroad_impassable_max_m(q), 1));
+        json_object_object_add(x, "means", json_object_new_string("people on an impassable cell take the time of the nearest passable cell within max_m, "
+                                                                  "plus the walk to it at that cell's speed"));
+    }
+    json_object_object_add(x, "population_moved", cc__json_num(population_moved, 3));
+    json_object_object_add(x, "cells_moved", json_object_new_int64((int64_t)points_moved));
+    json_object_object_add(x, "farthest_move_m", cc__json_num(moved_max_m, 1));
+    return x;
 }
 
 json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells)

@@ -33,14 +33,28 @@ typedef struct cc__offroad {
     const cc__region *reg; /* borrowed */
     cc__friction f;
     cc__roadlink rl;
-    const int64_t *dcell;  /* the cell of each demand point: the raster's own, or the cell holding a village */
+    const int64_t *dcell;  /* the cell whose time each demand point takes: the raster's own, or the cell holding a
+                            * village, or (parameter impassable) the nearest passable cell to an impassable one */
     int64_t *dcell_own;
+    double move_max_m;     /* the farthest move of parameter impassable (0: none) */
+    double *dwalk_s;       /* seconds walked from a moved point's own cell to dcell (0: not moved); NULL: none moved */
 } cc__offroad;
+
+/* Seconds of demand point @p i in the labels @p cost of a search (INFINITY: not reached): its
+ * cell's, plus the walk of a moved point. */
+static inline double cc__offroad_dem_cost(const cc__offroad *w, const double *cost, size_t i)
+{
+    double c = cost[w->dcell[i]];
+    return w->dwalk_s ? c + w->dwalk_s[i] : c;
+}
 
 /* The straight joins of the region's facilities and demand, for the outputs only: a point far
  * from a road is no error with the friction model (unlike cc__region_join()). */
 cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg);
-/* Memory check (before any work), surface, ferries and road links; the figures of @p res. */
+/* The farthest move of people on impassable cells under @p o (metres; 0: not moved). */
+double cc__offroad_impassable_max_m(const cc_offroad_opts *o);
+/* Memory check (before any work), surface, ferries and road links, the moves of people on
+ * impassable cells (parameter impassable); the figures of @p res. */
 cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res);
 void cc__offroad_free(cc__offroad *w);
 /* The highest walking speed on the surface, m/s (Tobler's best downhill factor included with a
@@ -69,5 +83,8 @@ cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int6
 /* The friction model's block of summary.json: model, neighbours, the input files, @p halo_cells
  * (a tiled run's halo; < 0: none) and what no road access means. NULL when out of memory. */
 struct json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells);
+/* summary.json's "impassable_population" block: the rule of @p q, how many people (on how many
+ * cells or villages) were moved and the farthest move. NULL when out of memory. */
+struct json_object *cc__offroad_impassable_json(const cc_offroad_opts *q, double population_moved, size_t points_moved, double moved_max_m);
 
 #endif

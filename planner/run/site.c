@@ -1222,6 +1222,11 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     cc__info(ctx, "Joining population, facilities and candidates to roads...");
     if ((st = join_all(&r)) || (st = make_candidates(&r, res))) goto out;
     if (r.fric && (st = cand_cells(&r, res))) goto out;
+    if (r.fric) {
+        res->population_moved = r.offres.population_moved;
+        res->points_moved = r.offres.points_moved;
+        res->moved_max_m = r.offres.moved_max_m;
+    }
     res->t_snap_s = cc__now() - t;
     if (cc__interrupted(ctx)) {
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
