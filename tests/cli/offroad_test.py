@@ -784,5 +784,144 @@ def case_no_roads(tmp):
     print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms")
 
 
+def case_impassable_nearest(tmp):
+    """People on impassable cells (a coast burnt from a water polygon over populated cells, and a
+    nodata cell inland) take the time of the nearest passable cell within 250 m plus the walk to it
+    at that cell's speed (the default rule): on a hand-made 24 x 18 grid of 100 m cells, coverage,
+    traveltime (tiles of 16 cells, the shore on a tile edge) and site give the same times as the independent reference with the
+    same rule, to the millisecond; cells farther than 250 m from land stay impassable; with
+    --impassable-population none every impassable cell has no time (the former behaviour)."""
+    res, x0, y0, w, h = 100.0, 502000.0, 4501000.0, 24, 18
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    wkt = s.ExportToWkt()
+    gt = (x0, res, 0, y0, 0, -res)
+    rng = np.random.default_rng(1616)
+    mpm = rng.choice([0.012, 0.015, 0.020, 0.030], size=(h, w)).astype(np.float32)  # minutes per metre, 5 to 2 km/h
+    mpm[:, 15] = rng.choice([0.012, 0.020, 0.030, 0.040], size=h)  # the shore: the walk is at its speed
+    mpm[1, 15] = 0.040
+    mpm[6, 3] = -1  # a nodata cell inland (populated): moved 100 m
+    pop = (1 + (np.arange(h * w) % 7)).reshape(h, w).astype(np.float32)
+    fr, popf = os.path.join(tmp, "friction.tif"), os.path.join(tmp, "pop.tif")
+    write_tif(fr, mpm, gt, wkt, nodata=-1)
+    write_tif(popf, pop, gt, wkt, nodata=-1)
+    # the sea: columns 16-23 (the polygon 10 m inside their cells, so that no land cell is touched)
+    sea = lonlat(EPSG, [(x0 + 16 * res + 10, y0 + 500), (x0 + w * res + 500, y0 + 500), (x0 + w * res + 500, y0 - h * res - 500),
+                        (x0 + 16 * res + 10, y0 - h * res - 500)])
+    water = os.path.join(tmp, "sea.geojson")
+    with open(water, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"natural": "coastline"},
+                   "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in sea + sea[:1]]]}}]}, f)
+    road = os.path.join(tmp, "roads.geojson")  # far away: the pure off-road case
+    write_roads(road, [lonlat(EPSG, [(x0 + 30000, y0 + 30000), (x0 + 30500, y0 + 30000)])])
+    fac = os.path.join(tmp, "fac.csv")
+    fcell = (1, 2)  # (column, row)
+    write_facilities(fac, lonlat(EPSG, [(x0 + (fcell[0] + 0.5) * res, y0 - (fcell[1] + 0.5) * res)]))
+    prof = os.path.join(tmp, "walk.yaml")
+    with open(prof, "w") as f:
+        f.write(PROFILE)
+    T = "10,20,40,60"
+    common = ["--roads", road, "--population", popf, "--crs", f"EPSG:{EPSG}", "--profile", prof, "--offroad", "friction",
+              "--friction", fr, "--water", water, "--quiet"]
+    # the reference: the surface, its times, the rule
+    spm = np.where(mpm > 0, mpm.astype(np.float64) * 60.0, np.inf)
+    spm[:, 16:] = np.inf
+    ex, ny = offroad_ref.cell_sizes(gt, h, False)
+    walk = offroad_ref.offroad_times(spm, None, ex, ny, 16, [fcell[1] * w + fcell[0]])
+    ref, moved = offroad_ref.impassable_nearest(walk, spm, ex, ny, 250.0)
+    want_moved = {r * w + c for r in range(h) for c in (16, 17)} | {6 * w + 3}
+    check(set(moved) == want_moved, f"the reference moves {sorted(moved)}")
+    # coverage
+    cov = os.path.join(tmp, "cov")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", cov, "--lang", "en"])
+    tt, nd = read_band(os.path.join(cov, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "coverage with the rule")
+    check(np.all(tt[:, 18:] == nd) and np.all(tt[:, 16:18] != nd), "the sea's first two columns have a time, the others none")
+    sm = cli_test.load_summary(cov)
+    im = sm["offroad"]["impassable_population"]
+    pop_moved = float(sum(pop.flat[c] for c in moved))
+    far = max(d for _, d in moved.values())
+    check(im["rule"] == "nearest" and im["max_m"] == 250 and abs(im["population_moved"] - pop_moved) < 1e-6 and im["cells_moved"] == len(moved)
+          and abs(far - 200.0) < 1e-9 and abs(im["farthest_move_m"] - far) < 0.05, f"summary.json impassable_population {im}, reference {pop_moved}, {far} m")
+    left = float(pop[:, 18:].sum())
+    check(abs(sm["offroad"]["population_impassable_cell"] - left) < 1e-6 and abs(sm["population_no_road_access"] - left) < 1e-6,
+          f"impassable {sm['offroad']['population_impassable_cell']}, want {left} (beyond 250 m)")
+    acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
+    check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
+    # the walk is at the passable cell's speed: a shore cell of 0.040 min/m gives its sea neighbour 4 more minutes
+    r4 = 1
+    check(abs((tt[r4, 16] - tt[r4, 15]) - 100 * 0.040) < 1e-4 and abs((tt[r4, 17] - tt[r4, 15]) - 200 * 0.040) < 1e-4,
+          f"row {r4}: shore {tt[r4, 15]:.4f}, sea {tt[r4, 16]:.4f} / {tt[r4, 17]:.4f} min")
+    # traveltime: the same times, tile by tile (16-cell tiles: the moves cross the tile edge at the shore)
+    tv = os.path.join(tmp, "tt")
+    run(["traveltime"] + common + ["--facilities", fac, "--minutes", T, "--tile", "16", "--out", tv])
+    t2, nd2 = read_band(os.path.join(tv, "travel_time.tif"))
+    within = np.isfinite(ref) & (ref <= 60 * 60 + 0.0005)
+    check(np.array_equal(t2.ravel() != nd2, within), "traveltime reaches other cells than the reference within 60 min")
+    check(np.max(np.abs(t2.ravel()[within] * 60000.0 - ref[within] * 1000.0)) <= 1.0, "traveltime differs from the reference")
+    st = cli_test.load_summary(tv)
+    ti = st["offroad"]["impassable_population"]
+    check(abs(ti["population_moved"] - pop_moved) < 1e-6 and abs(ti["farthest_move_m"] - far) < 0.05 and abs(st["population_no_road_access"] - left) < 1e-6,
+          f"traveltime impassable_population {ti}, no road access {st['population_no_road_access']}")
+    # site: one new site among candidates, brute force over the reference's times with the rule
+    cand_cells = [(12, 1), (15, 8), (6, 12), (3, 16), (19, 4), (9, 9)]  # (19, 4) is in the sea: left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    fac_t = os.path.join(tmp, "fac_tier.csv")
+    with open(fac) as f:
+        lines = f.read().splitlines()
+    with open(fac_t, "w") as f:
+        f.write(lines[0] + ",tier\n" + lines[1] + ",clinic\n")
+    so = os.path.join(tmp, "site")
+    Tm = 15.0
+    run(["site"] + common + ["--facilities", fac_t, "--fixed-tiers", "clinic", "--candidates", cand, "-p", "1", "--minutes", str(Tm),
+                             "--exact", "--out", so, "--lang", "en"])
+    ss = cli_test.load_summary(so)
+    base = ref <= Tm * 60
+    popf_ = pop.ravel()
+    best = max((float(np.sum(popf_[base | (offroad_ref.impassable_nearest(offroad_ref.offroad_times(spm, None, ex, ny, 16, [r * w + c]), spm, ex, ny)[0]
+                                          <= Tm * 60)])), f"C{i}") for i, (c, r) in enumerate(cand_cells) if np.isfinite(spm[r, c]))
+    check(abs(ss["coverage"]["covered_before"] - float(np.sum(popf_[base]))) < 1e-6, f"siting before {ss['coverage']['covered_before']}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6 and ss["proposed_sites"][0]["name"] == best[1],
+          f"siting picks {ss['proposed_sites'][0]['name']} covering {ss['coverage']['covered_after']}, the reference {best}")
+    check(abs(ss["coverage"]["population_no_road_access"] - left) < 1e-6, "siting's people on impassable cells")
+    si = ss["parameters"]["offroad"]["impassable_population"]
+    check(abs(si["population_moved"] - pop_moved) < 1e-6, f"site impassable_population {si}")
+    # the site fed back into coverage gives what site states
+    p0 = ss["proposed_sites"][0]
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(fac2, "w") as f:
+        f.write(lines[0] + "\n" + lines[1] + f"\nS,{p0['lon']:.12f},{p0['lat']:.12f}\n")
+    c2 = os.path.join(tmp, "cov2")
+    run(["coverage"] + common + ["--facilities", fac2, "--minutes", f"{Tm:g}", "--out", c2, "--lang", "en"])
+    check(abs(cli_test.load_summary(c2)["population_within_min"][f"{Tm:g}"] - ss["coverage"]["covered_after"]) < 1e-6,
+          "coverage of the sited facilities differs from siting's covered_after")
+    # none: the impassable cells have no time, as before the rule
+    cn = os.path.join(tmp, "none")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", cn, "--lang", "en", "--impassable-population", "none"])
+    t3, nd3 = read_band(os.path.join(cn, "travel_time.tif"))
+    compare(t3, nd3, walk, "coverage without the rule")
+    sn = cli_test.load_summary(cn)
+    check(abs(sn["offroad"]["population_impassable_cell"] - float(pop[~np.isfinite(spm)].sum())) < 1e-6, "rule none moves people")
+    check(sn["offroad"]["impassable_population"]["rule"] == "none" and sn["offroad"]["impassable_population"]["population_moved"] == 0,
+          f"rule none: {sn['offroad']['impassable_population']}")
+    check(sm["population_within_min"]["60"] > sn["population_within_min"]["60"], "the rule adds nobody within 60 min: a weak test")
+    # a shorter distance moves fewer people; bad values are refused naming the flag
+    c100 = os.path.join(tmp, "c100")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", c100, "--lang", "en", "--impassable-max-m", "100"])
+    i100 = cli_test.load_summary(c100)["offroad"]["impassable_population"]
+    check(i100["cells_moved"] == h + 1 and abs(i100["farthest_move_m"] - 100) < 0.05, f"within 100 m: {i100}")
+    expect_error(tmp, ["coverage"] + common + ["--facilities", fac, "--impassable-population", "sea"], 2, "--impassable-population")
+    expect_error(tmp, ["coverage"] + common + ["--facilities", fac, "--impassable-max-m", "-5"], 2, "--impassable-max-m")
+    a = ["coverage"] + [x for x in common if x not in ("--friction", fr, "--water", water)] + ["--facilities", fac, "--impassable-population", "none"]
+    a[a.index("--offroad") + 1] = "straight"
+    expect_error(tmp, a, 2, "--impassable-population", "--offroad friction")
+    print(f"impassable cells: {len(moved)} cells ({pop_moved:.0f} people) moved at most {far:.0f} m; coverage equals the reference "
+          f"({n} cells, largest difference {worst:.3f} ms), traveltime and site agree; {left:.0f} people beyond 250 m stay impassable")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
