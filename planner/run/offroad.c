@@ -356,6 +356,28 @@ static inline uint32_t to_ms(double s)
     return ms >= (double)CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)ms;
 }
 
+/* A label in whole milliseconds plus the model's delay (the emergency dispatch), as the road
+ * model adds it. */
+static inline uint32_t with_delay(const cc__offroad *w, uint32_t t)
+{
+    if (t == CC_INF_COST || !w->delay_ms) return t;
+    uint64_t s = (uint64_t)t + w->delay_ms;
+    return s >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)s;
+}
+
+/* Demand point @p i's time (ms, delay included) in the labels @p cost. */
+static inline uint32_t dem_ms(const cc__offroad *w, const double *cost, size_t i)
+{
+    return with_delay(w, to_ms(cc__offroad_dem_cost(w, cost, i)));
+}
+
+/* The bound of a search whose times, delay included, must stay within @p limit_ms (seconds). */
+static inline double search_limit_s(const cc__offroad *w, uint32_t limit_ms)
+{
+    if (limit_ms == CC_INF_COST) return INFINITY;
+    return limit_ms < w->delay_ms ? -1.0 : (limit_ms - w->delay_ms) / 1000.0 + 0.001;
+}
+
 /* ---- the prepared model: surface, ferries, road links ------------------------------------------ */
 
 cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg)
@@ -467,6 +489,7 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     memset(w, 0, sizeof(*w));
     memset(res, 0, sizeof(*res));
     w->reg = reg;
+    w->dir = CC_REVERSE;
     const cc__demand *dem = &reg->dem;
     if (!dem->is_raster && !reg->grid.n)
         return cc__fail(ctx, CC_ERR_INTERNAL, "Village points need the travel-time grid before the friction model");
@@ -565,14 +588,14 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
         st = cc__hybrid_init(ctx, &w->f, links(w), &own);
         h = &own;
     }
-    if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
+    if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), w->dir, INFINITY);
     for (size_t i = 0; i < dem->n && !st; i++) {
         int64_t c = w->dcell[i];
-        dtime[i] = to_ms(cc__offroad_dem_cost(w, h->cost, i));
+        dtime[i] = dem_ms(w, h->cost, i);
         if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
-        gtime[c] = to_ms(h->cost[c]);
+        gtime[c] = with_delay(w, to_ms(h->cost[c]));
         if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     cc__hybrid_free(&own);
@@ -594,7 +617,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
     const int threads = run_threads(ctx);
     cc_status *tst = cc__calloc_array((size_t)threads, sizeof(cc_status)), st = CC_OK;
     if (!tst) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    const double limit_s = limit_ms / 1000.0 + 0.001;
+    const double limit_s = search_limit_s(w, limit_ms);
     uint64_t n_settled = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads) reduction(+ : n_settled)
@@ -614,7 +637,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
         for (size_t i = 0; i < n_src; i++) {
             if (tst[tid] || src_cell[i] < 0 || (in_set && !in_set[i])) continue;
             cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
-            if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
+            if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, w->dir, limit_s))) continue;
             n_settled += hp->settled;
             fn(user, tid, i, hp);
         }
@@ -645,7 +668,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
     const reach_job *j = user;
     double acc[CC_MAX_BANDS] = {0};
     for (size_t k = 0; k < j->dem->n; k++) {
-        uint32_t t = to_ms(cc__offroad_dem_cost(j->w, h->cost, k));
+        uint32_t t = dem_ms(j->w, h->cost, k);
         for (size_t b = 0; b < j->nb; b++)
             if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
     }
@@ -672,7 +695,7 @@ static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
     uint32_t *d = NULL, *t = NULL;
     for (size_t i = 0; i < s->dem->n; i++) {
         if (s->keep_lt && !s->keep_lt[i]) continue;
-        uint32_t tm = to_ms(cc__offroad_dem_cost(s->w, h->cost, i));
+        uint32_t tm = dem_ms(s->w, h->cost, i);
         if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -753,7 +776,7 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)i;
     count_job *c = user;
     for (size_t k = 0; k < c->dem->n; k++)
-        if (to_ms(cc__offroad_dem_cost(c->w, h->cost, k)) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+        if (dem_ms(c->w, h->cost, k) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
@@ -763,11 +786,11 @@ cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int6
     count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
-    const double limit_s = limit_ms / 1000.0 + 0.001;
+    const double limit_s = search_limit_s(w, limit_ms);
     for (size_t i = 0; i < n_src && !st; i++) {
         if (src_cell[i] < 0 || (in_set && !in_set[i])) continue;
         cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
-        if (!(st = cc__hybrid_run(ctx, &h, &seed, 1, CC_REVERSE, limit_s))) count_one(&c, 0, i, &h);
+        if (!(st = cc__hybrid_run(ctx, &h, &seed, 1, w->dir, limit_s))) count_one(&c, 0, i, &h);
     }
     cc__hybrid_free(&h);
     return st;
@@ -883,7 +906,8 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     return st;
 }
 
-cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
+cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
+                              const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
                               const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
 {
@@ -894,6 +918,8 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     cc_status st = cc__offroad_prepare(ctx, o, reg, &w, res);
     const size_t nf = reg->fac->n, ncell = res->cells;
     if (st) goto out;
+    w.dir = dir;
+    w.delay_ms = delay_ms;
     if (!(fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         goto out;

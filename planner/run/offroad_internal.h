@@ -16,13 +16,15 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
  * Travel times of every demand point of @p reg (on the population raster's grid, or village points
  * on the grid of cc__region_grid(): then also gtime/gfac of every grid cell, n_sets x cells) with the
  * friction model: the surface from the inputs of @p o, the road links, one search per facility
- * set (row k of @p in_set, n_sets x n_fac) towards the facilities. Fills dtime/dfac (n_sets x
+ * set (row k of @p in_set, n_sets x n_fac) towards the facilities (@p dir CC_REVERSE) or from them
+ * (CC_FORWARD, emergency: @p delay_ms added to every time). Fills dtime/dfac (n_sets x
  * n_dem, CC_INF_COST when none), dpass (1: the point's cell is passable), fstart (1: the facility
  * stands on a passable cell and starts searches), reach (n_fac x nb:
  * population within bands_ms[b] of each facility, whatever the others), the figures of @p res,
  * and writes offroad.tif into @p stage.
  */
-cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
+cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
+                              const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
                               const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res);
 
@@ -36,6 +38,9 @@ typedef struct cc__offroad {
     const int64_t *dcell;  /* the cell whose time each demand point takes: the raster's own, or the cell holding a
                             * village, or (parameter impassable) the nearest passable cell to an impassable one */
     int64_t *dcell_own;
+    cc_direction dir;      /* CC_REVERSE (set by cc__offroad_prepare): patient -> source; CC_FORWARD (emergency):
+                            * source -> patient, slopes taken the station's way */
+    uint32_t delay_ms;     /* added to every finite time (the emergency dispatch delay); 0 by default */
     double move_max_m;     /* the farthest move of parameter impassable (0: none) */
     double *dwalk_s;       /* seconds walked from a moved point's own cell to dcell (0: not moved); NULL: none moved */
 } cc__offroad;

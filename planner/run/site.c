@@ -206,8 +206,10 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
-    if (r->fric && (o->emergency || o->capable_tiers))
-        return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction times patients towards the sites; parameters emergency and capable_tiers are not supported with it yet");
+    if (r->fric && o->capable_tiers)
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) times its legs on the roads; it does not work with parameter offroad friction yet");
+    if (r->fric && o->model == CC_SITE_MEXCLP)
+        return cc__fail(ctx, CC_ERR_PARAM, "The model mexclp counts ambulances on the roads; it does not work with parameter offroad friction yet");
     if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
@@ -362,6 +364,8 @@ static cc_status offroad_prepare(run *r)
     size_t nf = r->reg.fac ? r->reg.fac->n : 0, n_bad = 0;
     cc_status st;
     if ((st = cc__offroad_prepare(ctx, &r->o->in.offroad, &r->reg, &r->off, &r->offres))) return st;
+    r->off.dir = r->dir; /* emergency: from the station to the patient, slopes taken its way */
+    r->off.delay_ms = r->delay_ms;
     if (!(r->fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     if (nf && (st = cc__offroad_cells(ctx, &r->off, r->reg.fac->x, r->reg.fac->y, nf, r->fcell, &n_bad))) return st;
     if (n_bad)

@@ -555,8 +555,10 @@ def case_site_agrees(tmp):
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
     # not yet with the friction model: refused with the reason, nothing written
-    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--out", os.path.join(tmp, "em")], 2, "--emergency",
-                 "--offroad friction")
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--out", os.path.join(tmp, "em")], 2,
+                 "--capable-tiers", "--offroad friction")
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--model", "mexclp", "--out", os.path.join(tmp, "em")], 2,
+                 "mexclp", "--offroad friction")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
@@ -921,6 +923,85 @@ def case_impassable_nearest(tmp):
     expect_error(tmp, a, 2, "--impassable-population", "--offroad friction")
     print(f"impassable cells: {len(moved)} cells ({pop_moved:.0f} people) moved at most {far:.0f} m; coverage equals the reference "
           f"({n} cells, largest difference {worst:.3f} ms), traveltime and site agree; {left:.0f} people beyond 250 m stay impassable")
+
+
+def case_emergency(tmp):
+    """Emergency mode with the friction model: the station travels to the patient, so slopes are
+    taken the station's way (uphill and downhill differ). coverage --emergency equals the reference
+    searched FROM the facilities plus the dispatch delay, cell for cell, and not the reference
+    searched towards them; site --emergency covers what a brute force over the forward reference's
+    times gives (and not what the patient's direction gives), and its sites through coverage
+    --emergency give the covered population it states."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    out = os.path.join(tmp, "cov")
+    run(cc_args(paths, out, *off, "--emergency", "--dispatch-minutes", "1", "--minutes", "5,10,20"))
+    fwd = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads, forward=True), spm, ex, ny)[0]
+    rev = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads), spm, ex, ny)[0]
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, fwd + 60.0, "coverage --emergency (station to patient, 1 min dispatch)")
+    fin = np.isfinite(fwd) & np.isfinite(rev)
+    diff = np.abs(fwd[fin] - rev[fin])
+    check(np.max(diff) > 60 and np.sum(diff > 1) > 100, f"the directions differ by at most {np.max(diff):.1f} s: a weak test")
+    got = tt.ravel()
+    reached = got != nd
+    check(np.max(np.abs(got[reached] * 60.0 - (rev[reached] + 60.0))) > 30, "coverage --emergency equals the patient's direction")
+    s = cli_test.load_summary(out)
+    check(s["emergency"]["direction"] == "facility_to_patient" and abs(s["emergency"]["dispatch_minutes"] - 1) < 1e-9, f"{s.get('emergency')}")
+    within = float(np.sum(fwd + 60.0 <= 600 + 0.0005))
+    check(abs(s["population_within_min"]["10"] - within) < 1e-6, f"within 10 min {s['population_within_min']['10']}, reference {within}")
+    # site --emergency: stations among candidates, one fixed
+    with open(paths["fac.csv"], "w") as f:
+        lo, la = lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)])[0]
+        f.write(f"name,lon,lat,tier\nF0,{lo:.12f},{la:.12f},clinic\n")
+    fixed_cell = 4 * W + 3
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (24, 5), (15, 20), (38, 8), (20, 2)]
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T, D = 6.0, 0.5
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en", "--offroad", "friction"] + off
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
+                             "--dispatch-minutes", f"{D:g}", "--exact", "--out", so])
+    ss = cli_test.load_summary(so)
+    lim = (T - D) * 60.0
+
+    def brute(forward):
+        t = lambda cells: offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, cells, roads, forward=forward),
+                                                         spm, ex, ny)[0]
+        base = t([fixed_cell]) <= lim
+        cov = [t([r * W + c]) <= lim for c, r in cand_cells]
+        best = max((int(np.sum(base | cov[i] | cov[j])), i, j) for i in range(len(cov)) for j in range(i + 1, len(cov)))
+        return int(base.sum()), best
+
+    b_f, best_f = brute(True)
+    b_r, best_r = brute(False)
+    check((b_f, best_f[0]) != (b_r, best_r[0]), f"forward and reverse give the same coverage ({b_f}, {best_f}): a weak test")
+    check(abs(ss["coverage"]["covered_before"] - b_f) < 1e-6, f"site --emergency before {ss['coverage']['covered_before']}, reference {b_f}")
+    check(abs(ss["coverage"]["covered_after"] - best_f[0]) < 1e-6,
+          f"site --emergency after {ss['coverage']['covered_after']}, reference best pair {best_f} (patient's direction: {b_r}, {best_r})")
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(paths["fac.csv"]) as f:
+        lines = f.read().splitlines()
+    with open(fac2, "w") as f:
+        f.write("\n".join(lines) + "\n")
+        for i, p in enumerate(ss["proposed_sites"]):
+            f.write(f"S{i},{p['lon']:.12f},{p['lat']:.12f},new\n")
+    c2 = os.path.join(tmp, "cov2")
+    a = ["coverage"] + common + ["--minutes", f"{T:g}", "--emergency", "--dispatch-minutes", f"{D:g}", "--out", c2]
+    a[a.index("--facilities") + 1] = fac2
+    run(a)
+    w2 = cli_test.load_summary(c2)["population_within_min"][f"{T:g}"]
+    check(abs(w2 - ss["coverage"]["covered_after"]) < 1e-6, f"coverage --emergency of the sites {w2} != site's {ss['coverage']['covered_after']}")
+    # the emergency chain still times its legs on the roads: refused with the friction model
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "ch"), *off, "--chain", "--station-tiers", "clinic"), 2, "--chain", "--offroad friction")
+    print(f"emergency: coverage equals the forward reference ({n} cells, {worst:.3f} ms; the directions differ by up to {np.max(diff):.0f} s); "
+          f"site covers {b_f} -> {best_f[0]} as the forward brute force (the patient's direction would give {b_r} -> {best_r[0]})")
 
 
 if __name__ == "__main__":
