@@ -451,8 +451,9 @@ int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *
         *minutes = cmd->minutes;
         *n_minutes = cmd->n_minutes;
     }
-    /* --roads may be left out with --friction (coverage: travel over the friction surface only) */
-    bool roads_optional = !strcmp(cmd->name, "coverage") && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
+    /* --roads may be left out with --friction (coverage, site, traveltime: travel over the friction surface only) */
+    bool roads_optional = (!strcmp(cmd->name, "coverage") || !strcmp(cmd->name, "site") || !strcmp(cmd->name, "traveltime")) &&
+                          in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
     return cli_require(cmd, !in->roads && !roads_optional       ? "--roads"
                             : !in->population                   ? "--population"
                             : need_facilities && !in->facilities ? "--facilities"

@@ -112,7 +112,7 @@ static void run_free(run *r)
 
 /* A siting run applies the scenario edits and reads admin areas (per-area limits, site names);
  * facilities are optional (fixed and candidate tiers need them). */
-static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true};
+static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true, .roads_optional = true};
 
 /* MEXCLP: p ambulances, each busy a fraction of the time, at emergency stations. */
 static cc_status check_mexclp(run *r)
@@ -211,6 +211,8 @@ static cc_status check_opts(run *r)
     if (r->fric && o->model == CC_SITE_MEXCLP)
         return cc__fail(ctx, CC_ERR_PARAM, "The model mexclp counts ambulances on the roads; it does not work with parameter offroad friction yet");
     if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
+    if (!o->in.roads && o->candidate_roads)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give parameter candidate_tiers, candidates or candidate_roads");
@@ -1220,7 +1222,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     if ((st = load_inputs(&r))) goto out;
     res->t_load_s = cc__now() - t0;
     t = cc__now();
-    if ((st = cc__region_build(ctx, &r.reg, false))) goto out;
+    if ((st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
     res->t_graph_s = cc__now() - t;
     t = cc__now();
     cc__info(ctx, "Joining population, facilities and candidates to roads...");

@@ -500,7 +500,7 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "model", json_object_new_string(w->model_name));
     json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
     x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    if (o->in.roads) json_object_object_add(x, "roads", json_object_new_string(o->in.roads)); /* none: the friction surface only */
     json_object_object_add(x, "population", json_object_new_string(o->in.population));
     if (o->in.facilities) json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
     if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));

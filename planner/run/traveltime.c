@@ -46,7 +46,7 @@ void cc__tt_tile_rect(const cc__tt_plan *p, int k, int r[4])
 
 /* A tile reads its population window first, then the roads near it; facilities and the
  * profile come from the plan. */
-static const cc__region_opts plan_region_opts = {.need_facilities = true};
+static const cc__region_opts plan_region_opts = {.need_facilities = true, .roads_optional = true};
 
 static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
 {
@@ -263,7 +263,7 @@ static cc_status tile_compute_friction(cc_ctx *tc, const cc__tt_plan *p, const i
     win[2] = (r[0] + r[2] + hc > p->grid.w ? p->grid.w : r[0] + r[2] + hc) - win[0];
     win[3] = (r[1] + r[3] + hc > p->grid.h ? p->grid.h : r[1] + r[3] + hc) - win[1];
     const cc__region_opts ro = {.work_wkt = p->work_wkt, .win = {win[0], win[1], win[2], win[3]}, .halo_m = p->halo_m,
-                                .shared_fac = &p->fac, .shared_profile = p->profile};
+                                .shared_fac = &p->fac, .shared_profile = p->profile, .roads_optional = true};
     cc__region *g = &t->reg;
     cc_status st;
     t->fric = true;

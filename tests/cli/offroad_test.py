@@ -783,7 +783,42 @@ def case_no_roads(tmp):
     acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
     check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
     expect_error(tmp, [x for x in a if x not in ("--friction", fr)][:] + [], 2, "--roads")
-    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms")
+    ref_p = offroad_ref.impassable_nearest(ref, spm, ex, ny)[0]
+    # traveltime without roads (16-cell tiles): the reference within the largest threshold
+    tv = os.path.join(tmp, "tt")
+    run(["traveltime", "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--profile", paths["walk.yaml"], "--offroad", "friction",
+         "--friction", fr, "--tile", "16", "--minutes", "2,4", "--out", tv, "--quiet"])
+    t2, nd2 = read_band(os.path.join(tv, "travel_time.tif"))
+    want = np.isfinite(ref_p) & (ref_p <= 240.0005)
+    check(np.array_equal(t2.ravel() != nd2, want), "traveltime without roads reaches other cells than the reference within 4 min")
+    d2 = np.abs(t2.ravel()[want] * 60000.0 - ref_p[want] * 1000.0)
+    check(100 < d2.size < 1000 and d2.max() <= 1.0, f"traveltime without roads: {d2.size} cells, largest difference {d2.max():.3f} ms")
+    stt = cli_test.load_summary(tv)
+    check("roads" not in stt.get("inputs", {}) and stt["offroad"]["model"] == "friction", f"traveltime summary inputs {stt.get('inputs')}")
+    # site without roads: a brute force over the reference's times (one new site among candidates)
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (24, 5), (15, 20), (26, 3)]  # (26, 3) on the wall: left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    so = os.path.join(tmp, "site")
+    T = 8.0
+    sa = ["site", "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--profile", paths["walk.yaml"], "--offroad", "friction",
+          "--friction", fr, "--candidates", cand, "-p", "1", "--minutes", f"{T:g}", "--exact", "--out", so, "--quiet", "--lang", "en"]
+    run(sa)
+    ss = cli_test.load_summary(so)
+    base = np.zeros(ref_p.shape, bool)  # no --fixed-tiers: nothing counts as covered already
+    best = max((int(np.sum(base | (offroad_ref.impassable_nearest(offroad_ref.offroad_times(spm, None, ex, ny, 16, [r * W + c]), spm, ex, ny)[0]
+                                   <= T * 60))), f"C{i}") for i, (c, r) in enumerate(cand_cells) if np.isfinite(spm[r, c]))
+    check(abs(ss["coverage"]["covered_before"] - base.sum()) < 1e-6, f"site without roads: before {ss['coverage']['covered_before']}, reference {base.sum()}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6 and ss["proposed_sites"][0]["name"] == best[1],
+          f"site without roads picks {ss['proposed_sites'][0]['name']} covering {ss['coverage']['covered_after']}, the reference {best}")
+    check(ss["counts"]["candidates"] == len(cand_cells) - 1, f"candidates {ss['counts']['candidates']}")
+    expect_error(tmp, sa[:sa.index("--candidates")] + ["--candidate-roads", "primary", "--out", os.path.join(tmp, "cr")], 2, "--candidate-roads", "--roads")
+    expect_error(tmp, [x for x in sa if x not in ("--friction", fr)], 2, "--roads")
+    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms; traveltime {d2.size} cells within {d2.max():.3f} ms; "
+          f"site {base.sum()} -> {best[0]} as the reference's brute force")
 
 
 def case_impassable_nearest(tmp):
