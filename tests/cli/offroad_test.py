@@ -946,6 +946,29 @@ def case_impassable_nearest(tmp):
     check(sn["offroad"]["impassable_population"]["rule"] == "none" and sn["offroad"]["impassable_population"]["population_moved"] == 0,
           f"rule none: {sn['offroad']['impassable_population']}")
     check(sm["population_within_min"]["60"] > sn["population_within_min"]["60"], "the rule adds nobody within 60 min: a weak test")
+    # the same keys in a scenario file: rule none there gives what the command line gives
+    scen = os.path.join(tmp, "scen.yaml")
+    with open(scen, "w") as f:
+        f.write(f"""name: coast
+inputs: {{roads: roads.geojson, population: pop.tif, facilities: fac.csv}}
+crs: EPSG:{EPSG}
+profile: walk.yaml
+minutes: [10, 20, 40, 60]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, friction: friction.tif, water: sea.geojson, impassable_population: none}}
+""")
+    so = os.path.join(tmp, "scen")
+    run(["run", scen, "--out", so, "--quiet"])
+    ssc = cli_test.load_summary(so)
+    check(ssc["offroad"]["impassable_population"]["rule"] == "none" and ssc["population_within_min"]["60"] == sn["population_within_min"]["60"],
+          f"scenario with impassable_population none: {ssc['offroad']['impassable_population']}")
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(scen) as f:
+        txt = f.read()
+    with open(bad, "w") as f:
+        f.write(txt.replace("impassable_population: none", "impassable_population: sea"))
+    p = run(["run", bad, "--out", os.path.join(tmp, "bad"), "--quiet"], expect=None)
+    check(p.returncode != 0 and "impassable_population" in p.stderr, f"a bad rule in a scenario: exit {p.returncode}, {p.stderr!r}")
     # a shorter distance moves fewer people; bad values are refused naming the flag
     c100 = os.path.join(tmp, "c100")
     run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", c100, "--lang", "en", "--impassable-max-m", "100"])
