@@ -796,6 +796,24 @@ cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int6
     return st;
 }
 
+cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint32_t *mult, size_t n_src, uint32_t limit_ms,
+                                 uint32_t *cnt)
+{
+    const cc__demand *dem = &w->reg->dem;
+    cc__hybrid h = {0};
+    cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
+    const double limit_s = search_limit_s(w, limit_ms);
+    for (size_t i = 0; i < n_src && !st; i++) {
+        if (src_cell[i] < 0 || !mult[i]) continue;
+        cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
+        if ((st = cc__hybrid_run(ctx, &h, &seed, 1, w->dir, limit_s))) break;
+        for (size_t k = 0; k < dem->n; k++)
+            if (dem_ms(w, h.cost, k) <= limit_ms) cnt[k] += mult[i];
+    }
+    cc__hybrid_free(&h);
+    return st;
+}
+
 /* ---- the coverage run's step, in named steps ------------------------------------------------------ */
 
 /* Facilities: the cell that holds each one; a warning naming those left out, an error when none

@@ -85,6 +85,10 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
  * @p limit_ms. */
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                                    uint32_t limit_ms, uint8_t *cnt);
+/* cnt[i] += mult[k] for every source k (src_cell >= 0) that reaches demand point i within
+ * @p limit_ms (MEXCLP's ambulance counts). */
+cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint32_t *mult, size_t n_src, uint32_t limit_ms,
+                                 uint32_t *cnt);
 /* The friction model's block of summary.json: model, neighbours, the input files, @p halo_cells
  * (a tiled run's halo; < 0: none) and what no road access means. NULL when out of memory. */
 struct json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells);

@@ -208,8 +208,6 @@ static cc_status check_opts(run *r)
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
     if (r->fric && o->capable_tiers)
         return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) times its legs on the roads; it does not work with parameter offroad friction yet");
-    if (r->fric && o->model == CC_SITE_MEXCLP)
-        return cc__fail(ctx, CC_ERR_PARAM, "The model mexclp counts ambulances on the roads; it does not work with parameter offroad friction yet");
     if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->in.roads && o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
@@ -725,6 +723,19 @@ static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t 
     cc_status st;
     size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
     memset(cnt, 0, r->reg.dem.n * sizeof(uint32_t));
+    if (r->fric) { /* from the cells the stations stand on, over cells and roads */
+        int64_t *cell = cc__malloc_array(nf + ns ? nf + ns : 1, sizeof(int64_t));
+        uint32_t *m = cc__malloc_array(nf + ns ? nf + ns : 1, sizeof(uint32_t));
+        st = (!cell || !m) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+        for (size_t k = 0; k < nf + ns && !st; k++) {
+            cell[k] = k < nf ? r->fcell[k] : r->ccell[sites[k - nf]];
+            m[k] = k < nf ? (r->fixed[k] ? 1 : 0) : mult[k - nf];
+        }
+        if (!st) st = cc__offroad_count_mult(ctx, &r->off, cell, m, nf + ns, r->T_ms, cnt);
+        free(cell);
+        free(m);
+        return st;
+    }
     cc__loc_index ix;
     cc__reach_ws ws;
     if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) return st;

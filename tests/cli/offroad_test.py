@@ -557,8 +557,6 @@ def case_site_agrees(tmp):
     # not yet with the friction model: refused with the reason, nothing written
     expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--out", os.path.join(tmp, "em")], 2,
                  "--capable-tiers", "--offroad friction")
-    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--model", "mexclp", "--out", os.path.join(tmp, "em")], 2,
-                 "mexclp", "--offroad friction")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
@@ -1056,6 +1054,28 @@ def case_emergency(tmp):
     run(a)
     w2 = cli_test.load_summary(c2)["population_within_min"][f"{T:g}"]
     check(abs(w2 - ss["coverage"]["covered_after"]) < 1e-6, f"coverage --emergency of the sites {w2} != site's {ss['coverage']['covered_after']}")
+    # MEXCLP (ambulances busy a fraction q of the time): expected coverage sum w (1 - q^n), n the ambulances
+    # within T of each cell counted with the forward reference
+    q = 0.3
+    mx = os.path.join(tmp, "mx")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "3", "--minutes", f"{T:g}", "--emergency",
+                             "--dispatch-minutes", f"{D:g}", "--model", "mexclp", "--busy-fraction", str(q), "--max-per-station", "2",
+                             "--exact", "--out", mx])
+    sx = cli_test.load_summary(mx)
+    av = sx["availability"]
+    reach = lambda cells: offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, cells, roads, forward=True),
+                                                         spm, ex, ny)[0] <= lim
+    cell_of = {f"C{i}": r * W + c for i, (c, r) in enumerate(cand_cells)}
+    n_before = reach([fixed_cell]).astype(float)
+    n_after = n_before.copy()
+    for x in sx["proposed_sites"]:
+        n_after += x["ambulances"] * reach([cell_of[x["name"]]])
+    check(sum(x["ambulances"] for x in sx["proposed_sites"]) == 3, f"mexclp ambulances {sx['proposed_sites']}")
+    for what, mine, ref in (("expected before", av["expected_covered_before"], float(np.sum(1 - q ** n_before))),
+                            ("expected after", av["expected_covered_after"], float(np.sum(1 - q ** n_after))),
+                            ("covered twice after", av["covered_twice_after"], float(np.sum(n_after >= 2)))):
+        check(abs(mine - ref) <= 1e-6 * ref + 0.01, f"mexclp with friction, {what}: summary.json {mine:.3f}, the forward reference {ref:.3f}")
+    check(abs(sx["solution"]["objective"] - av["expected_covered_after"]) < 0.01, "mexclp objective != fresh expected coverage")
     # the emergency chain still times its legs on the roads: refused with the friction model
     expect_error(tmp, cc_args(paths, os.path.join(tmp, "ch"), *off, "--chain", "--station-tiers", "clinic"), 2, "--chain", "--offroad friction")
     print(f"emergency: coverage equals the forward reference ({n} cells, {worst:.3f} ms; the directions differ by up to {np.max(diff):.0f} s); "
