@@ -456,12 +456,13 @@ static cc_status move_impassable(cc_ctx *ctx, const cc_offroad_opts *o, cc__offr
             if (!(w->dwalk_s = cc__calloc_array(dem->n ? dem->n : 1, sizeof(double)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         }
         const int r0 = (int)(c0 / f->w), col0 = (int)(c0 % f->w);
-        const int ky = (int)floor(max_m / f->ny[r0]) + 1, kx = (int)floor(max_m / f->ex[r0]) + 1;
+        const int ky = (int)floor(max_m / f->ny[r0]) + 1;
         int64_t best = -1;
         double bd = INFINITY;
         for (int r = r0 - ky; r <= r0 + ky; r++) {
             if (r < 0 || r >= f->h) continue;
             const double ex = 0.5 * (f->ex[r0] + f->ex[r]), ny = 0.5 * (f->ny[r0] + f->ny[r]);
+            const int kx = (int)floor(max_m / ex) + 1; /* this row's columns within max_m */
             for (int c = col0 - kx; c <= col0 + kx; c++) {
                 if (c < 0 || c >= f->w || !(f->spm[(size_t)r * f->w + c] < INFINITY)) continue;
                 double d = hypot((c - col0) * ex, (r - r0) * ny);
