@@ -31,6 +31,9 @@ typedef struct cc_offroad_result {
     bool cell_for_cell;               /**< the friction inputs were on the population grid (no resampling) */
     double population_impassable;     /**< on a barrier, nodata or outside the friction surface */
     double population_enclosed;       /**< on a passable cell from which no facility is reachable */
+    double population_moved;          /**< on an impassable cell, given the time of the nearest passable cell (@since 0.6) */
+    size_t points_moved;              /**< demand points (cells, villages) so moved */
+    double moved_max_m;               /**< the farthest such move, metres (0: none) */
     double mean_offroad_min, mean_road_min; /**< population-weighted means over the people who reach a facility */
     double population_road_on_foot[3];      /**< reaching a road on foot within 15, 30, 60 minutes */
     double bytes_per_cell;

@@ -64,6 +64,16 @@ typedef enum cc_offroad_model {
     CC_OFFROAD_FRICTION = 1  /**< one search over the cells of a friction surface and the roads */
 } cc_offroad_model;
 
+/** People on populated impassable cells (water or nodata under a populated cell: the rasters'
+ *  misalignment along coasts and rivers) with the friction model. @since 0.6 */
+typedef enum cc_impassable_rule {
+    CC_IMPASSABLE_NEAREST = 0, /**< the time of the nearest passable cell within impassable_max_m, plus the walk to it at that cell's speed */
+    CC_IMPASSABLE_NONE = 1     /**< no time: listed as impassable_cell */
+} cc_impassable_rule;
+
+/** Default of cc_offroad_opts.impassable_max_m (metres, centre to centre). */
+#define CC_IMPASSABLE_MAX_M_DEFAULT 250.0
+
 /** Inputs of the friction model (all borrowed; NULL: not used). @since 0.5 */
 typedef struct cc_offroad_opts {
     cc_offroad_model model;
@@ -73,6 +83,8 @@ typedef struct cc_offroad_opts {
     const char *water;     /**< polygons and lines that are impassable except on a road across them */
     const char *ferries;   /**< lines (OSM route=ferry): timed links between the cells at their ends */
     int neighbours;        /**< 8 or 16 (knight's moves); 0: 16 */
+    cc_impassable_rule impassable; /**< people on impassable cells (@since 0.6) */
+    double impassable_max_m;       /**< farthest move of CC_IMPASSABLE_NEAREST, metres; 0: CC_IMPASSABLE_MAX_M_DEFAULT (@since 0.6) */
 } cc_offroad_opts;
 
 /** The inputs of a run. Zero-initialise, then set the paths the run needs (roads and

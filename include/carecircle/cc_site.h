@@ -309,6 +309,9 @@ typedef struct cc_site_result {
     double unserved_within_new;                      /**< within T of a new site (and of no existing
                                                           facility) but beyond the capacities */
     double capacity_new;                             /**< sum of the new sites' capacities */
+    /* friction model (@since 0.6): people on impassable cells given the time of the nearest passable cell */
+    double population_moved, moved_max_m;
+    size_t points_moved;
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

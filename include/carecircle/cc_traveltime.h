@@ -52,6 +52,9 @@ typedef struct cc_traveltime_result {
     size_t n_sets;                    /**< bands: all facilities, then each tier */
     double road_ways_read;            /**< summed over tiles: the halo's reading overhead */
     double t_total_s;
+    /* friction model (@since 0.6): people on impassable cells given the time of the nearest passable cell */
+    double population_moved, moved_max_m;
+    size_t points_moved;
 } cc_traveltime_result;
 
 /** Compute travel_time.tif (COG, one Float32 band per facility set, minutes, nodata -9999

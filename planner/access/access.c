@@ -2,6 +2,7 @@
  * access.c - nearest-facility times (multi-source Dijkstra per facility set) and bounded
  * reach enumeration (coverage sets), see access_internal.h.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,10 @@ cc_status cc__join_points(cc_ctx *ctx, const cc__snap_index *snap, const cc_prof
     *join = cc__malloc_array(n, sizeof(cc__join));
     *off = cc__malloc_array(n, sizeof(uint32_t));
     if (!*join || !*off) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory joining %zu points to roads", n);
+    if (!snap) { /* no road network (a friction surface only): no point joins */
+        for (size_t i = 0; i < n; i++) (*join)[i] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, (*off)[i] = CC_INF_COST;
+        return CC_OK;
+    }
     cc__snap_many(snap, x, y, n, cc_profile_get_max_snap_m(profile), cc_ctx_get_threads(ctx), cc__interrupt_flag(ctx), *join);
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while joining points to roads");
     double kmh = cc_profile_get_offroad_speed_kmh(profile);

@@ -42,7 +42,8 @@ static inline uint32_t cc__along(const cc_graph *g, uint32_t a, double from, dou
 
 /* Join @p n points to the drivable network (nearest arc within the profile's maximum snap
  * distance, in parallel) and their off-road legs in ms (CC_INF_COST when not joined). Allocates
- * *join and *off (owned by the caller, also on failure); CC_ERR_INTERRUPTED on SIGINT/SIGTERM. */
+ * *join and *off (owned by the caller, also on failure); CC_ERR_INTERRUPTED on SIGINT/SIGTERM.
+ * @p snap NULL (no road network): no point joins. */
 cc_status cc__join_points(cc_ctx *ctx, const cc__snap_index *snap, const cc_profile *profile, const double *x,
                           const double *y, size_t n, cc__join **join, uint32_t **off);
 

@@ -136,7 +136,7 @@ int cli_mpi_begin(cli_env *env, struct cc_mpi **mpi);
 enum {
     CLI_O_ROADS = 256, CLI_O_ROADS_LAYER, CLI_O_CLASS, CLI_O_SPEED, CLI_O_POP, CLI_O_POPF, CLI_O_FAC, CLI_O_LON, CLI_O_LAT,
     CLI_O_TIERF, CLI_O_TIERS, CLI_O_NAMEF, CLI_O_FWHERE, CLI_O_ADMIN, CLI_O_ADMINN, CLI_O_ADMINC, CLI_O_PROFILE, CLI_O_CRS,
-    CLI_O_ENC, CLI_O_OFFROAD, CLI_O_FRICTION, CLI_O_DEM, CLI_O_LANDCOVER, CLI_O_WATER, CLI_O_FERRIES, CLI_O_NEIGHBOURS, CLI_O_OWN
+    CLI_O_ENC, CLI_O_OFFROAD, CLI_O_FRICTION, CLI_O_DEM, CLI_O_LANDCOVER, CLI_O_WATER, CLI_O_FERRIES, CLI_O_NEIGHBOURS, CLI_O_IMPASSABLE, CLI_O_IMPASSABLE_M, CLI_O_OWN
 };
 #define CLI_INPUT_LONGOPTS                                                                                                    \
     {"roads", 1, 0, CLI_O_ROADS}, {"roads-layer", 1, 0, CLI_O_ROADS_LAYER}, {"class-field", 1, 0, CLI_O_CLASS},                \
@@ -147,7 +147,8 @@ enum {
         {"admin-code-field", 1, 0, CLI_O_ADMINC}, {"profile", 1, 0, CLI_O_PROFILE}, {"crs", 1, 0, CLI_O_CRS}, \
         {"encoding", 1, 0, CLI_O_ENC}, {"offroad", 1, 0, CLI_O_OFFROAD}, {"friction", 1, 0, CLI_O_FRICTION},                  \
         {"dem", 1, 0, CLI_O_DEM}, {"landcover", 1, 0, CLI_O_LANDCOVER}, {"water", 1, 0, CLI_O_WATER},                          \
-        {"ferries", 1, 0, CLI_O_FERRIES}, {"neighbours", 1, 0, CLI_O_NEIGHBOURS}
+        {"ferries", 1, 0, CLI_O_FERRIES}, {"neighbours", 1, 0, CLI_O_NEIGHBOURS},                                              \
+        {"impassable-population", 1, 0, CLI_O_IMPASSABLE}, {"impassable-max-m", 1, 0, CLI_O_IMPASSABLE_M}
 #define CLI_INPUT_CASES(o)                                                                                                    \
     case CLI_O_ROADS: (o).in.roads = optarg; break;                                                                              \
     case CLI_O_ROADS_LAYER: (o).in.roads_layer = optarg; break;                                                                  \
@@ -170,6 +171,8 @@ enum {
     case CLI_O_ENC: (o).in.encoding = optarg; break;                                                                             \
     case CLI_O_OFFROAD:                                                                                                          \
     case CLI_O_NEIGHBOURS:                                                                                                       \
+    case CLI_O_IMPASSABLE:                                                                                                       \
+    case CLI_O_IMPASSABLE_M:                                                                                                     \
         if (cli_offroad_opt(cmd.name, c, optarg, &(o).in.offroad)) return CLI_EXIT_USAGE;                                     \
         break;                                                                                                                   \
     case CLI_O_FRICTION: (o).in.offroad.friction = optarg; break;                                                                \
@@ -178,7 +181,8 @@ enum {
     case CLI_O_WATER: (o).in.offroad.water = optarg; break;                                                                      \
     case CLI_O_FERRIES: (o).in.offroad.ferries = optarg; break
 
-/* --offroad straight|friction and --neighbours 8|16 into @p o; 0, or CLI_EXIT_USAGE after a usage
+/* --offroad straight|friction, --neighbours 8|16, --impassable-population nearest|none and
+ * --impassable-max-m M into @p o; 0, or CLI_EXIT_USAGE after a usage
  * error naming @p cmd. */
 int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o);
 /* The help lines of the off-road options (coverage, site, traveltime). */
@@ -194,6 +198,10 @@ int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
     "  --water W              polygons and lines, impassable except on a road across them\n"                                   \
     "  --ferries F            lines (OSM route=ferry): links between the cells at their ends (profile\n"                      \
     "                         ferry_wait_min, default 60, plus the length at ferry_kmh, default 5)\n"                          \
-    "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n\n"
+    "  --neighbours 8|16      moves between cells (default 16: with the knight's moves of r.cost -k)\n"                        \
+    "  --impassable-population nearest|none\n"                                                                                  \
+    "                         people on water or nodata cells: the time of the nearest passable cell\n"                       \
+    "                         within --impassable-max-m M metres (default 250) plus the walk (nearest,\n"                      \
+    "                         the default), or no time (none)\n\n"
 
 #endif

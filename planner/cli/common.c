@@ -164,7 +164,7 @@ static const struct {
     {"max_memory_bytes", "--max-memory"}, {"tile_cells", "--tile"}, {"halo_m", "--halo-km"}, {"model", "--model"},
     {"emergency", "--emergency"}, {"lang", "--lang"}, {"headline", "--headline"}, {"title", "--title"},
     {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
-    {"landcover", "--landcover"}, {"water", "--water"}, {"ferries", "--ferries"}, {"neighbours", "--neighbours"},
+    {"landcover", "--landcover"}, {"water", "--water"}, {"ferries", "--ferries"}, {"neighbours", "--neighbours"}, {"impassable_population", "--impassable-population"}, {"impassable_max_m", "--impassable-max-m"},
     {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
     {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
     {"capacity_minutes", "--capacity-minutes"}, {"busy_fraction", "--busy-fraction"}, {"max_per_station", "--max-per-station"}, {"capacity_persons", "--site-capacity"},
@@ -341,7 +341,16 @@ int cli_parse_minutes(const char *cmd, const char *s, double *minutes, size_t *n
 
 int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
 {
-    if (c == CLI_O_NEIGHBOURS) {
+    if (c == CLI_O_IMPASSABLE) {
+        if (strcmp(arg, "nearest") && strcmp(arg, "none")) return cli_usage_error(cmd, "--impassable-population '%s' must be nearest or none", arg);
+        o->impassable = !strcmp(arg, "none") ? CC_IMPASSABLE_NONE : CC_IMPASSABLE_NEAREST;
+    } else if (c == CLI_O_IMPASSABLE_M) {
+        char *end;
+        double v = strtod(arg, &end);
+        if (*end || end == arg || !(v > 0 && v <= 100000))
+            return cli_usage_error(cmd, "--impassable-max-m '%s' must be a distance in metres above 0, at most 100000", arg);
+        o->impassable_max_m = v;
+    } else if (c == CLI_O_NEIGHBOURS) {
         if (strcmp(arg, "8") && strcmp(arg, "16")) return cli_usage_error(cmd, "--neighbours '%s' must be 8 or 16", arg);
         o->neighbours = atoi(arg);
     } else if (!strcmp(arg, "straight") || !strcmp(arg, "friction")) {
@@ -442,8 +451,9 @@ int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *
         *minutes = cmd->minutes;
         *n_minutes = cmd->n_minutes;
     }
-    /* --roads may be left out with --friction (coverage: travel over the friction surface only) */
-    bool roads_optional = !strcmp(cmd->name, "coverage") && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
+    /* --roads may be left out with --friction (coverage, site, traveltime: travel over the friction surface only) */
+    bool roads_optional = (!strcmp(cmd->name, "coverage") || !strcmp(cmd->name, "site") || !strcmp(cmd->name, "traveltime")) &&
+                          in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
     return cli_require(cmd, !in->roads && !roads_optional       ? "--roads"
                             : !in->population                   ? "--population"
                             : need_facilities && !in->facilities ? "--facilities"

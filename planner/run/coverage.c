@@ -168,6 +168,8 @@ static cc_status check_opts(run *r)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameters station_tiers, capable_tiers and on_scene_minutes belong to the emergency chain (parameter chain)");
     if (!o->chain && !o->emergency && o->dispatch_minutes)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter dispatch_minutes belongs to the emergency chain or the emergency direction (parameters chain, emergency)");
+    if (o->chain && o->in.offroad.model == CC_OFFROAD_FRICTION)
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter chain) times its legs on the roads; it does not work with parameter offroad friction yet");
     return CC_OK;
 }
 
@@ -230,7 +232,7 @@ static cc_status compute(run *r)
             r->gfac = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
             if (!r->gtime || !r->gfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the travel-time grid");
         }
-        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass, r->fstart,
+        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->dir, r->delay_ms, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass, r->fstart,
                                    r->reach, r->nb, r->bands_ms, &r->stage, &r->offroad);
     }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dir, r->dtime,

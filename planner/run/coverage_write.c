@@ -14,6 +14,7 @@
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_version.h"
 #include "../isochrone/isochrone_internal.h"
+#include "offroad_internal.h"
 #include "run_internal.h"
 
 #define NODATA_MIN (-9999.0)
@@ -751,6 +752,7 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(x, "transfer_points", json_object_new_int64((int64_t)q->transfer_points));
         json_object_object_add(x, "population_impassable_cell", cc__json_num(q->population_impassable, 3));
         json_object_object_add(x, "population_barrier_enclosed", cc__json_num(q->population_enclosed, 3));
+        json_object_object_add(x, "impassable_population", cc__offroad_impassable_json(&o->in.offroad, q->population_moved, q->points_moved, q->moved_max_m));
         json_object_object_add(x, "mean_offroad_minutes", cc__json_num(q->mean_offroad_min, 3));
         json_object_object_add(x, "mean_road_minutes", cc__json_num(q->mean_road_min, 3));
         json_object_object_add(y, "15", cc__json_num(q->population_road_on_foot[0], 3));

@@ -159,9 +159,9 @@ static bool roadless(const cc_inputs *in, const cc__region_opts *o)
     return !in->roads && o->roads_optional && in->offroad.model == CC_OFFROAD_FRICTION && in->offroad.friction;
 }
 
-/* No road file: an empty network in the working CRS, the one given or the UTM zone of the
- * population raster's centre. */
-static cc_status empty_roads(cc_ctx *ctx, const cc_inputs *in, cc_roads **out)
+/* No road file: an empty network in the working CRS, @p work_wkt (a tile's), the one given or
+ * the UTM zone of the population raster's centre. */
+static cc_status empty_roads(cc_ctx *ctx, const cc_inputs *in, const char *work_wkt, cc_roads **out)
 {
     cc_status st = CC_OK;
     OGRSpatialReferenceH dst = NULL;
@@ -171,7 +171,9 @@ static cc_status empty_roads(cc_ctx *ctx, const cc_inputs *in, cc_roads **out)
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
     cc__strtab_init(&r->strings);
-    if (in->crs) {
+    if (work_wkt) {
+        if (!(dst = cc__srs_from_wkt(work_wkt))) st = cc__fail(ctx, CC_ERR_CRS, "Unable to read the working CRS");
+    } else if (in->crs) {
         if (!(st = cc__srs_from_user(ctx, in->crs, &dst))) st = cc__check_metric(ctx, dst, in->crs);
     } else {
         cc__gdal_init();
@@ -247,9 +249,13 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
     if (o->halo_m > 0) {
         if ((st = read_population(ctx, in, o, o->work_wkt, r))) return st;
         if (r->dem.n == 0) return CC_OK; /* an empty tile: nothing else to read */
-        if ((st = read_roads_near(ctx, in, o, r))) return st;
+        if (roadless(in, o)) {
+            if ((st = empty_roads(ctx, in, o->work_wkt, &r->roads))) return st;
+        } else if ((st = read_roads_near(ctx, in, o, r))) {
+            return st;
+        }
     } else if (roadless(in, o)) {
-        if ((st = empty_roads(ctx, in, &r->roads))) return st;
+        if ((st = empty_roads(ctx, in, o->work_wkt, &r->roads))) return st;
     } else {
         cc__info(ctx, "Reading roads...");
         cc_roads_opts ro = roads_opts(in, o);

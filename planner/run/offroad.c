@@ -26,12 +26,18 @@
 cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o)
 {
     if (o->model != CC_OFFROAD_FRICTION) {
+        if (o->impassable || o->impassable_max_m)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameters impassable_population and impassable_max_m need parameter offroad friction");
         if (o->friction || o->dem || o->landcover || o->water || o->ferries)
             return cc__fail(ctx, CC_ERR_PARAM, "Parameters friction, dem, landcover, water and ferries need parameter offroad friction");
         return CC_OK;
     }
     if (o->neighbours != 0 && o->neighbours != 8 && o->neighbours != 16)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter neighbours must be 8 or 16, got %d", o->neighbours);
+    if (o->impassable != CC_IMPASSABLE_NEAREST && o->impassable != CC_IMPASSABLE_NONE)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter impassable_population must be nearest or none");
+    if (!(o->impassable_max_m >= 0 && o->impassable_max_m <= 100000))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter impassable_max_m must be from 0 to 100000 metres, got %g", o->impassable_max_m);
     if (o->friction && (o->dem || o->landcover))
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter friction replaces landcover and dem: give either the friction raster or them");
     return CC_OK;
@@ -350,6 +356,28 @@ static inline uint32_t to_ms(double s)
     return ms >= (double)CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)ms;
 }
 
+/* A label in whole milliseconds plus the model's delay (the emergency dispatch), as the road
+ * model adds it. */
+static inline uint32_t with_delay(const cc__offroad *w, uint32_t t)
+{
+    if (t == CC_INF_COST || !w->delay_ms) return t;
+    uint64_t s = (uint64_t)t + w->delay_ms;
+    return s >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)s;
+}
+
+/* Demand point @p i's time (ms, delay included) in the labels @p cost. */
+static inline uint32_t dem_ms(const cc__offroad *w, const double *cost, size_t i)
+{
+    return with_delay(w, to_ms(cc__offroad_dem_cost(w, cost, i)));
+}
+
+/* The bound of a search whose times, delay included, must stay within @p limit_ms (seconds). */
+static inline double search_limit_s(const cc__offroad *w, uint32_t limit_ms)
+{
+    if (limit_ms == CC_INF_COST) return INFINITY;
+    return limit_ms < w->delay_ms ? -1.0 : (limit_ms - w->delay_ms) / 1000.0 + 0.001;
+}
+
 /* ---- the prepared model: surface, ferries, road links ------------------------------------------ */
 
 cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg)
@@ -399,11 +427,70 @@ static int run_threads(cc_ctx *ctx)
     return n < 1 ? 1 : n;
 }
 
+double cc__offroad_impassable_max_m(const cc_offroad_opts *o)
+{
+    return o->impassable != CC_IMPASSABLE_NEAREST ? 0.0 : o->impassable_max_m > 0 ? o->impassable_max_m : CC_IMPASSABLE_MAX_M_DEFAULT;
+}
+
+/* People on an impassable cell (parameter impassable nearest): the cell takes the time of the
+ * passable cell whose centre is nearest to its own, at most max_m away (the distance of a move
+ * between them, hypot(dc * mean ex, dr * mean ny), as a search's step; ties to the first in row
+ * order), plus that distance walked at that cell's seconds per metre (flat: the impassable cell
+ * has no trustworthy elevation). Farther away they stay impassable. */
+static cc_status move_impassable(cc_ctx *ctx, const cc_offroad_opts *o, cc__offroad *w, cc_offroad_result *res)
+{
+    const double max_m = cc__offroad_impassable_max_m(o);
+    const cc__demand *dem = &w->reg->dem;
+    const cc__friction *f = &w->f;
+    w->move_max_m = max_m;
+    if (!(max_m > 0)) return CC_OK;
+    for (size_t i = 0; i < dem->n; i++) {
+        int64_t c0 = w->dcell[i];
+        if (f->spm[c0] < INFINITY) continue;
+        if (!w->dwalk_s) {
+            if (!w->dcell_own) {
+                if (!(w->dcell_own = cc__malloc_array(dem->n ? dem->n : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+                memcpy(w->dcell_own, w->dcell, dem->n * sizeof(int64_t));
+                w->dcell = w->dcell_own;
+            }
+            if (!(w->dwalk_s = cc__calloc_array(dem->n ? dem->n : 1, sizeof(double)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        }
+        const int r0 = (int)(c0 / f->w), col0 = (int)(c0 % f->w);
+        const int ky = (int)floor(max_m / f->ny[r0]) + 1;
+        int64_t best = -1;
+        double bd = INFINITY;
+        for (int r = r0 - ky; r <= r0 + ky; r++) {
+            if (r < 0 || r >= f->h) continue;
+            const double ex = 0.5 * (f->ex[r0] + f->ex[r]), ny = 0.5 * (f->ny[r0] + f->ny[r]);
+            const int kx = (int)floor(max_m / ex) + 1; /* this row's columns within max_m */
+            for (int c = col0 - kx; c <= col0 + kx; c++) {
+                if (c < 0 || c >= f->w || !(f->spm[(size_t)r * f->w + c] < INFINITY)) continue;
+                double d = hypot((c - col0) * ex, (r - r0) * ny);
+                if (d <= max_m && d < bd) {
+                    bd = d;
+                    best = (int64_t)r * f->w + c;
+                }
+            }
+        }
+        if (best < 0) continue;
+        w->dcell_own[i] = best;
+        w->dwalk_s[i] = bd * (double)f->spm[best];
+        res->population_moved += dem->pop[i];
+        res->points_moved++;
+        if (bd > res->moved_max_m) res->moved_max_m = bd;
+    }
+    if (res->points_moved)
+        cc__info(ctx, "%.0f people on %zu impassable cells take the time of the nearest passable cell (at most %.0f m away, the farthest %.0f m)",
+                 res->population_moved, res->points_moved, max_m, res->moved_max_m);
+    return CC_OK;
+}
+
 cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res)
 {
     memset(w, 0, sizeof(*w));
     memset(res, 0, sizeof(*res));
     w->reg = reg;
+    w->dir = CC_REVERSE;
     const cc__demand *dem = &reg->dem;
     if (!dem->is_raster && !reg->grid.n)
         return cc__fail(ctx, CC_ERR_INTERNAL, "Village points need the travel-time grid before the friction model");
@@ -437,6 +524,7 @@ cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         if (st) return st;
         w->dcell = w->dcell_own;
     }
+    if ((st = move_impassable(ctx, o, w, res))) return st;
     res->transfer_points = w->rl.n_tp;
     res->neighbours = w->f.n_nb;
     res->t_surface_s = cc__now() - t0;
@@ -459,6 +547,7 @@ void cc__offroad_free(cc__offroad *w)
     cc__roadlink_free(&w->rl);
     cc__friction_free(&w->f);
     free(w->dcell_own);
+    free(w->dwalk_s);
     memset(w, 0, sizeof(*w));
 }
 
@@ -500,14 +589,14 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
         st = cc__hybrid_init(ctx, &w->f, links(w), &own);
         h = &own;
     }
-    if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), CC_REVERSE, INFINITY);
+    if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), w->dir, INFINITY);
     for (size_t i = 0; i < dem->n && !st; i++) {
         int64_t c = w->dcell[i];
-        dtime[i] = to_ms(h->cost[c]);
+        dtime[i] = dem_ms(w, h->cost, i);
         if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
-        gtime[c] = to_ms(h->cost[c]);
+        gtime[c] = with_delay(w, to_ms(h->cost[c]));
         if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
     }
     cc__hybrid_free(&own);
@@ -529,7 +618,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
     const int threads = run_threads(ctx);
     cc_status *tst = cc__calloc_array((size_t)threads, sizeof(cc_status)), st = CC_OK;
     if (!tst) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    const double limit_s = limit_ms / 1000.0 + 0.001;
+    const double limit_s = search_limit_s(w, limit_ms);
     uint64_t n_settled = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads) reduction(+ : n_settled)
@@ -549,7 +638,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
         for (size_t i = 0; i < n_src; i++) {
             if (tst[tid] || src_cell[i] < 0 || (in_set && !in_set[i])) continue;
             cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
-            if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, CC_REVERSE, limit_s))) continue;
+            if ((tst[tid] = cc__hybrid_run(&tctx, hp, &seed, 1, w->dir, limit_s))) continue;
             n_settled += hp->settled;
             fn(user, tid, i, hp);
         }
@@ -568,7 +657,7 @@ static cc_status each_source(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h0, 
 /* reach: population within each band of each facility on its own */
 typedef struct reach_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     size_t nb;
     const uint32_t *bands_ms;
     double *reach;
@@ -580,7 +669,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
     const reach_job *j = user;
     double acc[CC_MAX_BANDS] = {0};
     for (size_t k = 0; k < j->dem->n; k++) {
-        uint32_t t = to_ms(h->cost[j->dcell[k]]);
+        uint32_t t = dem_ms(j->w, h->cost, k);
         for (size_t b = 0; b < j->nb; b++)
             if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
     }
@@ -590,7 +679,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
 /* coverage sets: per candidate, the demand points within the limit that it would improve */
 typedef struct sets_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     const uint32_t *keep_lt;
     uint32_t limit_ms;
     bool store_times;
@@ -607,7 +696,7 @@ static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
     uint32_t *d = NULL, *t = NULL;
     for (size_t i = 0; i < s->dem->n; i++) {
         if (s->keep_lt && !s->keep_lt[i]) continue;
-        uint32_t tm = to_ms(h->cost[s->dcell[i]]);
+        uint32_t tm = dem_ms(s->w, h->cost, i);
         if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -635,7 +724,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 {
     memset(out, 0, sizeof(*out));
     const cc__demand *dem = &w->reg->dem;
-    sets_job s = {.dem = dem, .dcell = w->dcell, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
+    sets_job s = {.dem = dem, .w = w, .keep_lt = keep_lt, .limit_ms = limit_ms, .store_times = store_times,
                   .dem_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)),
                   .t_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t *)), .n_of = cc__calloc_array(n_cand ? n_cand : 1, sizeof(size_t))};
     cc_status st = (!s.dem_of || !s.t_of || !s.n_of) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
@@ -677,7 +766,7 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
 /* within: how many sources (at most 2) reach each demand point within the limit */
 typedef struct count_job {
     const cc__demand *dem;
-    const int64_t *dcell;
+    const cc__offroad *w;
     uint32_t limit_ms;
     uint8_t *cnt;
 } count_job;
@@ -688,21 +777,39 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)i;
     count_job *c = user;
     for (size_t k = 0; k < c->dem->n; k++)
-        if (to_ms(h->cost[c->dcell[k]]) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+        if (dem_ms(c->w, h->cost, k) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                                    uint32_t limit_ms, uint8_t *cnt)
 {
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
-    count_job c = {.dem = &w->reg->dem, .dcell = w->dcell, .limit_ms = limit_ms, .cnt = cnt};
+    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
-    const double limit_s = limit_ms / 1000.0 + 0.001;
+    const double limit_s = search_limit_s(w, limit_ms);
     for (size_t i = 0; i < n_src && !st; i++) {
         if (src_cell[i] < 0 || (in_set && !in_set[i])) continue;
         cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
-        if (!(st = cc__hybrid_run(ctx, &h, &seed, 1, CC_REVERSE, limit_s))) count_one(&c, 0, i, &h);
+        if (!(st = cc__hybrid_run(ctx, &h, &seed, 1, w->dir, limit_s))) count_one(&c, 0, i, &h);
+    }
+    cc__hybrid_free(&h);
+    return st;
+}
+
+cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint32_t *mult, size_t n_src, uint32_t limit_ms,
+                                 uint32_t *cnt)
+{
+    const cc__demand *dem = &w->reg->dem;
+    cc__hybrid h = {0};
+    cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
+    const double limit_s = search_limit_s(w, limit_ms);
+    for (size_t i = 0; i < n_src && !st; i++) {
+        if (src_cell[i] < 0 || !mult[i]) continue;
+        cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
+        if ((st = cc__hybrid_run(ctx, &h, &seed, 1, w->dir, limit_s))) break;
+        for (size_t k = 0; k < dem->n; k++)
+            if (dem_ms(w, h.cost, k) <= limit_ms) cnt[k] += mult[i];
     }
     cc__hybrid_free(&h);
     return st;
@@ -744,7 +851,11 @@ void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w)
         p_all += dem->pop[i];
         if (!(w->f.spm[w->dcell[i]] < INFINITY)) p_block += dem->pop[i];
     }
-    if (p_block > 0)
+    if (p_block > 0 && w->move_max_m > 0)
+        cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) with no passable cell "
+                      "within %.0f m and get no time; they are listed as impassable_cell",
+                 p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0, w->move_max_m);
+    else if (p_block > 0)
         cc__warn(ctx, "%.0f people (%.1f%%) live on impassable cells (water, nodata or outside the friction inputs) and get no time; "
                       "they are listed as impassable_cell",
                  p_block, p_all > 0 ? 100.0 * p_block / p_all : 0.0);
@@ -775,7 +886,7 @@ static cc_status set_searches(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
             else {
                 pop_reached += pop;
                 road_sum += pop * h->road_s[c];
-                off_sum += pop * (h->cost[c] - h->road_s[c]);
+                off_sum += pop * (cc__offroad_dem_cost(w, h->cost, i) - h->road_s[c]);
             }
         }
         for (size_t c = 0; c < ncell; c++) {
@@ -804,7 +915,7 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     if (!st) {
         static const double lim_min[3] = {15, 30, 60};
         for (size_t i = 0; i < dem->n; i++) {
-            double c = hw.cost[w->dcell[i]];
+            double c = cc__offroad_dem_cost(w, hw.cost, i);
             for (int b = 0; b < 3; b++)
                 if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
         }
@@ -814,7 +925,8 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     return st;
 }
 
-cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
+cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
+                              const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
                               const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
 {
@@ -825,6 +937,8 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     cc_status st = cc__offroad_prepare(ctx, o, reg, &w, res);
     const size_t nf = reg->fac->n, ncell = res->cells;
     if (st) goto out;
+    w.dir = dir;
+    w.delay_ms = delay_ms;
     if (!(fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         goto out;
@@ -841,7 +955,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
     if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
     /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
      * reuses the workspace above); each facility's row is its own */
-    reach_job rj = {.dem = &reg->dem, .dcell = w.dcell, .nb = nb, .bands_ms = bands_ms, .reach = reach};
+    reach_job rj = {.dem = &reg->dem, .w = &w, .nb = nb, .bands_ms = bands_ms, .reach = reach};
     for (size_t i = 0; i < nf * nb; i++) reach[i] = 0;
     if ((st = each_source(ctx, &w, &h, fcell, NULL, nf, bands_ms[nb - 1], reach_one, &rj, &res->nodes_settled))) goto out;
     cc__hybrid_free(&h); /* reuse the memory */
@@ -859,6 +973,22 @@ out:
     cc__offroad_free(&w);
     free(fcell);
     return st;
+}
+
+json_object *cc__offroad_impassable_json(const cc_offroad_opts *q, double population_moved, size_t points_moved, double moved_max_m)
+{
+    json_object *x = json_object_new_object();
+    if (!x) return NULL;
+    json_object_object_add(x, "rule", json_object_new_string(q->impassable == CC_IMPASSABLE_NONE ? "none" : "nearest"));
+    if (q->impassable != CC_IMPASSABLE_NONE) {
+        json_object_object_add(x, "max_m", cc__json_num(cc__offroad_impassable_max_m(q), 1));
+        json_object_object_add(x, "means", json_object_new_string("people on an impassable cell take the time of the nearest passable cell within max_m, "
+                                                                  "plus the walk to it at that cell's speed"));
+    }
+    json_object_object_add(x, "population_moved", cc__json_num(population_moved, 3));
+    json_object_object_add(x, "cells_moved", json_object_new_int64((int64_t)points_moved));
+    json_object_object_add(x, "farthest_move_m", cc__json_num(moved_max_m, 1));
+    return x;
 }
 
 json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells)

@@ -16,13 +16,15 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
  * Travel times of every demand point of @p reg (on the population raster's grid, or village points
  * on the grid of cc__region_grid(): then also gtime/gfac of every grid cell, n_sets x cells) with the
  * friction model: the surface from the inputs of @p o, the road links, one search per facility
- * set (row k of @p in_set, n_sets x n_fac) towards the facilities. Fills dtime/dfac (n_sets x
+ * set (row k of @p in_set, n_sets x n_fac) towards the facilities (@p dir CC_REVERSE) or from them
+ * (CC_FORWARD, emergency: @p delay_ms added to every time). Fills dtime/dfac (n_sets x
  * n_dem, CC_INF_COST when none), dpass (1: the point's cell is passable), fstart (1: the facility
  * stands on a passable cell and starts searches), reach (n_fac x nb:
  * population within bands_ms[b] of each facility, whatever the others), the figures of @p res,
  * and writes offroad.tif into @p stage.
  */
-cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, size_t n_sets, const uint8_t *in_set,
+cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
+                              const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
                               const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res);
 
@@ -33,14 +35,31 @@ typedef struct cc__offroad {
     const cc__region *reg; /* borrowed */
     cc__friction f;
     cc__roadlink rl;
-    const int64_t *dcell;  /* the cell of each demand point: the raster's own, or the cell holding a village */
+    const int64_t *dcell;  /* the cell whose time each demand point takes: the raster's own, or the cell holding a
+                            * village, or (parameter impassable) the nearest passable cell to an impassable one */
     int64_t *dcell_own;
+    cc_direction dir;      /* CC_REVERSE (set by cc__offroad_prepare): patient -> source; CC_FORWARD (emergency):
+                            * source -> patient, slopes taken the station's way */
+    uint32_t delay_ms;     /* added to every finite time (the emergency dispatch delay); 0 by default */
+    double move_max_m;     /* the farthest move of parameter impassable (0: none) */
+    double *dwalk_s;       /* seconds walked from a moved point's own cell to dcell (0: not moved); NULL: none moved */
 } cc__offroad;
+
+/* Seconds of demand point @p i in the labels @p cost of a search (INFINITY: not reached): its
+ * cell's, plus the walk of a moved point. */
+static inline double cc__offroad_dem_cost(const cc__offroad *w, const double *cost, size_t i)
+{
+    double c = cost[w->dcell[i]];
+    return w->dwalk_s ? c + w->dwalk_s[i] : c;
+}
 
 /* The straight joins of the region's facilities and demand, for the outputs only: a point far
  * from a road is no error with the friction model (unlike cc__region_join()). */
 cc_status cc__offroad_join(cc_ctx *ctx, cc__region *reg);
-/* Memory check (before any work), surface, ferries and road links; the figures of @p res. */
+/* The farthest move of people on impassable cells under @p o (metres; 0: not moved). */
+double cc__offroad_impassable_max_m(const cc_offroad_opts *o);
+/* Memory check (before any work), surface, ferries and road links, the moves of people on
+ * impassable cells (parameter impassable); the figures of @p res. */
 cc_status cc__offroad_prepare(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc__offroad *w, cc_offroad_result *res);
 void cc__offroad_free(cc__offroad *w);
 /* The highest walking speed on the surface, m/s (Tobler's best downhill factor included with a
@@ -66,8 +85,15 @@ cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *can
  * @p limit_ms. */
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                                    uint32_t limit_ms, uint8_t *cnt);
+/* cnt[i] += mult[k] for every source k (src_cell >= 0) that reaches demand point i within
+ * @p limit_ms (MEXCLP's ambulance counts). */
+cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint32_t *mult, size_t n_src, uint32_t limit_ms,
+                                 uint32_t *cnt);
 /* The friction model's block of summary.json: model, neighbours, the input files, @p halo_cells
  * (a tiled run's halo; < 0: none) and what no road access means. NULL when out of memory. */
 struct json_object *cc__offroad_summary_json(const cc_offroad_opts *q, int halo_cells);
+/* summary.json's "impassable_population" block: the rule of @p q, how many people (on how many
+ * cells or villages) were moved and the farthest move. NULL when out of memory. */
+struct json_object *cc__offroad_impassable_json(const cc_offroad_opts *q, double population_moved, size_t points_moved, double moved_max_m);
 
 #endif

@@ -112,7 +112,7 @@ static void run_free(run *r)
 
 /* A siting run applies the scenario edits and reads admin areas (per-area limits, site names);
  * facilities are optional (fixed and candidate tiers need them). */
-static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true};
+static const cc__region_opts region_opts = {.read_admin = true, .apply_edits = true, .roads_optional = true};
 
 /* MEXCLP: p ambulances, each busy a fraction of the time, at emergency stations. */
 static cc_status check_mexclp(run *r)
@@ -206,9 +206,11 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
-    if (r->fric && (o->emergency || o->capable_tiers))
-        return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction times patients towards the sites; parameters emergency and capable_tiers are not supported with it yet");
+    if (r->fric && o->capable_tiers)
+        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) times its legs on the roads; it does not work with parameter offroad friction yet");
     if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
+    if (!o->in.roads && o->candidate_roads)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give parameter candidate_tiers, candidates or candidate_roads");
@@ -362,6 +364,8 @@ static cc_status offroad_prepare(run *r)
     size_t nf = r->reg.fac ? r->reg.fac->n : 0, n_bad = 0;
     cc_status st;
     if ((st = cc__offroad_prepare(ctx, &r->o->in.offroad, &r->reg, &r->off, &r->offres))) return st;
+    r->off.dir = r->dir; /* emergency: from the station to the patient, slopes taken its way */
+    r->off.delay_ms = r->delay_ms;
     if (!(r->fcell = cc__malloc_array(nf ? nf : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     if (nf && (st = cc__offroad_cells(ctx, &r->off, r->reg.fac->x, r->reg.fac->y, nf, r->fcell, &n_bad))) return st;
     if (n_bad)
@@ -719,6 +723,19 @@ static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t 
     cc_status st;
     size_t nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
     memset(cnt, 0, r->reg.dem.n * sizeof(uint32_t));
+    if (r->fric) { /* from the cells the stations stand on, over cells and roads */
+        int64_t *cell = cc__malloc_array(nf + ns ? nf + ns : 1, sizeof(int64_t));
+        uint32_t *m = cc__malloc_array(nf + ns ? nf + ns : 1, sizeof(uint32_t));
+        st = (!cell || !m) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+        for (size_t k = 0; k < nf + ns && !st; k++) {
+            cell[k] = k < nf ? r->fcell[k] : r->ccell[sites[k - nf]];
+            m[k] = k < nf ? (r->fixed[k] ? 1 : 0) : mult[k - nf];
+        }
+        if (!st) st = cc__offroad_count_mult(ctx, &r->off, cell, m, nf + ns, r->T_ms, cnt);
+        free(cell);
+        free(m);
+        return st;
+    }
     cc__loc_index ix;
     cc__reach_ws ws;
     if ((st = cc__loc_index_build(ctx, r->reg.graph, r->reg.djoin, r->reg.dem.n, &ix))) return st;
@@ -1216,12 +1233,17 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     if ((st = load_inputs(&r))) goto out;
     res->t_load_s = cc__now() - t0;
     t = cc__now();
-    if ((st = cc__region_build(ctx, &r.reg, false))) goto out;
+    if ((st = cc__region_build(ctx, &r.reg, !opts->in.roads))) goto out; /* no roads: a friction surface only */
     res->t_graph_s = cc__now() - t;
     t = cc__now();
     cc__info(ctx, "Joining population, facilities and candidates to roads...");
     if ((st = join_all(&r)) || (st = make_candidates(&r, res))) goto out;
     if (r.fric && (st = cand_cells(&r, res))) goto out;
+    if (r.fric) {
+        res->population_moved = r.offres.population_moved;
+        res->points_moved = r.offres.points_moved;
+        res->moved_max_m = r.offres.moved_max_m;
+    }
     res->t_snap_s = cc__now() - t;
     if (cc__interrupted(ctx)) {
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");

@@ -390,7 +390,9 @@ static json_object *summary_parameters(const cc__site_out *w)
     if (o->candidate_tiers && !o->emergency) json_object_object_add(x, "max_subcentres", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
     json_object_object_add(x, "exact", json_object_new_boolean(o->exact));
     if (o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
-        json_object_object_add(x, "offroad", cc__offroad_summary_json(&o->in.offroad, -1));
+        json_object *of = cc__offroad_summary_json(&o->in.offroad, -1);
+        json_object_object_add(of, "impassable_population", cc__offroad_impassable_json(&o->in.offroad, r->population_moved, r->points_moved, r->moved_max_m));
+        json_object_object_add(x, "offroad", of);
     }
     json_object_object_add(x, "profile", json_object_new_string(r->profile_name));
     json_object_object_add(x, "crs", json_object_new_string(r->crs_name));
@@ -498,7 +500,7 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "model", json_object_new_string(w->model_name));
     json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
     x = json_object_new_object();
-    json_object_object_add(x, "roads", json_object_new_string(o->in.roads));
+    if (o->in.roads) json_object_object_add(x, "roads", json_object_new_string(o->in.roads)); /* none: the friction surface only */
     json_object_object_add(x, "population", json_object_new_string(o->in.population));
     if (o->in.facilities) json_object_object_add(x, "facilities", json_object_new_string(o->in.facilities));
     if (o->candidates) json_object_object_add(x, "candidates", json_object_new_string(o->candidates));

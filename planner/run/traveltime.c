@@ -46,7 +46,7 @@ void cc__tt_tile_rect(const cc__tt_plan *p, int k, int r[4])
 
 /* A tile reads its population window first, then the roads near it; facilities and the
  * profile come from the plan. */
-static const cc__region_opts plan_region_opts = {.need_facilities = true};
+static const cc__region_opts plan_region_opts = {.need_facilities = true, .roads_optional = true};
 
 static cc_status check_opts(cc_ctx *ctx, const cc_traveltime_opts *opts, cc__tt_plan *p)
 {
@@ -201,7 +201,14 @@ static void tile_work_free(tile_work *t)
 /* Cells of the halo: the halo in metres over the smallest cell side of the raster (a grid in
  * degrees: the east-west side at the latitude farthest from the equator), plus the two cells a
  * knight's move crosses. */
+static int cells_for_m(const cc__tt_plan *p, double m);
 static int halo_cells(const cc__tt_plan *p)
+{
+    return cells_for_m(p, p->halo_m);
+}
+
+/* Cells of the population grid spanning @p m metres at least (its narrowest cell side), plus 2. */
+static int cells_for_m(const cc__tt_plan *p, double m)
 {
     const cc__grid *g = &p->grid;
     OGRSpatialReferenceH s = cc__srs_from_wkt(g->wkt);
@@ -215,7 +222,7 @@ static int halo_cells(const cc__tt_plan *p)
         ny *= 110574.0;
     }
     double side = fmin(ex, ny);
-    double n = side > 0 ? ceil(p->halo_m / side) + 2 : 1e9;
+    double n = side > 0 ? ceil(m / side) + 2 : 1e9;
     return n > 1e8 ? 100000000 : (int)n;
 }
 
@@ -247,14 +254,16 @@ static cc_status localise(cc_ctx *tc, const cc__tt_plan *p, const int r[4], cons
  * within T_max equal those of the whole raster. */
 static cc_status tile_compute_friction(cc_ctx *tc, const cc__tt_plan *p, const int r[4], tile_work *t, double *sums)
 {
-    const int hc = halo_cells(p);
+    int hc = halo_cells(p);
+    const int mc = cells_for_m(p, cc__offroad_impassable_max_m(&p->o->in.offroad)); /* people on impassable cells move at most that */
+    if (mc > hc) hc = mc;
     int win[4];
     win[0] = r[0] - hc < 0 ? 0 : r[0] - hc;
     win[1] = r[1] - hc < 0 ? 0 : r[1] - hc;
     win[2] = (r[0] + r[2] + hc > p->grid.w ? p->grid.w : r[0] + r[2] + hc) - win[0];
     win[3] = (r[1] + r[3] + hc > p->grid.h ? p->grid.h : r[1] + r[3] + hc) - win[1];
     const cc__region_opts ro = {.work_wkt = p->work_wkt, .win = {win[0], win[1], win[2], win[3]}, .halo_m = p->halo_m,
-                                .shared_fac = &p->fac, .shared_profile = p->profile};
+                                .shared_fac = &p->fac, .shared_profile = p->profile, .roads_optional = true};
     cc__region *g = &t->reg;
     cc_status st;
     t->fric = true;
@@ -285,7 +294,15 @@ static cc_status tile_compute_friction(cc_ctx *tc, const cc__tt_plan *p, const i
     }
     for (size_t s = 0; s < p->n_sets && !st; s++)
         st = cc__offroad_nearest(tc, &w, NULL, fcell, p->in_set + s * nf, nf, t->dtime + s * nd, t->dfac + s * nd, NULL, NULL);
-    for (size_t i = 0; i < nd && !st; i++) t->pass[i] = w.f.spm[g->dem.cell[i]] < INFINITY;
+    for (size_t i = 0; i < nd && !st; i++) {
+        t->pass[i] = w.f.spm[w.dcell[i]] < INFINITY; /* its own cell, or the passable cell it was moved to */
+        if (t->in_tile[i] && w.dwalk_s && w.dcell[i] != g->dem.cell[i]) {
+            double d_m = w.dwalk_s[i] / w.f.spm[w.dcell[i]]; /* the move's length */
+            sums[CC__TT_MOVED] += g->dem.pop[i];
+            sums[CC__TT_MOVED_N] += 1;
+            if (d_m > sums[CC__TT_MOVED_MAX_M]) sums[CC__TT_MOVED_MAX_M] = d_m;
+        }
+    }
     cc__offroad_free(&w);
     free(fcell);
     return st;
@@ -442,7 +459,9 @@ static cc_status write_summary(cc_ctx *ctx, const cc__tt_plan *p, const cc__tt_w
     json_object_object_add(t, "road_ways_read", cc__json_num(res->road_ways_read, 0));
     json_object_object_add(j, "tiling", t);
     if (p->o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the straight model's summary stays as it was */
-        json_object_object_add(j, "offroad", cc__offroad_summary_json(&p->o->in.offroad, halo_cells(p)));
+        json_object *of = cc__offroad_summary_json(&p->o->in.offroad, halo_cells(p));
+        json_object_object_add(of, "impassable_population", cc__offroad_impassable_json(&p->o->in.offroad, res->population_moved, res->points_moved, res->moved_max_m));
+        json_object_object_add(j, "offroad", of);
     }
     json_object_object_add(j, "seconds", cc__json_num(res->t_total_s, 3));
     cc_status st = cc__write_json(ctx, cc__stage_path(&w->stage, "summary.json", path, sizeof(path)), j);
@@ -473,6 +492,9 @@ cc_status cc__tt_writer_finish(cc_ctx *ctx, const cc__tt_plan *p, cc__tt_writer 
         res->population_no_road_access += s[CC__TT_NOROAD];
         res->population_beyond += s[CC__TT_BEYOND];
         res->road_ways_read += s[CC__TT_WAYS];
+        res->population_moved += s[CC__TT_MOVED];
+        res->points_moved += (size_t)s[CC__TT_MOVED_N];
+        if (s[CC__TT_MOVED_MAX_M] > res->moved_max_m) res->moved_max_m = s[CC__TT_MOVED_MAX_M];
         res->tiles_with_people += s[CC__TT_PEOPLE_TILE] > 0;
         for (size_t b = 0; b < p->nb; b++) res->population_within[b] += s[CC__TT_WITHIN + b];
     }

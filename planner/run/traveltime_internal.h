@@ -15,7 +15,7 @@
 
 /* Per-tile sums (double), in this order; tiles are added up in tile order so that the figures
  * do not depend on which process computed which tile. */
-enum { CC__TT_TOTAL, CC__TT_NOROAD, CC__TT_BEYOND, CC__TT_WAYS, CC__TT_PEOPLE_TILE, CC__TT_WITHIN, CC__TT_NSUMS = CC__TT_WITHIN + CC_MAX_BANDS };
+enum { CC__TT_TOTAL, CC__TT_NOROAD, CC__TT_BEYOND, CC__TT_WAYS, CC__TT_PEOPLE_TILE, CC__TT_MOVED, CC__TT_MOVED_N, CC__TT_MOVED_MAX_M, CC__TT_WITHIN, CC__TT_NSUMS = CC__TT_WITHIN + CC_MAX_BANDS };
 
 typedef struct cc__tt_plan {
     const cc_traveltime_opts *o;

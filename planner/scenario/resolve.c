@@ -94,6 +94,8 @@ static json_object *resolved_offroad(const cc_scenario *s)
     jstr(x, "ferries", s->off_ferries.v);
     if (s->offroad_model && !strcmp(s->offroad_model, "friction"))
         json_object_object_add(x, "neighbours", json_object_new_int(s->off_neighbours > 0 ? (int)s->off_neighbours : 16));
+    if (s->off_impassable) jstr(x, "impassable_population", s->off_impassable == 2 ? "none" : "nearest"); /* only when given: hashes stay */
+    if (s->off_impassable_max_m > 0) json_object_object_add(x, "impassable_max_m", jnum(s->off_impassable_max_m));
     return x;
 }
 
@@ -276,6 +278,7 @@ cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, 
                   .n_replaced_way_ids = s->n_replaced_ids, .facility_changes = *fc, .n_facility_changes = s->n_fchanges},
         .offroad = {.model = s->offroad_model && !strcmp(s->offroad_model, "friction") ? CC_OFFROAD_FRICTION : CC_OFFROAD_STRAIGHT,
                     .friction = s->off_friction.v, .dem = s->off_dem.v, .landcover = s->off_landcover.v, .water = s->off_water.v,
-                    .ferries = s->off_ferries.v, .neighbours = (int)s->off_neighbours}};
+                    .ferries = s->off_ferries.v, .neighbours = (int)s->off_neighbours,
+                    .impassable = s->off_impassable == 2 ? CC_IMPASSABLE_NONE : CC_IMPASSABLE_NEAREST, .impassable_max_m = s->off_impassable_max_m}};
     return CC_OK;
 }

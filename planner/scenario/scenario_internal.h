@@ -73,6 +73,8 @@ struct cc_scenario {
     char *offroad_model; /* "straight" or "friction"; NULL: straight */
     sc_str off_friction, off_dem, off_landcover, off_water, off_ferries;
     double off_neighbours;
+    int off_impassable;          /* 0: not given (nearest), 1: nearest, 2: none */
+    double off_impassable_max_m; /* 0: not given (250) */
     /* the emergency chain (section chain:, issue 17) */
     bool chain;
     char *chain_station_tiers, *chain_capable_tiers; /* comma lists */

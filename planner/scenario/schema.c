@@ -47,7 +47,8 @@ static const char *const siting_keys[] = {"model", "budget", "threshold_min", "c
                                           "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes",
                                           "busy_fraction", "max_per_station", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
-static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", NULL};
+static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", "impassable_population",
+                                            "impassable_max_m", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
 static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", NULL};
 
@@ -173,6 +174,16 @@ static void ap_offroad(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t 
             return;
         }
         s->off_neighbours = n;
+    } else if (!strcmp(k, "impassable_population")) {
+        char *m = NULL;
+        if (!cc__sc_get_string(p, v, "offroad.impassable_population", &m)) return;
+        if (strcmp(m, "nearest") && strcmp(m, "none"))
+            cc__sc_problem(p, v, "<offroad.impassable_population> must be nearest or none, got '%s'", m);
+        else
+            s->off_impassable = !strcmp(m, "none") ? 2 : 1;
+        free(m);
+    } else if (!strcmp(k, "impassable_max_m")) {
+        cc__sc_get_number(p, v, "offroad.impassable_max_m", 1, 100000, &s->off_impassable_max_m);
     }
 }
 

@@ -170,8 +170,10 @@ def case_reference_dem(tmp):
         out = os.path.join(tmp, f"o{nb}")
         run(cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--neighbours", str(nb)))
         ref = offroad_ref.offroad_times(spm, z, ex, ny, nb, src)
+        # populated impassable cells take the nearest passable cell's time plus the walk (the default rule)
+        ref_p, moved = offroad_ref.impassable_nearest(ref, spm, ex, ny)
         tt, nd = read_band(os.path.join(out, "travel_time.tif"))
-        worst, n = compare(tt, nd, ref, f"travel_time.tif, {nb} neighbours")
+        worst, n = compare(tt, nd, ref_p, f"travel_time.tif, {nb} neighbours")
         full, nd2 = read_band(os.path.join(out, "offroad.tif"))
         compare(full, nd2, ref, f"offroad.tif, {nb} neighbours", tol_ms=0.6)
         results[nb] = ref
@@ -181,8 +183,15 @@ def case_reference_dem(tmp):
         check(o["model"] == "friction" and o["neighbours"] == nb, f"summary.json offroad: {o}")
         check(o["inputs_cell_for_cell"] is True, "inputs on the population grid were not read cell for cell")
         n_block = int(np.sum(~np.isfinite(spm)))
-        check(abs(o["population_impassable_cell"] - n_block) < 1e-6, f"impassable {o['population_impassable_cell']} != {n_block}")
-        check(abs(o["population_barrier_enclosed"] - 9) < 1e-6, f"the 3x3 pocket: enclosed {o['population_barrier_enclosed']} != 9")
+        check(n_block - len(moved) == 0 and len(moved) > 20, f"the reference moves {len(moved)} of {n_block} impassable cells: a weak test")
+        check(abs(o["population_impassable_cell"] - (n_block - len(moved))) < 1e-6, f"impassable {o['population_impassable_cell']} != {n_block - len(moved)}")
+        im = o["impassable_population"]
+        check(im["rule"] == "nearest" and abs(im["population_moved"] - len(moved)) < 1e-6 and im["cells_moved"] == len(moved)
+              and abs(im["farthest_move_m"] - max(d for _, d in moved.values())) < 0.05, f"summary.json impassable_population {im}")
+        # the 3x3 pocket, and the wall cells whose nearest passable cell lies in it (ties to the first in row order)
+        n_enc = 9 + sum(1 for b, _ in moved.values() if not np.isfinite(ref[b]))
+        check(n_enc > 9, "no wall cell moved into the pocket: a weak test")
+        check(abs(o["population_barrier_enclosed"] - n_enc) < 1e-6, f"enclosed {o['population_barrier_enclosed']} != {n_enc}")
         check(abs(o["mean_road_minutes"]) < 1e-9, "no road in reach, yet a road part")
         acc = s["population_within_min"]["60"] + s["population_beyond_max"] + s["population_no_road_access"] + s["population_unreachable"]
         check(abs(acc - s["population_total"]) < 1e-6, "accounting identity")
@@ -228,7 +237,7 @@ def case_reference_road(tmp):
     run(cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]))
     ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, [(pts, arc_s)])
     tt, nd = read_band(os.path.join(out, "travel_time.tif"))
-    worst, n = compare(tt, nd, ref, "with a road")
+    worst, n = compare(tt, nd, offroad_ref.impassable_nearest(ref, spm, ex, ny)[0], "with a road")
     walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
     fin = np.isfinite(walk) & np.isfinite(ref)
     gain = np.max(walk[fin] - ref[fin])
@@ -262,9 +271,10 @@ def case_friction_raster(tmp):
     paths, mpm, fr, ex, ny, src = synthetic_friction(tmp)
     out = os.path.join(tmp, "o")
     run(cc_args(paths, out, "--friction", fr))
-    ref = offroad_ref.offroad_times(mpm.astype(np.float64).clip(min=0) * 60.0 + np.where(mpm < 0, np.inf, 0), None, ex, ny, 16, src)
+    spm = mpm.astype(np.float64).clip(min=0) * 60.0 + np.where(mpm < 0, np.inf, 0)
+    ref = offroad_ref.offroad_times(spm, None, ex, ny, 16, src)
     tt, nd = read_band(os.path.join(out, "travel_time.tif"))
-    worst, n = compare(tt, nd, ref, "friction raster")
+    worst, n = compare(tt, nd, offroad_ref.impassable_nearest(ref, spm, ex, ny)[0], "friction raster")
     print(f"friction raster: {n} cells equal the reference, largest difference {worst:.3f} ms")
 
 
@@ -508,9 +518,11 @@ def case_site_agrees(tmp):
     within = c["population_within_min"][f"{T:g}"]
     check(abs(within - after) < 1e-6, f"coverage of the sited facilities {within} != the siting summary's {after}")
     # independent: the reference's times from each candidate, and a brute force over the pairs
-    ref_fixed = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [fixed_cell], roads)
+    # (people on impassable cells take the nearest passable cell's time plus the walk: the default rule)
+    ref_fixed = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [fixed_cell], roads), spm, ex, ny)[0]
     ok = [(cc, rr) for cc, rr in cand_cells if np.isfinite(spm[rr, cc])]
-    ref_c = [offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [rr * W + cc], roads) for cc, rr in ok]
+    ref_c = [offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [rr * W + cc], roads), spm, ex, ny)[0]
+             for cc, rr in ok]
     lim = T * 60.0
     base = ref_fixed <= lim
     check(abs(base.sum() - before) < 1e-6, f"covered before {before}, reference {base.sum()}")
@@ -518,21 +530,33 @@ def case_site_agrees(tmp):
     check(abs(best[0] - after) < 1e-6, f"siting covers {after}, the best pair of the reference covers {best[0]} ({ok[best[1]]}, {ok[best[2]]})")
     # people on impassable cells (the wall): listed as such, as coverage lists them, and what the
     # report calls them (not "no road access", not "unreachable" purple squares without a legend)
-    imp = s["coverage"]["population_no_road_access"]
+    check(abs(s["coverage"]["population_no_road_access"]) < 1e-6, "people left on impassable cells, yet each has a passable cell within 250 m")
+    moved = s["parameters"]["offroad"]["impassable_population"]
     ref_imp = float(np.sum(np.where(~np.isfinite(spm), gdal.Open(paths["pop.tif"]).ReadAsArray(), 0)))
+    check(abs(moved["population_moved"] - ref_imp) < 1e-6, f"siting moved {moved}, the surface has {ref_imp} people on impassable cells")
+    # without the rule (--impassable-population none) they have no time and are listed as such
+    out = os.path.join(tmp, "site_none")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", str(T), "--exact", "--out", out,
+                             "--impassable-population", "none"])
+    s = cli_test.load_summary(out)
+    imp = s["coverage"]["population_no_road_access"]
     check(imp > 0 and abs(imp - ref_imp) < 1e-6, f"people on impassable cells {imp}, the surface says {ref_imp}")
+    check(s["parameters"]["offroad"]["impassable_population"]["rule"] == "none", "rule none not in summary.json")
     unc = [r for r, _ in cli_test.site_layer_rows(out, "demand_uncovered")]
     listed = sum(r["population"] for r in unc if r["status"] == "impassable_cell")
     check(abs(listed - imp) < 1e-6, f"demand_uncovered lists {listed} people as impassable_cell, summary {imp}")
-    cov_unc = gdal.OpenEx(os.path.join(cov, "coverage.gpkg"))
+    cov_none = os.path.join(tmp, "cov_none")
+    a = ["coverage"] + common + ["--minutes", str(T), "--out", cov_none, "--impassable-population", "none"]
+    run(a)
+    cov_unc = gdal.OpenEx(os.path.join(cov_none, "coverage.gpkg"))
     cov_status = {f.GetField("status") for f in cov_unc.GetLayerByName("demand_uncovered")}
     check("impassable_cell" in cov_status, f"coverage's statuses {cov_status}")
     with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
     # not yet with the friction model: refused with the reason, nothing written
-    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--out", os.path.join(tmp, "em")], 2, "--emergency",
-                 "--offroad friction")
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--out", os.path.join(tmp, "em")], 2,
+                 "--capable-tiers", "--offroad friction")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
@@ -606,13 +630,17 @@ def case_traveltime_tiles(tmp):
     flat_spm = spm.copy()
     flat_spm[np.isnan(z)] = 3.6 / 5.0  # the DEM hole is passable without the DEM
     ref = offroad_ref.offroad_times(flat_spm, None, ex, ny, 16, [r * W + c for c, r in corner])
+    ref, moved = offroad_ref.impassable_nearest(ref, flat_spm, ex, ny)
     n1, d1 = against(a, nd, ref, 3, "walking, small halo")
     s = cli_test.load_summary(os.path.join(tmp, "walk"))
     check(s["offroad"]["model"] == "friction" and s["offroad"]["halo_cells"] == 12, f"summary.json offroad: {s.get('offroad')}")
     spm = flat_spm
     check(s["tiling"]["tiles"] == 6, f"tiles {s['tiling']['tiles']}, want 6")
     check(abs(s["population_within_min"]["3"] - n1) < 1e-6, f"summary within 3 min {s['population_within_min']['3']} != {n1}")
-    check(abs(s["population_no_road_access"] - np.sum(~np.isfinite(spm))) < 1e-6, "impassable people not reported as no_road_access")
+    check(abs(s["population_no_road_access"] - (np.sum(~np.isfinite(spm)) - len(moved))) < 1e-6, "impassable people not reported as no_road_access")
+    im = s["offroad"]["impassable_population"]
+    check(len(moved) > 20 and abs(im["population_moved"] - len(moved)) < 1e-6 and abs(im["farthest_move_m"] - max(d for _, d in moved.values())) < 0.05,
+          f"impassable_population {im}, the reference moves {len(moved)}")
     spm = flat_spm.copy()
     spm[np.isnan(z)] = np.inf
     paths["fac.csv"] = fac_all
@@ -627,7 +655,7 @@ def case_traveltime_tiles(tmp):
     c, _ = tt(os.path.join(tmp, "road2"), "5,10", "--threads", "2")
     check(np.array_equal(b, c), "1 and 2 threads differ")
     ref = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads)
-    n2, d2 = against(b, nd, ref, 10, "with a road")
+    n2, d2 = against(b, nd, offroad_ref.impassable_nearest(ref, spm, ex, ny)[0], 10, "with a road")
     walk = offroad_ref.offroad_times(spm, z, ex, ny, 16, src)
     check(np.sum(walk <= 600) < n2, "the road adds no cell within 10 minutes: a weak test")
     print(f"traveltime with friction in 6 tiles: walking {n1} cells within 3 min (largest difference {d1:.3f} ms); "
@@ -684,18 +712,25 @@ def case_village_points(tmp):
     worst, cells = compare(tt, nd, ref.ravel(), "village grid")
     with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig") as f:
         rows = {r["name"]: r for r in csv.DictReader(f)}
+    # a village on an impassable cell takes the nearest passable cell's time plus the walk (the default
+    # rule); the grid of every cell shows the surface (its cell stays nodata)
+    ref_p, moved = offroad_ref.impassable_nearest(ref.ravel(), spm, ex, ny, cells=[r * n + c for c, r in villages])
+    check(list(moved) == [1 * n + 3], f"the reference moves {moved}")
     for i, (c, r) in enumerate(villages):
         got = rows[f"V{i}"]["minutes_all"]
-        if not np.isfinite(ref[r, c]):
-            check(got == "", f"V{i} on an impassable cell has a time {got}")
+        if (r * n + c) in moved:
+            check(got != "" and abs(float(got) - ref_p[r * n + c] / 60.0) <= 0.05 + 1e-9,
+                  f"V{i} on an impassable cell: {got} min, the reference's rule {ref_p[r * n + c] / 60.0:.4f}")
             continue
         # the table rounds to 0.1 min: the village's time is its cell's, checked to the ms above
         check(abs(float(got) - ref[r, c] / 60.0) <= 0.05 + 1e-9 and abs(float(got) - tt[r, c]) <= 0.05 + 1e-6,
               f"V{i} at cell ({c}, {r}): {got} min, reference {ref[r, c] / 60.0:.4f} min, its cell {tt[r, c]:.4f} min")
     s = cli_test.load_summary(out)
-    want = sum(100 + i for i, (c, r) in enumerate(villages) if np.isfinite(ref[r, c]) and ref[r, c] <= 600)
+    want = sum(100 + i for i, (c, r) in enumerate(villages) if ref_p[r * n + c] <= 600)
     check(abs(s["population_within_min"]["10"] - want) < 1e-6, f"within 10 min {s['population_within_min']['10']}, reference {want}")
-    check(abs(s["offroad"]["population_impassable_cell"] - 105) < 1e-6, f"impassable {s['offroad']['population_impassable_cell']}, want 105")
+    check(abs(s["offroad"]["population_impassable_cell"]) < 1e-6, f"impassable {s['offroad']['population_impassable_cell']}, want 0")
+    im = s["offroad"]["impassable_population"]
+    check(abs(im["population_moved"] - 105) < 1e-6 and abs(im["farthest_move_m"] - 100) < 0.05, f"impassable_population {im}")
     # siting on village points (the demo): the sited facilities through `coverage` give the stated coverage
     demo = cli_test.DEMO
     common = ["--roads", f"{demo}/roads.geojson", "--population", f"{demo}/villages.geojson", "--resolution", "500", "--offroad", "friction",
@@ -736,16 +771,315 @@ def case_no_roads(tmp):
     i = a.index("--crs")
     del a[i:i + 2]  # the UTM zone of the raster's centre: EPSG:32633 itself
     run(a)
-    ref = offroad_ref.offroad_times(np.where(mpm < 0, np.inf, mpm.astype(np.float64) * 60.0), None, ex, ny, 16, src)
+    spm = np.where(mpm < 0, np.inf, mpm.astype(np.float64) * 60.0)
+    ref = offroad_ref.offroad_times(spm, None, ex, ny, 16, src)
     tt, nd = read_band(os.path.join(out, "travel_time.tif"))
-    worst, n = compare(tt, nd, ref, "no roads")
+    worst, n = compare(tt, nd, offroad_ref.impassable_nearest(ref, spm, ex, ny)[0], "no roads")
     sm = cli_test.load_summary(out)
     check(sm["crs"].endswith("32633") or "32633" in json.dumps(sm.get("crs")), f"working CRS {sm.get('crs')}")
     check(sm["graph"]["nodes"] == 0 and sm["offroad"]["transfer_points"] == 0, "a road network appeared")
     acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
     check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
     expect_error(tmp, [x for x in a if x not in ("--friction", fr)][:] + [], 2, "--roads")
-    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms")
+    ref_p = offroad_ref.impassable_nearest(ref, spm, ex, ny)[0]
+    # traveltime without roads (16-cell tiles): the reference within the largest threshold
+    tv = os.path.join(tmp, "tt")
+    run(["traveltime", "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--profile", paths["walk.yaml"], "--offroad", "friction",
+         "--friction", fr, "--tile", "16", "--minutes", "2,4", "--out", tv, "--quiet"])
+    t2, nd2 = read_band(os.path.join(tv, "travel_time.tif"))
+    want = np.isfinite(ref_p) & (ref_p <= 240.0005)
+    check(np.array_equal(t2.ravel() != nd2, want), "traveltime without roads reaches other cells than the reference within 4 min")
+    d2 = np.abs(t2.ravel()[want] * 60000.0 - ref_p[want] * 1000.0)
+    check(100 < d2.size < 1000 and d2.max() <= 1.0, f"traveltime without roads: {d2.size} cells, largest difference {d2.max():.3f} ms")
+    stt = cli_test.load_summary(tv)
+    check("roads" not in stt.get("inputs", {}) and stt["offroad"]["model"] == "friction", f"traveltime summary inputs {stt.get('inputs')}")
+    # site without roads: a brute force over the reference's times (one new site among candidates)
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (24, 5), (15, 20), (26, 3)]  # (26, 3) on the wall: left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    so = os.path.join(tmp, "site")
+    T = 8.0
+    sa = ["site", "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--profile", paths["walk.yaml"], "--offroad", "friction",
+          "--friction", fr, "--candidates", cand, "-p", "1", "--minutes", f"{T:g}", "--exact", "--out", so, "--quiet", "--lang", "en"]
+    run(sa)
+    ss = cli_test.load_summary(so)
+    base = np.zeros(ref_p.shape, bool)  # no --fixed-tiers: nothing counts as covered already
+    best = max((int(np.sum(base | (offroad_ref.impassable_nearest(offroad_ref.offroad_times(spm, None, ex, ny, 16, [r * W + c]), spm, ex, ny)[0]
+                                   <= T * 60))), f"C{i}") for i, (c, r) in enumerate(cand_cells) if np.isfinite(spm[r, c]))
+    check(abs(ss["coverage"]["covered_before"] - base.sum()) < 1e-6, f"site without roads: before {ss['coverage']['covered_before']}, reference {base.sum()}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6 and ss["proposed_sites"][0]["name"] == best[1],
+          f"site without roads picks {ss['proposed_sites'][0]['name']} covering {ss['coverage']['covered_after']}, the reference {best}")
+    check(ss["counts"]["candidates"] == len(cand_cells) - 1, f"candidates {ss['counts']['candidates']}")
+    expect_error(tmp, sa[:sa.index("--candidates")] + ["--candidate-roads", "primary", "--out", os.path.join(tmp, "cr")], 2, "--candidate-roads", "--roads")
+    expect_error(tmp, [x for x in sa if x not in ("--friction", fr)], 2, "--roads")
+    print(f"no roads: {n} cells equal the reference, largest difference {worst:.3f} ms; traveltime {d2.size} cells within {d2.max():.3f} ms; "
+          f"site {base.sum()} -> {best[0]} as the reference's brute force")
+
+
+def case_impassable_nearest(tmp):
+    """People on impassable cells (a coast burnt from a water polygon over populated cells, and a
+    nodata cell inland) take the time of the nearest passable cell within 250 m plus the walk to it
+    at that cell's speed (the default rule): on a hand-made 24 x 18 grid of 100 m cells, coverage,
+    traveltime (tiles of 16 cells, the shore on a tile edge) and site give the same times as the independent reference with the
+    same rule, to the millisecond; cells farther than 250 m from land stay impassable; with
+    --impassable-population none every impassable cell has no time (the former behaviour)."""
+    res, x0, y0, w, h = 100.0, 502000.0, 4501000.0, 24, 18
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    wkt = s.ExportToWkt()
+    gt = (x0, res, 0, y0, 0, -res)
+    rng = np.random.default_rng(1616)
+    mpm = rng.choice([0.012, 0.015, 0.020, 0.030], size=(h, w)).astype(np.float32)  # minutes per metre, 5 to 2 km/h
+    mpm[:, 15] = rng.choice([0.012, 0.020, 0.030, 0.040], size=h)  # the shore: the walk is at its speed
+    mpm[1, 15] = 0.040
+    mpm[6, 3] = -1  # a nodata cell inland (populated): moved 100 m
+    pop = (1 + (np.arange(h * w) % 7)).reshape(h, w).astype(np.float32)
+    fr, popf = os.path.join(tmp, "friction.tif"), os.path.join(tmp, "pop.tif")
+    write_tif(fr, mpm, gt, wkt, nodata=-1)
+    write_tif(popf, pop, gt, wkt, nodata=-1)
+    # the sea: columns 16-23 (the polygon 10 m inside their cells, so that no land cell is touched)
+    sea = lonlat(EPSG, [(x0 + 16 * res + 10, y0 + 500), (x0 + w * res + 500, y0 + 500), (x0 + w * res + 500, y0 - h * res - 500),
+                        (x0 + 16 * res + 10, y0 - h * res - 500)])
+    water = os.path.join(tmp, "sea.geojson")
+    with open(water, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"natural": "coastline"},
+                   "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in sea + sea[:1]]]}}]}, f)
+    road = os.path.join(tmp, "roads.geojson")  # far away: the pure off-road case
+    write_roads(road, [lonlat(EPSG, [(x0 + 30000, y0 + 30000), (x0 + 30500, y0 + 30000)])])
+    fac = os.path.join(tmp, "fac.csv")
+    fcell = (1, 2)  # (column, row)
+    write_facilities(fac, lonlat(EPSG, [(x0 + (fcell[0] + 0.5) * res, y0 - (fcell[1] + 0.5) * res)]))
+    prof = os.path.join(tmp, "walk.yaml")
+    with open(prof, "w") as f:
+        f.write(PROFILE)
+    T = "10,20,40,60"
+    common = ["--roads", road, "--population", popf, "--crs", f"EPSG:{EPSG}", "--profile", prof, "--offroad", "friction",
+              "--friction", fr, "--water", water, "--quiet"]
+    # the reference: the surface, its times, the rule
+    spm = np.where(mpm > 0, mpm.astype(np.float64) * 60.0, np.inf)
+    spm[:, 16:] = np.inf
+    ex, ny = offroad_ref.cell_sizes(gt, h, False)
+    walk = offroad_ref.offroad_times(spm, None, ex, ny, 16, [fcell[1] * w + fcell[0]])
+    ref, moved = offroad_ref.impassable_nearest(walk, spm, ex, ny, 250.0)
+    want_moved = {r * w + c for r in range(h) for c in (16, 17)} | {6 * w + 3}
+    check(set(moved) == want_moved, f"the reference moves {sorted(moved)}")
+    # coverage
+    cov = os.path.join(tmp, "cov")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", cov, "--lang", "en"])
+    tt, nd = read_band(os.path.join(cov, "travel_time.tif"))
+    worst, n = compare(tt, nd, ref, "coverage with the rule")
+    check(np.all(tt[:, 18:] == nd) and np.all(tt[:, 16:18] != nd), "the sea's first two columns have a time, the others none")
+    sm = cli_test.load_summary(cov)
+    im = sm["offroad"]["impassable_population"]
+    pop_moved = float(sum(pop.flat[c] for c in moved))
+    far = max(d for _, d in moved.values())
+    check(im["rule"] == "nearest" and im["max_m"] == 250 and abs(im["population_moved"] - pop_moved) < 1e-6 and im["cells_moved"] == len(moved)
+          and abs(far - 200.0) < 1e-9 and abs(im["farthest_move_m"] - far) < 0.05, f"summary.json impassable_population {im}, reference {pop_moved}, {far} m")
+    left = float(pop[:, 18:].sum())
+    check(abs(sm["offroad"]["population_impassable_cell"] - left) < 1e-6 and abs(sm["population_no_road_access"] - left) < 1e-6,
+          f"impassable {sm['offroad']['population_impassable_cell']}, want {left} (beyond 250 m)")
+    acc = sm["population_within_min"]["60"] + sm["population_beyond_max"] + sm["population_no_road_access"] + sm["population_unreachable"]
+    check(abs(acc - sm["population_total"]) < 1e-6, "accounting identity")
+    # the walk is at the passable cell's speed: a shore cell of 0.040 min/m gives its sea neighbour 4 more minutes
+    r4 = 1
+    check(abs((tt[r4, 16] - tt[r4, 15]) - 100 * 0.040) < 1e-4 and abs((tt[r4, 17] - tt[r4, 15]) - 200 * 0.040) < 1e-4,
+          f"row {r4}: shore {tt[r4, 15]:.4f}, sea {tt[r4, 16]:.4f} / {tt[r4, 17]:.4f} min")
+    # traveltime: the same times, tile by tile (16-cell tiles: the moves cross the tile edge at the shore)
+    tv = os.path.join(tmp, "tt")
+    run(["traveltime"] + common + ["--facilities", fac, "--minutes", T, "--tile", "16", "--out", tv])
+    t2, nd2 = read_band(os.path.join(tv, "travel_time.tif"))
+    within = np.isfinite(ref) & (ref <= 60 * 60 + 0.0005)
+    check(np.array_equal(t2.ravel() != nd2, within), "traveltime reaches other cells than the reference within 60 min")
+    check(np.max(np.abs(t2.ravel()[within] * 60000.0 - ref[within] * 1000.0)) <= 1.0, "traveltime differs from the reference")
+    st = cli_test.load_summary(tv)
+    ti = st["offroad"]["impassable_population"]
+    check(abs(ti["population_moved"] - pop_moved) < 1e-6 and abs(ti["farthest_move_m"] - far) < 0.05 and abs(st["population_no_road_access"] - left) < 1e-6,
+          f"traveltime impassable_population {ti}, no road access {st['population_no_road_access']}")
+    # site: one new site among candidates, brute force over the reference's times with the rule
+    cand_cells = [(12, 1), (15, 8), (6, 12), (3, 16), (19, 4), (9, 9)]  # (19, 4) is in the sea: left out
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    fac_t = os.path.join(tmp, "fac_tier.csv")
+    with open(fac) as f:
+        lines = f.read().splitlines()
+    with open(fac_t, "w") as f:
+        f.write(lines[0] + ",tier\n" + lines[1] + ",clinic\n")
+    so = os.path.join(tmp, "site")
+    Tm = 15.0
+    run(["site"] + common + ["--facilities", fac_t, "--fixed-tiers", "clinic", "--candidates", cand, "-p", "1", "--minutes", str(Tm),
+                             "--exact", "--out", so, "--lang", "en"])
+    ss = cli_test.load_summary(so)
+    base = ref <= Tm * 60
+    popf_ = pop.ravel()
+    best = max((float(np.sum(popf_[base | (offroad_ref.impassable_nearest(offroad_ref.offroad_times(spm, None, ex, ny, 16, [r * w + c]), spm, ex, ny)[0]
+                                          <= Tm * 60)])), f"C{i}") for i, (c, r) in enumerate(cand_cells) if np.isfinite(spm[r, c]))
+    check(abs(ss["coverage"]["covered_before"] - float(np.sum(popf_[base]))) < 1e-6, f"siting before {ss['coverage']['covered_before']}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6 and ss["proposed_sites"][0]["name"] == best[1],
+          f"siting picks {ss['proposed_sites'][0]['name']} covering {ss['coverage']['covered_after']}, the reference {best}")
+    check(abs(ss["coverage"]["population_no_road_access"] - left) < 1e-6, "siting's people on impassable cells")
+    si = ss["parameters"]["offroad"]["impassable_population"]
+    check(abs(si["population_moved"] - pop_moved) < 1e-6, f"site impassable_population {si}")
+    # the site fed back into coverage gives what site states
+    p0 = ss["proposed_sites"][0]
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(fac2, "w") as f:
+        f.write(lines[0] + "\n" + lines[1] + f"\nS,{p0['lon']:.12f},{p0['lat']:.12f}\n")
+    c2 = os.path.join(tmp, "cov2")
+    run(["coverage"] + common + ["--facilities", fac2, "--minutes", f"{Tm:g}", "--out", c2, "--lang", "en"])
+    check(abs(cli_test.load_summary(c2)["population_within_min"][f"{Tm:g}"] - ss["coverage"]["covered_after"]) < 1e-6,
+          "coverage of the sited facilities differs from siting's covered_after")
+    # none: the impassable cells have no time, as before the rule
+    cn = os.path.join(tmp, "none")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", cn, "--lang", "en", "--impassable-population", "none"])
+    t3, nd3 = read_band(os.path.join(cn, "travel_time.tif"))
+    compare(t3, nd3, walk, "coverage without the rule")
+    sn = cli_test.load_summary(cn)
+    check(abs(sn["offroad"]["population_impassable_cell"] - float(pop[~np.isfinite(spm)].sum())) < 1e-6, "rule none moves people")
+    check(sn["offroad"]["impassable_population"]["rule"] == "none" and sn["offroad"]["impassable_population"]["population_moved"] == 0,
+          f"rule none: {sn['offroad']['impassable_population']}")
+    check(sm["population_within_min"]["60"] > sn["population_within_min"]["60"], "the rule adds nobody within 60 min: a weak test")
+    # the same keys in a scenario file: rule none there gives what the command line gives
+    scen = os.path.join(tmp, "scen.yaml")
+    with open(scen, "w") as f:
+        f.write(f"""name: coast
+inputs: {{roads: roads.geojson, population: pop.tif, facilities: fac.csv}}
+crs: EPSG:{EPSG}
+profile: walk.yaml
+minutes: [10, 20, 40, 60]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, friction: friction.tif, water: sea.geojson, impassable_population: none}}
+""")
+    so = os.path.join(tmp, "scen")
+    run(["run", scen, "--out", so, "--quiet"])
+    ssc = cli_test.load_summary(so)
+    check(ssc["offroad"]["impassable_population"]["rule"] == "none" and ssc["population_within_min"]["60"] == sn["population_within_min"]["60"],
+          f"scenario with impassable_population none: {ssc['offroad']['impassable_population']}")
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(scen) as f:
+        txt = f.read()
+    with open(bad, "w") as f:
+        f.write(txt.replace("impassable_population: none", "impassable_population: sea"))
+    p = run(["run", bad, "--out", os.path.join(tmp, "bad"), "--quiet"], expect=None)
+    check(p.returncode != 0 and "impassable_population" in p.stderr, f"a bad rule in a scenario: exit {p.returncode}, {p.stderr!r}")
+    # a shorter distance moves fewer people; bad values are refused naming the flag
+    c100 = os.path.join(tmp, "c100")
+    run(["coverage"] + common + ["--facilities", fac, "--minutes", T, "--out", c100, "--lang", "en", "--impassable-max-m", "100"])
+    i100 = cli_test.load_summary(c100)["offroad"]["impassable_population"]
+    check(i100["cells_moved"] == h + 1 and abs(i100["farthest_move_m"] - 100) < 0.05, f"within 100 m: {i100}")
+    expect_error(tmp, ["coverage"] + common + ["--facilities", fac, "--impassable-population", "sea"], 2, "--impassable-population")
+    expect_error(tmp, ["coverage"] + common + ["--facilities", fac, "--impassable-max-m", "-5"], 2, "--impassable-max-m")
+    a = ["coverage"] + [x for x in common if x not in ("--friction", fr, "--water", water)] + ["--facilities", fac, "--impassable-population", "none"]
+    a[a.index("--offroad") + 1] = "straight"
+    expect_error(tmp, a, 2, "--impassable-population", "--offroad friction")
+    print(f"impassable cells: {len(moved)} cells ({pop_moved:.0f} people) moved at most {far:.0f} m; coverage equals the reference "
+          f"({n} cells, largest difference {worst:.3f} ms), traveltime and site agree; {left:.0f} people beyond 250 m stay impassable")
+
+
+def case_emergency(tmp):
+    """Emergency mode with the friction model: the station travels to the patient, so slopes are
+    taken the station's way (uphill and downhill differ). coverage --emergency equals the reference
+    searched FROM the facilities plus the dispatch delay, cell for cell, and not the reference
+    searched towards them; site --emergency covers what a brute force over the forward reference's
+    times gives (and not what the patient's direction gives), and its sites through coverage
+    --emergency give the covered population it states."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    out = os.path.join(tmp, "cov")
+    run(cc_args(paths, out, *off, "--emergency", "--dispatch-minutes", "1", "--minutes", "5,10,20"))
+    fwd = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads, forward=True), spm, ex, ny)[0]
+    rev = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, src, roads), spm, ex, ny)[0]
+    tt, nd = read_band(os.path.join(out, "travel_time.tif"))
+    worst, n = compare(tt, nd, fwd + 60.0, "coverage --emergency (station to patient, 1 min dispatch)")
+    fin = np.isfinite(fwd) & np.isfinite(rev)
+    diff = np.abs(fwd[fin] - rev[fin])
+    check(np.max(diff) > 60 and np.sum(diff > 1) > 100, f"the directions differ by at most {np.max(diff):.1f} s: a weak test")
+    got = tt.ravel()
+    reached = got != nd
+    check(np.max(np.abs(got[reached] * 60.0 - (rev[reached] + 60.0))) > 30, "coverage --emergency equals the patient's direction")
+    s = cli_test.load_summary(out)
+    check(s["emergency"]["direction"] == "facility_to_patient" and abs(s["emergency"]["dispatch_minutes"] - 1) < 1e-9, f"{s.get('emergency')}")
+    within = float(np.sum(fwd + 60.0 <= 600 + 0.0005))
+    check(abs(s["population_within_min"]["10"] - within) < 1e-6, f"within 10 min {s['population_within_min']['10']}, reference {within}")
+    # site --emergency: stations among candidates, one fixed
+    with open(paths["fac.csv"], "w") as f:
+        lo, la = lonlat(EPSG, [(X0 + 3.5 * RES, Y0 - 4.5 * RES)])[0]
+        f.write(f"name,lon,lat,tier\nF0,{lo:.12f},{la:.12f},clinic\n")
+    fixed_cell = 4 * W + 3
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (24, 5), (15, 20), (38, 8), (20, 2)]
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T, D = 6.0, 0.5
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en", "--offroad", "friction"] + off
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
+                             "--dispatch-minutes", f"{D:g}", "--exact", "--out", so])
+    ss = cli_test.load_summary(so)
+    lim = (T - D) * 60.0
+
+    def brute(forward):
+        t = lambda cells: offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, cells, roads, forward=forward),
+                                                         spm, ex, ny)[0]
+        base = t([fixed_cell]) <= lim
+        cov = [t([r * W + c]) <= lim for c, r in cand_cells]
+        best = max((int(np.sum(base | cov[i] | cov[j])), i, j) for i in range(len(cov)) for j in range(i + 1, len(cov)))
+        return int(base.sum()), best
+
+    b_f, best_f = brute(True)
+    b_r, best_r = brute(False)
+    check((b_f, best_f[0]) != (b_r, best_r[0]), f"forward and reverse give the same coverage ({b_f}, {best_f}): a weak test")
+    check(abs(ss["coverage"]["covered_before"] - b_f) < 1e-6, f"site --emergency before {ss['coverage']['covered_before']}, reference {b_f}")
+    check(abs(ss["coverage"]["covered_after"] - best_f[0]) < 1e-6,
+          f"site --emergency after {ss['coverage']['covered_after']}, reference best pair {best_f} (patient's direction: {b_r}, {best_r})")
+    fac2 = os.path.join(tmp, "fac2.csv")
+    with open(paths["fac.csv"]) as f:
+        lines = f.read().splitlines()
+    with open(fac2, "w") as f:
+        f.write("\n".join(lines) + "\n")
+        for i, p in enumerate(ss["proposed_sites"]):
+            f.write(f"S{i},{p['lon']:.12f},{p['lat']:.12f},new\n")
+    c2 = os.path.join(tmp, "cov2")
+    a = ["coverage"] + common + ["--minutes", f"{T:g}", "--emergency", "--dispatch-minutes", f"{D:g}", "--out", c2]
+    a[a.index("--facilities") + 1] = fac2
+    run(a)
+    w2 = cli_test.load_summary(c2)["population_within_min"][f"{T:g}"]
+    check(abs(w2 - ss["coverage"]["covered_after"]) < 1e-6, f"coverage --emergency of the sites {w2} != site's {ss['coverage']['covered_after']}")
+    # MEXCLP (ambulances busy a fraction q of the time): expected coverage sum w (1 - q^n), n the ambulances
+    # within T of each cell counted with the forward reference
+    q = 0.3
+    mx = os.path.join(tmp, "mx")
+    run(["site"] + common + ["--fixed-tiers", "clinic", "--candidates", cand, "-p", "3", "--minutes", f"{T:g}", "--emergency",
+                             "--dispatch-minutes", f"{D:g}", "--model", "mexclp", "--busy-fraction", str(q), "--max-per-station", "2",
+                             "--exact", "--out", mx])
+    sx = cli_test.load_summary(mx)
+    av = sx["availability"]
+    reach = lambda cells: offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, cells, roads, forward=True),
+                                                         spm, ex, ny)[0] <= lim
+    cell_of = {f"C{i}": r * W + c for i, (c, r) in enumerate(cand_cells)}
+    n_before = reach([fixed_cell]).astype(float)
+    n_after = n_before.copy()
+    for x in sx["proposed_sites"]:
+        n_after += x["ambulances"] * reach([cell_of[x["name"]]])
+    check(sum(x["ambulances"] for x in sx["proposed_sites"]) == 3, f"mexclp ambulances {sx['proposed_sites']}")
+    for what, mine, ref in (("expected before", av["expected_covered_before"], float(np.sum(1 - q ** n_before))),
+                            ("expected after", av["expected_covered_after"], float(np.sum(1 - q ** n_after))),
+                            ("covered twice after", av["covered_twice_after"], float(np.sum(n_after >= 2)))):
+        check(abs(mine - ref) <= 1e-6 * ref + 0.01, f"mexclp with friction, {what}: summary.json {mine:.3f}, the forward reference {ref:.3f}")
+    check(abs(sx["solution"]["objective"] - av["expected_covered_after"]) < 0.01, "mexclp objective != fresh expected coverage")
+    # the emergency chain still times its legs on the roads: refused with the friction model
+    expect_error(tmp, cc_args(paths, os.path.join(tmp, "ch"), *off, "--chain", "--station-tiers", "clinic"), 2, "--chain", "--offroad friction")
+    print(f"emergency: coverage equals the forward reference ({n} cells, {worst:.3f} ms; the directions differ by up to {np.max(diff):.0f} s); "
+          f"site covers {b_f} -> {best_f[0]} as the forward brute force (the patient's direction would give {b_r} -> {best_r[0]})")
 
 
 if __name__ == "__main__":

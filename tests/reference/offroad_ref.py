@@ -65,12 +65,14 @@ def edges(spm, z, ex, ny, neighbours):
     return np.concatenate(tails), np.concatenate(heads), np.concatenate(secs)
 
 
-def offroad_times(spm, z, ex, ny, neighbours, sources):
+def offroad_times(spm, z, ex, ny, neighbours, sources, forward=False):
+    """Seconds from each cell TO the nearest source; forward=True: FROM the nearest source to
+    each cell (an emergency station walking or driving to the patient: slopes taken its way)."""
     h, w = spm.shape
     n = h * w
     a, b, t = edges(spm, z, ex, ny, neighbours)
     # times TO the sources: search the reversed graph (edge b -> a with the cost of a -> b)
-    g = coo_matrix((t, (b, a)), shape=(n, n)).tocsr()
+    g = coo_matrix((t, (a, b) if forward else (b, a)), shape=(n, n)).tocsr()
     src = [s for s in sources if np.isfinite(spm.flat[s])]
     if not src:
         return np.full(n, np.inf)
@@ -95,12 +97,12 @@ def speed_from_fractions(fracs, kmh):
     return v
 
 
-def offroad_times_with_roads(spm, z, ex, ny, neighbours, sources, roads):
+def offroad_times_with_roads(spm, z, ex, ny, neighbours, sources, roads, forward=False):
     """As offroad_times, plus roads. Each road is (points, arc_s): points = [(cell or None,
     position_m)] in order along the road, the two ends (nodes, cell None) included; arc_s = the
     whole road's time in seconds (one way = the other). A road is entered and left at the
     points with a cell, for free; between consecutive points it takes arc_s times their share of
-    the length."""
+    the length. forward=True: from the sources (see offroad_times)."""
     h, w = spm.shape
     n_cells = h * w
     a, b, t = edges(spm, z, ex, ny, neighbours)
@@ -123,6 +125,40 @@ def offroad_times_with_roads(spm, z, ex, ny, neighbours, sources, roads):
             heads += [np.array([ids[i + 1]]), np.array([ids[i]])]
             secs += [np.array([c]), np.array([c])]
     a, b, t = np.concatenate(tails), np.concatenate(heads), np.concatenate(secs)
-    g = coo_matrix((t, (b, a)), shape=(nxt, nxt)).tocsr()
+    g = coo_matrix((t, (a, b) if forward else (b, a)), shape=(nxt, nxt)).tocsr()
     src = [s for s in sources if np.isfinite(spm.flat[s])]
     return dijkstra(g, directed=True, indices=src, min_only=True)[:n_cells]
+
+
+def impassable_nearest(times, spm, ex, ny, max_m=250.0, cells=None):
+    """README "Off-road travel", people on impassable cells (--impassable-population nearest): an
+    impassable cell takes the time of the passable cell whose centre is nearest, at most max_m
+    away (distance hypot(dc * mean of the two rows' ex, dr * mean of their ny); ties to the first
+    cell in row order), plus that distance at that cell's seconds per metre (no slope).
+
+    times: seconds per cell (flat, from offroad_times*), spm: seconds per metre (h x w, inf =
+    impassable), cells: the flat cells to treat (default every impassable cell). Returns (new
+    times, flat, every cell), {cell: (target cell, distance m)} of the cells moved."""
+    h, w = spm.shape
+    out = np.array(times, dtype=np.float64).reshape(-1).copy()
+    moved = {}
+    if cells is None:
+        cells = np.flatnonzero(~np.isfinite(spm.reshape(-1)))
+    for cell in cells:
+        r0, c0 = divmod(int(cell), w)
+        if np.isfinite(spm[r0, c0]):
+            continue
+        k = int(max_m // min(ex.min(), ny.min())) + 2
+        best, bd = None, math.inf
+        for r in range(max(0, r0 - k), min(h, r0 + k + 1)):
+            for c in range(max(0, c0 - k), min(w, c0 + k + 1)):
+                if not np.isfinite(spm[r, c]):
+                    continue
+                d = math.hypot((c - c0) * (ex[r0] + ex[r]) / 2, (r - r0) * (ny[r0] + ny[r]) / 2)
+                if d <= max_m and d < bd:
+                    best, bd = r * w + c, d
+        if best is None:
+            continue
+        out[cell] = out[best] + bd * spm.flat[best]
+        moved[int(cell)] = (best, bd)
+    return out, moved
