@@ -239,6 +239,29 @@ def case_dsm_infeasible(tmp):
     check(len(s["proposed_sites"]) >= 1, "no plan proposed")
 
 
+def case_dsm_scenario(tmp):
+    """A scenario's siting section runs dsm with the figures of the same `site` command line, is
+    echoed in scenario.json, and an r2 not above r1 or an alpha above 1 is one file:line:column error."""
+    extra = ("siting:\n  - {model: dsm, budget: 6, threshold_min: 15, outer_threshold_min: 30, alpha: 0.5, max_per_station: 2,\n"
+             "     emergency: true, candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
+    out, cli = cli_test.scenario_and_cli(tmp, extra, cli_test.village_args("site") + [
+        "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--emergency", "--model", "dsm",
+        "--alpha", "0.5", "-p", "6", "--max-per-station", "2", "--minutes", "15", "--outer-minutes", "30"])
+    a, b = summary(os.path.join(out, "siting")), summary(cli)
+    check(a["model"] == "dsm" and a["double_standard"] == b["double_standard"], f"scenario {a.get('double_standard')} != CLI {b['double_standard']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different stations")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["siting"][0]
+    check(echo["outer_threshold_min"] == 30 and echo["alpha"] == 0.5, f"scenario.json siting: {echo}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: dsm, budget: 2, threshold_min: 30, outer_threshold_min: 20}\n", name="bad.yaml",
+                                 maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:" in p.stderr and "<siting.outer_threshold_min>" in p.stderr and "above" in p.stderr, f"r2 below r1: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: dsm, budget: 2, alpha: 1.5}\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<siting.alpha>" in p.stderr, f"alpha 1.5: {p.stderr!r}")
+
+
 def case_dsm_bad(tmp):
     """Absurd DSM parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
