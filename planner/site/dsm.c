@@ -21,7 +21,8 @@
  * within r2 of the people that can be reached, then population within r1 up to alpha W, then
  * population covered twice within r1), then single-ambulance moves (take one away, put it where it
  * helps most) while one improves the score. A plan that meets both standards is feasible.
- * Bound: the LP relaxation (GLPK). Exact: GLPK's branch and bound, on request or when the merged
+ * A second start rounds the LP relaxation's ambulances down and fills and moves the same way; the
+ * better of the two plans stays. Bound: the LP relaxation (GLPK). Exact: GLPK's branch and bound, on request or when the merged
  * programme is small. When no plan found meets both standards, the LP (or the branch and bound)
  * tells whether none exists; the best share within r1 any plan can reach is bounded by the LP of
  * max sum w_i y1_i under the r2 constraints (without them when they cannot be met).
@@ -241,14 +242,21 @@ static uint32_t best_add(const ds *m)
     return best;
 }
 
-static void heuristic(ds *m, int *moves, double *obj_greedy)
+/* Greedy: the ambulances not placed yet, each where it improves the score most. */
+static void greedy_fill(ds *m)
 {
-    for (uint32_t k = 0; k < m->p; k++) {
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < m->r->nc; j++) n += m->x[j];
+    for (; n < m->p; n++) {
         uint32_t j = best_add(m);
         if (j == CC_INVALID_ID) break;
         place(m, j, +1);
     }
-    *obj_greedy = m->twice;
+}
+
+/* Single-ambulance moves while one improves the score. */
+static void local_moves(ds *m, int *moves)
+{
     for (int pass = 0; pass < 1000; pass++) {
         bool improved = false;
         for (uint32_t a = 0; a < m->r->nc; a++) {
@@ -270,6 +278,13 @@ static void heuristic(ds *m, int *moves, double *obj_greedy)
     }
 }
 
+static void heuristic(ds *m, int *moves, double *obj_greedy)
+{
+    greedy_fill(m);
+    *obj_greedy = m->twice;
+    local_moves(m, moves);
+}
+
 /* ---- GLPK ------------------------------------------------------------------------------------ */
 
 enum { MODE_DSM, MODE_MAX1_R2, MODE_MAX1 };
@@ -284,7 +299,7 @@ static size_t dsm_nonzeros(const dsm_red *r)
  * LP (mip = false) or the branch and bound found a solution; *value its objective (LP value, or the
  * best integer one); *proven: the MIP is optimal. */
 static cc_status glpk_dsm(cc_ctx *ctx, const dsm_red *r, const ds *m, int mode, bool mip, double tlim, bool *feasible, double *value,
-                          uint32_t *x_out, bool *proven)
+                          uint32_t *x_out, double *xlp_out, bool *proven)
 {
     const uint32_t nc = r->nc, nd = r->nd;
     size_t cap = dsm_nonzeros(r) + 2;
@@ -362,6 +377,7 @@ static cc_status glpk_dsm(cc_ctx *ctx, const dsm_red *r, const ds *m, int mode, 
     }
     *value = glp_get_obj_val(lp);
     *feasible = true;
+    for (uint32_t j = 0; xlp_out && j < nc; j++) xlp_out[j] = glp_get_col_prim(lp, (int)j + 1);
     if (!mip) goto done;
     glp_iocp ip;
     glp_init_iocp(&ip);
@@ -445,7 +461,7 @@ cc_status cc__solve_dsm(cc_ctx *ctx, const cc_site_instance *in, const cc_site_p
     heuristic(&m, &moves, &obj_greedy);
     double t_heur = cc__now() - t1;
     t1 = cc__now();
-    bool feas = meets(&m, reach2, &c1), lp_feas, proven = false, infeasible_proven = false;
+    bool feas = meets(&m, reach2, &c1), lp_feas, proven = false, infeasible_proven = false, lp_rounding_won = false;
     double lp, bound = NAN, share_bound = NAN;
     const size_t nnz = dsm_nonzeros(&red);
     const bool exact = pr->exact || (pr->auto_exact_nonzeros >= 0 && nnz <= (size_t)(pr->auto_exact_nonzeros ? pr->auto_exact_nonzeros : 20000));
@@ -455,15 +471,51 @@ cc_status cc__solve_dsm(cc_ctx *ctx, const cc_site_instance *in, const cc_site_p
                       mip_max);
         goto out;
     }
-    if ((st = glpk_dsm(ctx, &red, &m, MODE_DSM, false, 0, &lp_feas, &lp, NULL, NULL))) goto out;
+    double *xlp = cc__malloc_array((size_t)red.nc + 1, sizeof(double));
+    if (!xlp) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the double standard model");
+        goto out;
+    }
+    st = glpk_dsm(ctx, &red, &m, MODE_DSM, false, 0, &lp_feas, &lp, NULL, xlp, NULL);
+    double t_bound = cc__now() - t1;
+    if (!st && lp_feas) {
+        /* a second start: the LP's ambulances rounded down, the rest greedy, then moves; the better plan stays */
+        t1 = cc__now();
+        score s1 = cur(&m);
+        memcpy(xe, m.x, (size_t)red.nc * sizeof(uint32_t));
+        for (uint32_t j = 0; j < red.nc; j++)
+            while (m.x[j]) place(&m, j, -1);
+        for (uint32_t j = 0; j < red.nc; j++) {
+            uint32_t k = (uint32_t)fmin((double)maxps, floor(xlp[j] + 1e-6));
+            while (k--) place(&m, j, +1);
+        }
+        greedy_fill(&m);
+        int mv = 0;
+        local_moves(&m, &mv);
+        score s2 = cur(&m);
+        if (cmp_score(&s2, &s1, m.eps) > 0) {
+            moves += mv;
+            lp_rounding_won = true;
+        } else {
+            for (uint32_t j = 0; j < red.nc; j++)
+                while (m.x[j]) place(&m, j, -1);
+            for (uint32_t j = 0; j < red.nc; j++)
+                for (uint32_t k = 0; k < xe[j]; k++) place(&m, j, +1);
+        }
+        feas = meets(&m, reach2, &c1);
+        t_heur += cc__now() - t1;
+    }
+    free(xlp);
+    if (st) goto out;
+    cc__debug(ctx, "DSM: %u demand classes, heuristic %s (greedy %.1f, %d moves), LP %s %.1f", red.nd,
+              lp_rounding_won ? "from the LP rounding" : "from the greedy start", obj_greedy, moves, lp_feas ? "bound" : "infeasible", lp);
     if (!lp_feas) infeasible_proven = true;
     else bound = fmax(lp * (1 + 1e-9) + 1e-9, feas ? m.twice : -INFINITY);
-    double t_bound = cc__now() - t1;
     t1 = cc__now();
     if (exact && lp_feas && nnz <= mip_max) {
         bool mfeas, mproven;
         double v;
-        if ((st = glpk_dsm(ctx, &red, &m, MODE_DSM, true, pr->time_limit_s, &mfeas, &v, xe, &mproven))) goto out;
+        if ((st = glpk_dsm(ctx, &red, &m, MODE_DSM, true, pr->time_limit_s, &mfeas, &v, xe, NULL, &mproven))) goto out;
         if (mfeas && (!feas || v > m.twice + m.eps)) { /* the exact answer is better (or the only feasible one): take it */
             for (uint32_t j = 0; j < red.nc; j++)
                 while (m.x[j]) place(&m, j, -1);
@@ -482,8 +534,8 @@ cc_status cc__solve_dsm(cc_ctx *ctx, const cc_site_instance *in, const cc_site_p
         /* the best share within r1: the LP of max sum w y1 under the r2 constraints, or without them */
         bool f2;
         double v2;
-        if ((st = glpk_dsm(ctx, &red, &m, MODE_MAX1_R2, false, 0, &f2, &v2, NULL, NULL))) goto out;
-        if (!f2 && (st = glpk_dsm(ctx, &red, &m, MODE_MAX1, false, 0, &f2, &v2, NULL, NULL))) goto out;
+        if ((st = glpk_dsm(ctx, &red, &m, MODE_MAX1_R2, false, 0, &f2, &v2, NULL, NULL, NULL))) goto out;
+        if (!f2 && (st = glpk_dsm(ctx, &red, &m, MODE_MAX1, false, 0, &f2, &v2, NULL, NULL, NULL))) goto out;
         share_bound = W > 0 && f2 ? fmin(1.0, fmax(v2 * (1 + 1e-9) + 1e-9, m.cov1) / W) : NAN;
     }
     /* the stations, ranked: each adds the most twice-covered population (with its ambulances) */
