@@ -56,11 +56,14 @@ typedef enum cc_site_model {
     CC_SITE_PCENTER = 3, /**< p sites, least worst time */
     CC_SITE_MEXCLP = 4,  /**< p ambulances, most expected population within the threshold when each
                               is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
-    CC_SITE_CMCLP = 5    /**< capacitated MCLP: p sites, each serving at most its capacity, most
+    CC_SITE_CMCLP = 5,   /**< capacitated MCLP: p sites, each serving at most its capacity, most
                               population served within the threshold (assignment fractional) (@since 0.5) */
+    CC_SITE_DSM = 6      /**< double standard model (Gendreau, Laporte & Semet 1997): p ambulances, everybody
+                              within the outer standard r2, a share alpha within r1, most population within
+                              r1 of two or more ambulances (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp", "dsm"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -124,6 +127,14 @@ typedef struct cc_site_params {
     const uint32_t *base_count; /**< MEXCLP: per demand point, existing ambulances within reach (NULL: none) */
     double capacity_persons;    /**< CMCLP: persons one new site can serve, when inst->capacity is NULL
                                      (@since 0.5) */
+    /* DSM (@since 0.5): p ambulances (p, max_per_station: 0 = 2, base_count: existing ambulances within
+     * r1); inst->time_ms is required (pairs at or below outer_ms reach within r2, at or below inner_ms
+     * within r1); inst->covered, area limits and curve_to are not read */
+    uint32_t inner_ms, outer_ms; /**< DSM: the standards r1 < r2, ms */
+    double alpha;               /**< DSM: share of the population to cover within r1, in [0, 1] */
+    const uint32_t *base_count_outer; /**< DSM: per demand point, existing ambulances within r2 (NULL: none) */
+    long auto_exact_nonzeros;   /**< DSM: solve exactly with GLPK when the merged programme has at most
+                                     this many non-zeros (0: 20,000; < 0: only when parameter exact) */
 } cc_site_params;
 
 /** A solution. Times in seconds, populations in persons. */
@@ -174,6 +185,16 @@ typedef struct cc_site_solution {
     double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
     bool local_search_skipped;  /**< CMCLP: the swap search stopped at its budget of 3,000 flow
                                      evaluations (the answer may improve on a smaller instance) */
+    /* DSM (@since 0.5): objective and bound are persons within r1 of two or more ambulances (existing
+     * included), covered_before/covered_once persons within r1 before/after, covered_twice(_before) as
+     * MEXCLP; feasible = both standards met; when not, objective is that of the best plan found, bound
+     * and gap are NaN, best_share is its share within r1 and best_share_bound an upper bound on any
+     * plan's share within r1 (with the r2 standard when it can be met); site_count as MEXCLP */
+    double outer_before, outer_after; /**< DSM: persons within r2 of an ambulance */
+    double outer_reachable;     /**< DSM: persons within r2 of an existing or candidate station (the r2
+                                     standard applies to them) */
+    bool outer_met, alpha_met;  /**< DSM: every reachable person within r2; share alpha within r1 */
+    bool infeasible_proven;     /**< DSM: no plan meets both standards (LP or branch and bound) */
 } cc_site_solution;
 
 /** Solve @p inst for @p params.
@@ -240,6 +261,10 @@ typedef struct cc_site_opts {
      * people split between sites that reach them; existing facilities are not capacitated */
     double capacity_persons;     /**< CMCLP: persons one new site can serve (> 0); facility candidates
                                       take the value of in.capacity_field instead when it is not empty */
+    /* double standard model (model CC_SITE_DSM, @since 0.5): minutes is r1 (default 15, DOMAIN.md
+     * urban response target), p ambulances, max_per_station (default 2), existing stations as MEXCLP */
+    double outer_minutes;        /**< DSM: r2, above minutes (default 30, DOMAIN.md rural response target) */
+    double alpha;                /**< DSM: share within r1, in [0, 1] (default 0.95; < 0: 0) */
 } cc_site_opts;
 
 /** One proposed site. */
@@ -312,6 +337,10 @@ typedef struct cc_site_result {
     /* friction model (@since 0.6): people on impassable cells given the time of the nearest passable cell */
     double population_moved, moved_max_m;
     size_t points_moved;
+    /* DSM (@since 0.5), from fresh searches; twice_before/after and ambulances_* as MEXCLP (within r1) */
+    double outer_minutes, alpha;
+    double outer_before, outer_after;                /**< within r2 of an ambulance */
+    double outer_reachable;                          /**< within r2 of an existing or candidate station */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

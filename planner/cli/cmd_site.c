@@ -38,10 +38,15 @@ static void help(void)
            "                         pcenter: p sites, least worst time (90th percentile reported too)\n"
            "                         mexclp (with --emergency): p ambulances, most expected population within\n"
            "                         --minutes when each is busy --busy-fraction of the time (Daskin 1983)\n"
-           "  -p N                   new sites (mexclp: new ambulances) (default 1)\n"
+           "                         dsm (with --emergency): p ambulances; everybody a station can reach within\n"
+           "                         --outer-minutes covered within it, a share --alpha within --minutes, most\n"
+           "                         population within --minutes of two ambulances (Gendreau et al. 1997)\n"
+           "  -p N                   new sites (mexclp, dsm: new ambulances) (default 1)\n"
            "  --busy-fraction Q      mexclp: share of time an ambulance is out on a call, above 0 and below 1\n"
            "                         (calls per hour x mean service hours / ambulances; 0.1-0.3 without data)\n"
-           "  --max-per-station K    mexclp: at most K new ambulances at one station (default p)\n"
+           "  --max-per-station K    mexclp: at most K new ambulances at one station (default p); dsm: (default 2)\n"
+           "  --outer-minutes R2     dsm: the outer standard, above --minutes (default 30; --minutes default 15)\n"
+           "  --alpha A              dsm: share of the population within --minutes, 0 to 1 (default 0.95)\n"
            "                         cmclp: p sites, each serving at most its capacity, most population\n"
            "                         served within --minutes (people may be split between sites)\n"
            "  --site-capacity N      cmclp: persons one new site can serve\n"
@@ -90,7 +95,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF, O_OUTER, O_ALPHA
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -121,9 +126,11 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 {
     char a[32], b[32], c[32], d[32];
     const cc_site_solution *s = r->solution;
-    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP ||
+                     r->model == CC_SITE_DSM;
     const bool cap = r->model == CC_SITE_CMCLP;
-    const bool mx = r->model == CC_SITE_MEXCLP;
+    const bool mx = r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM;
+    const bool dsm = r->model == CC_SITE_DSM;
     const double tot = r->population_total > 0 ? r->population_total : 1;
     printf("carecircle site: %s%s, %u candidates (%u facilities, %u from the layer, %u along roads), %u existing facilities, %s, %s\n",
            cc_site_model_name(r->model), r->emergency ? " (emergency stations)" : "", r->candidates_total, r->candidates_facility,
@@ -136,7 +143,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                s->n_sites);
     }
     if (mx)
-        printf("%4s %4s %16s %16s %8s %14s  %-14s %s\n", "rank", "amb.", "expected gain", "expected", "share", "served", "admin", "name");
+        printf("%4s %4s %16s %16s %8s %14s  %-14s %s\n", "rank", "amb.", dsm ? "twice gained" : "expected gain", dsm ? "covered twice" : "expected",
+               "share", "served", "admin", "name");
     else if (cap)
         printf("%4s %12s %16s %16s %8s  %-14s %s\n", "rank", "capacity", "served", "served (cum.)", "share", "admin", "name");
     else if (cov)
@@ -170,7 +178,26 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (r->model == CC_SITE_MCLP)
         printf("bound: no %u new sites can cover more than %s (gap %.3f%% of the population gained, %s)%s\n", r->p,
                cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
-    else if (mx) {
+    else if (dsm) {
+        const double a_ = r->alpha;
+        printf("double standard: within %g min (r1) before %s (%.2f%%), after %s (%.2f%%), alpha %.0f%%%s\n", r->minutes,
+               cc_report_count(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cc_report_count(r->covered_after, b, sizeof(b)),
+               100 * r->covered_after / tot, 100 * a_, s->alpha_met ? ": met" : ": NOT met");
+        printf("within %g min (r2): before %s, after %s of the %s people a station can reach within it%s\n", r->outer_minutes,
+               cc_report_count(r->outer_before, a, sizeof(a)), cc_report_count(r->outer_after, b, sizeof(b)),
+               cc_report_count(r->outer_reachable, c, sizeof(c)), s->outer_met ? ": all covered" : ": NOT all covered");
+        printf("within %g min of two or more ambulances: before %s (%.2f%%), after %s (%.2f%%); %u existing + %u new ambulances\n", r->minutes,
+               cc_report_count(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cc_report_count(r->twice_after, b, sizeof(b)),
+               100 * r->twice_after / tot, r->ambulances_existing, r->ambulances_new);
+        if (s->feasible)
+            printf("bound: no %u new ambulances can cover more than %s twice (gap %.3f%% of the population newly covered twice, %s)%s\n", r->p,
+                   cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "");
+        else
+            printf("the standards cannot be met%s with %u new ambulances: the best plan found has %.2f%% within %g min; no plan exceeds %.2f%%%s.\n"
+                   "Proposed: that plan (outer standard first, then the share within %g min). Add ambulances or lower --alpha.\n",
+                   s->infeasible_proven ? "" : " (not proven: no plan found, try --exact)", r->p, 100 * s->best_share, r->minutes,
+                   100 * s->best_share_bound, s->outer_met ? "" : " (the outer standard is not met either)", r->minutes);
+    } else if (mx) {
         printf("expected within %g min (each ambulance busy %.0f%% of the time): before %s (%.2f%%, %u ambulances), after %s (%.2f%%, %u new)\n",
                r->minutes, 100 * r->busy_fraction, cc_report_count(r->expected_before, a, sizeof(a)), 100 * r->expected_before / tot,
                r->ambulances_existing, cc_report_count(r->expected_after, b, sizeof(b)), 100 * r->expected_after / tot, r->ambulances_new);
@@ -277,6 +304,7 @@ static const struct option site_longopts[] = {
     {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
     {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
     {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS}, {"site-capacity", 1, 0, O_SCAP}, {"capacity", 1, 0, O_CAPF},
+    {"outer-minutes", 1, 0, O_OUTER}, {"alpha", 1, 0, O_ALPHA},
     CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
 
 /* What the options of carecircle site set. */
@@ -310,8 +338,9 @@ static int site_option(int c, site_args *a)
             a->o.model = CC_SITE_PCENTER;
         else if (!strcmp(optarg, "mexclp")) a->o.model = CC_SITE_MEXCLP;
         else if (!strcmp(optarg, "cmclp")) a->o.model = CC_SITE_CMCLP;
+        else if (!strcmp(optarg, "dsm")) a->o.model = CC_SITE_DSM;
         else {
-            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp", optarg);
+            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp, dsm", optarg);
         }
         break;
     case 'p':
@@ -398,6 +427,13 @@ static int site_option(int c, site_args *a)
     case O_MAXPS:
         if (!parse_int("--max-per-station", optarg, 1, 100000, &iv)) return CLI_EXIT_USAGE;
         a->o.max_per_station = (uint32_t)iv;
+        break;
+    case O_OUTER:
+        if (!parse_double("--outer-minutes", optarg, 0.01, 1440, &a->o.outer_minutes)) return CLI_EXIT_USAGE;
+        break;
+    case O_ALPHA:
+        if (!parse_double("--alpha", optarg, 0, 1, &dv)) return CLI_EXIT_USAGE;
+        a->o.alpha = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
         break;
     case O_REGRET:
         a->regret = !strcmp(optarg, "absolute") ? 0 : !strcmp(optarg, "relative") ? 1 : -2;

@@ -67,6 +67,7 @@ static const struct {
     {"gain", "增益人口", "Population gained"},
     {"gain_expected", "期望增益人口（考虑救护车忙碌）", "Expected population gained (ambulances busy part of the time)"},
     {"gain_served", "新增服务人口（不超过容量）", "Population gained (served within capacity)"},
+    {"gain_twice", "新增双重覆盖人口（两辆及以上救护车可达）", "Population newly covered twice (two or more ambulances within the threshold)"},
     {"share", "比例", "Share"},
     {"beyond_s", "超出阈值", "beyond"},
     {"no_road_access", "无道路可达", "no road access"},

@@ -206,6 +206,7 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
     if ((st = cc__json_get_str(ctx, path, d->summary, NULL, "model", false, &s))) return st;
     d->gain_label = "gain";
     if (s && !strcmp(s, "mexclp")) d->gain_label = "gain_expected";
+    if (s && !strcmp(s, "dsm")) d->gain_label = "gain_twice";
     if (s && !strcmp(s, "cmclp")) {
         json_object *capj = NULL;
         d->gain_label = "gain_served";

@@ -58,6 +58,7 @@ typedef struct run {
     cc_site_model model;
     bool coverage_model;
     double minutes, radius_min, dispatch_min, spacing_m;
+    double outer_min; /* DSM: r2 */
     uint32_t T_ms, R_ms, delay_ms, p, curve_to;
     cc_direction dir;
     /* the emergency chain (capable_tiers): every time gets on_scene_ms + the point's own leg to the
@@ -120,7 +121,7 @@ static cc_status check_mexclp(run *r)
     cc_ctx *ctx = r->ctx;
     const cc_site_opts *o = r->o;
     if (r->model != CC_SITE_MEXCLP) {
-        if (o->busy_fraction != 0 || o->max_per_station != 0)
+        if (o->busy_fraction != 0 || (o->max_per_station != 0 && r->model != CC_SITE_DSM))
             return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s belongs to the model mexclp (parameter model)", o->busy_fraction != 0 ? "busy_fraction" : "max_per_station");
         return CC_OK;
     }
@@ -135,6 +136,26 @@ static cc_status check_mexclp(run *r)
     uint32_t p = o->p ? o->p : 1;
     if (o->max_per_station > p)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter max_per_station (%u) is more than parameter p (%u ambulances)", o->max_per_station, p);
+    return CC_OK;
+}
+
+/* The double standard model: r1 = parameter minutes (default 15), r2 = parameter outer_minutes
+ * (default 30: DOMAIN.md's urban and rural response targets), share alpha within r1 (default 0.95). */
+static cc_status check_dsm(run *r)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    if (r->model != CC_SITE_DSM) {
+        if (o->outer_minutes != 0 || o->alpha != 0)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s belongs to the model dsm (parameter model)", o->outer_minutes != 0 ? "outer_minutes" : "alpha");
+        return CC_OK;
+    }
+    if (!o->emergency) return cc__fail(ctx, CC_ERR_PARAM, "The model dsm places ambulances: it needs the emergency-station mode (parameter emergency)");
+    if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
+    if (o->max_per_area > 0 || o->min_per_area > 0)
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not dsm");
+    double a = o->alpha == 0 ? 0.95 : o->alpha < 0 ? 0 : o->alpha;
+    if (!(a <= 1)) return cc__fail(ctx, CC_ERR_PARAM, "Parameter alpha is %s: give a share of the population from 0 to 1 (e.g. 0.95)", cc__num((char[32]){0}, o->alpha));
     return CC_OK;
 }
 
@@ -217,17 +238,18 @@ static cc_status check_opts(run *r)
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
                         o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
-    if ((unsigned)o->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
+    if ((unsigned)o->model > CC_SITE_DSM) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
-    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP;
-    if ((st = check_mexclp(r)) || (st = check_cmclp(r))) return st;
-    r->minutes = o->minutes ? o->minutes : 30;
+    r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP ||
+                        o->model == CC_SITE_DSM;
+    if ((st = check_mexclp(r)) || (st = check_cmclp(r)) || (st = check_dsm(r))) return st;
+    r->minutes = o->minutes ? o->minutes : r->model == CC_SITE_DSM ? 15 : 30;
     if (!(r->minutes > 0) || r->minutes > 1440)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter minutes is %s: give minutes above 0 and at most 1440", cc__num((char[32]){0}, r->minutes));
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2), before any work */
     const uint32_t subcentres = o->max_subcentres ? o->max_subcentres : 2;
@@ -256,6 +278,13 @@ static cc_status check_opts(run *r)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter min_per_area (%d) is above parameter max_per_area (%d)", o->min_per_area, o->max_per_area);
     r->T_ms = (uint32_t)llround(r->minutes * 60000.0);
     r->R_ms = r->coverage_model ? r->T_ms : (uint32_t)llround(r->radius_min * 60000.0);
+    if (r->model == CC_SITE_DSM) { /* the coverage sets reach to r2 */
+        r->outer_min = o->outer_minutes ? o->outer_minutes : 30;
+        if (!(r->outer_min > r->minutes) || r->outer_min > 1440)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter outer_minutes is %s: give more than parameter minutes (%s) and at most 1440",
+                            cc__num((char[32]){0}, r->outer_min), cc__num((char[32]){0}, r->minutes));
+        r->R_ms = (uint32_t)llround(r->outer_min * 60000.0);
+    }
     r->delay_ms = (uint32_t)llround(r->dispatch_min * 60000.0);
     r->dir = o->emergency ? CC_FORWARD : CC_REVERSE;
     r->chain = o->capable_tiers != NULL;
@@ -641,6 +670,8 @@ static cc_status build_sets(run *r, cc_site_result *res)
             r->keep_lt[i] = r->time0[i] <= r->T_ms || r->leg2_d[i] == CC_INF_COST || rest > r->T_ms ? 0 : (uint32_t)(r->T_ms - rest + 1);
         } else if (r->model == CC_SITE_MEXCLP)
             r->keep_lt[i] = r->T_ms + 1; /* MEXCLP: a second ambulance adds expected coverage */
+        else if (r->model == CC_SITE_DSM)
+            r->keep_lt[i] = r->R_ms + 1; /* DSM: every pair within r2 */
         else if (r->coverage_model)
             r->keep_lt[i] = r->time0[i] <= r->T_ms ? 0 : r->T_ms + 1; /* only demand not covered yet */
         else
@@ -669,7 +700,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
         return st;
     }
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
-                        .store_times = !r->coverage_model};
+                        .store_times = !r->coverage_model || r->model == CC_SITE_DSM};
     uint64_t est;
     if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
@@ -715,9 +746,9 @@ static bool has_access(const run *r, size_t i)
 
 /* ---- solving --------------------------------------------------------------------------------------------------- */
 
-/* MEXCLP: ambulances within T (dispatch delay included) of each demand point, from fresh bounded
- * searches: one at each facility of fixed_tiers, and mult[s] at candidate sites[s]. */
-static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t *mult, size_t ns, uint32_t *cnt)
+/* MEXCLP, DSM: ambulances within @p limit_ms (dispatch delay included) of each demand point, from
+ * fresh bounded searches: one at each facility of fixed_tiers, and mult[s] at candidate sites[s]. */
+static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t *mult, size_t ns, uint32_t limit_ms, uint32_t *cnt)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
@@ -748,7 +779,7 @@ static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t 
         uint32_t off = k < nf ? r->reg.foff[k] : r->cand.off[sites[k - nf]];
         uint32_t m = k < nf ? (r->fixed[k] ? 1 : 0) : mult[k - nf];
         if (!m || j.arc == CC_INVALID_ID) continue;
-        cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, j, off + r->delay_ms, r->dir, r->T_ms);
+        cc__reach(&ws, r->reg.graph, &ix, r->reg.djoin, r->reg.doff, j, off + r->delay_ms, r->dir, limit_ms);
         for (size_t e = 0; e < ws.n; e++) cnt[ws.loc[e]] += m;
     }
     cc__reach_ws_free(&ws);
@@ -765,7 +796,7 @@ static cc_status solve(run *r, cc_site_result *res)
     double *w = cc__malloc_array(nd, sizeof(double));
     uint8_t *covered = cc__malloc_array(nd, 1);
     uint32_t *base = cc__malloc_array(nd, sizeof(uint32_t));
-    uint32_t *area = NULL, *amin = NULL, *amax = NULL;
+    uint32_t *area = NULL, *amin = NULL, *amax = NULL, *base2 = NULL;
     if (!w || !covered || !base) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         goto out;
@@ -828,11 +859,28 @@ static cc_status solve(run *r, cc_site_result *res)
         pr.busy_fraction = o->busy_fraction;
         pr.max_per_station = o->max_per_station;
         pr.curve_to = 0;
-        if ((st = ambulance_counts(r, NULL, NULL, 0, base))) goto out;
+        if ((st = ambulance_counts(r, NULL, NULL, 0, r->T_ms, base))) goto out;
         pr.base_count = base;
         if ((uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n < r->p) {
             st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u ambulances) is more than the %zu candidate stations hold (parameter max_per_station %u)", r->p,
                           r->cand.n, o->max_per_station);
+            goto out;
+        }
+    } else if (r->model == CC_SITE_DSM) {
+        pr.alpha = o->alpha == 0 ? 0.95 : o->alpha < 0 ? 0 : o->alpha;
+        pr.max_per_station = o->max_per_station ? o->max_per_station : 2; /* Gendreau et al. 1997: p_j = 2 */
+        pr.inner_ms = r->T_ms;
+        pr.outer_ms = r->R_ms;
+        if (!(base2 = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)))) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+        if ((st = ambulance_counts(r, NULL, NULL, 0, r->T_ms, base)) || (st = ambulance_counts(r, NULL, NULL, 0, r->R_ms, base2))) goto out;
+        pr.base_count = base;
+        pr.base_count_outer = base2;
+        if ((uint64_t)pr.max_per_station * r->cand.n < r->p) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u ambulances) is more than the %zu candidate stations hold (parameter max_per_station %u)", r->p,
+                          r->cand.n, pr.max_per_station);
             goto out;
         }
     } else if (r->model != CC_SITE_LSCP && r->p > r->cand.n) {
@@ -847,7 +895,7 @@ static cc_status solve(run *r, cc_site_result *res)
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
-    CC__FREE_ALL(w, covered, base, area, amin, amax);
+    CC__FREE_ALL(w, covered, base, area, amin, amax, base2);
     return st;
 }
 
@@ -924,7 +972,8 @@ static cc_status unreachable_by_candidates(run *r, cc_site_result *res)
 {
     uint8_t *reach = cc__calloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1);
     if (!reach) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
-    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1;
+    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++)
+        if (!r->sets.t_ms || r->sets.t_ms[e] <= r->T_ms) reach[r->sets.dem[e]] = 1; /* DSM: the sets reach to r2 */
     for (size_t i = 0; i < r->reg.dem.n; i++)
         if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
     free(reach);
@@ -1126,7 +1175,7 @@ static cc_status evaluate_mexclp(run *r, cc_site_result *res)
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the ambulances");
         goto out;
     }
-    if ((st = ambulance_counts(r, NULL, NULL, 0, c0)) || (st = ambulance_counts(r, sol->sites, sol->site_count, sol->n_sites, c1))) goto out;
+    if ((st = ambulance_counts(r, NULL, NULL, 0, r->T_ms, c0)) || (st = ambulance_counts(r, sol->sites, sol->site_count, sol->n_sites, r->T_ms, c1))) goto out;
     res->busy_fraction = q;
     for (size_t f = 0; f < nf; f++) res->ambulances_existing += r->fixed[f] && r->reg.fjoin[f].arc != CC_INVALID_ID;
     for (uint32_t s = 0; s < sol->n_sites; s++) res->ambulances_new += sol->site_count[s];
@@ -1153,6 +1202,61 @@ static cc_status evaluate_mexclp(run *r, cc_site_result *res)
 out:
     free(c0);
     free(c1);
+    return st;
+}
+
+/* DSM: population within r1 and r2 of an ambulance and within r1 of two or more, before and after,
+ * from fresh searches (the ambulances of each station counted), checked against the solver; the
+ * picks' gains and cumulative figures become persons covered twice within r1. */
+static cc_status evaluate_dsm(run *r, cc_site_result *res)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    size_t nd = r->reg.dem.n, nf = (r->reg.fac != NULL) ? r->reg.fac->n : 0;
+    cc_status st = CC_OK;
+    uint32_t *c[4];
+    for (int k = 0; k < 4; k++) c[k] = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    uint8_t *reach = cc__calloc_array(nd ? nd : 1, 1);
+    if (!c[0] || !c[1] || !c[2] || !c[3] || !reach) {
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the ambulances");
+        goto out;
+    }
+    if ((st = ambulance_counts(r, NULL, NULL, 0, r->T_ms, c[0])) || (st = ambulance_counts(r, sol->sites, sol->site_count, sol->n_sites, r->T_ms, c[1])) ||
+        (st = ambulance_counts(r, NULL, NULL, 0, r->R_ms, c[2])) || (st = ambulance_counts(r, sol->sites, sol->site_count, sol->n_sites, r->R_ms, c[3])))
+        goto out;
+    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1; /* some candidate within r2 */
+    res->outer_minutes = r->outer_min;
+    res->alpha = r->o->alpha == 0 ? 0.95 : r->o->alpha < 0 ? 0 : r->o->alpha;
+    for (size_t f = 0; f < nf; f++) res->ambulances_existing += r->fixed[f] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+    for (uint32_t s = 0; s < sol->n_sites; s++) res->ambulances_new += sol->site_count[s];
+    double within1 = 0;
+    for (size_t i = 0; i < nd; i++) {
+        double w = r->reg.dem.pop[i];
+        res->twice_before += c[0][i] >= 2 ? w : 0.0;
+        res->twice_after += c[1][i] >= 2 ? w : 0.0;
+        within1 += c[1][i] >= 1 ? w : 0.0;
+        res->outer_before += c[2][i] >= 1 ? w : 0.0;
+        res->outer_after += c[3][i] >= 1 ? w : 0.0;
+        res->outer_reachable += reach[i] || c[2][i] >= 1 ? w : 0.0;
+    }
+    const double tl = 1e-6 * fmax(1.0, res->population_total) + 1e-6;
+    if (fabs(res->twice_after - sol->objective) > tl || fabs(within1 - res->covered_after) > tl || fabs(res->outer_after - sol->outer_after) > tl) {
+        st = cc__fail(ctx, CC_ERR_INTERNAL, "The solver's figures (covered twice within r1 %.3f, within r2 %.3f) differ from the evaluation (%.3f, %.3f; within r1 %.3f and %.3f)",
+                      sol->objective, sol->outer_after, res->twice_after, res->outer_after, within1, res->covered_after);
+        goto out;
+    }
+    double cum = res->twice_before;
+    result_impl *ri = (result_impl *)res;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        pk->ambulances = sol->site_count[s];
+        cum += sol->site_gain[s];
+        pk->covered_cum = cum;
+        pk->share_cum = res->population_total > 0 ? cum / res->population_total : NAN;
+    }
+out:
+    for (int k = 0; k < 4; k++) free(c[k]);
+    free(reach);
     return st;
 }
 
@@ -1260,7 +1364,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->solution = r.res->sol;
     t = cc__now();
     if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||
-        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (st = make_curve(&r, res))) goto out;
+        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (r.model == CC_SITE_DSM && (st = evaluate_dsm(&r, res))) ||
+        (st = make_curve(&r, res))) goto out;
     res->t_eval_s = cc__now() - t;
     res->model = r.model;
     res->emergency = opts->emergency;

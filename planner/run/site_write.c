@@ -28,7 +28,8 @@ static cc_status new_layer(cc__site_out *w, GDALDatasetH ds, const char *name, O
 
 static bool coverage_model(const cc_site_result *r)
 {
-    return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    return r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP ||
+           r->model == CC_SITE_DSM;
 }
 
 /* Feature @p f (taken) at the point (@p x, @p y) written into @p lyr, named @p layer on failure. */
@@ -55,7 +56,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     cc_status st = new_layer(w, ds, "proposed_sites", wkbPoint, desc, fn, ft, 11, &lyr);
     if (!lyr) return st;
     /* MEXCLP: the ambulances of each station (population_gained and covered_cum are expected persons) */
-    if (!st && r->model == CC_SITE_MEXCLP) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
+    if (!st && (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM)) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
     /* CMCLP: the capacity of each site (population_served is then the persons assigned to it) */
     if (!st && r->model == CC_SITE_CMCLP) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
     for (size_t k = 0; k < r->n_picks && !st; k++) {
@@ -75,7 +76,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
             OGR_F_SetFieldDouble(f, 9, p->saved_mean_s / 60.0);
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
-        if (r->model == CC_SITE_MEXCLP) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
+        if (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
         if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
         st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
@@ -360,6 +361,47 @@ static json_object *availability_json(const cc__site_out *w)
     return a;
 }
 
+/* DSM: the two standards, the share alpha, and the population within r1, r2 and covered twice within
+ * r1 before and after (fresh searches), and whether the standards are met. */
+static json_object *double_standard_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    const cc_site_solution *s = r->solution;
+    double tot = r->population_total;
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "model", json_object_new_string("double standard model (Gendreau, Laporte & Semet 1997): everybody a station can reach "
+                                                               "within outer_minutes covered within it, a share alpha within minutes, most population "
+                                                               "within minutes of two or more ambulances"));
+    json_object_object_add(a, "minutes", cc__json_num(r->minutes, 3));
+    json_object_object_add(a, "outer_minutes", cc__json_num(r->outer_minutes, 3));
+    json_object_object_add(a, "alpha", cc__json_num(r->alpha, 6));
+    json_object_object_add(a, "max_per_station", json_object_new_int((int)(w->o->max_per_station ? w->o->max_per_station : 2)));
+    json_object_object_add(a, "ambulances_existing", json_object_new_int((int)r->ambulances_existing));
+    json_object_object_add(a, "ambulances_new", json_object_new_int((int)r->ambulances_new));
+    json_object_object_add(a, "stations_new", json_object_new_int((int)r->n_picks));
+    json_object_object_add(a, "within_minutes_before", cc__json_num(r->covered_before, 3));
+    json_object_object_add(a, "within_minutes_after", cc__json_num(r->covered_after, 3));
+    json_object_object_add(a, "share_within_minutes_after", cc__json_num(tot > 0 ? r->covered_after / tot : 0, 6));
+    json_object_object_add(a, "within_outer_before", cc__json_num(r->outer_before, 3));
+    json_object_object_add(a, "within_outer_after", cc__json_num(r->outer_after, 3));
+    json_object_object_add(a, "within_outer_reachable", cc__json_num(r->outer_reachable, 3));
+    json_object_object_add(a, "covered_twice_before", cc__json_num(r->twice_before, 3));
+    json_object_object_add(a, "covered_twice_after", cc__json_num(r->twice_after, 3));
+    json_object_object_add(a, "alpha_met", json_object_new_boolean(s->alpha_met));
+    json_object_object_add(a, "outer_met", json_object_new_boolean(s->outer_met));
+    json_object_object_add(a, "feasible", json_object_new_boolean(s->feasible));
+    if (!s->feasible) {
+        json_object_object_add(a, "infeasible_proven", json_object_new_boolean(s->infeasible_proven));
+        json_object_object_add(a, "best_share_within_minutes_bound", cc__json_num(s->best_share_bound, 6));
+    }
+    json_object_object_add(a, "definition", json_object_new_string(
+        "times include the dispatch delay; within_outer_reachable: people within outer_minutes of an existing or candidate station, "
+        "to whom the outer standard applies (nobody can cover the others); alpha is a share of population_total; covered twice: "
+        "within minutes of two or more ambulances (a station with two counts twice); when feasible is false the sites are the best "
+        "plan found (outer standard first, then the share within minutes up to alpha, then covered twice)"));
+    return a;
+}
+
 /* summary.json "parameters": what the run was asked. */
 static json_object *summary_parameters(const cc__site_out *w)
 {
@@ -376,6 +418,10 @@ static json_object *summary_parameters(const cc__site_out *w)
         json_object_object_add(ch, "on_scene_minutes", cc__json_num(r->on_scene_minutes, 3));
         json_object_object_add(ch, "time", json_object_new_string("dispatch + station to patient + on scene + patient to the nearest capable facility"));
         json_object_object_add(x, "chain", ch);
+    }
+    if (r->model == CC_SITE_DSM) {
+        json_object_object_add(x, "outer_minutes", cc__json_num(r->outer_minutes, 3));
+        json_object_object_add(x, "alpha", cc__json_num(r->alpha, 6));
     }
     if (r->model == CC_SITE_LSCP) json_object_object_add(x, "target_share", cc__json_num(o->target_share ? o->target_share : 0.95, 4));
     else json_object_object_add(x, "p", json_object_new_int((int)r->p));
@@ -407,28 +453,31 @@ static json_object *summary_solution(const cc__site_out *w)
     json_object *x = json_object_new_object();
     const char *unit = r->model == CC_SITE_MEXCLP ? "expected persons served within the threshold"
                        : r->model == CC_SITE_CMCLP ? "persons served within the threshold, capacities respected"
+                       : r->model == CC_SITE_DSM   ? "persons within the threshold of two or more ambulances"
                        : coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
                        : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
     json_object_object_add(x, "objective", cc__json_num(s->objective * scale, 4));
     json_object_object_add(x, "bound", cc__json_num(s->bound * scale, 4));
     json_object_object_add(x, "unit", json_object_new_string(unit));
-    const bool upper = r->model == CC_SITE_MCLP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP;
+    const bool upper = r->model == CC_SITE_MCLP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM;
     json_object_object_add(x, "bound_kind", json_object_new_string(upper ? "upper" : "lower"));
     json_object_object_add(x, "gap", cc__json_num(s->gap, 6));
     json_object_object_add(x, "gap_definition",
                            json_object_new_string(r->model == CC_SITE_MCLP     ? "(bound - objective) / population gained"
                                                   : r->model == CC_SITE_MEXCLP ? "(bound - objective) / expected population gained"
                                                   : r->model == CC_SITE_CMCLP  ? "(bound - objective) / population served by the new sites"
+                                                  : r->model == CC_SITE_DSM    ? "(bound - objective) / population newly covered twice (null: standards not met)"
                                                                                : "(objective - bound) / objective"));
     json_object_object_add(x, "proven_optimal", json_object_new_boolean(s->proven_optimal));
     json_object_object_add(x, "bound_method", json_object_new_string(s->bound_method));
+    if (r->model == CC_SITE_DSM) json_object_object_add(x, "feasible", json_object_new_boolean(s->feasible));
     if (r->model == CC_SITE_LSCP) {
         json_object_object_add(x, "feasible", json_object_new_boolean(s->feasible));
         json_object_object_add(x, "best_share", cc__json_num(s->best_share, 6));
         json_object_object_add(x, "best_share_bound", cc__json_num(s->best_share_bound, 6));
     }
-    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP)
+    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM)
         json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
     if (r->model == CC_SITE_CMCLP) json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
@@ -457,7 +506,7 @@ static json_object *summary_sites(const cc__site_out *w)
             json_object_object_add(pj, "mean_minutes_saved", cc__json_num(p->saved_mean_s / 60.0, 5));
         }
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
-        if (r->model == CC_SITE_MEXCLP) json_object_object_add(pj, "ambulances", json_object_new_int((int)p->ambulances));
+        if (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM) json_object_object_add(pj, "ambulances", json_object_new_int((int)p->ambulances));
         if (r->model == CC_SITE_CMCLP) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
         json_object_array_add(x, pj);
     }
@@ -516,6 +565,7 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "coverage", summary_coverage(w));
     if (r->model == CC_SITE_MEXCLP) json_object_object_add(j, "availability", availability_json(w));
     if (r->model == CC_SITE_CMCLP) json_object_object_add(j, "capacity", capacity_json(w));
+    if (r->model == CC_SITE_DSM) json_object_object_add(j, "double_standard", double_standard_json(w));
     json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
         {"candidates_from_facilities", (double)(r->candidates_facility), -1},
         {"candidates_from_layer", (double)(r->candidates_layer), -1},

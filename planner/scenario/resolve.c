@@ -164,6 +164,8 @@ static json_object *resolved_siting(const cc_scenario *s)
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         if (s->siting[i].busy_fraction > 0) json_object_object_add(e, "busy_fraction", jnum(s->siting[i].busy_fraction)); /* only when set: older hashes stay */
         if (s->siting[i].max_per_station > 0) json_object_object_add(e, "max_per_station", jnum(s->siting[i].max_per_station));
+        if (s->siting[i].outer_threshold_min > 0) json_object_object_add(e, "outer_threshold_min", jnum(s->siting[i].outer_threshold_min)); /* dsm, only when set */
+        if (isfinite(s->siting[i].alpha)) json_object_object_add(e, "alpha", jnum(s->siting[i].alpha));
         json_object_array_add(a, e);
     }
     return a;

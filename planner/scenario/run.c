@@ -49,6 +49,7 @@ static cc_site_model site_model(const char *m)
            : !strcmp(m, "p_median") ? CC_SITE_PMEDIAN
            : !strcmp(m, "p_center") ? CC_SITE_PCENTER
            : !strcmp(m, "mexclp")   ? CC_SITE_MEXCLP
+           : !strcmp(m, "dsm")      ? CC_SITE_DSM
                                     : CC_SITE_MCLP;
 }
 
@@ -79,7 +80,8 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .dispatch_minutes = !isfinite(q->dispatch_min) ? 0 : q->dispatch_min > 0 ? q->dispatch_min : -1,
             .capable_tiers = q->capable_tiers,
             .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1,
-            .busy_fraction = q->busy_fraction, .max_per_station = (uint32_t)q->max_per_station};
+            .busy_fraction = q->busy_fraction, .max_per_station = (uint32_t)q->max_per_station,
+            .outer_minutes = q->outer_threshold_min, .alpha = !isfinite(q->alpha) ? 0 : q->alpha > 0 ? q->alpha : -1};
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
         if ((st = cc_site_run(ctx, &so, &x->res[i]))) {
@@ -97,6 +99,10 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             cc__info(ctx, "Siting %s: %u ambulances at %zu stations; expected within %g min %.0f -> %.0f people; bound %.0f, gap %.4g%s; outputs in %s/",
                      q->model, rr->ambulances_new, rr->n_picks, rr->minutes, rr->expected_before, rr->expected_after, rr->solution->bound,
                      rr->solution->gap, rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
+        else if (rr->model == CC_SITE_DSM)
+            cc__info(ctx, "Siting %s: %u ambulances at %zu stations; within %g min %.0f -> %.0f people (alpha %s), twice %.0f -> %.0f; outputs in %s/",
+                     q->model, rr->ambulances_new, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after,
+                     rr->solution->alpha_met ? "met" : "not met", rr->twice_before, rr->twice_after, x->name[i]);
         else if (rr->model == CC_SITE_MCLP || rr->model == CC_SITE_LSCP)
             cc__info(ctx, "Siting %s: %zu new sites; within %g min %.0f -> %.0f people (%+.0f); bound %.0f %s, gap %.4g%s; outputs in %s/",
                      q->model, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after, rr->covered_after - rr->covered_before,
@@ -113,7 +119,8 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
     for (size_t i = 0; i < x->n; i++)
         for (size_t k = 0; k < x->res[i]->n_picks; k++) {
             const cc_site_pick *pk = &x->res[i]->picks[k];
-            bool cov = x->res[i]->model == CC_SITE_MCLP || x->res[i]->model == CC_SITE_LSCP || x->res[i]->model == CC_SITE_MEXCLP;
+            bool cov = x->res[i]->model == CC_SITE_MCLP || x->res[i]->model == CC_SITE_LSCP || x->res[i]->model == CC_SITE_MEXCLP ||
+                       x->res[i]->model == CC_SITE_DSM;
             x->pick[x->n_pick++] = (cc_coverage_site){.rank = pk->rank, .name = pk->name, .tier = s->siting[i].tier,
                                                       .model = s->siting[i].model, .lon = pk->lon, .lat = pk->lat,
                                                       .gain_persons = pk->gain_persons, .saved_mean_s = pk->saved_mean_s,

@@ -31,6 +31,7 @@ typedef struct sc_siting {
     char *fixed_tiers, *candidate_tiers, *candidate_roads, *capable_tiers; /* comma lists */
     double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve, on_scene_min;
     double busy_fraction, max_per_station; /* mexclp; 0: not given */
+    double outer_threshold_min, alpha;     /* dsm; 0 / NaN: not given */
     bool emergency;
     sc_pos pos;
 } sc_siting;

@@ -45,12 +45,12 @@ static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes",
-                                          "busy_fraction", "max_per_station", NULL};
+                                          "busy_fraction", "max_per_station", "outer_threshold_min", "alpha", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", "impassable_population",
                                             "impassable_max_m", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
-static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", NULL};
+static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", "dsm", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
 {
@@ -409,19 +409,19 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *m = v->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(&p->y->doc, v->data.sequence.items.start[i]) : one[0];
         if (!cc__sc_check_keys(p, m, siting_keys, "siting")) continue;
-        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN, .on_scene_min = NAN};
+        sc_siting x = {.pos = cc__sc_pos_of(p, m), .dispatch_min = NAN, .on_scene_min = NAN, .alpha = NAN};
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
-            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center | mexclp)");
+            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center | mexclp | dsm)");
         } else {
             const char *ms = cc__sc_scalar(p, n2);
             for (int j = 0; ms && siting_models[j]; j++)
                 if (!strcmp(ms, siting_models[j])) model = j;
             if (ms && !strcmp(ms, "p_centre")) model = 3;
             if (model < 0) {
-                const char *hint = ms ? cc__closest(ms, siting_models, 5) : NULL;
-                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median, p_center or mexclp, got '%s'%s%s%s", ms ? ms : "",
+                const char *hint = ms ? cc__closest(ms, siting_models, 6) : NULL;
+                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median, p_center, mexclp or dsm, got '%s'%s%s%s", ms ? ms : "",
                                hint ? " (did you mean " : "", hint ? hint : "", hint ? "?)" : "");
             } else {
                 x.model = cc__sc_sdup(p, siting_models[model]);
@@ -445,6 +445,19 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         if ((n2 = cc__yaml_get(p->y, m, "max_per_station")) && cc__sc_get_number(p, n2, "siting.max_per_station", 1, 10000, &x.max_per_station) &&
             x.max_per_station != floor(x.max_per_station))
             cc__sc_problem(p, n2, "<siting.max_per_station> must be whole, got %g", x.max_per_station);
+        /* the double standard model: r2 above r1 (threshold_min, default 15), alpha a share */
+        const bool dsm = model >= 0 && !strcmp(siting_models[model], "dsm");
+        if ((n2 = cc__yaml_get(p->y, m, "outer_threshold_min"))) {
+            if (!dsm) cc__sc_problem(p, n2, "<siting.outer_threshold_min> belongs to the model dsm");
+            else if (cc__sc_get_number(p, n2, "siting.outer_threshold_min", 0.1, 1440, &x.outer_threshold_min) &&
+                     !(x.outer_threshold_min > (x.threshold_min > 0 ? x.threshold_min : 15)))
+                cc__sc_problem(p, n2, "<siting.outer_threshold_min> (%g) must be above <threshold_min> (%g)", x.outer_threshold_min,
+                               x.threshold_min > 0 ? x.threshold_min : 15);
+        }
+        if ((n2 = cc__yaml_get(p->y, m, "alpha"))) {
+            if (!dsm) cc__sc_problem(p, n2, "<siting.alpha> belongs to the model dsm");
+            else cc__sc_get_number(p, n2, "siting.alpha", 0, 1, &x.alpha);
+        }
         if ((n2 = cc__yaml_get(p->y, m, "candidates"))) {
             sc_str c = {0};
             cc__sc_get_path(p, n2, "siting.candidates", &c);

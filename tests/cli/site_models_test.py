@@ -146,6 +146,137 @@ def case_mexclp_scenario(tmp):
     check("<busy_fraction>" in p.stderr, f"mexclp without busy fraction: {p.stderr!r}")
 
 
+# ---- double standard model -------------------------------------------------------------------
+
+def station_times(tmp, name, lonlat, minutes):
+    """Travel times (minutes, dispatch included; NaN beyond) from one station, from an independent
+    `carecircle coverage --emergency` run on that station alone with threshold `minutes`."""
+    fac = os.path.join(tmp, f"{name}.csv")
+    write_facilities(fac, [lonlat])
+    out = os.path.join(tmp, f"cov-{name}")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--emergency", "--minutes", f"{minutes:g}", "--out", out, "--quiet"])
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    t = ds.GetRasterBand(1).ReadAsArray().astype(float)
+    t[t < 0] = np.nan
+    return t
+
+
+def facilities_of(tier):
+    with open(f"{DEMO}/facilities.csv") as f:
+        return [(r["name"], (float(r["lon"]), float(r["lat"]))) for r in csv.DictReader(f) if r["tier"] == tier]
+
+
+def case_dsm_demo(tmp):
+    """--model dsm: within r1, within r2 and covered twice within r1 in summary.json equal the counts
+    of ambulances within r1 and r2 of every cell from independent single-station coverage runs (the
+    existing hospital holds one ambulance, each proposed station its ambulances); the r2 standard
+    covers everybody some station reaches within r2 (the reachable population from the runs of every
+    candidate); GLPK proves the answer; the GeoPackage carries the ambulances per station."""
+    r1, r2, alpha = 15, 30, 0.7
+    out = os.path.join(tmp, "dsm")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "dsm", "-p", "8",
+                 "--alpha", str(alpha), "--outer-minutes", str(r2)))
+    check("proven optimal" in p.stdout and "alpha 70%: met" in p.stdout and "all covered" in p.stdout, p.stdout)
+    s = summary(out)
+    check(s["model"] == "dsm", "model")
+    sol, ds, cov = s["solution"], s["double_standard"], s["coverage"]
+    check(sol["unit"] == "persons within the threshold of two or more ambulances" and sol["bound_kind"] == "upper", "unit")
+    check(sol["feasible"] and sol["proven_optimal"] and sol["gap"] == 0 and sol["bound"] >= sol["objective"] - 1e-3, f"solution {sol}")
+    check(ds["minutes"] == r1 and ds["outer_minutes"] == r2 and ds["alpha"] == alpha and ds["max_per_station"] == 2, f"parameters {ds}")
+    check(ds["ambulances_new"] == 8 and ds["ambulances_existing"] == 1 and ds["alpha_met"] and ds["outer_met"], f"double_standard {ds}")
+    sites = s["proposed_sites"]
+    check(sum(x["ambulances"] for x in sites) == 8 and all(1 <= x["ambulances"] <= 2 for x in sites), "ambulances per station")
+    rows = layer_rows(out, "proposed_sites")
+    check(len(rows) == len(sites), "proposed_sites rows")
+    for r, x in zip(sorted(rows, key=lambda r: r["rank"]), sites):
+        check(r["ambulances"] == x["ambulances"] and abs(r["population_gained"] - x["population_gained"]) < 1e-3, f"gpkg row {r}")
+    check(abs(sites[-1]["covered_cum"] - ds["covered_twice_after"]) < 1e-2, "cumulative covered twice")
+    # independent counts
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    times = {name: station_times(tmp, f"c{k}", ll, r2) for k, (name, ll) in enumerate(facilities_of("township_health_centre"))}
+    fixed = [station_times(tmp, f"f{k}", ll, r2) for k, (_, ll) in enumerate(facilities_of("county_hospital"))]
+    within = lambda t, m: np.nan_to_num(t, nan=1e9) <= m + 1e-6  # noqa: E731
+    n1b = sum(within(t, r1) for t in fixed).astype(float)
+    n2b = sum(within(t, r2) for t in fixed).astype(float)
+    n1a, n2a = n1b.copy(), n2b.copy()
+    for x in sites:
+        n1a += x["ambulances"] * within(times[x["name"]], r1)
+        n2a += x["ambulances"] * within(times[x["name"]], r2)
+    reach = (n2b >= 1) | np.any([within(t, r2) for t in times.values()], axis=0)
+    tot = float(pop.sum())
+    for what, mine, ref in (("within r1 before", ds["within_minutes_before"], pop[n1b >= 1].sum()),
+                            ("within r1 after", ds["within_minutes_after"], pop[n1a >= 1].sum()),
+                            ("coverage after", cov["covered_after"], pop[n1a >= 1].sum()),
+                            ("within r2 before", ds["within_outer_before"], pop[n2b >= 1].sum()),
+                            ("within r2 after", ds["within_outer_after"], pop[n2a >= 1].sum()),
+                            ("reachable within r2", ds["within_outer_reachable"], pop[reach].sum()),
+                            ("covered twice before", ds["covered_twice_before"], pop[n1b >= 2].sum()),
+                            ("covered twice after", ds["covered_twice_after"], pop[n1a >= 2].sum()),
+                            ("objective", sol["objective"], pop[n1a >= 2].sum())):
+        check(abs(mine - float(ref)) <= 1e-4 * float(ref) + 0.01, f"{what}: summary.json {mine:.3f}, independent {float(ref):.3f}")
+    check(pop[n1a >= 1].sum() >= alpha * tot - 0.01, "alpha not met in the independent count")
+    check(pop[reach & (n2a < 1)].sum() < 0.01, "someone reachable within r2 is not covered within r2")
+    check(ds["covered_twice_after"] > 0.5 * tot, "covered twice implausibly small")
+
+
+def case_dsm_infeasible(tmp):
+    """alpha that no plan can meet: the run still proposes its best plan (exit 0), says in stdout and
+    summary.json that the standards are not met, and bounds the share within r1 any plan reaches."""
+    out = os.path.join(tmp, "dsm")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "dsm", "-p", "3"))
+    check("cannot be met" in p.stdout and "NOT met" in p.stdout, p.stdout)
+    s = summary(out)
+    ds, sol = s["double_standard"], s["solution"]
+    check(ds["alpha"] == 0.95 and ds["minutes"] == 15 and ds["outer_minutes"] == 30, f"defaults {ds}")
+    check(not ds["feasible"] and not ds["alpha_met"] and ds["infeasible_proven"], f"double_standard {ds}")
+    share = ds["within_minutes_after"] / s["coverage"]["population_total"]
+    check(share < 0.95 and share <= ds["best_share_within_minutes_bound"] + 1e-9 and ds["best_share_within_minutes_bound"] < 0.95,
+          f"share {share}, bound {ds['best_share_within_minutes_bound']}")
+    check(sol["bound"] is None and sol["gap"] is None and not sol["feasible"], f"solution {sol}")
+    check(len(s["proposed_sites"]) >= 1, "no plan proposed")
+
+
+def case_dsm_scenario(tmp):
+    """A scenario's siting section runs dsm with the figures of the same `site` command line, is
+    echoed in scenario.json, and an r2 not above r1 or an alpha above 1 is one file:line:column error."""
+    extra = ("siting:\n  - {model: dsm, budget: 6, threshold_min: 15, outer_threshold_min: 30, alpha: 0.5, max_per_station: 2,\n"
+             "     emergency: true, candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
+    out, cli = cli_test.scenario_and_cli(tmp, extra, cli_test.village_args("site") + [
+        "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--emergency", "--model", "dsm",
+        "--alpha", "0.5", "-p", "6", "--max-per-station", "2", "--minutes", "15", "--outer-minutes", "30"])
+    a, b = summary(os.path.join(out, "siting")), summary(cli)
+    check(a["model"] == "dsm" and a["double_standard"] == b["double_standard"], f"scenario {a.get('double_standard')} != CLI {b['double_standard']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different stations")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["siting"][0]
+    check(echo["outer_threshold_min"] == 30 and echo["alpha"] == 0.5, f"scenario.json siting: {echo}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: dsm, budget: 2, threshold_min: 30, outer_threshold_min: 20}\n", name="bad.yaml",
+                                 maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:" in p.stderr and "<siting.outer_threshold_min>" in p.stderr and "above" in p.stderr, f"r2 below r1: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: dsm, budget: 2, alpha: 1.5}\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<siting.alpha>" in p.stderr, f"alpha 1.5: {p.stderr!r}")
+
+
+def case_dsm_bad(tmp):
+    """Absurd DSM parameters: one line naming the flag, exit 2, no output folder."""
+    out = os.path.join(tmp, "bad-out")
+    base = ["--candidate-tiers", "township_health_centre", "--emergency", "--model", "dsm"]
+    for a in ("-0.1", "1.5", "x"):
+        expect_error(tmp, demo(out, *base, "--alpha", a), 2, "--alpha")
+    expect_error(tmp, demo(out, *base, "--outer-minutes", "15"), 2, "--outer-minutes", "--minutes")
+    expect_error(tmp, demo(out, *base, "--minutes", "40"), 2, "--outer-minutes", "--minutes")
+    expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--model", "dsm"), 2, "--emergency")
+    expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--alpha", "0.5"), 2, "--alpha", "dsm")
+    expect_error(tmp, demo(out, *base, "-p", "13"), 2, "-p", "--max-per-station", "6 candidate")
+    p = run(["site", "--help"])
+    check("dsm" in p.stdout and "--outer-minutes" in p.stdout and "--alpha" in p.stdout, "help text")
+
+
 # ---- capacitated MCLP -----------------------------------------------------------------------
 
 def site_reach(tmp, name, lonlat, minutes):
