@@ -607,7 +607,7 @@ static void draw_own_sites(mapctx *m)
         own_ring(m->cr, px, py, 11);
         char lb[32];
         snprintf(lb, sizeof(lb), "O%zu", i + 1);
-        text(m->cr, px + 8, py + 4, lb, 8, true, 0, 90, 200, LEFT, true, 0);
+        text(m->cr, px, py + 12, lb, 8, true, 0, 90, 200, CENTER, true, 0);
     }
 }
 

@@ -934,6 +934,30 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     if (st) return st;
     snprintf(sj, sizeof(sj), "%s/summary.json", owned);
     if (access(sj, F_OK) != 0) return report_in(ctx, dir, dir, opts); /* fails, naming the folder */
+    /* a robust siting folder (site --scenarios): each variant's folder is a siting folder whose
+     * deliverables are staged as usual; then the study's report, which embeds their maps, is
+     * written in place (report_<lang>.html, each replaced whole) */
+    json_object *rj = NULL, *vars = NULL;
+    if (!cc__json_load(ctx, sj, false, &rj) && json_object_object_get_ex(rj, "robust_sites", NULL) &&
+        json_object_object_get_ex(rj, "variants", &vars) && json_object_is_type(vars, json_type_array)) {
+        static const cc_report_opts dflt;
+        cc_report_opts vo = opts ? *opts : dflt;
+        for (size_t v = 0; v < json_object_array_length(vars) && !st; v++) {
+            json_object *nm = NULL;
+            const char *name = json_object_object_get_ex(json_object_array_get_idx(vars, v), "name", &nm) ? json_object_get_string(nm) : NULL;
+            if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "'%s': variant %zu has no usable name", sj, v);
+                break;
+            }
+            char sub[4400];
+            snprintf(sub, sizeof(sub), "%s/%s", owned, name);
+            vo.scenario = name;
+            st = cc_report_write(ctx, sub, &vo);
+        }
+        json_object_put(rj);
+        return st ? st : report_in(ctx, dir, dir, opts);
+    }
+    json_object_put(rj);
     cc__stage stage;
     if ((st = cc__stage_begin(ctx, dir, &stage))) return st;
     DIR *dd = opendir(owned);

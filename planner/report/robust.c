@@ -7,10 +7,12 @@
  * Every figure comes from summary.json; people are whole persons (no 万 rounding: the regret
  * table is read to the person).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "carecircle/cc_version.h"
 #include "../io/write_internal.h"
@@ -402,9 +404,15 @@ cc_status cc__html_robust(cc_ctx *ctx, const char *dir, const char *out, json_ob
     cc__html_head(g, lang, title);
     g_string_append(g, "<h1>");
     cc__xml_esc(g, title);
-    g_string_append_printf(g, "</h1>\n<p class=\"sub\">%s · %s%s · p = %d · %g %s · carecircle " CC_VERSION_STRING "</p>\n", r.objective,
-                           !strcmp(r.objective, "min_max_regret") ? r.regret_kind : "", !strcmp(r.objective, "min_max_regret") ? " regret" : "",
-                           r.p, r.minutes, cc__tr(lang, "minutes"));
+    bool rg = !strcmp(r.objective, "min_max_regret"), rel = rg && !strcmp(r.regret_kind, "relative");
+    const char *on = !strcmp(r.objective, "max_min") ? (zh ? "最差情景覆盖最大（max_min）" : "largest worst-case coverage (max_min)")
+                     : rg ? (zh ? (rel ? "最大相对遗憾值最小（min_max_regret）" : "最大遗憾值最小（min_max_regret）")
+                                : (rel ? "smallest worst relative regret (min_max_regret)" : "smallest worst regret (min_max_regret)"))
+                          : (zh ? "加权平均覆盖最大（expected）" : "largest weighted mean coverage (expected)");
+    g_string_append(g, "</h1>\n<p class=\"sub\">");
+    cc__xml_esc(g, on);
+    g_string_append_printf(g, " · p = %d · %g %s · %zu %s · carecircle " CC_VERSION_STRING "</p>\n", r.p, r.minutes, cc__tr(lang, "minutes"), r.n,
+                           zh ? "个情景" : "scenarios");
     sec_intro(g, &r, lang);
     sec_sites(g, &r, lang);
     sec_variants(g, &r, lang);
@@ -412,9 +420,13 @@ cc_status cc__html_robust(cc_ctx *ctx, const char *dir, const char *out, json_ob
     sec_chart(g, &r, lang);
     sec_maps(g, &r, out, lang);
     g_string_append(g, "</body>\n</html>\n");
-    char path[4300];
+    /* written aside and renamed: `carecircle report` rewrites it in place, never leaving half a file */
+    char path[4300], tmp[4400];
     snprintf(path, sizeof(path), "%s/report_%s.html", out, lang);
-    st = cc__write_text(ctx, path, g->str);
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+    st = cc__write_text(ctx, tmp, g->str);
+    if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+    if (st) unlink(tmp);
     g_string_free(g, TRUE);
     free(r.v);
     return st;
