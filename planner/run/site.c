@@ -1333,6 +1333,15 @@ static json_object *jarr(const double *v, size_t n, size_t stride, int dec)
     return a;
 }
 
+/* The name of robust site @p k: as the base's folder names it (a road point after its nearest village
+ * or admin area, with its lon/lat), else the candidate's. */
+static const char *robust_site_name(const run *b, const cc_robust_solution *R, uint32_t k)
+{
+    const cc_site_result *res = b->res ? &b->res->pub : NULL;
+    if (res && k < res->n_picks && res->picks[k].name) return res->picks[k].name;
+    return b->cand.name[R->sites[k]];
+}
+
 static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
 {
     char path[4200];
@@ -1353,7 +1362,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(f, 0, (int)k + 1);
         OGR_F_SetFieldInteger(f, 1, (int)j);
-        OGR_F_SetFieldString(f, 2, c->name[j]);
+        OGR_F_SetFieldString(f, 2, robust_site_name(b, R, k));
         OGR_F_SetFieldString(f, 3, c->source[j] == CC__CAND_FACILITY ? "facility" : c->source[j] == CC__CAND_LAYER ? "candidate" : "road");
         OGR_F_SetFieldDouble(f, 4, c->lon[j]);
         OGR_F_SetFieldDouble(f, 5, c->lat[j]);
@@ -1407,7 +1416,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         uint32_t s = R->sites[k];
         json_object *e = json_object_new_object();
         json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
-        json_object_object_add(e, "name", json_object_new_string(c->name[s]));
+        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
         json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
         json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
         json_object_array_add(sites, e);
@@ -1576,11 +1585,11 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
                                   .exact_max_nonzeros = o->site.exact_max_nonzeros};
         st = cc_site_robust_solve(ctx, in, n, &P, &R);
     }
-    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage);
     for (size_t v = 0; v < n && !st; v++) {
         cc__info(ctx, "Robust siting: the robust set in variant %zu of %zu (%s): evaluation, map and report...", v + 1, n, o->names[v]);
         st = robust_variant_outputs(ctx, o, &V[v], &V[0].r.cand, &in[v], R, v, &stage);
     }
+    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage); /* the sites named as in the base's folder */
     /* the report of the whole study: the objective, the sites, the regret table and its chart */
     if (!st && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
     if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
