@@ -14,6 +14,7 @@
 #include "cc_ctx.h"
 #include "cc_scenario.h"
 #include "cc_site.h"
+#include "cc_site_robust.h"
 #include "cc_status.h"
 #include "cc_traveltime.h"
 
@@ -55,6 +56,16 @@ CC_API cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, con
  *  @param out rank 0: the result (free with cc_site_result_destroy()); other ranks: NULL.
  *  Collective; not thread-safe for one cc_mpi (one MPI run at a time per process). @since 0.3 */
 CC_API cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_site_result **out);
+
+/** cc_batch_site_robust() (robust siting across the variants of batch @p b, loaded on every rank)
+ *  with every variant's coverage sets built over the ranks as in cc_mpi_site_run(): every rank
+ *  loads each variant's inputs and builds its graph, searches from the candidates of its blocks,
+ *  and rank 0 gathers the sets in candidate order (identical to a single-machine run's), then
+ *  solves (each variant's own optimum and the robust set) and writes every output.
+ *  @param out rank 0: the solution (free with cc_robust_solution_destroy()); other ranks: NULL.
+ *  Collective; not thread-safe for one cc_mpi (one MPI run at a time per process). @since 0.5 */
+CC_API cc_status cc_mpi_batch_site_robust(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
+                                          cc_robust_solution **out);
 
 /** cc_traveltime_run() with the tiles shared out over the ranks: every rank makes the same plan;
  *  rank 0 serves the tiles from a dynamic queue (itself included), receives each tile's minutes

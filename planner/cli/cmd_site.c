@@ -73,7 +73,8 @@ static void help(void)
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
            "Across scenarios (robust siting, mclp only):\n"
            "  --scenarios B          a batch file: one set of p sites for the base and every variant (inputs from the\n"
-           "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv)\n"
+           "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv,\n"
+           "                         DIR/report_<lang>.html and DIR/<variant>/ with the robust set's map in each variant)\n"
            "  --objective O          max_min (default): best worst-case coverage; min_max_regret: smallest worst loss\n"
            "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
            "                         batch's robust: section)\n"
@@ -250,7 +251,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 }
 
 /* `--scenarios batch.yaml`: one set of sites for every variant of the batch (issue 18). */
-static int robust_main(cc_site_opts *o, const char *batch, int objective, int regret, bool quiet, bool verbose, int threads)
+static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, int objective, int regret)
 {
     if (o->in.roads || o->in.population || o->in.facilities) {
         cli_usage_error("site", "with --scenarios the inputs come from the batch's scenarios: drop --roads, --population and --facilities");
@@ -265,17 +266,22 @@ static int robust_main(cc_site_opts *o, const char *batch, int objective, int re
         return CLI_EXIT_USAGE;
     }
     cli_env env;
-    int rc = cli_setup(&env, quiet, verbose, threads);
+    struct cc_mpi *mpi;
+    int rc = cli_cmd_start(cmd, &env, true, &mpi);
     if (rc) return rc;
-    env.flags = true;
     cc_batch *b = NULL;
     cc_robust_solution *R = NULL;
     cc_site_robust_opts ro = {.site = *o};
     cc_status st = cc_batch_load(env.ctx, batch, &b);
+#ifdef CC_WITH_MPI
+    /* under mpirun/srun: every variant's coverage sets over the ranks, solved and written on rank 0 */
+    if (!st) st = cc_mpi_batch_site_robust(env.ctx, mpi, b, &ro, objective, regret, &R);
+#else
     if (!st) st = cc_batch_site_robust(env.ctx, b, &ro, objective, regret, &R);
+#endif
     if (st) {
         rc = cli_fail(&env, st);
-    } else {
+    } else if (R) { /* MPI: rank 0 only */
         bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET;
         printf("carecircle site --scenarios: %s%s over %zu variants, %u sites\n", cc_robust_objective_name(R->objective),
                rg ? (R->relative_regret ? " (relative regret)" : " (absolute regret)") : "", R->n_variants, R->n_sites);
@@ -285,11 +291,12 @@ static int robust_main(cc_site_opts *o, const char *batch, int objective, int re
                    R->opt_bound[v], R->opt[v] - R->cov[v]);
         printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg ? "lower" : "upper",
                R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
-        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv\n", o->out_dir, o->out_dir, o->out_dir);
+        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv %s/report_<lang>.html, one folder per variant (map, report)\n", o->out_dir,
+               o->out_dir, o->out_dir, o->out_dir);
     }
     cc_robust_solution_destroy(R);
     cc_batch_destroy(b);
-    cli_teardown(&env);
+    cli_cmd_end(&env, mpi);
     return rc;
 }
 
@@ -460,7 +467,7 @@ int cmd_site(int argc, char **argv)
     }
     if (a.scenarios) {
         if ((rc = cli_no_operands(&cmd, argc, argv))) return rc;
-        return robust_main(o, a.scenarios, a.objective, a.regret, cmd.quiet, cmd.verbose, cmd.threads);
+        return robust_main(&cmd, o, a.scenarios, a.objective, a.regret);
     }
     if (a.objective >= 0 || a.regret >= 0) return cli_usage_error("site", "--objective and --regret need --scenarios (a batch file)");
     if ((rc = cli_inputs_done(&cmd, argc, argv, &o->in, false, o->out_dir, NULL, NULL))) return rc;

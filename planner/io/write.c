@@ -339,6 +339,26 @@ cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s)
     return CC_OK;
 }
 
+cc_status cc__stage_sub(cc_ctx *ctx, const cc__stage *s, const char *name, cc__stage *sub)
+{
+    memset(sub, 0, sizeof(*sub));
+    int k1 = snprintf(sub->final_dir, sizeof(sub->final_dir), "%s/%s", s->final_dir, name);
+    int k2 = snprintf(sub->tmp_dir, sizeof(sub->tmp_dir), "%s/%s", s->tmp_dir, name);
+    if (k1 < 0 || k2 < 0 || (size_t)k1 >= sizeof(sub->final_dir) || (size_t)k2 >= sizeof(sub->tmp_dir))
+        return cc__fail(ctx, CC_ERR_IO, "Output folder name too long: '%s/%s'", s->final_dir, name);
+    if (mkdir(sub->tmp_dir, 0755) != 0 && errno != EEXIST)
+        return cc__fail(ctx, CC_ERR_IO, "Unable to create output folder '%s': %s", sub->tmp_dir, strerror(errno));
+    cc_status st = cc__marker_write(ctx, sub->tmp_dir, false);
+    if (!st) live_set(sub->tmp_dir, true);
+    return st;
+}
+
+void cc__stage_sub_end(cc__stage *sub)
+{
+    if (sub->tmp_dir[0]) live_set(sub->tmp_dir, false);
+    memset(sub, 0, sizeof(*sub));
+}
+
 const char *cc__stage_path(const cc__stage *s, const char *name, char *buf, size_t n)
 {
     snprintf(buf, n, "%s/%s", s->tmp_dir, name);

@@ -35,6 +35,11 @@ cc_status cc__stage_begin(cc_ctx *ctx, const char *dir, cc__stage *s);
 /* Path of @p name inside the staging folder (static per stage buffer is avoided: writes to buf). */
 const char *cc__stage_path(const cc__stage *s, const char *name, char *buf, size_t n);
 cc_status cc__stage_commit(cc_ctx *ctx, cc__stage *s);
+/* Folder @p name inside stage @p s (a robust run's per-variant outputs): created with its marker
+ * and counted as live (written in place by cc_report_write) until cc__stage_sub_end(); it moves
+ * with the stage. @p sub is never committed or aborted itself. */
+cc_status cc__stage_sub(cc_ctx *ctx, const cc__stage *s, const char *name, cc__stage *sub);
+void cc__stage_sub_end(cc__stage *sub);
 void cc__stage_abort(cc__stage *s);
 /* Remove a folder and everything in it (no error: best effort). */
 void cc__remove_tree(const char *path);

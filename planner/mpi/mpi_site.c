@@ -254,3 +254,18 @@ cc_status cc_mpi_site_run(cc_ctx *ctx, cc_mpi *m, const cc_site_opts *opts, cc_s
     else cc_site_result_destroy(r);
     return st;
 }
+
+cc_status cc_mpi_batch_site_robust(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
+                                   cc_robust_solution **out)
+{
+    if (out) *out = NULL;
+    if (m->size == 1) return cc_batch_site_robust(ctx, b, tmpl, objective, regret, out);
+    const cc__sets_dist d = {dist_build, m};
+    ctx->sets_dist = &d;
+    cc_robust_solution *r = NULL;
+    cc_status st = cc_batch_site_robust(ctx, b, tmpl, objective, regret, &r);
+    ctx->sets_dist = NULL;
+    if (out) *out = r; /* NULL on ranks other than 0 */
+    else cc_robust_solution_destroy(r);
+    return st;
+}

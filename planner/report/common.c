@@ -22,6 +22,8 @@ static const struct {
     {"beyond", "超过 %g 分钟或无道路可达", "Beyond %g min or no road access"},
     {"facilities", "医疗机构", "Facilities"},
     {"proposed", "建议新址", "Proposed sites"},
+    {"robust_sites", "稳健新址（所有情景共用一套）", "Robust sites (one set for every scenario)"},
+    {"own_sites", "本情景单独规划的最优新址", "This scenario's own best sites"},
     {"roads", "道路", "Roads"},
     {"main_roads", "主要道路", "Main roads"},
     {"minor_roads", "其他道路", "Other roads"},

@@ -1025,3 +1025,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
     g_string_free(g, TRUE);
     return st;
 }
+
+void cc__html_head(GString *g, const char *lang, const char *title) { head(g, lang, title); }
+void cc__html_th(GString *g, const char *s, bool left) { th_text(g, s, left); }
+void cc__html_td(GString *g, const char *s) { td_text(g, s); }

@@ -584,6 +584,33 @@ static void draw_sites(mapctx *m)
     }
 }
 
+/* Robust siting, a variant's map: the sites this variant would get on its own, blue rings numbered
+ * O1, O2, ... drawn over the stars (a ring around a star: the robust set has that site too). */
+static void own_ring(cairo_t *cr, double x, double y, double R)
+{
+    cairo_new_path(cr);
+    cairo_arc(cr, x, y, R, 0, 2 * M_PI);
+    set_rgb(cr, 255, 255, 255, 1);
+    cairo_set_line_width(cr, 4.2);
+    cairo_stroke_preserve(cr);
+    set_rgb(cr, 0, 90, 200, 1);
+    cairo_set_line_width(cr, 2.2);
+    cairo_stroke(cr);
+}
+
+static void draw_own_sites(mapctx *m)
+{
+    const rp_data *d = m->d;
+    for (size_t i = 0; i < d->n_own; i++) {
+        double px, py;
+        page_xy(m, d->own[i].x, d->own[i].y, &px, &py);
+        own_ring(m->cr, px, py, 11);
+        char lb[32];
+        snprintf(lb, sizeof(lb), "O%zu", i + 1);
+        text(m->cr, px, py + 12, lb, 8, true, 0, 90, 200, CENTER, true, 0);
+    }
+}
+
 static void draw_frame_content(mapctx *m)
 {
     cairo_t *cr = m->cr;
@@ -602,6 +629,7 @@ static void draw_frame_content(mapctx *m)
     label_facilities(m, bx);
     free(bx);
     draw_sites(m);
+    draw_own_sites(m);
     scale_bar(m);
     north_arrow(m);
     cairo_restore(cr);
@@ -712,7 +740,12 @@ static double legend_symbols(mapctx *m, double x, double y)
     }
     if (d->n_site) {
         star(cr, x + 9, y + 6.5, 7);
-        snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, "proposed"), d->n_site);
+        snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, d->n_own ? "robust_sites" : "proposed"), d->n_site);
+        y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 14) + 2;
+    }
+    if (d->n_own) {
+        own_ring(cr, x + 9, y + 6.5, 6);
+        snprintf(buf, sizeof(buf), "%s (%zu)", cc__tr(m->lang, "own_sites"), d->n_own);
         y += fmax(text(cr, x + 24, y, buf, 8.5, false, 30, 30, 30, LEFT, false, 170), 14) + 2;
     }
     return y;

@@ -37,6 +37,7 @@ static void data_free(rp_data *d)
     free(d->unc);
     free(d->dot);
     free(d->site);
+    free(d->own);
     free(d->layer);
     if (d->strs) g_string_chunk_free(d->strs); /* every text copied from the outputs */
 }
@@ -663,15 +664,17 @@ static bool read_layers(rp_data *d, GDALDatasetH ds)
 }
 
 /* The proposed sites, in the working CRS; false when out of memory. */
-static bool read_sites(rp_data *d, GDALDatasetH ds)
+/* The points of site layer @p name (proposed_sites; own_optimum_sites of a robust run's variant
+ * folder) into @p out, in the working CRS, growing the map extent. */
+static bool read_site_layer(rp_data *d, GDALDatasetH ds, const char *name, rp_site **out, size_t *n_out)
 {
     OGRLayerH l;
     OGRFeatureH f;
     bool ok = false;
     size_t cap_site = 0;
-    OGRSpatialReferenceH work = NULL; /* proposed sites: their CRS to the working CRS */
+    OGRSpatialReferenceH work = NULL; /* the sites: their CRS to the working CRS */
     OGRCoordinateTransformationH ct = NULL;
-    if ((l = GDALDatasetGetLayerByName(ds, "proposed_sites"))) {
+    if ((l = GDALDatasetGetLayerByName(ds, name))) {
         OGR_L_ResetReading(l);
         OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l);
         work = d->crs_wkt ? OSRNewSpatialReference(d->crs_wkt) : NULL;
@@ -688,7 +691,7 @@ static bool read_sites(rp_data *d, GDALDatasetH ds)
                 OGR_F_Destroy(f);
                 continue;
             }
-            rp_site *s = grow_slot(&d->site, &d->n_site, &cap_site, sizeof(*s));
+            rp_site *s = grow_slot(out, n_out, &cap_site, sizeof(*s));
             if (!s) {
                 OGR_F_Destroy(f);
                 goto nomem;
@@ -714,6 +717,12 @@ nomem:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (work) OSRDestroySpatialReference(work);
     return ok;
+}
+
+static bool read_sites(rp_data *d, GDALDatasetH ds)
+{
+    return read_site_layer(d, ds, "proposed_sites", &d->site, &d->n_site) &&
+           read_site_layer(d, ds, "own_optimum_sites", &d->own, &d->n_own);
 }
 
 static cc_status read_gpkg(cc_ctx *ctx, rp_data *d)
@@ -840,6 +849,18 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
         }
     }
     o = &oo;
+    /* a robust siting folder (site --scenarios): its own report; the maps are its variants' */
+    snprintf(sp, sizeof(sp), "%s/summary.json", dir);
+    json_object *rj = NULL;
+    if (access(sp, F_OK) == 0 && !cc__json_load(ctx, sp, false, &rj) && json_object_object_get_ex(rj, "robust_sites", NULL)) {
+        cc_status str = CC_OK;
+        for (int k = 0; k < 2 && !str && !o->no_maps; k++)
+            if ((k == 0 && zh) || (k == 1 && en)) str = cc__html_robust(ctx, dir, out, rj, o, k == 0 ? "zh" : "en");
+        json_object_put(rj);
+        json_object_put(sj);
+        return str;
+    }
+    json_object_put(rj);
     rp_data d = {.dir = dir, .o = o, .strs = g_string_chunk_new(4096)};
     cc_status st;
     struct stat sb;
@@ -914,6 +935,30 @@ cc_status cc_report_write(cc_ctx *ctx, const char *dir, const cc_report_opts *op
     if (st) return st;
     snprintf(sj, sizeof(sj), "%s/summary.json", owned);
     if (access(sj, F_OK) != 0) return report_in(ctx, dir, dir, opts); /* fails, naming the folder */
+    /* a robust siting folder (site --scenarios): each variant's folder is a siting folder whose
+     * deliverables are staged as usual; then the study's report, which embeds their maps, is
+     * written in place (report_<lang>.html, each replaced whole) */
+    json_object *rj = NULL, *vars = NULL;
+    if (!cc__json_load(ctx, sj, false, &rj) && json_object_object_get_ex(rj, "robust_sites", NULL) &&
+        json_object_object_get_ex(rj, "variants", &vars) && json_object_is_type(vars, json_type_array)) {
+        static const cc_report_opts dflt;
+        cc_report_opts vo = opts ? *opts : dflt;
+        for (size_t v = 0; v < json_object_array_length(vars) && !st; v++) {
+            json_object *nm = NULL;
+            const char *name = json_object_object_get_ex(json_object_array_get_idx(vars, v), "name", &nm) ? json_object_get_string(nm) : NULL;
+            if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+                st = cc__fail(ctx, CC_ERR_INPUT, "'%s': variant %zu has no usable name", sj, v);
+                break;
+            }
+            char sub[4400];
+            snprintf(sub, sizeof(sub), "%s/%s", owned, name);
+            vo.scenario = name;
+            st = cc_report_write(ctx, sub, &vo);
+        }
+        json_object_put(rj);
+        return st ? st : report_in(ctx, dir, dir, opts);
+    }
+    json_object_put(rj);
     cc__stage stage;
     if ((st = cc__stage_begin(ctx, dir, &stage))) return st;
     DIR *dd = opendir(owned);

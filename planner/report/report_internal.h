@@ -109,6 +109,8 @@ typedef struct rp_data {
     size_t n_dot;
     rp_site *site;
     size_t n_site;
+    rp_site *own; /* robust siting, a variant's folder: the variant's own optimum (own_optimum_sites) */
+    size_t n_own;
     rp_layer *layer;
     size_t n_layer;
     bool have_tif;
@@ -164,6 +166,16 @@ typedef struct rp_cmp_row {
 } rp_cmp_row;
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
                          const rp_cmp_row *rows, size_t n_rows);
+
+/* Robust siting (robust.c): report_<lang>.html of the robust folder @p dir (written into @p out)
+ * from its summary.json @p summary: the objective in plain words, the sites, the regret table
+ * and its chart, and each variant's map (<variant>/map_<lang>.png). */
+cc_status cc__html_robust(cc_ctx *ctx, const char *dir, const char *out, json_object *summary, const cc_report_opts *o, const char *lang);
+
+/* Pieces of the HTML reports shared with robust.c (html.c). */
+void cc__html_head(GString *g, const char *lang, const char *title);
+void cc__html_th(GString *g, const char *s, bool left);
+void cc__html_td(GString *g, const char *s);
 
 /* XML/HTML escaping into a GString. */
 void cc__xml_esc(GString *g, const char *s);

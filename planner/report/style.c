@@ -385,6 +385,8 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
     else if (!strcmp(L->name, "demand_uncovered")) r_uncovered(g, d, lang);
     else if (!strcmp(L->name, "roads")) r_roads(g, lang);
     else if (!strcmp(L->name, "proposed_sites")) r_single_marker(g, "star", (rgb){255, 215, 0}, 7.0, (rgb){0, 0, 0}, 0.5);
+    /* robust siting, a variant's folder: its own best sites, a blue disc drawn under the stars (a ring around a shared site) */
+    else if (!strcmp(L->name, "own_optimum_sites")) r_single_marker(g, "circle", (rgb){0, 90, 200}, 9.0, (rgb){255, 255, 255}, 0.6);
     else if (!strcmp(L->name, "admin_areas")) {
         r_single_outline(g, (rgb){90, 60, 110}, 0.4, "dash dot");
         bool has_zh = false;
@@ -577,7 +579,7 @@ static const char *geom_kind(OGRwkbGeometryType t)
     }
 }
 
-static const char *const layer_order[] = {"proposed_sites", "facilities", "existing_facilities", "candidates", "demand_uncovered", "roads",
+static const char *const layer_order[] = {"proposed_sites", "own_optimum_sites", "facilities", "existing_facilities", "candidates", "demand_uncovered", "roads",
                                           "admin_areas", "coverage_by_admin", "catchments", "isochrones", NULL};
 
 static const char *layer_title(const char *name, const char *lang)
@@ -586,6 +588,7 @@ static const char *layer_title(const char *name, const char *lang)
     static const struct {
         const char *n, *zh, *en;
     } t[] = {{"proposed_sites", "建议新址", "Proposed sites"},
+             {"own_optimum_sites", "本情景单独规划的最优新址", "This scenario's own best sites"},
              {"facilities", "医疗机构", "Facilities"},
              {"existing_facilities", "现有医疗机构", "Existing facilities"},
              {"candidates", "候选地点", "Candidate sites"},

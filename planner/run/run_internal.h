@@ -149,6 +149,8 @@ typedef struct cc__site_out {
     const char *model_name;
     cc__stage *stage;
     cc_site_result *res;
+    const uint32_t *own;          /* robust siting, a variant's folder: its own optimum's candidates (else NULL) */
+    size_t n_own;
 } cc__site_out;
 
 cc_status cc__site_write(cc__site_out *w);

@@ -1460,6 +1460,15 @@ static json_object *jarr(const double *v, size_t n, size_t stride, int dec)
     return a;
 }
 
+/* The name of robust site @p k: as the base's folder names it (a road point after its nearest village
+ * or admin area, with its lon/lat), else the candidate's. */
+static const char *robust_site_name(const run *b, const cc_robust_solution *R, uint32_t k)
+{
+    const cc_site_result *res = b->res ? &b->res->pub : NULL;
+    if (res && k < res->n_picks && res->picks[k].name) return res->picks[k].name;
+    return b->cand.name[R->sites[k]];
+}
+
 static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
 {
     char path[4200];
@@ -1480,7 +1489,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldInteger(f, 0, (int)k + 1);
         OGR_F_SetFieldInteger(f, 1, (int)j);
-        OGR_F_SetFieldString(f, 2, c->name[j]);
+        OGR_F_SetFieldString(f, 2, robust_site_name(b, R, k));
         OGR_F_SetFieldString(f, 3, c->source[j] == CC__CAND_FACILITY ? "facility" : c->source[j] == CC__CAND_LAYER ? "candidate" : "road");
         OGR_F_SetFieldDouble(f, 4, c->lon[j]);
         OGR_F_SetFieldDouble(f, 5, c->lat[j]);
@@ -1534,7 +1543,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         uint32_t s = R->sites[k];
         json_object *e = json_object_new_object();
         json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
-        json_object_object_add(e, "name", json_object_new_string(c->name[s]));
+        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
         json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
         json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
         json_object_array_add(sites, e);
@@ -1560,6 +1569,110 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
     return st;
 }
 
+/* The robust set as the answer of variant @p v's own siting study: its gains in rank order in this
+ * variant, the covered population (the robust solver's), and as bound the variant's own bound
+ * (no p sites cover more here). Owned by the variant's result. */
+static cc_status robust_as_solution(cc_ctx *ctx, const cc_site_instance *in, const cc_robust_solution *R, size_t v, cc_site_solution **out)
+{
+    cc__sol *s = calloc(1, sizeof(*s));
+    uint32_t ns = R->n_sites;
+    if (!s || !(s->sites = cc__malloc_array(ns ? ns : 1, sizeof(uint32_t))) || !(s->gain = cc__malloc_array(ns ? ns : 1, sizeof(double)))) {
+        if (s) free(s->sites);
+        free(s);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    memcpy(s->sites, R->sites, ns * sizeof(uint32_t));
+    double before = cc_site_robust_coverage(in, R->sites, 0), prev = before, total = 0;
+    for (uint32_t k = 0; k < ns; k++) {
+        double c = cc_site_robust_coverage(in, R->sites, k + 1);
+        s->gain[k] = c - prev;
+        prev = c;
+    }
+    for (uint32_t i = 0; i < in->n_demand; i++) total += in->weight[i];
+    cc_site_solution *p = &s->pub;
+    p->model = CC_SITE_MCLP;
+    p->n_sites = ns;
+    p->sites = s->sites;
+    p->site_gain = s->gain;
+    p->objective = R->cov[v];
+    p->bound = fmax(R->opt_bound[v], R->cov[v]);
+    p->gap = p->bound - p->objective <= 1e-9 * (p->objective + 1) ? 0 : (p->bound - p->objective) / fmax(p->objective - before, 1e-12);
+    p->proven_optimal = p->gap == 0;
+    p->bound_method = "robust: the variant's own bound";
+    p->covered_before = before;
+    p->total_weight = total;
+    p->covered_share = total > 0 ? p->objective / total : 0;
+    p->feasible = true;
+    *out = p;
+    return CC_OK;
+}
+
+/* Folder <name>/ of variant @p v: the robust set evaluated afresh in this variant (as a siting run's
+ * outputs: sites.gpkg with the variant's own optimum as layer own_optimum_sites, summary.json,
+ * coverage_curve.csv) and its deliverables (map, report, project) with the variant's roads, closed
+ * ones included. The fresh evaluation must agree with the robust solver's coverage (exit 70). */
+static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_var *V, const cc_site_instance *in,
+                                 const cc_robust_solution *R, size_t v, cc__stage *stage)
+{
+    run *r = &V->r;
+    cc_status st;
+    cc_site_solution *sol = NULL;
+    if (!(r->res = calloc(1, sizeof(*r->res)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if ((st = robust_as_solution(ctx, in, R, v, &sol))) return st;
+    r->res->sol = sol;
+    cc_site_result *res = &r->res->pub;
+    res->solution = sol;
+    const cc_site_result *sr = &V->res; /* the figures of this variant's coverage sets */
+    res->candidates_total = sr->candidates_total, res->candidates_facility = sr->candidates_facility;
+    res->candidates_layer = sr->candidates_layer, res->candidates_road = sr->candidates_road;
+    res->candidates_dropped_excluded = sr->candidates_dropped_excluded, res->candidates_dropped_offroad = sr->candidates_dropped_offroad;
+    res->fixed_facilities = sr->fixed_facilities, res->pairs = sr->pairs, res->sets_bytes = sr->sets_bytes;
+    res->bytes_per_pair = sr->bytes_per_pair, res->settled_nodes = sr->settled_nodes;
+    if ((st = evaluate(r, res)) || (st = make_curve(r, res))) return st;
+    res->model = CC_SITE_MCLP;
+    res->minutes = r->minutes;
+    res->radius_minutes = NAN;
+    res->dispatch_minutes = r->dispatch_min;
+    res->p = r->p;
+    snprintf(r->res->crs_name, sizeof(r->res->crs_name), "%s", r->reg.roads->crs_name);
+    snprintf(r->res->profile_name, sizeof(r->res->profile_name), "%s", cc_profile_get_name(r->reg.profile));
+    res->crs_name = r->res->crs_name;
+    res->profile_name = r->res->profile_name;
+    res->t_total_s = R->t_total_s;
+    cc__stage sub;
+    if ((st = cc__stage_sub(ctx, stage, o->names[v], &sub))) return st;
+    const cc_site_opts *so = r->o;
+    cc__site_out w = {.ctx = ctx, .o = so, .crs_wkt = r->reg.roads->crs_wkt, .dem = &r->reg.dem, .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid,
+                      .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->reg.djoin, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
+                      .roads = r->reg.roads, .profile = r->reg.profile, .cand = &r->cand,
+                      .gtime_before = r->reg.dem.is_raster ? r->dtime[0] : r->gtime[0], .gtime_after = r->reg.dem.is_raster ? r->dtime[1] : r->gtime[1],
+                      .dtime_before = r->dtime[0], .dtime_after = r->dtime[1], .T_ms = r->T_ms, .model_name = "mclp (robust set)", .stage = &sub,
+                      .res = res, .own = R->own_sites + R->own_first[v], .n_own = R->own_first[v + 1] - R->own_first[v]};
+    st = cc__site_write(&w);
+    if (!st && so->report) {
+        cc_report_opts ro = *so->report;
+        ro.scenario = o->names[v];
+        ro.base_dir = NULL;
+        st = cc_report_write(ctx, sub.tmp_dir, &ro);
+    }
+    cc__stage_sub_end(&sub);
+    return st;
+}
+
+/* variant_outputs() for variant @p v, whose candidates are the base's (@p base: places and names
+ * borrowed for the writing, its own joins and figures kept). */
+static cc_status robust_variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_var *V, const cc__cands *base, const cc_site_instance *in,
+                                        const cc_robust_solution *R, size_t v, cc__stage *stage)
+{
+    cc__cands *c = &V->r.cand;
+    if (c == base) return variant_outputs(ctx, o, V, in, R, v, stage);
+    cc__cands keep = *c;
+    c->x = base->x, c->y = base->y, c->lon = base->lon, c->lat = base->lat, c->source = base->source, c->name = base->name, c->admin = base->admin;
+    cc_status st = variant_outputs(ctx, o, V, in, R, v, stage);
+    c->x = keep.x, c->y = keep.y, c->lon = keep.lon, c->lat = keep.lat, c->source = keep.source, c->name = keep.name, c->admin = keep.admin;
+    return st;
+}
+
 cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robust_solution **out)
 {
     if (out) *out = NULL;
@@ -1579,6 +1692,7 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     cc__stage stage = {0};
     bool staged = false;
     cc_robust_solution *R = NULL;
+    bool elsewhere = false;
     cc_status st = (!V || !in) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
     if (!st && !(st = cc__stage_begin(ctx, o->site.out_dir, &stage))) staged = true;
     for (size_t v = 0; v < n && !st; v++) {
@@ -1587,8 +1701,9 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
         V[v].r = (run){.ctx = ctx, .o = &V[v].o};
         cc__info(ctx, "Robust siting: coverage sets of variant %zu of %zu (%s)...", v + 1, n, o->names[v]);
         st = robust_variant(ctx, &V[v], v ? &V[0].r.cand : NULL, &in[v]);
-        if (!st && V[v].r.sets_elsewhere) st = cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not run across processes yet");
+        elsewhere |= V[v].r.sets_elsewhere; /* an MPI rank other than 0: its part of the sets is sent */
     }
+    if (elsewhere) goto out;
     if (!st && V[0].r.p > V[0].r.cand.n)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", V[0].r.p, V[0].r.cand.n);
     if (!st) {
@@ -1597,8 +1712,15 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
                                   .exact_max_nonzeros = o->site.exact_max_nonzeros};
         st = cc_site_robust_solve(ctx, in, n, &P, &R);
     }
-    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage);
+    for (size_t v = 0; v < n && !st; v++) {
+        cc__info(ctx, "Robust siting: the robust set in variant %zu of %zu (%s): evaluation, map and report...", v + 1, n, o->names[v]);
+        st = robust_variant_outputs(ctx, o, &V[v], &V[0].r.cand, &in[v], R, v, &stage);
+    }
+    if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage); /* the sites named as in the base's folder */
+    /* the report of the whole study: the objective, the sites, the regret table and its chart */
+    if (!st && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
     if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
+out:
     if (staged) cc__stage_abort(&stage);
     for (size_t v = 0; V && v < n; v++) {
         run_free(&V[v].r);

@@ -83,6 +83,28 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     return st;
 }
 
+/* Robust siting, one variant's folder: the sites this variant would get if it were planned alone
+ * (its own optimum), drawn on its map next to the robust set (the proposed sites). */
+static cc_status layer_own(cc__site_out *w, GDALDatasetH ds)
+{
+    static const char *const fn[] = {"rank", "name", "lon", "lat"};
+    static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTReal, OFTReal};
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "own_optimum_sites", wkbPoint,
+                             "Robust siting: the sites this variant would get if it were planned on its own (its own optimum)", fn, ft, 4, &lyr);
+    if (!lyr) return st;
+    for (size_t k = 0; k < w->n_own && !st; k++) {
+        uint32_t j = w->own[k];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldInteger(f, 0, (int)k + 1);
+        OGR_F_SetFieldString(f, 1, w->cand->name[j]);
+        OGR_F_SetFieldDouble(f, 2, w->cand->lon[j]);
+        OGR_F_SetFieldDouble(f, 3, w->cand->lat[j]);
+        st = put_point(w->ctx, lyr, f, w->cand->x[j], w->cand->y[j], "own_optimum_sites");
+    }
+    return st;
+}
+
 static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
 {
     cc_ctx *ctx = w->ctx;
@@ -251,6 +273,7 @@ static cc_status write_gpkg(cc__site_out *w)
     if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         st = cc__fail(w->ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(w->ctx));
     if (!st) st = layer_proposed(w, ds);
+    if (!st && w->own) st = layer_own(w, ds);
     if (!st) st = layer_candidates(w, ds);
     if (!st && w->fac) st = layer_existing(w, ds);
     if (!st) st = layer_isochrones(w, ds);

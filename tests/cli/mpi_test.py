@@ -220,6 +220,58 @@ def case_site_n4(tmp):
     case_site(tmp, 4)
 
 
+def robust_args(out, *extra):
+    return ["site", "--scenarios", f"{DEMO}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+            "--spacing", "1000", "-p", "3", "--minutes", "30", "--lang", "en", "--out", out, "--verbose"] + list(extra)
+
+
+def no_seconds(d):
+    """@d without timings (keys naming seconds, t_*), at any depth."""
+    if isinstance(d, dict):
+        return {k: no_seconds(v) for k, v in d.items() if not (k in ("seconds", "timings_s") or k.startswith("t_") or k.endswith("_seconds"))}
+    if isinstance(d, list):
+        return [no_seconds(v) for v in d]
+    return d
+
+
+def case_robust(tmp, ranks):
+    """carecircle site --scenarios (robust siting, issue 18) with every variant's coverage sets built over
+    @ranks ranks: the same sets per variant (digests), the same summary.json (the robust set, each
+    variant's own optimum, bound and regret), the same regret.csv and the same figures in every
+    variant's folder as one process; one result table; no staging folder left."""
+    for obj in ("max_min", "min_max_regret"):
+        one, many = os.path.join(tmp, f"{obj}_1"), os.path.join(tmp, f"{obj}_n")
+        p1 = run(robust_args(one, "--objective", obj))
+        pn = run(robust_args(many, "--objective", obj), ranks=ranks)
+        d1 = [l.split("digest ")[1] for l in p1.stderr.splitlines() if "Coverage sets digest" in l]
+        dn = [l.split("digest ")[1] for l in pn.stderr.splitlines() if "Coverage sets digest" in l]
+        check(len(d1) == 6 and d1 == dn, f"{obj} -n {ranks}: coverage sets differ: {d1} / {dn}")
+        s1 = no_seconds(json.load(open(os.path.join(one, "summary.json"))))
+        sn = no_seconds(json.load(open(os.path.join(many, "summary.json"))))
+        check(s1 == sn, f"{obj} -n {ranks}: summary.json differs:\n{s1}\n{sn}")
+        check(open(os.path.join(one, "regret.csv")).read() == open(os.path.join(many, "regret.csv")).read(), f"{obj} -n {ranks}: regret.csv differs")
+        for v in s1["variants"]:
+            a = no_seconds(json.load(open(os.path.join(one, v["name"], "summary.json"))))
+            b = no_seconds(json.load(open(os.path.join(many, v["name"], "summary.json"))))
+            check(a == b, f"{obj} -n {ranks}: {v['name']}/summary.json differs")
+            check(os.path.isfile(os.path.join(many, v["name"], "map_en.png")), f"{obj} -n {ranks}: no map for {v['name']}")
+        check(os.path.isfile(os.path.join(many, "report_en.html")), f"{obj} -n {ranks}: no report")
+        check(ranks == 1 or pn.stderr.count(f"from {ranks} ranks") == 6, f"sets not gathered from {ranks} ranks for every variant: {pn.stderr}")
+        check_rank_run(tmp, pn, ranks, "carecircle site --scenarios:")
+
+
+def case_robust_n1(tmp):
+    case_robust(tmp, 1)
+
+
+def case_robust_n2(tmp):
+    case_robust(tmp, 2)
+
+
+def case_robust_n4(tmp):
+    case_robust(tmp, 4)
+
+
 def raster_bands(path):
     from osgeo import gdal
     ds = gdal.Open(path)
