@@ -491,6 +491,10 @@ typedef struct tmm {
     double *W;          /* per variant: population in the mean (weights > 0) */
     uint32_t **d, **d2; /* per variant per demand: time under S, and under S without one site (ms) */
     double *tot, *tot2; /* per variant: sum of w d, and of w d2 */
+    /* p-centre (the polish after the union solve): g_v = a_v worst_v(S) + b_v */
+    bool center;
+    uint8_t **use;      /* per variant: pc_left_out is false (demand in the worst time) */
+    uint32_t **low, **stamp, gen; /* per variant: scratch of tm_score */
 } tmm;
 
 /* Reset dd/tt to the base times, then take the sites S except position @p skip. */
@@ -518,19 +522,40 @@ static void tm_set(const tmm *m, uint32_t **dd, double *tt, const uint32_t *S, u
     }
 }
 
-/* (maximum, sum) of g with times dd/tt after adding j (UINT32_MAX: nothing) */
-static void tm_score(const tmm *m, uint32_t *const *dd, const double *tt, uint32_t j, double *mx, double *sum)
+/* g_v of variant v with times dd[v] (and sum tt[v] for the p-median) after adding j (UINT32_MAX: nothing) */
+static double tm_g(tmm *m, size_t v, uint32_t *const *dd, const double *tt, uint32_t j)
 {
-    double hi = -INFINITY, s = 0;
-    for (size_t v = 0; v < m->n; v++) {
-        const cc_site_instance *in = &m->v[v];
-        double t = tt[v];
+    const cc_site_instance *in = &m->v[v];
+    if (m->center) { /* the worst time over the demand in it */
+        uint32_t z = 0, gen = ++m->gen;
         if (j != UINT32_MAX)
             for (uint64_t k = in->first[j]; k < in->first[j + 1]; k++) {
                 uint32_t i = in->demand[k];
-                if (in->time_ms[k] < dd[v][i] && in->weight[i] > 0) t -= in->weight[i] * (double)(dd[v][i] - in->time_ms[k]);
+                m->low[v][i] = in->time_ms[k] < dd[v][i] ? in->time_ms[k] : dd[v][i];
+                m->stamp[v][i] = gen;
             }
-        double g = m->a[v] * (m->W[v] > 0 ? t / m->W[v] / 1000.0 : 0) + m->b[v];
+        for (uint32_t i = 0; i < in->n_demand; i++) {
+            if (!m->use[v][i]) continue;
+            uint32_t t = m->stamp[v][i] == gen ? m->low[v][i] : dd[v][i];
+            if (t > z) z = t;
+        }
+        return m->a[v] * (z / 1000.0) + m->b[v];
+    }
+    double t = tt[v];
+    if (j != UINT32_MAX)
+        for (uint64_t k = in->first[j]; k < in->first[j + 1]; k++) {
+            uint32_t i = in->demand[k];
+            if (in->time_ms[k] < dd[v][i] && in->weight[i] > 0) t -= in->weight[i] * (double)(dd[v][i] - in->time_ms[k]);
+        }
+    return m->a[v] * (m->W[v] > 0 ? t / m->W[v] / 1000.0 : 0) + m->b[v];
+}
+
+/* (maximum, sum) of g with times dd/tt after adding j (UINT32_MAX: nothing) */
+static void tm_score(tmm *m, uint32_t *const *dd, const double *tt, uint32_t j, double *mx, double *sum)
+{
+    double hi = -INFINITY, s = 0;
+    for (size_t v = 0; v < m->n; v++) {
+        double g = tm_g(m, v, dd, tt, j);
         if (g > hi) hi = g;
         s += g;
     }
@@ -545,7 +570,7 @@ static bool better_min(double mx, double sum, double bmx, double bsum)
 }
 
 /* greedy + swaps; returns q */
-static uint32_t tm_heuristic(cc_ctx *ctx, tmm *m, const cc__cons *c, cc__cstate *cs, uint32_t p, uint32_t *S, uint8_t *in_s)
+static uint32_t tm_heuristic(tmm *m, const cc__cons *c, cc__cstate *cs, uint32_t p, uint32_t *S, uint8_t *in_s)
 {
     uint32_t q = 0;
     cc__cstate_reset(c, cs);
@@ -568,6 +593,14 @@ static uint32_t tm_heuristic(cc_ctx *ctx, tmm *m, const cc__cons *c, cc__cstate 
         cc__cstate_add(c, cs, bj);
         tm_set(m, m->d, m->tot, S, q, UINT32_MAX);
     }
+    return q;
+}
+
+/* Best-improvement swaps on (maximum, sum) from the sites S (q, flagged in in_s, counted in cs):
+ * the maximum never grows. */
+static void tm_swaps(cc_ctx *ctx, tmm *m, const cc__cons *c, cc__cstate *cs, uint32_t *S, uint32_t q, uint8_t *in_s)
+{
+    tm_set(m, m->d, m->tot, S, q, UINT32_MAX);
     for (int it = 0; it < 10000 && !cc__interrupted(ctx); it++) {
         double bmx, bsum;
         tm_score(m, m->d, m->tot, UINT32_MAX, &bmx, &bsum);
@@ -589,7 +622,6 @@ static uint32_t tm_heuristic(cc_ctx *ctx, tmm *m, const cc__cons *c, cc__cstate 
         cc__cstate_add(c, cs, bk);
         tm_set(m, m->d, m->tot, S, q, UINT32_MAX);
     }
-    return q;
 }
 
 static size_t tm_nonzeros(const tmm *m)
@@ -805,7 +837,8 @@ static cc_status tm_search(cc_ctx *ctx, tmm *m, const cc_robust_params *P, const
     cc_status st = CC_OK;
     size_t n = m->n;
     tm_answer A = {.S = W->S, .in_s = in_s};
-    A.q = tm_heuristic(ctx, m, c, cs, P->site.p, A.S, in_s);
+    A.q = tm_heuristic(m, c, cs, P->site.p, A.S, in_s);
+    tm_swaps(ctx, m, c, cs, A.S, A.q, in_s);
     if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
     tm_score(m, m->d, m->tot, UINT32_MAX, &A.mx, &A.sum);
     /* from the variants' own lower bounds: val_v(S) >= lb_v for every S, so max_v g_v(S) >=
@@ -836,6 +869,11 @@ static cc_status tm_search(cc_ctx *ctx, tmm *m, const cc_robust_params *P, const
         if (!st && q2 && val < A.mx - 1e-9 * (1 + fabs(A.mx))) tm_take(m, &A, S2, q2);
     }
     if (st) return st;
+    /* an answer of GLPK or of the union: swaps that keep its maximum and lower the others */
+    cc__cstate_reset(c, cs);
+    for (uint32_t r = 0; r < A.q; r++) cc__cstate_add(c, cs, A.S[r]);
+    tm_swaps(ctx, m, c, cs, A.S, A.q, in_s);
+    tm_score(m, m->d, m->tot, UINT32_MAX, &A.mx, &A.sum);
     double mx = A.mx;
     if (mip_proven && fabs(lb - mx) <= 1e-6 * (1 + fabs(mx))) lb = mx;
     if (lb > mx) lb = mx; /* tolerance: the bound is never on the wrong side */
@@ -846,47 +884,101 @@ static cc_status tm_search(cc_ctx *ctx, tmm *m, const cc_robust_params *P, const
     return CC_OK;
 }
 
-/* p-median max_min and regret: set up g_v and search. */
-static cc_status solve_tm_minmax(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
-                                 rb_arrays *W, cc_robust_solution *R)
+/* The state of the time models' search over @p V with g_v from the objective (center: p-centre
+ * worst times). tm_free releases it (also after a failed init). */
+static cc_status tm_init(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const rb_arrays *W, bool center,
+                         tmm *m)
 {
-    cc_status st = CC_OK;
+    *m = (tmm){.v = V, .n = n, .nc = V[0].n_candidates, .center = center};
+    m->a = calloc(n, sizeof(double)), m->b = calloc(n, sizeof(double)), m->W = calloc(n, sizeof(double));
+    m->tot = calloc(n, sizeof(double)), m->tot2 = calloc(n, sizeof(double));
+    m->d = calloc(n, sizeof(uint32_t *)), m->d2 = calloc(n, sizeof(uint32_t *));
+    m->use = calloc(n, sizeof(uint8_t *)), m->low = calloc(n, sizeof(uint32_t *)), m->stamp = calloc(n, sizeof(uint32_t *));
+    if (!m->a || !m->b || !m->W || !m->tot || !m->tot2 || !m->d || !m->d2 || !m->use || !m->low || !m->stamp)
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t v = 0; v < n; v++) {
+        size_t nd = V[v].n_demand ? V[v].n_demand : 1;
+        if (!(m->d[v] = calloc(nd, sizeof(uint32_t))) || !(m->d2[v] = calloc(nd, sizeof(uint32_t))))
+            return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        if (center) {
+            if (!(m->use[v] = useful_pairs(&V[v])) || !(m->low[v] = calloc(nd, sizeof(uint32_t))) ||
+                !(m->stamp[v] = calloc(nd, sizeof(uint32_t))))
+                return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            for (uint32_t i = 0; i < V[v].n_demand; i++) m->use[v][i] = V[v].weight[i] > 0 && !pc_left_out(&V[v], m->use[v], i);
+        }
+        for (uint32_t i = 0; i < V[v].n_demand; i++)
+            if (V[v].weight[i] > 0) m->W[v] += V[v].weight[i];
+        double o = W->opt[v];
+        if (P->objective != CC_ROBUST_MIN_MAX_REGRET) m->a[v] = 1, m->b[v] = 0;
+        else if (!P->relative_regret) m->a[v] = 1, m->b[v] = -o;
+        else if (o > 0) m->a[v] = 1 / o, m->b[v] = -1;
+        else m->a[v] = 0, m->b[v] = 0;
+    }
+    return CC_OK;
+}
+
+static void tm_free(tmm *m)
+{
+    for (size_t v = 0; v < m->n; v++) {
+        if (m->d) free(m->d[v]);
+        if (m->d2) free(m->d2[v]);
+        if (m->use) free(m->use[v]);
+        if (m->low) free(m->low[v]);
+        if (m->stamp) free(m->stamp[v]);
+    }
+    free(m->d), free(m->d2), free(m->use), free(m->low), free(m->stamp);
+    free(m->a), free(m->b), free(m->W), free(m->tot), free(m->tot2);
+}
+
+/* p-median max_min and regret, and the polish of the p-centre's union answer: the limits, the
+ * counts and the site flags around @p fn. */
+typedef cc_status (*tm_fn)(cc_ctx *ctx, tmm *m, const cc_robust_params *P, const cc_site_params *sp, const cc__cons *c, cc__cstate *cs,
+                           uint8_t *in_s, uint32_t *S2, rb_arrays *W, cc_robust_solution *R);
+
+static cc_status tm_run(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp, rb_arrays *W,
+                        cc_robust_solution *R, bool center, tm_fn fn)
+{
     uint32_t nc = V[0].n_candidates;
-    tmm m = {.v = V, .n = n, .nc = nc};
-    m.a = calloc(n, sizeof(double)), m.b = calloc(n, sizeof(double)), m.W = calloc(n, sizeof(double));
-    m.tot = calloc(n, sizeof(double)), m.tot2 = calloc(n, sizeof(double));
-    m.d = calloc(n, sizeof(uint32_t *)), m.d2 = calloc(n, sizeof(uint32_t *));
-    uint8_t *in_s = calloc(nc ? nc : 1, 1);
-    uint32_t *S2 = calloc(nc ? nc : 1, sizeof(uint32_t));
+    tmm m;
     cc__cons c = {0};
     cc__cstate cs = {0};
     bool cons_ok = false, cs_ok = false;
-    if (!m.a || !m.b || !m.W || !m.tot || !m.tot2 || !m.d || !m.d2 || !in_s || !S2) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t v = 0; v < n && !st; v++) {
-        size_t nd = V[v].n_demand ? V[v].n_demand : 1;
-        if (!(m.d[v] = calloc(nd, sizeof(uint32_t))) || !(m.d2[v] = calloc(nd, sizeof(uint32_t)))) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-            break;
-        }
-        for (uint32_t i = 0; i < V[v].n_demand; i++)
-            if (V[v].weight[i] > 0) m.W[v] += V[v].weight[i];
-        double o = W->opt[v];
-        if (P->objective == CC_ROBUST_MAX_MIN) m.a[v] = 1, m.b[v] = 0;
-        else if (!P->relative_regret) m.a[v] = 1, m.b[v] = -o;
-        else if (o > 0) m.a[v] = 1 / o, m.b[v] = -1;
-        else m.a[v] = 0, m.b[v] = 0;
-    }
+    uint8_t *in_s = calloc(nc ? nc : 1, 1);
+    uint32_t *S2 = calloc(nc ? nc : 1, sizeof(uint32_t));
+    cc_status st = tm_init(ctx, V, n, P, W, center, &m);
+    if (!st && (!in_s || !S2)) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     if (!st && !(st = cc__cons_init(ctx, &V[0], P->site.p, &c))) cons_ok = true;
     if (!st && !(st = cc__cstate_init(ctx, &c, &cs))) cs_ok = true;
-    if (!st) st = tm_search(ctx, &m, P, sp, &c, &cs, in_s, S2, W, R);
+    if (!st) st = fn(ctx, &m, P, sp, &c, &cs, in_s, S2, W, R);
     if (cs_ok) cc__cstate_free(&cs);
     if (cons_ok) cc__cons_free(&c);
-    for (size_t v = 0; v < n; v++) {
-        if (m.d) free(m.d[v]);
-        if (m.d2) free(m.d2[v]);
-    }
-    free(m.d), free(m.d2), free(m.a), free(m.b), free(m.W), free(m.tot), free(m.tot2), free(in_s), free(S2);
+    tm_free(&m);
+    free(in_s), free(S2);
     return st;
+}
+
+/* The p-centre's union answer (in W->S, R->n_sites) with the others' worst times lowered by swaps
+ * that keep the maximum (minimax answers are many; this one is good for every variant too). */
+static cc_status tm_polish(cc_ctx *ctx, tmm *m, const cc_robust_params *P, const cc_site_params *sp, const cc__cons *c, cc__cstate *cs,
+                           uint8_t *in_s, uint32_t *S2, rb_arrays *W, cc_robust_solution *R)
+{
+    (void)P, (void)sp, (void)S2;
+    cc__cstate_reset(c, cs);
+    for (uint32_t r = 0; r < R->n_sites; r++) in_s[W->S[r]] = 1, cc__cstate_add(c, cs, W->S[r]);
+    tm_swaps(ctx, m, c, cs, W->S, R->n_sites, in_s);
+    if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    double mx, sum;
+    tm_score(m, m->d, m->tot, UINT32_MAX, &mx, &sum);
+    R->objective_value = R->objective_conservative = mx;
+    R->bound = fmin(R->bound, mx);
+    R->proven_optimal = mx - R->bound <= 1e-9 * (1 + fabs(mx));
+    return CC_OK;
+}
+
+static cc_status solve_tm_minmax(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
+                                 rb_arrays *W, cc_robust_solution *R)
+{
+    return tm_run(ctx, V, n, P, sp, W, R, false, tm_search);
 }
 
 /* p-median expected: the union p-median, weights w_v / W_v. */
@@ -947,6 +1039,7 @@ static cc_status solve_pcenter(cc_ctx *ctx, const cc_site_instance *V, size_t n,
         R->proven_optimal = sol->proven_optimal;
         R->bound_method = "pcenter-union";
         cc_site_solution_destroy(sol);
+        st = tm_run(ctx, V, n, P, sp, W, R, true, tm_polish);
     }
     free(coef), free(shift);
     return st;
