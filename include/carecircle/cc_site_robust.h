@@ -131,6 +131,7 @@ typedef struct cc_batch cc_batch;
  *  site options of @p tmpl (its variants, names and weights are filled in here). @p objective
  *  and @p regret (0 absolute, 1 relative) override the batch file's <robust> section; -1: take
  *  the section's (default max_min, absolute; weights for expected from the section, else equal).
+ *  Admin areas in @p tmpl (site.in.admin and its fields) replace every variant's (@since 0.5).
  *  @since 0.2 */
 CC_API cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
                                cc_robust_solution **out);

@@ -1480,8 +1480,8 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (!o || !o->n_variants || !o->variants || !o->names) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
     cc_site_model md = o->site.model;
     if (md == CC_SITE_LSCP)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support the model lscp: it asks for a number of sites, not one set for every variant; "
-                                           "run lscp on each variant (the one that needs the most sites decides), or mclp, pmedian or pcenter across them");
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support the model lscp yet (the fewest sites that reach the target share in every variant); "
+                                           "use parameter model mclp with parameter objective max_min and raise parameter p until the worst variant's coverage reaches the target");
     if (md != CC_SITE_MCLP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, pmedian and pcenter (parameter model), not %s", cc_site_model_name(md));
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)

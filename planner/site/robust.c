@@ -1054,7 +1054,7 @@ static cc_status robust_check(cc_ctx *ctx, const cc_site_instance *V, size_t n, 
     cc_site_model md = P->site.model;
     if (md != CC_SITE_MCLP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, pmedian and pcenter, not %s%s", cc_site_model_name(md),
-                        md == CC_SITE_LSCP ? " (a number of sites for every variant: run lscp on the variant that needs the most)" : "");
+                        md == CC_SITE_LSCP ? " (for the fewest sites that reach a target in every variant, raise p in mclp max_min until the worst variant reaches it)" : "");
     if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (max_min) or the worst regret; the objective expected (a weighted mean of worst times) is not supported");
     if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_MIN_MAX_REGRET && P->relative_regret)
