@@ -1405,10 +1405,10 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         for (size_t v = 0; v < n; v++) {
             double rg = cc_site_robust_regret(R, v, cv[v]);
             wr = fmax(wr, rg);
-            if (tmod) fprintf(f, ",%.1f", rg);
+            if (tmod) fprintf(f, ",%.1f", fabs(rg) < 0.05 ? 0.0 : rg); /* no "-0.0" */
             else fprintf(f, ",%lld", llround(rg));
         }
-        if (tmod) fprintf(f, ",%.1f,%.1f\n", wc, wr);
+        if (tmod) fprintf(f, ",%.1f,%.1f\n", wc, fabs(wr) < 0.05 ? 0.0 : wr);
         else fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
     }
     if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);

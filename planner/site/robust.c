@@ -800,7 +800,8 @@ static cc_status tm_lagrangian(cc_ctx *ctx, tmm *m, const cc_site_params *sp, co
         if ((st = tm_union(ctx, m, coef, &up, &us, &scale))) break;
         double b = (us ? us->bound * scale : 0) + cb;
         b -= 1e-9 * (fabs(b) + 1.0);
-        if (b > *lb) *lb = b, R->bound_method = "lagrangian";
+        bool gained = b > *lb;
+        if (gained) *lb = b, R->bound_method = "lagrangian";
         if (us) {
             /* the union's sites as an answer, when they meet the limits */
             cc__cstate_reset(c, &cs);
@@ -824,6 +825,7 @@ static cc_status tm_lagrangian(cc_ctx *ctx, tmm *m, const cc_site_params *sp, co
         }
         for (size_t v = 0; v < n; v++) lam[v] /= tot;
         if (A->mx - *lb <= 1e-9 * (1 + fabs(A->mx))) break;
+        if (!gained && it > 0) break; /* a round that does not raise the bound: the next ones rarely do (each is a union solve) */
     }
     if (cs_ok) cc__cstate_free(&cs);
     free(lam), free(coef);
