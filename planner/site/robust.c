@@ -9,6 +9,14 @@
  * the LP relaxation through GLPK when it is small enough, and the integer programme (exact)
  * when asked or small. expected is an MCLP on the union of (variant, demand) with weighted
  * populations, solved by cc_site_solve() with its own bound.
+ *
+ * The time models minimise. p-median max_min and regret: min max_v g_v(mean_v(S)), g_v affine,
+ * with the same greedy and swaps on (maximum, sum), bounds from the variants' own lower bounds,
+ * GLPK's strong assignment model (LP, or the integer programme when small or asked) or Lagrangian
+ * rounds over union p-medians; expected: one union p-median. p-centre max_min and absolute
+ * regret: one union p-centre (regret: each variant's times shifted by max_u opt_u - opt_v), then
+ * swaps that keep its worst time and lower the other variants'. Per-area limits hold throughout
+ * (cc__cons in the heuristics, rows in the GLPK models, the instances' areas in cc_site_solve).
  */
 #include <glpk.h>
 #include <math.h>
