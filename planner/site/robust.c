@@ -503,6 +503,8 @@ typedef struct tmm {
     bool center;
     uint8_t **use;      /* per variant: pc_left_out is false (demand in the worst time) */
     uint32_t **low, **stamp, gen; /* per variant: scratch of tm_score */
+    size_t *ord;        /* tm_swaps: variants by g without the site swapped out, worst first */
+    double *gr;
 } tmm;
 
 /* Reset dd/tt to the base times, then take the sites S except position @p skip. */
@@ -615,11 +617,24 @@ static void tm_swaps(cc_ctx *ctx, tmm *m, const cc__cons *c, cc__cstate *cs, uin
         uint32_t br = UINT32_MAX, bk = UINT32_MAX;
         for (uint32_t r = 0; r < q; r++) {
             tm_set(m, m->d2, m->tot2, S, q, r);
+            /* the variants worst off without S[r] first: a swap that leaves one of them above the
+             * best maximum so far cannot be better, and is dropped without the others */
+            for (size_t v = 0; v < m->n; v++) m->ord[v] = v, m->gr[v] = tm_g(m, v, m->d2, m->tot2, UINT32_MAX);
+            for (size_t a = 1; a < m->n; a++)
+                for (size_t b = a; b > 0 && m->gr[m->ord[b]] > m->gr[m->ord[b - 1]]; b--) {
+                    size_t t = m->ord[b];
+                    m->ord[b] = m->ord[b - 1], m->ord[b - 1] = t;
+                }
             for (uint32_t k = 0; k < m->nc; k++) {
                 if (in_s[k] || !cc__cstate_can_swap(c, cs, S[r], k)) continue;
-                double mx, sum;
-                tm_score(m, m->d2, m->tot2, k, &mx, &sum);
-                if (better_min(mx, sum, bmx, bsum)) bmx = mx, bsum = sum, br = r, bk = k;
+                double mx = -INFINITY, sum = 0, cut = bmx + 1e-9 * (1 + fabs(bmx));
+                size_t e = 0;
+                for (; e < m->n; e++) {
+                    double g = tm_g(m, m->ord[e], m->d2, m->tot2, k);
+                    if (g > cut) break;
+                    mx = fmax(mx, g), sum += g;
+                }
+                if (e == m->n && better_min(mx, sum, bmx, bsum)) bmx = mx, bsum = sum, br = r, bk = k;
             }
         }
         if (br == UINT32_MAX) break;
@@ -904,7 +919,8 @@ static cc_status tm_init(cc_ctx *ctx, const cc_site_instance *V, size_t n, const
     m->tot = calloc(n, sizeof(double)), m->tot2 = calloc(n, sizeof(double));
     m->d = calloc(n, sizeof(uint32_t *)), m->d2 = calloc(n, sizeof(uint32_t *));
     m->use = calloc(n, sizeof(uint8_t *)), m->low = calloc(n, sizeof(uint32_t *)), m->stamp = calloc(n, sizeof(uint32_t *));
-    if (!m->a || !m->b || !m->W || !m->tot || !m->tot2 || !m->d || !m->d2 || !m->use || !m->low || !m->stamp)
+    m->ord = calloc(n, sizeof(size_t)), m->gr = calloc(n, sizeof(double));
+    if (!m->a || !m->b || !m->W || !m->tot || !m->tot2 || !m->d || !m->d2 || !m->use || !m->low || !m->stamp || !m->ord || !m->gr)
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t v = 0; v < n; v++) {
         size_t nd = V[v].n_demand ? V[v].n_demand : 1;
@@ -937,7 +953,7 @@ static void tm_free(tmm *m)
         if (m->stamp) free(m->stamp[v]);
     }
     free(m->d), free(m->d2), free(m->use), free(m->low), free(m->stamp);
-    free(m->a), free(m->b), free(m->W), free(m->tot), free(m->tot2);
+    free(m->a), free(m->b), free(m->W), free(m->tot), free(m->tot2), free(m->ord), free(m->gr);
 }
 
 /* p-median max_min and regret, and the polish of the p-centre's union answer: the limits, the
