@@ -1,10 +1,14 @@
 #!/bin/sh
 # Robust siting on Comoros (issue 18): base, a flooded coastal road north of Moroni, a rainy
 # season and a closed hospital (Mitsamiouli); MCLP p = 5 at 30 minutes, road candidates every
-# 1 km, WHO hospitals fixed. Usage: benchmarks/robust_comoros.sh BUILD_DIR WORK_DIR
+# 1 km, WHO hospitals fixed. Usage: benchmarks/robust_comoros.sh BUILD_DIR WORK_DIR [MODEL [OPTION...]]
+# MODEL (default mclp): mclp, pmedian (objectives max_min, min_max_regret, expected) or pcenter
+# (max_min, min_max_regret); the options are added to every run (e.g. --spacing 3000 --radius 45).
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/comoros_inputs.sh"
-B=${1:-build}; W=${2:-/tmp/robust-comoros}
+B=${1:-build}; W=${2:-/tmp/robust-comoros}; M=${3:-mclp}
+[ $# -ge 3 ] && shift 3 || shift $#
+OBJ="max_min min_max_regret expected"; [ "$M" = pcenter ] && OBJ="max_min min_max_regret"
 C=$(cd "$(dirname "$0")/../.." && pwd)/shared/data/comoros_geohealthaccess
 [ -d "$C" ] || { echo "SKIP: $C is not present"; exit 77; }
 mkdir -p "$W"
@@ -25,9 +29,10 @@ variants:
   - name: mitsamiouli_closed
     set: {facility_changes: {remove: [{name: "Mitsamiouli Centre Médico-Chirurgical"}]}}
 EOT
-for o in max_min min_max_regret expected; do
-  rm -rf "$W/out_$o"
-  /usr/bin/time -f "$o: %e s wall, %M KiB peak" "$B/carecircle" site --scenarios "$W/batch.yaml" --fixed-tiers hospital \
-    --candidate-roads all --spacing 1000 -p 5 --minutes 30 --objective $o --out "$W/out_$o" --quiet
-  cat "$W/out_$o/regret.csv"
+for o in $OBJ; do
+  rm -rf "$W/out_${M}_$o"
+  /usr/bin/time -f "$M $o: %e s wall, %M KiB peak" "$B/carecircle" site --scenarios "$W/batch.yaml" --fixed-tiers hospital \
+    --candidate-roads all --spacing 1000 -p 5 --minutes 30 --model "$M" --objective $o --out "$W/out_${M}_$o" --quiet "$@"
+  grep -h '"objective"\|"bound"\|"gap"\|"bound_method"\|"seconds"' "$W/out_${M}_$o/summary.json" | tr -d ' \n'; echo
+  cat "$W/out_${M}_$o/regret.csv"
 done

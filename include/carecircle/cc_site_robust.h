@@ -17,6 +17,19 @@
  *  - CC_ROBUST_EXPECTED: maximise sum_v w_v cov_v(S) (weights normalised to sum 1), an MCLP
  *    over the union of (variant, demand) solved by cc_site_solve.
  * Answers carry a bound (upper for max_min and expected, lower for min_max_regret) and a gap.
+ *
+ * The time models (@since 0.5) minimise instead, with val_v(S) the variant's p-median mean
+ * time or p-centre worst time in seconds (as cc_site_solve reports them; the instance needs
+ * time_ms and base_time_ms) and opt_v its own optimum:
+ *  - CC_SITE_PMEDIAN: max_min minimises max_v val_v(S) (minimax); min_max_regret minimises
+ *    max_v (val_v(S) - opt_v) (or / opt_v); expected minimises sum_v w_v val_v(S), a p-median
+ *    over the union with the populations of v scaled by w_v / (population of v).
+ *  - CC_SITE_PCENTER: max_min and absolute min_max_regret are a p-centre over the union of the
+ *    variants' demand (with each variant's times shifted by max_u opt_u - opt_v for the regret),
+ *    solved with its bound by cc_site_solve; expected and relative regret are refused.
+ * There opt_v is the best answer found for v (an upper value when only bounded), opt_bound the
+ * variant's lower bound, the bound is a lower bound for every objective, and
+ * objective_conservative of the regret uses opt_bound. Per-area limits hold for every model.
  */
 #ifndef CC_SITE_ROBUST_H
 #define CC_SITE_ROBUST_H
@@ -40,7 +53,8 @@ typedef struct cc_robust_params {
     cc_robust_objective objective;
     bool relative_regret;        /**< min_max_regret: divide by opt_v */
     const double *weights;       /**< expected: per variant, >= 0, not all 0 (NULL: equal) */
-    cc_site_params site;         /**< model must be CC_SITE_MCLP; p, exact, time limits, sizes */
+    cc_site_params site;         /**< model CC_SITE_MCLP, or CC_SITE_PMEDIAN / CC_SITE_PCENTER (@since 0.5);
+                                      p, exact, time limits, sizes */
 } cc_robust_params;
 
 typedef struct cc_robust_solution {
@@ -55,14 +69,17 @@ typedef struct cc_robust_solution {
     bool proven_optimal;
     const char *bound_method;    /**< "mip", "lp", "variant-bounds", "mclp-union" */
     size_t n_variants;
-    const double *cov;           /**< per variant: cov_v(S) */
-    const double *opt, *opt_bound; /**< per variant: own MCLP answer lo_v and bound hi_v */
+    const double *cov;           /**< per variant: cov_v(S) (time models: val_v(S), seconds) */
+    const double *opt, *opt_bound; /**< per variant: own answer lo_v and bound hi_v (time models:
+                                        own answer and its lower bound) */
     const bool *opt_proven;      /**< per variant: lo_v == hi_v up to the tolerance */
-    const double *regret;        /**< per variant: opt_v - cov_v(S) (or / opt_v), with lo_v */
+    const double *regret;        /**< per variant: opt_v - cov_v(S) (or / opt_v), with lo_v; time
+                                      models val_v(S) - opt_v (or / opt_v) */
     const uint32_t *own_first;   /**< n_variants + 1 offsets into own_sites */
     const uint32_t *own_sites;   /**< each variant's own MCLP sites */
     const double *cross;         /**< n_variants x n_variants: cross[a * n + v] = cov_v(own sites of a) */
     double t_total_s;
+    cc_site_model model;         /**< the model solved; values are persons (MCLP) or seconds (@since 0.5) */
 } cc_robust_solution;
 
 /** Solve the robust problem over @p n variants (same n_candidates and area limits in each).
@@ -74,6 +91,16 @@ CC_API cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *varia
 
 /** Coverage cov_v(S) of one variant for the sites S (no checks beyond ids). @since 0.2 */
 CC_API double cc_site_robust_coverage(const cc_site_instance *inst, const uint32_t *S, uint32_t q);
+
+/** Value of the sites S in one variant for @p model: covered persons (MCLP), mean time in
+ *  seconds (p-median: population-weighted, times capped at base_time_ms) or worst time in
+ *  seconds (p-centre: over demand that a facility or some candidate reaches within the radius),
+ *  as cc_site_solve reports them. NaN when out of memory or for another model. @since 0.5 */
+CC_API double cc_site_robust_value(const cc_site_instance *inst, cc_site_model model, const uint32_t *S, uint32_t q);
+
+/** Absolute regret of an answer with @p value in variant @p v of @p R: opt_v - value for MCLP,
+ *  value - opt_v for the time models (persons or seconds). @since 0.5 */
+CC_API double cc_site_robust_regret(const cc_robust_solution *R, size_t v, double value);
 
 CC_API void cc_robust_solution_destroy(cc_robust_solution *s);
 
@@ -92,7 +119,9 @@ typedef struct cc_site_robust_opts {
 
 /** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
- *  (staged). MCLP only, without per-area limits (refused with a message).
+ *  (staged). Models mclp, pmedian and pcenter, with the per-area limits (max_per_area,
+ *  min_per_area over the base's admin areas) and the emergency-station mode; the others are
+ *  refused with a message.
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */
 CC_API cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
 
@@ -102,6 +131,7 @@ typedef struct cc_batch cc_batch;
  *  site options of @p tmpl (its variants, names and weights are filled in here). @p objective
  *  and @p regret (0 absolute, 1 relative) override the batch file's <robust> section; -1: take
  *  the section's (default max_min, absolute; weights for expected from the section, else equal).
+ *  Admin areas in @p tmpl (site.in.admin and its fields) replace every variant's (@since 0.5).
  *  @since 0.2 */
 CC_API cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_robust_opts *tmpl, int objective, int regret,
                                cc_robust_solution **out);

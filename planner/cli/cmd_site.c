@@ -71,14 +71,15 @@ static void help(void)
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
            "  --time-limit S         time limit of --exact in seconds (default 600)\n"
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
-           "Across scenarios (robust siting, mclp only):\n"
+           "Across scenarios (robust siting; models mclp, pmedian, pcenter; with --max-per-area, --min-per-area, --emergency):\n"
            "  --scenarios B          a batch file: one set of p sites for the base and every variant (inputs from the\n"
            "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv,\n"
            "                         DIR/report_<lang>.html and DIR/<variant>/ with the robust set's map in each variant)\n"
-           "  --objective O          max_min (default): best worst-case coverage; min_max_regret: smallest worst loss\n"
-           "                         against each variant's own optimum; expected: weighted mean (weights from the\n"
-           "                         batch's robust: section)\n"
-           "  --regret R             min_max_regret: absolute (default, persons) or relative (share of the optimum)\n\n"
+           "  --objective O          max_min (default): best worst case (coverage; pmedian, pcenter: time); min_max_regret:\n"
+           "                         smallest worst loss against each variant's own optimum; expected: weighted mean\n"
+           "                         (weights from the batch's robust: section; not pcenter)\n"
+           "  --regret R             min_max_regret: absolute (default, persons or seconds) or relative (share of the\n"
+           "                         optimum; not pcenter)\n\n"
            CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
@@ -282,14 +283,15 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
     if (st) {
         rc = cli_fail(&env, st);
     } else if (R) { /* MPI: rank 0 only */
-        bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET;
-        printf("carecircle site --scenarios: %s%s over %zu variants, %u sites\n", cc_robust_objective_name(R->objective),
+        bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET, tm = R->model != CC_SITE_MCLP;
+        printf("carecircle site --scenarios: %s %s%s over %zu variants, %u sites\n", cc_site_model_name(R->model), cc_robust_objective_name(R->objective),
                rg ? (R->relative_regret ? " (relative regret)" : " (absolute regret)") : "", R->n_variants, R->n_sites);
-        printf("%-24s %14s %14s %14s %10s\n", "variant", "covered", "own optimum", "own bound", "regret");
+        printf("%-24s %14s %14s %14s %10s\n", "variant", R->model == CC_SITE_PMEDIAN ? "mean time s" : tm ? "worst time s" : "covered",
+               "own optimum", "own bound", "regret");
         for (size_t v = 0; v < R->n_variants; v++)
-            printf("%-24.24s %14.0f %14.0f %14.0f %10.0f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base", R->cov[v], R->opt[v],
-                   R->opt_bound[v], R->opt[v] - R->cov[v]);
-        printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg ? "lower" : "upper",
+            printf("%-24.24s %14.*f %14.*f %14.*f %10.*f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base", tm, R->cov[v], tm,
+                   R->opt[v], tm, R->opt_bound[v], tm, cc_site_robust_regret(R, v, R->cov[v]));
+        printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg || tm ? "lower" : "upper",
                R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
         printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv %s/report_<lang>.html, one folder per variant (map, report)\n", o->out_dir,
                o->out_dir, o->out_dir, o->out_dir);

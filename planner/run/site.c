@@ -787,6 +787,46 @@ static cc_status ambulance_counts(run *r, const uint32_t *sites, const uint32_t 
     return CC_OK;
 }
 
+/* The per-area limits (max_per_area, min_per_area over the admin areas of the candidates) into
+ * @p in; the arrays are the caller's to free. Nothing when no limit is asked. */
+static cc_status area_limits(run *r, cc_site_instance *in, uint32_t **area_out, uint32_t **amin_out, uint32_t **amax_out)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    if (!r->reg.have_admin || !(o->max_per_area > 0 || o->min_per_area > 0)) return CC_OK;
+    uint32_t *area = *area_out = cc__malloc_array(r->cand.n ? r->cand.n : 1, sizeof(uint32_t));
+    uint32_t *amin = *amin_out = cc__malloc_array(r->reg.admin.n ? r->reg.admin.n : 1, sizeof(uint32_t));
+    uint32_t *amax = *amax_out = cc__malloc_array(r->reg.admin.n ? r->reg.admin.n : 1, sizeof(uint32_t));
+    uint32_t *nin = cc__calloc_array(r->reg.admin.n ? r->reg.admin.n : 1, sizeof(uint32_t));
+    if (!area || !amin || !amax || !nin) {
+        free(nin);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (size_t j = 0; j < r->cand.n; j++) {
+        area[j] = r->cand.admin[j] >= 0 ? (uint32_t)r->cand.admin[j] : CC_INVALID_ID;
+        if (r->cand.admin[j] >= 0) nin[r->cand.admin[j]]++;
+    }
+    for (size_t a = 0; a < r->reg.admin.n; a++) {
+        amax[a] = o->max_per_area > 0 ? (uint32_t)o->max_per_area : UINT32_MAX;
+        amin[a] = o->min_per_area > 0 ? (uint32_t)o->min_per_area : 0;
+        if (amin[a] > nin[a]) {
+            cc_status st = cc__fail(ctx, CC_ERR_PARAM, "Admin area <%s> has %u candidate sites, fewer than parameter min_per_area (%d)",
+                                    r->reg.admin.name[a], nin[a], o->min_per_area);
+            free(nin);
+            return st;
+        }
+    }
+    free(nin);
+    in->area = area;
+    in->n_areas = (uint32_t)r->reg.admin.n;
+    in->area_min = amin;
+    in->area_max = amax;
+    if (o->min_per_area > 0 && (uint64_t)o->min_per_area * r->reg.admin.n > (r->model == CC_SITE_LSCP ? r->cand.n : r->p))
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter min_per_area (%d) in %zu admin areas needs %llu sites, more than parameter p (%u)",
+                        o->min_per_area, r->reg.admin.n, (unsigned long long)o->min_per_area * r->reg.admin.n, r->p);
+    return CC_OK;
+}
+
 static cc_status solve(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -810,41 +850,7 @@ static cc_status solve(run *r, cc_site_result *res)
     cc_site_instance in = {.n_candidates = (uint32_t)r->cand.n, .n_demand = (uint32_t)nd, .first = r->sets.first, .demand = r->sets.dem,
                            .time_ms = r->sets.t_ms, .weight = w, .covered = r->coverage_model ? covered : NULL,
                            .base_time_ms = r->coverage_model ? NULL : base, .radius_ms = r->coverage_model ? 0 : r->R_ms};
-    if (r->reg.have_admin && (o->max_per_area > 0 || o->min_per_area > 0)) {
-        area = cc__malloc_array(r->cand.n, sizeof(uint32_t));
-        amin = cc__malloc_array(r->reg.admin.n, sizeof(uint32_t));
-        amax = cc__malloc_array(r->reg.admin.n, sizeof(uint32_t));
-        uint32_t *nin = cc__calloc_array(r->reg.admin.n, sizeof(uint32_t));
-        if (!area || !amin || !amax || !nin) {
-            free(nin);
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-            goto out;
-        }
-        for (size_t j = 0; j < r->cand.n; j++) {
-            area[j] = r->cand.admin[j] >= 0 ? (uint32_t)r->cand.admin[j] : CC_INVALID_ID;
-            if (r->cand.admin[j] >= 0) nin[r->cand.admin[j]]++;
-        }
-        for (size_t a = 0; a < r->reg.admin.n; a++) {
-            amax[a] = o->max_per_area > 0 ? (uint32_t)o->max_per_area : UINT32_MAX;
-            amin[a] = o->min_per_area > 0 ? (uint32_t)o->min_per_area : 0;
-            if (amin[a] > nin[a]) {
-                st = cc__fail(ctx, CC_ERR_PARAM, "Admin area <%s> has %u candidate sites, fewer than parameter min_per_area (%d)", r->reg.admin.name[a], nin[a],
-                              o->min_per_area);
-                free(nin);
-                goto out;
-            }
-        }
-        free(nin);
-        in.area = area;
-        in.n_areas = (uint32_t)r->reg.admin.n;
-        in.area_min = amin;
-        in.area_max = amax;
-        if (o->min_per_area > 0 && (uint64_t)o->min_per_area * r->reg.admin.n > (r->model == CC_SITE_LSCP ? r->cand.n : r->p)) {
-            st = cc__fail(ctx, CC_ERR_PARAM, "Parameter min_per_area (%d) in %zu admin areas needs %llu sites, more than parameter p (%u)", o->min_per_area, r->reg.admin.n,
-                          (unsigned long long)o->min_per_area * r->reg.admin.n, r->p);
-            goto out;
-        }
-    }
+    if ((st = area_limits(r, &in, &area, &amin, &amax))) goto out;
     cc_site_params pr = {.model = r->model, .p = r->p, .curve_to = r->curve_to, .target_share = o->target_share ? o->target_share : 0.95,
                          .exact = o->exact, .time_limit_s = o->time_limit_s,
                          .exact_max_nonzeros = o->exact_max_nonzeros};
@@ -1426,8 +1432,13 @@ typedef struct rob_var {
     cc_site_result res;
     double *w;
     uint8_t *covered;
+    uint32_t *base; /* time models: time to the existing facilities, capped at the radius */
 } rob_var;
 
+/* One variant's coverage sets over the base's candidates (@p base NULL: this is the base, whose
+ * candidates are made here), as an instance of the model: covered flags (coverage models) or base
+ * times capped at the radius and weights of the people with road access (time models), as a single
+ * siting run builds them. */
 static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, cc_site_instance *in)
 {
     run *r = &V->r;
@@ -1439,17 +1450,22 @@ static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, 
         r->cand.n = base->n;
         if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
     }
+    if (r->chain && (st = chain_leg2(r))) return st;
     if ((st = base_times(r, &V->res)) || (st = build_sets(r, &V->res))) return st;
     size_t nd = r->reg.dem.n;
     V->w = cc__malloc_array(nd ? nd : 1, sizeof(double));
     V->covered = cc__malloc_array(nd ? nd : 1, 1);
-    if (!V->w || !V->covered) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    V->base = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    if (!V->w || !V->covered || !V->base) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
-        V->w[i] = r->reg.dem.pop[i];
+        V->w[i] = r->coverage_model || has_access(r, i) ? r->reg.dem.pop[i] : 0.0;
         V->covered[i] = r->time0[i] <= r->T_ms;
+        V->base[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms;
     }
     *in = (cc_site_instance){.n_candidates = (uint32_t)r->cand.n, .n_demand = (uint32_t)nd, .first = r->sets.first,
-                             .demand = r->sets.dem, .weight = V->w, .covered = V->covered};
+                             .demand = r->sets.dem, .weight = V->w, .covered = r->coverage_model ? V->covered : NULL,
+                             .time_ms = r->coverage_model ? NULL : r->sets.t_ms, .base_time_ms = r->coverage_model ? NULL : V->base,
+                             .radius_ms = r->coverage_model ? 0 : r->R_ms};
     return CC_OK;
 }
 
@@ -1505,34 +1521,52 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
      * coverage and the regret against the variant's own optimum, persons */
     FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
+    /* the time models (seconds, lower is better): mean_time (p-median) or worst_time (p-centre) */
+    const bool tmod = R->model != CC_SITE_MCLP;
+    const char *what = R->model == CC_SITE_PMEDIAN ? "mean_time" : R->model == CC_SITE_PCENTER ? "worst_time" : "covered", *unit = tmod ? "s" : "persons";
     fprintf(f, "answer");
-    for (size_t v = 0; v < n; v++) fprintf(f, ",covered_%s_persons", o->names[v]);
-    for (size_t v = 0; v < n; v++) fprintf(f, ",regret_%s_persons", o->names[v]);
-    fprintf(f, ",worst_covered_persons,worst_regret_persons\n");
+    for (size_t v = 0; v < n; v++) fprintf(f, ",%s_%s_%s", what, o->names[v], unit);
+    for (size_t v = 0; v < n; v++) fprintf(f, ",regret_%s_%s", o->names[v], unit);
+    fprintf(f, ",worst_%s_%s,worst_regret_%s\n", what, unit, unit);
     for (size_t a = 0; a <= n; a++) {
         const double *cv = a == 0 ? R->cov : R->cross + (a - 1) * n;
-        double wc = INFINITY, wr = 0;
+        double wc = tmod ? -INFINITY : INFINITY, wr = tmod ? -INFINITY : 0;
         if (a == 0) fprintf(f, "robust_%s", cc_robust_objective_name(R->objective));
         else fprintf(f, "own_%s", o->names[a - 1]);
-        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(cv[v])), wc = fmin(wc, cv[v]);
-        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(R->opt[v] - cv[v])), wr = fmax(wr, R->opt[v] - cv[v]);
-        fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
+        for (size_t v = 0; v < n; v++) {
+            wc = tmod ? fmax(wc, cv[v]) : fmin(wc, cv[v]);
+            if (tmod) fprintf(f, ",%.1f", cv[v]);
+            else fprintf(f, ",%lld", llround(cv[v]));
+        }
+        for (size_t v = 0; v < n; v++) {
+            double rg = cc_site_robust_regret(R, v, cv[v]);
+            wr = fmax(wr, rg);
+            if (tmod) fprintf(f, ",%.1f", fabs(rg) < 0.05 ? 0.0 : rg); /* no "-0.0" */
+            else fprintf(f, ",%lld", llround(rg));
+        }
+        if (tmod) fprintf(f, ",%.1f,%.1f\n", wc, fabs(wr) < 0.05 ? 0.0 : wr);
+        else fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
     }
     if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
     /* summary.json */
     json_object *j = json_object_new_object();
     json_object_object_add(j, "objective", json_object_new_string(cc_robust_objective_name(R->objective)));
+    json_object_object_add(j, "model", json_object_new_string(cc_site_model_name(R->model)));
     if (R->objective == CC_ROBUST_MIN_MAX_REGRET)
         json_object_object_add(j, "regret", json_object_new_string(R->relative_regret ? "relative" : "absolute"));
     json_object *par = json_object_new_object();
     json_object_object_add(par, "p", json_object_new_int((int)b->p));
     json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
+    if (tmod) json_object_object_add(par, "radius_minutes", cc__json_num(b->radius_min, 3));
+    if (o->site.max_per_area > 0) json_object_object_add(par, "max_per_area", json_object_new_int(o->site.max_per_area));
+    if (o->site.min_per_area > 0) json_object_object_add(par, "min_per_area", json_object_new_int(o->site.min_per_area));
+    json_object_object_add(par, "emergency", json_object_new_boolean(o->site.emergency));
     json_object_object_add(j, "parameters", par);
     json_object *sol = json_object_new_object();
     json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
     json_object_object_add(sol, "objective_conservative", cc__json_num(R->objective_conservative, 6));
     json_object_object_add(sol, "bound", cc__json_num(R->bound, 6));
-    json_object_object_add(sol, "bound_kind", json_object_new_string(R->objective == CC_ROBUST_MIN_MAX_REGRET ? "lower" : "upper"));
+    json_object_object_add(sol, "bound_kind", json_object_new_string(R->objective == CC_ROBUST_MIN_MAX_REGRET || tmod ? "lower" : "upper"));
     json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
     json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
     json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
@@ -1554,13 +1588,20 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         json_object *e = json_object_new_object();
         json_object_object_add(e, "name", json_object_new_string(o->names[v]));
         if (o->weights && R->objective == CC_ROBUST_EXPECTED) json_object_object_add(e, "weight", cc__json_num(o->weights[v], 6));
-        json_object_object_add(e, "covered_robust_persons", cc__json_num(R->cov[v], 1));
-        json_object_object_add(e, "own_optimum_persons", cc__json_num(R->opt[v], 1));
-        json_object_object_add(e, "own_bound_persons", cc__json_num(R->opt_bound[v], 1));
+        char key[64];
+        double rg = cc_site_robust_regret(R, v, R->cov[v]);
+        snprintf(key, sizeof(key), "%s_robust_%s", what, unit);
+        json_object_object_add(e, key, cc__json_num(R->cov[v], tmod ? 3 : 1));
+        snprintf(key, sizeof(key), "own_optimum_%s", unit);
+        json_object_object_add(e, key, cc__json_num(R->opt[v], tmod ? 3 : 1));
+        snprintf(key, sizeof(key), "own_bound_%s", unit);
+        json_object_object_add(e, key, cc__json_num(R->opt_bound[v], tmod ? 3 : 1));
         json_object_object_add(e, "own_optimum_proven", json_object_new_boolean(R->opt_proven[v]));
-        json_object_object_add(e, "regret_persons", cc__json_num(R->opt[v] - R->cov[v], 1));
-        json_object_object_add(e, "regret_share", cc__json_num(R->opt[v] > 0 ? (R->opt[v] - R->cov[v]) / R->opt[v] : 0, 6));
-        json_object_object_add(e, "covered_by_own_answers_persons", jarr(R->cross + v, n, n, 1));
+        snprintf(key, sizeof(key), "regret_%s", unit);
+        json_object_object_add(e, key, cc__json_num(rg, tmod ? 3 : 1));
+        json_object_object_add(e, "regret_share", cc__json_num(R->opt[v] > 0 ? rg / R->opt[v] : 0, 6));
+        snprintf(key, sizeof(key), "%s_by_own_answers_%s", what, unit);
+        json_object_object_add(e, key, jarr(R->cross + v, n, n, tmod ? 3 : 1));
         json_object_array_add(vars, e);
     }
     json_object_object_add(j, "variants", vars);
@@ -1677,11 +1718,17 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
 {
     if (out) *out = NULL;
     if (!o || !o->n_variants || !o->variants || !o->names) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
-    if (o->site.model != CC_SITE_MCLP)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the model mclp only (not %s); lscp, p-median and p-centre are not supported yet",
-                        cc_site_model_name(o->site.model));
-    if (o->site.max_per_area > 0 || o->site.min_per_area > 0)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameters max_per_area and min_per_area yet");
+    cc_site_model md = o->site.model;
+    if (md == CC_SITE_LSCP)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support the model lscp yet (the fewest sites that reach the target share in every variant); "
+                                           "use parameter model mclp with parameter objective max_min and raise parameter p until the worst variant's coverage reaches the target");
+    if (md != CC_SITE_MCLP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, pmedian and pcenter (parameter model), not %s", cc_site_model_name(md));
+    if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
+                                           "the objective expected (a weighted mean of worst times) is not supported");
+    if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_MIN_MAX_REGRET && o->relative_regret)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds), not parameter regret relative");
     for (size_t v = 0; v < o->n_variants && o->variants; v++)
         if (o->variants[v].offroad.model == CC_OFFROAD_FRICTION)
             return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameter offroad friction yet");
@@ -1706,19 +1753,30 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (elsewhere) goto out;
     if (!st && V[0].r.p > V[0].r.cand.n)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", V[0].r.p, V[0].r.cand.n);
+    /* the per-area limits: over the base's admin areas, the same for every variant (the candidates are the base's) */
+    uint32_t *area = NULL, *amin = NULL, *amax = NULL;
+    cc_site_instance lim = {0};
+    if (!st) st = area_limits(&V[0].r, &lim, &area, &amin, &amax);
+    for (size_t v = 0; v < n && !st; v++)
+        in[v].area = lim.area, in[v].n_areas = lim.n_areas, in[v].area_min = lim.area_min, in[v].area_max = lim.area_max;
     if (!st) {
         cc_robust_params P = {.objective = o->objective, .relative_regret = o->relative_regret, .weights = o->weights};
-        P.site = (cc_site_params){.model = CC_SITE_MCLP, .p = V[0].r.p, .exact = o->site.exact, .time_limit_s = o->site.time_limit_s,
+        P.site = (cc_site_params){.model = md, .p = V[0].r.p, .exact = o->site.exact, .time_limit_s = o->site.time_limit_s,
                                   .exact_max_nonzeros = o->site.exact_max_nonzeros};
         st = cc_site_robust_solve(ctx, in, n, &P, &R);
     }
-    for (size_t v = 0; v < n && !st; v++) {
+    CC__FREE_ALL(area, amin, amax);
+    /* the robust set in each variant (folder, map, report) and the study's report: coverage (mclp) only
+     * for now; the time models write the sites, summary.json and regret.csv */
+    bool deliverables = md == CC_SITE_MCLP;
+    if (!st && !deliverables) cc__info(ctx, "Robust %s: no per-variant folders or report yet (mclp only)", cc_site_model_name(md));
+    for (size_t v = 0; v < n && !st && deliverables; v++) {
         cc__info(ctx, "Robust siting: the robust set in variant %zu of %zu (%s): evaluation, map and report...", v + 1, n, o->names[v]);
         st = robust_variant_outputs(ctx, o, &V[v], &V[0].r.cand, &in[v], R, v, &stage);
     }
     if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage); /* the sites named as in the base's folder */
     /* the report of the whole study: the objective, the sites, the regret table and its chart */
-    if (!st && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
+    if (!st && deliverables && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
     if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
 out:
     if (staged) cc__stage_abort(&stage);
@@ -1726,6 +1784,7 @@ out:
         run_free(&V[v].r);
         free(V[v].w);
         free(V[v].covered);
+        free(V[v].base);
     }
     free(V);
     free(in);

@@ -79,6 +79,11 @@ cc_status cc_batch_site_robust(cc_ctx *ctx, const cc_batch *b, const cc_site_rob
     for (size_t v = 0; v < n && !st; v++) {
         st = cc__scenario_inputs(ctx, b->v[v], &in[v], &fc[v]);
         names[v] = v ? cc_scenario_get_name(b->v[v]) : "base";
+        if (!st && tmpl->site.in.admin) { /* admin areas given with the site options replace the scenarios' (per-area limits) */
+            in[v].admin = tmpl->site.in.admin;
+            in[v].admin_name_field = tmpl->site.in.admin_name_field;
+            in[v].admin_code_field = tmpl->site.in.admin_code_field;
+        }
     }
     if (!st) {
         cc_site_robust_opts o = *tmpl;

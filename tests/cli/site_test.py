@@ -503,13 +503,119 @@ def case_robust_demo(tmp):
     with open(bad, "w", encoding="utf-8") as f:
         f.write(text + "robust:\n  objective: expected\n  weights: {dry_season: 8}\n")
     for args, needle in ((robust_args(os.path.join(tmp, "x1"), batch, "--objective", "best"), "--objective"),
-                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "pmedian"), "mclp only"),
+                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "lscp"), "does not support the model lscp"),
                          (robust_args(os.path.join(tmp, "x3"), bad), "dry_season"),
-                         (robust_args(os.path.join(tmp, "x4"), batch, "--max-per-area", "1"), "max-per-area")):
+                         (robust_args(os.path.join(tmp, "x4"), batch, "--model", "pcenter", "--objective", "expected"), "weighted mean of worst times"),
+                         (robust_args(os.path.join(tmp, "x5"), batch, "--model", "mexclp", "--emergency", "--busy-fraction", "0.2"), "mclp, pmedian and pcenter")):
         p = run(args, expect=None)
         check(p.returncode in (2, 3), f"exit {p.returncode} for {args[-2:]}: {p.stderr}")
         check(needle in p.stderr, f"message lacks {needle!r}: {p.stderr}")
         check(not os.path.exists(args[args.index("--out") + 1]), "output written after a refusal")
+
+
+def robust_csv(out):
+    """regret.csv of a time model: seconds with one decimal, by answer."""
+    with open(os.path.join(out, "regret.csv"), encoding="utf-8") as f:
+        return {r["answer"]: {k: (v if k == "answer" else float(v)) for k, v in r.items()} for r in csv.DictReader(f)}
+
+
+def township_of(lon, lat, townships):
+    pt = ogr.Geometry(ogr.wkbPoint)
+    pt.AddPoint_2D(lon, lat)
+    hits = [name for name, g in townships if g.Contains(pt)]
+    return hits[0] if hits else None
+
+
+def case_robust_models(tmp):
+    """Robust siting with the time models and the per-area limits (issue 18), on the demo batch:
+    p-median and p-centre max_min give a worst case (regret.csv) no worse than each variant's own
+    answer's, min_max_regret a worst regret no worse than theirs; regret.csv agrees with
+    summary.json; the base's own optimum equals `carecircle site` on the base inputs (p-median, and
+    MCLP in emergency mode); with --max-per-area / --min-per-area every robust set meets the limits
+    in every township of the admin layer (point in polygon, independent of the run)."""
+    batch = f"{DEMO}/batch.yaml"
+    base_inputs = ["--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
+                   "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital",
+                   "--candidate-roads", "all", "--spacing", "1000", "-p", "3", "--minutes", "30", "--quiet"]
+    for model, what in (("pmedian", "mean_time"), ("pcenter", "worst_time")):
+        for obj in ("max_min", "min_max_regret") + (("expected",) if model == "pmedian" else ()):
+            out = os.path.join(tmp, f"{model}_{obj}")
+            p = run(robust_args(out, batch, "--model", model, "--objective", obj))
+            check("lower" in p.stdout and ("mean time s" if model == "pmedian" else "worst time s") in p.stdout, f"{model} {obj}: stdout table")
+            s = summary(out)
+            sol = s["solution"]
+            check(s["model"] == model and sol["bound_kind"] == "lower", f"{model} {obj}: model/bound kind {s.get('model')} {sol['bound_kind']}")
+            check(sol["bound"] <= sol["objective"] + 1e-6 and sol["gap"] >= 0, f"{model} {obj}: bound {sol['bound']} above {sol['objective']}")
+            rows = robust_csv(out)
+            rob = rows[f"robust_{obj}"]
+            own = [r for k, r in rows.items() if k.startswith("own_")]
+            check(len(own) == 6, f"{model} {obj}: regret.csv lacks the own answers")
+            for v in s["variants"]:
+                n = v["name"]
+                check(abs(rob[f"{what}_{n}_s"] - v[f"{what}_robust_s"]) <= 0.051, f"{model} {obj}: regret.csv and summary.json disagree on {n}")
+                check(abs(rob[f"regret_{n}_s"] - (v[f"{what}_robust_s"] - v["own_optimum_s"])) <= 0.051, f"{model} {obj}: regret of {n}")
+                check(v["own_bound_s"] <= v["own_optimum_s"] + 1e-6, f"{model}: own bound above own answer in {n}")
+            worst = max(v[f"{what}_robust_s"] for v in s["variants"])
+            check(abs(rob[f"worst_{what}_s"] - worst) <= 0.051, f"{model} {obj}: worst column")
+            if obj == "max_min":
+                check(abs(sol["objective"] - worst) < 1e-3, f"{model} max_min objective {sol['objective']} != worst {worst}")
+                for r in own:
+                    check(rob[f"worst_{what}_s"] <= r[f"worst_{what}_s"] + 0.051,
+                          f"{model} max_min: robust worst {rob[f'worst_{what}_s']} above {r['answer']}'s {r[f'worst_{what}_s']}")
+                print(f"{model} worst case (s): robust {rob[f'worst_{what}_s']}, own answers {[r[f'worst_{what}_s'] for r in own]}")
+            if obj == "min_max_regret":
+                for r in own:
+                    check(rob["worst_regret_s"] <= r["worst_regret_s"] + 0.051,
+                          f"{model} regret: robust {rob['worst_regret_s']} above {r['answer']}'s {r['worst_regret_s']}")
+                print(f"{model} worst regret (s): robust {rob['worst_regret_s']}, own answers {[r['worst_regret_s'] for r in own]}")
+            if obj == "expected":
+                exp = sum(v[f"{what}_robust_s"] for v in s["variants"]) / len(s["variants"])
+                check(abs(exp - sol["objective"]) < 1e-2, f"pmedian expected objective {sol['objective']} != mean {exp}")
+            if model == "pmedian" and obj == "max_min":
+                plain = os.path.join(tmp, "plain_pmedian")
+                run(["site", "--model", "pmedian", "--out", plain] + base_inputs)
+                ps = summary(plain)["solution"]
+                b = s["variants"][0]
+                check(ps["unit"] == "mean minutes" and abs(b["own_optimum_s"] - 60 * ps["objective"]) < 0.01,
+                      f"base own p-median {b['own_optimum_s']} s != site {ps['objective']} {ps['unit']}")
+    # emergency mode: the base's own optimum is `carecircle site --emergency` on the base inputs
+    out = os.path.join(tmp, "emergency")
+    run(robust_args(out, batch, "--emergency"))
+    plain = os.path.join(tmp, "plain_emergency")
+    run(["site", "--emergency", "--out", plain] + base_inputs)
+    b = summary(out)["variants"][0]
+    pe = summary(plain)["coverage"]["covered_after"]
+    check(summary(out)["parameters"]["emergency"] is True, "emergency not in the parameters")
+    check(abs(b["own_optimum_persons"] - pe) <= 1e-6 * pe, f"emergency: base own optimum {b['own_optimum_persons']} != site {pe}")
+    # per-area limits, checked against the townships layer
+    ds = ogr.Open(f"{DEMO}/townships.geojson")
+    townships = [(f["name"], f.GetGeometryRef().Clone()) for f in ds.GetLayer(0)]
+    check(len(townships) == 6, f"{len(townships)} townships in the demo")
+    for model, extra, rule, objs in (("mclp", ["--max-per-area", "1"], "max", ("max_min", "min_max_regret")),
+                                     ("pmedian", ["--max-per-area", "1"], "max", ("max_min",)),
+                                     ("pcenter", ["--max-per-area", "1"], "max", ("min_max_regret",)),
+                                     ("mclp", ["--min-per-area", "1", "-p", "7"], "min", ("max_min",)),
+                                     ("pmedian", ["--min-per-area", "1", "-p", "6"], "min", ("min_max_regret",))):
+        for obj in objs:
+            out = os.path.join(tmp, f"area_{model}_{rule}_{obj}")
+            run(robust_args(out, batch, "--model", model, "--objective", obj, *extra))
+            where = [township_of(r["lon"], r["lat"], townships) for r, _ in layer_rows(out, "robust_sites")]
+            counts = {name: where.count(name) for name, _ in townships}
+            if rule == "max":
+                check(len(where) == 3 and max(counts.values()) <= 1, f"{model} {obj} --max-per-area 1: {where}")
+            else:
+                check(min(counts.values()) >= 1, f"{model} {obj} --min-per-area 1: {counts}")
+            s = summary(out)
+            check(s["parameters"].get(f"{rule}_per_area") == 1, f"{model}: the limit is not in summary.json parameters")
+            # the limit binds: each variant's own answer under it, never better than its own bound
+            for v in s["variants"]:
+                k = "own_optimum_persons" if model == "mclp" else "own_optimum_s"
+                kb = "own_bound_persons" if model == "mclp" else "own_bound_s"
+                check((v[k] <= v[kb] + 1e-6) if model == "mclp" else (v[kb] <= v[k] + 1e-6), f"{model}: own answer beyond its bound")
+    # a limit never gains: the limited minimax is not below the unlimited one's lower bound
+    free = summary(os.path.join(tmp, "pmedian_max_min"))["solution"]
+    lim = summary(os.path.join(tmp, "area_pmedian_max_max_min"))["solution"]
+    check(lim["objective"] >= free["bound"] - 1e-3, f"--max-per-area 1 beat the unlimited p-median minimax's bound: {lim} vs {free}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
 /*
- * test_robust.c - robust siting (cc_site_robust_solve, issue 18) on 150 small random instances
- * with 2-5 variants over shared candidates, each checked against a brute-force enumeration of
- * every feasible set of sites (independent of GLPK and of the heuristics):
+ * test_robust.c - robust siting (cc_site_robust_solve, issue 18) on 250 small random MCLP
+ * instances (about 150 with per-area maxima, half of them with minima too), 120 p-median and 120
+ * p-centre ones (60 of each with per-area limits), with 2-5 variants over shared candidates, each
+ * checked against a
+ * brute-force enumeration of every feasible set of sites (independent of GLPK and of the heuristics):
  *  - max_min, min_max_regret (absolute and relative) and expected: the answer equals the
  *    enumerated optimum, or lies within the reported gap; the bound is never on the wrong side;
  *  - the reported per-variant coverage, regret and the cross table match a recomputation;
- *  - sites are distinct, at most p, and meet the per-area maxima;
- *  - models other than MCLP and mismatched candidate sets are refused with a message.
+ *  - sites are distinct, at most p, and meet the per-area maxima and minima;
+ *  - p-median (max_min = minimax mean time, regret absolute and relative, expected) and p-centre
+ *    (max_min, absolute regret): the same checks with the bound a lower bound;
+ *  - LSCP, p-median without times, p-centre expected / relative regret and mismatched candidate
+ *    sets are refused with a message.
  */
 #include <math.h>
 
@@ -26,6 +31,8 @@ static uint32_t rnd(uint32_t n)
     rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
     return (uint32_t)((rs >> 33) % n);
 }
+
+static const uint32_t *g_amin; /* per-area minima of the next instances (NULL: none) */
 
 static void make_var(var *V, uint32_t nc, uint32_t nd, const uint32_t *area, uint32_t n_areas, const uint32_t *amax)
 {
@@ -47,7 +54,7 @@ static void make_var(var *V, uint32_t nc, uint32_t nd, const uint32_t *area, uin
     }
     V->in = (cc_site_instance){.n_candidates = nc, .n_demand = nd, .first = V->first, .demand = V->dem, .weight = V->w,
                                .covered = V->cov, .extra_covered_weight = (double)rnd(3) * 10.0,
-                               .area = area, .n_areas = n_areas, .area_max = amax};
+                               .area = area, .n_areas = n_areas, .area_max = amax, .area_min = area ? g_amin : NULL};
 }
 
 static void free_var(var *V)
@@ -79,7 +86,7 @@ static bool feasible(uint32_t mask, uint32_t nc, uint32_t p, const uint32_t *are
     for (uint32_t j = 0; j < nc; j++)
         if (mask >> j & 1 && area[j] != CC_INVALID_ID) cnt[area[j]]++;
     for (uint32_t a = 0; a < n_areas; a++)
-        if (cnt[a] > amax[a]) return false;
+        if (cnt[a] > amax[a] || (g_amin && cnt[a] < g_amin[a])) return false;
     return true;
 }
 
@@ -89,15 +96,21 @@ static void test_random(void **state)
     cc_ctx *ctx = NULL;
     cc_ctx_create(&ctx);
     int equal = 0, total = 0, heur_equal = 0, heur_total = 0;
-    for (int t = 0; t < 150; t++) {
+    for (int t = 0; t < 250; t++) { /* 150 mixed, then 100 with per-area limits (issue 18) */
         rs = 1000 + (uint64_t)t;
         uint32_t nc = 5 + rnd(6), nd = 8 + rnd(20), nv = 2 + rnd(4), p = 1 + rnd(3);
-        uint32_t area[16], amax[4], n_areas = 0;
-        bool areas = rnd(3) == 0;
+        uint32_t area[16], amax[4], amin[4] = {0}, n_areas = 0;
+        bool areas = rnd(3) == 0 || t >= 150;
+        g_amin = NULL;
         if (areas) {
             n_areas = 2;
             for (uint32_t j = 0; j < nc; j++) area[j] = rnd(3) == 0 ? CC_INVALID_ID : rnd(2);
+            area[0] = 0, area[1] = 1;
             amax[0] = 1, amax[1] = 1 + rnd(2);
+            if (t % 2 == 0) { /* a minimum: at least one site in area 1 (issue 18, per-area limits) */
+                amin[1] = 1;
+                g_amin = amin;
+            }
         }
         var V[5];
         cc_site_instance in[5];
@@ -205,8 +218,203 @@ static void test_random(void **state)
     }
     print_message("robust: %d of %d answers equal the enumerated optimum (GLPK where small); heuristic alone %d of %d\n", equal,
                   total, heur_equal, heur_total);
-    assert_int_equal(total, 600);
+    assert_int_equal(total, 1000);
     assert_true(equal >= total * 98 / 100);
+    cc_ctx_destroy(ctx);
+}
+
+/* ---- the time models (p-median, p-centre) ---------------------------------------------------- */
+
+typedef struct tvar {
+    cc_site_instance in;
+    uint64_t *first;
+    uint32_t *dem, *t, *base;
+    double *w;
+} tvar;
+
+#define T_RADIUS 60000u
+
+static void make_tvar(tvar *V, uint32_t nc, uint32_t nd, const uint32_t *area, uint32_t n_areas, const uint32_t *amin,
+                      const uint32_t *amax)
+{
+    V->first = calloc(nc + 1, sizeof(uint64_t));
+    V->dem = calloc((size_t)nc * nd + 1, sizeof(uint32_t));
+    V->t = calloc((size_t)nc * nd + 1, sizeof(uint32_t));
+    V->base = calloc(nd, sizeof(uint32_t));
+    V->w = calloc(nd, sizeof(double));
+    uint64_t k = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+        V->first[j] = k;
+        uint32_t dens = 15 + rnd(40);
+        for (uint32_t i = 0; i < nd; i++)
+            if (rnd(100) < dens) {
+                V->dem[k] = i;
+                V->t[k++] = 500 * rnd(130); /* 0 to 64.5 min: some beyond the radius, some no faster */
+            }
+    }
+    V->first[nc] = k;
+    for (uint32_t i = 0; i < nd; i++) {
+        V->w[i] = rnd(10) == 0 ? 0.0 : (double)(1 + rnd(100));
+        V->base[i] = rnd(4) == 0 ? T_RADIUS : 1000 * (10 + rnd(50)); /* capped at the radius */
+    }
+    V->in = (cc_site_instance){.n_candidates = nc, .n_demand = nd, .first = V->first, .demand = V->dem, .time_ms = V->t,
+                               .weight = V->w, .base_time_ms = V->base, .radius_ms = T_RADIUS, .area = area, .n_areas = n_areas,
+                               .area_min = amin, .area_max = amax};
+}
+
+static void free_tvar(tvar *V)
+{
+    free(V->first), free(V->dem), free(V->t), free(V->base), free(V->w);
+}
+
+/* p-median mean time or p-centre worst time (s) of the sites in mask, independently of the library:
+ * the p-centre leaves out demand that no facility or candidate reaches within the radius */
+static double tval(const cc_site_instance *in, bool center, uint32_t mask)
+{
+    double tw = 0, ws = 0, worst = 0;
+    for (uint32_t i = 0; i < in->n_demand; i++) {
+        if (!(in->weight[i] > 0)) continue;
+        uint32_t d = in->base_time_ms[i];
+        bool useful = false;
+        for (uint32_t j = 0; j < in->n_candidates; j++)
+            for (uint64_t k = in->first[j]; k < in->first[j + 1]; k++)
+                if (in->demand[k] == i) {
+                    if (in->time_ms[k] < in->base_time_ms[i]) useful = true;
+                    if (mask >> j & 1 && in->time_ms[k] < d) d = in->time_ms[k];
+                }
+        if (center) {
+            if (in->base_time_ms[i] >= in->radius_ms && !useful) continue;
+            if (d > worst) worst = d;
+        } else {
+            tw += in->weight[i] * d;
+            ws += in->weight[i];
+        }
+    }
+    return center ? worst / 1000.0 : (ws > 0 ? tw / ws / 1000.0 : 0);
+}
+
+static void test_time_models(void **state)
+{
+    (void)state;
+    cc_ctx *ctx = NULL;
+    cc_ctx_create(&ctx);
+    int equal[2] = {0}, total[2] = {0}, proven[2] = {0};
+    for (int model = 0; model < 2; model++) {
+        bool center = model == 1;
+        for (int t = 0; t < 120; t++) {
+            rs = 5000 + (uint64_t)t + 1000u * (uint64_t)model;
+            uint32_t nc = 5 + rnd(5), nd = 6 + rnd(14), nv = 2 + rnd(4), p = 1 + rnd(3);
+            uint32_t area[16], amax[2], amin[2] = {0}, n_areas = 0;
+            bool areas = t % 2 == 0;
+            if (areas) {
+                n_areas = 2;
+                for (uint32_t j = 0; j < nc; j++) area[j] = rnd(3) == 0 ? CC_INVALID_ID : rnd(2);
+                area[0] = 0, area[1] = 1;
+                amax[0] = 1, amax[1] = 1 + rnd(2);
+                amin[1] = t % 4 == 0 ? 1 : 0;
+            }
+            g_amin = areas ? amin : NULL;
+            tvar V[5];
+            cc_site_instance in[5];
+            for (uint32_t v = 0; v < nv; v++) {
+                make_tvar(&V[v], nc, nd, areas ? area : NULL, n_areas, areas ? amin : NULL, areas ? amax : NULL);
+                in[v] = V[v].in;
+            }
+            double wts[5], ws = 0;
+            for (uint32_t v = 0; v < nv; v++) ws += wts[v] = (double)(1 + rnd(6));
+            static double val[1024][5];
+            static bool ok[1024];
+            double optv[5];
+            for (uint32_t v = 0; v < nv; v++) optv[v] = INFINITY;
+            for (uint32_t m = 0; m < (1u << nc); m++) {
+                ok[m] = feasible(m, nc, p, areas ? area : NULL, n_areas, amax);
+                if (!ok[m]) continue;
+                for (uint32_t v = 0; v < nv; v++) {
+                    val[m][v] = tval(&in[v], center, m);
+                    optv[v] = fmin(optv[v], val[m][v]);
+                }
+            }
+            int nobj = center ? 2 : 4;
+            for (int o = 0; o < nobj; o++) {
+                for (int heur = 0; heur < (center ? 1 : 2); heur++) {
+                    cc_robust_params P = {.objective = o == 3 ? CC_ROBUST_EXPECTED : o == 0 ? CC_ROBUST_MAX_MIN : CC_ROBUST_MIN_MAX_REGRET,
+                                          .relative_regret = o == 2, .weights = o == 3 ? wts : NULL};
+                    P.site.model = center ? CC_SITE_PCENTER : CC_SITE_PMEDIAN;
+                    P.site.p = p;
+                    if (heur) P.site.lp_max_nonzeros = 1; /* the Lagrangian rounds instead of GLPK */
+                    cc_robust_solution *R = NULL;
+                    assert_int_equal(cc_site_robust_solve(ctx, in, nv, &P, &R), CC_OK);
+                    assert_int_equal(R->model, P.site.model);
+                    for (uint32_t v = 0; v < nv; v++) {
+                        assert_true(R->opt[v] >= optv[v] - 1e-6);      /* own answer: a value some set reaches */
+                        assert_true(R->opt_bound[v] <= optv[v] + 1e-6); /* own bound: below the optimum */
+                    }
+                    uint32_t mask = 0;
+                    assert_true(R->n_sites <= p);
+                    for (uint32_t r = 0; r < R->n_sites; r++) {
+                        assert_true(R->sites[r] < nc);
+                        assert_false(mask >> R->sites[r] & 1);
+                        mask |= 1u << R->sites[r];
+                    }
+                    assert_true(ok[mask]); /* the limits hold (maxima and minima) */
+                    for (uint32_t v = 0; v < nv; v++) {
+                        assert_true(fabs(R->cov[v] - val[mask][v]) < 1e-6);
+                        assert_true(fabs(cc_site_robust_value(&in[v], P.site.model, R->sites, R->n_sites) - val[mask][v]) < 1e-6);
+                    }
+                    bool rg = o == 1 || o == 2;
+                    double best = INFINITY, mine = 0;
+                    for (uint32_t m = 0; m < (1u << nc); m++) {
+                        if (!ok[m]) continue;
+                        double x = o == 3 ? 0 : -INFINITY;
+                        for (uint32_t v = 0; v < nv; v++) {
+                            if (o == 0) x = fmax(x, val[m][v]);
+                            else if (o == 3) x += wts[v] / ws * val[m][v];
+                            else {
+                                double r = val[m][v] - R->opt[v];
+                                if (o == 2) r = R->opt[v] > 0 ? r / R->opt[v] : 0;
+                                x = fmax(x, r);
+                            }
+                        }
+                        if (m == mask) mine = x;
+                        best = fmin(best, x);
+                    }
+                    double tol = 1e-6 * (1 + fabs(best));
+                    assert_true(fabs(mine - R->objective_value) < tol);
+                    assert_true(R->bound <= best + tol);            /* a lower bound: never above the optimum */
+                    assert_true(R->objective_value >= best - tol);
+                    if (R->proven_optimal) assert_true(R->objective_value <= best + tol);
+                    double den = rg ? R->objective_conservative : R->objective_value;
+                    assert_true(R->objective_value - best <= R->gap * fabs(den) + tol);
+                    for (uint32_t v = 0; v < nv && rg; v++) {
+                        double r = R->cov[v] - R->opt[v];
+                        if (o == 2) r = R->opt[v] > 0 ? r / R->opt[v] : 0;
+                        assert_true(fabs(r - R->regret[v]) < 1e-6);
+                        assert_true(fabs(cc_site_robust_regret(R, v, R->cov[v]) - (R->cov[v] - R->opt[v])) < 1e-9);
+                    }
+                    for (uint32_t a = 0; a < nv; a++) {
+                        uint32_t om = 0;
+                        for (uint32_t k = R->own_first[a]; k < R->own_first[a + 1]; k++) om |= 1u << R->own_sites[k];
+                        assert_true(ok[om]);
+                        for (uint32_t v = 0; v < nv; v++) assert_true(fabs(R->cross[a * nv + v] - val[om][v]) < 1e-6);
+                    }
+                    if (!heur) {
+                        total[model]++;
+                        if (fabs(R->objective_value - best) < tol) equal[model]++;
+                        if (R->proven_optimal) proven[model]++;
+                    }
+                    cc_robust_solution_destroy(R);
+                }
+            }
+            for (uint32_t v = 0; v < nv; v++) free_tvar(&V[v]);
+        }
+    }
+    g_amin = NULL;
+    print_message("robust pmedian: %d of %d answers equal the enumerated optimum (%d proven); pcenter %d of %d (%d proven)\n", equal[0],
+                  total[0], proven[0], equal[1], total[1], proven[1]);
+    assert_int_equal(total[0], 480);
+    assert_int_equal(total[1], 240);
+    assert_true(equal[0] >= total[0] * 98 / 100);
+    assert_true(equal[1] >= total[1] * 98 / 100);
     cc_ctx_destroy(ctx);
 }
 
@@ -228,9 +436,22 @@ static void test_refusals(void **state)
     assert_non_null(strstr(cc_ctx_last_error(ctx), "candidates must be shared"));
     assert_null(R);
     in[1] = A.in;
-    P.site.model = CC_SITE_PMEDIAN;
+    P.site.model = CC_SITE_LSCP;
     assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
-    assert_non_null(strstr(cc_ctx_last_error(ctx), "mclp only"));
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "mclp, pmedian and pcenter"));
+    P.site.model = CC_SITE_PMEDIAN; /* without pair times */
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "pair times"));
+    P.site.model = CC_SITE_PCENTER; /* expected and relative regret: refused with the reason */
+    P.objective = CC_ROBUST_EXPECTED;
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "weighted mean of worst times"));
+    P.objective = CC_ROBUST_MIN_MAX_REGRET;
+    P.relative_regret = true;
+    assert_int_equal(cc_site_robust_solve(ctx, in, 2, &P, &R), CC_ERR_PARAM);
+    assert_non_null(strstr(cc_ctx_last_error(ctx), "absolute regret only"));
+    P.relative_regret = false;
+    P.objective = CC_ROBUST_MAX_MIN;
     P.site.model = CC_SITE_MCLP;
     double w[2] = {0, 0};
     P.objective = CC_ROBUST_EXPECTED;
@@ -243,6 +464,6 @@ static void test_refusals(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_random), cmocka_unit_test(test_refusals)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_random), cmocka_unit_test(test_time_models), cmocka_unit_test(test_refusals)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
