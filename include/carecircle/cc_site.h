@@ -97,6 +97,14 @@ typedef struct cc_site_instance {
     const uint32_t *area_max;      /**< per area; NULL: no limit */
     const double *capacity;        /**< CMCLP: persons each candidate can serve (finite, >= 0); NULL:
                                         params.capacity_persons for every candidate (@since 0.5) */
+    /* CMCLP and capacitated p-median (@since 0.5): existing facilities that are capacitated; they
+     * are always open, need no budget and share the people they reach with the new sites (one
+     * assignment over both). Their pairs lie in the same demand/time_ms arrays. Demand reached
+     * by an uncapacitated existing facility is given through covered (CMCLP) or base_time_ms
+     * (p-median) as before. */
+    uint32_t n_fixed;              /**< capacitated existing facilities (0: none) */
+    const uint64_t *fixed_first;   /**< n_fixed + 1 offsets into demand/time_ms */
+    const double *fixed_capacity;  /**< persons each can serve (finite, >= 0) */
 } cc_site_instance;
 
 /** How to solve. Zero-initialise, then set the model and p (or target_share). */

@@ -293,6 +293,10 @@ cc_status cc__solve_budget(cc__solver *sv, uint32_t p, cc__gap_fn gap, bool exac
 cc_status cc__sol_new(cc_ctx *ctx, const cc_site_params *pr, uint32_t q, uint32_t n_curve, cc__sol **out);
 /* MEXCLP through cc_site_solve() (mexclp.c): the stations that receive ambulances, ranked. */
 cc_status cc__solve_mexclp_site(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
+/* The candidates' pairs followed by those of the capacitated existing sites (inst->n_fixed): new
+ * arrays of n_candidates + n_fixed + 1 offsets, demand ids and (tms != NULL) times, or all NULL
+ * when there are none (use the instance's own). */
+cc_status cc__with_fixed(cc_ctx *ctx, const cc_site_instance *inst, uint64_t **first, uint32_t **dem, uint32_t **tms);
 /* The capacitated MCLP (cmclp.c); the instance and weights are checked already. */
 cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
 /* Population-weighted 90th percentile of the times under S, and the weight at or beyond the

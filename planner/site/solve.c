@@ -168,6 +168,42 @@ void cc__site_weights(const cc_site_instance *in, bool count_covered, double *co
     *total = in->total_weight > 0 ? in->total_weight : wsum;
 }
 
+cc_status cc__with_fixed(cc_ctx *ctx, const cc_site_instance *in, uint64_t **first, uint32_t **dem, uint32_t **tms)
+{
+    *first = NULL;
+    *dem = NULL;
+    if (tms) *tms = NULL;
+    if (!in->n_fixed) return CC_OK;
+    const uint32_t nc = in->n_candidates, nf = in->n_fixed;
+    uint64_t nca = in->first[nc] - in->first[0], nfa = 0;
+    for (uint32_t k = 0; k < nf; k++) {
+        if (in->fixed_first[k + 1] < in->fixed_first[k]) return cc__fail(ctx, CC_ERR_PARAM, "The offsets of existing facility %u decrease", k);
+        nfa += in->fixed_first[k + 1] - in->fixed_first[k];
+    }
+    uint64_t n = nca + nfa;
+    uint64_t *f = cc__malloc_array((size_t)nc + nf + 1, sizeof(uint64_t));
+    uint32_t *d = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    uint32_t *t = tms ? cc__malloc_array(n ? n : 1, sizeof(uint32_t)) : NULL;
+    if (!f || !d || (tms && !t)) {
+        CC__FREE_ALL(f, d, t);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated existing facilities");
+    }
+    uint64_t e = 0;
+    for (uint32_t j = 0; j < nc + nf; j++) {
+        f[j] = e;
+        uint64_t a = j < nc ? in->first[j] : in->fixed_first[j - nc], b = j < nc ? in->first[j + 1] : in->fixed_first[j - nc + 1];
+        for (uint64_t k = a; k < b; k++, e++) {
+            d[e] = in->demand[k];
+            if (t) t[e] = in->time_ms[k];
+        }
+    }
+    f[nc + nf] = e;
+    *first = f;
+    *dem = d;
+    if (tms) *tms = t;
+    return CC_OK;
+}
+
 /* ---- entry ------------------------------------------------------------------------------------------ */
 
 static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr)
