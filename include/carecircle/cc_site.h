@@ -245,7 +245,8 @@ typedef struct cc_site_opts {
                                       hours / ambulances (DOMAIN.md: 0.1-0.3 without 120 data) */
     uint32_t max_per_station;    /**< MEXCLP: at most this many new ambulances at one station (0: p) */
     /* capacitated MCLP (model CC_SITE_CMCLP, @since 0.5): each new site serves at most its capacity,
-     * people split between sites that reach them; existing facilities are not capacitated */
+     * people split between sites that reach them; with in.capacity_field, the facilities of
+     * fixed_tiers that have a value in it are capacitated too (empty: not capacitated) */
     double capacity_persons;     /**< CMCLP: persons one new site can serve (> 0); facility candidates
                                       take the value of in.capacity_field instead when it is not empty */
 } cc_site_opts;
@@ -317,6 +318,12 @@ typedef struct cc_site_result {
     double unserved_within_new;                      /**< within T of a new site (and of no existing
                                                           facility) but beyond the capacities */
     double capacity_new;                             /**< sum of the new sites' capacities */
+    uint32_t capacitated_existing;                   /**< facilities of fixed_tiers with a capacity
+                                                          value (in.capacity_field): they serve at most
+                                                          it, in one assignment with the new sites */
+    double served_before, served_after;              /**< served within T, capacities respected (the
+                                                          uncapacitated existing facilities serve all
+                                                          within their reach) */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

@@ -180,9 +180,10 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                cc_report_count(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cc_report_count(r->twice_after, b, sizeof(b)),
                100 * r->twice_after / tot);
     } else if (cap) {
-        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a new site but beyond its capacity\n",
-               r->minutes, cc_report_count(r->covered_before, a, sizeof(a)), cc_report_count(s->objective, b, sizeof(b)), 100 * s->objective / tot,
-               cc_report_count(r->unserved_within_new, c, sizeof(c)));
+        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a %ssite but beyond its capacity\n",
+               r->minutes, cc_report_count(r->served_before, a, sizeof(a)), cc_report_count(s->objective, b, sizeof(b)), 100 * s->objective / tot,
+               cc_report_count(r->unserved_within_new, c, sizeof(c)), r->capacitated_existing ? "capacitated " : "new ");
+        if (r->capacitated_existing) printf("%u existing facilities have a capacity and share their people with the new sites\n", r->capacitated_existing);
         printf("bound: no %u new sites can serve more than %s (gap %.3f%% of the population they serve, %s)%s%s\n", r->p,
                cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "",
                s->local_search_skipped ? " (too large for the swap search: greedy answer)" : "");

@@ -210,8 +210,10 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
         json_object *capj = NULL;
         d->gain_label = "gain_served";
         if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "capacity", true, &capj)) ||
-            (st = jnum(ctx, path, capj, "capacity", "served_after", &d->within[0])))
+            (st = jnum(ctx, path, capj, "capacity", "served_after", &d->within[0])) ||
+            (st = jnum(ctx, path, capj, "capacity", "served_before", &d->base_within[0])))
             return st;
+        d->base_head_within[0] = d->base_within[0];
     }
     d->head_within[0] = d->within[0];
     d->head_unreachable = NAN;

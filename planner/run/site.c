@@ -66,6 +66,12 @@ typedef struct run {
     uint32_t on_scene_ms;
     uint32_t *leg2_d, *leg2_g;
     double *cand_cap; /* CMCLP: capacity of each candidate, persons */
+    /* CMCLP with parameter capacity_field: the facilities of fixed_tiers with a capacity value are
+     * capacitated (capfix); their coverage sets follow the candidates' in sets (n_capfix of them,
+     * facility ids in capfix_id); time0 is then the time to the uncapacitated fixed ones */
+    uint8_t *capfix;
+    uint32_t n_capfix, *capfix_id;
+    double *capfix_cap;
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -97,7 +103,7 @@ static void run_free(run *r)
     if (r->have_excl) cc__admin_free(&r->excl);
     CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
-    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap);
+    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap, r->capfix, r->capfix_id, r->capfix_cap);
     cc__sets_free(&r->sets);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);
@@ -585,6 +591,33 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
     return CC_OK;
 }
 
+/* CMCLP with parameter capacity_field: which facilities of fixed_tiers are capacitated (a value in
+ * the field, and within reach of a road or on a passable cell); capfix holds two flags per facility:
+ * [f] capacitated, [nf + f] fixed and not capacitated. */
+static cc_status capacitated_fixed(run *r, cc_site_result *res)
+{
+    const cc__facilities *fac = r->reg.fac;
+    size_t nf = fac ? fac->n : 0;
+    if (r->model != CC_SITE_CMCLP || !fac || !fac->capacity || !nf) return CC_OK;
+    r->capfix = cc__calloc_array(2 * nf, 1);
+    r->capfix_id = cc__malloc_array(nf, sizeof(uint32_t));
+    r->capfix_cap = cc__malloc_array(nf, sizeof(double));
+    if (!r->capfix || !r->capfix_id || !r->capfix_cap) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t f = 0; f < nf; f++) {
+        bool joined = r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID;
+        bool cap = r->fixed[f] && !isnan(fac->capacity[f]);
+        r->capfix[nf + f] = r->fixed[f] && !cap;
+        if (!cap || !joined) continue;
+        r->capfix[f] = 1;
+        r->capfix_id[r->n_capfix] = (uint32_t)f;
+        r->capfix_cap[r->n_capfix++] = fac->capacity[f];
+    }
+    res->capacitated_existing = r->n_capfix;
+    if (r->n_capfix)
+        cc__info(r->ctx, "%u existing facilities have a capacity (parameter capacity_field) and share their people with the new sites", r->n_capfix);
+    return CC_OK;
+}
+
 static cc_status base_times(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -594,8 +627,11 @@ static cc_status base_times(run *r, cc_site_result *res)
     if (r->o->fixed_tiers && res->fixed_facilities == 0)
         cc__warn(ctx, "No facility of parameter fixed_tiers (%s) is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
     cc__info(ctx, "Timing the population to the %u existing facilities...", res->fixed_facilities);
-    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, r->fixed, nf, r->time0, NULL, NULL, NULL);
-    return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, r->fixed, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
+    cc_status st;
+    if ((st = capacitated_fixed(r, res))) return st;
+    const uint8_t *set = r->capfix ? r->capfix + nf : r->fixed; /* the uncapacitated ones */
+    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL);
+    return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
 /* ---- coverage sets ------------------------------------------------------------------------------------------ */
@@ -624,7 +660,48 @@ static cc_status sets_figures(run *r, cc_site_result *res)
     return CC_OK;
 }
 
+/* The sources of the coverage sets: the candidates, then the capacitated existing facilities. */
+typedef struct set_src {
+    cc__join *join;
+    uint32_t *off;
+    int64_t *cell;
+    size_t n;
+} set_src;
+
+static void set_src_free(set_src *s)
+{
+    CC__FREE_ALL(s->join, s->off, s->cell);
+}
+
+static cc_status set_sources(run *r, set_src *s)
+{
+    size_t nc = r->cand.n, n = nc + r->n_capfix;
+    s->n = n;
+    s->join = cc__malloc_array(n ? n : 1, sizeof(cc__join));
+    s->off = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    s->cell = r->fric ? cc__malloc_array(n ? n : 1, sizeof(int64_t)) : NULL;
+    if (!s->join || !s->off || (r->fric && !s->cell)) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t k = 0; k < n; k++) {
+        uint32_t f = k < nc ? 0 : r->capfix_id[k - nc];
+        s->join[k] = k < nc ? r->cand.join[k] : r->reg.fjoin[f];
+        s->off[k] = k < nc ? r->cand.off[k] : r->reg.foff[f];
+        if (s->cell) s->cell[k] = k < nc ? r->ccell[k] : r->fcell[f];
+    }
+    return CC_OK;
+}
+
+static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src);
+
 static cc_status build_sets(run *r, cc_site_result *res)
+{
+    set_src src = {0};
+    cc_status st = set_sources(r, &src);
+    if (!st) st = build_sets_from(r, res, &src);
+    set_src_free(&src);
+    return st;
+}
+
+static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
@@ -644,7 +721,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
     }
     if (r->fric) {
         cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
-        if ((st = cc__offroad_sets(ctx, &r->off, r->ccell, r->cand.n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
+        if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
         double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
         if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
             return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
@@ -667,7 +744,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
                         .store_times = !r->coverage_model};
     uint64_t est;
-    if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
+    if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
     double need = (double)est * pb * 3.0 + (double)r->cand.n * 8; /* the sets, and the solver's transpose and reduced copy */
     double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
@@ -685,14 +762,14 @@ static cc_status build_sets(run *r, cc_site_result *res)
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
     if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
-        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, est};
+        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est};
         bool root = true;
         if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
         if (!root) {
             r->sets_elsewhere = true;
             goto out;
         }
-    } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
+    } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &r->sets))) {
         goto out;
     }
     st = sets_figures(r, res);
@@ -827,6 +904,9 @@ static cc_status solve(run *r, cc_site_result *res)
         pr.capacity_persons = o->capacity_persons;
         if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
         in.capacity = r->cand_cap;
+        in.n_fixed = r->n_capfix;
+        in.fixed_first = r->sets.first + r->cand.n;
+        in.fixed_capacity = r->capfix_cap;
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
@@ -907,7 +987,7 @@ static cc_status unreachable_by_candidates(run *r, cc_site_result *res)
 {
     uint8_t *reach = cc__calloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1);
     if (!reach) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
-    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++) reach[r->sets.dem[e]] = 1;
+    for (uint64_t e = 0; e < r->sets.first[r->cand.n]; e++) reach[r->sets.dem[e]] = 1; /* the candidates' pairs only */
     for (size_t i = 0; i < r->reg.dem.n; i++)
         if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
     free(reach);
@@ -1146,7 +1226,9 @@ static cc_status evaluate_cmclp(run *r, cc_site_result *res)
 {
     const cc_site_solution *sol = ((result_impl *)res)->sol;
     result_impl *ri = (result_impl *)res;
-    double cum = res->covered_before;
+    res->served_before = sol->covered_before;
+    res->served_after = sol->objective;
+    double cum = sol->covered_before;
     for (size_t s = 0; s < ri->pub.n_picks; s++) {
         cc_site_pick *pk = &ri->picks[s];
         uint32_t j = sol->sites[s];
@@ -1161,10 +1243,13 @@ static cc_status evaluate_cmclp(run *r, cc_site_result *res)
             return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
     }
     res->unserved_within_new = sol->unserved_within;
-    double sum = res->covered_before + res->served_new + res->unserved_within_new;
+    double sum = res->served_after + res->unserved_within_new;
     if (fabs(sum - res->covered_after) > 1e-6 * fmax(1.0, res->covered_after) + 1e-6)
-        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f + covered before %.3f differ from the %.3f within the threshold",
-                        res->served_new, res->unserved_within_new, res->covered_before, res->covered_after);
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f differ from the %.3f within the threshold",
+                        res->served_after, res->unserved_within_new, res->covered_after);
+    if (!r->n_capfix && fabs(res->served_before - res->covered_before) > 1e-6 * fmax(1.0, res->covered_before) + 1e-6)
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served before %.3f differs from the %.3f covered before by uncapacitated facilities",
+                        res->served_before, res->covered_before);
     return CC_OK;
 }
 

@@ -325,16 +325,21 @@ static json_object *capacity_json(const cc__site_out *w)
     double tot = r->population_total;
     json_object *a = json_object_new_object();
     json_object_object_add(a, "model", json_object_new_string("capacitated MCLP: each new site serves at most its capacity; the people of a "
-                                                              "demand point may be split between sites; existing facilities are not capacitated"));
+                                                              "demand point may be split between sites; existing facilities with a capacity "
+                                                              "value serve at most it, in the same assignment; those without one are not capacitated"));
     if (w->o->capacity_persons > 0) json_object_object_add(a, "capacity_persons", cc__json_num(w->o->capacity_persons, 3));
     if (w->o->in.capacity_field) json_object_object_add(a, "capacity_field", json_object_new_string(w->o->in.capacity_field));
     json_object_object_add(a, "capacity_new_sites", cc__json_num(r->capacity_new, 3));
     json_object_object_add(a, "served_by_new_sites", cc__json_num(r->served_new, 3));
-    json_object_object_add(a, "served_after", cc__json_num(r->covered_before + r->served_new, 3));
-    json_object_object_add(a, "served_share_after", cc__json_num(tot > 0 ? (r->covered_before + r->served_new) / tot : 0, 6));
+    json_object_object_add(a, "capacitated_existing", json_object_new_int64(r->capacitated_existing));
+    json_object_object_add(a, "served_before", cc__json_num(r->served_before, 3));
+    json_object_object_add(a, "served_after", cc__json_num(r->served_after, 3));
+    json_object_object_add(a, "served_share_before", cc__json_num(tot > 0 ? r->served_before / tot : 0, 6));
+    json_object_object_add(a, "served_share_after", cc__json_num(tot > 0 ? r->served_after / tot : 0, 6));
     json_object_object_add(a, "within_reach_beyond_capacity", cc__json_num(r->unserved_within_new, 3));
-    json_object_object_add(a, "definition", json_object_new_string("served_after = covered_before + served_by_new_sites; covered_after = "
-                                                                   "served_after + within_reach_beyond_capacity (capacity ignored)"));
+    json_object_object_add(a, "definition", json_object_new_string("served_after = served_before + the sites' gains (existing capacitated facilities "
+                                                                   "may hand people to new sites, so served_by_new_sites can exceed the gain); "
+                                                                   "covered_after = served_after + within_reach_beyond_capacity (capacity ignored)"));
     return a;
 }
 

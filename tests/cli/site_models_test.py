@@ -274,6 +274,70 @@ def case_cmclp_field(tmp):
     expect_error(tmp, args, 3, bad_name, "served_persons", fac)
 
 
+def case_cmclp_existing(tmp):
+    """--capacity FIELD capacitates the existing facilities of --fixed-tiers that carry a value:
+    the county hospital (capacity 3,000) serves at most 3,000 of the people within 15 minutes,
+    one assignment over it and the new sites (so a new site gains the people the full hospital
+    cannot serve). GLPK's optimum equals an enumeration of every pair of candidates, each pair's
+    served population an independent transportation LP (scipy) over the hospital and the pair;
+    served_before is the hospital's 3,000 (not the capacity-blind coverage); the report shows it
+    as "before"."""
+    import itertools
+    T, C, H = 15, 20000, 3000
+    fac = os.path.join(tmp, "fac.csv")
+    with open(f"{DEMO}/facilities.csv") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["beds_persons"] = str(H) if r["tier"] == "county_hospital" else ""
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    out = os.path.join(tmp, "ce")
+    p = run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+             "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--model", "cmclp",
+             "--capacity", "beds_persons", "--site-capacity", str(C), "-p", "2", "--minutes", str(T), "--exact",
+             "--lang", "en", "--out", out])
+    check("proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
+    check(cap["capacitated_existing"] == 1, f"capacitated_existing {cap['capacitated_existing']}")
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    hosp = site_reach(tmp, "hosp", fixed_lonlat("county_hospital")[0], T)
+    blind = float(pop[hosp].sum())
+    check(blind > 2 * H, f"the hospital reaches {blind:.0f}: its capacity would not bind")
+    check(abs(cov["covered_before"] - blind) <= 1e-4 * blind, f"covered_before {cov['covered_before']} (capacity ignored) != {blind}")
+    check(abs(cap["served_before"] - H) < 1e-3, f"served_before {cap['served_before']}, the hospital's capacity is {H}")
+    with open(f"{DEMO}/facilities.csv") as f:
+        cands = [r for r in csv.DictReader(f) if r["tier"] == "township_health_centre"]
+    reach = {r["name"]: site_reach(tmp, f"c{k}", (float(r["lon"]), float(r["lat"])), T) for k, r in enumerate(cands)}
+    best = max(max_served(pop, [hosp, reach[a], reach[b]], [H, C, C]) for a, b in itertools.combinations(sorted(reach), 2))
+    check(abs(best - cap["served_after"]) <= 1e-4 * best + 0.01, f"enumeration {best:.3f}, carecircle served_after {cap['served_after']:.3f}")
+    check(abs(sol["objective"] - cap["served_after"]) < 1e-2, "objective != served_after")
+    gains = sum(x["population_gained"] for x in s["proposed_sites"])
+    check(abs(cap["served_before"] + gains - cap["served_after"]) < 1e-2, "served_before + gains != served_after")
+    check(abs(cap["served_after"] + cap["within_reach_beyond_capacity"] - cov["covered_after"]) < 1e-2, "served + beyond != covered after")
+    with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
+        html = f.read()
+    check(f"{H:,.0f}" in html and f"{blind:,.0f}" not in html, "report: before is served within capacity, not the capacity-blind coverage")
+    # an empty field leaves the hospital uncapacitated: the old figures
+    for r in rows:
+        r["beds_persons"] = ""
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    out2 = os.path.join(tmp, "ce2")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--model", "cmclp",
+         "--capacity", "beds_persons", "--site-capacity", str(C), "-p", "2", "--minutes", str(T), "--quiet", "--out", out2])
+    s2 = summary(out2)
+    check(s2["capacity"]["capacitated_existing"] == 0 and abs(s2["capacity"]["served_before"] - blind) <= 1e-4 * blind,
+          "an empty capacity leaves the hospital uncapacitated")
+
+
 def case_cmclp_bad(tmp):
     """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
