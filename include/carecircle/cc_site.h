@@ -56,11 +56,14 @@ typedef enum cc_site_model {
     CC_SITE_PCENTER = 3, /**< p sites, least worst time */
     CC_SITE_MEXCLP = 4,  /**< p ambulances, most expected population within the threshold when each
                               is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
-    CC_SITE_CMCLP = 5    /**< capacitated MCLP: p sites, each serving at most its capacity, most
+    CC_SITE_CMCLP = 5,   /**< capacitated MCLP: p sites, each serving at most its capacity, most
                               population served within the threshold (assignment fractional) (@since 0.5) */
+    CC_SITE_CPMEDIAN = 6 /**< capacitated p-median: p sites, each serving at most its capacity, least
+                              population-weighted mean time (capped at the radius; people no site can
+                              take stay at their base time) (assignment fractional) (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp", "cpmedian"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -179,7 +182,13 @@ typedef struct cc_site_solution {
     /* CMCLP (@since 0.5): objective = covered_before + persons the new sites serve (maximum flow);
      * covered_share = share within reach of an existing or new site, capacity ignored; gap as MCLP */
     const double *site_served;  /**< CMCLP: persons each ranked site serves; NULL for other models */
-    double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
+    double unserved_within;     /**< CMCLP: persons within reach of a new or capacitated existing site
+                                     but beyond the capacities; CPMEDIAN: persons left at the radius
+                                     although an open site reaches them (capacities used up) */
+    /* CPMEDIAN (@since 0.5): objective, bound mean times (s) with the assignment that respects the
+     * capacities; covered_before is the mean time before (the capacitated existing facilities
+     * respecting theirs); site_served the persons assigned to each ranked site; site_gain
+     * person-seconds saved; p90_s and unreachable_weight of the assignment */
     bool local_search_skipped;  /**< CMCLP: the swap search stopped at its budget of 3,000 flow
                                      evaluations (the answer may improve on a smaller instance) */
 } cc_site_solution;

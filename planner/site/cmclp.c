@@ -371,7 +371,7 @@ static size_t glpk_nnz(const cc__fl *fl)
 
 /* The programme of the header through GLPK in flow form (y_e = w_i z_ij persons): the LP
  * relaxation (mip = false) or the integer optimum with its sites. */
-static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, double time_limit_s, const uint32_t *start, uint32_t start_q,
+static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, const double *obj, uint32_t p, bool mip, double time_limit_s, const uint32_t *start, uint32_t start_q,
                             double *value, double *bound, bool *proven, uint32_t *S_out, uint32_t *q_out)
 {
     const cc__fl *fl = c->fl;
@@ -399,7 +399,7 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
     }
     for (uint64_t e = 0; e < np; e++) {
         glp_set_col_bnds(lp, (int)(nc + e + 1), GLP_LO, 0.0, 0.0);
-        glp_set_obj_coef(lp, (int)(nc + e + 1), 1.0);
+        glp_set_obj_coef(lp, (int)(nc + e + 1), obj ? obj[e] : 1.0);
     }
     /* rows: 1 budget; 2..nd+1 demand; nd+2..nd+nc+1 capacity; then one per pair (y_e <= w_i x_j) */
     glp_add_rows(lp, (int)(1 + nd + nc + np));
@@ -473,6 +473,22 @@ done:
     return st;
 }
 
+cc_status cc__cap_glpk(cc_ctx *ctx, const cc__fl *fl, const double *cap, uint32_t nnew, const double *obj, uint32_t p, bool mip, double time_limit_s,
+                       double *value, double *bound, bool *proven, uint32_t *S_out, uint32_t *q_out)
+{
+    cf c;
+    cc_status st = cf_init(ctx, fl, cap, nnew, &c);
+    if (st) return st;
+    st = cmclp_glpk(ctx, &c, obj, p, mip, time_limit_s, NULL, 0, value, bound, proven, S_out, q_out);
+    cf_free(&c);
+    return st;
+}
+
+size_t cc__cap_glpk_nonzeros(const cc__fl *fl)
+{
+    return glpk_nnz(fl);
+}
+
 static int cmp_desc(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -540,7 +556,7 @@ static cc_status exact_step(cc_ctx *ctx, cf *c, const cc__fl *fl, const cc_site_
                         glpk_nnz(fl), fl->n_cand, fl->n_dem, mip_max);
     double v, b;
     uint32_t q2 = 0;
-    cc_status st = cmclp_glpk(ctx, c, pr->p, true, pr->time_limit_s, S, *q, &v, &b, proven, S2, &q2);
+    cc_status st = cmclp_glpk(ctx, c, NULL, pr->p, true, pr->time_limit_s, S, *q, &v, &b, proven, S2, &q2);
     if (st) return st;
     double F2 = cf_value(c, S2, q2);
     if (F2 > *F + 1e-9 * (*F + 1)) { /* the exact answer is better: take it */
@@ -657,7 +673,7 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     size_t lp_max = pr->lp_max_nonzeros ? pr->lp_max_nonzeros : 100000;
     if (bound - F > 1e-9 * (F + 1) && glpk_nnz(&fl) <= lp_max) {
         double v, b;
-        if ((st = cmclp_glpk(ctx, &c, pr->p, false, 60, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
+        if ((st = cmclp_glpk(ctx, &c, NULL, pr->p, false, 60, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
         if (b < bound) {
             bound = b;
             method = "lp";

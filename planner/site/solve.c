@@ -30,6 +30,7 @@ const char *cc_site_model_name(cc_site_model m)
     case CC_SITE_PCENTER: return "pcenter";
     case CC_SITE_MEXCLP: return "mexclp";
     case CC_SITE_CMCLP: return "cmclp";
+    case CC_SITE_CPMEDIAN: return "cpmedian";
     }
     return "unknown";
 }
@@ -209,11 +210,11 @@ cc_status cc__with_fixed(cc_ctx *ctx, const cc_site_instance *in, uint64_t **fir
 static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr)
 {
     if (!in || !pr) return cc__fail(ctx, CC_ERR_PARAM, "No instance or parameters");
-    if ((unsigned)pr->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
+    if ((unsigned)pr->model > CC_SITE_CPMEDIAN) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
     if (in->n_candidates == 0) return cc__fail(ctx, CC_ERR_PARAM, "There are no candidate sites");
     if (!in->first || !in->weight || (!in->demand && in->first[in->n_candidates] > 0))
         return cc__fail(ctx, CC_ERR_PARAM, "The instance lacks its coverage sets or weights");
-    const bool timed = pr->model == CC_SITE_PMEDIAN || pr->model == CC_SITE_PCENTER;
+    const bool timed = pr->model == CC_SITE_PMEDIAN || pr->model == CC_SITE_PCENTER || pr->model == CC_SITE_CPMEDIAN;
     if (timed && (!in->time_ms || !in->base_time_ms))
         return cc__fail(ctx, CC_ERR_PARAM, "The %s model needs pair times and base times", cc_site_model_name(pr->model));
     for (uint32_t i = 0; i < in->n_demand; i++)
@@ -254,6 +255,12 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
         *out = &cs->pub;
         return CC_OK;
     }
+    if (params->model == CC_SITE_CPMEDIAN) { /* its own solver (cpmedian.c) */
+        cc__sol *cs = NULL;
+        if ((st = cc__solve_cpmedian(ctx, inst, params, &cs))) return st;
+        *out = &cs->pub;
+        return CC_OK;
+    }
     double t0 = cc__now();
     cc__solver sv = {.ctx = ctx, .inst = inst, .pr = params};
     sv.tol = params->gap_tolerance > 0 ? params->gap_tolerance : 1e-4;
@@ -289,7 +296,8 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
     case CC_SITE_LSCP: st = cc__solve_lscp(&sv, &si); break;
     case CC_SITE_PCENTER: st = cc__solve_pcenter(&sv, &si); break;
     case CC_SITE_MEXCLP:
-    case CC_SITE_CMCLP: break; /* handled above */
+    case CC_SITE_CMCLP:
+    case CC_SITE_CPMEDIAN: break; /* handled above */
     }
     if (st) goto out;
     si->pub.demand_classes = sv.fl.n_dem;
