@@ -333,6 +333,12 @@ typedef struct cc_site_result {
     double served_before, served_after;              /**< served within T, capacities respected (the
                                                           uncapacitated existing facilities serve all
                                                           within their reach) */
+    /* capacitated p-median (@since 0.5) */
+    double cap_mean_s_before, cap_mean_s_after;      /**< mean time (capped at the radius, over people
+                                                          with road access), capacities respected */
+    double mean_s_blind_after;                       /**< the same mean to the nearest facility,
+                                                          capacities ignored (never above cap_mean_s_after) */
+    double at_radius_after;                          /**< persons at the radius after (no site took them) */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

@@ -144,7 +144,13 @@ static cc_status check_mexclp(run *r)
     return CC_OK;
 }
 
-/* Capacitated MCLP: every new site serves at most its capacity. */
+/* The capacitated models (cmclp, cpmedian)? */
+static bool capacitated(cc_site_model m)
+{
+    return m == CC_SITE_CMCLP || m == CC_SITE_CPMEDIAN;
+}
+
+/* Capacitated MCLP and p-median: every new site serves at most its capacity. */
 static cc_status check_cmclp(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -152,16 +158,17 @@ static cc_status check_cmclp(run *r)
     if (!(o->capacity_persons >= 0) || !isfinite(o->capacity_persons))
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons is %s: give the persons one new site can serve, above 0",
                         cc__num((char[32]){0}, o->capacity_persons));
-    if (r->model != CC_SITE_CMCLP) {
-        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the model cmclp (parameter model)");
+    if (!capacitated(r->model)) {
+        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the models cmclp and cpmedian (parameter model)");
         return CC_OK;
     }
+    const char *m = cc_site_model_name(r->model);
     if (o->capacity_persons == 0 && !(o->in.capacity_field && o->candidate_tiers && !o->candidates && !o->candidate_roads))
-        return cc__fail(ctx, CC_ERR_PARAM, "The model cmclp needs parameter capacity_persons (the persons one new site can serve)%s",
+        return cc__fail(ctx, CC_ERR_PARAM, "The model %s needs parameter capacity_persons (the persons one new site can serve)%s", m,
                         o->in.capacity_field ? ": parameter capacity_field gives it to facility candidates only" : "");
     if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
     if (o->max_per_area > 0 || o->min_per_area > 0)
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not cmclp");
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not %s", m);
     return CC_OK;
 }
 
@@ -221,7 +228,7 @@ static cc_status check_opts(run *r)
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
                         o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
-    if ((unsigned)o->model > CC_SITE_CMCLP) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
+    if ((unsigned)o->model > CC_SITE_CPMEDIAN) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
     r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP;
     if ((st = check_mexclp(r)) || (st = check_cmclp(r))) return st;
@@ -231,7 +238,7 @@ static cc_status check_opts(run *r)
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || capacitated(r->model)) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2), before any work */
     const uint32_t subcentres = o->max_subcentres ? o->max_subcentres : 2;
@@ -598,7 +605,7 @@ static cc_status capacitated_fixed(run *r, cc_site_result *res)
 {
     const cc__facilities *fac = r->reg.fac;
     size_t nf = fac ? fac->n : 0;
-    if (r->model != CC_SITE_CMCLP || !fac || !fac->capacity || !nf) return CC_OK;
+    if (!capacitated(r->model) || !fac || !fac->capacity || !nf) return CC_OK;
     r->capfix = cc__calloc_array(2 * nf, 1);
     r->capfix_id = cc__malloc_array(nf, sizeof(uint32_t));
     r->capfix_cap = cc__malloc_array(nf, sizeof(double));
@@ -899,7 +906,7 @@ static cc_status solve(run *r, cc_site_result *res)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", r->p, r->cand.n);
         goto out;
     }
-    if (r->model == CC_SITE_CMCLP) {
+    if (capacitated(r->model)) {
         pr.curve_to = 0;
         pr.capacity_persons = o->capacity_persons;
         if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
@@ -1253,6 +1260,42 @@ static cc_status evaluate_cmclp(run *r, cc_site_result *res)
     return CC_OK;
 }
 
+/* Capacitated p-median: each pick's capacity and the persons assigned to it, the mean times with
+ * the capacities respected; checked: nothing above a capacity, and the mean after is never below
+ * the capacity-blind mean of the fresh evaluation (nearest facility, capped at the radius, over the
+ * people with road access). */
+static cc_status evaluate_cpmedian(run *r, cc_site_result *res)
+{
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    result_impl *ri = (result_impl *)res;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        uint32_t j = sol->sites[s];
+        pk->capacity = r->cand_cap[j];
+        pk->served = sol->site_served[s];
+        res->served_new += pk->served;
+        res->capacity_new += pk->capacity;
+        if (pk->served > pk->capacity * (1 + 1e-9) + 1e-6)
+            return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
+    }
+    res->cap_mean_s_before = sol->covered_before;
+    res->cap_mean_s_after = sol->objective;
+    res->at_radius_after = sol->unreachable_weight;
+    res->unserved_within_new = sol->unserved_within;
+    double sum = 0, wsum = 0;
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
+        if (!has_access(r, i) || !(r->reg.dem.pop[i] > 0)) continue;
+        uint32_t t = r->dtime[1][i] < r->R_ms ? r->dtime[1][i] : r->R_ms;
+        sum += r->reg.dem.pop[i] * (double)t;
+        wsum += r->reg.dem.pop[i];
+    }
+    double blind = wsum > 0 ? sum / wsum / 1000.0 : 0;
+    if (sol->objective < blind - 1e-6 * (blind + 1))
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "The capacitated mean time %.3f s is below the nearest-facility mean %.3f s", sol->objective, blind);
+    res->mean_s_blind_after = blind;
+    return CC_OK;
+}
+
 static cc_status make_curve(run *r, cc_site_result *res)
 {
     result_impl *ri = (result_impl *)res;
@@ -1323,7 +1366,8 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     res->solution = r.res->sol;
     t = cc__now();
     if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||
-        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (st = make_curve(&r, res))) goto out;
+        (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (r.model == CC_SITE_CPMEDIAN && (st = evaluate_cpmedian(&r, res))) ||
+        (st = make_curve(&r, res))) goto out;
     res->t_eval_s = cc__now() - t;
     res->model = r.model;
     res->emergency = opts->emergency;

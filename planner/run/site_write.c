@@ -57,7 +57,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     /* MEXCLP: the ambulances of each station (population_gained and covered_cum are expected persons) */
     if (!st && r->model == CC_SITE_MEXCLP) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
     /* CMCLP: the capacity of each site (population_served is then the persons assigned to it) */
-    if (!st && r->model == CC_SITE_CMCLP) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
+    if (!st && (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -76,7 +76,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
         if (r->model == CC_SITE_MEXCLP) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
-        if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
+        if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN) OGR_F_SetFieldDouble(f, 11, p->capacity);
         st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
     return st;
@@ -318,6 +318,30 @@ static cc_status write_curve(cc__site_out *w)
 
 /* ---- summary.json ----------------------------------------------------------------------------------- */
 
+/* Capacitated p-median: capacities, mean times with them respected, and who is left at the radius. */
+static json_object *capacity_pmedian_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "model", json_object_new_string("capacitated p-median: each site serves at most its capacity; the people of a demand "
+                                                              "point may be split between sites; people no site can take keep their time to the "
+                                                              "nearest uncapacitated facility, or the radius"));
+    if (w->o->capacity_persons > 0) json_object_object_add(a, "capacity_persons", cc__json_num(w->o->capacity_persons, 3));
+    if (w->o->in.capacity_field) json_object_object_add(a, "capacity_field", json_object_new_string(w->o->in.capacity_field));
+    json_object_object_add(a, "capacitated_existing", json_object_new_int64(r->capacitated_existing));
+    json_object_object_add(a, "capacity_new_sites", cc__json_num(r->capacity_new, 3));
+    json_object_object_add(a, "served_by_new_sites", cc__json_num(r->served_new, 3));
+    json_object_object_add(a, "mean_minutes_before", cc__json_num(r->cap_mean_s_before / 60.0, 4));
+    json_object_object_add(a, "mean_minutes_after", cc__json_num(r->cap_mean_s_after / 60.0, 4));
+    json_object_object_add(a, "mean_minutes_after_capacity_ignored", cc__json_num(r->mean_s_blind_after / 60.0, 4));
+    json_object_object_add(a, "at_radius_after", cc__json_num(r->at_radius_after, 3));
+    json_object_object_add(a, "unserved_within_radius", cc__json_num(r->unserved_within_new, 3));
+    json_object_object_add(a, "definition", json_object_new_string("means over the people with road access, times capped at parameters.radius_minutes; "
+                                                                   "unserved_within_radius: people left at the radius although a site reaches them "
+                                                                   "(its capacity is used up)"));
+    return a;
+}
+
 /* CMCLP: capacities and what the new sites serve. */
 static json_object *capacity_json(const cc__site_out *w)
 {
@@ -411,7 +435,8 @@ static json_object *summary_solution(const cc__site_out *w)
     const char *unit = r->model == CC_SITE_MEXCLP ? "expected persons served within the threshold"
                        : r->model == CC_SITE_CMCLP ? "persons served within the threshold, capacities respected"
                        : coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
-                       : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
+                       : r->model == CC_SITE_PMEDIAN ? "mean minutes"
+                       : r->model == CC_SITE_CPMEDIAN ? "mean minutes, capacities respected" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
     json_object_object_add(x, "objective", cc__json_num(s->objective * scale, 4));
     json_object_object_add(x, "bound", cc__json_num(s->bound * scale, 4));
@@ -431,10 +456,11 @@ static json_object *summary_solution(const cc__site_out *w)
         json_object_object_add(x, "best_share", cc__json_num(s->best_share, 6));
         json_object_object_add(x, "best_share_bound", cc__json_num(s->best_share_bound, 6));
     }
-    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP)
+    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)
         json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
-    if (r->model == CC_SITE_CMCLP) json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
+    if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)
+        json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
     json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
     return x;
 }
@@ -461,7 +487,7 @@ static json_object *summary_sites(const cc__site_out *w)
         }
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
         if (r->model == CC_SITE_MEXCLP) json_object_object_add(pj, "ambulances", json_object_new_int((int)p->ambulances));
-        if (r->model == CC_SITE_CMCLP) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
+        if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
         json_object_array_add(x, pj);
     }
     return x;
@@ -519,6 +545,7 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "coverage", summary_coverage(w));
     if (r->model == CC_SITE_MEXCLP) json_object_object_add(j, "availability", availability_json(w));
     if (r->model == CC_SITE_CMCLP) json_object_object_add(j, "capacity", capacity_json(w));
+    if (r->model == CC_SITE_CPMEDIAN) json_object_object_add(j, "capacity", capacity_pmedian_json(w));
     json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
         {"candidates_from_facilities", (double)(r->candidates_facility), -1},
         {"candidates_from_layer", (double)(r->candidates_layer), -1},

@@ -25,7 +25,6 @@
  *  - exact: that programme by GLPK's branch and bound.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +46,9 @@ typedef struct mcf {
     double *dist;
     uint64_t *pred;           /* per node: the pair along which it was reached (UINT64_MAX: none) */
     uint32_t *pred_node;
-    uint8_t *done;
+    uint32_t *seen, *fin, gen; /* per node: dist valid / settled in search gen */
+    uint32_t *settled;
+    size_t n_settled;
     uint32_t *heap_n;         /* lazy binary heap of (dist, node) */
     double *heap_d;
     size_t heap_len, heap_cap;
@@ -68,7 +69,7 @@ typedef struct mcf {
 
 static void mcf_free(mcf *c)
 {
-    CC__FREE_ALL(c->sav, c->tfirst, c->tpair, c->pcand, c->f, c->out, c->in, c->basef, c->pi, c->open, c->dist, c->pred, c->pred_node, c->done,
+    CC__FREE_ALL(c->sav, c->tfirst, c->tpair, c->pcand, c->f, c->out, c->in, c->basef, c->pi, c->open, c->dist, c->pred, c->pred_node, c->seen, c->fin, c->settled,
                  c->heap_n, c->heap_d);
 }
 
@@ -100,12 +101,14 @@ static cc_status mcf_init(cc_ctx *ctx, const cc__fl *fl, const double *cap, uint
     c->dist = cc__malloc_array(nn, sizeof(double));
     c->pred = cc__malloc_array(nn, sizeof(uint64_t));
     c->pred_node = cc__malloc_array(nn, sizeof(uint32_t));
-    c->done = cc__malloc_array(nn, 1);
+    c->seen = cc__calloc_array(nn, sizeof(uint32_t));
+    c->fin = cc__calloc_array(nn, sizeof(uint32_t));
+    c->settled = cc__malloc_array(nn, sizeof(uint32_t));
     c->heap_cap = 2 * np + 2 * nn + 1;
     c->heap_n = cc__malloc_array(c->heap_cap, sizeof(uint32_t));
     c->heap_d = cc__malloc_array(c->heap_cap, sizeof(double));
     if (!c->sav || !c->tfirst || !c->tpair || !c->pcand || !c->f || !c->out || !c->in || !c->basef || !c->pi || !c->open || !c->dist || !c->pred ||
-        !c->pred_node || !c->done || !c->heap_n || !c->heap_d) {
+        !c->pred_node || !c->seen || !c->fin || !c->settled || !c->heap_n || !c->heap_d) {
         mcf_free(c);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated p-median");
     }
@@ -170,41 +173,48 @@ static uint32_t heap_pop(mcf *c)
 
 static void relax(mcf *c, uint32_t v, double d, uint32_t from, uint64_t pred)
 {
-    if (c->done[v] || !(d < c->dist[v])) return;
+    if (c->seen[v] != c->gen) {
+        c->seen[v] = c->gen;
+        c->dist[v] = INFINITY;
+    }
+    if (c->fin[v] == c->gen || !(d < c->dist[v])) return;
     c->dist[v] = d;
     c->pred[v] = pred;
     c->pred_node[v] = from;
     heap_push(c, v, d);
 }
 
-/* One shortest path on reduced costs (all >= 0) from the source to the sink; false when the sink
- * is not reached. The potentials grow by the distance of the settled nodes and by the sink's
- * distance for the others, so reduced costs stay >= 0 (rounding is clamped at 0). */
-static bool dijkstra(mcf *c)
+/* One shortest path on reduced costs (all >= 0) from class node src to the sink (the successive
+ * shortest path algorithm may start each path at any node with supply left; Ahuja, Magnanti &
+ * Orlin 1993, 9.7); false when the sink is not reached. The potentials of the settled nodes grow
+ * by their distance minus the sink's (the others by 0: only differences matter), so reduced costs
+ * stay >= 0 (rounding is clamped at 0). Only the nodes it touches cost time. */
+static bool dijkstra(mcf *c, uint32_t src)
 {
     const cc__fl *fl = c->fl;
-    size_t nn = mcf_nodes(c);
-    for (size_t v = 0; v < nn; v++) {
-        c->dist[v] = INFINITY;
-        c->done[v] = 0;
-    }
+    c->gen++;
     c->heap_len = 0;
-    c->dist[NS(c)] = 0;
-    heap_push(c, NS(c), 0);
+    c->n_settled = 0;
     const uint32_t t = NT(c);
+    relax(c, src, 0, src, UINT64_MAX);
+    bool found = false;
     while (c->heap_len) {
         uint32_t u = heap_pop(c);
-        if (c->done[u]) continue;
-        c->done[u] = 1;
+        if (c->fin[u] == c->gen) continue;
+        c->fin[u] = c->gen;
+        c->settled[c->n_settled++] = u;
         c->work++;
-        if (u == t) break;
+        if (u == t) {
+            found = true;
+            break;
+        }
         double du = c->dist[u], pu = c->pi[u];
-        if (u == NS(c)) {
-            for (uint32_t i = 0; i < c->nd; i++)
-                if (fl->w[i] - c->in[i] > c->eps) relax(c, NI(c, i), du + fmax(0.0, pu - c->pi[NI(c, i)]), u, UINT64_MAX);
-        } else if (u <= c->nc) { /* a site: to the sink when it has room, back to the classes it serves */
+        if (u <= c->nc) { /* a site: to the sink when it has room, back to the classes it serves */
             uint32_t j = u - 1;
-            if (c->cap[j] - c->out[j] > c->eps) relax(c, t, du + fmax(0.0, pu - c->pi[t]), u, UINT64_MAX);
+            if (c->cap[j] - c->out[j] > c->eps) {
+                relax(c, t, du + fmax(0.0, pu - c->pi[t]), u, UINT64_MAX);
+                if (c->dist[t] <= du) continue; /* the sink is next: nothing beyond this node is shorter */
+            }
             for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) {
                 if (!(c->f[e] > c->eps)) continue;
                 uint32_t v = NI(c, fl->dem[e]);
@@ -213,6 +223,7 @@ static bool dijkstra(mcf *c)
         } else { /* a class: to its base time, or to an open site that reaches it */
             uint32_t i = u - 1 - c->nc;
             relax(c, t, du + fmax(0.0, (double)fl->cap[i] + pu - c->pi[t]), u, BASE_ARC);
+            if (c->dist[t] <= du) continue;
             for (uint64_t k = c->tfirst[i]; k < c->tfirst[i + 1]; k++) {
                 uint64_t e = c->tpair[k];
                 uint32_t j = c->pcand[e];
@@ -221,14 +232,17 @@ static bool dijkstra(mcf *c)
             }
         }
     }
-    if (!c->done[t]) return false;
+    if (!found) return false;
     double D = c->dist[t];
-    for (size_t v = 0; v < nn; v++) c->pi[v] += c->done[v] ? c->dist[v] : D;
+    for (size_t k = 0; k < c->n_settled; k++) {
+        uint32_t v = c->settled[k];
+        c->pi[v] += c->dist[v] - D;
+    }
     return true;
 }
 
-/* The minimum-cost routing of everyone for the open sites, from the zero flow: G = the person-ms
- * saved against everyone at the base time. */
+/* The minimum-cost routing of everyone for the open sites, from the zero flow, one class after
+ * the other: G = the person-ms saved against everyone at the base time. */
 static double mcf_eval(mcf *c)
 {
     const cc__fl *fl = c->fl;
@@ -238,38 +252,37 @@ static double mcf_eval(mcf *c)
     memset(c->basef, 0, ((size_t)c->nd + 1) * sizeof(double));
     memset(c->pi, 0, mcf_nodes(c) * sizeof(double));
     const uint32_t t = NT(c);
-    while (dijkstra(c)) {
-        double b = INFINITY;
-        for (uint32_t v = t; v != NS(c);) {
-            uint32_t u = c->pred_node[v];
-            uint64_t e = c->pred[v];
-            if (v == t) {
-                if (e != BASE_ARC) b = fmin(b, c->cap[u - 1] - c->out[u - 1]);
-            } else if (u == NS(c)) {
-                uint32_t i = v - 1 - c->nc;
-                b = fmin(b, fl->w[i] - c->in[i]);
-            } else if (v > c->nc) { /* a class, from a site backwards along pair e */
-                b = fmin(b, c->f[e]);
+    for (uint32_t i0 = 0; i0 < c->nd; i0++) {
+        const uint32_t src = NI(c, i0);
+        while (fl->w[i0] - c->in[i0] > c->eps && dijkstra(c, src)) {
+            double b = fl->w[i0] - c->in[i0];
+            for (uint32_t v = t; v != src;) {
+                uint32_t u = c->pred_node[v];
+                uint64_t e = c->pred[v];
+                if (v == t) {
+                    if (e != BASE_ARC) b = fmin(b, c->cap[u - 1] - c->out[u - 1]);
+                } else if (v > c->nc) { /* a class, from a site backwards along pair e */
+                    b = fmin(b, c->f[e]);
+                }
+                v = u;
             }
-            v = u;
-        }
-        if (!(b > c->eps)) break; /* only rounding is left */
-        for (uint32_t v = t; v != NS(c);) {
-            uint32_t u = c->pred_node[v];
-            uint64_t e = c->pred[v];
-            if (v == t) {
-                if (e == BASE_ARC)
-                    c->basef[u - 1 - c->nc] += b;
-                else
-                    c->out[u - 1] += b;
-            } else if (u == NS(c)) {
-                c->in[v - 1 - c->nc] += b;
-            } else if (v > c->nc) {
-                c->f[e] = fmax(0.0, c->f[e] - b);
-            } else {
-                c->f[e] += b;
+            if (!(b > c->eps)) break; /* only rounding is left */
+            for (uint32_t v = t; v != src;) {
+                uint32_t u = c->pred_node[v];
+                uint64_t e = c->pred[v];
+                if (v == t) {
+                    if (e == BASE_ARC)
+                        c->basef[u - 1 - c->nc] += b;
+                    else
+                        c->out[u - 1] += b;
+                } else if (v > c->nc) {
+                    c->f[e] = fmax(0.0, c->f[e] - b);
+                } else {
+                    c->f[e] += b;
+                }
+                v = u;
             }
-            v = u;
+            c->in[i0] += b;
         }
     }
     double g = 0;
