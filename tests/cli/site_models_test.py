@@ -338,6 +338,96 @@ def case_cmclp_existing(tmp):
           "an empty capacity leaves the hospital uncapacitated")
 
 
+def site_times(tmp, name, lonlat):
+    """Minutes from every cell to one site (patient -> site), NaN where it is not reached, from an
+    independent `carecircle coverage` run on that site alone (its travel-time raster)."""
+    fac = os.path.join(tmp, f"{name}.csv")
+    write_facilities(fac, [lonlat])
+    out = os.path.join(tmp, f"covt-{name}")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--minutes", "60", "--out", out, "--quiet"])
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    b = ds.GetRasterBand(1)
+    t = b.ReadAsArray().astype(float)
+    nd = b.GetNoDataValue()
+    t[(t < 0) | (t == nd) if nd is not None else (t < 0)] = np.nan
+    return t
+
+
+def min_cost_saving(pop, base, times, caps):
+    """Person-minutes the sites save against everyone at the base time, capacities caps, fractional
+    assignment: the transportation LP solved by scipy (HiGHS), an independent computation."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+    cells = np.flatnonzero(pop.ravel() > 0)
+    w, b0 = pop.ravel()[cells], base.ravel()[cells]
+    pairs = []
+    for k, t in enumerate(times):
+        tc = t.ravel()[cells]
+        for c in np.flatnonzero(np.isfinite(tc) & (tc < b0)):
+            pairs.append((k, c, b0[c] - tc[c]))
+    if not pairs:
+        return 0.0
+    rows, cols, vals = [], [], []
+    for e, (k, c, _) in enumerate(pairs):
+        rows += [c, len(cells) + k]
+        cols += [e, e]
+        vals += [1.0, 1.0]
+    A = csr_matrix((vals, (rows, cols)), shape=(len(cells) + len(times), len(pairs)))
+    res = linprog(-np.array([p[2] for p in pairs]), A_ub=A, b_ub=np.concatenate([w, np.array(caps, dtype=float)]), bounds=(0, None),
+                  method="highs")
+    if res.status != 0:
+        raise Fail(f"linprog: {res.message}")
+    return float(-res.fun)
+
+
+def case_cpmedian_demo(tmp):
+    """--model cpmedian (capacity 20,000 per new site, binding): GLPK proves the answer, and an
+    enumeration of every pair of the 6 candidates, each pair's saving an independent transportation
+    LP (scipy) over travel times from single-site coverage runs (base: the county hospital, capped at
+    the 60-minute radius), finds the same optimum; no site serves more than its capacity; the mean
+    with capacities respected is above the capacity-blind one; reports name the saving (zh, en)."""
+    import itertools
+    C, R = 20000, 60
+    out = os.path.join(tmp, "cp")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--model", "cpmedian", "--site-capacity", str(C), "-p", "2", "--exact",
+                 "--lang", "zh,en"))
+    check("capacities respected" in p.stdout and "proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
+    check(s["model"] == "cpmedian" and sol["unit"] == "mean minutes, capacities respected" and sol["bound_kind"] == "lower", "model/unit")
+    check(sol["proven_optimal"] and abs(sol["objective"] - cap["mean_minutes_after"]) < 1e-3, "objective")
+    check(sol["bound"] <= sol["objective"] + 1e-6, "bound above the objective")
+    sites = s["proposed_sites"]
+    check(len(sites) == 2 and all(x["capacity_persons"] == C and x["population_served"] <= C + 1e-3 for x in sites), f"sites {sites}")
+    check(cap["mean_minutes_after"] > cap["mean_minutes_after_capacity_ignored"] + 0.1, "capacities do not bind: the test would not test them")
+    rows = {r["name"]: r for r in layer_rows(out, "proposed_sites")}
+    for x in sites:
+        check(rows[x["name"]]["capacity_persons"] == C, f"gpkg row {rows[x['name']]}")
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    th = site_times(tmp, "hosp", fixed_lonlat("county_hospital")[0])
+    base = np.where(np.isfinite(th), np.minimum(th, R), R)
+    with open(f"{DEMO}/facilities.csv") as f:
+        cands = [r for r in csv.DictReader(f) if r["tier"] == "township_health_centre"]
+    times = {r["name"]: site_times(tmp, f"c{k}", (float(r["lon"]), float(r["lat"]))) for k, r in enumerate(cands)}
+    w_access = cov["population_total"] - cov["population_no_road_access"]
+    mine = (cap["mean_minutes_before"] - cap["mean_minutes_after"]) * w_access
+    best, best_pair = -1, None
+    for a, b in itertools.combinations(sorted(times), 2):
+        v = min_cost_saving(pop, base, [times[a], times[b]], [C, C])
+        if v > best:
+            best, best_pair = v, {a, b}
+    check(abs(best - mine) <= 2e-4 * best + 1, f"enumeration saves {best:.1f} person-min with {best_pair}, carecircle {mine:.1f} with "
+          f"{[x['name'] for x in sites]}")
+    lp = min_cost_saving(pop, base, [times[x["name"]] for x in sites], [C, C])
+    check(abs(lp - mine) <= 2e-4 * lp + 1, f"the proposed pair saves {lp:.1f} person-min by the LP, carecircle says {mine:.1f}")
+    for lang, label in (("en", "capacities respected"), ("zh", "不超过容量")):
+        with open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8") as f:
+            check(label in f.read(), f"cpmedian report_{lang} says '{label}'")
+
+
 def case_cmclp_bad(tmp):
     """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
@@ -347,8 +437,12 @@ def case_cmclp_bad(tmp):
     expect_error(tmp, demo(out, *base), 2, "--site-capacity")
     expect_error(tmp, demo(out, *base, "--site-capacity", "5000", "-p", "7", "--max-subcentres", "9"), 2, "-p", "6 candidate")
     expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--site-capacity", "5000"), 2, "--site-capacity", "cmclp")
+    cp = ["--candidate-tiers", "township_health_centre", "--model", "cpmedian"]
+    expect_error(tmp, demo(out, *cp), 2, "--site-capacity", "cpmedian")
+    expect_error(tmp, demo(out, *cp, "--site-capacity", "-1"), 2, "--site-capacity")
+    expect_error(tmp, demo(out, *cp, "--site-capacity", "5000", "--capacity", "no_such_field"), 3, "no_such_field")
     p = run(["site", "--help"])
-    check("cmclp" in p.stdout and "--site-capacity" in p.stdout, "help text")
+    check("cmclp" in p.stdout and "cpmedian" in p.stdout and "--site-capacity" in p.stdout, "help text")
 
 
 def case_report_labels(tmp):
