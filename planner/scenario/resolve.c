@@ -162,6 +162,8 @@ static json_object *resolved_siting(const cc_scenario *s)
         if (s->siting[i].curve > 0) json_object_object_add(e, "curve", jnum(s->siting[i].curve));
         if (s->siting[i].busy_fraction > 0) json_object_object_add(e, "busy_fraction", jnum(s->siting[i].busy_fraction)); /* only when set: older hashes stay */
         if (s->siting[i].max_per_station > 0) json_object_object_add(e, "max_per_station", jnum(s->siting[i].max_per_station));
+        if (s->siting[i].site_capacity > 0) json_object_object_add(e, "site_capacity", jnum(s->siting[i].site_capacity)); /* only when set */
+        jstr(e, "capacity_field", s->siting[i].capacity_field);
         json_object_array_add(a, e);
     }
     return a;

@@ -31,6 +31,8 @@ typedef struct sc_siting {
     char *fixed_tiers, *candidate_tiers, *candidate_roads, *capable_tiers; /* comma lists */
     double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve, on_scene_min;
     double busy_fraction, max_per_station; /* mexclp; 0: not given */
+    double site_capacity;                  /* cmclp, cp_median: persons one new site serves; 0: not given */
+    char *capacity_field;                  /* cmclp, cp_median: capacity field of the facilities (overrides inputs.capacity_field) */
     bool emergency;
     sc_pos pos;
 } sc_siting;

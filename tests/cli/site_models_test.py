@@ -428,6 +428,39 @@ def case_cpmedian_demo(tmp):
             check(label in f.read(), f"cpmedian report_{lang} says '{label}'")
 
 
+def case_capacity_scenario(tmp):
+    """A scenario's siting section runs cmclp and cp_median with site_capacity (the figures of the
+    same `site` command lines), echoes them in scenario.json; a capacitated model without a
+    capacity, or a capacity on another model, is one file:line:column error."""
+    extra = ("siting:\n  - {model: cmclp, budget: 2, threshold_min: 15, site_capacity: 20000,\n"
+             "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n"
+             "  - {model: cp_median, budget: 2, site_capacity: 20000,\n"
+             "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
+    common = cli_test.village_args("site") + ["--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre",
+                                              "--site-capacity", "20000", "-p", "2"]
+    out, cli = cli_test.scenario_and_cli(tmp, extra, common + ["--model", "cmclp", "--minutes", "15"])
+    a, b = summary(os.path.join(out, "siting_1")), summary(cli)
+    check(a["model"] == "cmclp" and a["capacity"] == b["capacity"], f"scenario {a.get('capacity')} != CLI {b['capacity']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different sites (cmclp)")
+    cli2 = os.path.join(tmp, "cli-cp")
+    run(common + ["--model", "cpmedian", "--out", cli2, "--quiet"])
+    a, b = summary(os.path.join(out, "siting_2")), summary(cli2)
+    check(a["model"] == "cpmedian" and a["capacity"] == b["capacity"], f"scenario {a.get('capacity')} != CLI {b['capacity']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different sites (cpmedian)")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["siting"]
+    check(echo[0]["site_capacity"] == 20000 and echo[1]["model"] == "cp_median", f"scenario.json siting: {echo}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: cmclp, budget: 2, threshold_min: 30}\n", name="bad.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:" in p.stderr and "<site_capacity>" in p.stderr, f"cmclp without capacity: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: p_median, budget: 2, site_capacity: 100}\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("cmclp and cp_median" in p.stderr, f"capacity on p_median: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: cp_median, budget: 2, site_capacity: -5}\n", name="bad3.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<siting.site_capacity>" in p.stderr, f"negative capacity: {p.stderr!r}")
+
+
 def case_cmclp_bad(tmp):
     """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
