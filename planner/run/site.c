@@ -238,7 +238,10 @@ static cc_status check_opts(run *r)
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || capacitated(r->model)) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP) r->curve_to = 0;
+    /* mexclp and the capacitated models solve the curve only when asked (parameter curve_to): each
+     * point is a solve of its own */
+    if ((r->model == CC_SITE_MEXCLP || capacitated(r->model)) && !o->curve_to) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2), before any work */
     const uint32_t subcentres = o->max_subcentres ? o->max_subcentres : 2;
@@ -894,7 +897,9 @@ static cc_status solve(run *r, cc_site_result *res)
     if (r->model == CC_SITE_MEXCLP) {
         pr.busy_fraction = o->busy_fraction;
         pr.max_per_station = o->max_per_station;
-        pr.curve_to = 0;
+        pr.curve_to = r->curve_to; /* ambulances 1..curve_to, as many as the stations hold */
+        uint64_t hold = (uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n;
+        if (pr.curve_to > hold) pr.curve_to = (uint32_t)hold;
         if ((st = ambulance_counts(r, NULL, NULL, 0, base))) goto out;
         pr.base_count = base;
         if ((uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n < r->p) {
@@ -907,7 +912,6 @@ static cc_status solve(run *r, cc_site_result *res)
         goto out;
     }
     if (capacitated(r->model)) {
-        pr.curve_to = 0;
         pr.capacity_persons = o->capacity_persons;
         if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
         in.capacity = r->cand_cap;
@@ -1312,7 +1316,8 @@ static cc_status make_curve(run *r, cc_site_result *res)
             c->covered = c->share * s->total_weight;
             c->bound = NAN;
             c->gap = NAN;
-        } else if (r->model == CC_SITE_MCLP) {
+        } else if (r->model == CC_SITE_MCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_MEXCLP) {
+            /* covered: cmclp served within capacity, mexclp expected coverage */
             c->covered = c->objective;
             c->share = res->population_total > 0 ? c->objective / res->population_total : 0;
             double gain = c->objective - s->covered_before;

@@ -288,10 +288,12 @@ static cc_status write_curve(cc__site_out *w)
     if (cov)
         fputs("p,population_covered,share_covered,population_gained,bound,gap,population_covered_nested,share_covered_nested\n", f);
     else
-        fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN ? "mean_minutes" : "worst_minutes");
+        fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_CPMEDIAN ? "mean_minutes" : "worst_minutes");
+    /* p = 0: before the new sites (cmclp: served within capacity; mexclp: expected coverage) */
+    const double c0 = r->model == CC_SITE_CMCLP ? r->served_before : r->model == CC_SITE_MEXCLP ? r->expected_before : r->covered_before;
     if (cov) {
-        double sh0 = r->population_total > 0 ? r->covered_before / r->population_total : 0;
-        fprintf(f, "0,%.3f,%.6f,0,%.3f,0,%.3f,%.6f\n", r->covered_before, sh0, r->covered_before, r->covered_before, sh0);
+        double sh0 = r->population_total > 0 ? c0 / r->population_total : 0;
+        fprintf(f, "0,%.3f,%.6f,0,%.3f,0,%.3f,%.6f\n", c0, sh0, c0, c0, sh0);
     }
     for (size_t k = 0; k < r->n_curve; k++) {
         const cc_site_curve_point *c = &r->curve[k];
@@ -299,7 +301,7 @@ static cc_status write_curve(cc__site_out *w)
         if (cov) {
             csv_num(f, c->covered, 3, false);
             csv_num(f, c->share, 6, false);
-            csv_num(f, c->covered - r->covered_before, 3, false);
+            csv_num(f, c->covered - c0, 3, false);
             csv_num(f, c->bound, 3, false);
             csv_num(f, c->gap, 6, false);
             bool have = c->p >= 1 && c->p <= r->n_picks;

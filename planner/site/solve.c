@@ -238,10 +238,54 @@ static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_pa
     return CC_OK;
 }
 
+/* MEXCLP, CMCLP and CPMEDIAN with a curve: each budget k = 1..curve_to solved on its own (heuristic
+ * and its own bound, no exact solve), then the answer for p; the curve is attached to it. */
+static cc_status solve_with_curve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out)
+{
+    const uint32_t n = params->curve_to;
+    double *co = cc__malloc_array(n, sizeof(double)), *cb = cc__malloc_array(n, sizeof(double));
+    cc_status st = CC_OK;
+    if (!co || !cb) {
+        CC__FREE_ALL(co, cb);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (uint32_t k = 1; k <= n && !st; k++) {
+        cc_site_params q = *params;
+        q.p = k;
+        q.curve_to = 0;
+        q.exact = false;
+        cc_site_solution *s = NULL;
+        cc__progress(ctx, "Solving the curve", (double)(k - 1) / n);
+        if (!(st = cc_site_solve(ctx, inst, &q, &s))) {
+            co[k - 1] = s->objective;
+            cb[k - 1] = s->bound;
+        }
+        cc_site_solution_destroy(s);
+    }
+    cc_site_params q = *params;
+    q.curve_to = 0;
+    if (!st) st = cc_site_solve(ctx, inst, &q, out);
+    if (st) {
+        CC__FREE_ALL(co, cb);
+        return st;
+    }
+    cc__sol *si = (cc__sol *)*out;
+    CC__FREE_ALL(si->cobj, si->cbound);
+    si->cobj = co;
+    si->cbound = cb;
+    si->pub.n_curve = n;
+    si->pub.curve_objective = co;
+    si->pub.curve_bound = cb;
+    return CC_OK;
+}
+
 cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out)
 {
     cc_status st;
     *out = NULL;
+    if (inst && params && params->curve_to &&
+        (params->model == CC_SITE_MEXCLP || params->model == CC_SITE_CMCLP || params->model == CC_SITE_CPMEDIAN))
+        return solve_with_curve(ctx, inst, params, out);
     if (inst && params && params->model == CC_SITE_MEXCLP) { /* its own solver (mexclp.c) */
         cc__sol *ms = NULL;
         if ((st = cc__solve_mexclp_site(ctx, inst, params, &ms))) return st;

@@ -461,6 +461,38 @@ def case_capacity_scenario(tmp):
     check("<siting.site_capacity>" in p.stderr, f"negative capacity: {p.stderr!r}")
 
 
+def case_capacity_curve(tmp):
+    """--curve K for cmclp, cpmedian and mexclp: coverage_curve.csv has p = 1..K, each point the
+    objective of a separate `-p k` run and its own bound on the right side (upper for cmclp and
+    mexclp, lower for cpmedian); row 0 is the figure before (served within capacity, expected)."""
+    cases = [("cmclp", ["--model", "cmclp", "--site-capacity", "20000", "--minutes", "15", "--candidate-tiers", "township_health_centre",
+                        "--max-subcentres", "3"], 3, "population_covered", True),
+             ("cpmedian", ["--model", "cpmedian", "--site-capacity", "20000", "--candidate-tiers", "township_health_centre"], 2,
+              "mean_minutes", False),
+             ("mexclp", ["--model", "mexclp", "--emergency", "--busy-fraction", "0.3", "--candidate-tiers", "township_health_centre"], 3,
+              "population_covered", True)]
+    for name, args, K, col, upper in cases:
+        out = os.path.join(tmp, f"curve-{name}")
+        run(demo(out, *args, "-p", str(K), "--curve", str(K)))
+        with open(os.path.join(out, "coverage_curve.csv")) as f:
+            rows = list(csv.DictReader(f))
+        pts = [r for r in rows if int(r["p"]) >= 1]
+        check([int(r["p"]) for r in pts] == list(range(1, K + 1)), f"{name}: curve rows {[r['p'] for r in rows]}")
+        s = summary(out)
+        if upper:
+            before = s["capacity"]["served_before"] if name == "cmclp" else s["availability"]["expected_covered_before"]
+            r0 = [r for r in rows if int(r["p"]) == 0]
+            check(r0 and abs(float(r0[0][col]) - before) < 0.01, f"{name}: row 0 {r0} != before {before}")
+        for r in pts:
+            k = int(r["p"])
+            v, b = float(r[col]), float(r["bound" if upper else "bound_minutes"])
+            check(b >= v - 1e-3 if upper else b <= v + 1e-4, f"{name} p={k}: bound {b} on the wrong side of {v}")
+            one = os.path.join(tmp, f"one-{name}-{k}")
+            run(demo(one, *args, "-p", str(k)))
+            sk = summary(one)["solution"]["objective"]
+            check(abs(sk - v) <= 1e-3 * max(1.0, abs(v)), f"{name} p={k}: curve {v}, separate run {sk}")
+
+
 def case_cmclp_bad(tmp):
     """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
