@@ -254,6 +254,13 @@ static double mcf_eval(mcf *c)
     const uint32_t t = NT(c);
     for (uint32_t i0 = 0; i0 < c->nd; i0++) {
         const uint32_t src = NI(c, i0);
+        bool any = false; /* no open site reaches the class: its only path is its base time (no search, potentials unchanged) */
+        for (uint64_t k = c->tfirst[i0]; k < c->tfirst[i0 + 1] && !any; k++) any = c->open[c->pcand[c->tpair[k]]] != 0;
+        if (!any) {
+            c->basef[i0] = fl->w[i0];
+            c->in[i0] = fl->w[i0];
+            continue;
+        }
         while (fl->w[i0] - c->in[i0] > c->eps && dijkstra(c, src)) {
             double b = fl->w[i0] - c->in[i0];
             for (uint32_t v = t; v != src;) {
