@@ -58,12 +58,15 @@ typedef enum cc_site_model {
                               is busy a fraction of the time (Daskin 1983; cc_mexclp.h) (@since 0.5) */
     CC_SITE_CMCLP = 5,   /**< capacitated MCLP: p sites, each serving at most its capacity, most
                               population served within the threshold (assignment fractional) (@since 0.5) */
-    CC_SITE_DSM = 6      /**< double standard model (Gendreau, Laporte & Semet 1997): p ambulances, everybody
+    CC_SITE_DSM = 6,     /**< double standard model (Gendreau, Laporte & Semet 1997): p ambulances, everybody
                               within the outer standard r2, a share alpha within r1, most population within
                               r1 of two or more ambulances (@since 0.5) */
+    CC_SITE_CPMEDIAN = 7 /**< capacitated p-median: p sites, each serving at most its capacity, least
+                              population-weighted mean time (capped at the radius; people no site can
+                              take stay at their base time) (assignment fractional) (@since 0.5) */
 } cc_site_model;
 
-/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp", "dsm"); static. Thread-safe (pure). @since 0.1 */
+/** Name of a model ("mclp", "lscp", "pmedian", "pcenter", "mexclp", "cmclp", "dsm", "cpmedian"); static. Thread-safe (pure). @since 0.1 */
 CC_API const char *cc_site_model_name(cc_site_model m);
 
 /** A siting instance over abstract candidates 0..n_candidates-1 and demand points
@@ -100,6 +103,14 @@ typedef struct cc_site_instance {
     const uint32_t *area_max;      /**< per area; NULL: no limit */
     const double *capacity;        /**< CMCLP: persons each candidate can serve (finite, >= 0); NULL:
                                         params.capacity_persons for every candidate (@since 0.5) */
+    /* CMCLP and capacitated p-median (@since 0.5): existing facilities that are capacitated; they
+     * are always open, need no budget and share the people they reach with the new sites (one
+     * assignment over both). Their pairs lie in the same demand/time_ms arrays. Demand reached
+     * by an uncapacitated existing facility is given through covered (CMCLP) or base_time_ms
+     * (p-median) as before. */
+    uint32_t n_fixed;              /**< capacitated existing facilities (0: none) */
+    const uint64_t *fixed_first;   /**< n_fixed + 1 offsets into demand/time_ms */
+    const double *fixed_capacity;  /**< persons each can serve (finite, >= 0) */
 } cc_site_instance;
 
 /** How to solve. Zero-initialise, then set the model and p (or target_share). */
@@ -182,7 +193,13 @@ typedef struct cc_site_solution {
     /* CMCLP (@since 0.5): objective = covered_before + persons the new sites serve (maximum flow);
      * covered_share = share within reach of an existing or new site, capacity ignored; gap as MCLP */
     const double *site_served;  /**< CMCLP: persons each ranked site serves; NULL for other models */
-    double unserved_within;     /**< CMCLP: persons within reach of a new site but beyond its capacity */
+    double unserved_within;     /**< CMCLP: persons within reach of a new or capacitated existing site
+                                     but beyond the capacities; CPMEDIAN: persons left at the radius
+                                     although an open site reaches them (capacities used up) */
+    /* CPMEDIAN (@since 0.5): objective, bound mean times (s) with the assignment that respects the
+     * capacities; covered_before is the mean time before (the capacitated existing facilities
+     * respecting theirs); site_served the persons assigned to each ranked site; site_gain
+     * person-seconds saved; p90_s and unreachable_weight of the assignment */
     bool local_search_skipped;  /**< CMCLP: the swap search stopped at its budget of 3,000 flow
                                      evaluations (the answer may improve on a smaller instance) */
     /* DSM (@since 0.5): objective and bound are persons within r1 of two or more ambulances (existing
@@ -258,7 +275,8 @@ typedef struct cc_site_opts {
                                       hours / ambulances (DOMAIN.md: 0.1-0.3 without 120 data) */
     uint32_t max_per_station;    /**< MEXCLP: at most this many new ambulances at one station (0: p) */
     /* capacitated MCLP (model CC_SITE_CMCLP, @since 0.5): each new site serves at most its capacity,
-     * people split between sites that reach them; existing facilities are not capacitated */
+     * people split between sites that reach them; with in.capacity_field, the facilities of
+     * fixed_tiers that have a value in it are capacitated too (empty: not capacitated) */
     double capacity_persons;     /**< CMCLP: persons one new site can serve (> 0); facility candidates
                                       take the value of in.capacity_field instead when it is not empty */
     /* double standard model (model CC_SITE_DSM, @since 0.5): minutes is r1 (default 15, DOMAIN.md
@@ -341,6 +359,18 @@ typedef struct cc_site_result {
     double outer_minutes, alpha;
     double outer_before, outer_after;                /**< within r2 of an ambulance */
     double outer_reachable;                          /**< within r2 of an existing or candidate station */
+    uint32_t capacitated_existing;                   /**< facilities of fixed_tiers with a capacity
+                                                          value (in.capacity_field): they serve at most
+                                                          it, in one assignment with the new sites */
+    double served_before, served_after;              /**< served within T, capacities respected (the
+                                                          uncapacitated existing facilities serve all
+                                                          within their reach) */
+    /* capacitated p-median (@since 0.5) */
+    double cap_mean_s_before, cap_mean_s_after;      /**< mean time (capped at the radius, over people
+                                                          with road access), capacities respected */
+    double mean_s_blind_after;                       /**< the same mean to the nearest facility,
+                                                          capacities ignored (never above cap_mean_s_after) */
+    double at_radius_after;                          /**< persons at the radius after (no site took them) */
 } cc_site_result;
 
 /** Run a siting study end to end and write sites.gpkg, coverage_curve.csv and summary.json

@@ -49,9 +49,11 @@ static void help(void)
            "  --alpha A              dsm: share of the population within --minutes, 0 to 1 (default 0.95)\n"
            "                         cmclp: p sites, each serving at most its capacity, most population\n"
            "                         served within --minutes (people may be split between sites)\n"
-           "  --site-capacity N      cmclp: persons one new site can serve\n"
-           "  --capacity FIELD       cmclp: capacity field of the facilities (for --candidate-tiers; empty:\n"
-           "                         --site-capacity)\n"
+           "                         cpmedian: p sites, each serving at most its capacity, least mean time\n"
+           "                         (capped at --radius; people no site can take stay at their time)\n"
+           "  --site-capacity N      cmclp, cpmedian: persons one new site can serve\n"
+           "  --capacity FIELD       cmclp, cpmedian: capacity field of the facilities: --candidate-tiers take\n"
+           "                         it (empty: --site-capacity); --fixed-tiers with a value are capacitated\n"
            "  --curve K              coverage_curve.csv for 1..K sites (default p)\n"
            "  --minutes T            threshold (default 30)\n"
            "  --target S             lscp: covered share to reach (default 0.95)\n"
@@ -131,6 +133,7 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     const bool cov = r->model == CC_SITE_MCLP || r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP ||
                      r->model == CC_SITE_DSM;
     const bool cap = r->model == CC_SITE_CMCLP;
+    const bool cpm = r->model == CC_SITE_CPMEDIAN;
     const bool mx = r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM;
     const bool dsm = r->model == CC_SITE_DSM;
     const double tot = r->population_total > 0 ? r->population_total : 1;
@@ -151,6 +154,8 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("%4s %12s %16s %16s %8s  %-14s %s\n", "rank", "capacity", "served", "served (cum.)", "share", "admin", "name");
     else if (cov)
         printf("%4s %16s %16s %8s %14s  %-14s %s\n", "rank", "gained", "covered", "share", "served", "admin", "name");
+    else if (cpm)
+        printf("%4s %16s %12s %14s  %-14s %s\n", "rank", "mean min saved", "capacity", "served", "admin", "name");
     else
         printf("%4s %16s %14s  %-14s %s\n", "rank", "mean min saved", "served", "admin", "name");
     const size_t shown = r->n_picks > 30 ? 25 : r->n_picks;
@@ -167,6 +172,9 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
             printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
                    cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
                    p->admin ? p->admin : "-", p->name);
+        else if (cpm)
+            printf("%4u %16.3f %12s %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->capacity, a, sizeof(a)),
+                   cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-", p->name);
         else
             printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
                    p->name);
@@ -209,9 +217,10 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
                cc_report_count(r->twice_before, a, sizeof(a)), 100 * r->twice_before / tot, cc_report_count(r->twice_after, b, sizeof(b)),
                100 * r->twice_after / tot);
     } else if (cap) {
-        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a new site but beyond its capacity\n",
-               r->minutes, cc_report_count(r->covered_before, a, sizeof(a)), cc_report_count(s->objective, b, sizeof(b)), 100 * s->objective / tot,
-               cc_report_count(r->unserved_within_new, c, sizeof(c)));
+        printf("served within %g min, capacities respected: before %s, after %s (%.2f%%); %s within reach of a %ssite but beyond its capacity\n",
+               r->minutes, cc_report_count(r->served_before, a, sizeof(a)), cc_report_count(s->objective, b, sizeof(b)), 100 * s->objective / tot,
+               cc_report_count(r->unserved_within_new, c, sizeof(c)), r->capacitated_existing ? "capacitated " : "new ");
+        if (r->capacitated_existing) printf("%u existing facilities have a capacity and share their people with the new sites\n", r->capacitated_existing);
         printf("bound: no %u new sites can serve more than %s (gap %.3f%% of the population they serve, %s)%s%s\n", r->p,
                cc_report_count(s->bound, a, sizeof(a)), 100 * s->gap, s->bound_method, s->proven_optimal ? ": proven optimal" : "",
                s->local_search_skipped ? " (too large for the swap search: greedy answer)" : "");
@@ -222,7 +231,15 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("mean time (capped at %g min): %.2f min; bound: no %u new sites do better than %.2f min (gap %.3f%%, %s)%s\n",
                r->radius_minutes, s->objective / 60, r->p, s->bound / 60, 100 * s->gap, s->bound_method,
                s->proven_optimal ? ": proven optimal" : "");
-    else if (r->model == CC_SITE_PCENTER)
+    else if (cpm) {
+        printf("mean time (capped at %g min), capacities respected: before %.2f min, after %.2f min (%.2f min if capacities were ignored); "
+               "%s at the radius, %s of them reached by a site that is full\n",
+               r->radius_minutes, r->cap_mean_s_before / 60, s->objective / 60, r->mean_s_blind_after / 60, cc_report_count(r->at_radius_after, a, sizeof(a)),
+               cc_report_count(r->unserved_within_new, b, sizeof(b)));
+        if (r->capacitated_existing) printf("%u existing facilities have a capacity and share their people with the new sites\n", r->capacitated_existing);
+        printf("bound: no %u new sites do better than %.2f min (gap %.3f%%, %s)%s%s\n", r->p, s->bound / 60, 100 * s->gap, s->bound_method,
+               s->proven_optimal ? ": proven optimal" : "", s->local_search_skipped ? " (swap search stopped at its budget)" : "");
+    } else if (r->model == CC_SITE_PCENTER)
         printf("worst time (capped at %g min): %.2f min, 90th percentile %.2f min; bound: no %u new sites do better than %.2f min (gap %.2f%%)%s\n",
                r->radius_minutes, s->objective / 60, s->p90_s / 60, r->p, s->bound / 60, 100 * s->gap,
                s->proven_optimal ? ": proven optimal" : "");
@@ -348,8 +365,9 @@ static int site_option(int c, site_args *a)
         else if (!strcmp(optarg, "mexclp")) a->o.model = CC_SITE_MEXCLP;
         else if (!strcmp(optarg, "cmclp")) a->o.model = CC_SITE_CMCLP;
         else if (!strcmp(optarg, "dsm")) a->o.model = CC_SITE_DSM;
+        else if (!strcmp(optarg, "cpmedian") || !strcmp(optarg, "cp-median")) a->o.model = CC_SITE_CPMEDIAN;
         else {
-            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp, dsm", optarg);
+            return cli_usage_error("site", "--model '%s' is not one of mclp, lscp, pmedian, pcenter, mexclp, cmclp, cpmedian, dsm", optarg);
         }
         break;
     case 'p':

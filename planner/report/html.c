@@ -900,6 +900,23 @@ cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *
 
     sec_uncovered(g, d, lang);
     sec_sites(g, d, lang);
+    if (d->have_cpm) { /* capacitated p-median: the mean the model minimises, with capacities respected */
+        const char *mn = cc__tr(lang, "min_short");
+        char pb[64];
+        g_string_append(g, "<p class=\"note\">");
+        cc__xml_esc(g, cc__tr(lang, "cpm_mean"));
+        g_string_append_printf(g, " (&le; %.0f %s): ", d->cpm_radius, mn);
+        cc__xml_esc(g, cc__tr(lang, "before"));
+        g_string_append_printf(g, " %.2f %s &rarr; ", d->cpm_before, mn);
+        cc__xml_esc(g, cc__tr(lang, "after"));
+        g_string_append_printf(g, " %.2f %s (", d->cpm_after, mn);
+        cc__xml_esc(g, cc__tr(lang, "cpm_blind"));
+        g_string_append_printf(g, " %.2f %s); ", d->cpm_blind, mn);
+        cc__xml_esc(g, cc__tr(lang, "cpm_radius"));
+        g_string_append(g, ": ");
+        cc__xml_esc(g, cc_report_count(d->cpm_at_radius, pb, sizeof(pb)));
+        g_string_append(g, "</p>\n");
+    }
     if (d->is_site) curve_chart(g, lang, d->dir);
     sec_compare(g, d, lang);
     g_string_append(g, "</body>\n</html>\n");

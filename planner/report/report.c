@@ -212,8 +212,21 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
         json_object *capj = NULL;
         d->gain_label = "gain_served";
         if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "capacity", true, &capj)) ||
-            (st = jnum(ctx, path, capj, "capacity", "served_after", &d->within[0])))
+            (st = jnum(ctx, path, capj, "capacity", "served_after", &d->within[0])) ||
+            (st = jnum(ctx, path, capj, "capacity", "served_before", &d->base_within[0])))
             return st;
+        d->base_head_within[0] = d->base_within[0];
+    }
+    if (s && !strcmp(s, "cpmedian")) {
+        json_object *capj = NULL;
+        if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "capacity", true, &capj)) ||
+            (st = jnum(ctx, path, capj, "capacity", "mean_minutes_before", &d->cpm_before)) ||
+            (st = jnum(ctx, path, capj, "capacity", "mean_minutes_after", &d->cpm_after)) ||
+            (st = jnum(ctx, path, capj, "capacity", "mean_minutes_after_capacity_ignored", &d->cpm_blind)) ||
+            (st = jnum(ctx, path, capj, "capacity", "at_radius_after", &d->cpm_at_radius)) ||
+            (st = jnum(ctx, path, par, "parameters", "radius_minutes", &d->cpm_radius)))
+            return st;
+        d->have_cpm = true;
     }
     d->head_within[0] = d->within[0];
     d->head_unreachable = NAN;

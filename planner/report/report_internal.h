@@ -123,6 +123,8 @@ typedef struct rp_data {
     bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
     bool friction;          /* off-road friction model: those without access stand on impassable cells, not off the roads */
     const char *gain_label; /* siting: the label key of the sites' gain ("gain"; MEXCLP expected, CMCLP served persons) */
+    bool have_cpm;          /* capacitated p-median: mean minutes with capacities respected, before/after, ignored; people at the radius */
+    double cpm_before, cpm_after, cpm_blind, cpm_at_radius, cpm_radius;
     bool nomem;
     GStringChunk *strs; /* every text above that came from the outputs */
 } rp_data;

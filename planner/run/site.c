@@ -67,6 +67,12 @@ typedef struct run {
     uint32_t on_scene_ms;
     uint32_t *leg2_d, *leg2_g;
     double *cand_cap; /* CMCLP: capacity of each candidate, persons */
+    /* CMCLP with parameter capacity_field: the facilities of fixed_tiers with a capacity value are
+     * capacitated (capfix); their coverage sets follow the candidates' in sets (n_capfix of them,
+     * facility ids in capfix_id); time0 is then the time to the uncapacitated fixed ones */
+    uint8_t *capfix;
+    uint32_t n_capfix, *capfix_id;
+    double *capfix_cap;
     /* times to the existing facilities (ms, CC_INF_COST: none) */
     uint32_t *time0;
     uint32_t *keep_lt;
@@ -98,7 +104,7 @@ static void run_free(run *r)
     if (r->have_excl) cc__admin_free(&r->excl);
     CC__FREE_ALL(r->pjoin, r->poff, r->fixed, r->fac_cand);
     cands_free(&r->cand);
-    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap);
+    CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap, r->capfix, r->capfix_id, r->capfix_cap);
     cc__sets_free(&r->sets);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);
@@ -160,6 +166,13 @@ static cc_status check_dsm(run *r)
 }
 
 /* Capacitated MCLP: every new site serves at most its capacity. */
+/* The capacitated models (cmclp, cpmedian)? */
+static bool capacitated(cc_site_model m)
+{
+    return m == CC_SITE_CMCLP || m == CC_SITE_CPMEDIAN;
+}
+
+/* Capacitated MCLP and p-median: every new site serves at most its capacity. */
 static cc_status check_cmclp(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -167,16 +180,17 @@ static cc_status check_cmclp(run *r)
     if (!(o->capacity_persons >= 0) || !isfinite(o->capacity_persons))
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons is %s: give the persons one new site can serve, above 0",
                         cc__num((char[32]){0}, o->capacity_persons));
-    if (r->model != CC_SITE_CMCLP) {
-        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the model cmclp (parameter model)");
+    if (!capacitated(r->model)) {
+        if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the models cmclp and cpmedian (parameter model)");
         return CC_OK;
     }
+    const char *m = cc_site_model_name(r->model);
     if (o->capacity_persons == 0 && !(o->in.capacity_field && o->candidate_tiers && !o->candidates && !o->candidate_roads))
-        return cc__fail(ctx, CC_ERR_PARAM, "The model cmclp needs parameter capacity_persons (the persons one new site can serve)%s",
+        return cc__fail(ctx, CC_ERR_PARAM, "The model %s needs parameter capacity_persons (the persons one new site can serve)%s", m,
                         o->in.capacity_field ? ": parameter capacity_field gives it to facility candidates only" : "");
     if (o->capable_tiers) return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) works with the models mclp and lscp (parameter model)");
     if (o->max_per_area > 0 || o->min_per_area > 0)
-        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not cmclp");
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameters max_per_area and min_per_area work with the models mclp, lscp, pmedian and pcenter (parameter model), not %s", m);
     return CC_OK;
 }
 
@@ -238,7 +252,7 @@ static cc_status check_opts(run *r)
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter %s needs the facility file (parameter facilities)",
                         o->candidate_tiers ? "candidate_tiers" : "fixed_tiers");
-    if ((unsigned)o->model > CC_SITE_DSM) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
+    if ((unsigned)o->model > CC_SITE_CPMEDIAN) return cc__fail(ctx, CC_ERR_PARAM, "Unknown model %d (parameter model)", (int)o->model);
     r->model = o->model;
     r->coverage_model = o->model == CC_SITE_MCLP || o->model == CC_SITE_LSCP || o->model == CC_SITE_MEXCLP || o->model == CC_SITE_CMCLP ||
                         o->model == CC_SITE_DSM;
@@ -249,7 +263,10 @@ static cc_status check_opts(run *r)
     r->p = o->p ? o->p : 1;
     if (r->p > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p is %u: give at most 100000 sites", r->p);
     r->curve_to = o->curve_to ? o->curve_to : r->p;
-    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM) r->curve_to = 0;
+    if (r->model == CC_SITE_LSCP || r->model == CC_SITE_DSM) r->curve_to = 0;
+    /* mexclp and the capacitated models solve the curve only when asked (parameter curve_to): each
+     * point is a solve of its own */
+    if ((r->model == CC_SITE_MEXCLP || capacitated(r->model)) && !o->curve_to) r->curve_to = 0;
     if (r->curve_to > 100000) return cc__fail(ctx, CC_ERR_PARAM, "Parameter curve_to is %u: give at most 100000", r->curve_to);
     /* sub-centre upgrades: at most max_subcentres per county (DOMAIN.md section 2: 1-2), before any work */
     const uint32_t subcentres = o->max_subcentres ? o->max_subcentres : 2;
@@ -618,6 +635,33 @@ static cc_status nearest_of(run *r, const cc__join *fj, const uint32_t *fo, size
     return CC_OK;
 }
 
+/* CMCLP with parameter capacity_field: which facilities of fixed_tiers are capacitated (a value in
+ * the field, and within reach of a road or on a passable cell); capfix holds two flags per facility:
+ * [f] capacitated, [nf + f] fixed and not capacitated. */
+static cc_status capacitated_fixed(run *r, cc_site_result *res)
+{
+    const cc__facilities *fac = r->reg.fac;
+    size_t nf = fac ? fac->n : 0;
+    if (!capacitated(r->model) || !fac || !fac->capacity || !nf) return CC_OK;
+    r->capfix = cc__calloc_array(2 * nf, 1);
+    r->capfix_id = cc__malloc_array(nf, sizeof(uint32_t));
+    r->capfix_cap = cc__malloc_array(nf, sizeof(double));
+    if (!r->capfix || !r->capfix_id || !r->capfix_cap) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t f = 0; f < nf; f++) {
+        bool joined = r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID;
+        bool cap = r->fixed[f] && !isnan(fac->capacity[f]);
+        r->capfix[nf + f] = r->fixed[f] && !cap;
+        if (!cap || !joined) continue;
+        r->capfix[f] = 1;
+        r->capfix_id[r->n_capfix] = (uint32_t)f;
+        r->capfix_cap[r->n_capfix++] = fac->capacity[f];
+    }
+    res->capacitated_existing = r->n_capfix;
+    if (r->n_capfix)
+        cc__info(r->ctx, "%u existing facilities have a capacity (parameter capacity_field) and share their people with the new sites", r->n_capfix);
+    return CC_OK;
+}
+
 static cc_status base_times(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -627,8 +671,11 @@ static cc_status base_times(run *r, cc_site_result *res)
     if (r->o->fixed_tiers && res->fixed_facilities == 0)
         cc__warn(ctx, "No facility of parameter fixed_tiers (%s) is within reach of a road; nothing counts as covered already", r->o->fixed_tiers);
     cc__info(ctx, "Timing the population to the %u existing facilities...", res->fixed_facilities);
-    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, r->fixed, nf, r->time0, NULL, NULL, NULL);
-    return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, r->fixed, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
+    cc_status st;
+    if ((st = capacitated_fixed(r, res))) return st;
+    const uint8_t *set = r->capfix ? r->capfix + nf : r->fixed; /* the uncapacitated ones */
+    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL);
+    return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
 /* ---- coverage sets ------------------------------------------------------------------------------------------ */
@@ -657,7 +704,48 @@ static cc_status sets_figures(run *r, cc_site_result *res)
     return CC_OK;
 }
 
+/* The sources of the coverage sets: the candidates, then the capacitated existing facilities. */
+typedef struct set_src {
+    cc__join *join;
+    uint32_t *off;
+    int64_t *cell;
+    size_t n;
+} set_src;
+
+static void set_src_free(set_src *s)
+{
+    CC__FREE_ALL(s->join, s->off, s->cell);
+}
+
+static cc_status set_sources(run *r, set_src *s)
+{
+    size_t nc = r->cand.n, n = nc + r->n_capfix;
+    s->n = n;
+    s->join = cc__malloc_array(n ? n : 1, sizeof(cc__join));
+    s->off = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    s->cell = r->fric ? cc__malloc_array(n ? n : 1, sizeof(int64_t)) : NULL;
+    if (!s->join || !s->off || (r->fric && !s->cell)) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t k = 0; k < n; k++) {
+        uint32_t f = k < nc ? 0 : r->capfix_id[k - nc];
+        s->join[k] = k < nc ? r->cand.join[k] : r->reg.fjoin[f];
+        s->off[k] = k < nc ? r->cand.off[k] : r->reg.foff[f];
+        if (s->cell) s->cell[k] = k < nc ? r->ccell[k] : r->fcell[f];
+    }
+    return CC_OK;
+}
+
+static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src);
+
 static cc_status build_sets(run *r, cc_site_result *res)
+{
+    set_src src = {0};
+    cc_status st = set_sources(r, &src);
+    if (!st) st = build_sets_from(r, res, &src);
+    set_src_free(&src);
+    return st;
+}
+
+static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
 {
     cc_ctx *ctx = r->ctx;
     cc_status st;
@@ -679,7 +767,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
     }
     if (r->fric) {
         cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
-        if ((st = cc__offroad_sets(ctx, &r->off, r->ccell, r->cand.n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
+        if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
         double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
         if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
             return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
@@ -702,7 +790,7 @@ static cc_status build_sets(run *r, cc_site_result *res)
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
                         .store_times = !r->coverage_model || r->model == CC_SITE_DSM};
     uint64_t est;
-    if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &est))) goto out;
+    if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
     double need = (double)est * pb * 3.0 + (double)r->cand.n * 8; /* the sets, and the solver's transpose and reduced copy */
     double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
@@ -720,14 +808,14 @@ static cc_status build_sets(run *r, cc_site_result *res)
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
     if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
-        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, est};
+        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est};
         bool root = true;
         if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
         if (!root) {
             r->sets_elsewhere = true;
             goto out;
         }
-    } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, r->cand.join, r->cand.off, r->cand.n, &so, &r->sets))) {
+    } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &r->sets))) {
         goto out;
     }
     st = sets_figures(r, res);
@@ -864,7 +952,9 @@ static cc_status solve(run *r, cc_site_result *res)
     if (r->model == CC_SITE_MEXCLP) {
         pr.busy_fraction = o->busy_fraction;
         pr.max_per_station = o->max_per_station;
-        pr.curve_to = 0;
+        pr.curve_to = r->curve_to; /* ambulances 1..curve_to, as many as the stations hold */
+        uint64_t hold = (uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n;
+        if (pr.curve_to > hold) pr.curve_to = (uint32_t)hold;
         if ((st = ambulance_counts(r, NULL, NULL, 0, r->T_ms, base))) goto out;
         pr.base_count = base;
         if ((uint64_t)(o->max_per_station ? o->max_per_station : r->p) * r->cand.n < r->p) {
@@ -893,11 +983,13 @@ static cc_status solve(run *r, cc_site_result *res)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", r->p, r->cand.n);
         goto out;
     }
-    if (r->model == CC_SITE_CMCLP) {
-        pr.curve_to = 0;
+    if (capacitated(r->model)) {
         pr.capacity_persons = o->capacity_persons;
         if ((st = candidate_capacity(r, &r->cand_cap))) goto out;
         in.capacity = r->cand_cap;
+        in.n_fixed = r->n_capfix;
+        in.fixed_first = r->sets.first + r->cand.n;
+        in.fixed_capacity = r->capfix_cap;
     }
     st = cc_site_solve(ctx, &in, &pr, &((result_impl *)res)->sol);
 out:
@@ -978,8 +1070,8 @@ static cc_status unreachable_by_candidates(run *r, cc_site_result *res)
 {
     uint8_t *reach = cc__calloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1);
     if (!reach) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
-    for (uint64_t e = 0; e < r->sets.first[r->sets.n_cand]; e++)
-        if (!r->sets.t_ms || r->sets.t_ms[e] <= r->T_ms) reach[r->sets.dem[e]] = 1; /* DSM: the sets reach to r2 */
+    for (uint64_t e = 0; e < r->sets.first[r->cand.n]; e++) /* the candidates' pairs only; DSM: the sets reach to r2 */
+        if (!r->sets.t_ms || r->sets.t_ms[e] <= r->T_ms) reach[r->sets.dem[e]] = 1;
     for (size_t i = 0; i < r->reg.dem.n; i++)
         if (r->time0[i] > r->T_ms && !reach[i]) res->unreachable_by_candidates += r->reg.dem.pop[i];
     free(reach);
@@ -1273,7 +1365,9 @@ static cc_status evaluate_cmclp(run *r, cc_site_result *res)
 {
     const cc_site_solution *sol = ((result_impl *)res)->sol;
     result_impl *ri = (result_impl *)res;
-    double cum = res->covered_before;
+    res->served_before = sol->covered_before;
+    res->served_after = sol->objective;
+    double cum = sol->covered_before;
     for (size_t s = 0; s < ri->pub.n_picks; s++) {
         cc_site_pick *pk = &ri->picks[s];
         uint32_t j = sol->sites[s];
@@ -1288,10 +1382,49 @@ static cc_status evaluate_cmclp(run *r, cc_site_result *res)
             return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
     }
     res->unserved_within_new = sol->unserved_within;
-    double sum = res->covered_before + res->served_new + res->unserved_within_new;
+    double sum = res->served_after + res->unserved_within_new;
     if (fabs(sum - res->covered_after) > 1e-6 * fmax(1.0, res->covered_after) + 1e-6)
-        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f + covered before %.3f differ from the %.3f within the threshold",
-                        res->served_new, res->unserved_within_new, res->covered_before, res->covered_after);
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served %.3f + beyond capacity %.3f differ from the %.3f within the threshold",
+                        res->served_after, res->unserved_within_new, res->covered_after);
+    if (!r->n_capfix && fabs(res->served_before - res->covered_before) > 1e-6 * fmax(1.0, res->covered_before) + 1e-6)
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "Served before %.3f differs from the %.3f covered before by uncapacitated facilities",
+                        res->served_before, res->covered_before);
+    return CC_OK;
+}
+
+/* Capacitated p-median: each pick's capacity and the persons assigned to it, the mean times with
+ * the capacities respected; checked: nothing above a capacity, and the mean after is never below
+ * the capacity-blind mean of the fresh evaluation (nearest facility, capped at the radius, over the
+ * people with road access). */
+static cc_status evaluate_cpmedian(run *r, cc_site_result *res)
+{
+    const cc_site_solution *sol = ((result_impl *)res)->sol;
+    result_impl *ri = (result_impl *)res;
+    for (size_t s = 0; s < ri->pub.n_picks; s++) {
+        cc_site_pick *pk = &ri->picks[s];
+        uint32_t j = sol->sites[s];
+        pk->capacity = r->cand_cap[j];
+        pk->served = sol->site_served[s];
+        res->served_new += pk->served;
+        res->capacity_new += pk->capacity;
+        if (pk->served > pk->capacity * (1 + 1e-9) + 1e-6)
+            return cc__fail(r->ctx, CC_ERR_INTERNAL, "Site <%s> serves %.3f persons, above its capacity %.3f", pk->name, pk->served, pk->capacity);
+    }
+    res->cap_mean_s_before = sol->covered_before;
+    res->cap_mean_s_after = sol->objective;
+    res->at_radius_after = sol->unreachable_weight;
+    res->unserved_within_new = sol->unserved_within;
+    double sum = 0, wsum = 0;
+    for (size_t i = 0; i < r->reg.dem.n; i++) {
+        if (!has_access(r, i) || !(r->reg.dem.pop[i] > 0)) continue;
+        uint32_t t = r->dtime[1][i] < r->R_ms ? r->dtime[1][i] : r->R_ms;
+        sum += r->reg.dem.pop[i] * (double)t;
+        wsum += r->reg.dem.pop[i];
+    }
+    double blind = wsum > 0 ? sum / wsum / 1000.0 : 0;
+    if (sol->objective < blind - 1e-6 * (blind + 1))
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "The capacitated mean time %.3f s is below the nearest-facility mean %.3f s", sol->objective, blind);
+    res->mean_s_blind_after = blind;
     return CC_OK;
 }
 
@@ -1311,7 +1444,8 @@ static cc_status make_curve(run *r, cc_site_result *res)
             c->covered = c->share * s->total_weight;
             c->bound = NAN;
             c->gap = NAN;
-        } else if (r->model == CC_SITE_MCLP) {
+        } else if (r->model == CC_SITE_MCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_MEXCLP) {
+            /* covered: cmclp served within capacity, mexclp expected coverage */
             c->covered = c->objective;
             c->share = res->population_total > 0 ? c->objective / res->population_total : 0;
             double gain = c->objective - s->covered_before;
@@ -1371,6 +1505,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     t = cc__now();
     if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||
         (r.model == CC_SITE_CMCLP && (st = evaluate_cmclp(&r, res))) || (r.model == CC_SITE_DSM && (st = evaluate_dsm(&r, res))) ||
+        (r.model == CC_SITE_CPMEDIAN && (st = evaluate_cpmedian(&r, res))) ||
         (st = make_curve(&r, res))) goto out;
     res->t_eval_s = cc__now() - t;
     res->model = r.model;

@@ -58,7 +58,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     /* MEXCLP: the ambulances of each station (population_gained and covered_cum are expected persons) */
     if (!st && (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM)) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
     /* CMCLP: the capacity of each site (population_served is then the persons assigned to it) */
-    if (!st && r->model == CC_SITE_CMCLP) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
+    if (!st && (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -77,7 +77,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         }
         OGR_F_SetFieldDouble(f, 10, p->served);
         if (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
-        if (r->model == CC_SITE_CMCLP) OGR_F_SetFieldDouble(f, 11, p->capacity);
+        if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN) OGR_F_SetFieldDouble(f, 11, p->capacity);
         st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
     return st;
@@ -312,10 +312,12 @@ static cc_status write_curve(cc__site_out *w)
     if (cov)
         fputs("p,population_covered,share_covered,population_gained,bound,gap,population_covered_nested,share_covered_nested\n", f);
     else
-        fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN ? "mean_minutes" : "worst_minutes");
+        fprintf(f, "p,%s,bound_minutes,gap\n", r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_CPMEDIAN ? "mean_minutes" : "worst_minutes");
+    /* p = 0: before the new sites (cmclp: served within capacity; mexclp: expected coverage) */
+    const double c0 = r->model == CC_SITE_CMCLP ? r->served_before : r->model == CC_SITE_MEXCLP ? r->expected_before : r->covered_before;
     if (cov) {
-        double sh0 = r->population_total > 0 ? r->covered_before / r->population_total : 0;
-        fprintf(f, "0,%.3f,%.6f,0,%.3f,0,%.3f,%.6f\n", r->covered_before, sh0, r->covered_before, r->covered_before, sh0);
+        double sh0 = r->population_total > 0 ? c0 / r->population_total : 0;
+        fprintf(f, "0,%.3f,%.6f,0,%.3f,0,%.3f,%.6f\n", c0, sh0, c0, c0, sh0);
     }
     for (size_t k = 0; k < r->n_curve; k++) {
         const cc_site_curve_point *c = &r->curve[k];
@@ -323,7 +325,7 @@ static cc_status write_curve(cc__site_out *w)
         if (cov) {
             csv_num(f, c->covered, 3, false);
             csv_num(f, c->share, 6, false);
-            csv_num(f, c->covered - r->covered_before, 3, false);
+            csv_num(f, c->covered - c0, 3, false);
             csv_num(f, c->bound, 3, false);
             csv_num(f, c->gap, 6, false);
             bool have = c->p >= 1 && c->p <= r->n_picks;
@@ -342,6 +344,30 @@ static cc_status write_curve(cc__site_out *w)
 
 /* ---- summary.json ----------------------------------------------------------------------------------- */
 
+/* Capacitated p-median: capacities, mean times with them respected, and who is left at the radius. */
+static json_object *capacity_pmedian_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "model", json_object_new_string("capacitated p-median: each site serves at most its capacity; the people of a demand "
+                                                              "point may be split between sites; people no site can take keep their time to the "
+                                                              "nearest uncapacitated facility, or the radius"));
+    if (w->o->capacity_persons > 0) json_object_object_add(a, "capacity_persons", cc__json_num(w->o->capacity_persons, 3));
+    if (w->o->in.capacity_field) json_object_object_add(a, "capacity_field", json_object_new_string(w->o->in.capacity_field));
+    json_object_object_add(a, "capacitated_existing", json_object_new_int64(r->capacitated_existing));
+    json_object_object_add(a, "capacity_new_sites", cc__json_num(r->capacity_new, 3));
+    json_object_object_add(a, "served_by_new_sites", cc__json_num(r->served_new, 3));
+    json_object_object_add(a, "mean_minutes_before", cc__json_num(r->cap_mean_s_before / 60.0, 4));
+    json_object_object_add(a, "mean_minutes_after", cc__json_num(r->cap_mean_s_after / 60.0, 4));
+    json_object_object_add(a, "mean_minutes_after_capacity_ignored", cc__json_num(r->mean_s_blind_after / 60.0, 4));
+    json_object_object_add(a, "at_radius_after", cc__json_num(r->at_radius_after, 3));
+    json_object_object_add(a, "unserved_within_radius", cc__json_num(r->unserved_within_new, 3));
+    json_object_object_add(a, "definition", json_object_new_string("means over the people with road access, times capped at parameters.radius_minutes; "
+                                                                   "unserved_within_radius: people left at the radius although a site reaches them "
+                                                                   "(its capacity is used up)"));
+    return a;
+}
+
 /* CMCLP: capacities and what the new sites serve. */
 static json_object *capacity_json(const cc__site_out *w)
 {
@@ -349,16 +375,21 @@ static json_object *capacity_json(const cc__site_out *w)
     double tot = r->population_total;
     json_object *a = json_object_new_object();
     json_object_object_add(a, "model", json_object_new_string("capacitated MCLP: each new site serves at most its capacity; the people of a "
-                                                              "demand point may be split between sites; existing facilities are not capacitated"));
+                                                              "demand point may be split between sites; existing facilities with a capacity "
+                                                              "value serve at most it, in the same assignment; those without one are not capacitated"));
     if (w->o->capacity_persons > 0) json_object_object_add(a, "capacity_persons", cc__json_num(w->o->capacity_persons, 3));
     if (w->o->in.capacity_field) json_object_object_add(a, "capacity_field", json_object_new_string(w->o->in.capacity_field));
     json_object_object_add(a, "capacity_new_sites", cc__json_num(r->capacity_new, 3));
     json_object_object_add(a, "served_by_new_sites", cc__json_num(r->served_new, 3));
-    json_object_object_add(a, "served_after", cc__json_num(r->covered_before + r->served_new, 3));
-    json_object_object_add(a, "served_share_after", cc__json_num(tot > 0 ? (r->covered_before + r->served_new) / tot : 0, 6));
+    json_object_object_add(a, "capacitated_existing", json_object_new_int64(r->capacitated_existing));
+    json_object_object_add(a, "served_before", cc__json_num(r->served_before, 3));
+    json_object_object_add(a, "served_after", cc__json_num(r->served_after, 3));
+    json_object_object_add(a, "served_share_before", cc__json_num(tot > 0 ? r->served_before / tot : 0, 6));
+    json_object_object_add(a, "served_share_after", cc__json_num(tot > 0 ? r->served_after / tot : 0, 6));
     json_object_object_add(a, "within_reach_beyond_capacity", cc__json_num(r->unserved_within_new, 3));
-    json_object_object_add(a, "definition", json_object_new_string("served_after = covered_before + served_by_new_sites; covered_after = "
-                                                                   "served_after + within_reach_beyond_capacity (capacity ignored)"));
+    json_object_object_add(a, "definition", json_object_new_string("served_after = served_before + the sites' gains (existing capacitated facilities "
+                                                                   "may hand people to new sites, so served_by_new_sites can exceed the gain); "
+                                                                   "covered_after = served_after + within_reach_beyond_capacity (capacity ignored)"));
     return a;
 }
 
@@ -478,7 +509,8 @@ static json_object *summary_solution(const cc__site_out *w)
                        : r->model == CC_SITE_CMCLP ? "persons served within the threshold, capacities respected"
                        : r->model == CC_SITE_DSM   ? "persons within the threshold of two or more ambulances"
                        : coverage_model(r) ? (r->model == CC_SITE_MCLP ? "persons within the threshold" : "new sites")
-                       : r->model == CC_SITE_PMEDIAN ? "mean minutes" : "worst minutes";
+                       : r->model == CC_SITE_PMEDIAN ? "mean minutes"
+                       : r->model == CC_SITE_CPMEDIAN ? "mean minutes, capacities respected" : "worst minutes";
     double scale = coverage_model(r) ? 1.0 : 1.0 / 60.0;
     json_object_object_add(x, "objective", cc__json_num(s->objective * scale, 4));
     json_object_object_add(x, "bound", cc__json_num(s->bound * scale, 4));
@@ -500,10 +532,12 @@ static json_object *summary_solution(const cc__site_out *w)
         json_object_object_add(x, "best_share", cc__json_num(s->best_share, 6));
         json_object_object_add(x, "best_share_bound", cc__json_num(s->best_share_bound, 6));
     }
-    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM)
+    if (r->model == CC_SITE_MCLP || r->model == CC_SITE_PMEDIAN || r->model == CC_SITE_MEXCLP || r->model == CC_SITE_CMCLP || r->model == CC_SITE_DSM ||
+        r->model == CC_SITE_CPMEDIAN)
         json_object_object_add(x, "objective_greedy", cc__json_num(s->objective_greedy * scale, 4));
     json_object_object_add(x, "local_search_swaps", json_object_new_int(s->swaps));
-    if (r->model == CC_SITE_CMCLP) json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
+    if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)
+        json_object_object_add(x, "local_search_skipped", json_object_new_boolean(s->local_search_skipped));
     json_object_object_add(x, "lagrangian_iterations", json_object_new_int(s->lagrange_iterations));
     return x;
 }
@@ -530,7 +564,7 @@ static json_object *summary_sites(const cc__site_out *w)
         }
         json_object_object_add(pj, "population_served", cc__json_num(p->served, 3));
         if (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM) json_object_object_add(pj, "ambulances", json_object_new_int((int)p->ambulances));
-        if (r->model == CC_SITE_CMCLP) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
+        if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN) json_object_object_add(pj, "capacity_persons", cc__json_num(p->capacity, 3));
         json_object_array_add(x, pj);
     }
     return x;
@@ -589,6 +623,7 @@ static cc_status write_summary(cc__site_out *w)
     if (r->model == CC_SITE_MEXCLP) json_object_object_add(j, "availability", availability_json(w));
     if (r->model == CC_SITE_CMCLP) json_object_object_add(j, "capacity", capacity_json(w));
     if (r->model == CC_SITE_DSM) json_object_object_add(j, "double_standard", double_standard_json(w));
+    if (r->model == CC_SITE_CPMEDIAN) json_object_object_add(j, "capacity", capacity_pmedian_json(w));
     json_object_object_add(j, "counts", CC__JSON_NUMS({"candidates", (double)(r->candidates_total), -1},
         {"candidates_from_facilities", (double)(r->candidates_facility), -1},
         {"candidates_from_layer", (double)(r->candidates_layer), -1},

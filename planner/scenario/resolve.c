@@ -166,6 +166,8 @@ static json_object *resolved_siting(const cc_scenario *s)
         if (s->siting[i].max_per_station > 0) json_object_object_add(e, "max_per_station", jnum(s->siting[i].max_per_station));
         if (s->siting[i].outer_threshold_min > 0) json_object_object_add(e, "outer_threshold_min", jnum(s->siting[i].outer_threshold_min)); /* dsm, only when set */
         if (isfinite(s->siting[i].alpha)) json_object_object_add(e, "alpha", jnum(s->siting[i].alpha));
+        if (s->siting[i].site_capacity > 0) json_object_object_add(e, "site_capacity", jnum(s->siting[i].site_capacity)); /* only when set */
+        jstr(e, "capacity_field", s->siting[i].capacity_field);
         json_object_array_add(a, e);
     }
     return a;

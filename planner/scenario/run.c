@@ -50,6 +50,8 @@ static cc_site_model site_model(const char *m)
            : !strcmp(m, "p_center") ? CC_SITE_PCENTER
            : !strcmp(m, "mexclp")   ? CC_SITE_MEXCLP
            : !strcmp(m, "dsm")      ? CC_SITE_DSM
+           : !strcmp(m, "cmclp")    ? CC_SITE_CMCLP
+           : !strcmp(m, "cp_median") ? CC_SITE_CPMEDIAN
                                     : CC_SITE_MCLP;
 }
 
@@ -81,7 +83,9 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .capable_tiers = q->capable_tiers,
             .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1,
             .busy_fraction = q->busy_fraction, .max_per_station = (uint32_t)q->max_per_station,
-            .outer_minutes = q->outer_threshold_min, .alpha = !isfinite(q->alpha) ? 0 : q->alpha > 0 ? q->alpha : -1};
+            .outer_minutes = q->outer_threshold_min, .alpha = !isfinite(q->alpha) ? 0 : q->alpha > 0 ? q->alpha : -1,
+            .capacity_persons = q->site_capacity};
+        if (q->capacity_field) so.in.capacity_field = q->capacity_field;
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);
         if ((st = cc_site_run(ctx, &so, &x->res[i]))) {
@@ -103,6 +107,14 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             cc__info(ctx, "Siting %s: %u ambulances at %zu stations; within %g min %.0f -> %.0f people (alpha %s), twice %.0f -> %.0f; outputs in %s/",
                      q->model, rr->ambulances_new, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after,
                      rr->solution->alpha_met ? "met" : "not met", rr->twice_before, rr->twice_after, x->name[i]);
+        else if (rr->model == CC_SITE_CMCLP)
+            cc__info(ctx, "Siting %s: %zu new sites; served within %g min, capacities respected, %.0f -> %.0f people; bound %.0f, gap %.4g%s; outputs in %s/",
+                     q->model, rr->n_picks, rr->minutes, rr->served_before, rr->served_after, rr->solution->bound, rr->solution->gap,
+                     rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
+        else if (rr->model == CC_SITE_CPMEDIAN)
+            cc__info(ctx, "Siting %s: %zu new sites; mean time, capacities respected, %.2f -> %.2f min; bound %.2f min, gap %.4g%s; outputs in %s/",
+                     q->model, rr->n_picks, rr->cap_mean_s_before / 60, rr->cap_mean_s_after / 60, rr->solution->bound / 60, rr->solution->gap,
+                     rr->solution->proven_optimal ? " (proven optimal)" : "", x->name[i]);
         else if (rr->model == CC_SITE_MCLP || rr->model == CC_SITE_LSCP)
             cc__info(ctx, "Siting %s: %zu new sites; within %g min %.0f -> %.0f people (%+.0f); bound %.0f %s, gap %.4g%s; outputs in %s/",
                      q->model, rr->n_picks, rr->minutes, rr->covered_before, rr->covered_after, rr->covered_after - rr->covered_before,

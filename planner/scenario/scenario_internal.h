@@ -32,6 +32,8 @@ typedef struct sc_siting {
     double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve, on_scene_min;
     double busy_fraction, max_per_station; /* mexclp; 0: not given */
     double outer_threshold_min, alpha;     /* dsm; 0 / NaN: not given */
+    double site_capacity;                  /* cmclp, cp_median: persons one new site serves; 0: not given */
+    char *capacity_field;                  /* cmclp, cp_median: capacity field of the facilities (overrides inputs.capacity_field) */
     bool emergency;
     sc_pos pos;
 } sc_siting;

@@ -45,12 +45,12 @@ static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes",
-                                          "busy_fraction", "max_per_station", "outer_threshold_min", "alpha", NULL};
+                                          "busy_fraction", "max_per_station", "outer_threshold_min", "alpha", "site_capacity", "capacity_field", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", "impassable_population",
                                             "impassable_max_m", NULL};
 static const char *const chain_keys[] = {"station_tiers", "capable_tiers", "dispatch_minutes", "on_scene_minutes", NULL};
-static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", "dsm", NULL};
+static const char *const siting_models[] = {"mclp", "lscp", "p_median", "p_center", "mexclp", "cmclp", "cp_median", "dsm", NULL};
 
 static void ap_input(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
 {
@@ -345,7 +345,7 @@ static void ap_fchanges(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t
 
 static void free_siting(sc_siting *x)
 {
-    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads, x->capable_tiers);
+    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads, x->capable_tiers, x->capacity_field);
 }
 
 /* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
@@ -413,15 +413,16 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         yaml_node_t *n2;
         int model = -1;
         if (!(n2 = cc__yaml_get(p->y, m, "model"))) {
-            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center | mexclp | dsm)");
+            cc__sc_problem(p, m, "A siting model needs <model> (mclp | lscp | p_median | p_center | mexclp | cmclp | cp_median | dsm)");
         } else {
             const char *ms = cc__sc_scalar(p, n2);
             for (int j = 0; ms && siting_models[j]; j++)
                 if (!strcmp(ms, siting_models[j])) model = j;
             if (ms && !strcmp(ms, "p_centre")) model = 3;
+            if (ms && !strcmp(ms, "cpmedian")) model = 6;
             if (model < 0) {
-                const char *hint = ms ? cc__closest(ms, siting_models, 6) : NULL;
-                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median, p_center, mexclp or dsm, got '%s'%s%s%s", ms ? ms : "",
+                const char *hint = ms ? cc__closest(ms, siting_models, 8) : NULL;
+                cc__sc_problem(p, n2, "<siting.model> must be mclp, lscp, p_median, p_center, mexclp, cmclp, cp_median or dsm, got '%s'%s%s%s", ms ? ms : "",
                                hint ? " (did you mean " : "", hint ? hint : "", hint ? "?)" : "");
             } else {
                 x.model = cc__sc_sdup(p, siting_models[model]);
@@ -434,8 +435,17 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
             cc__sc_problem(p, m, "Siting model %s needs a <budget> (number of new sites)", siting_models[model]);
         }
         if ((n2 = cc__yaml_get(p->y, m, "threshold_min"))) cc__sc_get_number(p, n2, "siting.threshold_min", 0.1, 1440, &x.threshold_min);
-        else if (model == 0 || model == 1 || model == 4)
+        else if (model == 0 || model == 1 || model == 4 || model == 5)
             cc__sc_problem(p, m, "Siting model %s needs <threshold_min>", siting_models[model]);
+        /* the capacitated models: persons one new site serves, or a capacity field of the facilities */
+        if ((n2 = cc__yaml_get(p->y, m, "site_capacity")) && cc__sc_get_number(p, n2, "siting.site_capacity", 0, 1e12, &x.site_capacity) &&
+            !(x.site_capacity > 0))
+            cc__sc_problem(p, n2, "<siting.site_capacity> is the persons one new site can serve, above 0, got %g", x.site_capacity);
+        if ((n2 = cc__yaml_get(p->y, m, "capacity_field"))) cc__sc_get_string(p, n2, "siting.capacity_field", &x.capacity_field);
+        if ((model == 5 || model == 6) && !x.site_capacity && !x.capacity_field)
+            cc__sc_problem(p, m, "Siting model %s needs <site_capacity> (persons one new site can serve) or <capacity_field>", siting_models[model]);
+        if (model >= 0 && model != 5 && model != 6 && (x.site_capacity > 0 || x.capacity_field))
+            cc__sc_problem(p, m, "<siting.site_capacity> and <siting.capacity_field> belong to the models cmclp and cp_median");
         if ((n2 = cc__yaml_get(p->y, m, "busy_fraction"))) {
             if (cc__sc_get_number(p, n2, "siting.busy_fraction", 0, 1, &x.busy_fraction) && !(x.busy_fraction > 0 && x.busy_fraction < 1))
                 cc__sc_problem(p, n2, "<siting.busy_fraction> is a share of time above 0 and below 1 (e.g. 0.2), got %g", x.busy_fraction);

@@ -3,8 +3,11 @@
  * serving at most C_j persons (its capacity), maximising the population served within the
  * threshold. Demand is assigned fractionally: the people of one demand point (a raster cell or a
  * village) may be split between several sites that reach it (the formulation of Current & Storbeck
- * 1988 with continuous assignment; spopt issue #222). Existing facilities count as covering already
- * and are not capacitated (they serve the people within their reach, as in MCLP).
+ * 1988 with continuous assignment; spopt issue #222). Existing facilities without a capacity count
+ * as covering already (they serve the people within their reach, as in MCLP); capacitated existing
+ * facilities (inst->n_fixed) are sites that are always open, outside the budget, and share one
+ * maximum flow with the new sites: a new site gains the people an over-full existing facility
+ * cannot serve. The reduced instance holds them after the candidates (j >= nnew).
  *
  *     max  sum_i sum_{j reaches i} w_i z_ij
  *     s.t. sum_j z_ij <= 1                      (each demand point not covered already)
@@ -37,6 +40,7 @@
 typedef struct cf {
     const cc__fl *fl;
     uint32_t nc, nd;
+    uint32_t nnew; /* candidates 0..nnew-1 may be chosen; nnew..nc-1 are capacitated existing sites, always open */
     uint64_t np;
     const double *cap;  /* per candidate */
     uint32_t *pcand;    /* per pair: its candidate */
@@ -59,11 +63,12 @@ static void cf_free(cf *c)
                  c->f2, c->out2, c->in2, c->lev_c, c->lev_d, c->ptr_c, c->ptr_d);
 }
 
-static cc_status cf_init(cc_ctx *ctx, const cc__fl *fl, const double *cap, cf *c)
+static cc_status cf_init(cc_ctx *ctx, const cc__fl *fl, const double *cap, uint32_t nnew, cf *c)
 {
     memset(c, 0, sizeof(*c));
     c->fl = fl;
     c->nc = fl->n_cand;
+    c->nnew = nnew;
     c->nd = fl->n_dem;
     c->np = fl->first[fl->n_cand];
     c->cap = cap;
@@ -114,6 +119,7 @@ static void cf_reset(cf *c)
     memset(c->out, 0, ((size_t)c->nc + 1) * sizeof(double));
     memset(c->in, 0, ((size_t)c->nd + 1) * sizeof(double));
     memset(c->open, 0, (size_t)c->nc + 1);
+    for (uint32_t j = c->nnew; j < c->nc; j++) c->open[j] = 1; /* the capacitated existing sites */
     c->total = 0;
 }
 
@@ -281,7 +287,8 @@ static uint32_t greedy(cf *c, uint32_t p, double *ub, uint32_t *S, double *gain)
 {
     const cc__fl *fl = c->fl;
     cf_reset(c);
-    for (uint32_t j = 0; j < c->nc; j++) {
+    cf_maxflow(c); /* what the capacitated existing sites serve */
+    for (uint32_t j = 0; j < c->nnew; j++) {
         double reach = 0;
         for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) reach += fl->w[fl->dem[e]];
         ub[j] = fmin(reach, c->cap[j]);
@@ -292,13 +299,13 @@ static uint32_t greedy(cf *c, uint32_t p, double *ub, uint32_t *S, double *gain)
         double bg = 0;
         for (;;) {
             uint32_t top = CC_INVALID_ID;
-            for (uint32_t j = 0; j < c->nc; j++)
+            for (uint32_t j = 0; j < c->nnew; j++)
                 if (!c->open[j] && ub[j] > c->eps && (top == CC_INVALID_ID || ub[j] > ub[top])) top = j;
             if (top == CC_INVALID_ID) break;
             double g = cf_gain(c, top);
             ub[top] = g;
             double next = 0;
-            for (uint32_t j = 0; j < c->nc; j++)
+            for (uint32_t j = 0; j < c->nnew; j++)
                 if (!c->open[j] && j != top && ub[j] > next) next = ub[j];
             if (g >= next - 1e-12 * (next + 1)) {
                 best = top;
@@ -329,7 +336,7 @@ static int swaps(cf *c, uint32_t *S, uint32_t q, double *F, uint8_t *in_s, bool 
         uint32_t bk = 0, bj = CC_INVALID_ID;
         for (uint32_t k = 0; k < q; k++) {
             uint32_t old = S[k];
-            for (uint32_t j = 0; j < c->nc && !*stopped; j++) {
+            for (uint32_t j = 0; j < c->nnew && !*stopped; j++) {
                 if (in_s[j]) continue;
                 if (++evals > CMCLP_SWAP_EVALS) {
                     *stopped = true;
@@ -364,7 +371,7 @@ static size_t glpk_nnz(const cc__fl *fl)
 
 /* The programme of the header through GLPK in flow form (y_e = w_i z_ij persons): the LP
  * relaxation (mip = false) or the integer optimum with its sites. */
-static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, double time_limit_s, const uint32_t *start, uint32_t start_q,
+static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, const double *obj, uint32_t p, bool mip, double time_limit_s, const uint32_t *start, uint32_t start_q,
                             double *value, double *bound, bool *proven, uint32_t *S_out, uint32_t *q_out)
 {
     const cc__fl *fl = c->fl;
@@ -383,18 +390,22 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
     /* columns: x_j (1..nc), y_e (nc+1 .. nc+np) */
     glp_add_cols(lp, (int)(nc + np));
     for (uint32_t j = 0; j < nc; j++) {
+        if (j >= c->nnew) { /* a capacitated existing site: open */
+            glp_set_col_bnds(lp, (int)j + 1, GLP_FX, 1.0, 1.0);
+            continue;
+        }
         glp_set_col_bnds(lp, (int)j + 1, GLP_DB, 0.0, 1.0);
         if (mip) glp_set_col_kind(lp, (int)j + 1, GLP_BV);
     }
     for (uint64_t e = 0; e < np; e++) {
         glp_set_col_bnds(lp, (int)(nc + e + 1), GLP_LO, 0.0, 0.0);
-        glp_set_obj_coef(lp, (int)(nc + e + 1), 1.0);
+        glp_set_obj_coef(lp, (int)(nc + e + 1), obj ? obj[e] : 1.0);
     }
     /* rows: 1 budget; 2..nd+1 demand; nd+2..nd+nc+1 capacity; then one per pair (y_e <= w_i x_j) */
     glp_add_rows(lp, (int)(1 + nd + nc + np));
     glp_set_row_bnds(lp, 1, GLP_UP, 0.0, (double)p);
     size_t nz = 0;
-    for (uint32_t j = 0; j < nc; j++) {
+    for (uint32_t j = 0; j < c->nnew; j++) {
         ++nz;
         ia[nz] = 1, ja[nz] = (int)j + 1, ar[nz] = 1.0;
     }
@@ -451,7 +462,7 @@ static cc_status cmclp_glpk(cc_ctx *ctx, const cf *c, uint32_t p, bool mip, doub
         if (proven) *proven = optimal;
         if (optimal) *bound = *value;
         uint32_t q = 0;
-        for (uint32_t j = 0; j < nc; j++)
+        for (uint32_t j = 0; j < c->nnew; j++)
             if (glp_mip_col_val(lp, (int)j + 1) > 0.5) S_out[q++] = j;
         *q_out = q;
     }
@@ -460,6 +471,22 @@ done:
     glp_delete_prob(lp);
     CC__FREE_ALL(ia, ja, ar);
     return st;
+}
+
+cc_status cc__cap_glpk(cc_ctx *ctx, const cc__fl *fl, const double *cap, uint32_t nnew, const double *obj, uint32_t p, bool mip, double time_limit_s,
+                       double *value, double *bound, bool *proven, uint32_t *S_out, uint32_t *q_out)
+{
+    cf c;
+    cc_status st = cf_init(ctx, fl, cap, nnew, &c);
+    if (st) return st;
+    st = cmclp_glpk(ctx, &c, obj, p, mip, time_limit_s, NULL, 0, value, bound, proven, S_out, q_out);
+    cf_free(&c);
+    return st;
+}
+
+size_t cc__cap_glpk_nonzeros(const cc__fl *fl)
+{
+    return glpk_nnz(fl);
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -473,7 +500,7 @@ static double online_bound(cf *c, const uint32_t *S, uint32_t q, uint32_t p, dou
 {
     double F = cf_value(c, S, q);
     uint32_t n = 0;
-    for (uint32_t j = 0; j < c->nc; j++)
+    for (uint32_t j = 0; j < c->nnew; j++)
         if (!c->open[j]) scratch[n++] = cf_gain(c, j);
     qsort(scratch, n, sizeof(double), cmp_desc);
     double b = F;
@@ -492,15 +519,19 @@ static cc_status check_params(cc_ctx *ctx, const cc_site_instance *in, const cc_
         if (!(in->capacity[j] >= 0) || !isfinite(in->capacity[j]))
             return cc__fail(ctx, CC_ERR_PARAM, "Candidate %u has capacity %g (parameter capacity_persons): capacities must be finite and not negative", j,
                             in->capacity[j]);
+    for (uint32_t k = 0; k < in->n_fixed; k++)
+        if (!in->fixed_capacity || !(in->fixed_capacity[k] >= 0) || !isfinite(in->fixed_capacity[k]))
+            return cc__fail(ctx, CC_ERR_PARAM, "Existing facility %u has capacity %g: capacities must be finite and not negative", k,
+                            in->fixed_capacity ? in->fixed_capacity[k] : NAN);
+    if (in->n_fixed && !in->fixed_first) return cc__fail(ctx, CC_ERR_PARAM, "The capacitated existing facilities lack their coverage sets");
     if (in->area) return cc__fail(ctx, CC_ERR_PARAM, "The capacitated model takes no per-area limits");
     if (pr->p > nc) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %u candidate sites", pr->p, nc);
     return CC_OK;
 }
 
-/* No p sites serve more than their p largest capacities, each capped by the people it reaches. */
-static double capacity_bound(const cc__fl *fl, const double *cap, uint32_t p, double *scratch)
+/* No p new sites add more than their p largest capacities, each capped by the people it reaches. */
+static double capacity_bound(const cc__fl *fl, const double *cap, uint32_t nc, uint32_t p, double *scratch)
 {
-    const uint32_t nc = fl->n_cand;
     for (uint32_t j = 0; j < nc; j++) {
         double reach = 0;
         for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) reach += fl->w[fl->dem[e]];
@@ -525,7 +556,7 @@ static cc_status exact_step(cc_ctx *ctx, cf *c, const cc__fl *fl, const cc_site_
                         glpk_nnz(fl), fl->n_cand, fl->n_dem, mip_max);
     double v, b;
     uint32_t q2 = 0;
-    cc_status st = cmclp_glpk(ctx, c, pr->p, true, pr->time_limit_s, S, *q, &v, &b, proven, S2, &q2);
+    cc_status st = cmclp_glpk(ctx, c, NULL, pr->p, true, pr->time_limit_s, S, *q, &v, &b, proven, S2, &q2);
     if (st) return st;
     double F2 = cf_value(c, S2, q2);
     if (F2 > *F + 1e-9 * (*F + 1)) { /* the exact answer is better: take it */
@@ -546,6 +577,7 @@ static cc_status exact_step(cc_ctx *ctx, cf *c, const cc__fl *fl, const cc_site_
 static void rank_sites(cf *c, const uint32_t *S, uint32_t q, uint8_t *in_s, cc__sol *si)
 {
     cf_reset(c);
+    cf_maxflow(c);
     for (uint32_t r = 0; r < q; r++) {
         uint32_t best = CC_INVALID_ID;
         double bg = -1;
@@ -565,14 +597,15 @@ static void rank_sites(cf *c, const uint32_t *S, uint32_t q, uint8_t *in_s, cc__
     }
 }
 
-/* The served population of each site in the final flow, and the people within reach of a site. */
+/* The served population of each site in the final flow, and the people within reach of a new or
+ * capacitated existing site. */
 static cc_status served_and_reach(cc_ctx *ctx, const cf *c, const cc__fl *fl, cc__sol *si, uint32_t q, double *reach)
 {
     uint8_t *hit = cc__calloc_array((size_t)fl->n_dem + 1, 1);
     if (!hit) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
-    for (uint32_t r = 0; r < q; r++) {
-        uint32_t j = si->sites[r];
-        si->served[r] = c->out[j];
+    for (uint32_t r = 0; r < q; r++) si->served[r] = c->out[si->sites[r]];
+    for (uint32_t j = 0; j < c->nc; j++) {
+        if (!c->open[j]) continue;
         for (uint64_t e = fl->first[j]; e < fl->first[j + 1]; e++) hit[fl->dem[e]] = 1;
     }
     *reach = 0;
@@ -584,7 +617,7 @@ static cc_status served_and_reach(cc_ctx *ctx, const cf *c, const cc__fl *fl, cc
 cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr, cc__sol **out)
 {
     *out = NULL;
-    const uint32_t nc = in->n_candidates;
+    const uint32_t nnew = in->n_candidates, nc = nnew + in->n_fixed; /* new candidates, then the capacitated existing sites */
     cc_status st = check_params(ctx, in, pr);
     if (st) return st;
     double t0 = cc__now();
@@ -594,7 +627,12 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     double *cap = NULL, *ub = NULL, *gain = NULL, *scratch = NULL;
     uint32_t *S = NULL, *S2 = NULL;
     uint8_t *in_s = NULL;
-    if ((st = cc__fl_reduce(ctx, nc, in->n_demand, in->first, in->demand, NULL, NULL, in->weight, in->covered, NULL, &fl))) return st;
+    uint64_t *first = NULL;
+    uint32_t *dem = NULL;
+    if ((st = cc__with_fixed(ctx, in, &first, &dem, NULL))) return st;
+    st = cc__fl_reduce(ctx, nc, in->n_demand, first ? first : in->first, first ? dem : in->demand, NULL, NULL, in->weight, in->covered, NULL, &fl);
+    CC__FREE_ALL(first, dem);
+    if (st) return st;
     double t_red = cc__now() - t0;
     cap = cc__malloc_array((size_t)nc + 1, sizeof(double));
     ub = cc__malloc_array((size_t)nc + 1, sizeof(double));
@@ -607,10 +645,12 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated model");
         goto out;
     }
-    for (uint32_t j = 0; j < nc; j++) cap[j] = in->capacity ? in->capacity[j] : pr->capacity_persons;
-    if ((st = cf_init(ctx, &fl, cap, &c))) goto out;
+    for (uint32_t j = 0; j < nnew; j++) cap[j] = in->capacity ? in->capacity[j] : pr->capacity_persons;
+    for (uint32_t j = nnew; j < nc; j++) cap[j] = in->fixed_capacity[j - nnew];
+    if ((st = cf_init(ctx, &fl, cap, nnew, &c))) goto out;
     double covered_before, total;
     cc__site_weights(in, true, &covered_before, &total);
+    const double F0 = cf_value(&c, NULL, 0); /* served by the capacitated existing sites alone */
     /* heuristic */
     double t1 = cc__now();
     uint32_t q = greedy(&c, pr->p, ub, S, gain);
@@ -625,7 +665,7 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     t1 = cc__now();
     double bound = online_bound(&c, S, q, pr->p, scratch);
     const char *method = "greedy-submodular";
-    double cb = capacity_bound(&fl, cap, pr->p, scratch);
+    double cb = F0 + capacity_bound(&fl, cap, nnew, pr->p, scratch);
     if (cb < bound) {
         bound = cb;
         method = "capacity";
@@ -633,7 +673,7 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     size_t lp_max = pr->lp_max_nonzeros ? pr->lp_max_nonzeros : 100000;
     if (bound - F > 1e-9 * (F + 1) && glpk_nnz(&fl) <= lp_max) {
         double v, b;
-        if ((st = cmclp_glpk(ctx, &c, pr->p, false, 60, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
+        if ((st = cmclp_glpk(ctx, &c, NULL, pr->p, false, 60, NULL, 0, &v, &b, NULL, NULL, NULL))) goto out;
         if (b < bound) {
             bound = b;
             method = "lp";
@@ -662,10 +702,11 @@ cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *in, const cc_site
     s->objective = covered_before + c.total;
     s->bound = covered_before + bound;
     s->objective_greedy = covered_before + Fg;
-    s->gap = bound - c.total <= 1e-9 * (bound + 1) ? 0.0 : c.total > 0 ? (bound - c.total) / c.total : INFINITY;
+    double gained = c.total - F0; /* the gap is measured on what the new sites add, as MCLP's */
+    s->gap = bound - c.total <= 1e-9 * (bound + 1) ? 0.0 : gained > 0 ? (bound - c.total) / gained : INFINITY;
     s->proven_optimal = s->gap == 0;
     s->bound_method = proven ? "mip" : method;
-    s->covered_before = covered_before;
+    s->covered_before = covered_before + F0; /* served before within capacity */
     s->total_weight = total;
     s->covered_share = total > 0 ? (covered_before + reach) / total : 0; /* within reach, capacity ignored */
     s->unserved_within = reach - c.total;

@@ -298,6 +298,19 @@ cc_status cc__sol_new(cc_ctx *ctx, const cc_site_params *pr, uint32_t q, uint32_
 cc_status cc__solve_mexclp_site(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
 /* The double standard model (dsm.c); the instance and weights are checked already. */
 cc_status cc__solve_dsm(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
+/* The candidates' pairs followed by those of the capacitated existing sites (inst->n_fixed): new
+ * arrays of n_candidates + n_fixed + 1 offsets, demand ids and (tms != NULL) times, or all NULL
+ * when there are none (use the instance's own). */
+cc_status cc__with_fixed(cc_ctx *ctx, const cc_site_instance *inst, uint64_t **first, uint32_t **dem, uint32_t **tms);
+/* The capacitated programme of cmclp.c through GLPK, with objective coefficient obj[e] per pair
+ * (persons assigned along pair e; NULL: 1) to maximise: candidates nnew.. of fl are open and
+ * outside the budget p. LP relaxation (mip false: *value = *bound = its optimum, INFINITY when it
+ * could not be solved) or branch and bound (sites into S_out, *q_out; *proven). */
+cc_status cc__cap_glpk(cc_ctx *ctx, const cc__fl *fl, const double *cap, uint32_t nnew, const double *obj, uint32_t p, bool mip, double time_limit_s,
+                       double *value, double *bound, bool *proven, uint32_t *S_out, uint32_t *q_out);
+size_t cc__cap_glpk_nonzeros(const cc__fl *fl);
+/* The capacitated p-median (cpmedian.c). */
+cc_status cc__solve_cpmedian(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
 /* The capacitated MCLP (cmclp.c); the instance and weights are checked already. */
 cc_status cc__solve_cmclp(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *pr, cc__sol **out);
 /* Population-weighted 90th percentile of the times under S, and the weight at or beyond the

@@ -31,6 +31,7 @@ const char *cc_site_model_name(cc_site_model m)
     case CC_SITE_MEXCLP: return "mexclp";
     case CC_SITE_CMCLP: return "cmclp";
     case CC_SITE_DSM: return "dsm";
+    case CC_SITE_CPMEDIAN: return "cpmedian";
     }
     return "unknown";
 }
@@ -169,16 +170,52 @@ void cc__site_weights(const cc_site_instance *in, bool count_covered, double *co
     *total = in->total_weight > 0 ? in->total_weight : wsum;
 }
 
+cc_status cc__with_fixed(cc_ctx *ctx, const cc_site_instance *in, uint64_t **first, uint32_t **dem, uint32_t **tms)
+{
+    *first = NULL;
+    *dem = NULL;
+    if (tms) *tms = NULL;
+    if (!in->n_fixed) return CC_OK;
+    const uint32_t nc = in->n_candidates, nf = in->n_fixed;
+    uint64_t nca = in->first[nc] - in->first[0], nfa = 0;
+    for (uint32_t k = 0; k < nf; k++) {
+        if (in->fixed_first[k + 1] < in->fixed_first[k]) return cc__fail(ctx, CC_ERR_PARAM, "The offsets of existing facility %u decrease", k);
+        nfa += in->fixed_first[k + 1] - in->fixed_first[k];
+    }
+    uint64_t n = nca + nfa;
+    uint64_t *f = cc__malloc_array((size_t)nc + nf + 1, sizeof(uint64_t));
+    uint32_t *d = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    uint32_t *t = tms ? cc__malloc_array(n ? n : 1, sizeof(uint32_t)) : NULL;
+    if (!f || !d || (tms && !t)) {
+        CC__FREE_ALL(f, d, t);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the capacitated existing facilities");
+    }
+    uint64_t e = 0;
+    for (uint32_t j = 0; j < nc + nf; j++) {
+        f[j] = e;
+        uint64_t a = j < nc ? in->first[j] : in->fixed_first[j - nc], b = j < nc ? in->first[j + 1] : in->fixed_first[j - nc + 1];
+        for (uint64_t k = a; k < b; k++, e++) {
+            d[e] = in->demand[k];
+            if (t) t[e] = in->time_ms[k];
+        }
+    }
+    f[nc + nf] = e;
+    *first = f;
+    *dem = d;
+    if (tms) *tms = t;
+    return CC_OK;
+}
+
 /* ---- entry ------------------------------------------------------------------------------------------ */
 
 static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_params *pr)
 {
     if (!in || !pr) return cc__fail(ctx, CC_ERR_PARAM, "No instance or parameters");
-    if ((unsigned)pr->model > CC_SITE_DSM) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
+    if ((unsigned)pr->model > CC_SITE_CPMEDIAN) return cc__fail(ctx, CC_ERR_PARAM, "Unknown siting model %d", (int)pr->model);
     if (in->n_candidates == 0) return cc__fail(ctx, CC_ERR_PARAM, "There are no candidate sites");
     if (!in->first || !in->weight || (!in->demand && in->first[in->n_candidates] > 0))
         return cc__fail(ctx, CC_ERR_PARAM, "The instance lacks its coverage sets or weights");
-    const bool timed = pr->model == CC_SITE_PMEDIAN || pr->model == CC_SITE_PCENTER;
+    const bool timed = pr->model == CC_SITE_PMEDIAN || pr->model == CC_SITE_PCENTER || pr->model == CC_SITE_CPMEDIAN;
     if (timed && (!in->time_ms || !in->base_time_ms))
         return cc__fail(ctx, CC_ERR_PARAM, "The %s model needs pair times and base times", cc_site_model_name(pr->model));
     for (uint32_t i = 0; i < in->n_demand; i++)
@@ -202,10 +239,54 @@ static cc_status check(cc_ctx *ctx, const cc_site_instance *in, const cc_site_pa
     return CC_OK;
 }
 
+/* MEXCLP, CMCLP and CPMEDIAN with a curve: each budget k = 1..curve_to solved on its own (heuristic
+ * and its own bound, no exact solve), then the answer for p; the curve is attached to it. */
+static cc_status solve_with_curve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out)
+{
+    const uint32_t n = params->curve_to;
+    double *co = cc__malloc_array(n, sizeof(double)), *cb = cc__malloc_array(n, sizeof(double));
+    cc_status st = CC_OK;
+    if (!co || !cb) {
+        CC__FREE_ALL(co, cb);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    for (uint32_t k = 1; k <= n && !st; k++) {
+        cc_site_params q = *params;
+        q.p = k;
+        q.curve_to = 0;
+        q.exact = false;
+        cc_site_solution *s = NULL;
+        cc__progress(ctx, "Solving the curve", (double)(k - 1) / n);
+        if (!(st = cc_site_solve(ctx, inst, &q, &s))) {
+            co[k - 1] = s->objective;
+            cb[k - 1] = s->bound;
+        }
+        cc_site_solution_destroy(s);
+    }
+    cc_site_params q = *params;
+    q.curve_to = 0;
+    if (!st) st = cc_site_solve(ctx, inst, &q, out);
+    if (st) {
+        CC__FREE_ALL(co, cb);
+        return st;
+    }
+    cc__sol *si = (cc__sol *)*out;
+    CC__FREE_ALL(si->cobj, si->cbound);
+    si->cobj = co;
+    si->cbound = cb;
+    si->pub.n_curve = n;
+    si->pub.curve_objective = co;
+    si->pub.curve_bound = cb;
+    return CC_OK;
+}
+
 cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site_params *params, cc_site_solution **out)
 {
     cc_status st;
     *out = NULL;
+    if (inst && params && params->curve_to &&
+        (params->model == CC_SITE_MEXCLP || params->model == CC_SITE_CMCLP || params->model == CC_SITE_CPMEDIAN))
+        return solve_with_curve(ctx, inst, params, out);
     if (inst && params && params->model == CC_SITE_MEXCLP) { /* its own solver (mexclp.c) */
         cc__sol *ms = NULL;
         if ((st = cc__solve_mexclp_site(ctx, inst, params, &ms))) return st;
@@ -223,6 +304,12 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
         cc__sol *ds = NULL;
         if ((st = cc__solve_dsm(ctx, inst, params, &ds))) return st;
         *out = &ds->pub;
+        return CC_OK;
+    }
+    if (params->model == CC_SITE_CPMEDIAN) { /* its own solver (cpmedian.c) */
+        cc__sol *cs = NULL;
+        if ((st = cc__solve_cpmedian(ctx, inst, params, &cs))) return st;
+        *out = &cs->pub;
         return CC_OK;
     }
     double t0 = cc__now();
@@ -262,6 +349,7 @@ cc_status cc_site_solve(cc_ctx *ctx, const cc_site_instance *inst, const cc_site
     case CC_SITE_MEXCLP:
     case CC_SITE_CMCLP:
     case CC_SITE_DSM: break; /* handled above */
+    case CC_SITE_CPMEDIAN: break; /* handled above */
     }
     if (st) goto out;
     si->pub.demand_classes = sv.fl.n_dem;

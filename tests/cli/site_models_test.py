@@ -405,6 +405,225 @@ def case_cmclp_field(tmp):
     expect_error(tmp, args, 3, bad_name, "served_persons", fac)
 
 
+def case_cmclp_existing(tmp):
+    """--capacity FIELD capacitates the existing facilities of --fixed-tiers that carry a value:
+    the county hospital (capacity 3,000) serves at most 3,000 of the people within 15 minutes,
+    one assignment over it and the new sites (so a new site gains the people the full hospital
+    cannot serve). GLPK's optimum equals an enumeration of every pair of candidates, each pair's
+    served population an independent transportation LP (scipy) over the hospital and the pair;
+    served_before is the hospital's 3,000 (not the capacity-blind coverage); the report shows it
+    as "before"."""
+    import itertools
+    T, C, H = 15, 20000, 3000
+    fac = os.path.join(tmp, "fac.csv")
+    with open(f"{DEMO}/facilities.csv") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["beds_persons"] = str(H) if r["tier"] == "county_hospital" else ""
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    out = os.path.join(tmp, "ce")
+    p = run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+             "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--model", "cmclp",
+             "--capacity", "beds_persons", "--site-capacity", str(C), "-p", "2", "--minutes", str(T), "--exact",
+             "--lang", "en", "--out", out])
+    check("proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
+    check(cap["capacitated_existing"] == 1, f"capacitated_existing {cap['capacitated_existing']}")
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    hosp = site_reach(tmp, "hosp", fixed_lonlat("county_hospital")[0], T)
+    blind = float(pop[hosp].sum())
+    check(blind > 2 * H, f"the hospital reaches {blind:.0f}: its capacity would not bind")
+    check(abs(cov["covered_before"] - blind) <= 1e-4 * blind, f"covered_before {cov['covered_before']} (capacity ignored) != {blind}")
+    check(abs(cap["served_before"] - H) < 1e-3, f"served_before {cap['served_before']}, the hospital's capacity is {H}")
+    with open(f"{DEMO}/facilities.csv") as f:
+        cands = [r for r in csv.DictReader(f) if r["tier"] == "township_health_centre"]
+    reach = {r["name"]: site_reach(tmp, f"c{k}", (float(r["lon"]), float(r["lat"])), T) for k, r in enumerate(cands)}
+    best = max(max_served(pop, [hosp, reach[a], reach[b]], [H, C, C]) for a, b in itertools.combinations(sorted(reach), 2))
+    check(abs(best - cap["served_after"]) <= 1e-4 * best + 0.01, f"enumeration {best:.3f}, carecircle served_after {cap['served_after']:.3f}")
+    check(abs(sol["objective"] - cap["served_after"]) < 1e-2, "objective != served_after")
+    gains = sum(x["population_gained"] for x in s["proposed_sites"])
+    check(abs(cap["served_before"] + gains - cap["served_after"]) < 1e-2, "served_before + gains != served_after")
+    check(abs(cap["served_after"] + cap["within_reach_beyond_capacity"] - cov["covered_after"]) < 1e-2, "served + beyond != covered after")
+    with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
+        html = f.read()
+    check(f"{H:,.0f}" in html and f"{blind:,.0f}" not in html, "report: before is served within capacity, not the capacity-blind coverage")
+    # an empty field leaves the hospital uncapacitated: the old figures
+    for r in rows:
+        r["beds_persons"] = ""
+    with open(fac, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    out2 = os.path.join(tmp, "ce2")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre", "--model", "cmclp",
+         "--capacity", "beds_persons", "--site-capacity", str(C), "-p", "2", "--minutes", str(T), "--quiet", "--out", out2])
+    s2 = summary(out2)
+    check(s2["capacity"]["capacitated_existing"] == 0 and abs(s2["capacity"]["served_before"] - blind) <= 1e-4 * blind,
+          "an empty capacity leaves the hospital uncapacitated")
+
+
+def site_times(tmp, name, lonlat):
+    """Minutes from every cell to one site (patient -> site), NaN where it is not reached, from an
+    independent `carecircle coverage` run on that site alone (its travel-time raster)."""
+    fac = os.path.join(tmp, f"{name}.csv")
+    write_facilities(fac, [lonlat])
+    out = os.path.join(tmp, f"covt-{name}")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--minutes", "60", "--out", out, "--quiet"])
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    b = ds.GetRasterBand(1)
+    t = b.ReadAsArray().astype(float)
+    nd = b.GetNoDataValue()
+    t[(t < 0) | (t == nd) if nd is not None else (t < 0)] = np.nan
+    return t
+
+
+def min_cost_saving(pop, base, times, caps):
+    """Person-minutes the sites save against everyone at the base time, capacities caps, fractional
+    assignment: the transportation LP solved by scipy (HiGHS), an independent computation."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+    cells = np.flatnonzero(pop.ravel() > 0)
+    w, b0 = pop.ravel()[cells], base.ravel()[cells]
+    pairs = []
+    for k, t in enumerate(times):
+        tc = t.ravel()[cells]
+        for c in np.flatnonzero(np.isfinite(tc) & (tc < b0)):
+            pairs.append((k, c, b0[c] - tc[c]))
+    if not pairs:
+        return 0.0
+    rows, cols, vals = [], [], []
+    for e, (k, c, _) in enumerate(pairs):
+        rows += [c, len(cells) + k]
+        cols += [e, e]
+        vals += [1.0, 1.0]
+    A = csr_matrix((vals, (rows, cols)), shape=(len(cells) + len(times), len(pairs)))
+    res = linprog(-np.array([p[2] for p in pairs]), A_ub=A, b_ub=np.concatenate([w, np.array(caps, dtype=float)]), bounds=(0, None),
+                  method="highs")
+    if res.status != 0:
+        raise Fail(f"linprog: {res.message}")
+    return float(-res.fun)
+
+
+def case_cpmedian_demo(tmp):
+    """--model cpmedian (capacity 20,000 per new site, binding): GLPK proves the answer, and an
+    enumeration of every pair of the 6 candidates, each pair's saving an independent transportation
+    LP (scipy) over travel times from single-site coverage runs (base: the county hospital, capped at
+    the 60-minute radius), finds the same optimum; no site serves more than its capacity; the mean
+    with capacities respected is above the capacity-blind one; reports name the saving (zh, en)."""
+    import itertools
+    C, R = 20000, 60
+    out = os.path.join(tmp, "cp")
+    p = run(demo(out, "--candidate-tiers", "township_health_centre", "--model", "cpmedian", "--site-capacity", str(C), "-p", "2", "--exact",
+                 "--lang", "zh,en"))
+    check("capacities respected" in p.stdout and "proven optimal" in p.stdout, p.stdout)
+    s = summary(out)
+    sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
+    check(s["model"] == "cpmedian" and sol["unit"] == "mean minutes, capacities respected" and sol["bound_kind"] == "lower", "model/unit")
+    check(sol["proven_optimal"] and abs(sol["objective"] - cap["mean_minutes_after"]) < 1e-3, "objective")
+    check(sol["bound"] <= sol["objective"] + 1e-6, "bound above the objective")
+    sites = s["proposed_sites"]
+    check(len(sites) == 2 and all(x["capacity_persons"] == C and x["population_served"] <= C + 1e-3 for x in sites), f"sites {sites}")
+    check(cap["mean_minutes_after"] > cap["mean_minutes_after_capacity_ignored"] + 0.1, "capacities do not bind: the test would not test them")
+    rows = {r["name"]: r for r in layer_rows(out, "proposed_sites")}
+    for x in sites:
+        check(rows[x["name"]]["capacity_persons"] == C, f"gpkg row {rows[x['name']]}")
+    pds = gdal.Open(f"{DEMO}/population.asc")
+    pop = pds.GetRasterBand(1).ReadAsArray().astype(float)
+    pop[pop < 0] = 0
+    th = site_times(tmp, "hosp", fixed_lonlat("county_hospital")[0])
+    base = np.where(np.isfinite(th), np.minimum(th, R), R)
+    with open(f"{DEMO}/facilities.csv") as f:
+        cands = [r for r in csv.DictReader(f) if r["tier"] == "township_health_centre"]
+    times = {r["name"]: site_times(tmp, f"c{k}", (float(r["lon"]), float(r["lat"]))) for k, r in enumerate(cands)}
+    w_access = cov["population_total"] - cov["population_no_road_access"]
+    mine = (cap["mean_minutes_before"] - cap["mean_minutes_after"]) * w_access
+    best, best_pair = -1, None
+    for a, b in itertools.combinations(sorted(times), 2):
+        v = min_cost_saving(pop, base, [times[a], times[b]], [C, C])
+        if v > best:
+            best, best_pair = v, {a, b}
+    check(abs(best - mine) <= 2e-4 * best + 1, f"enumeration saves {best:.1f} person-min with {best_pair}, carecircle {mine:.1f} with "
+          f"{[x['name'] for x in sites]}")
+    lp = min_cost_saving(pop, base, [times[x["name"]] for x in sites], [C, C])
+    check(abs(lp - mine) <= 2e-4 * lp + 1, f"the proposed pair saves {lp:.1f} person-min by the LP, carecircle says {mine:.1f}")
+    for lang, label in (("en", "capacities respected"), ("zh", "不超过容量")):
+        with open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8") as f:
+            check(label in f.read(), f"cpmedian report_{lang} says '{label}'")
+
+
+def case_capacity_scenario(tmp):
+    """A scenario's siting section runs cmclp and cp_median with site_capacity (the figures of the
+    same `site` command lines), echoes them in scenario.json; a capacitated model without a
+    capacity, or a capacity on another model, is one file:line:column error."""
+    extra = ("siting:\n  - {model: cmclp, budget: 2, threshold_min: 15, site_capacity: 20000,\n"
+             "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n"
+             "  - {model: cp_median, budget: 2, site_capacity: 20000,\n"
+             "     candidate_tiers: [township_health_centre], fixed_tiers: [county_hospital]}\n")
+    common = cli_test.village_args("site") + ["--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre",
+                                              "--site-capacity", "20000", "-p", "2"]
+    out, cli = cli_test.scenario_and_cli(tmp, extra, common + ["--model", "cmclp", "--minutes", "15"])
+    a, b = summary(os.path.join(out, "siting_1")), summary(cli)
+    check(a["model"] == "cmclp" and a["capacity"] == b["capacity"], f"scenario {a.get('capacity')} != CLI {b['capacity']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different sites (cmclp)")
+    cli2 = os.path.join(tmp, "cli-cp")
+    run(common + ["--model", "cpmedian", "--out", cli2, "--quiet"])
+    a, b = summary(os.path.join(out, "siting_2")), summary(cli2)
+    check(a["model"] == "cpmedian" and a["capacity"] == b["capacity"], f"scenario {a.get('capacity')} != CLI {b['capacity']}")
+    check([x["name"] for x in a["proposed_sites"]] == [x["name"] for x in b["proposed_sites"]], "different sites (cpmedian)")
+    with open(os.path.join(out, "scenario.json")) as f:
+        echo = json.load(f)["scenario"]["siting"]
+    check(echo[0]["site_capacity"] == 20000 and echo[1]["model"] == "cp_median", f"scenario.json siting: {echo}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: cmclp, budget: 2, threshold_min: 30}\n", name="bad.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check(f"{bad}:" in p.stderr and "<site_capacity>" in p.stderr, f"cmclp without capacity: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: p_median, budget: 2, site_capacity: 100}\n", name="bad2.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("cmclp and cp_median" in p.stderr, f"capacity on p_median: {p.stderr!r}")
+    bad = cli_test.demo_scenario(tmp, "siting:\n  {model: cp_median, budget: 2, site_capacity: -5}\n", name="bad3.yaml", maps=False)
+    p = run(["run", bad, "--check"], expect=3)
+    check("<siting.site_capacity>" in p.stderr, f"negative capacity: {p.stderr!r}")
+
+
+def case_capacity_curve(tmp):
+    """--curve K for cmclp, cpmedian and mexclp: coverage_curve.csv has p = 1..K, each point the
+    objective of a separate `-p k` run and its own bound on the right side (upper for cmclp and
+    mexclp, lower for cpmedian); row 0 is the figure before (served within capacity, expected)."""
+    cases = [("cmclp", ["--model", "cmclp", "--site-capacity", "20000", "--minutes", "15", "--candidate-tiers", "township_health_centre",
+                        "--max-subcentres", "3"], 3, "population_covered", True),
+             ("cpmedian", ["--model", "cpmedian", "--site-capacity", "20000", "--candidate-tiers", "township_health_centre"], 2,
+              "mean_minutes", False),
+             ("mexclp", ["--model", "mexclp", "--emergency", "--busy-fraction", "0.3", "--candidate-tiers", "township_health_centre"], 3,
+              "population_covered", True)]
+    for name, args, K, col, upper in cases:
+        out = os.path.join(tmp, f"curve-{name}")
+        run(demo(out, *args, "-p", str(K), "--curve", str(K)))
+        with open(os.path.join(out, "coverage_curve.csv")) as f:
+            rows = list(csv.DictReader(f))
+        pts = [r for r in rows if int(r["p"]) >= 1]
+        check([int(r["p"]) for r in pts] == list(range(1, K + 1)), f"{name}: curve rows {[r['p'] for r in rows]}")
+        s = summary(out)
+        if upper:
+            before = s["capacity"]["served_before"] if name == "cmclp" else s["availability"]["expected_covered_before"]
+            r0 = [r for r in rows if int(r["p"]) == 0]
+            check(r0 and abs(float(r0[0][col]) - before) < 0.01, f"{name}: row 0 {r0} != before {before}")
+        for r in pts:
+            k = int(r["p"])
+            v, b = float(r[col]), float(r["bound" if upper else "bound_minutes"])
+            check(b >= v - 1e-3 if upper else b <= v + 1e-4, f"{name} p={k}: bound {b} on the wrong side of {v}")
+            one = os.path.join(tmp, f"one-{name}-{k}")
+            run(demo(one, *args, "-p", str(k)))
+            sk = summary(one)["solution"]["objective"]
+            check(abs(sk - v) <= 1e-3 * max(1.0, abs(v)), f"{name} p={k}: curve {v}, separate run {sk}")
+
+
 def case_cmclp_bad(tmp):
     """Absurd capacitated parameters: one line naming the flag, exit 2, no output folder."""
     out = os.path.join(tmp, "bad-out")
@@ -414,8 +633,12 @@ def case_cmclp_bad(tmp):
     expect_error(tmp, demo(out, *base), 2, "--site-capacity")
     expect_error(tmp, demo(out, *base, "--site-capacity", "5000", "-p", "7", "--max-subcentres", "9"), 2, "-p", "6 candidate")
     expect_error(tmp, demo(out, "--candidate-tiers", "township_health_centre", "--site-capacity", "5000"), 2, "--site-capacity", "cmclp")
+    cp = ["--candidate-tiers", "township_health_centre", "--model", "cpmedian"]
+    expect_error(tmp, demo(out, *cp), 2, "--site-capacity", "cpmedian")
+    expect_error(tmp, demo(out, *cp, "--site-capacity", "-1"), 2, "--site-capacity")
+    expect_error(tmp, demo(out, *cp, "--site-capacity", "5000", "--capacity", "no_such_field"), 3, "no_such_field")
     p = run(["site", "--help"])
-    check("cmclp" in p.stdout and "--site-capacity" in p.stdout, "help text")
+    check("cmclp" in p.stdout and "cpmedian" in p.stdout and "--site-capacity" in p.stdout, "help text")
 
 
 def case_report_labels(tmp):

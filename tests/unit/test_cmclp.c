@@ -6,6 +6,8 @@
  *    its bound is never below the optimum; the served figures add up and respect the capacities;
  *  - per-candidate capacities (inst->capacity) and demand covered already;
  *  - with capacities above the population it is MCLP's optimum;
+ *  - capacitated existing facilities (inst->n_fixed): one flow over existing and new sites; GLPK
+ *    = brute force, the heuristic within its gap, covered_before = what the existing serve alone;
  *  - bad parameters are refused.
  */
 #include <math.h>
@@ -171,6 +173,73 @@ static void test_random(void **state)
     assert_true(equal >= n * 8 / 10);
 }
 
+/* Capacitated existing facilities: the instance has nc + nf sites in its sets, the last nf are
+ * existing (always open, capacities fcap); brute force over the nc new ones with the same dense
+ * maximum flow over all of them (an independent computation). */
+static void test_fixed_capacitated(void **state)
+{
+    (void)state;
+    int n = 0, equal = 0, helped = 0;
+    for (int k = 0; k < 120; k++) {
+        uint64_t seed = 7919ULL * (uint64_t)(k + 3), s = seed;
+        uint32_t nc = 3 + (uint32_t)(tu_rand(&s) % 6), nf = 1 + (uint32_t)(tu_rand(&s) % 3), nd = 10 + (uint32_t)(tu_rand(&s) % 20);
+        uint32_t p = 1 + (uint32_t)(tu_rand(&s) % 3);
+        if (p > nc) p = nc;
+        double C = 200 + (double)(tu_rand(&s) % 2000), radius = 0.2 + 0.3 * tu_uniform(&s);
+        inst A; /* all nc + nf sites, for the brute force */
+        make_inst(&A, seed, nc + nf, nd, radius, true, k % 4 == 2);
+        for (uint32_t j = 0; j < nc && k % 2; j++) A.cap[j] = C; /* half the cases: one capacity for every new site */
+        cc_site_instance in = A.in;
+        in.n_candidates = nc;
+        in.capacity = k % 2 ? NULL : A.cap;
+        in.n_fixed = nf;
+        in.fixed_first = A.first + nc;
+        in.fixed_capacity = A.cap + nc;
+        uint32_t fmask = ((1u << nf) - 1) << nc;
+        double base = served(&A, fmask, C) + covered_before(&A), opt = base;
+        for (uint32_t m = 0; m < (1u << nc); m++)
+            if ((uint32_t)__builtin_popcount(m) <= p) opt = fmax(opt, served(&A, m | fmask, C) + covered_before(&A));
+        cc_site_params pr = {.model = CC_SITE_CMCLP, .p = p, .capacity_persons = C};
+        cc_site_solution *h = NULL, *x = NULL;
+        if (cc_site_solve(ctx, &in, &pr, &h)) fail_msg("cc_site_solve: %s", cc_ctx_last_error(ctx));
+        pr.exact = true;
+        if (cc_site_solve(ctx, &in, &pr, &x)) fail_msg("cc_site_solve: %s", cc_ctx_last_error(ctx));
+        if (fabs(x->objective - opt) > tol(opt)) fail_msg("seed %llu: GLPK %.6f, brute force %.6f", (unsigned long long)seed, x->objective, opt);
+        for (int v = 0; v < 2; v++) {
+            const cc_site_solution *a = v ? x : h;
+            if (fabs(a->covered_before - base) > tol(base))
+                fail_msg("seed %llu: served before %.6f, recomputed %.6f", (unsigned long long)seed, a->covered_before, base);
+            uint32_t mask = 0;
+            double gsum = 0;
+            for (uint32_t r = 0; r < a->n_sites; r++) {
+                mask |= 1u << a->sites[r];
+                gsum += a->site_gain[r];
+                assert_true(a->sites[r] < nc);
+                assert_true(a->site_served[r] <= A.cap[a->sites[r]] + 1e-6);
+            }
+            assert_true(a->n_sites <= p);
+            double mine = served(&A, mask | fmask, C) + covered_before(&A);
+            if (fabs(mine - a->objective) > tol(mine))
+                fail_msg("seed %llu: reported %.6f, recomputed %.6f", (unsigned long long)seed, a->objective, mine);
+            assert_true(fabs(a->covered_before + gsum - a->objective) <= tol(a->objective));
+            if (a->bound < opt - tol(opt)) fail_msg("seed %llu: bound %.6f below the optimum %.6f", (unsigned long long)seed, a->bound, opt);
+            if (opt - a->objective > a->gap * (a->objective - a->covered_before) + tol(opt))
+                fail_msg("seed %llu: %.6f further from the optimum %.6f than its gap %.6f", (unsigned long long)seed, a->objective, opt, a->gap);
+        }
+        equal += fabs(h->objective - opt) <= tol(opt);
+        /* a new site took people an existing facility reached but could not serve */
+        helped += opt > base + 1e-6 && served(&A, fmask, C) < served(&A, ((1u << (nc + nf)) - 1), 1e18) - 1e-6;
+        cc_site_solution_destroy(h);
+        cc_site_solution_destroy(x);
+        inst_free(&A);
+        n++;
+    }
+    print_message("CMCLP with capacitated existing facilities: GLPK = brute force on %d; heuristic = optimum on %d; %d with over-full existing\n", n,
+                  equal, helped);
+    assert_true(equal >= n * 8 / 10);
+    assert_true(helped > 10);
+}
+
 /* Capacities above the whole population: the capacitated model is MCLP. */
 static void test_large_capacity_is_mclp(void **state)
 {
@@ -223,6 +292,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_large_capacity_is_mclp),
+        cmocka_unit_test(test_fixed_capacitated),
         cmocka_unit_test(test_bad_params),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
