@@ -17,6 +17,7 @@
 #include <cpl_error.h>
 #include <glib.h>
 #include <json-c/json.h>
+#include <cpl_conv.h>
 #include <cpl_string.h>
 
 #include "carecircle/cc_version.h"
@@ -398,9 +399,27 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
     const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST",
                           "NUM_THREADS=ALL_CPUS", NULL};
     if (!st && !cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
+    /* The COG driver computes the overviews into a temporary GeoTIFF ("<path>.ovr.tmp", next to
+     * the output, compressed with ZSTD), then writes the final file with the full-resolution
+     * bands and those overviews copied in, decompressed and compressed again (issue 19). Here
+     * that temporary file lives in /vsimem (CPL_TMPDIR, honoured by the driver's temporary
+     * names) and is left uncompressed: nothing but the COG itself touches the disk and every
+     * pixel is compressed once. The overviews are GDAL's own (same sizes, same nearest
+     * sampling), so the file's pixels are those of the earlier two-pass write. Thread-local
+     * options: other threads writing other rasters keep their own. */
+    char *old_tmp = NULL, *old_cmp = NULL;
+    const char *v;
+    if ((v = CPLGetThreadLocalConfigOption("CPL_TMPDIR", NULL))) old_tmp = CPLStrdup(v);
+    if ((v = CPLGetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL))) old_cmp = CPLStrdup(v);
+    CPLSetThreadLocalConfigOption("CPL_TMPDIR", "/vsimem");
+    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
     if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, cc__gdal_progress, ctx)))
         st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
                                   : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+    CPLSetThreadLocalConfigOption("CPL_TMPDIR", old_tmp);
+    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", old_cmp);
+    CPLFree(old_tmp);
+    CPLFree(old_cmp);
     if (out && cc__gdal_close(out) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     GDALClose(mem);
     cc__gdal_end(ctx);
