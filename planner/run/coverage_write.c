@@ -589,7 +589,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
-    if (cc__gdal_close(ds) && !st) st = cc__fail(c->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    st = cc__gpkg_close(c->ctx, ds, path, st);
     free(served);
     return st;
 }
