@@ -402,25 +402,22 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
     if (!st && !cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
     /* The COG driver computes the overviews into a temporary GeoTIFF ("<path>.ovr.tmp", next to
      * the output, compressed with ZSTD), then writes the final file with the full-resolution
-     * bands and those overviews copied in, decompressed and compressed again (issue 19). Here
-     * that temporary file lives in /vsimem (CPL_TMPDIR, honoured by the driver's temporary
-     * names) and is left uncompressed: nothing but the COG itself touches the disk and every
-     * pixel is compressed once. The overviews are GDAL's own (same sizes, same nearest
-     * sampling), so the file's pixels are those of the earlier two-pass write. Thread-local
-     * options: other threads writing other rasters keep their own. */
-    char *old_tmp = NULL, *old_cmp = NULL;
-    const char *v;
-    if ((v = CPLGetThreadLocalConfigOption("CPL_TMPDIR", NULL))) old_tmp = CPLStrdup(v);
-    if ((v = CPLGetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL))) old_cmp = CPLStrdup(v);
+     * bands and those overviews copied in (issue 19). Here that temporary file lives in /vsimem
+     * (CPL_TMPDIR, which the driver's temporary names honour): only the COG itself touches the
+     * disk. The overviews are GDAL's own, so the pixels are those of the earlier write. Not done:
+     * an uncompressed temporary (COG_TMP_COMPRESSION=NONE, 12 % less CPU) gives other pixels in
+     * the second and third overview levels, and overviews built on the MEM dataset (22 % less)
+     * round their sizes up (1270 rows: 635, 318, 159 instead of 635, 317, 158); see
+     * benchmarks/RESULTS.md. Thread-local: other threads writing other rasters keep theirs. */
+    char *old_tmp = NULL;
+    const char *v = CPLGetThreadLocalConfigOption("CPL_TMPDIR", NULL);
+    if (v) old_tmp = CPLStrdup(v);
     CPLSetThreadLocalConfigOption("CPL_TMPDIR", "/vsimem");
-    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
     if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, cc__gdal_progress, ctx)))
         st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
                                   : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
     CPLSetThreadLocalConfigOption("CPL_TMPDIR", old_tmp);
-    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", old_cmp);
     CPLFree(old_tmp);
-    CPLFree(old_cmp);
     if (out && cc__gdal_close(out) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     GDALClose(mem);
     cc__gdal_end(ctx);
