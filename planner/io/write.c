@@ -598,44 +598,56 @@ static void add_row(GString *sql, size_t head, size_t *rows)
     (*rows)++;
 }
 
+/* The boxes of the non-empty geometries of @p table, as the insert trigger would have computed
+ * them (GDAL's ST_MinX...), rounded as SQLite stores them: *out (caller frees), *n. */
+static cc_status read_boxes(cc_ctx *ctx, GDALDatasetH ds, const char *table, const char *col, rt_entry **out, size_t *n)
+{
+    rt_entry *e = NULL;
+    size_t cap = 0;
+    *n = 0;
+    const size_t before = cc__gdal_failures(ctx);
+    OGRLayerH r = GDALDatasetExecuteSQL(ds,
+        CPLSPrintf("SELECT fid, ST_MinX(\"%s\"), ST_MaxX(\"%s\"), ST_MinY(\"%s\"), ST_MaxY(\"%s\") FROM \"%s\" "
+                   "WHERE \"%s\" NOT NULL AND NOT ST_IsEmpty(\"%s\")", col, col, col, col, table, col, col), NULL, NULL);
+    if (!r) return cc__fail(ctx, CC_ERR_IO, "Unable to read the geometries of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    OGRFeatureH f;
+    cc_status st = CC_OK;
+    while (!st && (f = OGR_L_GetNextFeature(r))) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            rt_entry *ne = realloc(e, cap * sizeof(*e));
+            if (!ne) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
+            else e = ne;
+        }
+        if (!st) {
+            rt_entry *x = &e[(*n)++];
+            x->id = OGR_F_GetFID(f);
+            x->box[0] = rt_down(OGR_F_GetFieldAsDouble(f, 0));
+            x->box[1] = rt_up(OGR_F_GetFieldAsDouble(f, 1));
+            x->box[2] = rt_down(OGR_F_GetFieldAsDouble(f, 2));
+            x->box[3] = rt_up(OGR_F_GetFieldAsDouble(f, 3));
+        }
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, r);
+    if (!st && cc__gdal_failures(ctx) != before)
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to read the geometries of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    if (st) free(e);
+    *out = st ? NULL : e;
+    return st;
+}
+
 /* Pack the features' boxes of @p table into its (empty) R*Tree and restore the insert trigger. */
 static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, const char *col, const char *trig)
 {
     cc_status st = CC_OK;
     rt_entry *e = NULL, *up = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     char rt[600];
     snprintf(rt, sizeof(rt), "rtree_%s_%s", table, col);
     GString *sql = g_string_sized_new(1 << 16), *rid = g_string_sized_new(1 << 16), *par = g_string_sized_new(1 << 14);
     cc__gdal_begin(ctx);
-    /* the boxes, as the insert trigger would have computed them */
-    OGRLayerH r = GDALDatasetExecuteSQL(ds,
-        CPLSPrintf("SELECT fid, ST_MinX(\"%s\"), ST_MaxX(\"%s\"), ST_MinY(\"%s\"), ST_MaxY(\"%s\") FROM \"%s\" "
-                   "WHERE \"%s\" NOT NULL AND NOT ST_IsEmpty(\"%s\")", col, col, col, col, table, col, col), NULL, NULL);
-    if (!r) goto fail;
-    OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(r))) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4096;
-            rt_entry *ne = realloc(e, cap * sizeof(*e));
-            if (!ne) {
-                OGR_F_Destroy(f);
-                GDALDatasetReleaseResultSet(ds, r);
-                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
-                goto out;
-            }
-            e = ne;
-        }
-        e[n].id = OGR_F_GetFID(f);
-        e[n].box[0] = rt_down(OGR_F_GetFieldAsDouble(f, 0));
-        e[n].box[1] = rt_up(OGR_F_GetFieldAsDouble(f, 1));
-        e[n].box[2] = rt_down(OGR_F_GetFieldAsDouble(f, 2));
-        e[n].box[3] = rt_up(OGR_F_GetFieldAsDouble(f, 3));
-        n++;
-        OGR_F_Destroy(f);
-    }
-    GDALDatasetReleaseResultSet(ds, r);
-    if (cc__gdal_failures(ctx)) goto fail;
+    if ((st = read_boxes(ctx, ds, table, col, &e, &n))) goto out;
     char *len = sql_string(ds, CPLSPrintf("SELECT length(data) FROM \"%s_node\" WHERE nodeno = 1", rt));
     size_t node_size = len ? (size_t)strtoul(len, NULL, 10) : 0;
     free(len);
