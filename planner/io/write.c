@@ -475,17 +475,20 @@ static bool sql_run(cc_ctx *ctx, GDALDatasetH ds, const char *sql)
     return cc__gdal_failures(ctx) == before;
 }
 
-/* The first column of the first row of @p sql as a new string (NULL: no row or a failure). */
-static char *sql_string(GDALDatasetH ds, const char *sql)
+/* The first column of the first row of @p sql as a new string in *out: CC_ERR_IO (no message)
+ * when there is none, CC_ERR_NOMEM (reported) when it cannot be copied. */
+static cc_status sql_string(cc_ctx *ctx, GDALDatasetH ds, const char *sql, char **out)
 {
-    char *out = NULL;
+    *out = NULL;
     OGRLayerH r = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
-    if (!r) return NULL;
+    if (!r) return CC_ERR_IO;
     OGRFeatureH f = OGR_L_GetNextFeature(r);
-    if (f && OGR_F_GetFieldCount(f) > 0 && OGR_F_IsFieldSetAndNotNull(f, 0)) out = cc__strdup(OGR_F_GetFieldAsString(f, 0));
+    bool have = f && OGR_F_GetFieldCount(f) > 0 && OGR_F_IsFieldSetAndNotNull(f, 0);
+    if (have) *out = cc__strdup(OGR_F_GetFieldAsString(f, 0));
     if (f) OGR_F_Destroy(f);
     GDALDatasetReleaseResultSet(ds, r);
-    return out;
+    if (have && !*out) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    return have ? CC_OK : CC_ERR_IO;
 }
 
 /* The index of @p table starts empty; its insert trigger waits in PENDING_TABLE until
@@ -499,7 +502,14 @@ static cc_status index_prepare(cc_ctx *ctx, GDALDatasetH ds, const char *table, 
     if (!sql_run(ctx, ds, q)) goto fail;
     CPLFree(q);
     q = CPLStrdup(CPLSPrintf("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'rtree_%s_%s_insert'", table, col));
-    if (!(trig = sql_string(ds, q))) goto fail;
+    /* copied with GDAL's allocator, like the SQL text: this step's only failure is GDAL's, so
+     * that a caller of cc__gpkg_layer (NULL: an I/O error) reports it rightly */
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, q, NULL, NULL);
+    OGRFeatureH f = r ? OGR_L_GetNextFeature(r) : NULL;
+    if (f && OGR_F_IsFieldSetAndNotNull(f, 0)) trig = CPLStrdup(OGR_F_GetFieldAsString(f, 0));
+    if (f) OGR_F_Destroy(f);
+    if (r) GDALDatasetReleaseResultSet(ds, r);
+    if (!trig) goto fail;
     if (!sql_run(ctx, ds, "CREATE TEMP TABLE IF NOT EXISTS cc_rtree_pending(tbl TEXT, col TEXT, trig TEXT)")) goto fail;
     CPLFree(q);
     q = CPLStrdup(CPLSPrintf("DROP TRIGGER \"rtree_%s_%s_insert\"", table, col));
@@ -515,7 +525,7 @@ fail:
 out:
     cc__gdal_end(ctx);
     CPLFree(q);
-    free(trig);
+    CPLFree(trig);
     return st;
 }
 
@@ -648,7 +658,9 @@ static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, con
     GString *sql = g_string_sized_new(1 << 16), *rid = g_string_sized_new(1 << 16), *par = g_string_sized_new(1 << 14);
     cc__gdal_begin(ctx);
     if ((st = read_boxes(ctx, ds, table, col, &e, &n))) goto out;
-    char *len = sql_string(ds, CPLSPrintf("SELECT length(data) FROM \"%s_node\" WHERE nodeno = 1", rt));
+    char *len = NULL;
+    if ((st = sql_string(ctx, ds, CPLSPrintf("SELECT length(data) FROM \"%s_node\" WHERE nodeno = 1", rt), &len)) == CC_ERR_NOMEM) goto out;
+    st = CC_OK;
     size_t node_size = len ? (size_t)strtoul(len, NULL, 10) : 0;
     free(len);
     if (node_size < 4 + 2 * 24) goto fail;
