@@ -57,8 +57,8 @@ CC_API bool cc_scenario_has_siting(const cc_scenario *s);
 CC_API cc_status cc_scenario_to_json(cc_ctx *ctx, const cc_scenario *s, char **out);
 
 /** Content hash (SHA-256, 64 hex digits and NUL in @p hex) of the resolved scenario, the
- *  carecircle version and the bytes of every input file (all files GDAL lists for a dataset,
- *  e.g. a shapefile's .shp/.shx/.dbf/.prj). @p hashable is set false when an input cannot be
+ *  carecircle version and the SHA-256 of the bytes of every input file (all files GDAL lists for
+ *  a dataset, e.g. a shapefile's .shp/.shx/.dbf/.prj). @p hashable is set false when an input cannot be
  *  hashed (a PostGIS connection): such a scenario is never considered unchanged.
  *  @return CC_OK, CC_ERR_IO, CC_ERR_NOMEM. Thread-safe with one ctx per thread. @since 0.2 */
 CC_API cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool *hashable);

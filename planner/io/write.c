@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <cpl_error.h>
 #include <glib.h>
 #include <json-c/json.h>
+#include <cpl_conv.h>
 #include <cpl_string.h>
 
 #include "carecircle/cc_version.h"
@@ -418,9 +420,24 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
     const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST",
                           "NUM_THREADS=ALL_CPUS", NULL};
     if (!st && !cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
+    /* The COG driver computes the overviews into a temporary GeoTIFF ("<path>.ovr.tmp", next to
+     * the output, compressed with ZSTD), then writes the final file with the full-resolution
+     * bands and those overviews copied in (issue 19). Here that temporary file lives in /vsimem
+     * (CPL_TMPDIR, which the driver's temporary names honour): only the COG itself touches the
+     * disk. The overviews are GDAL's own, so the pixels are those of the earlier write. Not done:
+     * an uncompressed temporary (COG_TMP_COMPRESSION=NONE, 12 % less CPU) gives other pixels in
+     * the second and third overview levels, and overviews built on the MEM dataset (22 % less)
+     * round their sizes up (1270 rows: 635, 318, 159 instead of 635, 317, 158); see
+     * benchmarks/RESULTS.md. Thread-local: other threads writing other rasters keep theirs. */
+    char *old_tmp = NULL;
+    const char *v = CPLGetThreadLocalConfigOption("CPL_TMPDIR", NULL);
+    if (v) old_tmp = CPLStrdup(v);
+    CPLSetThreadLocalConfigOption("CPL_TMPDIR", "/vsimem");
     if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, cc__gdal_progress, ctx)))
         st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
                                   : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+    CPLSetThreadLocalConfigOption("CPL_TMPDIR", old_tmp);
+    CPLFree(old_tmp);
     if (out && cc__gdal_close(out) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     GDALClose(mem);
     cc__gdal_end(ctx);
@@ -434,15 +451,357 @@ bool cc__gdal_close(GDALDatasetH ds)
     return CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal;
 }
 
+static bool sql_run(cc_ctx *ctx, GDALDatasetH ds, const char *sql);
+
 GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path)
 {
     cc__gdal_init();
     cc__gdal_begin(ctx);
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    /* the spatial indexes waiting for cc__gpkg_close (see index_prepare) */
+    if (ds && !sql_run(ctx, ds, "CREATE TEMP TABLE IF NOT EXISTS cc_rtree_pending(tbl TEXT, col TEXT, trig TEXT)")) {
+        GDALClose(ds);
+        ds = NULL;
+    }
     cc__gdal_end(ctx);
     if (!ds) cc__fail(ctx, CC_ERR_IO, "Unable to create GeoPackage '%s': %s", path, cc__gdal_msg(ctx));
     return ds;
+}
+
+/* ---- GeoPackage spatial indexes, bulk-loaded (issue 19) ------------------------------------------
+ * A GeoPackage layer's spatial index is an SQLite R*Tree (rtree_<table>_<column>) kept in step by
+ * triggers. GDAL 3.6 fills it at close with one INSERT per feature, each a top-down R*Tree
+ * insertion: 0.4 s of CPU for Comoros' 44,000 uncovered cells, more than all the inserts of the
+ * features. Here the index is created empty by GDAL itself (SQL function CreateSpatialIndex: the
+ * virtual table, its triggers, the gpkg_extensions row), its insert trigger is set aside while
+ * the features go in, and at close the tree is packed bottom-up (Sort-Tile-Recursive, Leutenegger,
+ * Lopez & Edgington 1997) straight into the R*Tree's node, rowid and parent tables, in SQLite's
+ * node format (rtree.c: 2-byte depth in the root, 2-byte cell count, cells of a 64-bit id and
+ * four 32-bit floats, big-endian; minima rounded down and maxima up as SQLite rounds them); then
+ * the insert trigger comes back. The boxes are read with GDAL's own ST_MinX... (what the trigger
+ * would have stored). SQLite's rtreecheck() accepts the result (tests/cli/output_test.py). The
+ * pending tables and their insert triggers are listed in a TEMP table of the connection, so that
+ * nothing of it reaches the file. */
+
+#define PENDING_TABLE "temp.cc_rtree_pending"
+
+/* Run one SQL statement; false when GDAL reported a failure. */
+static bool sql_run(cc_ctx *ctx, GDALDatasetH ds, const char *sql)
+{
+    size_t before = cc__gdal_failures(ctx);
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (r) GDALDatasetReleaseResultSet(ds, r);
+    return cc__gdal_failures(ctx) == before;
+}
+
+/* The first column of the first row of @p sql as a new string in *out: CC_ERR_IO (no message)
+ * when there is none, CC_ERR_NOMEM (reported) when it cannot be copied. */
+static cc_status sql_string(cc_ctx *ctx, GDALDatasetH ds, const char *sql, char **out)
+{
+    *out = NULL;
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (!r) return CC_ERR_IO;
+    OGRFeatureH f = OGR_L_GetNextFeature(r);
+    bool have = f && OGR_F_GetFieldCount(f) > 0 && OGR_F_IsFieldSetAndNotNull(f, 0);
+    if (have) *out = cc__strdup(OGR_F_GetFieldAsString(f, 0));
+    if (f) OGR_F_Destroy(f);
+    GDALDatasetReleaseResultSet(ds, r);
+    if (have && !*out) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    return have ? CC_OK : CC_ERR_IO;
+}
+
+/* The index of @p table starts empty; its insert trigger waits in PENDING_TABLE until
+ * cc__gpkg_close. */
+static cc_status index_prepare(cc_ctx *ctx, GDALDatasetH ds, const char *table, const char *col)
+{
+    char *q = NULL, *trig = NULL;
+    cc_status st = CC_OK;
+    cc__gdal_begin(ctx);
+    q = CPLStrdup(CPLSPrintf("SELECT CreateSpatialIndex('%s', '%s')", table, col));
+    if (!sql_run(ctx, ds, q)) goto fail;
+    CPLFree(q);
+    q = CPLStrdup(CPLSPrintf("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'rtree_%s_%s_insert'", table, col));
+    /* copied with GDAL's allocator, like the SQL text: this step's only failure is GDAL's, so
+     * that a caller of cc__gpkg_layer (NULL: an I/O error) reports it rightly */
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, q, NULL, NULL);
+    OGRFeatureH f = r ? OGR_L_GetNextFeature(r) : NULL;
+    if (f && OGR_F_IsFieldSetAndNotNull(f, 0)) trig = CPLStrdup(OGR_F_GetFieldAsString(f, 0));
+    if (f) OGR_F_Destroy(f);
+    if (r) GDALDatasetReleaseResultSet(ds, r);
+    if (!trig) goto fail;
+    if (!sql_run(ctx, ds, "CREATE TEMP TABLE IF NOT EXISTS cc_rtree_pending(tbl TEXT, col TEXT, trig TEXT)")) goto fail;
+    CPLFree(q);
+    q = CPLStrdup(CPLSPrintf("DROP TRIGGER \"rtree_%s_%s_insert\"", table, col));
+    if (!sql_run(ctx, ds, q)) goto fail;
+    char *lit = CPLEscapeString(trig, -1, CPLES_SQL); /* quotes doubled */
+    CPLFree(q);
+    q = CPLStrdup(CPLSPrintf("INSERT INTO " PENDING_TABLE " VALUES ('%s', '%s', '%s')", table, col, lit));
+    CPLFree(lit);
+    if (!sql_run(ctx, ds, q)) goto fail;
+    goto out;
+fail:
+    st = cc__fail(ctx, CC_ERR_IO, "Unable to create the spatial index of layer <%s>: %s", table, cc__gdal_msg(ctx));
+out:
+    cc__gdal_end(ctx);
+    CPLFree(q);
+    CPLFree(trig);
+    return st;
+}
+
+/* One entry of the tree: a feature (leaves) or a node (above), its box as SQLite stores it. */
+typedef struct rt_entry {
+    int64_t id;
+    float box[4]; /* minx, maxx, miny, maxy */
+} rt_entry;
+
+/* SQLite's rtreeValueDown / rtreeValueUp: the nearest float below (above) a double. */
+static float rt_down(double d)
+{
+    float f = (float)d;
+    if (f > d) f = (float)(d * (d < 0 ? 1.0 + 1.0 / 8388608.0 : 1.0 - 1.0 / 8388608.0));
+    return f;
+}
+
+static float rt_up(double d)
+{
+    float f = (float)d;
+    if (f < d) f = (float)(d * (d < 0 ? 1.0 - 1.0 / 8388608.0 : 1.0 + 1.0 / 8388608.0));
+    return f;
+}
+
+static int rt_cmp_x(const void *a, const void *b)
+{
+    const rt_entry *p = a, *q = b;
+    float x = p->box[0] + p->box[1], y = q->box[0] + q->box[1];
+    return x < y ? -1 : x > y ? 1 : (p->id > q->id) - (p->id < q->id);
+}
+
+static int rt_cmp_y(const void *a, const void *b)
+{
+    const rt_entry *p = a, *q = b;
+    float x = p->box[2] + p->box[3], y = q->box[2] + q->box[3];
+    return x < y ? -1 : x > y ? 1 : (p->id > q->id) - (p->id < q->id);
+}
+
+static void put_be(GString *hex, uint64_t v, int bytes)
+{
+    static const char d[] = "0123456789ABCDEF";
+    for (int i = bytes - 1; i >= 0; i--) {
+        unsigned b = (unsigned)(v >> (8 * i)) & 0xff;
+        g_string_append_c(hex, d[b >> 4]);
+        g_string_append_c(hex, d[b & 15]);
+    }
+}
+
+/* Node @p no holding @p n entries as an SQL row "(no, X'...')" of @p node_size bytes. */
+static void node_row(GString *sql, int64_t no, int depth, const rt_entry *e, size_t n, size_t node_size)
+{
+    g_string_append_printf(sql, "(%" PRId64 ",X'", no);
+    put_be(sql, no == 1 ? (uint64_t)depth : 0, 2);
+    put_be(sql, n, 2);
+    for (size_t i = 0; i < n; i++) {
+        put_be(sql, (uint64_t)e[i].id, 8);
+        for (int k = 0; k < 4; k++) {
+            uint32_t u;
+            memcpy(&u, &e[i].box[k], 4);
+            put_be(sql, u, 4);
+        }
+    }
+    for (size_t b = 4 + 24 * n; b < node_size; b++) g_string_append(sql, "00");
+    g_string_append(sql, "')");
+}
+
+/* Flush @p sql (an INSERT with rows) when it holds @p rows rows or @p force. */
+static bool flush_rows(cc_ctx *ctx, GDALDatasetH ds, GString *sql, size_t head, size_t *rows, bool force)
+{
+    if (!*rows || (!force && *rows < 500)) return true;
+    bool ok = sql_run(ctx, ds, sql->str);
+    g_string_truncate(sql, head);
+    *rows = 0;
+    return ok;
+}
+
+static void add_row(GString *sql, size_t head, size_t *rows)
+{
+    if (sql->len > head) g_string_append_c(sql, ',');
+    (*rows)++;
+}
+
+/* The boxes of the non-empty geometries of @p table, as the insert trigger would have computed
+ * them (GDAL's ST_MinX...), rounded as SQLite stores them: *out (caller frees), *n. */
+static cc_status read_boxes(cc_ctx *ctx, GDALDatasetH ds, const char *table, const char *col, rt_entry **out, size_t *n)
+{
+    rt_entry *e = NULL;
+    size_t cap = 0;
+    *n = 0;
+    const size_t before = cc__gdal_failures(ctx);
+    OGRLayerH r = GDALDatasetExecuteSQL(ds,
+        CPLSPrintf("SELECT fid, ST_MinX(\"%s\"), ST_MaxX(\"%s\"), ST_MinY(\"%s\"), ST_MaxY(\"%s\") FROM \"%s\" "
+                   "WHERE \"%s\" NOT NULL AND NOT ST_IsEmpty(\"%s\")", col, col, col, col, table, col, col), NULL, NULL);
+    if (!r) return cc__fail(ctx, CC_ERR_IO, "Unable to read the geometries of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    OGRFeatureH f;
+    cc_status st = CC_OK;
+    while (!st && (f = OGR_L_GetNextFeature(r))) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            rt_entry *ne = realloc(e, cap * sizeof(*e));
+            if (!ne) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
+            else e = ne;
+        }
+        if (!st) {
+            rt_entry *x = &e[(*n)++];
+            x->id = OGR_F_GetFID(f);
+            x->box[0] = rt_down(OGR_F_GetFieldAsDouble(f, 0));
+            x->box[1] = rt_up(OGR_F_GetFieldAsDouble(f, 1));
+            x->box[2] = rt_down(OGR_F_GetFieldAsDouble(f, 2));
+            x->box[3] = rt_up(OGR_F_GetFieldAsDouble(f, 3));
+        }
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, r);
+    if (!st && cc__gdal_failures(ctx) != before)
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to read the geometries of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    if (st) free(e);
+    *out = st ? NULL : e;
+    return st;
+}
+
+/* Pack the features' boxes of @p table into its (empty) R*Tree and restore the insert trigger. */
+static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, const char *col, const char *trig)
+{
+    cc_status st = CC_OK;
+    rt_entry *e = NULL, *up = NULL;
+    size_t n = 0;
+    char rt[600];
+    snprintf(rt, sizeof(rt), "rtree_%s_%s", table, col);
+    GString *sql = g_string_sized_new(1 << 16), *rid = g_string_sized_new(1 << 16), *par = g_string_sized_new(1 << 14);
+    cc__gdal_begin(ctx);
+    if ((st = read_boxes(ctx, ds, table, col, &e, &n))) goto out;
+    char *len = NULL;
+    if ((st = sql_string(ctx, ds, CPLSPrintf("SELECT length(data) FROM \"%s_node\" WHERE nodeno = 1", rt), &len)) == CC_ERR_NOMEM) goto out;
+    st = CC_OK;
+    size_t node_size = len ? (size_t)strtoul(len, NULL, 10) : 0;
+    free(len);
+    if (node_size < 4 + 2 * 24) goto fail;
+    const size_t m = (node_size - 4) / 24; /* cells a node holds */
+    if (n > 0) {
+        /* level by level: STR-pack the entries into nodes, the nodes' boxes become the next level */
+        const size_t head = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_node\" VALUES ", rt);
+        const size_t rhead = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_rowid\" VALUES ", rt);
+        const size_t phead = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_parent\" VALUES ", rt);
+        g_string_printf(sql, "INSERT INTO \"%s_node\" VALUES ", rt);
+        g_string_printf(rid, "INSERT INTO \"%s_rowid\" VALUES ", rt);
+        g_string_printf(par, "INSERT INTO \"%s_parent\" VALUES ", rt);
+        size_t rows = 0, rrows = 0, prows = 0;
+        int64_t next_no = 2;
+        int depth = 0;
+        if (!sql_run(ctx, ds, CPLSPrintf("DELETE FROM \"%s_node\"", rt))) goto fail;
+        /* the depth is known once the levels are: count them first */
+        int levels = 1;
+        for (size_t k = n; k > m; k = (k + m - 1) / m) levels++;
+        if (!(up = cc__malloc_array((n + m - 1) / m, sizeof(*up)))) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
+            goto out;
+        }
+        for (size_t cnt = n;; depth++) {
+            const bool root = cnt <= m;
+            size_t nodes = 0;
+            if (!root) { /* Sort-Tile-Recursive: vertical slices by x, runs of m by y within each */
+                size_t leaves = (cnt + m - 1) / m, s = (size_t)ceil(sqrt((double)leaves)), slice = s * m;
+                qsort(e, cnt, sizeof(*e), rt_cmp_x);
+                for (size_t a = 0; a < cnt; a += slice) qsort(e + a, cnt - a < slice ? cnt - a : slice, sizeof(*e), rt_cmp_y);
+            }
+            for (size_t a = 0; a < cnt; a += m) {
+                size_t k = cnt - a < m ? cnt - a : m;
+                int64_t no = root ? 1 : next_no++;
+                rt_entry *u = &up[nodes++];
+                u->id = no;
+                u->box[0] = u->box[2] = INFINITY;
+                u->box[1] = u->box[3] = -INFINITY;
+                for (size_t i = a; i < a + k; i++) {
+                    u->box[0] = fminf(u->box[0], e[i].box[0]);
+                    u->box[1] = fmaxf(u->box[1], e[i].box[1]);
+                    u->box[2] = fminf(u->box[2], e[i].box[2]);
+                    u->box[3] = fmaxf(u->box[3], e[i].box[3]);
+                    GString *g = depth == 0 ? rid : par;
+                    size_t *gr = depth == 0 ? &rrows : &prows;
+                    add_row(g, depth == 0 ? rhead : phead, gr);
+                    g_string_append_printf(g, "(%" PRId64 ",%" PRId64 ")", e[i].id, no);
+                    if (!flush_rows(ctx, ds, g, depth == 0 ? rhead : phead, gr, false)) goto fail;
+                }
+                add_row(sql, head, &rows);
+                node_row(sql, no, levels - 1, e + a, k, node_size);
+                if (!flush_rows(ctx, ds, sql, head, &rows, false)) goto fail;
+            }
+            if (root) break;
+            memcpy(e, up, nodes * sizeof(*e));
+            cnt = nodes;
+        }
+        if (!flush_rows(ctx, ds, sql, head, &rows, true) || !flush_rows(ctx, ds, rid, rhead, &rrows, true) ||
+            !flush_rows(ctx, ds, par, phead, &prows, true))
+            goto fail;
+    }
+    if (!sql_run(ctx, ds, trig)) goto fail;
+    if (!sql_run(ctx, ds, CPLSPrintf("DELETE FROM " PENDING_TABLE " WHERE tbl = '%s'", table))) goto fail;
+    goto out;
+fail:
+    st = cc__fail(ctx, CC_ERR_IO, "Unable to build the spatial index of layer <%s>: %s", table, cc__gdal_msg(ctx));
+out:
+    cc__gdal_end(ctx);
+    g_string_free(sql, TRUE);
+    g_string_free(rid, TRUE);
+    g_string_free(par, TRUE);
+    free(e);
+    free(up);
+    return st;
+}
+
+cc_status cc__gpkg_close(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc_status st)
+{
+    if (!ds) return st;
+    if (!st) {
+        /* the pending indexes, in one transaction */
+        size_t np = 0;
+        char **tbl = NULL, **col = NULL, **trig = NULL;
+        cc__gdal_begin(ctx);
+        OGRLayerH r = GDALDatasetExecuteSQL(ds, "SELECT tbl, col, trig FROM " PENDING_TABLE, NULL, NULL);
+        OGRFeatureH f;
+        while (r && (f = OGR_L_GetNextFeature(r))) {
+            char **a = realloc(tbl, (np + 1) * sizeof(char *)), **b = a ? realloc(col, (np + 1) * sizeof(char *)) : NULL,
+                 **c = b ? realloc(trig, (np + 1) * sizeof(char *)) : NULL;
+            if (a) tbl = a;
+            if (b) col = b;
+            if (c) trig = c;
+            if (c) {
+                tbl[np] = cc__strdup(OGR_F_GetFieldAsString(f, 0));
+                col[np] = cc__strdup(OGR_F_GetFieldAsString(f, 1));
+                trig[np] = cc__strdup(OGR_F_GetFieldAsString(f, 2));
+                np++;
+            }
+            OGR_F_Destroy(f);
+            if (!c || !tbl[np - 1] || !col[np - 1] || !trig[np - 1]) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            if (st) break;
+        }
+        if (r) GDALDatasetReleaseResultSet(ds, r);
+        cc__gdal_end(ctx);
+        bool tx = np && !st && GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
+        for (size_t i = 0; i < np && !st; i++) st = index_load(ctx, ds, tbl[i], col[i], trig[i]);
+        if (tx && !st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+            st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+        else if (tx && st)
+            GDALDatasetRollbackTransaction(ds);
+        for (size_t i = 0; i < np; i++) {
+            free(tbl[i]);
+            free(col[i]);
+            free(trig[i]);
+        }
+        free(tbl);
+        free(col);
+        free(trig);
+    }
+    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
+    return st;
 }
 
 OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *work_wkt,
@@ -451,12 +810,14 @@ OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbG
     OGRSpatialReferenceH srs = work_wkt ? cc__srs_from_wkt(work_wkt) : NULL;
     char desc[512];
     snprintf(desc, sizeof(desc), "DESCRIPTION=%s", description ? description : "");
-    const char *opts[] = {"SPATIAL_INDEX=YES", desc, NULL};
+    /* the spatial index is made here, empty, and packed by cc__gpkg_close */
+    const char *opts[] = {"SPATIAL_INDEX=NO", desc, NULL};
     cc__gdal_begin(ctx);
     OGRLayerH lyr = GDALDatasetCreateLayer(ds, name, srs, type, (char **)opts);
     cc__gdal_end(ctx);
     if (srs) OSRDestroySpatialReference(srs);
     if (!lyr) cc__fail(ctx, CC_ERR_IO, "Unable to create layer <%s>: %s", name, cc__gdal_msg(ctx));
+    if (lyr && type != wkbNone && index_prepare(ctx, ds, name, OGR_L_GetGeometryColumn(lyr))) return NULL;
     return lyr;
 }
 

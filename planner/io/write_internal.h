@@ -53,6 +53,11 @@ GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path);
 OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbGeometryType type, const char *work_wkt,
                          const char *description);
 cc_status cc__add_field(cc_ctx *ctx, OGRLayerH lyr, const char *name, OGRFieldType type);
+/* Close a GeoPackage made with cc__gpkg_create: the spatial indexes of its layers are packed
+ * (bulk-loaded, in one transaction) when @p st is CC_OK, then the file is closed; returns @p st,
+ * else the first failure (message names @p path). Every GeoPackage with layers from
+ * cc__gpkg_layer must be closed with it, or their spatial indexes stay empty. */
+cc_status cc__gpkg_close(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc_status st);
 /* Write feature @p f (taken: destroyed whatever happens) into @p lyr; a failure names @p layer. */
 cc_status cc__gpkg_put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer);
 

@@ -879,6 +879,7 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     struct stat sb;
     snprintf(d.tif, sizeof(d.tif), "%s/travel_time.tif", dir);
     d.have_tif = stat(d.tif, &sb) == 0;
+    double t0 = cc__now();
     if ((st = read_summary(ctx, &d))) goto out;
     snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     if ((st = read_gpkg(ctx, &d))) goto out;
@@ -892,8 +893,13 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     d.dir = out;
     snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", out, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     dir = out;
+    cc__debug(ctx, "Outputs read back for the report in %.3f s", cc__now() - t0);
+    t0 = cc__now();
     if ((st = cc__styles_write(ctx, &d))) goto out;
+    cc__debug(ctx, "Layer styles written in %.3f s", cc__now() - t0);
+    t0 = cc__now();
     if ((st = cc__project_write(ctx, &d))) goto out;
+    cc__debug(ctx, "project.qgs written in %.3f s", cc__now() - t0);
     if (o->no_maps) goto out;
     for (int k = 0; k < 2 && !st; k++) {
         const char *l = k == 0 ? "zh" : "en";
@@ -905,7 +911,9 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
         double t = cc__now();
         if ((st = cc__map_write(ctx, &d, l, png, pdf))) break;
         cc__debug(ctx, "map_%s.png and .pdf drawn in %.3f s", l, cc__now() - t);
+        t = cc__now();
         st = cc__html_write(ctx, &d, l, png, html);
+        cc__debug(ctx, "report_%s.html written in %.3f s", l, cc__now() - t);
         if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
     }
 out:

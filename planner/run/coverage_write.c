@@ -590,7 +590,7 @@ static cc_status write_gpkg(cc__cov_out *c, const polys *p)
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(c->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(c->ctx));
     cc__gdal_end(c->ctx);
-    if (cc__gdal_close(ds) && !st) st = cc__fail(c->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
+    st = cc__gpkg_close(c->ctx, ds, path, st);
     free(served);
     return st;
 }
@@ -808,8 +808,10 @@ cc_status cc__coverage_write(cc__cov_out *c)
     if (!st) st = write_gpkg(c, &p);
     cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
     c->res->t_write_s = cc__now() - t;
+    t2 = cc__now();
     if (!st) st = write_summary(c);
     if (!st) st = cc__coverage_tables(c);
+    cc__debug(c->ctx, "summary.json and tables written in %.3f s", cc__now() - t2);
     if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
     if (!st) {
         t = cc__now();

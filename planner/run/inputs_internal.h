@@ -92,11 +92,25 @@ typedef struct cc__region_pool cc__region_pool;
 /* The files of the dataset at @p path that its content hash reads (GDAL's file list, sidecars
  * included; an OSM .pbf alone without opening it), or the path alone; CSLDestroy() it. */
 char **cc__input_file_list(cc_ctx *ctx, const char *path);
-/* The bytes of those files, in sorted order, into @p sum (a GChecksum *); what scenario content
- * hashes and the batch's prepared-region keys read. */
+/* SHA-256 digests of input files, remembered for a batch so that each file is read and hashed
+ * once however many variants and keys name it (issue 19). Keyed on the path and what stat()
+ * says of the file (device, inode, size, modification and change times, nanoseconds); a digest
+ * is kept only for a file whose times were at least 2 s old when its reading began (git's
+ * "racy" rule: a file rewritten within the same clock tick as it was hashed would otherwise
+ * keep its old digest). A rewritten file has a new change time: read and hashed again.
+ * Thread-safe. */
+typedef struct cc__file_digests cc__file_digests;
+cc__file_digests *cc__file_digests_create(void);
+void cc__file_digests_destroy(cc__file_digests *d);
+/* How many files were hashed, and how many digests were served from the cache. */
+void cc__file_digests_stats(const cc__file_digests *d, size_t *hashed, size_t *reused);
+/* The SHA-256 digests of those files' bytes, in sorted order, into @p sum (a GChecksum *): what
+ * scenario content hashes and the batch's prepared-region keys read. @p cache: digests of the
+ * batch (NULL: every file read and hashed). */
 typedef struct _GChecksum GChecksum;
-cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path);
-cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out);
+cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path, cc__file_digests *cache);
+/* @p digests: the batch's (borrowed, outlives the pool), NULL: none. */
+cc_status cc__region_pool_create(cc_ctx *ctx, cc__file_digests *digests, cc__region_pool **out);
 void cc__region_pool_destroy(cc__region_pool *p);
 /* How many runs took the inputs, and the topology, that an earlier run prepared. */
 void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused);

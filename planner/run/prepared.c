@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cpl_string.h>
 #include <gdal.h>
@@ -48,6 +50,7 @@ struct cc__region_pool {
     GCond ready;
     entry *head;
     size_t hits_inputs, hits_topo, misses;
+    cc__file_digests *digests; /* borrowed */
 };
 
 char **cc__input_file_list(cc_ctx *ctx, const char *path)
@@ -66,10 +69,11 @@ char **cc__input_file_list(cc_ctx *ctx, const char *path)
     return files ? files : CSLAddString(NULL, path);
 }
 
-cc_status cc__region_pool_create(cc_ctx *ctx, cc__region_pool **out)
+cc_status cc__region_pool_create(cc_ctx *ctx, cc__file_digests *digests, cc__region_pool **out)
 {
     *out = calloc(1, sizeof(**out));
     if (!*out) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    (*out)->digests = digests;
     g_mutex_init(&(*out)->lock);
     g_cond_init(&(*out)->ready);
     return CC_OK;
@@ -103,7 +107,106 @@ static void put_str(GChecksum *c, const char *tag, const char *s)
     else g_checksum_update(c, (const guchar *)"\x01(null)", 8);
 }
 
-cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path)
+/* ---- digests of input files ------------------------------------------------------------------ */
+
+typedef struct digest_entry {
+    struct digest_entry *next;
+    char *path;
+    struct stat sb;
+    unsigned char sha[32];
+} digest_entry;
+
+struct cc__file_digests {
+    GMutex lock;
+    digest_entry *head;
+    size_t hashed, reused;
+};
+
+cc__file_digests *cc__file_digests_create(void)
+{
+    cc__file_digests *d = calloc(1, sizeof(*d));
+    if (d) g_mutex_init(&d->lock);
+    return d;
+}
+
+void cc__file_digests_destroy(cc__file_digests *d)
+{
+    if (!d) return;
+    for (digest_entry *e = d->head, *n; e; e = n) {
+        n = e->next;
+        free(e->path);
+        free(e);
+    }
+    g_mutex_clear(&d->lock);
+    free(d);
+}
+
+void cc__file_digests_stats(const cc__file_digests *d, size_t *hashed, size_t *reused)
+{
+    *hashed = d ? d->hashed : 0;
+    *reused = d ? d->reused : 0;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* SHA-256 of the bytes of @p file into @p sha, from @p cache when it holds this very file. */
+static cc_status file_digest(cc_ctx *ctx, const char *file, cc__file_digests *cache, unsigned char *buf, unsigned char sha[32])
+{
+    struct stat sb;
+    bool known = cache && stat(file, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (known) {
+        g_mutex_lock(&cache->lock);
+        digest_entry *e = cache->head;
+        while (e && (strcmp(e->path, file) || !same_file(&e->sb, &sb))) e = e->next;
+        if (e) {
+            memcpy(sha, e->sha, 32);
+            cache->reused++;
+        }
+        g_mutex_unlock(&cache->lock);
+        if (e) return CC_OK;
+    }
+    const time_t began = time(NULL);
+    FILE *f = fopen(file, "rb");
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it: %s", file, strerror(errno));
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    size_t k;
+    cc_status st = CC_OK;
+    while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(c, buf, (gssize)k);
+    if (ferror(f)) st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it", file);
+    fclose(f);
+    gsize len = 32;
+    g_checksum_get_digest(c, sha, &len);
+    g_checksum_free(c);
+    struct stat after;
+    /* kept when the file is the one stat() saw, and old enough that no rewrite can share its times */
+    if (!st && known && stat(file, &after) == 0 && same_file(&sb, &after) && sb.st_mtim.tv_sec + 2 <= began &&
+        sb.st_ctim.tv_sec + 2 <= began) {
+        digest_entry *e = calloc(1, sizeof(*e));
+        if (e && (e->path = cc__strdup(file))) {
+            e->sb = sb;
+            memcpy(e->sha, sha, 32);
+            g_mutex_lock(&cache->lock);
+            e->next = cache->head;
+            cache->head = e;
+            cache->hashed++;
+            g_mutex_unlock(&cache->lock);
+        } else {
+            free(e);
+        }
+    } else if (!st && cache) {
+        g_mutex_lock(&cache->lock);
+        cache->hashed++;
+        g_mutex_unlock(&cache->lock);
+    }
+    return st;
+}
+
+cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path, cc__file_digests *cache)
 {
     char **files = cc__input_file_list(ctx, path);
     /* sorted, so that the order GDAL lists sidecars in does not matter */
@@ -115,19 +218,10 @@ cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path)
             files[j - 1] = t;
         }
     cc_status st = CC_OK;
-    unsigned char *buf = malloc(1 << 20);
+    unsigned char *buf = malloc(1 << 20), sha[32];
     if (!buf) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (int i = 0; i < n && !st; i++) {
-        FILE *f = fopen(files[i], "rb");
-        if (!f) {
-            st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it: %s", files[i], strerror(errno));
-            break;
-        }
-        size_t k;
-        while ((k = fread(buf, 1, 1 << 20, f)) > 0) g_checksum_update(sum, buf, (gssize)k);
-        if (ferror(f)) st = cc__fail(ctx, CC_ERR_IO, "Unable to read '%s' to hash it", files[i]);
-        fclose(f);
-    }
+    for (int i = 0; i < n && !st; i++)
+        if (!(st = file_digest(ctx, files[i], cache, buf, sha))) g_checksum_update(sum, sha, 32);
     free(buf);
     CSLDestroy(files);
     return st;
@@ -135,16 +229,16 @@ cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path)
 
 /* The path and bytes of the dataset at @p path into the key; false when it cannot be hashed (the run
  * then loads the usual way, and reports what it cannot read). */
-static bool put_file(GChecksum *c, const char *path)
+static bool put_file(GChecksum *c, const char *path, cc__file_digests *cache)
 {
     if (!path) return true;
     if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
     put_str(c, "file", path);
     cc_ctx quiet = {0}; /* a file that cannot be read here is reported by the load */
-    return cc__hash_input_files(&quiet, c, path) == CC_OK;
+    return cc__hash_input_files(&quiet, c, path, cache) == CC_OK;
 }
 
-static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, char key[65])
+static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, cc__file_digests *cache, char key[65])
 {
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
     put_str(c, "inputs-v1", NULL);
@@ -160,8 +254,8 @@ static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, char key[6
     char num[64];
     snprintf(num, sizeof(num), "%a %d %d", in->resolution_m, o->need_facilities, o->read_admin);
     put_str(c, "opts", num);
-    bool ok = put_file(c, in->roads) && put_file(c, in->population) && put_file(c, in->facilities) &&
-              (!o->read_admin || put_file(c, in->admin));
+    bool ok = put_file(c, in->roads, cache) && put_file(c, in->population, cache) && put_file(c, in->facilities, cache) &&
+              (!o->read_admin || put_file(c, in->admin, cache));
     if (ok) snprintf(key, 65, "%s", g_checksum_get_string(c));
     g_checksum_free(c);
     return ok;
@@ -277,7 +371,7 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
     char ikey[65];
-    if (!inputs_key(in, o, ikey)) return CC_OK;
+    if (!inputs_key(in, o, pool->digests, ikey)) return CC_OK;
     bool mine;
     entry *b = acquire(pool, ikey, false, &mine);
     if (!b) return CC_OK;

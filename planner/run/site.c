@@ -1650,8 +1650,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <robust_sites>: %s", cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
-    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", path);
-    if (st) return st;
+    if ((st = cc__gpkg_close(ctx, ds, path, st))) return st;
     /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
      * coverage and the regret against the variant's own optimum, persons */
     FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");

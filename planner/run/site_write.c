@@ -284,8 +284,7 @@ static cc_status write_gpkg(cc__site_out *w)
     if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(w->ctx));
     cc__gdal_end(w->ctx);
-    if (cc__gdal_close(ds) && !st) st = cc__fail(w->ctx, CC_ERR_IO, "Unable to finish '%s'", path);
-    return st;
+    return cc__gpkg_close(w->ctx, ds, path, st);
 }
 
 /* ---- coverage_curve.csv ---------------------------------------------------------------------------- */

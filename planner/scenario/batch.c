@@ -408,6 +408,7 @@ struct cc__batch_job {
     int threads_each;
     double t0;
     cc__region_pool *regions; /* inputs and topology shared by the variants; NULL with no_reuse */
+    cc__file_digests *digests; /* SHA-256 of the input files, each read once for the whole batch */
 };
 typedef struct cc__batch_job pool;
 
@@ -553,6 +554,7 @@ void cc__batch_job_destroy(cc__batch_job *j)
     if (!j) return;
     cc_batch_result_destroy(j->res ? &j->res->pub : NULL);
     cc__region_pool_destroy(j->regions);
+    cc__file_digests_destroy(j->digests);
     g_mutex_clear(&j->lock);
     free(j->dir);
     free(j);
@@ -588,7 +590,11 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
     ri->pub.n_variants = b->n;
-    if (!o->no_reuse && (st = cc__region_pool_create(ctx, &pl->regions))) {
+    if (!(pl->digests = cc__file_digests_create())) {
+        cc__batch_job_destroy(pl);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    if (!o->no_reuse && (st = cc__region_pool_create(ctx, pl->digests, &pl->regions))) {
         cc__batch_job_destroy(pl);
         return st;
     }
@@ -602,7 +608,7 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
         snprintf(v->error, sizeof(v->error), "Not run");
         if (!(v->dir = g_build_filename(dir, b->v[i]->name, NULL))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         char own[65];
-        if (!st && !(st = cc_scenario_hash(ctx, b->v[i], own, &v->hashable))) {
+        if (!st && !(st = cc__scenario_hash(ctx, b->v[i], pl->digests, own, &v->hashable))) {
             /* the deliverables' language chosen on the command line changes the outputs too */
             char both[200];
             snprintf(both, sizeof(both), "%s%s%s%s", own, i ? ri->v[0].hash : "", o->lang ? "lang=" : "", o->lang ? o->lang : "");
@@ -748,6 +754,9 @@ cc_status cc__batch_job_finish(cc__batch_job *pl, cc_batch_result **out)
         cc__region_pool_stats(pl->regions, &ni, &nt);
         cc__info(ctx, "Prepared regions reused: inputs by %zu variants, graph topology and joins by %zu", ni, nt);
     }
+    size_t nh, nr;
+    cc__file_digests_stats(pl->digests, &nh, &nr);
+    cc__debug(ctx, "Input files hashed: %zu read, %zu digests reused", nh, nr);
     *out = &ri->pub;
     pl->res = NULL; /* the caller owns it now */
     return CC_OK;

@@ -304,7 +304,7 @@ static cc_status cmp_gpkg(cc_ctx *ctx, const char *dir, const cmp_var *v, size_t
     if (!st) GDALDatasetStartTransaction(ds, FALSE);
     if (!st) st = cmp_features(ctx, lyr, v, n, rows, n_rows, nb, path);
     if (!st) GDALDatasetCommitTransaction(ds);
-    if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s'", tmp);
+    st = cc__gpkg_close(ctx, ds, tmp, st);
     if (!st) st = cmp_style(ctx, tmp, v, n, minutes, nb);
     if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
     if (st) remove(tmp);

@@ -223,7 +223,7 @@ cc_status cc_scenario_to_json(cc_ctx *ctx, const cc_scenario *s, char **out)
 }
 
 /* SHA-256 of every file GDAL lists for the dataset at @p path (or the file alone). */
-static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool *hashable)
+static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, cc__file_digests *cache, bool *hashable)
 {
     if (!path) return CC_OK;
     g_checksum_update(sum, (const guchar *)path, (gssize)strlen(path) + 1);
@@ -233,10 +233,18 @@ static cc_status hash_input(cc_ctx *ctx, GChecksum *sum, const char *path, bool 
     }
     cc_status st0 = cc__input_check(ctx, path, "input file");
     if (st0) return st0;
-    return cc__hash_input_files(ctx, sum, path);
+    return cc__hash_input_files(ctx, sum, path, cache);
 }
 
 cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool *hashable)
+{
+    return cc__scenario_hash(ctx, s, NULL, hex, hashable);
+}
+
+/* The hash reads the version, the resolved scenario, and per input its path and the SHA-256 of
+ * each of its files (not the bytes themselves, since issue 19): a batch hashes each file once
+ * (@p cache) for all its variants and its prepared-region keys. */
+cc_status cc__scenario_hash(cc_ctx *ctx, const cc_scenario *s, cc__file_digests *cache, char hex[65], bool *hashable)
 {
     char *json = NULL;
     cc_status st = cc_scenario_to_json(ctx, s, &json);
@@ -250,8 +258,8 @@ cc_status cc_scenario_hash(cc_ctx *ctx, const cc_scenario *s, char hex[65], bool
     const char *inputs[] = {s->roads.v,    s->population.v, s->facilities.v,     s->admin.v,    s->closed_areas.v,
                             s->added.v,    s->off_friction.v, s->off_dem.v,      s->off_landcover.v, s->off_water.v,
                             s->off_ferries.v};
-    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]) && !st; i++) st = hash_input(ctx, sum, inputs[i], hashable);
-    for (size_t i = 0; i < s->n_siting && !st; i++) st = hash_input(ctx, sum, s->siting[i].candidates, hashable);
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]) && !st; i++) st = hash_input(ctx, sum, inputs[i], cache, hashable);
+    for (size_t i = 0; i < s->n_siting && !st; i++) st = hash_input(ctx, sum, s->siting[i].candidates, cache, hashable);
     if (!st) snprintf(hex, 65, "%s", g_checksum_get_string(sum));
     g_checksum_free(sum);
     free(json);

@@ -143,6 +143,9 @@ struct json_object *cc__scenario_resolved(const cc_scenario *s);
 cc_status cc__scenario_inputs(cc_ctx *ctx, const cc_scenario *s, cc_inputs *in, cc_facility_change **fc);
 /* cc_scenario_run() with the coverage part's region taken through @p pool (batches; NULL: alone). */
 typedef struct cc__region_pool cc__region_pool;
+typedef struct cc__file_digests cc__file_digests;
+/* cc_scenario_hash with the digests of a batch's input files (@p cache; NULL: none). */
+cc_status cc__scenario_hash(cc_ctx *ctx, const cc_scenario *s, cc__file_digests *cache, char hex[65], bool *hashable);
 cc_status cc__scenario_run_pooled(cc_ctx *ctx, const cc_scenario *s, const cc_scenario_run_opts *ro, cc__region_pool *pool,
                                   cc_coverage_result **out);
 

@@ -1053,6 +1053,93 @@ def case_map_render(tmp):
             check(w in html, f"report_{lang}.html lacks {w!r}")
 
 
+def check_cog(path, want_overviews=True):
+    """GDAL's own COG validator (IFD order, tiling, overviews after the main IFD...) plus tiles of
+    256 and, when wanted, overviews on every band."""
+    from osgeo_utils.samples import validate_cloud_optimized_geotiff as vcog
+    warnings, errors, _ = vcog.validate(path, full_check=True)
+    check(not errors, f"{path} is not a valid COG: {errors}")
+    ds = gdal.Open(path)
+    check(ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG", f"{path}: LAYOUT is not COG")
+    for i in range(1, ds.RasterCount + 1):
+        b = ds.GetRasterBand(i)
+        check(b.GetBlockSize() == [256, 256], f"{path} band {i}: blocks {b.GetBlockSize()}, not 256x256")
+        if want_overviews:
+            check(b.GetOverviewCount() >= 1, f"{path} band {i}: no overviews")
+
+
+def check_gpkg_rtrees(path):
+    """Every geometry layer of a GeoPackage has its R*Tree spatial index: registered, with its
+    triggers, structurally sound (SQLite's rtreecheck), one entry per non-empty geometry with the
+    box of that geometry, and the spatial filter answers as a brute-force box test."""
+    import sqlite3
+    ds = ogr.Open(path)
+    con = sqlite3.connect(path)
+    layers = [ds.GetLayer(i) for i in range(ds.GetLayerCount())]
+    geo = [l for l in layers if l.GetGeomType() != ogr.wkbNone]
+    check(geo, f"{path} has no geometry layer")
+    for l in geo:
+        t, g = l.GetName(), l.GetGeometryColumn()
+        rt = f"rtree_{t}_{g}"
+        ext = con.execute("SELECT count(*) FROM gpkg_extensions WHERE table_name = ? AND extension_name = 'gpkg_rtree_index'", (t,)).fetchone()[0]
+        check(ext == 1, f"{path}: <{t}> has no gpkg_rtree_index extension row")
+        trig = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (t,))}
+        for suffix in ("insert", "delete"):
+            check(f"{rt}_{suffix}" in trig, f"{path}: trigger {rt}_{suffix} missing (have {sorted(trig)})")
+        check(con.execute(f"SELECT rtreecheck('{rt}')").fetchone()[0] == "ok", f"{path}: rtreecheck of {rt} fails")
+        boxes = {r[0]: r[1:] for r in con.execute(f'SELECT id, minx, maxx, miny, maxy FROM "{rt}"')}
+        feats, geoms = {}, {}
+        for f in l:
+            gm = f.GetGeometryRef()
+            if gm is not None and not gm.IsEmpty():
+                feats[f.GetFID()] = gm.GetEnvelope()
+                geoms[f.GetFID()] = gm.Clone()
+        check(set(boxes) == set(feats), f"{path}: {rt} holds {len(boxes)} entries for {len(feats)} geometries")
+        for fid, (x0, x1, y0, y1) in feats.items():
+            b = boxes[fid]  # 32-bit floats: rounded outwards by at most one float step
+            check(b[0] <= x0 and b[1] >= x1 and b[2] <= y0 and b[3] >= y1 and
+                  abs(b[0] - x0) <= 1e-6 * max(1, abs(x0)) and abs(b[3] - y1) <= 1e-6 * max(1, abs(y1)),
+                  f"{path}: {rt} box of {fid} is {b}, geometry envelope {(x0, x1, y0, y1)}")
+        if feats:  # a window over the lower-left quarter of the layer: index answer = brute force
+            x0, x1, y0, y1 = l.GetExtent()
+            w = (x0, x0 + (x1 - x0) / 2, y0, y0 + (y1 - y0) / 2)
+            want = {fid for fid, e in feats.items() if e[0] <= w[1] and e[1] >= w[0] and e[2] <= w[3] and e[3] >= w[2]}
+            got = {r[0] for r in con.execute(f'SELECT id FROM "{rt}" WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?',
+                                              (w[0], w[1], w[2], w[3]))}
+            check(want <= got, f"{path}: {rt} misses {sorted(want - got)[:5]} in a window query")
+            # OGR through the index: the features whose geometry meets the window, tested one by one
+            rect = ogr.CreateGeometryFromWkt(f"POLYGON(({w[0]} {w[2]},{w[1]} {w[2]},{w[1]} {w[3]},{w[0]} {w[3]},{w[0]} {w[2]}))")
+            exact = {fid for fid in want if geoms[fid].Intersects(rect)}
+            l.SetSpatialFilterRect(w[0], w[2], w[1], w[3])
+            got_ogr = {f.GetFID() for f in l}
+            l.SetSpatialFilter(None)
+            check(got_ogr == exact, f"{path}: OGR's spatial filter on <{t}> returns {len(got_ogr)} features, brute force {len(exact)}")
+    con.close()
+
+
+def case_output_formats(tmp):
+    """Issue 19: the travel-time raster is a valid COG (GDAL's validator: tiled, overviews, IFD
+    order) and every GeoPackage layer has a populated, sound R*Tree spatial index; for coverage
+    (villages on a 50 m grid, so that the raster has overviews), siting and a batch's comparison."""
+    out = os.path.join(tmp, "cov")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson",
+         "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+         "--resolution", "50", "--out", out, "--quiet"])
+    check_cog(os.path.join(out, "travel_time.tif"))
+    check_gpkg_rtrees(os.path.join(out, "coverage.gpkg"))
+    site = os.path.join(tmp, "site")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+         f"{DEMO}/facilities.csv", "--fixed-tiers", "county_hospital", "--admin", f"{DEMO}/townships.geojson",
+         "--candidate-roads", "all", "-p", "3", "--minutes", "15", "--out", site, "--quiet"])
+    check_gpkg_rtrees(os.path.join(site, "sites.gpkg"))
+    batch = os.path.join(tmp, "batch")
+    run(["batch", f"{DEMO}/batch.yaml", "--out", batch, "--jobs", "1", "--quiet"])
+    check_gpkg_rtrees(os.path.join(batch, "comparison.gpkg"))
+    for root, _, files in os.walk(tmp):
+        for f in files:
+            check(not f.endswith(".tmp"), f"temporary file left: {os.path.join(root, f)}")
+
+
 def main(cases=None, doc=__doc__):
     """Run the case named on the command line from @p cases (a module's globals)."""
     cases = cases if cases is not None else globals()
