@@ -69,6 +69,7 @@ static const struct {
     {"gain", "增益人口", "Population gained"},
     {"gain_expected", "期望增益人口（考虑救护车忙碌）", "Expected population gained (ambulances busy part of the time)"},
     {"gain_served", "新增服务人口（不超过容量）", "Population gained (served within capacity)"},
+    {"gain_minutes", "平均时间缩短（分钟）", "Mean time saved (minutes)"},
     {"gain_twice", "新增双重覆盖人口（两辆及以上救护车可达）", "Population newly covered twice (two or more ambulances within the threshold)"},
     {"cpm_mean", "平均出行时间（不超过容量）", "Mean travel time (capacities respected)"},
     {"cpm_blind", "不考虑容量时", "if capacities were ignored"},

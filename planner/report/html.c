@@ -820,7 +820,10 @@ static void sec_sites(GString *g, const rp_data *d, const char *lang)
             g_string_append_printf(g, "<tr><td>P%zu</td>", i + 1);
             td_text(g, d->site[i].name);
             td_text(g, d->site[i].tier ? cc__tier_label(lang, d->site[i].tier, tb, sizeof(tb)) : "");
-            cell_num(g, lang, d->site[i].has_gain ? d->site[i].gain : NAN);
+            if (d->gain_minutes && d->site[i].has_gain)
+                g_string_append_printf(g, "<td>%.2f</td>", d->site[i].gain);
+            else
+                cell_num(g, lang, d->site[i].has_gain ? d->site[i].gain : NAN);
             g_string_append(g, "</tr>\n");
         }
         g_string_append(g, "</table>\n");

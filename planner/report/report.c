@@ -208,6 +208,9 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
     d->gain_label = "gain";
     if (s && !strcmp(s, "mexclp")) d->gain_label = "gain_expected";
     if (s && !strcmp(s, "dsm")) d->gain_label = "gain_twice";
+    /* the time models rank sites by the mean time they save, not by people (the gain column held dashes) */
+    d->gain_minutes = s && (!strcmp(s, "pmedian") || !strcmp(s, "pcenter") || !strcmp(s, "cpmedian"));
+    if (d->gain_minutes) d->gain_label = "gain_minutes";
     if (s && !strcmp(s, "cmclp")) {
         json_object *capj = NULL;
         d->gain_label = "gain_served";
@@ -717,6 +720,7 @@ static bool read_site_layer(rp_data *d, GDALDatasetH ds, const char *name, rp_si
             s->gain = fnum(f, "gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gained", NAN);
+            if (d->gain_minutes) s->gain = fnum(f, "mean_minutes_saved", NAN);
             s->has_gain = !isnan(s->gain);
             d->minx = fmin(d->minx, s->x);
             d->maxx = fmax(d->maxx, s->x);

@@ -122,6 +122,7 @@ typedef struct rp_data {
     const cc_report_opts *o;
     bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
     bool friction;          /* off-road friction model: those without access stand on impassable cells, not off the roads */
+    bool gain_minutes;      /* siting with a time model: the sites' gain is mean minutes saved */
     const char *gain_label; /* siting: the label key of the sites' gain ("gain"; MEXCLP expected, CMCLP served persons) */
     bool have_cpm;          /* capacitated p-median: mean minutes with capacities respected, before/after, ignored; people at the radius */
     double cpm_before, cpm_after, cpm_blind, cpm_at_radius, cpm_radius;

@@ -657,6 +657,18 @@ def case_site_tables(tmp):
         n2 = int(r2.split("<td>")[1].split("</td>")[0])
         check(n2 == n1 + n_new, f"report_{lang}: {n1} existing and {n2} with {n_new} proposed sites")
         check(fmt(before) in r1 and fmt(after) in r2, f"report_{lang}: tier rows {r1} / {r2}, want {fmt(before)} / {fmt(after)}")
+    # a time model ranks its sites by the mean time they save: that is the gain column, not a dash
+    pm = os.path.join(tmp, "pmedian")
+    run(["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+         f"{DEMO}/facilities.csv", "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "--model", "pmedian",
+         "-p", "2", "--minutes", "30", "--lang", "zh,en", "--out", pm, "--quiet"])
+    saved = [p["mean_minutes_saved"] for p in load_summary(pm)["proposed_sites"]]
+    for lang, label in (("en", "Mean time saved (minutes)"), ("zh", "平均时间缩短（分钟）")):
+        page = open(os.path.join(pm, f"report_{lang}.html"), encoding="utf-8").read()
+        sites = page[page.index(f"<th>{label}</th>"):]
+        sites = sites[:sites.index("</table>")]
+        cells = [r.split("<td>")[-1].split("</td>")[0] for r in sites.split("<tr>")[1:]]
+        check(cells == [f"{v:.2f}" for v in saved], f"report_{lang}: gain column {cells}, summary.json {saved}")
 
 
 if __name__ == "__main__":
