@@ -594,7 +594,7 @@ static void sec_thresholds(GString *g, const rp_data *d, const char *lang)
     th_text(g, cc__tr(lang, "population"), true);
     th_minutes(g, lang, d->minutes, d->nb);
     th_text(g, cc__tr(lang, d->friction ? "impassable" : "no_road"), false);
-    th_text(g, cc__tr(lang, "unreachable"), false);
+    th_text(g, cc__tr(lang, d->friction ? "cut_off" : "unreachable"), false);
     g_string_append_printf(g, "</tr>\n<tr><td class=\"l\">%s</td>", fmt_people(lang, d->total, n1, sizeof(n1)));
     for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->within[b], d->total);
     cell_pop_share(g, lang, d->no_road, d->total);
@@ -795,6 +795,7 @@ static void sec_uncovered(GString *g, const rp_data *d, const char *lang)
             const char *st = u->status && !strcmp(u->status, "no_road_access")    ? "no_road_access"
                              : u->status && !strcmp(u->status, "impassable_cell") ? "impassable_s"
                              : u->status && !strcmp(u->status, "unreachable")  ? "unreachable_s"
+                             : u->status && !strcmp(u->status, "barrier_enclosed") ? "cut_off_s"
                                                                                : "beyond_s";
             td_text(g, cc__tr(lang, st));
             g_string_append(g, "</tr>\n");

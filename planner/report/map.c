@@ -703,7 +703,10 @@ static double legend_bands(mapctx *m, double x, double y, const char *hl)
     y += legend_swatch(cr, x, y, 120 / 255.0, 120 / 255.0, 120 / 255.0, buf);
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
     if (!isnan(unr)) {
-        snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc_report_count(unr, n1, sizeof(n1)));
+        if (d->friction) /* passable, but walled off from every facility by water or impassable land */
+            snprintf(buf, sizeof(buf), zh ? "被阻隔、无法到达（%s 人）" : "Cut off by barriers (%s people)", cc_report_count(unr, n1, sizeof(n1)));
+        else
+            snprintf(buf, sizeof(buf), zh ? "道路不通（%s 人）" : "Unreachable by road (%s people)", cc_report_count(unr, n1, sizeof(n1)));
         y += legend_swatch(cr, x, y, 118 / 255.0, 42 / 255.0, 131 / 255.0, buf);
     }
     return y;
@@ -813,7 +816,9 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
     else
         g_string_append_printf(g, zh ? "无道路可达：%s (%.1f%%)\n" : "No road access: %s (%.1f%%)\n", cc_report_count(d->no_road, n1, sizeof(n1)),
                                100 * d->no_road / tot);
-    if (!isnan(unr))
+    if (!isnan(unr) && d->friction)
+        g_string_append_printf(g, zh ? "被阻隔：%s (%.1f%%)" : "Cut off by barriers: %s (%.1f%%)", cc_report_count(unr, n1, sizeof(n1)), 100 * unr / tot);
+    else if (!isnan(unr))
         g_string_append_printf(g, zh ? "道路不通：%s (%.1f%%)" : "Unreachable by road: %s (%.1f%%)", cc_report_count(unr, n1, sizeof(n1)), 100 * unr / tot);
     else
         g_string_truncate(g, g->len - 1); /* no trailing newline */

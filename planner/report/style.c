@@ -264,15 +264,18 @@ static void r_uncovered(GString *g, const rp_data *d, const char *lang)
     static const double dot_mm[] = {1.6, 2.4, 3.4, 4.6, 5.6};
     GString *sy = g_string_new("");
     g_string_append(g, "  <renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n    <rules key=\"{root}\">\n");
+    /* the statuses of both models: the friction model's people stand on impassable cells or are cut
+     * off by barriers (without these two a friction run's cells were in no rule and QGIS drew none) */
     struct {
-        const char *status, *zh, *en;
+        const char *status, *status_friction, *zh, *en, *zh_friction, *en_friction;
         rgb c;
-    } fixed[] = {{"no_road_access", "无道路可达", "no road access", {130, 130, 130}},
-                 {"unreachable", "路网不通", "unreachable by road", {118, 42, 131}}};
+    } fixed[] = {{"no_road_access", "impassable_cell", "无道路可达", "no road access", "位于不可通行地块", "on impassable cells", {130, 130, 130}},
+                 {"unreachable", "barrier_enclosed", "路网不通", "unreachable by road", "被阻隔、无法到达", "cut off by barriers", {118, 42, 131}}};
     int sym = 0;
     for (size_t k = 0; k < 2; k++, sym++) {
-        g_string_append_printf(g, "      <rule key=\"{u%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;status&quot; = '%s'\"/>\n", sym, sym,
-                               zh ? fixed[k].zh : fixed[k].en, fixed[k].status);
+        g_string_append_printf(g, "      <rule key=\"{u%d}\" symbol=\"%d\" label=\"%s\" filter=\"&quot;status&quot; IN ('%s', '%s')\"/>\n", sym, sym,
+                               d->friction ? (zh ? fixed[k].zh_friction : fixed[k].en_friction) : (zh ? fixed[k].zh : fixed[k].en),
+                               fixed[k].status, fixed[k].status_friction);
         char sn[32];
         snprintf(sn, sizeof(sn), "%d", sym);
         sym_open(sy, "marker", sn, cells ? 1 : 0.9);

@@ -1082,5 +1082,49 @@ def case_emergency(tmp):
           f"site covers {b_f} -> {best_f[0]} as the forward brute force (the patient's direction would give {b_r} -> {best_r[0]})")
 
 
+def case_deliverables(tmp):
+    """What GIS staff and officials see of a friction run: the QGIS style of demand_uncovered has a
+    rule for every status the layer holds (impassable_cell and barrier_enclosed had none, so QGIS drew
+    none of those cells), the project renders, and the report names the walled-off people as cut off
+    by barriers (they were listed as 'beyond'); zh and en."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    # the closed pocket (rows 13-15, columns 6-8) holds the most people, so it heads the report's list
+    pop = np.ones((H, W), np.float32)
+    pop[13:16, 6:9] = 500
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    write_tif(paths["pop.tif"], pop, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), nodata=-1)
+    out = os.path.join(tmp, "o")
+    args = cc_args(paths, out, "--dem", paths["dem.tif"], "--landcover", paths["lc.tif"], "--impassable-population", "none")
+    args[args.index("--lang") + 1] = "zh,en"
+    run(args)
+    sm = cli_test.load_summary(out)
+    check(sm["offroad"]["population_barrier_enclosed"] >= 4500 and sm["offroad"]["population_impassable_cell"] > 0,
+          f"the case needs both statuses: {sm['offroad']}")
+    ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    statuses = {f.GetField("status") for f in ds.GetLayerByName("demand_uncovered")}
+    ds = None  # closed before QGIS starts (and exits) in this process
+    check({"barrier_enclosed", "impassable_cell"} <= statuses, f"statuses {statuses}")
+    qgs = open(os.path.join(out, "project.qgs"), encoding="utf-8").read()
+    for st in statuses - {"beyond"}:
+        check(f"'{st}'" in qgs, f"project.qgs: no style rule for demand_uncovered status '{st}' (QGIS draws none of its cells)")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless
+    try:
+        from qgis.core import QgsApplication
+    except ImportError as e:
+        print(f"QGIS Python bindings are not installed ({e}): the project is not rendered")
+    else:
+        import qgis_render
+        app = QgsApplication([], False)
+        app.initQgis()
+        probs = qgis_render.check_project(os.path.join(out, "project.qgs"), os.path.join(tmp, "qgs.png"))
+        app.exitQgis()
+        check(not probs, f"project.qgs: {probs}")
+    for lang, header, cell in (("en", "Cut off from every facility by barriers", "cut off by barriers"), ("zh", "被阻隔、无法到达任何机构", "被阻隔")):
+        page = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        check(header in page, f"report_{lang}: the threshold table does not name the cut-off people")
+        check(f">{cell}</td>" in page, f"report_{lang}: the walled-off cells are not listed as cut off")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))

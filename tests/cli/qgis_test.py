@@ -96,7 +96,9 @@ def main():
                     failures.append(f"demo_coverage: demand_uncovered renderer {kind}, not rules by reason and people")
                 else:
                     rules = r.rootRule().children()
-                    check([x.filterExpression() for x in rules[:2]] == ["\"status\" = 'no_road_access'", "\"status\" = 'unreachable'"]
+                    # (each with the friction model's status for the same reason: tests/cli/offroad_test.py deliverables)
+                    check([x.filterExpression() for x in rules[:2]] == ["\"status\" IN ('no_road_access', 'impassable_cell')",
+                                                                        "\"status\" IN ('unreachable', 'barrier_enclosed')"]
                           and len(rules[2].children()) >= 1, f"uncovered renderer {kind} {[x.filterExpression() for x in rules]}")
             elif name == "roads":
                 check(kind == "RuleRenderer" and len(r.rootRule().children()) == 5, f"roads renderer {kind}")
