@@ -73,22 +73,7 @@ def main():
     # r.cost input: seconds per cell width (the same float32 friction, converted exactly once)
     sec_cell = np.where(mpm < 0, np.nan, mpm.astype(np.float64) * 60.0 * res)
     tif(os.path.join(tmp, "cost.tif"), np.where(np.isnan(sec_cell), -1, sec_cell).astype(np.float64), -1)
-    starts = [(n // 5, n // 5), (n // 2, n // 2), (4 * n // 5, n // 7)]
-    t_src = osr.SpatialReference()
-    t_src.ImportFromEPSG(4326)
-    t_src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    ct = osr.CoordinateTransformation(srs, t_src)
-    xy = [(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res) for c, r in starts]
-    with open(os.path.join(tmp, "fac.csv"), "w") as f:
-        f.write("name,lon,lat\n")
-        for i, (x, y) in enumerate(xy):
-            lo, la = ct.TransformPoint(x, y)[:2]
-            f.write(f"S{i},{lo:.12f},{la:.12f}\n")
-    far = [ct.TransformPoint(x0 + 200000, y0 + 200000)[:2], ct.TransformPoint(x0 + 200500, y0 + 200000)[:2]]
-    with open(os.path.join(tmp, "roads.geojson"), "w") as f:
-        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"highway": "primary"},
-                   "geometry": {"type": "LineString", "coordinates": [list(p) for p in far]}}]}, f)
+    xy = starts_and_road(tmp, n, res, x0, y0, srs)
     out = os.path.join(tmp, "cc")
     t0 = time.time()
     subprocess.run([a.bin, "coverage", "--roads", os.path.join(tmp, "roads.geojson"), "--population", os.path.join(tmp, "pop.tif"),

@@ -603,6 +603,23 @@ static void sec_thresholds(GString *g, const rp_data *d, const char *lang)
 
 }
 
+/* The heading and header row of the coverage-by-tier table, up to the first row's <tr>; returns
+ * how many facilities joined the network. */
+static size_t tier_table_open(GString *g, const rp_data *d, const char *lang)
+{
+    g_string_append(g, "<h2>");
+    cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
+    g_string_append(g, "</h2>\n<table><tr>");
+    th_text(g, cc__tr(lang, "tier"), true);
+    th_text(g, cc__tr(lang, "count"), false);
+    th_text(g, cc__tr(lang, "joined"), false);
+    th_minutes(g, lang, d->minutes, d->nb);
+    g_string_append(g, "</tr>\n<tr>");
+    size_t n_joined = 0;
+    for (size_t i = 0; i < d->n_fac; i++) n_joined += d->fac[i].snapped;
+    return n_joined;
+}
+
 /* A siting folder: its summary has no figure per tier, only the existing facilities of the fixed
  * tiers (before) and the same with the proposed sites (after): two rows that say which is which,
  * instead of an "all facilities" row holding the after figure beside one facility and a dash per
@@ -614,16 +631,7 @@ static void sec_tiers_site(GString *g, const rp_data *d, const char *lang)
     GString *tiers = g_string_new("");
     for (size_t k = 0; k < d->n_head; k++)
         g_string_append_printf(tiers, "%s%s", k ? (zh ? "、" : ", ") : "", cc__tier_label(lang, d->head_name[k], tb, sizeof(tb)));
-    size_t n_joined = 0;
-    for (size_t i = 0; i < d->n_fac; i++) n_joined += d->fac[i].snapped;
-    g_string_append(g, "<h2>");
-    cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
-    g_string_append(g, "</h2>\n<table><tr>");
-    th_text(g, cc__tr(lang, "tier"), true);
-    th_text(g, cc__tr(lang, "count"), false);
-    th_text(g, cc__tr(lang, "joined"), false);
-    th_minutes(g, lang, d->minutes, d->nb);
-    g_string_append(g, "</tr>\n<tr>");
+    size_t n_joined = tier_table_open(g, d, lang);
     char label[512];
     snprintf(label, sizeof(label), zh ? "%s（%s）" : "%s (%s)", cc__tr(lang, "existing_facilities"), tiers->len ? tiers->str : "–");
     td_text(g, label);
@@ -645,17 +653,8 @@ static bool sec_tiers(GString *g, const rp_data *d, const char *lang)
         sec_tiers_site(g, d, lang);
         return true;
     }
-    g_string_append(g, "<h2>");
-    cc__xml_esc(g, cc__tr(lang, "h_cov_tier"));
-    g_string_append(g, "</h2>\n<table><tr>");
-    th_text(g, cc__tr(lang, "tier"), true);
-    th_text(g, cc__tr(lang, "count"), false);
-    th_text(g, cc__tr(lang, "joined"), false);
-    th_minutes(g, lang, d->minutes, d->nb);
-    g_string_append(g, "</tr>\n<tr>");
+    size_t n_joined = tier_table_open(g, d, lang);
     td_text(g, cc__tr(lang, "all_facilities"));
-    size_t n_joined = 0;
-    for (size_t i = 0; i < d->n_fac; i++) n_joined += d->fac[i].snapped;
     g_string_append_printf(g, "<td>%zu</td><td>%zu</td>", d->n_fac, n_joined);
     for (size_t b = 0; b < d->nb; b++) cell_pop_share(g, lang, d->within[b], d->total);
     g_string_append(g, "</tr>\n");
