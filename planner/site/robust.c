@@ -1418,12 +1418,36 @@ static cc_status solve_lscp(cc_ctx *ctx, const cc_site_instance *V, size_t n, co
     if (V[0].area_min)
         for (uint32_t a = 0; a < V[0].n_areas; a++) mins += V[0].area_min[a];
     if (mins > p0) p0 = mins > nc ? nc : (uint32_t)mins;
+    if (V[0].area && V[0].area_max) { /* no more sites than the area maxima allow */
+        uint64_t room = 0;
+        uint32_t *cnt = calloc(V[0].n_areas + 1, sizeof(uint32_t));
+        if (!cnt && !st) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (uint32_t j = 0; j < nc && cnt; j++) {
+            uint32_t a = V[0].area[j];
+            if (a >= V[0].n_areas) room++;
+            else if (cnt[a] < V[0].area_max[a]) cnt[a]++, room++;
+        }
+        free(cnt);
+        if (room < pmax) pmax = (uint32_t)room;
+    }
     if (pmax < p0) pmax = p0;
     bool found = false;
     double best_mn = -INFINITY;
     const char *method = zero_ok ? "trivial" : "without-new-sites"; /* 0 sites miss some target */
     if (!st && zero_ok && mins == 0) { /* no new site needed */
         found = true, lb = 0, q = 0;
+    }
+    if (!st && !found && nc > 0 && pmax < nc) {
+        /* the area limits may keep every set from a need: with as many sites as they allow, a
+         * max_min bound below 0 proves it (then its answer is the best effort) */
+        cc_robust_solution Rp;
+        if (!(st = lscp_at(ctx, V, n, P, pmax, need, &T, &Rp)) && Rp.bound < 0) {
+            best_mn = Rp.objective_value;
+            q = Rp.n_sites;
+            memcpy(bestS, T.S, q * sizeof(uint32_t));
+            pmax = 0; /* skip the search */
+            cc__info(ctx, "Robust lscp: the area limits keep every set of sites from the target in some variant (bound %.1f persons short)", -Rp.bound);
+        }
     }
     for (uint32_t p = p0; p <= pmax && !st && !found && nc > 0; p++) {
         cc_robust_solution Rp;
