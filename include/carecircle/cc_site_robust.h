@@ -135,9 +135,9 @@ typedef struct cc_site_robust_opts {
 
 /** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
- *  (staged). Models mclp, pmedian and pcenter, with the per-area limits (max_per_area,
- *  min_per_area over the base's admin areas) and the emergency-station mode; the others are
- *  refused with a message.
+ *  (staged). Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
+ *  pmedian and pcenter, with the per-area limits (max_per_area, min_per_area over the base's
+ *  admin areas) and the emergency-station mode; the others are refused with a message.
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */
 CC_API cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
 
