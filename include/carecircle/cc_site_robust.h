@@ -27,6 +27,13 @@
  *  - CC_SITE_PCENTER: max_min and absolute min_max_regret are a p-centre over the union of the
  *    variants' demand (with each variant's times shifted by max_u opt_u - opt_v for the regret),
  *    solved with its bound by cc_site_solve; expected and relative regret are refused.
+ *  - CC_SITE_LSCP (@since 0.6, max_min only): the fewest new sites S with cov_v(S) >= target x
+ *    total_v in every variant. p rises from the smallest allowed; at each p a robust MCLP max_min
+ *    on cov_v(S) - need_v (need_v = target x total_v less cc_site_solve's tolerance) is solved with
+ *    its bound; the first p whose answer is >= 0 is taken, and every p whose bound is < 0 is proven
+ *    too few. When all candidates together miss a variant's target, that variant's need is capped
+ *    at their coverage (best effort, feasible = false), as the single-run LSCP. min_max_regret and
+ *    expected are refused for it.
  * There opt_v is the best answer found for v (an upper value when only bounded), opt_bound the
  * variant's lower bound, the bound is a lower bound for every objective, and
  * objective_conservative of the regret uses opt_bound. Per-area limits hold for every model.
@@ -80,6 +87,15 @@ typedef struct cc_robust_solution {
     const double *cross;         /**< n_variants x n_variants: cross[a * n + v] = cov_v(own sites of a) */
     double t_total_s;
     cc_site_model model;         /**< the model solved; values are persons (MCLP) or seconds (@since 0.5) */
+    /* CC_SITE_LSCP (@since 0.6): sites is the fewest new sites found with cov_v(S) >= target_share
+     * x total_v in every variant; objective_value = n_sites, bound = the smallest count that the
+     * robust MCLP max_min bound does not exclude (proven_optimal when it equals n_sites), gap =
+     * (n_sites - bound) / n_sites. opt/opt_bound/own sites are each variant's own LSCP answer
+     * (sites) and bound, regret = n_sites - opt_v (sites), cross = cov_v(own sites of a). */
+    bool feasible;               /**< LSCP: every variant reaches the target (false: each variant's
+                                      target is capped at what all candidates reach, best effort) */
+    double target_share;         /**< LSCP: the target share */
+    const double *total;         /**< LSCP: per variant, the denominator of its covered share */
 } cc_robust_solution;
 
 /** Solve the robust problem over @p n variants (same n_candidates and area limits in each).
@@ -119,9 +135,9 @@ typedef struct cc_site_robust_opts {
 
 /** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
- *  (staged). Models mclp, pmedian and pcenter, with the per-area limits (max_per_area,
- *  min_per_area over the base's admin areas) and the emergency-station mode; the others are
- *  refused with a message.
+ *  (staged). Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
+ *  pmedian and pcenter, with the per-area limits (max_per_area, min_per_area over the base's
+ *  admin areas) and the emergency-station mode; the others are refused with a message.
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */
 CC_API cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *opts, cc_robust_solution **out);
 

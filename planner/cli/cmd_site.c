@@ -73,7 +73,7 @@ static void help(void)
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
            "  --time-limit S         time limit of --exact in seconds (default 600)\n"
            "  --exact-limit N        largest integer programme --exact accepts, in non-zeros (default 2000000)\n\n"
-           "Across scenarios (robust siting; models mclp, pmedian, pcenter; with --max-per-area, --min-per-area, --emergency):\n"
+           "Across scenarios (robust siting; models mclp, lscp (max_min), pmedian, pcenter; with --max-per-area, --min-per-area, --emergency):\n"
            "  --scenarios B          a batch file: one set of p sites for the base and every variant (inputs from the\n"
            "                         scenarios; writes DIR/sites.gpkg (robust_sites), DIR/summary.json, DIR/regret.csv,\n"
            "                         DIR/report_<lang>.html and DIR/<variant>/ with the robust set's map in each variant)\n"
@@ -299,6 +299,16 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
 #endif
     if (st) {
         rc = cli_fail(&env, st);
+    } else if (R && R->model == CC_SITE_LSCP) {
+        printf("carecircle site --scenarios: lscp over %zu variants, %u sites for a covered share of %.4g in every variant%s\n", R->n_variants,
+               R->n_sites, R->target_share, R->feasible ? "" : " (not reachable in every variant: best effort, see summary.json)");
+        printf("%-24s %14s %14s %14s %10s\n", "variant", "covered share", "own sites", "own bound", "extra");
+        for (size_t v = 0; v < R->n_variants; v++)
+            printf("%-24.24s %14.4f %14.0f %14.0f %10.0f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base",
+                   R->total[v] > 0 ? R->cov[v] / R->total[v] : 0, R->opt[v], R->opt_bound[v], R->regret[v]);
+        printf("sites %u, lower bound %.6g (%s), gap %.4g%%%s\n", R->n_sites, R->bound, R->bound_method, 100 * R->gap,
+               R->proven_optimal ? ": proven minimal" : "");
+        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv (covered shares)\n", o->out_dir, o->out_dir, o->out_dir);
     } else if (R) { /* MPI: rank 0 only */
         bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET, tm = R->model != CC_SITE_MCLP;
         printf("carecircle site --scenarios: %s %s%s over %zu variants, %u sites\n", cc_site_model_name(R->model), cc_robust_objective_name(R->objective),

@@ -1620,6 +1620,93 @@ static const char *robust_site_name(const run *b, const cc_robust_solution *R, u
     return b->cand.name[R->sites[k]];
 }
 
+/* Robust lscp: regret.csv becomes a table of covered shares (rows: the robust set and each
+ * variant's own LSCP answer; per variant the covered persons and share; the sites; whether every
+ * variant reaches the target), and summary.json carries the target and per-variant shares. */
+static cc_status robust_write_lscp(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
+{
+    char path[4200];
+    size_t n = R->n_variants;
+    const cc__cands *c = &b->cand;
+    double eps_share = 1e-9;
+    FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
+    if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
+    fprintf(f, "answer,sites");
+    for (size_t v = 0; v < n; v++) fprintf(f, ",covered_%s_persons", o->names[v]);
+    for (size_t v = 0; v < n; v++) fprintf(f, ",covered_share_%s", o->names[v]);
+    fprintf(f, ",worst_covered_share,every_target_met\n");
+    for (size_t a = 0; a <= n; a++) {
+        const double *cv = a == 0 ? R->cov : R->cross + (a - 1) * n;
+        uint32_t ns = a == 0 ? R->n_sites : R->own_first[a] - R->own_first[a - 1];
+        double worst = INFINITY;
+        bool met = true;
+        if (a == 0) fprintf(f, "robust_lscp,%u", ns);
+        else fprintf(f, "own_%s,%u", o->names[a - 1], ns);
+        for (size_t v = 0; v < n; v++) fprintf(f, ",%lld", llround(cv[v]));
+        for (size_t v = 0; v < n; v++) {
+            double sh = R->total[v] > 0 ? cv[v] / R->total[v] : 0;
+            worst = fmin(worst, sh);
+            met &= sh >= R->target_share - eps_share * (1 + 1 / fmax(R->total[v], 1));
+            fprintf(f, ",%.6f", sh);
+        }
+        fprintf(f, ",%.6f,%s\n", worst, met ? "yes" : "no");
+    }
+    if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "objective", json_object_new_string("max_min"));
+    json_object_object_add(j, "model", json_object_new_string("lscp"));
+    json_object *par = json_object_new_object();
+    json_object_object_add(par, "target_share", cc__json_num(R->target_share, 6));
+    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
+    if (o->site.max_per_area > 0) json_object_object_add(par, "max_per_area", json_object_new_int(o->site.max_per_area));
+    if (o->site.min_per_area > 0) json_object_object_add(par, "min_per_area", json_object_new_int(o->site.min_per_area));
+    json_object_object_add(par, "emergency", json_object_new_boolean(o->site.emergency));
+    json_object_object_add(j, "parameters", par);
+    json_object *sol = json_object_new_object();
+    json_object_object_add(sol, "sites", json_object_new_int((int)R->n_sites));
+    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
+    json_object_object_add(sol, "bound", isfinite(R->bound) ? cc__json_num(R->bound, 6) : NULL);
+    json_object_object_add(sol, "bound_kind", json_object_new_string("lower"));
+    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
+    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
+    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
+    json_object_object_add(sol, "feasible", json_object_new_boolean(R->feasible));
+    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
+    json_object_object_add(j, "solution", sol);
+    json_object *sites = json_object_new_array();
+    for (uint32_t k = 0; k < R->n_sites; k++) {
+        uint32_t s = R->sites[k];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
+        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
+        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
+        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
+        json_object_array_add(sites, e);
+    }
+    json_object_object_add(j, "robust_sites", sites);
+    json_object *vars = json_object_new_array();
+    for (size_t v = 0; v < n; v++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(o->names[v]));
+        json_object_object_add(e, "total_persons", cc__json_num(R->total[v], 1));
+        json_object_object_add(e, "covered_robust_persons", cc__json_num(R->cov[v], 1));
+        json_object_object_add(e, "covered_share_robust", cc__json_num(R->total[v] > 0 ? R->cov[v] / R->total[v] : 0, 6));
+        json_object_object_add(e, "own_optimum_sites", cc__json_num(R->opt[v], 0));
+        json_object_object_add(e, "own_bound_sites", cc__json_num(R->opt_bound[v], 0));
+        json_object_object_add(e, "own_optimum_proven", json_object_new_boolean(R->opt_proven[v]));
+        json_object_object_add(e, "extra_sites", cc__json_num(R->regret[v], 0));
+        json_object *cs = json_object_new_array();
+        for (size_t a = 0; a < n; a++)
+            json_object_array_add(cs, cc__json_num(R->total[v] > 0 ? R->cross[a * n + v] / R->total[v] : 0, 6));
+        json_object_object_add(e, "covered_share_by_own_answers", cs);
+        json_object_array_add(vars, e);
+    }
+    json_object_object_add(j, "variants", vars);
+    cc_status st = cc__write_json(ctx, cc__stage_path(stage, "summary.json", path, sizeof(path)), j);
+    json_object_put(j);
+    return st;
+}
+
 static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
 {
     char path[4200];
@@ -1651,6 +1738,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         OGR_F_Destroy(f);
     }
     if ((st = cc__gpkg_close(ctx, ds, path, st))) return st;
+    if (R->model == CC_SITE_LSCP) return robust_write_lscp(ctx, o, b, R, stage);
     /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
      * coverage and the regret against the variant's own optimum, persons */
     FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
@@ -1853,11 +1941,13 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (out) *out = NULL;
     if (!o || !o->n_variants || !o->variants || !o->names) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
     cc_site_model md = o->site.model;
-    if (md == CC_SITE_LSCP)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support the model lscp yet (the fewest sites that reach the target share in every variant); "
-                                           "use parameter model mclp with parameter objective max_min and raise parameter p until the worst variant's coverage reaches the target");
-    if (md != CC_SITE_MCLP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, pmedian and pcenter (parameter model), not %s", cc_site_model_name(md));
+    if (md == CC_SITE_LSCP && o->objective != CC_ROBUST_MAX_MIN)
+        return cc__fail(ctx, CC_ERR_PARAM,
+                        "Robust lscp finds the fewest sites that reach the target share in every variant (parameter objective max_min); the objective %s is "
+                        "not defined for it (a regret in sites or a weighted mean of shares would let a variant miss the target)",
+                        cc_robust_objective_name(o->objective));
+    if (md != CC_SITE_MCLP && md != CC_SITE_LSCP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, lscp, pmedian and pcenter (parameter model), not %s", cc_site_model_name(md));
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
                                            "the objective expected (a weighted mean of worst times) is not supported");
@@ -1885,7 +1975,7 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
         elsewhere |= V[v].r.sets_elsewhere; /* an MPI rank other than 0: its part of the sets is sent */
     }
     if (elsewhere) goto out;
-    if (!st && V[0].r.p > V[0].r.cand.n)
+    if (!st && md != CC_SITE_LSCP && V[0].r.p > V[0].r.cand.n)
         st = cc__fail(ctx, CC_ERR_PARAM, "Parameter p (%u) is more than the %zu candidate sites", V[0].r.p, V[0].r.cand.n);
     /* the per-area limits: over the base's admin areas, the same for every variant (the candidates are the base's) */
     uint32_t *area = NULL, *amin = NULL, *amax = NULL;
@@ -1896,7 +1986,8 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (!st) {
         cc_robust_params P = {.objective = o->objective, .relative_regret = o->relative_regret, .weights = o->weights};
         P.site = (cc_site_params){.model = md, .p = V[0].r.p, .exact = o->site.exact, .time_limit_s = o->site.time_limit_s,
-                                  .exact_max_nonzeros = o->site.exact_max_nonzeros};
+                                  .exact_max_nonzeros = o->site.exact_max_nonzeros,
+                                  .target_share = o->site.target_share ? o->site.target_share : 0.95};
         st = cc_site_robust_solve(ctx, in, n, &P, &R);
     }
     CC__FREE_ALL(area, amin, amax);

@@ -95,7 +95,7 @@ static uint8_t *useful_pairs(const cc_site_instance *in)
 
 double cc_site_robust_value(const cc_site_instance *in, cc_site_model model, const uint32_t *S, uint32_t q)
 {
-    if (model == CC_SITE_MCLP) return cc_site_robust_coverage(in, S, q);
+    if (model == CC_SITE_MCLP || model == CC_SITE_LSCP) return cc_site_robust_coverage(in, S, q);
     if (model != CC_SITE_PMEDIAN && model != CC_SITE_PCENTER) return NAN;
     uint32_t *d = calloc(in->n_demand ? in->n_demand : 1, sizeof(uint32_t));
     uint8_t *u = model == CC_SITE_PCENTER ? useful_pairs(in) : NULL;
@@ -132,6 +132,7 @@ void cc_robust_solution_destroy(cc_robust_solution *s)
     free((void *)s->own_first);
     free((void *)s->own_sites);
     free((void *)s->cross);
+    free((void *)s->total);
     free(s);
 }
 
@@ -1078,18 +1079,24 @@ static cc_status robust_check(cc_ctx *ctx, const cc_site_instance *V, size_t n, 
 {
     if (!n || !V) return cc__fail(ctx, CC_ERR_PARAM, "Robust siting needs at least one variant");
     cc_site_model md = P->site.model;
-    if (md != CC_SITE_MCLP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, pmedian and pcenter, not %s%s", cc_site_model_name(md),
-                        md == CC_SITE_LSCP ? " (for the fewest sites that reach a target in every variant, raise p in mclp max_min until the worst variant reaches it)" : "");
+    if (md != CC_SITE_MCLP && md != CC_SITE_LSCP && md != CC_SITE_PMEDIAN && md != CC_SITE_PCENTER)
+        return cc__fail(ctx, CC_ERR_PARAM, "Robust siting supports the models mclp, lscp, pmedian and pcenter, not %s", cc_site_model_name(md));
+    if (md == CC_SITE_LSCP && P->objective != CC_ROBUST_MAX_MIN)
+        return cc__fail(ctx, CC_ERR_PARAM,
+                        "Robust lscp finds the fewest sites that reach the target share in every variant (objective max_min); the objective %s is "
+                        "not defined for it (a regret in sites or a weighted mean of shares would let a variant miss the target)",
+                        cc_robust_objective_name(P->objective));
+    if (md == CC_SITE_LSCP && !(P->site.target_share > 0 && P->site.target_share <= 1))
+        return cc__fail(ctx, CC_ERR_PARAM, "The target share must be above 0 and at most 1, got %g", P->site.target_share);
     if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (max_min) or the worst regret; the objective expected (a weighted mean of worst times) is not supported");
     if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_MIN_MAX_REGRET && P->relative_regret)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds); relative regret is not supported");
-    if (md != CC_SITE_MCLP)
+    if (md == CC_SITE_PMEDIAN || md == CC_SITE_PCENTER)
         for (size_t v = 0; v < n; v++)
             if (!V[v].time_ms || !V[v].base_time_ms)
                 return cc__fail(ctx, CC_ERR_PARAM, "Robust %s: variant %zu lacks its pair times or base times", cc_site_model_name(md), v);
-    if (P->site.p < 1) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p must be at least 1");
+    if (md != CC_SITE_LSCP && P->site.p < 1) return cc__fail(ctx, CC_ERR_PARAM, "Parameter p must be at least 1");
     uint32_t nc = V[0].n_candidates;
     for (size_t v = 1; v < n; v++)
         if (V[v].n_candidates != nc)
@@ -1235,8 +1242,7 @@ static cc_status mm_search(cc_ctx *ctx, const cc_site_instance *V, size_t n, con
      * forms f_v(opt_v) >= 0 is the trivial one */
     double ub = INFINITY;
     for (size_t v = 0; v < n; v++) {
-        double f = P->objective == CC_ROBUST_MAX_MIN ? W->optb[v] : 0.0;
-        if (P->objective != CC_ROBUST_MAX_MIN) f = m->a[v] * W->optb[v] + m->b[v];
+        double f = m->a[v] * W->optb[v] + m->b[v]; /* max_min: a = 1, b = 0 or -need_v (lscp) */
         if (f < ub) ub = f;
     }
     if (P->objective != CC_ROBUST_MAX_MIN && ub < 0) ub = 0;
@@ -1280,7 +1286,7 @@ static cc_status mm_search(cc_ctx *ctx, const cc_site_instance *V, size_t n, con
 
 /* The max-min and regret objectives: f_v = a_v cov_v + b_v per variant, the worst one maximised. */
 static cc_status solve_minmax(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
-                              rb_arrays *W, cc_robust_solution *R)
+                              rb_arrays *W, cc_robust_solution *R, const double *need)
 {
     cc_status st = CC_OK;
     uint32_t nc = V[0].n_candidates;
@@ -1298,7 +1304,7 @@ static cc_status solve_minmax(cc_ctx *ctx, const cc_site_instance *V, size_t n, 
     for (size_t v = 0; v < n && !st; v++) {
         if (!(m.cnt[v] = calloc(V[v].n_demand ? V[v].n_demand : 1, sizeof(uint32_t)))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         m.cov[v] = base_cov(&V[v]);
-        if (P->objective == CC_ROBUST_MAX_MIN) m.a[v] = 1, m.b[v] = 0;
+        if (P->objective == CC_ROBUST_MAX_MIN) m.a[v] = 1, m.b[v] = need ? -need[v] : 0;
         else if (!P->relative_regret) m.a[v] = 1, m.b[v] = -opt[v];
         else if (opt[v] > 0) m.a[v] = 1 / opt[v], m.b[v] = -1;
         else m.a[v] = 0, m.b[v] = 0;
@@ -1340,6 +1346,144 @@ static void robust_regrets(const cc_site_instance *V, size_t n, const cc_robust_
     if (R->gap < 0) R->gap = 0;
 }
 
+/* ---- robust LSCP ------------------------------------------------------------------------------
+ * The fewest sites with cov_v(S) >= need_v in every variant: robust MCLP max_min on
+ * f_v = cov_v - need_v for p = p0, p0 + 1, ...; the first p with an answer >= 0 is taken, and p
+ * is proven too few when the bound of its max_min is < 0 (no p sites reach every need). */
+static cc_status lscp_at(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, uint32_t p, const double *need,
+                         rb_arrays *T, cc_robust_solution *Rp)
+{
+    cc_site_params sp = P->site;
+    sp.model = CC_SITE_MCLP;
+    sp.p = p;
+    sp.curve_to = 0;
+    cc_robust_params Q = *P;
+    Q.objective = CC_ROBUST_MAX_MIN;
+    Q.site = sp;
+    memset(Rp, 0, sizeof(*Rp));
+    cc_status st = own_optima(ctx, V, n, &sp, T);
+    if (!st) st = solve_minmax(ctx, V, n, &Q, &sp, T, Rp, need);
+    return st;
+}
+
+static cc_status solve_lscp(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, rb_arrays *W, double *total,
+                            cc_robust_solution *R)
+{
+    cc_status st = CC_OK;
+    uint32_t nc = V[0].n_candidates;
+    double *need = calloc(n, sizeof(double));
+    uint32_t *all = calloc(nc ? nc : 1, sizeof(uint32_t)), *bestS = calloc(nc ? nc : 1, sizeof(uint32_t));
+    rb_arrays T = {0};
+    T.cov = calloc(n, sizeof(double)), T.opt = calloc(n, sizeof(double)), T.optb = calloc(n, sizeof(double));
+    T.reg = calloc(n, sizeof(double)), T.cross = calloc(n * n, sizeof(double)), T.optp = calloc(n, sizeof(bool));
+    T.ofirst = calloc(n + 1, sizeof(uint32_t)), T.osites = calloc(n * (size_t)nc + 1, sizeof(uint32_t));
+    T.S = calloc((size_t)nc + 1, sizeof(uint32_t));
+    if (!need || !all || !bestS || !T.cov || !T.opt || !T.optb || !T.reg || !T.cross || !T.optp || !T.ofirst || !T.osites || !T.S)
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    R->feasible = true;
+    R->target_share = P->site.target_share;
+    bool zero_ok = true;
+    for (uint32_t j = 0; j < nc && !st; j++) all[j] = j;
+    for (size_t v = 0; v < n && !st; v++) {
+        double cb, tot;
+        cc__site_weights(&V[v], true, &cb, &tot);
+        total[v] = tot;
+        double eps = 1e-9 * (tot + 1.0), goal = P->site.target_share * tot, reach = cc_site_robust_coverage(&V[v], all, nc);
+        if (reach < goal - eps) { /* all candidates miss it: best effort, as the single-run LSCP */
+            R->feasible = false;
+            goal = reach;
+        }
+        need[v] = goal - eps;
+        if (base_cov(&V[v]) < need[v]) zero_ok = false;
+    }
+    /* each variant's own LSCP answer, for comparison */
+    cc_site_params own = P->site;
+    own.curve_to = 0;
+    for (size_t v = 0; v < n && !st; v++) {
+        cc_site_solution *sol = NULL;
+        if ((st = cc_site_solve(ctx, &V[v], &own, &sol))) break;
+        W->opt[v] = sol->objective;
+        W->optb[v] = sol->feasible && isfinite(sol->bound) ? sol->bound : sol->objective;
+        W->optp[v] = sol->proven_optimal;
+        W->ofirst[v + 1] = W->ofirst[v] + sol->n_sites;
+        memcpy(W->osites + W->ofirst[v], sol->sites, sol->n_sites * sizeof(uint32_t));
+        cc_site_solution_destroy(sol);
+    }
+    for (size_t a = 0; a < n && !st; a++)
+        for (size_t v = 0; v < n; v++)
+            W->cross[a * n + v] = cc_site_robust_coverage(&V[v], W->osites + W->ofirst[a], W->ofirst[a + 1] - W->ofirst[a]);
+    /* p from the smallest allowed: the area minima, at least 1 */
+    uint32_t p0 = 1, pmax = P->site.max_sites && P->site.max_sites < nc ? P->site.max_sites : nc, lb = UINT32_MAX, q = 0;
+    uint64_t mins = 0;
+    if (V[0].area_min)
+        for (uint32_t a = 0; a < V[0].n_areas; a++) mins += V[0].area_min[a];
+    if (mins > p0) p0 = mins > nc ? nc : (uint32_t)mins;
+    if (V[0].area && V[0].area_max) { /* no more sites than the area maxima allow */
+        uint64_t room = 0;
+        uint32_t *cnt = calloc(V[0].n_areas + 1, sizeof(uint32_t));
+        if (!cnt && !st) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (uint32_t j = 0; j < nc && cnt; j++) {
+            uint32_t a = V[0].area[j];
+            if (a >= V[0].n_areas) room++;
+            else if (cnt[a] < V[0].area_max[a]) cnt[a]++, room++;
+        }
+        free(cnt);
+        if (room < pmax) pmax = (uint32_t)room;
+    }
+    if (pmax < p0) pmax = p0;
+    bool found = false;
+    double best_mn = -INFINITY;
+    const char *method = zero_ok ? "trivial" : "without-new-sites"; /* 0 sites miss some target */
+    if (!st && zero_ok && mins == 0) { /* no new site needed */
+        found = true, lb = 0, q = 0;
+    }
+    if (!st && !found && nc > 0 && pmax < nc) {
+        /* the area limits may keep every set from a need: with as many sites as they allow, a
+         * max_min bound below 0 proves it (then its answer is the best effort) */
+        cc_robust_solution Rp;
+        if (!(st = lscp_at(ctx, V, n, P, pmax, need, &T, &Rp)) && Rp.bound < 0) {
+            best_mn = Rp.objective_value;
+            q = Rp.n_sites;
+            memcpy(bestS, T.S, q * sizeof(uint32_t));
+            pmax = 0; /* skip the search */
+            cc__info(ctx, "Robust lscp: the area limits keep every set of sites from the target in some variant (bound %.1f persons short)", -Rp.bound);
+        }
+    }
+    for (uint32_t p = p0; p <= pmax && !st && !found && nc > 0; p++) {
+        cc_robust_solution Rp;
+        cc__progress(ctx, "Robust lscp: p", (double)(p - p0) / (double)(pmax - p0 + 1));
+        if ((st = lscp_at(ctx, V, n, P, p, need, &T, &Rp))) break;
+        if (Rp.bound < 0) method = Rp.bound_method; /* p sites cannot reach every need */
+        else if (lb == UINT32_MAX) lb = p;
+        if (Rp.objective_value >= 0 || Rp.objective_value > best_mn) {
+            best_mn = Rp.objective_value;
+            q = Rp.n_sites;
+            memcpy(bestS, T.S, q * sizeof(uint32_t));
+        }
+        if (Rp.objective_value >= 0) found = true;
+        cc__info(ctx, "Robust lscp: %u sites: worst variant %.1f persons %s its target (bound %.1f, %s)", p, fabs(Rp.objective_value),
+                 Rp.objective_value >= 0 ? "above" : "below", Rp.bound, Rp.bound_method);
+    }
+    if (!st) {
+        if (!found) R->feasible = false; /* the area limits stop it: the best worst-case answer */
+        memcpy(W->S, bestS, q * sizeof(uint32_t));
+        R->n_sites = q;
+        R->objective_value = R->objective_conservative = q;
+        R->bound = found ? (lb == UINT32_MAX ? q : lb) : NAN;
+        if (found && R->bound > q) R->bound = q;
+        R->proven_optimal = found && R->bound >= q;
+        R->gap = found && q > 0 ? (q - R->bound) / (double)q : 0;
+        R->bound_method = method;
+        for (size_t v = 0; v < n; v++) {
+            W->cov[v] = cc_site_robust_coverage(&V[v], W->S, q);
+            W->reg[v] = (double)q - W->opt[v];
+        }
+    }
+    free(need), free(all), free(bestS);
+    free(T.cov), free(T.opt), free(T.optb), free(T.reg), free(T.cross), free(T.optp), free(T.ofirst), free(T.osites), free(T.S);
+    return st;
+}
+
 cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, cc_robust_solution **out)
 {
     *out = NULL;
@@ -1355,16 +1499,27 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
     w.cov = calloc(n, sizeof(double)), w.opt = calloc(n, sizeof(double)), w.optb = calloc(n, sizeof(double));
     w.reg = calloc(n, sizeof(double)), w.cross = calloc(n * n, sizeof(double));
     w.optp = calloc(n, sizeof(bool));
-    w.ofirst = calloc(n + 1, sizeof(uint32_t)), w.osites = calloc(n * (size_t)P->site.p + 1, sizeof(uint32_t));
-    w.S = calloc((size_t)P->site.p + 1, sizeof(uint32_t));
+    size_t room = P->site.model == CC_SITE_LSCP ? V[0].n_candidates : P->site.p; /* lscp: up to every candidate */
+    w.ofirst = calloc(n + 1, sizeof(uint32_t)), w.osites = calloc(n * room + 1, sizeof(uint32_t));
+    w.S = calloc(room + 1, sizeof(uint32_t));
+    double *total = calloc(n, sizeof(double));
+    R->total = total;
     R->cov = w.cov, R->opt = w.opt, R->opt_bound = w.optb, R->regret = w.reg, R->cross = w.cross, R->opt_proven = w.optp;
     R->own_first = w.ofirst, R->own_sites = w.osites, R->sites = w.S;
-    if (!w.cov || !w.opt || !w.optb || !w.reg || !w.cross || !w.optp || !w.ofirst || !w.osites || !w.S)
+    if (!w.cov || !w.opt || !w.optb || !w.reg || !w.cross || !w.optp || !w.ofirst || !w.osites || !w.S || !total)
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     cc_site_params sp = P->site;
     sp.curve_to = 0;
     R->model = sp.model;
-    if (!st) st = own_optima(ctx, V, n, &sp, W);
+    if (!st && sp.model == CC_SITE_LSCP) {
+        if (!(st = solve_lscp(ctx, V, n, P, W, total, R))) {
+            R->t_total_s = cc__now() - t0;
+            *out = R;
+            return CC_OK;
+        }
+    } else if (!st) {
+        st = own_optima(ctx, V, n, &sp, W);
+    }
     if (st) {
     } else if (sp.model == CC_SITE_PCENTER) {
         st = solve_pcenter(ctx, V, n, P, &sp, W, R);
@@ -1373,7 +1528,7 @@ cc_status cc_site_robust_solve(cc_ctx *ctx, const cc_site_instance *V, size_t n,
     } else if (P->objective == CC_ROBUST_EXPECTED) {
         st = solve_expected(ctx, V, n, P, &sp, W, R);
     } else {
-        st = solve_minmax(ctx, V, n, P, &sp, W, R);
+        st = solve_minmax(ctx, V, n, P, &sp, W, R, NULL);
     }
     if (!st) {
         robust_regrets(V, n, P, W, R);

@@ -503,10 +503,10 @@ def case_robust_demo(tmp):
     with open(bad, "w", encoding="utf-8") as f:
         f.write(text + "robust:\n  objective: expected\n  weights: {dry_season: 8}\n")
     for args, needle in ((robust_args(os.path.join(tmp, "x1"), batch, "--objective", "best"), "--objective"),
-                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "lscp"), "does not support the model lscp"),
+                         (robust_args(os.path.join(tmp, "x2"), batch, "--model", "lscp", "--objective", "expected"), "not defined for it"),
                          (robust_args(os.path.join(tmp, "x3"), bad), "dry_season"),
                          (robust_args(os.path.join(tmp, "x4"), batch, "--model", "pcenter", "--objective", "expected"), "weighted mean of worst times"),
-                         (robust_args(os.path.join(tmp, "x5"), batch, "--model", "mexclp", "--emergency", "--busy-fraction", "0.2"), "mclp, pmedian and pcenter")):
+                         (robust_args(os.path.join(tmp, "x5"), batch, "--model", "mexclp", "--emergency", "--busy-fraction", "0.2"), "mclp, lscp, pmedian and pcenter")):
         p = run(args, expect=None)
         check(p.returncode in (2, 3), f"exit {p.returncode} for {args[-2:]}: {p.stderr}")
         check(needle in p.stderr, f"message lacks {needle!r}: {p.stderr}")
@@ -616,6 +616,49 @@ def case_robust_models(tmp):
     free = summary(os.path.join(tmp, "pmedian_max_min"))["solution"]
     lim = summary(os.path.join(tmp, "area_pmedian_max_max_min"))["solution"]
     check(lim["objective"] >= free["bound"] - 1e-3, f"--max-per-area 1 beat the unlimited p-median minimax's bound: {lim} vs {free}")
+
+
+def case_robust_lscp(tmp):
+    """Robust lscp across the demo batch (issue 18): the fewest new sites with a covered share of at
+    least --target in every variant. Every variant's share of the robust set reaches the target
+    (summary.json, regret.csv), no variant's own answer does in every variant, and a robust mclp
+    max_min run with one site fewer proves by its bound that no such set is smaller."""
+    batch = f"{DEMO}/batch.yaml"
+    target = 0.99
+    out = os.path.join(tmp, "lscp")
+    p = run(robust_args(out, batch, "--model", "lscp", "--target", str(target)))
+    check("proven minimal" in p.stdout, f"stdout lacks the proof: {p.stdout}")
+    s = summary(out)
+    sol = s["solution"]
+    n = sol["sites"]
+    check(s["model"] == "lscp" and s["parameters"]["target_share"] == target, "summary.json: model or target")
+    check(n >= 2 and sol["feasible"] and sol["proven_optimal"] and sol["bound"] == n, f"solution {sol}")
+    check(len(layer_rows(out, "robust_sites")) == n, "robust_sites layer != solution sites")
+    totals = {v["total_persons"] for v in s["variants"]}
+    for v in s["variants"]:
+        share = v["covered_robust_persons"] / v["total_persons"]
+        check(share >= target - 1e-9, f"{v['name']}: robust share {share} below the target {target}")
+        check(abs(share - v["covered_share_robust"]) < 1e-5, f"{v['name']}: covered_share_robust disagrees")
+        check(v["own_optimum_sites"] <= n and v["extra_sites"] == n - v["own_optimum_sites"], f"{v['name']}: own answer {v}")
+    with open(os.path.join(out, "regret.csv"), encoding="utf-8") as f:
+        rows = {r["answer"]: r for r in csv.DictReader(f)}
+    rob = rows["robust_lscp"]
+    check(rob["every_target_met"] == "yes" and int(rob["sites"]) == n and float(rob["worst_covered_share"]) >= target - 1e-6, f"regret.csv {rob}")
+    own = [r for a, r in rows.items() if a.startswith("own_")]
+    check(len(own) == len(s["variants"]) and all(r["every_target_met"] == "no" for r in own if int(r["sites"]) < n),
+          "an own answer with fewer sites meets every target")
+    # one site fewer: robust mclp max_min's bound on the worst coverage is below the target
+    check(len(totals) == 1, f"the demo variants' totals differ: {totals}")
+    need = target * totals.pop()
+    out2 = os.path.join(tmp, "mclp_fewer")
+    run(robust_args(out2, batch, "--objective", "max_min", "-p", str(n - 1)))
+    s2 = summary(out2)["solution"]
+    check(s2["objective"] <= s2["bound"] + 1e-6 and s2["bound"] < need, f"{n - 1} sites: max_min bound {s2['bound']} not below {need}")
+    out3 = os.path.join(tmp, "mclp_same")
+    run(robust_args(out3, batch, "--objective", "max_min", "-p", str(n)))
+    s3 = summary(out3)["solution"]
+    check(s3["bound"] >= need, f"{n} sites: max_min bound {s3['bound']} below {need} though robust lscp reached it")
+    print(f"robust lscp target {target}: {n} sites (proven); max_min bound with {n - 1}: {s2['bound']:.0f} < {need:.0f} persons")
 
 
 if __name__ == "__main__":
