@@ -1081,7 +1081,7 @@ static cc_status chain_upgrade(run *r, cc_site_result *res)
         c = c * (double)(nu - k) / (double)(k + 1);
     }
     if (n_sets > UPGRADE_MAX_SETS) {
-        st = cc__fail(ctx, CC_ERR_LIMIT, "Upgrading up to %u of %zu facilities (parameters max_subcentres, upgrade_tiers) makes more than %d upgrade sets to solve; give fewer tiers or a smaller max_subcentres",
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Upgrading up to %u of %zu facilities (parameters max_subcentres, upgrade_tiers) makes more than %d upgrade sets to solve; give fewer tiers or a smaller parameter max_subcentres",
                       U, nu, UPGRADE_MAX_SETS);
         goto out;
     }
