@@ -262,7 +262,12 @@ typedef struct cc_site_opts {
                                       facility of these tiers, a comma list) instead of the first leg
                                       (@since 0.5) */
     double on_scene_minutes;     /**< with capable_tiers: time on scene (default 10; < 0: 0) (@since 0.5) */
-    uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2) */
+    uint32_t max_subcentres;     /**< with candidate_tiers: at most this many upgrades (default 2);
+                                      with upgrade_tiers: at most this many upgraded facilities */
+    const char *upgrade_tiers;   /**< chain MCLP: facilities of these tiers (a comma list) may be
+                                      upgraded to capable, at most max_subcentres of them, chosen
+                                      jointly with the p stations by solving every upgrade set
+                                      (@since 0.5) */
     bool exact;                  /**< also solve exactly with GLPK (refused when too large) */
     double time_limit_s;         /**< for the exact solve, seconds (default 600) */
     size_t exact_max_nonzeros;   /**< largest integer programme the exact solve accepts (0: 2,000,000) */
@@ -320,6 +325,13 @@ typedef struct cc_site_result {
     double minutes, radius_minutes, dispatch_minutes;
     bool chain;                  /**< times are the emergency chain (capable_tiers given) (@since 0.5) */
     double on_scene_minutes;     /**< with chain (@since 0.5) */
+    /* upgrade_tiers (@since 0.5): the facilities upgraded to capable (ids into the facility file's
+     * features, in its order), how many could be, how many upgrade sets were solved, and the best
+     * coverage with no upgrade (the same p stations) */
+    uint32_t n_upgraded, upgrade_candidates, upgrade_sets;
+    const uint32_t *upgraded;
+    const char *const *upgraded_names;
+    double covered_without_upgrade;
     uint32_t p;
     double population_total, population_no_road_access;
     double covered_before, covered_after;            /**< within T */

@@ -63,12 +63,14 @@ static void help(void)
            "  --dispatch-minutes D   dispatch delay in emergency mode (default 3)\n"
            "  --capable-tiers LIST   with --emergency (mclp, lscp): optimise the emergency chain, dispatch +\n"
            "                         station -> patient + on scene + patient -> nearest facility of LIST\n"
-           "  --on-scene-minutes S   time on scene in the chain (default 10)\n\n"
+           "  --on-scene-minutes S   time on scene in the chain (default 10)\n"
+           "  --upgrade-tiers LIST   with --capable-tiers (mclp): facilities of LIST may also be upgraded to\n"
+           "                         capable, at most --max-subcentres of them, chosen with the stations\n\n"
            "Constraints:\n"
            "  --admin A              admin-area polygons (townships) (--admin-name-field, --admin-code-field)\n"
            "  --max-per-area K       at most K new sites per admin area\n"
            "  --min-per-area K       at least K new sites per admin area\n"
-           "  --max-subcentres N     with --candidate-tiers (not --emergency): at most N upgrades (default 2)\n\n"
+           "  --max-subcentres N     with --candidate-tiers (not --emergency) or --upgrade-tiers: at most N upgrades (default 2)\n\n"
            "Solver:\n"
            "  --exact                also solve the integer programme with GLPK (refused when too large)\n"
            "  --time-limit S         time limit of --exact in seconds (default 600)\n"
@@ -99,7 +101,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF, O_OUTER, O_ALPHA
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF, O_OUTER, O_ALPHA, O_UPGRADE
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -182,6 +184,11 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
     if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
                          r->dispatch_minutes, r->on_scene_minutes, o->capable_tiers);
+    if (o->upgrade_tiers) {
+        printf("upgraded to capable: %u of %u facilities of %s (%u upgrade sets solved; best with no upgrade: %s covered)\n", r->n_upgraded,
+               r->upgrade_candidates, o->upgrade_tiers, r->upgrade_sets, cc_report_count(r->covered_without_upgrade, a, sizeof(a)));
+        for (uint32_t k = 0; k < r->n_upgraded; k++) printf("  upgrade: %s (facility %u of the file, from 0)\n", r->upgraded_names[k], r->upgraded[k]);
+    }
     printf("within %g min%s: before %s (%.2f%%), after %s (%.2f%%) of %s people\n", r->minutes, r->emergency ? " (dispatch included)" : "",
            cc_report_count(r->covered_before, a, sizeof(a)), 100 * r->covered_before / tot, cc_report_count(r->covered_after, b, sizeof(b)),
            100 * r->covered_after / tot, cc_report_count(r->population_total, c, sizeof(c)));
@@ -335,7 +342,7 @@ static const struct option site_longopts[] = {
     {"candidates", 1, 0, O_CANDS}, {"candidate-name-field", 1, 0, O_CNAME}, {"candidate-roads", 1, 0, O_CROADS},
     {"spacing", 1, 0, O_SPACING}, {"exclude", 1, 0, O_EXCLUDE}, {"model", 1, 0, O_MODEL}, {"curve", 1, 0, O_CURVE},
     {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
-    {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
+    {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"upgrade-tiers", 1, 0, O_UPGRADE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
     {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
     {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
     {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
@@ -403,6 +410,7 @@ static int site_option(int c, site_args *a)
         a->o.dispatch_minutes = dv == 0 ? -1 : dv; /* the library reads 0 as "default" */
         break;
     case O_CAPABLE: a->o.capable_tiers = optarg; break;
+    case O_UPGRADE: a->o.upgrade_tiers = optarg; break;
     case O_ONSCENE:
         if (!parse_double("--on-scene-minutes", optarg, 0, 240, &dv)) return CLI_EXIT_USAGE;
         a->o.on_scene_minutes = dv == 0 ? -1 : dv;

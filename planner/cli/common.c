@@ -166,7 +166,7 @@ static const struct {
     {"offroad", "--offroad"}, {"friction", "--friction"}, {"dem", "--dem"},
     {"landcover", "--landcover"}, {"water", "--water"}, {"ferries", "--ferries"}, {"neighbours", "--neighbours"}, {"impassable_population", "--impassable-population"}, {"impassable_max_m", "--impassable-max-m"},
     {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
-    {"capable_tiers", "--capable-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
+    {"capable_tiers", "--capable-tiers"}, {"upgrade_tiers", "--upgrade-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
     {"capacity_minutes", "--capacity-minutes"}, {"busy_fraction", "--busy-fraction"}, {"max_per_station", "--max-per-station"}, {"outer_minutes", "--outer-minutes"}, {"alpha", "--alpha"}, {"capacity_persons", "--site-capacity"},
     {"objective", "--objective"}, {"regret", "--regret"},
 };

@@ -25,6 +25,9 @@ typedef struct result_impl {
     char **pick_name, **pick_admin;
     cc_site_curve_point *curve;
     cc_site_solution *sol;
+    uint32_t *upgraded;   /* upgrade_tiers: the facilities upgraded to capable */
+    char **upgraded_name;
+    double *curve_bound;  /* upgrade_tiers: per curve point, the largest bound over the upgrade sets */
     char crs_name[32];
     char profile_name[128];
 } result_impl;
@@ -37,7 +40,8 @@ void cc_site_result_destroy(cc_site_result *r)
         free(ri->pick_name[i]);
         free(ri->pick_admin[i]);
     }
-    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve);
+    for (uint32_t k = 0; ri->upgraded_name && k < ri->pub.n_upgraded; k++) free(ri->upgraded_name[k]);
+    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve, ri->upgraded, ri->upgraded_name, ri->curve_bound);
     cc_site_solution_destroy(ri->sol);
     free(ri);
 }
@@ -316,6 +320,13 @@ static cc_status check_opts(run *r)
     if (!isfinite(on_scene) || on_scene > 240)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter on_scene_minutes is %g: give minutes from 0 to 240", o->on_scene_minutes);
     r->on_scene_ms = r->chain ? (uint32_t)llround(on_scene * 60000.0) : 0;
+    if (o->upgrade_tiers) {
+        if (!r->chain || r->model != CC_SITE_MCLP)
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers upgrades facilities on the emergency chain: it needs parameter capable_tiers and the model mclp (parameter model)");
+        if (!o->upgrade_tiers[strspn(o->upgrade_tiers, " ,")])
+            return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers names no tier: give a comma list of the tiers whose facilities may be upgraded");
+        if (ctx->sets_dist || r->fric) return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers works on the roads in one process only");
+    }
     return CC_OK;
 }
 
@@ -997,6 +1008,176 @@ out:
     return st;
 }
 
+/* ---- upgrading facilities to capable on the chain (upgrade_tiers) ------------------------------------------------------- */
+
+/* The maximum number of upgrade sets solved (each a chain MCLP of its own). */
+#define UPGRADE_MAX_SETS 5000
+
+/* Drops what one solve of an upgrade set made, so the next set starts afresh. */
+static void upgrade_reset(run *r, cc_site_result *res)
+{
+    CC__FREE_ALL(r->time0, r->keep_lt, r->cand.alone);
+    cc__sets_free(&r->sets);
+    res->fixed_facilities = 0;
+    cc_site_solution_destroy(((result_impl *)res)->sol);
+    ((result_impl *)res)->sol = NULL;
+}
+
+/* Leg 2 of upgrade set @p pick (k facility slots into @p legs, per point nl values each): the
+ * elementwise minimum of today's leg (@p base) and each upgraded facility's own leg. */
+static void upgrade_leg(uint32_t *leg, const uint32_t *base, const uint32_t *legs, size_t nl, const uint32_t *pick, uint32_t k)
+{
+    memcpy(leg, base, nl * sizeof(uint32_t));
+    for (uint32_t a = 0; a < k; a++) {
+        const uint32_t *l = legs + (size_t)pick[a] * nl;
+        for (size_t i = 0; i < nl; i++)
+            if (l[i] < leg[i]) leg[i] = l[i];
+    }
+}
+
+static cc_status upgrade_solve(run *r, cc_site_result *res)
+{
+    cc_status st;
+    if ((st = base_times(r, res)) || (st = build_sets(r, res)) || (st = solve(r, res))) return st;
+    return CC_OK;
+}
+
+/* The chain MCLP with upgrades: every set of 0..max_subcentres facilities of upgrade_tiers (not
+ * capable already, on the roads) is made capable in turn, its leg 2 the minimum of today's and
+ * each upgraded facility's own (each timed once), and solved; the best objective wins. The bound
+ * is the largest bound over the sets: the optimum of the joint model is the best over the sets,
+ * and no set's optimum is above its bound. The winning set is solved again to be evaluated. */
+static cc_status chain_upgrade(run *r, cc_site_result *res)
+{
+    cc_ctx *ctx = r->ctx;
+    const cc_site_opts *o = r->o;
+    const cc__facilities *fac = r->reg.fac;
+    const cc__demand *grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid;
+    size_t nd = r->reg.dem.n, ng = r->reg.dem.is_raster ? 0 : grid->n, nf = fac->n, nu = 0;
+    uint32_t U = o->max_subcentres ? o->max_subcentres : 2;
+    uint8_t *up_t = cc__calloc_array(fac->n_tiers + 1, 1), *cap_t = cc__calloc_array(fac->n_tiers + 1, 1), *one = cc__calloc_array(nf + 1, 1);
+    uint32_t *ids = cc__malloc_array(nf + 1, sizeof(uint32_t)), *fdummy = cc__malloc_array((nd > ng ? nd : ng) + 1, sizeof(uint32_t));
+    uint32_t *legs_d = NULL, *legs_g = NULL, *base_d = NULL, *base_g = NULL, *pick = NULL, *best = NULL;
+    double *cb = NULL;
+    cc_status st = CC_OK;
+    if (!up_t || !cap_t || !one || !ids || !fdummy) goto nomem;
+    if ((st = cc__tier_flags(ctx, fac, o->in.facilities, o->upgrade_tiers, "upgrade_tiers", up_t)) ||
+        (st = cc__tier_flags(ctx, fac, o->in.facilities, o->capable_tiers, "capable_tiers", cap_t)))
+        goto out;
+    for (size_t f = 0; f < nf; f++)
+        if (fac->tier[f] >= 0 && up_t[fac->tier[f]] && !cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID) ids[nu++] = (uint32_t)f;
+    if (!nu) {
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter upgrade_tiers (%s) that is not capable already joins the road network", o->upgrade_tiers);
+        goto out;
+    }
+    if (U > nu) {
+        st = cc__fail(ctx, CC_ERR_PARAM, "Parameter max_subcentres (%u) is more than the %zu facilities of parameter upgrade_tiers that may be upgraded", U, nu);
+        goto out;
+    }
+    /* sets of 0..U of nu: sum of binomials, stopped past the limit */
+    double n_sets = 0, c = 1;
+    for (uint32_t k = 0; k <= U && n_sets <= UPGRADE_MAX_SETS; k++) {
+        n_sets += c;
+        c = c * (double)(nu - k) / (double)(k + 1);
+    }
+    if (n_sets > UPGRADE_MAX_SETS) {
+        st = cc__fail(ctx, CC_ERR_LIMIT, "Upgrading up to %u of %zu facilities (parameters max_subcentres, upgrade_tiers) makes more than %d upgrade sets to solve; give fewer tiers or a smaller parameter max_subcentres",
+                      U, nu, UPGRADE_MAX_SETS);
+        goto out;
+    }
+    res->upgrade_candidates = (uint32_t)nu;
+    /* each candidate's own leg 2, once */
+    legs_d = cc__malloc_array(nu * nd + 1, sizeof(uint32_t));
+    legs_g = ng ? cc__malloc_array(nu * ng, sizeof(uint32_t)) : NULL;
+    base_d = cc__malloc_array(nd + 1, sizeof(uint32_t));
+    base_g = ng ? cc__malloc_array(ng, sizeof(uint32_t)) : NULL;
+    pick = cc__calloc_array(U + 1, sizeof(uint32_t));
+    best = cc__calloc_array(U + 1, sizeof(uint32_t));
+    if (!legs_d || (ng && (!legs_g || !base_g)) || !base_d || !pick || !best) goto nomem;
+    memcpy(base_d, r->leg2_d, nd * sizeof(uint32_t));
+    if (ng) memcpy(base_g, r->leg2_g, ng * sizeof(uint32_t));
+    cc__info(ctx, "Timing the population to each of the %zu facilities that may be upgraded...", nu);
+    for (size_t u = 0; u < nu && !st; u++) {
+        one[ids[u]] = 1;
+        st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.djoin, r->reg.doff, nd, CC_REVERSE, legs_d + u * nd, fdummy);
+        if (!st && ng)
+            st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.gjoin, r->reg.goff, ng, CC_REVERSE, legs_g + u * ng, fdummy);
+        one[ids[u]] = 0;
+    }
+    if (st) goto out;
+    cc__info(ctx, "Solving the chain MCLP for each of the %.0f upgrade sets (0 to %u of %zu facilities)...", n_sets, U, nu);
+    double best_obj = -1, bound = -INFINITY;
+    uint32_t best_k = 0, n_curve = 0;
+    for (uint32_t k = 0; k <= U && !st; k++) {
+        for (uint32_t a = 0; a < k; a++) pick[a] = a;
+        for (;;) {
+            upgrade_leg(r->leg2_d, base_d, legs_d, nd, pick, k);
+            if (ng) upgrade_leg(r->leg2_g, base_g, legs_g, ng, pick, k);
+            if ((st = upgrade_solve(r, res))) break;
+            const cc_site_solution *s = ((result_impl *)res)->sol;
+            res->upgrade_sets++;
+            if (s->bound > bound) bound = s->bound;
+            if (k == 0) res->covered_without_upgrade = s->objective;
+            if (!cb) {
+                n_curve = s->n_curve;
+                if (!(cb = cc__malloc_array(n_curve + 1, sizeof(double)))) goto nomem;
+                for (uint32_t q = 0; q < n_curve; q++) cb[q] = -INFINITY;
+            }
+            for (uint32_t q = 0; q < n_curve && q < s->n_curve; q++)
+                if (s->curve_bound[q] > cb[q]) cb[q] = s->curve_bound[q];
+            if (s->objective > best_obj + 1e-9 * (best_obj + 1)) { /* ties: the fewest upgrades, first in file order */
+                best_obj = s->objective;
+                best_k = k;
+                memcpy(best, pick, k * sizeof(uint32_t));
+            }
+            upgrade_reset(r, res);
+            if (cc__interrupted(ctx)) {
+                st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+                break;
+            }
+            /* the next k-subset of 0..nu-1 in lexicographic order */
+            int a = (int)k - 1;
+            while (a >= 0 && pick[a] == nu - k + (uint32_t)a) a--;
+            if (a < 0) break;
+            pick[a]++;
+            for (uint32_t b = (uint32_t)a + 1; b < k; b++) pick[b] = pick[b - 1] + 1;
+        }
+    }
+    if (st) goto out;
+    /* the winner, solved again for the evaluation; its bound and gap over all the sets */
+    upgrade_leg(r->leg2_d, base_d, legs_d, nd, best, best_k);
+    if (ng) upgrade_leg(r->leg2_g, base_g, legs_g, ng, best, best_k);
+    if ((st = upgrade_solve(r, res))) goto out;
+    result_impl *ri = (result_impl *)res;
+    cc_site_solution *s = ri->sol;
+    if (s->bound > bound) bound = s->bound;
+    s->bound = bound;
+    double gain = s->objective - s->covered_before;
+    s->gap = bound - s->objective <= 1e-9 * (s->objective + 1) ? 0 : (bound - s->objective) / fmax(gain, 1e-12);
+    s->proven_optimal = s->gap == 0;
+    if (!(ri->upgraded = cc__malloc_array(best_k + 1, sizeof(uint32_t))) || !(ri->upgraded_name = cc__calloc_array(best_k + 1, sizeof(char *))))
+        goto nomem;
+    res->n_upgraded = best_k;
+    for (uint32_t a = 0; a < best_k; a++) {
+        ri->upgraded[a] = ids[best[a]];
+        if (!(ri->upgraded_name[a] = cc__strdup(fac->name[ids[best[a]]] ? fac->name[ids[best[a]]] : ""))) goto nomem;
+    }
+    res->upgraded = ri->upgraded;
+    res->upgraded_names = (const char *const *)ri->upgraded_name;
+    for (uint32_t q = 0; q < n_curve && q < s->n_curve; q++)
+        if (s->curve_bound[q] > cb[q]) cb[q] = s->curve_bound[q];
+    ri->curve_bound = cb;
+    cb = NULL;
+    cc__info(ctx, "Best upgrade set: %u of %zu facilities, covering %.0f persons (no upgrade: %.0f)", best_k, nu, s->objective,
+             res->covered_without_upgrade);
+    goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+out:
+    CC__FREE_ALL(up_t, cap_t, one, ids, fdummy, legs_d, legs_g, base_d, base_g, pick, best, cb);
+    return st;
+}
+
 /* ---- exact evaluation of the answer ------------------------------------------------------------------------------------ */
 
 /* Mean, worst and 90th percentile over populated demand that reaches a facility. */
@@ -1438,7 +1619,7 @@ static cc_status make_curve(run *r, cc_site_result *res)
         cc_site_curve_point *c = &ri->curve[k];
         c->p = (uint32_t)k + 1;
         c->objective = s->curve_objective[k];
-        c->bound = s->curve_bound[k];
+        c->bound = ri->curve_bound ? ri->curve_bound[k] : s->curve_bound[k]; /* upgrades: the largest over the sets */
         if (r->model == CC_SITE_LSCP) {
             c->share = s->curve_objective[k];
             c->covered = c->share * s->total_weight;
@@ -1495,12 +1676,17 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     }
     t = cc__now();
     if (r.chain && (st = chain_leg2(&r))) goto out;
-    if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
-    if (r.sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent; no outputs */
-    res->t_sets_s = cc__now() - t;
-    t = cc__now();
-    if ((st = solve(&r, res))) goto out;
-    res->t_solve_s = cc__now() - t;
+    if (opts->upgrade_tiers) { /* every upgrade set solved: the times are together */
+        if ((st = chain_upgrade(&r, res))) goto out;
+        res->t_solve_s = cc__now() - t;
+    } else {
+        if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
+        if (r.sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent; no outputs */
+        res->t_sets_s = cc__now() - t;
+        t = cc__now();
+        if ((st = solve(&r, res))) goto out;
+        res->t_solve_s = cc__now() - t;
+    }
     res->solution = r.res->sol;
     t = cc__now();
     if ((st = evaluate(&r, res)) || (r.model == CC_SITE_MEXCLP && (st = evaluate_mexclp(&r, res))) ||

@@ -134,6 +134,54 @@ static cc_status layer_candidates(cc__site_out *w, GDALDatasetH ds)
     return st;
 }
 
+/* summary.json "upgrade" (parameter upgrade_tiers): the facilities upgraded to capable. */
+static json_object *upgrade_json(const cc__site_out *w)
+{
+    const cc_site_result *r = w->res;
+    const cc__facilities *fac = w->fac;
+    json_object *x = json_object_new_object(), *a = json_object_new_array();
+    json_object_object_add(x, "candidates", json_object_new_int((int)r->upgrade_candidates));
+    json_object_object_add(x, "sets_solved", json_object_new_int((int)r->upgrade_sets));
+    json_object_object_add(x, "covered_without_upgrade", cc__json_num(r->covered_without_upgrade, 3));
+    for (uint32_t k = 0; k < r->n_upgraded; k++) {
+        uint32_t f = r->upgraded[k];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "name", json_object_new_string(fac->name[f] ? fac->name[f] : ""));
+        json_object_object_add(e, "id", json_object_new_int64((int64_t)f)); /* the feature's place in the facility file, from 0 */
+        json_object_object_add(e, "fid", json_object_new_int64(fac->fid[f]));
+        json_object_object_add(e, "tier", json_object_new_string(fac->tier[f] >= 0 ? fac->tier_name[fac->tier[f]] : ""));
+        json_object_object_add(e, "lon", cc__json_num(fac->lon[f], 7));
+        json_object_object_add(e, "lat", cc__json_num(fac->lat[f], 7));
+        json_object_array_add(a, e);
+    }
+    json_object_object_add(x, "upgraded_facilities", a);
+    return x;
+}
+
+/* The facilities upgraded to capable (parameter upgrade_tiers). */
+static cc_status layer_upgraded(cc__site_out *w, GDALDatasetH ds)
+{
+    cc_ctx *ctx = w->ctx;
+    const cc__facilities *fac = w->fac;
+    const cc_site_result *r = w->res;
+    static const char *const fn[] = {"name", "tier", "lon", "lat", "facility_id"};
+    static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTInteger};
+    OGRLayerH lyr;
+    cc_status st = new_layer(w, ds, "upgraded_facilities", wkbPoint, "Facilities upgraded to capable with the proposed stations (the emergency chain)", fn, ft, 5, &lyr);
+    if (!lyr) return st;
+    for (uint32_t k = 0; k < r->n_upgraded && !st; k++) {
+        uint32_t f = r->upgraded[k];
+        OGRFeatureH ft2 = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(ft2, 0, fac->name[f]);
+        if (fac->tier[f] >= 0) OGR_F_SetFieldString(ft2, 1, fac->tier_name[fac->tier[f]]);
+        OGR_F_SetFieldDouble(ft2, 2, fac->lon[f]);
+        OGR_F_SetFieldDouble(ft2, 3, fac->lat[f]);
+        OGR_F_SetFieldInteger(ft2, 4, (int)f);
+        st = put_point(ctx, lyr, ft2, fac->x[f], fac->y[f], "upgraded_facilities");
+    }
+    return st;
+}
+
 static cc_status layer_existing(cc__site_out *w, GDALDatasetH ds)
 {
     cc_ctx *ctx = w->ctx;
@@ -276,6 +324,7 @@ static cc_status write_gpkg(cc__site_out *w)
     if (!st && w->own) st = layer_own(w, ds);
     if (!st) st = layer_candidates(w, ds);
     if (!st && w->fac) st = layer_existing(w, ds);
+    if (!st && w->fac && w->o->upgrade_tiers) st = layer_upgraded(w, ds);
     if (!st) st = layer_isochrones(w, ds);
     if (!st) st = layer_uncovered(w, ds);
     /* what the siting map draws under the sites: the roads and the township boundaries */
@@ -470,6 +519,10 @@ static json_object *summary_parameters(const cc__site_out *w)
         json_object_object_add(ch, "capable_tiers", json_object_new_string(o->capable_tiers));
         json_object_object_add(ch, "on_scene_minutes", cc__json_num(r->on_scene_minutes, 3));
         json_object_object_add(ch, "time", json_object_new_string("dispatch + station to patient + on scene + patient to the nearest capable facility"));
+        if (o->upgrade_tiers) {
+            json_object_object_add(ch, "upgrade_tiers", json_object_new_string(o->upgrade_tiers));
+            json_object_object_add(ch, "max_upgrades", json_object_new_int((int)(o->max_subcentres ? o->max_subcentres : 2)));
+        }
         json_object_object_add(x, "chain", ch);
     }
     if (r->model == CC_SITE_DSM) {
@@ -618,6 +671,7 @@ static cc_status write_summary(cc__site_out *w)
     json_object_object_add(j, "parameters", summary_parameters(w));
     json_object_object_add(j, "solution", summary_solution(w));
     json_object_object_add(j, "proposed_sites", summary_sites(w));
+    if (o->upgrade_tiers) json_object_object_add(j, "upgrade", upgrade_json(w));
     json_object_object_add(j, "coverage", summary_coverage(w));
     if (r->model == CC_SITE_MEXCLP) json_object_object_add(j, "availability", availability_json(w));
     if (r->model == CC_SITE_CMCLP) json_object_object_add(j, "capacity", capacity_json(w));

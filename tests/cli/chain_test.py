@@ -259,6 +259,90 @@ report:
           f"scenario siting covers {got['coverage']['covered_after']}, site covers {h_cov}")
 
 
+def case_site_upgrade(tmp):
+    """site --emergency --capable-tiers --upgrade-tiers upgrades up to --max-subcentres facilities to
+    capable jointly with the stations: its coverage is at least that of the stations alone and of
+    every single upgrade solved separately (a copy of facilities.csv with that facility's tier made
+    capable); `coverage --chain` with the upgraded facility made capable and the stations added
+    gives the covered population the summary states; bad inputs are one-line errors."""
+    import csv
+    common = ["--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--fixed-tiers", "emergency_station",
+              "--emergency", "--capable-tiers", "county_hospital", "--candidate-roads", "primary,secondary,tertiary", "--spacing", "2000",
+              "-p", "2", "--minutes", "45", "--quiet"]
+    with open(f"{DEMO}/facilities.csv", encoding="utf-8") as f:
+        r = csv.DictReader(f)
+        fields, rows = r.fieldnames, list(r)
+
+    def write_fac(path, capable=(), stations=()):
+        with open(path, "w", encoding="utf-8", newline="") as g:
+            w = csv.DictWriter(g, fieldnames=fields)
+            w.writeheader()
+            for i, row in enumerate(rows):
+                row = dict(row)
+                if i in capable:
+                    row["tier"] = "county_hospital"
+                w.writerow(row)
+            for k, (lon, lat) in enumerate(stations):
+                w.writerow({"lon": repr(lon), "lat": repr(lat), "name": f"new station {k}", "tier": "emergency_station"})
+
+    out = os.path.join(tmp, "joint")
+    p = run(["site"] + common + ["--facilities", f"{DEMO}/facilities.csv", "--upgrade-tiers", "township_health_centre", "--out", out])
+    j = summary(out)
+    up = j["upgrade"]
+    joint = j["coverage"]["covered_after"]
+    check(j["parameters"]["chain"]["upgrade_tiers"] == "township_health_centre", "summary.json lacks upgrade_tiers")
+    check(j["parameters"]["chain"]["max_upgrades"] == 2, "summary.json lacks max_upgrades (default 2)")
+    ths = [i for i, row in enumerate(rows) if row["tier"] == "township_health_centre"]
+    check(up["candidates"] == len(ths), f"{up['candidates']} upgrade candidates, the file has {len(ths)} township health centres")
+    check(up["sets_solved"] == 1 + len(ths) + len(ths) * (len(ths) - 1) // 2, f"{up['sets_solved']} upgrade sets solved")
+    chosen = [u["id"] for u in up["upgraded_facilities"]]
+    check(1 <= len(chosen) <= 2 and all(c in ths for c in chosen), f"upgraded facilities {up['upgraded_facilities']}")
+    for u in up["upgraded_facilities"]:
+        check(rows[u["id"]]["name"] == u["name"], f"upgraded facility {u} is not row {u['id']} of the file")
+    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
+    names = sorted(f.GetField("name") for f in ds.GetLayerByName("upgraded_facilities"))
+    del ds
+    check(names == sorted(u["name"] for u in up["upgraded_facilities"]), f"layer upgraded_facilities holds {names}")
+    check(all(u["name"] in p.stdout for u in up["upgraded_facilities"]), "the table does not name the upgraded facilities")
+    check(j["solution"]["bound"] >= joint - 1e-6, "bound below the objective")
+    # (1) no upgrade, and every single upgrade, solved separately
+    o = os.path.join(tmp, "none")
+    run(["site"] + common + ["--facilities", f"{DEMO}/facilities.csv", "--out", o])
+    none = summary(o)["coverage"]["covered_after"]
+    print(f"upgrade siting: joint {joint:.2f}, no upgrade {none:.2f}, chosen {up['upgraded_facilities']}")
+    check(joint >= none - 1e-6, f"joint {joint} below the stations alone {none}")
+    check(abs(up["covered_without_upgrade"] - none) <= 0.01, f"covered_without_upgrade {up['covered_without_upgrade']} != {none}")
+    for i in ths:
+        fac = os.path.join(tmp, f"fac{i}.csv")
+        write_fac(fac, capable=(i,))
+        o = os.path.join(tmp, f"one{i}")
+        run(["site"] + common + ["--facilities", fac, "--out", o])
+        one = summary(o)["coverage"]["covered_after"]
+        print(f"  upgrading {rows[i]['name']} alone: {one:.2f}")
+        check(joint >= one - 1e-6, f"joint {joint} below the single upgrade of {rows[i]['name']} ({one})")
+        check(one <= j["solution"]["bound"] + 1e-6, f"single upgrade {one} above the joint bound {j['solution']['bound']}")
+    # (2) coverage --chain with the upgrade and the stations in the facility file
+    ds = ogr.Open(os.path.join(out, "sites.gpkg"))
+    sites = [(f.GetField("lon"), f.GetField("lat")) for f in ds.GetLayerByName("proposed_sites")]
+    del ds
+    fac = os.path.join(tmp, "fac_after.csv")
+    write_fac(fac, capable=set(chosen), stations=sites)
+    o = os.path.join(tmp, "cov")
+    run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", fac,
+         "--tier-field", "tier", "--chain", "--station-tiers", "emergency_station", "--capable-tiers", "county_hospital",
+         "--minutes", "45", "--out", o, "--quiet"])
+    got = summary(o)["chain"]["population_within_min"]["45"]
+    print(f"  coverage --chain with the upgrade and the stations: {got:.2f}")
+    check(abs(got - joint) <= 0.01, f"coverage --chain says {got}, the siting summary {joint}")
+    check(abs(j["solution"]["objective"] - joint) <= 0.01, "objective differs from covered_after")
+    # (3) bad inputs
+    base = ["site"] + common + ["--facilities", f"{DEMO}/facilities.csv"]
+    cli_test.expect_error(tmp, base + ["--upgrade-tiers", "township_health_centre", "--max-subcentres", "7"], 2, "--max-subcentres", "6")
+    cli_test.expect_error(tmp, base + ["--upgrade-tiers", ""], 2, "--upgrade-tiers")
+    cli_test.expect_error(tmp, base + ["--upgrade-tiers", "village_clinic", "--max-subcentres", "5"], 5, "5000", "--max-subcentres")
+    cli_test.expect_error(tmp, base + ["--upgrade-tiers", "township_health_centre", "--model", "lscp"], 2, "--upgrade-tiers", "mclp")
+
+
 def utm_length(coords_lonlat):
     src, dst = osr.SpatialReference(), osr.SpatialReference()
     src.ImportFromEPSG(4326)
