@@ -190,6 +190,13 @@ static GDALDatasetH open_csv(cc_ctx *ctx, const char *path, const char *what, co
             copy_sidecar(path, tmp, "csvt");
             ds = GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, oo, NULL);
         }
+        if (!ds) { /* nobody closes a copy that did not open: without this, every failed open left
+                    * its decoded copy in /vsimem for the life of the process */
+            char dir[4096];
+            snprintf(dir, sizeof(dir), "%s", CPLGetPath(tmp));
+            VSIRmdirRecursive(dir);
+            tmp[0] = '\0';
+        }
         CPLFree(utf8);
     }
     cc__gdal_end(ctx);

@@ -10,6 +10,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
 
@@ -51,6 +52,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (cc_ctx_create(&fuzz_ctx) != CC_OK) abort();
     cc_ctx_set_threads(fuzz_ctx, 1);
     return 0;
+}
+
+/* Abort when a read left a temporary in-memory file of carecircle's behind (decoded text copies
+ * live under /vsimem/carecircle/enc while a file is open): one per failed read would grow memory
+ * and slow every later /vsimem look-up for the life of an embedding process. */
+static inline void fuzz_no_leftovers(void)
+{
+    char **left = VSIReadDir("/vsimem/carecircle/enc");
+    int n = CSLCount(left);
+    CSLDestroy(left);
+    if (n > 0) {
+        fprintf(stderr, "fuzz: %d temporary file(s) left in /vsimem/carecircle/enc\n", n);
+        abort();
+    }
 }
 
 /* Put the fuzz input in an in-memory file (copied: GDAL may keep reading it). */

@@ -26,5 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cc__facilities_free(&f);
     }
     VSIUnlink(path);
+    fuzz_no_leftovers();
     return 0;
 }

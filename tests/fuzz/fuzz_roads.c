@@ -24,5 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     VSIUnlink(path);
+    fuzz_no_leftovers();
     return 0;
 }

@@ -48,5 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 #endif
     VSIUnlink(path);
+    fuzz_no_leftovers();
     return 0;
 }
