@@ -89,9 +89,18 @@ static void test_population_raster(void **state)
     every_allocation_fails_cleanly("population.asc", false);
 }
 
-int main(void)
+/* One case per process when named (ctest runs them side by side: each is minutes under
+ * AddressSanitizer), all three without an argument. */
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_village_points), cmocka_unit_test(test_population_raster),
                                        cmocka_unit_test(test_chain_capacity)};
+    const char *names[] = {"villages", "raster", "chain"};
+    if (argc > 1) {
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+            if (!strcmp(argv[1], names[i])) return _cmocka_run_group_tests(names[i], &tests[i], 1, setup, teardown);
+        fprintf(stderr, "test_oom: unknown case '%s' (villages, raster or chain)\n", argv[1]);
+        return 2;
+    }
     return cmocka_run_group_tests(tests, setup, teardown);
 }
