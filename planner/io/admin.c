@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "readers_internal.h"
 
 void cc__admin_free(cc__admin *a)
@@ -31,7 +33,7 @@ static int env_cmp(const void *a, const void *b)
 /* Admin areas people are counted in must be valid and must not overlap (a person in two areas is
  * counted twice; a self-intersecting ring can hold nobody): warned, naming the first and the size
  * of the overlap. Pairs found by a sweep over envelopes sorted by west edge. */
-static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const cc__admin *a)
+static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const char *What, bool overlaps, const cc__admin *a)
 {
     size_t n_invalid = 0, first_invalid = 0, n_pairs = 0, pa = 0, pb = 0;
     double first_area = 0, total_area = 0;
@@ -50,7 +52,7 @@ static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const cc__a
         ev[i].i = i;
     }
     qsort(ev, a->n, sizeof(env_at), env_cmp);
-    for (size_t u = 0; u < a->n; u++)
+    for (size_t u = 0; overlaps && u < a->n; u++)
         for (size_t v = u + 1; v < a->n && ev[v].e.MinX < ev[u].e.MaxX; v++) {
             size_t i = ev[u].i, j = ev[v].i;
             if (!valid[i] || !valid[j] || ev[v].e.MinY >= ev[u].e.MaxY || ev[v].e.MaxY <= ev[u].e.MinY) continue;
@@ -71,14 +73,16 @@ static cc_status check_admin_geometry(cc_ctx *ctx, const char *path, const cc__a
     cc__gdal_end(ctx);
     if (n_invalid)
         cc__warn(ctx,
-                 "Admin area file '%s': %zu area%s not a valid polygon (self-intersecting or badly nested rings), the first "
-                 "'%s'; people in %s may be counted wrongly: repair the file (ogr2ogr -makevalid)",
-                 path, n_invalid, n_invalid == 1 ? " is" : "s are", a->name[first_invalid], n_invalid == 1 ? "it" : "them");
+                 "%s '%s': %zu area%s not a valid polygon (self-intersecting or badly nested rings), the first "
+                 "'%s'; %s may be %s wrongly: repair the file (ogr2ogr -makevalid)",
+                 What, path, n_invalid, n_invalid == 1 ? " is" : "s are", a->name[first_invalid],
+                 overlaps ? (n_invalid == 1 ? "people in it" : "people in them") : "roads and sites in or near it",
+                 overlaps ? "counted" : "placed");
     if (n_pairs)
         cc__warn(ctx,
-                 "Admin area file '%s': %zu pair%s of areas overlap (%.3f km2 in all), the first '%s' and '%s' by %.3f km2; "
+                 "%s '%s': %zu pair%s of areas overlap (%.3f km2 in all), the first '%s' and '%s' by %.3f km2; "
                  "people in an overlap are counted in each area",
-                 path, n_pairs, n_pairs == 1 ? "" : "s", total_area / 1e6, a->name[pa], a->name[pb], first_area / 1e6);
+                 What, path, n_pairs, n_pairs == 1 ? "" : "s", total_area / 1e6, a->name[pa], a->name[pb], first_area / 1e6);
     free(valid);
     free(ev);
     return CC_OK;
@@ -94,12 +98,15 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     size_t cap = 0, n_bad = 0;
     memset(a, 0, sizeof(*a));
     if (!o) o = &defaults;
+    const char *what = o->what ? o->what : "admin area file";
+    char What[64];
+    snprintf(What, sizeof(What), "%c%s", g_ascii_toupper(what[0]), what + 1);
     char tmp[4096];
-    GDALDatasetH ds = cc__open_vector_enc(ctx, path, "admin area file", o->encoding, NULL, &is_osm, tmp, sizeof(tmp));
+    GDALDatasetH ds = cc__open_vector_enc(ctx, path, what, o->encoding, NULL, &is_osm, tmp, sizeof(tmp));
     if (!ds) return CC_ERR_IO;
     OGRLayerH lyr = o->layer ? GDALDatasetGetLayerByName(ds, o->layer) : GDALDatasetGetLayer(ds, 0);
     if (!lyr) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Admin area file '%s' has no layer %s", path, o->layer ? o->layer : "");
+        st = cc__fail(ctx, CC_ERR_INPUT, "%s '%s' has no layer %s", What, path, o->layer ? o->layer : "");
         goto out;
     }
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
@@ -108,16 +115,16 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     int fcode = OGR_FD_GetFieldIndex(fd, o->code_field ? o->code_field : "code");
     int fzh = OGR_FD_GetFieldIndex(fd, "name_zh");
     if (o->name_field && fname < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no name field <%s>", OGR_L_GetName(lyr), path, o->name_field);
+        st = cc__fail(ctx, CC_ERR_INPUT, "Layer <%s> of %s \'%s\' has no name field <%s>", OGR_L_GetName(lyr), what, path, o->name_field);
         goto out;
     }
     if (o->code_field && fcode < 0) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no code field <%s>", OGR_L_GetName(lyr), path, o->code_field);
+        st = cc__fail(ctx, CC_ERR_INPUT, "Layer <%s> of %s \'%s\' has no code field <%s>", OGR_L_GetName(lyr), what, path, o->code_field);
         goto out;
     }
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(lyr);
     if (!ls) {
-        st = cc__fail(ctx, CC_ERR_CRS, "Admin layer <%s> in '%s' has no coordinate reference system", OGR_L_GetName(lyr), path);
+        st = cc__fail(ctx, CC_ERR_CRS, "Layer <%s> of %s \'%s\' has no coordinate reference system", OGR_L_GetName(lyr), what, path);
         goto out;
     }
     OGRSpatialReferenceH src = cc__srs_clone(ls);
@@ -127,7 +134,7 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
     cc__gdal_end(ctx);
     OSRDestroySpatialReference(src);
     if (!ct) {
-        st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform admin areas of '%s' to the working CRS: %s", path, cc__gdal_msg(ctx));
+        st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform the areas of %s '%s' to the working CRS: %s", what, path, cc__gdal_msg(ctx));
         goto out;
     }
     cc__gdal_begin(ctx);
@@ -169,18 +176,18 @@ cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o,
         if (!a->name[a->n - 1] || !a->code[a->n - 1] || (fzh >= 0 && !a->name_zh[a->n - 1]))
             st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading admin areas");
         else if (!gc || OGR_G_Transform(gc, ct) != OGRERR_NONE)
-            st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform admin area %lld of '%s': %s", (long long)OGR_F_GetFID(f), path,
+            st = cc__fail(ctx, CC_ERR_CRS, "Unable to transform area %lld of %s '%s': %s", (long long)OGR_F_GetFID(f), what, path,
                           cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
     if (!st && cc__gdal_failures(ctx))
-        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read admin layer <%s> in '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), path,
+        st = cc__fail(ctx, CC_ERR_INPUT, "Unable to read layer <%s> of %s '%s' (truncated or corrupt?): %s", OGR_L_GetName(lyr), what, path,
                       cc__gdal_msg(ctx));
     cc__gdal_end(ctx);
     if (st) goto out;
-    if (n_bad) cc__warn(ctx, "Admin area file '%s': skipped %zu features that are not polygons", path, n_bad);
-    if (a->n == 0) st = cc__fail(ctx, CC_ERR_INPUT, "Admin layer <%s> in '%s' has no polygons", OGR_L_GetName(lyr), path);
-    else st = check_admin_geometry(ctx, path, a);
+    if (n_bad) cc__warn(ctx, "%s '%s': skipped %zu features that are not polygons", What, path, n_bad);
+    if (a->n == 0) st = cc__fail(ctx, CC_ERR_INPUT, "Layer <%s> of %s \'%s\' has no polygons", OGR_L_GetName(lyr), what, path);
+    else st = check_admin_geometry(ctx, path, What, !o->may_overlap, a);
 out:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (dst) OSRDestroySpatialReference(dst);

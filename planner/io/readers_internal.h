@@ -105,6 +105,8 @@ typedef struct cc__admin_opts {
     const char *code_field; /* default: "code" when present */
     const char *layer;
     const char *encoding;   /* text of CSV/DBF files; NULL: detected */
+    const char *what;       /* the file in messages, e.g. "closure area file"; NULL: "admin area file" */
+    bool may_overlap;       /* areas that nobody is counted in (closures, exclusions): overlaps are not warned */
 } cc__admin_opts;
 
 cc_status cc__admin_read(cc_ctx *ctx, const char *path, const cc__admin_opts *o, const char *work_wkt, cc__admin *out);

@@ -171,7 +171,7 @@ cc_status cc__out_check(cc_ctx *ctx, const char *dir, char *resolved, size_t n)
     const char *prot = protected_folder(real);
     if (prot)
         return cc__fail(ctx, CC_ERR_PARAM, "Output folder '%s' is %s; give a new folder for the outputs, e.g. '%s/out'",
-                        given, prot, real);
+                        given, prot, strcmp(real, "/") ? real : "");
     if (stat(real, &sb) == 0) {
         char who[300] = "";
         if (folder_owner(real, 0, who, sizeof(who)) < 0)

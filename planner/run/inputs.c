@@ -89,7 +89,7 @@ cc_status cc__region_edit_roads(cc_ctx *ctx, const cc_inputs *in, cc__region *r)
     }
     if (e->closed_areas) {
         cc__admin areas;
-        cc__admin_opts ao = {.layer = e->closed_areas_layer};
+        cc__admin_opts ao = {.layer = e->closed_areas_layer, .what = "closure area file", .may_overlap = true};
         if ((st = cc__admin_read(ctx, e->closed_areas, &ao, r->roads->crs_wkt, &areas))) return st;
         st = cc__roads_close_areas(ctx, r->roads, areas.geom, areas.n, &n);
         cc__admin_free(&areas);

@@ -408,7 +408,8 @@ static cc_status load_inputs(run *r)
         r->have_cpts = true;
     }
     if (o->exclude) {
-        if ((st = cc__admin_read(ctx, o->exclude, NULL, wkt, &r->excl))) return st;
+        cc__admin_opts xo = {.what = "exclusion area file", .may_overlap = true};
+        if ((st = cc__admin_read(ctx, o->exclude, &xo, wkt, &r->excl))) return st;
         r->have_excl = true;
     }
     return CC_OK;

@@ -635,5 +635,41 @@ def case_report_own_gpkg(tmp):
             one_error(p, (3, 4), "coverage.gpkg")
 
 
+
+def case_area_files(tmp):
+    """Polygon files other than admin areas are named for what they are in messages (a closure area
+    file of a scenario, the exclusion areas of `site`), and overlaps between their polygons, which
+    count nobody twice, are not warned as if people were counted in them; admin overlaps still are."""
+    demo = os.path.abspath(DEMO)
+
+    def sq(x0, y0, d):
+        return [[[x0, y0], [x0 + d, y0], [x0 + d, y0 + d], [x0, y0 + d], [x0, y0]]]
+    two = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n}, "geometry": {"type": "Polygon", "coordinates": sq(x, 34.84, 0.03)}}
+        for n, x in (("a", 117.60), ("b", 117.615))]}
+    overlap = write(os.path.join(tmp, "two.geojson"), json.dumps(two))
+    base = (f"name: areas\ninputs: {{roads: {demo}/roads.geojson, population: {demo}/population.asc, "
+            f"facilities: {demo}/facilities.csv, tier_field: tier}}\n")
+    # a file that is not a polygon layer: the message names the closure area file
+    sc = write(os.path.join(tmp, "bad.yaml"), base + f"closed_roads: {{areas: {demo}/population.asc}}\n")
+    line = one_error(run(["run", sc, "--out", os.path.join(tmp, "o1")], expect=None), (3, 4), "closure area file", "population.asc")
+    check("admin" not in line, f"a closure file called an admin file: {line}")
+    # overlapping closure polygons close roads without an overlap warning
+    sc = write(os.path.join(tmp, "ok.yaml"), base + f"closed_roads: {{areas: {overlap}}}\n")
+    p = run(["run", sc, "--out", os.path.join(tmp, "o2")])
+    check("areas overlap" not in p.stderr, f"overlapping closure areas warned: {p.stderr[-800:]}")
+    # the same polygons as admin areas: warned, naming the admin area file
+    p = run(["coverage", "--roads", f"{demo}/roads.geojson", "--population", f"{demo}/population.asc",
+             "--facilities", f"{demo}/facilities.csv", "--admin", overlap, "--out", os.path.join(tmp, "o3")])
+    warn = [l for l in p.stderr.splitlines() if "areas overlap" in l]
+    check(len(warn) == 1 and "Admin area file" in warn[0] and "two.geojson" in warn[0], f"admin overlap not warned: {p.stderr[-800:]}")
+    # site --exclude with a file that is not polygons
+    line = one_error(run(["site", "--roads", f"{demo}/roads.geojson", "--population", f"{demo}/population.asc",
+                          "--facilities", f"{demo}/facilities.csv", "--tier-field", "tier", "-p", "1",
+                          "--candidate-tiers", "township_health_centre", "--exclude", f"{demo}/population.asc",
+                          "--out", os.path.join(tmp, "o4")], expect=None),
+                     (3, 4), "exclusion area file", "population.asc")
+    check(not os.path.exists(os.path.join(tmp, "o4")), "a refused run wrote outputs")
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
