@@ -115,6 +115,9 @@ bool cc__alloc_fail_fired(void);
  * 2 township / health centre, 1 village clinic or health post, 0 anything else (120 emergency
  * stations included). The default headline tiers are those of the highest level present. */
 int cc__tier_level(const char *tier);
+/* Whether a tier name is one whose level carecircle knows (cc__tier_level above 0) or an emergency
+ * (120) station: what a misspelt tier is not. */
+bool cc__tier_recognised(const char *tier);
 /* A value with a dense id, for sorting with qsort in an order that does not depend on the
  * platform: by value, ties broken by ascending id (candidate arcs by speed, violated rows,
  * uncovered demand, jobs by cost, reduced costs). */

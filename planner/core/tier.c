@@ -24,3 +24,9 @@ int cc__tier_level(const char *tier)
         return 1;
     return 0;
 }
+
+bool cc__tier_recognised(const char *tier)
+{
+    return tier && (cc__tier_level(tier) > 0 || strstr(tier, "emergency") || strstr(tier, "station") ||
+                    strstr(tier, "ambulance") || strstr(tier, "急救"));
+}

@@ -581,6 +581,25 @@ cc_status cc__facilities_apply(cc_ctx *ctx, cc__facilities *f, const cc_facility
     OGRSpatialReferenceH wgs = NULL, dst = NULL;
     OGRCoordinateTransformationH ct = NULL;
     if (!removed) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    /* a tier that the file does not have and that names no level of care is most likely misspelt
+     * ("hospitall"): it would count as a tier of its own, never as care; said once per tier */
+    for (size_t k = 0; k < n; k++) {
+        const char *t = ch[k].kind == CC_FACILITY_REMOVE ? NULL : ch[k].tier;
+        if (!t || tier_index(f, t) >= 0 || cc__tier_recognised(t)) continue;
+        bool said = false;
+        for (size_t j = 0; j < k && !said; j++)
+            said = ch[j].kind != CC_FACILITY_REMOVE && ch[j].tier && !strcmp(ch[j].tier, t);
+        if (said) continue;
+        char known[512] = "";
+        for (size_t j = 0; j < f->n_tiers; j++) {
+            size_t l = strlen(known);
+            snprintf(known + l, sizeof(known) - l, "%s%s", j ? ", " : "", f->tier_name[j]);
+        }
+        cc__warn(ctx,
+                 "Facility changes give the tier <%s>, which no facility of the facility file has and which names no level "
+                 "of care (tiers of the file: %s): it counts as a tier of its own, never as capable care; check its spelling",
+                 t, known[0] ? known : "none");
+    }
     for (size_t k = 0; k < n && !st; k++) {
         size_t i = 0;
         if (ch[k].kind == CC_FACILITY_ADD) {

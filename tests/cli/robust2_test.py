@@ -671,5 +671,25 @@ def case_area_files(tmp):
                      (3, 4), "exclusion area file", "population.asc")
     check(not os.path.exists(os.path.join(tmp, "o4")), "a refused run wrote outputs")
 
+
+def case_misspelt_tier(tmp):
+    """A scenario that adds or re-tiers facilities with a tier the facility file does not have and
+    that names no level of care (a misspelling) is warned once per tier, listing the file's tiers;
+    a known tier (an emergency station) is not."""
+    demo = os.path.abspath(DEMO)
+    for tier, warned in (("hopsital", True), ("emergency_station", False), ("sub_centre", False)):
+        sc = write(os.path.join(tmp, f"{tier}.yaml"),
+                   f"name: t\ninputs: {{roads: {demo}/roads.geojson, population: {demo}/population.asc, "
+                   f"facilities: {demo}/facilities.csv, tier_field: tier}}\n"
+                   f"facility_changes: {{add: [{{name: x, lon: 117.6, lat: 34.9, tier: {tier}}}, "
+                   f"{{name: y, lon: 117.61, lat: 34.9, tier: {tier}}}], set_tier: [{{id: 3, tier: {tier}}}]}}\n")
+        p = run(["run", sc, "--out", os.path.join(tmp, f"o-{tier}")])
+        lines = [l for l in p.stderr.splitlines() if f"tier <{tier}>" in l]
+        if warned:
+            check(len(lines) == 1 and "warning" in lines[0] and "county_hospital" in lines[0] and "spelling" in lines[0],
+                  f"misspelt tier {tier} not warned once: {p.stderr[-1000:]}")
+        else:
+            check(not lines, f"known tier {tier} warned: {lines}")
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
