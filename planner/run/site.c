@@ -186,6 +186,9 @@ static cc_status check_cmclp(run *r)
                         cc__num((char[32]){0}, o->capacity_persons));
     if (!capacitated(r->model)) {
         if (o->capacity_persons != 0) return cc__fail(ctx, CC_ERR_PARAM, "Parameter capacity_persons belongs to the models cmclp and cpmedian (parameter model)");
+        if (o->in.capacity_field) /* a scenario's capacity field serves its coverage run: not refused, but said */
+            cc__warn(ctx, "Parameter capacity_field is read by the siting models cmclp and cpmedian only (parameter model); the model %s "
+                          "places sites without capacities", cc_site_model_name(r->model));
         return CC_OK;
     }
     const char *m = cc_site_model_name(r->model);

@@ -691,5 +691,19 @@ def case_misspelt_tier(tmp):
         else:
             check(not lines, f"known tier {tier} warned: {lines}")
 
+
+def case_capacity_other_models(tmp):
+    """site --capacity FIELD with a model that has no capacities (mclp) says that it is not used,
+    in one warning naming the option; cmclp takes it without that warning."""
+    demo = os.path.abspath(DEMO)
+    base = ["site", "--roads", f"{demo}/roads.geojson", "--population", f"{demo}/population.asc", "--facilities",
+            f"{demo}/facilities.csv", "--tier-field", "tier", "--candidate-tiers", "township_health_centre", "-p", "2",
+            "--capacity", "township"]
+    p = run(base + ["--out", os.path.join(tmp, "mclp")])
+    w = [l for l in p.stderr.splitlines() if "--capacity" in l and "warning" in l]
+    check(len(w) == 1 and "mclp" in w[0] and "cmclp" in w[0], f"--capacity ignored without a word: {p.stderr[-600:]}")
+    p = run(base + ["--model", "cmclp", "--site-capacity", "50000", "--out", os.path.join(tmp, "cmclp")])
+    check(not [l for l in p.stderr.splitlines() if "--capacity is read" in l], f"cmclp warned: {p.stderr[-600:]}")
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
