@@ -55,6 +55,7 @@ typedef struct cc_coverage_site {
     double gain_persons;      /**< coverage models: persons newly within the threshold; NaN for time models */
     double saved_mean_s;      /**< time models: mean travel time saved over the population, seconds; NaN for coverage models */
     double share_cum;         /**< covered share with this site and those ranked above it (NaN: none) */
+    const char *name_zh;      /**< the name in Chinese where it differs (cc_site_pick.name_zh); NULL: @c name (@since 0.5) */
 } cc_coverage_site;
 
 /** Options of a coverage run. Zero-initialise, then set the inputs (roads, population,

@@ -310,6 +310,9 @@ typedef struct cc_site_pick {
     double capacity;             /**< CMCLP: persons this site can serve (served is then the persons
                                       assigned to it, gain_persons and covered_cum served persons);
                                       0 for other models (@since 0.5) */
+    const char *name_zh;         /**< the name in Chinese for the zh deliverables where it differs (a
+                                      road point's "…附近 (lon, lat)" / "道路点 (lon, lat)"); NULL:
+                                      use @c name (@since 0.5) */
 } cc_site_pick;
 
 /** One point of the coverage curve (p = 1..curve_to, or the LSCP greedy sequence). */

@@ -250,9 +250,16 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
         printf("worst time (capped at %g min): %.2f min, 90th percentile %.2f min; bound: no %u new sites do better than %.2f min (gap %.2f%%)%s\n",
                r->radius_minutes, s->objective / 60, s->p90_s / 60, r->p, s->bound / 60, 100 * s->gap,
                s->proven_optimal ? ": proven optimal" : "");
-    printf("mean time %.2f -> %.2f min, 90th percentile %.2f -> %.2f min, worst %.2f -> %.2f min (people reaching a facility)\n",
-           r->mean_s_before / 60, r->mean_s_after / 60, r->p90_s_before / 60, r->p90_s_after / 60, r->worst_s_before / 60,
-           r->worst_s_after / 60);
+    { /* "none" before when nobody reached a facility (no existing facilities kept) */
+        char t[6][24];
+        const double v[6] = {r->mean_s_before, r->mean_s_after, r->p90_s_before, r->p90_s_after, r->worst_s_before, r->worst_s_after};
+        for (int k = 0; k < 6; k++) {
+            if (isfinite(v[k])) snprintf(t[k], sizeof(t[k]), "%.2f", v[k] / 60);
+            else snprintf(t[k], sizeof(t[k]), "none");
+        }
+        printf("mean time %s -> %s min, 90th percentile %s -> %s min, worst %s -> %s min (people reaching a facility)\n", t[0], t[1],
+               t[2], t[3], t[4], t[5]);
+    }
     printf("backup (two or more facilities within %g min): before %s (%.2f%%), after %s (%.2f%%)\n", r->minutes,
            cc_report_count(r->backup_before, a, sizeof(a)), 100 * r->backup_before / tot, cc_report_count(r->backup_after, b, sizeof(b)),
            100 * r->backup_after / tot);

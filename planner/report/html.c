@@ -818,7 +818,7 @@ static void sec_sites(GString *g, const rp_data *d, const char *lang)
         g_string_append(g, "</tr>\n");
         for (size_t i = 0; i < d->n_site; i++) {
             g_string_append_printf(g, "<tr><td>P%zu</td>", i + 1);
-            td_text(g, d->site[i].name);
+            td_text(g, !strcmp(lang, "zh") && d->site[i].name_zh && *d->site[i].name_zh ? d->site[i].name_zh : d->site[i].name);
             td_text(g, d->site[i].tier ? cc__tier_label(lang, d->site[i].tier, tb, sizeof(tb)) : "");
             if (d->gain_minutes && d->site[i].has_gain)
                 g_string_append_printf(g, "<td>%.2f</td>", d->site[i].gain);

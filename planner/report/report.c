@@ -716,6 +716,7 @@ static bool read_site_layer(rp_data *d, GDALDatasetH ds, const char *name, rp_si
             s->y = OGR_G_GetY(g, 0);
             if (ct) OCTTransform(ct, 1, &s->x, &s->y, NULL);
             s->name = fstr(f, "name");
+            s->name_zh = fstr(f, "name_zh");
             s->tier = fstr(f, "tier");
             s->gain = fnum(f, "gain", NAN);
             if (isnan(s->gain)) s->gain = fnum(f, "population_gain", NAN);

@@ -61,7 +61,7 @@ typedef struct rp_dot {
 
 typedef struct rp_site {
     double x, y, gain;
-    char *name, *tier;
+    char *name, *name_zh, *tier;
     bool has_gain;
 } rp_site;
 

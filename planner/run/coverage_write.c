@@ -532,6 +532,9 @@ static cc_status layer_proposed(cc__cov_out *c, GDALDatasetH ds)
     static const char *const fn[] = {"rank", "name", "tier", "model", "gain", "share_cum", "lon", "lat"};
     static const OGRFieldType ft[] = {OFTInteger, OFTString, OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal};
     cc_status st = create_fields(ctx, lyr, fn, ft, 8);
+    bool any_zh = false; /* the zh deliverables' name of generated road points */
+    for (size_t i = 0; i < c->o->n_proposed_sites; i++) any_zh |= c->o->proposed_sites[i].name_zh != NULL;
+    if (!st && any_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
     for (size_t i = 0; i < c->o->n_proposed_sites && !st; i++) {
         const cc_coverage_site *q = &c->o->proposed_sites[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -544,6 +547,7 @@ static cc_status layer_proposed(cc__cov_out *c, GDALDatasetH ds)
         if (isfinite(q->share_cum)) OGR_F_SetFieldDouble(f, 5, q->share_cum);
         OGR_F_SetFieldDouble(f, 6, q->lon);
         OGR_F_SetFieldDouble(f, 7, q->lat);
+        if (any_zh) OGR_F_SetFieldString(f, 8, q->name_zh ? q->name_zh : q->name ? q->name : "");
         OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
         OGR_G_SetPoint_2D(g, 0, q->lon, q->lat);
         OGR_F_SetGeometryDirectly(f, g);

@@ -22,7 +22,7 @@
 typedef struct result_impl {
     cc_site_result pub; /* first: destroy casts */
     cc_site_pick *picks;
-    char **pick_name, **pick_admin;
+    char **pick_name, **pick_admin, **pick_name_zh;
     cc_site_curve_point *curve;
     cc_site_solution *sol;
     uint32_t *upgraded;   /* upgrade_tiers: the facilities upgraded to capable */
@@ -38,10 +38,11 @@ void cc_site_result_destroy(cc_site_result *r)
     if (!ri) return;
     for (size_t i = 0; i < ri->pub.n_picks; i++) {
         free(ri->pick_name[i]);
+        if (ri->pick_name_zh) free(ri->pick_name_zh[i]);
         free(ri->pick_admin[i]);
     }
     for (uint32_t k = 0; ri->upgraded_name && k < ri->pub.n_upgraded; k++) free(ri->upgraded_name[k]);
-    CC__FREE_ALL(ri->pick_name, ri->pick_admin, ri->picks, ri->curve, ri->upgraded, ri->upgraded_name, ri->curve_bound);
+    CC__FREE_ALL(ri->pick_name, ri->pick_name_zh, ri->pick_admin, ri->picks, ri->curve, ri->upgraded, ri->upgraded_name, ri->curve_bound);
     cc_site_solution_destroy(ri->sol);
     free(ri);
 }
@@ -1265,7 +1266,7 @@ static cc_status unreachable_by_candidates(run *r, cc_site_result *res)
 
 /* A generated road point's name: after the nearest village within 5 km (point demand with names),
  * else its admin area, with its lon/lat, so that people can find it. NULL when out of memory. */
-static char *road_point_name(const run *r, const cc_site_pick *pk)
+static char *road_point_name(const run *r, const cc_site_pick *pk, bool zh)
 {
     const cc__demand *dm = &r->reg.dem;
     double best = 5000.0 * 5000.0;
@@ -1278,14 +1279,21 @@ static char *road_point_name(const run *r, const cc_site_pick *pk)
             bi = i;
         }
     }
+    const char *adm_zh = NULL;
+    if (pk->admin && r->reg.have_admin && r->reg.admin.name_zh)
+        for (size_t a = 0; a < r->reg.admin.n && !adm_zh; a++)
+            if (r->reg.admin.name[a] && !strcmp(r->reg.admin.name[a], pk->admin)) adm_zh = r->reg.admin.name_zh[a];
     char *nm;
-    if (bi != SIZE_MAX)
+    if (zh && bi != SIZE_MAX)
+        nm = g_strdup_printf("%s附近 (%.4f, %.4f)", dm->name_zh && dm->name_zh[bi] && *dm->name_zh[bi] ? dm->name_zh[bi] : dm->name[bi],
+                             pk->lon, pk->lat);
+    else if (bi != SIZE_MAX)
         nm = g_strdup_printf("near %s%s%s (%.4f, %.4f)", dm->name[bi], dm->name_zh && dm->name_zh[bi] ? " " : "",
                              dm->name_zh && dm->name_zh[bi] ? dm->name_zh[bi] : "", pk->lon, pk->lat);
     else if (pk->admin)
-        nm = g_strdup_printf("%s (%.4f, %.4f)", pk->admin, pk->lon, pk->lat);
+        nm = g_strdup_printf("%s%s (%.4f, %.4f)", zh && adm_zh && *adm_zh ? adm_zh : pk->admin, zh ? "道路点" : "", pk->lon, pk->lat);
     else
-        nm = g_strdup_printf("road point (%.4f, %.4f)", pk->lon, pk->lat);
+        nm = g_strdup_printf("%s (%.4f, %.4f)", zh ? "道路点" : "road point", pk->lon, pk->lat);
     char *cp = nm ? cc__strdup(nm) : NULL;
     g_free(nm);
     return cp;
@@ -1309,11 +1317,17 @@ static cc_status describe_pick(run *r, result_impl *ri, size_t s, uint32_t j)
     pk->lon = r->cand.lon[j];
     pk->lat = r->cand.lat[j];
     if (r->cand.source[j] != CC__CAND_FACILITY && r->cand.source[j] != CC__CAND_LAYER) {
-        char *cp = road_point_name(r, pk);
-        if (!cp) goto nomem;
+        char *cp = road_point_name(r, pk, false), *zh = cp ? road_point_name(r, pk, true) : NULL;
+        if (!zh) {
+            free(cp);
+            goto nomem;
+        }
         free(ri->pick_name[s]);
         ri->pick_name[s] = cp;
         pk->name = cp;
+        free(ri->pick_name_zh[s]);
+        ri->pick_name_zh[s] = zh;
+        pk->name_zh = zh;
     }
     return CC_OK;
 nomem:
@@ -1332,8 +1346,9 @@ static cc_status make_picks(run *r, cc_site_result *res, size_t nf, double befor
     double *served = NULL;
     ri->picks = cc__calloc_array(ns ? ns : 1, sizeof(cc_site_pick));
     ri->pick_name = cc__calloc_array(ns ? ns : 1, sizeof(char *));
+    ri->pick_name_zh = cc__calloc_array(ns ? ns : 1, sizeof(char *));
     ri->pick_admin = cc__calloc_array(ns ? ns : 1, sizeof(char *));
-    if (!ri->picks || !ri->pick_name || !ri->pick_admin || !(served = cc__calloc_array(ns ? ns : 1, sizeof(double)))) goto nomem;
+    if (!ri->picks || !ri->pick_name || !ri->pick_name_zh || !ri->pick_admin || !(served = cc__calloc_array(ns ? ns : 1, sizeof(double)))) goto nomem;
     uint32_t lim = r->coverage_model ? r->T_ms : r->R_ms;
     for (size_t i = 0; i < r->reg.dem.n; i++) {
         uint32_t f = r->dfac[1][i];

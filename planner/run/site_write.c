@@ -59,6 +59,11 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
     if (!st && (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM)) st = cc__add_field(ctx, lyr, "ambulances", OFTInteger);
     /* CMCLP: the capacity of each site (population_served is then the persons assigned to it) */
     if (!st && (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN)) st = cc__add_field(ctx, lyr, "capacity_persons", OFTReal);
+    /* the name in Chinese where it differs (generated road points), for the zh map, report and QGIS labels */
+    bool any_zh = false;
+    for (size_t k = 0; k < r->n_picks; k++) any_zh |= r->picks[k].name_zh != NULL;
+    if (!st && any_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    const int izh = any_zh ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), "name_zh") : -1;
     for (size_t k = 0; k < r->n_picks && !st; k++) {
         const cc_site_pick *p = &r->picks[k];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -78,6 +83,7 @@ static cc_status layer_proposed(cc__site_out *w, GDALDatasetH ds)
         OGR_F_SetFieldDouble(f, 10, p->served);
         if (r->model == CC_SITE_MEXCLP || r->model == CC_SITE_DSM) OGR_F_SetFieldInteger(f, 11, (int)p->ambulances);
         if (r->model == CC_SITE_CMCLP || r->model == CC_SITE_CPMEDIAN) OGR_F_SetFieldDouble(f, 11, p->capacity);
+        if (izh >= 0) OGR_F_SetFieldString(f, izh, p->name_zh ? p->name_zh : p->name);
         st = put_point(ctx, lyr, f, p->x, p->y, "proposed_sites");
     }
     return st;

@@ -136,7 +136,7 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             x->pick[x->n_pick++] = (cc_coverage_site){.rank = pk->rank, .name = pk->name, .tier = s->siting[i].tier,
                                                       .model = s->siting[i].model, .lon = pk->lon, .lat = pk->lat,
                                                       .gain_persons = pk->gain_persons, .saved_mean_s = pk->saved_mean_s,
-                                                      .share_cum = cov ? pk->share_cum : NAN};
+                                                      .share_cum = cov ? pk->share_cum : NAN, .name_zh = pk->name_zh};
         }
     return CC_OK;
 }

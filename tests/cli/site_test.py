@@ -661,5 +661,48 @@ def case_robust_lscp(tmp):
     print(f"robust lscp target {target}: {n} sites (proven); max_min bound with {n - 1}: {s2['bound']:.0f} < {need:.0f} persons")
 
 
+
+def case_names_zh(tmp):
+    """A generated road point is named after the nearest village in the deliverables' language: the
+    zh report says "<village name_zh>附近 (lon, lat)" (and "道路点" with no village), the en report
+    "near <name> ... (lon, lat)"; sites.gpkg carries both names, and a scenario's siting section puts
+    name_zh into coverage.gpkg's proposed_sites, whose zh report shows it."""
+    demo = os.path.abspath(DEMO)
+    out = os.path.join(tmp, "site")
+    run(["site", "--roads", f"{demo}/roads.geojson", "--population", f"{demo}/villages.geojson", "--facilities",
+         f"{demo}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+         "-p", "2", "--lang", "zh,en", "--out", out])
+    ds = gdal.OpenEx(os.path.join(out, "sites.gpkg"))
+    rows = [(f.GetField("name"), f.GetField("name_zh"), f.GetField("lon"), f.GetField("lat")) for f in ds.GetLayerByName("proposed_sites")]
+    ds = None
+    check(len(rows) == 2, f"expected 2 sites, got {rows}")
+    vill = gdal.OpenEx(f"{demo}/villages.geojson")
+    zh_names = {f.GetField("name_zh") for f in vill.GetLayer(0)}
+    vill = None
+    zh = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
+    en = open(os.path.join(out, "report_en.html"), encoding="utf-8").read()
+    for name, name_zh, lon, lat in rows:
+        where = f"({lon:.4f}, {lat:.4f})"
+        check(name.startswith("near ") and name.endswith(where), f"English name {name!r}")
+        check(name_zh.endswith("附近 " + where) and name_zh[:-len("附近 " + where)] in zh_names,
+              f"Chinese name {name_zh!r} is not '<a village's name_zh>附近 {where}'")
+        check(name_zh in zh and name not in zh, f"the zh report does not show {name_zh!r} (or still shows {name!r})")
+        check(name in en.replace("&amp;", "&"), f"the en report does not show {name!r}")
+    # the scenario path: coverage.gpkg proposed_sites and the scenario's zh report
+    sc = os.path.join(tmp, "s.yaml")
+    with open(sc, "w", encoding="utf-8") as f:
+        f.write(f"name: s\ninputs: {{roads: {demo}/roads.geojson, population: {demo}/villages.geojson, "
+                f"facilities: {demo}/facilities.csv, tier_field: tier}}\n"
+                "siting: [{model: mclp, budget: 1, threshold_min: 30, candidate_roads: [all], fixed_tiers: [county_hospital]}]\nreport: {lang: zh}\n")
+    so = os.path.join(tmp, "scen")
+    run(["run", sc, "--out", so])
+    ds = gdal.OpenEx(os.path.join(so, "coverage.gpkg"))
+    lyr = ds.GetLayerByName("proposed_sites")
+    got = [(f.GetField("name"), f.GetField("name_zh")) for f in lyr]
+    ds = None
+    check(len(got) == 1 and got[0][1] and "附近" in got[0][1], f"scenario proposed_sites without name_zh: {got}")
+    zh = open(os.path.join(so, "report_zh.html"), encoding="utf-8").read()
+    check(got[0][1] in zh and got[0][0] not in zh, f"the scenario's zh report does not show {got[0][1]!r}")
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
