@@ -768,6 +768,7 @@ typedef struct count_job {
     const cc__demand *dem;
     const cc__offroad *w;
     uint32_t limit_ms;
+    const uint32_t *tail_ms; /* NULL: none */
     uint8_t *cnt;
 } count_job;
 
@@ -776,15 +777,18 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)tid;
     (void)i;
     count_job *c = user;
-    for (size_t k = 0; k < c->dem->n; k++)
-        if (dem_ms(c->w, h->cost, k) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+    for (size_t k = 0; k < c->dem->n; k++) {
+        uint64_t t = dem_ms(c->w, h->cost, k);
+        if (c->tail_ms) t = t == CC_INF_COST || c->tail_ms[k] == CC_INF_COST ? CC_INF_COST : t + c->tail_ms[k];
+        if (t <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+    }
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
-                                   uint32_t limit_ms, uint8_t *cnt)
+                                   uint32_t limit_ms, const uint32_t *tail_ms, uint8_t *cnt)
 {
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
-    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .cnt = cnt};
+    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .tail_ms = tail_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
     const double limit_s = search_limit_s(w, limit_ms);
@@ -812,6 +816,28 @@ cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_
             if (dem_ms(w, h.cost, k) <= limit_ms) cnt[k] += mult[i];
     }
     cc__hybrid_free(&h);
+    return st;
+}
+
+cc_status cc__offroad_chain_legs(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *fcell, cc__offroad_chain *chain)
+{
+    const size_t nf = w->reg->fac ? w->reg->fac->n : 0;
+    cc__offroad leg = *w; /* a shallow copy: the same surface and links, the leg's own direction */
+    leg.delay_ms = 0;
+    chain->n_station = chain->n_capable = 0;
+    for (size_t f = 0; f < nf; f++) {
+        chain->n_station += chain->station && chain->station[f] && fcell[f] >= 0;
+        chain->n_capable += chain->capable[f] && fcell[f] >= 0;
+    }
+    cc_status st = CC_OK;
+    if (chain->station) { /* leg 1: the ambulance drives from the station to the patient */
+        leg.dir = CC_FORWARD;
+        st = cc__offroad_nearest(ctx, &leg, h, fcell, chain->station, nf, chain->leg1_d, NULL, chain->leg1_g, NULL);
+    }
+    if (!st) { /* leg 2: the patient is carried to the capable facility */
+        leg.dir = CC_REVERSE;
+        st = cc__offroad_nearest(ctx, &leg, h, fcell, chain->capable, nf, chain->leg2_d, NULL, chain->leg2_g, NULL);
+    }
     return st;
 }
 
@@ -928,7 +954,7 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
                               const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
-                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
+                              const uint32_t *bands_ms, cc__offroad_chain *chain, cc__stage *stage, cc_offroad_result *res)
 {
     cc__offroad w;
     cc__hybrid h = {0};
@@ -953,6 +979,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         }
     double t1 = cc__now();
     if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
+    if (chain && (st = cc__offroad_chain_legs(ctx, &w, &h, fcell, chain))) goto out;
     /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
      * reuses the workspace above); each facility's row is its own */
     reach_job rj = {.dem = &reg->dem, .w = &w, .nb = nb, .bands_ms = bands_ms, .reach = reach};

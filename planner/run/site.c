@@ -245,8 +245,6 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
-    if (r->fric && o->capable_tiers)
-        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) times its legs on the roads; it does not work with parameter offroad friction yet");
     if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->in.roads && o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
@@ -349,14 +347,20 @@ static cc_status chain_leg2(run *r)
     }
     if ((st = cc__tier_flags(ctx, fac, r->o->in.facilities, r->o->capable_tiers, "capable_tiers", cap_t))) goto out;
     for (size_t f = 0; f < fac->n; f++) {
-        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && (r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID);
         n_cap += set[f];
     }
     if (!n_cap) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->o->capable_tiers);
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) %s", r->o->capable_tiers,
+                      r->fric ? "stands on a passable cell of the friction surface" : "joins the road network");
         goto out;
     }
     cc__info(ctx, "Timing the population to the %zu capable facilities (the chain's second leg)...", n_cap);
+    if (r->fric) { /* patient -> capable facility over cells and roads (the search's own direction, no delay) */
+        cc__offroad_chain ch = {.capable = set, .leg2_d = r->leg2_d, .leg2_g = r->leg2_g};
+        st = cc__offroad_chain_legs(ctx, &r->off, NULL, r->fcell, &ch);
+        goto out;
+    }
     st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE,
                      r->leg2_d, fdummy);
     if (!st && !r->reg.dem.is_raster)
@@ -673,6 +677,23 @@ static cc_status capacitated_fixed(run *r, cc_site_result *res)
     return CC_OK;
 }
 
+/* The friction model's times (delay included) of @p n points through the chain: plus on scene and
+ * the point's own leg 2 (@p leg2), none without it. */
+static void fric_chain_tail(const run *r, const uint32_t *leg2, uint32_t *t, uint32_t *fac, size_t n)
+{
+    if (!r->chain) return;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == CC_INF_COST) continue;
+        if (leg2[i] == CC_INF_COST) {
+            t[i] = CC_INF_COST;
+            if (fac) fac[i] = CC_INVALID_ID;
+            continue;
+        }
+        uint64_t x = (uint64_t)t[i] + r->on_scene_ms + leg2[i];
+        t[i] = x >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)x;
+    }
+}
+
 static cc_status base_times(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -685,7 +706,11 @@ static cc_status base_times(run *r, cc_site_result *res)
     cc_status st;
     if ((st = capacitated_fixed(r, res))) return st;
     const uint8_t *set = r->capfix ? r->capfix + nf : r->fixed; /* the uncapacitated ones */
-    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL);
+    if (r->fric) {
+        if ((st = cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL))) return st;
+        fric_chain_tail(r, r->leg2_d, r->time0, NULL, r->reg.dem.n);
+        return CC_OK;
+    }
     return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
@@ -1213,9 +1238,18 @@ static cc_status backup_coverage(run *r, cc_site_result *res, const cc__join *fj
     uint8_t *cnt = cc__calloc_array(nd ? 2 * nd : 1, 1);
     if (!cnt) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
     if (fc) {
-        if ((st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, cnt)) ||
-            (st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, cnt + nd)))
-            goto out;
+        uint32_t *tail = NULL; /* the chain: on scene + leg 2 after the drive */
+        if (r->chain) {
+            if (!(tail = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)))) {
+                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+                goto out;
+            }
+            for (size_t i = 0; i < nd; i++) tail[i] = r->leg2_d[i] == CC_INF_COST ? CC_INF_COST : r->on_scene_ms + r->leg2_d[i];
+        }
+        st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, tail, cnt);
+        if (!st) st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, tail, cnt + nd);
+        free(tail);
+        if (st) goto out;
     } else {
         cc__loc_index ix;
         cc__reach_ws ws;
@@ -1378,6 +1412,10 @@ static cc_status nearest_before_after(run *r, const cc__join *fj, const uint32_t
             if (!r->gtime[k] || !r->gfac[k]) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
         }
         if (fc && (st = cc__offroad_nearest(r->ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) return st;
+        if (fc) {
+            fric_chain_tail(r, r->leg2_d, r->dtime[k], r->dfac[k], r->reg.dem.n);
+            if (r->gtime[k]) fric_chain_tail(r, r->leg2_g, r->gtime[k], r->gfac[k], grid->n);
+        }
         if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) return st;
         if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) return st;
     }

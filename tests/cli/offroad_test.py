@@ -1076,10 +1076,120 @@ def case_emergency(tmp):
                             ("covered twice after", av["covered_twice_after"], float(np.sum(n_after >= 2)))):
         check(abs(mine - ref) <= 1e-6 * ref + 0.01, f"mexclp with friction, {what}: summary.json {mine:.3f}, the forward reference {ref:.3f}")
     check(abs(sx["solution"]["objective"] - av["expected_covered_after"]) < 0.01, "mexclp objective != fresh expected coverage")
-    # the emergency chain still times its legs on the roads: refused with the friction model
-    expect_error(tmp, cc_args(paths, os.path.join(tmp, "ch"), *off, "--chain", "--station-tiers", "clinic"), 2, "--chain", "--offroad friction")
     print(f"emergency: coverage equals the forward reference ({n} cells, {worst:.3f} ms; the directions differ by up to {np.max(diff):.0f} s); "
           f"site covers {b_f} -> {best_f[0]} as the forward brute force (the patient's direction would give {b_r} -> {best_r[0]})")
+
+
+def chain_band(out, description):
+    """A band of travel_time.tif by its description (minutes; NaN = nodata)."""
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    for i in range(1, ds.RasterCount + 1):
+        b = ds.GetRasterBand(i)
+        if b.GetDescription() == description:
+            a = b.ReadAsArray().astype(np.float64)
+            a[a == b.GetNoDataValue()] = np.nan
+            return a.ravel()
+    raise Fail(f"{out}/travel_time.tif has no band {description!r}")
+
+
+CHAIN_LEG1 = "chain: minutes from the nearest emergency station to the patient (drive)"
+CHAIN_LEG2 = "chain: minutes from the patient to the nearest capable facility (drive)"
+CHAIN_TOTAL = "chain: total minutes (dispatch + station to patient + on scene + patient to capable facility)"
+
+
+def case_chain(tmp):
+    """The emergency chain with the friction model: leg 1 searched from the stations towards the
+    patient (slopes the ambulance's way), leg 2 from the patient towards the capable facility, both
+    over cells and the road, each equal to the reference cell for cell; the total is dispatch + leg 1
+    + on scene + leg 2; barrier-enclosed and impassable cells have no chain (summary.json counts
+    them); a capable facility on a barrier cell takes no part. site --emergency --capable-tiers
+    covers what a brute force over the reference's two legs gives."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    st_cell, cap_cell, wall_cell = 4 * W + 3, 25 * W + 36, 5 * W + 26  # the last on the wall (speed 0)
+    with open(paths["fac.csv"], "w") as f:
+        f.write("name,lon,lat,tier\n")
+        for name, cell, tier in (("S0", st_cell, "station"), ("H0", cap_cell, "hospital"), ("H1", wall_cell, "hospital")):
+            r, c = divmod(cell, W)
+            lo, la = lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES)])[0]
+            f.write(f"{name},{lo:.12f},{la:.12f},{tier}\n")
+    D, S = 1.0, 2.0
+    chain = ["--chain", "--station-tiers", "station", "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}",
+             "--minutes", "10,20,40"]
+    refs = {}
+    for rule in ("nearest", "none"):
+        out = os.path.join(tmp, "ch-" + rule)
+        run(cc_args(paths, out, *off, *chain, "--impassable-population", rule))
+        raw1 = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [st_cell], roads, forward=True)
+        raw2 = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [cap_cell], roads)
+        if rule == "nearest":
+            l1, l2 = (offroad_ref.impassable_nearest(x, spm, ex, ny)[0] for x in (raw1, raw2))
+        else:
+            l1, l2 = raw1, raw2
+        g1, g2, gt = (chain_band(out, d) for d in (CHAIN_LEG1, CHAIN_LEG2, CHAIN_TOTAL))
+        worst = 0.0
+        for what, got, ref in (("leg 1 (station to patient)", g1, l1), ("leg 2 (patient to capable)", g2, l2)):
+            check(np.array_equal(np.isfinite(got), np.isfinite(ref)),
+                  f"{rule}: {what} reached on {int(np.isfinite(got).sum())} cells, the reference on {int(np.isfinite(ref).sum())}")
+            fin = np.isfinite(ref)
+            d = float(np.max(np.abs(got[fin] * 60000.0 - ref[fin] * 1000.0)))
+            check(d <= 1.0, f"{rule}: {what} differs from the reference by {d:.3f} ms")
+            worst = max(worst, d)
+        ref_t = np.rint(l1 * 1000.0) + np.rint(l2 * 1000.0) + (D + S) * 60000.0
+        both = np.isfinite(l1) & np.isfinite(l2)
+        check(np.array_equal(np.isfinite(gt), both), f"{rule}: the chain exists on {int(np.isfinite(gt).sum())} cells, both legs on {int(both.sum())}")
+        # each leg within 1 ms of the reference's rounding, and the Float32 minutes' half step
+        dt = float(np.max(np.abs(gt[both] * 60000.0 - ref_t[both]) - 6e-8 * ref_t[both]))
+        check(dt <= 2.0, f"{rule}: chain total differs by {dt:.3f} ms (beyond Float32's step) from dispatch + legs + on scene")
+        s = cli_test.load_summary(out)
+        ch = s["chain"]
+        check(ch["stations"] == 1 and ch["capable_facilities"] == 1, f"{rule}: the barrier hospital takes part: {ch['stations']}, {ch['capable_facilities']}")
+        n_no = float(np.sum(~both))  # one person a cell
+        check(abs(ch["population_without_chain"] - n_no) < 1e-6, f"{rule}: population_without_chain {ch['population_without_chain']}, reference {n_no}")
+        for key in ("10", "20", "40"):
+            want = float(np.sum(both & (ref_t <= float(key) * 60000.0)))
+            check(abs(ch["population_within_min"][key] - want) < 1e-6, f"{rule}: chain within {key} min {ch['population_within_min'][key]}, reference {want}")
+        refs[rule] = (l1, l2, both)
+        print(f"chain, impassable {rule}: legs equal the reference (largest difference {worst:.3f} ms), total within {dt:.3f} ms, "
+              f"{n_no:.0f} cells without a chain")
+    l1, l2, both = refs["nearest"]
+    pocket = [r * W + c for r in range(13, 16) for c in range(6, 9)]
+    check(all(not both[c] for c in pocket), "a cell of the closed pocket has a chain")
+    n_block = int(np.sum(~np.isfinite(spm)))
+    check(int(np.sum(~refs["none"][2])) >= int(np.sum(~both)) + n_block - 30, "impassable cells have a chain under rule none: a weak test")
+    rev1 = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [st_cell], roads), spm, ex, ny)[0]
+    fin = np.isfinite(rev1) & np.isfinite(l1)
+    check(np.max(np.abs(rev1[fin] - l1[fin])) > 30, "leg 1 does not depend on the direction: a weak test")
+    # chain siting: one station among candidates, the fixed one kept
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (24, 5), (15, 20), (38, 8), (20, 2)]
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T = 20.0
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en", "--offroad", "friction"] + off
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "station", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
+                             "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--exact", "--out", so])
+    ss = cli_test.load_summary(so)
+    leg2_ms = np.rint(l2 * 1000.0)
+
+    def covered(cell):
+        t1 = np.rint(offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [cell], roads, forward=True),
+                                                    spm, ex, ny)[0] * 1000.0)
+        tot = t1 + (D + S) * 60000.0 + leg2_ms
+        return np.isfinite(tot) & (tot <= T * 60000.0)
+
+    base = covered(st_cell)
+    cov = [covered(r * W + c) for c, r in cand_cells]
+    best = max((int(np.sum(base | cov[i] | cov[j])), i, j) for i in range(len(cov)) for j in range(i + 1, len(cov)))
+    check(0 < base.sum() < best[0] < len(base) - 50, f"chain siting: before {int(base.sum())}, best pair {best}: a weak test")
+    check(abs(ss["coverage"]["covered_before"] - base.sum()) < 1e-6, f"chain site before {ss['coverage']['covered_before']}, reference {int(base.sum())}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6, f"chain site after {ss['coverage']['covered_after']}, reference best pair {best}")
+    print(f"chain siting with friction: covers {int(base.sum())} -> {best[0]} as the brute force over the reference's legs")
 
 
 def case_deliverables(tmp):
