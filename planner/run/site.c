@@ -245,7 +245,6 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
-    if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->in.roads && o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
@@ -781,6 +780,18 @@ static cc_status build_sets(run *r, cc_site_result *res)
     return st;
 }
 
+/* The friction model's sets of candidates [j0, j0 + len) (MPI: a rank's blocks). */
+typedef struct fric_slice_job {
+    run *r;
+    const set_src *src;
+} fric_slice_job;
+
+static cc_status fric_slice(void *user, cc_ctx *ctx, size_t j0, size_t len, cc__sets *out)
+{
+    const fric_slice_job *j = user;
+    return cc__offroad_sets(ctx, &j->r->off, j->src->cell + j0, len, j->r->keep_lt, j->r->R_ms, !j->r->coverage_model, out);
+}
+
 static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
 {
     cc_ctx *ctx = r->ctx;
@@ -803,7 +814,19 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
     }
     if (r->fric) {
         cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
-        if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
+        if (ctx->sets_dist) { /* across processes (planner/mpi): each rank searches from its blocks of candidates */
+            fric_slice_job fj = {r, src};
+            cc__sets_opts so = {.store_times = !r->coverage_model};
+            cc__sets_job job = {.n_dem = nd, .n_cand = src->n, .o = &so, .slice = fric_slice, .slice_user = &fj};
+            bool root = true;
+            if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) return st;
+            if (!root) {
+                r->sets_elsewhere = true;
+                return CC_OK;
+            }
+        } else if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) {
+            return st;
+        }
         double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
         if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
             return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
@@ -844,7 +867,7 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
     if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
-        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est};
+        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est, NULL, NULL};
         bool root = true;
         if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
         if (!root) {
@@ -1802,12 +1825,29 @@ static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, 
 {
     run *r = &V->r;
     cc_status st;
-    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, false)) || (st = join_all(r))) return st;
+    /* the friction model: each variant builds its own surface from its own inputs (join_all) */
+    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, !r->o->in.roads)) || (st = join_all(r))) return st;
     if (!base) {
         if ((st = make_candidates(r, &V->res))) return st;
+        if (r->fric && (st = cand_cells(r, &V->res))) return st; /* the base's candidates: those on a passable cell */
     } else {
         r->cand.n = base->n;
-        if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+        if (r->reg.snap) {
+            if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+        } else { /* the friction surface only: no road to join */
+            r->cand.join = cc__malloc_array(base->n ? base->n : 1, sizeof(cc__join));
+            r->cand.off = cc__malloc_array(base->n ? base->n : 1, sizeof(uint32_t));
+            if (!r->cand.join || !r->cand.off) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            for (size_t j = 0; j < base->n; j++) r->cand.join[j] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, r->cand.off[j] = CC_INF_COST;
+        }
+        if (r->fric) { /* the base's candidates on this variant's surface; one on an impassable cell here covers nothing here */
+            size_t n_bad = 0;
+            if (!(r->ccell = cc__malloc_array(base->n ? base->n : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            if ((st = cc__offroad_cells(ctx, &r->off, base->x, base->y, base->n, r->ccell, &n_bad))) return st;
+            if (n_bad)
+                cc__warn(ctx, "%zu of the %zu candidate sites stand on an impassable cell of this variant's friction surface and cover nobody in it",
+                         n_bad, base->n);
+        }
     }
     if (r->chain && (st = chain_leg2(r))) return st;
     if ((st = base_times(r, &V->res)) || (st = build_sets(r, &V->res))) return st;
@@ -2126,16 +2166,27 @@ static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_
     res->crs_name = r->res->crs_name;
     res->profile_name = r->res->profile_name;
     res->t_total_s = R->t_total_s;
+    if (r->fric) {
+        res->population_moved = r->offres.population_moved;
+        res->points_moved = r->offres.points_moved;
+        res->moved_max_m = r->offres.moved_max_m;
+    }
     cc__stage sub;
     if ((st = cc__stage_sub(ctx, stage, o->names[v], &sub))) return st;
     const cc_site_opts *so = r->o;
+    uint8_t *dpass = NULL; /* friction: which demand points stand on a passable cell */
+    if (r->fric) {
+        if (!(dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t i = 0; i < r->reg.dem.n; i++) dpass[i] = has_access(r, i);
+    }
     cc__site_out w = {.ctx = ctx, .o = so, .crs_wkt = r->reg.roads->crs_wkt, .dem = &r->reg.dem, .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid,
-                      .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->reg.djoin, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
+                      .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->fric ? NULL : r->reg.djoin, .dpass = dpass, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
                       .roads = r->reg.roads, .profile = r->reg.profile, .cand = &r->cand,
                       .gtime_before = r->reg.dem.is_raster ? r->dtime[0] : r->gtime[0], .gtime_after = r->reg.dem.is_raster ? r->dtime[1] : r->gtime[1],
                       .dtime_before = r->dtime[0], .dtime_after = r->dtime[1], .T_ms = r->T_ms, .model_name = "mclp (robust set)", .stage = &sub,
                       .res = res, .own = R->own_sites + R->own_first[v], .n_own = R->own_first[v + 1] - R->own_first[v]};
     st = cc__site_write(&w);
+    free(dpass);
     if (!st && so->report) {
         cc_report_opts ro = *so->report;
         ro.scenario = o->names[v];
@@ -2177,9 +2228,6 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
                                            "the objective expected (a weighted mean of worst times) is not supported");
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_MIN_MAX_REGRET && o->relative_regret)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds), not parameter regret relative");
-    for (size_t v = 0; v < o->n_variants && o->variants; v++)
-        if (o->variants[v].offroad.model == CC_OFFROAD_FRICTION)
-            return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameter offroad friction yet");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));

@@ -1192,6 +1192,112 @@ def case_chain(tmp):
     print(f"chain siting with friction: covers {int(base.sum())} -> {best[0]} as the brute force over the reference's legs")
 
 
+def river_and_bridge(tmp, paths):
+    """case_closed_bridge's river (a water polygon over columns 13-14) and its three roads, the
+    middle one (way 2) the bridge; the water file's path."""
+    river = [(X0 + 13 * RES + 5, Y0 + 10), (X0 + 14 * RES + 25, Y0 + 10), (X0 + 14 * RES + 25, Y0 - H * RES - 10),
+             (X0 + 13 * RES + 5, Y0 - H * RES - 10)]
+    water = os.path.join(tmp, "water.geojson")
+    with open(water, "w") as f:
+        ring = [list(p) for p in lonlat(EPSG, river + river[:1])]
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"natural": "water"},
+                                                              "geometry": {"type": "Polygon", "coordinates": [ring]}}]}, f)
+    yrow = Y0 - 8.5 * RES
+    west = lonlat(EPSG, [(X0 + 6.5 * RES, yrow), (X0 + 11.5 * RES, yrow)])
+    bridge = lonlat(EPSG, [(X0 + 11.5 * RES, yrow), (X0 + 16.5 * RES, yrow)])
+    east = lonlat(EPSG, [(X0 + 16.5 * RES, yrow), (X0 + 24.5 * RES, yrow)])
+    write_roads(paths["roads.geojson"], [west, bridge, east], "primary", ids=[1, 2, 3])
+    return water
+
+
+def robust_batch(tmp):
+    """synthetic() with the river and bridge, the candidate sites as the facility file, and a batch:
+    the base, the bridge closed (a road edit), and a flood (another land-cover raster: its own
+    friction surface) that makes the west bank slow and cuts a candidate off. Returns the batch's
+    path, the candidates' cells and the threshold."""
+    paths, *_ = synthetic(tmp)
+    river_and_bridge(tmp, paths)
+    lc = gdal.Open(paths["lc.tif"]).ReadAsArray()
+    flood = lc.copy()
+    flood[:, 0:12] = np.where(flood[:, 0:12] == 1, 2, flood[:, 0:12])  # the west bank at half speed
+    flood[20, 8] = 3  # a candidate's cell under water
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    write_tif(os.path.join(tmp, "lc_flood.tif"), flood, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), gdal.GDT_Byte)
+    cand_cells = [(8, 20), (3, 4), (20, 8), (30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (17, 20)]
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells]))
+    T = 5
+    with open(os.path.join(tmp, "base.yaml"), "w") as f:
+        f.write(scenario_head("robust_base") + f"""minutes: [{T}, 30]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, landcover: lc.tif, water: water.geojson, neighbours: 16}}
+""")
+    batch = os.path.join(tmp, "batch.yaml")
+    with open(batch, "w") as f:
+        f.write("""base: base.yaml
+variants:
+  - name: bridge_closed
+    set:
+      closed_roads: {way_ids: [2]}
+  - name: flood
+    set:
+      offroad: {landcover: lc_flood.tif}
+""")
+    return paths, batch, cand_cells, T
+
+
+def facility_reach(out, T):
+    ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    return [f.GetField(f"reach_le_{T}") for f in ds.GetLayerByName("facilities")]
+
+
+def case_robust(tmp):
+    """site --scenarios (robust siting) with the friction model: each variant's own surface (the
+    flood variant reads another land-cover raster); with one site and nothing fixed, a candidate
+    covers in each variant what coverage of that variant gives as its reach, so the robust max-min
+    choice and every variant's covered persons are checked against `carecircle batch` runs; a
+    candidate flooded in one variant covers nobody there."""
+    paths, batch, cand_cells, T = robust_batch(tmp)
+    b = os.path.join(tmp, "batch_out")
+    run(["batch", batch, "--out", b, "--quiet", "--lang", "en"])
+    names = ["base", "bridge_closed", "flood"]
+    reach = {}
+    for n in names:
+        d = os.path.join(b, n) if os.path.isdir(os.path.join(b, n)) else None
+        if d is None:
+            cand = [x for x in os.listdir(b) if n in x and os.path.isdir(os.path.join(b, x))]
+            check(len(cand) == 1, f"no folder of variant {n} in {os.listdir(b)}")
+            d = os.path.join(b, cand[0])
+        check(cli_test.load_summary(d)["offroad"]["model"] == "friction", f"variant {n} did not use the friction model")
+        reach[n] = facility_reach(d, T)
+    flooded = 0  # the candidate at (8, 20) stands on the flooded cell
+    check(reach["flood"][flooded] is None or reach["flood"][flooded] == 0, f"the flooded candidate reaches {reach['flood'][flooded]} in the flood")
+    r = {n: [x or 0.0 for x in reach[n]] for n in names}
+    check(r["base"] != r["bridge_closed"] and r["base"] != r["flood"], f"the variants do not change the reach: a weak test {r}")
+    worst = [min(r[n][j] for n in names) for j in range(len(cand_cells))]
+    best_j = max(range(len(cand_cells)), key=lambda j: (worst[j], -j))
+    check(sorted(worst)[-1] > sorted(worst)[-2] + 0.5, f"two candidates tie for the robust choice: {worst}")
+    own_best = {n: max(r[n]) for n in names}
+    check(any(r[n][best_j] < own_best[n] - 0.5 for n in names), "the robust choice is every variant's own best: a weak test")
+    so = os.path.join(tmp, "robust")
+    run(["site", "--scenarios", batch, "--candidates", paths["fac.csv"], "-p", "1", "--minutes", str(T), "--objective", "max_min",
+         "--exact", "--lang", "en", "--out", so, "--quiet"])
+    s = cli_test.load_summary(so)
+    check(len(s["robust_sites"]) == 1, f"robust sites {s['robust_sites']}")
+    lo, la = lonlat(EPSG, [(X0 + (cand_cells[best_j][0] + 0.5) * RES, Y0 - (cand_cells[best_j][1] + 0.5) * RES)])[0]
+    got = s["robust_sites"][0]
+    check(abs(got["lon"] - lo) < 1e-6 and abs(got["lat"] - la) < 1e-6, f"robust site {got}, max-min over the batch's reach: candidate {best_j} {cand_cells[best_j]}")
+    for v in s["variants"]:
+        check(abs(v["covered_robust_persons"] - r[v["name"]][best_j]) < 1e-6, f"{v['name']}: robust set covers {v['covered_robust_persons']}, "
+              f"coverage of the variant {r[v['name']][best_j]}")
+        check(abs(v["own_optimum_persons"] - own_best[v["name"]]) < 1e-6, f"{v['name']}: own optimum {v['own_optimum_persons']}, best reach {own_best[v['name']]}")
+        vs = cli_test.load_summary(os.path.join(so, v["name"]))
+        check(vs["parameters"]["offroad"]["model"] == "friction", f"{v['name']}/summary.json lacks the friction model")
+        check(abs(vs["coverage"]["covered_after"] - r[v["name"]][best_j]) < 1e-6, f"{v['name']}/summary.json covered_after {vs['coverage']['covered_after']}")
+    print(f"robust siting with friction: candidate {best_j} covers {[r[n][best_j] for n in names]} (base, bridge closed, flood), "
+          f"as the max-min over the batch's coverage")
+
+
 def case_deliverables(tmp):
     """What GIS staff and officials see of a friction run: the QGIS style of demand_uncovered has a
     rule for every status the layer holds (impassable_cell and barrier_enclosed had none, so QGIS drew
