@@ -1,7 +1,10 @@
 /*
- * hybrid.c - the multi-source search over cells and roads (hybrid_internal.h): Dijkstra with an
- * indexed 4-ary heap keyed (time, origin). Cell moves are computed on the fly from the friction
- * surface; nothing per edge is stored.
+ * hybrid.c - the multi-source search over cells and roads (hybrid_internal.h): Dijkstra with a
+ * 4-ary heap of (time, origin, node) entries and lazy deletion: an improved label pushes a new
+ * entry and the old one is skipped when it comes out (it no longer matches the node's label), so
+ * sifting writes nothing outside the heap (the indexed heap of an earlier version wrote every
+ * moved entry's position back into its node: a cache miss per level). Cell moves are computed on
+ * the fly from the friction surface; nothing per edge is stored.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -9,8 +12,9 @@
 
 #include "hybrid_internal.h"
 
-#define POS_NONE 0xFFFFFFFFu    /* not labelled */
-#define POS_SETTLED 0xFFFFFFFEu /* settled */
+#define ST_NONE 0u    /* not labelled */
+#define ST_LABEL 1u   /* labelled, not settled */
+#define ST_SETTLED 2u /* settled */
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h)
 {
@@ -19,105 +23,110 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
     h->rl = rl;
     h->n_cells = (size_t)f->w * (size_t)f->h;
     h->n = h->n_cells + (rl ? rl->n : 0);
-    if (h->n >= POS_SETTLED) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
-    h->cost = cc__malloc_array(h->n, sizeof(double));
-    h->origin = cc__malloc_array(h->n, sizeof(uint32_t));
-    h->road_s = cc__malloc_array(h->n, sizeof(float));
-    h->pos = cc__malloc_array(h->n, sizeof(uint32_t));
+    if (h->n >= 0xFFFFFFFEu) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
+    h->node = cc__malloc_array(h->n, sizeof(struct cc__hyb_node));
+    h->state = cc__malloc_array(h->n, 1);
     h->heap_cap = h->n < 65536 ? h->n + 1 : 65536;
     h->heap = cc__malloc_array(h->heap_cap, sizeof(struct cc__hyb_item));
-    if (!h->cost || !h->origin || !h->road_s || !h->pos || !h->heap) {
+    if (!h->node || !h->state || !h->heap) {
         cc__hybrid_free(h);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search (%zu cells and road nodes)", h->n);
     }
-    if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
     return CC_OK;
 }
 
 void cc__hybrid_free(cc__hybrid *h)
 {
     if (!h) return;
-    CC__FREE_ALL(h->cost, h->origin, h->road_s, h->pos, h->heap);
+    CC__FREE_ALL(h->node, h->state, h->heap);
     memset(h, 0, sizeof(*h));
 }
 
-/* (cost, origin) of a before b */
+/* (time, origin, node) of a before b: a total order, so the settling order (and with it which
+ * of two paths of equal time and origin gives a label its road part) does not depend on the heap.
+ * Written without branches: the heap's comparisons are the search's least predictable. */
 static inline bool less(const struct cc__hyb_item *a, const struct cc__hyb_item *b)
 {
-    return a->cost < b->cost || (a->cost == b->cost && a->origin < b->origin);
+    return (a->t_bits < b->t_bits) | ((a->t_bits == b->t_bits) & (a->on < b->on));
+}
+
+static inline struct cc__hyb_item item(double c, uint32_t origin, uint32_t node)
+{
+    struct cc__hyb_item it;
+    c += 0.0; /* -0.0 -> +0.0 */
+    memcpy(&it.t_bits, &c, sizeof(c));
+    it.on = (uint64_t)origin << 32 | node;
+    return it;
 }
 
 static inline void sift_up(cc__hybrid *h, size_t i, struct cc__hyb_item v)
 {
+    struct cc__hyb_item *hp = h->heap;
     while (i > 0) {
         size_t p = (i - 1) / 4;
-        if (!less(&v, &h->heap[p])) break;
-        h->heap[i] = h->heap[p];
-        h->pos[h->heap[i].node] = (uint32_t)i;
+        if (!less(&v, &hp[p])) break;
+        hp[i] = hp[p];
         i = p;
     }
-    h->heap[i] = v;
-    h->pos[v.node] = (uint32_t)i;
+    hp[i] = v;
 }
 
 static inline void sift_down(cc__hybrid *h, size_t i)
 {
-    struct cc__hyb_item v = h->heap[i];
+    struct cc__hyb_item *hp = h->heap;
+    struct cc__hyb_item v = hp[i];
     const size_t n = h->heap_n;
     for (;;) {
         size_t c = 4 * i + 1;
         if (c >= n) break;
         size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (less(&h->heap[k], &h->heap[best])) best = k;
-        if (!less(&h->heap[best], &v)) break;
-        h->heap[i] = h->heap[best];
-        h->pos[h->heap[i].node] = (uint32_t)i;
+        for (size_t k = c + 1; k < end; k++) best = less(&hp[k], &hp[best]) ? k : best;
+        if (!less(&hp[best], &v)) break;
+        hp[i] = hp[best];
         i = best;
     }
-    h->heap[i] = v;
-    h->pos[v.node] = (uint32_t)i;
+    hp[i] = v;
 }
 
 static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, float road)
 {
-    uint32_t p = h->pos[v];
-    if (p == POS_SETTLED) return;
-    if (p == POS_NONE) {
-        if (h->heap_n == h->heap_cap) {
-            size_t cap = 2 * h->heap_cap;
-            struct cc__hyb_item *nh = cc__realloc_array(h->heap, cap, sizeof(*nh));
-            if (!nh) {
-                h->nomem = true;
-                return;
-            }
-            h->heap = nh;
-            h->heap_cap = cap;
+    const uint8_t sv = h->state[v];
+    if (sv == ST_SETTLED) return;
+    struct cc__hyb_node *nv = &h->node[v];
+    if (sv == ST_LABEL && !(c < nv->cost || (c == nv->cost && origin < nv->origin))) return;
+    if (h->heap_n == h->heap_cap) {
+        size_t cap = 2 * h->heap_cap;
+        struct cc__hyb_item *nh = cc__realloc_array(h->heap, cap, sizeof(*nh));
+        if (!nh) {
+            h->nomem = true;
+            return;
         }
-        h->cost[v] = c;
-        h->origin[v] = origin;
-        h->road_s[v] = road;
-        sift_up(h, h->heap_n++, (struct cc__hyb_item){c, origin, v});
-        return;
+        h->heap = nh;
+        h->heap_cap = cap;
     }
-    if (c < h->cost[v] || (c == h->cost[v] && origin < h->origin[v])) {
-        h->cost[v] = c;
-        h->origin[v] = origin;
-        h->road_s[v] = road;
-        sift_up(h, p, (struct cc__hyb_item){c, origin, v});
-    }
+    *nv = (struct cc__hyb_node){c, origin, road};
+    h->state[v] = ST_LABEL;
+    sift_up(h, h->heap_n++, item(c, origin, v));
 }
 
+/* The next node to settle, skipping entries an improvement made stale; UINT32_MAX when none. */
 static inline uint32_t pop(cc__hybrid *h)
 {
-    uint32_t top = h->heap[0].node;
-    h->heap_n--;
-    if (h->heap_n) {
-        h->heap[0] = h->heap[h->heap_n];
-        sift_down(h, 0);
+    while (h->heap_n) {
+        struct cc__hyb_item top = h->heap[0];
+        h->heap_n--;
+        if (h->heap_n) {
+            h->heap[0] = h->heap[h->heap_n];
+            sift_down(h, 0);
+        }
+        const uint32_t v = (uint32_t)top.on, o = (uint32_t)(top.on >> 32);
+        if (h->state[v] != ST_LABEL) continue; /* settled already: a stale entry */
+        const struct cc__hyb_node *nt = &h->node[v];
+        if (item(nt->cost, o, v).t_bits != top.t_bits || nt->origin != o) continue; /* improved since: stale */
+        h->state[v] = ST_SETTLED;
+        return v;
     }
-    h->pos[top] = POS_SETTLED;
-    return top;
+    return UINT32_MAX;
 }
 
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
@@ -125,10 +134,8 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
     const size_t nc = h->n_cells;
-    for (size_t i = 0; i < h->n; i++) {
-        h->cost[i] = INFINITY;
-        h->pos[i] = POS_NONE;
-    }
+    for (size_t i = 0; i < h->n; i++) h->node[i] = (struct cc__hyb_node){INFINITY, 0, 0.0f};
+    memset(h->state, ST_NONE, h->n);
     h->heap_n = 0;
     h->settled = 0;
     h->nomem = false;
@@ -140,21 +147,24 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     }
     const int n_nb = f->n_nb;
     const int w = f->w;
-    while (h->heap_n) {
+    for (;;) {
         uint32_t x = pop(h);
-        const double cx = h->cost[x];
+        if (x == UINT32_MAX) break;
+        const double cx = h->node[x].cost;
         if (cx > limit_s) { /* everything left is beyond the limit: unreached */
-            h->pos[x] = POS_NONE;
-            h->cost[x] = INFINITY;
+            h->state[x] = ST_NONE;
+            h->node[x].cost = INFINITY;
             for (size_t i = 0; i < h->heap_n; i++) {
-                h->pos[h->heap[i].node] = POS_NONE;
-                h->cost[h->heap[i].node] = INFINITY;
+                const uint32_t v = (uint32_t)h->heap[i].on;
+                if (h->state[v] == ST_SETTLED) continue; /* a stale entry of a settled node */
+                h->state[v] = ST_NONE;
+                h->node[v].cost = INFINITY;
             }
             h->heap_n = 0;
             break;
         }
-        const uint32_t ox = h->origin[x];
-        const float rx = h->road_s[x];
+        const uint32_t ox = h->node[x].origin;
+        const float rx = h->node[x].road_s;
         if ((++h->settled & 0xFFFFF) == 0 && cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         if (x < nc) {
             const int cx_col = (int)(x % (uint32_t)w), cx_row = (int)(x / (uint32_t)w);
@@ -162,7 +172,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
                 if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
                 uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
-                if (h->pos[y] == POS_SETTLED || !(f->spm[y] < INFINITY)) continue;
+                if (h->state[y] == ST_SETTLED || !(f->spm[y] < INFINITY)) continue;
                 /* reverse: the patient moves y -> x, the move from y by the opposite offset
                  * (offsets are listed in opposite pairs) */
                 double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
@@ -177,7 +187,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 }
                 for (; lo < f->n_links && f->link_from[lo] == (int64_t)x; lo++) {
                     uint32_t y = (uint32_t)f->link_to[lo];
-                    if (h->pos[y] != POS_SETTLED) offer(h, y, cx + f->link_s[lo], ox, rx + (float)f->link_s[lo]);
+                    offer(h, y, cx + f->link_s[lo], ox, rx + (float)f->link_s[lo]);
                 }
             }
             if (rl) {

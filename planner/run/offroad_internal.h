@@ -56,11 +56,11 @@ typedef struct cc__offroad {
     double *dwalk_s;       /* seconds walked from a moved point's own cell to dcell (0: not moved); NULL: none moved */
 } cc__offroad;
 
-/* Seconds of demand point @p i in the labels @p cost of a search (INFINITY: not reached): its
+/* Seconds of demand point @p i in the labels of search @p h (INFINITY: not reached): its
  * cell's, plus the walk of a moved point. */
-static inline double cc__offroad_dem_cost(const cc__offroad *w, const double *cost, size_t i)
+static inline double cc__offroad_dem_cost(const cc__offroad *w, const cc__hybrid *h, size_t i)
 {
-    double c = cost[w->dcell[i]];
+    double c = cc__hybrid_cost(h, (size_t)w->dcell[i]);
     return w->dwalk_s ? c + w->dwalk_s[i] : c;
 }
 
