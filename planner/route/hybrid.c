@@ -1,10 +1,14 @@
 /*
  * hybrid.c - the multi-source search over cells and roads (hybrid_internal.h): Dijkstra with a
- * 4-ary heap of (time, origin, node) entries and lazy deletion: an improved label pushes a new
- * entry and the old one is skipped when it comes out (it no longer matches the node's label), so
- * sifting writes nothing outside the heap (the indexed heap of an earlier version wrote every
- * moved entry's position back into its node: a cache miss per level). Cell moves are computed on
- * the fly from the friction surface; nothing per edge is stored.
+ * radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the bits of the times, which order as the
+ * times do (all of them at least +0.0) and never fall below the last one popped: an entry waits
+ * in the bucket of the highest bit where it differs from that last time, and only the lowest
+ * non-empty bucket is ever searched and spread out again. Entries with the last time itself
+ * (bucket 0) come out in the order of (origin, node), so the search settles in the total order
+ * (time, origin, node), whatever the queue (which of two paths of equal time and origin gives a
+ * label its road part then does not depend on the queue). An improved label adds a new entry
+ * and the old one is skipped when it comes out (lazy deletion). Cell moves are computed on the
+ * fly from the friction surface; nothing per edge is stored.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,9 +30,7 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
     if (h->n >= 0xFFFFFFFEu) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
     h->node = cc__malloc_array(h->n, sizeof(struct cc__hyb_node));
     h->state = cc__malloc_array(h->n, 1);
-    h->heap_cap = h->n < 65536 ? h->n + 1 : 65536;
-    h->heap = cc__malloc_array(h->heap_cap, sizeof(struct cc__hyb_item));
-    if (!h->node || !h->state || !h->heap) {
+    if (!h->node || !h->state) {
         cc__hybrid_free(h);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search (%zu cells and road nodes)", h->n);
     }
@@ -38,16 +40,9 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
 void cc__hybrid_free(cc__hybrid *h)
 {
     if (!h) return;
-    CC__FREE_ALL(h->node, h->state, h->heap);
+    CC__FREE_ALL(h->node, h->state);
+    for (int b = 0; b < 65; b++) free(h->bk[b].a);
     memset(h, 0, sizeof(*h));
-}
-
-/* (time, origin, node) of a before b: a total order, so the settling order (and with it which
- * of two paths of equal time and origin gives a label its road part) does not depend on the heap.
- * Written without branches: the heap's comparisons are the search's least predictable. */
-static inline bool less(const struct cc__hyb_item *a, const struct cc__hyb_item *b)
-{
-    return (a->t_bits < b->t_bits) | ((a->t_bits == b->t_bits) & (a->on < b->on));
 }
 
 static inline struct cc__hyb_item item(double c, uint32_t origin, uint32_t node)
@@ -59,33 +54,27 @@ static inline struct cc__hyb_item item(double c, uint32_t origin, uint32_t node)
     return it;
 }
 
-static inline void sift_up(cc__hybrid *h, size_t i, struct cc__hyb_item v)
+/* The bucket of time bits @p t: 0 when equal to the last popped, else 1 + the highest bit where they differ. */
+static inline int bucket_of(const cc__hybrid *h, uint64_t t)
 {
-    struct cc__hyb_item *hp = h->heap;
-    while (i > 0) {
-        size_t p = (i - 1) / 4;
-        if (!less(&v, &hp[p])) break;
-        hp[i] = hp[p];
-        i = p;
-    }
-    hp[i] = v;
+    uint64_t x = t ^ h->last;
+    return x ? 64 - __builtin_clzll(x) : 0;
 }
 
-static inline void sift_down(cc__hybrid *h, size_t i)
+static inline void push(cc__hybrid *h, struct cc__hyb_item it)
 {
-    struct cc__hyb_item *hp = h->heap;
-    struct cc__hyb_item v = hp[i];
-    const size_t n = h->heap_n;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++) best = less(&hp[k], &hp[best]) ? k : best;
-        if (!less(&hp[best], &v)) break;
-        hp[i] = hp[best];
-        i = best;
+    struct cc__hyb_bucket *b = &h->bk[bucket_of(h, it.t_bits)];
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        struct cc__hyb_item *na = cc__realloc_array(b->a, cap, sizeof(*na));
+        if (!na) {
+            h->nomem = true;
+            return;
+        }
+        b->a = na;
+        b->cap = cap;
     }
-    hp[i] = v;
+    b->a[b->n++] = it;
 }
 
 static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, float road)
@@ -94,31 +83,34 @@ static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, f
     if (sv == ST_SETTLED) return;
     struct cc__hyb_node *nv = &h->node[v];
     if (sv == ST_LABEL && !(c < nv->cost || (c == nv->cost && origin < nv->origin))) return;
-    if (h->heap_n == h->heap_cap) {
-        size_t cap = 2 * h->heap_cap;
-        struct cc__hyb_item *nh = cc__realloc_array(h->heap, cap, sizeof(*nh));
-        if (!nh) {
-            h->nomem = true;
-            return;
-        }
-        h->heap = nh;
-        h->heap_cap = cap;
-    }
     *nv = (struct cc__hyb_node){c, origin, road};
     h->state[v] = ST_LABEL;
-    sift_up(h, h->heap_n++, item(c, origin, v));
+    push(h, item(c, origin, v));
 }
 
 /* The next node to settle, skipping entries an improvement made stale; UINT32_MAX when none. */
 static inline uint32_t pop(cc__hybrid *h)
 {
-    while (h->heap_n) {
-        struct cc__hyb_item top = h->heap[0];
-        h->heap_n--;
-        if (h->heap_n) {
-            h->heap[0] = h->heap[h->heap_n];
-            sift_down(h, 0);
+    for (;;) {
+        struct cc__hyb_bucket *b0 = &h->bk[0];
+        if (!b0->n) { /* the lowest non-empty bucket: its least time becomes the last, its entries spread below */
+            int i = 1;
+            while (i < 65 && !h->bk[i].n) i++;
+            if (i == 65) return UINT32_MAX;
+            struct cc__hyb_bucket *bi = &h->bk[i];
+            uint64_t lo = bi->a[0].t_bits;
+            for (size_t k = 1; k < bi->n; k++) lo = bi->a[k].t_bits < lo ? bi->a[k].t_bits : lo;
+            h->last = lo;
+            const size_t n = bi->n;
+            bi->n = 0;
+            for (size_t k = 0; k < n; k++) push(h, bi->a[k]); /* every one lands in a bucket below i */
+            if (h->nomem) return UINT32_MAX;
         }
+        /* bucket 0: the entries at the last time, the least (origin, node) first */
+        size_t best = 0;
+        for (size_t k = 1; k < b0->n; k++) best = b0->a[k].on < b0->a[best].on ? k : best;
+        struct cc__hyb_item top = b0->a[best];
+        b0->a[best] = b0->a[--b0->n];
         const uint32_t v = (uint32_t)top.on, o = (uint32_t)(top.on >> 32);
         if (h->state[v] != ST_LABEL) continue; /* settled already: a stale entry */
         const struct cc__hyb_node *nt = &h->node[v];
@@ -126,7 +118,20 @@ static inline uint32_t pop(cc__hybrid *h)
         h->state[v] = ST_SETTLED;
         return v;
     }
-    return UINT32_MAX;
+}
+
+/* Every node still queued becomes unreached (a run stopped at its limit). */
+static void drop_queued(cc__hybrid *h)
+{
+    for (int b = 0; b < 65; b++) {
+        for (size_t k = 0; k < h->bk[b].n; k++) {
+            const uint32_t v = (uint32_t)h->bk[b].a[k].on;
+            if (h->state[v] == ST_SETTLED) continue; /* a stale entry of a settled node */
+            h->state[v] = ST_NONE;
+            h->node[v].cost = INFINITY;
+        }
+        h->bk[b].n = 0;
+    }
 }
 
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
@@ -136,7 +141,8 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     const size_t nc = h->n_cells;
     for (size_t i = 0; i < h->n; i++) h->node[i] = (struct cc__hyb_node){INFINITY, 0, 0.0f};
     memset(h->state, ST_NONE, h->n);
-    h->heap_n = 0;
+    for (int b = 0; b < 65; b++) h->bk[b].n = 0;
+    h->last = 0;
     h->settled = 0;
     h->nomem = false;
     for (size_t i = 0; i < n_seeds; i++) {
@@ -154,13 +160,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
         if (cx > limit_s) { /* everything left is beyond the limit: unreached */
             h->state[x] = ST_NONE;
             h->node[x].cost = INFINITY;
-            for (size_t i = 0; i < h->heap_n; i++) {
-                const uint32_t v = (uint32_t)h->heap[i].on;
-                if (h->state[v] == ST_SETTLED) continue; /* a stale entry of a settled node */
-                h->state[v] = ST_NONE;
-                h->node[v].cost = INFINITY;
-            }
-            h->heap_n = 0;
+            drop_queued(h);
             break;
         }
         const uint32_t ox = h->node[x].origin;

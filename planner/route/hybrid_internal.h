@@ -35,13 +35,18 @@ typedef struct cc__hybrid {
     size_t n_cells, n;
     struct cc__hyb_node *node; /* labels: cc__hybrid_cost(), cc__hybrid_origin(), cc__hybrid_road_s() */
     uint8_t *state;            /* not labelled, labelled, settled (hybrid.c): a byte per node, dense in cache */
-    struct cc__hyb_item *heap; /* entries (time, origin, node), stale ones skipped when popped */
-    size_t heap_n, heap_cap;
+    /* the queue: a radix heap over the time's bits (hybrid.c), entries (time, origin, node),
+     * stale ones skipped when popped */
+    struct cc__hyb_bucket {
+        struct cc__hyb_item *a;
+        size_t n, cap;
+    } bk[65];
+    uint64_t last; /* the time bits of the last entry popped */
     bool nomem;       /* the heap could not grow */
     uint64_t settled;
 } cc__hybrid;
 
-/* Bytes per cell and per road-link node of a search workspace (heap entries, 16 bytes each, only
+/* Bytes per cell and per road-link node of a search workspace (queue entries, 16 bytes each, only
  * for the frontier and its stale entries: counted as 4 bytes per node). */
 #define CC__HYBRID_BYTES_PER_NODE (sizeof(struct cc__hyb_node) + 1 + 4)
 
