@@ -554,9 +554,9 @@ def case_site_agrees(tmp):
     with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
-    # not yet with the friction model: refused with the reason, nothing written
-    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--out", os.path.join(tmp, "em")], 2,
-                 "--capable-tiers", "--offroad friction")
+    # not yet with the friction model: upgrading facilities on the chain, refused with the reason, nothing written
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--upgrade-tiers", "clinic",
+                       "--out", os.path.join(tmp, "em")], 2, "--upgrade-tiers")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
