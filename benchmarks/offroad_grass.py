@@ -16,7 +16,12 @@ walks away from its start points; carecircle's coverage walks towards the facili
 negated DEM, on which every path reversed has the same slopes in the same order (S = (z_b - z_a) / d
 read backwards on -z): both then give the time from the facility outward.
 
-Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle] [--walk]   (prints a Markdown table)
+The machine may be shared: besides wall-clock seconds, both searches are timed in CPU seconds
+(r.cost under /usr/bin/time, user + system; carecircle's single search by benchmarks/bench_hybrid
+on the same friction raster and start cells, the search alone), which other work does not inflate.
+
+Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle] [--bench build/benchmarks/bench_hybrid] [--walk]
+(prints a Markdown table)
 """
 import argparse
 import json
@@ -38,6 +43,7 @@ def main():
     ap.add_argument("--bin", default="build/carecircle")
     ap.add_argument("--res", type=float, default=30.0)
     ap.add_argument("--walk", action="store_true", help="slope with a DEM, against r.walk -k")
+    ap.add_argument("--bench", default="build/benchmarks/bench_hybrid", help="bench_hybrid (CC_BUILD_BENCHMARKS=ON): the search alone in CPU time")
     a = ap.parse_args()
     if not shutil.which("grass"):
         print("skipped: GRASS is not installed (apt-get install grass-core)")
@@ -91,7 +97,7 @@ r.in.gdal input={tmp}/cost.tif output=cost --quiet
 g.region raster=cost
 echo "{chr(10).join(f'{x},{y}' for x, y in xy)}" | v.in.ascii input=- output=starts separator=comma x=1 y=2 --quiet
 START=$(date +%s.%N)
-r.cost -k input=cost output=acc start_points=starts --quiet
+/usr/bin/time -f "RCOST_CPU %U %S" r.cost -k input=cost output=acc start_points=starts --quiet 2>&1
 END=$(date +%s.%N)
 echo "RCOST_SECONDS $(echo "$END - $START" | bc)"
 r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
@@ -101,6 +107,13 @@ r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
         print(g.stdout, g.stderr)
         return 1
     t_rcost = float([ln for ln in g.stdout.splitlines() if ln.startswith("RCOST_SECONDS")][0].split()[1])
+    cpu = [ln for ln in g.stdout.splitlines() if ln.startswith("RCOST_CPU")][0].split()
+    t_rcost_cpu = float(cpu[1]) + float(cpu[2])
+    t_cc_cpu = None
+    if os.path.exists(a.bench):  # the same raster and start cells, the search alone in CPU seconds (median of 3)
+        starts = [(n // 5, n // 5), (n // 2, n // 2), (4 * n // 5, n // 7)]
+        b = subprocess.run([a.bench, os.path.join(tmp, "friction.tif"), "3"] + [f"{c},{r}" for c, r in starts], check=True, capture_output=True, text=True)
+        t_cc_cpu = float(b.stdout.split("search ")[1].split(" s of CPU")[0])
     cc_ds = gdal.Open(os.path.join(out, "offroad.tif"))
     cc = cc_ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
     rc_ds = gdal.Open(os.path.join(tmp, "rcost.tif"))
@@ -118,6 +131,10 @@ r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
     print(f"| r.cost -k (search only, one thread) | {t_rcost:.2f} s = {t_rcost / cells * 1e9:.0f} ns per cell |")
     print(f"| carecircle search (one thread) | {t_cc_search:.2f} s = {t_cc_search / cells * 1e9:.0f} ns per cell; ratio r.cost / carecircle {t_rcost / t_cc_search:.1f} |")
     print(f"| carecircle whole run (read, search, write COGs and GeoPackage) | {t_cc_run:.2f} s |")
+    print(f"| r.cost -k CPU time (user + system) | {t_rcost_cpu:.2f} s = {t_rcost_cpu / cells * 1e9:.0f} ns per cell |")
+    if t_cc_cpu is not None:
+        print(f"| carecircle search CPU time (bench_hybrid, the same raster and start cells) | {t_cc_cpu:.3f} s = {t_cc_cpu / cells * 1e9:.0f} ns per cell; "
+              f"ratio r.cost / carecircle {t_rcost_cpu / t_cc_cpu:.1f} |")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

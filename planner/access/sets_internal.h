@@ -76,7 +76,12 @@ typedef struct cc__sets_job {
     const uint32_t *coff;
     size_t n_cand;
     const cc__sets_opts *o;
-    uint64_t est_pairs; /* cc__sets_estimate() */
+    uint64_t est_pairs; /* cc__sets_estimate(); 0: not estimated */
+    /* another builder of the sets of candidates [j0, j0 + len), the same as it gives them in a
+     * whole build (the friction model's searches over cells and roads); NULL: cc__sets_build() on
+     * the slices of cjoin and coff */
+    cc_status (*slice)(void *user, cc_ctx *ctx, size_t j0, size_t len, cc__sets *out);
+    void *slice_user;
 } cc__sets_job;
 
 /* A builder of the whole sets that replaces cc__sets_build() when set in the cc_ctx (MPI: each

@@ -70,8 +70,12 @@ static inline double cc__friction_move_rc(const cc__friction *f, int ca, int ra,
     if (cb < 0 || cb >= w || rb < 0 || rb >= f->h) return INFINITY;
     const int64_t a = (int64_t)ra * w + ca, b = (int64_t)rb * w + cb;
     double sum = (double)f->spm[a] + (double)f->spm[b];
-    int n = 2;
-    if (k >= 8) { /* knight: the two cells crossed between start and end */
+    const double d = f->dk[(size_t)ra * 16 + (size_t)k];
+    double t;
+    if (k < 8) {
+        if (!(sum < INFINITY)) return INFINITY;
+        t = d * sum / 2; /* a constant power of two: a multiplication, exactly as the division */
+    } else { /* knight: the two cells crossed between start and end */
         int64_t i1, i2;
         if (dr == 2 || dr == -2) {
             i1 = (int64_t)(ra + dr / 2) * w + ca;
@@ -81,11 +85,9 @@ static inline double cc__friction_move_rc(const cc__friction *f, int ca, int ra,
             i2 = (int64_t)rb * w + (ca + dc / 2);
         }
         sum += (double)f->spm[i1] + (double)f->spm[i2];
-        n = 4;
+        if (!(sum < INFINITY)) return INFINITY;
+        t = d * sum / 4;
     }
-    if (!(sum < INFINITY)) return INFINITY;
-    const double d = f->dk[(size_t)ra * 16 + (size_t)k];
-    double t = d * sum / n;
     if (f->z) t /= cc__tobler_factor(((double)f->z[b] - (double)f->z[a]) / d);
     return t;
 }

@@ -7,7 +7,8 @@
  * then cut into blocks of consecutive ids dealt out round-robin (block-cyclic: block b goes to
  * rank b mod N, so dense and sparse parts of a region are spread evenly); each rank searches
  * from the candidates of its blocks with the single-machine builder (cc__sets_build on the
- * block's slice), and sends rank 0 its sets in their compact form: a count per candidate, then
+ * block's slice; the friction model's searches over cells and roads through the job's slice
+ * builder), and sends rank 0 its sets in their compact form: a count per candidate, then
  * the demand ids, then the times (when the model needs them), in chunks so that no MPI count
  * overflows. Rank 0 puts the blocks back in candidate order, which gives exactly the sets of a
  * single-machine run (a candidate's pairs depend only on the graph), and goes on to solve and
@@ -62,7 +63,8 @@ static cc_status build_mine(cc_ctx *ctx, const cc_mpi *m, const cc__sets_job *jb
     for (size_t b = (size_t)m->rank; b < nb && !st; b += (size_t)m->size) {
         const size_t j0 = b * B, len = j0 + B < n ? B : n - j0;
         cc__sets s;
-        if ((st = cc__sets_build(ctx, jb->g, jb->ix, jb->ljoin, jb->loff, jb->n_dem, jb->cjoin + j0, jb->coff + j0, len, jb->o, &s)))
+        if ((st = jb->slice ? jb->slice(jb->slice_user, ctx, j0, len, &s)
+                            : cc__sets_build(ctx, jb->g, jb->ix, jb->ljoin, jb->loff, jb->n_dem, jb->cjoin + j0, jb->coff + j0, len, jb->o, &s)))
             break;
         const uint64_t np = s.first[len];
         if (p->n_pairs + np > cap) {
@@ -125,7 +127,9 @@ static cc_status dist_build(const cc__sets_dist *d, cc_ctx *ctx, const cc__sets_
     cc_status st;
     memset(out, 0, sizeof(*out));
     *root = m->rank == 0;
-    if (m->rank == 0) {
+    if (m->rank == 0 && !jb->est_pairs) {
+        cc__info(ctx, "Coverage sets over %d MPI ranks: %zu candidates in %zu blocks of %zu", m->size, n, nb, B);
+    } else if (m->rank == 0) {
         const double pb = (double)cc__sets_pair_bytes(jb->o), share = (double)jb->est_pairs / m->size;
         cc__info(ctx, "Coverage sets over %d MPI ranks: %zu candidates in %zu blocks of %zu; memory per rank about %.1f MiB "
                  "for its sets (rank 0: %.1f MiB, all of them), besides the graph and inputs every rank holds",

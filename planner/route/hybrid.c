@@ -1,7 +1,14 @@
 /*
- * hybrid.c - the multi-source search over cells and roads (hybrid_internal.h): Dijkstra with an
- * indexed 4-ary heap keyed (time, origin). Cell moves are computed on the fly from the friction
- * surface; nothing per edge is stored.
+ * hybrid.c - the multi-source search over cells and roads (hybrid_internal.h): Dijkstra with a
+ * radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over the bits of the times, which order as the
+ * times do (all of them at least +0.0) and never fall below the last one popped: an entry waits
+ * in the bucket of the highest bit where it differs from that last time, and only the lowest
+ * non-empty bucket is ever searched and spread out again. Entries with the last time itself
+ * (bucket 0) come out in the order of (origin, node), so the search settles in the total order
+ * (time, origin, node), whatever the queue (which of two paths of equal time and origin gives a
+ * label its road part then does not depend on the queue). An improved label adds a new entry
+ * and the old one is skipped when it comes out (lazy deletion). Cell moves are computed on the
+ * fly from the friction surface; nothing per edge is stored.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -9,8 +16,9 @@
 
 #include "hybrid_internal.h"
 
-#define POS_NONE 0xFFFFFFFFu    /* not labelled */
-#define POS_SETTLED 0xFFFFFFFEu /* settled */
+#define ST_NONE 0u    /* not labelled */
+#define ST_LABEL 1u   /* labelled, not settled */
+#define ST_SETTLED 2u /* settled */
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h)
 {
@@ -19,105 +27,111 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
     h->rl = rl;
     h->n_cells = (size_t)f->w * (size_t)f->h;
     h->n = h->n_cells + (rl ? rl->n : 0);
-    if (h->n >= POS_SETTLED) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
-    h->cost = cc__malloc_array(h->n, sizeof(double));
-    h->origin = cc__malloc_array(h->n, sizeof(uint32_t));
-    h->road_s = cc__malloc_array(h->n, sizeof(float));
-    h->pos = cc__malloc_array(h->n, sizeof(uint32_t));
-    h->heap_cap = h->n < 65536 ? h->n + 1 : 65536;
-    h->heap = cc__malloc_array(h->heap_cap, sizeof(struct cc__hyb_item));
-    if (!h->cost || !h->origin || !h->road_s || !h->pos || !h->heap) {
+    if (h->n >= 0xFFFFFFFEu) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
+    h->node = cc__malloc_array(h->n, sizeof(struct cc__hyb_node));
+    h->state = cc__malloc_array(h->n, 1);
+    if (!h->node || !h->state) {
         cc__hybrid_free(h);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search (%zu cells and road nodes)", h->n);
     }
-    if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
     return CC_OK;
 }
 
 void cc__hybrid_free(cc__hybrid *h)
 {
     if (!h) return;
-    CC__FREE_ALL(h->cost, h->origin, h->road_s, h->pos, h->heap);
+    CC__FREE_ALL(h->node, h->state);
+    for (int b = 0; b < 65; b++) free(h->bk[b].a);
     memset(h, 0, sizeof(*h));
 }
 
-/* (cost, origin) of a before b */
-static inline bool less(const struct cc__hyb_item *a, const struct cc__hyb_item *b)
+static inline struct cc__hyb_item item(double c, uint32_t origin, uint32_t node)
 {
-    return a->cost < b->cost || (a->cost == b->cost && a->origin < b->origin);
+    struct cc__hyb_item it;
+    c += 0.0; /* -0.0 -> +0.0 */
+    memcpy(&it.t_bits, &c, sizeof(c));
+    it.on = (uint64_t)origin << 32 | node;
+    return it;
 }
 
-static inline void sift_up(cc__hybrid *h, size_t i, struct cc__hyb_item v)
+/* The bucket of time bits @p t: 0 when equal to the last popped, else 1 + the highest bit where they differ. */
+static inline int bucket_of(const cc__hybrid *h, uint64_t t)
 {
-    while (i > 0) {
-        size_t p = (i - 1) / 4;
-        if (!less(&v, &h->heap[p])) break;
-        h->heap[i] = h->heap[p];
-        h->pos[h->heap[i].node] = (uint32_t)i;
-        i = p;
-    }
-    h->heap[i] = v;
-    h->pos[v.node] = (uint32_t)i;
+    uint64_t x = t ^ h->last;
+    return x ? 64 - __builtin_clzll(x) : 0;
 }
 
-static inline void sift_down(cc__hybrid *h, size_t i)
+static inline void push(cc__hybrid *h, struct cc__hyb_item it)
 {
-    struct cc__hyb_item v = h->heap[i];
-    const size_t n = h->heap_n;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (less(&h->heap[k], &h->heap[best])) best = k;
-        if (!less(&h->heap[best], &v)) break;
-        h->heap[i] = h->heap[best];
-        h->pos[h->heap[i].node] = (uint32_t)i;
-        i = best;
+    struct cc__hyb_bucket *b = &h->bk[bucket_of(h, it.t_bits)];
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        struct cc__hyb_item *na = cc__realloc_array(b->a, cap, sizeof(*na));
+        if (!na) {
+            h->nomem = true;
+            return;
+        }
+        b->a = na;
+        b->cap = cap;
     }
-    h->heap[i] = v;
-    h->pos[v.node] = (uint32_t)i;
+    b->a[b->n++] = it;
 }
 
 static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, float road)
 {
-    uint32_t p = h->pos[v];
-    if (p == POS_SETTLED) return;
-    if (p == POS_NONE) {
-        if (h->heap_n == h->heap_cap) {
-            size_t cap = 2 * h->heap_cap;
-            struct cc__hyb_item *nh = cc__realloc_array(h->heap, cap, sizeof(*nh));
-            if (!nh) {
-                h->nomem = true;
-                return;
-            }
-            h->heap = nh;
-            h->heap_cap = cap;
+    const uint8_t sv = h->state[v];
+    if (sv == ST_SETTLED) return;
+    struct cc__hyb_node *nv = &h->node[v];
+    if (sv == ST_LABEL && !(c < nv->cost || (c == nv->cost && origin < nv->origin))) return;
+    *nv = (struct cc__hyb_node){c, origin, road};
+    h->state[v] = ST_LABEL;
+    push(h, item(c, origin, v));
+}
+
+/* The next node to settle, skipping entries an improvement made stale; UINT32_MAX when none. */
+static inline uint32_t pop(cc__hybrid *h)
+{
+    for (;;) {
+        struct cc__hyb_bucket *b0 = &h->bk[0];
+        if (!b0->n) { /* the lowest non-empty bucket: its least time becomes the last, its entries spread below */
+            int i = 1;
+            while (i < 65 && !h->bk[i].n) i++;
+            if (i == 65) return UINT32_MAX;
+            struct cc__hyb_bucket *bi = &h->bk[i];
+            uint64_t lo = bi->a[0].t_bits;
+            for (size_t k = 1; k < bi->n; k++) lo = bi->a[k].t_bits < lo ? bi->a[k].t_bits : lo;
+            h->last = lo;
+            const size_t n = bi->n;
+            bi->n = 0;
+            for (size_t k = 0; k < n; k++) push(h, bi->a[k]); /* every one lands in a bucket below i */
+            if (h->nomem) return UINT32_MAX;
         }
-        h->cost[v] = c;
-        h->origin[v] = origin;
-        h->road_s[v] = road;
-        sift_up(h, h->heap_n++, (struct cc__hyb_item){c, origin, v});
-        return;
-    }
-    if (c < h->cost[v] || (c == h->cost[v] && origin < h->origin[v])) {
-        h->cost[v] = c;
-        h->origin[v] = origin;
-        h->road_s[v] = road;
-        sift_up(h, p, (struct cc__hyb_item){c, origin, v});
+        /* bucket 0: the entries at the last time, the least (origin, node) first */
+        size_t best = 0;
+        for (size_t k = 1; k < b0->n; k++) best = b0->a[k].on < b0->a[best].on ? k : best;
+        struct cc__hyb_item top = b0->a[best];
+        b0->a[best] = b0->a[--b0->n];
+        const uint32_t v = (uint32_t)top.on, o = (uint32_t)(top.on >> 32);
+        if (h->state[v] != ST_LABEL) continue; /* settled already: a stale entry */
+        const struct cc__hyb_node *nt = &h->node[v];
+        if (item(nt->cost, o, v).t_bits != top.t_bits || nt->origin != o) continue; /* improved since: stale */
+        h->state[v] = ST_SETTLED;
+        return v;
     }
 }
 
-static inline uint32_t pop(cc__hybrid *h)
+/* Every node still queued becomes unreached (a run stopped at its limit). */
+static void drop_queued(cc__hybrid *h)
 {
-    uint32_t top = h->heap[0].node;
-    h->heap_n--;
-    if (h->heap_n) {
-        h->heap[0] = h->heap[h->heap_n];
-        sift_down(h, 0);
+    for (int b = 0; b < 65; b++) {
+        for (size_t k = 0; k < h->bk[b].n; k++) {
+            const uint32_t v = (uint32_t)h->bk[b].a[k].on;
+            if (h->state[v] == ST_SETTLED) continue; /* a stale entry of a settled node */
+            h->state[v] = ST_NONE;
+            h->node[v].cost = INFINITY;
+        }
+        h->bk[b].n = 0;
     }
-    h->pos[top] = POS_SETTLED;
-    return top;
 }
 
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
@@ -125,11 +139,10 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
     const size_t nc = h->n_cells;
-    for (size_t i = 0; i < h->n; i++) {
-        h->cost[i] = INFINITY;
-        h->pos[i] = POS_NONE;
-    }
-    h->heap_n = 0;
+    for (size_t i = 0; i < h->n; i++) h->node[i] = (struct cc__hyb_node){INFINITY, 0, 0.0f};
+    memset(h->state, ST_NONE, h->n);
+    for (int b = 0; b < 65; b++) h->bk[b].n = 0;
+    h->last = 0;
     h->settled = 0;
     h->nomem = false;
     for (size_t i = 0; i < n_seeds; i++) {
@@ -140,21 +153,18 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     }
     const int n_nb = f->n_nb;
     const int w = f->w;
-    while (h->heap_n) {
+    for (;;) {
         uint32_t x = pop(h);
-        const double cx = h->cost[x];
+        if (x == UINT32_MAX) break;
+        const double cx = h->node[x].cost;
         if (cx > limit_s) { /* everything left is beyond the limit: unreached */
-            h->pos[x] = POS_NONE;
-            h->cost[x] = INFINITY;
-            for (size_t i = 0; i < h->heap_n; i++) {
-                h->pos[h->heap[i].node] = POS_NONE;
-                h->cost[h->heap[i].node] = INFINITY;
-            }
-            h->heap_n = 0;
+            h->state[x] = ST_NONE;
+            h->node[x].cost = INFINITY;
+            drop_queued(h);
             break;
         }
-        const uint32_t ox = h->origin[x];
-        const float rx = h->road_s[x];
+        const uint32_t ox = h->node[x].origin;
+        const float rx = h->node[x].road_s;
         if ((++h->settled & 0xFFFFF) == 0 && cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         if (x < nc) {
             const int cx_col = (int)(x % (uint32_t)w), cx_row = (int)(x / (uint32_t)w);
@@ -162,7 +172,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
                 if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
                 uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
-                if (h->pos[y] == POS_SETTLED || !(f->spm[y] < INFINITY)) continue;
+                if (h->state[y] == ST_SETTLED || !(f->spm[y] < INFINITY)) continue;
                 /* reverse: the patient moves y -> x, the move from y by the opposite offset
                  * (offsets are listed in opposite pairs) */
                 double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
@@ -177,7 +187,7 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                 }
                 for (; lo < f->n_links && f->link_from[lo] == (int64_t)x; lo++) {
                     uint32_t y = (uint32_t)f->link_to[lo];
-                    if (h->pos[y] != POS_SETTLED) offer(h, y, cx + f->link_s[lo], ox, rx + (float)f->link_s[lo]);
+                    offer(h, y, cx + f->link_s[lo], ox, rx + (float)f->link_s[lo]);
                 }
             }
             if (rl) {

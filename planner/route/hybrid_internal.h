@@ -15,28 +15,55 @@
 #include "carecircle/cc_route.h"
 #include "../graph/friction_internal.h"
 
+/* A heap entry keyed (time, origin, node) as two unsigned integers compared in order: the bits of
+ * a time of at least +0.0 order as the time does, then origin << 32 | node. */
 struct cc__hyb_item {
-    double cost;
-    uint32_t origin, node;
+    uint64_t t_bits, on;
+};
+
+/* A node's label: one 16-byte slot holds everything a relaxation writes about a node (the
+ * separate arrays of an earlier layout cost a cache miss each). */
+struct cc__hyb_node {
+    double cost;     /* seconds; INFINITY: not reached */
+    uint32_t origin; /* source origin of the label */
+    float road_s;    /* seconds of the label's path spent on roads */
 };
 
 typedef struct cc__hybrid {
     const cc__friction *f;
     const cc__roadlink *rl; /* NULL: off-road only */
     size_t n_cells, n;
-    double *cost;     /* seconds; INFINITY: not reached */
-    uint32_t *origin; /* source origin of the label */
-    float *road_s;    /* seconds of the label's path spent on roads */
-    uint32_t *pos;    /* heap position, or one of the marks below */
-    struct cc__hyb_item *heap; /* keys stored with the node: no indirect loads while sifting */
-    size_t heap_n, heap_cap;
+    struct cc__hyb_node *node; /* labels: cc__hybrid_cost(), cc__hybrid_origin(), cc__hybrid_road_s() */
+    uint8_t *state;            /* not labelled, labelled, settled (hybrid.c): a byte per node, dense in cache */
+    /* the queue: a radix heap over the time's bits (hybrid.c), entries (time, origin, node),
+     * stale ones skipped when popped */
+    struct cc__hyb_bucket {
+        struct cc__hyb_item *a;
+        size_t n, cap;
+    } bk[65];
+    uint64_t last; /* the time bits of the last entry popped */
     bool nomem;       /* the heap could not grow */
     uint64_t settled;
 } cc__hybrid;
 
-/* Bytes per cell and per road-link node of a search workspace (heap entries, 16 bytes each, only
- * for the frontier: counted as 4 bytes per node). */
-#define CC__HYBRID_BYTES_PER_NODE (sizeof(double) + 2 * sizeof(uint32_t) + sizeof(float) + 4)
+/* Bytes per cell and per road-link node of a search workspace (queue entries, 16 bytes each, only
+ * for the frontier and its stale entries: counted as 4 bytes per node). */
+#define CC__HYBRID_BYTES_PER_NODE (sizeof(struct cc__hyb_node) + 1 + 4)
+
+/* The label of node @p i after a run: seconds (INFINITY: not reached) and the source's origin. */
+static inline double cc__hybrid_cost(const cc__hybrid *h, size_t i)
+{
+    return h->node[i].cost;
+}
+static inline uint32_t cc__hybrid_origin(const cc__hybrid *h, size_t i)
+{
+    return h->node[i].origin;
+}
+/* Seconds of node @p i's label spent on roads (and ferries). */
+static inline float cc__hybrid_road_s(const cc__hybrid *h, size_t i)
+{
+    return h->node[i].road_s;
+}
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h);
 void cc__hybrid_free(cc__hybrid *h);
@@ -48,7 +75,8 @@ typedef struct cc__hybrid_seed {
     uint32_t origin;
 } cc__hybrid_seed;
 
-/* Run the search from @p seeds (labels of a previous run are cleared), settling nodes up to
+/* Run the search from @p seeds (labels of a previous run are cleared), settling nodes in the
+ * order of (time, origin, node id) up to
  * @p limit_s seconds (INFINITY: all); labels above the limit are left unreached (INFINITY).
  * Stops early when cc__interrupted(ctx) (then fails with CC_ERR_INTERRUPTED). */
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s);

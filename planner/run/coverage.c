@@ -74,6 +74,7 @@ typedef struct run {
     uint8_t *station_fac, *capable_fac; /* per facility */
     char capable_names[512];            /* the capable tiers as used (default resolved) */
     uint32_t *ch_d, *ch_g;              /* 3 * n_dem, 3 * n_grid (points only; raster: ch_d) */
+    uint32_t ch_stations, ch_capable;   /* friction model: the stations and capable facilities on passable cells */
     double t_chain_s;
     cc__capacity cap;                   /* with in.capacity_field */
     bool have_cap;
@@ -168,8 +169,6 @@ static cc_status check_opts(run *r)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameters station_tiers, capable_tiers and on_scene_minutes belong to the emergency chain (parameter chain)");
     if (!o->chain && !o->emergency && o->dispatch_minutes)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter dispatch_minutes belongs to the emergency chain or the emergency direction (parameters chain, emergency)");
-    if (o->chain && o->in.offroad.model == CC_OFFROAD_FRICTION)
-        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter chain) times its legs on the roads; it does not work with parameter offroad friction yet");
     return CC_OK;
 }
 
@@ -232,8 +231,27 @@ static cc_status compute(run *r)
             r->gfac = cc__malloc_array(r->n_sets * r->reg.grid.n, sizeof(uint32_t));
             if (!r->gtime || !r->gfac) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the travel-time grid");
         }
-        return cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->dir, r->delay_ms, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass, r->fstart,
-                                   r->reach, r->nb, r->bands_ms, &r->stage, &r->offroad);
+        /* the emergency chain's legs with the same surface (chain_roles() ran first) */
+        cc__offroad_chain ch = {.station = r->station_fac, .capable = r->capable_fac};
+        if (r->o->chain) {
+            const size_t nd = r->reg.dem.n, ng = r->reg.grid.n;
+            if (!(r->ch_d = cc__malloc_array(3 * nd + 1, sizeof(uint32_t))) ||
+                (!r->reg.dem.is_raster && !(r->ch_g = cc__malloc_array(3 * ng + 1, sizeof(uint32_t)))))
+                return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
+            ch.leg1_d = r->ch_d, ch.leg2_d = r->ch_d + nd;
+            if (r->ch_g) ch.leg1_g = r->ch_g, ch.leg2_g = r->ch_g + ng;
+        }
+        st = cc__offroad_compute(ctx, &r->o->in.offroad, &r->reg, r->dir, r->delay_ms, r->n_sets, r->in_set, r->dtime, r->dfac, r->gtime, r->gfac, r->dpass,
+                                 r->fstart, r->reach, r->nb, r->bands_ms, r->o->chain ? &ch : NULL, &r->stage, &r->offroad);
+        if (!st && r->o->chain) {
+            if (!ch.n_station)
+                return cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter station_tiers (%s) stands on a passable cell of the friction surface", r->o->station_tiers);
+            if (!ch.n_capable)
+                return cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) stands on a passable cell of the friction surface", r->capable_names);
+            r->ch_stations = (uint32_t)ch.n_station;
+            r->ch_capable = (uint32_t)ch.n_capable;
+        }
+        return st;
     }
     if ((st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->in_set, r->n_sets, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dir, r->dtime,
                           r->dfac)))
@@ -332,18 +350,20 @@ static cc_status chain_roles(run *r)
                           "(parameter capable_tiers)",
                           o->in.facilities);
     }
+    /* the friction model: the facilities on a passable cell take part, counted by its search */
+    const bool fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
     size_t n_st = 0, n_cap = 0;
     for (size_t f = 0; !st && f < fac->n; f++) {
         int t = fac->tier[f];
-        if (t < 0 || r->reg.fjoin[f].arc == CC_INVALID_ID) continue;
+        if (t < 0 || (!fric && r->reg.fjoin[f].arc == CC_INVALID_ID)) continue;
         r->station_fac[f] = st_t[t];
         r->capable_fac[f] = cap_t[t];
         n_st += st_t[t];
         n_cap += cap_t[t];
     }
-    if (!st && !n_st) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter station_tiers (%s) joins the road network", o->station_tiers);
-    if (!st && !n_cap) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->capable_names);
-    if (!st) {
+    if (!st && !fric && !n_st) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter station_tiers (%s) joins the road network", o->station_tiers);
+    if (!st && !fric && !n_cap) st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->capable_names);
+    if (!st && !fric) {
         r->res->chain.stations = (uint32_t)n_st;
         r->res->chain.capable_facilities = (uint32_t)n_cap;
     }
@@ -351,6 +371,8 @@ static cc_status chain_roles(run *r)
     free(cap_t);
     return st;
 }
+
+static void chain_total(const run *r, uint32_t *out, size_t n);
 
 /* The two legs and the total for @p n points: leg 1 from the nearest station towards the point
  * (CC_FORWARD: the ambulance drives to the patient, oneway streets taken that way), leg 2 from
@@ -366,12 +388,19 @@ static cc_status chain_legs(run *r, const cc__join *lj, const uint32_t *lo, size
     if (!st) st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, r->capable_fac, 1, lj, lo, n, CC_REVERSE, out + n, fdummy);
     free(fdummy);
     if (st) return st;
+    chain_total(r, out, n);
+    return CC_OK;
+}
+
+/* Row 3 of the chain of @p n points: dispatch + leg 1 + on scene + leg 2 (CC_INF_COST when a leg
+ * is missing). */
+static void chain_total(const run *r, uint32_t *out, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         uint32_t a = out[i], b = out[n + i];
         uint64_t t = (uint64_t)r->dispatch_ms + a + r->on_scene_ms + b;
         out[2 * n + i] = a == CC_INF_COST || b == CC_INF_COST ? CC_INF_COST : t >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)t;
     }
-    return CC_OK;
 }
 
 static cc_status compute_chain(run *r)
@@ -379,12 +408,19 @@ static cc_status compute_chain(run *r)
     cc_ctx *ctx = r->ctx;
     cc_status st;
     double t0 = cc__now();
-    if ((st = chain_roles(r))) return st;
-    cc__info(ctx, "Computing the emergency chain (%u stations, %u capable facilities)...", r->res->chain.stations, r->res->chain.capable_facilities);
     const size_t nd = r->reg.dem.n;
-    if (!(r->ch_d = cc__malloc_array(3 * nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
-    if ((st = chain_legs(r, r->reg.djoin, r->reg.doff, nd, r->ch_d))) return st;
-    if (!r->reg.dem.is_raster) {
+    if (r->o->in.offroad.model == CC_OFFROAD_FRICTION) { /* the legs came with the travel times, over cells and roads */
+        r->res->chain.stations = r->ch_stations;
+        r->res->chain.capable_facilities = r->ch_capable;
+        chain_total(r, r->ch_d, nd);
+        if (r->ch_g) chain_total(r, r->ch_g, r->reg.grid.n);
+    } else {
+        if ((st = chain_roles(r))) return st;
+        cc__info(ctx, "Computing the emergency chain (%u stations, %u capable facilities)...", r->res->chain.stations, r->res->chain.capable_facilities);
+        if (!(r->ch_d = cc__malloc_array(3 * nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
+        if ((st = chain_legs(r, r->reg.djoin, r->reg.doff, nd, r->ch_d))) return st;
+    }
+    if (!r->reg.dem.is_raster && r->o->in.offroad.model != CC_OFFROAD_FRICTION) {
         const size_t ng = r->reg.grid.n;
         if (!(r->ch_g = cc__malloc_array(3 * ng, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the emergency chain");
         if ((st = chain_legs(r, r->reg.gjoin, r->reg.goff, ng, r->ch_g))) return st;
@@ -637,6 +673,8 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     if ((st = assign_admin(&r))) goto out;
     double t_snap = cc__now() - t;
     t = cc__now();
+    /* the friction model times the chain's legs with its travel times: the roles first */
+    if (opts->chain && opts->in.offroad.model == CC_OFFROAD_FRICTION && (st = chain_roles(&r))) goto out;
     if ((st = compute(&r))) goto out;
     double t_search = cc__now() - t;
     if ((st = account(&r))) goto out;

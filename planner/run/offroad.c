@@ -365,10 +365,10 @@ static inline uint32_t with_delay(const cc__offroad *w, uint32_t t)
     return s >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)s;
 }
 
-/* Demand point @p i's time (ms, delay included) in the labels @p cost. */
-static inline uint32_t dem_ms(const cc__offroad *w, const double *cost, size_t i)
+/* Demand point @p i's time (ms, delay included) in the labels of search @p h. */
+static inline uint32_t dem_ms(const cc__offroad *w, const cc__hybrid *h, size_t i)
 {
-    return with_delay(w, to_ms(cc__offroad_dem_cost(w, cost, i)));
+    return with_delay(w, to_ms(cc__offroad_dem_cost(w, h, i)));
 }
 
 /* The bound of a search whose times, delay included, must stay within @p limit_ms (seconds). */
@@ -592,12 +592,12 @@ cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
     if (!st) st = cc__hybrid_run(ctx, h, seeds, make_seeds(src_cell, in_set, n_src, seeds), w->dir, INFINITY);
     for (size_t i = 0; i < dem->n && !st; i++) {
         int64_t c = w->dcell[i];
-        dtime[i] = dem_ms(w, h->cost, i);
-        if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
+        dtime[i] = dem_ms(w, h, i);
+        if (dfac) dfac[i] = dtime[i] == CC_INF_COST ? CC_INVALID_ID : cc__hybrid_origin(h, (size_t)c);
     }
     for (size_t c = 0; gtime && !st && c < (size_t)w->f.w * w->f.h; c++) { /* village points: every cell of the grid */
-        gtime[c] = with_delay(w, to_ms(h->cost[c]));
-        if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : h->origin[c];
+        gtime[c] = with_delay(w, to_ms(cc__hybrid_cost(h, c)));
+        if (gfac) gfac[c] = gtime[c] == CC_INF_COST ? CC_INVALID_ID : cc__hybrid_origin(h, (size_t)c);
     }
     cc__hybrid_free(&own);
     free(seeds);
@@ -669,7 +669,7 @@ static void reach_one(void *user, int tid, size_t i, const cc__hybrid *h)
     const reach_job *j = user;
     double acc[CC_MAX_BANDS] = {0};
     for (size_t k = 0; k < j->dem->n; k++) {
-        uint32_t t = dem_ms(j->w, h->cost, k);
+        uint32_t t = dem_ms(j->w, h, k);
         for (size_t b = 0; b < j->nb; b++)
             if (t <= j->bands_ms[b]) acc[b] += j->dem->pop[k];
     }
@@ -696,7 +696,7 @@ static void sets_one(void *user, int tid, size_t j, const cc__hybrid *h)
     uint32_t *d = NULL, *t = NULL;
     for (size_t i = 0; i < s->dem->n; i++) {
         if (s->keep_lt && !s->keep_lt[i]) continue;
-        uint32_t tm = dem_ms(s->w, h->cost, i);
+        uint32_t tm = dem_ms(s->w, h, i);
         if (tm > s->limit_ms || (s->keep_lt && !(tm < s->keep_lt[i]))) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -768,6 +768,7 @@ typedef struct count_job {
     const cc__demand *dem;
     const cc__offroad *w;
     uint32_t limit_ms;
+    const uint32_t *tail_ms; /* NULL: none */
     uint8_t *cnt;
 } count_job;
 
@@ -776,15 +777,18 @@ static void count_one(void *user, int tid, size_t i, const cc__hybrid *h)
     (void)tid;
     (void)i;
     count_job *c = user;
-    for (size_t k = 0; k < c->dem->n; k++)
-        if (dem_ms(c->w, h->cost, k) <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+    for (size_t k = 0; k < c->dem->n; k++) {
+        uint64_t t = dem_ms(c->w, h, k);
+        if (c->tail_ms) t = t == CC_INF_COST || c->tail_ms[k] == CC_INF_COST ? CC_INF_COST : t + c->tail_ms[k];
+        if (t <= c->limit_ms && c->cnt[k] < 2) c->cnt[k]++;
+    }
 }
 
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
-                                   uint32_t limit_ms, uint8_t *cnt)
+                                   uint32_t limit_ms, const uint32_t *tail_ms, uint8_t *cnt)
 {
     /* one workspace and one thread: the counts are shared (and this runs once per evaluation) */
-    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .cnt = cnt};
+    count_job c = {.dem = &w->reg->dem, .w = w, .limit_ms = limit_ms, .tail_ms = tail_ms, .cnt = cnt};
     cc__hybrid h = {0};
     cc_status st = cc__hybrid_init(ctx, &w->f, links(w), &h);
     const double limit_s = search_limit_s(w, limit_ms);
@@ -809,9 +813,31 @@ cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_
         cc__hybrid_seed seed = {.node = (uint64_t)src_cell[i], .cost_s = 0, .origin = (uint32_t)i};
         if ((st = cc__hybrid_run(ctx, &h, &seed, 1, w->dir, limit_s))) break;
         for (size_t k = 0; k < dem->n; k++)
-            if (dem_ms(w, h.cost, k) <= limit_ms) cnt[k] += mult[i];
+            if (dem_ms(w, &h, k) <= limit_ms) cnt[k] += mult[i];
     }
     cc__hybrid_free(&h);
+    return st;
+}
+
+cc_status cc__offroad_chain_legs(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *fcell, cc__offroad_chain *chain)
+{
+    const size_t nf = w->reg->fac ? w->reg->fac->n : 0;
+    cc__offroad leg = *w; /* a shallow copy: the same surface and links, the leg's own direction */
+    leg.delay_ms = 0;
+    chain->n_station = chain->n_capable = 0;
+    for (size_t f = 0; f < nf; f++) {
+        chain->n_station += chain->station && chain->station[f] && fcell[f] >= 0;
+        chain->n_capable += chain->capable[f] && fcell[f] >= 0;
+    }
+    cc_status st = CC_OK;
+    if (chain->station) { /* leg 1: the ambulance drives from the station to the patient */
+        leg.dir = CC_FORWARD;
+        st = cc__offroad_nearest(ctx, &leg, h, fcell, chain->station, nf, chain->leg1_d, NULL, chain->leg1_g, NULL);
+    }
+    if (!st) { /* leg 2: the patient is carried to the capable facility */
+        leg.dir = CC_REVERSE;
+        st = cc__offroad_nearest(ctx, &leg, h, fcell, chain->capable, nf, chain->leg2_d, NULL, chain->leg2_g, NULL);
+    }
     return st;
 }
 
@@ -885,13 +911,14 @@ static cc_status set_searches(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, 
                 res->population_enclosed += pop;
             else {
                 pop_reached += pop;
-                road_sum += pop * h->road_s[c];
-                off_sum += pop * (cc__offroad_dem_cost(w, h->cost, i) - h->road_s[c]);
+                road_sum += pop * cc__hybrid_road_s(h, (size_t)c);
+                off_sum += pop * (cc__offroad_dem_cost(w, h, i) - cc__hybrid_road_s(h, (size_t)c));
             }
         }
         for (size_t c = 0; c < ncell; c++) {
-            bands[0][c] = h->cost[c] < INFINITY ? (float)(h->cost[c] / 60.0) : (float)NODATA_MIN;
-            bands[1][c] = h->cost[c] < INFINITY ? (float)(h->road_s[c] / 60.0) : (float)NODATA_MIN;
+            const double hc = cc__hybrid_cost(h, c);
+            bands[0][c] = hc < INFINITY ? (float)(hc / 60.0) : (float)NODATA_MIN;
+            bands[1][c] = hc < INFINITY ? (float)(cc__hybrid_road_s(h, (size_t)c) / 60.0) : (float)NODATA_MIN;
         }
     }
     res->mean_offroad_min = pop_reached > 0 ? off_sum / pop_reached / 60.0 : NAN;
@@ -915,11 +942,11 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
     if (!st) {
         static const double lim_min[3] = {15, 30, 60};
         for (size_t i = 0; i < dem->n; i++) {
-            double c = cc__offroad_dem_cost(w, hw.cost, i);
+            double c = cc__offroad_dem_cost(w, &hw, i);
             for (int b = 0; b < 3; b++)
                 if (c <= lim_min[b] * 60.0) res->population_road_on_foot[b] += dem->pop[i];
         }
-        for (size_t c = 0; c < ncell; c++) band[c] = hw.cost[c] < INFINITY ? (float)(hw.cost[c] / 60.0) : (float)NODATA_MIN;
+        for (size_t c = 0; c < ncell; c++) band[c] = cc__hybrid_cost(&hw, c) < INFINITY ? (float)(cc__hybrid_cost(&hw, c) / 60.0) : (float)NODATA_MIN;
     }
     cc__hybrid_free(&hw);
     return st;
@@ -928,7 +955,7 @@ static cc_status road_on_foot(cc_ctx *ctx, const cc__offroad *w, float *band, cc
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
                               const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
-                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res)
+                              const uint32_t *bands_ms, cc__offroad_chain *chain, cc__stage *stage, cc_offroad_result *res)
 {
     cc__offroad w;
     cc__hybrid h = {0};
@@ -953,6 +980,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         }
     double t1 = cc__now();
     if ((st = set_searches(ctx, &w, &h, fcell, n_sets, in_set, dtime, dfac, gtime, gfac, dpass, bands, res))) goto out;
+    if (chain && (st = cc__offroad_chain_legs(ctx, &w, &h, fcell, chain))) goto out;
     /* reach of each facility on its own, searches bounded by the largest threshold (thread 0
      * reuses the workspace above); each facility's row is its own */
     reach_job rj = {.dem = &reg->dem, .w = &w, .nb = nb, .bands_ms = bands_ms, .reach = reach};

@@ -23,10 +23,21 @@ cc_status cc__offroad_check(cc_ctx *ctx, const cc_offroad_opts *o);
  * population within bands_ms[b] of each facility, whatever the others), the figures of @p res,
  * and writes offroad.tif into @p stage.
  */
+/* The emergency chain's two legs with the friction model (coverage parameter chain): leg 1 from the
+ * nearest station towards each point (CC_FORWARD, slopes taken the ambulance's way), leg 2 from
+ * each point to the nearest capable facility (CC_REVERSE), both over cells and roads, in whole
+ * milliseconds without any delay; only facilities on a passable cell take part. */
+typedef struct cc__offroad_chain {
+    const uint8_t *station, *capable; /* per facility; station NULL: leg 2 only */
+    uint32_t *leg1_d, *leg2_d;        /* per demand point (CC_INF_COST: none) */
+    uint32_t *leg1_g, *leg2_g;        /* village points: per cell of the grid; NULL otherwise */
+    size_t n_station, n_capable;      /* out: the flagged facilities on a passable cell */
+} cc__offroad_chain;
+
 cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__region *reg, cc_direction dir, uint32_t delay_ms, size_t n_sets,
                               const uint8_t *in_set,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac, uint8_t *dpass, uint8_t *fstart, double *reach, size_t nb,
-                              const uint32_t *bands_ms, cc__stage *stage, cc_offroad_result *res);
+                              const uint32_t *bands_ms, cc__offroad_chain *chain, cc__stage *stage, cc_offroad_result *res);
 
 /* ---- the friction model for any run (coverage, siting, travel time) ---------------------------------
  * A prepared model holds the surface on the population grid (the working grid), the ferry links
@@ -45,11 +56,11 @@ typedef struct cc__offroad {
     double *dwalk_s;       /* seconds walked from a moved point's own cell to dcell (0: not moved); NULL: none moved */
 } cc__offroad;
 
-/* Seconds of demand point @p i in the labels @p cost of a search (INFINITY: not reached): its
+/* Seconds of demand point @p i in the labels of search @p h (INFINITY: not reached): its
  * cell's, plus the walk of a moved point. */
-static inline double cc__offroad_dem_cost(const cc__offroad *w, const double *cost, size_t i)
+static inline double cc__offroad_dem_cost(const cc__offroad *w, const cc__hybrid *h, size_t i)
 {
-    double c = cost[w->dcell[i]];
+    double c = cc__hybrid_cost(h, (size_t)w->dcell[i]);
     return w->dwalk_s ? c + w->dwalk_s[i] : c;
 }
 
@@ -76,15 +87,19 @@ void cc__offroad_warn_impassable(cc_ctx *ctx, const cc__offroad *w);
  * workspace to reuse, or NULL. */
 cc_status cc__offroad_nearest(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
                               uint32_t *dtime, uint32_t *dfac, uint32_t *gtime, uint32_t *gfac);
+/* The chain's legs (see cc__offroad_chain) with a prepared model and the cells @p fcell of the
+ * facilities (-1: impassable, left out); @p h: a workspace to reuse, or NULL. */
+cc_status cc__offroad_chain_legs(cc_ctx *ctx, const cc__offroad *w, cc__hybrid *h, const int64_t *fcell, cc__offroad_chain *chain);
 /* Coverage sets of candidates standing on cells (cand_cell >= 0; others get empty sets): the
  * demand points within @p limit_ms whose time is below keep_lt[i] (NULL: all), as
  * cc__sets_build() makes them on the roads (OpenMP over candidates, candidate order). */
 cc_status cc__offroad_sets(cc_ctx *ctx, const cc__offroad *w, const int64_t *cand_cell, size_t n_cand, const uint32_t *keep_lt, uint32_t limit_ms,
                            bool store_times, cc__sets *out);
 /* cnt[i] += 1 (up to 2) for every source of @p in_set that reaches demand point i within
- * @p limit_ms. */
+ * @p limit_ms, its time plus tail_ms[i] when given (the emergency chain's on scene + leg 2;
+ * CC_INF_COST: never). */
 cc_status cc__offroad_count_within(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint8_t *in_set, size_t n_src,
-                                   uint32_t limit_ms, uint8_t *cnt);
+                                   uint32_t limit_ms, const uint32_t *tail_ms, uint8_t *cnt);
 /* cnt[i] += mult[k] for every source k (src_cell >= 0) that reaches demand point i within
  * @p limit_ms (MEXCLP's ambulance counts). */
 cc_status cc__offroad_count_mult(cc_ctx *ctx, const cc__offroad *w, const int64_t *src_cell, const uint32_t *mult, size_t n_src, uint32_t limit_ms,

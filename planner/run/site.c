@@ -249,9 +249,6 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     r->fric = o->in.offroad.model == CC_OFFROAD_FRICTION;
-    if (r->fric && o->capable_tiers)
-        return cc__fail(ctx, CC_ERR_PARAM, "The emergency chain (parameter capable_tiers) times its legs on the roads; it does not work with parameter offroad friction yet");
-    if (r->fric && ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Siting with parameter offroad friction does not run across processes yet");
     if (!o->in.roads && o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
@@ -353,14 +350,20 @@ static cc_status chain_leg2(run *r)
     }
     if ((st = cc__tier_flags(ctx, fac, r->o->in.facilities, r->o->capable_tiers, "capable_tiers", cap_t))) goto out;
     for (size_t f = 0; f < fac->n; f++) {
-        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID;
+        set[f] = fac->tier[f] >= 0 && cap_t[fac->tier[f]] && (r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID);
         n_cap += set[f];
     }
     if (!n_cap) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) joins the road network", r->o->capable_tiers);
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter capable_tiers (%s) %s", r->o->capable_tiers,
+                      r->fric ? "stands on a passable cell of the friction surface" : "joins the road network");
         goto out;
     }
     cc__info(ctx, "Timing the population to the %zu capable facilities (the chain's second leg)...", n_cap);
+    if (r->fric) { /* patient -> capable facility over cells and roads (the search's own direction, no delay) */
+        cc__offroad_chain ch = {.capable = set, .leg2_d = r->leg2_d, .leg2_g = r->leg2_g};
+        st = cc__offroad_chain_legs(ctx, &r->off, NULL, r->fcell, &ch);
+        goto out;
+    }
     st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, fac->n, set, 1, r->reg.djoin, r->reg.doff, r->reg.dem.n, CC_REVERSE,
                      r->leg2_d, fdummy);
     if (!st && !r->reg.dem.is_raster)
@@ -678,6 +681,23 @@ static cc_status capacitated_fixed(run *r, cc_site_result *res)
     return CC_OK;
 }
 
+/* The friction model's times (delay included) of @p n points through the chain: plus on scene and
+ * the point's own leg 2 (@p leg2), none without it. */
+static void fric_chain_tail(const run *r, const uint32_t *leg2, uint32_t *t, uint32_t *fac, size_t n)
+{
+    if (!r->chain) return;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] == CC_INF_COST) continue;
+        if (leg2[i] == CC_INF_COST) {
+            t[i] = CC_INF_COST;
+            if (fac) fac[i] = CC_INVALID_ID;
+            continue;
+        }
+        uint64_t x = (uint64_t)t[i] + r->on_scene_ms + leg2[i];
+        t[i] = x >= CC_INF_COST ? CC_INF_COST - 1 : (uint32_t)x;
+    }
+}
+
 static cc_status base_times(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -690,7 +710,11 @@ static cc_status base_times(run *r, cc_site_result *res)
     cc_status st;
     if ((st = capacitated_fixed(r, res))) return st;
     const uint8_t *set = r->capfix ? r->capfix + nf : r->fixed; /* the uncapacitated ones */
-    if (r->fric) return cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL);
+    if (r->fric) {
+        if ((st = cc__offroad_nearest(ctx, &r->off, NULL, r->fcell, set, nf, r->time0, NULL, NULL, NULL))) return st;
+        fric_chain_tail(r, r->leg2_d, r->time0, NULL, r->reg.dem.n);
+        return CC_OK;
+    }
     return nearest_of(r, r->reg.fjoin, r->reg.foff, nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->time0, NULL);
 }
 
@@ -761,6 +785,18 @@ static cc_status build_sets(run *r, cc_site_result *res)
     return st;
 }
 
+/* The friction model's sets of candidates [j0, j0 + len) (MPI: a rank's blocks). */
+typedef struct fric_slice_job {
+    run *r;
+    const set_src *src;
+} fric_slice_job;
+
+static cc_status fric_slice(void *user, cc_ctx *ctx, size_t j0, size_t len, cc__sets *out)
+{
+    const fric_slice_job *j = user;
+    return cc__offroad_sets(ctx, &j->r->off, j->src->cell + j0, len, j->r->keep_lt, j->r->R_ms, !j->r->coverage_model, out);
+}
+
 static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
 {
     cc_ctx *ctx = r->ctx;
@@ -783,7 +819,19 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
     }
     if (r->fric) {
         cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
-        if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) return st;
+        if (ctx->sets_dist) { /* across processes (planner/mpi): each rank searches from its blocks of candidates */
+            fric_slice_job fj = {r, src};
+            cc__sets_opts so = {.store_times = !r->coverage_model};
+            cc__sets_job job = {.n_dem = nd, .n_cand = src->n, .o = &so, .slice = fric_slice, .slice_user = &fj};
+            bool root = true;
+            if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) return st;
+            if (!root) {
+                r->sets_elsewhere = true;
+                return CC_OK;
+            }
+        } else if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) {
+            return st;
+        }
         double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
         if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
             return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
@@ -824,7 +872,7 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
     }
     cc__info(ctx, "Building coverage sets for %zu candidates...", r->cand.n);
     if (ctx->sets_dist) { /* across processes (planner/mpi): the same sets on the root */
-        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est};
+        cc__sets_job job = {r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, est, NULL, NULL};
         bool root = true;
         if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) goto out;
         if (!root) {
@@ -1218,9 +1266,18 @@ static cc_status backup_coverage(run *r, cc_site_result *res, const cc__join *fj
     uint8_t *cnt = cc__calloc_array(nd ? 2 * nd : 1, 1);
     if (!cnt) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
     if (fc) {
-        if ((st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, cnt)) ||
-            (st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, cnt + nd)))
-            goto out;
+        uint32_t *tail = NULL; /* the chain: on scene + leg 2 after the drive */
+        if (r->chain) {
+            if (!(tail = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)))) {
+                st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
+                goto out;
+            }
+            for (size_t i = 0; i < nd; i++) tail[i] = r->leg2_d[i] == CC_INF_COST ? CC_INF_COST : r->on_scene_ms + r->leg2_d[i];
+        }
+        st = cc__offroad_count_within(ctx, &r->off, fc, set, nf, r->T_ms, tail, cnt);
+        if (!st) st = cc__offroad_count_within(ctx, &r->off, fc, set, nt, r->T_ms, tail, cnt + nd);
+        free(tail);
+        if (st) goto out;
     } else {
         cc__loc_index ix;
         cc__reach_ws ws;
@@ -1397,6 +1454,10 @@ static cc_status nearest_before_after(run *r, const cc__join *fj, const uint32_t
             if (!r->gtime[k] || !r->gfac[k]) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory evaluating the sites");
         }
         if (fc && (st = cc__offroad_nearest(r->ctx, &r->off, NULL, fc, set, k ? nt : nf, r->dtime[k], r->dfac[k], r->gtime[k], r->gfac[k]))) return st;
+        if (fc) {
+            fric_chain_tail(r, r->leg2_d, r->dtime[k], r->dfac[k], r->reg.dem.n);
+            if (r->gtime[k]) fric_chain_tail(r, r->leg2_g, r->gtime[k], r->gfac[k], grid->n);
+        }
         if (!fc && (st = nearest_of(r, fj, fo, k ? nt : nf, set, r->reg.djoin, r->reg.doff, r->reg.dem.n, r->dtime[k], r->dfac[k]))) return st;
         if (!r->reg.dem.is_raster && (st = nearest_of(r, fj, fo, k ? nt : nf, set, gj, go, grid->n, r->gtime[k], r->gfac[k]))) return st;
     }
@@ -1783,12 +1844,29 @@ static cc_status robust_variant(cc_ctx *ctx, rob_var *V, const cc__cands *base, 
 {
     run *r = &V->r;
     cc_status st;
-    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, false)) || (st = join_all(r))) return st;
+    /* the friction model: each variant builds its own surface from its own inputs (join_all) */
+    if ((st = check_opts(r)) || (st = load_inputs(r)) || (st = cc__region_build(ctx, &r->reg, !r->o->in.roads)) || (st = join_all(r))) return st;
     if (!base) {
         if ((st = make_candidates(r, &V->res))) return st;
+        if (r->fric && (st = cand_cells(r, &V->res))) return st; /* the base's candidates: those on a passable cell */
     } else {
         r->cand.n = base->n;
-        if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+        if (r->reg.snap) {
+            if ((st = cc__join_points(ctx, r->reg.snap, r->reg.profile, base->x, base->y, base->n, &r->cand.join, &r->cand.off))) return st;
+        } else { /* the friction surface only: no road to join */
+            r->cand.join = cc__malloc_array(base->n ? base->n : 1, sizeof(cc__join));
+            r->cand.off = cc__malloc_array(base->n ? base->n : 1, sizeof(uint32_t));
+            if (!r->cand.join || !r->cand.off) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            for (size_t j = 0; j < base->n; j++) r->cand.join[j] = (cc__join){.arc = CC_INVALID_ID, .d_m = INFINITY}, r->cand.off[j] = CC_INF_COST;
+        }
+        if (r->fric) { /* the base's candidates on this variant's surface; one on an impassable cell here covers nothing here */
+            size_t n_bad = 0;
+            if (!(r->ccell = cc__malloc_array(base->n ? base->n : 1, sizeof(int64_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            if ((st = cc__offroad_cells(ctx, &r->off, base->x, base->y, base->n, r->ccell, &n_bad))) return st;
+            if (n_bad)
+                cc__warn(ctx, "%zu of the %zu candidate sites stand on an impassable cell of this variant's friction surface and cover nobody in it",
+                         n_bad, base->n);
+        }
     }
     if (r->chain && (st = chain_leg2(r))) return st;
     if ((st = base_times(r, &V->res)) || (st = build_sets(r, &V->res))) return st;
@@ -2107,16 +2185,27 @@ static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_
     res->crs_name = r->res->crs_name;
     res->profile_name = r->res->profile_name;
     res->t_total_s = R->t_total_s;
+    if (r->fric) {
+        res->population_moved = r->offres.population_moved;
+        res->points_moved = r->offres.points_moved;
+        res->moved_max_m = r->offres.moved_max_m;
+    }
     cc__stage sub;
     if ((st = cc__stage_sub(ctx, stage, o->names[v], &sub))) return st;
     const cc_site_opts *so = r->o;
+    uint8_t *dpass = NULL; /* friction: which demand points stand on a passable cell */
+    if (r->fric) {
+        if (!(dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        for (size_t i = 0; i < r->reg.dem.n; i++) dpass[i] = has_access(r, i);
+    }
     cc__site_out w = {.ctx = ctx, .o = so, .crs_wkt = r->reg.roads->crs_wkt, .dem = &r->reg.dem, .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid,
-                      .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->reg.djoin, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
+                      .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->fric ? NULL : r->reg.djoin, .dpass = dpass, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
                       .roads = r->reg.roads, .profile = r->reg.profile, .cand = &r->cand,
                       .gtime_before = r->reg.dem.is_raster ? r->dtime[0] : r->gtime[0], .gtime_after = r->reg.dem.is_raster ? r->dtime[1] : r->gtime[1],
                       .dtime_before = r->dtime[0], .dtime_after = r->dtime[1], .T_ms = r->T_ms, .model_name = "mclp (robust set)", .stage = &sub,
                       .res = res, .own = R->own_sites + R->own_first[v], .n_own = R->own_first[v + 1] - R->own_first[v]};
     st = cc__site_write(&w);
+    free(dpass);
     if (!st && so->report) {
         cc_report_opts ro = *so->report;
         ro.scenario = o->names[v];
@@ -2158,9 +2247,6 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
                                            "the objective expected (a weighted mean of worst times) is not supported");
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_MIN_MAX_REGRET && o->relative_regret)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds), not parameter regret relative");
-    for (size_t v = 0; v < o->n_variants && o->variants; v++)
-        if (o->variants[v].offroad.model == CC_OFFROAD_FRICTION)
-            return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameter offroad friction yet");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));

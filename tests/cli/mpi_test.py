@@ -220,6 +220,66 @@ def case_site_n4(tmp):
     case_site(tmp, 4)
 
 
+def case_friction(tmp, ranks):
+    """Siting with the friction model (issue 16) over @ranks ranks: each rank searches from its
+    blocks of candidates over cells and roads; the same sets (digests) and summary.json as one
+    process for MCLP and p-median (sets with times), and for robust siting over a batch whose
+    variants close a bridge and swap the land cover (each its own surface). The synthetic valley of
+    tests/cli/offroad_test.py; no memory estimate to check (the sets are not estimated ahead with
+    the friction model)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    try:
+        import offroad_test
+    except ImportError as e:
+        print(f"SKIP: {e} (numpy and scipy for the synthetic valley)")
+        return SKIP
+    paths, batch, _, T = offroad_test.robust_batch(tmp)
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"],
+              "--crs", f"EPSG:{offroad_test.EPSG}", "--profile", paths["walk.yaml"], "--offroad", "friction", "--landcover",
+              paths["lc.tif"], "--dem", paths["dem.tif"], "--water", os.path.join(tmp, "water.geojson"), "--candidates", paths["fac.csv"],
+              "--lang", "en", "--verbose"]
+    for model in ("mclp", "pmedian"):
+        one, many = os.path.join(tmp, f"{model}_1"), os.path.join(tmp, f"{model}_n")
+        a = ["site"] + common + ["--model", model, "-p", "2", "--minutes", str(T)]
+        p1 = run(a + ["--out", one])
+        pn = run(a + ["--out", many], ranks=ranks)
+        check(digest(p1.stderr) == digest(pn.stderr), f"friction {model} -n {ranks}: coverage sets differ")
+        f1, fn = figures(os.path.join(one, "summary.json")), figures(os.path.join(many, "summary.json"))
+        check(f1["parameters"]["offroad"]["model"] == "friction", "the run did not use the friction model")
+        check(f1 == fn, f"friction {model} -n {ranks}: summary.json figures differ:\n{f1}\n{fn}")
+        check(ranks == 1 or f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
+        check(pn.stdout.count("coverage sets:") == 1, f"expected one result table (rank 0): {pn.stdout}")
+    one, many = os.path.join(tmp, "robust_1"), os.path.join(tmp, "robust_n")
+    a = ["site", "--scenarios", batch, "--candidates", paths["fac.csv"], "-p", "2", "--minutes", str(T), "--lang", "en", "--verbose"]
+    p1 = run(a + ["--out", one])
+    pn = run(a + ["--out", many], ranks=ranks)
+    d1 = [l.split("digest ")[1] for l in p1.stderr.splitlines() if "Coverage sets digest" in l]
+    dn = [l.split("digest ")[1] for l in pn.stderr.splitlines() if "Coverage sets digest" in l]
+    check(len(d1) == 3 and d1 == dn and len(set(d1)) == 3, f"robust friction -n {ranks}: coverage sets differ (or the variants agree): {d1} / {dn}")
+    s1 = no_seconds(json.load(open(os.path.join(one, "summary.json"))))
+    sn = no_seconds(json.load(open(os.path.join(many, "summary.json"))))
+    check(s1 == sn, f"robust friction -n {ranks}: summary.json differs:\n{s1}\n{sn}")
+    for v in s1["variants"]:
+        check(no_seconds(json.load(open(os.path.join(one, v["name"], "summary.json")))) ==
+              no_seconds(json.load(open(os.path.join(many, v["name"], "summary.json")))), f"robust friction -n {ranks}: {v['name']}/summary.json differs")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+    print(f"friction over {ranks} ranks: the same sets and figures as one process (mclp, pmedian, robust over 3 variants)")
+
+
+def case_friction_n1(tmp):
+    return case_friction(tmp, 1)
+
+
+def case_friction_n2(tmp):
+    return case_friction(tmp, 2)
+
+
+def case_friction_n4(tmp):
+    return case_friction(tmp, 4)
+
+
 def robust_args(out, *extra):
     return ["site", "--scenarios", f"{DEMO}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
             "--spacing", "1000", "-p", "3", "--minutes", "30", "--lang", "en", "--out", out, "--verbose"] + list(extra)

@@ -554,9 +554,9 @@ def case_site_agrees(tmp):
     with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
-    # not yet with the friction model: refused with the reason, nothing written
-    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--out", os.path.join(tmp, "em")], 2,
-                 "--capable-tiers", "--offroad friction")
+    # not yet with the friction model: upgrading facilities on the chain, refused with the reason, nothing written
+    expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--upgrade-tiers", "clinic",
+                       "--out", os.path.join(tmp, "em")], 2, "--upgrade-tiers")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
@@ -1076,10 +1076,226 @@ def case_emergency(tmp):
                             ("covered twice after", av["covered_twice_after"], float(np.sum(n_after >= 2)))):
         check(abs(mine - ref) <= 1e-6 * ref + 0.01, f"mexclp with friction, {what}: summary.json {mine:.3f}, the forward reference {ref:.3f}")
     check(abs(sx["solution"]["objective"] - av["expected_covered_after"]) < 0.01, "mexclp objective != fresh expected coverage")
-    # the emergency chain still times its legs on the roads: refused with the friction model
-    expect_error(tmp, cc_args(paths, os.path.join(tmp, "ch"), *off, "--chain", "--station-tiers", "clinic"), 2, "--chain", "--offroad friction")
     print(f"emergency: coverage equals the forward reference ({n} cells, {worst:.3f} ms; the directions differ by up to {np.max(diff):.0f} s); "
           f"site covers {b_f} -> {best_f[0]} as the forward brute force (the patient's direction would give {b_r} -> {best_r[0]})")
+
+
+def chain_band(out, description):
+    """A band of travel_time.tif by its description (minutes; NaN = nodata)."""
+    ds = gdal.Open(os.path.join(out, "travel_time.tif"))
+    for i in range(1, ds.RasterCount + 1):
+        b = ds.GetRasterBand(i)
+        if b.GetDescription() == description:
+            a = b.ReadAsArray().astype(np.float64)
+            a[a == b.GetNoDataValue()] = np.nan
+            return a.ravel()
+    raise Fail(f"{out}/travel_time.tif has no band {description!r}")
+
+
+CHAIN_LEG1 = "chain: minutes from the nearest emergency station to the patient (drive)"
+CHAIN_LEG2 = "chain: minutes from the patient to the nearest capable facility (drive)"
+CHAIN_TOTAL = "chain: total minutes (dispatch + station to patient + on scene + patient to capable facility)"
+
+
+def case_chain(tmp):
+    """The emergency chain with the friction model: leg 1 searched from the stations towards the
+    patient (slopes the ambulance's way), leg 2 from the patient towards the capable facility, both
+    over cells and the road, each equal to the reference cell for cell; the total is dispatch + leg 1
+    + on scene + leg 2; barrier-enclosed and impassable cells have no chain (summary.json counts
+    them); a capable facility on a barrier cell takes no part. site --emergency --capable-tiers
+    covers what a brute force over the reference's two legs gives."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    st_cell, cap_cell, wall_cell = 4 * W + 3, 25 * W + 36, 5 * W + 26  # the last on the wall (speed 0)
+    with open(paths["fac.csv"], "w") as f:
+        f.write("name,lon,lat,tier\n")
+        for name, cell, tier in (("S0", st_cell, "station"), ("H0", cap_cell, "hospital"), ("H1", wall_cell, "hospital")):
+            r, c = divmod(cell, W)
+            lo, la = lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES)])[0]
+            f.write(f"{name},{lo:.12f},{la:.12f},{tier}\n")
+    D, S = 1.0, 2.0
+    chain = ["--chain", "--station-tiers", "station", "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}",
+             "--minutes", "10,20,40"]
+    refs = {}
+    for rule in ("nearest", "none"):
+        out = os.path.join(tmp, "ch-" + rule)
+        run(cc_args(paths, out, *off, *chain, "--impassable-population", rule))
+        raw1 = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [st_cell], roads, forward=True)
+        raw2 = offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [cap_cell], roads)
+        if rule == "nearest":
+            l1, l2 = (offroad_ref.impassable_nearest(x, spm, ex, ny)[0] for x in (raw1, raw2))
+        else:
+            l1, l2 = raw1, raw2
+        g1, g2, gt = (chain_band(out, d) for d in (CHAIN_LEG1, CHAIN_LEG2, CHAIN_TOTAL))
+        worst = 0.0
+        for what, got, ref in (("leg 1 (station to patient)", g1, l1), ("leg 2 (patient to capable)", g2, l2)):
+            check(np.array_equal(np.isfinite(got), np.isfinite(ref)),
+                  f"{rule}: {what} reached on {int(np.isfinite(got).sum())} cells, the reference on {int(np.isfinite(ref).sum())}")
+            fin = np.isfinite(ref)
+            d = float(np.max(np.abs(got[fin] * 60000.0 - ref[fin] * 1000.0)))
+            check(d <= 1.0, f"{rule}: {what} differs from the reference by {d:.3f} ms")
+            worst = max(worst, d)
+        ref_t = np.rint(l1 * 1000.0) + np.rint(l2 * 1000.0) + (D + S) * 60000.0
+        both = np.isfinite(l1) & np.isfinite(l2)
+        check(np.array_equal(np.isfinite(gt), both), f"{rule}: the chain exists on {int(np.isfinite(gt).sum())} cells, both legs on {int(both.sum())}")
+        # each leg within 1 ms of the reference's rounding, and the Float32 minutes' half step
+        dt = float(np.max(np.abs(gt[both] * 60000.0 - ref_t[both]) - 6e-8 * ref_t[both]))
+        check(dt <= 2.0, f"{rule}: chain total differs by {dt:.3f} ms (beyond Float32's step) from dispatch + legs + on scene")
+        s = cli_test.load_summary(out)
+        ch = s["chain"]
+        check(ch["stations"] == 1 and ch["capable_facilities"] == 1, f"{rule}: the barrier hospital takes part: {ch['stations']}, {ch['capable_facilities']}")
+        n_no = float(np.sum(~both))  # one person a cell
+        check(abs(ch["population_without_chain"] - n_no) < 1e-6, f"{rule}: population_without_chain {ch['population_without_chain']}, reference {n_no}")
+        for key in ("10", "20", "40"):
+            want = float(np.sum(both & (ref_t <= float(key) * 60000.0)))
+            check(abs(ch["population_within_min"][key] - want) < 1e-6, f"{rule}: chain within {key} min {ch['population_within_min'][key]}, reference {want}")
+        refs[rule] = (l1, l2, both)
+        print(f"chain, impassable {rule}: legs equal the reference (largest difference {worst:.3f} ms), total within {dt:.3f} ms, "
+              f"{n_no:.0f} cells without a chain")
+    l1, l2, both = refs["nearest"]
+    pocket = [r * W + c for r in range(13, 16) for c in range(6, 9)]
+    check(all(not both[c] for c in pocket), "a cell of the closed pocket has a chain")
+    n_block = int(np.sum(~np.isfinite(spm)))
+    check(int(np.sum(~refs["none"][2])) >= int(np.sum(~both)) + n_block - 30, "impassable cells have a chain under rule none: a weak test")
+    rev1 = offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [st_cell], roads), spm, ex, ny)[0]
+    fin = np.isfinite(rev1) & np.isfinite(l1)
+    check(np.max(np.abs(rev1[fin] - l1[fin])) > 30, "leg 1 does not depend on the direction: a weak test")
+    # chain siting: one station among candidates, the fixed one kept
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (24, 5), (15, 20), (38, 8), (20, 2)]
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T = 20.0
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--facilities", paths["fac.csv"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--quiet", "--lang", "en", "--offroad", "friction"] + off
+    so = os.path.join(tmp, "site")
+    run(["site"] + common + ["--fixed-tiers", "station", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
+                             "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--exact", "--out", so])
+    ss = cli_test.load_summary(so)
+    leg2_ms = np.rint(l2 * 1000.0)
+
+    def covered(cell):
+        t1 = np.rint(offroad_ref.impassable_nearest(offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, [cell], roads, forward=True),
+                                                    spm, ex, ny)[0] * 1000.0)
+        tot = t1 + (D + S) * 60000.0 + leg2_ms
+        return np.isfinite(tot) & (tot <= T * 60000.0)
+
+    base = covered(st_cell)
+    cov = [covered(r * W + c) for c, r in cand_cells]
+    best = max((int(np.sum(base | cov[i] | cov[j])), i, j) for i in range(len(cov)) for j in range(i + 1, len(cov)))
+    check(0 < base.sum() < best[0] < len(base) - 50, f"chain siting: before {int(base.sum())}, best pair {best}: a weak test")
+    check(abs(ss["coverage"]["covered_before"] - base.sum()) < 1e-6, f"chain site before {ss['coverage']['covered_before']}, reference {int(base.sum())}")
+    check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6, f"chain site after {ss['coverage']['covered_after']}, reference best pair {best}")
+    print(f"chain siting with friction: covers {int(base.sum())} -> {best[0]} as the brute force over the reference's legs")
+
+
+def river_and_bridge(tmp, paths):
+    """case_closed_bridge's river (a water polygon over columns 13-14) and its three roads, the
+    middle one (way 2) the bridge; the water file's path."""
+    river = [(X0 + 13 * RES + 5, Y0 + 10), (X0 + 14 * RES + 25, Y0 + 10), (X0 + 14 * RES + 25, Y0 - H * RES - 10),
+             (X0 + 13 * RES + 5, Y0 - H * RES - 10)]
+    water = os.path.join(tmp, "water.geojson")
+    with open(water, "w") as f:
+        ring = [list(p) for p in lonlat(EPSG, river + river[:1])]
+        json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"natural": "water"},
+                                                              "geometry": {"type": "Polygon", "coordinates": [ring]}}]}, f)
+    yrow = Y0 - 8.5 * RES
+    west = lonlat(EPSG, [(X0 + 6.5 * RES, yrow), (X0 + 11.5 * RES, yrow)])
+    bridge = lonlat(EPSG, [(X0 + 11.5 * RES, yrow), (X0 + 16.5 * RES, yrow)])
+    east = lonlat(EPSG, [(X0 + 16.5 * RES, yrow), (X0 + 24.5 * RES, yrow)])
+    write_roads(paths["roads.geojson"], [west, bridge, east], "primary", ids=[1, 2, 3])
+    return water
+
+
+def robust_batch(tmp):
+    """synthetic() with the river and bridge, the candidate sites as the facility file, and a batch:
+    the base, the bridge closed (a road edit), and a flood (another land-cover raster: its own
+    friction surface) that makes the west bank slow and cuts a candidate off. Returns the batch's
+    path, the candidates' cells and the threshold."""
+    paths, *_ = synthetic(tmp)
+    river_and_bridge(tmp, paths)
+    lc = gdal.Open(paths["lc.tif"]).ReadAsArray()
+    flood = lc.copy()
+    flood[:, 0:12] = np.where(flood[:, 0:12] == 1, 2, flood[:, 0:12])  # the west bank at half speed
+    flood[20, 8] = 3  # a candidate's cell under water
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(EPSG)
+    write_tif(os.path.join(tmp, "lc_flood.tif"), flood, (X0, RES, 0, Y0, 0, -RES), s.ExportToWkt(), gdal.GDT_Byte)
+    cand_cells = [(8, 20), (3, 4), (20, 8), (30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (17, 20)]
+    write_facilities(paths["fac.csv"], lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells]))
+    T = 5
+    with open(os.path.join(tmp, "base.yaml"), "w") as f:
+        f.write(scenario_head("robust_base") + f"""minutes: [{T}, 30]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, landcover: lc.tif, water: water.geojson, neighbours: 16}}
+""")
+    batch = os.path.join(tmp, "batch.yaml")
+    with open(batch, "w") as f:
+        f.write("""base: base.yaml
+variants:
+  - name: bridge_closed
+    set:
+      closed_roads: {way_ids: [2]}
+  - name: flood
+    set:
+      offroad: {landcover: lc_flood.tif}
+""")
+    return paths, batch, cand_cells, T
+
+
+def facility_reach(out, T):
+    ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    return [f.GetField(f"reach_le_{T}") for f in ds.GetLayerByName("facilities")]
+
+
+def case_robust(tmp):
+    """site --scenarios (robust siting) with the friction model: each variant's own surface (the
+    flood variant reads another land-cover raster); with one site and nothing fixed, a candidate
+    covers in each variant what coverage of that variant gives as its reach, so the robust max-min
+    choice and every variant's covered persons are checked against `carecircle batch` runs; a
+    candidate flooded in one variant covers nobody there."""
+    paths, batch, cand_cells, T = robust_batch(tmp)
+    b = os.path.join(tmp, "batch_out")
+    run(["batch", batch, "--out", b, "--quiet", "--lang", "en"])
+    names = ["base", "bridge_closed", "flood"]
+    reach = {}
+    for n in names:
+        d = os.path.join(b, n) if os.path.isdir(os.path.join(b, n)) else None
+        if d is None:
+            cand = [x for x in os.listdir(b) if n in x and os.path.isdir(os.path.join(b, x))]
+            check(len(cand) == 1, f"no folder of variant {n} in {os.listdir(b)}")
+            d = os.path.join(b, cand[0])
+        check(cli_test.load_summary(d)["offroad"]["model"] == "friction", f"variant {n} did not use the friction model")
+        reach[n] = facility_reach(d, T)
+    flooded = 0  # the candidate at (8, 20) stands on the flooded cell
+    check(reach["flood"][flooded] is None or reach["flood"][flooded] == 0, f"the flooded candidate reaches {reach['flood'][flooded]} in the flood")
+    r = {n: [x or 0.0 for x in reach[n]] for n in names}
+    check(r["base"] != r["bridge_closed"] and r["base"] != r["flood"], f"the variants do not change the reach: a weak test {r}")
+    worst = [min(r[n][j] for n in names) for j in range(len(cand_cells))]
+    best_j = max(range(len(cand_cells)), key=lambda j: (worst[j], -j))
+    check(sorted(worst)[-1] > sorted(worst)[-2] + 0.5, f"two candidates tie for the robust choice: {worst}")
+    own_best = {n: max(r[n]) for n in names}
+    check(any(r[n][best_j] < own_best[n] - 0.5 for n in names), "the robust choice is every variant's own best: a weak test")
+    so = os.path.join(tmp, "robust")
+    run(["site", "--scenarios", batch, "--candidates", paths["fac.csv"], "-p", "1", "--minutes", str(T), "--objective", "max_min",
+         "--exact", "--lang", "en", "--out", so, "--quiet"])
+    s = cli_test.load_summary(so)
+    check(len(s["robust_sites"]) == 1, f"robust sites {s['robust_sites']}")
+    lo, la = lonlat(EPSG, [(X0 + (cand_cells[best_j][0] + 0.5) * RES, Y0 - (cand_cells[best_j][1] + 0.5) * RES)])[0]
+    got = s["robust_sites"][0]
+    check(abs(got["lon"] - lo) < 1e-6 and abs(got["lat"] - la) < 1e-6, f"robust site {got}, max-min over the batch's reach: candidate {best_j} {cand_cells[best_j]}")
+    for v in s["variants"]:
+        check(abs(v["covered_robust_persons"] - r[v["name"]][best_j]) < 1e-6, f"{v['name']}: robust set covers {v['covered_robust_persons']}, "
+              f"coverage of the variant {r[v['name']][best_j]}")
+        check(abs(v["own_optimum_persons"] - own_best[v["name"]]) < 1e-6, f"{v['name']}: own optimum {v['own_optimum_persons']}, best reach {own_best[v['name']]}")
+        vs = cli_test.load_summary(os.path.join(so, v["name"]))
+        check(vs["parameters"]["offroad"]["model"] == "friction", f"{v['name']}/summary.json lacks the friction model")
+        check(abs(vs["coverage"]["covered_after"] - r[v["name"]][best_j]) < 1e-6, f"{v['name']}/summary.json covered_after {vs['coverage']['covered_after']}")
+    print(f"robust siting with friction: candidate {best_j} covers {[r[n][best_j] for n in names]} (base, bridge closed, flood), "
+          f"as the max-min over the batch's coverage")
 
 
 def case_deliverables(tmp):
