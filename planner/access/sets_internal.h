@@ -65,6 +65,14 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
                          size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out);
 void cc__sets_free(cc__sets *s);
 
+/* The same sets as cc__sets_build(), pair for pair and in the same order, from many-source
+ * searches on the contraction hierarchy @p ch of @p g: candidates in batches of CC__CH_LANES
+ * (neighbours in node order), one 16-lane search per batch restricted to the nodes above the
+ * located arcs' ends, then the enumeration of cc__reach from each lane. */
+cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
+                            const uint32_t *loff, size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand,
+                            const cc__sets_opts *o, cc__sets *out);
+
 /* Everything cc__sets_build() needs, for builders that split the candidates (planner/mpi). */
 typedef struct cc__sets_job {
     const cc_graph *g;
