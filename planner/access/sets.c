@@ -100,13 +100,23 @@ static bool store_put(tstore *s, bool times, uint32_t d, uint32_t tm)
     return true;
 }
 
-/* After the searches: errors, then the sets assembled in candidate order from the threads' blocks;
- * the blocks are freed in any case. @p in_order: each thread wrote its candidates in increasing
- * order, so a block is freed as soon as it has been copied. */
+/* After the searches: errors, then the sets assembled in candidate order from the threads' blocks,
+ * each block freed as soon as all its pairs have been copied (so the peak stays near the final
+ * size plus a block per thread, in whatever order the threads wrote their candidates); the blocks
+ * are freed in any case. */
 static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *start, const uint32_t *owner, size_t n_cand, bool times,
-                        bool in_order, cc__sets *out)
+                        cc__sets *out)
 {
     cc_status st = CC_OK;
+    uint64_t **left = cc__calloc_array((size_t)threads, sizeof(uint64_t *)); /* pairs of each block not copied yet */
+    if (!left) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory assembling the coverage sets");
+    for (int t = 0; !st && t < threads; t++) {
+        if (!(left[t] = cc__malloc_array(ts[t].n_blocks ? ts[t].n_blocks : 1, sizeof(uint64_t)))) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory assembling the coverage sets");
+            break;
+        }
+        for (size_t b = 0; b < ts[t].n_blocks; b++) left[t][b] = b + 1 < ts[t].n_blocks ? BLOCK : ts[t].pos - (uint64_t)b * BLOCK;
+    }
     for (int t = 0; t < threads; t++) {
         out->settled += ts[t].settled;
         if (ts[t].st && !st)
@@ -129,6 +139,7 @@ static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *st
     }
     for (size_t j = 0; j < n_cand; j++) {
         tstore *S = &ts[owner[j]];
+        uint64_t *Lb = left[owner[j]];
         uint64_t p = start[j], n = out->first[j + 1] - out->first[j], dst = out->first[j];
         while (n > 0) {
             size_t b = (size_t)(p / BLOCK), off = (size_t)(p % BLOCK);
@@ -138,7 +149,7 @@ static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *st
             p += m;
             dst += m;
             n -= m;
-            if (in_order && p % BLOCK == 0) { /* block b fully read: its owner never reads it again */
+            if ((Lb[b] -= m) == 0) { /* block b fully read */
                 free(S->dem[b]);
                 S->dem[b] = NULL;
                 if (times) {
@@ -157,7 +168,9 @@ out:
         }
         free(ts[t].dem);
         free(ts[t].t);
+        if (left) free(left[t]);
     }
+    free(left);
     return st;
 }
 
@@ -222,7 +235,7 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
         cc__reach_ws_free(&ws);
     }
     cc__progress(ctx, "Building coverage sets", 1.0);
-    st = finish(ctx, ts, threads, start, owner, n_cand, times, true, out);
+    st = finish(ctx, ts, threads, start, owner, n_cand, times, out);
 out:
     CC__FREE_ALL(ts, start, owner);
     if (st) cc__sets_free(out);
@@ -333,7 +346,7 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
         free(scratch);
     }
     cc__progress(ctx, "Building coverage sets", 1.0);
-    st = finish(ctx, ts, threads, start, owner, n_cand, times, false, out); /* batches in node order */
+    st = finish(ctx, ts, threads, start, owner, n_cand, times, out);
 out:
     CC__FREE_ALL(ts, start, owner, targets, order, sel, pu, pv);
     if (st) cc__sets_free(out);

@@ -5,10 +5,14 @@
  * parts: the point-to-point query for every pair, and the many-source searches (16 lanes, each
  * with up to two seeds at offsets, both directions, with and without a limit, with and without
  * a target selection) for every node; and against cc_search on random graphs built by
- * cc__graph_from_edges (bounded reach sets node for node).
+ * cc__graph_from_edges (bounded reach sets node for node); and coverage sets from the hierarchy
+ * (cc__sets_build_ch) equal to cc__sets_build's, pair for pair, on random road networks.
  */
 #include "test_util.h"
+#include "random_roads.h"
+#include "access/sets_internal.h"
 #include "graph/graph_internal.h"
+#include "graph/snap_internal.h"
 #include "route/route_internal.h"
 
 /* Smallest seed cost + path cost, forward (seeds at tails) or reverse; UINT64_MAX: not within
@@ -218,11 +222,82 @@ static void test_ch_vs_cc_search(void **state)
     }
 }
 
+/* Coverage sets on random road networks with one-way roads (random_roads.h): random demand points
+ * and candidates, both directions, limits from 1 to 8 minutes, a dispatch delay, candidates'
+ * own off-road legs, with and without a keep filter and times, 1 and 2 threads: the hierarchy's
+ * sets equal cc__sets_build's pair for pair (ids, times, order). */
+static void test_sets_ch_equal(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/roads.geojson", dir);
+    cc_profile *p;
+    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
+    uint64_t checked = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        tu_random_roads(path, seed * 1000 + 7, 24, 700);
+        cc_graph *g = tu_graph_read(ctx, path);
+        remove(path);
+        uint64_t rs = seed * 31 + 5;
+        const size_t nd = 4000, nc = 150;
+        double *x = malloc((nd + nc) * sizeof(double)), *y = malloc((nd + nc) * sizeof(double));
+        for (size_t i = 0; i < nd + nc; i++) x[i] = tu_uniform(&rs) * 200.0 * 24, y[i] = tu_uniform(&rs) * 200.0 * 24;
+        cc__snap_index *snap;
+        cc__join *join;
+        uint32_t *off;
+        assert_int_equal(cc__snap_index_build(ctx, g, &snap), CC_OK);
+        assert_int_equal(cc__join_points(ctx, snap, p, x, y, nd + nc, &join, &off), CC_OK);
+        cc__loc_index ix;
+        assert_int_equal(cc__loc_index_build(ctx, g, join, nd, &ix), CC_OK);
+        cc__ch ch;
+        assert_int_equal(cc__ch_build(ctx, g, &ch), CC_OK);
+        uint32_t *keep = malloc(nd * sizeof(uint32_t));
+        for (size_t i = 0; i < nd; i++) keep[i] = (uint32_t)(tu_rand(&rs) % 400000);
+        for (int v = 0; v < 8; v++) {
+            cc__sets_opts o = {.dir = v & 1 ? CC_REVERSE : CC_FORWARD,
+                               .limit_ms = 60000u * (1 + (uint32_t)(tu_rand(&rs) % 8)),
+                               .delay_ms = v & 2 ? 45000 : 0,
+                               .keep_lt = v & 4 ? keep : NULL,
+                               .store_times = !(v & 4)};
+            cc_ctx_set_threads(ctx, 1 + v % 2);
+            cc__sets A, B;
+            assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &A), CC_OK);
+            assert_int_equal(cc__sets_build_ch(ctx, &ch, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &B), CC_OK);
+            assert_int_equal(A.n_cand, B.n_cand);
+            assert_memory_equal(A.first, B.first, (nc + 1) * sizeof(uint64_t));
+            uint64_t total = A.first[nc];
+            assert_true(total > 0);
+            if (total) assert_memory_equal(A.dem, B.dem, total * sizeof(uint32_t));
+            assert_true(!A.t_ms == !B.t_ms);
+            if (A.t_ms && total) assert_memory_equal(A.t_ms, B.t_ms, total * sizeof(uint32_t));
+            assert_int_equal(cc__sets_digest(&A), cc__sets_digest(&B));
+            checked += total;
+            cc__sets_free(&A);
+            cc__sets_free(&B);
+        }
+        cc_ctx_set_threads(ctx, 1);
+        free(keep);
+        cc__ch_free(&ch);
+        cc__loc_index_free(&ix);
+        free(join);
+        free(off);
+        cc__snap_index_destroy(snap);
+        free(x);
+        free(y);
+        cc_graph_destroy(g);
+    }
+    assert_true(checked > 10000); /* the sets are not trivially empty */
+    rmdir(dir);
+    cc_profile_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ch_vs_reference),
         cmocka_unit_test(test_ch_vs_cc_search),
+        cmocka_unit_test(test_sets_ch_equal),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }
