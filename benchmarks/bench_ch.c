@@ -168,14 +168,14 @@ int main(int argc, char **argv)
 
     /* ---- coverage sets ---- */
     workload wl[2] = {
-        {"all demand, times kept", &li_all, dj, {.dir = CC_REVERSE, .limit_ms = T_ms, .store_times = true}},
-        {"MCLP: demand not covered yet, no times", &li_mclp, mj, {.dir = CC_REVERSE, .limit_ms = T_ms, .keep_lt = keep}},
+        {"all demand, times kept", &li_all, dj, {.dir = CC_REVERSE, .limit_ms = T_ms, .store_times = true, .method = CC__SETS_DIJKSTRA}},
+        {"MCLP: demand not covered yet, no times", &li_mclp, mj, {.dir = CC_REVERSE, .limit_ms = T_ms, .keep_lt = keep, .method = CC__SETS_DIJKSTRA}},
     };
     for (int w = 0; w < 2; w++) {
         printf("\ncoverage sets, %s:\n", wl[w].name);
         for (int th = 1; th <= 2; th++) {
-            double dw[64], dc[64], hw[64], hc[64];
-            cc__sets A = {0}, B = {0};
+            double dw[64], dc[64], hw[64], hc[64], sw[64], sc[64];
+            cc__sets A = {0}, B = {0}, C = {0};
             cc_ctx_set_threads(ctx, th);
             for (int r = 0; r < runs; r++) {
                 cc__sets_free(&A);
@@ -184,16 +184,29 @@ int main(int argc, char **argv)
                 if (cc__sets_build(ctx, g, wl[w].li, wl[w].dj, doff, dem.n, rp.join, coff, rp.n, &wl[w].so, &A)) die(ctx, "sets");
                 dw[r] = bench_now() - a, dc[r] = bench_cpu_now() - ac;
                 a = bench_now(), ac = bench_cpu_now();
-                if (cc__sets_build_ch(ctx, &ch, g, wl[w].li, wl[w].dj, doff, dem.n, rp.join, coff, rp.n, &wl[w].so, &B)) die(ctx, "sets ch");
+                if (cc__sets_build_ch(ctx, &ch, g, wl[w].li, wl[w].dj, doff, dem.n, rp.join, coff, rp.n, &wl[w].so, false, &B)) die(ctx, "sets ch");
                 hw[r] = bench_now() - a, hc[r] = bench_cpu_now() - ac;
                 same_sets(&A, &B, wl[w].name);
+                if (A.settled != B.settled) {
+                    fprintf(stderr, "bench_ch: settled nodes differ: %llu, %llu\n", (unsigned long long)A.settled, (unsigned long long)B.settled);
+                    return 1;
+                }
+                cc__sets_free(&C);
+                a = bench_now(), ac = bench_cpu_now();
+                if (cc__sets_build_ch(ctx, &ch, g, wl[w].li, wl[w].dj, doff, dem.n, rp.join, coff, rp.n, &wl[w].so, true, &C)) die(ctx, "sets ch");
+                sw[r] = bench_now() - a, sc[r] = bench_cpu_now() - ac;
+                same_sets(&A, &C, wl[w].name);
             }
             double mdw = bench_median(dw, runs), mdc = bench_median(dc, runs), mhw = bench_median(hw, runs), mhc = bench_median(hc, runs);
-            printf("  %d thread%s: Dijkstra %.4f s wall %.4f s CPU; hierarchy %.4f s wall %.4f s CPU; ratio wall %.2fx CPU %.2fx; "
-                   "%llu pairs, identical in every run\n",
-                   th, th > 1 ? "s" : " ", mdw, mdc, mhw, mhc, mdw / mhw, mdc / mhc, (unsigned long long)A.first[A.n_cand]);
+            double msw = bench_median(sw, runs), msc = bench_median(sc, runs);
+            printf("  %d thread%s: Dijkstra %.4f s wall %.4f s CPU; hierarchy %.4f s wall %.4f s CPU (ratio wall %.2fx CPU %.2fx); "
+                   "hierarchy + target selection %.4f s wall %.4f s CPU (ratio wall %.2fx CPU %.2fx); %llu pairs, %llu nodes settled, "
+                   "identical in every run\n",
+                   th, th > 1 ? "s" : " ", mdw, mdc, mhw, mhc, mdw / mhw, mdc / mhc, msw, msc, mdw / msw, mdc / msc,
+                   (unsigned long long)A.first[A.n_cand], (unsigned long long)A.settled);
             cc__sets_free(&A);
             cc__sets_free(&B);
+            cc__sets_free(&C);
         }
     }
     if (getloadavg(la, 3) == 3) printf("\nload average at end: %.2f %.2f %.2f\n", la[0], la[1], la[2]);

@@ -175,8 +175,9 @@ out:
 }
 
 
-cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
-                         size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out)
+static cc_status sets_build_dijkstra(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                                     size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o,
+                                     cc__sets *out)
 {
     const int threads = cc_ctx_get_threads(ctx);
     cc_status st = CC_OK;
@@ -257,7 +258,7 @@ static int cmp_cand_key(const void *a, const void *b)
 
 cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
                             const uint32_t *loff, size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand,
-                            const cc__sets_opts *o, cc__sets *out)
+                            const cc__sets_opts *o, bool restrict_targets, cc__sets *out)
 {
     const int threads = cc_ctx_get_threads(ctx);
     const uint32_t L = CC__CH_LANES;
@@ -281,7 +282,7 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
     size_t nt = 0, nv = 0;
     for (uint32_t x = 0; x < g->n_nodes; x++)
         if (ix->node_first[x + 1] > ix->node_first[x]) targets[nt++] = x;
-    if ((st = cc__ch_select(ctx, ch, o->dir, targets, nt, &sel))) goto out;
+    if (restrict_targets && (st = cc__ch_select(ctx, ch, o->dir, targets, nt, &sel))) goto out;
     if ((st = cc__loc_along_build(ctx, g, ix, ljoin, loff, o->dir, &pu, &pv))) goto out;
     for (size_t j = 0; j < n_cand; j++)
         if (cjoin[j].arc != CC_INVALID_ID) order[nv++] = (cand_key){g->arc_u[cjoin[j].arc], (uint32_t)j};
@@ -317,7 +318,7 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
                 ns += cc__facility_seeds(g, cjoin[j], coff[j] + o->delay_ms, (uint32_t)k, o->dir, seeds + ns);
             }
             cc__ch_batch_run(&b, seeds, ns, o->limit_ms);
-            S->settled += b.n_touched;
+            S->settled += sel ? b.n_touched : cc__ch_batch_reached(&b); /* without a selection: as cc__sets_build counts */
             const size_t nn = cc__reach_ch_nodes(&ws, g, ix, &b, scratch);
             for (size_t k = 0; k < nk && !S->st; k++) {
                 const uint32_t j = order[k0 + k].j;
@@ -350,6 +351,23 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
 out:
     CC__FREE_ALL(ts, start, owner, targets, order, sel, pu, pv);
     if (st) cc__sets_free(out);
+    return st;
+}
+
+cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                         size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out)
+{
+    bool use_ch = o->method == CC__SETS_CH;
+    if (o->method == CC__SETS_AUTO)
+        use_ch = n_cand >= CC__SETS_CH_MIN_CAND && (uint64_t)n_cand * CC__SETS_CH_NODES_PER_CAND >= g->n_nodes;
+    if (!use_ch) return sets_build_dijkstra(ctx, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, out);
+    cc__ch ch;
+    cc_status st;
+    memset(out, 0, sizeof(*out));
+    if ((st = cc__ch_build(ctx, g, &ch))) return st;
+    cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s", ch.n, ch.n_shortcuts, ch.build_s);
+    st = cc__sets_build_ch(ctx, &ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);
+    cc__ch_free(&ch);
     return st;
 }
 

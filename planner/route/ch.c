@@ -604,6 +604,16 @@ __attribute__((target_clones("avx2", "default"))) void cc__ch_batch_run(cc__ch_b
     }
 }
 
+__attribute__((target_clones("avx2", "default"))) uint64_t cc__ch_batch_reached(const cc__ch_batch *b)
+{
+    const lanes *d = (const lanes *)b->d;
+    lanes acc = {0};
+    for (uint32_t i = 0; i < b->n_touched; i++) acc -= (lanes)(d[b->touched[i]] <= b->limit_ms); /* true = all ones = -1 */
+    uint64_t n = 0;
+    for (int k = 0; k < CC__CH_LANES; k++) n += acc[k];
+    return n;
+}
+
 cc_status cc__ch_select(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint32_t *targets, size_t n_targets, uint64_t **sel)
 {
     size_t words = ((size_t)ch->n + 63) / 64;

@@ -161,6 +161,9 @@ static inline uint32_t cc__ch_batch_cost(const cc__ch_batch *b, uint32_t node, u
     uint32_t c = b->d[(size_t)b->ch->pos[node] * CC__CH_LANES + lane];
     return c <= b->limit_ms ? c : CC_INF_COST;
 }
+/* Nodes within the limit after a run, summed over the lanes (without a selection: what
+ * cc_search_run from each lane's seeds settles, summed). */
+uint64_t cc__ch_batch_reached(const cc__ch_batch *b);
 /* Positions whose costs matter for searches in @p dir when only @p targets (node ids) are read:
  * the targets and every node above one of them. Bitmap by position, malloc'ed into *sel. */
 cc_status cc__ch_select(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint32_t *targets, size_t n_targets, uint64_t **sel);

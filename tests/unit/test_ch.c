@@ -259,11 +259,21 @@ static void test_sets_ch_equal(void **state)
                                .limit_ms = 60000u * (1 + (uint32_t)(tu_rand(&rs) % 8)),
                                .delay_ms = v & 2 ? 45000 : 0,
                                .keep_lt = v & 4 ? keep : NULL,
-                               .store_times = !(v & 4)};
+                               .store_times = !(v & 4),
+                               .method = CC__SETS_DIJKSTRA};
             cc_ctx_set_threads(ctx, 1 + v % 2);
             cc__sets A, B;
             assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &A), CC_OK);
-            assert_int_equal(cc__sets_build_ch(ctx, &ch, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &B), CC_OK);
+            assert_int_equal(cc__sets_build_ch(ctx, &ch, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, v >= 4, &B), CC_OK);
+            if (v < 4) assert_int_equal(A.settled, B.settled); /* without a selection: the nodes within the limit */
+            if (v == 1) { /* and through cc__sets_build's switch */
+                cc__sets C;
+                o.method = CC__SETS_CH;
+                assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &C), CC_OK);
+                assert_int_equal(cc__sets_digest(&A), cc__sets_digest(&C));
+                assert_int_equal(A.settled, C.settled);
+                cc__sets_free(&C);
+            }
             assert_int_equal(A.n_cand, B.n_cand);
             assert_memory_equal(A.first, B.first, (nc + 1) * sizeof(uint64_t));
             uint64_t total = A.first[nc];
