@@ -166,6 +166,77 @@ int main(int argc, char **argv)
         cc__ch_batch_free(&b);
     }
 
+    /* ---- reach (the peers' task): every node within the limit of each of 500 random nodes, forward ---- */
+    {
+        enum { NS = 500 };
+        uint32_t src[NS];
+        uint64_t rs = 42;
+        for (int i = 0; i < NS; i++) {
+            uint64_t z = (rs += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            src[i] = (uint32_t)((z ^ (z >> 31)) % g->n_nodes);
+        }
+        /* in node (Hilbert) order, so that a batch's sources are neighbours */
+        for (int i = 1; i < NS; i++)
+            for (int k = i; k > 0 && src[k - 1] > src[k]; k--) {
+                uint32_t t = src[k];
+                src[k] = src[k - 1], src[k - 1] = t;
+            }
+        cc_search *sr;
+        cc__ch_batch b;
+        if (cc_search_create(ctx, g, &sr)) die(ctx, "search");
+        if (cc__ch_batch_init(ctx, &ch, CC_FORWARD, NULL, &b)) die(ctx, "batch");
+        static uint64_t cnt_d[NS], sum_d[NS], cnt_h[NS], sum_h[NS];
+        double tv[64], tc[64];
+        for (int r = 0; r < runs; r++) {
+            double a = bench_cpu_now();
+            for (int i = 0; i < NS; i++) {
+                cc_seed sd = {src[i], 0, 0};
+                cc_search_run(sr, CC_FORWARD, &sd, 1, T_ms);
+                size_t n;
+                const uint32_t *set = cc_search_get_settled_ref(sr, &n);
+                uint64_t sum = 0;
+                for (size_t k = 0; k < n; k++) sum += cc__search_cost(sr, set[k]);
+                cnt_d[i] = n, sum_d[i] = sum;
+            }
+            tv[r] = bench_cpu_now() - a;
+            a = bench_cpu_now();
+            for (int i0 = 0; i0 < NS; i0 += CC__CH_LANES) {
+                cc_seed sd[CC__CH_LANES];
+                int nk = NS - i0 < CC__CH_LANES ? NS - i0 : CC__CH_LANES;
+                for (int k = 0; k < nk; k++) sd[k] = (cc_seed){src[i0 + k], 0, (uint32_t)k};
+                cc__ch_batch_run(&b, sd, (size_t)nk, T_ms);
+                uint64_t c[CC__CH_LANES] = {0}, sm[CC__CH_LANES] = {0};
+                for (uint32_t t = 0; t < b.n_touched; t++) {
+                    const uint32_t *dp = b.d + (size_t)b.touched[t] * CC__CH_LANES;
+                    for (int k = 0; k < CC__CH_LANES; k++) {
+                        uint32_t in = dp[k] <= b.limit_ms;
+                        c[k] += in;
+                        sm[k] += in ? dp[k] : 0;
+                    }
+                }
+                for (int k = 0; k < nk; k++) cnt_h[i0 + k] = c[k], sum_h[i0 + k] = sm[k];
+            }
+            tc[r] = bench_cpu_now() - a;
+            for (int i = 0; i < NS; i++)
+                if (cnt_d[i] != cnt_h[i] || sum_d[i] != sum_h[i]) {
+                    fprintf(stderr, "bench_ch: reach from node %u differs: %llu nodes / %llu ms, hierarchy %llu / %llu\n", src[i],
+                            (unsigned long long)cnt_d[i], (unsigned long long)sum_d[i], (unsigned long long)cnt_h[i],
+                            (unsigned long long)sum_h[i]);
+                    return 1;
+                }
+        }
+        uint64_t tot = 0;
+        for (int i = 0; i < NS; i++) tot += cnt_d[i];
+        double md = bench_median(tv, runs), mh = bench_median(tc, runs);
+        printf("\nreach, %d random sources (seed 42, in node order), forward, %d min, 1 thread, CPU seconds: cc_search %.4f s, "
+               "hierarchy 16 a batch %.4f s, ratio %.2fx; %llu nodes reached in all, count and cost sum equal for every source\n",
+               NS, minutes, md, mh, md / mh, (unsigned long long)tot);
+        cc_search_destroy(sr);
+        cc__ch_batch_free(&b);
+    }
+
     /* ---- coverage sets ---- */
     workload wl[2] = {
         {"all demand, times kept", &li_all, dj, {.dir = CC_REVERSE, .limit_ms = T_ms, .store_times = true, .method = CC__SETS_DIJKSTRA}},
