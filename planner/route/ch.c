@@ -464,6 +464,15 @@ cc_status cc__ch_build(cc_ctx *ctx, const cc_graph *g, cc__ch *out)
 
 typedef uint32_t lanes __attribute__((vector_size(CC__CH_LANES * 4)));
 
+/* An AVX2 and a plain x86-64 build of the lane loops, chosen when the library loads. GCC 12
+ * exports a cloned function's dispatcher whatever -fvisibility says, so the clones are static
+ * and the library's functions call them (package.exports: only the public API is exported). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES static __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES static
+#endif
+
 cc_status cc__ch_batch_init(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint64_t *sel, cc__ch_batch *b)
 {
     memset(b, 0, sizeof(*b));
@@ -565,14 +574,14 @@ static inline __attribute__((always_inline)) void phase_up(cc__ch_batch *b)
     }
 }
 
-__attribute__((target_clones("avx2", "default"))) void cc__ch_batch_upward(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds,
+CLONES void batch_upward(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds,
                                                                           uint32_t limit_ms)
 {
     seed_lanes(b, seeds, n_seeds, limit_ms);
     phase_up(b);
 }
 
-__attribute__((target_clones("avx2", "default"))) void cc__ch_batch_run(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds,
+CLONES void batch_run(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds,
                                                                        uint32_t limit_ms)
 {
     seed_lanes(b, seeds, n_seeds, limit_ms);
@@ -604,7 +613,7 @@ __attribute__((target_clones("avx2", "default"))) void cc__ch_batch_run(cc__ch_b
     }
 }
 
-__attribute__((target_clones("avx2", "default"))) uint64_t cc__ch_batch_reached(const cc__ch_batch *b)
+CLONES uint64_t batch_reached(const cc__ch_batch *b)
 {
     const lanes *d = (const lanes *)b->d;
     lanes acc = {0};
@@ -612,6 +621,21 @@ __attribute__((target_clones("avx2", "default"))) uint64_t cc__ch_batch_reached(
     uint64_t n = 0;
     for (int k = 0; k < CC__CH_LANES; k++) n += acc[k];
     return n;
+}
+
+void cc__ch_batch_upward(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds, uint32_t limit_ms)
+{
+    batch_upward(b, seeds, n_seeds, limit_ms);
+}
+
+void cc__ch_batch_run(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds, uint32_t limit_ms)
+{
+    batch_run(b, seeds, n_seeds, limit_ms);
+}
+
+uint64_t cc__ch_batch_reached(const cc__ch_batch *b)
+{
+    return batch_reached(b);
 }
 
 cc_status cc__ch_select(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint32_t *targets, size_t n_targets, uint64_t **sel)
