@@ -231,6 +231,108 @@ void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, con
     }
 }
 
+/* ---- bounded reach from the lanes of a contraction-hierarchy batch ------------------------ */
+
+size_t cc__reach_ch_nodes(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__ch_batch *b, uint32_t *scratch)
+{
+    size_t k = 0;
+    for (uint32_t i = 0; i < b->n_touched; i++) {
+        uint32_t x = b->ch->node[b->touched[i]];
+        if (ix->node_first[x + 1] > ix->node_first[x]) scratch[k++] = x;
+    }
+    sort_nodes(scratch, k, g->n_nodes, ws->nodes, ws->nodes_tmp);
+    return k;
+}
+
+cc_status cc__loc_along_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                              cc_direction dir, uint32_t **pu, uint32_t **pv)
+{
+    const size_t n = ix->arc_first[ix->n_arcs];
+    *pu = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    *pv = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    if (!*pu || !*pv) {
+        CC__FREE_ALL(*pu, *pv);
+        *pu = *pv = NULL;
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the times along %zu located arcs' points", n);
+    }
+    for (uint32_t a = 0; a < ix->n_arcs; a++) {
+        const double L = g->arc_len_m[a];
+        for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
+            const uint32_t l = ix->locs[k];
+            const cc__join j = ljoin[l];
+            uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
+            (*pu)[k] = p == CC_INF_COST ? CC_INF_COST : p + loff[l];
+            p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
+            (*pv)[k] = p == CC_INF_COST ? CC_INF_COST : p + loff[l];
+        }
+    }
+    return CC_OK;
+}
+
+static inline void visit_arc_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
+                                const uint32_t *loff, uint32_t a, cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms,
+                                const cc__ch_batch *b, uint32_t lane, const uint32_t *pu, const uint32_t *pv)
+{
+    if (ws->arc_stamp[a] == ws->gen) return;
+    ws->arc_stamp[a] = ws->gen;
+    const uint32_t lu = cc__ch_batch_cost(b, g->arc_u[a], lane), lv = cc__ch_batch_cost(b, g->arc_v[a], lane);
+    if (a == fj.arc) { /* the facility's own arc: as cc__reach (cc__loc_time, then along the arc) */
+        const double L = g->arc_len_m[a];
+        for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
+            uint32_t l = ix->locs[k];
+            const cc__join j = ljoin[l];
+            uint32_t t = CC_INF_COST;
+            if (lu != CC_INF_COST) {
+                uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
+                if (p != CC_INF_COST) t = lu + p;
+            }
+            if (lv != CC_INF_COST) {
+                uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
+                if (p != CC_INF_COST && lv + p < t) t = lv + p;
+            }
+            uint32_t d = dir == CC_REVERSE ? cc__along(g, a, j.s_m, fj.s_m) : cc__along(g, a, fj.s_m, j.s_m);
+            if (d != CC_INF_COST && d + f_off < t) t = d + f_off;
+            if (t == CC_INF_COST) continue;
+            t += loff[l];
+            if (t <= limit_ms) {
+                ws->loc[ws->n] = l;
+                ws->t_ms[ws->n] = t;
+                ws->n++;
+            }
+        }
+        return;
+    }
+    /* any other arc: the times along it (with the point's off-road leg) precomputed */
+    const uint64_t U = lu == CC_INF_COST ? UINT64_MAX / 2 : lu, V = lv == CC_INF_COST ? UINT64_MAX / 2 : lv;
+    for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
+        uint64_t tu = U + pu[k], tv = V + pv[k], t = tu < tv ? tu : tv;
+        if (t <= limit_ms) {
+            ws->loc[ws->n] = ix->locs[k];
+            ws->t_ms[ws->n] = (uint32_t)t;
+            ws->n++;
+        }
+    }
+}
+
+void cc__reach_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                  cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms, const cc__ch_batch *b, uint32_t lane, size_t n_nodes,
+                  const uint32_t *pu, const uint32_t *pv)
+{
+    ws->n = 0;
+    if (fj.arc == CC_INVALID_ID) return;
+    if (++ws->gen == 0) {
+        memset(ws->arc_stamp, 0, (size_t)g->n_arcs * sizeof(uint32_t));
+        ws->gen = 1;
+    }
+    visit_arc_ch(ws, g, ix, ljoin, loff, fj.arc, fj, f_off, dir, limit_ms, b, lane, pu, pv);
+    for (size_t i = 0; i < n_nodes; i++) {
+        uint32_t x = ws->nodes[i];
+        if (cc__ch_batch_cost(b, x, lane) == CC_INF_COST) continue;
+        for (uint32_t k = ix->node_first[x]; k < ix->node_first[x + 1]; k++)
+            visit_arc_ch(ws, g, ix, ljoin, loff, ix->node_arcs[k], fj, f_off, dir, limit_ms, b, lane, pu, pv);
+    }
+}
+
 /* ---- nearest facility per set ----------------------------------------------------------- */
 
 typedef struct fac_on_arc {

@@ -91,6 +91,21 @@ void cc__reach_ws_free(cc__reach_ws *ws);
 void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms);
 
+/* Bounded reach from lane @p lane of a contraction-hierarchy batch run from the facilities'
+ * seeds (cc__facility_seeds with origin = lane) with the same limit: the same list, in the same
+ * order, as cc__reach from that facility. cc__reach_ch_nodes first puts the batch's reached
+ * nodes that have located arcs, in id order, into ws->nodes (@p scratch: n_nodes entries) and
+ * returns their count, shared by the lanes of the batch. */
+size_t cc__reach_ch_nodes(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__ch_batch *b, uint32_t *scratch);
+void cc__reach_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                  cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms, const cc__ch_batch *b, uint32_t lane, size_t n_nodes,
+                  const uint32_t *pu, const uint32_t *pv);
+/* For cc__reach_ch: the time in direction @p dir between each located point (in ix->locs order)
+ * and its arc's first (*pu) and second (*pv) node, its off-road leg included (CC_INF_COST when
+ * that direction of the arc is closed): what cc__reach computes again for every facility. */
+cc_status cc__loc_along_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
+                              cc_direction dir, uint32_t **pu, uint32_t **pv);
+
 /* Nearest facility of each set for every location.
  * Facility f belongs to set k when in_set[k * n_fac + f] != 0. Output arrays are
  * n_sets * n_loc, row k for set k: time in ms (CC_INF_COST: unreachable or no road access)

@@ -30,12 +30,20 @@ void cc__road_pts_free(cc__road_pts *p);
 
 /* Coverage sets: for candidate j, the demand points within limit_ms of it (direction dir:
  * REVERSE = patient -> site, FORWARD = site -> patient), each with its time when asked. */
+/* How cc__sets_build searches: AUTO picks the hierarchy for many candidates per node
+ * (CC__SETS_CH_MIN_CAND candidates and one per CC__SETS_CH_NODES_PER_CAND nodes or more; measured
+ * in benchmarks/RESULTS.md, "Coverage sets on a contraction hierarchy"). Same sets either way. */
+typedef enum cc__sets_method { CC__SETS_AUTO = 0, CC__SETS_DIJKSTRA = 1, CC__SETS_CH = 2 } cc__sets_method;
+#define CC__SETS_CH_MIN_CAND 256
+#define CC__SETS_CH_NODES_PER_CAND 16
+
 typedef struct cc__sets_opts {
     cc_direction dir;
     uint32_t limit_ms;        /* search bound; times include delay_ms */
     uint32_t delay_ms;        /* added to every time (dispatch delay) */
     const uint32_t *keep_lt;  /* per demand point: keep the pair when time < keep_lt[i]; NULL: all */
     bool store_times;
+    cc__sets_method method;   /* AUTO (0) unless a benchmark or test asks */
 } cc__sets_opts;
 
 typedef struct cc__sets {
@@ -60,10 +68,22 @@ cc_status cc__sets_estimate(cc_ctx *ctx, const cc_graph *g, const cc__loc_index 
 
 /* Build every set: OpenMP over candidates, one reach workspace per thread, pairs written in
  * per-thread blocks and assembled in candidate order (the result does not depend on the
- * thread count). Reports progress; honours the interrupt flag. */
+ * thread count). With the hierarchy (o->method, AUTO by size): a contraction hierarchy of @p g
+ * built for the call, then cc__sets_build_ch without target selection (the same sets and the
+ * same settled count). Reports progress; honours the interrupt flag. */
 cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                          size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out);
 void cc__sets_free(cc__sets *s);
+
+/* The same sets as cc__sets_build(), pair for pair and in the same order, from many-source
+ * searches on the contraction hierarchy @p ch of @p g: candidates in batches of CC__CH_LANES
+ * (neighbours in node order), one 16-lane search per batch, then the enumeration of cc__reach
+ * from each lane. @p restrict_targets: the searches skip the nodes not above a located arc's end
+ * (RPHAST); out->settled then counts the nodes processed, else (as cc__sets_build) the nodes
+ * within the limit of each candidate. */
+cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
+                            const uint32_t *loff, size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand,
+                            const cc__sets_opts *o, bool restrict_targets, cc__sets *out);
 
 /* Everything cc__sets_build() needs, for builders that split the candidates (planner/mpi). */
 typedef struct cc__sets_job {

@@ -96,4 +96,80 @@ static inline uint32_t cc__search_origin(const cc_search *s, uint32_t v)
     return s->lab[v].origin;
 }
 
+/* ---- contraction hierarchy (ch.c) ------------------------------------------------------------
+ * Nodes are contracted one at a time in the order of a priority (edge difference as the ratio of
+ * arcs added to arcs removed, the same for hops, and the contraction depth = deleted neighbours'
+ * level), kept in an indexed heap with lazy updates; witness searches are bounded by a number of
+ * settled nodes, so a missed witness only adds a shortcut (never a wrong distance). A shortcut
+ * keeps its middle node. Costs are integer ms; shortcuts longer than CC_INF_COST - 1 are never
+ * added (no search reports a cost above that). Every arc of the hierarchy joins a lower-ranked
+ * node lo to a higher-ranked node hi and is either "up" (lo -> hi) or "down" (hi -> lo).
+ * Positions: 0 = the highest rank, n - 1 the lowest; the four CSRs are indexed by position:
+ *   upout[lo]  = (hi, w) for up arcs      (forward searches: upward phase)
+ *   downin[lo] = (hi, w) for down arcs    (reverse searches: upward phase)
+ *   downout[hi] = (lo, w) for down arcs   (forward searches: downward phase)
+ *   upin[hi]   = (lo, w) for up arcs      (reverse searches: downward phase)
+ * Heads are positions too. Immutable after build, shared by threads. */
+typedef struct cc__ch {
+    uint32_t n;
+    uint32_t *pos;  /* node -> position */
+    uint32_t *node; /* position -> node */
+    uint32_t *upout_first, *downin_first, *downout_first, *upin_first; /* n + 1 each */
+    cc_edge *upout, *downin, *downout, *upin;
+    /* every arc once (for unpacking): position of lo and hi, cost, middle node (CC_INVALID_ID
+     * for an arc of the graph), 1 = up */
+    uint32_t n_arcs, n_shortcuts;
+    uint32_t *arc_lo, *arc_hi, *arc_w, *arc_mid;
+    uint8_t *arc_up;
+    double build_s; /* wall seconds of cc__ch_build */
+} cc__ch;
+
+/* Hierarchy of the directed graph given as a forward CSR (n nodes; edges of u are
+ * edges[first[u]] .. edges[first[u+1]-1]); parallel arcs (the cheapest is kept), self loops and
+ * zero-cost arcs are allowed. @return CC_OK, CC_ERR_NOMEM. */
+cc_status cc__ch_build_csr(cc_ctx *ctx, uint32_t n, const uint32_t *first, const cc_edge *edges, cc__ch *out);
+cc_status cc__ch_build(cc_ctx *ctx, const cc_graph *g, cc__ch *out);
+void cc__ch_free(cc__ch *ch);
+/* Bytes held by the hierarchy (CSRs, arc list, positions). */
+size_t cc__ch_bytes(const cc__ch *ch);
+
+/* Many-source bounded searches on the hierarchy, CC__CH_LANES sources at a time (PHAST with the
+ * sweep restricted to the nodes that some lane reaches within the bound, and, when a selection is
+ * given, to the nodes above a target: RPHAST's target selection). Each lane's costs are exactly
+ * those of cc_search_run from the same seeds (every node within the limit; its cost). */
+#define CC__CH_LANES 16
+typedef struct cc__ch_batch {
+    const cc__ch *ch;
+    cc_direction dir;
+    uint32_t *d;          /* n x CC__CH_LANES costs, by position (CC_INF_COST: not reached) */
+    uint64_t *act, *seen; /* bitmaps by position */
+    const uint64_t *sel;  /* NULL, or the positions to sweep (cc__ch_select) */
+    uint32_t *touched;    /* positions with a cost in some lane, in no particular order */
+    uint32_t n_touched;
+    uint32_t limit_ms;
+} cc__ch_batch;
+
+cc_status cc__ch_batch_init(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint64_t *sel, cc__ch_batch *b);
+void cc__ch_batch_free(cc__ch_batch *b);
+/* Searches from seeds; seeds[i].origin is the lane (< CC__CH_LANES) of seed i. */
+void cc__ch_batch_run(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds, uint32_t limit_ms);
+/* Only the upward phase (point-to-point queries: lane costs are upward distances). */
+void cc__ch_batch_upward(cc__ch_batch *b, const cc_seed *seeds, size_t n_seeds, uint32_t limit_ms);
+/* Cost of @p node in @p lane after a run: CC_INF_COST when above the limit or not reached. */
+static inline uint32_t cc__ch_batch_cost(const cc__ch_batch *b, uint32_t node, uint32_t lane)
+{
+    uint32_t c = b->d[(size_t)b->ch->pos[node] * CC__CH_LANES + lane];
+    return c <= b->limit_ms ? c : CC_INF_COST;
+}
+/* Nodes within the limit after a run, summed over the lanes (without a selection: what
+ * cc_search_run from each lane's seeds settles, summed). */
+uint64_t cc__ch_batch_reached(const cc__ch_batch *b);
+/* Positions whose costs matter for searches in @p dir when only @p targets (node ids) are read:
+ * the targets and every node above one of them. Bitmap by position, malloc'ed into *sel. */
+cc_status cc__ch_select(cc_ctx *ctx, const cc__ch *ch, cc_direction dir, const uint32_t *targets, size_t n_targets, uint64_t **sel);
+/* Point-to-point cost s -> t (bidirectional upward searches, meeting at the lowest sum);
+ * @p fw, @p bw: batches in FORWARD and REVERSE direction without selection. CC_INF_COST when t
+ * is not reached within CC_INF_COST - 1. */
+uint32_t cc__ch_query(cc__ch_batch *fw, cc__ch_batch *bw, uint32_t s, uint32_t t);
+
 #endif

@@ -1,0 +1,313 @@
+/*
+ * test_ch.c - the contraction hierarchy (planner/route/ch.c) against an independent O(n^2)
+ * Dijkstra on explicit random graphs with one-way arcs, parallel arcs, zero-cost arcs, self
+ * loops, arcs up to the largest edge cost (so that shortcuts pass CC_INF_COST) and disconnected
+ * parts: the point-to-point query for every pair, and the many-source searches (16 lanes, each
+ * with up to two seeds at offsets, both directions, with and without a limit, with and without
+ * a target selection) for every node; and against cc_search on random graphs built by
+ * cc__graph_from_edges (bounded reach sets node for node); and coverage sets from the hierarchy
+ * (cc__sets_build_ch) equal to cc__sets_build's, pair for pair, on random road networks.
+ */
+#include "test_util.h"
+#include "random_roads.h"
+#include "access/sets_internal.h"
+#include "graph/graph_internal.h"
+#include "graph/snap_internal.h"
+#include "route/route_internal.h"
+
+/* Smallest seed cost + path cost, forward (seeds at tails) or reverse; UINT64_MAX: not within
+ * limit (capped at CC_INF_COST - 1). */
+static void ref_dijkstra(uint32_t n, size_t m, const uint32_t *es, const uint32_t *ed, const uint32_t *ec, bool reverse,
+                         const cc_seed *seeds, size_t ns, uint32_t limit, uint64_t *cost)
+{
+    if (limit >= CC_INF_COST) limit = CC_INF_COST - 1;
+    bool *done = calloc(n, 1);
+    for (uint32_t v = 0; v < n; v++) cost[v] = UINT64_MAX;
+    for (size_t i = 0; i < ns; i++)
+        if (seeds[i].cost_ms <= limit && seeds[i].cost_ms < cost[seeds[i].node]) cost[seeds[i].node] = seeds[i].cost_ms;
+    for (;;) {
+        uint32_t u = CC_INVALID_ID;
+        for (uint32_t v = 0; v < n; v++)
+            if (!done[v] && cost[v] != UINT64_MAX && (u == CC_INVALID_ID || cost[v] < cost[u])) u = v;
+        if (u == CC_INVALID_ID) break;
+        done[u] = true;
+        for (size_t e = 0; e < m; e++) {
+            uint32_t from = reverse ? ed[e] : es[e], to = reverse ? es[e] : ed[e];
+            if (from != u) continue;
+            uint64_t c = cost[u] + ec[e];
+            if (c <= limit && c < cost[to]) cost[to] = c;
+        }
+    }
+    free(done);
+}
+
+static uint32_t random_cost(uint64_t *rs, int mix)
+{
+    uint64_t r = tu_rand(rs) % 100;
+    if (r < 10) return 0;
+    if (mix == 0 || r < 70) return 1 + (uint32_t)(tu_rand(rs) % 5) * 300;
+    if (r < 95) return (1u << 20) + (uint32_t)(tu_rand(rs) % 4) * (1u << 18);
+    return CC_MAX_EDGE_COST - (uint32_t)(tu_rand(rs) % 2);
+}
+
+static void csr_of(uint32_t n, size_t m, const uint32_t *es, const uint32_t *ed, const uint32_t *ec, uint32_t **first, cc_edge **edges)
+{
+    *first = calloc(n + 1, sizeof(uint32_t));
+    *edges = malloc((m ? m : 1) * sizeof(cc_edge));
+    for (size_t e = 0; e < m; e++) (*first)[es[e] + 1]++;
+    for (uint32_t v = 0; v < n; v++) (*first)[v + 1] += (*first)[v];
+    uint32_t *fill = malloc((n + 1) * sizeof(uint32_t));
+    memcpy(fill, *first, (n + 1) * sizeof(uint32_t));
+    for (size_t e = 0; e < m; e++) (*edges)[fill[es[e]]++] = (cc_edge){ed[e], ec[e]};
+    free(fill);
+}
+
+static void check_graph(uint64_t seed)
+{
+    uint64_t rs = seed * 0x9E3779B97F4A7C15ULL + 3;
+    uint32_t n = 2 + (uint32_t)(tu_rand(&rs) % 70);
+    size_t m = (size_t)n * (1 + tu_rand(&rs) % 3);
+    int mix = (int)(seed % 3);
+    uint32_t parts = 1 + (uint32_t)(tu_rand(&rs) % 3); /* disconnected parts: arcs stay within node id % parts */
+    uint32_t *es = malloc(m * 4), *ed = malloc(m * 4), *ec = malloc(m * 4);
+    for (size_t e = 0; e < m; e++) {
+        uint32_t a = (uint32_t)(tu_rand(&rs) % n), b = (uint32_t)(tu_rand(&rs) % n);
+        if (n >= parts) b = b - b % parts + a % parts < n ? b - b % parts + a % parts : a;
+        if (e > 0 && tu_rand(&rs) % 10 == 0) a = es[e - 1], b = ed[e - 1]; /* parallel arc */
+        es[e] = a, ed[e] = b, ec[e] = random_cost(&rs, mix);
+    }
+    uint32_t *first;
+    cc_edge *edges;
+    csr_of(n, m, es, ed, ec, &first, &edges);
+    cc__ch ch;
+    assert_int_equal(cc__ch_build_csr(ctx, n, first, edges, &ch), CC_OK);
+    /* the positions are a permutation */
+    for (uint32_t v = 0; v < n; v++) assert_int_equal(ch.node[ch.pos[v]], v);
+    cc__ch_batch fw, bw;
+    assert_int_equal(cc__ch_batch_init(ctx, &ch, CC_FORWARD, NULL, &fw), CC_OK);
+    assert_int_equal(cc__ch_batch_init(ctx, &ch, CC_REVERSE, NULL, &bw), CC_OK);
+    uint64_t *want = malloc(n * sizeof(uint64_t));
+    /* point to point, every pair */
+    for (uint32_t s = 0; s < n; s++) {
+        cc_seed sd = {s, 0, 0};
+        ref_dijkstra(n, m, es, ed, ec, false, &sd, 1, CC_INF_COST, want);
+        for (uint32_t t = 0; t < n; t++) {
+            uint32_t got = cc__ch_query(&fw, &bw, s, t);
+            if (want[t] == UINT64_MAX) assert_int_equal(got, CC_INF_COST);
+            else assert_int_equal(got, want[t]);
+        }
+    }
+    /* many sources: 16 lanes, each with 1-2 seeds at offsets */
+    uint32_t *targets = malloc(n * 4);
+    for (int trial = 0; trial < 8; trial++) {
+        cc_direction dir = trial & 1 ? CC_REVERSE : CC_FORWARD;
+        uint32_t limits[4] = {CC_INF_COST, 1500, (1u << 21) + 700, (uint32_t)(tu_rand(&rs) % (3u << 20))};
+        uint32_t limit = limits[(trial >> 1) % 4];
+        size_t nt = 0;
+        for (uint32_t v = 0; v < n; v++)
+            if (tu_rand(&rs) % 3 == 0) targets[nt++] = v;
+        uint64_t *sel = NULL;
+        if (trial >= 4) assert_int_equal(cc__ch_select(ctx, &ch, dir, targets, nt, &sel), CC_OK);
+        cc__ch_batch b;
+        assert_int_equal(cc__ch_batch_init(ctx, &ch, dir, sel, &b), CC_OK);
+        for (int rep = 0; rep < 2; rep++) { /* a second batch on the same workspace */
+            cc_seed seeds[2 * CC__CH_LANES], ls[2];
+            size_t ns = 0;
+            for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+                size_t c = 1 + tu_rand(&rs) % 2;
+                for (size_t i = 0; i < c; i++)
+                    seeds[ns++] = (cc_seed){(uint32_t)(tu_rand(&rs) % n), tu_rand(&rs) % 2 ? 0 : (uint32_t)(tu_rand(&rs) % 2000), k};
+            }
+            cc__ch_batch_run(&b, seeds, ns, limit);
+            for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+                size_t nl = 0;
+                for (size_t i = 0; i < ns; i++)
+                    if (seeds[i].origin == k) ls[nl++] = seeds[i];
+                ref_dijkstra(n, m, es, ed, ec, dir == CC_REVERSE, ls, nl, limit, want);
+                if (sel) {
+                    for (size_t i = 0; i < nt; i++) {
+                        uint32_t v = targets[i], got = cc__ch_batch_cost(&b, v, k);
+                        if (want[v] == UINT64_MAX) assert_int_equal(got, CC_INF_COST);
+                        else assert_int_equal(got, want[v]);
+                    }
+                } else {
+                    for (uint32_t v = 0; v < n; v++) {
+                        uint32_t got = cc__ch_batch_cost(&b, v, k);
+                        if (want[v] == UINT64_MAX) assert_int_equal(got, CC_INF_COST);
+                        else assert_int_equal(got, want[v]);
+                    }
+                }
+            }
+        }
+        cc__ch_batch_free(&b);
+        free(sel);
+    }
+    free(targets);
+    free(want);
+    cc__ch_batch_free(&fw);
+    cc__ch_batch_free(&bw);
+    cc__ch_free(&ch);
+    free(first);
+    free(edges);
+    free(es);
+    free(ed);
+    free(ec);
+}
+
+static void test_ch_vs_reference(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 250; seed++) check_graph(seed);
+}
+
+/* Larger graphs (a grid with one-way streets and random diagonals, as roads are), built as the
+ * engine builds graphs (cc__graph_from_edges, costs >= 1 ms): every lane's bounded reach equals
+ * cc_search_run's, node for node, in both directions. */
+static void test_ch_vs_cc_search(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t rs = seed * 7919 + 1;
+        uint32_t side = 20 + (uint32_t)(tu_rand(&rs) % 25), n = side * side;
+        size_t cap = (size_t)n * 6, m = 0;
+        uint32_t *es = malloc(cap * 4), *ed = malloc(cap * 4), *ec = malloc(cap * 4);
+        for (uint32_t y = 0; y < side; y++)
+            for (uint32_t x = 0; x < side; x++) {
+                uint32_t v = y * side + x;
+                uint32_t nb[3] = {x + 1 < side ? v + 1 : CC_INVALID_ID, y + 1 < side ? v + side : CC_INVALID_ID,
+                                  x + 1 < side && y + 1 < side && tu_rand(&rs) % 5 == 0 ? v + side + 1 : CC_INVALID_ID};
+                for (int k = 0; k < 3; k++) {
+                    if (nb[k] == CC_INVALID_ID || tu_rand(&rs) % 12 == 0) continue; /* a missing street */
+                    uint32_t c = 1 + (uint32_t)(tu_rand(&rs) % 60000);
+                    int oneway = tu_rand(&rs) % 6 == 0 ? 1 + (int)(tu_rand(&rs) % 2) : 0;
+                    if (oneway != 2) es[m] = v, ed[m] = nb[k], ec[m++] = c;
+                    if (oneway != 1) es[m] = nb[k], ed[m] = v, ec[m++] = c + (uint32_t)(tu_rand(&rs) % 3) * 1000;
+                }
+            }
+        cc_graph *g;
+        assert_int_equal(cc__graph_from_edges(ctx, n, m, es, ed, ec, NULL, NULL, &g), CC_OK);
+        cc__ch ch;
+        assert_int_equal(cc__ch_build(ctx, g, &ch), CC_OK);
+        cc_search *s;
+        assert_int_equal(cc_search_create(ctx, g, &s), CC_OK);
+        for (int d = 0; d < 2; d++) {
+            cc_direction dir = d ? CC_REVERSE : CC_FORWARD;
+            cc__ch_batch b;
+            assert_int_equal(cc__ch_batch_init(ctx, &ch, dir, NULL, &b), CC_OK);
+            const uint32_t limit = 300000 + (uint32_t)(tu_rand(&rs) % 600000);
+            cc_seed seeds[2 * CC__CH_LANES];
+            for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+                seeds[2 * k] = (cc_seed){(uint32_t)(tu_rand(&rs) % n), (uint32_t)(tu_rand(&rs) % 30000), k};
+                seeds[2 * k + 1] = (cc_seed){(uint32_t)(tu_rand(&rs) % n), (uint32_t)(tu_rand(&rs) % 30000), k};
+            }
+            cc__ch_batch_run(&b, seeds, 2 * CC__CH_LANES, limit);
+            size_t reached = 0;
+            for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+                cc_search_run(s, dir, seeds + 2 * k, 2, limit);
+                for (uint32_t v = 0; v < n; v++) {
+                    assert_int_equal(cc__ch_batch_cost(&b, v, k), cc_search_get_cost(s, v));
+                    reached += cc_search_get_cost(s, v) != CC_INF_COST;
+                }
+            }
+            assert_true(reached > 16); /* the searches reach something */
+            assert_true(reached < (size_t)16 * n); /* and the limit binds */
+            cc__ch_batch_free(&b);
+        }
+        cc_search_destroy(s);
+        cc__ch_free(&ch);
+        cc_graph_destroy(g);
+        free(es);
+        free(ed);
+        free(ec);
+    }
+}
+
+/* Coverage sets on random road networks with one-way roads (random_roads.h): random demand points
+ * and candidates, both directions, limits from 1 to 8 minutes, a dispatch delay, candidates'
+ * own off-road legs, with and without a keep filter and times, 1 and 2 threads: the hierarchy's
+ * sets equal cc__sets_build's pair for pair (ids, times, order). */
+static void test_sets_ch_equal(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/roads.geojson", dir);
+    cc_profile *p;
+    assert_int_equal(cc_profile_load(ctx, "ambulance", &p), CC_OK);
+    uint64_t checked = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        tu_random_roads(path, seed * 1000 + 7, 24, 700);
+        cc_graph *g = tu_graph_read(ctx, path);
+        remove(path);
+        uint64_t rs = seed * 31 + 5;
+        const size_t nd = 4000, nc = 150;
+        double *x = malloc((nd + nc) * sizeof(double)), *y = malloc((nd + nc) * sizeof(double));
+        for (size_t i = 0; i < nd + nc; i++) x[i] = tu_uniform(&rs) * 200.0 * 24, y[i] = tu_uniform(&rs) * 200.0 * 24;
+        cc__snap_index *snap;
+        cc__join *join;
+        uint32_t *off;
+        assert_int_equal(cc__snap_index_build(ctx, g, &snap), CC_OK);
+        assert_int_equal(cc__join_points(ctx, snap, p, x, y, nd + nc, &join, &off), CC_OK);
+        cc__loc_index ix;
+        assert_int_equal(cc__loc_index_build(ctx, g, join, nd, &ix), CC_OK);
+        cc__ch ch;
+        assert_int_equal(cc__ch_build(ctx, g, &ch), CC_OK);
+        uint32_t *keep = malloc(nd * sizeof(uint32_t));
+        for (size_t i = 0; i < nd; i++) keep[i] = (uint32_t)(tu_rand(&rs) % 400000);
+        for (int v = 0; v < 8; v++) {
+            cc__sets_opts o = {.dir = v & 1 ? CC_REVERSE : CC_FORWARD,
+                               .limit_ms = 60000u * (1 + (uint32_t)(tu_rand(&rs) % 8)),
+                               .delay_ms = v & 2 ? 45000 : 0,
+                               .keep_lt = v & 4 ? keep : NULL,
+                               .store_times = !(v & 4),
+                               .method = CC__SETS_DIJKSTRA};
+            cc_ctx_set_threads(ctx, 1 + v % 2);
+            cc__sets A, B;
+            assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &A), CC_OK);
+            assert_int_equal(cc__sets_build_ch(ctx, &ch, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, v >= 4, &B), CC_OK);
+            if (v < 4) assert_int_equal(A.settled, B.settled); /* without a selection: the nodes within the limit */
+            if (v == 1) { /* and through cc__sets_build's switch */
+                cc__sets C;
+                o.method = CC__SETS_CH;
+                assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &C), CC_OK);
+                assert_int_equal(cc__sets_digest(&A), cc__sets_digest(&C));
+                assert_int_equal(A.settled, C.settled);
+                cc__sets_free(&C);
+            }
+            assert_int_equal(A.n_cand, B.n_cand);
+            assert_memory_equal(A.first, B.first, (nc + 1) * sizeof(uint64_t));
+            uint64_t total = A.first[nc];
+            assert_true(total > 0);
+            if (total) assert_memory_equal(A.dem, B.dem, total * sizeof(uint32_t));
+            assert_true(!A.t_ms == !B.t_ms);
+            if (A.t_ms && total) assert_memory_equal(A.t_ms, B.t_ms, total * sizeof(uint32_t));
+            assert_int_equal(cc__sets_digest(&A), cc__sets_digest(&B));
+            checked += total;
+            cc__sets_free(&A);
+            cc__sets_free(&B);
+        }
+        cc_ctx_set_threads(ctx, 1);
+        free(keep);
+        cc__ch_free(&ch);
+        cc__loc_index_free(&ix);
+        free(join);
+        free(off);
+        cc__snap_index_destroy(snap);
+        free(x);
+        free(y);
+        cc_graph_destroy(g);
+    }
+    assert_true(checked > 10000); /* the sets are not trivially empty */
+    rmdir(dir);
+    cc_profile_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ch_vs_reference),
+        cmocka_unit_test(test_ch_vs_cc_search),
+        cmocka_unit_test(test_sets_ch_equal),
+    };
+    return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
+}
