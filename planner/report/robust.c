@@ -26,8 +26,8 @@
 static const cc__robust_measure measures[] = {
     {"mclp", "covered", "persons", "覆盖人口", "people covered", "人", "people", 1, 0, true, NULL, NULL},
     {"lscp", "covered", "persons", "覆盖人口", "people covered", "人", "people", 1, 0, true, "个新址", "sites"},
-    {"pmedian", "mean_time", "s", "人口加权平均就医时间", "population-weighted mean travel time", "分钟", "minutes", 1.0 / 60, 1, false, NULL, NULL},
-    {"pcenter", "worst_time", "s", "最长就医时间", "longest travel time", "分钟", "minutes", 1.0 / 60, 1, false, NULL, NULL},
+    {"pmedian", "mean_time", "s", "人口加权平均就医时间", "population-weighted mean travel time", "分钟", "minutes", 1.0 / 60, 2, false, NULL, NULL},
+    {"pcenter", "worst_time", "s", "最长就医时间", "longest travel time", "分钟", "minutes", 1.0 / 60, 2, false, NULL, NULL},
 };
 /* LSCP's chart and regret table: the covered share of each variant, in per cent */
 static const cc__robust_measure share_measure = {"lscp", "covered_share", "share", "覆盖比例", "covered share", "%", "%", 100, 1, true, NULL, NULL};
@@ -212,8 +212,7 @@ static const char *label_of(const cc__robust_measure *m, const char *lang) { ret
 static const char *with_unit(const cc__robust_measure *m, double v, const char *lang, char *buf, size_t n)
 {
     char b[48];
-    bool zh = !strcmp(lang, "zh");
-    snprintf(buf, n, "%s%s%s", cc__robust_fmt(m, v, b, sizeof(b)), zh ? " " : " ", unit_of(m, lang));
+    snprintf(buf, n, "%s %s", cc__robust_fmt(m, v, b, sizeof(b)), unit_of(m, lang));
     return buf;
 }
 
