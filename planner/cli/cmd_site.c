@@ -84,7 +84,7 @@ static void help(void)
            "                         smallest worst loss against each variant's own optimum; expected: weighted mean\n"
            "                         (weights from the batch's robust: section; not pcenter)\n"
            "  --regret R             min_max_regret: absolute (default, persons or seconds) or relative (share of the\n"
-           "                         optimum; not pcenter)\n\n"
+           "                         optimum)\n\n"
            CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
@@ -293,7 +293,8 @@ static void robust_outputs(const char *out, const cc_batch *b, size_t n)
         snprintf(path, sizeof(path), "%s/%s/summary.json", out, v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base");
         folders += access(path, F_OK) == 0;
     }
-    if (folders) printf(", and %s/<variant>/ for %zu of the %zu variants (the robust set evaluated there: sites, summary, map, report)", out, folders, n);
+    if (folders == n) printf(", and one folder per variant, %s/<variant>/ (the robust set evaluated there: sites, summary, map, report)", out);
+    else if (folders) printf(", and %s/<variant>/ for %zu of the %zu variants", out, folders, n);
     printf("\n");
 }
 

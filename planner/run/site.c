@@ -2178,8 +2178,6 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
                                            "the objective expected (a weighted mean of worst times) is not supported");
-    if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_MIN_MAX_REGRET && o->relative_regret)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds), not parameter regret relative");
     for (size_t v = 0; v < o->n_variants && o->variants; v++)
         if (o->variants[v].offroad.model == CC_OFFROAD_FRICTION)
             return cc__fail(ctx, CC_ERR_PARAM, "Robust siting does not support parameter offroad friction yet");
