@@ -587,10 +587,11 @@ static void sec_chart(GString *g, const rb_data *r, const char *lang)
                                XP(rv[v]), y);
         cc__xml_esc(g, tr_rb(lang, "leg_robust"));
         g_string_append_printf(g, ": %s</title></circle>\n", cc__robust_fmt(m, rv[v], b, sizeof(b)));
-        /* the regret at the end of the row: "−1,234" fewer people, "+2.5" more minutes */
-        double rg = cc__robust_regret(m, ov[v], rv[v]);
+        /* at the end of the row the robust set minus the own best, signed: "−1,234" people fewer,
+         * "+2.50" minutes longer (the regret), or the other way when the robust set does better */
+        double diff = rv[v] - ov[v];
         g_string_append_printf(g, "<text class=\"regret\" x=\"%.0f\" y=\"%.1f\" fill=\"#b2182b\">%s%s</text>\n", lw + bw + 8, y + 4,
-                               m->higher_better ? "−" : "+", cc__robust_fmt(m, rg, b, sizeof(b)));
+                               diff < 0 ? "−" : "+", cc__robust_fmt(m, fabs(diff), b, sizeof(b)));
     }
 #undef XP
     double ly = ya + 56;
@@ -602,8 +603,8 @@ static void sec_chart(GString *g, const rb_data *r, const char *lang)
     cc__xml_esc(g, tr_rb(lang, "leg_own"));
     g_string_append_printf(g, "</text>\n<text x=\"%.0f\" y=\"%.0f\" fill=\"#b2182b\">", lw + 430, ly + 4);
     GString *rl = g_string_new("");
-    if (!strcmp(lang, "zh")) g_string_append_printf(rl, "红线/数字：%s（%s）", r->lscp ? "覆盖比例之差" : "遗憾值", unit_of(m, lang));
-    else g_string_append_printf(rl, "red line / figure: %s (%s)", r->lscp ? "difference in share" : "regret", unit_of(m, lang));
+    if (!strcmp(lang, "zh")) g_string_append_printf(rl, "红线/数字：稳健方案减单独规划最优（%s）", unit_of(m, lang));
+    else g_string_append_printf(rl, "red line / figure: robust set minus its own best (%s)", unit_of(m, lang));
     cc__xml_esc(g, rl->str);
     g_string_free(rl, TRUE);
     g_string_append(g, "</text>\n</svg>\n");

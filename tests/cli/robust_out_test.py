@@ -110,6 +110,15 @@ def check_common(text, s, lang):
     check(maps == names, f"{lang}: maps {maps}")
 
 
+def signed(model, d):
+    """The chart's figure at the end of a row: robust minus own, "+" or "−" then the shown magnitude."""
+    return ("−" if d < 0 else "+") + shown(model, abs(d))
+
+
+def chart_diffs(svg):
+    return [text_of(t) for t in re.findall(r'<text class="regret"[^>]*>(.*?)</text>', svg, re.S)]
+
+
 def chart_dots(text, lang, names):
     """The chart's robust dots and own rings: {kind: [(variant, value, cx)]}, in variant order; x grows with the value."""
     svg = re.search(r'<svg class="chart".*?</svg>', text, re.S)
@@ -191,9 +200,7 @@ def check_report(out, s, lang):
         check(all(abs(d[1] - v[field]) < 1e-3 for d, v in zip(dots[k], V)), f"{lang}: chart {k} figures differ from summary.json")
     axis = re.search(r'<text class="axis"[^>]*>(.*?)</text>', svg, re.S)
     check(axis and UNIT_WORD[lang][unit] in axis.group(1), f"{lang}: the chart's axis does not carry the unit {UNIT_WORD[lang][unit]}")
-    sign = "−" if higher else "+"
-    figs = [text_of(t) for t in re.findall(r'<text class="regret"[^>]*>(.*?)</text>', svg, re.S)]
-    check(figs == [sign + shown(model, regret_of(model, v[own], v[rob])) for v in V], f"{lang}: chart regret figures {figs}")
+    check(chart_diffs(svg) == [signed(model, v[rob] - v[own]) for v in V], f"{lang}: chart figures {chart_diffs(svg)}")
     return text
 
 
@@ -243,6 +250,9 @@ def check_report_lscp(out, s, lang):
         check(abs(d[1] - v["covered_by_own_answers_persons"][i] / v["total_persons"]) < 1e-5, f"{lang}: chart own share {d}")
     axis = re.search(r'<text class="axis"[^>]*>(.*?)</text>', svg, re.S)
     check(axis and "%" in axis.group(1), f"{lang}: the chart's axis lacks its unit")
+    sh = [(v["covered_robust_persons"] / v["total_persons"], v["covered_by_own_answers_persons"][i] / v["total_persons"]) for i, v in enumerate(V)]
+    want = [("−" if r - o < 0 else "+") + "%.1f" % (abs(r - o) * 100) for r, o in sh]
+    check(chart_diffs(svg) == want, f"{lang}: chart figures {chart_diffs(svg)} != {want}")
     return text
 
 
