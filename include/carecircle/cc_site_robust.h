@@ -139,7 +139,9 @@ typedef struct cc_site_robust_opts {
 
 /** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
- *  (staged). Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
+ *  (staged), with (every model, @since 0.7) the study's report_<lang>.html and one folder per
+ *  variant where the robust set is evaluated afresh (CC_ERR_INTERNAL when that disagrees with the
+ *  solver's coverage or time) and drawn on the variant's map. Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
  *  pmedian and pcenter, with the per-area limits (max_per_area, min_per_area over the base's
  *  admin areas) and the emergency-station mode; the others are refused with a message.
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */

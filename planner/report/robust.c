@@ -386,7 +386,7 @@ static void sec_variants(GString *g, const rb_data *r, const char *lang)
         snprintf(h, sizeof(h), zh ? "稳健方案%s" : "Robust set: %s", label_of(m, lang));
         th_unit(g, h, u, lang);
         th_unit(g, zh ? "稳健方案覆盖比例" : "Robust set: covered share", "%", lang);
-        th_unit(g, tr_rb(lang, "own_sites"), m->objective_unit_zh && zh ? m->objective_unit_zh : m->objective_unit_en, lang);
+        th_unit(g, tr_rb(lang, "own_sites"), zh ? m->objective_unit_zh : m->objective_unit_en, lang);
         th_unit(g, tr_rb(lang, "own_sites_bound"), zh ? m->objective_unit_zh : m->objective_unit_en, lang);
         th_unit(g, tr_rb(lang, "extra_sites"), zh ? m->objective_unit_zh : m->objective_unit_en, lang);
     } else {

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """What users see of robust siting (issue 18): `carecircle site --scenarios` writes report_zh.html and
-report_en.html whose every figure equals summary.json (and regret.csv), and one folder per variant
-whose maps show the robust sites where they are, the variant's own best sites apart from them, and
-its closed roads; the variant's QGIS project draws.
+report_en.html whose every figure equals summary.json (and regret.csv), in the model's unit (people
+for mclp and lscp, minutes of mean or worst time for pmedian and pcenter, lower better: the regret is
+robust minus own there), and one folder per variant whose maps show the robust sites where they are,
+the variant's own best sites apart from them, and its closed roads; the variant's QGIS project draws.
 
 Usage: robust_out_test.py CASE  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fail, 77 skip.
 """
