@@ -24,9 +24,13 @@
  *  - CC_SITE_PMEDIAN: max_min minimises max_v val_v(S) (minimax); min_max_regret minimises
  *    max_v (val_v(S) - opt_v) (or / opt_v); expected minimises sum_v w_v val_v(S), a p-median
  *    over the union with the populations of v scaled by w_v / (population of v).
- *  - CC_SITE_PCENTER: max_min and absolute min_max_regret are a p-centre over the union of the
- *    variants' demand (with each variant's times shifted by max_u opt_u - opt_v for the regret),
- *    solved with its bound by cc_site_solve; expected and relative regret are refused.
+ *  - CC_SITE_PCENTER: max_min and min_max_regret are a p-centre over the union of the variants'
+ *    demand, solved with its bound by cc_site_solve: for the absolute regret each variant's times
+ *    shifted by max_u opt_u - opt_v; for the relative regret (@since 0.7) every time t of variant v
+ *    replaced by its rank among all t / opt_v (the p-centre depends on the order of the times
+ *    only, so the union's optimum is the relative regret's, and its bound maps back to a value).
+ *    expected is refused: a weighted sum of the variants' worst times is no p-centre over any
+ *    union (it needs one worst time per variant, a different integer programme).
  *  - CC_SITE_LSCP (@since 0.6, max_min only): the fewest new sites S with cov_v(S) >= target x
  *    total_v in every variant. p rises from the smallest allowed; at each p a robust MCLP max_min
  *    on cov_v(S) - need_v (need_v = target x total_v less cc_site_solve's tolerance) is solved with
@@ -135,7 +139,9 @@ typedef struct cc_site_robust_opts {
 
 /** Robust siting end to end: per-variant coverage sets over one candidate set, the robust
  *  solve, and sites.gpkg (layer robust_sites), summary.json and regret.csv in site.out_dir
- *  (staged). Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
+ *  (staged), with (every model, @since 0.7) the study's report_<lang>.html and one folder per
+ *  variant where the robust set is evaluated afresh (CC_ERR_INTERNAL when that disagrees with the
+ *  solver's coverage or time) and drawn on the variant's map. Models mclp, lscp (max_min only; regret.csv holds covered shares, @since 0.6),
  *  pmedian and pcenter, with the per-area limits (max_per_area, min_per_area over the base's
  *  admin areas) and the emergency-station mode; the others are refused with a message.
  *  @param out the solution (may be NULL); free with cc_robust_solution_destroy() @since 0.2 */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #ifdef CC_WITH_MPI
@@ -83,7 +84,7 @@ static void help(void)
            "                         smallest worst loss against each variant's own optimum; expected: weighted mean\n"
            "                         (weights from the batch's robust: section; not pcenter)\n"
            "  --regret R             min_max_regret: absolute (default, persons or seconds) or relative (share of the\n"
-           "                         optimum; not pcenter)\n\n"
+           "                         optimum)\n\n"
            CLI_OFFROAD_HELP
            "Run:\n"
            "  --out DIR              output folder; replaced only when the run completes\n"
@@ -283,6 +284,27 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
 }
 
 /* `--scenarios batch.yaml`: one set of sites for every variant of the batch (issue 18). */
+/* The closing "outputs:" line of a robust run: the files it wrote (the reports only when they are
+ * there: --no-maps, one language) and the variants' folders that are there. */
+static void robust_outputs(const char *out, const cc_batch *b, size_t n)
+{
+    printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv", out, out, out);
+    static const char *const rep[] = {"report_zh.html", "report_en.html"};
+    char path[4300];
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(path, sizeof(path), "%s/%s", out, rep[k]);
+        if (access(path, F_OK) == 0) printf(" %s", path);
+    }
+    size_t folders = 0;
+    for (size_t v = 0; v < n; v++) {
+        snprintf(path, sizeof(path), "%s/%s/summary.json", out, v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base");
+        folders += access(path, F_OK) == 0;
+    }
+    if (folders == n) printf(", and one folder per variant, %s/<variant>/ (the robust set evaluated there: sites, summary, map, report)", out);
+    else if (folders) printf(", and %s/<variant>/ for %zu of the %zu variants", out, folders, n);
+    printf("\n");
+}
+
 static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, int objective, int regret)
 {
     if (o->in.roads || o->in.population || o->in.facilities) {
@@ -322,7 +344,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
                    R->total[v] > 0 ? R->cov[v] / R->total[v] : 0, R->opt[v], R->opt_bound[v], R->regret[v]);
         printf("sites %u, lower bound %.6g (%s), gap %.4g%%%s\n", R->n_sites, R->bound, R->bound_method, 100 * R->gap,
                R->proven_optimal ? ": proven minimal" : "");
-        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv (covered shares)\n", o->out_dir, o->out_dir, o->out_dir);
+        robust_outputs(o->out_dir, b, R->n_variants);
     } else if (R) { /* MPI: rank 0 only */
         bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET, tm = R->model != CC_SITE_MCLP;
         printf("carecircle site --scenarios: %s %s%s over %zu variants, %u sites\n", cc_site_model_name(R->model), cc_robust_objective_name(R->objective),
@@ -334,8 +356,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
                    R->opt[v], tm, R->opt_bound[v], tm, cc_site_robust_regret(R, v, R->cov[v]));
         printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg || tm ? "lower" : "upper",
                R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
-        printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv %s/report_<lang>.html, one folder per variant (map, report)\n", o->out_dir,
-               o->out_dir, o->out_dir, o->out_dir);
+        robust_outputs(o->out_dir, b, R->n_variants);
     }
     cc_robust_solution_destroy(R);
     cc_batch_destroy(b);

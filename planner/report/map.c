@@ -585,7 +585,8 @@ static void draw_sites(mapctx *m)
 }
 
 /* Robust siting, a variant's map: the sites this variant would get on its own, blue rings numbered
- * O1, O2, ... drawn over the stars (a ring around a star: the robust set has that site too). */
+ * O1, O2, ..., drawn under the stars (a ring around a star: the robust set has that site too; an own
+ * site next to a robust one never cuts its star). */
 static void own_ring(cairo_t *cr, double x, double y, double R)
 {
     cairo_new_path(cr);
@@ -628,8 +629,8 @@ static void draw_frame_content(mapctx *m)
     draw_facilities(m);
     label_facilities(m, bx);
     free(bx);
+    draw_own_sites(m); /* under the stars */
     draw_sites(m);
-    draw_own_sites(m);
     scale_bar(m);
     north_arrow(m);
     cairo_restore(cr);

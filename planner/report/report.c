@@ -209,7 +209,9 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
     if (s && !strcmp(s, "mexclp")) d->gain_label = "gain_expected";
     if (s && !strcmp(s, "dsm")) d->gain_label = "gain_twice";
     /* the time models rank sites by the mean time they save, not by people (the gain column held dashes) */
-    d->gain_minutes = s && (!strcmp(s, "pmedian") || !strcmp(s, "pcenter") || !strcmp(s, "cpmedian"));
+    /* (a robust study's variant names its model "pmedian (robust set)": the first word counts) */
+    size_t mw = s ? strcspn(s, " ") : 0;
+    d->gain_minutes = s && ((mw == 7 && !strncmp(s, "pmedian", 7)) || (mw == 7 && !strncmp(s, "pcenter", 7)) || !strcmp(s, "cpmedian"));
     if (d->gain_minutes) d->gain_label = "gain_minutes";
     if (s && !strcmp(s, "cmclp")) {
         json_object *capj = NULL;

@@ -175,6 +175,31 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
  * and its chart, and each variant's map (<variant>/map_<lang>.png). */
 cc_status cc__html_robust(cc_ctx *ctx, const char *dir, const char *out, json_object *summary, const cc_report_opts *o, const char *lang);
 
+/* What the figures of a robust siting study measure (robust.c), one descriptor per model: the value
+ * of an answer in a variant (persons covered; p-median's population-weighted mean time and
+ * p-centre's worst time, seconds in summary.json, shown in minutes), its direction and how it is
+ * shown. summary.json and regret.csv name it <what>_..._<unit> (covered_robust_persons,
+ * mean_time_robust_s, regret_s). The regret is always "how much worse than the variant's own best":
+ * own - value when higher is better, value - own when lower is. LSCP's answers are valued by their
+ * coverage too; its objective is a count of sites (objective_unit_*). */
+typedef struct cc__robust_measure {
+    const char *model;               /* cc_site_model_name() */
+    const char *what, *unit;         /* key stem and unit in summary.json / regret.csv */
+    const char *label_zh, *label_en; /* the value in words ("覆盖人口", "people covered") */
+    const char *unit_zh, *unit_en;   /* the unit shown ("人", "people"; "分钟", "minutes") */
+    double scale;                    /* shown = stored x scale (seconds -> minutes: 1/60) */
+    int decimals;                    /* shown decimals; 0: whole numbers with thousands separators */
+    bool higher_better;
+    const char *objective_unit_zh, *objective_unit_en; /* LSCP: the objective counts sites; else NULL */
+} cc__robust_measure;
+
+/* The descriptor of model @p model ("mclp", "lscp", "pmedian", "pcenter"), NULL for another. */
+const cc__robust_measure *cc__robust_measure_of(const char *model);
+/* @p v (summary.json's unit) as shown: "1,234" or "23.4"; "–" for NaN. */
+const char *cc__robust_fmt(const cc__robust_measure *m, double v, char *buf, size_t n);
+/* How much worse @p value is than @p own (summary.json's unit). */
+double cc__robust_regret(const cc__robust_measure *m, double own, double value);
+
 /* Pieces of the HTML reports shared with robust.c (html.c). */
 void cc__html_head(GString *g, const char *lang, const char *title);
 void cc__html_th(GString *g, const char *s, bool left);

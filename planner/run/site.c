@@ -1826,6 +1826,7 @@ out:
 
 #include <json-c/json.h>
 #include "carecircle/cc_site_robust.h"
+#include "../report/report_internal.h"
 
 typedef struct rob_var {
     run r;
@@ -1903,6 +1904,54 @@ static const char *robust_site_name(const run *b, const cc_robust_solution *R, u
     return b->cand.name[R->sites[k]];
 }
 
+/* summary.json of every robust model: the objective, the model, the parameters, the solution with
+ * its bound and the robust sites (named as in the base's folder); the variants are the caller's. */
+static json_object *robust_summary(const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R)
+{
+    const cc__cands *c = &b->cand;
+    bool lscp = R->model == CC_SITE_LSCP, tmod = R->model == CC_SITE_PMEDIAN || R->model == CC_SITE_PCENTER;
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "objective", json_object_new_string(cc_robust_objective_name(R->objective)));
+    json_object_object_add(j, "model", json_object_new_string(cc_site_model_name(R->model)));
+    if (R->objective == CC_ROBUST_MIN_MAX_REGRET)
+        json_object_object_add(j, "regret", json_object_new_string(R->relative_regret ? "relative" : "absolute"));
+    json_object *par = json_object_new_object();
+    if (lscp) json_object_object_add(par, "target_share", cc__json_num(R->target_share, 6));
+    else json_object_object_add(par, "p", json_object_new_int((int)b->p));
+    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
+    if (tmod) json_object_object_add(par, "radius_minutes", cc__json_num(b->radius_min, 3));
+    if (o->site.max_per_area > 0) json_object_object_add(par, "max_per_area", json_object_new_int(o->site.max_per_area));
+    if (o->site.min_per_area > 0) json_object_object_add(par, "min_per_area", json_object_new_int(o->site.min_per_area));
+    json_object_object_add(par, "emergency", json_object_new_boolean(o->site.emergency));
+    json_object_object_add(j, "parameters", par);
+    json_object *sol = json_object_new_object();
+    if (lscp) json_object_object_add(sol, "sites", json_object_new_int((int)R->n_sites));
+    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
+    if (!lscp) json_object_object_add(sol, "objective_conservative", cc__json_num(R->objective_conservative, 6));
+    json_object_object_add(sol, "bound", isfinite(R->bound) ? cc__json_num(R->bound, 6) : NULL);
+    /* an upper bound for coverage max_min and expected; a lower one for a regret, a time or a count of sites */
+    bool upper = R->model == CC_SITE_MCLP && R->objective != CC_ROBUST_MIN_MAX_REGRET;
+    json_object_object_add(sol, "bound_kind", json_object_new_string(upper ? "upper" : "lower"));
+    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
+    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
+    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
+    if (lscp) json_object_object_add(sol, "feasible", json_object_new_boolean(R->feasible));
+    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
+    json_object_object_add(j, "solution", sol);
+    json_object *sites = json_object_new_array();
+    for (uint32_t k = 0; k < R->n_sites; k++) {
+        uint32_t s = R->sites[k];
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
+        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
+        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
+        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
+        json_object_array_add(sites, e);
+    }
+    json_object_object_add(j, "robust_sites", sites);
+    return j;
+}
+
 /* Robust lscp: regret.csv becomes a table of covered shares (rows: the robust set and each
  * variant's own LSCP answer; per variant the covered persons and share; the sites; whether every
  * variant reaches the target), and summary.json carries the target and per-variant shares. */
@@ -1910,7 +1959,6 @@ static cc_status robust_write_lscp(cc_ctx *ctx, const cc_site_robust_opts *o, co
 {
     char path[4200];
     size_t n = R->n_variants;
-    const cc__cands *c = &b->cand;
     double eps_share = 1e-9;
     FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
@@ -1935,38 +1983,7 @@ static cc_status robust_write_lscp(cc_ctx *ctx, const cc_site_robust_opts *o, co
         fprintf(f, ",%.6f,%s\n", worst, met ? "yes" : "no");
     }
     if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
-    json_object *j = json_object_new_object();
-    json_object_object_add(j, "objective", json_object_new_string("max_min"));
-    json_object_object_add(j, "model", json_object_new_string("lscp"));
-    json_object *par = json_object_new_object();
-    json_object_object_add(par, "target_share", cc__json_num(R->target_share, 6));
-    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
-    if (o->site.max_per_area > 0) json_object_object_add(par, "max_per_area", json_object_new_int(o->site.max_per_area));
-    if (o->site.min_per_area > 0) json_object_object_add(par, "min_per_area", json_object_new_int(o->site.min_per_area));
-    json_object_object_add(par, "emergency", json_object_new_boolean(o->site.emergency));
-    json_object_object_add(j, "parameters", par);
-    json_object *sol = json_object_new_object();
-    json_object_object_add(sol, "sites", json_object_new_int((int)R->n_sites));
-    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
-    json_object_object_add(sol, "bound", isfinite(R->bound) ? cc__json_num(R->bound, 6) : NULL);
-    json_object_object_add(sol, "bound_kind", json_object_new_string("lower"));
-    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
-    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
-    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
-    json_object_object_add(sol, "feasible", json_object_new_boolean(R->feasible));
-    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
-    json_object_object_add(j, "solution", sol);
-    json_object *sites = json_object_new_array();
-    for (uint32_t k = 0; k < R->n_sites; k++) {
-        uint32_t s = R->sites[k];
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
-        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
-        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
-        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
-        json_object_array_add(sites, e);
-    }
-    json_object_object_add(j, "robust_sites", sites);
+    json_object *j = robust_summary(o, b, R);
     json_object *vars = json_object_new_array();
     for (size_t v = 0; v < n; v++) {
         json_object *e = json_object_new_object();
@@ -1982,6 +1999,7 @@ static cc_status robust_write_lscp(cc_ctx *ctx, const cc_site_robust_opts *o, co
         for (size_t a = 0; a < n; a++)
             json_object_array_add(cs, cc__json_num(R->total[v] > 0 ? R->cross[a * n + v] / R->total[v] : 0, 6));
         json_object_object_add(e, "covered_share_by_own_answers", cs);
+        json_object_object_add(e, "covered_by_own_answers_persons", jarr(R->cross + v, n, n, 1));
         json_object_array_add(vars, e);
     }
     json_object_object_add(j, "variants", vars);
@@ -2023,12 +2041,14 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
     if ((st = cc__gpkg_close(ctx, ds, path, st))) return st;
     if (R->model == CC_SITE_LSCP) return robust_write_lscp(ctx, o, b, R, stage);
     /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
-     * coverage and the regret against the variant's own optimum, persons */
+     * value and the regret against the variant's own optimum, in the model's measure (persons
+     * covered; the time models' mean or worst time, seconds, lower is better) */
+    const cc__robust_measure *m = cc__robust_measure_of(cc_site_model_name(R->model));
+    if (!m) return cc__fail(ctx, CC_ERR_INTERNAL, "Robust siting has no measure for model %s", cc_site_model_name(R->model));
     FILE *f = fopen(cc__stage_path(stage, "regret.csv", path, sizeof(path)), "w");
     if (!f) return cc__fail(ctx, CC_ERR_IO, "Unable to create '%s'", path);
-    /* the time models (seconds, lower is better): mean_time (p-median) or worst_time (p-centre) */
-    const bool tmod = R->model != CC_SITE_MCLP;
-    const char *what = R->model == CC_SITE_PMEDIAN ? "mean_time" : R->model == CC_SITE_PCENTER ? "worst_time" : "covered", *unit = tmod ? "s" : "persons";
+    const bool tmod = !m->higher_better;
+    const char *what = m->what, *unit = m->unit;
     fprintf(f, "answer");
     for (size_t v = 0; v < n; v++) fprintf(f, ",%s_%s_%s", what, o->names[v], unit);
     for (size_t v = 0; v < n; v++) fprintf(f, ",regret_%s_%s", o->names[v], unit);
@@ -2053,41 +2073,7 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         else fprintf(f, ",%lld,%lld\n", llround(wc), llround(wr));
     }
     if (fclose(f) != 0) return cc__fail(ctx, CC_ERR_IO, "Unable to write '%s'", path);
-    /* summary.json */
-    json_object *j = json_object_new_object();
-    json_object_object_add(j, "objective", json_object_new_string(cc_robust_objective_name(R->objective)));
-    json_object_object_add(j, "model", json_object_new_string(cc_site_model_name(R->model)));
-    if (R->objective == CC_ROBUST_MIN_MAX_REGRET)
-        json_object_object_add(j, "regret", json_object_new_string(R->relative_regret ? "relative" : "absolute"));
-    json_object *par = json_object_new_object();
-    json_object_object_add(par, "p", json_object_new_int((int)b->p));
-    json_object_object_add(par, "minutes", cc__json_num(b->minutes, 3));
-    if (tmod) json_object_object_add(par, "radius_minutes", cc__json_num(b->radius_min, 3));
-    if (o->site.max_per_area > 0) json_object_object_add(par, "max_per_area", json_object_new_int(o->site.max_per_area));
-    if (o->site.min_per_area > 0) json_object_object_add(par, "min_per_area", json_object_new_int(o->site.min_per_area));
-    json_object_object_add(par, "emergency", json_object_new_boolean(o->site.emergency));
-    json_object_object_add(j, "parameters", par);
-    json_object *sol = json_object_new_object();
-    json_object_object_add(sol, "objective", cc__json_num(R->objective_value, 6));
-    json_object_object_add(sol, "objective_conservative", cc__json_num(R->objective_conservative, 6));
-    json_object_object_add(sol, "bound", cc__json_num(R->bound, 6));
-    json_object_object_add(sol, "bound_kind", json_object_new_string(R->objective == CC_ROBUST_MIN_MAX_REGRET || tmod ? "lower" : "upper"));
-    json_object_object_add(sol, "gap", cc__json_num(R->gap, 9));
-    json_object_object_add(sol, "proven_optimal", json_object_new_boolean(R->proven_optimal));
-    json_object_object_add(sol, "bound_method", json_object_new_string(R->bound_method ? R->bound_method : ""));
-    json_object_object_add(sol, "seconds", cc__json_num(R->t_total_s, 3));
-    json_object_object_add(j, "solution", sol);
-    json_object *sites = json_object_new_array();
-    for (uint32_t k = 0; k < R->n_sites; k++) {
-        uint32_t s = R->sites[k];
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
-        json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
-        json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
-        json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
-        json_object_array_add(sites, e);
-    }
-    json_object_object_add(j, "robust_sites", sites);
+    json_object *j = robust_summary(o, b, R);
     json_object *vars = json_object_new_array();
     for (size_t v = 0; v < n; v++) {
         json_object *e = json_object_new_object();
@@ -2115,9 +2101,12 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
     return st;
 }
 
-/* The robust set as the answer of variant @p v's own siting study: its gains in rank order in this
- * variant, the covered population (the robust solver's), and as bound the variant's own bound
- * (no p sites cover more here). Owned by the variant's result. */
+/* The robust set as the answer of variant @p v's own siting study, in rank order: for the coverage
+ * models its gains (persons newly covered) and covered population, with the variant's own bound
+ * for p sites (no p sites cover more; LSCP: the trivial bound, everybody, as no bound for this
+ * count is known); for the time models its mean or worst time (seconds, the robust solver's), the
+ * gains as person-seconds of the population-weighted mean saved by each rank, and as bound the
+ * variant's own lower bound (no p sites do better there). Owned by the variant's result. */
 static cc_status robust_as_solution(cc_ctx *ctx, const cc_site_instance *in, const cc_robust_solution *R, size_t v, cc_site_solution **out)
 {
     cc__sol *s = calloc(1, sizeof(*s));
@@ -2128,35 +2117,84 @@ static cc_status robust_as_solution(cc_ctx *ctx, const cc_site_instance *in, con
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
     memcpy(s->sites, R->sites, ns * sizeof(uint32_t));
-    double before = cc_site_robust_coverage(in, R->sites, 0), prev = before, total = 0;
+    bool tmod = R->model == CC_SITE_PMEDIAN || R->model == CC_SITE_PCENTER;
+    cc_site_model gm = tmod ? CC_SITE_PMEDIAN : CC_SITE_MCLP; /* what the gains count */
+    double total = 0;
+    for (uint32_t i = 0; i < in->n_demand; i++) total += in->weight[i];
+    double before = cc_site_robust_value(in, gm, R->sites, 0), prev = before;
     for (uint32_t k = 0; k < ns; k++) {
-        double c = cc_site_robust_coverage(in, R->sites, k + 1);
-        s->gain[k] = c - prev;
+        double c = cc_site_robust_value(in, gm, R->sites, k + 1);
+        s->gain[k] = tmod ? (prev - c) * total : c - prev;
         prev = c;
     }
-    for (uint32_t i = 0; i < in->n_demand; i++) total += in->weight[i];
     cc_site_solution *p = &s->pub;
-    p->model = CC_SITE_MCLP;
     p->n_sites = ns;
     p->sites = s->sites;
     p->site_gain = s->gain;
     p->objective = R->cov[v];
-    p->bound = fmax(R->opt_bound[v], R->cov[v]);
-    p->gap = p->bound - p->objective <= 1e-9 * (p->objective + 1) ? 0 : (p->bound - p->objective) / fmax(p->objective - before, 1e-12);
-    p->proven_optimal = p->gap == 0;
-    p->bound_method = "robust: the variant's own bound";
-    p->covered_before = before;
     p->total_weight = total;
-    p->covered_share = total > 0 ? p->objective / total : 0;
     p->feasible = true;
+    if (tmod) {
+        p->model = R->model;
+        p->bound = fmin(R->opt_bound[v], R->cov[v]);
+        p->gap = p->objective - p->bound <= 1e-9 * (p->objective + 1) ? 0 : (p->objective - p->bound) / fmax(p->objective, 1e-12);
+        p->bound_method = "robust: the variant's own bound";
+        p->covered_before = NAN;
+        p->covered_share = NAN;
+        p->p90_s = NAN;
+    } else {
+        p->model = CC_SITE_MCLP;
+        bool lscp = R->model == CC_SITE_LSCP;
+        p->bound = lscp ? total : fmax(R->opt_bound[v], R->cov[v]);
+        p->gap = p->bound - p->objective <= 1e-9 * (p->objective + 1) ? 0 : (p->bound - p->objective) / fmax(p->objective - before, 1e-12);
+        p->bound_method = lscp ? "trivial" : "robust: the variant's own bound";
+        p->covered_before = before;
+        p->covered_share = total > 0 ? p->objective / total : 0;
+    }
+    p->proven_optimal = p->gap == 0;
     *out = p;
+    return CC_OK;
+}
+
+/* The robust set's time in variant @p v from the fresh searches of evaluate() (r->dtime[1]) against
+ * the robust solver's: the population-weighted mean (p-median) or the worst (p-centre, over the
+ * demand some facility or candidate reaches within the radius) of the times capped at the radius,
+ * over the people with road access. Disagreement is an internal error (exit 70). */
+static cc_status robust_check_time(run *r, const cc_site_instance *in, const cc_robust_solution *R, size_t v, cc_site_result *res)
+{
+    size_t nd = r->reg.dem.n;
+    uint8_t *useful = NULL;
+    if (R->model == CC_SITE_PCENTER) {
+        if (!(useful = cc__calloc_array(nd ? nd : 1, 1))) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+        for (uint64_t k = 0; k < in->first[in->n_candidates]; k++)
+            if (in->time_ms[k] < in->base_time_ms[in->demand[k]]) useful[in->demand[k]] = 1;
+    }
+    double sum = 0, wsum = 0, at_radius = 0;
+    uint32_t worst = 0;
+    for (size_t i = 0; i < nd; i++) {
+        double w = in->weight[i];
+        if (!(w > 0)) continue;
+        uint32_t t = r->dtime[1][i] < r->R_ms ? r->dtime[1][i] : r->R_ms;
+        sum += w * (double)t;
+        wsum += w;
+        if (t >= r->R_ms) at_radius += w;
+        bool left_out = useful && r->R_ms && in->base_time_ms[i] >= r->R_ms && !useful[i];
+        if (!left_out && t > worst) worst = t;
+    }
+    free(useful);
+    double fresh = R->model == CC_SITE_PMEDIAN ? (wsum > 0 ? sum / wsum / 1000.0 : 0) : worst / 1000.0;
+    ((result_impl *)res)->sol->unreachable_weight = at_radius;
+    if (fabs(fresh - R->cov[v]) > 1e-6 * fmax(1.0, fresh))
+        return cc__fail(r->ctx, CC_ERR_INTERNAL, "The robust solver's %s %.3f s in variant %zu differs from the evaluation %.3f s",
+                        R->model == CC_SITE_PMEDIAN ? "mean time" : "worst time", R->cov[v], v + 1, fresh);
     return CC_OK;
 }
 
 /* Folder <name>/ of variant @p v: the robust set evaluated afresh in this variant (as a siting run's
  * outputs: sites.gpkg with the variant's own optimum as layer own_optimum_sites, summary.json,
  * coverage_curve.csv) and its deliverables (map, report, project) with the variant's roads, closed
- * ones included. The fresh evaluation must agree with the robust solver's coverage (exit 70). */
+ * ones included. The fresh evaluation must agree with the robust solver's coverage or time, for
+ * every model (exit 70). */
 static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_var *V, const cc_site_instance *in,
                                  const cc_robust_solution *R, size_t v, cc__stage *stage)
 {
@@ -2174,12 +2212,13 @@ static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_
     res->candidates_dropped_excluded = sr->candidates_dropped_excluded, res->candidates_dropped_offroad = sr->candidates_dropped_offroad;
     res->fixed_facilities = sr->fixed_facilities, res->pairs = sr->pairs, res->sets_bytes = sr->sets_bytes;
     res->bytes_per_pair = sr->bytes_per_pair, res->settled_nodes = sr->settled_nodes;
-    if ((st = evaluate(r, res)) || (st = make_curve(r, res))) return st;
-    res->model = CC_SITE_MCLP;
+    bool tmod = R->model == CC_SITE_PMEDIAN || R->model == CC_SITE_PCENTER;
+    if ((st = evaluate(r, res)) || (tmod && (st = robust_check_time(r, in, R, v, res))) || (st = make_curve(r, res))) return st;
+    res->model = tmod ? R->model : CC_SITE_MCLP;
     res->minutes = r->minutes;
-    res->radius_minutes = NAN;
+    res->radius_minutes = tmod ? r->radius_min : NAN;
     res->dispatch_minutes = r->dispatch_min;
-    res->p = r->p;
+    res->p = R->n_sites;
     snprintf(r->res->crs_name, sizeof(r->res->crs_name), "%s", r->reg.roads->crs_name);
     snprintf(r->res->profile_name, sizeof(r->res->profile_name), "%s", cc_profile_get_name(r->reg.profile));
     res->crs_name = r->res->crs_name;
@@ -2190,19 +2229,24 @@ static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_
         res->points_moved = r->offres.points_moved;
         res->moved_max_m = r->offres.moved_max_m;
     }
-    cc__stage sub;
-    if ((st = cc__stage_sub(ctx, stage, o->names[v], &sub))) return st;
     const cc_site_opts *so = r->o;
     uint8_t *dpass = NULL; /* friction: which demand points stand on a passable cell */
     if (r->fric) {
         if (!(dpass = cc__malloc_array(r->reg.dem.n ? r->reg.dem.n : 1, 1))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
         for (size_t i = 0; i < r->reg.dem.n; i++) dpass[i] = has_access(r, i);
     }
+    cc__stage sub;
+    if ((st = cc__stage_sub(ctx, stage, o->names[v], &sub))) {
+        free(dpass);
+        return st;
+    }
+    char model_name[64]; /* the report reads the model from its first word */
+    snprintf(model_name, sizeof(model_name), "%s (robust set)", R->model == CC_SITE_LSCP ? "lscp" : cc_site_model_name(res->model));
     cc__site_out w = {.ctx = ctx, .o = so, .crs_wkt = r->reg.roads->crs_wkt, .dem = &r->reg.dem, .grid = r->reg.dem.is_raster ? &r->reg.dem : &r->reg.grid,
                       .fac = r->reg.fac, .fixed = r->fixed, .fjoin = r->reg.fjoin, .djoin = r->fric ? NULL : r->reg.djoin, .dpass = dpass, .admin = r->reg.have_admin ? &r->reg.admin : NULL,
                       .roads = r->reg.roads, .profile = r->reg.profile, .cand = &r->cand,
                       .gtime_before = r->reg.dem.is_raster ? r->dtime[0] : r->gtime[0], .gtime_after = r->reg.dem.is_raster ? r->dtime[1] : r->gtime[1],
-                      .dtime_before = r->dtime[0], .dtime_after = r->dtime[1], .T_ms = r->T_ms, .model_name = "mclp (robust set)", .stage = &sub,
+                      .dtime_before = r->dtime[0], .dtime_after = r->dtime[1], .T_ms = r->T_ms, .model_name = model_name, .stage = &sub,
                       .res = res, .own = R->own_sites + R->own_first[v], .n_own = R->own_first[v + 1] - R->own_first[v]};
     st = cc__site_write(&w);
     free(dpass);
@@ -2245,8 +2289,6 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
                                            "the objective expected (a weighted mean of worst times) is not supported");
-    if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_MIN_MAX_REGRET && o->relative_regret)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds), not parameter regret relative");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));
@@ -2282,17 +2324,14 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
         st = cc_site_robust_solve(ctx, in, n, &P, &R);
     }
     CC__FREE_ALL(area, amin, amax);
-    /* the robust set in each variant (folder, map, report) and the study's report: coverage (mclp) only
-     * for now; the time models write the sites, summary.json and regret.csv */
-    bool deliverables = md == CC_SITE_MCLP;
-    if (!st && !deliverables) cc__info(ctx, "Robust %s: no per-variant folders or report yet (mclp only)", cc_site_model_name(md));
-    for (size_t v = 0; v < n && !st && deliverables; v++) {
+    /* the robust set in each variant (folder, map, report), then the study's report: the objective,
+     * the sites, the regret table and its chart, in the model's measure */
+    for (size_t v = 0; v < n && !st; v++) {
         cc__info(ctx, "Robust siting: the robust set in variant %zu of %zu (%s): evaluation, map and report...", v + 1, n, o->names[v]);
         st = robust_variant_outputs(ctx, o, &V[v], &V[0].r.cand, &in[v], R, v, &stage);
     }
     if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage); /* the sites named as in the base's folder */
-    /* the report of the whole study: the objective, the sites, the regret table and its chart */
-    if (!st && deliverables && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
+    if (!st && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
     if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
 out:
     if (staged) cc__stage_abort(&stage);

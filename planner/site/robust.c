@@ -13,8 +13,9 @@
  * The time models minimise. p-median max_min and regret: min max_v g_v(mean_v(S)), g_v affine,
  * with the same greedy and swaps on (maximum, sum), bounds from the variants' own lower bounds,
  * GLPK's strong assignment model (LP, or the integer programme when small or asked) or Lagrangian
- * rounds over union p-medians; expected: one union p-median. p-centre max_min and absolute
- * regret: one union p-centre (regret: each variant's times shifted by max_u opt_u - opt_v), then
+ * rounds over union p-medians; expected: one union p-median. p-centre max_min and regret: one
+ * union p-centre (absolute regret: each variant's times shifted by max_u opt_u - opt_v; relative:
+ * the times ranked by t / opt_v over every variant), then
  * swaps that keep its worst time and lower the other variants'. Per-area limits hold throughout
  * (cc__cons in the heuristics, rows in the GLPK models, the instances' areas in cc_site_solve).
  */
@@ -1040,35 +1041,112 @@ static cc_status solve_tm_expected(cc_ctx *ctx, const cc_site_instance *V, size_
     return st;
 }
 
-/* p-centre max_min and absolute regret: one p-centre over the union of the variants' demand, the
- * times of v shifted by max_u opt_u - opt_v for the regret (whole milliseconds). */
+/* p-centre relative regret: variant v's times as ranks of t / o_v over every variant (o_v its own
+ * answer, ms), so that one p-centre over the union minimises max_v max_i d_vi(S) / o_v exactly (the
+ * p-centre depends on the order of the times only). Each instance of @p T is @p V's with time_ms,
+ * base_time_ms and radius_ms replaced by ranks (1, 2, ...; a variant with o_v = 0, whose relative
+ * regret is 0 whatever is chosen, gets rank 0 throughout); val[r] is the relative time of rank r. */
+typedef struct rk_item {
+    uint32_t t, o;   /* the value t / o */
+    uint32_t *where; /* the slot that gets its rank */
+} rk_item;
+
+static int rk_cmp(const void *pa, const void *pb)
+{
+    const rk_item *a = pa, *b = pb;
+    uint64_t x = (uint64_t)a->t * b->o, y = (uint64_t)b->t * a->o;
+    return x < y ? -1 : x > y;
+}
+
+static cc_status rank_times(cc_ctx *ctx, const cc_site_instance *V, size_t n, const uint32_t *o, cc_site_instance *T, uint32_t **mem, double **val,
+                            uint32_t *max_rank)
+{
+    uint32_t nc = V[0].n_candidates;
+    size_t cnt = 0;
+    for (size_t v = 0; v < n; v++) cnt += V[v].first[nc] + V[v].n_demand + 1;
+    uint32_t *m = calloc(cnt ? cnt : 1, sizeof(uint32_t));
+    rk_item *it = calloc(cnt ? cnt : 1, sizeof(rk_item));
+    double *vl = calloc(cnt + 1, sizeof(double));
+    if (!m || !it || !vl) {
+        free(m), free(it), free(vl);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    size_t k = 0, used = 0;
+    for (size_t v = 0; v < n; v++) {
+        T[v] = V[v];
+        uint32_t *tm = m + used, *bt = tm + V[v].first[nc], *rad = bt + V[v].n_demand;
+        used += V[v].first[nc] + V[v].n_demand + 1;
+        T[v].time_ms = tm, T[v].base_time_ms = bt;
+        if (!o[v]) continue; /* ranks 0 */
+        for (uint64_t e = 0; e < V[v].first[nc]; e++) it[k++] = (rk_item){V[v].time_ms[e], o[v], &tm[e]};
+        for (uint32_t i = 0; i < V[v].n_demand; i++) it[k++] = (rk_item){V[v].base_time_ms[i], o[v], &bt[i]};
+        if (V[v].radius_ms) it[k++] = (rk_item){V[v].radius_ms, o[v], rad};
+    }
+    qsort(it, k, sizeof(rk_item), rk_cmp);
+    uint32_t r = 0;
+    for (size_t q = 0; q < k; q++) {
+        if (q == 0 || rk_cmp(&it[q - 1], &it[q]) != 0) r++, vl[r] = (double)it[q].t / it[q].o;
+        *it[q].where = r;
+    }
+    used = 0;
+    for (size_t v = 0; v < n; v++) {
+        uint32_t *rad = m + used + V[v].first[nc] + V[v].n_demand;
+        used += V[v].first[nc] + V[v].n_demand + 1;
+        T[v].radius_ms = V[v].radius_ms && o[v] ? *rad : 0;
+    }
+    free(it);
+    *mem = m;
+    *val = vl;
+    *max_rank = r;
+    return CC_OK;
+}
+
+/* p-centre max_min and regret: one p-centre over the union of the variants' demand, solved with its
+ * bound; for the absolute regret the times of v shifted by max_u opt_u - opt_v (whole milliseconds),
+ * for the relative regret the times of every variant ranked by t / opt_v (rank_times). */
 static cc_status solve_pcenter(cc_ctx *ctx, const cc_site_instance *V, size_t n, const cc_robust_params *P, const cc_site_params *sp,
                                rb_arrays *W, cc_robust_solution *R)
 {
     double *coef = calloc(n, sizeof(double));
-    uint32_t *shift = calloc(n, sizeof(uint32_t));
-    cc_status st = (!coef || !shift) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
-    uint32_t M = 0;
-    bool regret = P->objective == CC_ROBUST_MIN_MAX_REGRET;
+    uint32_t *shift = calloc(n, sizeof(uint32_t)), *o = calloc(n, sizeof(uint32_t)), *rmem = NULL;
+    cc_site_instance *T = NULL;
+    double *rval = NULL;
+    cc_status st = (!coef || !shift || !o) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    uint32_t M = 0, rmax = 0;
+    bool regret = P->objective == CC_ROBUST_MIN_MAX_REGRET, rel = regret && P->relative_regret;
     for (size_t v = 0; v < n && !st; v++) {
         coef[v] = 1;
-        uint32_t o = (uint32_t)llround(W->opt[v] * 1000.0);
-        if (regret && o > M) M = o;
+        o[v] = (uint32_t)llround(W->opt[v] * 1000.0);
+        if (regret && o[v] > M) M = o[v];
     }
-    for (size_t v = 0; v < n && !st && regret; v++) shift[v] = M - (uint32_t)llround(W->opt[v] * 1000.0);
+    for (size_t v = 0; v < n && !st && regret && !rel; v++) shift[v] = M - o[v];
+    if (!st && rel) {
+        if (!(T = calloc(n, sizeof(cc_site_instance)))) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+        else st = rank_times(ctx, V, n, o, T, &rmem, &rval, &rmax);
+    }
     cc_site_solution *sol = NULL;
-    if (!st && !(st = union_solve(ctx, V, n, coef, regret ? shift : NULL, true, sp, &sol))) {
+    if (!st && !(st = union_solve(ctx, rel ? T : V, n, coef, regret && !rel ? shift : NULL, true, sp, &sol))) {
         memcpy(W->S, sol->sites, sol->n_sites * sizeof(uint32_t));
         R->n_sites = sol->n_sites;
-        double off = regret ? M / 1000.0 : 0;
-        R->objective_value = R->objective_conservative = sol->objective - off;
-        R->bound = fmin(sol->bound - off, R->objective_value);
+        if (rel) {
+            /* the union's bound is a rank (in "seconds": rank / 1000): no answer's worst rank is below
+             * its ceiling, so no answer's relative regret is below that rank's value less 1 */
+            double b = ceil(sol->bound * 1000.0 - 1e-6);
+            R->bound = b >= 1 && b <= (double)rmax ? rval[(size_t)b] - 1 : -1;
+            R->objective_value = R->objective_conservative = INFINITY; /* tm_polish scores the answer */
+        } else {
+            double off = regret ? M / 1000.0 : 0;
+            R->objective_value = R->objective_conservative = sol->objective - off;
+            R->bound = fmin(sol->bound - off, R->objective_value);
+        }
         R->proven_optimal = sol->proven_optimal;
         R->bound_method = "pcenter-union";
         cc_site_solution_destroy(sol);
         st = tm_run(ctx, V, n, P, sp, W, R, true, tm_polish);
+        /* the rank's value t_ms / o_ms and the answer's regret computed in seconds differ by rounding */
+        if (!st && rel && R->proven_optimal) R->bound = R->objective_value;
     }
-    free(coef), free(shift);
+    free(coef), free(shift), free(o), free(T), free(rmem), free(rval);
     return st;
 }
 
@@ -1090,8 +1168,6 @@ static cc_status robust_check(cc_ctx *ctx, const cc_site_instance *V, size_t n, 
         return cc__fail(ctx, CC_ERR_PARAM, "The target share must be above 0 and at most 1, got %g", P->site.target_share);
     if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (max_min) or the worst regret; the objective expected (a weighted mean of worst times) is not supported");
-    if (md == CC_SITE_PCENTER && P->objective == CC_ROBUST_MIN_MAX_REGRET && P->relative_regret)
-        return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter supports the absolute regret only (seconds); relative regret is not supported");
     if (md == CC_SITE_PMEDIAN || md == CC_SITE_PCENTER)
         for (size_t v = 0; v < n; v++)
             if (!V[v].time_ms || !V[v].base_time_ms)
@@ -1335,6 +1411,7 @@ static void robust_regrets(const cc_site_instance *V, size_t n, const cc_robust_
         R->objective_conservative = fmax(worst_hi, R->objective_value);
         double o = R->objective_conservative;
         R->gap = o > 0 ? (o - R->bound) / o : 0;
+        if (R->gap <= 1e-12) R->gap = 0; /* rounding of the same figure computed two ways */
         if (R->gap > 0) R->proven_optimal = false;
     } else if (R->model == CC_SITE_MCLP) {
         double o = R->objective_value;
