@@ -602,7 +602,19 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     bool pooled = false;
     cc_status st;
     double t0 = cc__now(), t;
+    cc__region_pool *own_pool = NULL; /* a run alone with a cache folder: a pool of its own over the disk cache */
+    cc__file_digests *own_digests = NULL;
     if (out) *out = NULL;
+    if (!pool && cc_ctx_get_cache_dir(ctx)) {
+        if (!(own_digests = cc__file_digests_create())) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+        if ((st = cc__region_pool_create(ctx, own_digests, &own_pool)) ||
+            (st = cc__region_pool_set_cache(ctx, own_pool, cc_ctx_get_cache_dir(ctx), false, NULL)))
+            goto out;
+        pool = own_pool;
+    }
     if ((st = check_opts(&r))) goto out;
     /* claim the output folder first: an unwritable folder fails before any work */
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
@@ -673,5 +685,7 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     }
 out:
     run_free(&r);
+    cc__region_pool_destroy(own_pool); /* after the run, which borrows from it */
+    cc__file_digests_destroy(own_digests);
     return st;
 }
