@@ -38,6 +38,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "../access/access_internal.h"
 #include "../graph/roads_internal.h"
@@ -625,12 +626,21 @@ cc_status cc_prepare_region(cc_ctx *ctx, const cc_inputs *in, const char *out, c
     cc_status st;
     if ((st = cc__region_pool_create(ctx, NULL, &pool)) ||
         (st = cc__region_pool_set_cache(ctx, pool, to_file ? "." : out, true, to_file ? out : NULL)) ||
-        (st = cc__region_from_pool(ctx, pool, in, &ro, &r, &used)))
+        (st = cc__region_from_pool(ctx, pool, in, &ro, &r, &used))) {
+        /* the roads and population were fine but the facilities or admin areas were not: the
+         * command failed, and leaves nothing behind */
+        bool read = false;
+        const char *f = pool ? cc__region_pool_cache_file(pool, &read, NULL) : "";
+        if (f[0] && !read) g_unlink(f);
         goto done;
+    }
     if (!used) {
-        st = cc__region_check(ctx, in, &ro);
-        if (!st)
+        /* an input that cannot be hashed: unreadable (reported as a run would) or not a file */
+        st = cc__region_load(ctx, in, &ro, &r);
+        cc__region_free(&r);
+        if (!st) {
             st = cc__fail(ctx, CC_ERR_PARAM, "These inputs cannot be prepared: the roads and population must be files (not a database or a URL)");
+        }
         goto done;
     }
     cc__region_free(&r);
