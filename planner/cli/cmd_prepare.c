@@ -60,7 +60,7 @@ int cmd_prepare(int argc, char **argv)
     size_t bytes = 0;
     cc_status st = cc_prepare_region(env.ctx, &o.in, out, file, sizeof(file), &bytes);
     if (st) rc = cli_fail(&env, st);
-    else printf("carecircle prepare: %s (%.1f MB)\n", file, bytes / 1e6);
+    else printf("carecircle prepare: %s (%.2f MB)\n", file, bytes / 1e6);
     cli_teardown(&env);
     return rc;
 }

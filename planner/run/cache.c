@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,17 @@ struct cc__prep {
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
+/* The pages of the mapping wholly inside [off, off + len) given back (they stay in the page cache
+ * and come back on the next access): the file is read twice, checksums then copies, and would
+ * otherwise count in the process's memory on top of the copies. */
+static void drop(const cc__prep *p, uint64_t off, uint64_t len)
+{
+    if (!p->mapped) return;
+    const uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t a = (off + pg - 1) / pg * pg, b = (off + len) / pg * pg;
+    if (b > a) madvise((void *)(p->base + a), (size_t)(b - a), MADV_DONTNEED);
+}
+
 static const char *check(cc__prep *p, bool verify_sums)
 {
     if (p->len < sizeof(prep_hdr)) return "truncated (shorter than its header)";
@@ -129,6 +141,7 @@ static const char *check(cc__prep *p, bool verify_sums)
         if (s->elem == 0 || s->elem > 4096 || s->offset % 8 || s->offset < table || s->offset > p->len) return "bad section table";
         if (s->count > (p->len - s->offset) / s->elem) return "a section runs past the end of the file";
         if (verify_sums && checksum(p->base + s->offset, (size_t)(s->count * s->elem), 0) != s->sum) return "section checksum mismatch";
+        drop(p, s->offset, s->count * s->elem);
     }
     const prep_sect *m = &p->by_id[S_META];
     if (m->elem != sizeof(prep_meta) || m->count != 1) return "bad meta section";
@@ -138,7 +151,7 @@ static const char *check(cc__prep *p, bool verify_sums)
     return NULL;
 }
 
-cc__prep *cc__prep_from_memory(const void *buf, size_t len, bool verify_sums, char *why, size_t n_why)
+static cc__prep *prep_new(const void *buf, size_t len, bool mapped, bool verify_sums, char *why, size_t n_why)
 {
     cc__prep *p = calloc(1, sizeof(*p));
     if (!p) {
@@ -147,6 +160,7 @@ cc__prep *cc__prep_from_memory(const void *buf, size_t len, bool verify_sums, ch
     }
     p->base = buf;
     p->len = len;
+    p->mapped = mapped;
     const char *e = check(p, verify_sums);
     if (e) {
         snprintf(why, n_why, "%s", e);
@@ -154,6 +168,11 @@ cc__prep *cc__prep_from_memory(const void *buf, size_t len, bool verify_sums, ch
         return NULL;
     }
     return p;
+}
+
+cc__prep *cc__prep_from_memory(const void *buf, size_t len, bool verify_sums, char *why, size_t n_why)
+{
+    return prep_new(buf, len, false, verify_sums, why, n_why);
 }
 
 void cc__prep_close(cc__prep *p)
@@ -195,13 +214,12 @@ cc_status cc__prep_open(cc_ctx *ctx, const char *path, const char *ikey, cc__pre
         return CC_OK;
     }
     char why[200];
-    cc__prep *p = cc__prep_from_memory(map, (size_t)sb.st_size, true, why, sizeof(why));
+    cc__prep *p = prep_new(map, (size_t)sb.st_size, true, true, why, sizeof(why));
     if (!p) {
         munmap(map, (size_t)sb.st_size);
         cc__warn(ctx, "Ignoring the prepared region '%s': %s; computing it afresh", path, why);
         return CC_OK;
     }
-    p->mapped = true;
     if (!(p->path = cc__strdup(path))) {
         cc__prep_close(p);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
@@ -237,6 +255,7 @@ static void *copy(const cc__prep *p, int id, size_t elem, uint64_t count, bool *
     }
     if (count) memcpy(d, p->base + s->offset, (size_t)count * elem);
     else memset(d, 0, elem);
+    drop(p, s->offset, count * elem);
     return d;
 }
 
@@ -423,7 +442,9 @@ const char *cc__prep_topology(const cc__prep *p, const cc__demand *dem, cc__regi
     for (uint32_t a = 0; ok && a < g->n_arcs; a++) ok = g->arc_first[a + 1] - g->arc_first[a] >= 2;
     uint32_t *first = NULL, *seg = NULL;
     size_t ncell = (size_t)m->snap_nx * m->snap_ny;
-    if (ok && (m->snap_nx == 0 || m->snap_ny == 0 || ncell > ((size_t)1 << 32) || !(m->snap_cell > 0))) ok = false;
+    if (ok && (m->snap_nx == 0 || m->snap_ny == 0 || ncell > ((size_t)1 << 32) || !(m->snap_cell > 0) || !isfinite(m->snap_cell) ||
+               !isfinite(m->snap_x0) || !isfinite(m->snap_y0)))
+        ok = false;
     first = copy(p, S_FIRST, 4, ncell + 1, &ok);
     seg = copy(p, S_SEG, 4, m->n_seg, &ok);
     ok = ok && monotone(first, ncell, (uint32_t)m->n_seg);
