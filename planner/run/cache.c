@@ -236,12 +236,13 @@ cc_status cc__prep_open(cc_ctx *ctx, const char *path, const char *ikey, cc__pre
 /* A malloc'ed copy of section @p id holding @p count elements of @p elem bytes (one extra zero
  * element of room when @p count is 0, so that empty arrays are not NULL); *ok false when the
  * section does not hold that. A section recorded as NULL gives NULL. */
-static void *copy(const cc__prep *p, int id, size_t elem, uint64_t count, bool *ok)
+static void *copy_any(const cc__prep *p, int id, size_t elem, uint64_t count, bool nullable, bool *ok)
 {
     const prep_sect *s = &p->by_id[id];
     if (!*ok) return NULL;
     if (p->meta.null_mask >> id & 1) {
-        if (s->count) *ok = false;
+        /* only an array that may be absent, or one of no elements */
+        if (s->count || (count && !nullable)) *ok = false;
         return NULL;
     }
     if (s->elem != elem || s->count != count) {
@@ -259,6 +260,17 @@ static void *copy(const cc__prep *p, int id, size_t elem, uint64_t count, bool *
     return d;
 }
 
+/* An array that is always there (unless empty), and one that may be absent (NULL). */
+static void *copy(const cc__prep *p, int id, size_t elem, uint64_t count, bool *ok)
+{
+    return copy_any(p, id, elem, count, false, ok);
+}
+
+static void *copy_opt(const cc__prep *p, int id, size_t elem, uint64_t count, bool *ok)
+{
+    return copy_any(p, id, elem, count, true, ok);
+}
+
 /* A NUL-terminated string section (NULL when recorded as NULL). */
 static char *copy_str(const cc__prep *p, int id, bool *ok)
 {
@@ -268,7 +280,7 @@ static char *copy_str(const cc__prep *p, int id, bool *ok)
         *ok = false;
         return NULL;
     }
-    return copy(p, id, 1, s->count, ok);
+    return copy_opt(p, id, 1, s->count, ok);
 }
 
 /* Names: per entry a byte 1 followed by the NUL-terminated name, or a byte 0 (no name). */
@@ -308,7 +320,7 @@ static bool copy_demand(const cc__prep *p, int base, const prep_dem *m, cc__dema
     d->x = copy(p, base + 0, sizeof(double), m->n, &ok);
     d->y = copy(p, base + 1, sizeof(double), m->n, &ok);
     d->pop = copy(p, base + 2, sizeof(double), m->n, &ok);
-    d->cell = copy(p, base + 3, sizeof(int64_t), m->n, &ok);
+    d->cell = copy_opt(p, base + 3, sizeof(int64_t), m->n, &ok);
     d->name = copy_names(p, base + 4, m->n, &ok);
     d->name_zh = copy_names(p, base + 5, m->n, &ok);
     d->grid.wkt = copy_str(p, base + 6, &ok);
@@ -319,6 +331,7 @@ static bool copy_demand(const cc__prep *p, int base, const prep_dem *m, cc__dema
     d->pop_total = m->pop_total;
     d->n_nan = (size_t)m->n_nan;
     d->n_zero = (size_t)m->n_zero;
+    if (ok && d->is_raster && !d->cell && d->n) ok = false;
     if (ok && d->is_raster && d->cell)
         for (size_t i = 0; i < d->n && ok; i++) ok = d->cell[i] >= -1 && d->cell[i] < (int64_t)d->grid.w * d->grid.h;
     if (!ok) cc__demand_free(d);
@@ -364,7 +377,7 @@ const char *cc__prep_inputs(const cc__prep *p, cc_roads **roads, cc__demand *dem
     r->oneway = copy(p, R_ONEWAY, 1, m->n_ways, &ok);
     r->roundabout = copy(p, R_ROUNDABOUT, 1, m->n_ways, &ok);
     r->way_id = copy(p, R_WAY_ID, sizeof(int64_t), m->n_ways, &ok);
-    r->status = copy(p, R_STATUS, 1, m->n_ways, &ok);
+    r->status = copy_opt(p, R_STATUS, 1, m->n_ways, &ok);
     r->crs_wkt = copy_str(p, R_WKT, &ok);
     memcpy(r->crs_name, m->crs_name, sizeof(r->crs_name));
     r->crs_name[sizeof(r->crs_name) - 1] = '\0';
