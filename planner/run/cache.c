@@ -454,8 +454,10 @@ const char *cc__prep_topology(const cc__prep *p, const cc__demand *dem, cc__regi
     for (uint32_t e = 0; ok && e < g->n_edges; e++) ok = g->fwd[e].head < g->n_nodes && g->bwd[e].head < g->n_nodes;
     for (uint32_t a = 0; ok && a < g->n_arcs; a++) ok = g->arc_first[a + 1] - g->arc_first[a] >= 2;
     uint32_t *first = NULL, *seg = NULL;
+    /* the snap grid as cc__snap_index_build makes it: cells of at least 20 m (a query's cell
+     * index then stays in range for any point within the snap distance of the grid) */
     size_t ncell = (size_t)m->snap_nx * m->snap_ny;
-    if (ok && (m->snap_nx == 0 || m->snap_ny == 0 || ncell > ((size_t)1 << 32) || !(m->snap_cell > 0) || !isfinite(m->snap_cell) ||
+    if (ok && (m->snap_nx == 0 || m->snap_ny == 0 || ncell > ((size_t)1 << 32) || !(m->snap_cell >= 20.0) || !isfinite(m->snap_cell) ||
                !isfinite(m->snap_x0) || !isfinite(m->snap_y0)))
         ok = false;
     first = copy(p, S_FIRST, 4, ncell + 1, &ok);
