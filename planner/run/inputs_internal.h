@@ -35,6 +35,8 @@ typedef struct cc__region_opts {
                               * raster the roads may be left out: r->roads is then an empty network
                               * in the working CRS (cc_inputs.crs, else the UTM zone of the raster's
                               * centre) and cc__region_build() leaves r->graph NULL */
+    bool defer_facility_join; /* cc__region_from_pool(): leave r->fjoin NULL when the topology is
+                              * shared (the caller joins the facilities, and warns, in its order) */
     cc_roads *pre_roads;     /* roads and population already read (the prepared-region cache): */
     cc__demand *pre_dem;     /* cc__region_load() takes them over (even when it fails) instead of
                               * reading cc_inputs.roads and .population; no halo, no edits */

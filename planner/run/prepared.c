@@ -273,6 +273,8 @@ static bool put_file(GChecksum *c, const char *path, cc__file_digests *cache)
 {
     if (!path) return true;
     if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
+    struct stat sb; /* a pipe or a device would be consumed by hashing it: only regular files */
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
     put_str(c, "file", path);
     cc_ctx quiet = {0}; /* a file that cannot be read here is reported by the load */
     return cc__hash_input_files(&quiet, c, path, cache) == CC_OK;
@@ -588,7 +590,7 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     const double kmh = cc_profile_get_offroad_speed_kmh(r->profile);
     if ((st = off_legs(ctx, r->djoin, r->dem.n, kmh, &r->doff))) goto fail;
     if (!r->dem.is_raster && (st = off_legs(ctx, r->gjoin, r->grid.n, kmh, &r->goff))) goto fail;
-    if (r->fac) {
+    if (r->fac && !o->defer_facility_join) {
         if ((st = cc__join_points(ctx, r->snap, r->profile, r->fac->x, r->fac->y, r->fac->n, &r->fjoin, &r->foff))) goto fail;
         if ((st = cc__region_check_facilities(ctx, o, r))) goto fail;
     }
