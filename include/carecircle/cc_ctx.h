@@ -83,6 +83,15 @@ CC_API void cc_ctx_set_command(cc_ctx *ctx, const char *command);
 /** The command recorded with cc_ctx_set_command() ("" when none). Thread-safe with one ctx per thread. @since 0.5 */
 CC_API const char *cc_ctx_get_command(const cc_ctx *ctx);
 
+/** Keep prepared regions (README "Prepared regions and the cache") in folder @p dir: coverage
+ *  runs, scenario runs and batches look there for a region prepared from the same roads and
+ *  population (content-hashed) before reading and building it, and write what they compute
+ *  there. NULL or "": no disk cache (the default of the library). Not thread-safe for one ctx:
+ *  set it before the ctx is used. @since 0.7 */
+CC_API void cc_ctx_set_cache_dir(cc_ctx *ctx, const char *dir);
+/** The folder set with cc_ctx_set_cache_dir(), or NULL. @since 0.7 */
+CC_API const char *cc_ctx_get_cache_dir(const cc_ctx *ctx);
+
 /** Whether @p dir may receive outputs (checked again by every run; call it to refuse before any
  *  work): a new folder, an empty one, or one carecircle wrote (marker file .carecircle); never "/",
  *  the working or home folder or a folder above them; symbolic links are followed.

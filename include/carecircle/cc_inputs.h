@@ -120,6 +120,17 @@ typedef struct cc_inputs {
                                       *   (@since 0.5; moved here from cc_coverage_opts) */
 } cc_inputs;
 
+/** Prepare the region of @p in once for later processes (README "Prepared regions and the
+ *  cache"): read the roads and the population, build the graph, snap and join the population
+ *  (and, for village points, the travel-time grid) and write it all to one file: in folder
+ *  @p out as <key>.ccprep, where runs with that folder as their cache (cc_ctx_set_cache_dir)
+ *  find it, or to the file @p out itself when it ends in ".ccprep". NULL: the context's cache
+ *  folder. Facilities and admin areas, when given, are read and checked as a coverage run
+ *  would, but are not part of the file. The straight off-road model only.
+ *  @p file (may be NULL) receives the path written; @p bytes (may be NULL) its size.
+ *  @return CC_OK, CC_ERR_PARAM, CC_ERR_INPUT, CC_ERR_IO, CC_ERR_NOMEM. @since 0.7 */
+CC_API cc_status cc_prepare_region(cc_ctx *ctx, const cc_inputs *in, const char *out, char *file, size_t n_file, size_t *bytes);
+
 #ifdef __cplusplus
 }
 #endif

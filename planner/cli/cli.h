@@ -70,7 +70,14 @@ int cli_parse_lang(const char *cmd, const char *s, const char **out);
  *         }
  *     }
  */
-enum { CLI_O_THREADS = 1000, CLI_O_QUIET, CLI_O_VERBOSE, CLI_O_HELP, CLI_O_MINUTES, CLI_OPT_EXIT = -2 };
+enum { CLI_O_THREADS = 1000, CLI_O_QUIET, CLI_O_VERBOSE, CLI_O_HELP, CLI_O_MINUTES, CLI_O_CACHE_DIR, CLI_O_NO_CACHE, CLI_OPT_EXIT = -2 };
+/* --cache-dir DIR and --no-cache (coverage, run, batch, prepare): the folder of prepared regions
+ * (README "Prepared regions and the cache"); cli_cmd_setup() hands it to the context. */
+#define CLI_CACHE_LONGOPTS {"cache-dir", 1, 0, CLI_O_CACHE_DIR}, {"no-cache", 0, 0, CLI_O_NO_CACHE}
+#define CLI_CACHE_HELP                                                                                                        \
+    "  --cache-dir DIR        folder of prepared regions (roads, population, graph and snapping saved\n"                     \
+    "                         for later runs; default $XDG_CACHE_HOME/carecircle or ~/.cache/carecircle)\n"                  \
+    "  --no-cache             neither read nor write prepared regions\n"
 #define CLI_LOG_LONGOPTS {"quiet", 0, 0, CLI_O_QUIET}, {"verbose", 0, 0, CLI_O_VERBOSE}, {"help", 0, 0, CLI_O_HELP}
 #define CLI_THREADS_LONGOPT {"threads", 1, 0, CLI_O_THREADS}
 /* --minutes 15,30,60 (coverage, traveltime): into cmd->minutes / cmd->n_minutes */
@@ -82,6 +89,8 @@ typedef struct cli_cmd {
     double minutes[CC_MAX_BANDS];
     size_t n_minutes;   /* --minutes, 0 when not given */
     bool quiet, verbose;
+    const char *cache_dir; /* --cache-dir */
+    bool no_cache;         /* --no-cache */
     int rc;             /* after CLI_OPT_EXIT: the exit code (0 after --help) */
     bool started;
 } cli_cmd;
@@ -119,6 +128,10 @@ int cmd_profiles(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_site(int argc, char **argv);
 int cmd_traveltime(int argc, char **argv);
+int cmd_prepare(int argc, char **argv);
+/* The folder of prepared regions of @p cmd: --cache-dir, else $XDG_CACHE_HOME/carecircle (or
+ * ~/.cache/carecircle); NULL with --no-cache (or no home folder). free() it. */
+char *cli_cache_dir(const cli_cmd *cmd);
 
 
 #ifdef CC_WITH_MPI

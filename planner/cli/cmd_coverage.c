@@ -56,6 +56,7 @@ static void help(void)
            "                         figure, maps and report (default: the highest level present,\n"
            "                         e.g. county_hospital; every tier stays in the tables)\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"
+           CLI_CACHE_HELP
            "  --quiet, --verbose     less or more on stderr\n");
 }
 
@@ -179,7 +180,7 @@ int cmd_coverage(int argc, char **argv)
         {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
         {"station-tiers", 1, 0, O_STATIONS}, {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH},
         {"on-scene-minutes", 1, 0, O_ONSCENE}, {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
-        CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS,
+        CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, CLI_CACHE_LONGOPTS,
         {0, 0, 0, 0}};
     cc_coverage_opts o = {0};
     cc_report_opts rep = {0};

@@ -33,13 +33,14 @@ static void run_help(void)
            "  --lang L           zh, en or zh,en (default: the file's report.lang, else zh)\n"
            "  --check            validate the file and exit (nothing is run or written)\n"
            "  --threads N        0 = all cores (default), -k = all but k\n"
+           CLI_CACHE_HELP
            "  --quiet, --verbose less or more on stderr\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
     static const struct option lo[] = {{"out", 1, 0, R_OUT}, {"lang", 1, 0, R_LANG}, {"check", 0, 0, R_CHECK}, CLI_THREADS_LONGOPT,
-                                       CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
+                                       CLI_LOG_LONGOPTS, CLI_CACHE_LONGOPTS, {0, 0, 0, 0}};
     const char *out = NULL, *lang = NULL;
     bool check = false;
     cli_cmd cmd = {.name = "run", .help = run_help};
@@ -94,6 +95,7 @@ static void batch_help(void)
            "  --lang L           zh, en or zh,en (default: each scenario's report.lang, else zh)\n"
            "  --check            validate the batch file, the base and every variant, and exit\n"
            "  --threads N        cores in all (0 = all, default)\n"
+           CLI_CACHE_HELP
            "  --quiet, --verbose less or more on stderr\n");
 }
 
@@ -183,7 +185,7 @@ int cmd_batch(int argc, char **argv)
 {
     static const struct option lo[] = {{"out", 1, 0, R_OUT},     {"lang", 1, 0, R_LANG},   {"check", 0, 0, R_CHECK}, CLI_THREADS_LONGOPT,
                                        {"jobs", 1, 0, R_JOBS},   {"force", 0, 0, R_FORCE}, CLI_LOG_LONGOPTS,         {"no-reuse", 0, 0, R_NO_REUSE},
-                                       {0, 0, 0, 0}};
+                                       CLI_CACHE_LONGOPTS, {0, 0, 0, 0}};
     const char *out = NULL, *lang = NULL;
     bool check = false, force = false, no_reuse = false;
     cli_cmd cmd = {.name = "batch", .help = batch_help};

@@ -386,6 +386,14 @@ int cli_getopt(cli_cmd *cmd, int argc, char **argv, const char *shortopts, const
         case CLI_O_MINUTES:
             if ((cmd->rc = cli_parse_minutes(cmd->name, optarg, cmd->minutes, &cmd->n_minutes))) return CLI_OPT_EXIT;
             break;
+        case CLI_O_CACHE_DIR:
+            if (!*optarg) {
+                cmd->rc = cli_usage_error(cmd->name, "--cache-dir needs a folder");
+                return CLI_OPT_EXIT;
+            }
+            cmd->cache_dir = optarg;
+            break;
+        case CLI_O_NO_CACHE: cmd->no_cache = true; break;
         case CLI_O_QUIET: cmd->quiet = true; break;
         case CLI_O_VERBOSE: cmd->verbose = true; break;
         case 'h':
@@ -416,10 +424,28 @@ int cli_require(const cli_cmd *cmd, const char *missing)
     return cli_usage_error(cmd->name, "%s is required", missing);
 }
 
+char *cli_cache_dir(const cli_cmd *cmd)
+{
+    if (cmd->no_cache) return NULL;
+    if (cmd->cache_dir) return strdup(cmd->cache_dir);
+    /* the XDG base directory rule: $XDG_CACHE_HOME when absolute, else ~/.cache */
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char buf[4096];
+    if (xdg && xdg[0] == '/') snprintf(buf, sizeof(buf), "%s/carecircle", xdg);
+    else if (home && home[0]) snprintf(buf, sizeof(buf), "%s/.cache/carecircle", home);
+    else return NULL;
+    return strdup(buf);
+}
+
 int cli_cmd_setup(const cli_cmd *cmd, cli_env *env, bool flags)
 {
     int rc = cli_setup(env, cmd->quiet, cmd->verbose, cmd->threads);
-    if (!rc) env->flags = flags;
+    if (!rc) {
+        env->flags = flags;
+        char *dir = cli_cache_dir(cmd);
+        cc_ctx_set_cache_dir(env->ctx, dir);
+        free(dir);
+    }
     return rc;
 }
 

@@ -14,6 +14,7 @@ static void usage(FILE *f)
             "             catchments, covered population per tier and admin area\n"
             "  traveltime the travel-time raster of a province or country, in tiles with a halo\n"
             "             (spread over the ranks under mpirun in MPI builds)\n"
+            "  prepare    read roads and population, build the graph and snap once; later runs reuse it\n"
             "  run        run a scenario file (YAML): inputs, speeds, closures, added roads, facility changes\n"
             "  batch      run a base scenario and its variants; comparison table and layer\n"
             "  report     (re)write styles, QGIS project, maps and HTML report of an output folder\n"
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "profiles")) return cmd_profiles(argc - 1, argv + 1);
     if (!strcmp(cmd, "graph")) return cmd_graph(argc - 1, argv + 1);
     if (!strcmp(cmd, "site")) return cmd_site(argc - 1, argv + 1);
+    if (!strcmp(cmd, "prepare")) return cmd_prepare(argc - 1, argv + 1);
     if (!strcmp(cmd, "traveltime")) return cmd_traveltime(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "batch")) return cmd_batch(argc - 1, argv + 1);

@@ -48,6 +48,8 @@ struct cc_ctx {
     const struct cc__sets_dist *sets_dist;
     /* the command that made this context's outputs (recorded in output folder markers) */
     char command[CC__MAX_MSG];
+    /* folder of prepared regions on disk ("" : none; cc_ctx_set_cache_dir) */
+    char cache_dir[4096];
 };
 
 /* Record @p st with a formatted message in ctx (and log it at ERROR level); returns @p st so

@@ -93,6 +93,16 @@ void cc_ctx_set_command(cc_ctx *ctx, const char *command)
         if (*c == '\n' || *c == '\r') *c = ' ';
 }
 
+void cc_ctx_set_cache_dir(cc_ctx *ctx, const char *dir)
+{
+    snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s", dir ? dir : "");
+}
+
+const char *cc_ctx_get_cache_dir(const cc_ctx *ctx)
+{
+    return ctx->cache_dir[0] ? ctx->cache_dir : NULL;
+}
+
 const char *cc_ctx_get_command(const cc_ctx *ctx)
 {
     return ctx->command;

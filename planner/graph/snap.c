@@ -32,6 +32,25 @@ size_t cc__snap_index_bytes(const cc__snap_index *ix)
     return ((size_t)ix->nx * ix->ny + 1) * sizeof(uint32_t) + (size_t)ix->first[(size_t)ix->nx * ix->ny] * sizeof(uint32_t);
 }
 
+cc__snap_parts cc__snap_index_parts(const cc__snap_index *ix)
+{
+    return (cc__snap_parts){.x0 = ix->x0, .y0 = ix->y0, .cell = ix->cell, .nx = ix->nx, .ny = ix->ny, .first = ix->first, .seg = ix->seg};
+}
+
+cc_status cc__snap_index_from_parts(cc_ctx *ctx, const cc_graph *g, double x0, double y0, double cell, uint32_t nx, uint32_t ny,
+                                    uint32_t *first, uint32_t *seg, cc__snap_index **out)
+{
+    cc__snap_index *ix = calloc(1, sizeof(*ix));
+    *out = NULL;
+    if (!ix) {
+        CC__FREE_ALL(first, seg);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    }
+    *ix = (cc__snap_index){.g = g, .x0 = x0, .y0 = y0, .cell = cell, .nx = nx, .ny = ny, .first = first, .seg = seg};
+    *out = ix;
+    return CC_OK;
+}
+
 static inline uint32_t clampi(double v, uint32_t n)
 {
     if (!(v > 0)) return 0;

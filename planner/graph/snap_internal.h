@@ -27,6 +27,18 @@ typedef struct cc__join {
 cc_status cc__snap_index_build(cc_ctx *ctx, const cc_graph *g, cc__snap_index **out);
 void cc__snap_index_destroy(cc__snap_index *ix);
 size_t cc__snap_index_bytes(const cc__snap_index *ix);
+/* The parts of an index (for the prepared-region cache, planner/run/cache.c): the grid origin,
+ * cell size and shape, and its two arrays (first: nx*ny + 1 entries, seg: first[nx*ny]). */
+typedef struct cc__snap_parts {
+    double x0, y0, cell;
+    uint32_t nx, ny;
+    const uint32_t *first, *seg;
+} cc__snap_parts;
+cc__snap_parts cc__snap_index_parts(const cc__snap_index *ix);
+/* An index over @p g from parts saved earlier for the same graph; takes ownership of the
+ * malloc'ed @p first and @p seg (freed also on failure). */
+cc_status cc__snap_index_from_parts(cc_ctx *ctx, const cc_graph *g, double x0, double y0, double cell, uint32_t nx, uint32_t ny,
+                                    uint32_t *first, uint32_t *seg, cc__snap_index **out);
 
 /* Nearest point on any arc within @p max_d metres of (x, y). Thread-safe. Ties: lower point
  * index (deterministic). */

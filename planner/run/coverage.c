@@ -638,14 +638,27 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     bool pooled = false;
     cc_status st;
     double t0 = cc__now(), t;
+    cc__region_pool *own_pool = NULL; /* a run alone with a cache folder: a pool of its own over the disk cache */
+    cc__file_digests *own_digests = NULL;
     if (out) *out = NULL;
+    if (!pool && cc_ctx_get_cache_dir(ctx)) {
+        if (!(own_digests = cc__file_digests_create())) {
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            goto out;
+        }
+        if ((st = cc__region_pool_create(ctx, own_digests, &own_pool)) ||
+            (st = cc__region_pool_set_cache(ctx, own_pool, cc_ctx_get_cache_dir(ctx), false, NULL)))
+            goto out;
+        pool = own_pool;
+    }
     if ((st = check_opts(&r))) goto out;
     /* claim the output folder first: an unwritable folder fails before any work */
     if ((st = cc__stage_begin(ctx, opts->out_dir, &r.stage))) goto out;
     /* in a batch: the inputs, graph topology and joins another variant prepared (the friction
      * model links cells and roads itself and loads the usual way) */
-    if (pool && opts->in.offroad.model != CC_OFFROAD_FRICTION &&
-        (st = cc__region_from_pool(ctx, pool, &opts->in, &region_opts, &r.reg, &pooled)))
+    cc__region_opts pool_opts = region_opts;
+    pool_opts.defer_facility_join = true; /* joined below, after the headline is checked, as without a pool */
+    if (pool && opts->in.offroad.model != CC_OFFROAD_FRICTION && (st = cc__region_from_pool(ctx, pool, &opts->in, &pool_opts, &r.reg, &pooled)))
         goto out;
     if (!pooled && (st = cc__region_load(ctx, &opts->in, &region_opts, &r.reg))) goto out;
     if ((st = resolve_headline(&r))) goto out;
@@ -658,7 +671,11 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     t = cc__now();
     cc__info(ctx, "Joining facilities and population to roads...");
     if (pooled) {
-        /* joined already */
+        /* joined already, but for the facilities of a shared topology */
+        if (r.reg.fac && !r.reg.fjoin &&
+            ((st = cc__join_points(ctx, r.reg.snap, r.reg.profile, r.reg.fac->x, r.reg.fac->y, r.reg.fac->n, &r.reg.fjoin, &r.reg.foff)) ||
+             (st = cc__region_check_facilities(ctx, &region_opts, &r.reg))))
+            goto out;
     } else if (opts->in.offroad.model == CC_OFFROAD_FRICTION) {
         if ((st = cc__offroad_join(ctx, &r.reg))) goto out;
     } else if ((st = cc__region_join(ctx, &region_opts, &r.reg))) {
@@ -711,5 +728,7 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
     }
 out:
     run_free(&r);
+    cc__region_pool_destroy(own_pool); /* after the run, which borrows from it */
+    cc__file_digests_destroy(own_digests);
     return st;
 }

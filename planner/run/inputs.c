@@ -238,6 +238,11 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
     if (!o) o = &dflt;
     memset(r, 0, sizeof(*r));
     r->in = in;
+    if (o->pre_roads) { /* taken over, whatever happens next */
+        r->roads = o->pre_roads;
+        r->dem = *o->pre_dem;
+        memset(o->pre_dem, 0, sizeof(*o->pre_dem));
+    }
     double t0 = cc__now();
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
@@ -254,6 +259,8 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
         } else if ((st = read_roads_near(ctx, in, o, r))) {
             return st;
         }
+    } else if (o->pre_roads) {
+        /* read already */
     } else if (roadless(in, o)) {
         if ((st = empty_roads(ctx, in, o->work_wkt, &r->roads))) return st;
     } else {
@@ -264,7 +271,7 @@ cc_status cc__region_load(cc_ctx *ctx, const cc_inputs *in, const cc__region_opt
     }
     if (o->apply_edits && (st = cc__region_edit_roads(ctx, in, r))) return st;
     const char *wkt = r->roads->crs_wkt;
-    if (o->halo_m <= 0 && (st = read_population(ctx, in, o, wkt, r))) return st;
+    if (o->halo_m <= 0 && !o->pre_roads && (st = read_population(ctx, in, o, wkt, r))) return st;
     if (o->shared_fac) {
         r->fac = o->shared_fac;
     } else if (in->facilities) {

@@ -35,6 +35,11 @@ typedef struct cc__region_opts {
                               * raster the roads may be left out: r->roads is then an empty network
                               * in the working CRS (cc_inputs.crs, else the UTM zone of the raster's
                               * centre) and cc__region_build() leaves r->graph NULL */
+    bool defer_facility_join; /* cc__region_from_pool(): leave r->fjoin NULL when the topology is
+                              * shared (the caller joins the facilities, and warns, in its order) */
+    cc_roads *pre_roads;     /* roads and population already read (the prepared-region cache): */
+    cc__demand *pre_dem;     /* cc__region_load() takes them over (even when it fails) instead of
+                              * reading cc_inputs.roads and .population; no halo, no edits */
 } cc__region_opts;
 
 typedef struct cc__region {
@@ -112,6 +117,14 @@ cc_status cc__hash_input_files(cc_ctx *ctx, GChecksum *sum, const char *path, cc
 /* @p digests: the batch's (borrowed, outlives the pool), NULL: none. */
 cc_status cc__region_pool_create(cc_ctx *ctx, cc__file_digests *digests, cc__region_pool **out);
 void cc__region_pool_destroy(cc__region_pool *p);
+/* Keep prepared regions on disk in folder @p dir too (cache.c): a pool miss looks for
+ * <dir>/<key>.ccprep before computing, and what is computed is written there. NULL: no disk
+ * cache. With @p write_only the folder is not read (carecircle prepare computes afresh); with
+ * @p file the region is written to that file instead of <dir>/<key>.ccprep. */
+cc_status cc__region_pool_set_cache(cc_ctx *ctx, cc__region_pool *p, const char *dir, bool write_only, const char *file);
+/* The file the pool last read or wrote a prepared region from or to ("" when none), and whether
+ * it was read (not computed); its size in bytes. */
+const char *cc__region_pool_cache_file(const cc__region_pool *p, bool *read, size_t *bytes);
 /* How many runs took the inputs, and the topology, that an earlier run prepared. */
 void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused);
 /* Load, build, join and (village points) grid region @p r through @p pool: what @p in shares

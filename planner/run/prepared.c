@@ -17,6 +17,15 @@
  * facility file (small) and applies them. Facilities are joined by every run (as few as they
  * are, their warnings then belong to the run). Shared data is never written after it is ready:
  * runs on other threads only read it, and every per-run array is the run's own.
+ *
+ * On disk (cache.c): with a cache folder, a miss of the inputs stage looks for the prepared
+ * region <folder>/<disk key>.ccprep before reading anything. The disk key is the inputs key
+ * without the facilities and the admin areas (every run reads those itself: a changed facility
+ * file does not make the region stale). The file holds the roads as read (the way directions
+ * under each run's profile and, for runs with road edits, the roads to edit come from them),
+ * the population, and one topology with the disk topology key it was built for; a run whose
+ * profile gives the same way directions and snap distance takes that topology, any other
+ * builds its own and rewrites the file with it. A topology computed here is written there.
  */
 #include <errno.h>
 #include <math.h>
@@ -29,9 +38,11 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "../access/access_internal.h"
 #include "../graph/roads_internal.h"
+#include "cache_internal.h"
 #include "inputs_internal.h"
 
 enum { ENTRY_LOADING = 0, ENTRY_READY = 1, ENTRY_FAILED = 2 };
@@ -43,6 +54,8 @@ typedef struct entry {
     bool topo;          /* a topology entry, else an inputs entry */
     cc__region reg;     /* inputs: roads, dem, fac_own, admin; topology: graph, snap, djoin, grid, gjoin */
     size_t n_uses;
+    char dkey[65];      /* inputs: the disk key */
+    cc__prep *disk;     /* inputs: the prepared region read from the cache folder, or NULL */
 } entry;
 
 struct cc__region_pool {
@@ -51,6 +64,12 @@ struct cc__region_pool {
     entry *head;
     size_t hits_inputs, hits_topo, misses;
     cc__file_digests *digests; /* borrowed */
+    char *cache_dir;           /* NULL: no disk cache */
+    char *cache_file;          /* prepare: the file to write, NULL: <cache_dir>/<key>.ccprep */
+    bool write_only;
+    char last_file[4096];      /* the prepared region last read or written */
+    bool last_read;
+    size_t last_bytes;
 };
 
 char **cc__input_file_list(cc_ctx *ctx, const char *path)
@@ -85,11 +104,32 @@ void cc__region_pool_destroy(cc__region_pool *p)
     for (entry *e = p->head, *n; e; e = n) {
         n = e->next;
         cc__region_free(&e->reg);
+        cc__prep_close(e->disk);
         free(e);
     }
+    free(p->cache_dir);
+    free(p->cache_file);
     g_mutex_clear(&p->lock);
     g_cond_clear(&p->ready);
     free(p);
+}
+
+cc_status cc__region_pool_set_cache(cc_ctx *ctx, cc__region_pool *p, const char *dir, bool write_only, const char *file)
+{
+    free(p->cache_dir);
+    free(p->cache_file);
+    p->cache_dir = dir && *dir ? cc__strdup(dir) : NULL;
+    p->cache_file = file && *file ? cc__strdup(file) : NULL;
+    p->write_only = write_only;
+    if ((dir && *dir && !p->cache_dir) || (file && *file && !p->cache_file)) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    return CC_OK;
+}
+
+const char *cc__region_pool_cache_file(const cc__region_pool *p, bool *read, size_t *bytes)
+{
+    if (read) *read = p->last_read;
+    if (bytes) *bytes = p->last_bytes;
+    return p->last_file;
 }
 
 void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused)
@@ -233,13 +273,31 @@ static bool put_file(GChecksum *c, const char *path, cc__file_digests *cache)
 {
     if (!path) return true;
     if (strstr(path, "://") || !strncmp(path, "PG:", 3) || !strncmp(path, "/vsi", 4)) return false; /* cannot be hashed */
+    struct stat sb; /* a pipe or a device would be consumed by hashing it: only regular files */
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
     put_str(c, "file", path);
     cc_ctx quiet = {0}; /* a file that cannot be read here is reported by the load */
     return cc__hash_input_files(&quiet, c, path, cache) == CC_OK;
 }
 
-static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, cc__file_digests *cache, char key[65])
+/* The key of the inputs stage into @p key and the disk key (without the facilities and admin
+ * areas, which every run reads itself) into @p dkey. */
+static bool inputs_key(const cc_inputs *in, const cc__region_opts *o, cc__file_digests *cache, char key[65], char dkey[65])
 {
+    GChecksum *d = g_checksum_new(G_CHECKSUM_SHA256);
+    put_str(d, "prepared-region-v1", NULL);
+    const char *const df[][2] = {{"roads", in->roads}, {"roads_layer", in->roads_layer}, {"class_field", in->class_field},
+                                 {"speed_field", in->speed_field}, {"population", in->population},
+                                 {"population_field", in->population_field}, {"encoding", in->encoding}, {"crs", in->crs}};
+    for (size_t i = 0; i < sizeof(df) / sizeof(df[0]); i++) put_str(d, df[i][0], df[i][1]);
+    char dnum[64];
+    snprintf(dnum, sizeof(dnum), "%a", in->resolution_m);
+    put_str(d, "resolution_m", dnum);
+    bool dok = put_file(d, in->roads, cache) && put_file(d, in->population, cache);
+    if (dok) snprintf(dkey, 65, "%s", g_checksum_get_string(d));
+    else dkey[0] = '\0';
+    g_checksum_free(d);
+    if (!dok) return false;
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
     put_str(c, "inputs-v1", NULL);
     const char *const f[][2] = {{"roads", in->roads}, {"roads_layer", in->roads_layer}, {"class_field", in->class_field},
@@ -352,6 +410,32 @@ static cc_status make_topology(cc_ctx *ctx, const cc__region *base, const cc__re
     return st;
 }
 
+/* <cache_dir>/<dkey>.ccprep (g_free it), or the pool's explicit file. */
+static char *disk_path(const cc__region_pool *p, const char *dkey)
+{
+    if (p->cache_file) return g_strdup(p->cache_file);
+    char name[80];
+    snprintf(name, sizeof(name), "%s%s", dkey, CC__PREP_SUFFIX);
+    return g_build_filename(p->cache_dir, name, NULL);
+}
+
+/* The inputs @p b and topology @p e written to the cache folder. */
+static void save(cc_ctx *ctx, cc__region_pool *pool, const entry *b, const cc__region *base, const entry *e, const char *dtkey)
+{
+    char *path = disk_path(pool, b->dkey);
+    double t = cc__now();
+    size_t bytes = 0;
+    if (path && cc__prep_write(ctx, path, b->dkey, dtkey, base->roads, &base->dem, &e->reg, &bytes)) {
+        cc__info(ctx, "Prepared region written to '%s' (%.1f MB, %.3f s)", path, bytes / 1e6, cc__now() - t);
+        g_mutex_lock(&pool->lock);
+        snprintf(pool->last_file, sizeof(pool->last_file), "%s", path);
+        pool->last_read = false;
+        pool->last_bytes = bytes;
+        g_mutex_unlock(&pool->lock);
+    }
+    g_free(path);
+}
+
 /* Each run's off-road legs from the shared joins, at its profile's off-road speed. */
 static cc_status off_legs(cc_ctx *ctx, const cc__join *j, size_t n, double kmh, uint32_t **out)
 {
@@ -370,8 +454,8 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     if (!in->roads || in->offroad.model != CC_OFFROAD_STRAIGHT) return CC_OK; /* the friction model links cells itself */
     cc_status st;
     if ((st = cc__region_check(ctx, in, o))) return st;
-    char ikey[65];
-    if (!inputs_key(in, o, pool->digests, ikey)) return CC_OK;
+    char ikey[65], dkey[65];
+    if (!inputs_key(in, o, pool->digests, ikey, dkey)) return CC_OK;
     bool mine;
     entry *b = acquire(pool, ikey, false, &mine);
     if (!b) return CC_OK;
@@ -379,6 +463,29 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
         /* the inputs as read, without the run's edits */
         cc__region_opts lo = *o;
         lo.apply_edits = false;
+        snprintf(b->dkey, sizeof(b->dkey), "%s", dkey);
+        cc_roads *pre_roads = NULL;
+        cc__demand pre_dem = {0};
+        if (pool->cache_dir && !pool->write_only) {
+            double td = cc__now();
+            char *path = disk_path(pool, dkey);
+            st = path ? cc__prep_open(ctx, path, dkey, &b->disk) : cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+            const char *why = b->disk ? cc__prep_inputs(b->disk, &pre_roads, &pre_dem) : NULL;
+            if (why) {
+                cc__warn(ctx, "Ignoring the prepared region '%s': %s; computing it afresh", path, why);
+                cc__prep_close(b->disk);
+                b->disk = NULL;
+            } else if (b->disk) {
+                cc__info(ctx, "Roads and population read from the prepared region '%s' (%.3f s)", path, cc__now() - td);
+                lo.pre_roads = pre_roads;
+                lo.pre_dem = &pre_dem;
+            }
+            g_free(path);
+            if (st) {
+                publish(pool, b, false);
+                return st;
+            }
+        }
         st = cc__region_load(ctx, in, &lo, &b->reg);
         /* the profile is each run's own */
         cc_profile_destroy(b->reg.profile_owned);
@@ -433,11 +540,31 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
         st = cc__fail(ctx, CC_ERR_INPUT, "No road is drivable with profile <%s> (%zu ways read)", r->profile->name, r->roads->n_ways);
         goto fail;
     }
-    char tkey[65];
+    char tkey[65], dtkey[65];
     topo_key(ikey, way_dir, r->roads->n_ways, cc_profile_get_max_snap_m(r->profile), tkey);
+    topo_key(b->dkey, way_dir, r->roads->n_ways, cc_profile_get_max_snap_m(r->profile), dtkey);
     entry *e = acquire(pool, tkey, true, &mine);
     if (e && mine) {
-        bool ok = !make_topology(ctx, base, r, o, e);
+        bool ok = false, from_disk = false;
+        if (b->disk && !strcmp(cc__prep_topology_key(b->disk), dtkey)) {
+            double td = cc__now();
+            const char *why = cc__prep_topology(b->disk, &base->dem, &e->reg);
+            if (why) {
+                cc__warn(ctx, "Ignoring the prepared region '%s': %s; computing it afresh", cc__prep_path(b->disk), why);
+            } else {
+                ok = from_disk = true;
+                cc__info(ctx, "Graph, snapping and joins read from the prepared region '%s' (%.3f s)", cc__prep_path(b->disk), cc__now() - td);
+                g_mutex_lock(&pool->lock);
+                snprintf(pool->last_file, sizeof(pool->last_file), "%s", cc__prep_path(b->disk));
+                pool->last_read = true;
+                g_mutex_unlock(&pool->lock);
+            }
+        } else if (b->disk) {
+            cc__debug(ctx, "The prepared region '%s' holds the graph of a profile with other road directions or snap distance; building this one",
+                      cc__prep_path(b->disk));
+        }
+        if (!ok) ok = !make_topology(ctx, base, r, o, e);
+        if (ok && !from_disk && pool->cache_dir) save(ctx, pool, b, base, e, dtkey);
         publish(pool, e, ok);
         if (!ok) e = NULL;
     }
@@ -463,7 +590,7 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
     const double kmh = cc_profile_get_offroad_speed_kmh(r->profile);
     if ((st = off_legs(ctx, r->djoin, r->dem.n, kmh, &r->doff))) goto fail;
     if (!r->dem.is_raster && (st = off_legs(ctx, r->gjoin, r->grid.n, kmh, &r->goff))) goto fail;
-    if (r->fac) {
+    if (r->fac && !o->defer_facility_join) {
         if ((st = cc__join_points(ctx, r->snap, r->profile, r->fac->x, r->fac->y, r->fac->n, &r->fjoin, &r->foff))) goto fail;
         if ((st = cc__region_check_facilities(ctx, o, r))) goto fail;
     }
@@ -473,5 +600,61 @@ cc_status cc__region_from_pool(cc_ctx *ctx, cc__region_pool *pool, const cc_inpu
 fail:
     cc__region_free(r);
     *used = true; /* failed as the usual load would: the run reports it */
+    return st;
+}
+
+/* ---- carecircle prepare ---------------------------------------------------------------------- */
+
+cc_status cc_prepare_region(cc_ctx *ctx, const cc_inputs *in, const char *out, char *file, size_t n_file, size_t *bytes)
+{
+    if (file && n_file) file[0] = '\0';
+    if (bytes) *bytes = 0;
+    if (!out) out = cc_ctx_get_cache_dir(ctx);
+    if (!out) return cc__fail(ctx, CC_ERR_PARAM, "No folder to write the prepared region to (parameter out)");
+    if (in->offroad.model != CC_OFFROAD_STRAIGHT)
+        return cc__fail(ctx, CC_ERR_PARAM, "A prepared region serves the straight off-road model only (parameter offroad)");
+    if (in->edits.n_closed_way_ids || in->edits.closed_areas || in->edits.added_roads || in->edits.n_replaced_way_ids ||
+        in->edits.n_facility_changes)
+        return cc__fail(ctx, CC_ERR_PARAM, "A prepared region is made from the inputs as read, without scenario edits");
+    size_t n = strlen(out);
+    const bool to_file = n > strlen(CC__PREP_SUFFIX) && !strcmp(out + n - strlen(CC__PREP_SUFFIX), CC__PREP_SUFFIX);
+    if (!to_file && g_file_test(out, G_FILE_TEST_EXISTS) && !g_file_test(out, G_FILE_TEST_IS_DIR))
+        return cc__fail(ctx, CC_ERR_PARAM, "'%s' is a file, not a folder: give a folder, or a file name ending in %s (parameter out)", out,
+                        CC__PREP_SUFFIX);
+    const cc__region_opts ro = {.need_facilities = in->facilities != NULL, .read_admin = true};
+    cc__region_pool *pool = NULL;
+    cc__region r;
+    bool used = false;
+    cc_status st;
+    if ((st = cc__region_pool_create(ctx, NULL, &pool)) ||
+        (st = cc__region_pool_set_cache(ctx, pool, to_file ? "." : out, true, to_file ? out : NULL)) ||
+        (st = cc__region_from_pool(ctx, pool, in, &ro, &r, &used))) {
+        /* the roads and population were fine but the facilities or admin areas were not: the
+         * command failed, and leaves nothing behind */
+        bool read = false;
+        const char *f = pool ? cc__region_pool_cache_file(pool, &read, NULL) : "";
+        if (f[0] && !read) g_unlink(f);
+        goto done;
+    }
+    if (!used) {
+        /* an input that cannot be hashed: unreadable (reported as a run would) or not a file */
+        st = cc__region_load(ctx, in, &ro, &r);
+        cc__region_free(&r);
+        if (!st) {
+            st = cc__fail(ctx, CC_ERR_PARAM, "These inputs cannot be prepared: the roads and population must be files (not a database or a URL)");
+        }
+        goto done;
+    }
+    cc__region_free(&r);
+    bool read = false;
+    size_t nb = 0;
+    const char *f = cc__region_pool_cache_file(pool, &read, &nb);
+    if (!f[0]) st = cc__fail(ctx, CC_ERR_IO, "Unable to write the prepared region into '%s'", out);
+    else {
+        if (file && n_file) snprintf(file, n_file, "%s", f);
+        if (bytes) *bytes = nb;
+    }
+done:
+    cc__region_pool_destroy(pool);
     return st;
 }

@@ -594,7 +594,8 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
         cc__batch_job_destroy(pl);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     }
-    if (!o->no_reuse && (st = cc__region_pool_create(ctx, pl->digests, &pl->regions))) {
+    if (!o->no_reuse && ((st = cc__region_pool_create(ctx, pl->digests, &pl->regions)) ||
+                         (st = cc__region_pool_set_cache(ctx, pl->regions, cc_ctx_get_cache_dir(ctx), false, NULL)))) {
         cc__batch_job_destroy(pl);
         return st;
     }

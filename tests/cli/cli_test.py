@@ -1151,7 +1151,14 @@ def main(cases=None, doc=__doc__):
         print(f"unknown case {sys.argv[1]}")
         return 2
     tmp = tempfile.mkdtemp(prefix="cc-test-")
-    return run_case(lambda: fn(tmp), tmp)
+    # prepared regions (README "Prepared regions and the cache") in a folder of this test's own,
+    # never the user's ~/.cache: a case that runs the same inputs twice reads what the first wrote
+    cache = tempfile.mkdtemp(prefix="cc-cache-")
+    os.environ["XDG_CACHE_HOME"] = cache
+    try:
+        return run_case(lambda: fn(tmp), tmp)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def run_case(fn, tmp):
