@@ -111,7 +111,7 @@ typedef struct rb_data {
     double minutes, obj, bound, gap, target_share;
     int p;
     bool proven, have_weights, feasible;
-    const char *bound_method;
+    const char *bound_method, *bound_method_zh; /* zh: the method in words */
     size_t n;
     rb_var *v;
     json_object *sites, *own_sites; /* own_sites: LSCP, per variant the count of its own answer's sites */
@@ -129,6 +129,18 @@ static const char *jstr_or(json_object *o, const char *k, const char *d)
 {
     json_object *x;
     return o && json_object_object_get_ex(o, k, &x) && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : d;
+}
+
+/* The bound's method in Chinese words for the zh report (the names of summary.json otherwise). */
+static const char *method_zh(const char *m)
+{
+    static const char *const t[][2] = {{"lagrangian", "拉格朗日松弛"}, {"lp", "线性规划松弛"}, {"mip", "整数规划求解"},
+                                       {"variant-bounds", "各情景单独的界"}, {"pmedian-union", "合并各情景的 p-中位问题"},
+                                       {"pcenter-union", "合并各情景的 p-中心问题"}, {"mclp-union", "合并各情景的最大覆盖问题"},
+                                       {"without-new-sites", "不建新址时的结果"}, {"trivial", "平凡界"}};
+    for (size_t i = 0; m && i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(m, t[i][0])) return t[i][1];
+    return m;
 }
 
 /* summary.json's key @p a_@p b (b may be NULL) of the model's measure, e.g. covered_robust_persons. */
@@ -163,6 +175,7 @@ static cc_status rb_read(cc_ctx *ctx, const char *dir, json_object *j, rb_data *
     r->bound = jnum_or(sol, "bound", NAN);
     r->gap = jnum_or(sol, "gap", NAN);
     r->bound_method = jstr_or(sol, "bound_method", "");
+    r->bound_method_zh = method_zh(r->bound_method);
     json_object *pv;
     r->proven = json_object_object_get_ex(sol, "proven_optimal", &pv) && json_object_get_boolean(pv);
     r->feasible = !json_object_object_get_ex(sol, "feasible", &pv) || json_object_get_boolean(pv);
@@ -235,11 +248,11 @@ static void intro_lscp(GString *g, const rb_data *r, const char *lang)
     g_string_append(g, "</p>\n<p class=\"bound\">");
     if (r->proven)
         snprintf(s, sizeof(s), zh ? "已证明最少：%d 个新址无法让每个情景都达标（%s）。" : "Proven minimal: %d sites cannot bring every scenario to the target (%s).",
-                 r->p - 1, r->bound_method);
+                 r->p - 1, zh ? r->bound_method_zh : r->bound_method);
     else
         snprintf(s, sizeof(s), zh ? "质量保证：至少需要 %.0f 个新址（下界，%s）；差距 %.2f%%。"
                                   : "Proof of quality: no fewer than %.0f sites can do it (lower bound, %s); the gap is %.2f%%.",
-                 r->bound, r->bound_method, 100 * r->gap);
+                 r->bound, zh ? r->bound_method_zh : r->bound_method, 100 * r->gap);
     cc__xml_esc(g, s);
     g_string_append(g, "</p>\n");
 }
@@ -319,19 +332,19 @@ static void sec_intro(GString *g, const rb_data *r, const char *lang)
     if (rel) snprintf(b, sizeof(b), "%.2f%%", 100 * r->bound);
     else with_unit(m, r->bound, lang, b, sizeof(b));
     if (r->proven)
-        snprintf(s, sizeof(s), zh ? "该方案已证明最优（%s）。" : "This answer is proven optimal (%s).", r->bound_method);
+        snprintf(s, sizeof(s), zh ? "该方案已证明最优（%s）。" : "This answer is proven optimal (%s).", zh ? r->bound_method_zh : r->bound_method);
     else if (regret)
         snprintf(s, sizeof(s), zh ? "质量保证：任何 %d 个新址的最大遗憾值都不会低于 %s（下界，%s）；差距 %.2f%%。"
                                   : "Proof of quality: no choice of %d sites has a worst regret below %s (lower bound, %s); the gap is %.2f%%.",
-                 r->p, b, r->bound_method, 100 * r->gap);
+                 r->p, b, zh ? r->bound_method_zh : r->bound_method, 100 * r->gap);
     else if (cov)
         snprintf(s, sizeof(s), zh ? "质量保证：任何 %d 个新址都不会超过 %s（上界，%s）；差距 %.2f%%。"
                                   : "Proof of quality: no choice of %d sites does better than %s (upper bound, %s); the gap is %.2f%%.",
-                 r->p, b, r->bound_method, 100 * r->gap);
+                 r->p, b, zh ? r->bound_method_zh : r->bound_method, 100 * r->gap);
     else
         snprintf(s, sizeof(s), zh ? "质量保证：任何 %d 个新址都不能使该值低于 %s（下界，%s）；差距 %.2f%%。"
                                   : "Proof of quality: no choice of %d sites brings it below %s (lower bound, %s); the gap is %.2f%%.",
-                 r->p, b, r->bound_method, 100 * r->gap);
+                 r->p, b, zh ? r->bound_method_zh : r->bound_method, 100 * r->gap);
     cc__xml_esc(g, s);
     g_string_append(g, "</p>\n");
 }
@@ -348,7 +361,8 @@ static void sec_sites(GString *g, const rb_data *r, const char *lang)
     for (size_t k = 0; k < json_object_array_length(r->sites); k++) {
         json_object *e = json_object_array_get_idx(r->sites, k);
         g_string_append_printf(g, "<tr><td>%d</td>", (int)jnum_or(e, "rank", (double)k + 1));
-        cc__html_td(g, jstr_or(e, "name", ""));
+        const char *nzh = !strcmp(lang, "zh") ? jstr_or(e, "name_zh", NULL) : NULL; /* a road point's name in Chinese */
+        cc__html_td(g, nzh && *nzh ? nzh : jstr_or(e, "name", ""));
         g_string_append_printf(g, "<td>%.5f, %.5f</td></tr>\n", jnum_or(e, "lon", NAN), jnum_or(e, "lat", NAN));
     }
     g_string_append(g, "</table>\n");

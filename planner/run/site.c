@@ -1944,6 +1944,8 @@ static json_object *robust_summary(const cc_site_robust_opts *o, const run *b, c
         json_object *e = json_object_new_object();
         json_object_object_add(e, "rank", json_object_new_int((int)k + 1));
         json_object_object_add(e, "name", json_object_new_string(robust_site_name(b, R, k)));
+        const cc_site_result *br = b->res ? &b->res->pub : NULL; /* a road point's name in Chinese (the zh report) */
+        if (br && k < br->n_picks && br->picks[k].name_zh) json_object_object_add(e, "name_zh", json_object_new_string(br->picks[k].name_zh));
         json_object_object_add(e, "lon", cc__json_num(c->lon[s], 7));
         json_object_object_add(e, "lat", cc__json_num(c->lat[s], 7));
         json_object_array_add(sites, e);

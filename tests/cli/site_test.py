@@ -703,6 +703,18 @@ def case_names_zh(tmp):
     check(len(got) == 1 and got[0][1] and "附近" in got[0][1], f"scenario proposed_sites without name_zh: {got}")
     zh = open(os.path.join(so, "report_zh.html"), encoding="utf-8").read()
     check(got[0][1] in zh and got[0][0] not in zh, f"the scenario's zh report does not show {got[0][1]!r}")
+    # robust siting over the demo batch: summary.json robust_sites carry name_zh, the zh study report
+    # shows it, and names the bound's method in words, not summary.json's identifiers
+    ro = os.path.join(tmp, "robust")
+    run(["site", "--scenarios", f"{demo}/batch.yaml", "--model", "pmedian", "--objective", "min_max_regret", "-p", "2",
+         "--candidate-roads", "all", "--fixed-tiers", "county_hospital", "--lang", "zh", "--out", ro])
+    sites = json.load(open(os.path.join(ro, "summary.json")))["robust_sites"]
+    zh = open(os.path.join(ro, "report_zh.html"), encoding="utf-8").read()
+    for e in sites:
+        check(e.get("name_zh", "").endswith(f"({e['lon']:.4f}, {e['lat']:.4f})") and "附近" in e["name_zh"], f"robust site without name_zh: {e}")
+        check(e["name_zh"] in zh and e["name"] not in zh, f"the robust zh report does not show {e['name_zh']!r}")
+    for raw in ("lagrangian", "variant-bounds", "pmedian-union", "pcenter-union", "mclp-union", "without-new-sites", "，lp）", "（lp）", "，mip）", "（mip）"):
+        check(raw not in zh, f"the robust zh report shows the method identifier {raw!r}")
 
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
