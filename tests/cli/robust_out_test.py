@@ -104,7 +104,8 @@ def check_common(text, s, lang):
                        re.search(r'<table class="sites">(.*?)</table>', text, re.S).group(1))
     check(len(srows) == len(s["robust_sites"]), f"{lang}: {len(srows)} site rows, summary has {len(s['robust_sites'])}")
     for (rank, name, lon, lat), js in zip(srows, s["robust_sites"]):
-        check(int(rank) == js["rank"] and html.unescape(name) == js["name"], f"{lang}: site {rank} {name} != {js}")
+        want = js.get("name_zh", js["name"]) if lang == "zh" else js["name"]  # zh: a road point's Chinese name
+        check(int(rank) == js["rank"] and html.unescape(name) == want, f"{lang}: site {rank} {name} != {js}")
         check(abs(float(lon) - js["lon"]) < 1e-5 and abs(float(lat) - js["lat"]) < 1e-5, f"{lang}: site {rank} place")
     names = [v["name"] for v in s["variants"]]
     maps = re.findall(r'<img class="map" data-variant="([^"]*)"', text)
