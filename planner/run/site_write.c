@@ -609,6 +609,7 @@ static json_object *summary_sites(const cc__site_out *w)
         json_object *pj = json_object_new_object();
         json_object_object_add(pj, "rank", json_object_new_int((int)p->rank));
         json_object_object_add(pj, "name", json_object_new_string(p->name));
+        if (p->name_zh) json_object_object_add(pj, "name_zh", json_object_new_string(p->name_zh)); /* the zh deliverables' name */
         json_object_object_add(pj, "source", json_object_new_string(p->source));
         if (p->admin) json_object_object_add(pj, "admin", json_object_new_string(p->admin));
         json_object_object_add(pj, "lon", cc__json_num(p->lon, 7));

@@ -142,7 +142,10 @@ def case_site_deliverables(tmp):
     missing = [w for w in want if w not in en]
     check(not missing, f"site map lacks {missing}")
     html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
-    check(names[0] in html, "the site report does not list the sites")
+    # the zh report names a road point in Chinese (summary.json name_zh: "<village>附近 (lon, lat)")
+    zh_names = [p.get("name_zh", p["name"]) for p in s["proposed_sites"]]
+    check(all("附近" in n for n in zh_names), f"zh site names {zh_names}")
+    check(zh_names[0] in html, "the site report does not list the sites")
     # the curve: both the per-p answers and the nested one (the first p sites of the final answer)
     rows = list(csv.DictReader(open(os.path.join(out, "coverage_curve.csv"))))
     # ... and the report draws it: one point per row on the per-p line, the nested line as far as the answer goes
