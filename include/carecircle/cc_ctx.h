@@ -104,6 +104,12 @@ CC_API cc_status cc_output_dir_check(cc_ctx *ctx, const char *dir);
  *  an interruption; those runs then fail. Safe from any thread, not from a signal handler. @since 0.5 */
 CC_API void cc_outputs_abandon(void);
 
+/** strtod for numbers people type, as every carecircle parameter reads them: decimal notation only.
+ *  Hexadecimal ("0x10"), "inf", "nan" and "infinity" are not converted (*end == s, returns 0), so a
+ *  "not a number" check refuses them instead of reading "0x10" as 16. Leading white space is skipped
+ *  as strtod does; the C locale's decimal point. Thread-safe. @since 0.5 */
+CC_API double cc_strtod(const char *s, char **end);
+
 #ifdef __cplusplus
 }
 #endif

@@ -81,7 +81,7 @@ static int tier_level(const char *t)
 static int parse_minutes_opt(const char *opt, const char *s, double max, double *out)
 {
     char *end;
-    double v = strtod(s, &end);
+    double v = cc_strtod(s, &end);
     if (*end || end == s || !(v >= 0) || v > max) return cli_usage_error("coverage", "%s '%s' must be a number of minutes from 0 to %g", opt, s, max);
     *out = v == 0 ? -1 : v;
     return 0;
@@ -193,12 +193,12 @@ int cmd_coverage(int argc, char **argv)
         case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
         case O_UNCOV:
-            o.uncovered_minutes = strtod(optarg, &end);
+            o.uncovered_minutes = cc_strtod(optarg, &end);
             if (*end || end == optarg || !(o.uncovered_minutes > 0))
                 return cli_usage_error("coverage", "--uncovered-minutes '%s' must be a number above 0", optarg);
             break;
         case O_RES:
-            o.in.resolution_m = strtod(optarg, &end);
+            o.in.resolution_m = cc_strtod(optarg, &end);
             if (*end || end == optarg || !(o.in.resolution_m > 0))
                 return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
@@ -220,7 +220,7 @@ int cmd_coverage(int argc, char **argv)
             break;
         case O_CAPACITY: o.in.capacity_field = optarg; break;
         case O_CAPMIN:
-            o.capacity_minutes = strtod(optarg, &end);
+            o.capacity_minutes = cc_strtod(optarg, &end);
             if (*end || end == optarg || !(o.capacity_minutes > 0) || o.capacity_minutes > 1440)
                 return cli_usage_error("coverage", "--capacity-minutes '%s' must be a number of minutes above 0 and at most 1440", optarg);
             break;

@@ -43,7 +43,7 @@ int cmd_prepare(int argc, char **argv)
         case CLI_OPT_EXIT: return cmd.rc;
         CLI_INPUT_CASES(o);
         case O_RES:
-            o.in.resolution_m = strtod(optarg, &end);
+            o.in.resolution_m = cc_strtod(optarg, &end);
             if (*end || end == optarg || !(o.in.resolution_m > 0))
                 return cli_usage_error("prepare", "--resolution '%s' must be a number of metres above 0", optarg);
             break;

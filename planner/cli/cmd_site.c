@@ -108,7 +108,7 @@ enum {
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
     char *end;
-    double v = strtod(s, &end);
+    double v = cc_strtod(s, &end);
     if (end == s || *end || !isfinite(v) || v < lo || v > hi) {
         cli_usage_error("site", "%s '%s' must be a number between %g and %g", opt, s, lo, hi);
         return false;
@@ -482,7 +482,7 @@ static int site_option(int c, site_args *a)
         break;
     case O_BUSY: {
         char *end;
-        dv = strtod(optarg, &end);
+        dv = cc_strtod(optarg, &end);
         if (end == optarg || *end || !(dv > 0 && dv < 1))
             return cli_usage_error("site", "--busy-fraction '%s' must be a share of time above 0 and below 1 (e.g. 0.2)", optarg);
         a->o.busy_fraction = dv;
@@ -490,7 +490,7 @@ static int site_option(int c, site_args *a)
     }
     case O_SCAP: {
         char *end;
-        dv = strtod(optarg, &end);
+        dv = cc_strtod(optarg, &end);
         if (end == optarg || *end || !(dv > 0) || !isfinite(dv))
             return cli_usage_error("site", "--site-capacity '%s' must be a number of persons above 0", optarg);
         a->o.capacity_persons = dv;

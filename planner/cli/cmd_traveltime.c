@@ -79,7 +79,7 @@ int cmd_traveltime(int argc, char **argv)
             break;
         }
         case O_HALO:
-            t.halo_m = strtod(optarg, &end) * 1000.0;
+            t.halo_m = cc_strtod(optarg, &end) * 1000.0;
             if (*end || end == optarg || !(t.halo_m > 0) || t.halo_m > 5e6)
                 return cli_usage_error("traveltime", "--halo-km '%s' must be a number of km above 0 and at most 5000", optarg);
             break;

@@ -286,7 +286,7 @@ int cli_parse_numbers(const char *s, double *out, int max)
     while (*p) {
         char *end;
         errno = 0;
-        double v = strtod(p, &end);
+        double v = cc_strtod(p, &end);
         if (end == p || errno || !isfinite(v)) return -1;
         if (n == max) return -1;
         out[n++] = v;
@@ -347,7 +347,7 @@ int cli_offroad_opt(const char *cmd, int c, const char *arg, cc_offroad_opts *o)
         o->impassable = !strcmp(arg, "none") ? CC_IMPASSABLE_NONE : CC_IMPASSABLE_NEAREST;
     } else if (c == CLI_O_IMPASSABLE_M) {
         char *end;
-        double v = strtod(arg, &end);
+        double v = cc_strtod(arg, &end);
         if (*end || end == arg || !(v > 0 && v <= 100000))
             return cli_usage_error(cmd, "--impassable-max-m '%s' must be a distance in metres above 0, at most 100000", arg);
         o->impassable_max_m = v;

@@ -1,5 +1,6 @@
 /* ctx.c - per-thread context, messages, checked allocation, clocks, GDAL error capture. */
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <math.h>
@@ -69,6 +70,19 @@ const char *cc__num(char *buf, double v)
         if (strtod(buf, NULL) == v || !isfinite(v)) break;
     }
     return buf;
+}
+
+double cc_strtod(const char *s, char **end)
+{
+    const char *p = s;
+    while (isspace((unsigned char)*p)) p++;
+    if (*p == '+' || *p == '-') p++;
+    if (!(isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) ||
+        (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))) {
+        if (end) *end = (char *)s;
+        return 0.0;
+    }
+    return strtod(s, end);
 }
 
 int cc_ctx_get_threads(const cc_ctx *ctx)

@@ -234,7 +234,7 @@ cc_status cc__yaml_number(cc_ctx *ctx, const cc__yaml *y, const yaml_node_t *n, 
     const char *s = cc__yaml_scalar(n);
     char *end = NULL;
     if (!s) return cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<%s> must be a number", key);
-    double v = strtod(s, &end);
+    double v = cc_strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(v))
         return cc__yaml_fail(ctx, y, n, CC_ERR_INPUT, "<%s> must be a number, got '%s'", key, s);
     if (v < lo || v > hi)

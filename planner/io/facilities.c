@@ -37,7 +37,7 @@ void cc__normalise_value(const char *in, char *out, size_t n)
     memcpy(tmp, in, len);
     tmp[len] = '\0';
     char *end;
-    double v = strtod(tmp, &end);
+    double v = cc_strtod(tmp, &end);
     if (len && *end == '\0' && isfinite(v) && v == floor(v) && fabs(v) < 1e15)
         snprintf(out, n, "%lld", (long long)v);
     else
@@ -116,7 +116,7 @@ static int cmp_values(const void *a, const void *b)
 {
     const char *x = *(const char *const *)a, *y = *(const char *const *)b;
     char *ex, *ey;
-    double vx = strtod(x, &ex), vy = strtod(y, &ey);
+    double vx = cc_strtod(x, &ex), vy = cc_strtod(y, &ey);
     if (*x && *y && !*ex && !*ey) return vx < vy ? -1 : vx > vy;
     return strcmp(x, y);
 }
@@ -211,7 +211,7 @@ static cc_status add_facility(cc_ctx *ctx, const char *path, const cc__facilitie
         const char *cv = OGR_F_IsFieldSetAndNotNull(ft, ix->cap) ? OGR_F_GetFieldAsString(ft, ix->cap) : "";
         char *end;
         while (*cv == ' ') cv++;
-        double v = *cv ? strtod(cv, &end) : NAN;
+        double v = *cv ? cc_strtod(cv, &end) : NAN;
         if (*cv && (end == cv || *end != '\0' || !isfinite(v) || v < 0)) {
             st = cc__fail(ctx, CC_ERR_INPUT, "Facility <%s> in '%s' has capacity '%s' in field <%s>: give a number of at least 0, or leave it empty for no limit",
                           name, path, cv, o->capacity_field);

@@ -189,7 +189,7 @@ double cc__parse_maxspeed(const char *s)
     char *end;
     if (!s) return 0.0;
     while (*s == ' ') s++;
-    double v = strtod(s, &end);
+    double v = cc_strtod(s, &end);
     if (end == s || !isfinite(v) || v <= 0 || v > 400) return 0.0;
     while (*end == ' ') end++;
     if (strncmp(end, "mph", 3) == 0) return v * 1.609344;

@@ -160,7 +160,7 @@ bool cc__sc_get_number(sc_parser *p, yaml_node_t *n, const char *key, double lo,
         cc__sc_problem(p, n, "<%s> must be a number", key);
         return false;
     }
-    double v = strtod(s, &end);
+    double v = cc_strtod(s, &end);
     if (end == s || *end || !isfinite(v)) {
         cc__sc_problem(p, n, "<%s> must be a number, got '%s'", key, s);
         return false;

@@ -705,5 +705,31 @@ def case_capacity_other_models(tmp):
     p = run(base + ["--model", "cmclp", "--site-capacity", "50000", "--out", os.path.join(tmp, "cmclp")])
     check(not [l for l in p.stderr.splitlines() if "--capacity is read" in l], f"cmclp warned: {p.stderr[-600:]}")
 
+
+def case_hex_numbers(tmp):
+    """Numbers are decimal: "0x10" is not read as 16 (strtod reads hexadecimal) in options, scenario
+    files or facility capacities; each is refused with one line naming the value, and decimal forms
+    (+30, .5e2, 30.) still work."""
+    d = os.path.join(tmp, "demo")
+    shutil.copytree(DEMO, d)
+    out = os.path.join(tmp, "never")
+    for args, needle in ((["--minutes", "0x10"], "0x10"), (["--minutes", "30,0X3C"], "0X3C"),
+                         (["--resolution", "0x100"], "0x100"), (["--uncovered-minutes", "0x1e"], "0x1e")):
+        one_error(run(cov(out=out, extra=args), expect=None), (2,), needle)
+    demo = os.path.abspath(DEMO)
+    site = ["site", "--roads", f"{demo}/roads.geojson", "--population", f"{demo}/population.asc", "--facilities",
+            f"{demo}/facilities.csv", "--tier-field", "tier", "--candidate-tiers", "township_health_centre", "-p", "1"]
+    one_error(run(site + ["--minutes", "0x1e", "--out", out], expect=None), (2,), "0x1e")
+    sc = open(os.path.join(d, "scenario.yaml")).read()
+    y = write(os.path.join(d, "hex.yaml"), sc.rstrip("\n") + "\nspeed_factors: {all: 0x1}\n")
+    one_error(run(["run", y, "--out", out, "--check"], expect=None), (2, 3), "hex.yaml:", "0x1")
+    check(not os.path.exists(out), "a refused number wrote outputs")
+    # decimal spellings are numbers
+    ok = os.path.join(tmp, "ok")
+    p = run(cov(out=ok, extra=["--minutes", "+15,.3e2,60.", "--quiet"]))
+    got = json.load(open(os.path.join(ok, "summary.json")))["minutes"]
+    check(got == [15, 30, 60], f"--minutes +15,.3e2,60. gave {got}")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
