@@ -29,12 +29,12 @@ static void run_help(void)
            "The whole file is checked before any work; each problem is one line file:line:column.\n"
            "Writes the coverage outputs plus layer styles, project.qgs, map_<lang>.png/.pdf,\n"
            "report_<lang>.html and scenario.json (resolved scenario and content hash) into DIR.\n\n"
-           "  --out DIR          output folder (default: the file's <out>)\n"
-           "  --lang L           zh, en or zh,en (default: the file's report.lang, else zh)\n"
-           "  --check            validate the file and exit (nothing is run or written)\n"
-           "  --threads N        0 = all cores (default), -k = all but k\n"
+           "  --out DIR              output folder (default: the file's <out>)\n"
+           "  --lang L               zh, en or zh,en (default: the file's report.lang, else zh)\n"
+           "  --check                validate the file and exit (nothing is run or written)\n"
+           "  --threads N            0 = all cores (default), -k = all but k\n"
            CLI_CACHE_HELP
-           "  --quiet, --verbose less or more on stderr\n");
+           "  --quiet, --verbose     less or more on stderr\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -86,17 +86,17 @@ static void batch_help(void)
            "unchanged since their last completed run are skipped. Writes DIR/manifest.json,\n"
            "DIR/comparison.csv, DIR/comparison.gpkg and DIR/report_<lang>.html.\n"
            "Exit status 0 when every variant completed or was skipped, 6 when any failed.\n\n"
-           "  --out DIR          batch folder (default: the file's <out>)\n"
-           "  --jobs N           variants at once (threads, default 1); the cores are shared among them\n"
-           "  --force            re-run variants even when unchanged\n"
-           "  --no-reuse         load every variant alone (by default variants with the same inputs\n"
-           "                     share the roads, population and facilities read, and, when their\n"
-           "                     profiles allow the same directions, the graph topology and joins)\n"
-           "  --lang L           zh, en or zh,en (default: each scenario's report.lang, else zh)\n"
-           "  --check            validate the batch file, the base and every variant, and exit\n"
-           "  --threads N        cores in all (0 = all, default)\n"
+           "  --out DIR              batch folder (default: the file's <out>)\n"
+           "  --jobs N               variants at once (threads, default 1); the cores are shared among them\n"
+           "  --force                re-run variants even when unchanged\n"
+           "  --no-reuse             load every variant alone (by default variants with the same inputs\n"
+           "                         share the roads, population and facilities read, and, when their\n"
+           "                         profiles allow the same directions, the graph topology and joins)\n"
+           "  --lang L               zh, en or zh,en (default: each scenario's report.lang, else zh)\n"
+           "  --check                validate the batch file, the base and every variant, and exit\n"
+           "  --threads N            cores in all (0 = all, default)\n"
            CLI_CACHE_HELP
-           "  --quiet, --verbose less or more on stderr\n");
+           "  --quiet, --verbose     less or more on stderr\n");
 }
 
 /* From DIR/comparison.csv, each variant's population within the 30-minute threshold (else the
