@@ -35,6 +35,10 @@ static void page_xy(const mapctx *m, double x, double y, double *px, double *py)
     *py = m->fy + m->fh - (y - m->oy) * m->scale;
 }
 
+/* People beyond the last band: a dark red past the bands' green-yellow-orange ramp. */
+#define BEYOND_RGB 165, 15, 21
+#define BEYOND_RGB_F 165 / 255.0, 15 / 255.0, 21 / 255.0
+
 static void set_rgb(cairo_t *cr, int r, int g, int b, double a)
 {
     cairo_set_source_rgba(cr, r / 255.0, g / 255.0, b / 255.0, a);
@@ -381,6 +385,30 @@ static void north_arrow(const mapctx *m)
 }
 
 /* The area studied (townships, grey: beyond every band) and the travel-time bands. */
+/* The demand cells of one class (rp_dot kind) as one path filled once (nonzero), so that
+ * neighbours leave no seams. */
+static void fill_cells(mapctx *m, int kind, int r, int g, int b)
+{
+    cairo_t *cr = m->cr;
+    const rp_data *d = m->d;
+    double cw = fmax(d->cell_w * m->scale, 0.9), ch = fmax(d->cell_h * m->scale, 0.9);
+    size_t n = 0;
+    cairo_save(cr);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+    cairo_new_path(cr);
+    for (size_t i = 0; i < d->n_dot; i++) {
+        if (d->dot[i].kind != kind) continue;
+        double px, py;
+        page_xy(m, d->dot[i].x, d->dot[i].y, &px, &py);
+        cairo_rectangle(cr, px - cw / 2, py - ch / 2, cw, ch);
+        n++;
+    }
+    set_rgb(cr, r, g, b, 1);
+    if (n) cairo_fill(cr);
+    cairo_new_path(cr);
+    cairo_restore(cr);
+}
+
 static void draw_areas(mapctx *m)
 {
     cairo_t *cr = m->cr;
@@ -413,6 +441,8 @@ static void draw_areas(mapctx *m)
         cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.9);
         cairo_fill(cr);
     }
+    /* people beyond the last band, under the roads (cells read from travel_time.tif) */
+    if (d->cell_w > 0 && d->cell_h > 0 && !d->points_demand) fill_cells(m, 3, BEYOND_RGB);
 }
 
 /* Roads (minor, main, then scenario edits on top) and township boundaries. */
@@ -458,22 +488,19 @@ static void draw_uncovered(mapctx *m)
             cairo_set_line_width(cr, 1.0);
             cairo_stroke(cr);
         }
-    {
-        double side = d->cell_m > 0 && !d->points_demand ? fmax(d->cell_m * m->scale, 0.9) : 0;
+    if (d->cell_w > 0 && d->cell_h > 0 && !d->points_demand) {
+        fill_cells(m, 1, 120, 120, 120); /* no road access */
+        fill_cells(m, 2, 118, 42, 131);  /* unreachable */
+    } else {
         for (size_t i = 0; i < d->n_dot; i++) {
-            if (!d->dot[i].kind) continue;
+            if (!d->dot[i].kind || d->dot[i].kind == 3) continue;
             double px, py;
             page_xy(m, d->dot[i].x, d->dot[i].y, &px, &py);
             cairo_new_path(cr);
-            if (side > 0) cairo_rectangle(cr, px - side / 2, py - side / 2, side, side);
-            else cairo_rectangle(cr, px - 3, py - 3, 6, 6); /* a village: a square, unlike the round clinics */
+            cairo_rectangle(cr, px - 3, py - 3, 6, 6); /* a village: a square, unlike the round clinics */
             if (d->dot[i].kind == 1) set_rgb(cr, 120, 120, 120, 1);
             else set_rgb(cr, 118, 42, 131, 1);
-            if (side > 0) {
-                cairo_fill(cr);
-            } else {
-                fill_outline(cr, 1, 1, 1, 0.6);
-            }
+            fill_outline(cr, 1, 1, 1, 0.6);
         }
     }
 }
@@ -692,10 +719,17 @@ static double legend_bands(mapctx *m, double x, double y, const char *hl)
         snprintf(buf, sizeof(buf), "%g–%g %s", b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(m->lang, "minutes"));
         y += legend_swatch(cr, x, y, c[0], c[1], c[2], buf);
     }
-    if (d->n_adm) {
-        snprintf(buf, sizeof(buf), zh ? "超过 %g 分钟" : "Beyond %g min", d->minutes[d->nb - 1]);
-        y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, buf);
+    /* people on the network beyond the last band (their cells drawn from travel_time.tif) */
+    double unr0 = d->n_head ? d->head_unreachable : d->unreachable;
+    if (!d->is_site && !d->points_demand && d->nb && d->have_tif) {
+        const double *hw = d->n_head ? d->head_within : d->within;
+        double beyond = fmax(0, d->total - d->no_road - (isnan(unr0) ? 0 : unr0) - hw[d->nb - 1]);
+        if (beyond < 0.5) beyond = 0;
+        snprintf(buf, sizeof(buf), zh ? "超过 %g 分钟（%s 人）" : "Beyond %g min (%s people)", d->minutes[d->nb - 1], cc_report_count(beyond, n1, sizeof(n1)));
+        y += legend_swatch(cr, x, y, BEYOND_RGB_F, buf);
     }
+    if (d->n_adm) /* the townships' own fill under the bands: where nobody lives or beyond every band */
+        y += legend_swatch(cr, x, y, 222 / 255.0, 222 / 255.0, 222 / 255.0, zh ? "区域内其余地方" : "Rest of the area");
     /* who is left out: no road within reach, or roads that reach no facility */
     if (d->friction) /* the friction model: people on water, no-data or outside the surface */
         snprintf(buf, sizeof(buf), zh ? "位于不可通行地块（%s 人）" : "On impassable cells (%s people)", cc_report_count(d->no_road, n1, sizeof(n1)));

@@ -802,6 +802,103 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
+/* The cells beyond the last threshold (kind 3 dots): the headline tiers' bands of travel_time.tif
+ * (their minimum when several; "all" without a headline), cells with a time above the last band.
+ * Nothing for villages or a siting folder (their maps show other things), nor when the bands are
+ * not found (an older folder). False only when out of memory. */
+static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt)
+{
+    if (d->is_site || d->points_demand || !d->nb) return true;
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), nbands = GDALGetRasterCount(ds);
+    if (w <= 0 || h <= 0 || (size_t)w * (size_t)h > (size_t)1 << 31) return true;
+    float *t = NULL, *row = NULL;
+    bool ok = true;
+    int used = 0;
+    for (int b = 1; b <= nbands && ok; b++) {
+        GDALRasterBandH band = GDALGetRasterBand(ds, b);
+        const char *desc = GDALGetDescription(band), *p;
+        bool want = false;
+        if (!d->n_head) {
+            want = !strcmp(desc, "minutes to the nearest facility (all)");
+        } else if ((p = strstr(desc, "minutes to the nearest facility of tier ")) == desc) {
+            p += strlen("minutes to the nearest facility of tier ");
+            for (size_t k = 0; k < d->n_head; k++) want |= !strcmp(p, d->head_name[k]);
+        }
+        if (!want) continue;
+        int has_nd = 0;
+        double nd = GDALGetRasterNoDataValue(band, &has_nd);
+        if (!t && !(t = cc__malloc_array((size_t)w * h, sizeof(float)))) return false;
+        if (!row && !(row = cc__malloc_array((size_t)w, sizeof(float)))) {
+            free(t);
+            return false;
+        }
+        for (int y = 0; y < h && ok; y++) {
+            if (GDALRasterIO(band, GF_Read, 0, y, w, 1, row, w, 1, GDT_Float32, 0, 0) != CE_None) {
+                used = -1;
+                break;
+            }
+            float *ty = t + (size_t)y * w;
+            for (int x = 0; x < w; x++) {
+                float v = row[x];
+                if (!isfinite(v) || (has_nd && v == (float)nd) || v < 0) v = NAN;
+                if (!used || (!isnan(v) && (isnan(ty[x]) || v < ty[x]))) ty[x] = v;
+            }
+        }
+        if (used < 0) break;
+        used++;
+    }
+    free(row);
+    if (used <= 0) {
+        free(t);
+        return true;
+    }
+    double last = d->minutes[d->nb - 1];
+    size_t n = 0;
+    for (size_t i = 0; i < (size_t)w * h; i++) n += !isnan(t[i]) && t[i] > last;
+    if (n) {
+        rp_dot *dot = cc__realloc_array(d->dot, d->n_dot + n, sizeof(rp_dot));
+        if (!dot) {
+            free(t);
+            return false;
+        }
+        d->dot = dot;
+        OGRSpatialReferenceH s = wkt && d->crs_wkt ? OSRNewSpatialReference(wkt) : NULL, wr = s ? OSRNewSpatialReference(d->crs_wkt) : NULL;
+        OGRCoordinateTransformationH ct = NULL;
+        if (s && wr && !OSRIsSame(s, wr)) {
+            OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+            OSRSetAxisMappingStrategy(wr, OAMS_TRADITIONAL_GIS_ORDER);
+            ct = OCTNewCoordinateTransformation(s, wr);
+        }
+        size_t k0 = d->n_dot;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float v = t[(size_t)y * w + x];
+                if (isnan(v) || !(v > last)) continue;
+                rp_dot *o = &d->dot[d->n_dot++];
+                o->x = gt[0] + (x + 0.5) * gt[1] + (y + 0.5) * gt[2];
+                o->y = gt[3] + (x + 0.5) * gt[4] + (y + 0.5) * gt[5];
+                o->pop = 0;
+                o->kind = 3;
+            }
+        if (ct) {
+            for (size_t i = k0; i < d->n_dot; i++) {
+                double x = d->dot[i].x, y = d->dot[i].y;
+                if (OCTTransform(ct, 1, &x, &y, NULL)) {
+                    d->dot[i].x = x;
+                    d->dot[i].y = y;
+                } else {
+                    d->dot[i].kind = 0; /* not drawn */
+                }
+            }
+            OCTDestroyCoordinateTransformation(ct);
+        }
+        if (s) OSRDestroySpatialReference(s);
+        if (wr) OSRDestroySpatialReference(wr);
+    }
+    free(t);
+    return true;
+}
+
 /* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
  * project extent, and the size of a demand cell in working-CRS units. */
 static void read_tif(cc_ctx *ctx, rp_data *d)
@@ -823,8 +920,13 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
         /* one cell, at the centre of the grid, in the working CRS */
         double cx = gt[0] + w / 2 * gt[1], cy = gt[3] + h / 2 * gt[5];
         OGREnvelope c = {.MinX = cx, .MaxX = cx + fabs(gt[1]), .MinY = cy, .MaxY = cy + fabs(gt[5])};
-        if (env_to_work(d, wkt, &c)) d->cell_m = sqrt((c.MaxX - c.MinX) * (c.MaxY - c.MinY));
+        if (env_to_work(d, wkt, &c)) {
+            d->cell_m = sqrt((c.MaxX - c.MinX) * (c.MaxY - c.MinY));
+            d->cell_w = c.MaxX - c.MinX;
+            d->cell_h = c.MaxY - c.MinY;
+        }
         if (sr) OSRDestroySpatialReference(sr);
+        if (!read_beyond(d, ds, gt, wkt)) d->nomem = true;
     }
     GDALClose(ds);
 }

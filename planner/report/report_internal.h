@@ -119,6 +119,7 @@ typedef struct rp_data {
     char *tif_wkt;                 /* CRS of travel_time.tif (the population grid's) */
     char tif_authid[32];
     double cell_m;                 /* size of a demand cell in working-CRS units (raster demand); 0: unknown */
+    double cell_w, cell_h;         /* its width and height there (the map's cells); 0: unknown */
     const cc_report_opts *o;
     bool is_site; /* a siting folder (carecircle site): sites.gpkg, one threshold, before/after */
     bool friction;          /* off-road friction model: those without access stand on impassable cells, not off the roads */

@@ -218,5 +218,49 @@ def case_site_map_layers(tmp):
         check(head not in html and not re.search(r">[^<]*\bnan\b", html, re.I), f"report_{lang}: a township table without figures")
 
 
+def case_map_beyond(tmp):
+    """People on the roads but beyond the last band are on the map: a legend swatch with their count
+    (total - no road access - unreachable - within the last band, of the headline tier, as in
+    summary.json) and their cells drawn in that swatch's colour where travel_time.tif says the
+    headline time is above the last threshold; none drawn when nobody is beyond; the townships'
+    grey fill is named for what it is."""
+    import numpy as np
+    from osgeo import gdal
+    dpi = 200 / 72.0
+    beyond_rgb = np.array([165, 15, 21])
+    for mins, name in (("5,10", "short"), ("30,240", "long")):
+        out = os.path.join(tmp, name)
+        run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
+             "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
+             "--minutes", mins, "--out", out, "--lang", "zh,en", "--quiet"])
+        s = json.load(open(os.path.join(out, "summary.json")))
+        last = mins.split(",")[-1]
+        h = s["headline"]
+        beyond = s["population_total"] - s["population_no_road_access"] - h["population_unreachable"] - h["population_within_min"][last]
+        n = f"{round(beyond):,}"
+        # the cells the map must colour: the headline band of travel_time.tif above the last threshold
+        tif = gdal.Open(os.path.join(out, "travel_time.tif"))
+        want = None
+        for b in range(1, tif.RasterCount + 1):
+            band = tif.GetRasterBand(b)
+            if band.GetDescription() == "minutes to the nearest facility of tier " + h["tiers"][0]:
+                t = band.ReadAsArray().astype(float)
+                t[t == band.GetNoDataValue()] = np.nan
+                want = int(np.nansum(t > float(last)))
+        check(want is not None, "travel_time.tif has no band of the headline tier")
+        for lang, label, rest in (("en", f"Beyond {last} min ({n} people)", "Rest of the area"),
+                                  ("zh", f"超过 {last} 分钟（{n} 人）", "区域内其余地方")):
+            txt = pdf_text(os.path.join(out, f"map_{lang}.pdf"))
+            check(label in txt and rest in txt, f"{name} map_{lang}: lacks '{label}' or '{rest}'")
+            a = cli_test.png_array(os.path.join(out, f"map_{lang}.png"))
+            frame = a[int(72 * dpi):int(560 * dpi), int(24 * dpi):int(602 * dpi)]
+            red = int((np.abs(frame - beyond_rgb).sum(axis=2) <= 6).sum())
+            if want:
+                # each 250 m cell of the demo is about 4 x 4 px at this scale: most of them must show
+                check(beyond > 1000 and red > 6 * want, f"{name} map_{lang}: {red} px of the beyond colour for {want} cells")
+            else:
+                check(red == 0 and round(beyond) == 0, f"{name} map_{lang}: {red} px of the beyond colour, {beyond} people beyond")
+
+
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))
