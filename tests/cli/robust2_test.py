@@ -731,5 +731,25 @@ def case_hex_numbers(tmp):
     check(got == [15, 30, 60], f"--minutes +15,.3e2,60. gave {got}")
 
 
+def case_warned_once(tmp):
+    """A warning is said once per run: a robust siting over the demo batch reads the facilities of
+    every variant (the same far clinic each time) and a coverage run reads them for its checks and
+    its joins; each warning line appears once on stderr, and --verbose shows the repeats as
+    debug lines."""
+    demo = os.path.abspath(DEMO)
+    p = run(["site", "--scenarios", f"{demo}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+             "--spacing", "2000", "-p", "2", "--minutes", "30", "--out", os.path.join(tmp, "robust")])
+    p2 = run(cov(out=os.path.join(tmp, "cov")))
+    for name, err in (("site --scenarios", p.stderr), ("coverage", p2.stderr)):
+        warns = [l for l in err.splitlines() if ": warning: " in l]
+        dup = sorted({l for l in warns if warns.count(l) > 1})
+        check(warns and not dup, f"{name}: warnings said more than once: {dup[:3]} (of {len(warns)} warnings)")
+        check(any("Shangyaozi" in l for l in warns), f"{name}: the far clinic was not warned: {warns}")
+    p = run(["site", "--scenarios", f"{demo}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+             "--spacing", "2000", "-p", "2", "--minutes", "30", "--out", os.path.join(tmp, "robust"), "--verbose"])
+    again = [l for l in p.stderr.splitlines() if "(warned before)" in l and "Shangyaozi" in l]
+    check(again, "--verbose does not show the repeated warnings")
+
+
 if __name__ == "__main__":
     sys.exit(cli_test.main(globals(), __doc__))
