@@ -35,9 +35,8 @@ static void page_xy(const mapctx *m, double x, double y, double *px, double *py)
     *py = m->fy + m->fh - (y - m->oy) * m->scale;
 }
 
-/* People beyond the last band: a dark red past the bands' green-yellow-orange ramp. */
-#define BEYOND_RGB 165, 15, 21
-#define BEYOND_RGB_F 165 / 255.0, 15 / 255.0, 21 / 255.0
+#define BEYOND_RGB CC__BEYOND_RGB
+#define BEYOND_RGB_F 165 / 255.0, 15 / 255.0, 21 / 255.0 /* CC__BEYOND_RGB in 0..1 */
 
 static void set_rgb(cairo_t *cr, int r, int g, int b, double a)
 {

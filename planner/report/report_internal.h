@@ -54,6 +54,10 @@ typedef struct rp_unc {
 
 /* One uncovered demand point (all of them, for the map): kind 0 beyond the threshold,
  * 1 no road access, 2 unreachable by road. */
+/* People beyond the last band, on the maps and in the QGIS raster style: a dark red past the bands'
+ * green-yellow-orange ramp (#a50f15). */
+#define CC__BEYOND_RGB 165, 15, 21
+
 typedef struct rp_dot {
     double x, y, pop;
     int kind;

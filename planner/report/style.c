@@ -503,7 +503,9 @@ static char *raster_body(const rp_data *d, const char *lang)
         g_string_append_printf(g, "          <item alpha=\"255\" value=\"%g\" label=\"%g–%g %s\" color=\"#%02x%02x%02x\"/>\n", d->minutes[b],
                                b ? d->minutes[b - 1] : 0.0, d->minutes[b], cc__tr(lang, "minutes"), c.r, c.g, c.b);
     }
-    g_string_append_printf(g, "          <item alpha=\"255\" value=\"inf\" label=\"&gt; %g %s\" color=\"#bdbdbd\"/>\n", maxm, cc__tr(lang, "minutes"));
+    static const int beyond[3] = {CC__BEYOND_RGB};
+    g_string_append_printf(g, "          <item alpha=\"255\" value=\"inf\" label=\"&gt; %g %s\" color=\"#%02x%02x%02x\"/>\n", maxm,
+                           cc__tr(lang, "minutes"), beyond[0], beyond[1], beyond[2]);
     g_string_append(g, "        </colorrampshader>\n      </rastershader>\n    </rasterrenderer>\n"
                        "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
                        "    <huesaturation saturation=\"0\" grayscaleMode=\"0\" colorizeOn=\"0\" colorizeStrength=\"100\" colorizeRed=\"255\" colorizeGreen=\"128\" colorizeBlue=\"128\"/>\n"
