@@ -733,9 +733,8 @@ def case_hex_numbers(tmp):
 
 def case_warned_once(tmp):
     """A warning is said once per run: a robust siting over the demo batch reads the facilities of
-    every variant (the same far clinic each time) and a coverage run reads them for its checks and
-    its joins; each warning line appears once on stderr, and --verbose shows the repeats as
-    debug lines."""
+    every variant (the same far clinic each time: 5 identical lines before), and a plain coverage
+    run; each warning line appears once on stderr, and --verbose shows the repeats as debug lines."""
     demo = os.path.abspath(DEMO)
     p = run(["site", "--scenarios", f"{demo}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
              "--spacing", "2000", "-p", "2", "--minutes", "30", "--out", os.path.join(tmp, "robust")])
