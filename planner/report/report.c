@@ -809,6 +809,10 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
 static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt)
 {
     if (d->is_site || d->points_demand || !d->nb) return true;
+    /* nobody beyond (summary.json's figures): nothing to draw, no band to decode */
+    double unr = d->n_head ? d->head_unreachable : d->unreachable;
+    const double *hw = d->n_head ? d->head_within : d->within;
+    if (d->total - d->no_road - (isnan(unr) ? 0 : unr) - hw[d->nb - 1] < 0.5) return true;
     int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), nbands = GDALGetRasterCount(ds);
     if (w <= 0 || h <= 0 || (size_t)w * (size_t)h > (size_t)1 << 31) return true;
     float *t = NULL, *row = NULL;
