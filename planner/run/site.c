@@ -326,7 +326,7 @@ static cc_status check_opts(run *r)
             return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers upgrades facilities on the emergency chain: it needs parameter capable_tiers and the model mclp (parameter model)");
         if (!o->upgrade_tiers[strspn(o->upgrade_tiers, " ,")])
             return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers names no tier: give a comma list of the tiers whose facilities may be upgraded");
-        if (ctx->sets_dist || r->fric) return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers works on the roads in one process only");
+        if (ctx->sets_dist) return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers works in one process only");
     }
     return CC_OK;
 }
@@ -1096,10 +1096,12 @@ static cc_status upgrade_solve(run *r, cc_site_result *res)
 }
 
 /* The chain MCLP with upgrades: every set of 0..max_subcentres facilities of upgrade_tiers (not
- * capable already, on the roads) is made capable in turn, its leg 2 the minimum of today's and
- * each upgraded facility's own (each timed once), and solved; the best objective wins. The bound
- * is the largest bound over the sets: the optimum of the joint model is the best over the sets,
- * and no set's optimum is above its bound. The winning set is solved again to be evaluated. */
+ * capable already; on the roads, or on a passable cell of the friction surface) is made capable in
+ * turn, its leg 2 the minimum of today's and each upgraded facility's own (each timed once, on the
+ * roads or over cells and roads as chain_leg2() times today's), and solved; the best objective
+ * wins. The bound is the largest bound over the sets: the optimum of the joint model is the best
+ * over the sets, and no set's optimum is above its bound. The winning set is solved again to be
+ * evaluated. */
 static cc_status chain_upgrade(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -1117,10 +1119,24 @@ static cc_status chain_upgrade(run *r, cc_site_result *res)
     if ((st = cc__tier_flags(ctx, fac, o->in.facilities, o->upgrade_tiers, "upgrade_tiers", up_t)) ||
         (st = cc__tier_flags(ctx, fac, o->in.facilities, o->capable_tiers, "capable_tiers", cap_t)))
         goto out;
-    for (size_t f = 0; f < nf; f++)
-        if (fac->tier[f] >= 0 && up_t[fac->tier[f]] && !cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID) ids[nu++] = (uint32_t)f;
+    char left_out[400] = "";
+    size_t n_left_out = 0;
+    for (size_t f = 0; f < nf; f++) {
+        if (fac->tier[f] < 0 || !up_t[fac->tier[f]] || cap_t[fac->tier[f]]) continue;
+        if (r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID) {
+            ids[nu++] = (uint32_t)f;
+        } else if (r->fric && n_left_out++ < 4 && strlen(left_out) < sizeof(left_out) - 100) { /* named below */
+            char item[100];
+            snprintf(item, sizeof(item), "%s'%.60s'", left_out[0] ? ", " : "", fac->name[f] ? fac->name[f] : "");
+            strcat(left_out, item);
+        }
+    }
+    if (n_left_out)
+        cc__warn(ctx, "%zu facilit%s of parameter upgrade_tiers stand%s outside the friction surface or on an impassable cell and cannot be upgraded: %s%s",
+                 n_left_out, n_left_out == 1 ? "y" : "ies", n_left_out == 1 ? "s" : "", left_out, n_left_out > 4 ? ", ..." : "");
     if (!nu) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter upgrade_tiers (%s) that is not capable already joins the road network", o->upgrade_tiers);
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter upgrade_tiers (%s) that is not capable already %s", o->upgrade_tiers,
+                      r->fric ? "stands on a passable cell of the friction surface" : "joins the road network");
         goto out;
     }
     if (U > nu) {
@@ -1152,6 +1168,12 @@ static cc_status chain_upgrade(run *r, cc_site_result *res)
     cc__info(ctx, "Timing the population to each of the %zu facilities that may be upgraded...", nu);
     for (size_t u = 0; u < nu && !st; u++) {
         one[ids[u]] = 1;
+        if (r->fric) { /* patient -> that facility over cells and roads, as chain_leg2() times today's leg */
+            cc__offroad_chain ch = {.capable = one, .leg2_d = legs_d + u * nd, .leg2_g = ng ? legs_g + u * ng : NULL};
+            st = cc__offroad_chain_legs(ctx, &r->off, NULL, r->fcell, &ch);
+            one[ids[u]] = 0;
+            continue;
+        }
         st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.djoin, r->reg.doff, nd, CC_REVERSE, legs_d + u * nd, fdummy);
         if (!st && ng)
             st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.gjoin, r->reg.goff, ng, CC_REVERSE, legs_g + u * ng, fdummy);
