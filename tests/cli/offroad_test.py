@@ -1193,14 +1193,9 @@ def case_chain(tmp):
     print(f"chain siting with friction: covers {int(base.sum())} -> {best[0]} as the brute force over the reference's legs")
 
 
-def case_chain_upgrade(tmp):
-    """site --emergency --capable-tiers --upgrade-tiers with the friction model: each clinic's leg
-    (patient -> that clinic over cells and the road) is timed on the same surface as the other legs,
-    so the chosen upgrade set and stations equal a brute force over the reference's legs (every set
-    of 0..2 clinics x every pair of stations, ties to the fewest upgrades, first in file order); a
-    clinic on a wall cell cannot be upgraded (a warning naming it) and the run goes on; `coverage
-    --chain` with the chosen clinics made capable gives the figures before (existing stations) and
-    after (the new stations added) that summary.json states."""
+def chain_upgrade_setup(tmp):
+    """case_chain_upgrade's valley: a station, a hospital, five clinics (one on the wall), nine
+    candidate sites; the facility file written. Returns a dict of what the case and mpi_test.py use."""
     paths, spm, z, ex, ny, src = synthetic(tmp)
     roads = road_row(paths)
     off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
@@ -1231,6 +1226,22 @@ def case_chain_upgrade(tmp):
               "--profile", paths["walk.yaml"], "--lang", "en", "--offroad", "friction"] + off
     site = ["site"] + common + ["--fixed-tiers", "station", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
                                 "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--exact"]
+    return dict(paths=paths, spm=spm, z=z, ex=ex, ny=ny, roads=roads, st_cell=st_cell, cap_cell=cap_cell, clinics=clinics,
+                write_fac=write_fac, cand_cells=cand_cells, T=T, D=D, S=S, common=common, site=site)
+
+
+def case_chain_upgrade(tmp):
+    """site --emergency --capable-tiers --upgrade-tiers with the friction model: each clinic's leg
+    (patient -> that clinic over cells and the road) is timed on the same surface as the other legs,
+    so the chosen upgrade set and stations equal a brute force over the reference's legs (every set
+    of 0..2 clinics x every pair of stations, ties to the fewest upgrades, first in file order); a
+    clinic on a wall cell cannot be upgraded (a warning naming it) and the run goes on; `coverage
+    --chain` with the chosen clinics made capable gives the figures before (existing stations) and
+    after (the new stations added) that summary.json states."""
+    u = chain_upgrade_setup(tmp)
+    paths, spm, z, ex, ny, roads, st_cell, cap_cell, clinics, write_fac, cand_cells, T, D, S, common, site = (
+        u[k] for k in ("paths", "spm", "z", "ex", "ny", "roads", "st_cell", "cap_cell", "clinics", "write_fac", "cand_cells", "T", "D",
+                       "S", "common", "site"))
     so = os.path.join(tmp, "site")
     p = run(site + ["--facilities", paths["fac.csv"], "--upgrade-tiers", "clinic", "--out", so])
     warn = [l for l in p.stderr.splitlines() if "upgrade_tiers" in l or "--upgrade-tiers" in l]
