@@ -2372,6 +2372,9 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
                                            "the objective expected (a weighted mean of worst times) is not supported");
+    if (o->site.upgrade_tiers) /* each variant would need its own upgrade sets: one set of sites and upgrades over all is not built */
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers (upgrading facilities on the emergency chain) works for one scenario, not in robust "
+                                           "siting over a batch (parameter scenarios)");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));
