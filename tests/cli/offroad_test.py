@@ -1297,6 +1297,26 @@ def case_chain_upgrade(tmp):
                                      "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--minutes", f"{T:g}", "--out", co, "--quiet"])
         w = cli_test.load_summary(co)["chain"]["population_within_min"][f"{T:g}"]
         check(abs(w - want) < 1e-6, f"coverage --chain {what}: {w}, site's summary.json {want}")
+    # the same siting from a scenario file (offroad keys, siting.upgrade_tiers / max_upgrades)
+    with open(os.path.join(tmp, "up.yaml"), "w") as f:
+        f.write(scenario_head("upgrade") + f"""minutes: [{T:g}]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, dem: dem.tif, landcover: lc.tif}}
+siting:
+  - {{model: mclp, budget: 2, threshold_min: {T:g}, candidates: cand.csv, fixed_tiers: [station], emergency: true,
+     dispatch_minutes: {D:g}, capable_tiers: [hospital], on_scene_minutes: {S:g}, upgrade_tiers: [clinic], max_upgrades: 2}}
+""")
+    write_fac(paths["fac.csv"])
+    sc = os.path.join(tmp, "scen")
+    run(["run", os.path.join(tmp, "up.yaml"), "--out", sc, "--quiet"])
+    js = cli_test.load_summary(os.path.join(sc, "siting"))
+    check([x["name"] for x in js["upgrade"]["upgraded_facilities"]] == got and js["upgrade"]["sets_solved"] == order and
+          abs(js["coverage"]["covered_after"] - covered) < 1e-6 and js["parameters"]["offroad"]["model"] == "friction",
+          f"the scenario's siting: {js.get('upgrade')}, covered {js['coverage']['covered_after']}; the command line's: {got}, {covered}")
+    with open(os.path.join(tmp, "bad.yaml"), "w") as f:
+        f.write(open(os.path.join(tmp, "up.yaml")).read().replace(", upgrade_tiers: [clinic], max_upgrades: 2", ", max_upgrades: 2"))
+    p = run(["run", os.path.join(tmp, "bad.yaml"), "--out", os.path.join(tmp, "bad"), "--quiet"], expect=None)
+    check(p.returncode != 0 and "max_upgrades" in p.stderr and "upgrade_tiers" in p.stderr, f"max_upgrades alone: exit {p.returncode}, {p.stderr!r}")
     # only the wall clinic may be upgraded: an error naming the surface, no output
     write_fac(paths["fac.csv"])
     a = site + ["--facilities", paths["fac.csv"], "--upgrade-tiers", "clinic", "--quiet"]
