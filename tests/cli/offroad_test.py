@@ -555,9 +555,10 @@ def case_site_agrees(tmp):
     with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
-    # not yet with the friction model: upgrading facilities on the chain, refused with the reason, nothing written
+    # upgrading facilities on the chain works with friction (chain_upgrade); tiers that are all capable already leave
+    # nothing to upgrade: an error with the reason, nothing written
     expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--upgrade-tiers", "clinic",
-                       "--out", os.path.join(tmp, "em")], 2, "--upgrade-tiers")
+                       "--out", os.path.join(tmp, "em")], 3, "--upgrade-tiers", "not capable already")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
