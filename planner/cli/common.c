@@ -168,7 +168,7 @@ static const struct {
     {"chain", "--chain"}, {"station_tiers", "--station-tiers"},
     {"capable_tiers", "--capable-tiers"}, {"upgrade_tiers", "--upgrade-tiers"}, {"on_scene_minutes", "--on-scene-minutes"}, {"capacity_field", "--capacity"},
     {"capacity_minutes", "--capacity-minutes"}, {"busy_fraction", "--busy-fraction"}, {"max_per_station", "--max-per-station"}, {"outer_minutes", "--outer-minutes"}, {"alpha", "--alpha"}, {"capacity_persons", "--site-capacity"},
-    {"objective", "--objective"}, {"regret", "--regret"},
+    {"objective", "--objective"}, {"regret", "--regret"}, {"scenarios", "--scenarios"},
 };
 
 static const char *flag_of(const char *name, size_t len)

@@ -83,6 +83,11 @@ typedef struct run {
     uint32_t *keep_lt;
     cc__sets sets;
     bool sets_elsewhere; /* the sets were gathered by another process (planner/mpi) */
+    /* upgrade_tiers over MPI: keep_super, while set, replaces keep_lt in one build of the sets of
+     * every upgrade set at once (times stored); super holds them on rank 0, where each upgrade
+     * set's own sets are its pairs (sets_from_super) */
+    const uint32_t *keep_super;
+    cc__sets super;
     /* evaluation */
     uint32_t *dtime[2], *dfac[2], *gtime[2], *gfac[2];
     /* the friction model (in.offroad): every time is a search over cells and roads from the cell
@@ -111,6 +116,7 @@ static void run_free(run *r)
     cands_free(&r->cand);
     CC__FREE_ALL(r->time0, r->keep_lt, r->leg2_d, r->leg2_g, r->cand_cap, r->capfix, r->capfix_id, r->capfix_cap);
     cc__sets_free(&r->sets);
+    cc__sets_free(&r->super);
     cc__offroad_free(&r->off);
     CC__FREE_ALL(r->fcell, r->ccell);
     for (int k = 0; k < 2; k++) {
@@ -326,7 +332,6 @@ static cc_status check_opts(run *r)
             return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers upgrades facilities on the emergency chain: it needs parameter capable_tiers and the model mclp (parameter model)");
         if (!o->upgrade_tiers[strspn(o->upgrade_tiers, " ,")])
             return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers names no tier: give a comma list of the tiers whose facilities may be upgraded");
-        if (ctx->sets_dist || r->fric) return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers works on the roads in one process only");
     }
     return CC_OK;
 }
@@ -794,15 +799,13 @@ typedef struct fric_slice_job {
 static cc_status fric_slice(void *user, cc_ctx *ctx, size_t j0, size_t len, cc__sets *out)
 {
     const fric_slice_job *j = user;
-    return cc__offroad_sets(ctx, &j->r->off, j->src->cell + j0, len, j->r->keep_lt, j->r->R_ms, !j->r->coverage_model, out);
+    return cc__offroad_sets(ctx, &j->r->off, j->src->cell + j0, len, j->r->keep_lt, j->r->R_ms, !j->r->coverage_model || j->r->keep_super, out);
 }
 
-static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
+/* Which pairs the sets keep: demand point i's pair when its time < keep_lt[i] (0: none). */
+static void keep_fill(run *r)
 {
-    cc_ctx *ctx = r->ctx;
-    cc_status st;
     size_t nd = r->reg.dem.n;
-    if (!(r->keep_lt = cc__malloc_array(nd, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
         if (r->chain) {
             /* a station covers i through the chain when dispatch + drive + on scene + leg 2 <= T */
@@ -817,11 +820,23 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
         else
             r->keep_lt[i] = r->time0[i] < r->R_ms ? r->time0[i] : r->R_ms; /* only faster than now */
     }
+}
+
+static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src)
+{
+    cc_ctx *ctx = r->ctx;
+    cc_status st;
+    size_t nd = r->reg.dem.n;
+    if (!(r->keep_lt = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)))) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    if (r->keep_super)
+        memcpy(r->keep_lt, r->keep_super, nd * sizeof(uint32_t));
+    else
+        keep_fill(r);
     if (r->fric) {
         cc__info(ctx, "Building coverage sets for %zu candidates over cells and roads...", r->cand.n);
         if (ctx->sets_dist) { /* across processes (planner/mpi): each rank searches from its blocks of candidates */
             fric_slice_job fj = {r, src};
-            cc__sets_opts so = {.store_times = !r->coverage_model};
+            cc__sets_opts so = {.store_times = !r->coverage_model || r->keep_super};
             cc__sets_job job = {.n_dem = nd, .n_cand = src->n, .o = &so, .slice = fric_slice, .slice_user = &fj};
             bool root = true;
             if ((st = ctx->sets_dist->build(ctx->sets_dist, ctx, &job, &r->sets, &root))) return st;
@@ -829,14 +844,14 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
                 r->sets_elsewhere = true;
                 return CC_OK;
             }
-        } else if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model, &r->sets))) {
+        } else if ((st = cc__offroad_sets(ctx, &r->off, src->cell, src->n, r->keep_lt, r->R_ms, !r->coverage_model || r->keep_super, &r->sets))) {
             return st;
         }
         double avail = r->o->max_memory_bytes ? (double)r->o->max_memory_bytes : 0.5 * (double)cc__physical_memory();
         if (avail > 0 && 3.0 * (double)r->sets.bytes > avail)
             return cc__fail(ctx, CC_ERR_LIMIT, "The coverage sets need %.0f MiB (three copies while solving), more than the %.0f MiB allowed; use a larger parameter spacing_m or a coarser population grid",
                             3.0 * (double)r->sets.bytes / 1048576.0, avail / 1048576.0);
-        return sets_figures(r, res);
+        return r->keep_super ? CC_OK : sets_figures(r, res);
     }
     /* demand that no pair can matter for (covered already) is left out of the location index,
      * so the searches never enumerate it */
@@ -852,7 +867,7 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
         return st;
     }
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
-                        .store_times = !r->coverage_model || r->model == CC_SITE_DSM};
+                        .store_times = !r->coverage_model || r->model == CC_SITE_DSM || r->keep_super};
     uint64_t est;
     if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
@@ -882,7 +897,7 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
     } else if ((st = cc__sets_build(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &r->sets))) {
         goto out;
     }
-    st = sets_figures(r, res);
+    st = r->keep_super ? CC_OK : sets_figures(r, res);
 out:
     cc__loc_index_free(&ix);
     free(mj);
@@ -1088,18 +1103,45 @@ static void upgrade_leg(uint32_t *leg, const uint32_t *base, const uint32_t *leg
     }
 }
 
+/* An upgrade set's sets from those of every set (r->super, times stored): the pairs whose time is
+ * below this set's keep_lt, in the same order, so the same sets as a build of their own. */
+static cc_status sets_from_super(run *r, cc_site_result *res)
+{
+    const cc__sets *a = &r->super;
+    size_t nd = r->reg.dem.n;
+    if (!(r->keep_lt = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t)))) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory");
+    keep_fill(r);
+    uint64_t n = 0;
+    for (uint64_t e = 0; e < a->first[a->n_cand]; e++) n += a->t_ms[e] < r->keep_lt[a->dem[e]];
+    r->sets = (cc__sets){.n_cand = a->n_cand, .n_dem = a->n_dem, .settled = a->settled};
+    r->sets.first = cc__malloc_array((size_t)a->n_cand + 1, sizeof(uint64_t));
+    r->sets.dem = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
+    if (!r->sets.first || !r->sets.dem) return cc__fail(r->ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets");
+    n = 0;
+    for (uint32_t j = 0; j < a->n_cand; j++) {
+        r->sets.first[j] = n;
+        for (uint64_t e = a->first[j]; e < a->first[j + 1]; e++)
+            if (a->t_ms[e] < r->keep_lt[a->dem[e]]) r->sets.dem[n++] = a->dem[e];
+    }
+    r->sets.first[a->n_cand] = n;
+    r->sets.bytes = ((size_t)a->n_cand + 1) * sizeof(uint64_t) + (size_t)n * sizeof(uint32_t);
+    return sets_figures(r, res);
+}
+
 static cc_status upgrade_solve(run *r, cc_site_result *res)
 {
     cc_status st;
-    if ((st = base_times(r, res)) || (st = build_sets(r, res)) || (st = solve(r, res))) return st;
+    if ((st = base_times(r, res)) || (st = r->super.first ? sets_from_super(r, res) : build_sets(r, res)) || (st = solve(r, res))) return st;
     return CC_OK;
 }
 
 /* The chain MCLP with upgrades: every set of 0..max_subcentres facilities of upgrade_tiers (not
- * capable already, on the roads) is made capable in turn, its leg 2 the minimum of today's and
- * each upgraded facility's own (each timed once), and solved; the best objective wins. The bound
- * is the largest bound over the sets: the optimum of the joint model is the best over the sets,
- * and no set's optimum is above its bound. The winning set is solved again to be evaluated. */
+ * capable already; on the roads, or on a passable cell of the friction surface) is made capable in
+ * turn, its leg 2 the minimum of today's and each upgraded facility's own (each timed once, on the
+ * roads or over cells and roads as chain_leg2() times today's), and solved; the best objective
+ * wins. The bound is the largest bound over the sets: the optimum of the joint model is the best
+ * over the sets, and no set's optimum is above its bound. The winning set is solved again to be
+ * evaluated. */
 static cc_status chain_upgrade(run *r, cc_site_result *res)
 {
     cc_ctx *ctx = r->ctx;
@@ -1117,10 +1159,24 @@ static cc_status chain_upgrade(run *r, cc_site_result *res)
     if ((st = cc__tier_flags(ctx, fac, o->in.facilities, o->upgrade_tiers, "upgrade_tiers", up_t)) ||
         (st = cc__tier_flags(ctx, fac, o->in.facilities, o->capable_tiers, "capable_tiers", cap_t)))
         goto out;
-    for (size_t f = 0; f < nf; f++)
-        if (fac->tier[f] >= 0 && up_t[fac->tier[f]] && !cap_t[fac->tier[f]] && r->reg.fjoin[f].arc != CC_INVALID_ID) ids[nu++] = (uint32_t)f;
+    char left_out[400] = "";
+    size_t n_left_out = 0;
+    for (size_t f = 0; f < nf; f++) {
+        if (fac->tier[f] < 0 || !up_t[fac->tier[f]] || cap_t[fac->tier[f]]) continue;
+        if (r->fric ? r->fcell[f] >= 0 : r->reg.fjoin[f].arc != CC_INVALID_ID) {
+            ids[nu++] = (uint32_t)f;
+        } else if (r->fric && n_left_out++ < 4 && strlen(left_out) < sizeof(left_out) - 100) { /* named below */
+            char item[100];
+            snprintf(item, sizeof(item), "%s'%.60s'", left_out[0] ? ", " : "", fac->name[f] ? fac->name[f] : "");
+            strcat(left_out, item);
+        }
+    }
+    if (n_left_out)
+        cc__warn(ctx, "%zu facilit%s of parameter upgrade_tiers stand%s outside the friction surface or on an impassable cell and cannot be upgraded: %s%s",
+                 n_left_out, n_left_out == 1 ? "y" : "ies", n_left_out == 1 ? "s" : "", left_out, n_left_out > 4 ? ", ..." : "");
     if (!nu) {
-        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter upgrade_tiers (%s) that is not capable already joins the road network", o->upgrade_tiers);
+        st = cc__fail(ctx, CC_ERR_INPUT, "No facility of parameter upgrade_tiers (%s) that is not capable already %s", o->upgrade_tiers,
+                      r->fric ? "stands on a passable cell of the friction surface" : "joins the road network");
         goto out;
     }
     if (U > nu) {
@@ -1152,12 +1208,37 @@ static cc_status chain_upgrade(run *r, cc_site_result *res)
     cc__info(ctx, "Timing the population to each of the %zu facilities that may be upgraded...", nu);
     for (size_t u = 0; u < nu && !st; u++) {
         one[ids[u]] = 1;
+        if (r->fric) { /* patient -> that facility over cells and roads, as chain_leg2() times today's leg */
+            cc__offroad_chain ch = {.capable = one, .leg2_d = legs_d + u * nd, .leg2_g = ng ? legs_g + u * ng : NULL};
+            st = cc__offroad_chain_legs(ctx, &r->off, NULL, r->fcell, &ch);
+            one[ids[u]] = 0;
+            continue;
+        }
         st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.djoin, r->reg.doff, nd, CC_REVERSE, legs_d + u * nd, fdummy);
         if (!st && ng)
             st = cc__nearest(ctx, r->reg.graph, r->reg.fjoin, r->reg.foff, nf, one, 1, r->reg.gjoin, r->reg.goff, ng, CC_REVERSE, legs_g + u * ng, fdummy);
         one[ids[u]] = 0;
     }
     if (st) goto out;
+    if (ctx->sets_dist) { /* over MPI ranks: the sets of every upgrade set in one distributed build, then the sets one by one on rank 0 */
+        uint32_t *kl = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+        if (!kl) goto nomem;
+        for (size_t i = 0; i < nd; i++) { /* a pair any set may keep: the shortest leg 2 of all, whoever covers the point already */
+            uint32_t l = base_d[i];
+            for (size_t u = 0; u < nu; u++)
+                if (legs_d[u * nd + i] < l) l = legs_d[u * nd + i];
+            uint64_t rest = (uint64_t)r->on_scene_ms + l;
+            kl[i] = l == CC_INF_COST || rest > r->T_ms ? 0 : (uint32_t)(r->T_ms - rest + 1);
+        }
+        r->keep_super = kl;
+        st = build_sets(r, res);
+        r->keep_super = NULL;
+        free(kl);
+        if (st || r->sets_elsewhere) goto out; /* an MPI rank other than 0: its part is sent */
+        r->super = r->sets;
+        memset(&r->sets, 0, sizeof(r->sets));
+        CC__FREE_ALL(r->keep_lt);
+    }
     cc__info(ctx, "Solving the chain MCLP for each of the %.0f upgrade sets (0 to %u of %zu facilities)...", n_sets, U, nu);
     double best_obj = -1, bound = -INFINITY;
     uint32_t best_k = 0, n_curve = 0;
@@ -1757,7 +1838,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     t = cc__now();
     if (r.chain && (st = chain_leg2(&r))) goto out;
     if (opts->upgrade_tiers) { /* every upgrade set solved: the times are together */
-        if ((st = chain_upgrade(&r, res))) goto out;
+        if ((st = chain_upgrade(&r, res)) || r.sets_elsewhere) goto out; /* MPI: rank 0 solves the sets and writes */
         res->t_solve_s = cc__now() - t;
     } else {
         if ((st = base_times(&r, res)) || (st = build_sets(&r, res))) goto out;
@@ -2291,6 +2372,9 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     if (md == CC_SITE_PCENTER && o->objective == CC_ROBUST_EXPECTED)
         return cc__fail(ctx, CC_ERR_PARAM, "Robust pcenter minimises the worst time over every variant (objective max_min) or the worst regret (min_max_regret); "
                                            "the objective expected (a weighted mean of worst times) is not supported");
+    if (o->site.upgrade_tiers) /* each variant would need its own upgrade sets: one set of sites and upgrades over all is not built */
+        return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers (upgrading facilities on the emergency chain) works for one scenario, not in robust "
+                                           "siting over a batch (parameter scenarios)");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));

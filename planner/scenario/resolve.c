@@ -168,6 +168,8 @@ static json_object *resolved_siting(const cc_scenario *s)
         if (isfinite(s->siting[i].alpha)) json_object_object_add(e, "alpha", jnum(s->siting[i].alpha));
         if (s->siting[i].site_capacity > 0) json_object_object_add(e, "site_capacity", jnum(s->siting[i].site_capacity)); /* only when set */
         jstr(e, "capacity_field", s->siting[i].capacity_field);
+        jstr(e, "upgrade_tiers", s->siting[i].upgrade_tiers); /* only when set: older hashes stay */
+        if (s->siting[i].max_upgrades > 0) json_object_object_add(e, "max_upgrades", jnum(s->siting[i].max_upgrades));
         json_object_array_add(a, e);
     }
     return a;

@@ -84,7 +84,7 @@ static cc_status run_siting(cc_ctx *ctx, const cc_scenario *s, const cc_inputs *
             .on_scene_minutes = !isfinite(q->on_scene_min) ? 0 : q->on_scene_min > 0 ? q->on_scene_min : -1,
             .busy_fraction = q->busy_fraction, .max_per_station = (uint32_t)q->max_per_station,
             .outer_minutes = q->outer_threshold_min, .alpha = !isfinite(q->alpha) ? 0 : q->alpha > 0 ? q->alpha : -1,
-            .capacity_persons = q->site_capacity};
+            .capacity_persons = q->site_capacity, .upgrade_tiers = q->upgrade_tiers, .max_subcentres = (uint32_t)q->max_upgrades};
         if (q->capacity_field) so.in.capacity_field = q->capacity_field;
         if (so.model == CC_SITE_LSCP && q->budget > 0) so.p = 0;
         cc__info(ctx, "Siting %zu of %zu: %s", i + 1, s->n_siting, q->model);

@@ -29,6 +29,8 @@ typedef struct sc_fchange {
 typedef struct sc_siting {
     char *model, *tier, *candidates;
     char *fixed_tiers, *candidate_tiers, *candidate_roads, *capable_tiers; /* comma lists */
+    char *upgrade_tiers;                   /* comma list: facilities that may be made capable on the chain */
+    double max_upgrades;                   /* with upgrade_tiers: at most this many (0: not given, default 2) */
     double budget, threshold_min, spacing_m, target_share, dispatch_min, max_per_area, curve, on_scene_min;
     double busy_fraction, max_per_station; /* mexclp; 0: not given */
     double outer_threshold_min, alpha;     /* dsm; 0 / NaN: not given */

@@ -45,7 +45,8 @@ static const char *const fchange_keys[] = {"add", "remove", "set_tier", NULL};
 static const char *const siting_keys[] = {"model", "budget", "threshold_min", "candidates", "tier", "fixed_tiers",
                                           "candidate_tiers", "candidate_roads", "spacing_m", "target_share", "emergency",
                                           "dispatch_minutes", "max_per_area", "curve", "capable_tiers", "on_scene_minutes",
-                                          "busy_fraction", "max_per_station", "outer_threshold_min", "alpha", "site_capacity", "capacity_field", NULL};
+                                          "busy_fraction", "max_per_station", "outer_threshold_min", "alpha", "site_capacity", "capacity_field",
+                                          "upgrade_tiers", "max_upgrades", NULL};
 static const char *const report_keys[] = {"lang", "maps", NULL};
 static const char *const offroad_keys[] = {"model", "friction", "dem", "landcover", "water", "ferries", "neighbours", "impassable_population",
                                             "impassable_max_m", NULL};
@@ -345,7 +346,8 @@ static void ap_fchanges(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t
 
 static void free_siting(sc_siting *x)
 {
-    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads, x->capable_tiers, x->capacity_field);
+    CC__FREE_ALL(x->model, x->tier, x->candidates, x->fixed_tiers, x->candidate_tiers, x->candidate_roads, x->capable_tiers, x->capacity_field,
+                 x->upgrade_tiers);
 }
 
 /* A comma list from a text value or a sequence of them ("a,b" or [a, b]). */
@@ -486,6 +488,12 @@ static void ap_siting(sc_parser *p, cc_scenario *s, yaml_node_t *v)
         if ((n2 = cc__yaml_get(p->y, m, "dispatch_minutes"))) cc__sc_get_number(p, n2, "siting.dispatch_minutes", 0, 60, &x.dispatch_min);
         if ((n2 = cc__yaml_get(p->y, m, "capable_tiers"))) get_csv(p, n2, "siting.capable_tiers", &x.capable_tiers);
         if ((n2 = cc__yaml_get(p->y, m, "on_scene_minutes"))) cc__sc_get_number(p, n2, "siting.on_scene_minutes", 0, 240, &x.on_scene_min);
+        if ((n2 = cc__yaml_get(p->y, m, "upgrade_tiers"))) get_csv(p, n2, "siting.upgrade_tiers", &x.upgrade_tiers);
+        if ((n2 = cc__yaml_get(p->y, m, "max_upgrades"))) {
+            if (!x.upgrade_tiers) cc__sc_problem(p, n2, "<siting.max_upgrades> belongs to <siting.upgrade_tiers>");
+            else if (cc__sc_get_number(p, n2, "siting.max_upgrades", 1, 100, &x.max_upgrades) && x.max_upgrades != floor(x.max_upgrades))
+                cc__sc_problem(p, n2, "<siting.max_upgrades> must be whole, got %g", x.max_upgrades);
+        }
         if ((n2 = cc__yaml_get(p->y, m, "max_per_area")) && cc__sc_get_number(p, n2, "siting.max_per_area", 1, 10000, &x.max_per_area) &&
             x.max_per_area != floor(x.max_per_area))
             cc__sc_problem(p, n2, "<siting.max_per_area> must be whole, got %g", x.max_per_area);

@@ -340,6 +340,10 @@ def case_site_upgrade(tmp):
     cli_test.expect_error(tmp, base + ["--upgrade-tiers", "township_health_centre", "--max-subcentres", "7"], 2, "--max-subcentres", "6")
     cli_test.expect_error(tmp, base + ["--upgrade-tiers", ""], 2, "--upgrade-tiers")
     cli_test.expect_error(tmp, base + ["--upgrade-tiers", "village_clinic", "--max-subcentres", "5"], 5, "5000", "--max-subcentres")
+    # robust siting over a batch has no upgrade sets: refused, not ignored
+    rob = ["site", "--scenarios", f"{DEMO}/batch.yaml"] + [a for a in common if a not in ("--roads", f"{DEMO}/roads.geojson", "--population",
+                                                                                         f"{DEMO}/population.asc")]
+    cli_test.expect_error(tmp, rob + ["--upgrade-tiers", "township_health_centre"], 2, "--upgrade-tiers", "--scenarios")
     cli_test.expect_error(tmp, base + ["--upgrade-tiers", "township_health_centre", "--model", "lscp"], 2, "--upgrade-tiers", "mclp")
 
 

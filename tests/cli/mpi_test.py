@@ -280,6 +280,56 @@ def case_friction_n4(tmp):
     return case_friction(tmp, 4)
 
 
+def case_upgrade(tmp, ranks):
+    """site --upgrade-tiers (upgrading facilities to capable on the emergency chain) over @ranks
+    ranks: the sets of every upgrade set are built once over the ranks (times kept) and each upgrade
+    set's own sets are cut from them on rank 0, so every set's sets (digests, one per upgrade set
+    and the winner's again) and summary.json equal one process's, on the demo's roads and with the
+    friction model (tests/cli/offroad_test.py's valley)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    try:
+        import offroad_test
+    except ImportError as e:
+        print(f"SKIP: {e} (numpy and scipy for the synthetic valley)")
+        return SKIP
+    u = offroad_test.chain_upgrade_setup(tmp)
+    roads = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities", f"{DEMO}/facilities.csv",
+             "--fixed-tiers", "emergency_station", "--emergency", "--capable-tiers", "county_hospital", "--candidate-roads",
+             "primary,secondary,tertiary", "--spacing", "2000", "-p", "2", "--minutes", "45", "--upgrade-tiers", "township_health_centre"]
+    fric = u["site"] + ["--facilities", u["paths"]["fac.csv"], "--upgrade-tiers", "clinic"]
+    for what, a, n_sets in (("roads", roads, None), ("friction", fric, 11)):
+        one, many = os.path.join(tmp, what + "_1"), os.path.join(tmp, what + "_n")
+        p1 = run(a + ["--out", one, "--verbose"])
+        pn = run(a + ["--out", many, "--verbose"], ranks=ranks)
+        d1 = [l.split("digest ")[1] for l in p1.stderr.splitlines() if "Coverage sets digest" in l]
+        dn = [l.split("digest ")[1] for l in pn.stderr.splitlines() if "Coverage sets digest" in l]
+        f1, fn = figures(os.path.join(one, "summary.json")), figures(os.path.join(many, "summary.json"))
+        sets = f1["upgrade"]["sets_solved"]
+        check(n_sets is None or sets == n_sets, f"{what}: {sets} upgrade sets solved, expected {n_sets}")
+        check(len(d1) == sets + 1 and d1 == dn and len(set(d1)) > 1, f"{what} -n {ranks}: the upgrade sets' coverage sets differ: {d1} / {dn}")
+        check(len(f1["upgrade"]["upgraded_facilities"]) >= 1, f"{what}: nothing upgraded: a weak test")
+        check(f1 == fn, f"{what} upgrade -n {ranks}: summary.json figures differ:\n{f1}\n{fn}")
+        check(ranks == 1 or f"from {ranks} ranks" in pn.stderr, f"sets not gathered from {ranks} ranks: {pn.stderr}")
+        check(pn.stdout.count("upgraded to capable:") == 1, f"expected one result table (rank 0): {pn.stdout}")
+        print(f"upgrade over {ranks} ranks, {what}: {sets} upgrade sets with one process's sets and figures, upgraded "
+              f"{[x['name'] for x in f1['upgrade']['upgraded_facilities']]}")
+    left = [f for f in os.listdir(tmp) if "cc-tmp" in f]
+    check(not left, f"staging folders left behind: {left}")
+
+
+def case_upgrade_n1(tmp):
+    return case_upgrade(tmp, 1)
+
+
+def case_upgrade_n2(tmp):
+    return case_upgrade(tmp, 2)
+
+
+def case_upgrade_n4(tmp):
+    return case_upgrade(tmp, 4)
+
+
 def robust_args(out, *extra):
     return ["site", "--scenarios", f"{DEMO}/batch.yaml", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
             "--spacing", "1000", "-p", "3", "--minutes", "30", "--lang", "en", "--out", out, "--verbose"] + list(extra)

@@ -4,6 +4,7 @@ tests/reference/offroad_ref.py (scipy Dijkstra on an explicit cell graph), cell 
 
 Usage: offroad_test.py CASE  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fail, 77 skipped.
 """
+import itertools
 import json
 import math
 import os
@@ -554,9 +555,10 @@ def case_site_agrees(tmp):
     with open(os.path.join(out, "report_en.html"), encoding="utf-8") as f:
         html = f.read()
     check("On impassable cells" in html and "impassable cell" in html, "the siting report does not name the impassable cells")
-    # not yet with the friction model: upgrading facilities on the chain, refused with the reason, nothing written
+    # upgrading facilities on the chain works with friction (chain_upgrade); tiers that are all capable already leave
+    # nothing to upgrade: an error with the reason, nothing written
     expect_error(tmp, ["site"] + common + ["--candidates", cand, "--emergency", "--capable-tiers", "clinic", "--upgrade-tiers", "clinic",
-                       "--out", os.path.join(tmp, "em")], 2, "--upgrade-tiers")
+                       "--out", os.path.join(tmp, "em")], 3, "--upgrade-tiers", "not capable already")
     # a scenario's offroad section reaches its siting run: the same answer as the command line
     scen = os.path.join(tmp, "scen.yaml")
     with open(scen, "w") as f:
@@ -1190,6 +1192,144 @@ def case_chain(tmp):
     check(abs(ss["coverage"]["covered_before"] - base.sum()) < 1e-6, f"chain site before {ss['coverage']['covered_before']}, reference {int(base.sum())}")
     check(abs(ss["coverage"]["covered_after"] - best[0]) < 1e-6, f"chain site after {ss['coverage']['covered_after']}, reference best pair {best}")
     print(f"chain siting with friction: covers {int(base.sum())} -> {best[0]} as the brute force over the reference's legs")
+
+
+def chain_upgrade_setup(tmp):
+    """case_chain_upgrade's valley: a station, a hospital, five clinics (one on the wall), nine
+    candidate sites; the facility file written. Returns a dict of what the case and mpi_test.py use."""
+    paths, spm, z, ex, ny, src = synthetic(tmp)
+    roads = road_row(paths)
+    off = ["--dem", paths["dem.tif"], "--landcover", paths["lc.tif"]]
+    st_cell, cap_cell = 4 * W + 3, 25 * W + 36
+    clinics = [("K0", 22 * W + 8), ("K1", 3 * W + 18), ("KW", 6 * W + 26), ("K2", 14 * W + 30), ("K3", 27 * W + 20)]  # KW: on the wall
+    check(not np.isfinite(spm.flat[6 * W + 26]), "the wall clinic stands on a passable cell")
+    rows = [("S0", st_cell, "station"), ("H0", cap_cell, "hospital")] + [(n, c, "clinic") for n, c in clinics]
+
+    def write_fac(path, capable=(), stations=()):
+        with open(path, "w") as f:
+            f.write("name,lon,lat,tier\n")
+            for name, cell, tier in rows:
+                r, c = divmod(cell, W)
+                lo, la = lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES)])[0]
+                f.write(f"{name},{lo:.12f},{la:.12f},{'hospital' if name in capable else tier}\n")
+            for k, (lo, la) in enumerate(stations):
+                f.write(f"N{k},{lo!r},{la!r},station\n")
+
+    write_fac(paths["fac.csv"])
+    cand_cells = [(30, 3), (36, 25), (12, 27), (22, 14), (33, 18), (24, 5), (15, 20), (38, 8), (20, 2)]
+    cand = os.path.join(tmp, "cand.csv")
+    with open(cand, "w") as f:
+        f.write("name,lon,lat\n")
+        for i, (lo, la) in enumerate(lonlat(EPSG, [(X0 + (c + 0.5) * RES, Y0 - (r + 0.5) * RES) for c, r in cand_cells])):
+            f.write(f"C{i},{lo:.12f},{la:.12f}\n")
+    T, D, S = 20.0, 1.0, 2.0
+    common = ["--roads", paths["roads.geojson"], "--population", paths["pop.tif"], "--crs", f"EPSG:{EPSG}",
+              "--profile", paths["walk.yaml"], "--lang", "en", "--offroad", "friction"] + off
+    site = ["site"] + common + ["--fixed-tiers", "station", "--candidates", cand, "-p", "2", "--minutes", f"{T:g}", "--emergency",
+                                "--capable-tiers", "hospital", "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--exact"]
+    return dict(paths=paths, spm=spm, z=z, ex=ex, ny=ny, roads=roads, st_cell=st_cell, cap_cell=cap_cell, clinics=clinics,
+                write_fac=write_fac, cand_cells=cand_cells, T=T, D=D, S=S, common=common, site=site)
+
+
+def case_chain_upgrade(tmp):
+    """site --emergency --capable-tiers --upgrade-tiers with the friction model: each clinic's leg
+    (patient -> that clinic over cells and the road) is timed on the same surface as the other legs,
+    so the chosen upgrade set and stations equal a brute force over the reference's legs (every set
+    of 0..2 clinics x every pair of stations, ties to the fewest upgrades, first in file order); a
+    clinic on a wall cell cannot be upgraded (a warning naming it) and the run goes on; `coverage
+    --chain` with the chosen clinics made capable gives the figures before (existing stations) and
+    after (the new stations added) that summary.json states."""
+    u = chain_upgrade_setup(tmp)
+    paths, spm, z, ex, ny, roads, st_cell, cap_cell, clinics, write_fac, cand_cells, T, D, S, common, site = (
+        u[k] for k in ("paths", "spm", "z", "ex", "ny", "roads", "st_cell", "cap_cell", "clinics", "write_fac", "cand_cells", "T", "D",
+                       "S", "common", "site"))
+    so = os.path.join(tmp, "site")
+    p = run(site + ["--facilities", paths["fac.csv"], "--upgrade-tiers", "clinic", "--out", so])
+    warn = [l for l in p.stderr.splitlines() if "upgrade_tiers" in l or "--upgrade-tiers" in l]
+    check(len(warn) == 1 and "'KW'" in warn[0] and "cannot be upgraded" in warn[0],
+          f"no warning naming the clinic on the wall: {p.stderr!r}")
+    ss = cli_test.load_summary(so)
+    up = ss["upgrade"]
+    # the reference: leg 2 to the hospital and to each passable clinic, leg 1 from each station
+    ms = lambda cells, forward: np.rint(offroad_ref.impassable_nearest(
+        offroad_ref.offroad_times_with_roads(spm, z, ex, ny, 16, cells, roads, forward=forward), spm, ex, ny)[0] * 1000.0)
+    ok = [(n, c) for n, c in clinics if np.isfinite(spm.flat[c])]
+    leg2_h = ms([cap_cell], False)
+    leg2_k = [ms([c], False) for _, c in ok]
+    leg1_s = ms([st_cell], True)
+    leg1_c = [ms([r * W + c], True) for c, r in cand_cells]
+    lim = T * 60000.0 - (D + S) * 60000.0
+    pairs = [(i, j) for i in range(len(cand_cells)) for j in range(i + 1, len(cand_cells))]
+    best = None  # (covered, -k, set order, stations)
+    order = 0
+    per_set = []
+    for k in range(3):
+        for us in itertools.combinations(range(len(ok)), k):
+            l2 = leg2_h.copy()
+            for u in us:
+                l2 = np.fmin(l2, leg2_k[u])
+            cov = lambda l1: np.isfinite(l1) & np.isfinite(l2) & (l1 + l2 <= lim)
+            base = cov(leg1_s)
+            cs = [cov(x) for x in leg1_c]
+            vals = sorted(((int(np.sum(base | cs[i] | cs[j])), (i, j)) for i, j in pairs), reverse=True)
+            per_set.append((us, vals[0][0], int(base.sum())))
+            if best is None or vals[0][0] > best[0]:
+                best = (vals[0][0], k, us, [v for v in vals if v[0] == vals[0][0]], int(base.sum()))
+            order += 1
+    covered, bk, bus, bst, before = best
+    check(up["candidates"] == len(ok) and up["sets_solved"] == order, f"upgrade block {up}, reference {len(ok)} candidates, {order} sets")
+    check(bk >= 1 and best[0] > per_set[0][1], f"the best upgrade set is none ({per_set[:3]}): a weak test")
+    check(sum(1 for x in per_set if x[1] == covered) == 1, f"several upgrade sets tie at {covered}: a weak test {per_set}")
+    got = [u["name"] for u in up["upgraded_facilities"]]
+    check(got == [ok[u][0] for u in bus], f"upgraded {got}, the brute force over the reference's legs {[ok[u][0] for u in bus]} ({per_set})")
+    check(abs(ss["coverage"]["covered_after"] - covered) < 1e-6, f"covered_after {ss['coverage']['covered_after']}, brute force {covered}")
+    check(abs(ss["coverage"]["covered_before"] - before) < 1e-6, f"covered_before {ss['coverage']['covered_before']}, brute force {before}")
+    check(abs(up["covered_without_upgrade"] - per_set[0][1]) < 1e-6, f"covered_without_upgrade {up['covered_without_upgrade']}, brute force {per_set[0][1]}")
+    name_of = {f"C{i}": i for i in range(len(cand_cells))}
+    picked = tuple(sorted(name_of[x["name"]] for x in ss["proposed_sites"]))
+    check(picked in [v[1] for v in bst], f"stations {picked}, the brute force's best pairs {bst}")
+    # coverage --chain with the chosen clinics made capable: before (existing stations) and after (stations added)
+    sites = [(x["lon"], x["lat"]) for x in ss["proposed_sites"]]
+    for what, stations, want in (("before", (), ss["coverage"]["covered_before"]), ("after", sites, ss["coverage"]["covered_after"])):
+        fac = os.path.join(tmp, f"fac_{what}.csv")
+        write_fac(fac, capable=set(got), stations=stations)
+        co = os.path.join(tmp, "cov_" + what)
+        run(["coverage"] + common + ["--facilities", fac, "--chain", "--station-tiers", "station", "--capable-tiers", "hospital",
+                                     "--dispatch-minutes", f"{D:g}", "--on-scene-minutes", f"{S:g}", "--minutes", f"{T:g}", "--out", co, "--quiet"])
+        w = cli_test.load_summary(co)["chain"]["population_within_min"][f"{T:g}"]
+        check(abs(w - want) < 1e-6, f"coverage --chain {what}: {w}, site's summary.json {want}")
+    # the same siting from a scenario file (offroad keys, siting.upgrade_tiers / max_upgrades)
+    with open(os.path.join(tmp, "up.yaml"), "w") as f:
+        f.write(scenario_head("upgrade") + f"""minutes: [{T:g}]
+report: {{lang: [en], maps: false}}
+offroad: {{model: friction, dem: dem.tif, landcover: lc.tif}}
+siting:
+  - {{model: mclp, budget: 2, threshold_min: {T:g}, candidates: cand.csv, fixed_tiers: [station], emergency: true,
+     dispatch_minutes: {D:g}, capable_tiers: [hospital], on_scene_minutes: {S:g}, upgrade_tiers: [clinic], max_upgrades: 2}}
+""")
+    write_fac(paths["fac.csv"])
+    sc = os.path.join(tmp, "scen")
+    run(["run", os.path.join(tmp, "up.yaml"), "--out", sc, "--quiet"])
+    js = cli_test.load_summary(os.path.join(sc, "siting"))
+    check([x["name"] for x in js["upgrade"]["upgraded_facilities"]] == got and js["upgrade"]["sets_solved"] == order and
+          abs(js["coverage"]["covered_after"] - covered) < 1e-6 and js["parameters"]["offroad"]["model"] == "friction",
+          f"the scenario's siting: {js.get('upgrade')}, covered {js['coverage']['covered_after']}; the command line's: {got}, {covered}")
+    with open(os.path.join(tmp, "bad.yaml"), "w") as f:
+        f.write(open(os.path.join(tmp, "up.yaml")).read().replace(", upgrade_tiers: [clinic], max_upgrades: 2", ", max_upgrades: 2"))
+    p = run(["run", os.path.join(tmp, "bad.yaml"), "--out", os.path.join(tmp, "bad"), "--quiet"], expect=None)
+    check(p.returncode != 0 and "max_upgrades" in p.stderr and "upgrade_tiers" in p.stderr, f"max_upgrades alone: exit {p.returncode}, {p.stderr!r}")
+    # only the wall clinic may be upgraded: an error naming the surface, no output
+    write_fac(paths["fac.csv"])
+    a = site + ["--facilities", paths["fac.csv"], "--upgrade-tiers", "clinic", "--quiet"]
+    with open(paths["fac.csv"]) as f:
+        lines = [l for l in f.read().splitlines() if not l.startswith("K") or l.startswith("KW")]
+    fw = os.path.join(tmp, "fac_wall.csv")
+    with open(fw, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    a[a.index(paths["fac.csv"])] = fw
+    cli_test.expect_error(tmp, a, 3, "--upgrade-tiers", "passable cell of the friction surface")
+    print(f"upgrade with friction: {order} sets, upgraded {got}, covers {before} -> {covered} (no upgrade {per_set[0][1]}), "
+          f"stations {picked} as the brute force over the reference's legs; coverage --chain agrees before and after")
 
 
 def river_and_bridge(tmp, paths):
