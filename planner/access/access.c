@@ -323,14 +323,15 @@ cc_status cc__reach_lanes_init(cc_ctx *ctx, const cc_graph *g, cc__reach_lanes *
 
 void cc__reach_lanes_free(cc__reach_lanes *w)
 {
-    for (int k = 0; k < CC__CH_LANES; k++) CC__FREE_ALL(w->loc[k], w->t[k]);
     CC__FREE_ALL(w->nodes, w->tmp, w->scratch);
     memset(w, 0, sizeof(*w));
 }
 
-/* Lane @p k's points on the facility's own arc: as cc__reach (cc__loc_time, then along the arc). */
+/* Lane @p k's points on the facility's own arc: as cc__reach (cc__loc_time, then along the arc);
+ * counted, or written to dem (and t) when dem is not NULL. */
 static void lane_fac_arc(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
-                         const uint32_t *loff, const cc__ch_batch *b, uint32_t k, cc__join fj, uint32_t f_off, cc_direction dir)
+                         const uint32_t *loff, const cc__ch_batch *b, uint32_t k, cc__join fj, uint32_t f_off, cc_direction dir,
+                         uint32_t *dem, uint32_t *t_out)
 {
     const cc__loc_index *ix = lx->ix;
     const uint32_t a = fj.arc, limit = lx->limit_ms;
@@ -353,8 +354,10 @@ static void lane_fac_arc(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const
         if (t == CC_INF_COST) continue;
         t += loff[l];
         if (t <= limit && t < lx->bound[s]) {
-            w->loc[k][w->n[k]] = l;
-            w->t[k][w->n[k]] = t;
+            if (dem) {
+                dem[w->n[k]] = l;
+                if (t_out) t_out[w->n[k]] = t;
+            }
             w->n[k]++;
         }
     }
@@ -368,41 +371,15 @@ static inline uint32_t lanes_within(const uint32_t *d, uint32_t limit)
     return m;
 }
 
-bool cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
-                         const uint32_t *loff, const cc__ch_batch *b, const cc__join *fj, const uint32_t *f_off, uint32_t n_lanes,
-                         cc_direction dir)
+/* The walk of cc__reach_lanes_run; MODE 0 counts, 1 writes ids, 2 ids and times (constants, so
+ * that each is compiled on its own: counting has no stores and vectorizes). */
+static inline __attribute__((always_inline)) void lanes_walk(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc__ch_batch *b,
+                                                             size_t nn, uint32_t all, const cc__join *fj, uint32_t *const *dem,
+                                                             uint32_t *const *t_out, const uint64_t *cnt, const int MODE)
 {
     const cc__loc_index *ix = lx->ix;
     const cc__ch *ch = lx->ch;
     const uint32_t limit = lx->limit_ms;
-    /* the batch's reached nodes with located arcs, in id order, and a bound on any lane's count */
-    size_t nn = 0;
-    uint64_t bound = lx->max_arc;
-    for (uint32_t i = 0; i < b->n_touched; i++) {
-        const uint32_t x = ch->node[b->touched[i]];
-        if (lx->npts[x]) w->scratch[nn++] = x, bound += lx->npts[x];
-    }
-    cc__sort_nodes(w->scratch, nn, g->n_nodes, w->nodes, w->tmp);
-    if (bound > w->cap) {
-        size_t c = w->cap ? w->cap : 1024;
-        while (c < bound) c *= 2;
-        for (int k = 0; k < CC__CH_LANES; k++) {
-            uint32_t *nl = realloc(w->loc[k], c * sizeof(uint32_t));
-            if (!nl) return false;
-            w->loc[k] = nl;
-            uint32_t *nt = realloc(w->t[k], c * sizeof(uint32_t));
-            if (!nt) return false;
-            w->t[k] = nt;
-        }
-        w->cap = c;
-    }
-    uint32_t all = 0;
-    for (uint32_t k = 0; k < n_lanes; k++) {
-        w->n[k] = 0;
-        if (fj[k].arc == CC_INVALID_ID) continue;
-        all |= 1u << k;
-        lane_fac_arc(w, lx, g, ljoin, loff, b, k, fj[k], f_off[k], dir);
-    }
     const uint32_t *D = b->d;
     for (size_t i = 0; i < nn; i++) {
         const uint32_t x = w->nodes[i];
@@ -414,25 +391,61 @@ bool cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const
             const uint32_t *dy = D + (size_t)lx->opos[e] * CC__CH_LANES;
             uint32_t vis = fl & 2 ? mx : mx & ~lanes_within(dy, limit); /* else listed from the other end */
             const uint32_t s0 = ix->arc_first[a], s1 = ix->arc_first[a + 1];
-            const uint32_t *px = fl & 1 ? lx->pv : lx->pu, *py = fl & 1 ? lx->pu : lx->pv;
+            const uint32_t *px = fl & 1 ? lx->pv : lx->pu, *py = fl & 1 ? lx->pu : lx->pv, *bd = lx->bound;
             while (vis) {
                 const uint32_t k = (uint32_t)__builtin_ctz(vis);
                 vis &= vis - 1;
                 if (a == fj[k].arc) continue; /* listed first */
                 const uint32_t cx = dx[k], cy = dy[k]; /* cx <= limit, cy <= CC_INF_COST: no overflow */
-                uint32_t *ol = w->loc[k], *ot = w->t[k];
                 size_t n = w->n[k];
-                for (uint32_t s = s0; s < s1; s++) {
-                    const uint32_t tx = cx + px[s], ty = cy + py[s], t = tx < ty ? tx : ty;
-                    ol[n] = ix->locs[s];
-                    ot[n] = t;
-                    n += t < lx->bound[s];
+                if (MODE == 0) {
+                    uint32_t c = 0;
+                    for (uint32_t s = s0; s < s1; s++) {
+                        const uint32_t tx = cx + px[s], ty = cy + py[s], t = tx < ty ? tx : ty;
+                        c += t < bd[s];
+                    }
+                    n += c;
+                } else {
+                    /* branch-free: every point is written at n, n moves on when it is kept; the
+                     * lane's exact count stops the writes before they pass its end (the next
+                     * candidate's pairs, maybe another thread's) */
+                    uint32_t *ol = dem[k], *ot = MODE == 2 ? t_out[k] : NULL;
+                    const size_t end = (size_t)cnt[k];
+                    for (uint32_t s = s0; s < s1 && n < end; s++) {
+                        const uint32_t tx = cx + px[s], ty = cy + py[s], t = tx < ty ? tx : ty;
+                        ol[n] = ix->locs[s];
+                        if (MODE == 2) ot[n] = t;
+                        n += t < bd[s];
+                    }
                 }
                 w->n[k] = n;
             }
         }
     }
-    return true;
+}
+
+void cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
+                         const uint32_t *loff, const cc__ch_batch *b, const cc__join *fj, const uint32_t *f_off, uint32_t n_lanes,
+                         cc_direction dir, uint32_t *const *dem, uint32_t *const *t_out, const uint64_t *cnt)
+{
+    const cc__ch *ch = lx->ch;
+    /* the batch's reached nodes with located arcs, in id order */
+    size_t nn = 0;
+    for (uint32_t i = 0; i < b->n_touched; i++) {
+        const uint32_t x = ch->node[b->touched[i]];
+        if (lx->npts[x]) w->scratch[nn++] = x;
+    }
+    cc__sort_nodes(w->scratch, nn, g->n_nodes, w->nodes, w->tmp);
+    uint32_t all = 0;
+    for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+        w->n[k] = 0;
+        if (k >= n_lanes || fj[k].arc == CC_INVALID_ID) continue;
+        all |= 1u << k;
+        lane_fac_arc(w, lx, g, ljoin, loff, b, k, fj[k], f_off[k], dir, dem ? dem[k] : NULL, dem && t_out ? t_out[k] : NULL);
+    }
+    if (!dem) lanes_walk(w, lx, b, nn, all, fj, NULL, NULL, NULL, 0);
+    else if (!t_out) lanes_walk(w, lx, b, nn, all, fj, dem, NULL, cnt, 1);
+    else lanes_walk(w, lx, b, nn, all, fj, dem, t_out, cnt, 2);
 }
 
 /* ---- nearest facility per set ----------------------------------------------------------- */

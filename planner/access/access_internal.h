@@ -125,10 +125,9 @@ cc_status cc__reach_lanes_ix_build(cc_ctx *ctx, const cc_graph *g, const cc__ch 
                                    cc__reach_lanes_ix *lx);
 void cc__reach_lanes_ix_free(cc__reach_lanes_ix *lx);
 
-/* Per-thread workspace: the points each lane reached (loc[k], t[k], n[k] of them). */
+/* Per-thread workspace: how many points each lane reached (n[k]) and sorting room. */
 typedef struct cc__reach_lanes {
-    uint32_t *loc[CC__CH_LANES], *t[CC__CH_LANES];
-    size_t n[CC__CH_LANES], cap;
+    size_t n[CC__CH_LANES];
     uint32_t *nodes, *tmp, *scratch; /* n_nodes each */
 } cc__reach_lanes;
 
@@ -139,12 +138,14 @@ void cc__reach_lanes_free(cc__reach_lanes *w);
  * and off-road leg f_off[k]) with the limit of @p lx: each lane's reached points kept by lx's
  * bound, the same list in the same order as cc__reach from that facility followed by its keep
  * filter (the facility's arc, then the arcs of the reached nodes in node id order, each once).
- * Lanes whose facility is not joined list nothing. The nodes are walked once for all lanes (a
- * node's lane costs and the other ends' are read once), the points of an arc once per lane that
- * lists it. false: out of memory. */
-bool cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
+ * @p dem NULL: only counted into w->n[k]; else written to dem[k] (ids) and t_out[k] (times,
+ * unless t_out is NULL), where @p cnt[k] must be lane k's count from a counting run (no write
+ * goes past it). Lanes whose facility is not joined list nothing. The nodes are walked once for
+ * all lanes (a node's lane costs and the other ends' read once), the points of an arc once per
+ * lane that lists it. */
+void cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
                          const uint32_t *loff, const cc__ch_batch *b, const cc__join *fj, const uint32_t *f_off, uint32_t n_lanes,
-                         cc_direction dir);
+                         cc_direction dir, uint32_t *const *dem, uint32_t *const *t_out, const uint64_t *cnt);
 
 /* Nearest facility of each set for every location.
  * Facility f belongs to set k when in_set[k * n_fac + f] != 0. Output arrays are

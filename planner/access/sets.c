@@ -109,28 +109,33 @@ static bool store_reserve(tstore *S, bool times, size_t n)
     return true;
 }
 
-/* Candidate @p j's set: the @p n reached people loc[i] with their times t[i], those with
- * t[i] < keep_lt[loc[i]] when @p keep_lt is given, appended to the thread's pairs; records where
- * they went and their count (out->first[j + 1]). The one writer of both the per-candidate Dijkstra
- * path and the hierarchy's lanes. false: out of memory. */
-static bool store_reached(tstore *S, int tid, bool times, const uint32_t *keep_lt, const uint32_t *loc, const uint32_t *t, size_t n,
-                          size_t j, cand_pos *pos, cc__sets *out)
+/* The @p n reached people loc[i] with their times t[i] (those with t[i] < keep_lt[loc[i]] when
+ * @p keep_lt is given) written to @p dem, and to @p t_out unless NULL; returns how many. The one
+ * writer of the sets' pairs, for the per-candidate Dijkstra path and the hierarchy's lanes. */
+static size_t store_reached(uint32_t *dem, uint32_t *t_out, const uint32_t *keep_lt, const uint32_t *loc, const uint32_t *t, size_t n)
+{
+    if (!keep_lt) {
+        memcpy(dem, loc, n * sizeof(uint32_t));
+        if (t_out) memcpy(t_out, t, n * sizeof(uint32_t));
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        dem[k] = loc[i];
+        if (t_out) t_out[k] = t[i];
+        k += t[i] < keep_lt[loc[i]];
+    }
+    return k;
+}
+
+/* Candidate @p j's set through store_reached() into the thread's blocks; records where it went and
+ * its count (out->first[j + 1]). false: out of memory. */
+static bool store_block(tstore *S, int tid, bool times, const uint32_t *keep_lt, const uint32_t *loc, const uint32_t *t, size_t n,
+                        size_t j, cand_pos *pos, cc__sets *out)
 {
     if (!store_reserve(S, times, n)) return false;
     tblock *B = &S->b[S->n_blocks - 1];
-    uint32_t *dd = B->dem + B->used, *td = times ? B->t + B->used : NULL;
-    size_t k = n;
-    if (keep_lt) {
-        k = 0;
-        for (size_t i = 0; i < n; i++) {
-            dd[k] = loc[i];
-            if (td) td[k] = t[i];
-            k += t[i] < keep_lt[loc[i]];
-        }
-    } else {
-        memcpy(dd, loc, n * sizeof(uint32_t));
-        if (td) memcpy(td, t, n * sizeof(uint32_t));
-    }
+    size_t k = store_reached(B->dem + B->used, times ? B->t + B->used : NULL, keep_lt, loc, t, n);
     pos[j] = (cand_pos){(uint32_t)tid, (uint32_t)(S->n_blocks - 1), B->used};
     B->used += k;
     B->left += k;
@@ -226,7 +231,7 @@ static cc_status sets_build_dijkstra(cc_ctx *ctx, const cc_graph *g, const cc__l
             size_t n_settled;
             cc_search_get_settled_ref(ws.s, &n_settled);
             S->settled += n_settled;
-            if (!store_reached(S, tid, times, o->keep_lt, ws.loc, ws.t_ms, ws.n, j, pos, out)) S->st = CC_ERR_NOMEM;
+            if (!store_block(S, tid, times, o->keep_lt, ws.loc, ws.t_ms, ws.n, j, pos, out)) S->st = CC_ERR_NOMEM;
             size_t dn;
 #ifdef _OPENMP
 #pragma omp atomic capture
@@ -257,6 +262,44 @@ static int cmp_cand_key(const void *a, const void *b)
     return x->j < y->j ? -1 : x->j > y->j;
 }
 
+/* One batch of the hierarchy path: the search from its candidates' facilities, then each lane's
+ * people (the same lists as cc__reach, keep filter applied): counted when @p dem is NULL, else
+ * written straight into the sets (cc__reach_lanes_run). */
+static void run_batch(const cc_graph *g, const cc__join *ljoin, const uint32_t *loff, const cc__join *cjoin, const uint32_t *coff,
+                      const cc__sets_opts *o, const cand_key *order, size_t k0, size_t nk, const cc__reach_lanes_ix *lx, cc__ch_batch *b,
+                      cc__reach_lanes *w, cc__sets *out)
+{
+    cc_seed seeds[2 * CC__CH_LANES];
+    cc__join fj[CC__CH_LANES];
+    uint32_t foff[CC__CH_LANES];
+    uint32_t *dem[CC__CH_LANES], *tm[CC__CH_LANES];
+    uint64_t cnt[CC__CH_LANES];
+    size_t ns = 0;
+    for (size_t k = 0; k < nk; k++) {
+        const uint32_t j = order[k0 + k].j;
+        fj[k] = cjoin[j];
+        foff[k] = coff[j] + o->delay_ms;
+        ns += cc__facility_seeds(g, fj[k], foff[k], (uint32_t)k, o->dir, seeds + ns);
+        if (out->dem) {
+            dem[k] = out->dem + out->first[j];
+            tm[k] = out->t_ms ? out->t_ms + out->first[j] : NULL;
+            cnt[k] = out->first[j + 1] - out->first[j];
+        }
+    }
+    cc__ch_batch_run(b, seeds, ns, o->limit_ms);
+    cc__reach_lanes_run(w, lx, g, ljoin, loff, b, fj, foff, (uint32_t)nk, o->dir, out->dem ? dem : NULL, out->t_ms ? tm : NULL, cnt);
+}
+
+typedef struct tstate {
+    uint64_t settled;
+    cc_status st;
+} tstate;
+
+/* Two passes over the batches: the first counts each candidate's pairs (no stores: the counting
+ * loop vectorizes), the second runs the searches again (a few per cent of listing the people) and
+ * writes every set straight into its place in the final arrays. Storing the pairs in per-thread
+ * blocks and copying them into place, as the Dijkstra path does, made first-touch page faults and
+ * the copy a third of the build (bench_ch, perf). */
 cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
                             const uint32_t *loff, size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand,
                             const cc__sets_opts *o, bool restrict_targets, cc__sets *out)
@@ -269,13 +312,12 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
     out->n_cand = (uint32_t)n_cand;
     out->n_dem = (uint32_t)n_dem;
     cc__reach_lanes_ix lx = {0};
-    tstore *ts = cc__calloc_array((size_t)threads, sizeof(tstore));
-    cand_pos *pos = cc__calloc_array(n_cand ? n_cand : 1, sizeof(cand_pos));
+    tstate *ts = cc__calloc_array((size_t)threads, sizeof(tstate));
     uint32_t *targets = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
     cand_key *order = cc__malloc_array(n_cand ? n_cand : 1, sizeof(cand_key));
     uint64_t *sel = NULL;
     out->first = cc__calloc_array(n_cand + 1, sizeof(uint64_t));
-    if (!ts || !pos || !targets || !order || !out->first) {
+    if (!ts || !targets || !order || !out->first) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets of %zu candidates", n_cand);
         goto out;
     }
@@ -288,59 +330,61 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
         if (cjoin[j].arc != CC_INVALID_ID) order[nv++] = (cand_key){g->arc_u[cjoin[j].arc], (uint32_t)j};
     qsort(order, nv, sizeof(cand_key), cmp_cand_key);
     const size_t n_batches = (nv + L - 1) / L;
-    size_t done = 0;
     const bool times = o->store_times;
+    for (int pass = 0; pass < 2 && !st; pass++) {
+        size_t done = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
-    {
-        int tid = cc__omp_thread_num();
-        tstore *S = &ts[tid];
-        cc__reach_lanes w;
-        cc__ch_batch b;
-        cc_ctx tctx = {0}; /* thread-private: the message is rebuilt in finish() */
-        S->st = cc__reach_lanes_init(&tctx, g, &w);
-        if (!S->st) S->st = cc__ch_batch_init(&tctx, ch, o->dir, sel, &b);
-        else memset(&b, 0, sizeof(b));
+        {
+            int tid = cc__omp_thread_num();
+            tstate *S = &ts[tid];
+            cc__reach_lanes w;
+            cc__ch_batch b;
+            cc_ctx tctx = {0}; /* thread-private: the message is rebuilt below */
+            S->st = cc__reach_lanes_init(&tctx, g, &w);
+            if (!S->st) S->st = cc__ch_batch_init(&tctx, ch, o->dir, sel, &b);
+            else memset(&b, 0, sizeof(b));
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (size_t bi = 0; bi < n_batches; bi++) {
-            const size_t k0 = bi * L, nk = nv - k0 < L ? nv - k0 : L;
-            if (S->st || cc__interrupted(ctx)) continue;
-            cc_seed seeds[2 * CC__CH_LANES];
-            cc__join fj[CC__CH_LANES];
-            uint32_t foff[CC__CH_LANES];
-            size_t ns = 0;
-            for (size_t k = 0; k < nk; k++) {
-                const uint32_t j = order[k0 + k].j;
-                fj[k] = cjoin[j];
-                foff[k] = coff[j] + o->delay_ms;
-                ns += cc__facility_seeds(g, fj[k], foff[k], (uint32_t)k, o->dir, seeds + ns);
-            }
-            cc__ch_batch_run(&b, seeds, ns, o->limit_ms);
-            S->settled += sel ? b.n_touched : cc__ch_batch_reached(&b); /* without a selection: as cc__sets_build counts */
-            if (!cc__reach_lanes_run(&w, &lx, g, ljoin, loff, &b, fj, foff, (uint32_t)nk, o->dir)) {
-                S->st = CC_ERR_NOMEM;
-                continue;
-            }
-            for (size_t k = 0; k < nk && !S->st; k++)
-                if (!store_reached(S, tid, times, NULL, w.loc[k], w.t[k], w.n[k], order[k0 + k].j, pos, out)) S->st = CC_ERR_NOMEM;
-            size_t dn;
+            for (size_t bi = 0; bi < n_batches; bi++) {
+                const size_t k0 = bi * L, nk = nv - k0 < L ? nv - k0 : L;
+                if (S->st || cc__interrupted(ctx)) continue;
+                run_batch(g, ljoin, loff, cjoin, coff, o, order, k0, nk, &lx, &b, &w, out);
+                if (pass == 0) {
+                    for (size_t k = 0; k < nk; k++) out->first[order[k0 + k].j + 1] = w.n[k];
+                    S->settled += sel ? b.n_touched : cc__ch_batch_reached(&b); /* without a selection: as cc__sets_build counts */
+                }
+                size_t dn;
 #ifdef _OPENMP
 #pragma omp atomic capture
 #endif
-            dn = ++done;
-            if (tid == 0 && (dn & 3) == 0) cc__progress(ctx, "Building coverage sets", (double)dn / (double)n_batches);
+                dn = ++done;
+                if (tid == 0 && (dn & 3) == 0) cc__progress(ctx, "Building coverage sets", 0.5 * pass + 0.5 * (double)dn / (double)n_batches);
+            }
+            cc__reach_lanes_free(&w);
+            cc__ch_batch_free(&b);
         }
-        cc__reach_lanes_free(&w);
-        cc__ch_batch_free(&b);
+        for (int t = 0; t < threads; t++)
+            if (ts[t].st && !st)
+                st = cc__fail(ctx, ts[t].st, "Out of memory building the coverage sets (%zu candidates, %d threads)", n_cand, threads);
+        if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        if (st || pass) break;
+        /* between the passes: the counts into offsets, the arrays of the sets */
+        for (size_t j = 0; j < n_cand; j++) out->first[j + 1] += out->first[j];
+        const uint64_t total = out->first[n_cand];
+        out->dem = cc__malloc_array(total ? total : 1, sizeof(uint32_t));
+        out->t_ms = times ? cc__malloc_array(total ? total : 1, sizeof(uint32_t)) : NULL;
+        if (!out->dem || (times && !out->t_ms))
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for %llu coverage pairs", (unsigned long long)total);
+        out->bytes = (n_cand + 1) * sizeof(uint64_t) + (size_t)total * (times ? 8 : 4);
     }
     cc__progress(ctx, "Building coverage sets", 1.0);
-    st = finish(ctx, ts, threads, pos, n_cand, times, out);
+    for (int t = 0; t < threads; t++) out->settled += ts[t].settled;
 out:
     cc__reach_lanes_ix_free(&lx);
-    CC__FREE_ALL(ts, pos, targets, order, sel);
+    CC__FREE_ALL(ts, targets, order, sel);
     if (st) cc__sets_free(out);
     return st;
 }
