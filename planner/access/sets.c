@@ -396,9 +396,16 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
     if (o->method == CC__SETS_AUTO)
         use_ch = n_cand >= CC__SETS_CH_MIN_CAND && (uint64_t)n_cand * CC__SETS_CH_NODES_PER_CAND >= g->n_nodes;
     if (!use_ch) return sets_build_dijkstra(ctx, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, out);
-    cc__ch ch;
     cc_status st;
     memset(out, 0, sizeof(*out));
+    if (o->ch_cache) {
+        const cc__ch *ch;
+        if ((st = cc__ch_cache_get(ctx, o->ch_cache, g, &ch))) return st;
+        st = cc__sets_build_ch(ctx, ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);
+        cc__ch_cache_release(o->ch_cache, ch);
+        return st;
+    }
+    cc__ch ch;
     if ((st = cc__ch_build(ctx, g, &ch))) return st;
     cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s", ch.n, ch.n_shortcuts, ch.build_s);
     st = cc__sets_build_ch(ctx, &ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);
