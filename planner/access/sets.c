@@ -9,6 +9,8 @@
  * block per thread. The pairs of a candidate come out in the order cc__reach lists them (its
  * facility's arc, then the arcs of the settled nodes in node id order), which depends only on the
  * graph and the inputs, not on the search's queue: the result is the same at any thread count.
+ * On the contraction hierarchy (cc__sets_build_ch) the candidates go 16 to a batch and the sets are
+ * made in two passes, a count and then the pairs written straight into place (see there).
  */
 #include <stdlib.h>
 #include <string.h>
