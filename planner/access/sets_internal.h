@@ -91,8 +91,9 @@ void cc__sets_free(cc__sets *s);
 
 /* The same sets as cc__sets_build(), pair for pair and in the same order, from many-source
  * searches on the contraction hierarchy @p ch of @p g: candidates in batches of CC__CH_LANES
- * (neighbours in node order), one 16-lane search per batch, then the enumeration of cc__reach
- * from each lane. @p restrict_targets: the searches skip the nodes not above a located arc's end
+ * (neighbours in node order), one 16-lane search per batch, then the people of every lane in one
+ * walk of the batch's reached nodes (cc__reach_lanes_run: cc__reach's lists); a first pass over
+ * the batches counts the pairs, a second writes them into place. @p restrict_targets: the searches skip the nodes not above a located arc's end
  * (RPHAST); out->settled then counts the nodes processed, else (as cc__sets_build) the nodes
  * within the limit of each candidate. */
 cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
