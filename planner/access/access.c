@@ -174,7 +174,7 @@ static inline void visit_arc(cc__reach_ws *ws, const cc_graph *g, const cc__loc_
 /* @p n node ids from @p in sorted ascending into @p out (@p tmp: scratch of n), ids below
  * @p n_nodes: insertion sort when short, else LSD radix sort in as few passes of at most 11-bit
  * digits as the ids need. */
-static void sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t *out, uint32_t *tmp)
+void cc__sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t *out, uint32_t *tmp)
 {
     if (n < 64) {
         for (size_t i = 0; i < n; i++) {
@@ -223,7 +223,7 @@ void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, con
     visit_arc(ws, g, ix, ljoin, loff, fj.arc, fj, f_off, dir, limit_ms);
     size_t n_settled;
     const uint32_t *settled = cc_search_get_settled_ref(ws->s, &n_settled);
-    sort_nodes(settled, n_settled, g->n_nodes, ws->nodes, ws->nodes_tmp);
+    cc__sort_nodes(settled, n_settled, g->n_nodes, ws->nodes, ws->nodes_tmp);
     for (size_t i = 0; i < n_settled; i++) {
         uint32_t x = ws->nodes[i];
         for (uint32_t k = ix->node_first[x]; k < ix->node_first[x + 1]; k++)
@@ -232,17 +232,6 @@ void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, con
 }
 
 /* ---- bounded reach from the lanes of a contraction-hierarchy batch ------------------------ */
-
-size_t cc__reach_ch_nodes(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__ch_batch *b, uint32_t *scratch)
-{
-    size_t k = 0;
-    for (uint32_t i = 0; i < b->n_touched; i++) {
-        uint32_t x = b->ch->node[b->touched[i]];
-        if (ix->node_first[x + 1] > ix->node_first[x]) scratch[k++] = x;
-    }
-    sort_nodes(scratch, k, g->n_nodes, ws->nodes, ws->nodes_tmp);
-    return k;
-}
 
 cc_status cc__loc_along_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                               cc_direction dir, uint32_t **pu, uint32_t **pv)
@@ -269,68 +258,194 @@ cc_status cc__loc_along_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_inde
     return CC_OK;
 }
 
-static inline void visit_arc_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
-                                const uint32_t *loff, uint32_t a, cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms,
-                                const cc__ch_batch *b, uint32_t lane, const uint32_t *pu, const uint32_t *pv)
+void cc__reach_lanes_ix_free(cc__reach_lanes_ix *lx)
 {
-    if (ws->arc_stamp[a] == ws->gen) return;
-    ws->arc_stamp[a] = ws->gen;
-    const uint32_t lu = cc__ch_batch_cost(b, g->arc_u[a], lane), lv = cc__ch_batch_cost(b, g->arc_v[a], lane);
-    if (a == fj.arc) { /* the facility's own arc: as cc__reach (cc__loc_time, then along the arc) */
-        const double L = g->arc_len_m[a];
-        for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
-            uint32_t l = ix->locs[k];
-            const cc__join j = ljoin[l];
-            uint32_t t = CC_INF_COST;
-            if (lu != CC_INF_COST) {
-                uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
-                if (p != CC_INF_COST) t = lu + p;
-            }
-            if (lv != CC_INF_COST) {
-                uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
-                if (p != CC_INF_COST && lv + p < t) t = lv + p;
-            }
-            uint32_t d = dir == CC_REVERSE ? cc__along(g, a, j.s_m, fj.s_m) : cc__along(g, a, fj.s_m, j.s_m);
-            if (d != CC_INF_COST && d + f_off < t) t = d + f_off;
-            if (t == CC_INF_COST) continue;
-            t += loff[l];
-            if (t <= limit_ms) {
-                ws->loc[ws->n] = l;
-                ws->t_ms[ws->n] = t;
-                ws->n++;
-            }
-        }
-        return;
+    CC__FREE_ALL(lx->opos, lx->flags, lx->pu, lx->pv, lx->bound, lx->npts);
+    memset(lx, 0, sizeof(*lx));
+}
+
+cc_status cc__reach_lanes_ix_build(cc_ctx *ctx, const cc_graph *g, const cc__ch *ch, const cc__loc_index *ix, const cc__join *ljoin,
+                                   const uint32_t *loff, cc_direction dir, uint32_t limit_ms, const uint32_t *keep_lt,
+                                   cc__reach_lanes_ix *lx)
+{
+    cc_status st;
+    memset(lx, 0, sizeof(*lx));
+    lx->ix = ix;
+    lx->ch = ch;
+    lx->limit_ms = limit_ms >= CC_INF_COST ? CC_INF_COST - 1 : limit_ms;
+    const size_t ne = ix->node_first[ix->n_nodes], ns = ix->arc_first[ix->n_arcs];
+    if ((st = cc__loc_along_build(ctx, g, ix, ljoin, loff, dir, &lx->pu, &lx->pv))) return st;
+    lx->opos = cc__malloc_array(ne ? ne : 1, sizeof(uint32_t));
+    lx->flags = cc__malloc_array(ne ? ne : 1, 1);
+    lx->bound = cc__malloc_array(ns ? ns : 1, sizeof(uint32_t));
+    lx->npts = cc__malloc_array((size_t)ix->n_nodes + 1, sizeof(uint32_t));
+    if (!lx->opos || !lx->flags || !lx->bound || !lx->npts) {
+        cc__reach_lanes_ix_free(lx);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory indexing %zu located points by node", ns);
     }
-    /* any other arc: the times along it (with the point's off-road leg) precomputed */
-    const uint64_t U = lu == CC_INF_COST ? UINT64_MAX / 2 : lu, V = lv == CC_INF_COST ? UINT64_MAX / 2 : lv;
-    for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
-        uint64_t tu = U + pu[k], tv = V + pv[k], t = tu < tv ? tu : tv;
-        if (t <= limit_ms) {
-            ws->loc[ws->n] = ix->locs[k];
-            ws->t_ms[ws->n] = (uint32_t)t;
-            ws->n++;
+    uint32_t max_arc = 0;
+    for (uint32_t x = 0; x < ix->n_nodes; x++) {
+        uint64_t np = 0;
+        for (uint32_t e = ix->node_first[x]; e < ix->node_first[x + 1]; e++) {
+            const uint32_t a = ix->node_arcs[e], u = g->arc_u[a], v = g->arc_v[a], o = x == u ? v : u;
+            lx->opos[e] = ch->pos[o];
+            /* bit 0: x is the arc's v end (its times along the arc are pv); bit 1: x comes first
+             * among the ends in id order (or the arc is a loop), so x lists the arc when reached */
+            lx->flags[e] = (uint8_t)((x == v && u != v) | (x <= o) << 1);
+            const uint32_t c = ix->arc_first[a + 1] - ix->arc_first[a];
+            np += c;
+            if (c > max_arc) max_arc = c;
+        }
+        lx->npts[x] = np > UINT32_MAX ? UINT32_MAX : (uint32_t)np;
+    }
+    lx->max_arc = max_arc;
+    for (uint32_t a = 0; a < ix->n_arcs; a++)
+        for (uint32_t k = ix->arc_first[a]; k < ix->arc_first[a + 1]; k++) {
+            uint32_t bd = lx->limit_ms + 1;
+            if (keep_lt && keep_lt[ix->locs[k]] < bd) bd = keep_lt[ix->locs[k]];
+            lx->bound[k] = bd;
+        }
+    return CC_OK;
+}
+
+cc_status cc__reach_lanes_init(cc_ctx *ctx, const cc_graph *g, cc__reach_lanes *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->nodes = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
+    w->tmp = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
+    w->scratch = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
+    if (!w->nodes || !w->tmp || !w->scratch) {
+        cc__reach_lanes_free(w);
+        return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for a reach workspace");
+    }
+    return CC_OK;
+}
+
+void cc__reach_lanes_free(cc__reach_lanes *w)
+{
+    CC__FREE_ALL(w->nodes, w->tmp, w->scratch);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Lane @p k's points on the facility's own arc: as cc__reach (cc__loc_time, then along the arc);
+ * counted, or written to dem (and t) when dem is not NULL. */
+static void lane_fac_arc(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
+                         const uint32_t *loff, const cc__ch_batch *b, uint32_t k, cc__join fj, uint32_t f_off, cc_direction dir,
+                         uint32_t *dem, uint32_t *t_out)
+{
+    const cc__loc_index *ix = lx->ix;
+    const uint32_t a = fj.arc, limit = lx->limit_ms;
+    const uint32_t lu = cc__ch_batch_cost(b, g->arc_u[a], k), lv = cc__ch_batch_cost(b, g->arc_v[a], k);
+    const double L = g->arc_len_m[a];
+    for (uint32_t s = ix->arc_first[a]; s < ix->arc_first[a + 1]; s++) {
+        const uint32_t l = ix->locs[s];
+        const cc__join j = ljoin[l];
+        uint32_t t = CC_INF_COST;
+        if (lu != CC_INF_COST) {
+            uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, 0.0) : cc__along(g, a, 0.0, j.s_m);
+            if (p != CC_INF_COST) t = lu + p;
+        }
+        if (lv != CC_INF_COST) {
+            uint32_t p = dir == CC_REVERSE ? cc__along(g, a, j.s_m, L) : cc__along(g, a, L, j.s_m);
+            if (p != CC_INF_COST && lv + p < t) t = lv + p;
+        }
+        uint32_t d = dir == CC_REVERSE ? cc__along(g, a, j.s_m, fj.s_m) : cc__along(g, a, fj.s_m, j.s_m);
+        if (d != CC_INF_COST && d + f_off < t) t = d + f_off;
+        if (t == CC_INF_COST) continue;
+        t += loff[l];
+        if (t <= limit && t < lx->bound[s]) {
+            if (dem) {
+                dem[w->n[k]] = l;
+                if (t_out) t_out[w->n[k]] = t;
+            }
+            w->n[k]++;
         }
     }
 }
 
-void cc__reach_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
-                  cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms, const cc__ch_batch *b, uint32_t lane, size_t n_nodes,
-                  const uint32_t *pu, const uint32_t *pv)
+/* Lanes (bits of a 16-bit mask) whose cost in @p d (16 lanes) is within @p limit. */
+static inline uint32_t lanes_within(const uint32_t *d, uint32_t limit)
 {
-    ws->n = 0;
-    if (fj.arc == CC_INVALID_ID) return;
-    if (++ws->gen == 0) {
-        memset(ws->arc_stamp, 0, (size_t)g->n_arcs * sizeof(uint32_t));
-        ws->gen = 1;
+    uint32_t m = 0;
+    for (int k = 0; k < CC__CH_LANES; k++) m |= (uint32_t)(d[k] <= limit) << k;
+    return m;
+}
+
+/* The walk of cc__reach_lanes_run; MODE 0 counts, 1 writes ids, 2 ids and times (constants, so
+ * that each is compiled on its own: counting has no stores and vectorizes). */
+static inline __attribute__((always_inline)) void lanes_walk(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc__ch_batch *b,
+                                                             size_t nn, uint32_t all, const cc__join *fj, uint32_t *const *dem,
+                                                             uint32_t *const *t_out, const uint64_t *cnt, const int MODE)
+{
+    const cc__loc_index *ix = lx->ix;
+    const cc__ch *ch = lx->ch;
+    const uint32_t limit = lx->limit_ms;
+    const uint32_t *D = b->d;
+    for (size_t i = 0; i < nn; i++) {
+        const uint32_t x = w->nodes[i];
+        const uint32_t *dx = D + (size_t)ch->pos[x] * CC__CH_LANES;
+        const uint32_t mx = lanes_within(dx, limit) & all;
+        if (!mx) continue;
+        for (uint32_t e = ix->node_first[x]; e < ix->node_first[x + 1]; e++) {
+            const uint32_t a = ix->node_arcs[e], fl = lx->flags[e];
+            const uint32_t *dy = D + (size_t)lx->opos[e] * CC__CH_LANES;
+            uint32_t vis = fl & 2 ? mx : mx & ~lanes_within(dy, limit); /* else listed from the other end */
+            const uint32_t s0 = ix->arc_first[a], s1 = ix->arc_first[a + 1];
+            const uint32_t *px = fl & 1 ? lx->pv : lx->pu, *py = fl & 1 ? lx->pu : lx->pv, *bd = lx->bound;
+            while (vis) {
+                const uint32_t k = (uint32_t)__builtin_ctz(vis);
+                vis &= vis - 1;
+                if (a == fj[k].arc) continue; /* listed first */
+                const uint32_t cx = dx[k], cy = dy[k]; /* cx <= limit, cy <= CC_INF_COST: no overflow */
+                size_t n = w->n[k];
+                if (MODE == 0) {
+                    uint32_t c = 0;
+                    for (uint32_t s = s0; s < s1; s++) {
+                        const uint32_t tx = cx + px[s], ty = cy + py[s], t = tx < ty ? tx : ty;
+                        c += t < bd[s];
+                    }
+                    n += c;
+                } else {
+                    /* branch-free: every point is written at n, n moves on when it is kept; the
+                     * lane's exact count stops the writes before they pass its end (the next
+                     * candidate's pairs, maybe another thread's) */
+                    uint32_t *ol = dem[k], *ot = MODE == 2 ? t_out[k] : NULL;
+                    const size_t end = (size_t)cnt[k];
+                    for (uint32_t s = s0; s < s1 && n < end; s++) {
+                        const uint32_t tx = cx + px[s], ty = cy + py[s], t = tx < ty ? tx : ty;
+                        ol[n] = ix->locs[s];
+                        if (MODE == 2) ot[n] = t;
+                        n += t < bd[s];
+                    }
+                }
+                w->n[k] = n;
+            }
+        }
     }
-    visit_arc_ch(ws, g, ix, ljoin, loff, fj.arc, fj, f_off, dir, limit_ms, b, lane, pu, pv);
-    for (size_t i = 0; i < n_nodes; i++) {
-        uint32_t x = ws->nodes[i];
-        if (cc__ch_batch_cost(b, x, lane) == CC_INF_COST) continue;
-        for (uint32_t k = ix->node_first[x]; k < ix->node_first[x + 1]; k++)
-            visit_arc_ch(ws, g, ix, ljoin, loff, ix->node_arcs[k], fj, f_off, dir, limit_ms, b, lane, pu, pv);
+}
+
+void cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
+                         const uint32_t *loff, const cc__ch_batch *b, const cc__join *fj, const uint32_t *f_off, uint32_t n_lanes,
+                         cc_direction dir, uint32_t *const *dem, uint32_t *const *t_out, const uint64_t *cnt)
+{
+    const cc__ch *ch = lx->ch;
+    /* the batch's reached nodes with located arcs, in id order */
+    size_t nn = 0;
+    for (uint32_t i = 0; i < b->n_touched; i++) {
+        const uint32_t x = ch->node[b->touched[i]];
+        if (lx->npts[x]) w->scratch[nn++] = x;
     }
+    cc__sort_nodes(w->scratch, nn, g->n_nodes, w->nodes, w->tmp);
+    uint32_t all = 0;
+    for (uint32_t k = 0; k < CC__CH_LANES; k++) {
+        w->n[k] = 0;
+        if (k >= n_lanes || fj[k].arc == CC_INVALID_ID) continue;
+        all |= 1u << k;
+        lane_fac_arc(w, lx, g, ljoin, loff, b, k, fj[k], f_off[k], dir, dem ? dem[k] : NULL, dem && t_out ? t_out[k] : NULL);
+    }
+    if (!dem) lanes_walk(w, lx, b, nn, all, fj, NULL, NULL, NULL, 0);
+    else if (!t_out) lanes_walk(w, lx, b, nn, all, fj, dem, NULL, cnt, 1);
+    else lanes_walk(w, lx, b, nn, all, fj, dem, t_out, cnt, 2);
 }
 
 /* ---- nearest facility per set ----------------------------------------------------------- */

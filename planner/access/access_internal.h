@@ -91,20 +91,61 @@ void cc__reach_ws_free(cc__reach_ws *ws);
 void cc__reach(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms);
 
-/* Bounded reach from lane @p lane of a contraction-hierarchy batch run from the facilities'
- * seeds (cc__facility_seeds with origin = lane) with the same limit: the same list, in the same
- * order, as cc__reach from that facility. cc__reach_ch_nodes first puts the batch's reached
- * nodes that have located arcs, in id order, into ws->nodes (@p scratch: n_nodes entries) and
- * returns their count, shared by the lanes of the batch. */
-size_t cc__reach_ch_nodes(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__ch_batch *b, uint32_t *scratch);
-void cc__reach_ch(cc__reach_ws *ws, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
-                  cc__join fj, uint32_t f_off, cc_direction dir, uint32_t limit_ms, const cc__ch_batch *b, uint32_t lane, size_t n_nodes,
-                  const uint32_t *pu, const uint32_t *pv);
-/* For cc__reach_ch: the time in direction @p dir between each located point (in ix->locs order)
- * and its arc's first (*pu) and second (*pv) node, its off-road leg included (CC_INF_COST when
- * that direction of the arc is closed): what cc__reach computes again for every facility. */
+/* @p n node ids from @p in sorted ascending into @p out (@p tmp: scratch of n), ids below
+ * @p n_nodes. */
+void cc__sort_nodes(const uint32_t *in, size_t n, uint32_t n_nodes, uint32_t *out, uint32_t *tmp);
+
+/* For the lanes of contraction-hierarchy batches: the time in direction @p dir between each
+ * located point (in ix->locs order) and its arc's first (*pu) and second (*pv) node, its off-road
+ * leg included (CC_INF_COST when that direction of the arc is closed): what cc__reach computes
+ * again for every facility. */
 cc_status cc__loc_along_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                               cc_direction dir, uint32_t **pu, uint32_t **pv);
+
+/* The located points by node, for listing the people that the lanes of a contraction-hierarchy
+ * batch reach; built once per coverage-sets build (direction, limit and keep filter fixed), read
+ * by every thread. Per entry of ix->node_arcs (node x, arc a): the hierarchy position of a's other
+ * end and flags (bit 0: x is a's v end; bit 1: x lists a when reached, because the other end has
+ * a larger id or a is a loop; else x lists it only when the other end is not reached). Per point
+ * (ix->locs order): its times to the arc's ends (cc__loc_along_build) and the bound its time must
+ * stay under (limit + 1, or keep_lt of the point when smaller). */
+typedef struct cc__reach_lanes_ix {
+    const cc__loc_index *ix;
+    const cc__ch *ch;
+    uint32_t limit_ms;
+    uint32_t *opos;
+    uint8_t *flags;
+    uint32_t *pu, *pv, *bound;
+    uint32_t *npts;   /* per node: points on its located arcs (a bound on what it lists) */
+    uint32_t max_arc; /* most points on one arc */
+} cc__reach_lanes_ix;
+
+cc_status cc__reach_lanes_ix_build(cc_ctx *ctx, const cc_graph *g, const cc__ch *ch, const cc__loc_index *ix, const cc__join *ljoin,
+                                   const uint32_t *loff, cc_direction dir, uint32_t limit_ms, const uint32_t *keep_lt,
+                                   cc__reach_lanes_ix *lx);
+void cc__reach_lanes_ix_free(cc__reach_lanes_ix *lx);
+
+/* Per-thread workspace: how many points each lane reached (n[k]) and sorting room. */
+typedef struct cc__reach_lanes {
+    size_t n[CC__CH_LANES];
+    uint32_t *nodes, *tmp, *scratch; /* n_nodes each */
+} cc__reach_lanes;
+
+cc_status cc__reach_lanes_init(cc_ctx *ctx, const cc_graph *g, cc__reach_lanes *w);
+void cc__reach_lanes_free(cc__reach_lanes *w);
+
+/* After a batch run from the seeds of facilities fj[k] (cc__facility_seeds with origin = lane k
+ * and off-road leg f_off[k]) with the limit of @p lx: each lane's reached points kept by lx's
+ * bound, the same list in the same order as cc__reach from that facility followed by its keep
+ * filter (the facility's arc, then the arcs of the reached nodes in node id order, each once).
+ * @p dem NULL: only counted into w->n[k]; else written to dem[k] (ids) and t_out[k] (times,
+ * unless t_out is NULL), where @p cnt[k] must be lane k's count from a counting run (no write
+ * goes past it). Lanes whose facility is not joined list nothing. The nodes are walked once for
+ * all lanes (a node's lane costs and the other ends' read once), the points of an arc once per
+ * lane that lists it. */
+void cc__reach_lanes_run(cc__reach_lanes *w, const cc__reach_lanes_ix *lx, const cc_graph *g, const cc__join *ljoin,
+                         const uint32_t *loff, const cc__ch_batch *b, const cc__join *fj, const uint32_t *f_off, uint32_t n_lanes,
+                         cc_direction dir, uint32_t *const *dem, uint32_t *const *t_out, const uint64_t *cnt);
 
 /* Nearest facility of each set for every location.
  * Facility f belongs to set k when in_set[k * n_fac + f] != 0. Output arrays are

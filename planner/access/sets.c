@@ -9,6 +9,8 @@
  * block per thread. The pairs of a candidate come out in the order cc__reach lists them (its
  * facility's arc, then the arcs of the settled nodes in node id order), which depends only on the
  * graph and the inputs, not on the search's queue: the result is the same at any thread count.
+ * On the contraction hierarchy (cc__sets_build_ch) the candidates go 16 to a batch and the sets are
+ * made in two passes, a count and then the pairs written straight into place (see there).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,40 +65,83 @@ cc_status cc__sets_estimate(cc_ctx *ctx, const cc_graph *g, const cc__loc_index 
     return CC_OK;
 }
 
+/* A thread's pairs: a list of blocks, each filled from the start; a candidate's pairs lie in one
+ * block (a block larger than BLOCK holds one candidate that needed it). */
+typedef struct tblock {
+    uint32_t *dem, *t;
+    size_t cap, used;
+    uint64_t left; /* pairs not copied into the sets yet (finish) */
+} tblock;
+
 typedef struct tstore {
-    uint32_t **dem, **t;
+    tblock *b;
     size_t n_blocks, cap_blocks;
-    uint64_t pos; /* pairs written */
     uint64_t settled;
     cc_status st;
 } tstore;
 
-static bool store_put(tstore *s, bool times, uint32_t d, uint32_t tm)
+/* Where each candidate's pairs were stored: thread, block, offset. */
+typedef struct cand_pos {
+    uint32_t owner, block;
+    size_t off;
+} cand_pos;
+
+/* Room for @p n pairs at the end of the current block, or a new block; false: out of memory. */
+static bool store_reserve(tstore *S, bool times, size_t n)
 {
-    size_t b = (size_t)(s->pos / BLOCK), off = (size_t)(s->pos % BLOCK);
-    if (b == s->n_blocks) {
-        if (s->n_blocks == s->cap_blocks) {
-            size_t c = s->cap_blocks ? 2 * s->cap_blocks : 16;
-            uint32_t **nd = realloc(s->dem, c * sizeof(uint32_t *));
-            if (!nd) return false;
-            s->dem = nd;
-            uint32_t **nt = realloc(s->t, c * sizeof(uint32_t *));
-            if (!nt) return false;
-            s->t = nt;
-            s->cap_blocks = c;
-        }
-        s->dem[b] = cc__malloc_array(BLOCK, sizeof(uint32_t));
-        s->t[b] = times ? cc__malloc_array(BLOCK, sizeof(uint32_t)) : NULL;
-        if (!s->dem[b] || (times && !s->t[b])) {
-            free(s->dem[b]);
-            free(s->t[b]);
-            return false;
-        }
-        s->n_blocks++;
+    if (S->n_blocks && S->b[S->n_blocks - 1].cap - S->b[S->n_blocks - 1].used >= n) return true;
+    if (S->n_blocks == S->cap_blocks) {
+        size_t c = S->cap_blocks ? 2 * S->cap_blocks : 16;
+        tblock *nb = realloc(S->b, c * sizeof(tblock));
+        if (!nb) return false;
+        S->b = nb;
+        S->cap_blocks = c;
     }
-    s->dem[b][off] = d;
-    if (times) s->t[b][off] = tm;
-    s->pos++;
+    tblock *B = &S->b[S->n_blocks];
+    memset(B, 0, sizeof(*B));
+    B->cap = n > BLOCK ? n : BLOCK;
+    B->dem = cc__malloc_array(B->cap, sizeof(uint32_t));
+    B->t = times ? cc__malloc_array(B->cap, sizeof(uint32_t)) : NULL;
+    if (!B->dem || (times && !B->t)) {
+        free(B->dem);
+        free(B->t);
+        return false;
+    }
+    S->n_blocks++;
+    return true;
+}
+
+/* The @p n reached people loc[i] with their times t[i] (those with t[i] < keep_lt[loc[i]] when
+ * @p keep_lt is given) written to @p dem, and to @p t_out unless NULL; returns how many. The one
+ * writer of the sets' pairs, for the per-candidate Dijkstra path and the hierarchy's lanes. */
+static size_t store_reached(uint32_t *dem, uint32_t *t_out, const uint32_t *keep_lt, const uint32_t *loc, const uint32_t *t, size_t n)
+{
+    if (!keep_lt) {
+        memcpy(dem, loc, n * sizeof(uint32_t));
+        if (t_out) memcpy(t_out, t, n * sizeof(uint32_t));
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        dem[k] = loc[i];
+        if (t_out) t_out[k] = t[i];
+        k += t[i] < keep_lt[loc[i]];
+    }
+    return k;
+}
+
+/* Candidate @p j's set through store_reached() into the thread's blocks; records where it went and
+ * its count (out->first[j + 1]). false: out of memory. */
+static bool store_block(tstore *S, int tid, bool times, const uint32_t *keep_lt, const uint32_t *loc, const uint32_t *t, size_t n,
+                        size_t j, cand_pos *pos, cc__sets *out)
+{
+    if (!store_reserve(S, times, n)) return false;
+    tblock *B = &S->b[S->n_blocks - 1];
+    size_t k = store_reached(B->dem + B->used, times ? B->t + B->used : NULL, keep_lt, loc, t, n);
+    pos[j] = (cand_pos){(uint32_t)tid, (uint32_t)(S->n_blocks - 1), B->used};
+    B->used += k;
+    B->left += k;
+    out->first[j + 1] = k;
     return true;
 }
 
@@ -104,19 +149,9 @@ static bool store_put(tstore *s, bool times, uint32_t d, uint32_t tm)
  * each block freed as soon as all its pairs have been copied (so the peak stays near the final
  * size plus a block per thread, in whatever order the threads wrote their candidates); the blocks
  * are freed in any case. */
-static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *start, const uint32_t *owner, size_t n_cand, bool times,
-                        cc__sets *out)
+static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const cand_pos *pos, size_t n_cand, bool times, cc__sets *out)
 {
     cc_status st = CC_OK;
-    uint64_t **left = cc__calloc_array((size_t)threads, sizeof(uint64_t *)); /* pairs of each block not copied yet */
-    if (!left) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory assembling the coverage sets");
-    for (int t = 0; !st && t < threads; t++) {
-        if (!(left[t] = cc__malloc_array(ts[t].n_blocks ? ts[t].n_blocks : 1, sizeof(uint64_t)))) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory assembling the coverage sets");
-            break;
-        }
-        for (size_t b = 0; b < ts[t].n_blocks; b++) left[t][b] = b + 1 < ts[t].n_blocks ? BLOCK : ts[t].pos - (uint64_t)b * BLOCK;
-    }
     for (int t = 0; t < threads; t++) {
         out->settled += ts[t].settled;
         if (ts[t].st && !st)
@@ -127,7 +162,6 @@ static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *st
         st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         goto out;
     }
-    /* assemble in candidate order, freeing blocks once copied */
     out->first[0] = 0;
     for (size_t j = 0; j < n_cand; j++) out->first[j + 1] += out->first[j];
     uint64_t total = out->first[n_cand];
@@ -138,39 +172,26 @@ static cc_status finish(cc_ctx *ctx, tstore *ts, int threads, const uint64_t *st
         goto out;
     }
     for (size_t j = 0; j < n_cand; j++) {
-        tstore *S = &ts[owner[j]];
-        uint64_t *Lb = left[owner[j]];
-        uint64_t p = start[j], n = out->first[j + 1] - out->first[j], dst = out->first[j];
-        while (n > 0) {
-            size_t b = (size_t)(p / BLOCK), off = (size_t)(p % BLOCK);
-            size_t m = BLOCK - off < n ? BLOCK - off : (size_t)n;
-            memcpy(out->dem + dst, S->dem[b] + off, m * sizeof(uint32_t));
-            if (times) memcpy(out->t_ms + dst, S->t[b] + off, m * sizeof(uint32_t));
-            p += m;
-            dst += m;
-            n -= m;
-            if ((Lb[b] -= m) == 0) { /* block b fully read */
-                free(S->dem[b]);
-                S->dem[b] = NULL;
-                if (times) {
-                    free(S->t[b]);
-                    S->t[b] = NULL;
-                }
-            }
+        const uint64_t n = out->first[j + 1] - out->first[j], dst = out->first[j];
+        if (!n) continue;
+        tblock *B = &ts[pos[j].owner].b[pos[j].block];
+        memcpy(out->dem + dst, B->dem + pos[j].off, n * sizeof(uint32_t));
+        if (times) memcpy(out->t_ms + dst, B->t + pos[j].off, n * sizeof(uint32_t));
+        if ((B->left -= n) == 0) { /* block fully read */
+            free(B->dem);
+            free(B->t);
+            B->dem = B->t = NULL;
         }
     }
     out->bytes = (n_cand + 1) * sizeof(uint64_t) + (size_t)total * (times ? 8 : 4);
 out:
     for (int t = 0; t < threads; t++) {
         for (size_t b = 0; b < ts[t].n_blocks; b++) {
-            free(ts[t].dem[b]);
-            if (ts[t].t) free(ts[t].t[b]);
+            free(ts[t].b[b].dem);
+            free(ts[t].b[b].t);
         }
-        free(ts[t].dem);
-        free(ts[t].t);
-        if (left) free(left[t]);
+        free(ts[t].b);
     }
-    free(left);
     return st;
 }
 
@@ -186,10 +207,9 @@ static cc_status sets_build_dijkstra(cc_ctx *ctx, const cc_graph *g, const cc__l
     out->n_cand = (uint32_t)n_cand;
     out->n_dem = (uint32_t)n_dem;
     tstore *ts = cc__calloc_array((size_t)threads, sizeof(tstore));
-    uint64_t *start = cc__malloc_array(n_cand ? n_cand : 1, sizeof(uint64_t)); /* position in its thread's stream */
-    uint32_t *owner = cc__malloc_array(n_cand ? n_cand : 1, sizeof(uint32_t));
-    out->first = cc__malloc_array(n_cand + 1, sizeof(uint64_t));
-    if (!ts || !start || !owner || !out->first) {
+    cand_pos *pos = cc__calloc_array(n_cand ? n_cand : 1, sizeof(cand_pos));
+    out->first = cc__calloc_array(n_cand + 1, sizeof(uint64_t));
+    if (!ts || !pos || !out->first) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets of %zu candidates", n_cand);
         goto out;
     }
@@ -208,24 +228,12 @@ static cc_status sets_build_dijkstra(cc_ctx *ctx, const cc_graph *g, const cc__l
 #pragma omp for schedule(dynamic, 4)
 #endif
         for (size_t j = 0; j < n_cand; j++) {
-            owner[j] = (uint32_t)tid;
-            start[j] = S->pos;
-            out->first[j + 1] = 0;
             if (S->st || cc__interrupted(ctx) || cjoin[j].arc == CC_INVALID_ID) continue;
             cc__reach(&ws, g, ix, ljoin, loff, cjoin[j], coff[j] + o->delay_ms, o->dir, o->limit_ms);
             size_t n_settled;
             cc_search_get_settled_ref(ws.s, &n_settled);
             S->settled += n_settled;
-            uint64_t c0 = S->pos;
-            for (size_t i = 0; i < ws.n; i++) {
-                uint32_t d = ws.loc[i], tm = ws.t_ms[i];
-                if (o->keep_lt && !(tm < o->keep_lt[d])) continue;
-                if (!store_put(S, times, d, tm)) {
-                    S->st = CC_ERR_NOMEM;
-                    break;
-                }
-            }
-            out->first[j + 1] = S->pos - c0;
+            if (!store_block(S, tid, times, o->keep_lt, ws.loc, ws.t_ms, ws.n, j, pos, out)) S->st = CC_ERR_NOMEM;
             size_t dn;
 #ifdef _OPENMP
 #pragma omp atomic capture
@@ -236,9 +244,9 @@ static cc_status sets_build_dijkstra(cc_ctx *ctx, const cc_graph *g, const cc__l
         cc__reach_ws_free(&ws);
     }
     cc__progress(ctx, "Building coverage sets", 1.0);
-    st = finish(ctx, ts, threads, start, owner, n_cand, times, out);
+    st = finish(ctx, ts, threads, pos, n_cand, times, out);
 out:
-    CC__FREE_ALL(ts, start, owner);
+    CC__FREE_ALL(ts, pos);
     if (st) cc__sets_free(out);
     return st;
 }
@@ -256,6 +264,44 @@ static int cmp_cand_key(const void *a, const void *b)
     return x->j < y->j ? -1 : x->j > y->j;
 }
 
+/* One batch of the hierarchy path: the search from its candidates' facilities, then each lane's
+ * people (the same lists as cc__reach, keep filter applied): counted when @p dem is NULL, else
+ * written straight into the sets (cc__reach_lanes_run). */
+static void run_batch(const cc_graph *g, const cc__join *ljoin, const uint32_t *loff, const cc__join *cjoin, const uint32_t *coff,
+                      const cc__sets_opts *o, const cand_key *order, size_t k0, size_t nk, const cc__reach_lanes_ix *lx, cc__ch_batch *b,
+                      cc__reach_lanes *w, cc__sets *out)
+{
+    cc_seed seeds[2 * CC__CH_LANES];
+    cc__join fj[CC__CH_LANES];
+    uint32_t foff[CC__CH_LANES];
+    uint32_t *dem[CC__CH_LANES], *tm[CC__CH_LANES];
+    uint64_t cnt[CC__CH_LANES];
+    size_t ns = 0;
+    for (size_t k = 0; k < nk; k++) {
+        const uint32_t j = order[k0 + k].j;
+        fj[k] = cjoin[j];
+        foff[k] = coff[j] + o->delay_ms;
+        ns += cc__facility_seeds(g, fj[k], foff[k], (uint32_t)k, o->dir, seeds + ns);
+        if (out->dem) {
+            dem[k] = out->dem + out->first[j];
+            tm[k] = out->t_ms ? out->t_ms + out->first[j] : NULL;
+            cnt[k] = out->first[j + 1] - out->first[j];
+        }
+    }
+    cc__ch_batch_run(b, seeds, ns, o->limit_ms);
+    cc__reach_lanes_run(w, lx, g, ljoin, loff, b, fj, foff, (uint32_t)nk, o->dir, out->dem ? dem : NULL, out->t_ms ? tm : NULL, cnt);
+}
+
+typedef struct tstate {
+    uint64_t settled;
+    cc_status st;
+} tstate;
+
+/* Two passes over the batches: the first counts each candidate's pairs (no stores: the counting
+ * loop vectorizes), the second runs the searches again (a few per cent of listing the people) and
+ * writes every set straight into its place in the final arrays. Storing the pairs in per-thread
+ * blocks and copying them into place, as the Dijkstra path does, made first-touch page faults and
+ * the copy a third of the build (bench_ch, perf). */
 cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,
                             const uint32_t *loff, size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand,
                             const cc__sets_opts *o, bool restrict_targets, cc__sets *out)
@@ -267,15 +313,13 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
     if (n_cand >= UINT32_MAX || n_dem >= UINT32_MAX) return cc__fail(ctx, CC_ERR_LIMIT, "Too many candidates or demand points");
     out->n_cand = (uint32_t)n_cand;
     out->n_dem = (uint32_t)n_dem;
-    tstore *ts = cc__calloc_array((size_t)threads, sizeof(tstore));
-    uint64_t *start = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint64_t));
-    uint32_t *owner = cc__calloc_array(n_cand ? n_cand : 1, sizeof(uint32_t));
+    cc__reach_lanes_ix lx = {0};
+    tstate *ts = cc__calloc_array((size_t)threads, sizeof(tstate));
     uint32_t *targets = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
     cand_key *order = cc__malloc_array(n_cand ? n_cand : 1, sizeof(cand_key));
     uint64_t *sel = NULL;
-    uint32_t *pu = NULL, *pv = NULL;
     out->first = cc__calloc_array(n_cand + 1, sizeof(uint64_t));
-    if (!ts || !start || !owner || !targets || !order || !out->first) {
+    if (!ts || !targets || !order || !out->first) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the coverage sets of %zu candidates", n_cand);
         goto out;
     }
@@ -283,73 +327,66 @@ cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, co
     for (uint32_t x = 0; x < g->n_nodes; x++)
         if (ix->node_first[x + 1] > ix->node_first[x]) targets[nt++] = x;
     if (restrict_targets && (st = cc__ch_select(ctx, ch, o->dir, targets, nt, &sel))) goto out;
-    if ((st = cc__loc_along_build(ctx, g, ix, ljoin, loff, o->dir, &pu, &pv))) goto out;
+    if ((st = cc__reach_lanes_ix_build(ctx, g, ch, ix, ljoin, loff, o->dir, o->limit_ms, o->keep_lt, &lx))) goto out;
     for (size_t j = 0; j < n_cand; j++)
         if (cjoin[j].arc != CC_INVALID_ID) order[nv++] = (cand_key){g->arc_u[cjoin[j].arc], (uint32_t)j};
     qsort(order, nv, sizeof(cand_key), cmp_cand_key);
     const size_t n_batches = (nv + L - 1) / L;
-    size_t done = 0;
     const bool times = o->store_times;
+    for (int pass = 0; pass < 2 && !st; pass++) {
+        size_t done = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
-    {
-        int tid = cc__omp_thread_num();
-        tstore *S = &ts[tid];
-        cc__reach_ws ws;
-        cc__ch_batch b;
-        cc_ctx tctx = {0}; /* thread-private: the message is rebuilt in finish() */
-        uint32_t *scratch = cc__malloc_array(g->n_nodes ? g->n_nodes : 1, sizeof(uint32_t));
-        S->st = cc__reach_ws_init(&tctx, g, n_dem, &ws);
-        if (!S->st) S->st = cc__ch_batch_init(&tctx, ch, o->dir, sel, &b);
-        else memset(&b, 0, sizeof(b));
-        if (!scratch && !S->st) S->st = CC_ERR_NOMEM;
+        {
+            int tid = cc__omp_thread_num();
+            tstate *S = &ts[tid];
+            cc__reach_lanes w;
+            cc__ch_batch b;
+            cc_ctx tctx = {0}; /* thread-private: the message is rebuilt below */
+            S->st = cc__reach_lanes_init(&tctx, g, &w);
+            if (!S->st) S->st = cc__ch_batch_init(&tctx, ch, o->dir, sel, &b);
+            else memset(&b, 0, sizeof(b));
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (size_t bi = 0; bi < n_batches; bi++) {
-            const size_t k0 = bi * L, nk = nv - k0 < L ? nv - k0 : L;
-            for (size_t k = 0; k < nk; k++) owner[order[k0 + k].j] = (uint32_t)tid, start[order[k0 + k].j] = S->pos;
-            if (S->st || cc__interrupted(ctx)) continue;
-            cc_seed seeds[2 * CC__CH_LANES];
-            size_t ns = 0;
-            for (size_t k = 0; k < nk; k++) {
-                const uint32_t j = order[k0 + k].j;
-                ns += cc__facility_seeds(g, cjoin[j], coff[j] + o->delay_ms, (uint32_t)k, o->dir, seeds + ns);
-            }
-            cc__ch_batch_run(&b, seeds, ns, o->limit_ms);
-            S->settled += sel ? b.n_touched : cc__ch_batch_reached(&b); /* without a selection: as cc__sets_build counts */
-            const size_t nn = cc__reach_ch_nodes(&ws, g, ix, &b, scratch);
-            for (size_t k = 0; k < nk && !S->st; k++) {
-                const uint32_t j = order[k0 + k].j;
-                start[j] = S->pos;
-                cc__reach_ch(&ws, g, ix, ljoin, loff, cjoin[j], coff[j] + o->delay_ms, o->dir, o->limit_ms, &b, (uint32_t)k, nn, pu, pv);
-                uint64_t c0 = S->pos;
-                for (size_t i = 0; i < ws.n; i++) {
-                    uint32_t d = ws.loc[i], tm = ws.t_ms[i];
-                    if (o->keep_lt && !(tm < o->keep_lt[d])) continue;
-                    if (!store_put(S, times, d, tm)) {
-                        S->st = CC_ERR_NOMEM;
-                        break;
-                    }
+            for (size_t bi = 0; bi < n_batches; bi++) {
+                const size_t k0 = bi * L, nk = nv - k0 < L ? nv - k0 : L;
+                if (S->st || cc__interrupted(ctx)) continue;
+                run_batch(g, ljoin, loff, cjoin, coff, o, order, k0, nk, &lx, &b, &w, out);
+                if (pass == 0) {
+                    for (size_t k = 0; k < nk; k++) out->first[order[k0 + k].j + 1] = w.n[k];
+                    S->settled += sel ? b.n_touched : cc__ch_batch_reached(&b); /* without a selection: as cc__sets_build counts */
                 }
-                out->first[j + 1] = S->pos - c0;
-            }
-            size_t dn;
+                size_t dn;
 #ifdef _OPENMP
 #pragma omp atomic capture
 #endif
-            dn = ++done;
-            if (tid == 0 && (dn & 3) == 0) cc__progress(ctx, "Building coverage sets", (double)dn / (double)n_batches);
+                dn = ++done;
+                if (tid == 0 && (dn & 3) == 0) cc__progress(ctx, "Building coverage sets", 0.5 * pass + 0.5 * (double)dn / (double)n_batches);
+            }
+            cc__reach_lanes_free(&w);
+            cc__ch_batch_free(&b);
         }
-        cc__reach_ws_free(&ws);
-        cc__ch_batch_free(&b);
-        free(scratch);
+        for (int t = 0; t < threads; t++)
+            if (ts[t].st && !st)
+                st = cc__fail(ctx, ts[t].st, "Out of memory building the coverage sets (%zu candidates, %d threads)", n_cand, threads);
+        if (!st && cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+        if (st || pass) break;
+        /* between the passes: the counts into offsets, the arrays of the sets */
+        for (size_t j = 0; j < n_cand; j++) out->first[j + 1] += out->first[j];
+        const uint64_t total = out->first[n_cand];
+        out->dem = cc__malloc_array(total ? total : 1, sizeof(uint32_t));
+        out->t_ms = times ? cc__malloc_array(total ? total : 1, sizeof(uint32_t)) : NULL;
+        if (!out->dem || (times && !out->t_ms))
+            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for %llu coverage pairs", (unsigned long long)total);
+        out->bytes = (n_cand + 1) * sizeof(uint64_t) + (size_t)total * (times ? 8 : 4);
     }
     cc__progress(ctx, "Building coverage sets", 1.0);
-    st = finish(ctx, ts, threads, start, owner, n_cand, times, out);
+    for (int t = 0; t < threads; t++) out->settled += ts[t].settled;
 out:
-    CC__FREE_ALL(ts, start, owner, targets, order, sel, pu, pv);
+    cc__reach_lanes_ix_free(&lx);
+    CC__FREE_ALL(ts, targets, order, sel);
     if (st) cc__sets_free(out);
     return st;
 }
@@ -361,9 +398,16 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
     if (o->method == CC__SETS_AUTO)
         use_ch = n_cand >= CC__SETS_CH_MIN_CAND && (uint64_t)n_cand * CC__SETS_CH_NODES_PER_CAND >= g->n_nodes;
     if (!use_ch) return sets_build_dijkstra(ctx, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, out);
-    cc__ch ch;
     cc_status st;
     memset(out, 0, sizeof(*out));
+    if (o->ch_cache) {
+        const cc__ch *ch;
+        if ((st = cc__ch_cache_get(ctx, o->ch_cache, g, &ch))) return st;
+        st = cc__sets_build_ch(ctx, ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);
+        cc__ch_cache_release(o->ch_cache, ch);
+        return st;
+    }
+    cc__ch ch;
     if ((st = cc__ch_build(ctx, g, &ch))) return st;
     cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s", ch.n, ch.n_shortcuts, ch.build_s);
     st = cc__sets_build_ch(ctx, &ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);

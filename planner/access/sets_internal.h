@@ -37,6 +37,19 @@ typedef enum cc__sets_method { CC__SETS_AUTO = 0, CC__SETS_DIJKSTRA = 1, CC__SET
 #define CC__SETS_CH_MIN_CAND 256
 #define CC__SETS_CH_NODES_PER_CAND 16
 
+/* Contraction hierarchies kept across the coverage-sets builds of several runs (a batch's
+ * variants, robust siting's), one per distinct graph (its forward CSR, compared byte for byte:
+ * the hierarchy depends on the edge costs, so a speed-factor variant has its own). Thread-safe;
+ * a hierarchy is built once while the other runs that need it wait. ch_cache.c. */
+typedef struct cc__ch_cache cc__ch_cache;
+cc_status cc__ch_cache_create(cc_ctx *ctx, cc__ch_cache **out);
+void cc__ch_cache_destroy(cc__ch_cache *c);
+/* The hierarchy of @p g, built now or by an earlier call; held until cc__ch_cache_release(). */
+cc_status cc__ch_cache_get(cc_ctx *ctx, cc__ch_cache *c, const cc_graph *g, const cc__ch **out);
+void cc__ch_cache_release(cc__ch_cache *c, const cc__ch *ch);
+/* Hierarchies built, and served to a later call. */
+void cc__ch_cache_stats(cc__ch_cache *c, size_t *builds, size_t *hits);
+
 typedef struct cc__sets_opts {
     cc_direction dir;
     uint32_t limit_ms;        /* search bound; times include delay_ms */
@@ -44,6 +57,7 @@ typedef struct cc__sets_opts {
     const uint32_t *keep_lt;  /* per demand point: keep the pair when time < keep_lt[i]; NULL: all */
     bool store_times;
     cc__sets_method method;   /* AUTO (0) unless a benchmark or test asks */
+    cc__ch_cache *ch_cache;   /* where the hierarchy is taken from and kept; NULL: built for the call */
 } cc__sets_opts;
 
 typedef struct cc__sets {
@@ -69,7 +83,7 @@ cc_status cc__sets_estimate(cc_ctx *ctx, const cc_graph *g, const cc__loc_index 
 /* Build every set: OpenMP over candidates, one reach workspace per thread, pairs written in
  * per-thread blocks and assembled in candidate order (the result does not depend on the
  * thread count). With the hierarchy (o->method, AUTO by size): a contraction hierarchy of @p g
- * built for the call, then cc__sets_build_ch without target selection (the same sets and the
+ * (from o->ch_cache, else built for the call), then cc__sets_build_ch without target selection (the same sets and the
  * same settled count). Reports progress; honours the interrupt flag. */
 cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin, const uint32_t *loff,
                          size_t n_dem, const cc__join *cjoin, const uint32_t *coff, size_t n_cand, const cc__sets_opts *o, cc__sets *out);
@@ -77,8 +91,9 @@ void cc__sets_free(cc__sets *s);
 
 /* The same sets as cc__sets_build(), pair for pair and in the same order, from many-source
  * searches on the contraction hierarchy @p ch of @p g: candidates in batches of CC__CH_LANES
- * (neighbours in node order), one 16-lane search per batch, then the enumeration of cc__reach
- * from each lane. @p restrict_targets: the searches skip the nodes not above a located arc's end
+ * (neighbours in node order), one 16-lane search per batch, then the people of every lane in one
+ * walk of the batch's reached nodes (cc__reach_lanes_run: cc__reach's lists); a first pass over
+ * the batches counts the pairs, a second writes them into place. @p restrict_targets: the searches skip the nodes not above a located arc's end
  * (RPHAST); out->settled then counts the nodes processed, else (as cc__sets_build) the nodes
  * within the limit of each candidate. */
 cc_status cc__sets_build_ch(cc_ctx *ctx, const cc__ch *ch, const cc_graph *g, const cc__loc_index *ix, const cc__join *ljoin,

@@ -49,6 +49,9 @@ struct cc_ctx {
     size_t gdal_failures; /* CE_Failure/CE_Fatal seen since the outermost cc__gdal_begin */
     /* builder of coverage sets across processes (planner/mpi), NULL: this process alone */
     const struct cc__sets_dist *sets_dist;
+    /* contraction hierarchies kept across runs (a batch's region pool, robust siting), NULL: each
+     * coverage-sets build makes its own (planner/access/ch_cache.c) */
+    struct cc__ch_cache *ch_cache;
     /* the command that made this context's outputs (recorded in output folder markers) */
     char command[CC__MAX_MSG];
     /* folder of prepared regions on disk ("" : none; cc_ctx_set_cache_dir) */

@@ -125,6 +125,10 @@ cc_status cc__region_pool_set_cache(cc_ctx *ctx, cc__region_pool *p, const char 
 /* The file the pool last read or wrote a prepared region from or to ("" when none), and whether
  * it was read (not computed); its size in bytes. */
 const char *cc__region_pool_cache_file(const cc__region_pool *p, bool *read, size_t *bytes);
+/* The contraction hierarchies kept with the pool's regions for the coverage sets of its runs
+ * (cc__ch_cache, keyed on each graph's costs: a speed-factor variant has its own); NULL for a
+ * NULL pool. A run takes them through its cc_ctx (ch_cache). */
+struct cc__ch_cache *cc__region_pool_hierarchies(cc__region_pool *p);
 /* How many runs took the inputs, and the topology, that an earlier run prepared. */
 void cc__region_pool_stats(const cc__region_pool *p, size_t *inputs_reused, size_t *topology_reused);
 /* Load, build, join and (village points) grid region @p r through @p pool: what @p in shares

@@ -41,6 +41,7 @@
 #include <glib/gstdio.h>
 
 #include "../access/access_internal.h"
+#include "../access/sets_internal.h"
 #include "../graph/roads_internal.h"
 #include "cache_internal.h"
 #include "inputs_internal.h"
@@ -66,6 +67,7 @@ struct cc__region_pool {
     cc__file_digests *digests; /* borrowed */
     char *cache_dir;           /* NULL: no disk cache */
     char *cache_file;          /* prepare: the file to write, NULL: <cache_dir>/<key>.ccprep */
+    cc__ch_cache *hier;        /* contraction hierarchies of the runs' graphs (one per cost set) */
     bool write_only;
     char last_file[4096];      /* the prepared region last read or written */
     bool last_read;
@@ -95,7 +97,12 @@ cc_status cc__region_pool_create(cc_ctx *ctx, cc__file_digests *digests, cc__reg
     (*out)->digests = digests;
     g_mutex_init(&(*out)->lock);
     g_cond_init(&(*out)->ready);
-    return CC_OK;
+    cc_status st = cc__ch_cache_create(ctx, &(*out)->hier);
+    if (st) {
+        cc__region_pool_destroy(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 void cc__region_pool_destroy(cc__region_pool *p)
@@ -109,9 +116,15 @@ void cc__region_pool_destroy(cc__region_pool *p)
     }
     free(p->cache_dir);
     free(p->cache_file);
+    cc__ch_cache_destroy(p->hier);
     g_mutex_clear(&p->lock);
     g_cond_clear(&p->ready);
     free(p);
+}
+
+struct cc__ch_cache *cc__region_pool_hierarchies(cc__region_pool *p)
+{
+    return p ? p->hier : NULL;
 }
 
 cc_status cc__region_pool_set_cache(cc_ctx *ctx, cc__region_pool *p, const char *dir, bool write_only, const char *file)

@@ -867,7 +867,7 @@ static cc_status build_sets_from(run *r, cc_site_result *res, const set_src *src
         return st;
     }
     cc__sets_opts so = {.dir = r->dir, .limit_ms = r->R_ms, .delay_ms = r->delay_ms, .keep_lt = r->keep_lt,
-                        .store_times = !r->coverage_model || r->model == CC_SITE_DSM || r->keep_super};
+                        .store_times = !r->coverage_model || r->model == CC_SITE_DSM || r->keep_super, .ch_cache = ctx->ch_cache};
     uint64_t est;
     if ((st = cc__sets_estimate(ctx, r->reg.graph, &ix, mj, r->reg.doff, nd, src->join, src->off, src->n, &so, &est))) goto out;
     size_t pb = cc__sets_pair_bytes(&so);
@@ -2384,6 +2384,10 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
     cc_robust_solution *R = NULL;
     bool elsewhere = false;
     cc_status st = (!V || !in) ? cc__fail(ctx, CC_ERR_NOMEM, "Out of memory") : CC_OK;
+    /* variants whose graphs have the same costs (facility or population changes) share the
+     * hierarchy of their coverage sets: kept for this run unless the caller keeps them already */
+    cc__ch_cache *own_hier = NULL;
+    if (!st && !ctx->ch_cache && !(st = cc__ch_cache_create(ctx, &own_hier))) ctx->ch_cache = own_hier;
     if (!st && !(st = cc__stage_begin(ctx, o->site.out_dir, &stage))) staged = true;
     for (size_t v = 0; v < n && !st; v++) {
         V[v].o = o->site;
@@ -2429,6 +2433,13 @@ out:
     }
     free(V);
     free(in);
+    if (own_hier) {
+        size_t nb = 0, nh = 0;
+        cc__ch_cache_stats(own_hier, &nb, &nh);
+        if (nb + nh) cc__debug(ctx, "Contraction hierarchies: %zu built, %zu reused by later variants", nb, nh);
+        ctx->ch_cache = NULL;
+        cc__ch_cache_destroy(own_hier);
+    }
     if (!st && out) *out = R;
     else cc_robust_solution_destroy(R);
     return st;

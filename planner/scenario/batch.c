@@ -26,6 +26,7 @@
 #include "carecircle/cc_version.h"
 #include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
+#include "../access/sets_internal.h"
 #include "../run/inputs_internal.h"
 #include "scenario_internal.h"
 
@@ -475,7 +476,9 @@ void cc__batch_job_run(cc__batch_job *pl, size_t i, int threads)
     if (!v->hashable || pl->o.force || !up_to_date(ctx, v->dir, v->hash)) {
         cc_scenario_run_opts ro = {.out_dir = v->dir, .lang = pl->o.lang, .base_dir = i ? pl->base_dir : NULL,
                                    .content_hash = v->hashable ? v->hash : ""};
+        ctx->ch_cache = cc__region_pool_hierarchies(pl->regions); /* siting sections: the hierarchies of the variants' graphs */
         st = cc__scenario_run_pooled(ctx, s, &ro, pl->regions, NULL);
+        ctx->ch_cache = NULL;
         v->pub.state = st ? CC_VARIANT_FAILED : CC_VARIANT_DONE;
     } else {
         v->pub.state = CC_VARIANT_SKIPPED;
@@ -754,6 +757,9 @@ cc_status cc__batch_job_finish(cc__batch_job *pl, cc_batch_result **out)
         size_t ni, nt;
         cc__region_pool_stats(pl->regions, &ni, &nt);
         cc__info(ctx, "Prepared regions reused: inputs by %zu variants, graph topology and joins by %zu", ni, nt);
+        size_t hb = 0, hh = 0;
+        cc__ch_cache_stats(cc__region_pool_hierarchies(pl->regions), &hb, &hh);
+        if (hb + hh) cc__info(ctx, "Contraction hierarchies for coverage sets: %zu built, %zu reused by later variants", hb, hh);
     }
     size_t nh, nr;
     cc__file_digests_stats(pl->digests, &nh, &nr);

@@ -435,6 +435,35 @@ def regret_rows(out):
     return {r["answer"]: r for r in rows}
 
 
+def case_robust_hierarchy_shared(tmp):
+    """Robust siting with many candidates (the demo batch at 200 m spacing: 1,723 candidates, so the
+    coverage sets run on a contraction hierarchy): variants whose graph has the same costs share one
+    hierarchy (issue 19). The facility-change variant takes the base's; the speed and closure
+    variants build their own, since the hierarchy follows the costs; the answer is the same as with
+    the sets built by bounded Dijkstra searches (the 1 km run's candidates are too few for the
+    hierarchy, so its figures are compared through the unit tests; here: objective and sites equal
+    at 1 and 2 threads)."""
+    batch = f"{DEMO}/batch.yaml"
+    outs = []
+    for th in ("1", "2"):
+        out = os.path.join(tmp, "t" + th)
+        args = robust_args(out, batch, "--objective", "min_max_regret", "--threads", th)
+        args[args.index("--spacing") + 1] = "200"
+        args[args.index("--quiet")] = "--verbose"
+        p = run(args)
+        log = p.stderr
+        built = log.count("(kept for later runs)")
+        taken = log.count("taken from an earlier run")
+        check(built == 5 and taken == 1, f"hierarchies: {built} built, {taken} taken; expected 5 and 1\n{log}")
+        i = log.index("variant 4 of 6 (new_station_dongling)")
+        j = log.index("variant 5 of 6")
+        check("taken from an earlier run" in log[i:j], "the facility-change variant did not take the base's hierarchy")
+        outs.append(summary(out))
+    a, b = outs
+    check(a["solution"]["objective"] == b["solution"]["objective"], "objective differs between 1 and 2 threads")
+    check([x["name"] for x in a["robust_sites"]] == [x["name"] for x in b["robust_sites"]], "robust sites differ between 1 and 2 threads")
+
+
 def case_robust_demo(tmp):
     """Robust siting across the demo batch (issue 18): for max_min the robust set's worst-case
     coverage is at least every variant's own answer's, for min_max_regret its worst regret is at

@@ -254,6 +254,8 @@ static void test_sets_ch_equal(void **state)
         assert_int_equal(cc__ch_build(ctx, g, &ch), CC_OK);
         uint32_t *keep = malloc(nd * sizeof(uint32_t));
         for (size_t i = 0; i < nd; i++) keep[i] = (uint32_t)(tu_rand(&rs) % 400000);
+        cc__ch_cache *cache;
+        assert_int_equal(cc__ch_cache_create(ctx, &cache), CC_OK);
         for (int v = 0; v < 8; v++) {
             cc__sets_opts o = {.dir = v & 1 ? CC_REVERSE : CC_FORWARD,
                                .limit_ms = 60000u * (1 + (uint32_t)(tu_rand(&rs) % 8)),
@@ -266,11 +268,17 @@ static void test_sets_ch_equal(void **state)
             assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &A), CC_OK);
             assert_int_equal(cc__sets_build_ch(ctx, &ch, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, v >= 4, &B), CC_OK);
             if (v < 4) assert_int_equal(A.settled, B.settled); /* without a selection: the nodes within the limit */
-            if (v == 1) { /* and through cc__sets_build's switch */
+            { /* and through cc__sets_build's switch: built for the call (v == 1), else from a cache
+               * kept across the calls (one build for the graph, then hits) */
                 cc__sets C;
-                o.method = CC__SETS_CH;
-                assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &o, &C), CC_OK);
+                cc__sets_opts oc = o;
+                oc.method = CC__SETS_CH;
+                oc.ch_cache = v == 1 ? NULL : cache;
+                assert_int_equal(cc__sets_build(ctx, g, &ix, join, off, nd, join + nd, off + nd, nc, &oc, &C), CC_OK);
                 assert_int_equal(cc__sets_digest(&A), cc__sets_digest(&C));
+                assert_memory_equal(A.first, C.first, (nc + 1) * sizeof(uint64_t));
+                if (A.first[nc]) assert_memory_equal(A.dem, C.dem, A.first[nc] * sizeof(uint32_t));
+                if (A.t_ms && A.first[nc]) assert_memory_equal(A.t_ms, C.t_ms, A.first[nc] * sizeof(uint32_t));
                 assert_int_equal(A.settled, C.settled);
                 cc__sets_free(&C);
             }
@@ -287,6 +295,11 @@ static void test_sets_ch_equal(void **state)
             cc__sets_free(&B);
         }
         cc_ctx_set_threads(ctx, 1);
+        size_t builds, hits;
+        cc__ch_cache_stats(cache, &builds, &hits);
+        assert_int_equal(builds, 1); /* one graph: built once, */
+        assert_int_equal(hits, 6);   /* taken by the 6 later calls that used the cache */
+        cc__ch_cache_destroy(cache);
         free(keep);
         cc__ch_free(&ch);
         cc__loc_index_free(&ix);
@@ -302,12 +315,92 @@ static void test_sets_ch_equal(void **state)
     cc_profile_destroy(p);
 }
 
+/* The hierarchy cache serves a graph with the same forward CSR (another graph object built from
+ * the same edges), builds another for other costs (one edge 1 ms dearer: a speed change), waits
+ * for nothing it does not need, drops the least recently used unheld entries beyond its size, and
+ * every hierarchy it serves answers as one built for that graph. */
+static void test_ch_cache_keys(void **state)
+{
+    (void)state;
+    const uint32_t side = 12, n = side * side;
+    uint32_t *es = malloc(n * 4 * 4), *ed = malloc(n * 4 * 4), *ec = malloc(n * 4 * 4);
+    size_t m = 0;
+    uint64_t rs = 99;
+    for (uint32_t y = 0; y < side; y++)
+        for (uint32_t x = 0; x < side; x++) {
+            uint32_t v = y * side + x;
+            if (x + 1 < side) es[m] = v, ed[m] = v + 1, ec[m++] = 1000 + (uint32_t)(tu_rand(&rs) % 9000);
+            if (x + 1 < side) es[m] = v + 1, ed[m] = v, ec[m++] = 1000 + (uint32_t)(tu_rand(&rs) % 9000);
+            if (y + 1 < side) es[m] = v, ed[m] = v + side, ec[m++] = 1000 + (uint32_t)(tu_rand(&rs) % 9000);
+            if (y + 1 < side) es[m] = v + side, ed[m] = v, ec[m++] = 1000 + (uint32_t)(tu_rand(&rs) % 9000);
+        }
+    cc_graph *g[12];
+    for (int k = 0; k < 12; k++) {
+        if (k >= 2) ec[k] += 1; /* graphs 2..11: each other costs than all before */
+        assert_int_equal(cc__graph_from_edges(ctx, n, m, es, ed, ec, NULL, NULL, &g[k]), CC_OK);
+    }
+    cc__ch_cache *c;
+    assert_int_equal(cc__ch_cache_create(ctx, &c), CC_OK);
+    const cc__ch *h0, *h1, *h2;
+    assert_int_equal(cc__ch_cache_get(ctx, c, g[0], &h0), CC_OK);
+    assert_int_equal(cc__ch_cache_get(ctx, c, g[1], &h1), CC_OK);
+    assert_ptr_equal(h0, h1); /* same edges and costs, another graph object */
+    assert_int_equal(cc__ch_cache_get(ctx, c, g[2], &h2), CC_OK);
+    assert_ptr_not_equal(h0, h2); /* one cost differs */
+    size_t builds, hits;
+    cc__ch_cache_stats(c, &builds, &hits);
+    assert_int_equal(builds, 2);
+    assert_int_equal(hits, 1);
+    /* each served hierarchy answers as its own graph's: point-to-point costs against cc_search */
+    cc__ch_batch fw, bw;
+    cc_search *s;
+    for (int k = 0; k < 2; k++) {
+        const cc__ch *h = k ? h2 : h0;
+        cc_graph *gk = k ? g[2] : g[0];
+        assert_int_equal(cc_search_create(ctx, gk, &s), CC_OK);
+        assert_int_equal(cc__ch_batch_init(ctx, h, CC_FORWARD, NULL, &fw), CC_OK);
+        assert_int_equal(cc__ch_batch_init(ctx, h, CC_REVERSE, NULL, &bw), CC_OK);
+        cc_seed sd = {0, 0, 0};
+        cc_search_run(s, CC_FORWARD, &sd, 1, CC_INF_COST - 1);
+        for (uint32_t t = 0; t < n; t++) assert_int_equal(cc__ch_query(&fw, &bw, 0, t), cc_search_get_cost(s, t));
+        cc__ch_batch_free(&fw);
+        cc__ch_batch_free(&bw);
+        cc_search_destroy(s);
+    }
+    /* held entries stay; beyond 8 entries the least recently used unheld ones go */
+    cc__ch_cache_release(c, h1);
+    cc__ch_cache_release(c, h2);
+    for (int k = 3; k < 12; k++) {
+        const cc__ch *h;
+        assert_int_equal(cc__ch_cache_get(ctx, c, g[k], &h), CC_OK);
+        cc__ch_cache_release(c, h);
+    }
+    const cc__ch *again;
+    assert_int_equal(cc__ch_cache_get(ctx, c, g[0], &again), CC_OK);
+    assert_ptr_equal(again, h0); /* held twice, released once: kept */
+    cc__ch_cache_release(c, again);
+    cc__ch_cache_release(c, h0);
+    cc__ch_cache_stats(c, &builds, &hits);
+    assert_int_equal(builds, 11);
+    assert_int_equal(hits, 2);
+    assert_int_equal(cc__ch_cache_get(ctx, c, g[2], &h2), CC_OK); /* dropped (least recently used): built again */
+    cc__ch_cache_release(c, h2);
+    cc__ch_cache_stats(c, &builds, &hits);
+    assert_int_equal(builds, 12);
+    cc__ch_cache_destroy(c);
+    for (int k = 0; k < 12; k++) cc_graph_destroy(g[k]);
+    free(es);
+    free(ed);
+    free(ec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ch_vs_reference),
         cmocka_unit_test(test_ch_vs_cc_search),
         cmocka_unit_test(test_sets_ch_equal),
+        cmocka_unit_test(test_ch_cache_keys),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }
