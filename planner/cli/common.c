@@ -5,6 +5,7 @@
 #include <time.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,35 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* A warning said before in this process (a robust run reads the facilities of every variant and
+ * meets the same far clinic in each): true for a repeat. FNV-1a hashes of the texts; batch variants'
+ * messages carry their variant's name, so each variant still says its own. Thread-safe (batch --jobs). */
+static bool warned_before(const char *msg)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static uint64_t seen[1024];
+    static size_t n_seen;
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    bool again = false;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_seen && !again; i++) again = seen[i] == h;
+    if (!again && n_seen < sizeof(seen) / sizeof(seen[0])) seen[n_seen++] = h;
+    pthread_mutex_unlock(&mu);
+    return again;
+}
+
 static void log_cb(void *user, cc_log_level level, const char *msg)
 {
     cli_env *env = user;
     if (level == CC_LOG_ERROR) return; /* printed once by cli_fail */
+    if (level == CC_LOG_WARNING && warned_before(msg)) { /* said once; the repeats with --verbose */
+        if (!env->verbose) return;
+        char again[CLI_MAX_MSG + 32];
+        snprintf(again, sizeof(again), "(warned before) %s", msg);
+        log_cb(user, CC_LOG_DEBUG, again);
+        return;
+    }
     if (level == CC_LOG_INFO && env->quiet) return;
     if (level == CC_LOG_DEBUG && !env->verbose) return;
     if (env->progress_shown) {

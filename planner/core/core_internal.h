@@ -40,9 +40,6 @@ struct cc_ctx {
     int threads_setting;
     const volatile sig_atomic_t *interrupt_flag;
     size_t warnings;
-    /* hashes of the warnings said (a warning is said once per context; repeats go to the debug log) */
-    uint64_t warned[256];
-    size_t n_warned;
     /* GDAL error capture (see cc__gdal_begin) */
     char gdal_msg[CC__MAX_MSG];
     int gdal_depth;

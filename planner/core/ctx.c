@@ -159,27 +159,11 @@ cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines)
 
 void cc__warn(cc_ctx *ctx, const char *fmt, ...)
 {
-    char buf[CC__MAX_MSG];
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    /* the same warning again (a robust run reading the facilities of every variant, a file read
-     * twice): said once; the repeats only in the debug log. FNV-1a over the text. */
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) h = (h ^ *p) * 1099511628211ULL;
-    for (size_t i = 0; i < ctx->n_warned; i++)
-        if (ctx->warned[i] == h) {
-            if (ctx->log_fn) {
-                char again[CC__MAX_MSG + 32];
-                snprintf(again, sizeof(again), "(warned before) %s", buf);
-                ctx->log_fn(ctx->log_user, CC_LOG_DEBUG, again);
-            }
-            return;
-        }
-    if (ctx->n_warned < sizeof(ctx->warned) / sizeof(ctx->warned[0])) ctx->warned[ctx->n_warned++] = h;
     ctx->warnings++;
-    if (ctx->log_fn) ctx->log_fn(ctx->log_user, CC_LOG_WARNING, buf);
+    va_start(ap, fmt);
+    vlog(ctx, CC_LOG_WARNING, fmt, ap);
+    va_end(ap);
 }
 
 void cc__info(cc_ctx *ctx, const char *fmt, ...)
