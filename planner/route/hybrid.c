@@ -8,7 +8,10 @@
  * (time, origin, node), whatever the queue (which of two paths of equal time and origin gives a
  * label its road part then does not depend on the queue). An improved label adds a new entry
  * and the old one is skipped when it comes out (lazy deletion). Cell moves are computed on the
- * fly from the friction surface; nothing per edge is stored.
+ * fly from the friction surface; nothing per edge is stored. A cell at least two cells from the
+ * border (one with 8 neighbours) relaxes its neighbours by fixed index offsets without bounds
+ * checks, costing each move with the same operations, in the same order, as
+ * cc__friction_move_rc (so the times are the same bit for bit).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #define ST_NONE 0u    /* not labelled */
 #define ST_LABEL 1u   /* labelled, not settled */
 #define ST_SETTLED 2u /* settled */
+#define ST_BLOCKED 3u /* an impassable cell, not labelled (a ferry may still label it, as any offer) */
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h)
 {
@@ -28,9 +32,11 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
     h->n_cells = (size_t)f->w * (size_t)f->h;
     h->n = h->n_cells + (rl ? rl->n : 0);
     if (h->n >= 0xFFFFFFFEu) return cc__fail(ctx, CC_ERR_LIMIT, "The off-road search has %zu cells and road nodes, more than 4 billion", h->n);
-    h->node = cc__malloc_array(h->n, sizeof(struct cc__hyb_node));
+    h->cost = cc__malloc_array(h->n, sizeof(double));
+    h->aux = cc__malloc_array(h->n, sizeof(struct cc__hyb_aux));
     h->state = cc__malloc_array(h->n, 1);
-    if (!h->node || !h->state) {
+    h->dmv = cc__malloc_array((size_t)f->h * 16, sizeof(double));
+    if (!h->cost || !h->aux || !h->state || !h->dmv) {
         cc__hybrid_free(h);
         return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search (%zu cells and road nodes)", h->n);
     }
@@ -40,7 +46,7 @@ cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink
 void cc__hybrid_free(cc__hybrid *h)
 {
     if (!h) return;
-    CC__FREE_ALL(h->node, h->state);
+    CC__FREE_ALL(h->cost, h->aux, h->state, h->dmv);
     for (int b = 0; b < 65; b++) free(h->bk[b].a);
     memset(h, 0, sizeof(*h));
 }
@@ -81,9 +87,9 @@ static inline void offer(cc__hybrid *h, uint32_t v, double c, uint32_t origin, f
 {
     const uint8_t sv = h->state[v];
     if (sv == ST_SETTLED) return;
-    struct cc__hyb_node *nv = &h->node[v];
-    if (sv == ST_LABEL && !(c < nv->cost || (c == nv->cost && origin < nv->origin))) return;
-    *nv = (struct cc__hyb_node){c, origin, road};
+    if (sv == ST_LABEL && !(c < h->cost[v] || (c == h->cost[v] && origin < h->aux[v].origin))) return;
+    h->cost[v] = c;
+    h->aux[v] = (struct cc__hyb_aux){origin, road};
     h->state[v] = ST_LABEL;
     push(h, item(c, origin, v));
 }
@@ -113,8 +119,7 @@ static inline uint32_t pop(cc__hybrid *h)
         b0->a[best] = b0->a[--b0->n];
         const uint32_t v = (uint32_t)top.on, o = (uint32_t)(top.on >> 32);
         if (h->state[v] != ST_LABEL) continue; /* settled already: a stale entry */
-        const struct cc__hyb_node *nt = &h->node[v];
-        if (item(nt->cost, o, v).t_bits != top.t_bits || nt->origin != o) continue; /* improved since: stale */
+        if (item(h->cost[v], o, v).t_bits != top.t_bits || h->aux[v].origin != o) continue; /* improved since: stale */
         h->state[v] = ST_SETTLED;
         return v;
     }
@@ -128,10 +133,39 @@ static void drop_queued(cc__hybrid *h)
             const uint32_t v = (uint32_t)h->bk[b].a[k].on;
             if (h->state[v] == ST_SETTLED) continue; /* a stale entry of a settled node */
             h->state[v] = ST_NONE;
-            h->node[v].cost = INFINITY;
+            h->cost[v] = INFINITY;
         }
         h->bk[b].n = 0;
     }
+}
+
+/* Seconds of the move between interior cell @p x and its neighbour @p y = x + off (move @p k of
+ * x), costed in the direction of travel (reverse: y -> x, move k ^ 1 of y) with length @p d:
+ * cc__friction_move_rc's operations in its order (a sum of two or four frictions is the same in
+ * either direction: the same cells, added in the other order). INFINITY: a cell is impassable. */
+static inline double move_interior(const float *spm, const float *z, size_t x, size_t y, int w, int k, double d, cc_direction dir)
+{
+    double sum = (double)spm[x] + (double)spm[y];
+    double t;
+    if (k < 8) {
+        if (!(sum < INFINITY)) return INFINITY;
+        t = d * sum / 2;
+    } else {
+        const int dc = cc__nb_dc[k], dr = cc__nb_dr[k];
+        size_t i1, i2;
+        if (dr == 2 || dr == -2) {
+            i1 = x + (ptrdiff_t)(dr / 2) * w;
+            i2 = i1 + (ptrdiff_t)dc;
+        } else {
+            i1 = x + (ptrdiff_t)(dc / 2);
+            i2 = i1 + (ptrdiff_t)dr * w;
+        }
+        sum += (double)spm[i1] + (double)spm[i2];
+        if (!(sum < INFINITY)) return INFINITY;
+        t = d * sum / 4;
+    }
+    if (z) t /= cc__tobler_factor(dir == CC_REVERSE ? ((double)z[x] - (double)z[y]) / d : ((double)z[y] - (double)z[x]) / d);
+    return t;
 }
 
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
@@ -139,44 +173,67 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
     const size_t nc = h->n_cells;
-    for (size_t i = 0; i < h->n; i++) h->node[i] = (struct cc__hyb_node){INFINITY, 0, 0.0f};
-    memset(h->state, ST_NONE, h->n);
+    for (size_t i = 0; i < h->n; i++) h->cost[i] = INFINITY, h->aux[i] = (struct cc__hyb_aux){0, 0.0f};
+    for (size_t i = 0; i < nc; i++) h->state[i] = f->spm[i] < INFINITY ? ST_NONE : ST_BLOCKED;
+    memset(h->state + nc, ST_NONE, h->n - nc);
     for (int b = 0; b < 65; b++) h->bk[b].n = 0;
     h->last = 0;
     h->settled = 0;
     h->nomem = false;
+    const int n_nb = f->n_nb;
+    const int w = f->w;
+    /* the lengths of the moves an interior cell of row r relaxes: reverse, the move k ^ 1 from the
+     * neighbour's row (as cc__friction_move_rc(f, c, r, k ^ 1)) */
+    ptrdiff_t off[16];
+    for (int k = 0; k < 16; k++) off[k] = (ptrdiff_t)cc__nb_dr[k] * w + cc__nb_dc[k];
+    for (int r = 0; r < f->h; r++)
+        for (int k = 0; k < 16; k++) {
+            const int rb = r + cc__nb_dr[k];
+            h->dmv[(size_t)r * 16 + (size_t)k] = dir != CC_REVERSE ? f->dk[(size_t)r * 16 + (size_t)k]
+                                                 : rb >= 0 && rb < f->h ? f->dk[(size_t)rb * 16 + (size_t)(k ^ 1)]
+                                                                        : 0.0;
+        }
+    const int margin = n_nb > 8 ? 2 : 1;
     for (size_t i = 0; i < n_seeds; i++) {
         uint64_t v = seeds[i].node;
         if (v >= h->n) return cc__fail(ctx, CC_ERR_INTERNAL, "Off-road search seed %llu out of range", (unsigned long long)v);
         if (v < nc && !(f->spm[v] < INFINITY)) continue; /* an impassable cell starts nothing */
         offer(h, (uint32_t)v, seeds[i].cost_s, seeds[i].origin, 0.0f);
     }
-    const int n_nb = f->n_nb;
-    const int w = f->w;
     for (;;) {
         uint32_t x = pop(h);
         if (x == UINT32_MAX) break;
-        const double cx = h->node[x].cost;
+        const double cx = h->cost[x];
         if (cx > limit_s) { /* everything left is beyond the limit: unreached */
             h->state[x] = ST_NONE;
-            h->node[x].cost = INFINITY;
+            h->cost[x] = INFINITY;
             drop_queued(h);
             break;
         }
-        const uint32_t ox = h->node[x].origin;
-        const float rx = h->node[x].road_s;
+        const uint32_t ox = h->aux[x].origin;
+        const float rx = h->aux[x].road_s;
         if ((++h->settled & 0xFFFFF) == 0 && cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
         if (x < nc) {
             const int cx_col = (int)(x % (uint32_t)w), cx_row = (int)(x / (uint32_t)w);
-            for (int k = 0; k < n_nb; k++) {
-                int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
-                if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
-                uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
-                if (h->state[y] == ST_SETTLED || !(f->spm[y] < INFINITY)) continue;
-                /* reverse: the patient moves y -> x, the move from y by the opposite offset
-                 * (offsets are listed in opposite pairs) */
-                double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
-                if (t < INFINITY) offer(h, y, cx + t, ox, rx);
+            if (cx_col >= margin && cx_col < w - margin && cx_row >= margin && cx_row < f->h - margin) {
+                const double *d = h->dmv + (size_t)cx_row * 16;
+                for (int k = 0; k < n_nb; k++) {
+                    const size_t y = (size_t)((ptrdiff_t)x + off[k]);
+                    if (h->state[y] >= ST_SETTLED) continue; /* settled, or an impassable cell */
+                    const double t = move_interior(f->spm, f->z, x, y, w, k, d[k], dir);
+                    if (t < INFINITY) offer(h, (uint32_t)y, cx + t, ox, rx);
+                }
+            } else {
+                for (int k = 0; k < n_nb; k++) {
+                    int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
+                    if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
+                    uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
+                    if (h->state[y] == ST_SETTLED || !(f->spm[y] < INFINITY)) continue;
+                    /* reverse: the patient moves y -> x, the move from y by the opposite offset
+                     * (offsets are listed in opposite pairs) */
+                    double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
+                    if (t < INFINITY) offer(h, y, cx + t, ox, rx);
+                }
             }
             if (f->n_links) { /* ferries: links are stored both ways with the same time */
                 size_t lo = 0, hi = f->n_links;

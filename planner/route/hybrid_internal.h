@@ -21,10 +21,9 @@ struct cc__hyb_item {
     uint64_t t_bits, on;
 };
 
-/* A node's label: one 16-byte slot holds everything a relaxation writes about a node (the
- * separate arrays of an earlier layout cost a cache miss each). */
-struct cc__hyb_node {
-    double cost;     /* seconds; INFINITY: not reached */
+/* A node's label is split: its time (cost[], 8 bytes, the only part a relaxation reads) and what
+ * is written with it and read only when the node is settled (aux[], 8 bytes). */
+struct cc__hyb_aux {
     uint32_t origin; /* source origin of the label */
     float road_s;    /* seconds of the label's path spent on roads */
 };
@@ -33,8 +32,10 @@ typedef struct cc__hybrid {
     const cc__friction *f;
     const cc__roadlink *rl; /* NULL: off-road only */
     size_t n_cells, n;
-    struct cc__hyb_node *node; /* labels: cc__hybrid_cost(), cc__hybrid_origin(), cc__hybrid_road_s() */
-    uint8_t *state;            /* not labelled, labelled, settled (hybrid.c): a byte per node, dense in cache */
+    double *cost;            /* seconds; INFINITY: not reached (cc__hybrid_cost()) */
+    struct cc__hyb_aux *aux; /* cc__hybrid_origin(), cc__hybrid_road_s() */
+    uint8_t *state;          /* not labelled, labelled, settled, impassable cell (hybrid.c): a byte per node, dense in cache */
+    double *dmv;             /* h x 16: length of the move costed when cell row r relaxes its neighbour k (per run's direction) */
     /* the queue: a radix heap over the time's bits (hybrid.c), entries (time, origin, node),
      * stale ones skipped when popped */
     struct cc__hyb_bucket {
@@ -48,21 +49,21 @@ typedef struct cc__hybrid {
 
 /* Bytes per cell and per road-link node of a search workspace (queue entries, 16 bytes each, only
  * for the frontier and its stale entries: counted as 4 bytes per node). */
-#define CC__HYBRID_BYTES_PER_NODE (sizeof(struct cc__hyb_node) + 1 + 4)
+#define CC__HYBRID_BYTES_PER_NODE (sizeof(double) + sizeof(struct cc__hyb_aux) + 1 + 4)
 
 /* The label of node @p i after a run: seconds (INFINITY: not reached) and the source's origin. */
 static inline double cc__hybrid_cost(const cc__hybrid *h, size_t i)
 {
-    return h->node[i].cost;
+    return h->cost[i];
 }
 static inline uint32_t cc__hybrid_origin(const cc__hybrid *h, size_t i)
 {
-    return h->node[i].origin;
+    return h->aux[i].origin;
 }
 /* Seconds of node @p i's label spent on roads (and ferries). */
 static inline float cc__hybrid_road_s(const cc__hybrid *h, size_t i)
 {
-    return h->node[i].road_s;
+    return h->aux[i].road_s;
 }
 
 cc_status cc__hybrid_init(cc_ctx *ctx, const cc__friction *f, const cc__roadlink *rl, cc__hybrid *h);
