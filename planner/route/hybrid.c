@@ -11,7 +11,8 @@
  * fly from the friction surface; nothing per edge is stored. A cell at least two cells from the
  * border (one with 8 neighbours) relaxes its neighbours by fixed index offsets without bounds
  * checks, costing each move with the same operations, in the same order, as
- * cc__friction_move_rc (so the times are the same bit for bit).
+ * cc__friction_move_rc (so the times are the same bit for bit). A search over cells alone (no
+ * roads, no ferries) uses a bucket queue instead (run_dial below), with the same labels.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ void cc__hybrid_free(cc__hybrid *h)
     if (!h) return;
     CC__FREE_ALL(h->cost, h->aux, h->state, h->dmv);
     for (int b = 0; b < 65; b++) free(h->bk[b].a);
+    for (int b = 0; b < CC__HYB_DIAL; b++) free(h->ring[b].a);
+    free(h->over.a);
     memset(h, 0, sizeof(*h));
 }
 
@@ -168,13 +171,181 @@ static inline double move_interior(const float *spm, const float *z, size_t x, s
     return t;
 }
 
+/*
+ * The search over cells alone (no roads, no ferries: every move costs at least t_min > 0): Dial's
+ * buckets of width w = t_min / 2, so a node's label is final when its bucket comes up (a move
+ * from a bucket lands at least two buckets later, even with the rounding of the times and of
+ * the bucket index), and a bucket's nodes are settled in the order they were labelled, which
+ * follows the rows and keeps neighbourhoods in cache. The labels do not depend on that order:
+ * a node's final label is the least (time, origin) over its neighbours' final labels plus the
+ * move (each a double sum of the same operands), and the road seconds are all 0. The nodes
+ * settled, and those left unreached beyond the limit, are those of the ordered search.
+ */
+static inline uint64_t dial_index(const cc__hybrid *h, double c)
+{
+    const double q = c * h->dial_inv_w;
+    return q < 0x1p62 ? (uint64_t)q : (uint64_t)1 << 62;
+}
+
+static inline void ids_append(cc__hybrid *h, struct cc__hyb_ids *b, uint32_t v)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        uint32_t *na = cc__realloc_array(b->a, cap, sizeof(*na));
+        if (!na) {
+            h->nomem = true;
+            return;
+        }
+        b->a = na;
+        b->cap = cap;
+    }
+    b->a[b->n++] = v;
+}
+
+struct dial_q {
+    uint64_t cur, over_min;
+    size_t in_ring;
+};
+
+static inline void dial_push(cc__hybrid *h, struct dial_q *q, uint32_t v, double c)
+{
+    uint64_t i = dial_index(h, c);
+    if (i < q->cur) i = q->cur; /* not expected (a move costs two buckets at least): settled with the current bucket */
+    if (i - q->cur < CC__HYB_DIAL) {
+        ids_append(h, &h->ring[i & (CC__HYB_DIAL - 1)], v);
+        q->in_ring++;
+    } else {
+        ids_append(h, &h->over, v);
+        q->over_min = i < q->over_min ? i : q->over_min;
+    }
+}
+
+static inline void dial_offer(cc__hybrid *h, struct dial_q *q, uint32_t v, double c, uint32_t origin, float road)
+{
+    const uint8_t sv = h->state[v];
+    if (sv == ST_SETTLED) return;
+    if (sv == ST_LABEL && !(c < h->cost[v] || (c == h->cost[v] && origin < h->aux[v].origin))) return;
+    h->cost[v] = c;
+    h->aux[v] = (struct cc__hyb_aux){origin, road};
+    h->state[v] = ST_LABEL;
+    dial_push(h, q, v, c);
+}
+
+static void dial_drop(cc__hybrid *h, struct cc__hyb_ids *b)
+{
+    for (size_t k = 0; k < b->n; k++) {
+        const uint32_t v = b->a[k];
+        if (h->state[v] == ST_SETTLED) continue;
+        h->state[v] = ST_NONE;
+        h->cost[v] = INFINITY;
+    }
+    b->n = 0;
+}
+
+static cc_status run_dial(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s,
+                          const ptrdiff_t *off, int margin)
+{
+    const cc__friction *f = h->f;
+    const int n_nb = f->n_nb, w = f->w;
+    struct dial_q q = {0, UINT64_MAX, 0};
+    for (int b = 0; b < CC__HYB_DIAL; b++) h->ring[b].n = 0;
+    h->over.n = 0;
+    for (size_t i = 0; i < n_seeds; i++) {
+        const uint64_t v = seeds[i].node;
+        if (!(f->spm[v] < INFINITY)) continue; /* an impassable cell starts nothing */
+        dial_offer(h, &q, (uint32_t)v, seeds[i].cost_s + 0.0, seeds[i].origin, 0.0f);
+    }
+    bool beyond = false;
+    while (!beyond && !h->nomem) {
+        if (!h->ring[q.cur & (CC__HYB_DIAL - 1)].n) { /* the next non-empty bucket */
+            uint64_t next = UINT64_MAX;
+            if (q.in_ring)
+                for (uint64_t i = q.cur + 1;; i++)
+                    if (h->ring[i & (CC__HYB_DIAL - 1)].n) {
+                        next = i;
+                        break;
+                    }
+            if (next == UINT64_MAX && !h->over.n) break;
+            q.cur = next < q.over_min ? next : q.over_min;
+            if (q.over_min - q.cur < CC__HYB_DIAL) { /* overflow entries now within the ring's reach */
+                size_t keep = 0;
+                q.over_min = UINT64_MAX;
+                for (size_t k = 0; k < h->over.n; k++) {
+                    const uint32_t v = h->over.a[k];
+                    if (h->state[v] != ST_LABEL) continue; /* settled since */
+                    const uint64_t i = dial_index(h, h->cost[v]);
+                    if (i - q.cur < CC__HYB_DIAL) {
+                        ids_append(h, &h->ring[i & (CC__HYB_DIAL - 1)], v);
+                        q.in_ring++;
+                    } else {
+                        h->over.a[keep++] = v;
+                        q.over_min = i < q.over_min ? i : q.over_min;
+                    }
+                }
+                h->over.n = keep;
+                continue; /* the bucket may have been filled from the overflow list only: look again */
+            }
+        }
+        struct cc__hyb_ids *b = &h->ring[q.cur & (CC__HYB_DIAL - 1)];
+        for (size_t j = 0; j < b->n; j++) { /* b->n may grow: see dial_push */
+            const uint32_t x = b->a[j];
+            if (h->state[x] != ST_LABEL) continue; /* settled already (a node labelled twice in this bucket) */
+            h->state[x] = ST_SETTLED;
+            const double cx = h->cost[x];
+            if (cx > limit_s) { /* unreached; every later bucket is beyond the limit too */
+                h->cost[x] = INFINITY;
+                beyond = true;
+                continue;
+            }
+            const uint32_t ox = h->aux[x].origin;
+            const float rx = h->aux[x].road_s;
+            if ((++h->settled & 0xFFFFF) == 0 && cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+            const int cx_col = (int)(x % (uint32_t)w), cx_row = (int)(x / (uint32_t)w);
+            if (cx_col >= margin && cx_col < w - margin && cx_row >= margin && cx_row < f->h - margin) {
+                const double *d = h->dmv + (size_t)cx_row * 16;
+                for (int k = 0; k < n_nb; k++) {
+                    const size_t y = (size_t)((ptrdiff_t)x + off[k]);
+                    if (h->state[y] >= ST_SETTLED) continue; /* settled, or an impassable cell */
+                    const double t = move_interior(f->spm, f->z, x, y, w, k, d[k], dir);
+                    if (t < INFINITY) dial_offer(h, &q, (uint32_t)y, cx + t, ox, rx);
+                }
+            } else {
+                for (int k = 0; k < n_nb; k++) {
+                    int c = cx_col + cc__nb_dc[k], r = cx_row + cc__nb_dr[k];
+                    if (c < 0 || c >= w || r < 0 || r >= f->h) continue;
+                    uint32_t y = (uint32_t)r * (uint32_t)w + (uint32_t)c;
+                    if (h->state[y] == ST_SETTLED || !(f->spm[y] < INFINITY)) continue;
+                    double t = dir == CC_REVERSE ? cc__friction_move_rc(f, c, r, k ^ 1) : cc__friction_move_rc(f, cx_col, cx_row, k);
+                    if (t < INFINITY) dial_offer(h, &q, y, cx + t, ox, rx);
+                }
+            }
+        }
+        q.in_ring -= b->n;
+        b->n = 0;
+        if (b->cap > 256) { /* a settled bucket keeps no more than a first array: the ring holds the memory of the buckets in use, not of every bucket it ever had */
+            free(b->a);
+            *b = (struct cc__hyb_ids){0};
+        }
+    }
+    /* a run stopped at its limit: every node still queued becomes unreached */
+    dial_drop(h, &h->over);
+    for (int b = 0; b < CC__HYB_DIAL; b++) dial_drop(h, &h->ring[b]);
+    if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
+    return CC_OK;
+}
+
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
 {
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
     const size_t nc = h->n_cells;
     for (size_t i = 0; i < h->n; i++) h->cost[i] = INFINITY, h->aux[i] = (struct cc__hyb_aux){0, 0.0f};
-    for (size_t i = 0; i < nc; i++) h->state[i] = f->spm[i] < INFINITY ? ST_NONE : ST_BLOCKED;
+    float s_min = INFINITY; /* the least friction of a passable cell */
+    for (size_t i = 0; i < nc; i++) {
+        const bool pass = f->spm[i] < INFINITY;
+        h->state[i] = pass ? ST_NONE : ST_BLOCKED;
+        s_min = pass && f->spm[i] < s_min ? f->spm[i] : s_min;
+    }
     memset(h->state + nc, ST_NONE, h->n - nc);
     for (int b = 0; b < 65; b++) h->bk[b].n = 0;
     h->last = 0;
@@ -194,6 +365,21 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
                                                                         : 0.0;
         }
     const int margin = n_nb > 8 ? 2 : 1;
+    /* cells alone, every move at least t_min > 0 (Tobler's factor is at most exp(0.175) < 1.25)
+     * and sources at times >= 0: the bucket queue (run_dial) */
+    double d_min = INFINITY;
+    for (int r = 0; r < f->h; r++)
+        for (int k = 0; k < n_nb; k++) {
+            const double d = f->dk[(size_t)r * 16 + (size_t)k];
+            d_min = d > 0.0 && d < d_min ? d : d_min;
+        }
+    const double t_min = (double)s_min * d_min / (f->z ? 1.25 : 1.0);
+    bool dial = !rl && !f->n_links && t_min > 1e-6 && t_min < 1e12;
+    for (size_t i = 0; i < n_seeds && dial; i++) dial = seeds[i].node < h->n && seeds[i].cost_s >= 0.0 && seeds[i].cost_s < 1e15;
+    if (dial) {
+        h->dial_inv_w = 2.0 / t_min;
+        return run_dial(ctx, h, seeds, n_seeds, dir, limit_s, off, margin);
+    }
     for (size_t i = 0; i < n_seeds; i++) {
         uint64_t v = seeds[i].node;
         if (v >= h->n) return cc__fail(ctx, CC_ERR_INTERNAL, "Off-road search seed %llu out of range", (unsigned long long)v);

@@ -28,6 +28,8 @@ struct cc__hyb_aux {
     float road_s;    /* seconds of the label's path spent on roads */
 };
 
+#define CC__HYB_DIAL 1024 /* buckets on the ring of the cells-only bucket queue, a power of two */
+
 typedef struct cc__hybrid {
     const cc__friction *f;
     const cc__roadlink *rl; /* NULL: off-road only */
@@ -43,6 +45,14 @@ typedef struct cc__hybrid {
         size_t n, cap;
     } bk[65];
     uint64_t last; /* the time bits of the last entry popped */
+    /* the bucket queue of a search over cells alone (no roads, no ferries; hybrid.c): buckets of
+     * times [i w, (i + 1) w) with w half the cheapest move, node ids, on a ring of CC__HYB_DIAL
+     * buckets, those beyond it in an overflow list */
+    struct cc__hyb_ids {
+        uint32_t *a;
+        size_t n, cap;
+    } ring[CC__HYB_DIAL], over;
+    double dial_inv_w; /* 1 / w; 0: the cells' cheapest move is not known to be positive */
     bool nomem;       /* the heap could not grow */
     uint64_t settled;
 } cc__hybrid;
