@@ -207,7 +207,7 @@ struct dial_q {
     size_t in_ring;
 };
 
-static inline void dial_push(cc__hybrid *h, struct dial_q *q, uint32_t v, double c)
+static inline __attribute__((always_inline)) void dial_push(cc__hybrid *h, struct dial_q *q, uint32_t v, double c)
 {
     uint64_t i = dial_index(h, c);
     if (i < q->cur) i = q->cur; /* not expected (a move costs two buckets at least): settled with the current bucket */
@@ -220,7 +220,7 @@ static inline void dial_push(cc__hybrid *h, struct dial_q *q, uint32_t v, double
     }
 }
 
-static inline void dial_offer(cc__hybrid *h, struct dial_q *q, uint32_t v, double c, uint32_t origin, float road)
+static inline __attribute__((always_inline)) void dial_offer(cc__hybrid *h, struct dial_q *q, uint32_t v, double c, uint32_t origin, float road)
 {
     const uint8_t sv = h->state[v];
     if (sv == ST_SETTLED) return;
