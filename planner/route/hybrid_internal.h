@@ -86,8 +86,9 @@ typedef struct cc__hybrid_seed {
     uint32_t origin;
 } cc__hybrid_seed;
 
-/* Run the search from @p seeds (labels of a previous run are cleared), settling nodes in the
- * order of (time, origin, node id) up to
+/* Run the search from @p seeds (labels of a previous run are cleared), with the labels of a search
+ * settling nodes in the order of (time, origin, node id) (over cells alone, the bucket queue
+ * settles in another order with the same labels: hybrid.c run_dial) up to
  * @p limit_s seconds (INFINITY: all); labels above the limit are left unreached (INFINITY).
  * Stops early when cc__interrupted(ctx) (then fails with CC_ERR_INTERRUPTED). */
 cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s);
