@@ -179,12 +179,16 @@ static inline double move_interior(const float *spm, const float *z, size_t x, s
  * follows the rows and keeps neighbourhoods in cache. The labels do not depend on that order:
  * a node's final label is the least (time, origin) over its neighbours' final labels plus the
  * move (each a double sum of the same operands), and the road seconds are all 0. The nodes
- * settled, and those left unreached beyond the limit, are those of the ordered search.
+ * settled, and those left unreached beyond the limit, are those of the ordered search. Times of
+ * 2^50 buckets or more (far beyond any real journey) would make the index inexact: then the run
+ * is redone in the total order.
  */
-static inline uint64_t dial_index(const cc__hybrid *h, double c)
+static inline uint64_t dial_index(cc__hybrid *h, double c)
 {
     const double q = c * h->dial_inv_w;
-    return q < 0x1p62 ? (uint64_t)q : (uint64_t)1 << 62;
+    if (q < 0x1p50) return (uint64_t)q;
+    h->dial_far = true; /* beyond 2^50 buckets (or NaN) an index may not be exact: the run is redone in order */
+    return (uint64_t)1 << 50;
 }
 
 static inline void ids_append(cc__hybrid *h, struct cc__hyb_ids *b, uint32_t v)
@@ -256,7 +260,7 @@ static cc_status run_dial(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *see
         dial_offer(h, &q, (uint32_t)v, seeds[i].cost_s + 0.0, seeds[i].origin, 0.0f);
     }
     bool beyond = false;
-    while (!beyond && !h->nomem) {
+    while (!beyond && !h->nomem && !h->dial_far) {
         if (!h->ring[q.cur & (CC__HYB_DIAL - 1)].n) { /* the next non-empty bucket */
             uint64_t next = UINT64_MAX;
             if (q.in_ring)
@@ -334,7 +338,7 @@ static cc_status run_dial(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *see
     return CC_OK;
 }
 
-cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
+static cc_status run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s, bool allow_dial)
 {
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
@@ -374,11 +378,14 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
             d_min = d > 0.0 && d < d_min ? d : d_min;
         }
     const double t_min = (double)s_min * d_min / (f->z ? 1.25 : 1.0);
-    bool dial = !rl && !f->n_links && t_min > 1e-6 && t_min < 1e12;
-    for (size_t i = 0; i < n_seeds && dial; i++) dial = seeds[i].node < h->n && seeds[i].cost_s >= 0.0 && seeds[i].cost_s < 1e15;
+    bool dial = allow_dial && !rl && !f->n_links && t_min > 1e-6 && t_min < 1e12;
+    for (size_t i = 0; i < n_seeds && dial; i++) dial = seeds[i].node < h->n && seeds[i].cost_s >= 0.0;
     if (dial) {
         h->dial_inv_w = 2.0 / t_min;
-        return run_dial(ctx, h, seeds, n_seeds, dir, limit_s, off, margin);
+        h->dial_far = false;
+        const cc_status st = run_dial(ctx, h, seeds, n_seeds, dir, limit_s, off, margin);
+        if (st == CC_OK && h->dial_far) return run(ctx, h, seeds, n_seeds, dir, limit_s, false); /* times too far for exact buckets */
+        return st;
     }
     for (size_t i = 0; i < n_seeds; i++) {
         uint64_t v = seeds[i].node;
@@ -452,4 +459,9 @@ cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seed
     }
     if (h->nomem) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the off-road search's frontier");
     return CC_OK;
+}
+
+cc_status cc__hybrid_run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s)
+{
+    return run(ctx, h, seeds, n_seeds, dir, limit_s, true);
 }

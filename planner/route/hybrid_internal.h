@@ -52,7 +52,8 @@ typedef struct cc__hybrid {
         uint32_t *a;
         size_t n, cap;
     } ring[CC__HYB_DIAL], over;
-    double dial_inv_w; /* 1 / w; 0: the cells' cheapest move is not known to be positive */
+    double dial_inv_w; /* 1 / w */
+    bool dial_far;     /* a time beyond 2^50 buckets: the run is redone in order */
     bool nomem;       /* the heap could not grow */
     uint64_t settled;
 } cc__hybrid;
