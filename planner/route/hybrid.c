@@ -224,7 +224,8 @@ static inline __attribute__((always_inline)) void dial_push(cc__hybrid *h, struc
     }
 }
 
-static inline __attribute__((always_inline)) void dial_offer(cc__hybrid *h, struct dial_q *q, uint32_t v, double c, uint32_t origin, float road)
+static inline __attribute__((always_inline)) void dial_offer(cc__hybrid *h, struct dial_q *q, uint32_t v, double c, uint32_t origin,
+                                                             float road)
 {
     const uint8_t sv = h->state[v];
     if (sv == ST_SETTLED) return;
@@ -326,7 +327,9 @@ static cc_status run_dial(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *see
         }
         q.in_ring -= b->n;
         b->n = 0;
-        if (b->cap > 256) { /* a settled bucket keeps no more than a first array: the ring holds the memory of the buckets in use, not of every bucket it ever had */
+        /* a settled bucket keeps no more than a first array: the ring holds the memory of the
+         * buckets in use, not of every bucket it ever had */
+        if (b->cap > 256) {
             free(b->a);
             *b = (struct cc__hyb_ids){0};
         }
@@ -338,7 +341,8 @@ static cc_status run_dial(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *see
     return CC_OK;
 }
 
-static cc_status run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s, bool allow_dial)
+static cc_status run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, size_t n_seeds, cc_direction dir, double limit_s,
+                     bool allow_dial)
 {
     const cc__friction *f = h->f;
     const cc__roadlink *rl = h->rl;
@@ -364,7 +368,7 @@ static cc_status run(cc_ctx *ctx, cc__hybrid *h, const cc__hybrid_seed *seeds, s
     for (int r = 0; r < f->h; r++)
         for (int k = 0; k < 16; k++) {
             const int rb = r + cc__nb_dr[k];
-            h->dmv[(size_t)r * 16 + (size_t)k] = dir != CC_REVERSE ? f->dk[(size_t)r * 16 + (size_t)k]
+            h->dmv[(size_t)r * 16 + (size_t)k] = dir != CC_REVERSE      ? f->dk[(size_t)r * 16 + (size_t)k]
                                                  : rb >= 0 && rb < f->h ? f->dk[(size_t)rb * 16 + (size_t)(k ^ 1)]
                                                                         : 0.0;
         }
