@@ -20,7 +20,8 @@ The machine may be shared: besides wall-clock seconds, both searches are timed i
 (r.cost under /usr/bin/time, user + system; carecircle's single search by benchmarks/bench_hybrid
 on the same friction raster and start cells, the search alone), which other work does not inflate.
 
-Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle] [--bench build/benchmarks/bench_hybrid] [--walk]
+Usage: benchmarks/offroad_grass.py [--size N] [--bin build/carecircle] [--bench build/benchmarks/bench_hybrid]
+       [--bench-before OTHER_bench_hybrid] [--walk]
 (prints a Markdown table)
 """
 import argparse
@@ -44,6 +45,7 @@ def main():
     ap.add_argument("--res", type=float, default=30.0)
     ap.add_argument("--walk", action="store_true", help="slope with a DEM, against r.walk -k")
     ap.add_argument("--bench", default="build/benchmarks/bench_hybrid", help="bench_hybrid (CC_BUILD_BENCHMARKS=ON): the search alone in CPU time")
+    ap.add_argument("--bench-before", help="another bench_hybrid (e.g. built from an earlier commit), timed in the same run for a before/after row")
     a = ap.parse_args()
     if not shutil.which("grass"):
         print("skipped: GRASS is not installed (apt-get install grass-core)")
@@ -109,11 +111,16 @@ r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
     t_rcost = float([ln for ln in g.stdout.splitlines() if ln.startswith("RCOST_SECONDS")][0].split()[1])
     cpu = [ln for ln in g.stdout.splitlines() if ln.startswith("RCOST_CPU")][0].split()
     t_rcost_cpu = float(cpu[1]) + float(cpu[2])
-    t_cc_cpu = None
-    if os.path.exists(a.bench):  # the same raster and start cells, the search alone in CPU seconds (median of 3)
+    def bench(path):  # the same raster and start cells, the search alone in CPU seconds (median of 3) and the labels' digest
         starts = [(n // 5, n // 5), (n // 2, n // 2), (4 * n // 5, n // 7)]
-        b = subprocess.run([a.bench, os.path.join(tmp, "friction.tif"), "3"] + [f"{c},{r}" for c, r in starts], check=True, capture_output=True, text=True)
-        t_cc_cpu = float(b.stdout.split("search ")[1].split(" s of CPU")[0])
+        b = subprocess.run([path, os.path.join(tmp, "friction.tif"), "3"] + [f"{c},{r}" for c, r in starts], check=True, capture_output=True, text=True)
+        return float(b.stdout.split("search ")[1].split(" s of CPU")[0]), b.stdout.split("digest ")[1].split()[0]
+
+    t_cc_cpu = t_before_cpu = None
+    if os.path.exists(a.bench):
+        t_cc_cpu, digest = bench(a.bench)
+    if a.bench_before and t_cc_cpu is not None:
+        t_before_cpu, digest_before = bench(a.bench_before)
     cc_ds = gdal.Open(os.path.join(out, "offroad.tif"))
     cc = cc_ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
     rc_ds = gdal.Open(os.path.join(tmp, "rcost.tif"))
@@ -135,6 +142,9 @@ r.out.gdal input=acc output={tmp}/rcost.tif format=GTiff type=Float64 --quiet -f
     if t_cc_cpu is not None:
         print(f"| carecircle search CPU time (bench_hybrid, the same raster and start cells) | {t_cc_cpu:.3f} s = {t_cc_cpu / cells * 1e9:.0f} ns per cell; "
               f"ratio r.cost / carecircle {t_rcost_cpu / t_cc_cpu:.1f} |")
+    if t_before_cpu is not None:
+        print(f"| the same with {a.bench_before} | {t_before_cpu:.3f} s = {t_before_cpu / cells * 1e9:.0f} ns per cell; "
+              f"ratio r.cost / carecircle {t_rcost_cpu / t_before_cpu:.1f}; labels' digest {'the same' if digest_before == digest else 'DIFFERENT'} ({digest}) |")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -154,6 +154,67 @@ static void test_ties(void **s)
     cc__friction_free(&f);
 }
 
+/* The search over cells alone (a bucket queue, labels settled bucket by bucket) against the same
+ * search in the total order (time, origin, node), forced by a ferry link that never helps: the
+ * same labels bit for bit (time, origin, road seconds) and the same nodes settled, on random
+ * surfaces with impassable cells, with and without a slope, with many exact ties (uniform
+ * friction), both directions, 8 and 16 neighbours, sources at different start times (one far
+ * beyond what the buckets index exactly), limits. */
+static void test_bucket_vs_ordered(void **s)
+{
+    (void)s;
+    uint64_t rs = 16;
+    for (int trial = 0; trial < 48; trial++) {
+        const int w = 40, hh = 16, n = w * hh, nb = trial % 2 ? 16 : 8;
+        const bool slope = trial % 3 == 1, uniform = trial % 3 == 2;
+        cc__friction f;
+        make(&f, w, hh, nb);
+        if (slope) f.z = malloc((size_t)n * sizeof(float));
+        for (int i = 0; i < n; i++) {
+            if (!uniform) f.spm[i] = (float)(0.3 + 1.7 * tu_uniform(&rs));
+            if (tu_uniform(&rs) < 0.1) f.spm[i] = INFINITY;
+            if (slope) f.z[i] = (float)(40.0 * tu_uniform(&rs));
+        }
+        cc__hybrid_seed sd[4];
+        for (int k = 0; k < 4; k++) {
+            sd[k].node = tu_rand(&rs) % (uint64_t)n;
+            sd[k].origin = (uint32_t)(tu_rand(&rs) % 3);
+            sd[k].cost_s = k == 3 ? 0.0 : (double)(tu_rand(&rs) % 3) * 15.0;
+        }
+        if (trial % 16 == 5) sd[0].cost_s = 1e20; /* beyond the bucket queue's exact indices: redone in order */
+        const double limit = trial % 4 == 3 ? 120.0 + 10.0 * (trial % 7) : INFINITY;
+        const cc_direction dir = trial % 8 < 4 ? CC_REVERSE : CC_FORWARD;
+        cc__hybrid a, b;
+        assert_int_equal(cc__hybrid_init(ctx, &f, NULL, &a), CC_OK);
+        assert_int_equal(cc__hybrid_run(ctx, &a, sd, 4, dir, limit), CC_OK);
+        /* the ordered search: a ferry between two neighbouring passable cells, slower than any path */
+        int c0 = 0;
+        while (c0 + 1 < n && !(f.spm[c0] < INFINITY && f.spm[c0 + 1] < INFINITY && (c0 + 1) % w)) c0++;
+        f.n_links = 2;
+        f.link_from = malloc(2 * sizeof(int64_t)), f.link_to = malloc(2 * sizeof(int64_t)), f.link_s = malloc(2 * sizeof(double));
+        f.link_from[0] = c0, f.link_to[0] = c0 + 1, f.link_from[1] = c0 + 1, f.link_to[1] = c0;
+        f.link_s[0] = f.link_s[1] = 1e7;
+        assert_int_equal(cc__hybrid_init(ctx, &f, NULL, &b), CC_OK);
+        assert_int_equal(cc__hybrid_run(ctx, &b, sd, 4, dir, limit), CC_OK);
+        size_t reached = 0;
+        for (int i = 0; i < n; i++) {
+            const double ca = cc__hybrid_cost(&a, i), cb = cc__hybrid_cost(&b, i);
+            assert_memory_equal(&ca, &cb, sizeof(double));
+            if (ca < INFINITY) {
+                reached++;
+                assert_int_equal(cc__hybrid_origin(&a, i), cc__hybrid_origin(&b, i));
+                assert_true(cc__hybrid_road_s(&a, i) == 0.0f && cc__hybrid_road_s(&b, i) == 0.0f);
+            }
+        }
+        assert_int_equal(a.settled, b.settled);
+        assert_int_equal(a.settled, reached);
+        assert_true(reached > 0);
+        cc__hybrid_free(&a);
+        cc__hybrid_free(&b);
+        cc__friction_free(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_moves),
         cmocka_unit_test(test_search_vs_bellman_ford),
         cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_bucket_vs_ordered),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }
