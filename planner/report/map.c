@@ -719,11 +719,8 @@ static double legend_bands(mapctx *m, double x, double y, const char *hl)
         y += legend_swatch(cr, x, y, c[0], c[1], c[2], buf);
     }
     /* people on the network beyond the last band (their cells drawn from travel_time.tif) */
-    double unr0 = d->n_head ? d->head_unreachable : d->unreachable;
     if (!d->is_site && !d->points_demand && d->nb && d->have_tif) {
-        const double *hw = d->n_head ? d->head_within : d->within;
-        double beyond = fmax(0, d->total - d->no_road - (isnan(unr0) ? 0 : unr0) - hw[d->nb - 1]);
-        if (beyond < 0.5) beyond = 0;
+        double beyond = cc__rp_beyond_last(d);
         snprintf(buf, sizeof(buf), zh ? "超过 %g 分钟（%s 人）" : "Beyond %g min (%s people)", d->minutes[d->nb - 1], cc_report_count(beyond, n1, sizeof(n1)));
         y += legend_swatch(cr, x, y, BEYOND_RGB_F, buf);
     }

@@ -428,22 +428,33 @@ static void authid_of(OGRSpatialReferenceH sr, char *out, size_t n)
 }
 
 /* Envelope @p e (in CRS @p src_wkt) in the working CRS, in place; false when it cannot be transformed. */
-static bool env_to_work(const rp_data *d, const char *src_wkt, OGREnvelope *e)
+/* The transformation from @p src_wkt to the working CRS into *ct (NULL when none is needed: the
+ * same CRS, or either unknown); false when it cannot be made. */
+static bool work_ct(const rp_data *d, const char *src_wkt, OGRCoordinateTransformationH *ct)
 {
+    *ct = NULL;
     if (!src_wkt || !d->crs_wkt) return true;
     OGRSpatialReferenceH s = OSRNewSpatialReference(src_wkt), w = OSRNewSpatialReference(d->crs_wkt);
     bool ok = s && w;
     if (ok && !OSRIsSame(s, w)) {
         OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
         OSRSetAxisMappingStrategy(w, OAMS_TRADITIONAL_GIS_ORDER);
-        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, w);
-        double x0, y0, x1, y1;
-        ok = ct && OCTTransformBounds(ct, e->MinX, e->MinY, e->MaxX, e->MaxY, &x0, &y0, &x1, &y1, 21);
-        if (ok) *e = (OGREnvelope){.MinX = x0, .MinY = y0, .MaxX = x1, .MaxY = y1};
-        if (ct) OCTDestroyCoordinateTransformation(ct);
+        ok = (*ct = OCTNewCoordinateTransformation(s, w)) != NULL;
     }
     if (s) OSRDestroySpatialReference(s);
     if (w) OSRDestroySpatialReference(w);
+    return ok;
+}
+
+static bool env_to_work(const rp_data *d, const char *src_wkt, OGREnvelope *e)
+{
+    OGRCoordinateTransformationH ct;
+    if (!work_ct(d, src_wkt, &ct)) return false;
+    if (!ct) return true;
+    double x0, y0, x1, y1;
+    bool ok = OCTTransformBounds(ct, e->MinX, e->MinY, e->MaxX, e->MaxY, &x0, &y0, &x1, &y1, 21);
+    if (ok) *e = (OGREnvelope){.MinX = x0, .MinY = y0, .MaxX = x1, .MaxY = y1};
+    OCTDestroyCoordinateTransformation(ct);
     return ok;
 }
 
@@ -802,6 +813,14 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
+double cc__rp_beyond_last(const rp_data *d)
+{
+    double unr = d->n_head ? d->head_unreachable : d->unreachable;
+    const double *hw = d->n_head ? d->head_within : d->within;
+    double b = d->nb ? d->total - d->no_road - (isnan(unr) ? 0 : unr) - hw[d->nb - 1] : 0;
+    return b < 0.5 ? 0 : b;
+}
+
 /* The cells beyond the last threshold (kind 3 dots): the headline tiers' bands of travel_time.tif
  * (their minimum when several; "all" without a headline), cells with a time above the last band.
  * Nothing for villages or a siting folder (their maps show other things), nor when the bands are
@@ -809,16 +828,12 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
 static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt)
 {
     if (d->is_site || d->points_demand || !d->nb) return true;
-    /* nobody beyond (summary.json's figures): nothing to draw, no band to decode */
-    double unr = d->n_head ? d->head_unreachable : d->unreachable;
-    const double *hw = d->n_head ? d->head_within : d->within;
-    if (d->total - d->no_road - (isnan(unr) ? 0 : unr) - hw[d->nb - 1] < 0.5) return true;
+    if (cc__rp_beyond_last(d) == 0) return true; /* nobody beyond: nothing to draw, no band to decode */
     int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), nbands = GDALGetRasterCount(ds);
     if (w <= 0 || h <= 0 || (size_t)w * (size_t)h > (size_t)1 << 31) return true;
     float *t = NULL, *row = NULL;
-    bool ok = true;
     int used = 0;
-    for (int b = 1; b <= nbands && ok; b++) {
+    for (int b = 1; b <= nbands; b++) {
         GDALRasterBandH band = GDALGetRasterBand(ds, b);
         const char *desc = GDALGetDescription(band), *p;
         bool want = false;
@@ -836,7 +851,7 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
             free(t);
             return false;
         }
-        for (int y = 0; y < h && ok; y++) {
+        for (int y = 0; y < h; y++) {
             if (GDALRasterIO(band, GF_Read, 0, y, w, 1, row, w, 1, GDT_Float32, 0, 0) != CE_None) {
                 used = -1;
                 break;
@@ -859,48 +874,32 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
     double last = d->minutes[d->nb - 1];
     size_t n = 0;
     for (size_t i = 0; i < (size_t)w * h; i++) n += !isnan(t[i]) && t[i] > last;
-    if (n) {
-        rp_dot *dot = cc__realloc_array(d->dot, d->n_dot + n, sizeof(rp_dot));
-        if (!dot) {
-            free(t);
-            return false;
-        }
-        d->dot = dot;
-        OGRSpatialReferenceH s = wkt && d->crs_wkt ? OSRNewSpatialReference(wkt) : NULL, wr = s ? OSRNewSpatialReference(d->crs_wkt) : NULL;
-        OGRCoordinateTransformationH ct = NULL;
-        if (s && wr && !OSRIsSame(s, wr)) {
-            OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-            OSRSetAxisMappingStrategy(wr, OAMS_TRADITIONAL_GIS_ORDER);
-            ct = OCTNewCoordinateTransformation(s, wr);
-        }
-        size_t k0 = d->n_dot;
+    OGRCoordinateTransformationH ct = NULL;
+    if (n && !work_ct(d, wkt, &ct)) n = 0; /* cells that cannot be placed are not drawn */
+    double *px = n ? cc__malloc_array(n, sizeof(double)) : NULL, *py = n ? cc__malloc_array(n, sizeof(double)) : NULL;
+    int *placed = n && ct ? cc__malloc_array(n, sizeof(int)) : NULL;
+    rp_dot *dot = n ? cc__realloc_array(d->dot, d->n_dot + n, sizeof(rp_dot)) : NULL;
+    bool mem = !n || (px && py && dot && (!ct || placed));
+    if (dot) d->dot = dot;
+    if (n && mem) {
+        size_t k = 0;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 float v = t[(size_t)y * w + x];
                 if (isnan(v) || !(v > last)) continue;
-                rp_dot *o = &d->dot[d->n_dot++];
-                o->x = gt[0] + (x + 0.5) * gt[1] + (y + 0.5) * gt[2];
-                o->y = gt[3] + (x + 0.5) * gt[4] + (y + 0.5) * gt[5];
-                o->pop = 0;
-                o->kind = 3;
+                px[k] = gt[0] + (x + 0.5) * gt[1] + (y + 0.5) * gt[2];
+                py[k++] = gt[3] + (x + 0.5) * gt[4] + (y + 0.5) * gt[5];
             }
-        if (ct) {
-            for (size_t i = k0; i < d->n_dot; i++) {
-                double x = d->dot[i].x, y = d->dot[i].y;
-                if (OCTTransform(ct, 1, &x, &y, NULL)) {
-                    d->dot[i].x = x;
-                    d->dot[i].y = y;
-                } else {
-                    d->dot[i].kind = 0; /* not drawn */
-                }
-            }
-            OCTDestroyCoordinateTransformation(ct);
-        }
-        if (s) OSRDestroySpatialReference(s);
-        if (wr) OSRDestroySpatialReference(wr);
+        if (ct) OCTTransformEx(ct, (int)n, px, py, NULL, placed); /* one call for every cell */
+        for (size_t i = 0; i < n; i++)
+            d->dot[d->n_dot++] = (rp_dot){.x = px[i], .y = py[i], .pop = 0, .kind = !ct || placed[i] ? 3 : 0};
     }
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(px);
+    free(py);
+    free(placed);
     free(t);
-    return true;
+    return mem;
 }
 
 /* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the

@@ -58,6 +58,12 @@ typedef struct rp_unc {
  * green-yellow-orange ramp (#a50f15). */
 #define CC__BEYOND_RGB 165, 15, 21
 
+struct rp_data;
+/* People on the roads beyond the last band of the headline tiers (all facilities without a headline):
+ * population - no road access - unreachable - within the last band, from summary.json; 0 below half a
+ * person. */
+double cc__rp_beyond_last(const struct rp_data *d);
+
 typedef struct rp_dot {
     double x, y, pop;
     int kind;
