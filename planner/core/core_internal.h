@@ -65,6 +65,13 @@ cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines);
 
 void cc__warn(cc_ctx *ctx, const char *fmt, ...) CC__PRINTF(2, 3);
 
+/* A context for one task of a parallel region (independent outputs written at once): @p parent's
+ * log callback (called from the worker's thread), interrupt flag and command, one thread, no
+ * progress bar, its own error message and GDAL error capture. cc__ctx_worker_end adds its warnings
+ * to @p parent and, when @p st is an error, copies its message (logged already) and returns @p st. */
+void cc__ctx_worker(const cc_ctx *parent, cc_ctx *w);
+cc_status cc__ctx_worker_end(cc_ctx *parent, const cc_ctx *w, cc_status st);
+
 /* GDAL/PROJ messages raised outside cc__gdal_begin since the last call: their count, and the
  * first in @p first (the handler that holds them back is installed by cc__gdal_init). */
 size_t cc__gdal_stray_take(char *first, size_t n);

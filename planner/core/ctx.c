@@ -157,6 +157,24 @@ cc_status cc__fail_lines(cc_ctx *ctx, cc_status st, const char *lines)
     return st;
 }
 
+void cc__ctx_worker(const cc_ctx *parent, cc_ctx *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->log_fn = parent->log_fn;
+    w->log_user = parent->log_user;
+    w->threads_setting = 1;
+    w->interrupt_flag = parent->interrupt_flag;
+    memcpy(w->command, parent->command, sizeof(w->command));
+}
+
+cc_status cc__ctx_worker_end(cc_ctx *parent, const cc_ctx *w, cc_status st)
+{
+    parent->warnings += w->warnings;
+    if (st && w->last_error[0]) memcpy(parent->last_error, w->last_error, sizeof(parent->last_error));
+    else if (st) return cc__fail(parent, st, "%s", st == CC_ERR_INTERRUPTED ? "Interrupted" : "Failed in a parallel task");
+    return st;
+}
+
 void cc__warn(cc_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;

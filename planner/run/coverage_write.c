@@ -792,6 +792,41 @@ json_object *cc__json_nums(const cc__json_kv *kv, size_t n)
     return o;
 }
 
+/* travel_time.tif (and the capacity raster) and coverage.gpkg, independent files, written at once
+ * on two threads when --threads allows: each task with its own context (messages, GDAL's error
+ * capture) and its own copy of the outputs' description. */
+static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
+{
+    cc__cov_out tc[2] = {*c, *c};
+    cc_ctx w[2];
+    cc_status st[2] = {CC_OK, CC_OK};
+    double secs[2] = {0, 0};
+    int threads = cc_ctx_get_threads(c->ctx) > 1 ? 2 : 1;
+    (void)threads;
+    for (int k = 0; k < 2; k++) {
+        cc__ctx_worker(c->ctx, &w[k]);
+        tc[k].ctx = &w[k];
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (int k = 0; k < 2; k++) {
+        double t = cc__now();
+        if (k == 0) {
+            st[0] = write_raster(&tc[0]);
+            if (!st[0] && tc[0].capacity) st[0] = cc__capacity_raster(&tc[0]);
+        } else {
+            st[1] = write_gpkg(&tc[1], p);
+        }
+        secs[k] = cc__now() - t;
+    }
+    cc_status s0 = cc__ctx_worker_end(c->ctx, &w[0], st[0]);
+    cc_status s1 = cc__ctx_worker_end(c->ctx, &w[1], s0 ? CC_OK : st[1]);
+    if (!s0) cc__debug(c->ctx, "travel_time.tif written in %.3f s", secs[0]);
+    if (!s0 && !s1) cc__debug(c->ctx, "coverage.gpkg written in %.3f s%s", secs[1], threads > 1 ? " (beside travel_time.tif)" : "");
+    return s0 ? s0 : s1;
+}
+
 cc_status cc__coverage_write(cc__cov_out *c)
 {
     cc_status st;
@@ -804,15 +839,10 @@ cc_status cc__coverage_write(cc__cov_out *c)
     t = cc__now();
     if (!st) {
         cc__info(c->ctx, "Writing outputs...");
-        st = write_raster(c);
-        if (!st && c->capacity) st = cc__capacity_raster(c);
-        cc__debug(c->ctx, "travel_time.tif written in %.3f s", cc__now() - t);
+        st = write_raster_and_gpkg(c, &p);
     }
-    double t2 = cc__now();
-    if (!st) st = write_gpkg(c, &p);
-    cc__debug(c->ctx, "coverage.gpkg written in %.3f s", cc__now() - t2);
     c->res->t_write_s = cc__now() - t;
-    t2 = cc__now();
+    double t2 = cc__now();
     if (!st) st = write_summary(c);
     if (!st) st = cc__coverage_tables(c);
     cc__debug(c->ctx, "summary.json and tables written in %.3f s", cc__now() - t2);
