@@ -936,6 +936,67 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
 
 /* Reads the outputs in @p dir and writes the deliverables into @p out (the same folder, or its
  * staging copy). */
+/* The maps (PDF and PNG of each language) drawn at once on up to --threads threads: each page is
+ * its own cairo surface over read-only data, and each thread has its own context (messages) and
+ * pango font map; then each language's HTML report, which embeds its PNG. */
+static cc_status maps_and_reports(cc_ctx *ctx, rp_data *d, const char *dir, bool zh, bool en)
+{
+    enum { MAX_PAGES = 4 };
+    struct page {
+        const char *lang;
+        bool png;
+        char path[4300];
+        cc_status st;
+        double secs;
+    } pg[MAX_PAGES];
+    int n = 0;
+    for (int k = 0; k < 2; k++) {
+        const char *l = k == 0 ? "zh" : "en";
+        if ((k == 0 && !zh) || (k == 1 && !en)) continue;
+        for (int png = 0; png < 2; png++) {
+            struct page *p = &pg[n++];
+            memset(p, 0, sizeof(*p));
+            p->lang = l;
+            p->png = png;
+            char path[sizeof(p->path)]; /* not straight into p->path: GCC 12 -Wrestrict sees an overlap with dir */
+            snprintf(path, sizeof(path), "%s/map_%s.%s", dir, l, png ? "png" : "pdf");
+            memcpy(p->path, path, sizeof(path));
+        }
+    }
+    int threads = cc_ctx_get_threads(ctx);
+    if (threads > n) threads = n;
+    if (threads < 1) threads = 1;
+    (void)threads;
+    cc_ctx *w = cc__calloc_array((size_t)n, sizeof(*w)); /* each page's own context: messages */
+    if (!w) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
+    for (int i = 0; i < n; i++) cc__ctx_worker(ctx, &w[i]);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (int i = 0; i < n; i++) {
+        double t = cc__now();
+        pg[i].st = cc__interrupted(ctx) ? CC_ERR_INTERRUPTED : cc__map_write(&w[i], d, pg[i].lang, pg[i].png, pg[i].path);
+        pg[i].secs = cc__now() - t;
+    }
+    cc_status st = CC_OK;
+    for (int i = 0; i < n; i++) {
+        cc_status s = cc__ctx_worker_end(ctx, &w[i], st ? CC_OK : pg[i].st);
+        if (!st && !(st = s)) cc__debug(ctx, "map_%s.%s drawn in %.3f s", pg[i].lang, pg[i].png ? "png" : "pdf", pg[i].secs);
+    }
+    free(w);
+    if (st) return st;
+    for (int i = 1; i < n; i += 2) { /* the PNG pages */
+        char html[4300];
+        snprintf(html, sizeof(html), "%s/report_%s.html", dir, pg[i].lang);
+        double t = cc__now();
+        st = cc__html_write(ctx, d, pg[i].lang, pg[i].path, html);
+        cc__debug(ctx, "report_%s.html written in %.3f s", pg[i].lang, cc__now() - t);
+        if (st) return st;
+        if (cc__interrupted(ctx)) return cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    }
+    return CC_OK;
+}
+
 static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const cc_report_opts *opts)
 {
     static const cc_report_opts dflt;
@@ -1013,21 +1074,7 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     if ((st = cc__project_write(ctx, &d))) goto out;
     cc__debug(ctx, "project.qgs written in %.3f s", cc__now() - t0);
     if (o->no_maps) goto out;
-    for (int k = 0; k < 2 && !st; k++) {
-        const char *l = k == 0 ? "zh" : "en";
-        if ((k == 0 && !zh) || (k == 1 && !en)) continue;
-        char png[4300], pdf[4300], html[4300];
-        snprintf(png, sizeof(png), "%s/map_%s.png", dir, l);
-        snprintf(pdf, sizeof(pdf), "%s/map_%s.pdf", dir, l);
-        snprintf(html, sizeof(html), "%s/report_%s.html", dir, l);
-        double t = cc__now();
-        if ((st = cc__map_write(ctx, &d, l, png, pdf))) break;
-        cc__debug(ctx, "map_%s.png and .pdf drawn in %.3f s", l, cc__now() - t);
-        t = cc__now();
-        st = cc__html_write(ctx, &d, l, png, html);
-        cc__debug(ctx, "report_%s.html written in %.3f s", l, cc__now() - t);
-        if (cc__interrupted(ctx)) st = cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted");
-    }
+    st = maps_and_reports(ctx, &d, dir, zh, en);
 out:
     data_free(&d);
     json_object_put(sj);

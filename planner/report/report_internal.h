@@ -164,8 +164,9 @@ char *cc__qml_comparison(const char *field, const char *const *scenarios, size_t
 cc_status cc__layer_styles_put(cc_ctx *ctx, const char *gpkg, const char *const *layers, const char *const *geom_cols,
                                const char *const *qml, size_t n);
 
-/* map (map.c): PNG at @p dpi or PDF */
-cc_status cc__map_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *pdf_path);
+/* map (map.c): the page of language @p lang as a PNG (200 dpi) or a PDF at @p path. Reads @p d
+ * only, so that several pages can be drawn at once (one cairo surface and pango font map each). */
+cc_status cc__map_write(cc_ctx *ctx, const rp_data *d, const char *lang, bool png, const char *path);
 
 /* HTML (html.c) */
 cc_status cc__html_write(cc_ctx *ctx, rp_data *d, const char *lang, const char *png_path, const char *html_path);
