@@ -23,6 +23,25 @@ extern "C" {
 
 struct cc_report_opts;
 
+/** What a coverage run writes besides summary.json (always written, with scenario.json when
+ *  given): cc_coverage_opts.outputs. A batch of many variants may keep only what it compares.
+ *  @since 0.6 */
+enum {
+    CC_OUT_RASTER = 1u << 0, /**< travel_time.tif (and access_index.tif with a capacity field) */
+    CC_OUT_GPKG = 1u << 1,   /**< coverage.gpkg */
+    CC_OUT_TABLES = 1u << 2, /**< access_by_village.csv/.xlsx, referrals.csv */
+    CC_OUT_REPORT = 1u << 3, /**< QGIS styles and project.qgs, maps, HTML reports; drawn from the
+                                  raster and the GeoPackage, so it needs both */
+    CC_OUT_SUMMARY = 1u << 4, /**< summary.json: always written; alone, nothing else is */
+    CC_OUT_ALL = 0x1fu
+};
+
+/** Parse a comma list of output names into CC_OUT_* flags (CC_OUT_SUMMARY always set): summary,
+ *  raster, gpkg, tables, report, all. Returns CC_ERR_PARAM for an unknown or empty name, with
+ *  *bad set to it (a pointer into @p list, up to the next comma; NULL when the list is NULL or
+ *  empty). @since 0.6 */
+CC_API cc_status cc_coverage_outputs_parse(const char *list, unsigned *flags, const char **bad);
+
 /** What the friction model found (zero for the straight model). @since 0.5 */
 typedef struct cc_offroad_result {
     bool used;
@@ -98,6 +117,7 @@ typedef struct cc_coverage_opts {
     double capacity_minutes;  /**< with in.capacity_field: people are served by facilities within this
                                    many minutes (nearest first, until capacity is used) and the E2SFCA
                                    catchment is this wide; 0: uncovered_minutes (@since 0.5) */
+    unsigned outputs;         /**< CC_OUT_* flags of what to write besides summary.json; 0: all (@since 0.6) */
 } cc_coverage_opts;
 
 /** Figures of one tier. */
@@ -168,6 +188,7 @@ typedef struct cc_coverage_result {
     double dispatch_minutes;          /**< with emergency (@since 0.5) */
     const cc_chain_result *chain;     /**< the emergency chain; NULL unless asked for (@since 0.5) */
     const cc_capacity_result *capacity; /**< NULL unless in.capacity_field is set (@since 0.5) */
+    unsigned outputs;                 /**< CC_OUT_* flags of what was written (@since 0.6) */
 } cc_coverage_result;
 
 /** Run the coverage end to end and write travel_time.tif, coverage.gpkg and summary.json

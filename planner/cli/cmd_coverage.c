@@ -52,6 +52,10 @@ static void help(void)
            "  --lang L               maps and report in zh, en or zh,en (default zh); also QGIS styles\n"
            "                         (layer_styles), project.qgs, travel_time.qml\n"
            "  --title TEXT           title of the maps and report (default: a generic one)\n"
+           "  --outputs LIST         what to write besides summary.json: raster (travel_time.tif), gpkg\n"
+           "                         (coverage.gpkg), tables (access_by_village, referrals), report\n"
+           "                         (styles, project.qgs, maps, HTML; needs raster and gpkg), summary\n"
+           "                         (nothing else), all (default)\n"
            "  --headline TIERS       comma list of the tiers that count as capable care in the headline\n"
            "                         figure, maps and report (default: the highest level present,\n"
            "                         e.g. county_hospital; every tier stays in the tables)\n"
@@ -62,7 +66,7 @@ static void help(void)
 
 enum {
     O_UNCOV = CLI_O_OWN, O_RES, O_OUT, O_LANG, O_HEADLINE, O_TITLE,
-    O_EMERG, O_CHAIN, O_STATIONS, O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN
+    O_EMERG, O_CHAIN, O_STATIONS, O_CAPABLE, O_DISPATCH, O_ONSCENE, O_CAPACITY, O_CAPMIN, O_OUTPUTS
 };
 
 /* Tiers by level (hospital, emergency station, township centre, village clinic or health post,
@@ -167,7 +171,12 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     printf("graph: %u nodes from %zu way vertices, %u edges; %.2f s (load %.2f, graph %.3f, snap %.3f, search %.3f, polygons %.2f, write %.2f)\n",
            r->graph_nodes, r->way_vertices, r->graph_edges, r->t_total_s, r->t_load_s, r->t_graph_s, r->t_snap_s, r->t_search_s,
            r->t_polygons_s, r->t_write_s);
-    printf("outputs: %s/travel_time.tif %s/coverage.gpkg %s/summary.json %s/project.qgs\n", out_dir, out_dir, out_dir, out_dir);
+    printf("outputs:");
+    if (r->outputs & CC_OUT_RASTER) printf(" %s/travel_time.tif", out_dir);
+    if (r->outputs & CC_OUT_GPKG) printf(" %s/coverage.gpkg", out_dir);
+    printf(" %s/summary.json", out_dir);
+    if (r->outputs & CC_OUT_REPORT) printf(" %s/project.qgs", out_dir);
+    printf("\n");
 }
 
 int cmd_coverage(int argc, char **argv)
@@ -176,7 +185,7 @@ int cmd_coverage(int argc, char **argv)
         CLI_INPUT_LONGOPTS,
         CLI_MINUTES_LONGOPT,
         {"uncovered-minutes", 1, 0, O_UNCOV}, {"resolution", 1, 0, O_RES}, {"out", 1, 0, O_OUT},
-        {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE},
+        {"lang", 1, 0, O_LANG}, {"headline", 1, 0, O_HEADLINE}, {"title", 1, 0, O_TITLE}, {"outputs", 1, 0, O_OUTPUTS},
         {"emergency", 0, 0, O_EMERG}, {"chain", 0, 0, O_CHAIN},
         {"station-tiers", 1, 0, O_STATIONS}, {"capable-tiers", 1, 0, O_CAPABLE}, {"dispatch-minutes", 1, 0, O_DISPATCH},
         {"on-scene-minutes", 1, 0, O_ONSCENE}, {"capacity", 1, 0, O_CAPACITY}, {"capacity-minutes", 1, 0, O_CAPMIN},
@@ -203,6 +212,13 @@ int cmd_coverage(int argc, char **argv)
                 return cli_usage_error("coverage", "--resolution '%s' must be a number of metres above 0", optarg);
             break;
         case O_OUT: o.out_dir = optarg; break;
+        case O_OUTPUTS: {
+            const char *bad;
+            if (cc_coverage_outputs_parse(optarg, &o.outputs, &bad))
+                return cli_usage_error("coverage", "--outputs '%s': unknown output '%.*s': use summary, raster, gpkg, tables, report or all, comma-separated",
+                                       optarg, bad ? (int)strcspn(bad, ",") : 0, bad ? bad : "");
+            break;
+        }
         case O_LANG:
             if (cli_parse_lang("coverage", optarg, &rep.lang)) return CLI_EXIT_USAGE;
             break;

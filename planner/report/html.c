@@ -1014,7 +1014,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
             /* the variant's own title from batch.yaml in the report's language, else its id */
             const char *shown = row_label(lang, r, rows[0].scenario);
             g_string_append(g, "<tr><td class=\"l\">");
-            if (part == 0 && strcmp(r->state, "failed")) {
+            if (part == 0 && strcmp(r->state, "failed") && r->report[strcmp(lang, "zh") ? 1 : 0]) {
                 g_string_append(g, "<a href=\"");
                 cc__xml_esc(g, r->scenario);
                 g_string_append_printf(g, "/report_%s.html\">", lang);

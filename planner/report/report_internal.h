@@ -178,6 +178,7 @@ typedef struct rp_cmp_row {
     double pop, within[CC_MAX_BANDS], delta[CC_MAX_BANDS];
     double no_road, unreachable;                /* persons without road access, on roads reaching no facility */
     bool have_delta;
+    bool report[2]; /* the variant's report_zh.html, report_en.html exist (linked) */
 } rp_cmp_row;
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
                          const rp_cmp_row *rows, size_t n_rows);

@@ -50,6 +50,7 @@ void cc_coverage_result_destroy(cc_coverage_result *r)
 typedef struct run {
     cc_ctx *ctx;
     const cc_coverage_opts *o;
+    unsigned outputs;     /* CC_OUT_* flags of what to write (opts' 0 made all) */
     cc__region reg;       /* inputs, graph and joins */
     size_t n_sets;        /* 1 + tiers */
     uint8_t *in_set;      /* n_sets * n_fac */
@@ -136,6 +137,10 @@ static cc_status check_opts(run *r)
     if ((st = cc__region_check(ctx, &o->in, &region_opts))) return st;
     if ((st = cc__offroad_check(ctx, &o->in.offroad))) return st;
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    if (o->outputs & ~CC_OUT_ALL) return cc__fail(ctx, CC_ERR_PARAM, "Parameter outputs has unknown flags (0x%x)", o->outputs);
+    r->outputs = (o->outputs ? o->outputs : CC_OUT_ALL) | CC_OUT_SUMMARY;
+    if ((r->outputs & CC_OUT_REPORT) && (r->outputs & (CC_OUT_RASTER | CC_OUT_GPKG)) != (CC_OUT_RASTER | CC_OUT_GPKG))
+        return cc__fail(ctx, CC_ERR_PARAM, "Outputs: report needs raster and gpkg (the maps and the QGIS project are drawn from them): add them or leave report out");
     if ((st = cc__check_minutes(ctx, o->minutes, o->n_minutes, r->bands_min, r->bands_ms, &r->nb))) return st;
     const double *m = r->bands_min;
     size_t n = r->nb;
@@ -622,9 +627,34 @@ static cc_status write_outputs(run *r)
         .reach = r->reach, .dadmin = r->dadmin, .dpass = r->dpass, .fstart = r->fstart, .nb = r->nb, .bands_min = r->bands_min, .bands_ms = r->bands_ms,
         .uncovered_min = r->uncovered_min, .stage = &r->stage, .res = &r->res->pub,
         .chain_d = r->ch_d, .chain_g = r->reg.dem.is_raster ? r->ch_d : r->ch_g, .chain_station_tiers = r->o->station_tiers,
-        .chain_capable_tiers = r->capable_names, .capacity = r->have_cap ? &r->cap : NULL,
+        .chain_capable_tiers = r->capable_names, .capacity = r->have_cap ? &r->cap : NULL, .outputs = r->outputs,
     };
     return cc__coverage_write(&co);
+}
+
+cc_status cc_coverage_outputs_parse(const char *list, unsigned *flags, const char **bad)
+{
+    static const struct {
+        const char *name;
+        unsigned flag;
+    } names[] = {{"summary", CC_OUT_SUMMARY}, {"raster", CC_OUT_RASTER}, {"gpkg", CC_OUT_GPKG}, {"tables", CC_OUT_TABLES}, {"report", CC_OUT_REPORT}, {"all", CC_OUT_ALL}};
+    unsigned f = CC_OUT_SUMMARY;
+    if (bad) *bad = NULL;
+    if (!list || !*list) return CC_ERR_PARAM;
+    for (const char *p = list;;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p), k = 0;
+        while (k < sizeof(names) / sizeof(names[0]) && (strlen(names[k].name) != n || strncmp(names[k].name, p, n))) k++;
+        if (k == sizeof(names) / sizeof(names[0])) {
+            if (bad) *bad = p;
+            return CC_ERR_PARAM;
+        }
+        f |= names[k].flag;
+        if (!e) break;
+        p = e + 1;
+    }
+    *flags = f; /* never 0, which would mean "all" to cc_coverage_opts */
+    return CC_OK;
 }
 
 cc_status cc_coverage_run(cc_ctx *ctx, const cc_coverage_opts *opts, cc_coverage_result **out)
@@ -712,6 +742,7 @@ cc_status cc__coverage_run_pooled(cc_ctx *ctx, const cc_coverage_opts *opts, cc_
         r.res->pub.capacity = cr;
     }
     cc_coverage_result *p = &r.res->pub;
+    p->outputs = r.outputs;
     p->t_load_s = t_load;
     p->t_graph_s = t_graph;
     p->t_snap_s = t_snap;

@@ -670,6 +670,12 @@ static cc_status write_summary(cc__cov_out *c)
     if (!j) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "command", json_object_new_string("coverage"));
+    /* what this folder holds (issue 19: a batch may keep only what it compares) */
+    x = json_object_new_array();
+    static const char *const out_names[] = {"raster", "gpkg", "tables", "report", "summary"};
+    for (int k = 0; k < 5; k++)
+        if (c->outputs & (1u << k)) json_object_array_add(x, json_object_new_string(out_names[k]));
+    json_object_object_add(j, "outputs", x);
     x = json_object_new_object();
     if (o->in.roads) json_object_object_add(x, "roads", json_object_new_string(o->in.roads)); /* none: the friction surface only */
     json_object_object_add(x, "population", json_object_new_string(o->in.population));
@@ -801,7 +807,8 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
     cc_ctx w[2];
     cc_status st[2] = {CC_OK, CC_OK};
     double secs[2] = {0, 0};
-    int threads = cc_ctx_get_threads(c->ctx) > 1 ? 2 : 1;
+    bool want[2] = {(c->outputs & CC_OUT_RASTER) != 0, (c->outputs & CC_OUT_GPKG) != 0};
+    int threads = cc_ctx_get_threads(c->ctx) > 1 && want[0] && want[1] ? 2 : 1;
     (void)threads;
     for (int k = 0; k < 2; k++) {
         cc__ctx_worker(c->ctx, &w[k]);
@@ -812,6 +819,7 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
 #endif
     for (int k = 0; k < 2; k++) {
         double t = cc__now();
+        if (!want[k]) continue;
         if (k == 0) {
             st[0] = write_raster(&tc[0]);
             if (!st[0] && tc[0].capacity) st[0] = cc__capacity_raster(&tc[0]);
@@ -822,19 +830,21 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
     }
     cc_status s0 = cc__ctx_worker_end(c->ctx, &w[0], st[0]);
     cc_status s1 = cc__ctx_worker_end(c->ctx, &w[1], s0 ? CC_OK : st[1]);
-    if (!s0) cc__debug(c->ctx, "travel_time.tif written in %.3f s", secs[0]);
-    if (!s0 && !s1) cc__debug(c->ctx, "coverage.gpkg written in %.3f s%s", secs[1], threads > 1 ? " (beside travel_time.tif)" : "");
+    if (!s0 && want[0]) cc__debug(c->ctx, "travel_time.tif written in %.3f s", secs[0]);
+    if (!s0 && !s1 && want[1]) cc__debug(c->ctx, "coverage.gpkg written in %.3f s%s", secs[1], threads > 1 ? " (beside travel_time.tif)" : "");
     return s0 ? s0 : s1;
 }
 
 cc_status cc__coverage_write(cc__cov_out *c)
 {
-    cc_status st;
+    cc_status st = CC_OK;
     polys p = {0};
     char path[4200];
     double t = cc__now();
-    cc__info(c->ctx, "Tracing isochrones and catchments...");
-    st = make_polygons(c, &p);
+    if (c->outputs & CC_OUT_GPKG) { /* the isochrones and catchments are layers of the GeoPackage */
+        cc__info(c->ctx, "Tracing isochrones and catchments...");
+        st = make_polygons(c, &p);
+    }
     c->res->t_polygons_s = cc__now() - t;
     t = cc__now();
     if (!st) {
@@ -844,10 +854,10 @@ cc_status cc__coverage_write(cc__cov_out *c)
     c->res->t_write_s = cc__now() - t;
     double t2 = cc__now();
     if (!st) st = write_summary(c);
-    if (!st) st = cc__coverage_tables(c);
+    if (!st && (c->outputs & CC_OUT_TABLES)) st = cc__coverage_tables(c);
     cc__debug(c->ctx, "summary.json and tables written in %.3f s", cc__now() - t2);
     if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
-    if (!st) {
+    if (!st && (c->outputs & CC_OUT_REPORT)) {
         t = cc__now();
         st = cc_report_write(c->ctx, c->stage->tmp_dir, c->o->report);
         cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);

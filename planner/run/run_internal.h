@@ -84,6 +84,7 @@ typedef struct cc__cov_out {
     const uint32_t *chain_d, *chain_g;
     const char *chain_station_tiers, *chain_capable_tiers;
     const cc__capacity *capacity; /* NULL: not asked for */
+    unsigned outputs;             /* CC_OUT_* flags (never 0) */
 } cc__cov_out;
 
 /* capacity outputs: layers facility_capacity and capacity_by_admin, access_index.tif, summary key */

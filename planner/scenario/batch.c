@@ -49,7 +49,7 @@ const char *cc_batch_get_out_dir(const cc_batch *b) { return b->out; }
 
 static const char *const batch_keys[] = {"base", "out", "variants", "sweeps", "robust" /* robust: read by scenario/robust.c */, NULL};
 static const char *const variant_keys[] = {"name", "title", "set", NULL};
-static const char *const sweep_keys[] = {"name", "key", "values", "title", NULL};
+static const char *const sweep_keys[] = {"name", "key", "values", "title", "set", NULL};
 
 static bool valid_name(const char *s)
 {
@@ -311,6 +311,11 @@ static void add_sweep(batch_load *L, yaml_node_t *m)
         cc__sc_problem(&L->p, vn ? vn : m, "A sweep needs a non-empty list of <values>");
         return;
     }
+    yaml_node_t *set = cc__yaml_get(&L->by, m, "set"); /* keys every variant of the sweep sets besides <key> */
+    if (set && set->type != YAML_MAPPING_NODE) {
+        cc__sc_problem(&L->p, set, "<set> must be a mapping of scenario keys, e.g. {outputs: [summary]}");
+        return;
+    }
     for (yaml_node_item_t *vi = vn->data.sequence.items.start; vi < vn->data.sequence.items.top && !L->p.nomem; vi++) {
         yaml_node_t *val = yaml_document_get_node(&L->by.doc, *vi);
         const char *vs = cc__yaml_scalar(val);
@@ -321,7 +326,7 @@ static void add_sweep(batch_load *L, yaml_node_t *m)
         char name[256];
         const char *at = strstr(tmpl, "{value}");
         snprintf(name, sizeof(name), "%.*s%s%s", (int)(at - tmpl), tmpl, vs, at + 7);
-        add(L, make_variant(&L->p, L->b, &L->by, &L->sy, name, val, cc__yaml_get(&L->by, m, "title"), NULL, key, kn, val, vs));
+        add(L, make_variant(&L->p, L->b, &L->by, &L->sy, name, val, cc__yaml_get(&L->by, m, "title"), set, key, kn, val, vs));
     }
 }
 

@@ -28,6 +28,7 @@ typedef struct cmp_admin {
 typedef struct cmp_var {
     const char *name, *state;
     bool ok;
+    bool report[2]; /* report_zh.html, report_en.html in its folder (outputs may leave them out) */
     double total, within[CC_MAX_BANDS], no_road, unreachable;
     cmp_admin *adm;
     size_t n_adm;
@@ -73,9 +74,17 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     }
     cc_ctx_destroy(q);
     v->ok = true;
-    json_object_put(j);
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof(p), "%s/report_%s.html", dir, k ? "en" : "zh");
+        v->report[k] = access(p, F_OK) == 0;
+    }
     snprintf(p, sizeof(p), "%s/coverage.gpkg", dir);
-    if (cc__input_check(ctx, p, "variant output")) return;
+    json_object *in = NULL, *adm = NULL;
+    bool no_gpkg = access(p, F_OK) != 0;
+    if (no_gpkg && json_object_object_get_ex(j, "inputs", &in) && json_object_object_get_ex(in, "admin", &adm))
+        cc__warn(ctx, "Variant '%s' wrote no coverage.gpkg (its outputs leave gpkg out): its admin areas are not in the comparison", v->name);
+    json_object_put(j);
+    if (no_gpkg || cc__input_check(ctx, p, "variant output")) return;
     cc__gdal_begin(ctx);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     cc__gdal_end(ctx);
@@ -148,6 +157,8 @@ static cc_status cmp_rows(cc_ctx *ctx, const cc_batch *b, const cmp_var *v, size
             memset(r, 0, sizeof(*r));
             r->scenario = v[i].name;
             r->state = v[i].state;
+            r->report[0] = v[i].report[0];
+            r->report[1] = v[i].report[1];
             r->label_zh = i < b->n ? b->v[i]->label_zh : NULL;
             r->label_en = i < b->n ? b->v[i]->label_en : NULL;
             const cmp_admin *ad = a ? &v[i].adm[a - 1] : NULL;

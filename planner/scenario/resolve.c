@@ -191,6 +191,13 @@ json_object *cc__scenario_resolved(const cc_scenario *s)
     json_object_object_add(j, "minutes", a);
     if (s->uncovered_min > 0) json_object_object_add(j, "uncovered_minutes", jnum(s->uncovered_min));
     if (s->headline) json_object_object_add(j, "headline", json_object_new_string(s->headline));
+    if (s->outputs) { /* only when given: older scenarios keep their hash */
+        static const char *const nm[] = {"raster", "gpkg", "tables", "report", "summary"};
+        a = json_object_new_array();
+        for (int k = 0; k < 5; k++)
+            if (s->outputs & (1u << k)) json_object_array_add(a, json_object_new_string(nm[k]));
+        json_object_object_add(j, "outputs", a);
+    }
     if (s->resolution_m > 0) json_object_object_add(j, "resolution_m", jnum(s->resolution_m));
     if (s->offroad_model || s->off_friction.v || s->off_dem.v || s->off_landcover.v || s->off_water.v || s->off_ferries.v) { /* only with the section: older scenarios keep their hash */
         json_object_object_add(j, "offroad", resolved_offroad(s));

@@ -180,7 +180,7 @@ cc_status cc__scenario_run_pooled(cc_ctx *ctx, const cc_scenario *s, const cc_sc
                           .scenario_en = s->label_en, .base_dir = ro->base_dir, .no_maps = !s->maps};
     cc_coverage_opts o = {.in = in, .out_dir = out_dir, .minutes = s->minutes, .n_minutes = s->n_minutes,
                           .uncovered_minutes = s->uncovered_min, .scenario_json = json, .report = &rep,
-                          .headline = s->headline,
+                          .headline = s->headline, .outputs = s->outputs,
                           .chain = s->chain, .capacity_minutes = s->capacity_min,
                           .station_tiers = s->chain_station_tiers, .capable_tiers = s->chain_capable_tiers,
                           /* the library reads 0 as "default": an explicit 0 is "none" (-1) */

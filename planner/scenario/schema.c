@@ -15,6 +15,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "carecircle/cc_coverage.h"
 #include "carecircle/cc_report.h"
 #include "carecircle/cc_site.h"
 #include "carecircle/cc_version.h"
@@ -33,7 +34,7 @@
 
 static const char *const top_keys[] = {"name", "title", "description", "out", "inputs", "crs", "profile", "speed_factors",
                                        "closed_roads", "added_roads", "facility_changes", "minutes", "uncovered_minutes",
-                                       "resolution_m", "siting", "report", "headline", "offroad", "chain", "capacity_minutes", NULL};
+                                       "resolution_m", "siting", "report", "headline", "offroad", "chain", "capacity_minutes", "outputs", NULL};
 static const char *const input_keys[] = {"roads", "roads_layer", "class_field", "speed_field", "population", "population_field",
                                          "facilities", "facility_name_field", "lon_field", "lat_field", "facility_where",
                                          "tier_field", "tiers", "admin", "admin_name_field", "admin_code_field", "encoding",
@@ -379,6 +380,23 @@ static bool get_csv(sc_parser *p, yaml_node_t *n, const char *key, char **out)
     return ok;
 }
 
+/* outputs: what the coverage run writes besides summary.json ([summary, tables] or "raster,gpkg") */
+static void ap_outputs(sc_parser *p, cc_scenario *s, yaml_node_t *v)
+{
+    char *list = NULL;
+    const char *bad;
+    if (!get_csv(p, v, "outputs", &list)) return;
+    unsigned f;
+    if (cc_coverage_outputs_parse(list, &f, &bad))
+        cc__sc_problem(p, v, "<outputs>: unknown output '%.*s': use summary, raster, gpkg, tables, report or all", bad ? (int)strcspn(bad, ",") : 0,
+                       bad ? bad : "");
+    else if ((f & CC_OUT_REPORT) && (f & (CC_OUT_RASTER | CC_OUT_GPKG)) != (CC_OUT_RASTER | CC_OUT_GPKG))
+        cc__sc_problem(p, v, "<outputs>: report needs raster and gpkg (the maps and the QGIS project are drawn from them)");
+    else
+        s->outputs = f;
+    free(list);
+}
+
 /* chain: the emergency chain of the coverage run (dispatch + station -> patient + on scene +
  * patient -> capable facility). */
 static void ap_chain(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn, yaml_node_t *v)
@@ -663,6 +681,7 @@ static void ap_top(sc_parser *p, cc_scenario *s, const char *k, yaml_node_t *kn,
         s->headline = NULL;
         get_csv(p, v, "headline", &s->headline);
     }
+    else if (!strcmp(k, "outputs")) ap_outputs(p, s, v);
     else if (!strcmp(k, "offroad")) ap_section(p, s, "offroad", v, offroad_keys, ap_offroad);
     else if (!strcmp(k, "chain")) {
         s->chain = true;
