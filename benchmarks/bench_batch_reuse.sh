@@ -3,8 +3,10 @@
 # of 0.01) run with the prepared region shared (default) and with --no-reuse, against one fresh
 # `carecircle run` of the base, all in the same run. Prints wall and CPU (user + sys) seconds of
 # each command, the per-variant cost as % of the fresh run, and the mean phase times of the
-# variants (summary.json timings_s). MAPS=0 runs without maps (report.maps: false).
-# Usage: benchmarks/bench_batch_reuse.sh [BINARY] [N] [WORKDIR]   (environment: MAPS=0|1, JOBS=1)
+# variants (summary.json timings_s). MAPS=0 runs without maps (report.maps: false). A third batch,
+# "light", is the reusing one with the sweep's variants writing only summary.json (set: {outputs:
+# [summary]}; LIGHT=0 leaves it out): what a sweep read through comparison.csv needs.
+# Usage: benchmarks/bench_batch_reuse.sh [BINARY] [N] [WORKDIR]   (environment: MAPS=0|1, JOBS=1, LIGHT=1|0)
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/comoros_inputs.sh"
 BIN=$(realpath "${1:-build/carecircle}")
@@ -12,6 +14,7 @@ N=${2:-20}
 W=${3:-/tmp/bench-batch-reuse}
 MAPS=${MAPS:-1}
 JOBS=${JOBS:-1}
+LIGHT=${LIGHT:-1}
 D=$(realpath "${CC_SHARED_DATA:-$(dirname "$0")/../../shared/data}")/comoros_geohealthaccess
 [ -f "$D/comores-2021-04-08.osm.pbf" ] || { echo "SKIP: $D is not present"; exit 77; }
 rm -rf "$W"
@@ -34,6 +37,7 @@ sweeps:
     key: speed_factors.all
     values: [$VALUES]
 EOT
+sed 's/^    values: .*/&\n    set: {outputs: [summary]}/' batch.yaml > batch_light.yaml
 t() { # label, command...: wall and CPU seconds into $label.time
     l=$1
     shift
@@ -42,6 +46,7 @@ t() { # label, command...: wall and CPU seconds into $label.time
 t fresh "$BIN" run comoros.yaml --out fresh --quiet --threads "$JOBS"
 t reuse "$BIN" batch batch.yaml --out reuse --jobs "$JOBS" --force --verbose --threads "$JOBS"
 t noreuse "$BIN" batch batch.yaml --out noreuse --jobs "$JOBS" --force --no-reuse --quiet --threads "$JOBS"
+[ "$LIGHT" = 0 ] || t light "$BIN" batch batch_light.yaml --out light --jobs "$JOBS" --force --quiet --threads "$JOBS"
 /usr/bin/python3 - "$N" <<'EOT'
 import json, os, sys
 n = int(sys.argv[1])
@@ -51,7 +56,9 @@ def tm(l):
 fw, fc = tm("fresh")
 print(f"Comoros, {n} speed-factor variants + base, maps {'on' if os.environ.get('MAPS', '1') != '0' else 'off'}; "
       f"fresh run of the base: {fw:.2f} s wall, {fc:.2f} s CPU")
-for l in ("noreuse", "reuse"):
+for l in ("noreuse", "reuse", "light"):
+    if not os.path.exists(f"{l}.time"):
+        continue
     w, c = tm(l)
     # per variant: the batch's time less one fresh run (the base, which prepares what is shared), over n
     pw, pc = (w - fw) / n, (c - fc) / n
