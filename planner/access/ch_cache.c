@@ -9,10 +9,13 @@
  * or the siting parameters share one. One run builds an entry while the others that need it
  * wait; at most MAX_ENTRIES are kept, the least recently used that no run holds dropped first.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "sets_internal.h"
 
@@ -74,6 +77,62 @@ static void entry_free(ch_entry *e)
     free(e->first);
     free(e->edges);
     free(e);
+}
+
+/* <cache folder>/<key>.ccch (g_free it); NULL without a cache folder. */
+static char *disk_path(cc_ctx *ctx, const uint8_t key[32])
+{
+    const char *dir = cc_ctx_get_cache_dir(ctx);
+    if (!dir) return NULL;
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    char *name = g_strdup_printf("%s.ccch", hex), *path = g_build_filename(dir, name, NULL);
+    g_free(name);
+    return path;
+}
+
+cc_status cc__ch_obtain(cc_ctx *ctx, const cc_graph *g, cc__ch *out)
+{
+    uint8_t key[32];
+    cc__ch_key(g->n_nodes, g->fwd_first, g->fwd, key);
+    char *path = disk_path(ctx, key);
+    if (path && g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        double t = cc__now();
+        gchar *buf = NULL;
+        gsize len = 0;
+        char why[200] = "unreadable";
+        GError *err = NULL;
+        if (g_file_get_contents(path, &buf, &len, &err) && cc__ch_from_memory((const uint8_t *)buf, len, key, true, out, why, sizeof(why))) {
+            g_free(buf);
+            cc__debug(ctx, "Contraction hierarchy of %u nodes read from '%s' (%.3f s)", out->n, path, cc__now() - t);
+            g_free(path);
+            return CC_OK;
+        }
+        if (err) snprintf(why, sizeof(why), "%s", err->message);
+        g_clear_error(&err);
+        g_free(buf);
+        cc__warn(ctx, "Contraction hierarchy file '%s' is not used (%s): built again", path, why);
+    }
+    cc_status st = cc__ch_build(ctx, g, out);
+    if (!st) cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s", out->n, out->n_shortcuts, out->build_s);
+    if (!st && path) {
+        /* kept for later runs on the same graph; written to a temporary name and renamed */
+        size_t len = 0;
+        uint8_t *buf = cc__ch_serialise(out, key, &len);
+        GError *err = NULL;
+        char *dir = g_path_get_dirname(path);
+        if (!buf)
+            cc__warn(ctx, "Unable to keep the contraction hierarchy in '%s': out of memory", path);
+        else if (g_mkdir_with_parents(dir, 0755) != 0 || !g_file_set_contents(path, (const gchar *)buf, (gssize)len, &err))
+            cc__warn(ctx, "Unable to keep the contraction hierarchy in '%s': %s", path, err ? err->message : g_strerror(errno));
+        else
+            cc__debug(ctx, "Contraction hierarchy kept in '%s' (%zu bytes)", path, len);
+        g_clear_error(&err);
+        g_free(dir);
+        free(buf);
+    }
+    g_free(path);
+    return st;
 }
 
 cc_status cc__ch_cache_create(cc_ctx *ctx, cc__ch_cache **out)
@@ -153,7 +212,7 @@ cc_status cc__ch_cache_get(cc_ctx *ctx, cc__ch_cache *c, const cc_graph *g, cons
     }
     g_mutex_unlock(&c->lock);
     if (!e) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    cc_status st = cc__ch_build(ctx, g, &e->ch);
+    cc_status st = cc__ch_obtain(ctx, g, &e->ch);
     g_mutex_lock(&c->lock);
     if (st) { /* unlisted; a waiting run tries for itself */
         for (ch_entry **pe = &c->head; *pe; pe = &(*pe)->next)
@@ -167,8 +226,7 @@ cc_status cc__ch_cache_get(cc_ctx *ctx, cc__ch_cache *c, const cc_graph *g, cons
         e->used = ++c->clock;
         c->builds++;
         *out = &e->ch;
-        cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s (kept for later runs)", e->ch.n, e->ch.n_shortcuts,
-                  e->ch.build_s);
+        cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts (kept for later runs)", e->ch.n, e->ch.n_shortcuts);
         trim(c);
     }
     g_cond_broadcast(&c->ready);

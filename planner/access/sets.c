@@ -408,8 +408,7 @@ cc_status cc__sets_build(cc_ctx *ctx, const cc_graph *g, const cc__loc_index *ix
         return st;
     }
     cc__ch ch;
-    if ((st = cc__ch_build(ctx, g, &ch))) return st;
-    cc__debug(ctx, "Contraction hierarchy of %u nodes: %u shortcuts, %.3f s", ch.n, ch.n_shortcuts, ch.build_s);
+    if ((st = cc__ch_obtain(ctx, g, &ch))) return st;
     st = cc__sets_build_ch(ctx, &ch, g, ix, ljoin, loff, n_dem, cjoin, coff, n_cand, o, false, out);
     cc__ch_free(&ch);
     return st;

@@ -41,6 +41,10 @@ typedef enum cc__sets_method { CC__SETS_AUTO = 0, CC__SETS_DIJKSTRA = 1, CC__SET
  * variants, robust siting's), one per distinct graph (its forward CSR, compared byte for byte:
  * the hierarchy depends on the edge costs, so a speed-factor variant has its own). Thread-safe;
  * a hierarchy is built once while the other runs that need it wait. ch_cache.c. */
+/* The hierarchy of @p g: read from the cache folder (cc_ctx_get_cache_dir; <SHA-256 of the
+ * graph's forward CSR>.ccch, checked) or built, then kept there for later runs. A file that cannot
+ * be used is said in a warning and replaced. */
+cc_status cc__ch_obtain(cc_ctx *ctx, const cc_graph *g, cc__ch *out);
 typedef struct cc__ch_cache cc__ch_cache;
 cc_status cc__ch_cache_create(cc_ctx *ctx, cc__ch_cache **out);
 void cc__ch_cache_destroy(cc__ch_cache *c);

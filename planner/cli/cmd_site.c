@@ -96,6 +96,8 @@ static void help(void)
            "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
            "  --resolution M         isochrone grid cell for village points (default 100)\n"
            "  --threads N            0 = all cores (default), -k = all but k\n"
+           CLI_CACHE_HELP
+           "                         (also the contraction hierarchy of the coverage sets)\n"
            "  --quiet, --verbose     less or more on stderr\n\n"
            "Bound and gap: the bound is a proven limit on the best possible answer (upper for mclp, lower for the\n"
            "others). mclp gap = (bound - covered) / population gained; others (objective - bound) / objective.\n");
@@ -376,7 +378,7 @@ static const struct option site_longopts[] = {
     {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
     {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS}, {"site-capacity", 1, 0, O_SCAP}, {"capacity", 1, 0, O_CAPF},
     {"outer-minutes", 1, 0, O_OUTER}, {"alpha", 1, 0, O_ALPHA},
-    CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, {0, 0, 0, 0}};
+    CLI_THREADS_LONGOPT, CLI_LOG_LONGOPTS, CLI_CACHE_LONGOPTS, {0, 0, 0, 0}};
 
 /* What the options of carecircle site set. */
 typedef struct site_args {

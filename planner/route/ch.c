@@ -20,10 +20,14 @@
  * processed when some lane holds a cost within the bound, so the work follows the area reached,
  * not the graph; there is no priority queue (rank order is a topological order of both DAGs).
  */
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <glib.h>
 
 #include "route_internal.h"
 
@@ -459,6 +463,127 @@ cc_status cc__ch_build(cc_ctx *ctx, const cc_graph *g, cc__ch *out)
 {
     return cc__ch_build_csr(ctx, g->n_nodes, g->fwd_first, g->fwd, out);
 }
+
+/* ---- on disk ---------------------------------------------------------------------------------
+ * Header, then pos[n], node[n], arc_lo, arc_hi, arc_w, arc_mid (uint32 each), arc_up (bytes); the
+ * four CSRs are rebuilt from the arc list on reading. Native byte order (the endian word refuses
+ * another machine's file). */
+#define CH_MAGIC "CCCH\r\n\x1a\n"
+#define CH_VERSION 1u
+#define CH_ENDIAN 0x01020304u
+
+typedef struct ch_hdr {
+    char magic[8];
+    uint32_t version, endian, n, n_arcs;
+    uint8_t key[32]; /* cc__ch_key of the graph it was built from */
+    uint8_t sum[32]; /* SHA-256 of everything after the header */
+} ch_hdr;
+
+static void sha256(const void *const *parts, const size_t *lens, int n_parts, uint8_t out[32])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    for (int i = 0; i < n_parts; i++)
+        if (lens[i]) g_checksum_update(c, parts[i], (gssize)lens[i]);
+    gsize len = 32;
+    g_checksum_get_digest(c, out, &len);
+    g_checksum_free(c);
+}
+
+void cc__ch_key(uint32_t n, const uint32_t *first, const cc_edge *edges, uint8_t key[32])
+{
+    const uint32_t head[3] = {CH_VERSION, n, n ? first[n] : 0};
+    const void *parts[3] = {head, first, edges};
+    const size_t lens[3] = {sizeof(head), ((size_t)n + 1) * sizeof(uint32_t), (size_t)head[2] * sizeof(cc_edge)};
+    sha256(parts, lens, 3, key);
+}
+
+uint8_t *cc__ch_serialise(const cc__ch *ch, const uint8_t key[32], size_t *len)
+{
+    const size_t n = ch->n, a = ch->n_arcs;
+    const size_t body = 4 * (2 * n + 4 * a) + a;
+    uint8_t *buf = malloc(sizeof(ch_hdr) + body);
+    if (!buf) return NULL;
+    ch_hdr h = {.version = CH_VERSION, .endian = CH_ENDIAN, .n = ch->n, .n_arcs = ch->n_arcs};
+    memcpy(h.magic, CH_MAGIC, 8);
+    memcpy(h.key, key, 32);
+    uint8_t *p = buf + sizeof(h);
+    const void *src[7] = {ch->pos, ch->node, ch->arc_lo, ch->arc_hi, ch->arc_w, ch->arc_mid, ch->arc_up};
+    const size_t sz[7] = {4 * n, 4 * n, 4 * a, 4 * a, 4 * a, 4 * a, a};
+    for (int i = 0; i < 7; i++) {
+        if (sz[i]) memcpy(p, src[i], sz[i]);
+        p += sz[i];
+    }
+    const void *part = buf + sizeof(h);
+    sha256(&part, &body, 1, h.sum);
+    memcpy(buf, &h, sizeof(h));
+    *len = sizeof(h) + body;
+    return buf;
+}
+
+#define REFUSE(...)                                                                                                    \
+    do {                                                                                                               \
+        snprintf(why, n_why, __VA_ARGS__);                                                                             \
+        goto bad;                                                                                                      \
+    } while (0)
+
+bool cc__ch_from_memory(const uint8_t *buf, size_t len, const uint8_t key[32], bool check_sum, cc__ch *out, char *why, size_t n_why)
+{
+    memset(out, 0, sizeof(*out));
+    ch_hdr h;
+    if (len < sizeof(h)) REFUSE("shorter than its header (%zu bytes)", len);
+    memcpy(&h, buf, sizeof(h));
+    if (memcmp(h.magic, CH_MAGIC, 8)) REFUSE("not a carecircle hierarchy file");
+    if (h.endian != CH_ENDIAN) REFUSE("written on a machine of another byte order");
+    if (h.version != CH_VERSION) REFUSE("format version %u, this carecircle reads %u", h.version, CH_VERSION);
+    const uint64_t n = h.n, a = h.n_arcs;
+    if (n >= CC_INVALID_ID || a >= CC_INVALID_ID) REFUSE("%" PRIu64 " nodes and %" PRIu64 " arcs: too many", n, a);
+    const uint64_t body = 4 * (2 * n + 4 * a) + a;
+    if ((uint64_t)len - sizeof(h) != body) REFUSE("%zu bytes, %" PRIu64 " expected for %" PRIu64 " nodes and %" PRIu64 " arcs", len, body + sizeof(h), n, a);
+    if (key && memcmp(h.key, key, 32)) REFUSE("built from another graph");
+    if (check_sum) {
+        uint8_t sum[32];
+        const void *part = buf + sizeof(h);
+        const size_t blen = (size_t)body;
+        sha256(&part, &blen, 1, sum);
+        if (memcmp(sum, h.sum, 32)) REFUSE("checksum mismatch (a damaged file)");
+    }
+    out->n = (uint32_t)n;
+    out->n_arcs = (uint32_t)a;
+    out->pos = cc__malloc_array(n ? n : 1, 4);
+    out->node = cc__malloc_array(n ? n : 1, 4);
+    out->arc_lo = cc__malloc_array(a ? a : 1, 4);
+    out->arc_hi = cc__malloc_array(a ? a : 1, 4);
+    out->arc_w = cc__malloc_array(a ? a : 1, 4);
+    out->arc_mid = cc__malloc_array(a ? a : 1, 4);
+    out->arc_up = cc__malloc_array(a ? a : 1, 1);
+    if (!out->pos || !out->node || !out->arc_lo || !out->arc_hi || !out->arc_w || !out->arc_mid || !out->arc_up) REFUSE("out of memory");
+    const uint8_t *p = buf + sizeof(h);
+    void *dst[7] = {out->pos, out->node, out->arc_lo, out->arc_hi, out->arc_w, out->arc_mid, out->arc_up};
+    const size_t sz[7] = {4 * n, 4 * n, 4 * a, 4 * a, 4 * a, 4 * a, a};
+    for (int i = 0; i < 7; i++) {
+        if (sz[i]) memcpy(dst[i], p, sz[i]);
+        p += sz[i];
+    }
+    /* what the searches rely on: positions a permutation, every arc from a lower to a higher rank
+     * (a larger position to a smaller), costs below infinity, middle nodes in range */
+    for (uint32_t v = 0; v < n; v++)
+        if (out->pos[v] >= n || out->node[out->pos[v]] != v) REFUSE("node %u: positions are not a permutation", v);
+    for (uint32_t i = 0; i < a; i++) {
+        if (out->arc_lo[i] >= n || out->arc_hi[i] >= out->arc_lo[i]) REFUSE("arc %u does not go up the ranks", i);
+        if (out->arc_up[i] > 1 || out->arc_w[i] >= CC_INF_COST || (out->arc_mid[i] != CC_INVALID_ID && out->arc_mid[i] >= n))
+            REFUSE("arc %u: a direction, cost or middle node out of range", i);
+        out->n_shortcuts += out->arc_mid[i] != CC_INVALID_ID;
+    }
+    if (!make_csr(out, true, true, &out->upout_first, &out->upout) || !make_csr(out, false, true, &out->downin_first, &out->downin) ||
+        !make_csr(out, false, false, &out->downout_first, &out->downout) || !make_csr(out, true, false, &out->upin_first, &out->upin))
+        REFUSE("out of memory");
+    why[0] = '\0';
+    return true;
+bad:
+    cc__ch_free(out);
+    return false;
+}
+#undef REFUSE
 
 /* ---- many-source searches ----------------------------------------------------------------- */
 

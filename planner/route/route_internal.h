@@ -130,6 +130,15 @@ typedef struct cc__ch {
 cc_status cc__ch_build_csr(cc_ctx *ctx, uint32_t n, const uint32_t *first, const cc_edge *edges, cc__ch *out);
 cc_status cc__ch_build(cc_ctx *ctx, const cc_graph *g, cc__ch *out);
 void cc__ch_free(cc__ch *ch);
+/* The hierarchy on disk (issue 19: kept in the cache folder across runs). The key of a graph given
+ * as a forward CSR (SHA-256 of the format version and the CSR's bytes): a hierarchy is a function
+ * of it alone. cc__ch_serialise: the file's bytes (malloc'd, *len set; NULL when out of memory).
+ * cc__ch_from_memory: a hierarchy from those bytes, built from the graph of @p key (NULL: any),
+ * with the checksum compared when @p check_sum; false with the reason in @p why for anything
+ * else (never an index out of range in what it returns). */
+void cc__ch_key(uint32_t n, const uint32_t *first, const cc_edge *edges, uint8_t key[32]);
+uint8_t *cc__ch_serialise(const cc__ch *ch, const uint8_t key[32], size_t *len);
+bool cc__ch_from_memory(const uint8_t *buf, size_t len, const uint8_t key[32], bool check_sum, cc__ch *out, char *why, size_t n_why);
 /* Bytes held by the hierarchy (CSRs, arc list, positions). */
 size_t cc__ch_bytes(const cc__ch *ch);
 

@@ -7,6 +7,7 @@ Exit 0 = pass, 1 = fail, 77 = skipped (CTest SKIP_RETURN_CODE), with the reason 
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -462,6 +463,52 @@ def case_robust_hierarchy_shared(tmp):
     a, b = outs
     check(a["solution"]["objective"] == b["solution"]["objective"], "objective differs between 1 and 2 threads")
     check([x["name"] for x in a["robust_sites"]] == [x["name"] for x in b["robust_sites"]], "robust sites differ between 1 and 2 threads")
+
+
+def case_hierarchy_disk(tmp):
+    """The contraction hierarchy kept in the cache folder (issue 19): a second `site` on the same
+    roads and costs reads it instead of building it, with the same sets (digest) and answer; a
+    damaged file is said in a warning, built again and replaced; another speed (other costs) has
+    its own file; --no-cache reads and writes none."""
+    cache = os.path.join(tmp, "cache")
+
+    def site(out, *extra):
+        args = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+                f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-roads", "all",
+                "--spacing", "200", "-p", "3", "--out", os.path.join(tmp, out), "--cache-dir", cache, "--verbose"] + list(extra)
+        p = run(args)
+        digest = [x for x in p.stderr.splitlines() if "Coverage sets digest" in x]
+        check(len(digest) == 1, f"{out}: no sets digest in the log (not on the hierarchy?)\n{p.stderr}")
+        with open(os.path.join(tmp, out, "summary.json"), encoding="utf-8") as f:
+            j = json.load(f)
+        picks = [x["name"] for x in j["proposed_sites"]] if "proposed_sites" in j else j.get("solution")
+        return p.stderr, digest[0].split("digest")[1].split()[0], json.dumps(picks, sort_keys=True)
+
+    def files():
+        return sorted(n for n in os.listdir(cache) if n.endswith(".ccch")) if os.path.isdir(cache) else []
+
+    log1, d1, a1 = site("a")
+    check("Contraction hierarchy kept in" in log1 and len(files()) == 1, f"first run: no hierarchy kept ({files()})\n{log1}")
+    log2, d2, a2 = site("b")
+    check("read from" in log2 and "shortcuts," not in log2, f"second run: the hierarchy was not read from the cache\n{log2}")
+    check((d1, a1) == (d2, a2), f"read hierarchy: sets {d2} / answer {a2}, built: {d1} / {a1}")
+    path = os.path.join(cache, files()[0])
+    with open(path, "r+b") as f:
+        f.seek(200)
+        b = f.read(1)
+        f.seek(200)
+        f.write(bytes([b[0] ^ 0x40]))
+    log3, d3, a3 = site("c")
+    check("is not used (checksum mismatch" in log3 and "warning" in log3, f"damaged file: no warning\n{log3}")
+    check((d3, a3) == (d1, a1), "damaged file: another answer")
+    log4, _, _ = site("d")
+    check("read from" in log4 and "warning: Contraction" not in log4, f"the damaged file was not replaced\n{log4}")
+    site("e", "--profile", "car")
+    check(len(files()) == 2, f"another profile (other costs): {files()}")
+    shutil.rmtree(cache)
+    site("f", "--no-cache")
+    check(files() == [], "--no-cache wrote a hierarchy")
+    print(f"hierarchy on disk: built once, read back with sets digest {d1}; a damaged file replaced; one file per cost set")
 
 
 def case_robust_demo(tmp):

@@ -2,17 +2,50 @@
  * refused with a reason or gives roads, population and a topology whose every index is in range
  * (exercised here by walking the graph both ways, the arcs' geometry and the snap index). The
  * first byte chooses whether checksums are compared (a fuzzer rarely forges them: without the
- * comparison it reaches the structural checks behind them). */
+ * comparison it reaches the structural checks behind them), and with its top bit set the input is a
+ * contraction hierarchy file instead (planner/route/ch.c cc__ch_from_memory): refused with a reason
+ * or a hierarchy whose searches stay in range (exercised by a many-source search from every node). */
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "route/route_internal.h"
 #include "run/cache_internal.h"
+
+static int hierarchy(const uint8_t *data, size_t size, bool sums)
+{
+    char why[200];
+    cc__ch ch;
+    if (!cc__ch_from_memory(data, size, NULL, sums, &ch, why, sizeof(why))) {
+        if (!why[0]) abort(); /* a refusal gives its reason */
+        return 0;
+    }
+    static cc_ctx *ctx; /* one for the process: no per-run set-up */
+    if (ctx || cc_ctx_create(&ctx) == CC_OK) {
+        for (int d = 0; d < 2; d++) {
+            cc__ch_batch b;
+            if (cc__ch_batch_init(ctx, &ch, d ? CC_REVERSE : CC_FORWARD, NULL, &b)) continue;
+            cc_seed seeds[CC__CH_LANES];
+            for (uint32_t v = 0; v < ch.n; v += CC__CH_LANES) {
+                size_t k = 0;
+                for (; k < CC__CH_LANES && v + k < ch.n; k++) seeds[k] = (cc_seed){(uint32_t)(v + k), 0, (uint32_t)k};
+                cc__ch_batch_run(&b, seeds, k, 3600000);
+                volatile uint32_t s = 0;
+                for (uint32_t u = 0; u < ch.n; u++) s += cc__ch_batch_cost(&b, u, 0);
+                (void)s;
+            }
+            cc__ch_batch_free(&b);
+        }
+    }
+    cc__ch_free(&ch);
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
     bool sums = data[0] & 1;
+    if (data[0] & 0x80) return hierarchy(data + 1, size - 1, sums);
     /* a copy of its own, 8-byte aligned as a mapping would be, so that ASan sees every overrun */
     uint8_t *buf = malloc(size - 1 ? size - 1 : 1);
     if (!buf) return 0;

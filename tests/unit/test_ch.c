@@ -8,6 +8,9 @@
  * cc__graph_from_edges (bounded reach sets node for node); and coverage sets from the hierarchy
  * (cc__sets_build_ch) equal to cc__sets_build's, pair for pair, on random road networks.
  */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "test_util.h"
 #include "random_roads.h"
 #include "access/sets_internal.h"
@@ -394,6 +397,149 @@ static void test_ch_cache_keys(void **state)
     free(ec);
 }
 
+/* The hierarchy on disk (cc__ch_serialise / cc__ch_from_memory / cc__ch_obtain): what is read is
+ * what was built, array for array; another graph's key, a damaged byte, a short file, another
+ * version, positions that are not a permutation or an arc that goes down the ranks are refused
+ * with a reason; cc__ch_obtain reads a kept file, and replaces a damaged one. */
+static bool same_ch(const cc__ch *a, const cc__ch *b)
+{
+    if (a->n != b->n || a->n_arcs != b->n_arcs || a->n_shortcuts != b->n_shortcuts) return false;
+    const size_t n = a->n, m = a->n_arcs;
+    if (memcmp(a->pos, b->pos, n * 4) || memcmp(a->node, b->node, n * 4) || memcmp(a->arc_lo, b->arc_lo, m * 4) ||
+        memcmp(a->arc_hi, b->arc_hi, m * 4) || memcmp(a->arc_w, b->arc_w, m * 4) || memcmp(a->arc_mid, b->arc_mid, m * 4) ||
+        memcmp(a->arc_up, b->arc_up, m))
+        return false;
+    const uint32_t *fa[4] = {a->upout_first, a->downin_first, a->downout_first, a->upin_first},
+                   *fb[4] = {b->upout_first, b->downin_first, b->downout_first, b->upin_first};
+    const cc_edge *ea[4] = {a->upout, a->downin, a->downout, a->upin}, *eb[4] = {b->upout, b->downin, b->downout, b->upin};
+    for (int k = 0; k < 4; k++)
+        if (memcmp(fa[k], fb[k], (n + 1) * 4) || memcmp(ea[k], eb[k], fa[k][n] * sizeof(cc_edge))) return false;
+    return true;
+}
+
+static void test_ch_file(void **state)
+{
+    (void)state;
+    char why[200];
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        uint64_t rs = seed * 0x2545F4914F6CDD1DULL + 11;
+        uint32_t n = 2 + (uint32_t)(tu_rand(&rs) % 60);
+        size_t m = (size_t)n * (1 + tu_rand(&rs) % 3);
+        uint32_t *es = malloc(m * 4), *ed = malloc(m * 4), *ec = malloc(m * 4);
+        for (size_t e = 0; e < m; e++)
+            es[e] = (uint32_t)(tu_rand(&rs) % n), ed[e] = (uint32_t)(tu_rand(&rs) % n), ec[e] = random_cost(&rs, (int)(seed % 3));
+        uint32_t *first;
+        cc_edge *edges;
+        csr_of(n, m, es, ed, ec, &first, &edges);
+        cc__ch ch, back;
+        assert_int_equal(cc__ch_build_csr(ctx, n, first, edges, &ch), CC_OK);
+        uint8_t key[32], other[32];
+        cc__ch_key(n, first, edges, key);
+        edges[0].cost_ms ^= 1; /* one cost: another graph */
+        cc__ch_key(n, first, edges, other);
+        edges[0].cost_ms ^= 1;
+        assert_memory_not_equal(key, other, 32);
+        size_t len;
+        uint8_t *buf = cc__ch_serialise(&ch, key, &len);
+        assert_non_null(buf);
+        assert_true(cc__ch_from_memory(buf, len, key, true, &back, why, sizeof(why)));
+        assert_true(same_ch(&ch, &back));
+        cc__ch_free(&back);
+        assert_false(cc__ch_from_memory(buf, len, other, true, &back, why, sizeof(why)));
+        assert_non_null(strstr(why, "another graph"));
+        assert_false(cc__ch_from_memory(buf, len - 1, key, true, &back, why, sizeof(why)));
+        assert_false(cc__ch_from_memory(buf, 40, key, true, &back, why, sizeof(why)));
+        /* any byte after the header changed: the checksum */
+        const size_t hdr = len - (4 * (2 * (size_t)n + 4 * (size_t)ch.n_arcs) + ch.n_arcs);
+        for (int k = 0; k < 8; k++) {
+            size_t at = hdr + tu_rand(&rs) % (len - hdr);
+            buf[at] ^= (uint8_t)(1 + tu_rand(&rs) % 255);
+            assert_false(cc__ch_from_memory(buf, len, key, true, &back, why, sizeof(why)));
+            assert_non_null(strstr(why, "checksum"));
+            /* without the comparison: refused by the structure or accepted with every index in range */
+            if (cc__ch_from_memory(buf, len, key, false, &back, why, sizeof(why))) {
+                for (uint32_t v = 0; v < back.n; v++) assert_true(back.pos[v] < back.n && back.node[back.pos[v]] == v);
+                for (uint32_t a = 0; a < back.n_arcs; a++) assert_true(back.arc_hi[a] < back.arc_lo[a] && back.arc_lo[a] < back.n);
+                cc__ch_free(&back);
+            }
+            free(buf); /* a fresh copy for the next byte */
+            buf = cc__ch_serialise(&ch, key, &len);
+        }
+        /* the structure, with the checksum left out of it */
+        uint32_t *pos = (uint32_t *)(void *)(buf + hdr);
+        uint32_t keep = pos[0];
+        pos[0] = n; /* a position out of range */
+        assert_false(cc__ch_from_memory(buf, len, key, false, &back, why, sizeof(why)));
+        pos[0] = pos[n > 1 ? 1 : 0]; /* two nodes at one position (n = 1: itself, still a permutation) */
+        if (n > 1) assert_false(cc__ch_from_memory(buf, len, key, false, &back, why, sizeof(why)));
+        pos[0] = keep;
+        if (ch.n_arcs) {
+            uint32_t *lo = pos + 2 * n, *hi = lo + ch.n_arcs;
+            uint32_t t = lo[0];
+            lo[0] = hi[0], hi[0] = t; /* down the ranks */
+            assert_false(cc__ch_from_memory(buf, len, key, false, &back, why, sizeof(why)));
+            assert_non_null(strstr(why, "up the ranks"));
+            hi[0] = lo[0], lo[0] = t;
+        }
+        buf[8] ^= 2; /* the version */
+        assert_false(cc__ch_from_memory(buf, len, key, true, &back, why, sizeof(why)));
+        assert_non_null(strstr(why, "version"));
+        free(buf);
+        cc__ch_free(&ch);
+        free(first);
+        free(edges);
+        free(es);
+        free(ed);
+        free(ec);
+    }
+    /* kept in the cache folder, read back, a damaged file replaced */
+    const uint32_t side = 9, n = side * side;
+    uint32_t es[4 * 81], ed[4 * 81], ec[4 * 81];
+    size_t m = 0;
+    uint64_t rs = 5;
+    for (uint32_t v = 0; v < n; v++) {
+        if (v % side + 1 < side) es[m] = v, ed[m] = v + 1, ec[m++] = 500 + (uint32_t)(tu_rand(&rs) % 5000);
+        if (v + side < n) es[m] = v + side, ed[m] = v, ec[m++] = 500 + (uint32_t)(tu_rand(&rs) % 5000);
+    }
+    cc_graph *g;
+    assert_int_equal(cc__graph_from_edges(ctx, n, m, es, ed, ec, NULL, NULL, &g), CC_OK);
+    char dir[] = "/tmp/cc-test-chfile-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    cc_ctx_set_cache_dir(ctx, dir);
+    cc__ch built, read, again;
+    assert_int_equal(cc__ch_obtain(ctx, g, &built), CC_OK);
+    uint8_t key[32];
+    cc__ch_key(g->n_nodes, g->fwd_first, g->fwd, key);
+    char path[200];
+    int o = snprintf(path, sizeof(path), "%s/", dir);
+    for (int i = 0; i < 32; i++) o += snprintf(path + o, sizeof(path) - (size_t)o, "%02x", key[i]);
+    snprintf(path + o, sizeof(path) - (size_t)o, ".ccch");
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    size_t warned = cc_ctx_get_warning_count(ctx);
+    assert_int_equal(cc__ch_obtain(ctx, g, &read), CC_OK);
+    assert_true(same_ch(&built, &read));
+    assert_int_equal(cc_ctx_get_warning_count(ctx), warned); /* read, not rebuilt: nothing to say */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, (long)sb.st_size - 3, SEEK_SET);
+    fputc(0x5a, f);
+    fclose(f);
+    assert_int_equal(cc__ch_obtain(ctx, g, &again), CC_OK); /* damaged: said, built again, replaced */
+    assert_true(same_ch(&built, &again));
+    assert_int_equal(cc_ctx_get_warning_count(ctx), warned + 1);
+    cc__ch_free(&again);
+    assert_int_equal(cc__ch_obtain(ctx, g, &again), CC_OK);
+    assert_int_equal(cc_ctx_get_warning_count(ctx), warned + 1); /* the replacement reads */
+    cc_ctx_set_cache_dir(ctx, NULL);
+    unlink(path);
+    rmdir(dir);
+    cc__ch_free(&built);
+    cc__ch_free(&read);
+    cc__ch_free(&again);
+    cc_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_ch_vs_cc_search),
         cmocka_unit_test(test_sets_ch_equal),
         cmocka_unit_test(test_ch_cache_keys),
+        cmocka_unit_test(test_ch_file),
     };
     return cmocka_run_group_tests(tests, tu_ctx_setup, tu_ctx_teardown);
 }
