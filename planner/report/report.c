@@ -194,6 +194,12 @@ static cc_status read_site_summary(cc_ctx *ctx, rp_data *d, const char *path)
     if ((st = cc__json_get_obj(ctx, path, d->summary, NULL, "demand", false, &dm))) return st;
     if (dm && (st = cc__json_get_str(ctx, path, dm, "demand", "kind", false, &s))) return st;
     d->points_demand = s && !strcmp(s, "points");
+    /* a siting folder has no travel_time.tif: the size of a population cell for the map's cells */
+    double cw = NAN, ch = NAN;
+    if (dm && ((st = cc__json_get_num(ctx, path, dm, "demand", "cell_width", false, &cw)) ||
+               (st = cc__json_get_num(ctx, path, dm, "demand", "cell_height", false, &ch))))
+        return st;
+    if (!d->points_demand && cw > 0 && ch > 0 && cw < 1e6 && ch < 1e6) d->cell_w = cw, d->cell_h = ch;
     s = NULL;
     if ((st = cc__json_get_str(ctx, path, par, "parameters", "fixed_tiers", false, &s))) return st;
     if (s) {

@@ -262,15 +262,10 @@ def case_map_beyond(tmp):
                 check(red == 0 and round(beyond) == 0, f"{name} map_{lang}: {red} px of the beyond colour, {beyond} people beyond")
 
 
-def case_map_fine_cells(tmp):
-    """Cells smaller on the page than the square drawn for each (0.9 pt) are drawn by bins of half a
-    square (issue 19: 74,000 overlapping squares were most of a Comoros PDF): the demo's population
-    split into 5 x 5 finer cells (50 m, 0.3 pt on the page; the same people) must colour the same
-    places as the 250 m cells drawn one square each, class by class (beyond the last band in dark red,
-    no road access in grey), within two pixels, in the PNG and in the PDF drawn at the same scale."""
+def fine_population(tmp):
+    """The demo's population split into 5 x 5 finer cells (50 m; each a 25th of its cell's people)."""
     import numpy as np
     from osgeo import gdal
-    from scipy.ndimage import binary_dilation
     src = gdal.Open(f"{DEMO}/population.asc")
     a = src.GetRasterBand(1).ReadAsArray().astype(float)
     nd = src.GetRasterBand(1).GetNoDataValue()
@@ -285,6 +280,51 @@ def case_map_fine_cells(tmp):
     ds.GetRasterBand(1).SetNoDataValue(nd)
     ds.GetRasterBand(1).WriteArray(fine)
     ds = None
+    return path
+
+
+def grey_mask(png):
+    """Pixels of the no-road-access grey inside the map frame of a 200 dpi map."""
+    import numpy as np
+    img = cli_test.png_array(png)
+    dpi = 200 / 72.0
+    frame = img[int(72 * dpi):int(560 * dpi), int(24 * dpi):int(602 * dpi)]
+    return np.abs(frame - np.array((120, 120, 120))).sum(axis=2) <= 6
+
+
+def case_site_map_cells(tmp):
+    """A siting folder has no travel_time.tif, so its map used to draw population cells as 6 pt village
+    squares (on the 16-county province: 130,000 outlined squares over the isochrones, a 1.6 s PDF). The
+    site's summary.json now gives the cell size (demand.cell_width, cell_height, working CRS) and its map
+    draws the cells with no road access where the coverage map of the same inputs draws them (fine 50 m
+    cells: 0.9 or more of either within two pixels of the other)."""
+    from scipy.ndimage import binary_dilation
+    pop = fine_population(tmp)
+    common = ["--roads", f"{DEMO}/roads.geojson", "--population", pop, "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier",
+              "--admin", f"{DEMO}/townships.geojson", "--lang", "en", "--quiet"]
+    run(["coverage", "--out", os.path.join(tmp, "cov")] + common)
+    run(["site", "--out", os.path.join(tmp, "site"), "--fixed-tiers", "county_hospital", "--candidate-tiers", "township_health_centre",
+         "-p", "2"] + common)
+    s = json.load(open(os.path.join(tmp, "site", "summary.json")))
+    cw, ch = s["demand"].get("cell_width"), s["demand"].get("cell_height")
+    check(cw and ch and 30 < cw < 70 and 30 < ch < 70, f"site summary.json demand: {s['demand']} (50 m cells expected)")
+    c, f = grey_mask(os.path.join(tmp, "cov", "map_en.png")), grey_mask(os.path.join(tmp, "site", "map_en.png"))
+    check(c.sum() > 300 and f.sum() > 300, f"too few grey pixels to compare: coverage {c.sum()}, site {f.sum()}")
+    prec, rec = (f & binary_dilation(c, iterations=2)).sum() / f.sum(), (c & binary_dilation(f, iterations=2)).sum() / c.sum()
+    check(prec > 0.9 and rec > 0.9, f"site map cells: {prec:.3f} of the site's grey near the coverage map's, {rec:.3f} the other way")
+    print(f"site map: cells {cw} x {ch} m; grey {f.sum()} px (coverage map {c.sum()}); {prec:.3f} / {rec:.3f} within two pixels")
+
+
+def case_map_fine_cells(tmp):
+    """Cells smaller on the page than the square drawn for each (0.9 pt) are drawn by bins of half a
+    square (issue 19: 74,000 overlapping squares were most of a Comoros PDF): the demo's population
+    split into 5 x 5 finer cells (50 m, 0.3 pt on the page; the same people) must colour the same
+    places as the 250 m cells drawn one square each, class by class (beyond the last band in dark red,
+    no road access in grey), within two pixels, in the PNG and in the PDF drawn at the same scale."""
+    import numpy as np
+    from osgeo import gdal
+    from scipy.ndimage import binary_dilation
+    path = fine_population(tmp)
     masks = {}
     for name, pop in (("coarse", f"{DEMO}/population.asc"), ("fine", path)):
         out = os.path.join(tmp, name)
