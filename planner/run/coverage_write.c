@@ -319,7 +319,6 @@ static cc_status layer_facilities(cc__cov_out *c, GDALDatasetH ds, const double 
 /* Uncovered demand (population, demand id), most people first. */
 typedef cc__scored uncovered;
 
-#define MAX_UNCOVERED 200000
 
 static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
 {
@@ -346,9 +345,9 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
     qsort(u, n, sizeof(*u), cc__cmp_scored_desc);
-    if (n > MAX_UNCOVERED) {
-        cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", MAX_UNCOVERED, n);
-        n = MAX_UNCOVERED;
+    if (n > CC__MAX_UNCOVERED) {
+        cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", CC__MAX_UNCOVERED, n);
+        n = CC__MAX_UNCOVERED;
     }
     double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
     if (!lon || !lat) {

@@ -52,6 +52,10 @@ double cc__e2sfca_weight(uint32_t t_ms, uint32_t T_ms);
 cc_status cc__capacity_compute(cc_ctx *ctx, const cc__capacity_in *in, cc__capacity *out);
 void cc__capacity_free(cc__capacity *c);
 
+/* At most this many points in a demand_uncovered layer (coverage.gpkg, sites.gpkg): the most
+ * populated first, with a warning naming how many there were. */
+#define CC__MAX_UNCOVERED 200000
+
 typedef struct cc__cov_out {
     cc_ctx *ctx;
     const cc_coverage_opts *o;

@@ -286,6 +286,10 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     for (size_t i = 0; i < d->n; i++)
         if (d->pop[i] > 0 && w->dtime_after[i] > w->T_ms) u[n++] = (unc_i){d->pop[i], (uint32_t)i};
     qsort(u, n, sizeof(*u), cmp_unc);
+    if (n > CC__MAX_UNCOVERED) { /* as coverage.gpkg's */
+        cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", CC__MAX_UNCOVERED, n);
+        n = CC__MAX_UNCOVERED;
+    }
     double *lon = cc__malloc_array(n ? n : 1, sizeof(double)), *lat = cc__malloc_array(n ? n : 1, sizeof(double));
     int32_t *adm = cc__malloc_array(n ? n : 1, sizeof(int32_t));
     if (!lon || !lat || !adm) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
