@@ -1061,6 +1061,14 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     double t0 = cc__now();
     if ((st = read_summary(ctx, &d))) goto out;
     snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
+    if (access(d.gpkg, F_OK) != 0) { /* a folder written with --outputs that left the GeoPackage out */
+        json_object *outs = NULL;
+        st = json_object_object_get_ex(d.summary, "outputs", &outs)
+                 ? cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s: it was written with --outputs %s, and the report is drawn from it; run again with --outputs all",
+                            dir, d.is_site ? "sites.gpkg" : "coverage.gpkg", json_object_to_json_string_ext(outs, JSON_C_TO_STRING_PLAIN))
+                 : cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s, which the report is drawn from", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
+        goto out;
+    }
     if ((st = read_gpkg(ctx, &d))) goto out;
     if (d.have_base) read_base_admin(ctx, &d);
     if (d.have_tif) read_tif(ctx, &d);

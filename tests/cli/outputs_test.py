@@ -87,6 +87,13 @@ def case_coverage(tmp):
                 fa = [f.ExportToJson() for f in la]
                 fb = [f.ExportToJson() for f in lb]
                 check(fa == fb, f"--outputs {arg}: layer {lb.GetName()} differs from a full run's")
+    # the report of a folder without its GeoPackage: one line saying why, nothing written
+    light = os.path.join(tmp, "summary")
+    p = run(["report", light, "--lang", "en"], expect=None)
+    err = p.stderr.strip().splitlines()
+    check(p.returncode != 0 and len(err) == 1 and "holds no coverage.gpkg" in err[0] and "--outputs" in err[0],
+          f"report of a summary-only folder: exit {p.returncode}, {p.stderr!r}")
+    check(listing(light) == ["summary.json"], f"report of a summary-only folder wrote {listing(light)}")
     # nonsense, refused before anything is written
     for arg, msg in (("report", "report needs raster and gpkg"), ("raster,bogus", "unknown output 'bogus'"), ("", "unknown output ''")):
         out = os.path.join(tmp, "bad")
