@@ -180,7 +180,7 @@ static const struct {
     {"facility_name_field", "--name-field"}, {"lon_field", "--lon-field"}, {"lat_field", "--lat-field"},
     {"facility_where", "--facility-where"}, {"tier_field", "--tier-field"}, {"tiers", "--tiers"}, {"admin", "--admin"},
     {"admin_name_field", "--admin-name-field"}, {"admin_code_field", "--admin-code-field"}, {"encoding", "--encoding"}, {"crs", "--crs"},
-    {"profile", "--profile"}, {"resolution_m", "--resolution"}, {"out_dir", "--out"}, {"minutes", "--minutes"},
+    {"profile", "--profile"}, {"resolution_m", "--resolution"}, {"out_dir", "--out"}, {"minutes", "--minutes"}, {"outputs", "--outputs"},
     {"uncovered_minutes", "--uncovered-minutes"}, {"p", "-p"}, {"curve_to", "--curve"}, {"target_share", "--target"},
     {"radius_minutes", "--radius"}, {"dispatch_minutes", "--dispatch-minutes"}, {"spacing_m", "--spacing"},
     {"max_per_area", "--max-per-area"}, {"min_per_area", "--min-per-area"}, {"candidates", "--candidates"},

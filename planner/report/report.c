@@ -940,8 +940,6 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
     GDALClose(ds);
 }
 
-/* Reads the outputs in @p dir and writes the deliverables into @p out (the same folder, or its
- * staging copy). */
 /* The maps (PDF and PNG of each language) drawn at once on up to --threads threads: each page is
  * its own cairo surface over read-only data, and each thread has its own context (messages) and
  * pango font map; then each language's HTML report, which embeds its PNG. */
@@ -1003,6 +1001,8 @@ static cc_status maps_and_reports(cc_ctx *ctx, rp_data *d, const char *dir, bool
     return CC_OK;
 }
 
+/* Reads the outputs in @p dir and writes the deliverables into @p out (the same folder, or its
+ * staging copy). */
 static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const cc_report_opts *opts)
 {
     static const cc_report_opts dflt;
@@ -1064,7 +1064,7 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     if (access(d.gpkg, F_OK) != 0) { /* a folder written with --outputs that left the GeoPackage out */
         json_object *outs = NULL;
         st = json_object_object_get_ex(d.summary, "outputs", &outs)
-                 ? cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s: it was written with --outputs %s, and the report is drawn from it; run again with --outputs all",
+                 ? cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s: it was written with the outputs %s only, and the report is drawn from it; run again with all outputs",
                             dir, d.is_site ? "sites.gpkg" : "coverage.gpkg", json_object_to_json_string_ext(outs, JSON_C_TO_STRING_PLAIN))
                  : cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s, which the report is drawn from", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
         goto out;
