@@ -402,7 +402,7 @@ void cc__stage_abort(cc__stage *s)
 }
 
 cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int n_bands, float *const *bands,
-                        const char *const *band_names, double nodata)
+                        const char *const *band_names, const char *const *band_meta, double nodata)
 {
     cc_status st = CC_OK;
     GDALDatasetH out = NULL;
@@ -414,6 +414,12 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
         GDALSetRasterNoDataValue(band, nodata);
         GDALSetDescription(band, band_names[b]);
         GDALSetRasterUnitType(band, "min");
+        const char *eq = band_meta && band_meta[b] ? strchr(band_meta[b], '=') : NULL;
+        if (eq) {
+            char key[64];
+            snprintf(key, sizeof(key), "%.*s", (int)(eq - band_meta[b]), band_meta[b]);
+            GDALSetMetadataItem(band, key, eq + 1, NULL);
+        }
     }
     cc__gdal_begin(ctx);
     GDALDriverH cog = GDALGetDriverByName("COG");

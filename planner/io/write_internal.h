@@ -44,9 +44,11 @@ void cc__stage_abort(cc__stage *s);
 /* Remove a folder and everything in it (no error: best effort). */
 void cc__remove_tree(const char *path);
 
-/* Write bands of float minutes (nodata @p nodata) as a COG with DEFLATE and overviews. */
+/* Write bands of float minutes (nodata @p nodata) as a COG with DEFLATE and overviews.
+ * @p band_meta: NULL, or per band NULL or one "KEY=VALUE" metadata item of the band (e.g. which
+ * band is the headline's, for the report and QGIS). */
 cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int n_bands, float *const *bands,
-                        const char *const *band_names, double nodata);
+                        const char *const *band_names, const char *const *band_meta, double nodata);
 
 /* GeoPackage helpers. */
 GDALDatasetH cc__gpkg_create(cc_ctx *ctx, const char *path);

@@ -27,7 +27,8 @@ static const char *tr_html(const char *lang, const char *key)
     } t[] = {
         {"h_chart_tier", "按机构级别的行车时间分布", "Population by travel time, per facility tier"},
         {"h_chart_batch", "各方案的行车时间分布", "Population by travel time, per scenario"},
-        {"h_chart_admin", "按乡镇的行车时间分布（所有机构；", "Population by travel time, per township (all facilities; "},
+        {"h_chart_admin", "按乡镇的行车时间分布（", "Population by travel time, per township ("},
+        {"h_chart_admin_all", "所有机构；", "all facilities; "},
         {"h_chart_admin2", "分钟内占比低的乡镇在前）", "minutes: lowest share first)"},
         {"rest", "超出最大阈值或不可达", "Beyond the last threshold or not reached"},
         {"h_referral", "转诊距离：乡镇卫生院到最近的县级医院", "Referral: each township health centre to its nearest county hospital"},
@@ -218,8 +219,12 @@ static bool admin_chart(GString *g, const char *lang, const rp_data *d)
             memcpy(w[r], a->within, sizeof(w[0]));
             tot[r] = a->pop;
         }
-        char h[200];
-        snprintf(h, sizeof(h), "%s%s%g %s", tr_html(lang, "h_chart_admin"), zh ? "" : "within ", d->minutes[m], tr_html(lang, "h_chart_admin2"));
+        char h[600], hb[300], who[400];
+        if (d->adm_head) /* the headline tiers' figures (capable care), as in the key figures */
+            snprintf(who, sizeof(who), zh ? "到最近%s；" : "to the nearest %s; ", cc__head_label(d, lang, hb, sizeof(hb)));
+        else
+            snprintf(who, sizeof(who), "%s", tr_html(lang, "h_chart_admin_all"));
+        snprintf(h, sizeof(h), "%s%s%s%g %s", tr_html(lang, "h_chart_admin"), who, zh ? "" : "within ", d->minutes[m], tr_html(lang, "h_chart_admin2"));
         g_string_append(g, "<h2>");
         cc__xml_esc(g, h);
         g_string_append(g, "</h2>\n");
@@ -711,6 +716,11 @@ static bool sec_admin(GString *g, const rp_data *d, const char *lang)
     if (d->n_adm && !d->adm_outline_only) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, "h_cov_admin"));
+        if (d->adm_head) { /* which facilities the figures count */
+            char hb[300], who[400];
+            snprintf(who, sizeof(who), zh ? "（到最近%s）" : " (to the nearest %s)", cc__head_label(d, lang, hb, sizeof(hb)));
+            cc__xml_esc(g, who);
+        }
         g_string_append(g, "</h2>\n<table><tr>");
         th_text(g, cc__tr(lang, "code"), true);
         th_text(g, cc__tr(lang, "township"), true);

@@ -52,8 +52,7 @@ static void fill_outline(cairo_t *cr, double r, double g, double b, double w)
     cairo_stroke(cr);
 }
 
-/* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
-static const char *head_label(const rp_data *d, const char *lang, char *buf, size_t n)
+const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t n)
 {
     bool zh = !strcmp(lang, "zh");
     buf[0] = 0;
@@ -962,7 +961,7 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
 static void legend(mapctx *m, double x, double y, double w, double bottom)
 {
     char hl[400];
-    head_label(m->d, m->lang, hl, sizeof(hl));
+    cc__head_label(m->d, m->lang, hl, sizeof(hl));
     y = legend_bands(m, x, y, hl);
     y = legend_symbols(m, x, y);
     y = legend_roads(m, x, y);
@@ -995,7 +994,7 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
         strncat(tl, x, sizeof(tl) - strlen(tl) - 1);
     }
     char hl[400], lt[480];
-    head_label(d, lang, hl, sizeof(hl));
+    cc__head_label(d, lang, hl, sizeof(hl));
     if (d->n_head) snprintf(lt, sizeof(lt), zh ? "到最近%s的行车时间" : "Travel time to the nearest %s", hl);
     else snprintf(lt, sizeof(lt), "%s", cc__tr(lang, "legend_time"));
     if (scen)

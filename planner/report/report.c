@@ -143,6 +143,7 @@ static cc_status read_headline(cc_ctx *ctx, rp_data *d, const char *path)
                                            "run the coverage again with that headline",
                         ns, path, d->n_head);
     size_t k = tier_index(d, sel[0]);
+    d->head_retarget = true;
     d->n_head = 1;
     d->head_name[0] = d->tier_name[k];
     memcpy(d->head_within, d->tier_within[k], sizeof(d->head_within));
@@ -527,6 +528,12 @@ static void read_isochrones(rp_data *d, GDALDatasetH ds)
     OGRLayerH l;
     OGRFeatureH f;
     if ((l = GDALDatasetGetLayerByName(ds, "isochrones"))) {
+        /* several headline tiers: their own bands (tier "headline") when the layer has them */
+        bool head_set = false;
+        if (d->n_head > 1 && !d->is_site && OGR_L_SetAttributeFilter(l, "tier = 'headline'") == OGRERR_NONE) {
+            head_set = d->iso_head_set = OGR_L_GetFeatureCount(l, TRUE) > 0;
+            OGR_L_SetAttributeFilter(l, NULL);
+        }
         OGR_L_ResetReading(l);
         while ((f = OGR_L_GetNextFeature(l))) {
             char *tier = fstr(f, "tier");
@@ -547,7 +554,7 @@ static void read_isochrones(rp_data *d, GDALDatasetH ds)
             }
             if (tier && !strcmp(tier, "all")) grow_extent(d, g);
             /* the map's bands: the headline tiers' (their union when several), else all facilities' */
-            if (tier && (d->n_head ? is_head(d, tier) : !strcmp(tier, "all")))
+            if (tier && (head_set ? !strcmp(tier, "headline") : d->n_head ? is_head(d, tier) : !strcmp(tier, "all")))
                 for (size_t b = 0; b < d->nb; b++)
                     if (fabs(d->minutes[b] - to) < 1e-9) {
                         d->band[b].min_from = fnum(f, "min_from", 0);
@@ -597,9 +604,23 @@ static bool fac_row(rp_data *d, OGRFeatureH f, size_t *cap)
     return true;
 }
 
+/* The field of coverage_by_admin with the people within @p m minutes that the township figures
+ * show: the headline tiers' (head_pop_le_M; pop_le_M_<tier> when the report takes another single
+ * tier than the run) when @p head, else all facilities' (pop_le_M). */
+static const char *adm_key(const rp_data *d, bool head, double m, char *buf, size_t n)
+{
+    if (!head) snprintf(buf, n, "pop_le_%g", m);
+    else if (d->head_retarget) snprintf(buf, n, "pop_le_%g_%s", m, d->head_name[0]);
+    else snprintf(buf, n, "head_pop_le_%g", m);
+    return buf;
+}
+
 /* A township with its figures, or a siting folder's boundary and name only. */
 static bool admin_row(rp_data *d, OGRFeatureH f, size_t *cap)
 {
+    char key[200];
+    if (!d->n_adm) /* the headline's figures when the layer has them (written since issue 19's session of 2026-12-06) */
+        d->adm_head = !d->is_site && d->n_head && d->nb && OGR_F_GetFieldIndex(f, adm_key(d, true, d->minutes[0], key, sizeof(key))) >= 0;
     rp_admin *a = grow_slot(&d->adm, &d->n_adm, cap, sizeof(*a));
     if (!a) return false;
     a->name = fstr(f, "name");
@@ -607,11 +628,8 @@ static bool admin_row(rp_data *d, OGRFeatureH f, size_t *cap)
     a->code = fstr(f, "code");
     a->pop = fnum(f, "population", 0);
     for (size_t b = 0; b < d->nb; b++) {
-        char k[48];
-        snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
-        a->within[b] = fnum(f, k, NAN);
-        snprintf(k, sizeof(k), "share_le_%g", d->minutes[b]);
-        a->share[b] = fnum(f, k, NAN);
+        a->within[b] = fnum(f, adm_key(d, d->adm_head, d->minutes[b], key, sizeof(key)), NAN);
+        a->share[b] = a->pop > 0 ? a->within[b] / a->pop : NAN;
         a->base_within[b] = NAN;
     }
     OGRGeometryH g = OGR_F_GetGeometryRef(f);
@@ -807,10 +825,9 @@ static void read_base_admin(cc_ctx *ctx, rp_data *d)
                 rp_admin *a = &d->adm[i];
                 bool same = code && a->code ? !strcmp(code, a->code) : (name && a->name && !strcmp(name, a->name));
                 if (!same) continue;
-                for (size_t b = 0; b < d->nb; b++) {
-                    char k[48];
-                    snprintf(k, sizeof(k), "pop_le_%g", d->minutes[b]);
-                    a->base_within[b] = fnum(f, k, NAN);
+                for (size_t b = 0; b < d->nb; b++) { /* the same figure as this run's: unknown when the base lacks it */
+                    char k[200];
+                    a->base_within[b] = fnum(f, adm_key(d, d->adm_head, d->minutes[b], k, sizeof(k)), NAN);
                 }
             }
             OGR_F_Destroy(f);
@@ -843,7 +860,9 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
         GDALRasterBandH band = GDALGetRasterBand(ds, b);
         const char *desc = GDALGetDescription(band), *p;
         bool want = false;
-        if (!d->n_head) {
+        if (d->tif_head_band) {
+            want = b == d->tif_head_band;
+        } else if (!d->n_head) {
             want = !strcmp(desc, "minutes to the nearest facility (all)");
         } else if ((p = strstr(desc, "minutes to the nearest facility of tier ")) == desc) {
             p += strlen("minutes to the nearest facility of tier ");
@@ -908,6 +927,32 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
     return mem;
 }
 
+/* travel_time.tif's band of the headline (1-based; 0 when none is found): the band marked
+ * CARECIRCLE_HEADLINE=YES by the run, else (older folders, or the report's own headline tier) the
+ * band of all facilities or of the one headline tier, found by its description. */
+static int head_band(const rp_data *d, GDALDatasetH ds)
+{
+    int n = GDALGetRasterCount(ds);
+    for (int b = 1; b <= n && !d->head_retarget; b++) {
+        const char *v = GDALGetMetadataItem(GDALGetRasterBand(ds, b), "CARECIRCLE_HEADLINE", NULL);
+        if (v && !strcmp(v, "YES")) return b;
+    }
+    if (d->n_head > 1) return 0;
+    char want[2][300];
+    if (d->n_head) {
+        snprintf(want[0], sizeof(want[0]), "minutes to the nearest facility of tier %s", d->head_name[0]);
+        snprintf(want[1], sizeof(want[1]), "minutes from the nearest facility of tier %s to the patient, dispatch included", d->head_name[0]);
+    } else {
+        snprintf(want[0], sizeof(want[0]), "minutes to the nearest facility (all)");
+        snprintf(want[1], sizeof(want[1]), "minutes from the nearest facility to the patient, dispatch included (all)");
+    }
+    for (int b = 1; b <= n; b++) {
+        const char *desc = GDALGetDescription(GDALGetRasterBand(ds, b));
+        if (!strcmp(desc, want[0]) || !strcmp(desc, want[1])) return b;
+    }
+    return 0;
+}
+
 /* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
  * project extent, and the size of a demand cell in working-CRS units. */
 static void read_tif(cc_ctx *ctx, rp_data *d)
@@ -918,6 +963,7 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
     if (!ds) return;
     double gt[6];
     const char *wkt = GDALGetProjectionRef(ds);
+    d->tif_head_band = head_band(d, ds);
     if (wkt && *wkt && GDALGetGeoTransform(ds, gt) == CE_None) {
         d->tif_wkt = keep(d, wkt);
         OGRSpatialReferenceH sr = OSRNewSpatialReference(wkt);

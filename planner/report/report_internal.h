@@ -103,6 +103,10 @@ typedef struct rp_data {
     const char *head_name[RP_MAX_TIERS];
     double head_within[CC_MAX_BANDS], head_unreachable;
     double base_head_within[CC_MAX_BANDS]; /* the base run's headline figures; NAN when unknown */
+    bool head_retarget;   /* the report's headline (one tier) is not the run's: its tier's fields and band */
+    bool adm_head;        /* the township figures (adm[].within, share) are the headline's, not all facilities' */
+    int tif_head_band;    /* travel_time.tif's band of the headline (1-based; 0: not found) */
+    bool iso_head_set;    /* the isochrones layer has the headline tiers' own bands (tier "headline") */
     char crs_name[64], profile[128];
     char *crs_wkt;
     rp_band band[CC_MAX_BANDS]; /* tier "all" */
@@ -152,6 +156,9 @@ const char *cc__tier_label(const char *lang, const char *tier, char *buf, size_t
 /* Visual class of a tier: 0 hospital, 1 emergency station, 2 township centre, 3 village clinic
  * or health post, 4.. others. */
 int cc__tier_class(const char *tier, size_t index);
+
+/* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
+const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t n);
 
 /* Colour of travel-time band @p b of @p nb, as 0..1 RGB. */
 void cc__band_rgb(size_t b, size_t nb, double rgb[3]);

@@ -117,17 +117,31 @@ static void q_attr(GString *g, const char *field)
 
 /* ---- renderers per layer -------------------------------------------------------------------------- */
 
+static bool is_head_tier(const rp_data *d, const char *tier)
+{
+    for (size_t i = 0; i < d->n_head; i++)
+        if (!strcmp(d->head_name[i], tier)) return true;
+    return false;
+}
+
 static void r_isochrones(GString *g, const rp_data *d, const char *lang)
 {
     GString *sy = g_string_new("");
     int key = 0, sym = 0;
     g_string_append(g, "  <renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n"
                        "    <rules key=\"{root}\">\n");
-    for (size_t k = 0; k <= d->n_tiers; k++) {
-        const char *tier = k == 0 ? "all" : d->tier_name[k - 1];
-        char tb[128];
-        const char *tl = k == 0 ? cc__tr(lang, "all_facilities") : cc__tier_label(lang, tier, tb, sizeof(tb));
-        g_string_append_printf(g, "      <rule key=\"{r%d}\" checkstate=\"%d\" label=\"", key++, k == 0);
+    /* the group shown: the headline's (capable care, as on the map): its own bands when the
+     * headline has several tiers, else its tier's, else all facilities' */
+    for (size_t kk = 0; kk <= d->n_tiers + d->iso_head_set; kk++) {
+        const bool head_group = d->iso_head_set && kk == 0;
+        const size_t k = kk - d->iso_head_set;
+        const char *tier = head_group ? "headline" : k == 0 ? "all" : d->tier_name[k - 1];
+        char tb[300];
+        const char *tl = head_group ? cc__head_label(d, lang, tb, sizeof(tb))
+                         : k == 0   ? cc__tr(lang, "all_facilities")
+                                    : cc__tier_label(lang, tier, tb, sizeof(tb));
+        bool on = d->iso_head_set ? head_group : d->n_head ? !head_group && k > 0 && is_head_tier(d, tier) : k == 0;
+        g_string_append_printf(g, "      <rule key=\"{r%d}\" checkstate=\"%d\" label=\"", key++, on);
         cc__xml_esc(g, tl);
         g_string_append(g, "\" filter=\"");
         q_attr(g, "tier");
@@ -339,11 +353,13 @@ static void r_roads(GString *g, const char *lang)
 static const double share_breaks[] = {0, 0.5, 0.7, 0.85, 0.95, 1.0000001};
 static const rgb share_rgb[] = {{215, 48, 39}, {252, 141, 89}, {254, 224, 139}, {145, 207, 96}, {26, 152, 80}};
 
+/* @p field: a field name or a QGIS expression */
 static void r_admin(GString *g, const char *field)
 {
     GString *sy = g_string_new("");
-    g_string_append_printf(g, "  <renderer-v2 type=\"graduatedSymbol\" attr=\"%s\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" "
-                              "forceraster=\"0\" enableorderby=\"0\">\n    <ranges>\n", field);
+    g_string_append(g, "  <renderer-v2 type=\"graduatedSymbol\" attr=\"");
+    cc__xml_esc(g, field);
+    g_string_append(g, "\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\">\n    <ranges>\n");
     for (size_t i = 0; i < 5; i++) {
         g_string_append_printf(g, "      <range render=\"true\" symbol=\"%zu\" lower=\"%g\" upper=\"%g\" label=\"%g–%g %%\"/>\n", i, share_breaks[i],
                                share_breaks[i + 1], 100 * share_breaks[i], fmin(100.0, 100 * share_breaks[i + 1]));
@@ -375,7 +391,7 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
 {
     GString *g = g_string_new("");
     *labels = false;
-    char field[64];
+    char field[300];
     double mid = d->minutes[d->nb / 2];
     for (size_t b = 0; b < d->nb; b++)
         if (d->minutes[b] == 30) mid = 30;
@@ -397,7 +413,11 @@ static char *style_body(const rp_data *d, const rp_layer *L, const char *lang, b
         labeling(g, lang && !strcmp(lang, "zh") && has_zh ? "name_zh" : "name");
         *labels = true;
     } else if (!strcmp(L->name, "coverage_by_admin")) {
-        snprintf(field, sizeof(field), "share_le_%g", mid);
+        /* the share of the headline tiers (capable care) when the layer has it, as in the report */
+        if (d->adm_head && d->head_retarget)
+            snprintf(field, sizeof(field), "\"pop_le_%g_%s\" / \"population\"", mid, d->head_name[0]);
+        else
+            snprintf(field, sizeof(field), d->adm_head ? "head_share_le_%g" : "share_le_%g", mid);
         r_admin(g, field);
         bool has_zh = false;
         for (size_t i = 0; i < d->n_adm; i++) has_zh |= d->adm[i].name_zh != NULL;
@@ -493,11 +513,12 @@ static char *raster_body(const rp_data *d, const char *lang)
 {
     GString *g = g_string_new("");
     double maxm = d->minutes[d->nb - 1];
-    g_string_append_printf(g, "  <pipe>\n    <rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" opacity=\"0.8\" alphaBand=\"-1\" "
+    /* the headline's band (capable care, as on the map); band 1 (all facilities) when not found */
+    g_string_append_printf(g, "  <pipe>\n    <rasterrenderer type=\"singlebandpseudocolor\" band=\"%d\" opacity=\"0.8\" alphaBand=\"-1\" "
                               "classificationMin=\"0\" classificationMax=\"%g\" nodataColor=\"\">\n"
                               "      <rastershader>\n        <colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" clip=\"0\" "
                               "minimumValue=\"0\" maximumValue=\"%g\">\n",
-                           maxm, maxm);
+                           d->tif_head_band > 0 ? d->tif_head_band : 1, maxm, maxm);
     for (size_t b = 0; b < d->nb; b++) {
         rgb c = band_color(b, d->nb);
         g_string_append_printf(g, "          <item alpha=\"255\" value=\"%g\" label=\"%g–%g %s\" color=\"#%02x%02x%02x\"/>\n", d->minutes[b],
@@ -651,15 +672,21 @@ cc_status cc__project_write(cc_ctx *ctx, rp_data *d)
     }
     if (d->have_tif) {
         char *body = raster_body(d, lang);
-        char id[96];
+        char id[96], hb[300], title[400];
         layer_id(id, sizeof(id), "travel_time");
+        /* the band shown, named: "到最近县医院的行车时间（栅格）" */
+        if (d->n_head && d->tif_head_band > 0)
+            snprintf(title, sizeof(title), !strcmp(lang, "zh") ? "到最近%s的行车时间（栅格）" : "Travel time to the nearest %s (raster)",
+                     cc__head_label(d, lang, hb, sizeof(hb)));
+        else
+            snprintf(title, sizeof(title), "%s", layer_title("travel_time", lang));
         g_string_append_printf(tree, "    <layer-tree-layer id=\"%s\" name=\"", id);
-        cc__xml_esc(tree, layer_title("travel_time", lang));
+        cc__xml_esc(tree, title);
         g_string_append(tree, "\" source=\"./travel_time.tif\" providerKey=\"gdal\" checked=\"Qt::Unchecked\" expanded=\"0\">\n"
                               "      <customproperties/>\n    </layer-tree-layer>\n");
         g_string_append_printf(layers, "  <maplayer type=\"raster\" autoRefreshEnabled=\"0\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n"
                                        "    <id>%s</id>\n    <datasource>./travel_time.tif</datasource>\n    <layername>", id);
-        cc__xml_esc(layers, layer_title("travel_time", lang));
+        cc__xml_esc(layers, title);
         g_string_append(layers, "</layername>\n    <srs>\n");
         srs_xml(layers, d, d->tif_wkt, d->tif_authid); /* the population grid's CRS (EPSG:4326 for WorldPop) */
         g_string_append(layers, "    </srs>\n    <provider>gdal</provider>\n");

@@ -285,7 +285,7 @@ cc_status cc__capacity_raster(cc__cov_out *co)
         if (co->grid != co->dem || co->dem->pop[i] > 0) b[g->cell[i]] = (float)(1000.0 * idx[i]);
     const char *name = "E2SFCA accessibility: capacity per 1,000 people (Gaussian decay within the capacity threshold)";
     cc_status st = cc__write_cog(co->ctx, cc__stage_path(co->stage, "access_index.tif", path, sizeof(path)), &g->grid, 1, &b,
-                                 (const char *const *)&name, -9999.0);
+                                 (const char *const *)&name, NULL, -9999.0);
     free(b);
     return st;
 }

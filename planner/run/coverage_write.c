@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <json-c/json.h>
 
 #include "carecircle/cc_report.h"
@@ -21,7 +22,47 @@
 
 static const char *set_name(const cc__cov_out *c, size_t k)
 {
-    return k == 0 ? "all" : c->fac->tier_name[k - 1];
+    return k == 0 ? "all" : k < c->n_sets ? c->fac->tier_name[k - 1] : "headline";
+}
+
+/* Facility sets with isochrones: all, each tier, and the headline tiers together when there are
+ * several of them (tier value "headline"). */
+static size_t n_iso(const cc__cov_out *c)
+{
+    return c->n_sets + (c->head_dtime != NULL);
+}
+
+/* Times (ms) of set @p k (< n_iso) per demand point, or per grid point when @p grid. */
+static const uint32_t *set_times(const cc__cov_out *c, size_t k, bool grid)
+{
+    if (k < c->n_sets) return grid ? c->gtime + k * c->grid->n : c->dtime + k * c->dem->n;
+    return grid ? c->head_gtime : c->head_dtime;
+}
+
+/* The headline's set (see cc__cov_out); the minimum over the headline tiers when several. */
+static cc_status headline_prepare(cc__cov_out *c)
+{
+    const cc_coverage_result *r = c->res;
+    size_t idx[64], n = 0;
+    c->head_set = 0;
+    for (size_t j = 0; j < r->n_headline; j++)
+        for (size_t k = 1; k < c->n_sets && n < 64; k++)
+            if (!strcmp(c->fac->tier_name[k - 1], r->headline_tiers[j])) idx[n++] = k;
+    if (n == 1) c->head_set = idx[0];
+    if (n < 2) return CC_OK;
+    const size_t nd = c->dem->n, ng = c->grid->n;
+    c->head_dtime = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    c->head_gtime = cc__malloc_array(ng ? ng : 1, sizeof(uint32_t));
+    if (!c->head_dtime || !c->head_gtime) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) c->head_dtime[i] = CC_INF_COST;
+    for (size_t i = 0; i < ng; i++) c->head_gtime[i] = CC_INF_COST;
+    for (size_t j = 0; j < n; j++) {
+        const uint32_t *d = c->dtime + idx[j] * nd, *g = c->gtime + idx[j] * ng;
+        for (size_t i = 0; i < nd; i++) c->head_dtime[i] = d[i] < c->head_dtime[i] ? d[i] : c->head_dtime[i];
+        for (size_t i = 0; i < ng; i++) c->head_gtime[i] = g[i] < c->head_gtime[i] ? g[i] : c->head_gtime[i];
+    }
+    c->head_set = c->n_sets;
+    return CC_OK;
 }
 
 static double ms_to_min(uint32_t t)
@@ -34,22 +75,34 @@ static double ms_to_min(uint32_t t)
 static cc_status write_raster(cc__cov_out *c)
 {
     const cc__demand *g = c->grid;
-    /* bands: all facilities, each tier, then the chain's leg 1, leg 2 and total */
-    size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = c->n_sets + (c->chain_g ? 3 : 0);
+    /* bands: all facilities, each tier, then the chain's leg 1, leg 2 and total, then the headline
+     * tiers together when there are several; the headline's band carries CARECIRCLE_HEADLINE=YES
+     * (QGIS's style and the report's map show it) */
+    const size_t n_chain = c->chain_g ? 3 : 0, head_band = c->head_set < c->n_sets ? c->head_set : c->n_sets + n_chain;
+    size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = c->n_sets + n_chain + (c->head_gtime != NULL);
     float **bands = cc__calloc_array(n_sets, sizeof(float *));
     char **names = cc__calloc_array(n_sets, sizeof(char *));
+    const char **meta = cc__calloc_array(n_sets, sizeof(char *));
     char path[4200];
     cc_status st = CC_OK;
-    if (!bands || !names) {
+    if (!bands || !names || !meta) {
         st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
         goto out;
     }
+    meta[head_band] = "CARECIRCLE_HEADLINE=YES";
     for (size_t k = 0; k < n_sets; k++) {
-        char nm[200];
+        char nm[400];
         static const char *const chain_band[] = {"chain: minutes from the nearest emergency station to the patient (drive)",
                                                  "chain: minutes from the patient to the nearest capable facility (drive)",
                                                  "chain: total minutes (dispatch + station to patient + on scene + patient to capable facility)"};
-        if (k >= c->n_sets)
+        if (k >= c->n_sets + n_chain) {
+            GString *tl = g_string_new("");
+            for (size_t j = 0; j < c->res->n_headline; j++) g_string_append_printf(tl, "%s%s", j ? ", " : "", c->res->headline_tiers[j]);
+            snprintf(nm, sizeof(nm), c->res->emergency ? "minutes from the nearest facility of the headline tiers (%s) to the patient, dispatch included"
+                                                       : "minutes to the nearest facility of the headline tiers (%s)",
+                     tl->str);
+            g_string_free(tl, TRUE);
+        } else if (k >= c->n_sets)
             snprintf(nm, sizeof(nm), "%s", chain_band[k - c->n_sets]);
         else if (c->res->emergency)
             snprintf(nm, sizeof(nm), k == 0 ? "minutes from the nearest facility to the patient, dispatch included (%s)"
@@ -63,17 +116,18 @@ static cc_status write_raster(cc__cov_out *c)
             goto out;
         }
         for (size_t i = 0; i < ncell; i++) bands[k][i] = (float)NODATA_MIN;
-        const uint32_t *t = k < c->n_sets ? c->gtime + k * g->n : c->chain_g + (k - c->n_sets) * g->n;
+        const uint32_t *t = k < c->n_sets ? c->gtime + k * g->n : k < c->n_sets + n_chain ? c->chain_g + (k - c->n_sets) * g->n : c->head_gtime;
         for (size_t i = 0; i < g->n; i++)
             if (t[i] != CC_INF_COST) bands[k][g->cell[i]] = (float)ms_to_min(t[i]);
     }
     st = cc__write_cog(c->ctx, cc__stage_path(c->stage, "travel_time.tif", path, sizeof(path)), &g->grid, (int)n_sets, bands,
-                       (const char *const *)names, NODATA_MIN);
+                       (const char *const *)names, meta, NODATA_MIN);
 out:
     for (size_t k = 0; bands && k < n_sets; k++) free(bands[k]);
     for (size_t k = 0; names && k < n_sets; k++) free(names[k]);
     free(bands);
     free(names);
+    free(meta);
     return st;
 }
 
@@ -104,15 +158,15 @@ static cc_status make_polygons(cc__cov_out *c, polys *p)
     size_t ncell = (size_t)g->grid.w * g->grid.h;
     int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
     cc_status st = CC_OK;
-    p->band = cc__calloc_array(c->n_sets * c->nb, sizeof(OGRGeometryH));
+    p->band = cc__calloc_array(n_iso(c) * c->nb, sizeof(OGRGeometryH));
     p->catch = cc__calloc_array(c->fac->n, sizeof(OGRGeometryH));
     if (!cls || !p->band || !p->catch) {
         free(cls);
         return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
     }
-    for (size_t k = 0; k < c->n_sets && !st; k++) {
+    for (size_t k = 0; k < n_iso(c) && !st; k++) {
         memset(cls, 0, ncell * sizeof(int32_t));
-        const uint32_t *t = c->gtime + k * g->n;
+        const uint32_t *t = set_times(c, k, true);
         for (size_t i = 0; i < g->n; i++) {
             if (t[i] == CC_INF_COST) continue;
             for (size_t b = 0; b < c->nb; b++)
@@ -170,16 +224,16 @@ static cc_status layer_isochrones(cc__cov_out *c, GDALDatasetH ds, const polys *
 {
     cc_ctx *ctx = c->ctx;
     OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "isochrones", wkbMultiPolygon, c->crs_wkt,
-                                   "Travel-time bands to the nearest facility, overall (tier all) and per tier");
+                                   "Travel-time bands to the nearest facility, overall (tier all), per tier, and to the headline tiers "
+                                   "together (tier headline, when there are several)");
     if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"tier", "band", "min_from", "min_to", "population", "population_cum", "area_km2"};
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal, OFTReal};
     cc_status st = create_fields(ctx, lyr, fn, ft, 7);
-    const size_t nd = c->dem->n;
-    for (size_t k = 0; k < c->n_sets && !st; k++) {
+    for (size_t k = 0; k < n_iso(c) && !st; k++) {
         double cum = 0;
         for (size_t b = 0; b < c->nb && !st; b++) {
-            double lo = b ? c->bands_min[b - 1] : 0.0, pop = band_population(c, c->dtime + k * nd, b);
+            double lo = b ? c->bands_min[b - 1] : 0.0, pop = band_population(c, set_times(c, k, false), b);
             cum += pop;
             OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
             char band[64];
@@ -420,8 +474,21 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         st = cc__add_field(ctx, lyr, nm, OFTReal);
     }
     if (!st && a->name_zh) st = cc__add_field(ctx, lyr, "name_zh", OFTString);
+    /* the headline tiers (capable care: what the key figures count), people and share per threshold */
+    for (size_t b = 0; b < nb && !st; b++) {
+        char nm[60];
+        snprintf(nm, sizeof(nm), "head_pop_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
+    for (size_t b = 0; b < nb && !st; b++) {
+        char nm[60];
+        snprintf(nm, sizeof(nm), "head_share_le_%g", c->bands_min[b]);
+        st = cc__add_field(ctx, lyr, nm, OFTReal);
+    }
     if (st) return st;
-    const size_t ncol = 3 + ns * nb;
+    const int head_field = 2 + (int)(3 + ns * nb + nb) + (a->name_zh != NULL);
+    const uint32_t *head = set_times(c, c->head_set, false);
+    const size_t ncol = 3 + ns * nb + nb;
     double *acc = cc__calloc_array(a->n * ncol, sizeof(double));
     if (!acc) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; i < nd; i++) {
@@ -438,15 +505,22 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
             for (size_t b = 0; b < nb; b++)
                 if (t <= c->bands_ms[b]) row[3 + s * nb + b] += p;
         }
+        for (size_t b = 0; b < nb; b++)
+            if (head[i] <= c->bands_ms[b]) row[3 + ns * nb + b] += p;
     }
     for (size_t k = 0; k < a->n && !st; k++) {
         const double *row = acc + k * ncol;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         OGR_F_SetFieldString(f, 0, a->code[k]);
         OGR_F_SetFieldString(f, 1, a->name[k]);
-        for (size_t j = 0; j < ncol; j++) OGR_F_SetFieldDouble(f, 2 + (int)j, row[j]);
-        for (size_t b = 0; b < nb; b++) OGR_F_SetFieldDouble(f, 2 + (int)(ncol + b), row[0] > 0 ? row[3 + b] / row[0] : 0.0);
-        if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2 + (int)(ncol + nb), a->name_zh[k]);
+        const size_t nc = 3 + ns * nb; /* the columns before the shares */
+        for (size_t j = 0; j < nc; j++) OGR_F_SetFieldDouble(f, 2 + (int)j, row[j]);
+        for (size_t b = 0; b < nb; b++) OGR_F_SetFieldDouble(f, 2 + (int)(nc + b), row[0] > 0 ? row[3 + b] / row[0] : 0.0);
+        if (a->name_zh && a->name_zh[k]) OGR_F_SetFieldString(f, 2 + (int)(nc + nb), a->name_zh[k]);
+        for (size_t b = 0; b < nb; b++) {
+            OGR_F_SetFieldDouble(f, head_field + (int)b, row[nc + b]);
+            OGR_F_SetFieldDouble(f, head_field + (int)(nb + b), row[0] > 0 ? row[nc + b] / row[0] : 0.0);
+        }
         OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(a->geom[k]));
         OGR_F_SetGeometryDirectly(f, g);
         st = cc__gpkg_put(ctx, lyr, f, "coverage_by_admin");
@@ -840,7 +914,8 @@ cc_status cc__coverage_write(cc__cov_out *c)
     polys p = {0};
     char path[4200];
     double t = cc__now();
-    if (c->outputs & CC_OUT_GPKG) { /* the isochrones and catchments are layers of the GeoPackage */
+    st = headline_prepare(c);
+    if (!st && (c->outputs & CC_OUT_GPKG)) { /* the isochrones and catchments are layers of the GeoPackage */
         cc__info(c->ctx, "Tracing isochrones and catchments...");
         st = make_polygons(c, &p);
     }
@@ -862,6 +937,9 @@ cc_status cc__coverage_write(cc__cov_out *c)
         cc__debug(c->ctx, "Styles, project, maps and report written in %.3f s", cc__now() - t);
     }
     if (!st) st = move_extra_dirs(c);
-    polys_free(&p, c->n_sets * c->nb, c->fac->n, c->nb);
+    polys_free(&p, n_iso(c) * c->nb, c->fac->n, c->nb);
+    free(c->head_dtime);
+    free(c->head_gtime);
+    c->head_dtime = c->head_gtime = NULL;
     return st;
 }

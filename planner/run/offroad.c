@@ -993,7 +993,7 @@ cc_status cc__offroad_compute(cc_ctx *ctx, const cc_offroad_opts *o, const cc__r
         char path[4400];
         const char *names[3] = {"minutes to the nearest facility, every cell (friction model)", "minutes of that time spent on roads",
                                 "minutes on foot to the nearest road"};
-        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), work_grid(reg), 3, bands, names, NODATA_MIN);
+        st = cc__write_cog(ctx, cc__stage_path(stage, "offroad.tif", path, sizeof(path)), work_grid(reg), 3, bands, names, NULL, NODATA_MIN);
     }
 out:
     for (int b = 0; b < 3; b++) free(bands[b]);

@@ -89,6 +89,11 @@ typedef struct cc__cov_out {
     const char *chain_station_tiers, *chain_capable_tiers;
     const cc__capacity *capacity; /* NULL: not asked for */
     unsigned outputs;             /* CC_OUT_* flags (never 0) */
+    /* the headline (capable care, the key figures): the facility set that is it (0 all, 1 + k tier
+     * k); with several headline tiers, head_set == n_sets and head_dtime / head_gtime hold the
+     * minimum over them (per demand point, per grid point). Set by cc__coverage_write. */
+    size_t head_set;
+    uint32_t *head_dtime, *head_gtime;
 } cc__cov_out;
 
 /* capacity outputs: layers facility_capacity and capacity_by_admin, access_index.tif, summary key */

@@ -228,11 +228,13 @@ def case_map_beyond(tmp):
     from osgeo import gdal
     dpi = 200 / 72.0
     beyond_rgb = np.array([165, 15, 21])
-    for mins, name in (("5,10", "short"), ("30,240", "long")):
+    # (the emergency direction names its bands "minutes from the nearest facility ... to the patient":
+    # its map once drew none of the cells its legend counted)
+    for mins, name, extra in (("5,10", "short", []), ("30,240", "long", []), ("5,10", "emergency", ["--emergency"])):
         out = os.path.join(tmp, name)
         run(["coverage", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
              "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--admin", f"{DEMO}/townships.geojson",
-             "--minutes", mins, "--out", out, "--lang", "zh,en", "--quiet"])
+             "--minutes", mins, "--out", out, "--lang", "zh,en", "--quiet"] + extra)
         s = json.load(open(os.path.join(out, "summary.json")))
         last = mins.split(",")[-1]
         h = s["headline"]
@@ -243,7 +245,9 @@ def case_map_beyond(tmp):
         want = None
         for b in range(1, tif.RasterCount + 1):
             band = tif.GetRasterBand(b)
-            if band.GetDescription() == "minutes to the nearest facility of tier " + h["tiers"][0]:
+            if band.GetMetadataItem("CARECIRCLE_HEADLINE") == "YES" or band.GetDescription() in (
+                    "minutes to the nearest facility of tier " + h["tiers"][0],
+                    f"minutes from the nearest facility of tier {h['tiers'][0]} to the patient, dispatch included"):
                 t = band.ReadAsArray().astype(float)
                 t[t == band.GetNoDataValue()] = np.nan
                 want = int(np.nansum(t > float(last)))
@@ -348,6 +352,91 @@ def case_map_fine_cells(tmp):
             prec, rec = (f & near_c).sum() / f.sum(), (c & near_f).sum() / c.sum()
             check(prec > 0.9 and rec > 0.9, f"{kind} {cls}: fine cells drawn where coarse are not ({prec:.3f}) or missing ({rec:.3f})")
             print(f"{kind} {cls}: {c.sum()} px coarse, {f.sum()} px fine; {prec:.3f} of the fine near the coarse, {rec:.3f} of the coarse near the fine")
+
+def qml_of(gpkg, layer):
+    """The carecircle style stored for @layer in the GeoPackage's layer_styles table."""
+    con = sqlite3.connect(gpkg)
+    row = con.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = ? AND styleName = 'carecircle'", (layer,)).fetchone()
+    con.close()
+    check(row is not None, f"{gpkg}: no carecircle style for {layer}")
+    return row[0]
+
+
+def case_headline_layers(tmp):
+    """What GIS staff open shows capable care, as the map does: travel_time.tif marks the headline's
+    band (its own band, the minimum over the headline tiers, when there are several) and its .qml and
+    the project draw that band under the headline's name; the isochrones have the headline's own bands
+    and the style shows them; coverage_by_admin has the headline's people and share per township, the
+    township choropleth and the report's township table and chart use them and say so."""
+    import numpy as np
+    from osgeo import gdal, ogr
+    D = DEMO
+    for heads in (["county_hospital"], ["county_hospital", "township_health_centre"]):
+        out = os.path.join(tmp, "+".join(heads))
+        run(["coverage", "--roads", f"{D}/roads.geojson", "--population", f"{D}/population.asc", "--facilities", f"{D}/facilities.csv",
+             "--tier-field", "tier", "--admin", f"{D}/townships.geojson", "--headline", ",".join(heads), "--out", out,
+             "--lang", "zh,en", "--quiet"])
+        s = json.load(open(os.path.join(out, "summary.json")))
+        h = s["headline"]
+        check(h["tiers"] == heads, f"headline {h['tiers']}")
+        # 1. the raster: exactly one band marked, holding the minimum over the headline tiers
+        tif = gdal.Open(os.path.join(out, "travel_time.tif"))
+        bands = {tif.GetRasterBand(b).GetDescription(): b for b in range(1, tif.RasterCount + 1)}
+        marked = [b for b in range(1, tif.RasterCount + 1) if tif.GetRasterBand(b).GetMetadataItem("CARECIRCLE_HEADLINE") == "YES"]
+        check(len(marked) == 1, f"{out}: bands marked as the headline {marked}")
+        hb = marked[0]
+
+        def arr(b):
+            band = tif.GetRasterBand(b)
+            a = band.ReadAsArray().astype(float)
+            a[a == band.GetNoDataValue()] = np.inf
+            return a
+        want = np.minimum.reduce([arr(bands["minutes to the nearest facility of tier " + t]) for t in heads])
+        check(np.array_equal(arr(hb), want), f"{out}: headline band {hb} is not the minimum over {heads}")
+        if len(heads) == 1:
+            check(hb == bands["minutes to the nearest facility of tier county_hospital"], f"headline band {hb}")
+        else:
+            check(tif.RasterCount == 6 and hb == 6, f"{tif.RasterCount} bands, headline band {hb}")
+        # the people the band puts within 30 min are the headline's figure
+        pds = gdal.Open(f"{D}/population.asc")  # kept: a band outlives no dataset
+        pop = pds.GetRasterBand(1)
+        p = pop.ReadAsArray().astype(float)
+        p[p == pop.GetNoDataValue()] = 0
+        within = float(p[arr(hb) <= 30].sum())
+        check(abs(within - h["population_within_min"]["30"]) < 1, f"band {hb}: {within} within 30 min, headline {h['population_within_min']['30']}")
+        qml = open(os.path.join(out, "travel_time.qml"), encoding="utf-8").read()
+        check(f'band="{hb}"' in qml, f"travel_time.qml draws {re.findall(r'band=.[0-9]+.', qml)}, not band {hb}")
+        prj = open(os.path.join(out, "project.qgs"), encoding="utf-8").read()
+        ras = prj[prj.find("<id>carecircle_travel_time</id>"):]
+        ras = ras[:ras.find("</maplayer>")]
+        name = "到最近县医院的行车时间（栅格）" if len(heads) == 1 else "到最近县医院、乡镇卫生院的行车时间（栅格）"
+        check(f'band="{hb}"' in ras and f"<layername>{name}</layername>" in ras, f"project raster layer: {ras[:400]}")
+        # 2. the isochrones: the headline's bands, with its figures; the group shown is the headline's
+        gpkg = os.path.join(out, "coverage.gpkg")
+        ds = ogr.Open(gpkg)
+        tier = heads[0] if len(heads) == 1 else "headline"
+        rows = {f["min_to"]: f["population_cum"] for f in ds.GetLayerByName("isochrones") if f["tier"] == tier}
+        check(all(abs(rows[float(m)] - v) < 0.01 for m, v in h["population_within_min"].items()), f"isochrones of {tier}: {rows}")
+        check(len(heads) > 1 or not any(f["tier"] == "headline" for f in ds.GetLayerByName("isochrones")),
+              "a 'headline' set written for a single headline tier")
+        iso = qml_of(gpkg, "isochrones")
+        on = re.findall(r'<rule key="[^"]*" checkstate="1" label="[^"]*" filter="&quot;tier&quot; = \'([^\']*)\'', iso)
+        check(on == [tier], f"isochrone groups shown {on}, expected [{tier}]")
+        # 3. townships: the headline's people and share; the choropleth and the report use them
+        adm = [(f["name"], f["population"], f["head_pop_le_30"], f["head_share_le_30"]) for f in ds.GetLayerByName("coverage_by_admin")]
+        check(abs(sum(a[2] for a in adm) - h["population_within_min"]["30"]) < 1, "head_pop_le_30 does not add up to the headline")
+        check(all(abs(a[3] - a[2] / a[1]) < 1e-9 for a in adm if a[1] > 0), "head_share_le_30 is not head_pop_le_30 / population")
+        check('attr="head_share_le_30"' in qml_of(gpkg, "coverage_by_admin"), "township choropleth not on head_share_le_30")
+        for lang, head in (("zh", "按乡镇的覆盖人口（到最近"), ("en", "Population covered by township (to the nearest ")):
+            html = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+            check(head in html, f"report_{lang}: the township table does not say what it counts")
+            if lang == "en":  # each township's 30-minute cell is its head_pop_le_30 (code, name, people, 15, 30, 60)
+                t = html[html.find(head):]
+                t = t[:t.find("</table>")]
+                cells = {c[1]: c for c in (re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)) if len(c) >= 5}
+                for nm, popn, h30, _ in adm:
+                    check(nm in cells and cells[nm][4].startswith(f"{round(h30):,} ("), f"report_en {nm}: 30-min cell {cells.get(nm)}, want {round(h30):,}")
+
 
 if __name__ == "__main__":
     sys.exit(main(globals(), __doc__))

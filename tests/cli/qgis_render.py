@@ -9,6 +9,8 @@ check_project(path, png) reads the project and returns a list of problems (empty
   - each vector layer rendered alone draws non-background pixels where its features are: a sample of
     the features the renderer would draw, each mapped to the pixel of a point on it, must find
     drawn pixels within a few pixels around it; each raster layer alone draws something;
+  - a pseudocolour raster draws the band marked as the headline's (capable care) and, rendered
+    alone on its own grid, gives every cell the colour of its value's class;
   - symbols: no hospital drawn with the 'cross2' (x) marker, uncovered demand not drawn as one
     fixed-size marker per cell, township fills semi-transparent with an outline.
 """
@@ -103,6 +105,57 @@ def symbol_problems(layer_id, vl, xml_layers):
     return out
 
 
+def raster_problems(lyr):
+    """A single-band pseudocolour raster as people see it: the band drawn is the one the run marked
+    CARECIRCLE_HEADLINE=YES (capable care, what the map shows) when there is one, and rendered alone
+    at its own grid (one pixel per cell, its own CRS) every cell with data has the colour of its
+    value's class (over white, at the layer's opacity)."""
+    import numpy as np
+    from osgeo import gdal
+    from qgis.PyQt.QtGui import QImage
+    r = lyr.renderer()
+    if r.type() != "singlebandpseudocolor":
+        return []
+    ds = gdal.Open(lyr.source())
+    if ds is None:
+        return [f"raster '{lyr.name()}': GDAL cannot open {lyr.source()}"]
+    out = []
+    marked = [b for b in range(1, ds.RasterCount + 1) if ds.GetRasterBand(b).GetMetadataItem("CARECIRCLE_HEADLINE") == "YES"]
+    if marked and r.band() != marked[0]:
+        out.append(f"raster '{lyr.name()}' draws band {r.band()} ({ds.GetRasterBand(r.band()).GetDescription()}), "
+                   f"not the headline's band {marked[0]} ({ds.GetRasterBand(marked[0]).GetDescription()})")
+    w, h = ds.RasterXSize, ds.RasterYSize
+    if w * h > 8_000_000:
+        return out
+    ms = QgsMapSettings()
+    ms.setDestinationCrs(lyr.crs())
+    ms.setLayers([lyr])
+    ms.setOutputSize(QSize(w, h))
+    ms.setExtent(lyr.extent())
+    ms.setBackgroundColor(QColor(255, 255, 255))
+    ms.setOutputDpi(96)
+    img = render(ms).convertToFormat(QImage.Format_RGB32)
+    ptr = img.constBits()
+    ptr.setsize(img.sizeInBytes())
+    px = np.frombuffer(ptr, np.uint8).reshape(h, img.bytesPerLine())[:, :w * 4].reshape(h, w, 4)[:, :, 2::-1].astype(int)
+    band = ds.GetRasterBand(r.band())
+    a = band.ReadAsArray().astype(float)
+    nd = band.GetNoDataValue()
+    items = r.shader().rasterShaderFunction().colorRampItemList()
+    cols = np.array([[i.color.red(), i.color.green(), i.color.blue()] for i in items], float)
+    cls = np.searchsorted(np.array([i.value for i in items]), a, side="left")  # first class with value <= its bound
+    data = (a != nd) & np.isfinite(a) & (cls < len(items))
+    want = r.opacity() * cols[np.minimum(cls, len(items) - 1)] + (1 - r.opacity()) * 255
+    wrong = data & (np.abs(px - want).max(axis=2) > 3)
+    if data.sum() == 0:
+        out.append(f"raster '{lyr.name()}': no cell with data")
+    elif wrong.sum() > 0.001 * data.sum():
+        y, x = np.argwhere(wrong)[0]
+        out.append(f"raster '{lyr.name()}': {int(wrong.sum())} of {int(data.sum())} cells drawn in another colour than their class "
+                   f"(first: cell {x},{y} value {a[y, x]:.2f} drawn {tuple(px[y, x])}, class colour {tuple(np.round(want[y, x]))})")
+    return out
+
+
 def check_project(path, png, sample=200, radius=4):
     problems = []
     prj = QgsProject.instance()
@@ -166,6 +219,7 @@ def check_project(path, png, sample=200, radius=4):
         if not isinstance(lyr, QgsVectorLayer):
             if count_drawn(img) == 0:
                 problems.append(f"raster '{lyr.name()}' draws nothing")
+            problems += raster_problems(lyr)
             continue
         problems += symbol_problems(lyr.id(), lyr, xml_layers)
         if lyr.featureCount() == 0:

@@ -77,7 +77,9 @@ def main():
                 check(kind == "RuleRenderer", f"isochrones renderer {kind}")
                 rules = r.rootRule().children()
                 check(len(rules) == 1 + len(tiers), f"isochrone rule groups {len(rules)}")
-                check(rules[0].active() and not any(x.active() for x in rules[1:]), "only the 'all facilities' group should be on")
+                # the group shown is the headline's (capable care, as on the map), not all facilities'
+                on = [x.filterExpression() for x in rules if x.active()]
+                check(on == ["\"tier\" = '" + summary["headline"]["tiers"][0] + "'"], f"isochrone groups shown {on}, expected the headline's")
                 check(len(rules[0].children()) == len(summary["minutes"]), "one rule per band")
                 c = rules[0].children()[0].symbol().color()
                 check((c.red(), c.green(), c.blue()) == (26, 152, 80), f"first band colour {c.name()}")
@@ -88,7 +90,7 @@ def main():
                 hosp = [c for c in r.categories() if c.value() == "county_hospital"][0]
                 check(hosp.label() == "县医院", f"county hospital label {hosp.label()}")
             elif name == "coverage_by_admin":
-                check(kind == "graduatedSymbol" and r.classAttribute() == "share_le_30", f"admin renderer {kind}")
+                check(kind == "graduatedSymbol" and r.classAttribute() == "head_share_le_30", f"admin renderer {kind} {r.classAttribute()}")
                 check(vl.labelsEnabled() and vl.labeling().settings().fieldName == "name_zh", "township labels")
             elif name == "demand_uncovered":
                 # no road access and unreachable apart, the rest graduated by people (issue 14)

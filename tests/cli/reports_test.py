@@ -550,9 +550,10 @@ def case_report_tables(tmp):
     check("万" in html and "转诊" in html and "青山县人民医院" in html, "report_zh.html: no 万 or no referral table")
     check("<td>33</td><td>32</td>" in html, "the all-facilities row does not say how many joined the network")
     # the township chart: one bar per township of coverage_by_admin, lowest share within 30 minutes
-    # first, each bar's figure that township's share (from the GeoPackage, not from the report)
+    # of the headline tiers (capable care, as the key figures) first, each bar's figure that
+    # township's share (from the GeoPackage, not from the report)
     cds = ogr.Open(os.path.join(out, "coverage.gpkg"))
-    adm = [(f.GetField("name_zh"), f.GetField("name"), f.GetField("pop_le_30") / f.GetField("population"))
+    adm = [(f.GetField("name_zh"), f.GetField("name"), f.GetField("head_pop_le_30") / f.GetField("population"))
            for f in cds.GetLayerByName("coverage_by_admin")]
     adm.sort(key=lambda a: a[2])
     for lang, head in (("zh", "按乡镇的行车时间分布"), ("en", "Population by travel time, per township")):
