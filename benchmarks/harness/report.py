@@ -69,7 +69,10 @@ def render(res):
               '(per source for QGIS). CPU = CPU seconds of the solving process during the solve (all its threads; '
               'for pgRouting its backend, for QGIS the qgis_process child): on this shared machine a process gets '
               'only part of a core, so the CPU ratio is the steadier comparison of the work each tool does. '
-              'Agreement = the correctness gate, per source, before timing.', '',
+              'Agreement = the correctness gate, per source, before timing. carecircle (hierarchy, 1 thread): the same '
+              'sources on a contraction hierarchy (16-lane bounded searches, `bench_reach --method both --threads 1` in a '
+              'process of its own); its ratio columns are hierarchy / carecircle at 1 thread, its build (preprocessing) '
+              'is reported apart in the note, with every peer\'s CPU time against it without and with that build counted.', '',
               '| data set | tool | load | solve, wall (all sources) | solve, CPU | per source (wall) | ratio (wall) | '
               'ratio (CPU) | peak memory | agreement | note |',
               '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |']
@@ -172,14 +175,66 @@ def render(res):
     return '\n'.join(L)
 
 
+# The generated sections, by task: a run of some tasks (--only) replaces only theirs.
+SECTIONS = {'graph': '### 1.', 'reach': '### 2.', 'raster': '### 3.', 'siting': '### 4.', 'scale': '### 5.'}
+COMMANDS = 'Commands (`$DATA`'
+
+
+def _split(inner):
+    """Generated text -> (head, {heading prefix: section text}, tail): head = the lines before the
+    first section, tail = from the command list on."""
+    lines = inner.split('\n')
+    head, secs, tail, cur = [], {}, [], None
+    for ln in lines:
+        if tail or ln.startswith(COMMANDS):
+            tail.append(ln)
+        elif ln.startswith('### '):
+            cur = ln[:6]
+            secs[cur] = [ln]
+        elif cur:
+            secs[cur].append(ln)
+        else:
+            head.append(ln)
+    return '\n'.join(head), {k: '\n'.join(v) for k, v in secs.items()}, '\n'.join(tail)
+
+
+def merge(old_inner, res):
+    """The generated text after a run of only some tasks: the old text with the sections of the
+    tasks run replaced (each says which run made it and lists its commands); the old header,
+    the other sections and the old command list are kept as they were."""
+    head, old, tail = _split(old_inner)
+    _, new, _ = _split(render(res))
+    m = res['machine']
+    for task in res['tasks']:
+        key = SECTIONS.get(task)
+        if key not in new:
+            continue
+        title, _, body = new[key].partition('\n')
+        stamp = (f"Regenerated on {res['date']} (git {res['git']}) by `benchmarks/run {' '.join(res.get('argv', []))}`, "
+                 f"{res['runs']} runs per figure: median (min – max); load average {res.get('load_average_start', ['?'])[0]} "
+                 f"at the start and {m.get('load_average', ['?'])[0]} at the end, on {m['cores']} cores. Peers: "
+                 + ', '.join(f'{k} {v}' for k, v in sorted(res['versions'].items())) +
+                 '. The header above, the other sections and the command list at the end are from the earlier run. '
+                 'Commands of this section:')
+        cmds = '\n'.join(['```'] + res['commands'] + ['```'])
+        new_sec = title + '\n\n' + stamp + '\n\n' + cmds + '\n' + body.rstrip('\n') + '\n'
+        old[key] = new_sec
+    parts = [head.rstrip('\n') + '\n'] + [old[k].rstrip('\n') + '\n' for k in sorted(old)] + [tail]
+    return '\n'.join(parts)
+
+
 def update(path, res):
+    """Regenerate the text between the markers; after a run of only some tasks (benchmarks/run
+    --only), only those tasks' sections (merge)."""
     text = open(path).read() if os.path.exists(path) else '# Benchmark results\n'
-    block = BEGIN + '\n' + render(res) + '\n' + END
+    partial = set(res.get('tasks', SECTIONS)) != set(SECTIONS)
     if BEGIN in text and END in text:
         a = text.index(BEGIN)
         b = text.index(END) + len(END)
-        text = text[:a] + block + text[b:]
+        old_inner = text[a + len(BEGIN) + 1:text.index(END)]
+        inner = merge(old_inner, res) if partial else render(res) + '\n'
+        text = text[:a] + BEGIN + '\n' + inner + END + text[b:]
     else:
-        text = text.rstrip('\n') + '\n\n## Peers side by side (issue #6)\n\n' + block + '\n'
+        text = text.rstrip('\n') + '\n\n## Peers side by side (issue #6)\n\n' + BEGIN + '\n' + render(res) + '\n' + END + '\n'
     with open(path, 'w') as fh:
         fh.write(text)

@@ -193,8 +193,11 @@ def task_reach(ctx):
                         settled_per_s_per_thread=res['settled_per_run'] / s2['median'] / 2,
                         speedup=s1['median'] / s2['median'], ratio=s2['median'] / s1['median'],
                         peak_rss_kb=res['peak_rss_kb'], agreement='same answers as 1 thread', **base))
+        hier = _ch_reach(ctx, name, gdir, spath, ref, s1, c1, base)
+        rows.append(hier)
         if ctx.args.quick:
             continue
+        first_peer = len(rows)
         for peer in ('scipy', 'igraph', 'networkx'):
             if peer in ctx.peers:
                 rows.append(_py_peer(ctx, peer, name, gdir, spath, ref, s1, base, c1))
@@ -202,7 +205,76 @@ def task_reach(ctx):
             rows.append(_pg_reach(ctx, name, gdir, src, ref, s1, base, c1))
         if 'qgis' in ctx.peers:
             rows.append(_qgis_reach(ctx, name, gdir, src, ref, s1, base, c1))
+        _ch_against_peers(ctx, name, hier, rows[first_peer:])
     return rows
+
+
+CH_TOOL = 'carecircle (hierarchy, 1 thread)'
+
+
+def _ch_reach(ctx, name, gdir, spath, ref, cc_solve, cc_cpu, base):
+    """The same sources on the contraction hierarchy (issue 19): bench_reach --method both at one
+    thread, in a process of its own, so that no worker left spinning by a 2-thread run is counted in
+    its CPU time; bench_reach fails when a source's answer differs from the bounded Dijkstra's. Its
+    answers file is compared with carecircle's Dijkstra answers here and with each peer's by
+    _ch_against_peers."""
+    ans = os.path.join(ctx.work, f'answers-{name}-carecircle-ch.csv')
+    try:
+        _, res = common.run_json(ctx.cmd([os.path.join(ctx.bench, 'bench_reach'), '--graph', gdir, '--sources', spath,
+                                          '--limit-ms', str(LIMIT_30_MS), '--threads', '1', '--runs', str(ctx.runs),
+                                          '--method', 'both', '--ch-answers', ans]))
+    except Exception as e:  # noqa: BLE001 - reported as a failed carecircle row (benchmarks/run fails)
+        return err_row('reach', name, CH_TOOL, e)
+    ch = res['ch']
+    s, c = stats(ch['solve_s']['1']), stats(ch['cpu_s']['1'])
+    pw, pc = stats(ch['prepare_s']), stats(ch['prepare_cpu_s'])
+    dj_c = stats(res['cpu_s']['1'])
+    cmp = gate.compare(ref, gate.read_answers(ans))
+    note = (f"16-lane bounded searches on a contraction hierarchy, sources in node order, 16 a batch ({ch['groups']} batches); "
+            f"preprocessing (hierarchy build from the loaded graph, one thread, not in solve): {_fmt_s(pc['median'])} CPU, "
+            f"{_fmt_s(pw['median'])} wall; hierarchy {ch['bytes_per_node']:.0f} bytes per node ({ch['arcs']:,} arcs, "
+            f"{ch['shortcuts']:,} shortcuts; {ch['bytes']:,} bytes), search workspace {ch['batch_bytes_per_node']:.0f} bytes per "
+            f"node per thread; ratio columns = hierarchy / Dijkstra row above; in its own 1-thread process, alternating with "
+            f"Dijkstra: Dijkstra CPU / hierarchy CPU {dj_c['median'] / c['median']:.1f}× without preprocessing, "
+            f"{dj_c['median'] / (c['median'] + pc['median']):.2f}× with")
+    return row('reach', name, CH_TOOL, load_s=res['load_s'], solve=s, cpu=c, prepare=pw, prepare_cpu=pc,
+               per_source_s=s['median'] / base['sources'], ratio=s['median'] / cc_solve['median'],
+               ratio_cpu=c['median'] / cc_cpu['median'], ch_bytes=ch['bytes'], ch_bytes_per_node=ch['bytes_per_node'],
+               ch_arcs=ch['arcs'], ch_shortcuts=ch['shortcuts'], dijkstra_same_process_cpu=dj_c,
+               peak_rss_kb=res['peak_rss_kb'], agreement='same answers as Dijkstra: ' + gate.describe(cmp), agree=cmp['agree'],
+               gate=cmp, answers=ans, note=note, **base)
+
+
+def _fmt_s(x):
+    return f'{x * 1e3:.1f} ms' if x < 1 else f'{x:.2f} s'
+
+
+def _ch_against_peers(ctx, name, hier, peer_rows):
+    """Every peer's CPU time against the hierarchy's, without and with its preprocessing (per source,
+    so that QGIS's sample compares too), and the hierarchy's answers against each peer's."""
+    if hier.get('error'):
+        return
+    per_c = hier['cpu']['median'] / hier['sources']
+    per_cp = (hier['cpu']['median'] + hier['prepare_cpu']['median']) / hier['sources']
+    ratios, agree = [], []
+    for r in peer_rows:
+        if r.get('error'):
+            continue
+        if r.get('cpu'):
+            pc = r['cpu']['median'] if r['tool'] == 'QGIS' else r['cpu']['median'] / r['sources']  # QGIS: per source
+            a, b = pc / per_c, pc / per_cp
+            ratios.append(f"{r['tool']} {a:.1f}× / {b:.1f}×")
+            hier.setdefault('peer_ratio_cpu', {})[r['tool']] = {'without_prepare': a, 'with_prepare': b}
+        peer_ans = os.path.join(ctx.work, f"answers-{name}-{r['tool'].lower()}.csv")
+        if os.path.exists(peer_ans):
+            cmp = gate.compare(gate.read_answers(hier['answers']), gate.read_answers(peer_ans),
+                               check_sum=r['tool'] != 'QGIS')
+            agree.append(f"{r['tool']} {'yes' if cmp['agree'] else 'NO'}")
+    if ratios:
+        hier['note'] += ('; peer CPU / hierarchy CPU, without preprocessing / with preprocessing counted: ' +
+                         ', '.join(ratios))
+    if agree:
+        hier['agreement'] += '; its answers against each peer\'s: ' + ', '.join(agree)
 
 
 def _timed_row(ctx, task, name, tool, res, cmp, cc_solve, base, note='', cc_cpu=None):
