@@ -128,10 +128,10 @@ int main(int argc, char **argv)
     if (cc__ch_build(ctx, g, &ch)) die(ctx, "contraction hierarchy");
     double ch_cpu = bench_cpu_now() - c0;
     size_t chb = cc__ch_bytes(&ch);
-    printf("\ncontraction hierarchy: %.3f s wall, %.3f s CPU (one thread); %u arcs (%u shortcuts, %.2f per node; graph edges %u); "
+    printf("\ncontraction hierarchy: %.3f s wall, %.3f s CPU (first priorities on %d threads, the rest on one); %u arcs (%u shortcuts, %.2f per node; graph edges %u); "
            "%zu bytes = %.1f bytes per node, %.1f bytes per arc (4 CSRs of 8-byte arcs use each arc twice; the arc list with "
            "middle nodes 17 bytes per arc)\n",
-           ch.build_s, ch_cpu, ch.n_arcs, ch.n_shortcuts, (double)ch.n_shortcuts / g->n_nodes, g->n_edges, chb, (double)chb / g->n_nodes,
+           ch.build_s, ch_cpu, cc_ctx_get_threads(ctx), ch.n_arcs, ch.n_shortcuts, (double)ch.n_shortcuts / g->n_nodes, g->n_edges, chb, (double)chb / g->n_nodes,
            (double)chb / (ch.n_arcs ? ch.n_arcs : 1));
     printf("  search workspace per thread: %zu bytes (16 lanes x 4 bytes per node + bitmaps + touched list)\n",
            (size_t)g->n_nodes * (CC__CH_LANES * 4 + 4) + 2 * (((size_t)g->n_nodes + 63) / 64) * 8);

@@ -30,6 +30,7 @@
 #include <glib.h>
 
 #include "route_internal.h"
+#include "../core/omp_internal.h"
 
 #define WITNESS_SETTLE 500u
 #define SIM_SETTLE 100u
@@ -75,6 +76,7 @@ typedef struct builder {
     uint32_t *level, *deleted;
     /* witness search */
     uint32_t *dist, *touched, n_touched;
+    uint32_t *target, target_mark; /* witness targets: target[x] == target_mark */
     cc__heap_item *heap;
     size_t heap_n, heap_cap;
     /* priority heap (indexed) */
@@ -144,8 +146,11 @@ static cc__heap_item wheap_pop(builder *b)
 }
 
 /* Dijkstra from u over uncontracted nodes, never through @p skip, up to cost @p bound and
- * @p max_settle settled nodes; results in b->dist (NONE = not reached). */
-static bool witness(builder *b, uint32_t u, uint32_t skip, uint64_t bound, uint32_t max_settle)
+ * @p max_settle settled nodes; results in b->dist (NONE = not reached). It also stops once the
+ * @p n_targets nodes marked in b->target are all settled: their costs are then final, and the
+ * rest of the search could change nothing the caller reads (the caller reads only the targets),
+ * so the shortcuts, and the hierarchy, are those of the full search. */
+static bool witness(builder *b, uint32_t u, uint32_t skip, uint64_t bound, uint32_t max_settle, uint32_t n_targets)
 {
     for (uint32_t i = 0; i < b->n_touched; i++) b->dist[b->touched[i]] = NONE;
     b->n_touched = 0;
@@ -158,6 +163,7 @@ static bool witness(builder *b, uint32_t u, uint32_t skip, uint64_t bound, uint3
         cc__heap_item t = wheap_pop(b);
         if (t.cost != b->dist[t.node]) continue;
         if (t.cost > bound || ++settled > max_settle) break;
+        if (b->target[t.node] == b->target_mark && --n_targets == 0) break;
         const dlist *o = &b->out[t.node];
         for (uint32_t i = 0; i < o->n; i++) {
             uint32_t x = o->a[i].node;
@@ -183,8 +189,21 @@ static bool shortcuts(builder *b, uint32_t v, uint32_t max_settle, bool record, 
     for (uint32_t j = 0; j < out->n; j++)
         if (out->a[j].w > max_out) max_out = out->a[j].w;
     for (uint32_t i = 0; i < in->n; i++) {
-        uint32_t u = in->a[i].node;
-        if (!witness(b, u, v, (uint64_t)in->a[i].w + max_out, max_settle)) return false;
+        uint32_t u = in->a[i].node, n_targets = 0;
+        /* the out-neighbours this search must price (a node listed twice counts once) */
+        if (++b->target_mark == 0) { /* wrapped: clear the marks */
+            memset(b->target, 0, (size_t)b->n * sizeof(uint32_t));
+            b->target_mark = 1;
+        }
+        for (uint32_t j = 0; j < out->n; j++) {
+            uint32_t x = out->a[j].node;
+            if (x != u && b->target[x] != b->target_mark) {
+                b->target[x] = b->target_mark;
+                n_targets++;
+            }
+        }
+        if (!n_targets) continue; /* nothing to price from u */
+        if (!witness(b, u, v, (uint64_t)in->a[i].w + max_out, max_settle, n_targets)) return false;
         for (uint32_t j = 0; j < out->n; j++) {
             uint32_t x = out->a[j].node;
             if (x == u) continue;
@@ -309,7 +328,7 @@ static void builder_free(builder *b)
 {
     for (uint32_t v = 0; b->out && v < b->n; v++) free(b->out[v].a);
     for (uint32_t v = 0; b->in && v < b->n; v++) free(b->in[v].a);
-    CC__FREE_ALL(b->out, b->in, b->done, b->level, b->deleted, b->dist, b->touched, b->heap, b->prio, b->hp, b->hidx, b->mark, b->lo, b->hi,
+    CC__FREE_ALL(b->out, b->in, b->done, b->level, b->deleted, b->dist, b->touched, b->heap, b->prio, b->hp, b->hidx, b->mark, b->target, b->lo, b->hi,
                  b->w, b->mid, b->up, b->sc_from);
 }
 
@@ -350,6 +369,48 @@ static bool make_csr(const cc__ch *ch, bool want_up, bool from_lo, uint32_t **fi
     return true;
 }
 
+/* Every node's first priority, on up to @p threads threads: each is computed on the same
+ * uncontracted graph, so they are independent; a thread other than the first searches with its
+ * own copy of the witness workspace (the graph itself is only read). The same priorities as one
+ * thread, in any order. */
+static bool initial_priorities(builder *b, int threads)
+{
+    const uint32_t n = b->n;
+    if (threads < 1 || n < 4096) threads = 1; /* small graphs: not worth the threads */
+    builder *tb = cc__calloc_array((size_t)threads, sizeof(builder));
+    bool ok = tb != NULL;
+    for (int t = 0; ok && t < threads; t++) {
+        tb[t] = *b;
+        if (t == 0) continue;
+        tb[t].heap = NULL, tb[t].heap_n = tb[t].heap_cap = 0;
+        tb[t].sc_from = NULL, tb[t].n_sc = tb[t].cap_sc = 0;
+        tb[t].n_touched = 0, tb[t].target_mark = 0;
+        tb[t].dist = cc__malloc_array(n, sizeof(uint32_t));
+        tb[t].touched = cc__malloc_array(n, sizeof(uint32_t));
+        tb[t].target = cc__calloc_array(n, sizeof(uint32_t));
+        if (!tb[t].dist || !tb[t].touched || !tb[t].target) ok = false;
+        else
+            for (uint32_t v = 0; v < n; v++) tb[t].dist[v] = NONE;
+    }
+    if (ok) {
+        bool failed = false;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 512) num_threads(threads) reduction(|| : failed)
+#endif
+        for (uint32_t v = 0; v < n; v++)
+            if (!priority(&tb[cc__omp_thread_num()], v, &b->prio[v])) failed = true;
+        ok = !failed;
+    }
+    if (tb) { /* the first thread's workspace is b's own, grown in place */
+        b->heap = tb[0].heap, b->heap_n = 0, b->heap_cap = tb[0].heap_cap;
+        b->n_touched = tb[0].n_touched, b->target_mark = tb[0].target_mark;
+        b->sc_from = tb[0].sc_from, b->cap_sc = tb[0].cap_sc, b->n_sc = 0;
+        for (int t = 1; t < threads; t++) CC__FREE_ALL(tb[t].dist, tb[t].touched, tb[t].target, tb[t].heap, tb[t].sc_from);
+    }
+    free(tb);
+    return ok;
+}
+
 cc_status cc__ch_build_csr(cc_ctx *ctx, uint32_t n, const uint32_t *first, const cc_edge *edges, cc__ch *out)
 {
     struct timespec t0, t1;
@@ -368,17 +429,16 @@ cc_status cc__ch_build_csr(cc_ctx *ctx, uint32_t n, const uint32_t *first, const
     b->hp = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
     b->hidx = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
     b->mark = cc__malloc_array(n ? n : 1, sizeof(uint32_t));
-    if (!b->mark || !b->out || !b->in || !b->done || !b->level || !b->deleted || !b->dist || !b->touched || !b->prio || !b->hp || !b->hidx) goto nomem;
+    b->target = cc__calloc_array(n ? n : 1, sizeof(uint32_t));
+    if (!b->target || !b->mark || !b->out || !b->in || !b->done || !b->level || !b->deleted || !b->dist || !b->touched || !b->prio || !b->hp || !b->hidx) goto nomem;
     for (uint32_t v = 0; v < n; v++) b->dist[v] = NONE, b->mark[v] = NONE;
     for (uint32_t u = 0; u < n; u++)
         for (uint32_t e = first[u]; e < first[u + 1]; e++)
             if (edges[e].head != u && edges[e].head < n && edges[e].cost_ms < CC_INF_COST &&
                 !add_or_reduce(b, u, edges[e].head, edges[e].cost_ms, CC_INVALID_ID, 1))
                 goto nomem;
-    for (uint32_t v = 0; v < n; v++) {
-        if (!priority(b, v, &b->prio[v])) goto nomem;
-        b->hp[v] = v;
-    }
+    if (!initial_priorities(b, cc_ctx_get_threads(ctx))) goto nomem;
+    for (uint32_t v = 0; v < n; v++) b->hp[v] = v;
     b->hn = n;
     for (uint32_t i = n / 2; i-- > 0;) hdown(b, i);
     for (uint32_t v = 0; v < n; v++) b->hidx[b->hp[v]] = v;

@@ -163,32 +163,43 @@ static void test_ch_vs_reference(void **state)
     for (uint64_t seed = 1; seed <= 250; seed++) check_graph(seed);
 }
 
-/* Larger graphs (a grid with one-way streets and random diagonals, as roads are), built as the
- * engine builds graphs (cc__graph_from_edges, costs >= 1 ms): every lane's bounded reach equals
- * cc_search_run's, node for node, in both directions. */
+/* A grid of side x side nodes with one-way streets, missing streets and random diagonals, as
+ * roads are, built as the engine builds graphs (cc__graph_from_edges, costs >= 1 ms). */
+static cc_graph *grid_roads(uint64_t *rs, uint32_t side)
+{
+    uint32_t n = side * side;
+    size_t cap = (size_t)n * 6, m = 0;
+    uint32_t *es = malloc(cap * 4), *ed = malloc(cap * 4), *ec = malloc(cap * 4);
+    for (uint32_t y = 0; y < side; y++)
+        for (uint32_t x = 0; x < side; x++) {
+            uint32_t v = y * side + x;
+            uint32_t nb[3] = {x + 1 < side ? v + 1 : CC_INVALID_ID, y + 1 < side ? v + side : CC_INVALID_ID,
+                              x + 1 < side && y + 1 < side && tu_rand(rs) % 5 == 0 ? v + side + 1 : CC_INVALID_ID};
+            for (int k = 0; k < 3; k++) {
+                if (nb[k] == CC_INVALID_ID || tu_rand(rs) % 12 == 0) continue; /* a missing street */
+                uint32_t c = 1 + (uint32_t)(tu_rand(rs) % 60000);
+                int oneway = tu_rand(rs) % 6 == 0 ? 1 + (int)(tu_rand(rs) % 2) : 0;
+                if (oneway != 2) es[m] = v, ed[m] = nb[k], ec[m++] = c;
+                if (oneway != 1) es[m] = nb[k], ed[m] = v, ec[m++] = c + (uint32_t)(tu_rand(rs) % 3) * 1000;
+            }
+        }
+    cc_graph *g;
+    assert_int_equal(cc__graph_from_edges(ctx, n, m, es, ed, ec, NULL, NULL, &g), CC_OK);
+    free(es);
+    free(ed);
+    free(ec);
+    return g;
+}
+
+/* Larger graphs (grid_roads): every lane's bounded reach equals cc_search_run's, node for node,
+ * in both directions. */
 static void test_ch_vs_cc_search(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 6; seed++) {
         uint64_t rs = seed * 7919 + 1;
         uint32_t side = 20 + (uint32_t)(tu_rand(&rs) % 25), n = side * side;
-        size_t cap = (size_t)n * 6, m = 0;
-        uint32_t *es = malloc(cap * 4), *ed = malloc(cap * 4), *ec = malloc(cap * 4);
-        for (uint32_t y = 0; y < side; y++)
-            for (uint32_t x = 0; x < side; x++) {
-                uint32_t v = y * side + x;
-                uint32_t nb[3] = {x + 1 < side ? v + 1 : CC_INVALID_ID, y + 1 < side ? v + side : CC_INVALID_ID,
-                                  x + 1 < side && y + 1 < side && tu_rand(&rs) % 5 == 0 ? v + side + 1 : CC_INVALID_ID};
-                for (int k = 0; k < 3; k++) {
-                    if (nb[k] == CC_INVALID_ID || tu_rand(&rs) % 12 == 0) continue; /* a missing street */
-                    uint32_t c = 1 + (uint32_t)(tu_rand(&rs) % 60000);
-                    int oneway = tu_rand(&rs) % 6 == 0 ? 1 + (int)(tu_rand(&rs) % 2) : 0;
-                    if (oneway != 2) es[m] = v, ed[m] = nb[k], ec[m++] = c;
-                    if (oneway != 1) es[m] = nb[k], ed[m] = v, ec[m++] = c + (uint32_t)(tu_rand(&rs) % 3) * 1000;
-                }
-            }
-        cc_graph *g;
-        assert_int_equal(cc__graph_from_edges(ctx, n, m, es, ed, ec, NULL, NULL, &g), CC_OK);
+        cc_graph *g = grid_roads(&rs, side);
         cc__ch ch;
         assert_int_equal(cc__ch_build(ctx, g, &ch), CC_OK);
         cc_search *s;
@@ -219,9 +230,6 @@ static void test_ch_vs_cc_search(void **state)
         cc_search_destroy(s);
         cc__ch_free(&ch);
         cc_graph_destroy(g);
-        free(es);
-        free(ed);
-        free(ec);
     }
 }
 
@@ -540,11 +548,34 @@ static void test_ch_file(void **state)
     cc_graph_destroy(g);
 }
 
+/* The first priorities are computed on several threads from 4,096 nodes: the hierarchy is the same,
+ * byte for byte, as on one thread (and so as exact as the one the tests above check). */
+static void test_ch_threads_same(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        uint64_t rs = seed * 104729 + 3;
+        cc_graph *g = grid_roads(&rs, 70 + (uint32_t)seed * 5);
+        assert_true(g->n_nodes >= 4096);
+        cc__ch one, two;
+        cc_ctx_set_threads(ctx, 1);
+        assert_int_equal(cc__ch_build(ctx, g, &one), CC_OK);
+        cc_ctx_set_threads(ctx, 2);
+        assert_int_equal(cc__ch_build(ctx, g, &two), CC_OK);
+        cc_ctx_set_threads(ctx, 1);
+        assert_true(same_ch(&one, &two));
+        cc__ch_free(&one);
+        cc__ch_free(&two);
+        cc_graph_destroy(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ch_vs_reference),
         cmocka_unit_test(test_ch_vs_cc_search),
+        cmocka_unit_test(test_ch_threads_same),
         cmocka_unit_test(test_sets_ch_equal),
         cmocka_unit_test(test_ch_cache_keys),
         cmocka_unit_test(test_ch_file),
