@@ -100,21 +100,26 @@ static void batch_help(void)
 }
 
 /* From DIR/comparison.csv, each variant's population within the 30-minute threshold (else the
- * middle one) and its change against the base, as text for the batch table ("" when absent). */
+ * middle one) and its change against the base, as text for the batch table ("" when absent):
+ * the columns named @p pre + "pop_le_T" and @p pre + "delta_le_T" ("head_": the headline tiers',
+ * their names into @p tiers). */
 typedef struct batch_change {
     char scenario[128], text[96];
 } batch_change;
 
-static size_t read_changes(const char *dir, batch_change *out, size_t cap, char *head, size_t nhead)
+static size_t read_changes_of(const char *dir, const char *pre, batch_change *out, size_t cap, char *head, size_t nhead, char *tiers,
+                              size_t ntiers)
 {
     char path[4200], line[4096];
     snprintf(path, sizeof(path), "%s/comparison.csv", dir);
     FILE *f = fopen(path, "r");
     head[0] = '\0';
     if (!f) return 0;
-    int col_pop = -1, col_delta = -1, col_code = -1;
-    size_t n = 0;
-    char mins[32] = "";
+    int col_pop = -1, col_delta = -1, col_code = -1, col_tiers = -1;
+    size_t n = 0, lp = strlen(pre);
+    char mins[32] = "", dname[64];
+    if (tiers) tiers[0] = '\0';
+    snprintf(dname, sizeof(dname), "%sdelta_le_", pre);
     if (fgets(line, sizeof(line), f)) {
         /* the 30-minute columns, else the middle threshold's */
         char *cols[256];
@@ -123,18 +128,19 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
         int n_delta = 0, first_delta = -1;
         for (int i = 0; i < nc; i++) {
             if (!strcmp(cols[i], "admin_code")) col_code = i;
-            if (!strncmp(cols[i], "delta_le_", 9)) {
+            if (!strcmp(cols[i], "headline_tiers")) col_tiers = i;
+            if (!strncmp(cols[i], dname, strlen(dname))) {
                 if (first_delta < 0) first_delta = i;
                 n_delta++;
             }
         }
         for (int i = 0; i < nc; i++)
-            if (!strcmp(cols[i], "delta_le_30")) col_delta = i;
+            if (!strncmp(cols[i], dname, strlen(dname)) && !strcmp(cols[i] + strlen(dname), "30")) col_delta = i;
         if (col_delta < 0 && n_delta) col_delta = first_delta + n_delta / 2;
         if (col_delta >= 0) {
-            snprintf(mins, sizeof(mins), "%s", cols[col_delta] + 9);
-            char want[48];
-            snprintf(want, sizeof(want), "pop_le_%s", mins);
+            snprintf(mins, sizeof(mins), "%s", cols[col_delta] + strlen(dname));
+            char want[80];
+            snprintf(want, sizeof(want), "%.*spop_le_%s", (int)lp, pre, mins);
             for (int i = 0; i < nc; i++)
                 if (!strcmp(cols[i], want)) col_pop = i;
         }
@@ -157,6 +163,7 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
             p = c + 1;
         }
         if (nf <= col_delta || nf <= col_pop || fields[col_code][0]) continue; /* admin rows */
+        if (tiers && !tiers[0] && col_tiers >= 0 && col_tiers < nf) snprintf(tiers, ntiers, "%s", fields[col_tiers]);
         batch_change *bc = &out[n++];
         snprintf(bc->scenario, sizeof(bc->scenario), "%s", fields[0]);
         char num[32];
@@ -179,6 +186,16 @@ static size_t read_changes(const char *dir, batch_change *out, size_t cap, char 
     }
     fclose(f);
     return n;
+}
+
+/* The headline tiers' change when comparison.csv has it for the base (their names into @p tiers),
+ * else all facilities' (tiers ""). */
+static size_t read_changes(const char *dir, batch_change *out, size_t cap, char *head, size_t nhead, char *tiers, size_t ntiers)
+{
+    size_t n = read_changes_of(dir, "head_", out, cap, head, nhead, tiers, ntiers);
+    if (n && tiers[0] && strcmp(out[0].text, "-")) return n;
+    tiers[0] = '\0';
+    return read_changes_of(dir, "", out, cap, head, nhead, NULL, 0);
 }
 
 int cmd_batch(int argc, char **argv)
@@ -242,7 +259,8 @@ int cmd_batch(int argc, char **argv)
         const char *dir = out ? out : cc_batch_get_out_dir(b);
         batch_change *ch = calloc(r->n_variants + 1, sizeof(*ch));
         char head[64] = "";
-        size_t n_ch = ch ? read_changes(dir, ch, r->n_variants + 1, head, sizeof(head)) : 0;
+        char tiers[512] = "";
+        size_t n_ch = ch ? read_changes(dir, ch, r->n_variants + 1, head, sizeof(head), tiers, sizeof(tiers)) : 0;
         printf("%-24s %-8s %8s  %-28s %s\n", "variant", "state", "seconds", head[0] ? head : "", "error");
         for (size_t i = 0; i < r->n_variants; i++) {
             const cc_variant_result *v = &r->variants[i];
@@ -253,6 +271,7 @@ int cmd_batch(int argc, char **argv)
             printf("%-24s %-8s %8.2f  %-28s %s\n", v->name, state[v->state], v->seconds, chg, v->error);
         }
         free(ch);
+        if (n_ch && tiers[0]) printf("(people reaching the headline tiers: %s)\n", tiers);
         printf("batch: %zu done, %zu skipped, %zu failed in %.2f s; %s/manifest.json %s/comparison.csv %s/comparison.gpkg\n",
                r->n_done, r->n_skipped, r->n_failed, r->seconds, dir, dir, dir);
         if (r->n_failed) {

@@ -947,10 +947,32 @@ static const char *row_label(const char *lang, const rp_cmp_row *r, const char *
     return r->scenario;
 }
 
+/* The headline tiers of a batch for people ("县医院、乡镇卫生院" / "county hospital or township health
+ * centre") from their names joined with ','. */
+static const char *batch_head_label(const char *lang, const char *tiers, char *buf, size_t n)
+{
+    const bool zh = !strcmp(lang, "zh");
+    char **t = g_strsplit(tiers, ",", -1);
+    buf[0] = 0;
+    for (size_t i = 0; t[i]; i++) {
+        char tb[128], one[160];
+        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, t[i], tb, sizeof(tb)));
+        if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
+    }
+    g_strfreev(t);
+    return buf;
+}
+
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
-                         const rp_cmp_row *rows, size_t n_rows)
+                         const rp_cmp_row *rows, size_t n_rows, const char *head_tiers)
 {
     GString *g = g_string_new("");
+    /* what the figures count: " (to the nearest county hospital)", "" for all facilities */
+    char hl[300], who[400] = "";
+    if (head_tiers && *head_tiers)
+        snprintf(who, sizeof(who), !strcmp(lang, "zh") ? "（到最近%s）" : " (to the nearest %s)", batch_head_label(lang, head_tiers, hl, sizeof(hl)));
     head(g, lang, cc__tr(lang, "batch_title"));
     g_string_append(g, "<h1>");
     cc__xml_esc(g, cc__tr(lang, "batch_title"));
@@ -982,9 +1004,9 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
             tot[k++] = rows[i].pop;
         }
         if (dl && nr > 1 && nb) {
-            char h[160];
-            if (zh) snprintf(h, sizeof(h), "与基线相比 %g 分钟内人口的变化", minutes[mid]);
-            else snprintf(h, sizeof(h), "Change in the population within %g min against the base", minutes[mid]);
+            char h[600];
+            if (zh) snprintf(h, sizeof(h), "与基线相比 %g 分钟内人口的变化%s", minutes[mid], who);
+            else snprintf(h, sizeof(h), "Change in the population within %g min against the base%s", minutes[mid], who);
             g_string_append(g, "<h2>");
             cc__xml_esc(g, h);
             g_string_append(g, "</h2>\n");
@@ -992,6 +1014,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
         }
         g_string_append(g, "<h2>");
         cc__xml_esc(g, tr_html(lang, "h_chart_batch"));
+        cc__xml_esc(g, who);
         g_string_append(g, "</h2>\n");
         svg_bars(g, lang, labels, (const double(*)[CC_MAX_BANDS])w, tot, nr, minutes, nb);
         free(labels), free(w), free(tot), free(dl);
@@ -999,6 +1022,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
     for (int part = 0; part < 2; part++) {
         g_string_append(g, "<h2>");
         cc__xml_esc(g, cc__tr(lang, part == 0 ? "h_compare" : "h_cov_admin"));
+        cc__xml_esc(g, who);
         g_string_append(g, "</h2>\n<table><tr>");
         th_text(g, cc__tr(lang, "variant"), true);
         if (part == 0) th_text(g, cc__tr(lang, "state"), true);

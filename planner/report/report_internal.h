@@ -183,12 +183,17 @@ typedef struct rp_cmp_row {
     const char *scenario, *state, *code, *name; /* code NULL: the total row */
     const char *label_zh, *label_en, *name_zh;  /* a variant's titles, the area's Chinese name; may be NULL */
     double pop, within[CC_MAX_BANDS], delta[CC_MAX_BANDS];
+    /* the headline tiers' (capable care): their names joined with ',' ("" unknown), figures and change
+     * against the base (NAN when unknown, or when the base's headline counts other tiers) */
+    const char *head_tiers;
+    double head_within[CC_MAX_BANDS], head_delta[CC_MAX_BANDS];
     double no_road, unreachable;                /* persons without road access, on roads reaching no facility */
     bool have_delta;
     bool report[2]; /* the variant's report_zh.html, report_en.html exist (linked) */
 } rp_cmp_row;
+/* @p head_tiers: the headline tiers the rows' figures count, joined with ','; NULL: all facilities. */
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
-                         const rp_cmp_row *rows, size_t n_rows);
+                         const rp_cmp_row *rows, size_t n_rows, const char *head_tiers);
 
 /* Robust siting (robust.c): report_<lang>.html of the robust folder @p dir (written into @p out)
  * from its summary.json @p summary: the objective in plain words, the sites, the regret table

@@ -22,6 +22,7 @@
 typedef struct cmp_admin {
     char *code, *name, *name_zh;
     double pop, within[CC_MAX_BANDS], no_road, unreachable;
+    double head_within[CC_MAX_BANDS]; /* the headline tiers' (head_pop_le_T); NAN when the layer has none */
     OGRGeometryH geom;
 } cmp_admin;
 
@@ -30,6 +31,10 @@ typedef struct cmp_var {
     bool ok;
     bool report[2]; /* report_zh.html, report_en.html in its folder (outputs may leave them out) */
     double total, within[CC_MAX_BANDS], no_road, unreachable;
+    /* the headline (capable care, issue 14): its tiers joined with ',' ("" when summary.json has
+     * none) and its figures (NAN when none) */
+    char head_tiers[512];
+    double head_within[CC_MAX_BANDS];
     cmp_admin *adm;
     size_t n_adm;
     char *wkt;
@@ -50,7 +55,7 @@ static void var_free(cmp_var *v)
 static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *minutes, size_t nb)
 {
     char p[4300];
-    for (size_t b = 0; b < nb; b++) v->within[b] = NAN;
+    for (size_t b = 0; b < nb; b++) v->within[b] = v->head_within[b] = NAN;
     snprintf(p, sizeof(p), "%s/summary.json", dir);
     json_object *j = NULL, *w = NULL;
     cc_ctx *q = NULL;
@@ -71,6 +76,25 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
         cc_ctx_destroy(q);
         json_object_put(j);
         return;
+    }
+    /* the headline's tiers and figures, when the summary has them (written since carecircle 0.5) */
+    json_object *h = NULL, *ht = NULL, *hw = NULL;
+    if (json_object_object_get_ex(j, "headline", &h) && json_object_object_get_ex(h, "tiers", &ht) &&
+        json_object_is_type(ht, json_type_array) && json_object_object_get_ex(h, "population_within_min", &hw)) {
+        size_t l = 0;
+        for (size_t i = 0; i < json_object_array_length(ht) && l < sizeof(v->head_tiers); i++) {
+            const char *t = json_object_get_string(json_object_array_get_idx(ht, i));
+            l += (size_t)snprintf(v->head_tiers + l, sizeof(v->head_tiers) - l, "%s%s", i ? "," : "", t ? t : "");
+        }
+        for (size_t b = 0; b < nb; b++) {
+            char k[32];
+            json_object *x = NULL;
+            snprintf(k, sizeof(k), "%g", minutes[b]);
+            v->head_within[b] = json_object_object_get_ex(hw, k, &x) && (json_object_is_type(x, json_type_double) ||
+                                                                        json_object_is_type(x, json_type_int))
+                                    ? json_object_get_double(x)
+                                    : NAN;
+        }
     }
     cc_ctx_destroy(q);
     v->ok = true;
@@ -116,6 +140,9 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
                 snprintf(nm, sizeof(nm), "pop_le_%g", minutes[b]);
                 int fi = OGR_F_GetFieldIndex(f, nm);
                 a->within[b] = fi >= 0 ? OGR_F_GetFieldAsDouble(f, fi) : NAN;
+                snprintf(nm, sizeof(nm), "head_pop_le_%g", minutes[b]);
+                fi = OGR_F_GetFieldIndex(f, nm);
+                a->head_within[b] = fi >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi) ? OGR_F_GetFieldAsDouble(f, fi) : NAN;
             }
             OGRGeometryH g = OGR_F_GetGeometryRef(f);
             a->geom = g ? OGR_G_Clone(g) : NULL;
@@ -176,7 +203,13 @@ static cc_status cmp_rows(cc_ctx *ctx, const cc_batch *b, const cmp_var *v, size
             for (size_t k = 0; k < nb; k++) {
                 r->within[k] = ad ? ad->within[k] : v[i].ok ? v[i].within[k] : NAN;
                 r->delta[k] = r->have_delta ? r->within[k] - (bd ? bd->within[k] : v[0].within[k]) : NAN;
+                /* the headline's: compared only when the base counts the same tiers */
+                r->head_within[k] = ad ? ad->head_within[k] : v[i].ok ? v[i].head_within[k] : NAN;
+                r->head_delta[k] = r->have_delta && !strcmp(v[i].head_tiers, v[0].head_tiers)
+                                       ? r->head_within[k] - (bd ? bd->head_within[k] : v[0].head_within[k])
+                                       : NAN;
             }
+            r->head_tiers = v[i].head_tiers;
         }
         if (!v[i].ok) { /* a failed variant still gets its (empty) total row */
             rows[n_rows - 1].pop = rows[n_rows - 1].no_road = rows[n_rows - 1].unreachable = NAN;
@@ -197,6 +230,11 @@ static cc_status cmp_csv(cc_ctx *ctx, const char *dir, const rp_cmp_row *rows, s
     for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",pop_le_%g", minutes[k]);
     for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",share_le_%g", minutes[k]);
     for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",delta_le_%g", minutes[k]);
+    /* the headline tiers' (capable care): what the variants' key figures count */
+    g_string_append(csv, ",headline_tiers");
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",head_pop_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",head_share_le_%g", minutes[k]);
+    for (size_t k = 0; k < nb; k++) g_string_append_printf(csv, ",head_delta_le_%g", minutes[k]);
     g_string_append(csv, "\n");
     for (size_t i = 0; i < n_rows; i++) {
         const rp_cmp_row *r = &rows[i];
@@ -215,6 +253,12 @@ static cc_status cmp_csv(cc_ctx *ctx, const char *dir, const rp_cmp_row *rows, s
         for (size_t k = 0; k < nb; k++) csv_num(csv, r->pop > 0 ? r->within[k] / r->pop : NAN, 5);
         /* the change of the rounded figures, so that the columns add up */
         for (size_t k = 0; k < nb; k++) csv_num(csv, r->have_delta ? round(r->within[k]) - round(r->within[k] - r->delta[k]) : NAN, 0);
+        g_string_append_c(csv, ',');
+        cc__csv_field(csv, r->head_tiers ? r->head_tiers : "");
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->head_within[k], 0);
+        for (size_t k = 0; k < nb; k++) csv_num(csv, r->pop > 0 ? r->head_within[k] / r->pop : NAN, 5);
+        for (size_t k = 0; k < nb; k++)
+            csv_num(csv, isnan(r->head_delta[k]) ? NAN : round(r->head_within[k]) - round(r->head_within[k] - r->head_delta[k]), 0);
         g_string_append_c(csv, '\n');
     }
     char path[4300], tmp[4400];
@@ -233,12 +277,15 @@ static cc_status cmp_fields(cc_ctx *ctx, OGRLayerH lyr, const double *minutes, s
     static const OGRFieldType ft[] = {OFTString, OFTString, OFTString, OFTString, OFTReal};
     cc_status st = lyr ? CC_OK : CC_ERR_IO;
     for (size_t i = 0; i < 5 && !st; i++) st = cc__add_field(ctx, lyr, fn[i], ft[i]);
-    for (int part = 0; part < 3 && !st; part++)
+    for (int part = 0; part < 6 && !st; part++) {
+        static const char *const pre[] = {"pop", "share", "delta", "head_pop", "head_share", "head_delta"};
+        if (part == 3) st = cc__add_field(ctx, lyr, "headline_tiers", OFTString);
         for (size_t k = 0; k < nb && !st; k++) {
             char nm[48];
-            snprintf(nm, sizeof(nm), "%s_le_%g", part == 0 ? "pop" : part == 1 ? "share" : "delta", minutes[k]);
+            snprintf(nm, sizeof(nm), "%s_le_%g", pre[part], minutes[k]);
             st = cc__add_field(ctx, lyr, nm, OFTReal);
         }
+    }
     return st;
 }
 
@@ -264,7 +311,12 @@ static cc_status cmp_features(cc_ctx *ctx, OGRLayerH lyr, const cmp_var *v, size
             if (!isnan(r->within[k])) OGR_F_SetFieldDouble(f, 5 + (int)k, r->within[k]);
             if (r->pop > 0 && !isnan(r->within[k])) OGR_F_SetFieldDouble(f, 5 + (int)(nb + k), r->within[k] / r->pop);
             if (r->have_delta) OGR_F_SetFieldDouble(f, 5 + (int)(2 * nb + k), r->delta[k]);
+            const int h0 = 5 + (int)(3 * nb) + 1; /* after headline_tiers */
+            if (!isnan(r->head_within[k])) OGR_F_SetFieldDouble(f, h0 + (int)k, r->head_within[k]);
+            if (r->pop > 0 && !isnan(r->head_within[k])) OGR_F_SetFieldDouble(f, h0 + (int)(nb + k), r->head_within[k] / r->pop);
+            if (!isnan(r->head_delta[k])) OGR_F_SetFieldDouble(f, h0 + (int)(2 * nb + k), r->head_delta[k]);
         }
+        if (r->head_tiers && *r->head_tiers) OGR_F_SetFieldString(f, 5 + (int)(3 * nb), r->head_tiers);
         if (r->code && vi < n && ai < v[vi].n_adm && v[vi].adm[ai].geom)
             OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(OGR_G_Clone(v[vi].adm[ai].geom)));
         if (r->code) ai++;
@@ -276,14 +328,14 @@ static cc_status cmp_features(cc_ctx *ctx, OGRLayerH lyr, const cmp_var *v, size
 
 /* The QGIS style of the comparison layer, coloured by the change at 30 minutes (or the middle
  * threshold), stored in the GeoPackage at tmp. */
-static cc_status cmp_style(cc_ctx *ctx, const char *tmp, const cmp_var *v, size_t n, const double *minutes, size_t nb)
+static cc_status cmp_style(cc_ctx *ctx, const char *tmp, const cmp_var *v, size_t n, const double *minutes, size_t nb, bool head)
 {
     cc_status st = CC_OK;
     double mid = minutes[nb / 2];
     for (size_t k = 0; k < nb; k++)
         if (minutes[k] == 30) mid = 30;
     char field[48];
-    snprintf(field, sizeof(field), "delta_le_%g", mid);
+    snprintf(field, sizeof(field), head ? "head_delta_le_%g" : "delta_le_%g", mid); /* capable care, as the maps */
     const char **names = cc__calloc_array(n, sizeof(char *));
     if (!names) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     for (size_t i = 0; names && i < n; i++) names[i] = v[i].name;
@@ -298,7 +350,7 @@ static cc_status cmp_style(cc_ctx *ctx, const char *tmp, const cmp_var *v, size_
 /* comparison.gpkg: the comparison layer (one feature per scenario and admin area, plus
  * geometry-less totals), styled, written through a temporary file. */
 static cc_status cmp_gpkg(cc_ctx *ctx, const char *dir, const cmp_var *v, size_t n, const rp_cmp_row *rows, size_t n_rows,
-                          const double *minutes, size_t nb)
+                          const double *minutes, size_t nb, bool head)
 {
     cc_status st;
     char path[4300], tmp[4400];
@@ -316,7 +368,7 @@ static cc_status cmp_gpkg(cc_ctx *ctx, const char *dir, const cmp_var *v, size_t
     if (!st) st = cmp_features(ctx, lyr, v, n, rows, n_rows, nb, path);
     if (!st) GDALDatasetCommitTransaction(ds);
     st = cc__gpkg_close(ctx, ds, tmp, st);
-    if (!st) st = cmp_style(ctx, tmp, v, n, minutes, nb);
+    if (!st) st = cmp_style(ctx, tmp, v, n, minutes, nb, head);
     if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
     if (st) remove(tmp);
     return st;
@@ -338,16 +390,28 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
         v[i].state = res[i].state == CC_VARIANT_DONE ? "done" : res[i].state == CC_VARIANT_SKIPPED ? "skipped" : "failed";
         if (res[i].state != CC_VARIANT_FAILED) read_var(ctx, &v[i], res[i].out_dir, minutes, nb);
     }
+    /* the headline (capable care) is what the comparison map and the report show when every
+     * variant that ran counts the base's headline tiers; else all facilities, as before */
+    bool head = n && v[0].ok && v[0].head_tiers[0];
+    for (size_t i = 1; i < n && head; i++) head = !v[i].ok || !strcmp(v[i].head_tiers, v[0].head_tiers);
+    if (n && v[0].ok && v[0].head_tiers[0] && !head)
+        cc__warn(ctx, "The variants' headlines count other tiers than the base's (%s): the comparison map and report compare all facilities",
+                 v[0].head_tiers);
     if ((st = cmp_rows(ctx, b, v, n, nb, &rows, &n_rows)) || (st = cmp_csv(ctx, dir, rows, n_rows, minutes, nb)) ||
-        (st = cmp_gpkg(ctx, dir, v, n, rows, n_rows, minutes, nb)))
+        (st = cmp_gpkg(ctx, dir, v, n, rows, n_rows, minutes, nb, head)))
         goto out;
+    if (head)
+        for (size_t i = 0; i < n_rows; i++) { /* the report's figures: the headline's */
+            memcpy(rows[i].within, rows[i].head_within, sizeof(rows[i].within));
+            memcpy(rows[i].delta, rows[i].head_delta, sizeof(rows[i].delta));
+        }
     /* the batch report, in each language */
     for (int k = 0; k < 2 && !st; k++) {
         const char *l = k ? "en" : "zh";
         if (!strstr(lang ? lang : "zh", l)) continue;
         char path[4300];
         snprintf(path, sizeof(path), "%s/report_%s.html", dir, l);
-        st = cc__html_batch(ctx, path, l, b->file, minutes, nb, rows, n_rows);
+        st = cc__html_batch(ctx, path, l, b->file, minutes, nb, rows, n_rows, head ? v[0].head_tiers : NULL);
     }
 out:
     for (size_t i = 0; i < n; i++) var_free(&v[i]);

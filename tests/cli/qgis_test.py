@@ -153,7 +153,8 @@ def main():
         groups = r.rootRule().children()
         check([g.label() for g in groups] == ["base", "road_19_closed"] and groups[1].active() and not groups[0].active(),
               f"comparison rule groups {[(g.label(), g.active()) for g in groups]}")
-        check("delta_le_30" in groups[1].children()[0].filterExpression(), "comparison rules do not use delta_le_30")
+        check("\"head_delta_le_30\"" in groups[1].children()[0].filterExpression(),
+              f"comparison rules do not use the headline's change head_delta_le_30: {groups[1].children()[0].filterExpression()}")
         # 5. every project draws (issue 14): demo coverage (above, hand-made sites), a batch variant,
         # a scenario with siting, a siting folder, Comoros when the data is there
         projects = [("demo_coverage", os.path.join(moved, "project.qgs"))]

@@ -619,11 +619,25 @@ report:
     cut = load_summary(os.path.join(bout, "road_19_closed"))
     check(int(tot["road_19_closed"]["pop_unreachable"]) == round(cut["population_unreachable"]) and cut["population_unreachable"] > 0,
           "the closed road's unreachable people are not in comparison.csv")
-    want = round(cut["population_within_min"]["30"]) - round(base["population_within_min"]["30"])
+    # all facilities in the pop_le_/delta_le_ columns; the headline tiers' (capable care: what the
+    # maps and key figures count) in head_*, which stdout, the report and the comparison map show
+    want_all = round(cut["population_within_min"]["30"]) - round(base["population_within_min"]["30"])
+    want = round(cut["headline"]["population_within_min"]["30"]) - round(base["headline"]["population_within_min"]["30"])
+    check(int(tot["road_19_closed"]["delta_le_30"]) == want_all and int(tot["road_19_closed"]["head_delta_le_30"]) == want
+          and tot["road_19_closed"]["headline_tiers"] == "county_hospital" and want != want_all,
+          f"comparison.csv changes: all {tot['road_19_closed']['delta_le_30']} (want {want_all}), "
+          f"headline {tot['road_19_closed']['head_delta_le_30']} (want {want})")
     line = next(l for l in p.stdout.splitlines() if l.startswith("road_19_closed"))
-    check(f"({want:+,})" in line and "within 30 min" in p.stdout, f"batch stdout lacks the change {want:+,}: {line!r}")
+    check(f"({want:+,})" in line and "within 30 min" in p.stdout and "headline tiers: county_hospital" in p.stdout,
+          f"batch stdout lacks the headline's change {want:+,}: {line!r}")
     bh = open(os.path.join(bout, "report_zh.html"), encoding="utf-8").read()
     check("青石路（第19段）中断" in bh and "东岭镇" in bh, "batch report lacks the variants' Chinese titles or township names")
+    check("方案比较（到最近县医院）" in bh, "batch report does not say it compares the county hospital's figures")
+    row = bh[bh.find("方案比较（到最近县医院）"):]
+    row = row[row.find("青石路（第19段）中断"):]
+    row = row[:row.find("</tr>")]
+    head_30 = cut["headline"]["population_within_min"]["30"] / cut["population_total"]
+    check(f"({100 * head_30:.1f}%)" in row, f"batch report row of road_19_closed lacks the headline's 30-min share {100 * head_30:.1f}%: {row[:300]}")
 
 
 def case_site_tables(tmp):
