@@ -757,6 +757,13 @@ static void sec_uncovered(GString *g, const rp_data *d, const char *lang)
     const bool zh = !strcmp(lang, "zh");
     g_string_append(g, "<h2>");
     cc__xml_esc(g, cc__tr(lang, d->points_demand ? "h_uncovered" : "h_uncovered_cells"));
+    if (d->unc_tiers && *d->unc_tiers) { /* beyond what: the headline tiers */
+        char hl[300], who[400];
+        cc__tiers_label(lang, d->unc_tiers, hl, sizeof(hl));
+        if (zh) snprintf(who, sizeof(who), "：距最近%s超过 %g 分钟", hl, d->unc_min);
+        else snprintf(who, sizeof(who), ": more than %g min from the nearest %s", d->unc_min, hl);
+        cc__xml_esc(g, who);
+    }
     g_string_append(g, "</h2>\n");
     if (d->n_unc == 0) {
         g_string_append_printf(g, "<p>%s</p>\n", cc__tr(lang, "none"));
@@ -947,24 +954,6 @@ static const char *row_label(const char *lang, const rp_cmp_row *r, const char *
     return r->scenario;
 }
 
-/* The headline tiers of a batch for people ("县医院、乡镇卫生院" / "county hospital or township health
- * centre") from their names joined with ','. */
-static const char *batch_head_label(const char *lang, const char *tiers, char *buf, size_t n)
-{
-    const bool zh = !strcmp(lang, "zh");
-    char **t = g_strsplit(tiers, ",", -1);
-    buf[0] = 0;
-    for (size_t i = 0; t[i]; i++) {
-        char tb[128], one[160];
-        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, t[i], tb, sizeof(tb)));
-        if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
-        size_t l = strlen(buf);
-        snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
-    }
-    g_strfreev(t);
-    return buf;
-}
-
 cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const char *batch_file, const double *minutes, size_t nb,
                          const rp_cmp_row *rows, size_t n_rows, const char *head_tiers)
 {
@@ -972,7 +961,7 @@ cc_status cc__html_batch(cc_ctx *ctx, const char *path, const char *lang, const 
     /* what the figures count: " (to the nearest county hospital)", "" for all facilities */
     char hl[300], who[400] = "";
     if (head_tiers && *head_tiers)
-        snprintf(who, sizeof(who), !strcmp(lang, "zh") ? "（到最近%s）" : " (to the nearest %s)", batch_head_label(lang, head_tiers, hl, sizeof(hl)));
+        snprintf(who, sizeof(who), !strcmp(lang, "zh") ? "（到最近%s）" : " (to the nearest %s)", cc__tiers_label(lang, head_tiers, hl, sizeof(hl)));
     head(g, lang, cc__tr(lang, "batch_title"));
     g_string_append(g, "<h1>");
     cc__xml_esc(g, cc__tr(lang, "batch_title"));

@@ -825,11 +825,16 @@ static double legend_symbols(mapctx *m, double x, double y)
         set_rgb(cr, 215, 48, 39, 1);
         cairo_set_line_width(cr, 1.0);
         cairo_stroke(cr);
-        char ub[128];
+        char ub[420];
         double um = 30;
         json_object *jv;
         if (json_object_object_get_ex(d->summary, "uncovered_minutes", &jv)) um = json_object_get_double(jv);
-        if (!strcmp(m->lang, "zh"))
+        char hl[300];
+        if (d->unc_tiers && *d->unc_tiers && !strcmp(m->lang, "zh")) /* beyond the headline tiers, as the bands */
+            snprintf(ub, sizeof(ub), "未覆盖村庄（距最近%s超过 %g 分钟）", cc__tiers_label(m->lang, d->unc_tiers, hl, sizeof(hl)), um);
+        else if (d->unc_tiers && *d->unc_tiers)
+            snprintf(ub, sizeof(ub), "Uncovered villages (beyond %g min of a %s)", um, cc__tiers_label(m->lang, d->unc_tiers, hl, sizeof(hl)));
+        else if (!strcmp(m->lang, "zh"))
             snprintf(ub, sizeof(ub), "未覆盖村庄（超过 %g 分钟）", um);
         else
             snprintf(ub, sizeof(ub), "Uncovered villages (beyond %g min)", um);

@@ -285,6 +285,22 @@ static cc_status summary_fields(cc_ctx *ctx, rp_data *d, const char *p)
         return st;
     double um = 0;
     if ((st = jnum(ctx, p, d->summary, NULL, "uncovered_minutes", &um))) return st; /* read by the maps */
+    d->unc_min = um;
+    /* demand_uncovered counts the run's headline tiers (uncovered_counts, since issue 19's session
+     * of 2026-12-06), any facility before */
+    const char *uc = NULL;
+    if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "uncovered_counts", false, &uc))) return st;
+    json_object *hj = NULL, *htj = NULL;
+    if (uc && !strcmp(uc, "headline") && json_object_object_get_ex(d->summary, "headline", &hj) &&
+        json_object_object_get_ex(hj, "tiers", &htj) && json_object_is_type(htj, json_type_array) && json_object_array_length(htj)) {
+        GString *tl = g_string_new("");
+        for (size_t i = 0; i < json_object_array_length(htj); i++) {
+            const char *x = json_object_get_string(json_object_array_get_idx(htj, i));
+            g_string_append_printf(tl, "%s%s", i ? "," : "", x ? x : "");
+        }
+        d->unc_tiers = keep(d, tl->str);
+        g_string_free(tl, TRUE);
+    }
     s = NULL;
     if ((st = cc__json_get_str(ctx, p, d->summary, NULL, "crs", false, &s))) return st;
     if (s) snprintf(d->crs_name, sizeof(d->crs_name), "%s", s);

@@ -107,6 +107,8 @@ typedef struct rp_data {
     bool adm_head;        /* the township figures (adm[].within, share) are the headline's, not all facilities' */
     int tif_head_band;    /* travel_time.tif's band of the headline (1-based; 0: not found) */
     bool iso_head_set;    /* the isochrones layer has the headline tiers' own bands (tier "headline") */
+    const char *unc_tiers; /* demand_uncovered: beyond unc_min of these tiers (joined with ','); NULL: of any facility */
+    double unc_min;
     char crs_name[64], profile[128];
     char *crs_wkt;
     rp_band band[CC_MAX_BANDS]; /* tier "all" */
@@ -159,6 +161,8 @@ int cc__tier_class(const char *tier, size_t index);
 
 /* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
 const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t n);
+/* The same from tier names joined with ',' ("county_hospital,township_health_centre"). */
+const char *cc__tiers_label(const char *lang, const char *tiers, char *buf, size_t n);
 
 /* Colour of travel-time band @p b of @p nb, as 0..1 RGB. */
 void cc__band_rgb(size_t b, size_t nb, double rgb[3]);

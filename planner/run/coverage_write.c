@@ -53,12 +53,14 @@ static cc_status headline_prepare(cc__cov_out *c)
     const size_t nd = c->dem->n, ng = c->grid->n;
     c->head_dtime = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
     c->head_gtime = cc__malloc_array(ng ? ng : 1, sizeof(uint32_t));
-    if (!c->head_dtime || !c->head_gtime) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t i = 0; i < nd; i++) c->head_dtime[i] = CC_INF_COST;
+    c->head_dfac = cc__malloc_array(nd ? nd : 1, sizeof(uint32_t));
+    if (!c->head_dtime || !c->head_gtime || !c->head_dfac) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) c->head_dtime[i] = CC_INF_COST, c->head_dfac[i] = CC_INVALID_ID;
     for (size_t i = 0; i < ng; i++) c->head_gtime[i] = CC_INF_COST;
-    for (size_t j = 0; j < n; j++) {
-        const uint32_t *d = c->dtime + idx[j] * nd, *g = c->gtime + idx[j] * ng;
-        for (size_t i = 0; i < nd; i++) c->head_dtime[i] = d[i] < c->head_dtime[i] ? d[i] : c->head_dtime[i];
+    for (size_t j = 0; j < n; j++) { /* ties: the first headline tier's facility */
+        const uint32_t *d = c->dtime + idx[j] * nd, *df = c->dfac + idx[j] * nd, *g = c->gtime + idx[j] * ng;
+        for (size_t i = 0; i < nd; i++)
+            if (d[i] < c->head_dtime[i]) c->head_dtime[i] = d[i], c->head_dfac[i] = df[i];
         for (size_t i = 0; i < ng; i++) c->head_gtime[i] = g[i] < c->head_gtime[i] ? g[i] : c->head_gtime[i];
     }
     c->head_set = c->n_sets;
@@ -379,9 +381,12 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     cc_ctx *ctx = c->ctx;
     const cc__demand *d = c->dem;
     const uint32_t lim = (uint32_t)llround(c->uncovered_min * 60000.0);
-    char desc[200];
-    snprintf(desc, sizeof(desc), "Populated %s beyond %g minutes of any facility, or without road access, ranked by population",
-             d->is_raster ? "cells" : "villages", c->uncovered_min);
+    /* beyond the headline tiers (capable care), as the map's bands and the key figures count */
+    const uint32_t *ht = set_times(c, c->head_set, false);
+    const uint32_t *hf = c->head_set < c->n_sets ? c->dfac + c->head_set * d->n : c->head_dfac;
+    char desc[300];
+    snprintf(desc, sizeof(desc), "Populated %s beyond %g minutes of the headline tiers (the key figures' facilities), or without road "
+             "access, ranked by population", d->is_raster ? "cells" : "villages", c->uncovered_min);
     OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "demand_uncovered", wkbPoint, c->crs_wkt, desc);
     if (!lyr) return CC_ERR_IO;
     static const char *const fn[] = {"rank", "population", "minutes", "status", "nearest_facility", "snap_dist_m", "name", "admin"};
@@ -397,7 +402,7 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     if (!u) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
-        if (d->pop[i] > 0 && c->dtime[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
+        if (d->pop[i] > 0 && ht[i] > lim) u[n++] = (uncovered){d->pop[i], (uint32_t)i};
     qsort(u, n, sizeof(*u), cc__cmp_scored_desc);
     if (n > CC__MAX_UNCOVERED) {
         cc__warn(ctx, "demand_uncovered holds the %d most populated of %zu uncovered points", CC__MAX_UNCOVERED, n);
@@ -420,13 +425,13 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         const char *status = "beyond";
         if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
             status = c->dpass ? "impassable_cell" : "no_road_access";
-        else if (c->dpass && c->dtime[i] == CC_INF_COST)
+        else if (c->dpass && ht[i] == CC_INF_COST)
             status = "barrier_enclosed";
-        else if (c->dtime[i] == CC_INF_COST)
+        else if (ht[i] == CC_INF_COST)
             status = "unreachable";
         else {
-            OGR_F_SetFieldDouble(f, 2, ms_to_min(c->dtime[i]));
-            OGR_F_SetFieldString(f, 4, c->fac->name[c->dfac[i]]);
+            OGR_F_SetFieldDouble(f, 2, ms_to_min(ht[i]));
+            if (hf[i] != CC_INVALID_ID) OGR_F_SetFieldString(f, 4, c->fac->name[hf[i]]);
         }
         OGR_F_SetFieldString(f, 3, status);
         OGR_F_SetFieldDouble(f, 5, c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m);
@@ -807,6 +812,8 @@ static cc_status write_summary(cc__cov_out *c)
     json_object_object_add(x, "points_with_road_access", json_object_new_int64((int64_t)r->demand_with_road_access));
     json_object_object_add(j, "demand", x);
     json_object_object_add(j, "uncovered_minutes", cc__json_num(c->uncovered_min, 2));
+    /* demand_uncovered: beyond uncovered_minutes of the headline tiers (before: of any facility) */
+    json_object_object_add(j, "uncovered_counts", json_object_new_string("headline"));
     double resid = r->population_total - (r->population_within[c->nb - 1] + r->population_beyond + r->population_no_road_access +
                                           r->population_unreachable);
     json_object_object_add(j, "accounting_residual", cc__json_num(resid, 6));
@@ -938,8 +945,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
     }
     if (!st) st = move_extra_dirs(c);
     polys_free(&p, n_iso(c) * c->nb, c->fac->n, c->nb);
-    free(c->head_dtime);
-    free(c->head_gtime);
-    c->head_dtime = c->head_gtime = NULL;
+    CC__FREE_ALL(c->head_dtime, c->head_gtime, c->head_dfac);
+    c->head_dtime = c->head_gtime = c->head_dfac = NULL;
     return st;
 }

@@ -93,7 +93,7 @@ typedef struct cc__cov_out {
      * k); with several headline tiers, head_set == n_sets and head_dtime / head_gtime hold the
      * minimum over them (per demand point, per grid point). Set by cc__coverage_write. */
     size_t head_set;
-    uint32_t *head_dtime, *head_gtime;
+    uint32_t *head_dtime, *head_gtime, *head_dfac; /* head_dfac: the nearest headline facility per demand point */
 } cc__cov_out;
 
 /* capacity outputs: layers facility_capacity and capacity_by_admin, access_index.tif, summary key */

@@ -436,6 +436,29 @@ def case_headline_layers(tmp):
                 cells = {c[1]: c for c in (re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)) if len(c) >= 5}
                 for nm, popn, h30, _ in adm:
                     check(nm in cells and cells[nm][4].startswith(f"{round(h30):,} ("), f"report_en {nm}: 30-min cell {cells.get(nm)}, want {round(h30):,}")
+    # 4. the uncovered villages are those beyond 30 min of the headline tiers (or without road access),
+    # not of any facility: the layer, the report's list heading and the map's legend say so
+    out, s = demo_coverage(tmp, "villages")
+    check(s["headline"]["tiers"] == ["county_hospital"] and s.get("uncovered_counts") == "headline", f"summary: {s.get('uncovered_counts')}")
+    with open(os.path.join(out, "access_by_village.csv"), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    want = {r["name"] for r in rows if float(r["population_persons"]) > 0 and
+            (r["reason"] or not r["minutes_county_hospital"] or float(r["minutes_county_hospital"]) > 30)}
+    any_fac = {r["name"] for r in rows if float(r["population_persons"]) > 0 and (r["reason"] or float(r["minutes_all"]) > 30)}
+    ds = ogr.Open(os.path.join(out, "coverage.gpkg"))
+    got = {f["name"]: f for f in ds.GetLayerByName("demand_uncovered")}
+    check(set(got) == want and want != any_fac, f"demand_uncovered {sorted(got)}, beyond 30 min of the county hospital {sorted(want)}")
+    for r in rows:
+        f = got.get(r["name"])
+        if f is not None and f["status"] == "beyond":
+            check(abs(f["minutes"] - float(r["minutes_county_hospital"])) < 0.06 and f["nearest_facility"] == "Qingshan County People's Hospital",
+                  f"{r['name']}: {f['minutes']} min to {f['nearest_facility']}, the table {r['minutes_county_hospital']} min")
+    for lang, head, leg in (("zh", "未覆盖的村庄（按人口排序）：距最近县医院超过 30 分钟", "未覆盖村庄（距最近县医院超过 30 分钟）"),
+                            ("en", "Uncovered villages, ranked by population: more than 30 min from the nearest county hospital",
+                             "Uncovered villages (beyond 30 min of a")):
+        html = open(os.path.join(out, f"report_{lang}.html"), encoding="utf-8").read()
+        check(head in html, f"report_{lang}: the uncovered list does not say beyond what")
+        check(leg in pdf_text(os.path.join(out, f"map_{lang}.pdf")), f"map_{lang}: the uncovered villages' legend does not say beyond what")
 
 
 if __name__ == "__main__":
