@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 #include <cpl_conv.h>
 #include <cpl_string.h>
+#include <sqlite3.h>
 
 #include "carecircle/cc_version.h"
 #include "write_internal.h"
@@ -576,6 +577,99 @@ static float rt_up(double d)
     return f;
 }
 
+/* ---- boxes recorded as the features are written ----------------------------------------------
+ * The boxes of a layer whose index waits (index_prepare) are kept as cc__gpkg_put writes its
+ * features (fid and envelope: what the insert trigger would have stored, GDAL's ST_MinX... of the
+ * same geometry), so that the index is packed without reading every geometry back through GDAL's
+ * SQL (12 % of a Comoros coverage run for its 114,000 uncovered cells). index_load takes them when
+ * every feature of the layer came through cc__gpkg_put (the counts agree), else reads them back.
+ * Process-wide, by layer handle, under a mutex: GeoPackages of batch variants are written at once. */
+typedef struct rt_rec {
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    rt_entry *e;
+    size_t n, cap, n_put;
+    bool failed; /* out of memory once: read back instead */
+} rt_rec;
+
+static GMutex rec_lock;
+static GHashTable *rec_table; /* OGRLayerH -> rt_rec */
+
+static void rec_free(gpointer p)
+{
+    rt_rec *r = p;
+    free(r->e);
+    free(r);
+}
+
+static void rec_start(GDALDatasetH ds, OGRLayerH lyr)
+{
+    rt_rec *r = calloc(1, sizeof(*r));
+    g_mutex_lock(&rec_lock);
+    if (!rec_table) rec_table = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, rec_free);
+    if (r) {
+        r->ds = ds, r->lyr = lyr;
+        g_hash_table_replace(rec_table, lyr, r);
+    }
+    g_mutex_unlock(&rec_lock);
+}
+
+static void rec_put(OGRLayerH lyr, OGRFeatureH f)
+{
+    g_mutex_lock(&rec_lock);
+    rt_rec *r = rec_table ? g_hash_table_lookup(rec_table, lyr) : NULL;
+    if (r && !r->failed) {
+        r->n_put++;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && !OGR_G_IsEmpty(g)) {
+            if (r->n == r->cap) {
+                size_t c = r->cap ? 2 * r->cap : 1024;
+                rt_entry *ne = realloc(r->e, c * sizeof(*ne));
+                if (ne) r->e = ne, r->cap = c;
+                else r->failed = true;
+            }
+            if (!r->failed) {
+                OGREnvelope env;
+                OGR_G_GetEnvelope(g, &env);
+                r->e[r->n++] = (rt_entry){OGR_F_GetFID(f), {rt_down(env.MinX), rt_up(env.MaxX), rt_down(env.MinY), rt_up(env.MaxY)}};
+            }
+        }
+    }
+    g_mutex_unlock(&rec_lock);
+}
+
+/* The boxes recorded for layer @p table of @p ds when they are all of its features (taken: *out,
+ * *n; the caller frees), else false. */
+static bool rec_take(GDALDatasetH ds, const char *table, rt_entry **out, size_t *n)
+{
+    OGRLayerH lyr = GDALDatasetGetLayerByName(ds, table);
+    GIntBig count = lyr ? OGR_L_GetFeatureCount(lyr, TRUE) : -1;
+    bool ok = false;
+    g_mutex_lock(&rec_lock);
+    rt_rec *r = rec_table && lyr ? g_hash_table_lookup(rec_table, lyr) : NULL;
+    if (r && r->ds == ds && !r->failed && count >= 0 && (size_t)count == r->n_put) {
+        *out = r->e, *n = r->n;
+        r->e = NULL, r->n = r->cap = 0;
+        ok = true;
+    }
+    g_mutex_unlock(&rec_lock);
+    return ok;
+}
+
+static gboolean rec_of_ds(gpointer key, gpointer value, gpointer ds)
+{
+    (void)key;
+    return ((rt_rec *)value)->ds == ds;
+}
+
+/* Forget every layer of @p ds (it is being closed). */
+static void rec_end(GDALDatasetH ds)
+{
+    g_mutex_lock(&rec_lock);
+    if (rec_table) g_hash_table_foreach_remove(rec_table, rec_of_ds, ds);
+    g_mutex_unlock(&rec_lock);
+}
+
 static int rt_cmp_x(const void *a, const void *b)
 {
     const rt_entry *p = a, *q = b;
@@ -590,48 +684,100 @@ static int rt_cmp_y(const void *a, const void *b)
     return x < y ? -1 : x > y ? 1 : (p->id > q->id) - (p->id < q->id);
 }
 
-static void put_be(GString *hex, uint64_t v, int bytes)
+static void put_be(uint8_t *p, uint64_t v, int bytes)
 {
-    static const char d[] = "0123456789ABCDEF";
-    for (int i = bytes - 1; i >= 0; i--) {
-        unsigned b = (unsigned)(v >> (8 * i)) & 0xff;
-        g_string_append_c(hex, d[b >> 4]);
-        g_string_append_c(hex, d[b & 15]);
-    }
+    for (int i = bytes - 1; i >= 0; i--) *p++ = (uint8_t)(v >> (8 * i));
 }
 
-/* Node @p no holding @p n entries as an SQL row "(no, X'...')" of @p node_size bytes. */
-static void node_row(GString *sql, int64_t no, int depth, const rt_entry *e, size_t n, size_t node_size)
+/* Node @p no holding @p n entries, in SQLite's node format, into @p buf of @p node_size bytes. */
+static void node_bytes(uint8_t *buf, int64_t no, int depth, const rt_entry *e, size_t n, size_t node_size)
 {
-    g_string_append_printf(sql, "(%" PRId64 ",X'", no);
-    put_be(sql, no == 1 ? (uint64_t)depth : 0, 2);
-    put_be(sql, n, 2);
+    memset(buf, 0, node_size);
+    put_be(buf, no == 1 ? (uint64_t)depth : 0, 2);
+    put_be(buf + 2, n, 2);
     for (size_t i = 0; i < n; i++) {
-        put_be(sql, (uint64_t)e[i].id, 8);
+        uint8_t *c = buf + 4 + 24 * i;
+        put_be(c, (uint64_t)e[i].id, 8);
         for (int k = 0; k < 4; k++) {
             uint32_t u;
             memcpy(&u, &e[i].box[k], 4);
-            put_be(sql, u, 4);
+            put_be(c + 8 + 4 * k, u, 4);
         }
     }
-    for (size_t b = 4 + 24 * n; b < node_size; b++) g_string_append(sql, "00");
-    g_string_append(sql, "')");
 }
 
-/* Flush @p sql (an INSERT with rows) when it holds @p rows rows or @p force. */
-static bool flush_rows(cc_ctx *ctx, GDALDatasetH ds, GString *sql, size_t head, size_t *rows, bool force)
+/* The rows of one of the R*Tree's tables (node, rowid, parent). Through SQLite itself when GDAL
+ * gives its connection (GDAL 3.6: GDALGetInternalHandle "SQLITE_HANDLE"): one prepared INSERT,
+ * values bound, one step a row. Else multi-row INSERT statements through GDAL's ExecuteSQL, 500
+ * rows each, blobs as hex: GDAL scans a statement's whole text case-insensitively several times
+ * before running it, which on megabytes of node hex cost more than the inserts themselves (perf,
+ * Comoros' 114,000 uncovered cells: 6 % of a coverage run in tolower). */
+typedef struct rt_sink {
+    sqlite3_stmt *st;
+    GString *sql;
+    size_t head, rows;
+} rt_sink;
+
+static bool sink_open(cc_ctx *ctx, sqlite3 *db, rt_sink *s, const char *table)
 {
-    if (!*rows || (!force && *rows < 500)) return true;
-    bool ok = sql_run(ctx, ds, sql->str);
-    g_string_truncate(sql, head);
-    *rows = 0;
+    memset(s, 0, sizeof(*s));
+    char *q = sqlite3_mprintf("INSERT INTO \"%w\" VALUES (?, ?)", table);
+    if (!q) return false;
+    if (db && sqlite3_prepare_v2(db, q, -1, &s->st, NULL) != SQLITE_OK) {
+        cc__debug(ctx, "Spatial index through GDAL's SQL: %s", sqlite3_errmsg(db));
+        s->st = NULL;
+    }
+    if (!s->st) {
+        s->sql = g_string_sized_new(1 << 16);
+        g_string_printf(s->sql, "INSERT INTO \"%s\" VALUES ", table);
+        s->head = s->sql->len;
+    }
+    sqlite3_free(q);
+    return true;
+}
+
+static void sink_close(rt_sink *s)
+{
+    if (s->st) sqlite3_finalize(s->st);
+    if (s->sql) g_string_free(s->sql, TRUE);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Send the rows waiting (the SQL path) when there are 500 of them or @p force. */
+static bool sink_flush(cc_ctx *ctx, GDALDatasetH ds, rt_sink *s, bool force)
+{
+    if (s->st || !s->rows || (!force && s->rows < 500)) return true;
+    bool ok = sql_run(ctx, ds, s->sql->str);
+    g_string_truncate(s->sql, s->head);
+    s->rows = 0;
     return ok;
 }
 
-static void add_row(GString *sql, size_t head, size_t *rows)
+/* One row (@p a, @p b), or (@p a, blob) when @p blob. */
+static bool sink_row(cc_ctx *ctx, GDALDatasetH ds, rt_sink *s, int64_t a, int64_t b, const uint8_t *blob, size_t len)
 {
-    if (sql->len > head) g_string_append_c(sql, ',');
-    (*rows)++;
+    if (s->st) {
+        sqlite3_bind_int64(s->st, 1, a);
+        if (blob) sqlite3_bind_blob(s->st, 2, blob, (int)len, SQLITE_STATIC);
+        else sqlite3_bind_int64(s->st, 2, b);
+        int rc = sqlite3_step(s->st);
+        sqlite3_reset(s->st);
+        return rc == SQLITE_DONE; /* the caller says why, from sqlite3_errmsg */
+    }
+    if (s->sql->len > s->head) g_string_append_c(s->sql, ',');
+    s->rows++;
+    if (!blob) {
+        g_string_append_printf(s->sql, "(%" PRId64 ",%" PRId64 ")", a, b);
+    } else {
+        static const char d[] = "0123456789ABCDEF";
+        g_string_append_printf(s->sql, "(%" PRId64 ",X'", a);
+        for (size_t i = 0; i < len; i++) {
+            g_string_append_c(s->sql, d[blob[i] >> 4]);
+            g_string_append_c(s->sql, d[blob[i] & 15]);
+        }
+        g_string_append(s->sql, "')");
+    }
+    return sink_flush(ctx, ds, s, false);
 }
 
 /* The boxes of the non-empty geometries of @p table, as the insert trigger would have computed
@@ -679,11 +825,13 @@ static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, con
     cc_status st = CC_OK;
     rt_entry *e = NULL, *up = NULL;
     size_t n = 0;
-    char rt[600];
+    char rt[600], tn[700];
     snprintf(rt, sizeof(rt), "rtree_%s_%s", table, col);
-    GString *sql = g_string_sized_new(1 << 16), *rid = g_string_sized_new(1 << 16), *par = g_string_sized_new(1 << 14);
+    rt_sink sk[3] = {{0}}; /* node, rowid, parent */
+    uint8_t *blob = NULL;
+    sqlite3 *db = NULL;
     cc__gdal_begin(ctx);
-    if ((st = read_boxes(ctx, ds, table, col, &e, &n))) goto out;
+    if (!rec_take(ds, table, &e, &n) && (st = read_boxes(ctx, ds, table, col, &e, &n))) goto out;
     char *len = NULL;
     if ((st = sql_string(ctx, ds, CPLSPrintf("SELECT length(data) FROM \"%s_node\" WHERE nodeno = 1", rt), &len)) == CC_ERR_NOMEM) goto out;
     st = CC_OK;
@@ -693,23 +841,20 @@ static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, con
     const size_t m = (node_size - 4) / 24; /* cells a node holds */
     if (n > 0) {
         /* level by level: STR-pack the entries into nodes, the nodes' boxes become the next level */
-        const size_t head = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_node\" VALUES ", rt);
-        const size_t rhead = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_rowid\" VALUES ", rt);
-        const size_t phead = (size_t)snprintf(NULL, 0, "INSERT INTO \"%s_parent\" VALUES ", rt);
-        g_string_printf(sql, "INSERT INTO \"%s_node\" VALUES ", rt);
-        g_string_printf(rid, "INSERT INTO \"%s_rowid\" VALUES ", rt);
-        g_string_printf(par, "INSERT INTO \"%s_parent\" VALUES ", rt);
-        size_t rows = 0, rrows = 0, prows = 0;
+        db = GDALGetInternalHandle(ds, "SQLITE_HANDLE");
+        static const char *const suffix[3] = {"node", "rowid", "parent"};
+        for (int k = 0; k < 3; k++) {
+            snprintf(tn, sizeof(tn), "%s_%s", rt, suffix[k]);
+            if (!sink_open(ctx, db, &sk[k], tn)) goto nomem;
+        }
+        if (!(blob = malloc(node_size))) goto nomem;
         int64_t next_no = 2;
         int depth = 0;
         if (!sql_run(ctx, ds, CPLSPrintf("DELETE FROM \"%s_node\"", rt))) goto fail;
         /* the depth is known once the levels are: count them first */
         int levels = 1;
         for (size_t k = n; k > m; k = (k + m - 1) / m) levels++;
-        if (!(up = cc__malloc_array((n + m - 1) / m, sizeof(*up)))) {
-            st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
-            goto out;
-        }
+        if (!(up = cc__malloc_array((n + m - 1) / m, sizeof(*up)))) goto nomem;
         for (size_t cnt = n;; depth++) {
             const bool root = cnt <= m;
             size_t nodes = 0;
@@ -730,34 +875,30 @@ static cc_status index_load(cc_ctx *ctx, GDALDatasetH ds, const char *table, con
                     u->box[1] = fmaxf(u->box[1], e[i].box[1]);
                     u->box[2] = fminf(u->box[2], e[i].box[2]);
                     u->box[3] = fmaxf(u->box[3], e[i].box[3]);
-                    GString *g = depth == 0 ? rid : par;
-                    size_t *gr = depth == 0 ? &rrows : &prows;
-                    add_row(g, depth == 0 ? rhead : phead, gr);
-                    g_string_append_printf(g, "(%" PRId64 ",%" PRId64 ")", e[i].id, no);
-                    if (!flush_rows(ctx, ds, g, depth == 0 ? rhead : phead, gr, false)) goto fail;
+                    if (!sink_row(ctx, ds, &sk[depth == 0 ? 1 : 2], e[i].id, no, NULL, 0)) goto fail;
                 }
-                add_row(sql, head, &rows);
-                node_row(sql, no, levels - 1, e + a, k, node_size);
-                if (!flush_rows(ctx, ds, sql, head, &rows, false)) goto fail;
+                node_bytes(blob, no, levels - 1, e + a, k, node_size);
+                if (!sink_row(ctx, ds, &sk[0], no, 0, blob, node_size)) goto fail;
             }
             if (root) break;
             memcpy(e, up, nodes * sizeof(*e));
             cnt = nodes;
         }
-        if (!flush_rows(ctx, ds, sql, head, &rows, true) || !flush_rows(ctx, ds, rid, rhead, &rrows, true) ||
-            !flush_rows(ctx, ds, par, phead, &prows, true))
-            goto fail;
+        if (!sink_flush(ctx, ds, &sk[0], true) || !sink_flush(ctx, ds, &sk[1], true) || !sink_flush(ctx, ds, &sk[2], true)) goto fail;
     }
     if (!sql_run(ctx, ds, trig)) goto fail;
     if (!sql_run(ctx, ds, CPLSPrintf("DELETE FROM " PENDING_TABLE " WHERE tbl = '%s'", table))) goto fail;
     goto out;
+nomem:
+    st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
+    goto out;
 fail:
-    st = cc__fail(ctx, CC_ERR_IO, "Unable to build the spatial index of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    st = cc__fail(ctx, CC_ERR_IO, "Unable to build the spatial index of layer <%s>: %s", table,
+                  *cc__gdal_msg(ctx) || !db ? cc__gdal_msg(ctx) : sqlite3_errmsg(db));
 out:
     cc__gdal_end(ctx);
-    g_string_free(sql, TRUE);
-    g_string_free(rid, TRUE);
-    g_string_free(par, TRUE);
+    for (int k = 0; k < 3; k++) sink_close(&sk[k]);
+    free(blob);
     free(e);
     free(up);
     return st;
@@ -806,6 +947,7 @@ cc_status cc__gpkg_close(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc_stat
         free(col);
         free(trig);
     }
+    rec_end(ds);
     if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     return st;
 }
@@ -824,12 +966,14 @@ OGRLayerH cc__gpkg_layer(cc_ctx *ctx, GDALDatasetH ds, const char *name, OGRwkbG
     if (srs) OSRDestroySpatialReference(srs);
     if (!lyr) cc__fail(ctx, CC_ERR_IO, "Unable to create layer <%s>: %s", name, cc__gdal_msg(ctx));
     if (lyr && type != wkbNone && index_prepare(ctx, ds, name, OGR_L_GetGeometryColumn(lyr))) return NULL;
+    if (lyr && type != wkbNone) rec_start(ds, lyr);
     return lyr;
 }
 
 cc_status cc__gpkg_put(cc_ctx *ctx, OGRLayerH lyr, OGRFeatureH f, const char *layer)
 {
     OGRErr e = OGR_L_CreateFeature(lyr, f);
+    if (e == OGRERR_NONE) rec_put(lyr, f); /* its box for the spatial index */
     OGR_F_Destroy(f);
     if (e != OGRERR_NONE) return cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", layer, cc__gdal_msg(ctx));
     return CC_OK;
