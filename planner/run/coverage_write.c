@@ -154,53 +154,68 @@ static void polys_free(polys *p, size_t nband, size_t nfac, size_t nchain)
     free(p->catch);
 }
 
+/* The isochrones of each facility set (all, each tier, the headline tiers when several), the
+ * catchments and the chain's bands: independent tracings, done at once on up to --threads threads
+ * (each with its own class raster and worker context). */
 static cc_status make_polygons(cc__cov_out *c, polys *p)
 {
     const cc__demand *g = c->grid;
-    size_t ncell = (size_t)g->grid.w * g->grid.h;
-    int32_t *cls = cc__malloc_array(ncell, sizeof(int32_t));
-    cc_status st = CC_OK;
-    p->band = cc__calloc_array(n_iso(c) * c->nb, sizeof(OGRGeometryH));
+    const size_t ncell = (size_t)g->grid.w * g->grid.h, n_sets = n_iso(c);
+    const int n_task = (int)n_sets + 1 + (c->chain_g != NULL);
+    p->band = cc__calloc_array(n_sets * c->nb, sizeof(OGRGeometryH));
     p->catch = cc__calloc_array(c->fac->n, sizeof(OGRGeometryH));
-    if (!cls || !p->band || !p->catch) {
-        free(cls);
+    if (c->chain_g) p->chain = cc__calloc_array(c->nb, sizeof(OGRGeometryH));
+    int threads = cc_ctx_get_threads(c->ctx);
+    if (threads > n_task) threads = n_task;
+    if (threads < 1) threads = 1;
+    (void)threads;
+    cc_status *tst = cc__calloc_array((size_t)n_task, sizeof(cc_status));
+    cc_ctx *w = cc__calloc_array((size_t)n_task, sizeof(cc_ctx));
+    if (!p->band || !p->catch || (c->chain_g && !p->chain) || !tst || !w) {
+        free(tst);
+        free(w);
         return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
     }
-    for (size_t k = 0; k < n_iso(c) && !st; k++) {
-        memset(cls, 0, ncell * sizeof(int32_t));
-        const uint32_t *t = set_times(c, k, true);
-        for (size_t i = 0; i < g->n; i++) {
-            if (t[i] == CC_INF_COST) continue;
-            for (size_t b = 0; b < c->nb; b++)
-                if (t[i] <= c->bands_ms[b]) {
-                    cls[g->cell[i]] = (int32_t)b + 1;
-                    break;
-                }
+    for (int k = 0; k < n_task; k++) cc__ctx_worker(c->ctx, &w[k]);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+    for (int k = 0; k < n_task; k++) {
+        if (cc__interrupted(c->ctx)) {
+            tst[k] = CC_ERR_INTERRUPTED;
+            continue;
         }
-        st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->nb, c->crs_wkt, p->band + k * c->nb);
-        if (cc__interrupted(c->ctx)) st = cc__fail(c->ctx, CC_ERR_INTERRUPTED, "Interrupted");
-    }
-    if (!st) {
-        memset(cls, 0, ncell * sizeof(int32_t));
-        for (size_t i = 0; i < g->n; i++)
-            if (c->gfac[i] != CC_INVALID_ID) cls[g->cell[i]] = (int32_t)c->gfac[i] + 1;
-        st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->fac->n, c->crs_wkt, p->catch);
-    }
-    if (!st && c->chain_g) {
-        if (!(p->chain = cc__calloc_array(c->nb, sizeof(OGRGeometryH)))) st = cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory for isochrones");
-        memset(cls, 0, ncell * sizeof(int32_t));
-        const uint32_t *t = c->chain_g + 2 * g->n;
-        for (size_t i = 0; !st && i < g->n; i++) {
-            if (t[i] == CC_INF_COST) continue;
-            for (size_t b = 0; b < c->nb; b++)
-                if (t[i] <= c->bands_ms[b]) {
-                    cls[g->cell[i]] = (int32_t)b + 1;
-                    break;
-                }
+        int32_t *cls = cc__calloc_array(ncell, sizeof(int32_t));
+        if (!cls) {
+            tst[k] = cc__fail(&w[k], CC_ERR_NOMEM, "Out of memory for isochrones");
+            continue;
         }
-        if (!st) st = cc__polygonize(c->ctx, &g->grid, cls, (int32_t)c->nb, c->crs_wkt, p->chain);
+        if (k == (int)n_sets) { /* catchments: each point's nearest facility */
+            for (size_t i = 0; i < g->n; i++)
+                if (c->gfac[i] != CC_INVALID_ID) cls[g->cell[i]] = (int32_t)c->gfac[i] + 1;
+            tst[k] = cc__polygonize(&w[k], &g->grid, cls, (int32_t)c->fac->n, c->crs_wkt, p->catch);
+        } else { /* bands of a set's times, or of the chain's total */
+            const uint32_t *t = k < (int)n_sets ? set_times(c, (size_t)k, true) : c->chain_g + 2 * g->n;
+            for (size_t i = 0; i < g->n; i++) {
+                if (t[i] == CC_INF_COST) continue;
+                for (size_t b = 0; b < c->nb; b++)
+                    if (t[i] <= c->bands_ms[b]) {
+                        cls[g->cell[i]] = (int32_t)b + 1;
+                        break;
+                    }
+            }
+            tst[k] = cc__polygonize(&w[k], &g->grid, cls, (int32_t)c->nb, c->crs_wkt, k < (int)n_sets ? p->band + k * c->nb : p->chain);
+        }
+        free(cls);
     }
-    free(cls);
+    cc_status st = CC_OK;
+    for (int k = 0; k < n_task; k++) {
+        cc_status s = cc__ctx_worker_end(c->ctx, &w[k], st ? CC_OK : tst[k]);
+        if (!st) st = s;
+    }
+    if (!st && cc__interrupted(c->ctx)) st = cc__fail(c->ctx, CC_ERR_INTERRUPTED, "Interrupted");
+    free(tst);
+    free(w);
     return st;
 }
 
