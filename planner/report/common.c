@@ -213,18 +213,24 @@ void cc__xml_esc(GString *g, const char *s)
     g_free(e);
 }
 
-const char *cc__tiers_label(const char *lang, const char *tiers, char *buf, size_t n)
+const char *cc__tier_list_label(const char *lang, const char *const *tiers, size_t n_tiers, char *buf, size_t n)
 {
     const bool zh = !strcmp(lang, "zh");
-    char **t = g_strsplit(tiers, ",", -1);
     buf[0] = 0;
-    for (size_t i = 0; t[i]; i++) {
+    for (size_t i = 0; i < n_tiers; i++) {
         char tb[128], one[160];
-        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, t[i], tb, sizeof(tb)));
+        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, tiers[i], tb, sizeof(tb)));
         if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
     }
+    return buf;
+}
+
+const char *cc__tiers_label(const char *lang, const char *tiers, char *buf, size_t n)
+{
+    char **t = g_strsplit(tiers, ",", -1);
+    cc__tier_list_label(lang, (const char *const *)t, g_strv_length(t), buf, n);
     g_strfreev(t);
     return buf;
 }

@@ -55,18 +55,11 @@ static void fill_outline(cairo_t *cr, double r, double g, double b, double w)
 const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t n)
 {
     bool zh = !strcmp(lang, "zh");
-    buf[0] = 0;
     if (!d->n_head) {
         snprintf(buf, n, "%s", zh ? "任一医疗机构" : "any facility");
         return buf;
     }
-    for (size_t i = 0; i < d->n_head; i++) {
-        char tb[128], one[160];
-        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, d->head_name[i], tb, sizeof(tb)));
-        if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
-        size_t l = strlen(buf);
-        snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
-    }
+    cc__tier_list_label(lang, d->head_name, d->n_head, buf, n);
     if (d->is_site) { /* the proposed sites join the fixed tiers */
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s", zh ? "或新址" : " or a new site");
