@@ -427,24 +427,23 @@ cc_status cc__write_cog(cc_ctx *ctx, const char *path, const cc__grid *grid, int
     const char *opts[] = {"COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "RESAMPLING=NEAREST",
                           "NUM_THREADS=ALL_CPUS", NULL};
     if (!st && !cog) st = cc__fail(ctx, CC_ERR_INTERNAL, "GDAL has no COG driver");
-    /* The COG driver computes the overviews into a temporary GeoTIFF ("<path>.ovr.tmp", next to
-     * the output, compressed with ZSTD), then writes the final file with the full-resolution
-     * bands and those overviews copied in (issue 19). Here that temporary file lives in /vsimem
-     * (CPL_TMPDIR, which the driver's temporary names honour): only the COG itself touches the
-     * disk. The overviews are GDAL's own, so the pixels are those of the earlier write. Not done:
-     * an uncompressed temporary (COG_TMP_COMPRESSION=NONE, 12 % less CPU) gives other pixels in
-     * the second and third overview levels, and overviews built on the MEM dataset (22 % less)
-     * round their sizes up (1270 rows: 635, 318, 159 instead of 635, 317, 158); see
-     * benchmarks/RESULTS.md. Thread-local: other threads writing other rasters keep theirs. */
-    char *old_tmp = NULL;
-    const char *v = CPLGetThreadLocalConfigOption("CPL_TMPDIR", NULL);
-    if (v) old_tmp = CPLStrdup(v);
-    CPLSetThreadLocalConfigOption("CPL_TMPDIR", "/vsimem");
+    /* One pass (issue 19). Left to itself, the COG driver computes the overviews into a temporary
+     * GeoTIFF (compressed with ZSTD, one fresh ZSTD context per strip: 38 % of a Comoros run's
+     * page faults) and then copies the bands and that file into the COG. Here the overviews are
+     * built first, in memory, on the MEM dataset (nearest neighbour, the levels the driver would
+     * choose: halving until both sides fit in one 256 tile); the driver then finds them and
+     * writes the COG in one pass (GTiff COPY_SRC_OVERVIEWS). The full-resolution bands and the
+     * first overview are the pixels of the two-pass write; the MEM builder rounds the smaller
+     * levels' sizes up (1270 rows: 635, 318, 159 instead of 635, 317, 158), so their pixels are
+     * taken a half cell apart. */
+    int levels[32], n_levels = 0;
+    for (int tw = grid->w, th = grid->h, f = 2; (tw > 256 || th > 256) && n_levels < 32; f *= 2, tw /= 2, th /= 2)
+        levels[n_levels++] = f;
+    if (!st && n_levels && GDALBuildOverviews(mem, "NEAREST", n_levels, levels, 0, NULL, NULL, NULL) != CE_None)
+        st = cc__fail(ctx, CC_ERR_NOMEM, "Unable to build the overviews of '%s': %s", path, cc__gdal_msg(ctx));
     if (!st && !(out = GDALCreateCopy(cog, path, mem, FALSE, (char **)opts, cc__gdal_progress, ctx)))
         st = cc__interrupted(ctx) ? cc__fail(ctx, CC_ERR_INTERRUPTED, "Interrupted while writing '%s'", path)
                                   : cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
-    CPLSetThreadLocalConfigOption("CPL_TMPDIR", old_tmp);
-    CPLFree(old_tmp);
     if (out && cc__gdal_close(out) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
     GDALClose(mem);
     cc__gdal_end(ctx);

@@ -1066,6 +1066,21 @@ def check_cog(path, want_overviews=True):
         check(b.GetBlockSize() == [256, 256], f"{path} band {i}: blocks {b.GetBlockSize()}, not 256x256")
         if want_overviews:
             check(b.GetOverviewCount() >= 1, f"{path} band {i}: no overviews")
+        # the levels the COG driver itself would choose (halving until both sides fit in one tile),
+        # and nearest-neighbour overviews: every overview value is one of the band's (a travel
+        # time, never an average of several nor of a time and nodata)
+        want_n, w, h = 0, ds.RasterXSize, ds.RasterYSize
+        while w > 256 or h > 256:
+            want_n, w, h = want_n + 1, w // 2, h // 2
+        check(b.GetOverviewCount() == want_n, f"{path} band {i}: {b.GetOverviewCount()} overviews, want {want_n}")
+        if b.GetOverviewCount():
+            full = set(b.ReadAsArray().ravel().tolist())
+            for k in range(b.GetOverviewCount()):
+                o = b.GetOverview(k)
+                extra = set(o.ReadAsArray().ravel().tolist()) - full
+                check(not extra, f"{path} band {i} overview {k}: values not in the band: {sorted(extra)[:5]}")
+                check(o.XSize == -(-ds.RasterXSize // 2 ** (k + 1)) or o.XSize == ds.RasterXSize // 2 ** (k + 1),
+                      f"{path} band {i} overview {k}: {o.XSize} columns for {ds.RasterXSize}")
 
 
 def check_gpkg_rtrees(path):
