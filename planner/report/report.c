@@ -893,21 +893,26 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
         if (!want) continue;
         int has_nd = 0;
         double nd = GDALGetRasterNoDataValue(band, &has_nd);
+        /* strips of whole tile rows: one RasterIO call spans a row of tiles, which GDAL decodes
+         * on the dataset's NUM_THREADS (read_tif) */
+        int bw = 0, bh = 0;
+        GDALGetBlockSize(band, &bw, &bh);
+        const int strip = bh > 0 && bh <= 1024 ? bh : 1;
         if (!t && !(t = cc__malloc_array((size_t)w * h, sizeof(float)))) return false;
-        if (!row && !(row = cc__malloc_array((size_t)w, sizeof(float)))) {
+        if (!row && !(row = cc__malloc_array((size_t)w * strip, sizeof(float)))) {
             free(t);
             return false;
         }
-        for (int y = 0; y < h; y++) {
-            if (GDALRasterIO(band, GF_Read, 0, y, w, 1, row, w, 1, GDT_Float32, 0, 0) != CE_None) {
+        for (int y0 = 0; y0 < h && used >= 0; y0 += strip) {
+            const int nr = h - y0 < strip ? h - y0 : strip;
+            if (GDALRasterIO(band, GF_Read, 0, y0, w, nr, row, w, nr, GDT_Float32, 0, 0) != CE_None) {
                 used = -1;
                 break;
             }
-            float *ty = t + (size_t)y * w;
-            for (int x = 0; x < w; x++) {
-                float v = row[x];
+            for (size_t i = 0; i < (size_t)w * nr; i++) {
+                float v = row[i], *ti = t + (size_t)y0 * w + i;
                 if (!isfinite(v) || (has_nd && v == (float)nd) || v < 0) v = NAN;
-                if (!used || (!isnan(v) && (isnan(ty[x]) || v < ty[x]))) ty[x] = v;
+                if (!used || (!isnan(v) && (isnan(*ti) || v < *ti))) *ti = v;
             }
         }
         if (used < 0) break;
@@ -980,7 +985,10 @@ static int head_band(const rp_data *d, GDALDatasetH ds)
 static void read_tif(cc_ctx *ctx, rp_data *d)
 {
     cc__gdal_begin(ctx);
-    GDALDatasetH ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char nt[32];
+    snprintf(nt, sizeof(nt), "NUM_THREADS=%d", cc_ctx_get_threads(ctx) > 0 ? cc_ctx_get_threads(ctx) : 1);
+    const char *const oo[] = {nt, NULL};
+    GDALDatasetH ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, oo, NULL);
     cc__gdal_end(ctx);
     if (!ds) return;
     double gt[6];
