@@ -4,7 +4,9 @@
  * township boundaries and names, roads (closed and added ones marked), uncovered villages,
  * facilities by tier, proposed sites, title, legend, scale bar, north arrow and a key-figures box.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <png.h>
 
 #include "carecircle/cc_version.h"
 #include "report_internal.h"
@@ -1015,6 +1018,52 @@ static cc_status surface_status(cc_ctx *ctx, cairo_surface_t *s, const char *pat
     return CC_OK;
 }
 
+/* The PNG of an RGB24 image surface, through libpng: no row filter and zlib's default level. A
+ * map is mostly flat colour, where libpng's adaptive filters (what cairo_surface_write_to_png
+ * leaves on) cost more than they save: on a Comoros map 43 ms and 336 KiB against 110 ms and
+ * 400 KiB (issue 19). The resolution goes into pHYs, so that printing keeps the map's scale. */
+static cc_status png_write(cc_ctx *ctx, cairo_surface_t *is, const char *path)
+{
+    const int w = cairo_image_surface_get_width(is), h = cairo_image_surface_get_height(is);
+    const int stride = cairo_image_surface_get_stride(is);
+    const unsigned char *data = cairo_image_surface_get_data(is);
+    if (!data || w <= 0 || h <= 0) return cc__fail(ctx, CC_ERR_INTERNAL, "Unable to write '%s': no image", path);
+    unsigned char *row = cc__malloc_array((size_t)w, 3);
+    FILE *f = row ? fopen(path, "wb") : NULL;
+    png_structp png = f ? png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL) : NULL;
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    cc_status st = CC_OK;
+    if (!row) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory writing '%s'", path);
+    else if (!f) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+    else if (!info) st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory writing '%s'", path);
+    else if (setjmp(png_jmpbuf(png))) { /* libpng's error path: nothing set after setjmp is read here */
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, ferror(f) ? strerror(errno) : "PNG encoder error");
+    } else {
+        png_init_io(png, f);
+        png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        const png_uint_32 ppm = (png_uint_32)lround(PNG_DPI / 0.0254);
+        png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+        png_set_compression_level(png, 6);
+        png_write_info(png, info);
+        for (int y = 0; y < h; y++) {
+            const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * stride); /* CAIRO_FORMAT_RGB24: 0x00RRGGBB */
+            for (int x = 0; x < w; x++) {
+                row[3 * x] = (unsigned char)(px[x] >> 16);
+                row[3 * x + 1] = (unsigned char)(px[x] >> 8);
+                row[3 * x + 2] = (unsigned char)px[x];
+            }
+            png_write_row(png, row);
+        }
+        png_write_end(png, info);
+    }
+    if (png) png_destroy_write_struct(&png, info ? &info : NULL);
+    if (f && fclose(f) != 0 && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));
+    free(row);
+    return st;
+}
+
 cc_status cc__map_write(cc_ctx *ctx, const rp_data *d, const char *lang, bool png, const char *path)
 {
     cc_status st = CC_OK;
@@ -1047,8 +1096,7 @@ cc_status cc__map_write(cc_ctx *ctx, const rp_data *d, const char *lang, bool pn
     draw_page(cr, d, lang);
     cairo_destroy(cr);
     cairo_surface_flush(is);
-    cairo_status_t ws = cairo_surface_write_to_png(is, path);
-    if (ws != CAIRO_STATUS_SUCCESS) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cairo_status_to_string(ws));
+    if (!(st = surface_status(ctx, is, path))) st = png_write(ctx, is, path);
     cairo_surface_destroy(is);
     return st;
 }
