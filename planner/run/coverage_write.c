@@ -893,7 +893,7 @@ json_object *cc__json_nums(const cc__json_kv *kv, size_t n)
     return o;
 }
 
-/* travel_time.tif (and the capacity raster) and coverage.gpkg, independent files, written at once
+/* travel_time.tif (and the capacity raster) then the tables, and coverage.gpkg, independent files, written at once
  * on two threads when --threads allows: each task with its own context (messages, GDAL's error
  * capture) and its own copy of the outputs' description. */
 static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
@@ -901,8 +901,8 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
     cc__cov_out tc[2] = {*c, *c};
     cc_ctx w[2];
     cc_status st[2] = {CC_OK, CC_OK};
-    double secs[2] = {0, 0};
-    bool want[2] = {(c->outputs & CC_OUT_RASTER) != 0, (c->outputs & CC_OUT_GPKG) != 0};
+    double secs[2] = {0, 0}, tsecs = 0;
+    bool want[2] = {(c->outputs & (CC_OUT_RASTER | CC_OUT_TABLES)) != 0, (c->outputs & CC_OUT_GPKG) != 0};
     int threads = cc_ctx_get_threads(c->ctx) > 1 && want[0] && want[1] ? 2 : 1;
     (void)threads;
     for (int k = 0; k < 2; k++) {
@@ -916,8 +916,12 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
         double t = cc__now();
         if (!want[k]) continue;
         if (k == 0) {
-            st[0] = write_raster(&tc[0]);
-            if (!st[0] && tc[0].capacity) st[0] = cc__capacity_raster(&tc[0]);
+            if (c->outputs & CC_OUT_RASTER) st[0] = write_raster(&tc[0]);
+            if (!st[0] && (c->outputs & CC_OUT_RASTER) && tc[0].capacity) st[0] = cc__capacity_raster(&tc[0]);
+            /* the tables too: the GeoPackage is the longer task (Comoros: 0.29 s against 0.45 s) */
+            double t2 = cc__now();
+            if (!st[0] && (c->outputs & CC_OUT_TABLES)) st[0] = cc__coverage_tables(&tc[0]);
+            tsecs = cc__now() - t2;
         } else {
             st[1] = write_gpkg(&tc[1], p);
         }
@@ -925,7 +929,8 @@ static cc_status write_raster_and_gpkg(cc__cov_out *c, const polys *p)
     }
     cc_status s0 = cc__ctx_worker_end(c->ctx, &w[0], st[0]);
     cc_status s1 = cc__ctx_worker_end(c->ctx, &w[1], s0 ? CC_OK : st[1]);
-    if (!s0 && want[0]) cc__debug(c->ctx, "travel_time.tif written in %.3f s", secs[0]);
+    if (!s0 && (c->outputs & CC_OUT_RASTER)) cc__debug(c->ctx, "travel_time.tif written in %.3f s", secs[0] - tsecs);
+    if (!s0 && (c->outputs & CC_OUT_TABLES)) cc__debug(c->ctx, "tables written in %.3f s", tsecs);
     if (!s0 && !s1 && want[1]) cc__debug(c->ctx, "coverage.gpkg written in %.3f s%s", secs[1], threads > 1 ? " (beside travel_time.tif)" : "");
     return s0 ? s0 : s1;
 }
@@ -950,8 +955,7 @@ cc_status cc__coverage_write(cc__cov_out *c)
     c->res->t_write_s = cc__now() - t;
     double t2 = cc__now();
     if (!st) st = write_summary(c);
-    if (!st && (c->outputs & CC_OUT_TABLES)) st = cc__coverage_tables(c);
-    cc__debug(c->ctx, "summary.json and tables written in %.3f s", cc__now() - t2);
+    cc__debug(c->ctx, "summary.json written in %.3f s", cc__now() - t2);
     if (!st && c->o->scenario_json) st = cc__write_text(c->ctx, cc__stage_path(c->stage, "scenario.json", path, sizeof(path)), c->o->scenario_json);
     if (!st && (c->outputs & CC_OUT_REPORT)) {
         t = cc__now();
