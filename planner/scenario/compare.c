@@ -33,7 +33,7 @@ typedef struct cmp_var {
     double total, within[CC_MAX_BANDS], no_road, unreachable;
     /* the headline (capable care, issue 14): its tiers joined with ',' ("" when summary.json has
      * none) and its figures (NAN when none) */
-    char head_tiers[512];
+    char *head_tiers;
     double head_within[CC_MAX_BANDS];
     cmp_admin *adm;
     size_t n_adm;
@@ -50,6 +50,7 @@ static void var_free(cmp_var *v)
     }
     free(v->adm);
     free(v->wkt);
+    free(v->head_tiers);
 }
 
 static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *minutes, size_t nb)
@@ -81,11 +82,12 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
     json_object *h = NULL, *ht = NULL, *hw = NULL;
     if (json_object_object_get_ex(j, "headline", &h) && json_object_object_get_ex(h, "tiers", &ht) &&
         json_object_is_type(ht, json_type_array) && json_object_object_get_ex(h, "population_within_min", &hw)) {
-        size_t l = 0;
-        for (size_t i = 0; i < json_object_array_length(ht) && l < sizeof(v->head_tiers); i++) {
+        GString *tl = g_string_new(""); /* the whole list, however long: variants are told apart by it */
+        for (size_t i = 0; i < json_object_array_length(ht); i++) {
             const char *t = json_object_get_string(json_object_array_get_idx(ht, i));
-            l += (size_t)snprintf(v->head_tiers + l, sizeof(v->head_tiers) - l, "%s%s", i ? "," : "", t ? t : "");
+            g_string_append_printf(tl, "%s%s", i ? "," : "", t ? t : "");
         }
+        v->head_tiers = g_string_free(tl, FALSE);
         for (size_t b = 0; b < nb; b++) {
             char k[32];
             json_object *x = NULL;
@@ -205,7 +207,7 @@ static cc_status cmp_rows(cc_ctx *ctx, const cc_batch *b, const cmp_var *v, size
                 r->delta[k] = r->have_delta ? r->within[k] - (bd ? bd->within[k] : v[0].within[k]) : NAN;
                 /* the headline's: compared only when the base counts the same tiers */
                 r->head_within[k] = ad ? ad->head_within[k] : v[i].ok ? v[i].head_within[k] : NAN;
-                r->head_delta[k] = r->have_delta && !strcmp(v[i].head_tiers, v[0].head_tiers)
+                r->head_delta[k] = r->have_delta && !g_strcmp0(v[i].head_tiers, v[0].head_tiers)
                                        ? r->head_within[k] - (bd ? bd->head_within[k] : v[0].head_within[k])
                                        : NAN;
             }
@@ -392,9 +394,9 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
     }
     /* the headline (capable care) is what the comparison map and the report show when every
      * variant that ran counts the base's headline tiers; else all facilities, as before */
-    bool head = n && v[0].ok && v[0].head_tiers[0];
-    for (size_t i = 1; i < n && head; i++) head = !v[i].ok || !strcmp(v[i].head_tiers, v[0].head_tiers);
-    if (n && v[0].ok && v[0].head_tiers[0] && !head)
+    bool head = n && v[0].ok && v[0].head_tiers && v[0].head_tiers[0];
+    for (size_t i = 1; i < n && head; i++) head = !v[i].ok || !g_strcmp0(v[i].head_tiers, v[0].head_tiers);
+    if (n && v[0].ok && v[0].head_tiers && v[0].head_tiers[0] && !head)
         cc__warn(ctx, "The variants' headlines count other tiers than the base's (%s): the comparison map and report compare all facilities",
                  v[0].head_tiers);
     if ((st = cmp_rows(ctx, b, v, n, nb, &rows, &n_rows)) || (st = cmp_csv(ctx, dir, rows, n_rows, minutes, nb)) ||
