@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cpl_csv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+
 #include "cli.h"
 #ifdef CC_WITH_MPI
 #include "carecircle/cc_mpi.h"
@@ -102,100 +106,102 @@ static void batch_help(void)
 /* From DIR/comparison.csv, each variant's population within the 30-minute threshold (else the
  * middle one) and its change against the base, as text for the batch table ("" when absent):
  * the columns named @p pre + "pop_le_T" and @p pre + "delta_le_T" ("head_": the headline tiers',
- * their names into @p tiers). */
+ * their names into *@p tiers, which the caller frees). The file is read with GDAL's CSV parser:
+ * quoted fields (several headline tiers, "a,b"; admin names with commas) keep their columns. */
 typedef struct batch_change {
     char scenario[128], text[96];
 } batch_change;
 
-static size_t read_changes_of(const char *dir, const char *pre, batch_change *out, size_t cap, char *head, size_t nhead, char *tiers,
-                              size_t ntiers)
+static size_t read_changes_of(const char *dir, const char *pre, batch_change *out, size_t cap, char *head, size_t nhead, char **tiers)
 {
-    char path[4200], line[4096];
+    char path[4200];
     snprintf(path, sizeof(path), "%s/comparison.csv", dir);
-    FILE *f = fopen(path, "r");
     head[0] = '\0';
+    VSILFILE *f = VSIFOpenL(path, "rb");
     if (!f) return 0;
     int col_pop = -1, col_delta = -1, col_code = -1, col_tiers = -1;
     size_t n = 0, lp = strlen(pre);
     char mins[32] = "", dname[64];
-    if (tiers) tiers[0] = '\0';
     snprintf(dname, sizeof(dname), "%sdelta_le_", pre);
-    if (fgets(line, sizeof(line), f)) {
-        /* the 30-minute columns, else the middle threshold's */
-        char *cols[256];
-        int nc = 0;
-        for (char *t = strtok(line, ",\r\n"); t && nc < 256; t = strtok(NULL, ",\r\n")) cols[nc++] = t;
-        int n_delta = 0, first_delta = -1;
-        for (int i = 0; i < nc; i++) {
-            if (!strcmp(cols[i], "admin_code")) col_code = i;
-            if (!strcmp(cols[i], "headline_tiers")) col_tiers = i;
-            if (!strncmp(cols[i], dname, strlen(dname))) {
-                if (first_delta < 0) first_delta = i;
-                n_delta++;
-            }
-        }
-        for (int i = 0; i < nc; i++)
-            if (!strncmp(cols[i], dname, strlen(dname)) && !strcmp(cols[i] + strlen(dname), "30")) col_delta = i;
-        if (col_delta < 0 && n_delta) col_delta = first_delta + n_delta / 2;
-        if (col_delta >= 0) {
-            snprintf(mins, sizeof(mins), "%s", cols[col_delta] + strlen(dname));
-            char want[80];
-            snprintf(want, sizeof(want), "%.*spop_le_%s", (int)lp, pre, mins);
-            for (int i = 0; i < nc; i++)
-                if (!strcmp(cols[i], want)) col_pop = i;
+    char **cols = CSVReadParseLine2L(f, ',');
+    const int nc = CSLCount(cols);
+    /* the 30-minute columns, else the middle threshold's */
+    int n_delta = 0, first_delta = -1;
+    for (int i = 0; i < nc; i++) {
+        if (!strcmp(cols[i], "admin_code")) col_code = i;
+        if (!strcmp(cols[i], "headline_tiers")) col_tiers = i;
+        if (!strncmp(cols[i], dname, strlen(dname))) {
+            if (first_delta < 0) first_delta = i;
+            n_delta++;
+            if (!strcmp(cols[i] + strlen(dname), "30")) col_delta = i;
         }
     }
+    if (col_delta < 0 && n_delta) col_delta = first_delta + n_delta / 2;
+    if (col_delta >= 0) {
+        snprintf(mins, sizeof(mins), "%s", cols[col_delta] + strlen(dname));
+        char want[80];
+        snprintf(want, sizeof(want), "%.*spop_le_%s", (int)lp, pre, mins);
+        for (int i = 0; i < nc; i++)
+            if (!strcmp(cols[i], want)) col_pop = i;
+    }
+    CSLDestroy(cols);
     if (col_delta < 0 || col_pop < 0 || col_code < 0) {
-        fclose(f);
+        VSIFCloseL(f);
         return 0;
     }
     snprintf(head, nhead, "within %s min (change)", mins);
-    while (n < cap && fgets(line, sizeof(line), f)) {
-        /* simple split: the total rows have no quoted field before the figures */
-        char *fields[256];
-        int nf = 0;
-        char *p = line;
-        while (nf < 256) {
-            fields[nf++] = p;
-            char *c = strchr(p, ',');
-            if (!c) break;
-            *c = '\0';
-            p = c + 1;
+    char **fields;
+    while (n < cap && (fields = CSVReadParseLine2L(f, ','))) {
+        const int nf = CSLCount(fields);
+        if (nf <= col_delta || nf <= col_pop || nf <= col_code || fields[col_code][0]) { /* admin rows */
+            CSLDestroy(fields);
+            continue;
         }
-        if (nf <= col_delta || nf <= col_pop || fields[col_code][0]) continue; /* admin rows */
-        if (tiers && !tiers[0] && col_tiers >= 0 && col_tiers < nf) snprintf(tiers, ntiers, "%s", fields[col_tiers]);
+        if (tiers && !*tiers && col_tiers >= 0 && col_tiers < nf && fields[col_tiers][0]) {
+            char **tl = CSLTokenizeString2(fields[col_tiers], ",", 0); /* "a,b" as "a, b" */
+            size_t len = 1;
+            for (int i = 0; tl && tl[i]; i++) len += strlen(tl[i]) + 2;
+            if ((*tiers = malloc(len))) {
+                (*tiers)[0] = '\0';
+                for (int i = 0; tl && tl[i]; i++) {
+                    if (i) strcat(*tiers, ", ");
+                    strcat(*tiers, tl[i]);
+                }
+            }
+            CSLDestroy(tl);
+        }
         batch_change *bc = &out[n++];
         snprintf(bc->scenario, sizeof(bc->scenario), "%s", fields[0]);
         char num[32];
-        double pop = atof(fields[col_pop]);
-        if (!fields[col_pop][0] || fields[col_pop][0] == '\n') {
+        const char *d = fields[col_delta];
+        if (!fields[col_pop][0]) {
             snprintf(bc->text, sizeof(bc->text), "-");
-            continue;
-        }
-        cc_report_count(pop, num, sizeof(num));
-        char *d = fields[col_delta];
-        d[strcspn(d, "\r\n")] = '\0';
-        if (*d) {
-            double dv = atof(d);
-            char dn[32];
-            cc_report_count(dv < 0 ? -dv : dv, dn, sizeof(dn));
-            snprintf(bc->text, sizeof(bc->text), "%s (%s%s)", num, dv < 0 ? "-" : dv > 0 ? "+" : "", dn);
         } else {
-            snprintf(bc->text, sizeof(bc->text), "%s", num);
+            cc_report_count(atof(fields[col_pop]), num, sizeof(num));
+            if (*d) {
+                double dv = atof(d);
+                char dn[32];
+                cc_report_count(dv < 0 ? -dv : dv, dn, sizeof(dn));
+                snprintf(bc->text, sizeof(bc->text), "%s (%s%s)", num, dv < 0 ? "-" : dv > 0 ? "+" : "", dn);
+            } else {
+                snprintf(bc->text, sizeof(bc->text), "%s", num);
+            }
         }
+        CSLDestroy(fields);
     }
-    fclose(f);
+    VSIFCloseL(f);
     return n;
 }
 
-/* The headline tiers' change when comparison.csv has it for the base (their names into @p tiers),
- * else all facilities' (tiers ""). */
-static size_t read_changes(const char *dir, batch_change *out, size_t cap, char *head, size_t nhead, char *tiers, size_t ntiers)
+/* The headline tiers' change when comparison.csv has it for the base (their names into *@p tiers,
+ * which the caller frees), else all facilities' (*@p tiers NULL). */
+static size_t read_changes(const char *dir, batch_change *out, size_t cap, char *head, size_t nhead, char **tiers)
 {
-    size_t n = read_changes_of(dir, "head_", out, cap, head, nhead, tiers, ntiers);
-    if (n && tiers[0] && strcmp(out[0].text, "-")) return n;
-    tiers[0] = '\0';
-    return read_changes_of(dir, "", out, cap, head, nhead, NULL, 0);
+    size_t n = read_changes_of(dir, "head_", out, cap, head, nhead, tiers);
+    if (n && *tiers && strcmp(out[0].text, "-")) return n;
+    free(*tiers);
+    *tiers = NULL;
+    return read_changes_of(dir, "", out, cap, head, nhead, NULL);
 }
 
 int cmd_batch(int argc, char **argv)
@@ -259,8 +265,8 @@ int cmd_batch(int argc, char **argv)
         const char *dir = out ? out : cc_batch_get_out_dir(b);
         batch_change *ch = calloc(r->n_variants + 1, sizeof(*ch));
         char head[64] = "";
-        char tiers[512] = "";
-        size_t n_ch = ch ? read_changes(dir, ch, r->n_variants + 1, head, sizeof(head), tiers, sizeof(tiers)) : 0;
+        char *tiers = NULL;
+        size_t n_ch = ch ? read_changes(dir, ch, r->n_variants + 1, head, sizeof(head), &tiers) : 0;
         printf("%-24s %-8s %8s  %-28s %s\n", "variant", "state", "seconds", head[0] ? head : "", "error");
         for (size_t i = 0; i < r->n_variants; i++) {
             const cc_variant_result *v = &r->variants[i];
@@ -271,7 +277,8 @@ int cmd_batch(int argc, char **argv)
             printf("%-24s %-8s %8.2f  %-28s %s\n", v->name, state[v->state], v->seconds, chg, v->error);
         }
         free(ch);
-        if (n_ch && tiers[0]) printf("(people reaching the headline tiers: %s)\n", tiers);
+        if (n_ch && tiers) printf("(people reaching the headline tiers: %s)\n", tiers);
+        free(tiers);
         printf("batch: %zu done, %zu skipped, %zu failed in %.2f s; %s/manifest.json %s/comparison.csv %s/comparison.gpkg\n",
                r->n_done, r->n_skipped, r->n_failed, r->seconds, dir, dir, dir);
         if (r->n_failed) {

@@ -640,6 +640,46 @@ report:
     check(f"({100 * head_30:.1f}%)" in row, f"batch report row of road_19_closed lacks the headline's 30-min share {100 * head_30:.1f}%: {row[:300]}")
 
 
+def case_batch_headline_columns(tmp):
+    """Several headline tiers, and names longer than any fixed buffer: comparison.csv keeps the
+    whole tier list (quoted: it holds commas), each variant's head_delta_le_T is against the base
+    counting the same tiers, and batch's stdout table reads the right columns of that quoted CSV."""
+    long_a = "county_hospital_" + "a" * 300
+    long_b = "township_health_centre_" + "b" * 300
+    for name, tiers, head in (("two", None, ["county_hospital", "township_health_centre"]),
+                              ("long", {"county_hospital": long_a, "township_health_centre": long_b,
+                                        "emergency_station": "emergency_station", "village_clinic": "village_clinic"},
+                                       [long_a, long_b])):
+        d = os.path.join(tmp, name)
+        os.makedirs(d)
+        inputs = {"roads": f"{DEMO}/roads.geojson", "population": f"{DEMO}/villages.geojson",
+                  "population_field": "population", "facilities": f"{DEMO}/facilities.csv", "tier_field": "tier"}
+        if tiers:
+            inputs["tiers"] = tiers
+        with open(os.path.join(d, "base.yaml"), "w", encoding="utf-8") as f:
+            json.dump({"name": name, "inputs": inputs, "headline": head, "minutes": [15, 30, 60],
+                       "report": {"maps": False}}, f)  # JSON is YAML
+        with open(os.path.join(d, "batch.yaml"), "w", encoding="utf-8") as f:
+            f.write("base: base.yaml\nvariants:\n  - name: road_19_closed\n    set:\n      closed_roads: {way_ids: [19]}\n")
+        out = os.path.join(d, "out")
+        p = run(["batch", os.path.join(d, "batch.yaml"), "--out", out, "--jobs", "1"])
+        with open(os.path.join(out, "comparison.csv"), newline="", encoding="utf-8-sig") as f:
+            tot = {r["scenario"]: r for r in csv.DictReader(f) if r["admin_name"] == "total"}
+        cut = load_summary(os.path.join(out, "road_19_closed"))
+        base = load_summary(os.path.join(out, "base"))
+        check(tot["road_19_closed"]["headline_tiers"] == ",".join(head),
+              f"{name}: comparison.csv headline_tiers is {len(tot['road_19_closed']['headline_tiers'])} characters, "
+              f"want the {len(','.join(head))} of {','.join(head)[:60]}...")
+        pop = round(cut["headline"]["population_within_min"]["30"])
+        want = pop - round(base["headline"]["population_within_min"]["30"])
+        check(tot["road_19_closed"]["head_delta_le_30"] != "" and int(tot["road_19_closed"]["head_delta_le_30"]) == want,
+              f"{name}: head_delta_le_30 {tot['road_19_closed']['head_delta_le_30']!r}, want {want}")
+        line = next(l for l in p.stdout.splitlines() if l.startswith("road_19_closed"))
+        check(f"{pop:,} ({want:+,})" in line, f"{name}: batch stdout {line!r}, want {pop:,} ({want:+,})")
+        check(f"headline tiers: {', '.join(head)})" in p.stdout, f"{name}: batch stdout does not name the headline tiers: "
+              f"{[l for l in p.stdout.splitlines() if 'headline' in l]}")
+
+
 def case_site_tables(tmp):
     """A siting report says which figure is which: the headline counts the fixed tiers with the
     proposed sites and gives today's figure beside it; the tier table has the existing facilities
