@@ -941,7 +941,8 @@ cc_status cc__coverage_write(cc__cov_out *c)
     polys p = {0};
     char path[4200];
     double t = cc__now();
-    st = headline_prepare(c);
+    /* the headline's times serve the raster and the GeoPackage only (not summary.json, not the tables) */
+    if (c->outputs & (CC_OUT_RASTER | CC_OUT_GPKG)) st = headline_prepare(c);
     if (!st && (c->outputs & CC_OUT_GPKG)) { /* the isochrones and catchments are layers of the GeoPackage */
         cc__info(c->ctx, "Tracing isochrones and catchments...");
         st = make_polygons(c, &p);
