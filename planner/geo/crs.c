@@ -151,3 +151,21 @@ cc_status cc__to_lonlat(cc_ctx *ctx, const char *crs_wkt, double *x, double *y, 
     OSRDestroySpatialReference(wgs);
     return st;
 }
+
+bool cc__grid_cell_size(const double gt[6], int w, int h, const char *src_wkt, const char *dst_wkt, double *cw, double *ch)
+{
+    double cx = gt[0] + w / 2.0 * gt[1], cy = gt[3] + h / 2.0 * gt[5];
+    double x0 = cx, y0 = cy, x1 = cx + fabs(gt[1]), y1 = cy + fabs(gt[5]);
+    if (src_wkt && *src_wkt && dst_wkt && *dst_wkt) {
+        OGRCoordinateTransformationH ct = cc__ct_acquire(NULL, src_wkt, NULL, dst_wkt);
+        if (!ct) return false;
+        double a0, b0, a1, b1; /* the cell's outline, densified: its box in the other CRS */
+        bool ok = OCTTransformBounds(ct, x0, y0, x1, y1, &a0, &b0, &a1, &b1, 21) != 0;
+        cc__ct_release(ct);
+        if (!ok) return false;
+        x0 = a0, y0 = b0, x1 = a1, y1 = b1;
+    }
+    *cw = fabs(x1 - x0);
+    *ch = fabs(y1 - y0);
+    return isfinite(*cw) && isfinite(*ch) && *cw > 0 && *ch > 0;
+}

@@ -54,6 +54,12 @@ void cc__ct_release(OGRCoordinateTransformationH ct);
 /* The pool key of an SRS (its WKT2 and axis order; a new string, NULL on failure), to pass as
  * the definition beside the handle when one SRS is used for several transformations. */
 char *cc__ct_key(OGRSpatialReferenceH srs);
+/* One cell at the centre of a grid (geotransform @p gt, @p w x @p h cells, CRS @p src_wkt), as a
+ * box in CRS @p dst_wkt (the cell's outline densified): its width and height. No transformation
+ * when either CRS is missing. false when it cannot be transformed. The maps and styles draw
+ * demand cells this size (the report from travel_time.tif; siting, which writes none, from
+ * summary.json). */
+bool cc__grid_cell_size(const double gt[6], int w, int h, const char *src_wkt, const char *dst_wkt, double *cw, double *ch);
 /* Transform n points in place (strided arrays). Points that fail become NaN. */
 cc_status cc__transform_points(cc_ctx *ctx, OGRCoordinateTransformationH ct, double *x, double *y, size_t n);
 

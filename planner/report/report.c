@@ -15,6 +15,7 @@
 #include <gdal.h>
 
 #include "carecircle/cc_version.h"
+#include "../geo/geo_internal.h"
 #include "../io/json_read_internal.h"
 #include "../io/write_internal.h"
 #include "report_internal.h"
@@ -1002,13 +1003,11 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
         OGREnvelope e = {.MinX = fmin(gt[0], gt[0] + w * gt[1]), .MaxX = fmax(gt[0], gt[0] + w * gt[1]),
                          .MinY = fmin(gt[3], gt[3] + h * gt[5]), .MaxY = fmax(gt[3], gt[3] + h * gt[5])};
         if (env_to_work(d, wkt, &e)) grow_project(d, &e);
-        /* one cell, at the centre of the grid, in the working CRS */
-        double cx = gt[0] + w / 2 * gt[1], cy = gt[3] + h / 2 * gt[5];
-        OGREnvelope c = {.MinX = cx, .MaxX = cx + fabs(gt[1]), .MinY = cy, .MaxY = cy + fabs(gt[5])};
-        if (env_to_work(d, wkt, &c)) {
-            d->cell_m = sqrt((c.MaxX - c.MinX) * (c.MaxY - c.MinY));
-            d->cell_w = c.MaxX - c.MinX;
-            d->cell_h = c.MaxY - c.MinY;
+        double cw, ch; /* one cell, at the centre of the grid, in the working CRS */
+        if (cc__grid_cell_size(gt, (int)w, (int)h, wkt, d->crs_wkt, &cw, &ch)) {
+            d->cell_m = sqrt(cw * ch);
+            d->cell_w = cw;
+            d->cell_h = ch;
         }
         if (sr) OSRDestroySpatialReference(sr);
         if (!read_beyond(d, ds, gt, wkt)) d->nomem = true;

@@ -321,26 +321,6 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     return st;
 }
 
-/* One population cell, at the centre of the grid, in the working CRS (width and height); false when
- * the grid's CRS cannot be turned into it. */
-static bool cell_size(const cc__site_out *w, double *cw, double *ch)
-{
-    const cc__grid *g = &w->dem->grid;
-    double x[2] = {g->gt[0] + g->w / 2 * g->gt[1], 0}, y[2] = {g->gt[3] + g->h / 2 * g->gt[5], 0};
-    x[1] = x[0] + fabs(g->gt[1]);
-    y[1] = y[0] + fabs(g->gt[5]);
-    if (g->wkt && *g->wkt && w->crs_wkt) {
-        OGRCoordinateTransformationH ct = cc__ct_acquire(NULL, g->wkt, NULL, w->crs_wkt);
-        if (!ct) return false;
-        bool ok = OCTTransform(ct, 2, x, y, NULL) != 0;
-        cc__ct_release(ct);
-        if (!ok) return false;
-    }
-    *cw = fabs(x[1] - x[0]);
-    *ch = fabs(y[1] - y[0]);
-    return isfinite(*cw) && isfinite(*ch) && *cw > 0 && *ch > 0;
-}
-
 static cc_status write_gpkg(cc__site_out *w)
 {
     char path[4200];
@@ -699,7 +679,7 @@ static cc_status write_summary(cc__site_out *w)
     x = json_object_new_object();
     json_object_object_add(x, "kind", json_object_new_string(w->dem->is_raster ? "raster" : "points"));
     double cw, ch;
-    if (w->dem->is_raster && cell_size(w, &cw, &ch)) { /* the maps draw cells this size (no travel_time.tif here) */
+    if (w->dem->is_raster && cc__grid_cell_size(w->dem->grid.gt, w->dem->grid.w, w->dem->grid.h, w->dem->grid.wkt, w->crs_wkt, &cw, &ch)) { /* the maps draw cells this size (no travel_time.tif here) */
         json_object_object_add(x, "cell_width", cc__json_num(cw, 3));
         json_object_object_add(x, "cell_height", cc__json_num(ch, 3));
     }
