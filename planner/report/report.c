@@ -867,31 +867,50 @@ double cc__rp_beyond_last(const rp_data *d)
     return b < 0.5 ? 0 : b;
 }
 
-/* The cells beyond the last threshold (kind 3 dots): the headline tiers' bands of travel_time.tif
- * (their minimum when several; "all" without a headline), cells with a time above the last band.
- * Nothing for villages or a siting folder (their maps show other things), nor when the bands are
- * not found (an older folder). False only when out of memory. */
-static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt)
+/* travel_time.tif's bands of the headline (1-based, into @p out, at most @p max; their count): the
+ * band marked CARECIRCLE_HEADLINE=YES by the run; else (folders written before the mark, or the
+ * report's own headline, --headline) the bands of the headline tiers, or of all facilities when
+ * there is none, found by the descriptions the run gives them (either direction). */
+static int head_bands(const rp_data *d, GDALDatasetH ds, int *out, int max)
+{
+    const int n = GDALGetRasterCount(ds);
+    for (int b = 1; b <= n && !d->head_retarget && max > 0; b++) {
+        const char *v = GDALGetMetadataItem(GDALGetRasterBand(ds, b), "CARECIRCLE_HEADLINE", NULL);
+        if (v && !strcmp(v, "YES")) {
+            out[0] = b;
+            return 1;
+        }
+    }
+    int k = 0;
+    for (int b = 1; b <= n && k < max; b++) {
+        const char *desc = GDALGetDescription(GDALGetRasterBand(ds, b));
+        bool want = !d->n_head && (!strcmp(desc, "minutes to the nearest facility (all)") ||
+                                   !strcmp(desc, "minutes from the nearest facility to the patient, dispatch included (all)"));
+        for (size_t h = 0; h < d->n_head && !want; h++) {
+            char to[300], from[300];
+            snprintf(to, sizeof(to), "minutes to the nearest facility of tier %s", d->head_name[h]);
+            snprintf(from, sizeof(from), "minutes from the nearest facility of tier %s to the patient, dispatch included", d->head_name[h]);
+            want = !strcmp(desc, to) || !strcmp(desc, from);
+        }
+        if (want) out[k++] = b;
+    }
+    return k;
+}
+
+/* The cells beyond the last threshold (kind 3 dots): the headline's bands @p hb of travel_time.tif
+ * (head_bands; their minimum when several), cells with a time above the last band. Nothing for
+ * villages or a siting folder (their maps show other things), nor when no band is found (an older
+ * folder). False only when out of memory. */
+static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt, const int *hb, int n_hb)
 {
     if (d->is_site || d->points_demand || !d->nb) return true;
     if (cc__rp_beyond_last(d) == 0) return true; /* nobody beyond: nothing to draw, no band to decode */
-    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), nbands = GDALGetRasterCount(ds);
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
     if (w <= 0 || h <= 0 || (size_t)w * (size_t)h > (size_t)1 << 31) return true;
     float *t = NULL, *row = NULL;
     int used = 0;
-    for (int b = 1; b <= nbands; b++) {
-        GDALRasterBandH band = GDALGetRasterBand(ds, b);
-        const char *desc = GDALGetDescription(band), *p;
-        bool want = false;
-        if (d->tif_head_band) {
-            want = b == d->tif_head_band;
-        } else if (!d->n_head) {
-            want = !strcmp(desc, "minutes to the nearest facility (all)");
-        } else if ((p = strstr(desc, "minutes to the nearest facility of tier ")) == desc) {
-            p += strlen("minutes to the nearest facility of tier ");
-            for (size_t k = 0; k < d->n_head; k++) want |= !strcmp(p, d->head_name[k]);
-        }
-        if (!want) continue;
+    for (int j = 0; j < n_hb; j++) {
+        GDALRasterBandH band = GDALGetRasterBand(ds, hb[j]);
         int has_nd = 0;
         double nd = GDALGetRasterNoDataValue(band, &has_nd);
         /* strips of whole tile rows: one RasterIO call spans a row of tiles, which GDAL decodes
@@ -955,32 +974,6 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
     return mem;
 }
 
-/* travel_time.tif's band of the headline (1-based; 0 when none is found): the band marked
- * CARECIRCLE_HEADLINE=YES by the run, else (older folders, or the report's own headline tier) the
- * band of all facilities or of the one headline tier, found by its description. */
-static int head_band(const rp_data *d, GDALDatasetH ds)
-{
-    int n = GDALGetRasterCount(ds);
-    for (int b = 1; b <= n && !d->head_retarget; b++) {
-        const char *v = GDALGetMetadataItem(GDALGetRasterBand(ds, b), "CARECIRCLE_HEADLINE", NULL);
-        if (v && !strcmp(v, "YES")) return b;
-    }
-    if (d->n_head > 1) return 0;
-    char want[2][300];
-    if (d->n_head) {
-        snprintf(want[0], sizeof(want[0]), "minutes to the nearest facility of tier %s", d->head_name[0]);
-        snprintf(want[1], sizeof(want[1]), "minutes from the nearest facility of tier %s to the patient, dispatch included", d->head_name[0]);
-    } else {
-        snprintf(want[0], sizeof(want[0]), "minutes to the nearest facility (all)");
-        snprintf(want[1], sizeof(want[1]), "minutes from the nearest facility to the patient, dispatch included (all)");
-    }
-    for (int b = 1; b <= n; b++) {
-        const char *desc = GDALGetDescription(GDALGetRasterBand(ds, b));
-        if (!strcmp(desc, want[0]) || !strcmp(desc, want[1])) return b;
-    }
-    return 0;
-}
-
 /* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
  * project extent, and the size of a demand cell in working-CRS units. */
 static void read_tif(cc_ctx *ctx, rp_data *d)
@@ -994,7 +987,8 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
     if (!ds) return;
     double gt[6];
     const char *wkt = GDALGetProjectionRef(ds);
-    d->tif_head_band = head_band(d, ds);
+    int hb[64], n_hb = head_bands(d, ds, hb, 64);
+    d->tif_head_band = n_hb == 1 ? hb[0] : 0; /* the band QGIS and the styles draw */
     if (wkt && *wkt && GDALGetGeoTransform(ds, gt) == CE_None) {
         d->tif_wkt = keep(d, wkt);
         OGRSpatialReferenceH sr = OSRNewSpatialReference(wkt);
@@ -1010,7 +1004,7 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
             d->cell_h = ch;
         }
         if (sr) OSRDestroySpatialReference(sr);
-        if (!read_beyond(d, ds, gt, wkt)) d->nomem = true;
+        if (!read_beyond(d, ds, gt, wkt, hb, n_hb)) d->nomem = true;
     }
     GDALClose(ds);
 }
