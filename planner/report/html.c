@@ -3,6 +3,8 @@
  * by threshold, tier and township, uncovered villages ranked, proposed sites and their gains,
  * the comparison with the base scenario; and the batch report with the comparison table.
  */
+#include <cpl_csv.h>
+#include <cpl_vsi.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,39 +236,6 @@ static bool admin_chart(GString *g, const char *lang, const rp_data *d)
     return ok;
 }
 
-/* Split one CSV line (quotes doubled inside quoted fields) into at most @p max fields, in place. */
-static int csv_split(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        char *o = p;
-        f[n++] = p;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p) break;
-                if (*p == '"' && p[1] == '"') {
-                    *o++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *o++ = *p++;
-                }
-            }
-            while (*p && *p != ',') p++;
-        } else {
-            while (*p && *p != ',' && *p != '\n' && *p != '\r') *o++ = *p++;
-        }
-        bool more = *p == ',';
-        *o = '\0';
-        if (!more) break;
-        p++;
-    }
-    return n;
-}
 
 /* The referral table of referrals.csv (written by the run next to the report), if any. */
 /* A siting folder's coverage_curve.csv as a chart: the covered share for p = 0..n new sites, solved
@@ -274,17 +243,17 @@ static int csv_split(char *line, char **f, int max)
  * rank order gives), and the bound (dots). Nothing when the file is absent or has no share column. */
 static void curve_chart(GString *g, const char *lang, const char *dir)
 {
-    char path[4300], line[2048];
+    char path[4300];
     snprintf(path, sizeof(path), "%s/coverage_curve.csv", dir);
-    FILE *fp = fopen(path, "r");
+    VSILFILE *fp = VSIFOpenL(path, "rb");
     if (!fp) return;
     enum { MAXP = 200 };
     double share[MAXP], nested[MAXP], bound[MAXP], total_guess = NAN;
     int n = 0, c_share = -1, c_nested = -1, c_bound = -1, c_pop = -1;
     bool first = true;
-    while (n < MAXP && fgets(line, sizeof(line), fp)) {
-        char *f[16];
-        int k = csv_split(line, f, 16);
+    char **f;
+    while (n < MAXP && (f = CSVReadParseLine2L(fp, ','))) { /* GDAL's CSV parser: quotes, commas in names */
+        const int k = CSLCount(f);
         if (first) {
             first = false;
             for (int i = 0; i < k; i++) {
@@ -293,18 +262,21 @@ static void curve_chart(GString *g, const char *lang, const char *dir)
                 if (!strcmp(f[i], "bound")) c_bound = i;
                 if (!strcmp(f[i], "population_covered")) c_pop = i;
             }
+            CSLDestroy(f);
             if (c_share < 0) break;
             continue;
         }
-        if (k <= c_share) continue;
-        share[n] = strtod(f[c_share], NULL);
-        nested[n] = c_nested >= 0 && c_nested < k && f[c_nested][0] ? strtod(f[c_nested], NULL) : NAN;
-        double pop = c_pop >= 0 && c_pop < k ? strtod(f[c_pop], NULL) : NAN;
-        if (pop > 0 && share[n] > 0) total_guess = pop / share[n];
-        bound[n] = c_bound >= 0 && c_bound < k && f[c_bound][0] ? strtod(f[c_bound], NULL) : NAN;
-        n++;
+        if (k > c_share) {
+            share[n] = strtod(f[c_share], NULL);
+            nested[n] = c_nested >= 0 && c_nested < k && f[c_nested][0] ? strtod(f[c_nested], NULL) : NAN;
+            double pop = c_pop >= 0 && c_pop < k ? strtod(f[c_pop], NULL) : NAN;
+            if (pop > 0 && share[n] > 0) total_guess = pop / share[n];
+            bound[n] = c_bound >= 0 && c_bound < k && f[c_bound][0] ? strtod(f[c_bound], NULL) : NAN;
+            n++;
+        }
+        CSLDestroy(f);
     }
-    fclose(fp);
+    VSIFCloseL(fp);
     if (n < 2) return;
     for (int i = 0; i < n; i++) bound[i] = total_guess > 0 ? bound[i] / total_guess : NAN;
     double lo = 1, hi = 0;
@@ -370,23 +342,23 @@ static void curve_chart(GString *g, const char *lang, const char *dir)
 
 static void referral_table(GString *g, const char *lang, const char *dir)
 {
-    char path[4300], line[2048];
+    char path[4300];
     snprintf(path, sizeof(path), "%s/referrals.csv", dir);
-    FILE *fp = fopen(path, "r");
+    VSILFILE *fp = VSIFOpenL(path, "rb");
     if (!fp) return;
     char tb[128];
     bool first = true, with_adm = false;
+    char **f;
     /* the township column only when a health centre has one (no admin areas: no empty column) */
-    while (!with_adm && fgets(line, sizeof(line), fp)) {
-        char *f[16];
+    while (!with_adm && (f = CSVReadParseLine2L(fp, ','))) { /* GDAL's CSV parser: quotes, commas in names */
         if (first) first = false;
-        else with_adm = csv_split(line, f, 16) >= 13 && f[4][0];
+        else with_adm = CSLCount(f) >= 13 && f[4][0];
+        CSLDestroy(f);
     }
-    rewind(fp);
+    VSIRewindL(fp);
     first = true;
-    while (fgets(line, sizeof(line), fp)) {
-        char *f[16];
-        int n = csv_split(line, f, 16);
+    for (; (f = CSVReadParseLine2L(fp, ',')) != NULL; CSLDestroy(f)) {
+        const int n = CSLCount(f);
         if (first) { /* header */
             first = false;
             g_string_append(g, "<h2>");
@@ -418,7 +390,7 @@ static void referral_table(GString *g, const char *lang, const char *dir)
         }
         g_string_append(g, "</tr>\n");
     }
-    fclose(fp);
+    VSIFCloseL(fp);
     if (!first) g_string_append(g, "</table>\n");
 }
 
