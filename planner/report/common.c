@@ -213,14 +213,23 @@ void cc__xml_esc(GString *g, const char *s)
     g_free(e);
 }
 
+const char *cc__tier_label_in_text(const char *lang, const char *tier, char *buf, size_t n)
+{
+    char tb[128];
+    snprintf(buf, n, "%s", cc__tier_label(lang, tier, tb, sizeof(tb)));
+    /* English labels are written for a legend ("Township health centre"); inside a sentence the
+     * first letter is small, but not an acronym's ("CHC") */
+    if (strcmp(lang, "zh") && buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z')) buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
 const char *cc__tier_list_label(const char *lang, const char *const *tiers, size_t n_tiers, char *buf, size_t n)
 {
     const bool zh = !strcmp(lang, "zh");
     buf[0] = 0;
     for (size_t i = 0; i < n_tiers; i++) {
-        char tb[128], one[160];
-        snprintf(one, sizeof(one), "%s", cc__tier_label(lang, tiers[i], tb, sizeof(tb)));
-        if (!zh && one[0] >= 'A' && one[0] <= 'Z' && !(one[1] >= 'A' && one[1] <= 'Z')) one[0] = (char)(one[0] - 'A' + 'a');
+        char one[160];
+        cc__tier_label_in_text(lang, tiers[i], one, sizeof(one));
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
     }

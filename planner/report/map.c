@@ -924,7 +924,7 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
             for (size_t j = 0; j < d->n_head; j++) h |= !strcmp(d->head_name[j], d->tier_name[k]);
             if (h) continue;
             size_t l = strlen(tl);
-            snprintf(tl + l, sizeof(tl) - l, "%s%s", l ? (zh ? "、" : ", ") : "", cc__tier_label(m->lang, d->tier_name[k], tb, sizeof(tb)));
+            snprintf(tl + l, sizeof(tl) - l, "%s%s", l ? (zh ? "、" : ", ") : "", cc__tier_label_in_text(m->lang, d->tier_name[k], tb, sizeof(tb)));
         }
         if (*tl) g_string_append_printf(g, zh ? "\n（只计%s；%s见报告表格）" : "\n(counts %s only; %s: see the report's tables)", hl, tl);
     }

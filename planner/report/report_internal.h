@@ -161,6 +161,8 @@ int cc__tier_class(const char *tier, size_t index);
 
 /* The headline tiers for people: "县医院" / "county hospital", joined with 、 / " or ". */
 const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t n);
+/* A tier's label inside a sentence: cc__tier_label, English with a small first letter. */
+const char *cc__tier_label_in_text(const char *lang, const char *tier, char *buf, size_t n);
 /* The same from tier names: @p n_tiers of them, or joined with ',' ("county_hospital,township_health_centre"). */
 const char *cc__tier_list_label(const char *lang, const char *const *tiers, size_t n_tiers, char *buf, size_t n);
 const char *cc__tiers_label(const char *lang, const char *tiers, char *buf, size_t n);

@@ -50,7 +50,8 @@ def case_headline(tmp):
     zh, en = pdf_text(os.path.join(out, "map_zh.pdf")), pdf_text(os.path.join(out, "map_en.pdf"))
     for txt, want in ((zh, ["到最近县医院的行车时间", "可达县医院", "289,612 (98.8%)", "只计县医院"]),
                       (en, ["Travel time to the nearest county hospital", "Reaching a county hospital", "289,612 (98.8%)",
-                            "counts county hospital only"])):
+                            "counts county hospital only",
+                            "township health centre, village clinic"])):  # the other tiers, in a sentence
         missing = [w for w in want if w not in txt]
         check(not missing, f"map lacks {missing}")
         check("292,122 (99.7%)" not in txt, "the map still shows the all-facilities figure")
