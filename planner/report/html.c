@@ -532,14 +532,11 @@ static void chain_section(GString *g, const rp_data *d, const char *lang)
 static void sec_headline(GString *g, const rp_data *d, const char *lang)
 {
     const bool zh = !strcmp(lang, "zh");
-    char tb[128], n1[32];
+    char hl[400], n1[32];
     if (d->n_head) {
-        GString *hl = g_string_new("");
-        for (size_t k = 0; k < d->n_head; k++)
-            g_string_append_printf(hl, "%s%s", k ? (zh ? "、" : " or ") : "", cc__tier_label(lang, d->head_name[k], tb, sizeof(tb)));
         g_string_append(g, "<p class=\"headline\"><b>");
         cc__xml_esc(g, zh ? "关键数字只计" : "Key figures count ");
-        cc__xml_esc(g, hl->str);
+        cc__xml_esc(g, cc__head_label(d, lang, hl, sizeof(hl)));
         if (d->is_site) cc__xml_esc(g, zh ? "及建议新址" : " and the proposed sites"); /* which join the fixed tiers */
         g_string_append(g, "</b>");
         for (size_t b = 0; b < d->nb; b++) {
@@ -556,7 +553,6 @@ static void sec_headline(GString *g, const rp_data *d, const char *lang)
             cc__xml_esc(g, zh ? "。全部机构（含村卫生室）的数字见下表。" : ". All facilities (village clinics included): the tables below.");
         }
         g_string_append(g, "</p>\n");
-        g_string_free(hl, TRUE);
     }
 
 }

@@ -59,6 +59,8 @@ def case_headline(tmp):
     html = open(os.path.join(out, "report_zh.html"), encoding="utf-8").read()
     check("关键数字只计县医院" in html and "30 分钟内 28.96 万 (98.8%)" in html, "report_zh.html does not give the headline")
     check("29.21 万" in html, "report_zh.html lost the all-facilities figure from its tables")
+    html_en = open(os.path.join(out, "report_en.html"), encoding="utf-8").read()
+    check("Key figures count county hospital</b>" in html_en, "report_en.html does not name the headline tier in a sentence")
     # two tiers together: at least each of them, at most all facilities; all four tiers together
     # give exactly the all-facilities figure (every facility has a tier): an independent cross-check
     _, s2 = demo_coverage(tmp, "two", "--headline", "township_health_centre,county_hospital")
