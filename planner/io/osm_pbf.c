@@ -407,7 +407,7 @@ static void block_ways(const uint8_t *p, size_t n, pbf_block *b)
     for (size_t g = 0; g < v.n_groups && !b->err; g++) {
         pb gr = v.groups[g], sub;
         uint32_t f, wt;
-        int k;
+        int k = 0; /* read after the loop even when an earlier group's error stops it at once */
         while (!b->err && (k = pb_key(&gr, &f, &wt)) == 0) {
             if (wt == 2 && (f == 1 || f == 2)) {
                 if (pb_bytes(&gr, &sub)) k = -1;
@@ -524,7 +524,7 @@ static void block_nodes(const uint8_t *p, size_t n, pbf_block *b, const node_tab
     for (size_t g = 0; g < v.n_groups && !b->err; g++) {
         pb gr = v.groups[g], sub;
         uint32_t f, wt;
-        int k;
+        int k = 0; /* read after the loop even when an earlier group's error stops it at once */
         while (!b->err && (k = pb_key(&gr, &f, &wt)) == 0) {
             int e = 0;
             if (wt == 2 && (f == 1 || f == 2))
