@@ -536,7 +536,7 @@ static void sec_headline(GString *g, const rp_data *d, const char *lang)
     if (d->n_head) {
         g_string_append(g, "<p class=\"headline\"><b>");
         cc__xml_esc(g, zh ? "关键数字只计" : "Key figures count ");
-        cc__xml_esc(g, cc__head_label(d, lang, hl, sizeof(hl)));
+        cc__xml_esc(g, cc__tier_list_label(lang, d->head_name, d->n_head, hl, sizeof(hl))); /* the tiers; a siting's sites below */
         if (d->is_site) cc__xml_esc(g, zh ? "及建议新址" : " and the proposed sites"); /* which join the fixed tiers */
         g_string_append(g, "</b>");
         for (size_t b = 0; b < d->nb; b++) {

@@ -694,7 +694,7 @@ def case_site_tables(tmp):
     n_new = len(s["proposed_sites"])
     check(after - before > 100 and n_new == 2, f"the case must gain people with 2 sites: {before} -> {after}, {n_new} sites")
     for lang, fmt, head, rows in (
-            ("en", lambda v: f"{v:,.0f} ({100 * v / total:.1f}%)", "County hospital and the proposed sites",
+            ("en", lambda v: f"{v:,.0f} ({100 * v / total:.1f}%)", "Key figures count county hospital and the proposed sites",
              ("Existing facilities (County hospital)", "Existing facilities + proposed sites")),
             ("zh", lambda v: f"{v / 1e4:.2f} 万 ({100 * v / total:.1f}%)", "县医院及建议新址",
              ("现有机构（县医院）", "现有机构 + 建议新址"))):
