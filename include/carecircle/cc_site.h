@@ -288,6 +288,12 @@ typedef struct cc_site_opts {
      * urban response target), p ambulances, max_per_station (default 2), existing stations as MEXCLP */
     double outer_minutes;        /**< DSM: r2, above minutes (default 30, DOMAIN.md rural response target) */
     double alpha;                /**< DSM: share within r1, in [0, 1] (default 0.95; < 0: 0) */
+    unsigned outputs;            /**< what to write besides summary.json and coverage_curve.csv (a robust
+                                      study: summary.json, regret.csv and each variant's summary.json and
+                                      coverage_curve.csv): CC_OUT_GPKG (sites.gpkg), CC_OUT_REPORT (styles,
+                                      project.qgs, maps, HTML reports; needs CC_OUT_GPKG), CC_OUT_SUMMARY
+                                      (flags of cc_coverage.h, as cc_coverage_outputs_parse() gives them;
+                                      CC_OUT_RASTER and CC_OUT_TABLES are refused); 0: all. @since 0.8 */
 } cc_site_opts;
 
 /** One proposed site. */

@@ -91,6 +91,9 @@ static void help(void)
            "  --lang L               map_<lang>.png/.pdf and report_<lang>.html in zh, en or zh,en (default zh);\n"
            "                         also QGIS styles in sites.gpkg and project.qgs, as for coverage\n"
            "  --title TEXT           title of the maps and report\n"
+           "  --outputs LIST         what to write besides summary.json and coverage_curve.csv (robust: regret.csv\n"
+           "                         and each variant's summary.json): gpkg (sites.gpkg), report (styles, project.qgs,\n"
+           "                         maps, HTML; needs gpkg), summary (nothing else), all (default)\n"
            "  --max-memory MIB       refuse coverage sets above this (default: half of the machine's memory)\n"
            "  --profile NAME|FILE    ambulance (default), car, walk, or a YAML profile\n"
            "  --crs EPSG:n           working metric CRS (default: UTM zone of the roads' centre)\n"
@@ -104,7 +107,7 @@ static void help(void)
 }
 
 enum {
-    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF, O_OUTER, O_ALPHA, O_UPGRADE
+    O_FIXED = CLI_O_OWN, O_CTIERS, O_CANDS, O_CNAME, O_CROADS, O_SPACING, O_EXCLUDE, O_MODEL, O_CURVE, O_MINUTES, O_TARGET, O_RADIUS, O_EMERG, O_DISPATCH, O_MAXA, O_MINA, O_MAXSUB, O_EXACT, O_TLIM, O_XLIM, O_OUT, O_MAXMEM, O_RES, O_LANG, O_TITLE, O_CAPABLE, O_ONSCENE, O_SCEN, O_OBJ, O_REGRET, O_BUSY, O_MAXPS, O_SCAP, O_CAPF, O_OUTER, O_ALPHA, O_UPGRADE, O_OUTPUTS
 };
 
 static bool parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -282,15 +285,21 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
            (unsigned long long)r->settled_nodes, s->demand_classes);
     printf("time %.2f s (load %.2f, graph %.3f, snap %.3f, sets %.3f, solve %.3f, evaluate %.3f, write %.2f)\n", r->t_total_s, r->t_load_s,
            r->t_graph_s, r->t_snap_s, r->t_sets_s, r->t_solve_s, r->t_eval_s, r->t_write_s);
-    printf("outputs: %s/sites.gpkg %s/coverage_curve.csv %s/summary.json\n", o->out_dir, o->out_dir, o->out_dir);
+    printf("outputs:");
+    if (!o->outputs || (o->outputs & CC_OUT_GPKG)) printf(" %s/sites.gpkg", o->out_dir);
+    printf(" %s/coverage_curve.csv %s/summary.json", o->out_dir, o->out_dir);
+    if (!o->outputs || (o->outputs & CC_OUT_REPORT)) printf(" %s/project.qgs", o->out_dir);
+    printf("\n");
 }
 
 /* `--scenarios batch.yaml`: one set of sites for every variant of the batch (issue 18). */
 /* The closing "outputs:" line of a robust run: the files it wrote (the reports only when they are
  * there: --no-maps, one language) and the variants' folders that are there. */
-static void robust_outputs(const char *out, const cc_batch *b, size_t n)
+static void robust_outputs(const char *out, unsigned outputs, const cc_batch *b, size_t n)
 {
-    printf("outputs: %s/sites.gpkg %s/summary.json %s/regret.csv", out, out, out);
+    printf("outputs:");
+    if (!outputs || (outputs & CC_OUT_GPKG)) printf(" %s/sites.gpkg", out);
+    printf(" %s/summary.json %s/regret.csv", out, out);
     static const char *const rep[] = {"report_zh.html", "report_en.html"};
     char path[4300];
     for (size_t k = 0; k < 2; k++) {
@@ -302,7 +311,9 @@ static void robust_outputs(const char *out, const cc_batch *b, size_t n)
         snprintf(path, sizeof(path), "%s/%s/summary.json", out, v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base");
         folders += access(path, F_OK) == 0;
     }
-    if (folders == n) printf(", and one folder per variant, %s/<variant>/ (the robust set evaluated there: sites, summary, map, report)", out);
+    if (folders == n)
+        printf(", and one folder per variant, %s/<variant>/ (the robust set evaluated there: %s)", out,
+               !outputs || (outputs & CC_OUT_REPORT) ? "sites, summary, map, report" : (outputs & CC_OUT_GPKG) ? "sites, summary" : "summary");
     else if (folders) printf(", and %s/<variant>/ for %zu of the %zu variants", out, folders, n);
     printf("\n");
 }
@@ -346,7 +357,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
                    R->total[v] > 0 ? R->cov[v] / R->total[v] : 0, R->opt[v], R->opt_bound[v], R->regret[v]);
         printf("sites %u, lower bound %.6g (%s), gap %.4g%%%s\n", R->n_sites, R->bound, R->bound_method, 100 * R->gap,
                R->proven_optimal ? ": proven minimal" : "");
-        robust_outputs(o->out_dir, b, R->n_variants);
+        robust_outputs(o->out_dir, o->outputs, b, R->n_variants);
     } else if (R) { /* MPI: rank 0 only */
         bool rg = R->objective == CC_ROBUST_MIN_MAX_REGRET, tm = R->model != CC_SITE_MCLP;
         printf("carecircle site --scenarios: %s %s%s over %zu variants, %u sites\n", cc_site_model_name(R->model), cc_robust_objective_name(R->objective),
@@ -358,7 +369,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
                    R->opt[v], tm, R->opt_bound[v], tm, cc_site_robust_regret(R, v, R->cov[v]));
         printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg || tm ? "lower" : "upper",
                R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");
-        robust_outputs(o->out_dir, b, R->n_variants);
+        robust_outputs(o->out_dir, o->outputs, b, R->n_variants);
     }
     cc_robust_solution_destroy(R);
     cc_batch_destroy(b);
@@ -374,7 +385,7 @@ static const struct option site_longopts[] = {
     {"minutes", 1, 0, O_MINUTES}, {"target", 1, 0, O_TARGET}, {"radius", 1, 0, O_RADIUS}, {"emergency", 0, 0, O_EMERG},
     {"dispatch-minutes", 1, 0, O_DISPATCH}, {"capable-tiers", 1, 0, O_CAPABLE}, {"upgrade-tiers", 1, 0, O_UPGRADE}, {"on-scene-minutes", 1, 0, O_ONSCENE}, {"max-per-area", 1, 0, O_MAXA}, {"min-per-area", 1, 0, O_MINA},
     {"max-subcentres", 1, 0, O_MAXSUB}, {"exact", 0, 0, O_EXACT}, {"time-limit", 1, 0, O_TLIM}, {"exact-limit", 1, 0, O_XLIM}, {"out", 1, 0, O_OUT},
-    {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE},
+    {"max-memory", 1, 0, O_MAXMEM}, {"resolution", 1, 0, O_RES}, {"lang", 1, 0, O_LANG}, {"title", 1, 0, O_TITLE}, {"outputs", 1, 0, O_OUTPUTS},
     {"scenarios", 1, 0, O_SCEN}, {"objective", 1, 0, O_OBJ}, {"regret", 1, 0, O_REGRET},
     {"busy-fraction", 1, 0, O_BUSY}, {"max-per-station", 1, 0, O_MAXPS}, {"site-capacity", 1, 0, O_SCAP}, {"capacity", 1, 0, O_CAPF},
     {"outer-minutes", 1, 0, O_OUTER}, {"alpha", 1, 0, O_ALPHA},
@@ -387,6 +398,15 @@ typedef struct site_args {
     const char *scenarios;
     int objective, regret; /* -1: not given */
 } site_args;
+
+/* Whether the comma list @p list has the item @p name. */
+static bool has_item(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, name, n) && (p[n] == ',' || !p[n])) return true;
+    return false;
+}
 
 /* One option of carecircle site (not an input option) into @p a: 0, or the exit code of a usage error. */
 static int site_option(int c, site_args *a)
@@ -477,6 +497,19 @@ static int site_option(int c, site_args *a)
         if (cli_parse_lang("site", optarg, &a->rep.lang)) return CLI_EXIT_USAGE;
         break;
     case O_TITLE: a->rep.title_zh = a->rep.title_en = optarg; break;
+    case O_OUTPUTS: {
+        const char *bad = NULL;
+        if (cc_coverage_outputs_parse(optarg, &a->o.outputs, &bad))
+            return cli_usage_error("site", "--outputs '%s': unknown output '%.*s': use summary, gpkg, report or all, comma-separated", optarg,
+                                   bad ? (int)strcspn(bad, ",") : 0, bad ? bad : "");
+        for (const char *const *t = (const char *const[]){"raster", "tables", NULL}; *t; t++)
+            if (has_item(optarg, *t))
+                return cli_usage_error("site", "--outputs '%s': %s is a coverage output; a siting run writes summary, gpkg and report", optarg, *t);
+        a->o.outputs &= ~(unsigned)(CC_OUT_RASTER | CC_OUT_TABLES); /* "all" of a siting run */
+        if ((a->o.outputs & CC_OUT_REPORT) && !(a->o.outputs & CC_OUT_GPKG))
+            return cli_usage_error("site", "--outputs '%s': report needs gpkg (the maps and the QGIS project are drawn from sites.gpkg)", optarg);
+        break;
+    }
     case O_SCEN: a->scenarios = optarg; break;
     case O_OBJ:
         a->objective = !strcmp(optarg, "max_min") ? 0 : !strcmp(optarg, "min_max_regret") ? 1 : !strcmp(optarg, "expected") ? 2 : -2;

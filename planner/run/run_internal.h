@@ -165,6 +165,12 @@ typedef struct cc__site_out {
 
 cc_status cc__site_write(cc__site_out *w);
 
+/* What a siting run writes (cc_site_opts.outputs; 0 is all): CC_OUT_* flags, summary always. */
+static inline unsigned cc__site_outputs(const cc_site_opts *o)
+{
+    return (o->outputs ? o->outputs : CC_OUT_ALL) | CC_OUT_SUMMARY;
+}
+
 /* Layers both writers add (coverage_write.c): "roads", every road read with its class, surface,
  * speed as used and scenario status; "admin_areas", the admin polygons with code, name and
  * name_zh. And @p n points of @p crs_wkt to WGS84 lon/lat in place. */

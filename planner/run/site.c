@@ -247,6 +247,19 @@ static cc_status candidate_capacity(run *r, double **out)
     return CC_OK;
 }
 
+/* Parameter outputs: the siting outputs only (no raster or tables), the report with sites.gpkg. */
+static cc_status check_outputs(cc_ctx *ctx, const cc_site_opts *o)
+{
+    if (o->outputs & ~CC_OUT_ALL) return cc__fail(ctx, CC_ERR_PARAM, "Parameter outputs has unknown flags (0x%x)", o->outputs);
+    if (o->outputs & (CC_OUT_RASTER | CC_OUT_TABLES))
+        return cc__fail(ctx, CC_ERR_PARAM, "Outputs: %s is a coverage output; a siting run writes summary, gpkg and report",
+                        (o->outputs & CC_OUT_RASTER) ? "raster" : "tables");
+    unsigned f = cc__site_outputs(o);
+    if ((f & CC_OUT_REPORT) && !(f & CC_OUT_GPKG))
+        return cc__fail(ctx, CC_ERR_PARAM, "Outputs: report needs gpkg (the maps and the QGIS project are drawn from sites.gpkg): add it or leave report out");
+    return CC_OK;
+}
+
 static cc_status check_opts(run *r)
 {
     cc_ctx *ctx = r->ctx;
@@ -258,6 +271,7 @@ static cc_status check_opts(run *r)
     if (!o->in.roads && o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter candidate_roads places candidates along the roads: it needs parameter roads");
     if (!o->out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    if ((st = check_outputs(ctx, o))) return st;
     if (!o->candidates && !o->candidate_tiers && !o->candidate_roads)
         return cc__fail(ctx, CC_ERR_PARAM, "No candidate sites: give parameter candidate_tiers, candidates or candidate_roads");
     if ((o->candidate_tiers || o->fixed_tiers) && !o->in.facilities)
@@ -1890,7 +1904,7 @@ cc_status cc_site_run(cc_ctx *ctx, const cc_site_opts *opts, cc_site_result **ou
     free(dpass);
     if (st) goto out;
     /* the same deliverables as a coverage run: styles in sites.gpkg, project.qgs, maps, report */
-    if ((st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
+    if ((cc__site_outputs(opts) & CC_OUT_REPORT) && (st = cc_report_write(ctx, r.stage.tmp_dir, opts->report))) goto out;
     res->t_write_s = cc__now() - t;
     if ((st = cc__run_commit(ctx, &r.stage))) goto out;
     res->t_total_s = cc__now() - t0;
@@ -2091,12 +2105,11 @@ static cc_status robust_write_lscp(cc_ctx *ctx, const cc_site_robust_opts *o, co
     return st;
 }
 
-static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
+/* sites.gpkg of a robust study: layer robust_sites. */
+static cc_status robust_gpkg(cc_ctx *ctx, const run *b, const cc_robust_solution *R, cc__stage *stage)
 {
     char path[4200];
-    size_t n = R->n_variants;
     const cc__cands *c = &b->cand;
-    /* sites.gpkg */
     GDALDatasetH ds = cc__gpkg_create(ctx, cc__stage_path(stage, "sites.gpkg", path, sizeof(path)));
     if (!ds) return CC_ERR_IO;
     cc_status st = CC_OK;
@@ -2121,7 +2134,15 @@ static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const r
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE) st = cc__fail(ctx, CC_ERR_IO, "Unable to write a feature of layer <robust_sites>: %s", cc__gdal_msg(ctx));
         OGR_F_Destroy(f);
     }
-    if ((st = cc__gpkg_close(ctx, ds, path, st))) return st;
+    return cc__gpkg_close(ctx, ds, path, st);
+}
+
+static cc_status robust_write(cc_ctx *ctx, const cc_site_robust_opts *o, const run *b, const cc_robust_solution *R, cc__stage *stage)
+{
+    char path[4200];
+    size_t n = R->n_variants;
+    cc_status st;
+    if ((cc__site_outputs(&o->site) & CC_OUT_GPKG) && (st = robust_gpkg(ctx, b, R, stage))) return st;
     if (R->model == CC_SITE_LSCP) return robust_write_lscp(ctx, o, b, R, stage);
     /* regret.csv: rows = answers (the robust set, each variant's own optimum), per variant the
      * value and the regret against the variant's own optimum, in the model's measure (persons
@@ -2333,7 +2354,7 @@ static cc_status variant_outputs(cc_ctx *ctx, const cc_site_robust_opts *o, rob_
                       .res = res, .own = R->own_sites + R->own_first[v], .n_own = R->own_first[v + 1] - R->own_first[v]};
     st = cc__site_write(&w);
     free(dpass);
-    if (!st && so->report) {
+    if (!st && so->report && (cc__site_outputs(so) & CC_OUT_REPORT)) {
         cc_report_opts ro = *so->report;
         ro.scenario = o->names[v];
         ro.base_dir = NULL;
@@ -2376,6 +2397,8 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
         return cc__fail(ctx, CC_ERR_PARAM, "Parameter upgrade_tiers (upgrading facilities on the emergency chain) works for one scenario, not in robust "
                                            "siting over a batch (parameter scenarios)");
     if (!o->site.out_dir) return cc__fail(ctx, CC_ERR_PARAM, "No output folder given (parameter out_dir)");
+    cc_status cst = check_outputs(ctx, &o->site);
+    if (cst) return cst;
     size_t n = o->n_variants;
     rob_var *V = cc__calloc_array(n, sizeof(rob_var));
     cc_site_instance *in = cc__calloc_array(n, sizeof(cc_site_instance));
@@ -2421,7 +2444,7 @@ cc_status cc_site_robust_run(cc_ctx *ctx, const cc_site_robust_opts *o, cc_robus
         st = robust_variant_outputs(ctx, o, &V[v], &V[0].r.cand, &in[v], R, v, &stage);
     }
     if (!st) st = robust_write(ctx, o, &V[0].r, R, &stage); /* the sites named as in the base's folder */
-    if (!st && o->site.report) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
+    if (!st && o->site.report && (cc__site_outputs(&o->site) & CC_OUT_REPORT)) st = cc_report_write(ctx, stage.tmp_dir, o->site.report);
     if (!st) st = cc__stage_commit(ctx, &stage), staged = false;
 out:
     if (staged) cc__stage_abort(&stage);

@@ -666,6 +666,15 @@ static cc_status write_summary(cc__site_out *w)
     if (!j) return cc__fail(w->ctx, CC_ERR_NOMEM, "Out of memory");
     json_object_object_add(j, "carecircle_version", json_object_new_string(CC_VERSION_STRING));
     json_object_object_add(j, "command", json_object_new_string("site"));
+    /* what this folder holds besides coverage_curve.csv (parameter outputs), as coverage's */
+    x = json_object_new_array();
+    static const struct {
+        unsigned flag;
+        const char *name;
+    } held[] = {{CC_OUT_GPKG, "gpkg"}, {CC_OUT_REPORT, "report"}, {CC_OUT_SUMMARY, "summary"}};
+    for (size_t k = 0; k < sizeof(held) / sizeof(held[0]); k++)
+        if (cc__site_outputs(o) & held[k].flag) json_object_array_add(x, json_object_new_string(held[k].name));
+    json_object_object_add(j, "outputs", x);
     json_object_object_add(j, "model", json_object_new_string(w->model_name));
     json_object_object_add(j, "emergency_mode", json_object_new_boolean(r->emergency));
     x = json_object_new_object();
@@ -717,7 +726,7 @@ cc_status cc__site_write(cc__site_out *w)
 {
     cc_status st;
     cc__info(w->ctx, "Writing outputs...");
-    if ((st = write_gpkg(w))) return st;
+    if ((cc__site_outputs(w->o) & CC_OUT_GPKG) && (st = write_gpkg(w))) return st;
     if ((st = write_curve(w))) return st;
     return write_summary(w);
 }

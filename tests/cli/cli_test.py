@@ -67,11 +67,12 @@ def load_summary(out):
         return json.load(f)
 
 
-def site_demo(out, *extra, fixed="county_hospital", admin=True):
+def site_demo(out, *extra, fixed="county_hospital", admin=True, outputs="gpkg"):
     """The `site` command line on the demo roads, raster and facilities (with the townships when
-    admin), then extra."""
+    admin), then extra. Summary, curve and sites.gpkg only unless @outputs says more ("all": the
+    maps, report and QGIS project too, for the cases that read them)."""
     a = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc",
-         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet"]
+         "--facilities", f"{DEMO}/facilities.csv", "--out", out, "--quiet", "--outputs", outputs]
     if fixed:
         a += ["--fixed-tiers", fixed]
     if admin:

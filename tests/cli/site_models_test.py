@@ -21,8 +21,8 @@ import cli_test  # noqa: E402
 from cli_test import DEMO, Fail, check, expect_error, run  # noqa: E402
 
 
-def demo(out, *extra, fixed="county_hospital"):
-    return cli_test.site_demo(out, *extra, fixed=fixed, admin=False)
+def demo(out, *extra, fixed="county_hospital", outputs="gpkg"):
+    return cli_test.site_demo(out, *extra, fixed=fixed, admin=False, outputs=outputs)
 
 
 summary = cli_test.load_summary
@@ -522,7 +522,7 @@ def case_cpmedian_demo(tmp):
     C, R = 20000, 60
     out = os.path.join(tmp, "cp")
     p = run(demo(out, "--candidate-tiers", "township_health_centre", "--model", "cpmedian", "--site-capacity", str(C), "-p", "2", "--exact",
-                 "--lang", "zh,en"))
+                 "--lang", "zh,en", outputs="all"))
     check("capacities respected" in p.stdout and "proven optimal" in p.stdout, p.stdout)
     s = summary(out)
     sol, cap, cov = s["solution"], s["capacity"], s["coverage"]
@@ -647,7 +647,7 @@ def case_report_labels(tmp):
     served within capacity; a mexclp report names it expected; zh and en."""
     cm = os.path.join(tmp, "cm")
     run(demo(cm, "--candidate-tiers", "township_health_centre", "--model", "cmclp", "--site-capacity", "500", "-p", "2",
-             "--lang", "zh,en"))
+             "--lang", "zh,en", outputs="all"))
     s = summary(cm)
     served, covered = s["capacity"]["served_after"], s["coverage"]["covered_after"]
     check(covered - served > 100, f"the case must leave people beyond capacity (served {served}, covered {covered})")
@@ -661,7 +661,7 @@ def case_report_labels(tmp):
         check(fmt(covered) not in html, f"cmclp report_{lang}: does not show the capacity-blind {fmt(covered)}")
     mx = os.path.join(tmp, "mx")
     run(demo(mx, "--candidate-tiers", "township_health_centre", "--emergency", "--model", "mexclp", "--busy-fraction", "0.3",
-             "-p", "2", "--lang", "zh,en"))
+             "-p", "2", "--lang", "zh,en", outputs="all"))
     for lang, label in (("en", "Expected population gained"), ("zh", "期望增益人口")):
         with open(os.path.join(mx, f"report_{lang}.html"), encoding="utf-8") as f:
             check(label in f.read(), f"mexclp report_{lang}: gain column says '{label}'")

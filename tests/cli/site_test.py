@@ -219,6 +219,64 @@ def case_demo_time_models(tmp):
         check(len(c) == 3 and float(c[2][f"{key}"]) <= float(c[0][f"{key}"]), f"{model}: curve")
 
 
+def case_outputs(tmp):
+    """--outputs: summary writes summary.json and coverage_curve.csv alone, gpkg adds sites.gpkg,
+    all (the default) the maps, report and QGIS project too; the figures are the same in every
+    case (summary.json but its timings, the curve byte for byte, the robust study's regret.csv);
+    a robust study without the report leaves each variant's folder with its summary; raster,
+    tables, report without gpkg and unknown names are refused (exit 2, nothing written)."""
+    base = ["--candidate-roads", "all", "-p", "3", "--minutes", "15", "--lang", "zh,en"]
+    want = {"summary": {"summary.json", "coverage_curve.csv"},
+            "gpkg": {"summary.json", "coverage_curve.csv", "sites.gpkg"},
+            "all": {"summary.json", "coverage_curve.csv", "sites.gpkg", "project.qgs", "map_zh.png", "map_zh.pdf", "map_en.png",
+                    "map_en.pdf", "report_zh.html", "report_en.html"}}
+    folders = {}
+    for what, files in want.items():
+        out = folders[what] = os.path.join(tmp, what)
+        p = run(demo(out, *base, outputs=what))
+        got = {f for f in os.listdir(out) if not f.startswith(".")}
+        check(got == files, f"--outputs {what}: wrote {sorted(got)}, want {sorted(files)}")
+        held = {"summary": ["summary"], "gpkg": ["gpkg", "summary"], "all": ["gpkg", "report", "summary"]}[what]
+        check(summary(out)["outputs"] == held, f"--outputs {what}: summary.json outputs {summary(out).get('outputs')}, want {held}")
+        listed = p.stdout.strip().splitlines()[-1]
+        check(listed.startswith("outputs:") and ("sites.gpkg" in listed) == ("sites.gpkg" in files), f"--outputs {what}: stdout says {listed!r}")
+    def figures(out):
+        s = summary(out)
+        s.pop("timings_s", None), s.pop("outputs", None)
+        with open(os.path.join(out, "coverage_curve.csv"), "rb") as f:
+            return s, f.read()
+    ref = figures(folders["all"])
+    for what in ("summary", "gpkg"):
+        check(figures(folders[what]) == ref, f"--outputs {what}: summary.json or coverage_curve.csv differ from --outputs all")
+    check(layer_rows(folders["gpkg"], "proposed_sites") and
+          [r for r, _ in layer_rows(folders["gpkg"], "proposed_sites")] == [r for r, _ in layer_rows(folders["all"], "proposed_sites")],
+          "sites.gpkg of --outputs gpkg differs from --outputs all")
+    # a robust study: the variants' folders hold their summary and curve only
+    rob = {}
+    for what in ("summary", "all"):
+        out = rob[what] = os.path.join(tmp, "robust_" + what)
+        args = robust_args(out, f"{DEMO}/batch.yaml")
+        args[args.index("--outputs") + 1] = what
+        run(args)
+    top = {f for f in os.listdir(rob["summary"]) if os.path.isfile(os.path.join(rob["summary"], f)) and not f.startswith(".")}
+    check(top == {"summary.json", "regret.csv"}, f"robust --outputs summary wrote {sorted(top)}")
+    for v in ("base", "road_19_closed"):
+        got = {f for f in os.listdir(os.path.join(rob["summary"], v)) if not f.startswith(".")}
+        check(got == {"summary.json", "coverage_curve.csv"}, f"robust --outputs summary: {v}/ holds {sorted(got)}")
+        check("map_zh.png" in os.listdir(os.path.join(rob["all"], v)), f"robust --outputs all: {v}/ lacks its map")
+        a, b = summary(os.path.join(rob["summary"], v)), summary(os.path.join(rob["all"], v))
+        for x in (a, b):
+            x.pop("timings_s", None), x.pop("outputs", None)
+        check(a == b, f"robust: {v}/summary.json differs between --outputs summary and all")
+    with open(os.path.join(rob["summary"], "regret.csv"), "rb") as f, open(os.path.join(rob["all"], "regret.csv"), "rb") as g:
+        check(f.read() == g.read(), "robust: regret.csv differs between --outputs summary and all")
+    for bad, needle in (("raster", "raster is a coverage output"), ("gpkg,tables", "tables is a coverage output"),
+                        ("report", "report needs gpkg"), ("summary,maps", "unknown output 'maps'")):
+        out = os.path.join(tmp, "bad")
+        expect_error(tmp, demo(out, *base, outputs=bad), 2, needle)
+        check(not os.path.exists(out), f"--outputs {bad}: a folder was written")
+
+
 def case_threads_identical(tmp):
     digests = []
     for t in ("1", "2", "4"):
@@ -422,8 +480,10 @@ def case_scenario_edits(tmp):
     check(added[0]["coverage"]["covered_before"] > base[0]["coverage"]["covered_before"], "adding a hospital did not raise covered_before")
 
 def robust_args(out, batch, *extra):
+    """A robust study over @batch without maps and reports (what these cases read: summary.json,
+    regret.csv, sites.gpkg; the study's deliverables are robust_out_test's)."""
     return ["site", "--scenarios", batch, "--fixed-tiers", "county_hospital", "--candidate-roads", "all", "--spacing", "1000",
-            "-p", "3", "--minutes", "30", "--out", out, "--quiet"] + list(extra)
+            "-p", "3", "--minutes", "30", "--out", out, "--quiet", "--outputs", "gpkg"] + list(extra)
 
 
 def regret_rows(out):
@@ -612,7 +672,7 @@ def case_robust_models(tmp):
     batch = f"{DEMO}/batch.yaml"
     base_inputs = ["--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/villages.geojson", "--population-field", "population",
                    "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital",
-                   "--candidate-roads", "all", "--spacing", "1000", "-p", "3", "--minutes", "30", "--quiet"]
+                   "--candidate-roads", "all", "--spacing", "1000", "-p", "3", "--minutes", "30", "--quiet", "--outputs", "gpkg"]
     for model, what in (("pmedian", "mean_time"), ("pcenter", "worst_time")):
         for obj in ("max_min", "min_max_regret") + (("expected",) if model == "pmedian" else ()):
             out = os.path.join(tmp, f"{model}_{obj}")
