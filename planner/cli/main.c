@@ -1,8 +1,27 @@
 /* main.c - the carecircle program: dispatch to subcommands. */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
+
+/* The heap's freed memory kept for the next allocation instead of being returned to the kernel and
+ * faulted in again: allocations up to 32 MiB from the heap (not a fresh mmap each; cairo copies the
+ * 18 MB font table of Noto Sans CJK into one for every PDF map, the PNG surface is 15 MB), the top
+ * of the heap trimmed only above 256 MiB, grown 16 MiB at a time. Page faults are dear on the
+ * virtual machines carecircle is measured on (a fifth of a demo run's time): the demo coverage run
+ * 11 % and Comoros' 9.5 % faster in wall time, peak memory the same (farm-bench, paired). The
+ * program's policy, not the library's: set before anything is allocated. */
+static void keep_heap(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
 
 static void usage(FILE *f)
 {
@@ -29,6 +48,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    keep_heap();
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
