@@ -360,6 +360,25 @@ def render(tmp, html, png, netlog, height=3000):
     return asked
 
 
+def page_width(tmp, html, width):
+    """The page's width in headless Chromium in a window @width pixels wide, and the window's: a
+    probe script added to a copy of @html writes them into the page, which Chromium prints."""
+    with open(html, encoding="utf-8") as f:
+        text = f.read()
+    probe = os.path.join(tmp, "probe-" + os.path.basename(html))
+    js = ("<script>window.addEventListener('load',()=>{const d=document.documentElement;const p=document.createElement('pre');"
+          "p.id='cc-width';p.textContent=d.scrollWidth+' '+d.clientWidth;document.body.appendChild(p);});</script>")
+    with open(probe, "w", encoding="utf-8") as f:
+        f.write(text.replace("</body>", js + "</body>"))
+    prof = os.path.join(tmp, "chrome-profile")
+    p = subprocess.run([chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={prof}",
+                        "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},1500", "--dump-dom", "file://" + probe],
+                       capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="cc-width">(\d+) (\d+)</pre>', p.stdout)
+    check(m is not None, f"chromium did not lay out {probe}: {p.stderr[-300:]}")
+    return int(m.group(1)), int(m.group(2))
+
+
 def png_stats(png):
     import numpy as np
     ds = gdal.Open(png)
@@ -371,7 +390,8 @@ def png_stats(png):
 
 def case_browser_reports(tmp):
     """The coverage report (zh, en) and the batch report open in headless Chromium: the screenshot
-    is not blank, the charts draw, and the page asks for nothing over the network."""
+    is not blank, the charts draw, the page asks for nothing over the network, and it is no wider
+    than a window of 1000 or 700 pixels (no sideways scrolling: wide tables scroll by themselves)."""
     if not chromium_bin():
         print("SKIP: chromium is not installed (apt-get install chromium)")
         return SKIP
@@ -401,6 +421,9 @@ def case_browser_reports(tmp):
         # the charts' first travel-time band (the map's green) appears below the map too
         green = (abs(a[:, :, 0] - 26) < 12) & (abs(a[:, :, 1] - 152) < 12) & (abs(a[:, :, 2] - 80) < 12)
         check(green.sum() > 2000, f"{png}: the chart's green bars are missing ({green.sum()} px)")
+        for width in (1000, 700):
+            page, window = page_width(tmp, html, width)
+            check(page <= window, f"{html}: the page is {page} px wide in a window of {window} px (it scrolls sideways)")
         lang = "zh" if html.endswith("_zh.html") else "en"
         if lang == "zh":
             check("万" in text, f"{html}: people are not in 万")
