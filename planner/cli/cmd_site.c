@@ -505,9 +505,7 @@ static int site_option(int c, site_args *a)
         for (const char *const *t = (const char *const[]){"raster", "tables", NULL}; *t; t++)
             if (has_item(optarg, *t))
                 return cli_usage_error("site", "--outputs '%s': %s is a coverage output; a siting run writes summary, gpkg and report", optarg, *t);
-        a->o.outputs &= ~(unsigned)(CC_OUT_RASTER | CC_OUT_TABLES); /* "all" of a siting run */
-        if ((a->o.outputs & CC_OUT_REPORT) && !(a->o.outputs & CC_OUT_GPKG))
-            return cli_usage_error("site", "--outputs '%s': report needs gpkg (the maps and the QGIS project are drawn from sites.gpkg)", optarg);
+        a->o.outputs &= ~(unsigned)(CC_OUT_RASTER | CC_OUT_TABLES); /* "all" of a siting run; the library refuses report without gpkg */
         break;
     }
     case O_SCEN: a->scenarios = optarg; break;

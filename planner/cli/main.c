@@ -12,7 +12,7 @@
  * 18 MB font table of Noto Sans CJK into one for every PDF map, the PNG surface is 15 MB), the top
  * of the heap trimmed only above 256 MiB, grown 16 MiB at a time. Page faults are dear on the
  * virtual machines carecircle is measured on (a fifth of a demo run's time): the demo coverage run
- * 11 % and Comoros' 9.5 % faster in wall time, peak memory the same (farm-bench, paired). The
+ * 9 % and Comoros' 6 % faster in wall time, peak memory 1-6 MiB more (farm-bench, paired). The
  * program's policy, not the library's: set before anything is allocated. */
 static void keep_heap(void)
 {
