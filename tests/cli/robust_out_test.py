@@ -9,6 +9,7 @@ Usage: robust_out_test.py CASE  (environment: CC_BIN, CC_SRC). Exit 0 pass, 1 fa
 """
 import csv
 import fcntl
+import functools
 import glob
 import hashlib
 import html
@@ -49,9 +50,10 @@ def run(args, expect=0):
     return p
 
 
+@functools.lru_cache(maxsize=None)
 def _build_digest():
     """What a study's outputs depend on besides its options: the program, its library and the demo
-    data (a study kept from another build or other data is never used)."""
+    data (a study kept from another build or other data is never used). Read once per case."""
     h = hashlib.sha256()
     lib = os.path.join(os.path.dirname(os.path.realpath(BIN)), "libcarecircle.so")
     for path in [os.path.realpath(BIN), os.path.realpath(lib)] + sorted(glob.glob(os.path.join(DEMO, "*"))):
