@@ -47,6 +47,9 @@ int cli_fail(cli_env *env, cc_status st);
 int cli_exit_code(cc_status st);
 /* Print "carecircle CMD: error: ... (see --help)"; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many bytes of @p s a table column of @p max bytes shows without cutting a UTF-8 character
+ * (printf's "%.*s" precision: a Chinese township or tier name cut by bytes is not text). */
+int cli_fit(const char *s, int max);
 
 /* Parse "15,30,60" into at most @p max numbers. Returns count, or -1 on error. */
 int cli_parse_numbers(const char *s, double *out, int max);

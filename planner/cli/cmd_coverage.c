@@ -111,9 +111,8 @@ void cli_print_coverage(const char *cmd, const cc_coverage_result *r, const char
     for (size_t tt = 0; tt <= n_order; tt++) {
         size_t t = tt ? order[tt - 1] + 1 : 0;
         const double *w = t == 0 ? r->population_within : r->tiers[t - 1].population_within;
-        char name[64];
-        snprintf(name, sizeof(name), "%s", t == 0 ? "all facilities" : r->tiers[t - 1].name);
-        printf("%-24.24s", name);
+        const char *name = t == 0 ? "all facilities" : r->tiers[t - 1].name;
+        printf("%-24.*s", cli_fit(name, 24), name);
         for (size_t k = 0; k < r->n_minutes; k++) {
             char cell[48];
             double share = r->population_total > 0 ? 100.0 * w[k] / r->population_total : 0;

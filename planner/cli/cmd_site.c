@@ -170,22 +170,22 @@ static void print_table(const cc_site_result *r, const cc_site_opts *o)
     for (size_t k = 0; k < shown; k++) {
         const cc_site_pick *p = &r->picks[k];
         if (mx)
-            printf("%4u %4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, p->ambulances, cc_report_count(p->gain_persons, a, sizeof(a)),
+            printf("%4u %4u %16s %16s %7.2f%% %14s  %-14.*s %s\n", p->rank, p->ambulances, cc_report_count(p->gain_persons, a, sizeof(a)),
                    cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
-                   p->admin ? p->admin : "-", p->name);
+                   cli_fit(p->admin ? p->admin : "-", 14), p->admin ? p->admin : "-", p->name);
         else if (cap)
-            printf("%4u %12s %16s %16s %7.2f%%  %-14.14s %s\n", p->rank, cc_report_count(p->capacity, a, sizeof(a)), cc_report_count(p->served, c, sizeof(c)),
-                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, p->admin ? p->admin : "-", p->name);
+            printf("%4u %12s %16s %16s %7.2f%%  %-14.*s %s\n", p->rank, cc_report_count(p->capacity, a, sizeof(a)), cc_report_count(p->served, c, sizeof(c)),
+                   cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cli_fit(p->admin ? p->admin : "-", 14), p->admin ? p->admin : "-", p->name);
         else if (cov)
-            printf("%4u %16s %16s %7.2f%% %14s  %-14.14s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
+            printf("%4u %16s %16s %7.2f%% %14s  %-14.*s %s\n", p->rank, cc_report_count(p->gain_persons, a, sizeof(a)),
                    cc_report_count(p->covered_cum, b, sizeof(b)), 100 * p->share_cum, cc_report_count(p->served, c, sizeof(c)),
-                   p->admin ? p->admin : "-", p->name);
+                   cli_fit(p->admin ? p->admin : "-", 14), p->admin ? p->admin : "-", p->name);
         else if (cpm)
-            printf("%4u %16.3f %12s %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->capacity, a, sizeof(a)),
-                   cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-", p->name);
+            printf("%4u %16.3f %12s %14s  %-14.*s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->capacity, a, sizeof(a)),
+                   cc_report_count(p->served, c, sizeof(c)), cli_fit(p->admin ? p->admin : "-", 14), p->admin ? p->admin : "-", p->name);
         else
-            printf("%4u %16.3f %14s  %-14.14s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->served, c, sizeof(c)), p->admin ? p->admin : "-",
-                   p->name);
+            printf("%4u %16.3f %14s  %-14.*s %s\n", p->rank, p->saved_mean_s / 60.0, cc_report_count(p->served, c, sizeof(c)), cli_fit(p->admin ? p->admin : "-", 14),
+                   p->admin ? p->admin : "-", p->name);
     }
     if (shown < r->n_picks) printf("   ... %zu more sites in %s/sites.gpkg (layer proposed_sites)\n", r->n_picks - shown, o->out_dir);
     if (r->chain) printf("times are the emergency chain: dispatch %g + station -> patient + on scene %g + patient -> nearest facility of %s\n",
@@ -318,6 +318,12 @@ static void robust_outputs(const char *out, unsigned outputs, const cc_batch *b,
     printf("\n");
 }
 
+/* The name of variant @p v of @p b in the robust tables ("base" for the first). */
+static const char *vname(const cc_batch *b, size_t v)
+{
+    return v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base";
+}
+
 static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, int objective, int regret)
 {
     if (o->in.roads || o->in.population || o->in.facilities) {
@@ -353,7 +359,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
                R->n_sites, R->target_share, R->feasible ? "" : " (not reachable in every variant: best effort, see summary.json)");
         printf("%-24s %14s %14s %14s %10s\n", "variant", "covered share", "own sites", "own bound", "extra");
         for (size_t v = 0; v < R->n_variants; v++)
-            printf("%-24.24s %14.4f %14.0f %14.0f %10.0f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base",
+            printf("%-24.*s %14.4f %14.0f %14.0f %10.0f\n", cli_fit(vname(b, v), 24), vname(b, v),
                    R->total[v] > 0 ? R->cov[v] / R->total[v] : 0, R->opt[v], R->opt_bound[v], R->regret[v]);
         printf("sites %u, lower bound %.6g (%s), gap %.4g%%%s\n", R->n_sites, R->bound, R->bound_method, 100 * R->gap,
                R->proven_optimal ? ": proven minimal" : "");
@@ -365,7 +371,7 @@ static int robust_main(const cli_cmd *cmd, cc_site_opts *o, const char *batch, i
         printf("%-24s %14s %14s %14s %10s\n", "variant", R->model == CC_SITE_PMEDIAN ? "mean time s" : tm ? "worst time s" : "covered",
                "own optimum", "own bound", "regret");
         for (size_t v = 0; v < R->n_variants; v++)
-            printf("%-24.24s %14.*f %14.*f %14.*f %10.*f\n", v ? cc_scenario_get_name(cc_batch_get_variant(b, v)) : "base", tm, R->cov[v], tm,
+            printf("%-24.*s %14.*f %14.*f %14.*f %10.*f\n", cli_fit(vname(b, v), 24), vname(b, v), tm, R->cov[v], tm,
                    R->opt[v], tm, R->opt_bound[v], tm, cc_site_robust_regret(R, v, R->cov[v]));
         printf("objective %.6g, bound %.6g (%s, %s), gap %.4g%%%s\n", R->objective_value, R->bound, rg || tm ? "lower" : "upper",
                R->bound_method, 100 * R->gap, R->proven_optimal ? ": proven optimal" : "");

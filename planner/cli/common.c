@@ -513,3 +513,12 @@ int cli_inputs_done(const cli_cmd *cmd, int argc, char **argv, const cc_inputs *
                             : !out_dir                          ? "--out"
                                                                 : NULL);
 }
+
+int cli_fit(const char *s, int max)
+{
+    int n = 0;
+    while (n < max && s[n]) n++;
+    if (s[n] && n > 0) /* cut: back to the start of the character the column would split */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}

@@ -178,4 +178,8 @@ void cc__gdal_init(void);
 /* Approximate physical memory of the machine in bytes (0 if unknown). */
 uint64_t cc__physical_memory(void);
 
+/* @p buf without a last UTF-8 character cut short: text cut to a buffer by bytes (snprintf) may end
+ * inside a character, which HTML, QGIS, GDAL and pango refuse; returns @p buf. */
+char *cc__utf8_whole(char *buf);
+
 #endif /* CC_CORE_INTERNAL_H */

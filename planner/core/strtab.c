@@ -73,3 +73,15 @@ uint32_t cc__strtab_intern(cc__strtab *t, const char *s)
     t->slot[i] = id;
     return id;
 }
+
+char *cc__utf8_whole(char *buf)
+{
+    size_t n = strlen(buf), i = n;
+    while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80) i--; /* back to the last lead byte */
+    if (i > 0) {
+        const unsigned char c = (unsigned char)buf[i - 1];
+        const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < len) buf[i - 1] = 0;
+    }
+    return buf;
+}

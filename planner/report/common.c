@@ -161,7 +161,7 @@ const char *cc__tier_label(const char *lang, const char *tier, char *buf, size_t
     snprintf(buf, n, "%s", tier);
     for (char *c = buf; *c; c++)
         if (*c == '_') *c = ' ';
-    return buf;
+    return cc__utf8_whole(buf);
 }
 
 int cc__tier_class(const char *tier, size_t index)
@@ -220,7 +220,7 @@ const char *cc__tier_label_in_text(const char *lang, const char *tier, char *buf
     /* English labels are written for a legend ("Township health centre"); inside a sentence the
      * first letter is small, but not an acronym's ("CHC") */
     if (strcmp(lang, "zh") && buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z')) buf[0] = (char)(buf[0] - 'A' + 'a');
-    return buf;
+    return cc__utf8_whole(buf);
 }
 
 const char *cc__tier_list_label(const char *lang, const char *const *tiers, size_t n_tiers, char *buf, size_t n)
@@ -233,7 +233,7 @@ const char *cc__tier_list_label(const char *lang, const char *const *tiers, size
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s%s", i ? (zh ? "、" : " or ") : "", one);
     }
-    return buf;
+    return cc__utf8_whole(buf);
 }
 
 const char *cc__tiers_label(const char *lang, const char *tiers, char *buf, size_t n)

@@ -67,7 +67,7 @@ const char *cc__head_label(const rp_data *d, const char *lang, char *buf, size_t
         size_t l = strlen(buf);
         snprintf(buf + l, n - l, "%s", zh ? "或新址" : " or a new site");
     }
-    return buf;
+    return cc__utf8_whole(buf);
 }
 
 /* The data credits line: OpenStreetMap and WorldPop when the inputs look like them. */

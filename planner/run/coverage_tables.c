@@ -181,9 +181,9 @@ static cc_status access_xlsx_fields(cc__cov_out *c, OGRLayerH lyr)
     for (size_t k = 0; k < ns && !st; k++) {
         char nm[160];
         snprintf(nm, sizeof(nm), "minutes_%s", set_label(c, k));
-        st = cc__add_field(ctx, lyr, nm, OFTReal);
+        st = cc__add_field(ctx, lyr, cc__utf8_whole(nm), OFTReal);
         snprintf(nm, sizeof(nm), "facility_%s", set_label(c, k));
-        if (!st) st = cc__add_field(ctx, lyr, nm, OFTString);
+        if (!st) st = cc__add_field(ctx, lyr, cc__utf8_whole(nm), OFTString);
     }
     if (!st) st = cc__add_field(ctx, lyr, "reason", OFTString);
     return st;

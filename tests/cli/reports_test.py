@@ -16,6 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_test  # noqa: E402
 from cli_test import DEMO, SKIP, Fail, check, demo_args, expect_error, load_summary, main, run  # noqa: E402,F401
 
 from osgeo import gdal, ogr  # noqa: E402
@@ -46,6 +47,47 @@ def cov(out, facilities, *extra):
 
 
 # ---- Chinese inputs ------------------------------------------------------------------------------
+
+def case_long_tier_names(tmp):
+    """Tier names longer than the labels' buffers, in Chinese (three bytes a character, one name
+    shifted by an ASCII letter so that no buffer ends on a character's boundary by chance): every
+    text carecircle writes stays UTF-8 (stdout, stderr, the zh/en reports, the QGIS project, the
+    raster style, the styles in coverage.gpkg, the field names of access_by_village.xlsx), and GDAL
+    has nothing to say about an invalid field name."""
+    import sqlite3
+    long1 = "a" + "县级综合医院急救分中心" * 5
+    long2 = "中心乡镇卫生院急诊科室" * 5
+    out = os.path.join(tmp, "long")
+    p = subprocess.run([cli_test.BIN] + demo_args(out, ["--tiers", f"county_hospital={long1},township_health_centre={long2},"
+                                                        "emergency_station=station,village_clinic=clinic",
+                                                        "--headline", f"{long1},{long2}", "--lang", "zh,en"]),
+                       capture_output=True)
+    check(p.returncode == 0, f"exit {p.returncode}: {p.stderr[-400:]}")
+    def utf8(what, data):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise Fail(f"{what} is not UTF-8 at byte {e.start}: {data[max(0, e.start - 40):e.start + 4]!r}")
+    utf8("stdout", p.stdout)
+    utf8("stderr", p.stderr)
+    check(b"GDAL/PROJ reported" not in p.stderr, f"GDAL complained: {p.stderr.decode('utf-8', 'replace')[-300:]}")
+    for name in ("report_zh.html", "report_en.html", "project.qgs", "travel_time.qml"):
+        with open(os.path.join(out, name), "rb") as f:
+            utf8(name, f.read())
+    db = sqlite3.connect(os.path.join(out, "coverage.gpkg"))
+    db.text_factory = bytes
+    styles = db.execute("SELECT f_table_name, styleQML, styleSLD FROM layer_styles").fetchall()
+    db.close()
+    check(len(styles) >= 3, f"only {len(styles)} styles in coverage.gpkg")
+    for t, qml, sld in styles:
+        utf8(f"the style of {t!r}", qml)
+        utf8(f"the SLD of {t!r}", sld or b"")
+    ds = gdal.OpenEx(os.path.join(out, "access_by_village.xlsx"))
+    lyr = ds.GetLayer(0)
+    names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
+    ds = None
+    check(any(n.startswith("minutes_") and "县级" in n for n in names), f"access_by_village.xlsx lacks the long tier's column: {names}")
+
 
 def case_chinese_inputs(tmp):
     """GBK CSV and a GBK shapefile without .cpg give the same names in coverage.gpkg as their UTF-8
