@@ -432,11 +432,14 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     }
     for (size_t r = 0; r < n; r++) lon[r] = d->x[u[r].id], lat[r] = d->y[u[r].id];
     st = cc__to_lonlat(ctx, c->crs_wkt, lon, lat, n);
+    cc__gpkg_rows *w = NULL;
+    if (!st) st = cc__gpkg_rows_open(ctx, ds, lyr, "demand_uncovered", &w);
+    cc__gval v[11] = {{0}};
     for (size_t r = 0; r < n && !st; r++) {
         size_t i = u[r].id;
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-        OGR_F_SetFieldInteger(f, 0, (int)(r + 1));
-        OGR_F_SetFieldDouble(f, 1, d->pop[i]);
+        memset(v, 0, sizeof(v));
+        v[0] = (cc__gval){.kind = 'i', .i = (int64_t)(r + 1)};
+        v[1] = (cc__gval){.kind = 'd', .d = d->pop[i]};
         const char *status = "beyond";
         if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
             status = c->dpass ? "impassable_cell" : "no_road_access";
@@ -445,21 +448,19 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
         else if (ht[i] == CC_INF_COST)
             status = "unreachable";
         else {
-            OGR_F_SetFieldDouble(f, 2, ms_to_min(ht[i]));
-            if (hf[i] != CC_INVALID_ID) OGR_F_SetFieldString(f, 4, c->fac->name[hf[i]]);
+            v[2] = (cc__gval){.kind = 'd', .d = ms_to_min(ht[i])};
+            if (hf[i] != CC_INVALID_ID) v[4] = (cc__gval){.kind = 's', .s = c->fac->name[hf[i]]};
         }
-        OGR_F_SetFieldString(f, 3, status);
-        OGR_F_SetFieldDouble(f, 5, c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m);
-        if (d->name && d->name[i]) OGR_F_SetFieldString(f, 6, d->name[i]);
-        if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 8, d->name_zh[i]);
-        if (c->admin && c->dadmin[i] >= 0) OGR_F_SetFieldString(f, 7, c->admin->name[c->dadmin[i]]);
-        OGR_F_SetFieldDouble(f, ilon, lon[r]);
-        OGR_F_SetFieldDouble(f, ilon + 1, lat[r]);
-        OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-        OGR_G_SetPoint_2D(pt, 0, d->x[i], d->y[i]);
-        OGR_F_SetGeometryDirectly(f, pt);
-        st = cc__gpkg_put(ctx, lyr, f, "demand_uncovered");
+        v[3] = (cc__gval){.kind = 's', .s = status};
+        v[5] = (cc__gval){.kind = 'd', .d = c->djoin[i].arc == CC_INVALID_ID ? -1.0 : c->djoin[i].d_m};
+        if (d->name && d->name[i]) v[6] = (cc__gval){.kind = 's', .s = d->name[i]};
+        if (d->name_zh && d->name_zh[i]) v[8] = (cc__gval){.kind = 's', .s = d->name_zh[i]};
+        if (c->admin && c->dadmin[i] >= 0) v[7] = (cc__gval){.kind = 's', .s = c->admin->name[c->dadmin[i]]};
+        v[ilon] = (cc__gval){.kind = 'd', .d = lon[r]};
+        v[ilon + 1] = (cc__gval){.kind = 'd', .d = lat[r]};
+        st = cc__gpkg_rows_put(w, d->x[i], d->y[i], v, ilon + 2);
     }
+    st = cc__gpkg_rows_close(w, st);
     free(lon);
     free(lat);
     free(u);

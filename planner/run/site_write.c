@@ -296,24 +296,28 @@ static cc_status layer_uncovered(cc__site_out *w, GDALDatasetH ds)
     for (size_t k = 0; k < n && !st; k++) lon[k] = d->x[u[k].i], lat[k] = d->y[u[k].i], adm[k] = -1;
     if (!st && w->admin && n) st = cc__points_in_polygons(ctx, w->admin->geom, w->admin->n, lon, lat, n, cc_ctx_get_threads(ctx), adm);
     if (!st) st = cc__to_lonlat(ctx, w->crs_wkt, lon, lat, n);
+    cc__gpkg_rows *rw = NULL;
+    if (!st) st = cc__gpkg_rows_open(ctx, ds, lyr, "demand_uncovered", &rw);
+    cc__gval v[9];
     for (size_t k = 0; k < n && !st; k++) {
         size_t i = u[k].i;
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-        OGR_F_SetFieldInteger(f, 0, (int)(k + 1));
-        OGR_F_SetFieldDouble(f, 1, d->pop[i]);
+        memset(v, 0, sizeof(v));
+        v[0] = (cc__gval){.kind = 'i', .i = (int64_t)(k + 1)};
+        v[1] = (cc__gval){.kind = 'd', .d = d->pop[i]};
         const char *status = "beyond";
         if (w->dpass && !w->dpass[i]) status = "impassable_cell"; /* as coverage writes it */
         else if (w->djoin && w->djoin[i].arc == CC_INVALID_ID) status = "no_road_access";
         else if (w->dtime_after[i] == CC_INF_COST) status = "unreachable";
-        else OGR_F_SetFieldDouble(f, 2, w->dtime_after[i] / 60000.0);
-        OGR_F_SetFieldString(f, 3, status);
-        if (d->name && d->name[i]) OGR_F_SetFieldString(f, 4, d->name[i]);
-        if (d->name_zh && d->name_zh[i]) OGR_F_SetFieldString(f, 5, d->name_zh[i]);
-        if (adm[k] >= 0) OGR_F_SetFieldString(f, iadm, w->admin->name[adm[k]]);
-        OGR_F_SetFieldDouble(f, iadm + 1, lon[k]);
-        OGR_F_SetFieldDouble(f, iadm + 2, lat[k]);
-        st = put_point(ctx, lyr, f, d->x[i], d->y[i], "demand_uncovered");
+        else v[2] = (cc__gval){.kind = 'd', .d = w->dtime_after[i] / 60000.0};
+        v[3] = (cc__gval){.kind = 's', .s = status};
+        if (d->name && d->name[i]) v[4] = (cc__gval){.kind = 's', .s = d->name[i]};
+        if (d->name_zh && d->name_zh[i]) v[5] = (cc__gval){.kind = 's', .s = d->name_zh[i]};
+        if (adm[k] >= 0) v[iadm] = (cc__gval){.kind = 's', .s = w->admin->name[adm[k]]};
+        v[iadm + 1] = (cc__gval){.kind = 'd', .d = lon[k]};
+        v[iadm + 2] = (cc__gval){.kind = 'd', .d = lat[k]};
+        st = cc__gpkg_rows_put(rw, d->x[i], d->y[i], v, iadm + 3);
     }
+    st = cc__gpkg_rows_close(rw, st);
     free(lon);
     free(lat);
     free(adm);

@@ -7,6 +7,9 @@ village tables and the deliverables. The cases check that a folder holds exactly
 that what it holds is what a full run writes (the figures do not depend on the outputs), that
 nonsense is refused before any work, and that a batch whose sweep keeps only summaries compares
 the same figures, links only the reports that exist and re-runs a variant whose outputs change.
+Case gpkg_writer: the large point layers (demand_uncovered of coverage.gpkg and sites.gpkg) go
+straight through SQLite; what they hold is what OGR's feature-by-feature path writes
+(CARECIRCLE_GPKG_WRITER=ogr), and the file is a valid GeoPackage with sound spatial indexes.
 
 Usage: outputs_test.py CASE  (environment: CC_BIN = carecircle binary, CC_SRC = source tree)
 Exit 0 = pass, 1 = fail, 77 = skipped (CTest SKIP_RETURN_CODE), with the reason printed.
@@ -166,6 +169,97 @@ def case_batch(tmp):
           f"outputs [summary, report] not refused at bad.yaml:4: exit {p.returncode}, {p.stderr!r}")
     check(not os.path.exists(os.path.join(tmp, "b")), "a refused batch created its output folder")
     print("batch: summary-only sweep variants hold summary.json and scenario.json, compare the same totals, are not linked, re-run when outputs change")
+
+
+def gpkg_tables(path):
+    """Every table's rows, the schema, gpkg_contents without its times (a layer's last change)."""
+    import sqlite3
+    con = sqlite3.connect(path)
+    out = {"schema": sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall())}
+    for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        if t == "gpkg_contents":
+            out[t] = con.execute("SELECT table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id "
+                                 "FROM gpkg_contents ORDER BY table_name").fetchall()
+        else:
+            out[t] = con.execute(f'SELECT * FROM "{t}"').fetchall()
+    out["sqlite_sequence"] = sorted(con.execute("SELECT * FROM sqlite_sequence").fetchall())
+    counts = {t: c for t, c in con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents")}
+    for t in counts:
+        if counts[t] is not None:
+            real = con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+            check(counts[t] == real, f"{path}: gpkg_ogr_contents says {counts[t]} features in <{t}>, the table holds {real}")
+    con.close()
+    return out
+
+
+def same_tables(a, b, what):
+    check(a.keys() == b.keys(), f"{what}: tables {sorted(a.keys() ^ b.keys())} in one file only")
+    for t in a:
+        if t == "gpkg_contents":  # the extents as GDAL formats them: equal to 1e-9 of their size
+            check(len(a[t]) == len(b[t]), f"{what}: gpkg_contents rows differ")
+            for ra, rb in zip(a[t], b[t]):
+                check(ra[:4] == rb[:4] and ra[8] == rb[8], f"{what}: gpkg_contents differs: {ra} / {rb}")
+                for x, y in zip(ra[4:8], rb[4:8]):
+                    check((x is None) == (y is None) and (x is None or abs(x - y) <= 1e-9 * max(1.0, abs(x))),
+                          f"{what}: the extent of <{ra[0]}> differs: {ra[4:8]} / {rb[4:8]}")
+        else:
+            check(a[t] == b[t], f"{what}: table {t} differs ({len(a[t])} / {len(b[t])} rows)")
+
+
+def case_gpkg_writer(tmp):
+    import subprocess
+    from osgeo_utils.samples import validate_gpkg
+
+    def both(name, args, gpkg):
+        got = []
+        for writer in ("sqlite", "ogr"):
+            out = os.path.join(tmp, f"{name}_{writer}")
+            env = dict(os.environ)
+            env.pop("CARECIRCLE_GPKG_WRITER", None)
+            if writer == "ogr":
+                env["CARECIRCLE_GPKG_WRITER"] = "ogr"
+            p = subprocess.run([cli_test.BIN] + args + ["--out", out, "--outputs", "gpkg", "--verbose"], capture_output=True, text=True, env=env)
+            check(p.returncode == 0, f"{name} ({writer}): exit {p.returncode}: {p.stderr}")
+            said = "written feature by feature (CARECIRCLE_GPKG_WRITER=ogr)" in p.stderr
+            check(said == (writer == "ogr"), f"{name} ({writer}): the writer's choice not as asked: {p.stderr!r}")
+            path = os.path.join(out, gpkg)
+            try:
+                validate_gpkg.check(path)
+            except Exception as e:  # GDAL's own GeoPackage validator (the standard's requirements)
+                raise cli_test.Fail(f"{name} ({writer}): {path} is not a valid GeoPackage: {e}")
+            cli_test.check_gpkg_rtrees(path)
+            got.append(gpkg_tables(path))
+        same_tables(got[0], got[1], name)
+        return got[0]
+
+    base = ["--roads", f"{DEMO}/roads.geojson", "--facilities", f"{DEMO}/facilities.csv", "--tier-field", "tier",
+            "--admin", f"{DEMO}/townships.geojson"]
+    cells = both("cells", ["coverage", "--population", f"{DEMO}/population.asc"] + base, "coverage.gpkg")
+    n = len(cells["demand_uncovered"])
+    check(n > 64 and n % 64, f"the demo's uncovered cells ({n}) do not fill a statement of 64 rows and leave some over")
+    villages = both("villages", ["coverage", "--population", f"{DEMO}/villages.geojson", "--population-field", "population"] + base,
+                    "coverage.gpkg")
+    check(any(r and any(isinstance(v, str) and re.search(r"[\u4e00-\u9fff]", v) for v in r) for r in villages["demand_uncovered"]),
+          "no Chinese village name among the uncovered villages")
+    # an empty layer: the villages with road access, all within a day
+    with open(f"{DEMO}/villages.geojson", encoding="utf-8") as f:
+        vj = json.load(f)
+    import sqlite3
+    con = sqlite3.connect(os.path.join(tmp, "villages_sqlite", "coverage.gpkg"))
+    cut = {r[0] for r in con.execute("SELECT name FROM demand_uncovered WHERE status = 'no_road_access'")}
+    con.close()
+    vj["features"] = [ft for ft in vj["features"] if ft["properties"]["name"] not in cut]
+    reach = os.path.join(tmp, "reachable.geojson")
+    with open(reach, "w", encoding="utf-8") as f:
+        json.dump(vj, f, ensure_ascii=False)
+    none = both("none_uncovered", ["coverage", "--population", reach, "--population-field", "population", "--uncovered-minutes", "1440"] + base,
+                "coverage.gpkg")
+    check(none["demand_uncovered"] == [], f"the reachable villages within a day left {len(none['demand_uncovered'])} uncovered rows")
+    site = both("site", ["site", "--population", f"{DEMO}/population.asc", "--fixed-tiers", "county_hospital",
+                         "--candidate-tiers", "township_health_centre", "-p", "2"] + base, "sites.gpkg")
+    check(len(site["demand_uncovered"]) > 0, "the demo site run wrote no uncovered cells")
+    print(f"gpkg_writer: coverage (cells {n} rows, villages {len(villages['demand_uncovered'])}, none) and site "
+          f"({len(site['demand_uncovered'])} rows): every table equal to OGR's path, valid, spatial indexes sound")
 
 
 if __name__ == "__main__":
