@@ -901,8 +901,13 @@ static int head_bands(const rp_data *d, GDALDatasetH ds, int *out, int max)
  * (head_bands; their minimum when several), cells with a time above the last band. Nothing for
  * villages or a siting folder (their maps show other things), nor when no band is found (an older
  * folder). False only when out of memory. */
-static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const char *wkt, const int *hb, int n_hb)
+/* The headline's minutes of every cell of travel_time.tif (their minimum over the bands @p hb):
+ * *out (w x h, caller frees; NULL when there is nothing to draw or no band could be read). Reads
+ * only what summary.json gave (the report's first step), so that it runs beside read_gpkg. False
+ * only when out of memory. */
+static bool decode_beyond(const rp_data *d, GDALDatasetH ds, const int *hb, int n_hb, float **out)
 {
+    *out = NULL;
     if (d->is_site || d->points_demand || !d->nb) return true;
     if (cc__rp_beyond_last(d) == 0) return true; /* nobody beyond: nothing to draw, no band to decode */
     int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
@@ -914,7 +919,7 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
         int has_nd = 0;
         double nd = GDALGetRasterNoDataValue(band, &has_nd);
         /* strips of whole tile rows: one RasterIO call spans a row of tiles, which GDAL decodes
-         * on the dataset's NUM_THREADS (read_tif) */
+         * on the dataset's NUM_THREADS (tif_decode) */
         int bw = 0, bh = 0;
         GDALGetBlockSize(band, &bw, &bh);
         const int strip = bh > 0 && bh <= 1024 ? bh : 1;
@@ -939,10 +944,15 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
         used++;
     }
     free(row);
-    if (used <= 0) {
-        free(t);
-        return true;
-    }
+    if (used <= 0) free(t);
+    else *out = t;
+    return true;
+}
+
+/* The cells of @p t (decode_beyond) beyond the last band, placed in the working CRS. */
+static bool read_beyond(rp_data *d, const float *t, int w, int h, const double gt[6], const char *wkt)
+{
+    if (!t) return true;
     double last = d->minutes[d->nb - 1];
     size_t n = 0;
     for (size_t i = 0; i < (size_t)w * h; i++) n += !isnan(t[i]) && t[i] > last;
@@ -970,25 +980,43 @@ static bool read_beyond(rp_data *d, GDALDatasetH ds, const double gt[6], const c
     free(px);
     free(py);
     free(placed);
-    free(t);
     return mem;
 }
 
 /* The travel-time COG's CRS (the population grid's: EPSG:4326 for WorldPop), its extent in the
  * project extent, and the size of a demand cell in working-CRS units. */
-static void read_tif(cc_ctx *ctx, rp_data *d)
+/* travel_time.tif opened and its headline cells decoded (tif_decode, beside read_gpkg), then
+ * placed (tif_place, after it: the working CRS, the project extent and the dots are read_gpkg's). */
+typedef struct tif_read {
+    GDALDatasetH ds;
+    int hb[64], n_hb;
+    float *t; /* the headline's minutes (decode_beyond) */
+    bool nomem;
+} tif_read;
+
+static void tif_decode(cc_ctx *ctx, const rp_data *d, int threads, tif_read *r)
 {
     cc__gdal_begin(ctx);
     char nt[32];
-    snprintf(nt, sizeof(nt), "NUM_THREADS=%d", cc_ctx_get_threads(ctx) > 0 ? cc_ctx_get_threads(ctx) : 1);
+    snprintf(nt, sizeof(nt), "NUM_THREADS=%d", threads > 0 ? threads : 1);
     const char *const oo[] = {nt, NULL};
-    GDALDatasetH ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, oo, NULL);
+    r->ds = GDALOpenEx(d->tif, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, oo, NULL);
     cc__gdal_end(ctx);
+    if (!r->ds) return;
+    r->n_hb = head_bands(d, r->ds, r->hb, 64);
+    double gt[6];
+    const char *wkt = GDALGetProjectionRef(r->ds);
+    if (wkt && *wkt && GDALGetGeoTransform(r->ds, gt) == CE_None && !decode_beyond(d, r->ds, r->hb, r->n_hb, &r->t)) r->nomem = true;
+}
+
+static void tif_place(rp_data *d, tif_read *r)
+{
+    GDALDatasetH ds = r->ds;
+    if (r->nomem) d->nomem = true;
     if (!ds) return;
     double gt[6];
     const char *wkt = GDALGetProjectionRef(ds);
-    int hb[64], n_hb = head_bands(d, ds, hb, 64);
-    d->tif_head_band = n_hb == 1 ? hb[0] : 0; /* the band QGIS and the styles draw */
+    d->tif_head_band = r->n_hb == 1 ? r->hb[0] : 0; /* the band QGIS and the styles draw */
     if (wkt && *wkt && GDALGetGeoTransform(ds, gt) == CE_None) {
         d->tif_wkt = keep(d, wkt);
         OGRSpatialReferenceH sr = OSRNewSpatialReference(wkt);
@@ -1004,14 +1032,23 @@ static void read_tif(cc_ctx *ctx, rp_data *d)
             d->cell_h = ch;
         }
         if (sr) OSRDestroySpatialReference(sr);
-        if (!read_beyond(d, ds, gt, wkt, hb, n_hb)) d->nomem = true;
+        if (!read_beyond(d, r->t, (int)w, (int)h, gt, wkt)) d->nomem = true;
     }
-    GDALClose(ds);
+    free(r->t);
+    r->t = NULL;
 }
 
-/* The maps (PDF and PNG of each language) drawn at once on up to --threads threads: each page is
- * its own cairo surface over read-only data, and each thread has its own context (messages) and
- * pango font map; then each language's HTML report, which embeds its PNG. */
+static void tif_close(tif_read *r)
+{
+    free(r->t);
+    if (r->ds) GDALClose(r->ds);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The maps (PDF and PNG of each language) drawn at once on up to --threads threads, beside the
+ * layer styles and project.qgs: each page is its own cairo surface over read-only data, and each
+ * thread has its own context (messages) and pango font map; then each language's HTML report,
+ * which embeds its PNG. */
 static cc_status maps_and_reports(cc_ctx *ctx, rp_data *d, const char *dir, bool zh, bool en)
 {
     enum { MAX_PAGES = 4 };
@@ -1036,22 +1073,39 @@ static cc_status maps_and_reports(cc_ctx *ctx, rp_data *d, const char *dir, bool
             memcpy(p->path, path, sizeof(path));
         }
     }
+    /* one more task: the layer styles and project.qgs, which read the same data and write other
+     * files (coverage.gpkg's layer_styles, travel_time.qml, project.qgs) */
+    const int tasks = n + 1;
     int threads = cc_ctx_get_threads(ctx);
-    if (threads > n) threads = n;
+    if (threads > tasks) threads = tasks;
     if (threads < 1) threads = 1;
     (void)threads;
-    cc_ctx *w = cc__calloc_array((size_t)n, sizeof(*w)); /* each page's own context: messages */
+    cc_ctx *w = cc__calloc_array((size_t)tasks, sizeof(*w)); /* each task's own context: messages */
     if (!w) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (int i = 0; i < n; i++) cc__ctx_worker(ctx, &w[i]);
+    for (int i = 0; i < tasks; i++) cc__ctx_worker(ctx, &w[i]);
+    cc_status st_styles = CC_OK;
+    double t_styles = 0, t_project = 0;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < tasks; i++) {
         double t = cc__now();
+        if (i == n) { /* styles first (coverage.gpkg, travel_time.qml), then the project */
+            st_styles = cc__interrupted(ctx) ? CC_ERR_INTERRUPTED : cc__styles_write(&w[i], d);
+            t_styles = cc__now() - t;
+            t = cc__now();
+            if (!st_styles) st_styles = cc__project_write(&w[i], d);
+            t_project = cc__now() - t;
+            continue;
+        }
         pg[i].st = cc__interrupted(ctx) ? CC_ERR_INTERRUPTED : cc__map_write(&w[i], d, pg[i].lang, pg[i].png, pg[i].path);
         pg[i].secs = cc__now() - t;
     }
-    cc_status st = CC_OK;
+    cc_status st = cc__ctx_worker_end(ctx, &w[n], st_styles);
+    if (!st) {
+        cc__debug(ctx, "Layer styles written in %.3f s", t_styles);
+        cc__debug(ctx, "project.qgs written in %.3f s", t_project);
+    }
     for (int i = 0; i < n; i++) {
         cc_status s = cc__ctx_worker_end(ctx, &w[i], st ? CC_OK : pg[i].st);
         if (!st && !(st = s)) cc__debug(ctx, "map_%s.%s drawn in %.3f s", pg[i].lang, pg[i].png ? "png" : "pdf", pg[i].secs);
@@ -1138,9 +1192,38 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
                  : cc__fail(ctx, CC_ERR_IO, "'%s' holds no %s, which the report is drawn from", dir, d.is_site ? "sites.gpkg" : "coverage.gpkg");
         goto out;
     }
-    if ((st = read_gpkg(ctx, &d))) goto out;
-    if (d.have_base) read_base_admin(ctx, &d);
-    if (d.have_tif) read_tif(ctx, &d);
+    /* the GeoPackage and the raster's headline cells at once (each its own GDAL dataset; the
+     * raster's task reads only what summary.json gave), then the cells placed */
+    tif_read tr = {0};
+    cc__gdal_init(); /* GDAL's drivers, before either task opens a file */
+    {
+        cc_ctx wc;
+        cc__ctx_worker(ctx, &wc);
+        const int threads = cc_ctx_get_threads(ctx) > 0 ? cc_ctx_get_threads(ctx) : 1;
+        cc_status sg = CC_OK;
+#ifdef _OPENMP
+#pragma omp parallel sections num_threads(2) if (threads > 1 && d.have_tif)
+#endif
+        {
+#ifdef _OPENMP
+#pragma omp section
+#endif
+            {
+                sg = read_gpkg(ctx, &d);
+                if (!sg && d.have_base) read_base_admin(ctx, &d);
+            }
+#ifdef _OPENMP
+#pragma omp section
+#endif
+            {
+                if (d.have_tif) tif_decode(&wc, &d, threads, &tr);
+            }
+        }
+        cc__ctx_worker_end(ctx, &wc, CC_OK);
+        if (!sg) tif_place(&d, &tr);
+        tif_close(&tr);
+        if ((st = sg)) goto out;
+    }
     if (d.nomem) {
         st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory reading '%s'", d.gpkg);
         goto out;
@@ -1150,14 +1233,16 @@ static cc_status report_in(cc_ctx *ctx, const char *dir, const char *out, const 
     snprintf(d.gpkg, sizeof(d.gpkg), "%s/%s", out, d.is_site ? "sites.gpkg" : "coverage.gpkg");
     dir = out;
     cc__debug(ctx, "Outputs read back for the report in %.3f s", cc__now() - t0);
-    t0 = cc__now();
-    if ((st = cc__styles_write(ctx, &d))) goto out;
-    cc__debug(ctx, "Layer styles written in %.3f s", cc__now() - t0);
-    t0 = cc__now();
-    if ((st = cc__project_write(ctx, &d))) goto out;
-    cc__debug(ctx, "project.qgs written in %.3f s", cc__now() - t0);
-    if (o->no_maps) goto out;
-    st = maps_and_reports(ctx, &d, dir, zh, en);
+    if (o->no_maps) {
+        t0 = cc__now();
+        if ((st = cc__styles_write(ctx, &d))) goto out;
+        cc__debug(ctx, "Layer styles written in %.3f s", cc__now() - t0);
+        t0 = cc__now();
+        if ((st = cc__project_write(ctx, &d))) goto out;
+        cc__debug(ctx, "project.qgs written in %.3f s", cc__now() - t0);
+        goto out;
+    }
+    st = maps_and_reports(ctx, &d, dir, zh, en); /* the styles and the project beside the maps */
 out:
     data_free(&d);
     json_object_put(sj);
