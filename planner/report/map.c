@@ -139,9 +139,11 @@ static void path_geom(const mapctx *m, OGRGeometryH g)
 typedef enum { MEASURE = -1, LEFT = 0, CENTER = 1, RIGHT = 2 } anchor;
 
 /* Draw @p s with its top-left (or top-centre/right) at (x, y); returns the height used.
- * With a < 0 nothing is drawn (measure only). */
-static double text(cairo_t *cr, double x, double y, const char *s, double size, bool bold, int r, int g, int b, anchor a,
-                   bool halo, double wrap_w)
+ * With a < 0 nothing is drawn (measure only). Wrapped at @p wrap_w (when > 0), each paragraph in
+ * at most @p max_lines lines (when > 0), the last ending in an ellipsis: user text (tier names,
+ * scenario names) can be of any length, and the page's boxes are not. */
+static double text_n(cairo_t *cr, double x, double y, const char *s, double size, bool bold, int r, int g, int b, anchor a,
+                     bool halo, double wrap_w, int max_lines)
 {
     bool draw = (int)a >= 0;
     PangoLayout *l = pango_cairo_create_layout(cr);
@@ -152,6 +154,10 @@ static double text(cairo_t *cr, double x, double y, const char *s, double size, 
     if (wrap_w > 0) {
         pango_layout_set_width(l, (int)(wrap_w * PANGO_SCALE));
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        if (max_lines > 0) {
+            pango_layout_set_height(l, -max_lines);
+            pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+        }
     }
     pango_layout_set_text(l, s, -1);
     PangoRectangle ink, log;
@@ -177,6 +183,13 @@ static double text(cairo_t *cr, double x, double y, const char *s, double size, 
     pango_font_description_free(fd);
     g_object_unref(l);
     return h;
+}
+
+/* text_n with at most 2 lines a paragraph (legend entries). */
+static double text(cairo_t *cr, double x, double y, const char *s, double size, bool bold, int r, int g, int b, anchor a,
+                   bool halo, double wrap_w)
+{
+    return text_n(cr, x, y, s, size, bold, r, g, b, a, halo, wrap_w, 2);
 }
 
 static void measure(cairo_t *cr, const char *s, double size, bool bold, double *w, double *h)
@@ -748,7 +761,7 @@ static double legend_line(mapctx *m, double x, double y, const rp_road *proto, c
 
 static double heading(cairo_t *cr, double x, double y, const char *s)
 {
-    return text(cr, x, y, s, 9.5, true, 20, 20, 20, LEFT, false, 200) + 4;
+    return text_n(cr, x, y, s, 9.5, true, 20, 20, 20, LEFT, false, 200, 3) + 4;
 }
 
 /* The legend's travel-time bands and who is left out; returns y below them. */
@@ -894,7 +907,7 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
     char tb[128], n1[32], n2[32], n3[32];
     bool zh = !strcmp(m->lang, "zh");
     double unr = d->n_head ? d->head_unreachable : d->unreachable;
-    GString *g = g_string_new("");
+    GString *g = g_string_new(""), *note = g_string_new(""); /* note: which tiers the figures leave out */
     const double *hw = d->n_head ? d->head_within : d->within;
     g_string_append_printf(g, "%s: %s\n", cc__tr(m->lang, "population"), cc_report_count(d->total, n1, sizeof(n1)));
     g_string_append_printf(g, zh ? "可达%s：\n" : "Reaching a %s:\n", hl);
@@ -926,7 +939,7 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
             size_t l = strlen(tl);
             snprintf(tl + l, sizeof(tl) - l, "%s%s", l ? (zh ? "、" : ", ") : "", cc__tier_label_in_text(m->lang, d->tier_name[k], tb, sizeof(tb)));
         }
-        if (*tl) g_string_append_printf(g, zh ? "\n（只计%s；%s见报告表格）" : "\n(counts %s only; %s: see the report's tables)", hl, tl);
+        if (*tl) g_string_printf(note, zh ? "\n（只计%s；%s见报告表格）" : "\n(counts %s only; %s: see the report's tables)", hl, tl);
     }
     size_t k30 = d->nb / 2;
     for (size_t b = 0; b < d->nb; b++)
@@ -941,21 +954,29 @@ static void key_figures(mapctx *m, double x, double y, double w, double bottom, 
                                cc__tr(m->lang, "after"), cc_report_count(hw[k30], n2, sizeof(n2)), cc__tr(m->lang, "change"),
                                diff > 0 ? "+" : "", cc_report_count(diff, n3, sizeof(n3)));
     }
-    box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
-            text(cr, 0, 0, g->str, 8.3, false, 0, 0, 0, MEASURE, false, w - 12) +
-            (ba->len ? 3 + text(cr, 0, 0, ba->str, 8.3, true, 0, 0, 0, MEASURE, false, w - 12) : 0);
+    /* the note goes when the box would not fit under the legend (long tier names, many tiers):
+     * the figures stay, the report's tables say the rest */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) g_string_truncate(g, g->len - note->len);
+        else g_string_append(g, note->str);
+        box_h = 10 + text(cr, 0, 0, cc__tr(m->lang, "key_figures"), 9.5, true, 0, 0, 0, MEASURE, false, 200) + 4 +
+                text_n(cr, 0, 0, g->str, 8.3, false, 0, 0, 0, MEASURE, false, w - 12, 3) +
+                (ba->len ? 3 + text(cr, 0, 0, ba->str, 8.3, true, 0, 0, 0, MEASURE, false, w - 12) : 0);
+        if (!note->len || y + 8 + box_h <= bottom) break;
+    }
     double by = fmax(y + 8, bottom - box_h);
     cairo_rectangle(cr, x - 4, by, w, bottom - by);
     cairo_set_source_rgb(cr, 1, 1, 1);
     fill_outline(cr, 0.35, 0.35, 0.35, 0.7);
     double ty = by + 5;
     ty += heading(cr, x + 2, ty, cc__tr(m->lang, "key_figures"));
-    ty += text(cr, x + 2, ty, g->str, 8.3, false, 20, 20, 20, LEFT, false, w - 12);
+    ty += text_n(cr, x + 2, ty, g->str, 8.3, false, 20, 20, 20, LEFT, false, w - 12, 3);
     if (ba->len) {
         ty += 3;
         text(cr, x + 2, ty, ba->str, 8.3, true, 20, 20, 20, LEFT, false, w - 12);
     }
     g_string_free(g, TRUE);
+    g_string_free(note, TRUE);
     g_string_free(ba, TRUE);
 }
 
@@ -984,7 +1005,7 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
     m.ox = d->minx - pad - (m.fw / m.scale - w) / 2;
     m.oy = d->miny - pad - (m.fh / m.scale - h) / 2;
     const char *title = zh ? d->o->title_zh : d->o->title_en;
-    text(cr, 22, 14, title && *title ? title : cc__tr(lang, "title"), 19, true, 15, 15, 15, LEFT, false, 790);
+    text_n(cr, 22, 14, title && *title ? title : cc__tr(lang, "title"), 19, true, 15, 15, 15, LEFT, false, 790, 1);
     char sub[1200];
     const char *scen = zh ? d->o->scenario_zh : d->o->scenario_en;
     if (!scen || !*scen) scen = d->o->scenario;
@@ -1002,13 +1023,13 @@ static void draw_page(cairo_t *cr, const rp_data *d, const char *lang)
         snprintf(sub, sizeof(sub), "%s: %s  ·  %s %s %s", cc__tr(lang, "scenario"), scen, lt, tl, cc__tr(lang, "minutes"));
     else
         snprintf(sub, sizeof(sub), "%s %s %s", lt, tl, cc__tr(lang, "minutes"));
-    text(cr, 22, 44, sub, 10.5, false, 80, 80, 80, LEFT, false, 790);
+    text_n(cr, 22, 44, sub, 10.5, false, 80, 80, 80, LEFT, false, 790, 1); /* one line: the frame starts below it */
     draw_frame_content(&m);
     legend(&m, 620, 70, 200, 562);
     char foot[512], cred[512];
     cc__tr_footer(lang, d->crs_name, d->profile, foot, sizeof(foot));
-    text(cr, 22, 567, foot, 7, false, 110, 110, 110, LEFT, false, 790);
-    text(cr, 22, 578, credits(d, lang, cred, sizeof(cred)), 7, false, 110, 110, 110, LEFT, false, 790);
+    text_n(cr, 22, 567, foot, 7, false, 110, 110, 110, LEFT, false, 790, 1);
+    text_n(cr, 22, 578, credits(d, lang, cred, sizeof(cred)), 7, false, 110, 110, 110, LEFT, false, 790, 1);
 }
 
 static cc_status surface_status(cc_ctx *ctx, cairo_surface_t *s, const char *path)

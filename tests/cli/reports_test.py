@@ -52,8 +52,8 @@ def case_long_tier_names(tmp):
     """Tier names longer than the labels' buffers, in Chinese (three bytes a character, one name
     shifted by an ASCII letter so that no buffer ends on a character's boundary by chance): every
     text carecircle writes stays UTF-8 (stdout, stderr, the zh/en reports, the QGIS project, the
-    raster style, the styles in coverage.gpkg, the field names of access_by_village.xlsx), and GDAL
-    has nothing to say about an invalid field name."""
+    raster style, the styles in coverage.gpkg, the field names of access_by_village.xlsx), GDAL
+    has nothing to say about an invalid field name, and the maps keep the names inside their boxes."""
     import sqlite3
     long1 = "a" + "县级综合医院急救分中心" * 5
     long2 = "中心乡镇卫生院急诊科室" * 5
@@ -87,6 +87,19 @@ def case_long_tier_names(tmp):
     names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
     ds = None
     check(any(n.startswith("minutes_") and "县级" in n for n in names), f"access_by_village.xlsx lacks the long tier's column: {names}")
+    # the maps keep such names inside their boxes: the subtitle on one line above the map frame, the
+    # key figures (every threshold's line) inside their box, nothing drawn below the frame's bottom
+    # in the legend's column (page 842 x 595 pt; frame from y 70 to 562 pt, legend from x 616 pt)
+    import numpy
+    for lang in ("zh", "en"):
+        ds = gdal.Open(os.path.join(out, f"map_{lang}.png"))
+        px = ds.ReadAsArray()[:3].astype(int).sum(axis=0)  # darkness: low sums are text
+        ds = None
+        k = px.shape[1] / 842.0
+        band = px[int(61 * k):int(69 * k), int(22 * k):int(600 * k)]
+        check((band < 400).sum() == 0, f"map_{lang}.png: the subtitle runs onto a second line into the map frame")
+        below = px[int(565 * k):, int(616 * k):int(830 * k)]
+        check((below < 400).sum() == 0, f"map_{lang}.png: text below the key-figures box, in the legend's column")
 
 
 def case_chinese_inputs(tmp):
