@@ -332,9 +332,18 @@ static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *ms
     (void)num;
     cc_ctx *ctx = CPLGetErrorHandlerUserData();
     if (!ctx || !msg) return;
+    /* the first failure is kept: later ones are mostly its consequences (a full disk's "database
+     * or disk is full", then "cannot rollback - no transaction is active") */
+    const bool first_failure = (cls == CE_Failure || cls == CE_Fatal) && ctx->gdal_failures == 0;
     if (cls == CE_Failure || cls == CE_Fatal) ctx->gdal_failures++;
-    if (cls == CE_Failure || cls == CE_Fatal || (cls == CE_Warning && !ctx->gdal_msg[0])) {
-        snprintf(ctx->gdal_msg, sizeof(ctx->gdal_msg), "%s", msg);
+    if (first_failure || (cls == CE_Warning && !ctx->gdal_msg[0])) {
+        /* "sqlite3_exec(<a whole statement>) failed: <why>": the statement cut to its start, so
+         * that the reason is read (GDAL quotes a page of SQL before it) */
+        const char *why = strstr(msg, ") failed: ");
+        if (why && !strncmp(msg, "sqlite3_", 8) && why - msg > 80)
+            snprintf(ctx->gdal_msg, sizeof(ctx->gdal_msg), "%.60s...%s", msg, why);
+        else
+            snprintf(ctx->gdal_msg, sizeof(ctx->gdal_msg), "%s", msg);
         for (char *p = ctx->gdal_msg; *p; p++)
             if (*p == '\n' || *p == '\r') *p = ' ';
     }

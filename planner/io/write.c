@@ -547,7 +547,7 @@ static cc_status index_prepare(cc_ctx *ctx, GDALDatasetH ds, const char *table, 
     if (!sql_run(ctx, ds, q)) goto fail;
     goto out;
 fail:
-    st = cc__fail(ctx, CC_ERR_IO, "Unable to create the spatial index of layer <%s>: %s", table, cc__gdal_msg(ctx));
+    st = cc__fail(ctx, CC_ERR_IO, "Unable to create the spatial index of layer <%s> in '%s': %s", table, GDALGetDescription(ds), cc__gdal_msg(ctx));
 out:
     cc__gdal_end(ctx);
     CPLFree(q);
@@ -919,8 +919,8 @@ nomem:
     st = cc__fail(ctx, CC_ERR_NOMEM, "Out of memory for the spatial index of layer <%s>", table);
     goto out;
 fail:
-    st = cc__fail(ctx, CC_ERR_IO, "Unable to build the spatial index of layer <%s>: %s", table,
-                  *cc__gdal_msg(ctx) || !db ? cc__gdal_msg(ctx) : sqlite3_errmsg(db));
+    st = cc__fail(ctx, CC_ERR_IO, "Unable to build the spatial index of layer <%s> in '%s': %s", table, GDALGetDescription(ds),
+                  cc__gdal_failures(ctx) || !db ? cc__gdal_msg(ctx) : sqlite3_errmsg(db));
 out:
     cc__gdal_end(ctx);
     for (int k = 0; k < 3; k++) sink_close(&sk[k]);
@@ -959,12 +959,15 @@ cc_status cc__gpkg_close(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc_stat
         }
         if (r) GDALDatasetReleaseResultSet(ds, r);
         cc__gdal_end(ctx);
+        /* GDAL's messages captured, so that a failed COMMIT (the disk full) says so */
+        cc__gdal_begin(ctx);
         bool tx = np && !st && GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
         for (size_t i = 0; i < np && !st; i++) st = index_load(ctx, ds, tbl[i], col[i], trig[i]);
         if (tx && !st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
             st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
         else if (tx && st)
             GDALDatasetRollbackTransaction(ds);
+        cc__gdal_end(ctx);
         for (size_t i = 0; i < np; i++) {
             free(tbl[i]);
             free(col[i]);
@@ -975,7 +978,9 @@ cc_status cc__gpkg_close(cc_ctx *ctx, GDALDatasetH ds, const char *path, cc_stat
         free(trig);
     }
     rec_end(ds);
+    cc__gdal_begin(ctx);
     if (cc__gdal_close(ds) && !st) st = cc__fail(ctx, CC_ERR_IO, "Unable to finish '%s': %s", path, cc__gdal_msg(ctx));
+    cc__gdal_end(ctx);
     return st;
 }
 
@@ -1053,7 +1058,7 @@ static sqlite3_stmt *rows_stmt(cc__gpkg_rows *w, size_t rows, bool report)
     }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(w->db, q->str, (int)q->len, &st, NULL) != SQLITE_OK) {
-        if (report) cc__fail(w->ctx, CC_ERR_IO, "Unable to write layer <%s>: %s", w->layer, sqlite3_errmsg(w->db));
+        if (report) cc__fail(w->ctx, CC_ERR_IO, "Unable to write layer <%s> of '%s': %s", w->layer, GDALGetDescription(w->ds), sqlite3_errmsg(w->db));
         st = NULL;
     }
     g_string_free(q, TRUE);
@@ -1085,7 +1090,8 @@ static cc_status rows_flush(cc__gpkg_rows *w)
     if (st != w->many) sqlite3_finalize(st);
     w->pending = 0;
     g_string_truncate(w->text, 0);
-    if (rc != SQLITE_DONE) return w->st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write a feature of layer <%s>: %s", w->layer, sqlite3_errmsg(w->db));
+    if (rc != SQLITE_DONE)
+        return w->st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write layer <%s> of '%s': %s", w->layer, GDALGetDescription(w->ds), sqlite3_errmsg(w->db));
     return CC_OK;
 }
 
@@ -1268,7 +1274,7 @@ cc_status cc__gpkg_rows_close(cc__gpkg_rows *w, cc_status st)
         int64_t has = 0;
         if (!st && db_one(w->db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'gpkg_ogr_contents'", NULL, &has, NULL) == 1 && has &&
             !db_exec(w->db, q))
-            st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write the feature count of layer <%s>: %s", w->layer, sqlite3_errmsg(w->db));
+            st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write the feature count of layer <%s> of '%s': %s", w->layer, GDALGetDescription(w->ds), sqlite3_errmsg(w->db));
         sqlite3_free(q);
         if (!st && w->n) {
             q = sqlite3_mprintf("UPDATE gpkg_contents SET min_x = CASE WHEN min_x IS NULL OR min_x > %.17g THEN %.17g ELSE min_x END, "
@@ -1279,11 +1285,11 @@ cc_status cc__gpkg_rows_close(cc__gpkg_rows *w, cc_status st)
                                 "WHERE lower(table_name) = lower('%q')",
                                 w->ext[0], w->ext[0], w->ext[1], w->ext[1], w->ext[2], w->ext[2], w->ext[3], w->ext[3], w->layer);
             if (!db_exec(w->db, q))
-                st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write the extent of layer <%s>: %s", w->layer, sqlite3_errmsg(w->db));
+                st = cc__fail(w->ctx, CC_ERR_IO, "Unable to write the extent of layer <%s> of '%s': %s", w->layer, GDALGetDescription(w->ds), sqlite3_errmsg(w->db));
             sqlite3_free(q);
         }
         if (w->trigger && !db_exec(w->db, w->trigger) && !st)
-            st = cc__fail(w->ctx, CC_ERR_IO, "Unable to restore the feature-count trigger of layer <%s>: %s", w->layer, sqlite3_errmsg(w->db));
+            st = cc__fail(w->ctx, CC_ERR_IO, "Unable to restore the feature-count trigger of layer <%s> of '%s': %s", w->layer, GDALGetDescription(w->ds), sqlite3_errmsg(w->db));
     }
     return rows_free(w, st);
 }

@@ -366,9 +366,13 @@ static cc_status cmp_gpkg(cc_ctx *ctx, const char *dir, const cmp_var *v, size_t
     OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "comparison", wkbMultiPolygon, wkt,
                                    "Population within each threshold per scenario and admin area, and the change against the base");
     st = cmp_fields(ctx, lyr, minutes, nb);
-    if (!st) GDALDatasetStartTransaction(ds, FALSE);
+    cc__gdal_begin(ctx);
+    if (!st && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to start writing '%s': %s", path, cc__gdal_msg(ctx));
     if (!st) st = cmp_features(ctx, lyr, v, n, rows, n_rows, nb, path);
-    if (!st) GDALDatasetCommitTransaction(ds);
+    if (!st && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) /* e.g. the disk full */
+        st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, cc__gdal_msg(ctx));
+    cc__gdal_end(ctx);
     st = cc__gpkg_close(ctx, ds, tmp, st);
     if (!st) st = cmp_style(ctx, tmp, v, n, minutes, nb, head);
     if (!st && rename(tmp, path) != 0) st = cc__fail(ctx, CC_ERR_IO, "Unable to write '%s': %s", path, strerror(errno));

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -515,6 +516,43 @@ def case_failed_run_keeps_previous(tmp):
     s = load_summary(out)
     check(set(s["population_within_min"]) == {"10", "20"}, "a successful re-run did not replace the outputs")
     check(not os.path.exists(os.path.join(out, "travel_time.tif.aux.xml")), "stray file")
+
+
+def case_file_size_limit(tmp):
+    """Outputs that cannot be written whole (here: RLIMIT_FSIZE, what a full disk or a quota does
+    to the one file that crosses it; SIGXFSZ ignored, so that write() fails with EFBIG): exit 4, one
+    error line naming the file and saying why (not a guess such as "corrupt file"), and no output
+    folder, staging folder or file left behind. The limits are set to fail the raster, the
+    GeoPackage's layers and the GeoPackage's last commit, and the siting GeoPackage."""
+    import resource
+
+    def limited(kib):
+        def pre():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (kib * 1024, kib * 1024))
+        return pre
+
+    site = ["site", "--roads", f"{DEMO}/roads.geojson", "--population", f"{DEMO}/population.asc", "--facilities",
+            f"{DEMO}/facilities.csv", "--tier-field", "tier", "--fixed-tiers", "county_hospital", "--candidate-tiers",
+            "township_health_centre", "-p", "2", "--quiet"]
+    cases = [("coverage", 16, demo_args), ("coverage", 256, demo_args), ("coverage", 600, demo_args),
+             ("site", 200, lambda o: site + ["--out", o])]
+    said = set()
+    for name, kib, args in cases:
+        out = os.path.join(tmp, f"{name}_{kib}")
+        p = subprocess.run([BIN] + args(out), capture_output=True, text=True, preexec_fn=limited(kib))
+        errs = [l for l in p.stderr.splitlines() if "error:" in l]
+        what = f"{name} with files limited to {kib} KiB"
+        check(p.returncode == 4, f"{what}: exit {p.returncode}, expected 4: {p.stderr[-500:]}")
+        check(len(errs) == 1, f"{what}: {len(errs)} error lines: {errs}")
+        check(re.search(r"'[^']*/(travel_time\.tif|coverage\.gpkg|sites\.gpkg)'", errs[0]), f"{what}: the error names no output file: {errs[0]}")
+        check(re.search(r"too large|disk I/O error|disk is full", errs[0]) and "corrupt" not in errs[0],
+              f"{what}: the error does not say why: {errs[0]}")
+        left = [n for n in os.listdir(tmp) if n.startswith(f"{name}_{kib}")]
+        check(not left, f"{what}: left {left}")
+        said.add(re.search(r"'[^']*/([a-z_.]+)'", errs[0]).group(1))
+    check(len(said) >= 2, f"the limits failed only {said}")
+    print(f"file size limits: {len(cases)} runs, exit 4 with one line naming {sorted(said)}, nothing left")
 
 
 def case_graph_export(tmp):
