@@ -1,5 +1,6 @@
 /* main.c - the carecircle program: dispatch to subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -41,7 +42,7 @@ static void usage(FILE *f)
             "  graph      build the routable graph, report its size, export it (nodes.csv, edges.csv)\n"
             "  site       where to put new sub-centres or emergency stations (MCLP, LSCP, p-median,\n"
             "             p-centre), with a proven bound and gap\n"
-            "  version    print the version\n\n"
+            "  version    print the version (--verbose: and the glibc tunables the run starts with)\n\n"
             "Run 'carecircle <command> --help' for the options of a command.\n",
             CC_VERSION_STRING);
 }
@@ -77,6 +78,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("carecircle %s\n", CC_VERSION_STRING);
+        if (argc > 2 && !strcmp(argv[2], "--verbose")) { /* what the launcher gave (planner/cli/launcher.c) */
+            const char *t = getenv("GLIBC_TUNABLES");
+            printf("glibc tunables: %s\n", t && *t ? t : "(none)");
+        }
         return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -555,6 +555,50 @@ def case_file_size_limit(tmp):
     print(f"file size limits: {len(cases)} runs, exit 4 with one line naming {sorted(said)}, nothing left")
 
 
+def case_launcher(tmp):
+    """`carecircle` is a launcher that starts carecircle-engine with glibc's malloc on transparent
+    huge pages: the engine gets GLIBC_TUNABLES with glibc.malloc.hugetlb=1 (added to tunables already
+    set, none with CARECIRCLE_HUGEPAGES=0, a hugetlb setting of the user's kept), the arguments
+    unchanged (spaces, Chinese) and its exit status and messages are the engine's; without its
+    engine the launcher says where it looked."""
+    engine = os.path.join(os.path.dirname(os.path.realpath(BIN)), "carecircle-engine")
+    check(os.access(engine, os.X_OK), f"no carecircle-engine beside {BIN}")
+
+    def tunables(env_extra, drop=()):
+        env = {k: v for k, v in os.environ.items() if k not in ("GLIBC_TUNABLES", "CARECIRCLE_HUGEPAGES") + tuple(drop)}
+        env.update(env_extra)
+        p = subprocess.run([BIN, "version", "--verbose"], capture_output=True, text=True, env=env)
+        check(p.returncode == 0, f"version --verbose: exit {p.returncode}: {p.stderr}")
+        line = [l for l in p.stdout.splitlines() if l.startswith("glibc tunables: ")]
+        check(len(line) == 1, f"version --verbose printed no tunables: {p.stdout!r}")
+        return line[0][len("glibc tunables: "):]
+
+    for extra, want in (({}, "glibc.malloc.hugetlb=1"),
+                        ({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}, "glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1"),
+                        ({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}, "glibc.malloc.hugetlb=0"),
+                        ({"CARECIRCLE_HUGEPAGES": "0"}, "(none)")):
+        got = tunables(extra)
+        check(got == want, f"with {extra or 'a clean environment'} the engine starts with tunables {got!r}, expected {want!r}")
+    # arguments, messages and exit status: the engine's own
+    odd = os.path.join(tmp, "a folder with spaces 空格")
+    args = demo_args(odd, ["--tier-field", "nonexistent"])
+    a = subprocess.run([BIN] + args, capture_output=True, text=True)
+    b = subprocess.run([engine] + args, capture_output=True, text=True)
+    check(a.returncode == b.returncode == 3, f"exit {a.returncode} through the launcher, {b.returncode} from the engine, expected 3")
+    check(a.stderr == b.stderr and "nonexistent" in a.stderr, f"messages differ: {a.stderr!r} / {b.stderr!r}")
+    p = run(demo_args(odd, ["--outputs", "summary"]))
+    check(os.path.isfile(os.path.join(odd, "summary.json")), f"no summary.json in {odd!r}")
+    # a launcher without its engine
+    alone = os.path.join(tmp, "alone")
+    os.makedirs(alone)
+    shutil.copy(os.path.realpath(BIN), os.path.join(alone, "carecircle"))
+    p = subprocess.run([os.path.join(alone, "carecircle"), "version"], capture_output=True, text=True)
+    err = p.stderr.strip().splitlines()
+    check(p.returncode == 127 and len(err) == 1 and "carecircle-engine" in err[0] and alone in err[0],
+          f"a launcher without its engine: exit {p.returncode}, {p.stderr!r}")
+    print("launcher: tunables as asked in 4 environments, arguments and exit status passed through, a missing engine named")
+
+
 def case_graph_export(tmp):
     """carecircle graph: the frozen problem for the benchmarks (issue #6) and its errors."""
     g = os.path.join(tmp, "g")

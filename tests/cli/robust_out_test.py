@@ -55,8 +55,9 @@ def _build_digest():
     """What a study's outputs depend on besides its options: the program, its library and the demo
     data (a study kept from another build or other data is never used). Read once per case."""
     h = hashlib.sha256()
-    lib = os.path.join(os.path.dirname(os.path.realpath(BIN)), "libcarecircle.so")
-    for path in [os.path.realpath(BIN), os.path.realpath(lib)] + sorted(glob.glob(os.path.join(DEMO, "*"))):
+    here = os.path.dirname(os.path.realpath(BIN))
+    lib, engine = os.path.join(here, "libcarecircle.so"), os.path.join(here, "carecircle-engine")  # BIN starts the engine
+    for path in [os.path.realpath(BIN), engine, os.path.realpath(lib)] + sorted(glob.glob(os.path.join(DEMO, "*"))):
         if os.path.isfile(path):
             h.update(path.encode())
             with open(path, "rb") as f:
