@@ -1031,11 +1031,12 @@ struct cc__gpkg_rows {
     char *head;                /* INSERT INTO ... VALUES */
     char *trigger;             /* the feature-count trigger set aside, to put back */
     int32_t srs_id;
-    int64_t fid;               /* the last one given */
+    int64_t fid, fid0;         /* the last one given; the largest at open (0: the layer was empty) */
     size_t n, pending;
     cc__gval *val;             /* ROWS_BATCH x nf, texts as offsets into text */
     uint8_t (*geom)[POINT_BLOB];
     int64_t *fids;
+    double (*xy)[2];           /* the rows' points, for the spatial index's boxes (one lock a statement) */
     GString *text;
     double ext[4];             /* min x, min y, max x, max y */
     cc_status st;
@@ -1088,6 +1089,13 @@ static cc_status rows_flush(cc__gpkg_rows *w)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (st != w->many) sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) { /* their boxes for the packed R-tree, as cc__gpkg_put records them */
+        g_mutex_lock(&rec_lock);
+        rt_rec *rr = rec_table ? g_hash_table_lookup(rec_table, w->lyr) : NULL;
+        for (size_t r = 0; r < w->pending; r++)
+            rec_add(rr, w->fids[r], &(OGREnvelope){w->xy[r][0], w->xy[r][0], w->xy[r][1], w->xy[r][1]});
+        g_mutex_unlock(&rec_lock);
+    }
     w->pending = 0;
     g_string_truncate(w->text, 0);
     if (rc != SQLITE_DONE)
@@ -1125,6 +1133,7 @@ static cc_status rows_free(cc__gpkg_rows *w, cc_status st)
     free(w->val);
     free(w->geom);
     free(w->fids);
+    free(w->xy);
     if (w->text) g_string_free(w->text, TRUE);
     free(w->layer);
     free(w);
@@ -1142,7 +1151,8 @@ cc_status cc__gpkg_rows_open(cc_ctx *ctx, GDALDatasetH ds, OGRLayerH lyr, const 
     w->ext[0] = w->ext[1] = INFINITY;
     w->ext[2] = w->ext[3] = -INFINITY;
     if (!(w->layer = cc__strdup(OGR_L_GetName(lyr))) || !(w->val = cc__malloc_array(ROWS_BATCH * (size_t)(w->nf ? w->nf : 1), sizeof(*w->val))) ||
-        !(w->geom = cc__malloc_array(ROWS_BATCH, sizeof(*w->geom))) || !(w->fids = cc__malloc_array(ROWS_BATCH, sizeof(*w->fids))))
+        !(w->geom = cc__malloc_array(ROWS_BATCH, sizeof(*w->geom))) || !(w->fids = cc__malloc_array(ROWS_BATCH, sizeof(*w->fids))) ||
+        !(w->xy = cc__malloc_array(ROWS_BATCH, sizeof(*w->xy))))
         return rows_free(w, cc__fail(ctx, CC_ERR_NOMEM, "Out of memory writing layer <%s>", layer));
     w->text = g_string_sized_new(4096);
     /* CARECIRCLE_GPKG_WRITER=ogr: every feature through OGR (the path when GDAL gives no handle;
@@ -1183,7 +1193,7 @@ cc_status cc__gpkg_rows_open(cc_ctx *ctx, GDALDatasetH ds, OGRLayerH lyr, const 
         w->head = g_string_free(h, FALSE);
     }
     w->db = db;
-    w->srs_id = (int32_t)srs, w->fid = last;
+    w->srs_id = (int32_t)srs, w->fid = w->fid0 = last;
     ok = ok && (w->many = rows_stmt(w, ROWS_BATCH, false)) != NULL;
     if (ok) { /* the feature-count trigger set aside until the end (its SQL kept as SQLite has it) */
         char *name = g_strdup_printf("trigger_insert_feature_count_%s", w->layer);
@@ -1253,10 +1263,7 @@ cc_status cc__gpkg_rows_put(cc__gpkg_rows *w, double x, double y, const cc__gval
     }
     w->ext[0] = fmin(w->ext[0], x), w->ext[1] = fmin(w->ext[1], y);
     w->ext[2] = fmax(w->ext[2], x), w->ext[3] = fmax(w->ext[3], y);
-    OGREnvelope env = {x, x, y, y};
-    g_mutex_lock(&rec_lock);
-    rec_add(rec_table ? g_hash_table_lookup(rec_table, w->lyr) : NULL, w->fid, &env);
-    g_mutex_unlock(&rec_lock);
+    w->xy[r][0] = x, w->xy[r][1] = y;
     w->n++;
     if (++w->pending == ROWS_BATCH) return rows_flush(w);
     return CC_OK;
@@ -1269,8 +1276,12 @@ cc_status cc__gpkg_rows_close(cc__gpkg_rows *w, cc_status st)
         if (!st) st = rows_flush(w);
         if (w->many) sqlite3_finalize(w->many);
         /* the count, the extent and the time of the last change, as GDAL keeps them */
-        char *q = sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = (SELECT COUNT(*) FROM \"%w\") "
-                                  "WHERE lower(table_name) = lower('%q')", w->layer, w->layer);
+        /* the rows this writer added to a layer empty at open (GDAL leaves a new layer's count NULL
+         * until it closes it); counted when the layer held rows before */
+        char *q = w->fid0 == 0 ? sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = %lld WHERE lower(table_name) = lower('%q')",
+                                                 (long long)w->n, w->layer)
+                               : sqlite3_mprintf("UPDATE gpkg_ogr_contents SET feature_count = (SELECT COUNT(*) FROM \"%w\") "
+                                                 "WHERE lower(table_name) = lower('%q')", w->layer, w->layer);
         int64_t has = 0;
         if (!st && db_one(w->db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'gpkg_ogr_contents'", NULL, &has, NULL) == 1 && has &&
             !db_exec(w->db, q))
