@@ -1,12 +1,15 @@
 #!/bin/sh
 # A speed-factor batch on Comoros (issue 19): N variants (speed_factors.all from 0.80 up in steps
-# of 0.01) run with the prepared region shared (default) and with --no-reuse, against one fresh
-# `carecircle run` of the base, all in the same run. Prints wall and CPU (user + sys) seconds of
-# each command, the per-variant cost as % of the fresh run, and the mean phase times of the
-# variants (summary.json timings_s). MAPS=0 runs without maps (report.maps: false). A third batch,
-# "light", is the reusing one with the sweep's variants writing only summary.json (set: {outputs:
-# [summary]}; LIGHT=0 leaves it out): what a sweep read through comparison.csv needs.
-# Usage: benchmarks/bench_batch_reuse.sh [BINARY] [N] [WORKDIR]   (environment: MAPS=0|1, JOBS=1, LIGHT=1|0)
+# of 0.01) against one fresh `carecircle run` of the base, all in the same run. Three batches:
+#   default  the sweep as a planner writes it: its variants write summary.json only (the default
+#            of sweeps since the eighth session; the comparison has their totals and admin areas);
+#   full     the same sweep with set: {outputs: [all]}: every variant writes every deliverable,
+#            with the prepared region shared;
+#   noreuse  full with --no-reuse (every variant loads alone).
+# Prints wall and CPU (user + sys) seconds of each command, the per-variant cost as % of the fresh
+# run, and the mean phase times of the variants (summary.json timings_s). MAPS=0 runs without maps
+# (report.maps: false); NOREUSE=0 leaves the slowest batch out.
+# Usage: benchmarks/bench_batch_reuse.sh [BINARY] [N] [WORKDIR]   (environment: MAPS=0|1, JOBS=1, NOREUSE=1|0)
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/comoros_inputs.sh"
 BIN=$(realpath "${1:-build/carecircle}")
@@ -14,7 +17,7 @@ N=${2:-20}
 W=${3:-/tmp/bench-batch-reuse}
 MAPS=${MAPS:-1}
 JOBS=${JOBS:-1}
-LIGHT=${LIGHT:-1}
+NOREUSE=${NOREUSE:-1}
 D=$(realpath "${CC_SHARED_DATA:-$(dirname "$0")/../../shared/data}")/comoros_geohealthaccess
 [ -f "$D/comores-2021-04-08.osm.pbf" ] || { echo "SKIP: $D is not present"; exit 77; }
 rm -rf "$W"
@@ -37,16 +40,16 @@ sweeps:
     key: speed_factors.all
     values: [$VALUES]
 EOT
-sed 's/^    values: .*/&\n    set: {outputs: [summary]}/' batch.yaml > batch_light.yaml
+sed 's/^    values: .*/&\n    set: {outputs: [all]}/' batch.yaml > batch_full.yaml
 t() { # label, command...: wall and CPU seconds into $label.time
     l=$1
     shift
     /usr/bin/time -f "%e %U %S" -o "$l.time" "$@" >/dev/null 2>"$l.log" || { echo "$l failed:"; tail -3 "$l.log"; exit 1; }
 }
 t fresh "$BIN" run comoros.yaml --out fresh --quiet --threads "$JOBS"
-t reuse "$BIN" batch batch.yaml --out reuse --jobs "$JOBS" --force --verbose --threads "$JOBS"
-t noreuse "$BIN" batch batch.yaml --out noreuse --jobs "$JOBS" --force --no-reuse --quiet --threads "$JOBS"
-[ "$LIGHT" = 0 ] || t light "$BIN" batch batch_light.yaml --out light --jobs "$JOBS" --force --quiet --threads "$JOBS"
+t default "$BIN" batch batch.yaml --out default --jobs "$JOBS" --force --verbose --threads "$JOBS"
+t full "$BIN" batch batch_full.yaml --out full --jobs "$JOBS" --force --verbose --threads "$JOBS"
+[ "$NOREUSE" = 0 ] || t noreuse "$BIN" batch batch_full.yaml --out noreuse --jobs "$JOBS" --force --no-reuse --quiet --threads "$JOBS"
 /usr/bin/python3 - "$N" <<'EOT'
 import json, os, sys
 n = int(sys.argv[1])
@@ -56,7 +59,7 @@ def tm(l):
 fw, fc = tm("fresh")
 print(f"Comoros, {n} speed-factor variants + base, maps {'on' if os.environ.get('MAPS', '1') != '0' else 'off'}; "
       f"fresh run of the base: {fw:.2f} s wall, {fc:.2f} s CPU")
-for l in ("noreuse", "reuse", "light"):
+for l in ("noreuse", "full", "default"):
     if not os.path.exists(f"{l}.time"):
         continue
     w, c = tm(l)
@@ -69,8 +72,8 @@ for l in ("noreuse", "reuse", "light"):
     print(f"  {l:8s} batch {w:7.2f} s wall {c:7.2f} s CPU; per variant {pw:.2f} s wall ({100 * pw / fw:.0f} % of fresh), "
           f"{pc:.2f} s CPU ({100 * pc / fc:.0f} % of fresh); variant phases (mean s): "
           + ", ".join(f"{k} {x:.3f}" for k, x in ph.items()))
-reuse_log = open("reuse.log").read()
+reuse_log = open("default.log").read() + open("full.log").read()
 for line in reuse_log.splitlines():
-    if "Prepared regions reused" in line:
+    if "Prepared regions reused" in line or "sweep variants write" in line:
         print("  " + line)
 EOT

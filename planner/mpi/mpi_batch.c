@@ -144,6 +144,7 @@ cc_status cc_mpi_batch_run(cc_ctx *ctx, cc_mpi *m, const cc_batch *b, const cc_b
     /* every rank makes the folder and hashes the variants; rank 0 first, so that the others find the
      * folder with its marker instead of one being made; all go on only if all could */
     if (m->rank == 0) st = cc__batch_job_begin(ctx, b, opts, &j);
+    if (m->rank == 0 && !st) cc__batch_note_sweeps(ctx, b);
     if (cc__mpi_max_int(m->rank == 0 && st != CC_OK)) {
         if (!st) st = cc__fail(ctx, CC_ERR_IO, "MPI rank 0 could not prepare the batch folder (see its message)");
         goto out;

@@ -467,11 +467,43 @@ static cc_status layer_uncovered(cc__cov_out *c, GDALDatasetH ds)
     return st;
 }
 
+/* The figures of each admin area (c->adm_sums, a row of c->adm_ncol per area): population, no road
+ * access, unreachable, within each threshold per facility set (nb a set), then within each
+ * threshold of the headline tiers. The GeoPackage's coverage_by_admin and summary.json's by_admin
+ * (what a batch's comparison reads when a variant writes no GeoPackage) are both these rows. */
+static cc_status admin_sums(cc__cov_out *c)
+{
+    const size_t nd = c->dem->n, nb = c->nb, ns = c->n_sets, ncol = 3 + ns * nb + nb;
+    const uint32_t *head = set_times(c, c->head_set, false);
+    double *acc = cc__calloc_array(c->admin->n ? c->admin->n * ncol : 1, sizeof(double));
+    if (!acc) return cc__fail(c->ctx, CC_ERR_NOMEM, "Out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        int32_t k = c->dadmin[i];
+        if (k < 0) continue;
+        double p = c->dem->pop[i], *row = acc + (size_t)k * ncol;
+        row[0] += p;
+        if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
+            row[1] += p;
+        else if (c->dtime[i] == CC_INF_COST)
+            row[2] += p;
+        for (size_t s = 0; s < ns; s++) {
+            uint32_t t = c->dtime[s * nd + i];
+            for (size_t b = 0; b < nb; b++)
+                if (t <= c->bands_ms[b]) row[3 + s * nb + b] += p;
+        }
+        for (size_t b = 0; b < nb; b++)
+            if (head[i] <= c->bands_ms[b]) row[3 + ns * nb + b] += p;
+    }
+    c->adm_sums = acc;
+    c->adm_ncol = ncol;
+    return CC_OK;
+}
+
 static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
 {
     cc_ctx *ctx = c->ctx;
     const cc__admin *a = c->admin;
-    const size_t nd = c->dem->n, nb = c->nb, ns = c->n_sets;
+    const size_t nb = c->nb, ns = c->n_sets;
     OGRLayerH lyr = cc__gpkg_layer(ctx, ds, "coverage_by_admin", wkbMultiPolygon, c->crs_wkt,
                                    "Population within each threshold per admin area (township), overall and per tier");
     if (!lyr) return CC_ERR_IO;
@@ -508,27 +540,8 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
     }
     if (st) return st;
     const int head_field = 2 + (int)(3 + ns * nb + nb) + (a->name_zh != NULL);
-    const uint32_t *head = set_times(c, c->head_set, false);
-    const size_t ncol = 3 + ns * nb + nb;
-    double *acc = cc__calloc_array(a->n * ncol, sizeof(double));
-    if (!acc) return cc__fail(ctx, CC_ERR_NOMEM, "Out of memory");
-    for (size_t i = 0; i < nd; i++) {
-        int32_t k = c->dadmin[i];
-        if (k < 0) continue;
-        double p = c->dem->pop[i], *row = acc + (size_t)k * ncol;
-        row[0] += p;
-        if (c->dpass ? !c->dpass[i] : c->djoin[i].arc == CC_INVALID_ID)
-            row[1] += p;
-        else if (c->dtime[i] == CC_INF_COST)
-            row[2] += p;
-        for (size_t s = 0; s < ns; s++) {
-            uint32_t t = c->dtime[s * nd + i];
-            for (size_t b = 0; b < nb; b++)
-                if (t <= c->bands_ms[b]) row[3 + s * nb + b] += p;
-        }
-        for (size_t b = 0; b < nb; b++)
-            if (head[i] <= c->bands_ms[b]) row[3 + ns * nb + b] += p;
-    }
+    const size_t ncol = c->adm_ncol;
+    const double *acc = c->adm_sums;
     for (size_t k = 0; k < a->n && !st; k++) {
         const double *row = acc + k * ncol;
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
@@ -546,7 +559,6 @@ static cc_status layer_admin(cc__cov_out *c, GDALDatasetH ds)
         OGR_F_SetGeometryDirectly(f, g);
         st = cc__gpkg_put(ctx, lyr, f, "coverage_by_admin");
     }
-    free(acc);
     return st;
 }
 
@@ -754,6 +766,30 @@ static json_object *chain_json(const cc__cov_out *c)
     return j;
 }
 
+/* summary.json "by_admin": each admin area's figures (the GeoPackage's coverage_by_admin without
+ * the per-tier columns and the geometry), so that a batch compares admin areas of variants that
+ * write summary.json only. */
+static json_object *admin_json(const cc__cov_out *c)
+{
+    const cc__admin *a = c->admin;
+    const size_t nb = c->nb, h0 = 3 + c->n_sets * nb;
+    json_object *arr = json_object_new_array();
+    for (size_t k = 0; k < a->n; k++) {
+        const double *row = c->adm_sums + k * c->adm_ncol;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "code", json_object_new_string(a->code[k] ? a->code[k] : ""));
+        json_object_object_add(o, "name", json_object_new_string(a->name[k] ? a->name[k] : ""));
+        if (a->name_zh && a->name_zh[k]) json_object_object_add(o, "name_zh", json_object_new_string(a->name_zh[k]));
+        json_object_object_add(o, "population", cc__json_num(row[0], 3));
+        json_object_object_add(o, "population_no_road_access", cc__json_num(row[1], 3));
+        json_object_object_add(o, "population_unreachable", cc__json_num(row[2], 3));
+        json_object_object_add(o, "population_within_min", by_minutes(c, row + 3, 3));
+        json_object_object_add(o, "headline_within_min", by_minutes(c, row + h0, 3));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
 static cc_status write_summary(cc__cov_out *c)
 {
     const cc_coverage_result *r = c->res;
@@ -878,6 +914,7 @@ static cc_status write_summary(cc__cov_out *c)
         json_object_object_add(j, "emergency", x);
     }
     if (r->chain) json_object_object_add(j, "chain", chain_json(c));
+    if (c->adm_sums) json_object_object_add(j, "by_admin", admin_json(c));
     if (c->capacity) json_object_object_add(j, "capacity", cc__capacity_json(c));
     json_object_object_add(j, "timings_s", CC__JSON_NUMS({"load", r->t_load_s, 4}, {"graph", r->t_graph_s, 4},
         {"snap", r->t_snap_s, 4}, {"search", r->t_search_s, 4}, {"polygons", r->t_polygons_s, 4}, {"write", r->t_write_s, 4}));
@@ -942,8 +979,9 @@ cc_status cc__coverage_write(cc__cov_out *c)
     polys p = {0};
     char path[4200];
     double t = cc__now();
-    /* the headline's times serve the raster and the GeoPackage only (not summary.json, not the tables) */
-    if (c->outputs & (CC_OUT_RASTER | CC_OUT_GPKG)) st = headline_prepare(c);
+    /* the headline's times serve the raster, the GeoPackage and the admin areas' figures (not the tables) */
+    if (c->outputs & (CC_OUT_RASTER | CC_OUT_GPKG) || c->admin) st = headline_prepare(c);
+    if (!st && c->admin) st = admin_sums(c);
     if (!st && (c->outputs & CC_OUT_GPKG)) { /* the isochrones and catchments are layers of the GeoPackage */
         cc__info(c->ctx, "Tracing isochrones and catchments...");
         st = make_polygons(c, &p);
@@ -966,7 +1004,8 @@ cc_status cc__coverage_write(cc__cov_out *c)
     }
     if (!st) st = move_extra_dirs(c);
     polys_free(&p, n_iso(c) * c->nb, c->fac->n, c->nb);
-    CC__FREE_ALL(c->head_dtime, c->head_gtime, c->head_dfac);
+    CC__FREE_ALL(c->head_dtime, c->head_gtime, c->head_dfac, c->adm_sums);
     c->head_dtime = c->head_gtime = c->head_dfac = NULL;
+    c->adm_sums = NULL;
     return st;
 }

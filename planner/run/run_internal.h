@@ -94,6 +94,9 @@ typedef struct cc__cov_out {
      * minimum over them (per demand point, per grid point). Set by cc__coverage_write. */
     size_t head_set;
     uint32_t *head_dtime, *head_gtime, *head_dfac; /* head_dfac: the nearest headline facility per demand point */
+    /* with admin areas: each area's figures, adm_ncol a row (see admin_sums in coverage_write.c) */
+    double *adm_sums;
+    size_t adm_ncol;
 } cc__cov_out;
 
 /* capacity outputs: layers facility_capacity and capacity_by_admin, access_index.tif, summary key */

@@ -136,6 +136,13 @@ static cc_scenario *make_variant(sc_parser *p, cc_batch *b, cc__yaml *by, cc__ya
     }
     p->subst = NULL;
     (void)before;
+    /* a sweep's variants compare figures: by default they write summary.json only (the batch's
+     * comparison reads their totals and admin areas from it), unless the base or the sweep names
+     * outputs (issue 19: a 100-variant sweep at a few % of a fresh run each, not 80 %) */
+    if (key && !s->outputs) {
+        s->outputs = CC_OUT_SUMMARY;
+        s->sweep_light = true;
+    }
     cc__scenario_finalize(p, s);
     return s;
 }
@@ -655,6 +662,16 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
     return CC_OK;
 }
 
+void cc__batch_note_sweeps(cc_ctx *ctx, const cc_batch *b)
+{
+    size_t n_light = 0;
+    for (size_t i = 0; i < b->n; i++) n_light += b->v[i]->sweep_light;
+    if (n_light)
+        cc__info(ctx, "%zu sweep variant%s write%s summary.json only, the default of sweeps (the comparison and the batch report have their "
+                      "figures, admin areas included); set: {outputs: [all]} in a sweep gives its variants every output",
+                 n_light, n_light == 1 ? "" : "s", n_light == 1 ? "s" : "");
+}
+
 const char *cc__batch_job_get_dir(const cc__batch_job *j) { return j->dir; }
 
 void cc__batch_job_set_base(cc__batch_job *j, bool completed) { j->base_dir = completed ? j->res->v[0].dir : NULL; }
@@ -785,6 +802,7 @@ cc_status cc_batch_run(cc_ctx *ctx, const cc_batch *b, const cc_batch_opts *opts
     if ((size_t)jobs > b->n - 1 && b->n > 1) jobs = (int)(b->n - 1);
     /* the base first, with every core */
     cc__info(ctx, "Batch of %zu variants into '%s' (%d at a time)", b->n, pl->dir, jobs);
+    cc__batch_note_sweeps(ctx, b);
     cc__batch_job_run(pl, 0, cores);
     pl->finished = 1;
     pl->next = 1;

@@ -26,6 +26,8 @@ cc_status cc__batch_job_begin(cc_ctx *ctx, const cc_batch *b, const cc_batch_opt
 /* Run variant i (0 = the base) into its folder with @p threads threads, or skip it when its content
  * hash is unchanged; the outcome is kept in the job. Thread-safe for distinct i. */
 void cc__batch_job_run(cc__batch_job *j, size_t i, int threads);
+/* One line saying how many sweep variants write summary.json only by default (none: nothing). */
+void cc__batch_note_sweeps(cc_ctx *ctx, const cc_batch *b);
 /* Whether the base completed (its outputs are then the "before" of every variant). */
 void cc__batch_job_set_base(cc__batch_job *j, bool completed);
 void cc__batch_job_get_outcome(const cc__batch_job *j, size_t i, cc__variant_outcome *out);

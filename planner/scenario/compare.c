@@ -53,6 +53,50 @@ static void var_free(cmp_var *v)
     free(v->head_tiers);
 }
 
+static double json_num_or_nan(json_object *o, const char *key)
+{
+    json_object *x = NULL;
+    return o && json_object_object_get_ex(o, key, &x) && (json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int))
+               ? json_object_get_double(x)
+               : NAN;
+}
+
+/* The admin areas' figures from summary.json's by_admin (a variant that wrote no GeoPackage);
+ * entries that are not objects are left out, missing figures are NAN. */
+static void admin_from_summary(cmp_var *v, json_object *ba, const double *minutes, size_t nb)
+{
+    size_t n = json_object_array_length(ba), k = 0;
+    v->adm = cc__calloc_array(n ? n : 1, sizeof(cmp_admin));
+    for (size_t i = 0; v->adm && i < n; i++) {
+        json_object *o = json_object_array_get_idx(ba, i), *x = NULL, *w = NULL, *hw = NULL;
+        if (!json_object_is_type(o, json_type_object)) continue;
+        cmp_admin *a = &v->adm[k];
+        const char *code = json_object_object_get_ex(o, "code", &x) ? json_object_get_string(x) : NULL;
+        const char *name = json_object_object_get_ex(o, "name", &x) ? json_object_get_string(x) : NULL;
+        a->code = cc__strdup(code ? code : "");
+        a->name = cc__strdup(name ? name : "");
+        if (!a->code || !a->name) { /* out of memory: the area is left out */
+            CC__FREE_ALL(a->code, a->name);
+            a->code = a->name = NULL;
+            continue;
+        }
+        k++;
+        a->name_zh = json_object_object_get_ex(o, "name_zh", &x) && json_object_get_string(x) ? cc__strdup(json_object_get_string(x)) : NULL;
+        a->pop = json_num_or_nan(o, "population");
+        a->no_road = json_num_or_nan(o, "population_no_road_access");
+        a->unreachable = json_num_or_nan(o, "population_unreachable");
+        if (!json_object_object_get_ex(o, "population_within_min", &w)) w = NULL;
+        if (!json_object_object_get_ex(o, "headline_within_min", &hw)) hw = NULL;
+        for (size_t b = 0; b < nb; b++) {
+            char key[32];
+            snprintf(key, sizeof(key), "%g", minutes[b]);
+            a->within[b] = json_num_or_nan(w, key);
+            a->head_within[b] = json_num_or_nan(hw, key);
+        }
+    }
+    v->n_adm = k;
+}
+
 static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *minutes, size_t nb)
 {
     char p[4300];
@@ -105,10 +149,13 @@ static void read_var(cc_ctx *ctx, cmp_var *v, const char *dir, const double *min
         v->report[k] = access(p, F_OK) == 0;
     }
     snprintf(p, sizeof(p), "%s/coverage.gpkg", dir);
-    json_object *in = NULL, *adm = NULL;
+    json_object *in = NULL, *adm = NULL, *ba = NULL;
     bool no_gpkg = access(p, F_OK) != 0;
-    if (no_gpkg && json_object_object_get_ex(j, "inputs", &in) && json_object_object_get_ex(in, "admin", &adm))
-        cc__warn(ctx, "Variant '%s' wrote no coverage.gpkg (its outputs leave gpkg out): its admin areas are not in the comparison", v->name);
+    if (no_gpkg && json_object_object_get_ex(j, "by_admin", &ba) && json_object_is_type(ba, json_type_array))
+        admin_from_summary(v, ba, minutes, nb); /* the geometry: another variant's (cc__batch_compare) */
+    else if (no_gpkg && json_object_object_get_ex(j, "inputs", &in) && json_object_object_get_ex(in, "admin", &adm))
+        cc__warn(ctx, "Variant '%s' wrote no coverage.gpkg and its summary.json has no by_admin (an earlier carecircle wrote it): its admin "
+                      "areas are not in the comparison", v->name);
     json_object_put(j);
     if (no_gpkg || cc__input_check(ctx, p, "variant output")) return;
     cc__gdal_begin(ctx);
@@ -396,6 +443,19 @@ cc_status cc__batch_compare(cc_ctx *ctx, const cc_batch *b, const char *dir, con
         v[i].state = res[i].state == CC_VARIANT_DONE ? "done" : res[i].state == CC_VARIANT_SKIPPED ? "skipped" : "failed";
         if (res[i].state != CC_VARIANT_FAILED) read_var(ctx, &v[i], res[i].out_dir, minutes, nb);
     }
+    /* admin areas read from summary.json have no geometry: the same area's (by code) of the first
+     * variant that has it, the base's first */
+    GHashTable *geom = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < v[i].n_adm; a++)
+            if (v[i].adm[a].geom && !g_hash_table_contains(geom, v[i].adm[a].code))
+                g_hash_table_insert(geom, v[i].adm[a].code, v[i].adm[a].geom);
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < v[i].n_adm; a++) {
+            OGRGeometryH g = v[i].adm[a].geom ? NULL : g_hash_table_lookup(geom, v[i].adm[a].code);
+            if (g) v[i].adm[a].geom = OGR_G_Clone(g);
+        }
+    g_hash_table_destroy(geom);
     /* the headline (capable care) is what the comparison map and the report show when every
      * variant that ran counts the base's headline tiers; else all facilities, as before */
     bool head = n && v[0].ok && v[0].head_tiers && v[0].head_tiers[0];

@@ -75,6 +75,7 @@ struct cc_scenario {
     bool maps;
     char *headline; /* tiers counted as capable care, "a,b"; NULL: the highest level present */
     unsigned outputs; /* CC_OUT_* flags of key outputs; 0: not given (all) */
+    bool sweep_light; /* a sweep's variant whose outputs were not given: summary only (batch.c) */
     /* off-road model (issue 16) */
     char *offroad_model; /* "straight" or "friction"; NULL: straight */
     sc_str off_friction, off_dem, off_landcover, off_water, off_ferries;

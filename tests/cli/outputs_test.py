@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -107,8 +108,8 @@ def case_coverage(tmp):
     print(f"--outputs: {len(want)} selections hold what was asked, with a full run's figures and files; 3 refusals")
 
 
-def write_batch(path, sweep_set=None, variant_set=None):
-    lines = [f"base: {json.dumps(os.path.abspath(os.path.join(DEMO, 'scenario.yaml')))}",
+def write_batch(path, sweep_set=None, variant_set=None, base=None):
+    lines = [f"base: {json.dumps(os.path.abspath(base or os.path.join(DEMO, 'scenario.yaml')))}",
              "variants:",
              "  - name: rainy",
              "    set: " + json.dumps(dict({"speed_factors": {"class": {"tertiary": 0.7}}}, **(variant_set or {}))),
@@ -127,40 +128,127 @@ def comparison(folder):
         return list(csv.DictReader(f))
 
 
+def comparison_features(folder):
+    """comparison.gpkg's rows: (scenario, admin_name) -> (geometry blob, figures rounded to 1e-3)."""
+    con = sqlite3.connect(os.path.join(folder, "comparison.gpkg"))
+    try:
+        cur = con.execute("SELECT * FROM comparison ORDER BY fid")
+        names = [d[0] for d in cur.description]
+        out = {}
+        for row in cur:
+            r = dict(zip(names, row))
+            figs = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items() if k not in ("fid", "geom")}
+            out[(r["scenario"], r["admin_name"])] = (r["geom"], figs)
+        return out
+    finally:
+        con.close()
+
+
+def admin_table(gpkg):
+    """coverage_by_admin of a GeoPackage: code -> its figures."""
+    con = sqlite3.connect(gpkg)
+    try:
+        cur = con.execute("SELECT * FROM coverage_by_admin")
+        names = [d[0] for d in cur.description]
+        return {r["code"]: r for r in (dict(zip(names, row)) for row in cur)}
+    finally:
+        con.close()
+
+
 def case_batch(tmp):
-    plain, light = os.path.join(tmp, "plain.yaml"), os.path.join(tmp, "light.yaml")
+    """A sweep's variants write summary.json only unless the base or the sweep names outputs; the
+    comparison is the same either way, admin areas (figures from summary.json's by_admin, geometry
+    from the base's GeoPackage) included."""
+    plain, light, full = (os.path.join(tmp, n + ".yaml") for n in ("plain", "light", "full"))
     write_batch(plain)
     write_batch(light, sweep_set={"outputs": ["summary"]})
-    run(["batch", plain, "--out", os.path.join(tmp, "p"), "--jobs", "1", "--quiet"])
-    p = run(["batch", light, "--out", os.path.join(tmp, "l"), "--jobs", "1", "--quiet"])
+    write_batch(full, sweep_set={"outputs": ["all"]})
+    p = run(["batch", plain, "--out", os.path.join(tmp, "d"), "--jobs", "1"])
+    run(["batch", light, "--out", os.path.join(tmp, "l"), "--jobs", "1", "--quiet"])
+    run(["batch", full, "--out", os.path.join(tmp, "p"), "--jobs", "1", "--quiet"])
+    info = [x for x in p.stderr.splitlines() if "sweep variant" in x]
+    check(len(info) == 1 and "2 sweep variants write summary.json only" in info[0] and "{outputs: [all]}" in info[0],
+          f"the default batch does not say once that its sweep writes summaries only: {p.stderr!r}")
+    check("wrote no coverage.gpkg" not in p.stderr, f"a warning about admin areas left out: {p.stderr!r}")
     for v in ("all_x0.8", "all_x0.9"):
-        got = listing(os.path.join(tmp, "l", v))
-        check(got == ["scenario.json", "summary.json"], f"{v}: a summary-only sweep variant holds {got}")
-        check(figures(os.path.join(tmp, "l", v)) == figures(os.path.join(tmp, "p", v)), f"{v}: figures differ from the full batch's")
-        check(f"Variant '{v}' wrote no coverage.gpkg" in p.stderr, f"{v}: no warning that its admin areas leave the comparison: {p.stderr!r}")
+        for d in ("d", "l"):
+            got = listing(os.path.join(tmp, d, v))
+            check(got == ["scenario.json", "summary.json"], f"{d}/{v}: a summary-only sweep variant holds {got}")
+            check(figures(os.path.join(tmp, d, v)) == figures(os.path.join(tmp, "p", v)), f"{d}/{v}: figures differ from the full batch's")
+        check("travel_time.tif" in listing(os.path.join(tmp, "p", v)), f"{v}: set: {{outputs: [all]}} did not give every output")
+        # summary.json's by_admin is the GeoPackage's coverage_by_admin
+        with open(os.path.join(tmp, "p", v, "summary.json"), encoding="utf-8") as f:
+            by = json.load(f)["by_admin"]
+        tab = admin_table(os.path.join(tmp, "p", v, "coverage.gpkg"))
+        check(sorted(a["code"] for a in by) == sorted(tab) and len(by) > 1, f"{v}: by_admin codes {[a['code'] for a in by]} against {sorted(tab)}")
+        for a in by:
+            t = tab.get(a["code"], {})
+            pairs = [(a["population"], t.get("population")), (a["population_no_road_access"], t.get("pop_no_road_access")),
+                     (a["population_unreachable"], t.get("pop_unreachable"))]
+            pairs += [(a["population_within_min"][m], t.get(f"pop_le_{m}")) for m in ("15", "30", "60")]
+            pairs += [(a["headline_within_min"][m], t.get(f"head_pop_le_{m}")) for m in ("15", "30", "60")]
+            check(all(g is not None and abs(x - g) < 1e-3 for x, g in pairs) and a["name"] == t.get("name") and a.get("name_zh") == t.get("name_zh"),
+                  f"{v}: by_admin {a} differs from coverage_by_admin {t}")
     for v in ("base", "rainy"):
-        check(listing(os.path.join(tmp, "l", v)) == listing(os.path.join(tmp, "p", v)), f"{v}: not the full outputs without a <set> of outputs")
-    # the comparison: the same total rows; admin rows only for variants with their GeoPackage
-    cp, cl = comparison(os.path.join(tmp, "p")), comparison(os.path.join(tmp, "l"))
-    totals = lambda rows: [r for r in rows if r["admin_name"] == "total"]  # noqa: E731
-    check(totals(cp) == totals(cl), "the comparison's total rows differ between the full and the summary-only batch")
-    check([r for r in cl if r["admin_name"] != "total" and r["scenario"].startswith("all_x")] == [], "admin rows for summary-only variants")
-    check([r for r in cp if r["admin_name"] != "total" and r["scenario"] in ("base", "rainy")] ==
-          [r for r in cl if r["admin_name"] != "total" and r["scenario"] in ("base", "rainy")], "the full variants' admin rows differ")
+        check(listing(os.path.join(tmp, "d", v)) == listing(os.path.join(tmp, "p", v)), f"{v}: not the full outputs without a <set> of outputs")
+    # the comparison: every row the same, admin rows of summary-only variants included, and their
+    # areas' geometry in comparison.gpkg
+    cp, cd, cl = (comparison(os.path.join(tmp, d)) for d in ("p", "d", "l"))
+    check(cp == cd == cl, "comparison.csv differs between the full, the default and the summary-only batch")
+    check(len([r for r in cd if r["admin_name"] != "total" and r["scenario"].startswith("all_x")]) == 2 * (len(by)),
+          "admin rows of summary-only variants missing from the comparison")
+    fp, fd = comparison_features(os.path.join(tmp, "p")), comparison_features(os.path.join(tmp, "d"))
+    check(fp.keys() == fd.keys(), "comparison.gpkg's rows differ between the full and the default batch")
+    for k in fp:
+        check(fp[k] == fd[k], f"comparison.gpkg row {k}: full {fp[k][1]} / geometry {len(fp[k][0] or b'')} bytes, "
+                              f"default {fd[k][1]} / {len(fd[k][0] or b'')} bytes")
+        if k[1] != "total":
+            check(fd[k][0] is not None and len(fd[k][0]) > 100, f"comparison.gpkg row {k}: no geometry")
     # the batch report links the variants' reports that exist, and no other
-    with open(os.path.join(tmp, "l", "report_zh.html"), encoding="utf-8") as f:
+    with open(os.path.join(tmp, "d", "report_zh.html"), encoding="utf-8") as f:
         links = re.findall(r'href="([^"]+)"', f.read())
     check(sorted(x for x in links if x.endswith("report_zh.html")) == ["base/report_zh.html", "rainy/report_zh.html"],
           f"the batch report links {links}")
     for x in links:
         if not x.startswith(("http", "#")):
-            check(os.path.exists(os.path.join(tmp, "l", x)), f"the batch report links {x}, which does not exist")
+            check(os.path.exists(os.path.join(tmp, "d", x)), f"the batch report links {x}, which does not exist")
     # outputs are part of a variant's content: the full batch into the same folder re-runs the sweep
-    p = run(["batch", plain, "--out", os.path.join(tmp, "l"), "--jobs", "1"])
+    p = run(["batch", full, "--out", os.path.join(tmp, "l"), "--jobs", "1"])
     for v in ("all_x0.8", "all_x0.9"):
         check(re.search(rf"^{re.escape(v)}\s+done", p.stdout, re.M), f"{v}: not re-run when its outputs changed:\n{p.stdout}")
         check("travel_time.tif" in listing(os.path.join(tmp, "l", v)), f"{v}: full outputs not written on the re-run")
     check(re.search(r"^rainy\s+skipped", p.stdout, re.M), f"rainy: not skipped though unchanged:\n{p.stdout}")
+    check("sweep variant" not in p.stderr, f"a batch whose sweep names its outputs says the sweep writes summaries: {p.stderr!r}")
+    # a base that names its outputs: the sweep's variants keep them
+    with open(os.path.join(DEMO, "scenario.yaml"), encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"^(\s+\w+: )(\w+\.(?:geojson|csv|asc))\s*(#.*)?$", lambda m: m.group(1) + json.dumps(os.path.join(os.path.abspath(DEMO), m.group(2))),
+                  text, flags=re.M) + "outputs: [summary, gpkg]\n"
+    base = os.path.join(tmp, "base_gpkg.yaml")
+    with open(base, "w", encoding="utf-8") as f:
+        f.write(text)
+    bg = os.path.join(tmp, "bg.yaml")
+    write_batch(bg, base=base)
+    p = run(["batch", bg, "--out", os.path.join(tmp, "g"), "--jobs", "1"])
+    for v in ("base", "all_x0.8"):
+        got = listing(os.path.join(tmp, "g", v))
+        check(got == ["coverage.gpkg", "scenario.json", "summary.json"], f"{v} of a base with outputs [summary, gpkg]: holds {got}")
+    check("sweep variant" not in p.stderr, f"a base that names its outputs: the batch says the sweep writes summaries: {p.stderr!r}")
+    # a summary without by_admin (a folder of an older version): the variant's admin areas leave
+    # the comparison, with a warning naming it
+    sj = os.path.join(tmp, "d", "all_x0.9", "summary.json")
+    with open(sj, encoding="utf-8") as f:
+        j = json.load(f)
+    del j["by_admin"]
+    with open(sj, "w", encoding="utf-8") as f:
+        json.dump(j, f)
+    p = run(["batch", plain, "--out", os.path.join(tmp, "d"), "--jobs", "1"])
+    check(re.search(r"^all_x0\.9\s+skipped", p.stdout, re.M), f"all_x0.9: not skipped:\n{p.stdout}")
+    check("Variant 'all_x0.9' wrote no coverage.gpkg and its summary.json has no by_admin" in p.stderr, f"no warning for a summary without by_admin: {p.stderr!r}")
+    c2 = comparison(os.path.join(tmp, "d"))
+    nostate = lambda rows: [dict(r, state=None) for r in rows if r["scenario"] != "all_x0.9"]  # noqa: E731 (now "skipped")
+    check([r for r in c2 if r["scenario"] == "all_x0.9" and r["admin_name"] != "total"] == [] and nostate(c2) == nostate(cd),
+          "a variant without by_admin: the comparison's other rows changed or its admin rows stayed")
     # a report without what it is drawn from: the batch file's line, nothing run
     bad = os.path.join(tmp, "bad.yaml")
     write_batch(bad, variant_set={"outputs": ["summary", "report"]})
@@ -168,7 +256,9 @@ def case_batch(tmp):
     check(p.returncode != 0 and "report needs raster and gpkg" in p.stderr and "bad.yaml:4" in p.stderr,
           f"outputs [summary, report] not refused at bad.yaml:4: exit {p.returncode}, {p.stderr!r}")
     check(not os.path.exists(os.path.join(tmp, "b")), "a refused batch created its output folder")
-    print("batch: summary-only sweep variants hold summary.json and scenario.json, compare the same totals, are not linked, re-run when outputs change")
+    print(f"batch: sweep variants hold summary.json and scenario.json by default (one line says so), {len(cd)} comparison rows "
+          "equal to a full sweep's (admin rows and geometry included), by_admin = coverage_by_admin, a base's outputs kept, "
+          "reports linked only when they exist, re-run when outputs change")
 
 
 def gpkg_tables(path):
