@@ -22,7 +22,7 @@ static const char css[] =
     "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}"
     ".sub{color:#666}table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;max-width:100%;overflow-x:auto}"
     "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f1f1f1}td.l,th.l{text-align:left}"
-    "td{white-space:nowrap}td.l{white-space:normal}.neg{color:#b2182b}.pos{color:#2166ac}img{max-width:100%;box-sizing:border-box;border:1px solid #ccc}svg{max-width:100%;height:auto}.note{color:#666;font-size:.85em}";
+    "td{white-space:nowrap}td.l{white-space:normal;min-width:5.5em}.neg{color:#b2182b}.pos{color:#2166ac}img{max-width:100%;box-sizing:border-box;border:1px solid #ccc}svg{max-width:100%;height:auto}.note{color:#666;font-size:.85em}";
 
 /* Labels of this file's own sections (the shared ones are in common.c). */
 static const char *tr_html(const char *lang, const char *key)

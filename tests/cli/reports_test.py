@@ -7,6 +7,7 @@ Usage: reports_test.py CASE  (environment: CC_BIN, CC_SRC)
 Exit 0 = pass, 1 = fail, 77 = skipped with the reason printed.
 """
 import csv
+import html as html_lib
 import json
 import os
 import re
@@ -416,22 +417,27 @@ def render(tmp, html, png, netlog, height=3000):
 
 
 def page_width(tmp, html, width):
-    """The page's width in headless Chromium in a window @width pixels wide, and the window's: a
-    probe script added to a copy of @html writes them into the page, which Chromium prints."""
+    """The page's width in headless Chromium in a window @width pixels wide, the window's, and the
+    table cells of at most 5 characters that wrap onto a second line (a township's name set one
+    character a line): a probe script added to a copy of @html writes them into the page, which
+    Chromium prints."""
     with open(html, encoding="utf-8") as f:
         text = f.read()
     probe = os.path.join(tmp, "probe-" + os.path.basename(html))
     js = ("<script>window.addEventListener('load',()=>{const d=document.documentElement;const p=document.createElement('pre');"
-          "p.id='cc-width';p.textContent=d.scrollWidth+' '+d.clientWidth;document.body.appendChild(p);});</script>")
+          "let w=[];for(const c of document.querySelectorAll('td')){const t=c.textContent.trim();"
+          "if(!t||t.length>5)continue;const r=document.createRange();r.selectNodeContents(c);"
+          "if(r.getBoundingClientRect().height>1.6*parseFloat(getComputedStyle(c).fontSize)*1.45)w.push(t);}"
+          "p.id='cc-width';p.textContent=d.scrollWidth+' '+d.clientWidth+' '+JSON.stringify(w);document.body.appendChild(p);});</script>")
     with open(probe, "w", encoding="utf-8") as f:
         f.write(text.replace("</body>", js + "</body>"))
     prof = os.path.join(tmp, "chrome-profile")
     p = subprocess.run([chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={prof}",
                         "--host-resolver-rules=MAP * ~NOTFOUND", f"--window-size={width},1500", "--dump-dom", "file://" + probe],
                        capture_output=True, text=True, timeout=180)
-    m = re.search(r'<pre id="cc-width">(\d+) (\d+)</pre>', p.stdout)
+    m = re.search(r'<pre id="cc-width">(\d+) (\d+) (\[.*?\])</pre>', p.stdout)
     check(m is not None, f"chromium did not lay out {probe}: {p.stderr[-300:]}")
-    return int(m.group(1)), int(m.group(2))
+    return int(m.group(1)), int(m.group(2)), json.loads(html_lib.unescape(m.group(3)))
 
 
 def png_stats(png):
@@ -477,8 +483,9 @@ def case_browser_reports(tmp):
         green = (abs(a[:, :, 0] - 26) < 12) & (abs(a[:, :, 1] - 152) < 12) & (abs(a[:, :, 2] - 80) < 12)
         check(green.sum() > 2000, f"{png}: the chart's green bars are missing ({green.sum()} px)")
         for width in (1000, 700):
-            page, window = page_width(tmp, html, width)
+            page, window, wrapped = page_width(tmp, html, width)
             check(page <= window, f"{html}: the page is {page} px wide in a window of {window} px (it scrolls sideways)")
+            check(not wrapped, f"{html} at {width} px: short cells broken over lines: {wrapped[:8]}")
         lang = "zh" if html.endswith("_zh.html") else "en"
         if lang == "zh":
             check("万" in text, f"{html}: people are not in 万")
