@@ -15,7 +15,11 @@ import tempfile
 
 faulthandler.enable()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="cc-qgis-xdg-"))
+# QGIS wants a runtime folder: one of this test's own when the environment has none, removed at
+# the end (the test leaves through os._exit, which runs no atexit handler)
+OWN_XDG = None if os.environ.get("XDG_RUNTIME_DIR") else tempfile.mkdtemp(prefix="cc-qgis-xdg-")
+if OWN_XDG:
+    os.environ["XDG_RUNTIME_DIR"] = OWN_XDG
 
 try:
     from qgis.core import (QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer)
@@ -206,6 +210,8 @@ def main():
 
 if __name__ == "__main__":
     rc = main()
+    if OWN_XDG:
+        shutil.rmtree(OWN_XDG, ignore_errors=True)
     sys.stdout.flush()
     sys.stderr.flush()
     # QGIS 3.22's teardown (exitQgis with Python-held layers) can crash after the checks are
